@@ -1,0 +1,93 @@
+"""Assembling the WSGI application: settings, plugin host, core parts, then plugins."""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+
+from pyramid.config import Configurator
+from pyramid.events import BeforeRender, ContextFound
+from pyramid.httpexceptions import HTTPNotFound
+
+from core.plugins import PluginHost, make_plugin_host
+from core.settings import load_settings
+
+log = logging.getLogger(__name__)
+
+
+def make_app(global_config: dict | None, ini_settings: dict, plugin_host: PluginHost | None = None):
+    """Build the application; ``plugin_host`` lets tests bring their own plugins."""
+    settings = load_settings(ini_settings)
+    settings.setdefault("amphi.config_file", (global_config or {}).get("__file__", ""))
+    if not settings["amphi.session_secret"]:
+        settings["amphi.session_secret"] = session_secret_from_var(settings["amphi.var_dir"])
+    host = plugin_host or make_plugin_host(settings)
+
+    settings.setdefault("jinja2.newstyle", "true")
+    settings.setdefault("jinja2.i18n.domain", "amphi")
+    config = Configurator(settings=settings)
+    config.registry.plugins = host
+    config.include("pyramid_jinja2")
+    config.add_jinja2_renderer(".html")
+    config.add_jinja2_search_path("core:templates", name=".html")
+    config.include("core.db")
+    config.include("core.sites")
+    config.include("core.security")
+    config.include("core.i18n")
+    config.include("core.tasks")
+    config.include("core.views")
+    config.add_subscriber(refuse_disabled_plugin_routes, ContextFound)
+    config.add_subscriber(add_template_globals, BeforeRender)
+    config.commit()
+    include_plugins(config, host)
+    return config.make_wsgi_app()
+
+
+def include_plugins(config: Configurator, host: PluginHost) -> None:
+    """Let each plugin configure itself, remembering which routes it added."""
+    for info in host.loaded:
+        before = _route_names(config)
+        configure = getattr(info.plugin, "includeme", None)
+        if configure is not None:
+            config.include(configure)
+        hook = getattr(info.plugin, "amphi_config", None)
+        if hook is not None:
+            hook(config=config)
+        config.commit()
+        info.routes = _route_names(config) - before
+
+
+def _route_names(config: Configurator) -> set[str]:
+    return {route.name for route in config.get_routes_mapper().get_routes()}
+
+
+def refuse_disabled_plugin_routes(event) -> None:
+    """A plugin's routes answer 404 on sites that did not enable it."""
+    request = event.request
+    route = getattr(request, "matched_route", None)
+    if route is None:
+        return
+    owner = request.registry.plugins.owner_of_route(route.name)
+    if owner is not None and not request.site.has_plugin(owner):
+        raise HTTPNotFound()
+
+
+def add_template_globals(event) -> None:
+    from core.views.layout import template_globals
+
+    request = event.get("request")
+    if request is not None:
+        event.update(template_globals(request))
+
+
+def session_secret_from_var(var_dir: str) -> str:
+    """Read (or create once, mode 0600) ``var/session_secret`` for the embedded default."""
+    path = os.path.join(var_dir, "session_secret")
+    if not os.path.exists(path):
+        os.makedirs(var_dir, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_hex(32))
+    with open(path) as handle:
+        return handle.read().strip()

@@ -1,0 +1,44 @@
+"""Listing videos a request may see: always scoped to the request's site."""
+
+from __future__ import annotations
+
+from sqlalchemy import Select, exists, false, or_, select, true
+
+from core.models import Group, Video, video_groups, video_owners
+from core.security import user_group_names
+
+
+def visible_videos(request) -> Select:
+    """A query of the site's videos the request's user may find in lists.
+
+    Mirrors :func:`core.security.core_video_rule`; password-protected videos
+    are listed (their media stays locked until the password is given).
+    """
+    user = request.user
+    query = select(Video).where(Video.site_id == request.site.id)
+    if user is not None and user.is_admin:
+        return query
+    published = Video.status == "ready"
+    rules = [Video.access.in_(("public", "password"))]
+    if user is not None:
+        rules.append(Video.access == "signed-in")
+        groups = user_group_names(request, user)
+        if groups:
+            rules.append((Video.access == "groups") & exists(
+                select(video_groups.c.video_id)
+                .join(Group, Group.id == video_groups.c.group_id)
+                .where(video_groups.c.video_id == Video.id, Group.name.in_(groups))
+            ))
+    mine = false()
+    if user is not None:
+        mine = or_(Video.owner_id == user.id, exists(
+            select(video_owners.c.video_id).where(video_owners.c.video_id == Video.id, video_owners.c.user_id == user.id)
+        ))
+    return query.where(or_(mine, published & or_(*rules) if rules else true()))
+
+
+def list_visible(request, limit: int = 24, offset: int = 0) -> list[Video]:
+    """Visible videos, newest first, without those a plugin denies."""
+    query = visible_videos(request).order_by(Video.created_at.desc(), Video.id.desc()).limit(limit).offset(offset)
+    videos = request.dbsession.scalars(query).all()
+    return [v for v in videos if False not in request.hooks.amphi_permits(request=request, video=v, permission="view")]

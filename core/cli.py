@@ -1,0 +1,278 @@
+"""The ``amphi`` command. Errors are one clear line and a non-zero exit."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+from contextlib import contextmanager
+
+from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
+
+from core.errors import AmphiError, ConfigurationError
+
+DEFAULT_CONFIG = "etc/amphi.ini"
+
+
+def config_path(args) -> str:
+    path = args.config or os.environ.get("AMPHI_CONFIG") or DEFAULT_CONFIG
+    if not os.path.exists(path):
+        raise ConfigurationError(f"configuration file {path} not found (use -c or AMPHI_CONFIG)")
+    return os.path.abspath(path)
+
+
+@contextmanager
+def app_env(args):
+    """Bootstrap the whole app from the ini file; yield a request inside a transaction."""
+    from pyramid.paster import bootstrap, setup_logging
+
+    path = config_path(args)
+    setup_logging(path)
+    with bootstrap(path) as env:
+        request = env["request"]
+        with request.tm:
+            yield request
+
+
+def find_site_or_fail(request, slug: str):
+    from core.models import Site
+
+    site = request.dbsession.scalar(select(Site).where(Site.slug == slug))
+    if site is None:
+        raise AmphiError(f"no site named {slug!r} (see: amphi site list)")
+    request.site = site
+    return site
+
+
+# --- commands ----------------------------------------------------------------
+
+
+def cmd_init(args) -> None:
+    """Create var/, the database, the default site and a superuser (idempotent)."""
+    from core.models import Site
+    from core.security import random_password
+    from core.sites import create_site
+    from core.users import create_user, find_user
+
+    cmd_db_upgrade(args)
+    with app_env(args) as request:
+        site = request.dbsession.scalar(select(Site).where(Site.is_default.is_(True)))
+        if site is None:
+            domains = ["localhost", "127.0.0.1"] + list(args.domain or [])
+            site = create_site(request.dbsession, request.registry, "default", args.name, domains, is_default=True)
+            print(f"created site 'default' ({', '.join(d.domain for d in site.domains)})")
+        request.site = site
+        credentials_file = os.path.join(request.registry.settings["amphi.var_dir"], "admin-credentials.txt")
+        if find_user(request.dbsession, site.id, args.admin) is None:
+            password = args.admin_password or random_password()
+            create_user(request, args.admin, display_name="Administrator", role="superuser", password=password)
+            write_private(credentials_file, f"username: {args.admin}\npassword: {password}\n")
+            print(f"created superuser {args.admin!r}; credentials in {credentials_file}")
+
+
+def write_private(path: str, text: str) -> None:
+    os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(text)
+
+
+def cmd_db_upgrade(args) -> None:
+    from pyramid.paster import get_appsettings
+
+    from core.db import make_engine
+    from core.migrate import upgrade
+    from core.plugins import make_plugin_host
+    from core.settings import load_settings
+
+    settings = load_settings(get_appsettings(config_path(args)))
+    engine = make_engine(settings["amphi.database_url"])
+    upgrade(engine, make_plugin_host(settings))
+    print("database is up to date")
+
+
+def cmd_db_check(args) -> None:
+    from core.migrate import model_differences, pending_heads
+
+    with app_env(args) as request:
+        engine = request.registry["db_engine"]
+        pending = pending_heads(engine, request.registry.plugins)
+        if pending:
+            raise AmphiError(f"migrations not applied: {', '.join(sorted(pending))}; run amphi db upgrade")
+        differences = model_differences(engine)
+        if differences:
+            raise AmphiError(f"models and migrations differ: {differences}")
+        print("database matches the models")
+
+
+def cmd_serve(args) -> None:
+    from pyramid.paster import get_app, setup_logging
+    from waitress import serve
+
+    path = config_path(args)
+    setup_logging(path)
+    app = get_app(path)
+    settings = app.registry.settings
+    worker = None
+    if settings.get("amphi.worker.embedded", "false").lower() in ("1", "true", "yes", "on"):
+        worker = subprocess.Popen([sys.executable, "-m", "core.cli", "-c", path, "worker"])
+    print(f"Amphi is running at http://{args.host}:{args.port}/", flush=True)
+    try:
+        serve(app, host=args.host, port=args.port, threads=args.threads, clear_untrusted_proxy_headers=True)
+    finally:
+        if worker is not None:
+            worker.terminate()
+            worker.wait()
+
+
+def cmd_worker(args) -> None:
+    from huey.consumer import Consumer
+    from pyramid.paster import bootstrap, setup_logging
+
+    from core.tasks import huey
+
+    path = config_path(args)
+    setup_logging(path)
+    with bootstrap(path):  # imports every plugin, so all their tasks are registered
+        if huey.immediate:
+            raise ConfigurationError("amphi.queue_url is memory://: there is no queue to consume")
+        Consumer(huey, workers=args.workers, worker_type="thread", periodic=True).run()
+
+
+def cmd_site_add(args) -> None:
+    from core.settings import aslist
+    from core.sites import create_site
+
+    with app_env(args) as request:
+        plugins = aslist(args.plugins) if args.plugins is not None else None
+        site = create_site(request.dbsession, request.registry, args.slug, args.name or args.slug,
+                           args.domain, plugins=plugins, is_default=args.default)
+        print(f"created site {site.slug!r}: {', '.join(site.enabled_plugins) or 'no plugins'}")
+
+
+def cmd_site_list(args) -> None:
+    from core.models import Site
+
+    with app_env(args) as request:
+        for site in request.dbsession.scalars(select(Site).order_by(Site.slug)):
+            default = " (default)" if site.is_default else ""
+            print(f"{site.slug}{default}\t{site.name}\t{' '.join(d.domain for d in site.domains)}"
+                  f"\tplugins: {', '.join(site.enabled_plugins) or '-'}")
+
+
+def _change_plugins(args, enable: bool) -> None:
+    from core.sites import set_enabled_plugins
+
+    with app_env(args) as request:
+        site = find_site_or_fail(request, args.slug)
+        plugins = set(site.enabled_plugins or [])
+        plugins = plugins | {args.plugin} if enable else plugins - {args.plugin}
+        set_enabled_plugins(request.registry, site, sorted(plugins))
+        print(f"{args.plugin} {'enabled' if enable else 'disabled'} on {site.slug}")
+
+
+def cmd_user_add(args) -> None:
+    from core.security import random_password
+    from core.users import create_user
+
+    with app_env(args) as request:
+        find_site_or_fail(request, args.site)
+        password = args.password or random_password()
+        user = create_user(request, args.username, display_name=args.name or "", email=args.email or "",
+                           role=args.role, password=password)
+        print(f"created {user.role} {user.username!r} on {args.site}" + ("" if args.password else f"; password: {password}"))
+
+
+def cmd_plugins(args) -> None:
+    from core.models import Site
+
+    with app_env(args) as request:
+        host = request.registry.plugins
+        sites = request.dbsession.scalars(select(Site).order_by(Site.slug)).all()
+        for info in sorted(host.infos.values(), key=lambda i: i.name):
+            print(f"{info.name} {info.version or '-'} [{info.status}] ({info.module})")
+            if info.error:
+                print(f"  error: {info.error}")
+            if info.loaded:
+                print(f"  hooks: {', '.join(info.hooks(host.pm)) or '-'}")
+                enabled = [s.slug for s in sites if s.has_plugin(info.name)]
+                print(f"  sites: {', '.join(enabled) or '-'}")
+
+
+# --- parser ------------------------------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="amphi", description="Amphi, the campus video platform.")
+    parser.add_argument("-c", "--config", help=f"ini file (default: $AMPHI_CONFIG or {DEFAULT_CONFIG})")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    init = sub.add_parser("init", help="create the database, the default site and a superuser")
+    init.add_argument("--name", default="Amphi", help="the default site's name")
+    init.add_argument("--domain", action="append", help="another host name of the default site")
+    init.add_argument("--admin", default="admin", help="the superuser's username")
+    init.add_argument("--admin-password", help="the superuser's password (default: random, printed)")
+    init.set_defaults(func=cmd_init)
+
+    serve = sub.add_parser("serve", help="serve the web application with waitress")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=6543)
+    serve.add_argument("--threads", type=int, default=8)
+    serve.set_defaults(func=cmd_serve)
+
+    worker = sub.add_parser("worker", help="run a task-queue consumer")
+    worker.add_argument("-w", "--workers", type=int, default=2)
+    worker.set_defaults(func=cmd_worker)
+
+    db = sub.add_parser("db", help="database migrations").add_subparsers(dest="db_command", required=True)
+    db.add_parser("upgrade", help="apply every migration (core and plugins)").set_defaults(func=cmd_db_upgrade)
+    db.add_parser("check", help="check the database matches the models").set_defaults(func=cmd_db_check)
+
+    site = sub.add_parser("site", help="sites (tenants)").add_subparsers(dest="site_command", required=True)
+    add = site.add_parser("add", help="create a site")
+    add.add_argument("slug")
+    add.add_argument("--name")
+    add.add_argument("--domain", action="append", required=True, help="a host name (repeat for several)")
+    add.add_argument("--plugins", help="comma-separated plugins to enable (default: amphi.plugins.default_enabled)")
+    add.add_argument("--default", action="store_true", help="answer unknown host names")
+    add.set_defaults(func=cmd_site_add)
+    site.add_parser("list", help="list sites").set_defaults(func=cmd_site_list)
+    for name, enable in (("enable-plugin", True), ("disable-plugin", False)):
+        change = site.add_parser(name, help=f"{name.split('-')[0]} a plugin on a site")
+        change.add_argument("slug")
+        change.add_argument("plugin")
+        change.set_defaults(func=lambda args, enable=enable: _change_plugins(args, enable))
+
+    user = sub.add_parser("user", help="users").add_subparsers(dest="user_command", required=True)
+    uadd = user.add_parser("add", help="create a user on a site")
+    uadd.add_argument("site")
+    uadd.add_argument("username")
+    uadd.add_argument("--role", default="user", choices=["user", "staff", "site-admin", "superuser"])
+    uadd.add_argument("--password", help="default: random, printed")
+    uadd.add_argument("--email")
+    uadd.add_argument("--name")
+    uadd.set_defaults(func=cmd_user_add)
+
+    sub.add_parser("plugins", help="installed plugins, their hooks and sites").set_defaults(func=cmd_plugins)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        args.func(args)
+    except AmphiError as exc:
+        print(f"amphi: error: {exc.message}", file=sys.stderr)
+        return 1
+    except SQLAlchemyError as exc:
+        print(f"amphi: database error: {getattr(exc, 'orig', None) or exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,218 @@
+"""Every hook of Amphi's plugin contract, documented where it is declared.
+
+A plugin implements a hook by defining a function with the same name decorated
+with :data:`core.hookimpl`. Always call hooks with keyword arguments. Hooks
+marked *firstresult* stop at the first implementation that returns something
+other than ``None``; the others return the list of every non-``None`` answer.
+
+Per-site hooks are called through ``request.hooks`` (or
+:func:`core.plugins.site_hooks` outside a request), so a plugin disabled on the
+site is never called there. Assembly hooks are called once per application,
+for every installed plugin.
+
+Changing this file changes ``core.HOOKS_VERSION`` (see the README's
+compatibility policy).
+"""
+
+import pluggy
+
+hookspec = pluggy.HookspecMarker("amphi")
+
+
+# --- assembly (application level, every installed plugin) ------------------
+
+
+@hookspec
+def amphi_config(config):
+    """Add routes, views, static assets, subscribers or tweens.
+
+    Called once at start-up for every installed plugin, after the core's own
+    configuration. Routes added here answer 404 on sites where the plugin is
+    disabled; a plugin module's ``includeme(config)``, if it has one, is
+    called the same way and need not implement this hook too.
+
+    :param config: the :class:`pyramid.config.Configurator`.
+    :return: ignored.
+    """
+
+
+@hookspec
+def amphi_settings():
+    """Declare the plugin's settings, with their types and defaults.
+
+    Called once at start-up. Each setting lives in the ini file under
+    ``amphi.<plugin>.<key>`` and a site may override it; the site-admin page
+    builds its form from these declarations and validates overrides against
+    them.
+
+    :return: a list of :class:`core.settings.Setting`.
+    """
+
+
+# --- identity --------------------------------------------------------------
+
+
+@hookspec
+def amphi_login_methods(request):
+    """List the ways to sign in that this plugin offers on the request's site.
+
+    Called when the sign-in page renders.
+
+    :param request: the current request.
+    :return: a list of :class:`core.security.LoginMethod`.
+    """
+
+
+@hookspec(firstresult=True)
+def amphi_identify(request):
+    """Identify the request's user without a session (headers, tokens...).
+
+    Called only when the session holds no signed-in user.
+    Stops at first non-None result.
+
+    :param request: the current request.
+    :return: a :class:`core.models.User` of the request's site, or ``None``.
+    """
+
+
+@hookspec
+def amphi_user_signed_in(request, user, attributes):
+    """React to a sign-in (populate the profile, map groups and roles...).
+
+    Called by :func:`core.security.sign_in` after the session is renewed, for
+    whichever method signed the user in.
+
+    :param request: the current request.
+    :param user: the :class:`core.models.User` who signed in.
+    :param attributes: a dict of what the identity provider said of the user.
+    :return: ignored.
+    """
+
+
+@hookspec
+def amphi_user_signed_out(request, user):
+    """React to a sign-out, before the session is cleared.
+
+    :param request: the current request.
+    :param user: the :class:`core.models.User` signing out.
+    :return: a URL to send the browser to (single logout), or ``None``. The
+        first URL returned wins.
+    """
+
+
+@hookspec
+def amphi_user_groups(user):
+    """Name the groups a user belongs to beyond the stored memberships.
+
+    :param user: a :class:`core.models.User`.
+    :return: a list of group names of the user's site.
+    """
+
+
+@hookspec(firstresult=True)
+def amphi_set_password(request, user, password):
+    """Store a password for a local sign-in method.
+
+    Called by ``amphi init``, ``amphi user add`` and the user-admin page.
+    Stops at first non-None result.
+
+    :param request: a request (possibly a bootstrap one) of the user's site.
+    :param user: the :class:`core.models.User`.
+    :param password: the clear-text password.
+    :return: ``True`` when a plugin stored it.
+    """
+
+
+# --- access ----------------------------------------------------------------
+
+
+@hookspec
+def amphi_permits(request, video, permission):
+    """Take part in deciding whether the request may act on a video.
+
+    Called after the core's own rules (owner, site admin, access level). A
+    ``False`` from any plugin denies; a ``True`` grants when no one denies;
+    ``None`` abstains.
+
+    :param request: the current request.
+    :param video: the :class:`core.models.Video`.
+    :param permission: ``"view"``, ``"edit"`` or ``"delete"``.
+    :return: ``True``, ``False`` or ``None``.
+    """
+
+
+# --- storage ---------------------------------------------------------------
+
+
+@hookspec(firstresult=True)
+def amphi_storage(settings):
+    """Return the storage backend for these settings.
+
+    Stops at first non-None result.
+
+    :param settings: the site's effective settings (ini merged with overrides).
+    :return: an object with ``save``, ``open``, ``url`` and ``delete``.
+    """
+
+
+# --- events (per site) -----------------------------------------------------
+
+
+@hookspec
+def amphi_video_created(request, video):
+    """A video was created on the request's site (after the row exists).
+
+    :param request: the current request (or a worker's bootstrap request).
+    :param video: the :class:`core.models.Video`.
+    """
+
+
+@hookspec
+def amphi_video_ready(request, video):
+    """A video finished processing and can be watched."""
+
+
+@hookspec
+def amphi_video_changed(request, video):
+    """A video's metadata or access changed."""
+
+
+@hookspec
+def amphi_video_deleted(request, video):
+    """A video is being deleted (its row still exists)."""
+
+
+# --- UI (per site) ---------------------------------------------------------
+
+
+@hookspec
+def amphi_nav_items(request):
+    """Contribute entries to the main navigation.
+
+    :param request: the current request.
+    :return: a list of :class:`core.ui.NavItem`.
+    """
+
+
+@hookspec
+def amphi_video_panels(request, video):
+    """Contribute panels beside the player on the video page.
+
+    :return: a list of :class:`core.ui.Panel`.
+    """
+
+
+@hookspec
+def amphi_player_tracks(request, video):
+    """Contribute text tracks (subtitles, chapters...) to the player.
+
+    :return: a list of :class:`core.ui.PlayerTrack`.
+    """
+
+
+@hookspec
+def amphi_video_actions(request, video):
+    """Contribute actions (links or buttons) to the video page.
+
+    :return: a list of :class:`core.ui.NavItem`.
+    """

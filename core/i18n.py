@@ -1,0 +1,43 @@
+"""French and English: the user's choice, then Accept-Language, then the default."""
+
+from __future__ import annotations
+
+from pyramid.i18n import TranslationStringFactory
+
+from core.sites import site_or_none
+
+_ = TranslationStringFactory("amphi")
+
+LANGUAGES = {"en": "English", "fr": "Français"}
+SESSION_LOCALE = "i18n.locale"
+
+
+def negotiate_locale(request) -> str:
+    """Pyramid locale negotiator.
+
+    Order: an explicit ``?_LOCALE_=fr``, the language stored in the session
+    (chosen with the language switch), the signed-in user's preference, the
+    browser's Accept-Language, then ``amphi.default_locale``.
+    """
+    explicit = request.params.get("_LOCALE_") if request.method == "GET" else None
+    if explicit in LANGUAGES:
+        return explicit
+    chosen = request.session.get(SESSION_LOCALE)
+    if chosen in LANGUAGES:
+        return chosen
+    user = request.user if site_or_none(request) is not None else None
+    if user is not None and user.locale in LANGUAGES:
+        return user.locale
+    default = request.registry.settings.get("amphi.default_locale", "en")
+    return request.accept_language.lookup(list(LANGUAGES), default=default)
+
+
+def translate(request, message, **mapping) -> str:
+    """Translate a message id in the request's language (``mapping`` fills ``${names}``)."""
+    return request.localizer.translate(_(message, mapping=mapping or None))
+
+
+def includeme(config):
+    config.add_translation_dirs("core:locale/")
+    config.set_locale_negotiator(negotiate_locale)
+    config.add_request_method(translate, "translate")

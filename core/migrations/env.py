@@ -1,0 +1,19 @@
+"""Alembic environment: the engine comes from :mod:`core.migrate`, never from a file."""
+
+from alembic import context
+
+import core.models  # noqa: F401  (the core's tables)
+
+target_metadata = core.models.Base.metadata
+engine = context.config.attributes["engine"]
+
+with engine.connect() as connection:
+    context.configure(
+        connection=connection,
+        target_metadata=target_metadata,
+        render_as_batch=connection.dialect.name == "sqlite",
+        compare_type=True,
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+    connection.commit()

@@ -1,0 +1,24 @@
+"""Amphi's data model (SQLAlchemy 2). Plugins' tables share :class:`Base`."""
+
+from core.models.meta import Base, utcnow
+from core.models.ratelimit import RateLimitHit
+from core.models.site import Site, SiteDomain
+from core.models.user import Group, User, group_members
+from core.models.video import (
+    ACCESS_LEVELS,
+    JOB_STATES,
+    TRACK_KINDS,
+    VIDEO_STATUSES,
+    Job,
+    MediaFile,
+    Track,
+    Video,
+    video_groups,
+    video_owners,
+)
+
+__all__ = [
+    "ACCESS_LEVELS", "JOB_STATES", "TRACK_KINDS", "VIDEO_STATUSES",
+    "Base", "Group", "Job", "MediaFile", "RateLimitHit", "Site", "SiteDomain", "Track", "User", "Video",
+    "group_members", "utcnow", "video_groups", "video_owners",
+]

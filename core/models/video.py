@@ -1,0 +1,122 @@
+"""Videos and what hangs off them: media files, text tracks, processing jobs."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import Column, Date, DateTime, Float, ForeignKey, Integer, String, Table, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from core.models.meta import Base, utcnow
+
+VIDEO_STATUSES = ("uploaded", "processing", "ready", "failed")
+ACCESS_LEVELS = ("draft", "public", "signed-in", "groups", "password")
+JOB_STATES = ("queued", "running", "done", "failed", "cancelled")
+TRACK_KINDS = ("subtitles", "captions", "chapters", "descriptions")
+
+video_owners = Table(
+    "video_owners",
+    Base.metadata,
+    Column("video_id", ForeignKey("videos.id", ondelete="CASCADE"), primary_key=True),
+    Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+)
+
+video_groups = Table(
+    "video_groups",
+    Base.metadata,
+    Column("video_id", ForeignKey("videos.id", ondelete="CASCADE"), primary_key=True),
+    Column("group_id", ForeignKey("groups.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Video(Base):
+    __tablename__ = "videos"
+    __table_args__ = (UniqueConstraint("site_id", "slug"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"), index=True)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"), index=True)
+    title: Mapped[str] = mapped_column(String(250))
+    slug: Mapped[str] = mapped_column(String(120))
+    description: Mapped[str] = mapped_column(Text, default="")
+    language: Mapped[str] = mapped_column(String(10), default="")
+    date_recorded: Mapped[date | None] = mapped_column(Date)
+    duration: Mapped[float | None] = mapped_column(Float)
+    status: Mapped[str] = mapped_column(String(16), default="uploaded", index=True)
+    access: Mapped[str] = mapped_column(String(16), default="draft")
+    password_hash: Mapped[str] = mapped_column(String(200), default="")
+    allow_downloads: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+
+    site = relationship("Site")
+    owner = relationship("User", foreign_keys=[owner_id])
+    additional_owners = relationship("User", secondary=video_owners)
+    allowed_groups = relationship("Group", secondary=video_groups)
+    files: Mapped[list[MediaFile]] = relationship(back_populates="video", cascade="all, delete-orphan")
+    tracks: Mapped[list[Track]] = relationship(back_populates="video", cascade="all, delete-orphan")
+    jobs: Mapped[list[Job]] = relationship(back_populates="video", cascade="all, delete-orphan")
+
+    def is_owned_by(self, user) -> bool:
+        return user is not None and (user.id == self.owner_id or user in self.additional_owners)
+
+    def __repr__(self) -> str:
+        return f"<Video {self.id} {self.slug}>"
+
+
+class MediaFile(Base):
+    """A stored file of a video: the original (``kind='source'``) or an output."""
+
+    __tablename__ = "media_files"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    video_id: Mapped[int] = mapped_column(ForeignKey("videos.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    rendition: Mapped[str] = mapped_column(String(32), default="")
+    key: Mapped[str] = mapped_column(String(500))
+    size: Mapped[int] = mapped_column(Integer, default=0)
+    mime: Mapped[str] = mapped_column(String(100), default="")
+    width: Mapped[int | None] = mapped_column(Integer)
+    height: Mapped[int | None] = mapped_column(Integer)
+    bitrate: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    video: Mapped[Video] = relationship(back_populates="files")
+
+
+class Track(Base):
+    """A timed text track: subtitles, captions, chapters (``source`` is auto or manual)."""
+
+    __tablename__ = "tracks"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    video_id: Mapped[int] = mapped_column(ForeignKey("videos.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(16), default="subtitles")
+    language: Mapped[str] = mapped_column(String(10), default="")
+    label: Mapped[str] = mapped_column(String(100), default="")
+    source: Mapped[str] = mapped_column(String(16), default="manual")
+    key: Mapped[str] = mapped_column(String(500), default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    video: Mapped[Video] = relationship(back_populates="tracks")
+
+
+class Job(Base):
+    """A unit of processing. The database is the truth; the queue only wakes a worker."""
+
+    __tablename__ = "jobs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    video_id: Mapped[int | None] = mapped_column(ForeignKey("videos.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    state: Mapped[str] = mapped_column(String(16), default="queued", index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    progress: Mapped[float] = mapped_column(Float, default=0.0)
+    error: Mapped[str] = mapped_column(Text, default="")
+    worker: Mapped[str] = mapped_column(String(200), default="")
+    heartbeat_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    video: Mapped[Video | None] = relationship(back_populates="jobs")

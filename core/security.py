@@ -1,0 +1,219 @@
+"""Identity, sessions, passwords and permissions.
+
+Identity comes from the session (set by :func:`sign_in`, whichever plugin
+authenticated the user) or, failing that, from the ``amphi_identify`` hooks.
+Permissions on videos are the core's rules plus the ``amphi_permits`` answers.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from pyramid.security import Allowed, Denied
+from pyramid.csrf import new_csrf_token
+from pyramid.session import SignedCookieSessionFactory
+from sqlalchemy import select
+
+from core.errors import ConfigurationError
+from core.models import Group, User, Video, utcnow
+from core.settings import as_bool
+
+SESSION_USER = "auth.user_id"
+SESSION_METHOD = "auth.method"
+UNLOCKED_VIDEOS = "access.unlocked"
+
+_hasher = PasswordHasher()
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def check_password(password_hash: str, password: str) -> bool:
+    if not password_hash:
+        return False
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+@dataclass(frozen=True)
+class LoginMethod:
+    """One way to sign in, shown on the sign-in page.
+
+    ``url`` is where the button or form goes; ``form_template`` (optional) is a
+    template rendered inline instead of a button, e.g. a username/password form.
+    """
+
+    name: str
+    title: str
+    url: str
+    form_template: str = ""
+    order: int = 100
+
+
+# --- sessions --------------------------------------------------------------
+
+
+def sign_in(request, user: User, method: str, attributes: dict | None = None) -> None:
+    """Open a session for ``user``: renew the session, record, tell the plugins."""
+    request.session.invalidate()  # a fresh session: no fixation of what was there before
+    request.session[SESSION_USER] = user.id
+    request.session[SESSION_METHOD] = method
+    new_csrf_token(request)
+    user.last_login = utcnow()
+    request.user = user
+    request.hooks.amphi_user_signed_in(request=request, user=user, attributes=attributes or {})
+
+
+def sign_out(request) -> str | None:
+    """Close the session; return a single-logout URL if a plugin offers one."""
+    user = request.user
+    logout_url = None
+    if user is not None:
+        urls = request.hooks.amphi_user_signed_out(request=request, user=user)
+        logout_url = next((u for u in urls if u), None)
+    request.session.invalidate()
+    request.user = None
+    return logout_url
+
+
+def safe_next(request, target: str | None, default: str = "/") -> str:
+    """Return ``target`` only if it stays on this site (no open redirect)."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return default
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return default
+    return target
+
+
+def _identity(request) -> User | None:
+    user_id = request.session.get(SESSION_USER)
+    if user_id is not None:
+        user = request.dbsession.get(User, user_id)
+        if user is not None and user.is_active and user.site_id == request.site.id:
+            return user
+        request.session.invalidate()
+    user = request.hooks.amphi_identify(request=request)
+    if user is not None and (user.site_id != request.site.id or not user.is_active):
+        return None
+    return user
+
+
+# --- permissions -----------------------------------------------------------
+
+SITE_PERMISSIONS = {
+    "authenticated": lambda user: user is not None,
+    "upload": lambda user: user is not None and user.is_staff,
+    "site-admin": lambda user: user is not None and user.is_admin,
+    "superuser": lambda user: user is not None and user.is_superuser,
+}
+
+
+def user_group_names(request, user: User | None) -> set[str]:
+    if user is None:
+        return set()
+    names = {group.name for group in user.groups}
+    for answer in request.hooks.amphi_user_groups(user=user):
+        names.update(answer or [])
+    return names
+
+
+def core_video_rule(request, video: Video, permission: str) -> bool:
+    """The core's own answer, before plugins are asked."""
+    user = request.user
+    if video.site_id != request.site.id:
+        return False
+    if user is not None and (user.is_admin or video.is_owned_by(user)):
+        return True
+    if permission != "view" or video.status != "ready":
+        return False
+    if video.access == "public":
+        return True
+    if video.access == "signed-in":
+        return user is not None
+    if video.access == "groups":
+        allowed = {group.name for group in video.allowed_groups}
+        return bool(allowed & user_group_names(request, user))
+    if video.access == "password":
+        return video.id in request.session.get(UNLOCKED_VIDEOS, [])
+    return False  # draft
+
+
+def video_permits(request, video: Video, permission: str) -> bool:
+    """The one function that decides access to a video and every byte of it."""
+    if video.site_id != request.site.id:
+        return False  # no plugin may open another site's video
+    decision = core_video_rule(request, video, permission)
+    answers = request.hooks.amphi_permits(request=request, video=video, permission=permission)
+    if False in answers:
+        return False
+    return decision or True in answers
+
+
+def unlock_video(request, video: Video) -> None:
+    unlocked = list(request.session.get(UNLOCKED_VIDEOS, []))
+    if video.id not in unlocked:
+        request.session[UNLOCKED_VIDEOS] = unlocked + [video.id]
+
+
+class SecurityPolicy:
+    """Pyramid security policy: identity from the session or the identity hooks."""
+
+    def identity(self, request):
+        return request.user
+
+    def authenticated_userid(self, request):
+        user = request.user
+        return user.id if user is not None else None
+
+    def permits(self, request, context, permission):
+        user = request.user
+        if isinstance(context, Video):
+            ok = video_permits(request, context, permission)
+        elif permission in SITE_PERMISSIONS:
+            ok = SITE_PERMISSIONS[permission](user)
+        else:
+            ok = False
+        return Allowed(permission) if ok else Denied(permission)
+
+    def remember(self, request, userid, **kw):
+        return []
+
+    def forget(self, request, **kw):
+        return []
+
+
+def find_group(dbsession, site_id: int, name: str) -> Group | None:
+    return dbsession.scalar(select(Group).where(Group.site_id == site_id, Group.name == name))
+
+
+def includeme(config):
+    settings = config.get_settings()
+    secret = settings["amphi.session_secret"]
+    if not secret:
+        raise ConfigurationError("amphi.session_secret is empty: set a long random value (amphi init writes one)")
+    config.set_session_factory(
+        SignedCookieSessionFactory(
+            secret,
+            cookie_name="amphi_session",
+            httponly=True,
+            samesite="Lax",
+            secure=as_bool(settings["amphi.session_secure"]),
+            timeout=int(settings["amphi.session_max_age"]),
+            reissue_time=600,
+        )
+    )
+    config.set_security_policy(SecurityPolicy())
+    config.set_default_csrf_options(require_csrf=True, token="csrf_token", header="X-CSRF-Token")
+    config.add_request_method(_identity, "user", reify=True)
+
+
+def random_password(length: int = 16) -> str:
+    return secrets.token_urlsafe(length)[:length]

@@ -1,0 +1,157 @@
+"""Settings: the ini file, environment overrides, plugin declarations, site overrides."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+from core.errors import ConfigurationError, ValidationError
+
+TRUE_WORDS = {"1", "true", "yes", "on"}
+FALSE_WORDS = {"0", "false", "no", "off", ""}
+SETTING_TYPES = ("str", "text", "int", "bool", "choice", "list")
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One setting a plugin declares through ``amphi_settings``.
+
+    ``key`` is relative to the plugin (``signup``); its full ini name is
+    ``amphi.<plugin>.<key>``. ``site_editable`` settings may be overridden per
+    site; the others (server secrets, paths) only in the ini file.
+    """
+
+    key: str
+    type: str = "str"
+    default: Any = None
+    label: str = ""
+    help: str = ""
+    choices: tuple[str, ...] = ()
+    site_editable: bool = True
+    secret: bool = False
+
+    def __post_init__(self):
+        if self.type not in SETTING_TYPES:
+            raise ConfigurationError(f"setting {self.key!r}: unknown type {self.type!r}")
+        if self.type == "choice" and not self.choices:
+            raise ConfigurationError(f"setting {self.key!r}: a choice needs choices")
+
+    def coerce(self, value: Any) -> Any:
+        """Return ``value`` converted to this setting's type, or raise ValidationError."""
+        if value is None:
+            return self.default
+        if self.type == "bool":
+            return as_bool(value, self.key)
+        if self.type == "int":
+            try:
+                return int(value)
+            except (TypeError, ValueError):
+                raise ValidationError({self.key: "a whole number is expected"}) from None
+        if self.type == "list":
+            return aslist(value)
+        value = str(value)
+        if self.type == "choice" and value not in self.choices:
+            raise ValidationError({self.key: f"one of {', '.join(self.choices)} is expected"})
+        return value
+
+
+@dataclass
+class PluginSettings:
+    """The settings one plugin declared, by key."""
+
+    plugin: str
+    declared: dict[str, Setting] = field(default_factory=dict)
+
+    def full_key(self, key: str) -> str:
+        return f"amphi.{self.plugin}.{key}"
+
+    def effective(self, ini: Mapping[str, Any], overrides: Mapping[str, Any] | None) -> dict:
+        """Merge declared defaults, the ini file and a site's overrides, typed."""
+        result = {}
+        for key, setting in self.declared.items():
+            value = ini.get(self.full_key(key))
+            if overrides and setting.site_editable and key in overrides:
+                value = overrides[key]
+            result[key] = setting.coerce(value)
+        return result
+
+    def validate_overrides(self, overrides: Mapping[str, Any]) -> dict:
+        """Check a site's overrides against the declarations; return them typed."""
+        errors, clean = {}, {}
+        for key, value in overrides.items():
+            setting = self.declared.get(key)
+            if setting is None or not setting.site_editable:
+                errors[key] = "this setting cannot be set per site"
+                continue
+            try:
+                clean[key] = setting.coerce(value)
+            except ValidationError as exc:
+                errors.update(exc.errors)
+        if errors:
+            raise ValidationError(errors)
+        return clean
+
+
+def as_bool(value: Any, name: str = "value") -> bool:
+    if isinstance(value, bool):
+        return value
+    word = str(value).strip().lower()
+    if word in TRUE_WORDS:
+        return True
+    if word in FALSE_WORDS:
+        return False
+    raise ValidationError({name: "yes or no is expected"})
+
+
+def aslist(value: Any) -> list[str]:
+    if isinstance(value, (list, tuple)):
+        return [str(v) for v in value]
+    return [part for part in str(value or "").replace(",", " ").split() if part]
+
+
+# --- the core's own settings ------------------------------------------------
+
+CORE_DEFAULTS = {
+    "amphi.var_dir": "var",
+    "amphi.database_url": "sqlite:///%(var_dir)s/amphi.sqlite",
+    "amphi.queue_url": "sqlite:///%(var_dir)s/huey.sqlite",
+    "amphi.session_secret": "",
+    "amphi.session_secure": "false",
+    "amphi.session_max_age": "43200",
+    "amphi.unknown_host": "default",
+    "amphi.default_locale": "en",
+    "amphi.plugins.required": "",
+    "amphi.plugins.blocked": "",
+    "amphi.plugins.default_enabled": "*",
+    "amphi.worker.embedded": "false",
+}
+
+
+def env_name(key: str) -> str:
+    """The environment variable that overrides ``amphi.a.b_c``: ``AMPHI_A__B_C``."""
+    return "AMPHI_" + key.removeprefix("amphi.").replace(".", "__").upper()
+
+
+def key_from_env(name: str) -> str:
+    return "amphi." + name.removeprefix("AMPHI_").replace("__", ".").lower()
+
+
+def load_settings(ini: Mapping[str, Any], environ: Mapping[str, str] | None = None) -> dict:
+    """Return the application settings: defaults, then the ini file, then ``AMPHI_*``.
+
+    ``%(var_dir)s`` in a value is replaced by the effective ``amphi.var_dir``.
+    """
+    environ = os.environ if environ is None else environ
+    settings = dict(CORE_DEFAULTS)
+    settings.update(ini)
+    for name, value in environ.items():
+        if name.startswith("AMPHI_") and name not in ("AMPHI_CONFIG",) and not name.startswith("AMPHI_TEST_"):
+            settings[key_from_env(name)] = value
+    var_dir = settings["amphi.var_dir"]
+    for key, value in settings.items():
+        if isinstance(value, str) and "%(var_dir)s" in value:
+            settings[key] = value.replace("%(var_dir)s", var_dir)
+    if settings["amphi.unknown_host"] not in ("default", "404"):
+        raise ConfigurationError("amphi.unknown_host must be 'default' or '404'")
+    return settings

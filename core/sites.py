@@ -1,0 +1,109 @@
+"""Sites: resolved from the Host header; every request carries ``request.site``."""
+
+from __future__ import annotations
+
+from pyramid.httpexceptions import HTTPNotFound
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from core.errors import ValidationError
+from core.models import Site, SiteDomain
+from core.settings import aslist
+
+
+def host_name(host: str) -> str:
+    """``Video.Example.edu:8443`` -> ``video.example.edu`` (IPv6 brackets kept)."""
+    host = (host or "").strip().lower()
+    if host.startswith("["):
+        return host.split("]", 1)[0] + "]"
+    return host.rsplit(":", 1)[0] if ":" in host else host
+
+
+def find_site(dbsession: Session, host: str, fallback_to_default: bool = True) -> Site | None:
+    site = dbsession.scalar(select(Site).join(SiteDomain).where(SiteDomain.domain == host_name(host)))
+    if site is None and fallback_to_default:
+        site = dbsession.scalar(select(Site).where(Site.is_default.is_(True)).order_by(Site.id))
+    return site
+
+
+def request_site(request) -> Site:
+    """The request's site (``request.site``); unknown hosts get the default site or 404."""
+    fallback = request.registry.settings["amphi.unknown_host"] == "default"
+    site = find_site(request.dbsession, request.host, fallback_to_default=fallback)
+    if site is None:
+        raise HTTPNotFound("No site answers to this host name.")
+    return site
+
+
+def site_or_none(request) -> Site | None:
+    """``request.site``, or ``None`` when no site answers (error pages still render)."""
+    try:
+        return request.site
+    except HTTPNotFound:
+        return None
+
+
+def site_hooks(registry, site: Site):
+    """The hook relay of ``site``: only its enabled plugins are called."""
+    return registry.plugins.for_plugins(site.enabled_plugins or [])
+
+
+def plugin_settings(registry, site: Site | None, plugin: str) -> dict:
+    """A plugin's effective settings on a site: declared defaults < ini < site overrides."""
+    info = registry.plugins.infos.get(plugin)
+    if info is None or info.settings is None:
+        return {}
+    overrides = site.overrides_for(plugin) if site is not None else None
+    return info.settings.effective(registry.settings, overrides)
+
+
+def create_site(dbsession: Session, registry, slug: str, name: str, domains: list[str],
+                plugins: list[str] | None = None, is_default: bool = False) -> Site:
+    """Create a site; ``plugins`` defaults to ``amphi.plugins.default_enabled``."""
+    if dbsession.scalar(select(Site).where(Site.slug == slug)):
+        raise ValidationError({"slug": f"a site named {slug!r} exists already"})
+    for domain in domains:
+        if dbsession.scalar(select(SiteDomain).where(SiteDomain.domain == host_name(domain))):
+            raise ValidationError({"domains": f"{domain} already belongs to a site"})
+    if plugins is None:
+        plugins = default_plugins(registry)
+    site = Site(slug=slug, name=name, is_default=is_default, enabled_plugins=[])
+    site.domains = [SiteDomain(domain=host_name(d)) for d in domains]
+    set_enabled_plugins(registry, site, plugins)
+    dbsession.add(site)
+    dbsession.flush()
+    return site
+
+
+def default_plugins(registry) -> list[str]:
+    wanted = registry.settings.get("amphi.plugins.default_enabled", "*")
+    installed = registry.plugins.names()
+    if wanted.strip() == "*":
+        return installed
+    return [name for name in aslist(wanted) if name in installed]
+
+
+def set_enabled_plugins(registry, site: Site, plugins: list[str]) -> None:
+    unknown = sorted(set(plugins) - set(registry.plugins.names()))
+    if unknown:
+        raise ValidationError({"plugins": f"not installed: {', '.join(unknown)}"})
+    # A new list object, so SQLAlchemy sees the change and relays are keyed anew.
+    site.enabled_plugins = sorted(set(plugins))
+
+
+def set_plugin_overrides(registry, site: Site, plugin: str, overrides: dict) -> None:
+    info = registry.plugins.infos.get(plugin)
+    if info is None or info.settings is None:
+        raise ValidationError({"plugin": f"{plugin} is not installed"})
+    clean = info.settings.validate_overrides(overrides)
+    all_settings = dict(site.plugin_settings or {})
+    all_settings[plugin] = clean
+    site.plugin_settings = all_settings
+
+
+def includeme(config):
+    config.add_request_method(request_site, "site", reify=True)
+    config.add_request_method(lambda r: site_hooks(r.registry, r.site), "hooks", reify=True)
+    config.add_request_method(
+        lambda r, plugin: plugin_settings(r.registry, r.site, plugin), "plugin_settings"
+    )

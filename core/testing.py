@@ -1,0 +1,206 @@
+"""Shared pytest fixtures (a pytest plugin: separately installed plugins reuse them).
+
+The database is SQLite by default; ``AMPHI_TEST_DB=postgresql`` runs the same
+tests on a fresh PostgreSQL database created on ``AMPHI_TEST_POSTGRES_URL``
+(default ``postgresql://postgres@127.0.0.1:5432/postgres``) and dropped after.
+Each test runs inside a doomed transaction that is aborted at the end.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import uuid
+from contextlib import contextmanager
+
+import pytest
+import transaction
+import webtest
+from pyramid.request import Request, apply_request_extensions
+from sqlalchemy import text
+
+from core.db import get_tm_session, make_engine
+from core.plugins import PluginInfo
+
+DEFAULT_POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
+
+
+def database_kind() -> str:
+    kind = os.environ.get("AMPHI_TEST_DB", "sqlite")
+    if kind not in ("sqlite", "postgresql"):
+        raise RuntimeError(f"AMPHI_TEST_DB must be sqlite or postgresql, not {kind!r}")
+    return kind
+
+
+@contextmanager
+def temporary_database(folder, kind: str | None = None):
+    """Yield the URL of an empty database of ``kind``; drop it afterwards."""
+    kind = kind or database_kind()
+    if kind == "sqlite":
+        yield f"sqlite:///{folder}/amphi-{uuid.uuid4().hex[:8]}.sqlite"
+        return
+    server = os.environ.get("AMPHI_TEST_POSTGRES_URL", DEFAULT_POSTGRES_URL)
+    name = f"amphi_test_{uuid.uuid4().hex[:12]}"
+    admin = make_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield re.sub(r"/[^/]*$", f"/{name}", server)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def settings_for_tests(database_url: str, var_dir) -> dict:
+    return {
+        "amphi.var_dir": str(var_dir),
+        "amphi.database_url": database_url,
+        "amphi.queue_url": "memory://",
+        "amphi.session_secret": "test-secret-" + uuid.uuid4().hex,
+        "amphi.plugins.required": "",
+    }
+
+
+@pytest.fixture(scope="session")
+def amphi_settings(tmp_path_factory):
+    with temporary_database(tmp_path_factory.mktemp("db")) as url:
+        yield settings_for_tests(url, tmp_path_factory.mktemp("var"))
+
+
+@pytest.fixture(scope="session")
+def app(amphi_settings):
+    """The whole WSGI app, built once, on a migrated database."""
+    from core.app import make_app
+    from core.migrate import upgrade
+    from core.plugins import make_plugin_host
+    from core.settings import load_settings
+
+    host = make_plugin_host(load_settings(amphi_settings))
+    engine = make_engine(amphi_settings["amphi.database_url"])
+    upgrade(engine, host)
+    engine.dispose()
+    wsgi = make_app(None, amphi_settings, plugin_host=host)
+    yield wsgi
+    wsgi.registry["db_engine"].dispose()
+
+
+@pytest.fixture
+def tm():
+    manager = transaction.TransactionManager(explicit=True)
+    manager.begin()
+    manager.doom()
+    yield manager
+    manager.abort()
+
+
+@pytest.fixture
+def dbsession(app, tm):
+    return get_tm_session(app.registry["dbsession_factory"], tm)
+
+
+class AmphiTestApp(webtest.TestApp):
+    """WebTest with helpers for CSRF tokens and signing in."""
+
+    def csrf_token(self, url: str = "/login") -> str:
+        page = self.get(url)
+        match = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+        assert match, f"no CSRF token on {url}"
+        return match.group(1)
+
+    def sign_in(self, username: str, password: str, status: int | str = 302):
+        token = self.csrf_token()
+        return self.post("/auth/local/login", {"username": username, "password": password, "csrf_token": token},
+                         status=status)
+
+
+@pytest.fixture
+def make_testapp(app, tm, dbsession):
+    """``make_testapp(host)``: a browser (cookie jar) talking to the site of ``host``."""
+
+    def make(host: str = "a.test") -> AmphiTestApp:
+        return AmphiTestApp(app, extra_environ={
+            "HTTP_HOST": host, "tm.active": True, "tm.manager": tm, "app.dbsession": dbsession,
+            "REMOTE_ADDR": "192.0.2.10",
+        })
+
+    return make
+
+
+@pytest.fixture
+def testapp(make_testapp, site):
+    return make_testapp(site.domains[0].domain)
+
+
+@pytest.fixture
+def make_request(app, tm, dbsession):
+    """``make_request(site)``: a real request of ``site`` outside HTTP (hooks, settings...)."""
+
+    def make(site=None, user=None) -> Request:
+        host = site.domains[0].domain if site is not None and site.domains else "a.test"
+        request = Request.blank("/", base_url=f"http://{host}")
+        request.registry = app.registry
+        request.environ.update({"tm.active": True, "tm.manager": tm, "app.dbsession": dbsession})
+        apply_request_extensions(request)
+        if site is not None:
+            request.site = site
+        request.user = user
+        return request
+
+    return make
+
+
+@pytest.fixture
+def make_site(app, dbsession):
+    """``make_site(slug, plugins=None)``: a site answering ``<slug>.test``."""
+    from core.sites import create_site
+
+    def make(slug: str, plugins: list[str] | None = None, **kw):
+        return create_site(dbsession, app.registry, slug, kw.pop("name", slug.upper()),
+                           kw.pop("domains", [f"{slug}.test"]), plugins=plugins, **kw)
+
+    return make
+
+
+@pytest.fixture
+def site(make_site):
+    """Site A (``a.test``), with every installed plugin enabled."""
+    return make_site("a")
+
+
+@pytest.fixture
+def make_user(make_request):
+    """``make_user(site, username, role='user', password=None)``."""
+    from core.users import create_user
+
+    def make(site, username: str, role: str = "user", password: str | None = None, **kw):
+        return create_user(make_request(site), username, role=role, password=password, **kw)
+
+    return make
+
+
+@pytest.fixture
+def make_video(make_request):
+    """``make_video(site, owner, title='...', **fields)`` through :func:`core.ingest.create_video`."""
+    from core.ingest import create_video
+
+    def make(site, owner, title: str = "A lecture", **fields):
+        return create_video(make_request(site), owner, title, **fields)
+
+    return make
+
+
+@pytest.fixture
+def register_plugin(app):
+    """``register_plugin(obj, name)``: register a plugin for this test only."""
+    host = app.registry.plugins
+    added = []
+
+    def register(plugin, name: str):
+        info = host.add(plugin, PluginInfo(name=name, module=getattr(plugin, "__name__", name)))
+        added.append(name)
+        return info
+
+    yield register
+    for name in added:
+        host.remove(name)

@@ -1,0 +1,82 @@
+"""Site administration: plugins and their settings, users and their roles."""
+
+from __future__ import annotations
+
+from pyramid.httpexceptions import HTTPFound, HTTPNotFound
+from pyramid.view import view_config
+from sqlalchemy import select
+
+from core.errors import ValidationError
+from core.models import User
+from core.sites import plugin_settings, set_enabled_plugins, set_plugin_overrides
+from core.users import ROLES, create_user, set_role
+
+
+@view_config(route_name="admin.site", renderer="admin/site.html", permission="site-admin", request_method="GET")
+def site_page(request):
+    plugins = request.registry.plugins
+    return {"infos": sorted(plugins.infos.values(), key=lambda i: i.name), "pm": plugins.pm, "saved": "saved" in request.params}
+
+
+@view_config(route_name="admin.site", permission="site-admin", request_method="POST")
+def save_plugins(request):
+    set_enabled_plugins(request.registry, request.site, request.POST.getall("plugins"))
+    return HTTPFound(request.route_url("admin.site", _query={"saved": 1}))
+
+
+def _plugin_info(request):
+    info = request.registry.plugins.infos.get(request.matchdict["plugin"])
+    if info is None or not info.loaded:
+        raise HTTPNotFound()
+    return info
+
+
+@view_config(route_name="admin.plugin", renderer="admin/plugin.html", permission="site-admin")
+def plugin_page(request):
+    info = _plugin_info(request)
+    values, errors = plugin_settings(request.registry, request.site, info.name), {}
+    if request.method == "POST":
+        submitted = {}
+        for key, setting in info.settings.declared.items():
+            if not setting.site_editable:
+                continue
+            if setting.type == "bool":
+                submitted[key] = key in request.POST
+            elif request.POST.get(key, "") != "" or setting.type in ("str", "text"):
+                submitted[key] = request.POST.get(key, "")
+        try:
+            set_plugin_overrides(request.registry, request.site, info.name, submitted)
+            return HTTPFound(request.route_url("admin.plugin", plugin=info.name, _query={"saved": 1}))
+        except ValidationError as exc:
+            errors = exc.errors
+            values.update(submitted)
+    return {"info": info, "values": values, "errors": errors, "saved": "saved" in request.params}
+
+
+@view_config(route_name="admin.users", renderer="admin/users.html", permission="site-admin")
+def users_page(request):
+    errors, form = {}, {}
+    if request.method == "POST":
+        form = {k: request.POST.get(k, "").strip() for k in ("username", "display_name", "email", "role", "password")}
+        try:
+            user = create_user(request, form["username"], display_name=form["display_name"], email=form["email"],
+                               role=form["role"] or "user", password=form["password"] or None)
+            return HTTPFound(request.route_url("admin.users", _query={"created": user.username}))
+        except ValidationError as exc:
+            errors = exc.errors
+    users = request.dbsession.scalars(select(User).where(User.site_id == request.site.id).order_by(User.username)).all()
+    return {"users": users, "roles": ROLES, "errors": errors, "form": form, "created": request.params.get("created")}
+
+
+@view_config(route_name="admin.user", permission="site-admin", request_method="POST")
+def change_user(request):
+    user = request.dbsession.get(User, int(request.matchdict["user_id"]))
+    if user is None or user.site_id != request.site.id:
+        raise HTTPNotFound()
+    role = request.POST.get("role", "")
+    if role == "superuser" and not request.user.is_superuser:
+        raise ValidationError({"role": request.translate("Only a superuser can make a superuser.")})
+    set_role(user, role)
+    if "active" in request.POST:
+        user.is_active = request.POST["active"] == "1"
+    return HTTPFound(request.route_url("admin.users"))

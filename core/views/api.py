@@ -1,0 +1,55 @@
+"""The REST API (JSON). CSRF applies to unsafe methods: send ``X-CSRF-Token``."""
+
+from __future__ import annotations
+
+from pyramid.view import view_config
+
+from core.catalog import list_visible
+from core.views.pages import require_video
+
+
+def video_json(request, video) -> dict:
+    return {
+        "id": video.id,
+        "title": video.title,
+        "slug": video.slug,
+        "description": video.description,
+        "language": video.language,
+        "status": video.status,
+        "access": video.access,
+        "duration": video.duration,
+        "owner": video.owner.username,
+        "created_at": video.created_at.isoformat(),
+        "url": request.route_url("video", video_id=video.id),
+    }
+
+
+@view_config(route_name="api.me", renderer="json")
+def me(request):
+    user = request.user
+    if user is None:
+        return {"authenticated": False}
+    return {
+        "authenticated": True,
+        "username": user.username,
+        "display_name": user.name,
+        "email": user.email,
+        "role": user.role,
+        "site": request.site.slug,
+    }
+
+
+@view_config(route_name="api.videos", renderer="json", request_method="GET")
+def videos(request):
+    try:
+        limit = max(1, min(100, int(request.params.get("limit", 20))))
+        offset = max(0, int(request.params.get("offset", 0)))
+    except ValueError:
+        limit, offset = 20, 0
+    items = list_visible(request, limit=limit, offset=offset)
+    return {"items": [video_json(request, v) for v in items], "limit": limit, "offset": offset}
+
+
+@view_config(route_name="api.video", renderer="json", request_method="GET")
+def video(request):
+    return video_json(request, require_video(request))

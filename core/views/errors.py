@@ -1,0 +1,62 @@
+"""Exception views: one JSON shape for the API, a friendly page for browsers."""
+
+from __future__ import annotations
+
+from pyramid.csrf import BadCSRFOrigin, BadCSRFToken
+from pyramid.httpexceptions import HTTPException, HTTPForbidden, HTTPFound, HTTPNotFound
+from pyramid.renderers import render_to_response
+from pyramid.view import exception_view_config, forbidden_view_config, notfound_view_config
+
+from core.errors import AmphiError
+
+
+def wants_json(request) -> bool:
+    if request.path.startswith("/api/"):
+        return True
+    return request.accept.best_match(["text/html", "application/json"]) == "application/json"
+
+
+def error_response(request, status: int, code: str, message: str, info: dict | None = None):
+    """``{code, errno, error, message, info}`` for API clients, an error page otherwise."""
+    titles = {400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found",
+              429: "Too Many Requests", 500: "Internal Server Error"}
+    if wants_json(request):
+        response = request.response
+        response.status = status
+        response.json_body = {"code": status, "errno": code, "error": titles.get(status, "Error"),
+                              "message": message, "info": info or {}}
+        return response
+    response = render_to_response("error.html", {"status": status, "message": message}, request=request)
+    response.status = status
+    return response
+
+
+@notfound_view_config()
+def not_found(exc, request):
+    return error_response(request, 404, "not-found", request.translate("This page does not exist."))
+
+
+@forbidden_view_config()
+def forbidden(exc, request):
+    if request.user is None and not wants_json(request) and request.method == "GET":
+        return HTTPFound(request.route_url("login", _query={"next": request.path_qs}))
+    return error_response(request, 403, "forbidden", request.translate("You are not allowed to see this."))
+
+
+@exception_view_config(BadCSRFToken)
+@exception_view_config(BadCSRFOrigin)
+def bad_csrf(exc, request):
+    message = request.translate("The form expired or did not come from this site; reload the page and try again.")
+    return error_response(request, 400, "csrf", message)
+
+
+@exception_view_config(AmphiError)
+def amphi_error(exc, request):
+    return error_response(request, exc.status, exc.code, exc.message, exc.info)
+
+
+@exception_view_config(HTTPException)
+def http_error(exc, request):
+    if exc.code < 400:
+        return exc
+    return error_response(request, exc.code, exc.title.lower().replace(" ", "-"), exc.detail or exc.explanation)

@@ -1,0 +1,44 @@
+"""The home page and the video page shell (the player arrives with its plugin)."""
+
+from __future__ import annotations
+
+from pyramid.httpexceptions import HTTPForbidden, HTTPNotFound
+from pyramid.view import view_config
+
+from core.catalog import list_visible
+from core.models import Video
+from core.security import video_permits
+
+
+def get_site_video(request, video_id) -> Video:
+    """The video with this id on the request's site, else 404 (never another site's)."""
+    video = request.dbsession.get(Video, int(video_id))
+    if video is None or video.site_id != request.site.id:
+        raise HTTPNotFound()
+    return video
+
+
+def require_video(request, permission: str = "view") -> Video:
+    video = get_site_video(request, request.matchdict["video_id"])
+    if not video_permits(request, video, permission):
+        # An unpublished video's existence is nobody else's business.
+        hidden = video.access == "draft" or video.status != "ready"
+        raise HTTPNotFound() if hidden else HTTPForbidden()
+    return video
+
+
+@view_config(route_name="home", renderer="home.html")
+def home(request):
+    return {"videos": list_visible(request, limit=24)}
+
+
+@view_config(route_name="video", renderer="video.html")
+def video_page(request):
+    video = require_video(request)
+    panels = [p for answer in request.hooks.amphi_video_panels(request=request, video=video) for p in (answer or [])]
+    actions = [a for answer in request.hooks.amphi_video_actions(request=request, video=video) for a in (answer or [])]
+    return {
+        "video": video,
+        "panels": sorted(panels, key=lambda p: p.order),
+        "actions": sorted(actions, key=lambda a: a.order),
+    }

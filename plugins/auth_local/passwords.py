@@ -1,0 +1,52 @@
+"""Storing and checking local passwords; failures are rate limited per account and address."""
+
+from __future__ import annotations
+
+from core.errors import ValidationError
+from core.models import User
+from core.ratelimit import RateLimit
+from core.security import check_password, hash_password
+from core.users import find_user
+from plugins.auth_local.models import LocalCredential
+
+NAME = "auth_local"
+# Checked against when the account does not exist, so both cases take as long.
+_DUMMY_HASH = hash_password("not a real password")
+
+
+def check_password_rules(request, password: str) -> None:
+    minimum = request.plugin_settings(NAME)["min_password_length"]
+    if len(password) < minimum:
+        raise ValidationError({"password": request.translate("At least ${n} characters.", n=minimum)})
+
+
+def set_password(request, user: User, password: str) -> None:
+    credential = request.dbsession.get(LocalCredential, user.id)
+    if credential is None:
+        credential = LocalCredential(user_id=user.id, password_hash="")
+        request.dbsession.add(credential)
+    credential.password_hash = hash_password(password)
+    request.dbsession.flush()
+
+
+def failures(request) -> RateLimit:
+    settings = request.plugin_settings(NAME)
+    return RateLimit("auth_local.failed", settings["max_failures"], settings["failure_window"])
+
+
+def authenticate(request, username: str, password: str) -> User | None:
+    """The site's active user with this password, or None. Raises TooManyAttempts."""
+    limiter = failures(request)
+    site_id = request.site.id
+    account_key, address_key = f"user:{username.lower()}", f"addr:{request.client_addr}"
+    limiter.check(request.dbsession, site_id, account_key)
+    # An address may try several accounts, but not endlessly.
+    RateLimit(limiter.scope, limiter.limit * 4, limiter.window).check(request.dbsession, site_id, address_key)
+    user = find_user(request.dbsession, site_id, username)
+    credential = request.dbsession.get(LocalCredential, user.id) if user is not None else None
+    matches = check_password(credential.password_hash if credential else _DUMMY_HASH, password)
+    if matches and credential is not None and user.is_active:
+        limiter.reset(request.dbsession, site_id, account_key)
+        return user
+    limiter.hit(request.dbsession, site_id, account_key, address_key)
+    return None

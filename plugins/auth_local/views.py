@@ -1,0 +1,81 @@
+"""Sign-in, self sign-up and password change pages of local accounts."""
+
+from __future__ import annotations
+
+from pyramid.httpexceptions import HTTPForbidden, HTTPFound, HTTPNotFound
+from pyramid.view import view_config
+
+from core.errors import TooManyAttempts, ValidationError
+from core.security import check_password, safe_next, sign_in
+from core.users import create_user
+from core.views.auth import login_methods
+from plugins.auth_local.models import LocalCredential
+from plugins.auth_local.passwords import NAME, authenticate, check_password_rules, set_password
+
+
+@view_config(route_name="auth_local.login", request_method="POST", renderer="login.html")
+def login(request):
+    username = request.POST.get("username", "").strip()
+    next_url = safe_next(request, request.POST.get("next"))
+    try:
+        user = authenticate(request, username, request.POST.get("password", ""))
+    except TooManyAttempts:
+        request.response.status = 429
+        error = request.translate("Too many failed attempts. Wait a few minutes and try again.")
+        return {"methods": login_methods(request), "next": next_url, "error": error, "username": username}
+    if user is None:
+        request.response.status = 401
+        error = request.translate("Wrong username or password.")
+        return {"methods": login_methods(request), "next": next_url, "error": error, "username": username}
+    sign_in(request, user, NAME, {"username": user.username})
+    return HTTPFound(next_url)
+
+
+@view_config(route_name="auth_local.login", request_method="GET")
+def login_get(request):
+    return HTTPFound(request.route_url("login", _query={"next": safe_next(request, request.params.get("next"))}))
+
+
+@view_config(route_name="auth_local.signup", renderer="plugins.auth_local:templates/signup.html")
+def signup(request):
+    if not request.plugin_settings(NAME)["signup"]:
+        raise HTTPNotFound()
+    form = {k: request.POST.get(k, "").strip() for k in ("username", "display_name", "email")}
+    errors = {}
+    if request.method == "POST":
+        password = request.POST.get("password", "")
+        try:
+            if password != request.POST.get("password_confirm", ""):
+                raise ValidationError({"password_confirm": request.translate("The two passwords differ.")})
+            check_password_rules(request, password)
+            user = create_user(request, form["username"], display_name=form["display_name"],
+                               email=form["email"], role="user", password=password)
+            sign_in(request, user, NAME, {"username": user.username, "signup": True})
+            return HTTPFound(request.route_url("home"))
+        except ValidationError as exc:
+            errors = exc.errors
+            request.response.status = 400
+    return {"form": form, "errors": errors}
+
+
+@view_config(route_name="auth_local.password", renderer="plugins.auth_local:templates/password.html")
+def change_password(request):
+    user = request.user
+    if user is None:
+        raise HTTPForbidden()
+    errors, done = {}, False
+    if request.method == "POST":
+        credential = request.dbsession.get(LocalCredential, user.id)
+        new = request.POST.get("new_password", "")
+        try:
+            if credential is None or not check_password(credential.password_hash, request.POST.get("current_password", "")):
+                raise ValidationError({"current_password": request.translate("This is not your current password.")})
+            if new != request.POST.get("password_confirm", ""):
+                raise ValidationError({"password_confirm": request.translate("The two passwords differ.")})
+            check_password_rules(request, new)
+            set_password(request, user, new)
+            done = True
+        except ValidationError as exc:
+            errors = exc.errors
+            request.response.status = 400
+    return {"errors": errors, "done": done}

@@ -1,0 +1,48 @@
+from setuptools import find_packages, setup
+
+BUILTIN_PLUGINS = ["auth_local"]
+
+setup(
+    name="amphi",
+    version="0.1.0",
+    description="Amphi: the campus video platform (a Pyramid core that hosts pluggy plugins).",
+    long_description=open("README.md", encoding="utf-8").read(),
+    long_description_content_type="text/markdown",
+    license="AGPL-3.0-or-later",
+    python_requires=">=3.11",
+    packages=find_packages(include=["core", "core.*", "plugins", "plugins.*"]),
+    include_package_data=True,
+    package_data={
+        "core": ["templates/*.html", "templates/*/*.html", "static/*", "locale/*/LC_MESSAGES/*",
+                 "migrations/*.py", "migrations/*.mako", "migrations/versions/*.py"],
+        "plugins": ["*/templates/*.html", "*/migrations/*.py"],
+    },
+    install_requires=[
+        "pyramid>=2.0",
+        "pyramid_jinja2>=2.10",
+        "pyramid_tm>=2.5",
+        "pyramid_retry>=2.1",
+        "plaster_pastedeploy",
+        "pluggy>=1.5",
+        "SQLAlchemy>=2.0",
+        "zope.sqlalchemy>=3.0",
+        "transaction",
+        "alembic>=1.13",
+        "huey>=2.5",
+        "redis>=5",
+        "argon2-cffi>=23",
+        "waitress>=3",
+        "psycopg[binary]>=3.1",
+        "Babel>=2.14",
+        "packaging",
+    ],
+    extras_require={
+        "test": ["pytest>=8", "pytest-timeout", "webtest>=3", "ruff"],
+    },
+    entry_points={
+        "paste.app_factory": ["main = core:main"],
+        "console_scripts": ["amphi = core.cli:main"],
+        "pytest11": ["amphi = core.testing"],
+        "amphi.plugins": [f"{name} = plugins.{name}" for name in BUILTIN_PLUGINS],
+    },
+)

@@ -1,0 +1,119 @@
+"""Plugin discovery through real entry points, including broken and incompatible plugins."""
+
+import importlib
+import sys
+import textwrap
+
+import pytest
+
+from core import hookimpl
+from core.errors import PluginError
+from core.plugins import PluginInfo, make_plugin_host, make_plugin_manager, PluginHost
+
+PLUGINS = {
+    "fakeplug_ok": """
+        from core import hookimpl
+        from core.ui import NavItem
+        AMPHI_HOOKS = ">=1.0,<2"
+
+        @hookimpl
+        def amphi_nav_items(request):
+            return [NavItem("ok", "/ok")]
+    """,
+    "fakeplug_broken": """
+        import a_module_that_does_not_exist
+    """,
+    "fakeplug_old": """
+        from core import hookimpl
+        AMPHI_HOOKS = ">=0.1,<1"
+
+        @hookimpl
+        def amphi_nav_items(request):
+            return []
+    """,
+    "fakeplug_typo": """
+        from core import hookimpl
+
+        @hookimpl
+        def amphi_nav_itemz(request):
+            return []
+    """,
+}
+
+
+@pytest.fixture
+def fake_distribution(tmp_path, monkeypatch):
+    """A distribution on sys.path declaring four plugins in the amphi.plugins group."""
+    for name, source in PLUGINS.items():
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "__init__.py").write_text(textwrap.dedent(source))
+    dist = tmp_path / "fake_amphi_plugins-1.2.3.dist-info"
+    dist.mkdir()
+    dist.joinpath("METADATA").write_text("Metadata-Version: 2.1\nName: fake-amphi-plugins\nVersion: 1.2.3\n")
+    dist.joinpath("entry_points.txt").write_text(
+        "[amphi.plugins]\n" + "".join(f"{n.removeprefix('fakeplug_')} = {n}\n" for n in PLUGINS)
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    importlib.invalidate_caches()
+    yield
+    for name in PLUGINS:
+        sys.modules.pop(name, None)
+
+
+def test_discovery_loads_good_plugins_and_reports_the_others(fake_distribution, caplog):
+    host = make_plugin_host({})
+    ok, broken, old, typo = (host.infos[n] for n in ("ok", "broken", "old", "typo"))
+    assert ok.status == "loaded" and ok.version == "1.2.3" and ok.distribution == "fake-amphi-plugins"
+    assert ok.hooks(host.pm) == ["amphi_nav_items"]
+    assert broken.status == "failed"
+    assert "No module named 'a_module_that_does_not_exist'" in broken.error
+    assert old.status == "incompatible"
+    assert "supports hook contract >=0.1,<1, this Amphi provides 1.0.0" in old.error
+    assert typo.status == "incompatible" and "amphi_nav_itemz" in typo.error
+    assert host.pm.get_plugin("old") is None and host.pm.get_plugin("typo") is None
+    # The built-in plugins still load, and the failures are logged with the plugin's name.
+    assert host.infos["auth_local"].loaded
+    assert "plugin 'broken' (fakeplug_broken) was not loaded" in caplog.text
+
+
+def test_a_required_plugin_that_fails_stops_start_up(fake_distribution):
+    with pytest.raises(PluginError, match="plugin 'broken'.*amphi.plugins.required"):
+        make_plugin_host({"amphi.plugins.required": "auth_local broken"})
+
+
+def test_a_blocked_plugin_is_not_even_imported(fake_distribution):
+    host = make_plugin_host({"amphi.plugins.blocked": "broken,ok"})
+    assert host.infos["broken"].status == "blocked"
+    assert host.infos["ok"].status == "blocked"
+    assert "fakeplug_ok" not in sys.modules
+
+
+class RecordingPlugin:
+    def __init__(self, name, calls):
+        self.name, self.calls = name, calls
+
+    @hookimpl
+    def amphi_nav_items(self, request):
+        self.calls.append(self.name)
+        return []
+
+
+def make_recording_plugin(name, calls):
+    return RecordingPlugin(name, calls)
+
+
+def test_relays_call_only_enabled_plugins_and_follow_changes():
+    host = PluginHost(make_plugin_manager())
+    calls = []
+    host.add(make_recording_plugin("one", calls), PluginInfo(name="one"))
+    host.add(make_recording_plugin("two", calls), PluginInfo(name="two"))
+    host.for_plugins(["one"]).amphi_nav_items(request=None)
+    assert calls == ["one"]
+    calls.clear()
+    host.for_plugins(["one", "two"]).amphi_nav_items(request=None)
+    assert sorted(calls) == ["one", "two"]
+    calls.clear()
+    assert host.for_plugins(["two"]) is host.for_plugins(["two"])  # cached per plugin set
+    host.add(make_recording_plugin("three", calls), PluginInfo(name="three"))
+    host.for_plugins(["two"]).amphi_nav_items(request=None)
+    assert calls == ["two"]  # a newly installed plugin is not enabled anywhere by itself
