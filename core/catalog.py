@@ -15,6 +15,8 @@ def visible_videos(request) -> Select:
     are listed (their media stays locked until the password is given).
     """
     user = request.user
+    if user is not None and user.site_id != request.site.id:
+        user = None
     query = select(Video).where(Video.site_id == request.site.id)
     if user is not None and user.is_admin:
         return query

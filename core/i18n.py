@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import os
+
 from pyramid.i18n import TranslationStringFactory
 
 from core.sites import site_or_none
 
 _ = TranslationStringFactory("amphi")
 
+LOCALE_DIR = os.path.join(os.path.dirname(__file__), "locale")
 LANGUAGES = {"en": "English", "fr": "Français"}
 SESSION_LOCALE = "i18n.locale"
 
@@ -38,6 +41,6 @@ def translate(request, message, **mapping) -> str:
 
 
 def includeme(config):
-    config.add_translation_dirs("core:locale/")
+    config.add_translation_dirs(LOCALE_DIR)
     config.set_locale_negotiator(negotiate_locale)
     config.add_request_method(translate, "translate")

@@ -130,6 +130,8 @@ def core_video_rule(request, video: Video, permission: str) -> bool:
     user = request.user
     if video.site_id != request.site.id:
         return False
+    if user is not None and user.site_id != request.site.id:
+        user = None  # defence in depth: another site's account is nobody here
     if user is not None and (user.is_admin or video.is_owned_by(user)):
         return True
     if permission != "view" or video.status != "ready":

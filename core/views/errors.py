@@ -11,9 +11,10 @@ from core.errors import AmphiError
 
 
 def wants_json(request) -> bool:
-    if request.path.startswith("/api/"):
+    if request.path.startswith("/api/") or request.content_type == "application/json":
         return True
-    return request.accept.best_match(["text/html", "application/json"]) == "application/json"
+    offers = request.accept.acceptable_offers(["text/html", "application/json"])
+    return bool(offers) and offers[0][0] == "application/json"
 
 
 def error_response(request, status: int, code: str, message: str, info: dict | None = None):
@@ -23,6 +24,7 @@ def error_response(request, status: int, code: str, message: str, info: dict | N
     if wants_json(request):
         response = request.response
         response.status = status
+        response.content_type = "application/json"
         response.json_body = {"code": status, "errno": code, "error": titles.get(status, "Error"),
                               "message": message, "info": info or {}}
         return response
@@ -33,7 +35,8 @@ def error_response(request, status: int, code: str, message: str, info: dict | N
 
 @notfound_view_config()
 def not_found(exc, request):
-    return error_response(request, 404, "not-found", request.translate("This page does not exist."))
+    message = exc.detail if isinstance(exc.detail, str) and exc.detail else "This page does not exist."
+    return error_response(request, 404, "not-found", request.translate(message))
 
 
 @forbidden_view_config()

@@ -1,0 +1,172 @@
+"""Local accounts, sessions and CSRF."""
+
+import pytest
+
+
+@pytest.fixture
+def ana(site, make_user):
+    return make_user(site, "ana", role="staff", password="correct horse battery")
+
+
+def test_the_sign_in_page_lists_the_sites_methods(testapp):
+    page = testapp.get("/login")
+    assert "Local account" in page.text
+    assert 'action="http://a.test/auth/local/login"' in page.text
+
+
+def test_a_site_without_sign_in_methods_says_so(make_site, make_testapp):
+    make_site("bare", plugins=[])
+    page = make_testapp("bare.test").get("/login")
+    assert "No sign-in method is enabled on this site" in page.text
+
+
+def test_sign_in_and_sign_out(testapp, ana):
+    assert testapp.get("/api/me").json == {"authenticated": False}
+    response = testapp.sign_in("ana", "correct horse battery")
+    assert response.location == "http://a.test/"
+    me = testapp.get("/api/me").json
+    assert me["username"] == "ana" and me["role"] == "staff"
+    assert ana.last_login is not None
+    token = testapp.csrf_token("/")
+    testapp.post("/logout", {"csrf_token": token}, status=302)
+    assert testapp.get("/api/me").json == {"authenticated": False}
+
+
+def test_the_session_cookie_is_httponly_and_samesite(testapp, ana):
+    response = testapp.sign_in("ana", "correct horse battery")
+    cookie = response.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+
+
+def test_wrong_password_is_refused_without_saying_which_part_is_wrong(testapp, ana):
+    wrong_password = testapp.sign_in("ana", "incorrect", status=401)
+    unknown_user = testapp.sign_in("nobody", "incorrect", status=401)
+    assert "Wrong username or password." in wrong_password.text
+    assert "Wrong username or password." in unknown_user.text
+    assert testapp.get("/api/me").json == {"authenticated": False}
+
+
+def test_a_disabled_account_cannot_sign_in(testapp, ana):
+    ana.is_active = False
+    testapp.sign_in("ana", "correct horse battery", status=401)
+
+
+def test_failed_sign_ins_are_rate_limited(testapp, ana):
+    for _ in range(5):
+        testapp.sign_in("ana", "guess", status=401)
+    page = testapp.sign_in("ana", "correct horse battery", status=429)
+    assert "Too many failed attempts" in page.text
+    assert testapp.get("/api/me").json == {"authenticated": False}
+
+
+def test_the_rate_limit_follows_the_site_setting(testapp, ana, site, app):
+    from core.sites import set_plugin_overrides
+
+    set_plugin_overrides(app.registry, site, "auth_local", {"max_failures": 2})
+    testapp.sign_in("ana", "guess", status=401)
+    testapp.sign_in("ana", "guess", status=401)
+    testapp.sign_in("ana", "correct horse battery", status=429)
+
+
+def test_a_success_clears_earlier_failures(testapp, ana):
+    for _ in range(4):
+        testapp.sign_in("ana", "guess", status=401)
+    testapp.sign_in("ana", "correct horse battery")
+    testapp.post("/logout", {"csrf_token": testapp.csrf_token("/")})
+    for _ in range(4):
+        testapp.sign_in("ana", "guess", status=401)
+    testapp.sign_in("ana", "correct horse battery")
+
+
+def test_a_post_without_csrf_token_is_refused(testapp, ana):
+    testapp.get("/login")
+    page = testapp.post("/auth/local/login", {"username": "ana", "password": "correct horse battery"}, status=400)
+    assert "reload the page" in page.text
+    assert testapp.get("/api/me").json == {"authenticated": False}
+
+
+def test_a_post_with_a_forged_csrf_token_is_refused(testapp, ana):
+    testapp.sign_in("ana", "correct horse battery")
+    testapp.post("/logout", {"csrf_token": "forged"}, status=400)
+    assert testapp.get("/api/me").json["authenticated"] is True
+
+
+def test_a_json_api_call_needs_the_csrf_header(testapp, ana):
+    testapp.sign_in("ana", "correct horse battery")
+    refused = testapp.post_json("/language", {"locale": "fr"}, status=400)
+    assert refused.json["errno"] == "csrf"
+    token = testapp.csrf_token("/")
+    testapp.post("/language", {"locale": "fr"}, headers={"X-CSRF-Token": token}, status=302)
+
+
+def test_the_session_is_renewed_at_sign_in(testapp, ana):
+    before = testapp.csrf_token("/login")
+    testapp.sign_in("ana", "correct horse battery")
+    after = testapp.csrf_token("/")
+    assert before != after
+    # The token from before the sign-in is no longer accepted.
+    testapp.post("/logout", {"csrf_token": before}, status=400)
+
+
+@pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example/x", "/\\evil.example", "javascript:alert(1)"])
+def test_no_open_redirect_after_sign_in(testapp, ana, target):
+    token = testapp.csrf_token()
+    response = testapp.post("/auth/local/login", {"username": "ana", "password": "correct horse battery",
+                                                  "next": target, "csrf_token": token})
+    assert response.location == "http://a.test/"
+
+
+def test_next_inside_the_site_is_followed(testapp, ana):
+    token = testapp.csrf_token()
+    response = testapp.post("/auth/local/login", {"username": "ana", "password": "correct horse battery",
+                                                  "next": "/admin/users?x=1", "csrf_token": token})
+    assert response.location == "http://a.test/admin/users?x=1"
+
+
+def test_a_protected_page_sends_anonymous_users_to_sign_in(testapp):
+    response = testapp.get("/admin/site", status=302)
+    assert response.location == "http://a.test/login?next=%2Fadmin%2Fsite"
+
+
+def test_self_sign_up_is_off_by_default(testapp):
+    testapp.get("/auth/local/signup", status=404)
+    assert "Create an account" not in testapp.get("/").text
+
+
+def test_self_sign_up_when_the_site_allows_it(testapp, site, app):
+    from core.sites import set_plugin_overrides
+
+    set_plugin_overrides(app.registry, site, "auth_local", {"signup": True})
+    form = testapp.get("/auth/local/signup")
+    assert "Create an account" in testapp.get("/").text
+    data = {"csrf_token": testapp.csrf_token("/auth/local/signup"), "username": "new", "display_name": "New Student",
+            "email": "new@a.test", "password": "short", "password_confirm": "short"}
+    refused = testapp.post("/auth/local/signup", data, status=400)
+    assert "At least 10 characters." in refused.text
+    data.update(password="long enough password", password_confirm="long enough password")
+    testapp.post("/auth/local/signup", data, status=302)
+    me = testapp.get("/api/me").json
+    assert me["username"] == "new" and me["role"] == "user"
+    assert form.status_int == 200
+
+
+def test_changing_ones_password(testapp, ana):
+    testapp.sign_in("ana", "correct horse battery")
+    token = testapp.csrf_token("/auth/local/password")
+    refused = testapp.post("/auth/local/password", {"csrf_token": token, "current_password": "wrong",
+                                                    "new_password": "another long one", "password_confirm": "another long one"},
+                           status=400)
+    assert "This is not your current password." in refused.text
+    testapp.post("/auth/local/password", {"csrf_token": token, "current_password": "correct horse battery",
+                                          "new_password": "another long one", "password_confirm": "another long one"})
+    testapp.post("/logout", {"csrf_token": token})
+    testapp.sign_in("ana", "correct horse battery", status=401)
+    testapp.sign_in("ana", "another long one")
+
+
+def test_sign_in_is_refused_where_auth_local_is_disabled(make_site, make_user, make_testapp):
+    site = make_site("nolocal", plugins=[])
+    make_user(site, "ana")
+    browser = make_testapp("nolocal.test")
+    browser.get("/login")
+    browser.post("/auth/local/login", {"username": "ana", "password": "x"}, status=404)
