@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import os
 
+from pyramid.httpexceptions import HTTPNotFound
 from pyramid.i18n import TranslationStringFactory
-
-from core.sites import site_or_none
 
 _ = TranslationStringFactory("amphi")
 
@@ -28,7 +27,10 @@ def negotiate_locale(request) -> str:
     chosen = request.session.get(SESSION_LOCALE)
     if chosen in LANGUAGES:
         return chosen
-    user = request.user if site_or_none(request) is not None else None
+    try:
+        user = request.user
+    except HTTPNotFound:  # no site answers this host: no user either
+        user = None
     if user is not None and user.locale in LANGUAGES:
         return user.locale
     default = request.registry.settings.get("amphi.default_locale", "en")

@@ -7,6 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.errors import ValidationError
+from core.i18n import _
 from core.models import Site, SiteDomain
 from core.settings import aslist
 
@@ -31,7 +32,7 @@ def request_site(request) -> Site:
     fallback = request.registry.settings["amphi.unknown_host"] == "default"
     site = find_site(request.dbsession, request.host, fallback_to_default=fallback)
     if site is None:
-        raise HTTPNotFound("No site answers to this host name.")
+        raise HTTPNotFound(_("No site answers to this host name."))
     return site
 
 

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from pyramid.csrf import BadCSRFOrigin, BadCSRFToken
+from pyramid.i18n import TranslationString
 from pyramid.httpexceptions import HTTPException, HTTPForbidden, HTTPFound, HTTPNotFound
 from pyramid.renderers import render_to_response
 from pyramid.view import exception_view_config, forbidden_view_config, notfound_view_config
 
 from core.errors import AmphiError
+from core.i18n import _
 
 
 def wants_json(request) -> bool:
@@ -35,8 +37,9 @@ def error_response(request, status: int, code: str, message: str, info: dict | N
 
 @notfound_view_config()
 def not_found(exc, request):
-    message = exc.detail if isinstance(exc.detail, str) and exc.detail else "This page does not exist."
-    return error_response(request, 404, "not-found", request.translate(message))
+    # Only our own (translatable) details are shown; Pyramid's say which route missed.
+    message = exc.detail if isinstance(exc.detail, TranslationString) else _("This page does not exist.")
+    return error_response(request, 404, "not-found", request.localizer.translate(message))
 
 
 @forbidden_view_config()

@@ -1,6 +1,7 @@
 """Local accounts: username and password, optional self sign-up, rate-limited failures."""
 
 from core import hookimpl
+from core.i18n import _
 from core.security import LoginMethod
 from core.settings import Setting
 from core.ui import NavItem
@@ -20,12 +21,12 @@ def includeme(config):
 @hookimpl
 def amphi_settings():
     return [
-        Setting("signup", "bool", False, label="Allow self sign-up",
-                help="Anyone reaching the site may create an account (role: user)."),
-        Setting("min_password_length", "int", 10, label="Minimum password length"),
-        Setting("max_failures", "int", 5, label="Failed sign-ins allowed per account",
-                help="After this many failures in the window, the account's sign-in is paused."),
-        Setting("failure_window", "int", 900, label="Failure window (seconds)"),
+        Setting("signup", "bool", False, label=_("Allow self sign-up"),
+                help=_("Anyone reaching the site may create an account (role: user).")),
+        Setting("min_password_length", "int", 10, label=_("Minimum password length")),
+        Setting("max_failures", "int", 5, label=_("Failed sign-ins allowed per account"),
+                help=_("After this many failures in the window, the account's sign-in is paused.")),
+        Setting("failure_window", "int", 900, label=_("Failure window (seconds)")),
     ]
 
 
