@@ -20,8 +20,8 @@ def make_app(global_config: dict | None, ini_settings: dict, plugin_host: Plugin
     """Build the application; ``plugin_host`` lets tests bring their own plugins."""
     settings = load_settings(ini_settings)
     settings.setdefault("amphi.config_file", (global_config or {}).get("__file__", ""))
-    if not settings["amphi.session_secret"]:
-        settings["amphi.session_secret"] = session_secret_from_var(settings["amphi.var_dir"])
+    if not settings["amphi.session_secret"] and settings["amphi.session_secret_file"]:
+        settings["amphi.session_secret"] = session_secret_from_file(settings["amphi.session_secret_file"])
     host = plugin_host or make_plugin_host(settings)
 
     settings.setdefault("jinja2.newstyle", "true")
@@ -81,11 +81,10 @@ def add_template_globals(event) -> None:
         event.update(template_globals(request))
 
 
-def session_secret_from_var(var_dir: str) -> str:
-    """Read (or create once, mode 0600) ``var/session_secret`` for the embedded default."""
-    path = os.path.join(var_dir, "session_secret")
+def session_secret_from_file(path: str) -> str:
+    """Read (or create once, mode 0600) the secret file of a one-machine installation."""
     if not os.path.exists(path):
-        os.makedirs(var_dir, exist_ok=True)
+        os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w") as handle:
             handle.write(secrets.token_hex(32))

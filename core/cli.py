@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import subprocess
 import sys
 from contextlib import contextmanager
@@ -119,6 +120,7 @@ def cmd_serve(args) -> None:
     if settings.get("amphi.worker.embedded", "false").lower() in ("1", "true", "yes", "on"):
         worker = subprocess.Popen([sys.executable, "-m", "core.cli", "-c", path, "worker"])
     print(f"Amphi is running at http://{args.host}:{args.port}/", flush=True)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # so the worker below is stopped too
     try:
         serve(app, host=args.host, port=args.port, threads=args.threads, clear_untrusted_proxy_headers=True)
     finally:

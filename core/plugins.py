@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import logging
 import traceback
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from importlib import metadata
-from typing import Any, Iterable
+from typing import Any
 
 import pluggy
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
@@ -133,7 +134,7 @@ class PluginHost:
 
     # --- per-site relays --------------------------------------------------
 
-    def for_plugins(self, enabled: Iterable[str]) -> "SiteHooks":
+    def for_plugins(self, enabled: Iterable[str]) -> SiteHooks:
         """The hook relay that calls only the given plugins (and non-plugin impls)."""
         enabled = frozenset(enabled)
         key = (enabled, frozenset(self.infos))

@@ -13,8 +13,8 @@ from urllib.parse import urlsplit
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from pyramid.security import Allowed, Denied
 from pyramid.csrf import new_csrf_token
+from pyramid.security import Allowed, Denied
 from pyramid.session import SignedCookieSessionFactory
 from sqlalchemy import select
 
@@ -200,7 +200,7 @@ def includeme(config):
     settings = config.get_settings()
     secret = settings["amphi.session_secret"]
     if not secret:
-        raise ConfigurationError("amphi.session_secret is empty: set a long random value (amphi init writes one)")
+        raise ConfigurationError("amphi.session_secret is empty: set a long random value (or amphi.session_secret_file)")
     config.set_session_factory(
         SignedCookieSessionFactory(
             secret,

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any
 
 from core.errors import ConfigurationError, ValidationError
 
@@ -117,6 +118,7 @@ CORE_DEFAULTS = {
     "amphi.database_url": "sqlite:///%(var_dir)s/amphi.sqlite",
     "amphi.queue_url": "sqlite:///%(var_dir)s/huey.sqlite",
     "amphi.session_secret": "",
+    "amphi.session_secret_file": "",
     "amphi.session_secure": "false",
     "amphi.session_max_age": "43200",
     "amphi.unknown_host": "default",

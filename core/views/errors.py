@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from pyramid.csrf import BadCSRFOrigin, BadCSRFToken
+from pyramid.httpexceptions import HTTPException, HTTPFound
 from pyramid.i18n import TranslationString
-from pyramid.httpexceptions import HTTPException, HTTPForbidden, HTTPFound, HTTPNotFound
 from pyramid.renderers import render_to_response
 from pyramid.view import exception_view_config, forbidden_view_config, notfound_view_config
 

@@ -1,8 +1,8 @@
 """Multi-tenancy: sites from the Host header, per-site plugins, nothing leaks across sites."""
 
 import pytest
-from amphi_hello import greeting_count
 
+from amphi_hello import greeting_count
 from core.sites import find_site, host_name
 
 

@@ -8,7 +8,7 @@ import pytest
 
 from core import hookimpl
 from core.errors import PluginError
-from core.plugins import PluginInfo, make_plugin_host, make_plugin_manager, PluginHost
+from core.plugins import PluginHost, PluginInfo, make_plugin_host, make_plugin_manager
 
 PLUGINS = {
     "fakeplug_ok": """

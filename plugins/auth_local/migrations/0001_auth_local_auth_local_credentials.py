@@ -1,13 +1,12 @@
 """auth_local credentials
 
 Revision ID: 0001_auth_local
-Revises: 
+Revises:
 Create Date: 2026-11-28 19:40:29.555797
 """
 
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = '0001_auth_local'
 down_revision = None

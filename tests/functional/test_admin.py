@@ -1,0 +1,87 @@
+"""The site-admin and user-admin pages."""
+
+import pytest
+
+
+@pytest.fixture
+def admin_browser(testapp, site, make_user):
+    make_user(site, "boss", role="site-admin", password="boss password 1")
+    testapp.sign_in("boss", "boss password 1")
+    return testapp
+
+
+def test_only_site_admins_reach_the_admin_pages(testapp, site, make_user):
+    make_user(site, "prof", role="staff", password="prof password 1")
+    testapp.sign_in("prof", "prof password 1")
+    testapp.get("/admin/site", status=403)
+    testapp.get("/admin/users", status=403)
+    testapp.post("/admin/site", {"csrf_token": testapp.csrf_token("/")}, status=403)
+
+
+def test_the_admin_page_lists_plugins_and_toggles_them(admin_browser, site):
+    page = admin_browser.get("/admin/site")
+    assert "auth_local" in page.text and "hello" in page.text
+    assert 'id="plugin-hello" name="plugins" value="hello" checked' in page.text
+    form = page.forms[2]
+    form["plugins"] = ["auth_local"]  # hello off
+    form.submit().follow()
+    assert site.enabled_plugins == ["auth_local"]
+    admin_browser.get("/hello", status=404)
+
+
+def test_plugin_settings_form_is_built_from_declarations(admin_browser, site):
+    page = admin_browser.get("/admin/site/plugins/auth_local")
+    assert '<label for="setting-min_password_length">Minimum password length</label>' in page.text
+    form = page.forms[2]
+    form["min_password_length"] = "many"
+    refused = form.submit()
+    assert refused.status_int == 200
+    assert 'aria-invalid="true" aria-describedby="setting-min_password_length-error"' in refused.text
+    assert "a whole number is expected" in refused.text
+    form = refused.forms[2]
+    form["min_password_length"] = "14"
+    form["signup"] = True
+    form.submit().follow()
+    assert site.plugin_settings["auth_local"] == {"signup": True, "min_password_length": 14, "max_failures": 5,
+                                                  "failure_window": 900}
+
+
+def test_unknown_plugin_settings_page_is_404(admin_browser):
+    admin_browser.get("/admin/site/plugins/nothing", status=404)
+
+
+def last_form(page):
+    return page.forms[len(page.forms) - 1]
+
+
+def test_creating_a_user_and_changing_roles(admin_browser, site, make_testapp, dbsession):
+    from core.users import find_user
+
+    form = last_form(admin_browser.get("/admin/users"))
+    form["username"], form["display_name"], form["password"], form["role"] = "tina", "Tina T.", "tina password 1", "staff"
+    created = form.submit().follow()
+    assert "User tina created." in created.text
+    tina_browser = make_testapp("a.test")
+    tina_browser.sign_in("tina", "tina password 1")
+    assert tina_browser.get("/api/me").json["role"] == "staff"
+    tina = find_user(dbsession, site.id, "tina")
+    token = admin_browser.csrf_token("/admin/users")
+    admin_browser.post(f"/admin/users/{tina.id}", {"role": "site-admin", "csrf_token": token}, status=302)
+    assert tina_browser.get("/api/me").json["role"] == "site-admin"
+    refused = admin_browser.post(f"/admin/users/{tina.id}", {"role": "superuser", "csrf_token": token}, status=400)
+    assert "Only a superuser can make a superuser." in refused.text
+    assert tina.role == "site-admin"
+
+
+def test_another_sites_user_cannot_be_changed(admin_browser, make_site, make_user):
+    stranger = make_user(make_site("b"), "stranger")
+    token = admin_browser.csrf_token("/admin/users")
+    admin_browser.post(f"/admin/users/{stranger.id}", {"role": "site-admin", "csrf_token": token}, status=404)
+    assert stranger.role == "user"
+
+
+def test_invalid_new_user_shows_errors_beside_fields(admin_browser):
+    form = last_form(admin_browser.get("/admin/users"))
+    form["username"] = "bad name/../"
+    page = form.submit()
+    assert 'aria-describedby="new-username-error"' in page.text
