@@ -9,6 +9,7 @@ def includeme(config):
     config.add_route("language", "/language")
     config.add_route("video", "/videos/{video_id:\\d+}")
     config.add_route("admin.site", "/admin/site")
+    config.add_route("admin.site.identity", "/admin/site/identity")
     config.add_route("admin.plugin", "/admin/site/plugins/{plugin}")
     config.add_route("admin.users", "/admin/users")
     config.add_route("admin.user", "/admin/users/{user_id:\\d+}")

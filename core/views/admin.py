@@ -8,14 +8,36 @@ from sqlalchemy import select
 
 from core.errors import ValidationError
 from core.models import User
-from core.sites import plugin_settings, set_enabled_plugins, set_plugin_overrides
+from core.sites import plugin_settings, set_enabled_plugins, set_plugin_overrides, update_identity
 from core.users import ROLES, create_user, set_role
+
+
+def site_page_values(request, errors=None, form=None) -> dict:
+    plugins = request.registry.plugins
+    site = request.site
+    return {
+        "infos": sorted(plugins.infos.values(), key=lambda i: i.name),
+        "saved": "saved" in request.params,
+        "errors": errors or {},
+        "form": form or {"name": site.name, "theme_color": site.theme_color, "logo_url": site.logo_url},
+    }
 
 
 @view_config(route_name="admin.site", renderer="admin/site.html", permission="site-admin", request_method="GET")
 def site_page(request):
-    plugins = request.registry.plugins
-    return {"infos": sorted(plugins.infos.values(), key=lambda i: i.name), "pm": plugins.pm, "saved": "saved" in request.params}
+    return site_page_values(request)
+
+
+@view_config(route_name="admin.site.identity", renderer="admin/site.html", permission="site-admin",
+             request_method="POST")
+def save_identity(request):
+    form = {key: request.POST.get(key, "") for key in ("name", "theme_color", "logo_url")}
+    try:
+        update_identity(request.site, **form)
+    except ValidationError as exc:
+        request.response.status = 400
+        return site_page_values(request, {k: request.localizer.translate(v) for k, v in exc.errors.items()}, form)
+    return HTTPFound(request.route_url("admin.site", _query={"saved": 1}))
 
 
 @view_config(route_name="admin.site", permission="site-admin", request_method="POST")

@@ -22,7 +22,7 @@ def test_the_admin_page_lists_plugins_and_toggles_them(admin_browser, site):
     page = admin_browser.get("/admin/site")
     assert "auth_local" in page.text and "hello" in page.text
     assert 'id="plugin-hello" name="plugins" value="hello" checked' in page.text
-    form = page.forms[2]
+    form = page.forms[3]
     form["plugins"] = ["auth_local"]  # hello off
     form.submit().follow()
     assert site.enabled_plugins == ["auth_local"]
@@ -85,3 +85,16 @@ def test_invalid_new_user_shows_errors_beside_fields(admin_browser):
     form["username"] = "bad name/../"
     page = form.submit()
     assert 'aria-describedby="new-username-error"' in page.text
+
+
+def test_the_site_name_colour_and_logo(admin_browser, site):
+    form = admin_browser.get("/admin/site").forms[2]
+    form["name"], form["theme_color"], form["logo_url"] = "Université Exemple", "#ffff00", "javascript:alert(1)"
+    refused = form.submit(status=400)
+    assert "contrast below 4.5:1" in refused.text and "https:// or /" in refused.text
+    assert site.theme_color == "#1f4e8c"
+    form = refused.forms[2]
+    form["theme_color"], form["logo_url"] = "#7A1F3D", "/static/logo.svg"
+    page = form.submit().follow()
+    assert "Université Exemple" in page.text and "--brand: #7a1f3d" in page.text
+    assert '<img src="/static/logo.svg" alt="" height="32">' in page.text

@@ -1,0 +1,26 @@
+"""Set translations in a catalogue from a JSON object {msgid: msgstr}; then run scripts/i18n.sh.
+
+    python scripts/po_set.py fr < translations.json
+"""
+
+import json
+import sys
+
+from babel.messages.pofile import read_po, write_po
+
+
+def main(language: str) -> None:
+    path = f"core/locale/{language}/LC_MESSAGES/amphi.po"
+    translations = json.load(sys.stdin)
+    with open(path, "rb") as handle:
+        catalog = read_po(handle, locale=language, domain="amphi")
+    for message in catalog:
+        if message.id in translations:
+            message.string = translations[message.id]
+            message.flags.discard("fuzzy")
+    with open(path, "wb") as handle:
+        write_po(handle, catalog, width=100)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])
