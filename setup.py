@@ -37,7 +37,7 @@ setup(
         "packaging",
     ],
     extras_require={
-        "test": ["pytest>=8", "pytest-timeout", "webtest>=3", "ruff"],
+        "test": ["pytest>=8", "pytest-timeout", "webtest>=3", "ruff", "playwright>=1.40"],
     },
     entry_points={
         "paste.app_factory": ["main = core:main"],
