@@ -90,12 +90,14 @@ class PluginHost:
             raise PluginError(f"plugin {info.name!r} does not fit the hook contract: {exc}") from None
         info.settings = self._declared_settings(info.name, plugin)
         self.infos[info.name] = info
+        self._relays.clear()
         return info
 
     def remove(self, name: str) -> None:
         info = self.infos.pop(name, None)
         if info is not None and info.plugin is not None:
             self.pm.unregister(info.plugin)
+        self._relays.clear()
 
     def _refuse(self, info: PluginInfo, exc: Exception, required: set[str]) -> None:
         info.status = "incompatible" if isinstance(exc, PluginError) else "failed"
@@ -137,11 +139,10 @@ class PluginHost:
     def for_plugins(self, enabled: Iterable[str]) -> SiteHooks:
         """The hook relay that calls only the given plugins (and non-plugin impls)."""
         enabled = frozenset(enabled)
-        key = (enabled, frozenset(self.infos))
-        relay = self._relays.get(key)
-        if relay is None:
+        relay = self._relays.get(enabled)
+        if relay is None:  # cached per plugin set; add() and remove() clear the cache
             removed = {info.plugin for info in self.loaded if info.name not in enabled}
-            relay = self._relays[key] = SiteHooks(self.pm, removed)
+            relay = self._relays[enabled] = SiteHooks(self.pm, removed)
         return relay
 
 

@@ -204,3 +204,18 @@ def register_plugin(app):
     yield register
     for name in added:
         host.remove(name)
+
+
+def write_ini(folder, database_url: str, **extra: str):
+    """An ini file for subprocess tests (``amphi -c``): this database, a SQLite queue, var/ in ``folder``."""
+    lines = [
+        "[app:main]",
+        "use = egg:amphi",
+        f"amphi.var_dir = {folder}/var",
+        f"amphi.database_url = {database_url}",
+        f"amphi.queue_url = sqlite:///{folder}/var/huey.sqlite",
+        f"amphi.session_secret_file = {folder}/var/session_secret",
+    ] + [f"{key} = {value}" for key, value in extra.items()]
+    path = folder / "amphi.ini"
+    path.write_text("\n".join(lines) + "\n")
+    return path

@@ -4,13 +4,12 @@ import os
 import socket
 import subprocess
 import sys
-import textwrap
 import time
 import urllib.request
 
 import pytest
 
-from core.testing import temporary_database
+from core.testing import temporary_database, write_ini
 from tests.browser.browsing import ADMIN_PASSWORD
 
 CHROMIUM = os.environ.get("AMPHI_TEST_CHROMIUM", "/usr/bin/chromium")
@@ -34,15 +33,7 @@ def live_server(tmp_path_factory):
     """``amphi serve`` on a fresh database, with a superuser and a staff member."""
     folder = tmp_path_factory.mktemp("live")
     with temporary_database(folder) as url:
-        ini = folder / "amphi.ini"
-        ini.write_text(textwrap.dedent(f"""
-            [app:main]
-            use = egg:amphi
-            amphi.var_dir = {folder}/var
-            amphi.database_url = {url}
-            amphi.queue_url = sqlite:///{folder}/var/huey.sqlite
-            amphi.session_secret_file = {folder}/var/session_secret
-        """))
+        ini = write_ini(folder, url)
         amphi(ini, "init", "--admin-password", ADMIN_PASSWORD)
         amphi(ini, "user", "add", "default", "prof", "--role", "staff", "--password", "prof password 1")
         port = free_port()

@@ -2,26 +2,17 @@
 
 import subprocess
 import sys
-import textwrap
 
 import pytest
 
-from core.testing import temporary_database
+from core.testing import temporary_database, write_ini
 
 
 @pytest.fixture(scope="module")
 def ini(tmp_path_factory):
     folder = tmp_path_factory.mktemp("cli")
     with temporary_database(folder) as url:
-        path = folder / "amphi.ini"
-        path.write_text(textwrap.dedent(f"""
-            [app:main]
-            use = egg:amphi
-            amphi.var_dir = {folder}/var
-            amphi.database_url = {url}
-            amphi.queue_url = sqlite:///{folder}/var/huey.sqlite
-        """))
-        yield path
+        yield write_ini(folder, url)
 
 
 @pytest.fixture(scope="module")

@@ -2,7 +2,6 @@
 
 import subprocess
 import sys
-import textwrap
 import time
 from datetime import timedelta
 
@@ -10,7 +9,7 @@ from sqlalchemy import insert, select
 
 from core.db import make_engine
 from core.models import RateLimitHit, Site, utcnow
-from core.testing import temporary_database
+from core.testing import temporary_database, write_ini
 
 ENQUEUE = """
 import sys
@@ -23,14 +22,7 @@ with bootstrap(sys.argv[1]):
 
 def test_the_worker_consumes_queued_tasks(tmp_path):
     with temporary_database(tmp_path) as url:
-        ini = tmp_path / "amphi.ini"
-        ini.write_text(textwrap.dedent(f"""
-            [app:main]
-            use = egg:amphi
-            amphi.var_dir = {tmp_path}/var
-            amphi.database_url = {url}
-            amphi.queue_url = sqlite:///{tmp_path}/var/huey.sqlite
-        """))
+        ini = write_ini(tmp_path, url)
         subprocess.run([sys.executable, "-m", "core.cli", "-c", str(ini), "init"], check=True, capture_output=True)
         engine = make_engine(url)
         with engine.begin() as connection:

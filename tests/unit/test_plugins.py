@@ -117,3 +117,14 @@ def test_relays_call_only_enabled_plugins_and_follow_changes():
     host.add(make_recording_plugin("three", calls), PluginInfo(name="three"))
     host.for_plugins(["two"]).amphi_nav_items(request=None)
     assert calls == ["two"]  # a newly installed plugin is not enabled anywhere by itself
+
+
+def test_a_plugin_reinstalled_under_the_same_name_stays_off_where_disabled():
+    host = PluginHost(make_plugin_manager())
+    calls = []
+    host.add(make_recording_plugin("first", calls), PluginInfo(name="x"))
+    host.for_plugins([]).amphi_nav_items(request=None)
+    host.remove("x")
+    host.add(make_recording_plugin("second", calls), PluginInfo(name="x"))
+    host.for_plugins([]).amphi_nav_items(request=None)
+    assert calls == []
