@@ -11,7 +11,7 @@ _ = TranslationStringFactory("amphi")
 
 LOCALE_DIR = os.path.join(os.path.dirname(__file__), "locale")
 LANGUAGES = {"en": "English", "fr": "Français"}
-SESSION_LOCALE = "i18n.locale"
+SESSION_LOCALE = "i18n.locale"  # kept across sign-in and sign-out (core.security.fresh_session)
 
 
 def negotiate_locale(request) -> str:

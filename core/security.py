@@ -19,6 +19,7 @@ from pyramid.session import SignedCookieSessionFactory
 from sqlalchemy import select
 
 from core.errors import ConfigurationError
+from core.i18n import SESSION_LOCALE
 from core.models import Group, User, Video, utcnow
 from core.settings import as_bool
 
@@ -60,9 +61,17 @@ class LoginMethod:
 # --- sessions --------------------------------------------------------------
 
 
+def fresh_session(request) -> None:
+    """Drop everything in the session but the chosen language (which is not a secret)."""
+    locale = request.session.get(SESSION_LOCALE)
+    request.session.invalidate()
+    if locale:
+        request.session[SESSION_LOCALE] = locale
+
+
 def sign_in(request, user: User, method: str, attributes: dict | None = None) -> None:
     """Open a session for ``user``: renew the session, record, tell the plugins."""
-    request.session.invalidate()  # a fresh session: no fixation of what was there before
+    fresh_session(request)  # no fixation of what was there before
     request.session[SESSION_USER] = user.id
     request.session[SESSION_METHOD] = method
     new_csrf_token(request)
@@ -78,7 +87,7 @@ def sign_out(request) -> str | None:
     if user is not None:
         urls = request.hooks.amphi_user_signed_out(request=request, user=user)
         logout_url = next((u for u in urls if u), None)
-    request.session.invalidate()
+    fresh_session(request)
     request.user = None
     return logout_url
 

@@ -7,9 +7,16 @@ import re
 from sqlalchemy import select
 
 from core.errors import ValidationError
+from core.i18n import _
 from core.models import User
 
 ROLES = ("user", "staff", "site-admin", "superuser")
+ROLE_LABELS = {
+    "user": _("User"),
+    "staff": _("Staff (may upload)"),
+    "site-admin": _("Site administrator"),
+    "superuser": _("Superuser"),
+}
 USERNAME = re.compile(r"^[\w.@+-]{1,150}$")
 
 

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from core.errors import ValidationError
 from core.models import User
 from core.sites import plugin_settings, set_enabled_plugins, set_plugin_overrides, update_identity
-from core.users import ROLES, create_user, set_role
+from core.users import ROLE_LABELS, ROLES, create_user, set_role
 
 
 def site_page_values(request, errors=None, form=None) -> dict:
@@ -87,7 +87,7 @@ def users_page(request):
         except ValidationError as exc:
             errors = exc.errors
     users = request.dbsession.scalars(select(User).where(User.site_id == request.site.id).order_by(User.username)).all()
-    return {"users": users, "roles": ROLES, "errors": errors, "form": form, "created": request.params.get("created")}
+    return {"users": users, "roles": ROLES, "role_labels": ROLE_LABELS, "errors": errors, "form": form, "created": request.params.get("created")}
 
 
 @view_config(route_name="admin.user", permission="site-admin", request_method="POST")

@@ -62,3 +62,12 @@ def test_messages_from_python_are_translated(testapp, site, make_user):
                         headers={"Accept-Language": "fr"}, status=401)
     assert "Identifiant ou mot de passe incorrect." in page.text
     assert "Cette page n&#39;existe pas." in testapp.get("/nowhere", headers={"Accept-Language": "fr"}, status=404).text
+
+
+def test_the_chosen_language_survives_sign_in_and_sign_out(testapp, site, make_user):
+    make_user(site, "lea", password="mot de passe solide")
+    testapp.post("/language", {"locale": "fr", "csrf_token": testapp.csrf_token("/")})
+    testapp.sign_in("lea", "mot de passe solide")
+    assert '<html lang="fr">' in testapp.get("/").text
+    testapp.post("/logout", {"csrf_token": testapp.csrf_token("/")})
+    assert '<html lang="fr">' in testapp.get("/", headers={"Accept-Language": "en"}).text
