@@ -1,6 +1,6 @@
 from setuptools import find_packages, setup
 
-BUILTIN_PLUGINS = ["auth_local"]
+BUILTIN_PLUGINS = ["auth_local", "storage_local", "encoder_ffmpeg"]
 
 setup(
     name="amphi",
@@ -13,7 +13,7 @@ setup(
     packages=find_packages(include=["core", "core.*", "plugins", "plugins.*"]),
     include_package_data=True,
     package_data={
-        "core": ["templates/*.html", "templates/*/*.html", "static/*", "locale/*/LC_MESSAGES/*",
+        "core": ["templates/*.html", "templates/*/*.html", "static/*", "static/vendor/*", "locale/*/LC_MESSAGES/*",
                  "migrations/*.py", "migrations/*.mako", "migrations/versions/*.py"],
         "plugins": ["*/templates/*.html", "*/migrations/*.py"],
     },
@@ -35,9 +35,10 @@ setup(
         "psycopg[binary]>=3.1",
         "Babel>=2.14",
         "packaging",
+        "ffmpeg-python>=0.2",
     ],
     extras_require={
-        "test": ["pytest>=8", "pytest-timeout", "webtest>=3", "ruff", "playwright>=1.40"],
+        "test": ["pytest>=8", "pytest-timeout", "webtest>=3", "ruff", "playwright>=1.40", "tuspy>=1.0"],
     },
     entry_points={
         "paste.app_factory": ["main = core:main"],

@@ -35,6 +35,7 @@ def make_app(global_config: dict | None, ini_settings: dict, plugin_host: Plugin
     config.include("core.sites")
     config.include("core.security")
     config.include("core.i18n")
+    config.include("core.storage")
     config.include("core.tasks")
     config.include("core.views")
     config.add_subscriber(refuse_disabled_plugin_routes, ContextFound)

@@ -145,13 +145,68 @@ def amphi_permits(request, video, permission):
 
 
 @hookspec(firstresult=True)
-def amphi_storage(settings):
-    """Return the storage backend for these settings.
+def amphi_storage(registry, site):
+    """Return the storage backend of a site.
 
+    Called whenever the core reads or writes media. Keys, never paths, are
+    stored in the database; see :class:`core.storage.Storage` for the methods
+    a backend provides.
     Stops at first non-None result.
 
-    :param settings: the site's effective settings (ini merged with overrides).
-    :return: an object with ``save``, ``open``, ``url`` and ``delete``.
+    :param registry: the application registry (``registry.settings``).
+    :param site: the :class:`core.models.Site`.
+    :return: a :class:`core.storage.Storage`.
+    """
+
+
+# --- media -----------------------------------------------------------------
+
+
+@hookspec(firstresult=True)
+def amphi_probe(path):
+    """Describe a media file.
+
+    Called by the pipeline before encoding, on a local file.
+    Stops at first non-None result.
+
+    :param path: the local path of the file.
+    :return: a :class:`core.media.MediaInfo`; raise :class:`core.media.MediaError`
+        with a reason for the owner when the file is not usable media.
+    """
+
+
+@hookspec(firstresult=True)
+def amphi_encoding_ladder(request, info):
+    """Choose the renditions to produce for a source.
+
+    Called once per encode job, with a worker request of the video's site
+    (``request.plugin_settings(name)`` gives a plugin its settings there). A
+    plugin marked ``tryfirst`` overrides the encoder's default ladder.
+    Stops at first non-None result.
+
+    :param request: the worker's request of the video's site.
+    :param info: the source's :class:`core.media.MediaInfo`.
+    :return: a list of :class:`core.media.Rung` (empty for audio-only sources).
+    """
+
+
+@hookspec(firstresult=True)
+def amphi_encode(request, job, source, info, ladder, out, progress):
+    """Encode a source into every output the platform serves.
+
+    Writes HLS (master and variant playlists, segments), MP4 downloads, audio
+    (m4a and MP3), thumbnails and a storyboard into the local folder ``out``.
+    Stops at first non-None result.
+
+    :param request: the worker's request of the video's site.
+    :param job: the :class:`core.models.Job` (read its id; do not commit).
+    :param source: the local path of the source file.
+    :param info: the source's :class:`core.media.MediaInfo`.
+    :param ladder: the list of :class:`core.media.Rung` to produce.
+    :param out: an empty local folder to write into.
+    :param progress: :data:`core.media.ProgressCallback`; when it returns False,
+        stop (kill the process) and raise :class:`core.media.EncodeCancelled`.
+    :return: a :class:`core.media.EncodeResult`.
     """
 
 
@@ -169,7 +224,15 @@ def amphi_video_created(request, video):
 
 @hookspec
 def amphi_video_ready(request, video):
-    """A video finished processing and can be watched."""
+    """A video finished processing and its outputs are published."""
+
+
+@hookspec
+def amphi_video_failed(request, video, reason):
+    """Processing a video failed for good (retries exhausted or bad input).
+
+    :param reason: the reason shown to the owner.
+    """
 
 
 @hookspec

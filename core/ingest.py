@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import re
 import unicodedata
 
 from sqlalchemy import select
 
-from core.models import Video
+from core.models import MediaFile, Video
+from core.storage import source_key
 
 
 def slugify(text: str, max_length: int = 100) -> str:
@@ -37,3 +39,29 @@ def create_video(request, owner, title: str, **fields) -> Video:
     request.dbsession.flush()
     request.hooks.amphi_video_created(request=request, video=video)
     return video
+
+
+def title_from_filename(filename: str) -> str:
+    """``../../Cours_1 - intro.MP4`` -> ``Cours_1 - intro`` (only the last path part, no extension)."""
+    name = os.path.basename((filename or "").replace("\\", "/"))
+    stem = os.path.splitext(name)[0].strip()
+    return stem or "Untitled"
+
+
+def ingest_stored_file(request, owner, stored_key: str, filename: str, title: str = "", **fields) -> Video:
+    """Turn a file already in storage into a video of the request's site, and queue its encoding.
+
+    The file is moved to the video's own key (the original is kept there, whatever
+    happens to the encoding); the video starts ``uploaded`` with an ``encode`` job.
+    """
+    from core.pipeline import queue_job
+
+    video = create_video(request, owner, title or title_from_filename(filename), status="uploaded", **fields)
+    storage = request.storage
+    key = source_key(video)
+    storage.move(stored_key, key)
+    request.dbsession.add(MediaFile(video_id=video.id, kind="source", key=key, size=storage.size(key),
+                                    mime="application/octet-stream", rendition=os.path.splitext(filename)[1][:32].lower()))
+    queue_job(request, video, "encode")
+    return video
+

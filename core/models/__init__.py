@@ -3,6 +3,7 @@
 from core.models.meta import Base, utcnow
 from core.models.ratelimit import RateLimitHit
 from core.models.site import Site, SiteDomain
+from core.models.upload import Upload, ViewProgress
 from core.models.user import Group, User, group_members
 from core.models.video import (
     ACCESS_LEVELS,
@@ -19,6 +20,6 @@ from core.models.video import (
 
 __all__ = [
     "ACCESS_LEVELS", "JOB_STATES", "TRACK_KINDS", "VIDEO_STATUSES",
-    "Base", "Group", "Job", "MediaFile", "RateLimitHit", "Site", "SiteDomain", "Track", "User", "Video",
+    "Base", "Group", "Job", "MediaFile", "RateLimitHit", "Site", "SiteDomain", "Track", "Upload", "User", "Video", "ViewProgress",
     "group_members", "utcnow", "video_groups", "video_owners",
 ]

@@ -4,7 +4,19 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Column, Date, DateTime, Float, ForeignKey, Integer, String, Table, Text, UniqueConstraint
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.models.meta import Base, utcnow
@@ -44,6 +56,8 @@ class Video(Base):
     duration: Mapped[float | None] = mapped_column(Float)
     status: Mapped[str] = mapped_column(String(16), default="uploaded", index=True)
     access: Mapped[str] = mapped_column(String(16), default="draft")
+    status_reason: Mapped[str] = mapped_column(Text, default="")  # why it failed, for the owner
+    poster_key: Mapped[str] = mapped_column(String(500), default="")
     password_hash: Mapped[str] = mapped_column(String(200), default="")
     allow_downloads: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
@@ -74,7 +88,7 @@ class MediaFile(Base):
     kind: Mapped[str] = mapped_column(String(32))
     rendition: Mapped[str] = mapped_column(String(32), default="")
     key: Mapped[str] = mapped_column(String(500))
-    size: Mapped[int] = mapped_column(Integer, default=0)
+    size: Mapped[int] = mapped_column(BigInteger, default=0)
     mime: Mapped[str] = mapped_column(String(100), default="")
     width: Mapped[int | None] = mapped_column(Integer)
     height: Mapped[int | None] = mapped_column(Integer)
@@ -115,6 +129,8 @@ class Job(Base):
     error: Mapped[str] = mapped_column(Text, default="")
     worker: Mapped[str] = mapped_column(String(200), default="")
     heartbeat_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    run_after: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))  # retry backoff
+    cancel_requested: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

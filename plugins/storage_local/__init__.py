@@ -1,0 +1,27 @@
+"""Media on a local (or shared, mounted) filesystem under one root folder."""
+
+from core import hookimpl
+from core.i18n import _
+from core.settings import Setting
+from core.sites import plugin_settings
+from plugins.storage_local.storage import LocalStorage
+
+NAME = "storage_local"
+AMPHI_HOOKS = ">=1.0,<2"
+
+
+@hookimpl
+def amphi_settings():
+    return [
+        Setting("root", "str", "", label=_("Media folder"), site_editable=False,
+                help=_("Where media files are kept (default: var/media).")),
+        Setting("accel_prefix", "str", "", label=_("nginx internal prefix"), site_editable=False,
+                help=_("When set (e.g. /protected/), nginx sends media bytes through X-Accel-Redirect.")),
+    ]
+
+
+@hookimpl
+def amphi_storage(registry, site):
+    settings = plugin_settings(registry, site, NAME)
+    root = settings["root"] or f"{registry.settings['amphi.var_dir']}/media"
+    return LocalStorage(root, settings["accel_prefix"])

@@ -1,0 +1,87 @@
+"""A folder as storage: keys are relative paths under the root, checked before use."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from typing import BinaryIO
+
+from core.storage import check_key
+
+CHUNK = 1024 * 1024
+
+
+class LocalStorage:
+    def __init__(self, root: str, accel_prefix: str = ""):
+        self.root = os.path.abspath(root)
+        self.accel_prefix = accel_prefix
+
+    def _path(self, key: str) -> str:
+        path = os.path.abspath(os.path.join(self.root, check_key(key)))
+        if not path.startswith(self.root + os.sep):
+            raise ValueError(f"key {key!r} leaves the storage root")
+        return path
+
+    def _parent(self, key: str) -> str:
+        path = self._path(key)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        return path
+
+    def save(self, key: str, stream: BinaryIO) -> int:
+        path = self._parent(key)
+        partial = path + ".part"
+        with open(partial, "wb") as handle:
+            shutil.copyfileobj(stream, handle, CHUNK)
+        os.replace(partial, path)
+        return os.path.getsize(path)
+
+    def append(self, key: str, stream: BinaryIO, limit: int | None = None) -> int:
+        written = 0
+        with open(self._parent(key), "ab") as handle:
+            while limit is None or written < limit:
+                chunk = stream.read(CHUNK if limit is None else min(CHUNK, limit - written))
+                if not chunk:
+                    break
+                handle.write(chunk)
+                written += len(chunk)
+        return written
+
+    def open(self, key: str) -> BinaryIO:
+        return open(self._path(key), "rb")
+
+    def size(self, key: str) -> int:
+        return os.path.getsize(self._path(key))
+
+    def exists(self, key: str) -> bool:
+        return os.path.isfile(self._path(key))
+
+    def move(self, source: str, target: str) -> None:
+        os.replace(self._path(source), self._parent(target))
+
+    def delete(self, key: str) -> None:
+        try:
+            os.remove(self._path(key))
+        except FileNotFoundError:
+            pass
+
+    def delete_prefix(self, prefix: str) -> None:
+        shutil.rmtree(self._path(prefix), ignore_errors=True)
+
+    def put_tree(self, folder: str, prefix: str) -> list[str]:
+        keys = []
+        for directory, _dirs, files in os.walk(folder):
+            for name in sorted(files):
+                relative = os.path.relpath(os.path.join(directory, name), folder).replace(os.sep, "/")
+                key = f"{prefix}/{relative}"
+                target = self._parent(key)
+                shutil.copyfile(os.path.join(directory, name), target)
+                keys.append(key)
+        return keys
+
+    def local_path(self, key: str) -> str | None:
+        return self._path(key)
+
+    def accel_path(self, key: str) -> str | None:
+        if not self.accel_prefix:
+            return None
+        return self.accel_prefix.rstrip("/") + "/" + check_key(key)
