@@ -49,6 +49,22 @@ def amphi_settings():
     """
 
 
+@hookspec
+def amphi_job_handlers():
+    """Name the kinds of pipeline jobs this plugin runs (``transcribe``...).
+
+    Called when a worker starts a job. A handler is
+    ``handler(job_id, site_id, heartbeat)``; it opens its own short
+    transactions with :func:`core.tasks.worker_request`, reports progress with
+    ``heartbeat.report(fraction)`` (False means: cancelled, stop), raises
+    :class:`core.media.MediaError` for a failure the owner should read, and
+    returns when the work is published. Jobs are queued with
+    :func:`core.pipeline.queue_job`.
+
+    :return: a dict ``{kind: handler}``.
+    """
+
+
 # --- identity --------------------------------------------------------------
 
 

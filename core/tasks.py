@@ -45,6 +45,14 @@ def configure_queue(queue_url: str) -> None:
     huey.storage = huey.create_storage()
 
 
+def app_registry():
+    """The registry of the application configured in this process."""
+    registry = _context["registry"]
+    if registry is None:
+        raise ConfigurationError("the application is not configured in this process")
+    return registry
+
+
 @contextmanager
 def worker_request(site_id: int | None = None):
     """A request for work outside HTTP, inside its own transaction.
@@ -52,9 +60,7 @@ def worker_request(site_id: int | None = None):
     With ``site_id`` the request belongs to that site (``request.site``,
     ``request.hooks``); the transaction commits when the block ends cleanly.
     """
-    registry = _context["registry"]
-    if registry is None:
-        raise ConfigurationError("the application is not configured in this process")
+    registry = app_registry()
     request = Request.blank("/", base_url=registry.settings.get("amphi.base_url", "http://localhost"))
     env = prepare(registry=registry, request=request)
     try:

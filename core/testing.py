@@ -219,3 +219,28 @@ def write_ini(folder, database_url: str, **extra: str):
     path = folder / "amphi.ini"
     path.write_text("\n".join(lines) + "\n")
     return path
+
+
+@pytest.fixture
+def committed_site(app):
+    """A site with a staff member, committed for real (for workers, which open their own transactions).
+
+    Yields ``(site_id, user_id)``; everything of the site is deleted afterwards.
+    """
+    from sqlalchemy import delete
+
+    from core.models import Site, Video
+    from core.sites import create_site
+    from core.tasks import worker_request
+    from core.users import create_user
+
+    slug = "committed-" + uuid.uuid4().hex[:8]
+    with worker_request() as request:
+        site = create_site(request.dbsession, app.registry, slug, slug, [f"{slug}.test"])
+        request.site = site
+        user = create_user(request, "owner", role="staff", password="owner password 1")
+        ids = (site.id, user.id)
+    yield ids
+    with worker_request() as request:
+        request.dbsession.execute(delete(Video).where(Video.site_id == ids[0]))
+        request.dbsession.execute(delete(Site).where(Site.id == ids[0]))

@@ -1,6 +1,6 @@
 """Amphi's data model (SQLAlchemy 2). Plugins' tables share :class:`Base`."""
 
-from core.models.meta import Base, utcnow
+from core.models.meta import Base, UTCDateTime, utcnow
 from core.models.ratelimit import RateLimitHit
 from core.models.site import Site, SiteDomain
 from core.models.upload import Upload, ViewProgress
@@ -20,6 +20,6 @@ from core.models.video import (
 
 __all__ = [
     "ACCESS_LEVELS", "JOB_STATES", "TRACK_KINDS", "VIDEO_STATUSES",
-    "Base", "Group", "Job", "MediaFile", "RateLimitHit", "Site", "SiteDomain", "Track", "Upload", "User", "Video", "ViewProgress",
+    "Base", "Group", "Job", "MediaFile", "RateLimitHit", "Site", "SiteDomain", "Track", "UTCDateTime", "Upload", "User", "Video", "ViewProgress",
     "group_members", "utcnow", "video_groups", "video_owners",
 ]

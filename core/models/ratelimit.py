@@ -2,10 +2,10 @@
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, ForeignKey, Index, String
+from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from core.models.meta import Base, utcnow
+from core.models.meta import Base, UTCDateTime, utcnow
 
 
 class RateLimitHit(Base):
@@ -16,4 +16,4 @@ class RateLimitHit(Base):
     site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"))
     scope: Mapped[str] = mapped_column(String(64))
     key: Mapped[str] = mapped_column(String(300))
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, DateTime, ForeignKey, String
+from sqlalchemy import JSON, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from core.models.meta import Base, utcnow
+from core.models.meta import Base, UTCDateTime, utcnow
 
 
 class Site(Base):
@@ -21,7 +21,7 @@ class Site(Base):
     is_default: Mapped[bool] = mapped_column(default=False)
     enabled_plugins: Mapped[list] = mapped_column(JSON, default=list)
     plugin_settings: Mapped[dict] = mapped_column(JSON, default=dict)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     domains: Mapped[list[SiteDomain]] = relationship(
         back_populates="site", cascade="all, delete-orphan", order_by="SiteDomain.domain"

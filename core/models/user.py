@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Column, DateTime, ForeignKey, String, Table, UniqueConstraint
+from sqlalchemy import Column, ForeignKey, String, Table, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from core.models.meta import Base, utcnow
+from core.models.meta import Base, UTCDateTime, utcnow
 
 group_members = Table(
     "group_members",
@@ -32,8 +32,8 @@ class User(Base):
     can_upload: Mapped[bool] = mapped_column(default=False)
     is_site_admin: Mapped[bool] = mapped_column(default=False)
     is_superuser: Mapped[bool] = mapped_column(default=False)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    last_login: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_login: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     site = relationship("Site")
     groups: Mapped[list[Group]] = relationship(secondary=group_members, back_populates="members")

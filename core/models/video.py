@@ -8,7 +8,6 @@ from sqlalchemy import (
     BigInteger,
     Column,
     Date,
-    DateTime,
     Float,
     ForeignKey,
     Integer,
@@ -19,7 +18,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from core.models.meta import Base, utcnow
+from core.models.meta import Base, UTCDateTime, utcnow
 
 VIDEO_STATUSES = ("uploaded", "processing", "ready", "failed")
 ACCESS_LEVELS = ("draft", "public", "signed-in", "groups", "password")
@@ -60,8 +59,8 @@ class Video(Base):
     poster_key: Mapped[str] = mapped_column(String(500), default="")
     password_hash: Mapped[str] = mapped_column(String(200), default="")
     allow_downloads: Mapped[bool] = mapped_column(default=False)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     site = relationship("Site")
     owner = relationship("User", foreign_keys=[owner_id])
@@ -93,7 +92,7 @@ class MediaFile(Base):
     width: Mapped[int | None] = mapped_column(Integer)
     height: Mapped[int | None] = mapped_column(Integer)
     bitrate: Mapped[int | None] = mapped_column(Integer)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     video: Mapped[Video] = relationship(back_populates="files")
 
@@ -110,7 +109,7 @@ class Track(Base):
     label: Mapped[str] = mapped_column(String(100), default="")
     source: Mapped[str] = mapped_column(String(16), default="manual")
     key: Mapped[str] = mapped_column(String(500), default="")
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     video: Mapped[Video] = relationship(back_populates="tracks")
 
@@ -128,11 +127,11 @@ class Job(Base):
     progress: Mapped[float] = mapped_column(Float, default=0.0)
     error: Mapped[str] = mapped_column(Text, default="")
     worker: Mapped[str] = mapped_column(String(200), default="")
-    heartbeat_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    run_after: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))  # retry backoff
+    heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    run_after: Mapped[datetime | None] = mapped_column(UTCDateTime)  # retry backoff
     cancel_requested: Mapped[bool] = mapped_column(default=False)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     video: Mapped[Video | None] = relationship(back_populates="jobs")

@@ -30,15 +30,3 @@ def require_video(request, permission: str = "view") -> Video:
 @view_config(route_name="home", renderer="home.html")
 def home(request):
     return {"videos": list_visible(request, limit=24)}
-
-
-@view_config(route_name="video", renderer="video.html")
-def video_page(request):
-    video = require_video(request)
-    panels = [p for answer in request.hooks.amphi_video_panels(request=request, video=video) for p in (answer or [])]
-    actions = [a for answer in request.hooks.amphi_video_actions(request=request, video=video) for a in (answer or [])]
-    return {
-        "video": video,
-        "panels": sorted(panels, key=lambda p: p.order),
-        "actions": sorted(actions, key=lambda a: a.order),
-    }

@@ -3,11 +3,11 @@
 from datetime import datetime
 
 from pyramid.view import view_config
-from sqlalchemy import DateTime, ForeignKey, String, func, select
+from sqlalchemy import ForeignKey, String, func, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core import hookimpl
-from core.models import Base, utcnow
+from core.models import Base, UTCDateTime, utcnow
 from core.settings import Setting
 from core.ui import NavItem
 
@@ -21,7 +21,7 @@ class Greeting(Base):
     site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"), index=True)
     video_id: Mapped[int] = mapped_column(ForeignKey("videos.id", ondelete="CASCADE"))
     text: Mapped[str] = mapped_column(String(300))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 def includeme(config):

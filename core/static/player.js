@@ -1,0 +1,117 @@
+/* Amphi player: hls.js (or native HLS), quality and speed menus, keyboard, storyboard previews,
+   resume where the viewer stopped, share link at the current time. */
+(function () {
+  "use strict";
+
+  function setupSource(video, src, qualitySelect) {
+    if (window.Hls && Hls.isSupported()) {
+      var hls = new Hls({ capLevelToPlayerSize: true });
+      hls.loadSource(src);
+      hls.attachMedia(video);
+      hls.on(Hls.Events.MANIFEST_PARSED, function (_event, data) {
+        data.levels.forEach(function (level, index) {
+          var option = document.createElement("option");
+          option.value = index;
+          option.textContent = level.height ? level.height + "p" : Math.round(level.bitrate / 1000) + " kb/s";
+          qualitySelect.appendChild(option);
+        });
+      });
+      qualitySelect.addEventListener("change", function () { hls.currentLevel = parseInt(qualitySelect.value, 10); });
+      return hls;
+    }
+    video.src = src; // Safari and iOS play HLS natively
+    qualitySelect.disabled = true;
+    return null;
+  }
+
+  function parseStoryboard(text, base) {
+    var cues = [], blocks = text.split(/\r?\n\r?\n/);
+    blocks.forEach(function (block) {
+      var match = block.match(/([\d:.]+) --> ([\d:.]+)\s*\n(.+)/);
+      if (!match) { return; }
+      var url = match[3].trim(), xywh = url.split("#xywh=");
+      cues.push({ start: toSeconds(match[1]), end: toSeconds(match[2]),
+                  src: new URL(xywh[0], base).href, box: (xywh[1] || "0,0,0,0").split(",").map(Number) });
+    });
+    return cues;
+  }
+
+  function toSeconds(stamp) {
+    return stamp.split(":").reduce(function (total, part) { return total * 60 + parseFloat(part); }, 0);
+  }
+
+  function setupStoryboard(player, video, url) {
+    if (!url) { return; }
+    var preview = player.querySelector(".storyboard-preview"), image = preview.querySelector(".storyboard-image");
+    var label = preview.querySelector("span"), cues = [];
+    fetch(url, { credentials: "same-origin" }).then(function (r) { return r.ok ? r.text() : ""; })
+      .then(function (text) { cues = parseStoryboard(text, url); });
+    video.addEventListener("mousemove", function (event) {
+      var rect = video.getBoundingClientRect();
+      // The native timeline sits in the bottom strip of the video element.
+      if (!cues.length || !video.duration || event.clientY < rect.bottom - 48) { preview.hidden = true; return; }
+      var time = Math.max(0, Math.min(1, (event.clientX - rect.left) / rect.width)) * video.duration;
+      var cue = cues.find(function (c) { return time >= c.start && time < c.end; }) || cues[cues.length - 1];
+      image.style.width = cue.box[2] + "px";
+      image.style.height = cue.box[3] + "px";
+      image.style.backgroundImage = "url('" + cue.src + "')";
+      image.style.backgroundPosition = -cue.box[0] + "px " + -cue.box[1] + "px";
+      label.textContent = new Date(time * 1000).toISOString().substr(11, 8);
+      preview.style.left = Math.max(0, event.clientX - rect.left - cue.box[2] / 2) + "px";
+      preview.hidden = false;
+    });
+    video.addEventListener("mouseleave", function () { preview.hidden = true; });
+  }
+
+  function setupKeyboard(player, video) {
+    player.addEventListener("keydown", function (event) {
+      if (event.target.tagName === "SELECT" || event.target.tagName === "INPUT") { return; }
+      var key = event.key.toLowerCase();
+      if (key === "k" || (key === " " && event.target === video)) { video.paused ? video.play() : video.pause(); }
+      else if (key === "j") { video.currentTime = Math.max(0, video.currentTime - 10); }
+      else if (key === "l") { video.currentTime = Math.min(video.duration || 0, video.currentTime + 10); }
+      else if (key === "m") { video.muted = !video.muted; }
+      else if (key === "f") { document.fullscreenElement ? document.exitFullscreen() : player.requestFullscreen(); }
+      else { return; }
+      event.preventDefault();
+    });
+  }
+
+  function setupResume(player, video) {
+    var start = parseFloat(player.dataset.start || "0"), url = player.dataset.positionUrl, saved = -1;
+    video.addEventListener("loadedmetadata", function () {
+      if (start > 0 && (!video.duration || start < video.duration - 5)) { video.currentTime = start; }
+    }, { once: true });
+    if (!url) { return; }
+    function save() {
+      var position = Math.floor(video.currentTime);
+      if (position === saved) { return; }
+      saved = position;
+      fetch(url, { method: "POST", credentials: "same-origin", body: JSON.stringify({ position: position }),
+                   headers: { "Content-Type": "application/json", "X-CSRF-Token": player.dataset.csrf } });
+    }
+    setInterval(function () { if (!video.paused) { save(); } }, 10000);
+    video.addEventListener("pause", save);
+  }
+
+  function setupShare(video) {
+    var input = document.querySelector("[data-share-base]"), box = document.querySelector("[data-share-time]");
+    if (!input || !box) { return; }
+    function update() {
+      input.value = input.dataset.shareBase + (box.checked ? "?t=" + Math.floor(video.currentTime) : "");
+    }
+    box.addEventListener("change", update);
+    video.addEventListener("pause", update);
+  }
+
+  document.querySelectorAll("[data-player]").forEach(function (player) {
+    var video = player.querySelector("video");
+    setupSource(video, player.dataset.src, player.querySelector("[data-quality]"));
+    var speed = player.querySelector("[data-speed]");
+    speed.addEventListener("change", function () { video.playbackRate = parseFloat(speed.value); });
+    setupStoryboard(player, video, player.dataset.storyboard);
+    setupKeyboard(player, video);
+    setupResume(player, video);
+    setupShare(video);
+  });
+})();

@@ -1,0 +1,155 @@
+"""Watching: the player page, the embed page, the owner's videos, and their small JSON API."""
+
+from __future__ import annotations
+
+from pyramid.httpexceptions import HTTPBadRequest, HTTPForbidden, HTTPFound
+from pyramid.view import view_config
+from sqlalchemy import or_, select
+
+from core.media_urls import media_base, media_url
+from core.models import Job, Video, ViewProgress, video_owners
+from core.pipeline import cancel_jobs, retry_video
+from core.security import video_permits
+from core.views.pages import require_video
+
+
+def player_context(request, video: Video) -> dict:
+    """What the player needs: signed URLs of the master playlist, poster, storyboard, tracks, downloads."""
+    files = {f.kind: f for f in video.files}
+    base = media_base(request, video) if "hls-master" in files else ""
+    tracks = [t for answer in request.hooks.amphi_player_tracks(request=request, video=video) for t in (answer or [])]
+    may_download = video.allow_downloads or video_permits(request, video, "edit")
+    downloads = [f for f in video.files if f.kind in ("mp4", "audio", "mp3")] if may_download else []
+    return {
+        "master_url": media_url(request, video, files["hls-master"].key) if base else "",
+        "poster_url": media_url(request, video, video.poster_key) if base and video.poster_key else "",
+        "storyboard_url": media_url(request, video, files["storyboard-vtt"].key) if "storyboard-vtt" in files else "",
+        "tracks": tracks,
+        "downloads": sorted(downloads, key=lambda f: (f.kind, f.height or 0)),
+        "media_url": lambda key: media_url(request, video, key),
+        "resume_at": resume_position(request, video),
+        "start_at": start_time(request),
+    }
+
+
+def start_time(request) -> float:
+    try:
+        return max(0.0, float(request.params.get("t", 0)))
+    except ValueError:
+        return 0.0
+
+
+def resume_position(request, video: Video) -> float:
+    if request.user is None:
+        return 0.0
+    progress = request.dbsession.get(ViewProgress, (request.user.id, video.id))
+    return progress.position if progress else 0.0
+
+
+@view_config(route_name="video", renderer="video.html")
+def video_page(request):
+    video = require_video(request)
+    panels = [p for answer in request.hooks.amphi_video_panels(request=request, video=video) for p in (answer or [])]
+    actions = [a for answer in request.hooks.amphi_video_actions(request=request, video=video) for a in (answer or [])]
+    return {
+        "video": video,
+        "panels": sorted(panels, key=lambda p: p.order),
+        "actions": sorted(actions, key=lambda a: a.order),
+        "can_edit": video_permits(request, video, "edit"),
+        "share_url": request.route_url("video", video_id=video.id),
+        "embed_url": request.route_url("video.embed", video_id=video.id),
+        "thumbnails": [f for f in video.files if f.kind == "thumbnail"],
+        **player_context(request, video),
+    }
+
+
+@view_config(route_name="video.embed", renderer="embed.html")
+def embed_page(request):
+    video = require_video(request)
+    # The page is made to be framed by other sites; everything else keeps the default.
+    request.response.headers["Content-Security-Policy"] = "frame-ancestors *"
+    return {"video": video, **player_context(request, video)}
+
+
+@view_config(route_name="video.poster", request_method="POST")
+def choose_poster(request):
+    video = require_video(request, "edit")
+    key = request.POST.get("key", "")
+    if key not in {f.key for f in video.files if f.kind == "thumbnail"}:
+        raise HTTPBadRequest(request.translate("Choose one of the proposed images."))
+    video.poster_key = key
+    return HTTPFound(request.route_url("video", video_id=video.id))
+
+
+# --- the owner's videos -------------------------------------------------------
+
+
+def own_videos(request) -> list[Video]:
+    user = request.user
+    co_owned = select(video_owners.c.video_id).where(video_owners.c.user_id == user.id)
+    query = (select(Video).where(Video.site_id == request.site.id)
+             .where(or_(Video.owner_id == user.id, Video.id.in_(co_owned)))
+             .order_by(Video.created_at.desc(), Video.id.desc()))
+    return request.dbsession.scalars(query).all()
+
+
+def latest_job(video: Video) -> Job | None:
+    return max(video.jobs, key=lambda j: j.id, default=None)
+
+
+def status_json(request, video: Video) -> dict:
+    job = latest_job(video)
+    return {
+        "id": video.id,
+        "status": video.status,
+        "reason": video.status_reason,
+        "job": None if job is None else {
+            "id": job.id, "kind": job.kind, "state": job.state, "progress": job.progress,
+            "attempts": job.attempts, "error": job.error if job.state == "failed" else "",
+        },
+    }
+
+
+@view_config(route_name="my.videos", renderer="my_videos.html", permission="authenticated")
+def my_videos(request):
+    videos = own_videos(request)
+    return {"videos": videos, "statuses": {v.id: status_json(request, v) for v in videos}}
+
+
+@view_config(route_name="api.video.status", renderer="json", request_method="GET")
+def video_status(request):
+    return status_json(request, require_video(request, "edit"))
+
+
+@view_config(route_name="api.video.retry", renderer="json", request_method="POST")
+def retry(request):
+    video = require_video(request, "edit")
+    if any(j.state in ("queued", "running") for j in video.jobs):
+        raise HTTPBadRequest(request.translate("This video is already being processed."))
+    retry_video(request, video)
+    request.dbsession.flush()
+    return status_json(request, video)
+
+
+@view_config(route_name="api.video.cancel", renderer="json", request_method="POST")
+def cancel(request):
+    video = require_video(request, "edit")
+    cancel_jobs(request, video)
+    return status_json(request, video)
+
+
+@view_config(route_name="api.video.position", renderer="json", request_method="POST")
+def save_position(request):
+    video = require_video(request)
+    if request.user is None:
+        raise HTTPForbidden()
+    try:
+        position = max(0.0, float(request.json_body["position"]))
+    except (ValueError, KeyError, TypeError):
+        raise HTTPBadRequest("position: a number of seconds is expected") from None
+    progress = request.dbsession.get(ViewProgress, (request.user.id, video.id))
+    if progress is None:
+        progress = ViewProgress(user_id=request.user.id, video_id=video.id)
+        request.dbsession.add(progress)
+    progress.position = min(position, video.duration or position)
+    return {"position": progress.position}

@@ -1,0 +1,201 @@
+"""The job pipeline with a stand-in encoder: publication, failures, retries, cancellation, the sweeper.
+
+The real encoder has its own tests (test_encoder_media.py); here the encoder is a
+small plugin so that the pipeline's own rules are checked quickly and exactly.
+"""
+
+import io
+import os
+import time
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from core import hookimpl
+from core.ingest import ingest_stored_file
+from core.media import EncodeCancelled, EncodeOutput, EncodeResult, MediaError, MediaInfo, Rung
+from core.models import Job, User, Video, utcnow
+from core.pipeline import cancel_jobs, run_job, sweep
+from core.storage import upload_key
+from core.tasks import worker_request
+
+OUTPUTS = {
+    "hls/master.m3u8": ("hls-master", "application/vnd.apple.mpegurl"),
+    "hls/240p/index.m3u8": ("hls-playlist", "application/vnd.apple.mpegurl"),
+    "hls/240p/seg_000.m4s": ("hls-segment", "video/iso.segment"),
+    "mp4/240p.mp4": ("mp4", "video/mp4"),
+    "thumbs/poster_1.jpg": ("thumbnail", "image/jpeg"),
+    "thumbs/poster_2.jpg": ("thumbnail", "image/jpeg"),
+}
+
+
+class StandInEncoder:
+    """Writes small files where ffmpeg would; ``behaviour`` says how the encode goes."""
+
+    def __init__(self):
+        self.behaviour, self.calls, self.events = "ok", 0, []
+
+    @hookimpl(tryfirst=True)
+    def amphi_probe(self, path):
+        if open(path, "rb").read() == b"not media":
+            raise MediaError("This is not a video or audio file.")
+        return MediaInfo(container="mp4", duration=2.5, has_video=True, has_audio=True, width=320, height=240)
+
+    @hookimpl(tryfirst=True)
+    def amphi_encoding_ladder(self, request, info):
+        return [Rung("240p", 320, 240, 300_000, 400_000, 600_000)]
+
+    @hookimpl(tryfirst=True)
+    def amphi_encode(self, request, job, source, info, ladder, out, progress):
+        self.calls += 1
+        if self.behaviour == "crash":
+            raise RuntimeError("the disk is full")
+        deadline = time.monotonic() + 10
+        while self.behaviour == "slow" and time.monotonic() < deadline:
+            if not progress(0.3):
+                raise EncodeCancelled()
+            time.sleep(0.05)
+        for path in OUTPUTS:
+            os.makedirs(os.path.dirname(os.path.join(out, path)), exist_ok=True)
+            with open(os.path.join(out, path), "w") as handle:
+                handle.write(f"{path} of job {job.id}")
+            progress(0.5)
+        progress(1.0)
+        return EncodeResult([EncodeOutput(kind, path, mime, rendition="240p") for path, (kind, mime) in OUTPUTS.items()],
+                            duration=2.5)
+
+    @hookimpl
+    def amphi_video_ready(self, request, video):
+        self.events.append(("ready", video.id, video.status))
+
+    @hookimpl
+    def amphi_video_failed(self, request, video, reason):
+        self.events.append(("failed", video.id, reason))
+
+
+@pytest.fixture
+def encoder(register_plugin):
+    plugin = StandInEncoder()
+    register_plugin(plugin, "standin")
+    return plugin
+
+
+@pytest.fixture
+def fast_pipeline(app, monkeypatch):
+    for key, value in {"heartbeat_seconds": "0.1", "stale_after": "1", "max_attempts": "3", "retry_delay": "0"}.items():
+        monkeypatch.setitem(app.registry.settings, f"amphi.jobs.{key}", value)
+
+
+def upload(site_id, user_id, content=b"pretend video bytes", filename="../../<script>.mp4"):
+    """Store bytes as an upload and ingest them; the encode job runs when this commits (huey immediate)."""
+    with worker_request(site_id) as request:
+        key = upload_key(site_id, os.urandom(8).hex())
+        request.storage.save(key, io.BytesIO(content))
+        video = ingest_stored_file(request, request.dbsession.get(User, user_id), key, filename)
+        return video.id
+
+
+def load(video_id):
+    with worker_request() as request:
+        video = request.dbsession.get(Video, video_id)
+        files = sorted((f.kind, f.key.split("/outputs/")[-1] if "/outputs/" in f.key else f.key) for f in video.files)
+        jobs = [(j.kind, j.state, j.attempts, j.progress, j.error) for j in video.jobs]
+        storage = request.registry.plugins.pm.hook.amphi_storage(registry=request.registry, site=video.site)
+        exists = {f.key: storage.exists(f.key) for f in video.files}
+        return video.status, video.status_reason, video.title, files, jobs, exists, video.poster_key
+
+
+def test_an_upload_is_encoded_and_published(encoder, committed_site, fast_pipeline):
+    video_id = upload(*committed_site)
+    status, reason, title, files, jobs, exists, poster = load(video_id)
+    assert (status, reason, title) == ("ready", "", "<script>")  # the path is gone, the text kept as text
+    job_id = jobs and None
+    assert [(k, s, a, p) for k, s, a, p, _ in jobs] == [("encode", "done", 1, 100.0)]
+    kinds = sorted(kind for kind, _ in files)
+    assert kinds == ["hls-master", "hls-playlist", "mp4", "source", "thumbnail", "thumbnail"]  # no segment rows
+    assert all(exists.values())
+    assert poster.endswith("thumbs/poster_1.jpg")
+    assert encoder.events == [("ready", video_id, "ready")]
+    assert job_id is None
+
+
+def test_bad_media_fails_with_a_reason_and_keeps_the_original(encoder, committed_site, fast_pipeline):
+    video_id = upload(*committed_site, content=b"not media", filename="notes.mp4")
+    status, reason, _, files, jobs, exists, _ = load(video_id)
+    assert (status, reason) == ("failed", "This is not a video or audio file.")
+    assert [(k, s, a) for k, s, a, _, _ in jobs] == [("encode", "failed", 1)]  # not retried: it would fail again
+    assert [kind for kind, _ in files] == ["source"] and all(exists.values())
+    assert encoder.events == [("failed", video_id, "This is not a video or audio file.")]
+
+
+def test_an_unexpected_error_is_retried_then_reported(encoder, committed_site, fast_pipeline):
+    encoder.behaviour = "crash"
+    video_id = upload(*committed_site)
+    for _ in range(5):  # what the worker's schedule would do, without waiting
+        with worker_request() as request:
+            job = request.dbsession.scalar(select(Job).where(Job.video_id == video_id))
+            job.run_after = None
+            job_id, state = job.id, job.state
+        if state != "queued":
+            break
+        run_job(job_id)
+    status, reason, _, _, jobs, _, _ = load(video_id)
+    assert encoder.calls == 3
+    assert status == "failed" and reason == "Processing failed; try again later."
+    assert jobs[0][1:3] == ("failed", 3) and "the disk is full" in jobs[0][4]
+
+
+def test_a_failed_reencode_keeps_what_was_published(encoder, committed_site, fast_pipeline):
+    from core.pipeline import retry_video
+
+    video_id = upload(*committed_site)
+    before = load(video_id)
+    encoder.behaviour = "crash"
+    with worker_request(committed_site[0]) as request:
+        job_id = retry_video(request, request.dbsession.get(Video, video_id)).id
+    for _ in range(3):
+        with worker_request() as request:
+            request.dbsession.get(Job, job_id).run_after = None
+        run_job(job_id)
+    status, _, _, files, _, exists, _ = load(video_id)
+    assert status == "ready" and files == before[3] and all(exists.values())
+
+
+def test_cancelling_a_running_encode(encoder, committed_site, fast_pipeline):
+    import threading
+
+    encoder.behaviour = "slow"
+    site_id, user_id = committed_site
+    with worker_request(site_id) as request:  # queue without running, to run it in a thread
+        key = upload_key(site_id, "cancelme")
+        request.storage.save(key, io.BytesIO(b"bytes"))
+        from core.ingest import create_video
+        from core.models import MediaFile
+
+        video = create_video(request, request.dbsession.get(User, user_id), "Slow", status="uploaded")
+        request.dbsession.add(MediaFile(video_id=video.id, kind="source", key=key))
+        job = Job(video_id=video.id, kind="encode")
+        request.dbsession.add(job)
+        request.dbsession.flush()
+        video_id, job_id = video.id, job.id
+    worker = threading.Thread(target=run_job.call_local, args=(job_id,))
+    worker.start()
+    time.sleep(0.5)
+    with worker_request(site_id) as request:
+        assert cancel_jobs(request, request.dbsession.get(Video, video_id)) == 1
+    worker.join(timeout=10)
+    status, _, _, _, jobs, _, _ = load(video_id)
+    assert jobs[0][1] == "cancelled" and status == "failed"
+
+
+def test_the_sweeper_requeues_a_job_whose_worker_died(encoder, committed_site, fast_pipeline):
+    encoder.behaviour = "crash"
+    video_id = upload(*committed_site)  # first attempt crashes and is queued for a retry
+    encoder.behaviour = "ok"
+    with worker_request() as request:  # now pretend a worker took it and was killed (kill -9)
+        job = request.dbsession.scalar(select(Job).where(Job.video_id == video_id))
+        job.state, job.worker, job.heartbeat_at, job.run_after = "running", "dead:1", utcnow() - timedelta(seconds=30), None
+    assert sweep() >= 1
+    status, _, _, _, jobs, _, _ = load(video_id)
+    assert status == "ready" and jobs[0][1] == "done"
