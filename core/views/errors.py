@@ -44,7 +44,8 @@ def not_found(exc, request):
 
 @forbidden_view_config()
 def forbidden(exc, request):
-    if request.user is None and not wants_json(request) and request.method == "GET":
+    is_page = request.method == "GET" and not wants_json(request) and not request.path.startswith("/media/")
+    if request.user is None and is_page:
         return HTTPFound(request.route_url("login", _query={"next": request.path_qs}))
     return error_response(request, 403, "forbidden", request.translate("You are not allowed to see this."))
 

@@ -1,0 +1,160 @@
+"""Every media byte is authorized like the page: signed, expiring, bound to the viewer, re-checked."""
+
+import re
+import time
+
+import pytest
+
+from core.models import Group, User, Video
+from core.tasks import worker_request
+from tests.standin import upload
+
+
+def set_video(video_id, **fields):
+    with worker_request() as request:
+        video = request.dbsession.get(Video, video_id)
+        for name, value in fields.items():
+            setattr(video, name, value)
+
+
+@pytest.fixture
+def published(encoder, committed_site, fast_pipeline):
+    """A ready video (stand-in outputs) on a committed site; yields (host, video id)."""
+    video_id = upload(*committed_site, filename="cours.mp4")
+    with worker_request() as request:
+        host = request.dbsession.get(Video, video_id).site.domains[0].domain
+    return host, video_id
+
+
+def media_urls(page_text):
+    """The signed URLs a page hands out (player source, poster, downloads, thumbnails)."""
+    return sorted(set(re.findall(r'(http://[^"]+/media/\d+/\d+/[0-9a-f]{32}/[^"]+)', page_text)))
+
+
+def test_public_video_media_is_served(published, make_testapp):
+    host, video_id = published
+    set_video(video_id, access="public")
+    browser = make_testapp(host)
+    page = browser.get(f"/videos/{video_id}")
+    master = re.search(r'data-src="([^"]+)"', page.text).group(1)
+    response = browser.get(master)
+    assert response.content_type == "application/vnd.apple.mpegurl"
+    assert response.text.startswith("hls/master.m3u8 of job")
+    segment = master.replace("master.m3u8", "240p/seg_000.m4s")  # relative URLs in playlists resolve like this
+    assert browser.get(segment).content_type == "video/iso.segment"
+    assert "public" in response.headers["Cache-Control"]
+
+
+def test_range_requests_let_the_player_seek(published, make_testapp):
+    host, video_id = published
+    set_video(video_id, access="public", allow_downloads=True)
+    browser = make_testapp(host)
+    download = next(u for u in media_urls(browser.get(f"/videos/{video_id}").text) if "/mp4/" in u)
+    whole = browser.get(download).body
+    part = browser.get(download, headers={"Range": "bytes=4-9"}, status=206)
+    assert part.body == whole[4:10]
+    assert part.headers["Content-Range"] == f"bytes 4-9/{len(whole)}"
+
+
+@pytest.mark.parametrize("access", ["draft", "signed-in", "groups", "password"])
+def test_restricted_media_leaks_nothing_to_anonymous_users(published, make_testapp, access):
+    host, video_id = published
+    set_video(video_id, access="public", allow_downloads=True)
+    owner_view = make_testapp(host)
+    urls = media_urls(owner_view.get(f"/videos/{video_id}").text)  # handed out while public
+    assert urls and any("master.m3u8" in u for u in urls)
+    set_video(video_id, access=access)
+    anonymous = make_testapp(host)
+    for url in urls:
+        anonymous.get(url, status=403)
+    page = anonymous.get(f"/videos/{video_id}", expect_errors=True)
+    assert page.status_int in (302, 403, 404) and not media_urls(page.text)
+
+
+def test_a_url_signed_for_one_user_is_refused_to_another(published, make_testapp, committed_site):
+    host, video_id = published
+    set_video(video_id, access="signed-in")
+    with worker_request(committed_site[0]) as request:
+        from core.users import create_user
+
+        create_user(request, "other", password="other password 1")
+    owner = make_testapp(host)
+    owner.sign_in("owner", "owner password 1")
+    urls = media_urls(owner.get(f"/videos/{video_id}").text)
+    assert owner.get(urls[0]).status_int == 200
+    other = make_testapp(host)
+    other.sign_in("other", "other password 1")
+    for url in urls:
+        other.get(url, status=403)  # signed for the owner: useless to someone else
+    assert media_urls(other.get(f"/videos/{video_id}").text)  # but they get URLs of their own
+
+
+def test_group_restricted_media_follows_membership(published, make_testapp, committed_site, dbsession):
+    host, video_id = published
+    site_id, _ = committed_site
+    with worker_request(site_id) as request:
+        from core.users import create_user
+
+        member = create_user(request, "member", password="member password 1")
+        group = Group(site_id=site_id, name="l3-info")
+        member.groups.append(group)
+        video = request.dbsession.get(Video, video_id)
+        video.access, video.allowed_groups = "groups", [group]
+    browser = make_testapp(host)
+    browser.sign_in("member", "member password 1")
+    urls = media_urls(browser.get(f"/videos/{video_id}").text)
+    assert browser.get(urls[0]).status_int == 200
+    # Leaving the group revokes access at once (changed in the browser's own transaction).
+    dbsession.query(User).filter_by(site_id=site_id, username="member").one().groups = []
+    dbsession.flush()
+    browser.get(urls[0], status=403)
+
+
+def test_forged_expired_and_traversing_urls_are_refused(published, make_testapp):
+    host, video_id = published
+    set_video(video_id, access="public")
+    browser = make_testapp(host)
+    master = re.search(r'data-src="([^"]+)"', browser.get(f"/videos/{video_id}").text).group(1)
+    _, expires, signature = re.search(r"/media/(\d+)/(\d+)/([0-9a-f]{32})/", master).groups()
+    browser.get(master.replace(signature, "0" * 32), status=403)
+    browser.get(master.replace(f"/{expires}/", f"/{int(expires) + 3600}/"), status=403)
+    browser.get(master.replace("hls/master.m3u8", "../../source"), status=404)
+    browser.get(master.replace("hls/master.m3u8", "hls/%2e%2e/%2e%2e/%2e%2e/source"), status=404)
+    old = int(time.time()) - 10
+    browser.get(re.sub(r"/media/(\d+)/\d+/", f"/media/\\1/{old}/", master), status=403)
+
+
+def test_downloads_need_the_owners_permission(published, make_testapp):
+    host, video_id = published
+    set_video(video_id, access="public", allow_downloads=False)
+    owner = make_testapp(host)
+    owner.sign_in("owner", "owner password 1")
+    download = next(u for u in media_urls(owner.get(f"/videos/{video_id}").text) if "/mp4/" in u)
+    assert owner.get(download).status_int == 200
+    viewer = make_testapp(host)
+    page = viewer.get(f"/videos/{video_id}").text
+    assert not any("/mp4/" in u for u in media_urls(page))
+    base = re.search(r'data-src="([^"]+)hls/master.m3u8"', page).group(1)
+    viewer.get(base + "mp4/240p.mp4", status=403)
+
+
+def test_another_sites_host_never_serves_the_media(published, make_testapp, make_site):
+    host, video_id = published
+    set_video(video_id, access="public")
+    urls = media_urls(make_testapp(host).get(f"/videos/{video_id}").text)
+    make_site("elsewhere")
+    other = make_testapp("elsewhere.test")
+    for url in urls:
+        other.get(url.replace(host, "elsewhere.test"), status=404)
+
+
+def test_nginx_sends_the_bytes_when_configured(published, make_testapp, app, monkeypatch):
+    monkeypatch.setitem(app.registry.settings, "amphi.storage_local.accel_prefix", "/protected/")
+    host, video_id = published
+    set_video(video_id, access="public")
+    browser = make_testapp(host)
+    master = re.search(r'data-src="([^"]+)"', browser.get(f"/videos/{video_id}").text).group(1)
+    response = browser.get(master)
+    assert response.headers["X-Accel-Redirect"].startswith("/protected/sites/")
+    assert response.headers["X-Accel-Redirect"].endswith("/hls/master.m3u8")
+    assert response.body == b""
