@@ -35,8 +35,8 @@ def pipeline_setting(registry, name: str, default: float) -> float:
 
 def queue_job(request, video: Video, kind: str) -> Job:
     """Create a queued job for ``video``; a worker is woken once the transaction commits."""
-    job = Job(video_id=video.id, kind=kind, state="queued")
-    request.dbsession.add(job)
+    job = Job(kind=kind, state="queued")
+    video.jobs.append(job)
     request.dbsession.flush()
     enqueue_after_commit(request, run_job, job.id)
     return job
