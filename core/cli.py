@@ -187,6 +187,29 @@ def cmd_user_add(args) -> None:
         print(f"created {user.role} {user.username!r} on {args.site}" + ("" if args.password else f"; password: {password}"))
 
 
+def cmd_video_import(args) -> None:
+    """Store a local file as a new video of a site's user and queue its encoding."""
+    import uuid
+
+    from core.ingest import ingest_stored_file
+    from core.storage import upload_key
+    from core.users import find_user
+
+    if not os.path.isfile(args.file):
+        raise AmphiError(f"{args.file}: no such file")
+    with app_env(args) as request:
+        site = find_site_or_fail(request, args.site)
+        owner = find_user(request.dbsession, site.id, args.username)
+        if owner is None:
+            raise AmphiError(f"no user {args.username!r} on {site.slug}")
+        key = upload_key(site.id, uuid.uuid4().hex)
+        with open(args.file, "rb") as handle:
+            request.storage.save(key, handle)
+        video = ingest_stored_file(request, owner, key, os.path.basename(args.file), title=args.title or "")
+        request.dbsession.flush()
+        print(f"video {video.id} created on {site.slug}; encoding queued")
+
+
 def cmd_plugins(args) -> None:
     from core.models import Site
 
@@ -256,6 +279,14 @@ def build_parser() -> argparse.ArgumentParser:
     uadd.add_argument("--email")
     uadd.add_argument("--name")
     uadd.set_defaults(func=cmd_user_add)
+
+    video = sub.add_parser("video", help="videos").add_subparsers(dest="video_command", required=True)
+    vimport = video.add_parser("import", help="import a local file as a video and queue its encoding")
+    vimport.add_argument("site")
+    vimport.add_argument("username")
+    vimport.add_argument("file")
+    vimport.add_argument("--title")
+    vimport.set_defaults(func=cmd_video_import)
 
     sub.add_parser("plugins", help="installed plugins, their hooks and sites").set_defaults(func=cmd_plugins)
     return parser
