@@ -30,9 +30,13 @@ class LocalStorage:
     def save(self, key: str, stream: BinaryIO) -> int:
         path = self._parent(key)
         partial = path + ".part"
-        with open(partial, "wb") as handle:
-            shutil.copyfileobj(stream, handle, CHUNK)
-        os.replace(partial, path)
+        try:
+            with open(partial, "wb") as handle:
+                shutil.copyfileobj(stream, handle, CHUNK)
+            os.replace(partial, path)
+        except BaseException:
+            os.unlink(partial) if os.path.exists(partial) else None
+            raise
         return os.path.getsize(path)
 
     def append(self, key: str, stream: BinaryIO, limit: int | None = None) -> int:

@@ -1,0 +1,41 @@
+"""storage_local passes the storage contract; plus what is particular to it."""
+
+import io
+
+import pytest
+
+from core.contracts import StorageContract
+from plugins.storage_local.storage import LocalStorage
+
+
+class TestLocalStorage(StorageContract):
+    @pytest.fixture
+    def storage(self, tmp_path):
+        return LocalStorage(str(tmp_path / "media"))
+
+
+def test_files_stay_under_the_root(tmp_path):
+    storage = LocalStorage(str(tmp_path / "media"))
+    storage.save("sites/1/videos/1/source", io.BytesIO(b"x"))
+    assert (tmp_path / "media" / "sites" / "1" / "videos" / "1" / "source").read_bytes() == b"x"
+    assert list(tmp_path.iterdir()) == [tmp_path / "media"]
+
+
+def test_accel_path_only_when_configured(tmp_path):
+    assert LocalStorage(str(tmp_path)).accel_path("sites/1/videos/1/source") is None
+    assert LocalStorage(str(tmp_path), "/protected/").accel_path("sites/1/x.m3u8") == "/protected/sites/1/x.m3u8"
+
+
+def test_a_save_is_never_seen_half_written(tmp_path):
+    storage = LocalStorage(str(tmp_path))
+
+    class Exploding(io.BytesIO):
+        def read(self, *args):
+            raise OSError("connection lost")
+
+    storage.save("sites/1/a", io.BytesIO(b"old"))
+    with pytest.raises(OSError):
+        storage.save("sites/1/a", Exploding())
+    with storage.open("sites/1/a") as handle:
+        assert handle.read() == b"old"
+    assert [p.name for p in (tmp_path / "sites" / "1").iterdir()] == ["a"]  # no partial file left behind
