@@ -42,10 +42,36 @@ def local_source(storage, key: str, scratch: str):
     yield copy
 
 
-def scratch_dir(registry) -> str:
+def scratch_root(registry) -> str:
     folder = os.path.join(registry.settings["amphi.var_dir"], "tmp")
     os.makedirs(folder, exist_ok=True)
-    return tempfile.mkdtemp(prefix="encode-", dir=folder)
+    return folder
+
+
+def scratch_dir(registry) -> str:
+    """A private folder for one encode, named after this process so leftovers can be found."""
+    return tempfile.mkdtemp(prefix=f"encode-{os.getpid()}-", dir=scratch_root(registry))
+
+
+def remove_orphan_scratch(registry) -> int:
+    """Delete scratch folders of processes that no longer exist (killed workers); return how many."""
+    removed = 0
+    for name in os.listdir(scratch_root(registry)):
+        parts = name.split("-")
+        if len(parts) >= 3 and parts[0] == "encode" and parts[1].isdigit() and not pid_alive(int(parts[1])):
+            shutil.rmtree(os.path.join(scratch_root(registry), name), ignore_errors=True)
+            removed += 1
+    return removed
+
+
+def pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def encode_job(job_id: int, site_id: int, heartbeat) -> None:

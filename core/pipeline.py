@@ -257,7 +257,10 @@ def sweep_jobs() -> None:
 @huey.on_startup()
 def sweep_at_start() -> None:
     """A restarted worker picks up what a killed one left at once, not a minute later."""
+    from core.encoding import remove_orphan_scratch
+
     try:
+        remove_orphan_scratch(app_registry())
         sweep()
     except AmphiError:
         pass  # not configured in this process (e.g. an import without the app)

@@ -35,7 +35,8 @@ class LocalStorage:
                 shutil.copyfileobj(stream, handle, CHUNK)
             os.replace(partial, path)
         except BaseException:
-            os.unlink(partial) if os.path.exists(partial) else None
+            if os.path.exists(partial):
+                os.unlink(partial)
             raise
         return os.path.getsize(path)
 
