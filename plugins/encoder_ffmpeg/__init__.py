@@ -1,4 +1,61 @@
 """Encoding with ffmpeg (ffmpeg-python): probe, ladder, one-decode encode, HLS, MP4, audio, images."""
 
+from core import hookimpl
+from core.i18n import _
+from core.settings import Setting
+from plugins.encoder_ffmpeg.encode import encode
+from plugins.encoder_ffmpeg.ladder import DEFAULT_RUNGS, KNOWN_RUNGS, encoding_ladder
+from plugins.encoder_ffmpeg.probe import probe
+
 NAME = "encoder_ffmpeg"
 AMPHI_HOOKS = ">=1.0,<2"
+X264_PRESETS = ("ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow", "slower", "veryslow")
+DEFAULT_PRESET = "veryfast"  # measured with bench/encode.py; see the module's README figures in the issue note
+DEFAULT_CRF = 21
+
+
+def bitrate_settings() -> list[Setting]:
+    return [Setting(f"bitrate_{name}", "int", kbits, label=_("Video bitrate of ${rung} (kbit/s)", mapping={"rung": name}),
+                    help=_("The cap with a quality target (CRF), the average without one."))
+            for name, kbits in KNOWN_RUNGS.items()]
+
+
+@hookimpl
+def amphi_settings():
+    return [
+        Setting("rungs", "list", DEFAULT_RUNGS, label=_("Renditions"),
+                help=_("Among 360p 480p 720p 1080p 1440p 2160p; never above the source's size.")),
+        *bitrate_settings(),
+        Setting("audio_bitrate", "int", 128, label=_("Audio bitrate (kbit/s)")),
+        Setting("crf", "int", DEFAULT_CRF, label=_("Quality target (x264 CRF, 0 for plain bitrates)"),
+                help=_("Lower is better and bigger; the rung's bitrate stays the ceiling.")),
+        Setting("preset", "choice", DEFAULT_PRESET, choices=X264_PRESETS, label=_("x264 preset")),
+        Setting("threads", "int", 0, label=_("Threads per encoder (0: ffmpeg decides)"), site_editable=False),
+        Setting("segment_seconds", "int", 6, label=_("HLS segment length (seconds)")),
+        Setting("segment_type", "choice", "fmp4", choices=("fmp4", "ts"), label=_("HLS segment type")),
+        Setting("thumbnails", "int", 4, label=_("Poster candidates")),
+        Setting("storyboard_interval", "int", 5, label=_("Storyboard: seconds between frames")),
+        Setting("storyboard_max", "int", 100, label=_("Storyboard: most frames")),
+        Setting("storyboard_width", "int", 160, label=_("Storyboard: frame size (long side, pixels)")),
+        Setting("storyboard_columns", "int", 10, label=_("Storyboard: frames per row")),
+        Setting("mp3_quality", "int", 5, label=_("MP3 quality (LAME VBR 0 best to 9)")),
+        Setting("gpu", "bool", False, label=_("Encode on the GPU (NVENC) when available"), site_editable=False,
+                help=_("Used only where ffmpeg lists h264_nvenc and it runs; otherwise the CPU encodes.")),
+        Setting("gpu_preset", "choice", "p5", choices=tuple(f"p{i}" for i in range(1, 8)),
+                label=_("NVENC preset"), site_editable=False),
+    ]
+
+
+@hookimpl
+def amphi_probe(path):
+    return probe(path)
+
+
+@hookimpl
+def amphi_encoding_ladder(request, info):
+    return encoding_ladder(request.plugin_settings(NAME), info)
+
+
+@hookimpl
+def amphi_encode(request, job, source, info, ladder, out, progress):
+    return encode(request.plugin_settings(NAME), source, info, list(ladder), out, progress)

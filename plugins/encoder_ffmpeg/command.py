@@ -1,0 +1,162 @@
+"""The ffmpeg-python graphs: one process decodes the source once and writes every rendition.
+
+All paths in the commands are relative to the output folder (ffmpeg runs there), so the tee
+muxer's syntax never meets a user's file name.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from fractions import Fraction
+
+import ffmpeg
+
+from core.media import MediaInfo, Rung
+from plugins.encoder_ffmpeg.ladder import even, gop_frames, output_frame_rate
+
+GLOBAL_ARGS = ("-hide_banner", "-nostdin", "-loglevel", "error", "-progress", "pipe:1", "-nostats")
+AUDIO = {"c:a": "aac", "ac": 2, "ar": 48000}
+THUMBNAIL_LINES = 720
+WAVEFORM_SIZE = "1280x360"
+
+
+@dataclass(frozen=True)
+class Storyboard:
+    """A sprite of ``count`` frames, one every ``interval`` seconds, ``columns`` wide."""
+
+    interval: float
+    count: int
+    columns: int
+    width: int
+    height: int
+
+    @property
+    def rows(self) -> int:
+        return max(1, math.ceil(self.count / self.columns))
+
+
+def storyboard_plan(settings: Mapping, info: MediaInfo) -> Storyboard:
+    most = max(1, int(settings.get("storyboard_max") or 100))
+    interval = max(float(settings.get("storyboard_interval") or 5), info.duration / most)
+    count = max(1, min(most, math.ceil(info.duration / interval - 1e-6)))
+    long_side = int(settings.get("storyboard_width") or 160)
+    if info.width >= info.height:
+        width, height = even(long_side), even(long_side * info.height / info.width)
+    else:
+        width, height = even(long_side * info.width / info.height), even(long_side)
+    return Storyboard(interval, count, min(count, int(settings.get("storyboard_columns") or 10)), width, height)
+
+
+def thumbnail_size(ladder: list[Rung]) -> tuple[int, int]:
+    top = ladder[-1]
+    scale = min(1.0, THUMBNAIL_LINES / min(top.width, top.height))
+    return even(top.width * scale), even(top.height * scale)
+
+
+def mp4_path(rung: Rung) -> str:
+    return f"mp4/{rung.name}.mp4"
+
+
+def tee_target(ladder: list[Rung], has_audio: bool) -> str:
+    """One encode of each stream, written to every MP4 (and the AAC to ``audio.m4a``) by the tee muxer."""
+    audio = ",a" if has_audio else ""
+    slaves = [f"[select='v\\:{i}{audio}':f=mp4:movflags=+faststart]{mp4_path(r)}" for i, r in enumerate(ladder)]
+    if has_audio:
+        slaves.append("[select=a:f=ipod:movflags=+faststart]audio.m4a")
+    return "|".join(slaves)
+
+
+def video_options(settings: Mapping, ladder: list[Rung], fps: Fraction, encoder: str) -> dict:
+    """Encoder options: keyframes every segment, at the same instants in every rung."""
+    segment = int(settings.get("segment_seconds") or 6)
+    gop = gop_frames(fps, segment)
+    options = {"c:v": encoder, "profile:v": "high", "g": gop, "keyint_min": gop,
+               "force_key_frames": f"expr:gte(t,n_forced*{segment})", "max_muxing_queue_size": 4096}
+    crf = int(settings.get("crf") or 0)
+    if encoder == "h264_nvenc":
+        options.update({"preset": settings.get("gpu_preset") or "p5", "rc": "vbr", "forced-idr": 1,
+                        "no-scenecut": 1, **({"cq": crf} if crf else {})})
+    else:
+        options.update({"preset": settings.get("preset") or "veryfast", "sc_threshold": 0,
+                        **({"crf": crf} if crf else {})})
+        if int(settings.get("threads") or 0):
+            options["threads"] = int(settings["threads"])
+    for i, rung in enumerate(ladder):
+        if not crf or encoder == "h264_nvenc":
+            options[f"b:v:{i}"] = rung.video_bitrate
+        options[f"maxrate:v:{i}"] = rung.maxrate
+        options[f"bufsize:v:{i}"] = rung.bufsize
+    return options
+
+
+def decoded_video(source, info: MediaInfo, fps: Fraction):
+    """The source's picture, deinterlaced when needed, at a constant frame rate (rotation: autorotate)."""
+    video = source["V:0"]
+    if info.interlaced:
+        video = video.filter("yadif")
+    return video.filter("fps", fps=str(fps))
+
+
+def rung_stream(branch, rung: Rung):
+    return branch.filter("scale", rung.width, rung.height).filter("setsar", 1).filter("format", "yuv420p")
+
+
+def thumbnails_output(branch, settings: Mapping, info: MediaInfo, ladder: list[Rung]):
+    """``thumbs/poster_N.jpg``: N frames spread over the duration (the middles of N equal parts)."""
+    count = max(1, int(settings.get("thumbnails") or 4))
+    step = info.duration / count
+    pick = f"isnan(prev_selected_t)*gte(t,{step / 2:.3f})+gte(t-prev_selected_t,{step:.3f})"
+    width, height = thumbnail_size(ladder)
+    picked = branch.filter("select", pick).filter("scale", width, height).filter("setsar", 1)
+    return picked.output("thumbs/poster_%d.jpg", **{"frames:v": count, "fps_mode": "vfr", "q:v": 3})
+
+
+def storyboard_output(branch, board: Storyboard):
+    frames = branch.filter("fps", fps=f"1/{board.interval:.6f}").filter("scale", board.width, board.height)
+    sprite = frames.filter("tile", f"{board.columns}x{board.rows}")
+    return sprite.output("storyboard.jpg", **{"frames:v": 1, "update": 1, "q:v": 4})
+
+
+def mp3_output(audio, settings: Mapping):
+    return audio.output("audio.mp3", **{"c:a": "libmp3lame", "q:a": int(settings.get("mp3_quality") or 5),
+                                        "ac": 2, "vn": None})
+
+
+def video_command(source_path: str, settings: Mapping, info: MediaInfo, ladder: list[Rung], encoder: str) -> list[str]:
+    """argv of the one process that decodes once and writes MP4s, audio, thumbnails and the storyboard."""
+    source = ffmpeg.input(source_path)
+    fps = output_frame_rate(info.fps)
+    board = storyboard_plan(settings, info)
+    branches = decoded_video(source, info, fps).filter_multi_output("split", len(ladder) + 2)
+    streams = [rung_stream(branches[i], rung) for i, rung in enumerate(ladder)]
+    audio_options = {}
+    if info.has_audio:
+        streams.append(source["a:0"])
+        audio_options = {**AUDIO, "b:a": ladder[0].audio_bitrate}
+    main = ffmpeg.output(*streams, tee_target(ladder, info.has_audio), f="tee",
+                         **video_options(settings, ladder, fps, encoder), **audio_options)
+    outputs = [main, thumbnails_output(branches[len(ladder)], settings, info, ladder),
+               storyboard_output(branches[len(ladder) + 1], board)]
+    if info.has_audio:
+        outputs.append(mp3_output(source["a:0"], settings))
+    return compile_outputs(outputs)
+
+
+def audio_command(source_path: str, settings: Mapping, info: MediaInfo) -> list[str]:
+    """argv for an audio-only source: AAC (m4a), MP3, and the cover art or a waveform as the poster."""
+    source = ffmpeg.input(source_path)
+    audio = source["a:0"]
+    bitrate = int(settings.get("audio_bitrate") or 128) * 1000
+    m4a = audio.output("audio.m4a", f="ipod", movflags="+faststart", vn=None, **AUDIO, **{"b:a": bitrate})
+    if info.has_cover_art:
+        picture = source["v:0"].filter("scale", "min(iw,1280)", -2).filter("format", "yuvj420p")
+    else:
+        picture = audio.filter("showwavespic", s=WAVEFORM_SIZE, split_channels=0, colors="0x3a6ea5")
+    poster = picture.output("thumbs/poster_1.jpg", **{"frames:v": 1, "update": 1, "q:v": 3})
+    return compile_outputs([m4a, mp3_output(audio, settings), poster])
+
+
+def compile_outputs(outputs: list) -> list[str]:
+    return ffmpeg.merge_outputs(*outputs).global_args(*GLOBAL_ARGS).overwrite_output().compile()

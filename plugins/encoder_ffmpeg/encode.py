@@ -1,0 +1,125 @@
+"""The whole encode of one source: one decoding process, one remuxing process, the playlists, the list."""
+
+from __future__ import annotations
+
+import functools
+import logging
+import os
+import re
+import subprocess
+from collections.abc import Mapping
+
+import ffmpeg
+
+from core.media import EncodeCancelled, EncodeOutput, EncodeResult, MediaError, MediaInfo, ProgressCallback, Rung
+from plugins.encoder_ffmpeg.command import audio_command, mp4_path, storyboard_plan, video_command
+from plugins.encoder_ffmpeg.ladder import output_frame_rate
+from plugins.encoder_ffmpeg.package import hls_command, storyboard_vtt, write_master
+from plugins.encoder_ffmpeg.run import Progress, run_ffmpeg
+
+log = logging.getLogger(__name__)
+ENCODE_SHARE = 0.9  # the decode+encode process is ~90 % of the work; remuxing and playlists the rest
+MIMES = {".m3u8": "application/vnd.apple.mpegurl", ".m4s": "video/iso.segment", ".ts": "video/mp2t",
+         ".mp4": "video/mp4", ".m4a": "audio/mp4", ".mp3": "audio/mpeg", ".jpg": "image/jpeg", ".vtt": "text/vtt"}
+
+
+@functools.lru_cache(maxsize=1)
+def nvenc_usable() -> bool:
+    """Whether ``ffmpeg -encoders`` lists h264_nvenc *and* it can encode a frame (a GPU and driver exist)."""
+    try:
+        listed = subprocess.run(["ffmpeg", "-hide_banner", "-encoders"], capture_output=True, text=True, timeout=30)
+        if "h264_nvenc" not in listed.stdout:
+            return False
+        trial = subprocess.run(["ffmpeg", "-hide_banner", "-nostdin", "-loglevel", "error", "-f", "lavfi", "-i",
+                                "color=size=256x144:rate=25:duration=0.2", "-c:v", "h264_nvenc", "-f", "null", "-"],
+                               capture_output=True, text=True, timeout=60)
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return trial.returncode == 0
+
+
+def video_encoder(settings: Mapping) -> str:
+    if not settings.get("gpu"):
+        return "libx264"
+    if nvenc_usable():
+        return "h264_nvenc"
+    log.warning("encoder_ffmpeg: gpu is on but h264_nvenc is not usable here; encoding on the CPU (libx264)")
+    return "libx264"
+
+
+def encode(settings: Mapping, source: str, info: MediaInfo, ladder: list[Rung], out: str,
+           progress: ProgressCallback | None) -> EncodeResult:
+    """Write every output under ``out`` and list them."""
+    if not info.has_video and not info.has_audio:
+        raise MediaError("This is not a video or audio file.")
+    for folder in ["mp4", "thumbs", "hls", *(f"hls/{r.name}" for r in ladder), *(["hls/audio"] if info.has_audio else [])]:
+        os.makedirs(os.path.join(out, folder), exist_ok=True)
+    source = os.path.abspath(source)
+    if ladder:
+        argv = video_command(source, settings, info, ladder, video_encoder(settings))
+    else:
+        argv = audio_command(source, settings, info)
+    run_ffmpeg(argv, out, Progress(progress, info.duration, 0.0, ENCODE_SHARE))
+    run_ffmpeg(hls_command(settings, ladder, info.has_audio), out, Progress(progress, info.duration, ENCODE_SHARE, 0.99))
+    write_master(out, settings, ladder, float(output_frame_rate(info.fps)), info.has_audio)
+    if ladder:
+        with open(os.path.join(out, "storyboard.vtt"), "w", encoding="utf-8") as vtt:
+            vtt.write(storyboard_vtt(storyboard_plan(settings, info), info.duration))
+    result = EncodeResult(outputs=list_outputs(out, ladder, info), duration=encoded_duration(out, ladder, info))
+    if progress is not None and progress(1.0) is False:
+        raise EncodeCancelled("The encoding was cancelled.")
+    return result
+
+
+def encoded_duration(out: str, ladder: list[Rung], info: MediaInfo) -> float:
+    path = os.path.join(out, mp4_path(ladder[0]) if ladder else "audio.m4a")
+    try:
+        return float(ffmpeg.probe(path)["format"]["duration"])
+    except (ffmpeg.Error, KeyError, ValueError):
+        return info.duration
+
+
+def output_kind(path: str, info: MediaInfo) -> str | None:
+    name = os.path.basename(path)
+    if path == "hls/master.m3u8":
+        return "hls-master"
+    if path.startswith("hls/"):
+        return "hls-playlist" if name.endswith(".m3u8") else "hls-segment"
+    kinds = {"audio.m4a": "audio", "audio.mp3": "mp3", "storyboard.jpg": "storyboard", "storyboard.vtt": "storyboard-vtt"}
+    if path in kinds:
+        return kinds[path]
+    if path.startswith("mp4/"):
+        return "mp4"
+    if path.startswith("thumbs/"):
+        return "waveform" if info.is_audio_only and not info.has_cover_art else "thumbnail"
+    return None
+
+
+def list_outputs(out: str, ladder: list[Rung], info: MediaInfo) -> list[EncodeOutput]:
+    """Every file written, described (kind, mime, rendition, size and bitrate where they apply)."""
+    rungs = {r.name: r for r in ladder}
+    outputs = []
+    for root, _dirs, files in os.walk(out):
+        for name in sorted(files):
+            path = os.path.relpath(os.path.join(root, name), out).replace(os.sep, "/")
+            kind = output_kind(path, info)
+            if kind is not None:
+                outputs.append(describe(out, path, kind, rungs, info))
+    return sorted(outputs, key=lambda o: (o.kind, natural_key(o.path)))
+
+
+def describe(out: str, path: str, kind: str, rungs: dict[str, Rung], info: MediaInfo) -> EncodeOutput:
+    parts = path.split("/")
+    name = parts[1] if parts[0] == "hls" and len(parts) > 2 else os.path.splitext(parts[-1])[0]
+    rung = rungs.get(name) if kind in ("mp4", "hls-playlist", "hls-segment") else None
+    rendition = rung.name if rung else ("audio" if kind in ("audio", "mp3") or name == "audio" else "")
+    bitrate = None
+    if kind in ("mp4", "audio", "mp3") and info.duration > 0:
+        bitrate = int(os.path.getsize(os.path.join(out, path)) * 8 / info.duration)
+    return EncodeOutput(kind=kind, path=path, mime=MIMES.get(os.path.splitext(path)[1], "application/octet-stream"),
+                        rendition=rendition, width=rung.width if rung else None, height=rung.height if rung else None,
+                        bitrate=bitrate)
+
+
+def natural_key(path: str) -> tuple:
+    return tuple(int(p) if p.isdigit() else p for p in re.split(r"(\d+)", path))

@@ -1,0 +1,129 @@
+"""Packaging from the encoded files: HLS by remuxing (``-c copy``), the master playlist, the storyboard VTT."""
+
+from __future__ import annotations
+
+import mmap
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import ffmpeg
+
+from core.media import Rung
+from plugins.encoder_ffmpeg.command import GLOBAL_ARGS, Storyboard, mp4_path
+
+AUDIO_GROUP = "audio"
+AUDIO_FOLDER = "audio"
+
+
+def hls_options(settings: Mapping, folder: str) -> dict:
+    fmp4 = (settings.get("segment_type") or "fmp4") == "fmp4"
+    extension = "m4s" if fmp4 else "ts"
+    options = {"c": "copy", "f": "hls", "hls_time": int(settings.get("segment_seconds") or 6),
+               "hls_playlist_type": "vod", "hls_flags": "independent_segments",
+               "hls_segment_type": "fmp4" if fmp4 else "mpegts",
+               "hls_segment_filename": f"hls/{folder}/seg_%04d.{extension}"}
+    if fmp4:
+        options["hls_fmp4_init_filename"] = "init.mp4"
+    return options
+
+
+def hls_command(settings: Mapping, ladder: list[Rung], has_audio: bool) -> list[str]:
+    """argv of one process that remuxes every rung (video) and the audio into HLS variant playlists."""
+    outputs = []
+    for rung in ladder:
+        video = ffmpeg.input(mp4_path(rung))["v:0"]
+        outputs.append(video.output(f"hls/{rung.name}/index.m3u8", **hls_options(settings, rung.name)))
+    if has_audio:
+        audio = ffmpeg.input("audio.m4a")["a:0"]
+        outputs.append(audio.output(f"hls/{AUDIO_FOLDER}/index.m3u8", **hls_options(settings, AUDIO_FOLDER)))
+    return ffmpeg.merge_outputs(*outputs).global_args(*GLOBAL_ARGS).overwrite_output().compile()
+
+
+@dataclass(frozen=True)
+class PlaylistStats:
+    """A variant playlist's measured bitrates (bits/s) and duration."""
+
+    peak: int
+    average: int
+    duration: float
+
+
+def playlist_stats(out: str, playlist: str) -> PlaylistStats:
+    """Peak and average bitrate from the segments' sizes and ``#EXTINF`` durations."""
+    folder = os.path.dirname(os.path.join(out, playlist))
+    peak, total_bits, total_seconds, seconds = 0.0, 0, 0.0, 0.0
+    with open(os.path.join(out, playlist), encoding="utf-8") as lines:
+        for line in lines:
+            line = line.strip()
+            if line.startswith("#EXTINF:"):
+                seconds = float(line[8:].split(",")[0])
+            elif line and not line.startswith("#"):
+                bits = os.path.getsize(os.path.join(folder, line)) * 8
+                peak = max(peak, bits / max(seconds, 0.5))
+                total_bits, total_seconds = total_bits + bits, total_seconds + seconds
+    average = total_bits / total_seconds if total_seconds else 0
+    return PlaylistStats(int(peak), int(average), total_seconds)
+
+
+def avc_codec(path: str) -> str:
+    """``avc1.PPCCLL`` from the file's ``avcC`` box (profile, compatibility flags, level)."""
+    with open(path, "rb") as file, mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ) as data:
+        at = data.find(b"avcC")
+        if at < 0:
+            return ""
+        profile, compatibility, level = data[at + 5], data[at + 6], data[at + 7]
+    return f"avc1.{profile:02X}{compatibility:02X}{level:02X}"
+
+
+def audio_codec(path: str) -> str:
+    """``mp4a.40.2`` (AAC LC) or ``mp4a.40.5`` (HE-AAC) from the stream's profile."""
+    streams = ffmpeg.probe(path, select_streams="a:0").get("streams") or [{}]
+    return "mp4a.40.5" if "HE" in (streams[0].get("profile") or "") else "mp4a.40.2"
+
+
+def master_playlist(out: str, ladder: list[Rung], fps: float, has_audio: bool, version: int) -> str:
+    """The master playlist text: one audio rendition shared by every video variant."""
+    lines = ["#EXTM3U", f"#EXT-X-VERSION:{version}", "#EXT-X-INDEPENDENT-SEGMENTS"]
+    audio = playlist_stats(out, f"hls/{AUDIO_FOLDER}/index.m3u8") if has_audio else PlaylistStats(0, 0, 0)
+    audio_codecs = [audio_codec(os.path.join(out, "audio.m4a"))] if has_audio else []
+    if has_audio and ladder:
+        lines.append(f'#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="{AUDIO_GROUP}",NAME="Audio",DEFAULT=YES,'
+                     f'AUTOSELECT=YES,CHANNELS="2",URI="{AUDIO_FOLDER}/index.m3u8"')
+    if not ladder:
+        lines += [f'#EXT-X-STREAM-INF:BANDWIDTH={audio.peak},AVERAGE-BANDWIDTH={audio.average},'
+                  f'CODECS="{",".join(audio_codecs)}"', f"{AUDIO_FOLDER}/index.m3u8"]
+    for rung in ladder:
+        stats = playlist_stats(out, f"hls/{rung.name}/index.m3u8")
+        codecs = ",".join(c for c in [avc_codec(os.path.join(out, mp4_path(rung))), *audio_codecs] if c)
+        attributes = [f"BANDWIDTH={stats.peak + audio.peak}", f"AVERAGE-BANDWIDTH={stats.average + audio.average}",
+                      f"RESOLUTION={rung.width}x{rung.height}", f'CODECS="{codecs}"', f"FRAME-RATE={fps:.3f}"]
+        if has_audio:
+            attributes.append(f'AUDIO="{AUDIO_GROUP}"')
+        lines += ["#EXT-X-STREAM-INF:" + ",".join(attributes), f"{rung.name}/index.m3u8"]
+    return "\n".join(lines) + "\n"
+
+
+def write_master(out: str, settings: Mapping, ladder: list[Rung], fps: float, has_audio: bool) -> None:
+    version = 7 if (settings.get("segment_type") or "fmp4") == "fmp4" else 6
+    with open(os.path.join(out, "hls", "master.m3u8"), "w", encoding="utf-8") as master:
+        master.write(master_playlist(out, ladder, fps, has_audio, version))
+
+
+def vtt_time(seconds: float) -> str:
+    millis = int(round(seconds * 1000))
+    hours, rest = divmod(millis, 3_600_000)
+    minutes, rest = divmod(rest, 60_000)
+    return f"{hours:02d}:{minutes:02d}:{rest // 1000:02d}.{rest % 1000:03d}"
+
+
+def storyboard_vtt(board: Storyboard, duration: float, sprite: str = "storyboard.jpg") -> str:
+    """WebVTT cues pointing at each tile of the sprite (``sprite#xywh=x,y,w,h``)."""
+    cues = ["WEBVTT", ""]
+    for index in range(board.count):
+        start, end = index * board.interval, min(duration, (index + 1) * board.interval)
+        if end <= start:
+            break
+        x, y = (index % board.columns) * board.width, (index // board.columns) * board.height
+        cues += [f"{vtt_time(start)} --> {vtt_time(end)}", f"{sprite}#xywh={x},{y},{board.width},{board.height}", ""]
+    return "\n".join(cues)
