@@ -1,0 +1,75 @@
+"""Real workers on real media: an imported file is encoded by `amphi worker`; a killed worker loses nothing."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+from sqlalchemy import select
+
+from core.db import make_engine
+from core.models import Job, Video
+from core.testing import temporary_database, write_ini
+from tests.mediafiles import make_video
+
+
+def amphi(ini, *args):
+    return subprocess.run([sys.executable, "-m", "core.cli", "-c", str(ini), *args], check=True,
+                          capture_output=True, text=True, timeout=120)
+
+
+def start_worker(ini, log):
+    return subprocess.Popen([sys.executable, "-m", "core.cli", "-c", str(ini), "worker", "-w", "1"],
+                            stdout=log, stderr=subprocess.STDOUT)
+
+
+def wait_for(engine, video_id, predicate, seconds):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        with engine.connect() as connection:
+            status = connection.scalar(select(Video.status).where(Video.id == video_id))
+            job = connection.execute(select(Job.state, Job.progress, Job.attempts, Job.error)
+                                     .where(Job.video_id == video_id).order_by(Job.id.desc())).first()
+        if predicate(status, job):
+            return status, job
+        time.sleep(0.3)
+    raise AssertionError(f"video {video_id} stayed {status} / {job}")
+
+
+@pytest.fixture
+def installation(tmp_path):
+    with temporary_database(tmp_path) as url:
+        ini = write_ini(tmp_path, url, **{"amphi.jobs.heartbeat_seconds": "1", "amphi.jobs.stale_after": "3"})
+        amphi(ini, "init", "--admin-password", "admin password 1")
+        engine = make_engine(url)
+        yield ini, engine
+        engine.dispose()
+
+
+def test_a_worker_kill_9_loses_nothing(installation, tmp_path):
+    ini, engine = installation
+    source = make_video(tmp_path, "lecture.mp4", seconds=20, size="640x360")
+    log = open(tmp_path / "worker.log", "w")
+    worker = start_worker(ini, log)
+    try:
+        video_id = int(amphi(ini, "video", "import", "default", "admin", str(source)).stdout.split()[1])
+        wait_for(engine, video_id, lambda s, j: j is not None and j.state == "running" and j.progress > 0, 120)
+        worker.send_signal(signal.SIGKILL)  # the worker dies in the middle of the encode
+        worker.wait()
+        status, job = wait_for(engine, video_id, lambda s, j: True, 1)
+        assert status == "processing" and job.state == "running"
+        time.sleep(3.5)  # its heartbeat goes stale
+        worker = start_worker(ini, log)  # a new worker sweeps at start-up and takes the job again
+        status, job = wait_for(engine, video_id, lambda s, j: s in ("ready", "failed"), 240)
+        assert (status, job.state, job.attempts) == ("ready", "done", 2), (tmp_path / "worker.log").read_text()[-3000:]
+        outputs = list((tmp_path / "var" / "media").rglob("outputs/*"))
+        assert len(outputs) == 1  # only the published attempt's folder remains
+        assert list((tmp_path / "var" / "tmp").iterdir()) == []  # the killed worker's scratch is gone
+    finally:
+        if worker.poll() is None:
+            worker.send_signal(signal.SIGTERM)
+            worker.wait(timeout=60)
+        log.close()
+    assert os.path.exists(source)
