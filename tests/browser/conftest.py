@@ -28,19 +28,27 @@ def amphi(ini, *args):
                    timeout=120)
 
 
+class LiveServer(str):
+    """The base URL (``live_server + "/login"``), with the ini file and database URL behind it."""
+
+    ini: str
+    database_url: str
+
+
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory):
-    """``amphi serve`` on a fresh database, with a superuser and a staff member."""
+    """``amphi serve`` (with its embedded worker) on a fresh database, a superuser and a staff member."""
     folder = tmp_path_factory.mktemp("live")
     with temporary_database(folder) as url:
-        ini = write_ini(folder, url)
+        ini = write_ini(folder, url, **{"amphi.worker.embedded": "true"})
         amphi(ini, "init", "--admin-password", ADMIN_PASSWORD)
         amphi(ini, "user", "add", "default", "prof", "--role", "staff", "--password", "prof password 1")
         port = free_port()
         log = open(folder / "server.log", "w")
         server = subprocess.Popen([sys.executable, "-m", "core.cli", "-c", str(ini), "serve", "--port", str(port)],
                                   stdout=log, stderr=subprocess.STDOUT)
-        base = f"http://127.0.0.1:{port}"
+        base = LiveServer(f"http://127.0.0.1:{port}")
+        base.ini, base.database_url = str(ini), url
         deadline = time.monotonic() + 60
         while True:
             try:
