@@ -9,7 +9,7 @@ from sqlalchemy import select
 from core.db import make_engine
 from core.models import Video
 from tests.browser.browsing import ADMIN_PASSWORD, audit, sign_in, visit
-from tests.mediafiles import make_video
+from tests.mediafiles import make_clip
 
 
 def import_and_wait(live_server, path, seconds=120) -> int:
@@ -32,7 +32,7 @@ def import_and_wait(live_server, path, seconds=120) -> int:
 
 
 def test_an_encoded_video_plays(page, live_server, tmp_path):
-    video_id = import_and_wait(live_server, make_video(tmp_path, "lecture.mp4", seconds=6, size="640x360"))
+    video_id = import_and_wait(live_server, make_clip(tmp_path, "lecture.mp4", seconds=6, size="640x360"))
     sign_in(page, live_server, "admin", ADMIN_PASSWORD)
     visit(page, f"{live_server}/my/videos")
     assert page.get_by_role("link", name="Cours de test").is_visible()

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from core.db import make_engine
 from core.models import Job, Video
 from core.testing import temporary_database, write_ini
-from tests.mediafiles import make_video
+from tests.mediafiles import make_clip
 
 
 def amphi(ini, *args):
@@ -50,7 +50,7 @@ def installation(tmp_path):
 
 def test_a_worker_kill_9_loses_nothing(installation, tmp_path):
     ini, engine = installation
-    source = make_video(tmp_path, "lecture.mp4", seconds=20, size="640x360")
+    source = make_clip(tmp_path, "lecture.mp4", seconds=20, size="640x360")
     log = open(tmp_path / "worker.log", "w")
     worker = start_worker(ini, log)
     try:
