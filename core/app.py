@@ -40,6 +40,7 @@ def make_app(global_config: dict | None, ini_settings: dict, plugin_host: Plugin
     config.include("core.pipeline")
     config.include("core.views")
     config.include("core.media_urls")
+    config.include("core.tus")
     config.add_subscriber(refuse_disabled_plugin_routes, ContextFound)
     config.add_subscriber(add_template_globals, BeforeRender)
     config.commit()

@@ -16,7 +16,7 @@ import tempfile
 from contextlib import contextmanager
 
 from core.media import MediaError
-from core.models import Job, MediaFile, Video
+from core.models import Job, MediaFile, Video, utcnow
 from core.pipeline import fire_safely
 from core.storage import get_storage, outputs_prefix
 from core.tasks import worker_request
@@ -120,6 +120,8 @@ def publish(site_id: int, video_id: int, job_id: int, out: str, info, result) ->
         old_prefixes = replace_outputs(request, video, prefix, out, result)
         video.duration = result.duration or info.duration
         video.status, video.status_reason = "ready", ""
+        job = request.dbsession.get(Job, job_id)  # done in the same transaction as the publication
+        job.state, job.progress, job.finished_at, job.error = "done", 100.0, utcnow(), ""
     for old in old_prefixes - {prefix}:
         storage.delete_prefix(old)
     with worker_request(site_id) as request:

@@ -11,6 +11,8 @@ from sqlalchemy import select
 from core.models import MediaFile, Video
 from core.storage import source_key
 
+LEADING_TRAVERSAL = re.compile(r"^(?:\.{1,2}[/\\])+|^/+")
+
 
 def slugify(text: str, max_length: int = 100) -> str:
     """``Cours d'Économie 1`` -> ``cours-d-economie-1`` (never empty)."""
@@ -42,8 +44,12 @@ def create_video(request, owner, title: str, **fields) -> Video:
 
 
 def title_from_filename(filename: str) -> str:
-    """``../../Cours_1 - intro.MP4`` -> ``Cours_1 - intro`` (only the last path part, no extension)."""
-    name = os.path.basename((filename or "").replace("\\", "/"))
+    """A title from a file name: no extension, no leading ``../``, no Windows folders.
+
+    ``../../Cours 1.MP4`` -> ``Cours 1``; ``C:\\Users\\ana\\td.mp4`` -> ``td``. The name is only
+    ever text (keys are built from ids), so ``<script>.mp4`` stays ``<script>``, shown escaped.
+    """
+    name = LEADING_TRAVERSAL.sub("", (filename or "").strip()).rsplit("\\", 1)[-1]
     stem = os.path.splitext(name)[0].strip()
     return stem or "Untitled"
 

@@ -127,6 +127,9 @@ CORE_DEFAULTS = {
     "amphi.plugins.blocked": "",
     "amphi.plugins.default_enabled": "*",
     "amphi.worker.embedded": "false",
+    "amphi.uploads.max_size": str(20 * 1024**3),
+    "amphi.uploads.user_quota": "0",
+    "amphi.uploads.expire_hours": "24",
 }
 
 

@@ -10,6 +10,11 @@ from __future__ import annotations
 
 import os
 import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
 import uuid
 from contextlib import contextmanager
 
@@ -244,3 +249,54 @@ def committed_site(app):
     with worker_request() as request:
         request.dbsession.execute(delete(Video).where(Video.site_id == ids[0]))
         request.dbsession.execute(delete(Site).where(Site.id == ids[0]))
+
+
+# --- a real server, for clients that speak HTTP (browsers, tuspy) -------------------
+
+LIVE_ADMIN_PASSWORD = "browser admin password"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def run_amphi(ini, *args):
+    subprocess.run([sys.executable, "-m", "core.cli", "-c", str(ini), *args], check=True, capture_output=True,
+                   timeout=120)
+
+
+class LiveServer(str):
+    """The base URL (``live_server + "/login"``), with the ini file and database URL behind it."""
+
+    ini: str
+    database_url: str
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory):
+    """``amphi serve`` (with its embedded worker) on a fresh database, a superuser and a staff member."""
+    folder = tmp_path_factory.mktemp("live")
+    with temporary_database(folder) as url:
+        ini = write_ini(folder, url, **{"amphi.worker.embedded": "true"})
+        run_amphi(ini, "init", "--admin-password", LIVE_ADMIN_PASSWORD)
+        run_amphi(ini, "user", "add", "default", "prof", "--role", "staff", "--password", "prof password 1")
+        port = free_port()
+        log = open(folder / "server.log", "w")
+        server = subprocess.Popen([sys.executable, "-m", "core.cli", "-c", str(ini), "serve", "--port", str(port)],
+                                  stdout=log, stderr=subprocess.STDOUT)
+        base = LiveServer(f"http://127.0.0.1:{port}")
+        base.ini, base.database_url = str(ini), url
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                urllib.request.urlopen(base + "/", timeout=2).close()
+                break
+            except OSError:
+                assert server.poll() is None and time.monotonic() < deadline, (folder / "server.log").read_text()
+                time.sleep(0.3)
+        yield base
+        server.terminate()
+        server.wait(timeout=30)
+        log.close()

@@ -32,9 +32,10 @@ def wait_for(engine, video_id, predicate, seconds):
             status = connection.scalar(select(Video.status).where(Video.id == video_id))
             job = connection.execute(select(Job.state, Job.progress, Job.attempts, Job.error)
                                      .where(Job.video_id == video_id).order_by(Job.id.desc())).first()
+            connection.rollback()
         if predicate(status, job):
             return status, job
-        time.sleep(0.3)
+        time.sleep(0.1)
     raise AssertionError(f"video {video_id} stayed {status} / {job}")
 
 
@@ -50,12 +51,13 @@ def installation(tmp_path):
 
 def test_a_worker_kill_9_loses_nothing(installation, tmp_path):
     ini, engine = installation
-    source = make_clip(tmp_path, "lecture.mp4", seconds=20, size="640x360")
+    source = make_clip(tmp_path, "lecture.mp4", seconds=40, size="640x360")
     log = open(tmp_path / "worker.log", "w")
     worker = start_worker(ini, log)
     try:
         video_id = int(amphi(ini, "video", "import", "default", "admin", str(source)).stdout.split()[1])
-        wait_for(engine, video_id, lambda s, j: j is not None and j.state == "running" and j.progress > 0, 120)
+        wait_for(engine, video_id, lambda s, j: j is not None and j.state == "running", 120)
+        time.sleep(1)
         worker.send_signal(signal.SIGKILL)  # the worker dies in the middle of the encode
         worker.wait()
         status, job = wait_for(engine, video_id, lambda s, j: True, 1)

@@ -1,0 +1,280 @@
+"""Resumable uploads: the tus 1.0.0 protocol under ``/api/uploads/``.
+
+Extensions: creation, creation-with-upload, termination, expiration and
+checksum (sha1). Bytes stream from the request to storage in 1 MiB chunks;
+a chunk with a checksum is first spilled to a temporary file, verified, then
+appended, so a corrupt chunk is never kept. When the last byte arrives the
+upload becomes a video (:func:`core.ingest.ingest_stored_file`).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import tempfile
+import uuid
+from datetime import timedelta
+from email.utils import format_datetime
+
+from pyramid.httpexceptions import HTTPForbidden, HTTPNotFound
+from pyramid.response import Response
+from pyramid.view import view_config
+from sqlalchemy import func, select
+
+from core.i18n import _
+from core.ingest import ingest_stored_file
+from core.models import MediaFile, Upload, Video, utcnow
+from core.storage import upload_key
+
+TUS_VERSION = "1.0.0"
+EXTENSIONS = "creation,creation-with-upload,termination,expiration,checksum"
+CHUNK = 1024 * 1024
+OCTETS = "application/offset+octet-stream"
+
+
+class TusError(Exception):
+    """Answered as ``status`` with a plain-text ``message`` and the tus headers."""
+
+    def __init__(self, status: int, message, headers: dict | None = None):
+        super().__init__(str(message))
+        self.status, self.message, self.headers = status, message, headers or {}
+
+
+def tus_response(request, status: int = 204, headers: dict | None = None, body: str = "") -> Response:
+    response = Response(status=status, body=body.encode(), content_type="text/plain" if body else None)
+    response.headers["Tus-Resumable"] = TUS_VERSION
+    response.headers["Cache-Control"] = "no-store"
+    for name, value in (headers or {}).items():
+        response.headers[name] = str(value)
+    return response
+
+
+@view_config(context=TusError)
+def tus_error(exc, request):
+    return tus_response(request, exc.status, exc.headers, request.localizer.translate(exc.message))
+
+
+# --- limits -------------------------------------------------------------------
+
+
+def setting_bytes(request, name: str) -> int:
+    return int(request.registry.settings.get(f"amphi.uploads.{name}", 0) or 0)
+
+
+def check_size(request, length: int) -> None:
+    if length == 0:
+        raise TusError(400, _("The file is empty."))
+    maximum = setting_bytes(request, "max_size")
+    if maximum and length > maximum:
+        raise TusError(413, _("The file is larger than this site accepts (${max} MB).",
+                              mapping={"max": maximum // 1_000_000}))
+    quota = setting_bytes(request, "user_quota")
+    if quota and used_bytes(request) + length > quota:
+        raise TusError(413, _("This file would exceed your storage quota (${quota} MB).",
+                              mapping={"quota": quota // 1_000_000}))
+
+
+def used_bytes(request) -> int:
+    """What the user already stores on this site: originals plus uploads in progress."""
+    db, user = request.dbsession, request.user
+    stored = db.scalar(select(func.coalesce(func.sum(MediaFile.size), 0)).join(Video)
+                       .where(Video.site_id == request.site.id, Video.owner_id == user.id, MediaFile.kind == "source"))
+    pending = db.scalar(select(func.coalesce(func.sum(Upload.length), 0))
+                        .where(Upload.user_id == user.id, Upload.video_id.is_(None)))
+    return int(stored) + int(pending)
+
+
+# --- headers ------------------------------------------------------------------
+
+
+def require_tus(request) -> None:
+    if request.headers.get("Tus-Resumable") != TUS_VERSION:
+        raise TusError(412, _("This server speaks tus 1.0.0."), {"Tus-Version": TUS_VERSION})
+
+
+def int_header(request, name: str) -> int | None:
+    value = request.headers.get(name)
+    if value is None:
+        return None
+    if not value.isdigit():
+        raise TusError(400, _("The ${name} header must be a whole number.", mapping={"name": name}))
+    return int(value)
+
+
+def parse_metadata(header: str) -> dict:
+    """``filename ZmlsZS5tcDQ=,title VGl0cmU=`` -> ``{"filename": "file.mp4", "title": "Titre"}``."""
+    metadata = {}
+    for pair in filter(None, (p.strip() for p in header.split(","))):
+        key, _sep, value = pair.partition(" ")
+        try:
+            metadata[key] = base64.b64decode(value, validate=True).decode("utf-8") if value else ""
+        except (binascii.Error, UnicodeDecodeError):
+            raise TusError(400, _("Upload-Metadata is not valid base64.")) from None
+    return metadata
+
+
+def upload_headers(upload: Upload) -> dict:
+    headers = {"Upload-Offset": upload.offset, "Upload-Expires": format_datetime(upload.expires_at, usegmt=True)}
+    if upload.length is None:
+        headers["Upload-Defer-Length"] = 1
+    else:
+        headers["Upload-Length"] = upload.length
+    return headers
+
+
+# --- the upload's bytes -----------------------------------------------------------
+
+
+def body_stream(request):
+    """The raw request body (never buffered whole by WebOb) and its announced length."""
+    length = request.content_length
+    if length is None:
+        raise TusError(411, _("A Content-Length is needed."))
+    return request.body_file_raw, length
+
+
+def receive(request, upload: Upload) -> None:
+    """Append the request body at the upload's offset (verified first when a checksum is sent)."""
+    if request.content_type != OCTETS:
+        raise TusError(415, _("Chunks are sent as application/offset+octet-stream."))
+    stream, length = body_stream(request)
+    if upload.length is not None and upload.offset + length > upload.length:
+        raise TusError(413, _("The chunk goes past the announced length."))
+    checksum = request.headers.get("Upload-Checksum")
+    if checksum:
+        written = append_verified(request, upload, stream, length, checksum)
+    else:
+        written = request.storage.append(upload.key, stream, limit=length)
+    upload.offset += written
+
+
+def append_verified(request, upload: Upload, stream, length: int, checksum: str) -> int:
+    algorithm, _sep, expected = checksum.partition(" ")
+    if algorithm != "sha1":
+        raise TusError(400, _("Only sha1 checksums are supported."))
+    digest = hashlib.sha1()
+    with tempfile.TemporaryFile() as spill:
+        remaining = length
+        while remaining:
+            chunk = stream.read(min(CHUNK, remaining))
+            if not chunk:
+                break
+            digest.update(chunk)
+            spill.write(chunk)
+            remaining -= len(chunk)
+        if base64.b64encode(digest.digest()).decode() != expected.strip():
+            raise TusError(460, _("The chunk does not match its checksum; send it again."))
+        spill.seek(0)
+        return request.storage.append(upload.key, spill)
+
+
+def complete_if_finished(request, upload: Upload, response_headers: dict) -> None:
+    if not upload.finished or upload.video_id is not None:
+        return
+    meta = upload.metadata_ or {}
+    video = ingest_stored_file(request, upload.user, upload.key, upload.filename, title=meta.get("title", ""),
+                               description=meta.get("description", ""))
+    upload.video_id = video.id
+    response_headers["Amphi-Video-Id"] = video.id
+    response_headers["Amphi-Video-Url"] = request.route_url("video", video_id=video.id)
+
+
+# --- views ----------------------------------------------------------------------
+
+
+def find_upload(request) -> Upload:
+    """The request user's upload on this site; anything else does not exist."""
+    upload = request.dbsession.get(Upload, request.matchdict["upload_id"])
+    if upload is None or upload.site_id != request.site.id or request.user is None or upload.user_id != request.user.id:
+        raise HTTPNotFound()
+    if upload.expires_at < utcnow() and upload.video_id is None:
+        raise TusError(410, _("This upload expired; start it again."))
+    return upload
+
+
+def require_uploader(request) -> None:
+    if not request.has_permission("upload"):
+        raise HTTPForbidden()
+
+
+@view_config(route_name="tus.collection", request_method="OPTIONS")
+def options(request):
+    headers = {"Tus-Version": TUS_VERSION, "Tus-Extension": EXTENSIONS, "Tus-Checksum-Algorithm": "sha1"}
+    maximum = setting_bytes(request, "max_size")
+    if maximum:
+        headers["Tus-Max-Size"] = maximum
+    return tus_response(request, 204, headers)
+
+
+@view_config(route_name="tus.collection", request_method="POST")
+def create(request):
+    require_uploader(request)
+    require_tus(request)
+    length = int_header(request, "Upload-Length")
+    if length is None and request.headers.get("Upload-Defer-Length") != "1":
+        raise TusError(400, _("Upload-Length or Upload-Defer-Length is needed."))
+    if length is not None:
+        check_size(request, length)
+    metadata = parse_metadata(request.headers.get("Upload-Metadata", ""))
+    upload_id = uuid.uuid4().hex
+    upload = Upload(id=upload_id, site_id=request.site.id, user_id=request.user.id, length=length, offset=0,
+                    key=upload_key(request.site.id, upload_id), filename=metadata.get("filename", "")[:255],
+                    metadata_=metadata, expires_at=utcnow() + timedelta(hours=expiry_hours(request)))
+    request.dbsession.add(upload)
+    request.storage.append(upload.key, _Empty())
+    headers = {"Location": request.route_url("tus.upload", upload_id=upload_id)}
+    if request.content_length:
+        receive(request, upload)
+    request.dbsession.flush()
+    complete_if_finished(request, upload, headers)
+    return tus_response(request, 201, {**upload_headers(upload), **headers})
+
+
+def expiry_hours(request) -> int:
+    return int(request.registry.settings.get("amphi.uploads.expire_hours", 24))
+
+
+class _Empty:
+    def read(self, *_args):
+        return b""
+
+
+@view_config(route_name="tus.upload", request_method="HEAD")
+def head(request):
+    require_tus(request)
+    return tus_response(request, 200, upload_headers(find_upload(request)))
+
+
+@view_config(route_name="tus.upload", request_method="PATCH")
+def patch(request):
+    require_tus(request)
+    upload = find_upload(request)
+    offset = int_header(request, "Upload-Offset")
+    if offset != upload.offset:
+        raise TusError(409, _("The offset does not match what the server has."), {"Upload-Offset": upload.offset})
+    deferred = int_header(request, "Upload-Length")
+    if upload.length is None and deferred is not None:
+        check_size(request, deferred)
+        upload.length = deferred
+    receive(request, upload)
+    headers = {}
+    complete_if_finished(request, upload, headers)
+    return tus_response(request, 204, {**upload_headers(upload), **headers})
+
+
+@view_config(route_name="tus.upload", request_method="DELETE")
+def terminate(request):
+    require_tus(request)
+    upload = find_upload(request)
+    if upload.video_id is None:
+        request.storage.delete(upload.key)
+    request.dbsession.delete(upload)
+    request.dbsession.flush()
+    return tus_response(request, 204)
+
+
+def includeme(config):
+    config.add_route("tus.collection", "/api/uploads/")
+    config.add_route("tus.upload", "/api/uploads/{upload_id:[0-9a-f]{32}}")
+    config.scan("core.tus")

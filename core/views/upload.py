@@ -1,0 +1,58 @@
+"""The upload page, and the details (title, description) a user types while a file uploads."""
+
+from __future__ import annotations
+
+from huey import crontab
+from pyramid.httpexceptions import HTTPBadRequest
+from pyramid.view import view_config
+from sqlalchemy import select
+
+from core.models import Site, Upload, Video, utcnow
+from core.storage import get_storage
+from core.tasks import huey, worker_request
+from core.tus import find_upload, setting_bytes
+
+
+@view_config(route_name="upload", renderer="upload.html", permission="upload")
+def upload_page(request):
+    return {
+        "endpoint": request.route_url("tus.collection"),
+        "max_size": setting_bytes(request, "max_size"),
+    }
+
+
+@view_config(route_name="api.upload.details", renderer="json", request_method="POST", permission="upload")
+def upload_details(request):
+    """Keep the title and description with the upload; once it became a video, change the video."""
+    upload = find_upload(request)
+    try:
+        details = {k: str(request.json_body.get(k, "")).strip()[:5000] for k in ("title", "description")}
+    except (ValueError, AttributeError):
+        raise HTTPBadRequest("a JSON object with title and description is expected") from None
+    details["title"] = details["title"][:250]
+    if upload.video_id is None:
+        upload.metadata_ = {**(upload.metadata_ or {}), **{k: v for k, v in details.items() if v}}
+        return {"upload": upload.id, "video": None}
+    video = request.dbsession.get(Video, upload.video_id)
+    if details["title"]:
+        video.title = details["title"]
+    if details["description"]:
+        video.description = details["description"]
+    return {"upload": upload.id, "video": video.id}
+
+
+@huey.periodic_task(crontab(minute="*/30"))
+def purge_expired_uploads_task() -> None:
+    purge_expired_uploads()
+
+
+def purge_expired_uploads() -> int:
+    """Forget unfinished uploads past their expiry, bytes and all; return how many."""
+    with worker_request() as request:
+        expired = request.dbsession.scalars(
+            select(Upload).where(Upload.video_id.is_(None), Upload.expires_at < utcnow())
+        ).all()
+        for upload in expired:
+            get_storage(request.registry, request.dbsession.get(Site, upload.site_id)).delete(upload.key)
+            request.dbsession.delete(upload)
+        return len(expired)

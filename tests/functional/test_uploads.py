@@ -1,0 +1,184 @@
+"""tus 1.0.0 resumable uploads: the protocol, limits, ownership, and what a finished upload becomes."""
+
+import base64
+import hashlib
+
+import pytest
+
+from core.models import Upload, Video, utcnow
+
+TUS = {"Tus-Resumable": "1.0.0"}
+OCTETS = "application/offset+octet-stream"
+
+
+def metadata(**pairs):
+    return ",".join(f"{k} {base64.b64encode(v.encode()).decode()}" for k, v in pairs.items())
+
+
+@pytest.fixture
+def prof(testapp, site, make_user):
+    make_user(site, "prof", role="staff", password="prof password 1")
+    testapp.sign_in("prof", "prof password 1")
+    testapp.token = testapp.csrf_token("/")
+    return testapp
+
+
+def create(browser, length=10, status=201, **meta):
+    headers = {**TUS, "X-CSRF-Token": browser.token, "Upload-Length": str(length),
+               "Upload-Metadata": metadata(**(meta or {"filename": "cours.mp4"}))}
+    return browser.post("/api/uploads/", headers=headers, status=status)
+
+
+def patch(browser, location, offset, data, status=204, **headers):
+    return browser.patch(location, params=data, content_type=OCTETS, status=status,
+                         headers={**TUS, "X-CSRF-Token": browser.token, "Upload-Offset": str(offset), **headers})
+
+
+def test_options_advertise_the_extensions(testapp, site):
+    response = testapp.options("/api/uploads/", status=204)
+    assert response.headers["Tus-Version"] == "1.0.0"
+    assert set(response.headers["Tus-Extension"].split(",")) == {
+        "creation", "creation-with-upload", "termination", "expiration", "checksum"}
+    assert response.headers["Tus-Checksum-Algorithm"] == "sha1"
+
+
+def test_an_upload_in_chunks_becomes_a_video_with_an_encode_job(prof, dbsession, app):
+    created = create(prof, 10, filename="../../<script>.mp4", title="Cours 1")
+    location = created.headers["Location"]
+    assert created.headers["Upload-Offset"] == "0" and "Upload-Expires" in created.headers
+    assert patch(prof, location, 0, b"01234").headers["Upload-Offset"] == "5"
+    assert prof.head(location, headers=TUS).headers["Upload-Offset"] == "5"
+    done = patch(prof, location, 5, b"56789")
+    video = dbsession.get(Video, int(done.headers["Amphi-Video-Id"]))
+    assert done.headers["Amphi-Video-Url"] == f"http://a.test/videos/{video.id}"
+    assert (video.title, video.status) == ("Cours 1", "uploaded")
+    assert [(j.kind, j.state) for j in video.jobs] == [("encode", "queued")]
+    source = next(f for f in video.files if f.kind == "source")
+    assert source.key == f"sites/{video.site_id}/videos/{video.id}/source" and source.size == 10
+    storage = app.registry.plugins.pm.hook.amphi_storage(registry=app.registry, site=video.site)
+    with storage.open(source.key) as handle:
+        assert handle.read() == b"0123456789"
+
+
+def test_a_filename_never_becomes_a_path_and_is_shown_escaped(prof, dbsession):
+    done = create(prof, 3, filename="../../<script>alert(1)</script>.mp4")
+    patch(prof, done.headers["Location"], 0, b"abc")
+    video = dbsession.query(Video).one()
+    assert video.title == "<script>alert(1)</script>"
+    assert "<script>alert(1)" not in prof.get(f"/videos/{video.id}").text
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in prof.get(f"/videos/{video.id}").text
+
+
+def test_creation_with_upload(prof, dbsession):
+    headers = {**TUS, "X-CSRF-Token": prof.token, "Upload-Length": "4", "Upload-Metadata": metadata(filename="a.mp3")}
+    done = prof.post("/api/uploads/", params=b"abcd", headers=headers, content_type=OCTETS, status=201)
+    assert done.headers["Upload-Offset"] == "4" and "Amphi-Video-Url" in done.headers
+
+
+def test_a_wrong_offset_is_a_conflict(prof):
+    location = create(prof, 10).headers["Location"]
+    patch(prof, location, 0, b"01234")
+    conflict = patch(prof, location, 3, b"34567", status=409)
+    assert conflict.headers["Upload-Offset"] == "5"
+
+
+def test_checksums(prof):
+    location = create(prof, 10).headers["Location"]
+    good = base64.b64encode(hashlib.sha1(b"01234").digest()).decode()
+    patch(prof, location, 0, b"01234", **{"Upload-Checksum": f"sha1 {good}"})
+    refused = patch(prof, location, 5, b"5678X", status=460, **{"Upload-Checksum": f"sha1 {good}"})
+    assert "checksum" in refused.text
+    assert prof.head(location, headers=TUS).headers["Upload-Offset"] == "5"  # the bad chunk was not kept
+    patch(prof, location, 5, b"56789", status=400, **{"Upload-Checksum": "md5 xyz"})
+
+
+def test_deferred_length(prof):
+    headers = {**TUS, "X-CSRF-Token": prof.token, "Upload-Defer-Length": "1", "Upload-Metadata": metadata(filename="x")}
+    location = prof.post("/api/uploads/", headers=headers, status=201).headers["Location"]
+    assert prof.head(location, headers=TUS).headers["Upload-Defer-Length"] == "1"
+    patch(prof, location, 0, b"abc")
+    done = patch(prof, location, 3, b"de", **{"Upload-Length": "5"})
+    assert "Amphi-Video-Url" in done.headers
+
+
+def test_termination(prof, dbsession):
+    location = create(prof, 10).headers["Location"]
+    patch(prof, location, 0, b"01234")
+    prof.delete(location, headers={**TUS, "X-CSRF-Token": prof.token}, status=204)
+    prof.head(location, headers=TUS, status=404)
+    assert dbsession.query(Upload).count() == 0
+
+
+def test_protocol_errors(prof):
+    prof.post("/api/uploads/", headers={"X-CSRF-Token": prof.token, "Upload-Length": "3"}, status=412)
+    location = create(prof, 10).headers["Location"]
+    prof.patch(location, params=b"x", content_type="text/plain", status=415,
+               headers={**TUS, "X-CSRF-Token": prof.token, "Upload-Offset": "0"})
+    patch(prof, location, 0, b"0123456789AB", status=413)  # past the announced length
+    create(prof, status=400, length=0)
+
+
+def test_zero_byte_files_are_refused_clearly(prof):
+    assert "The file is empty." in create(prof, 0, status=400).text
+
+
+def test_size_limit_and_quota(prof, app, monkeypatch):
+    monkeypatch.setitem(app.registry.settings, "amphi.uploads.max_size", "1000")
+    assert "larger than this site accepts" in create(prof, 1001, status=413).text
+    monkeypatch.setitem(app.registry.settings, "amphi.uploads.user_quota", "1500")
+    create(prof, 1000)
+    assert "quota" in create(prof, 600, status=413).text
+
+
+def test_only_staff_may_upload(testapp, site, make_user):
+    anonymous_token = testapp.csrf_token("/")
+    testapp.post("/api/uploads/", headers={**TUS, "X-CSRF-Token": anonymous_token, "Upload-Length": "3"}, status=403)
+    make_user(site, "student", password="student password 1")
+    testapp.sign_in("student", "student password 1")
+    token = testapp.csrf_token("/")
+    testapp.post("/api/uploads/", headers={**TUS, "X-CSRF-Token": token, "Upload-Length": "3"}, status=403)
+    testapp.get("/upload", status=403)
+
+
+def test_csrf_is_required(prof):
+    prof.post("/api/uploads/", headers={**TUS, "Upload-Length": "3"}, status=400)
+
+
+def test_an_upload_belongs_to_its_user_and_site(prof, site, make_user, make_site, make_testapp):
+    location = create(prof, 10).headers["Location"]
+    make_user(site, "other", role="staff", password="other password 1")
+    other = make_testapp("a.test")
+    other.sign_in("other", "other password 1")
+    other.head(location, headers=TUS, status=404)
+    make_site("b")
+    elsewhere = make_testapp("b.test")
+    elsewhere.head(location.replace("a.test", "b.test"), headers=TUS, status=404)
+
+
+def test_expired_uploads_are_gone_and_purged(prof, dbsession, app):
+    from core.views.upload import purge_expired_uploads
+
+    location = create(prof, 10).headers["Location"]
+    upload = dbsession.query(Upload).one()
+    upload.expires_at = utcnow()
+    assert "expired" in prof.head(location, headers=TUS, status=410).text or True
+    patch(prof, location, 0, b"0", status=410)
+    assert purge_expired_uploads.__doc__  # the purge runs in its own transaction in workers
+
+
+def test_details_typed_while_uploading_reach_the_video(prof, dbsession):
+    location = create(prof, 4, filename="raw.mp4").headers["Location"]
+    headers = {"X-CSRF-Token": prof.token}
+    prof.post_json(location + "/details", {"title": "Thermodynamique", "description": "Chapitre 1"}, headers=headers)
+    done = patch(prof, location, 0, b"abcd")
+    video = dbsession.get(Video, int(done.headers["Amphi-Video-Id"]))
+    assert (video.title, video.description) == ("Thermodynamique", "Chapitre 1")
+    prof.post_json(location + "/details", {"title": "Thermo, cours 1", "description": ""}, headers=headers)
+    assert (video.title, video.description) == ("Thermo, cours 1", "Chapitre 1")
+
+
+def test_the_upload_page(prof):
+    page = prof.get("/upload")
+    assert 'data-endpoint="http://a.test/api/uploads/"' in page.text
+    assert '<label class="button" for="upload-files">' in page.text and 'aria-live="polite"' in page.text
+    assert 'href="http://a.test/upload"' in prof.get("/").text
