@@ -39,3 +39,16 @@ def test_a_save_is_never_seen_half_written(tmp_path):
     with storage.open("sites/1/a") as handle:
         assert handle.read() == b"old"
     assert [p.name for p in (tmp_path / "sites" / "1").iterdir()] == ["a"]  # no partial file left behind
+
+
+def test_appending_from_a_real_file_is_exact(tmp_path):
+    storage = LocalStorage(str(tmp_path / "media"))
+    spooled = tmp_path / "body"
+    spooled.write_bytes(b"HEADER" + bytes(range(256)) * 4000)
+    storage.append("sites/1/uploads/u", io.BytesIO(b"start:"))
+    with open(spooled, "rb") as body:
+        body.seek(6)  # as a server hands over a body it has partly read
+        assert storage.append("sites/1/uploads/u", body, limit=256 * 4000 - 10) == 256 * 4000 - 10
+        assert body.tell() == 6 + 256 * 4000 - 10
+    with storage.open("sites/1/uploads/u") as handle:
+        assert handle.read() == b"start:" + (bytes(range(256)) * 4000)[:-10]
