@@ -110,10 +110,10 @@ def sign_in(base: str) -> dict:
     return {"Cookie": "; ".join(f"{c.name}={c.value}" for c in jar), "X-CSRF-Token": token}
 
 
-def tus_upload(base: str, path: Path, size: int, chunk: int) -> float:
+def tus_upload(base: str, headers: dict, path: Path, size: int, chunk: int) -> float:
     from tusclient import client
 
-    uploader = client.TusClient(base + "/api/uploads/", headers=sign_in(base)).uploader(
+    uploader = client.TusClient(base + "/api/uploads/", headers=headers).uploader(
         str(path), chunk_size=chunk, metadata={"filename": "bench.bin"})
     started = time.perf_counter()
     uploader.upload()
@@ -135,8 +135,13 @@ def main() -> None:
         raw = raw_copy(source, size)
         server, base = start_amphi(folder)
         try:
+            rss_start = vm_hwm(server.pid)
+            headers = sign_in(base)  # pages rendered once: templates compiled, caches warm
+            warm = folder / "warm.bin"
+            make_file(warm, 8 * 1024 * 1024)
+            tus_upload(base, headers, warm, 8 * 1024 * 1024, chunk)
             rss_before = vm_hwm(server.pid)
-            tus = tus_upload(base, source, size, chunk)
+            tus = tus_upload(base, headers, source, size, chunk)
             rss_after = vm_hwm(server.pid)
         finally:
             server.terminate()
@@ -146,7 +151,8 @@ def main() -> None:
     print(f"{'raw loopback copy (HTTP PUT, written to disk)':<44} {raw / mb:8.1f} MiB/s")
     print(f"{'tus upload to amphi serve (tuspy)':<44} {tus / mb:8.1f} MiB/s")
     print(f"{'tus / raw':<44} {tus / raw:8.1%}   (target >= 80 %)")
-    print(f"{'server peak RSS before the upload':<44} {rss_before / mb:8.1f} MiB")
+    print(f"{'server peak RSS at start':<44} {rss_start / mb:8.1f} MiB")
+    print(f"{'server peak RSS warm (signed in, 8 MiB sent)':<44} {rss_before / mb:8.1f} MiB")
     print(f"{'server peak RSS after the upload':<44} {rss_after / mb:8.1f} MiB   (target < 150 MiB)")
 
 

@@ -122,7 +122,9 @@ def cmd_serve(args) -> None:
     print(f"Amphi is running at http://{args.host}:{args.port}/", flush=True)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # so the worker below is stopped too
     try:
-        serve(app, host=args.host, port=args.port, threads=args.threads, clear_untrusted_proxy_headers=True)
+        # Large socket reads: uploads arrive in 64 MiB tus chunks (waitress reads 8 KiB by default).
+        serve(app, host=args.host, port=args.port, threads=args.threads, clear_untrusted_proxy_headers=True,
+              recv_bytes=1 << 20)
     finally:
         if worker is not None:
             worker.terminate()

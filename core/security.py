@@ -27,7 +27,9 @@ SESSION_USER = "auth.user_id"
 SESSION_METHOD = "auth.method"
 UNLOCKED_VIDEOS = "access.unlocked"
 
-_hasher = PasswordHasher()
+# OWASP's argon2id profile (19 MiB, 2 passes): argon2-cffi's default takes 64 MiB per hash,
+# which eight server threads signing people in at once would multiply into a memory spike.
+_hasher = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
 
 
 def hash_password(password: str) -> str:
