@@ -26,6 +26,9 @@ def amphi_settings():
         Setting("rungs", "list", DEFAULT_RUNGS, label=_("Renditions"),
                 help=_("Among 360p 480p 720p 1080p 1440p 2160p; never above the source's size.")),
         *bitrate_settings(),
+        Setting("download_rungs", "list", "360p 720p", label=_("Renditions offered as MP4 downloads"),
+                help=_("Each one is stored beside its HLS copy; the smallest rendition is kept when none "
+                       "of these applies.")),
         Setting("audio_bitrate", "int", 128, label=_("Audio bitrate (kbit/s)")),
         Setting("crf", "int", DEFAULT_CRF, label=_("Quality target (x264 CRF, 0 for plain bitrates)"),
                 help=_("Lower is better and bigger; the rung's bitrate stays the ceiling.")),

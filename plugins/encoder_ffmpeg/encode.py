@@ -65,10 +65,25 @@ def encode(settings: Mapping, source: str, info: MediaInfo, ladder: list[Rung], 
     if ladder:
         with open(os.path.join(out, "storyboard.vtt"), "w", encoding="utf-8") as vtt:
             vtt.write(storyboard_vtt(storyboard_plan(settings, info), info.duration))
-    result = EncodeResult(outputs=list_outputs(out, ladder, info), duration=encoded_duration(out, ladder, info))
+    duration = encoded_duration(out, ladder, info)
+    drop_unoffered_downloads(out, settings, ladder)
+    result = EncodeResult(outputs=list_outputs(out, ladder, info), duration=duration)
     if progress is not None and progress(1.0) is False:
         raise EncodeCancelled("The encoding was cancelled.")
     return result
+
+
+def drop_unoffered_downloads(out: str, settings: Mapping, ladder: list[Rung]) -> None:
+    """The MP4s feed the HLS remux; keep as downloads only the renditions the site offers.
+
+    Every stored rendition costs its bytes twice (MP4 and HLS), and storage is what a
+    university pays for; the smallest rendition stays when none of the offered ones exists.
+    """
+    offered = set(settings.get("download_rungs") or [])
+    keep = {r.name for r in ladder if r.name in offered} or {ladder[0].name} if ladder else set()
+    for rung in ladder:
+        if rung.name not in keep:
+            os.remove(os.path.join(out, mp4_path(rung)))
 
 
 def encoded_duration(out: str, ladder: list[Rung], info: MediaInfo) -> float:

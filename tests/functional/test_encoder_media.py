@@ -15,7 +15,8 @@ from core.media import EncodeCancelled, MediaError
 from plugins.encoder_ffmpeg.encode import nvenc_usable
 from tests import mediafiles
 
-SHORT = {"segment_seconds": 2, "storyboard_interval": 1, "preset": "ultrafast"}
+SHORT = {"segment_seconds": 2, "storyboard_interval": 1, "preset": "ultrafast",
+         "download_rungs": "240p 360p 480p 720p 1080p"}  # keep every MP4 to compare rungs
 
 
 @pytest.fixture(scope="module")
@@ -340,3 +341,12 @@ def test_the_hooks_answer_on_a_site_that_enabled_it(site, make_request, media):
     request = make_request(site)
     info = request.hooks.amphi_probe(path=media(mediafiles.make_clip))
     assert [r.name for r in request.hooks.amphi_encoding_ladder(request=request, info=info)] == ["240p"]
+
+
+def test_only_offered_renditions_are_kept_as_downloads(media, worker, tmp_path):
+    source = media(mediafiles.make_clip, name="wide.mp4", seconds=2, size="854x480")
+    encoded = run_encode(worker(download_rungs="480p"), source, tmp_path / "offered")
+    assert encoded.paths("mp4") == ["mp4/480p.mp4"]
+    assert {"hls/360p/index.m3u8", "hls/480p/index.m3u8"} <= set(encoded.paths("hls-playlist"))
+    fallback = run_encode(worker(download_rungs="1080p"), source, tmp_path / "fallback")
+    assert fallback.paths("mp4") == ["mp4/360p.mp4"]  # none offered exists: the smallest stays
