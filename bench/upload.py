@@ -21,13 +21,12 @@ import tempfile
 import threading
 import time
 import urllib.request
-from http.cookiejar import CookieJar
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from core.testing import free_port, write_ini  # noqa: E402
+from core.testing import free_port, http_sign_in, write_ini  # noqa: E402
 
 UNITS = {"K": 1024, "M": 1024**2, "G": 1024**3}
 
@@ -100,16 +99,6 @@ def start_amphi(folder: Path) -> tuple[subprocess.Popen, str]:
     raise SystemExit("amphi serve did not start")
 
 
-def sign_in(base: str) -> dict:
-    jar = CookieJar()
-    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
-    token = re.search(r'name="csrf_token" value="([^"]+)"', opener.open(base + "/login").read().decode()).group(1)
-    opener.open(urllib.request.Request(base + "/auth/local/login",
-                                       data=f"username=admin&password=bench+password+1&csrf_token={token}".encode()))
-    token = re.search(r'name="csrf_token" value="([^"]+)"', opener.open(base + "/").read().decode()).group(1)
-    return {"Cookie": "; ".join(f"{c.name}={c.value}" for c in jar), "X-CSRF-Token": token}
-
-
 def tus_upload(base: str, headers: dict, path: Path, size: int, chunk: int) -> float:
     from tusclient import client
 
@@ -136,7 +125,7 @@ def main() -> None:
         server, base = start_amphi(folder)
         try:
             rss_start = vm_hwm(server.pid)
-            headers = sign_in(base)  # pages rendered once: templates compiled, caches warm
+            headers = http_sign_in(base, "admin", "bench password 1")  # pages rendered once: templates compiled, caches warm
             warm = folder / "warm.bin"
             make_file(warm, 8 * 1024 * 1024)
             tus_upload(base, headers, warm, 8 * 1024 * 1024, chunk)

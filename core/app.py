@@ -7,7 +7,7 @@ import os
 import secrets
 
 from pyramid.config import Configurator
-from pyramid.events import BeforeRender, ContextFound
+from pyramid.events import BeforeRender, ContextFound, NewResponse
 from pyramid.httpexceptions import HTTPNotFound
 
 from core.plugins import PluginHost, make_plugin_host
@@ -43,6 +43,7 @@ def make_app(global_config: dict | None, ini_settings: dict, plugin_host: Plugin
     config.include("core.tus")
     config.add_subscriber(refuse_disabled_plugin_routes, ContextFound)
     config.add_subscriber(add_template_globals, BeforeRender)
+    config.add_subscriber(security_headers, NewResponse)
     config.commit()
     include_plugins(config, host)
     return config.make_wsgi_app()
@@ -94,3 +95,11 @@ def session_secret_from_file(path: str) -> str:
             handle.write(secrets.token_hex(32))
     with open(path) as handle:
         return handle.read().strip()
+
+
+def security_headers(event) -> None:
+    """Pages may only be framed by the site itself (the embed page says otherwise for itself)."""
+    headers = event.response.headers
+    headers.setdefault("Content-Security-Policy", "frame-ancestors 'self'")
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("Referrer-Policy", "same-origin")

@@ -122,13 +122,26 @@ def cmd_serve(args) -> None:
     print(f"Amphi is running at http://{args.host}:{args.port}/", flush=True)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # so the worker below is stopped too
     try:
-        # Large socket reads: uploads arrive in 64 MiB tus chunks (waitress reads 8 KiB by default).
-        serve(app, host=args.host, port=args.port, threads=args.threads, clear_untrusted_proxy_headers=True,
-              recv_bytes=1 << 20)
+        serve(app, **server_options(path, args))
     finally:
         if worker is not None:
             worker.terminate()
             worker.wait()
+
+
+def server_options(path: str, args) -> dict:
+    """waitress options: the ini's [server:main] (trusted proxies...), then the command line."""
+    from plaster import get_settings
+
+    options = {k: v for k, v in get_settings(path, "server:main").items() if k not in ("use", "listen")}
+    # Large socket reads: uploads arrive in 64 MiB tus chunks (waitress reads 8 KiB by default).
+    options.setdefault("recv_bytes", str(1 << 20))
+    options.setdefault("clear_untrusted_proxy_headers", "true")
+    options.update(host=args.host, port=args.port)
+    if args.threads is not None:
+        options["threads"] = args.threads
+    options.setdefault("threads", "8")
+    return options
 
 
 def cmd_worker(args) -> None:
@@ -246,7 +259,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="serve the web application with waitress")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=6543)
-    serve.add_argument("--threads", type=int, default=8)
+    serve.add_argument("--threads", type=int, help="default: [server:main] threads, else 8")
     serve.set_defaults(func=cmd_serve)
 
     worker = sub.add_parser("worker", help="run a task-queue consumer")

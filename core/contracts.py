@@ -39,6 +39,11 @@ class StorageContract:
         with storage.open(key) as handle:
             assert handle.read() == b"hello world"
 
+    def test_truncate(self, storage):
+        storage.save("sites/1/uploads/t", io.BytesIO(b"0123456789"))
+        storage.truncate("sites/1/uploads/t", 4)
+        assert storage.size("sites/1/uploads/t") == 4
+
     def test_move_and_delete(self, storage):
         storage.save("sites/1/uploads/u1", io.BytesIO(b"data"))
         storage.move("sites/1/uploads/u1", "sites/1/videos/9/source")

@@ -240,10 +240,16 @@ def sweep() -> int:
             select(Job).where(Job.state == "queued", Job.created_at < now - timedelta(seconds=stale),
                               (Job.run_after.is_(None)) | (Job.run_after < now))
         ).all()
+        max_attempts = pipeline_setting(request.registry, "max_attempts", 3)
         for job in dead:
             log.warning("job %s lost its worker %s; requeued", job.id, job.worker)
             job.state, job.worker, job.error = "queued", "", "The worker stopped; the job was requeued."
-        ids = [job.id for job in dead + forgotten]
+            if job.attempts >= max_attempts:  # a file that kills its workers is not tried forever
+                job.state, job.finished_at = "failed", now
+                if job.video.status != "ready":
+                    job.video.status = "failed"
+                    job.video.status_reason = "Processing stopped several times; this file cannot be processed."
+        ids = [job.id for job in dead + forgotten if job.state == "queued"]
     for job_id in ids:
         run_job(job_id)
     return len(ids)

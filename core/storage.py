@@ -34,6 +34,9 @@ class Storage(Protocol):
     def exists(self, key: str) -> bool:
         """Whether ``key`` exists."""
 
+    def truncate(self, key: str, size: int) -> None:
+        """Cut ``key`` down to ``size`` bytes."""
+
     def move(self, source: str, target: str) -> None:
         """Rename ``source`` to ``target`` (atomic where the backend allows)."""
 

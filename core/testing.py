@@ -300,3 +300,19 @@ def live_server(tmp_path_factory):
         server.terminate()
         server.wait(timeout=30)
         log.close()
+
+
+def http_sign_in(base: str, username: str, password: str) -> dict:
+    """Sign in over real HTTP; return the headers a script then sends (session cookie, CSRF token)."""
+    from http.cookiejar import CookieJar
+    from urllib.parse import urlencode
+
+    jar = CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+
+    def token(path: str) -> str:
+        return re.search(r'name="csrf_token" value="([^"]+)"', opener.open(base + path).read().decode()).group(1)
+
+    form = urlencode({"username": username, "password": password, "csrf_token": token("/login")}).encode()
+    opener.open(urllib.request.Request(base + "/auth/local/login", data=form))
+    return {"Cookie": "; ".join(f"{c.name}={c.value}" for c in jar), "X-CSRF-Token": token("/")}

@@ -62,7 +62,7 @@ def setting_bytes(request, name: str) -> int:
     return int(request.registry.settings.get(f"amphi.uploads.{name}", 0) or 0)
 
 
-def check_size(request, length: int) -> None:
+def check_size(request, length: int, pending_id: str | None = None) -> None:
     if length == 0:
         raise TusError(400, _("The file is empty."))
     maximum = setting_bytes(request, "max_size")
@@ -70,18 +70,18 @@ def check_size(request, length: int) -> None:
         raise TusError(413, _("The file is larger than this site accepts (${max} MB).",
                               mapping={"max": maximum // 1_000_000}))
     quota = setting_bytes(request, "user_quota")
-    if quota and used_bytes(request) + length > quota:
+    if quota and used_bytes(request, exclude=pending_id) + length > quota:
         raise TusError(413, _("This file would exceed your storage quota (${quota} MB).",
                               mapping={"quota": quota // 1_000_000}))
 
 
-def used_bytes(request) -> int:
-    """What the user already stores on this site: originals plus uploads in progress."""
+def used_bytes(request, exclude: str | None = None) -> int:
+    """What the user already stores on this site: originals plus uploads in progress (announced or received)."""
     db, user = request.dbsession, request.user
     stored = db.scalar(select(func.coalesce(func.sum(MediaFile.size), 0)).join(Video)
                        .where(Video.site_id == request.site.id, Video.owner_id == user.id, MediaFile.kind == "source"))
-    pending = db.scalar(select(func.coalesce(func.sum(Upload.length), 0))
-                        .where(Upload.user_id == user.id, Upload.video_id.is_(None)))
+    pending = db.scalar(select(func.coalesce(func.sum(func.coalesce(Upload.length, Upload.offset)), 0))
+                        .where(Upload.user_id == user.id, Upload.video_id.is_(None), Upload.id != (exclude or "")))
     return int(stored) + int(pending)
 
 
@@ -141,12 +141,26 @@ def receive(request, upload: Upload) -> None:
     stream, length = body_stream(request)
     if upload.length is not None and upload.offset + length > upload.length:
         raise TusError(413, _("The chunk goes past the announced length."))
+    if upload.length is None:  # a deferred length must respect the same limits as an announced one
+        check_size(request, upload.offset + length, pending_id=upload.id)
+    prepare_append(request, upload)
     checksum = request.headers.get("Upload-Checksum")
     if checksum:
         written = append_verified(request, upload, stream, length, checksum)
     else:
         written = request.storage.append(upload.key, stream, limit=length)
     upload.offset += written
+
+
+def prepare_append(request, upload: Upload) -> None:
+    """Make the stored bytes end exactly at the recorded offset before appending.
+
+    A chunk written by a request whose transaction then failed (or was retried)
+    is cut off again, so the client's resend at that offset cannot duplicate it.
+    """
+    storage = request.storage
+    if storage.exists(upload.key) and storage.size(upload.key) != upload.offset:
+        storage.truncate(upload.key, upload.offset)
 
 
 def append_verified(request, upload: Upload, stream, length: int, checksum: str) -> int:
@@ -183,9 +197,12 @@ def complete_if_finished(request, upload: Upload, response_headers: dict) -> Non
 # --- views ----------------------------------------------------------------------
 
 
-def find_upload(request) -> Upload:
-    """The request user's upload on this site; anything else does not exist."""
-    upload = request.dbsession.get(Upload, request.matchdict["upload_id"])
+def find_upload(request, lock: bool = False) -> Upload:
+    """The request user's upload on this site; anything else does not exist.
+
+    ``lock`` takes the row for this transaction (PostgreSQL), so two PATCHes at one offset queue up.
+    """
+    upload = request.dbsession.get(Upload, request.matchdict["upload_id"], with_for_update=lock or None)
     if upload is None or upload.site_id != request.site.id or request.user is None or upload.user_id != request.user.id:
         raise HTTPNotFound()
     if upload.expires_at < utcnow() and upload.video_id is None:
@@ -249,7 +266,7 @@ def head(request):
 @view_config(route_name="tus.upload", request_method="PATCH")
 def patch(request):
     require_tus(request)
-    upload = find_upload(request)
+    upload = find_upload(request, lock=True)
     offset = int_header(request, "Upload-Offset")
     if offset != upload.offset:
         raise TusError(409, _("The offset does not match what the server has."), {"Upload-Offset": upload.offset})

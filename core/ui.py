@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -41,5 +44,18 @@ class PlayerTrack:
 
 def nav_items(request) -> list[NavItem]:
     """The navigation of the request's site, from its enabled plugins, in order."""
-    items = [item for answer in request.hooks.amphi_nav_items(request=request) for item in (answer or [])]
-    return sorted(items, key=lambda item: (item.order, item.title))
+    return sorted(contributions(request, "amphi_nav_items"), key=lambda item: (item.order, item.title))
+
+
+def contributions(request, hook: str, **kwargs) -> list:
+    """Every item the site's plugins contribute through a UI hook, each plugin called on its own.
+
+    A plugin that raises is logged and left out: an integration never breaks a page.
+    """
+    items = []
+    for impl in reversed(getattr(request.hooks, hook).get_hookimpls()):
+        try:
+            items.extend(impl.function(request=request, **kwargs) or [])
+        except Exception:
+            log.exception("plugin %s failed in %s", impl.plugin_name, hook)
+    return items

@@ -81,11 +81,13 @@ def users_page(request):
     if request.method == "POST":
         form = {k: request.POST.get(k, "").strip() for k in ("username", "display_name", "email", "role", "password")}
         try:
+            guard_role_change(request, None, form["role"] or "user")
             user = create_user(request, form["username"], display_name=form["display_name"], email=form["email"],
                                role=form["role"] or "user", password=form["password"] or None)
             return HTTPFound(request.route_url("admin.users", _query={"created": user.username}))
         except ValidationError as exc:
             errors = exc.errors
+            request.response.status = 400
     users = request.dbsession.scalars(select(User).where(User.site_id == request.site.id).order_by(User.username)).all()
     return {"users": users, "roles": ROLES, "role_labels": ROLE_LABELS, "errors": errors, "form": form, "created": request.params.get("created")}
 
@@ -96,9 +98,17 @@ def change_user(request):
     if user is None or user.site_id != request.site.id:
         raise HTTPNotFound()
     role = request.POST.get("role", "")
-    if role == "superuser" and not request.user.is_superuser:
-        raise ValidationError({"role": request.translate("Only a superuser can make a superuser.")})
+    guard_role_change(request, user, role)
     set_role(user, role)
     if "active" in request.POST:
         user.is_active = request.POST["active"] == "1"
     return HTTPFound(request.route_url("admin.users"))
+
+
+def guard_role_change(request, user, role: str) -> None:
+    """Only a superuser grants or touches the superuser role; nobody demotes or disables themselves."""
+    me = request.user
+    if not me.is_superuser and (role == "superuser" or (user is not None and user.is_superuser)):
+        raise ValidationError({"role": request.translate("Only a superuser can make a superuser.")})
+    if user is not None and user.id == me.id and (role != me.role or request.POST.get("active") == "0"):
+        raise ValidationError({"role": request.translate("You cannot change your own role.")})

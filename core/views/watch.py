@@ -10,6 +10,7 @@ from core.media_urls import media_base, media_url
 from core.models import Job, Video, ViewProgress, video_owners
 from core.pipeline import cancel_jobs, retry_video
 from core.security import video_permits
+from core.ui import contributions
 from core.views.pages import require_video
 
 
@@ -17,7 +18,7 @@ def player_context(request, video: Video) -> dict:
     """What the player needs: signed URLs of the master playlist, poster, storyboard, tracks, downloads."""
     files = {f.kind: f for f in video.files}
     base = media_base(request, video) if "hls-master" in files else ""
-    tracks = [t for answer in request.hooks.amphi_player_tracks(request=request, video=video) for t in (answer or [])]
+    tracks = contributions(request, "amphi_player_tracks", video=video)
     may_download = video.allow_downloads or video_permits(request, video, "edit")
     downloads = [f for f in video.files if f.kind in ("mp4", "audio", "mp3")] if may_download else []
     return {
@@ -49,8 +50,8 @@ def resume_position(request, video: Video) -> float:
 @view_config(route_name="video", renderer="video.html")
 def video_page(request):
     video = require_video(request)
-    panels = [p for answer in request.hooks.amphi_video_panels(request=request, video=video) for p in (answer or [])]
-    actions = [a for answer in request.hooks.amphi_video_actions(request=request, video=video) for a in (answer or [])]
+    panels = contributions(request, "amphi_video_panels", video=video)
+    actions = contributions(request, "amphi_video_actions", video=video)
     return {
         "video": video,
         "panels": sorted(panels, key=lambda p: p.order),

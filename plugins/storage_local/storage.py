@@ -64,6 +64,9 @@ class LocalStorage:
     def exists(self, key: str) -> bool:
         return os.path.isfile(self._path(key))
 
+    def truncate(self, key: str, size: int) -> None:
+        os.truncate(self._path(key), size)
+
     def move(self, source: str, target: str) -> None:
         os.replace(self._path(source), self._parent(target))
 

@@ -83,7 +83,7 @@ def test_another_sites_user_cannot_be_changed(admin_browser, make_site, make_use
 def test_invalid_new_user_shows_errors_beside_fields(admin_browser):
     form = last_form(admin_browser.get("/admin/users"))
     form["username"] = "bad name/../"
-    page = form.submit()
+    page = form.submit(status=400)
     assert 'aria-describedby="new-username-error"' in page.text
 
 
@@ -98,3 +98,45 @@ def test_the_site_name_colour_and_logo(admin_browser, site):
     page = form.submit().follow()
     assert "Université Exemple" in page.text and "--brand: #7a1f3d" in page.text
     assert '<img src="/static/logo.svg" alt="" height="32">' in page.text
+
+
+def test_a_site_admin_cannot_create_or_touch_superusers_nor_demote_themselves(admin_browser, site, make_user, dbsession):
+    from core.users import find_user
+
+    root = make_user(site, "root", role="superuser")
+    token = admin_browser.csrf_token("/admin/users")
+    refused = admin_browser.post("/admin/users", {"csrf_token": token, "username": "sneaky", "role": "superuser",
+                                                  "password": "sneaky password 1"}, status=400)
+    assert "Only a superuser can make a superuser." in refused.text and find_user(dbsession, site.id, "sneaky") is None
+    admin_browser.post(f"/admin/users/{root.id}", {"role": "user", "csrf_token": token}, status=400)
+    admin_browser.post(f"/admin/users/{root.id}", {"role": "superuser", "active": "0", "csrf_token": token}, status=400)
+    assert root.role == "superuser" and root.is_active
+    boss = find_user(dbsession, site.id, "boss")
+    admin_browser.post(f"/admin/users/{boss.id}", {"role": "user", "csrf_token": token}, status=400)
+    assert boss.role == "site-admin"
+
+
+def test_pages_cannot_be_framed_by_other_sites(testapp):
+    response = testapp.get("/login")
+    assert response.headers["Content-Security-Policy"] == "frame-ancestors 'self'"
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_a_failing_plugin_does_not_break_the_page(testapp, site, register_plugin):
+    from core import hookimpl
+    from core.ui import NavItem
+
+    class Broken:
+        @hookimpl
+        def amphi_nav_items(self, request):
+            raise RuntimeError("the directory is down")
+
+    class Fine:
+        @hookimpl
+        def amphi_nav_items(self, request):
+            return [NavItem("Still here", "/still")]
+
+    register_plugin(Broken(), "broken_nav")
+    register_plugin(Fine(), "fine_nav")
+    site.enabled_plugins = site.enabled_plugins + ["broken_nav", "fine_nav"]
+    assert "Still here" in testapp.get("/").text

@@ -117,6 +117,20 @@ def test_the_sweeper_requeues_a_job_whose_worker_died(encoder, committed_site, f
     with worker_request() as request:  # now pretend a worker took it and was killed (kill -9)
         job = request.dbsession.scalar(select(Job).where(Job.video_id == video_id))
         job.state, job.worker, job.heartbeat_at, job.run_after = "running", "dead:1", utcnow() - timedelta(seconds=30), None
+        job.attempts = 1
     assert sweep() >= 1
     status, _, _, _, jobs, _, _ = load(video_id)
     assert status == "ready" and jobs[0][1] == "done"
+
+
+def test_a_file_that_keeps_killing_workers_is_not_tried_forever(encoder, committed_site, fast_pipeline):
+    encoder.behaviour = "crash"
+    video_id = upload(*committed_site)
+    with worker_request() as request:  # its last allowed attempt died with its worker
+        job = request.dbsession.scalar(select(Job).where(Job.video_id == video_id))
+        job.state, job.worker, job.heartbeat_at, job.attempts = "running", "dead:1", utcnow() - timedelta(seconds=30), 3
+        job.video.status = "processing"
+    sweep()
+    status, reason, _, _, jobs, _, _ = load(video_id)
+    assert (status, jobs[0][1]) == ("failed", "failed")
+    assert reason == "Processing stopped several times; this file cannot be processed."

@@ -2,33 +2,17 @@
 
 import hashlib
 import os
-import re
-import urllib.request
-from http.cookiejar import CookieJar
 
 import pytest
 from tusclient import client as tus_client
 
+from core.testing import http_sign_in
 from tests.mediafiles import make_clip
-
-
-def signed_in_headers(base: str) -> dict:
-    """A session cookie and CSRF token, as a script signing in once would hold them."""
-    jar = CookieJar()
-    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
-    page = opener.open(base + "/login").read().decode()
-    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
-    data = f"username=prof&password=prof+password+1&csrf_token={token}".encode()
-    opener.open(urllib.request.Request(base + "/auth/local/login", data=data))
-    page = opener.open(base + "/").read().decode()
-    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
-    cookie = "; ".join(f"{c.name}={c.value}" for c in jar)
-    return {"Cookie": cookie, "X-CSRF-Token": token}
 
 
 @pytest.fixture
 def tus(live_server):
-    return tus_client.TusClient(live_server + "/api/uploads/", headers=signed_in_headers(live_server))
+    return tus_client.TusClient(live_server + "/api/uploads/", headers=http_sign_in(live_server, "prof", "prof password 1"))
 
 
 def test_a_tuspy_upload_arrives_intact(tus, tmp_path):

@@ -182,3 +182,28 @@ def test_the_upload_page(prof):
     assert 'data-endpoint="http://a.test/api/uploads/"' in page.text
     assert '<label class="button" for="upload-files">' in page.text and 'aria-live="polite"' in page.text
     assert 'href="http://a.test/upload"' in prof.get("/").text
+
+
+def test_a_deferred_length_respects_the_size_limit_and_quota(prof, app, monkeypatch):
+    monkeypatch.setitem(app.registry.settings, "amphi.uploads.max_size", "10")
+    headers = {**TUS, "X-CSRF-Token": prof.token, "Upload-Defer-Length": "1", "Upload-Metadata": metadata(filename="x")}
+    location = prof.post("/api/uploads/", headers=headers, status=201).headers["Location"]
+    patch(prof, location, 0, b"0123456789")
+    assert "larger than this site accepts" in patch(prof, location, 10, b"A", status=413).text
+
+
+def test_bytes_left_by_a_failed_request_are_cut_before_the_resend(prof, dbsession, app):
+    location = create(prof, 10).headers["Location"]
+    patch(prof, location, 0, b"01234")
+    import io
+
+    from core.models import Site
+    from core.storage import get_storage
+
+    upload = dbsession.query(Upload).one()
+    storage = get_storage(app.registry, dbsession.get(Site, upload.site_id))
+    storage.append(upload.key, io.BytesIO(b"56"))  # written, but its transaction never recorded it
+    done = patch(prof, location, 5, b"56789")
+    source = next(f for f in dbsession.get(Video, int(done.headers["Amphi-Video-Id"])).files if f.kind == "source")
+    with storage.open(source.key) as handle:
+        assert handle.read() == b"0123456789"
