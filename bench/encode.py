@@ -135,7 +135,8 @@ def amphi_case(label: str, source: str, out: str, overrides: dict) -> Case:
     ladder = encoder.amphi_encoding_ladder(request=request, info=info)
     case = timed(Case(label), lambda: encoder.amphi_encode(request=request, job=None, source=source, info=info,
                                                            ladder=ladder, out=out, progress=lambda f: True))
-    return finish(case, source, out, {r.name: f"mp4/{r.name}.mp4" for r in ladder})
+    # Every rung is measured on its HLS copy: only some rungs are also kept as MP4 downloads.
+    return finish(case, source, out, {r.name: f"hls/{r.name}/index.m3u8" for r in ladder})
 
 
 def bare_case(source: str, out: str, overrides: dict) -> Case:
