@@ -1,20 +1,24 @@
-"""Upload benchmark: a tus upload over loopback to a real `amphi serve`, against a raw loopback copy.
+"""Upload benchmark: a tus upload over loopback to a real `amphi serve`, against raw loopback copies.
 
-    .venv/bin/python bench/upload.py [--size 2G] [--chunk 64M]
+    .venv/bin/python bench/upload.py [--size 2G] [--chunk 64M] [--repeat 3]
 
-Prints, side by side: the throughput of a plain HTTP PUT of the same bytes to a
-minimal sink server (the raw loopback copy), the tus upload's throughput
-(tuspy client, real Amphi server on the embedded default), their ratio, and the
-Amphi server process's peak resident memory (VmHWM) before and after.
+Prints the throughput of three copies of the same bytes into a file, as the
+medians of ``--repeat`` alternating runs (dirty pages flushed before each):
+a raw loopback copy (``sendfile`` into a plain socket, ``recv_into`` and write
+at the other end: the ceiling), the same bytes PUT in ``--chunk`` requests to a
+tiny WSGI sink under waitress configured as ``amphi serve`` configures it (the
+HTTP stack without Amphi), and the tus upload (tuspy client, real Amphi server
+on the embedded default); then the Amphi server's peak resident memory
+(VmHWM) at start, warm, and after the uploads.
 """
 
 from __future__ import annotations
 
 import argparse
-import http.client
-import http.server
 import os
 import re
+import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -43,38 +47,79 @@ def make_file(path: Path, size: int) -> None:
         handle.write(block[: size % len(block)])
 
 
-class Sink(http.server.BaseHTTPRequestHandler):
-    """Writes a PUT body to a file in 1 MiB chunks: the raw loopback copy of the same bytes to disk."""
-
-    target = "/dev/null"
-
-    def do_PUT(self):
-        remaining = int(self.headers["Content-Length"])
-        with open(self.target, "wb") as handle:
-            while remaining:
-                chunk = self.rfile.read(min(1024 * 1024, remaining))
-                handle.write(chunk)
-                remaining -= len(chunk)
-        self.send_response(204)
-        self.end_headers()
-
-    def log_message(self, *args):
-        pass
-
-
 def raw_copy(path: Path, size: int) -> float:
-    Sink.target = str(path.parent / "raw-copy.bin")
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Sink)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    connection = http.client.HTTPConnection("127.0.0.1", server.server_address[1])
+    """The same bytes over a plain loopback socket into a file: sendfile(2) out, 1 MiB recv_into and write in."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    target = path.parent / "raw-copy.bin"
+
+    def sink():
+        connection, _address = listener.accept()
+        buffer = memoryview(bytearray(1024 * 1024))
+        with connection, open(target, "wb") as handle:
+            while received := connection.recv_into(buffer):
+                handle.write(buffer[:received])
+            connection.sendall(b"ok")
+
+    thread = threading.Thread(target=sink)
+    thread.start()
+    started = time.perf_counter()
+    with socket.create_connection(listener.getsockname()) as client, open(path, "rb") as handle:
+        client.sendfile(handle)
+        client.shutdown(socket.SHUT_WR)
+        assert client.recv(2) == b"ok"
+    elapsed = time.perf_counter() - started
+    thread.join()
+    listener.close()
+    assert target.stat().st_size == size
+    target.unlink()
+    return size / elapsed
+
+
+SINK = """
+import sys, waitress
+
+def sink(environ, start_response):
+    remaining = int(environ.get("CONTENT_LENGTH") or 0)
+    with open(sys.argv[2], "ab") as handle:
+        while remaining:
+            chunk = environ["wsgi.input"].read(min(1 << 20, remaining))
+            handle.write(chunk)
+            remaining -= len(chunk)
+    start_response("204 No Content", [])
+    return []
+
+waitress.serve(sink, host="127.0.0.1", port=int(sys.argv[1]), recv_bytes=1 << 20, threads=4, _quiet=True)
+"""
+
+
+def start_sink(target: Path) -> tuple[subprocess.Popen, str]:
+    """A tiny WSGI app under waitress (as ``amphi serve`` sets it up) that appends each request body to a file."""
+    port = free_port()
+    server = subprocess.Popen([sys.executable, "-c", SINK, str(port), str(target)])
+    wait_for(f"http://127.0.0.1:{port}/")
+    return server, f"http://127.0.0.1:{port}/"
+
+
+def wait_for(url: str) -> None:
+    for _ in range(100):
+        try:
+            urllib.request.urlopen(url).close()
+            return
+        except OSError:
+            time.sleep(0.2)
+    raise SystemExit(f"{url} did not answer")
+
+
+def http_sink(url: str, path: Path, size: int, chunk: int) -> float:
+    """The same bytes PUT to the sink in requests of ``chunk`` bytes, one after the other, as tus sends them."""
+    import requests
+
+    session = requests.Session()
     started = time.perf_counter()
     with open(path, "rb") as handle:
-        connection.request("PUT", "/", body=handle, headers={"Content-Length": str(size)})
-        connection.getresponse().read()
-    elapsed = time.perf_counter() - started
-    server.shutdown()
-    os.remove(Sink.target)
-    return size / elapsed
+        while data := handle.read(chunk):
+            session.put(url, data=data).raise_for_status()
+    return size / (time.perf_counter() - started)
 
 
 def vm_hwm(pid: int) -> int:
@@ -90,13 +135,8 @@ def start_amphi(folder: Path) -> tuple[subprocess.Popen, str]:
     server = subprocess.Popen(amphi + ["serve", "--port", str(port), "--threads", "4"],
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
-    for _ in range(100):
-        try:
-            urllib.request.urlopen(base + "/login").close()
-            return server, base
-        except OSError:
-            time.sleep(0.2)
-    raise SystemExit("amphi serve did not start")
+    wait_for(base + "/login")
+    return server, base
 
 
 def tus_upload(base: str, headers: dict, path: Path, size: int, chunk: int) -> float:
@@ -111,38 +151,72 @@ def tus_upload(base: str, headers: dict, path: Path, size: int, chunk: int) -> f
     return size / elapsed
 
 
+def forget_sources(folder: Path) -> None:
+    """Remove the uploaded bytes between runs, so every run writes to a comparable page cache."""
+    for path in (folder / "var" / "media").rglob("source"):
+        path.unlink()
+
+
+def measure(folder: Path, source: Path, size: int, chunk: int, repeat: int) -> dict:
+    """Alternate the three copies (the machine's drift hits all); flush dirty pages before each."""
+    figures = {"raw": [], "sink": [], "tus": []}
+    sink_target = folder / "sink.bin"
+    sink, sink_url = start_sink(sink_target)
+    server, base = start_amphi(folder)
+    try:
+        figures["rss_start"] = vm_hwm(server.pid)
+        headers = http_sign_in(base, "admin", "bench password 1")  # pages rendered once: templates compiled, caches warm
+        warm = folder / "warm.bin"
+        make_file(warm, 8 * 1024 * 1024)
+        tus_upload(base, headers, warm, 8 * 1024 * 1024, chunk)
+        figures["rss_before"] = vm_hwm(server.pid)
+        for _ in range(repeat):
+            os.sync()
+            figures["raw"].append(raw_copy(source, size))
+            os.sync()
+            figures["sink"].append(http_sink(sink_url, source, size, chunk))
+            sink_target.unlink()
+            os.sync()
+            figures["tus"].append(tus_upload(base, headers, source, size, chunk))
+            forget_sources(folder)
+        figures["rss_after"] = vm_hwm(server.pid)
+    finally:
+        for process in (server, sink):
+            process.terminate()
+            process.wait()
+    return figures
+
+
+def report(figures: dict, size: int, chunk: int, repeat: int) -> None:
+    mb = 1024 * 1024
+    medians = {name: statistics.median(figures[name]) for name in ("raw", "sink", "tus")}
+    labels = {"raw": "raw loopback copy (socket sendfile to a file)",
+              "sink": "HTTP PUTs to a tiny WSGI sink under waitress",
+              "tus": "tus upload to amphi serve (tuspy)"}
+    print(f"{size / mb:.0f} MiB over loopback, requests of {chunk / mb:.0f} MiB, medians of {repeat} alternating runs")
+    for name, label in labels.items():
+        runs = ", ".join(f"{value / mb:.0f}" for value in figures[name])
+        print(f"{label:<48} {medians[name] / mb:8.1f} MiB/s  (runs: {runs})")
+    print(f"{'tus / raw loopback copy':<48} {medians['tus'] / medians['raw']:8.1%}   (target >= 80 %)")
+    print(f"{'tus / WSGI sink (the same server, no app)':<48} {medians['tus'] / medians['sink']:8.1%}")
+    print(f"{'server peak RSS at start':<48} {figures['rss_start'] / mb:8.1f} MiB")
+    print(f"{'server peak RSS warm (signed in, 8 MiB sent)':<48} {figures['rss_before'] / mb:8.1f} MiB")
+    print(f"{'server peak RSS after the uploads':<48} {figures['rss_after'] / mb:8.1f} MiB   (target < 150 MiB)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size", default="2G", help="bytes to send (K, M, G suffixes); default 2G")
     parser.add_argument("--chunk", default="64M", help="tus chunk size; default 64M")
+    parser.add_argument("--repeat", type=int, default=3, help="runs of each; medians are compared; default 3")
     args = parser.parse_args()
     size, chunk = parse_size(args.size), parse_size(args.chunk)
     with tempfile.TemporaryDirectory(prefix="amphi-upload-bench-") as folder:
         folder = Path(folder)
         source = folder / "source.bin"
         make_file(source, size)
-        raw = raw_copy(source, size)
-        server, base = start_amphi(folder)
-        try:
-            rss_start = vm_hwm(server.pid)
-            headers = http_sign_in(base, "admin", "bench password 1")  # pages rendered once: templates compiled, caches warm
-            warm = folder / "warm.bin"
-            make_file(warm, 8 * 1024 * 1024)
-            tus_upload(base, headers, warm, 8 * 1024 * 1024, chunk)
-            rss_before = vm_hwm(server.pid)
-            tus = tus_upload(base, headers, source, size, chunk)
-            rss_after = vm_hwm(server.pid)
-        finally:
-            server.terminate()
-            server.wait()
-    mb = 1024 * 1024
-    print(f"upload of {size / mb:.0f} MiB over loopback, tus chunks of {chunk / mb:.0f} MiB")
-    print(f"{'raw loopback copy (HTTP PUT, written to disk)':<44} {raw / mb:8.1f} MiB/s")
-    print(f"{'tus upload to amphi serve (tuspy)':<44} {tus / mb:8.1f} MiB/s")
-    print(f"{'tus / raw':<44} {tus / raw:8.1%}   (target >= 80 %)")
-    print(f"{'server peak RSS at start':<44} {rss_start / mb:8.1f} MiB")
-    print(f"{'server peak RSS warm (signed in, 8 MiB sent)':<44} {rss_before / mb:8.1f} MiB")
-    print(f"{'server peak RSS after the upload':<44} {rss_after / mb:8.1f} MiB   (target < 150 MiB)")
+        figures = measure(folder, source, size, chunk, args.repeat)
+    report(figures, size, chunk, args.repeat)
 
 
 if __name__ == "__main__":

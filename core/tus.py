@@ -17,7 +17,6 @@ import uuid
 from datetime import timedelta
 from email.utils import format_datetime
 
-from pyramid.httpexceptions import HTTPForbidden, HTTPNotFound
 from pyramid.response import Response
 from pyramid.view import view_config
 from sqlalchemy import func, select
@@ -81,7 +80,8 @@ def used_bytes(request, exclude: str | None = None) -> int:
     stored = db.scalar(select(func.coalesce(func.sum(MediaFile.size), 0)).join(Video)
                        .where(Video.site_id == request.site.id, Video.owner_id == user.id, MediaFile.kind == "source"))
     pending = db.scalar(select(func.coalesce(func.sum(func.coalesce(Upload.length, Upload.offset)), 0))
-                        .where(Upload.user_id == user.id, Upload.video_id.is_(None), Upload.id != (exclude or "")))
+                        .where(Upload.site_id == request.site.id, Upload.user_id == user.id,
+                               Upload.video_id.is_(None), Upload.id != (exclude or "")))
     return int(stored) + int(pending)
 
 
@@ -112,6 +112,12 @@ def parse_metadata(header: str) -> dict:
         except (binascii.Error, UnicodeDecodeError):
             raise TusError(400, _("Upload-Metadata is not valid base64.")) from None
     return metadata
+
+
+def format_metadata(metadata: dict) -> str:
+    """The inverse of :func:`parse_metadata` (HEAD answers with the upload's metadata)."""
+    return ",".join(f"{key} {base64.b64encode(str(value).encode()).decode()}".rstrip()
+                    for key, value in metadata.items())
 
 
 def upload_headers(upload: Upload) -> dict:
@@ -204,7 +210,7 @@ def find_upload(request, lock: bool = False) -> Upload:
     """
     upload = request.dbsession.get(Upload, request.matchdict["upload_id"], with_for_update=lock or None)
     if upload is None or upload.site_id != request.site.id or request.user is None or upload.user_id != request.user.id:
-        raise HTTPNotFound()
+        raise TusError(404, _("There is no such upload."))
     if upload.expires_at < utcnow() and upload.video_id is None:
         raise TusError(410, _("This upload expired; start it again."))
     return upload
@@ -212,7 +218,7 @@ def find_upload(request, lock: bool = False) -> Upload:
 
 def require_uploader(request) -> None:
     if not request.has_permission("upload"):
-        raise HTTPForbidden()
+        raise TusError(403, _("You may not upload videos on this site."))
 
 
 @view_config(route_name="tus.collection", request_method="OPTIONS")
@@ -241,10 +247,14 @@ def create(request):
     request.dbsession.add(upload)
     request.storage.append(upload.key, _Empty())
     headers = {"Location": request.route_url("tus.upload", upload_id=upload_id)}
-    if request.content_length:
-        receive(request, upload)
-    request.dbsession.flush()
-    complete_if_finished(request, upload, headers)
+    try:
+        if request.content_length:
+            receive(request, upload)
+        request.dbsession.flush()
+        complete_if_finished(request, upload, headers)
+    except BaseException:  # the row is rolled back: its bytes must not outlive it
+        request.storage.delete(upload.key)
+        raise
     return tus_response(request, 201, {**upload_headers(upload), **headers})
 
 
@@ -260,7 +270,11 @@ class _Empty:
 @view_config(route_name="tus.upload", request_method="HEAD")
 def head(request):
     require_tus(request)
-    return tus_response(request, 200, upload_headers(find_upload(request)))
+    upload = find_upload(request)
+    headers = upload_headers(upload)
+    if upload.metadata_:
+        headers["Upload-Metadata"] = format_metadata(upload.metadata_)
+    return tus_response(request, 200, headers)
 
 
 @view_config(route_name="tus.upload", request_method="PATCH")
@@ -268,6 +282,8 @@ def patch(request):
     require_tus(request)
     upload = find_upload(request, lock=True)
     offset = int_header(request, "Upload-Offset")
+    if offset is None:
+        raise TusError(400, _("Upload-Offset is needed."))
     if offset != upload.offset:
         raise TusError(409, _("The offset does not match what the server has."), {"Upload-Offset": upload.offset})
     deferred = int_header(request, "Upload-Length")
@@ -291,7 +307,21 @@ def terminate(request):
     return tus_response(request, 204)
 
 
+def retry_attempts(request) -> int | None:
+    """pyramid_retry's ``retry.activate_hook``: a request carrying upload bytes is tried once.
+
+    To retry a request pyramid_retry first copies its whole body to a temporary
+    file (``make_body_seekable``): for a 64 MiB chunk that is one more full copy
+    of every byte uploaded. A tus client already retries by itself, at the
+    offset the server recorded, and :func:`prepare_append` cuts any bytes a
+    failed attempt left behind. Other requests keep the default.
+    """
+    return 1 if request.content_type == OCTETS else None
+
+
 def includeme(config):
+    # pyramid_retry reads its hook when the configuration is committed, after this.
+    config.registry.settings.setdefault("retry.activate_hook", retry_attempts)
     config.add_route("tus.collection", "/api/uploads/")
     config.add_route("tus.upload", "/api/uploads/{upload_id:[0-9a-f]{32}}")
     config.scan("core.tus")

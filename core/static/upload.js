@@ -57,7 +57,7 @@
   }
 
   function start(file) {
-    var ui = buildItem(file), startedAt = Date.now(), startBytes = 0, lastAnnounced = -10, paused = false;
+    var ui = buildItem(file), startedAt = 0, startBytes = null, lastAnnounced = -10, paused = false;
     if (file.size === 0) { ui.status.textContent = text.textEmpty; ui.pause.remove(); ui.cancel.remove(); return; }
     if (text.maxSize !== "0" && file.size > parseInt(text.maxSize, 10)) {
       ui.status.textContent = text.textTooBig; ui.pause.remove(); ui.cancel.remove(); return;
@@ -70,11 +70,13 @@
       metadata: { filename: file.name, filetype: file.type, title: ui.title.value },
       removeFingerprintOnSuccess: true,
       onProgress: function (sent, total) {
+        // Speed counts only this session's bytes: a resumed upload starts at the server's offset.
+        if (startBytes === null) { startBytes = upload._offset || 0; startedAt = Date.now(); }
         var percent = Math.floor(sent / total * 100), elapsed = (Date.now() - startedAt) / 1000;
         var speed = (sent - startBytes) / Math.max(elapsed, 0.001);
         ui.progress.value = percent;
-        ui.status.textContent = percent + " % · " + (speed / 1048576).toFixed(1) + " MB/s · " +
-          formatTime((total - sent) / speed) + " " + text.textLeft;
+        ui.status.textContent = elapsed < 0.5 ? percent + " %" : percent + " % · " + (speed / 1048576).toFixed(1) +
+          " MB/s · " + formatTime((total - sent) / speed) + " " + text.textLeft;
         if (percent >= lastAnnounced + 10) { lastAnnounced = percent; announce(file.name + ": " + percent + " %"); }
       },
       onAfterResponse: function (_request, response) {
@@ -98,7 +100,7 @@
     ui.pause.addEventListener("click", function () {
       paused = !paused;
       if (paused) { upload.abort(); ui.pause.textContent = text.textResume; ui.status.textContent = text.textPaused; }
-      else { startedAt = Date.now(); startBytes = upload._offset || 0; upload.start(); ui.pause.textContent = text.textPause; }
+      else { startBytes = null; upload.start(); ui.pause.textContent = text.textPause; }
     });
     ui.cancel.addEventListener("click", function () {
       upload.abort(true).then(function () { ui.status.textContent = text.textCancelled; ui.pause.remove(); ui.cancel.remove(); });
