@@ -133,10 +133,15 @@ def server_options(path: str, args) -> dict:
     """waitress options: the ini's [server:main] (trusted proxies...), then the command line."""
     from plaster import get_settings
 
+    from core.settings import load_settings
+
     options = {k: v for k, v in get_settings(path, "server:main").items() if k not in ("use", "listen")}
     # Large socket reads: uploads arrive in 64 MiB tus chunks (waitress reads 8 KiB by default).
     options.setdefault("recv_bytes", str(1 << 20))
     options.setdefault("clear_untrusted_proxy_headers", "true")
+    # waitress refuses bodies over 1 GiB by default; a tus client may send a whole file in one PATCH.
+    max_upload = int(load_settings(get_settings(path, "app:main"))["amphi.uploads.max_size"])
+    options.setdefault("max_request_body_size", str(max_upload + (1 << 20)))
     options.update(host=args.host, port=args.port)
     if args.threads is not None:
         options["threads"] = args.threads
