@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 import os
-import re
 import shutil
 import tempfile
 from contextlib import contextmanager
@@ -18,11 +17,10 @@ from contextlib import contextmanager
 from core.media import MediaError
 from core.models import Job, MediaFile, Video, utcnow
 from core.pipeline import fire_safely
-from core.storage import get_storage, outputs_prefix
+from core.storage import get_storage, job_prefix, outputs_prefix
 from core.tasks import worker_request
 
 log = logging.getLogger(__name__)
-JOB_PREFIX = re.compile(r"^(.*/outputs/\d+)/")
 
 #: Output kinds recorded as rows; segments are served by path under the master's folder.
 RECORDED_KINDS = {"hls-master", "hls-playlist", "mp4", "audio", "mp3", "thumbnail", "storyboard",
@@ -144,8 +142,3 @@ def replace_outputs(request, video: Video, prefix: str, out: str, result) -> set
     video.poster_key = f"{prefix}/{posters[0].path}" if posters else ""
     return old_prefixes
 
-
-def job_prefix(key: str) -> str:
-    """``sites/1/videos/2/outputs/7/hls/x.m3u8`` -> ``sites/1/videos/2/outputs/7``."""
-    match = JOB_PREFIX.match(key)
-    return match.group(1) if match else key

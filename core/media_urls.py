@@ -20,7 +20,7 @@ from pyramid.response import FileIter, Response
 from pyramid.view import view_config
 
 from core.security import video_permits
-from core.storage import check_key
+from core.storage import check_key, job_prefix
 
 MIME_TYPES = {
     ".m3u8": "application/vnd.apple.mpegurl", ".m4s": "video/iso.segment", ".ts": "video/mp2t",
@@ -55,8 +55,6 @@ def media_base(request, video) -> str:
 
 def media_url(request, video, key: str) -> str:
     """The signed URL of one stored output of ``video`` (its key under the outputs prefix)."""
-    from core.encoding import job_prefix
-
     return media_base(request, video) + key[len(job_prefix(key)) + 1:]
 
 
@@ -83,8 +81,7 @@ def serve_key(request, key: str, public: bool) -> Response:
 
 @view_config(route_name="media", request_method=("GET", "HEAD"))
 def media(request):
-    from core.encoding import job_prefix
-    from core.views.pages import get_site_video
+    from core.views.pages import get_site_video  # the views import this module
 
     md = request.matchdict
     video = get_site_video(request, md["video_id"])

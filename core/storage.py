@@ -80,6 +80,15 @@ def outputs_prefix(video, job_id: int) -> str:
     return f"{video_prefix(video)}/outputs/{int(job_id)}"
 
 
+JOB_PREFIX = re.compile(r"^(.*/outputs/\d+)/")
+
+
+def job_prefix(key: str) -> str:
+    """``sites/1/videos/2/outputs/7/hls/x.m3u8`` -> ``sites/1/videos/2/outputs/7``."""
+    match = JOB_PREFIX.match(key)
+    return match.group(1) if match else key
+
+
 def get_storage(registry, site) -> Storage:
     storage = site_hooks(registry, site).amphi_storage(registry=registry, site=site)
     if storage is None:

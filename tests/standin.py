@@ -13,7 +13,7 @@ import pytest
 from core import hookimpl
 from core.ingest import ingest_stored_file
 from core.media import EncodeCancelled, EncodeOutput, EncodeResult, MediaError, MediaInfo, Rung
-from core.models import User
+from core.models import User, Video
 from core.storage import upload_key
 from core.tasks import worker_request
 
@@ -93,3 +93,8 @@ def upload(site_id, user_id, content=b"pretend video bytes", filename="../../<sc
         return video.id
 
 
+def set_video(video_id, **fields):
+    with worker_request() as request:
+        video = request.dbsession.get(Video, video_id)
+        for name, value in fields.items():
+            setattr(video, name, value)

@@ -7,14 +7,7 @@ import pytest
 
 from core.models import Group, User, Video
 from core.tasks import worker_request
-from tests.standin import upload
-
-
-def set_video(video_id, **fields):
-    with worker_request() as request:
-        video = request.dbsession.get(Video, video_id)
-        for name, value in fields.items():
-            setattr(video, name, value)
+from tests.standin import set_video, upload
 
 
 @pytest.fixture

@@ -6,8 +6,7 @@ import pytest
 
 from core.models import ViewProgress
 from core.tasks import worker_request
-from tests.functional.test_media_access import set_video
-from tests.standin import upload
+from tests.standin import set_video, upload
 
 
 @pytest.fixture
