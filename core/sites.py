@@ -141,3 +141,50 @@ def update_identity(site: Site, name: str, theme_color: str, logo_url: str) -> N
     if errors:
         raise ValidationError(errors)
     site.name, site.theme_color, site.logo_url = name, theme_color.lower(), logo_url
+
+
+MB = 1_000_000
+
+
+def upload_limits(settings, site: Site) -> tuple[int, int]:
+    """``(largest upload, quota per user)`` in bytes on ``site``; 0 means no limit.
+
+    A site may lower the server's largest upload, never raise it (``amphi serve``
+    refuses bigger request bodies), and may set its own quota.
+    """
+    server_max = int(settings.get("amphi.uploads.max_size") or 0)
+    maximum, quota = server_max, int(settings.get("amphi.uploads.user_quota") or 0)
+    if site.upload_max_size:
+        maximum = min(site.upload_max_size, server_max) if server_max else site.upload_max_size
+    if site.upload_user_quota is not None:
+        quota = site.upload_user_quota
+    return maximum, quota
+
+
+def _megabytes(text: str, smallest: int) -> int | None:
+    text = (text or "").strip()
+    if not text:
+        return None
+    if not text.isdigit() or int(text) < smallest:
+        raise ValueError
+    return int(text)
+
+
+def update_upload_limits(settings, site: Site, max_size_mb: str, user_quota_mb: str) -> None:
+    """Set a site's upload limits from megabytes typed by its admin; blank follows the server."""
+    errors = {}
+    server_max = int(settings.get("amphi.uploads.max_size") or 0)
+    try:
+        maximum = _megabytes(max_size_mb, 1)
+        if maximum is not None and server_max and maximum * MB > server_max:
+            errors["upload_max_size"] = _("At most ${max} MB on this server.", mapping={"max": server_max // MB})
+    except ValueError:
+        errors["upload_max_size"] = _("A whole number of megabytes (1 or more) is expected.")
+    try:
+        quota = _megabytes(user_quota_mb, 0)
+    except ValueError:
+        errors["upload_user_quota"] = _("A whole number of megabytes (0 for no quota) is expected.")
+    if errors:
+        raise ValidationError(errors)
+    site.upload_max_size = maximum * MB if maximum is not None else None
+    site.upload_user_quota = quota * MB if quota is not None else None

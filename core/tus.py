@@ -24,6 +24,7 @@ from sqlalchemy import func, select
 from core.i18n import _
 from core.ingest import ingest_stored_file
 from core.models import MediaFile, Upload, Video, utcnow
+from core.sites import upload_limits
 from core.storage import upload_key
 
 TUS_VERSION = "1.0.0"
@@ -57,18 +58,18 @@ def tus_error(exc, request):
 # --- limits -------------------------------------------------------------------
 
 
-def setting_bytes(request, name: str) -> int:
-    return int(request.registry.settings.get(f"amphi.uploads.{name}", 0) or 0)
+def site_upload_limits(request) -> tuple[int, int]:
+    """``(largest upload, quota per user)`` in bytes on the request's site; 0: none."""
+    return upload_limits(request.registry.settings, request.site)
 
 
 def check_size(request, length: int, pending_id: str | None = None) -> None:
     if length == 0:
         raise TusError(400, _("The file is empty."))
-    maximum = setting_bytes(request, "max_size")
+    maximum, quota = site_upload_limits(request)
     if maximum and length > maximum:
         raise TusError(413, _("The file is larger than this site accepts (${max} MB).",
                               mapping={"max": maximum // 1_000_000}))
-    quota = setting_bytes(request, "user_quota")
     if quota and used_bytes(request, exclude=pending_id) + length > quota:
         raise TusError(413, _("This file would exceed your storage quota (${quota} MB).",
                               mapping={"quota": quota // 1_000_000}))
@@ -224,7 +225,7 @@ def require_uploader(request) -> None:
 @view_config(route_name="tus.collection", request_method="OPTIONS")
 def options(request):
     headers = {"Tus-Version": TUS_VERSION, "Tus-Extension": EXTENSIONS, "Tus-Checksum-Algorithm": "sha1"}
-    maximum = setting_bytes(request, "max_size")
+    maximum, _quota = site_upload_limits(request)
     if maximum:
         headers["Tus-Max-Size"] = maximum
     return tus_response(request, 204, headers)

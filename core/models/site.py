@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, String
+from sqlalchemy import JSON, BigInteger, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.models.meta import Base, UTCDateTime, utcnow
@@ -21,6 +21,9 @@ class Site(Base):
     is_default: Mapped[bool] = mapped_column(default=False)
     enabled_plugins: Mapped[list] = mapped_column(JSON, default=list)
     plugin_settings: Mapped[dict] = mapped_column(JSON, default=dict)
+    # Upload limits in bytes; None follows the server's amphi.uploads.* settings (see core.tus.upload_limits).
+    upload_max_size: Mapped[int | None] = mapped_column(BigInteger)
+    upload_user_quota: Mapped[int | None] = mapped_column(BigInteger)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     domains: Mapped[list[SiteDomain]] = relationship(

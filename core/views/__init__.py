@@ -19,6 +19,7 @@ def includeme(config):
     config.add_route("api.video.position", "/api/videos/{video_id:\\d+}/position")
     config.add_route("admin.site", "/admin/site")
     config.add_route("admin.site.identity", "/admin/site/identity")
+    config.add_route("admin.site.uploads", "/admin/site/uploads")
     config.add_route("admin.plugin", "/admin/site/plugins/{plugin}")
     config.add_route("admin.users", "/admin/users")
     config.add_route("admin.user", "/admin/users/{user_id:\\d+}")

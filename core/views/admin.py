@@ -8,18 +8,35 @@ from sqlalchemy import select
 
 from core.errors import ValidationError
 from core.models import User
-from core.sites import plugin_settings, set_enabled_plugins, set_plugin_overrides, update_identity
+from core.sites import (
+    MB,
+    plugin_settings,
+    set_enabled_plugins,
+    set_plugin_overrides,
+    update_identity,
+    update_upload_limits,
+    upload_limits,
+)
 from core.users import ROLE_LABELS, ROLES, create_user, set_role
 
 
-def site_page_values(request, errors=None, form=None) -> dict:
+def megabytes(value: int | None) -> str:
+    return "" if value is None else str(value // MB)
+
+
+def site_page_values(request, errors=None, form=None, limits_form=None) -> dict:
     plugins = request.registry.plugins
-    site = request.site
+    site, settings = request.site, request.registry.settings
     return {
         "infos": sorted(plugins.infos.values(), key=lambda i: i.name),
         "saved": "saved" in request.params,
         "errors": errors or {},
         "form": form or {"name": site.name, "theme_color": site.theme_color, "logo_url": site.logo_url},
+        "limits_form": limits_form or {"upload_max_size": megabytes(site.upload_max_size),
+                                       "upload_user_quota": megabytes(site.upload_user_quota)},
+        "server_limits": {"max_size": int(settings.get("amphi.uploads.max_size") or 0) // MB,
+                          "user_quota": int(settings.get("amphi.uploads.user_quota") or 0) // MB},
+        "limits": [value // MB for value in upload_limits(settings, site)],
     }
 
 
@@ -37,6 +54,20 @@ def save_identity(request):
     except ValidationError as exc:
         request.response.status = 400
         return site_page_values(request, {k: request.localizer.translate(v) for k, v in exc.errors.items()}, form)
+    return HTTPFound(request.route_url("admin.site", _query={"saved": 1}))
+
+
+@view_config(route_name="admin.site.uploads", renderer="admin/site.html", permission="site-admin",
+             request_method="POST")
+def save_upload_limits(request):
+    form = {key: request.POST.get(key, "") for key in ("upload_max_size", "upload_user_quota")}
+    try:
+        update_upload_limits(request.registry.settings, request.site, form["upload_max_size"],
+                             form["upload_user_quota"])
+    except ValidationError as exc:
+        request.response.status = 400
+        errors = {k: request.localizer.translate(v) for k, v in exc.errors.items()}
+        return site_page_values(request, errors, limits_form=form)
     return HTTPFound(request.route_url("admin.site", _query={"saved": 1}))
 
 

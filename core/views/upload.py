@@ -10,14 +10,14 @@ from sqlalchemy import select
 from core.models import Site, Upload, Video, utcnow
 from core.storage import get_storage
 from core.tasks import huey, worker_request
-from core.tus import find_upload, setting_bytes
+from core.tus import find_upload, site_upload_limits
 
 
 @view_config(route_name="upload", renderer="upload.html", permission="upload")
 def upload_page(request):
     return {
         "endpoint": request.route_url("tus.collection"),
-        "max_size": setting_bytes(request, "max_size"),
+        "max_size": site_upload_limits(request)[0],
     }
 
 

@@ -22,7 +22,7 @@ def test_the_admin_page_lists_plugins_and_toggles_them(admin_browser, site):
     page = admin_browser.get("/admin/site")
     assert "auth_local" in page.text and "hello" in page.text
     assert 'id="plugin-hello" name="plugins" value="hello" checked' in page.text
-    form = page.forms[3]
+    form = page.forms["plugins-form"]
     form["plugins"] = ["auth_local"]  # hello off
     form.submit().follow()
     assert site.enabled_plugins == ["auth_local"]
@@ -88,12 +88,12 @@ def test_invalid_new_user_shows_errors_beside_fields(admin_browser):
 
 
 def test_the_site_name_colour_and_logo(admin_browser, site):
-    form = admin_browser.get("/admin/site").forms[2]
+    form = admin_browser.get("/admin/site").forms["identity-form"]
     form["name"], form["theme_color"], form["logo_url"] = "Université Exemple", "#ffff00", "javascript:alert(1)"
     refused = form.submit(status=400)
     assert "contrast below 4.5:1" in refused.text and "https:// or /" in refused.text
     assert site.theme_color == "#1f4e8c"
-    form = refused.forms[2]
+    form = refused.forms["identity-form"]
     form["theme_color"], form["logo_url"] = "#7A1F3D", "/static/logo.svg"
     page = form.submit().follow()
     assert "Université Exemple" in page.text and "--brand: #7a1f3d" in page.text
@@ -140,3 +140,41 @@ def test_a_failing_plugin_does_not_break_the_page(testapp, site, register_plugin
     register_plugin(Fine(), "fine_nav")
     site.enabled_plugins = site.enabled_plugins + ["broken_nav", "fine_nav"]
     assert "Still here" in testapp.get("/").text
+
+
+def test_a_site_sets_its_own_upload_limits_within_the_servers(admin_browser, site, app, monkeypatch, make_user,
+                                                                make_testapp, make_site):
+    monkeypatch.setitem(app.registry.settings, "amphi.uploads.max_size", str(2000 * 1_000_000))
+    form = admin_browser.get("/admin/site").forms["uploads-form"]
+    form["upload_max_size"], form["upload_user_quota"] = "3000", "-1"
+    refused = form.submit(status=400)
+    assert "At most 2000 MB on this server." in refused.text
+    assert "0 for no quota" in refused.text and site.upload_max_size is None
+    form = refused.forms["uploads-form"]
+    form["upload_max_size"], form["upload_user_quota"] = "500", "800"
+    page = form.submit().follow()
+    assert (site.upload_max_size, site.upload_user_quota) == (500_000_000, 800_000_000)
+    assert "files up to 500 MB; quota per user: 800 MB" in page.text
+
+    make_user(site, "prof", role="staff", password="prof password 1")
+    prof = make_testapp("a.test")
+    prof.sign_in("prof", "prof password 1")
+    token = prof.csrf_token("/")
+    tus = {"Tus-Resumable": "1.0.0", "X-CSRF-Token": token}
+    assert prof.options("/api/uploads/", status=204).headers["Tus-Max-Size"] == "500000000"
+    assert 'data-max-size="500000000"' in prof.get("/upload").text
+    refused = prof.post("/api/uploads/", headers={**tus, "Upload-Length": "500000001"}, status=413)
+    assert "500 MB" in refused.text
+    prof.post("/api/uploads/", headers={**tus, "Upload-Length": "500000000"}, status=201)
+    assert "quota" in prof.post("/api/uploads/", headers={**tus, "Upload-Length": "400000000"}, status=413).text
+
+    other = make_site("other")  # another site keeps the server's limits
+    make_user(other, "prof", role="staff", password="prof password 1")
+    elsewhere = make_testapp("other.test")
+    elsewhere.sign_in("prof", "prof password 1")
+    assert elsewhere.options("/api/uploads/", status=204).headers["Tus-Max-Size"] == str(2000 * 1_000_000)
+
+    form = admin_browser.get("/admin/site").forms["uploads-form"]
+    form["upload_max_size"], form["upload_user_quota"] = "", ""
+    form.submit().follow()
+    assert (site.upload_max_size, site.upload_user_quota) == (None, None)
