@@ -14,6 +14,7 @@ the bytes written and the SSIM of every rung against the source (the rung scaled
     .venv/bin/python bench/encode.py --seconds 10          # while developing
     .venv/bin/python bench/encode.py                       # 30 s (preset slow: ~10 minutes on 2 cores)
     .venv/bin/python bench/encode.py --cases c --set preset=faster --set crf=22   # try settings
+    .venv/bin/python bench/encode.py --cases bc --repeat 5     # a small difference: medians of alternating runs
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ import os
 import re
 import resource
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -47,6 +49,7 @@ REFERENCE_AS_AMPHI = {"rungs": "360p 720p 1080p", "preset": "slow", "crf": 20, "
 class Case:
     label: str
     wall: float = 0.0
+    walls: list[float] = field(default_factory=list)
     cpu: float = 0.0
     bytes: int = 0
     ssim: dict[str, float] = field(default_factory=dict)
@@ -151,9 +154,13 @@ def bare_case(source: str, out: str, overrides: dict) -> Case:
     return finish(case, source, out, {})
 
 
+QUALITY = {"measure": True}  # off for the repeated runs whose only use is their wall time
+
+
 def finish(case: Case, source: str, out: str, rungs: dict[str, str]) -> Case:
     case.bytes = sum(os.path.getsize(os.path.join(root, f)) for root, _d, files in os.walk(out) for f in files)
-    case.ssim = {name: ssim(os.path.join(out, path), source) for name, path in rungs.items()}
+    if QUALITY["measure"]:
+        case.ssim = {name: ssim(os.path.join(out, path), source) for name, path in rungs.items()}
     return case
 
 
@@ -174,6 +181,10 @@ def report(cases: list[Case], seconds: float) -> None:
         ssims = " ".join(f"{k}={v:.4f}" for k, v in case.ssim.items())
         print(f"{case.label:44s} {case.wall:8.1f} {seconds / case.wall:6.3f} {case.cpu:8.1f} "
               f"{case.bytes / 1e6:8.2f}  {ssims}")
+    if any(len(c.walls) > 1 for c in cases):
+        print("\nwall times of the alternating runs (the table shows their medians):")
+        for case in cases:
+            print(f"  {case.label:42s} " + " ".join(f"{w:.1f}" for w in case.walls))
     if base:
         print()
         for case in cases:
@@ -182,6 +193,15 @@ def report(cases: list[Case], seconds: float) -> None:
     bare, whole = (next((c for c in cases if c.label.startswith(p)), None) for p in ("(b)", "(c)"))
     if bare and whole:
         print(f"\n(c) against (b): {100 * (whole.wall / bare.wall - 1):+.1f} % wall time")
+
+
+def median_case(runs: list[Case]) -> Case:
+    """The last run (its bytes and SSIM) with the median wall and CPU times of all runs."""
+    case = runs[-1]
+    case.walls = [run.wall for run in runs]
+    case.wall = statistics.median(case.walls)
+    case.cpu = statistics.median(run.cpu for run in runs)
+    return case
 
 
 def ffmpeg_version() -> str:
@@ -195,6 +215,8 @@ def parse_args(argv=None):
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                         help="override one of Amphi's default settings for (b) and (c)")
     parser.add_argument("--source", help="use this file instead of generating one (must be 1920x1080)")
+    parser.add_argument("--repeat", type=int, default=1,
+                        help="run the cases this many times, alternating, and compare medians (SSIM: last run)")
     parser.add_argument("--keep", action="store_true", help="keep the work folder")
     return parser.parse_args(argv)
 
@@ -206,13 +228,16 @@ def main(argv=None) -> None:
     try:
         source = os.path.abspath(args.source) if args.source else make_source(work, args.seconds)
         seconds = encoder.amphi_probe(path=source).duration
-        cases = []
-        for letter in args.cases:
-            out = os.path.join(work, letter)
-            os.makedirs(out)
-            cases.append(run_case(letter, source, out, seconds, overrides))
-            print(f"done {cases[-1].label}: {cases[-1].wall:.1f} s", flush=True)
-        report(cases, seconds)
+        runs: dict[str, list[Case]] = {letter: [] for letter in args.cases}
+        for round_ in range(args.repeat):
+            QUALITY["measure"] = round_ == args.repeat - 1
+            for letter in args.cases:
+                out = os.path.join(work, letter)
+                shutil.rmtree(out, ignore_errors=True)
+                os.makedirs(out)
+                runs[letter].append(run_case(letter, source, out, seconds, overrides))
+                print(f"done {runs[letter][-1].label}: {runs[letter][-1].wall:.1f} s", flush=True)
+        report([median_case(runs[letter]) for letter in args.cases], seconds)
     finally:
         if args.keep:
             print(f"work folder: {work}")

@@ -1,7 +1,12 @@
 """The whole job in Chromium: sign in, upload through the page (tus-js-client), wait for ready, play."""
 
+import os
 import re
 
+from sqlalchemy import select
+
+from core.db import make_engine
+from core.models import Upload
 from tests.browser.browsing import audit, sign_in, visit
 from tests.mediafiles import make_clip
 
@@ -42,3 +47,41 @@ def test_the_upload_page_refuses_an_empty_file_before_sending(page, live_server,
     page.set_input_files("#upload-files", str(empty))
     assert page.get_by_text("The file is empty.").is_visible()
     audit(page)
+
+
+def test_an_upload_resumes_after_the_page_is_reloaded(page, live_server, tmp_path):
+    """Half-way through, the page reloads; choosing the same file again continues at the server's offset."""
+    size = 24 * 1024 * 1024  # three of the page's 8 MiB chunks
+    data = tmp_path / "long lecture.mp4"
+    data.write_bytes(os.urandom(size))
+    sign_in(page, live_server, "prof", "prof password 1")
+    network = page.context.new_cdp_session(page)
+    network.send("Network.enable")
+    network.send("Network.emulateNetworkConditions", {  # about 3 s per chunk, so the reload lands mid-way
+        "offline": False, "latency": 5, "downloadThroughput": -1, "uploadThroughput": 3 * 1024 * 1024})
+    visit(page, live_server + "/upload")
+    page.set_input_files("#upload-files", str(data))
+    page.wait_for_function("() => document.querySelector('progress').value >= 45", timeout=60000)
+    received = upload_offsets(live_server.database_url)
+    assert len(received) == 1 and 0 < received[0] < size  # the first chunk is stored, the rest is not
+
+    page.reload()
+    network.send("Network.emulateNetworkConditions", {
+        "offline": False, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1})
+    page.evaluate("""() => { window.announced = [];
+        const live = document.querySelector('[data-announce]');
+        new MutationObserver(() => window.announced.push(live.textContent)).observe(live, {childList: true}); }""")
+    page.set_input_files("#upload-files", str(data))
+    page.get_by_role("link", name="Open the video").wait_for(timeout=60000)
+    assert "Resuming an earlier upload of this file." in page.evaluate("() => window.announced")
+    assert upload_offsets(live_server.database_url) == [size]  # the same upload finished: no second one began
+    audit(page)
+
+
+def upload_offsets(database_url: str) -> list[int]:
+    engine = make_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            return list(connection.scalars(select(Upload.offset).where(Upload.filename == "long lecture.mp4")))
+    finally:
+        engine.dispose()
