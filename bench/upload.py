@@ -2,13 +2,14 @@
 
     .venv/bin/python bench/upload.py [--size 2G] [--chunk 64M] [--repeat 3]
 
-Prints the throughput of three copies of the same bytes into a file, as the
+Prints the throughput of four copies of the same bytes into a file, as the
 medians of ``--repeat`` alternating runs (dirty pages flushed before each):
 a raw loopback copy (``sendfile`` into a plain socket, ``recv_into`` and write
 at the other end: the ceiling), the same bytes PUT in ``--chunk`` requests to a
 tiny WSGI sink under waitress configured as ``amphi serve`` configures it (the
 HTTP stack without Amphi), and the tus upload (tuspy client, real Amphi server
-on the embedded default); then the Amphi server's peak resident memory
+on the embedded default), and the same tus requests sent with sendfile(2) like
+the raw copy's client; then the Amphi server's peak resident memory
 (VmHWM) at start, warm, and after the uploads.
 """
 
@@ -151,6 +152,46 @@ def tus_upload(base: str, headers: dict, path: Path, size: int, chunk: int) -> f
     return size / elapsed
 
 
+def tus_sendfile_upload(base: str, headers: dict, path: Path, size: int, chunk: int) -> float:
+    """The same tus requests with each chunk's body sent by sendfile(2), as the raw copy's client sends.
+
+    tuspy reads every chunk into memory and writes it to the socket: two more copies of
+    each byte on the client, on the same two cores as the server. This client spends what
+    the raw copy's client spends, so the difference left is the server's.
+    """
+    import http.client
+    from urllib.parse import urlsplit
+
+    import requests
+
+    created = requests.post(base + "/api/uploads/", headers={**headers, "Tus-Resumable": "1.0.0",
+                                                              "Upload-Length": str(size),
+                                                              "Upload-Metadata": "filename YmVuY2guYmlu"})
+    created.raise_for_status()
+    target = urlsplit(created.headers["Location"])
+    connection = http.client.HTTPConnection(target.hostname, target.port)
+    started = time.perf_counter()
+    offset = 0
+    with open(path, "rb") as handle:
+        while offset < size:
+            count = min(chunk, size - offset)
+            connection.putrequest("PATCH", target.path)
+            for name, value in {**headers, "Tus-Resumable": "1.0.0", "Upload-Offset": str(offset),
+                                "Content-Type": "application/offset+octet-stream",
+                                "Content-Length": str(count)}.items():
+                connection.putheader(name, value)
+            connection.endheaders()
+            connection.sock.sendfile(handle, offset, count)
+            response = connection.getresponse()
+            response.read()
+            if response.status != 204 and not (response.status == 200 and offset + count == size):
+                raise SystemExit(f"PATCH at {offset}: {response.status}")
+            offset = int(response.getheader("Upload-Offset"))
+    elapsed = time.perf_counter() - started
+    connection.close()
+    return size / elapsed
+
+
 def forget_sources(folder: Path) -> None:
     """Remove the uploaded bytes between runs, so every run writes to a comparable page cache."""
     for path in (folder / "var" / "media").rglob("source"):
@@ -159,7 +200,7 @@ def forget_sources(folder: Path) -> None:
 
 def measure(folder: Path, source: Path, size: int, chunk: int, repeat: int) -> dict:
     """Alternate the three copies (the machine's drift hits all); flush dirty pages before each."""
-    figures = {"raw": [], "sink": [], "tus": []}
+    figures = {"raw": [], "sink": [], "tus": [], "tus_sendfile": []}
     sink_target = folder / "sink.bin"
     sink, sink_url = start_sink(sink_target)
     server, base = start_amphi(folder)
@@ -179,6 +220,9 @@ def measure(folder: Path, source: Path, size: int, chunk: int, repeat: int) -> d
             os.sync()
             figures["tus"].append(tus_upload(base, headers, source, size, chunk))
             forget_sources(folder)
+            os.sync()
+            figures["tus_sendfile"].append(tus_sendfile_upload(base, headers, source, size, chunk))
+            forget_sources(folder)
         figures["rss_after"] = vm_hwm(server.pid)
     finally:
         for process in (server, sink):
@@ -189,15 +233,17 @@ def measure(folder: Path, source: Path, size: int, chunk: int, repeat: int) -> d
 
 def report(figures: dict, size: int, chunk: int, repeat: int) -> None:
     mb = 1024 * 1024
-    medians = {name: statistics.median(figures[name]) for name in ("raw", "sink", "tus")}
+    medians = {name: statistics.median(figures[name]) for name in ("raw", "sink", "tus", "tus_sendfile")}
     labels = {"raw": "raw loopback copy (socket sendfile to a file)",
               "sink": "HTTP PUTs to a tiny WSGI sink under waitress",
-              "tus": "tus upload to amphi serve (tuspy)"}
+              "tus": "tus upload to amphi serve (tuspy)",
+              "tus_sendfile": "tus upload to amphi serve (sendfile client)"}
     print(f"{size / mb:.0f} MiB over loopback, requests of {chunk / mb:.0f} MiB, medians of {repeat} alternating runs")
     for name, label in labels.items():
         runs = ", ".join(f"{value / mb:.0f}" for value in figures[name])
         print(f"{label:<48} {medians[name] / mb:8.1f} MiB/s  (runs: {runs})")
     print(f"{'tus / raw loopback copy':<48} {medians['tus'] / medians['raw']:8.1%}   (target >= 80 %)")
+    print(f"{'tus (sendfile client) / raw loopback copy':<48} {medians['tus_sendfile'] / medians['raw']:8.1%}")
     print(f"{'tus / WSGI sink (the same server, no app)':<48} {medians['tus'] / medians['sink']:8.1%}")
     print(f"{'server peak RSS at start':<48} {figures['rss_start'] / mb:8.1f} MiB")
     print(f"{'server peak RSS warm (signed in, 8 MiB sent)':<48} {figures['rss_before'] / mb:8.1f} MiB")
