@@ -50,16 +50,26 @@ def make_app(global_config: dict | None, ini_settings: dict, plugin_host: Plugin
 
 
 def include_plugins(config: Configurator, host: PluginHost) -> None:
-    """Let each plugin configure itself, remembering which routes it added."""
+    """Let each plugin configure itself, remembering which routes it added.
+
+    A plugin whose configuration fails is reported and left out, with what it had
+    registered so far, unless it is required (then the application does not start).
+    """
     for info in host.loaded:
         before = _route_names(config)
-        configure = getattr(info.plugin, "includeme", None)
-        if configure is not None:
-            config.include(configure)
-        hook = getattr(info.plugin, "amphi_config", None)
-        if hook is not None:
-            hook(config=config)
-        config.commit()
+        pending = len(config.action_state.actions)
+        try:
+            configure = getattr(info.plugin, "includeme", None)
+            if configure is not None:
+                config.include(configure)
+            hook = getattr(info.plugin, "amphi_config", None)
+            if hook is not None:
+                hook(config=config)
+            config.commit()
+        except Exception as exc:  # noqa: BLE001 — a plugin must not take the application down
+            del config.action_state.actions[pending:]
+            host.refuse(info, exc)
+            continue
         info.routes = _route_names(config) - before
 
 

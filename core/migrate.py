@@ -4,11 +4,15 @@ A plugin that owns tables ships a ``migrations/`` folder beside its module
 (``plugins/auth_local/migrations/``). Its first revision has
 ``branch_labels = ("<plugin name>",)`` and ``depends_on`` the core revision
 its tables refer to; later ones chain on it as usual. ``amphi db upgrade``
-applies ``heads``: the core and every installed plugin's branch.
+applies the heads of the core and of every loaded plugin's branch. The
+migrations of a plugin that is installed but blocked (or failed to load) stay
+known, so that a database it once migrated still upgrades; its own branch is
+left as it is until the plugin is back.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import os
 
 from alembic import command
@@ -20,22 +24,40 @@ from alembic.script import ScriptDirectory
 CORE_MIGRATIONS = os.path.join(os.path.dirname(__file__), "migrations")
 
 
-def plugin_migration_dirs(plugin_host) -> list[str]:
-    """The ``migrations/`` folders of installed plugins, in name order."""
+def plugin_module_dir(info) -> str | None:
+    """Where a plugin's module lives; for one not loaded, found without importing it."""
+    module_file = getattr(info.plugin, "__file__", None)
+    if module_file is None and info.module:
+        try:
+            spec = importlib.util.find_spec(info.module.split(":")[0])
+        except (ImportError, ValueError):
+            spec = None
+        module_file = spec.origin if spec is not None else None
+    return os.path.dirname(module_file) if module_file else None
+
+
+def plugin_migration_dirs(plugin_host, loaded_only: bool = True) -> list[str]:
+    """The ``migrations/`` folders of loaded (or all installed) plugins, in name order."""
     dirs = []
-    for info in sorted(plugin_host.loaded, key=lambda i: i.name):
-        module_file = getattr(info.plugin, "__file__", None)
-        if module_file:
-            candidate = os.path.join(os.path.dirname(module_file), "migrations")
-            if os.path.isdir(candidate):
-                dirs.append(candidate)
+    for info in sorted(plugin_host.infos.values(), key=lambda i: i.name):
+        if loaded_only and not info.loaded:
+            continue
+        folder = plugin_module_dir(info)
+        if folder and os.path.isdir(os.path.join(folder, "migrations")):
+            dirs.append(os.path.join(folder, "migrations"))
     return dirs
+
+
+def active_heads(script: ScriptDirectory, plugin_host) -> set[str]:
+    """Heads of the core branch and of the loaded plugins' branches."""
+    active = {os.path.join(CORE_MIGRATIONS, "versions"), *plugin_migration_dirs(plugin_host)}
+    return {head for head in script.get_heads() if os.path.dirname(script.get_revision(head).path) in active}
 
 
 def alembic_config(engine, plugin_host) -> Config:
     cfg = Config()
     cfg.set_main_option("script_location", CORE_MIGRATIONS)
-    locations = [os.path.join(CORE_MIGRATIONS, "versions")] + plugin_migration_dirs(plugin_host)
+    locations = [os.path.join(CORE_MIGRATIONS, "versions")] + plugin_migration_dirs(plugin_host, loaded_only=False)
     cfg.set_main_option("version_locations", os.pathsep.join(locations))
     cfg.set_main_option("path_separator", "os")
     cfg.attributes["engine"] = engine
@@ -43,7 +65,11 @@ def alembic_config(engine, plugin_host) -> Config:
 
 
 def upgrade(engine, plugin_host, target: str = "heads") -> None:
-    command.upgrade(alembic_config(engine, plugin_host), target)
+    """Apply migrations: by default every active head (see :func:`active_heads`)."""
+    cfg = alembic_config(engine, plugin_host)
+    targets = sorted(active_heads(ScriptDirectory.from_config(cfg), plugin_host)) if target == "heads" else [target]
+    for head in targets:
+        command.upgrade(cfg, head)
 
 
 def pending_heads(engine, plugin_host) -> set[str]:
@@ -57,7 +83,7 @@ def pending_heads(engine, plugin_host) -> set[str]:
         if revision is not None and revision.revision not in done:
             done.add(revision.revision)
             todo.extend(revision._all_down_revisions)
-    return set(script.get_heads()) - done
+    return active_heads(script, plugin_host) - done
 
 
 def model_differences(engine) -> list:

@@ -54,12 +54,14 @@ class PluginHost:
         self.pm = pm
         self.infos: dict[str, PluginInfo] = {}
         self._relays: dict[tuple, SiteHooks] = {}
+        self.required: set[str] = set()
 
     # --- discovery --------------------------------------------------------
 
     def load_entry_points(self, required: Iterable[str] = (), blocked: Iterable[str] = ()) -> None:
         """Load every plugin of the ``amphi.plugins`` group; report and skip broken ones."""
         required, blocked = set(required), set(blocked)
+        self.required |= required
         for ep in sorted(metadata.entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name):
             if ep.name in self.infos:
                 continue
@@ -97,6 +99,11 @@ class PluginHost:
         info = self.infos.pop(name, None)
         if info is not None and info.plugin is not None:
             self.pm.unregister(info.plugin)
+        self._relays.clear()
+
+    def refuse(self, info: PluginInfo, exc: Exception) -> None:
+        """Take a loaded plugin out (its configuration failed), or raise if it is required."""
+        self._refuse(info, exc, self.required)
         self._relays.clear()
 
     def _refuse(self, info: PluginInfo, exc: Exception, required: set[str]) -> None:

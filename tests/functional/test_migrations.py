@@ -50,3 +50,23 @@ def test_upgrading_twice_changes_nothing(empty_engine):
     upgrade(empty_engine, host)
     upgrade(empty_engine, host)
     assert pending_heads(empty_engine, host) == set()
+
+
+def test_a_blocked_plugin_neither_breaks_upgrades_nor_gets_tables(empty_engine):
+    upgrade(empty_engine, make_plugin_host({}))
+    blocked = make_plugin_host({"amphi.plugins.blocked": "hello"})
+    assert blocked.infos["hello"].status == "blocked"
+    upgrade(empty_engine, blocked)  # hello's revision is in the database: it must still be known
+    assert pending_heads(empty_engine, blocked) == set()
+
+
+def test_a_plugin_blocked_from_the_start_gets_no_tables(empty_engine):
+    blocked = make_plugin_host({"amphi.plugins.blocked": "hello"})
+    upgrade(empty_engine, blocked)
+    tables = set(inspect(empty_engine).get_table_names())
+    assert "auth_local_credentials" in tables and "hello_greetings" not in tables
+    assert pending_heads(empty_engine, blocked) == set()
+    host = make_plugin_host({})
+    assert pending_heads(empty_engine, host) == {"0001_hello"}  # unblocked: its branch is due
+    upgrade(empty_engine, host)
+    assert "hello_greetings" in inspect(empty_engine).get_table_names()

@@ -5,6 +5,7 @@ import sys
 import textwrap
 
 import pytest
+from pyramid.interfaces import IRoutesMapper
 
 from core import hookimpl
 from core.errors import PluginError
@@ -128,3 +129,37 @@ def test_a_plugin_reinstalled_under_the_same_name_stays_off_where_disabled():
     host.add(make_recording_plugin("second", calls), PluginInfo(name="x"))
     host.for_plugins([]).amphi_nav_items(request=None)
     assert calls == []
+
+
+class PluginWhoseConfigurationFails:
+    """Adds a route, then fails: the application must start without it and without its route."""
+
+    @staticmethod
+    def includeme(config):
+        config.add_route("half.configured", "/half")
+        raise RuntimeError("the plugin's settings are missing")
+
+
+def host_with_failing_plugin(required: str = "") -> PluginHost:
+    host = make_plugin_host({"amphi.plugins.required": required})
+    host.add(PluginWhoseConfigurationFails, PluginInfo(name="half", module="tests.half"))
+    return host
+
+
+def test_a_plugin_whose_configuration_fails_is_left_out(amphi_settings, caplog):
+    from core.app import make_app
+
+    host = host_with_failing_plugin()
+    wsgi = make_app(None, amphi_settings, plugin_host=host)
+    info = host.infos["half"]
+    assert info.status == "failed" and "the plugin's settings are missing" in info.error
+    assert "half.configured" not in {r.name for r in wsgi.registry.getUtility(IRoutesMapper).get_routes()}
+    assert "plugin 'half' (tests.half) was not loaded" in caplog.text
+    assert host.infos["auth_local"].status == "loaded"
+
+
+def test_a_required_plugin_whose_configuration_fails_stops_start_up(amphi_settings):
+    from core.app import make_app
+
+    with pytest.raises(PluginError, match="plugin 'half'.*amphi.plugins.required"):
+        make_app(None, amphi_settings, plugin_host=host_with_failing_plugin(required="half"))
