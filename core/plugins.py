@@ -143,6 +143,10 @@ class PluginHost:
 
     # --- per-site relays --------------------------------------------------
 
+    def implementers(self, hook_name: str) -> set[str]:
+        """Names of the loaded plugins that implement ``hook_name``."""
+        return {info.name for info in self.loaded if hook_name in info.hooks(self.pm)}
+
     def for_plugins(self, enabled: Iterable[str]) -> SiteHooks:
         """The hook relay that calls only the given plugins (and non-plugin impls)."""
         enabled = frozenset(enabled)

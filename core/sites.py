@@ -94,6 +94,21 @@ def set_enabled_plugins(registry, site: Site, plugins: list[str]) -> None:
     site.enabled_plugins = sorted(set(plugins))
 
 
+#: Hooks a site cannot work without, and what the site admin is told when none is left.
+ESSENTIAL_HOOKS = {
+    "amphi_storage": _("Keep at least one storage plugin: videos could not be stored or played."),
+    "amphi_login_methods": _("Keep at least one sign-in plugin: nobody could sign in to this site."),
+}
+
+
+def check_essential_plugins(registry, plugins: list[str]) -> None:
+    """Refuse a plugin set that leaves a site without storage or without a way to sign in."""
+    missing = [message for hook, message in ESSENTIAL_HOOKS.items()
+               if registry.plugins.implementers(hook) and not registry.plugins.implementers(hook) & set(plugins)]
+    if missing:
+        raise ValidationError({"plugins": " ".join(missing)})
+
+
 def set_plugin_overrides(registry, site: Site, plugin: str, overrides: dict) -> None:
     info = registry.plugins.infos.get(plugin)
     if info is None or info.settings is None:

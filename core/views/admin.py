@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pyramid.httpexceptions import HTTPFound, HTTPNotFound
+from pyramid.renderers import render_to_response
 from pyramid.view import view_config
 from sqlalchemy import select
 
@@ -10,6 +11,7 @@ from core.errors import ValidationError
 from core.models import User
 from core.sites import (
     MB,
+    check_essential_plugins,
     plugin_settings,
     set_enabled_plugins,
     set_plugin_overrides,
@@ -73,7 +75,15 @@ def save_upload_limits(request):
 
 @view_config(route_name="admin.site", permission="site-admin", request_method="POST")
 def save_plugins(request):
-    set_enabled_plugins(request.registry, request.site, request.POST.getall("plugins"))
+    plugins = request.POST.getall("plugins")
+    try:
+        check_essential_plugins(request.registry, plugins)
+        set_enabled_plugins(request.registry, request.site, plugins)
+    except ValidationError as exc:
+        response = render_to_response("admin/site.html", site_page_values(
+            request, {k: request.localizer.translate(v) for k, v in exc.errors.items()}), request=request)
+        response.status = 400
+        return response
     return HTTPFound(request.route_url("admin.site", _query={"saved": 1}))
 
 

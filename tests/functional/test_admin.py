@@ -23,9 +23,9 @@ def test_the_admin_page_lists_plugins_and_toggles_them(admin_browser, site):
     assert "auth_local" in page.text and "hello" in page.text
     assert 'id="plugin-hello" name="plugins" value="hello" checked' in page.text
     form = page.forms["plugins-form"]
-    form["plugins"] = ["auth_local"]  # hello off
+    form["plugins"] = ["auth_local", "storage_local"]  # hello (and the encoder) off
     form.submit().follow()
-    assert site.enabled_plugins == ["auth_local"]
+    assert site.enabled_plugins == ["auth_local", "storage_local"]
     admin_browser.get("/hello", status=404)
 
 
@@ -178,3 +178,12 @@ def test_a_site_sets_its_own_upload_limits_within_the_servers(admin_browser, sit
     form["upload_max_size"], form["upload_user_quota"] = "", ""
     form.submit().follow()
     assert (site.upload_max_size, site.upload_user_quota) == (None, None)
+
+
+def test_a_site_keeps_a_storage_and_a_sign_in_plugin(admin_browser, site):
+    form = admin_browser.get("/admin/site").forms["plugins-form"]
+    form["plugins"] = ["hello"]
+    refused = form.submit(status=400)
+    assert "at least one storage plugin" in refused.text and "at least one sign-in plugin" in refused.text
+    assert 'aria-describedby="plugins-error"' in refused.text
+    assert "auth_local" in site.enabled_plugins and "storage_local" in site.enabled_plugins
