@@ -24,6 +24,7 @@ from core.models import Group, User, Video, utcnow
 from core.settings import as_bool
 
 SESSION_USER = "auth.user_id"
+SESSION_EPOCH = "auth.epoch"
 SESSION_METHOD = "auth.method"
 UNLOCKED_VIDEOS = "access.unlocked"
 
@@ -75,6 +76,7 @@ def sign_in(request, user: User, method: str, attributes: dict | None = None) ->
     """Open a session for ``user``: renew the session, record, tell the plugins."""
     fresh_session(request)  # no fixation of what was there before
     request.session[SESSION_USER] = user.id
+    request.session[SESSION_EPOCH] = user.session_epoch
     request.session[SESSION_METHOD] = method
     new_csrf_token(request)
     user.last_login = utcnow()
@@ -94,6 +96,17 @@ def sign_out(request) -> str | None:
     return logout_url
 
 
+def end_sessions(request, user: User, keep_current: bool = True) -> None:
+    """End every session of ``user`` (signed cookies cannot be deleted: their epoch goes stale).
+
+    The request's own session stays open when it is the user's and ``keep_current``
+    (a password change signs out the other devices, not this one).
+    """
+    user.session_epoch = (user.session_epoch or 0) + 1
+    if keep_current and request.user is not None and request.user.id == user.id:
+        request.session[SESSION_EPOCH] = user.session_epoch
+
+
 def safe_next(request, target: str | None, default: str = "/") -> str:
     """Return ``target`` only if it stays on this site (no open redirect)."""
     if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
@@ -108,7 +121,8 @@ def _identity(request) -> User | None:
     user_id = request.session.get(SESSION_USER)
     if user_id is not None:
         user = request.dbsession.get(User, user_id)
-        if user is not None and user.is_active and user.site_id == request.site.id:
+        if (user is not None and user.is_active and user.site_id == request.site.id
+                and request.session.get(SESSION_EPOCH, 0) == user.session_epoch):
             return user
         request.session.invalidate()
     user = request.hooks.amphi_identify(request=request)

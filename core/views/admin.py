@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from core.errors import ValidationError
 from core.models import User
+from core.security import end_sessions
 from core.sites import (
     MB,
     check_essential_plugins,
@@ -130,20 +131,35 @@ def users_page(request):
             errors = exc.errors
             request.response.status = 400
     users = request.dbsession.scalars(select(User).where(User.site_id == request.site.id).order_by(User.username)).all()
-    return {"users": users, "roles": ROLES, "role_labels": ROLE_LABELS, "errors": errors, "form": form, "created": request.params.get("created")}
+    return {"users": users, "roles": ROLES, "role_labels": ROLE_LABELS, "errors": errors, "form": form, "created": request.params.get("created"),
+            "signed_out": request.params.get("signed_out")}
 
 
 @view_config(route_name="admin.user", permission="site-admin", request_method="POST")
 def change_user(request):
-    user = request.dbsession.get(User, int(request.matchdict["user_id"]))
-    if user is None or user.site_id != request.site.id:
-        raise HTTPNotFound()
+    user = site_user(request)
     role = request.POST.get("role", "")
     guard_role_change(request, user, role)
     set_role(user, role)
     if "active" in request.POST:
         user.is_active = request.POST["active"] == "1"
     return HTTPFound(request.route_url("admin.users"))
+
+
+def site_user(request) -> User:
+    user = request.dbsession.get(User, int(request.matchdict["user_id"]))
+    if user is None or user.site_id != request.site.id:
+        raise HTTPNotFound()
+    return user
+
+
+@view_config(route_name="admin.user.sessions", permission="site-admin", request_method="POST")
+def end_user_sessions(request):
+    """Sign a user out everywhere (a lost laptop, a shared account)."""
+    user = site_user(request)
+    guard_role_change(request, user, user.role)
+    end_sessions(request, user, keep_current=False)
+    return HTTPFound(request.route_url("admin.users", _query={"signed_out": user.username}))
 
 
 def guard_role_change(request, user, role: str) -> None:

@@ -6,7 +6,7 @@ from pyramid.httpexceptions import HTTPForbidden, HTTPFound, HTTPNotFound
 from pyramid.view import view_config
 
 from core.errors import TooManyAttempts, ValidationError
-from core.security import check_password, safe_next, sign_in
+from core.security import check_password, end_sessions, safe_next, sign_in
 from core.users import create_user
 from core.views.auth import login_methods
 from plugins.auth_local.models import LocalCredential
@@ -74,6 +74,7 @@ def change_password(request):
                 raise ValidationError({"password_confirm": request.translate("The two passwords differ.")})
             check_password_rules(request, new)
             set_password(request, user, new)
+            end_sessions(request, user)  # a stolen session dies with the old password
             done = True
         except ValidationError as exc:
             errors = exc.errors

@@ -187,3 +187,18 @@ def test_a_site_keeps_a_storage_and_a_sign_in_plugin(admin_browser, site):
     assert "at least one storage plugin" in refused.text and "at least one sign-in plugin" in refused.text
     assert 'aria-describedby="plugins-error"' in refused.text
     assert "auth_local" in site.enabled_plugins and "storage_local" in site.enabled_plugins
+
+
+def test_signing_a_user_out_everywhere_ends_their_sessions(admin_browser, site, make_user, make_testapp):
+    tina = make_user(site, "tina", role="staff", password="tina password 1")
+    laptop, phone = make_testapp("a.test"), make_testapp("a.test")
+    laptop.sign_in("tina", "tina password 1")
+    phone.sign_in("tina", "tina password 1")
+    assert phone.get("/api/me").json["username"] == "tina"
+    token = admin_browser.csrf_token("/admin/users")
+    page = admin_browser.post(f"/admin/users/{tina.id}/sessions", {"csrf_token": token}, status=302).follow()
+    assert "tina was signed out everywhere." in page.text
+    assert laptop.get("/api/me", status="*").json.get("username") is None
+    assert phone.get("/api/me", status="*").json.get("username") is None
+    phone.sign_in("tina", "tina password 1")  # signing in again works
+    assert phone.get("/api/me").json["username"] == "tina"

@@ -150,15 +150,20 @@ def test_self_sign_up_when_the_site_allows_it(testapp, site, app):
     assert form.status_int == 200
 
 
-def test_changing_ones_password(testapp, ana):
+def test_changing_ones_password(testapp, ana, make_testapp):
+    other_device = make_testapp("a.test")
+    other_device.sign_in("ana", "correct horse battery")
     testapp.sign_in("ana", "correct horse battery")
     token = testapp.csrf_token("/auth/local/password")
     refused = testapp.post("/auth/local/password", {"csrf_token": token, "current_password": "wrong",
                                                     "new_password": "another long one", "password_confirm": "another long one"},
                            status=400)
     assert "This is not your current password." in refused.text
-    testapp.post("/auth/local/password", {"csrf_token": token, "current_password": "correct horse battery",
-                                          "new_password": "another long one", "password_confirm": "another long one"})
+    done = testapp.post("/auth/local/password", {"csrf_token": token, "current_password": "correct horse battery",
+                                                 "new_password": "another long one", "password_confirm": "another long one"})
+    assert "your other sessions were signed out" in done.text
+    assert testapp.get("/api/me").json["username"] == "ana"  # this session stays open
+    assert other_device.get("/api/me", status="*").json.get("username") is None  # the other one is over
     testapp.post("/logout", {"csrf_token": token})
     testapp.sign_in("ana", "correct horse battery", status=401)
     testapp.sign_in("ana", "another long one")

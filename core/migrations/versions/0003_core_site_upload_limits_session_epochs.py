@@ -1,4 +1,4 @@
-"""per-site upload limits
+"""per-site upload limits, session epochs (revocable sessions)
 
 Revision ID: 0003_core
 Revises: 0002_core
@@ -18,9 +18,13 @@ def upgrade() -> None:
     with op.batch_alter_table("sites", schema=None) as batch_op:
         batch_op.add_column(sa.Column("upload_max_size", sa.BigInteger(), nullable=True))
         batch_op.add_column(sa.Column("upload_user_quota", sa.BigInteger(), nullable=True))
+    with op.batch_alter_table("users", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("session_epoch", sa.Integer(), server_default="0", nullable=False))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("users", schema=None) as batch_op:
+        batch_op.drop_column("session_epoch")
     with op.batch_alter_table("sites", schema=None) as batch_op:
         batch_op.drop_column("upload_user_quota")
         batch_op.drop_column("upload_max_size")
