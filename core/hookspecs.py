@@ -92,6 +92,22 @@ def amphi_identify(request):
 
 
 @hookspec
+def amphi_user_attributes(request, user, attributes):
+    """Add what this plugin knows of a user who is signing in (a directory lookup...).
+
+    Called by :func:`core.security.sign_in` for every sign-in method, before the
+    profile is refreshed and the site's identity rules grant roles and groups
+    (see :mod:`core.identity`). A plugin that cannot answer (its server is down)
+    logs it and returns ``None``: the sign-in goes on with what is known.
+
+    :param request: the current request.
+    :param user: the :class:`core.models.User` signing in.
+    :param attributes: ``{name: [values]}`` said so far (read-only).
+    :return: ``{name: [values]}`` to add, or ``None``.
+    """
+
+
+@hookspec
 def amphi_user_signed_in(request, user, attributes):
     """React to a sign-in (populate the profile, map groups and roles...).
 

@@ -20,6 +20,7 @@ from sqlalchemy import select
 
 from core.errors import ConfigurationError
 from core.i18n import SESSION_LOCALE
+from core.identity import process_sign_in
 from core.models import Group, User, Video, utcnow
 from core.settings import as_bool
 
@@ -81,7 +82,8 @@ def sign_in(request, user: User, method: str, attributes: dict | None = None) ->
     new_csrf_token(request)
     user.last_login = utcnow()
     request.user = user
-    request.hooks.amphi_user_signed_in(request=request, user=user, attributes=attributes or {})
+    attributes = process_sign_in(request, user, attributes)
+    request.hooks.amphi_user_signed_in(request=request, user=user, attributes=attributes)
 
 
 def sign_out(request) -> str | None:

@@ -79,3 +79,25 @@ class Group(Base):
     source: Mapped[str] = mapped_column(String(64), default="local")
 
     members: Mapped[list[User]] = relationship(secondary=group_members, back_populates="groups")
+
+
+IDENTITY_RULE_KINDS = ("role", "group")
+
+
+class IdentityRule(Base):
+    """A site's rule: when a sign-in's ``attribute`` has ``value`` (``*`` globs), grant a role or a group.
+
+    ``target`` is a role name (kind ``role``) or a group name (kind ``group``, created on
+    first use with ``title``). See :mod:`core.identity`.
+    """
+
+    __tablename__ = "identity_rules"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"), index=True)
+    attribute: Mapped[str] = mapped_column(String(64))
+    value: Mapped[str] = mapped_column(String(255))
+    kind: Mapped[str] = mapped_column(String(16))
+    target: Mapped[str] = mapped_column(String(150))
+    title: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

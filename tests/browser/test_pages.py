@@ -5,7 +5,8 @@ import pytest
 from tests.browser.browsing import ADMIN_PASSWORD, audit, sign_in, visit
 
 ANONYMOUS_PAGES = ["/", "/login", "/this-page-does-not-exist"]
-ADMIN_PAGES = ["/", "/admin/site", "/admin/site/plugins/auth_local", "/admin/users", "/auth/local/password"]
+ADMIN_PAGES = ["/", "/admin/site", "/admin/site/plugins/auth_local", "/admin/users", "/admin/identity-rules",
+               "/auth/local/password"]
 
 
 @pytest.mark.parametrize("path", ANONYMOUS_PAGES)
