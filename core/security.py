@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from pyramid.csrf import new_csrf_token
+from pyramid.events import ContextFound
 from pyramid.security import Allowed, Denied
 from pyramid.session import SignedCookieSessionFactory
 from sqlalchemy import select
@@ -23,6 +24,7 @@ from core.i18n import SESSION_LOCALE
 from core.identity import process_sign_in
 from core.models import Group, User, Video, utcnow
 from core.settings import as_bool
+from core.tokens import check_csrf, enforce_token_rules, request_token, uses_bearer
 
 SESSION_USER = "auth.user_id"
 SESSION_EPOCH = "auth.epoch"
@@ -120,6 +122,9 @@ def safe_next(request, target: str | None, default: str = "/") -> str:
 
 
 def _identity(request) -> User | None:
+    if uses_bearer(request):  # an API client: the token alone says who it is
+        token = request.access_token
+        return token.user if token is not None else None
     user_id = request.session.get(SESSION_USER)
     if user_id is not None:
         user = request.dbsession.get(User, user_id)
@@ -240,8 +245,11 @@ def includeme(config):
         )
     )
     config.set_security_policy(SecurityPolicy())
-    config.set_default_csrf_options(require_csrf=True, token="csrf_token", header="X-CSRF-Token")
+    config.set_default_csrf_options(require_csrf=True, token="csrf_token", header="X-CSRF-Token",
+                                    callback=check_csrf)
+    config.add_request_method(request_token, "access_token", reify=True)
     config.add_request_method(_identity, "user", reify=True)
+    config.add_subscriber(enforce_token_rules, ContextFound)
 
 
 def random_password(length: int = 16) -> str:

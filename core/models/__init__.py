@@ -3,6 +3,7 @@
 from core.models.meta import Base, UTCDateTime, utcnow
 from core.models.ratelimit import RateLimitHit
 from core.models.site import Site, SiteDomain
+from core.models.token import TOKEN_SCOPES, AccessToken
 from core.models.upload import Upload, ViewProgress
 from core.models.user import IDENTITY_RULE_KINDS, Group, IdentityRule, User, group_members
 from core.models.video import (
@@ -19,7 +20,7 @@ from core.models.video import (
 )
 
 __all__ = [
-    "ACCESS_LEVELS", "IDENTITY_RULE_KINDS", "IdentityRule", "JOB_STATES", "TRACK_KINDS", "VIDEO_STATUSES",
+    "ACCESS_LEVELS", "AccessToken", "IDENTITY_RULE_KINDS", "TOKEN_SCOPES", "IdentityRule", "JOB_STATES", "TRACK_KINDS", "VIDEO_STATUSES",
     "Base", "Group", "Job", "MediaFile", "RateLimitHit", "Site", "SiteDomain", "Track", "UTCDateTime", "Upload", "User", "Video", "ViewProgress",
     "group_members", "utcnow", "video_groups", "video_owners",
 ]

@@ -24,6 +24,8 @@ def includeme(config):
     config.add_route("admin.users", "/admin/users")
     config.add_route("admin.user", "/admin/users/{user_id:\\d+}")
     config.add_route("admin.user.sessions", "/admin/users/{user_id:\\d+}/sessions")
+    config.add_route("account.tokens", "/account/tokens")
+    config.add_route("account.token.revoke", "/account/tokens/{token_id:\\d+}/revoke")
     config.add_route("admin.identity", "/admin/identity-rules")
     config.add_route("admin.identity.delete", "/admin/identity-rules/{rule_id:\\d+}/delete")
     config.add_route("api.me", "/api/me")

@@ -47,7 +47,8 @@ def forbidden(exc, request):
     is_page = request.method == "GET" and not wants_json(request) and not request.path.startswith("/media/")
     if request.user is None and is_page:
         return HTTPFound(request.route_url("login", _query={"next": request.path_qs}))
-    return error_response(request, 403, "forbidden", request.translate("You are not allowed to see this."))
+    message = exc.detail if isinstance(exc.detail, TranslationString) else _("You are not allowed to see this.")
+    return error_response(request, 403, "forbidden", request.localizer.translate(message))
 
 
 @exception_view_config(BadCSRFToken)
@@ -66,4 +67,9 @@ def amphi_error(exc, request):
 def http_error(exc, request):
     if exc.code < 400:
         return exc
-    return error_response(request, exc.code, exc.title.lower().replace(" ", "-"), exc.detail or exc.explanation)
+    detail = exc.detail or exc.explanation
+    message = request.localizer.translate(detail) if isinstance(detail, TranslationString) else detail
+    response = error_response(request, exc.code, exc.title.lower().replace(" ", "-"), message)
+    if "WWW-Authenticate" in exc.headers:
+        response.headers["WWW-Authenticate"] = exc.headers["WWW-Authenticate"]
+    return response

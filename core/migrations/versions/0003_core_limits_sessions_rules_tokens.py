@@ -1,4 +1,4 @@
-"""per-site upload limits, session epochs (revocable sessions), identity rules
+"""per-site upload limits, session epochs (revocable sessions), identity rules, access tokens
 
 Revision ID: 0003_core
 Revises: 0002_core
@@ -15,6 +15,29 @@ depends_on = None
 
 
 def upgrade() -> None:
+    op.create_table(
+        "access_tokens",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("site_id", sa.Integer(), nullable=False),
+        sa.Column("user_id", sa.Integer(), nullable=False),
+        sa.Column("name", sa.String(length=100), nullable=False),
+        sa.Column("prefix", sa.String(length=16), nullable=False),
+        sa.Column("token_hash", sa.String(length=64), nullable=False),
+        sa.Column("scope", sa.String(length=8), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("last_used_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("expires_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("revoked_at", sa.DateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(["site_id"], ["sites.id"], name=op.f("fk_access_tokens_site_id_sites"),
+                                ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(["user_id"], ["users.id"], name=op.f("fk_access_tokens_user_id_users"),
+                                ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_access_tokens")),
+        sa.UniqueConstraint("token_hash", name=op.f("uq_access_tokens_token_hash")),
+    )
+    with op.batch_alter_table("access_tokens", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_access_tokens_site_id"), ["site_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_access_tokens_user_id"), ["user_id"], unique=False)
     op.create_table(
         "identity_rules",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -39,6 +62,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_table("access_tokens")
     with op.batch_alter_table("identity_rules", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_identity_rules_site_id"))
     op.drop_table("identity_rules")
