@@ -38,7 +38,8 @@ setup(
         "ffmpeg-python>=0.2",
     ],
     extras_require={
-        "test": ["pytest>=8", "pytest-timeout", "webtest>=3", "ruff", "playwright>=1.40", "tuspy>=1.0"],
+        "test": ["pytest>=8", "pytest-timeout", "webtest>=3", "ruff", "playwright>=1.40", "tuspy>=1.0", "openapi-spec-validator>=0.7",
+                 "jsonschema>=4.18"],
     },
     entry_points={
         "paste.app_factory": ["main = core:main"],

@@ -130,6 +130,7 @@ CORE_DEFAULTS = {
     "amphi.uploads.max_size": str(20 * 1024**3),
     "amphi.uploads.user_quota": "0",
     "amphi.uploads.expire_hours": "24",
+    "amphi.api.rate_limit": "600",
 }
 
 

@@ -162,10 +162,12 @@ def end_user_sessions(request):
     return HTTPFound(request.route_url("admin.users", _query={"signed_out": user.username}))
 
 
-def guard_role_change(request, user, role: str) -> None:
+def guard_role_change(request, user, role: str, deactivate: bool | None = None) -> None:
     """Only a superuser grants or touches the superuser role; nobody demotes or disables themselves."""
     me = request.user
+    if deactivate is None:
+        deactivate = request.POST.get("active") == "0"
     if not me.is_superuser and (role == "superuser" or (user is not None and user.is_superuser)):
         raise ValidationError({"role": request.translate("Only a superuser can make a superuser.")})
-    if user is not None and user.id == me.id and (role != me.role or request.POST.get("active") == "0"):
+    if user is not None and user.id == me.id and (role != me.role or deactivate):
         raise ValidationError({"role": request.translate("You cannot change your own role.")})

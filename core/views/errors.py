@@ -60,7 +60,10 @@ def bad_csrf(exc, request):
 
 @exception_view_config(AmphiError)
 def amphi_error(exc, request):
-    return error_response(request, exc.status, exc.code, exc.message, exc.info)
+    response = error_response(request, exc.status, exc.code, exc.message, exc.info)
+    if exc.status == 429 and "retry_after" in exc.info:
+        response.headers["Retry-After"] = str(exc.info["retry_after"])
+    return response
 
 
 @exception_view_config(HTTPException)

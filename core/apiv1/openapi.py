@@ -1,0 +1,132 @@
+"""The OpenAPI 3.1 description of ``/api/v1/``, served at ``/api/v1/openapi.json``.
+
+Tests validate it (openapi-spec-validator) and check every documented endpoint's live
+responses against its schemas, so this document cannot drift from the code unnoticed.
+"""
+
+from __future__ import annotations
+
+import core
+
+ROLES = ["user", "staff", "site-admin", "superuser"]
+
+
+def ref(name: str) -> dict:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def page_of(name: str) -> dict:
+    return {"type": "object", "required": ["items", "page", "per_page", "total", "next", "previous"],
+            "properties": {"items": {"type": "array", "items": ref(name)}, "page": {"type": "integer", "minimum": 1},
+                           "per_page": {"type": "integer", "minimum": 1, "maximum": 100},
+                           "total": {"type": "integer", "minimum": 0},
+                           "next": {"type": ["string", "null"]}, "previous": {"type": ["string", "null"]}}}
+
+
+def json_response(description: str, schema: dict) -> dict:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def errors(*statuses: int) -> dict:
+    texts = {400: "Invalid input", 401: "Not signed in, or a bad token", 403: "Not allowed", 404: "Not found",
+             409: "Managed elsewhere", 429: "Too many requests"}
+    return {str(s): json_response(texts[s], ref("Error")) for s in statuses}
+
+
+PAGING = [{"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1, "default": 1}},
+          {"name": "per_page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 100,
+                                                          "default": 20}}]
+USER_ID = {"name": "user_id", "in": "path", "required": True, "schema": {"type": "integer"}}
+GROUP_ID = {"name": "group_id", "in": "path", "required": True, "schema": {"type": "integer"}}
+
+SCHEMAS = {
+    "Error": {"type": "object", "required": ["code", "errno", "error", "message", "info"],
+              "properties": {"code": {"type": "integer"}, "errno": {"type": "string"}, "error": {"type": "string"},
+                             "message": {"type": "string"}, "info": {"type": "object"}}},
+    "User": {"type": "object",
+             "required": ["id", "username", "display_name", "email", "affiliation", "role", "active", "groups",
+                          "last_login"],
+             "properties": {"id": {"type": "integer"}, "username": {"type": "string"},
+                            "display_name": {"type": "string"}, "email": {"type": "string"},
+                            "affiliation": {"type": "string"}, "role": {"enum": ROLES}, "active": {"type": "boolean"},
+                            "groups": {"type": "array", "items": {"type": "string"}},
+                            "last_login": {"type": ["string", "null"], "format": "date-time"}}},
+    "Me": {"allOf": [ref("User"), {"type": "object", "required": ["site"],
+                                   "properties": {"site": {"type": "string"}}}]},
+    "UserPatch": {"type": "object", "additionalProperties": False,
+                  "properties": {"role": {"enum": ROLES}, "active": {"type": "boolean"}}},
+    "Group": {"type": "object", "required": ["id", "name", "title", "source", "members"],
+              "properties": {"id": {"type": "integer"}, "name": {"type": "string"}, "title": {"type": "string"},
+                             "source": {"type": "string", "description": "local, rules, or the managing plugin"},
+                             "members": {"type": "integer", "minimum": 0}}},
+    "GroupDetail": {"allOf": [ref("Group"), {"type": "object", "required": ["member_usernames"], "properties": {
+        "member_usernames": {"type": "array", "items": {"type": "string"}}}}]},
+    "GroupInput": {"type": "object", "additionalProperties": False,
+                   "properties": {"name": {"type": "string", "maxLength": 150}, "title": {"type": "string",
+                                                                                        "maxLength": 200}}},
+    "UserPage": page_of("User"),
+    "GroupPage": page_of("Group"),
+}
+
+
+def body(schema: str) -> dict:
+    return {"required": True, "content": {"application/json": {"schema": ref(schema)}}}
+
+
+PATHS = {
+    "/me": {"get": {"operationId": "me", "summary": "The signed-in user (or the token's owner)",
+                    "responses": {"200": json_response("The user", ref("Me")), **errors(401)}}},
+    "/users": {"get": {"operationId": "listUsers", "summary": "The site's users (site admins)",
+                       "parameters": [*PAGING, {"name": "q", "in": "query", "schema": {"type": "string"}},
+                                      {"name": "role", "in": "query", "schema": {"enum": ROLES}}],
+                       "responses": {"200": json_response("A page of users", ref("UserPage")),
+                                     **errors(400, 401, 403)}}},
+    "/users/{user_id}": {
+        "parameters": [USER_ID],
+        "get": {"operationId": "getUser", "summary": "One user (site admins)",
+                "responses": {"200": json_response("The user", ref("User")), **errors(401, 403, 404)}},
+        "patch": {"operationId": "updateUser", "summary": "Change a user's role or disable them (site admins)",
+                  "requestBody": body("UserPatch"),
+                  "responses": {"200": json_response("The user", ref("User")), **errors(400, 401, 403, 404)}}},
+    "/groups": {
+        "get": {"operationId": "listGroups", "summary": "The site's access groups (staff)", "parameters": PAGING,
+                "responses": {"200": json_response("A page of groups", ref("GroupPage")), **errors(400, 401, 403)}},
+        "post": {"operationId": "createGroup", "summary": "Create a local group (site admins)",
+                 "requestBody": body("GroupInput"),
+                 "responses": {"201": json_response("The group", ref("Group")), **errors(400, 401, 403)}}},
+    "/groups/{group_id}": {
+        "parameters": [GROUP_ID],
+        "get": {"operationId": "getGroup", "summary": "One group and its members (staff)",
+                "responses": {"200": json_response("The group", ref("GroupDetail")), **errors(401, 403, 404)}},
+        "patch": {"operationId": "updateGroup", "summary": "Rename a local group (site admins)",
+                  "requestBody": body("GroupInput"),
+                  "responses": {"200": json_response("The group", ref("Group")), **errors(400, 401, 403, 404, 409)}},
+        "delete": {"operationId": "deleteGroup", "summary": "Delete a local group (site admins)",
+                   "responses": {"204": {"description": "Deleted"}, **errors(401, 403, 404, 409)}}},
+    "/groups/{group_id}/members/{user_id}": {
+        "parameters": [GROUP_ID, USER_ID],
+        "put": {"operationId": "addMember", "summary": "Add a user to a local group (site admins)",
+                "responses": {"204": {"description": "Added"}, **errors(401, 403, 404, 409)}},
+        "delete": {"operationId": "removeMember", "summary": "Remove a user from a local group (site admins)",
+                   "responses": {"204": {"description": "Removed"}, **errors(401, 403, 404, 409)}}},
+}
+
+
+def document(request) -> dict:
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "Amphi API", "version": "1",
+                 "description": "The API of an Amphi site. Authenticate with a personal access token "
+                                "(Authorization: Bearer ..., created on the account page; a read token "
+                                "cannot change anything) or, from the browser, the session cookie with an "
+                                "X-CSRF-Token header on unsafe methods. Errors share one JSON shape. "
+                                f"Hook contract {core.HOOKS_VERSION}."},
+        "servers": [{"url": request.route_url("v1.root").rstrip("/")}],
+        "security": [{"bearer": []}, {"session": []}],
+        "components": {
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"},
+                                "session": {"type": "apiKey", "in": "cookie", "name": "amphi_session"}},
+            "schemas": SCHEMAS,
+        },
+        "paths": PATHS,
+    }

@@ -1,0 +1,166 @@
+"""/api/v1/: the OpenAPI document is valid and every documented endpoint answers as documented."""
+
+import pytest
+from jsonschema import Draft202012Validator
+from openapi_spec_validator import validate
+from referencing import Registry, Resource
+
+from core.apiv1.common import WINDOW
+from core.identity import add_rule, rule_group
+from core.models import Group
+from core.tokens import create_token
+
+
+@pytest.fixture
+def people(site, make_user, make_request, dbsession):
+    admin = make_user(site, "boss", role="site-admin", password="boss password 1")
+    prof = make_user(site, "prof", role="staff", password="prof password 1")
+    student = make_user(site, "student", display_name="Élise Student")
+    group = Group(site_id=site.id, name="l3-info", title="L3 Informatique")
+    group.members.append(student)
+    dbsession.add(group)
+    dbsession.flush()
+    request = make_request(site)
+    tokens = {name: create_token(request, user, name, "write", 0)[1] for name, user in
+              (("boss", admin), ("prof", prof), ("student", student))}
+    return {"admin": admin, "prof": prof, "student": student, "group": group, "tokens": tokens}
+
+
+@pytest.fixture(autouse=True)
+def fresh_rate_window():
+    WINDOW.calls.clear()
+
+
+def auth(people, who="boss"):
+    return {"Authorization": f"Bearer {people['tokens'][who]}"}
+
+
+@pytest.fixture
+def spec(testapp, site):
+    return testapp.get("/api/v1/openapi.json").json
+
+
+def schema_validator(spec, schema):
+    """A JSON Schema validator for ``schema``, its ``#/components/...`` references resolved in ``spec``."""
+    registry = Registry().with_resource("urn:amphi-api", Resource.opaque(spec))
+    return Draft202012Validator({"$ref": "urn:amphi-api" + schema["$ref"]} if "$ref" in schema else schema,
+                                registry=registry)
+
+
+def test_the_document_is_valid_openapi(spec):
+    validate(spec)
+    assert spec["servers"] == [{"url": "http://a.test/api/v1"}]
+    me = schema_validator(spec, {"$ref": "#/components/schemas/Me"})  # the checker itself catches a wrong body
+    assert {e.validator for e in me.iter_errors({"id": "1", "role": "king"})} >= {"required", "type", "enum"}
+
+
+def plans(people):
+    """How to call each documented operation: path parameters and a body."""
+    ids = {"user_id": people["student"].id, "group_id": people["group"].id}
+    bodies = {"updateUser": {"role": "staff"}, "createGroup": {"name": "walked", "title": "Walked"},
+              "updateGroup": {"title": "L3 Info"}}
+    return ids, bodies
+
+
+def test_every_documented_endpoint_answers_as_documented(testapp, spec, people):
+    ids, bodies = plans(people)
+    walked = []
+    order = {"get": 0, "post": 1, "put": 2, "patch": 3, "delete": 4}
+    operations = sorted(((path, method, op) for path, item in spec["paths"].items()
+                         for method, op in item.items() if method in order), key=lambda o: order[o[1]])
+    for path, method, operation in operations:
+        url = "/api/v1" + path.format(**ids)
+        call = getattr(testapp, method if method != "delete" else "delete")
+        kwargs = {"headers": auth(people), "status": "*"}
+        if operation["operationId"] in bodies:
+            response = getattr(testapp, f"{method}_json")(url, bodies[operation["operationId"]], **kwargs)
+        else:
+            response = call(url, **kwargs)
+        documented = operation["responses"]
+        assert str(response.status_int) in documented, (operation["operationId"], response.status, response.text)
+        content = documented[str(response.status_int)].get("content")
+        if content:
+            schema = content["application/json"]["schema"]
+            errors = sorted(schema_validator(spec, schema).iter_errors(response.json), key=str)
+            assert not errors, (operation["operationId"], [e.message for e in errors])
+        walked.append(operation["operationId"])
+    assert len(walked) == sum(1 for item in spec["paths"].values() for m in item if m in order)
+
+
+def test_errors_share_one_shape_and_rights_are_checked(testapp, spec, people, make_testapp, make_site, make_user,
+                                                        make_request):
+    anonymous = make_testapp("a.test")
+    refused = anonymous.get("/api/v1/me", status=401)
+    assert set(refused.json) == {"code", "errno", "error", "message", "info"}
+    anonymous.get("/api/v1/users", status=403)
+    testapp.get("/api/v1/users", headers=auth(people, "prof"), status=403)
+    assert testapp.get("/api/v1/groups", headers=auth(people, "prof")).json["total"] == 1
+    testapp.get("/api/v1/groups", headers=auth(people, "student"), status=403)
+    other = make_site("other")
+    _token, secret = create_token(make_request(other), make_user(other, "chief", role="site-admin"), "t", "write", 0)
+    elsewhere = make_testapp("other.test")
+    elsewhere.get(f"/api/v1/users/{people['student'].id}", headers={"Authorization": f"Bearer {secret}"}, status=404)
+    assert elsewhere.get("/api/v1/users", headers={"Authorization": f"Bearer {secret}"}).json["total"] == 1
+
+
+def test_pagination_and_filters(testapp, people, make_user, site):
+    for number in range(42):
+        make_user(site, f"user{number:02d}")
+    first = testapp.get("/api/v1/users?per_page=20", headers=auth(people)).json
+    assert (first["total"], len(first["items"]), first["previous"]) == (45, 20, None)
+    last = testapp.get("/api/v1/users?per_page=20&page=3", headers=auth(people)).json
+    assert len(last["items"]) == 5 and last["next"] is None and "page=2" in last["previous"]
+    assert [u["username"] for u in testapp.get("/api/v1/users?q=lise", headers=auth(people)).json["items"]] == [
+        "student"]
+    assert testapp.get("/api/v1/users?role=staff", headers=auth(people)).json["total"] == 1
+    for bad in ("page=0", "per_page=1000", "page=x", "role=king"):
+        assert testapp.get(f"/api/v1/users?{bad}", headers=auth(people), status=400).json["code"] == 400
+
+
+def test_changing_users_keeps_the_role_rules(testapp, people):
+    student, boss = people["student"], people["admin"]
+    assert testapp.patch_json(f"/api/v1/users/{student.id}", {"role": "staff"}, headers=auth(people)).json[
+        "role"] == "staff"
+    refused = testapp.patch_json(f"/api/v1/users/{student.id}", {"role": "superuser"}, headers=auth(people),
+                                 status=400)
+    assert "superuser" in refused.json["message"]
+    testapp.patch_json(f"/api/v1/users/{boss.id}", {"active": False}, headers=auth(people), status=400)
+    testapp.patch_json(f"/api/v1/users/{student.id}", {"active": "no"}, headers=auth(people), status=400)
+    testapp.patch(f"/api/v1/users/{student.id}", "not json", headers={**auth(people),
+                                                                        "Content-Type": "application/json"},
+                  status=400)
+
+
+def test_groups_and_members(testapp, people, make_request, site):
+    created = testapp.post_json("/api/v1/groups", {"name": "m1-maths", "title": "M1 Maths"}, headers=auth(people),
+                                status=201)
+    group_id = created.json["id"]
+    assert created.headers["Location"].endswith(f"/api/v1/groups/{group_id}")
+    duplicate = testapp.post_json("/api/v1/groups", {"name": "m1-maths"}, headers=auth(people), status=400)
+    assert "exists already" in duplicate.json["info"]["fields"]["name"]
+    testapp.put(f"/api/v1/groups/{group_id}/members/{people['prof'].id}", headers=auth(people), status=204)
+    assert testapp.get(f"/api/v1/groups/{group_id}", headers=auth(people)).json["member_usernames"] == ["prof"]
+    testapp.delete(f"/api/v1/groups/{group_id}/members/{people['prof'].id}", headers=auth(people), status=204)
+    add_rule(make_request(site), "affiliation", "student", "group", "students")
+    managed = rule_group(make_request(site), "students", "Students")
+    make_request(site).dbsession.flush()
+    refused = testapp.patch_json(f"/api/v1/groups/{managed.id}", {"title": "x"}, headers=auth(people), status=409)
+    assert "managed by rules" in refused.json["message"]
+    testapp.delete(f"/api/v1/groups/{group_id}", headers=auth(people), status=204)
+    testapp.get(f"/api/v1/groups/{group_id}", headers=auth(people), status=404)
+
+
+def test_cookie_sessions_need_csrf_and_tokens_do_not(testapp, people):
+    testapp.sign_in("boss", "boss password 1")
+    testapp.post_json("/api/v1/groups", {"name": "a-group"}, status=400)  # no X-CSRF-Token
+    token = testapp.csrf_token("/")
+    testapp.post_json("/api/v1/groups", {"name": "a-group"}, headers={"X-CSRF-Token": token}, status=201)
+
+
+def test_rate_limit(testapp, people, app, monkeypatch):
+    monkeypatch.setitem(app.registry.settings, "amphi.api.rate_limit", "3")
+    for _ in range(3):
+        testapp.get("/api/v1/me", headers=auth(people))
+    limited = testapp.get("/api/v1/me", headers=auth(people), status=429)
+    assert int(limited.headers["Retry-After"]) >= 1 and limited.json["errno"] == "rate-limited"
+    testapp.get("/api/v1/me", headers=auth(people, "prof"))  # another token has its own window
