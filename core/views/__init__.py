@@ -10,6 +10,8 @@ def includeme(config):
     config.add_route("video", "/videos/{video_id:\\d+}")
     config.add_route("video.embed", "/videos/{video_id:\\d+}/embed")
     config.add_route("video.poster", "/videos/{video_id:\\d+}/poster")
+    config.add_route("video.thumbnail", "/videos/{video_id:\\d+}/thumbnail")
+    config.add_route("oembed", "/oembed")
     config.add_route("my.videos", "/my/videos")
     config.add_route("upload", "/upload")
     config.add_route("api.upload.details", "/api/uploads/{upload_id:[0-9a-f]{32}}/details")

@@ -13,7 +13,7 @@ from core.i18n import _
 
 
 def wants_json(request) -> bool:
-    if request.path.startswith("/api/") or request.content_type == "application/json":
+    if request.path.startswith(("/api/", "/oembed")) or request.content_type == "application/json":
         return True
     offers = request.accept.acceptable_offers(["text/html", "application/json"])
     return bool(offers) and offers[0][0] == "application/json"
