@@ -47,8 +47,14 @@ def scratch_root(registry) -> str:
 
 
 def scratch_dir(registry) -> str:
-    """A private folder for one encode, named after this process so leftovers can be found."""
-    return tempfile.mkdtemp(prefix=f"encode-{os.getpid()}-", dir=scratch_root(registry))
+    """A private folder for one encode, named after this process so leftovers can be found.
+
+    The name holds the process id and its start time: process ids are reused (32768 of
+    them on many systems), so a killed worker's folder must not look alive because
+    another process got its number.
+    """
+    pid = os.getpid()
+    return tempfile.mkdtemp(prefix=f"encode-{pid}-{process_start(pid)}-", dir=scratch_root(registry))
 
 
 def remove_orphan_scratch(registry) -> int:
@@ -56,20 +62,21 @@ def remove_orphan_scratch(registry) -> int:
     removed = 0
     for name in os.listdir(scratch_root(registry)):
         parts = name.split("-")
-        if len(parts) >= 3 and parts[0] == "encode" and parts[1].isdigit() and not pid_alive(int(parts[1])):
-            shutil.rmtree(os.path.join(scratch_root(registry), name), ignore_errors=True)
-            removed += 1
+        if len(parts) >= 4 and parts[0] == "encode" and parts[1].isdigit() and parts[2].isdigit():
+            if process_start(int(parts[1])) != int(parts[2]):
+                shutil.rmtree(os.path.join(scratch_root(registry), name), ignore_errors=True)
+                removed += 1
     return removed
 
 
-def pid_alive(pid: int) -> bool:
+def process_start(pid: int) -> int:
+    """When process ``pid`` started (clock ticks since boot), or 0 when there is no such process."""
     try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+        with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()  # after "(command name)", which may hold spaces
+        return int(fields[19])  # field 22 of proc(5): starttime
+    except (OSError, IndexError, ValueError):
+        return 0
 
 
 def encode_job(job_id: int, site_id: int, heartbeat) -> None:

@@ -39,6 +39,22 @@ def wait_for(engine, video_id, predicate, seconds):
     raise AssertionError(f"video {video_id} stayed {status} / {job}")
 
 
+def processes_working_in(folder, wait: float) -> list[int]:
+    """Process ids whose working directory is under ``folder``, after waiting up to ``wait`` s for none."""
+    deadline = time.monotonic() + wait
+    while True:
+        found = []
+        for entry in os.listdir("/proc"):
+            try:
+                if entry.isdigit() and os.readlink(f"/proc/{entry}/cwd").startswith(str(folder)):
+                    found.append(int(entry))
+            except OSError:
+                pass
+        if not found or time.monotonic() > deadline:
+            return found
+        time.sleep(0.2)
+
+
 @pytest.fixture
 def installation(tmp_path):
     with temporary_database(tmp_path) as url:
@@ -60,6 +76,7 @@ def test_a_worker_kill_9_loses_nothing(installation, tmp_path):
         time.sleep(1)
         worker.send_signal(signal.SIGKILL)  # the worker dies in the middle of the encode
         worker.wait()
+        assert not processes_working_in(tmp_path / "var" / "tmp", wait=5)  # its ffmpeg died with it
         status, job = wait_for(engine, video_id, lambda s, j: True, 1)
         assert status == "processing" and job.state == "running"
         time.sleep(3.5)  # its heartbeat goes stale
