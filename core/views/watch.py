@@ -6,12 +6,15 @@ from pyramid.httpexceptions import HTTPBadRequest, HTTPForbidden, HTTPFound
 from pyramid.view import view_config
 from sqlalchemy import or_, select
 
+from core.markup import render_markdown
 from core.media_urls import media_base, media_url
+from core.metadata import LICENSE_LABELS, LICENSE_URLS, language_choices, type_title
 from core.models import Job, Video, ViewProgress, video_owners
 from core.pipeline import cancel_jobs, retry_video
 from core.security import video_permits
 from core.ui import contributions
-from core.views.pages import require_video
+from core.views.edit import locked_by_password, locked_page
+from core.views.pages import get_site_video, require_video
 
 
 def player_context(request, video: Video) -> dict:
@@ -49,6 +52,9 @@ def resume_position(request, video: Video) -> float:
 
 @view_config(route_name="video", renderer="video.html")
 def video_page(request):
+    video = get_site_video(request, request.matchdict["video_id"])
+    if locked_by_password(request, video):
+        return locked_page(request, video)
     video = require_video(request)
     panels = contributions(request, "amphi_video_panels", video=video)
     actions = contributions(request, "amphi_video_actions", video=video)
@@ -60,12 +66,20 @@ def video_page(request):
         "share_url": request.route_url("video", video_id=video.id),
         "embed_url": request.route_url("video.embed", video_id=video.id),
         "thumbnails": [f for f in video.files if f.kind == "thumbnail"],
+        "description_html": render_markdown(video.description),
+        "license_label": LICENSE_LABELS.get(video.license, video.license),
+        "license_url": LICENSE_URLS.get(video.license, ""),
+        "language_name": dict(language_choices(request.localizer.locale_name)).get(video.language, video.language),
+        "type_title": lambda vtype: type_title(request, vtype),
         **player_context(request, video),
     }
 
 
 @view_config(route_name="video.embed", renderer="embed.html")
 def embed_page(request):
+    video = get_site_video(request, request.matchdict["video_id"])
+    if locked_by_password(request, video):
+        return locked_page(request, video, embed=True)
     video = require_video(request)
     # The page is made to be framed by other sites; everything else keeps the default.
     request.response.headers["Content-Security-Policy"] = "frame-ancestors *"
