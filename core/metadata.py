@@ -46,6 +46,8 @@ ACCESS_LABELS = {
     "groups": _("Members of chosen groups"),
     "password": _("Anyone with the password"),
 }
+#: Access levels the dashboard sets on many videos at once (the others need a password or groups).
+BULK_ACCESS = ("draft", "public", "signed-in")
 MAX_TAGS, MAX_TAG_LENGTH, MAX_OWNERS = 30, 64, 20
 MIN_PASSWORD = 6
 
