@@ -1,6 +1,8 @@
 """The owner's dashboard: filters, bulk access changes, deletion with a confirmation step."""
 
+import io
 import os
+import time
 from datetime import timedelta
 
 import pytest
@@ -130,3 +132,37 @@ def test_deletion_removes_the_media_from_storage_after_the_commit(encoder, commi
         local = request.storage.local_path(prefix)
         assert local is None or not os.path.exists(local)
         assert all(request.storage.exists(k) for k in kept_keys)
+
+
+def test_deleting_a_video_while_it_encodes_writes_nothing_back(encoder, committed_site, fast_pipeline):
+    import threading
+
+    from core.models import Job, User
+    from core.pipeline import run_job
+    from core.storage import upload_key
+
+    encoder.behaviour = "slow"
+    site_id, user_id = committed_site
+    with worker_request(site_id) as request:  # queued, run in a thread below
+        from core.ingest import create_video
+
+        key = upload_key(site_id, "deleteme")
+        request.storage.save(key, io.BytesIO(b"bytes"))
+        video = create_video(request, request.dbsession.get(User, user_id), "Slow", status="uploaded")
+        request.dbsession.add(MediaFile(video_id=video.id, kind="source", key=f"{video_prefix(video)}/source"))
+        request.storage.move(key, f"{video_prefix(video)}/source")
+        job = Job(video_id=video.id, kind="encode")
+        request.dbsession.add(job)
+        request.dbsession.flush()
+        video_id, job_id, prefix = video.id, job.id, video_prefix(video)
+    worker = threading.Thread(target=run_job.call_local, args=(job_id,))
+    worker.start()
+    time.sleep(0.5)
+    with worker_request(site_id) as request:
+        delete_video(request, request.dbsession.get(Video, video_id))
+    worker.join(timeout=15)
+    assert not worker.is_alive()
+    with worker_request(site_id) as request:
+        assert request.dbsession.get(Video, video_id) is None and request.dbsession.get(Job, job_id) is None
+        local = request.storage.local_path(prefix)
+        assert local is None or not os.path.exists(local)
