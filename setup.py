@@ -36,6 +36,7 @@ setup(
         "Babel>=2.14",
         "packaging",
         "ffmpeg-python>=0.2",
+        "markdown-it-py>=3.0",
     ],
     extras_require={
         "test": ["pytest>=8", "pytest-timeout", "webtest>=3", "ruff", "playwright>=1.40", "tuspy>=1.0", "openapi-spec-validator>=0.7",

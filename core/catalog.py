@@ -4,15 +4,18 @@ from __future__ import annotations
 
 from sqlalchemy import Select, exists, false, or_, select, true
 
-from core.models import Group, Video, video_groups, video_owners
+from core.models import Group, Video, utcnow, video_groups, video_owners
 from core.security import user_group_names
 
 
 def visible_videos(request) -> Select:
     """A query of the site's videos the request's user may find in lists.
 
-    Mirrors :func:`core.security.core_video_rule`; password-protected videos
-    are listed (their media stays locked until the password is given).
+    Mirrors :func:`core.security.core_video_rule`: owners and site admins see
+    everything of theirs; others see ready videos whose publication date has
+    come and whose access level lets them in. Password-protected videos are
+    listed (their page and media stay locked until the password is given);
+    share links open a video but never list it.
     """
     user = request.user
     if user is not None and user.site_id != request.site.id:
@@ -20,7 +23,7 @@ def visible_videos(request) -> Select:
     query = select(Video).where(Video.site_id == request.site.id)
     if user is not None and user.is_admin:
         return query
-    published = Video.status == "ready"
+    published = (Video.status == "ready") & or_(Video.publish_at.is_(None), Video.publish_at <= utcnow())
     rules = [Video.access.in_(("public", "password"))]
     if user is not None:
         rules.append(Video.access == "signed-in")

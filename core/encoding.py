@@ -119,6 +119,8 @@ def publish(site_id: int, video_id: int, job_id: int, out: str, info, result) ->
     with worker_request(site_id) as request:
         storage = get_storage(request.registry, request.site)
         video = request.dbsession.get(Video, video_id)
+        if video is None:
+            return  # deleted while it was encoding: nothing of it may be written back
         prefix = outputs_prefix(video, job_id)
         storage.delete_prefix(prefix)  # a previous attempt of this job may have left files
         storage.put_tree(out, prefix)

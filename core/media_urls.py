@@ -100,7 +100,8 @@ def media(request):
         key = check_key(f"{job_prefix(master.key)}/{path}")
     except ValueError:
         raise HTTPNotFound() from None
-    return serve_key(request, key, public=video.access == "public")
+    # Shared caches may keep only what anyone may fetch (not a video still waiting for its date).
+    return serve_key(request, key, public=video.access == "public" and video.is_published())
 
 
 def includeme(config):

@@ -168,6 +168,8 @@ def run_job(job_id: int) -> None:
 def finish(job_id: int, state: str, error: str = "") -> None:
     with worker_request() as request:
         job = request.dbsession.get(Job, job_id)
+        if job is None:
+            return  # deleted with its video meanwhile
         job.state, job.error, job.finished_at = state, error, utcnow()
         if state == "done":
             job.progress = 100.0
@@ -184,6 +186,8 @@ def fail(job_id: int, reason: str, retry: bool) -> None:
     """Record a failure; retry with backoff while attempts remain, else fail the video."""
     with worker_request() as request:
         job = request.dbsession.get(Job, job_id)
+        if job is None:
+            return  # deleted with its video meanwhile
         max_attempts = pipeline_setting(request.registry, "max_attempts", 3)
         if retry and job.attempts < max_attempts:
             delay = pipeline_setting(request.registry, "retry_delay", 30) * 2 ** (job.attempts - 1)

@@ -7,6 +7,7 @@ Permissions on videos are the core's rules plus the ``amphi_permits`` answers.
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -22,14 +23,16 @@ from sqlalchemy import select
 from core.errors import ConfigurationError
 from core.i18n import SESSION_LOCALE
 from core.identity import process_sign_in
-from core.models import Group, User, Video, utcnow
+from core.models import Group, ShareLink, User, Video, utcnow
 from core.settings import as_bool
 from core.tokens import check_csrf, enforce_token_rules, request_token, uses_bearer
 
 SESSION_USER = "auth.user_id"
 SESSION_EPOCH = "auth.epoch"
 SESSION_METHOD = "auth.method"
-UNLOCKED_VIDEOS = "access.unlocked"
+UNLOCKED_VIDEOS = "access.unlocked"  # "<video id>:<fingerprint of its password hash>"
+SHARE_TOKENS = "access.share_tokens"  # tokens of share links opened in this session
+MAX_SHARE_TOKENS = 20
 
 # OWASP's argon2id profile (19 MiB, 2 passes): argon2-cffi's default takes 64 MiB per hash,
 # which eight server threads signing people in at once would multiply into a memory spike.
@@ -158,16 +161,26 @@ def user_group_names(request, user: User | None) -> set[str]:
 
 
 def core_video_rule(request, video: Video, permission: str) -> bool:
-    """The core's own answer, before plugins are asked."""
+    """The core's own answer, before plugins are asked.
+
+    Site admins may do anything; owners and additional owners view and edit
+    (only the main owner deletes). Anyone else may only view, a ready video
+    whose publication date has come, through a share link opened in this
+    session or as its access level allows.
+    """
     user = request.user
     if video.site_id != request.site.id:
         return False
     if user is not None and user.site_id != request.site.id:
         user = None  # defence in depth: another site's account is nobody here
-    if user is not None and (user.is_admin or video.is_owned_by(user)):
+    if user is not None and user.is_admin:
         return True
-    if permission != "view" or video.status != "ready":
+    if video.is_owned_by(user):
+        return permission != "delete" or user.id == video.owner_id
+    if permission != "view" or video.status != "ready" or not video.is_published():
         return False
+    if holds_share_link(request, video):
+        return True
     if video.access == "public":
         return True
     if video.access == "signed-in":
@@ -176,7 +189,7 @@ def core_video_rule(request, video: Video, permission: str) -> bool:
         allowed = {group.name for group in video.allowed_groups}
         return bool(allowed & user_group_names(request, user))
     if video.access == "password":
-        return video.id in request.session.get(UNLOCKED_VIDEOS, [])
+        return _unlock_mark(video) in request.session.get(UNLOCKED_VIDEOS, [])
     return False  # draft
 
 
@@ -191,10 +204,31 @@ def video_permits(request, video: Video, permission: str) -> bool:
     return decision or True in answers
 
 
+def _unlock_mark(video: Video) -> str:
+    # Bound to the password hash: choosing a new password locks every session again.
+    return f"{video.id}:{hashlib.sha256(video.password_hash.encode()).hexdigest()[:16]}"
+
+
 def unlock_video(request, video: Video) -> None:
-    unlocked = list(request.session.get(UNLOCKED_VIDEOS, []))
-    if video.id not in unlocked:
-        request.session[UNLOCKED_VIDEOS] = unlocked + [video.id]
+    """Let this session watch a password-protected video (the password was right)."""
+    mark = _unlock_mark(video)
+    unlocked = [m for m in request.session.get(UNLOCKED_VIDEOS, []) if not m.startswith(f"{video.id}:")]
+    request.session[UNLOCKED_VIDEOS] = unlocked[-49:] + [mark]
+
+
+def open_share_link(request, link: ShareLink) -> None:
+    """Remember in the session that its holder opened this share link."""
+    tokens = [t for t in request.session.get(SHARE_TOKENS, []) if t != link.token]
+    request.session[SHARE_TOKENS] = tokens[-(MAX_SHARE_TOKENS - 1):] + [link.token]
+
+
+def holds_share_link(request, video: Video) -> bool:
+    """Whether the session opened a share link of ``video`` that still exists."""
+    tokens = request.session.get(SHARE_TOKENS) or []
+    if not tokens:
+        return False
+    query = select(ShareLink.id).where(ShareLink.video_id == video.id, ShareLink.token.in_(tokens)).limit(1)
+    return request.dbsession.scalar(query) is not None
 
 
 class SecurityPolicy:

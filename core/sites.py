@@ -75,6 +75,9 @@ def create_site(dbsession: Session, registry, slug: str, name: str, domains: lis
     set_enabled_plugins(registry, site, plugins)
     dbsession.add(site)
     dbsession.flush()
+    from core.metadata import seed_video_types  # metadata -> security -> ... -> sites
+
+    seed_video_types(dbsession, site)
     return site
 
 

@@ -18,9 +18,12 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from core.models.catalog import Discipline, ShareLink, Tag, VideoType, video_disciplines, video_tags
 from core.models.meta import Base, UTCDateTime, utcnow
 
 VIDEO_STATUSES = ("uploaded", "processing", "ready", "failed")
+#: Who may watch: owners only, anyone, the site's signed-in users, members of chosen groups,
+#: whoever gives the password. Share links and the publication date apply on top of each.
 ACCESS_LEVELS = ("draft", "public", "signed-in", "groups", "password")
 JOB_STATES = ("queued", "running", "done", "failed", "cancelled")
 TRACK_KINDS = ("subtitles", "captions", "chapters", "descriptions")
@@ -59,6 +62,10 @@ class Video(Base):
     poster_key: Mapped[str] = mapped_column(String(500), default="")
     password_hash: Mapped[str] = mapped_column(String(200), default="")
     allow_downloads: Mapped[bool] = mapped_column(default=False)
+    type_id: Mapped[int | None] = mapped_column(ForeignKey("video_types.id", ondelete="SET NULL"), index=True)
+    license: Mapped[str] = mapped_column(String(32), default="all-rights-reserved")
+    #: Hidden from everyone but its owners and the site admins until then (None: at once).
+    publish_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
@@ -66,12 +73,22 @@ class Video(Base):
     owner = relationship("User", foreign_keys=[owner_id])
     additional_owners = relationship("User", secondary=video_owners)
     allowed_groups = relationship("Group", secondary=video_groups)
+    type: Mapped[VideoType | None] = relationship(VideoType)
+    tags: Mapped[list[Tag]] = relationship(Tag, secondary=video_tags, order_by=Tag.name)
+    disciplines: Mapped[list[Discipline]] = relationship(Discipline, secondary=video_disciplines,
+                                                         order_by=Discipline.position)
+    share_links: Mapped[list[ShareLink]] = relationship(ShareLink, back_populates="video",
+                                                        cascade="all, delete-orphan", order_by=ShareLink.id)
     files: Mapped[list[MediaFile]] = relationship(back_populates="video", cascade="all, delete-orphan")
     tracks: Mapped[list[Track]] = relationship(back_populates="video", cascade="all, delete-orphan")
     jobs: Mapped[list[Job]] = relationship(back_populates="video", cascade="all, delete-orphan")
 
     def is_owned_by(self, user) -> bool:
         return user is not None and (user.id == self.owner_id or user in self.additional_owners)
+
+    def is_published(self, now: datetime | None = None) -> bool:
+        """Whether the publication date (if any) has come."""
+        return self.publish_at is None or self.publish_at <= (now or utcnow())
 
     def __repr__(self) -> str:
         return f"<Video {self.id} {self.slug}>"

@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
-from pyramid.httpexceptions import HTTPFound, HTTPNotFound
+from pyramid.httpexceptions import HTTPBadRequest, HTTPFound, HTTPNotFound
 from pyramid.renderers import render_to_response
 from pyramid.view import view_config
 from sqlalchemy import select
 
 from core.errors import ValidationError
+from core.metadata import (
+    CATALOGUE_LISTS,
+    add_list_entry,
+    rename_list_entry,
+    site_disciplines,
+    site_video_types,
+    type_title,
+)
 from core.models import User
 from core.security import end_sessions
 from core.sites import (
@@ -171,3 +179,42 @@ def guard_role_change(request, user, role: str, deactivate: bool | None = None) 
         raise ValidationError({"role": request.translate("Only a superuser can make a superuser.")})
     if user is not None and user.id == me.id and (role != me.role or deactivate):
         raise ValidationError({"role": request.translate("You cannot change your own role.")})
+
+
+# --- video types and disciplines ---------------------------------------------------
+
+
+def catalogue_values(request, errors=None) -> dict:
+    db, site_id = request.dbsession, request.site.id
+    return {"types": site_video_types(db, site_id), "disciplines": site_disciplines(db, site_id),
+            "errors": {k: request.localizer.translate(v) for k, v in (errors or {}).items()},
+            "saved": "saved" in request.params, "type_title": lambda t: type_title(request, t)}
+
+
+@view_config(route_name="admin.catalogue", renderer="admin/catalogue.html", permission="site-admin",
+             request_method="GET")
+def catalogue_page(request):
+    return catalogue_values(request)
+
+
+@view_config(route_name="admin.catalogue", renderer="admin/catalogue.html", permission="site-admin",
+             request_method="POST")
+def change_catalogue(request):
+    kind, action = request.POST.get("kind", ""), request.POST.get("action", "")
+    if kind not in CATALOGUE_LISTS or action not in ("add", "rename", "delete"):
+        raise HTTPBadRequest(request.translate("Unknown change."))
+    try:
+        if action == "add":
+            add_list_entry(request.dbsession, request.site.id, kind, request.POST.get("title", ""))
+        else:
+            entry = request.dbsession.get(CATALOGUE_LISTS[kind], int(request.POST.get("id", "0") or 0))
+            if entry is None or entry.site_id != request.site.id:
+                raise HTTPNotFound()
+            if action == "rename":
+                rename_list_entry(entry, request.POST.get("title", ""))
+            else:
+                request.dbsession.delete(entry)  # videos keep everything else (the type becomes none)
+    except ValidationError as exc:
+        request.response.status = 400
+        return catalogue_values(request, {f"{kind}-{action}": exc.errors["title"]})
+    return HTTPFound(request.route_url("admin.catalogue", _query={"saved": 1}))

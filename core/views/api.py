@@ -5,22 +5,37 @@ from __future__ import annotations
 from pyramid.view import view_config
 
 from core.catalog import list_visible
+from core.security import video_permits
 from core.views.pages import require_video
 
 
 def video_json(request, video) -> dict:
-    return {
+    """A video as the API shows it; a listed video the caller may not watch yet (a password
+    to give) shows its title only, with ``locked``."""
+    summary = {
         "id": video.id,
         "title": video.title,
         "slug": video.slug,
+        "access": video.access,
+        "owner": video.owner.username,
+        "url": request.route_url("video", video_id=video.id),
+        "locked": not video_permits(request, video, "view"),
+    }
+    if summary["locked"]:
+        return summary
+    return {
+        **summary,
         "description": video.description,
         "language": video.language,
         "status": video.status,
-        "access": video.access,
         "duration": video.duration,
-        "owner": video.owner.username,
         "created_at": video.created_at.isoformat(),
-        "url": request.route_url("video", video_id=video.id),
+        "publish_at": video.publish_at.isoformat() if video.publish_at else None,
+        "type": video.type.slug if video.type else None,
+        "disciplines": [d.slug for d in video.disciplines],
+        "tags": [t.name for t in video.tags],
+        "license": video.license,
+        "date_recorded": video.date_recorded.isoformat() if video.date_recorded else None,
     }
 
 

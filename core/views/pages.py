@@ -22,7 +22,7 @@ def require_video(request, permission: str = "view") -> Video:
     video = get_site_video(request, request.matchdict["video_id"])
     if not video_permits(request, video, permission):
         # An unpublished video's existence is nobody else's business.
-        hidden = video.access == "draft" or video.status != "ready"
+        hidden = video.access == "draft" or video.status != "ready" or not video.is_published()
         raise HTTPNotFound() if hidden else HTTPForbidden()
     return video
 

@@ -6,12 +6,15 @@ from pyramid.httpexceptions import HTTPBadRequest, HTTPForbidden, HTTPFound
 from pyramid.view import view_config
 from sqlalchemy import or_, select
 
+from core.markup import render_markdown
 from core.media_urls import media_base, media_url
-from core.models import Job, Video, ViewProgress, video_owners
+from core.metadata import ACCESS_LABELS, BULK_ACCESS, LICENSE_LABELS, LICENSE_URLS, language_choices, type_title
+from core.models import ACCESS_LEVELS, Job, Video, ViewProgress, utcnow, video_owners
 from core.pipeline import cancel_jobs, retry_video
 from core.security import video_permits
 from core.ui import contributions
-from core.views.pages import require_video
+from core.views.edit import locked_by_password, locked_page
+from core.views.pages import get_site_video, require_video
 
 
 def player_context(request, video: Video) -> dict:
@@ -49,6 +52,9 @@ def resume_position(request, video: Video) -> float:
 
 @view_config(route_name="video", renderer="video.html")
 def video_page(request):
+    video = get_site_video(request, request.matchdict["video_id"])
+    if locked_by_password(request, video):
+        return locked_page(request, video)
     video = require_video(request)
     panels = contributions(request, "amphi_video_panels", video=video)
     actions = contributions(request, "amphi_video_actions", video=video)
@@ -60,12 +66,20 @@ def video_page(request):
         "share_url": request.route_url("video", video_id=video.id),
         "embed_url": request.route_url("video.embed", video_id=video.id),
         "thumbnails": [f for f in video.files if f.kind == "thumbnail"],
+        "description_html": render_markdown(video.description),
+        "license_label": LICENSE_LABELS.get(video.license, video.license),
+        "license_url": LICENSE_URLS.get(video.license, ""),
+        "language_name": dict(language_choices(request.localizer.locale_name)).get(video.language, video.language),
+        "type_title": lambda vtype: type_title(request, vtype),
         **player_context(request, video),
     }
 
 
 @view_config(route_name="video.embed", renderer="embed.html")
 def embed_page(request):
+    video = get_site_video(request, request.matchdict["video_id"])
+    if locked_by_password(request, video):
+        return locked_page(request, video, embed=True)
     video = require_video(request)
     # The page is made to be framed by other sites; everything else keeps the default.
     request.response.headers["Content-Security-Policy"] = "frame-ancestors *"
@@ -85,12 +99,24 @@ def choose_poster(request):
 # --- the owner's videos -------------------------------------------------------
 
 
-def own_videos(request) -> list[Video]:
+#: The dashboard's filters: processing status and access (``scheduled``: publication date to come).
+STATUS_FILTERS = {"processing": ("uploaded", "processing"), "ready": ("ready",), "failed": ("failed",)}
+ACCESS_FILTERS = (*ACCESS_LEVELS, "scheduled")
+
+
+def own_videos(request, status: str = "", access: str = "") -> list[Video]:
+    """The request user's videos (owned or co-owned) on this site, newest first, filtered."""
     user = request.user
     co_owned = select(video_owners.c.video_id).where(video_owners.c.user_id == user.id)
     query = (select(Video).where(Video.site_id == request.site.id)
              .where(or_(Video.owner_id == user.id, Video.id.in_(co_owned)))
              .order_by(Video.created_at.desc(), Video.id.desc()))
+    if status in STATUS_FILTERS:
+        query = query.where(Video.status.in_(STATUS_FILTERS[status]))
+    if access == "scheduled":
+        query = query.where(Video.publish_at > utcnow())
+    elif access in ACCESS_LEVELS:
+        query = query.where(Video.access == access)
     return request.dbsession.scalars(query).all()
 
 
@@ -113,8 +139,19 @@ def status_json(request, video: Video) -> dict:
 
 @view_config(route_name="my.videos", renderer="my_videos.html", permission="authenticated")
 def my_videos(request):
-    videos = own_videos(request)
-    return {"videos": videos, "statuses": {v.id: status_json(request, v) for v in videos}}
+    status, access = request.params.get("status", ""), request.params.get("access", "")
+    videos = own_videos(request, status, access)
+    return {
+        "videos": videos,
+        "statuses": {v.id: status_json(request, v) for v in videos},
+        "filters": {"status": status, "access": access},
+        "status_filters": list(STATUS_FILTERS),
+        "access_filters": ACCESS_FILTERS,
+        "access_labels": ACCESS_LABELS,
+        "bulk_access": BULK_ACCESS,
+        "done": {key: request.params.get(key) for key in ("changed", "deleted", "skipped") if key in request.params},
+        "now": utcnow(),
+    }
 
 
 @view_config(route_name="api.video.status", renderer="json", request_method="GET")

@@ -35,7 +35,7 @@ def test_an_encoded_video_plays(page, live_server, tmp_path):
     video_id = import_and_wait(live_server, make_clip(tmp_path, "lecture.mp4", seconds=6, size="640x360"))
     sign_in(page, live_server, "admin", ADMIN_PASSWORD)
     visit(page, f"{live_server}/my/videos")
-    assert page.get_by_role("link", name="Cours de test").is_visible()
+    assert page.get_by_role("link", name="Cours de test", exact=True).is_visible()
     visit(page, f"{live_server}/videos/{video_id}")
     page.wait_for_function("() => document.querySelector('[data-quality]').options.length > 1")  # hls.js levels
     started = page.evaluate("""async () => {

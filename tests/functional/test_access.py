@@ -108,3 +108,78 @@ def test_a_plugin_disabled_on_the_site_is_not_asked(people, site, make_video, ma
     video = make_video(site, people["owner"], access="public", status="ready")
     register_plugin(DenyEverything(), "deny")
     assert video_permits(make_request(site, None), video, "view")
+
+
+def test_a_future_publication_date_hides_the_video_from_all_but_owners(people, site, make_video, make_request):
+    from datetime import timedelta
+
+    from core.models import utcnow
+
+    video = make_video(site, people["owner"], access="public", status="ready", publish_at=utcnow() + timedelta(days=1))
+    video.additional_owners.append(people["co-owner"])
+    see = {who for who, user in people.items() if not who.startswith("_")
+           and video_permits(make_request(site, user), video, "view")}
+    listed = {who for who, user in people.items() if not who.startswith("_")
+              and video in list_visible(make_request(site, user))}
+    assert see == listed == {"owner", "co-owner", "site admin"}
+    video.publish_at = utcnow() - timedelta(minutes=1)
+    assert video_permits(make_request(site, None), video, "view")
+    assert video in list_visible(make_request(site, None))
+
+
+def test_a_share_link_opens_a_draft_until_it_is_revoked(people, site, make_video, make_request, dbsession):
+    from core.models import ShareLink
+    from core.security import open_share_link
+
+    video = make_video(site, people["owner"], access="draft", status="ready")
+    link = ShareLink(video_id=video.id, token="t" * 32)
+    other = make_video(site, people["owner"], access="draft", status="ready")
+    video.share_links.append(link)
+    dbsession.flush()
+    request = make_request(site, None)
+    request.session = {}
+    open_share_link(request, link)
+    assert video_permits(request, video, "view")
+    assert not video_permits(request, video, "edit")
+    assert not video_permits(request, other, "view")  # one link, one video
+    assert video not in list_visible(request)  # a share link never lists the video
+    video.share_links.remove(link)
+    dbsession.flush()
+    assert not video_permits(request, video, "view")
+
+
+def test_a_share_link_does_not_beat_the_publication_date(people, site, make_video, make_request, dbsession):
+    from datetime import timedelta
+
+    from core.models import ShareLink, utcnow
+    from core.security import open_share_link
+
+    video = make_video(site, people["owner"], access="public", status="ready", publish_at=utcnow() + timedelta(hours=1))
+    link = ShareLink(video_id=video.id, token="u" * 32)
+    video.share_links.append(link)
+    dbsession.flush()
+    request = make_request(site, None)
+    request.session = {}
+    open_share_link(request, link)
+    assert not video_permits(request, video, "view")
+
+
+def test_only_the_main_owner_and_admins_delete(people, site, make_video, make_request):
+    video = make_video(site, people["owner"], access="public", status="ready")
+    video.additional_owners.append(people["co-owner"])
+    deleters = {who for who, user in people.items() if not who.startswith("_")
+                and video_permits(make_request(site, user), video, "delete")}
+    assert deleters == {"owner", "site admin"}
+
+
+def test_a_new_password_locks_every_session_again(people, site, make_video, make_request):
+    from core.metadata import set_access
+
+    video = make_video(site, people["owner"], status="ready")
+    set_access(video, "password", password="first secret")
+    request = make_request(site, people["user"])
+    request.session = {}
+    unlock_video(request, video)
+    assert video_permits(request, video, "view")
+    set_access(video, "password", password="second secret")
+    assert not video_permits(request, video, "view")

@@ -70,3 +70,27 @@ def test_a_plugin_blocked_from_the_start_gets_no_tables(empty_engine):
     assert pending_heads(empty_engine, host) == {"0001_hello"}  # unblocked: its branch is due
     upgrade(empty_engine, host)
     assert "hello_greetings" in inspect(empty_engine).get_table_names()
+
+
+def test_existing_sites_get_the_default_video_types(empty_engine):
+    from sqlalchemy import text
+
+    host = make_plugin_host({})
+    upgrade(empty_engine, host, "0002_core")
+    with empty_engine.begin() as connection:
+        connection.execute(text("INSERT INTO sites (id, slug, name, theme_color, logo_url, is_default, enabled_plugins, "
+                                "plugin_settings, created_at) VALUES (1, 'old', 'Old', '#1f4e8c', '', true, '[]', '{}', "
+                                "CURRENT_TIMESTAMP)"))
+        connection.execute(text("INSERT INTO users (id, site_id, username, display_name, email, affiliation, locale, "
+                                "is_active, can_upload, is_site_admin, is_superuser, created_at) VALUES (1, 1, 'ana', "
+                                "'', '', '', '', true, true, false, false, CURRENT_TIMESTAMP)"))
+        connection.execute(text("INSERT INTO videos (site_id, owner_id, title, slug, description, language, status, "
+                                "access, status_reason, poster_key, password_hash, allow_downloads, created_at, "
+                                "updated_at) VALUES (1, 1, 'Old', 'old', '', '', 'ready', 'public', '', '', '', false, "
+                                "CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"))
+    upgrade(empty_engine, host)
+    with empty_engine.connect() as connection:
+        slugs = connection.execute(text("SELECT slug FROM video_types ORDER BY position")).scalars().all()
+        video = connection.execute(text("SELECT license, publish_at, type_id FROM videos")).one()
+    assert slugs[0] == "course" and len(slugs) == 9
+    assert tuple(video) == ("all-rights-reserved", None, None)

@@ -1,15 +1,15 @@
 """per-site upload limits, session epochs (revocable sessions), identity rules, access tokens
 
-Revision ID: 0003_core
-Revises: 0002_core
+Revision ID: 0004_core
+Revises: 0003_core
 Create Date: 2026-11-29 02:00:00
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0003_core"
-down_revision = "0002_core"
+revision = "0004_core"
+down_revision = "0003_core"
 branch_labels = None
 depends_on = None
 

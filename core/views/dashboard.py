@@ -1,0 +1,58 @@
+"""Bulk actions of the owner's dashboard ("My videos"): change access, delete (after a confirmation)."""
+
+from __future__ import annotations
+
+from pyramid.httpexceptions import HTTPBadRequest, HTTPFound
+from pyramid.view import view_config
+from sqlalchemy import select
+
+from core.metadata import BULK_ACCESS, set_access
+from core.models import Video
+from core.security import video_permits
+from core.videos import delete_video
+
+MAX_BULK = 500
+
+
+def chosen_videos(request) -> list[Video]:
+    """The ticked videos of this site, in the order of the page."""
+    try:
+        ids = [int(v) for v in request.POST.getall("video")][:MAX_BULK]
+    except ValueError:
+        raise HTTPBadRequest(request.translate("Unknown video.")) from None
+    if not ids:
+        raise HTTPBadRequest(request.translate("Tick at least one video."))
+    query = select(Video).where(Video.site_id == request.site.id, Video.id.in_(ids)).order_by(Video.id.desc())
+    return request.dbsession.scalars(query).all()
+
+
+def back(request, **counts):
+    return HTTPFound(request.route_url("my.videos", _query={k: v for k, v in counts.items()}))
+
+
+@view_config(route_name="my.videos.bulk", request_method="POST", permission="authenticated")
+def bulk(request):
+    action = request.POST.get("action", "")
+    videos = chosen_videos(request)
+    if action == "delete":
+        return confirm_or_delete(request, videos)
+    level = action.removeprefix("access:")
+    if not action.startswith("access:") or level not in BULK_ACCESS:
+        raise HTTPBadRequest(request.translate("Choose an action."))
+    editable = [v for v in videos if video_permits(request, v, "edit")]
+    for video in editable:
+        set_access(video, level)
+        request.hooks.amphi_video_changed(request=request, video=video)
+    return back(request, changed=len(editable), skipped=len(videos) - len(editable))
+
+
+def confirm_or_delete(request, videos: list[Video]):
+    deletable = [v for v in videos if video_permits(request, v, "delete")]
+    if request.POST.get("confirm") != "yes":
+        from pyramid.renderers import render_to_response
+
+        return render_to_response("my_videos_delete.html", {
+            "videos": deletable, "skipped": len(videos) - len(deletable)}, request=request)
+    for video in deletable:
+        delete_video(request, video)
+    return back(request, deleted=len(deletable), skipped=len(videos) - len(deletable))

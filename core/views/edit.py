@@ -1,0 +1,153 @@
+"""The edit page of a video (details, access, share links) and the password form."""
+
+from __future__ import annotations
+
+import secrets
+
+from pyramid.httpexceptions import HTTPFound, HTTPNotFound
+from pyramid.view import view_config
+from sqlalchemy import select
+
+from core.errors import ValidationError
+from core.media_urls import media_url
+from core.metadata import (
+    ACCESS_LABELS,
+    LICENSE_LABELS,
+    MetadataForm,
+    apply_metadata,
+    language_choices,
+    site_disciplines,
+    site_groups,
+    site_video_types,
+    type_title,
+)
+from core.models import LICENSES, ShareLink
+from core.ratelimit import RateLimit
+from core.security import check_password, open_share_link, unlock_video, video_permits
+from core.views.pages import get_site_video, require_video
+
+#: Wrong video passwords: per address and video, and per video from everywhere.
+PASSWORD_FAILURES = RateLimit("video.password", 10, 15 * 60)
+PASSWORD_FAILURES_PER_VIDEO = RateLimit("video.password.all", 100, 15 * 60)
+
+
+def edit_values(request, video, form: MetadataForm, errors: dict | None = None) -> dict:
+    db, site_id = request.dbsession, video.site_id
+    return {
+        "video": video,
+        "form": form,
+        "errors": {k: request.localizer.translate(v) for k, v in (errors or {}).items()},
+        "saved": "saved" in request.params,
+        "types": site_video_types(db, site_id),
+        "disciplines": site_disciplines(db, site_id),
+        "groups": site_groups(db, site_id),
+        "licenses": [(key, LICENSE_LABELS[key]) for key in LICENSES],
+        "access_levels": list(ACCESS_LABELS.items()),
+        "language_options": language_choices(request.localizer.locale_name),
+        "thumbnails": [f for f in video.files if f.kind == "thumbnail"],
+        "share_links": video.share_links,
+        "new_link": request.params.get("link"),
+        "type_title": lambda vtype: type_title(request, vtype),
+        "media_url": lambda key: media_url(request, video, key),
+    }
+
+
+@view_config(route_name="video.edit", renderer="video_edit.html", request_method="GET")
+def edit_page(request):
+    video = require_video(request, "edit")
+    return edit_values(request, video, MetadataForm.from_video(video))
+
+
+@view_config(route_name="video.edit", renderer="video_edit.html", request_method="POST")
+def save_edit(request):
+    video = require_video(request, "edit")
+    form = MetadataForm.from_post(request.POST)
+    try:
+        apply_metadata(request, video, form)
+    except ValidationError as exc:
+        request.response.status = 400
+        form.password = ""  # never sent back into the page
+        return edit_values(request, video, form, exc.errors)
+    request.dbsession.flush()
+    request.hooks.amphi_video_changed(request=request, video=video)
+    return HTTPFound(request.route_url("video.edit", video_id=video.id, _query={"saved": 1}))
+
+
+# --- share links ---------------------------------------------------------------
+
+
+def share_url(request, link: ShareLink) -> str:
+    return request.route_url("video.shared", video_id=link.video_id, token=link.token)
+
+
+@view_config(route_name="video.links", request_method="POST")
+def create_share_link(request):
+    video = require_video(request, "edit")
+    link = ShareLink(video_id=video.id, token=secrets.token_urlsafe(24), created_by_id=request.user.id,
+                     label=request.POST.get("label", "").strip()[:150])
+    video.share_links.append(link)
+    request.dbsession.flush()
+    request.hooks.amphi_video_changed(request=request, video=video)
+    return HTTPFound(request.route_url("video.edit", video_id=video.id, _query={"link": link.id},
+                                       _anchor="share-links"))
+
+
+@view_config(route_name="video.link.delete", request_method="POST")
+def revoke_share_link(request):
+    video = require_video(request, "edit")
+    link = request.dbsession.get(ShareLink, int(request.matchdict["link_id"]))
+    if link is None or link.video_id != video.id:
+        raise HTTPNotFound()
+    video.share_links.remove(link)
+    request.dbsession.flush()
+    request.hooks.amphi_video_changed(request=request, video=video)
+    return HTTPFound(request.route_url("video.edit", video_id=video.id, _anchor="share-links"))
+
+
+@view_config(route_name="video.shared", request_method="GET")
+def open_shared(request):
+    """A share link: remember it in the session, then show the video."""
+    video = get_site_video(request, request.matchdict["video_id"])
+    token = request.matchdict["token"]
+    link = request.dbsession.scalar(select(ShareLink).where(ShareLink.token == token,
+                                                            ShareLink.video_id == video.id))
+    if link is None:
+        raise HTTPNotFound()
+    open_share_link(request, link)
+    return HTTPFound(request.route_url("video", video_id=video.id))
+
+
+# --- the password of a protected video -------------------------------------------------
+
+
+def locked_by_password(request, video) -> bool:
+    """Whether the password form should be shown: the video is there, the password would open it."""
+    return (video.access == "password" and video.status == "ready" and video.is_published()
+            and not video_permits(request, video, "view"))
+
+
+def locked_page(request, video, error: str = "", embed: bool = False):
+    from pyramid.renderers import render_to_response
+
+    response = render_to_response("video_locked.html", {"video": video, "error": error, "embed": embed},
+                                  request=request)
+    response.status = 403
+    return response
+
+
+@view_config(route_name="video.unlock", request_method="POST")
+def unlock(request):
+    video = get_site_video(request, request.matchdict["video_id"])
+    if not locked_by_password(request, video):
+        if video_permits(request, video, "view"):
+            return HTTPFound(request.route_url("video", video_id=video.id))
+        raise HTTPNotFound()
+    site_id, address = request.site.id, f"{video.id}:{request.client_addr}"
+    PASSWORD_FAILURES.check(request.dbsession, site_id, address)
+    PASSWORD_FAILURES_PER_VIDEO.check(request.dbsession, site_id, str(video.id))
+    if check_password(video.password_hash, request.POST.get("password", "")):
+        unlock_video(request, video)
+        return HTTPFound(request.route_url("video", video_id=video.id))
+    PASSWORD_FAILURES.hit(request.dbsession, site_id, address)
+    PASSWORD_FAILURES_PER_VIDEO.hit(request.dbsession, site_id, str(video.id))
+    return locked_page(request, video, request.translate("This password is not the right one."))

@@ -1,0 +1,126 @@
+"""Share links and video passwords, through HTTP, down to the media bytes."""
+
+import re
+
+import pytest
+
+from core.models import ShareLink, Video
+from core.tasks import worker_request
+from tests.standin import set_video, upload
+
+OWNER_PASSWORD = "owner password 1"
+
+
+@pytest.fixture
+def published(encoder, committed_site, fast_pipeline):
+    video_id = upload(*committed_site, filename="cours.mp4")
+    with worker_request() as request:
+        host = request.dbsession.get(Video, video_id).site.domains[0].domain
+    return host, video_id
+
+
+def media_urls(text):
+    return sorted(set(re.findall(r'(http://[^"]+/media/\d+/\d+/[0-9a-f]{32}/[^"]+)', text)))
+
+
+def unlock_form(page, video_id):
+    return next(f for f in page.forms.values() if f.action.endswith(f"/videos/{video_id}/unlock"))
+
+
+def owner_browser(make_testapp, host):
+    browser = make_testapp(host)
+    browser.sign_in("owner", OWNER_PASSWORD)
+    return browser
+
+
+def test_a_share_link_opens_a_draft_and_its_media_until_revoked(published, make_testapp, dbsession):
+    host, video_id = published
+    set_video(video_id, access="draft")
+    owner = owner_browser(make_testapp, host)
+    edit = owner.get(f"/videos/{video_id}/edit")
+    create = next(f for f in edit.forms.values() if f.action.endswith(f"/videos/{video_id}/links"))
+    create["label"] = "jury <b>members</b>"
+    edit = create.submit(status=302).follow()
+    assert "jury &lt;b&gt;members&lt;/b&gt;" in edit.text
+    link_url = re.search(rf'value="(http://{re.escape(host)}/videos/{video_id}/shared/[^"]+)"', edit.text).group(1)
+
+    guest = make_testapp(host)
+    guest.get(f"/videos/{video_id}", status=404)
+    page = guest.get(link_url, status=302).follow()
+    urls = media_urls(page.text)
+    master = next(u for u in urls if u.endswith("master.m3u8"))
+    assert guest.get(master).text.startswith("hls/master.m3u8 of job")
+    assert "private" in guest.get(master).headers["Cache-Control"]
+    make_testapp(host).get(master, status=403)  # the URL alone is not the link
+
+    link = dbsession.query(ShareLink).filter_by(video_id=video_id).one()
+    revoke = next(f for f in owner.get(f"/videos/{video_id}/edit").forms.values()
+                  if f.action.endswith(f"/links/{link.id}/delete"))
+    revoke.submit(status=302)
+    for url in urls:
+        guest.get(url, status=403)
+    guest.get(f"/videos/{video_id}", status=404)
+    guest.get(link_url, status=404)
+
+
+def test_a_share_link_of_one_video_opens_no_other(published, make_testapp, dbsession, committed_site):
+    host, video_id = published
+    set_video(video_id, access="draft")
+    other_id = upload(*committed_site, filename="autre.mp4")
+    set_video(other_id, access="draft")
+    link = ShareLink(video_id=video_id, token="k" * 32)
+    dbsession.add(link)
+    dbsession.flush()
+    guest = make_testapp(host)
+    guest.get(f"/videos/{other_id}/shared/{link.token}", status=404)
+    guest.get(f"/videos/{video_id}/shared/{link.token}", status=302)
+    guest.get(f"/videos/{other_id}", status=404)
+    guest.get(f"/videos/{video_id}", status=200)
+
+
+def test_the_password_unlocks_the_video_for_this_session_only(published, make_testapp):
+    from core.metadata import set_access
+
+    host, video_id = published
+    with worker_request() as request:
+        set_access(request.dbsession.get(Video, video_id), "password", password="sesame 123")
+    guest = make_testapp(host)
+    locked = guest.get(f"/videos/{video_id}", status=403)
+    assert not media_urls(locked.text) and 'name="password"' in locked.text
+    form = unlock_form(locked, video_id)
+    form["password"] = "wrong one"
+    wrong = form.submit(status=403)
+    assert 'aria-invalid="true"' in wrong.text and "not the right one" in wrong.text
+    form = unlock_form(wrong, video_id)
+    form["password"] = "sesame 123"
+    page = form.submit(status=302).follow()
+    master = next(u for u in media_urls(page.text) if u.endswith("master.m3u8"))
+    assert guest.get(master).status_int == 200
+    other_session = make_testapp(host)
+    other_session.get(master, status=403)
+    other_session.get(f"/videos/{video_id}", status=403)
+
+
+def test_guessing_the_password_is_rate_limited(published, make_testapp):
+    from core.metadata import set_access
+
+    host, video_id = published
+    with worker_request() as request:
+        set_access(request.dbsession.get(Video, video_id), "password", password="sesame 123")
+    guest = make_testapp(host)
+    page = guest.get(f"/videos/{video_id}", status=403)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+    for attempt in range(10):
+        guest.post(f"/videos/{video_id}/unlock", {"csrf_token": token, "password": f"guess {attempt}"}, status=403)
+    guest.post(f"/videos/{video_id}/unlock", {"csrf_token": token, "password": "sesame 123"}, status=429)
+    guest.get(f"/videos/{video_id}", status=403)
+
+
+def test_the_embed_page_of_a_protected_video_sends_to_the_video_page(published, make_testapp):
+    from core.metadata import set_access
+
+    host, video_id = published
+    with worker_request() as request:
+        set_access(request.dbsession.get(Video, video_id), "password", password="sesame 123")
+    page = make_testapp(host).get(f"/videos/{video_id}/embed", status=403)
+    assert not media_urls(page.text) and f"/videos/{video_id}" in page.text and 'name="password"' not in page.text
