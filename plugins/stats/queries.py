@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import func, select
 
+from core.i18n import _
 from core.models import MediaFile, Upload, Video
 from plugins.stats.models import VideoDay
 
@@ -17,7 +18,7 @@ TOP_VIDEOS = 20
 
 
 class PeriodError(ValueError):
-    """A period that cannot be shown; ``message`` is a translatable message id, ``mapping`` its values."""
+    """A period that cannot be shown; ``message`` is a translation string, ``mapping`` its values."""
 
     def __init__(self, message: str, **mapping):
         super().__init__(message)
@@ -50,13 +51,13 @@ def parse_period(params, today: date) -> Period:
         end = date.fromisoformat(params.get("end") or today.isoformat())
         start = date.fromisoformat(params.get("start") or (end - timedelta(days=DEFAULT_DAYS - 1)).isoformat())
     except ValueError:
-        raise PeriodError("Write dates as YYYY-MM-DD, for example ${example}.", example=today.isoformat()) from None
+        raise PeriodError(_("Write dates as YYYY-MM-DD, for example ${example}."), example=today.isoformat()) from None
     if end > today:
-        raise PeriodError("The period cannot end after today (${today}).", today=today.isoformat())
+        raise PeriodError(_("The period cannot end after today (${today})."), today=today.isoformat())
     if start > end:
-        raise PeriodError("The start date must not be after the end date.")
+        raise PeriodError(_("The start date must not be after the end date."))
     if (end - start).days + 1 > MAX_DAYS:
-        raise PeriodError("Choose a period of at most ${days} days.", days=MAX_DAYS)
+        raise PeriodError(_("Choose a period of at most ${days} days."), days=MAX_DAYS)
     return Period(start, end)
 
 
