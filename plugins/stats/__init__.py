@@ -48,6 +48,6 @@ def amphi_video_panels(request, video):
         return []
     views, seconds = video_totals(request.dbsession, video)
     html = render("plugins.stats:templates/panel.html", {
-        "video": video, "views": formatting.number(request, views), "hours": formatting.hours(request, seconds),
+        "video": video, "views": formatting.number(request, views), "hours": formatting.duration(request, seconds),
     }, request=request)
     return [Panel("stats", request.translate("Statistics"), html, order=900)]

@@ -26,3 +26,13 @@ def hours(request, seconds: float) -> str:
     """``2,5 h`` / ``2.5 hr``, to the hundredth of an hour."""
     return format_unit(seconds / 3600, "duration-hour", length="short", format="#,##0.##",
                        locale=request.locale_name)
+
+
+def duration(request, seconds: float) -> str:
+    """A watch time in the unit that reads best: ``45 s``, ``12,5 min``, ``3,25 h``."""
+    locale = request.locale_name
+    if seconds >= 3600:
+        return hours(request, seconds)
+    if seconds >= 60:
+        return format_unit(seconds / 60, "duration-minute", length="short", format="#,##0.#", locale=locale)
+    return format_unit(round(seconds), "duration-second", length="short", locale=locale)
