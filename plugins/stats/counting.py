@@ -59,10 +59,11 @@ def record_view(request, video: Video) -> bool:
     if request.method != "GET" or video.status != "ready" or video.site_id != request.site.id:
         return False
     day, insert = today(), _insert(request)
-    statement = insert(DailyViewer).values(
+    viewers = DailyViewer.__table__
+    statement = insert(viewers).values(
         site_id=video.site_id, video_id=video.id, day=day, viewer_hash=viewer_hash(request, video, day),
-    ).on_conflict_do_nothing(index_elements=["site_id", "video_id", "day", "viewer_hash"])
-    counted = request.dbsession.execute(statement).rowcount == 1
+    ).on_conflict_do_nothing(index_elements=["site_id", "video_id", "day", "viewer_hash"]).returning(viewers.c.id)
+    counted = request.dbsession.execute(statement).first() is not None  # no row back: counted already
     if counted:
         add_to_day(request, video, day, views=1)
         forget_past_viewers(request, day)
@@ -79,9 +80,9 @@ def record_watch_time(request, video: Video, seconds: float) -> None:
 
 def add_to_day(request, video: Video, day: date, views: int = 0, seconds: float = 0.0) -> None:
     """Add to a video's daily totals in one statement (an upsert: no lost update under concurrency)."""
-    statement = _insert(request)(VideoDay).values(
-        video_id=video.id, day=day, site_id=video.site_id, views=views, watch_seconds=seconds)
     table = VideoDay.__table__
+    statement = _insert(request)(table).values(
+        video_id=video.id, day=day, site_id=video.site_id, views=views, watch_seconds=seconds)
     statement = statement.on_conflict_do_update(
         index_elements=["video_id", "day"],
         set_={"views": table.c.views + statement.excluded.views,

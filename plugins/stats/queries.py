@@ -129,12 +129,14 @@ class StorageUse:
 def storage_use(dbsession, site_id: int) -> StorageUse:
     """Bytes the site stores now: original files, encoded outputs, unfinished uploads."""
     by_kind = dbsession.execute(
-        select(MediaFile.kind == "source", func.coalesce(func.sum(MediaFile.size), 0))
+        select(MediaFile.kind, func.coalesce(func.sum(MediaFile.size), 0))
         .join(Video, Video.id == MediaFile.video_id)
         .where(Video.site_id == site_id)
-        .group_by(MediaFile.kind == "source")
+        .group_by(MediaFile.kind)
     ).all()
-    sizes = {bool(is_source): int(total) for is_source, total in by_kind}
+    sizes = Counter()
+    for kind, total in by_kind:
+        sizes[kind == "source"] += int(total)
     pending = dbsession.scalar(
         select(func.coalesce(func.sum(Upload.offset), 0))
         .where(Upload.site_id == site_id, Upload.video_id.is_(None)))
