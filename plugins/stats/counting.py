@@ -34,7 +34,7 @@ def viewer_hash(request, video: Video, day: date) -> str:
     accepted languages. None of these is stored: only HMAC-SHA256 under a key that changes
     every day (:func:`day_key`), mixed with the video id, so one hash cannot be matched with
     the same person's hash on another video or another day, nor turned back into an address
-    without the server's secret. The rows holding hashes are deleted once their day is over
+    without the server's secret. The rows holding hashes are deleted with the site's first view of a later day
     (:func:`forget_past_viewers`); what stays is a count per video per day, which says
     nothing about anyone.
     """

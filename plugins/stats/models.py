@@ -9,7 +9,7 @@ from core.models import Base
 
 
 class DailyViewer(Base):
-    """A viewer already counted today for a video: only a keyed hash, deleted after the day.
+    """A viewer already counted today for a video: only a keyed hash, deleted once a later day counts.
 
     See :func:`plugins.stats.counting.viewer_hash` for why this holds no personal data.
     """
