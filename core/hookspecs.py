@@ -277,6 +277,37 @@ def amphi_video_deleted(request, video):
     """A video is being deleted (its row still exists)."""
 
 
+@hookspec
+def amphi_video_viewed(request, video):
+    """A viewer opened a video's page or its embed page.
+
+    Called by the core after the access check, on every page load (a reload
+    calls it again: counting once per viewer is the implementation's job). It
+    must stay cheap and must not raise: it runs inside the page's request.
+
+    :param request: the current request (``request.user`` may be ``None``).
+    :param video: the :class:`core.models.Video` being watched.
+    :return: ignored.
+    """
+
+
+@hookspec
+def amphi_watch_progress(request, video, seconds_watched):
+    """The player reported time played since its previous report.
+
+    Called by the core's position API (``POST /api/videos/{id}/position``,
+    CSRF-checked like every POST) for signed-in and anonymous viewers alike,
+    with the seconds of media played since the last report, already clamped
+    by the core to ``0 < seconds_watched <= core.views.watch.MAX_REPORTED_WATCH``
+    and to the video's duration.
+
+    :param request: the current request (``request.user`` may be ``None``).
+    :param video: the :class:`core.models.Video` being watched.
+    :param seconds_watched: a positive float.
+    :return: ignored.
+    """
+
+
 # --- UI (per site) ---------------------------------------------------------
 
 

@@ -1,5 +1,5 @@
 /* Amphi player: hls.js (or native HLS), quality and speed menus, keyboard, storyboard previews,
-   resume where the viewer stopped, share link at the current time. */
+   resume where the viewer stopped, watch time reports, share link at the current time. */
 (function () {
   "use strict";
 
@@ -77,21 +77,40 @@
     });
   }
 
+  // Seconds of media really played (seeks excluded), counted between two reports.
+  function watchCounter(video) {
+    var counter = { seconds: 0 }, last = null;
+    video.addEventListener("seeking", function () { last = null; });
+    video.addEventListener("timeupdate", function () {
+      var now = video.currentTime;
+      if (last !== null && !video.paused && now > last && now - last <= 1 + video.playbackRate) {
+        counter.seconds += now - last;
+      }
+      last = now;
+    });
+    return counter;
+  }
+
   function setupResume(player, video) {
     var start = parseFloat(player.dataset.start || "0"), url = player.dataset.positionUrl, saved = -1;
     video.addEventListener("loadedmetadata", function () {
       if (start > 0 && (!video.duration || start < video.duration - 5)) { video.currentTime = start; }
     }, { once: true });
     if (!url) { return; }
+    var played = watchCounter(video);
     function save() {
-      var position = Math.floor(video.currentTime);
-      if (position === saved) { return; }
+      var position = Math.floor(video.currentTime), watched = Math.floor(played.seconds);
+      if (position === saved && watched === 0) { return; }
       saved = position;
-      fetch(url, { method: "POST", credentials: "same-origin", body: JSON.stringify({ position: position }),
+      played.seconds -= watched;
+      fetch(url, { method: "POST", credentials: "same-origin", keepalive: true,
+                   body: JSON.stringify({ position: position, watched: watched }),
                    headers: { "Content-Type": "application/json", "X-CSRF-Token": player.dataset.csrf } });
     }
     setInterval(function () { if (!video.paused) { save(); } }, 10000);
     video.addEventListener("pause", save);
+    video.addEventListener("ended", save);
+    document.addEventListener("visibilitychange", function () { if (document.hidden) { save(); } });
   }
 
   function setupShare(video) {

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pyramid.httpexceptions import HTTPBadRequest, HTTPForbidden, HTTPFound
+from pyramid.httpexceptions import HTTPBadRequest, HTTPFound
 from pyramid.view import view_config
 from sqlalchemy import or_, select
 
@@ -56,6 +56,7 @@ def video_page(request):
     if locked_by_password(request, video):
         return locked_page(request, video)
     video = require_video(request)
+    request.hooks.amphi_video_viewed(request=request, video=video)
     panels = contributions(request, "amphi_video_panels", video=video)
     actions = contributions(request, "amphi_video_actions", video=video)
     return {
@@ -81,6 +82,7 @@ def embed_page(request):
     if locked_by_password(request, video):
         return locked_page(request, video, embed=True)
     video = require_video(request)
+    request.hooks.amphi_video_viewed(request=request, video=video)
     # The page is made to be framed by other sites; everything else keeps the default.
     request.response.headers["Content-Security-Policy"] = "frame-ancestors *"
     return {"video": video, **player_context(request, video)}
@@ -176,15 +178,24 @@ def cancel(request):
     return status_json(request, video)
 
 
+#: The most seconds of play one report may claim (a throttled background tab reports late).
+MAX_REPORTED_WATCH = 300.0
+
+
 @view_config(route_name="api.video.position", renderer="json", request_method="POST")
 def save_position(request):
+    """Where the viewer is (kept for accounts, to resume) and how long they played since the last report."""
     video = require_video(request)
-    if request.user is None:
-        raise HTTPForbidden()
     try:
         position = max(0.0, float(request.json_body["position"]))
-    except (ValueError, KeyError, TypeError):
-        raise HTTPBadRequest("position: a number of seconds is expected") from None
+        watched = min(max(0.0, float(request.json_body.get("watched", 0))), MAX_REPORTED_WATCH,
+                      video.duration or MAX_REPORTED_WATCH)
+    except (ValueError, KeyError, TypeError, AttributeError):
+        raise HTTPBadRequest("position, watched: numbers of seconds are expected") from None
+    if watched > 0:
+        request.hooks.amphi_watch_progress(request=request, video=video, seconds_watched=watched)
+    if request.user is None:  # anonymous viewers only report watch time
+        return {"position": position}
     progress = request.dbsession.get(ViewProgress, (request.user.id, video.id))
     if progress is None:
         progress = ViewProgress(user_id=request.user.id, video_id=video.id)

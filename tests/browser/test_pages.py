@@ -6,7 +6,7 @@ from tests.browser.browsing import ADMIN_PASSWORD, audit, sign_in, visit
 
 ANONYMOUS_PAGES = ["/", "/login", "/this-page-does-not-exist"]
 ADMIN_PAGES = ["/", "/admin/site", "/admin/site/plugins/auth_local", "/admin/users", "/admin/identity-rules",
-               "/auth/local/password", "/account/tokens"]
+               "/auth/local/password", "/account/tokens", "/stats"]
 
 
 @pytest.mark.parametrize("path", ANONYMOUS_PAGES)
@@ -19,6 +19,7 @@ def test_admin_pages_are_accessible(page, live_server):
     sign_in(page, live_server, "admin", ADMIN_PASSWORD)
     for path in ADMIN_PAGES:
         assert visit(page, live_server + path).status == 200, path
+    assert visit(page, live_server + "/stats?start=not-a-date").status == 400  # the error state passes too
 
 
 def test_french_pages_are_accessible(chromium, live_server):

@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from core.db import make_engine
 from core.models import Video
+from plugins.stats.models import VideoDay
 from tests.browser.browsing import ADMIN_PASSWORD, audit, sign_in, visit
 from tests.mediafiles import make_clip
 
@@ -49,3 +50,18 @@ def test_an_encoded_video_plays(page, live_server, tmp_path):
     audit(page)
     page.get_by_label("Speed").select_option("1.5")
     assert page.evaluate("() => document.querySelector('video').playbackRate") == 1.5
+
+    # The player reports the time played (here on pause); the stats page counts the view and that time.
+    with page.expect_response(lambda r: r.url.endswith(f"/api/videos/{video_id}/position")
+                              and r.request.method == "POST") as reported:
+        page.evaluate("() => document.querySelector('video').pause()")
+    assert reported.value.ok
+    visit(page, f"{live_server}/videos/{video_id}/stats")
+    assert page.locator('[data-total="all-views"]').text_content() == "1"
+    assert page.get_by_role("img", name="Views per day").is_visible()
+    engine = make_engine(live_server.database_url)
+    try:
+        with engine.connect() as connection:
+            assert connection.scalar(select(VideoDay.watch_seconds).where(VideoDay.video_id == video_id)) >= 1
+    finally:
+        engine.dispose()

@@ -1,0 +1,53 @@
+"""Statistics: views once per viewer per video per day, watch time, and the site's figures.
+
+Owners see their videos' views per day; site admins also see uploads, hours uploaded,
+storage used and the most viewed videos. Every table downloads as CSV.
+"""
+
+from pyramid.renderers import render
+
+from core import hookimpl
+from core.ui import NavItem, Panel
+from plugins.stats import formatting, models  # noqa: F401  (the tables belong to the shared metadata)
+from plugins.stats.access import may_see_video_stats
+from plugins.stats.counting import record_view, record_watch_time
+from plugins.stats.queries import video_totals
+
+NAME = "stats"
+AMPHI_HOOKS = ">=1.1,<2"
+
+
+def includeme(config):
+    config.add_route("stats.site", "/stats")
+    config.add_route("stats.site.csv", "/stats/{table:uploads|top|storage}.csv")
+    config.add_route("stats.video", "/videos/{video_id:\\d+}/stats")
+    config.add_route("stats.video.csv", "/videos/{video_id:\\d+}/stats.csv")
+    config.scan("plugins.stats.views")
+
+
+@hookimpl
+def amphi_video_viewed(request, video):
+    record_view(request, video)
+
+
+@hookimpl
+def amphi_watch_progress(request, video, seconds_watched):
+    record_watch_time(request, video, seconds_watched)
+
+
+@hookimpl
+def amphi_nav_items(request):
+    if request.user is not None and request.user.is_admin:
+        return [NavItem(request.translate("Statistics"), request.route_url("stats.site"), order=800)]
+    return []
+
+
+@hookimpl
+def amphi_video_panels(request, video):
+    if not may_see_video_stats(request, video):
+        return []
+    views, seconds = video_totals(request.dbsession, video)
+    html = render("plugins.stats:templates/panel.html", {
+        "video": video, "views": formatting.number(request, views), "hours": formatting.duration(request, seconds),
+    }, request=request)
+    return [Panel("stats", request.translate("Statistics"), html, order=900)]
