@@ -37,6 +37,10 @@ PAGING = [{"name": "page", "in": "query", "schema": {"type": "integer", "minimum
           {"name": "per_page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 100,
                                                           "default": 20}}]
 USER_ID = {"name": "user_id", "in": "path", "required": True, "schema": {"type": "integer"}}
+VIDEO_ID = {"name": "video_id", "in": "path", "required": True, "schema": {"type": "integer"}}
+ACCESS = ["draft", "public", "signed-in", "groups", "password"]
+LICENSES = ["all-rights-reserved", "cc-by", "cc-by-sa", "cc-by-nd", "cc-by-nc", "cc-by-nc-sa", "cc-by-nc-nd", "cc0"]
+NULLABLE_TEXT = {"type": ["string", "null"]}
 GROUP_ID = {"name": "group_id", "in": "path", "required": True, "schema": {"type": "integer"}}
 
 SCHEMAS = {
@@ -64,6 +68,36 @@ SCHEMAS = {
     "GroupInput": {"type": "object", "additionalProperties": False,
                    "properties": {"name": {"type": "string", "maxLength": 150}, "title": {"type": "string",
                                                                                         "maxLength": 200}}},
+    "Video": {"type": "object", "required": ["id", "title", "slug", "access", "owner", "url", "locked"],
+              "description": "A video the caller may list; a locked one (a password to give) shows only these "
+                             "required fields.",
+              "properties": {"id": {"type": "integer"}, "title": {"type": "string"}, "slug": {"type": "string"},
+                             "access": {"enum": ACCESS}, "owner": {"type": "string"}, "url": {"type": "string"},
+                             "locked": {"type": "boolean"}, "description": {"type": "string"},
+                             "language": {"type": "string"}, "status": {"enum": ["uploaded", "processing", "ready",
+                                                                                 "failed"]},
+                             "duration": {"type": ["number", "null"]},
+                             "created_at": {"type": "string", "format": "date-time"},
+                             "publish_at": NULLABLE_TEXT, "type": NULLABLE_TEXT,
+                             "disciplines": {"type": "array", "items": {"type": "string"}},
+                             "tags": {"type": "array", "items": {"type": "string"}}, "license": {"enum": LICENSES},
+                             "date_recorded": NULLABLE_TEXT}},
+    "VideoPatch": {"type": "object", "additionalProperties": False, "properties": {
+        "title": {"type": "string", "maxLength": 250}, "description": {"type": "string", "description": "Markdown"},
+        "type": NULLABLE_TEXT, "disciplines": {"type": "array", "items": {"type": "string"}},
+        "tags": {"type": "array", "items": {"type": "string"}}, "license": {"enum": LICENSES},
+        "language": {"type": "string"}, "date_recorded": {"type": "string", "format": "date"},
+        "publish_at": {"type": "string", "description": "UTC, YYYY-MM-DDTHH:MM; empty to publish now"},
+        "access": {"enum": ACCESS}, "password": {"type": "string", "writeOnly": True},
+        "groups": {"type": "array", "items": {"type": "string"}},
+        "owners": {"type": "array", "items": {"type": "string"}, "description": "additional owners' usernames"},
+        "allow_downloads": {"type": "boolean"}}},
+    "TrackList": {"type": "object", "required": ["items"], "properties": {"items": {"type": "array", "items": {
+        "type": "object", "required": ["kind", "language", "label", "url", "default"],
+        "properties": {"kind": {"type": "string"}, "language": {"type": "string"}, "label": {"type": "string"},
+                       "url": {"type": "string", "description": "signed, expiring"},
+                       "default": {"type": "boolean"}}}}}},
+    "VideoPage": page_of("Video"),
     "UserPage": page_of("User"),
     "GroupPage": page_of("Group"),
 }
@@ -73,7 +107,32 @@ def body(schema: str) -> dict:
     return {"required": True, "content": {"application/json": {"schema": ref(schema)}}}
 
 
+VIDEO_FILTERS = [{"name": name, "in": "query", "schema": {"type": "string"}, "description": text} for name, text in (
+    ("owner", "an owner's or additional owner's username"), ("type", "a video type's slug"),
+    ("discipline", "a discipline's slug"), ("tag", "a tag"), ("language", "a language code"),
+    ("status", "uploaded, processing, ready or failed (others' videos are listed only when ready)"))] + [
+    {"name": "ordering", "in": "query", "schema": {"enum": ["-created_at", "created_at", "title", "-title"]}}]
+
 PATHS = {
+    "/videos": {"get": {"operationId": "listVideos", "summary": "The videos the caller may find, newest first",
+                        "security": [{"bearer": []}, {"session": []}, {}],
+                        "parameters": [*PAGING, *VIDEO_FILTERS],
+                        "responses": {"200": json_response("A page of videos", ref("VideoPage")),
+                                      **errors(400)}}},
+    "/videos/{video_id}": {
+        "parameters": [VIDEO_ID],
+        "get": {"operationId": "getVideo", "summary": "One video", "security": [{"bearer": []}, {"session": []}, {}],
+                "responses": {"200": json_response("The video", ref("Video")), **errors(403, 404)}},
+        "patch": {"operationId": "updateVideo", "summary": "Change a video's metadata or access (its editors)",
+                  "requestBody": body("VideoPatch"),
+                  "responses": {"200": json_response("The video", ref("Video")), **errors(400, 401, 403, 404)}},
+        "delete": {"operationId": "deleteVideo", "summary": "Delete a video and its media (its owner, site admins)",
+                   "responses": {"204": {"description": "Deleted"}, **errors(401, 403, 404)}}},
+    "/videos/{video_id}/tracks": {
+        "parameters": [VIDEO_ID],
+        "get": {"operationId": "listTracks", "summary": "The video's text tracks (subtitles, chapters...)",
+                "security": [{"bearer": []}, {"session": []}, {}],
+                "responses": {"200": json_response("The tracks", ref("TrackList")), **errors(403, 404)}}},
     "/me": {"get": {"operationId": "me", "summary": "The signed-in user (or the token's owner)",
                     "responses": {"200": json_response("The user", ref("Me")), **errors(401)}}},
     "/users": {"get": {"operationId": "listUsers", "summary": "The site's users (site admins)",

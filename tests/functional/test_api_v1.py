@@ -26,6 +26,22 @@ def people(site, make_user, make_request, dbsession):
     return {"admin": admin, "prof": prof, "student": student, "group": group, "tokens": tokens}
 
 
+@pytest.fixture
+def lectures(people, site, make_video, dbsession):
+    """Ready videos of prof: public (tagged, typed), draft, and password-protected."""
+    from core.metadata import get_tags, site_video_types
+    from core.security import hash_password
+
+    public = make_video(site, people["prof"], "Intégrales", status="ready", access="public", language="fr")
+    public.tags = get_tags(dbsession, site.id, ["analyse"])
+    public.type = next(t for t in site_video_types(dbsession, site.id) if t.slug == "course")
+    draft = make_video(site, people["prof"], "Brouillon", status="ready", access="draft")
+    locked = make_video(site, people["prof"], "Secret", status="ready", access="password",
+                        password_hash=hash_password("open sesame 1"))
+    dbsession.flush()
+    return {"public": public, "draft": draft, "locked": locked}
+
+
 @pytest.fixture(autouse=True)
 def fresh_rate_window():
     WINDOW.calls.clear()
@@ -54,16 +70,17 @@ def test_the_document_is_valid_openapi(spec):
     assert {e.validator for e in me.iter_errors({"id": "1", "role": "king"})} >= {"required", "type", "enum"}
 
 
-def plans(people):
+def plans(people, lectures):
     """How to call each documented operation: path parameters and a body."""
-    ids = {"user_id": people["student"].id, "group_id": people["group"].id}
+    ids = {"user_id": people["student"].id, "group_id": people["group"].id, "video_id": lectures["public"].id}
     bodies = {"updateUser": {"role": "staff"}, "createGroup": {"name": "walked", "title": "Walked"},
-              "updateGroup": {"title": "L3 Info"}}
+              "updateGroup": {"title": "L3 Info"},
+              "updateVideo": {"title": "Intégrales doubles", "tags": ["Analyse", "L2"], "type": "course"}}
     return ids, bodies
 
 
-def test_every_documented_endpoint_answers_as_documented(testapp, spec, people):
-    ids, bodies = plans(people)
+def test_every_documented_endpoint_answers_as_documented(testapp, spec, people, lectures):
+    ids, bodies = plans(people, lectures)
     walked = []
     order = {"get": 0, "post": 1, "put": 2, "patch": 3, "delete": 4}
     operations = sorted(((path, method, op) for path, item in spec["paths"].items()
@@ -164,3 +181,45 @@ def test_rate_limit(testapp, people, app, monkeypatch):
     limited = testapp.get("/api/v1/me", headers=auth(people), status=429)
     assert int(limited.headers["Retry-After"]) >= 1 and limited.json["errno"] == "rate-limited"
     testapp.get("/api/v1/me", headers=auth(people, "prof"))  # another token has its own window
+
+
+def test_video_lists_obey_the_access_rules(testapp, people, lectures, make_testapp):
+    anonymous = make_testapp("a.test").get("/api/v1/videos").json
+    by_title = {v["title"]: v for v in anonymous["items"]}
+    assert set(by_title) == {"Intégrales", "Secret"} and anonymous["total"] == 2
+    assert by_title["Secret"]["locked"] is True and "description" not in by_title["Secret"]
+    assert by_title["Intégrales"]["tags"] == ["analyse"] and by_title["Intégrales"]["type"] == "course"
+    mine = testapp.get("/api/v1/videos?owner=prof", headers=auth(people, "prof")).json
+    assert {v["title"] for v in mine["items"]} == {"Intégrales", "Brouillon", "Secret"}
+    for query, titles in (("tag=ANALYSE", {"Intégrales"}), ("type=course", {"Intégrales"}),
+                          ("language=fr", {"Intégrales"}), ("owner=nobody", set())):
+        found = testapp.get(f"/api/v1/videos?{query}", headers=auth(people, "prof")).json["items"]
+        assert {v["title"] for v in found} == titles, query
+    ordered = testapp.get("/api/v1/videos?ordering=title", headers=auth(people, "prof")).json["items"]
+    assert [v["title"] for v in ordered] == ["Brouillon", "Intégrales", "Secret"]
+    testapp.get("/api/v1/videos?ordering=random", status=400)
+    make_testapp("a.test").get(f"/api/v1/videos/{lectures['draft'].id}", status=404)
+
+
+def test_changing_and_deleting_videos(testapp, people, lectures, site, make_user, make_request):
+    video = lectures["public"]
+    url = f"/api/v1/videos/{video.id}"
+    testapp.patch_json(url, {"title": "x"}, headers=auth(people, "student"), status=403)
+    refused = testapp.patch_json(url, {"title": "", "type": "nonsense", "access": "everyone"},
+                                 headers=auth(people, "prof"), status=400)
+    assert set(refused.json["info"]["fields"]) == {"type"}  # names are checked before the form
+    refused = testapp.patch_json(url, {"title": "", "access": "everyone", "tags": "not a list"},
+                                 headers=auth(people, "prof"), status=400)
+    assert "tags" in refused.json["info"]["fields"]
+    refused = testapp.patch_json(url, {"title": "", "access": "everyone"}, headers=auth(people, "prof"), status=400)
+    assert set(refused.json["info"]["fields"]) == {"title", "access"}
+    assert video.title == "Intégrales"  # nothing changed
+    changed = testapp.patch_json(url, {"access": "groups", "groups": ["l3-info"], "disciplines": [],
+                                       "owners": ["student"]}, headers=auth(people, "prof")).json
+    assert changed["access"] == "groups" and [g.name for g in video.allowed_groups] == ["l3-info"]
+    assert [u.username for u in video.additional_owners] == ["student"]
+    testapp.delete(url, headers=auth(people, "student"), status=403)  # an additional owner edits, not deletes
+    testapp.delete(url, headers=auth(people, "prof"), status=204)
+    testapp.get(url, headers=auth(people, "prof"), status=404)
+    assert testapp.get(f"/api/v1/videos/{lectures['draft'].id}/tracks",
+                       headers=auth(people, "prof")).json == {"items": []}

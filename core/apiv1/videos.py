@@ -1,0 +1,135 @@
+"""``/api/v1/videos``: list, read, change and delete videos; their text tracks.
+
+The rules are the pages' rules: lists come from :func:`core.catalog.visible_videos`, each
+video through :func:`core.security.video_permits`, changes through the edit page's own
+validation (:func:`core.metadata.apply_metadata`), deletion through
+:func:`core.videos.delete_video`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+from pyramid.httpexceptions import HTTPNoContent
+from pyramid.view import view_config
+from sqlalchemy import select
+
+from core.apiv1.common import json_object, paginated
+from core.catalog import visible_videos
+from core.errors import ValidationError
+from core.i18n import _
+from core.metadata import MetadataForm, apply_metadata, site_disciplines, site_groups, site_video_types
+from core.models import Discipline, Tag, User, Video, VideoType, video_owners
+from core.ui import contributions
+from core.views.api import video_json
+from core.views.pages import require_video
+
+ORDERINGS = {"-created_at": (Video.created_at.desc(), Video.id.desc()), "created_at": (Video.created_at, Video.id),
+             "title": (Video.title, Video.id), "-title": (Video.title.desc(), Video.id.desc())}
+TEXT_FIELDS = ("title", "description", "license", "language", "date_recorded", "publish_at", "access", "password")
+
+
+def filtered_videos(request):
+    """The visible videos matching the query string's filters, in the asked order."""
+    params, site_id = request.params, request.site.id
+    query = visible_videos(request)
+    ordering = params.get("ordering", "-created_at")
+    if ordering not in ORDERINGS:
+        raise ValidationError({"ordering": _("one of ${values}", mapping={"values": ", ".join(ORDERINGS)})})
+    if params.get("owner"):
+        owner = select(User.id).where(User.site_id == site_id, User.username == params["owner"])
+        co_owned = select(video_owners.c.video_id).where(video_owners.c.user_id.in_(owner))
+        query = query.where(Video.owner_id.in_(owner) | Video.id.in_(co_owned))
+    if params.get("type"):
+        query = query.where(Video.type.has(VideoType.slug == params["type"]))
+    if params.get("discipline"):
+        query = query.where(Video.disciplines.any(Discipline.slug == params["discipline"]))
+    if params.get("tag"):
+        query = query.where(Video.tags.any(Tag.name == params["tag"].strip().lower()))
+    if params.get("language"):
+        query = query.where(Video.language == params["language"])
+    if params.get("status"):
+        query = query.where(Video.status == params["status"])
+    return query.order_by(*ORDERINGS[ordering])
+
+
+@view_config(route_name="v1.videos", renderer="json", request_method="GET")
+def videos(request):
+    return paginated(request, filtered_videos(request), video_json)
+
+
+@view_config(route_name="v1.video", renderer="json", request_method="GET")
+def video_detail(request):
+    return video_json(request, require_video(request))
+
+
+def by_slug(rows, slugs, field: str) -> tuple[str, ...]:
+    """Ids of the rows named by ``slugs`` (a list of strings), or a clear error."""
+    if not isinstance(slugs, list) or not all(isinstance(s, str) for s in slugs):
+        raise ValidationError({field: _("A list of names is expected.")})
+    known = {getattr(row, "slug", None) or row.name: str(row.id) for row in rows}
+    unknown = [s for s in slugs if s not in known]
+    if unknown:
+        raise ValidationError({field: _("Unknown: ${names}", mapping={"names": ", ".join(unknown)})})
+    return tuple(known[s] for s in slugs)
+
+
+def form_from_json(request, video: Video, body: dict) -> MetadataForm:
+    """The edit page's form, as the video stands, with the JSON body's fields changed."""
+    db, site_id = request.dbsession, video.site_id
+    form = MetadataForm.from_video(video)
+    changes = {}
+    for field in TEXT_FIELDS:
+        if field in body:
+            value = body[field]
+            if value is not None and not isinstance(value, str):
+                raise ValidationError({field: _("A string is expected.")})
+            changes[field] = (value or "").strip() if field != "password" else (value or "")
+    if "publish_at" in changes and changes["publish_at"]:
+        changes["publish_at"] = changes["publish_at"][:16]  # the form's minute precision (UTC)
+    if "allow_downloads" in body:
+        if not isinstance(body["allow_downloads"], bool):
+            raise ValidationError({"allow_downloads": _("true or false")})
+        changes["allow_downloads"] = body["allow_downloads"]
+    if "type" in body:
+        changes["type_id"] = by_slug(site_video_types(db, site_id), [body["type"]] if body["type"] else [],
+                                     "type")[:1]
+        changes["type_id"] = changes["type_id"][0] if changes["type_id"] else ""
+    if "disciplines" in body:
+        changes["discipline_ids"] = by_slug(site_disciplines(db, site_id), body["disciplines"], "disciplines")
+    if "groups" in body:
+        changes["group_ids"] = by_slug(site_groups(db, site_id), body["groups"], "groups")
+    if "tags" in body:
+        if not isinstance(body["tags"], list) or not all(isinstance(t, str) for t in body["tags"]):
+            raise ValidationError({"tags": _("A list of names is expected.")})
+        changes["tags"] = ", ".join(body["tags"])
+    if "owners" in body:
+        if not isinstance(body["owners"], list) or not all(isinstance(o, str) for o in body["owners"]):
+            raise ValidationError({"owners": _("A list of names is expected.")})
+        changes["owners"] = ", ".join(body["owners"])
+    return dataclasses.replace(form, **changes)
+
+
+@view_config(route_name="v1.video", renderer="json", request_method="PATCH")
+def video_update(request):
+    video = require_video(request, "edit")
+    apply_metadata(request, video, form_from_json(request, video, json_object(request)))
+    request.hooks.amphi_video_changed(request=request, video=video)
+    return video_json(request, video)
+
+
+@view_config(route_name="v1.video", request_method="DELETE")
+def video_delete(request):
+    from core.videos import delete_video
+
+    delete_video(request, require_video(request, "delete"))
+    return HTTPNoContent()
+
+
+@view_config(route_name="v1.video.tracks", renderer="json", request_method="GET")
+def tracks(request):
+    """The WebVTT tracks the player offers (from the plugins that make them), with signed URLs."""
+    video = require_video(request)
+    offered = contributions(request, "amphi_player_tracks", video=video)
+    return {"items": [{"kind": t.kind, "language": t.language, "label": t.label, "url": t.url, "default": t.default}
+                      for t in offered]}
