@@ -1,6 +1,6 @@
 from setuptools import find_packages, setup
 
-BUILTIN_PLUGINS = ["auth_local", "storage_local", "encoder_ffmpeg", "stats"]
+BUILTIN_PLUGINS = ["auth_local", "storage_local", "encoder_ffmpeg", "stats", "feeds"]
 
 setup(
     name="amphi",
@@ -40,7 +40,7 @@ setup(
     ],
     extras_require={
         "test": ["pytest>=8", "pytest-timeout", "webtest>=3", "ruff", "playwright>=1.40", "tuspy>=1.0", "openapi-spec-validator>=0.7",
-                 "jsonschema>=4.18"],
+                 "jsonschema>=4.18", "feedparser>=6"],
     },
     entry_points={
         "paste.app_factory": ["main = core:main"],

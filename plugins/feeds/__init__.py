@@ -1,0 +1,37 @@
+"""RSS 2.0 feeds with the iTunes podcast namespace: a site's latest videos, a user's, a tag's.
+
+Only public, published, ready videos appear; enclosures (MP3 audio by default, MP4 video with
+``?media=video``) only for those whose owner allows downloads. Enclosure addresses are stable
+(podcast clients fetch them days later) and redirect to a fresh signed media URL.
+"""
+
+from markupsafe import Markup, escape
+
+from core import hookimpl
+from core.ui import Panel
+
+NAME = "feeds"
+AMPHI_HOOKS = ">=1.1,<2"
+
+
+def includeme(config):
+    config.add_route("feeds.latest", "/feeds/latest.xml")
+    config.add_route("feeds.user", "/feeds/users/{username}.xml")
+    config.add_route("feeds.tag", "/feeds/tags/{tag}.xml")
+    config.add_route("feeds.enclosure", "/feeds/media/{video_id:\\d+}/{media:audio|video}")
+    config.scan("plugins.feeds.views")
+
+
+@hookimpl
+def amphi_video_panels(request, video):
+    """Subscribe links beside a public video: its owner's feed and its tags' feeds."""
+    if video.access != "public":
+        return []
+    links = [(request.route_url("feeds.user", username=video.owner.username),
+              request.translate("Videos of ${name}", name=video.owner.name))]
+    links += [(request.route_url("feeds.tag", tag=tag.name), request.translate("Tag ${tag}", tag=tag.name))
+              for tag in video.tags]
+    items = "".join(f'<li><a href="{escape(url)}" type="application/rss+xml">{escape(text)}</a></li>'
+                    for url, text in links)
+    return [Panel(id="feeds", title=request.translate("Podcast feeds (RSS)"), html=Markup(f"<ul>{items}</ul>"),
+                  order=300)]
