@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from sqlalchemy import Select, exists, false, or_, select, true
 
-from core.models import Group, Video, utcnow, video_groups, video_owners
+from core.errors import ValidationError
+from core.i18n import _
+from core.models import Discipline, Group, Tag, User, Video, VideoType, utcnow, video_groups, video_owners
 from core.security import user_group_names
 
 
@@ -47,3 +49,64 @@ def list_visible(request, limit: int = 24, offset: int = 0) -> list[Video]:
     query = visible_videos(request).order_by(Video.created_at.desc(), Video.id.desc()).limit(limit).offset(offset)
     videos = request.dbsession.scalars(query).all()
     return [v for v in videos if False not in request.hooks.amphi_permits(request=request, video=v, permission="view")]
+
+
+#: Orders a list may be asked for, newest first by default.
+ORDERINGS = {"-created_at": (Video.created_at.desc(), Video.id.desc()), "created_at": (Video.created_at, Video.id),
+             "title": (Video.title, Video.id), "-title": (Video.title.desc(), Video.id.desc())}
+
+
+def filtered_videos(request, params) -> Select:
+    """The visible videos matching ``params`` (owner, type, discipline, tag, language, status), ordered.
+
+    The one filter the browse page and the API share; unknown orderings are a ValidationError.
+    """
+    site_id = request.site.id
+    query = visible_videos(request)
+    ordering = params.get("ordering") or "-created_at"
+    if ordering not in ORDERINGS:
+        raise ValidationError({"ordering": _("one of ${values}", mapping={"values": ", ".join(ORDERINGS)})})
+    if params.get("owner"):
+        owner = select(User.id).where(User.site_id == site_id, User.username == params["owner"])
+        co_owned = select(video_owners.c.video_id).where(video_owners.c.user_id.in_(owner))
+        query = query.where(Video.owner_id.in_(owner) | Video.id.in_(co_owned))
+    if params.get("type"):
+        query = query.where(Video.type.has(VideoType.slug == params["type"]))
+    if params.get("discipline"):
+        query = query.where(Video.disciplines.any(Discipline.slug == params["discipline"]))
+    if params.get("tag"):
+        query = query.where(Video.tags.any(Tag.name == params["tag"].strip().lower()))
+    if params.get("language"):
+        query = query.where(Video.language == params["language"])
+    if params.get("status"):
+        query = query.where(Video.status == params["status"])
+    return query.order_by(*ORDERINGS[ordering])
+
+
+def permitted(request, videos: list[Video]) -> list[Video]:
+    """Drop the videos a plugin denies (``amphi_permits``), keeping the order."""
+    return [v for v in videos if False not in request.hooks.amphi_permits(request=request, video=v, permission="view")]
+
+
+def related_videos(request, video: Video, limit: int = 6) -> list[Video]:
+    """Visible, published videos sharing a tag, the type or a discipline with ``video`` (most shared first),
+    then the same owner's."""
+    tag_ids = [t.id for t in video.tags]
+    discipline_ids = [d.id for d in video.disciplines]
+    links = []
+    if tag_ids:
+        links.append(Video.tags.any(Tag.id.in_(tag_ids)))
+    if discipline_ids:
+        links.append(Video.disciplines.any(Discipline.id.in_(discipline_ids)))
+    if video.type_id:
+        links.append(Video.type_id == video.type_id)
+    links.append(Video.owner_id == video.owner_id)
+    query = (visible_videos(request).where(Video.id != video.id, Video.status == "ready", or_(*links))
+             .order_by(Video.created_at.desc(), Video.id.desc()).limit(limit * 4))
+    candidates = permitted(request, list(request.dbsession.scalars(query)))
+
+    def shared(other: Video) -> int:
+        return (len(set(tag_ids) & {t.id for t in other.tags}) * 2 + len(set(discipline_ids) & {
+            d.id for d in other.disciplines}) + (video.type_id is not None and other.type_id == video.type_id))
+
+    return sorted(candidates, key=shared, reverse=True)[:limit]

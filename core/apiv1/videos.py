@@ -12,50 +12,23 @@ import dataclasses
 
 from pyramid.httpexceptions import HTTPNoContent
 from pyramid.view import view_config
-from sqlalchemy import select
 
 from core.apiv1.common import json_object, paginated
-from core.catalog import visible_videos
+from core.catalog import filtered_videos
 from core.errors import ValidationError
 from core.i18n import _
 from core.metadata import MetadataForm, apply_metadata, site_disciplines, site_groups, site_video_types
-from core.models import Discipline, Tag, User, Video, VideoType, video_owners
+from core.models import Video
 from core.ui import contributions
 from core.views.api import video_json
 from core.views.pages import require_video
 
-ORDERINGS = {"-created_at": (Video.created_at.desc(), Video.id.desc()), "created_at": (Video.created_at, Video.id),
-             "title": (Video.title, Video.id), "-title": (Video.title.desc(), Video.id.desc())}
 TEXT_FIELDS = ("title", "description", "license", "language", "date_recorded", "publish_at", "access", "password")
-
-
-def filtered_videos(request):
-    """The visible videos matching the query string's filters, in the asked order."""
-    params, site_id = request.params, request.site.id
-    query = visible_videos(request)
-    ordering = params.get("ordering", "-created_at")
-    if ordering not in ORDERINGS:
-        raise ValidationError({"ordering": _("one of ${values}", mapping={"values": ", ".join(ORDERINGS)})})
-    if params.get("owner"):
-        owner = select(User.id).where(User.site_id == site_id, User.username == params["owner"])
-        co_owned = select(video_owners.c.video_id).where(video_owners.c.user_id.in_(owner))
-        query = query.where(Video.owner_id.in_(owner) | Video.id.in_(co_owned))
-    if params.get("type"):
-        query = query.where(Video.type.has(VideoType.slug == params["type"]))
-    if params.get("discipline"):
-        query = query.where(Video.disciplines.any(Discipline.slug == params["discipline"]))
-    if params.get("tag"):
-        query = query.where(Video.tags.any(Tag.name == params["tag"].strip().lower()))
-    if params.get("language"):
-        query = query.where(Video.language == params["language"])
-    if params.get("status"):
-        query = query.where(Video.status == params["status"])
-    return query.order_by(*ORDERINGS[ordering])
 
 
 @view_config(route_name="v1.videos", renderer="json", request_method="GET")
 def videos(request):
-    return paginated(request, filtered_videos(request), video_json)
+    return paginated(request, filtered_videos(request, request.params), video_json)
 
 
 @view_config(route_name="v1.video", renderer="json", request_method="GET")

@@ -6,6 +6,7 @@ from pyramid.httpexceptions import HTTPBadRequest, HTTPFound
 from pyramid.view import view_config
 from sqlalchemy import or_, select
 
+from core.catalog import related_videos
 from core.markup import render_markdown
 from core.media_urls import media_base, media_url
 from core.metadata import ACCESS_LABELS, BULK_ACCESS, LICENSE_LABELS, LICENSE_URLS, language_choices, type_title
@@ -72,6 +73,7 @@ def video_page(request):
         "license_url": LICENSE_URLS.get(video.license, ""),
         "language_name": dict(language_choices(request.localizer.locale_name)).get(video.language, video.language),
         "type_title": lambda vtype: type_title(request, vtype),
+        "related": related_videos(request, video),
         **player_context(request, video),
     }
 

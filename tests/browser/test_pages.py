@@ -4,7 +4,7 @@ import pytest
 
 from tests.browser.browsing import ADMIN_PASSWORD, audit, sign_in, visit
 
-ANONYMOUS_PAGES = ["/", "/login", "/this-page-does-not-exist"]
+ANONYMOUS_PAGES = ["/", "/login", "/videos", "/this-page-does-not-exist"]
 ADMIN_PAGES = ["/", "/admin/site", "/admin/site/plugins/auth_local", "/admin/users", "/admin/identity-rules",
                "/auth/local/password", "/account/tokens", "/stats"]
 
