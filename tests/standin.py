@@ -6,6 +6,7 @@ quickly; the real encoder has its own tests.
 
 import io
 import os
+import re
 import time
 
 import pytest
@@ -82,6 +83,20 @@ def encoder(register_plugin):
 def fast_pipeline(app, monkeypatch):
     for key, value in {"heartbeat_seconds": "0.1", "stale_after": "1", "max_attempts": "3", "retry_delay": "0"}.items():
         monkeypatch.setitem(app.registry.settings, f"amphi.jobs.{key}", value)
+
+
+@pytest.fixture
+def published(encoder, committed_site, fast_pipeline):
+    """A ready video (stand-in outputs) on a committed site; gives (host, video id)."""
+    video_id = upload(*committed_site, filename="cours.mp4")
+    with worker_request() as request:
+        host = request.dbsession.get(Video, video_id).site.domains[0].domain
+    return host, video_id
+
+
+def media_urls(text: str) -> list[str]:
+    """The signed media URLs a page hands out (player source, poster, downloads, thumbnails)."""
+    return sorted(set(re.findall(r'(http://[^"]+/media/\d+/\d+/[0-9a-f]{32}/[^"]+)', text)))
 
 
 def upload(site_id, user_id, content=b"pretend video bytes", filename="../../<script>.mp4"):

@@ -32,30 +32,28 @@ video_disciplines = Table(
 )
 
 
-class VideoType(Base):
+class SiteListEntry:
+    """An entry of a site's ordered list, with a slug for addresses and a title for people."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"), index=True)
+    slug: Mapped[str] = mapped_column(String(64))
+    title: Mapped[str] = mapped_column(String(150))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class VideoType(SiteListEntry, Base):
     """A kind of video a site offers (course, conference, tutorial...)."""
 
     __tablename__ = "video_types"
     __table_args__ = (UniqueConstraint("site_id", "slug"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"), index=True)
-    slug: Mapped[str] = mapped_column(String(64))
-    title: Mapped[str] = mapped_column(String(150))
-    position: Mapped[int] = mapped_column(Integer, default=0)
 
-
-class Discipline(Base):
+class Discipline(SiteListEntry, Base):
     """A field of study of a site (mathematics, law...)."""
 
     __tablename__ = "disciplines"
     __table_args__ = (UniqueConstraint("site_id", "slug"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"), index=True)
-    slug: Mapped[str] = mapped_column(String(64))
-    title: Mapped[str] = mapped_column(String(150))
-    position: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class Tag(Base):

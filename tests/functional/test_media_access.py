@@ -8,21 +8,7 @@ import webtest
 
 from core.models import Group, User, Video
 from core.tasks import worker_request
-from tests.standin import set_video, upload
-
-
-@pytest.fixture
-def published(encoder, committed_site, fast_pipeline):
-    """A ready video (stand-in outputs) on a committed site; yields (host, video id)."""
-    video_id = upload(*committed_site, filename="cours.mp4")
-    with worker_request() as request:
-        host = request.dbsession.get(Video, video_id).site.domains[0].domain
-    return host, video_id
-
-
-def media_urls(page_text):
-    """The signed URLs a page hands out (player source, poster, downloads, thumbnails)."""
-    return sorted(set(re.findall(r'(http://[^"]+/media/\d+/\d+/[0-9a-f]{32}/[^"]+)', page_text)))
+from tests.standin import media_urls, set_video
 
 
 def test_public_video_media_is_served(published, make_testapp):

@@ -2,18 +2,14 @@
 
 import pytest
 
-from core.models import Video
-from core.tasks import worker_request
-from tests.standin import set_video, upload
+from tests.standin import set_video
 
 
 @pytest.fixture
-def published(encoder, committed_site, fast_pipeline):
-    video_id = upload(*committed_site, filename="cours.mp4")
-    set_video(video_id, title='Cours <"1">')
-    with worker_request() as request:
-        host = request.dbsession.get(Video, video_id).site.domains[0].domain
-    return host, video_id
+def published(published):
+    """The shared ready video, with a title that needs escaping."""
+    set_video(published[1], title='Cours <"1">')
+    return published
 
 
 def oembed(browser, host, video_id, status=200, **params):

@@ -2,25 +2,11 @@
 
 import re
 
-import pytest
-
 from core.models import ShareLink, Video
 from core.tasks import worker_request
-from tests.standin import set_video, upload
+from tests.standin import media_urls, set_video, upload
 
 OWNER_PASSWORD = "owner password 1"
-
-
-@pytest.fixture
-def published(encoder, committed_site, fast_pipeline):
-    video_id = upload(*committed_site, filename="cours.mp4")
-    with worker_request() as request:
-        host = request.dbsession.get(Video, video_id).site.domains[0].domain
-    return host, video_id
-
-
-def media_urls(text):
-    return sorted(set(re.findall(r'(http://[^"]+/media/\d+/\d+/[0-9a-f]{32}/[^"]+)', text)))
 
 
 def unlock_form(page, video_id):
