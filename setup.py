@@ -1,6 +1,6 @@
 from setuptools import find_packages, setup
 
-BUILTIN_PLUGINS = ["auth_local", "storage_local", "encoder_ffmpeg"]
+BUILTIN_PLUGINS = ["auth_local", "auth_ldap", "storage_local", "encoder_ffmpeg"]
 
 setup(
     name="amphi",
@@ -36,6 +36,7 @@ setup(
         "Babel>=2.14",
         "packaging",
         "ffmpeg-python>=0.2",
+        "python-ldap>=3.4",
     ],
     extras_require={
         "test": ["pytest>=8", "pytest-timeout", "webtest>=3", "ruff", "playwright>=1.40", "tuspy>=1.0"],
