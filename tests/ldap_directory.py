@@ -34,7 +34,7 @@ include /etc/ldap/schema/cosine.schema
 include /etc/ldap/schema/inetorgperson.schema
 include {d}/test.schema
 pidfile {d}/slapd.pid
-modulepath /usr/lib/ldap
+{tls}modulepath /usr/lib/ldap
 moduleload back_mdb
 database mdb
 maxsize 10485760
@@ -81,14 +81,26 @@ LDIF = "\n\n".join([
 class Slapd:
     """One slapd process in ``folder``; ``stop()`` and ``start()`` simulate an outage."""
 
-    def __init__(self, folder: Path):
+    def __init__(self, folder: Path, tls: bool = False):
         self.folder, self.port, self.process = folder, free_port(), None
         (folder / "data").mkdir()
         (folder / "test.schema").write_text(SCHEMA)
-        (folder / "slapd.conf").write_text(CONF.format(d=folder, base=BASE, admin=ADMIN_DN, password=ADMIN_PASSWORD))
+        tls_lines = ""
+        if tls:  # a self-signed certificate for 127.0.0.1, which is also the CA file clients trust
+            subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+                            "-keyout", str(folder / "server.key"), "-out", str(self.ca_file),
+                            "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"],
+                           check=True, capture_output=True)
+            tls_lines = f"TLSCertificateFile {self.ca_file}\nTLSCertificateKeyFile {folder / 'server.key'}\n"
+        (folder / "slapd.conf").write_text(CONF.format(d=folder, base=BASE, admin=ADMIN_DN, password=ADMIN_PASSWORD,
+                                                       tls=tls_lines))
         (folder / "data.ldif").write_text(LDIF, encoding="utf-8")
         subprocess.run([SLAPADD, "-q", "-f", str(folder / "slapd.conf"), "-l", str(folder / "data.ldif")],
                        check=True, capture_output=True)
+
+    @property
+    def ca_file(self) -> Path:
+        return self.folder / "server.crt"
 
     @property
     def uri(self) -> str:
@@ -115,15 +127,27 @@ class Slapd:
         self.process = None
 
 
-@pytest.fixture
-def slapd(tmp_path):
-    """A running slapd loaded with prof (faculty), lea (student, memberOf l3-info), bob (student, group l2-info)."""
+def running_slapd(folder: Path, tls: bool = False):
     if not (Path(SLAPD).exists() and Path(SLAPADD).exists() and shutil.which("ldapsearch")):
         pytest.skip("OpenLDAP is not installed (Debian packages slapd and ldap-utils; ./run-tests installs them)")
+    if tls and not shutil.which("openssl"):
+        pytest.skip("openssl is not installed: no certificate for the StartTLS test")
     from plugins.auth_ldap.directory import POOL
 
-    server = Slapd(tmp_path)
+    server = Slapd(folder, tls=tls)
     server.start()
     yield server
     server.stop()
     POOL.clear()
+
+
+@pytest.fixture
+def slapd(tmp_path):
+    """A running slapd loaded with prof (faculty), lea (student, memberOf l3-info), bob (student, group l2-info)."""
+    yield from running_slapd(tmp_path)
+
+
+@pytest.fixture
+def slapd_tls(tmp_path):
+    """The same directory with a certificate for 127.0.0.1 (``ca_file``), for StartTLS."""
+    yield from running_slapd(tmp_path, tls=True)

@@ -98,7 +98,10 @@ def describe(exc: ldap.LDAPError) -> str:
 
 
 def connect(config: DirectoryConfig):
-    """A new connection with the timeouts and TLS options set, StartTLS done, not yet bound."""
+    """A new connection with the timeouts and TLS options set, StartTLS done, not yet bound.
+
+    Raises DirectoryUnavailable when StartTLS fails, ldap.LDAPError otherwise.
+    """
     conn = ldap.initialize(" ".join(config.uris))
     conn.set_option(ldap.OPT_PROTOCOL_VERSION, 3)
     conn.set_option(ldap.OPT_REFERRALS, 0)
@@ -109,7 +112,14 @@ def connect(config: DirectoryConfig):
     conn.set_option(ldap.OPT_X_TLS_REQUIRE_CERT, ldap.OPT_X_TLS_DEMAND)
     conn.set_option(ldap.OPT_X_TLS_NEWCTX, 0)
     if config.start_tls:
-        conn.start_tls_s()
+        try:
+            conn.start_tls_s()
+        except ldap.SERVER_DOWN as exc:
+            raise DirectoryUnavailable(f"cannot connect to {' '.join(config.uris)}: {describe(exc)}") from None
+        except ldap.LDAPError as exc:
+            raise DirectoryUnavailable(
+                f"StartTLS with {' '.join(config.uris)} failed ({describe(exc)}): is the server's certificate "
+                "trusted (CA file) and issued for this host name?") from None
     return conn
 
 

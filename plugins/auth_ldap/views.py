@@ -27,7 +27,9 @@ def login(request):
         return refuse(404, request.translate("This sign-in method is not offered on this site."))
     try:
         attributes = authenticate(request, username, request.POST.get("password", ""))
-        user = provision_user(request, username, create=request.plugin_settings(NAME)["create_users"], method=NAME)
+        # The directory's spelling of the username when the mapping names one (PROF → prof).
+        known_as = (attributes.get("username") or [username])[0]
+        user = provision_user(request, known_as, create=request.plugin_settings(NAME)["create_users"], method=NAME)
     except TooManyAttempts:
         return refuse(429, request.translate("Too many failed attempts. Wait a few minutes and try again."))
     except SignInRefused:

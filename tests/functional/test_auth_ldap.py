@@ -9,7 +9,7 @@ from core.identity import add_rule
 from core.models import User
 from core.sites import set_enabled_plugins, set_plugin_overrides
 from plugins.auth_ldap.models import DirectoryStatus
-from tests.ldap_directory import ADMIN_DN, ADMIN_PASSWORD, BASE, L2_INFO, L3_INFO, PASSWORDS, slapd  # noqa: F401
+from tests.ldap_directory import ADMIN_DN, ADMIN_PASSWORD, BASE, L2_INFO, PASSWORDS, slapd, slapd_tls  # noqa: F401
 
 LOCAL_PASSWORD = "local password 1"
 
@@ -163,3 +163,39 @@ def test_settings_are_per_site_and_a_disabled_plugin_does_nothing(
     ldap_sign_in(make_testapp("b.test"), "prof", PASSWORDS["prof"], status=404)
     make_testapp("c.test").post("/auth/ldap/login", {"username": "prof", "password": PASSWORDS["prof"]}, status=404)
     assert status_of(dbsession, b) is None and status_of(dbsession, c) is None
+
+
+def test_start_tls_with_a_trusted_certificate_and_refused_without(
+        app, site, slapd_tls, make_user, make_testapp, dbsession, monkeypatch):  # noqa: F811
+    configure(app, site, slapd_tls.uri, start_tls="true")
+    prof = make_user(site, "prof", password=LOCAL_PASSWORD)
+    make_testapp("a.test").sign_in("prof", LOCAL_PASSWORD)  # the system's CAs do not know this certificate
+    assert prof.display_name == ""
+    assert "StartTLS with " + slapd_tls.uri + " failed" in status_of(dbsession, site).last_error
+    monkeypatch.setitem(app.registry.settings, "amphi.auth_ldap.ca_file", str(slapd_tls.ca_file))  # server-only
+    make_testapp("a.test").sign_in("prof", LOCAL_PASSWORD)
+    assert prof.display_name == "Ada Lovelace"
+
+
+def test_the_directory_spelling_of_the_username_is_used_when_mapped(app, site, slapd, make_user, make_testapp):  # noqa: F811
+    from plugins.auth_ldap.directory import DEFAULT_MAPPING
+
+    configure(app, site, slapd.uri, password_form="true", attribute_mapping=DEFAULT_MAPPING + "\nusername = uid")
+    prof = make_user(site, "prof")
+    ldap_sign_in(make_testapp("a.test"), "PROF", PASSWORDS["prof"])  # uid matching ignores case
+    assert (prof.last_login is not None, prof.display_name) == (True, "Ada Lovelace")
+
+
+def test_a_bad_mapping_is_shown_to_the_admin_and_sign_in_goes_on(app, site, slapd, make_user, make_testapp, dbsession):  # noqa: F811
+    configure(app, site, slapd.uri, attribute_mapping="display_name = displayName\nemail mail")
+    prof = make_user(site, "prof", password=LOCAL_PASSWORD)
+    make_testapp("a.test").sign_in("prof", LOCAL_PASSWORD)
+    assert prof.last_login is not None
+    assert "attribute mapping, line 2" in status_of(dbsession, site).last_error
+
+
+def test_a_wrong_service_password_is_reported_as_such(app, site, slapd, make_user, make_testapp, dbsession):  # noqa: F811
+    configure(app, site, slapd.uri, bind_password="not the service password")
+    make_user(site, "prof", password=LOCAL_PASSWORD)
+    make_testapp("a.test").sign_in("prof", LOCAL_PASSWORD)
+    assert "refused the service account" in status_of(dbsession, site).last_error
