@@ -123,6 +123,13 @@ def connect(config: DirectoryConfig):
     return conn
 
 
+def close(conn) -> None:
+    try:
+        conn.unbind_s()
+    except ldap.LDAPError:
+        pass
+
+
 class ServicePool:
     """Bound service connections kept per configuration, so look-ups do not reconnect each time."""
 
@@ -146,7 +153,7 @@ class ServicePool:
             if len(idle) < self.size:
                 idle.append(conn)
                 return
-        conn.unbind_s()
+        close(conn)
 
     def clear(self) -> None:
         """Close every idle connection (tests, configuration changes)."""
@@ -154,10 +161,7 @@ class ServicePool:
             conns = [c for idle in self._idle.values() for c in idle]
             self._idle.clear()
         for conn in conns:
-            try:
-                conn.unbind_s()
-            except ldap.LDAPError:
-                pass
+            close(conn)
 
     def run(self, config: DirectoryConfig, operation):
         """``operation(conn)`` on a service connection; a dropped connection is replaced once."""
@@ -173,10 +177,12 @@ class ServicePool:
             except (ldap.SERVER_DOWN, ldap.CONNECT_ERROR) as exc:
                 # A pooled connection the server closed: drop it and try once with a new one.
                 log.info("LDAP connection lost (%s), reconnecting", describe(exc))
+                close(conn)
                 if attempt == 2:
                     raise DirectoryUnavailable(f"the directory went away: {describe(exc)}") from None
                 continue
             except ldap.TIMEOUT:
+                close(conn)  # an answer may still come on it: never reuse it
                 raise DirectoryUnavailable(
                     f"the directory did not answer within {config.operation_timeout} s") from None
             except ldap.LDAPError as exc:
@@ -260,10 +266,7 @@ def check_password(config: DirectoryConfig, dn: str, password: str) -> bool:
     except ldap.LDAPError as exc:
         raise DirectoryUnavailable(f"binding as the user failed: {describe(exc)}") from None
     finally:
-        try:
-            conn.unbind_s()
-        except ldap.LDAPError:
-            pass
+        close(conn)
 
 
 def service_check(config: DirectoryConfig) -> None:
