@@ -1,6 +1,6 @@
 from setuptools import find_packages, setup
 
-BUILTIN_PLUGINS = ["auth_local", "storage_local", "encoder_ffmpeg", "stats", "feeds"]
+BUILTIN_PLUGINS = ["auth_local", "auth_ldap", "storage_local", "encoder_ffmpeg", "stats", "feeds"]
 
 setup(
     name="amphi",
@@ -37,6 +37,7 @@ setup(
         "packaging",
         "ffmpeg-python>=0.2",
         "markdown-it-py>=3.0",
+        "python-ldap>=3.4",
     ],
     extras_require={
         "test": ["pytest>=8", "pytest-timeout", "webtest>=3", "ruff", "playwright>=1.40", "tuspy>=1.0", "openapi-spec-validator>=0.7",

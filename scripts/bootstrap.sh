@@ -6,15 +6,23 @@ VENV="${AMPHI_VENV:-.venv}"
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 
-# "command:package" pairs: the Debian package to install when the command is missing.
+# "command:package" pairs: the Debian package to install when the command (or /absolute/file) is missing.
 RUN_NEEDS=(ffmpeg:ffmpeg ffprobe:ffmpeg)
-TEST_NEEDS=(chromium:chromium npm:npm)
+TEST_NEEDS=(chromium:chromium npm:npm /usr/sbin/slapd:slapd ldapsearch:ldap-utils)
+# python-ldap has no wheels: it compiles against these. A pair may name a file instead of a command.
+BUILD_NEEDS=(gcc:gcc /usr/include/ldap.h:libldap2-dev /usr/include/sasl/sasl.h:libsasl2-dev)
 
 missing_apt_packages() {
     local missing=() pair
     python3 -c "import ensurepip" 2>/dev/null || missing+=(python3-venv)
+    # Python's headers, for the packages that compile (python-ldap).
+    python3 -c "import os, sysconfig; assert os.path.exists(sysconfig.get_paths()['include'] + '/Python.h')" \
+        2>/dev/null || missing+=(python3-dev)
     for pair in "$@"; do
-        command -v "${pair%%:*}" >/dev/null || missing+=("${pair#*:}")
+        case "${pair%%:*}" in
+            /*) [ -e "${pair%%:*}" ] || missing+=("${pair#*:}") ;;
+            *) command -v "${pair%%:*}" >/dev/null || missing+=("${pair#*:}") ;;
+        esac
     done
     printf '%s\n' "${missing[@]}" | sort -u | tr '\n' ' '
 }
@@ -38,9 +46,9 @@ install_system_packages() {
 bootstrap() {
     command -v python3 >/dev/null || { echo "python3 is required (apt-get install python3)" >&2; exit 1; }
     if [ "$1" = test ]; then
-        install_system_packages "${RUN_NEEDS[@]}" "${TEST_NEEDS[@]}"
+        install_system_packages "${RUN_NEEDS[@]}" "${BUILD_NEEDS[@]}" "${TEST_NEEDS[@]}"
     else
-        install_system_packages "${RUN_NEEDS[@]}"
+        install_system_packages "${RUN_NEEDS[@]}" "${BUILD_NEEDS[@]}"
     fi
     if [ ! -x "$VENV/bin/python" ]; then
         say "creating the virtualenv $VENV"

@@ -109,8 +109,13 @@ def plugin_page(request):
     values, errors = plugin_settings(request.registry, request.site, info.name), {}
     if request.method == "POST":
         submitted = {}
+        stored = request.site.overrides_for(info.name)
         for key, setting in info.settings.declared.items():
             if not setting.site_editable:
+                continue
+            if setting.secret and request.POST.get(key, "") == "":
+                if key in stored:  # a secret is never shown: an empty field keeps the stored one
+                    submitted[key] = stored[key]
                 continue
             if setting.type == "bool":
                 submitted[key] = key in request.POST

@@ -202,3 +202,19 @@ def test_signing_a_user_out_everywhere_ends_their_sessions(admin_browser, site, 
     assert phone.get("/api/me", status="*").json.get("username") is None
     phone.sign_in("tina", "tina password 1")  # signing in again works
     assert phone.get("/api/me").json["username"] == "tina"
+
+
+def test_a_stored_secret_is_kept_when_its_field_is_left_empty(admin_browser, site, app):
+    from core.sites import set_plugin_overrides
+
+    set_plugin_overrides(app.registry, site, "auth_ldap", {"bind_password": "s3cret service password"})
+    page = admin_browser.get("/admin/site/plugins/auth_ldap")
+    assert "s3cret service password" not in page.text and "A value is stored; it is not shown." in page.text
+    form = page.forms[2]
+    assert form["bind_password"].value == ""
+    form.submit().follow()
+    assert site.plugin_settings["auth_ldap"]["bind_password"] == "s3cret service password"
+    form = admin_browser.get("/admin/site/plugins/auth_ldap").forms[2]
+    form["bind_password"] = "a new one"
+    form.submit().follow()
+    assert site.plugin_settings["auth_ldap"]["bind_password"] == "a new one"
