@@ -1,6 +1,6 @@
 from setuptools import find_packages, setup
 
-BUILTIN_PLUGINS = ["auth_local", "storage_local", "encoder_ffmpeg"]
+BUILTIN_PLUGINS = ["auth_local", "storage_local", "encoder_ffmpeg", "auth_cas", "auth_shibboleth"]
 
 setup(
     name="amphi",
@@ -36,9 +36,12 @@ setup(
         "Babel>=2.14",
         "packaging",
         "ffmpeg-python>=0.2",
+        "requests>=2.31",
+        "defusedxml>=0.7",
     ],
     extras_require={
-        "test": ["pytest>=8", "pytest-timeout", "webtest>=3", "ruff", "playwright>=1.40", "tuspy>=1.0"],
+        "test": ["pytest>=8", "pytest-timeout", "webtest>=3", "ruff", "playwright>=1.40", "tuspy>=1.0",
+                 "django-cas-server>=3.1"],
     },
     entry_points={
         "paste.app_factory": ["main = core:main"],
