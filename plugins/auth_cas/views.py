@@ -69,7 +69,7 @@ def callback(request):
         return refuse(request, next_url, 400, _("The CAS server sent no ticket. Sign in again."))
     try:
         identity = validate_ticket(settings["server_url"], settings["version"], service_url(request, next_url, gateway),
-                                   ticket, renew=settings["renew"], timeout=settings["timeout"])
+                                   ticket, renew=settings["renew"], timeout=max(1, settings["timeout"]))
         user = provision_user(request, identity.user, create=settings["create_users"], method=NAME)
     except CasError as exc:
         log.warning("CAS ticket refused on site %s: %s", request.site.slug, exc)
