@@ -72,6 +72,12 @@ def test_sign_in_creates_the_user_with_attributes_and_rules(cas_site, make_reque
     assert dbsession.get(CasTicket, (cas_site.id, _query["ticket"][0])).user_id == prof.id
 
 
+def test_sign_in_page_lists_cas_with_the_next_page(cas_site, testapp):
+    page = testapp.get("/login", {"next": "/upload"})
+    link = page.html.find("a", string=lambda text: text and "Institutional account (CAS)" in text)
+    assert link["href"] == "http://a.test/auth/cas/login?next=/upload"
+
+
 def test_protocol_2_validates_on_service_validate(app, cas_site, testapp, dbsession):
     configure(app, cas_site, server_url=cas_site.plugin_settings["auth_cas"]["server_url"], version="2")
     cas_sign_in(testapp, "student", "student-secret-1")
