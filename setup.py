@@ -1,6 +1,7 @@
 from setuptools import find_packages, setup
 
-BUILTIN_PLUGINS = ["auth_local", "auth_ldap", "storage_local", "encoder_ffmpeg", "stats", "feeds"]
+BUILTIN_PLUGINS = ["auth_local", "auth_ldap", "auth_cas", "auth_shibboleth", "storage_local", "encoder_ffmpeg", "stats",
+                   "feeds"]
 
 setup(
     name="amphi",
@@ -38,10 +39,12 @@ setup(
         "ffmpeg-python>=0.2",
         "markdown-it-py>=3.0",
         "python-ldap>=3.4",
+        "requests>=2.31",
+        "defusedxml>=0.7",
     ],
     extras_require={
-        "test": ["pytest>=8", "pytest-timeout", "webtest>=3", "ruff", "playwright>=1.40", "tuspy>=1.0", "openapi-spec-validator>=0.7",
-                 "jsonschema>=4.18", "feedparser>=6"],
+        "test": ["pytest>=8", "pytest-timeout", "webtest>=3", "ruff", "playwright>=1.40", "tuspy>=1.0",
+                 "openapi-spec-validator>=0.7", "jsonschema>=4.18", "feedparser>=6", "django-cas-server>=3.1"],
     },
     entry_points={
         "paste.app_factory": ["main = core:main"],
