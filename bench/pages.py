@@ -1,0 +1,192 @@
+"""Page benchmark: a real `amphi serve` over a seeded catalogue, loaded by wrk from another process.
+
+    .venv/bin/python bench/pages.py                                  # 1,000 and 100,000 videos, SQLite and PostgreSQL
+    .venv/bin/python bench/pages.py --videos 1000 --databases sqlite --seconds 5   # quicker
+
+For each database and catalogue size: seeds users, tags and videos (80 % public, 10 % for
+signed-in users, 10 % drafts, three years of dates) straight into the database, starts
+`amphi serve`, then measures with wrk, one page after the other: requests per second and
+p50/p95 latency under 16 concurrent connections, and the median of one request at a time.
+Pages: the home page, a video page, the browse list, and a search with facets when a search
+plugin answers `/search`. The reference figures (Esup-Pod 4.1, uWSGI with 4 processes, SQLite,
+1,000 videos, 16 connections) are printed beside: home 21 requests/s, list 10, video page 15;
+one at a time 88, 166 and 93 ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import re
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from sqlalchemy import insert, select  # noqa: E402
+
+from core.db import make_engine  # noqa: E402
+from core.models import MediaFile, Site, Tag, User, Video, VideoType, video_tags  # noqa: E402
+from core.testing import free_port, temporary_database, write_ini  # noqa: E402
+
+REFERENCE = {"home": (21, 88), "list": (10, 166), "video": (15, 93)}
+WORDS = ("analyse intégrale algèbre linéaire probabilités statistique mécanique quantique thermodynamique "
+         "chimie organique biologie cellulaire génétique droit constitutionnel économie histoire médiévale "
+         "philosophie morale littérature comparée informatique réseaux compilation électronique optique "
+         "géologie astronomie sociologie linguistique anatomie pharmacologie").split()
+LUA = """
+done = function(summary, latency, requests)
+  io.write(string.format("BENCH %d %d %.3f %.3f %.3f\\n", summary.requests, summary.duration,
+    latency:percentile(50) / 1000, latency:percentile(95) / 1000, latency:percentile(99) / 1000))
+  io.write(string.format("ERRORS %d %d\\n", summary.errors.status, summary.errors.connect + summary.errors.read
+    + summary.errors.write + summary.errors.timeout))
+end
+"""
+
+
+def seed(url: str, count: int, rng: random.Random) -> int:
+    """Users, tags and ``count`` videos of the default site; returns a public video's id."""
+    engine = make_engine(url)
+    now = datetime.now(UTC)
+    with engine.begin() as db:
+        site_id = db.scalar(select(Site.id).where(Site.is_default.is_(True)))
+        course = db.scalar(select(VideoType.id).where(VideoType.site_id == site_id, VideoType.slug == "course"))
+        users = [{"site_id": site_id, "username": f"teacher{n}", "display_name": f"Teacher {n}", "email": "",
+                  "affiliation": "faculty", "locale": "", "is_active": True, "can_upload": True,
+                  "is_site_admin": False, "is_superuser": False, "session_epoch": 0, "created_at": now}
+                 for n in range(max(10, count // 500))]
+        db.execute(insert(User), users)
+        user_ids = list(db.scalars(select(User.id).where(User.site_id == site_id, User.username.like("teacher%"))))
+        db.execute(insert(Tag), [{"site_id": site_id, "name": word} for word in WORDS])
+        tag_ids = list(db.scalars(select(Tag.id).where(Tag.site_id == site_id)))
+        batch = []
+        for n in range(count):
+            words = rng.sample(WORDS, 3)
+            created = now - timedelta(seconds=rng.randrange(3 * 365 * 86400))
+            batch.append({
+                "site_id": site_id, "owner_id": rng.choice(user_ids), "title": f"{' '.join(words).capitalize()} {n}",
+                "slug": f"video-{n}", "description": f"Cours de {words[0]} : {' '.join(rng.sample(WORDS, 12))}.",
+                "language": "fr", "duration": float(rng.randrange(300, 7200)), "status": "ready",
+                "access": rng.choices(["public", "signed-in", "draft"], [8, 1, 1])[0], "status_reason": "",
+                "poster_key": "", "password_hash": "", "allow_downloads": False, "license": "cc-by",
+                "type_id": course if n % 3 == 0 else None, "created_at": created, "updated_at": created})
+            if len(batch) == 5000:
+                db.execute(insert(Video), batch)
+                batch = []
+        if batch:
+            db.execute(insert(Video), batch)
+        ids = list(db.scalars(select(Video.id).where(Video.site_id == site_id)))
+        links = [{"video_id": vid, "tag_id": tag} for vid in ids for tag in rng.sample(tag_ids, 2)]
+        for start in range(0, len(links), 20000):
+            db.execute(insert(video_tags), links[start:start + 20000])
+        target = db.scalar(select(Video.id).where(Video.access == "public").order_by(Video.id.desc()).limit(1))
+        db.execute(insert(MediaFile), [{"video_id": target, "kind": kind, "rendition": "", "key": key, "size": 1,
+                                        "mime": mime, "created_at": now} for kind, key, mime in (
+            ("hls-master", f"videos/{target}/jobs/1/outputs/hls/master.m3u8", "application/vnd.apple.mpegurl"),
+            ("thumbnail", f"videos/{target}/jobs/1/outputs/thumbs/poster_1.jpg", "image/jpeg"))])
+    engine.dispose()
+    return target
+
+
+def wait_for(url: str) -> None:
+    for _ in range(150):
+        try:
+            urllib.request.urlopen(url).close()
+            return
+        except OSError:
+            time.sleep(0.2)
+    raise SystemExit(f"{url} did not answer")
+
+
+def wrk(url: str, connections: int, seconds: int, script: Path) -> dict:
+    done = subprocess.run(["wrk", "-t", str(min(connections, 2)), "-c", str(connections), "-d", f"{seconds}s",
+                           "--timeout", "10s", "-s", str(script), url], capture_output=True, text=True)
+    match = re.search(r"BENCH (\d+) (\d+) ([\d.]+) ([\d.]+) ([\d.]+)", done.stdout)
+    errors = re.search(r"ERRORS (\d+) (\d+)", done.stdout)
+    if not match:
+        raise SystemExit(f"wrk failed: {done.stdout} {done.stderr}")
+    requests, micros = int(match.group(1)), int(match.group(2))
+    return {"rps": requests / (micros / 1e6), "p50": float(match.group(3)), "p95": float(match.group(4)),
+            "p99": float(match.group(5)), "bad": int(errors.group(1)) + int(errors.group(2))}
+
+
+def measure(database: str, count: int, seconds: int, threads: int, folder: Path) -> list[tuple]:
+    rows = []
+    with temporary_database(folder, database) as url:
+        ini = write_ini(folder, url.replace("postgresql://", "postgresql+psycopg://"),
+                        **{"amphi.worker.embedded": "false", "amphi.api.rate_limit": "0"})
+        amphi = [sys.executable, "-m", "core.cli", "-c", str(ini)]
+        subprocess.run(amphi + ["init", "--admin-password", "bench password 1"], check=True, capture_output=True)
+        started = time.perf_counter()
+        target = seed(url.replace("postgresql://", "postgresql+psycopg://"), count, random.Random(count))
+        seeded = time.perf_counter() - started
+        subprocess.run(amphi + ["search", "reindex"], capture_output=True)  # when a search plugin offers it
+        port = free_port()
+        server = subprocess.Popen(amphi + ["serve", "--port", str(port), "--threads", str(threads)],
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        base = f"http://127.0.0.1:{port}"
+        try:
+            wait_for(base + "/login")
+            pages = {"home": "/", "video": f"/videos/{target}", "list": "/videos",
+                     "search": "/search?q=analyse+int%C3%A9grale"}
+            script = folder / "report.lua"
+            script.write_text(LUA)
+            for name, path in pages.items():
+                try:
+                    status = urllib.request.urlopen(base + path).status
+                except OSError:
+                    status = 0
+                if status != 200:
+                    rows.append((database, count, name, None, None, None, None, f"HTTP {status}: skipped"))
+                    continue
+                wrk(base + path, 4, 2, script)  # warm the caches and the templates
+                loaded = wrk(base + path, 16, seconds, script)
+                single = wrk(base + path, 1, max(3, seconds // 2), script)
+                note = f"{loaded['bad']} errors" if loaded["bad"] else ""
+                rows.append((database, count, name, loaded["rps"], loaded["p50"], loaded["p95"], single["p50"], note))
+        finally:
+            server.terminate()
+            server.wait()
+    print(f"  seeded {count} videos on {database} in {seeded:.1f} s", flush=True)
+    return rows
+
+
+def report(rows: list[tuple], seconds: int) -> None:
+    print(f"\nwrk, 16 connections for {seconds} s per page (p50/p95 under that load); 'alone': one connection")
+    print(f"{'database':11s} {'videos':>7s} {'page':7s} {'req/s':>8s} {'p50 ms':>7s} {'p95 ms':>7s} {'alone':>7s}"
+          f"   reference (Esup-Pod, 1,000 videos)")
+    for database, count, name, rps, p50, p95, alone, note in rows:
+        ref = REFERENCE.get(name)
+        reference = f"{ref[0]} req/s, {ref[1]} ms alone; x{rps / ref[0]:.0f}" if ref and rps else ""
+        if rps is None:
+            print(f"{database:11s} {count:7d} {name:7s} {note}")
+            continue
+        print(f"{database:11s} {count:7d} {name:7s} {rps:8.1f} {p50:7.1f} {p95:7.1f} {alone:7.1f}   {reference}"
+              + (f"  ({note})" if note else ""))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--videos", default="1000,100000", help="catalogue sizes (default 1000,100000)")
+    parser.add_argument("--databases", default="sqlite,postgresql", help="default sqlite,postgresql")
+    parser.add_argument("--seconds", type=int, default=10, help="seconds of load per page (default 10)")
+    parser.add_argument("--threads", type=int, default=4, help="amphi serve's threads (default 4)")
+    args = parser.parse_args()
+    rows = []
+    for database in args.databases.split(","):
+        for count in (int(c) for c in args.videos.split(",")):
+            with tempfile.TemporaryDirectory(prefix="amphi-pages-bench-") as folder:
+                rows += measure(database, count, args.seconds, args.threads, Path(folder))
+    print(f"\n{os.cpu_count()} CPUs; server and wrk share them")
+    report(rows, args.seconds)
+
+
+if __name__ == "__main__":
+    main()
