@@ -1,6 +1,6 @@
 from setuptools import find_packages, setup
 
-BUILTIN_PLUGINS = ["auth_local", "storage_local", "encoder_ffmpeg"]
+BUILTIN_PLUGINS = ["auth_local", "storage_local", "encoder_ffmpeg", "search_sql"]
 
 setup(
     name="amphi",

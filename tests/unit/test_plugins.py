@@ -68,7 +68,7 @@ def test_discovery_loads_good_plugins_and_reports_the_others(fake_distribution, 
     assert broken.status == "failed"
     assert "No module named 'a_module_that_does_not_exist'" in broken.error
     assert old.status == "incompatible"
-    assert "supports hook contract >=0.1,<1, this Amphi provides 1.0.0" in old.error
+    assert "supports hook contract >=0.1,<1, this Amphi provides 1.1.0" in old.error
     assert typo.status == "incompatible" and "amphi_nav_itemz" in typo.error
     assert host.pm.get_plugin("old") is None and host.pm.get_plugin("typo") is None
     # The built-in plugins still load, and the failures are logged with the plugin's name.
