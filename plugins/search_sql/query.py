@@ -58,9 +58,13 @@ def matches(request, query: SearchQuery, skip_facet: str | None = None) -> Selec
     score = literal(0.0, Float)
     statement = select(D.video_id).where(D.site_id == request.site.id, D.video_id.in_(searchable_ids(request)))
     if words and dialect == "sqlite":
-        statement = statement.join(FTS, FTS.c.rowid == D.video_id).where(
-            FTS_NAME.op("MATCH")(fts5_query(words, prefix_last=True)))
-        score = func.bm25(FTS_NAME, TITLE_WEIGHT, BODY_WEIGHT)  # lower is better
+        # The full-text table drives (once, materialised); joined the other way round SQLite would
+        # probe it once per document.
+        hits = (select(FTS.c.rowid.label("video_id"), func.bm25(FTS_NAME, TITLE_WEIGHT, BODY_WEIGHT).label("rank"))
+                .where(FTS_NAME.op("MATCH")(fts5_query(words, prefix_last=True)))
+                .cte("fts_hits").prefix_with("MATERIALIZED"))
+        statement = statement.join(hits, hits.c.video_id == D.video_id)
+        score = hits.c.rank  # bm25: lower is better
     elif words:
         tsquery = pg_tsquery(query.text)
         vector = literal_column(f"search_sql_documents.{VECTOR_COLUMN}")
@@ -98,8 +102,11 @@ def facet_counts(request, query: SearchQuery, denied: set[int]) -> dict[str, lis
     facets: dict[str, list[FacetCount]] = {}
     filtered = [facet for facet, values in query.filters.items() if values]
     for skip in [None, *filtered]:
-        ids = matches(request, query, skip_facet=skip).with_only_columns(D.video_id)
-        statement = select(T.facet, T.value, func.min(T.label), func.count()).where(T.video_id.in_(ids))
+        # Materialised: the planner would otherwise run the full-text match once per term row.
+        hits = matches(request, query, skip_facet=skip).with_only_columns(D.video_id).cte("hits")
+        hits = hits.prefix_with("MATERIALIZED")
+        statement = select(T.facet, T.value, func.min(T.label), func.count()).where(
+            T.video_id.in_(select(hits.c.video_id)))
         if denied:
             statement = statement.where(T.video_id.not_in(denied))
         if skip is not None:
@@ -119,9 +126,10 @@ def suggest(request, prefix: str, limit: int) -> list[str]:
     visible = select(D.video_id).where(D.site_id == request.site.id, D.video_id.in_(searchable_ids(request)))
     statement = select(D.video_id, D.title).where(D.video_id.in_(visible))
     if request.dbsession.bind.dialect.name == "sqlite":
-        statement = (statement.join(FTS, FTS.c.rowid == D.video_id)
-                     .where(FTS_NAME.op("MATCH")(fts5_query(words, prefix_last=True, column="title")))
-                     .order_by(func.bm25(FTS_NAME)))
+        hits = (select(FTS.c.rowid.label("video_id"), func.bm25(FTS_NAME).label("rank"))
+                .where(FTS_NAME.op("MATCH")(fts5_query(words, prefix_last=True, column="title")))
+                .cte("fts_title_hits").prefix_with("MATERIALIZED"))
+        statement = statement.join(hits, hits.c.video_id == D.video_id).order_by(hits.c.rank)
     else:
         vector = literal_column(f"search_sql_documents.{VECTOR_COLUMN}")
         tsquery = title_prefix_tsquery(words)

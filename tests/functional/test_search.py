@@ -181,6 +181,29 @@ def test_index_follows_the_video_events(site, people, make_video, make_request, 
     assert found(make_request, site, text="fluides") == []
 
 
+def test_details_typed_after_the_upload_reindex_the_video(testapp, site, make_user, make_request, dbsession):
+    """The upload page's details view fires amphi_video_changed: a new title is found at once."""
+    from base64 import b64encode
+
+    from core.models import Video
+
+    make_user(site, "prof", role="staff", password="prof password 1")
+    testapp.sign_in("prof", "prof password 1")
+    tus = {"Tus-Resumable": "1.0.0", "X-CSRF-Token": testapp.csrf_token("/")}
+    location = testapp.post("/api/uploads/", headers={**tus, "Upload-Length": "4", "Upload-Metadata":
+                            "filename " + b64encode(b"raw.mp4").decode()}, status=201).headers["Location"]
+    done = testapp.patch(location, params=b"abcd", content_type="application/offset+octet-stream",
+                         headers={**tus, "Upload-Offset": "0"}, status=204)
+    video = dbsession.get(Video, int(done.headers["Amphi-Video-Id"]))
+    video.status, video.access = "ready", "public"
+    request = make_request(site)
+    request.hooks.amphi_video_ready(request=request, video=video)
+    assert found(make_request, site, text="raw") == ["raw"]
+    testapp.post_json(location + "/details", {"title": "Électromagnétisme", "description": ""}, headers=tus)
+    assert found(make_request, site, text="electromagnetisme") == ["Électromagnétisme"]
+    assert found(make_request, site, text="raw") == []
+
+
 def test_reindex_rebuilds_the_site_index(site, people, publish, make_request, dbsession):
     publish(site, people["prof"], "Optique ondulatoire")
     people["prof"].display_name = "Marie Skłodowska-Curie"  # no video event for this
@@ -215,6 +238,13 @@ def test_search_page_lists_results_with_facets_sort_and_pages(testapp, site, peo
     assert "Videos found: 11" in french.text and 'value="fr" checked' in french.text
     assert '<strong aria-current="true">date</strong>' in french.text
     assert "No video matches" in testapp.get("/search", {"q": "introuvable"}).text
+
+
+def test_the_search_page_in_french(make_testapp, site, people, publish):
+    publish(site, people["prof"], "Cours d'anglais", language="en", duration=90)
+    page = make_testapp("a.test").get("/search", {"q": "anglais", "_LOCALE_": "fr"})
+    assert "Vidéos trouvées : 1" in page.text and "Rechercher des vidéos" in page.text
+    assert "Anglais <span" in page.text and "Moins de 5 minutes" in page.text and "<legend>Durée</legend>" in page.text
 
 
 def test_search_box_and_suggestions(testapp, site, people, publish):
