@@ -10,6 +10,7 @@ from core import hookimpl
 from core.models import Group
 from core.search import SearchQuery, search, suggest
 from core.testing import database_kind, temporary_database, write_ini
+from plugins.search_sql.models import SearchDocument
 
 
 @pytest.fixture
@@ -258,7 +259,9 @@ def test_search_box_and_suggestions(testapp, site, people, publish):
 def test_a_site_without_the_plugin_says_so(make_site, make_user, make_testapp, make_video, make_request):
     bare = make_site("bare", plugins=["auth_local"])
     video = make_video(bare, make_user(bare, "prof", role="staff"), "Cours caché", access="public", status="ready")
-    assert video.id
+    request = make_request(bare)
+    request.hooks.amphi_video_ready(request=request, video=video)
+    assert request.dbsession.get(SearchDocument, video.id) is None  # the plugin is silent there
     browser = make_testapp("bare.test")
     assert "Search is not available on this site." in browser.get("/search", {"q": "cours"}).text
     assert browser.get("/api/search/suggest", {"q": "cours"}).json == {"suggestions": []}
