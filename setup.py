@@ -1,7 +1,7 @@
 from setuptools import find_packages, setup
 
 BUILTIN_PLUGINS = ["auth_local", "auth_ldap", "auth_cas", "auth_shibboleth", "storage_local", "encoder_ffmpeg", "stats",
-                   "feeds"]
+                   "feeds", "search_sql"]
 
 setup(
     name="amphi",

@@ -230,6 +230,25 @@ def cmd_video_import(args) -> None:
         print(f"video {video.id} created on {site.slug}; encoding queued")
 
 
+def cmd_search_reindex(args) -> None:
+    """Rebuild the search index of one site (or of every site) with its enabled search plugins."""
+    from core.models import Site
+    from core.tasks import worker_request
+
+    with app_env(args) as request:
+        if args.site:
+            site_ids = [find_site_or_fail(request, args.site).id]
+        else:
+            site_ids = list(request.dbsession.scalars(select(Site.id).order_by(Site.slug)))
+    for site_id in site_ids:
+        with worker_request(site_id) as request:
+            counts = request.hooks.amphi_search_reindex(request=request)
+            if counts:
+                print(f"{request.site.slug}: {max(counts)} videos indexed")
+            else:
+                print(f"{request.site.slug}: no search plugin enabled")
+
+
 def cmd_plugins(args) -> None:
     from core.models import Site
 
@@ -307,6 +326,11 @@ def build_parser() -> argparse.ArgumentParser:
     vimport.add_argument("file")
     vimport.add_argument("--title")
     vimport.set_defaults(func=cmd_video_import)
+
+    search = sub.add_parser("search", help="the search index").add_subparsers(dest="search_command", required=True)
+    reindex = search.add_parser("reindex", help="rebuild the search index of a site (default: every site)")
+    reindex.add_argument("site", nargs="?", help="the site's slug")
+    reindex.set_defaults(func=cmd_search_reindex)
 
     sub.add_parser("plugins", help="installed plugins, their hooks and sites").set_defaults(func=cmd_plugins)
     return parser

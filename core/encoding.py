@@ -98,6 +98,7 @@ def encode_job(job_id: int, site_id: int, heartbeat) -> None:
         publish(site_id, video_id, job_id, os.path.join(scratch, "out"), info, result)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
+    announce_ready(site_id, video_id)  # after the scratch is gone: listeners (indexing...) may take a while
 
 
 def encode_file(request, job, path: str, out: str, heartbeat):
@@ -131,6 +132,10 @@ def publish(site_id: int, video_id: int, job_id: int, out: str, info, result) ->
         job.state, job.progress, job.finished_at, job.error = "done", 100.0, utcnow(), ""
     for old in old_prefixes - {prefix}:
         storage.delete_prefix(old)
+
+
+def announce_ready(site_id: int, video_id: int) -> None:
+    """Fire ``amphi_video_ready`` in its own transaction, once the outputs are published."""
     with worker_request(site_id) as request:
         fire_safely(request, "amphi_video_ready", video=request.dbsession.get(Video, video_id))
 

@@ -308,6 +308,80 @@ def amphi_watch_progress(request, video, seconds_watched):
     """
 
 
+# --- search (per site) -----------------------------------------------------
+
+
+@hookspec(firstresult=True)
+def amphi_search(request, query):
+    """Search the request's site: the site's enabled search plugin answers.
+
+    Matches are restricted to :func:`core.search.searchable_ids` (ready videos
+    the request may find in lists) and cleared with
+    :func:`core.search.denied_ids` (``amphi_permits``); facet counts cover
+    those visible matches only.
+    Stops at first non-None result.
+
+    :param request: the current request.
+    :param query: a :class:`core.search.SearchQuery`.
+    :return: a :class:`core.search.SearchResults`, or ``None`` when this
+        plugin does not search (no search plugin: the page says so).
+    """
+
+
+@hookspec(firstresult=True)
+def amphi_search_suggest(request, prefix, limit):
+    """Suggest completions (titles, tags...) for what a user is typing.
+
+    Only what the request may find in lists is suggested.
+    Stops at first non-None result.
+
+    :param request: the current request.
+    :param prefix: the text typed so far (any characters).
+    :param limit: the most suggestions wanted.
+    :return: a list of strings, best first, or ``None``.
+    """
+
+
+@hookspec
+def amphi_search_reindex(request):
+    """Rebuild the search index of the request's site from the database.
+
+    Called by ``amphi search reindex``; each search plugin enabled on the
+    site rebuilds its own index with :func:`core.search.search_document`.
+
+    :param request: a request of the site (``request.site``).
+    :return: the number of videos indexed.
+    """
+
+
+@hookspec
+def amphi_search_text(request, video):
+    """Contribute searchable text of a video (transcript, chapters, notes...).
+
+    Called whenever a search plugin builds the video's document
+    (:func:`core.search.search_document`).
+
+    :param request: the current request (or a worker's request).
+    :param video: the :class:`core.models.Video`.
+    :return: a dict ``{field: text}`` (``"transcript"``, ``"chapters"``...).
+    """
+
+
+@hookspec
+def amphi_search_facets(request, video):
+    """Contribute facet values of a video (type, discipline, tag, channel...).
+
+    Called whenever a search plugin builds the video's document; the search
+    page offers each facet as filters with counts.
+
+    :param request: the current request (or a worker's request).
+    :param video: the :class:`core.models.Video`.
+    :return: a dict ``{facet: [(value, label), ...]}``; ``facet`` is a short
+        lowercase name (``tag``), ``value`` what the URL carries, ``label``
+        what the page shows.
+    """
+
+
 # --- UI (per site) ---------------------------------------------------------
 
 

@@ -89,7 +89,8 @@ def pending_heads(engine, plugin_host) -> set[str]:
 def model_differences(engine) -> list:
     """What differs between the models and the migrated database (empty when they agree)."""
     from core.models import Base
+    from core.models.meta import is_managed
 
     with engine.connect() as connection:
-        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        context = MigrationContext.configure(connection, opts={"compare_type": True, "include_name": is_managed})
         return compare_metadata(context, Base.metadata)

@@ -3,6 +3,7 @@
 from alembic import context
 
 import core.models  # noqa: F401  (the core's tables)
+from core.models.meta import is_managed
 
 target_metadata = core.models.Base.metadata
 engine = context.config.attributes["engine"]
@@ -13,6 +14,7 @@ with engine.connect() as connection:
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        include_name=is_managed,  # what plugins create outside the models (FTS tables...)
     )
     with context.begin_transaction():
         context.run_migrations()

@@ -39,3 +39,25 @@ class UTCDateTime(TypeDecorator):
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+#: ``Base.metadata.info`` key of the database objects no model describes (see :func:`declare_unmanaged`).
+UNMANAGED = "amphi.unmanaged"
+
+
+def declare_unmanaged(*names: str) -> None:
+    """Declare database objects a plugin's migration creates outside the models.
+
+    A name is a table (``search_sql_fts``, an SQLite virtual table and its
+    shadow tables), ``table.column`` or an index name; comparing models with
+    migrations (:func:`core.migrate.model_differences`, autogenerate) ignores them.
+    """
+    Base.metadata.info.setdefault(UNMANAGED, set()).update(names)
+
+
+def is_managed(name: str | None, type_: str, parent_names: dict) -> bool:
+    """Alembic's ``include_name`` hook: False for what :func:`declare_unmanaged` named."""
+    unmanaged = Base.metadata.info.get(UNMANAGED, set())
+    if type_ == "column":
+        return f"{parent_names.get('table_name')}.{name}" not in unmanaged
+    return name not in unmanaged

@@ -20,6 +20,8 @@ def includeme(config):
     config.add_route("video.shared", "/videos/{video_id:\\d+}/shared/{token:[A-Za-z0-9_-]{16,64}}")
     config.add_route("my.videos", "/my/videos")
     config.add_route("my.videos.bulk", "/my/videos/bulk")
+    config.add_route("search", "/search")
+    config.add_route("api.search.suggest", "/api/search/suggest")
     config.add_route("upload", "/upload")
     config.add_route("api.upload.details", "/api/uploads/{upload_id:[0-9a-f]{32}}/details")
     config.add_route("api.video.status", "/api/videos/{video_id:\\d+}/status")

@@ -8,6 +8,7 @@ from pyramid.view import view_config
 from sqlalchemy import select
 
 from core.models import Site, Upload, Video, utcnow
+from core.pipeline import fire_safely
 from core.storage import get_storage
 from core.tasks import huey, worker_request
 from core.tus import find_upload, site_upload_limits
@@ -38,6 +39,9 @@ def upload_details(request):
         video.title = details["title"]
     if details["description"]:
         video.description = details["description"]
+    if details["title"] or details["description"]:
+        request.dbsession.flush()
+        fire_safely(request, "amphi_video_changed", video=video)
     return {"upload": upload.id, "video": video.id}
 
 

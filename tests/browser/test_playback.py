@@ -13,9 +13,9 @@ from tests.browser.browsing import ADMIN_PASSWORD, audit, sign_in, visit
 from tests.mediafiles import make_clip
 
 
-def import_and_wait(live_server, path, seconds=120) -> int:
+def import_and_wait(live_server, path, seconds=120, title="Cours de test") -> int:
     out = subprocess.run([sys.executable, "-m", "core.cli", "-c", live_server.ini, "video", "import", "default",
-                          "admin", str(path), "--title", "Cours de test"], check=True, capture_output=True, text=True)
+                          "admin", str(path), "--title", title], check=True, capture_output=True, text=True)
     video_id = int(out.stdout.split()[1])
     engine = make_engine(live_server.database_url)
     deadline = time.monotonic() + seconds

@@ -32,13 +32,13 @@ def test_the_admin_page_lists_plugins_and_toggles_them(admin_browser, site):
 def test_plugin_settings_form_is_built_from_declarations(admin_browser, site):
     page = admin_browser.get("/admin/site/plugins/auth_local")
     assert '<label for="setting-min_password_length">Minimum password length</label>' in page.text
-    form = page.forms[2]
+    form = page.forms["plugin-settings-form"]
     form["min_password_length"] = "many"
     refused = form.submit()
     assert refused.status_int == 200
     assert 'aria-invalid="true" aria-describedby="setting-min_password_length-error"' in refused.text
     assert "a whole number is expected" in refused.text
-    form = refused.forms[2]
+    form = refused.forms["plugin-settings-form"]
     form["min_password_length"] = "14"
     form["signup"] = True
     form.submit().follow()

@@ -1,0 +1,47 @@
+"""Full-text search in the site's own database: SQLite FTS5 or PostgreSQL tsvector.
+
+The index follows the video events; ``amphi search reindex`` rebuilds it.
+Results and suggestions obey the same access rules as lists.
+"""
+
+from core import hookimpl
+from plugins.search_sql import index as search_index
+from plugins.search_sql import query as search_query
+
+NAME = "search_sql"
+AMPHI_HOOKS = ">=1.1,<2"
+
+
+@hookimpl
+def amphi_search(request, query):
+    return search_query.search(request, query)
+
+
+@hookimpl
+def amphi_search_suggest(request, prefix, limit):
+    return search_query.suggest(request, prefix, limit)
+
+
+@hookimpl
+def amphi_search_reindex(request):
+    return search_index.reindex_site(request)
+
+
+@hookimpl
+def amphi_video_created(request, video):
+    search_index.index_video(request, video)
+
+
+@hookimpl
+def amphi_video_ready(request, video):
+    search_index.index_video(request, video)
+
+
+@hookimpl
+def amphi_video_changed(request, video):
+    search_index.index_video(request, video)
+
+
+@hookimpl
+def amphi_video_deleted(request, video):
+    search_index.forget_video(request, video.id)

@@ -1,0 +1,310 @@
+"""Search (search_sql on SQLite FTS5 and PostgreSQL tsvector): words, facets, order, access, sync."""
+
+import subprocess
+import sys
+from datetime import date
+
+import pytest
+
+from core import hookimpl
+from core.models import Group
+from core.search import SearchQuery, search, suggest
+from core.testing import database_kind, temporary_database, write_ini
+from plugins.search_sql.models import SearchDocument
+
+
+@pytest.fixture
+def people(site, make_user, dbsession):
+    group = Group(site_id=site.id, name="l3-droit", title="L3 Droit")
+    member = make_user(site, "member")
+    member.groups.append(group)
+    dbsession.add(group)
+    dbsession.flush()
+    return {
+        "prof": make_user(site, "prof", role="staff", display_name="Marie Curie"),
+        "other": make_user(site, "other", role="staff", display_name="Paul Langevin"),
+        "member": member,
+        "user": make_user(site, "user"),
+        "group": group,
+    }
+
+
+@pytest.fixture
+def publish(make_video, make_request):
+    """``publish(site, owner, title, **fields)``: a video that becomes ready (the pipeline's event fires)."""
+
+    def publish(site, owner, title, **fields):
+        fields.setdefault("access", "public")
+        video = make_video(site, owner, title, **fields)
+        video.status = "ready"
+        request = make_request(site)
+        request.hooks.amphi_video_ready(request=request, video=video)
+        return video
+
+    return publish
+
+
+def found(make_request, site, user=None, **query) -> list[str]:
+    results = search(make_request(site, user), SearchQuery(**query))
+    return [video.title for video in results.videos]
+
+
+def test_finds_by_title_description_and_owner_name(site, people, publish, make_request):
+    publish(site, people["prof"], "Introduction à la radioactivité", description="Le polonium et le radium")
+    publish(site, people["other"], "Magnétisme", description="Les aimants")
+    assert found(make_request, site, text="radioactivite") == ["Introduction à la radioactivité"]
+    assert found(make_request, site, text="polonium") == ["Introduction à la radioactivité"]
+    assert found(make_request, site, text="Langevin") == ["Magnétisme"]
+    assert found(make_request, site, text="aimants Curie") == []  # every word must match
+    assert found(make_request, site, text="inexistant") == []
+
+
+def test_accents_and_french_stemming(site, people, publish, make_request):
+    publish(site, people["prof"], "Les cours de l'élève", language="fr")
+    assert found(make_request, site, text="eleve") == ["Les cours de l'élève"]
+    assert found(make_request, site, text="ÉLÈVE") == ["Les cours de l'élève"]
+    assert found(make_request, site, text="cours") == ["Les cours de l'élève"]
+    if database_kind() == "postgresql":  # stemmed in French: the singular finds the plural
+        publish(site, people["prof"], "Économies d'énergie", language="fr")
+        assert found(make_request, site, text="économie") == ["Économies d'énergie"]
+
+
+def test_title_ranks_above_description(site, people, publish, make_request):
+    publish(site, people["prof"], "Chimie organique", description="On parle un peu de thermodynamique ici")
+    publish(site, people["prof"], "Thermodynamique", description="Premier principe")
+    assert found(make_request, site, text="thermodynamique") == ["Thermodynamique", "Chimie organique"]
+
+
+def test_sort_by_date_and_pagination(site, people, publish, make_request):
+    for year in (2021, 2024, 2022, 2023):
+        publish(site, people["prof"], f"Séminaire {year}", date_recorded=date(year, 3, 1))
+    assert found(make_request, site, text="séminaire", sort="date") == [
+        "Séminaire 2024", "Séminaire 2023", "Séminaire 2022", "Séminaire 2021"]
+    first = search(make_request(site), SearchQuery(text="seminaire", sort="date", per_page=3))
+    second = search(make_request(site), SearchQuery(text="seminaire", sort="date", per_page=3, page=2))
+    assert (first.total, first.pages, second.total) == (4, 2, 4)
+    assert [v.title for v in second.videos] == ["Séminaire 2021"]
+
+
+def test_facets_count_and_filter(site, people, publish, make_request):
+    publish(site, people["prof"], "Cours A", language="fr", duration=120, date_recorded=date(2024, 1, 1))
+    publish(site, people["prof"], "Cours B", language="fr", duration=1500, date_recorded=date(2025, 1, 1))
+    publish(site, people["prof"], "Cours C", language="en", duration=4000, date_recorded=date(2025, 6, 1))
+    results = search(make_request(site), SearchQuery(text="cours"))
+    counts = {facet: {c.value: c.count for c in values} for facet, values in results.facets.items()}
+    assert counts == {"language": {"fr": 2, "en": 1}, "year": {"2024": 1, "2025": 2},
+                      "duration": {"short": 1, "long": 1, "very-long": 1}}
+    assert sorted(found(make_request, site, text="cours", filters={"language": ["fr"]})) == ["Cours A", "Cours B"]
+    filtered = search(make_request(site), SearchQuery(text="cours", filters={"language": ["fr"], "year": ["2025"]}))
+    assert [v.title for v in filtered.videos] == ["Cours B"]
+    counts = {facet: {c.value: c.count for c in values} for facet, values in filtered.facets.items()}
+    # A filtered facet keeps its other values on offer, counted under the other filters.
+    assert counts["language"] == {"fr": 1, "en": 1} and counts["year"] == {"2024": 1, "2025": 1}
+    assert counts["duration"] == {"long": 1}
+    assert found(make_request, site, filters={"duration": ["short", "very-long"]}, sort="date") == ["Cours C", "Cours A"]
+    assert found(make_request, site, min_duration=100, max_duration=2000, sort="date") == ["Cours B", "Cours A"]
+
+
+def test_plugins_contribute_text_and_facets(site, people, publish, make_request, register_plugin):
+    class Transcripts:
+        @hookimpl
+        def amphi_search_text(self, request, video):
+            return {"transcript": "nous allons parler de la mitose"}
+
+        @hookimpl
+        def amphi_search_facets(self, request, video):
+            return {"tag": [("biologie", "Biologie")]}
+
+    register_plugin(Transcripts(), "transcripts")
+    site.enabled_plugins = sorted([*site.enabled_plugins, "transcripts"])
+    publish(site, people["prof"], "Séance 3")
+    results = search(make_request(site), SearchQuery(text="mitose"))
+    assert [v.title for v in results.videos] == ["Séance 3"]
+    assert [(c.value, c.label, c.count) for c in results.facets["tag"]] == [("biologie", "Biologie", 1)]
+    assert suggest(make_request(site), "bio") == ["Biologie"]
+
+
+def test_access_rules_apply_to_results_and_counts(site, people, publish, make_request, make_site, make_user):
+    publish(site, people["prof"], "Atelier public", language="fr")
+    publish(site, people["prof"], "Atelier brouillon", language="de", access="draft")
+    grouped = publish(site, people["other"], "Atelier du groupe", language="it", access="groups")
+    grouped.allowed_groups.append(people["group"])
+    publish(site, people["prof"], "Atelier inscrits", language="es", access="signed-in")
+    publish(site, people["prof"], "Atelier en cours d'encodage").status = "processing"
+    other_site = make_site("b")
+    publish(other_site, make_user(other_site, "prof", role="staff"), "Atelier de l'autre site", language="fr")
+
+    def seen(user):
+        results = search(make_request(site, user), SearchQuery(text="atelier", sort="date"))
+        languages = {c.value: c.count for c in results.facets.get("language", [])}
+        return sorted(v.title for v in results.videos), results.total, languages
+
+    assert seen(None) == (["Atelier public"], 1, {"fr": 1})
+    assert seen(people["user"]) == (["Atelier inscrits", "Atelier public"], 2, {"fr": 1, "es": 1})
+    assert seen(people["member"]) == (["Atelier du groupe", "Atelier inscrits", "Atelier public"], 3,
+                                      {"fr": 1, "es": 1, "it": 1})
+    # The owner finds their own draft; nobody else does, nor counts it.
+    assert "Atelier brouillon" in seen(people["prof"])[0] and "de" not in seen(people["other"])[2]
+    assert suggest(make_request(site), "atel") == ["Atelier public"]
+
+
+def test_a_plugin_denial_hides_a_video_from_results_counts_and_suggestions(site, people, publish, make_request,
+                                                                            register_plugin):
+    class Embargo:
+        @hookimpl
+        def amphi_permits(self, request, video, permission):
+            return False if video.title.endswith("embargo") else None
+
+    register_plugin(Embargo(), "embargo")
+    site.enabled_plugins = sorted([*site.enabled_plugins, "embargo"])
+    publish(site, people["prof"], "Thèse sous embargo", language="fr")
+    publish(site, people["prof"], "Thèse publique", language="en")
+    results = search(make_request(site), SearchQuery(text="these"))
+    assert [v.title for v in results.videos] == ["Thèse publique"] and results.total == 1
+    assert {c.value: c.count for c in results.facets["language"]} == {"en": 1}
+    assert suggest(make_request(site), "thès") == ["Thèse publique"]
+
+
+def test_index_follows_the_video_events(site, people, make_video, make_request, dbsession):
+    video = make_video(site, people["prof"], "Mécanique quantique", access="public")
+    request = make_request(site)
+    assert found(make_request, site, text="quantique") == []  # uploaded, not ready: not indexed
+    video.status = "ready"
+    request.hooks.amphi_video_ready(request=request, video=video)
+    assert found(make_request, site, text="quantique") == ["Mécanique quantique"]
+    video.title = "Mécanique des fluides"
+    request.hooks.amphi_video_changed(request=request, video=video)
+    assert found(make_request, site, text="quantique") == []
+    assert found(make_request, site, text="fluides") == ["Mécanique des fluides"]
+    request.hooks.amphi_video_deleted(request=request, video=video)
+    dbsession.delete(video)
+    dbsession.flush()
+    assert found(make_request, site, text="fluides") == []
+
+
+def test_details_typed_after_the_upload_reindex_the_video(testapp, site, make_user, make_request, dbsession):
+    """The upload page's details view fires amphi_video_changed: a new title is found at once."""
+    from base64 import b64encode
+
+    from core.models import Video
+
+    make_user(site, "prof", role="staff", password="prof password 1")
+    testapp.sign_in("prof", "prof password 1")
+    tus = {"Tus-Resumable": "1.0.0", "X-CSRF-Token": testapp.csrf_token("/")}
+    location = testapp.post("/api/uploads/", headers={**tus, "Upload-Length": "4", "Upload-Metadata":
+                            "filename " + b64encode(b"raw.mp4").decode()}, status=201).headers["Location"]
+    done = testapp.patch(location, params=b"abcd", content_type="application/offset+octet-stream",
+                         headers={**tus, "Upload-Offset": "0"}, status=204)
+    video = dbsession.get(Video, int(done.headers["Amphi-Video-Id"]))
+    video.status, video.access = "ready", "public"
+    request = make_request(site)
+    request.hooks.amphi_video_ready(request=request, video=video)
+    assert found(make_request, site, text="raw") == ["raw"]
+    testapp.post_json(location + "/details", {"title": "Électromagnétisme", "description": ""}, headers=tus)
+    assert found(make_request, site, text="electromagnetisme") == ["Électromagnétisme"]
+    assert found(make_request, site, text="raw") == []
+
+
+def test_reindex_rebuilds_the_site_index(site, people, publish, make_request, dbsession):
+    publish(site, people["prof"], "Optique ondulatoire")
+    people["prof"].display_name = "Marie Skłodowska-Curie"  # no video event for this
+    request = make_request(site)
+    assert request.hooks.amphi_search_reindex(request=request) == [1]
+    assert found(make_request, site, text="Skłodowska") == ["Optique ondulatoire"]
+
+
+HOSTILE = ['"', "cours\"", "'; DROP TABLE videos; --", "a OR b NOT c", "NEAR(a b)", "*", "title:x", "-",
+           "(((", "🎓📚", "cours*", "\x00nul", "^caret", "a:b:c", "\\", "%_", "é" * 500, "AND", "{title}: x"]
+
+
+@pytest.mark.parametrize("text", HOSTILE)
+def test_hostile_queries_never_raise(text, testapp, site, people, publish):
+    publish(site, people["prof"], "Cours \"spécial\" de SQL; DROP")
+    page = testapp.get("/search", {"q": text}, status=200)
+    assert "Videos found" in page.text
+    assert testapp.get("/api/search/suggest", {"q": text}).json["suggestions"] is not None
+
+
+def test_search_page_lists_results_with_facets_sort_and_pages(testapp, site, people, publish):
+    for n in range(23):
+        publish(site, people["prof"], f"Conférence <b>{n}</b>", language="fr" if n % 2 else "en")
+    page = testapp.get("/search", {"q": "conférence"})
+    assert "Videos found: 23" in page.text
+    assert "Conférence &lt;b&gt;22&lt;/b&gt;" in page.text and "<b>22</b>" not in page.text
+    assert 'name="language" value="fr"' in page.text and "(11)" in page.text and "(12)" in page.text
+    assert "Page 1 of 2" in page.text
+    second = page.click("Next page")
+    assert "Page 2 of 2" in second.text and second.text.count('class="video-card"') == 3
+    french = testapp.get("/search", {"q": "conférence", "language": "fr", "sort": "date"})
+    assert "Videos found: 11" in french.text and 'value="fr" checked' in french.text
+    assert '<strong aria-current="true">date</strong>' in french.text
+    assert "No video matches" in testapp.get("/search", {"q": "introuvable"}).text
+
+
+def test_the_search_page_in_french(make_testapp, site, people, publish):
+    publish(site, people["prof"], "Cours d'anglais", language="en", duration=90)
+    page = make_testapp("a.test").get("/search", {"q": "anglais", "_LOCALE_": "fr"})
+    assert "Vidéos trouvées : 1" in page.text and "Rechercher des vidéos" in page.text
+    assert "Anglais <span" in page.text and "Moins de 5 minutes" in page.text and "<legend>Durée</legend>" in page.text
+
+
+def test_search_box_and_suggestions(testapp, site, people, publish):
+    publish(site, people["prof"], "Histoire moderne")
+    home = testapp.get("/")
+    assert 'role="search"' in home.text and 'type="search"' in home.text and 'for="site-search"' in home.text
+    assert testapp.get("/api/search/suggest", {"q": "hist"}).json == {"suggestions": ["Histoire moderne"]}
+    assert testapp.get("/api/search/suggest", {"q": "h"}).json == {"suggestions": []}
+
+
+def test_a_site_without_the_plugin_says_so(make_site, make_user, make_testapp, make_video, make_request):
+    bare = make_site("bare", plugins=["auth_local"])
+    video = make_video(bare, make_user(bare, "prof", role="staff"), "Cours caché", access="public", status="ready")
+    request = make_request(bare)
+    request.hooks.amphi_video_ready(request=request, video=video)
+    assert request.dbsession.get(SearchDocument, video.id) is None  # the plugin is silent there
+    browser = make_testapp("bare.test")
+    assert "Search is not available on this site." in browser.get("/search", {"q": "cours"}).text
+    assert browser.get("/api/search/suggest", {"q": "cours"}).json == {"suggestions": []}
+    assert search(make_request(bare), SearchQuery(text="cours")) is None
+
+
+def test_reindex_command(tmp_path):
+    with temporary_database(tmp_path) as url:
+        ini = write_ini(tmp_path, url)
+
+        def amphi(*args):
+            result = subprocess.run([sys.executable, "-m", "core.cli", "-c", str(ini), *args],
+                                    capture_output=True, text=True, timeout=120)
+            assert result.returncode == 0, result.stderr
+            return result.stdout
+
+        amphi("init")
+        amphi("site", "add", "bare", "--domain", "bare.test", "--plugins", "auth_local")
+        out = amphi("search", "reindex")
+        assert "default: 0 videos indexed" in out and "bare: no search plugin enabled" in out
+        assert amphi("search", "reindex", "default").strip() == "default: 0 videos indexed"
+        missing = subprocess.run([sys.executable, "-m", "core.cli", "-c", str(ini), "search", "reindex", "nope"],
+                                 capture_output=True, text=True, timeout=120)
+        assert missing.returncode == 1 and "no site named 'nope'" in missing.stderr
+
+
+def test_the_catalogues_type_disciplines_and_tags_are_facets(site, people, make_video, make_request, dbsession):
+    from core.metadata import add_list_entry, get_tags, site_video_types
+
+    course = next(t for t in site_video_types(dbsession, site.id) if t.slug == "course")
+    maths = add_list_entry(dbsession, site.id, "discipline", "Mathématiques")
+    video = make_video(site, people["prof"], "Séance d'intégration", access="public")
+    video.type, video.disciplines = course, [maths]
+    video.tags = get_tags(dbsession, site.id, ["analyse", "l2"])  # as the edit page normalises them
+    video.status = "ready"
+    make_request(site).hooks.amphi_video_ready(request=make_request(site), video=video)
+    other = make_video(site, people["prof"], "Séance de révision", access="public")
+    other.status = "ready"
+    make_request(site).hooks.amphi_video_ready(request=make_request(site), video=other)
+    results = search(make_request(site), SearchQuery(text="séance"))
+    facets = {name: [(c.value, c.label, c.count) for c in counts] for name, counts in results.facets.items()}
+    assert facets["type"] == [("course", "Course", 1)]
+    assert facets["discipline"] == [(maths.slug, "Mathématiques", 1)]
+    assert sorted(facets["tag"]) == [("analyse", "analyse", 1), ("l2", "l2", 1)]
+    assert found(make_request, site, text="séance", filters={"type": ["course"]}) == ["Séance d'intégration"]
+    assert found(make_request, site, text="analyse") == ["Séance d'intégration"]  # tags are searched words too
