@@ -1,6 +1,6 @@
 from setuptools import find_packages, setup
 
-BUILTIN_PLUGINS = ["auth_local", "storage_local", "encoder_ffmpeg"]
+BUILTIN_PLUGINS = ["auth_local", "storage_local", "encoder_ffmpeg", "auth_oidc"]
 
 setup(
     name="amphi",
@@ -36,9 +36,11 @@ setup(
         "Babel>=2.14",
         "packaging",
         "ffmpeg-python>=0.2",
+        "oic>=1.7",  # pyoidc (never the PyPI name "pyoidc", a squatter)
     ],
     extras_require={
-        "test": ["pytest>=8", "pytest-timeout", "webtest>=3", "ruff", "playwright>=1.40", "tuspy>=1.0"],
+        "test": ["pytest>=8", "pytest-timeout", "webtest>=3", "ruff", "playwright>=1.40", "tuspy>=1.0",
+                 "pyop>=3.5", "requests>=2.31"],
     },
     entry_points={
         "paste.app_factory": ["main = core:main"],
