@@ -12,7 +12,7 @@ import datetime
 import html
 import ipaddress
 import json
-import os
+import secrets
 import ssl
 import threading
 from socketserver import ThreadingMixIn
@@ -174,7 +174,7 @@ class QuietHandler(WSGIRequestHandler):
 def tls_context(folder) -> ssl.SSLContext:
     """A self-signed certificate for 127.0.0.1, written to ``folder/provider-cert.pem`` for the clients to trust."""
     key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, f"Amphi test provider {os.getpid()}-{id(folder)}")])
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, f"Amphi test provider {secrets.token_hex(8)}")])
     now = datetime.datetime.now(datetime.UTC)
     certificate = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
                    .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(minutes=5))
