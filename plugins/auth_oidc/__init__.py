@@ -1,5 +1,7 @@
 """OpenID Connect sign-in (pyoidc): one button per provider the site trusts, single logout when offered."""
 
+import logging
+
 from core import hookimpl
 from core.errors import ValidationError
 from core.i18n import _
@@ -9,6 +11,7 @@ from plugins.auth_oidc.config import ProvidersSetting, SecretsSetting, site_prov
 
 NAME = "auth_oidc"
 AMPHI_HOOKS = ">=1.1,<2"
+log = logging.getLogger(__name__)
 SESSION_FLOW = "auth_oidc.flow"
 SESSION_LOGOUT = "auth_oidc.logout"
 
@@ -43,7 +46,8 @@ def providers(request) -> dict:
     """The request's site's providers; a faulty configuration (ini) offers none rather than failing pages."""
     try:
         return site_providers(request.plugin_settings(NAME))
-    except ValidationError:
+    except ValidationError as exc:
+        log.error("auth_oidc settings of site %s are not valid, no provider offered: %s", request.site.slug, exc.errors)
         return {}
 
 

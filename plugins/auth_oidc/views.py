@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 
 from pyramid.httpexceptions import HTTPFound, HTTPNotFound
+from pyramid.i18n import TranslationString
 from pyramid.view import view_config
 
 from core.errors import ValidationError
@@ -36,7 +37,7 @@ def start(request):
     try:
         url, flow = authorization_url(provider, callback_url(request, provider))
     except SignInFailed as exc:
-        return failure(request, request.translate(exc.args[0]), next_url, status=502)
+        return failure(request, says(request, exc.args[0]), next_url, status=502)
     flow["next"] = next_url
     request.session[SESSION_FLOW] = flow
     return HTTPFound(url)
@@ -58,7 +59,7 @@ def callback(request):
         create = request.plugin_settings(NAME)["create_users"]
         user = provision_user(request, attributes["username"][0], create=create, method=NAME)
     except SignInFailed as exc:
-        return failure(request, request.translate(exc.args[0]), next_url)
+        return failure(request, says(request, exc.args[0]), next_url)
     except ValidationError as exc:
         return failure(request, " ".join(request.translate(m) for m in exc.errors.values()), next_url, status=403)
     if not user.is_active:
@@ -66,6 +67,14 @@ def callback(request):
     sign_in(request, user, NAME, attributes)
     request.session[SESSION_LOGOUT] = {"provider": provider.name, "id_token": id_token}
     return HTTPFound(next_url)
+
+
+def says(request, message: TranslationString) -> str:
+    """``message`` in the request's language, the reasons inside it too."""
+    mapping = {key: request.translate(value) if isinstance(value, TranslationString) else value
+               for key, value in (message.mapping or {}).items()}
+    return request.translate(TranslationString(str(message), domain=message.domain, default=message.default,
+                                               mapping=mapping))
 
 
 def failure(request, message: str, next_url: str, status: int = 400):

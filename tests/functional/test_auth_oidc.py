@@ -169,6 +169,29 @@ def test_a_bad_id_token_is_refused_and_creates_nothing(univ, testapp, site, dbse
     assert testapp.get("/upload", status=302).location.startswith("http://a.test/login")  # not signed in
 
 
+def test_refusals_are_told_in_the_visitors_language(univ, testapp):
+    univ.tamper = lambda claims, key: ({**claims, "exp": int(time.time()) - 3600, "iat": int(time.time()) - 7200}, key)
+    callback = at_provider(univ, start(testapp))
+    parts = urlsplit(callback)
+    answer = testapp.get(parts.path + "?" + parts.query, headers={"Accept-Language": "fr"}, status=400)
+    assert "Le jeton d&#39;identité a été refusé : il a expiré." in answer.text
+
+
+def test_claims_become_attributes_by_the_providers_mapping():
+    from plugins.auth_oidc.claims import attributes_from_claims
+    from plugins.auth_oidc.config import site_providers
+
+    text = "[kc]\ntitle = K\nissuer = https://kc.example\nclient_id = a\ngroups_claim = realm_access.roles\n"
+    provider = site_providers({"providers": text, "client_secrets": "kc=s"})["kc"]
+    assert provider.client_secret == "s" and provider.scopes == ("openid", "profile", "email")
+    attributes = attributes_from_claims(provider, {
+        "sub": "u-1", "preferred_username": "ana", "name": "Ana", "realm_access": {"roles": ["teacher", "l3"]},
+        "eduperson_affiliation": "faculty", "nonce": "n", "exp": 1, "department": "physics"})
+    assert attributes == {"sub": ["u-1"], "preferred_username": ["ana"], "name": ["Ana"], "username": ["ana"],
+                          "display_name": ["Ana"], "groups": ["teacher", "l3"], "eduperson_affiliation": ["faculty"],
+                          "affiliation": ["faculty"], "department": ["physics"], "oidc_provider": ["kc"]}
+
+
 def test_the_providers_refusal_is_shown(univ, testapp, site, dbsession):
     answer = back(testapp, at_provider(univ, start(testapp), cancel=True), status=400)
     assert "The identity provider refused the sign-in: the user said no." in answer.text
