@@ -155,6 +155,7 @@ def logout_url(provider: Provider, id_token_jwt: str, post_logout_redirect_uri: 
         return None
     if not endpoint:
         return None
-    query = {"id_token_hint": id_token_jwt, "post_logout_redirect_uri": post_logout_redirect_uri,
-             "client_id": provider.client_id}
+    query = {"post_logout_redirect_uri": post_logout_redirect_uri, "client_id": provider.client_id}
+    if id_token_jwt:
+        query["id_token_hint"] = id_token_jwt
     return endpoint + ("&" if "?" in endpoint else "?") + urlencode(query)

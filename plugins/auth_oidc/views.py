@@ -17,6 +17,7 @@ from plugins.auth_oidc.claims import attributes_from_claims
 from plugins.auth_oidc.client import SignInFailed, authorization_url, complete
 
 FLOW_MAX_AGE = 600  # seconds between leaving for the provider and coming back
+MAX_KEPT_TOKEN = 2048  # a larger id_token would push the session cookie past browsers' 4 KiB: logout without a hint
 
 
 def route_provider(request):
@@ -65,7 +66,8 @@ def callback(request):
     if not user.is_active:
         return failure(request, request.translate("This account is disabled."), next_url, status=403)
     sign_in(request, user, NAME, attributes)
-    request.session[SESSION_LOGOUT] = {"provider": provider.name, "id_token": id_token}
+    request.session[SESSION_LOGOUT] = {"provider": provider.name,
+                                       "id_token": id_token if len(id_token) <= MAX_KEPT_TOKEN else ""}
     return HTTPFound(next_url)
 
 

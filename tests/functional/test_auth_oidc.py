@@ -206,6 +206,27 @@ def test_no_account_is_created_when_the_site_says_so(univ, app, testapp, site, m
     assert sign_in(testapp, univ, username="alice").location == "http://a.test/my/videos"
 
 
+def test_a_disabled_account_is_refused(univ, testapp, site, make_user):
+    alice = make_user(site, "alice")
+    alice.is_active = False
+    answer = back(testapp, at_provider(univ, start(testapp)), status=403)
+    assert "This account is disabled." in answer.text
+    assert testapp.get("/upload", status=302).location.startswith("http://a.test/login")
+
+
+def test_an_unreachable_provider_is_told_plainly(app, site, testapp, op):
+    configure(app, site, block(op, name="down").replace(op.issuer, "https://127.0.0.1:9"), "down=x")
+    answer = testapp.get("/auth/oidc/down/login", status=502)
+    assert "The identity provider could not be reached" in answer.text
+
+
+def test_the_session_cookie_stays_small(univ, testapp):
+    sign_in(testapp, univ)
+    cookie = testapp.cookies["amphi_session"]
+    print("session cookie after an OIDC sign-in:", len(cookie), "bytes")
+    assert len(cookie) < 3000, len(cookie)  # browsers drop cookies over 4096 bytes
+
+
 def test_next_cannot_leave_the_site(univ, testapp):
     assert sign_in(testapp, univ, next_url="//evil.example/x").location == "http://a.test/"
 
