@@ -1,7 +1,7 @@
 from setuptools import find_packages, setup
 
-BUILTIN_PLUGINS = ["auth_local", "auth_ldap", "auth_cas", "auth_shibboleth", "storage_local", "encoder_ffmpeg", "stats",
-                   "feeds", "search_sql"]
+BUILTIN_PLUGINS = ["auth_local", "auth_ldap", "auth_cas", "auth_shibboleth", "auth_oidc", "storage_local",
+                   "encoder_ffmpeg", "stats", "feeds", "search_sql"]
 
 setup(
     name="amphi",
@@ -41,10 +41,12 @@ setup(
         "python-ldap>=3.4",
         "requests>=2.31",
         "defusedxml>=0.7",
+        "oic>=1.7",  # pyoidc (never the PyPI name "pyoidc", a squatter)
     ],
     extras_require={
         "test": ["pytest>=8", "pytest-timeout", "webtest>=3", "ruff", "playwright>=1.40", "tuspy>=1.0",
-                 "openapi-spec-validator>=0.7", "jsonschema>=4.18", "feedparser>=6", "django-cas-server>=3.1"],
+                 "openapi-spec-validator>=0.7", "jsonschema>=4.18", "feedparser>=6", "django-cas-server>=3.1",
+                 "pyop>=3.5"],
     },
     entry_points={
         "paste.app_factory": ["main = core:main"],

@@ -210,11 +210,11 @@ def test_a_stored_secret_is_kept_when_its_field_is_left_empty(admin_browser, sit
     set_plugin_overrides(app.registry, site, "auth_ldap", {"bind_password": "s3cret service password"})
     page = admin_browser.get("/admin/site/plugins/auth_ldap")
     assert "s3cret service password" not in page.text and "A value is stored; it is not shown." in page.text
-    form = page.forms[2]
+    form = page.forms["plugin-settings-form"]
     assert form["bind_password"].value == ""
     form.submit().follow()
     assert site.plugin_settings["auth_ldap"]["bind_password"] == "s3cret service password"
-    form = admin_browser.get("/admin/site/plugins/auth_ldap").forms[2]
+    form = admin_browser.get("/admin/site/plugins/auth_ldap").forms["plugin-settings-form"]
     form["bind_password"] = "a new one"
     form.submit().follow()
     assert site.plugin_settings["auth_ldap"]["bind_password"] == "a new one"
