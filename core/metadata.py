@@ -6,6 +6,7 @@ wrong (``ValidationError`` with a message per field, shown beside it).
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -77,8 +78,9 @@ def site_groups(dbsession, site_id: int) -> list[Group]:
     return dbsession.scalars(select(Group).where(Group.site_id == site_id).order_by(Group.name)).all()
 
 
+@functools.lru_cache(maxsize=16)
 def language_choices(locale: str) -> list[tuple[str, str]]:
-    """Two-letter language codes with their names in ``locale``, by name."""
+    """Two-letter language codes with their names in ``locale``, by name (computed once per locale)."""
     names = Locale.parse(locale).languages
     return sorted(((code, names[code]) for code in names if len(code) == 2), key=lambda c: c[1].casefold())
 

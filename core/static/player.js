@@ -99,7 +99,7 @@
     if (!url) { return; }
     var played = watchCounter(video);
     function save() {
-      var position = Math.floor(video.currentTime), watched = Math.floor(played.seconds);
+      var position = Math.floor(video.currentTime), watched = Math.floor(played.seconds * 10) / 10;
       if (position === saved && watched === 0) { return; }
       saved = position;
       played.seconds -= watched;

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from pyramid.view import view_config
+from sqlalchemy.orm import selectinload
 
 from core.catalog import ORDERINGS, filtered_videos, permitted
 from core.errors import ValidationError
 from core.metadata import language_choices, site_disciplines, site_video_types, type_title
+from core.models import Video
 
 PER_PAGE = 24
 FILTERS = ("type", "discipline", "tag", "owner", "language", "ordering")
@@ -25,6 +27,7 @@ def browse(request):
     except ValidationError:
         chosen["ordering"] = ""
         query = filtered_videos(request, chosen)
+    query = query.options(selectinload(Video.owner), selectinload(Video.type))
     rows = list(request.dbsession.scalars(query.limit(PER_PAGE + 1).offset((page - 1) * PER_PAGE)))
     active = {k: v for k, v in chosen.items() if v}
 

@@ -6,7 +6,7 @@ import hashlib
 import hmac
 from datetime import date
 
-from sqlalchemy import delete
+from sqlalchemy import delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 from zope.sqlalchemy import mark_changed
 
@@ -59,9 +59,13 @@ def record_view(request, video: Video) -> bool:
     if request.method != "GET" or video.status != "ready" or video.site_id != request.site.id:
         return False
     day, insert = today(), _insert(request)
-    viewers = DailyViewer.__table__
+    viewers, viewer = DailyViewer.__table__, viewer_hash(request, video, day)
+    seen = select(viewers.c.id).where(viewers.c.site_id == video.site_id, viewers.c.video_id == video.id,
+                                      viewers.c.day == day, viewers.c.viewer_hash == viewer)
+    if request.dbsession.execute(seen).first() is not None:
+        return False  # a reload: a read, not a write (writes serialise on SQLite)
     statement = insert(viewers).values(
-        site_id=video.site_id, video_id=video.id, day=day, viewer_hash=viewer_hash(request, video, day),
+        site_id=video.site_id, video_id=video.id, day=day, viewer_hash=viewer,
     ).on_conflict_do_nothing(index_elements=["site_id", "video_id", "day", "viewer_hash"]).returning(viewers.c.id)
     counted = request.dbsession.execute(statement).first() is not None  # no row back: counted already
     if counted:

@@ -45,7 +45,7 @@ def test_an_encoded_video_plays(page, live_server, tmp_path):
         await video.play();
         return video.currentTime;
     }""")
-    page.wait_for_function("(t) => document.querySelector('video').currentTime > t + 1", arg=started, timeout=20000)
+    page.wait_for_function("(t) => document.querySelector('video').currentTime > t + 2", arg=started, timeout=20000)
     assert page.evaluate("() => document.querySelector('video').videoHeight") == 360
     audit(page)
     page.get_by_label("Speed").select_option("1.5")
