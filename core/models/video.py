@@ -10,6 +10,7 @@ from sqlalchemy import (
     Date,
     Float,
     ForeignKey,
+    Index,
     Integer,
     String,
     Table,
@@ -45,7 +46,11 @@ video_groups = Table(
 
 class Video(Base):
     __tablename__ = "videos"
-    __table_args__ = (UniqueConstraint("site_id", "slug"),)
+    __table_args__ = (
+        UniqueConstraint("site_id", "slug"),
+        # Lists are a site's videos newest first: walked in this order, no sort of the whole site.
+        Index("ix_videos_site_id_created_at_id", "site_id", "created_at", "id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"), index=True)
