@@ -91,6 +91,8 @@ def seed(url: str, count: int, rng: random.Random) -> int:
                                         "mime": mime, "created_at": now} for kind, key, mime in (
             ("hls-master", f"videos/{target}/jobs/1/outputs/hls/master.m3u8", "application/vnd.apple.mpegurl"),
             ("thumbnail", f"videos/{target}/jobs/1/outputs/thumbs/poster_1.jpg", "image/jpeg"))])
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as db:
+        db.exec_driver_sql("ANALYZE")  # as autovacuum (PostgreSQL) or `PRAGMA optimize` would: plans need statistics
     engine.dispose()
     return target
 
