@@ -63,8 +63,11 @@ def solr_document(document: dict) -> dict:
         "id": str(document["video_id"]), "video_id": document["video_id"], "site_id": document["site_id"],
         "language": document["language"], "year": document["year"], "sort_date": solr_date(document["date"]),
         "title": document["title"], "title_prefix": document["title"],
-        f"title_{suffix}": document["title"], f"body_{suffix}": body,
+        # The words as they are, always: a language's stop words ("de") never make a query miss.
+        "title_general": document["title"], "body_general": body,
     }
+    if suffix != "general":
+        solr_doc[f"title_{suffix}"], solr_doc[f"body_{suffix}"] = document["title"], body
     if document["duration"] is not None:
         solr_doc["duration"] = float(document["duration"])
     for facet, pairs in document["facets"].items():

@@ -12,6 +12,7 @@ import logging
 import pysolr
 from sqlalchemy import select
 
+from core.errors import AmphiError
 from core.models import Video
 from core.search import search_document
 from plugins.search_solr.client import connection, solr_document, solr_settings
@@ -20,8 +21,11 @@ log = logging.getLogger(__name__)
 BATCH = 500
 
 
-class SolrUnavailable(RuntimeError):
+class SolrUnavailable(AmphiError):
     """Solr could not be reached or refused a request."""
+
+    status = 503
+    code = "search-unavailable"
 
 
 def index_video(request, video: Video) -> bool:

@@ -203,7 +203,7 @@ def test_indexes_the_search_document_and_sends_the_documented_parameters(site, p
     assert update["params"] == {"commitWithin": "1000"}
     assert doc["id"] == str(video.id) and doc["video_id"] == video.id and doc["site_id"] == site.id
     assert doc["title_fr"] == doc["title"] == "Introduction à la radioactivité" and "polonium" in doc["body_fr"]
-    assert "Marie Curie" in doc["body_fr"] and "title_general" not in doc
+    assert "Marie Curie" in doc["body_fr"] and doc["title_general"] == doc["title"] and "title_en" not in doc
     assert doc["facet_language"] == ["fr|fr"] and doc["facet_duration"] == ["short|short"]
     assert doc["sort_date"] == "2024-05-02T00:00:00Z" and doc["year"] == 2024 and doc["duration"] == 90.0
     assert found(make_request, site, text="polonium radium*") == []
@@ -448,6 +448,11 @@ def test_reindex_command(tmp_path, solr):
         amphi("init")
         assert amphi("search", "reindex", "default").strip() == "default: 0 videos indexed"
         assert [next(iter(u.keys() - {"params"})) for u in solr.updates] == ["delete", "commit"]
+        env["AMPHI_SEARCH_SOLR__URL"] = "http://127.0.0.1:9/solr/amphi"  # nobody listens there
+        down = subprocess.run([sys.executable, "-m", "core.cli", "-c", str(ini), "search", "reindex"],
+                              capture_output=True, text=True, timeout=120, env=env)
+        last_line = down.stderr.strip().splitlines()[-1]  # pysolr logs its own traceback above
+        assert down.returncode == 1 and last_line.startswith("amphi: error: search_solr: site default not reindexed")
 
 
 @pytest.mark.skipif(not os.environ.get("AMPHI_TEST_SOLR_URL"), reason="AMPHI_TEST_SOLR_URL is not set")
