@@ -1,7 +1,8 @@
 from setuptools import find_packages, setup
 
 BUILTIN_PLUGINS = ["auth_local", "auth_ldap", "auth_cas", "auth_shibboleth", "auth_oidc", "storage_local",
-                   "encoder_ffmpeg", "stats", "feeds", "search_sql"]
+                   "encoder_ffmpeg", "stats", "feeds", "search_sql",
+                   "search_solr"]
 
 setup(
     name="amphi",
@@ -42,6 +43,7 @@ setup(
         "requests>=2.31",
         "defusedxml>=0.7",
         "oic>=1.7",  # pyoidc (never the PyPI name "pyoidc", a squatter)
+        "pysolr>=3.9",
     ],
     extras_require={
         "test": ["pytest>=8", "pytest-timeout", "webtest>=3", "ruff", "playwright>=1.40", "tuspy>=1.0",

@@ -120,6 +120,8 @@ class SearchResults:
     total: int
     facets: dict[str, list[FacetCount]]
     query: SearchQuery
+    #: What the page tells the visitor when the search could not be done (the search service is down...).
+    error: str = ""
 
     @property
     def pages(self) -> int:
