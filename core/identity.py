@@ -52,6 +52,21 @@ def normalise_attributes(attributes: Mapping | None) -> dict[str, list[str]]:
     return result
 
 
+def parse_attribute_map(text: str) -> dict[str, list[str]]:
+    """A sign-in plugin's mapping setting: ``"email = mail HTTP-mail"`` lines as
+    ``{"email": ["mail", "HTTP-mail"]}`` (Amphi's name = the provider's names, first found wins);
+    blank lines and ``#`` comments are ignored."""
+    mapping: dict[str, list[str]] = {}
+    for line in (text or "").splitlines():
+        line = line.split("#", 1)[0].strip()
+        if "=" not in line:
+            continue
+        amphi_name, sources = (part.strip() for part in line.split("=", 1))
+        if amphi_name and sources:
+            mapping[amphi_name.lower()] = sources.replace(",", " ").split()
+    return mapping
+
+
 def merge_attributes(base: dict[str, list[str]], extra: Mapping | None) -> dict[str, list[str]]:
     merged = {name: list(values) for name, values in base.items()}
     for name, values in normalise_attributes(extra).items():

@@ -8,6 +8,8 @@ Permissions on videos are the core's rules plus the ``amphi_permits`` answers.
 from __future__ import annotations
 
 import hashlib
+import ipaddress
+import logging
 import secrets
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -26,6 +28,8 @@ from core.identity import process_sign_in
 from core.models import Group, ShareLink, User, Video, utcnow
 from core.settings import as_bool
 from core.tokens import check_csrf, enforce_token_rules, request_token, uses_bearer
+
+log = logging.getLogger(__name__)
 
 SESSION_USER = "auth.user_id"
 SESSION_EPOCH = "auth.epoch"
@@ -112,6 +116,22 @@ def end_sessions(request, user: User, keep_current: bool = True) -> None:
     user.session_epoch = (user.session_epoch or 0) + 1
     if keep_current and request.user is not None and request.user.id == user.id:
         request.session[SESSION_EPOCH] = user.session_epoch
+
+
+def address_in(address: str | None, networks: list[str], setting: str) -> bool:
+    """Whether ``address`` lies in one of ``networks`` (addresses or CIDR); a bad entry is logged
+    with the ``setting`` it comes from and skipped."""
+    try:
+        client = ipaddress.ip_address(address or "")
+    except ValueError:
+        return False
+    for network in networks:
+        try:
+            if client in ipaddress.ip_network(network, strict=False):
+                return True
+        except ValueError:
+            log.error("%s: %r is not an address or network", setting, network)
+    return False
 
 
 def safe_next(request, target: str | None, default: str = "/") -> str:

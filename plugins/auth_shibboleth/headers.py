@@ -7,11 +7,13 @@ so they are read only on requests that come straight from a configured proxy add
 
 from __future__ import annotations
 
-import ipaddress
 import logging
 import re
 from collections.abc import Mapping
 from urllib.parse import urlencode
+
+from core.identity import parse_attribute_map
+from core.security import address_in
 
 log = logging.getLogger(__name__)
 
@@ -21,17 +23,7 @@ VALUE_SEPARATOR = re.compile(r"(?<!\\);")
 
 def trusted(address: str | None, networks: list[str]) -> bool:
     """True when ``address`` is inside one of ``networks`` (CIDR); no networks: never."""
-    try:
-        client = ipaddress.ip_address(address or "")
-    except ValueError:
-        return False
-    for network in networks:
-        try:
-            if client in ipaddress.ip_network(network, strict=False):
-                return True
-        except ValueError:
-            log.error("auth_shibboleth.trusted_proxies: %r is not an address or network", network)
-    return False
+    return address_in(address, networks, "auth_shibboleth.trusted_proxies")
 
 
 def split_values(raw: str) -> list[str]:
@@ -54,23 +46,12 @@ def read_attribute(environ: Mapping[str, str], name: str) -> list[str]:
     return split_values(raw)
 
 
-def parse_map(text: str) -> dict[str, list[str]]:
-    """``"email = mail HTTP-mail"`` lines as ``{"email": ["mail", "HTTP-mail"]}``; blank and # lines ignored."""
-    mapping: dict[str, list[str]] = {}
-    for line in (text or "").splitlines():
-        line = line.split("#", 1)[0].strip()
-        if "=" not in line:
-            continue
-        amphi_name, sources = (part.strip() for part in line.split("=", 1))
-        if amphi_name and sources:
-            mapping[amphi_name.lower()] = sources.replace(",", " ").split()
-    return mapping
 
 
 def mapped_attributes(environ: Mapping[str, str], map_text: str) -> dict[str, list[str]]:
     """Amphi attributes from the SP's attributes: for each, the first source name that has values."""
     result = {}
-    for amphi_name, sources in parse_map(map_text).items():
+    for amphi_name, sources in parse_attribute_map(map_text).items():
         for source in sources:
             values = read_attribute(environ, source)
             if values:
