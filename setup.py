@@ -42,7 +42,7 @@ setup(
         "python-ldap>=3.4",
         "requests>=2.31",
         "defusedxml>=0.7",
-        "oic>=1.7",  # pyoidc (never the PyPI name "pyoidc", a squatter)
+        "oic>=1.7",  # the OpenID Connect client library
         "pysolr>=3.9",
     ],
     extras_require={

@@ -1,4 +1,4 @@
-"""OpenID Connect sign-in (pyoidc): one button per provider the site trusts, single logout when offered."""
+"""OpenID Connect sign-in (the oic library): one button per provider the site trusts, single logout when offered."""
 
 import logging
 

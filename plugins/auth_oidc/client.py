@@ -1,4 +1,4 @@
-"""Talking to a provider with pyoidc (``oic``): discovery, authorization request, callback, logout URL."""
+"""Talking to a provider with the ``oic`` library: discovery, authorization request, callback, logout URL."""
 
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ _discovered: dict[str, tuple[float, dict]] = {}
 _lock = threading.Lock()
 
 
-#: Why an identity token was refused, by the exception pyoidc or pyjwkest raised.
+#: Why an identity token was refused, by the exception oic or pyjwkest raised.
 TOKEN_FAULTS = {
     "BadSignature": _("it is not signed by a key the provider publishes"),
     "NoSuitableSigningKeys": _("it is not signed by a key the provider publishes"),
@@ -41,7 +41,7 @@ TOKEN_FAULTS = {
 
 
 def token_fault(exc: Exception):
-    """Why pyoidc refused a token, in words a person can read (its class, or its message)."""
+    """Why oic refused a token, in words a person can read (its class, or its message)."""
     return TOKEN_FAULTS.get(type(exc).__name__) or TOKEN_FAULTS.get(str(exc), type(exc).__name__)
 
 
@@ -72,7 +72,7 @@ def discovery(provider: Provider) -> ProviderConfigurationResponse:
 
 
 def make_client(provider: Provider, redirect_uri: str) -> Client:
-    """A pyoidc client for ``provider``: its endpoints and keys, our registration."""
+    """An oic client for ``provider``: its endpoints and keys, our registration."""
     client = Client(client_authn_method=CLIENT_AUTHN_METHOD, settings=client_settings(provider))
     client.handle_provider_config(discovery(provider), provider.issuer)
     client.store_registration_info(RegistrationResponse(
