@@ -11,6 +11,7 @@ from sqlalchemy import Select, func, select
 
 from core.errors import TooManyAttempts
 from core.i18n import _
+from core.security import SESSION_USER
 
 MAX_PER_PAGE = 100
 
@@ -87,7 +88,7 @@ def rate_limit(event) -> None:
     if not limit:
         return
     token = request.headers.get("Authorization", "")[-16:]
-    key = f"{request.host}|{token or request.session.get('auth.user_id') or request.client_addr}"
+    key = f"{request.host}|{token or request.session.get(SESSION_USER) or request.client_addr}"
     wait = WINDOW.allow(key, limit)
     if wait:
         seconds = max(1, int(wait + 0.999))

@@ -11,6 +11,7 @@ from core.models import Group
 from core.search import SearchQuery, search, suggest
 from core.testing import database_kind, temporary_database, write_ini
 from plugins.search_sql.models import SearchDocument
+from tests.searching import found
 
 
 @pytest.fixture
@@ -27,26 +28,6 @@ def people(site, make_user, dbsession):
         "user": make_user(site, "user"),
         "group": group,
     }
-
-
-@pytest.fixture
-def publish(make_video, make_request):
-    """``publish(site, owner, title, **fields)``: a video that becomes ready (the pipeline's event fires)."""
-
-    def publish(site, owner, title, **fields):
-        fields.setdefault("access", "public")
-        video = make_video(site, owner, title, **fields)
-        video.status = "ready"
-        request = make_request(site)
-        request.hooks.amphi_video_ready(request=request, video=video)
-        return video
-
-    return publish
-
-
-def found(make_request, site, user=None, **query) -> list[str]:
-    results = search(make_request(site, user), SearchQuery(**query))
-    return [video.title for video in results.videos]
 
 
 def test_finds_by_title_description_and_owner_name(site, people, publish, make_request):
@@ -288,19 +269,14 @@ def test_reindex_command(tmp_path):
         assert missing.returncode == 1 and "no site named 'nope'" in missing.stderr
 
 
-def test_the_catalogues_type_disciplines_and_tags_are_facets(site, people, make_video, make_request, dbsession):
+def test_the_catalogues_type_disciplines_and_tags_are_facets(site, people, publish, make_request, dbsession):
     from core.metadata import add_list_entry, get_tags, site_video_types
 
     course = next(t for t in site_video_types(dbsession, site.id) if t.slug == "course")
     maths = add_list_entry(dbsession, site.id, "discipline", "Mathématiques")
-    video = make_video(site, people["prof"], "Séance d'intégration", access="public")
-    video.type, video.disciplines = course, [maths]
-    video.tags = get_tags(dbsession, site.id, ["analyse", "l2"])  # as the edit page normalises them
-    video.status = "ready"
-    make_request(site).hooks.amphi_video_ready(request=make_request(site), video=video)
-    other = make_video(site, people["prof"], "Séance de révision", access="public")
-    other.status = "ready"
-    make_request(site).hooks.amphi_video_ready(request=make_request(site), video=other)
+    publish(site, people["prof"], "Séance d'intégration", type=course, disciplines=[maths],
+            tags=get_tags(dbsession, site.id, ["analyse", "l2"]))  # tags as the edit page normalises them
+    publish(site, people["prof"], "Séance de révision")
     results = search(make_request(site), SearchQuery(text="séance"))
     facets = {name: [(c.value, c.label, c.count) for c in counts] for name, counts in results.facets.items()}
     assert facets["type"] == [("course", "Course", 1)]

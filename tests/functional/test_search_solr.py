@@ -26,6 +26,7 @@ from core.search import SearchQuery, fold_accents, search, search_document, sugg
 from core.testing import temporary_database, write_ini
 from plugins.search_solr.client import READ_FIELDS, solr_document
 from plugins.search_solr.query import QUERY_FIELDS
+from tests.searching import found
 
 SCHEMA = Path(__file__).parents[2] / "etc" / "solr" / "schema.json"
 
@@ -172,23 +173,6 @@ def site(solr_site):
 @pytest.fixture
 def prof(site, make_user):
     return make_user(site, "prof", role="staff", display_name="Marie Curie")
-
-
-@pytest.fixture
-def publish(make_video, make_request):
-    def publish(site, owner, title, **fields):
-        fields.setdefault("access", "public")
-        video = make_video(site, owner, title, **fields)
-        video.status = "ready"
-        request = make_request(site)
-        request.hooks.amphi_video_ready(request=request, video=video)
-        return video
-
-    return publish
-
-
-def found(make_request, site, user=None, **query) -> list[str]:
-    return [video.title for video in search(make_request(site, user), SearchQuery(**query)).videos]
 
 
 def counts(results) -> dict:
