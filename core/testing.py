@@ -282,24 +282,36 @@ def live_server(tmp_path_factory):
         ini = write_ini(folder, url, **{"amphi.worker.embedded": "true"})
         run_amphi(ini, "init", "--admin-password", LIVE_ADMIN_PASSWORD)
         run_amphi(ini, "user", "add", "default", "prof", "--role", "staff", "--password", "prof password 1")
-        port = free_port()
-        log = open(folder / "server.log", "w")
+        with serving(ini, folder) as address:
+            base = LiveServer(address)
+            base.ini, base.database_url = str(ini), url
+            yield base
+
+
+@contextmanager
+def serving(ini, folder, port: int | None = None):
+    """``amphi serve`` with ``ini`` on ``port`` (a free one by default) until the block ends; yields its base URL.
+
+    Waits until it answers; its output goes to ``folder/server.log``, shown if it dies first.
+    """
+    port = port or free_port()
+    base = f"http://127.0.0.1:{port}"
+    with open(folder / "server.log", "w") as log:
         server = subprocess.Popen([sys.executable, "-m", "core.cli", "-c", str(ini), "serve", "--port", str(port)],
                                   stdout=log, stderr=subprocess.STDOUT)
-        base = LiveServer(f"http://127.0.0.1:{port}")
-        base.ini, base.database_url = str(ini), url
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                urllib.request.urlopen(base + "/", timeout=2).close()
-                break
-            except OSError:
-                assert server.poll() is None and time.monotonic() < deadline, (folder / "server.log").read_text()
-                time.sleep(0.3)
-        yield base
-        server.terminate()
-        server.wait(timeout=30)
-        log.close()
+        try:
+            deadline = time.monotonic() + 60
+            while True:
+                try:
+                    urllib.request.urlopen(base + "/", timeout=2).close()
+                    break
+                except OSError:
+                    assert server.poll() is None and time.monotonic() < deadline, (folder / "server.log").read_text()
+                    time.sleep(0.3)
+            yield base
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
 
 
 def http_sign_in(base: str, username: str, password: str) -> dict:

@@ -1,13 +1,9 @@
 """Signing in through an OpenID Connect provider in Chromium, back to the page that asked for it."""
 
-import subprocess
-import sys
-import time
-import urllib.request
 
 import pytest
 
-from core.testing import LIVE_ADMIN_PASSWORD, free_port, run_amphi, temporary_database, write_ini
+from core.testing import LIVE_ADMIN_PASSWORD, free_port, run_amphi, serving, temporary_database, write_ini
 from tests.browser.browsing import audit, visit
 from tests.oidc_provider import LoopbackProvider
 
@@ -27,21 +23,8 @@ def oidc_site(tmp_path_factory):
                                         "amphi.auth_oidc.client_secrets": f"univ={provider.client_secret}",
                                         "amphi.auth_oidc.ca_file": provider.ca_file})
         run_amphi(ini, "init", "--admin-password", LIVE_ADMIN_PASSWORD)
-        log = open(folder / "server.log", "w")
-        server = subprocess.Popen([sys.executable, "-m", "core.cli", "-c", str(ini), "serve", "--port", str(port)],
-                                  stdout=log, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                urllib.request.urlopen(base + "/", timeout=2).close()
-                break
-            except OSError:
-                assert server.poll() is None and time.monotonic() < deadline, (folder / "server.log").read_text()
-                time.sleep(0.3)
-        yield base, provider
-        server.terminate()
-        server.wait(timeout=30)
-        log.close()
+        with serving(ini, folder, port):
+            yield base, provider
     provider.stop()
 
 
