@@ -1,5 +1,11 @@
 /* Amphi player: hls.js (or native HLS), quality and speed menus, keyboard, storyboard previews,
-   resume where the viewer stopped, watch time reports, share link at the current time. */
+   resume where the viewer stopped, watch time reports, share link at the current time.
+
+   The public API for plugin panels (notes, chapters, transcript...):
+   - window.Amphi.player.seek(seconds), .currentTime(), .video (the <video> element, or null);
+   - any element with data-seek="<seconds>" seeks the player when activated (click or Enter);
+   - the document receives an "amphi:time" CustomEvent ({detail: {time}}) on every timeupdate,
+     and "amphi:ready" once the player is set up. */
 (function () {
   "use strict";
 
@@ -123,8 +129,31 @@
     video.addEventListener("pause", update);
   }
 
+  function setupApi(video) {
+    window.Amphi = window.Amphi || {};
+    window.Amphi.player = {
+      video: video,
+      currentTime: function () { return video.currentTime; },
+      seek: function (seconds) {
+        video.currentTime = Math.max(0, parseFloat(seconds) || 0);
+        video.focus();
+      }
+    };
+    video.addEventListener("timeupdate", function () {
+      document.dispatchEvent(new CustomEvent("amphi:time", { detail: { time: video.currentTime } }));
+    });
+    document.addEventListener("click", function (event) {
+      var target = event.target.closest && event.target.closest("[data-seek]");
+      if (!target) { return; }
+      event.preventDefault();
+      window.Amphi.player.seek(target.dataset.seek);
+    });
+    document.dispatchEvent(new CustomEvent("amphi:ready"));
+  }
+
   document.querySelectorAll("[data-player]").forEach(function (player) {
     var video = player.querySelector("video");
+    setupApi(video);
     setupSource(video, player.dataset.src, player.querySelector("[data-quality]"));
     var speed = player.querySelector("[data-speed]");
     speed.addEventListener("change", function () { video.playbackRate = parseFloat(speed.value); });
