@@ -8,7 +8,6 @@ Create Date: 2026-11-29 05:10:00
 import sqlalchemy as sa
 from alembic import op
 
-
 revision = "0009_core"
 down_revision = "0005_core"
 branch_labels = None
