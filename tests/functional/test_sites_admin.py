@@ -67,7 +67,7 @@ def test_a_site_without_storage_or_sign_in_is_refused(superuser_browser, dbsessi
 
 
 def test_a_superuser_changes_the_host_names_of_a_site(superuser_browser, dbsession, site):
-    assert 'id="domains-%d" name="domains"' % site.id in superuser_browser.get("/admin/sites").text
+    assert f'id="domains-{site.id}" name="domains"' in superuser_browser.get("/admin/sites").text
     response = superuser_browser.post(f"/admin/sites/{site.id}/domains",
                                       {"csrf_token": superuser_browser.csrf_token("/admin/sites"),
                                        "domains": "a.test b.example"})
