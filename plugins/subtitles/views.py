@@ -9,8 +9,7 @@ from pyramid.view import view_config
 from core.metadata import language_choices
 from core.views.pages import require_video
 from core.views.watch import player_context
-from plugins.subtitles.cues import CueError, EditError, cues_from_edit, parse_file, to_editable, write_srt, \
-    write_webvtt
+from plugins.subtitles.cues import CueError, EditError, cues_from_edit, parse_file, to_editable, write_srt, write_webvtt
 from plugins.subtitles.store import KINDS, get_track, remove_track, same_track, store_cues, text_tracks, track_cues
 
 #: The largest file accepted (a two-hour lecture's subtitles weigh about 150 kB).

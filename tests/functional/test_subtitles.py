@@ -73,9 +73,9 @@ def tracks(dbsession, video):
     return dbsession.query(Track).filter_by(video_id=video.id).order_by(Track.id).all()
 
 
-def auto_track(make_request, site, video, text=VTT.decode()):
+def auto_track(make_request, site, video):
     request = make_request(site)
-    return save_track(request, video, text, kind="captions", language="fr", label="Français (automatique)",
+    return save_track(request, video, VTT.decode(), kind="captions", language="fr", label="Français (automatique)",
                       source="auto", plugin="autocaptions")
 
 
