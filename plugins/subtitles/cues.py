@@ -177,7 +177,9 @@ def parse_webvtt(text: str) -> list[Cue]:
 def _webvtt_cue(start: int, block: list[str]) -> Cue:
     timing_at = 0 if "-->" in block[0] else 1
     if timing_at >= len(block) or "-->" not in block[timing_at]:
-        raise CueError(_("expected a cue timing line such as 00:00:01.000 --> 00:00:04.000."), start + timing_at)
+        # A first line that begins like a time is a mistyped timing line, not a cue identifier.
+        line = start if re.match(r"^\s*\d+:\d", block[0]) else start + 1
+        raise CueError(_("expected a cue timing line such as 00:00:01.000 --> 00:00:04.000."), line)
     number = start + timing_at
     match = TIMING.match(block[timing_at].strip())
     if not match:

@@ -264,12 +264,21 @@ def test_transcript_shows_other_plugins_tracks_while_they_are_enabled(video, sit
     assert 'id="panel-transcript"' not in owner.get(f"/videos/{video.id}").text
 
 
-def test_search_finds_a_word_only_in_subtitles(video, site, people, make_testapp, make_request):
+def test_search_finds_a_word_only_in_subtitles(video, site, people, make_testapp, make_request, dbsession):
     video.access = "public"
     assert found(make_request, site, text="thermodynamique") == []
-    upload(browser(make_testapp, "owner"), video, VTT, "a.vtt")
+    owner = browser(make_testapp, "owner")
+    upload(owner, video, VTT, "a.vtt")
     assert found(make_request, site, text="thermodynamique") == ["Amphi 1"]
     assert found(make_request, site, text="bienvenue") == ["Amphi 1"]
+    (track,) = tracks(dbsession, video)
+    save_cues(owner, video, track, [{"start": 1, "end": 2, "text": "Entropie"}])
+    assert found(make_request, site, text="thermodynamique") == []
+    assert found(make_request, site, text="entropie") == ["Amphi 1"]
+    token = owner.csrf_token(f"/videos/{video.id}/subtitles")
+    owner.post(f"/videos/{video.id}/subtitles/{track.id}/delete", {"csrf_token": token})
+    assert found(make_request, site, text="entropie") == []
+    upload(owner, video, VTT, "a.vtt")
     # An automatic track is another plugin's text to feed: this plugin feeds its own.
     request = make_request(site)
     (answer,) = [a for a in request.hooks.amphi_search_text(request=request, video=video) if a]
