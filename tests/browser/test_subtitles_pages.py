@@ -47,7 +47,17 @@ def test_upload_edit_and_follow_the_transcript(page, live_server, tmp_path):
     cue.get_by_label("End").press("Tab")
     page.get_by_role("button", name="Play from 00:00:02.000").click()  # seeks the player
     page.wait_for_function("() => Math.abs(document.querySelector('video').currentTime - 2) < 0.5")
-    page.get_by_role("button", name="Save").click()
+    # Split the first cue and merge it back, with the keyboard only; focus stays in the editor.
+    page.get_by_role("group", name="Cue 1").get_by_role("button", name="Split at the current time").focus()
+    page.keyboard.press("Enter")
+    assert page.locator("li.cue").count() == 4
+    assert page.evaluate("() => document.activeElement.id") == "cue-1-text"
+    assert page.get_by_role("group", name="Cue 2").get_by_label("Start").input_value() == "00:00:01.000"
+    page.get_by_role("group", name="Cue 1").get_by_role("button", name="Merge with the next cue").focus()
+    page.keyboard.press("Enter")
+    assert page.locator("li.cue").count() == 3
+    assert page.get_by_role("status").text_content() == "Cues merged."
+    page.get_by_role("group", name="Cue 2").get_by_label("Text").press("Control+s")
     page.wait_for_function("() => document.querySelector('[data-status]').textContent === 'Saved: 3 cues.'")
     audit(page)
 

@@ -283,3 +283,14 @@ def test_search_finds_a_word_only_in_subtitles(video, site, people, make_testapp
     request = make_request(site)
     (answer,) = [a for a in request.hooks.amphi_search_text(request=request, video=video) if a]
     assert answer == {"subtitles": "Bonjour et bienvenue La thermodynamique & vous"}
+
+
+def test_pages_in_french(video, make_testapp, make_request, site):
+    track = auto_track(make_request, site, video)
+    app = browser(make_testapp, "owner")
+    app.extra_environ["HTTP_ACCEPT_LANGUAGE"] = "fr"
+    manage = app.get(f"/videos/{video.id}/subtitles").text
+    assert "Sous-titres de Amphi 1" in manage and "Automatiquement" in manage and "Langue du texte" in manage
+    editor = app.get(f"/videos/{video.id}/subtitles/{track.id}").text
+    assert '"merge": "Fusionner avec la r\\u00e9plique suivante"' in editor and "Répliques" in editor
+    assert "Chercher dans la transcription" in app.get(f"/videos/{video.id}").text
