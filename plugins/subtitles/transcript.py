@@ -6,7 +6,7 @@ from pyramid.renderers import render
 
 from core.models import Track, Video
 from core.ui import Panel
-from plugins.subtitles.store import text_tracks, track_cues
+from plugins.subtitles.store import NAME, text_tracks, track_cues
 
 
 def preferred(tracks: list[Track], request, video: Video) -> Track | None:
@@ -42,5 +42,5 @@ def transcript_panel(request, video: Video) -> list[Panel]:
 def search_text(request, video: Video) -> dict:
     """The text of this plugin's own tracks, for the search index (other plugins feed theirs)."""
     texts = [" ".join(cue.plain() for cue in track_cues(request, track))
-             for track in text_tracks(request, video) if track.plugin == "subtitles"]
+             for track in text_tracks(request, video) if track.plugin == NAME]
     return {"subtitles": " ".join(texts)} if any(texts) else {}
