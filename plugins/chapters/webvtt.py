@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from core.i18n import _
 from core.timecodes import parse_vtt_timestamp, vtt_timestamp
 
 TIMING = re.compile(r"^(\S+)\s+-->\s+(\S+)(?:\s+.*)?$")
@@ -44,7 +45,7 @@ def read_chapters(text: str) -> list[tuple[float, str]]:
     """``[(start, title)]`` from a WebVTT file, in file order; :class:`VttError` on the first problem."""
     lines = text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n").split("\n")
     if not lines or not re.match(r"^WEBVTT(?:[ \t].*)?$", lines[0]):
-        raise VttError(1, "The file must start with the line WEBVTT.", {})
+        raise VttError(1, _("The file must start with the line WEBVTT."), {})
     chapters, number = [], 1
     while number < len(lines):
         if not lines[number].strip():
@@ -58,14 +59,14 @@ def read_chapters(text: str) -> list[tuple[float, str]]:
             continue
         chapters.append(read_cue(block, block_start + 1))
     if not chapters:
-        raise VttError(0, "The file holds no chapter.", {})
+        raise VttError(0, _("The file holds no chapter."), {})
     return chapters
 
 
 def read_cue(block: list[str], first_line: int) -> tuple[float, str]:
     offset = 0 if "-->" in block[0] else 1  # an optional cue identifier comes first
     if offset >= len(block) or "-->" not in block[offset]:
-        raise VttError(first_line, "Line ${line}: a cue timing line (00:01:00.000 --> 00:02:00.000) is expected.",
+        raise VttError(first_line, _("Line ${line}: a cue timing line (00:01:00.000 --> 00:02:00.000) is expected."),
                        {"line": first_line})
     line = first_line + offset
     match = TIMING.match(block[offset].strip())
@@ -74,13 +75,13 @@ def read_cue(block: list[str], first_line: int) -> tuple[float, str]:
         if not match:
             raise ValueError
     except ValueError:
-        raise VttError(line, "Line ${line}: the times are not WebVTT timestamps (00:01:00.000).",
+        raise VttError(line, _("Line ${line}: the times are not WebVTT timestamps (00:01:00.000)."),
                        {"line": line}) from None
     if end <= start:
-        raise VttError(line, "Line ${line}: a cue must end after it starts.", {"line": line})
+        raise VttError(line, _("Line ${line}: a cue must end after it starts."), {"line": line})
     title = " ".join(unescape(" ".join(block[offset + 1:])).split())
     if not title:
-        raise VttError(line, "Line ${line}: the chapter has no title.", {"line": line})
+        raise VttError(line, _("Line ${line}: the chapter has no title."), {"line": line})
     if len(title) > MAX_TITLE:
-        raise VttError(line, "Line ${line}: the title is longer than ${max} characters.", {"line": line, "max": MAX_TITLE})
+        raise VttError(line, _("Line ${line}: the title is longer than ${max} characters."), {"line": line, "max": MAX_TITLE})
     return start, title
