@@ -51,3 +51,10 @@ def amphi_video_panels(request, video):
 def amphi_video_badges(request, videos):
     label = request.translate("Enriched")
     return {video_id: [Badge(label, "enriched")] for video_id in enriched_ids(request.dbsession, [v.id for v in videos])}
+
+
+@hookimpl
+def amphi_search_text(request, video):
+    """Titles and texts of the enrichments (not the addresses, nor what documents hold)."""
+    parts = [part for item in video_enrichments(request.dbsession, video) for part in (item.title, item.body) if part]
+    return {"enrichments": "\n".join(parts)} if parts else None

@@ -143,14 +143,17 @@ def save(request, video: Video, submitted: Submitted, enrichment: Enrichment | N
     if old_key and old_key != enrichment.file_key:
         after_commit(request, old_key)
     request.dbsession.flush()
+    request.hooks.amphi_video_changed(request=request, video=video)
     return enrichment
 
 
 def delete(request, enrichment: Enrichment) -> None:
     if enrichment.file_key:
         after_commit(request, enrichment.file_key)
+    video = request.dbsession.get(Video, enrichment.video_id)
     request.dbsession.delete(enrichment)
     request.dbsession.flush()
+    request.hooks.amphi_video_changed(request=request, video=video)
 
 
 def after_commit(request, key: str, keep_if_committed: bool = False) -> None:

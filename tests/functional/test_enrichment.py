@@ -10,6 +10,7 @@ from webtest import Upload
 from core.sites import set_enabled_plugins
 from core.ui import video_badges
 from plugins.enrichment.editing import video_enrichments
+from tests.searching import found
 
 PASSWORD = "a long password 1"
 PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
@@ -40,7 +41,8 @@ def add(app, video, status=302, **fields):
     return app.post(f"/videos/{video.id}/enrichments", fields, status=status)
 
 
-def test_every_kind_is_added_and_shown_at_its_time(video, people, make_video, site, make_testapp, dbsession):
+def test_every_kind_is_added_and_shown_at_its_time(video, people, make_video, site, make_testapp, dbsession,
+                                                   make_request):
     other_video = make_video(site, people["other"], "Réfraction", status="ready", access="public", duration=60.0)
     owner = signed_in(make_testapp, "owner")
     add(owner, video, title="Wikipédia", url="https://fr.wikipedia.org/wiki/Optique", start="1:00", end="2:00")
@@ -64,6 +66,7 @@ def test_every_kind_is_added_and_shown_at_its_time(video, people, make_video, si
     assert '<a href="https://fr.wikipedia.org/wiki/Optique" rel="nofollow noopener">Wikipédia</a>' in panel
     assert "<strong>Snell</strong> &lt;script&gt;" in panel and "href=\"javascript:" not in panel
     assert f'<a href="http://a.test/videos/{other_video.id}">Suite</a>' in panel
+    assert found(make_request, site, text="Snell") == ["Optique"]  # texts are searchable
     document, image = items[0], items[1]
     pdf = make_testapp("a.test").get(f"/videos/{video.id}/enrichments/{document.id}/file")
     assert pdf.body == PDF and pdf.content_type == "application/pdf" and 'filename="poly.pdf"' in pdf.headers[
@@ -105,7 +108,7 @@ def test_the_editor_shows_a_timeline_and_checks_every_field(video, make_testapp,
     assert len(video_enrichments(dbsession, video)) == 2
 
 
-def test_edit_replace_the_file_and_delete(video, make_testapp, dbsession, app):
+def test_edit_replace_the_file_and_delete(video, make_testapp, dbsession, app, make_request, site):
     owner = signed_in(make_testapp, "owner")
     add(owner, video, kind="document", title="Poly", file=Upload("v1.pdf", PDF))
     item, = video_enrichments(dbsession, video)
@@ -125,6 +128,7 @@ def test_edit_replace_the_file_and_delete(video, make_testapp, dbsession, app):
     assert f'id="enrichment-{item.id}-title-error"' in page.text and item.title == "Poly 2"
     owner.post(f"{url}/delete", {"csrf_token": token}, status=302)
     assert video_enrichments(dbsession, video) == []
+    assert found(make_request, site, text="Poly") == []  # the index follows a deletion
     owner.get(f"{url}/file", status=404)
 
 
