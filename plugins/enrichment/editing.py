@@ -94,8 +94,10 @@ def check_url(request, url: str, result: Submitted) -> None:
 
 def check_target(request, video: Video, text: str, result: Submitted) -> None:
     """The other video, by its number or its address on this site; the editor must be allowed to watch it."""
-    match = re.fullmatch(r"\s*(?:\S*/videos/)?(\d+)(?:[/?#]\S*)?\s*", text or "")
-    target = request.dbsession.get(Video, int(match.group(1))) if match else None
+    text = (text or "").strip()
+    match = re.fullmatch(r"(?:\S*/videos/)?(\d+)(?:[/?#]\S*)?", text)
+    host = urlsplit(text).netloc if "://" in text else ""
+    target = request.dbsession.get(Video, int(match.group(1))) if match and host in ("", request.host) else None
     if target is None or target.site_id != video.site_id or not video_permits(request, target, "view"):
         result.errors["target"] = request.translate("Give the address or number of a video of this site that you may watch.")
     elif target.id == video.id:

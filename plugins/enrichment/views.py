@@ -104,6 +104,6 @@ def serve_file(request):
     if not item.file_key:
         raise HTTPNotFound()
     response = serve_key(request, item.file_key, public=video.access == "public" and video.is_published())
-    safe_name = "".join(c for c in item.file_name if c.isalnum() or c in "._- ") or "file"
+    safe_name = "".join(c for c in item.file_name if c.isascii() and (c.isalnum() or c in "._- ")) or "file"
     response.content_disposition = f'inline; filename="{safe_name}"'
     return response

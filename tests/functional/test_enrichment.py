@@ -46,7 +46,8 @@ def test_every_kind_is_added_and_shown_at_its_time(video, people, make_video, si
     other_video = make_video(site, people["other"], "Réfraction", status="ready", access="public", duration=60.0)
     owner = signed_in(make_testapp, "owner")
     add(owner, video, title="Wikipédia", url="https://fr.wikipedia.org/wiki/Optique", start="1:00", end="2:00")
-    add(owner, video, kind="document", title="Polycopié", start="0:10", end="0:50", file=Upload("poly.pdf", PDF))
+    add(owner, video, kind="document", title="Polycopié", start="0:10", end="0:50",
+        file=Upload("poly łódź.pdf", PDF))
     add(owner, video, kind="image", title="Prisme", start="30", end="40", file=Upload("prisme.png", PNG))
     add(owner, video, kind="text", title="À retenir", start="2:00", end="2:30",
         body="**Snell** <script>alert(1)</script> [lien](javascript:alert(1))")
@@ -69,7 +70,7 @@ def test_every_kind_is_added_and_shown_at_its_time(video, people, make_video, si
     assert found(make_request, site, text="Snell") == ["Optique"]  # texts are searchable
     document, image = items[0], items[1]
     pdf = make_testapp("a.test").get(f"/videos/{video.id}/enrichments/{document.id}/file")
-    assert pdf.body == PDF and pdf.content_type == "application/pdf" and 'filename="poly.pdf"' in pdf.headers[
+    assert pdf.body == PDF and pdf.content_type == "application/pdf" and 'filename="poly d.pdf"' in pdf.headers[
         "Content-Disposition"] and pdf.headers["X-Content-Type-Options"] == "nosniff"
     assert make_testapp("a.test").get(f"/videos/{video.id}/enrichments/{image.id}/file").content_type == "image/png"
 
@@ -96,6 +97,8 @@ def test_the_editor_shows_a_timeline_and_checks_every_field(video, make_testapp,
         ({"kind": "text", "body": ""}, "body", "Write the text"),
         ({"kind": "video", "target": str(hidden.id)}, "target", "a video of this site that you may watch"),
         ({"kind": "video", "target": str(video.id)}, "target", "Choose another video than this one."),
+        ({"kind": "video", "target": f"https://elsewhere.example/videos/{video.id + 1}"}, "target",
+         "a video of this site that you may watch"),
         ({"kind": "podcast"}, "kind", "Choose what the enrichment is."),
     ]
     for fields, name, message in checks:
