@@ -12,7 +12,7 @@ from core.security import video_permits
 from core.timecodes import clock
 from core.ui import Panel
 from plugins.chapters import models  # noqa: F401  (the table belongs to the shared metadata)
-from plugins.chapters.editing import video_chapters
+from plugins.chapters.editing import chapters_track, video_chapters, write_track
 
 NAME = "chapters"
 AMPHI_HOOKS = ">=1.2,<2"
@@ -43,3 +43,10 @@ def amphi_video_panels(request, video):
 def amphi_search_text(request, video):
     titles = [chapter.title for chapter in video_chapters(request.dbsession, video)]
     return {"chapters": "\n".join(titles)} if titles else None
+
+
+@hookimpl
+def amphi_video_ready(request, video):
+    """A new encoding may change the duration, where the last chapter's cue ends."""
+    if chapters_track(request, video) is not None:
+        write_track(request, video)

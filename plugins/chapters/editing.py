@@ -70,6 +70,12 @@ def chapters_track(request, video: Video) -> Track | None:
 
 def chapters_changed(request, video: Video) -> None:
     """Write the chapters track again (or delete it when none is left) and let the search index know."""
+    write_track(request, video)
+    request.hooks.amphi_video_changed(request=request, video=video)
+
+
+def write_track(request, video: Video) -> None:
+    """The player's WebVTT chapters track, from the chapters as they are (the last ends with the video)."""
     request.dbsession.flush()
     chapters = video_chapters(request.dbsession, video)
     track = chapters_track(request, video)
@@ -78,4 +84,3 @@ def chapters_changed(request, video: Video) -> None:
                    language=video.language or "und", label=request.translate("Chapters"), plugin=NAME, track=track)
     elif track is not None:
         delete_track(request, track)
-    request.hooks.amphi_video_changed(request=request, video=video)
