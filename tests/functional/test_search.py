@@ -284,3 +284,24 @@ def test_the_catalogues_type_disciplines_and_tags_are_facets(site, people, publi
     assert sorted(facets["tag"]) == [("analyse", "analyse", 1), ("l2", "l2", 1)]
     assert found(make_request, site, text="séance", filters={"type": ["course"]}) == ["Séance d'intégration"]
     assert found(make_request, site, text="analyse") == ["Séance d'intégration"]  # tags are searched words too
+
+
+def test_public_channels_are_searched_words_and_a_facet(site, people, publish, make_request, dbsession):
+    from core.models import Channel, Theme
+
+    maths = Channel(site_id=site.id, slug="maths", title="Mathématiques appliquées")
+    maths.themes.append(Theme(slug="proba", title="Probabilités"))
+    secret = Channel(site_id=site.id, slug="jury", title="Délibérations", visibility="hidden")
+    dbsession.add_all([maths, secret])
+    dbsession.flush()
+    publish(site, people["prof"], "Séance 1", channels=[maths], themes=[maths.themes[0]])
+    publish(site, people["prof"], "Séance 2", channels=[maths, secret])
+    publish(site, people["prof"], "Séance 3", channels=[secret])
+    assert sorted(found(make_request, site, text="appliquees")) == ["Séance 1", "Séance 2"]
+    assert found(make_request, site, text="probabilites") == ["Séance 1"]
+    assert found(make_request, site, text="deliberations") == []  # a hidden channel's name is not indexed
+    results = search(make_request(site), SearchQuery(text="séance"))
+    assert [(c.value, c.label, c.count) for c in results.facets["channel"]] == [
+        ("maths", "Mathématiques appliquées", 2)]
+    assert sorted(found(make_request, site, text="séance", filters={"channel": ["maths"]})) == ["Séance 1",
+                                                                                                "Séance 2"]
