@@ -9,8 +9,8 @@ from pyramid.response import Response
 from pyramid.view import view_config
 from sqlalchemy import or_, select
 
-from core.media_urls import media_url
 from core.channels import get_channel, get_theme
+from core.media_urls import media_url
 from core.models import Channel, Tag, Theme, User, Video, utcnow
 from core.security import video_permits
 from core.views.pages import get_site_video

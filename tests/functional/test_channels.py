@@ -162,7 +162,7 @@ def test_managers_keep_their_channel_and_its_themes(catalogue, make_testapp, dbs
     refused = manager.post("/channels/maths/edit", {"csrf_token": token, "action": "add-theme", "title": ""},
                            status=400)
     assert 'id="theme-title-error"' in refused.text
-    loop = manager.post(f"/channels/maths/themes/analyse/edit", {"csrf_token": token, "title": "Analyse",
+    loop = manager.post("/channels/maths/themes/analyse/edit", {"csrf_token": token, "title": "Analyse",
                                                                  "slug": "analyse", "parent_id": str(series.id)},
                         status=400)
     assert 'id="theme-parent_id-error"' in loop.text  # a theme cannot go under its own sub-theme
@@ -410,3 +410,35 @@ def test_channel_pages_in_french(catalogue, make_testapp):
     app = make_testapp("a.test")
     page = app.get("/channels/maths", headers={"Accept-Language": "fr"})
     assert "Thèmes" in page.text and "Chaînes" in page.text
+
+
+def test_the_stats_plugin_offers_the_most_viewed_videos(site, catalogue, make_testapp, make_request, make_site,
+                                                         make_user, dbsession):
+    from plugins.stats.counting import add_to_day, today
+
+    videos = catalogue["videos"]
+    request = make_request(site)
+    add_to_day(request, videos["draft"], today(), views=50)
+    add_to_day(request, videos["outside"], today(), views=3)
+    add_to_day(request, videos["public"], today(), views=7)
+    site.home_blocks = ["stats.most_viewed"]
+    dbsession.flush()
+    home = browser(make_testapp).get("/").text
+    assert "Most viewed" in home and "Brouillon secret" not in home
+    assert home.index("Limites") < home.index("Hors chaîne")
+    assert "stats.most_viewed" in browser(make_testapp, "boss").get("/admin/site/home").text
+    quiet = make_site("quiet", plugins=["auth_local", "storage_local"])
+    make_user(quiet, "chief", role="site-admin", password=PASSWORD)
+    chief = make_testapp("quiet.test")
+    chief.sign_in("chief", PASSWORD)
+    assert "stats.most_viewed" not in chief.get("/admin/site/home").text
+
+
+def test_the_browse_page_filters_by_channel(catalogue, make_testapp):
+    anonymous = browser(make_testapp)
+    page = anonymous.get("/videos")
+    assert '<option value="maths">' in page.text and '<option value="jury">' not in page.text
+    assert listed(anonymous.get("/videos?channel=maths")) == {"Limites"}
+    assert listed(anonymous.get("/videos?channel=jury")) == set()
+    assert listed(browser(make_testapp, "prof").get("/videos?channel=maths")) == {"Limites", "Brouillon secret",
+                                                                                  "Réservé L3"}
