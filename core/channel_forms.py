@@ -18,6 +18,7 @@ from core.channels import (
     channel_video_ids,
     descendant_ids,
     shown_channels,
+    theme_video_ids,
     videos_changed,
 )
 from core.errors import ValidationError
@@ -114,7 +115,8 @@ def apply_channel(request, channel: Channel, form: ChannelForm, admin: bool) -> 
     managers = _managers(request, form.managers, errors) if admin else None
     if errors:
         raise ValidationError(errors)
-    renamed = channel.id is not None and (channel.title, channel.visibility) != (form.title, form.visibility)
+    renamed = channel.id is not None and ((channel.title, channel.slug, channel.visibility)
+                                          != (form.title, slug, form.visibility))
     channel.site_id, channel.title, channel.slug = request.site.id, form.title, slug
     channel.description, channel.visibility, channel.open_to_all = form.description, form.visibility, form.open_to_all
     if admin:
@@ -162,11 +164,14 @@ def apply_theme(request, channel: Channel, theme: Theme, form: ThemeForm) -> The
             errors["parent_id"] = _("Choose among the proposed values.")
     if errors:
         raise ValidationError(errors)
+    renamed = theme.id is not None and theme.title != form.title
     theme.title, theme.slug, theme.description, theme.position = form.title, slug, form.description, position
     theme.parent = parent
     if theme.id is None:
         channel.themes.append(theme)
     request.dbsession.flush()
+    if renamed:  # the search index holds themes' names
+        videos_changed(request, theme_video_ids(request.dbsession, {theme.id}))
     return theme
 
 
@@ -174,9 +179,11 @@ def delete_theme(request, theme: Theme) -> None:
     """Delete a theme and the themes under it; their videos stay in the channel."""
     channel = theme.channel
     below = descendant_ids(channel, theme)
+    video_ids = theme_video_ids(request.dbsession, below)
     for gone in [t for t in channel.themes if t.id in below]:
         channel.themes.remove(gone)
     request.dbsession.flush()
+    videos_changed(request, video_ids)
 
 
 # --- the banner ----------------------------------------------------------------------

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from pyramid.httpexceptions import HTTPForbidden, HTTPNotFound
 from sqlalchemy import Select, exists, or_, select
+from sqlalchemy.orm import selectinload
 
 from core.catalog import visible_videos
 from core.models import Channel, Theme, User, Video, channel_managers, video_channels, video_themes
@@ -72,7 +73,8 @@ def addable_channels(request) -> list[Channel]:
     user = site_member(request)
     if user is None:
         return []
-    return [c for c in request.dbsession.scalars(visible_channels(request)) if can_add_videos(request, c)]
+    query = visible_channels(request).options(selectinload(Channel.managers), selectinload(Channel.themes))
+    return [c for c in request.dbsession.scalars(query) if can_add_videos(request, c)]
 
 
 def get_channel(request, slug: str, manage: bool = False) -> Channel:
@@ -146,6 +148,13 @@ def shown_themes(request, video: Video) -> list[Theme]:
 
 def channel_video_ids(dbsession, channel: Channel) -> list[int]:
     return list(dbsession.scalars(select(video_channels.c.video_id).where(video_channels.c.channel_id == channel.id)))
+
+
+def theme_video_ids(dbsession, theme_ids: set[int]) -> list[int]:
+    if not theme_ids:
+        return []
+    return list(dbsession.scalars(select(video_themes.c.video_id).where(video_themes.c.theme_id.in_(theme_ids))
+                                  .distinct()))
 
 
 def videos_changed(request, video_ids: list[int]) -> None:

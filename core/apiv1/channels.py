@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from pyramid.httpexceptions import HTTPForbidden, HTTPNoContent, HTTPNotFound
 from pyramid.view import view_config
+from sqlalchemy.orm import selectinload
 
 from core.apiv1.common import json_object, paginated
 from core.channel_forms import ChannelForm, ThemeForm, apply_channel, apply_theme, delete_channel, delete_theme
@@ -85,7 +86,8 @@ def channel_form(channel: Channel | None, body: dict) -> ChannelForm:
 
 @view_config(route_name="v1.channels", renderer="json", request_method="GET")
 def channels(request):
-    return paginated(request, visible_channels(request), channel_json)
+    query = visible_channels(request).options(selectinload(Channel.themes), selectinload(Channel.managers))
+    return paginated(request, query, channel_json)
 
 
 @view_config(route_name="v1.channels", renderer="json", request_method="POST", permission="site-admin")

@@ -28,13 +28,16 @@ def includeme(config):
 
 @hookimpl
 def amphi_video_panels(request, video):
-    """Subscribe links beside a public video: its owner's feed and its tags' feeds."""
+    """Subscribe links beside a public video: its owner's feed, its tags' and its public channels' feeds."""
     if video.access != "public":
         return []
     links = [(request.route_url("feeds.user", username=video.owner.username),
               request.translate("Videos of ${name}", name=video.owner.name))]
     links += [(request.route_url("feeds.tag", tag=tag.name), request.translate("Tag ${tag}", tag=tag.name))
               for tag in video.tags]
+    links += [(request.route_url("feeds.channel", channel=channel.slug),
+               request.translate("Podcast of ${title} (RSS)", title=channel.title))
+              for channel in video.channels if channel.visibility == "public"]
     items = "".join(f'<li><a href="{escape(url)}" type="application/rss+xml">{escape(text)}</a></li>'
                     for url, text in links)
     return [Panel(id="feeds", title=request.translate("Podcast feeds (RSS)"), html=Markup(f"<ul>{items}</ul>"),

@@ -121,6 +121,8 @@ def test_the_video_page_names_only_channels_the_visitor_may_see(site, catalogue,
     assert 'href="http://a.test/channels/maths"' in page.text and "/channels/jury" not in page.text
     assert 'href="http://a.test/channels/maths/themes/analyse"' in page.text
     assert "/channels/jury" in browser(make_testapp, "manager").get(f"/videos/{video.id}").text
+    assert 'href="http://a.test/feeds/channels/maths.xml"' in page.text  # the feeds panel
+    assert "/feeds/channels/jury.xml" not in page.text
 
 
 # --- keeping channels ----------------------------------------------------------------------------
