@@ -44,6 +44,8 @@ def includeme(config):
     config.add_route("channel.theme", "/channels/{channel:[a-z0-9-]+}/themes/{theme:[a-z0-9-]+}")
     config.add_route("channel.theme.edit", "/channels/{channel:[a-z0-9-]+}/themes/{theme:[a-z0-9-]+}/edit")
     config.add_route("channel.theme.delete", "/channels/{channel:[a-z0-9-]+}/themes/{theme:[a-z0-9-]+}/delete")
+    config.add_route("admin.sites", "/admin/sites")
+    config.add_route("admin.site.domains", "/admin/sites/{site_id:\\d+}/domains")
     config.add_route("admin.users", "/admin/users")
     config.add_route("admin.user", "/admin/users/{user_id:\\d+}")
     config.add_route("admin.user.sessions", "/admin/users/{user_id:\\d+}/sessions")
