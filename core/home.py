@@ -77,7 +77,7 @@ def home_blocks(request) -> list[dict]:
         elif block_id.startswith("channel:"):
             channel = request.dbsession.get(Channel, int(block_id.partition(":")[2] or 0))
             if channel is not None and can_see(request, channel):
-                query = channel_videos(request, channel).options(selectinload(Video.owner)).limit(BLOCK_VIDEOS)
+                query = channel_videos(request, channel, depth=BLOCK_VIDEOS).options(selectinload(Video.owner)).limit(BLOCK_VIDEOS)
                 blocks.append({"id": f"channel-{channel.id}", "title": channel.title,
                                "videos": permitted(request, list(request.dbsession.scalars(query))),
                                "url": request.route_url("channel", channel=channel.slug)})

@@ -58,7 +58,8 @@ def channel_page(request):
         "channel": channel, "description_html": render_markdown(channel.description),
         "tree": theme_tree(channel), "can_manage": can_manage(request, channel),
         "feeds": contributions(request, "amphi_feed_links", subject=channel),
-        **video_page(request, channel_videos(request, channel), "channel", channel=channel.slug),
+        **video_page(request, channel_videos(request, channel, depth=page_number(request) * PER_PAGE + 1), "channel",
+                     channel=channel.slug),
     }
 
 
@@ -71,7 +72,8 @@ def theme_page(request):
         "description_html": render_markdown(theme.description), "subthemes": children(channel, theme),
         "can_manage": can_manage(request, channel),
         "feeds": contributions(request, "amphi_feed_links", subject=theme),
-        **video_page(request, channel_videos(request, channel, theme), "channel.theme", channel=channel.slug,
+        **video_page(request, channel_videos(request, channel, theme, depth=page_number(request) * PER_PAGE + 1),
+                     "channel.theme", channel=channel.slug,
                      theme=theme.slug),
     }
 

@@ -100,7 +100,12 @@ def test_a_channel_and_a_theme_show_only_what_the_visitor_may_see(catalogue, mak
     anonymous.get("/channels/jury/themes/analyse", status=404)
 
 
-def test_channel_pages_are_paginated(site, catalogue, people, make_video, make_testapp, dbsession):
+@pytest.mark.parametrize("walk", [True, False])  # a big channel walked newest first, a small one sorted
+def test_channel_pages_are_paginated(site, catalogue, people, make_video, make_testapp, dbsession, monkeypatch,
+                                     walk):
+    if walk:
+        monkeypatch.setattr("core.channels.WALK_FROM", 1)
+        monkeypatch.setattr("core.channels.WALK_RATIO", 0)
     for n in range(26):
         make_video(site, people["prof"], f"Séance {n:02d}", status="ready", access="public",
                    channels=[catalogue["maths"]])
@@ -110,6 +115,8 @@ def test_channel_pages_are_paginated(site, catalogue, people, make_video, make_t
     assert len(listed(first)) == 24 and 'rel="next"' in first.text and 'rel="prev"' not in first.text
     second = anonymous.get("/channels/maths?page=2")
     assert len(listed(second)) == 3 and 'rel="prev"' in second.text and 'rel="next"' not in second.text
+    assert listed(first) | listed(second) == {f"Séance {n:02d}" for n in range(26)} | {"Limites"}
+    assert "Séance 25" in listed(first) and "Limites" in listed(second)  # newest first
 
 
 def test_the_video_page_names_only_channels_the_visitor_may_see(site, catalogue, people, make_video,
