@@ -77,8 +77,14 @@ def test_visibility_of_channel_pages(catalogue, make_testapp, make_site):
         names = set(re.findall(r'href="http://a\.test/channels/([a-z-]+)"', app.get("/channels").text))
         assert names == seen
     make_site("b")
-    make_testapp("b.test").get("/channels/maths", status=404)  # another site's channel
-    assert "maths" not in make_testapp("b.test").get("/channels").text
+    elsewhere = make_testapp("b.test")
+    elsewhere.get("/channels/maths", status=404)  # another site's channel
+    elsewhere.get("/channels/maths/themes/analyse", status=404)
+    elsewhere.get("/feeds/channels/maths.xml", status=404)
+    elsewhere.get(f"/api/v1/channels/{catalogue['maths'].id}", status=404)
+    elsewhere.get(f"/api/v1/themes/{catalogue['analyse'].id}", status=404)
+    assert "maths" not in elsewhere.get("/channels").text
+    assert elsewhere.get("/api/v1/channels").json["total"] == 0
 
 
 def test_a_channel_and_a_theme_show_only_what_the_visitor_may_see(catalogue, make_testapp):
