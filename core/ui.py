@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 
 log = logging.getLogger(__name__)
@@ -87,3 +88,26 @@ def contributions(request, hook: str, **kwargs) -> list:
         except Exception:
             log.exception("plugin %s failed in %s", impl.plugin_name, hook)
     return items
+
+
+@dataclass(frozen=True)
+class FeedLink:
+    """A feed of a page's subject (``amphi_feed_links``); ``title`` already translated."""
+
+    title: str
+    url: str
+    mime: str = "application/rss+xml"
+
+
+@dataclass(frozen=True)
+class HomeBlock:
+    """A block a plugin offers to the home page (``amphi_home_blocks``).
+
+    ``id`` is stable (stored in the site's choice, e.g. ``stats.most_viewed``); ``title`` is already
+    translated; ``video_ids(limit)`` returns up to ``limit`` ids of the site's videos, best first
+    (the core drops those the request may not see).
+    """
+
+    id: str
+    title: str
+    video_ids: Callable[[int], list[int]]
