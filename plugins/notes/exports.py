@@ -1,0 +1,50 @@
+"""One's own notes of a video as plain text or CSV (safe to open in a spreadsheet)."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from pyramid.response import Response
+
+from plugins.notes.service import format_time
+
+# A spreadsheet runs a cell starting with these as a formula (OWASP "CSV injection").
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _kind(request, note) -> str:
+    if note.parent_id is not None:
+        return request.translate("reply")
+    return request.translate("private note") if note.kind == "note" else request.translate("comment")
+
+
+def _download(body: str, filename: str, content_type: str, bom: bool = False) -> Response:
+    response = Response(body=body.encode("utf-8-sig" if bom else "utf-8"), content_type=content_type, charset="utf-8")
+    response.content_disposition = f'attachment; filename="{filename}"'
+    response.cache_control = "private, no-store"
+    return response
+
+
+def text_response(request, video, notes) -> Response:
+    lines = [request.translate("Notes on “${title}”", title=video.title), request.route_url("video", video_id=video.id), ""]
+    for note in notes:
+        lines.append(f"[{format_time(note.time)}] ({_kind(request, note)}) {note.text}")
+    return _download("\n".join(lines) + "\n", f"notes-video-{video.id}.txt", "text/plain")
+
+
+def _safe(value):
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
+def csv_response(request, video, notes) -> Response:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(["video_id", "video_title", "time_seconds", "time", "kind", "text", "created_at"])
+    for note in notes:
+        kind = "reply" if note.parent_id is not None else note.kind
+        writer.writerow([_safe(v) for v in (video.id, video.title, round(note.time, 3), format_time(note.time), kind,
+                                             note.text, note.created_at.isoformat())])
+    return _download(buffer.getvalue(), f"notes-video-{video.id}.csv", "text/csv", bom=True)
