@@ -250,3 +250,14 @@ def test_french_panel(video, make_testapp):
     alice = browser(make_testapp, "alice")
     page = alice.get(f"/videos/{video.id}", headers={"Accept-Language": "fr"})
     assert "Notes et commentaires" in page.text and "Ajouter la note" in page.text
+
+
+def test_a_deleted_video_takes_its_notes_along(video, make_testapp, dbsession):
+    alice = browser(make_testapp, "alice")
+    post_note(alice, video, text="à effacer", time="1", kind="comment")
+    owner = browser(make_testapp, "owner")
+    owner.post(f"/videos/{video.id}/notes/comments",
+               {"csrf_token": owner.csrf_token(f"/videos/{video.id}"), "enabled": "0"}, status=303)
+    dbsession.delete(video)
+    dbsession.flush()
+    assert dbsession.scalar(select(func.count()).select_from(Note)) == 0

@@ -254,3 +254,12 @@ def test_plugin_disabled_on_a_site_is_silent(make_site, make_user, make_video, m
     for url in ("/playlists", "/playlists/1", "/playlists/1/play", "/playlists-static/playlists.js"):
         admin.get(url, status=404)
     assert dbsession.scalar(select(func.count()).select_from(Playlist).where(Playlist.site_id == site.id)) == 0
+
+
+def test_a_deleted_video_leaves_the_playlists(course, videos, dbsession):
+    alice, playlist = course
+    dbsession.delete(videos[1])
+    dbsession.flush()
+    assert dbsession.scalar(select(func.count()).select_from(PlaylistItem)
+                            .where(PlaylistItem.playlist_id == playlist.id)) == 3
+    assert titles(alice.get(f"/playlists/{playlist.id}")) == ["Cours 1", "Cours 3", "Cours 4"]
