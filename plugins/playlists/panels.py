@@ -41,7 +41,7 @@ def save_panel(request, video) -> Panel | None:
     if request.user is None:
         return None
     mine = service.own_playlists(request)
-    containing = {p.id for p in mine if any(item.video_id == video.id for item in p.items)}
+    containing = service.containing(request, mine, video)
     fav = next((p for p in mine if p.favourites), None)
     html = render("plugins.playlists:templates/save_panel.html", {
         "video": video, "lists": [p for p in mine if not p.favourites], "containing": containing,

@@ -6,6 +6,7 @@ import secrets
 
 from pyramid.httpexceptions import HTTPNotFound
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 from core.catalog import permitted, visible_videos
 from core.errors import ValidationError
@@ -38,6 +39,16 @@ def may_see(request, playlist: Playlist) -> bool:
     return playlist.visibility == "unlisted" and bool(key) and secrets.compare_digest(key, playlist.token)
 
 
+def posted_video(request, value) -> Video:
+    """The site's video named by a form field, else 404."""
+    if not str(value or "").isdigit():
+        raise HTTPNotFound()
+    video = request.dbsession.get(Video, int(value))
+    if video is None or video.site_id != request.site.id:
+        raise HTTPNotFound()
+    return video
+
+
 def get_playlist(request, playlist_id, owner_only: bool = False) -> Playlist:
     """The playlist if the request may see it (or own it), else 404: a list one may not see does not exist."""
     try:
@@ -62,7 +73,8 @@ def visible_items(request, playlist: Playlist) -> list[tuple[PlaylistItem, bool]
     ids = [item.video_id for item in playlist.items]
     if not ids:
         return []
-    videos = request.dbsession.scalars(visible_videos(request).where(Video.id.in_(ids)))
+    videos = request.dbsession.scalars(visible_videos(request).where(Video.id.in_(ids))
+                                       .options(selectinload(Video.owner)))
     allowed = {video.id for video in permitted(request, list(videos))}
     owner = is_owner(request, playlist)
     return [(item, item.video_id in allowed) for item in playlist.items if owner or item.video_id in allowed]
@@ -78,6 +90,25 @@ def own_playlists(request) -> list[Playlist]:
     query = (select(Playlist).where(Playlist.site_id == request.site.id, Playlist.owner_id == request.user.id)
              .order_by(Playlist.favourites.desc(), func.lower(Playlist.title), Playlist.id))
     return list(request.dbsession.scalars(query))
+
+
+def item_counts(request, playlists: list[Playlist]) -> dict[int, int]:
+    """``{playlist id: number of items}`` in one query."""
+    ids = [p.id for p in playlists]
+    if not ids:
+        return {}
+    rows = request.dbsession.execute(select(PlaylistItem.playlist_id, func.count()).where(
+        PlaylistItem.playlist_id.in_(ids)).group_by(PlaylistItem.playlist_id))
+    return {playlist_id: count for playlist_id, count in rows}
+
+
+def containing(request, playlists: list[Playlist], video: Video) -> set[int]:
+    """Which of ``playlists`` hold ``video`` (one query)."""
+    ids = [p.id for p in playlists]
+    if not ids:
+        return set()
+    return set(request.dbsession.scalars(select(PlaylistItem.playlist_id).where(
+        PlaylistItem.playlist_id.in_(ids), PlaylistItem.video_id == video.id)))
 
 
 def public_playlists(request, limit: int = 50) -> list[Playlist]:

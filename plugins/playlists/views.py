@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from pyramid.httpexceptions import HTTPBadRequest, HTTPSeeOther
+from pyramid.httpexceptions import HTTPBadRequest, HTTPNotFound, HTTPSeeOther
 from pyramid.renderers import render, render_to_response
 from pyramid.response import Response
 from pyramid.view import view_config
 
 from core.errors import ValidationError
+from core.security import video_permits
 from core.views.pages import get_site_video
 from plugins.playlists import service
 from plugins.playlists.models import VISIBILITIES
@@ -24,25 +25,30 @@ def common(request) -> dict:
 @view_config(route_name="playlists.index", renderer="plugins.playlists:templates/index.html")
 def index(request):
     mine = service.own_playlists(request) if request.user is not None else []
-    return {**common(request), "mine": mine, "public": service.public_playlists(request), "form": {}, "errors": {},
+    return {**common(request), "mine": mine, "counts": service.item_counts(request, mine),
+            "public": service.public_playlists(request), "form": {}, "errors": {},
             "messages": request.session.pop_flash(FLASH)}
 
 
 @view_config(route_name="playlists.index", request_method="POST", permission="authenticated")
 def create(request):
+    video_id = request.POST.get("video_id")
+    video = service.posted_video(request, video_id) if video_id is not None else None
+    if video is not None and not video_permits(request, video, "view"):
+        raise HTTPNotFound()
     try:
         playlist = service.create_playlist(request, request.POST)
     except ValidationError as exc:
         response = render_to_response("plugins.playlists:templates/index.html", {
-            **common(request), "mine": service.own_playlists(request), "public": service.public_playlists(request),
+            **common(request), "mine": (mine := service.own_playlists(request)),
+            "counts": service.item_counts(request, mine), "public": service.public_playlists(request),
             "form": request.POST, "errors": exc.errors, "messages": []}, request=request)
         response.status = 400
         return response
-    video_id = request.POST.get("video_id")
-    if video_id:  # created from a video page: the video goes in at once
-        service.add_video(request, playlist, get_site_video(request, video_id))
+    if video is not None:  # created from a video page: the video goes in at once
+        service.add_video(request, playlist, video)
         request.session.flash(request.translate("Added to “${title}”.", title=playlist.title), FLASH)
-        return HTTPSeeOther(request.route_url("video", video_id=int(video_id), _anchor="panel-playlists"))
+        return HTTPSeeOther(request.route_url("video", video_id=video.id, _anchor="panel-playlists"))
     return HTTPSeeOther(request.route_url("playlists.edit", playlist_id=playlist.id))
 
 
@@ -143,7 +149,7 @@ def remove(request):
 @view_config(route_name="playlists.add", request_method="POST", permission="authenticated")
 def add(request):
     """Add the video of the form to one of the user's playlists (from the video page)."""
-    video = get_site_video(request, request.POST.get("video_id") or 0)
+    video = service.posted_video(request, request.POST.get("video_id"))
     playlist = service.get_playlist(request, request.POST.get("playlist_id"), owner_only=True)
     added = service.add_video(request, playlist, video)
     title = service.title_of(request, playlist)

@@ -68,6 +68,11 @@ def test_create_and_fill_a_playlist_from_video_pages(course, videos, dbsession):
     again = add(alice, playlist, videos[0]).follow()
     assert "Already in “Révisions”." in again.text
     assert len(item_order(dbsession, playlist)) == 4
+    for bad in ("abc", "", "99999"):
+        form_post(alice, "/playlists/add", "/playlists", status=404, video_id=bad, playlist_id=str(playlist.id))
+    form_post(alice, "/playlists/add", "/playlists", status=404, video_id=str(videos[0].id), playlist_id="x")
+    form_post(alice, "/playlists", "/playlists", status=404, title="Avec", video_id="x")
+    assert "Avec" not in alice.get("/playlists").text  # nothing half-made
     listing = alice.get("/playlists")
     assert "Révisions" in listing.text and 'href="http://a.test/playlists"' in listing.text  # the nav entry
     assert titles(alice.get(f"/playlists/{playlist.id}")) == ["Cours 1", "Cours 2", "Cours 3", "Cours 4"]
