@@ -9,6 +9,8 @@ each viewer exports their own notes as text or CSV.
 from markupsafe import Markup
 
 from core import hookimpl
+from core.i18n import _
+from core.settings import Setting
 from core.ui import Panel
 from plugins.notes import models  # noqa: F401  (the tables belong to the shared metadata)
 
@@ -26,6 +28,12 @@ def includeme(config):
     config.add_route("notes.hide", "/videos/{video_id:\\d+}/notes/{note_id:\\d+}/hide")
     config.add_route("api.notes", "/api/videos/{video_id:\\d+}/notes")
     config.scan("plugins.notes.views")
+
+
+@hookimpl
+def amphi_settings():
+    return [Setting("per_hour", "int", 120, label=_("Notes and comments a user may add per hour"),
+                    help=_("0: no limit."))]
 
 
 @hookimpl

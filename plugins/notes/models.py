@@ -32,8 +32,6 @@ class Note(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     author: Mapped[User] = relationship(User, lazy="joined")
-    replies: Mapped[list["Note"]] = relationship(order_by="Note.id", cascade="all, delete-orphan",
-                                                 passive_deletes=True)
 
 
 class CommentsOff(Base):

@@ -9,6 +9,7 @@ from sqlalchemy import or_, select
 from core.errors import ValidationError
 from core.i18n import _
 from core.models import Video
+from core.ratelimit import RateLimit
 from core.security import video_permits
 from plugins.notes.models import KINDS, CommentsOff, Note
 
@@ -78,12 +79,18 @@ def visible_notes(request, video: Video) -> list[Note]:
     return list(request.dbsession.scalars(query))
 
 
-def visible_replies(request, video: Video, note: Note) -> list[Note]:
-    """The answers to a comment, oldest first (hidden ones for moderators only)."""
-    query = select(Note).where(Note.parent_id == note.id).order_by(Note.id)
+def visible_replies(request, video: Video, notes: list[Note]) -> dict[int, list[Note]]:
+    """The answers to these comments by comment id, oldest first (hidden ones for moderators only); one query."""
+    ids = [note.id for note in notes if note.kind == "comment"]
+    if not ids:
+        return {}
+    query = select(Note).where(Note.parent_id.in_(ids)).order_by(Note.id)
     if not may_moderate(request, video):
         query = query.where(Note.hidden.is_(False))
-    return list(request.dbsession.scalars(query))
+    replies: dict[int, list[Note]] = {}
+    for reply in request.dbsession.scalars(query):
+        replies.setdefault(reply.parent_id, []).append(reply)
+    return replies
 
 
 def own_notes(request, video: Video) -> list[Note]:
@@ -132,11 +139,21 @@ def add_note(request, video: Video, fields) -> Note:
         errors["kind"] = _("Comments are turned off on this video.")
     if errors:
         raise ValidationError({k: request.localizer.translate(v) for k, v in errors.items()})
+    limit_additions(request)
     note = Note(site_id=video.site_id, video_id=video.id, author_id=request.user.id, parent_id=parent.id if parent else None,
                 kind=kind, time=time, text=text)
     request.dbsession.add(note)
     request.dbsession.flush()
     return note
+
+
+def limit_additions(request) -> None:
+    """At most ``amphi.notes.per_hour`` additions per user and hour (TooManyAttempts, a 429, beyond)."""
+    per_hour = request.plugin_settings("notes").get("per_hour") or 0
+    if per_hour > 0:
+        limiter, key = RateLimit("notes.added", per_hour, 3600), f"user:{request.user.id}"
+        limiter.check(request.dbsession, request.site.id, key)
+        limiter.hit(request.dbsession, request.site.id, key)
 
 
 def _checked_time(value, video: Video, errors: dict) -> float:
@@ -150,9 +167,11 @@ def _checked_time(value, video: Video, errors: dict) -> float:
     return time
 
 
-def may_delete(request, video: Video, note: Note) -> bool:
-    """Authors delete what they wrote; moderators delete any comment."""
+def may_delete(request, video: Video, note: Note, moderator: bool | None = None) -> bool:
+    """Authors delete what they wrote; moderators delete any comment (``moderator``: already known)."""
     user = request.user
     if user is None:
         return False
-    return note.author_id == user.id or (note.kind == "comment" and may_moderate(request, video))
+    if note.author_id == user.id:
+        return True
+    return note.kind == "comment" and (may_moderate(request, video) if moderator is None else moderator)

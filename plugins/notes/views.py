@@ -30,10 +30,12 @@ FRAGMENT_HEADER = "X-Amphi-Fragment"
 
 def panel_html(request, video, form: dict | None = None, errors: dict | None = None) -> str:
     """The notes panel's inner HTML (also what the script swaps in after each change)."""
+    notes, moderator = visible_notes(request, video), may_moderate(request, video)
+    replies = visible_replies(request, video, notes)
     return render("plugins.notes:templates/panel.html", {
-        "video": video, "notes": visible_notes(request, video), "replies": lambda n: visible_replies(request, video, n),
-        "fmt": format_time, "may_moderate": may_moderate(request, video),
-        "may_delete": lambda n: may_delete(request, video, n),
+        "video": video, "notes": notes, "replies": lambda n: replies.get(n.id, []),
+        "fmt": format_time, "may_moderate": moderator,
+        "may_delete": lambda n: may_delete(request, video, n, moderator),
         "comments_enabled": comments_enabled(request, video), "shows_comments": shows_comments(request, video),
         "form": form or {"text": "", "time": "0:00", "kind": "note"}, "errors": errors or {},
         "highlight": HIGHLIGHT_SECONDS,
@@ -48,7 +50,7 @@ def signed_in_viewer(request):
     return video
 
 
-def done(request, video, anchor: str = "notes", time: float | None = None):
+def done(request, video, anchor: str = "panel-notes", time: float | None = None):
     """The script gets the refreshed panel; a plain form goes back to the video page."""
     if request.headers.get(FRAGMENT_HEADER):
         return Response(panel_html(request, video), content_type="text/html", charset="utf-8")
@@ -133,18 +135,19 @@ def export(request):
 # --- JSON API ------------------------------------------------------------------
 
 
-def note_json(request, video, note) -> dict:
+def note_json(request, note, replies: dict | None = None) -> dict:
     return {"id": note.id, "kind": note.kind, "time": note.time, "text": note.text, "author": note.author.name,
             "mine": request.user is not None and note.author_id == request.user.id, "hidden": note.hidden,
             "created_at": note.created_at.isoformat(),
-            "replies": [note_json(request, video, r) for r in visible_replies(request, video, note)]}
+            "replies": [note_json(request, r) for r in (replies or {}).get(note.id, [])]}
 
 
 @view_config(route_name="api.notes", request_method="GET", renderer="json")
 def api_list(request):
     video = require_video(request)
-    return {"comments_enabled": comments_enabled(request, video),
-            "notes": [note_json(request, video, n) for n in visible_notes(request, video)]}
+    notes = visible_notes(request, video)
+    replies = visible_replies(request, video, notes)
+    return {"comments_enabled": comments_enabled(request, video), "notes": [note_json(request, n, replies) for n in notes]}
 
 
 @view_config(route_name="api.notes", request_method="POST", renderer="json")
@@ -158,4 +161,4 @@ def api_add(request):
         raise ValidationError({"body": request.translate("A JSON object is expected.")})
     note = add_note(request, video, {key: body.get(key) for key in ("text", "time", "kind", "parent")})
     request.response.status = 201
-    return note_json(request, video, note)
+    return note_json(request, note)

@@ -246,6 +246,17 @@ def test_plugin_disabled_on_a_site_is_silent(make_site, make_user, make_video, m
     assert dbsession.scalar(select(func.count()).select_from(Note).where(Note.video_id == video.id)) == 0
 
 
+def test_additions_are_limited_per_hour(app, site, video, make_testapp):
+    from core.sites import set_plugin_overrides
+
+    set_plugin_overrides(app.registry, site, "notes", {"per_hour": 2})
+    alice = browser(make_testapp, "alice")
+    post_note(alice, video, text="un", time="1")
+    post_note(alice, video, text="deux", time="2", kind="comment")
+    post_note(alice, video, text="trois", time="3", status=429)
+    post_note(browser(make_testapp, "bob"), video, text="bob aussi", time="3")  # per user
+
+
 def test_french_panel(video, make_testapp):
     alice = browser(make_testapp, "alice")
     page = alice.get(f"/videos/{video.id}", headers={"Accept-Language": "fr"})
