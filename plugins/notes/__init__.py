@@ -11,7 +11,7 @@ from markupsafe import Markup
 from core import hookimpl
 from core.i18n import _
 from core.settings import Setting
-from core.ui import Panel
+from core.ui import NavItem, Panel
 from plugins.notes import models  # noqa: F401  (the tables belong to the shared metadata)
 
 NAME = "notes"
@@ -20,6 +20,8 @@ AMPHI_HOOKS = ">=1.1,<2"
 
 def includeme(config):
     config.add_static_view("notes-static", "plugins.notes:static", cache_max_age=3600)
+    config.add_route("notes.mine", "/notes")
+    config.add_route("notes.mine.export", "/notes/my-notes.{format:txt|csv}")
     config.add_route("notes.add", "/videos/{video_id:\\d+}/notes")
     config.add_route("notes.panel", "/videos/{video_id:\\d+}/notes/panel")
     config.add_route("notes.comments", "/videos/{video_id:\\d+}/notes/comments")
@@ -34,6 +36,13 @@ def includeme(config):
 def amphi_settings():
     return [Setting("per_hour", "int", 120, label=_("Notes and comments a user may add per hour"),
                     help=_("0: no limit."))]
+
+
+@hookimpl
+def amphi_nav_items(request):
+    if request.user is None:
+        return []
+    return [NavItem(request.translate("My notes"), request.route_url("notes.mine"), order=310)]
 
 
 @hookimpl

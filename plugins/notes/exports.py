@@ -26,11 +26,15 @@ def _download(body: str, filename: str, content_type: str, bom: bool = False) ->
     return response
 
 
-def text_response(request, video, notes) -> Response:
+def _text_lines(request, video, notes) -> list[str]:
     lines = [request.translate("Notes on “${title}”", title=video.title), request.route_url("video", video_id=video.id), ""]
-    for note in notes:
-        lines.append(f"[{format_time(note.time)}] ({_kind(request, note)}) {note.text}")
-    return _download("\n".join(lines) + "\n", f"notes-video-{video.id}.txt", "text/plain")
+    return lines + [f"[{format_time(note.time)}] ({_kind(request, note)}) {note.text}" for note in notes]
+
+
+def text_response(request, groups, filename: str) -> Response:
+    """``groups``: ``[(video, notes)]``, one block per video."""
+    blocks = ["\n".join(_text_lines(request, video, notes)) for video, notes in groups]
+    return _download("\n\n".join(blocks) + "\n", filename, "text/plain")
 
 
 def _safe(value):
@@ -39,12 +43,14 @@ def _safe(value):
     return value
 
 
-def csv_response(request, video, notes) -> Response:
+def csv_response(request, groups, filename: str) -> Response:
+    """``groups``: ``[(video, notes)]``; one row per note."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(["video_id", "video_title", "time_seconds", "time", "kind", "text", "created_at"])
-    for note in notes:
-        kind = "reply" if note.parent_id is not None else note.kind
-        writer.writerow([_safe(v) for v in (video.id, video.title, round(note.time, 3), format_time(note.time), kind,
-                                             note.text, note.created_at.isoformat())])
-    return _download(buffer.getvalue(), f"notes-video-{video.id}.csv", "text/csv", bom=True)
+    for video, notes in groups:
+        for note in notes:
+            kind = "reply" if note.parent_id is not None else note.kind
+            writer.writerow([_safe(v) for v in (video.id, video.title, round(note.time, 3), format_time(note.time),
+                                                 kind, note.text, note.created_at.isoformat())])
+    return _download(buffer.getvalue(), filename, "text/csv", bom=True)

@@ -6,6 +6,7 @@ import re
 
 from sqlalchemy import or_, select
 
+from core.catalog import permitted, visible_videos
 from core.errors import ValidationError
 from core.i18n import _
 from core.models import Video
@@ -98,6 +99,19 @@ def own_notes(request, video: Video) -> list[Note]:
     query = (select(Note).where(Note.video_id == video.id, Note.site_id == request.site.id,
                                 Note.author_id == request.user.id).order_by(Note.time, Note.id))
     return list(request.dbsession.scalars(query))
+
+
+def all_own_notes(request) -> list[tuple[Video, list[Note]]]:
+    """The user's notes on every video they may still find, grouped by video (newest note's video first)."""
+    videos_seen = visible_videos(request).with_only_columns(Video.id)
+    query = (select(Note).where(Note.site_id == request.site.id, Note.author_id == request.user.id,
+                                Note.video_id.in_(videos_seen)).order_by(Note.video_id, Note.time, Note.id))
+    groups: dict[int, list[Note]] = {}
+    for note in request.dbsession.scalars(query):
+        groups.setdefault(note.video_id, []).append(note)
+    videos = permitted(request, [request.dbsession.get(Video, video_id) for video_id in groups])
+    videos.sort(key=lambda v: max(n.created_at for n in groups[v.id]), reverse=True)
+    return [(video, groups[video.id]) for video in videos]
 
 
 def find_note(request, video: Video, note_id) -> Note | None:

@@ -13,6 +13,7 @@ from plugins.notes import exports
 from plugins.notes.service import (
     HIGHLIGHT_SECONDS,
     add_note,
+    all_own_notes,
     comments_enabled,
     find_note,
     format_time,
@@ -126,10 +127,22 @@ def panel(request):
 @view_config(route_name="notes.export", request_method="GET")
 def export(request):
     video = signed_in_viewer(request)
-    notes = own_notes(request, video)
-    if request.matchdict["format"] == "csv":
-        return exports.csv_response(request, video, notes)
-    return exports.text_response(request, video, notes)
+    groups, fmt = [(video, own_notes(request, video))], request.matchdict["format"]
+    response = exports.csv_response if fmt == "csv" else exports.text_response
+    return response(request, groups, f"notes-video-{video.id}.{fmt}")
+
+
+@view_config(route_name="notes.mine", renderer="plugins.notes:templates/mine.html", permission="authenticated")
+def mine(request):
+    """The user's notes on every video they may still see, with links back to each moment."""
+    return {"groups": all_own_notes(request), "fmt": format_time}
+
+
+@view_config(route_name="notes.mine.export", permission="authenticated")
+def mine_export(request):
+    fmt = request.matchdict["format"]
+    response = exports.csv_response if fmt == "csv" else exports.text_response
+    return response(request, all_own_notes(request), f"my-notes.{fmt}")
 
 
 # --- JSON API ------------------------------------------------------------------

@@ -199,6 +199,28 @@ def test_export_ones_notes_as_text_and_csv(video, make_testapp):
     assert "/login?next=" in make_testapp().get(f"/videos/{video.id}/notes.csv", status=302).location
 
 
+def test_all_my_notes_on_one_page_and_in_one_file(site, video, people, make_video, make_testapp, dbsession):
+    other = make_video(site, people["owner"], "Cours 2", status="ready", access="public", duration=60.0)
+    alice = browser(make_testapp, "alice")
+    post_note(alice, video, text="sur le cours 1", time="1:00")
+    post_note(alice, other, text="sur le cours 2", time="0:05", kind="comment")
+    post_note(browser(make_testapp, "bob"), other, text="de bob", time="0:06", kind="comment")
+    page = alice.get("/notes")
+    assert 'href="http://a.test/notes"' in page.text  # the navigation entry
+    assert [h.text for h in page.html.select("main h2")] == ["Cours 2", "Cours 1"]  # latest written first
+    assert "de bob" not in page.text
+    link = page.html.select_one("ol.my-notes a")
+    assert link["href"].endswith(f"/videos/{other.id}?t=5#note-{dbsession.scalar(select(Note.id).where(Note.text == 'sur le cours 2'))}")
+    rows = alice.get("/notes/my-notes.csv").body.decode("utf-8-sig").splitlines()
+    assert len(rows) == 3 and "sur le cours 2" in rows[1] and "sur le cours 1" in rows[2]
+    text = alice.get("/notes/my-notes.txt").text
+    assert "Notes on “Cours 2”" in text and "[1:00] (private note) sur le cours 1" in text
+    other.access = "draft"  # a video alice can no longer see leaves her list
+    dbsession.flush()
+    assert "Cours 2" not in alice.get("/notes").text and "Cours 2" not in alice.get("/notes/my-notes.txt").text
+    assert "/login" in make_testapp().get("/notes", status=302).location
+
+
 def test_notes_follow_the_video_access(site, people, make_video, make_testapp, dbsession):
     draft = make_video(site, people["owner"], "Brouillon", status="ready", access="draft", duration=60.0)
     members = make_video(site, people["owner"], "Connectés", status="ready", access="signed-in", duration=60.0)
@@ -238,10 +260,11 @@ def test_plugin_disabled_on_a_site_is_silent(make_site, make_user, make_video, m
     admin = browser(make_testapp, "owner", host="c.test")
     page = admin.get(f"/videos/{video.id}")
     assert "data-notes" not in page.text and "Notes and comments" not in page.text and "notes.js" not in page.text
+    assert "My notes" not in page.text
     token = admin.csrf_token(f"/videos/{video.id}")
     admin.post(f"/videos/{video.id}/notes", {"csrf_token": token, "text": "x", "time": "1"}, status=404)
     for url in (f"/videos/{video.id}/notes/panel", f"/videos/{video.id}/notes.txt", f"/videos/{video.id}/notes.csv",
-                f"/api/videos/{video.id}/notes", "/notes-static/notes.js"):
+                f"/api/videos/{video.id}/notes", "/notes-static/notes.js", "/notes", "/notes/my-notes.csv"):
         admin.get(url, status=404)
     assert dbsession.scalar(select(func.count()).select_from(Note).where(Note.video_id == video.id)) == 0
 
