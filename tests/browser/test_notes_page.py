@@ -44,3 +44,5 @@ def test_a_note_added_while_playing_shows_in_the_panel(page, live_server, tmp_pa
     assert page.locator("[data-notes-list] > li").filter(has_text="Le graphique").count() == 1
     export = page.request.get(f"{live_server}/videos/{video_id}/notes.txt")
     assert f"[{written_at}] (private note) Le graphique <b>important</b>" in export.text()
+    visit(page, f"{live_server}/notes")  # My notes, audited too
+    assert page.get_by_role("link", name=written_at).is_visible()
