@@ -411,6 +411,20 @@ def amphi_player_tracks(request, video):
 
 
 @hookspec
+def amphi_video_badges(request, videos):
+    """Mark videos in listings (home, all videos, search results...) with small badges.
+
+    Called once per listing with the whole page of videos: answer with one
+    query for the list, never one per video.
+
+    :param request: the current request.
+    :param videos: the :class:`core.models.Video` objects listed.
+    :return: a dict ``{video_id: [core.ui.Badge, ...]}`` (videos without a
+        badge may be left out).
+    """
+
+
+@hookspec
 def amphi_video_actions(request, video):
     """Contribute actions (links or buttons) to the video page.
 

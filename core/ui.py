@@ -42,6 +42,34 @@ class PlayerTrack:
     default: bool = False
 
 
+@dataclass(frozen=True)
+class Badge:
+    """A small marker of a video in listings (``amphi_video_badges``); ``label`` is already translated."""
+
+    label: str
+    name: str = ""  # a CSS-friendly name (``enriched``), for styling
+
+
+def video_badges(request, videos) -> dict[int, list[Badge]]:
+    """The badges the site's plugins give a page of listed videos: ``{video_id: [Badge]}``.
+
+    Each plugin answers once for the whole list; a plugin that raises is logged and left out.
+    """
+    videos = list(videos)
+    badges: dict[int, list[Badge]] = {}
+    if not videos:
+        return badges
+    for impl in reversed(request.hooks.amphi_video_badges.get_hookimpls()):
+        try:
+            answer = impl.function(request=request, videos=videos) or {}
+        except Exception:
+            log.exception("plugin %s failed in amphi_video_badges", impl.plugin_name)
+            continue
+        for video_id, items in answer.items():
+            badges.setdefault(video_id, []).extend(items)
+    return badges
+
+
 def nav_items(request) -> list[NavItem]:
     """The navigation of the request's site, from its enabled plugins, in order."""
     return sorted(contributions(request, "amphi_nav_items"), key=lambda item: (item.order, item.title))
