@@ -62,6 +62,9 @@ class ReadingRules:
     pause: float = 0.7
 
 
+#: The rules used unless an engine chooses others.
+DEFAULT_RULES = ReadingRules()
+
 def break_lines(texts: list[str], max_line: int = 42, max_lines: int = 2) -> tuple[str, ...] | None:
     """Break words into at most ``max_lines`` lines of at most ``max_line`` characters, as even as possible.
 
@@ -87,7 +90,7 @@ def break_lines(texts: list[str], max_line: int = 42, max_lines: int = 2) -> tup
     return best[1] if best else None
 
 
-def group_words(words: list[Word], rules: ReadingRules = ReadingRules()) -> list[list[Word]]:
+def group_words(words: list[Word], rules: ReadingRules = DEFAULT_RULES) -> list[list[Word]]:
     """Group consecutive words into cues: a pause, a full screen or the longest display starts a new one.
 
     A pause (``rules.pause`` of silence) ends a cue only once it has lasted ``min_duration``.
@@ -112,7 +115,7 @@ def starts_new_cue(current: list[Word], word: Word, rules: ReadingRules) -> bool
     return break_lines([w.text for w in current + [word]], rules.max_line, rules.max_lines) is None
 
 
-def build_cues(words: list[Word], rules: ReadingRules = ReadingRules(), duration: float | None = None) -> list[Cue]:
+def build_cues(words: list[Word], rules: ReadingRules = DEFAULT_RULES, duration: float | None = None) -> list[Cue]:
     """Cues for reading from timed words (in order): see :class:`ReadingRules`.
 
     A short cue is held on screen up to ``min_duration`` without running into the next cue

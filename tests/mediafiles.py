@@ -26,7 +26,7 @@ __all__ = [
 ]
 
 #: Korean sentences for speech clips (the test model is Korean; espeak-ng speaks them, not well).
-KOREAN_LECTURE = "안녕하세요. 오늘은 알고리즘 강의를 시작하겠습니다. 먼저 자료 구조를 봅니다."
+KOREAN_LECTURE = "안녕하세요. 오늘은 알고리즘 강의를 시작합니다."
 
 
 def run_ffmpeg(args: list[str]) -> None:

@@ -60,5 +60,5 @@ def amphi_video_actions(request, video):
     if model_folder(request.plugin_settings(NAME), video.language) is None:
         return []
     again = auto_track(request, video, video.language) is not None
-    title = request.translate("Transcribe again" if again else "Transcribe")
+    title = request.translate("Transcribe again") if again else request.translate("Transcribe")
     return [NavItem(title, request.route_url("transcriber_vosk.run", video_id=video.id), order=500)]

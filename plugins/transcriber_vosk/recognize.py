@@ -8,7 +8,7 @@ import wave
 import ffmpeg
 
 from core.media import EncodeCancelled, MediaError
-from core.speech import SAMPLE_RATE, ReadingRules, Transcript, Word, build_cues
+from core.speech import DEFAULT_RULES, SAMPLE_RATE, ReadingRules, Transcript, Word, build_cues
 
 #: Audio fed to the recogniser at a time: half a second.
 CHUNK_FRAMES = SAMPLE_RATE // 2
@@ -55,7 +55,7 @@ def recognize(model, path: str, progress) -> tuple[list[Word], float]:
     return words, total / SAMPLE_RATE
 
 
-def transcribe(model, path: str, language: str, progress, rules: ReadingRules = ReadingRules()) -> Transcript:
+def transcribe(model, path: str, language: str, progress, rules: ReadingRules = DEFAULT_RULES) -> Transcript:
     """A :class:`core.speech.Transcript` of the WAV file at ``path``."""
     words, duration = recognize(model, path, progress)
     return Transcript(language=language, words=words, cues=build_cues(words, rules, duration), duration=duration)

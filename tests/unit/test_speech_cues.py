@@ -1,6 +1,7 @@
 """The reading rules of automatic captions, on word lists (core.speech)."""
 
 import io
+from itertools import pairwise
 
 import webvtt
 
@@ -56,7 +57,7 @@ def test_cues_respect_lines_characters_and_duration():
         assert all(len(line) <= 42 for line in cue.lines)
         assert 1.0 <= cue.end - cue.start <= 7.0
     assert " ".join(c.text for c in cues) == " ".join(texts * 3)  # no word lost, none repeated
-    assert all(a.end <= b.start for a, b in zip(cues, cues[1:]))  # never overlapping
+    assert all(a.end <= b.start for a, b in pairwise(cues))  # never overlapping
 
 
 def test_slow_speech_is_cut_at_seven_seconds():
