@@ -20,6 +20,7 @@ import webvtt
 from sqlalchemy import select
 
 from core.ingest import ingest_stored_file
+from core.media import EncodeCancelled
 from core.models import Job, Track, User, Video
 from core.pipeline import queue_job
 from core.sites import set_enabled_plugins
@@ -157,6 +158,10 @@ def test_words_have_increasing_times_inside_the_audio_and_confidences_in_range(
     assert all(a.start <= b.start and a.end <= b.end for a, b in pairwise(words))
     assert reports == sorted(reports) and reports[-1] == 1.0
     assert " ".join(c.text for c in transcript.cues) == transcript.text
+
+    with worker_request(site_id) as request, pytest.raises(EncodeCancelled):  # the owner cancelled
+        request.hooks.amphi_transcribe(request=request, audio=str(tmp_path / "audio.wav"), language="ko",
+                                       progress=lambda fraction: False)
 
 
 def test_a_language_without_a_model_is_told_clearly(encoder, committed_site, fast_pipeline, app):
