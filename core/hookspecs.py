@@ -289,6 +289,9 @@ def amphi_video_ready(request, video):
 def amphi_video_failed(request, video, reason):
     """Processing a video failed for good (retries exhausted or bad input).
 
+    Not called when a later job of a ready video fails (a re-encode, a
+    transcription): the video still plays; the job records the reason.
+
     :param reason: the reason shown to the owner.
     """
 

@@ -198,8 +198,9 @@ def fail(job_id: int, reason: str, retry: bool) -> None:
         video = job.video
         if video.status != "ready":  # a failed re-encode keeps what was published
             video.status, video.status_reason = "failed", reason if not retry else "Processing failed; try again later."
-        request.site = video.site
-        fire_safely(request, "amphi_video_failed", video=video, reason=video.status_reason or reason)
+        if video.status == "failed":  # a later job of a ready video (re-encode, transcription) fails alone
+            request.site = video.site
+            fire_safely(request, "amphi_video_failed", video=video, reason=video.status_reason or reason)
 
 
 def fire_safely(request, hook: str, **kwargs) -> None:

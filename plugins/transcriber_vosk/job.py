@@ -50,10 +50,10 @@ def auto_track(request, video: Video, language: str) -> Track | None:
 def queue_after_ready(request, video: Video) -> Job | None:
     """Queue a transcription of a video that just became ready, when the site wants it and can."""
     settings = request.plugin_settings(NAME)
-    if not settings["automatic"] or busy(video) or auto_track(request, video, video.language) is not None:
+    if not settings["automatic"] or model_folder(settings, video.language) is None:
         return None
-    if model_folder(settings, video.language) is None:
-        return None
+    if busy(video) or auto_track(request, video, video.language) is not None:
+        return None  # a re-encode does not transcribe the same sound again
     return queue_job(request, video, KIND)
 
 

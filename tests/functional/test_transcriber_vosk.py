@@ -191,6 +191,7 @@ def test_a_sound_that_cannot_be_read_fails_the_job_and_the_owner_may_retry_it(
     site_id, user_id = committed_site
     video_id = upload(site_id, user_id, b"pretend video bytes")  # Korean, but not media at all
     assert jobs_of(video_id) == [("failed", 0.0, "The sound of this video could not be read.")]
+    assert encoder.events == [("ready", video_id, "ready")]  # the video did not fail: it still plays
     host = site_host(site_id)
     owner = browser(app, host)
     owner.sign_in("owner", "owner password 1")
