@@ -19,11 +19,12 @@ import webtest
 import webvtt
 from sqlalchemy import select
 
+from core.encoding import announce_ready
 from core.ingest import ingest_stored_file
 from core.media import EncodeCancelled
 from core.models import Job, Track, User, Video
 from core.pipeline import queue_job
-from core.sites import set_enabled_plugins
+from core.sites import set_enabled_plugins, set_plugin_overrides
 from core.storage import upload_key
 from core.tasks import worker_request
 from core.testing import AmphiTestApp
@@ -134,6 +135,9 @@ def test_a_ready_korean_video_gets_automatic_captions_and_the_owner_can_run_it_a
     assert len(tracks_of(video_id)) == 1  # the automatic track was replaced, not duplicated
     assert len(model_loads) == 1  # this worker process loaded the model once for both runs
 
+    announce_ready(site_id, video_id)  # as after a re-encode: the same sound is not transcribed again
+    assert len(jobs_of(video_id)) == 2
+
 
 def test_words_have_increasing_times_inside_the_audio_and_confidences_in_range(
         committed_site, speech_clip, tmp_path):
@@ -226,3 +230,14 @@ def test_silent_where_the_site_disabled_it(encoder, committed_site, fast_pipelin
     owner.get(f"/videos/{video_id}/transcribe", status=404)
     with worker_request() as request:
         assert request.dbsession.scalar(select(Track.plugin).where(Track.video_id == video_id)) == NAME
+
+
+def test_a_site_may_turn_automatic_transcription_off(encoder, committed_site, fast_pipeline, app):
+    site_id, user_id = committed_site
+    with worker_request(site_id) as request:
+        set_plugin_overrides(request.registry, request.site, NAME, {"automatic": "no"})
+    video_id = upload(site_id, user_id, b"pretend video bytes")  # Korean: a model exists
+    assert jobs_of(video_id) == []
+    owner = browser(app, site_host(site_id))
+    owner.sign_in("owner", "owner password 1")
+    assert "/transcribe" in owner.get(f"/videos/{video_id}").text  # the owner may still ask for it
