@@ -10,13 +10,13 @@ from __future__ import annotations
 import os
 import shutil
 
-from babel import Locale, UnknownLocaleError
 from sqlalchemy import select
 
 from core.encoding import local_source, scratch_dir
 from core.media import MediaError
 from core.models import Job, Track, Video
 from core.pipeline import fire_safely, queue_job
+from core.search import language_name
 from core.speech import Transcript, to_webvtt
 from core.storage import get_storage
 from core.tasks import worker_request
@@ -52,9 +52,16 @@ def queue_after_ready(request, video: Video) -> Job | None:
     settings = request.plugin_settings(NAME)
     if not settings["automatic"] or model_folder(settings, video.language) is None:
         return None
-    if busy(video) or auto_track(request, video, video.language) is not None:
-        return None  # a re-encode does not transcribe the same sound again
+    if busy(video) or has_captions(request, video):
+        return None  # a re-encode does not transcribe the same sound again, nor over a person's captions
     return queue_job(request, video, KIND)
+
+
+def has_captions(request, video: Video) -> bool:
+    """Whether the video has subtitles or captions in its language already (automatic or not, any plugin)."""
+    return request.dbsession.scalar(
+        select(Track.id).where(Track.video_id == video.id, Track.language == video.language,
+                               Track.kind.in_(("subtitles", "captions"))).limit(1)) is not None
 
 
 def transcribe_job(job_id: int, site_id: int, heartbeat) -> None:
@@ -90,11 +97,8 @@ def transcribe_job(job_id: int, site_id: int, heartbeat) -> None:
 
 
 def track_label(request, language: str) -> str:
-    try:
-        name = Locale.parse(request.localizer.locale_name).languages.get(language, language)
-    except (UnknownLocaleError, ValueError):
-        name = language
-    return request.translate("${language} (automatic)", language=name)
+    """The language's own name (``한국어``), marked automatic."""
+    return request.translate("${language} (automatic)", language=language_name(language, language))
 
 
 def publish(site_id: int, video_id: int, transcript: Transcript) -> None:

@@ -63,4 +63,4 @@ def test_the_owner_transcribes_a_video_and_its_captions_play(page, live_server, 
             setTimeout(check, 100);
         })();
     })""")
-    assert cues[0] == "ko" and cues[1] == "Korean (automatic)" and cues[2] >= 1
+    assert cues[0] == "ko" and cues[1] == "한국어 (automatic)" and cues[2] >= 1

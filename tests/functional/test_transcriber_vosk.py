@@ -28,7 +28,7 @@ from core.sites import set_enabled_plugins, set_plugin_overrides
 from core.storage import upload_key
 from core.tasks import worker_request
 from core.testing import AmphiTestApp
-from core.tracks import read_track
+from core.tracks import read_track, save_track
 from plugins.transcriber_vosk import speech_models
 from plugins.transcriber_vosk.recognize import extract_audio
 from tests.mediafiles import make_speech_clip
@@ -120,7 +120,7 @@ def test_a_ready_korean_video_gets_automatic_captions_and_the_owner_can_run_it_a
     set_video(video_id, access="public")
     anonymous = webtest.TestApp(app, extra_environ={"HTTP_HOST": host})
     page = anonymous.get(f"/videos/{video_id}")
-    assert re.search(r'<track kind="captions" srclang="ko" label="Korean \(automatic\)"', page.text)
+    assert re.search(r'<track kind="captions" srclang="ko" label="한국어 \(automatic\)"', page.text)
     assert "/transcribe" not in page.text  # only people who may edit see the action
     assert "/login" in anonymous.get(f"/videos/{video_id}/transcribe", status=302).location
 
@@ -216,7 +216,6 @@ def test_silent_where_the_site_disabled_it(encoder, committed_site, fast_pipelin
     with worker_request(site_id) as request:
         video = request.dbsession.get(Video, video_id)
         request.site = video.site
-        from core.tracks import save_track
         save_track(request, video, "WEBVTT\n\n00:00:00.000 --> 00:00:01.000\n안녕\n", kind="captions",
                    language="ko", source="auto", plugin=NAME)
         queue_job(request, video, "transcribe")
@@ -241,3 +240,15 @@ def test_a_site_may_turn_automatic_transcription_off(encoder, committed_site, fa
     owner = browser(app, site_host(site_id))
     owner.sign_in("owner", "owner password 1")
     assert "/transcribe" in owner.get(f"/videos/{video_id}").text  # the owner may still ask for it
+
+
+def test_no_automatic_transcription_over_captions_a_person_made(encoder, committed_site, fast_pipeline):
+    site_id, user_id = committed_site
+    video_id = upload(site_id, user_id, b"pretend video bytes", language="")
+    with worker_request(site_id) as request:
+        video = request.dbsession.get(Video, video_id)
+        video.language = "ko"
+        save_track(request, video, "WEBVTT\n\n00:00:00.000 --> 00:00:01.000\n안녕\n", kind="subtitles",
+                   language="ko", source="manual", plugin="feeds")
+    announce_ready(site_id, video_id)  # as after a re-encode
+    assert jobs_of(video_id) == []
