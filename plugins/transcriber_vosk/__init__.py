@@ -15,7 +15,7 @@ from plugins.transcriber_vosk.job import KIND, NAME, auto_track, queue_after_rea
 from plugins.transcriber_vosk.recognize import transcribe
 from plugins.transcriber_vosk.speech_models import load_model, model_folder
 
-AMPHI_HOOKS = ">=1.2,<2"
+AMPHI_HOOKS = ">=1.3,<2"
 
 
 def includeme(config):
