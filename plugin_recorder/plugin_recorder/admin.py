@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pyramid.httpexceptions import HTTPFound, HTTPNotFound
 from pyramid.view import view_config
+from sqlalchemy import select
 
 from core.errors import ValidationError
 from core.i18n import _
@@ -42,14 +43,14 @@ def translated(request, errors: dict) -> dict:
 def form_values(request, recorder, form, errors=None, token=None) -> dict:
     return {"recorder": recorder, "form": form, "errors": errors or {}, "token": token,
             "types": RECORDER_TYPES, "type_labels": TYPE_LABELS, "access_levels": RECORDER_ACCESS,
-            "languages": language_choices(request.locale_name), "saved": "saved" in request.params,
+            "language_options": language_choices(request.locale_name), "saved": "saved" in request.params,
             "drop_root": settings(request).get("drop_root", "")}
 
 
 @view_config(route_name="recorder.admin", renderer="plugin_recorder:templates/recorders.html",
              permission="site-admin", request_method="GET")
 def recorders_page(request):
-    recorders = sorted(request.dbsession.query(Recorder).filter(Recorder.site_id == request.site.id),
+    recorders = sorted(request.dbsession.scalars(select(Recorder).where(Recorder.site_id == request.site.id)),
                        key=lambda r: r.name.casefold())
     return {"recorders": recorders, "type_labels": TYPE_LABELS, "deleted": request.params.get("deleted")}
 
@@ -105,7 +106,8 @@ def delete_recorder(request):
 def schedule_values(request, recorder, form=None, errors=None) -> dict:
     zone = settings(request)["timezone"]
     events = [(event, local_input(event.start, zone).replace("T", " "), local_input(event.end, zone)[11:])
-              for event in recorder.events]
+              for event in request.dbsession.scalars(select(RecorderEvent).where(
+                  RecorderEvent.recorder_id == recorder.id).order_by(RecorderEvent.start))]
     return {"recorder": recorder, "events": events, "zone": zone, "form": form or {}, "errors": errors or {},
             "saved": "saved" in request.params}
 

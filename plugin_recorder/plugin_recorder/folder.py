@@ -18,6 +18,7 @@ from huey import crontab
 from sqlalchemy import delete, select, update
 
 from core.models import Site, utcnow
+from core.sites import plugin_settings
 from core.tasks import huey, worker_request
 from plugin_recorder.models import DropFile, Recorder
 from plugin_recorder.recordings import ingest_stream
@@ -43,6 +44,15 @@ def folder_files(folder: str) -> list[tuple[str, int, int]]:
                 stat = entry.stat(follow_symlinks=False)
                 found.append((entry.name, stat.st_size, stat.st_mtime_ns))
     return sorted(found)
+
+
+def within_drop_root(request, recorder: Recorder) -> bool:
+    """Only folders under ``amphi.recorder.drop_root`` are read (the setting may have changed since)."""
+    root = plugin_settings(request.registry, recorder.site, NAME).get("drop_root", "")
+    if not root or not os.path.isdir(recorder.drop_folder):
+        return False
+    root, folder = os.path.realpath(root), os.path.realpath(recorder.drop_folder)
+    return folder != root and os.path.commonpath([folder, root]) == root
 
 
 def stable_files(request, recorder: Recorder) -> list[DropFile]:
@@ -99,7 +109,7 @@ def scan_recorder(recorder_id: int) -> int:
     """Scan one recorder's drop folder; returns the number of files ingested."""
     with worker_request() as request:
         recorder = request.dbsession.get(Recorder, recorder_id)
-        if recorder is None or recorder.type != "folder" or not os.path.isdir(recorder.drop_folder):
+        if recorder is None or recorder.type != "folder" or not within_drop_root(request, recorder):
             return 0
         claimed = [drop.id for drop in stable_files(request, recorder) if claim(request, drop)]
     for drop_id in claimed:

@@ -15,6 +15,8 @@ from core.sites import upload_limits
 from plugin_recorder.auth import push_recorder
 from plugin_recorder.recordings import ingest_stream
 
+FORM_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded")
+
 
 def answer(status: int, **body) -> Response:
     response = Response(status=status, content_type="application/json", charset="utf-8")
@@ -27,7 +29,7 @@ def pushed_file(request):
     upload = request.POST.get("file") if request.content_type == "multipart/form-data" else None
     if upload is not None and hasattr(upload, "file"):
         return upload.file, upload.filename or "recording", request.POST.get("title", "")
-    if request.content_type != "multipart/form-data" and request.content_length:
+    if request.content_type not in FORM_TYPES and request.content_length:
         return request.body_file_seekable, request.params.get("filename", "recording"), request.params.get("title", "")
     return None
 

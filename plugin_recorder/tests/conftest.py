@@ -1,10 +1,16 @@
 """Fixtures of the recorder plugin's tests (the core's come from core.testing, a pytest plugin)."""
 
-import pytest
+from email import message_from_bytes
+from email.policy import default
 
+import pytest
+from aiosmtpd.controller import Controller
+from recorder_helpers import AGENT_PASSWORD, PASSWORD
+
+from core.testing import free_port
 from plugin_recorder.auth import set_password
 from plugin_recorder.models import Recorder
-from recorder_helpers import AGENT_PASSWORD, PASSWORD
+from tests.standin import encoder, fast_pipeline  # noqa: F401  (the core's stand-in encoder fixtures)
 
 
 @pytest.fixture
@@ -28,3 +34,34 @@ def make_recorder(dbsession, people):
         return recorder
 
     return make
+
+
+class MailSink:
+    """An aiosmtpd handler that keeps every message it receives."""
+
+    def __init__(self):
+        self.messages = []
+
+    async def handle_DATA(self, server, session, envelope):
+        self.messages.append(message_from_bytes(envelope.content, policy=default))
+        return "250 OK"
+
+
+@pytest.fixture
+def smtp_sink(app, monkeypatch):
+    """A local SMTP server (aiosmtpd) the plugin's e-mails go to; yields its handler (``.messages``)."""
+    handler = MailSink()
+    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    monkeypatch.setitem(app.registry.settings, "amphi.recorder.smtp_host", "127.0.0.1")
+    monkeypatch.setitem(app.registry.settings, "amphi.recorder.smtp_port", str(controller.port))
+    yield handler
+    controller.stop()
+
+
+@pytest.fixture
+def drop_root(app, tmp_path, monkeypatch):
+    root = tmp_path / "drops"
+    root.mkdir()
+    monkeypatch.setitem(app.registry.settings, "amphi.recorder.drop_root", str(root))
+    return root
