@@ -125,8 +125,11 @@ def add_element(request, package: IngestPackage, kind: str, flavor: str, stream,
 
 
 def uploaded_file(request, name: str = "BODY"):
-    """The multipart file field ``name``; a clear 400 when the client sent none."""
+    """The multipart file field ``name`` (pyCA names it ``BODY1``); a clear 400 when the client sent none."""
     field = request.POST.get(name)
+    if field is None:
+        field = next((value for key, value in request.POST.items() if key.startswith(name) and hasattr(value, "file")),
+                     None)
     if field is None or not hasattr(field, "file"):
         if request.POST.get("url"):
             raise IngestError(400, "Fetching elements from a URL is not supported here: send the file as BODY.")

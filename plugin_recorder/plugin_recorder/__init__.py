@@ -15,7 +15,7 @@ from core.ui import NavItem
 from plugin_recorder import models  # noqa: F401  (the tables belong to the shared metadata)
 
 NAME = "recorder"
-AMPHI_HOOKS = ">=1.1,<2"
+AMPHI_HOOKS = ">=1.2,<2"
 LOCALE_DIR = os.path.join(os.path.dirname(__file__), "locale")
 
 
@@ -85,3 +85,29 @@ def amphi_nav_items(request):
     if request.user.is_admin:
         items.append(NavItem(request.translate("Recorders"), request.route_url("recorder.admin"), order=850))
     return items
+
+
+# --- Opencast ingest (the core serves /ingest/...; recorders authenticate there) -------------------
+
+
+@hookimpl
+def amphi_ingest_authenticate(request):
+    from plugin_recorder.ingesting import recorder_principal
+
+    return recorder_principal(request)
+
+
+@hookimpl
+def amphi_ingest_challenge(request):
+    from core.httpauth import digest_challenge
+    from plugin_recorder.auth import REALM, secret
+
+    return digest_challenge(secret(request), REALM)
+
+
+@hookimpl
+def amphi_ingest_received(request, principal, mediapackage, video):
+    from plugin_recorder.ingesting import recording_received
+
+    if principal.source == NAME:
+        recording_received(request, principal, mediapackage, video)

@@ -6,7 +6,8 @@ import pytest
 from recorder_helpers import PASSWORD, csrf
 
 from core.models import Video
-from plugin_recorder.auth import digest_ha1
+from core.httpauth import digest_ha1
+from plugin_recorder.auth import REALM
 from plugin_recorder.models import PendingRecording, Recorder, RecorderEvent
 from plugin_recorder.recordings import apply_policy
 
@@ -33,11 +34,11 @@ def test_a_site_admin_adds_and_edits_a_recorder(admin, dbsession, site):
     admin.post("/admin/recorders/new", recorder_form(page, auto_publish="1"), status=302)
     recorder = dbsession.query(Recorder).filter_by(site_id=site.id, name="amphi-c").one()
     assert (recorder.username, recorder.access, recorder.language, recorder.auto_publish) == ("amphi-c", "public", "fr", True)
-    assert recorder.digest_ha1 == digest_ha1("amphi-c", "a long agent password")
+    assert recorder.digest_ha1 == digest_ha1("amphi-c", REALM, "a long agent password")
     page = admin.get(f"/admin/recorders/{recorder.id}")
     assert 'value="amphi-c"' in page.text and "a long agent password" not in page.text
     admin.post(f"/admin/recorders/{recorder.id}", recorder_form(page, password="", access="signed-in"), status=302)
-    assert recorder.access == "signed-in" and recorder.digest_ha1 == digest_ha1("amphi-c", "a long agent password")
+    assert recorder.access == "signed-in" and recorder.digest_ha1 == digest_ha1("amphi-c", REALM, "a long agent password")
     assert "amphi-c" in admin.get("/admin/recorders").text
     page = admin.get("/admin/recorders/new")
     answer = admin.post("/admin/recorders/new", recorder_form(page, type="folder"), status=400)
