@@ -15,7 +15,6 @@ from pyramid.httpexceptions import HTTPUnauthorized
 from sqlalchemy import select
 
 from core.httpauth import basic_credentials, digest_challenge, digest_ha1, digest_params, digest_valid
-
 from plugin_recorder.models import Recorder
 
 REALM = "Amphi"

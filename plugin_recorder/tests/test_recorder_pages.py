@@ -5,8 +5,8 @@ from datetime import UTC, datetime
 import pytest
 from recorder_helpers import PASSWORD, csrf
 
-from core.models import Video
 from core.httpauth import digest_ha1
+from core.models import Video
 from plugin_recorder.auth import REALM
 from plugin_recorder.models import PendingRecording, Recorder, RecorderEvent
 from plugin_recorder.recordings import apply_policy
