@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from core.errors import ValidationError
 from core.i18n import _
-from core.metadata import language_choices
+from core.metadata import ACCESS_LABELS, language_choices
 from plugin_recorder.auth import new_push_token
 from plugin_recorder.forms import (
     EVENT_FIELDS,
@@ -43,6 +43,7 @@ def translated(request, errors: dict) -> dict:
 def form_values(request, recorder, form, errors=None, token=None) -> dict:
     return {"recorder": recorder, "form": form, "errors": errors or {}, "token": token,
             "types": RECORDER_TYPES, "type_labels": TYPE_LABELS, "access_levels": RECORDER_ACCESS,
+            "access_labels": ACCESS_LABELS,
             "language_options": language_choices(request.locale_name), "saved": "saved" in request.params,
             "drop_root": settings(request).get("drop_root", "")}
 

@@ -6,6 +6,7 @@ from pyramid.httpexceptions import HTTPFound, HTTPNotFound
 from pyramid.view import view_config
 
 from core.i18n import _
+from core.metadata import ACCESS_LABELS
 from core.users import find_user
 from core.videos import delete_video
 from plugin_recorder.models import RECORDER_ACCESS, PendingRecording
@@ -26,7 +27,8 @@ def claimable_pending(request) -> PendingRecording:
 
 
 def claim_values(pending, form, errors=None) -> dict:
-    return {"pending": pending, "form": form, "errors": errors or {}, "access_levels": RECORDER_ACCESS}
+    return {"pending": pending, "form": form, "errors": errors or {}, "access_levels": RECORDER_ACCESS,
+            "access_labels": ACCESS_LABELS}
 
 
 @view_config(route_name="recorder.pending.claim", renderer="plugin_recorder:templates/claim.html",
