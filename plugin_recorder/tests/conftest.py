@@ -1,5 +1,6 @@
 """Fixtures of the recorder plugin's tests (the core's come from core.testing, a pytest plugin)."""
 
+import subprocess
 from email import message_from_bytes
 from email.policy import default
 
@@ -10,7 +11,6 @@ from recorder_helpers import AGENT_PASSWORD, PASSWORD
 from core.testing import free_port
 from plugin_recorder.auth import set_password
 from plugin_recorder.models import Recorder
-from tests.standin import encoder, fast_pipeline  # noqa: F401  (the core's stand-in encoder fixtures)
 
 
 @pytest.fixture
@@ -66,3 +66,13 @@ def drop_root(app, tmp_path, monkeypatch):
     root.mkdir()
     monkeypatch.setitem(app.registry.settings, "amphi.recorder.drop_root", str(root))
     return root
+
+
+@pytest.fixture(scope="session")
+def tiny_clip(tmp_path_factory) -> bytes:
+    """A real one-second MP4 (320x240, H.264 and AAC), as a box would record it."""
+    path = tmp_path_factory.mktemp("clip") / "clip.mp4"
+    subprocess.run(["ffmpeg", "-nostdin", "-loglevel", "error", "-f", "lavfi", "-i", "testsrc=size=320x240:rate=10",
+                    "-f", "lavfi", "-i", "sine=frequency=440", "-t", "1", "-c:v", "libx264", "-preset", "ultrafast",
+                    "-pix_fmt", "yuv420p", "-c:a", "aac", str(path)], check=True, timeout=60)
+    return path.read_bytes()
