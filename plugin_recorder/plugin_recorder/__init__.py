@@ -34,6 +34,7 @@ def includeme(config):
     config.add_route("recorder.token", "/admin/recorders/{recorder_id:\\d+}/token")
     config.add_route("recorder.delete", "/admin/recorders/{recorder_id:\\d+}/delete")
     config.add_route("recorder.schedule", "/admin/recorders/{recorder_id:\\d+}/schedule")
+    config.add_route("recorder.event", "/admin/recorders/{recorder_id:\\d+}/schedule/{event_id:\\d+}")
     config.add_route("recorder.event.delete", "/admin/recorders/{recorder_id:\\d+}/schedule/{event_id:\\d+}/delete")
     config.add_route("recorder.pending", "/recorder/pending")
     config.add_route("recorder.pending.claim", "/recorder/pending/{pending_id:\\d+}")

@@ -12,10 +12,11 @@ from core.metadata import ACCESS_LABELS, language_choices
 from plugin_recorder.auth import new_push_token
 from plugin_recorder.forms import (
     EVENT_FIELDS,
-    add_event,
+    event_form,
     local_input,
     read_recorder_form,
     recorder_form,
+    save_event,
     save_recorder,
 )
 from plugin_recorder.models import RECORDER_ACCESS, RECORDER_TYPES, Recorder, RecorderEvent
@@ -121,18 +122,41 @@ def schedule_page(request):
         return schedule_values(request, recorder)
     form = {key: request.POST.get(key, "") for key in EVENT_FIELDS}
     try:
-        add_event(request, recorder, form, settings(request)["timezone"])
+        save_event(request, recorder, form, settings(request)["timezone"])
     except ValidationError as exc:
         request.response.status = 400
         return schedule_values(request, recorder, form, translated(request, exc.errors))
     return HTTPFound(request.route_url("recorder.schedule", recorder_id=recorder.id, _query={"saved": 1}))
 
 
-@view_config(route_name="recorder.event.delete", permission="site-admin", request_method="POST")
-def delete_event(request):
-    recorder = site_recorder(request)
+def recorder_event(request, recorder: Recorder) -> RecorderEvent:
     event = request.dbsession.get(RecorderEvent, int(request.matchdict["event_id"]))
     if event is None or event.recorder_id != recorder.id:
         raise HTTPNotFound()
+    return event
+
+
+@view_config(route_name="recorder.event", renderer="plugin_recorder:templates/event_edit.html",
+             permission="site-admin")
+def edit_event(request):
+    recorder = site_recorder(request)
+    event = recorder_event(request, recorder)
+    zone = settings(request)["timezone"]
+    if request.method != "POST":
+        return {"recorder": recorder, "event": event, "zone": zone, "form": event_form(event, zone), "errors": {}}
+    form = {key: request.POST.get(key, "") for key in EVENT_FIELDS}
+    try:
+        save_event(request, recorder, form, zone, event)
+    except ValidationError as exc:
+        request.response.status = 400
+        return {"recorder": recorder, "event": event, "zone": zone, "form": form,
+                "errors": translated(request, exc.errors)}
+    return HTTPFound(request.route_url("recorder.schedule", recorder_id=recorder.id, _query={"saved": 1}))
+
+
+@view_config(route_name="recorder.event.delete", permission="site-admin", request_method="POST")
+def delete_event(request):
+    recorder = site_recorder(request)
+    event = recorder_event(request, recorder)
     request.dbsession.delete(event)
     return HTTPFound(request.route_url("recorder.schedule", recorder_id=recorder.id, _query={"saved": 1}))

@@ -134,8 +134,14 @@ def local_input(moment: datetime, zone: str) -> str:
     return moment.astimezone(ZoneInfo(zone)).strftime("%Y-%m-%dT%H:%M")
 
 
-def add_event(request, recorder: Recorder, form: dict, zone: str = "UTC") -> RecorderEvent:
-    """Schedule a recording on ``recorder``, or raise ValidationError."""
+def event_form(event: RecorderEvent, zone: str) -> dict:
+    return {"title": event.title, "room": event.room, "start": local_input(event.start, zone),
+            "end": local_input(event.end, zone), "owner": event.owner.username if event.owner else ""}
+
+
+def save_event(request, recorder: Recorder, form: dict, zone: str = "UTC",
+               event: RecorderEvent | None = None) -> RecorderEvent:
+    """Schedule a recording on ``recorder`` (or change ``event``), or raise ValidationError."""
     errors: dict = {}
     if not form["title"].strip():
         errors["title"] = _("Give a title.")
@@ -146,18 +152,23 @@ def add_event(request, recorder: Recorder, form: dict, zone: str = "UTC") -> Rec
         start = end = None
     if start is not None and not (start < end <= start + MAX_EVENT):
         errors["end"] = _("The end must come after the start, at most 12 hours later.")
-    elif start is not None and _overlaps(request, recorder, start, end):
+    elif start is not None and _overlaps(request, recorder, start, end, event):
         errors["start"] = _("Another recording of this recorder is scheduled at that time.")
     owner = _site_user(request, form["owner"].strip(), "owner", errors, required=False)
     if errors:
         raise ValidationError(errors)
-    event = RecorderEvent(recorder_id=recorder.id, uid=str(uuid.uuid4()), title=form["title"].strip()[:250],
-                          room=form["room"].strip()[:200], start=start, end=end, owner_id=owner.id if owner else None)
-    request.dbsession.add(event)
+    if event is None:
+        event = RecorderEvent(recorder_id=recorder.id, uid=str(uuid.uuid4()))
+        request.dbsession.add(event)
+    event.title, event.room = form["title"].strip()[:250], form["room"].strip()[:200]
+    event.start, event.end, event.owner_id = start, end, owner.id if owner else None
     request.dbsession.flush()
     return event
 
 
-def _overlaps(request, recorder: Recorder, start: datetime, end: datetime) -> bool:
-    return request.dbsession.scalar(select(RecorderEvent.id).where(
-        RecorderEvent.recorder_id == recorder.id, RecorderEvent.start < end, RecorderEvent.end > start).limit(1)) is not None
+def _overlaps(request, recorder: Recorder, start: datetime, end: datetime, event: RecorderEvent | None) -> bool:
+    query = select(RecorderEvent.id).where(
+        RecorderEvent.recorder_id == recorder.id, RecorderEvent.start < end, RecorderEvent.end > start)
+    if event is not None:
+        query = query.where(RecorderEvent.id != event.id)
+    return request.dbsession.scalar(query.limit(1)) is not None

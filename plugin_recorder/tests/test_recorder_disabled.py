@@ -23,6 +23,7 @@ ENDPOINTS = [
     ("POST", "/admin/recorders/1/token"),
     ("POST", "/admin/recorders/1/delete"),
     ("GET", "/admin/recorders/1/schedule"),
+    ("GET", "/admin/recorders/1/schedule/1"),
     ("POST", "/admin/recorders/1/schedule/1/delete"),
     ("GET", "/recorder/pending"),
     ("GET", "/recorder/pending/1"),

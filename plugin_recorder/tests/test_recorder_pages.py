@@ -75,6 +75,11 @@ def test_the_schedule_is_edited_in_the_sites_time_zone(admin, make_recorder, sit
     assert "Another recording of this recorder is scheduled at that time." in answer.text
     answer = admin.post(f"/admin/recorders/{recorder.id}/schedule", {**form, "end": "2027-01-11T07:00"}, status=400)
     assert "The end must come after the start" in answer.text
+    page = admin.get(f"/admin/recorders/{recorder.id}/schedule/{event.id}")
+    assert 'value="2027-01-11T08:15"' in page.text
+    admin.post(f"/admin/recorders/{recorder.id}/schedule/{event.id}", {**form, "start": "2027-01-11T09:00",
+                                                                       "end": "2027-01-11T11:00"}, status=302)
+    assert event.start == datetime(2027, 1, 11, 8, 0, tzinfo=UTC)  # moving it does not collide with itself
     admin.post(f"/admin/recorders/{recorder.id}/schedule/{event.id}/delete", {"csrf_token": csrf(page)}, status=302)
     assert dbsession.query(RecorderEvent).filter_by(recorder_id=recorder.id).count() == 0
 
