@@ -12,7 +12,7 @@ from core import hookimpl
 from core.i18n import _
 from core.settings import Setting
 from core.ui import NavItem
-from plugin_recorder import models  # noqa: F401  (the tables belong to the shared metadata)
+from plugin_recorder.models import PendingRecording, Recorder, RecorderEvent
 
 NAME = "recorder"
 AMPHI_HOOKS = ">=1.2,<2"
@@ -64,8 +64,7 @@ def amphi_settings():
 
 
 def pending_count(request) -> int:
-    from plugin_recorder.models import PendingRecording, Recorder, RecorderEvent
-
+    """How many pending recordings the request's user may claim (for the navigation)."""
     query = (select(func.count(PendingRecording.id)).join(Recorder, Recorder.id == PendingRecording.recorder_id)
              .outerjoin(RecorderEvent, RecorderEvent.id == PendingRecording.event_id)
              .where(PendingRecording.site_id == request.site.id))

@@ -7,18 +7,15 @@ who gets an e-mail (sent by a task after the commit).
 
 from __future__ import annotations
 
-import io
 import os
 
 from sqlalchemy import select
 
-from core.ingest import ingest_stored_file
+from core.ingest import IngestTrack, ingest_files, title_from_filename
 from core.models import User, Video
 from core.storage import upload_key
 from core.tasks import enqueue_after_commit
 from plugin_recorder.models import PendingRecording, Recorder, RecorderEvent
-
-COPY_CHUNK = 1024 * 1024
 
 
 def recording_owner(recorder: Recorder, event: RecorderEvent | None = None) -> User | None:
@@ -55,13 +52,11 @@ def ingest_stream(request, recorder: Recorder, stream, filename: str, title: str
         raise ValueError("the recorder has neither a manager nor a default owner")
     key = upload_key(recorder.site_id, "recorder-" + os.urandom(8).hex())
     request.storage.save(key, stream)
-    video = ingest_stored_file(request, owner, key, filename, title=title or (event.title if event else ""))
+    title = title or (event.title if event else "") or title_from_filename(filename)
+    video = ingest_files(request, owner, [IngestTrack(key, "presenter/source", filename)],
+                         {"title": title, "language": recorder.language})
     apply_policy(request, recorder, video, event)
     return video
-
-
-def ingest_bytes(request, recorder: Recorder, data: bytes, filename: str, title: str = "") -> Video:
-    return ingest_stream(request, recorder, io.BytesIO(data), filename, title)
 
 
 def claimable(request, pending: PendingRecording) -> bool:
