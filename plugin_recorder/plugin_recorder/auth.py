@@ -1,8 +1,8 @@
 """Recorder credentials: HTTP digest (what Opencast capture agents send), basic, and push tokens.
 
 Only ``MD5(username:realm:password)`` is kept for digest (as Apache's htdigest does) and a
-SHA-256 of the push token. The protocol itself is the core's (:mod:`core.httpauth`); nonces are
-signed with the session secret and the site, so a nonce of one site is worthless on another.
+SHA-256 of the push token. The protocol itself is the core's (:mod:`core.httpauth`): stateless
+nonces signed with the session secret, in the realm ``Amphi``.
 """
 
 from __future__ import annotations
@@ -22,7 +22,9 @@ TOKEN_PREFIX = "amphirec_"
 
 
 def secret(request) -> str:
-    return request.registry.settings["amphi.session_secret"] + f":recorder:{request.site.id}"
+    """What nonces are signed with: the same as the other ingest clients' (opencast_studio), so that
+    whichever Digest challenge of the realm a client answers, every plugin accepts its nonce."""
+    return request.registry.settings["amphi.session_secret"]
 
 
 def set_password(recorder: Recorder, password: str) -> None:

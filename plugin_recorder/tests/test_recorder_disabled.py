@@ -17,6 +17,8 @@ ENDPOINTS = [
     ("POST", "/capture-admin/recordings/some-uid"),
     ("GET", "/recordings/calendars?agentid=box-b"),
     ("POST", "/recorder/push"),
+    ("GET", "/ingest/createMediaPackage"),  # the core's ingest: no enabled plugin authenticates there
+    ("POST", "/ingest/ingest"),
     ("GET", "/admin/recorders"),
     ("GET", "/admin/recorders/new"),
     ("GET", "/admin/recorders/1"),
