@@ -111,3 +111,14 @@ def amphi_ingest_received(request, principal, mediapackage, video):
 
     if principal.source == NAME:
         recording_received(request, principal, mediapackage, video)
+
+
+@hookimpl
+def amphi_permits(request, video, permission):
+    """Whoever may claim a pending recording may watch it first (it is still a draft)."""
+    if permission != "view" or request.user is None or video.status != "ready":
+        return None
+    from plugin_recorder.recordings import claimable
+
+    pending = request.dbsession.scalar(select(PendingRecording).where(PendingRecording.video_id == video.id))
+    return True if pending is not None and claimable(request, pending) else None

@@ -135,3 +135,17 @@ def test_the_scheduled_owner_may_delete_it_and_nobody_else_sees_it(pending, make
     prof.post(f"/recorder/pending/{pending.id}", {"csrf_token": csrf(page), "action": "delete"}, status=302)
     dbsession.expire_all()
     assert dbsession.get(Video, video_id) is None
+
+
+def test_the_manager_may_watch_a_pending_recording_of_another_owner(pending, make_testapp, dbsession, people):
+    video = dbsession.get(Video, pending.video_id)
+    video.owner_id, video.status = people["prof"].id, "ready"
+    dbsession.flush()
+    manager, student = make_testapp("a.test"), make_testapp("a.test")
+    manager.sign_in("manager", PASSWORD)
+    student.sign_in("student", PASSWORD)
+    assert manager.get(f"/videos/{video.id}").status_int == 200
+    student.get(f"/videos/{video.id}", status=404)
+    dbsession.delete(pending)
+    dbsession.flush()
+    manager.get(f"/videos/{video.id}", status=404)  # claimed: the core's rules alone again
