@@ -80,20 +80,26 @@ def claim(request, drop: DropFile) -> bool:
 
 
 def process(recorder_id: int, drop_id: int) -> None:
-    """Turn one claimed file into a video, then move it aside."""
-    with worker_request() as request:
-        drop = request.dbsession.get(DropFile, drop_id)
-        recorder = request.dbsession.get(Recorder, recorder_id)
-        request.site = recorder.site
-        path = os.path.join(recorder.drop_folder, drop.name)
-        try:
+    """Turn one claimed file into a video, then move it aside (into ``failed/`` with the reason if it cannot be)."""
+    path = ""
+    try:
+        with worker_request() as request:
+            drop = request.dbsession.get(DropFile, drop_id)
+            recorder = request.dbsession.get(Recorder, recorder_id)
+            request.site = recorder.site
+            path = os.path.join(recorder.drop_folder, drop.name)
             with open(path, "rb") as stream:
                 video = ingest_stream(request, recorder, stream, drop.name)
-            drop.status, drop.video_id, target = "done", video.id, DONE_FOLDER
-        except (OSError, ValueError) as exc:
-            log.warning("recorder %s: %s could not be ingested: %s", recorder.name, path, exc)
-            drop.status, drop.error, target = "failed", str(exc)[:2000], FAILED_FOLDER
-    move_aside(path, target)
+            drop.status, drop.video_id = "done", video.id
+    except Exception as exc:  # noqa: BLE001 — one bad file must not stop the others; its reason is kept
+        log.warning("recorder %s: %s could not be ingested: %s", recorder_id, path, exc)
+        with worker_request() as request:
+            drop = request.dbsession.get(DropFile, drop_id)
+            drop.status, drop.error = "failed", f"{type(exc).__name__}: {exc}"[:2000]
+        if path:
+            move_aside(path, FAILED_FOLDER)
+        return
+    move_aside(path, DONE_FOLDER)
 
 
 def move_aside(path: str, subfolder: str) -> None:

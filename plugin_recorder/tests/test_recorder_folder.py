@@ -101,3 +101,17 @@ def test_a_folder_outside_the_drop_root_is_never_read(folder_recorder, tmp_path)
     time.sleep(1.1)
     assert scan_recorder(recorder_id) == 0
     assert os.listdir(outside) == ["secret.mp4"]
+
+
+def test_a_file_that_cannot_be_ingested_is_moved_to_failed_with_its_reason(folder_recorder):
+    recorder_id, folder = folder_recorder
+    with worker_request() as request:
+        request.dbsession.get(Recorder, recorder_id).manager_id = None  # nobody to own it
+    (folder / "orphan.mp4").write_bytes(b"bytes")
+    scan_recorder(recorder_id)
+    time.sleep(1.2)
+    assert scan_recorder(recorder_id) == 1
+    assert os.listdir(folder / "failed") == ["orphan.mp4"] and "orphan.mp4" not in os.listdir(folder)
+    with worker_request() as request:
+        drop = request.dbsession.query(DropFile).filter_by(recorder_id=recorder_id).one()
+        assert (drop.status, drop.error) == ("failed", "ValueError: the recorder has neither a manager nor a default owner")
