@@ -19,7 +19,7 @@ from plugin_recorder.forms import (
     save_event,
     save_recorder,
 )
-from plugin_recorder.models import RECORDER_ACCESS, RECORDER_TYPES, Recorder, RecorderEvent
+from plugin_recorder.models import RECORDER_ACCESS, RECORDER_TYPES, DropFile, Recorder, RecorderEvent
 
 NAME = "recorder"
 TYPE_LABELS = {"opencast": _("Opencast capture agent (pyCA, Galicaster, Epiphan, Extron...)"),
@@ -41,8 +41,16 @@ def translated(request, errors: dict) -> dict:
     return {key: request.localizer.translate(message) for key, message in errors.items()}
 
 
+def recent_files(request, recorder) -> list[DropFile]:
+    if recorder is None or recorder.type != "folder":
+        return []
+    return list(request.dbsession.scalars(select(DropFile).where(DropFile.recorder_id == recorder.id)
+                                          .order_by(DropFile.id.desc()).limit(20)))
+
+
 def form_values(request, recorder, form, errors=None, token=None) -> dict:
     return {"recorder": recorder, "form": form, "errors": errors or {}, "token": token,
+            "files": recent_files(request, recorder),
             "types": RECORDER_TYPES, "type_labels": TYPE_LABELS, "access_levels": RECORDER_ACCESS,
             "access_labels": ACCESS_LABELS,
             "language_options": language_choices(request.locale_name), "saved": "saved" in request.params,

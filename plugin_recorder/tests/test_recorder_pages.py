@@ -8,7 +8,7 @@ from recorder_helpers import PASSWORD, csrf
 from core.httpauth import digest_ha1
 from core.models import Video
 from plugin_recorder.auth import REALM
-from plugin_recorder.models import PendingRecording, Recorder, RecorderEvent
+from plugin_recorder.models import DropFile, PendingRecording, Recorder, RecorderEvent
 from plugin_recorder.recordings import apply_policy
 
 
@@ -149,3 +149,14 @@ def test_the_manager_may_watch_a_pending_recording_of_another_owner(pending, mak
     dbsession.delete(pending)
     dbsession.flush()
     manager.get(f"/videos/{video.id}", status=404)  # claimed: the core's rules alone again
+
+
+def test_a_folder_recorders_page_lists_its_latest_files(admin, make_recorder, site, dbsession):
+    recorder = make_recorder(site, name="folder-1", type="folder", drop_folder="/srv/drops/folder-1")
+    dbsession.add_all([DropFile(recorder_id=recorder.id, name="<b>cours</b>.mp4", size=5, mtime_ns=1, status="failed",
+                                error="ValueError: no owner"),
+                       DropFile(recorder_id=recorder.id, name="td.mp4", size=5, mtime_ns=1)])
+    dbsession.flush()
+    page = admin.get(f"/admin/recorders/{recorder.id}")
+    assert "&lt;b&gt;cours&lt;/b&gt;.mp4" in page.text and "failed: ValueError: no owner" in page.text
+    assert "waiting until its size stays the same" in page.text
