@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from core.ingest import IngestPrincipal
+from core.ingest import IngestPrincipal, unique_slug
 from plugin_recorder.auth import authenticated_recorder
 from plugin_recorder.models import Recorder, RecorderEvent
 from plugin_recorder.recordings import apply_policy, recording_owner
@@ -14,7 +14,9 @@ NAME = "recorder"
 
 def scheduled_event(request, recorder: Recorder) -> RecorderEvent | None:
     """The event an ingest names (``workflowInstanceId``, or the ``amphiEvent`` config key of its calendar)."""
-    uid = request.POST.get("workflowInstanceId") or request.POST.get("amphiEvent") if request.method == "POST" else None
+    if request.method != "POST":
+        return None
+    uid = request.POST.get("workflowInstanceId") or request.POST.get("amphiEvent")
     if not uid:
         return None
     return request.dbsession.scalar(select(RecorderEvent).where(
@@ -41,5 +43,6 @@ def recording_received(request, principal: IngestPrincipal, mediapackage, video)
     event = request.dbsession.get(RecorderEvent, event_id) if event_id else None
     if event is not None and not (mediapackage.metadata_ or {}).get("title"):
         video.title = event.title
+        video.slug = unique_slug(request.dbsession, video.site_id, event.title)
     if recorder is not None:
         apply_policy(request, recorder, video, event)
