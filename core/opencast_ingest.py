@@ -13,6 +13,7 @@ plugin implements ``amphi_ingest_authenticate``, and 401 when none recognises th
 
 from __future__ import annotations
 
+import logging
 import uuid
 from datetime import timedelta
 from urllib.parse import unquote
@@ -41,6 +42,7 @@ from core.storage import check_key, get_storage
 from core.tasks import huey, worker_request
 
 XML = "text/xml"
+log = logging.getLogger(__name__)
 
 
 class IngestError(Exception):
@@ -237,7 +239,10 @@ def ingest(request):
                          layout=principal.data.get("layout"))
     package.video_id, package.ingested_at = video.id, utcnow()
     request.dbsession.flush()
-    request.hooks.amphi_ingest_received(request=request, principal=principal, mediapackage=package, video=video)
+    try:  # the files are already moved to the video: a plugin's error must not undo the ingest
+        request.hooks.amphi_ingest_received(request=request, principal=principal, mediapackage=package, video=video)
+    except Exception:
+        log.exception("a plugin failed in amphi_ingest_received; video %s stays as created", video.id)
     definition = request.matchdict.get("workflow") or request.POST.get("workflowDefinitionId", "")
     body = workflow_xml(package, mediapackage_xml(package, element_url(request, package)), definition[:100], video.id)
     return Response(body=body.encode(), content_type=XML, charset="utf-8")

@@ -22,6 +22,7 @@ def includeme(config):
     config.add_translation_dirs(LOCALE_DIR)
     config.add_route("opencast_studio.me", "/info/me.json")
     config.add_route("opencast_studio.settings", "/studio/settings.toml")
+    config.add_route("opencast_studio.bare", "/studio")
     config.add_route("opencast_studio.page", "/studio/")
     config.add_route("opencast_studio.asset", "/studio/*subpath")
     config.include("opencast_studio.views")

@@ -8,7 +8,7 @@ import os
 from urllib.parse import urlencode, urlsplit
 
 from pyramid.events import ContextFound, NewResponse
-from pyramid.httpexceptions import HTTPNotFound
+from pyramid.httpexceptions import HTTPFound, HTTPNotFound
 from pyramid.renderers import render_to_response
 from pyramid.response import FileResponse, Response
 from pyramid.view import view_config
@@ -87,6 +87,11 @@ def studio_folder(request) -> str | None:
     if folder and os.path.isfile(os.path.join(folder, "index.html")):
         return os.path.realpath(folder)
     return None
+
+
+@view_config(route_name="opencast_studio.bare", request_method="GET")
+def studio_bare(request):
+    return HTTPFound(request.route_url("opencast_studio.page"))
 
 
 @view_config(route_name="opencast_studio.page", request_method="GET")

@@ -43,7 +43,7 @@ def test_a_site_without_the_plugin_answers_404_on_every_endpoint(make_site, make
     make_user(site, "ana", role="staff", password=PASSWORD)
     app = make_testapp("plain.test")
     app.sign_in("ana", PASSWORD)
-    for path in ("/info/me.json", "/studio/", "/studio/settings.toml", "/studio/static/main.js",
+    for path in ("/info/me.json", "/studio", "/studio/", "/studio/settings.toml", "/studio/static/main.js",
                  "/ingest/createMediaPackage"):
         assert "No site answers" not in app.get(path, status=404).text
     for path in ("/ingest/addTrack", "/ingest/addDCCatalog", "/ingest/addCatalog", "/ingest/addAttachment",
@@ -118,6 +118,7 @@ def test_the_record_page_explains_a_hosted_studio_and_the_nav_offers_it_to_uploa
     assert "Record" not in browser.get("/").text
     browser.sign_in("ana", PASSWORD)
     assert 'href="http://rec.test/studio/"' in browser.get("/").text
+    assert browser.get("/studio", status=302).location == "http://rec.test/studio/"
     page = browser.get("/studio/")
     assert "https://studio.opencast.org/?opencast.serverUrl=http%3A%2F%2Frec.test%2F&amp;opencast.loginName=ana" in page.text
     french = browser.get("/studio/", headers={"Accept-Language": "fr"})

@@ -3,6 +3,7 @@
 import pytest
 from sqlalchemy import select
 
+from core import hookimpl
 from core.models import IngestPackage, Job, Video
 from tests.ingestclient import IngestTestPlugin, StudioClient, package_id
 from tests.mediafiles import make_browser_webm
@@ -158,3 +159,19 @@ def test_abandoned_packages_are_purged_with_their_files(studio, recordings, make
     assert purge_abandoned(request, timedelta(hours=1)) == 0
     assert purge_abandoned(request, timedelta(seconds=-1)) == 1
     assert not request.storage.exists(key)
+
+
+class BrokenPolicy:
+    @hookimpl
+    def amphi_ingest_received(self, request, principal, mediapackage, video):
+        raise RuntimeError("the policy crashed")
+
+
+def test_a_plugin_failing_after_the_ingest_loses_nothing(studio, recordings, register_plugin, ingest_site, dbsession,
+                                                         caplog):
+    register_plugin(BrokenPolicy(), "broken_policy")
+    ingest_site.enabled_plugins = [*ingest_site.enabled_plugins, "broken_policy"]
+    studio.upload("Malgré tout", [("presenter/source", "camera.webm", recordings[0])])
+    video = dbsession.scalars(select(Video).where(Video.title == "Malgré tout")).one()
+    assert (video.access, [j.kind for j in video.jobs]) == ("draft", ["encode"])
+    assert "a plugin failed in amphi_ingest_received" in caplog.text
