@@ -29,3 +29,12 @@ def test_the_compiled_catalogue_matches_the_source():
     with open(CATALOG + ".mo", "rb") as handle:
         compiled = {m.id: m.string for m in read_mo(handle) if m.id}
     assert compiled == source
+
+
+def test_the_site_admin_reads_the_plugins_settings_in_french(make_site, make_user, make_testapp):
+    site = make_site("rec", plugins=["storage_local", "auth_local", "opencast_studio"])
+    make_user(site, "admin", role="site-admin", password="admin password 1")
+    app = make_testapp("rec.test")
+    app.sign_in("admin", "admin password 1")
+    page = app.get("/admin/site/plugins/opencast_studio", headers={"Accept-Language": "fr"})
+    assert "Qui peut regarder un nouvel enregistrement" in page.text and "Compte partagé : mot de passe" in page.text
