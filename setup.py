@@ -2,7 +2,7 @@ from setuptools import find_packages, setup
 
 BUILTIN_PLUGINS = ["auth_local", "auth_ldap", "auth_cas", "auth_shibboleth", "auth_oidc", "storage_local",
                    "encoder_ffmpeg", "stats", "feeds", "search_sql",
-                   "search_solr"]
+                   "search_solr", "subtitles"]
 
 setup(
     name="amphi",
@@ -17,7 +17,7 @@ setup(
     package_data={
         "core": ["templates/*.html", "templates/*/*.html", "static/*", "static/vendor/*", "locale/*/LC_MESSAGES/*",
                  "migrations/*.py", "migrations/*.mako", "migrations/versions/*.py"],
-        "plugins": ["*/templates/*.html", "*/migrations/*.py"],
+        "plugins": ["*/templates/*.html", "*/migrations/*.py", "*/static/*"],
     },
     install_requires=[
         "pyramid>=2.0",

@@ -39,6 +39,7 @@ def make_app(global_config: dict | None, ini_settings: dict, plugin_host: Plugin
     config.include("core.tasks")
     config.include("core.pipeline")
     config.include("core.views")
+    config.include("core.tracks")  # before core.media_urls, whose route would take its URLs
     config.include("core.media_urls")
     config.include("core.tus")
     config.include("core.opencast_ingest")

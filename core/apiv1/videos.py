@@ -19,6 +19,7 @@ from core.errors import ValidationError
 from core.i18n import _
 from core.metadata import MetadataForm, apply_metadata, site_disciplines, site_groups, site_video_types
 from core.models import Video
+from core.tracks import player_tracks
 from core.ui import contributions
 from core.views.api import video_json
 from core.views.pages import require_video
@@ -103,6 +104,6 @@ def video_delete(request):
 def tracks(request):
     """The WebVTT tracks the player offers (from the plugins that make them), with signed URLs."""
     video = require_video(request)
-    offered = contributions(request, "amphi_player_tracks", video=video)
+    offered = player_tracks(request, video) + contributions(request, "amphi_player_tracks", video=video)
     return {"items": [{"kind": t.kind, "language": t.language, "label": t.label, "url": t.url, "default": t.default}
                       for t in offered]}

@@ -121,7 +121,11 @@ class MediaFile(Base):
 
 
 class Track(Base):
-    """A timed text track: subtitles, captions, chapters (``source`` is auto or manual)."""
+    """A timed text track: subtitles, captions, chapters (``source`` is auto or manual).
+
+    ``plugin`` names the plugin that made it: the track is offered only while that plugin is
+    enabled on the site (see :mod:`core.tracks`).
+    """
 
     __tablename__ = "tracks"
 
@@ -132,7 +136,9 @@ class Track(Base):
     label: Mapped[str] = mapped_column(String(100), default="")
     source: Mapped[str] = mapped_column(String(16), default="manual")
     key: Mapped[str] = mapped_column(String(500), default="")
+    plugin: Mapped[str] = mapped_column(String(64), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     video: Mapped[Video] = relationship(back_populates="tracks")
 

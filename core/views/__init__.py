@@ -33,6 +33,8 @@ def includeme(config):
     config.add_route("admin.site.uploads", "/admin/site/uploads")
     config.add_route("admin.catalogue", "/admin/site/catalogue")
     config.add_route("admin.plugin", "/admin/site/plugins/{plugin}")
+    config.add_route("admin.sites", "/admin/sites")
+    config.add_route("admin.site.domains", "/admin/sites/{site_id:\\d+}/domains")
     config.add_route("admin.users", "/admin/users")
     config.add_route("admin.user", "/admin/users/{user_id:\\d+}")
     config.add_route("admin.user.sessions", "/admin/users/{user_id:\\d+}/sessions")

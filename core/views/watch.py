@@ -13,6 +13,7 @@ from core.metadata import ACCESS_LABELS, BULK_ACCESS, LICENSE_LABELS, LICENSE_UR
 from core.models import ACCESS_LEVELS, Job, Video, ViewProgress, utcnow, video_owners
 from core.pipeline import cancel_jobs, retry_video
 from core.security import video_permits
+from core.tracks import player_tracks
 from core.ui import contributions
 from core.views.edit import locked_by_password, locked_page
 from core.views.pages import get_site_video, require_video
@@ -22,7 +23,7 @@ def player_context(request, video: Video) -> dict:
     """What the player needs: signed URLs of the master playlist, poster, storyboard, tracks, downloads."""
     files = {f.kind: f for f in video.files}
     base = media_base(request, video) if "hls-master" in files else ""
-    tracks = contributions(request, "amphi_player_tracks", video=video)
+    tracks = player_tracks(request, video) + contributions(request, "amphi_player_tracks", video=video)
     may_download = video.allow_downloads or video_permits(request, video, "edit")
     downloads = [f for f in video.files if f.kind in ("mp4", "audio", "mp3")] if may_download else []
     return {

@@ -6,7 +6,7 @@ from tests.browser.browsing import ADMIN_PASSWORD, audit, sign_in, visit
 
 ANONYMOUS_PAGES = ["/", "/login", "/videos", "/this-page-does-not-exist"]
 ADMIN_PAGES = ["/", "/admin/site", "/admin/site/plugins/auth_local", "/admin/users", "/admin/identity-rules",
-               "/auth/local/password", "/account/tokens", "/stats"]
+               "/auth/local/password", "/account/tokens", "/stats", "/admin/sites"]
 
 
 @pytest.mark.parametrize("path", ANONYMOUS_PAGES)

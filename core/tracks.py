@@ -1,0 +1,127 @@
+"""Stored text tracks (subtitles, captions, chapters): saving, reading, serving, offering.
+
+A :class:`core.models.Track` row belongs to the plugin that made it (``Track.plugin``); the player
+offers it, the API lists it and the media view serves it only while that plugin is enabled on the
+site, so disabling a plugin makes its tracks vanish without deleting them. Track files live under
+the video's storage prefix and are served through signed URLs checked against the video's access
+rules, like every media byte.
+"""
+
+from __future__ import annotations
+
+import hmac
+import io
+import time
+
+from pyramid.httpexceptions import HTTPForbidden, HTTPNotFound
+from pyramid.view import view_config
+from sqlalchemy import select
+
+from core.media_urls import serve_key, sign, viewer_id
+from core.models import Track, Video, utcnow
+from core.security import video_permits
+from core.storage import video_prefix
+from core.ui import PlayerTrack
+
+TRACK_KINDS = ("subtitles", "captions", "chapters", "descriptions", "metadata")
+
+
+def track_key(video: Video, track: Track) -> str:
+    return f"{video_prefix(video)}/tracks/{int(track.id)}.vtt"
+
+
+def active_plugins(request) -> set[str]:
+    """The plugins enabled and loaded on the request's site."""
+    loaded = set(request.registry.plugins.names())
+    return loaded & set(request.site.enabled_plugins or [])
+
+
+def save_track(request, video: Video, text: str, *, kind: str, language: str, label: str = "",
+               source: str = "manual", plugin: str, track: Track | None = None) -> Track:
+    """Store WebVTT ``text`` as a track of ``video`` owned by ``plugin`` (a new one, or ``track`` replaced).
+
+    The caller validates the WebVTT; this only refuses text that does not start as WebVTT must.
+    """
+    if kind not in TRACK_KINDS:
+        raise ValueError(f"unknown track kind {kind!r}")
+    if not text.lstrip("\ufeff").startswith("WEBVTT"):
+        raise ValueError("a WebVTT file starts with WEBVTT")
+    if track is None:
+        track = Track(video_id=video.id, plugin=plugin)
+        request.dbsession.add(track)
+    track.kind, track.language, track.label, track.source = kind, language, label[:100], source
+    track.updated_at = utcnow()
+    request.dbsession.flush()
+    track.key = track_key(video, track)
+    request.storage.save(track.key, io.BytesIO(text.encode("utf-8")))
+    return track
+
+
+def read_track(request, track: Track) -> str:
+    with request.storage.open(track.key) as handle:
+        return handle.read().decode("utf-8")
+
+
+def delete_track(request, track: Track) -> None:
+    """Delete the row now and the file (a missing file is not an error)."""
+    key = track.key
+    request.dbsession.delete(track)
+    request.dbsession.flush()
+    if key and request.storage.exists(key):
+        request.storage.delete(key)
+
+
+def video_tracks(request, video: Video, kinds=TRACK_KINDS) -> list[Track]:
+    """The tracks of ``video`` whose plugin is active on the site, captions and subtitles first."""
+    plugins = active_plugins(request)
+    rows = request.dbsession.scalars(
+        select(Track).where(Track.video_id == video.id, Track.kind.in_(kinds)).order_by(Track.kind, Track.language, Track.id))
+    return [t for t in rows if t.plugin in plugins]
+
+
+def track_url(request, video: Video, track: Track) -> str:
+    """A signed URL of the track's WebVTT, bound to the viewer; changes when the track changes."""
+    ttl = int(request.registry.settings.get("amphi.media.url_ttl", 6 * 3600))
+    expires = (int(time.time()) // 3600 + 1) * 3600 + ttl
+    signature = sign(request, video.id, expires, viewer_id(request))
+    version = int(track.updated_at.timestamp()) if track.updated_at else 0
+    return request.route_url("media.track", video_id=video.id, expires=expires, signature=signature,
+                             track_id=track.id, _query={"v": version})
+
+
+def player_tracks(request, video: Video) -> list[PlayerTrack]:
+    """The stored tracks the player offers: the first caption/subtitle track in the viewer's language is default."""
+    offered, default_taken = [], False
+    locale = getattr(request, "locale_name", "") or ""
+    for track in video_tracks(request, video):
+        default = (not default_taken and track.kind in ("subtitles", "captions")
+                   and track.language.split("-")[0] == locale.split("_")[0])
+        default_taken = default_taken or default
+        offered.append(PlayerTrack(kind=track.kind, language=track.language,
+                                   label=track.label or track.language, url=track_url(request, video, track),
+                                   default=default))
+    return offered
+
+
+@view_config(route_name="media.track", request_method=("GET", "HEAD"))
+def serve_track(request):
+    from core.views.pages import get_site_video  # the views import this module
+
+    md = request.matchdict
+    video = get_site_video(request, md["video_id"])
+    expires = int(md["expires"])
+    if not hmac.compare_digest(sign(request, video.id, expires, viewer_id(request)), md["signature"]) \
+            or expires < time.time():
+        raise HTTPForbidden()
+    if not video_permits(request, video, "view"):
+        raise HTTPForbidden()
+    track = request.dbsession.get(Track, int(md["track_id"]))
+    if track is None or track.video_id != video.id or track.plugin not in active_plugins(request) or not track.key:
+        raise HTTPNotFound()
+    return serve_key(request, track.key, public=video.access == "public" and video.is_published())
+
+
+def includeme(config):
+    config.add_route("media.track",
+                     "/media/{video_id:\\d+}/{expires:\\d+}/{signature:[0-9a-f]{32}}/tracks/{track_id:\\d+}.vtt")
+    config.scan("core.tracks")

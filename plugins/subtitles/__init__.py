@@ -1,0 +1,42 @@
+"""Subtitles and captions: upload (WebVTT, SRT), download, edit in the browser, and the transcript panel.
+
+Tracks are stored by :mod:`core.tracks` and owned by this plugin (``plugin="subtitles"``). The
+editor also opens other plugins' subtitle and caption tracks (``transcriber_vosk``'s automatic
+captions); saving one makes it this plugin's, made by a person (see :mod:`plugins.subtitles.store`).
+"""
+
+from core import hookimpl
+from core.security import video_permits
+from core.ui import NavItem
+from plugins.subtitles.transcript import search_text, transcript_panel
+
+NAME = "subtitles"
+AMPHI_HOOKS = ">=1.1,<2"
+
+
+def includeme(config):
+    prefix = "/videos/{video_id:\\d+}/subtitles"
+    config.add_route("subtitles.manage", prefix)
+    config.add_route("subtitles.download", prefix + "/{track_id:\\d+}.{format:vtt|srt}")
+    config.add_route("subtitles.edit", prefix + "/{track_id:\\d+}")
+    config.add_route("subtitles.cues", prefix + "/{track_id:\\d+}/cues")
+    config.add_route("subtitles.delete", prefix + "/{track_id:\\d+}/delete")
+    config.add_static_view("subtitles-static", "plugins.subtitles:static", cache_max_age=3600)
+    config.scan("plugins.subtitles.views")
+
+
+@hookimpl
+def amphi_video_panels(request, video):
+    return transcript_panel(request, video)
+
+
+@hookimpl
+def amphi_video_actions(request, video):
+    if not video_permits(request, video, "edit"):
+        return []
+    return [NavItem(request.translate("Subtitles"), request.route_url("subtitles.manage", video_id=video.id), order=300)]
+
+
+@hookimpl
+def amphi_search_text(request, video):
+    return search_text(request, video)
