@@ -82,7 +82,7 @@ def test_a_studio_upload_becomes_a_video_composed_then_encoded(studio, recording
     assert video.title == "Cours <b>1</b> & TD" and video.owner.username == "ana"
     assert video.date_recorded.isoformat() == "2026-11-29"
     assert sorted((f.kind, f.rendition, f.size) for f in video.files) == sorted(
-        [("track", "presenter/source", len(camera)), ("track", "presentation/source", len(screen))])
+        [("recording", "presenter/source", len(camera)), ("recording", "presentation/source", len(screen))])
     job = dbsession.scalars(select(Job).where(Job.video_id == video.id)).one()
     assert (job.kind, job.state, job.params) == ("compose", "queued", {"layout": "side-by-side", "trims": [0.5, None]})
     source, mp_id, video_id, metadata = client_plugin.received[0]
