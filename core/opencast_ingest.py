@@ -234,6 +234,8 @@ def ingest(request):
         raise IngestError(400, "The media package has no track: add one with addTrack before ingesting.")
     cut = package.metadata_.get("trims")
     owner = principal.owner or principal.user
+    if owner.site_id != request.site.id:
+        raise IngestError(403, "The owner of this recording does not belong to this site.")
     video = ingest_files(request, owner, [IngestTrack(e["key"], e["flavor"], e["filename"], e["mime"]) for e in tracks],
                          package.metadata_, trims=Trims(*cut) if cut else None,
                          layout=principal.data.get("layout"))
@@ -258,7 +260,8 @@ def element_file(request):
     element = next((e for e in package.elements if e["id"] == request.matchdict["element_id"]), None)
     if element is None or not request.storage.exists(element["key"]):
         raise IngestError(404, "There is no such element.")
-    response = Response(content_type=element["mime"])
+    # Never rendered by the browser: the type and the name come from the client.
+    response = Response(content_type="application/octet-stream", content_disposition="attachment")
     response.body_file = request.storage.open(element["key"])
     return response
 

@@ -142,7 +142,9 @@ def test_a_package_belongs_to_the_client_that_opened_it(studio, recordings):
 def test_the_client_may_read_back_its_elements(studio, recordings, dbsession):
     mp = studio.add_track(studio.create().text, "presenter/source", "a.webm", recordings[0]).text
     url = mp.split("<url>")[1].split("</url>")[0]
-    assert studio.app.get(url, headers=studio.headers).body == recordings[0]
+    element = studio.app.get(url, headers=studio.headers)
+    assert element.body == recordings[0] and element.headers["Content-Disposition"] == "attachment"
+    assert element.headers["Content-Type"] == "application/octet-stream"
     StudioClient(studio.app, {"X-Test-Client": "bob"}).app.get(url, headers={"X-Test-Client": "bob"}, status=404)
 
 
