@@ -74,6 +74,8 @@ def settings_toml(request) -> str:
         "# Written by Amphi: this site is the server Opencast Studio uploads to.",
         "[opencast]", f"serverUrl = {json.dumps(server)}", "loginProvided = true", "",
         "[upload]", "acl = false", 'titleField = "required"', 'presenterField = "optional"', "",
+        "[return]", f"target = {json.dumps(request.route_url('my.videos'))}", f"label = {json.dumps(request.site.name)}",
+        "",
     ])
 
 

@@ -3,6 +3,7 @@
 import base64
 import hashlib
 import re
+import tomllib
 
 import pytest
 from sqlalchemy import select
@@ -139,6 +140,8 @@ def test_a_built_studio_is_served_with_settings_that_point_at_the_site(browser, 
     browser.get("/studio/nothing.js", status=404)
     settings = browser.get("/studio/settings.toml")
     assert 'serverUrl = "http://rec.test/"' in settings.text and "loginProvided = true" in settings.text
+    assert 'target = "http://rec.test/my/videos"' in settings.text and 'label = "REC"' in settings.text
+    assert tomllib.loads(settings.text)["opencast"]["serverUrl"] == "http://rec.test/"
 
 
 def test_a_hosted_studio_may_call_across_origins(browser, studio_settings):
