@@ -85,8 +85,8 @@ def authenticate(request) -> IngestPrincipal:
 
 def package_of(request, principal: IngestPrincipal, lock: bool = True) -> IngestPackage:
     """The package the ``mediaPackage`` field names, if this client opened it and it is still open."""
-    package_id = mediapackage_id(request.POST.get("mediaPackage"))
-    package = request.dbsession.get(IngestPackage, package_id[:64], with_for_update=lock or None)
+    package_id = mediapackage_id(request.POST.get("mediaPackage"))[:64]
+    package = request.dbsession.get(IngestPackage, package_id, with_for_update=lock or None)
     if (package is None or package.site_id != request.site.id or package.source != principal.source
             or package.user_id != principal.user.id):
         raise IngestError(404, f"There is no media package {package_id} in progress here.")

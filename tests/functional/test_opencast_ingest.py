@@ -130,6 +130,14 @@ def test_elements_and_catalogues_are_checked(studio):
     assert "out of order" in studio.add_cutting(mp, 5, 2, status=400).text
 
 
+def test_a_track_larger_than_the_site_accepts_is_refused(studio, ingest_site, recordings):
+    ingest_site.upload_max_size = 1000
+    mp = studio.create().text
+    refused = studio.add_track(mp, "presenter/source", "camera.webm", recordings[0], status=413)
+    assert "larger than this site accepts" in refused.text
+    assert "no track" in studio.ingest(mp, status=400).text  # nothing of it was kept
+
+
 def test_a_package_belongs_to_the_client_that_opened_it(studio, recordings):
     mp = studio.create().text
     bob = StudioClient(studio.app, {"X-Test-Client": "bob"})
