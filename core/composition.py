@@ -37,7 +37,7 @@ def compose_job(job_id: int, site_id: int, heartbeat) -> None:
     """Run a compose job (a handler of :func:`core.pipeline.job_handlers`)."""
     with worker_request(site_id) as request:
         job = request.dbsession.get(Job, job_id)
-        tracks = sorted((f for f in job.video.files if f.kind == "track"), key=lambda f: f.key)
+        tracks = sorted((f for f in job.video.files if f.kind == "recording"), key=lambda f: f.key)
         if not tracks:
             raise MediaError("The recorded tracks are missing.")
         inputs = [(f.key, f.rendition) for f in tracks]

@@ -25,8 +25,8 @@ log = logging.getLogger(__name__)
 #: Output kinds recorded as rows; segments are served by path under the master's folder.
 RECORDED_KINDS = {"hls-master", "hls-playlist", "mp4", "audio", "mp3", "thumbnail", "storyboard",
                   "storyboard-vtt", "waveform"}
-#: What was uploaded (the source, the recorded tracks a composition was made of): never replaced.
-ORIGINAL_KINDS = {"source", "track"}
+#: What was uploaded (the source; the recordings a composition was made of): never replaced.
+ORIGINAL_KINDS = {"source", "recording"}
 
 
 @contextmanager

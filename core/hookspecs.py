@@ -301,7 +301,8 @@ def amphi_ingest_received(request, principal, mediapackage, video):
 
     The plugin that authenticated the client applies its policy here (publish with
     the owner's defaults, hold as a pending recording...); check ``principal.source``
-    to act only on your own clients. Runs in the ingest request's transaction.
+    to act only on your own clients. Runs in the ingest request's transaction; an
+    exception is logged and the video stays as created (a draft).
 
     :param request: the current request.
     :param principal: the :class:`core.ingest.IngestPrincipal` of the client.

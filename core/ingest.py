@@ -157,7 +157,7 @@ def ingest_files(request, owner, tracks: list[IngestTrack], metadata: dict, trim
     One track without trims goes to the ``encode`` job as it is. Several tracks (or trims)
     first go through a ``compose`` job in the worker, which calls ``amphi_compose`` with
     ``layout`` (one of :data:`LAYOUTS`) and queues the encode. The files are moved under
-    the video's own keys and kept. ``metadata`` gives the title and the :data:`VIDEO_FIELDS`.
+    the video's own keys and kept (media files of kind ``source``, or ``recording`` each). ``metadata`` gives the title and the :data:`VIDEO_FIELDS`.
     """
     from core.pipeline import queue_job
 
@@ -172,7 +172,7 @@ def ingest_files(request, owner, tracks: list[IngestTrack], metadata: dict, trim
         queue_job(request, video, "encode")
         return video
     for number, track in enumerate(tracks):
-        keep_file(request, video, track, f"{video_prefix(video)}/tracks/{number}", "track")
+        keep_file(request, video, track, f"{video_prefix(video)}/recordings/{number}", "recording")
     chosen = layout if layout in LAYOUTS else DEFAULT_LAYOUT
     cut = [trims.start, trims.end] if trims and trims.cuts else None
     queue_job(request, video, "compose", params={"layout": chosen, "trims": cut})
@@ -183,7 +183,7 @@ def keep_file(request, video: Video, track: IngestTrack, key: str, kind: str) ->
     """Move a stored file under ``key`` and record it as a media file of ``video``."""
     storage = request.storage
     storage.move(track.key, key)
-    rendition = track.flavor if kind == "track" else os.path.splitext(track.filename)[1].lower()
+    rendition = track.flavor if kind == "recording" else os.path.splitext(track.filename)[1].lower()
     media = MediaFile(video_id=video.id, kind=kind, key=key, size=storage.size(key),
                       mime=(track.mime or "application/octet-stream")[:100], rendition=rendition[:32])
     request.dbsession.add(media)

@@ -13,6 +13,7 @@ plugin implements ``amphi_ingest_authenticate``, and 401 when none recognises th
 
 from __future__ import annotations
 
+import logging
 import uuid
 from datetime import timedelta
 from urllib.parse import unquote
@@ -41,6 +42,7 @@ from core.storage import check_key, get_storage
 from core.tasks import huey, worker_request
 
 XML = "text/xml"
+log = logging.getLogger(__name__)
 
 
 class IngestError(Exception):
@@ -83,8 +85,8 @@ def authenticate(request) -> IngestPrincipal:
 
 def package_of(request, principal: IngestPrincipal, lock: bool = True) -> IngestPackage:
     """The package the ``mediaPackage`` field names, if this client opened it and it is still open."""
-    package_id = mediapackage_id(request.POST.get("mediaPackage"))
-    package = request.dbsession.get(IngestPackage, package_id[:64], with_for_update=lock or None)
+    package_id = mediapackage_id(request.POST.get("mediaPackage"))[:64]
+    package = request.dbsession.get(IngestPackage, package_id, with_for_update=lock or None)
     if (package is None or package.site_id != request.site.id or package.source != principal.source
             or package.user_id != principal.user.id):
         raise IngestError(404, f"There is no media package {package_id} in progress here.")
@@ -235,12 +237,17 @@ def ingest(request):
         raise IngestError(400, "The media package has no track: add one with addTrack before ingesting.")
     cut = package.metadata_.get("trims")
     owner = principal.owner or principal.user
+    if owner.site_id != request.site.id:
+        raise IngestError(403, "The owner of this recording does not belong to this site.")
     video = ingest_files(request, owner, [IngestTrack(e["key"], e["flavor"], e["filename"], e["mime"]) for e in tracks],
                          package.metadata_, trims=Trims(*cut) if cut else None,
                          layout=principal.data.get("layout"))
     package.video_id, package.ingested_at = video.id, utcnow()
     request.dbsession.flush()
-    request.hooks.amphi_ingest_received(request=request, principal=principal, mediapackage=package, video=video)
+    try:  # the files are already moved to the video: a plugin's error must not undo the ingest
+        request.hooks.amphi_ingest_received(request=request, principal=principal, mediapackage=package, video=video)
+    except Exception:
+        log.exception("a plugin failed in amphi_ingest_received; video %s stays as created", video.id)
     definition = request.matchdict.get("workflow") or request.POST.get("workflowDefinitionId", "")
     body = workflow_xml(package, mediapackage_xml(package, element_url(request, package)), definition[:100], video.id)
     return Response(body=body.encode(), content_type=XML, charset="utf-8")
@@ -256,7 +263,8 @@ def element_file(request):
     element = next((e for e in package.elements if e["id"] == request.matchdict["element_id"]), None)
     if element is None or not request.storage.exists(element["key"]):
         raise IngestError(404, "There is no such element.")
-    response = Response(content_type=element["mime"])
+    # Never rendered by the browser: the type and the name come from the client.
+    response = Response(content_type="application/octet-stream", content_disposition="attachment")
     response.body_file = request.storage.open(element["key"])
     return response
 

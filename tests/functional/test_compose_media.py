@@ -39,7 +39,7 @@ def test_a_screen_and_a_camera_are_composed_cut_and_published(committed_site, fa
     assert (status, reason) == ("ready", "")
     assert jobs == ["compose:done", "encode:done"]
     assert abs(duration - 2.0) < 0.25  # the trims are honoured
-    assert {"source", "track", "hls-master", "mp4"} <= set(files) and language == "fr"
+    assert {"source", "recording", "hls-master", "mp4"} <= set(files) and language == "fr"
     assert files["mp4"][1] == size[1] and files["mp4"][0] in (size[0], size[0] + 2)  # the composed picture
 
 

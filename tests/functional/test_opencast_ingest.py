@@ -3,6 +3,7 @@
 import pytest
 from sqlalchemy import select
 
+from core import hookimpl
 from core.models import IngestPackage, Job, Video
 from tests.ingestclient import IngestTestPlugin, StudioClient, package_id
 from tests.mediafiles import make_browser_webm
@@ -81,7 +82,7 @@ def test_a_studio_upload_becomes_a_video_composed_then_encoded(studio, recording
     assert video.title == "Cours <b>1</b> & TD" and video.owner.username == "ana"
     assert video.date_recorded.isoformat() == "2026-11-29"
     assert sorted((f.kind, f.rendition, f.size) for f in video.files) == sorted(
-        [("track", "presenter/source", len(camera)), ("track", "presentation/source", len(screen))])
+        [("recording", "presenter/source", len(camera)), ("recording", "presentation/source", len(screen))])
     job = dbsession.scalars(select(Job).where(Job.video_id == video.id)).one()
     assert (job.kind, job.state, job.params) == ("compose", "queued", {"layout": "side-by-side", "trims": [0.5, None]})
     source, mp_id, video_id, metadata = client_plugin.received[0]
@@ -129,6 +130,14 @@ def test_elements_and_catalogues_are_checked(studio):
     assert "out of order" in studio.add_cutting(mp, 5, 2, status=400).text
 
 
+def test_a_track_larger_than_the_site_accepts_is_refused(studio, ingest_site, recordings):
+    ingest_site.upload_max_size = 1000
+    mp = studio.create().text
+    refused = studio.add_track(mp, "presenter/source", "camera.webm", recordings[0], status=413)
+    assert "larger than this site accepts" in refused.text
+    assert "no track" in studio.ingest(mp, status=400).text  # nothing of it was kept
+
+
 def test_a_package_belongs_to_the_client_that_opened_it(studio, recordings):
     mp = studio.create().text
     bob = StudioClient(studio.app, {"X-Test-Client": "bob"})
@@ -141,7 +150,9 @@ def test_a_package_belongs_to_the_client_that_opened_it(studio, recordings):
 def test_the_client_may_read_back_its_elements(studio, recordings, dbsession):
     mp = studio.add_track(studio.create().text, "presenter/source", "a.webm", recordings[0]).text
     url = mp.split("<url>")[1].split("</url>")[0]
-    assert studio.app.get(url, headers=studio.headers).body == recordings[0]
+    element = studio.app.get(url, headers=studio.headers)
+    assert element.body == recordings[0] and element.headers["Content-Disposition"] == "attachment"
+    assert element.headers["Content-Type"] == "application/octet-stream"
     StudioClient(studio.app, {"X-Test-Client": "bob"}).app.get(url, headers={"X-Test-Client": "bob"}, status=404)
 
 
@@ -158,3 +169,19 @@ def test_abandoned_packages_are_purged_with_their_files(studio, recordings, make
     assert purge_abandoned(request, timedelta(hours=1)) == 0
     assert purge_abandoned(request, timedelta(seconds=-1)) == 1
     assert not request.storage.exists(key)
+
+
+class BrokenPolicy:
+    @hookimpl
+    def amphi_ingest_received(self, request, principal, mediapackage, video):
+        raise RuntimeError("the policy crashed")
+
+
+def test_a_plugin_failing_after_the_ingest_loses_nothing(studio, recordings, register_plugin, ingest_site, dbsession,
+                                                         caplog):
+    register_plugin(BrokenPolicy(), "broken_policy")
+    ingest_site.enabled_plugins = [*ingest_site.enabled_plugins, "broken_policy"]
+    studio.upload("Malgré tout", [("presenter/source", "camera.webm", recordings[0])])
+    video = dbsession.scalars(select(Video).where(Video.title == "Malgré tout")).one()
+    assert (video.access, [j.kind for j in video.jobs]) == ("draft", ["encode"])
+    assert "a plugin failed in amphi_ingest_received" in caplog.text
