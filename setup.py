@@ -2,7 +2,7 @@ from setuptools import find_packages, setup
 
 BUILTIN_PLUGINS = ["auth_local", "auth_ldap", "auth_cas", "auth_shibboleth", "auth_oidc", "storage_local",
                    "encoder_ffmpeg", "stats", "feeds", "search_sql",
-                   "search_solr", "subtitles"]
+                   "search_solr", "subtitles", "chapters", "enrichment"]
 
 setup(
     name="amphi",

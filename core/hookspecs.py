@@ -482,8 +482,46 @@ def amphi_player_tracks(request, video):
 
 
 @hookspec
+def amphi_video_badges(request, videos):
+    """Mark videos in listings (home, all videos, search results...) with small badges.
+
+    Called once per listing with the whole page of videos: answer with one
+    query for the list, never one per video.
+
+    :param request: the current request.
+    :param videos: the :class:`core.models.Video` objects listed.
+    :return: a dict ``{video_id: [core.ui.Badge, ...]}`` (videos without a
+        badge may be left out).
+    """
+
+
+@hookspec
 def amphi_video_actions(request, video):
     """Contribute actions (links or buttons) to the video page.
 
     :return: a list of :class:`core.ui.NavItem`.
+    """
+
+
+@hookspec
+def amphi_feed_links(request, subject):
+    """Contribute feeds of what a page shows (discovery links in its head, subscribe links in it).
+
+    :param request: the current request.
+    :param subject: what the page is about: a :class:`core.models.Channel` or a
+        :class:`core.models.Theme` (the request may see it).
+    :return: a list of :class:`core.ui.FeedLink`.
+    """
+
+
+@hookspec
+def amphi_home_blocks(request):
+    """Offer blocks of videos the site admin may show on the home page (most viewed...).
+
+    The site admin chooses which blocks show, in which order (Site
+    administration → Home page). The core loads a block's videos only when it
+    shows it, and keeps only those the request may see in lists.
+
+    :param request: the current request.
+    :return: a list of :class:`core.ui.HomeBlock`.
     """
