@@ -18,6 +18,7 @@ from plugin_recorder.forms import (
     recorder_form,
     save_event,
     save_recorder,
+    site_channels,
 )
 from plugin_recorder.models import RECORDER_ACCESS, RECORDER_TYPES, DropFile, Recorder, RecorderEvent
 
@@ -50,7 +51,7 @@ def recent_files(request, recorder) -> list[DropFile]:
 
 def form_values(request, recorder, form, errors=None, token=None) -> dict:
     return {"recorder": recorder, "form": form, "errors": errors or {}, "token": token,
-            "files": recent_files(request, recorder),
+            "files": recent_files(request, recorder), "channels": site_channels(request),
             "types": RECORDER_TYPES, "type_labels": TYPE_LABELS, "access_levels": RECORDER_ACCESS,
             "access_labels": ACCESS_LABELS,
             "language_options": language_choices(request.locale_name), "saved": "saved" in request.params,

@@ -13,13 +13,14 @@ from sqlalchemy import select
 from core.errors import ValidationError
 from core.i18n import _
 from core.metadata import language_choices
+from core.models import Channel
 from core.users import find_user
 from plugin_recorder.auth import set_password
 from plugin_recorder.models import RECORDER_ACCESS, RECORDER_TYPES, Recorder, RecorderEvent
 
 AGENT_NAME = re.compile(r"^[\w.@-]{1,100}$")
 RECORDER_FIELDS = ("name", "type", "username", "password", "drop_folder", "stable_seconds", "manager",
-                   "default_owner", "access", "language", "auto_publish")
+                   "default_owner", "channel", "access", "language", "auto_publish")
 EVENT_FIELDS = ("title", "room", "start", "end", "owner")
 MAX_EVENT = timedelta(hours=12)
 
@@ -32,6 +33,7 @@ def recorder_form(recorder: Recorder | None) -> dict:
             "drop_folder": recorder.drop_folder, "stable_seconds": str(recorder.stable_seconds),
             "manager": recorder.manager.username if recorder.manager else "",
             "default_owner": recorder.default_owner.username if recorder.default_owner else "",
+            "channel": str(recorder.channel_id or ""),
             "access": recorder.access, "language": recorder.language, "auto_publish": recorder.auto_publish}
 
 
@@ -51,6 +53,22 @@ def _site_user(request, username: str, field: str, errors: dict, required: bool)
     if user is None:
         errors[field] = _("No account of this site has this username.")
     return user
+
+
+def site_channels(request) -> list[Channel]:
+    return list(request.dbsession.scalars(select(Channel).where(Channel.site_id == request.site.id)
+                                          .order_by(Channel.position, Channel.title)))
+
+
+def site_channel(request, value: str, errors: dict, field: str = "channel") -> Channel | None:
+    """The site's channel of that id (``""``: none), or an error."""
+    if not value:
+        return None
+    channel = request.dbsession.get(Channel, int(value)) if value.isdigit() else None
+    if channel is None or channel.site_id != request.site.id:
+        errors[field] = _("Choose a channel from the list.")
+        return None
+    return channel
 
 
 def _check_drop_folder(settings: dict, folder: str, errors: dict) -> str:
@@ -104,6 +122,7 @@ def save_recorder(request, recorder: Recorder | None, form: dict, settings: dict
         stable = 60
     manager = _site_user(request, form["manager"], "manager", errors, required=True)
     owner = _site_user(request, form["default_owner"], "default_owner", errors, required=False)
+    channel = site_channel(request, form["channel"], errors)
     if form["access"] not in RECORDER_ACCESS:
         errors["access"] = _("Choose an access level.")
     if form["language"] and form["language"] not in dict(language_choices("en")):
@@ -116,6 +135,7 @@ def save_recorder(request, recorder: Recorder | None, form: dict, settings: dict
     recorder.name, recorder.type, recorder.username = form["name"], form["type"], form["username"]
     recorder.drop_folder, recorder.stable_seconds = folder, stable
     recorder.manager_id, recorder.default_owner_id = manager.id, owner.id if owner else None
+    recorder.channel_id = channel.id if channel else None
     recorder.access, recorder.language, recorder.auto_publish = form["access"], form["language"], form["auto_publish"]
     if form["password"]:
         set_password(recorder, form["password"])

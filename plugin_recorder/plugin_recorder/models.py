@@ -38,6 +38,8 @@ class Recorder(Base):
     stable_seconds: Mapped[int] = mapped_column(Integer, default=60)
     manager_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
     default_owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    #: Where its recordings are published (a channel of the site), if anywhere.
+    channel_id: Mapped[int | None] = mapped_column(ForeignKey("channels.id", ondelete="SET NULL"), index=True)
     access: Mapped[str] = mapped_column(String(16), default="draft")
     language: Mapped[str] = mapped_column(String(10), default="")
     auto_publish: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -50,6 +52,7 @@ class Recorder(Base):
     site = relationship("Site")
     manager = relationship("User", foreign_keys=[manager_id])
     default_owner = relationship("User", foreign_keys=[default_owner_id])
+    channel = relationship("Channel")
     events: Mapped[list[RecorderEvent]] = relationship(back_populates="recorder", cascade="all, delete-orphan",
                                                        order_by="RecorderEvent.start")
 

@@ -11,6 +11,7 @@ import os
 
 from sqlalchemy import select
 
+from core.channels import add_to_channel
 from core.ingest import IngestTrack, ingest_files, title_from_filename
 from core.models import User, Video
 from core.storage import upload_key
@@ -33,6 +34,8 @@ def apply_policy(request, recorder: Recorder, video: Video, event: RecorderEvent
         event.video_id = video.id
     if recorder.auto_publish:
         video.access = recorder.access
+        if recorder.channel is not None:
+            add_to_channel(video, recorder.channel)
         return
     video.access = "draft"
     pending = PendingRecording(site_id=video.site_id, recorder_id=recorder.id, video_id=video.id,

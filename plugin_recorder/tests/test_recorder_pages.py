@@ -6,7 +6,7 @@ import pytest
 from recorder_helpers import PASSWORD, csrf
 
 from core.httpauth import digest_ha1
-from core.models import Video
+from core.models import Channel, Video
 from plugin_recorder.auth import REALM
 from plugin_recorder.models import DropFile, PendingRecording, Recorder, RecorderEvent
 from plugin_recorder.recordings import apply_policy
@@ -160,3 +160,36 @@ def test_a_folder_recorders_page_lists_its_latest_files(admin, make_recorder, si
     page = admin.get(f"/admin/recorders/{recorder.id}")
     assert "&lt;b&gt;cours&lt;/b&gt;.mp4" in page.text and "failed: ValueError: no owner" in page.text
     assert "waiting until its size stays the same" in page.text
+
+
+def channel(dbsession, site, slug, **fields):
+    made = Channel(site_id=site.id, slug=slug, title=slug.title(), **fields)
+    dbsession.add(made)
+    dbsession.flush()
+    return made
+
+
+def test_a_recorder_publishes_into_a_channel_of_its_site(admin, dbsession, site, make_site):
+    physics, elsewhere = channel(dbsession, site, "physique"), channel(dbsession, make_site("b"), "autre")
+    page = admin.get("/admin/recorders/new")
+    assert ">Physique</option>" in page.text and "Autre" not in page.text
+    answer = admin.post("/admin/recorders/new", recorder_form(page, channel=str(elsewhere.id)), status=400)
+    assert "Choose a channel from the list." in answer.text
+    admin.post("/admin/recorders/new", recorder_form(page, channel=str(physics.id)), status=302)
+    assert dbsession.query(Recorder).filter_by(site_id=site.id).one().channel_id == physics.id
+
+
+def test_the_claim_puts_the_recording_into_the_chosen_channel(pending, make_testapp, dbsession, site):
+    recorder_channel, open_channel = channel(dbsession, site, "amphi-a"), channel(dbsession, site, "open", open_to_all=True)
+    closed = channel(dbsession, site, "closed")
+    pending.recorder.channel_id = recorder_channel.id
+    dbsession.flush()
+    manager = make_testapp("a.test")
+    manager.sign_in("manager", PASSWORD)
+    page = manager.get(f"/recorder/pending/{pending.id}")
+    assert f'<option value="{recorder_channel.id}" selected>' in page.text and "Open</option>" in page.text
+    assert "Closed</option>" not in page.text
+    form = {"csrf_token": csrf(page), "title": "T", "owner": "manager", "access": "public", "action": "publish"}
+    manager.post(f"/recorder/pending/{pending.id}", {**form, "channel": str(closed.id)}, status=400)
+    manager.post(f"/recorder/pending/{pending.id}", {**form, "channel": str(open_channel.id)}, status=302)
+    assert dbsession.get(Video, pending.video_id).channels == [open_channel]

@@ -2,7 +2,7 @@
 
 import pytest
 
-from core.models import Video
+from core.models import Channel, Video
 from plugin_recorder.auth import new_push_token
 from plugin_recorder.models import PendingRecording
 
@@ -23,13 +23,16 @@ def test_a_pushed_file_becomes_a_pending_video_of_the_default_owner(pusher, test
     assert dbsession.query(PendingRecording).filter_by(video_id=video.id).count() == 1
 
 
-def test_raw_bytes_with_a_file_name_and_auto_publish(pusher, testapp, dbsession):
+def test_raw_bytes_with_a_file_name_and_auto_publish(pusher, testapp, dbsession, site):
     recorder, token = pusher
-    recorder.auto_publish, recorder.access = True, "signed-in"
+    physics = Channel(site_id=site.id, slug="physique", title="Physique")
+    dbsession.add(physics)
+    dbsession.flush()
+    recorder.auto_publish, recorder.access, recorder.channel_id = True, "signed-in", physics.id
     answer = testapp.post("/recorder/push?filename=TD%203.mp4", b"raw recorded bytes",
                           headers={"X-Recorder-Token": token, "Content-Type": "video/mp4"}, status=201)
     video = dbsession.get(Video, answer.json["video"])
-    assert (video.title, video.access) == ("TD 3", "signed-in")
+    assert (video.title, video.access, video.channels) == ("TD 3", "signed-in", [physics])
     assert dbsession.query(PendingRecording).filter_by(video_id=video.id).count() == 0
 
 
