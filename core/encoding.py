@@ -25,6 +25,8 @@ log = logging.getLogger(__name__)
 #: Output kinds recorded as rows; segments are served by path under the master's folder.
 RECORDED_KINDS = {"hls-master", "hls-playlist", "mp4", "audio", "mp3", "thumbnail", "storyboard",
                   "storyboard-vtt", "waveform"}
+#: What was uploaded (the source; the recordings a composition was made of): never replaced.
+ORIGINAL_KINDS = {"source", "recording"}
 
 
 @contextmanager
@@ -142,8 +144,8 @@ def announce_ready(site_id: int, video_id: int) -> None:
 
 def replace_outputs(request, video: Video, prefix: str, out: str, result) -> set[str]:
     """Swap the video's output rows for this job's; return the prefixes of the rows replaced."""
-    old_prefixes = {job_prefix(m.key) for m in video.files if m.kind != "source"}
-    for media in [m for m in video.files if m.kind != "source"]:
+    old_prefixes = {job_prefix(m.key) for m in video.files if m.kind not in ORIGINAL_KINDS}
+    for media in [m for m in video.files if m.kind not in ORIGINAL_KINDS]:
         video.files.remove(media)
     for output in result.outputs:
         if output.kind in RECORDED_KINDS:

@@ -5,11 +5,13 @@ from __future__ import annotations
 import os
 import re
 import unicodedata
+from dataclasses import dataclass, field
+from datetime import date
 
 from sqlalchemy import select
 
-from core.models import MediaFile, Video
-from core.storage import source_key
+from core.models import MediaFile, User, Video
+from core.storage import source_key, video_prefix
 
 LEADING_TRAVERSAL = re.compile(r"^(?:\.{1,2}[/\\])+|^/+")
 
@@ -71,3 +73,118 @@ def ingest_stored_file(request, owner, stored_key: str, filename: str, title: st
     queue_job(request, video, "encode")
     return video
 
+
+
+# --- several files, a composition, an authenticated ingest client ------------------------------
+
+#: How two tracks become one picture: the camera in a corner of the screen, or side by side.
+LAYOUTS = ("pip-bottom-right", "pip-bottom-left", "pip-top-right", "pip-top-left", "side-by-side")
+DEFAULT_LAYOUT = "pip-bottom-right"
+#: The metadata :func:`ingest_files` applies to the video; other keys are left to the plugins.
+VIDEO_FIELDS = ("title", "description", "language", "date_recorded", "access", "license", "allow_downloads")
+
+
+@dataclass(frozen=True)
+class IngestPrincipal:
+    """Who an ingest client is (``amphi_ingest_authenticate`` answers one).
+
+    ``user`` is the account the client acts as, ``source`` the name of the plugin that
+    authenticated it, ``data`` what that plugin wants to find again (a recorder's id...).
+    Videos belong to ``owner`` when given, else to ``user``.
+    """
+
+    user: User
+    source: str
+    data: dict = field(default_factory=dict)
+    owner: User | None = None
+
+
+@dataclass(frozen=True)
+class IngestTrack:
+    """A source file already in storage, with its Opencast-like flavor (``presenter/source``...)."""
+
+    key: str
+    flavor: str = "presenter/source"
+    filename: str = ""
+    mime: str = ""
+
+
+@dataclass(frozen=True)
+class Trims:
+    """The part of the recording to keep, in seconds (``None``: from the start, to the end)."""
+
+    start: float | None = None
+    end: float | None = None
+
+    def __post_init__(self):
+        if self.start is not None and self.start < 0 or self.end is not None and self.end <= (self.start or 0):
+            raise ValueError(f"bad trims {self.start!r}..{self.end!r}")
+
+    @property
+    def cuts(self) -> bool:
+        return bool(self.start) or self.end is not None
+
+
+@dataclass(frozen=True)
+class ComposeSource:
+    """One input of ``amphi_compose``: a local file, its flavor, the part to keep (seconds)."""
+
+    path: str
+    flavor: str
+    start: float | None = None
+    end: float | None = None
+
+
+def video_fields(metadata: dict) -> dict:
+    """The keys of ``metadata`` that are columns of a video, cleaned (too long text is cut)."""
+    fields = {name: metadata[name] for name in VIDEO_FIELDS if metadata.get(name) not in (None, "")}
+    if "description" in fields:
+        fields["description"] = str(fields["description"])[:20000]
+    if "language" in fields:
+        fields["language"] = str(fields["language"])[:10]
+    if isinstance(fields.get("date_recorded"), str):
+        try:
+            fields["date_recorded"] = date.fromisoformat(fields["date_recorded"][:10])
+        except ValueError:
+            del fields["date_recorded"]
+    return fields
+
+
+def ingest_files(request, owner, tracks: list[IngestTrack], metadata: dict, trims: Trims | None = None,
+                 layout: str | None = None) -> Video:
+    """Make a video of the request's site for ``owner`` from stored files, then process it.
+
+    One track without trims goes to the ``encode`` job as it is. Several tracks (or trims)
+    first go through a ``compose`` job in the worker, which calls ``amphi_compose`` with
+    ``layout`` (one of :data:`LAYOUTS`) and queues the encode. The files are moved under
+    the video's own keys and kept (media files of kind ``source``, or ``recording`` each). ``metadata`` gives the title and the :data:`VIDEO_FIELDS`.
+    """
+    from core.pipeline import queue_job
+
+    tracks = list(tracks)
+    if not tracks:
+        raise ValueError("ingest_files needs at least one track")
+    fields = video_fields(metadata)
+    title = str(fields.pop("title", "") or title_from_filename(tracks[0].filename))
+    video = create_video(request, owner, title, status="uploaded", **fields)
+    if len(tracks) == 1 and not (trims and trims.cuts):
+        keep_file(request, video, tracks[0], source_key(video), "source")
+        queue_job(request, video, "encode")
+        return video
+    for number, track in enumerate(tracks):
+        keep_file(request, video, track, f"{video_prefix(video)}/recordings/{number}", "recording")
+    chosen = layout if layout in LAYOUTS else DEFAULT_LAYOUT
+    cut = [trims.start, trims.end] if trims and trims.cuts else None
+    queue_job(request, video, "compose", params={"layout": chosen, "trims": cut})
+    return video
+
+
+def keep_file(request, video: Video, track: IngestTrack, key: str, kind: str) -> MediaFile:
+    """Move a stored file under ``key`` and record it as a media file of ``video``."""
+    storage = request.storage
+    storage.move(track.key, key)
+    rendition = track.flavor if kind == "recording" else os.path.splitext(track.filename)[1].lower()
+    media = MediaFile(video_id=video.id, kind=kind, key=key, size=storage.size(key),
+                      mime=(track.mime or "application/octet-stream")[:100], rendition=rendition[:32])
+    request.dbsession.add(media)
+    return media

@@ -33,9 +33,12 @@ def pipeline_setting(registry, name: str, default: float) -> float:
     return float(registry.settings.get(f"amphi.jobs.{name}", default))
 
 
-def queue_job(request, video: Video, kind: str) -> Job:
-    """Create a queued job for ``video``; a worker is woken once the transaction commits."""
-    job = Job(kind=kind, state="queued")
+def queue_job(request, video: Video, kind: str, params: dict | None = None) -> Job:
+    """Create a queued job for ``video``; a worker is woken once the transaction commits.
+
+    ``params`` (JSON) is what the handler needs beyond the video (a composition's layout...).
+    """
+    job = Job(kind=kind, state="queued", params=params or {})
     video.jobs.append(job)
     request.dbsession.flush()
     enqueue_after_commit(request, run_job, job.id)
@@ -48,9 +51,10 @@ def job_handlers(registry) -> dict:
     A handler opens its own short transactions (``core.tasks.worker_request``):
     none stays open during the long work, so the heartbeat can write meanwhile.
     """
+    from core.composition import compose_job
     from core.encoding import encode_job
 
-    handlers = {"encode": encode_job}
+    handlers = {"encode": encode_job, "compose": compose_job}
     for answer in registry.plugins.pm.hook.amphi_job_handlers():
         handlers.update(answer or {})
     return handlers

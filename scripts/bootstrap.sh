@@ -56,15 +56,25 @@ bootstrap() {
         "$VENV/bin/pip" install -q --upgrade pip
     fi
     local stamp="$VENV/.amphi-installed-$1" sources
-    sources=$(cat setup.py examples/amphi_hello/setup.py package.json | sha1sum | cut -c1-12)
+    # The separately installable plugins (plugin_*/ with a setup.py) are installed in tests too.
+    local plugins=()
+    for folder in plugin_*/; do if [ -f "$folder/setup.py" ]; then plugins+=(-e "${folder%/}"); fi; done
+    sources=$(cat setup.py examples/amphi_hello/setup.py plugin_*/setup.py package.json 2>/dev/null | sha1sum | cut -c1-12)
     if [ "$(cat "$stamp" 2>/dev/null)" != "$sources" ]; then
         say "installing Amphi and its Python packages into $VENV"
         if [ "$1" = test ]; then
-            "$VENV/bin/pip" install -q --config-settings editable_mode=compat -e ".[test]" -e examples/amphi_hello
+            "$VENV/bin/pip" install -q --config-settings editable_mode=compat -e ".[test]" -e examples/amphi_hello \
+                "${plugins[@]}"
         else
             "$VENV/bin/pip" install -q --config-settings editable_mode=compat -e .
         fi
         echo "$sources" > "$stamp"
+    fi
+    if [ "$1" = test ] && [ ! -x .venv-pyca/bin/pyca ]; then
+        # A real Opencast capture agent for plugin_recorder's tests, apart: it pins its own flask and sqlalchemy.
+        say "installing pyCA (Opencast capture agent) into .venv-pyca"
+        python3 -m venv .venv-pyca
+        .venv-pyca/bin/pip install -q pyca
     fi
     if [ "$1" = test ] && [ ! -f node_modules/.package-lock.json -o package.json -nt node_modules/.package-lock.json ]; then
         say "installing the browser-side test packages (npm)"

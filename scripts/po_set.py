@@ -1,6 +1,7 @@
 """Set translations in a catalogue from a JSON object {msgid: msgstr}; then run scripts/i18n.sh.
 
     python scripts/po_set.py fr < translations.json
+    python scripts/po_set.py fr plugin_x/x/locale/fr/LC_MESSAGES/x.po < translations.json  (a plugin's own catalogue)
 """
 
 import json
@@ -9,11 +10,11 @@ import sys
 from babel.messages.pofile import read_po, write_po
 
 
-def main(language: str) -> None:
-    path = f"core/locale/{language}/LC_MESSAGES/amphi.po"
+def main(language: str, path: str = "") -> None:
+    path = path or f"core/locale/{language}/LC_MESSAGES/amphi.po"
     translations = json.load(sys.stdin)
     with open(path, "rb") as handle:
-        catalog = read_po(handle, locale=language, domain="amphi")
+        catalog = read_po(handle, locale=language)
     for message in catalog:
         if message.id in translations:
             message.string = translations[message.id]
@@ -23,4 +24,4 @@ def main(language: str) -> None:
 
 
 if __name__ == "__main__":
-    main(sys.argv[1])
+    main(*sys.argv[1:3])

@@ -20,7 +20,7 @@ FFMPEG = "ffmpeg"
 __all__ = [
     "make_clip", "make_video", "make_text_file", "make_empty_file", "make_truncated_mp4", "make_mp3",
     "make_m4a_with_cover", "make_video_without_audio", "make_vertical_video", "make_odd_size_video",
-    "make_vp9_opus_mkv", "make_hevc_10bit", "make_surround_video", "make_vfr_video",
+    "make_vp9_opus_mkv", "make_browser_webm", "make_hevc_10bit", "make_surround_video", "make_vfr_video",
     "make_interlaced_mpeg2", "make_half_second_clip", "make_4k_video", "make_picture", "run_ffmpeg",
     "make_speech_clip",
 ]
@@ -155,6 +155,29 @@ def make_odd_size_video(folder, name: str = "odd.mp4", seconds: float = 2, size:
 def make_vp9_opus_mkv(folder, name: str = "web.mkv", seconds: float = 2) -> Path:
     return make_clip(folder, name, seconds=seconds, vcodec="libvpx-vp9", acodec="libopus",
                      extra=["-deadline", "realtime", "-cpu-used", "8", "-b:v", "300k"])
+
+
+def make_browser_webm(folder, name: str = "recording.webm", seconds: float = 2, size: str = "320x240",
+                      vcodec: str = "libvpx", acodec: str | None = "libopus", pattern: str = "testsrc2",
+                      streamed: bool = True) -> Path:
+    """A WebM as a browser's MediaRecorder writes it (VP8 or VP9, Opus, 30 fps).
+
+    ``streamed`` writes it through a pipe, as MediaRecorder does: no duration in the
+    header and no cues, which is what Opencast Studio uploads.
+    """
+    path = Path(folder) / name
+    args = video_source(size, 30, seconds, pattern) + (audio_source(seconds, 1, 48000) if acodec else [])
+    args += ["-c:v", vcodec, "-deadline", "realtime", "-cpu-used", "8", "-b:v", "300k"]
+    args += ["-c:a", acodec] if acodec else ["-an"]
+    if not streamed:
+        run_ffmpeg([*args, "-shortest", str(path)])
+        return path
+    done = subprocess.run([FFMPEG, "-hide_banner", "-nostdin", "-loglevel", "error", *args, "-shortest", "-f", "webm",
+                           "pipe:1"], capture_output=True)
+    if done.returncode:
+        raise RuntimeError(f"ffmpeg failed: {done.stderr.decode(errors='replace')[-800:]}")
+    path.write_bytes(done.stdout)
+    return path
 
 
 def make_hevc_10bit(folder, name: str = "hevc10.mp4", seconds: float = 2) -> Path:

@@ -15,6 +15,7 @@ from core.models.catalog import (
     video_tags,
     video_themes,
 )
+from core.models.ingest import IngestPackage
 from core.models.meta import Base, UTCDateTime, utcnow
 from core.models.ratelimit import RateLimitHit
 from core.models.site import Site, SiteDomain
@@ -38,6 +39,6 @@ __all__ = [
     "ACCESS_LEVELS", "AccessToken", "IDENTITY_RULE_KINDS", "TOKEN_SCOPES", "IdentityRule", "JOB_STATES", "TRACK_KINDS",
     "VIDEO_STATUSES", "LICENSES", "CHANNEL_VISIBILITIES", "Channel", "Theme", "channel_managers", "video_channels",
     "video_themes", "Discipline", "ShareLink", "Tag", "VideoType", "video_disciplines", "video_tags",
-    "Base", "Group", "Job", "MediaFile", "RateLimitHit", "Site", "SiteDomain", "Track", "UTCDateTime", "Upload", "User", "Video", "ViewProgress",
+    "Base", "Group", "IngestPackage", "Job", "MediaFile", "RateLimitHit", "Site", "SiteDomain", "Track", "UTCDateTime", "Upload", "User", "Video", "ViewProgress",
     "group_members", "utcnow", "video_groups", "video_owners",
 ]

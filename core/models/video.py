@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from sqlalchemy import (
+    JSON,
     BigInteger,
     Column,
     Date,
@@ -172,6 +173,8 @@ class Job(Base):
     heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     run_after: Mapped[datetime | None] = mapped_column(UTCDateTime)  # retry backoff
     cancel_requested: Mapped[bool] = mapped_column(default=False)
+    #: What the handler needs beyond the video (a composition's layout and trims...).
+    params: Mapped[dict] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -3,6 +3,7 @@
 from core import hookimpl
 from core.i18n import _
 from core.settings import Setting
+from plugins.encoder_ffmpeg.compose import compose
 from plugins.encoder_ffmpeg.encode import encode
 from plugins.encoder_ffmpeg.ladder import DEFAULT_RUNGS, KNOWN_RUNGS, encoding_ladder
 from plugins.encoder_ffmpeg.probe import probe
@@ -46,6 +47,10 @@ def amphi_settings():
                 help=_("Used only where ffmpeg lists h264_nvenc and it runs; otherwise the CPU encodes.")),
         Setting("gpu_preset", "choice", "p5", choices=tuple(f"p{i}" for i in range(1, 8)),
                 label=_("NVENC preset"), site_editable=False),
+        Setting("pip_size", "int", 25, label=_("Recordings: camera inset width (percent of the screen width)"),
+                help=_("When a screen and a camera recording are composed picture-in-picture.")),
+        Setting("compose_preset", "choice", "veryfast", choices=X264_PRESETS,
+                label=_("Recordings: x264 preset of the composed intermediate"), site_editable=False),
     ]
 
 
@@ -62,3 +67,8 @@ def amphi_encoding_ladder(request, info):
 @hookimpl
 def amphi_encode(request, job, source, info, ladder, out, progress):
     return encode(request.plugin_settings(NAME), source, info, list(ladder), out, progress)
+
+
+@hookimpl
+def amphi_compose(request, sources, layout, out, progress):
+    return compose(request.plugin_settings(NAME), list(sources), layout, out, progress)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import subprocess
 from fractions import Fraction
 
 import ffmpeg
@@ -36,7 +37,24 @@ def probe(path: str) -> MediaInfo:
     if os.path.getsize(path) == 0:
         raise MediaError(EMPTY)
     data = run_ffprobe(path)
+    fmt = data.setdefault("format", {})
+    if media_duration(fmt, data.get("streams") or []) <= 0 and fmt.get("format_name", "").startswith("matroska"):
+        fmt["duration"] = str(scanned_duration(path))  # a browser's MediaRecorder writes no duration
     return media_info(data)
+
+
+def scanned_duration(path: str) -> float:
+    """The end of the last packet, read without decoding (for streamed WebM files); 0 when unknown."""
+    try:
+        done = subprocess.run(["ffprobe", "-v", "error", "-show_entries", "packet=pts_time,duration_time",
+                               "-of", "csv=p=0", path], capture_output=True, text=True, timeout=600)
+    except (OSError, subprocess.TimeoutExpired):
+        return 0.0
+    end = 0.0
+    for line in done.stdout.splitlines():
+        start, _sep, length = line.partition(",")
+        end = max(end, as_float(start) + as_float(length.strip(",")))
+    return end
 
 
 def run_ffprobe(path: str) -> dict:

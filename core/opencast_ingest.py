@@ -1,0 +1,317 @@
+"""Opencast's ingest protocol under ``/ingest/``: how Opencast Studio and capture agents upload.
+
+A client opens a media package (``createMediaPackage``), adds its Dublin Core
+catalogue, its tracks (``presenter/source``, ``presentation/source``), catalogues
+(SMIL cutting marks) and attachments, then ingests it; each call sends the package
+XML back and answers it, grown by one element. Packages in progress live in
+:class:`core.models.IngestPackage`, their files in storage. Ingesting makes a video
+through :func:`core.ingest.ingest_files` and tells the plugins (``amphi_ingest_received``).
+
+The core names no client: the endpoints answer 404 on a site where no enabled
+plugin implements ``amphi_ingest_authenticate``, and 401 when none recognises the caller.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from datetime import timedelta
+from urllib.parse import unquote
+
+from huey import crontab
+from pyramid.httpexceptions import HTTPNotFound
+from pyramid.response import Response
+from pyramid.view import view_config
+from sqlalchemy import select
+
+from core.ingest import IngestPrincipal, IngestTrack, Trims, ingest_files
+from core.mediapackage import (
+    DocumentError,
+    check_flavor,
+    document,
+    dublin_core,
+    mediapackage_id,
+    mediapackage_xml,
+    smil_trims,
+    video_metadata,
+    workflow_xml,
+)
+from core.models import IngestPackage, Site, utcnow
+from core.sites import upload_limits
+from core.storage import check_key, get_storage
+from core.tasks import huey, worker_request
+
+XML = "text/xml"
+log = logging.getLogger(__name__)
+
+
+class IngestError(Exception):
+    """Answered as ``status`` with a plain-text message (Opencast answers errors in plain text)."""
+
+    def __init__(self, status: int, message: str, headers: list[tuple[str, str]] | None = None):
+        super().__init__(message)
+        self.status, self.message, self.headers = status, message, headers or []
+
+
+@view_config(context=IngestError)
+def ingest_error(exc, request):
+    response = Response(status=exc.status, body=exc.message.encode(), content_type="text/plain", charset="utf-8")
+    for name, value in exc.headers:
+        response.headers.add(name, value)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@view_config(context=DocumentError)
+def document_error(exc, request):
+    return ingest_error(IngestError(400, str(exc)), request)
+
+
+# --- who calls ------------------------------------------------------------------------------------
+
+
+def authenticate(request) -> IngestPrincipal:
+    """The caller as a plugin of the site recognises it; 404 without such a plugin, 401 when unknown."""
+    hook = request.hooks.amphi_ingest_authenticate
+    if not hook.get_hookimpls():
+        raise HTTPNotFound()
+    principal = hook(request=request)
+    if principal is None or principal.user.site_id != request.site.id or not principal.user.is_active:
+        challenges = [c for c in request.hooks.amphi_ingest_challenge(request=request) if c]
+        raise IngestError(401, "Authentication is needed to ingest here.",
+                          [("WWW-Authenticate", c) for c in challenges])
+    return principal
+
+
+def package_of(request, principal: IngestPrincipal, lock: bool = True) -> IngestPackage:
+    """The package the ``mediaPackage`` field names, if this client opened it and it is still open."""
+    package_id = mediapackage_id(request.POST.get("mediaPackage"))[:64]
+    package = request.dbsession.get(IngestPackage, package_id, with_for_update=lock or None)
+    if (package is None or package.site_id != request.site.id or package.source != principal.source
+            or package.user_id != principal.user.id):
+        raise IngestError(404, f"There is no media package {package_id} in progress here.")
+    if package.video_id is not None or package.ingested_at is not None:
+        raise IngestError(409, f"The media package {package_id} was already ingested.")
+    return package
+
+
+def element_url(request, package: IngestPackage):
+    return lambda element: request.route_url("ingest.element", package_id=package.id, element_id=element["id"])
+
+
+def answer_package(request, package: IngestPackage) -> Response:
+    body = document(mediapackage_xml(package, element_url(request, package)))
+    return Response(body=body.encode(), content_type=XML, charset="utf-8")
+
+
+# --- elements ---------------------------------------------------------------------------------------
+
+
+def element_key(package: IngestPackage, element_id: str) -> str:
+    return check_key(f"sites/{int(package.site_id)}/ingest/{package.id}/{element_id}")
+
+
+def add_element(request, package: IngestPackage, kind: str, flavor: str, stream, filename: str = "",
+                mime: str = "", tags: list[str] | None = None) -> dict:
+    """Store an element's bytes and list it in the package."""
+    element = {"id": uuid.uuid4().hex, "kind": kind, "flavor": check_flavor(flavor), "filename": filename[:255],
+               "mime": (mime or "application/octet-stream")[:100], "tags": tags or []}
+    element["key"] = element_key(package, element["id"])
+    element["size"] = request.storage.save(element["key"], stream)
+    maximum, _quota = upload_limits(request.registry.settings, request.site)
+    if maximum and element["size"] > maximum:
+        request.storage.delete(element["key"])
+        raise IngestError(413, f"The file is larger than this site accepts ({maximum // 1_000_000} MB).")
+    package.elements = [*package.elements, element]
+    return element
+
+
+def uploaded_file(request, name: str = "BODY"):
+    """The multipart file field ``name`` (pyCA names it ``BODY1``); a clear 400 when the client sent none."""
+    field = request.POST.get(name)
+    if field is None:
+        field = next((value for key, value in request.POST.items() if key.startswith(name) and hasattr(value, "file")),
+                     None)
+    if field is None or not hasattr(field, "file"):
+        if request.POST.get("url"):
+            raise IngestError(400, "Fetching elements from a URL is not supported here: send the file as BODY.")
+        raise IngestError(400, f"The file is missing: send it as the multipart field {name}.")
+    return field
+
+
+def tags_of(request) -> list[str]:
+    return [t.strip()[:64] for t in request.POST.get("tags", "").split(",") if t.strip()][:20]
+
+
+def read_text(field, limit: int = 1_000_000) -> str:
+    data = field.file.read(limit + 1)
+    if len(data) > limit:
+        raise IngestError(413, "This catalogue is too large.")
+    return data.decode("utf-8", "replace")
+
+
+# --- views ------------------------------------------------------------------------------------------
+
+
+@view_config(route_name="ingest.create", request_method=("GET", "POST"), require_csrf=False)
+def create_mediapackage(request):
+    principal = authenticate(request)
+    package = IngestPackage(id=str(uuid.uuid4()), site_id=request.site.id, user_id=principal.user.id,
+                            source=principal.source, principal_data=dict(principal.data), elements=[],
+                            metadata_={}, created_at=utcnow())
+    request.dbsession.add(package)
+    request.dbsession.flush()
+    return answer_package(request, package)
+
+
+@view_config(route_name="ingest.dc_catalog", request_method="POST", require_csrf=False)
+def add_dc_catalog(request):
+    principal = authenticate(request)
+    package = package_of(request, principal)
+    flavor = check_flavor(request.POST.get("flavor") or "dublincore/episode")
+    text = request.POST.get("dublinCore")
+    if hasattr(text, "file"):
+        text = read_text(text)
+    terms = dublin_core(text)
+    add_catalog_terms(package, flavor, terms)
+    add_element(request, package, "catalog", flavor, _Bytes(dublin_text(text)), "dublincore.xml", XML)
+    return answer_package(request, package)
+
+
+def dublin_text(text: str) -> bytes:
+    text = text.strip()
+    return (text if text.startswith("<") else unquote(text)).encode("utf-8")
+
+
+def add_catalog_terms(package: IngestPackage, flavor: str, terms: dict) -> None:
+    if flavor.startswith("dublincore/episode"):
+        package.metadata_ = {**package.metadata_, **video_metadata(terms)}
+    elif flavor.startswith("dublincore/series"):
+        package.metadata_ = {**package.metadata_, "series": {k: v for k, v in terms.items() if isinstance(v, str)}}
+
+
+@view_config(route_name="ingest.track", request_method="POST", require_csrf=False)
+def add_track(request):
+    principal = authenticate(request)
+    package = package_of(request, principal)
+    field = uploaded_file(request)
+    add_element(request, package, "track", request.POST.get("flavor"), field.file, field.filename or "",
+                field.type or "", tags_of(request))
+    return answer_package(request, package)
+
+
+@view_config(route_name="ingest.catalog", request_method="POST", require_csrf=False)
+def add_catalog(request):
+    principal = authenticate(request)
+    package = package_of(request, principal)
+    flavor = check_flavor(request.POST.get("flavor"))
+    field = uploaded_file(request)
+    text = read_text(field)
+    if flavor.startswith("smil/"):
+        trims = smil_trims(text)
+        package.metadata_ = {**package.metadata_, "trims": [trims.start, trims.end] if trims else None}
+    elif flavor.startswith("dublincore/"):
+        add_catalog_terms(package, flavor, dublin_core(text))
+    add_element(request, package, "catalog", flavor, _Bytes(text.encode("utf-8")), field.filename or "",
+                field.type or XML, tags_of(request))
+    return answer_package(request, package)
+
+
+@view_config(route_name="ingest.attachment", request_method="POST", require_csrf=False)
+def add_attachment(request):
+    principal = authenticate(request)
+    package = package_of(request, principal)
+    field = uploaded_file(request)
+    add_element(request, package, "attachment", request.POST.get("flavor"), field.file, field.filename or "",
+                field.type or "", tags_of(request))
+    return answer_package(request, package)
+
+
+@view_config(route_name="ingest.ingest", request_method="POST", require_csrf=False)
+@view_config(route_name="ingest.ingest_workflow", request_method="POST", require_csrf=False)
+def ingest(request):
+    principal = authenticate(request)
+    package = package_of(request, principal)
+    tracks = [e for e in package.elements if e["kind"] == "track"]
+    if not tracks:
+        raise IngestError(400, "The media package has no track: add one with addTrack before ingesting.")
+    cut = package.metadata_.get("trims")
+    owner = principal.owner or principal.user
+    if owner.site_id != request.site.id:
+        raise IngestError(403, "The owner of this recording does not belong to this site.")
+    video = ingest_files(request, owner, [IngestTrack(e["key"], e["flavor"], e["filename"], e["mime"]) for e in tracks],
+                         package.metadata_, trims=Trims(*cut) if cut else None,
+                         layout=principal.data.get("layout"))
+    package.video_id, package.ingested_at = video.id, utcnow()
+    request.dbsession.flush()
+    try:  # the files are already moved to the video: a plugin's error must not undo the ingest
+        request.hooks.amphi_ingest_received(request=request, principal=principal, mediapackage=package, video=video)
+    except Exception:
+        log.exception("a plugin failed in amphi_ingest_received; video %s stays as created", video.id)
+    definition = request.matchdict.get("workflow") or request.POST.get("workflowDefinitionId", "")
+    body = workflow_xml(package, mediapackage_xml(package, element_url(request, package)), definition[:100], video.id)
+    return Response(body=body.encode(), content_type=XML, charset="utf-8")
+
+
+@view_config(route_name="ingest.element", request_method="GET")
+def element_file(request):
+    """An element's bytes, for the client that added it, while the package is open."""
+    principal = authenticate(request)
+    package = request.dbsession.get(IngestPackage, request.matchdict["package_id"])
+    if package is None or package.site_id != request.site.id or package.user_id != principal.user.id:
+        raise IngestError(404, "There is no such element.")
+    element = next((e for e in package.elements if e["id"] == request.matchdict["element_id"]), None)
+    if element is None or not request.storage.exists(element["key"]):
+        raise IngestError(404, "There is no such element.")
+    # Never rendered by the browser: the type and the name come from the client.
+    response = Response(content_type="application/octet-stream", content_disposition="attachment")
+    response.body_file = request.storage.open(element["key"])
+    return response
+
+
+class _Bytes:
+    """A readable stream over bytes (what storage.save takes)."""
+
+    def __init__(self, data: bytes):
+        self.data = data
+
+    def read(self, size: int = -1) -> bytes:
+        size = len(self.data) if size is None or size < 0 else size
+        chunk, self.data = self.data[:size], self.data[size:]
+        return chunk
+
+
+# --- packages nobody ingested -------------------------------------------------------------------------
+
+
+def purge_abandoned(request, older_than: timedelta) -> int:
+    """Forget packages older than ``older_than`` and delete what is left of their files; return how many.
+
+    An ingested package's tracks were moved to its video: only its catalogues remain.
+    """
+    packages = request.dbsession.scalars(
+        select(IngestPackage).where(IngestPackage.created_at < utcnow() - older_than)).all()
+    for package in packages:
+        site = request.dbsession.get(Site, package.site_id)
+        get_storage(request.registry, site).delete_prefix(f"sites/{int(package.site_id)}/ingest/{package.id}")
+        request.dbsession.delete(package)
+    return len(packages)
+
+
+@huey.periodic_task(crontab(minute="23"))
+def purge_abandoned_packages() -> None:
+    with worker_request() as request:
+        hours = float(request.registry.settings.get("amphi.ingest.expire_hours", 48))
+        purge_abandoned(request, timedelta(hours=hours))
+
+
+def includeme(config):
+    config.add_route("ingest.create", "/ingest/createMediaPackage")
+    config.add_route("ingest.dc_catalog", "/ingest/addDCCatalog")
+    config.add_route("ingest.track", "/ingest/addTrack")
+    config.add_route("ingest.catalog", "/ingest/addCatalog")
+    config.add_route("ingest.attachment", "/ingest/addAttachment")
+    config.add_route("ingest.ingest", "/ingest/ingest")
+    config.add_route("ingest.ingest_workflow", "/ingest/ingest/{workflow}")
+    config.add_route("ingest.element", "/ingest/files/{package_id}/{element_id}")
+    config.scan("core.opencast_ingest")

@@ -1,0 +1,124 @@
+"""Lecture-capture boxes: Opencast capture agents (pyCA, Galicaster...), watched drop folders and HTTP push.
+
+Site admins manage recorders and their schedules; recordings become videos through the core's
+ingest path, published at once or waiting as pending recordings for their manager.
+"""
+
+import os
+
+from sqlalchemy import func, or_, select
+
+from core import hookimpl
+from core.i18n import _
+from core.settings import Setting
+from core.ui import NavItem
+from plugin_recorder.models import PendingRecording, Recorder, RecorderEvent
+
+NAME = "recorder"
+AMPHI_HOOKS = ">=1.2,<2"
+LOCALE_DIR = os.path.join(os.path.dirname(__file__), "locale")
+
+
+def includeme(config):
+    # Opencast capture-agent side (paths as Opencast serves them).
+    config.add_route("recorder.services", "/services/available.json")
+    config.add_route("recorder.agent.configuration", "/capture-admin/agents/{name}/configuration")
+    config.add_route("recorder.agent", "/capture-admin/agents/{name}")
+    config.add_route("recorder.recording", "/capture-admin/recordings/{uid}")
+    config.add_route("recorder.calendar", "/recordings/calendars")
+    config.add_route("recorder.push", "/recorder/push")
+    # People.
+    config.add_route("recorder.admin", "/admin/recorders")
+    config.add_route("recorder.new", "/admin/recorders/new")
+    config.add_route("recorder.edit", "/admin/recorders/{recorder_id:\\d+}")
+    config.add_route("recorder.token", "/admin/recorders/{recorder_id:\\d+}/token")
+    config.add_route("recorder.delete", "/admin/recorders/{recorder_id:\\d+}/delete")
+    config.add_route("recorder.schedule", "/admin/recorders/{recorder_id:\\d+}/schedule")
+    config.add_route("recorder.event", "/admin/recorders/{recorder_id:\\d+}/schedule/{event_id:\\d+}")
+    config.add_route("recorder.event.delete", "/admin/recorders/{recorder_id:\\d+}/schedule/{event_id:\\d+}/delete")
+    config.add_route("recorder.pending", "/recorder/pending")
+    config.add_route("recorder.pending.claim", "/recorder/pending/{pending_id:\\d+}")
+    config.add_translation_dirs(LOCALE_DIR)
+    config.scan("plugin_recorder.agents")
+    config.scan("plugin_recorder.push")
+    config.scan("plugin_recorder.admin")
+    config.scan("plugin_recorder.pending")
+    from plugin_recorder import folder, mail  # noqa: F401  (their tasks are registered on import)
+
+
+@hookimpl
+def amphi_settings():
+    return [
+        Setting("drop_root", "str", "", site_editable=False, label=_("Drop folders root"),
+                help=_("Watched drop folders must lie inside this folder; empty turns drop folders off.")),
+        Setting("timezone", "str", "Europe/Paris", label=_("Time zone of the schedules")),
+        Setting("site_url", "str", "", label=_("Address of the site in e-mails"),
+                help=_("For example https://video.example.edu; empty: https:// and the site's first domain.")),
+        Setting("mail_from", "str", "amphi@localhost", label=_("Sender of the e-mails")),
+        Setting("smtp_host", "str", "localhost", site_editable=False, label=_("SMTP server")),
+        Setting("smtp_port", "int", 25, site_editable=False, label=_("SMTP port")),
+        Setting("smtp_starttls", "bool", False, site_editable=False, label=_("SMTP with STARTTLS")),
+        Setting("smtp_user", "str", "", site_editable=False, label=_("SMTP user")),
+        Setting("smtp_password", "str", "", site_editable=False, secret=True, label=_("SMTP password")),
+    ]
+
+
+def pending_count(request) -> int:
+    """How many pending recordings the request's user may claim (for the navigation)."""
+    query = (select(func.count(PendingRecording.id)).join(Recorder, Recorder.id == PendingRecording.recorder_id)
+             .outerjoin(RecorderEvent, RecorderEvent.id == PendingRecording.event_id)
+             .where(PendingRecording.site_id == request.site.id))
+    if not request.user.is_admin:
+        query = query.where(or_(Recorder.manager_id == request.user.id, RecorderEvent.owner_id == request.user.id))
+    return request.dbsession.scalar(query)
+
+
+@hookimpl
+def amphi_nav_items(request):
+    if request.user is None:
+        return []
+    items = []
+    count = pending_count(request)
+    if count:
+        items.append(NavItem(request.translate("Pending recordings (${count})", count=count),
+                             request.route_url("recorder.pending"), order=450))
+    if request.user.is_admin:
+        items.append(NavItem(request.translate("Recorders"), request.route_url("recorder.admin"), order=850))
+    return items
+
+
+# --- Opencast ingest (the core serves /ingest/...; recorders authenticate there) -------------------
+
+
+@hookimpl
+def amphi_ingest_authenticate(request):
+    from plugin_recorder.ingesting import recorder_principal
+
+    return recorder_principal(request)
+
+
+@hookimpl
+def amphi_ingest_challenge(request):
+    from core.httpauth import digest_challenge
+    from plugin_recorder.auth import REALM, secret
+
+    return digest_challenge(secret(request), REALM)
+
+
+@hookimpl
+def amphi_ingest_received(request, principal, mediapackage, video):
+    from plugin_recorder.ingesting import recording_received
+
+    if principal.source == NAME:
+        recording_received(request, principal, mediapackage, video)
+
+
+@hookimpl
+def amphi_permits(request, video, permission):
+    """Whoever may claim a pending recording may watch it first (it is still a draft)."""
+    if permission != "view" or request.user is None or video.status != "ready":
+        return None
+    from plugin_recorder.recordings import claimable
+
+    pending = request.dbsession.scalar(select(PendingRecording).where(PendingRecording.video_id == video.id))
+    return True if pending is not None and claimable(request, pending) else None
