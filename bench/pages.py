@@ -7,7 +7,8 @@ For each database and catalogue size: seeds users, tags and videos (80 % public,
 signed-in users, 10 % drafts, three years of dates) straight into the database, starts
 `amphi serve`, then measures with wrk, one page after the other: requests per second and
 p50/p95 latency under 16 concurrent connections, and the median of one request at a time.
-Pages: the home page, a video page, the browse list, and a search with facets when a search
+Pages: the home page (featured channels and recent videos), a video page, the browse list, a channel
+page (twenty channels share the videos), and a search with facets when a search
 plugin answers `/search`. The reference figures (Esup-Pod 4.1, uWSGI with 4 processes, SQLite,
 1,000 videos, 16 connections) are printed beside: home 21 requests/s, list 10, video page 15;
 one at a time 88, 166 and 93 ms.
@@ -33,7 +34,17 @@ sys.path.insert(0, str(ROOT))
 from sqlalchemy import insert, select  # noqa: E402
 
 from core.db import make_engine  # noqa: E402
-from core.models import MediaFile, Site, Tag, User, Video, VideoType, video_tags  # noqa: E402
+from core.models import (  # noqa: E402
+    Channel,
+    MediaFile,
+    Site,
+    Tag,
+    User,
+    Video,
+    VideoType,
+    video_channels,
+    video_tags,
+)
 from core.testing import free_port, temporary_database, write_ini  # noqa: E402
 
 REFERENCE = {"home": (21, 88), "list": (10, 166), "video": (15, 93)}
@@ -86,6 +97,15 @@ def seed(url: str, count: int, rng: random.Random) -> int:
         links = [{"video_id": vid, "tag_id": tag} for vid in ids for tag in rng.sample(tag_ids, 2)]
         for start in range(0, len(links), 20000):
             db.execute(insert(video_tags), links[start:start + 20000])
+        # Twenty public channels (five featured on the home page), each video in one of them.
+        db.execute(insert(Channel), [{"site_id": site_id, "slug": f"channel-{n}", "title": f"Channel {n}",
+                                      "description": "", "visibility": "public", "open_to_all": False,
+                                      "featured": n < 5, "position": n, "banner_key": "", "banner_mime": "",
+                                      "created_at": now} for n in range(20)])
+        channel_ids = list(db.scalars(select(Channel.id).where(Channel.site_id == site_id).order_by(Channel.id)))
+        members = [{"video_id": vid, "channel_id": channel_ids[i % 20]} for i, vid in enumerate(ids)]
+        for start in range(0, len(members), 20000):
+            db.execute(insert(video_channels), members[start:start + 20000])
         target = db.scalar(select(Video.id).where(Video.access == "public").order_by(Video.id.desc()).limit(1))
         db.execute(insert(MediaFile), [{"video_id": target, "kind": kind, "rendition": "", "key": key, "size": 1,
                                         "mime": mime, "created_at": now} for kind, key, mime in (
@@ -138,7 +158,7 @@ def measure(database: str, count: int, seconds: int, threads: int, folder: Path,
         base = f"http://127.0.0.1:{port}"
         try:
             wait_for(base + "/login")
-            pages = {"home": "/", "video": f"/videos/{target}", "list": "/videos",
+            pages = {"home": "/", "video": f"/videos/{target}", "list": "/videos", "channel": "/channels/channel-3",
                      "search": "/search?q=analyse+int%C3%A9grale"}
             script = folder / "report.lua"
             script.write_text(LUA)

@@ -8,6 +8,7 @@ from sqlalchemy.orm import selectinload
 from core.errors import ValidationError
 from core.i18n import _
 from core.models import (
+    Channel,
     Discipline,
     Group,
     Tag,
@@ -15,6 +16,7 @@ from core.models import (
     Video,
     VideoType,
     utcnow,
+    video_channels,
     video_disciplines,
     video_groups,
     video_owners,
@@ -71,7 +73,7 @@ ORDERINGS = {"-created_at": (Video.created_at.desc(), Video.id.desc()), "created
 
 
 def filtered_videos(request, params) -> Select:
-    """The visible videos matching ``params`` (owner, type, discipline, tag, language, status), ordered.
+    """The visible videos matching ``params`` (owner, type, discipline, tag, language, status, channel), ordered.
 
     The one filter the browse page and the API share; unknown orderings are a ValidationError.
     """
@@ -94,7 +96,19 @@ def filtered_videos(request, params) -> Select:
         query = query.where(Video.language == params["language"])
     if params.get("status"):
         query = query.where(Video.status == params["status"])
+    if params.get("channel"):
+        query = query.where(Video.id.in_(_channel_members(request, params["channel"])))
     return query.order_by(*ORDERINGS[ordering])
+
+
+def _channel_members(request, slug: str) -> Select:
+    """Ids of the videos in the channel ``slug`` (none when the request may not see that channel)."""
+    from core.channels import can_see
+
+    channel = request.dbsession.scalar(select(Channel).where(Channel.site_id == request.site.id, Channel.slug == slug))
+    if channel is None or not can_see(request, channel):
+        return select(video_channels.c.video_id).where(false())
+    return select(video_channels.c.video_id).where(video_channels.c.channel_id == channel.id)
 
 
 def permitted(request, videos: list[Video]) -> list[Video]:

@@ -313,6 +313,32 @@ def amphi_ingest_received(request, principal, mediapackage, video):
     """
 
 
+# --- speech (per site) -----------------------------------------------------
+
+
+@hookspec(firstresult=True)
+def amphi_transcribe(request, audio, language, progress):
+    """Recognise the speech of an audio file, with word timings.
+
+    Called by a transcription job, with a worker request of the video's site,
+    outside any write transaction. An engine without a model for ``language``
+    returns ``None`` so that another engine may answer.
+    Stops at first non-None result.
+
+    :param request: the worker's request of the video's site
+        (``request.plugin_settings(name)`` gives a plugin its settings).
+    :param audio: the local path of a WAV file, 16 kHz, mono, signed 16-bit
+        PCM (:data:`core.speech.SAMPLE_RATE`).
+    :param language: the two-letter code of the spoken language (``ko``, ``fr``).
+    :param progress: :data:`core.media.ProgressCallback`; when it returns
+        False, stop and raise :class:`core.media.EncodeCancelled`.
+    :return: a :class:`core.speech.Transcript` (words in order, and cues built
+        with :func:`core.speech.build_cues`); raise
+        :class:`core.media.MediaError` with a reason for the owner when the
+        engine's model for the language cannot be used.
+    """
+
+
 # --- events (per site) -----------------------------------------------------
 
 
@@ -333,6 +359,9 @@ def amphi_video_ready(request, video):
 @hookspec
 def amphi_video_failed(request, video, reason):
     """Processing a video failed for good (retries exhausted or bad input).
+
+    Not called when a later job of a ready video fails (a re-encode, a
+    transcription): the video still plays; the job records the reason.
 
     :param reason: the reason shown to the owner.
     """
@@ -482,8 +511,46 @@ def amphi_player_tracks(request, video):
 
 
 @hookspec
+def amphi_video_badges(request, videos):
+    """Mark videos in listings (home, all videos, search results...) with small badges.
+
+    Called once per listing with the whole page of videos: answer with one
+    query for the list, never one per video.
+
+    :param request: the current request.
+    :param videos: the :class:`core.models.Video` objects listed.
+    :return: a dict ``{video_id: [core.ui.Badge, ...]}`` (videos without a
+        badge may be left out).
+    """
+
+
+@hookspec
 def amphi_video_actions(request, video):
     """Contribute actions (links or buttons) to the video page.
 
     :return: a list of :class:`core.ui.NavItem`.
+    """
+
+
+@hookspec
+def amphi_feed_links(request, subject):
+    """Contribute feeds of what a page shows (discovery links in its head, subscribe links in it).
+
+    :param request: the current request.
+    :param subject: what the page is about: a :class:`core.models.Channel` or a
+        :class:`core.models.Theme` (the request may see it).
+    :return: a list of :class:`core.ui.FeedLink`.
+    """
+
+
+@hookspec
+def amphi_home_blocks(request):
+    """Offer blocks of videos the site admin may show on the home page (most viewed...).
+
+    The site admin chooses which blocks show, in which order (Site
+    administration → Home page). The core loads a block's videos only when it
+    shows it, and keeps only those the request may see in lists.
+
+    :param request: the current request.
+    :return: a list of :class:`core.ui.HomeBlock`.
     """

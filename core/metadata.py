@@ -131,6 +131,8 @@ class MetadataForm:
     password: str = ""
     group_ids: tuple = ()
     publish_at: str = ""
+    channel_ids: tuple = ()
+    theme_ids: tuple = ()
 
     @classmethod
     def from_post(cls, post) -> MetadataForm:
@@ -138,7 +140,8 @@ class MetadataForm:
             "title", "description", "type_id", "tags", "license", "language", "date_recorded", "owners",
             "poster_key", "access", "publish_at")},
             password=post.get("password", ""), allow_downloads="allow_downloads" in post,
-            discipline_ids=tuple(post.getall("discipline_ids")), group_ids=tuple(post.getall("group_ids")))
+            discipline_ids=tuple(post.getall("discipline_ids")), group_ids=tuple(post.getall("group_ids")),
+            channel_ids=tuple(post.getall("channel_ids")), theme_ids=tuple(post.getall("theme_ids")))
 
     @classmethod
     def from_video(cls, video: Video) -> MetadataForm:
@@ -150,7 +153,8 @@ class MetadataForm:
             date_recorded=video.date_recorded.isoformat() if video.date_recorded else "",
             owners=", ".join(u.username for u in video.additional_owners), allow_downloads=video.allow_downloads,
             poster_key=video.poster_key, access=video.access, group_ids=tuple(str(g.id) for g in video.allowed_groups),
-            publish_at=publish_at)
+            publish_at=publish_at, channel_ids=tuple(str(c.id) for c in video.channels),
+            theme_ids=tuple(str(t.id) for t in video.themes))
 
 
 def _pick(rows, wanted) -> tuple[list, bool]:
@@ -242,6 +246,9 @@ def apply_metadata(request, video: Video, form: MetadataForm) -> None:
     if form.poster_key and form.poster_key != video.poster_key and form.poster_key not in thumbnails:
         errors["poster_key"] = _("Choose one of the proposed images.")
     _check_access(video, form, groups, errors)
+    from core.channel_forms import pick_channels
+
+    in_channels = pick_channels(request, video, form.channel_ids, form.theme_ids, errors)
     if errors:
         raise ValidationError(errors)
     video.title, video.description, video.license, video.language = (
@@ -250,6 +257,7 @@ def apply_metadata(request, video: Video, form: MetadataForm) -> None:
     video.date_recorded, video.publish_at, video.additional_owners = recorded, publish_at, owners
     video.allow_downloads, video.poster_key = form.allow_downloads, form.poster_key or video.poster_key
     set_access(video, form.access, groups=groups, password=form.password)
+    video.channels, video.themes = in_channels
 
 
 def set_access(video: Video, access: str, groups: list[Group] | None = None, password: str = "") -> None:

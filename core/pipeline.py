@@ -202,8 +202,9 @@ def fail(job_id: int, reason: str, retry: bool) -> None:
         video = job.video
         if video.status != "ready":  # a failed re-encode keeps what was published
             video.status, video.status_reason = "failed", reason if not retry else "Processing failed; try again later."
-        request.site = video.site
-        fire_safely(request, "amphi_video_failed", video=video, reason=video.status_reason or reason)
+        if video.status == "failed":  # a later job of a ready video (re-encode, transcription) fails alone
+            request.site = video.site
+            fire_safely(request, "amphi_video_failed", video=video, reason=video.status_reason or reason)
 
 
 def fire_safely(request, hook: str, **kwargs) -> None:
@@ -215,9 +216,17 @@ def fire_safely(request, hook: str, **kwargs) -> None:
 
 
 def retry_video(request, video: Video) -> Job:
-    """The owner's retry button: a fresh encode job (the original is still there)."""
+    """The owner's retry button: a fresh encode job (the original is still there).
+
+    On a ready video whose latest job failed or was cancelled (a transcription...), that kind of job
+    runs again instead.
+    """
+    latest = max(video.jobs, key=lambda j: j.id or 0, default=None)
+    kind = "encode"
+    if video.status == "ready" and latest is not None and latest.state in ("failed", "cancelled"):
+        kind = latest.kind
     video.status, video.status_reason = ("processing" if video.status != "ready" else "ready"), ""
-    return queue_job(request, video, "encode")
+    return queue_job(request, video, kind)
 
 
 def cancel_jobs(request, video: Video) -> int:

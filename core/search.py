@@ -178,9 +178,10 @@ def search_document(request, video: Video) -> dict:
 
     ``{"video_id", "site_id", "language", "year", "duration", "date", "title",
     "text": {field: text}, "facets": {facet: [(value, label)]}}``; ``text``
-    holds the description, the owners' names, the tags and what plugins
-    contribute through ``amphi_search_text``; ``facets`` holds language, year,
-    duration bucket, type, disciplines, tags and what plugins contribute
+    holds the description, the owners' names, the tags, the public channels'
+    and their themes' names and what plugins contribute through
+    ``amphi_search_text``; ``facets`` holds language, year, duration bucket,
+    type, disciplines, tags, public channels and what plugins contribute
     through ``amphi_search_facets``.
     """
     owners = [video.owner, *video.additional_owners]
@@ -204,6 +205,12 @@ def search_document(request, video: Video) -> dict:
         facets["discipline"] = {d.slug: d.title for d in video.disciplines}
     if video.tags:
         facets["tag"] = {t.name: t.name for t in video.tags}
+    # Only public channels: the index answers everyone, and a hidden channel's name is nobody else's business.
+    channels = [c for c in video.channels if c.visibility == "public"]
+    if channels:
+        facets["channel"] = {c.slug: c.title for c in channels}
+        text["channels"] = " ".join([*(c.title for c in channels),
+                                     *(t.title for t in video.themes if t.channel in channels)])
     for contribution in _each_answer(request, "amphi_search_facets", video):
         for facet, pairs in contribution.items():
             if FACET_NAME.match(str(facet)):

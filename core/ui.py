@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 
 log = logging.getLogger(__name__)
@@ -42,6 +43,34 @@ class PlayerTrack:
     default: bool = False
 
 
+@dataclass(frozen=True)
+class Badge:
+    """A small marker of a video in listings (``amphi_video_badges``); ``label`` is already translated."""
+
+    label: str
+    name: str = ""  # a CSS-friendly name (``enriched``), for styling
+
+
+def video_badges(request, videos) -> dict[int, list[Badge]]:
+    """The badges the site's plugins give a page of listed videos: ``{video_id: [Badge]}``.
+
+    Each plugin answers once for the whole list; a plugin that raises is logged and left out.
+    """
+    videos = list(videos)
+    badges: dict[int, list[Badge]] = {}
+    if not videos:
+        return badges
+    for impl in reversed(request.hooks.amphi_video_badges.get_hookimpls()):
+        try:
+            answer = impl.function(request=request, videos=videos) or {}
+        except Exception:
+            log.exception("plugin %s failed in amphi_video_badges", impl.plugin_name)
+            continue
+        for video_id, items in answer.items():
+            badges.setdefault(video_id, []).extend(items)
+    return badges
+
+
 def nav_items(request) -> list[NavItem]:
     """The navigation of the request's site, from its enabled plugins, in order."""
     return sorted(contributions(request, "amphi_nav_items"), key=lambda item: (item.order, item.title))
@@ -59,3 +88,26 @@ def contributions(request, hook: str, **kwargs) -> list:
         except Exception:
             log.exception("plugin %s failed in %s", impl.plugin_name, hook)
     return items
+
+
+@dataclass(frozen=True)
+class FeedLink:
+    """A feed of a page's subject (``amphi_feed_links``); ``title`` already translated."""
+
+    title: str
+    url: str
+    mime: str = "application/rss+xml"
+
+
+@dataclass(frozen=True)
+class HomeBlock:
+    """A block a plugin offers to the home page (``amphi_home_blocks``).
+
+    ``id`` is stable (stored in the site's choice, e.g. ``stats.most_viewed``); ``title`` is already
+    translated; ``video_ids(limit)`` returns up to ``limit`` ids of the site's videos, best first
+    (the core drops those the request may not see).
+    """
+
+    id: str
+    title: str
+    video_ids: Callable[[int], list[int]]

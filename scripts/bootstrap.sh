@@ -8,7 +8,7 @@ say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 
 # "command:package" pairs: the Debian package to install when the command (or /absolute/file) is missing.
 RUN_NEEDS=(ffmpeg:ffmpeg ffprobe:ffmpeg)
-TEST_NEEDS=(chromium:chromium npm:npm /usr/sbin/slapd:slapd ldapsearch:ldap-utils)
+TEST_NEEDS=(chromium:chromium npm:npm /usr/sbin/slapd:slapd ldapsearch:ldap-utils espeak-ng:espeak-ng)
 # python-ldap has no wheels: it compiles against these. A pair may name a file instead of a command.
 BUILD_NEEDS=(gcc:gcc /usr/include/ldap.h:libldap2-dev /usr/include/sasl/sasl.h:libsasl2-dev)
 

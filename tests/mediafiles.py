@@ -22,7 +22,11 @@ __all__ = [
     "make_m4a_with_cover", "make_video_without_audio", "make_vertical_video", "make_odd_size_video",
     "make_vp9_opus_mkv", "make_browser_webm", "make_hevc_10bit", "make_surround_video", "make_vfr_video",
     "make_interlaced_mpeg2", "make_half_second_clip", "make_4k_video", "make_picture", "run_ffmpeg",
+    "make_speech_clip",
 ]
+
+#: Korean sentences for speech clips (the test model is Korean; espeak-ng speaks them, not well).
+KOREAN_LECTURE = "안녕하세요. 오늘은 알고리즘 강의를 시작합니다."
 
 
 def run_ffmpeg(args: list[str]) -> None:
@@ -213,3 +217,18 @@ def make_half_second_clip(folder, name: str = "blink.mp4") -> Path:
 def make_4k_video(folder, name: str = "uhd.mp4", seconds: float = 1) -> Path:
     """A 3840x2160 source (1 s, 10 fps) for probe and ladder checks."""
     return make_clip(folder, name, seconds=seconds, size="3840x2160", fps=10)
+
+
+def make_speech_clip(folder, text: str = KOREAN_LECTURE, voice: str = "ko", name: str = "speech.mp4",
+                     size: str = "160x120") -> Path:
+    """A small video whose sound is ``text`` spoken by espeak-ng (Debian package ``espeak-ng``)."""
+    speech = Path(folder) / (name + ".wav")
+    done = subprocess.run(["espeak-ng", "-v", voice, "-s", "150", "-w", str(speech), text],
+                          capture_output=True, text=True)
+    if done.returncode:
+        raise RuntimeError(f"espeak-ng failed: {done.stderr.strip()}")
+    path = Path(folder) / name
+    run_ffmpeg(["-f", "lavfi", "-i", f"testsrc2=size={size}:rate=10", "-i", str(speech), "-c:v", "libx264",
+                "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-c:a", "aac", "-shortest", str(path)])
+    speech.unlink()
+    return path

@@ -42,6 +42,13 @@ ACCESS = ["draft", "public", "signed-in", "groups", "password"]
 LICENSES = ["all-rights-reserved", "cc-by", "cc-by-sa", "cc-by-nd", "cc-by-nc", "cc-by-nc-sa", "cc-by-nc-nd", "cc0"]
 NULLABLE_TEXT = {"type": ["string", "null"]}
 GROUP_ID = {"name": "group_id", "in": "path", "required": True, "schema": {"type": "integer"}}
+CHANNEL_ID = {"name": "channel_id", "in": "path", "required": True, "schema": {"type": "integer"}}
+THEME_ID = {"name": "theme_id", "in": "path", "required": True, "schema": {"type": "integer"}}
+VISIBILITY = ["public", "signed-in", "hidden"]
+THEME_FIELDS = {"title": {"type": "string", "maxLength": 150}, "slug": {"type": "string", "maxLength": 64},
+                "description": {"type": "string", "description": "Markdown"},
+                "parent_id": {"type": ["integer", "null"], "description": "another theme of the channel"},
+                "position": {"type": "integer"}}
 
 SCHEMAS = {
     "Error": {"type": "object", "required": ["code", "errno", "error", "message", "info"],
@@ -81,7 +88,40 @@ SCHEMAS = {
                              "publish_at": NULLABLE_TEXT, "type": NULLABLE_TEXT,
                              "disciplines": {"type": "array", "items": {"type": "string"}},
                              "tags": {"type": "array", "items": {"type": "string"}}, "license": {"enum": LICENSES},
-                             "date_recorded": NULLABLE_TEXT}},
+                             "date_recorded": NULLABLE_TEXT,
+                             "channels": {"type": "array", "items": {"type": "string"},
+                                          "description": "slugs of the channels the caller may see"},
+                             "themes": {"type": "array", "items": ref("ThemeRef")}}},
+    "ThemeRef": {"type": "object", "required": ["id", "channel", "slug", "title"],
+                 "properties": {"id": {"type": "integer"}, "channel": {"type": "string"}, "slug": {"type": "string"},
+                                "title": {"type": "string"}}},
+    "Theme": {"type": "object", "required": ["id", "channel", "channel_id", "slug", "title", "description",
+                                             "parent_id", "position", "url"],
+              "properties": {"id": {"type": "integer"}, "channel": {"type": "string"}, "channel_id": {"type": "integer"},
+                             "slug": {"type": "string"}, "title": {"type": "string"},
+                             "description": {"type": "string"}, "parent_id": {"type": ["integer", "null"]},
+                             "position": {"type": "integer"}, "url": {"type": "string"}}},
+    "ThemeList": {"type": "object", "required": ["items"],
+                  "properties": {"items": {"type": "array", "items": ref("Theme")}}},
+    "ThemeInput": {"type": "object", "additionalProperties": False, "properties": THEME_FIELDS},
+    "Channel": {"type": "object",
+                "required": ["id", "slug", "title", "description", "visibility", "open_to_all", "featured",
+                             "position", "url", "banner", "themes"],
+                "properties": {"id": {"type": "integer"}, "slug": {"type": "string"}, "title": {"type": "string"},
+                               "description": {"type": "string", "description": "Markdown"},
+                               "visibility": {"enum": VISIBILITY}, "open_to_all": {"type": "boolean"},
+                               "featured": {"type": "boolean"}, "position": {"type": "integer"},
+                               "url": {"type": "string"}, "banner": NULLABLE_TEXT,
+                               "themes": {"type": "array", "items": ref("Theme")},
+                               "managers": {"type": "array", "items": {"type": "string"},
+                                            "description": "usernames; shown to its managers and site admins"}}},
+    "ChannelInput": {"type": "object", "additionalProperties": False, "properties": {
+        "title": {"type": "string", "maxLength": 150}, "slug": {"type": "string", "maxLength": 64},
+        "description": {"type": "string", "description": "Markdown"}, "visibility": {"enum": VISIBILITY},
+        "open_to_all": {"type": "boolean", "description": "any staff user may add their videos"},
+        "featured": {"type": "boolean", "description": "site admins only"},
+        "position": {"type": "integer", "description": "site admins only"},
+        "managers": {"type": "array", "items": {"type": "string"}, "description": "usernames; site admins only"}}},
     "VideoPatch": {"type": "object", "additionalProperties": False, "properties": {
         "title": {"type": "string", "maxLength": 250}, "description": {"type": "string", "description": "Markdown"},
         "type": NULLABLE_TEXT, "disciplines": {"type": "array", "items": {"type": "string"}},
@@ -91,7 +131,10 @@ SCHEMAS = {
         "access": {"enum": ACCESS}, "password": {"type": "string", "writeOnly": True},
         "groups": {"type": "array", "items": {"type": "string"}},
         "owners": {"type": "array", "items": {"type": "string"}, "description": "additional owners' usernames"},
-        "allow_downloads": {"type": "boolean"}}},
+        "allow_downloads": {"type": "boolean"},
+        "channels": {"type": "array", "items": {"type": "string"},
+                     "description": "slugs of channels the caller may add to (channels they cannot see stay)"},
+        "themes": {"type": "array", "items": {"type": "integer"}, "description": "theme ids; a theme brings its channel"}}},
     "TrackList": {"type": "object", "required": ["items"], "properties": {"items": {"type": "array", "items": {
         "type": "object", "required": ["kind", "language", "label", "url", "default"],
         "properties": {"kind": {"type": "string"}, "language": {"type": "string"}, "label": {"type": "string"},
@@ -100,6 +143,7 @@ SCHEMAS = {
     "VideoPage": page_of("Video"),
     "UserPage": page_of("User"),
     "GroupPage": page_of("Group"),
+    "ChannelPage": page_of("Channel"),
 }
 
 
@@ -110,7 +154,8 @@ def body(schema: str) -> dict:
 VIDEO_FILTERS = [{"name": name, "in": "query", "schema": {"type": "string"}, "description": text} for name, text in (
     ("owner", "an owner's or additional owner's username"), ("type", "a video type's slug"),
     ("discipline", "a discipline's slug"), ("tag", "a tag"), ("language", "a language code"),
-    ("status", "uploaded, processing, ready or failed (others' videos are listed only when ready)"))] + [
+    ("status", "uploaded, processing, ready or failed (others' videos are listed only when ready)"),
+    ("channel", "a channel's slug"))] + [
     {"name": "ordering", "in": "query", "schema": {"enum": ["-created_at", "created_at", "title", "-title"]}}]
 
 PATHS = {
@@ -133,6 +178,42 @@ PATHS = {
         "get": {"operationId": "listTracks", "summary": "The video's text tracks (subtitles, chapters...)",
                 "security": [{"bearer": []}, {"session": []}, {}],
                 "responses": {"200": json_response("The tracks", ref("TrackList")), **errors(403, 404)}}},
+    "/channels": {
+        "get": {"operationId": "listChannels", "summary": "The channels the caller may see, in the site's order",
+                "security": [{"bearer": []}, {"session": []}, {}], "parameters": PAGING,
+                "responses": {"200": json_response("A page of channels", ref("ChannelPage")), **errors(400)}},
+        "post": {"operationId": "createChannel", "summary": "Create a channel (site admins)",
+                 "requestBody": body("ChannelInput"),
+                 "responses": {"201": json_response("The channel", ref("Channel")), **errors(400, 401, 403)}}},
+    "/channels/{channel_id}": {
+        "parameters": [CHANNEL_ID],
+        "get": {"operationId": "getChannel", "summary": "One channel and its themes",
+                "security": [{"bearer": []}, {"session": []}, {}],
+                "responses": {"200": json_response("The channel", ref("Channel")), **errors(404)}},
+        "patch": {"operationId": "updateChannel", "summary": "Change a channel (its managers, site admins)",
+                  "requestBody": body("ChannelInput"),
+                  "responses": {"200": json_response("The channel", ref("Channel")), **errors(400, 401, 403, 404)}},
+        "delete": {"operationId": "deleteChannel", "summary": "Delete a channel and its themes; videos stay "
+                                                              "(site admins)",
+                   "responses": {"204": {"description": "Deleted"}, **errors(401, 403, 404)}}},
+    "/channels/{channel_id}/themes": {
+        "parameters": [CHANNEL_ID],
+        "get": {"operationId": "listThemes", "summary": "A channel's themes",
+                "security": [{"bearer": []}, {"session": []}, {}],
+                "responses": {"200": json_response("The themes", ref("ThemeList")), **errors(404)}},
+        "post": {"operationId": "createTheme", "summary": "Add a theme to a channel (its managers, site admins)",
+                 "requestBody": body("ThemeInput"),
+                 "responses": {"201": json_response("The theme", ref("Theme")), **errors(400, 401, 403, 404)}}},
+    "/themes/{theme_id}": {
+        "parameters": [THEME_ID],
+        "get": {"operationId": "getTheme", "summary": "One theme", "security": [{"bearer": []}, {"session": []}, {}],
+                "responses": {"200": json_response("The theme", ref("Theme")), **errors(404)}},
+        "patch": {"operationId": "updateTheme", "summary": "Change a theme (the channel's managers, site admins)",
+                  "requestBody": body("ThemeInput"),
+                  "responses": {"200": json_response("The theme", ref("Theme")), **errors(400, 401, 403, 404)}},
+        "delete": {"operationId": "deleteTheme", "summary": "Delete a theme and those under it; videos stay in the "
+                                                          "channel",
+                   "responses": {"204": {"description": "Deleted"}, **errors(401, 403, 404)}}},
     "/me": {"get": {"operationId": "me", "summary": "The signed-in user (or the token's owner)",
                     "responses": {"200": json_response("The user", ref("Me")), **errors(401)}}},
     "/users": {"get": {"operationId": "listUsers", "summary": "The site's users (site admins)",

@@ -15,6 +15,7 @@ from pyramid.view import view_config
 
 from core.apiv1.common import json_object, paginated
 from core.catalog import filtered_videos
+from core.channel_forms import channel_choices
 from core.errors import ValidationError
 from core.i18n import _
 from core.metadata import MetadataForm, apply_metadata, site_disciplines, site_groups, site_video_types
@@ -73,6 +74,13 @@ def form_from_json(request, video: Video, body: dict) -> MetadataForm:
         changes["discipline_ids"] = by_slug(site_disciplines(db, site_id), body["disciplines"], "disciplines")
     if "groups" in body:
         changes["group_ids"] = by_slug(site_groups(db, site_id), body["groups"], "groups")
+    if "channels" in body:
+        changes["channel_ids"] = by_slug(channel_choices(request, video), body["channels"], "channels")
+    if "themes" in body:
+        themes = body["themes"]
+        if not isinstance(themes, list) or not all(isinstance(t, int) and not isinstance(t, bool) for t in themes):
+            raise ValidationError({"themes": _("A list of theme ids is expected.")})
+        changes["theme_ids"] = tuple(str(t) for t in themes)
     if "tags" in body:
         if not isinstance(body["tags"], list) or not all(isinstance(t, str) for t in body["tags"]):
             raise ValidationError({"tags": _("A list of names is expected.")})

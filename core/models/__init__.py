@@ -1,6 +1,20 @@
 """Amphi's data model (SQLAlchemy 2). Plugins' tables share :class:`Base`."""
 
-from core.models.catalog import LICENSES, Discipline, ShareLink, Tag, VideoType, video_disciplines, video_tags
+from core.models.catalog import (
+    CHANNEL_VISIBILITIES,
+    LICENSES,
+    Channel,
+    Discipline,
+    ShareLink,
+    Tag,
+    Theme,
+    VideoType,
+    channel_managers,
+    video_channels,
+    video_disciplines,
+    video_tags,
+    video_themes,
+)
 from core.models.ingest import IngestPackage
 from core.models.meta import Base, UTCDateTime, utcnow
 from core.models.ratelimit import RateLimitHit
@@ -23,7 +37,8 @@ from core.models.video import (
 
 __all__ = [
     "ACCESS_LEVELS", "AccessToken", "IDENTITY_RULE_KINDS", "TOKEN_SCOPES", "IdentityRule", "JOB_STATES", "TRACK_KINDS",
-    "VIDEO_STATUSES", "LICENSES", "Discipline", "ShareLink", "Tag", "VideoType", "video_disciplines", "video_tags",
+    "VIDEO_STATUSES", "LICENSES", "CHANNEL_VISIBILITIES", "Channel", "Theme", "channel_managers", "video_channels",
+    "video_themes", "Discipline", "ShareLink", "Tag", "VideoType", "video_disciplines", "video_tags",
     "Base", "Group", "IngestPackage", "Job", "MediaFile", "RateLimitHit", "Site", "SiteDomain", "Track", "UTCDateTime", "Upload", "User", "Video", "ViewProgress",
     "group_members", "utcnow", "video_groups", "video_owners",
 ]

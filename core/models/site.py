@@ -24,6 +24,9 @@ class Site(Base):
     # Upload limits in bytes; None follows the server's amphi.uploads.* settings (see core.tus.upload_limits).
     upload_max_size: Mapped[int | None] = mapped_column(BigInteger)
     upload_user_quota: Mapped[int | None] = mapped_column(BigInteger)
+    #: The home page's blocks in order (``recent``, ``channels``, ``channel:<id>``, a plugin's block id);
+    #: None shows the default (see core.home).
+    home_blocks: Mapped[list | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     domains: Mapped[list[SiteDomain]] = relationship(

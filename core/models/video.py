@@ -20,7 +20,18 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from core.models.catalog import Discipline, ShareLink, Tag, VideoType, video_disciplines, video_tags
+from core.models.catalog import (
+    Channel,
+    Discipline,
+    ShareLink,
+    Tag,
+    Theme,
+    VideoType,
+    video_channels,
+    video_disciplines,
+    video_tags,
+    video_themes,
+)
 from core.models.meta import Base, UTCDateTime, utcnow
 
 VIDEO_STATUSES = ("uploaded", "processing", "ready", "failed")
@@ -83,6 +94,9 @@ class Video(Base):
     tags: Mapped[list[Tag]] = relationship(Tag, secondary=video_tags, order_by=Tag.name)
     disciplines: Mapped[list[Discipline]] = relationship(Discipline, secondary=video_disciplines,
                                                          order_by=Discipline.position)
+    channels: Mapped[list[Channel]] = relationship(Channel, secondary=video_channels,
+                                                   order_by=(Channel.position, Channel.id))
+    themes: Mapped[list[Theme]] = relationship(Theme, secondary=video_themes, order_by=(Theme.position, Theme.id))
     share_links: Mapped[list[ShareLink]] = relationship(ShareLink, back_populates="video",
                                                         cascade="all, delete-orphan", order_by=ShareLink.id)
     files: Mapped[list[MediaFile]] = relationship(back_populates="video", cascade="all, delete-orphan")

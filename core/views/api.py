@@ -5,6 +5,7 @@ from __future__ import annotations
 from pyramid.view import view_config
 
 from core.catalog import list_visible
+from core.channels import shown_channels, shown_themes
 from core.security import video_permits
 from core.views.pages import require_video
 
@@ -36,6 +37,9 @@ def video_json(request, video) -> dict:
         "tags": [t.name for t in video.tags],
         "license": video.license,
         "date_recorded": video.date_recorded.isoformat() if video.date_recorded else None,
+        "channels": [c.slug for c in shown_channels(request, video)],
+        "themes": [{"id": t.id, "channel": t.channel.slug, "slug": t.slug, "title": t.title}
+                   for t in shown_themes(request, video)],
     }
 
 

@@ -1,4 +1,4 @@
-"""Browsing the catalogue: every visible video, filtered by type, discipline, tag, owner, language."""
+"""Browsing the catalogue: every visible video, filtered by type, discipline, channel, tag, owner, language."""
 
 from __future__ import annotations
 
@@ -6,12 +6,13 @@ from pyramid.view import view_config
 from sqlalchemy.orm import selectinload
 
 from core.catalog import ORDERINGS, filtered_videos, permitted
+from core.channels import visible_channels
 from core.errors import ValidationError
 from core.metadata import language_choices, site_disciplines, site_video_types, type_title
 from core.models import Video
 
 PER_PAGE = 24
-FILTERS = ("type", "discipline", "tag", "owner", "language", "ordering")
+FILTERS = ("type", "discipline", "channel", "tag", "owner", "language", "ordering")
 
 
 @view_config(route_name="videos", renderer="browse.html")
@@ -40,6 +41,7 @@ def browse(request):
         "next_url": page_url(page + 1) if len(rows) > PER_PAGE else None,
         "previous_url": page_url(page - 1) if page > 1 else None,
         "types": site_video_types(db, site_id), "disciplines": site_disciplines(db, site_id),
+        "channels": list(db.scalars(visible_channels(request))),
         "language_options": language_choices(request.localizer.locale_name), "orderings": list(ORDERINGS),
         "type_title": lambda vtype: type_title(request, vtype), "filtered": bool(set(active) - {"ordering"}),
     }

@@ -1,4 +1,5 @@
-"""Bulk actions of the owner's dashboard ("My videos"): change access, delete (after a confirmation)."""
+"""Bulk actions of the owner's dashboard ("My videos"): change access, add to or remove from a channel,
+delete (after a confirmation)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from pyramid.httpexceptions import HTTPBadRequest, HTTPFound
 from pyramid.view import view_config
 from sqlalchemy import select
 
+from core.channels import add_to_channel, addable_channels, remove_from_channel
 from core.metadata import BULK_ACCESS, set_access
 from core.models import Video
 from core.security import video_permits
@@ -36,6 +38,8 @@ def bulk(request):
     videos = chosen_videos(request)
     if action == "delete":
         return confirm_or_delete(request, videos)
+    if action.startswith(("channel-add:", "channel-remove:")):
+        return change_channel(request, videos, action)
     level = action.removeprefix("access:")
     if not action.startswith("access:") or level not in BULK_ACCESS:
         raise HTTPBadRequest(request.translate("Choose an action."))
@@ -44,6 +48,20 @@ def bulk(request):
         set_access(video, level)
         request.hooks.amphi_video_changed(request=request, video=video)
     return back(request, changed=len(editable), skipped=len(videos) - len(editable))
+
+
+def change_channel(request, videos: list[Video], action: str):
+    """Add the videos to a channel the user may add to (or take them out of it)."""
+    verb, _sep, channel_id = action.partition(":")
+    channel = next((c for c in addable_channels(request) if str(c.id) == channel_id), None)
+    if channel is None:
+        raise HTTPBadRequest(request.translate("Choose an action."))
+    editable = [v for v in videos if video_permits(request, v, "edit")]
+    for video in editable:
+        (add_to_channel if verb == "channel-add" else remove_from_channel)(video, channel)
+        request.hooks.amphi_video_changed(request=request, video=video)
+    counts = {"added" if verb == "channel-add" else "removed": len(editable)}
+    return back(request, **counts, skipped=len(videos) - len(editable))
 
 
 def confirm_or_delete(request, videos: list[Video]):

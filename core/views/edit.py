@@ -8,6 +8,8 @@ from pyramid.httpexceptions import HTTPFound, HTTPNotFound
 from pyramid.view import view_config
 from sqlalchemy import select
 
+from core.channel_forms import channel_choices
+from core.channels import ancestors
 from core.errors import ValidationError
 from core.media_urls import media_url
 from core.metadata import (
@@ -46,6 +48,8 @@ def edit_values(request, video, form: MetadataForm, errors: dict | None = None) 
         "language_options": language_choices(request.localizer.locale_name),
         "thumbnails": [f for f in video.files if f.kind == "thumbnail"],
         "share_links": video.share_links,
+        "channel_choices": channel_choices(request, video),
+        "theme_label": lambda theme: " › ".join(t.title for t in [*ancestors(theme), theme]),
         "new_link": request.params.get("link"),
         "type_title": lambda vtype: type_title(request, vtype),
         "media_url": lambda key: media_url(request, video, key),

@@ -8,7 +8,7 @@ from pyramid.i18n import TranslationString
 from pyramid.renderers import render_to_response
 from pyramid.view import exception_view_config, forbidden_view_config, notfound_view_config
 
-from core.errors import AmphiError
+from core.errors import AmphiError, ValidationError
 from core.i18n import _
 
 
@@ -60,7 +60,12 @@ def bad_csrf(exc, request):
 
 @exception_view_config(AmphiError)
 def amphi_error(exc, request):
-    response = error_response(request, exc.status, exc.code, exc.message, exc.info)
+    message, info = exc.message, exc.info
+    if isinstance(exc, ValidationError):  # each field's message in the caller's language, ${values} filled in
+        fields = {k: request.localizer.translate(v) if isinstance(v, TranslationString) else v
+                  for k, v in exc.errors.items()}
+        message, info = "; ".join(f"{k}: {v}" for k, v in fields.items()), {**exc.info, "fields": fields}
+    response = error_response(request, exc.status, exc.code, message, info)
     if exc.status == 429 and "retry_after" in exc.info:
         response.headers["Retry-After"] = str(exc.info["retry_after"])
     return response

@@ -6,7 +6,7 @@ from pyramid.csrf import get_csrf_token
 
 from core.i18n import LANGUAGES
 from core.sites import site_or_none
-from core.ui import nav_items
+from core.ui import nav_items, video_badges
 
 
 def template_globals(request) -> dict:
@@ -18,5 +18,7 @@ def template_globals(request) -> dict:
         "csrf_token": get_csrf_token(request),
         "languages": LANGUAGES,
         "locale": request.locale_name,
+        # Listings call it once per page: ``{% set badges = video_badges(videos) %}``.
+        "video_badges": (lambda videos: video_badges(request, videos)) if site is not None else (lambda videos: {}),
     }
 

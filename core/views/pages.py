@@ -1,11 +1,9 @@
-"""The home page and the video page shell (the player arrives with its plugin)."""
+"""Finding a video of the request's site, and refusing it to those who may not see it."""
 
 from __future__ import annotations
 
 from pyramid.httpexceptions import HTTPForbidden, HTTPNotFound
-from pyramid.view import view_config
 
-from core.catalog import list_visible
 from core.models import Video
 from core.security import video_permits
 
@@ -25,8 +23,3 @@ def require_video(request, permission: str = "view") -> Video:
         hidden = video.access == "draft" or video.status != "ready" or not video.is_published()
         raise HTTPNotFound() if hidden else HTTPForbidden()
     return video
-
-
-@view_config(route_name="home", renderer="home.html")
-def home(request):
-    return {"videos": list_visible(request, limit=24)}

@@ -7,10 +7,11 @@ from pyramid.view import view_config
 from sqlalchemy import or_, select
 
 from core.catalog import related_videos
+from core.channels import addable_channels, shown_channels, shown_themes, visible_channels
 from core.markup import render_markdown
 from core.media_urls import media_base, media_url
 from core.metadata import ACCESS_LABELS, BULK_ACCESS, LICENSE_LABELS, LICENSE_URLS, language_choices, type_title
-from core.models import ACCESS_LEVELS, Job, Video, ViewProgress, utcnow, video_owners
+from core.models import ACCESS_LEVELS, Channel, Job, Video, ViewProgress, utcnow, video_owners
 from core.pipeline import cancel_jobs, retry_video
 from core.security import video_permits
 from core.tracks import player_tracks
@@ -75,6 +76,7 @@ def video_page(request):
         "language_name": dict(language_choices(request.localizer.locale_name)).get(video.language, video.language),
         "type_title": lambda vtype: type_title(request, vtype),
         "related": related_videos(request, video),
+        "channels": shown_channels(request, video), "themes": shown_themes(request, video),
         **player_context(request, video),
     }
 
@@ -109,8 +111,8 @@ STATUS_FILTERS = {"processing": ("uploaded", "processing"), "ready": ("ready",),
 ACCESS_FILTERS = (*ACCESS_LEVELS, "scheduled")
 
 
-def own_videos(request, status: str = "", access: str = "") -> list[Video]:
-    """The request user's videos (owned or co-owned) on this site, newest first, filtered."""
+def own_videos(request, status: str = "", access: str = "", channel: str = "") -> list[Video]:
+    """The request user's videos (owned or co-owned) on this site, newest first, filtered (``channel``: a slug)."""
     user = request.user
     co_owned = select(video_owners.c.video_id).where(video_owners.c.user_id == user.id)
     query = (select(Video).where(Video.site_id == request.site.id)
@@ -122,6 +124,8 @@ def own_videos(request, status: str = "", access: str = "") -> list[Video]:
         query = query.where(Video.publish_at > utcnow())
     elif access in ACCESS_LEVELS:
         query = query.where(Video.access == access)
+    if channel:
+        query = query.where(Video.channels.any(Channel.slug == channel))
     return request.dbsession.scalars(query).all()
 
 
@@ -145,16 +149,19 @@ def status_json(request, video: Video) -> dict:
 @view_config(route_name="my.videos", renderer="my_videos.html", permission="authenticated")
 def my_videos(request):
     status, access = request.params.get("status", ""), request.params.get("access", "")
-    videos = own_videos(request, status, access)
+    channel = request.params.get("channel", "")
+    videos = own_videos(request, status, access, channel)
     return {
         "videos": videos,
         "statuses": {v.id: status_json(request, v) for v in videos},
-        "filters": {"status": status, "access": access},
+        "filters": {"status": status, "access": access, "channel": channel},
+        "channels": list(request.dbsession.scalars(visible_channels(request))),
+        "addable": addable_channels(request),
         "status_filters": list(STATUS_FILTERS),
         "access_filters": ACCESS_FILTERS,
         "access_labels": ACCESS_LABELS,
         "bulk_access": BULK_ACCESS,
-        "done": {key: request.params.get(key) for key in ("changed", "deleted", "skipped") if key in request.params},
+        "done": {key: request.params.get(key) for key in ("changed", "deleted", "skipped", "added", "removed") if key in request.params},
         "now": utcnow(),
     }
 

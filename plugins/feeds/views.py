@@ -9,8 +9,9 @@ from pyramid.response import Response
 from pyramid.view import view_config
 from sqlalchemy import or_, select
 
+from core.channels import get_channel, get_theme
 from core.media_urls import media_url
-from core.models import Tag, User, Video, utcnow
+from core.models import Channel, Tag, Theme, User, Video, utcnow
 from core.security import video_permits
 from core.views.pages import get_site_video
 from plugins.feeds.rss import Enclosure, Item, render
@@ -92,6 +93,24 @@ def tag_feed(request):
     query = podcast_videos(request).where(Video.tags.any(Tag.id == tag.id))
     return feed_response(request, f"#{tag.name} — {request.site.name}",
                          request.translate("Tag ${tag}", tag=tag.name), query)
+
+
+@view_config(route_name="feeds.channel", request_method="GET")
+def channel_feed(request):
+    """A channel's public videos; the channel itself must be one the request may see (a hidden one is 404)."""
+    channel = get_channel(request, request.matchdict["channel"])
+    query = podcast_videos(request).where(Video.channels.any(Channel.id == channel.id))
+    return feed_response(request, f"{channel.title} — {request.site.name}", channel.description or channel.title,
+                         query)
+
+
+@view_config(route_name="feeds.theme", request_method="GET")
+def theme_feed(request):
+    channel = get_channel(request, request.matchdict["channel"])
+    theme = get_theme(channel, request.matchdict["theme"])
+    query = podcast_videos(request).where(Video.themes.any(Theme.id == theme.id))
+    return feed_response(request, f"{theme.title} — {channel.title} — {request.site.name}",
+                         theme.description or theme.title, query)
 
 
 @view_config(route_name="feeds.enclosure", request_method=("GET", "HEAD"))

@@ -4,17 +4,19 @@ Owners see their videos' views per day; site admins also see uploads, hours uplo
 storage used and the most viewed videos. Every table downloads as CSV.
 """
 
+from datetime import timedelta
+
 from pyramid.renderers import render
 
 from core import hookimpl
-from core.ui import NavItem, Panel
+from core.ui import HomeBlock, NavItem, Panel
 from plugins.stats import formatting, models  # noqa: F401  (the tables belong to the shared metadata)
 from plugins.stats.access import may_see_video_stats
-from plugins.stats.counting import record_view, record_watch_time
-from plugins.stats.queries import video_totals
+from plugins.stats.counting import record_view, record_watch_time, today
+from plugins.stats.queries import Period, top_videos, video_totals
 
 NAME = "stats"
-AMPHI_HOOKS = ">=1.1,<2"
+AMPHI_HOOKS = ">=1.2,<2"
 
 
 def includeme(config):
@@ -51,3 +53,19 @@ def amphi_video_panels(request, video):
         "video": video, "views": formatting.number(request, views), "hours": formatting.duration(request, seconds),
     }, request=request)
     return [Panel("stats", request.translate("Statistics"), html, order=900)]
+
+
+#: The days the home page's "most viewed" block counts.
+MOST_VIEWED_DAYS = 30
+
+
+@hookimpl
+def amphi_home_blocks(request):
+    """A home page block: the site's most viewed videos of the last 30 days."""
+
+    def most_viewed(limit: int) -> list[int]:
+        end = today()
+        period = Period(end - timedelta(days=MOST_VIEWED_DAYS - 1), end)
+        return [row.video_id for row in top_videos(request.dbsession, request.site.id, period, limit)]
+
+    return [HomeBlock("stats.most_viewed", request.translate("Most viewed"), most_viewed)]

@@ -20,7 +20,7 @@ import pytest
 
 from core.media_urls import sign
 from core.metadata import set_access
-from core.models import Group, MediaFile, ShareLink, Site, Track, Video, utcnow
+from core.models import Channel, Group, MediaFile, ShareLink, Site, Theme, Track, Video, utcnow
 from core.sites import create_site
 from core.storage import outputs_prefix
 from core.tasks import worker_request
@@ -113,6 +113,12 @@ def world(app):
         group.members.append(users["member"])
         request.dbsession.add(group)
         videos = {s: add_video(request, site, users["owner"], users["co-owner"], group, s) for s in SETTINGS}
+        channel = Channel(site_id=site.id, slug="matrix", title="Matrix")  # a public channel holds every video
+        channel.themes.append(Theme(slug="all", title="All"))
+        request.dbsession.add(channel)
+        request.dbsession.flush()
+        for video in request.dbsession.query(Video).filter(Video.site_id == site.id):
+            video.channels, video.themes = [channel], [channel.themes[0]]
         ids = {"site": site.id, "other": other.id, "host": f"{slug}.test", "other_host": f"{slug}-b.test",
                "users": {who: u.id for who, u in users.items()}, "outsider": outsider.id}
     yield SimpleNamespace(**ids, videos=videos)
@@ -195,6 +201,13 @@ def test_access_matrix(world, app, make_testapp, viewer, setting):
     # The home page lists titles only.
     home = browser.get("/").text
     assert (f"Listed-{setting}" in home) == (viewer in LISTED[setting]) and secret not in home
+    # A public channel and its theme list titles only, like the home page; its feed only public videos.
+    for path in ("/channels/matrix", "/channels/matrix/themes/all", "/api/v1/videos?channel=matrix"):
+        text = browser.get(path).text
+        assert (f"Listed-{setting}" in text) == (viewer in LISTED[setting]), path
+        assert (secret in text) == (path.startswith("/api/") and viewer in LISTED[setting] and allowed), path
+    feed = browser.get("/feeds/channels/matrix.xml").text
+    assert (f"Listed-{setting}" in feed) == (setting == "public")
 
 
 @pytest.mark.parametrize("setting", SETTINGS)

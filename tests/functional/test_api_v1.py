@@ -70,17 +70,41 @@ def test_the_document_is_valid_openapi(spec):
     assert {e.validator for e in me.iter_errors({"id": "1", "role": "king"})} >= {"required", "type", "enum"}
 
 
-def plans(people, lectures):
+@pytest.fixture
+def channels(people, lectures, site, dbsession):
+    """Two channels (prof manages the first), a theme in each; the public lecture is in the first."""
+    from core.models import Channel, Theme
+
+    maths = Channel(site_id=site.id, slug="maths", title="Maths", featured=True)
+    maths.managers.append(people["prof"])
+    maths.themes.append(Theme(slug="analyse", title="Analyse"))
+    physics = Channel(site_id=site.id, slug="physics", title="Physics")
+    physics.themes.append(Theme(slug="optics", title="Optics"))
+    dbsession.add_all([maths, physics])
+    dbsession.flush()
+    lectures["public"].channels.append(maths)
+    lectures["public"].themes.append(maths.themes[0])
+    dbsession.flush()
+    return {"maths": maths, "physics": physics}
+
+
+def plans(people, lectures, channels):
     """How to call each documented operation: path parameters and a body."""
-    ids = {"user_id": people["student"].id, "group_id": people["group"].id, "video_id": lectures["public"].id}
+    ids = {"user_id": people["student"].id, "group_id": people["group"].id, "video_id": lectures["public"].id,
+           "channel_id": channels["maths"].id, "theme_id": channels["physics"].themes[0].id}
     bodies = {"updateUser": {"role": "staff"}, "createGroup": {"name": "walked", "title": "Walked"},
               "updateGroup": {"title": "L3 Info"},
-              "updateVideo": {"title": "Intégrales doubles", "tags": ["Analyse", "L2"], "type": "course"}}
+              "updateVideo": {"title": "Intégrales doubles", "tags": ["Analyse", "L2"], "type": "course",
+                              "channels": ["maths", "physics"]},
+              "createChannel": {"title": "Walked channel", "visibility": "signed-in", "managers": ["prof"]},
+              "updateChannel": {"description": "**Analysis**", "featured": False},
+              "createTheme": {"title": "Algèbre", "parent_id": channels["maths"].themes[0].id},
+              "updateTheme": {"title": "Optique", "position": 2}}
     return ids, bodies
 
 
-def test_every_documented_endpoint_answers_as_documented(testapp, spec, people, lectures):
-    ids, bodies = plans(people, lectures)
+def test_every_documented_endpoint_answers_as_documented(testapp, spec, people, lectures, channels):
+    ids, bodies = plans(people, lectures, channels)
     walked = []
     order = {"get": 0, "post": 1, "put": 2, "patch": 3, "delete": 4}
     operations = sorted(((path, method, op) for path, item in spec["paths"].items()

@@ -284,3 +284,48 @@ def test_the_catalogues_type_disciplines_and_tags_are_facets(site, people, publi
     assert sorted(facets["tag"]) == [("analyse", "analyse", 1), ("l2", "l2", 1)]
     assert found(make_request, site, text="séance", filters={"type": ["course"]}) == ["Séance d'intégration"]
     assert found(make_request, site, text="analyse") == ["Séance d'intégration"]  # tags are searched words too
+
+
+def test_public_channels_are_searched_words_and_a_facet(site, people, publish, make_request, dbsession):
+    from core.models import Channel, Theme
+
+    maths = Channel(site_id=site.id, slug="maths", title="Mathématiques appliquées")
+    maths.themes.append(Theme(slug="proba", title="Probabilités"))
+    secret = Channel(site_id=site.id, slug="jury", title="Délibérations", visibility="hidden")
+    dbsession.add_all([maths, secret])
+    dbsession.flush()
+    publish(site, people["prof"], "Séance 1", channels=[maths], themes=[maths.themes[0]])
+    publish(site, people["prof"], "Séance 2", channels=[maths, secret])
+    publish(site, people["prof"], "Séance 3", channels=[secret])
+    assert sorted(found(make_request, site, text="appliquees")) == ["Séance 1", "Séance 2"]
+    assert found(make_request, site, text="probabilites") == ["Séance 1"]
+    assert found(make_request, site, text="deliberations") == []  # a hidden channel's name is not indexed
+    results = search(make_request(site), SearchQuery(text="séance"))
+    assert [(c.value, c.label, c.count) for c in results.facets["channel"]] == [
+        ("maths", "Mathématiques appliquées", 2)]
+    assert sorted(found(make_request, site, text="séance", filters={"channel": ["maths"]})) == ["Séance 1",
+                                                                                                "Séance 2"]
+
+
+def test_renaming_or_hiding_a_channel_reindexes_its_videos(site, people, publish, make_request, make_user,
+                                                           dbsession):
+    from dataclasses import replace
+
+    from core.channel_forms import ChannelForm, ThemeForm, apply_channel, apply_theme
+    from core.models import Channel, Theme
+
+    maths = Channel(site_id=site.id, slug="maths", title="Mathématiques")
+    maths.themes.append(Theme(slug="proba", title="Probabilités"))
+    dbsession.add(maths)
+    dbsession.flush()
+    publish(site, people["prof"], "Séance 1", channels=[maths], themes=[maths.themes[0]])
+    request = make_request(site, make_user(site, "boss", role="site-admin"))
+    theme = maths.themes[0]
+    apply_theme(request, maths, theme, replace(ThemeForm.from_theme(theme), title="Statistiques"))
+    assert found(make_request, site, text="statistiques") == ["Séance 1"]
+    form = replace(ChannelForm.from_channel(maths), title="Géométrie")
+    apply_channel(request, maths, form, admin=True)
+    assert found(make_request, site, text="geometrie") == ["Séance 1"]
+    assert found(make_request, site, text="mathematiques") == []
+    apply_channel(request, maths, replace(form, visibility="hidden"), admin=True)
+    assert found(make_request, site, text="geometrie") == []

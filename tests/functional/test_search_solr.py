@@ -231,6 +231,22 @@ def test_facets_count_and_filter(site, prof, publish, make_request):
     assert found(make_request, site, filters={"duration": ["short", "very-long"]}, sort="date") == ["Cours C", "Cours A"]
 
 
+def test_public_channels_are_a_facet_and_searched_words(site, prof, publish, make_request, solr, dbsession):
+    from core.models import Channel
+
+    maths = Channel(site_id=site.id, slug="maths", title="Mathématiques")
+    hidden = Channel(site_id=site.id, slug="jury", title="Jury", visibility="hidden")
+    dbsession.add_all([maths, hidden])
+    dbsession.flush()
+    publish(site, prof, "Cours A", channels=[maths, hidden])
+    publish(site, prof, "Cours B")
+    doc = solr.updates[0]["add"][0]
+    assert doc["facet_channel"] == ["maths|Mathématiques"] and "Mathématiques" in doc["body_general"]
+    assert "Jury" not in doc["body_general"]
+    assert counts(search(make_request(site), SearchQuery(text="cours")))["channel"] == {"maths": 1}
+    assert found(make_request, site, text="cours", filters={"channel": ["maths"]}) == ["Cours A"]
+
+
 def test_plugins_contribute_text_and_facets_with_a_pipe_in_a_value(site, prof, publish, make_request,
                                                                     register_plugin):
     class Transcripts:

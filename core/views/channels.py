@@ -1,0 +1,96 @@
+"""The channels' pages: the list, a channel, a theme, a banner image; and the home page's blocks."""
+
+from __future__ import annotations
+
+from pyramid.httpexceptions import HTTPNotFound
+from pyramid.response import FileIter, Response
+from pyramid.view import view_config
+from sqlalchemy.orm import selectinload
+
+from core.catalog import permitted
+from core.channels import ancestors, can_manage, channel_videos, children, get_channel, get_theme, theme_tree
+from core.home import home_blocks
+from core.markup import render_markdown
+from core.models import Video
+from core.ui import contributions
+
+PER_PAGE = 24
+
+
+@view_config(route_name="home", renderer="home.html")
+def home(request):
+    return {"blocks": home_blocks(request)}
+
+
+def page_number(request) -> int:
+    try:
+        return max(1, int(request.params.get("page", 1)))
+    except ValueError:
+        return 1
+
+
+def video_page(request, query, route: str, **route_args) -> dict:
+    """One page of a channel's or theme's videos; one row more than shown says whether a next page exists."""
+    page = page_number(request)
+    query = query.options(selectinload(Video.owner))
+    rows = list(request.dbsession.scalars(query.limit(PER_PAGE + 1).offset((page - 1) * PER_PAGE)))
+
+    def page_url(number: int) -> str:
+        return request.route_url(route, **route_args, _query={"page": number})
+
+    return {"videos": permitted(request, rows[:PER_PAGE]), "page": page,
+            "next_url": page_url(page + 1) if len(rows) > PER_PAGE else None,
+            "previous_url": page_url(page - 1) if page > 1 else None}
+
+
+@view_config(route_name="channels", renderer="channels.html")
+def channel_list(request):
+    from core.channels import visible_channels
+
+    return {"channels": list(request.dbsession.scalars(visible_channels(request))),
+            "describe": render_markdown}
+
+
+@view_config(route_name="channel", renderer="channel.html")
+def channel_page(request):
+    channel = get_channel(request, request.matchdict["channel"])
+    return {
+        "channel": channel, "description_html": render_markdown(channel.description),
+        "tree": theme_tree(channel), "can_manage": can_manage(request, channel),
+        "feeds": contributions(request, "amphi_feed_links", subject=channel),
+        **video_page(request, channel_videos(request, channel, depth=page_number(request) * PER_PAGE + 1), "channel",
+                     channel=channel.slug),
+    }
+
+
+@view_config(route_name="channel.theme", renderer="theme.html")
+def theme_page(request):
+    channel = get_channel(request, request.matchdict["channel"])
+    theme = get_theme(channel, request.matchdict["theme"])
+    return {
+        "channel": channel, "theme": theme, "ancestors": ancestors(theme),
+        "description_html": render_markdown(theme.description), "subthemes": children(channel, theme),
+        "can_manage": can_manage(request, channel),
+        "feeds": contributions(request, "amphi_feed_links", subject=theme),
+        **video_page(request, channel_videos(request, channel, theme, depth=page_number(request) * PER_PAGE + 1),
+                     "channel.theme", channel=channel.slug,
+                     theme=theme.slug),
+    }
+
+
+@view_config(route_name="channel.banner", request_method=("GET", "HEAD"))
+def banner(request):
+    """The banner image, to those who may see the channel (checked on every request)."""
+    channel = get_channel(request, request.matchdict["channel"])
+    if not channel.banner_key:
+        raise HTTPNotFound()
+    storage = request.storage
+    try:
+        size = storage.size(channel.banner_key)
+    except FileNotFoundError:
+        raise HTTPNotFound() from None
+    response = Response(content_type=channel.banner_mime, content_length=size)
+    response.app_iter = FileIter(storage.open(channel.banner_key))
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.cache_control = "public, max-age=3600" if channel.visibility == "public" else "private, max-age=300"
+    return response

@@ -1,0 +1,60 @@
+"""Notes and comments: timestamped private notes and public comments beside the player.
+
+A private note is seen by its author alone; a comment by everyone who may watch the video, who
+may answer it. The video's owners (and site admins) hide or delete comments, or turn them off.
+The panel follows playback (the notes of the moment are highlighted, a time seeks the player);
+each viewer exports their own notes as text or CSV.
+"""
+
+from markupsafe import Markup
+
+from core import hookimpl
+from core.i18n import _
+from core.settings import Setting
+from core.ui import NavItem, Panel
+from plugins.notes import models  # noqa: F401  (the tables belong to the shared metadata)
+
+NAME = "notes"
+AMPHI_HOOKS = ">=1.1,<2"
+
+
+def includeme(config):
+    config.add_static_view("notes-static", "plugins.notes:static", cache_max_age=3600)
+    config.add_route("notes.mine", "/notes")
+    config.add_route("notes.mine.export", "/notes/my-notes.{format:txt|csv}")
+    config.add_route("notes.add", "/videos/{video_id:\\d+}/notes")
+    config.add_route("notes.panel", "/videos/{video_id:\\d+}/notes/panel")
+    config.add_route("notes.comments", "/videos/{video_id:\\d+}/notes/comments")
+    config.add_route("notes.export", "/videos/{video_id:\\d+}/notes.{format:txt|csv}")
+    config.add_route("notes.delete", "/videos/{video_id:\\d+}/notes/{note_id:\\d+}/delete")
+    config.add_route("notes.hide", "/videos/{video_id:\\d+}/notes/{note_id:\\d+}/hide")
+    config.add_route("api.notes", "/api/videos/{video_id:\\d+}/notes")
+    config.scan("plugins.notes.views")
+
+
+@hookimpl
+def amphi_settings():
+    return [Setting("per_hour", "int", 120, label=_("Notes and comments a user may add per hour"),
+                    help=_("0: no limit."))]
+
+
+@hookimpl
+def amphi_nav_items(request):
+    if request.user is None:
+        return []
+    return [NavItem(request.translate("My notes"), request.route_url("notes.mine"), order=310)]
+
+
+@hookimpl
+def amphi_video_panels(request, video):
+    """The notes panel: the viewer's notes and the comments, synchronised with playback."""
+    from plugins.notes.views import panel_html
+
+    script = request.static_url("plugins.notes:static/notes.js")
+    style = request.static_url("plugins.notes:static/notes.css")
+    html = (Markup('<link rel="stylesheet" href="{}">').format(style)
+            + Markup('<div class="notes" data-notes data-offline="{}"><p class="visually-hidden" role="status" data-notes-status></p>').format(
+        request.translate("The server could not be reached; what you wrote is still here."))
+            + Markup(panel_html(request, video))
+            + Markup('</div><script src="{}" defer></script>').format(script))
+    return [Panel("notes", request.translate("Notes and comments"), html, order=150)]

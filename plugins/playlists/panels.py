@@ -1,0 +1,52 @@
+"""The panels beside the player: the playlist being played, and saving the video to a playlist."""
+
+from __future__ import annotations
+
+from pyramid.httpexceptions import HTTPNotFound
+from pyramid.renderers import render
+
+from core.ui import Panel
+from plugins.playlists import service
+
+
+def player_panel(request, video) -> Panel | None:
+    """With ``?playlist=<id>``: the list, where the viewer is in it, and the next video (played at the end)."""
+    if not request.params.get("playlist"):
+        return None
+    try:
+        playlist = service.get_playlist(request, request.params["playlist"])
+    except HTTPNotFound:
+        return None
+    videos = service.playable(request, playlist)
+    ids = [v.id for v in videos]
+    if video.id not in ids:
+        return None
+    index = ids.index(video.id)
+    query = {"playlist": playlist.id, **service.key_query(request, playlist)}
+    link = lambda v, **extra: request.route_url("video", video_id=v.id, _query={**query, **extra})  # noqa: E731
+    html = render("plugins.playlists:templates/player_panel.html", {
+        "playlist": playlist, "videos": videos, "index": index, "link": link,
+        "previous": videos[index - 1] if index > 0 else None,
+        "next": videos[index + 1] if index + 1 < len(videos) else None,
+        "title": service.title_of(request, playlist),
+        "page_url": request.route_url("playlists.show", playlist_id=playlist.id, _query=service.key_query(request, playlist)),
+        "autoplay": request.params.get("autoplay") == "1",
+    }, request=request)
+    title = request.translate("Playlist: ${title}", title=service.title_of(request, playlist))
+    return Panel("playlist", title, html, order=10)
+
+
+def save_panel(request, video) -> Panel | None:
+    """Favourite toggle and "add to a playlist" for signed-in viewers."""
+    if request.user is None:
+        return None
+    mine = service.own_playlists(request)
+    containing = service.containing(request, mine, video)
+    fav = next((p for p in mine if p.favourites), None)
+    html = render("plugins.playlists:templates/save_panel.html", {
+        "video": video, "lists": [p for p in mine if not p.favourites], "containing": containing,
+        "is_favourite": fav is not None and fav.id in containing,
+        "title_of": lambda p: service.title_of(request, p),
+        "messages": request.session.pop_flash("playlists"),
+    }, request=request)
+    return Panel("playlists", request.translate("Playlists"), html, order=160)

@@ -1,0 +1,64 @@
+"""Automatic captions with Vosk: the video's sound, recognised with word timings, cut for reading.
+
+Once a video is ready (``amphi_video_ready``), a ``transcribe`` job extracts its sound (16 kHz mono,
+ffmpeg), recognises it with the Vosk model of the video's language, builds cues for reading
+(:func:`core.speech.build_cues`) and stores them as an automatic WebVTT caption track
+(:func:`core.tracks.save_track`). The owner can run it again from the video page.
+"""
+
+from core import hookimpl
+from core.i18n import _
+from core.security import video_permits
+from core.settings import Setting
+from core.ui import NavItem
+from plugins.transcriber_vosk.job import KIND, NAME, auto_track, queue_after_ready, transcribe_job
+from plugins.transcriber_vosk.recognize import transcribe
+from plugins.transcriber_vosk.speech_models import load_model, model_folder
+
+AMPHI_HOOKS = ">=1.3,<2"
+
+
+def includeme(config):
+    config.add_route("transcriber_vosk.run", "/videos/{video_id:\\d+}/transcribe")
+    config.scan("plugins.transcriber_vosk.views")
+
+
+@hookimpl
+def amphi_settings():
+    return [
+        Setting("models", "list", "", site_editable=False,
+                label=_("Speech models: language code and folder"),
+                help=_("For example ko:/srv/vosk/ko fr:/srv/vosk/fr (folders without spaces). An installed "
+                       "vosk_model_<code> package serves a language not listed.")),
+        Setting("automatic", "bool", True, label=_("Transcribe each video once it is ready"),
+                help=_("When a model exists for the video's language; owners may always ask for it.")),
+    ]
+
+
+@hookimpl
+def amphi_job_handlers():
+    return {KIND: transcribe_job}
+
+
+@hookimpl
+def amphi_transcribe(request, audio, language, progress):
+    folder = model_folder(request.plugin_settings(NAME), language)
+    if folder is None:
+        return None
+    return transcribe(load_model(folder), audio, language, progress)
+
+
+@hookimpl
+def amphi_video_ready(request, video):
+    queue_after_ready(request, video)
+
+
+@hookimpl
+def amphi_video_actions(request, video):
+    if video.status != "ready" or not video_permits(request, video, "edit"):
+        return []
+    if model_folder(request.plugin_settings(NAME), video.language) is None:
+        return []
+    again = auto_track(request, video, video.language) is not None
+    title = request.translate("Transcribe again") if again else request.translate("Transcribe")
+    return [NavItem(title, request.route_url("transcriber_vosk.run", video_id=video.id), order=500)]

@@ -1,0 +1,114 @@
+"""The ``transcribe`` job: the video's sound to an automatic caption track in its language.
+
+Queued after ``amphi_video_ready`` (or by the owner); progress, cancellation and failures go
+through the pipeline like the encode job. Recognition runs outside any write transaction; the
+track is saved in one short transaction at the end.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+
+from sqlalchemy import select
+
+from core.encoding import local_source, scratch_dir
+from core.media import MediaError
+from core.models import Job, Track, Video
+from core.pipeline import fire_safely, queue_job
+from core.search import language_name
+from core.speech import Transcript, to_webvtt
+from core.storage import get_storage
+from core.tasks import worker_request
+from core.tracks import active_plugins, save_track
+from plugins.transcriber_vosk.recognize import extract_audio
+from plugins.transcriber_vosk.speech_models import model_folder
+
+NAME = "transcriber_vosk"
+KIND = "transcribe"
+#: Progress after extracting the sound; recognition fills the rest up to 95 %.
+EXTRACTED, RECOGNISED = 0.05, 0.95
+
+
+def missing_model_reason(language: str) -> str:
+    if not language:
+        return "Set the video's main language (Edit) before transcribing it."
+    return f"No speech recognition model is installed for this video's language ({language})."
+
+
+def busy(video: Video) -> bool:
+    return any(job.kind == KIND and job.state in ("queued", "running") for job in video.jobs)
+
+
+def auto_track(request, video: Video, language: str) -> Track | None:
+    """This plugin's automatic track of ``video`` in ``language``, if one is still untouched by people."""
+    return request.dbsession.scalars(
+        select(Track).where(Track.video_id == video.id, Track.plugin == NAME, Track.language == language,
+                            Track.source == "auto").order_by(Track.id)).first()
+
+
+def queue_after_ready(request, video: Video) -> Job | None:
+    """Queue a transcription of a video that just became ready, when the site wants it and can."""
+    settings = request.plugin_settings(NAME)
+    if not settings["automatic"] or model_folder(settings, video.language) is None:
+        return None
+    if busy(video) or has_captions(request, video):
+        return None  # a re-encode does not transcribe the same sound again, nor over a person's captions
+    return queue_job(request, video, KIND)
+
+
+def has_captions(request, video: Video) -> bool:
+    """Whether the video has subtitles or captions in its language already (automatic or not, any plugin)."""
+    return request.dbsession.scalar(
+        select(Track.id).where(Track.video_id == video.id, Track.language == video.language,
+                               Track.kind.in_(("subtitles", "captions"))).limit(1)) is not None
+
+
+def transcribe_job(job_id: int, site_id: int, heartbeat) -> None:
+    """Run a transcribe job end to end (a handler of :func:`core.pipeline.job_handlers`)."""
+    with worker_request(site_id) as request:
+        if NAME not in active_plugins(request):
+            raise MediaError("Transcription is not enabled on this site.")
+        video = request.dbsession.get(Job, job_id).video
+        language = (video.language or "").lower()
+        if model_folder(request.plugin_settings(NAME), language) is None:
+            raise MediaError(missing_model_reason(language))
+        source = next((f for f in video.files if f.kind == "source"), None)
+        if source is None:
+            raise MediaError("The original file is missing.")
+        source_key, video_id = source.key, video.id
+    scratch = scratch_dir(request.registry)
+    try:
+        with worker_request(site_id) as request:  # read-only; recognition happens outside a write
+            wav = os.path.join(scratch, "audio.wav")
+            with local_source(get_storage(request.registry, request.site), source_key, scratch) as path:
+                extract_audio(path, wav)
+            heartbeat.report(EXTRACTED)
+            transcript = request.hooks.amphi_transcribe(
+                request=request, audio=wav, language=language,
+                progress=lambda f: heartbeat.report(EXTRACTED + (RECOGNISED - EXTRACTED) * f))
+        if transcript is None:
+            raise MediaError(missing_model_reason(language))
+        if not transcript.cues:
+            raise MediaError("No speech was recognised in this video.")
+        publish(site_id, video_id, transcript)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def track_label(request, language: str) -> str:
+    """The language's own name (``한국어``), marked automatic."""
+    return request.translate("${language} (automatic)", language=language_name(language, language))
+
+
+def publish(site_id: int, video_id: int, transcript: Transcript) -> None:
+    """Store the cues as the video's automatic captions (replacing the previous automatic ones)."""
+    with worker_request(site_id) as request:
+        video = request.dbsession.get(Video, video_id)
+        if video is None:
+            return  # deleted while it was being transcribed
+        language = transcript.language
+        save_track(request, video, to_webvtt(transcript.cues), kind="captions", language=language,
+                   label=track_label(request, language), source="auto", plugin=NAME,
+                   track=auto_track(request, video, language))
+        fire_safely(request, "amphi_video_changed", video=video)

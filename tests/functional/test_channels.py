@@ -1,0 +1,459 @@
+"""Channels and themes: who sees and keeps them, their pages, the edit page and dashboard, the home page's
+blocks, feeds and the API — and never a video the visitor may not see."""
+
+import re
+
+import feedparser
+import pytest
+
+from core.models import Channel, Group, Theme
+
+PASSWORD = "a good password 1"
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+
+
+@pytest.fixture
+def people(site, make_user, dbsession):
+    group = Group(site_id=site.id, name="l3", title="L3")
+    member = make_user(site, "member", password=PASSWORD)
+    member.groups.append(group)
+    dbsession.add(group)
+    dbsession.flush()
+    return {"admin": make_user(site, "boss", role="site-admin", password=PASSWORD),
+            "manager": make_user(site, "manager", role="staff", password=PASSWORD),
+            "prof": make_user(site, "prof", role="staff", password=PASSWORD),
+            "student": make_user(site, "student", password=PASSWORD), "member": member, "group": group}
+
+
+@pytest.fixture
+def catalogue(site, people, make_video, dbsession):
+    """A public channel (kept by manager) with nested themes, a signed-in and a hidden channel; prof's videos:
+    public, draft and group-restricted ones in the public channel and its theme."""
+    maths = Channel(site_id=site.id, slug="maths", title="Maths <b>vives</b>", featured=True,
+                    description="**Analyse** et <script>alert(1)</script>")
+    maths.managers.append(people["manager"])
+    analyse = Theme(slug="analyse", title="Analyse")
+    maths.themes.append(analyse)
+    maths.themes.append(Theme(slug="integrales", title="Intégrales", parent=analyse))
+    campus = Channel(site_id=site.id, slug="campus", title="Campus", visibility="signed-in")
+    jury = Channel(site_id=site.id, slug="jury", title="Jury", visibility="hidden")
+    jury.managers.append(people["manager"])
+    dbsession.add_all([maths, campus, jury])
+    dbsession.flush()
+    prof = people["prof"]
+    videos = {
+        "public": make_video(site, prof, "Limites", status="ready", access="public", channels=[maths],
+                             themes=[analyse]),
+        "draft": make_video(site, prof, "Brouillon secret", status="ready", access="draft", channels=[maths],
+                            themes=[analyse]),
+        "groups": make_video(site, prof, "Réservé L3", status="ready", access="groups", channels=[maths],
+                             themes=[analyse], allowed_groups=[people["group"]]),
+        "outside": make_video(site, prof, "Hors chaîne", status="ready", access="public"),
+    }
+    dbsession.flush()
+    return {"maths": maths, "campus": campus, "jury": jury, "analyse": analyse, "videos": videos}
+
+
+def browser(make_testapp, username=None):
+    app = make_testapp("a.test")
+    if username:
+        app.sign_in(username, PASSWORD)
+    return app
+
+
+def listed(page) -> set[str]:
+    return set(re.findall(r'<li><a href="http://a\.test/videos/\d+">([^<]*)</a>', page.text))
+
+
+# --- seeing channels ------------------------------------------------------------------------------
+
+
+def test_visibility_of_channel_pages(catalogue, make_testapp, make_site):
+    anonymous, student, manager, admin = (browser(make_testapp, who) for who in (None, "student", "manager", "boss"))
+    for app, seen in ((anonymous, {"maths"}), (student, {"maths", "campus"}),
+                      (manager, {"maths", "campus", "jury"}), (admin, {"maths", "campus", "jury"})):
+        for slug in ("maths", "campus", "jury"):
+            app.get(f"/channels/{slug}", status=200 if slug in seen else 404)
+        names = set(re.findall(r'href="http://a\.test/channels/([a-z-]+)"', app.get("/channels").text))
+        assert names == seen
+    make_site("b")
+    elsewhere = make_testapp("b.test")
+    elsewhere.get("/channels/maths", status=404)  # another site's channel
+    elsewhere.get("/channels/maths/themes/analyse", status=404)
+    elsewhere.get("/feeds/channels/maths.xml", status=404)
+    elsewhere.get(f"/api/v1/channels/{catalogue['maths'].id}", status=404)
+    elsewhere.get(f"/api/v1/themes/{catalogue['analyse'].id}", status=404)
+    assert "maths" not in elsewhere.get("/channels").text
+    assert elsewhere.get("/api/v1/channels").json["total"] == 0
+
+
+def test_a_channel_and_a_theme_show_only_what_the_visitor_may_see(catalogue, make_testapp):
+    anonymous = browser(make_testapp)
+    page = anonymous.get("/channels/maths")
+    assert listed(page) == {"Limites"}
+    assert "Maths &lt;b&gt;vives&lt;/b&gt;" in page.text and "<strong>Analyse</strong>" in page.text
+    assert "<script>alert" not in page.text
+    assert 'href="http://a.test/channels/maths/themes/analyse"' in page.text  # the theme tree
+    assert 'href="http://a.test/channels/maths/themes/integrales"' in page.text
+    assert listed(browser(make_testapp, "member").get("/channels/maths")) == {"Limites", "Réservé L3"}
+    assert listed(browser(make_testapp, "prof").get("/channels/maths")) == {"Limites", "Brouillon secret",
+                                                                            "Réservé L3"}
+    theme = anonymous.get("/channels/maths/themes/analyse")
+    assert listed(theme) == {"Limites"} and "Intégrales" in theme.text and 'aria-current="page"' in theme.text
+    sub = anonymous.get("/channels/maths/themes/integrales")
+    assert 'href="http://a.test/channels/maths/themes/analyse">Analyse</a>' in sub.text  # breadcrumb
+    anonymous.get("/channels/maths/themes/nothing", status=404)
+    anonymous.get("/channels/jury/themes/analyse", status=404)
+
+
+@pytest.mark.parametrize("walk", [True, False])  # a big channel walked newest first, a small one sorted
+def test_channel_pages_are_paginated(site, catalogue, people, make_video, make_testapp, dbsession, monkeypatch,
+                                     walk):
+    if walk:
+        monkeypatch.setattr("core.channels.WALK_FROM", 1)
+        monkeypatch.setattr("core.channels.WALK_RATIO", 0)
+    for n in range(26):
+        make_video(site, people["prof"], f"Séance {n:02d}", status="ready", access="public",
+                   channels=[catalogue["maths"]])
+    dbsession.flush()
+    anonymous = browser(make_testapp)
+    first = anonymous.get("/channels/maths")
+    assert len(listed(first)) == 24 and 'rel="next"' in first.text and 'rel="prev"' not in first.text
+    second = anonymous.get("/channels/maths?page=2")
+    assert len(listed(second)) == 3 and 'rel="prev"' in second.text and 'rel="next"' not in second.text
+    assert listed(first) | listed(second) == {f"Séance {n:02d}" for n in range(26)} | {"Limites"}
+    assert "Séance 25" in listed(first) and "Limites" in listed(second)  # newest first
+
+
+def test_the_video_page_names_only_channels_the_visitor_may_see(site, catalogue, people, make_video,
+                                                                 make_testapp, dbsession):
+    video = catalogue["videos"]["public"]
+    video.channels.append(catalogue["jury"])
+    dbsession.flush()
+    page = browser(make_testapp).get(f"/videos/{video.id}")
+    assert 'href="http://a.test/channels/maths"' in page.text and "/channels/jury" not in page.text
+    assert 'href="http://a.test/channels/maths/themes/analyse"' in page.text
+    assert "/channels/jury" in browser(make_testapp, "manager").get(f"/videos/{video.id}").text
+    assert 'href="http://a.test/feeds/channels/maths.xml"' in page.text  # the feeds panel
+    assert "/feeds/channels/jury.xml" not in page.text
+
+
+# --- keeping channels ----------------------------------------------------------------------------
+
+
+def test_site_admins_create_channels_with_errors_beside_fields(catalogue, make_testapp):
+    admin = browser(make_testapp, "boss")
+    token = admin.csrf_token("/admin/channels")
+    bad = admin.post("/admin/channels", {"csrf_token": token, "title": "", "slug": "Bad Slug", "managers": "ghost",
+                                         "visibility": "public"}, status=400)
+    assert 'id="channel-title-error"' in bad.text and 'id="channel-slug-error"' in bad.text
+    assert "ghost" in re.search(r'id="channel-managers-error">([^<]*)<', bad.text).group(1)
+    taken = admin.post("/admin/channels", {"csrf_token": token, "title": "Autre", "slug": "maths",
+                                           "visibility": "public"}, status=400)
+    assert "This address is taken already." in taken.text
+    created = admin.post("/admin/channels", {"csrf_token": token, "title": "Physique quantique", "managers": "prof",
+                                             "visibility": "signed-in", "featured": "on", "position": "3"})
+    assert created.location == "http://a.test/channels/physique-quantique/edit?saved=1"
+    assert "Physique quantique" in admin.get("/admin/channels").text
+    browser(make_testapp, "manager").get("/admin/channels", status=403)
+    assert "/login" in browser(make_testapp).get("/admin/channels", status=302).location
+
+
+def test_managers_keep_their_channel_and_its_themes(catalogue, make_testapp, dbsession):
+    manager = browser(make_testapp, "manager")
+    page = manager.get("/channels/maths/edit")
+    assert 'name="managers"' not in page.text  # only site admins change the managers
+    token = manager.csrf_token("/channels/maths/edit")
+    manager.post("/channels/maths/edit", {"csrf_token": token, "action": "save", "title": "Maths", "slug": "maths",
+                                          "description": "Nouvelle", "visibility": "public", "managers": "student"})
+    maths = catalogue["maths"]
+    assert (maths.title, maths.description, [m.username for m in maths.managers]) == ("Maths", "Nouvelle",
+                                                                                      ["manager"])
+    added = manager.post("/channels/maths/edit", {"csrf_token": token, "action": "add-theme", "title": "Séries",
+                                                  "parent_id": str(catalogue["analyse"].id)})
+    assert added.status_int == 302
+    series = next(t for t in maths.themes if t.slug == "series")
+    assert series.parent is catalogue["analyse"]
+    refused = manager.post("/channels/maths/edit", {"csrf_token": token, "action": "add-theme", "title": ""},
+                           status=400)
+    assert 'id="theme-title-error"' in refused.text
+    loop = manager.post("/channels/maths/themes/analyse/edit", {"csrf_token": token, "title": "Analyse",
+                                                                 "slug": "analyse", "parent_id": str(series.id)},
+                        status=400)
+    assert 'id="theme-parent_id-error"' in loop.text  # a theme cannot go under its own sub-theme
+    manager.post("/channels/maths/themes/analyse/delete", {"csrf_token": token})
+    assert [t.slug for t in maths.themes] == []  # with the themes under it
+    assert len(catalogue["videos"]["public"].channels) == 1  # its videos stay in the channel
+    manager.get("/channels/maths/delete", status=403)  # deleting is for site admins
+    student = browser(make_testapp, "student")
+    student.get("/channels/maths/edit", status=403)
+    student.get("/channels/jury/edit", status=404)
+
+
+def test_site_admins_delete_a_channel_its_videos_stay(catalogue, make_testapp, dbsession):
+    admin = browser(make_testapp, "boss")
+    assert "Delete the channel for good" in admin.get("/channels/maths/delete").text
+    token = admin.csrf_token("/channels/maths/delete")
+    gone = admin.post("/channels/maths/delete", {"csrf_token": token})
+    assert gone.location.startswith("http://a.test/admin/channels?deleted=")
+    admin.get("/channels/maths", status=404)
+    dbsession.expire_all()
+    assert catalogue["videos"]["public"].channels == []
+
+
+def test_the_banner_is_checked_stored_and_served_to_those_who_may_see_the_channel(catalogue, make_testapp):
+    manager = browser(make_testapp, "manager")
+    token = manager.csrf_token("/channels/jury/edit")
+    bad = manager.post("/channels/jury/edit", {"csrf_token": token, "action": "banner"},
+                       upload_files=[("banner", "x.png", b"<svg onload=alert(1)>")], status=400)
+    assert "A PNG, JPEG or GIF image is needed." in bad.text
+    manager.post("/channels/jury/edit", {"csrf_token": token, "action": "banner"},
+                 upload_files=[("banner", "b.png", PNG)])
+    served = manager.get("/channels/jury/banner")
+    assert served.body == PNG and served.content_type == "image/png"
+    assert served.headers["X-Content-Type-Options"] == "nosniff"
+    browser(make_testapp).get("/channels/jury/banner", status=404)
+    browser(make_testapp).get("/channels/maths/banner", status=404)  # none uploaded
+    key = catalogue["jury"].banner_key
+    manager.post("/channels/jury/edit", {"csrf_token": token, "action": "remove-banner"})
+    assert catalogue["jury"].banner_key == ""
+    manager.get("/channels/jury/banner", status=404)
+    assert key.startswith(f"sites/{catalogue['jury'].site_id}/channels/{catalogue['jury'].id}/banner-")
+
+
+# --- putting videos in channels -------------------------------------------------------------------
+
+
+def test_the_edit_page_offers_the_channels_one_may_add_to(site, catalogue, people, make_video, make_testapp,
+                                                           dbsession):
+    open_channel = Channel(site_id=site.id, slug="ouverte", title="Ouverte", open_to_all=True)
+    dbsession.add(open_channel)
+    dbsession.flush()
+    video = catalogue["videos"]["outside"]
+    prof = browser(make_testapp, "prof")
+    page = prof.get(f"/videos/{video.id}/edit")
+    offered = set(re.findall(r'name="channel_ids" value="(\d+)"', page.text))
+    assert offered == {str(open_channel.id)}  # not maths: prof is no manager of it
+    token = prof.csrf_token(f"/videos/{video.id}/edit")
+    form = {"csrf_token": token, "title": video.title, "access": "public", "license": "all-rights-reserved"}
+    refused = prof.post(f"/videos/{video.id}/edit", {**form, "channel_ids": str(catalogue["maths"].id)}, status=400)
+    assert 'id="edit-channel_ids-error"' in refused.text and video.channels == []
+    prof.post(f"/videos/{video.id}/edit", {**form, "channel_ids": str(open_channel.id)})
+    assert video.channels == [open_channel]
+    # The manager adds prof's video to the hidden channel too; prof's saving keeps it there unseen.
+    video.channels.append(catalogue["jury"])
+    dbsession.flush()
+    prof.post(f"/videos/{video.id}/edit", {**form, "channel_ids": str(open_channel.id)})
+    assert set(video.channels) == {open_channel, catalogue["jury"]}
+    prof.post(f"/videos/{video.id}/edit", form)
+    assert video.channels == [catalogue["jury"]]
+    # A manager (here also an editor of the video) picks a theme; the theme brings its channel.
+    video.additional_owners.append(people["manager"])
+    dbsession.flush()
+    manager = browser(make_testapp, "manager")
+    token = manager.csrf_token(f"/videos/{video.id}/edit")
+    manager.post(f"/videos/{video.id}/edit", {**form, "csrf_token": token, "channel_ids": str(catalogue["jury"].id),
+                                              "theme_ids": str(catalogue["analyse"].id)})
+    assert set(video.channels) == {catalogue["jury"], catalogue["maths"]} and video.themes == [catalogue["analyse"]]
+
+
+def test_the_dashboard_filters_by_channel_and_adds_in_bulk(site, catalogue, people, make_video, make_testapp,
+                                                            dbsession):
+    mine = make_video(site, people["manager"], "À moi", status="ready", access="public")
+    other = make_video(site, people["manager"], "Aussi à moi", status="ready", access="draft")
+    dbsession.flush()
+    manager = browser(make_testapp, "manager")
+    page = manager.get("/my/videos")
+    assert f'value="channel-add:{catalogue["maths"].id}"' in page.text
+    assert f'value="channel-add:{catalogue["campus"].id}"' not in page.text  # not one of theirs
+    token = manager.csrf_token("/my/videos")
+    done = manager.post("/my/videos/bulk", {"csrf_token": token, "action": f"channel-add:{catalogue['maths'].id}",
+                                            "video": [str(mine.id), str(other.id),
+                                                      str(catalogue["videos"]["public"].id)]})
+    assert "added=2" in done.location and "skipped=1" in done.location
+    assert "2 videos added to the channel." in done.follow().text
+    filtered = manager.get("/my/videos?channel=maths").text
+    assert "À moi" in filtered and "Aussi à moi" in filtered
+    assert "À moi" not in manager.get("/my/videos?channel=jury").text
+    manager.post("/my/videos/bulk", {"csrf_token": token, "action": f"channel-remove:{catalogue['maths'].id}",
+                                     "video": [str(mine.id)]})
+    assert mine.channels == [] and other.channels == [catalogue["maths"]]
+    manager.post("/my/videos/bulk", {"csrf_token": token, "action": f"channel-add:{catalogue['campus'].id}",
+                                     "video": [str(mine.id)]}, status=400)
+
+
+# --- the home page ------------------------------------------------------------------------------------
+
+
+def test_home_page_blocks_are_chosen_and_ordered_by_the_site_admin(site, catalogue, make_testapp):
+    anonymous = browser(make_testapp)
+    home = anonymous.get("/").text
+    assert home.index("Featured channels") < home.index("Recent videos")
+    assert 'href="http://a.test/channels/maths"' in home
+    admin = browser(make_testapp, "boss")
+    page = admin.get("/admin/site/home")
+    assert f'value="channel:{catalogue["maths"].id}"' in page.text
+    token = admin.csrf_token("/admin/site/home")
+    admin.post("/admin/site/home", {"csrf_token": token, "block-0": "recent", "block-1": f"channel:{catalogue['jury'].id}",
+                                    "block-2": f"channel:{catalogue['maths'].id}", "block-3": "recent"})
+    assert site.home_blocks == ["recent", f"channel:{catalogue['jury'].id}", f"channel:{catalogue['maths'].id}"]
+    home = anonymous.get("/").text
+    assert "Featured channels" not in home and "Jury" not in home  # a hidden channel's block shows to its keepers
+    assert home.index("Recent videos") < home.index("Maths &lt;b&gt;vives&lt;/b&gt;")
+    assert "Brouillon secret" not in home and "Limites" in home
+    assert "Jury" in browser(make_testapp, "manager").get("/").text
+    refused = admin.post("/admin/site/home", {"csrf_token": token, "block-0": "nonsense"}, status=400)
+    assert "Choose among the proposed values." in refused.text
+    browser(make_testapp, "manager").get("/admin/site/home", status=403)
+
+
+def test_a_plugin_offers_a_home_block_and_the_core_filters_its_videos(site, catalogue, make_testapp, dbsession,
+                                                                     register_plugin):
+    from core import hookimpl
+    from core.ui import HomeBlock
+
+    videos = catalogue["videos"]
+
+    class Picks:
+        @hookimpl
+        def amphi_home_blocks(self, request):
+            return [HomeBlock("picks.best", "Our picks", lambda limit: [videos["draft"].id, videos["public"].id])]
+
+    register_plugin(Picks(), "picks")
+    site.enabled_plugins = sorted([*site.enabled_plugins, "picks"])
+    site.home_blocks = ["picks.best"]
+    dbsession.flush()
+    home = browser(make_testapp).get("/").text
+    assert "Our picks" in home and "Limites" in home and "Brouillon secret" not in home
+
+
+# --- feeds ------------------------------------------------------------------------------------------
+
+
+def test_channel_and_theme_feeds_list_public_videos_only(catalogue, make_testapp, make_site):
+    anonymous = browser(make_testapp)
+    page = anonymous.get("/channels/maths")
+    assert '<link rel="alternate" type="application/rss+xml"' in page.text
+    feed_url = re.search(r'<link rel="alternate" type="application/rss\+xml" title="[^"]*" href="([^"]+)"',
+                         page.text).group(1)
+    assert feed_url == "http://a.test/feeds/channels/maths.xml"
+    for url in (feed_url, "/feeds/channels/maths/themes/analyse.xml"):
+        response = anonymous.get(url)
+        feed = feedparser.parse(response.body)
+        assert not feed.bozo and feed.version == "rss20"
+        assert [e.title for e in feed.entries] == ["Limites"]
+    assert "/feeds/channels/maths/themes/analyse.xml" in anonymous.get("/channels/maths/themes/analyse").text
+    anonymous.get("/feeds/channels/jury.xml", status=404)
+    anonymous.get("/feeds/channels/campus.xml", status=404)
+    anonymous.get("/feeds/channels/maths/themes/nothing.xml", status=404)
+    make_site("nofeeds", plugins=["auth_local", "storage_local"])
+    make_testapp("nofeeds.test").get("/feeds/channels/maths.xml", status=404)
+
+
+def test_without_the_feeds_plugin_a_channel_page_has_no_feed_link(make_site, make_user, make_testapp, dbsession):
+    other = make_site("quiet", plugins=["auth_local", "storage_local"])
+    dbsession.add(Channel(site_id=other.id, slug="maths", title="Maths"))
+    dbsession.flush()
+    page = make_testapp("quiet.test").get("/channels/maths")
+    assert "application/rss+xml" not in page.text
+
+
+# --- the API ------------------------------------------------------------------------------------------
+
+
+def token_for(make_request, site, user) -> dict:
+    from core.tokens import create_token
+
+    return {"Authorization": f"Bearer {create_token(make_request(site), user, 't', 'write', 0)[1]}"}
+
+
+def test_the_api_lists_reads_and_changes_channels_by_the_same_rules(site, catalogue, people, make_testapp,
+                                                                     make_request):
+    api = make_testapp("a.test")
+    admin, manager, prof = (token_for(make_request, site, people[n]) for n in ("admin", "manager", "prof"))
+    assert [c["slug"] for c in api.get("/api/v1/channels").json["items"]] == ["campus", "jury", "maths"][2:]
+    assert [c["slug"] for c in api.get("/api/v1/channels", headers=manager).json["items"]] == ["campus", "jury",
+                                                                                                "maths"]
+    maths = api.get(f"/api/v1/channels/{catalogue['maths'].id}").json
+    assert "managers" not in maths and [t["slug"] for t in maths["themes"]] == ["analyse", "integrales"]
+    api.get(f"/api/v1/channels/{catalogue['jury'].id}", status=404)
+    videos = api.get("/api/v1/videos?channel=maths").json["items"]
+    assert [v["title"] for v in videos] == ["Limites"] and videos[0]["channels"] == ["maths"]
+    assert videos[0]["themes"] == [{"id": catalogue["analyse"].id, "channel": "maths", "slug": "analyse",
+                                    "title": "Analyse"}]
+    assert api.get("/api/v1/videos?channel=jury").json["items"] == []
+    created = api.post_json("/api/v1/channels", {"title": "Chimie", "managers": ["prof"]}, headers=admin,
+                            status=201).json
+    assert created["slug"] == "chimie" and created["managers"] == ["prof"]
+    api.post_json("/api/v1/channels", {"title": "Non"}, headers=manager, status=403)
+    bad = api.post_json("/api/v1/channels", {"title": "", "visibility": "secret"}, headers=admin, status=400).json
+    assert set(bad["info"]["fields"]) == {"title", "visibility"}
+    url = f"/api/v1/channels/{catalogue['maths'].id}"
+    assert api.patch_json(url, {"title": "Mathématiques"}, headers=manager).json["title"] == "Mathématiques"
+    api.patch_json(url, {"managers": ["prof"]}, headers=manager, status=403)
+    api.patch_json(url, {"title": "x"}, headers=prof, status=403)
+    api.patch_json(url, {"position": "first"}, headers=admin, status=400)
+    theme = api.post_json(f"{url}/themes", {"title": "Séries", "parent_id": catalogue["analyse"].id},
+                          headers=manager, status=201).json
+    assert theme["parent_id"] == catalogue["analyse"].id and theme["channel"] == "maths"
+    api.patch_json(f"/api/v1/themes/{catalogue['analyse'].id}", {"parent_id": theme["id"]}, headers=manager,
+                   status=400)
+    api.delete(f"/api/v1/themes/{theme['id']}", headers=prof, status=403)
+    api.delete(f"/api/v1/themes/{theme['id']}", headers=manager, status=204)
+    api.delete(url, headers=manager, status=403)
+    api.delete(url, headers=admin, status=204)
+    api.get(url, status=404)
+
+
+def test_the_api_puts_a_video_in_channels(site, catalogue, people, make_testapp, make_request):
+    api = make_testapp("a.test")
+    manager = token_for(make_request, site, people["manager"])
+    video = catalogue["videos"]["outside"]
+    video.additional_owners.append(people["manager"])
+    changed = api.patch_json(f"/api/v1/videos/{video.id}", {"channels": ["maths"],
+                                                            "themes": [catalogue["analyse"].id]}, headers=manager).json
+    assert changed["channels"] == ["maths"] and [t["slug"] for t in changed["themes"]] == ["analyse"]
+    refused = api.patch_json(f"/api/v1/videos/{video.id}", {"channels": ["campus"]}, headers=manager, status=400)
+    assert "campus" in refused.json["message"]
+    api.patch_json(f"/api/v1/videos/{video.id}", {"themes": ["analyse"]}, headers=manager, status=400)
+
+
+# --- words ----------------------------------------------------------------------------------------------
+
+
+def test_channel_pages_in_french(catalogue, make_testapp):
+    app = make_testapp("a.test")
+    page = app.get("/channels/maths", headers={"Accept-Language": "fr"})
+    assert "Thèmes" in page.text and "Chaînes" in page.text
+
+
+def test_the_stats_plugin_offers_the_most_viewed_videos(site, catalogue, make_testapp, make_request, make_site,
+                                                         make_user, dbsession):
+    from plugins.stats.counting import add_to_day, today
+
+    videos = catalogue["videos"]
+    request = make_request(site)
+    add_to_day(request, videos["draft"], today(), views=50)
+    add_to_day(request, videos["outside"], today(), views=3)
+    add_to_day(request, videos["public"], today(), views=7)
+    site.home_blocks = ["stats.most_viewed"]
+    dbsession.flush()
+    home = browser(make_testapp).get("/").text
+    assert "Most viewed" in home and "Brouillon secret" not in home
+    assert home.index("Limites") < home.index("Hors chaîne")
+    assert "stats.most_viewed" in browser(make_testapp, "boss").get("/admin/site/home").text
+    quiet = make_site("quiet", plugins=["auth_local", "storage_local"])
+    make_user(quiet, "chief", role="site-admin", password=PASSWORD)
+    chief = make_testapp("quiet.test")
+    chief.sign_in("chief", PASSWORD)
+    assert "stats.most_viewed" not in chief.get("/admin/site/home").text
+
+
+def test_the_browse_page_filters_by_channel(catalogue, make_testapp):
+    anonymous = browser(make_testapp)
+    page = anonymous.get("/videos")
+    assert '<option value="maths">' in page.text and '<option value="jury">' not in page.text
+    assert listed(anonymous.get("/videos?channel=maths")) == {"Limites"}
+    assert listed(anonymous.get("/videos?channel=jury")) == set()
+    assert listed(browser(make_testapp, "prof").get("/videos?channel=maths")) == {"Limites", "Brouillon secret",
+                                                                                  "Réservé L3"}
