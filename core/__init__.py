@@ -4,7 +4,7 @@ import pluggy
 
 #: The version of the hook contract (``core/hookspecs.py``), semantic: a new
 #: hook or argument is a minor bump, a removed or changed one a major bump.
-HOOKS_VERSION = "1.3.0"
+HOOKS_VERSION = "1.4.0"
 
 #: Decorator for hook implementations in plugins: ``@hookimpl def amphi_...``.
 hookimpl = pluggy.HookimplMarker("amphi")

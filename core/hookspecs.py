@@ -242,35 +242,6 @@ def amphi_encode(request, job, source, info, ladder, out, progress):
     """
 
 
-# --- speech (per site) -----------------------------------------------------
-
-
-@hookspec(firstresult=True)
-def amphi_transcribe(request, audio, language, progress):
-    """Recognise the speech of an audio file, with word timings.
-
-    Called by a transcription job, with a worker request of the video's site,
-    outside any write transaction. An engine without a model for ``language``
-    returns ``None`` so that another engine may answer.
-    Stops at first non-None result.
-
-    :param request: the worker's request of the video's site
-        (``request.plugin_settings(name)`` gives a plugin its settings).
-    :param audio: the local path of a WAV file, 16 kHz, mono, signed 16-bit
-        PCM (:data:`core.speech.SAMPLE_RATE`).
-    :param language: the two-letter code of the spoken language (``ko``, ``fr``).
-    :param progress: :data:`core.media.ProgressCallback`; when it returns
-        False, stop and raise :class:`core.media.EncodeCancelled`.
-    :return: a :class:`core.speech.Transcript` (words in order, and cues built
-        with :func:`core.speech.build_cues`); raise
-        :class:`core.media.MediaError` with a reason for the owner when the
-        engine's model for the language cannot be used.
-    """
-
-
-# --- composition (per site) ------------------------------------------------
-
-
 @hookspec(firstresult=True)
 def amphi_compose(request, sources, layout, out, progress):
     """Compose several recorded tracks (screen, camera) into one video file.
@@ -339,6 +310,32 @@ def amphi_ingest_received(request, principal, mediapackage, video):
         episode catalogue's terms: ``title``, ``creator``, ``isPartOf``...; ``elements`` its files).
     :param video: the new :class:`core.models.Video`.
     :return: ignored.
+    """
+
+
+# --- speech (per site) -----------------------------------------------------
+
+
+@hookspec(firstresult=True)
+def amphi_transcribe(request, audio, language, progress):
+    """Recognise the speech of an audio file, with word timings.
+
+    Called by a transcription job, with a worker request of the video's site,
+    outside any write transaction. An engine without a model for ``language``
+    returns ``None`` so that another engine may answer.
+    Stops at first non-None result.
+
+    :param request: the worker's request of the video's site
+        (``request.plugin_settings(name)`` gives a plugin its settings).
+    :param audio: the local path of a WAV file, 16 kHz, mono, signed 16-bit
+        PCM (:data:`core.speech.SAMPLE_RATE`).
+    :param language: the two-letter code of the spoken language (``ko``, ``fr``).
+    :param progress: :data:`core.media.ProgressCallback`; when it returns
+        False, stop and raise :class:`core.media.EncodeCancelled`.
+    :return: a :class:`core.speech.Transcript` (words in order, and cues built
+        with :func:`core.speech.build_cues`); raise
+        :class:`core.media.MediaError` with a reason for the owner when the
+        engine's model for the language cannot be used.
     """
 
 

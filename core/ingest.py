@@ -10,7 +10,7 @@ from datetime import date
 
 from sqlalchemy import select
 
-from core.models import MediaFile, User, Video
+from core.models import ACCESS_LEVELS, LICENSES, MediaFile, User, Video
 from core.storage import source_key, video_prefix
 
 LEADING_TRAVERSAL = re.compile(r"^(?:\.{1,2}[/\\])+|^/+")
@@ -142,6 +142,8 @@ def video_fields(metadata: dict) -> dict:
         fields["description"] = str(fields["description"])[:20000]
     if "language" in fields:
         fields["language"] = str(fields["language"])[:10]
+    if fields.get("access") not in (None, *ACCESS_LEVELS) or fields.get("license") not in (None, *LICENSES):
+        raise ValueError(f"unknown access level or licence in {fields!r}")
     if isinstance(fields.get("date_recorded"), str):
         try:
             fields["date_recorded"] = date.fromisoformat(fields["date_recorded"][:10])
@@ -157,7 +159,8 @@ def ingest_files(request, owner, tracks: list[IngestTrack], metadata: dict, trim
     One track without trims goes to the ``encode`` job as it is. Several tracks (or trims)
     first go through a ``compose`` job in the worker, which calls ``amphi_compose`` with
     ``layout`` (one of :data:`LAYOUTS`) and queues the encode. The files are moved under
-    the video's own keys and kept (media files of kind ``source``, or ``recording`` each). ``metadata`` gives the title and the :data:`VIDEO_FIELDS`.
+    the video's own keys and kept (media files of kind ``source``, or ``recording`` each).
+    ``metadata`` gives the title and the :data:`VIDEO_FIELDS`.
     """
     from core.pipeline import queue_job
 

@@ -15,7 +15,7 @@ from core.ui import NavItem
 from opencast_studio.auth import NAME, challenge, principal_for
 from opencast_studio.i18n import LOCALE_DIR, _, translate
 
-AMPHI_HOOKS = ">=1.2,<2"  # the ingest hooks came with 1.2
+AMPHI_HOOKS = ">=1.4,<2"  # the ingest hooks came with 1.4
 
 
 def includeme(config):

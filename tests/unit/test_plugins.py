@@ -147,7 +147,18 @@ def host_with_failing_plugin(required: str = "") -> PluginHost:
     return host
 
 
-def test_a_plugin_whose_configuration_fails_is_left_out(amphi_settings, caplog):
+@pytest.fixture
+def second_app():
+    """Building another application points the task queue at its registry: give it back afterwards,
+    or the workers of later tests (``worker_request``) would run in this test's application."""
+    from core import tasks
+
+    saved = tasks._context["registry"]
+    yield
+    tasks._context["registry"] = saved
+
+
+def test_a_plugin_whose_configuration_fails_is_left_out(amphi_settings, caplog, second_app):
     from core.app import make_app
 
     host = host_with_failing_plugin()
@@ -159,7 +170,7 @@ def test_a_plugin_whose_configuration_fails_is_left_out(amphi_settings, caplog):
     assert host.infos["auth_local"].status == "loaded"
 
 
-def test_a_required_plugin_whose_configuration_fails_stops_start_up(amphi_settings):
+def test_a_required_plugin_whose_configuration_fails_stops_start_up(amphi_settings, second_app):
     from core.app import make_app
 
     with pytest.raises(PluginError, match="plugin 'half'.*amphi.plugins.required"):
