@@ -132,14 +132,17 @@ class Heartbeat:
                 log.exception("heartbeat of job %s failed", self.job_id)
 
     def beat(self) -> None:
+        # One conditional UPDATE, not read-then-write: a beat racing the job's end must not
+        # write its progress over the finished job's (PostgreSQL re-checks the WHERE after
+        # waiting for the finishing transaction's lock).
         with worker_request() as request:
-            job = request.dbsession.get(Job, self.job_id)
-            if job is None or job.state != "running" or job.worker != WORKER_ID:
-                self.cancelled = True
-                return
-            job.heartbeat_at = utcnow()
-            job.progress = round(self.progress * 100, 1)
-            self.cancelled = job.cancel_requested
+            cancel_requested = request.dbsession.execute(
+                update(Job)
+                .where(Job.id == self.job_id, Job.state == "running", Job.worker == WORKER_ID)
+                .values(heartbeat_at=utcnow(), progress=round(self.progress * 100, 1))
+                .returning(Job.cancel_requested)
+            ).scalar_one_or_none()
+            self.cancelled = cancel_requested is None or bool(cancel_requested)
 
 
 @huey.task()
