@@ -136,9 +136,23 @@ def searchable_ids(request) -> Select:
     return visible_videos(request).where(Video.status == "ready").with_only_columns(Video.id)
 
 
+def searchable_condition(request):
+    """:func:`searchable_ids` as a condition on ``Video`` (to join an index to the videos table)."""
+    return visible_videos(request).where(Video.status == "ready").whereclause
+
+
+def plugins_may_deny(request) -> bool:
+    """Whether an enabled plugin answers ``amphi_permits`` on the request's site.
+
+    When none does, :func:`searchable_ids` is the whole rule, so a search may count,
+    page and facet in SQL; otherwise it must also drop :func:`denied_ids`.
+    """
+    return bool(request.hooks.amphi_permits.get_hookimpls())
+
+
 def denied_ids(request, ids: list[int]) -> set[int]:
     """Those of ``ids`` a plugin denies through ``amphi_permits`` (as lists drop them)."""
-    if not ids or not request.hooks.amphi_permits.get_hookimpls():
+    if not ids or not plugins_may_deny(request):
         return set()
     denied = set()
     for start in range(0, len(ids), 500):
