@@ -116,8 +116,7 @@ def cmd_serve(args) -> None:
     app = get_app(path)
     settings = app.registry.settings
     options = server_options(path, args)
-    workers = max(1, int(args.workers or options.pop("workers", 1)))
-    options.pop("workers", None)
+    workers = max(1, args.workers or 1)
     worker = None
     if settings.get("amphi.worker.embedded", "false").lower() in ("1", "true", "yes", "on"):
         worker = subprocess.Popen([sys.executable, "-m", "core.cli", "-c", path, "worker"])
@@ -326,7 +325,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=6543)
     serve.add_argument("--threads", type=int, help="default: [server:main] threads, else 8")
-    serve.add_argument("--workers", type=int, help="server processes (default: [server:main] workers, else 1)")
+    serve.add_argument("--workers", type=int, help="server processes sharing the port (default 1)")
     serve.set_defaults(func=cmd_serve)
 
     worker = sub.add_parser("worker", help="run a task-queue consumer")

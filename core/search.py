@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, time
 
 from sqlalchemy import Select, select
+from sqlalchemy.orm import selectinload
 
 from core.catalog import visible_videos
 from core.i18n import _
@@ -163,8 +164,9 @@ def denied_ids(request, ids: list[int]) -> set[int]:
 
 
 def videos_in_order(request, ids: list[int]) -> list[Video]:
-    """Load videos by id, keeping the order of ``ids``."""
-    found = {v.id: v for v in request.dbsession.scalars(select(Video).where(Video.id.in_(ids)))} if ids else {}
+    """Load videos by id (with their owners, whom result pages show), keeping the order of ``ids``."""
+    query = select(Video).where(Video.id.in_(ids)).options(selectinload(Video.owner))
+    found = {v.id: v for v in request.dbsession.scalars(query)} if ids else {}
     return [found[i] for i in ids if i in found]
 
 
