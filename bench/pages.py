@@ -131,7 +131,7 @@ def measure(database: str, count: int, seconds: int, threads: int, folder: Path,
         target = seed(url.replace("postgresql://", "postgresql+psycopg://"), count, random.Random(count))
         seeded = time.perf_counter() - started
         indexed = count <= reindex_up_to
-        if indexed:  # when a search plugin offers it (search_sql indexes about 200 videos/s)
+        if indexed:  # when a search plugin offers it (search_sql's bulk reindex: thousands of videos/s)
             subprocess.run(amphi + ["search", "reindex"], capture_output=True)
         port = free_port()
         server = subprocess.Popen(amphi + ["serve", "--port", str(port), "--threads", str(threads),
