@@ -99,7 +99,7 @@ def matches(request, query: SearchQuery, skip_facet: str | None = None, scored: 
 
 
 def search(request, query: SearchQuery) -> SearchResults:
-    statement = matches(request, query)
+    statement = matches(request, query, scored=not query.by_date)
     if statement is None:
         return SearchResults(videos=[], total=0, facets={}, query=query)
     order = [D.sort_date.desc(), D.video_id.desc()]
