@@ -107,6 +107,10 @@ def reindex_site(request) -> int:
                                                      Video.id > last)
                                  .order_by(Video.id).limit(BATCH).options(*DOCUMENT_LOADS)).all()
         if not videos:
+            # Fresh statistics for the planner (autovacuum would gather them later): without them
+            # PostgreSQL may scan the videos for a word that matches nothing.
+            session.execute(text("ANALYZE search_sql_documents"))
+            session.execute(text("ANALYZE search_sql_terms"))
             return count
         write_documents(request, [search_document(request, video) for video in videos])
         count, last = count + len(videos), videos[-1].id
