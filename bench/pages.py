@@ -139,8 +139,9 @@ def wrk(url: str, connections: int, seconds: int, script: Path) -> dict:
             "p99": float(match.group(5)), "bad": int(errors.group(1)) + int(errors.group(2))}
 
 
-def measure(database: str, count: int, seconds: int, threads: int, folder: Path, reindex_up_to: int) -> list[tuple]:
-    rows = []
+def measure(database: str, count: int, seconds: int, threads: int, folder: Path, reindex_up_to: int,
+            workers: int = 1) -> list[tuple]:
+    rows, label = [], database if workers == 1 else f"{database}/{workers}p"
     with temporary_database(folder, database) as url:
         ini = write_ini(folder, url.replace("postgresql://", "postgresql+psycopg://"),
                         **{"amphi.worker.embedded": "false", "amphi.api.rate_limit": "0"})
@@ -150,10 +151,11 @@ def measure(database: str, count: int, seconds: int, threads: int, folder: Path,
         target = seed(url.replace("postgresql://", "postgresql+psycopg://"), count, random.Random(count))
         seeded = time.perf_counter() - started
         indexed = count <= reindex_up_to
-        if indexed:  # when a search plugin offers it (search_sql indexes about 200 videos/s)
+        if indexed:  # when a search plugin offers it (search_sql's bulk reindex: thousands of videos/s)
             subprocess.run(amphi + ["search", "reindex"], capture_output=True)
         port = free_port()
-        server = subprocess.Popen(amphi + ["serve", "--port", str(port), "--threads", str(threads)],
+        server = subprocess.Popen(amphi + ["serve", "--port", str(port), "--threads", str(threads),
+                                           "--workers", str(workers)],
                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         base = f"http://127.0.0.1:{port}"
         try:
@@ -164,7 +166,7 @@ def measure(database: str, count: int, seconds: int, threads: int, folder: Path,
             script.write_text(LUA)
             for name, path in pages.items():
                 if name == "search" and not indexed:
-                    rows.append((database, count, name, None, None, None, None,
+                    rows.append((label, count, name, None, None, None, None,
                                  f"skipped: not indexed (--reindex-up-to {reindex_up_to})"))
                     continue
                 try:
@@ -172,13 +174,13 @@ def measure(database: str, count: int, seconds: int, threads: int, folder: Path,
                 except OSError:
                     status = 0
                 if status != 200:
-                    rows.append((database, count, name, None, None, None, None, f"HTTP {status}: skipped"))
+                    rows.append((label, count, name, None, None, None, None, f"HTTP {status}: skipped"))
                     continue
                 wrk(base + path, 4, 2, script)  # warm the caches and the templates
                 loaded = wrk(base + path, 16, seconds, script)
                 single = wrk(base + path, 1, max(3, seconds // 2), script)
                 note = f"{loaded['bad']} errors" if loaded["bad"] else ""
-                rows.append((database, count, name, loaded["rps"], loaded["p50"], loaded["p95"], single["p50"], note))
+                rows.append((label, count, name, loaded["rps"], loaded["p50"], loaded["p95"], single["p50"], note))
         finally:
             server.terminate()
             server.wait()
@@ -205,16 +207,19 @@ def main() -> None:
     parser.add_argument("--videos", default="1000,100000", help="catalogue sizes (default 1000,100000)")
     parser.add_argument("--databases", default="sqlite,postgresql", help="default sqlite,postgresql")
     parser.add_argument("--seconds", type=int, default=10, help="seconds of load per page (default 10)")
-    parser.add_argument("--threads", type=int, default=4, help="amphi serve's threads (default 4)")
+    parser.add_argument("--threads", type=int, default=4, help="amphi serve's threads per process (default 4)")
+    parser.add_argument("--workers", default="1", help="amphi serve's processes; a list compares (default 1)")
     parser.add_argument("--reindex-up-to", type=int, default=200_000,
                         help="build the search index only for catalogues up to this size (default 200000)")
     args = parser.parse_args()
     rows = []
     for database in args.databases.split(","):
         for count in (int(c) for c in args.videos.split(",")):
-            with tempfile.TemporaryDirectory(prefix="amphi-pages-bench-") as folder:
-                rows += measure(database, count, args.seconds, args.threads, Path(folder), args.reindex_up_to)
-    print(f"\n{os.cpu_count()} CPUs; server and wrk share them")
+            for workers in (int(w) for w in args.workers.split(",")):
+                with tempfile.TemporaryDirectory(prefix="amphi-pages-bench-") as folder:
+                    rows += measure(database, count, args.seconds, args.threads, Path(folder), args.reindex_up_to,
+                                    workers)
+    print(f"\n{os.cpu_count()} CPUs; server and wrk share them; '/2p': amphi serve --workers 2")
     report(rows, args.seconds)
 
 

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Select, exists, false, func, or_, select, true
-from sqlalchemy.orm import selectinload
+import itertools
+import threading
+import time
+from collections import OrderedDict
+
+from sqlalchemy import Select, event, exists, false, func, or_, select, true
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from core.errors import ValidationError
 from core.i18n import _
@@ -116,16 +121,32 @@ def permitted(request, videos: list[Video]) -> list[Video]:
     return [v for v in videos if False not in request.hooks.amphi_permits(request=request, video=v, permission="view")]
 
 
-def related_videos(request, video: Video, limit: int = 6) -> list[Video]:
-    """Visible, ready videos most like ``video``: shared tags count twice, shared disciplines once;
-    then the same type's and the same owner's newest.
+#: How long a video's related candidates are kept when nothing in this process writes a video
+#: (another process's changes show within this delay; access is checked at every request anyway).
+RELATED_CACHE_SECONDS = 300
+RELATED_CACHE_SIZE = 20_000
+_related_cache: OrderedDict[tuple[int, int], tuple[int, float, list[tuple[int, int, object]]]] = OrderedDict()
+_related_lock = threading.Lock()
+_catalogue_generation = itertools.count()
+_generation = [next(_catalogue_generation)]
 
-    Candidates come from the link tables' indexes (a GROUP BY per list), so the cost follows
-    the number of videos sharing a tag, not the size of the catalogue; visibility is checked
-    on the few candidates only.
+
+@event.listens_for(Session, "after_flush")
+def _videos_written(session, _context) -> None:
+    """A video added, changed or deleted in this process (what the video events follow) drops the
+    cached related candidates: tags and disciplines ride on the Video, so their changes count too."""
+    if any(isinstance(obj, Video) for obj in (*session.new, *session.dirty, *session.deleted)):
+        _generation[0] = next(_catalogue_generation)
+
+
+def related_candidates(db, video: Video, pool: int) -> list[tuple[int, int, object]]:
+    """``(video id, score, created_at)`` of the videos most like ``video``, best first, whoever sees them.
+
+    Shared tags count twice, shared disciplines once; then the same type's and the same owner's
+    newest. Candidates come from the link tables' indexes (a GROUP BY per list), so the cost follows
+    the number of videos sharing a tag, not the size of the catalogue.
     """
-    db, scores = request.dbsession, {}
-    pool = limit * 8
+    scores = {}
     for table, column, ids, weight in ((video_tags, video_tags.c.tag_id, [t.id for t in video.tags], 2),
                                        (video_disciplines, video_disciplines.c.discipline_id,
                                         [d.id for d in video.disciplines], 1)):
@@ -142,9 +163,45 @@ def related_videos(request, video: Video, limit: int = 6) -> list[Video]:
             for video_id in db.scalars(same.order_by(Video.id.desc()).limit(pool)):
                 scores.setdefault(video_id, 0)
     candidates = sorted(scores, key=lambda i: (scores[i], i), reverse=True)[:pool]
-    if not candidates:
+    created = dict(db.execute(select(Video.id, Video.created_at).where(Video.id.in_(candidates))).all()) if candidates else {}
+    ranked = [(i, scores[i], created[i]) for i in candidates if i in created]
+    return sorted(ranked, key=lambda c: (c[1], c[2], c[0]), reverse=True)
+
+
+def cached_related_candidates(request, video: Video, pool: int) -> list[tuple[int, int, object]]:
+    """:func:`related_candidates`, kept per process until a video is written or for
+    :data:`RELATED_CACHE_SECONDS`."""
+    key, now, generation = (video.site_id, video.id), time.monotonic(), _generation[0]
+    with _related_lock:
+        hit = _related_cache.get(key)
+        if hit is not None and hit[0] == generation and now - hit[1] < RELATED_CACHE_SECONDS:
+            _related_cache.move_to_end(key)
+            return hit[2]
+    ranked = related_candidates(request.dbsession, video, pool)
+    with _related_lock:
+        _related_cache[key] = (generation, now, ranked)
+        while len(_related_cache) > RELATED_CACHE_SIZE:
+            _related_cache.popitem(last=False)
+    return ranked
+
+
+def related_videos(request, video: Video, limit: int = 6) -> list[Video]:
+    """Visible, ready videos most like ``video`` (see :func:`related_candidates`), best first.
+
+    The candidates are cached; who may see them is checked at every request, on the few
+    candidates only: an id query, then only the shown videos are loaded (all visible
+    candidates when a plugin may deny some).
+    """
+    ranked = cached_related_candidates(request, video, limit * 8)
+    if not ranked:
         return []
-    query = (visible_videos(request).where(Video.id.in_(candidates), Video.status == "ready")
-             .options(selectinload(Video.owner)))
-    found = permitted(request, list(db.scalars(query)))
-    return sorted(found, key=lambda v: (scores[v.id], v.created_at, v.id), reverse=True)[:limit]
+    db = request.dbsession
+    visible = visible_videos(request).where(Video.id.in_([c[0] for c in ranked]), Video.status == "ready")
+    may_deny = bool(request.hooks.amphi_permits.get_hookimpls())
+    if not may_deny:
+        seen = set(db.scalars(visible.with_only_columns(Video.id)))
+        shown = [c[0] for c in ranked if c[0] in seen][:limit]
+        visible = select(Video).where(Video.id.in_(shown))
+    found = {v.id: v for v in db.scalars(visible.options(joinedload(Video.owner)))}
+    videos = [found[c[0]] for c in ranked if c[0] in found]
+    return (permitted(request, videos) if may_deny else videos)[:limit]

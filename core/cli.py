@@ -110,23 +110,64 @@ def cmd_db_check(args) -> None:
 
 def cmd_serve(args) -> None:
     from pyramid.paster import get_app, setup_logging
-    from waitress import serve
 
     path = config_path(args)
     setup_logging(path)
     app = get_app(path)
     settings = app.registry.settings
+    options = server_options(path, args)
+    workers = max(1, args.workers or 1)
     worker = None
     if settings.get("amphi.worker.embedded", "false").lower() in ("1", "true", "yes", "on"):
         worker = subprocess.Popen([sys.executable, "-m", "core.cli", "-c", path, "worker"])
-    print(f"Amphi is running at http://{args.host}:{args.port}/", flush=True)
+    print(f"Amphi is running at http://{args.host}:{args.port}/" + (f" ({workers} processes)" if workers > 1 else ""),
+          flush=True)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # so the worker below is stopped too
     try:
-        serve(app, **server_options(path, args))
+        if workers == 1:
+            from waitress import serve
+
+            serve(app, **options)
+        else:
+            serve_processes(app, options, workers)
     finally:
         if worker is not None:
             worker.terminate()
             worker.wait()
+
+
+def serve_processes(app, options: dict, workers: int) -> None:
+    """Serve from ``workers`` forked processes sharing one listening socket (Python runs one
+    thread at a time per process: more processes use more cores). Each has its own database
+    connections; what a process keeps in memory (API rate counts, caches) is its own."""
+    import socket
+
+    from waitress import serve
+
+    host, port = options.pop("host"), int(options.pop("port"))
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    listener = socket.create_server((host, port), family=family, backlog=int(options.get("backlog", 1024)))
+    children = []
+    for _ in range(workers):
+        pid = os.fork()
+        if pid == 0:  # a child: fresh connections, default signals, serve until terminated
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+            app.registry["db_engine"].dispose(close=False)
+            try:
+                serve(app, sockets=[listener], **options)
+            finally:
+                os._exit(0)
+        children.append(pid)
+    try:
+        for pid in children:
+            os.waitpid(pid, 0)
+    finally:
+        for pid in children:
+            try:
+                os.kill(pid, signal.SIGTERM)
+                os.waitpid(pid, 0)
+            except (ProcessLookupError, ChildProcessError):
+                pass
 
 
 def server_options(path: str, args) -> dict:
@@ -284,6 +325,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=6543)
     serve.add_argument("--threads", type=int, help="default: [server:main] threads, else 8")
+    serve.add_argument("--workers", type=int, help="server processes sharing the port (default 1)")
     serve.set_defaults(func=cmd_serve)
 
     worker = sub.add_parser("worker", help="run a task-queue consumer")

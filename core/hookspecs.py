@@ -418,7 +418,9 @@ def amphi_search(request, query):
     Matches are restricted to :func:`core.search.searchable_ids` (ready videos
     the request may find in lists) and cleared with
     :func:`core.search.denied_ids` (``amphi_permits``); facet counts cover
-    those visible matches only.
+    those visible matches only. When :func:`core.search.plugins_may_deny` is
+    false, the ``searchable_ids`` rule is the whole rule: the plugin may page
+    and count in its own query.
     Stops at first non-None result.
 
     :param request: the current request.

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, time
 
 from sqlalchemy import Select, select
+from sqlalchemy.orm import selectinload
 
 from core.catalog import visible_videos
 from core.i18n import _
@@ -136,9 +137,23 @@ def searchable_ids(request) -> Select:
     return visible_videos(request).where(Video.status == "ready").with_only_columns(Video.id)
 
 
+def searchable_condition(request):
+    """:func:`searchable_ids` as a condition on ``Video`` (to join an index to the videos table)."""
+    return visible_videos(request).where(Video.status == "ready").whereclause
+
+
+def plugins_may_deny(request) -> bool:
+    """Whether an enabled plugin answers ``amphi_permits`` on the request's site.
+
+    When none does, :func:`searchable_ids` is the whole rule, so a search may count,
+    page and facet in SQL; otherwise it must also drop :func:`denied_ids`.
+    """
+    return bool(request.hooks.amphi_permits.get_hookimpls())
+
+
 def denied_ids(request, ids: list[int]) -> set[int]:
     """Those of ``ids`` a plugin denies through ``amphi_permits`` (as lists drop them)."""
-    if not ids or not request.hooks.amphi_permits.get_hookimpls():
+    if not ids or not plugins_may_deny(request):
         return set()
     denied = set()
     for start in range(0, len(ids), 500):
@@ -149,8 +164,9 @@ def denied_ids(request, ids: list[int]) -> set[int]:
 
 
 def videos_in_order(request, ids: list[int]) -> list[Video]:
-    """Load videos by id, keeping the order of ``ids``."""
-    found = {v.id: v for v in request.dbsession.scalars(select(Video).where(Video.id.in_(ids)))} if ids else {}
+    """Load videos by id (with their owners, whom result pages show), keeping the order of ``ids``."""
+    query = select(Video).where(Video.id.in_(ids)).options(selectinload(Video.owner))
+    found = {v.id: v for v in request.dbsession.scalars(query)} if ids else {}
     return [found[i] for i in ids if i in found]
 
 

@@ -7,17 +7,19 @@ is quoted as an FTS5 string; on PostgreSQL the text goes through
 
 from __future__ import annotations
 
-from sqlalchemy import Float, Select, cast, column, func, literal, literal_column, select, table, true
-from sqlalchemy.dialects.postgresql import REGCONFIG, TSQUERY
+from sqlalchemy import Float, Select, String, cast, column, func, literal, literal_column, null, select, table, true
+from sqlalchemy.dialects.postgresql import TSQUERY
 
+from core.models import Video
 from core.search import (
     FacetCount,
     SearchQuery,
     SearchResults,
     denied_ids,
     fold_accents,
+    plugins_may_deny,
     search_words,
-    searchable_ids,
+    searchable_condition,
     videos_in_order,
 )
 from plugins.search_sql.models import FTS_TABLE, VECTOR_COLUMN, SearchDocument, SearchTerm
@@ -39,28 +41,41 @@ def fts5_query(words: list[str], prefix_last: bool = False, column: str = "") ->
     return f"{column} : ({expression})" if column else expression
 
 
+def regconfig(name: str):
+    """A configuration as a constant (``'french'::regconfig``): a cast from a bound text is only
+    stable, so PostgreSQL would rebuild the tsquery for every row instead of once."""
+    assert name in PG_QUERY_CONFIGS
+    return literal_column(f"'{name}'::regconfig")
+
+
 def pg_tsquery(text: str):
     """websearch_to_tsquery in French, English and simple, OR-ed (a French document is stemmed in French)."""
     folded = fold_accents(text)
-    parts = [func.websearch_to_tsquery(cast(literal(config), REGCONFIG), folded) for config in PG_QUERY_CONFIGS]
+    parts = [func.websearch_to_tsquery(regconfig(config), folded) for config in PG_QUERY_CONFIGS]
     combined = parts[0]
     for part in parts[1:]:
         combined = combined.op("||", return_type=TSQUERY)(part)
     return combined
 
 
-def matches(request, query: SearchQuery, skip_facet: str | None = None) -> Select | None:
-    """``(video_id, score, sort_date)`` of the visible matches; None when the text has no words."""
+def matches(request, query: SearchQuery, skip_facet: str | None = None, scored: bool = True) -> Select | None:
+    """``(video_id, score, sort_date)`` of the visible matches; None when the text has no words.
+
+    Not ``scored``, the score is 0 (counting needs no ranking, and SQLite's bm25 is the dearest part).
+    """
     words = search_words(query.text)
     if query.text and not words:
         return None
     dialect = request.dbsession.bind.dialect.name
     score = literal(0.0, Float)
-    statement = select(D.video_id).where(D.site_id == request.site.id, D.video_id.in_(searchable_ids(request)))
+    # Joined to the videos rather than `IN (visible ids)`: the cost follows the matches, not the catalogue.
+    statement = (select(D.video_id).join(Video, Video.id == D.video_id)
+                 .where(D.site_id == request.site.id, searchable_condition(request)))
     if words and dialect == "sqlite":
         # The full-text table drives (once, materialised); joined the other way round SQLite would
         # probe it once per document.
-        hits = (select(FTS.c.rowid.label("video_id"), func.bm25(FTS_NAME, TITLE_WEIGHT, BODY_WEIGHT).label("rank"))
+        rank = func.bm25(FTS_NAME, TITLE_WEIGHT, BODY_WEIGHT) if scored else literal(0.0, Float)
+        hits = (select(FTS.c.rowid.label("video_id"), rank.label("rank"))
                 .where(FTS_NAME.op("MATCH")(fts5_query(words, prefix_last=True)))
                 .cte("fts_hits").prefix_with("MATERIALIZED"))
         statement = statement.join(hits, hits.c.video_id == D.video_id)
@@ -69,7 +84,8 @@ def matches(request, query: SearchQuery, skip_facet: str | None = None) -> Selec
         tsquery = pg_tsquery(query.text)
         vector = literal_column(f"search_sql_documents.{VECTOR_COLUMN}")
         statement = statement.where(vector.op("@@")(tsquery))
-        score = -func.ts_rank_cd(vector, tsquery)  # negated: lower is better on both
+        if scored:
+            score = -func.ts_rank(vector, tsquery)  # negated: lower is better on both; ts_rank_cd costs 4x
     statement = statement.add_columns(score.label("score"), D.sort_date)
     for facet, values in query.filters.items():
         if facet != skip_facet:
@@ -83,12 +99,15 @@ def matches(request, query: SearchQuery, skip_facet: str | None = None) -> Selec
 
 
 def search(request, query: SearchQuery) -> SearchResults:
-    statement = matches(request, query)
+    statement = matches(request, query, scored=not query.by_date)
     if statement is None:
         return SearchResults(videos=[], total=0, facets={}, query=query)
     order = [D.sort_date.desc(), D.video_id.desc()]
     if not query.by_date:
         order.insert(0, literal_column("score"))
+    if not plugins_may_deny(request):
+        return search_in_sql(request, query, statement, order)
+    # A plugin may deny any video: every match is checked before it is shown or counted.
     ids = list(request.dbsession.scalars(statement.order_by(*order)))
     denied = denied_ids(request, ids)
     ids = [i for i in ids if i not in denied]
@@ -96,14 +115,46 @@ def search(request, query: SearchQuery) -> SearchResults:
     return SearchResults(videos=page, total=len(ids), facets=facet_counts(request, query, denied), query=query)
 
 
-def facet_counts(request, query: SearchQuery, denied: set[int]) -> dict[str, list[FacetCount]]:
-    """Counts over the visible matches; a filtered facet is counted without its own filter
-    (so its other values stay offered: language=fr or language=en)."""
+def search_in_sql(request, query: SearchQuery, statement: Select, order: list) -> SearchResults:
+    """The SQL rule is the whole rule (no plugin answers ``amphi_permits``): the database pages,
+    counts and counts the facets; only a page of videos is loaded."""
+    ids = list(request.dbsession.scalars(statement.order_by(*order).limit(query.per_page).offset(query.offset)))
+    total, facets = counts_in_sql(request, query)
+    return SearchResults(videos=videos_in_order(request, ids), total=total, facets=facets, query=query)
+
+
+def counts_in_sql(request, query: SearchQuery) -> tuple[int, dict[str, list[FacetCount]]]:
+    """The number of visible matches and the unfiltered facets' counts, in one statement over
+    the matches found once; then each filtered facet counted without its own filter."""
+    hits = matches(request, query, scored=False).with_only_columns(D.video_id).cte("hits").prefix_with("MATERIALIZED")
+    filtered = [facet for facet, values in query.filters.items() if values]
+    empty = cast(null(), String)
+    total = select(literal("", String).label("facet"), empty.label("value"), empty.label("label"),
+                   func.count().label("n")).select_from(hits)
+    terms = (select(T.facet, T.value, func.min(T.label), func.count())
+             .where(T.video_id.in_(select(hits.c.video_id)), T.facet.not_in(filtered) if filtered else true())
+             .group_by(T.facet, T.value))
+    facets: dict[str, list[FacetCount]] = {}
+    count = 0
+    for facet, value, label, n in request.dbsession.execute(total.union_all(terms)):
+        if facet == "" and value is None:
+            count = int(n)
+        else:
+            facets.setdefault(facet, []).append(FacetCount(value, label or value, n))
+    if filtered:
+        facets.update(facet_counts(request, query, set(), only_filtered=True))
+    return count, facets
+
+
+def facet_counts(request, query: SearchQuery, denied: set[int],
+                 only_filtered: bool = False) -> dict[str, list[FacetCount]]:
+    """Counts over the visible matches less ``denied``; a filtered facet is counted without its own
+    filter (so its other values stay offered: language=fr or language=en)."""
     facets: dict[str, list[FacetCount]] = {}
     filtered = [facet for facet, values in query.filters.items() if values]
-    for skip in [None, *filtered]:
+    for skip in ([] if only_filtered else [None]) + filtered:
         # Materialised: the planner would otherwise run the full-text match once per term row.
-        hits = matches(request, query, skip_facet=skip).with_only_columns(D.video_id).cte("hits")
+        hits = matches(request, query, skip_facet=skip, scored=False).with_only_columns(D.video_id).cte("hits")
         hits = hits.prefix_with("MATERIALIZED")
         statement = select(T.facet, T.value, func.min(T.label), func.count()).where(
             T.video_id.in_(select(hits.c.video_id)))
@@ -123,8 +174,8 @@ def suggest(request, prefix: str, limit: int) -> list[str]:
     words = search_words(prefix)
     if not words:
         return []
-    visible = select(D.video_id).where(D.site_id == request.site.id, D.video_id.in_(searchable_ids(request)))
-    statement = select(D.video_id, D.title).where(D.video_id.in_(visible))
+    statement = (select(D.video_id, D.title).join(Video, Video.id == D.video_id)
+                 .where(D.site_id == request.site.id, searchable_condition(request)))
     if request.dbsession.bind.dialect.name == "sqlite":
         hits = (select(FTS.c.rowid.label("video_id"), func.bm25(FTS_NAME).label("rank"))
                 .where(FTS_NAME.op("MATCH")(fts5_query(words, prefix_last=True, column="title")))
@@ -133,28 +184,29 @@ def suggest(request, prefix: str, limit: int) -> list[str]:
     else:
         vector = literal_column(f"search_sql_documents.{VECTOR_COLUMN}")
         tsquery = title_prefix_tsquery(words)
-        statement = statement.where(vector.op("@@")(tsquery)).order_by(func.ts_rank_cd(vector, tsquery).desc())
+        statement = statement.where(vector.op("@@")(tsquery)).order_by(func.ts_rank(vector, tsquery).desc())
     rows = request.dbsession.execute(statement.limit(limit * 2)).all()
     denied = denied_ids(request, [row.video_id for row in rows])
     titles = [row.title for row in rows if row.video_id not in denied]
-    return _unique(titles + suggested_labels(request, visible, prefix, limit, denied))[:limit]
+    return _unique(titles + suggested_labels(request, prefix, limit, denied))[:limit]
 
 
 def title_prefix_tsquery(words: list[str]):
     """``'cours' & 'intro':*`` restricted to the title (weight A), in each configuration, OR-ed."""
     folded = [fold_accents(word).replace("'", "") for word in words]
     expression = " & ".join(f"'{w}'" + (":*A" if i == len(folded) - 1 else ":A") for i, w in enumerate(folded))
-    parts = [func.to_tsquery(cast(literal(config), REGCONFIG), expression) for config in PG_QUERY_CONFIGS]
+    parts = [func.to_tsquery(regconfig(config), expression) for config in PG_QUERY_CONFIGS]
     combined = parts[0]
     for part in parts[1:]:
         combined = combined.op("||", return_type=TSQUERY)(part)
     return combined
 
 
-def suggested_labels(request, visible, prefix: str, limit: int, denied: set[int]) -> list[str]:
+def suggested_labels(request, prefix: str, limit: int, denied: set[int]) -> list[str]:
     pattern = prefix.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-    statement = (select(T.label).where(T.facet.in_(SUGGESTED_FACETS), T.video_id.in_(visible),
-                                       func.lower(T.label).like(pattern, escape="\\"))
+    statement = (select(T.label).join(D, D.video_id == T.video_id).join(Video, Video.id == T.video_id)
+                 .where(T.facet.in_(SUGGESTED_FACETS), D.site_id == request.site.id, searchable_condition(request),
+                        func.lower(T.label).like(pattern, escape="\\"))
                  .group_by(T.label).order_by(func.count().desc(), T.label).limit(limit))
     if denied:
         statement = statement.where(T.video_id.not_in(denied))

@@ -54,3 +54,29 @@ def test_related_videos_share_tags_and_stay_visible(testapp, catalogue):
     assert "Cours 00" not in related
     assert all(int(title.split()[1]) % 3 == 0 or int(title.split()[1]) < 5 for title in related[:3])
     assert 'href="http://a.test/videos?tag=analyse"' in page.text
+
+
+def test_related_candidates_are_cached_but_access_is_checked_each_time(testapp, catalogue, site, make_user,
+                                                                         make_video, dbsession):
+    from sqlalchemy import update
+
+    from core import catalog
+    from core.models import Video
+
+    def related(video):
+        return [a.text for a in testapp.get(f"/videos/{video.id}").html.select(".related a")]
+
+    first = related(catalogue[0])
+    assert (site.id, catalogue[0].id) in catalog._related_cache
+    # Hidden behind the cache's back (no ORM write, so the cached candidates still name it):
+    # the visibility check at each request drops it all the same.
+    shown = next(v for v in catalogue.values() if v.title == first[0])
+    dbsession.execute(update(Video).where(Video.id == shown.id).values(access="draft"))
+    cached = [c[0] for c in catalog._related_cache[(site.id, catalogue[0].id)][2]]
+    assert shown.id in cached and shown.title not in related(catalogue[0])
+    # A video written through the ORM (as every page and event does) refreshes the candidates.
+    newcomer = make_video(site, make_user(site, "third", role="staff"), "Nouveau cours", status="ready",
+                          access="public")
+    newcomer.tags = list(catalogue[0].tags) + get_tags(dbsession, site.id, ["algèbre"])
+    dbsession.flush()
+    assert related(catalogue[0])[0] == "Nouveau cours"

@@ -78,3 +78,39 @@ def test_a_missing_configuration_file_is_named(tmp_path):
     result = amphi(tmp_path / "nope.ini", "plugins", ok=False)
     assert result.returncode == 1
     assert result.stderr.strip() == f"amphi: error: configuration file {tmp_path / 'nope.ini'} not found (use -c or AMPHI_CONFIG)"
+
+
+def test_serve_with_several_processes(initialised, tmp_path):
+    """`amphi serve --workers 2`: two forked processes answer on one port; stopping the parent stops them."""
+    import time
+    import urllib.request
+    from concurrent.futures import ThreadPoolExecutor
+    from pathlib import Path
+
+    from core.testing import free_port
+
+    port = free_port()
+    with open(tmp_path / "server.log", "w") as log:
+        server = subprocess.Popen([sys.executable, "-m", "core.cli", "-c", str(initialised), "serve",
+                                   "--port", str(port), "--workers", "2"], stdout=log, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/login", timeout=2).close()
+                break
+            except OSError:
+                assert server.poll() is None and time.monotonic() < deadline, (tmp_path / "server.log").read_text()
+                time.sleep(0.3)
+        children = Path(f"/proc/{server.pid}/task/{server.pid}/children").read_text().split()
+        servers = [pid for pid in children if b"serve" in Path(f"/proc/{pid}/cmdline").read_bytes()]
+        assert len(servers) == 2
+        with ThreadPoolExecutor(8) as pool:
+            statuses = list(pool.map(lambda _: urllib.request.urlopen(f"http://127.0.0.1:{port}/login").status,
+                                     range(40)))
+        assert statuses == [200] * 40
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    assert not any(Path(f"/proc/{pid}").exists() for pid in servers)  # reaped, not left running
+    assert "(2 processes)" in (tmp_path / "server.log").read_text()

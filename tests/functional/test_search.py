@@ -329,3 +329,59 @@ def test_renaming_or_hiding_a_channel_reindexes_its_videos(site, people, publish
     assert found(make_request, site, text="mathematiques") == []
     apply_channel(request, maths, replace(form, visibility="hidden"), admin=True)
     assert found(make_request, site, text="geometrie") == []
+
+
+def test_the_database_pages_and_counts_unless_a_plugin_may_deny(site, people, publish, make_request, register_plugin,
+                                                                  monkeypatch):
+    """No plugin answers amphi_permits: search_sql pages, counts and facets in SQL. With one that may
+    deny, every match is checked in Python: both give the same answers, and a denial still counts."""
+    from core.search import plugins_may_deny
+    from plugins.search_sql import query as search_sql_query
+
+    for n in range(9):
+        publish(site, people["prof"], f"Colloque {n}", language="fr" if n % 2 else "en",
+                access=("public", "signed-in", "draft")[n % 3], date_recorded=date(2016 + n, 1, 1))
+    paths = []
+    monkeypatch.setattr(search_sql_query, "search_in_sql", lambda *args, real=search_sql_query.search_in_sql:
+                        paths.append("sql") or real(*args))
+
+    def answers(user):
+        results = []
+        for query in ({"page": 1}, {"page": 2}, {"page": 5}, {"filters": {"language": ["fr"]}}):
+            found = search(make_request(site, user), SearchQuery(text="colloque", sort="date", per_page=2, **query))
+            results.append(([v.title for v in found.videos], found.total, found.pages, {
+                facet: sorted((c.value, c.count) for c in counts) for facet, counts in found.facets.items()
+                if facet in ("language", "year")}))
+        return results
+
+    viewers = (None, people["user"], people["prof"])
+    in_sql = [answers(user) for user in viewers]
+    assert not plugins_may_deny(make_request(site)) and len(paths) == 12
+    first, second, beyond, french = in_sql[0]  # anonymous: the public ones, 0, 3 and 6
+    assert first == (["Colloque 6", "Colloque 3"], 3, 2, {"language": [("en", 2), ("fr", 1)],
+                                                          "year": [("2016", 1), ("2019", 1), ("2022", 1)]})
+    assert second[:3] == (["Colloque 0"], 3, 2) and beyond[:2] == ([], 3)
+    assert french[:2] == (["Colloque 3"], 1) and french[3]["language"] == [("en", 2), ("fr", 1)]
+    assert [total for _titles, total, _pages, _facets in (run[0] for run in in_sql)] == [3, 6, 9]
+
+    class Neutral:
+        @hookimpl
+        def amphi_permits(self, request, video, permission):
+            return None
+
+    register_plugin(Neutral(), "neutral")
+    site.enabled_plugins = sorted([*site.enabled_plugins, "neutral"])
+    paths.clear()
+    assert plugins_may_deny(make_request(site))
+    assert [answers(user) for user in viewers] == in_sql and paths == []  # checked one by one, same answers
+
+    class Embargo:
+        @hookimpl
+        def amphi_permits(self, request, video, permission):
+            return False if video.title == "Colloque 3" else None
+
+    register_plugin(Embargo(), "embargo")
+    site.enabled_plugins = sorted([*site.enabled_plugins, "embargo"])
+    first = answers(None)[0]
+    assert first == (["Colloque 6", "Colloque 0"], 2, 1, {"language": [("en", 2)],
+                                                          "year": [("2016", 1), ("2022", 1)]})
