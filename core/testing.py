@@ -328,3 +328,63 @@ def http_sign_in(base: str, username: str, password: str) -> dict:
     form = urlencode({"username": username, "password": password, "csrf_token": token("/login")}).encode()
     opener.open(urllib.request.Request(base + "/auth/local/login", data=form))
     return {"Cookie": "; ".join(f"{c.name}={c.value}" for c in jar), "X-CSRF-Token": token("/")}
+
+
+# --- browser tests: Debian's Chromium through Playwright, axe-core on every page ------------------
+# One Playwright session for the whole run: the sync API refuses to start a second one while the
+# first is alive, so every suite (the core's and the plugins') shares these fixtures.
+
+CHROMIUM = os.environ.get("AMPHI_TEST_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--no-first-run", "--disable-sync", "--disable-quic"]
+AXE = os.environ.get("AMPHI_TEST_AXE") or os.path.join(
+    os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "node_modules", "axe-core", "axe.min.js")
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    """A headless Chromium for the whole test run."""
+    playwright_sync = pytest.importorskip("playwright.sync_api")
+    if not os.path.exists(CHROMIUM):
+        pytest.fail(f"Chromium is missing at {CHROMIUM} (apt-get install chromium)")
+    with playwright_sync.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(chromium):
+    """A fresh browser context (English) and its page."""
+    context = chromium.new_context(locale="en-GB")
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+def audit(page) -> None:
+    """Run axe-core (WCAG 2.1 A/AA rules) on the page; fail on serious or critical violations."""
+    if not page.evaluate("() => typeof window.axe !== 'undefined'"):
+        page.add_script_tag(path=AXE)
+    result = page.evaluate("""() => axe.run(document, {runOnly: {type: 'tag',
+        values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']}})""")
+    bad = [f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']][:3]}"
+           for v in result["violations"] if v["impact"] in ("serious", "critical")]
+    assert not bad, f"{page.url}:\n" + "\n".join(bad)
+
+
+def visit(page, url: str):
+    """Go to ``url`` and audit the page; returns Playwright's response."""
+    response = page.goto(url)
+    audit(page)
+    return response
+
+
+def sign_in(page, base: str, username: str, password: str) -> None:
+    """Sign in through the login form, auditing the pages on the way."""
+    visit(page, base + "/login")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_load_state()
+    audit(page)
