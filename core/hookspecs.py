@@ -166,6 +166,10 @@ def amphi_permits(request, video, permission):
     ``False`` from any plugin denies; a ``True`` grants when no one denies;
     ``None`` abstains.
 
+    A plugin that never answers ``False`` says so with a module attribute
+    ``AMPHI_PERMITS_NEVER_DENIES = True``: searches then keep counting and
+    paging in the database (:func:`core.search.plugins_may_deny`).
+
     :param request: the current request.
     :param video: the :class:`core.models.Video`.
     :param permission: ``"view"``, ``"edit"`` or ``"delete"``.

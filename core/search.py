@@ -143,12 +143,14 @@ def searchable_condition(request):
 
 
 def plugins_may_deny(request) -> bool:
-    """Whether an enabled plugin answers ``amphi_permits`` on the request's site.
+    """Whether an enabled plugin may deny through ``amphi_permits`` on the request's site.
 
-    When none does, :func:`searchable_ids` is the whole rule, so a search may count,
-    page and facet in SQL; otherwise it must also drop :func:`denied_ids`.
+    When none may, :func:`searchable_ids` is the whole rule, so a search may count,
+    page and facet in SQL; otherwise it must also drop :func:`denied_ids`. A plugin
+    that only grants declares ``AMPHI_PERMITS_NEVER_DENIES = True``.
     """
-    return bool(request.hooks.amphi_permits.get_hookimpls())
+    return any(not getattr(impl.plugin, "AMPHI_PERMITS_NEVER_DENIES", False)
+               for impl in request.hooks.amphi_permits.get_hookimpls())
 
 
 def denied_ids(request, ids: list[int]) -> set[int]:

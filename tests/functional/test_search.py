@@ -385,3 +385,30 @@ def test_the_database_pages_and_counts_unless_a_plugin_may_deny(site, people, pu
     first = answers(None)[0]
     assert first == (["Colloque 6", "Colloque 0"], 2, 1, {"language": [("en", 2)],
                                                           "year": [("2016", 1), ("2022", 1)]})
+
+
+def test_a_plugin_that_never_denies_keeps_searches_in_the_database(site, make_request, register_plugin):
+    from core import hookimpl
+    from core.search import plugins_may_deny
+
+    class Grants:
+        """Lets someone watch a video, never hides one (like plugin_recorder's pending recordings)."""
+
+        AMPHI_PERMITS_NEVER_DENIES = True
+
+        @hookimpl
+        def amphi_permits(self, request, video, permission):
+            return None
+
+    class MayDeny:
+        @hookimpl
+        def amphi_permits(self, request, video, permission):
+            return None
+
+    enabled = list(site.enabled_plugins)
+    site.enabled_plugins = enabled + ["grants-only"]
+    register_plugin(Grants(), "grants-only")
+    assert not plugins_may_deny(make_request(site))
+    register_plugin(MayDeny(), "may-deny")
+    site.enabled_plugins = enabled + ["grants-only", "may-deny"]
+    assert plugins_may_deny(make_request(site))
