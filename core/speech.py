@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from core.timecodes import escape_cue_text, vtt_timestamp
+
 #: What ``amphi_transcribe`` receives: WAV, 16 kHz, mono, signed 16-bit PCM.
 SAMPLE_RATE = 16000
 
@@ -134,20 +136,6 @@ def build_cues(words: list[Word], rules: ReadingRules = DEFAULT_RULES, duration:
         lines = break_lines([w.text for w in group], rules.max_line, rules.max_lines)
         cues.append(Cue(start=round(start, 3), end=round(end, 3), lines=lines))
     return cues
-
-
-def vtt_timestamp(seconds: float) -> str:
-    """``3725.5`` -> ``01:02:05.500``."""
-    millis = int(round(max(0.0, seconds) * 1000))
-    hours, millis = divmod(millis, 3_600_000)
-    minutes, millis = divmod(millis, 60_000)
-    secs, millis = divmod(millis, 1000)
-    return f"{hours:02d}:{minutes:02d}:{secs:02d}.{millis:03d}"
-
-
-def escape_cue_text(text: str) -> str:
-    """Cue text is markup in WebVTT: ``&``, ``<`` and ``>`` are escaped (``-->`` cannot appear)."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def to_webvtt(cues: list[Cue]) -> str:

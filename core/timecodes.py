@@ -47,6 +47,11 @@ def vtt_timestamp(seconds: float) -> str:
     return f"{hours:02d}:{minutes:02d}:{rest // 1000:02d}.{rest % 1000:03d}"
 
 
+def escape_cue_text(text: str) -> str:
+    """Cue text is markup in WebVTT: ``&``, ``<`` and ``>`` are escaped (``-->`` cannot appear then)."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
 def parse_vtt_timestamp(text: str) -> float:
     """Seconds for a WebVTT timestamp (``mm:ss.ttt`` or ``hh:mm:ss.ttt``); ``ValueError`` otherwise."""
     match = _VTT.match(text.strip())

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 
 from core.i18n import _
-from core.timecodes import parse_vtt_timestamp, vtt_timestamp
+from core.timecodes import escape_cue_text, parse_vtt_timestamp, vtt_timestamp
 
 TIMING = re.compile(r"^(\S+)\s+-->\s+(\S+)(?:\s+.*)?$")
 MAX_TITLE = 200
@@ -28,12 +28,8 @@ def write_chapters(chapters, duration: float | None) -> str:
     for index, chapter in enumerate(chapters):
         end = starts[index + 1] if index + 1 < len(starts) else max(duration or 0, chapter.start + 1)
         title = " ".join(chapter.title.split())  # a cue's text may not hold a blank line
-        blocks.append(f"{index + 1}\n{vtt_timestamp(chapter.start)} --> {vtt_timestamp(end)}\n{escape(title)}")
+        blocks.append(f"{index + 1}\n{vtt_timestamp(chapter.start)} --> {vtt_timestamp(end)}\n{escape_cue_text(title)}")
     return "\n\n".join(blocks) + "\n"
-
-
-def escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def unescape(text: str) -> str:

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 import ffmpeg
 
 from core.media import Rung
+from core.timecodes import vtt_timestamp
 from plugins.encoder_ffmpeg.command import GLOBAL_ARGS, Storyboard, mp4_path
 
 AUDIO_GROUP = "audio"
@@ -110,13 +111,6 @@ def write_master(out: str, settings: Mapping, ladder: list[Rung], fps: float, ha
         master.write(master_playlist(out, ladder, fps, has_audio, version))
 
 
-def vtt_time(seconds: float) -> str:
-    millis = int(round(seconds * 1000))
-    hours, rest = divmod(millis, 3_600_000)
-    minutes, rest = divmod(rest, 60_000)
-    return f"{hours:02d}:{minutes:02d}:{rest // 1000:02d}.{rest % 1000:03d}"
-
-
 def storyboard_vtt(board: Storyboard, duration: float, sprite: str = "storyboard.jpg") -> str:
     """WebVTT cues pointing at each tile of the sprite (``sprite#xywh=x,y,w,h``)."""
     cues = ["WEBVTT", ""]
@@ -125,5 +119,5 @@ def storyboard_vtt(board: Storyboard, duration: float, sprite: str = "storyboard
         if end <= start:
             break
         x, y = (index % board.columns) * board.width, (index // board.columns) * board.height
-        cues += [f"{vtt_time(start)} --> {vtt_time(end)}", f"{sprite}#xywh={x},{y},{board.width},{board.height}", ""]
+        cues += [f"{vtt_timestamp(start)} --> {vtt_timestamp(end)}", f"{sprite}#xywh={x},{y},{board.width},{board.height}", ""]
     return "\n".join(cues)

@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass
 
 from core.i18n import _
+from core.timecodes import escape_cue_text, vtt_timestamp
 
 #: Cues a track may hold, and characters a cue's text may hold.
 MAX_CUES = 10_000
@@ -68,10 +69,10 @@ def to_cue_text(editable: str) -> str:
     out, position = [], 0
     editable = "\n".join(line.rstrip() for line in editable.replace("\r\n", "\n").replace("\r", "\n").split("\n"))
     for match in KNOWN_TAG.finditer(editable):
-        out.append(_escape(editable[position:match.start()]))
+        out.append(escape_cue_text(editable[position:match.start()]))
         out.append(match.group(0))
         position = match.end()
-    out.append(_escape(editable[position:]))
+    out.append(escape_cue_text(editable[position:]))
     return "".join(out).strip("\n")
 
 
@@ -80,22 +81,11 @@ def to_editable(cue_text: str) -> str:
     return html.unescape(cue_text)
 
 
-def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
 # --- times -------------------------------------------------------------------------
 
 
-def vtt_time(seconds: float) -> str:
-    millis = int(round(seconds * 1000))
-    hours, rest = divmod(millis, 3_600_000)
-    minutes, rest = divmod(rest, 60_000)
-    return f"{hours:02d}:{minutes:02d}:{rest // 1000:02d}.{rest % 1000:03d}"
-
-
 def srt_time(seconds: float) -> str:
-    return vtt_time(seconds).replace(".", ",")
+    return vtt_timestamp(seconds).replace(".", ",")
 
 
 def _seconds(match) -> float:
@@ -286,7 +276,7 @@ def _edited_cue(number: int, item, duration: float | None) -> Cue:
         raise EditError(_("it must end after it starts."), number, "end")
     if duration and end > duration + 1:
         raise EditError(_("it ends after the end of the video (${duration})."), number, "end",
-                        duration=vtt_time(duration))
+                        duration=vtt_timestamp(duration))
     text = item.get("text")
     if not isinstance(text, str) or not text.strip():
         raise EditError(_("its text is empty."), number, "text")
@@ -307,7 +297,7 @@ def write_webvtt(cues: list[Cue]) -> str:
     parts = ["WEBVTT\n"]
     for cue in cues:
         settings = f" {cue.settings}" if cue.settings else ""
-        parts.append(f"{vtt_time(cue.start)} --> {vtt_time(cue.end)}{settings}\n{cue.text}\n")
+        parts.append(f"{vtt_timestamp(cue.start)} --> {vtt_timestamp(cue.end)}{settings}\n{cue.text}\n")
     return "\n".join(parts)
 
 
