@@ -17,7 +17,15 @@ import time
 from urllib.parse import urlsplit
 
 NONCE_SECONDS = 300
+#: The realm every ingest client plugin uses: with one realm and one nonce secret, a client that
+#: answers any plugin's Digest challenge is accepted by every plugin of the site.
+REALM = "Amphi"
 _PARAM = re.compile(r'(\w+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^\s,]+))')
+
+
+def nonce_secret(request) -> str:
+    """What Digest nonces are signed with (the session secret), shared by every plugin."""
+    return request.registry.settings["amphi.session_secret"]
 
 
 def basic_credentials(request) -> tuple[str, str] | None:

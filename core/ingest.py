@@ -65,11 +65,7 @@ def ingest_stored_file(request, owner, stored_key: str, filename: str, title: st
     from core.pipeline import queue_job
 
     video = create_video(request, owner, title or title_from_filename(filename), status="uploaded", **fields)
-    storage = request.storage
-    key = source_key(video)
-    storage.move(stored_key, key)
-    request.dbsession.add(MediaFile(video_id=video.id, kind="source", key=key, size=storage.size(key),
-                                    mime="application/octet-stream", rendition=os.path.splitext(filename)[1][:32].lower()))
+    keep_file(request, video, IngestTrack(stored_key, filename=filename), source_key(video), "source")
     queue_job(request, video, "encode")
     return video
 

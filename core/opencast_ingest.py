@@ -13,6 +13,7 @@ plugin implements ``amphi_ingest_authenticate``, and 401 when none recognises th
 
 from __future__ import annotations
 
+import io
 import logging
 import uuid
 from datetime import timedelta
@@ -174,7 +175,7 @@ def add_dc_catalog(request):
         text = read_text(text)
     terms = dublin_core(text)
     add_catalog_terms(package, flavor, terms)
-    add_element(request, package, "catalog", flavor, _Bytes(dublin_text(text)), "dublincore.xml", XML)
+    add_element(request, package, "catalog", flavor, io.BytesIO(dublin_text(text)), "dublincore.xml", XML)
     return answer_package(request, package)
 
 
@@ -212,7 +213,7 @@ def add_catalog(request):
         package.metadata_ = {**package.metadata_, "trims": [trims.start, trims.end] if trims else None}
     elif flavor.startswith("dublincore/"):
         add_catalog_terms(package, flavor, dublin_core(text))
-    add_element(request, package, "catalog", flavor, _Bytes(text.encode("utf-8")), field.filename or "",
+    add_element(request, package, "catalog", flavor, io.BytesIO(text.encode("utf-8")), field.filename or "",
                 field.type or XML, tags_of(request))
     return answer_package(request, package)
 
@@ -267,18 +268,6 @@ def element_file(request):
     response = Response(content_type="application/octet-stream", content_disposition="attachment")
     response.body_file = request.storage.open(element["key"])
     return response
-
-
-class _Bytes:
-    """A readable stream over bytes (what storage.save takes)."""
-
-    def __init__(self, data: bytes):
-        self.data = data
-
-    def read(self, size: int = -1) -> bytes:
-        size = len(self.data) if size is None or size < 0 else size
-        chunk, self.data = self.data[:size], self.data[size:]
-        return chunk
 
 
 # --- packages nobody ingested -------------------------------------------------------------------------

@@ -19,14 +19,21 @@ from urllib.parse import urlsplit
 
 from sqlalchemy import select
 
-from core.httpauth import basic_credentials, digest_challenge, digest_ha1, digest_params, digest_valid
+from core.httpauth import (
+    REALM,
+    basic_credentials,
+    digest_challenge,
+    digest_ha1,
+    digest_params,
+    digest_valid,
+    nonce_secret,
+)
 from core.ingest import IngestPrincipal
 from core.models import AccessToken, User, utcnow
 from core.tokens import token_hash, uses_bearer
 from core.users import find_user
 
 NAME = "opencast_studio"
-REALM = "Amphi"
 
 
 def settings_of(request) -> dict:
@@ -76,7 +83,7 @@ def credentials_user(request) -> User | None:
     if params is None or not account or not settings["account_password"] or params["username"] != account:
         return None
     ha1 = digest_ha1(account, REALM, settings["account_password"])
-    if not digest_valid(request, params, ha1, request.registry.settings["amphi.session_secret"], REALM):
+    if not digest_valid(request, params, ha1, nonce_secret(request), REALM):
         return None
     return find_user(request.dbsession, request.site.id, account)
 
@@ -100,7 +107,7 @@ def challenge(request) -> str | None:
     if request.headers.get("X-Requested-Auth", "").lower() == "digest":
         settings = settings_of(request)
         if settings["account_username"] and settings["account_password"]:
-            return digest_challenge(request.registry.settings["amphi.session_secret"], REALM)
+            return digest_challenge(nonce_secret(request), REALM)
     if "Authorization" in request.headers or request.headers.get("Origin", request.host_url) != request.host_url:
         return f'Basic realm="{REALM}"'
     return None  # a same-origin Studio whose session ended: no browser password prompt

@@ -101,10 +101,9 @@ def amphi_ingest_authenticate(request):
 
 @hookimpl
 def amphi_ingest_challenge(request):
-    from core.httpauth import digest_challenge
-    from plugin_recorder.auth import REALM, secret
+    from core.httpauth import REALM, digest_challenge, nonce_secret
 
-    return digest_challenge(secret(request), REALM)
+    return digest_challenge(nonce_secret(request), REALM)
 
 
 @hookimpl

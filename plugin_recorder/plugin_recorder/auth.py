@@ -7,24 +7,18 @@ nonces signed with the session secret, in the realm ``Amphi``.
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import secrets
 
 from pyramid.httpexceptions import HTTPUnauthorized
 from sqlalchemy import select
 
-from core.httpauth import basic_credentials, digest_challenge, digest_ha1, digest_params, digest_valid
+from core.httpauth import REALM, basic_credentials, digest_challenge, digest_ha1, digest_params, digest_valid
+from core.httpauth import nonce_secret as secret
+from core.tokens import token_hash
 from plugin_recorder.models import Recorder
 
-REALM = "Amphi"
 TOKEN_PREFIX = "amphirec_"
-
-
-def secret(request) -> str:
-    """What nonces are signed with: the same as the other ingest clients' (opencast_studio), so that
-    whichever Digest challenge of the realm a client answers, every plugin accepts its nonce."""
-    return request.registry.settings["amphi.session_secret"]
 
 
 def set_password(recorder: Recorder, password: str) -> None:
@@ -34,7 +28,7 @@ def set_password(recorder: Recorder, password: str) -> None:
 def new_push_token(recorder: Recorder) -> str:
     """Give the recorder a new push token; returns it (shown once, only its hash is kept)."""
     token = TOKEN_PREFIX + secrets.token_urlsafe(24)
-    recorder.push_token_hash = hashlib.sha256(token.encode()).hexdigest()
+    recorder.push_token_hash = token_hash(token)
     return token
 
 
@@ -42,7 +36,7 @@ def push_recorder(request, token: str) -> Recorder | None:
     """The push recorder of the request's site that owns ``token``."""
     if not token.startswith(TOKEN_PREFIX):
         return None
-    digest = hashlib.sha256(token.encode()).hexdigest()
+    digest = token_hash(token)
     return request.dbsession.scalar(select(Recorder).where(
         Recorder.site_id == request.site.id, Recorder.type == "push", Recorder.push_token_hash == digest))
 

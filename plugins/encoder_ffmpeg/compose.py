@@ -12,11 +12,12 @@ from dataclasses import dataclass
 
 from core.ingest import ComposeSource
 from core.media import MediaError, ProgressCallback
+from plugins.encoder_ffmpeg.command import GLOBAL_ARGS as FFMPEG_ARGS
 from plugins.encoder_ffmpeg.ladder import even
-from plugins.encoder_ffmpeg.probe import frame_rate, parse_rate, run_ffprobe
+from plugins.encoder_ffmpeg.probe import frame_rate, is_picture, parse_rate, probe_data
 from plugins.encoder_ffmpeg.run import Progress, run_ffmpeg
 
-GLOBAL_ARGS = ["ffmpeg", "-hide_banner", "-nostdin", "-loglevel", "error", "-progress", "pipe:1", "-nostats", "-y"]
+GLOBAL_ARGS = ["ffmpeg", *FFMPEG_ARGS, "-y"]
 MAX_HEIGHT = 1080
 
 
@@ -43,10 +44,9 @@ class Track:
 
 
 def describe(source: ComposeSource) -> Track:
-    data = run_ffprobe(source.path)
+    data = probe_data(source.path)
     streams = data.get("streams") or []
-    video = next((s for s in streams if s.get("codec_type") == "video"
-                  and not (s.get("disposition") or {}).get("attached_pic")), None)
+    video = next((s for s in streams if s.get("codec_type") == "video" and not is_picture(s)), None)
     durations = [parse_rate(x) for x in [(data.get("format") or {}).get("duration"),
                                          *(s.get("duration") for s in streams)] if x not in (None, "N/A")]
     return Track(source, int(video.get("width") or 0) if video else 0, int(video.get("height") or 0) if video else 0,

@@ -36,11 +36,16 @@ def probe(path: str) -> MediaInfo:
         raise MediaError("The file is missing.")
     if os.path.getsize(path) == 0:
         raise MediaError(EMPTY)
+    return media_info(probe_data(path))
+
+
+def probe_data(path: str) -> dict:
+    """ffprobe's JSON of ``path``, with a duration even for a browser recording (which writes none)."""
     data = run_ffprobe(path)
     fmt = data.setdefault("format", {})
     if media_duration(fmt, data.get("streams") or []) <= 0 and fmt.get("format_name", "").startswith("matroska"):
-        fmt["duration"] = str(scanned_duration(path))  # a browser's MediaRecorder writes no duration
-    return media_info(data)
+        fmt["duration"] = str(scanned_duration(path))
+    return data
 
 
 def scanned_duration(path: str) -> float:
