@@ -68,8 +68,7 @@ def list_visible(request, limit: int = 24, offset: int = 0) -> list[Video]:
     """Visible videos, newest first, without those a plugin denies."""
     query = (visible_videos(request).options(selectinload(Video.owner))
              .order_by(Video.created_at.desc(), Video.id.desc()).limit(limit).offset(offset))
-    videos = request.dbsession.scalars(query).all()
-    return [v for v in videos if False not in request.hooks.amphi_permits(request=request, video=v, permission="view")]
+    return permitted(request, request.dbsession.scalars(query).all())
 
 
 #: Orders a list may be asked for, newest first by default.
@@ -116,8 +115,20 @@ def _channel_members(request, slug: str) -> Select:
     return select(video_channels.c.video_id).where(video_channels.c.channel_id == channel.id)
 
 
+def plugins_may_deny(request) -> bool:
+    """Whether an enabled plugin may deny through ``amphi_permits`` on the request's site.
+
+    When none may, :func:`visible_videos` is the whole rule, so lists and searches may count,
+    page and facet in SQL. A plugin that only grants declares ``AMPHI_PERMITS_NEVER_DENIES = True``.
+    """
+    return any(not getattr(impl.plugin, "AMPHI_PERMITS_NEVER_DENIES", False)
+               for impl in request.hooks.amphi_permits.get_hookimpls())
+
+
 def permitted(request, videos: list[Video]) -> list[Video]:
     """Drop the videos a plugin denies (``amphi_permits``), keeping the order."""
+    if not plugins_may_deny(request):
+        return list(videos)
     return [v for v in videos if False not in request.hooks.amphi_permits(request=request, video=v, permission="view")]
 
 
@@ -197,7 +208,7 @@ def related_videos(request, video: Video, limit: int = 6) -> list[Video]:
         return []
     db = request.dbsession
     visible = visible_videos(request).where(Video.id.in_([c[0] for c in ranked]), Video.status == "ready")
-    may_deny = bool(request.hooks.amphi_permits.get_hookimpls())
+    may_deny = plugins_may_deny(request)
     if not may_deny:
         seen = set(db.scalars(visible.with_only_columns(Video.id)))
         shown = [c[0] for c in ranked if c[0] in seen][:limit]

@@ -191,3 +191,9 @@ def remove_from_channel(video: Video, channel: Channel) -> None:
     if channel in video.channels:
         video.channels.remove(channel)
     video.themes = [t for t in video.themes if t.channel_id != channel.id]
+
+
+def is_admin(request) -> bool:
+    """Whether the request's user administers its site."""
+    user = site_member(request)
+    return user is not None and user.is_admin

@@ -168,7 +168,7 @@ def amphi_permits(request, video, permission):
 
     A plugin that never answers ``False`` says so with a module attribute
     ``AMPHI_PERMITS_NEVER_DENIES = True``: searches then keep counting and
-    paging in the database (:func:`core.search.plugins_may_deny`).
+    paging in the database (:func:`core.catalog.plugins_may_deny`).
 
     :param request: the current request.
     :param video: the :class:`core.models.Video`.
@@ -422,7 +422,7 @@ def amphi_search(request, query):
     Matches are restricted to :func:`core.search.searchable_ids` (ready videos
     the request may find in lists) and cleared with
     :func:`core.search.denied_ids` (``amphi_permits``); facet counts cover
-    those visible matches only. When :func:`core.search.plugins_may_deny` is
+    those visible matches only. When :func:`core.catalog.plugins_may_deny` is
     false, the ``searchable_ids`` rule is the whole rule: the plugin may page
     and count in its own query.
     Stops at first non-None result.

@@ -20,7 +20,7 @@ from datetime import UTC, datetime, time
 from sqlalchemy import Select, select
 from sqlalchemy.orm import selectinload
 
-from core.catalog import visible_videos
+from core.catalog import permitted, plugins_may_deny, visible_videos
 from core.i18n import _
 from core.models import Video
 
@@ -142,26 +142,14 @@ def searchable_condition(request):
     return visible_videos(request).where(Video.status == "ready").whereclause
 
 
-def plugins_may_deny(request) -> bool:
-    """Whether an enabled plugin may deny through ``amphi_permits`` on the request's site.
-
-    When none may, :func:`searchable_ids` is the whole rule, so a search may count,
-    page and facet in SQL; otherwise it must also drop :func:`denied_ids`. A plugin
-    that only grants declares ``AMPHI_PERMITS_NEVER_DENIES = True``.
-    """
-    return any(not getattr(impl.plugin, "AMPHI_PERMITS_NEVER_DENIES", False)
-               for impl in request.hooks.amphi_permits.get_hookimpls())
-
-
 def denied_ids(request, ids: list[int]) -> set[int]:
     """Those of ``ids`` a plugin denies through ``amphi_permits`` (as lists drop them)."""
     if not ids or not plugins_may_deny(request):
         return set()
     denied = set()
     for start in range(0, len(ids), 500):
-        for video in request.dbsession.scalars(select(Video).where(Video.id.in_(ids[start:start + 500]))):
-            if False in request.hooks.amphi_permits(request=request, video=video, permission="view"):
-                denied.add(video.id)
+        videos = request.dbsession.scalars(select(Video).where(Video.id.in_(ids[start:start + 500]))).all()
+        denied |= {v.id for v in videos} - {v.id for v in permitted(request, videos)}
     return denied
 
 
@@ -311,3 +299,13 @@ def suggest(request, prefix: str, limit: int = 8) -> list[str]:
     if len(prefix) < 2 or not search_words(prefix):
         return []
     return list(request.hooks.amphi_search_suggest(request=request, prefix=prefix, limit=limit) or [])[:limit]
+
+
+def unique_ignoring_case(items: list[str]) -> list[str]:
+    """``items`` without repeats that differ only in case, first spelling kept (for suggestions)."""
+    seen, kept = set(), []
+    for item in items:
+        if item.lower() not in seen:
+            seen.add(item.lower())
+            kept.append(item)
+    return kept

@@ -10,7 +10,7 @@ from sqlalchemy.orm import selectinload
 
 from core.apiv1.common import json_object, paginated
 from core.channel_forms import ChannelForm, ThemeForm, apply_channel, apply_theme, delete_channel, delete_theme
-from core.channels import can_manage, can_see, site_member, visible_channels
+from core.channels import can_manage, can_see, is_admin, visible_channels
 from core.errors import ValidationError
 from core.i18n import _
 from core.models import Channel, Theme
@@ -32,11 +32,6 @@ def channel_json(request, channel: Channel) -> dict:
     if can_manage(request, channel):
         answer["managers"] = [m.username for m in channel.managers]
     return answer
-
-
-def is_admin(request) -> bool:
-    user = site_member(request)
-    return user is not None and user.is_admin
 
 
 def api_channel(request, manage: bool = False) -> Channel:

@@ -17,7 +17,7 @@ from core.channel_forms import (
     remove_banner,
     save_banner,
 )
-from core.channels import get_channel, get_theme, site_member, theme_tree
+from core.channels import get_channel, get_theme, is_admin, theme_tree
 from core.errors import ValidationError
 from core.home import MAX_BLOCKS, available_blocks, chosen_blocks, set_home_blocks
 from core.i18n import _
@@ -32,11 +32,6 @@ VISIBILITY_LABELS = {
 
 def translated(request, errors: dict) -> dict:
     return {k: request.localizer.translate(v) for k, v in errors.items()}
-
-
-def is_admin(request) -> bool:
-    user = site_member(request)
-    return user is not None and user.is_admin
 
 
 # --- the site's channels (site admins) ----------------------------------------------------

@@ -12,6 +12,7 @@ from core.i18n import _
 from core.models import Video
 from core.ratelimit import RateLimit
 from core.security import video_permits
+from core.timecodes import clock
 from plugins.notes.models import KINDS, CommentsOff, Note
 
 MAX_TEXT = 5000
@@ -33,10 +34,7 @@ def parse_time(text: str) -> float:
 
 def format_time(seconds: float) -> str:
     """``m:ss`` (``h:mm:ss`` from an hour on)."""
-    whole = int(seconds or 0)
-    hours, rest = divmod(whole, 3600)
-    minutes, secs = divmod(rest, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+    return clock(seconds or 0)
 
 
 def may_moderate(request, video: Video) -> bool:

@@ -24,6 +24,7 @@ from core.search import (
     fold_accents,
     search_words,
     searchable_ids,
+    unique_ignoring_case,
     videos_in_order,
 )
 from plugins.search_solr.client import TEXT_SUFFIXES, TITLE_BOOST, connection, parse_facet_entry, solr_settings
@@ -172,13 +173,4 @@ def suggest(request, prefix: str, limit: int) -> list[str] | None:
             if fold_accents(label).lower().startswith(folded_prefix):
                 tags[label] = tags.get(label, 0) + 1
     ranked_tags = sorted(tags, key=lambda label: (-tags[label], label))
-    return _unique(titles + ranked_tags)[:limit]
-
-
-def _unique(items: list[str]) -> list[str]:
-    seen, kept = set(), []
-    for item in items:
-        if item.lower() not in seen:
-            seen.add(item.lower())
-            kept.append(item)
-    return kept
+    return unique_ignoring_case(titles + ranked_tags)[:limit]

@@ -20,6 +20,7 @@ from core.search import (
     plugins_may_deny,
     search_words,
     searchable_condition,
+    unique_ignoring_case,
     videos_in_order,
 )
 from plugins.search_sql.models import FTS_TABLE, VECTOR_COLUMN, SearchDocument, SearchTerm
@@ -188,7 +189,7 @@ def suggest(request, prefix: str, limit: int) -> list[str]:
     rows = request.dbsession.execute(statement.limit(limit * 2)).all()
     denied = denied_ids(request, [row.video_id for row in rows])
     titles = [row.title for row in rows if row.video_id not in denied]
-    return _unique(titles + suggested_labels(request, prefix, limit, denied))[:limit]
+    return unique_ignoring_case(titles + suggested_labels(request, prefix, limit, denied))[:limit]
 
 
 def title_prefix_tsquery(words: list[str]):
@@ -211,13 +212,3 @@ def suggested_labels(request, prefix: str, limit: int, denied: set[int]) -> list
     if denied:
         statement = statement.where(T.video_id.not_in(denied))
     return list(request.dbsession.scalars(statement))
-
-
-def _unique(items: list[str]) -> list[str]:
-    seen, kept = set(), []
-    for item in items:
-        if item.lower() not in seen:
-            seen.add(item.lower())
-            kept.append(item)
-    return kept
-

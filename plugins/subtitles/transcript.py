@@ -5,6 +5,7 @@ from __future__ import annotations
 from pyramid.renderers import render
 
 from core.models import Track, Video
+from core.timecodes import clock
 from core.ui import Panel
 from plugins.subtitles.store import NAME, text_tracks, track_cues
 
@@ -17,13 +18,6 @@ def preferred(tracks: list[Track], request, video: Video) -> Track | None:
         if mine:
             return sorted(mine, key=lambda t: (t.source == "auto", t.kind != "subtitles", t.id))[0]
     return tracks[0] if tracks else None
-
-
-def clock(seconds: float) -> str:
-    """``75.2`` -> ``1:15``; ``3725`` -> ``1:02:05``."""
-    whole = int(seconds)
-    hours, rest = divmod(whole, 3600)
-    return f"{hours}:{rest // 60:02d}:{rest % 60:02d}" if hours else f"{rest // 60}:{rest % 60:02d}"
 
 
 def transcript_panel(request, video: Video) -> list[Panel]:
