@@ -8,8 +8,10 @@ signed-in users, 10 % drafts, three years of dates) straight into the database, 
 `amphi serve`, then measures with wrk, one page after the other: requests per second and
 p50/p95 latency under 16 concurrent connections, and the median of one request at a time.
 Pages: the home page (featured channels and recent videos), a video page, the browse list, a channel
-page (twenty channels share the videos), and a search with facets when a search
-plugin answers `/search`. The reference figures (Esup-Pod 4.1, uWSGI with 4 processes, SQLite,
+page (twenty channels share the videos), a search with facets when a search plugin answers
+`/search` (wrk's visitors are anonymous), and the video page of a signed-in student
+(``video+u``). ``--page-cache on,off`` (the default) runs each setting with the anonymous page
+cache on, then off ("nc"), side by side. The reference figures (Esup-Pod 4.1, uWSGI with 4 processes, SQLite,
 1,000 videos, 16 connections) are printed beside: home 21 requests/s, list 10, video page 15;
 one at a time 88, 166 and 93 ms.
 """
@@ -45,7 +47,7 @@ from core.models import (  # noqa: E402
     video_channels,
     video_tags,
 )
-from core.testing import free_port, temporary_database, write_ini  # noqa: E402
+from core.testing import free_port, http_sign_in, temporary_database, write_ini  # noqa: E402
 
 REFERENCE = {"home": (21, 88), "list": (10, 166), "video": (15, 93)}
 WORDS = ("analyse intégrale algèbre linéaire probabilités statistique mécanique quantique thermodynamique "
@@ -127,9 +129,10 @@ def wait_for(url: str) -> None:
     raise SystemExit(f"{url} did not answer")
 
 
-def wrk(url: str, connections: int, seconds: int, script: Path) -> dict:
+def wrk(url: str, connections: int, seconds: int, script: Path, headers: dict | None = None) -> dict:
+    extra = [arg for name, value in (headers or {}).items() for arg in ("-H", f"{name}: {value}")]
     done = subprocess.run(["wrk", "-t", str(min(connections, 2)), "-c", str(connections), "-d", f"{seconds}s",
-                           "--timeout", "10s", "-s", str(script), url], capture_output=True, text=True)
+                           "--timeout", "10s", "-s", str(script), *extra, url], capture_output=True, text=True)
     match = re.search(r"BENCH (\d+) (\d+) ([\d.]+) ([\d.]+) ([\d.]+)", done.stdout)
     errors = re.search(r"ERRORS (\d+) (\d+)", done.stdout)
     if not match:
@@ -140,13 +143,17 @@ def wrk(url: str, connections: int, seconds: int, script: Path) -> dict:
 
 
 def measure(database: str, count: int, seconds: int, threads: int, folder: Path, reindex_up_to: int,
-            workers: int = 1) -> list[tuple]:
-    rows, label = [], database if workers == 1 else f"{database}/{workers}p"
+            workers: int = 1, cache: bool = True) -> list[tuple]:
+    rows = []
+    label = (database if workers == 1 else f"{database}/{workers}p") + ("" if cache else " nc")
     with temporary_database(folder, database) as url:
         ini = write_ini(folder, url.replace("postgresql://", "postgresql+psycopg://"),
-                        **{"amphi.worker.embedded": "false", "amphi.api.rate_limit": "0"})
+                        **{"amphi.worker.embedded": "false", "amphi.api.rate_limit": "0",
+                           "amphi.page_cache.size_mb": "64" if cache else "0"})
         amphi = [sys.executable, "-m", "core.cli", "-c", str(ini)]
         subprocess.run(amphi + ["init", "--admin-password", "bench password 1"], check=True, capture_output=True)
+        subprocess.run(amphi + ["user", "add", "default", "student", "--password", "student password 1"], check=True,
+                       capture_output=True)
         started = time.perf_counter()
         target = seed(url.replace("postgresql://", "postgresql+psycopg://"), count, random.Random(count))
         seeded = time.perf_counter() - started
@@ -161,7 +168,9 @@ def measure(database: str, count: int, seconds: int, threads: int, folder: Path,
         try:
             wait_for(base + "/login")
             pages = {"home": "/", "video": f"/videos/{target}", "list": "/videos", "channel": "/channels/channel-3",
-                     "search": "/search?q=analyse+int%C3%A9grale"}
+                     "search": "/search?q=analyse+int%C3%A9grale", "video+u": f"/videos/{target}"}
+            # "video+u": the video page of a signed-in student (never from the page cache).
+            student = {"Cookie": http_sign_in(base, "student", "student password 1")["Cookie"]}
             script = folder / "report.lua"
             script.write_text(LUA)
             for name, path in pages.items():
@@ -176,9 +185,10 @@ def measure(database: str, count: int, seconds: int, threads: int, folder: Path,
                 if status != 200:
                     rows.append((label, count, name, None, None, None, None, f"HTTP {status}: skipped"))
                     continue
-                wrk(base + path, 4, 2, script)  # warm the caches and the templates
-                loaded = wrk(base + path, 16, seconds, script)
-                single = wrk(base + path, 1, max(3, seconds // 2), script)
+                headers = student if name.endswith("+u") else None
+                wrk(base + path, 4, 2, script, headers)  # warm the caches and the templates
+                loaded = wrk(base + path, 16, seconds, script, headers)
+                single = wrk(base + path, 1, max(3, seconds // 2), script, headers)
                 note = f"{loaded['bad']} errors" if loaded["bad"] else ""
                 rows.append((label, count, name, loaded["rps"], loaded["p50"], loaded["p95"], single["p50"], note))
         finally:
@@ -209,6 +219,8 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=10, help="seconds of load per page (default 10)")
     parser.add_argument("--threads", type=int, default=4, help="amphi serve's threads per process (default 4)")
     parser.add_argument("--workers", default="1", help="amphi serve's processes; a list compares (default 1)")
+    parser.add_argument("--page-cache", default="on,off",
+                        help="anonymous page cache: on, off, or on,off to compare (default on,off)")
     parser.add_argument("--reindex-up-to", type=int, default=200_000,
                         help="build the search index only for catalogues up to this size (default 200000)")
     args = parser.parse_args()
@@ -216,10 +228,12 @@ def main() -> None:
     for database in args.databases.split(","):
         for count in (int(c) for c in args.videos.split(",")):
             for workers in (int(w) for w in args.workers.split(",")):
-                with tempfile.TemporaryDirectory(prefix="amphi-pages-bench-") as folder:
-                    rows += measure(database, count, args.seconds, args.threads, Path(folder), args.reindex_up_to,
-                                    workers)
-    print(f"\n{os.cpu_count()} CPUs; server and wrk share them; '/2p': amphi serve --workers 2")
+                for cache in args.page_cache.split(","):
+                    with tempfile.TemporaryDirectory(prefix="amphi-pages-bench-") as folder:
+                        rows += measure(database, count, args.seconds, args.threads, Path(folder),
+                                        args.reindex_up_to, workers, cache == "on")
+    print(f"\n{os.cpu_count()} CPUs; server and wrk share them; '/2p': amphi serve --workers 2; "
+          "'nc': page cache off; 'video+u': a signed-in student's video page (never cached)")
     report(rows, args.seconds)
 
 

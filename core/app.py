@@ -44,6 +44,7 @@ def make_app(global_config: dict | None, ini_settings: dict, plugin_host: Plugin
     config.include("core.tus")
     config.include("core.opencast_ingest")
     config.include("core.apiv1")
+    config.include("core.pagecache")
     config.add_subscriber(refuse_disabled_plugin_routes, ContextFound)
     config.add_subscriber(add_template_globals, BeforeRender)
     config.add_subscriber(security_headers, NewResponse)

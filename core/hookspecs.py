@@ -170,6 +170,11 @@ def amphi_permits(request, video, permission):
     ``AMPHI_PERMITS_NEVER_DENIES = True``: searches then keep counting and
     paging in the database (:func:`core.catalog.plugins_may_deny`).
 
+    Pages rendered for anonymous visitors are served again to the next ones
+    (:mod:`core.pagecache`): an answer for an anonymous request that depends on
+    more than the URL and the language (the client's address...) must call
+    :func:`core.pagecache.no_cache`.
+
     :param request: the current request.
     :param video: the :class:`core.models.Video`.
     :param permission: ``"view"``, ``"edit"`` or ``"delete"``.

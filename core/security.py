@@ -16,8 +16,9 @@ from urllib.parse import urlsplit
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from pyramid.csrf import new_csrf_token
+from pyramid.csrf import check_csrf_origin, check_csrf_token, new_csrf_token
 from pyramid.events import ContextFound
+from pyramid.exceptions import BadCSRFOrigin
 from pyramid.security import Allowed, Denied
 from pyramid.session import SignedCookieSessionFactory
 from sqlalchemy import select
@@ -132,6 +133,22 @@ def address_in(address: str | None, networks: list[str], setting: str) -> bool:
         except ValueError:
             log.error("%s: %r is not an address or network", setting, network)
     return False
+
+
+def check_visitor_post(request) -> None:
+    """CSRF for a change that visitors without a session may make (views with ``require_csrf=False``).
+
+    A signed-in browser sends its session's token, as everywhere else. An anonymous visitor
+    has no session, hence no token, so that the pages they read stay cacheable
+    (:mod:`core.pagecache`): their request must then come from this site (``Sec-Fetch-Site``,
+    and ``Origin``/``Referer`` on HTTPS). Raises a 400 otherwise.
+    """
+    if request.user is not None and not uses_bearer(request):
+        check_csrf_token(request)
+        return
+    if request.headers.get("Sec-Fetch-Site", "same-origin") not in ("same-origin", "none"):
+        raise BadCSRFOrigin("Origin checking failed - a request from another site")
+    check_csrf_origin(request)
 
 
 def safe_next(request, target: str | None, default: str = "/") -> str:

@@ -131,6 +131,8 @@ CORE_DEFAULTS = {
     "amphi.uploads.user_quota": "0",
     "amphi.uploads.expire_hours": "24",
     "amphi.api.rate_limit": "600",
+    "amphi.page_cache.size_mb": "64",  # per process; 0: off (core.pagecache)
+    "amphi.page_cache.ttl": "60",
 }
 
 

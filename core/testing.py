@@ -64,6 +64,9 @@ def settings_for_tests(database_url: str, var_dir) -> dict:
         "amphi.queue_url": "memory://",
         "amphi.session_secret": "test-secret-" + uuid.uuid4().hex,
         "amphi.plugins.required": "",
+        # Requests share one transaction that is never committed: the content generation
+        # never moves, so cached pages would go stale (tests/functional/test_page_cache.py commits).
+        "amphi.page_cache.size_mb": "0",
     }
 
 
@@ -108,8 +111,12 @@ class AmphiTestApp(webtest.TestApp):
     """WebTest with helpers for CSRF tokens and signing in."""
 
     def csrf_token(self, url: str = "/login") -> str:
+        """The session's token, from a form of ``url``; an anonymous visitor's comes from the sign-in page
+        (anonymous pages carry none, to stay cacheable)."""
         page = self.get(url)
         match = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+        if match is None and "amphi_session" not in self.cookies and url != "/login":
+            return self.csrf_token("/login")
         assert match, f"no CSRF token on {url}"
         return match.group(1)
 
@@ -289,15 +296,17 @@ def live_server(tmp_path_factory):
 
 
 @contextmanager
-def serving(ini, folder, port: int | None = None):
-    """``amphi serve`` with ``ini`` on ``port`` (a free one by default) until the block ends; yields its base URL.
+def serving(ini, folder, port: int | None = None, workers: int = 1):
+    """``amphi serve`` with ``ini`` on ``port`` (a free one by default), in ``workers`` processes, until the
+    block ends; yields its base URL.
 
     Waits until it answers; its output goes to ``folder/server.log``, shown if it dies first.
     """
     port = port or free_port()
     base = f"http://127.0.0.1:{port}"
     with open(folder / "server.log", "w") as log:
-        server = subprocess.Popen([sys.executable, "-m", "core.cli", "-c", str(ini), "serve", "--port", str(port)],
+        server = subprocess.Popen([sys.executable, "-m", "core.cli", "-c", str(ini), "serve", "--port", str(port),
+                                   "--workers", str(workers)],
                                   stdout=log, stderr=subprocess.STDOUT)
         try:
             deadline = time.monotonic() + 60

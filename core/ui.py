@@ -111,3 +111,9 @@ class HomeBlock:
     id: str
     title: str
     video_ids: Callable[[int], list[int]]
+
+
+def take_flash(request, queue: str = "") -> list:
+    """The flash messages of ``queue``, taken off it; an empty queue is only read, so an anonymous
+    visitor's page starts no session and stays cacheable (:mod:`core.pagecache`)."""
+    return request.session.pop_flash(queue) if request.session.peek_flash(queue) else []

@@ -1,5 +1,6 @@
 """Amphi's data model (SQLAlchemy 2). Plugins' tables share :class:`Base`."""
 
+from core.models.cache import CacheGeneration
 from core.models.catalog import (
     CHANNEL_VISIBILITIES,
     LICENSES,
@@ -16,7 +17,7 @@ from core.models.catalog import (
     video_themes,
 )
 from core.models.ingest import IngestPackage
-from core.models.meta import Base, UTCDateTime, utcnow
+from core.models.meta import NOT_ON_PAGES, Base, UTCDateTime, utcnow
 from core.models.ratelimit import RateLimitHit
 from core.models.site import Site, SiteDomain
 from core.models.token import TOKEN_SCOPES, AccessToken
@@ -36,6 +37,7 @@ from core.models.video import (
 )
 
 __all__ = [
+    "NOT_ON_PAGES", "CacheGeneration",
     "ACCESS_LEVELS", "AccessToken", "IDENTITY_RULE_KINDS", "TOKEN_SCOPES", "IdentityRule", "JOB_STATES", "TRACK_KINDS",
     "VIDEO_STATUSES", "LICENSES", "CHANNEL_VISIBILITIES", "Channel", "Theme", "channel_managers", "video_channels",
     "video_themes", "Discipline", "ShareLink", "Tag", "VideoType", "video_disciplines", "video_tags",

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import JSON, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from core.models.meta import Base, UTCDateTime, utcnow
+from core.models.meta import NOT_ON_PAGES, Base, UTCDateTime, utcnow
 
 
 class IngestPackage(Base):
@@ -19,6 +19,7 @@ class IngestPackage(Base):
     """
 
     __tablename__ = "ingest_packages"
+    __table_args__ = {"info": NOT_ON_PAGES}
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)  # a UUID, also in the mediapackage XML
     site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"), index=True)

@@ -16,6 +16,11 @@ NAMING_CONVENTION = {
 }
 
 
+#: ``__table_args__`` info of a table whose writes never change what an anonymous visitor sees
+#: (progress, counters, credentials): they leave the page cache alone (:mod:`core.pagecache`).
+NOT_ON_PAGES = {"amphi_pages": False}
+
+
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 

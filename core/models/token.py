@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from core.models.meta import Base, UTCDateTime, utcnow
+from core.models.meta import NOT_ON_PAGES, Base, UTCDateTime, utcnow
 
 TOKEN_SCOPES = ("read", "write")
 
@@ -16,6 +16,7 @@ class AccessToken(Base):
     """Only a SHA-256 of the secret is kept (the secret is random: no salt or slow hash is needed)."""
 
     __tablename__ = "access_tokens"
+    __table_args__ = {"info": NOT_ON_PAGES}
 
     id: Mapped[int] = mapped_column(primary_key=True)
     site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"), index=True)

@@ -7,11 +7,12 @@ from datetime import datetime
 from sqlalchemy import JSON, BigInteger, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from core.models.meta import Base, UTCDateTime, utcnow
+from core.models.meta import NOT_ON_PAGES, Base, UTCDateTime, utcnow
 
 
 class Upload(Base):
     __tablename__ = "uploads"
+    __table_args__ = {"info": NOT_ON_PAGES}
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)  # random hex, also in the URL
     site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"), index=True)
@@ -36,6 +37,7 @@ class ViewProgress(Base):
     """Where a signed-in viewer stopped, to resume there."""
 
     __tablename__ = "view_progress"
+    __table_args__ = {"info": NOT_ON_PAGES}
 
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
     video_id: Mapped[int] = mapped_column(ForeignKey("videos.id", ondelete="CASCADE"), primary_key=True)

@@ -32,7 +32,7 @@ from core.models.catalog import (
     video_tags,
     video_themes,
 )
-from core.models.meta import Base, UTCDateTime, utcnow
+from core.models.meta import NOT_ON_PAGES, Base, UTCDateTime, utcnow
 
 VIDEO_STATUSES = ("uploaded", "processing", "ready", "failed")
 #: Who may watch: owners only, anyone, the site's signed-in users, members of chosen groups,
@@ -161,6 +161,7 @@ class Job(Base):
     """A unit of processing. The database is the truth; the queue only wakes a worker."""
 
     __tablename__ = "jobs"
+    __table_args__ = {"info": NOT_ON_PAGES}
 
     id: Mapped[int] = mapped_column(primary_key=True)
     video_id: Mapped[int | None] = mapped_column(ForeignKey("videos.id", ondelete="CASCADE"), index=True)

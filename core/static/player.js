@@ -111,7 +111,8 @@
       played.seconds -= watched;
       fetch(url, { method: "POST", credentials: "same-origin", keepalive: true,
                    body: JSON.stringify({ position: position, watched: watched }),
-                   headers: { "Content-Type": "application/json", "X-CSRF-Token": player.dataset.csrf } });
+                   headers: player.dataset.csrf ? { "Content-Type": "application/json", "X-CSRF-Token": player.dataset.csrf }
+                                                : { "Content-Type": "application/json" } });
     }
     setInterval(function () { if (!video.paused) { save(); } }, 10000);
     video.addEventListener("pause", save);

@@ -6,7 +6,7 @@ from pyramid.httpexceptions import HTTPFound
 from pyramid.view import view_config
 
 from core.i18n import LANGUAGES, SESSION_LOCALE
-from core.security import safe_next, sign_out
+from core.security import check_visitor_post, safe_next, sign_out
 
 
 def login_methods(request) -> list:
@@ -28,8 +28,9 @@ def logout(request):
     return HTTPFound(single_logout_url or request.route_url("home"))
 
 
-@view_config(route_name="language", request_method="POST")
+@view_config(route_name="language", request_method="POST", require_csrf=False)
 def choose_language(request):
+    check_visitor_post(request)  # anonymous pages carry no token: they stay cacheable
     locale = request.POST.get("locale")
     if locale in LANGUAGES:
         request.session[SESSION_LOCALE] = locale

@@ -10,6 +10,7 @@ from core.channels import visible_channels
 from core.errors import ValidationError
 from core.metadata import language_choices, site_disciplines, site_video_types, type_title
 from core.models import Video
+from core.pagecache import cache_page
 
 PER_PAGE = 24
 FILTERS = ("type", "discipline", "channel", "tag", "owner", "language", "ordering")
@@ -18,6 +19,7 @@ FILTERS = ("type", "discipline", "channel", "tag", "owner", "language", "orderin
 @view_config(route_name="videos", renderer="browse.html")
 def browse(request):
     """One page of results; one row more than shown says whether a next page exists (no COUNT)."""
+    cache_page(request)
     chosen = {name: request.params.get(name, "").strip() for name in FILTERS}
     try:
         page = max(1, int(request.params.get("page", 1)))

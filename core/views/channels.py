@@ -12,6 +12,7 @@ from core.channels import ancestors, can_manage, channel_videos, children, get_c
 from core.home import home_blocks
 from core.markup import render_markdown
 from core.models import Video
+from core.pagecache import cache_page
 from core.ui import contributions
 
 PER_PAGE = 24
@@ -19,6 +20,7 @@ PER_PAGE = 24
 
 @view_config(route_name="home", renderer="home.html")
 def home(request):
+    cache_page(request)
     return {"blocks": home_blocks(request)}
 
 
@@ -47,6 +49,7 @@ def video_page(request, query, route: str, **route_args) -> dict:
 def channel_list(request):
     from core.channels import visible_channels
 
+    cache_page(request)
     return {"channels": list(request.dbsession.scalars(visible_channels(request))),
             "describe": render_markdown}
 
@@ -54,6 +57,7 @@ def channel_list(request):
 @view_config(route_name="channel", renderer="channel.html")
 def channel_page(request):
     channel = get_channel(request, request.matchdict["channel"])
+    cache_page(request)
     return {
         "channel": channel, "description_html": render_markdown(channel.description),
         "tree": theme_tree(channel), "can_manage": can_manage(request, channel),
@@ -67,6 +71,7 @@ def channel_page(request):
 def theme_page(request):
     channel = get_channel(request, request.matchdict["channel"])
     theme = get_theme(channel, request.matchdict["theme"])
+    cache_page(request)
     return {
         "channel": channel, "theme": theme, "ancestors": ancestors(theme),
         "description_html": render_markdown(theme.description), "subthemes": children(channel, theme),

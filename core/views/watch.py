@@ -12,8 +12,9 @@ from core.markup import render_markdown
 from core.media_urls import media_base, media_url
 from core.metadata import ACCESS_LABELS, BULK_ACCESS, LICENSE_LABELS, LICENSE_URLS, language_choices, type_title
 from core.models import ACCESS_LEVELS, Channel, Job, Video, ViewProgress, utcnow, video_owners
+from core.pagecache import cache_page
 from core.pipeline import cancel_jobs, retry_video
-from core.security import video_permits
+from core.security import check_visitor_post, video_permits
 from core.tracks import player_tracks
 from core.ui import contributions
 from core.views.edit import locked_by_password, locked_page
@@ -60,6 +61,7 @@ def video_page(request):
         return locked_page(request, video)
     video = require_video(request)
     request.hooks.amphi_video_viewed(request=request, video=video)
+    cache_page(request, counts_view_of=video)
     panels = contributions(request, "amphi_video_panels", video=video)
     actions = contributions(request, "amphi_video_actions", video=video)
     return {
@@ -88,6 +90,7 @@ def embed_page(request):
         return locked_page(request, video, embed=True)
     video = require_video(request)
     request.hooks.amphi_video_viewed(request=request, video=video)
+    cache_page(request, counts_view_of=video)
     # The page is made to be framed by other sites; everything else keeps the default.
     request.response.headers["Content-Security-Policy"] = "frame-ancestors *"
     return {"video": video, **player_context(request, video)}
@@ -192,9 +195,12 @@ def cancel(request):
 MAX_REPORTED_WATCH = 300.0
 
 
-@view_config(route_name="api.video.position", renderer="json", request_method="POST")
+@view_config(route_name="api.video.position", renderer="json", request_method="POST", require_csrf=False)
 def save_position(request):
     """Where the viewer is (kept for accounts, to resume) and how long they played since the last report."""
+    check_visitor_post(request)
+    if request.content_type != "application/json":  # another site's form cannot send JSON
+        raise HTTPBadRequest("a JSON body is expected")
     video = require_video(request)
     try:
         position = max(0.0, float(request.json_body["position"]))

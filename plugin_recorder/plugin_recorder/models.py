@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import JSON, BigInteger, Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from core.models import Base, UTCDateTime, utcnow
+from core.models import NOT_ON_PAGES, Base, UTCDateTime, utcnow
 
 #: How a recorder hands its recordings over.
 RECORDER_TYPES = ("opencast", "folder", "push")
@@ -24,7 +24,7 @@ class Recorder(Base):
     """A capture box of a site and the rules its recordings follow."""
 
     __tablename__ = "recorder_recorders"
-    __table_args__ = (UniqueConstraint("site_id", "name"), UniqueConstraint("site_id", "username"))
+    __table_args__ = (UniqueConstraint("site_id", "name"), UniqueConstraint("site_id", "username"), {"info": NOT_ON_PAGES})
 
     id: Mapped[int] = mapped_column(primary_key=True)
     site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"), index=True)
@@ -61,6 +61,7 @@ class RecorderEvent(Base):
     """A scheduled recording: what the agent's calendar shows, and what became of it."""
 
     __tablename__ = "recorder_events"
+    __table_args__ = {"info": NOT_ON_PAGES}
 
     id: Mapped[int] = mapped_column(primary_key=True)
     recorder_id: Mapped[int] = mapped_column(ForeignKey("recorder_recorders.id", ondelete="CASCADE"), index=True)
@@ -83,7 +84,7 @@ class DropFile(Base):
     """A file seen in a drop folder; its size and modification time identify one version of it."""
 
     __tablename__ = "recorder_drop_files"
-    __table_args__ = (UniqueConstraint("recorder_id", "name", "size", "mtime_ns"),)
+    __table_args__ = (UniqueConstraint("recorder_id", "name", "size", "mtime_ns"), {"info": NOT_ON_PAGES})
 
     id: Mapped[int] = mapped_column(primary_key=True)
     recorder_id: Mapped[int] = mapped_column(ForeignKey("recorder_recorders.id", ondelete="CASCADE"), index=True)
@@ -101,6 +102,7 @@ class PendingRecording(Base):
     """A recording that waits for its manager (or scheduled owner) to claim it."""
 
     __tablename__ = "recorder_pending"
+    __table_args__ = {"info": NOT_ON_PAGES}
 
     id: Mapped[int] = mapped_column(primary_key=True)
     site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"), index=True)

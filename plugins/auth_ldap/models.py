@@ -5,11 +5,12 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from core.models import Base, UTCDateTime
+from core.models import NOT_ON_PAGES, Base, UTCDateTime
 
 
 class DirectoryStatus(Base):
     __tablename__ = "auth_ldap_status"
+    __table_args__ = {"info": NOT_ON_PAGES}
 
     site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"), primary_key=True)
     last_error: Mapped[str] = mapped_column(String(500), default="")

@@ -5,11 +5,12 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from core.models import Base, UTCDateTime, utcnow
+from core.models import NOT_ON_PAGES, Base, UTCDateTime, utcnow
 
 
 class LocalCredential(Base):
     __tablename__ = "auth_local_credentials"
+    __table_args__ = {"info": NOT_ON_PAGES}
 
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
     password_hash: Mapped[str] = mapped_column(String(200))

@@ -43,10 +43,15 @@ def may_moderate(request, video: Video) -> bool:
 
 
 def comments_enabled(request, video: Video) -> bool:
-    return request.dbsession.get(CommentsOff, video.id) is None
+    """Asked several times per page (panel, form, replies): read once per request."""
+    known = request.environ.setdefault("notes.comments_enabled", {})
+    if video.id not in known:
+        known[video.id] = request.dbsession.get(CommentsOff, video.id) is None
+    return known[video.id]
 
 
 def set_comments_enabled(request, video: Video, enabled: bool) -> None:
+    request.environ.pop("notes.comments_enabled", None)
     row = request.dbsession.get(CommentsOff, video.id)
     if enabled and row is not None:
         request.dbsession.delete(row)

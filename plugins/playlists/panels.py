@@ -5,7 +5,7 @@ from __future__ import annotations
 from pyramid.httpexceptions import HTTPNotFound
 from pyramid.renderers import render
 
-from core.ui import Panel
+from core.ui import Panel, take_flash
 from plugins.playlists import service
 
 
@@ -47,6 +47,6 @@ def save_panel(request, video) -> Panel | None:
         "video": video, "lists": [p for p in mine if not p.favourites], "containing": containing,
         "is_favourite": fav is not None and fav.id in containing,
         "title_of": lambda p: service.title_of(request, p),
-        "messages": request.session.pop_flash("playlists"),
+        "messages": take_flash(request, "playlists"),
     }, request=request)
     return Panel("playlists", request.translate("Playlists"), html, order=160)

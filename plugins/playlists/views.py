@@ -9,6 +9,7 @@ from pyramid.view import view_config
 
 from core.errors import ValidationError
 from core.security import video_permits
+from core.ui import take_flash
 from core.views.pages import get_site_video
 from plugins.playlists import service
 from plugins.playlists.models import VISIBILITIES
@@ -27,7 +28,7 @@ def index(request):
     mine = service.own_playlists(request) if request.user is not None else []
     return {**common(request), "mine": mine, "counts": service.item_counts(request, mine),
             "public": service.public_playlists(request), "form": {}, "errors": {},
-            "messages": request.session.pop_flash(FLASH)}
+            "messages": take_flash(request, FLASH)}
 
 
 @view_config(route_name="playlists.index", request_method="POST", permission="authenticated")
@@ -76,7 +77,7 @@ def editor_values(request, playlist, form=None, errors=None) -> dict:
     return {**common(request), "playlist": playlist, "items": service.visible_items(request, playlist),
             "form": form or {"title": playlist.title, "description": playlist.description,
                              "visibility": playlist.visibility},
-            "errors": errors or {}, "messages": request.session.pop_flash(FLASH)}
+            "errors": errors or {}, "messages": take_flash(request, FLASH)}
 
 
 @view_config(route_name="playlists.edit", renderer="plugins.playlists:templates/edit.html")

@@ -5,7 +5,7 @@ from datetime import date
 from sqlalchemy import BigInteger, Date, Float, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from core.models import Base
+from core.models import NOT_ON_PAGES, Base
 
 
 class DailyViewer(Base):
@@ -18,6 +18,7 @@ class DailyViewer(Base):
     __table_args__ = (
         UniqueConstraint("site_id", "video_id", "day", "viewer_hash"),
         Index("ix_stats_daily_viewers_site_day", "site_id", "day"),
+        {"info": NOT_ON_PAGES},
     )
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
@@ -31,7 +32,7 @@ class VideoDay(Base):
     """A video's totals for one day (UTC): distinct viewers and seconds played."""
 
     __tablename__ = "stats_video_days"
-    __table_args__ = (Index("ix_stats_video_days_site_day", "site_id", "day"),)
+    __table_args__ = (Index("ix_stats_video_days_site_day", "site_id", "day"), {"info": NOT_ON_PAGES})
 
     video_id: Mapped[int] = mapped_column(ForeignKey("videos.id", ondelete="CASCADE"), primary_key=True)
     day: Mapped[date] = mapped_column(Date, primary_key=True)

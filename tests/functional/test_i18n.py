@@ -41,10 +41,23 @@ def test_the_browser_language_is_followed(testapp):
 
 
 def test_the_language_switch_wins_over_the_browser(testapp):
-    token = testapp.csrf_token("/")
-    testapp.post("/language", {"locale": "fr", "next": "/login", "csrf_token": token}, status=302)
+    # An anonymous page carries no CSRF token (it would start a session and could not be cached):
+    # the switch only refuses requests from another site.
+    assert 'name="csrf_token"' not in testapp.get("/").text and "amphi_session" not in testapp.cookies
+    testapp.post("/language", {"locale": "fr", "next": "/login"}, headers={"Sec-Fetch-Site": "cross-site"},
+                 status=400)
+    testapp.post("/language", {"locale": "fr", "next": "/login"}, headers={"Sec-Fetch-Site": "same-origin"},
+                 status=302)
     page = testapp.get("/login", headers={"Accept-Language": "en"})
     assert "Compte local" in page.text and "Identifiant" in page.text
+
+
+def test_the_anonymous_language_switch_checks_the_origin_on_https(testapp, site):
+    https = {"wsgi.url_scheme": "https"}
+    testapp.post("/language", {"locale": "fr"}, extra_environ=https, headers={"Origin": "https://evil.example"},
+                 status=400)
+    testapp.post("/language", {"locale": "fr"}, extra_environ=https,
+                 headers={"Origin": f"https://{site.domains[0].domain}"}, status=302)
 
 
 def test_a_signed_in_users_preference_is_remembered(testapp, site, make_user):
@@ -66,7 +79,7 @@ def test_messages_from_python_are_translated(testapp, site, make_user):
 
 def test_the_chosen_language_survives_sign_in_and_sign_out(testapp, site, make_user):
     make_user(site, "lea", password="mot de passe solide")
-    testapp.post("/language", {"locale": "fr", "csrf_token": testapp.csrf_token("/")})
+    testapp.post("/language", {"locale": "fr"})
     testapp.sign_in("lea", "mot de passe solide")
     assert '<html lang="fr">' in testapp.get("/").text
     testapp.post("/logout", {"csrf_token": testapp.csrf_token("/")})

@@ -99,8 +99,10 @@ def test_only_ready_videos_and_page_views_count(site, people, make_video, make_t
 
 
 def report(app, video, status=200, **body):
-    token = app.csrf_token(f"/videos/{video.id}")
-    return app.post_json(f"/api/videos/{video.id}/position", body, headers={"X-CSRF-Token": token}, status=status)
+    """A player's report: a signed-in browser sends its session's CSRF token, an anonymous one has none."""
+    signed_in = "amphi_session" in app.cookies
+    headers = {"X-CSRF-Token": app.csrf_token(f"/videos/{video.id}")} if signed_in else {}
+    return app.post_json(f"/api/videos/{video.id}/position", body, headers=headers, status=status)
 
 
 def test_watch_time_adds_up_for_anonymous_and_signed_in_viewers(video, make_testapp, dbsession):
@@ -115,7 +117,11 @@ def test_watch_time_adds_up_for_anonymous_and_signed_in_viewers(video, make_test
     report(signed_in, video, position=31)  # position only: nothing watched
     assert day_totals(dbsession, video)[1] == 330.0
     report(signed_in, video, position=31, watched="a while", status=400)
-    anonymous.post_json(f"/api/videos/{video.id}/position", {"position": 1, "watched": 5}, status=400)  # no CSRF
+    signed_in.post_json(f"/api/videos/{video.id}/position", {"position": 1, "watched": 5}, status=400)  # no CSRF
+    anonymous.post_json(f"/api/videos/{video.id}/position", {"position": 1, "watched": 5}, status=400,
+                        headers={"Sec-Fetch-Site": "cross-site"})  # another site's page
+    anonymous.post(f"/api/videos/{video.id}/position", '{"position": 1, "watched": 5}', status=400,
+                   content_type="text/plain")  # what another site's form could send
     assert day_totals(dbsession, video)[1] == 330.0
 
 

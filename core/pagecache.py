@@ -1,0 +1,260 @@
+"""The anonymous page cache: a rendered page is served again to visitors who would get the same bytes.
+
+Only a page whose view says so (:func:`cache_page`) is kept, only when it was rendered for
+an anonymous visitor without a session cookie or credentials, answered 200 and set no
+cookie. It is served again only to such visitors, for the same URL (host and scheme
+included) and the same negotiated language.
+
+Every entry is stamped with the *content generation*, a counter in the database
+(``cache_generation``) that any committed write bumps in the same transaction, whichever
+process writes (web workers, job workers, commands). An entry of an older generation is
+never served, so an edit, a change of access or a newly published video shows at once in
+every process. Writes to tables whose ``info`` says ``{"amphi_pages": False}`` (jobs'
+progress, statistics, rate-limit hits...) do not bump it. Entries also expire after
+``amphi.page_cache.ttl`` seconds (default 60), which bounds how late a video whose
+publication date has come shows up in a cached list.
+
+A plugin whose output for anonymous visitors depends on more than the URL and the language
+(a cookie, the client's address) calls :func:`no_cache` while rendering.
+
+Settings: ``amphi.page_cache.size_mb`` (per process, default 64; 0 turns the cache off),
+``amphi.page_cache.ttl`` (seconds, default 60).
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+import weakref
+from collections import OrderedDict
+from dataclasses import dataclass
+
+from pyramid.httpexceptions import HTTPNotFound
+from pyramid.response import Response
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from core.i18n import LANGUAGES
+
+GENERATION_TABLE = "cache_generation"
+SESSION_COOKIE = "amphi_session"
+_CHANGED = "amphi_pages_changed"
+_tracked: weakref.WeakSet = weakref.WeakSet()
+_TABLE_EXISTS = {
+    "sqlite": f"SELECT max(name) FROM sqlite_master WHERE type = 'table' AND name = '{GENERATION_TABLE}'",
+    "postgresql": f"SELECT to_regclass('{GENERATION_TABLE}')",
+}
+_DML = re.compile(r"^\s*(?:INSERT\s+(?:OR\s+\w+\s+)?INTO|UPDATE|DELETE\s+FROM|REPLACE\s+INTO)\s+[\"`]?(\w+)",
+                  re.IGNORECASE)
+
+
+# --- the content generation -----------------------------------------------------------
+
+
+def shown_on_pages(table) -> bool:
+    """Whether writes to ``table`` may change a page (unless its ``info`` says otherwise)."""
+    return getattr(table, "info", {}).get("amphi_pages", True)  # a migration's sa.table() has no info
+
+
+def track_changes(engine: Engine) -> None:
+    """Bump the content generation in every transaction of ``engine`` that writes page content."""
+    if engine in _tracked:
+        return
+    _tracked.add(engine)
+    checked = {"table": False}
+
+    def before_cursor_execute(conn, cursor, statement, parameters, context, executemany):
+        if conn.info.get(_CHANGED):
+            return
+        compiled = getattr(context, "compiled", None)
+        target = getattr(getattr(compiled, "statement", None), "table", None)
+        if target is not None and getattr(context, "isinsert", False) | context.isupdate | context.isdelete:
+            if shown_on_pages(target):
+                conn.info[_CHANGED] = True
+            return
+        match = _DML.match(statement)
+        if match and _shown_by_name(match.group(1).lower()):
+            conn.info[_CHANGED] = True
+
+    def commit(conn):
+        if not conn.info.pop(_CHANGED, False):
+            return
+        cursor = conn.connection.dbapi_connection.cursor()
+        try:
+            if not checked["table"]:  # before its migration (a fresh database) there is nothing to bump
+                cursor.execute(_TABLE_EXISTS[conn.dialect.name])
+                checked["table"] = cursor.fetchone()[0] is not None
+            if checked["table"]:
+                cursor.execute(f"UPDATE {GENERATION_TABLE} SET value = value + 1 WHERE id = 1")
+        finally:
+            cursor.close()
+
+    def rollback(conn):
+        conn.info.pop(_CHANGED, None)
+
+    event.listen(engine, "before_cursor_execute", before_cursor_execute)
+    event.listen(engine, "commit", commit)
+    event.listen(engine, "rollback", rollback)
+
+
+def _shown_by_name(name: str) -> bool:
+    """For SQL written by hand: a table of the models is looked up; an unknown one counts as content."""
+    from core.models import Base
+
+    if name in (GENERATION_TABLE, "alembic_version"):
+        return False
+    table = Base.metadata.tables.get(name)
+    return table is None or shown_on_pages(table)
+
+
+def current_generation(engine: Engine) -> int | None:
+    """The committed content generation (``None`` before the table exists)."""
+    connection = engine.raw_connection()
+    try:
+        cursor = connection.cursor()
+        try:
+            cursor.execute(f"SELECT value FROM {GENERATION_TABLE} WHERE id = 1")
+            row = cursor.fetchone()
+        finally:
+            cursor.close()
+        connection.commit()  # ends the read transaction the driver may have opened
+    except Exception:  # noqa: BLE001 — no table yet: nothing is cached
+        connection.rollback()
+        return None
+    finally:
+        connection.close()
+    return row[0] if row else None
+
+
+# --- what views say --------------------------------------------------------------------
+
+
+def cache_page(request, counts_view_of=None) -> None:
+    """Let this page be served again to anonymous visitors (the tween decides if it may).
+
+    ``counts_view_of``: a video whose view each visitor served from the cache still counts
+    (``amphi_video_viewed`` is called for them).
+    """
+    request.environ["amphi.page_cache"] = {"video_id": counts_view_of.id if counts_view_of is not None else None}
+
+
+def no_cache(request) -> None:
+    """This page depends on more than the URL and the language: never serve it again."""
+    request.environ["amphi.page_cache.refused"] = True
+
+
+# --- the store and the tween -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Entry:
+    generation: int
+    expires: float
+    status: str
+    headers: tuple
+    body: bytes
+    video_id: int | None
+
+
+class PageStore:
+    """An LRU of rendered pages, bounded in bytes; one per process."""
+
+    def __init__(self, max_bytes: int):
+        self.max_bytes, self.size = max_bytes, 0
+        self.entries: OrderedDict[tuple, Entry] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, key: tuple, generation: int) -> Entry | None:
+        with self.lock:
+            entry = self.entries.get(key)
+            if entry is None:
+                return None
+            if entry.generation != generation or entry.expires < time.monotonic():
+                self._drop(key)
+                return None
+            self.entries.move_to_end(key)
+            return entry
+
+    def put(self, key: tuple, entry: Entry) -> None:
+        if len(entry.body) > self.max_bytes // 4:
+            return
+        with self.lock:
+            if key in self.entries:
+                self._drop(key)
+            self.entries[key] = entry
+            self.size += len(entry.body)
+            while self.size > self.max_bytes:
+                self._drop(next(iter(self.entries)))
+
+    def _drop(self, key: tuple) -> None:
+        self.size -= len(self.entries.pop(key).body)
+
+
+def anonymous_key(request) -> tuple | None:
+    """The cache key of a request that may be served from the cache, else ``None``."""
+    if request.method != "GET" or SESSION_COOKIE in request.cookies or "Authorization" in request.headers:
+        return None
+    default = request.registry.settings.get("amphi.default_locale", "en")
+    explicit = request.GET.get("_LOCALE_")
+    locale = explicit if explicit in LANGUAGES else request.accept_language.lookup(list(LANGUAGES), default=default)
+    return request.url, locale
+
+
+def page_cache_tween_factory(handler, registry):
+    """Serve stored pages to anonymous visitors; store the pages views offer (:func:`cache_page`)."""
+    settings = registry.settings
+    max_bytes = int(float(settings.get("amphi.page_cache.size_mb", 64)) * 1024 * 1024)
+    if max_bytes <= 0:
+        return handler
+    ttl = float(settings.get("amphi.page_cache.ttl", 60))
+    store = PageStore(max_bytes)
+    registry["page_cache"] = store
+    # A plugin may identify visitors without a session (from the web server's headers): ask it first.
+    identified_without_session = bool(registry.plugins.implementers("amphi_identify"))
+
+    def tween(request):
+        key = anonymous_key(request)
+        if key is None or (identified_without_session and _signed_in(request)):
+            return handler(request)
+        generation = current_generation(registry["db_engine"])
+        if generation is None:
+            return handler(request)
+        entry = store.get(key, generation)
+        if entry is not None:
+            return replay(request, entry)
+        response = handler(request)
+        offer = request.environ.get("amphi.page_cache")
+        if (offer is not None and not request.environ.get("amphi.page_cache.refused")
+                and response.status_code == 200 and "Set-Cookie" not in response.headers
+                and request.user is None and not response.cache_control.no_store):
+            store.put(key, Entry(generation, time.monotonic() + ttl, response.status,
+                                 tuple(response.headerlist), response.body, offer["video_id"]))
+        return response
+
+    return tween
+
+
+def _signed_in(request) -> bool:
+    try:
+        return request.user is not None
+    except HTTPNotFound:  # no site answers this host: the view says so
+        return True
+
+
+def replay(request, entry: Entry):
+    """The stored response, after what must still happen for this visitor (a view is counted)."""
+    if entry.video_id is not None:
+        from core.models import Video
+
+        video = request.dbsession.get(Video, entry.video_id)
+        if video is not None:
+            request.hooks.amphi_video_viewed(request=request, video=video)
+    response = Response(status=entry.status, headerlist=list(entry.headers), body=entry.body)
+    response.headers["X-Amphi-Cache"] = "hit"
+    return response
+
+
+def includeme(config):
+    # Under pyramid_tm: a replayed view is counted in a transaction of its own.
+    config.add_tween("core.pagecache.page_cache_tween_factory", under="pyramid_tm.tm_tween_factory")
