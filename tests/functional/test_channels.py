@@ -194,7 +194,9 @@ def test_a_groups_channel_shows_to_its_groups_managers_and_admins_only(l3_channe
     assert ('href="http://a.test/channels/l3only"' in app.get("/").text) == sees  # the featured channels block
     assert (f'<option value="{slug}">' in app.get("/videos").text) == sees  # the browse page's channel filter
     if sees:
-        assert listed(app.get(f"/channels/{slug}")) == L3_SEEN[who]  # the channel never opens a video
+        page = app.get(f"/channels/{slug}")
+        assert listed(page) == L3_SEEN[who]  # the channel never opens a video
+        assert ("Only the members of l3, its managers" in page.text) == (who in ("manager", "boss"))
         assert listed(app.get(f"/channels/{slug}/themes/td")) == L3_SEEN[who]
         assert listed(app.get(f"/videos?channel={slug}")) == L3_SEEN[who]
     else:
