@@ -10,7 +10,7 @@ import re
 import secrets
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from core.channels import (
     addable_channels,
@@ -24,7 +24,8 @@ from core.channels import (
 from core.errors import ValidationError
 from core.i18n import _
 from core.ingest import slugify
-from core.models import CHANNEL_VISIBILITIES, Channel, Theme, User, Video
+from core.models import CHANNEL_VISIBILITIES, Channel, Group, Theme, User, Video
+from core.ordering import move_to, renumber
 from core.storage import check_key
 
 SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
@@ -50,12 +51,15 @@ def _check_title_slug(title: str, slug: str, taken: set[str], errors: dict) -> s
     return slug
 
 
-def _position(text: str, errors: dict) -> int:
+def _position(text: str, errors: dict) -> int | None:
+    """The asked place in the order (from 0), or None to keep it (a new row goes last)."""
+    if not text:
+        return None
     try:
-        return int(text or 0)
+        return int(text)
     except ValueError:
         errors["position"] = _("A whole number.")
-        return 0
+        return None
 
 
 @dataclass
@@ -68,20 +72,25 @@ class ChannelForm:
     visibility: str = "public"
     open_to_all: bool = False
     featured: bool = False
-    position: str = "0"
+    #: Its place in the site's order, from 0 (empty: keep it; a new channel goes last).
+    position: str = ""
     managers: str = ""
+    #: The ids of the groups whose members see it (visibility ``groups``).
+    group_ids: tuple = ()
 
     @classmethod
     def from_post(cls, post) -> ChannelForm:
         return cls(**{k: post.get(k, "").strip() for k in ("title", "slug", "description", "visibility", "position",
                                                           "managers")},
-                   open_to_all="open_to_all" in post, featured="featured" in post)
+                   open_to_all="open_to_all" in post, featured="featured" in post,
+                   group_ids=tuple(post.getall("group_ids")))
 
     @classmethod
     def from_channel(cls, channel: Channel) -> ChannelForm:
         return cls(title=channel.title, slug=channel.slug, description=channel.description,
                    visibility=channel.visibility, open_to_all=channel.open_to_all, featured=channel.featured,
-                   position=str(channel.position), managers=", ".join(m.username for m in channel.managers))
+                   managers=", ".join(m.username for m in channel.managers),
+                   group_ids=tuple(str(g.id) for g in channel.allowed_groups))
 
 
 def _managers(request, text: str, errors: dict) -> list[User]:
@@ -97,8 +106,25 @@ def _managers(request, text: str, errors: dict) -> list[User]:
     return [found[n] for n in names if n in found]
 
 
+def site_groups(request) -> list[Group]:
+    """The site's groups, by name (the choices of a channel's groups)."""
+    return list(request.dbsession.scalars(select(Group).where(Group.site_id == request.site.id)
+                                          .order_by(Group.name, Group.id)))
+
+
+def _groups(request, form: ChannelForm, errors: dict) -> list[Group]:
+    offered = {str(g.id): g for g in site_groups(request)}
+    if any(i not in offered for i in form.group_ids):
+        errors["group_ids"] = _("Choose among the proposed values.")
+        return []
+    chosen = [offered[i] for i in dict.fromkeys(form.group_ids)]
+    if form.visibility == "groups" and not chosen:
+        errors["group_ids"] = _("Choose at least one group.")
+    return chosen
+
+
 def apply_channel(request, channel: Channel, form: ChannelForm, admin: bool) -> Channel:
-    """Check ``form`` and change ``channel`` (a new one is added to the site).
+    """Check ``form`` and change ``channel`` (a new one is added to the site, last in the order).
 
     Only a site admin (``admin``) changes the managers, the featured flag and the order.
     """
@@ -111,6 +137,7 @@ def apply_channel(request, channel: Channel, form: ChannelForm, admin: bool) -> 
         errors["description"] = _("The description is longer than 20,000 characters.")
     if form.visibility not in CHANNEL_VISIBILITIES:
         errors["visibility"] = _("Choose among the proposed values.")
+    groups = _groups(request, form, errors)
     position = _position(form.position, errors)
     managers = _managers(request, form.managers, errors) if admin else None
     if errors:
@@ -119,14 +146,68 @@ def apply_channel(request, channel: Channel, form: ChannelForm, admin: bool) -> 
                                           != (form.title, slug, form.visibility))
     channel.site_id, channel.title, channel.slug = request.site.id, form.title, slug
     channel.description, channel.visibility, channel.open_to_all = form.description, form.visibility, form.open_to_all
+    channel.allowed_groups = groups if form.visibility == "groups" else []
     if admin:
-        channel.featured, channel.position, channel.managers = form.featured, position, managers
+        channel.featured, channel.managers = form.featured, managers
     if channel.id is None:
+        last = db.scalar(select(func.max(Channel.position)).where(Channel.site_id == request.site.id))
+        channel.position = 0 if last is None else last + 1
         db.add(channel)
     db.flush()
+    if admin and position is not None:
+        move_channel(request, channel, position)
     if renamed:  # the search index holds public channels' names
         videos_changed(request, channel_video_ids(db, channel))
     return channel
+
+
+# --- the order of channels and themes ------------------------------------------------------
+
+
+def ordered_channels(request, lock: bool = False) -> list[Channel]:
+    """The site's channels in the site's order; ``lock`` holds their rows until the transaction ends (PostgreSQL),
+    so two reorderings one after the other never mix their positions."""
+    query = (select(Channel).where(Channel.site_id == request.site.id)
+             .order_by(Channel.position, Channel.title, Channel.id))
+    if lock:
+        query = query.with_for_update().execution_options(populate_existing=True)
+    return list(request.dbsession.scalars(query))
+
+
+def move_channel(request, channel: Channel, index: int) -> tuple[int, int]:
+    """Put ``channel`` at ``index`` (clamped) of the site's order, the others renumbered 0..n-1.
+
+    :return: where it landed and how many channels there are.
+    """
+    rows = ordered_channels(request, lock=True)
+    landed = move_to(rows, channel, index)
+    request.dbsession.flush()
+    return landed, len(rows)
+
+
+def sibling_themes(channel: Channel, parent: Theme | None) -> list[Theme]:
+    """The themes right under ``parent`` (the top for None), in order."""
+    return sorted((t for t in channel.themes if t.parent is parent), key=lambda t: (t.position, t.id or 0))
+
+
+def lock_themes(request, channel: Channel) -> None:
+    """Hold the channel's theme rows until the transaction ends (PostgreSQL) and read their positions afresh."""
+    if channel.id is not None:
+        request.dbsession.execute(select(Theme).where(Theme.channel_id == channel.id).with_for_update()
+                                  .execution_options(populate_existing=True))
+
+
+def move_theme(request, channel: Channel, theme: Theme, index: int) -> tuple[int, int]:
+    """Put ``theme`` at ``index`` (clamped) among its sibling themes, numbered 0..n-1.
+
+    :return: where it landed and how many siblings (itself included) there are.
+    """
+    lock_themes(request, channel)
+    siblings = sibling_themes(channel, theme.parent)
+    landed = move_to(siblings, theme, index)
+    channel.themes.sort(key=lambda t: (t.position, t.id or 0))
+    request.dbsession.flush()
+    return landed, len(siblings) + (theme not in siblings)
 
 
 @dataclass
@@ -135,7 +216,8 @@ class ThemeForm:
     slug: str = ""
     description: str = ""
     parent_id: str = ""
-    position: str = "0"
+    #: Its place among its sibling themes, from 0 (empty: keep it; a new theme goes last).
+    position: str = ""
 
     @classmethod
     def from_post(cls, post) -> ThemeForm:
@@ -144,7 +226,7 @@ class ThemeForm:
     @classmethod
     def from_theme(cls, theme: Theme) -> ThemeForm:
         return cls(title=theme.title, slug=theme.slug, description=theme.description,
-                   parent_id=str(theme.parent_id or ""), position=str(theme.position))
+                   parent_id=str(theme.parent_id or ""))
 
 
 def apply_theme(request, channel: Channel, theme: Theme, form: ThemeForm) -> Theme:
@@ -164,12 +246,19 @@ def apply_theme(request, channel: Channel, theme: Theme, form: ThemeForm) -> The
             errors["parent_id"] = _("Choose among the proposed values.")
     if errors:
         raise ValidationError(errors)
+    lock_themes(request, channel)  # before any change: it reads the rows afresh
     renamed = theme.id is not None and theme.title != form.title
-    theme.title, theme.slug, theme.description, theme.position = form.title, slug, form.description, position
+    theme.title, theme.slug, theme.description = form.title, slug, form.description
+    old_parent, new = theme.parent, theme.id is None
+    if new or parent is not old_parent:  # it leaves its siblings (closing the gap) and goes last under the new parent
+        renumber([t for t in sibling_themes(channel, old_parent) if t is not theme])
+        theme.position = len([t for t in sibling_themes(channel, parent) if t is not theme])
     theme.parent = parent
-    if theme.id is None:
+    if new:
         channel.themes.append(theme)
     request.dbsession.flush()
+    if position is not None:
+        move_theme(request, channel, theme, position)
     if renamed:  # the search index holds themes' names
         videos_changed(request, theme_video_ids(request.dbsession, {theme.id}))
     return theme
@@ -180,8 +269,10 @@ def delete_theme(request, theme: Theme) -> None:
     channel = theme.channel
     below = descendant_ids(channel, theme)
     video_ids = theme_video_ids(request.dbsession, below)
+    parent = theme.parent
     for gone in [t for t in channel.themes if t.id in below]:
         channel.themes.remove(gone)
+    renumber(sibling_themes(channel, parent))
     request.dbsession.flush()
     videos_changed(request, video_ids)
 
@@ -224,6 +315,7 @@ def delete_channel(request, channel: Channel) -> None:
     remove_banner(request, channel)
     request.dbsession.delete(channel)
     request.dbsession.flush()
+    renumber(ordered_channels(request, lock=True))
     videos_changed(request, video_ids)
 
 

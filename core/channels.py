@@ -3,7 +3,10 @@
 One set of rules, used by the pages, the dashboard, the feeds and the API:
 
 - a channel is seen by anyone (``public``), by the site's signed-in users
-  (``signed-in``), or only by its managers and the site admins (``hidden``);
+  (``signed-in``), by members of chosen site groups (``groups``: the same group
+  names as :func:`core.security.user_group_names` gives videos), or only by its
+  managers and the site admins (``hidden``); its managers and the site admins
+  always see it;
 - its managers and the site admins keep it (details, themes, banner);
 - a video is added to it by those who may edit the video *and* keep the
   channel, or any staff user when the channel is ``open_to_all``;
@@ -18,7 +21,18 @@ from sqlalchemy import Select, exists, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from core.catalog import visible_videos
-from core.models import Channel, Theme, User, Video, channel_managers, video_channels, video_themes
+from core.models import (
+    Channel,
+    Group,
+    Theme,
+    User,
+    Video,
+    channel_groups,
+    channel_managers,
+    video_channels,
+    video_themes,
+)
+from core.security import user_group_names
 
 
 def site_member(request) -> User | None:
@@ -40,9 +54,29 @@ def can_see(request, channel: Channel) -> bool:
         return False
     if channel.visibility == "public":
         return True
-    if channel.visibility == "signed-in":
-        return site_member(request) is not None
+    if channel.visibility == "signed-in" and site_member(request) is not None:
+        return True
+    if channel.visibility == "groups" and in_allowed_groups(request, channel):
+        return True
     return can_manage(request, channel)
+
+
+def member_groups(request) -> set[str]:
+    """The names of the groups the request's user belongs to on this site (none for a visitor), once per request."""
+    user = site_member(request)
+    if user is None:
+        return set()
+    cached = getattr(request, "_amphi_channel_groups", None)
+    if cached is None or cached[0] != user.id:
+        cached = (user.id, user_group_names(request, user))
+        request._amphi_channel_groups = cached
+    return cached[1]
+
+
+def in_allowed_groups(request, channel: Channel) -> bool:
+    """Whether the request's user is a member of one of the channel's chosen groups."""
+    names = member_groups(request)
+    return bool(names) and any(g.name in names for g in channel.allowed_groups)
 
 
 def can_add_videos(request, channel: Channel) -> bool:
@@ -63,6 +97,12 @@ def visible_channels(request) -> Select:
     shown = [Channel.visibility == "public"]
     if user is not None:
         shown.append(Channel.visibility == "signed-in")
+        names = member_groups(request)
+        if names:
+            shown.append((Channel.visibility == "groups") & exists(
+                select(channel_groups.c.channel_id).join(Group, Group.id == channel_groups.c.group_id)
+                .where(channel_groups.c.channel_id == Channel.id, Group.site_id == request.site.id,
+                       Group.name.in_(names))))
         shown.append(exists(select(channel_managers.c.channel_id).where(
             channel_managers.c.channel_id == Channel.id, channel_managers.c.user_id == user.id)))
     return query.where(or_(*shown))

@@ -9,7 +9,15 @@ from pyramid.view import view_config
 from sqlalchemy.orm import selectinload
 
 from core.apiv1.common import json_object, paginated
-from core.channel_forms import ChannelForm, ThemeForm, apply_channel, apply_theme, delete_channel, delete_theme
+from core.channel_forms import (
+    ChannelForm,
+    ThemeForm,
+    apply_channel,
+    apply_theme,
+    delete_channel,
+    delete_theme,
+    site_groups,
+)
 from core.channels import can_manage, can_see, is_admin, visible_channels
 from core.errors import ValidationError
 from core.i18n import _
@@ -31,6 +39,7 @@ def channel_json(request, channel: Channel) -> dict:
               "themes": [theme_json(request, t) for t in channel.themes]}
     if can_manage(request, channel):
         answer["managers"] = [m.username for m in channel.managers]
+        answer["groups"] = [g.name for g in channel.allowed_groups]
     return answer
 
 
@@ -64,17 +73,31 @@ def fields(body: dict, names: dict) -> dict:
 
 
 CHANNEL_FIELDS = {"title": str, "slug": str, "description": str, "visibility": str, "open_to_all": bool,
-                  "featured": bool, "position": int, "managers": list}
+                  "featured": bool, "position": int, "managers": list, "groups": list}
 THEME_FIELDS = {"title": str, "slug": str, "description": str, "parent_id": (int, type(None)), "position": int}
 
 
-def channel_form(channel: Channel | None, body: dict) -> ChannelForm:
+def group_ids(request, names: list) -> tuple[str, ...]:
+    """The ids of the site's groups of these names, or a clear error."""
+    if not all(isinstance(n, str) for n in names):
+        raise ValidationError({"groups": _("A list of names is expected.")})
+    known = {g.name: str(g.id) for g in site_groups(request)}
+    unknown = [n for n in names if n not in known]
+    if unknown:
+        raise ValidationError({"groups": _("Unknown: ${names}", mapping={"names": ", ".join(unknown)})})
+    return tuple(known[n] for n in names)
+
+
+def channel_form(request, channel: Channel | None, body: dict) -> ChannelForm:
     form = ChannelForm.from_channel(channel) if channel is not None else ChannelForm()
     for name, value in fields(body, CHANNEL_FIELDS).items():
         if name == "managers":
             if not all(isinstance(m, str) for m in value):
                 raise ValidationError({"managers": _("A list of names is expected.")})
             value = ", ".join(value)
+        elif name == "groups":
+            form.group_ids = group_ids(request, value)
+            continue
         setattr(form, name, str(value).strip() if name == "position" or isinstance(value, str) else value)
     return form
 
@@ -87,7 +110,7 @@ def channels(request):
 
 @view_config(route_name="v1.channels", renderer="json", request_method="POST", permission="site-admin")
 def channel_create(request):
-    channel = apply_channel(request, Channel(), channel_form(None, json_object(request)), admin=True)
+    channel = apply_channel(request, Channel(), channel_form(request, None, json_object(request)), admin=True)
     request.response.status = 201
     request.response.location = request.route_url("v1.channel", channel_id=channel.id)
     return channel_json(request, channel)
@@ -105,7 +128,7 @@ def channel_update(request):
     admin = is_admin(request)
     if not admin and set(body) & {"managers", "featured", "position"}:
         raise HTTPForbidden(_("Only a site administrator changes the managers, the featured flag and the order."))
-    apply_channel(request, channel, channel_form(channel, body), admin=admin)
+    apply_channel(request, channel, channel_form(request, channel, body), admin=admin)
     return channel_json(request, channel)
 
 

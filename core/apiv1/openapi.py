@@ -44,11 +44,12 @@ NULLABLE_TEXT = {"type": ["string", "null"]}
 GROUP_ID = {"name": "group_id", "in": "path", "required": True, "schema": {"type": "integer"}}
 CHANNEL_ID = {"name": "channel_id", "in": "path", "required": True, "schema": {"type": "integer"}}
 THEME_ID = {"name": "theme_id", "in": "path", "required": True, "schema": {"type": "integer"}}
-VISIBILITY = ["public", "signed-in", "hidden"]
+VISIBILITY = ["public", "signed-in", "groups", "hidden"]
 THEME_FIELDS = {"title": {"type": "string", "maxLength": 150}, "slug": {"type": "string", "maxLength": 64},
                 "description": {"type": "string", "description": "Markdown"},
                 "parent_id": {"type": ["integer", "null"], "description": "another theme of the channel"},
-                "position": {"type": "integer"}}
+                "position": {"type": "integer", "description": "its place among the themes beside it, from 0; "
+                                                              "they are renumbered 0..n-1"}}
 
 SCHEMAS = {
     "Error": {"type": "object", "required": ["code", "errno", "error", "message", "info"],
@@ -114,14 +115,20 @@ SCHEMAS = {
                                "url": {"type": "string"}, "banner": NULLABLE_TEXT,
                                "themes": {"type": "array", "items": ref("Theme")},
                                "managers": {"type": "array", "items": {"type": "string"},
-                                            "description": "usernames; shown to its managers and site admins"}}},
+                                            "description": "usernames; shown to its managers and site admins"},
+                               "groups": {"type": "array", "items": {"type": "string"},
+                                          "description": "names of the site groups whose members see it (visibility "
+                                                         "groups); shown to its managers and site admins"}}},
     "ChannelInput": {"type": "object", "additionalProperties": False, "properties": {
         "title": {"type": "string", "maxLength": 150}, "slug": {"type": "string", "maxLength": 64},
         "description": {"type": "string", "description": "Markdown"}, "visibility": {"enum": VISIBILITY},
         "open_to_all": {"type": "boolean", "description": "any staff user may add their videos"},
         "featured": {"type": "boolean", "description": "site admins only"},
-        "position": {"type": "integer", "description": "site admins only"},
-        "managers": {"type": "array", "items": {"type": "string"}, "description": "usernames; site admins only"}}},
+        "position": {"type": "integer", "description": "its place in the site's order, from 0 (site admins only); "
+                                                      "the channels are renumbered 0..n-1"},
+        "managers": {"type": "array", "items": {"type": "string"}, "description": "usernames; site admins only"},
+        "groups": {"type": "array", "items": {"type": "string"},
+                   "description": "names of site groups whose members see it; needed with visibility groups"}}},
     "VideoPatch": {"type": "object", "additionalProperties": False, "properties": {
         "title": {"type": "string", "maxLength": 250}, "description": {"type": "string", "description": "Markdown"},
         "type": NULLABLE_TEXT, "disciplines": {"type": "array", "items": {"type": "string"}},

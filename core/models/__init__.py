@@ -10,6 +10,7 @@ from core.models.catalog import (
     Tag,
     Theme,
     VideoType,
+    channel_groups,
     channel_managers,
     video_channels,
     video_disciplines,
@@ -39,7 +40,7 @@ from core.models.video import (
 __all__ = [
     "NOT_ON_PAGES", "CacheGeneration",
     "ACCESS_LEVELS", "AccessToken", "IDENTITY_RULE_KINDS", "TOKEN_SCOPES", "IdentityRule", "JOB_STATES", "TRACK_KINDS",
-    "VIDEO_STATUSES", "LICENSES", "CHANNEL_VISIBILITIES", "Channel", "Theme", "channel_managers", "video_channels",
+    "VIDEO_STATUSES", "LICENSES", "CHANNEL_VISIBILITIES", "Channel", "Theme", "channel_groups", "channel_managers", "video_channels",
     "video_themes", "Discipline", "ShareLink", "Tag", "VideoType", "video_disciplines", "video_tags",
     "Base", "Group", "IngestPackage", "Job", "MediaFile", "RateLimitHit", "Site", "SiteDomain", "Track", "UTCDateTime", "Upload", "User", "Video", "ViewProgress",
     "group_members", "utcnow", "video_groups", "video_owners",

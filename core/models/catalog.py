@@ -86,8 +86,9 @@ class ShareLink(Base):
 
 # --- channels and themes ----------------------------------------------------------
 
-#: Who sees a channel: anyone, the site's signed-in users, or only its managers and the site admins.
-CHANNEL_VISIBILITIES = ("public", "signed-in", "hidden")
+#: Who sees a channel: anyone, the site's signed-in users, members of chosen groups, or only its managers
+#: and the site admins (who always see it).
+CHANNEL_VISIBILITIES = ("public", "signed-in", "groups", "hidden")
 
 video_channels = Table(
     "video_channels",
@@ -108,6 +109,14 @@ channel_managers = Table(
     Base.metadata,
     Column("channel_id", ForeignKey("channels.id", ondelete="CASCADE"), primary_key=True),
     Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
+
+#: The site groups whose members see a channel of visibility ``groups`` (like ``video_groups`` for videos).
+channel_groups = Table(
+    "channel_groups",
+    Base.metadata,
+    Column("channel_id", ForeignKey("channels.id", ondelete="CASCADE"), primary_key=True),
+    Column("group_id", ForeignKey("groups.id", ondelete="CASCADE"), primary_key=True, index=True),
 )
 
 
@@ -132,6 +141,8 @@ class Channel(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     managers = relationship("User", secondary=channel_managers, order_by="User.username")
+    #: Who sees it when its visibility is ``groups`` (empty otherwise).
+    allowed_groups = relationship("Group", secondary=channel_groups, order_by="Group.name")
     themes: Mapped[list[Theme]] = relationship("Theme", back_populates="channel", cascade="all, delete-orphan",
                                                order_by="Theme.position, Theme.id")
 

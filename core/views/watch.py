@@ -127,8 +127,9 @@ def own_videos(request, status: str = "", access: str = "", channel: str = "") -
         query = query.where(Video.publish_at > utcnow())
     elif access in ACCESS_LEVELS:
         query = query.where(Video.access == access)
-    if channel:
-        query = query.where(Video.channels.any(Channel.slug == channel))
+    if channel:  # only a channel the user may see: filtering must not tell what an unseen channel holds
+        seen = visible_channels(request).where(Channel.slug == channel).with_only_columns(Channel.id).order_by(None)
+        query = query.where(Video.channels.any(Channel.id.in_(seen)))
     return request.dbsession.scalars(query).all()
 
 

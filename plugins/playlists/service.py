@@ -12,6 +12,7 @@ from core.catalog import permitted, visible_videos
 from core.errors import ValidationError
 from core.i18n import _
 from core.models import Video
+from core.ordering import move_to, renumber
 from core.security import video_permits
 from plugins.playlists.models import VISIBILITIES, Playlist, PlaylistItem
 
@@ -186,11 +187,7 @@ def find_item(playlist: Playlist, item_id) -> PlaylistItem:
 
 def move_item(playlist: Playlist, item: PlaylistItem, index: int) -> int:
     """Put ``item`` at ``index`` (clamped), renumbering the others; returns where it landed."""
-    items = [other for other in playlist.items if other is not item]
-    index = max(0, min(index, len(items)))
-    items.insert(index, item)
-    for position, each in enumerate(items):
-        each.position = position
+    index = move_to(list(playlist.items), item, index)
     playlist.items.sort(key=lambda each: each.position)
     return index
 
@@ -198,5 +195,4 @@ def move_item(playlist: Playlist, item: PlaylistItem, index: int) -> int:
 def remove_item(request, playlist: Playlist, item: PlaylistItem) -> None:
     playlist.items.remove(item)
     request.dbsession.flush()
-    for position, each in enumerate(playlist.items):
-        each.position = position
+    renumber(playlist.items)

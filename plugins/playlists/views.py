@@ -8,6 +8,7 @@ from pyramid.response import Response
 from pyramid.view import view_config
 
 from core.errors import ValidationError
+from core.ordering import step
 from core.security import video_permits
 from core.ui import take_flash
 from core.views.pages import get_site_video
@@ -125,14 +126,9 @@ def items_changed(request, playlist, message: str, anchor: str = "items"):
 def move(request):
     playlist = service.get_playlist(request, request.matchdict["playlist_id"], owner_only=True)
     item = service.find_item(playlist, request.matchdict["item_id"])
-    target = request.POST.get("to", "")
-    if target in ("up", "down"):
-        index = item.position + (-1 if target == "up" else 1)
-    else:
-        try:
-            index = int(target)
-        except ValueError:
-            raise HTTPBadRequest(request.translate("Say where to move it: up, down or a position.")) from None
+    index = step(request.POST.get("to", ""), item.position)
+    if index is None:
+        raise HTTPBadRequest(request.translate("Say where to move it: up, down or a position."))
     landed = service.move_item(playlist, item, index)
     message = request.translate("Moved to position ${position} of ${count}.", position=landed + 1,
                                 count=len(playlist.items))

@@ -96,8 +96,9 @@ def plans(people, lectures, channels):
               "updateGroup": {"title": "L3 Info"},
               "updateVideo": {"title": "Intégrales doubles", "tags": ["Analyse", "L2"], "type": "course",
                               "channels": ["maths", "physics"]},
-              "createChannel": {"title": "Walked channel", "visibility": "signed-in", "managers": ["prof"]},
-              "updateChannel": {"description": "**Analysis**", "featured": False},
+              "createChannel": {"title": "Walked channel", "visibility": "groups", "groups": [people["group"].name],
+                                "managers": ["prof"]},
+              "updateChannel": {"description": "**Analysis**", "featured": False, "position": 1},
               "createTheme": {"title": "Algèbre", "parent_id": channels["maths"].themes[0].id},
               "updateTheme": {"title": "Optique", "position": 2}}
     return ids, bodies

@@ -5,6 +5,7 @@ import re
 
 import feedparser
 import pytest
+from sqlalchemy import select
 
 from core.models import Channel, Group, Theme
 
@@ -138,6 +139,169 @@ def test_the_video_page_names_only_channels_the_visitor_may_see(site, catalogue,
     assert "/feeds/channels/jury.xml" not in page.text
 
 
+@pytest.fixture
+def l3_channel(site, people, catalogue, make_request, make_video, dbsession):
+    """A channel for the members of the group l3 (kept by manager), featured, with a theme and a banner; prof's
+    videos in it: public, draft, and one for another group (m1, student's) — being in the channel opens none of
+    them, and watching one of its videos opens no channel."""
+    import io
+    from types import SimpleNamespace
+
+    from core.channel_forms import save_banner
+
+    l3 = Channel(site_id=site.id, slug="l3only", title="Réservée L3", visibility="groups", featured=True)
+    l3.allowed_groups.append(people["group"])
+    l3.managers.append(people["manager"])
+    td = Theme(slug="td", title="Travaux dirigés")
+    l3.themes.append(td)
+    m1 = Group(site_id=site.id, name="m1", title="M1")
+    people["student"].groups.append(m1)  # a member of another group: no key to this channel
+    dbsession.add_all([l3, m1])
+    dbsession.flush()
+    save_banner(make_request(site), l3, SimpleNamespace(file=io.BytesIO(PNG)))
+    prof = people["prof"]
+    for title, access, groups in (("Ouvert L3", "public", []), ("Brouillon L3", "draft", []),
+                                  ("Pour M1", "groups", [m1])):
+        make_video(site, prof, title, status="ready", access=access, channels=[l3], themes=[td],
+                   allowed_groups=groups)
+    dbsession.flush()
+    return l3
+
+
+def token_of(make_request, site, user) -> dict:
+    from core.tokens import create_token
+
+    return {"Authorization": f"Bearer {create_token(make_request(site), user, 't', 'read', 0)[1]}"}
+
+
+#: Who sees the channel l3only, and which of its videos each one finds on its page.
+L3_SEEN = {None: None, "student": None, "prof": None, "member": {"Ouvert L3"}, "manager": {"Ouvert L3"},
+           "boss": {"Ouvert L3", "Brouillon L3", "Pour M1"}}
+
+
+@pytest.mark.parametrize("who", list(L3_SEEN))
+def test_a_groups_channel_shows_to_its_groups_managers_and_admins_only(l3_channel, make_testapp, who):
+    app, sees, slug = browser(make_testapp, who), L3_SEEN[who] is not None, "l3only"
+    theme_id = l3_channel.themes[0].id
+    for path in (f"/channels/{slug}", f"/channels/{slug}/themes/td", f"/channels/{slug}/banner",
+                 f"/feeds/channels/{slug}.xml", f"/feeds/channels/{slug}/themes/td.xml",
+                 f"/api/v1/channels/{l3_channel.id}", f"/api/v1/channels/{l3_channel.id}/themes",
+                 f"/api/v1/themes/{theme_id}"):
+        assert app.get(path, status="*").status_int == (200 if sees else 404), (who, path)
+    listing = set(re.findall(r'href="http://a\.test/channels/([a-z0-9-]+)"', app.get("/channels").text))
+    assert (slug in listing) == sees
+    assert (slug in [c["slug"] for c in app.get("/api/v1/channels").json["items"]]) == sees
+    assert ('href="http://a.test/channels/l3only"' in app.get("/").text) == sees  # the featured channels block
+    assert (f'<option value="{slug}">' in app.get("/videos").text) == sees  # the browse page's channel filter
+    if sees:
+        page = app.get(f"/channels/{slug}")
+        assert listed(page) == L3_SEEN[who]  # the channel never opens a video
+        assert ("Only the members of l3, its managers" in page.text) == (who in ("manager", "boss"))
+        assert listed(app.get(f"/channels/{slug}/themes/td")) == L3_SEEN[who]
+        assert listed(app.get(f"/videos?channel={slug}")) == L3_SEEN[who]
+    else:
+        assert listed(app.get(f"/videos?channel={slug}")) == set()
+        assert app.get(f"/api/v1/videos?channel={slug}").json["items"] == []
+
+
+def test_a_groups_channel_is_named_to_members_only_on_video_pages_and_dashboards(site, l3_channel, people,
+                                                                                 make_testapp, dbsession):
+    from core.models import Video
+
+    ouvert = dbsession.scalar(select(Video).where(Video.site_id == site.id, Video.title == "Ouvert L3"))
+    page = browser(make_testapp, "student").get(f"/videos/{ouvert.id}").text
+    assert "/channels/l3only" not in page and "Réservée L3" not in page
+    assert "/channels/l3only" in browser(make_testapp, "member").get(f"/videos/{ouvert.id}").text
+    api = make_testapp("a.test")
+    assert api.get(f"/api/v1/videos/{ouvert.id}").json["channels"] == []
+    # prof owns the videos but is no member: "My videos" neither offers nor filters by the channel.
+    prof = browser(make_testapp, "prof")
+    assert 'value="l3only"' not in prof.get("/my/videos").text
+    assert "Ouvert L3" not in prof.get("/my/videos?channel=l3only").text
+    people["prof"].groups.append(people["group"])
+    dbsession.flush()
+    assert 'value="l3only"' in prof.get("/my/videos").text
+    assert "Ouvert L3" in prof.get("/my/videos?channel=l3only").text
+
+
+def test_a_groups_channel_to_users_of_another_site_and_groups_from_a_plugin(site, l3_channel, people, make_site,
+                                                                           make_user, make_testapp, make_request,
+                                                                           register_plugin, dbsession):
+    from core import hookimpl
+
+    # Another site with a group of the same name and a member of it: a stranger to this site's channel.
+    other = make_site("b")
+    stranger = make_user(other, "member", password=PASSWORD)
+    stranger.groups.append(Group(site_id=other.id, name="l3"))
+    dbsession.flush()
+    elsewhere = make_testapp("b.test")
+    elsewhere.sign_in("member", PASSWORD)
+    for path in ("/channels/l3only", "/channels/l3only/banner", f"/api/v1/channels/{l3_channel.id}"):
+        elsewhere.get(path, status=404)
+    assert "l3only" not in elsewhere.get("/channels").text
+    foreign = token_of(make_request, other, stranger)  # b's token sent to a: refused, and never a member here
+    assert make_testapp("a.test").get(f"/api/v1/channels/{l3_channel.id}", headers=foreign,
+                                      status="*").status_int in (401, 404)
+
+    class Directory:  # an identity plugin that says student belongs to l3 (amphi_user_groups)
+        @hookimpl
+        def amphi_user_groups(self, user):
+            return ["l3"] if user.username == "student" else []
+
+    register_plugin(Directory(), "directory")
+    site.enabled_plugins = sorted([*site.enabled_plugins, "directory"])
+    dbsession.flush()
+    student = browser(make_testapp, "student")
+    student.get("/channels/l3only", status=200)
+    assert "l3only" in student.get("/channels").text
+
+
+def test_groups_are_chosen_with_errors_beside_the_field(site, catalogue, people, make_testapp, dbsession):
+    admin = browser(make_testapp, "boss")
+    page = admin.get("/admin/channels")
+    assert '<legend>Groups whose members see this channel' in page.text
+    assert f'id="channel-group-{people["group"].id}" name="group_ids"' in page.text
+    token = admin.csrf_token("/admin/channels")
+    form = {"csrf_token": token, "title": "Tutorat", "visibility": "groups", "description": "Gardée"}
+    bad = admin.post("/admin/channels", form, status=400)
+    assert re.search(r'<fieldset class="field" aria-invalid="true" aria-describedby="channel-group_ids-error">'
+                     r'<legend>Groups', bad.text)
+    assert 'id="channel-group_ids-error">Choose at least one group.<' in bad.text
+    assert 'value="Gardée"' not in bad.text and ">Gardée</textarea>" in bad.text  # nothing lost
+    admin.post("/admin/channels", {**form, "group_ids": "999999"}, status=400)
+    created = admin.post("/admin/channels", {**form, "group_ids": str(people["group"].id)})
+    assert created.status_int == 302
+    tutorat = dbsession.scalar(select(Channel).where(Channel.site_id == site.id, Channel.slug == "tutorat"))
+    assert tutorat.allowed_groups == [people["group"]]
+    edit = admin.get("/channels/tutorat/edit").text
+    assert f'id="channel-group-{people["group"].id}" name="group_ids" value="{people["group"].id}" checked' in edit
+    # Made public, the channel forgets its groups; the manager may choose them again.
+    admin.post("/channels/tutorat/edit", {"csrf_token": token, "action": "save", "title": "Tutorat",
+                                          "slug": "tutorat", "visibility": "public",
+                                          "group_ids": str(people["group"].id)})
+    assert tutorat.allowed_groups == []
+
+
+def test_the_api_reads_and_sets_a_channels_groups(site, l3_channel, people, make_testapp, make_request):
+    api = make_testapp("a.test")
+    admin, manager, member = (token_for(make_request, site, people[n]) for n in ("admin", "manager", "member"))
+    url = f"/api/v1/channels/{l3_channel.id}"
+    assert api.get(url, headers=manager).json["groups"] == ["l3"]
+    seen = api.get(url, headers=member).json
+    assert seen["visibility"] == "groups" and "groups" not in seen  # members see the channel, not who else does
+    bad = api.post_json("/api/v1/channels", {"title": "Club", "visibility": "groups"}, headers=admin, status=400)
+    assert set(bad.json["info"]["fields"]) == {"group_ids"}
+    unknown = api.post_json("/api/v1/channels", {"title": "Club", "visibility": "groups", "groups": ["nobody"]},
+                            headers=admin, status=400)
+    assert "nobody" in unknown.json["message"] or "nobody" in str(unknown.json["info"])
+    api.post_json("/api/v1/channels", {"title": "Club", "groups": "l3"}, headers=admin, status=400)
+    club = api.post_json("/api/v1/channels", {"title": "Club", "visibility": "groups", "groups": ["l3"]},
+                         headers=admin, status=201).json
+    assert club["groups"] == ["l3"]
+    assert api.patch_json(url, {"groups": ["l3", "m1"]}, headers=manager).json["groups"] == ["l3", "m1"]
+    assert api.patch_json(url, {"visibility": "signed-in"}, headers=manager).json["groups"] == []
+
+
 # --- keeping channels ----------------------------------------------------------------------------
 
 
@@ -219,6 +383,125 @@ def test_the_banner_is_checked_stored_and_served_to_those_who_may_see_the_channe
     assert catalogue["jury"].banner_key == ""
     manager.get("/channels/jury/banner", status=404)
     assert key.startswith(f"sites/{catalogue['jury'].site_id}/channels/{catalogue['jury'].id}/banner-")
+
+
+# --- ordering channels and themes -------------------------------------------------------------------
+
+
+def order_on_page(page) -> list[str]:
+    return re.findall(r'<tr id="channel-\d+" data-reorder-item="\d+"[^>]*>\s*<td>.*?</td>\s*<th scope="row"><a [^>]*>'
+                      r'([^<]*)</a>', page.text, re.S)
+
+
+def test_site_admins_reorder_channels_with_buttons_no_script_needed(site, catalogue, make_testapp, make_site,
+                                                                     make_user, dbsession):
+    maths, campus, jury = catalogue["maths"], catalogue["campus"], catalogue["jury"]
+    admin = browser(make_testapp, "boss")
+    page = admin.get("/admin/channels")
+    assert order_on_page(page) == ["Campus", "Jury", "Maths &lt;b&gt;vives&lt;/b&gt;"]  # all at 0: by name
+    token = admin.csrf_token("/admin/channels")
+    moved = admin.post(f"/admin/channels/{maths.id}/move", {"csrf_token": token, "to": "up"}, status=303)
+    assert moved.location == f"http://a.test/admin/channels?moved={maths.id}&to=up"
+    assert [(c.slug, c.position) for c in sorted([maths, campus, jury], key=lambda c: c.position)] == [
+        ("campus", 0), ("maths", 1), ("jury", 2)]  # dense, in one go
+    page = moved.follow()
+    assert order_on_page(page) == ["Campus", "Maths &lt;b&gt;vives&lt;/b&gt;", "Jury"]
+    status = page.html.select_one("#reorder-status")
+    assert status["role"] == "status" and status.text == "“Maths <b>vives</b>” moved to position 2 of 3."
+    focused = page.html.select("[autofocus]")
+    assert [b["data-focus"] for b in focused] == [f"up-{maths.id}"]
+    assert focused[0]["aria-describedby"] == "reorder-status"
+    # At the top there is no Move up: the focus goes to Move down.
+    page = admin.post(f"/admin/channels/{maths.id}/move", {"csrf_token": token, "to": "0"}).follow()
+    assert [b["data-focus"] for b in page.html.select("[autofocus]")] == [f"down-{maths.id}"]
+    assert (maths.position, campus.position, jury.position) == (0, 1, 2)
+    admin.post(f"/admin/channels/{maths.id}/move", {"csrf_token": token, "to": "up"})  # already first: stays
+    admin.post(f"/admin/channels/{campus.id}/move", {"csrf_token": token, "to": "99"})  # clamped: last
+    assert (maths.position, jury.position, campus.position) == (0, 1, 2)
+    admin.post(f"/admin/channels/{maths.id}/move", {"csrf_token": token, "to": "sideways"}, status=400)
+    admin.post(f"/admin/channels/{maths.id}/move", {"to": "down"}, status=400)  # no CSRF token
+    # The script's request gets the table alone, its news in data-message.
+    fragment = admin.post(f"/admin/channels/{jury.id}/move", {"csrf_token": token, "to": "down"},
+                          headers={"X-Amphi-Fragment": "channels"})
+    assert fragment.text.lstrip().startswith("<table data-reorder-root")
+    assert fragment.html.select_one("[data-reorder-root]")["data-message"] == "“Jury” moved to position 3 of 3."
+    # A new channel goes last; a deleted one leaves no gap; the public list follows the order.
+    created = admin.post("/admin/channels", {"csrf_token": token, "title": "Zoologie", "visibility": "public"})
+    zoo = dbsession.scalar(select(Channel).where(Channel.site_id == site.id, Channel.slug == "zoologie"))
+    assert created.status_int == 302 and zoo.position == 3
+    admin.post(f"/channels/{campus.slug}/delete", {"csrf_token": token})
+    assert sorted(c.position for c in (maths, jury, zoo)) == [0, 1, 2]
+    assert re.findall(r'<h2><a href="http://a\.test/channels/([a-z]+)"', admin.get("/channels").text) == [
+        "maths", "jury", "zoologie"]
+    # Only the site's admins, and only the site's channels.
+    manager = browser(make_testapp, "manager")
+    manager.post(f"/admin/channels/{maths.id}/move", {"csrf_token": manager.csrf_token("/channels/maths/edit"),
+                                                      "to": "down"}, status=403)
+    other = make_site("b")
+    foreign = Channel(site_id=other.id, slug="ailleurs", title="Ailleurs")
+    dbsession.add(foreign)
+    dbsession.flush()
+    admin.post(f"/admin/channels/{foreign.id}/move", {"csrf_token": token, "to": "0"}, status=404)
+
+
+def test_the_api_moves_a_channel_and_a_theme_keeping_positions_dense(site, catalogue, people, make_testapp,
+                                                                     make_request):
+    api = make_testapp("a.test")
+    admin, manager = (token_for(make_request, site, people[n]) for n in ("admin", "manager"))
+    maths, campus, jury = catalogue["maths"], catalogue["campus"], catalogue["jury"]
+    assert api.patch_json(f"/api/v1/channels/{jury.id}", {"position": 0}, headers=admin).json["position"] == 0
+    assert [c["slug"] for c in api.get("/api/v1/channels", headers=admin).json["items"]] == ["jury", "campus",
+                                                                                             "maths"]
+    assert (jury.position, campus.position, maths.position) == (0, 1, 2)
+    theme = api.post_json(f"/api/v1/channels/{maths.id}/themes", {"title": "Géométrie"}, headers=manager,
+                          status=201).json
+    assert theme["position"] == 1 and theme["parent_id"] is None  # last of the top themes
+    assert api.patch_json(f"/api/v1/themes/{theme['id']}", {"position": 0}, headers=manager).json["position"] == 0
+    assert {(t.slug, t.position) for t in maths.themes} == {("geometrie", 0), ("analyse", 1), ("integrales", 0)}
+
+
+def test_managers_reorder_themes_among_those_beside_them(site, catalogue, people, make_testapp, dbsession):
+    maths, analyse = catalogue["maths"], catalogue["analyse"]
+    manager = browser(make_testapp, "manager")
+    token = manager.csrf_token("/channels/maths/edit")
+    for title, parent in (("Géométrie", ""), ("Algèbre", ""), ("Séries", str(analyse.id))):
+        manager.post("/channels/maths/edit", {"csrf_token": token, "action": "add-theme", "title": title,
+                                              "parent_id": parent})
+    by_slug = {t.slug: t for t in maths.themes}
+
+    def places():
+        return sorted((t.parent.slug if t.parent else "", t.position, t.slug) for t in maths.themes)
+
+    assert places() == [("", 0, "analyse"), ("", 1, "geometrie"), ("", 2, "algebre"),
+                        ("analyse", 0, "integrales"), ("analyse", 1, "series")]
+    moved = manager.post("/channels/maths/themes/algebre/move", {"csrf_token": token, "to": "up"}, status=303)
+    algebre = by_slug["algebre"]
+    assert moved.location == f"http://a.test/channels/maths/edit?moved={algebre.id}&to=up"
+    page = moved.follow()
+    assert page.html.select_one("#reorder-status").text == "“Algèbre” moved to position 2 of 3."
+    assert [b["data-focus"] for b in page.html.select("[autofocus]")] == [f"up-{algebre.id}"]
+    manager.post("/channels/maths/themes/series/move", {"csrf_token": token, "to": "0"})
+    assert places() == [("", 0, "analyse"), ("", 1, "algebre"), ("", 2, "geometrie"),
+                        ("analyse", 0, "series"), ("analyse", 1, "integrales")]
+    # The channel's page shows the new order; a theme moved under another goes last there and leaves no gap.
+    tree = browser(make_testapp).get("/channels/maths").text
+    assert tree.index("Algèbre") < tree.index("Géométrie") and tree.index("Séries") < tree.index("Intégrales")
+    manager.post("/channels/maths/themes/analyse/edit", {"csrf_token": token, "title": "Analyse", "slug": "analyse",
+                                                          "parent_id": str(by_slug["geometrie"].id)})
+    assert places() == [("", 0, "algebre"), ("", 1, "geometrie"), ("analyse", 0, "series"),
+                        ("analyse", 1, "integrales"), ("geometrie", 0, "analyse")]
+    fragment = manager.post("/channels/maths/themes/geometrie/move", {"csrf_token": token, "to": "up"},
+                            headers={"X-Amphi-Fragment": "themes"})
+    assert fragment.html.select_one("[data-reorder-root]")["data-message"] == "“Géométrie” moved to position 1 of 2."
+    manager.post("/channels/maths/themes/algebre/delete", {"csrf_token": token})
+    assert places() == [("", 0, "geometrie"), ("analyse", 0, "series"), ("analyse", 1, "integrales"),
+                        ("geometrie", 0, "analyse")]
+    manager.post("/channels/maths/themes/series/move", {"csrf_token": token, "to": "nowhere"}, status=400)
+    student = browser(make_testapp, "student")
+    student.post("/channels/maths/themes/series/move", {"csrf_token": student.csrf_token("/channels"),
+                                                        "to": "down"}, status=403)
+    student.post("/channels/jury/themes/series/move", {"csrf_token": student.csrf_token("/channels"),
+                                                       "to": "down"}, status=404)
 
 
 # --- putting videos in channels -------------------------------------------------------------------

@@ -287,19 +287,23 @@ def test_the_catalogues_type_disciplines_and_tags_are_facets(site, people, publi
 
 
 def test_public_channels_are_searched_words_and_a_facet(site, people, publish, make_request, dbsession):
-    from core.models import Channel, Theme
+    from core.models import Channel, Group, Theme
 
     maths = Channel(site_id=site.id, slug="maths", title="Mathématiques appliquées")
     maths.themes.append(Theme(slug="proba", title="Probabilités"))
     secret = Channel(site_id=site.id, slug="jury", title="Délibérations", visibility="hidden")
-    dbsession.add_all([maths, secret])
+    # A channel for some groups: the index answers everyone, so neither its name nor its facet is in it.
+    grouped = Channel(site_id=site.id, slug="tutorat", title="Tutorat réservé", visibility="groups")
+    grouped.allowed_groups.append(Group(site_id=site.id, name="tuteurs"))
+    dbsession.add_all([maths, secret, grouped])
     dbsession.flush()
     publish(site, people["prof"], "Séance 1", channels=[maths], themes=[maths.themes[0]])
-    publish(site, people["prof"], "Séance 2", channels=[maths, secret])
-    publish(site, people["prof"], "Séance 3", channels=[secret])
+    publish(site, people["prof"], "Séance 2", channels=[maths, secret, grouped])
+    publish(site, people["prof"], "Séance 3", channels=[secret, grouped])
     assert sorted(found(make_request, site, text="appliquees")) == ["Séance 1", "Séance 2"]
     assert found(make_request, site, text="probabilites") == ["Séance 1"]
     assert found(make_request, site, text="deliberations") == []  # a hidden channel's name is not indexed
+    assert found(make_request, site, text="tutorat") == []
     results = search(make_request(site), SearchQuery(text="séance"))
     assert [(c.value, c.label, c.count) for c in results.facets["channel"]] == [
         ("maths", "Mathématiques appliquées", 2)]
