@@ -1,7 +1,7 @@
 """channels seen by members of chosen groups
 
 Revision ID: 0010_core
-Revises: 0008_core
+Revises: 0007_core
 Create Date: 2026-11-29 09:10:00
 """
 
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0010_core"
-down_revision = "0008_core"
+down_revision = "0007_core"
 branch_labels = None
 depends_on = None
 
