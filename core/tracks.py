@@ -23,6 +23,7 @@ from core.security import video_permits
 from core.storage import video_prefix
 from core.ui import PlayerTrack
 
+_TRACKS = "amphi.video_tracks"  # a request's tracks by video id (video_tracks)
 TRACK_KINDS = ("subtitles", "captions", "chapters", "descriptions", "metadata")
 
 
@@ -42,6 +43,7 @@ def save_track(request, video: Video, text: str, *, kind: str, language: str, la
 
     The caller validates the WebVTT; this only refuses text that does not start as WebVTT must.
     """
+    request.environ.pop(_TRACKS, None)
     if kind not in TRACK_KINDS:
         raise ValueError(f"unknown track kind {kind!r}")
     if not text.lstrip("\ufeff").startswith("WEBVTT"):
@@ -64,6 +66,7 @@ def read_track(request, track: Track) -> str:
 
 def delete_track(request, track: Track) -> None:
     """Delete the row now and the file (a missing file is not an error)."""
+    request.environ.pop(_TRACKS, None)
     key = track.key
     request.dbsession.delete(track)
     request.dbsession.flush()
@@ -72,11 +75,17 @@ def delete_track(request, track: Track) -> None:
 
 
 def video_tracks(request, video: Video, kinds=TRACK_KINDS) -> list[Track]:
-    """The tracks of ``video`` whose plugin is active on the site, captions and subtitles first."""
-    plugins = active_plugins(request)
-    rows = request.dbsession.scalars(
-        select(Track).where(Track.video_id == video.id, Track.kind.in_(kinds)).order_by(Track.kind, Track.language, Track.id))
-    return [t for t in rows if t.plugin in plugins]
+    """The tracks of ``video`` whose plugin is active on the site, captions and subtitles first.
+
+    Read once per request (the player and the panels all ask); saving or deleting a track forgets it.
+    """
+    known = request.environ.setdefault(_TRACKS, {})
+    if video.id not in known:
+        plugins = active_plugins(request)
+        rows = request.dbsession.scalars(
+            select(Track).where(Track.video_id == video.id).order_by(Track.kind, Track.language, Track.id))
+        known[video.id] = [t for t in rows if t.plugin in plugins]
+    return [t for t in known[video.id] if t.kind in kinds]
 
 
 def track_url(request, video: Video, track: Track) -> str:

@@ -8,9 +8,12 @@ from core.models import Video
 from core.security import video_permits
 
 
-def get_site_video(request, video_id) -> Video:
-    """The video with this id on the request's site, else 404 (never another site's)."""
-    video = request.dbsession.get(Video, int(video_id))
+def get_site_video(request, video_id, options=()) -> Video:
+    """The video with this id on the request's site, else 404 (never another site's).
+
+    ``options``: loader options for what the caller will show (``joinedload(Video.owner)``...).
+    """
+    video = request.dbsession.get(Video, int(video_id), options=options)
     if video is None or video.site_id != request.site.id:
         raise HTTPNotFound()
     return video

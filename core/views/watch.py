@@ -5,6 +5,7 @@ from __future__ import annotations
 from pyramid.httpexceptions import HTTPBadRequest, HTTPFound
 from pyramid.view import view_config
 from sqlalchemy import or_, select
+from sqlalchemy.orm import joinedload
 
 from core.catalog import related_videos
 from core.channels import addable_channels, shown_channels, shown_themes, visible_channels
@@ -54,9 +55,13 @@ def resume_position(request, video: Video) -> float:
     return progress.position if progress else 0.0
 
 
+#: What the video page shows of a video, loaded with it (one query instead of three).
+PAGE_LOADS = (joinedload(Video.owner), joinedload(Video.type))
+
+
 @view_config(route_name="video", renderer="video.html")
 def video_page(request):
-    video = get_site_video(request, request.matchdict["video_id"])
+    video = get_site_video(request, request.matchdict["video_id"], options=PAGE_LOADS)
     if locked_by_password(request, video):
         return locked_page(request, video)
     video = require_video(request)

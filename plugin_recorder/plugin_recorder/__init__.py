@@ -117,7 +117,7 @@ def amphi_ingest_received(request, principal, mediapackage, video):
 @hookimpl
 def amphi_permits(request, video, permission):
     """Whoever may claim a pending recording may watch it first (it is still a draft)."""
-    if permission != "view" or request.user is None or video.status != "ready":
+    if permission != "view" or request.user is None or video.status != "ready" or video.access != "draft":
         return None
     from plugin_recorder.recordings import claimable
 
