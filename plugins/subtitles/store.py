@@ -8,6 +8,9 @@ plugin (``transcriber_vosk``'s automatic captions) takes it over: it becomes thi
 from __future__ import annotations
 
 import logging
+import threading
+from collections import OrderedDict
+from dataclasses import replace
 
 from pyramid.httpexceptions import HTTPNotFound
 
@@ -35,13 +38,32 @@ def get_track(request, video: Video, track_id) -> Track:
     raise HTTPNotFound()
 
 
+#: Parsed tracks by (storage key, last change), per process: the transcript panel shows them on
+#: every view of the video, and a lecture's track has a thousand cues.
+_parsed: OrderedDict[tuple, tuple[Cue, ...]] = OrderedDict()
+_PARSED_MAX = 256
+_parsed_lock = threading.Lock()
+
+
 def track_cues(request, track: Track) -> list[Cue]:
-    """The cues of a stored track; a file that cannot be read gives none (and is logged)."""
-    try:
-        return parse_webvtt(read_track(request, track))
-    except (CueError, OSError, UnicodeDecodeError):
-        log.warning("track %s of video %s cannot be read", track.id, track.video_id)
-        return []
+    """The cues of a stored track (fresh copies: callers may edit them); a file that cannot be read
+    gives none (and is logged)."""
+    version = (track.key, track.updated_at.isoformat() if track.updated_at else "")
+    with _parsed_lock:
+        cues = _parsed.get(version)
+        if cues is not None:
+            _parsed.move_to_end(version)
+    if cues is None:
+        try:
+            cues = tuple(parse_webvtt(read_track(request, track)))
+        except (CueError, OSError, UnicodeDecodeError):
+            log.warning("track %s of video %s cannot be read", track.id, track.video_id)
+            return []
+        with _parsed_lock:
+            _parsed[version] = cues
+            while len(_parsed) > _PARSED_MAX:
+                _parsed.popitem(last=False)
+    return [replace(cue) for cue in cues]
 
 
 def default_label(language: str, kind: str) -> str:
