@@ -47,6 +47,9 @@ def includeme(config):
     """Wire ``request.dbsession`` and pyramid_tm (explicit mode)."""
     settings = config.get_settings()
     settings["tm.manager_hook"] = "pyramid_tm.explicit_manager"
+    # pyramid_tm would ask every request who its user is, only to label the transaction: a site
+    # and a user lookup even for a page served from the cache.
+    settings.setdefault("tm.annotate_user", "false")
     config.include("pyramid_tm")
     config.include("pyramid_retry")
     engine = make_engine(settings["amphi.database_url"])
