@@ -22,7 +22,7 @@ def make_engine(url: str, **kwargs) -> Engine:
     engine = create_engine(url, **kwargs)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
-    from core.pagecache import track_changes
+    from core.generation import track_changes
 
     track_changes(engine)
     return engine

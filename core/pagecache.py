@@ -5,12 +5,10 @@ an anonymous visitor without a session cookie or credentials, answered 200 and s
 cookie. It is served again only to such visitors, for the same URL (host and scheme
 included) and the same negotiated language.
 
-Every entry is stamped with the *content generation*, a counter in the database
-(``cache_generation``) that any committed write bumps in the same transaction, whichever
-process writes (web workers, job workers, commands). An entry of an older generation is
-never served, so an edit, a change of access or a newly published video shows at once in
-every process. Writes to tables whose ``info`` says ``{"amphi_pages": False}`` (jobs'
-progress, statistics, rate-limit hits...) do not bump it. Entries also expire after
+Every entry is stamped with the content generation (:mod:`core.generation`), which any
+committed write of page content bumps, whichever process writes. An entry of an older
+generation is never served, so an edit, a change of access or a newly published video shows
+at once in every process. Entries also expire after
 ``amphi.page_cache.ttl`` seconds (default 60), which bounds how late a video whose
 publication date has come shows up in a cached list.
 
@@ -23,108 +21,18 @@ Settings: ``amphi.page_cache.size_mb`` (per process, default 64; 0 turns the cac
 
 from __future__ import annotations
 
-import re
 import threading
 import time
-import weakref
 from collections import OrderedDict
 from dataclasses import dataclass
 
 from pyramid.httpexceptions import HTTPNotFound
 from pyramid.response import Response
-from sqlalchemy import event
-from sqlalchemy.engine import Engine
 
+from core.generation import current_generation
 from core.i18n import LANGUAGES
 
-GENERATION_TABLE = "cache_generation"
 SESSION_COOKIE = "amphi_session"
-_CHANGED = "amphi_pages_changed"
-_tracked: weakref.WeakSet = weakref.WeakSet()
-_TABLE_EXISTS = {
-    "sqlite": f"SELECT max(name) FROM sqlite_master WHERE type = 'table' AND name = '{GENERATION_TABLE}'",
-    "postgresql": f"SELECT to_regclass('{GENERATION_TABLE}')",
-}
-_DML = re.compile(r"^\s*(?:INSERT\s+(?:OR\s+\w+\s+)?INTO|UPDATE|DELETE\s+FROM|REPLACE\s+INTO)\s+[\"`]?(\w+)",
-                  re.IGNORECASE)
-
-
-# --- the content generation -----------------------------------------------------------
-
-
-def shown_on_pages(table) -> bool:
-    """Whether writes to ``table`` may change a page (unless its ``info`` says otherwise)."""
-    return getattr(table, "info", {}).get("amphi_pages", True)  # a migration's sa.table() has no info
-
-
-def track_changes(engine: Engine) -> None:
-    """Bump the content generation in every transaction of ``engine`` that writes page content."""
-    if engine in _tracked:
-        return
-    _tracked.add(engine)
-    checked = {"table": False}
-
-    def before_cursor_execute(conn, cursor, statement, parameters, context, executemany):
-        if conn.info.get(_CHANGED):
-            return
-        compiled = getattr(context, "compiled", None)
-        target = getattr(getattr(compiled, "statement", None), "table", None)
-        if target is not None and getattr(context, "isinsert", False) | context.isupdate | context.isdelete:
-            if shown_on_pages(target):
-                conn.info[_CHANGED] = True
-            return
-        match = _DML.match(statement)
-        if match and _shown_by_name(match.group(1).lower()):
-            conn.info[_CHANGED] = True
-
-    def commit(conn):
-        if not conn.info.pop(_CHANGED, False):
-            return
-        cursor = conn.connection.dbapi_connection.cursor()
-        try:
-            if not checked["table"]:  # before its migration (a fresh database) there is nothing to bump
-                cursor.execute(_TABLE_EXISTS[conn.dialect.name])
-                checked["table"] = cursor.fetchone()[0] is not None
-            if checked["table"]:
-                cursor.execute(f"UPDATE {GENERATION_TABLE} SET value = value + 1 WHERE id = 1")
-        finally:
-            cursor.close()
-
-    def rollback(conn):
-        conn.info.pop(_CHANGED, None)
-
-    event.listen(engine, "before_cursor_execute", before_cursor_execute)
-    event.listen(engine, "commit", commit)
-    event.listen(engine, "rollback", rollback)
-
-
-def _shown_by_name(name: str) -> bool:
-    """For SQL written by hand: a table of the models is looked up; an unknown one counts as content."""
-    from core.models import Base
-
-    if name in (GENERATION_TABLE, "alembic_version"):
-        return False
-    table = Base.metadata.tables.get(name)
-    return table is None or shown_on_pages(table)
-
-
-def current_generation(engine: Engine) -> int | None:
-    """The committed content generation (``None`` before the table exists)."""
-    connection = engine.raw_connection()
-    try:
-        cursor = connection.cursor()
-        try:
-            cursor.execute(f"SELECT value FROM {GENERATION_TABLE} WHERE id = 1")
-            row = cursor.fetchone()
-        finally:
-            cursor.close()
-        connection.commit()  # ends the read transaction the driver may have opened
-    except Exception:  # noqa: BLE001 — no table yet: nothing is cached
-        connection.rollback()
-        return None
-    finally:
-        connection.close()
-    return row[0] if row else None
 
 
 # --- what views say --------------------------------------------------------------------

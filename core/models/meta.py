@@ -17,7 +17,7 @@ NAMING_CONVENTION = {
 
 
 #: ``__table_args__`` info of a table whose writes never change what an anonymous visitor sees
-#: (progress, counters, credentials): they leave the page cache alone (:mod:`core.pagecache`).
+#: (progress, counters, credentials): they leave the content generation alone (:mod:`core.generation`).
 NOT_ON_PAGES = {"amphi_pages": False}
 
 

@@ -11,15 +11,8 @@ from pyramid.response import Response
 from sqlalchemy import Column, Integer, MetaData, String, Table, text
 
 from core.db import make_engine
-from core.pagecache import (
-    Entry,
-    PageStore,
-    cache_page,
-    current_generation,
-    no_cache,
-    page_cache_tween_factory,
-    track_changes,
-)
+from core.generation import current_generation, has_pending_changes, track_changes
+from core.pagecache import Entry, PageStore, cache_page, no_cache, page_cache_tween_factory
 
 
 def entry(body: bytes, generation: int = 1, ttl: float = 60) -> Entry:
@@ -148,3 +141,19 @@ def test_the_tween_keeps_only_what_views_offer_for_anonymous_visitors(engine):
     assert tween(anonymous("/", Cookie="amphi_session=abc")).text != hit.text
     assert tween(anonymous("/", **{"Accept-Language": "fr"})).text != hit.text
     assert tween(anonymous("/?page=2")).text != hit.text
+
+
+def test_a_session_knows_when_it_wrote_content_not_yet_committed(engine):
+    from sqlalchemy.orm import Session
+
+    metadata = MetaData()
+    shown = Table("shown3", metadata, Column("id", Integer, primary_key=True))
+    metadata.create_all(engine)
+    with Session(engine) as session:
+        assert not has_pending_changes(session)
+        session.execute(text("SELECT 1"))
+        assert not has_pending_changes(session)
+        session.execute(shown.insert())
+        assert has_pending_changes(session)
+        session.commit()
+        assert not has_pending_changes(session)

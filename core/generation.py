@@ -1,0 +1,114 @@
+"""The content generation: one counter, in the database, that every committed write of page content bumps.
+
+A cache of anything derived from the database (rendered pages, search facet counts) stamps its
+entries with the generation read *before* the data, and never serves an entry of another
+generation: whichever process writes (web workers, job workers, commands), the next read sees
+the change. The bump happens in the writing transaction itself, just before it commits, so the
+counter and the data cannot disagree.
+
+Writes to a table whose ``info`` says ``{"amphi_pages": False}`` (:data:`core.models.NOT_ON_PAGES`:
+jobs' progress, statistics, rate-limit hits...) do not count. Every engine made by
+:func:`core.db.make_engine` is tracked.
+"""
+
+from __future__ import annotations
+
+import re
+import weakref
+
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
+
+GENERATION_TABLE = "cache_generation"
+_CHANGED = "amphi_content_changed"
+_tracked: weakref.WeakSet = weakref.WeakSet()
+_TABLE_EXISTS = {
+    "sqlite": f"SELECT max(name) FROM sqlite_master WHERE type = 'table' AND name = '{GENERATION_TABLE}'",
+    "postgresql": f"SELECT to_regclass('{GENERATION_TABLE}')",
+}
+_DML = re.compile(r"^\s*(?:INSERT\s+(?:OR\s+\w+\s+)?INTO|UPDATE|DELETE\s+FROM|REPLACE\s+INTO)\s+[\"`]?(\w+)",
+                  re.IGNORECASE)
+
+
+def shown_on_pages(table) -> bool:
+    """Whether writes to ``table`` may change a page (unless its ``info`` says otherwise)."""
+    return getattr(table, "info", {}).get("amphi_pages", True)  # a migration's sa.table() has no info
+
+
+def track_changes(engine: Engine) -> None:
+    """Bump the content generation in every transaction of ``engine`` that writes page content."""
+    if engine in _tracked:
+        return
+    _tracked.add(engine)
+    checked = {"table": False}
+
+    def before_cursor_execute(conn, cursor, statement, parameters, context, executemany):
+        if conn.info.get(_CHANGED):
+            return
+        compiled = getattr(context, "compiled", None)
+        target = getattr(getattr(compiled, "statement", None), "table", None)
+        if target is not None and getattr(context, "isinsert", False) | context.isupdate | context.isdelete:
+            if shown_on_pages(target):
+                conn.info[_CHANGED] = True
+            return
+        match = _DML.match(statement)
+        if match and _shown_by_name(match.group(1).lower()):
+            conn.info[_CHANGED] = True
+
+    def commit(conn):
+        if not conn.info.pop(_CHANGED, False):
+            return
+        cursor = conn.connection.dbapi_connection.cursor()
+        try:
+            if not checked["table"]:  # before its migration (a fresh database) there is nothing to bump
+                cursor.execute(_TABLE_EXISTS[conn.dialect.name])
+                checked["table"] = cursor.fetchone()[0] is not None
+            if checked["table"]:
+                cursor.execute(f"UPDATE {GENERATION_TABLE} SET value = value + 1 WHERE id = 1")
+        finally:
+            cursor.close()
+
+    def rollback(conn):
+        conn.info.pop(_CHANGED, None)
+
+    event.listen(engine, "before_cursor_execute", before_cursor_execute)
+    event.listen(engine, "commit", commit)
+    event.listen(engine, "rollback", rollback)
+
+
+def _shown_by_name(name: str) -> bool:
+    """For SQL written by hand: a table of the models is looked up; an unknown one counts as content."""
+    from core.models import Base
+
+    if name in (GENERATION_TABLE, "alembic_version"):
+        return False
+    table = Base.metadata.tables.get(name)
+    return table is None or shown_on_pages(table)
+
+
+def current_generation(engine: Engine) -> int | None:
+    """The committed content generation (``None`` before the table exists)."""
+    connection = engine.raw_connection()
+    try:
+        cursor = connection.cursor()
+        try:
+            cursor.execute(f"SELECT value FROM {GENERATION_TABLE} WHERE id = 1")
+            row = cursor.fetchone()
+        finally:
+            cursor.close()
+        connection.commit()  # ends the read transaction the driver may have opened
+    except Exception:  # noqa: BLE001 — no table yet: nothing is cached
+        connection.rollback()
+        return None
+    finally:
+        connection.close()
+    return row[0] if row else None
+
+
+def has_pending_changes(session: Session) -> bool:
+    """Whether ``session``'s transaction wrote page content not yet committed (a cache would not show it)."""
+    if not session.in_transaction():
+        return False
+    connection = session.connection()
+    return bool(connection.info.get(_CHANGED))
