@@ -7,7 +7,7 @@ import io
 
 from pyramid.response import Response
 
-from plugins.notes.service import format_time
+from core.timecodes import clock
 
 # A spreadsheet runs a cell starting with these as a formula (OWASP "CSV injection").
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -28,7 +28,7 @@ def _download(body: str, filename: str, content_type: str, bom: bool = False) ->
 
 def _text_lines(request, video, notes) -> list[str]:
     lines = [request.translate("Notes on “${title}”", title=video.title), request.route_url("video", video_id=video.id), ""]
-    return lines + [f"[{format_time(note.time)}] ({_kind(request, note)}) {note.text}" for note in notes]
+    return lines + [f"[{clock(note.time)}] ({_kind(request, note)}) {note.text}" for note in notes]
 
 
 def text_response(request, groups, filename: str) -> Response:
@@ -51,6 +51,6 @@ def csv_response(request, groups, filename: str) -> Response:
     for video, notes in groups:
         for note in notes:
             kind = "reply" if note.parent_id is not None else note.kind
-            writer.writerow([_safe(v) for v in (video.id, video.title, round(note.time, 3), format_time(note.time),
+            writer.writerow([_safe(v) for v in (video.id, video.title, round(note.time, 3), clock(note.time),
                                                  kind, note.text, note.created_at.isoformat())])
     return _download(buffer.getvalue(), filename, "text/csv", bom=True)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 from sqlalchemy import or_, select
 
 from core.catalog import permitted, visible_videos
@@ -12,31 +10,12 @@ from core.i18n import _
 from core.models import Video
 from core.ratelimit import RateLimit
 from core.security import video_permits
-from core.timecodes import clock
+from core.timecodes import clock, parse_clock
 from plugins.notes.models import KINDS, CommentsOff, Note
 
 MAX_TEXT = 5000
 #: Seconds during which a note stays highlighted once the player passed its time.
 HIGHLIGHT_SECONDS = 10
-_TIME = re.compile(r"^\s*(?:(\d+):)??(?:(\d+):)?(\d+(?:[.,]\d+)?)\s*$")
-
-
-def parse_time(text: str) -> float:
-    """Seconds from ``"75"``, ``"1:15"``, ``"1:01:15"`` or ``"1:15.5"``; ValueError otherwise."""
-    match = _TIME.match(text or "")
-    if not match:
-        raise ValueError(text)
-    hours, minutes, seconds = match.groups()
-    if minutes is not None and float(seconds.replace(",", ".")) >= 60:
-        raise ValueError(text)
-    return int(hours or 0) * 3600 + int(minutes or 0) * 60 + float(seconds.replace(",", "."))
-
-
-def format_time(seconds: float) -> str:
-    """``m:ss`` (``h:mm:ss`` from an hour on)."""
-    return clock(seconds or 0)
-
-
 def may_moderate(request, video: Video) -> bool:
     """Owners, additional owners and site admins (whoever may edit the video)."""
     return request.user is not None and video_permits(request, video, "edit")
@@ -175,12 +154,12 @@ def limit_additions(request) -> None:
 
 def _checked_time(value, video: Video, errors: dict) -> float:
     try:
-        time = parse_time(str(value if value is not None else "0"))
+        time = parse_clock(str(value if value is not None else "0"))
     except ValueError:
         errors["time"] = _("A time such as 1:15 or 75 (seconds) is expected.")
         return 0.0
     if video.duration and time > video.duration:
-        errors["time"] = _("The video lasts ${duration}.", mapping={"duration": format_time(video.duration)})
+        errors["time"] = _("The video lasts ${duration}.", mapping={"duration": clock(video.duration)})
     return time
 
 

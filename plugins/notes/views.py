@@ -8,6 +8,7 @@ from pyramid.response import Response
 from pyramid.view import view_config
 
 from core.errors import ValidationError
+from core.timecodes import clock
 from core.views.pages import require_video
 from plugins.notes import exports
 from plugins.notes.service import (
@@ -16,7 +17,6 @@ from plugins.notes.service import (
     all_own_notes,
     comments_enabled,
     find_note,
-    format_time,
     may_delete,
     may_moderate,
     own_notes,
@@ -35,7 +35,7 @@ def panel_html(request, video, form: dict | None = None, errors: dict | None = N
     replies = visible_replies(request, video, notes)
     return render("plugins.notes:templates/panel.html", {
         "video": video, "notes": notes, "replies": lambda n: replies.get(n.id, []),
-        "fmt": format_time, "may_moderate": moderator,
+        "fmt": clock, "may_moderate": moderator,
         "may_delete": lambda n: may_delete(request, video, n, moderator),
         "comments_enabled": comments_enabled(request, video), "shows_comments": shows_comments(request, video),
         "form": form or {"text": "", "time": "0:00", "kind": "note"}, "errors": errors or {},
@@ -135,7 +135,7 @@ def export(request):
 @view_config(route_name="notes.mine", renderer="plugins.notes:templates/mine.html", permission="authenticated")
 def mine(request):
     """The user's notes on every video they may still see, with links back to each moment."""
-    return {"groups": all_own_notes(request), "fmt": format_time}
+    return {"groups": all_own_notes(request), "fmt": clock}
 
 
 @view_config(route_name="notes.mine.export", permission="authenticated")
