@@ -7,15 +7,13 @@ from pyramid.response import FileIter, Response
 from pyramid.view import view_config
 from sqlalchemy.orm import selectinload
 
-from core.catalog import permitted
 from core.channels import ancestors, can_manage, channel_videos, children, get_channel, get_theme, theme_tree
 from core.home import home_blocks
 from core.markup import render_markdown
 from core.models import Video
 from core.pagecache import cache_page
 from core.ui import contributions
-
-PER_PAGE = 24
+from core.views.paging import PER_PAGE, page_number, paged_videos
 
 
 @view_config(route_name="home", renderer="home.html")
@@ -24,25 +22,8 @@ def home(request):
     return {"blocks": home_blocks(request)}
 
 
-def page_number(request) -> int:
-    try:
-        return max(1, int(request.params.get("page", 1)))
-    except ValueError:
-        return 1
-
-
 def video_page(request, query, route: str, **route_args) -> dict:
-    """One page of a channel's or theme's videos; one row more than shown says whether a next page exists."""
-    page = page_number(request)
-    query = query.options(selectinload(Video.owner))
-    rows = list(request.dbsession.scalars(query.limit(PER_PAGE + 1).offset((page - 1) * PER_PAGE)))
-
-    def page_url(number: int) -> str:
-        return request.route_url(route, **route_args, _query={"page": number})
-
-    return {"videos": permitted(request, rows[:PER_PAGE]), "page": page,
-            "next_url": page_url(page + 1) if len(rows) > PER_PAGE else None,
-            "previous_url": page_url(page - 1) if page > 1 else None}
+    return paged_videos(request, query.options(selectinload(Video.owner)), route, **route_args)
 
 
 @view_config(route_name="channels", renderer="channels.html")
