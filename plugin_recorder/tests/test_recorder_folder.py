@@ -115,3 +115,17 @@ def test_a_file_that_cannot_be_ingested_is_moved_to_failed_with_its_reason(folde
     with worker_request() as request:
         drop = request.dbsession.query(DropFile).filter_by(recorder_id=recorder_id).one()
         assert (drop.status, drop.error) == ("failed", "ValueError: the recorder has neither a manager nor a default owner")
+
+
+def test_a_file_past_its_owners_quota_fails_with_the_reason_and_is_kept(folder_recorder, tiny_clip):
+    recorder_id, folder = folder_recorder
+    with worker_request() as request:
+        request.dbsession.get(Recorder, recorder_id).site.upload_user_quota = 100
+    (folder / "big.mp4").write_bytes(tiny_clip)
+    scan_recorder(recorder_id)
+    time.sleep(1.2)
+    assert scan_recorder(recorder_id) == 1
+    assert (folder / "failed" / "big.mp4").read_bytes() == tiny_clip and videos_of(recorder_id) == []
+    with worker_request() as request:
+        drop = request.dbsession.query(DropFile).filter_by(recorder_id=recorder_id).one()
+        assert drop.status == "failed" and "storage quota (0 MB)" in drop.error
