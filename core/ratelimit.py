@@ -40,19 +40,16 @@ class RateLimit:
         """Count one attempt on each key, then raise :class:`TooManyAttempts` if that went past the limit.
 
         The hits stay (a failed attempt counts) unless given to :meth:`forget`; a refused attempt
-        raises, and its transaction (aborted) takes its hits away.
+        counts for nothing (its hits are taken back before the error).
         """
-        hits = []
-        for key in keys:
-            self._lock(dbsession, site_id, key)
-            hit = RateLimitHit(site_id=site_id, scope=self.scope, key=key)
-            dbsession.add(hit)
-            dbsession.flush()
-            hits.append(hit)
-            if self.count(dbsession, site_id, key) > self.limit:
-                minutes = max(1, self.window // 60)
-                raise TooManyAttempts(f"Too many attempts; try again in {minutes} minutes.")
-        return hits
+        return take_each(dbsession, site_id, *((self, key) for key in keys))
+
+    def _take_one(self, dbsession, site_id: int, key: str) -> tuple[RateLimitHit, bool]:
+        self._lock(dbsession, site_id, key)
+        hit = RateLimitHit(site_id=site_id, scope=self.scope, key=key)
+        dbsession.add(hit)
+        dbsession.flush()
+        return hit, self.count(dbsession, site_id, key) <= self.limit
 
     def _lock(self, dbsession, site_id: int, key: str) -> None:
         """On PostgreSQL, wait for the other transactions counting this key (until they end)."""
@@ -74,3 +71,16 @@ class RateLimit:
                 RateLimitHit.site_id == site_id, RateLimitHit.scope == self.scope, RateLimitHit.key == key
             )
         )
+
+
+def take_each(dbsession, site_id: int, *limits: tuple[RateLimit, str]) -> list[RateLimitHit]:
+    """:meth:`RateLimit.take` for keys with limits of their own (an account's, its address's): all or none."""
+    hits = []
+    for limiter, key in limits:
+        hit, allowed = limiter._take_one(dbsession, site_id, key)
+        hits.append(hit)
+        if not allowed:
+            RateLimit.forget(dbsession, hits)
+            minutes = max(1, limiter.window // 60)
+            raise TooManyAttempts(f"Too many attempts; try again in {minutes} minutes.")
+    return hits

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from core.models import User
-from core.ratelimit import RateLimit
+from core.ratelimit import RateLimit, take_each
 from core.security import SESSION_METHOD
 from plugins.auth_ldap.directory import (
     DirectoryConfig,
@@ -62,8 +62,8 @@ def authenticate(request, username: str, password: str) -> dict[str, list[str]]:
     limiter, site_id = failures(request), request.site.id
     account_key, address_key = f"user:{username.lower()}", f"addr:{request.client_addr}"
     # Counted before the directory is asked, in one step with the limit (concurrent guesses wait).
-    hits = limiter.take(request.dbsession, site_id, account_key)
-    hits += RateLimit(limiter.scope, limiter.limit * 4, limiter.window).take(request.dbsession, site_id, address_key)
+    by_address = RateLimit(limiter.scope, limiter.limit * 4, limiter.window)
+    hits = take_each(request.dbsession, site_id, (limiter, account_key), (by_address, address_key))
     try:
         config = site_config(request)
         if config is None:

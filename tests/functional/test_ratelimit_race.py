@@ -2,11 +2,12 @@
 
 import threading
 
+import pytest
 from sqlalchemy import delete, func, select
 
 from core.errors import TooManyAttempts
 from core.models import RateLimitHit
-from core.ratelimit import RateLimit
+from core.ratelimit import RateLimit, take_each
 from core.tasks import worker_request
 from plugins.auth_local.passwords import authenticate
 
@@ -51,3 +52,15 @@ def test_the_hit_is_taken_with_the_check(committed_site):
     assert sorted(outcomes) == ["refused"] * (ATTEMPTS - 3) + ["taken"] * 3
     with worker_request() as request:
         request.dbsession.execute(delete(RateLimitHit).where(RateLimitHit.site_id == site_id))
+
+
+def test_a_refused_attempt_counts_for_nothing(site, dbsession):
+    account, address = RateLimit("test.refused", 2, 60), RateLimit("test.refused", 1, 60)
+    take_each(dbsession, site.id, (account, "user:ana"), (address, "addr:1"))
+    with pytest.raises(TooManyAttempts):  # the address is spent: the account's hit is taken back too
+        take_each(dbsession, site.id, (account, "user:ana"), (address, "addr:1"))
+    assert (account.count(dbsession, site.id, "user:ana"), address.count(dbsession, site.id, "addr:1")) == (1, 1)
+    account.take(dbsession, site.id, "user:ana")
+    with pytest.raises(TooManyAttempts):
+        account.take(dbsession, site.id, "user:ana")
+    assert account.count(dbsession, site.id, "user:ana") == 2
