@@ -2,8 +2,11 @@
 
 Ingest clients (Opencast Studio, capture agents) send an account's credentials on
 every request; capture agents use Digest (they ask for it with ``X-Requested-Auth:
-Digest``). Nonces are stateless: a timestamp signed with the site secret, valid for
-:data:`NONCE_SECONDS`. Plugins check the password they hold against these helpers.
+Digest``). A nonce is a timestamp and a random part signed with the site secret, valid
+for :data:`NONCE_SECONDS`; the database keeps the highest nonce count (``nc``) accepted with
+each nonce in use (:class:`core.models.DigestNonce`, shared by every process), so a captured
+request cannot be replayed: RFC 7616 asks each request to bring a higher count. Plugins check
+the password they hold against these helpers.
 """
 
 from __future__ import annotations
@@ -13,8 +16,16 @@ import binascii
 import hashlib
 import hmac
 import re
+import secrets
 import time
+from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
+
+from sqlalchemy import delete, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from core.models import DigestNonce, utcnow
 
 NONCE_SECONDS = 300
 #: The realm every ingest client plugin uses: with one realm and one nonce secret, a client that
@@ -55,14 +66,16 @@ def _sign(secret: str, text: str) -> str:
 
 
 def make_nonce(secret: str, realm: str, now: float | None = None) -> str:
-    stamp = str(int(now if now is not None else time.time()))
-    return f"{stamp}-{_sign(secret, stamp + realm)}"
+    """``<timestamp>-<random>-<signature>``: unique to one challenge (its counts are its own)."""
+    issued = f"{int(now if now is not None else time.time())}-{secrets.token_hex(8)}"
+    return f"{issued}-{_sign(secret, issued + realm)}"
 
 
 def nonce_state(secret: str, realm: str, nonce: str) -> str:
     """``"valid"``, ``"stale"`` (ours, expired) or ``"bad"``."""
-    stamp, _sep, signature = nonce.partition("-")
-    if not stamp.isdigit() or not hmac.compare_digest(signature, _sign(secret, stamp + realm)):
+    issued, _sep, signature = nonce.rpartition("-")
+    stamp = issued.partition("-")[0]
+    if not stamp.isdigit() or not hmac.compare_digest(signature, _sign(secret, issued + realm)):
         return "bad"
     return "valid" if time.time() - int(stamp) <= NONCE_SECONDS else "stale"
 
@@ -71,6 +84,15 @@ def digest_challenge(secret: str, realm: str, stale: bool = False) -> str:
     """A ``WWW-Authenticate`` value asking for Digest."""
     value = f'Digest realm="{realm}", qop="auth", algorithm=MD5, nonce="{make_nonce(secret, realm)}"'
     return value + (", stale=true" if stale else "")
+
+
+def request_challenge(request, realm: str = REALM) -> str:
+    """The Digest challenge for ``request``: ``stale=true`` when it answered one of our nonces that expired
+    (the client knows the password: it retries with the new nonce without asking anyone)."""
+    params = digest_params(request)
+    secret = nonce_secret(request)
+    stale = params is not None and nonce_state(secret, realm, params["nonce"]) == "stale"
+    return digest_challenge(secret, realm, stale=stale)
 
 
 def digest_ha1(username: str, realm: str, password: str) -> str:
@@ -91,4 +113,43 @@ def digest_valid(request, params: dict, ha1: str, secret: str, realm: str) -> bo
         return False
     else:
         text = f"{ha1}:{params['nonce']}:{ha2}"
-    return hmac.compare_digest(hashlib.md5(text.encode()).hexdigest(), params["response"])  # noqa: S324
+    if not hmac.compare_digest(hashlib.md5(text.encode()).hexdigest(), params["response"]):  # noqa: S324
+        return False
+    return fresh_count(request, params)
+
+
+# --- replays ----------------------------------------------------------------------------------------
+
+
+def fresh_count(request, params: dict) -> bool:
+    """Accept the nonce count of a proven Digest answer once, and only above the highest seen with its nonce.
+
+    Without ``qop`` there is no count: such a nonce serves once. One conditional write decides,
+    so two processes given the same request cannot both accept it.
+    """
+    try:
+        count = int(params["nc"], 16) if params.get("qop") == "auth" else 1
+    except (KeyError, ValueError):
+        return False
+    nonce = params["nonce"][:100]
+    accepted = request.environ.setdefault("amphi.digest_counts", set())
+    if (nonce, count) in accepted:  # asked again within this request (several plugins): the same answer
+        return True
+    db = request.dbsession
+    raised = db.execute(update(DigestNonce).where(DigestNonce.nonce == nonce, DigestNonce.count < count)
+                        .values(count=count).returning(DigestNonce.nonce)).first()
+    if raised is None:
+        insert = postgresql_insert if db.get_bind().dialect.name == "postgresql" else sqlite_insert
+        stamp = datetime.fromtimestamp(int(nonce.partition("-")[0]), UTC)
+        raised = db.execute(insert(DigestNonce).values(nonce=nonce, count=count,
+                                                       expires_at=stamp + timedelta(seconds=NONCE_SECONDS))
+                            .on_conflict_do_nothing(index_elements=["nonce"]).returning(DigestNonce.nonce)).first()
+    if raised is not None:
+        accepted.add((nonce, count))
+    return raised is not None
+
+
+def purge_nonces(dbsession) -> int:
+    """Forget the nonces that expired (they are refused as stale anyway); returns how many."""
+    return len(dbsession.execute(delete(DigestNonce).where(DigestNonce.expires_at < utcnow())
+                                 .returning(DigestNonce.nonce)).all())

@@ -8,9 +8,11 @@ import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
-from core.models import ACCESS_LEVELS, LICENSES, MediaFile, User, Video
+from core.i18n import _
+from core.models import ACCESS_LEVELS, LICENSES, MediaFile, Upload, User, Video
+from core.sites import upload_limits
 from core.storage import source_key, video_prefix
 
 LEADING_TRAVERSAL = re.compile(r"^(?:\.{1,2}[/\\])+|^/+")
@@ -43,6 +45,43 @@ def create_video(request, owner, title: str, **fields) -> Video:
     request.dbsession.flush()
     request.hooks.amphi_video_created(request=request, video=video)
     return video
+
+
+# --- the storage quota of each user -----------------------------------------------------------------
+
+#: The media files that count against their owner's quota: the originals kept (the renditions are free).
+ORIGINAL_KINDS = ("source", "recording")
+
+
+class QuotaExceeded(Exception):
+    """Storing ``length`` more bytes would take ``owner`` past the site's quota (answered with 413)."""
+
+    def __init__(self, quota: int):
+        self.quota = quota
+        self.message = _("This file would exceed your storage quota (${quota} MB).",
+                         mapping={"quota": quota // 1_000_000})
+        super().__init__(f"This file would exceed its owner's storage quota ({quota // 1_000_000} MB).")
+
+
+def used_bytes(dbsession, site_id: int, user_id: int, exclude_upload: str | None = None) -> int:
+    """What a user stores on a site: the originals of the videos they own plus their uploads in progress."""
+    stored = dbsession.scalar(select(func.coalesce(func.sum(MediaFile.size), 0)).join(Video).where(
+        Video.site_id == site_id, Video.owner_id == user_id, MediaFile.kind.in_(ORIGINAL_KINDS)))
+    pending = dbsession.scalar(select(func.coalesce(func.sum(func.coalesce(Upload.length, Upload.offset)), 0)).where(
+        Upload.site_id == site_id, Upload.user_id == user_id, Upload.video_id.is_(None),
+        Upload.id != (exclude_upload or "")))
+    return int(stored) + int(pending)
+
+
+def check_quota(request, owner, length: int, exclude_upload: str | None = None) -> None:
+    """Raise :class:`QuotaExceeded` when ``length`` more bytes would take ``owner`` past the site's quota.
+
+    The one rule for every way in (tus uploads, ingests, recorders): the user charged is the
+    one the video belongs to.
+    """
+    _maximum, quota = upload_limits(request.registry.settings, request.site)
+    if quota and used_bytes(request.dbsession, request.site.id, owner.id, exclude_upload) + length > quota:
+        raise QuotaExceeded(quota)
 
 
 def title_from_filename(filename: str) -> str:
@@ -156,13 +195,15 @@ def ingest_files(request, owner, tracks: list[IngestTrack], metadata: dict, trim
     first go through a ``compose`` job in the worker, which calls ``amphi_compose`` with
     ``layout`` (one of :data:`LAYOUTS`) and queues the encode. The files are moved under
     the video's own keys and kept (media files of kind ``source``, or ``recording`` each).
-    ``metadata`` gives the title and the :data:`VIDEO_FIELDS`.
+    ``metadata`` gives the title and the :data:`VIDEO_FIELDS`. Raises :class:`QuotaExceeded`
+    (nothing created, the files left where they are) when they would take ``owner`` past the quota.
     """
     from core.pipeline import queue_job
 
     tracks = list(tracks)
     if not tracks:
         raise ValueError("ingest_files needs at least one track")
+    check_quota(request, owner, sum(request.storage.size(track.key) for track in tracks))
     fields = video_fields(metadata)
     title = str(fields.pop("title", "") or title_from_filename(tracks[0].filename))
     video = create_video(request, owner, title, status="uploaded", **fields)

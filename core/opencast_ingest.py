@@ -25,7 +25,7 @@ from pyramid.response import Response
 from pyramid.view import view_config
 from sqlalchemy import select
 
-from core.ingest import IngestPrincipal, IngestTrack, Trims, ingest_files
+from core.ingest import IngestPrincipal, IngestTrack, QuotaExceeded, Trims, ingest_files
 from core.mediapackage import (
     DocumentError,
     check_flavor,
@@ -240,9 +240,13 @@ def ingest(request):
     owner = principal.owner or principal.user
     if owner.site_id != request.site.id:
         raise IngestError(403, "The owner of this recording does not belong to this site.")
-    video = ingest_files(request, owner, [IngestTrack(e["key"], e["flavor"], e["filename"], e["mime"]) for e in tracks],
-                         package.metadata_, trims=Trims(*cut) if cut else None,
-                         layout=principal.data.get("layout"))
+    try:
+        video = ingest_files(request, owner,
+                             [IngestTrack(e["key"], e["flavor"], e["filename"], e["mime"]) for e in tracks],
+                             package.metadata_, trims=Trims(*cut) if cut else None,
+                             layout=principal.data.get("layout"))
+    except QuotaExceeded as exc:  # the package stays open: its files are kept until it expires
+        raise IngestError(413, request.localizer.translate(exc.message)) from None
     package.video_id, package.ingested_at = video.id, utcnow()
     request.dbsession.flush()
     try:  # the files are already moved to the video: a plugin's error must not undo the ingest

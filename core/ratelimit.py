@@ -1,10 +1,18 @@
-"""A small sliding-window rate limiter kept in the database (works without Redis)."""
+"""A small sliding-window rate limiter kept in the database (works without Redis).
+
+An attempt is counted and checked in one step (:meth:`RateLimit.take`): its hit is written
+first, then the hits of the window are counted, this one included. Concurrent attempts on
+one key are serialised by the database (SQLite has one writer at a time; on PostgreSQL a
+transaction-scoped advisory lock per key), so each counts every attempt before it and no
+two can both slip under the limit.
+"""
 
 from __future__ import annotations
 
+import hashlib
 from datetime import timedelta
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, text
 
 from core.errors import TooManyAttempts
 from core.models import RateLimitHit, utcnow
@@ -28,16 +36,33 @@ class RateLimit:
         )
         return dbsession.scalar(query) or 0
 
-    def check(self, dbsession, site_id: int, *keys: str) -> None:
-        """Raise :class:`TooManyAttempts` when any key has reached the limit."""
-        for key in keys:
-            if self.count(dbsession, site_id, key) >= self.limit:
-                minutes = max(1, self.window // 60)
-                raise TooManyAttempts(f"Too many attempts; try again in {minutes} minutes.")
+    def take(self, dbsession, site_id: int, *keys: str) -> list[RateLimitHit]:
+        """Count one attempt on each key, then raise :class:`TooManyAttempts` if that went past the limit.
 
-    def hit(self, dbsession, site_id: int, *keys: str) -> None:
-        for key in keys:
-            dbsession.add(RateLimitHit(site_id=site_id, scope=self.scope, key=key))
+        The hits stay (a failed attempt counts) unless given to :meth:`forget`; a refused attempt
+        counts for nothing (its hits are taken back before the error).
+        """
+        return take_each(dbsession, site_id, *((self, key) for key in keys))
+
+    def _take_one(self, dbsession, site_id: int, key: str) -> tuple[RateLimitHit, bool]:
+        self._lock(dbsession, site_id, key)
+        hit = RateLimitHit(site_id=site_id, scope=self.scope, key=key)
+        dbsession.add(hit)
+        dbsession.flush()
+        return hit, self.count(dbsession, site_id, key) <= self.limit
+
+    def _lock(self, dbsession, site_id: int, key: str) -> None:
+        """On PostgreSQL, wait for the other transactions counting this key (until they end)."""
+        if dbsession.get_bind().dialect.name == "postgresql":
+            digest = hashlib.blake2b(f"{site_id}|{self.scope}|{key}".encode(), digest_size=8).digest()
+            dbsession.execute(text("SELECT pg_advisory_xact_lock(:id)"),
+                              {"id": int.from_bytes(digest, "big", signed=True)})
+
+    @staticmethod
+    def forget(dbsession, hits: list[RateLimitHit]) -> None:
+        """Take back the hits of an attempt that should not count (it succeeded, or the service was down)."""
+        for hit in hits:
+            dbsession.delete(hit)
         dbsession.flush()
 
     def reset(self, dbsession, site_id: int, key: str) -> None:
@@ -46,3 +71,16 @@ class RateLimit:
                 RateLimitHit.site_id == site_id, RateLimitHit.scope == self.scope, RateLimitHit.key == key
             )
         )
+
+
+def take_each(dbsession, site_id: int, *limits: tuple[RateLimit, str]) -> list[RateLimitHit]:
+    """:meth:`RateLimit.take` for keys with limits of their own (an account's, its address's): all or none."""
+    hits = []
+    for limiter, key in limits:
+        hit, allowed = limiter._take_one(dbsession, site_id, key)
+        hits.append(hit)
+        if not allowed:
+            RateLimit.forget(dbsession, hits)
+            minutes = max(1, limiter.window // 60)
+            raise TooManyAttempts(f"Too many attempts; try again in {minutes} minutes.")
+    return hits

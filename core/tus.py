@@ -19,11 +19,10 @@ from email.utils import format_datetime
 
 from pyramid.response import Response
 from pyramid.view import view_config
-from sqlalchemy import func, select
 
 from core.i18n import _
-from core.ingest import ingest_stored_file
-from core.models import MediaFile, Upload, Video, utcnow
+from core.ingest import QuotaExceeded, check_quota, ingest_stored_file
+from core.models import Upload, utcnow
 from core.sites import upload_limits
 from core.storage import upload_key
 
@@ -66,24 +65,14 @@ def site_upload_limits(request) -> tuple[int, int]:
 def check_size(request, length: int, pending_id: str | None = None) -> None:
     if length == 0:
         raise TusError(400, _("The file is empty."))
-    maximum, quota = site_upload_limits(request)
+    maximum, _quota = site_upload_limits(request)
     if maximum and length > maximum:
         raise TusError(413, _("The file is larger than this site accepts (${max} MB).",
                               mapping={"max": maximum // 1_000_000}))
-    if quota and used_bytes(request, exclude=pending_id) + length > quota:
-        raise TusError(413, _("This file would exceed your storage quota (${quota} MB).",
-                              mapping={"quota": quota // 1_000_000}))
-
-
-def used_bytes(request, exclude: str | None = None) -> int:
-    """What the user already stores on this site: originals plus uploads in progress (announced or received)."""
-    db, user = request.dbsession, request.user
-    stored = db.scalar(select(func.coalesce(func.sum(MediaFile.size), 0)).join(Video)
-                       .where(Video.site_id == request.site.id, Video.owner_id == user.id, MediaFile.kind == "source"))
-    pending = db.scalar(select(func.coalesce(func.sum(func.coalesce(Upload.length, Upload.offset)), 0))
-                        .where(Upload.site_id == request.site.id, Upload.user_id == user.id,
-                               Upload.video_id.is_(None), Upload.id != (exclude or "")))
-    return int(stored) + int(pending)
+    try:
+        check_quota(request, request.user, length, exclude_upload=pending_id)
+    except QuotaExceeded as exc:
+        raise TusError(413, exc.message) from None
 
 
 # --- headers ------------------------------------------------------------------

@@ -24,7 +24,7 @@ from core.metadata import (
     type_title,
 )
 from core.models import LICENSES, ShareLink
-from core.ratelimit import RateLimit
+from core.ratelimit import RateLimit, take_each
 from core.security import check_password, open_share_link, unlock_video, video_permits
 from core.views.pages import get_site_video, require_video
 
@@ -147,11 +147,10 @@ def unlock(request):
             return HTTPFound(request.route_url("video", video_id=video.id))
         raise HTTPNotFound()
     site_id, address = request.site.id, f"{video.id}:{request.client_addr}"
-    PASSWORD_FAILURES.check(request.dbsession, site_id, address)
-    PASSWORD_FAILURES_PER_VIDEO.check(request.dbsession, site_id, str(video.id))
+    hits = take_each(request.dbsession, site_id, (PASSWORD_FAILURES, address),  # counted with the check, before it
+                     (PASSWORD_FAILURES_PER_VIDEO, str(video.id)))
     if check_password(video.password_hash, request.POST.get("password", "")):
+        RateLimit.forget(request.dbsession, hits)
         unlock_video(request, video)
         return HTTPFound(request.route_url("video", video_id=video.id))
-    PASSWORD_FAILURES.hit(request.dbsession, site_id, address)
-    PASSWORD_FAILURES_PER_VIDEO.hit(request.dbsession, site_id, str(video.id))
     return locked_page(request, video, request.translate("This password is not the right one."))

@@ -22,11 +22,11 @@ from sqlalchemy import select
 from core.httpauth import (
     REALM,
     basic_credentials,
-    digest_challenge,
     digest_ha1,
     digest_params,
     digest_valid,
     nonce_secret,
+    request_challenge,
 )
 from core.ingest import IngestPrincipal
 from core.models import AccessToken, User, utcnow
@@ -107,7 +107,7 @@ def challenge(request) -> str | None:
     if request.headers.get("X-Requested-Auth", "").lower() == "digest":
         settings = settings_of(request)
         if settings["account_username"] and settings["account_password"]:
-            return digest_challenge(nonce_secret(request), REALM)
+            return request_challenge(request, REALM)
     if "Authorization" in request.headers or request.headers.get("Origin", request.host_url) != request.host_url:
         return f'Basic realm="{REALM}"'
     return None  # a same-origin Studio whose session ended: no browser password prompt

@@ -2,7 +2,7 @@
 
 Only ``MD5(username:realm:password)`` is kept for digest (as Apache's htdigest does) and a
 SHA-256 of the push token. The protocol itself is the core's (:mod:`core.httpauth`): stateless
-nonces signed with the session secret, in the realm ``Amphi``.
+nonces signed with the session secret, each count accepted once, in the realm ``Amphi``.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import secrets
 from pyramid.httpexceptions import HTTPUnauthorized
 from sqlalchemy import select
 
-from core.httpauth import REALM, basic_credentials, digest_challenge, digest_ha1, digest_params, digest_valid
+from core.httpauth import REALM, basic_credentials, digest_ha1, digest_params, digest_valid, request_challenge
 from core.httpauth import nonce_secret as secret
 from core.tokens import token_hash
 from plugin_recorder.models import Recorder
@@ -46,7 +46,7 @@ def push_recorder(request, token: str) -> Recorder | None:
 
 def challenge_headers(request) -> list[tuple[str, str]]:
     """The ``WWW-Authenticate`` headers of a 401: digest first (agents ask for it), then basic."""
-    return [("WWW-Authenticate", digest_challenge(secret(request), REALM)),
+    return [("WWW-Authenticate", request_challenge(request, REALM)),
             ("WWW-Authenticate", f'Basic realm="{REALM}"')]
 
 

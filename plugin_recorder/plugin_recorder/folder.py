@@ -4,7 +4,9 @@ A file is taken once its size and modification time have stayed the same for the
 ``stable_seconds`` (a file still being written keeps changing); hidden and partial files
 (``.name``, ``*.part``, ``*.tmp``...) are left alone. A version of a file (name, size, mtime)
 is claimed by one conditional UPDATE, so it is never processed twice, even by two workers;
-afterwards the file is moved aside into ``processed/`` (or ``failed/``).
+afterwards the file is moved aside into ``processed/`` (or ``failed/``). Its row says ``done`` in the
+transaction that creates the video, so a file still there after a crash between that commit and
+the move is recognised on the next scan and moved aside then, never ingested twice.
 """
 
 from __future__ import annotations
@@ -55,9 +57,10 @@ def within_drop_root(request, recorder: Recorder) -> bool:
     return folder != root and os.path.commonpath([folder, root]) == root
 
 
-def stable_files(request, recorder: Recorder) -> list[DropFile]:
-    """Record what the folder holds now; return the versions unchanged for long enough."""
-    now, ready = utcnow(), []
+def stable_files(request, recorder: Recorder) -> tuple[list[DropFile], list[DropFile]]:
+    """Record what the folder holds now; return the versions unchanged for long enough, and those
+    already handled (``done`` or ``failed``) that are still there, to be moved aside."""
+    now, ready, handled = utcnow(), [], []
     for name, size, mtime_ns in folder_files(recorder.drop_folder):
         seen = request.dbsession.scalar(select(DropFile).where(
             DropFile.recorder_id == recorder.id, DropFile.name == name, DropFile.size == size,
@@ -69,7 +72,9 @@ def stable_files(request, recorder: Recorder) -> list[DropFile]:
                                            seen_at=now))
         elif seen.status == "waiting" and now - seen.seen_at >= timedelta(seconds=recorder.stable_seconds):
             ready.append(seen)
-    return ready
+        elif seen.status in ("done", "failed"):
+            handled.append(seen)
+    return ready, handled
 
 
 def claim(request, drop: DropFile) -> bool:
@@ -117,7 +122,12 @@ def scan_recorder(recorder_id: int) -> int:
         recorder = request.dbsession.get(Recorder, recorder_id)
         if recorder is None or recorder.type != "folder" or not within_drop_root(request, recorder):
             return 0
-        claimed = [drop.id for drop in stable_files(request, recorder) if claim(request, drop)]
+        ready, handled = stable_files(request, recorder)
+        claimed = [drop.id for drop in ready if claim(request, drop)]
+        leftovers = [(os.path.join(recorder.drop_folder, drop.name), drop.status) for drop in handled]
+    for path, status in leftovers:  # a worker stopped between its commit and the move
+        log.warning("moving aside %s, already %s", path, status)
+        move_aside(path, DONE_FOLDER if status == "done" else FAILED_FOLDER)
     for drop_id in claimed:
         process(recorder_id, drop_id)
     return len(claimed)

@@ -7,6 +7,7 @@ from pyramid.view import view_config
 
 from core.channels import add_to_channel, addable_channels
 from core.i18n import _
+from core.ingest import ORIGINAL_KINDS, QuotaExceeded, check_quota
 from core.metadata import ACCESS_LABELS
 from core.users import find_user
 from core.videos import delete_video
@@ -38,6 +39,17 @@ def claim_values(request, pending, form, errors=None) -> dict:
             "access_labels": ACCESS_LABELS, "channels": offered_channels(request, pending)}
 
 
+def fits_quota(request, video, owner) -> bool:
+    """Whether ``owner`` may take the recording: it then counts against their quota, not its first owner's."""
+    if owner.id == video.owner_id:
+        return True
+    try:
+        check_quota(request, owner, sum(f.size or 0 for f in video.files if f.kind in ORIGINAL_KINDS))
+    except QuotaExceeded:
+        return False
+    return True
+
+
 @view_config(route_name="recorder.pending.claim", renderer="plugin_recorder:templates/claim.html",
              permission="authenticated")
 def claim_page(request):
@@ -57,6 +69,8 @@ def claim_page(request):
     owner = find_user(request.dbsession, request.site.id, form["owner"]) if form["owner"] else None
     if owner is None:
         errors["owner"] = _("No account of this site has this username.")
+    elif not fits_quota(request, video, owner):
+        errors["owner"] = _("This recording would take this account past its storage quota.")
     if form["access"] not in RECORDER_ACCESS:
         errors["access"] = _("Choose an access level.")
     channel = next((c for c in offered_channels(request, pending) if str(c.id) == form["channel"]), None)

@@ -3,7 +3,7 @@
 ``POST /recorder/push`` with ``X-Recorder-Token: amphirec_...`` and either a multipart form
 (``file``, optional ``title``) or the raw bytes as the body (``?filename=...&title=...``).
 Answers 201 with the new video's id, 401 for a missing or unknown token, 400 for no file,
-413 past the site's largest upload.
+413 past the site's largest upload or the owner's storage quota.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from __future__ import annotations
 from pyramid.response import Response
 from pyramid.view import view_config
 
+from core.ingest import QuotaExceeded
 from core.sites import upload_limits
 from plugin_recorder.auth import push_recorder
 from plugin_recorder.recordings import ingest_stream
@@ -49,6 +50,8 @@ def push(request):
     stream, filename, title = found
     try:
         video = ingest_stream(request, recorder, stream, filename, title=title.strip()[:250])
+    except QuotaExceeded as exc:
+        return answer(413, error="quota-exceeded", message=request.localizer.translate(exc.message))
     except ValueError as exc:
         return answer(409, error="recorder-not-ready", message=str(exc))
     return answer(201, video=video.id, title=video.title, pending=not recorder.auto_publish)

@@ -12,7 +12,7 @@ import os
 from sqlalchemy import select
 
 from core.channels import add_to_channel
-from core.ingest import IngestTrack, ingest_files, title_from_filename
+from core.ingest import IngestTrack, QuotaExceeded, ingest_files, title_from_filename
 from core.models import User, Video
 from core.storage import upload_key
 from core.tasks import enqueue_after_commit
@@ -49,15 +49,23 @@ def apply_policy(request, recorder: Recorder, video: Video, event: RecorderEvent
 
 def ingest_stream(request, recorder: Recorder, stream, filename: str, title: str = "",
                   event: RecorderEvent | None = None) -> Video:
-    """Store a recording's bytes and turn them into a video of the recorder's site."""
+    """Store a recording's bytes and turn them into a video of the recorder's site.
+
+    Raises :class:`core.ingest.QuotaExceeded` (nothing kept in storage) when the recording would take
+    its owner past the site's quota: the owner is charged, not the recorder's shared account.
+    """
     owner = recording_owner(recorder, event)
     if owner is None:
         raise ValueError("the recorder has neither a manager nor a default owner")
     key = upload_key(recorder.site_id, "recorder-" + os.urandom(8).hex())
     request.storage.save(key, stream)
     title = title or (event.title if event else "") or title_from_filename(filename)
-    video = ingest_files(request, owner, [IngestTrack(key, "presenter/source", filename)],
-                         {"title": title, "language": recorder.language})
+    try:
+        video = ingest_files(request, owner, [IngestTrack(key, "presenter/source", filename)],
+                             {"title": title, "language": recorder.language})
+    except QuotaExceeded:
+        request.storage.delete(key)
+        raise
     apply_policy(request, recorder, video, event)
     return video
 

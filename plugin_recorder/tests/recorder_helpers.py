@@ -13,10 +13,10 @@ def md5(text: str) -> str:
     return hashlib.md5(text.encode()).hexdigest()
 
 
-def digest_header(challenge: str, method: str, uri: str, username: str, password: str) -> str:
-    """The Authorization header a client sends back for a ``Digest`` challenge (qop=auth)."""
+def digest_header(challenge: str, method: str, uri: str, username: str, password: str, count: int = 1) -> str:
+    """The Authorization header a client sends back for a ``Digest`` challenge (qop=auth), its ``count``-th."""
     params = parse_keqv_list(parse_http_list(challenge.split(" ", 1)[1]))
-    cnonce, nc = os.urandom(8).hex(), "00000001"
+    cnonce, nc = os.urandom(8).hex(), f"{count:08x}"
     ha1 = md5(f"{username}:{params['realm']}:{password}")
     ha2 = md5(f"{method}:{uri}")
     response = md5(f"{ha1}:{params['nonce']}:{nc}:{cnonce}:auth:{ha2}")

@@ -98,3 +98,19 @@ def test_another_sites_recorder_is_nobody_here(site, make_site, make_recorder, m
     first = client.testapp.get("/services/available.json", status=401)
     header = digest_header(digest_challenge(first), "GET", "/services/available.json", recorder.username, AGENT_PASSWORD)
     client.testapp.get("/services/available.json", headers={"Authorization": header}, status=401)
+
+
+def test_a_captured_digest_request_cannot_be_replayed(agent, testapp, monkeypatch):
+    recorder, _ = agent
+    uri = "/services/available.json"
+    challenge = digest_challenge(testapp.get(uri, status=401))
+    header = digest_header(challenge, "GET", uri, recorder.username, AGENT_PASSWORD)
+    testapp.get(uri, headers={"Authorization": header}, status=200)
+    replayed = testapp.get(uri, headers={"Authorization": header}, status=401)
+    assert "stale" not in digest_challenge(replayed)  # a fresh challenge, not an expired one
+    second = digest_header(challenge, "GET", uri, recorder.username, AGENT_PASSWORD, count=2)
+    testapp.get(uri, headers={"Authorization": second}, status=200)  # the same nonce, a higher count
+    # Five minutes later the nonce is stale: the agent is told so, and retries without asking for a password.
+    monkeypatch.setattr("core.httpauth.time.time", lambda: utcnow().timestamp() + 301)
+    third = digest_header(challenge, "GET", uri, recorder.username, AGENT_PASSWORD, count=3)
+    assert digest_challenge(testapp.get(uri, headers={"Authorization": third}, status=401)).endswith("stale=true")

@@ -8,6 +8,7 @@ import pytest
 
 from core.models import User, Video
 from core.tasks import worker_request
+from plugin_recorder import folder as folder_module
 from plugin_recorder.folder import scan_drop_folders, scan_recorder
 from plugin_recorder.models import DropFile, PendingRecording, Recorder
 
@@ -115,3 +116,40 @@ def test_a_file_that_cannot_be_ingested_is_moved_to_failed_with_its_reason(folde
     with worker_request() as request:
         drop = request.dbsession.query(DropFile).filter_by(recorder_id=recorder_id).one()
         assert (drop.status, drop.error) == ("failed", "ValueError: the recorder has neither a manager nor a default owner")
+
+
+def test_a_file_past_its_owners_quota_fails_with_the_reason_and_is_kept(folder_recorder, tiny_clip):
+    recorder_id, folder = folder_recorder
+    with worker_request() as request:
+        request.dbsession.get(Recorder, recorder_id).site.upload_user_quota = 100
+    (folder / "big.mp4").write_bytes(tiny_clip)
+    scan_recorder(recorder_id)
+    time.sleep(1.2)
+    assert scan_recorder(recorder_id) == 1
+    assert (folder / "failed" / "big.mp4").read_bytes() == tiny_clip and videos_of(recorder_id) == []
+    with worker_request() as request:
+        drop = request.dbsession.query(DropFile).filter_by(recorder_id=recorder_id).one()
+        assert drop.status == "failed" and "storage quota (0 MB)" in drop.error
+
+
+def test_a_file_left_by_a_crash_after_the_commit_is_moved_aside_not_ingested_again(folder_recorder, tiny_clip,
+                                                                                    monkeypatch):
+    recorder_id, folder = folder_recorder
+    (folder / "crash.mp4").write_bytes(tiny_clip)
+    scan_recorder(recorder_id)
+    time.sleep(1.2)
+
+    def worker_dies(path, subfolder):
+        raise SystemExit("killed between the commit and the move")
+
+    move_aside = folder_module.move_aside
+    monkeypatch.setattr(folder_module, "move_aside", worker_dies)
+    with pytest.raises(SystemExit):
+        scan_recorder(recorder_id)
+    monkeypatch.setattr(folder_module, "move_aside", move_aside)
+    assert os.listdir(folder) == ["crash.mp4"] and len(videos_of(recorder_id)) == 1  # committed, not moved
+    assert scan_recorder(recorder_id) == 0
+    assert sorted(os.listdir(folder)) == ["processed"] and (folder / "processed" / "crash.mp4").read_bytes() == tiny_clip
+    assert len(videos_of(recorder_id)) == 1
+    with worker_request() as request:
+        assert request.dbsession.query(DropFile).filter_by(recorder_id=recorder_id).one().status == "done"

@@ -6,7 +6,7 @@ import pytest
 from recorder_helpers import PASSWORD, csrf
 
 from core.httpauth import digest_ha1
-from core.models import Channel, Video
+from core.models import Channel, MediaFile, Video
 from plugin_recorder.auth import REALM
 from plugin_recorder.models import DropFile, PendingRecording, Recorder, RecorderEvent
 from plugin_recorder.recordings import apply_policy
@@ -116,6 +116,21 @@ def test_the_manager_claims_a_pending_recording(pending, make_testapp, dbsession
     assert (video.title, video.owner_id, video.access) == ("Thermo 1", people["prof"].id, "public")
     assert dbsession.query(PendingRecording).count() == 0
     assert "Pending recordings" not in manager.get("/").text
+
+
+def test_the_claim_charges_the_new_owners_quota(pending, make_testapp, make_video, dbsession, people, site):
+    dbsession.add(MediaFile(video_id=pending.video_id, kind="source", key="k", size=600))
+    site.upload_user_quota = 1000
+    dbsession.add(MediaFile(video_id=make_video(site, people["prof"], "Earlier").id, kind="source", key="j", size=500))
+    dbsession.flush()
+    manager = make_testapp("a.test")
+    manager.sign_in("manager", PASSWORD)
+    page = manager.get(f"/recorder/pending/{pending.id}")
+    form = {"csrf_token": csrf(page), "title": "Thermo 1", "owner": "prof", "access": "public", "action": "publish"}
+    answer = manager.post(f"/recorder/pending/{pending.id}", form, status=400)
+    assert "past its storage quota" in answer.text
+    manager.post(f"/recorder/pending/{pending.id}", {**form, "owner": "student"}, status=302)
+    assert dbsession.get(Video, pending.video_id).owner_id == people["student"].id
 
 
 def test_the_scheduled_owner_may_delete_it_and_nobody_else_sees_it(pending, make_testapp, dbsession, people):

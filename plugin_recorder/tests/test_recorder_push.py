@@ -1,8 +1,11 @@
 """HTTP push: a box POSTs a recording with its recorder's token."""
 
+import os
+
 import pytest
 
 from core.models import Channel, Video
+from core.storage import get_storage, upload_key
 from plugin_recorder.auth import new_push_token
 from plugin_recorder.models import PendingRecording
 
@@ -57,3 +60,14 @@ def test_a_new_token_replaces_the_old_one(pusher, testapp):
     new_push_token(recorder)
     testapp.post("/recorder/push", upload_files=[("file", "a.mp4", b"bytes")], headers={"X-Recorder-Token": token},
                  status=401)
+
+
+def test_a_recording_past_its_owners_quota_is_refused_and_not_kept(pusher, testapp, dbsession, site, app, monkeypatch):
+    recorder, token = pusher
+    site.upload_user_quota = 10
+    answer = testapp.post("/recorder/push", upload_files=[("file", "capture.mp4", b"recorded bytes")],
+                          headers={"X-Recorder-Token": token}, status=413)
+    assert answer.json["error"] == "quota-exceeded" and "storage quota" in answer.json["message"]
+    assert dbsession.query(Video).count() == 0
+    uploads = os.path.dirname(get_storage(app.registry, site).local_path(upload_key(site.id, "any")))
+    assert not [name for name in os.listdir(uploads) if name.startswith("recorder-")] if os.path.isdir(uploads) else True

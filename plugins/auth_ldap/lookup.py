@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from core.models import User
-from core.ratelimit import RateLimit
+from core.ratelimit import RateLimit, take_each
 from core.security import SESSION_METHOD
 from plugins.auth_ldap.directory import (
     DirectoryConfig,
@@ -61,8 +61,9 @@ def authenticate(request, username: str, password: str) -> dict[str, list[str]]:
     """
     limiter, site_id = failures(request), request.site.id
     account_key, address_key = f"user:{username.lower()}", f"addr:{request.client_addr}"
-    limiter.check(request.dbsession, site_id, account_key)
-    RateLimit(limiter.scope, limiter.limit * 4, limiter.window).check(request.dbsession, site_id, address_key)
+    # Counted before the directory is asked, in one step with the limit (concurrent guesses wait).
+    by_address = RateLimit(limiter.scope, limiter.limit * 4, limiter.window)
+    hits = take_each(request.dbsession, site_id, (limiter, account_key), (by_address, address_key))
     try:
         config = site_config(request)
         if config is None:
@@ -73,11 +74,12 @@ def authenticate(request, username: str, password: str) -> dict[str, list[str]]:
         else:
             attributes = None
     except DirectoryUnavailable as exc:
+        RateLimit.forget(request.dbsession, hits)
         record_failure(request, str(exc))
         raise
     record_success(request)
     if attributes is None:
-        limiter.hit(request.dbsession, site_id, account_key, address_key)
         raise SignInRefused()
     limiter.reset(request.dbsession, site_id, account_key)
+    RateLimit.forget(request.dbsession, hits[1:])
     return attributes

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from core.errors import ValidationError
 from core.models import User
-from core.ratelimit import RateLimit
+from core.ratelimit import RateLimit, take_each
 from core.security import check_password, hash_password
 from core.users import find_user
 from plugins.auth_local.models import LocalCredential
@@ -39,14 +39,15 @@ def authenticate(request, username: str, password: str) -> User | None:
     limiter = failures(request)
     site_id = request.site.id
     account_key, address_key = f"user:{username.lower()}", f"addr:{request.client_addr}"
-    limiter.check(request.dbsession, site_id, account_key)
+    # Counted before the password is checked, in one step with the limit (concurrent guesses wait).
     # An address may try several accounts, but not endlessly.
-    RateLimit(limiter.scope, limiter.limit * 4, limiter.window).check(request.dbsession, site_id, address_key)
+    by_address = RateLimit(limiter.scope, limiter.limit * 4, limiter.window)
+    hits = take_each(request.dbsession, site_id, (limiter, account_key), (by_address, address_key))
     user = find_user(request.dbsession, site_id, username)
     credential = request.dbsession.get(LocalCredential, user.id) if user is not None else None
     matches = check_password(credential.password_hash if credential else _DUMMY_HASH, password)
     if matches and credential is not None and user.is_active:
         limiter.reset(request.dbsession, site_id, account_key)
+        RateLimit.forget(request.dbsession, hits[1:])
         return user
-    limiter.hit(request.dbsession, site_id, account_key, address_key)
     return None

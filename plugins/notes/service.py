@@ -148,8 +148,7 @@ def limit_additions(request) -> None:
     per_hour = request.plugin_settings("notes").get("per_hour") or 0
     if per_hour > 0:
         limiter, key = RateLimit("notes.added", per_hour, 3600), f"user:{request.user.id}"
-        limiter.check(request.dbsession, request.site.id, key)
-        limiter.hit(request.dbsession, request.site.id, key)
+        limiter.take(request.dbsession, request.site.id, key)
 
 
 def _checked_time(value, video: Video, errors: dict) -> float:
