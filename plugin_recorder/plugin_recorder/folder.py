@@ -74,14 +74,26 @@ def stable_files(request, recorder: Recorder) -> tuple[list[DropFile], list[Drop
             ready.append(seen)
         elif seen.status in ("done", "failed"):
             handled.append(seen)
+        elif seen.status == "processing" and now - seen.seen_at >= STALE_CLAIM:
+            # Its worker stopped before committing (nothing of it was kept): take it again.
+            log.warning("recorder %s: %s was claimed %s ago and never finished; taking it again",
+                        recorder.id, name, now - seen.seen_at)
+            seen.status = "waiting"
+            ready.append(seen)
     return ready, handled
 
 
 def claim(request, drop: DropFile) -> bool:
-    """Take a waiting file for this worker alone."""
+    """Take a waiting file for this worker alone (``seen_at`` becomes the time of the claim)."""
+    request.dbsession.flush()
     result = request.dbsession.execute(update(DropFile).where(DropFile.id == drop.id, DropFile.status == "waiting")
-                                       .values(status="processing"))
+                                       .values(status="processing", seen_at=utcnow()))
     return result.rowcount == 1
+
+
+#: A claim older than this belongs to a worker that stopped before its commit (an ingest copies one
+#: file into storage: minutes for the largest recordings).
+STALE_CLAIM = timedelta(hours=1)
 
 
 def process(recorder_id: int, drop_id: int) -> None:

@@ -91,9 +91,10 @@ class DropFile(Base):
     name: Mapped[str] = mapped_column(String(500))
     size: Mapped[int] = mapped_column(BigInteger)
     mtime_ns: Mapped[int] = mapped_column(BigInteger)
-    #: ``waiting`` (size not stable long enough yet), ``done`` or ``failed``.
+    #: ``waiting`` (size not stable long enough yet), ``processing`` (claimed by a worker), ``done`` or ``failed``.
     status: Mapped[str] = mapped_column(String(16), default="waiting")
     error: Mapped[str] = mapped_column(Text, default="")
+    #: When this version was first seen; once ``processing``, when it was claimed.
     seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     video_id: Mapped[int | None] = mapped_column(ForeignKey("videos.id", ondelete="SET NULL"))
 

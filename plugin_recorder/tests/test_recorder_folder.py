@@ -153,3 +153,23 @@ def test_a_file_left_by_a_crash_after_the_commit_is_moved_aside_not_ingested_aga
     assert len(videos_of(recorder_id)) == 1
     with worker_request() as request:
         assert request.dbsession.query(DropFile).filter_by(recorder_id=recorder_id).one().status == "done"
+
+
+def test_a_file_whose_worker_stopped_before_its_commit_is_taken_again_later(folder_recorder, tiny_clip, monkeypatch):
+    recorder_id, folder = folder_recorder
+    (folder / "stopped.mp4").write_bytes(tiny_clip)
+    scan_recorder(recorder_id)
+    time.sleep(1.2)
+    process = folder_module.process
+    monkeypatch.setattr(folder_module, "process", lambda recorder_id, drop_id: None)  # claimed, then the worker dies
+    assert scan_recorder(recorder_id) == 1
+    monkeypatch.setattr(folder_module, "process", process)
+    assert scan_recorder(recorder_id) == 0  # a recent claim: someone may still be at work on it
+    assert videos_of(recorder_id) == [] and os.listdir(folder) == ["stopped.mp4"]
+    with worker_request() as request:
+        drop = request.dbsession.query(DropFile).filter_by(recorder_id=recorder_id).one()
+        assert drop.status == "processing"
+        drop.seen_at -= folder_module.STALE_CLAIM
+    assert scan_recorder(recorder_id) == 1
+    assert [title for title, *_ in videos_of(recorder_id)] == ["stopped"]
+    assert sorted(os.listdir(folder)) == ["processed"]
