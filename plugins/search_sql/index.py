@@ -11,6 +11,7 @@ from sqlalchemy.orm import selectinload
 
 from core.models import Theme, UTCDateTime, Video
 from core.search import fold_accents, search_document
+from plugins.search_sql import cache
 from plugins.search_sql.models import FTS_TABLE, VECTOR_COLUMN, SearchDocument, SearchTerm
 
 #: PostgreSQL text-search configuration of a video's language; others use 'simple'.
@@ -69,6 +70,7 @@ def write_documents(request, documents: list[dict]) -> None:
              for d in documents for facet, pairs in d["facets"].items() for value, label in pairs]
     if terms:
         session.execute(insert(SearchTerm), terms)
+    cache.bump(session, {d["site_id"] for d in documents})
 
 
 def forget_video(request, video_id: int) -> None:
@@ -78,6 +80,8 @@ def forget_video(request, video_id: int) -> None:
 def forget_videos(request, video_ids: list[int]) -> None:
     """Remove these videos from the index."""
     session = request.dbsession
+    cache.bump(session, {request.site.id, *session.scalars(select(SearchDocument.site_id).distinct()
+                                                            .where(SearchDocument.video_id.in_(video_ids)))})
     session.execute(delete(SearchTerm).where(SearchTerm.video_id.in_(video_ids)))
     session.execute(delete(SearchDocument).where(SearchDocument.video_id.in_(video_ids)))
     if session.bind.dialect.name == "sqlite":
@@ -95,6 +99,7 @@ def clear_site(request) -> None:
                              "OR rowid NOT IN (SELECT video_id FROM search_sql_documents)"), {"site_id": site_id})
     session.execute(delete(SearchTerm).where(SearchTerm.video_id.in_(indexed)))
     session.execute(delete(SearchDocument).where(SearchDocument.site_id == site_id))
+    cache.bump(session, [site_id])
 
 
 def reindex_site(request) -> int:
