@@ -48,7 +48,7 @@ def prepare(folder: Path, db: str, videos: int) -> Path:
     from sqlalchemy import text
 
     from core.db import make_engine
-    from core.testing import temporary_database, write_ini
+    from core.testing import DEFAULT_POSTGRES_URL, write_ini
 
     state = folder / "bench-state.json"
     if state.exists():
@@ -59,8 +59,13 @@ def prepare(folder: Path, db: str, videos: int) -> Path:
     if db == "sqlite":
         url = f"sqlite:///{folder}/amphi.sqlite"
     else:  # a database of its own, kept with the folder (drop it by hand: its name is in bench-state.json)
-        context = temporary_database(folder, "postgresql")
-        url = context.__enter__()  # never exited: the database outlives this run
+        server = os.environ.get("AMPHI_TEST_POSTGRES_URL", DEFAULT_POSTGRES_URL)
+        name = f"amphi_bench_search_{os.getpid()}"
+        admin = make_engine(server, isolation_level="AUTOCOMMIT")
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+        admin.dispose()
+        url = server.rsplit("/", 1)[0] + "/" + name
     url = url.replace("postgresql://", "postgresql+psycopg://")
     ini = write_ini(folder, url, **{"amphi.worker.embedded": "false", "amphi.api.rate_limit": "0"})
     amphi = [sys.executable, "-m", "core.cli", "-c", str(ini)]

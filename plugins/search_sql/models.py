@@ -35,6 +35,8 @@ class SearchDocument(Base):
     sort_date: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     title: Mapped[str] = mapped_column(String(250))
     body: Mapped[str] = mapped_column(Text, default="")
+    #: The facet terms again, in one value (plugins.search_sql.facets): what the counts read.
+    facet_terms: Mapped[str] = mapped_column(Text, default="", server_default="")
 
 
 class SearchTerm(Base):

@@ -11,7 +11,7 @@ import heapq
 from array import array
 from dataclasses import replace
 
-from sqlalchemy import Float, Select, String, cast, column, func, literal, literal_column, null, select, table, true
+from sqlalchemy import Float, Select, column, func, literal, literal_column, select, table, true
 from sqlalchemy.dialects.postgresql import TSQUERY
 
 from core.catalog import visibility_class
@@ -28,7 +28,7 @@ from core.search import (
     unique_ignoring_case,
     videos_in_order,
 )
-from plugins.search_sql import cache
+from plugins.search_sql import cache, facets
 from plugins.search_sql.models import FTS_TABLE, VECTOR_COLUMN, SearchDocument, SearchTerm
 
 D, T = SearchDocument, SearchTerm
@@ -123,7 +123,8 @@ def search(request, query: SearchQuery) -> SearchResults:
     denied = denied_ids(request, ids)
     ids = [i for i in ids if i not in denied]
     page = videos_in_order(request, ids[query.offset:query.offset + query.per_page])
-    return SearchResults(videos=page, total=len(ids), facets=facet_counts(request, query, denied), query=query)
+    return SearchResults(videos=page, total=len(ids), facets=counts_in_sql(request, query, denied=denied)[1],
+                         query=query)
 
 
 def search_in_sql(request, query: SearchQuery, statement: Select, order: list) -> SearchResults:
@@ -178,10 +179,10 @@ def class_entry(request, query: SearchQuery, order: list, visible, generation: i
     """What a class of visitors (``visible``) finds: the first ranked matches, the total and the facets."""
     statement = matches(request, query, scored=not query.by_date, visible=visible)
     rows = request.dbsession.execute(statement.order_by(*order).limit(cache.RANKED + 1)).all()
-    total, facets = counts_in_sql(request, query, visible=visible)
+    total, counts = counts_in_sql(request, query, visible=visible)
     kept = rows[:cache.RANKED]
     return cache.Entry(generation=generation, expires=expires, total=total,
-                       facets={facet: tuple(counts) for facet, counts in facets.items()},
+                       facets={facet: tuple(values) for facet, values in counts.items()},
                        ids=array("q", [row.video_id for row in kept]),
                        scores=array("d", [float(row.score) for row in kept]),
                        dates=array("d", [row.sort_date.timestamp() for row in kept]), complete=len(rows) == len(kept))
@@ -231,50 +232,29 @@ def added_counts(facets: dict[str, list[FacetCount]], extra: dict[str, dict[str,
     return facets
 
 
-def counts_in_sql(request, query: SearchQuery, visible=None) -> tuple[int, dict[str, list[FacetCount]]]:
-    """The number of visible matches and the unfiltered facets' counts, in one statement over
-    the matches found once; then each filtered facet counted without its own filter."""
-    hits = matches(request, query, scored=False, visible=visible).with_only_columns(D.video_id).cte("hits").prefix_with("MATERIALIZED")
+def counts_in_sql(request, query: SearchQuery, visible=None,
+                  denied: frozenset[int] | set[int] = frozenset()) -> tuple[int, dict[str, list[FacetCount]]]:
+    """The number of visible matches (less ``denied``) and their facets' counts; a filtered facet is
+    counted without its own filter (so its other values stay offered: language=fr or language=en).
+
+    Each pass reads the matches' ``facet_terms`` and counts them in Python: one value per match
+    instead of a GROUP BY over an index entry per term.
+    """
+    rows = tallied_matches(request, query, None, visible)
+    kept = [terms for video_id, terms in rows if video_id not in denied]
     filtered = [facet for facet, values in query.filters.items() if values]
-    empty = cast(null(), String)
-    total = select(literal("", String).label("facet"), empty.label("value"), empty.label("label"),
-                   func.count().label("n")).select_from(hits)
-    terms = (select(T.facet, T.value, func.min(T.label), func.count())
-             .where(T.video_id.in_(select(hits.c.video_id)), T.facet.not_in(filtered) if filtered else true())
-             .group_by(T.facet, T.value))
-    facets: dict[str, list[FacetCount]] = {}
-    count = 0
-    for facet, value, label, n in request.dbsession.execute(total.union_all(terms)):
-        if facet == "" and value is None:
-            count = int(n)
-        else:
-            facets.setdefault(facet, []).append(FacetCount(value, label or value, n))
-    if filtered:
-        facets.update(facet_counts(request, query, set(), only_filtered=True, visible=visible))
-    return count, facets
+    counts = {facet: values for facet, values in facets.facet_counts(facets.tally(kept)).items()
+              if facet not in filtered}
+    for facet in filtered:
+        terms = [terms for video_id, terms in tallied_matches(request, query, facet, visible) if video_id not in denied]
+        counts.update(facets.facet_counts(facets.tally(terms), only=facet))
+    return len(kept), counts
 
 
-def facet_counts(request, query: SearchQuery, denied: set[int], only_filtered: bool = False,
-                 visible=None) -> dict[str, list[FacetCount]]:
-    """Counts over the visible matches less ``denied``; a filtered facet is counted without its own
-    filter (so its other values stay offered: language=fr or language=en)."""
-    facets: dict[str, list[FacetCount]] = {}
-    filtered = [facet for facet, values in query.filters.items() if values]
-    for skip in ([] if only_filtered else [None]) + filtered:
-        # Materialised: the planner would otherwise run the full-text match once per term row.
-        hits = matches(request, query, skip_facet=skip, scored=False, visible=visible).with_only_columns(D.video_id).cte("hits")
-        hits = hits.prefix_with("MATERIALIZED")
-        statement = select(T.facet, T.value, func.min(T.label), func.count()).where(
-            T.video_id.in_(select(hits.c.video_id)))
-        if denied:
-            statement = statement.where(T.video_id.not_in(denied))
-        if skip is not None:
-            statement = statement.where(T.facet == skip)
-        for facet, value, label, count in request.dbsession.execute(statement.group_by(T.facet, T.value)):
-            if skip is None and facet in filtered:
-                continue  # counted by its own query
-            facets.setdefault(facet, []).append(FacetCount(value, label or value, count))
-    return facets
+def tallied_matches(request, query: SearchQuery, skip_facet: str | None, visible) -> list:
+    """``(video_id, facet_terms)`` of the matches (through the connection: no ORM rows to build)."""
+    statement = matches(request, query, skip_facet=skip_facet, scored=False, visible=visible)
+    return request.dbsession.connection().execute(statement.with_only_columns(D.video_id, D.facet_terms)).all()
 
 
 def suggest(request, prefix: str, limit: int) -> list[str]:
