@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import heapq
 from array import array
+from collections import Counter
 from dataclasses import replace
 
-from sqlalchemy import Float, Select, column, func, literal, literal_column, select, table, true
+from sqlalchemy import Float, Select, column, func, literal, literal_column, null, select, table, true
 from sqlalchemy.dialects.postgresql import TSQUERY
 
 from core.catalog import visibility_class
@@ -131,8 +132,8 @@ def search_in_sql(request, query: SearchQuery, statement: Select, order: list) -
     """The SQL rule is the whole rule (no plugin answers ``amphi_permits``): the database pages,
     counts and counts the facets; only a page of videos is loaded."""
     ids = list(request.dbsession.scalars(statement.order_by(*order).limit(query.per_page).offset(query.offset)))
-    total, facets = counts_in_sql(request, query)
-    return SearchResults(videos=videos_in_order(request, ids), total=total, facets=facets, query=query)
+    total, counts = counts_in_sql(request, query)
+    return SearchResults(videos=videos_in_order(request, ids), total=total, facets=counts, query=query)
 
 
 def cached_search(request, query: SearchQuery, statement: Select, order: list) -> SearchResults:
@@ -154,7 +155,7 @@ def cached_search(request, query: SearchQuery, statement: Select, order: list) -
     end = query.offset + query.per_page
     kept = end <= len(entry.ids) or entry.complete
     ranked = list(zip(entry.scores, (-date for date in entry.dates), (-i for i in entry.ids), strict=True)) if kept else []
-    total, facets = entry.total, {facet: list(counts) for facet, counts in entry.facets.items()}
+    total, counts = entry.total, {facet: list(values) for facet, values in entry.facets.items()}
     if candidates is not None:
         # The user's own part: which videos it holds is asked every time; what they match is kept with them.
         own = sorted(session.scalars(select(Video.id).where(searchable_condition(request), ~shared,
@@ -167,12 +168,12 @@ def cached_search(request, query: SearchQuery, statement: Select, order: list) -
                 cache.put(own_key, found)
             ranked = list(heapq.merge(ranked, found.keys)) if kept else []
             total += found.total
-            facets = added_counts(facets, found.facets)
+            counts = added_counts(counts, found.facets)
     if kept:
-        ids = [-key[2] for key in ranked[query.offset:end]]
+        ids = [-negated_id for _score, _date, negated_id in ranked[query.offset:end]]
     else:
         ids = list(session.scalars(statement.order_by(*order).limit(query.per_page).offset(query.offset)))
-    return SearchResults(videos=videos_in_order(request, ids), total=total, facets=facets, query=query)
+    return SearchResults(videos=videos_in_order(request, ids), total=total, facets=counts, query=query)
 
 
 def class_entry(request, query: SearchQuery, order: list, visible, generation: int, expires: float) -> cache.Entry:
@@ -221,15 +222,15 @@ def own_part(request, query: SearchQuery, own: list[int]) -> tuple[list[tuple], 
     return keys, len(kept), counts
 
 
-def added_counts(facets: dict[str, list[FacetCount]], extra: dict[str, dict[str, tuple[str, int]]]) -> dict:
+def added_counts(counts: dict[str, list[FacetCount]], extra: dict[str, dict[str, tuple[str, int]]]) -> dict:
     """The class's facet counts plus the user's own part's."""
     for facet, values in extra.items():
-        merged = {c.value: (c.label, c.count) for c in facets.get(facet, [])}
+        merged = {c.value: (c.label, c.count) for c in counts.get(facet, [])}
         for value, (label, n) in values.items():
             known, count = merged.get(value, (label, 0))
             merged[value] = (min(known, label), count + n)
-        facets[facet] = [FacetCount(value, label, n) for value, (label, n) in sorted(merged.items())]
-    return facets
+        counts[facet] = [FacetCount(value, label, n) for value, (label, n) in sorted(merged.items())]
+    return counts
 
 
 def counts_in_sql(request, query: SearchQuery, visible=None,
@@ -237,24 +238,39 @@ def counts_in_sql(request, query: SearchQuery, visible=None,
     """The number of visible matches (less ``denied``) and their facets' counts; a filtered facet is
     counted without its own filter (so its other values stay offered: language=fr or language=en).
 
-    Each pass reads the matches' ``facet_terms`` and counts them in Python: one value per match
+    Each pass counts the matches' ``facet_terms`` (:func:`tallied_terms`): one value per match
     instead of a GROUP BY over an index entry per term.
     """
-    rows = tallied_matches(request, query, None, visible)
-    kept = [terms for video_id, terms in rows if video_id not in denied]
     filtered = [facet for facet, values in query.filters.items() if values]
-    counts = {facet: values for facet, values in facets.facet_counts(facets.tally(kept)).items()
-              if facet not in filtered}
+    total, tally = tallied_terms(request, query, None, visible, denied)
+    counts = {facet: values for facet, values in facets.facet_counts(tally).items() if facet not in filtered}
     for facet in filtered:
-        terms = [terms for video_id, terms in tallied_matches(request, query, facet, visible) if video_id not in denied]
-        counts.update(facets.facet_counts(facets.tally(terms), only=facet))
-    return len(kept), counts
+        counts.update(facets.facet_counts(tallied_terms(request, query, facet, visible, denied)[1], only=facet))
+    return total, counts
 
 
-def tallied_matches(request, query: SearchQuery, skip_facet: str | None, visible) -> list:
-    """``(video_id, facet_terms)`` of the matches (through the connection: no ORM rows to build)."""
+def tallied_terms(request, query: SearchQuery, skip_facet: str | None, visible, denied) -> tuple[int, Counter]:
+    """How many matches, and how many of them hold each term. PostgreSQL splits and counts the
+    terms itself; on SQLite they are read (through the connection: no ORM rows) and counted here."""
     statement = matches(request, query, skip_facet=skip_facet, scored=False, visible=visible)
-    return request.dbsession.connection().execute(statement.with_only_columns(D.video_id, D.facet_terms)).all()
+    statement = statement.with_only_columns(D.video_id, D.facet_terms)
+    if denied:
+        statement = statement.where(D.video_id.not_in(denied))
+    connection = request.dbsession.connection()
+    if connection.dialect.name != "postgresql":
+        rows = connection.execute(statement).all()
+        return len(rows), facets.tally(terms for _video_id, terms in rows)
+    hits = statement.cte("hits").prefix_with("MATERIALIZED")
+    split = select(func.unnest(func.string_to_array(hits.c.facet_terms, facets.TERM)).label("term")).subquery()
+    total = select(null().label("term"), func.count()).select_from(hits)
+    per_term = select(split.c.term, func.count()).group_by(split.c.term)
+    tally, count = Counter(), 0
+    for term, n in connection.execute(total.union_all(per_term)):
+        if term is None:
+            count = n
+        else:
+            tally[term] = n
+    return count, tally
 
 
 def suggest(request, prefix: str, limit: int) -> list[str]:
