@@ -11,6 +11,7 @@ groups' videos) is found live and added (see :mod:`plugins.search_sql.query`). E
 
 from __future__ import annotations
 
+import secrets
 import threading
 import time
 from array import array
@@ -103,11 +104,12 @@ def generation(session: Session, site_id: int) -> int:
 
 
 def bump(session: Session, site_ids) -> None:
-    """Add one to the sites' generations, in the session's transaction."""
+    """Add one to the sites' generations, in the session's transaction. A first generation starts
+    anywhere: a site created again under a deleted one's id never meets its entries."""
     connection = session.connection()
     insert = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}[connection.dialect.name]
     for site_id in sorted(set(site_ids)):
-        statement = insert(SearchGeneration).values(site_id=site_id, generation=1)
+        statement = insert(SearchGeneration).values(site_id=site_id, generation=secrets.randbits(30) + 1)
         connection.execute(statement.on_conflict_do_update(
             index_elements=[SearchGeneration.site_id], set_={"generation": SearchGeneration.generation + 1}))
     session.info[WROTE] = True
