@@ -7,7 +7,7 @@ import threading
 import time
 from collections import OrderedDict
 
-from sqlalchemy import Select, event, exists, false, func, or_, select, true
+from sqlalchemy import ColumnElement, Select, event, exists, false, func, or_, select, true, union_all
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from core.errors import ValidationError
@@ -29,6 +29,18 @@ from core.models import (
 )
 from core.security import user_group_names
 
+#: Access levels listed to every visitor, and to every signed-in user of the site, once published.
+SHARED_ACCESS = {"anonymous": ("public", "password"), "signed-in": ("public", "password", "signed-in")}
+
+
+def _site_user(request):
+    user = request.user
+    return user if user is not None and user.site_id == request.site.id else None
+
+
+def _published():
+    return (Video.status == "ready") & or_(Video.publish_at.is_(None), Video.publish_at <= utcnow())
+
 
 def visible_videos(request) -> Select:
     """A query of the site's videos the request's user may find in lists.
@@ -39,16 +51,12 @@ def visible_videos(request) -> Select:
     listed (their page and media stay locked until the password is given);
     share links open a video but never list it.
     """
-    user = request.user
-    if user is not None and user.site_id != request.site.id:
-        user = None
+    user = _site_user(request)
     query = select(Video).where(Video.site_id == request.site.id)
     if user is not None and user.is_admin:
         return query
-    published = (Video.status == "ready") & or_(Video.publish_at.is_(None), Video.publish_at <= utcnow())
-    rules = [Video.access.in_(("public", "password"))]
+    rules = [Video.access.in_(SHARED_ACCESS["anonymous" if user is None else "signed-in"])]
     if user is not None:
-        rules.append(Video.access == "signed-in")
         groups = user_group_names(request, user)
         if groups:
             rules.append((Video.access == "groups") & exists(
@@ -61,7 +69,30 @@ def visible_videos(request) -> Select:
         mine = or_(Video.owner_id == user.id, exists(
             select(video_owners.c.video_id).where(video_owners.c.video_id == Video.id, video_owners.c.user_id == user.id)
         ))
-    return query.where(or_(mine, published & or_(*rules) if rules else true()))
+    return query.where(or_(mine, _published() & or_(*rules)))
+
+
+def visibility_class(request) -> tuple[str, ColumnElement, Select | None]:
+    """What the request's user sees in common with many others, for caches shared between them.
+
+    ``(name, shared, extra)``: ``shared`` is a condition on ``Video`` that every user of the class
+    ``name`` ("anonymous", "signed-in": any signed-in user of the site, "admin": the site admins)
+    may list, a part of :func:`visible_videos`; ``extra`` selects the ids of the videos this user may
+    list beyond it (their own, their groups'), a superset to filter with :func:`visible_videos` and
+    ``not shared``; None when the class is the whole rule. The site is not part of ``shared``.
+    """
+    user = _site_user(request)
+    if user is None:
+        return "anonymous", _published() & Video.access.in_(SHARED_ACCESS["anonymous"]), None
+    if user.is_admin:
+        return "admin", true(), None
+    candidates = [select(Video.id).where(Video.site_id == request.site.id, Video.owner_id == user.id),
+                  select(video_owners.c.video_id).where(video_owners.c.user_id == user.id)]
+    groups = user_group_names(request, user)
+    if groups:
+        candidates.append(select(video_groups.c.video_id).join(Group, Group.id == video_groups.c.group_id)
+                          .where(Group.name.in_(groups)))
+    return "signed-in", _published() & Video.access.in_(SHARED_ACCESS["signed-in"]), union_all(*candidates)
 
 
 def list_visible(request, limit: int = 24, offset: int = 0) -> list[Video]:

@@ -1,7 +1,9 @@
 """Full-text search in the site's own database: SQLite FTS5 or PostgreSQL tsvector.
 
 The index follows the video events; ``amphi search reindex`` rebuilds it.
-Results and suggestions obey the same access rules as lists.
+Results and suggestions obey the same access rules as lists. When no plugin may deny a
+video, a search's counts and first ranked matches are kept per class of visitors
+(:mod:`plugins.search_sql.cache`) until the site's generation changes.
 """
 
 from core import hookimpl

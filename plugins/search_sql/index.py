@@ -11,6 +11,7 @@ from sqlalchemy.orm import selectinload
 
 from core.models import Theme, UTCDateTime, Video
 from core.search import fold_accents, search_document
+from plugins.search_sql import cache, facets
 from plugins.search_sql.models import FTS_TABLE, VECTOR_COLUMN, SearchDocument, SearchTerm
 
 #: PostgreSQL text-search configuration of a video's language; others use 'simple'.
@@ -25,7 +26,8 @@ DOCUMENT_LOADS = (selectinload(Video.owner), selectinload(Video.additional_owner
 # are also kept as they are ('simple'): a language's stop words and stems never hide a title word.
 PG_INSERT = text(
     "INSERT INTO search_sql_documents (video_id, site_id, language, year, duration, sort_date, title, body, "
-    f"{VECTOR_COLUMN}) VALUES (:video_id, :site_id, :language, :year, :duration, :sort_date, :title, :body, "
+    f"facet_terms, {VECTOR_COLUMN}) VALUES (:video_id, :site_id, :language, :year, :duration, :sort_date, :title, "
+    ":body, :facet_terms, "
     "setweight(to_tsvector(CAST(:config AS regconfig), :folded_title) || to_tsvector('simple', :folded_title), 'A')"
     " || setweight(to_tsvector(CAST(:config AS regconfig), :folded_body) || to_tsvector('simple', :folded_body),"
     " 'B'))"
@@ -54,9 +56,13 @@ def write_documents(request, documents: list[dict]) -> None:
     if not documents:
         return
     session = request.dbsession
+    terms = [[{"video_id": d["video_id"], "facet": facet, "value": value[:200], "label": label[:200]}
+              for facet, pairs in d["facets"].items() for value, label in pairs] for d in documents]
     rows = [{"video_id": d["video_id"], "site_id": d["site_id"], "language": d["language"][:10], "year": d["year"],
              "duration": d["duration"], "sort_date": d["date"], "title": d["title"],
-             "body": "\n".join(value for value in d["text"].values() if value)} for d in documents]
+             "body": "\n".join(value for value in d["text"].values() if value),
+             "facet_terms": facets.encode((t["facet"], t["value"], t["label"]) for t in own)}
+            for d, own in zip(documents, terms, strict=True)]
     if session.bind.dialect.name == "sqlite":
         session.execute(insert(SearchDocument), rows)
         session.execute(FTS_INSERT, [{"video_id": r["video_id"], "title": r["title"], "body": r["body"]}
@@ -65,10 +71,9 @@ def write_documents(request, documents: list[dict]) -> None:
         session.flush()
         session.execute(PG_INSERT, [{**r, "config": pg_config(r["language"]), "folded_title": fold_accents(r["title"]),
                                      "folded_body": fold_accents(r["body"])} for r in rows])
-    terms = [{"video_id": d["video_id"], "facet": facet, "value": value[:200], "label": label[:200]}
-             for d in documents for facet, pairs in d["facets"].items() for value, label in pairs]
-    if terms:
-        session.execute(insert(SearchTerm), terms)
+    if any(terms):
+        session.execute(insert(SearchTerm), [term for own in terms for term in own])
+    cache.bump(session, {d["site_id"] for d in documents})
 
 
 def forget_video(request, video_id: int) -> None:
@@ -78,6 +83,8 @@ def forget_video(request, video_id: int) -> None:
 def forget_videos(request, video_ids: list[int]) -> None:
     """Remove these videos from the index."""
     session = request.dbsession
+    cache.bump(session, {request.site.id, *session.scalars(select(SearchDocument.site_id).distinct()
+                                                            .where(SearchDocument.video_id.in_(video_ids)))})
     session.execute(delete(SearchTerm).where(SearchTerm.video_id.in_(video_ids)))
     session.execute(delete(SearchDocument).where(SearchDocument.video_id.in_(video_ids)))
     if session.bind.dialect.name == "sqlite":
@@ -95,6 +102,7 @@ def clear_site(request) -> None:
                              "OR rowid NOT IN (SELECT video_id FROM search_sql_documents)"), {"site_id": site_id})
     session.execute(delete(SearchTerm).where(SearchTerm.video_id.in_(indexed)))
     session.execute(delete(SearchDocument).where(SearchDocument.site_id == site_id))
+    cache.bump(session, [site_id])
 
 
 def reindex_site(request) -> int:

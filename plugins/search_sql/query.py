@@ -7,10 +7,16 @@ is quoted as an FTS5 string; on PostgreSQL the text goes through
 
 from __future__ import annotations
 
-from sqlalchemy import Float, Select, String, cast, column, func, literal, literal_column, null, select, table, true
+import heapq
+from array import array
+from collections import Counter
+from dataclasses import replace
+
+from sqlalchemy import Float, Select, column, func, literal, literal_column, null, select, table, true
 from sqlalchemy.dialects.postgresql import TSQUERY
 
-from core.models import Video
+from core.catalog import visibility_class
+from core.models import Video, utcnow
 from core.search import (
     FacetCount,
     SearchQuery,
@@ -23,6 +29,7 @@ from core.search import (
     unique_ignoring_case,
     videos_in_order,
 )
+from plugins.search_sql import cache, facets
 from plugins.search_sql.models import FTS_TABLE, VECTOR_COLUMN, SearchDocument, SearchTerm
 
 D, T = SearchDocument, SearchTerm
@@ -59,10 +66,12 @@ def pg_tsquery(text: str):
     return combined
 
 
-def matches(request, query: SearchQuery, skip_facet: str | None = None, scored: bool = True) -> Select | None:
+def matches(request, query: SearchQuery, skip_facet: str | None = None, scored: bool = True,
+            visible=None) -> Select | None:
     """``(video_id, score, sort_date)`` of the visible matches; None when the text has no words.
 
     Not ``scored``, the score is 0 (counting needs no ranking, and SQLite's bm25 is the dearest part).
+    ``visible``: a condition on ``Video`` instead of what the request may list (a class of visitors').
     """
     words = search_words(query.text)
     if query.text and not words:
@@ -71,7 +80,7 @@ def matches(request, query: SearchQuery, skip_facet: str | None = None, scored: 
     score = literal(0.0, Float)
     # Joined to the videos rather than `IN (visible ids)`: the cost follows the matches, not the catalogue.
     statement = (select(D.video_id).join(Video, Video.id == D.video_id)
-                 .where(D.site_id == request.site.id, searchable_condition(request)))
+                 .where(D.site_id == request.site.id, searchable_condition(request) if visible is None else visible))
     if words and dialect == "sqlite":
         # The full-text table drives (once, materialised); joined the other way round SQLite would
         # probe it once per document.
@@ -107,67 +116,161 @@ def search(request, query: SearchQuery) -> SearchResults:
     if not query.by_date:
         order.insert(0, literal_column("score"))
     if not plugins_may_deny(request):
+        if cache.usable(request.dbsession):
+            return cached_search(request, query, statement, order)
         return search_in_sql(request, query, statement, order)
     # A plugin may deny any video: every match is checked before it is shown or counted.
     ids = list(request.dbsession.scalars(statement.order_by(*order)))
     denied = denied_ids(request, ids)
     ids = [i for i in ids if i not in denied]
     page = videos_in_order(request, ids[query.offset:query.offset + query.per_page])
-    return SearchResults(videos=page, total=len(ids), facets=facet_counts(request, query, denied), query=query)
+    return SearchResults(videos=page, total=len(ids), facets=counts_in_sql(request, query, denied=denied)[1],
+                         query=query)
 
 
 def search_in_sql(request, query: SearchQuery, statement: Select, order: list) -> SearchResults:
     """The SQL rule is the whole rule (no plugin answers ``amphi_permits``): the database pages,
     counts and counts the facets; only a page of videos is loaded."""
     ids = list(request.dbsession.scalars(statement.order_by(*order).limit(query.per_page).offset(query.offset)))
-    total, facets = counts_in_sql(request, query)
-    return SearchResults(videos=videos_in_order(request, ids), total=total, facets=facets, query=query)
+    total, counts = counts_in_sql(request, query)
+    return SearchResults(videos=videos_in_order(request, ids), total=total, facets=counts, query=query)
 
 
-def counts_in_sql(request, query: SearchQuery) -> tuple[int, dict[str, list[FacetCount]]]:
-    """The number of visible matches and the unfiltered facets' counts, in one statement over
-    the matches found once; then each filtered facet counted without its own filter."""
-    hits = matches(request, query, scored=False).with_only_columns(D.video_id).cte("hits").prefix_with("MATERIALIZED")
+def cached_search(request, query: SearchQuery, statement: Select, order: list) -> SearchResults:
+    """:func:`search_in_sql` through the facet cache (:mod:`plugins.search_sql.cache`): the counts and
+    first ranked matches of the request's class of visitors, kept, plus the user's own part (kept
+    with the set of their videos it was found for). A page beyond the ranked matches kept is
+    asked of the database (``statement``, the request's matches)."""
+    session, site_id = request.dbsession, request.site.id
+    started = utcnow()  # before the conditions: a publication due after it ends the entry
+    name, shared, candidates = visibility_class(request)
+    key = (site_id, name, query.text, tuple(sorted((f, tuple(sorted(set(v)))) for f, v in query.filters.items())),
+           query.min_duration, query.max_duration, query.year_from, query.year_to, query.by_date)
+    generation = cache.generation(session, site_id)
+    entry = cache.get(key, generation)
+    if entry is None:
+        entry = class_entry(request, query, order, (Video.site_id == site_id) & (Video.status == "ready") & shared,
+                            generation, cache.expiry(session, site_id, started))
+        cache.put(key, entry)
+    end = query.offset + query.per_page
+    kept = end <= len(entry.ids) or entry.complete
+    ranked = list(zip(entry.scores, (-date for date in entry.dates), (-i for i in entry.ids), strict=True)) if kept else []
+    total, counts = entry.total, {facet: list(values) for facet, values in entry.facets.items()}
+    if candidates is not None:
+        # The user's own part: which videos it holds is asked every time; what they match is kept with them.
+        own = sorted(session.scalars(select(Video.id).where(searchable_condition(request), ~shared,
+                                                            Video.id.in_(candidates))))
+        if own:
+            own_key = ("own", key, tuple(own))
+            found = cache.get(own_key, generation)
+            if found is None:
+                found = cache.OwnPart(generation, entry.expires, *own_part(request, query, own))
+                cache.put(own_key, found)
+            ranked = list(heapq.merge(ranked, found.keys)) if kept else []
+            total += found.total
+            counts = added_counts(counts, found.facets)
+    if kept:
+        ids = [-negated_id for _score, _date, negated_id in ranked[query.offset:end]]
+    else:
+        ids = list(session.scalars(statement.order_by(*order).limit(query.per_page).offset(query.offset)))
+    return SearchResults(videos=videos_in_order(request, ids), total=total, facets=counts, query=query)
+
+
+def class_entry(request, query: SearchQuery, order: list, visible, generation: int, expires: float) -> cache.Entry:
+    """What a class of visitors (``visible``) finds: the first ranked matches, the total and the facets."""
+    statement = matches(request, query, scored=not query.by_date, visible=visible)
+    rows = request.dbsession.execute(statement.order_by(*order).limit(cache.RANKED + 1)).all()
+    total, counts = counts_in_sql(request, query, visible=visible)
+    kept = rows[:cache.RANKED]
+    return cache.Entry(generation=generation, expires=expires, total=total,
+                       facets={facet: tuple(values) for facet, values in counts.items()},
+                       ids=array("q", [row.video_id for row in kept]),
+                       scores=array("d", [float(row.score) for row in kept]),
+                       dates=array("d", [row.sort_date.timestamp() for row in kept]), complete=len(rows) == len(kept))
+
+
+def own_part(request, query: SearchQuery, own: list[int]) -> tuple[list[tuple], int, dict]:
+    """The matches among ``own`` (what the user may list beyond their class): their sort keys in
+    order, their number and their facet counts, with the facet filters applied here as SQL
+    applies them (a filtered facet is counted without its own filter)."""
+    session = request.dbsession
+    unfiltered = replace(query, filters={})
+    rows = session.execute(matches(request, unfiltered, scored=False, visible=Video.id.in_(own))).all()
+    if rows and not query.by_date:  # ranked only when some match (SQLite ranks every match of the words)
+        rows = session.execute(matches(request, unfiltered, visible=Video.id.in_([row.video_id for row in rows])))
+        rows = rows.all()
+    if not rows:
+        return [], 0, {}
+    terms: dict[int, dict[str, dict[str, str]]] = {row.video_id: {} for row in rows}
+    for video_id, facet, value, label in session.execute(
+            select(T.video_id, T.facet, T.value, T.label).where(T.video_id.in_(list(terms)))):
+        terms[video_id].setdefault(facet, {})[value] = label
+
+    def passes(video_id: int, skip: str | None = None) -> bool:
+        return all(set(values) & terms[video_id].get(facet, {}).keys()
+                   for facet, values in query.filters.items() if facet != skip)
+
+    kept = [row for row in rows if passes(row.video_id)]
+    counts: dict[str, dict[str, tuple[str, int]]] = {}
+    for facet in {facet for video in terms.values() for facet in video}:
+        for video_id in terms:
+            if facet in terms[video_id] and passes(video_id, skip=facet if facet in query.filters else None):
+                for value, label in terms[video_id][facet].items():
+                    known, n = counts.setdefault(facet, {}).get(value, (label, 0))
+                    counts[facet][value] = (min(known, label), n + 1)
+    keys = sorted((float(row.score), -row.sort_date.timestamp(), -row.video_id) for row in kept)
+    return keys, len(kept), counts
+
+
+def added_counts(counts: dict[str, list[FacetCount]], extra: dict[str, dict[str, tuple[str, int]]]) -> dict:
+    """The class's facet counts plus the user's own part's."""
+    for facet, values in extra.items():
+        merged = {c.value: (c.label, c.count) for c in counts.get(facet, [])}
+        for value, (label, n) in values.items():
+            known, count = merged.get(value, (label, 0))
+            merged[value] = (min(known, label), count + n)
+        counts[facet] = [FacetCount(value, label, n) for value, (label, n) in sorted(merged.items())]
+    return counts
+
+
+def counts_in_sql(request, query: SearchQuery, visible=None,
+                  denied: frozenset[int] | set[int] = frozenset()) -> tuple[int, dict[str, list[FacetCount]]]:
+    """The number of visible matches (less ``denied``) and their facets' counts; a filtered facet is
+    counted without its own filter (so its other values stay offered: language=fr or language=en).
+
+    Each pass counts the matches' ``facet_terms`` (:func:`tallied_terms`): one value per match
+    instead of a GROUP BY over an index entry per term.
+    """
     filtered = [facet for facet, values in query.filters.items() if values]
-    empty = cast(null(), String)
-    total = select(literal("", String).label("facet"), empty.label("value"), empty.label("label"),
-                   func.count().label("n")).select_from(hits)
-    terms = (select(T.facet, T.value, func.min(T.label), func.count())
-             .where(T.video_id.in_(select(hits.c.video_id)), T.facet.not_in(filtered) if filtered else true())
-             .group_by(T.facet, T.value))
-    facets: dict[str, list[FacetCount]] = {}
-    count = 0
-    for facet, value, label, n in request.dbsession.execute(total.union_all(terms)):
-        if facet == "" and value is None:
-            count = int(n)
+    total, tally = tallied_terms(request, query, None, visible, denied)
+    counts = {facet: values for facet, values in facets.facet_counts(tally).items() if facet not in filtered}
+    for facet in filtered:
+        counts.update(facets.facet_counts(tallied_terms(request, query, facet, visible, denied)[1], only=facet))
+    return total, counts
+
+
+def tallied_terms(request, query: SearchQuery, skip_facet: str | None, visible, denied) -> tuple[int, Counter]:
+    """How many matches, and how many of them hold each term. PostgreSQL splits and counts the
+    terms itself; on SQLite they are read (through the connection: no ORM rows) and counted here."""
+    statement = matches(request, query, skip_facet=skip_facet, scored=False, visible=visible)
+    statement = statement.with_only_columns(D.video_id, D.facet_terms)
+    if denied:
+        statement = statement.where(D.video_id.not_in(denied))
+    connection = request.dbsession.connection()
+    if connection.dialect.name != "postgresql":
+        rows = connection.execute(statement).all()
+        return len(rows), facets.tally(terms for _video_id, terms in rows)
+    hits = statement.cte("hits").prefix_with("MATERIALIZED")
+    split = select(func.unnest(func.string_to_array(hits.c.facet_terms, facets.TERM)).label("term")).subquery()
+    total = select(null().label("term"), func.count()).select_from(hits)
+    per_term = select(split.c.term, func.count()).group_by(split.c.term)
+    tally, count = Counter(), 0
+    for term, n in connection.execute(total.union_all(per_term)):
+        if term is None:
+            count = n
         else:
-            facets.setdefault(facet, []).append(FacetCount(value, label or value, n))
-    if filtered:
-        facets.update(facet_counts(request, query, set(), only_filtered=True))
-    return count, facets
-
-
-def facet_counts(request, query: SearchQuery, denied: set[int],
-                 only_filtered: bool = False) -> dict[str, list[FacetCount]]:
-    """Counts over the visible matches less ``denied``; a filtered facet is counted without its own
-    filter (so its other values stay offered: language=fr or language=en)."""
-    facets: dict[str, list[FacetCount]] = {}
-    filtered = [facet for facet, values in query.filters.items() if values]
-    for skip in ([] if only_filtered else [None]) + filtered:
-        # Materialised: the planner would otherwise run the full-text match once per term row.
-        hits = matches(request, query, skip_facet=skip, scored=False).with_only_columns(D.video_id).cte("hits")
-        hits = hits.prefix_with("MATERIALIZED")
-        statement = select(T.facet, T.value, func.min(T.label), func.count()).where(
-            T.video_id.in_(select(hits.c.video_id)))
-        if denied:
-            statement = statement.where(T.video_id.not_in(denied))
-        if skip is not None:
-            statement = statement.where(T.facet == skip)
-        for facet, value, label, count in request.dbsession.execute(statement.group_by(T.facet, T.value)):
-            if skip is None and facet in filtered:
-                continue  # counted by its own query
-            facets.setdefault(facet, []).append(FacetCount(value, label or value, count))
-    return facets
+            tally[term] = n
+    return count, tally
 
 
 def suggest(request, prefix: str, limit: int) -> list[str]:
