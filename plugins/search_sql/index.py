@@ -11,7 +11,7 @@ from sqlalchemy.orm import selectinload
 
 from core.models import Theme, UTCDateTime, Video
 from core.search import fold_accents, search_document
-from plugins.search_sql import cache, facets
+from plugins.search_sql import facets
 from plugins.search_sql.models import FTS_TABLE, VECTOR_COLUMN, SearchDocument, SearchTerm
 
 #: PostgreSQL text-search configuration of a video's language; others use 'simple'.
@@ -73,7 +73,6 @@ def write_documents(request, documents: list[dict]) -> None:
                                      "folded_body": fold_accents(r["body"])} for r in rows])
     if any(terms):
         session.execute(insert(SearchTerm), [term for own in terms for term in own])
-    cache.bump(session, {d["site_id"] for d in documents})
 
 
 def forget_video(request, video_id: int) -> None:
@@ -83,8 +82,6 @@ def forget_video(request, video_id: int) -> None:
 def forget_videos(request, video_ids: list[int]) -> None:
     """Remove these videos from the index."""
     session = request.dbsession
-    cache.bump(session, {request.site.id, *session.scalars(select(SearchDocument.site_id).distinct()
-                                                            .where(SearchDocument.video_id.in_(video_ids)))})
     session.execute(delete(SearchTerm).where(SearchTerm.video_id.in_(video_ids)))
     session.execute(delete(SearchDocument).where(SearchDocument.video_id.in_(video_ids)))
     if session.bind.dialect.name == "sqlite":
@@ -102,7 +99,6 @@ def clear_site(request) -> None:
                              "OR rowid NOT IN (SELECT video_id FROM search_sql_documents)"), {"site_id": site_id})
     session.execute(delete(SearchTerm).where(SearchTerm.video_id.in_(indexed)))
     session.execute(delete(SearchDocument).where(SearchDocument.site_id == site_id))
-    cache.bump(session, [site_id])
 
 
 def reindex_site(request) -> int:

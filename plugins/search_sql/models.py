@@ -49,13 +49,3 @@ class SearchTerm(Base):
     facet: Mapped[str] = mapped_column(String(32), primary_key=True)
     value: Mapped[str] = mapped_column(String(200), primary_key=True)
     label: Mapped[str] = mapped_column(String(200), default="")
-
-
-class SearchGeneration(Base):
-    """A site's index generation: bumped in the transaction of any index write or any change of a
-    video's visibility, so that every process knows when its cached counts are out of date."""
-
-    __tablename__ = "search_sql_generations"
-
-    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"), primary_key=True)
-    generation: Mapped[int] = mapped_column(Integer, default=0)

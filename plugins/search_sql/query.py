@@ -146,7 +146,9 @@ def cached_search(request, query: SearchQuery, statement: Select, order: list) -
     name, shared, candidates = visibility_class(request)
     key = (site_id, name, query.text, tuple(sorted((f, tuple(sorted(set(v)))) for f, v in query.filters.items())),
            query.min_duration, query.max_duration, query.year_from, query.year_to, query.by_date)
-    generation = cache.generation(session, site_id)
+    generation = cache.generation(session)
+    if generation is None:
+        return search_in_sql(request, query, statement, order)
     entry = cache.get(key, generation)
     if entry is None:
         entry = class_entry(request, query, order, (Video.site_id == site_id) & (Video.status == "ready") & shared,

@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlalchemy import text
 
+from core.generation import forget_pending_changes, has_pending_changes
 from core.models import Group
 from core.search import SearchQuery, search
 from plugins.search_sql import cache
@@ -15,18 +16,23 @@ from plugins.search_sql import query as search_sql_query
 
 @pytest.fixture
 def cached(monkeypatch, dbsession):
-    """``cached()``: as if the test's writes were committed (a transaction that wrote skips the cache);
-    the entries built are counted in ``cached.built``."""
+    """``cached()``: as if the test's writes were committed. The content generation is bumped at
+    commit, which these tests never reach (tests/functional/test_page_cache.py commits for real):
+    here it is a counter that ``cached()`` moves on, as a commit would, and ``cached.elsewhere()``
+    too (another process's commit). The entries built are counted in ``cached.built``."""
     cache.clear()
-    built = []
+    built, generation = [], [0]
+    monkeypatch.setattr(cache, "generation", lambda session: generation[0])
     monkeypatch.setattr(search_sql_query, "class_entry",
                         lambda *args, real=search_sql_query.class_entry: built.append(args[1]) or real(*args))
 
     def committed():
         dbsession.flush()
-        dbsession.info.pop(cache.WROTE, None)
+        forget_pending_changes(dbsession)
+        generation[0] += 1
 
     committed.built = built
+    committed.elsewhere = lambda: generation.__setitem__(0, generation[0] + 1)
     yield committed
     cache.clear()
 
@@ -95,21 +101,18 @@ def test_no_draft_or_signed_in_video_is_counted_for_a_visitor(site, catalogue, m
 
 def test_a_change_of_access_or_the_index_is_seen_at_once(site, catalogue, make_request, cached, dbsession):
     cached()
-    before = cache.generation(dbsession, site.id)
     assert answers(make_request, site, None)[1] == 6
     video = dbsession.scalar(text("SELECT id FROM videos WHERE title = 'Colloque 0'"))
     from core.models import Video
 
     dbsession.get(Video, video).access = "draft"
-    dbsession.flush()  # the same transaction bumps the generation
-    assert cache.generation(dbsession, site.id) == before + 1
-    assert dbsession.info.get(cache.WROTE)  # and skips the cache until it ends
+    dbsession.flush()
+    assert has_pending_changes(dbsession)  # this transaction skips the cache until it ends
     assert answers(make_request, site, None)[1] == 5
     cached()
     assert answers(make_request, site, None)[1] == 5 and len(cached.built) == 2
     # Another process's write: only the generation in the database tells.
-    dbsession.execute(text("UPDATE search_sql_generations SET generation = generation + 1 WHERE site_id = :s"),
-                      {"s": site.id})
+    cached.elsewhere()
     answers(make_request, site, None)
     assert len(cached.built) == 3
 

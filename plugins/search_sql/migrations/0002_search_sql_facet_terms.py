@@ -1,7 +1,6 @@
-"""search_sql: a generation per site, bumped with every index write (for the facet cache); the
-facet terms of a document in one column (what the counts read)
+"""search_sql: the facet terms of a document in one column (what the counts read)
 
-Revision ID: 0002_search_sql_generations
+Revision ID: 0002_search_sql_facet_terms
 Revises: 0001_search_sql
 Create Date: 2026-11-29 09:20:00
 """
@@ -9,7 +8,7 @@ Create Date: 2026-11-29 09:20:00
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0002_search_sql_generations'
+revision = '0002_search_sql_facet_terms'
 down_revision = '0001_search_sql'
 branch_labels = None
 depends_on = None
@@ -18,16 +17,9 @@ depends_on = None
 def upgrade() -> None:
     op.add_column('search_sql_documents', sa.Column('facet_terms', sa.Text(), server_default='', nullable=False))
     fill_facet_terms(op.get_bind())
-    op.create_table('search_sql_generations',
-    sa.Column('site_id', sa.Integer(), nullable=False),
-    sa.Column('generation', sa.Integer(), nullable=False),
-    sa.ForeignKeyConstraint(['site_id'], ['sites.id'], name=op.f('fk_search_sql_generations_site_id_sites'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('site_id', name=op.f('pk_search_sql_generations'))
-    )
 
 
 def downgrade() -> None:
-    op.drop_table('search_sql_generations')
     with op.batch_alter_table('search_sql_documents') as batch:
         batch.drop_column('facet_terms')
 
