@@ -21,6 +21,7 @@ Settings: ``amphi.page_cache.size_mb`` (per process, default 64; 0 turns the cac
 
 from __future__ import annotations
 
+import copy
 import threading
 import time
 from collections import OrderedDict
@@ -28,6 +29,9 @@ from dataclasses import dataclass
 
 from pyramid.httpexceptions import HTTPNotFound
 from pyramid.response import Response
+from sqlalchemy import inspect
+from sqlalchemy.orm import Session, make_transient_to_detached
+from sqlalchemy.orm.attributes import set_committed_value
 
 from core.generation import current_generation
 from core.i18n import LANGUAGES
@@ -44,7 +48,7 @@ def cache_page(request, counts_view_of=None) -> None:
     ``counts_view_of``: a video whose view each visitor served from the cache still counts
     (``amphi_video_viewed`` is called for them).
     """
-    request.environ["amphi.page_cache"] = {"video_id": counts_view_of.id if counts_view_of is not None else None}
+    request.environ["amphi.page_cache"] = {"video": counts_view_of}
 
 
 def no_cache(request) -> None:
@@ -62,7 +66,28 @@ class Entry:
     status: str
     headers: tuple
     body: bytes
-    video_id: int | None
+    #: The rows a replayed view needs (:class:`Snapshot` of the site and of the video), or ``None``.
+    viewed: tuple | None = None
+
+
+class Snapshot:
+    """A row's column values as rendered, put back into a session without a query.
+
+    Sound only while the content generation the page was rendered at holds: any write to the
+    row since would have bumped it, and the entry would not be served.
+    """
+
+    def __init__(self, obj):
+        mapper = inspect(obj).mapper
+        self.mapper = mapper
+        self.values = {attr.key: getattr(obj, attr.key) for attr in mapper.column_attrs}
+
+    def attach(self, session: Session):
+        obj = self.mapper.class_manager.new_instance()  # no __init__: nothing is set but the columns
+        for key, value in copy.deepcopy(self.values).items():  # JSON values are mutable
+            set_committed_value(obj, key, value)
+        make_transient_to_detached(obj)
+        return session.merge(obj, load=False)
 
 
 class PageStore:
@@ -136,8 +161,10 @@ def page_cache_tween_factory(handler, registry):
         if (offer is not None and not request.environ.get("amphi.page_cache.refused")
                 and response.status_code == 200 and "Set-Cookie" not in response.headers
                 and request.user is None and not response.cache_control.no_store):
+            video = offer["video"]
+            viewed = (Snapshot(request.site), Snapshot(video)) if video is not None else None
             store.put(key, Entry(generation, time.monotonic() + ttl, response.status,
-                                 tuple(response.headerlist), response.body, offer["video_id"]))
+                                 tuple(response.headerlist), response.body, viewed))
         return response
 
     return tween
@@ -152,12 +179,10 @@ def _signed_in(request) -> bool:
 
 def replay(request, entry: Entry):
     """The stored response, after what must still happen for this visitor (a view is counted)."""
-    if entry.video_id is not None:
-        from core.models import Video
-
-        video = request.dbsession.get(Video, entry.video_id)
-        if video is not None:
-            request.hooks.amphi_video_viewed(request=request, video=video)
+    if entry.viewed is not None:
+        site, video = (snapshot.attach(request.dbsession) for snapshot in entry.viewed)
+        request.site = site
+        request.hooks.amphi_video_viewed(request=request, video=video)
     response = Response(status=entry.status, headerlist=list(entry.headers), body=entry.body)
     response.headers["X-Amphi-Cache"] = "hit"
     return response

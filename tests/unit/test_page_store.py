@@ -157,3 +157,36 @@ def test_a_session_knows_when_it_wrote_content_not_yet_committed(engine):
         assert has_pending_changes(session)
         session.commit()
         assert not has_pending_changes(session)
+
+
+def test_a_snapshot_comes_back_into_a_session_without_a_query(tmp_path):
+    from sqlalchemy import JSON, event
+    from sqlalchemy.orm import DeclarativeBase, Session
+
+    from core.pagecache import Snapshot
+
+    class Base(DeclarativeBase):
+        pass
+
+    class Row(Base):
+        __tablename__ = "rows"
+        id = Column(Integer, primary_key=True)
+        name = Column(String)
+        settings = Column(JSON)
+
+    engine = make_engine(f"sqlite:///{tmp_path}/snap.sqlite")
+    Base.metadata.create_all(engine)
+    with Session(engine) as session:
+        session.add(Row(id=1, name="a", settings={"k": [1]}))
+        session.commit()
+        snapshot = Snapshot(session.get(Row, 1))
+    statements = []
+    event.listen(engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
+    with Session(engine) as session:
+        row = snapshot.attach(session)
+        assert (row.id, row.name, row.settings) == (1, "a", {"k": [1]}) and row in session
+        row.settings["k"].append(2)  # a copy: the snapshot keeps what was rendered
+        assert statements == []
+    with Session(engine) as session:
+        assert snapshot.attach(session).settings == {"k": [1]}
+    engine.dispose()
