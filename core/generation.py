@@ -13,7 +13,9 @@ jobs' progress, statistics, rate-limit hits...) do not count. Every engine made 
 
 from __future__ import annotations
 
+import os
 import re
+import threading
 import weakref
 
 from sqlalchemy import event
@@ -23,6 +25,8 @@ from sqlalchemy.orm import Session
 GENERATION_TABLE = "cache_generation"
 _CHANGED = "amphi_content_changed"
 _tracked: weakref.WeakSet = weakref.WeakSet()
+_readers: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # engine: its autocommit reader
+_readers_lock = threading.Lock()
 _TABLE_EXISTS = {
     "sqlite": f"SELECT max(name) FROM sqlite_master WHERE type = 'table' AND name = '{GENERATION_TABLE}'",
     "postgresql": f"SELECT to_regclass('{GENERATION_TABLE}')",
@@ -93,22 +97,36 @@ def _shown_by_name(name: str) -> bool:
 
 
 def current_generation(engine: Engine) -> int | None:
-    """The committed content generation (``None`` before the table exists)."""
-    connection = engine.raw_connection()
+    """The committed content generation (``None`` before the table exists).
+
+    Read on a connection of its own in autocommit mode: one round trip, no transaction to end.
+    """
+    reader = _readers.get(engine)
+    if reader is None:
+        with _readers_lock:
+            reader = _readers.get(engine) or _readers.setdefault(engine, _autocommit_engine(engine))
     try:
-        cursor = connection.cursor()
-        try:
-            cursor.execute(f"SELECT value FROM {GENERATION_TABLE} WHERE id = 1")
-            row = cursor.fetchone()
-        finally:
-            cursor.close()
-        connection.commit()  # ends the read transaction the driver may have opened
+        with reader.connect() as connection:
+            row = connection.exec_driver_sql(f"SELECT value FROM {GENERATION_TABLE} WHERE id = 1").first()
     except Exception:  # noqa: BLE001 — no table yet: nothing is cached
-        connection.rollback()
         return None
-    finally:
-        connection.close()
     return row[0] if row else None
+
+
+def _forget_readers_after_fork() -> None:
+    # A forked process (amphi serve --workers N) must not share its parent's connections.
+    for reader in list(_readers.values()):
+        reader.dispose(close=False)
+
+
+os.register_at_fork(after_in_child=_forget_readers_after_fork)
+
+
+def _autocommit_engine(engine: Engine) -> Engine:
+    from core.db import make_engine
+
+    return make_engine(engine.url.render_as_string(hide_password=False), isolation_level="AUTOCOMMIT",
+                       pool_size=2, max_overflow=8)
 
 
 def has_pending_changes(session: Session) -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pyramid.view import view_config
 
 from core.media_urls import media_url
+from core.pagecache import cache_page
 from core.search import (
     FACET_NAME,
     SearchQuery,
@@ -63,6 +64,7 @@ def poster_url(request, video) -> str:
 
 @view_config(route_name="search", renderer="search.html")
 def search_page(request):
+    cache_page(request)  # an anonymous visitor's results depend on the URL, the language and the data only
     query = query_from_params(request.GET)
     results = search(request, query)
     context = {"query": query, "results": results, "facets": [], "poster_url": lambda v: poster_url(request, v)}

@@ -116,11 +116,12 @@ def test_each_language_has_its_own_page(server, video):
     assert any(headers.get("X-Amphi-Cache") == "hit" for _, headers, _ in french + english)
 
 
-def test_anonymous_pages_set_no_cookie(server, video):
+def test_anonymous_pages_set_no_cookie_and_are_served_again(server, video):
     base, _ = server
-    for path in ("/", f"/videos/{video}", "/videos", "/channels"):
-        status, headers, _ = get(base, path)
-        assert status == 200 and "Set-Cookie" not in headers, path
+    for path in ("/", f"/videos/{video}", "/videos", "/channels", "/search?q=cours"):
+        answers = pages(base, path)
+        assert all(status == 200 and "Set-Cookie" not in headers for status, headers, _ in answers), path
+        assert any(headers.get("X-Amphi-Cache") == "hit" for _, headers, _ in answers), path
 
 
 def test_a_view_served_from_the_cache_still_counts(server, video):
