@@ -217,7 +217,8 @@ def main() -> None:
     parser.add_argument("--videos", default="1000,100000", help="catalogue sizes (default 1000,100000)")
     parser.add_argument("--databases", default="sqlite,postgresql", help="default sqlite,postgresql")
     parser.add_argument("--seconds", type=int, default=10, help="seconds of load per page (default 10)")
-    parser.add_argument("--threads", type=int, default=4, help="amphi serve's threads per process (default 4)")
+    parser.add_argument("--threads", type=int, default=2,
+                        help="amphi serve's threads per process (default 2: fewer threads wait less for the GIL)")
     parser.add_argument("--workers", default="1", help="amphi serve's processes; a list compares (default 1)")
     parser.add_argument("--page-cache", default="on,off",
                         help="anonymous page cache: on, off, or on,off to compare (default on,off)")
