@@ -24,6 +24,7 @@ from core.channels import (
 from core.errors import ValidationError
 from core.i18n import _
 from core.ingest import slugify
+from core.metadata import site_groups
 from core.models import CHANNEL_VISIBILITIES, Channel, Group, Theme, User, Video
 from core.ordering import move_to, renumber
 from core.storage import check_key
@@ -106,14 +107,8 @@ def _managers(request, text: str, errors: dict) -> list[User]:
     return [found[n] for n in names if n in found]
 
 
-def site_groups(request) -> list[Group]:
-    """The site's groups, by name (the choices of a channel's groups)."""
-    return list(request.dbsession.scalars(select(Group).where(Group.site_id == request.site.id)
-                                          .order_by(Group.name, Group.id)))
-
-
 def _groups(request, form: ChannelForm, errors: dict) -> list[Group]:
-    offered = {str(g.id): g for g in site_groups(request)}
+    offered = {str(g.id): g for g in site_groups(request.dbsession, request.site.id)}
     if any(i not in offered for i in form.group_ids):
         errors["group_ids"] = _("Choose among the proposed values.")
         return []

@@ -21,8 +21,8 @@ def negotiate_locale(request) -> str:
     (chosen with the language switch), the signed-in user's preference, the
     browser's Accept-Language, then ``amphi.default_locale``.
     """
-    explicit = request.params.get("_LOCALE_") if request.method == "GET" else None
-    if explicit in LANGUAGES:
+    explicit = requested_locale(request)
+    if explicit is not None:
         return explicit
     chosen = request.session.get(SESSION_LOCALE)
     if chosen in LANGUAGES:
@@ -33,6 +33,17 @@ def negotiate_locale(request) -> str:
         user = None
     if user is not None and user.locale in LANGUAGES:
         return user.locale
+    return browser_locale(request)
+
+
+def requested_locale(request) -> str | None:
+    """The language asked for in the URL (``?_LOCALE_=fr`` on a GET), if it is one of ours."""
+    explicit = request.GET.get("_LOCALE_") if request.method == "GET" else None
+    return explicit if explicit in LANGUAGES else None
+
+
+def browser_locale(request) -> str:
+    """The browser's preferred language among ours (Accept-Language), else ``amphi.default_locale``."""
     default = request.registry.settings.get("amphi.default_locale", "en")
     return request.accept_language.lookup(list(LANGUAGES), default=default)
 

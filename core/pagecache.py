@@ -34,7 +34,7 @@ from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
 from core.generation import current_generation
-from core.i18n import LANGUAGES
+from core.i18n import browser_locale, requested_locale
 
 SESSION_COOKIE = "amphi_session"
 
@@ -128,10 +128,8 @@ def anonymous_key(request) -> tuple | None:
     """The cache key of a request that may be served from the cache, else ``None``."""
     if request.method != "GET" or SESSION_COOKIE in request.cookies or "Authorization" in request.headers:
         return None
-    default = request.registry.settings.get("amphi.default_locale", "en")
-    explicit = request.GET.get("_LOCALE_")
-    locale = explicit if explicit in LANGUAGES else request.accept_language.lookup(list(LANGUAGES), default=default)
-    return request.url, locale
+    # What core.i18n.negotiate_locale gives a visitor without a session or an account.
+    return request.url, requested_locale(request) or browser_locale(request)
 
 
 def page_cache_tween_factory(handler, registry):

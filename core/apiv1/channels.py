@@ -16,11 +16,11 @@ from core.channel_forms import (
     apply_theme,
     delete_channel,
     delete_theme,
-    site_groups,
 )
 from core.channels import can_manage, can_see, is_admin, visible_channels
 from core.errors import ValidationError
 from core.i18n import _
+from core.metadata import site_groups
 from core.models import Channel, Theme
 
 
@@ -81,7 +81,7 @@ def group_ids(request, names: list) -> tuple[str, ...]:
     """The ids of the site's groups of these names, or a clear error."""
     if not all(isinstance(n, str) for n in names):
         raise ValidationError({"groups": _("A list of names is expected.")})
-    known = {g.name: str(g.id) for g in site_groups(request)}
+    known = {g.name: str(g.id) for g in site_groups(request.dbsession, request.site.id)}
     unknown = [n for n in names if n not in known]
     if unknown:
         raise ValidationError({"groups": _("Unknown: ${names}", mapping={"names": ", ".join(unknown)})})

@@ -22,12 +22,12 @@ from core.channel_forms import (
     remove_banner,
     save_banner,
     sibling_themes,
-    site_groups,
 )
 from core.channels import get_channel, get_theme, is_admin, theme_tree
 from core.errors import ValidationError
 from core.home import MAX_BLOCKS, available_blocks, chosen_blocks, set_home_blocks
 from core.i18n import _
+from core.metadata import site_groups
 from core.models import Channel, Theme
 from core.ordering import step
 
@@ -78,7 +78,7 @@ def focus_key(to: str, index: int, count: int, row_id: int) -> str:
 
 def channels_values(request, form=None, errors=None) -> dict:
     rows = ordered_channels(request)
-    return {"channels": rows, "form": form or ChannelForm(), "groups": site_groups(request),
+    return {"channels": rows, "form": form or ChannelForm(), "groups": site_groups(request.dbsession, request.site.id),
             "errors": translated(request, errors or {}), "visibilities": VISIBILITY_LABELS,
             "deleted": request.params.get("deleted"), "news": moved_news(request, rows)}
 
@@ -142,7 +142,7 @@ def theme_news(request, channel: Channel) -> dict:
 
 def edit_values(request, channel: Channel, form=None, errors=None, theme_form=None) -> dict:
     return {"channel": channel, "form": form or ChannelForm.from_channel(channel),
-            "theme_form": theme_form or ThemeForm(), "tree": theme_tree(channel), "groups": site_groups(request),
+            "theme_form": theme_form or ThemeForm(), "tree": theme_tree(channel), "groups": site_groups(request.dbsession, request.site.id),
             "errors": translated(request, errors or {}), "visibilities": VISIBILITY_LABELS,
             "admin": is_admin(request), "saved": "saved" in request.params, "news": theme_news(request, channel)}
 

@@ -96,7 +96,7 @@ def usable(session: Session) -> bool:
 
 def generation(session: Session) -> int | None:
     """The content generation (``None``: not known, nothing is kept)."""
-    return current_generation(session.get_bind())
+    return current_generation(session.get_bind().engine)  # bound to an engine or to a connection
 
 
 def expiry(session: Session, site_id: int, now: datetime) -> float:
