@@ -70,6 +70,35 @@ def settings_for_tests(database_url: str, var_dir) -> dict:
     }
 
 
+# --- which tests run on each database ------------------------------------------------
+
+DATABASE_FIXTURES = frozenset({"amphi_settings", "live_server"})
+
+
+def touches_database(item) -> bool:
+    """Whether ``item`` uses a database: through a fixture that makes one, or by making its own."""
+    if DATABASE_FIXTURES & set(getattr(item, "fixturenames", ())):
+        return True
+    module = getattr(item, "module", None)
+    return module is not None and hasattr(module, "temporary_database")
+
+
+def pytest_collection_modifyitems(config, items):
+    """``AMPHI_TEST_DATABASE_ONLY=1`` keeps only the tests that touch a database.
+
+    ``./run-tests`` runs everything on SQLite, then only these on PostgreSQL:
+    a test that never opens a database would only run twice for nothing.
+    """
+    if os.environ.get("AMPHI_TEST_DATABASE_ONLY") != "1":
+        return
+    kept, dropped = [], []
+    for item in items:
+        (kept if touches_database(item) else dropped).append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept
+
+
 @pytest.fixture(scope="session")
 def amphi_settings(tmp_path_factory):
     with temporary_database(tmp_path_factory.mktemp("db")) as url:
