@@ -40,7 +40,7 @@ def amphi_settings():
                 help=_("Leave empty to explain how to use a hosted Studio instead."), site_editable=False),
         Setting("hosted_studio_url", "str", "https://studio.opencast.org", label=_("Hosted Studio address"),
                 help=_("Offered when no Studio is served here, with what to type in it; that origin may call the "
-                       "site (CORS).")),
+                       "site (CORS). Empty: none is offered.")),
         Setting("layout", "choice", "pip-bottom-right", choices=LAYOUTS,
                 label=_("How a screen and a camera recording are put together")),
         Setting("access", "choice", "draft", choices=("draft", "signed-in", "public"), label=_("Who may watch a new recording"),

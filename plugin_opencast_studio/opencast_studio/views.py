@@ -130,7 +130,8 @@ def studio_page(request):
     folder = studio_folder(request)
     if folder is not None:
         return FileResponse(os.path.join(folder, "index.html"), request=request, content_type="text/html")
-    hosted = settings_of(request)["hosted_studio_url"].rstrip("/") + "/"
+    hosted = settings_of(request)["hosted_studio_url"].strip().rstrip("/")
+    hosted = hosted + "/" if hosted else ""
     # Studio ignores connection settings in its address (and falls back to its example server):
     # the link carries none, the page says what to type where and what to check.
     return render_to_response("opencast_studio:templates/studio.html", {

@@ -146,6 +146,15 @@ def test_the_hosted_studio_steps_never_send_a_token_elsewhere(browser):
     assert "n’y tapez pas votre jeton" in french
 
 
+def test_no_hosted_studio_is_offered_when_the_setting_is_empty(browser, studio_settings):
+    studio_settings(hosted_studio_url="")
+    browser.sign_in("ana", PASSWORD)
+    page = browser.get("/studio/")
+    assert "Opencast Studio is not offered on this site yet" in page.text
+    assert "your token" not in page.text and "Server URL" not in page.text and "npm run build:release" in page.text
+    assert "Access-Control-Allow-Origin" not in browser.get("/info/me.json", headers={"Origin": HOSTED}).headers
+
+
 def test_a_built_studio_is_served_with_settings_that_point_at_the_site(browser, studio_settings, tmp_path):
     (tmp_path / "static").mkdir()
     (tmp_path / "index.html").write_text("<!doctype html><title>Studio</title>")
