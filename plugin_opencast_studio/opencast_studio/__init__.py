@@ -3,9 +3,10 @@
 Studio uploads through Opencast's ingest API, which the core speaks (``/ingest/*``,
 :mod:`core.opencast_ingest`); this plugin says who may call it (the user's session, a
 personal access token, or a configured account), answers what Studio asks besides
-(``/info/me.json``), serves a built Studio with its ``settings.toml`` (or explains how to
-point a hosted one at the site), publishes what arrives as its settings say, and adds a
-"Record" entry to the navigation.
+(``/info/me.json``, the series ``/studio-api/series.json``, ``/lti``), serves a built Studio with
+a complete ``settings.toml`` (or says what to type in a Studio hosted elsewhere, and what to
+check), publishes what arrives as its settings say (in the channel chosen as its series, in its
+language), and adds a "Record" entry to the navigation.
 """
 
 from core import hookimpl
@@ -14,6 +15,7 @@ from core.settings import Setting
 from core.ui import NavItem
 from opencast_studio.auth import NAME, challenge, principal_for
 from opencast_studio.i18n import LOCALE_DIR, _, translate
+from opencast_studio.studio_api import file_recording
 
 AMPHI_HOOKS = ">=1.4,<2"  # the ingest hooks came with 1.4
 
@@ -21,7 +23,10 @@ AMPHI_HOOKS = ">=1.4,<2"  # the ingest hooks came with 1.4
 def includeme(config):
     config.add_translation_dirs(LOCALE_DIR)
     config.add_route("opencast_studio.me", "/info/me.json")
+    config.add_route("opencast_studio.series", "/studio-api/series.json")
+    config.add_route("opencast_studio.lti", "/lti")
     config.add_route("opencast_studio.settings", "/studio/settings.toml")
+    config.add_route("opencast_studio.series_before_2023", "/studio/series.json")
     config.add_route("opencast_studio.bare", "/studio")
     config.add_route("opencast_studio.page", "/studio/")
     config.add_route("opencast_studio.asset", "/studio/*subpath")
@@ -34,7 +39,8 @@ def amphi_settings():
         Setting("studio_folder", "str", "", label=_("Folder of a built Opencast Studio (served at /studio/)"),
                 help=_("Leave empty to explain how to use a hosted Studio instead."), site_editable=False),
         Setting("hosted_studio_url", "str", "https://studio.opencast.org", label=_("Hosted Studio address"),
-                help=_("Offered when no Studio is served here; that origin may call the site (CORS).")),
+                help=_("Offered when no Studio is served here, with what to type in it; that origin may call the "
+                       "site (CORS). Empty: none is offered.")),
         Setting("layout", "choice", "pip-bottom-right", choices=LAYOUTS,
                 label=_("How a screen and a camera recording are put together")),
         Setting("access", "choice", "draft", choices=("draft", "signed-in", "public"), label=_("Who may watch a new recording"),
@@ -68,3 +74,4 @@ def amphi_ingest_received(request, principal, mediapackage, video):
     if principal.source != NAME:
         return
     video.access = request.plugin_settings(NAME)["access"]
+    file_recording(request, principal.user, mediapackage.metadata_ or {}, video)

@@ -1,11 +1,12 @@
-"""What Studio asks besides the ingest API: who is signed in, its settings file, Studio itself; CORS."""
+"""What Studio asks besides the ingest API: who is signed in, its series, ``/lti``, its settings file,
+Studio itself; CORS."""
 
 from __future__ import annotations
 
 import json
 import mimetypes
 import os
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlsplit
 
 from pyramid.events import ContextFound, NewResponse
 from pyramid.httpexceptions import HTTPFound, HTTPNotFound
@@ -16,6 +17,7 @@ from pyramid.view import view_config
 from core.sites import site_or_none
 from opencast_studio.auth import NAME, challenge, principal_for, settings_of
 from opencast_studio.i18n import _, translate, translator
+from opencast_studio.studio_api import user_series
 
 INGEST_ROUTES = ("ingest.create", "ingest.dc_catalog", "ingest.track", "ingest.catalog", "ingest.attachment",
                  "ingest.ingest", "ingest.ingest_workflow")
@@ -44,17 +46,22 @@ def organization(request) -> dict:
             "properties": {}}
 
 
+def wrong_credentials(request) -> Response:
+    """401 for credentials that name nobody who may upload here, with the challenge Studio expects."""
+    response = Response(status=401, body=translate(request, _("Wrong user name or password.")).encode(),
+                        content_type="text/plain", charset="utf-8")
+    value = challenge(request)
+    if value:
+        response.headers["WWW-Authenticate"] = value
+    return response
+
+
 @view_config(route_name="opencast_studio.me", request_method="GET", renderer="json")
 def info_me(request):
     """``/info/me.json`` as Opencast answers it; anonymous (not an error) without credentials."""
     principal = principal_for(request)
     if principal is None and "Authorization" in request.headers:
-        response = Response(status=401, body=translate(request, _("Wrong user name or password.")).encode(),
-                            content_type="text/plain", charset="utf-8")
-        value = challenge(request)
-        if value:
-            response.headers["WWW-Authenticate"] = value
-        return response
+        return wrong_credentials(request)
     if principal is None:
         return {"org": organization(request), "roles": ["ROLE_ANONYMOUS"], "userRole": "ROLE_ANONYMOUS",
                 "user": {"username": "anonymous", "name": "Anonymous", "email": "", "provider": "amphi"}}
@@ -64,16 +71,38 @@ def info_me(request):
                      "provider": "amphi"}}
 
 
+@view_config(route_name="opencast_studio.series", request_method="GET", renderer="json")
+@view_config(route_name="opencast_studio.series_before_2023", request_method="GET", renderer="json")
+def series(request):
+    """The series Studio offers on its upload form: a JSON list of ``{"id", "title"}`` (empty for nobody)."""
+    principal = principal_for(request)
+    if principal is None and "Authorization" in request.headers:
+        return wrong_credentials(request)
+    return [] if principal is None else user_series(request, principal.user)
+
+
+@view_config(route_name="opencast_studio.lti", request_method="GET", renderer="json")
+def lti(request):
+    """Opencast's LTI session of the browser; Studio reads ``{}`` as "none" (launches are the LMS plugins' affair)."""
+    return {}
+
+
 # --- Studio and its settings -------------------------------------------------------------------------
 
 
+def site_server(request) -> str:
+    """This site's address as Studio's ``serverUrl`` (what the user must see in Studio's connection form)."""
+    return request.application_url.rstrip("/") + "/"
+
+
 def settings_toml(request) -> str:
-    """The ``settings.toml`` a Studio served by this site reads: this site is its server."""
-    server = request.application_url.rstrip("/") + "/"
+    """The complete ``settings.toml`` a Studio served by this site reads: this site is its server, the
+    session signs the user in (no name, no secret in the file), the presenter is the user's name."""
     return "\n".join([
         "# Written by Amphi: this site is the server Opencast Studio uploads to.",
-        "[opencast]", f"serverUrl = {json.dumps(server)}", "loginProvided = true", "",
-        "[upload]", "acl = false", 'titleField = "required"', 'presenterField = "optional"', "",
+        "[opencast]", f"serverUrl = {json.dumps(site_server(request))}", "loginProvided = true", "",
+        "[upload]", "acl = false", 'titleField = "required"', 'presenterField = "optional"', 'seriesField = "optional"',
+        'autofillPresenter = ["opencast"]', "",
         "[return]", f"target = {json.dumps(request.route_url('my.videos'))}", f"label = {json.dumps(request.site.name)}",
         "",
     ])
@@ -101,14 +130,13 @@ def studio_page(request):
     folder = studio_folder(request)
     if folder is not None:
         return FileResponse(os.path.join(folder, "index.html"), request=request, content_type="text/html")
-    hosted = settings_of(request)["hosted_studio_url"].rstrip("/")
-    server = request.application_url.rstrip("/") + "/"
-    params = {"opencast.serverUrl": server}
-    if request.user is not None:
-        params["opencast.loginName"] = request.user.username
-    link = f"{hosted}/?{urlencode(params)}"
+    hosted = settings_of(request)["hosted_studio_url"].strip().rstrip("/")
+    hosted = hosted + "/" if hosted else ""
+    # Studio ignores connection settings in its address (and falls back to its example server):
+    # the link carries none, the page says what to type where and what to check.
     return render_to_response("opencast_studio:templates/studio.html", {
-        "t": translator(request), "hosted": hosted, "link": link, "server": server,
+        "t": translator(request), "hosted": hosted, "hosted_host": urlsplit(hosted).netloc,
+        "server": site_server(request), "username": request.user.username if request.user is not None else "",
         "may_upload": request.has_permission("upload"), "account": settings_of(request)["account_username"],
     }, request=request)
 
@@ -145,7 +173,7 @@ CORS_ORIGIN = "opencast_studio.cors_origin"
 def note_cors(event) -> None:
     """While the request's transaction is open: remember whether the caller is the hosted Studio."""
     request = event.request
-    if request.path.startswith("/ingest/") or request.path == "/info/me.json":
+    if request.path.startswith(("/ingest/", "/studio-api/")) or request.path in ("/info/me.json", "/studio/series.json"):
         request.environ[CORS_ORIGIN] = allowed_origin(request)
 
 
@@ -172,5 +200,5 @@ def includeme(config):
     config.scan("opencast_studio.views")
     config.add_subscriber(note_cors, ContextFound)
     config.add_subscriber(add_cors, NewResponse)
-    for route in (*INGEST_ROUTES, "opencast_studio.me"):
+    for route in (*INGEST_ROUTES, "opencast_studio.me", "opencast_studio.series", "opencast_studio.series_before_2023"):
         config.add_view(preflight, route_name=route, request_method="OPTIONS")

@@ -45,12 +45,13 @@ def test_a_site_without_the_plugin_answers_404_on_every_endpoint(make_site, make
     app = make_testapp("plain.test")
     app.sign_in("ana", PASSWORD)
     for path in ("/info/me.json", "/studio", "/studio/", "/studio/settings.toml", "/studio/static/main.js",
-                 "/ingest/createMediaPackage"):
+                 "/ingest/createMediaPackage", "/studio-api/series.json", "/studio/series.json", "/lti"):
         assert "No site answers" not in app.get(path, status=404).text
     for path in ("/ingest/addTrack", "/ingest/addDCCatalog", "/ingest/addCatalog", "/ingest/addAttachment",
                  "/ingest/ingest", "/ingest/ingest/fast", "/ingest/createMediaPackage"):
         app.post(path, {}, headers={"Origin": "http://plain.test"}, status=404)
         app.options(path, headers={"Origin": HOSTED}, status=404)
+    app.options("/studio-api/series.json", headers={"Origin": HOSTED}, status=404)
     assert "Record" not in app.get("/").text
 
 
@@ -120,11 +121,38 @@ def test_the_record_page_explains_a_hosted_studio_and_the_nav_offers_it_to_uploa
     browser.sign_in("ana", PASSWORD)
     assert 'href="http://rec.test/studio/"' in browser.get("/").text
     assert browser.get("/studio", status=302).location == "http://rec.test/studio/"
-    page = browser.get("/studio/")
-    assert "https://studio.opencast.org/?opencast.serverUrl=http%3A%2F%2Frec.test%2F&amp;opencast.loginName=ana" in page.text
     french = browser.get("/studio/", headers={"Accept-Language": "fr"})
     assert "Enregistrer avec Opencast Studio" in french.text and "Enregistrer" in browser.get(
         "/", headers={"Accept-Language": "fr"}).text
+
+
+def test_the_hosted_studio_steps_never_send_a_token_elsewhere(browser):
+    """Studio ignores connection settings in its address and falls back to its example server
+    (develop.opencast.org, user admin): the link carries none, the page says what to type and check."""
+    browser.sign_in("ana", PASSWORD)
+    page = browser.get("/studio/")
+    links = re.findall(r'href="([^"]+)"', page.text)
+    assert f"{HOSTED}/" in links and not [link for link in links if link.startswith(HOSTED) and link != f"{HOSTED}/"]
+    assert not re.search(r"opencast\.(serverUrl|loginName|loginPassword)|[?&]config=", page.text)
+    steps = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", page.text))
+    assert "Server URL: http://rec.test/ (instead of its example https://develop.opencast.org/)" in steps
+    assert "Username: ana (instead of admin)" in steps and "Password: your token." in steps
+    assert "check that the Server URL reads exactly http://rec.test/" in steps
+    assert "do not type your token there" in steps and "Never type your password" in steps
+    assert 'href="http://rec.test/account/tokens"' in page.text
+    assert "npm run build:release" in steps
+    french = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", browser.get("/studio/", headers={"Accept-Language": "fr"}).text))
+    assert "http://rec.test/ (au lieu de son exemple https://develop.opencast.org/)" in french
+    assert "n’y tapez pas votre jeton" in french
+
+
+def test_no_hosted_studio_is_offered_when_the_setting_is_empty(browser, studio_settings):
+    studio_settings(hosted_studio_url="")
+    browser.sign_in("ana", PASSWORD)
+    page = browser.get("/studio/")
+    assert "Opencast Studio is not offered on this site yet" in page.text
+    assert "your token" not in page.text and "Server URL" not in page.text and "npm run build:release" in page.text
+    assert "Access-Control-Allow-Origin" not in browser.get("/info/me.json", headers={"Origin": HOSTED}).headers
 
 
 def test_a_built_studio_is_served_with_settings_that_point_at_the_site(browser, studio_settings, tmp_path):
@@ -138,10 +166,11 @@ def test_a_built_studio_is_served_with_settings_that_point_at_the_site(browser, 
     assert script.text == "console.log('studio')" and "javascript" in script.headers["Content-Type"]
     browser.get("/studio/%2e%2e/secret.txt", status=404)
     browser.get("/studio/nothing.js", status=404)
-    settings = browser.get("/studio/settings.toml")
-    assert 'serverUrl = "http://rec.test/"' in settings.text and "loginProvided = true" in settings.text
-    assert 'target = "http://rec.test/my/videos"' in settings.text and 'label = "REC"' in settings.text
-    assert tomllib.loads(settings.text)["opencast"]["serverUrl"] == "http://rec.test/"
+    settings = tomllib.loads(browser.get("/studio/settings.toml").text)
+    # Complete: the server is the site, the session signs in (no name and no secret in a public file).
+    assert settings["opencast"] == {"serverUrl": "http://rec.test/", "loginProvided": True}
+    assert settings["return"] == {"target": "http://rec.test/my/videos", "label": "REC"}
+    assert settings["upload"]["autofillPresenter"] == ["opencast"] and settings["upload"]["acl"] is False
 
 
 def test_a_hosted_studio_may_call_across_origins(browser, studio_settings):

@@ -45,7 +45,7 @@ def includeme(config):
     config.scan("plugin_recorder.push")
     config.scan("plugin_recorder.admin")
     config.scan("plugin_recorder.pending")
-    from plugin_recorder import folder, mail  # noqa: F401  (their tasks are registered on import)
+    from plugin_recorder import folder, mail, missing  # noqa: F401  (their tasks are registered on import)
 
 
 @hookimpl
@@ -54,6 +54,10 @@ def amphi_settings():
         Setting("drop_root", "str", "", site_editable=False, label=_("Drop folders root"),
                 help=_("Watched drop folders must lie inside this folder; empty turns drop folders off.")),
         Setting("timezone", "str", "Europe/Paris", label=_("Time zone of the schedules")),
+        Setting("missing_after_minutes", "int", 60, label=_("Minutes after a scheduled recording ends before its "
+                                                             "missing video is reported"),
+                help=_("Its manager is then told by e-mail that no video arrived (at once when the capture "
+                       "agent reports an error).")),
         Setting("site_url", "str", "", label=_("Address of the site in e-mails"),
                 help=_("For example https://video.example.edu; empty: https:// and the site's first domain.")),
         Setting("mail_from", "str", "amphi@localhost", label=_("Sender of the e-mails")),

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from core.errors import ValidationError
 from core.i18n import _
 from core.metadata import ACCESS_LABELS, language_choices
+from core.models import utcnow
 from plugin_recorder.auth import new_push_token
 from plugin_recorder.forms import (
     EVENT_FIELDS,
@@ -20,6 +21,7 @@ from plugin_recorder.forms import (
     save_recorder,
     site_channels,
 )
+from plugin_recorder.missing import grace_of, no_video_notice
 from plugin_recorder.models import RECORDER_ACCESS, RECORDER_TYPES, DropFile, Recorder, RecorderEvent
 
 NAME = "recorder"
@@ -114,9 +116,15 @@ def delete_recorder(request):
 # --- schedule ---------------------------------------------------------------------
 
 
+def missing_notice(request, event, now, grace) -> str:
+    notice = no_video_notice(event, now, grace)
+    return request.localizer.translate(notice) if notice is not None else ""
+
+
 def schedule_values(request, recorder, form=None, errors=None) -> dict:
-    zone = settings(request)["timezone"]
-    events = [(event, local_input(event.start, zone).replace("T", " "), local_input(event.end, zone)[11:])
+    zone, now, grace = settings(request)["timezone"], utcnow(), grace_of(settings(request))
+    events = [(event, local_input(event.start, zone).replace("T", " "), local_input(event.end, zone)[11:],
+               missing_notice(request, event, now, grace))
               for event in request.dbsession.scalars(select(RecorderEvent).where(
                   RecorderEvent.recorder_id == recorder.id).order_by(RecorderEvent.start))]
     return {"recorder": recorder, "events": events, "zone": zone, "form": form or {}, "errors": errors or {},

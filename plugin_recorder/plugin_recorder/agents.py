@@ -18,6 +18,7 @@ from sqlalchemy import select
 from core.models import utcnow
 from plugin_recorder.auth import RecorderUnauthorized, require_agent, unauthorized
 from plugin_recorder.calendar import agent_calendar
+from plugin_recorder.missing import agent_reported
 from plugin_recorder.models import AGENT_STATES, RECORDING_STATES, Recorder, RecorderEvent
 
 #: Opencast service types and where Amphi serves them.
@@ -146,6 +147,7 @@ def set_recording_state(request):
         raise AgentError(400, f"state must be one of {', '.join(RECORDING_STATES)}")
     event = agent_event(request, recorder)
     event.state, event.state_at = state, utcnow()
+    agent_reported(request, event)
     return text(f"{event.uid} set to {state}")
 
 

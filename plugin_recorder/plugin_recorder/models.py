@@ -18,6 +18,8 @@ AGENT_STATES = ("idle", "capturing", "uploading", "offline", "unknown", "shuttin
 RECORDING_STATES = ("capturing", "capture_finished", "capture_error", "manifest", "manifest_error",
                     "manifest_finished", "compressing", "compressing_error", "uploading", "upload_finished",
                     "upload_error", "unknown")
+#: The recording states in which an agent says it failed: no video will come from it.
+RECORDING_ERROR_STATES = ("capture_error", "manifest_error", "compressing_error", "upload_error")
 
 
 class Recorder(Base):
@@ -74,6 +76,8 @@ class RecorderEvent(Base):
     state: Mapped[str] = mapped_column(String(24), default="")
     state_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     video_id: Mapped[int | None] = mapped_column(ForeignKey("videos.id", ondelete="SET NULL"))
+    #: When the recorder's manager was told that no video arrived (once per event).
+    missing_reported_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     recorder: Mapped[Recorder] = relationship(back_populates="events")
@@ -117,5 +121,5 @@ class PendingRecording(Base):
     event: Mapped[RecorderEvent | None] = relationship()
 
 
-__all__ = ["AGENT_STATES", "RECORDER_ACCESS", "RECORDER_TYPES", "RECORDING_STATES", "DropFile", "PendingRecording",
-           "Recorder", "RecorderEvent"]
+__all__ = ["AGENT_STATES", "RECORDER_ACCESS", "RECORDER_TYPES", "RECORDING_ERROR_STATES", "RECORDING_STATES",
+           "DropFile", "PendingRecording", "Recorder", "RecorderEvent"]

@@ -2,7 +2,8 @@
 
 pyCA discovers the services, registers its state, reads its calendar, records the scheduled
 event from ffmpeg's test source and ingests it; the recording ends as a ready video, pending
-for the manager, who gets an e-mail (aiosmtpd sink).
+for the manager, who gets an e-mail (aiosmtpd sink). When the site refuses the upload, pyCA
+reports ``upload_error``: the schedule says no video arrived and the manager is told.
 """
 
 import os
@@ -65,11 +66,12 @@ level = debug
     return str(path)
 
 
-def seed(database_url: str) -> tuple[int, int]:
+def seed(database_url: str, upload_max_size: int | None = None) -> tuple[int, int]:
     """On the default site: a manager with an e-mail, the agent's recorder and an event starting soon."""
     engine = make_engine(database_url)
     with Session(engine) as session, session.begin():
         site = session.scalar(select(Site).where(Site.is_default.is_(True)))
+        site.upload_max_size = upload_max_size
         manager = session.scalar(select(User).where(User.site_id == site.id, User.username == "prof"))
         manager.email = "prof@example.org"
         recorder = Recorder(site_id=site.id, name=AGENT, type="opencast", username=AGENT, manager_id=manager.id,
@@ -88,7 +90,7 @@ def seed(database_url: str) -> tuple[int, int]:
     return ids
 
 
-def wait_for(database_url: str, event_id: int, timeout: float, log) -> tuple:
+def wait_for(database_url: str, event_id: int, timeout: float, until) -> tuple:
     engine = make_engine(database_url)
     deadline = time.monotonic() + timeout
     try:
@@ -99,8 +101,8 @@ def wait_for(database_url: str, event_id: int, timeout: float, log) -> tuple:
                 state = (event.state, video and video.status, video and video.title, video and video.language,
                          video and video.access, video and video.owner.username,
                          session.scalar(select(PendingRecording.id).where(PendingRecording.video_id == event.video_id)),
-                         event.recorder.agent_state, event.recorder.agent_address)
-            if state[1] in ("ready", "failed") or time.monotonic() > deadline:
+                         event.recorder.agent_state, event.recorder.agent_address, event.missing_reported_at)
+            if until(state) or time.monotonic() > deadline:
                 return state
             time.sleep(1)
     finally:
@@ -118,28 +120,54 @@ def amphi_for_agents(tmp_path, smtp_sink):
             yield base, url
 
 
-@pytest.mark.skipif(shutil.which("ffmpeg") is None, reason="ffmpeg is a Debian package the bootstrap installs")
-def test_pyca_registers_reads_its_calendar_records_and_uploads(amphi_for_agents, tmp_path, smtp_sink):
-    base, database_url = amphi_for_agents
-    recorder_id, event_id = seed(database_url)
+def run_pyca(tmp_path, base: str, database_url: str, event_id: int, until) -> tuple:
+    """Run pyCA until ``until(state)`` holds for the event's state tuple (or 150 s); return it and pyCA's log."""
     folder = tmp_path / "pyca"
     folder.mkdir()
     agent = subprocess.Popen([pyca_command(), "-c", pyca_config(folder, base), "run"], cwd=folder,
                              stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
     try:
-        state = wait_for(database_url, event_id, 150, folder / "pyca.log")
+        state = wait_for(database_url, event_id, 150, until)
     finally:
         agent.terminate()
         agent.wait(timeout=30)
-    log = (folder / "pyca.log").read_text() if (folder / "pyca.log").exists() else ""
+    return state, (folder / "pyca.log").read_text() if (folder / "pyca.log").exists() else ""
+
+
+def wait_for_mail(smtp_sink, count: int = 1) -> None:
+    deadline = time.monotonic() + 30
+    while len(smtp_sink.messages) < count and time.monotonic() < deadline:
+        time.sleep(0.5)
+
+
+@pytest.mark.skipif(shutil.which("ffmpeg") is None, reason="ffmpeg is a Debian package the bootstrap installs")
+def test_pyca_registers_reads_its_calendar_records_and_uploads(amphi_for_agents, tmp_path, smtp_sink):
+    base, database_url = amphi_for_agents
+    recorder_id, event_id = seed(database_url)
+    state, log = run_pyca(tmp_path, base, database_url, event_id, lambda state: state[1] in ("ready", "failed"))
     server_log = (tmp_path / "server.log").read_text()
     assert state[:6] == ("upload_finished", "ready", "Thermodynamique — séance 1", "fr", "draft", "prof"), (
         state, log[-4000:], server_log[-4000:])
     assert state[6] is not None  # pending: the recorder does not publish by itself
     assert state[7] in ("idle", "uploading", "capturing", "offline") and state[8] == "http://127.0.0.1:5000"
     assert "Next scheduled recording" in log or "Start recording" in log
-    deadline = time.monotonic() + 30
-    while not smtp_sink.messages and time.monotonic() < deadline:
-        time.sleep(0.5)
+    assert state[9] is None  # the video arrived: nothing reported missing
+    wait_for_mail(smtp_sink)
     [message] = smtp_sink.messages
     assert message["To"] == "prof@example.org" and "Thermodynamique" in message["Subject"]
+
+
+@pytest.mark.skipif(shutil.which("ffmpeg") is None, reason="ffmpeg is a Debian package the bootstrap installs")
+def test_pyca_upload_refused_shows_no_video_arrived_and_tells_the_manager(amphi_for_agents, tmp_path, smtp_sink):
+    base, database_url = amphi_for_agents
+    _recorder_id, event_id = seed(database_url, upload_max_size=1000)  # every recording is too large
+    state, log = run_pyca(tmp_path, base, database_url, event_id, lambda state: state[9] is not None)
+    server_log = (tmp_path / "server.log").read_text()
+    assert state[0] == "upload_error" and state[1] is None and state[9] is not None, (
+        state, log[-4000:], server_log[-4000:])
+    assert "Something went wrong during the upload" in log
+    wait_for_mail(smtp_sink)
+    [message] = smtp_sink.messages
+    assert message["To"] == "prof@example.org"
+    assert message["Subject"] == "No video arrived from amphi-pyca: Thermodynamique — séance 1"
+    assert "No video arrived: the capture agent reported upload_error." in message.get_content()
