@@ -90,6 +90,14 @@ class ContractTexts:
         return {"chapters": SearchContract.HIDDEN["plugin"]}
 
 
+class MayDeny:
+    """A plugin that answers ``amphi_permits`` without denying: a search plugin must then check each match."""
+
+    @hookimpl
+    def amphi_permits(self, request, video, permission):
+        return None
+
+
 class SearchContract:
     """What every search plugin must do: find, count and suggest what the visitor may read, nothing more.
 
@@ -173,8 +181,15 @@ class SearchContract:
         listed = list(listed)
         return {v.title for v in listed}, {v.title for v in listed if video_permits(request, v, "view")}
 
-    def test_locked_videos_are_found_by_their_title_only(self, search_site, catalogue, make_request, dbsession):
-        from core.search import SearchQuery, search, suggest
+    @pytest.mark.parametrize("checked_one_by_one", [False, True])
+    def test_locked_videos_are_found_by_their_title_only(self, search_site, catalogue, make_request, dbsession,
+                                                         register_plugin, checked_one_by_one):
+        from core.search import SearchQuery, plugins_may_deny, search, suggest
+
+        if checked_one_by_one:
+            register_plugin(MayDeny(), "contract-may-deny")
+            search_site.enabled_plugins = sorted({*search_site.enabled_plugins, "contract-may-deny"})
+        assert plugins_may_deny(make_request(search_site)) == checked_one_by_one
 
         def titles(request, **query):
             return {video.title for video in search(request, SearchQuery(per_page=50, **query)).videos}

@@ -128,3 +128,31 @@ def test_a_publication_date_shows_its_video_when_due(site, catalogue, make_reque
     assert answers(make_request, site, catalogue["user"])[1] == 7 and len(cached.built) == 1
     time.sleep(1.6)
     assert answers(make_request, site, catalogue["user"])[1] == 8 and len(cached.built) == 2
+
+
+def test_a_password_videos_hidden_words_and_facets_stay_out_of_the_shared_entries(site, make_user, publish,
+                                                                                    make_request, cached, dbsession):
+    """The anonymous and signed-in entries find a password video by its title only and count none of its
+    facets; its owner and a session that gave its password find it whole, outside those entries."""
+    from core.metadata import get_tags
+    from core.security import hash_password, unlock_video
+
+    prof, user = make_user(site, "prof", role="staff"), make_user(site, "user")
+    closed = publish(site, prof, "Séminaire fermé", access="password", description="Le polonium",
+                     password_hash=hash_password("seminar secret 1"), tags=get_tags(dbsession, site.id, ["secret"]))
+    publish(site, prof, "Séminaire ouvert", description="Le radium")
+    cached()
+    unlocked = make_request(site)
+    unlock_video(unlocked, closed)
+
+    def seen(request, text):
+        results = search(request, SearchQuery(text=text))
+        return sorted(v.title for v in results.videos), {c.value: c.count for c in results.facets.get("tag", [])}
+
+    for _round in ("cold", "warm"):
+        for visitor in (None, user):
+            assert seen(make_request(site, visitor), "séminaire") == (["Séminaire fermé", "Séminaire ouvert"], {})
+            assert seen(make_request(site, visitor), "polonium") == ([], {})
+        assert seen(make_request(site, prof), "polonium") == (["Séminaire fermé"], {"secret": 1})
+        assert seen(unlocked, "séminaire") == (["Séminaire fermé", "Séminaire ouvert"], {"secret": 1})
+    assert len(cached.built) == 4  # anonymous and signed-in, two queries each; the others never share them
