@@ -294,4 +294,6 @@ def test_search_where_no_search_plugin_is_enabled_is_503(make_site, make_testapp
     assert refused["errno"] == "search-unavailable" and "not available" in refused["message"]
     documented = {p["name"] for p in spec["paths"]["/videos"]["get"]["parameters"]}
     assert {"q", "sort", "year", "duration", "tag", "language", "type", "discipline", "channel"} <= documented
+    french = make_testapp("bare.test").get("/api/v1/videos?year=2025", headers={"Accept-Language": "fr"}, status=400)
+    assert french.json["message"] == "year: seulement avec q (une recherche)"
     assert "503" in spec["paths"]["/videos"]["get"]["responses"]
