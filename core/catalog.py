@@ -105,13 +105,16 @@ def opens_locked_videos(request) -> bool:
     if user is not None and user.is_admin:
         return False
     opened = opened_video_ids(request)
-    reasons = [Video.id.in_(opened)] if opened else []
+    # One indexed lookup per reason (an OR of them would scan the site's videos).
+    reasons = [select(Video.id).where(Video.id.in_(opened))] if opened else []
     if user is not None:
-        reasons.append(_owned_by(user))
-    if not reasons:
-        return False
-    query = select(Video.id).where(Video.site_id == request.site.id, Video.access == "password", or_(*reasons))
-    return request.dbsession.scalar(query.limit(1)) is not None
+        reasons += [select(Video.id).where(Video.owner_id == user.id),
+                    select(video_owners.c.video_id).where(video_owners.c.user_id == user.id)]
+    for ids in reasons:
+        query = select(Video.id).where(Video.id.in_(ids), Video.site_id == request.site.id, Video.access == "password")
+        if request.dbsession.scalar(query.limit(1)) is not None:
+            return True
+    return False
 
 
 def visibility_class(request) -> tuple[str, ColumnElement, Select | None]:

@@ -109,10 +109,11 @@ def word_matches(request, statement: Select, text: str, scored: bool, locked) ->
         statement = statement.join(hits, hits.c.video_id == D.video_id)
         if locked is None:
             return statement, hits.c.rank  # bm25: lower is better
+        # A locked match must be among the title's hits: `IN` gets an index of them, a join would not.
         title_hits = fts_hits(words, scored, "fts_title_hits", column="title")
-        statement = (statement.outerjoin(title_hits, title_hits.c.video_id == D.video_id)
-                     .where(or_(~locked, title_hits.c.video_id.is_not(None))))
-        return statement, case((locked, title_hits.c.rank), else_=hits.c.rank)
+        statement = statement.where(or_(~locked, D.video_id.in_(select(title_hits.c.video_id))))
+        title_rank = select(title_hits.c.rank).where(title_hits.c.video_id == D.video_id).scalar_subquery()
+        return statement, case((locked, title_rank), else_=hits.c.rank)
     tsquery = pg_tsquery(text)
     vector = literal_column(f"search_sql_documents.{VECTOR_COLUMN}")
     statement = statement.where(vector.op("@@")(tsquery))
