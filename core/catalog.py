@@ -27,7 +27,7 @@ from core.models import (
     video_owners,
     video_tags,
 )
-from core.security import user_group_names
+from core.security import opened_video_ids, user_group_names
 
 #: Access levels listed to every visitor, and to every signed-in user of the site, once published.
 SHARED_ACCESS = {"anonymous": ("public", "password"), "signed-in": ("public", "password", "signed-in")}
@@ -64,12 +64,57 @@ def visible_videos(request) -> Select:
                 .join(Group, Group.id == video_groups.c.group_id)
                 .where(video_groups.c.video_id == Video.id, Group.name.in_(groups))
             ))
-    mine = false()
-    if user is not None:
-        mine = or_(Video.owner_id == user.id, exists(
-            select(video_owners.c.video_id).where(video_owners.c.video_id == Video.id, video_owners.c.user_id == user.id)
-        ))
+    mine = _owned_by(user) if user is not None else false()
     return query.where(or_(mine, _published() & or_(*rules)))
+
+
+def _owned_by(user) -> ColumnElement:
+    return or_(Video.owner_id == user.id, exists(
+        select(video_owners.c.video_id).where(video_owners.c.video_id == Video.id, video_owners.c.user_id == user.id)
+    ))
+
+
+def locked_condition(request) -> ColumnElement | None:
+    """The videos the request finds in lists but may not watch: a password to give (None: no such video).
+
+    Mirrors :func:`core.security.core_video_rule`: a password-protected video is locked unless the
+    user owns it or is a site admin, or this session gave its password or opened a share link of
+    it. Lists show a locked video's title only, so a search matches it on its title only and
+    counts none of its facets. (A plugin that grants a video through ``amphi_permits`` opens its
+    page, not its text to search: the rule stays in SQL.)
+    """
+    user = _site_user(request)
+    if user is not None and user.is_admin:
+        return None
+    locked = Video.access == "password"
+    if user is not None:
+        locked = locked & ~_owned_by(user)
+    opened = opened_video_ids(request)
+    return locked & Video.id.not_in(opened) if opened else locked
+
+
+def class_locked_condition(name: str) -> ColumnElement | None:
+    """:func:`locked_condition` for a whole class of visitors (:func:`visibility_class`)."""
+    return None if name == "admin" else Video.access == "password"
+
+
+def opens_locked_videos(request) -> bool:
+    """Whether the request may watch a password-protected video that its class of visitors may not
+    (one it owns, or opened): its locked videos are then fewer than its class's."""
+    user = _site_user(request)
+    if user is not None and user.is_admin:
+        return False
+    opened = opened_video_ids(request)
+    # One indexed lookup per reason (an OR of them would scan the site's videos).
+    reasons = [select(Video.id).where(Video.id.in_(opened))] if opened else []
+    if user is not None:
+        reasons += [select(Video.id).where(Video.owner_id == user.id),
+                    select(video_owners.c.video_id).where(video_owners.c.user_id == user.id)]
+    for ids in reasons:
+        query = select(Video.id).where(Video.id.in_(ids), Video.site_id == request.site.id, Video.access == "password")
+        if request.dbsession.scalar(query.limit(1)) is not None:
+            return True
+    return False
 
 
 def visibility_class(request) -> tuple[str, ColumnElement, Select | None]:

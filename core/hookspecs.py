@@ -427,9 +427,12 @@ def amphi_search(request, query):
     Matches are restricted to :func:`core.search.searchable_ids` (ready videos
     the request may find in lists) and cleared with
     :func:`core.search.denied_ids` (``amphi_permits``); facet counts cover
-    those visible matches only. When :func:`core.catalog.plugins_may_deny` is
-    false, the ``searchable_ids`` rule is the whole rule: the plugin may page
-    and count in its own query.
+    those visible matches only. A video the request may list but not watch
+    (:func:`core.search.locked_ids`, :func:`core.catalog.locked_condition`:
+    a password to give) matches on its title only, and none of its facets is
+    counted, filtered on or suggested. When
+    :func:`core.catalog.plugins_may_deny` is false, the ``searchable_ids`` rule
+    is the whole rule: the plugin may page and count in its own query.
     Stops at first non-None result.
 
     :param request: the current request.
@@ -443,7 +446,8 @@ def amphi_search(request, query):
 def amphi_search_suggest(request, prefix, limit):
     """Suggest completions (titles, tags...) for what a user is typing.
 
-    Only what the request may find in lists is suggested.
+    Only what the request may find in lists is suggested, and of a video it
+    may not watch (:func:`core.search.locked_ids`) only the title.
     Stops at first non-None result.
 
     :param request: the current request.

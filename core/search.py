@@ -3,7 +3,9 @@
 The site's enabled search plugin answers ``amphi_search`` with
 :class:`SearchResults`. To obey the same access rules as lists it restricts
 matches to :func:`searchable_ids` (a subquery, so later changes of the rules
-apply to search at once) and drops :func:`denied_ids`. What it indexes for a
+apply to search at once) and drops :func:`denied_ids`; what the visitor may
+list but not watch (:func:`locked_ids`: a password to give) it matches on the
+title alone, as lists show it, and counts none of its facets. What it indexes for a
 video comes from :func:`search_document`, which other plugins feed through
 ``amphi_search_text`` and ``amphi_search_facets``.
 """
@@ -20,9 +22,10 @@ from datetime import UTC, datetime, time
 from sqlalchemy import Select, select
 from sqlalchemy.orm import selectinload
 
-from core.catalog import permitted, plugins_may_deny, visible_videos
+from core.catalog import locked_condition, permitted, plugins_may_deny, visible_videos
 from core.i18n import _
 from core.models import Video
+from core.tracks import searched_text
 
 log = logging.getLogger(__name__)
 
@@ -142,6 +145,18 @@ def searchable_condition(request):
     return visible_videos(request).where(Video.status == "ready").whereclause
 
 
+def locked_ids(request, ids: list[int]) -> set[int]:
+    """Those of ``ids`` the request may list but not watch (:func:`core.catalog.locked_condition`):
+    only their title may match its words, and none of their facets is counted or filtered on."""
+    locked = locked_condition(request)
+    if locked is None or not ids:
+        return set()
+    found = set()
+    for start in range(0, len(ids), 500):
+        found.update(request.dbsession.scalars(select(Video.id).where(Video.id.in_(ids[start:start + 500]), locked)))
+    return found
+
+
 def denied_ids(request, ids: list[int]) -> set[int]:
     """Those of ``ids`` a plugin denies through ``amphi_permits`` (as lists drop them)."""
     if not ids or not plugins_may_deny(request):
@@ -184,9 +199,11 @@ def search_document(request, video: Video) -> dict:
 
     ``{"video_id", "site_id", "language", "year", "duration", "date", "title",
     "text": {field: text}, "facets": {facet: [(value, label)]}}``; ``text``
-    holds the description, the owners' names, the tags, the public channels'
-    and their themes' names and what plugins contribute through
-    ``amphi_search_text``; ``facets`` holds language, year, duration bucket,
+    holds the description, the owners' names, the tags, the words of the
+    subtitle, caption and description tracks the player offers
+    (:func:`core.tracks.searched_text`: a person's or a transcriber's), the
+    public channels' and their themes' names and what plugins contribute
+    through ``amphi_search_text``; ``facets`` holds language, year, duration bucket,
     type, disciplines, tags, public channels and what plugins contribute
     through ``amphi_search_facets``.
     """
@@ -195,6 +212,9 @@ def search_document(request, video: Video) -> dict:
     text = {"description": clean_text(video.description, 100_000),
             "owners": " ".join(clean_text(o.name) for o in owners if o is not None),
             "tags": " ".join(t.name for t in video.tags)}
+    captions = searched_text(request, video)
+    if captions:
+        text["captions"] = clean_text(captions, 1_000_000)
     for contribution in _each_answer(request, "amphi_search_text", video):
         for name, value in contribution.items():
             if FACET_NAME.match(str(name)) and value:

@@ -242,8 +242,12 @@ def video_permits(request, video: Video, permission: str) -> bool:
 
 
 def _unlock_mark(video: Video) -> str:
+    return _mark(video.id, video.password_hash)
+
+
+def _mark(video_id: int, password_hash: str) -> str:
     # Bound to the password hash: choosing a new password locks every session again.
-    return f"{video.id}:{hashlib.sha256(video.password_hash.encode()).hexdigest()[:16]}"
+    return f"{video_id}:{hashlib.sha256(password_hash.encode()).hexdigest()[:16]}"
 
 
 def unlock_video(request, video: Video) -> None:
@@ -261,11 +265,33 @@ def open_share_link(request, link: ShareLink) -> None:
 
 def holds_share_link(request, video: Video) -> bool:
     """Whether the session opened a share link of ``video`` that still exists."""
+    return video.id in shared_video_ids(request, [video.id])
+
+
+def shared_video_ids(request, video_ids: list[int] | None = None) -> set[int]:
+    """Ids of the videos (of ``video_ids``, else any) whose share link this session opened and that still exists."""
     tokens = request.session.get(SHARE_TOKENS) or []
-    if not tokens:
-        return False
-    query = select(ShareLink.id).where(ShareLink.video_id == video.id, ShareLink.token.in_(tokens)).limit(1)
-    return request.dbsession.scalar(query) is not None
+    if not tokens or video_ids == []:
+        return set()
+    query = select(ShareLink.video_id).where(ShareLink.token.in_(tokens))
+    if video_ids is not None:
+        query = query.where(ShareLink.video_id.in_(video_ids))
+    return set(request.dbsession.scalars(query))
+
+
+def opened_video_ids(request) -> set[int]:
+    """Ids of the videos this session opened: their password given (and not changed since), or a share link.
+
+    What the session may watch beyond its user's rights (:func:`core_video_rule`), whatever those are.
+    """
+    marks = request.session.get(UNLOCKED_VIDEOS) or []
+    ids = {int(mark.split(":", 1)[0]) for mark in marks if mark.split(":", 1)[0].isdigit()}
+    opened = shared_video_ids(request)
+    if ids:
+        rows = request.dbsession.execute(select(Video.id, Video.password_hash).where(
+            Video.id.in_(ids), Video.site_id == request.site.id, Video.password_hash != ""))
+        opened |= {video_id for video_id, password_hash in rows if _mark(video_id, password_hash) in marks}
+    return opened
 
 
 class SecurityPolicy:

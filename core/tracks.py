@@ -10,7 +10,10 @@ rules, like every media byte.
 from __future__ import annotations
 
 import hmac
+import html
 import io
+import logging
+import re
 import time
 
 from pyramid.httpexceptions import HTTPForbidden, HTTPNotFound
@@ -23,8 +26,12 @@ from core.security import video_permits
 from core.storage import video_prefix
 from core.ui import PlayerTrack
 
+log = logging.getLogger(__name__)
 _TRACKS = "amphi.video_tracks"  # a request's tracks by video id (video_tracks)
 TRACK_KINDS = ("subtitles", "captions", "chapters", "descriptions", "metadata")
+#: Tracks whose words are searched: what is said and shown (chapters come from their plugin, metadata is for machines).
+SEARCHED_KINDS = ("subtitles", "captions", "descriptions")
+CUE_TAG = re.compile(r"<[^<>\n]*>")
 
 
 def track_key(video: Video, track: Track) -> str:
@@ -72,6 +79,29 @@ def delete_track(request, track: Track) -> None:
     request.dbsession.flush()
     if key and request.storage.exists(key):
         request.storage.delete(key)
+
+
+def cue_words(webvtt: str) -> str:
+    """The text of a WebVTT file's cues, without headers, notes, timings, settings or tags."""
+    words = []
+    for block in re.split(r"\n[ \t]*\n", webvtt.replace("\r\n", "\n").replace("\r", "\n")):
+        lines = block.split("\n")
+        timing = next((i for i, line in enumerate(lines) if "-->" in line), None)
+        if timing is not None:
+            words += [html.unescape(CUE_TAG.sub("", line)).strip() for line in lines[timing + 1:]]
+    return " ".join(word for word in words if word)
+
+
+def searched_text(request, video: Video) -> str:
+    """The words of the video's subtitle, caption and description tracks the player offers (whichever
+    plugin made them), for the search index; a track that cannot be read is logged and skipped."""
+    texts = []
+    for track in video_tracks(request, video, kinds=SEARCHED_KINDS):
+        try:
+            texts.append(cue_words(read_track(request, track)) if track.key else "")
+        except (OSError, UnicodeDecodeError):
+            log.warning("track %s of video %s cannot be read", track.id, video.id)
+    return " ".join(text for text in texts if text)
 
 
 def video_tracks(request, video: Video, kinds=TRACK_KINDS) -> list[Track]:

@@ -29,7 +29,7 @@ def json_response(description: str, schema: dict) -> dict:
 
 def errors(*statuses: int) -> dict:
     texts = {400: "Invalid input", 401: "Not signed in, or a bad token", 403: "Not allowed", 404: "Not found",
-             409: "Managed elsewhere", 429: "Too many requests"}
+             409: "Managed elsewhere", 429: "Too many requests", 503: "Unavailable for the moment"}
     return {str(s): json_response(texts[s], ref("Error")) for s in statuses}
 
 
@@ -147,7 +147,18 @@ SCHEMAS = {
         "properties": {"kind": {"type": "string"}, "language": {"type": "string"}, "label": {"type": "string"},
                        "url": {"type": "string", "description": "signed, expiring"},
                        "default": {"type": "boolean"}}}}}},
-    "VideoPage": page_of("Video"),
+    "VideoPage": {"allOf": [page_of("Video"), {"type": "object", "properties": {"facets": {
+        "type": "array", "items": ref("Facet"),
+        "description": "with q only: the search page's filters, counted over every visible match"}}}]},
+    "Facet": {"type": "object", "required": ["name", "title", "values"],
+              "properties": {"name": {"type": "string", "description": "the query parameter that filters on it"},
+                             "title": {"type": "string"},
+                             "values": {"type": "array", "items": {
+                                 "type": "object", "required": ["value", "label", "count", "checked"],
+                                 "properties": {"value": {"type": "string"}, "label": {"type": "string"},
+                                                "count": {"type": "integer", "minimum": 1},
+                                                "checked": {"type": "boolean",
+                                                            "description": "this value filters the search"}}}}}},
     "UserPage": page_of("User"),
     "GroupPage": page_of("Group"),
     "ChannelPage": page_of("Channel"),
@@ -159,18 +170,32 @@ def body(schema: str) -> dict:
 
 
 VIDEO_FILTERS = [{"name": name, "in": "query", "schema": {"type": "string"}, "description": text} for name, text in (
-    ("owner", "an owner's or additional owner's username"), ("type", "a video type's slug"),
+    ("owner", "an owner's or additional owner's username (not with q)"), ("type", "a video type's slug"),
     ("discipline", "a discipline's slug"), ("tag", "a tag"), ("language", "a language code"),
-    ("status", "uploaded, processing, ready or failed (others' videos are listed only when ready)"),
+    ("status", "uploaded, processing, ready or failed (others' videos are listed only when ready; not with q)"),
     ("channel", "a channel's slug"))] + [
-    {"name": "ordering", "in": "query", "schema": {"enum": ["-created_at", "created_at", "title", "-title"]}}]
+    {"name": "ordering", "in": "query", "schema": {"enum": ["-created_at", "created_at", "title", "-title"]},
+     "description": "not with q"}]
+#: Full-text search (the search page's): q, its order, and the facets only a search has. With q, type,
+#: discipline, tag, language and channel are facet filters too: repeat one to accept any of its values.
+VIDEO_SEARCH = [
+    {"name": "q", "in": "query", "schema": {"type": "string", "maxLength": 200},
+     "description": "words to find (title, description, tags, owners, subtitles and captions, chapters...; of a "
+                    "video the caller may list but not watch, the title only); all must match. Present, even "
+                    "empty, the answer is a search with facets"},
+    {"name": "sort", "in": "query", "schema": {"enum": ["relevance", "date"], "default": "relevance"},
+     "description": "with q only"},
+    {"name": "year", "in": "query", "schema": {"type": "string"}, "description": "with q only: a year, e.g. 2025"},
+    {"name": "duration", "in": "query", "schema": {"enum": ["short", "medium", "long", "very-long"]},
+     "description": "with q only: under 5 minutes, 5 to 20, 20 to 60, over an hour"}]
 
 PATHS = {
-    "/videos": {"get": {"operationId": "listVideos", "summary": "The videos the caller may find, newest first",
+    "/videos": {"get": {"operationId": "listVideos",
+                        "summary": "The videos the caller may find, newest first; with q, a full-text search",
                         "security": [{"bearer": []}, {"session": []}, {}],
-                        "parameters": [*PAGING, *VIDEO_FILTERS],
+                        "parameters": [*PAGING, *VIDEO_FILTERS, *VIDEO_SEARCH],
                         "responses": {"200": json_response("A page of videos", ref("VideoPage")),
-                                      **errors(400)}}},
+                                      **errors(400, 503)}}},
     "/videos/{video_id}": {
         "parameters": [VIDEO_ID],
         "get": {"operationId": "getVideo", "summary": "One video", "security": [{"bearer": []}, {"session": []}, {}],

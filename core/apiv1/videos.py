@@ -1,6 +1,7 @@
 """``/api/v1/videos``: list, read, change and delete videos; their text tracks.
 
-The rules are the pages' rules: lists come from :func:`core.catalog.visible_videos`, each
+The rules are the pages' rules: lists come from :func:`core.catalog.visible_videos` (searches, with
+``q``, from the site's search plugin, as the search page: :mod:`core.apiv1.search`), each
 video through :func:`core.security.video_permits`, changes through the edit page's own
 validation (:func:`core.metadata.apply_metadata`), deletion through
 :func:`core.videos.delete_video`.
@@ -14,6 +15,7 @@ from pyramid.httpexceptions import HTTPNoContent
 from pyramid.view import view_config
 
 from core.apiv1.common import json_object, paginated
+from core.apiv1.search import is_search, searched
 from core.catalog import filtered_videos
 from core.channel_forms import channel_choices
 from core.errors import ValidationError
@@ -30,6 +32,9 @@ TEXT_FIELDS = ("title", "description", "license", "language", "date_recorded", "
 
 @view_config(route_name="v1.videos", renderer="json", request_method="GET")
 def videos(request):
+    """The visible videos, filtered and ordered; with ``q``, the site's full-text search (:mod:`core.apiv1.search`)."""
+    if is_search(request):
+        return searched(request)
     return paginated(request, filtered_videos(request, request.params), video_json)
 
 

@@ -22,7 +22,7 @@ def wants_json(request) -> bool:
 def error_response(request, status: int, code: str, message: str, info: dict | None = None):
     """``{code, errno, error, message, info}`` for API clients, an error page otherwise."""
     titles = {400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found",
-              429: "Too Many Requests", 500: "Internal Server Error"}
+              429: "Too Many Requests", 500: "Internal Server Error", 503: "Service Unavailable"}
     if wants_json(request):
         response = request.response
         response.status = status

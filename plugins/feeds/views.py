@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import hashlib
 
+from markupsafe import Markup, escape
 from pyramid.httpexceptions import HTTPFound, HTTPNotFound
 from pyramid.response import Response
 from pyramid.view import view_config
 from sqlalchemy import or_, select
 
 from core.channels import get_channel, get_theme
+from core.markup import render_markdown
 from core.media_urls import media_url
 from core.models import Channel, Tag, Theme, User, Video, utcnow
 from core.security import video_permits
@@ -48,12 +50,18 @@ def item(request, video: Video, media: str) -> Item:
     has_poster = video.poster_key or any(f.kind == "thumbnail" for f in video.files)
     return Item(title=video.title, link=request.route_url("video", video_id=video.id),
                 guid=f"amphi:{request.site.slug}:video:{video.id}", published=video.publish_at or video.created_at,
-                description=video.description, author=video.owner.name, duration=video.duration,
+                description=render_markdown(video.description), author=video.owner.name, duration=video.duration,
                 image=request.route_url("video.thumbnail", video_id=video.id) if has_poster else None,
                 enclosure=enclosure)
 
 
-def feed_response(request, title: str, description: str, query) -> Response:
+def described(markdown: str, title: str) -> Markup:
+    """A channel's or a theme's Markdown description as HTML, else its title as HTML."""
+    return render_markdown(markdown) if (markdown or "").strip() else escape(title)
+
+
+def feed_response(request, title: str, description: Markup, query) -> Response:
+    """The feed of the videos of ``query``; ``description`` is HTML (see :mod:`plugins.feeds.rss`)."""
     media = "video" if request.params.get("media") == "video" else "audio"
     videos = [v for v in request.dbsession.scalars(query.limit(MAX_ITEMS)).all()
               if video_permits(request, v, "view")]  # a plugin may still deny one
@@ -70,7 +78,8 @@ def feed_response(request, title: str, description: str, query) -> Response:
 
 @view_config(route_name="feeds.latest", request_method="GET")
 def latest(request):
-    return feed_response(request, request.site.name, request.translate("The latest videos"), podcast_videos(request))
+    return feed_response(request, request.site.name, escape(request.translate("The latest videos")),
+                         podcast_videos(request))
 
 
 @view_config(route_name="feeds.user", request_method="GET")
@@ -81,7 +90,7 @@ def user_feed(request):
         raise HTTPNotFound()
     query = podcast_videos(request).where(Video.owner_id == user.id)
     return feed_response(request, f"{user.name} — {request.site.name}",
-                         request.translate("Videos of ${name}", name=user.name), query)
+                         escape(request.translate("Videos of ${name}", name=user.name)), query)
 
 
 @view_config(route_name="feeds.tag", request_method="GET")
@@ -92,7 +101,7 @@ def tag_feed(request):
         raise HTTPNotFound()
     query = podcast_videos(request).where(Video.tags.any(Tag.id == tag.id))
     return feed_response(request, f"#{tag.name} — {request.site.name}",
-                         request.translate("Tag ${tag}", tag=tag.name), query)
+                         escape(request.translate("Tag ${tag}", tag=tag.name)), query)
 
 
 @view_config(route_name="feeds.channel", request_method="GET")
@@ -100,8 +109,8 @@ def channel_feed(request):
     """A channel's public videos; the channel itself must be one the request may see (a hidden one is 404)."""
     channel = get_channel(request, request.matchdict["channel"])
     query = podcast_videos(request).where(Video.channels.any(Channel.id == channel.id))
-    return feed_response(request, f"{channel.title} — {request.site.name}", channel.description or channel.title,
-                         query)
+    return feed_response(request, f"{channel.title} — {request.site.name}",
+                         described(channel.description, channel.title), query)
 
 
 @view_config(route_name="feeds.theme", request_method="GET")
@@ -110,7 +119,7 @@ def theme_feed(request):
     theme = get_theme(channel, request.matchdict["theme"])
     query = podcast_videos(request).where(Video.themes.any(Theme.id == theme.id))
     return feed_response(request, f"{theme.title} — {channel.title} — {request.site.name}",
-                         theme.description or theme.title, query)
+                         described(theme.description, theme.title), query)
 
 
 @view_config(route_name="feeds.enclosure", request_method=("GET", "HEAD"))

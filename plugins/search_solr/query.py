@@ -4,7 +4,10 @@ Solr is asked for the ids, scores and stored facet values of every match on the
 site (up to ``max_matches``); Amphi intersects them with
 :func:`core.search.searchable_ids`, drops :func:`core.search.denied_ids`,
 applies the facet filters and counts facets over what is left, so a video the
-request may not see is never shown nor counted, whatever Solr answers. User
+request may not see is never shown nor counted, whatever Solr answers. A video
+the request may list but not watch (:func:`core.search.locked_ids`) must match
+on its title alone (Solr is asked again, on the title fields, for those) and
+brings no facet. User
 words reach Solr only as quoted letters and digits: no query syntax is possible.
 """
 
@@ -22,6 +25,7 @@ from core.search import (
     SearchResults,
     denied_ids,
     fold_accents,
+    locked_ids,
     search_words,
     searchable_ids,
     unique_ignoring_case,
@@ -32,6 +36,8 @@ from plugins.search_solr.client import TEXT_SUFFIXES, TITLE_BOOST, connection, p
 log = logging.getLogger(__name__)
 UNAVAILABLE = _("Search is unavailable for the moment; please try again later.")
 QUERY_FIELDS = " ".join([f"title_{s}^{TITLE_BOOST}" for s in TEXT_SUFFIXES] + [f"body_{s}" for s in TEXT_SUFFIXES])
+TITLE_FIELDS = " ".join(f"title_{s}^{TITLE_BOOST}" for s in TEXT_SUFFIXES)
+WORD_PARAMS = {"defType": "edismax", "q.op": "AND", "mm": "100%"}
 RELEVANCE_SORT = "score desc,sort_date desc,video_id desc"
 DATE_SORT = "sort_date desc,video_id desc"
 CHUNK = 500
@@ -62,7 +68,8 @@ def base_filters(request, query: SearchQuery | None = None) -> list[str]:
 
 
 def visible_in_order(request, docs: list[dict]) -> list[dict]:
-    """The documents of videos the request may find, in Solr's order (access decided here, never by Solr)."""
+    """The documents of videos the request may find, in Solr's order (access decided here, never by Solr);
+    those it may not watch marked ``locked``, without their facets."""
     ids = []
     for doc in docs:
         try:
@@ -75,14 +82,35 @@ def visible_in_order(request, docs: list[dict]) -> list[dict]:
             searchable_ids(request).where(Video.id.in_(ids[start:start + CHUNK]))))
     kept = [i for i in ids if i in visible]
     denied = denied_ids(request, kept)
-    allowed = {i for i in kept if i not in denied}
+    allowed = [i for i in kept if i not in denied]
+    locked, allowed_set = locked_ids(request, allowed), set(allowed)
     seen, result = set(), []
     for doc in docs:
         video_id = _int(doc.get("video_id"))
-        if video_id in allowed and video_id not in seen:
+        if video_id in allowed_set and video_id not in seen:
             seen.add(video_id)
+            if video_id in locked:
+                doc = {name: value for name, value in doc.items() if not name.startswith("facet_")} | {"locked": True}
             result.append({**doc, "video_id": video_id})
     return result
+
+
+def title_matches_of_locked(request, solr, words: list[str], docs: list[dict], by_date: bool) -> list[dict]:
+    """``docs`` less the locked ones whose title lacks a word; those kept are scored on their title
+    alone (so what the visitor may not read never ranks them), and the whole re-sorted."""
+    locked = [doc["video_id"] for doc in docs if doc.get("locked")]
+    if not locked:
+        return docs
+    titled = solr.search(quoted(words), fq=[f"site_id:{int(request.site.id)}", "{!terms f=video_id}"
+                                            + ",".join(str(i) for i in locked)],
+                         fl="video_id,score", rows=len(locked), qf=TITLE_FIELDS, **WORD_PARAMS).docs
+    scores = {_int(doc.get("video_id")): doc.get("score", 0.0) for doc in titled}
+    kept = [doc | {"score": scores[doc["video_id"]]} if doc.get("locked") else doc
+            for doc in docs if not doc.get("locked") or doc["video_id"] in scores]
+    if not by_date:
+        kept.sort(key=lambda d: (float(d.get("score") or 0.0), str(d.get("sort_date", "")), d["video_id"]),
+                  reverse=True)
+    return kept
 
 
 def _int(value):
@@ -129,16 +157,21 @@ def search(request, query: SearchQuery) -> SearchResults | None:
     words = search_words(query.text)
     if query.text and not words:
         return SearchResults(videos=[], total=0, facets={}, query=query)
-    params = {"fq": base_filters(request, query), "fl": "video_id,score,facet_*",
+    params = {"fq": base_filters(request, query), "fl": "video_id,score,sort_date,facet_*",
               "rows": solr_settings(request)["max_matches"], "sort": DATE_SORT if query.by_date else RELEVANCE_SORT}
     if words:
-        params.update({"defType": "edismax", "qf": QUERY_FIELDS, "q.op": "AND", "mm": "100%"})
+        params.update({"qf": QUERY_FIELDS, **WORD_PARAMS})
     try:
-        docs = solr.search(quoted(words) if words else "*:*", **params).docs
+        docs = visible_in_order(request, solr.search(quoted(words) if words else "*:*", **params).docs)
+        if words:
+            docs = title_matches_of_locked(request, solr, words, docs, query.by_date)
     except (pysolr.SolrError, ValueError) as exc:
         log.error("search_solr: search failed on site %s: %s", request.site.slug, exc)
         return SearchResults(videos=[], total=0, facets={}, query=query, error=request.localizer.translate(UNAVAILABLE))
-    matches = [(doc["video_id"], doc_facets(doc)) for doc in visible_in_order(request, docs)]
+    ranged = any(bound is not None for bound in (query.min_duration, query.max_duration, query.year_from,
+                                                 query.year_to))
+    # A locked video's duration and year are not the visitor's to filter on.
+    matches = [(doc["video_id"], doc_facets(doc)) for doc in docs if not (ranged and doc.get("locked"))]
     ids = [video_id for video_id, facets in matches if passes(facets, query.filters)]
     page = videos_in_order(request, ids[query.offset:query.offset + query.per_page])
     return SearchResults(videos=page, total=len(ids), facets=facet_counts([f for _i, f in matches], query.filters),

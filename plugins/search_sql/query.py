@@ -12,10 +12,10 @@ from array import array
 from collections import Counter
 from dataclasses import replace
 
-from sqlalchemy import Float, Select, column, func, literal, literal_column, null, select, table, true
+from sqlalchemy import Float, Select, case, column, func, literal, literal_column, null, or_, select, table
 from sqlalchemy.dialects.postgresql import TSQUERY
 
-from core.catalog import visibility_class
+from core.catalog import class_locked_condition, locked_condition, opens_locked_videos, visibility_class
 from core.models import Video, utcnow
 from core.search import (
     FacetCount,
@@ -67,45 +67,70 @@ def pg_tsquery(text: str):
 
 
 def matches(request, query: SearchQuery, skip_facet: str | None = None, scored: bool = True,
-            visible=None) -> Select | None:
+            visible=None, locked=None) -> Select | None:
     """``(video_id, score, sort_date)`` of the visible matches; None when the text has no words.
 
     Not ``scored``, the score is 0 (counting needs no ranking, and SQLite's bm25 is the dearest part).
-    ``visible``: a condition on ``Video`` instead of what the request may list (a class of visitors').
+    ``visible``: a condition on ``Video`` instead of what the request may list (a class of visitors'),
+    with ``locked``, the condition of those found by their title only (None: none); without
+    ``visible``, the request's own (:func:`core.catalog.locked_condition`). A locked video never
+    passes a facet filter or a range: its facets are not the visitor's to read.
     """
     words = search_words(query.text)
     if query.text and not words:
         return None
-    dialect = request.dbsession.bind.dialect.name
-    score = literal(0.0, Float)
+    if visible is None:
+        visible, locked = searchable_condition(request), locked_condition(request)
     # Joined to the videos rather than `IN (visible ids)`: the cost follows the matches, not the catalogue.
-    statement = (select(D.video_id).join(Video, Video.id == D.video_id)
-                 .where(D.site_id == request.site.id, searchable_condition(request) if visible is None else visible))
-    if words and dialect == "sqlite":
-        # The full-text table drives (once, materialised); joined the other way round SQLite would
-        # probe it once per document.
-        rank = func.bm25(FTS_NAME, TITLE_WEIGHT, BODY_WEIGHT) if scored else literal(0.0, Float)
-        hits = (select(FTS.c.rowid.label("video_id"), rank.label("rank"))
-                .where(FTS_NAME.op("MATCH")(fts5_query(words, prefix_last=True)))
-                .cte("fts_hits").prefix_with("MATERIALIZED"))
-        statement = statement.join(hits, hits.c.video_id == D.video_id)
-        score = hits.c.rank  # bm25: lower is better
-    elif words:
-        tsquery = pg_tsquery(query.text)
-        vector = literal_column(f"search_sql_documents.{VECTOR_COLUMN}")
-        statement = statement.where(vector.op("@@")(tsquery))
-        if scored:
-            score = -func.ts_rank(vector, tsquery)  # negated: lower is better on both; ts_rank_cd costs 4x
+    statement = select(D.video_id).join(Video, Video.id == D.video_id).where(D.site_id == request.site.id, visible)
+    score = literal(0.0, Float)
+    if words:
+        statement, score = word_matches(request, statement, query.text, scored, locked)
     statement = statement.add_columns(score.label("score"), D.sort_date)
-    for facet, values in query.filters.items():
-        if facet != skip_facet:
-            statement = statement.where(D.video_id.in_(
-                select(T.video_id).where(T.facet == facet, T.value.in_(values))))
+    narrowed = [D.video_id.in_(select(T.video_id).where(T.facet == facet, T.value.in_(values)))
+                for facet, values in query.filters.items() if facet != skip_facet]
     for bounded, low, high in ((D.duration, query.min_duration, query.max_duration),
                                (D.year, query.year_from, query.year_to)):
-        statement = statement.where(bounded >= low if low is not None else true(),
-                                    bounded <= high if high is not None else true())
-    return statement
+        narrowed += [bounded >= low] if low is not None else []
+        narrowed += [bounded <= high] if high is not None else []
+    if narrowed and locked is not None:
+        narrowed.append(~locked)
+    return statement.where(*narrowed)
+
+
+def word_matches(request, statement: Select, text: str, scored: bool, locked) -> tuple[Select, object]:
+    """``statement`` kept to the documents holding every word of ``text`` (a ``locked`` one: in its
+    title), and their score (lower is better)."""
+    words = search_words(text)
+    if request.dbsession.bind.dialect.name == "sqlite":
+        # The full-text table drives (once, materialised); joined the other way round SQLite would
+        # probe it once per document.
+        hits = fts_hits(words, scored, "fts_hits")
+        statement = statement.join(hits, hits.c.video_id == D.video_id)
+        if locked is None:
+            return statement, hits.c.rank  # bm25: lower is better
+        # A locked match must be among the title's hits: `IN` gets an index of them, a join would not.
+        title_hits = fts_hits(words, scored, "fts_title_hits", column="title")
+        statement = statement.where(or_(~locked, D.video_id.in_(select(title_hits.c.video_id))))
+        title_rank = select(title_hits.c.rank).where(title_hits.c.video_id == D.video_id).scalar_subquery()
+        return statement, case((locked, title_rank), else_=hits.c.rank)
+    tsquery = pg_tsquery(text)
+    vector = literal_column(f"search_sql_documents.{VECTOR_COLUMN}")
+    statement = statement.where(vector.op("@@")(tsquery))
+    if locked is not None:
+        title = func.ts_filter(vector, literal_column("'{a}'"))  # the title's words (weight A) alone
+        statement = statement.where(or_(~locked, title.op("@@")(tsquery)))
+        vector = case((locked, title), else_=vector)
+    # Negated: lower is better on both; ts_rank_cd costs 4x.
+    return statement, -func.ts_rank(vector, tsquery) if scored else literal(0.0, Float)
+
+
+def fts_hits(words: list[str], scored: bool, name: str, column: str = ""):
+    """The FTS5 rows matching ``words`` (in ``column`` only, if given), with their bm25 rank, as a CTE."""
+    rank = func.bm25(FTS_NAME, TITLE_WEIGHT, BODY_WEIGHT) if scored else literal(0.0, Float)
+    return (select(FTS.c.rowid.label("video_id"), rank.label("rank"))
+            .where(FTS_NAME.op("MATCH")(fts5_query(words, prefix_last=True, column=column)))
+            .cte(name).prefix_with("MATERIALIZED"))
 
 
 def search(request, query: SearchQuery) -> SearchResults:
@@ -116,7 +141,8 @@ def search(request, query: SearchQuery) -> SearchResults:
     if not query.by_date:
         order.insert(0, literal_column("score"))
     if not plugins_may_deny(request):
-        if cache.usable(request.dbsession):
+        # A visitor who may watch a password video their class may not finds more of it than the class.
+        if cache.usable(request.dbsession) and not opens_locked_videos(request):
             return cached_search(request, query, statement, order)
         return search_in_sql(request, query, statement, order)
     # A plugin may deny any video: every match is checked before it is shown or counted.
@@ -152,7 +178,7 @@ def cached_search(request, query: SearchQuery, statement: Select, order: list) -
     entry = cache.get(key, generation)
     if entry is None:
         entry = class_entry(request, query, order, (Video.site_id == site_id) & (Video.status == "ready") & shared,
-                            generation, cache.expiry(session, site_id, started))
+                            class_locked_condition(name), generation, cache.expiry(session, site_id, started))
         cache.put(key, entry)
     end = query.offset + query.per_page
     kept = end <= len(entry.ids) or entry.complete
@@ -178,11 +204,13 @@ def cached_search(request, query: SearchQuery, statement: Select, order: list) -
     return SearchResults(videos=videos_in_order(request, ids), total=total, facets=counts, query=query)
 
 
-def class_entry(request, query: SearchQuery, order: list, visible, generation: int, expires: float) -> cache.Entry:
-    """What a class of visitors (``visible``) finds: the first ranked matches, the total and the facets."""
-    statement = matches(request, query, scored=not query.by_date, visible=visible)
+def class_entry(request, query: SearchQuery, order: list, visible, locked, generation: int,
+                expires: float) -> cache.Entry:
+    """What a class of visitors (``visible``, of which ``locked`` by title only) finds: the first
+    ranked matches, the total and the facets."""
+    statement = matches(request, query, scored=not query.by_date, visible=visible, locked=locked)
     rows = request.dbsession.execute(statement.order_by(*order).limit(cache.RANKED + 1)).all()
-    total, counts = counts_in_sql(request, query, visible=visible)
+    total, counts = counts_in_sql(request, query, visible=visible, locked=locked)
     kept = rows[:cache.RANKED]
     return cache.Entry(generation=generation, expires=expires, total=total,
                        facets={facet: tuple(values) for facet, values in counts.items()},
@@ -235,7 +263,7 @@ def added_counts(counts: dict[str, list[FacetCount]], extra: dict[str, dict[str,
     return counts
 
 
-def counts_in_sql(request, query: SearchQuery, visible=None,
+def counts_in_sql(request, query: SearchQuery, visible=None, locked=None,
                   denied: frozenset[int] | set[int] = frozenset()) -> tuple[int, dict[str, list[FacetCount]]]:
     """The number of visible matches (less ``denied``) and their facets' counts; a filtered facet is
     counted without its own filter (so its other values stay offered: language=fr or language=en).
@@ -243,19 +271,25 @@ def counts_in_sql(request, query: SearchQuery, visible=None,
     Each pass counts the matches' ``facet_terms`` (:func:`tallied_terms`): one value per match
     instead of a GROUP BY over an index entry per term.
     """
+    if visible is None:
+        visible, locked = searchable_condition(request), locked_condition(request)
     filtered = [facet for facet, values in query.filters.items() if values]
-    total, tally = tallied_terms(request, query, None, visible, denied)
+    total, tally = tallied_terms(request, query, None, visible, locked, denied)
     counts = {facet: values for facet, values in facets.facet_counts(tally).items() if facet not in filtered}
     for facet in filtered:
-        counts.update(facets.facet_counts(tallied_terms(request, query, facet, visible, denied)[1], only=facet))
+        counts.update(facets.facet_counts(tallied_terms(request, query, facet, visible, locked, denied)[1],
+                                          only=facet))
     return total, counts
 
 
-def tallied_terms(request, query: SearchQuery, skip_facet: str | None, visible, denied) -> tuple[int, Counter]:
-    """How many matches, and how many of them hold each term. PostgreSQL splits and counts the
-    terms itself; on SQLite they are read (through the connection: no ORM rows) and counted here."""
-    statement = matches(request, query, skip_facet=skip_facet, scored=False, visible=visible)
-    statement = statement.with_only_columns(D.video_id, D.facet_terms)
+def tallied_terms(request, query: SearchQuery, skip_facet: str | None, visible, locked,
+                  denied) -> tuple[int, Counter]:
+    """How many matches, and how many of them hold each term (a locked one holds none). PostgreSQL
+    splits and counts the terms itself; on SQLite they are read (through the connection: no ORM
+    rows) and counted here."""
+    statement = matches(request, query, skip_facet=skip_facet, scored=False, visible=visible, locked=locked)
+    terms = D.facet_terms if locked is None else case((locked, literal("")), else_=D.facet_terms)
+    statement = statement.with_only_columns(D.video_id, terms.label("facet_terms"))
     if denied:
         statement = statement.where(D.video_id.not_in(denied))
     connection = request.dbsession.connection()
@@ -316,4 +350,7 @@ def suggested_labels(request, prefix: str, limit: int, denied: set[int]) -> list
                  .group_by(T.label).order_by(func.count().desc(), T.label).limit(limit))
     if denied:
         statement = statement.where(T.video_id.not_in(denied))
+    locked = locked_condition(request)
+    if locked is not None:  # a locked video's tags are not the visitor's to read
+        statement = statement.where(~locked)
     return list(request.dbsession.scalars(statement))

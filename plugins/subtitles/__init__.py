@@ -3,12 +3,14 @@
 Tracks are stored by :mod:`core.tracks` and owned by this plugin (``plugin="subtitles"``). The
 editor also opens other plugins' subtitle and caption tracks (``transcriber_vosk``'s automatic
 captions); saving one makes it this plugin's, made by a person (see :mod:`plugins.subtitles.store`).
+The words of every track the player offers are searched (:func:`core.tracks.searched_text`), whichever
+plugin made it; saving or deleting one here tells ``amphi_video_changed`` so the index follows.
 """
 
 from core import hookimpl
 from core.security import video_permits
 from core.ui import NavItem
-from plugins.subtitles.transcript import search_text, transcript_panel
+from plugins.subtitles.transcript import transcript_panel
 
 NAME = "subtitles"
 AMPHI_HOOKS = ">=1.1,<2"
@@ -35,8 +37,3 @@ def amphi_video_actions(request, video):
     if not video_permits(request, video, "edit"):
         return []
     return [NavItem(request.translate("Subtitles"), request.route_url("subtitles.manage", video_id=video.id), order=300)]
-
-
-@hookimpl
-def amphi_search_text(request, video):
-    return search_text(request, video)

@@ -1,4 +1,4 @@
-"""The transcript panel: a track's text beside the player, the cue being played marked, searchable."""
+"""The transcript panel: a track's text beside the player, the cue being played marked."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pyramid.renderers import render
 from core.models import Track, Video
 from core.timecodes import clock
 from core.ui import Panel
-from plugins.subtitles.store import NAME, text_tracks, track_cues
+from plugins.subtitles.store import text_tracks, track_cues
 
 
 def preferred(tracks: list[Track], request, video: Video) -> Track | None:
@@ -31,10 +31,3 @@ def transcript_panel(request, video: Video) -> list[Panel]:
         "video_url": request.route_url("video", video_id=video.id),
     }, request=request)
     return [Panel("transcript", request.translate("Transcript"), html, order=200)]
-
-
-def search_text(request, video: Video) -> dict:
-    """The text of this plugin's own tracks, for the search index (other plugins feed theirs)."""
-    texts = [" ".join(cue.plain() for cue in track_cues(request, track))
-             for track in text_tracks(request, video) if track.plugin == NAME]
-    return {"subtitles": " ".join(texts)} if any(texts) else {}

@@ -248,3 +248,52 @@ def test_changing_and_deleting_videos(testapp, people, lectures, site, make_user
     testapp.get(url, headers=auth(people, "prof"), status=404)
     assert testapp.get(f"/api/v1/videos/{lectures['draft'].id}/tracks",
                        headers=auth(people, "prof")).json == {"items": []}
+
+
+def test_full_text_search_with_the_search_pages_facets_and_rules(testapp, spec, people, lectures, site,
+                                                                  make_request, make_testapp):
+    lectures["public"].description = "Le théorème de Fubini"
+    lectures["locked"].description = "Fubini encore"  # behind its password: not the visitor's to search
+    lectures["draft"].description = "Fubini toujours"
+    request = make_request(site)
+    request.hooks.amphi_search_reindex(request=request)
+    page_schema = schema_validator(spec, {"$ref": "#/components/schemas/VideoPage"})
+    anonymous = make_testapp("a.test")
+    found = anonymous.get("/api/v1/videos", {"q": "fubini"}).json
+    assert not list(page_schema.iter_errors(found))
+    assert [v["title"] for v in found["items"]] == ["Intégrales"] and found["total"] == 1
+    facets = {f["name"]: {c["value"]: (c["label"], c["count"]) for c in f["values"]} for f in found["facets"]}
+    assert facets["tag"] == {"analyse": ("analyse", 1)} and facets["type"] == {"course": ("Course", 1)}
+    assert facets["language"] == {"fr": ("French", 1)}
+    french = anonymous.get("/api/v1/videos", {"q": "fubini"}, headers={"Accept-Language": "fr"}).json
+    assert {f["name"]: f["title"] for f in french["facets"]}["language"] == "Langue"
+    assert [(v["title"], v["locked"]) for v in anonymous.get("/api/v1/videos", {"q": "secret"}).json["items"]] == [
+        ("Secret", True)]  # found by its title, as lists show it
+    mine = testapp.get("/api/v1/videos", {"q": "fubini", "per_page": 1, "sort": "date"}, headers=auth(people, "prof"))
+    assert mine.json["total"] == 3 and mine.json["previous"] is None
+    second = testapp.get(mine.json["next"], headers=auth(people, "prof")).json
+    assert second["page"] == 2 and "q=fubini" in mine.json["next"] and "sort=date" in mine.json["next"]
+    filtered = anonymous.get("/api/v1/videos?q=&tag=analyse&tag=autre").json
+    assert [v["title"] for v in filtered["items"]] == ["Intégrales"]
+    assert {c["value"]: c["checked"] for f in filtered["facets"] if f["name"] == "tag" for c in f["values"]} == {
+        "analyse": True}
+
+
+@pytest.mark.parametrize("query, field", [("q=a&ordering=title", "ordering"), ("q=a&owner=prof", "owner"),
+                                          ("q=a&status=ready", "status"), ("sort=date", "sort"),
+                                          ("year=2025", "year"), ("q=a&sort=random", "sort"),
+                                          ("q=a&page=10001", "page")])
+def test_a_search_refuses_what_it_cannot_do(testapp, query, field):
+    refused = testapp.get(f"/api/v1/videos?{query}", status=400).json
+    assert refused["errno"] == "invalid" and field in refused["info"]["fields"]
+
+
+def test_search_where_no_search_plugin_is_enabled_is_503(make_site, make_testapp, spec):
+    make_site("bare", plugins=["auth_local"])
+    refused = make_testapp("bare.test").get("/api/v1/videos", {"q": "cours"}, status=503).json
+    assert refused["errno"] == "search-unavailable" and "not available" in refused["message"]
+    documented = {p["name"] for p in spec["paths"]["/videos"]["get"]["parameters"]}
+    assert {"q", "sort", "year", "duration", "tag", "language", "type", "discipline", "channel"} <= documented
+    french = make_testapp("bare.test").get("/api/v1/videos?year=2025", headers={"Accept-Language": "fr"}, status=400)
+    assert french.json["message"] == "year: seulement avec q (une recherche)"
+    assert "503" in spec["paths"]["/videos"]["get"]["responses"]

@@ -7,6 +7,7 @@ from datetime import date
 import pytest
 
 from core import hookimpl
+from core.contracts import SearchContract
 from core.models import Group
 from core.search import SearchQuery, search, suggest
 from core.testing import database_kind, temporary_database, write_ini
@@ -416,3 +417,9 @@ def test_a_plugin_that_never_denies_keeps_searches_in_the_database(site, make_re
     register_plugin(MayDeny(), "may-deny")
     site.enabled_plugins = enabled + ["grants-only", "may-deny"]
     assert plugins_may_deny(make_request(site))
+
+
+class TestSearchSqlContract(SearchContract):
+    @pytest.fixture
+    def search_site(self, site):
+        return site

@@ -96,7 +96,8 @@ def test_no_draft_or_signed_in_video_is_counted_for_a_visitor(site, catalogue, m
     for user in (catalogue["prof"], catalogue["admin"], None):  # the owner and the admin fill their entries first
         answers(make_request, site, user)
     titles, total, _pages, facets = answers(make_request, site, None)
-    assert total == 6 and sum(count for _v, _l, count in facets["language"]) == 6
+    # The two password videos are found by their title, their facets are not the visitor's to count.
+    assert total == 6 and sum(count for _v, _l, count in facets["language"]) == 4
 
 
 def test_a_change_of_access_or_the_index_is_seen_at_once(site, catalogue, make_request, cached, dbsession):
@@ -127,3 +128,31 @@ def test_a_publication_date_shows_its_video_when_due(site, catalogue, make_reque
     assert answers(make_request, site, catalogue["user"])[1] == 7 and len(cached.built) == 1
     time.sleep(1.6)
     assert answers(make_request, site, catalogue["user"])[1] == 8 and len(cached.built) == 2
+
+
+def test_a_password_videos_hidden_words_and_facets_stay_out_of_the_shared_entries(site, make_user, publish,
+                                                                                    make_request, cached, dbsession):
+    """The anonymous and signed-in entries find a password video by its title only and count none of its
+    facets; its owner and a session that gave its password find it whole, outside those entries."""
+    from core.metadata import get_tags
+    from core.security import hash_password, unlock_video
+
+    prof, user = make_user(site, "prof", role="staff"), make_user(site, "user")
+    closed = publish(site, prof, "Séminaire fermé", access="password", description="Le polonium",
+                     password_hash=hash_password("seminar secret 1"), tags=get_tags(dbsession, site.id, ["secret"]))
+    publish(site, prof, "Séminaire ouvert", description="Le radium")
+    cached()
+    unlocked = make_request(site)
+    unlock_video(unlocked, closed)
+
+    def seen(request, text):
+        results = search(request, SearchQuery(text=text))
+        return sorted(v.title for v in results.videos), {c.value: c.count for c in results.facets.get("tag", [])}
+
+    for _round in ("cold", "warm"):
+        for visitor in (None, user):
+            assert seen(make_request(site, visitor), "séminaire") == (["Séminaire fermé", "Séminaire ouvert"], {})
+            assert seen(make_request(site, visitor), "polonium") == ([], {})
+        assert seen(make_request(site, prof), "polonium") == (["Séminaire fermé"], {"secret": 1})
+        assert seen(unlocked, "séminaire") == (["Séminaire fermé", "Séminaire ouvert"], {"secret": 1})
+    assert len(cached.built) == 4  # anonymous and signed-in, two queries each; the others never share them

@@ -22,6 +22,7 @@ from wsgiref.simple_server import WSGIRequestHandler, make_server
 import pytest
 
 from core import hookimpl
+from core.contracts import SearchContract
 from core.search import SearchQuery, fold_accents, search, search_document, suggest
 from core.testing import temporary_database, write_ini
 from plugins.search_solr.client import READ_FIELDS, solr_document
@@ -194,7 +195,7 @@ def test_indexes_the_search_document_and_sends_the_documented_parameters(site, p
     select = solr.selects[-1]
     assert select["q"] == '"polonium" "radium"' and select["defType"] == "edismax" and select["mm"] == "100%"
     assert select["qf"] == QUERY_FIELDS and "title_fr^10" in select["qf"] and "body_fr" in select["qf"]
-    assert select["fq"] == [f"site_id:{site.id}"] and select["fl"] == "video_id,score,facet_*"
+    assert select["fq"] == [f"site_id:{site.id}"] and select["fl"] == "video_id,score,sort_date,facet_*"
     assert select["sort"] == "score desc,sort_date desc,video_id desc" and select["rows"] == "10000"
     assert found(make_request, site, text="polonium") == ["Introduction à la radioactivité"]
     found(make_request, site, min_duration=60, year_from=2020, sort="date")
@@ -476,3 +477,9 @@ def test_live_solr_indexes_two_videos_and_finds_one(solr_site, make_user, make_v
         assert titles == [f"Cours {word} de physique"]
     finally:
         pysolr.Solr(os.environ["AMPHI_TEST_SOLR_URL"]).delete(q=f"site_id:{live.id}", commit=True)
+
+
+class TestSearchSolrContract(SearchContract):
+    @pytest.fixture
+    def search_site(self, site):
+        return site

@@ -7,6 +7,7 @@ import types
 import pytest
 
 from core.models import Track
+from core.search import search_document
 from core.sites import set_enabled_plugins
 from core.tracks import read_track, save_track
 from tests.searching import found
@@ -249,8 +250,7 @@ def test_a_disabled_plugin_hides_routes_panel_and_tracks(video, site, make_testa
     for path in ("", f"/{track.id}", f"/{track.id}.vtt", f"/{track.id}/cues"):
         owner.get(f"/videos/{video.id}/subtitles{path}", status=404)
     owner.get("/subtitles-static/transcript.js", status=404)
-    request = make_request(site)
-    assert request.hooks.amphi_search_text(request=request, video=video) == []
+    assert "captions" not in search_document(make_request(site), video)["text"]  # nor searched
 
 
 def test_transcript_shows_other_plugins_tracks_while_they_are_enabled(video, site, make_testapp, make_request,
@@ -279,10 +279,22 @@ def test_search_finds_a_word_only_in_subtitles(video, site, people, make_testapp
     owner.post(f"/videos/{video.id}/subtitles/{track.id}/delete", {"csrf_token": token})
     assert found(make_request, site, text="entropie") == []
     upload(owner, video, VTT, "a.vtt")
-    # An automatic track is another plugin's text to feed: this plugin feeds its own.
+    document = search_document(make_request(site), video)
+    assert document["text"]["captions"] == "Bonjour et bienvenue La thermodynamique & vous"
+
+
+def test_search_finds_the_words_of_another_plugins_automatic_captions(video, site, make_request, app, dbsession):
+    """What the player offers is searched, whichever plugin made it (transcriber_vosk's captions here)."""
+    video.access = "public"
+    auto_track(make_request, site, video)
     request = make_request(site)
-    (answer,) = [a for a in request.hooks.amphi_search_text(request=request, video=video) if a]
-    assert answer == {"subtitles": "Bonjour et bienvenue La thermodynamique & vous"}
+    request.hooks.amphi_video_changed(request=request, video=video)  # as the transcriber does once it has stored it
+    assert found(make_request, site, text="bienvenue thermodynamique") == ["Amphi 1"]
+    set_enabled_plugins(app.registry, site, [p for p in site.enabled_plugins if p != "autocaptions"])
+    dbsession.flush()
+    request = make_request(site)
+    request.hooks.amphi_search_reindex(request=request)
+    assert found(make_request, site, text="bienvenue") == []  # the player no longer offers it
 
 
 def test_pages_in_french(video, make_testapp, make_request, site):

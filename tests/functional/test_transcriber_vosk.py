@@ -20,11 +20,13 @@ import webvtt
 from sqlalchemy import select
 
 from core.encoding import announce_ready
-from core.ingest import ingest_stored_file
+from core.ingest import create_video, ingest_stored_file
 from core.media import EncodeCancelled
 from core.models import Job, Track, User, Video
 from core.pipeline import queue_job
+from core.search import SearchQuery, search
 from core.sites import set_enabled_plugins, set_plugin_overrides
+from core.speech import Cue, Transcript
 from core.storage import upload_key
 from core.tasks import worker_request
 from core.testing import AmphiTestApp
@@ -252,3 +254,31 @@ def test_no_automatic_transcription_over_captions_a_person_made(encoder, committ
                    language="ko", source="manual", plugin="feeds")
     announce_ready(site_id, video_id)  # as after a re-encode
     assert jobs_of(video_id) == []
+
+
+def searched(site_id, text):
+    """Titles an anonymous visitor finds on the site (the committed index)."""
+    with worker_request(site_id) as request:
+        return [video.title for video in search(request, SearchQuery(text=text)).videos]
+
+
+def test_automatic_captions_are_searched_and_the_index_follows_the_track(committed_site):
+    """The transcribe job stores its captions through job.publish: their words are searched, a new
+    transcription replaces them in the index, and deleting the track removes them."""
+    from plugins.subtitles.store import remove_track
+    from plugins.transcriber_vosk import job
+
+    site_id, user_id = committed_site
+    with worker_request(site_id) as request:
+        owner = request.dbsession.get(User, user_id)
+        video_id = create_video(request, owner, "Cours de biologie", status="ready", access="public",
+                                language="fr").id
+    assert searched(site_id, "photosynthese") == []
+    job.publish(site_id, video_id, Transcript("fr", cues=[Cue(0.0, 2.0, ("Voici la photosynthèse",))]))
+    assert searched(site_id, "photosynthese") == ["Cours de biologie"]
+    job.publish(site_id, video_id, Transcript("fr", cues=[Cue(0.0, 2.0, ("puis la respiration",))]))
+    assert searched(site_id, "photosynthese") == [] and searched(site_id, "respiration") == ["Cours de biologie"]
+    with worker_request(site_id) as request:
+        video = request.dbsession.get(Video, video_id)
+        remove_track(request, video, job.auto_track(request, video, "fr"))
+    assert searched(site_id, "respiration") == []
