@@ -89,6 +89,15 @@ def purge_rate_limits() -> None:
         request.dbsession.execute(delete(RateLimitHit).where(RateLimitHit.at < utcnow() - timedelta(days=1)))
 
 
+@huey.periodic_task(crontab(minute="23"))
+def purge_sessions() -> None:
+    """Forget the session records idle for longer than ``amphi.session_max_age`` (their cookies are dead)."""
+    from core.sessions import purge_expired_sessions
+
+    with worker_request() as request:
+        purge_expired_sessions(request.dbsession, int(request.registry.settings["amphi.session_max_age"]))
+
+
 @huey.periodic_task(crontab(minute="*/10"))
 def purge_digest_nonces() -> None:
     """Forget the Digest nonces that expired (their counts no longer matter: they are refused as stale)."""

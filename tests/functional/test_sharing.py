@@ -1,5 +1,6 @@
 """Share links and video passwords, through HTTP, down to the media bytes."""
 
+import hashlib
 import re
 
 from core.models import ShareLink, Video
@@ -26,9 +27,13 @@ def test_a_share_link_opens_a_draft_and_its_media_until_revoked(published, make_
     edit = owner.get(f"/videos/{video_id}/edit")
     create = next(f for f in edit.forms.values() if f.action.endswith(f"/videos/{video_id}/links"))
     create["label"] = "jury <b>members</b>"
-    edit = create.submit(status=302).follow()
-    assert "jury &lt;b&gt;members&lt;/b&gt;" in edit.text
+    edit = create.submit(status=200)
+    assert "jury &lt;b&gt;members&lt;/b&gt;" in edit.text and edit.headers["Cache-Control"] == "no-store"
     link_url = re.search(rf'value="(http://{re.escape(host)}/videos/{video_id}/shared/[^"]+)"', edit.text).group(1)
+    link = dbsession.query(ShareLink).filter_by(video_id=video_id).one()
+    token = link_url.rsplit("/", 1)[1]
+    assert link.token_hash == hashlib.sha256(token.encode()).hexdigest()  # only a hash is kept
+    assert token not in owner.get(f"/videos/{video_id}/edit").text  # and the link is shown once
 
     guest = make_testapp(host)
     guest.get(f"/videos/{video_id}", status=404)
@@ -39,7 +44,6 @@ def test_a_share_link_opens_a_draft_and_its_media_until_revoked(published, make_
     assert "private" in guest.get(master).headers["Cache-Control"]
     make_testapp(host).get(master, status=403)  # the URL alone is not the link
 
-    link = dbsession.query(ShareLink).filter_by(video_id=video_id).one()
     revoke = next(f for f in owner.get(f"/videos/{video_id}/edit").forms.values()
                   if f.action.endswith(f"/links/{link.id}/delete"))
     revoke.submit(status=302)
@@ -54,12 +58,12 @@ def test_a_share_link_of_one_video_opens_no_other(published, make_testapp, dbses
     set_video(video_id, access="draft")
     other_id = upload(*committed_site, filename="autre.mp4")
     set_video(other_id, access="draft")
-    link = ShareLink(video_id=video_id, token="k" * 32)
-    dbsession.add(link)
+    token = "k" * 32
+    dbsession.add(ShareLink(video_id=video_id, token_hash=hashlib.sha256(token.encode()).hexdigest()))
     dbsession.flush()
     guest = make_testapp(host)
-    guest.get(f"/videos/{other_id}/shared/{link.token}", status=404)
-    guest.get(f"/videos/{video_id}/shared/{link.token}", status=302)
+    guest.get(f"/videos/{other_id}/shared/{token}", status=404)
+    guest.get(f"/videos/{video_id}/shared/{token}", status=302)
     guest.get(f"/videos/{other_id}", status=404)
     guest.get(f"/videos/{video_id}", status=200)
 
