@@ -23,14 +23,14 @@ from core.metadata import (
     type_title,
 )
 from core.models import LICENSES, ShareLink
-from core.ratelimit import RateLimit, take_each
+from core.ratelimit import RateLimit, client_network
 from core.security import check_password, find_share_link, open_share_link, unlock_video, video_permits
 from core.tokens import token_hash
 from core.views.pages import get_site_video, require_video
 
-#: Wrong video passwords: per address and video, and per video from everywhere.
+#: Wrong passwords of one video: per account when signed in, else per address (an IPv6 /64). Never per
+#: video alone: guesses from elsewhere, however many, must not lock out anyone who knows the password.
 PASSWORD_FAILURES = RateLimit("video.password", 10, 15 * 60)
-PASSWORD_FAILURES_PER_VIDEO = RateLimit("video.password.all", 100, 15 * 60)
 
 
 def edit_values(request, video, form: MetadataForm, errors: dict | None = None) -> dict:
@@ -139,6 +139,13 @@ def locked_page(request, video, error: str = "", embed: bool = False):
     return response
 
 
+def password_guesser(request, video) -> str:
+    """Whose wrong passwords of ``video`` count together: the account's, or the address's."""
+    if request.user is not None:
+        return f"{video.id}:user:{request.user.id}"
+    return f"{video.id}:addr:{client_network(request)}"
+
+
 @view_config(route_name="video.unlock", request_method="POST")
 def unlock(request):
     video = get_site_video(request, request.matchdict["video_id"])
@@ -146,9 +153,8 @@ def unlock(request):
         if video_permits(request, video, "view"):
             return HTTPFound(request.route_url("video", video_id=video.id))
         raise HTTPNotFound()
-    site_id, address = request.site.id, f"{video.id}:{request.client_addr}"
-    hits = take_each(request.dbsession, site_id, (PASSWORD_FAILURES, address),  # counted with the check, before it
-                     (PASSWORD_FAILURES_PER_VIDEO, str(video.id)))
+    # Counted with the check, before it (concurrent guesses wait for each other).
+    hits = PASSWORD_FAILURES.take(request.dbsession, request.site.id, password_guesser(request, video))
     if check_password(video.password_hash, request.POST.get("password", "")):
         RateLimit.forget(request.dbsession, hits)
         unlock_video(request, video)
