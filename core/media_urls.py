@@ -19,6 +19,7 @@ from pyramid.httpexceptions import HTTPForbidden, HTTPNotFound
 from pyramid.response import FileIter, Response
 from pyramid.view import view_config
 
+from core.keys import derived_key
 from core.security import video_permits
 from core.storage import check_key, job_prefix
 
@@ -32,7 +33,7 @@ DOWNLOAD_PREFIXES = ("mp4/", "audio.")
 
 
 def _secret(request) -> bytes:
-    return request.registry.settings["amphi.session_secret"].encode()
+    return derived_key(request.registry.settings, "media-url")
 
 
 def viewer_id(request) -> int:

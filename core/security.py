@@ -26,6 +26,7 @@ from sqlalchemy import select
 from core.errors import ConfigurationError
 from core.i18n import SESSION_LOCALE
 from core.identity import process_sign_in
+from core.keys import derived_key
 from core.models import Group, ShareLink, User, Video, utcnow
 from core.sessions import SESSION_USER, current_record_id, end_current, end_user_sessions, open_record, session_user
 from core.settings import as_bool
@@ -310,7 +311,7 @@ def includeme(config):
         raise ConfigurationError("amphi.session_secret is empty: set a long random value (or amphi.session_secret_file)")
     config.set_session_factory(
         SignedCookieSessionFactory(
-            secret,
+            derived_key(settings, "session-cookie").hex(),
             cookie_name="amphi_session",
             httponly=True,
             samesite="Lax",
