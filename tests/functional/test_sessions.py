@@ -185,3 +185,24 @@ def test_the_hourly_task_purges_expired_records(committed_site, app):
     with worker_request() as request:
         left = request.dbsession.scalars(select(UserSession.key_hash).where(UserSession.user_id == user_id)).all()
     assert left == ["d" * 64]
+
+
+def test_the_session_cookie_is_signed_with_a_key_of_its_own(make_testapp, site, app):
+    import time
+
+    from pyramid.session import JSONSerializer
+    from webob.cookies import SignedSerializer
+
+    from core.keys import derived_key
+
+    def cookie(secret: str) -> str:
+        now = time.time()
+        serializer = SignedSerializer(secret, "pyramid.session.", "sha512", serializer=JSONSerializer())
+        return serializer.dumps((now, now, {"i18n.locale": "fr"})).decode()
+
+    settings = app.registry.settings
+    ours, forged = make_testapp("a.test"), make_testapp("a.test")
+    ours.set_cookie("amphi_session", cookie(derived_key(settings, "session-cookie").hex()))
+    assert '<html lang="fr"' in ours.get("/").text
+    forged.set_cookie("amphi_session", cookie(settings["amphi.session_secret"]))  # the secret itself signs nothing
+    assert '<html lang="en"' in forged.get("/").text
