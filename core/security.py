@@ -187,6 +187,17 @@ SITE_PERMISSIONS = {
 }
 
 
+def may_list_members(request, group: Group) -> bool:
+    """Who may read a group's member list: the site's admins and the group's own members.
+
+    Uploaders see the groups' names (to choose who may watch), not who is in them.
+    """
+    user = request.user
+    if user is None or group.site_id != request.site.id or user.site_id != request.site.id:
+        return False
+    return user.is_admin or group.name in user_group_names(request, user)
+
+
 def user_group_names(request, user: User | None) -> set[str]:
     if user is None:
         return set()
