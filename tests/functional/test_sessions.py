@@ -206,3 +206,15 @@ def test_the_session_cookie_is_signed_with_a_key_of_its_own(make_testapp, site, 
     assert '<html lang="fr"' in ours.get("/").text
     forged.set_cookie("amphi_session", cookie(settings["amphi.session_secret"]))  # the secret itself signs nothing
     assert '<html lang="en"' in forged.get("/").text
+
+
+def test_the_sessions_page_speaks_french_and_counts_right(testapp, make_testapp, ana):
+    for _ in range(2):
+        make_testapp("a.test").sign_in("ana", PASSWORD)
+    testapp.sign_in("ana", PASSWORD)
+    page = testapp.get("/account/sessions", headers={"Accept-Language": "fr"})
+    assert "Où vous êtes connecté" in page.text and "Se déconnecter partout ailleurs" in page.text
+    form = next(f for f in page.forms.values() if f.action.endswith("/account/sessions/end-others"))
+    done = form.submit(status=302).follow(headers={"Accept-Language": "fr"})
+    assert "2 sessions ont été déconnectées." in done.text
+    assert "1 session was signed out." in testapp.get("/account/sessions?ended=1").text
