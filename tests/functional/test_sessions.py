@@ -218,3 +218,14 @@ def test_the_sessions_page_speaks_french_and_counts_right(testapp, make_testapp,
     done = form.submit(status=302).follow(headers={"Accept-Language": "fr"})
     assert "2 sessions ont été déconnectées." in done.text
     assert "1 session was signed out." in testapp.get("/account/sessions?ended=1").text
+
+
+def test_signing_in_again_in_the_same_browser_replaces_its_record(testapp, ana, make_user, site, dbsession):
+    make_user(site, "bob", password="bob's long password")
+    testapp.sign_in("ana", PASSWORD)
+    first = testapp.cookies["amphi_session"]
+    testapp.post("/auth/local/login", {"username": "bob", "password": "bob's long password",
+                                       "csrf_token": testapp.csrf_token("/")}, status=302)
+    assert records(dbsession, ana) == [] and testapp.get("/api/v1/me").json["username"] == "bob"
+    testapp.set_cookie("amphi_session", first)
+    testapp.get("/api/v1/me", status=401)
