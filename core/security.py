@@ -85,7 +85,7 @@ def fresh_session(request) -> None:
 
 def sign_in(request, user: User, method: str, attributes: dict | None = None) -> None:
     """Open a session for ``user``: renew the session, record, tell the plugins."""
-    if request.user is not None:
+    if request.session.get(SESSION_USER) is not None and request.user is not None:
         end_current(request)  # signing in over a session: its record goes with its cookie
     fresh_session(request)  # no fixation of what was there before
     open_record(request, user, method)
