@@ -11,6 +11,7 @@ from pyramid.events import BeforeRender, ContextFound, NewResponse
 from pyramid.httpexceptions import HTTPNotFound
 
 from core.plugins import PluginHost, make_plugin_host
+from core.private import tighten, write_private
 from core.settings import load_settings
 
 log = logging.getLogger(__name__)
@@ -103,10 +104,15 @@ def add_template_globals(event) -> None:
 def session_secret_from_file(path: str) -> str:
     """Read (or create once, mode 0600) the secret file of a one-machine installation."""
     if not os.path.exists(path):
-        os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as handle:
-            handle.write(secrets.token_hex(32))
+        draft = f"{path}.{secrets.token_hex(8)}.new"
+        write_private(draft, secrets.token_hex(32))
+        try:
+            os.link(draft, path)  # atomic: processes starting at once all read the first one's secret
+        except FileExistsError:
+            pass
+        finally:
+            os.unlink(draft)
+    tighten(path)
     with open(path) as handle:
         return handle.read().strip()
 

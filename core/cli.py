@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
 from core.errors import AmphiError, ConfigurationError
+from core.private import write_private
 
 DEFAULT_CONFIG = "etc/amphi.ini"
 
@@ -72,13 +73,6 @@ def cmd_init(args) -> None:
             create_user(request, args.admin, display_name="Administrator", role="superuser", password=password)
             write_private(credentials_file, f"username: {args.admin}\npassword: {password}\n")
             print(f"created superuser {args.admin!r}; credentials in {credentials_file}")
-
-
-def write_private(path: str, text: str) -> None:
-    os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as handle:
-        handle.write(text)
 
 
 def cmd_db_upgrade(args) -> None:

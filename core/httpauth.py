@@ -25,6 +25,7 @@ from sqlalchemy import delete, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from core.keys import derived_key
 from core.models import DigestNonce, utcnow
 
 NONCE_SECONDS = 300
@@ -35,8 +36,8 @@ _PARAM = re.compile(r'(\w+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^\s,]+))')
 
 
 def nonce_secret(request) -> str:
-    """What Digest nonces are signed with (the session secret), shared by every plugin."""
-    return request.registry.settings["amphi.session_secret"]
+    """What Digest nonces are signed with (a key derived from the site secret), shared by every plugin."""
+    return derived_key(request.registry.settings, "digest-nonce").hex()
 
 
 def basic_credentials(request) -> tuple[str, str] | None:

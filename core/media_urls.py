@@ -1,10 +1,13 @@
 """Signed, expiring media URLs and the view that serves every media byte.
 
-A URL is ``/media/<video>/<expires>/<signature>/<path>``: the signature binds
-the video, the expiry and the viewer (their user id; 0 for anonymous), so a
-copied URL of a restricted video is useless to someone else. Each request is
-also checked against the video's current access rules, so revoking access
-takes effect at once. In production nginx sends the bytes (X-Accel-Redirect);
+A URL is ``/media/<video>/<expires>/<signature>/<path>``: the signature (with a
+key of its own, :mod:`core.keys`) binds the video, the expiry and the viewer
+(their user id; 0 for anonymous), so a copied URL of a restricted video is
+useless to someone else. A URL lives ``amphi.media.url_ttl`` seconds (rounded up
+to the hour; at most :data:`MAX_URL_TTL`), and one whose expiry lies further
+ahead than that is refused, so lowering the setting shortens URLs already out.
+Each request is also checked against the video's current access rules, so
+revoking access takes effect at once. In production nginx sends the bytes (X-Accel-Redirect);
 on the embedded default the core streams them with range requests.
 """
 
@@ -19,6 +22,8 @@ from pyramid.httpexceptions import HTTPForbidden, HTTPNotFound
 from pyramid.response import FileIter, Response
 from pyramid.view import view_config
 
+from core.errors import ConfigurationError
+from core.keys import derived_key
 from core.security import video_permits
 from core.storage import check_key, job_prefix
 
@@ -29,10 +34,13 @@ MIME_TYPES = {
 }
 #: Paths only owners may fetch unless the owner allows downloads.
 DOWNLOAD_PREFIXES = ("mp4/", "audio.")
+#: The longest lifetime ``amphi.media.url_ttl`` may give a media URL (a day); the shortest is a minute.
+MAX_URL_TTL, MIN_URL_TTL = 24 * 3600, 60
+ROUNDING = 3600  # expiries are rounded up to the hour, so URLs (and the browser's cache) stay stable a while
 
 
 def _secret(request) -> bytes:
-    return request.registry.settings["amphi.session_secret"].encode()
+    return derived_key(request.registry.settings, "media-url")
 
 
 def viewer_id(request) -> int:
@@ -44,12 +52,33 @@ def sign(request, video_id: int, expires: int, viewer: int) -> str:
     return hmac.new(_secret(request), message, hashlib.sha256).hexdigest()[:32]
 
 
+def url_ttl(settings) -> int:
+    """``amphi.media.url_ttl`` in seconds; a value outside one minute to :data:`MAX_URL_TTL` stops the start."""
+    value = str(settings.get("amphi.media.url_ttl", "21600")).strip()
+    if not value.isdigit() or not MIN_URL_TTL <= int(value) <= MAX_URL_TTL:
+        raise ConfigurationError(f"amphi.media.url_ttl must be a number of seconds from {MIN_URL_TTL} to "
+                                 f"{MAX_URL_TTL}, not {value!r}")
+    return int(value)
+
+
+def signed_expiry(request, video) -> tuple[int, str]:
+    """``(expires, signature)`` of a new media URL of ``video`` for the request's viewer."""
+    expires = (int(time.time()) // ROUNDING + 1) * ROUNDING + url_ttl(request.registry.settings)
+    return expires, sign(request, video.id, expires, viewer_id(request))
+
+
+def check_signature(request, video, expires: int, signature: str) -> None:
+    """Raise 403 unless a media URL is ours, for this viewer, neither expired nor longer-lived than allowed."""
+    now = time.time()
+    longest = now + url_ttl(request.registry.settings) + ROUNDING
+    if (not hmac.compare_digest(sign(request, video.id, expires, viewer_id(request)), signature)
+            or not now <= expires <= longest):
+        raise HTTPForbidden()
+
+
 def media_base(request, video) -> str:
     """The signed base URL of a video's media; append a relative path to it."""
-    ttl = int(request.registry.settings.get("amphi.media.url_ttl", 6 * 3600))
-    # Rounded to the hour so URLs (and the browser's cache) stay stable for a while.
-    expires = (int(time.time()) // 3600 + 1) * 3600 + ttl
-    signature = sign(request, video.id, expires, viewer_id(request))
+    expires, signature = signed_expiry(request, video)
     return request.route_url("media", video_id=video.id, expires=expires, signature=signature, path="")
 
 
@@ -86,9 +115,7 @@ def media(request):
     md = request.matchdict
     video = get_site_video(request, md["video_id"])
     expires, path = int(md["expires"]), "/".join(md["path"])
-    expected = sign(request, video.id, expires, viewer_id(request))
-    if not hmac.compare_digest(expected, md["signature"]) or expires < time.time():
-        raise HTTPForbidden()
+    check_signature(request, video, expires, md["signature"])
     if not video_permits(request, video, "view"):
         raise HTTPForbidden()
     if path.startswith(DOWNLOAD_PREFIXES) and not (video.allow_downloads or video_permits(request, video, "edit")):
@@ -105,5 +132,6 @@ def media(request):
 
 
 def includeme(config):
+    url_ttl(config.get_settings())  # a wrong value stops the start, naming the setting
     config.add_route("media", "/media/{video_id:\\d+}/{expires:\\d+}/{signature:[0-9a-f]{32}}/*path")
     config.scan("core.media_urls")

@@ -10,6 +10,7 @@ two can both slip under the limit.
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 from datetime import timedelta
 
 from sqlalchemy import delete, func, select, text
@@ -71,6 +72,20 @@ class RateLimit:
                 RateLimitHit.site_id == site_id, RateLimitHit.scope == self.scope, RateLimitHit.key == key
             )
         )
+
+
+def client_network(request) -> str:
+    """The client as a per-address key: its address, or its /64 for IPv6 (one subscriber holds a whole /64)."""
+    address = request.client_addr or ""
+    try:
+        parsed = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if parsed.version == 4:
+        return address
+    if parsed.ipv4_mapped is not None:
+        return str(parsed.ipv4_mapped)
+    return str(ipaddress.ip_network(f"{parsed}/64", strict=False))
 
 
 def take_each(dbsession, site_id: int, *limits: tuple[RateLimit, str]) -> list[RateLimitHit]:

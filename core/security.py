@@ -26,18 +26,18 @@ from sqlalchemy import select
 from core.errors import ConfigurationError
 from core.i18n import SESSION_LOCALE
 from core.identity import process_sign_in
+from core.keys import derived_key
 from core.models import Group, ShareLink, User, Video, utcnow
+from core.sessions import SESSION_USER, current_record_id, end_current, end_user_sessions, open_record, session_user
 from core.settings import as_bool
-from core.tokens import check_csrf, enforce_token_rules, request_token, uses_bearer
+from core.tokens import check_csrf, enforce_token_rules, request_token, token_hash, uses_bearer
 
 log = logging.getLogger(__name__)
 
-SESSION_USER = "auth.user_id"
-SESSION_EPOCH = "auth.epoch"
 SESSION_METHOD = "auth.method"
 UNLOCKED_VIDEOS = "access.unlocked"  # "<video id>:<fingerprint of its password hash>"
-SHARE_TOKENS = "access.share_tokens"  # tokens of share links opened in this session
-MAX_SHARE_TOKENS = 20
+SHARE_LINKS = "access.share_links"  # token hashes of the share links opened in this session
+MAX_SHARE_LINKS = 20
 
 # OWASP's argon2id profile (19 MiB, 2 passes): argon2-cffi's default takes 64 MiB per hash,
 # which eight server threads signing people in at once would multiply into a memory spike.
@@ -85,9 +85,10 @@ def fresh_session(request) -> None:
 
 def sign_in(request, user: User, method: str, attributes: dict | None = None) -> None:
     """Open a session for ``user``: renew the session, record, tell the plugins."""
+    if request.session.get(SESSION_USER) is not None and request.user is not None:
+        end_current(request)  # signing in over a session: its record goes with its cookie
     fresh_session(request)  # no fixation of what was there before
-    request.session[SESSION_USER] = user.id
-    request.session[SESSION_EPOCH] = user.session_epoch
+    open_record(request, user, method)
     request.session[SESSION_METHOD] = method
     new_csrf_token(request)
     user.last_login = utcnow()
@@ -103,20 +104,22 @@ def sign_out(request) -> str | None:
     if user is not None:
         urls = request.hooks.amphi_user_signed_out(request=request, user=user)
         logout_url = next((u for u in urls if u), None)
+    end_current(request)  # copies of the cookie die with it
     fresh_session(request)
     request.user = None
     return logout_url
 
 
-def end_sessions(request, user: User, keep_current: bool = True) -> None:
-    """End every session of ``user`` (signed cookies cannot be deleted: their epoch goes stale).
+def end_sessions(request, user: User, keep_current: bool = True) -> int:
+    """End every session of ``user`` (their records are deleted); return how many ended.
 
     The request's own session stays open when it is the user's and ``keep_current``
     (a password change signs out the other devices, not this one).
     """
-    user.session_epoch = (user.session_epoch or 0) + 1
+    keep = None
     if keep_current and request.user is not None and request.user.id == user.id:
-        request.session[SESSION_EPOCH] = user.session_epoch
+        keep = current_record_id(request)
+    return end_user_sessions(request.dbsession, user, keep=keep)
 
 
 def address_in(address: str | None, networks: list[str], setting: str) -> bool:
@@ -165,13 +168,11 @@ def _identity(request) -> User | None:
     if uses_bearer(request):  # an API client: the token alone says who it is
         token = request.access_token
         return token.user if token is not None else None
-    user_id = request.session.get(SESSION_USER)
-    if user_id is not None:
-        user = request.dbsession.get(User, user_id)
-        if (user is not None and user.is_active and user.site_id == request.site.id
-                and request.session.get(SESSION_EPOCH, 0) == user.session_epoch):
+    if request.session.get(SESSION_USER) is not None:
+        user = session_user(request)
+        if user is not None:
             return user
-        request.session.invalidate()
+        request.session.invalidate()  # signed out elsewhere, expired or disabled: the cookie is spent
     user = request.hooks.amphi_identify(request=request)
     if user is not None and (user.site_id != request.site.id or not user.is_active):
         return None
@@ -186,6 +187,17 @@ SITE_PERMISSIONS = {
     "site-admin": lambda user: user is not None and user.is_admin,
     "superuser": lambda user: user is not None and user.is_superuser,
 }
+
+
+def may_list_members(request, group: Group) -> bool:
+    """Who may read a group's member list: the site's admins and the group's own members.
+
+    Uploaders see the groups' names (to choose who may watch), not who is in them.
+    """
+    user = request.user
+    if user is None or group.site_id != request.site.id or user.site_id != request.site.id:
+        return False
+    return user.is_admin or group.name in user_group_names(request, user)
 
 
 def user_group_names(request, user: User | None) -> set[str]:
@@ -257,10 +269,16 @@ def unlock_video(request, video: Video) -> None:
     request.session[UNLOCKED_VIDEOS] = unlocked[-49:] + [mark]
 
 
+def find_share_link(request, video: Video, token: str) -> ShareLink | None:
+    """The share link of ``video`` whose token this is (only the token's hash is stored)."""
+    return request.dbsession.scalar(select(ShareLink).where(ShareLink.token_hash == token_hash(token),
+                                                            ShareLink.video_id == video.id))
+
+
 def open_share_link(request, link: ShareLink) -> None:
     """Remember in the session that its holder opened this share link."""
-    tokens = [t for t in request.session.get(SHARE_TOKENS, []) if t != link.token]
-    request.session[SHARE_TOKENS] = tokens[-(MAX_SHARE_TOKENS - 1):] + [link.token]
+    opened = [h for h in request.session.get(SHARE_LINKS, []) if h != link.token_hash]
+    request.session[SHARE_LINKS] = opened[-(MAX_SHARE_LINKS - 1):] + [link.token_hash]
 
 
 def holds_share_link(request, video: Video) -> bool:
@@ -270,10 +288,10 @@ def holds_share_link(request, video: Video) -> bool:
 
 def shared_video_ids(request, video_ids: list[int] | None = None) -> set[int]:
     """Ids of the videos (of ``video_ids``, else any) whose share link this session opened and that still exists."""
-    tokens = request.session.get(SHARE_TOKENS) or []
-    if not tokens or video_ids == []:
+    hashes = request.session.get(SHARE_LINKS) or []
+    if not hashes or video_ids == []:
         return set()
-    query = select(ShareLink.video_id).where(ShareLink.token.in_(tokens))
+    query = select(ShareLink.video_id).where(ShareLink.token_hash.in_(hashes))
     if video_ids is not None:
         query = query.where(ShareLink.video_id.in_(video_ids))
     return set(request.dbsession.scalars(query))
@@ -332,7 +350,7 @@ def includeme(config):
         raise ConfigurationError("amphi.session_secret is empty: set a long random value (or amphi.session_secret_file)")
     config.set_session_factory(
         SignedCookieSessionFactory(
-            secret,
+            derived_key(settings, "session-cookie").hex(),
             cookie_name="amphi_session",
             httponly=True,
             samesite="Lax",

@@ -133,6 +133,7 @@ CORE_DEFAULTS = {
     "amphi.api.rate_limit": "600",
     "amphi.page_cache.size_mb": "64",  # per process; 0: off (core.pagecache)
     "amphi.page_cache.ttl": "60",
+    "amphi.media.url_ttl": "21600",  # 60 to 86400 (core.media_urls)
 }
 
 

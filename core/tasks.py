@@ -8,7 +8,6 @@ worker.
 
 from __future__ import annotations
 
-import os
 from contextlib import contextmanager
 from datetime import timedelta
 from urllib.parse import urlsplit
@@ -21,6 +20,7 @@ from sqlalchemy import delete
 
 from core.errors import ConfigurationError
 from core.models import RateLimitHit, Site, utcnow
+from core.private import private_file
 
 # Immediate (in memory) until configure_queue() points it at SQLite or Redis.
 huey = Huey("amphi", immediate=True)
@@ -35,7 +35,7 @@ def configure_queue(queue_url: str) -> None:
         return
     if scheme == "sqlite":
         path = queue_url.split("///", 1)[-1]
-        os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+        private_file(path)  # task arguments are nobody else's business
         huey.storage_class, huey.storage_kwargs = SqliteStorage, {"filename": path}
     elif scheme in ("redis", "rediss", "unix"):
         huey.storage_class, huey.storage_kwargs = RedisStorage, {"url": queue_url}
@@ -87,6 +87,15 @@ def purge_rate_limits() -> None:
     """Forget rate-limit hits older than their window."""
     with worker_request() as request:
         request.dbsession.execute(delete(RateLimitHit).where(RateLimitHit.at < utcnow() - timedelta(days=1)))
+
+
+@huey.periodic_task(crontab(minute="23"))
+def purge_sessions() -> None:
+    """Forget the session records idle for longer than ``amphi.session_max_age`` (their cookies are dead)."""
+    from core.sessions import purge_expired_sessions
+
+    with worker_request() as request:
+        purge_expired_sessions(request.dbsession, int(request.registry.settings["amphi.session_max_age"]))
 
 
 @huey.periodic_task(crontab(minute="*/10"))

@@ -9,18 +9,16 @@ rules, like every media byte.
 
 from __future__ import annotations
 
-import hmac
 import html
 import io
 import logging
 import re
-import time
 
 from pyramid.httpexceptions import HTTPForbidden, HTTPNotFound
 from pyramid.view import view_config
 from sqlalchemy import select
 
-from core.media_urls import serve_key, sign, viewer_id
+from core.media_urls import check_signature, serve_key, signed_expiry
 from core.models import Track, Video, utcnow
 from core.security import video_permits
 from core.storage import video_prefix
@@ -120,9 +118,7 @@ def video_tracks(request, video: Video, kinds=TRACK_KINDS) -> list[Track]:
 
 def track_url(request, video: Video, track: Track) -> str:
     """A signed URL of the track's WebVTT, bound to the viewer; changes when the track changes."""
-    ttl = int(request.registry.settings.get("amphi.media.url_ttl", 6 * 3600))
-    expires = (int(time.time()) // 3600 + 1) * 3600 + ttl
-    signature = sign(request, video.id, expires, viewer_id(request))
+    expires, signature = signed_expiry(request, video)
     version = int(track.updated_at.timestamp()) if track.updated_at else 0
     return request.route_url("media.track", video_id=video.id, expires=expires, signature=signature,
                              track_id=track.id, _query={"v": version})
@@ -148,10 +144,7 @@ def serve_track(request):
 
     md = request.matchdict
     video = get_site_video(request, md["video_id"])
-    expires = int(md["expires"])
-    if not hmac.compare_digest(sign(request, video.id, expires, viewer_id(request)), md["signature"]) \
-            or expires < time.time():
-        raise HTTPForbidden()
+    check_signature(request, video, int(md["expires"]), md["signature"])
     if not video_permits(request, video, "view"):
         raise HTTPForbidden()
     track = request.dbsession.get(Track, int(md["track_id"]))

@@ -268,7 +268,7 @@ PATHS = {
                  "responses": {"201": json_response("The group", ref("Group")), **errors(400, 401, 403)}}},
     "/groups/{group_id}": {
         "parameters": [GROUP_ID],
-        "get": {"operationId": "getGroup", "summary": "One group and its members (staff)",
+        "get": {"operationId": "getGroup", "summary": "One group and its members (site admins and the group's members)",
                 "responses": {"200": json_response("The group", ref("GroupDetail")), **errors(401, 403, 404)}},
         "patch": {"operationId": "updateGroup", "summary": "Rename a local group (site admins)",
                   "requestBody": body("GroupInput"),

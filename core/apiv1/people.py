@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pyramid.httpexceptions import HTTPConflict, HTTPNoContent, HTTPNotFound, HTTPUnauthorized
+from pyramid.httpexceptions import HTTPConflict, HTTPForbidden, HTTPNoContent, HTTPNotFound, HTTPUnauthorized
 from pyramid.view import view_config
 from sqlalchemy import or_, select
 
@@ -10,6 +10,7 @@ from core.apiv1.common import json_object, paginated
 from core.errors import ValidationError
 from core.i18n import _
 from core.models import Group, User
+from core.security import may_list_members
 from core.users import ROLES, USERNAME, set_role
 from core.views.admin import guard_role_change
 
@@ -126,9 +127,11 @@ def group_create(request):
     return group_json(request, group)
 
 
-@view_config(route_name="v1.group", renderer="json", request_method="GET", permission="upload")
+@view_config(route_name="v1.group", renderer="json", request_method="GET", permission="authenticated")
 def group_detail(request):
     group = site_group(request)
+    if not may_list_members(request, group):
+        raise HTTPForbidden(_("Only the site administrators and the group's members see who is in it."))
     return {**group_json(request, group), "member_usernames": sorted(u.username for u in group.members)}
 
 

@@ -69,13 +69,16 @@ class Tag(Base):
 
 
 class ShareLink(Base):
-    """A private link to one video: whoever holds the token may watch it, until it is deleted."""
+    """A private link to one video: whoever holds the token may watch it, until it is deleted.
+
+    Only a SHA-256 of the token is kept (as for API tokens): the link is shown once, when made.
+    """
 
     __tablename__ = "share_links"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     video_id: Mapped[int] = mapped_column(ForeignKey("videos.id", ondelete="CASCADE"), index=True)
-    token: Mapped[str] = mapped_column(String(64), unique=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     label: Mapped[str] = mapped_column(String(150), default="")
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -29,7 +29,7 @@ class User(Base):
     affiliation: Mapped[str] = mapped_column(String(64), default="")
     locale: Mapped[str] = mapped_column(String(10), default="")
     is_active: Mapped[bool] = mapped_column(default=True)
-    # Sessions carry the epoch they were opened in; raising it ends them all (core.security.end_sessions).
+    # No longer read: sessions have records of their own (core.sessions). Dropped with the next rebuild of users.
     session_epoch: Mapped[int] = mapped_column(default=0, server_default="0")
     can_upload: Mapped[bool] = mapped_column(default=False)
     is_site_admin: Mapped[bool] = mapped_column(default=False)

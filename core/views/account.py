@@ -1,4 +1,4 @@
-"""The signed-in user's own settings: personal access tokens for the API."""
+"""The signed-in user's own settings: personal access tokens for the API, where they are signed in."""
 
 from __future__ import annotations
 
@@ -6,6 +6,8 @@ from pyramid.httpexceptions import HTTPFound, HTTPNotFound
 from pyramid.view import view_config
 
 from core.errors import ValidationError
+from core.security import end_sessions
+from core.sessions import current_record_id, describe_agent, end_own_session, user_sessions
 from core.tokens import EXPIRY_DAYS, create_token, revoke_token, user_tokens
 
 
@@ -36,3 +38,27 @@ def revoke(request):
     if not revoke_token(request, request.user, int(request.matchdict["token_id"])):
         raise HTTPNotFound()
     return HTTPFound(request.route_url("account.tokens", _query={"revoked": 1}))
+
+
+# --- where the user is signed in ---------------------------------------------------------
+
+
+@view_config(route_name="account.sessions", renderer="account_sessions.html", permission="authenticated",
+             request_method="GET")
+def sessions_page(request):
+    return {"sessions": user_sessions(request, request.user), "current": current_record_id(request),
+            "describe": describe_agent, "ended": request.params.get("ended")}
+
+
+@view_config(route_name="account.session.end", permission="authenticated", request_method="POST")
+def end_one_session(request):
+    record_id = int(request.matchdict["session_id"])
+    if record_id == current_record_id(request) or not end_own_session(request, record_id):
+        raise HTTPNotFound()  # this browser signs out with the "Sign out" button
+    return HTTPFound(request.route_url("account.sessions", _query={"ended": 1}))
+
+
+@view_config(route_name="account.sessions.end_others", permission="authenticated", request_method="POST")
+def end_other_sessions(request):
+    ended = end_sessions(request, request.user, keep_current=True)
+    return HTTPFound(request.route_url("account.sessions", _query={"ended": ended}))

@@ -6,7 +6,6 @@ import secrets
 
 from pyramid.httpexceptions import HTTPFound, HTTPNotFound
 from pyramid.view import view_config
-from sqlalchemy import select
 
 from core.channel_forms import channel_choices
 from core.channels import ancestors
@@ -24,13 +23,14 @@ from core.metadata import (
     type_title,
 )
 from core.models import LICENSES, ShareLink
-from core.ratelimit import RateLimit, take_each
-from core.security import check_password, open_share_link, unlock_video, video_permits
+from core.ratelimit import RateLimit, client_network
+from core.security import check_password, find_share_link, open_share_link, unlock_video, video_permits
+from core.tokens import token_hash
 from core.views.pages import get_site_video, require_video
 
-#: Wrong video passwords: per address and video, and per video from everywhere.
+#: Wrong passwords of one video: per account when signed in, else per address (an IPv6 /64). Never per
+#: video alone: guesses from elsewhere, however many, must not lock out anyone who knows the password.
 PASSWORD_FAILURES = RateLimit("video.password", 10, 15 * 60)
-PASSWORD_FAILURES_PER_VIDEO = RateLimit("video.password.all", 100, 15 * 60)
 
 
 def edit_values(request, video, form: MetadataForm, errors: dict | None = None) -> dict:
@@ -50,7 +50,8 @@ def edit_values(request, video, form: MetadataForm, errors: dict | None = None) 
         "share_links": video.share_links,
         "channel_choices": channel_choices(request, video),
         "theme_label": lambda theme: " › ".join(t.title for t in [*ancestors(theme), theme]),
-        "new_link": request.params.get("link"),
+        "new_link": None,
+        "new_link_url": None,
         "type_title": lambda vtype: type_title(request, vtype),
         "media_url": lambda key: media_url(request, video, key),
     }
@@ -80,20 +81,21 @@ def save_edit(request):
 # --- share links ---------------------------------------------------------------
 
 
-def share_url(request, link: ShareLink) -> str:
-    return request.route_url("video.shared", video_id=link.video_id, token=link.token)
-
-
-@view_config(route_name="video.links", request_method="POST")
+@view_config(route_name="video.links", request_method="POST", renderer="video_edit.html")
 def create_share_link(request):
+    """Make a link and show it in this response only: the database keeps only a hash of its token."""
     video = require_video(request, "edit")
-    link = ShareLink(video_id=video.id, token=secrets.token_urlsafe(24), created_by_id=request.user.id,
+    token = secrets.token_urlsafe(24)
+    link = ShareLink(video_id=video.id, token_hash=token_hash(token), created_by_id=request.user.id,
                      label=request.POST.get("label", "").strip()[:150])
     video.share_links.append(link)
     request.dbsession.flush()
     request.hooks.amphi_video_changed(request=request, video=video)
-    return HTTPFound(request.route_url("video.edit", video_id=video.id, _query={"link": link.id},
-                                       _anchor="share-links"))
+    request.response.headers["Cache-Control"] = "no-store"
+    values = edit_values(request, video, MetadataForm.from_video(video))
+    values.update(new_link=str(link.id),
+                  new_link_url=request.route_url("video.shared", video_id=video.id, token=token))
+    return values
 
 
 @view_config(route_name="video.link.delete", request_method="POST")
@@ -112,9 +114,7 @@ def revoke_share_link(request):
 def open_shared(request):
     """A share link: remember it in the session, then show the video."""
     video = get_site_video(request, request.matchdict["video_id"])
-    token = request.matchdict["token"]
-    link = request.dbsession.scalar(select(ShareLink).where(ShareLink.token == token,
-                                                            ShareLink.video_id == video.id))
+    link = find_share_link(request, video, request.matchdict["token"])
     if link is None:
         raise HTTPNotFound()
     open_share_link(request, link)
@@ -139,6 +139,13 @@ def locked_page(request, video, error: str = "", embed: bool = False):
     return response
 
 
+def password_guesser(request, video) -> str:
+    """Whose wrong passwords of ``video`` count together: the account's, or the address's."""
+    if request.user is not None:
+        return f"{video.id}:user:{request.user.id}"
+    return f"{video.id}:addr:{client_network(request)}"
+
+
 @view_config(route_name="video.unlock", request_method="POST")
 def unlock(request):
     video = get_site_video(request, request.matchdict["video_id"])
@@ -146,9 +153,8 @@ def unlock(request):
         if video_permits(request, video, "view"):
             return HTTPFound(request.route_url("video", video_id=video.id))
         raise HTTPNotFound()
-    site_id, address = request.site.id, f"{video.id}:{request.client_addr}"
-    hits = take_each(request.dbsession, site_id, (PASSWORD_FAILURES, address),  # counted with the check, before it
-                     (PASSWORD_FAILURES_PER_VIDEO, str(video.id)))
+    # Counted with the check, before it (concurrent guesses wait for each other).
+    hits = PASSWORD_FAILURES.take(request.dbsession, request.site.id, password_guesser(request, video))
     if check_password(video.password_hash, request.POST.get("password", "")):
         RateLimit.forget(request.dbsession, hits)
         unlock_video(request, video)

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from core.models import User
-from core.ratelimit import RateLimit, take_each
+from core.ratelimit import RateLimit
 from core.security import SESSION_METHOD
+from core.signin_attempts import attempt_succeeded, attempt_void, begin_attempt
 from plugins.auth_ldap.directory import (
     DirectoryConfig,
     DirectoryUnavailable,
@@ -59,11 +60,7 @@ def authenticate(request, username: str, password: str) -> dict[str, list[str]]:
     Raises TooManyAttempts (rate limit), SignInRefused (wrong credentials, counted as a
     failure), or DirectoryUnavailable (recorded for the site admin, not counted).
     """
-    limiter, site_id = failures(request), request.site.id
-    account_key, address_key = f"user:{username.lower()}", f"addr:{request.client_addr}"
-    # Counted before the directory is asked, in one step with the limit (concurrent guesses wait).
-    by_address = RateLimit(limiter.scope, limiter.limit * 4, limiter.window)
-    hits = take_each(request.dbsession, site_id, (limiter, account_key), (by_address, address_key))
+    attempt = begin_attempt(request, failures(request), username)  # counted before the directory is asked
     try:
         config = site_config(request)
         if config is None:
@@ -74,12 +71,11 @@ def authenticate(request, username: str, password: str) -> dict[str, list[str]]:
         else:
             attributes = None
     except DirectoryUnavailable as exc:
-        RateLimit.forget(request.dbsession, hits)
+        attempt_void(request, attempt)
         record_failure(request, str(exc))
         raise
     record_success(request)
     if attributes is None:
         raise SignInRefused()
-    limiter.reset(request.dbsession, site_id, account_key)
-    RateLimit.forget(request.dbsession, hits[1:])
+    attempt_succeeded(request, attempt, username)
     return attributes

@@ -1,11 +1,12 @@
-"""Storing and checking local passwords; failures are rate limited per account and address."""
+"""Storing and checking local passwords; failures are rate limited (:mod:`core.signin_attempts`)."""
 
 from __future__ import annotations
 
 from core.errors import ValidationError
 from core.models import User
-from core.ratelimit import RateLimit, take_each
+from core.ratelimit import RateLimit
 from core.security import check_password, hash_password
+from core.signin_attempts import attempt_succeeded, begin_attempt
 from core.users import find_user
 from plugins.auth_local.models import LocalCredential
 
@@ -36,18 +37,11 @@ def failures(request) -> RateLimit:
 
 def authenticate(request, username: str, password: str) -> User | None:
     """The site's active user with this password, or None. Raises TooManyAttempts."""
-    limiter = failures(request)
-    site_id = request.site.id
-    account_key, address_key = f"user:{username.lower()}", f"addr:{request.client_addr}"
-    # Counted before the password is checked, in one step with the limit (concurrent guesses wait).
-    # An address may try several accounts, but not endlessly.
-    by_address = RateLimit(limiter.scope, limiter.limit * 4, limiter.window)
-    hits = take_each(request.dbsession, site_id, (limiter, account_key), (by_address, address_key))
-    user = find_user(request.dbsession, site_id, username)
+    attempt = begin_attempt(request, failures(request), username)  # counted before the check
+    user = find_user(request.dbsession, request.site.id, username)
     credential = request.dbsession.get(LocalCredential, user.id) if user is not None else None
     matches = check_password(credential.password_hash if credential else _DUMMY_HASH, password)
     if matches and credential is not None and user.is_active:
-        limiter.reset(request.dbsession, site_id, account_key)
-        RateLimit.forget(request.dbsession, hits[1:])
+        attempt_succeeded(request, attempt, username)
         return user
     return None

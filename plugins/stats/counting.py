@@ -10,6 +10,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 from zope.sqlalchemy import mark_changed
 
+from core.keys import derived_key
 from core.models import Video, utcnow
 from plugins.stats.models import DailyViewer, VideoDay
 
@@ -23,8 +24,8 @@ def today() -> date:
 
 def day_key(request, day: date) -> bytes:
     """The hashing key of ``day``: derived from the application's secret and the date, so it changes daily."""
-    secret = request.registry.settings["amphi.session_secret"].encode()
-    return hmac.new(secret, b"amphi.stats.viewer-key:" + day.isoformat().encode(), hashlib.sha256).digest()
+    return hmac.new(derived_key(request.registry.settings, "stats.viewer"), day.isoformat().encode(),
+                    hashlib.sha256).digest()
 
 
 def viewer_hash(request, video: Video, day: date) -> str:

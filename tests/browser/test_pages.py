@@ -6,7 +6,7 @@ from tests.browser.browsing import ADMIN_PASSWORD, audit, sign_in, visit
 
 ANONYMOUS_PAGES = ["/", "/login", "/videos", "/this-page-does-not-exist"]
 ADMIN_PAGES = ["/", "/admin/site", "/admin/site/plugins/auth_local", "/admin/users", "/admin/identity-rules",
-               "/auth/local/password", "/account/tokens", "/stats", "/admin/sites"]
+               "/auth/local/password", "/account/tokens", "/account/sessions", "/stats", "/admin/sites"]
 
 
 @pytest.mark.parametrize("path", ANONYMOUS_PAGES)
@@ -16,6 +16,9 @@ def test_anonymous_pages_are_accessible(page, live_server, path):
 
 
 def test_admin_pages_are_accessible(page, live_server):
+    from core.testing import http_sign_in
+
+    http_sign_in(live_server, "admin", ADMIN_PASSWORD)  # another session: /account/sessions lists two
     sign_in(page, live_server, "admin", ADMIN_PASSWORD)
     for path in ADMIN_PAGES:
         assert visit(page, live_server + path).status == 200, path

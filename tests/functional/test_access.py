@@ -130,9 +130,10 @@ def test_a_future_publication_date_hides_the_video_from_all_but_owners(people, s
 def test_a_share_link_opens_a_draft_until_it_is_revoked(people, site, make_video, make_request, dbsession):
     from core.models import ShareLink
     from core.security import open_share_link
+    from core.tokens import token_hash
 
     video = make_video(site, people["owner"], access="draft", status="ready")
-    link = ShareLink(video_id=video.id, token="t" * 32)
+    link = ShareLink(video_id=video.id, token_hash=token_hash("t" * 32))
     other = make_video(site, people["owner"], access="draft", status="ready")
     video.share_links.append(link)
     dbsession.flush()
@@ -153,9 +154,10 @@ def test_a_share_link_does_not_beat_the_publication_date(people, site, make_vide
 
     from core.models import ShareLink, utcnow
     from core.security import open_share_link
+    from core.tokens import token_hash
 
     video = make_video(site, people["owner"], access="public", status="ready", publish_at=utcnow() + timedelta(hours=1))
-    link = ShareLink(video_id=video.id, token="u" * 32)
+    link = ShareLink(video_id=video.id, token_hash=token_hash("u" * 32))
     video.share_links.append(link)
     dbsession.flush()
     request = make_request(site, None)

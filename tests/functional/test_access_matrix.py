@@ -24,6 +24,7 @@ from core.models import Channel, Group, MediaFile, ShareLink, Site, Theme, Track
 from core.sites import create_site
 from core.storage import outputs_prefix
 from core.tasks import worker_request
+from core.tokens import token_hash
 from core.users import create_user
 
 PASSWORD = "matrix password 1"
@@ -92,7 +93,7 @@ def add_video(request, site, owner, co_owner, group, setting: str) -> dict:
             request.dbsession.add(Track(video_id=video.id, kind="subtitles", language="fr", key=key))
     video.poster_key = f"{prefix}/thumbs/poster_1.jpg"
     token = uuid.uuid4().hex + uuid.uuid4().hex[:8]
-    request.dbsession.add(ShareLink(video_id=video.id, token=token))
+    request.dbsession.add(ShareLink(video_id=video.id, token_hash=token_hash(token)))
     request.dbsession.flush()
     return {"id": video.id, "files": stored, "share_token": token}
 

@@ -173,6 +173,20 @@ def test_changing_users_keeps_the_role_rules(testapp, people):
                   status=400)
 
 
+def test_only_site_admins_and_its_members_see_who_is_in_a_group(testapp, people, make_testapp, dbsession, site):
+    group = people["group"]
+    assert testapp.get("/api/v1/groups", headers=auth(people, "prof")).json["items"][0]["name"] == "l3-info"
+    refused = testapp.get(f"/api/v1/groups/{group.id}", headers=auth(people, "prof"), status=403)  # an uploader
+    assert "member" in refused.json["message"] and "student" not in refused.text
+    for who in ("boss", "student"):  # a site admin, a member
+        assert testapp.get(f"/api/v1/groups/{group.id}", headers=auth(people, who)).json["member_usernames"] == ["student"]
+    other = Group(site_id=site.id, name="m2-bio", title="M2 Bio", members=[people["prof"]])
+    dbsession.add(other)
+    dbsession.flush()
+    testapp.get(f"/api/v1/groups/{other.id}", headers=auth(people, "student"), status=403)  # not theirs
+    make_testapp("a.test").get(f"/api/v1/groups/{group.id}", status=(401, 403))
+
+
 def test_groups_and_members(testapp, people, make_request, site):
     created = testapp.post_json("/api/v1/groups", {"name": "m1-maths", "title": "M1 Maths"}, headers=auth(people),
                                 status=201)

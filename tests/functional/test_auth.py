@@ -68,6 +68,59 @@ def test_the_rate_limit_follows_the_site_setting(testapp, ana, site, app):
     testapp.sign_in("ana", "correct horse battery", status=429)
 
 
+def test_guesses_from_many_addresses_do_not_lock_the_owner_out_of_her_browser(testapp, make_testapp, ana):
+    testapp.sign_in("ana", "correct horse battery")  # her browser, remembered by a device cookie
+    testapp.post("/logout", {"csrf_token": testapp.csrf_token("/")})
+    for n in range(10):  # an attacker guesses from ten addresses until the account is spent
+        attacker = make_testapp("a.test")
+        attacker.post("/auth/local/login", {"username": "ana", "password": f"guess {n}", "csrf_token": attacker.csrf_token()},
+                      extra_environ={"REMOTE_ADDR": f"198.51.100.{n + 1}"}, status=401 if n < 5 else 429)
+    make_testapp("a.test").sign_in("ana", "correct horse battery", status=429)  # a browser ana never used waits
+    testapp.sign_in("ana", "correct horse battery")  # hers does not
+    assert testapp.get("/api/me").json["username"] == "ana"
+
+
+def test_a_remembered_browser_has_only_a_few_guesses_of_its_own(testapp, make_testapp, ana):
+    testapp.sign_in("ana", "correct horse battery")
+    testapp.post("/logout", {"csrf_token": testapp.csrf_token("/")})
+    for _ in range(5):
+        testapp.sign_in("ana", "guess", status=401)
+    testapp.sign_in("ana", "correct horse battery", status=429)
+    make_testapp("a.test").sign_in("ana", "correct horse battery")  # its failures were its own
+
+
+def test_a_device_cookie_counts_only_for_its_account_and_cannot_be_forged(testapp, make_testapp, ana, make_user, site):
+    make_user(site, "bob", password="bob's long password")
+    testapp.sign_in("ana", "correct horse battery")
+    cookie = testapp.cookies["amphi_device"]
+    stranger = make_testapp("a.test")
+    stranger.set_cookie("amphi_device", cookie)  # ana's cookie, used against bob
+    for _ in range(5):
+        stranger.sign_in("bob", "guess", status=401)
+    make_testapp("a.test").sign_in("bob", "bob's long password", status=429)  # counted on bob's account
+    forger = make_testapp("a.test")
+    forger.set_cookie("amphi_device", cookie.split(".")[0] + "." + "0" * 32)
+    for _ in range(5):
+        forger.sign_in("ana", "guess", status=401)
+    make_testapp("a.test").sign_in("ana", "correct horse battery", status=429)
+    testapp.post("/logout", {"csrf_token": testapp.csrf_token("/")})
+    testapp.sign_in("ana", "correct horse battery")  # the real cookie still chooses its own counter
+
+
+def test_the_device_cookie_is_httponly_samesite_and_long_lived(testapp, ana):
+    response = testapp.sign_in("ana", "correct horse battery")
+    cookie = next(v for k, v in response.headerlist if k == "Set-Cookie" and v.startswith("amphi_device="))
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Max-Age=31536000" in cookie
+
+
+def test_an_address_may_fail_on_several_accounts_but_not_endlessly(testapp, site, make_user):
+    for n in range(5):
+        make_user(site, f"user{n}", password="some long password")
+    for n in range(20):
+        testapp.sign_in(f"user{n % 5}", "guess", status=401)
+    testapp.sign_in("user0", "some long password", status=429)
+
+
 def test_a_success_clears_earlier_failures(testapp, ana):
     for _ in range(4):
         testapp.sign_in("ana", "guess", status=401)

@@ -100,6 +100,20 @@ def test_failures_are_rate_limited(app, site, slapd, make_user, make_testapp):  
     ldap_sign_in(browser, "lea", PASSWORDS["lea"], status=429)
 
 
+def test_guesses_from_elsewhere_do_not_lock_the_owner_out_of_her_browser(app, site, slapd, make_user, make_testapp):  # noqa: F811
+    configure(app, site, slapd.uri, password_form="true", max_failures="2")
+    make_user(site, "lea")
+    browser = make_testapp("a.test")
+    ldap_sign_in(browser, "lea", PASSWORDS["lea"])  # her browser, remembered
+    browser.post("/logout", {"csrf_token": browser.csrf_token("/")})
+    for n in range(3):
+        attacker = make_testapp("a.test")
+        attacker.post("/auth/ldap/login", {"username": "lea", "password": f"wrong {n}", "csrf_token": attacker.csrf_token()},
+                      extra_environ={"REMOTE_ADDR": f"198.51.100.{n + 1}"}, status=401 if n < 2 else 429)
+    ldap_sign_in(make_testapp("a.test"), "lea", PASSWORDS["lea"], status=429)
+    ldap_sign_in(browser, "lea", PASSWORDS["lea"])
+
+
 def test_directory_down_sign_in_goes_on_and_the_admin_sees_it(
         app, site, slapd, make_user, make_testapp, dbsession):  # noqa: F811
     configure(app, site, slapd.uri, password_form="true")

@@ -28,7 +28,8 @@ def test_the_compiled_catalogue_matches_the_source():
     with open(CATALOG + ".po", "rb") as handle:
         source = {m.id: m.string for m in read_po(handle) if m.id and m.string}
     with open(CATALOG + ".mo", "rb") as handle:
-        compiled = {m.id: m.string for m in read_mo(handle) if m.id}
+        compiled = {tuple(m.id) if isinstance(m.id, list) else m.id:  # plurals come as lists
+                    tuple(m.string) if isinstance(m.string, list) else m.string for m in read_mo(handle) if m.id}
     assert compiled == source, "run scripts/i18n.sh to compile the catalogue"
 
 

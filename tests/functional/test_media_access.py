@@ -140,3 +140,54 @@ def test_nginx_sends_the_bytes_when_configured(published, make_testapp, app, mon
     assert response.headers["X-Accel-Redirect"].startswith("/protected/sites/")
     assert response.headers["X-Accel-Redirect"].endswith("/hls/master.m3u8")
     assert response.body == b""
+
+
+def resigned(master: str, app, secret: bytes, expires: int) -> str:
+    """``master`` with another expiry, signed for an anonymous viewer with ``secret``."""
+    import hashlib
+    import hmac
+
+    video_id = re.search(r"/media/(\d+)/", master).group(1)
+    signature = hmac.new(secret, f"{video_id}:{expires}:0".encode(), hashlib.sha256).hexdigest()[:32]
+    return re.sub(r"/media/(\d+)/\d+/[0-9a-f]{32}/", f"/media/\\1/{expires}/{signature}/", master)
+
+
+def test_media_urls_are_signed_with_a_key_of_their_own(published, make_testapp, app):
+    from core.keys import derived_key
+
+    host, video_id = published
+    set_video(video_id, access="public")
+    browser = make_testapp(host)
+    master = re.search(r'data-src="([^"]+)"', browser.get(f"/videos/{video_id}").text).group(1)
+    expires = int(re.search(r"/media/\d+/(\d+)/", master).group(1))
+    assert browser.get(resigned(master, app, derived_key(app.registry.settings, "media-url"), expires)).status_int == 200
+    raw_secret = app.registry.settings["amphi.session_secret"].encode()
+    browser.get(resigned(master, app, raw_secret, expires), status=403)  # the session secret itself signs nothing
+
+
+def test_a_url_may_not_outlive_the_longest_lifetime(published, make_testapp, app, monkeypatch):
+    from core.keys import derived_key
+
+    host, video_id = published
+    set_video(video_id, access="public")
+    browser = make_testapp(host)
+    master = re.search(r'data-src="([^"]+)"', browser.get(f"/videos/{video_id}").text).group(1)
+    key = derived_key(app.registry.settings, "media-url")
+    ten_years = int(time.time()) + 10 * 365 * 86400
+    browser.get(resigned(master, app, key, ten_years), status=403)  # validly signed, but living too long
+    assert browser.get(master).status_int == 200
+    monkeypatch.setitem(app.registry.settings, "amphi.media.url_ttl", "600")
+    browser.get(master, status=403)  # handed out for 6 hours: lowering the setting cuts it short
+    fresh = re.search(r'data-src="([^"]+)"', browser.get(f"/videos/{video_id}").text).group(1)
+    assert int(re.search(r"/media/\d+/(\d+)/", fresh).group(1)) <= time.time() + 600 + 3600
+    assert browser.get(fresh).status_int == 200
+
+
+@pytest.mark.parametrize("value", ["0", "59", "86401", "864000", "six hours", "-5"])
+def test_a_lifetime_setting_out_of_bounds_stops_the_start(value):
+    from core.errors import ConfigurationError
+    from core.media_urls import MAX_URL_TTL, url_ttl
+
+    with pytest.raises(ConfigurationError, match="amphi.media.url_ttl"):
+        url_ttl({"amphi.media.url_ttl": value})
+    assert url_ttl({"amphi.media.url_ttl": "3600"}) == 3600 and url_ttl({}) == 21600 and MAX_URL_TTL == 86400

@@ -112,3 +112,34 @@ def test_objects_a_plugin_declares_unmanaged_are_left_out_of_the_comparison(empt
              for change in raw}
     assert raw and named <= Base.metadata.info[UNMANAGED]
     assert model_differences(empty_engine) == []
+
+
+def test_existing_share_links_keep_working_with_only_their_hash_stored(empty_engine):
+    import hashlib
+
+    from sqlalchemy import text
+
+    from core.tokens import token_hash
+
+    host = make_plugin_host({})
+    upgrade(empty_engine, host, "0011_core")
+    with empty_engine.begin() as connection:
+        connection.execute(text("INSERT INTO sites (id, slug, name, theme_color, logo_url, is_default, enabled_plugins, "
+                                "plugin_settings, created_at) VALUES (1, 'old', 'Old', '#1f4e8c', '', true, '[]', '{}', "
+                                "CURRENT_TIMESTAMP)"))
+        connection.execute(text("INSERT INTO users (id, site_id, username, display_name, email, affiliation, locale, "
+                                "is_active, can_upload, is_site_admin, is_superuser, created_at) VALUES (1, 1, 'ana', "
+                                "'', '', '', '', true, true, false, false, CURRENT_TIMESTAMP)"))
+        connection.execute(text("INSERT INTO videos (id, site_id, owner_id, title, slug, description, language, status, "
+                                "access, status_reason, poster_key, password_hash, allow_downloads, created_at, "
+                                "updated_at, license) VALUES (1, 1, 1, 'Old', 'old', '', '', 'ready', 'draft', '', '', "
+                                "'', false, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, 'all-rights-reserved')"))
+        for number, token in enumerate(["first-old-token", "second-old-token"], start=1):
+            connection.execute(text("INSERT INTO share_links (id, video_id, token, label, created_at) VALUES "
+                                    "(:id, 1, :token, '', CURRENT_TIMESTAMP)"), {"id": number, "token": token})
+    upgrade(empty_engine, host)
+    assert "token" not in {c["name"] for c in inspect(empty_engine).get_columns("share_links")}
+    with empty_engine.connect() as connection:
+        stored = connection.execute(text("SELECT id, token_hash FROM share_links ORDER BY id")).all()
+    assert stored == [(1, token_hash("first-old-token")), (2, token_hash("second-old-token"))]
+    assert token_hash("first-old-token") == hashlib.sha256(b"first-old-token").hexdigest()

@@ -1,5 +1,6 @@
 """Share links and video passwords, through HTTP, down to the media bytes."""
 
+import hashlib
 import re
 
 from core.models import ShareLink, Video
@@ -26,9 +27,13 @@ def test_a_share_link_opens_a_draft_and_its_media_until_revoked(published, make_
     edit = owner.get(f"/videos/{video_id}/edit")
     create = next(f for f in edit.forms.values() if f.action.endswith(f"/videos/{video_id}/links"))
     create["label"] = "jury <b>members</b>"
-    edit = create.submit(status=302).follow()
-    assert "jury &lt;b&gt;members&lt;/b&gt;" in edit.text
+    edit = create.submit(status=200)
+    assert "jury &lt;b&gt;members&lt;/b&gt;" in edit.text and edit.headers["Cache-Control"] == "no-store"
     link_url = re.search(rf'value="(http://{re.escape(host)}/videos/{video_id}/shared/[^"]+)"', edit.text).group(1)
+    link = dbsession.query(ShareLink).filter_by(video_id=video_id).one()
+    token = link_url.rsplit("/", 1)[1]
+    assert link.token_hash == hashlib.sha256(token.encode()).hexdigest()  # only a hash is kept
+    assert token not in owner.get(f"/videos/{video_id}/edit").text  # and the link is shown once
 
     guest = make_testapp(host)
     guest.get(f"/videos/{video_id}", status=404)
@@ -39,7 +44,6 @@ def test_a_share_link_opens_a_draft_and_its_media_until_revoked(published, make_
     assert "private" in guest.get(master).headers["Cache-Control"]
     make_testapp(host).get(master, status=403)  # the URL alone is not the link
 
-    link = dbsession.query(ShareLink).filter_by(video_id=video_id).one()
     revoke = next(f for f in owner.get(f"/videos/{video_id}/edit").forms.values()
                   if f.action.endswith(f"/links/{link.id}/delete"))
     revoke.submit(status=302)
@@ -54,12 +58,12 @@ def test_a_share_link_of_one_video_opens_no_other(published, make_testapp, dbses
     set_video(video_id, access="draft")
     other_id = upload(*committed_site, filename="autre.mp4")
     set_video(other_id, access="draft")
-    link = ShareLink(video_id=video_id, token="k" * 32)
-    dbsession.add(link)
+    token = "k" * 32
+    dbsession.add(ShareLink(video_id=video_id, token_hash=hashlib.sha256(token.encode()).hexdigest()))
     dbsession.flush()
     guest = make_testapp(host)
-    guest.get(f"/videos/{other_id}/shared/{link.token}", status=404)
-    guest.get(f"/videos/{video_id}/shared/{link.token}", status=302)
+    guest.get(f"/videos/{other_id}/shared/{token}", status=404)
+    guest.get(f"/videos/{video_id}/shared/{token}", status=302)
     guest.get(f"/videos/{other_id}", status=404)
     guest.get(f"/videos/{video_id}", status=200)
 
@@ -110,3 +114,63 @@ def test_the_embed_page_of_a_protected_video_sends_to_the_video_page(published, 
         set_access(request.dbsession.get(Video, video_id), "password", password="sesame 123")
     page = make_testapp(host).get(f"/videos/{video_id}/embed", status=403)
     assert not media_urls(page.text) and f"/videos/{video_id}" in page.text and 'name="password"' not in page.text
+
+
+def protect(video_id, password="sesame 123"):
+    from core.metadata import set_access
+
+    with worker_request() as request:
+        set_access(request.dbsession.get(Video, video_id), "password", password=password)
+
+
+def guess(browser, video_id, password, address, status):
+    """Post ``password`` to the unlock form of ``video_id`` from ``address`` (the form's token is read once)."""
+    if not getattr(browser, "unlock_token", None):
+        page = browser.get(f"/videos/{video_id}", extra_environ={"REMOTE_ADDR": address}, expect_errors=True)
+        browser.unlock_token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+    return browser.post(f"/videos/{video_id}/unlock", {"csrf_token": browser.unlock_token, "password": password},
+                        extra_environ={"REMOTE_ADDR": address}, status=status)
+
+
+def test_guesses_spread_over_many_addresses_lock_nobody_else_out(published, make_testapp, committed_site):
+    from core.users import create_user
+
+    host, video_id = published
+    protect(video_id)
+    with worker_request(committed_site[0]) as request:
+        create_user(request, "member", password="member password 1")
+    for n in range(10):  # the attack: 100 wrong guesses from 10 addresses
+        attacker, address = make_testapp(host), f"198.51.100.{n + 1}"
+        for attempt in range(10):
+            guess(attacker, video_id, f"guess {n} {attempt}", address, status=403)
+        guess(attacker, video_id, "sesame 123", address, status=429)  # each address is spent...
+    visitor = make_testapp(host)  # ...but someone else, from a fresh address, who knows the password gets in
+    guess(visitor, video_id, "sesame 123", "203.0.113.7", status=302)
+    member = make_testapp(host)  # and a signed-in member is counted as themselves, even behind a spent address
+    member.post("/auth/local/login", {"username": "member", "password": "member password 1",
+                                      "csrf_token": member.csrf_token()}, extra_environ={"REMOTE_ADDR": "198.51.100.1"})
+    guess(member, video_id, "sesame 123", "198.51.100.1", status=302)
+
+
+def test_a_signed_in_guesser_is_counted_wherever_they_are(published, make_testapp, committed_site):
+    from core.users import create_user
+
+    host, video_id = published
+    protect(video_id)
+    with worker_request(committed_site[0]) as request:
+        create_user(request, "member", password="member password 1")
+    member = make_testapp(host)
+    member.sign_in("member", "member password 1")
+    for attempt in range(10):
+        guess(member, video_id, f"guess {attempt}", f"198.51.100.{attempt + 1}", status=403)
+    guess(member, video_id, "sesame 123", "203.0.113.9", status=429)
+
+
+def test_an_ipv6_network_counts_as_one_address(published, make_testapp):
+    host, video_id = published
+    protect(video_id)
+    attacker = make_testapp(host)
+    for n in range(10):  # ten addresses of one /64, as any IPv6 subscriber has
+        guess(attacker, video_id, f"guess {n}", f"2001:db8:1:2::{n + 1:x}", status=403)
+    guess(attacker, video_id, "sesame 123", "2001:db8:1:2:ffff::1", status=429)
+    guess(make_testapp(host), video_id, "sesame 123", "2001:db8:1:3::1", status=302)

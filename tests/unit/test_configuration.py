@@ -49,6 +49,13 @@ def test_the_embedded_default_loads(tmp_path):
     assert (tmp_path / "session_secret").stat().st_mode & 0o077 == 0
 
 
+def test_a_media_url_lifetime_beyond_a_day_stops_the_start(tmp_path):
+    result = load("amphi.ini", AMPHI_VAR_DIR=str(tmp_path), AMPHI_DATABASE_URL=f"sqlite:///{tmp_path}/a.sqlite",
+                  AMPHI_QUEUE_URL=f"sqlite:///{tmp_path}/q.sqlite", AMPHI_MEDIA__URL_TTL=str(30 * 86400),
+                  AMPHI_SESSION_SECRET_FILE=str(tmp_path / "session_secret"))
+    assert result.returncode != 0 and "amphi.media.url_ttl must be a number of seconds from 60 to 86400" in result.stderr
+
+
 def test_ruff_finds_nothing():
     result = subprocess.run([sys.executable, "-m", "ruff", "check", "--no-cache", ROOT], capture_output=True, text=True)
     assert result.returncode == 0, result.stdout

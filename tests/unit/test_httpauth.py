@@ -22,9 +22,11 @@ from core.httpauth import (
     purge_nonces,
     request_challenge,
 )
+from core.keys import derived_key
 from core.models import DigestNonce, utcnow
 
-SECRET, REALM = "site secret", "Amphi"
+SITE_SECRET, REALM = "site secret", "Amphi"
+SECRET = derived_key({"amphi.session_secret": SITE_SECRET}, "digest-nonce").hex()  # core.httpauth.nonce_secret's
 
 
 def md5(text: str) -> str:
@@ -47,7 +49,7 @@ def digest_request(password: str, nonce: str, path: str = "/ingest/addTrack", me
               f'response="{response}", qop=auth, nc={nc:08x}, cnonce="0a4f113b"')
     request = Request.blank(path, method=method, headers={"Authorization": header})
     request.registry = Registry()
-    request.registry.settings = {"amphi.session_secret": SECRET}
+    request.registry.settings = {"amphi.session_secret": SITE_SECRET}
     return request
 
 
