@@ -155,6 +155,7 @@ class SearchContract:
         """``{name: request}``: anonymous, each person, a session that gave a password, one holding share links."""
         from core.models import ShareLink
         from core.security import open_share_link, unlock_video
+        from core.tokens import token_hash
 
         people, videos = catalogue
         requests = {"anonymous": make_request(site)}
@@ -163,7 +164,7 @@ class SearchContract:
         unlock_video(requests["password given"], videos["unlocked"])
         requests["share links"] = make_request(site)
         for key in ("linked", "drafted"):
-            link = ShareLink(video_id=videos[key].id, token=f"contract-{key}-{videos[key].id}")
+            link = ShareLink(video_id=videos[key].id, token_hash=token_hash(f"contract-{key}-{videos[key].id}"))
             dbsession.add(link)
             dbsession.flush()
             open_share_link(requests["share links"], link)
