@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 
 import zope.sqlalchemy
-from sqlalchemy import create_engine, event
+from sqlalchemy import Table, create_engine, event, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -41,6 +41,36 @@ def get_tm_session(session_factory: sessionmaker, transaction_manager, request=N
     dbsession = session_factory(info={"request": request})
     zope.sqlalchemy.register(dbsession, transaction_manager=transaction_manager)
     return dbsession
+
+
+def commit_now(request) -> None:
+    """Commit what the request's transaction wrote so far, and go on in a new one.
+
+    For a step other requests must see at once (a claim), or before slow work that must hold no lock.
+    The request's site, user and token stay usable (they are attached to the new transaction). In
+    the test harness every request shares one doomed transaction: there it is only flushed.
+    """
+    if request.tm.isDoomed():
+        request.dbsession.flush()
+        return
+    from core.models import Base
+
+    kept = [value for value in vars(request).values() if isinstance(value, Base)]
+    request.tm.commit()
+    request.tm.begin()
+    for instance in kept:
+        request.dbsession.add(instance)
+
+
+def lock_rows(dbsession: Session, table: Table, *where) -> int:
+    """Hold the rows of ``table`` matching ``where`` until the transaction ends, on every database.
+
+    ``SELECT ... FOR UPDATE`` does nothing on SQLite. A no-op ``UPDATE`` does what is needed on both:
+    PostgreSQL locks those rows, SQLite takes its single write lock (so keep such a transaction short:
+    every other writer waits for it). Read the rows afterwards (``populate_existing``). Returns how many.
+    """
+    key = next(iter(table.primary_key.columns))
+    return dbsession.execute(update(table).where(*where).values({key.name: key})).rowcount
 
 
 def includeme(config):
