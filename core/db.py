@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 
 import zope.sqlalchemy
-from sqlalchemy import Table, create_engine, event, update
+from sqlalchemy import create_engine, event, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -62,15 +62,21 @@ def commit_now(request) -> None:
         request.dbsession.add(instance)
 
 
-def lock_rows(dbsession: Session, table: Table, *where) -> int:
-    """Hold the rows of ``table`` matching ``where`` until the transaction ends, on every database.
+def lock_rows(dbsession: Session, model, *where) -> int:
+    """Hold the rows of ``model`` matching ``where`` until the transaction ends, on every database.
 
     ``SELECT ... FOR UPDATE`` does nothing on SQLite. A no-op ``UPDATE`` does what is needed on both:
     PostgreSQL locks those rows, SQLite takes its single write lock (so keep such a transaction short:
     every other writer waits for it). Read the rows afterwards (``populate_existing``). Returns how many.
     """
-    key = next(iter(table.primary_key.columns))
-    return dbsession.execute(update(table).where(*where).values({key.name: key})).rowcount
+    key = next(iter(model.__table__.primary_key.columns))
+    return dbsession.execute(orm_update(model, *where).values({key.name: key})).rowcount
+
+
+def orm_update(model, *where):
+    """``UPDATE`` of ``model``'s rows as an ORM statement: zope.sqlalchemy then knows the transaction wrote
+    (it rolls back one that only ran Core statements), and the session's objects are left as they are."""
+    return update(model).where(*where).execution_options(synchronize_session=False)
 
 
 def includeme(config):

@@ -3,6 +3,7 @@
 import base64
 import hashlib
 import io
+import os
 import uuid
 from datetime import timedelta
 
@@ -26,6 +27,13 @@ def prof(testapp, site, make_user):
     testapp.sign_in("prof", "prof password 1")
     testapp.token = testapp.csrf_token("/")
     return testapp
+
+
+def uploads_folder(app, site) -> str:
+    """Where the site's uploads in progress keep their bytes (created when needed)."""
+    folder = os.path.dirname(get_storage(app.registry, site).local_path(upload_key(site.id, "x")))
+    os.makedirs(folder, exist_ok=True)
+    return folder
 
 
 def create(browser, length=10, status=201, **meta):
@@ -248,9 +256,10 @@ def test_a_patch_without_an_offset_is_refused(prof):
 def test_a_failed_creation_with_upload_leaves_no_bytes(prof, dbsession, app, site):
     bad = base64.b64encode(hashlib.sha1(b"other").digest()).decode()
     headers = {**TUS, "X-CSRF-Token": prof.token, "Upload-Length": "4", "Upload-Checksum": f"sha1 {bad}"}
+    before = set(os.listdir(uploads_folder(app, site)))  # other tests' uploads, rolled back with their bytes kept
     prof.post("/api/uploads/", params=b"abcd", headers=headers, content_type=OCTETS, status=460)
-    upload = dbsession.query(Upload).one()  # only because the test's transaction is shared: a server rolls it back
-    assert not get_storage(app.registry, site).exists(upload.key)
+    assert dbsession.query(Upload).count() == 0  # the client never learnt its address: it is forgotten
+    assert set(os.listdir(uploads_folder(app, site))) == before
 
 
 def test_upload_bytes_are_not_copied_for_retries(app):
