@@ -2,22 +2,21 @@
 
 Extensions: creation, creation-with-upload, termination, expiration and checksum (sha1). A request
 that brings bytes first claims the upload (:mod:`core.upload_claims`): one writer at a time on every
-database, and no transaction open while the bytes stream to storage in pieces (flat memory). A chunk
-with a checksum is spilled to a temporary file and verified before it is appended, so a corrupt or
+database, and no transaction open while the bytes stream to storage in pieces (flat memory,
+:mod:`core.tus_chunks`). A chunk with a checksum is verified before it is appended, so a corrupt or
 torn chunk is never kept; without one, the bytes of a request cut short (a network drop, see
 :mod:`core.server`) are kept and the client resumes after the last byte received. When the last
-byte arrives the upload becomes a video (:func:`core.ingest.ingest_stored_file`), once.
+byte arrives the upload becomes a video (:func:`core.ingest.ingest_stored_file`), once. No file
+exists before the first byte, and every way an upload ends (finished, terminated, expired) leaves
+none behind under its key.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
-import hashlib
 import logging
-import tempfile
 import uuid
-from contextlib import contextmanager
 from datetime import timedelta
 from email.utils import format_datetime
 
@@ -31,23 +30,13 @@ from core.models import Upload, utcnow
 from core.server import CUT_BODY
 from core.sites import upload_limits
 from core.storage import upload_key
+from core.tus_chunks import LOST, TusError, write_claimed
 from core.upload_claims import Claim, claim
 
 TUS_VERSION = "1.0.0"
 EXTENSIONS = "creation,creation-with-upload,termination,expiration,checksum"
-CHUNK = 1024 * 1024
-#: Bytes appended between two renewals of the writer's claim (at disk speed, seconds).
-PIECE = 64 * CHUNK
 OCTETS = "application/offset+octet-stream"
 log = logging.getLogger(__name__)
-
-
-class TusError(Exception):
-    """Answered as ``status`` with a plain-text ``message`` and the tus headers."""
-
-    def __init__(self, status: int, message, headers: dict | None = None):
-        super().__init__(str(message))
-        self.status, self.message, self.headers = status, message, headers or {}
 
 
 def tus_response(request, status: int = 204, headers: dict | None = None, body: str = "") -> Response:
@@ -170,89 +159,8 @@ def receive(request, upload: Upload, offset: int, headers: dict, deferred: int |
     written = write_claimed(request, ticket, key, stream, length, checksum)
     if not ticket.advance(offset + written):
         raise lost(request, upload_id, key)
-    complete_if_finished(request, upload_id, headers)
-
-
-def write_claimed(request, ticket: Claim, key: str, stream, length: int, checksum: str | None) -> int:
-    """Append the body; when that fails, keep what reached storage (none of it if a checksum was sent)."""
-    storage = request.storage
-    try:
-        prepare_append(storage, key, ticket.offset)
-        if not checksum:
-            return append_pieces(storage, ticket, key, stream, length)
-        with verified_spill(ticket, stream, length, checksum) as spill:
-            return append_pieces(storage, ticket, key, spill, length)
-    except BaseException:
-        keep_what_arrived(request, ticket, key, length, keep=not checksum)
-        raise
-
-
-def prepare_append(storage, key: str, offset: int) -> None:
-    """Make the stored bytes end exactly at the recorded offset before appending.
-
-    Bytes a failed request wrote past it are cut off, so the client's resend at that offset cannot
-    duplicate them. Bytes missing below it cannot be made up: the upload must start again.
-    """
-    size = storage.size(key) if storage.exists(key) else 0
-    if size < offset:
-        raise TusError(410, _("The bytes of this upload are lost; start it again."))
-    if size > offset:
-        storage.truncate(key, offset)
-
-
-def append_pieces(storage, ticket: Claim, key: str, source, length: int) -> int:
-    """Append ``length`` bytes of ``source`` (fewer if it ends first), renewing the claim between pieces."""
-    written = 0
-    while written < length:
-        wanted = min(PIECE, length - written)
-        piece = storage.append(key, source, limit=wanted)
-        written += piece
-        if not ticket.renew_if_due():
-            raise TusError(409, LOST)
-        if piece < wanted:  # the body ended early (a cut request): what came is kept
-            break
-    return written
-
-
-@contextmanager
-def verified_spill(ticket: Claim, stream, length: int, checksum: str):
-    """The whole chunk in a temporary file, once its sha1 matches ``checksum`` (460 otherwise)."""
-    expected = checksum.partition(" ")[2].strip()
-    digest = hashlib.sha1()
-    with tempfile.TemporaryFile() as spill:
-        remaining = length
-        while remaining:
-            chunk = stream.read(min(CHUNK, remaining))
-            if not chunk:
-                break
-            digest.update(chunk)
-            spill.write(chunk)
-            remaining -= len(chunk)
-            if not ticket.renew_if_due():
-                raise TusError(409, LOST)
-        if remaining or base64.b64encode(digest.digest()).decode() != expected:
-            raise TusError(460, _("The chunk does not match its checksum; send it again."))
-        spill.seek(0)
-        yield spill
-
-
-def keep_what_arrived(request, ticket: Claim, key: str, length: int, keep: bool) -> None:
-    """After a failed write: record the bytes that reached storage (if ``keep``) and give the claim back."""
-    try:
-        storage = request.storage
-        size = storage.size(key) if keep and storage.exists(key) else 0
-        arrived = max(0, min(size, ticket.offset + length) - ticket.offset)
-        if arrived:
-            ticket.advance(ticket.offset + arrived)
-            commit_now(request)
-            log.info("upload %s: kept %d bytes of a write that failed", ticket.upload_id, arrived)
-        else:
-            ticket.release()
-    except Exception:  # noqa: BLE001 — the claim lapses by itself; the first error is the one to see
-        log.exception("upload %s: could not give back its claim", ticket.upload_id)
-
-
-LOST = _("Another request took over this upload; ask its offset (HEAD) and resume.")
+    complete_if_finished(request, ticket, headers)  # still claimed: no other request makes a video of it
+    ticket.give_back()
 
 
 def conflict(request, upload_id: str) -> TusError:
@@ -278,10 +186,14 @@ def current(request, upload_id: str) -> Upload | None:
     return request.dbsession.get(Upload, upload_id, populate_existing=True)
 
 
-def complete_if_finished(request, upload_id: str, headers: dict) -> None:
-    upload = current(request, upload_id)
+def complete_if_finished(request, ticket: Claim, headers: dict) -> None:
+    """Make the video of a complete upload (once: the caller holds its claim)."""
+    upload = current(request, ticket.upload_id)
     if not upload.finished or upload.video_id is not None:
         return
+    if not request.storage.exists(upload.key):  # its video was made, then deleted
+        ticket.release()
+        raise TusError(410, _("The bytes of this upload are lost; start it again."))
     meta = upload.metadata_ or {}
     video = ingest_stored_file(request, upload.user, upload.key, upload.filename, title=meta.get("title", ""),
                                description=meta.get("description", ""))
@@ -295,7 +207,7 @@ def complete_if_finished(request, upload_id: str, headers: dict) -> None:
 
 def find_upload(request) -> Upload:
     """The request user's upload on this site; anything else does not exist."""
-    upload = request.dbsession.get(Upload, request.matchdict["upload_id"])
+    upload = current(request, request.matchdict["upload_id"])
     if upload is None or upload.site_id != request.site.id or request.user is None or upload.user_id != request.user.id:
         raise TusError(404, _("There is no such upload."))
     if upload.expires_at < utcnow() and upload.video_id is None:

@@ -57,13 +57,19 @@ class Claim:
         return bool(renewed)
 
     def advance(self, offset: int) -> bool:
-        """Record ``offset`` and give the claim back, in the request's transaction; False if the claim was lost."""
-        values = {"offset": offset, "claimed_by": None, "claimed_until": None}
-        return bool(self.request.dbsession.execute(self._mine().values(**values)).rowcount)
+        """Record ``offset`` at once (the bytes below it are the upload's, whatever follows), keeping the
+        claim; False if the claim was lost meanwhile (another writer, or the upload was deleted)."""
+        advanced = self.request.dbsession.execute(self._mine().values(offset=offset)).rowcount
+        commit_now(self.request)
+        return bool(advanced)
+
+    def give_back(self) -> None:
+        """End the claim with the request's transaction (with the video a complete upload became)."""
+        self.request.dbsession.execute(self._mine().values(claimed_by=None, claimed_until=None))
 
     def release(self) -> None:
-        """Give the claim back at once, keeping the offset (a failed or refused write)."""
-        self.request.dbsession.execute(self._mine().values(claimed_by=None, claimed_until=None))
+        """End the claim at once (a failed or refused write)."""
+        self.give_back()
         commit_now(self.request)
 
 

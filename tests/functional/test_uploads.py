@@ -272,3 +272,138 @@ def test_upload_bytes_are_not_copied_for_retries(app):
     chunk = Request.blank("/api/uploads/0", method="PATCH", content_type=OCTETS)
     assert retry_attempts(chunk) == 1
     assert retry_attempts(Request.blank("/api/uploads/", method="POST", content_type="application/json")) is None
+
+
+# --- every way an upload ends leaves nothing in the uploads folder (requests commit for real) ---------
+
+
+@pytest.fixture
+def owner(app, committed_site):
+    """A browser signed in as the committed site's staff member; each of its requests commits."""
+    from core.tasks import worker_request
+    from core.testing import AmphiTestApp
+
+    with worker_request(committed_site[0]) as request:
+        domain = request.site.domains[0].domain
+        folder = os.path.dirname(request.storage.local_path(upload_key(request.site.id, "x")))
+    browser = AmphiTestApp(app, extra_environ={"HTTP_HOST": domain, "REMOTE_ADDR": "192.0.2.11"})
+    browser.sign_in("owner", "owner password 1")
+    browser.token = browser.csrf_token("/")
+    browser.uploads_folder = folder
+    return browser
+
+
+def finished_then_sent_again(browser):
+    location = create(browser, 10).headers["Location"]
+    patch(browser, location, 0, b"01234")
+    patch(browser, location, 5, b"56789")
+    patch(browser, location, 10, b"")  # a client that lost the last answer and asks again
+    browser.delete(location, headers={**TUS, "X-CSRF-Token": browser.token}, status=204)
+
+
+def created_with_its_bytes(browser):
+    headers = {**TUS, "X-CSRF-Token": browser.token, "Upload-Length": "4", "Upload-Metadata": metadata(filename="a")}
+    browser.post("/api/uploads/", params=b"abcd", headers=headers, content_type=OCTETS, status=201)
+
+
+def created_with_a_bad_chunk(browser):
+    bad = base64.b64encode(hashlib.sha1(b"other").digest()).decode()
+    headers = {**TUS, "X-CSRF-Token": browser.token, "Upload-Length": "4", "Upload-Checksum": f"sha1 {bad}"}
+    browser.post("/api/uploads/", params=b"abcd", headers=headers, content_type=OCTETS, status=460)
+
+
+def terminated_before_and_after_bytes(browser):
+    for sent in (b"", b"012"):
+        location = create(browser, 10).headers["Location"]
+        if sent:
+            patch(browser, location, 0, sent)
+        browser.delete(location, headers={**TUS, "X-CSRF-Token": browser.token}, status=204)
+
+
+def expired_before_and_after_bytes(browser):
+    from sqlalchemy import update
+
+    from core.tasks import worker_request
+    from core.views.upload import purge_expired_uploads
+
+    for sent in (b"", b"012"):
+        location = create(browser, 10).headers["Location"]
+        if sent:
+            patch(browser, location, 0, sent)
+        with worker_request() as request:
+            request.dbsession.execute(update(Upload).where(Upload.id == location.rsplit("/", 1)[1])
+                                      .values(expires_at=utcnow() - timedelta(minutes=1)))
+    assert purge_expired_uploads() >= 2
+
+
+@pytest.mark.parametrize("ending", [finished_then_sent_again, created_with_its_bytes, created_with_a_bad_chunk,
+                                    terminated_before_and_after_bytes, expired_before_and_after_bytes])
+def test_every_way_an_upload_ends_leaves_the_uploads_folder_empty(owner, ending):
+    def listing() -> set:
+        return set(os.listdir(owner.uploads_folder)) if os.path.isdir(owner.uploads_folder) else set()
+
+    before = listing()  # on SQLite a site id of a test rolled back may come again, with its files
+    ending(owner)
+    assert listing() - before == set()
+
+
+# --- what a writer keeps when its request fails, and what it leaves when its upload is deleted ---------
+
+
+class DropsAfter(io.RawIOBase):
+    """A request body that gives ``arrived`` bytes of ``data``, then fails as a dropped connection does."""
+
+    def __init__(self, data: bytes, arrived: int):
+        self.data, self.arrived, self.position = data, arrived, 0
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int = -1) -> bytes:
+        if self.position >= self.arrived:
+            raise ConnectionResetError("the client went away")
+        end = min(self.arrived, self.position + (size if size >= 0 else self.arrived))
+        piece, self.position = self.data[self.position:end], end
+        return piece
+
+
+def patch_dropping(browser, location, data: bytes, arrived: int, **headers):
+    environ = browser._make_environ({"REQUEST_METHOD": "PATCH", "CONTENT_TYPE": OCTETS})
+    request = browser.RequestClass.blank(location, environ)
+    request.environ["wsgi.input"] = DropsAfter(data, arrived)
+    request.environ["CONTENT_LENGTH"] = str(len(data))
+    request.headers.update({**TUS, "X-CSRF-Token": browser.token, "Upload-Offset": "0", **headers})
+    with pytest.raises(ConnectionResetError):
+        browser.do_request(request)
+
+
+def test_a_body_that_fails_half_way_keeps_the_bytes_that_reached_storage(prof):
+    location = create(prof, 10).headers["Location"]
+    patch_dropping(prof, location, b"0123456789", 6)
+    assert prof.head(location, headers=TUS).headers["Upload-Offset"] == "6"
+    assert "Amphi-Video-Id" in patch(prof, location, 6, b"6789").headers
+
+
+def test_a_body_that_fails_half_way_keeps_nothing_when_a_checksum_was_announced(prof):
+    location = create(prof, 10).headers["Location"]
+    checksum = "sha1 " + base64.b64encode(hashlib.sha1(b"0123456789").digest()).decode()
+    patch_dropping(prof, location, b"0123456789", 6, **{"Upload-Checksum": checksum})
+    assert prof.head(location, headers=TUS).headers["Upload-Offset"] == "0"
+    assert "Amphi-Video-Id" in patch(prof, location, 0, b"0123456789", **{"Upload-Checksum": checksum}).headers
+
+
+def test_a_writer_whose_upload_was_deleted_meanwhile_deletes_the_bytes_it_added(prof, dbsession, make_request, site):
+    from core.tus import lost
+    from core.upload_claims import claim
+
+    location = create(prof, 10).headers["Location"]
+    upload = dbsession.query(Upload).one()
+    upload_id, key = upload.id, upload.key
+    request = make_request(site, upload.user)
+    ticket = claim(request, upload_id, 0)
+    assert ticket is not None and claim(request, upload_id, 0) is None  # one writer at a time
+    prof.delete(location, headers={**TUS, "X-CSRF-Token": prof.token}, status=204)  # termination does not wait
+    request.storage.append(key, io.BytesIO(b"01234"))  # the writer goes on
+    assert not ticket.advance(5)
+    assert lost(request, upload_id, key).status == 404
+    assert not request.storage.exists(key)
