@@ -69,8 +69,9 @@ def lock_rows(dbsession: Session, model, *where) -> int:
     PostgreSQL locks those rows, SQLite takes its single write lock (so keep such a transaction short:
     every other writer waits for it). Read the rows afterwards (``populate_existing``). Returns how many.
     """
-    key = next(iter(model.__table__.primary_key.columns))
-    return dbsession.execute(orm_update(model, *where).values({key.name: key})).rowcount
+    kept = {column.name: column for column in model.__table__.columns  # onupdate columns would change
+            if column.primary_key or column.onupdate is not None or column.server_onupdate is not None}
+    return dbsession.execute(orm_update(model, *where).values(kept)).rowcount
 
 
 def orm_update(model, *where):
