@@ -407,3 +407,20 @@ def test_a_writer_whose_upload_was_deleted_meanwhile_deletes_the_bytes_it_added(
     assert not ticket.advance(5)
     assert lost(request, upload_id, key).status == 404
     assert not request.storage.exists(key)
+
+
+def test_a_writer_renews_its_claim_while_it_writes_and_learns_when_it_lost_it(prof, dbsession, make_request, site):
+    from sqlalchemy import update
+
+    from core.upload_claims import claim
+
+    create(prof, 10)
+    upload = dbsession.query(Upload).one()
+    ticket = claim(make_request(site, upload.user), upload.id, 0)
+    first = dbsession.get(Upload, upload.id, populate_existing=True).claimed_until
+    ticket.renewed -= 3600  # its last renewal is long past: due now
+    assert ticket.renew_if_due()
+    assert dbsession.get(Upload, upload.id, populate_existing=True).claimed_until > first
+    dbsession.execute(update(Upload).where(Upload.id == upload.id).values(claimed_by="f" * 32))  # lapsed, taken
+    ticket.renewed -= 3600
+    assert not ticket.renew_if_due()
