@@ -133,6 +133,7 @@ def test_concurrent_writers_of_one_upload_make_one_video_of_one_writers_bytes(tu
             upload = connection.execute(select(Upload).where(Upload.id == path.rsplit("/", 1)[1])).one()
         assert (upload.video_id, upload.offset, upload.claimed_by) == (video_id, size, None)
         assert sha256(source_of(database, live_server, video_id)) == sha256(payloads[winner])
+        assert not os.path.exists(media_path(live_server, upload.key))  # its bytes became the video's original
 
 
 def test_a_claim_left_by_a_request_that_died_lapses(tus, database):
