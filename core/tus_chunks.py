@@ -14,6 +14,7 @@ import tempfile
 from contextlib import contextmanager
 
 from core.i18n import _
+from core.models import Upload
 from core.upload_claims import Claim
 
 CHUNK = 1024 * 1024
@@ -99,14 +100,16 @@ def verified_spill(ticket: Claim, stream, length: int, checksum: str):
 
 
 def keep_what_arrived(request, ticket: Claim, key: str, length: int, keep: bool) -> None:
-    """After a failed write: record the bytes that reached storage (if ``keep``) and give the claim back."""
+    """After a failed write: record the bytes that reached storage (if ``keep``) and give the claim back;
+    if the upload was deleted meanwhile, delete the bytes (they belong to nobody)."""
     try:
         storage = request.storage
         size = storage.size(key) if keep and storage.exists(key) else 0
         arrived = max(0, min(size, ticket.offset + length) - ticket.offset)
-        if arrived:
-            ticket.advance(ticket.offset + arrived)
+        if arrived and ticket.advance(ticket.offset + arrived):
             log.info("upload %s: kept %d bytes of a write that failed", ticket.upload_id, arrived)
         ticket.release()
+        if request.dbsession.get(Upload, ticket.upload_id, populate_existing=True) is None:
+            storage.delete(key)
     except Exception:  # noqa: BLE001 — the claim lapses by itself; the first error is the one to see
         log.exception("upload %s: could not give back its claim", ticket.upload_id)

@@ -424,3 +424,19 @@ def test_a_writer_renews_its_claim_while_it_writes_and_learns_when_it_lost_it(pr
     dbsession.execute(update(Upload).where(Upload.id == upload.id).values(claimed_by="f" * 32))  # lapsed, taken
     ticket.renewed -= 3600
     assert not ticket.renew_if_due()
+
+
+def test_a_writer_that_finds_its_upload_deleted_while_renewing_removes_its_bytes(prof, dbsession, make_request, site):
+    from core.tus_chunks import TusError, write_claimed
+    from core.upload_claims import claim
+
+    location = create(prof, 10).headers["Location"]
+    upload = dbsession.query(Upload).one()
+    upload_id, key = upload.id, upload.key
+    request = make_request(site, upload.user)
+    ticket = claim(request, upload_id, 0)
+    prof.delete(location, headers={**TUS, "X-CSRF-Token": prof.token}, status=204)
+    ticket.renewed -= 3600  # it renews after its first piece, and learns its upload is gone
+    with pytest.raises(TusError):
+        write_claimed(request, ticket, key, io.BytesIO(b"0123456789"), 10, None)
+    assert not request.storage.exists(key)
