@@ -21,11 +21,12 @@ from core.channels import (
     theme_video_ids,
     videos_changed,
 )
+from core.db import lock_rows
 from core.errors import ValidationError
 from core.i18n import _
 from core.ingest import slugify
 from core.metadata import site_groups
-from core.models import CHANNEL_VISIBILITIES, Channel, Group, Theme, User, Video
+from core.models import CHANNEL_VISIBILITIES, Channel, Group, Site, Theme, User, Video
 from core.ordering import move_to, renumber
 from core.storage import check_key
 
@@ -145,6 +146,7 @@ def apply_channel(request, channel: Channel, form: ChannelForm, admin: bool) -> 
     if admin:
         channel.featured, channel.managers = form.featured, managers
     if channel.id is None:
+        lock_channel_order(request)  # two channels created at once get two places
         last = db.scalar(select(func.max(Channel.position)).where(Channel.site_id == request.site.id))
         channel.position = 0 if last is None else last + 1
         db.add(channel)
@@ -159,13 +161,19 @@ def apply_channel(request, channel: Channel, form: ChannelForm, admin: bool) -> 
 # --- the order of channels and themes ------------------------------------------------------
 
 
+def lock_channel_order(request) -> None:
+    """Hold the order of the site's channels until the transaction ends, on SQLite as on PostgreSQL (the
+    site's row is the lock: it also covers a channel being added), so two reorderings never mix positions."""
+    lock_rows(request.dbsession, Site, Site.id == request.site.id)
+
+
 def ordered_channels(request, lock: bool = False) -> list[Channel]:
-    """The site's channels in the site's order; ``lock`` holds their rows until the transaction ends (PostgreSQL),
-    so two reorderings one after the other never mix their positions."""
+    """The site's channels in the site's order; ``lock`` takes :func:`lock_channel_order` and reads them afresh."""
     query = (select(Channel).where(Channel.site_id == request.site.id)
              .order_by(Channel.position, Channel.title, Channel.id))
     if lock:
-        query = query.with_for_update().execution_options(populate_existing=True)
+        lock_channel_order(request)
+        query = query.execution_options(populate_existing=True)
     return list(request.dbsession.scalars(query))
 
 
@@ -186,10 +194,12 @@ def sibling_themes(channel: Channel, parent: Theme | None) -> list[Theme]:
 
 
 def lock_themes(request, channel: Channel) -> None:
-    """Hold the channel's theme rows until the transaction ends (PostgreSQL) and read their positions afresh."""
+    """Hold the channel's themes until the transaction ends (its row is the lock, on SQLite as on PostgreSQL)
+    and read their positions afresh."""
     if channel.id is not None:
-        request.dbsession.execute(select(Theme).where(Theme.channel_id == channel.id).with_for_update()
-                                  .execution_options(populate_existing=True))
+        lock_rows(request.dbsession, Channel, Channel.id == channel.id)
+        request.dbsession.scalars(select(Theme).where(Theme.channel_id == channel.id)
+                                  .execution_options(populate_existing=True)).all()  # rows read: refreshed
 
 
 def move_theme(request, channel: Channel, theme: Theme, index: int) -> tuple[int, int]:

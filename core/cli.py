@@ -123,7 +123,7 @@ def cmd_serve(args) -> None:
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # so the worker below is stopped too
     try:
         if workers == 1:
-            from waitress import serve
+            from core.server import serve
 
             serve(app, **options)
         else:
@@ -140,7 +140,7 @@ def serve_processes(app, options: dict, workers: int) -> None:
     connections; what a process keeps in memory (API rate counts, caches) is its own."""
     import socket
 
-    from waitress import serve
+    from core.server import serve
 
     host, port = options.pop("host"), int(options.pop("port"))
     family = socket.AF_INET6 if ":" in host else socket.AF_INET

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import zope.sqlalchemy
-from sqlalchemy import create_engine, event
+from sqlalchemy import create_engine, event, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -41,6 +41,43 @@ def get_tm_session(session_factory: sessionmaker, transaction_manager, request=N
     dbsession = session_factory(info={"request": request})
     zope.sqlalchemy.register(dbsession, transaction_manager=transaction_manager)
     return dbsession
+
+
+def commit_now(request) -> None:
+    """Commit what the request's transaction wrote so far, and go on in a new one.
+
+    For a step other requests must see at once (a claim), or before slow work that must hold no lock.
+    The request's site, user and token stay usable (they are attached to the new transaction). In
+    the test harness every request shares one doomed transaction: there it is only flushed.
+    """
+    if request.tm.isDoomed():
+        request.dbsession.flush()
+        return
+    from core.models import Base
+
+    kept = [value for value in vars(request).values() if isinstance(value, Base)]
+    request.tm.commit()
+    request.tm.begin()
+    for instance in kept:
+        request.dbsession.add(instance)
+
+
+def lock_rows(dbsession: Session, model, *where) -> int:
+    """Hold the rows of ``model`` matching ``where`` until the transaction ends, on every database.
+
+    ``SELECT ... FOR UPDATE`` does nothing on SQLite. A no-op ``UPDATE`` does what is needed on both:
+    PostgreSQL locks those rows, SQLite takes its single write lock (so keep such a transaction short:
+    every other writer waits for it). Read the rows afterwards (``populate_existing``). Returns how many.
+    """
+    kept = {column.name: column for column in model.__table__.columns  # onupdate columns would change
+            if column.primary_key or column.onupdate is not None or column.server_onupdate is not None}
+    return dbsession.execute(orm_update(model, *where).values(kept)).rowcount
+
+
+def orm_update(model, *where):
+    """``UPDATE`` of ``model``'s rows as an ORM statement: zope.sqlalchemy then knows the transaction wrote
+    (it rolls back one that only ran Core statements), and the session's objects are left as they are."""
+    return update(model).where(*where).execution_options(synchronize_session=False)
 
 
 def includeme(config):

@@ -94,3 +94,21 @@ def model_differences(engine) -> list:
     with engine.connect() as connection:
         context = MigrationContext.configure(connection, opts={"compare_type": True, "include_name": is_managed})
         return compare_metadata(context, Base.metadata)
+
+
+def ids_never_reused(*tables: str) -> None:
+    """In a migration: give SQLite ``tables`` AUTOINCREMENT, so a deleted row's id never comes back.
+
+    Each table is rebuilt (alembic's batch mode: a copy with every row and id, then a rename), its
+    columns, keys, constraints and indexes read from the database. The next id follows the highest
+    one kept. Other databases have nothing to do: their sequences never go back. The environment
+    (``migrations/env.py``) turns SQLite's foreign keys off while migrating, so dropping the old
+    table cascades to nothing.
+    """
+    from alembic import op
+
+    if op.get_bind().dialect.name != "sqlite":
+        return
+    for name in tables:
+        with op.batch_alter_table(name, recreate="always", table_kwargs={"sqlite_autoincrement": True}):
+            pass

@@ -25,6 +25,7 @@ from pyramid.response import Response
 from pyramid.view import view_config
 from sqlalchemy import select
 
+from core.db import commit_now, lock_rows
 from core.ingest import IngestPrincipal, IngestTrack, QuotaExceeded, Trims, ingest_files
 from core.mediapackage import (
     DocumentError,
@@ -84,16 +85,40 @@ def authenticate(request) -> IngestPrincipal:
     return principal
 
 
-def package_of(request, principal: IngestPrincipal, lock: bool = True) -> IngestPackage:
+def package_of(request, principal: IngestPrincipal) -> IngestPackage:
     """The package the ``mediaPackage`` field names, if this client opened it and it is still open."""
     package_id = mediapackage_id(request.POST.get("mediaPackage"))[:64]
-    package = request.dbsession.get(IngestPackage, package_id, with_for_update=lock or None)
+    package = request.dbsession.get(IngestPackage, package_id, populate_existing=True)
     if (package is None or package.site_id != request.site.id or package.source != principal.source
             or package.user_id != principal.user.id):
         raise IngestError(404, f"There is no media package {package_id} in progress here.")
     if package.video_id is not None or package.ingested_at is not None:
         raise IngestError(409, f"The media package {package_id} was already ingested.")
     return package
+
+
+def locked_package(request, package_id: str) -> IngestPackage:
+    """The package read afresh and held until the transaction ends (on SQLite as on PostgreSQL), if still open.
+
+    Two calls on one package (a client retrying, two tabs) then change it one after the other: no
+    element is lost, and one ingest only makes a video. Keep what follows short: on SQLite every
+    other writer waits.
+    """
+    lock_rows(request.dbsession, IngestPackage, IngestPackage.id == package_id)
+    package = request.dbsession.get(IngestPackage, package_id, populate_existing=True)
+    if package is None:
+        raise IngestError(404, f"There is no media package {package_id} in progress here.")
+    if package.video_id is not None or package.ingested_at is not None:
+        raise IngestError(409, f"The media package {package_id} was already ingested.")
+    return package
+
+
+def open_package(request) -> str:
+    """Authenticate the caller and check its package; then end the transaction: reading the request's
+    files and storing them hold no lock. Returns the package's id."""
+    package_id = package_of(request, authenticate(request)).id
+    commit_now(request)
+    return package_id
 
 
 def element_url(request, package: IngestPackage):
@@ -108,23 +133,28 @@ def answer_package(request, package: IngestPackage) -> Response:
 # --- elements ---------------------------------------------------------------------------------------
 
 
-def element_key(package: IngestPackage, element_id: str) -> str:
-    return check_key(f"sites/{int(package.site_id)}/ingest/{package.id}/{element_id}")
+def element_key(site_id: int, package_id: str, element_id: str) -> str:
+    return check_key(f"sites/{int(site_id)}/ingest/{package_id}/{element_id}")
 
 
-def add_element(request, package: IngestPackage, kind: str, flavor: str, stream, filename: str = "",
-                mime: str = "", tags: list[str] | None = None) -> dict:
-    """Store an element's bytes and list it in the package."""
+def add_element(request, package_id: str, kind: str, flavor: str, stream, filename: str = "",
+                mime: str = "", tags: list[str] | None = None) -> IngestPackage:
+    """Store an element's bytes (no lock held meanwhile), then list it in the package; returns the
+    package, held until the request ends."""
     element = {"id": uuid.uuid4().hex, "kind": kind, "flavor": check_flavor(flavor), "filename": filename[:255],
                "mime": (mime or "application/octet-stream")[:100], "tags": tags or []}
-    element["key"] = element_key(package, element["id"])
+    element["key"] = element_key(request.site.id, package_id, element["id"])
     element["size"] = request.storage.save(element["key"], stream)
     maximum, _quota = upload_limits(request.registry.settings, request.site)
-    if maximum and element["size"] > maximum:
+    try:
+        if maximum and element["size"] > maximum:
+            raise IngestError(413, f"The file is larger than this site accepts ({maximum // 1_000_000} MB).")
+        package = locked_package(request, package_id)
+    except IngestError:
         request.storage.delete(element["key"])
-        raise IngestError(413, f"The file is larger than this site accepts ({maximum // 1_000_000} MB).")
+        raise
     package.elements = [*package.elements, element]
-    return element
+    return package
 
 
 def uploaded_file(request, name: str = "BODY"):
@@ -167,15 +197,15 @@ def create_mediapackage(request):
 
 @view_config(route_name="ingest.dc_catalog", request_method="POST", require_csrf=False)
 def add_dc_catalog(request):
-    principal = authenticate(request)
-    package = package_of(request, principal)
+    package_id = open_package(request)
     flavor = check_flavor(request.POST.get("flavor") or "dublincore/episode")
     text = request.POST.get("dublinCore")
     if hasattr(text, "file"):
         text = read_text(text)
     terms = dublin_core(text)
+    package = add_element(request, package_id, "catalog", flavor, io.BytesIO(dublin_text(text)), "dublincore.xml",
+                          XML)
     add_catalog_terms(package, flavor, terms)
-    add_element(request, package, "catalog", flavor, io.BytesIO(dublin_text(text)), "dublincore.xml", XML)
     return answer_package(request, package)
 
 
@@ -193,38 +223,36 @@ def add_catalog_terms(package: IngestPackage, flavor: str, terms: dict) -> None:
 
 @view_config(route_name="ingest.track", request_method="POST", require_csrf=False)
 def add_track(request):
-    principal = authenticate(request)
-    package = package_of(request, principal)
+    package_id = open_package(request)
     field = uploaded_file(request)
-    add_element(request, package, "track", request.POST.get("flavor"), field.file, field.filename or "",
-                field.type or "", tags_of(request))
+    package = add_element(request, package_id, "track", request.POST.get("flavor"), field.file,
+                          field.filename or "", field.type or "", tags_of(request))
     return answer_package(request, package)
 
 
 @view_config(route_name="ingest.catalog", request_method="POST", require_csrf=False)
 def add_catalog(request):
-    principal = authenticate(request)
-    package = package_of(request, principal)
+    package_id = open_package(request)
     flavor = check_flavor(request.POST.get("flavor"))
     field = uploaded_file(request)
     text = read_text(field)
+    trims = smil_trims(text) if flavor.startswith("smil/") else None
+    terms = dublin_core(text) if flavor.startswith("dublincore/") else None
+    package = add_element(request, package_id, "catalog", flavor, io.BytesIO(text.encode("utf-8")),
+                          field.filename or "", field.type or XML, tags_of(request))
     if flavor.startswith("smil/"):
-        trims = smil_trims(text)
         package.metadata_ = {**package.metadata_, "trims": [trims.start, trims.end] if trims else None}
-    elif flavor.startswith("dublincore/"):
-        add_catalog_terms(package, flavor, dublin_core(text))
-    add_element(request, package, "catalog", flavor, io.BytesIO(text.encode("utf-8")), field.filename or "",
-                field.type or XML, tags_of(request))
+    elif terms is not None:
+        add_catalog_terms(package, flavor, terms)
     return answer_package(request, package)
 
 
 @view_config(route_name="ingest.attachment", request_method="POST", require_csrf=False)
 def add_attachment(request):
-    principal = authenticate(request)
-    package = package_of(request, principal)
+    package_id = open_package(request)
     field = uploaded_file(request)
-    add_element(request, package, "attachment", request.POST.get("flavor"), field.file, field.filename or "",
-                field.type or "", tags_of(request))
+    package = add_element(request, package_id, "attachment", request.POST.get("flavor"), field.file,
+                          field.filename or "", field.type or "", tags_of(request))
     return answer_package(request, package)
 
 
@@ -232,7 +260,7 @@ def add_attachment(request):
 @view_config(route_name="ingest.ingest_workflow", request_method="POST", require_csrf=False)
 def ingest(request):
     principal = authenticate(request)
-    package = package_of(request, principal)
+    package = locked_package(request, package_of(request, principal).id)
     tracks = [e for e in package.elements if e["kind"] == "track"]
     if not tracks:
         raise IngestError(400, "The media package has no track: add one with addTrack before ingesting.")

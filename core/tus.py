@@ -1,18 +1,21 @@
 """Resumable uploads: the tus 1.0.0 protocol under ``/api/uploads/``.
 
-Extensions: creation, creation-with-upload, termination, expiration and
-checksum (sha1). Bytes stream from the request to storage in 1 MiB chunks;
-a chunk with a checksum is first spilled to a temporary file, verified, then
-appended, so a corrupt chunk is never kept. When the last byte arrives the
-upload becomes a video (:func:`core.ingest.ingest_stored_file`).
+Extensions: creation, creation-with-upload, termination, expiration and checksum (sha1). A request
+that brings bytes first claims the upload (:mod:`core.upload_claims`): one writer at a time on every
+database, and no transaction open while the bytes stream to storage in pieces (flat memory,
+:mod:`core.tus_chunks`). A chunk with a checksum is verified before it is appended, so a corrupt or
+torn chunk is never kept; without one, the bytes of a request cut short (a network drop, see
+:mod:`core.server`) are kept and the client resumes after the last byte received. When the last
+byte arrives the upload becomes a video (:func:`core.ingest.ingest_stored_file`), once. No file
+exists before the first byte, and every way an upload ends (finished, terminated, expired) leaves
+none behind under its key.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
-import hashlib
-import tempfile
+import logging
 import uuid
 from datetime import timedelta
 from email.utils import format_datetime
@@ -20,24 +23,20 @@ from email.utils import format_datetime
 from pyramid.response import Response
 from pyramid.view import view_config
 
+from core.db import commit_now
 from core.i18n import _
 from core.ingest import QuotaExceeded, check_quota, ingest_stored_file
 from core.models import Upload, utcnow
+from core.server import CUT_BODY
 from core.sites import upload_limits
 from core.storage import upload_key
+from core.tus_chunks import LOST, TusError, write_claimed
+from core.upload_claims import Claim, claim
 
 TUS_VERSION = "1.0.0"
 EXTENSIONS = "creation,creation-with-upload,termination,expiration,checksum"
-CHUNK = 1024 * 1024
 OCTETS = "application/offset+octet-stream"
-
-
-class TusError(Exception):
-    """Answered as ``status`` with a plain-text ``message`` and the tus headers."""
-
-    def __init__(self, status: int, message, headers: dict | None = None):
-        super().__init__(str(message))
-        self.status, self.message, self.headers = status, message, headers or {}
+log = logging.getLogger(__name__)
 
 
 def tus_response(request, status: int = 204, headers: dict | None = None, body: str = "") -> Response:
@@ -130,75 +129,86 @@ def body_stream(request):
     return request.body_file_raw, length
 
 
-def receive(request, upload: Upload) -> None:
-    """Append the request body at the upload's offset (verified first when a checksum is sent)."""
+def checked_chunk(request, upload: Upload, offset: int, deferred: int | None):
+    """The body to append at ``offset``, its length and its checksum, once every rule holds."""
     if request.content_type != OCTETS:
         raise TusError(415, _("Chunks are sent as application/offset+octet-stream."))
     stream, length = body_stream(request)
-    if upload.length is not None and upload.offset + length > upload.length:
+    if upload.length is None and deferred is not None:
+        check_size(request, deferred)
+    total = upload.length if upload.length is not None else deferred
+    if total is not None and offset + length > total:
         raise TusError(413, _("The chunk goes past the announced length."))
-    if upload.length is None:  # a deferred length must respect the same limits as an announced one
-        check_size(request, upload.offset + length, pending_id=upload.id)
-    prepare_append(request, upload)
+    if total is None:  # a deferred length must respect the same limits as an announced one
+        check_size(request, offset + length, pending_id=upload.id)
     checksum = request.headers.get("Upload-Checksum")
-    if checksum:
-        written = append_verified(request, upload, stream, length, checksum)
-    else:
-        written = request.storage.append(upload.key, stream, limit=length)
-    upload.offset += written
-
-
-def prepare_append(request, upload: Upload) -> None:
-    """Make the stored bytes end exactly at the recorded offset before appending.
-
-    A chunk written by a request whose transaction then failed (or was retried)
-    is cut off again, so the client's resend at that offset cannot duplicate it.
-    """
-    storage = request.storage
-    if storage.exists(upload.key) and storage.size(upload.key) != upload.offset:
-        storage.truncate(upload.key, upload.offset)
-
-
-def append_verified(request, upload: Upload, stream, length: int, checksum: str) -> int:
-    algorithm, _sep, expected = checksum.partition(" ")
-    if algorithm != "sha1":
+    if checksum and checksum.partition(" ")[0] != "sha1":
         raise TusError(400, _("Only sha1 checksums are supported."))
-    digest = hashlib.sha1()
-    with tempfile.TemporaryFile() as spill:
-        remaining = length
-        while remaining:
-            chunk = stream.read(min(CHUNK, remaining))
-            if not chunk:
-                break
-            digest.update(chunk)
-            spill.write(chunk)
-            remaining -= len(chunk)
-        if base64.b64encode(digest.digest()).decode() != expected.strip():
-            raise TusError(460, _("The chunk does not match its checksum; send it again."))
-        spill.seek(0)
-        return request.storage.append(upload.key, spill)
+    if checksum and request.environ.get(CUT_BODY):  # a torn chunk cannot match: nothing to verify
+        raise TusError(460, _("The chunk does not match its checksum; send it again."))
+    return stream, length, checksum
 
 
-def complete_if_finished(request, upload: Upload, response_headers: dict) -> None:
+def receive(request, upload: Upload, offset: int, headers: dict, deferred: int | None = None) -> None:
+    """Append the request body at ``offset`` under the upload's claim; make the video when it is complete."""
+    upload_id, key = upload.id, upload.key
+    stream, length, checksum = checked_chunk(request, upload, offset, deferred)
+    request.storage  # noqa: B018 — made from the site now: once claimed, nothing opens a transaction while bytes stream
+    ticket = claim(request, upload_id, offset, deferred)
+    if ticket is None:
+        raise conflict(request, upload_id)
+    written = write_claimed(request, ticket, key, stream, length, checksum)
+    if not ticket.advance(offset + written):
+        raise lost(request, upload_id, key)
+    complete_if_finished(request, ticket, headers)  # still claimed: no other request makes a video of it
+    ticket.give_back()
+
+
+def conflict(request, upload_id: str) -> TusError:
+    """409 with the offset as it stands (another writer holds the upload, or the offset moved)."""
+    upload = current(request, upload_id)
+    if upload is None:
+        return TusError(404, _("There is no such upload."))
+    return TusError(409, _("The offset does not match what the server has, or another request is writing "
+                           "this upload; ask its offset (HEAD) and resume."), {"Upload-Offset": upload.offset})
+
+
+def lost(request, upload_id: str, key: str) -> TusError:
+    """The claim lapsed while this request wrote, or the upload was deleted (then its bytes go too)."""
+    upload = current(request, upload_id)
+    if upload is None:
+        request.storage.delete(key)
+        return TusError(404, _("There is no such upload."))
+    return TusError(409, LOST, {"Upload-Offset": upload.offset})
+
+
+def current(request, upload_id: str) -> Upload | None:
+    """The upload as the database has it now (not as this request last read it)."""
+    return request.dbsession.get(Upload, upload_id, populate_existing=True)
+
+
+def complete_if_finished(request, ticket: Claim, headers: dict) -> None:
+    """Make the video of a complete upload (once: the caller holds its claim)."""
+    upload = current(request, ticket.upload_id)
     if not upload.finished or upload.video_id is not None:
         return
+    if not request.storage.exists(upload.key):  # its video was made, then deleted
+        ticket.release()
+        raise TusError(410, _("The bytes of this upload are lost; start it again."))
     meta = upload.metadata_ or {}
     video = ingest_stored_file(request, upload.user, upload.key, upload.filename, title=meta.get("title", ""),
                                description=meta.get("description", ""))
     upload.video_id = video.id
-    response_headers["Amphi-Video-Id"] = video.id
-    response_headers["Amphi-Video-Url"] = request.route_url("video", video_id=video.id)
+    headers["Amphi-Video-Id"] = video.id
+    headers["Amphi-Video-Url"] = request.route_url("video", video_id=video.id)
 
 
 # --- views ----------------------------------------------------------------------
 
 
-def find_upload(request, lock: bool = False) -> Upload:
-    """The request user's upload on this site; anything else does not exist.
-
-    ``lock`` takes the row for this transaction (PostgreSQL), so two PATCHes at one offset queue up.
-    """
-    upload = request.dbsession.get(Upload, request.matchdict["upload_id"], with_for_update=lock or None)
+def find_upload(request) -> Upload:
+    """The request user's upload on this site; anything else does not exist."""
+    upload = current(request, request.matchdict["upload_id"])
     if upload is None or upload.site_id != request.site.id or request.user is None or upload.user_id != request.user.id:
         raise TusError(404, _("There is no such upload."))
     if upload.expires_at < utcnow() and upload.video_id is None:
@@ -234,27 +244,33 @@ def create(request):
     upload = Upload(id=upload_id, site_id=request.site.id, user_id=request.user.id, length=length, offset=0,
                     key=upload_key(request.site.id, upload_id), filename=metadata.get("filename", "")[:255],
                     metadata_=metadata, expires_at=utcnow() + timedelta(hours=expiry_hours(request)))
-    request.dbsession.add(upload)
-    request.storage.append(upload.key, _Empty())
+    request.dbsession.add(upload)  # no bytes are stored before the first one arrives
+    request.dbsession.flush()
     headers = {"Location": request.route_url("tus.upload", upload_id=upload_id)}
+    if request.content_length:  # creation-with-upload: the row is committed first, no transaction waits on bytes
+        commit_now(request)
+        try:
+            receive(request, current(request, upload_id), 0, headers)
+        except BaseException:
+            forget(request, upload_id)
+            raise
+    return tus_response(request, 201, {**upload_headers(current(request, upload_id)), **headers})
+
+
+def forget(request, upload_id: str) -> None:
+    """Delete an upload whose creation failed, bytes and all (the client never learnt its address)."""
     try:
-        if request.content_length:
-            receive(request, upload)
-        request.dbsession.flush()
-        complete_if_finished(request, upload, headers)
-    except BaseException:  # the row is rolled back: its bytes must not outlive it
-        request.storage.delete(upload.key)
-        raise
-    return tus_response(request, 201, {**upload_headers(upload), **headers})
+        upload = current(request, upload_id)
+        if upload is not None:
+            request.storage.delete(upload.key)
+            request.dbsession.delete(upload)
+            commit_now(request)
+    except Exception:  # noqa: BLE001 — left to the expiry purge; the first error is the one to see
+        log.exception("upload %s: could not delete it after its creation failed", upload_id)
 
 
 def expiry_hours(request) -> int:
     return int(request.registry.settings.get("amphi.uploads.expire_hours", 24))
-
-
-class _Empty:
-    def read(self, *_args):
-        return b""
 
 
 @view_config(route_name="tus.upload", request_method="HEAD")
@@ -270,30 +286,28 @@ def head(request):
 @view_config(route_name="tus.upload", request_method="PATCH")
 def patch(request):
     require_tus(request)
-    upload = find_upload(request, lock=True)
+    upload = find_upload(request)
+    upload_id = upload.id
     offset = int_header(request, "Upload-Offset")
     if offset is None:
         raise TusError(400, _("Upload-Offset is needed."))
     if offset != upload.offset:
         raise TusError(409, _("The offset does not match what the server has."), {"Upload-Offset": upload.offset})
-    deferred = int_header(request, "Upload-Length")
-    if upload.length is None and deferred is not None:
-        check_size(request, deferred)
-        upload.length = deferred
-    receive(request, upload)
     headers = {}
-    complete_if_finished(request, upload, headers)
-    return tus_response(request, 204, {**upload_headers(upload), **headers})
+    receive(request, upload, offset, headers, deferred=int_header(request, "Upload-Length"))
+    return tus_response(request, 204, {**upload_headers(current(request, upload_id)), **headers})
 
 
 @view_config(route_name="tus.upload", request_method="DELETE")
 def terminate(request):
+    """Forget the upload and its bytes at once; a request still writing it deletes what it adds (it finds no row)."""
     require_tus(request)
     upload = find_upload(request)
-    if upload.video_id is None:
-        request.storage.delete(upload.key)
+    key, unfinished = upload.key, upload.video_id is None
     request.dbsession.delete(upload)
     request.dbsession.flush()
+    if unfinished:
+        request.storage.delete(key)
     return tus_response(request, 204)
 
 

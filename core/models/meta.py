@@ -2,7 +2,7 @@
 
 from datetime import UTC, datetime
 
-from sqlalchemy import DateTime, MetaData
+from sqlalchemy import DateTime, Integer, MetaData, Table, event
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
 
@@ -23,6 +23,21 @@ NOT_ON_PAGES = {"amphi_pages": False}
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def has_own_integer_id(table: Table) -> bool:
+    """Whether the database numbers the rows of ``table``: one integer primary key, not a foreign key."""
+    key = list(table.primary_key.columns)
+    return len(key) == 1 and isinstance(key[0].type, Integer) and not key[0].foreign_keys
+
+
+@event.listens_for(Table, "after_parent_attach")
+def _ids_never_reused(table: Table, metadata) -> None:
+    """Every table of :class:`Base` (the core's and the plugins') numbering its rows gets AUTOINCREMENT on
+    SQLite: without it SQLite gives a deleted row's id to the next one, and an old ``/videos/<id>`` link,
+    bookmark or embed opens someone else's video. PostgreSQL's sequences never go back anyway."""
+    if metadata is Base.metadata and has_own_integer_id(table):
+        table.dialect_kwargs["sqlite_autoincrement"] = True
 
 
 def utcnow() -> datetime:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from huey import crontab
 from pyramid.httpexceptions import HTTPBadRequest
 from pyramid.view import view_config
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from core.models import Site, Upload, Video, utcnow
 from core.pipeline import fire_safely
@@ -51,12 +51,24 @@ def purge_expired_uploads_task() -> None:
 
 
 def purge_expired_uploads() -> int:
-    """Forget unfinished uploads past their expiry, bytes and all; return how many."""
+    """Forget unfinished uploads past their expiry, bytes and all; return how many.
+
+    The rows go first, in one transaction; their bytes once it committed (a request still writing
+    one of them finds its row gone and deletes what it adds, see :mod:`core.upload_claims`).
+    """
+    gone = []
     with worker_request() as request:
-        expired = request.dbsession.scalars(
-            select(Upload).where(Upload.video_id.is_(None), Upload.expires_at < utcnow())
-        ).all()
-        for upload in expired:
-            get_storage(request.registry, request.dbsession.get(Site, upload.site_id)).delete(upload.key)
-            request.dbsession.delete(upload)
-        return len(expired)
+        now = utcnow()
+        expired = request.dbsession.execute(select(Upload.id, Upload.site_id, Upload.key).where(*unfinished(now)))
+        for upload in expired.all():  # each one again: it may have become a video since
+            if request.dbsession.execute(delete(Upload).where(Upload.id == upload.id, *unfinished(now))).rowcount:
+                storage = get_storage(request.registry, request.dbsession.get(Site, upload.site_id))
+                gone.append((storage, upload.key))
+    for storage, key in gone:
+        storage.delete(key)
+    return len(gone)
+
+
+def unfinished(now):
+    """An upload that never became a video, past its expiry at ``now``."""
+    return Upload.video_id.is_(None), Upload.expires_at < now

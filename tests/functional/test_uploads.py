@@ -3,6 +3,7 @@
 import base64
 import hashlib
 import io
+import os
 import uuid
 from datetime import timedelta
 
@@ -26,6 +27,13 @@ def prof(testapp, site, make_user):
     testapp.sign_in("prof", "prof password 1")
     testapp.token = testapp.csrf_token("/")
     return testapp
+
+
+def uploads_folder(app, site) -> str:
+    """Where the site's uploads in progress keep their bytes (created when needed)."""
+    folder = os.path.dirname(get_storage(app.registry, site).local_path(upload_key(site.id, "x")))
+    os.makedirs(folder, exist_ok=True)
+    return folder
 
 
 def create(browser, length=10, status=201, **meta):
@@ -248,9 +256,10 @@ def test_a_patch_without_an_offset_is_refused(prof):
 def test_a_failed_creation_with_upload_leaves_no_bytes(prof, dbsession, app, site):
     bad = base64.b64encode(hashlib.sha1(b"other").digest()).decode()
     headers = {**TUS, "X-CSRF-Token": prof.token, "Upload-Length": "4", "Upload-Checksum": f"sha1 {bad}"}
+    before = set(os.listdir(uploads_folder(app, site)))  # other tests' uploads, rolled back with their bytes kept
     prof.post("/api/uploads/", params=b"abcd", headers=headers, content_type=OCTETS, status=460)
-    upload = dbsession.query(Upload).one()  # only because the test's transaction is shared: a server rolls it back
-    assert not get_storage(app.registry, site).exists(upload.key)
+    assert dbsession.query(Upload).count() == 0  # the client never learnt its address: it is forgotten
+    assert set(os.listdir(uploads_folder(app, site))) == before
 
 
 def test_upload_bytes_are_not_copied_for_retries(app):
@@ -263,3 +272,171 @@ def test_upload_bytes_are_not_copied_for_retries(app):
     chunk = Request.blank("/api/uploads/0", method="PATCH", content_type=OCTETS)
     assert retry_attempts(chunk) == 1
     assert retry_attempts(Request.blank("/api/uploads/", method="POST", content_type="application/json")) is None
+
+
+# --- every way an upload ends leaves nothing in the uploads folder (requests commit for real) ---------
+
+
+@pytest.fixture
+def owner(app, committed_site):
+    """A browser signed in as the committed site's staff member; each of its requests commits."""
+    from core.tasks import worker_request
+    from core.testing import AmphiTestApp
+
+    with worker_request(committed_site[0]) as request:
+        domain = request.site.domains[0].domain
+        folder = os.path.dirname(request.storage.local_path(upload_key(request.site.id, "x")))
+    browser = AmphiTestApp(app, extra_environ={"HTTP_HOST": domain, "REMOTE_ADDR": "192.0.2.11"})
+    browser.sign_in("owner", "owner password 1")
+    browser.token = browser.csrf_token("/")
+    browser.uploads_folder = folder
+    return browser
+
+
+def finished_then_sent_again(browser):
+    location = create(browser, 10).headers["Location"]
+    patch(browser, location, 0, b"01234")
+    patch(browser, location, 5, b"56789")
+    patch(browser, location, 10, b"")  # a client that lost the last answer and asks again
+    browser.delete(location, headers={**TUS, "X-CSRF-Token": browser.token}, status=204)
+
+
+def created_with_its_bytes(browser):
+    headers = {**TUS, "X-CSRF-Token": browser.token, "Upload-Length": "4", "Upload-Metadata": metadata(filename="a")}
+    browser.post("/api/uploads/", params=b"abcd", headers=headers, content_type=OCTETS, status=201)
+
+
+def created_with_a_bad_chunk(browser):
+    bad = base64.b64encode(hashlib.sha1(b"other").digest()).decode()
+    headers = {**TUS, "X-CSRF-Token": browser.token, "Upload-Length": "4", "Upload-Checksum": f"sha1 {bad}"}
+    browser.post("/api/uploads/", params=b"abcd", headers=headers, content_type=OCTETS, status=460)
+
+
+def terminated_before_and_after_bytes(browser):
+    for sent in (b"", b"012"):
+        location = create(browser, 10).headers["Location"]
+        if sent:
+            patch(browser, location, 0, sent)
+        browser.delete(location, headers={**TUS, "X-CSRF-Token": browser.token}, status=204)
+
+
+def expired_before_and_after_bytes(browser):
+    from sqlalchemy import update
+
+    from core.tasks import worker_request
+    from core.views.upload import purge_expired_uploads
+
+    for sent in (b"", b"012"):
+        location = create(browser, 10).headers["Location"]
+        if sent:
+            patch(browser, location, 0, sent)
+        with worker_request() as request:
+            request.dbsession.execute(update(Upload).where(Upload.id == location.rsplit("/", 1)[1])
+                                      .values(expires_at=utcnow() - timedelta(minutes=1)))
+    assert purge_expired_uploads() >= 2
+
+
+@pytest.mark.parametrize("ending", [finished_then_sent_again, created_with_its_bytes, created_with_a_bad_chunk,
+                                    terminated_before_and_after_bytes, expired_before_and_after_bytes])
+def test_every_way_an_upload_ends_leaves_the_uploads_folder_empty(owner, ending):
+    def listing() -> set:
+        return set(os.listdir(owner.uploads_folder)) if os.path.isdir(owner.uploads_folder) else set()
+
+    before = listing()  # on SQLite a site id of a test rolled back may come again, with its files
+    ending(owner)
+    assert listing() - before == set()
+
+
+# --- what a writer keeps when its request fails, and what it leaves when its upload is deleted ---------
+
+
+class DropsAfter(io.RawIOBase):
+    """A request body that gives ``arrived`` bytes of ``data``, then fails as a dropped connection does."""
+
+    def __init__(self, data: bytes, arrived: int):
+        self.data, self.arrived, self.position = data, arrived, 0
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int = -1) -> bytes:
+        if self.position >= self.arrived:
+            raise ConnectionResetError("the client went away")
+        end = min(self.arrived, self.position + (size if size >= 0 else self.arrived))
+        piece, self.position = self.data[self.position:end], end
+        return piece
+
+
+def patch_dropping(browser, location, data: bytes, arrived: int, **headers):
+    environ = browser._make_environ({"REQUEST_METHOD": "PATCH", "CONTENT_TYPE": OCTETS})
+    request = browser.RequestClass.blank(location, environ)
+    request.environ["wsgi.input"] = DropsAfter(data, arrived)
+    request.environ["CONTENT_LENGTH"] = str(len(data))
+    request.headers.update({**TUS, "X-CSRF-Token": browser.token, "Upload-Offset": "0", **headers})
+    with pytest.raises(ConnectionResetError):
+        browser.do_request(request)
+
+
+def test_a_body_that_fails_half_way_keeps_the_bytes_that_reached_storage(prof):
+    location = create(prof, 10).headers["Location"]
+    patch_dropping(prof, location, b"0123456789", 6)
+    assert prof.head(location, headers=TUS).headers["Upload-Offset"] == "6"
+    assert "Amphi-Video-Id" in patch(prof, location, 6, b"6789").headers
+
+
+def test_a_body_that_fails_half_way_keeps_nothing_when_a_checksum_was_announced(prof):
+    location = create(prof, 10).headers["Location"]
+    checksum = "sha1 " + base64.b64encode(hashlib.sha1(b"0123456789").digest()).decode()
+    patch_dropping(prof, location, b"0123456789", 6, **{"Upload-Checksum": checksum})
+    assert prof.head(location, headers=TUS).headers["Upload-Offset"] == "0"
+    assert "Amphi-Video-Id" in patch(prof, location, 0, b"0123456789", **{"Upload-Checksum": checksum}).headers
+
+
+def test_a_writer_whose_upload_was_deleted_meanwhile_deletes_the_bytes_it_added(prof, dbsession, make_request, site):
+    from core.tus import lost
+    from core.upload_claims import claim
+
+    location = create(prof, 10).headers["Location"]
+    upload = dbsession.query(Upload).one()
+    upload_id, key = upload.id, upload.key
+    request = make_request(site, upload.user)
+    ticket = claim(request, upload_id, 0)
+    assert ticket is not None and claim(request, upload_id, 0) is None  # one writer at a time
+    prof.delete(location, headers={**TUS, "X-CSRF-Token": prof.token}, status=204)  # termination does not wait
+    request.storage.append(key, io.BytesIO(b"01234"))  # the writer goes on
+    assert not ticket.advance(5)
+    assert lost(request, upload_id, key).status == 404
+    assert not request.storage.exists(key)
+
+
+def test_a_writer_renews_its_claim_while_it_writes_and_learns_when_it_lost_it(prof, dbsession, make_request, site):
+    from sqlalchemy import update
+
+    from core.upload_claims import claim
+
+    create(prof, 10)
+    upload = dbsession.query(Upload).one()
+    ticket = claim(make_request(site, upload.user), upload.id, 0)
+    first = dbsession.get(Upload, upload.id, populate_existing=True).claimed_until
+    ticket.renewed -= 3600  # its last renewal is long past: due now
+    assert ticket.renew_if_due()
+    assert dbsession.get(Upload, upload.id, populate_existing=True).claimed_until > first
+    dbsession.execute(update(Upload).where(Upload.id == upload.id).values(claimed_by="f" * 32))  # lapsed, taken
+    ticket.renewed -= 3600
+    assert not ticket.renew_if_due()
+
+
+def test_a_writer_that_finds_its_upload_deleted_while_renewing_removes_its_bytes(prof, dbsession, make_request, site):
+    from core.tus_chunks import TusError, write_claimed
+    from core.upload_claims import claim
+
+    location = create(prof, 10).headers["Location"]
+    upload = dbsession.query(Upload).one()
+    upload_id, key = upload.id, upload.key
+    request = make_request(site, upload.user)
+    ticket = claim(request, upload_id, 0)
+    prof.delete(location, headers={**TUS, "X-CSRF-Token": prof.token}, status=204)
+    ticket.renewed -= 3600  # it renews after its first piece, and learns its upload is gone
+    with pytest.raises(TusError):
+        write_claimed(request, ticket, key, io.BytesIO(b"0123456789"), 10, None)
+    assert not request.storage.exists(key)

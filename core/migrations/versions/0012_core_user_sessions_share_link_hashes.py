@@ -1,6 +1,6 @@
 """signed-in sessions get server-side records; share links keep a SHA-256 of their token only
 
-Revision ID: 0012_core_security
+Revision ID: 0012_core
 Revises: 0011_core
 Create Date: 2026-12-06 10:00:00
 """
@@ -10,7 +10,7 @@ import hashlib
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0012_core_security"
+revision = "0012_core"
 down_revision = "0011_core"
 branch_labels = None
 depends_on = None
