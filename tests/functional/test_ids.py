@@ -61,7 +61,7 @@ def make_each(kind: str, request, site, owner):
     row = {"channel": lambda: Channel(site_id=site.id, slug="c" + secrets.token_hex(4), title="C"),
            "playlist": lambda: Playlist(site_id=site.id, owner_id=owner.id, title="P", token=secrets.token_hex(8)),
            "share link": lambda: ShareLink(video_id=create_video(request, owner, "Shared").id,
-                                           token=secrets.token_hex(8))}[kind]()
+                                           token_hash=secrets.token_hex(32))}[kind]()
     request.dbsession.add(row)
     request.dbsession.flush()
     return row
