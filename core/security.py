@@ -28,7 +28,7 @@ from core.i18n import SESSION_LOCALE
 from core.identity import process_sign_in
 from core.models import Group, ShareLink, User, Video, utcnow
 from core.settings import as_bool
-from core.tokens import check_csrf, enforce_token_rules, request_token, uses_bearer
+from core.tokens import SESSION_COOKIE, check_csrf, enforce_token_rules, request_token, uses_bearer
 
 log = logging.getLogger(__name__)
 
@@ -307,7 +307,7 @@ def includeme(config):
     config.set_session_factory(
         SignedCookieSessionFactory(
             secret,
-            cookie_name="amphi_session",
+            cookie_name=SESSION_COOKIE,
             httponly=True,
             samesite="Lax",
             secure=as_bool(settings["amphi.session_secure"]),

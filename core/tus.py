@@ -25,6 +25,7 @@ from core.ingest import QuotaExceeded, check_quota, ingest_stored_file
 from core.models import Upload, utcnow
 from core.sites import upload_limits
 from core.storage import upload_key
+from core.tokens import BEARER_CHALLENGE
 
 TUS_VERSION = "1.0.0"
 EXTENSIONS = "creation,creation-with-upload,termination,expiration,checksum"
@@ -198,15 +199,23 @@ def find_upload(request, lock: bool = False) -> Upload:
 
     ``lock`` takes the row for this transaction (PostgreSQL), so two PATCHes at one offset queue up.
     """
+    require_credentials(request)
     upload = request.dbsession.get(Upload, request.matchdict["upload_id"], with_for_update=lock or None)
-    if upload is None or upload.site_id != request.site.id or request.user is None or upload.user_id != request.user.id:
+    if upload is None or upload.site_id != request.site.id or upload.user_id != request.user.id:
         raise TusError(404, _("There is no such upload."))
     if upload.expires_at < utcnow() and upload.video_id is None:
         raise TusError(410, _("This upload expired; start it again."))
     return upload
 
 
+def require_credentials(request) -> None:
+    """A client that sent no credentials is told so (401), with how to send them."""
+    if request.user is None:
+        raise TusError(401, _("Sign in, or send an access token."), {"WWW-Authenticate": BEARER_CHALLENGE})
+
+
 def require_uploader(request) -> None:
+    require_credentials(request)
     if not request.has_permission("upload"):
         raise TusError(403, _("You may not upload videos on this site."))
 
