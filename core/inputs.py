@@ -1,11 +1,12 @@
 """What a request brings, checked once for every route: a bad input is a 4xx in the site's error shape.
 
-- the path and the query string must be UTF-8 (:func:`utf8_tween_factory`, before anything reads them);
+- the path, the query string and a form body must be UTF-8 text without NUL characters (which PostgreSQL
+  cannot store) (:func:`text_tween_factory`, before anything reads them);
 - an id in a path (a ``{name:\\d+}`` placeholder) fits the database's 64-bit integers, else the thing
   does not exist (:func:`refuse_impossible_ids`);
 - whole numbers from a query string or a form go through :func:`whole_number` / :func:`int_param`;
 - JSON bodies go through :func:`json_body`: no ``NaN``/``Infinity``, no number the database cannot
-  hold, no lone surrogate (not UTF-8), at most :data:`MAX_JSON_DEPTH` levels.
+  hold, no lone surrogate (not UTF-8), no NUL character, at most :data:`MAX_JSON_DEPTH` levels.
 """
 
 from __future__ import annotations
@@ -64,42 +65,47 @@ def refuse_impossible_ids(event) -> None:
             raise HTTPNotFound()
 
 
-# --- UTF-8 ------------------------------------------------------------------------------------------
+# --- text -------------------------------------------------------------------------------------------
+
+FORM = "application/x-www-form-urlencoded"
 
 
-def _is_utf8(raw: bytes) -> bool:
+def _is_text(raw: bytes) -> bool:
     try:
         raw.decode("utf-8")
     except UnicodeDecodeError:
         return False
-    return True
+    return b"\0" not in raw
 
 
-def undecodable(environ) -> bool:
-    """Whether the path or the query string (as WSGI gives them, latin-1) is not UTF-8 once unquoted."""
+def not_text(request) -> bool:
+    """Whether the path, the query string or a form body (as WSGI gives them) is not UTF-8 text once unquoted."""
+    environ = request.environ
     path = (environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", "")).encode("latin-1")
     query = unquote_to_bytes(environ.get("QUERY_STRING", "").encode("latin-1"))
-    return not (_is_utf8(path) and _is_utf8(query))
+    form = unquote_to_bytes(request.body.replace(b"+", b" ")) if request.content_type == FORM else b""
+    return not (_is_text(path) and _is_text(query) and _is_text(form))
 
 
-def utf8_tween_factory(handler, registry):
-    """Answer 400 (the site's error page, or JSON under ``/api/``) to a path or query that is not UTF-8.
+def text_tween_factory(handler, registry):
+    """Answer 400 (the site's error page, or JSON under ``/api/``) to a path, query or form that is not text.
 
     Everything reads the path (routing, the page cache, templates): it is repaired first, so that
-    the error page itself can be made; the query string is dropped.
+    the error page itself can be made; the query string and the form are dropped.
     """
 
     def tween(request):
-        environ = request.environ
-        if not undecodable(environ):
+        if not not_text(request):
             return handler(request)
+        environ = request.environ
         for key in ("SCRIPT_NAME", "PATH_INFO"):
-            raw = environ.get(key, "").encode("latin-1")
+            raw = environ.get(key, "").encode("latin-1").replace(b"\0", b"")
             environ[key] = raw.decode("utf-8", "replace").encode("utf-8").decode("latin-1")
         environ["QUERY_STRING"] = ""
+        request.body = b""
         request.context = None  # no route was looked for; the error page still asks for permissions
         try:
-            raise HTTPBadRequest(_("The address is not valid UTF-8."))
+            raise HTTPBadRequest(_("The address or the form is not valid text (UTF-8, without NUL characters)."))
         except HTTPBadRequest:
             return request.invoke_exception_view()
 
@@ -118,6 +124,8 @@ def _check_json_value(value, depth: int = 0) -> None:
         raise ValueError("nested too deeply")
     if isinstance(value, str):
         value.encode("utf-8")  # a lone surrogate ("\ud800") raises UnicodeEncodeError, a ValueError
+        if "\0" in value:
+            raise ValueError("a NUL character")
     elif isinstance(value, bool) or value is None:
         return
     elif isinstance(value, int):
@@ -167,5 +175,5 @@ def includeme(config):
     from pyramid.events import ContextFound
 
     config.add_subscriber(refuse_impossible_ids, ContextFound)
-    config.add_tween("core.inputs.utf8_tween_factory", under="pyramid_tm.tm_tween_factory",
+    config.add_tween("core.inputs.text_tween_factory", under="pyramid_tm.tm_tween_factory",
                      over="core.pagecache.page_cache_tween_factory")

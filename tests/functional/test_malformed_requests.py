@@ -84,12 +84,15 @@ def test_every_route_with_an_id_too_large_answers_4xx(app, admin_client):
     assert walked >= 25
 
 
-@pytest.mark.parametrize("where", ["query", "path"])
-def test_every_route_refuses_what_is_not_utf8(app, admin_client, where):
+@pytest.mark.parametrize("where", ["query", "path", "NUL"])
+def test_every_route_refuses_what_is_not_text(app, admin_client, where):
+    """Not UTF-8, or a NUL character (PostgreSQL cannot store one): a 400 before any view reads it."""
     for route in routes(app):
         path = sample_path(route.pattern, "1")
         if where == "query":
             response = raw_get(app, admin_client, path.encode(), "q=%ff&page=%C3%28")
+        elif where == "NUL":
+            response = raw_get(app, admin_client, path.encode(), "owner=a%00b&q=%00")
         else:
             response = raw_get(app, admin_client, path.rstrip("/").encode() + b"/\xff\xfe")
         assert response.status_int == 400, (path, where, response.status, response.text[:300])
@@ -119,6 +122,7 @@ BAD_JSON = {
     "a number past a float": b'{"position": 1e999}',
     "an integer past 64 bits": b'{"position": 99999999999999999999999}',
     "not UTF-8": b'{"position": "\xff"}',
+    "a NUL character": b'{"position": 3, "title": "a\\u0000b", "name": "a\\u0000b", "text": "a\\u0000b"}',
 }
 
 
@@ -131,6 +135,15 @@ def test_bad_json_bodies_are_a_400_in_the_json_shape(admin_client, lecture, path
     response = send(admin_client, method, url, body)
     assert response.status_int == 400, (url, response.status, response.text[:300])
     assert set(response.json) == {"code", "errno", "error", "message", "info"}
+
+
+def test_a_form_that_is_not_text_is_a_400_page(make_testapp, site):
+    browser = make_testapp("a.test")
+    token = browser.csrf_token()
+    for value in ("a%00b", "%ff"):
+        refused = browser.post("/auth/local/login", f"username={value}&password=x&csrf_token={token}",
+                               content_type="application/x-www-form-urlencoded", status=400)
+        assert refused.content_type == "text/html"
 
 
 def test_the_position_answer_is_always_json(admin_client, lecture):
