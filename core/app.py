@@ -35,6 +35,7 @@ def make_app(global_config: dict | None, ini_settings: dict, plugin_host: Plugin
     config.include("core.db")
     config.include("core.sites")
     config.include("core.security")
+    config.include("core.inputs")
     config.include("core.i18n")
     config.include("core.storage")
     config.include("core.tasks")

@@ -51,6 +51,7 @@ ACCESS_LABELS = {
 BULK_ACCESS = ("draft", "public", "signed-in")
 MAX_TAGS, MAX_TAG_LENGTH, MAX_OWNERS = 30, 64, 20
 MIN_PASSWORD = 6
+MIN_YEAR = 1000
 
 
 def seed_video_types(dbsession, site) -> None:
@@ -145,7 +146,7 @@ class MetadataForm:
 
     @classmethod
     def from_video(cls, video: Video) -> MetadataForm:
-        publish_at = video.publish_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M") if video.publish_at else ""
+        publish_at = video.publish_at.astimezone(UTC).isoformat(timespec="minutes")[:16] if video.publish_at else ""
         return cls(
             title=video.title, description=video.description, type_id=str(video.type_id or ""),
             discipline_ids=tuple(str(d.id) for d in video.disciplines), tags=", ".join(t.name for t in video.tags),
@@ -179,10 +180,12 @@ def _parse_publish_at(text: str, errors: dict) -> datetime | None:
     if not text:
         return None
     try:
-        return datetime.strptime(text, "%Y-%m-%dT%H:%M").replace(tzinfo=UTC)
+        when = datetime.strptime(text, "%Y-%m-%dT%H:%M").replace(tzinfo=UTC)
     except ValueError:
+        when = None
+    if when is None or when.year < MIN_YEAR:  # strftime and the browser's date field want 4 digits
         errors["publish_at"] = _("A date and time such as 2024-03-18T09:30 is expected.")
-        return None
+    return when
 
 
 def _parse_owners(request, video: Video, text: str, errors: dict) -> list[User]:

@@ -30,7 +30,7 @@ from core.keys import derived_key
 from core.models import Group, ShareLink, User, Video, utcnow
 from core.sessions import SESSION_USER, current_record_id, end_current, end_user_sessions, open_record, session_user
 from core.settings import as_bool
-from core.tokens import check_csrf, enforce_token_rules, request_token, token_hash, uses_bearer
+from core.tokens import SESSION_COOKIE, check_csrf, enforce_token_rules, request_token, token_hash, uses_bearer
 
 log = logging.getLogger(__name__)
 
@@ -351,7 +351,7 @@ def includeme(config):
     config.set_session_factory(
         SignedCookieSessionFactory(
             derived_key(settings, "session-cookie").hex(),
-            cookie_name="amphi_session",
+            cookie_name=SESSION_COOKIE,
             httponly=True,
             samesite="Lax",
             secure=as_bool(settings["amphi.session_secure"]),

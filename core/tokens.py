@@ -20,7 +20,10 @@ from core.models import TOKEN_SCOPES, AccessToken, User, utcnow
 
 TOKEN_PREFIX = "amphi_"
 EXPIRY_DAYS = (30, 90, 365, 0)  # 0: never
-SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS", "TRACE")
+SESSION_COOKIE = "amphi_session"
+#: What a client without credentials is told to send (RFC 6750).
+BEARER_CHALLENGE = 'Bearer realm="Amphi"'
 LAST_USED_RESOLUTION = timedelta(minutes=5)  # do not write on every request
 
 
@@ -91,8 +94,17 @@ def uses_bearer(request) -> bool:
 
 
 def check_csrf(request) -> bool:
-    """Pyramid's CSRF callback: a Bearer request carries no ambient credential, so it is not checked."""
-    return not uses_bearer(request)
+    """Pyramid's CSRF callback: whether this request may carry a browser's ambient credentials.
+
+    A Bearer request carries none. Neither does an API request without the session cookie that no
+    plugin identifies (from headers a browser would send by itself): such a client gets the API's
+    401, not a "form expired". Pages keep the check (a forged sign-in is a CSRF too).
+    """
+    if uses_bearer(request):
+        return False
+    if request.path.startswith("/api/") and SESSION_COOKIE not in request.cookies:
+        return request.user is not None
+    return True
 
 
 def enforce_token_rules(event) -> None:

@@ -30,6 +30,7 @@ from core.models import Upload, utcnow
 from core.server import CUT_BODY
 from core.sites import upload_limits
 from core.storage import upload_key
+from core.tokens import BEARER_CHALLENGE
 from core.tus_chunks import LOST, TusError, write_claimed
 from core.upload_claims import Claim, claim
 
@@ -208,15 +209,23 @@ def complete_if_finished(request, ticket: Claim, headers: dict) -> None:
 
 def find_upload(request) -> Upload:
     """The request user's upload on this site; anything else does not exist."""
+    require_credentials(request)
     upload = current(request, request.matchdict["upload_id"])
-    if upload is None or upload.site_id != request.site.id or request.user is None or upload.user_id != request.user.id:
+    if upload is None or upload.site_id != request.site.id or upload.user_id != request.user.id:
         raise TusError(404, _("There is no such upload."))
     if upload.expires_at < utcnow() and upload.video_id is None:
         raise TusError(410, _("This upload expired; start it again."))
     return upload
 
 
+def require_credentials(request) -> None:
+    """A client that sent no credentials is told so (401), with how to send them."""
+    if request.user is None:
+        raise TusError(401, _("Sign in, or send an access token."), {"WWW-Authenticate": BEARER_CHALLENGE})
+
+
 def require_uploader(request) -> None:
+    require_credentials(request)
     if not request.has_permission("upload"):
         raise TusError(403, _("You may not upload videos on this site."))
 

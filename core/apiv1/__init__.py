@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from pyramid.events import NewRequest
+from pyramid.events import ContextFound, NewRequest
 from pyramid.view import view_config
 
 from core.apiv1.common import rate_limit
+from core.apiv1.contract import refuse_undeclared_parameters
 from core.apiv1.openapi import document
 
 
@@ -36,4 +37,5 @@ def includeme(config):
     config.add_route("v1.group", "/api/v1/groups/{group_id:\\d+}")
     config.add_route("v1.group.member", "/api/v1/groups/{group_id:\\d+}/members/{user_id:\\d+}")
     config.add_subscriber(rate_limit, NewRequest)
+    config.add_subscriber(refuse_undeclared_parameters, ContextFound)
     config.scan("core.apiv1")

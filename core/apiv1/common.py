@@ -9,23 +9,18 @@ from collections import deque
 from pyramid.httpexceptions import HTTPBadRequest
 from sqlalchemy import Select, func, select
 
+from core.apiv1.contract import check_body
+from core.apiv1.openapi import MAX_PAGE, MAX_PER_PAGE
 from core.errors import TooManyAttempts
 from core.i18n import _
-from core.security import SESSION_USER
-
-MAX_PER_PAGE = 100
+from core.inputs import int_param, json_body
+from core.tokens import uses_bearer
 
 
 def page_params(request) -> tuple[int, int]:
-    """``page`` (from 1) and ``per_page`` (1 to 100) from the query string; a clear 400 otherwise."""
-    try:
-        page = int(request.params.get("page", 1))
-        per_page = int(request.params.get("per_page", 20))
-    except ValueError:
-        raise HTTPBadRequest(_("page and per_page are whole numbers.")) from None
-    if page < 1 or not 1 <= per_page <= MAX_PER_PAGE:
-        raise HTTPBadRequest(_("page starts at 1; per_page is between 1 and 100."))
-    return page, per_page
+    """``page`` (1 to :data:`MAX_PAGE`) and ``per_page`` (1 to 100) from the query string; a clear 400 otherwise."""
+    return (int_param(request, "page", 1, minimum=1, maximum=MAX_PAGE),
+            int_param(request, "per_page", 20, minimum=1, maximum=MAX_PER_PAGE))
 
 
 def paginated(request, query: Select, render) -> dict:
@@ -43,13 +38,11 @@ def paginated(request, query: Select, render) -> dict:
 
 
 def json_object(request) -> dict:
-    """The request's JSON object body, or a clear 400."""
-    try:
-        body = request.json_body
-    except ValueError:
-        raise HTTPBadRequest(_("The body must be a JSON object.")) from None
+    """The request's JSON object body, as the operation's documented schema allows it, or a clear 400."""
+    body = json_body(request)
     if not isinstance(body, dict):
         raise HTTPBadRequest(_("The body must be a JSON object."))
+    check_body(request, body)
     return body
 
 
@@ -79,17 +72,29 @@ class SlidingWindow:
 WINDOW = SlidingWindow()
 
 
+def rate_limit_key(request) -> str:
+    """Who is counted: a valid token, else the signed-in user, else the client's address.
+
+    Nothing a caller may vary at will (the Host header, an invented token) gives a fresh count: an
+    unknown token counts against its sender's address. The address is the connection's own
+    (``REMOTE_ADDR``, which the server sets from a trusted proxy's header), not ``X-Forwarded-For``.
+    """
+    if uses_bearer(request):
+        token = request.access_token
+        return f"token:{token.id}" if token is not None else f"address:{request.remote_addr}"
+    user = request.user
+    return f"user:{user.id}" if user is not None else f"address:{request.remote_addr}"
+
+
 def rate_limit(event) -> None:
-    """NewRequest subscriber for ``/api/v1/``: per token, else per user, else per address."""
+    """NewRequest subscriber for ``/api/v1/``: at most ``amphi.api.rate_limit`` calls a minute per caller."""
     request = event.request
     if not request.path.startswith("/api/v1/"):
         return
     limit = int(request.registry.settings.get("amphi.api.rate_limit") or 0)
     if not limit:
         return
-    token = request.headers.get("Authorization", "")[-16:]
-    key = f"{request.host}|{token or request.session.get(SESSION_USER) or request.client_addr}"
-    wait = WINDOW.allow(key, limit)
+    wait = WINDOW.allow(rate_limit_key(request), limit)
     if wait:
         seconds = max(1, int(wait + 0.999))
         raise TooManyAttempts(request.localizer.translate(_("Too many requests; try again in ${s} seconds.",

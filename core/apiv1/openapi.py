@@ -1,14 +1,21 @@
 """The OpenAPI 3.1 description of ``/api/v1/``, served at ``/api/v1/openapi.json``.
 
-Tests validate it (openapi-spec-validator) and check every documented endpoint's live
-responses against its schemas, so this document cannot drift from the code unnoticed.
+The server holds to it: :mod:`core.apiv1.contract` refuses the query parameters an operation
+does not declare and the bodies its schema does not allow. Tests validate the document
+(openapi-spec-validator), check every documented endpoint's live responses against its schemas,
+and fuzz the server from it (schemathesis), so this document cannot drift from the code unnoticed.
 """
 
 from __future__ import annotations
 
 import core
+from core.inputs import MAX_ID
 
 ROLES = ["user", "staff", "site-admin", "superuser"]
+MAX_PER_PAGE = 100
+MAX_PAGE = 1_000_000
+#: Every operation may answer these: a bad query parameter or body, a bad token, too many calls.
+COMMON_ERRORS = (400, 401, 429)
 
 
 def ref(name: str) -> dict:
@@ -18,7 +25,7 @@ def ref(name: str) -> dict:
 def page_of(name: str) -> dict:
     return {"type": "object", "required": ["items", "page", "per_page", "total", "next", "previous"],
             "properties": {"items": {"type": "array", "items": ref(name)}, "page": {"type": "integer", "minimum": 1},
-                           "per_page": {"type": "integer", "minimum": 1, "maximum": 100},
+                           "per_page": {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE},
                            "total": {"type": "integer", "minimum": 0},
                            "next": {"type": ["string", "null"]}, "previous": {"type": ["string", "null"]}}}
 
@@ -28,28 +35,62 @@ def json_response(description: str, schema: dict) -> dict:
 
 
 def errors(*statuses: int) -> dict:
-    texts = {400: "Invalid input", 401: "Not signed in, or a bad token", 403: "Not allowed", 404: "Not found",
-             409: "Managed elsewhere", 429: "Too many requests", 503: "Unavailable for the moment"}
+    texts = {400: "Invalid input: a parameter or field the document does not allow", 401:
+             "No credentials, or a bad token (WWW-Authenticate: Bearer)", 403: "Not allowed", 404: "Not found",
+             409: "Managed elsewhere", 429: "Too many requests (Retry-After gives the seconds to wait)",
+             503: "Unavailable for the moment"}
     return {str(s): json_response(texts[s], ref("Error")) for s in statuses}
 
 
-PAGING = [{"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1, "default": 1}},
-          {"name": "per_page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 100,
+def path_id(name: str) -> dict:
+    return {"name": name, "in": "path", "required": True, "schema": {"type": "integer", "minimum": 1,
+                                                                      "maximum": MAX_ID}}
+
+
+PAGING = [{"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE,
+                                                      "default": 1}},
+          {"name": "per_page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE,
                                                           "default": 20}}]
-USER_ID = {"name": "user_id", "in": "path", "required": True, "schema": {"type": "integer"}}
-VIDEO_ID = {"name": "video_id", "in": "path", "required": True, "schema": {"type": "integer"}}
+USER_ID = path_id("user_id")
+VIDEO_ID = path_id("video_id")
 ACCESS = ["draft", "public", "signed-in", "groups", "password"]
 LICENSES = ["all-rights-reserved", "cc-by", "cc-by-sa", "cc-by-nd", "cc-by-nc", "cc-by-nc-sa", "cc-by-nc-nd", "cc0"]
 NULLABLE_TEXT = {"type": ["string", "null"]}
-GROUP_ID = {"name": "group_id", "in": "path", "required": True, "schema": {"type": "integer"}}
-CHANNEL_ID = {"name": "channel_id", "in": "path", "required": True, "schema": {"type": "integer"}}
-THEME_ID = {"name": "theme_id", "in": "path", "required": True, "schema": {"type": "integer"}}
+GROUP_ID = path_id("group_id")
+CHANNEL_ID = path_id("channel_id")
+THEME_ID = path_id("theme_id")
 VISIBILITY = ["public", "signed-in", "groups", "hidden"]
-THEME_FIELDS = {"title": {"type": "string", "maxLength": 150}, "slug": {"type": "string", "maxLength": 64},
-                "description": {"type": "string", "description": "Markdown"},
-                "parent_id": {"type": ["integer", "null"], "description": "another theme of the channel"},
-                "position": {"type": "integer", "description": "its place among the themes beside it, from 0; "
-                                                              "they are renumbered 0..n-1"}}
+#: What the server checks, said in the document (core.users.USERNAME, core.channel_forms, core.metadata).
+NAME = {"type": "string", "pattern": r"^[\w.@+-]+$", "maxLength": 150,
+        "description": "letters, digits and . @ + - _"}
+TITLE = {"type": "string", "pattern": r"\S", "maxLength": 150, "description": "not blank (spaces around are cut)"}
+SLUG = {"type": "string", "pattern": "^([a-z0-9]+(-[a-z0-9]+)*)?$", "maxLength": 64,
+        "description": "lower-case letters, digits and single hyphens; empty: made from the title"}
+MARKDOWN = {"type": "string", "maxLength": 20000, "description": "Markdown"}
+POSITION = {"type": "integer", "minimum": 0, "maximum": MAX_ID}
+THEME_FIELDS = {"title": TITLE, "slug": SLUG, "description": MARKDOWN,
+                "parent_id": {"type": ["integer", "null"], "minimum": 1, "maximum": MAX_ID,
+                              "description": "another theme of the channel"},
+                "position": {**POSITION, "description": "its place among the themes beside it, from 0; "
+                                                       "they are renumbered 0..n-1"}}
+CHANNEL_FIELDS = {
+    "title": TITLE, "slug": SLUG, "description": MARKDOWN, "visibility": {"enum": VISIBILITY},
+    "open_to_all": {"type": "boolean", "description": "any staff user may add their videos"},
+    "featured": {"type": "boolean", "description": "site admins only"},
+    "position": {**POSITION, "description": "its place in the site's order, from 0 (site admins only); "
+                                            "the channels are renumbered 0..n-1"},
+    "managers": {"type": "array", "items": NAME, "maxItems": 50, "description": "usernames; site admins only"},
+    "groups": {"type": "array", "items": {"type": "string"},
+               "description": "names of site groups whose members see it; needed with visibility groups"}}
+PUBLISH_AT = "^([1-9][0-9]{3}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(:[0-9]{2}(\\.[0-9]+)?)?(Z|[+]00:00)?)?$"
+GROUP_FIELDS = {"name": NAME, "title": {"type": "string", "maxLength": 200, "description": "empty: the name"}}
+
+
+def input_schema(fields: dict, required: tuple[str, ...] = ()) -> dict:
+    """A request body: these fields only (any other is refused), ``required`` ones present."""
+    schema = {"type": "object", "additionalProperties": False, "properties": fields}
+    return {**schema, "required": list(required)} if required else schema
+
 
 SCHEMAS = {
     "Error": {"type": "object", "required": ["code", "errno", "error", "message", "info"],
@@ -65,17 +106,15 @@ SCHEMAS = {
                             "last_login": {"type": ["string", "null"], "format": "date-time"}}},
     "Me": {"allOf": [ref("User"), {"type": "object", "required": ["site"],
                                    "properties": {"site": {"type": "string"}}}]},
-    "UserPatch": {"type": "object", "additionalProperties": False,
-                  "properties": {"role": {"enum": ROLES}, "active": {"type": "boolean"}}},
+    "UserPatch": input_schema({"role": {"enum": ROLES}, "active": {"type": "boolean"}}),
     "Group": {"type": "object", "required": ["id", "name", "title", "source", "members"],
               "properties": {"id": {"type": "integer"}, "name": {"type": "string"}, "title": {"type": "string"},
                              "source": {"type": "string", "description": "local, rules, or the managing plugin"},
                              "members": {"type": "integer", "minimum": 0}}},
     "GroupDetail": {"allOf": [ref("Group"), {"type": "object", "required": ["member_usernames"], "properties": {
         "member_usernames": {"type": "array", "items": {"type": "string"}}}}]},
-    "GroupInput": {"type": "object", "additionalProperties": False,
-                   "properties": {"name": {"type": "string", "maxLength": 150}, "title": {"type": "string",
-                                                                                        "maxLength": 200}}},
+    "GroupInput": input_schema(GROUP_FIELDS, required=("name",)),
+    "GroupPatch": input_schema(GROUP_FIELDS),
     "Video": {"type": "object", "required": ["id", "title", "slug", "access", "owner", "url", "locked"],
               "description": "A video the caller may list; a locked one (a password to give) shows only these "
                              "required fields.",
@@ -104,7 +143,8 @@ SCHEMAS = {
                              "position": {"type": "integer"}, "url": {"type": "string"}}},
     "ThemeList": {"type": "object", "required": ["items"],
                   "properties": {"items": {"type": "array", "items": ref("Theme")}}},
-    "ThemeInput": {"type": "object", "additionalProperties": False, "properties": THEME_FIELDS},
+    "ThemeInput": input_schema(THEME_FIELDS, required=("title",)),
+    "ThemePatch": input_schema(THEME_FIELDS),
     "Channel": {"type": "object",
                 "required": ["id", "slug", "title", "description", "visibility", "open_to_all", "featured",
                              "position", "url", "banner", "themes"],
@@ -119,29 +159,28 @@ SCHEMAS = {
                                "groups": {"type": "array", "items": {"type": "string"},
                                           "description": "names of the site groups whose members see it (visibility "
                                                          "groups); shown to its managers and site admins"}}},
-    "ChannelInput": {"type": "object", "additionalProperties": False, "properties": {
-        "title": {"type": "string", "maxLength": 150}, "slug": {"type": "string", "maxLength": 64},
-        "description": {"type": "string", "description": "Markdown"}, "visibility": {"enum": VISIBILITY},
-        "open_to_all": {"type": "boolean", "description": "any staff user may add their videos"},
-        "featured": {"type": "boolean", "description": "site admins only"},
-        "position": {"type": "integer", "description": "its place in the site's order, from 0 (site admins only); "
-                                                      "the channels are renumbered 0..n-1"},
-        "managers": {"type": "array", "items": {"type": "string"}, "description": "usernames; site admins only"},
-        "groups": {"type": "array", "items": {"type": "string"},
-                   "description": "names of site groups whose members see it; needed with visibility groups"}}},
-    "VideoPatch": {"type": "object", "additionalProperties": False, "properties": {
-        "title": {"type": "string", "maxLength": 250}, "description": {"type": "string", "description": "Markdown"},
-        "type": NULLABLE_TEXT, "disciplines": {"type": "array", "items": {"type": "string"}},
-        "tags": {"type": "array", "items": {"type": "string"}}, "license": {"enum": LICENSES},
-        "language": {"type": "string"}, "date_recorded": {"type": "string", "format": "date"},
-        "publish_at": {"type": "string", "description": "UTC, YYYY-MM-DDTHH:MM; empty to publish now"},
-        "access": {"enum": ACCESS}, "password": {"type": "string", "writeOnly": True},
+    "ChannelInput": input_schema(CHANNEL_FIELDS, required=("title",)),
+    "ChannelPatch": input_schema(CHANNEL_FIELDS),
+    "VideoPatch": input_schema({
+        "title": {**TITLE, "maxLength": 250}, "description": MARKDOWN, "type": NULLABLE_TEXT,
+        "disciplines": {"type": "array", "items": {"type": "string"}},
+        "tags": {"type": "array", "items": {"type": "string", "maxLength": 64}, "maxItems": 30},
+        "license": {"enum": LICENSES},
+        "language": {"type": "string", "pattern": "^([a-z]{2})?$", "description": "a two-letter code; empty: none"},
+        "date_recorded": {"type": "string", "pattern": "^([0-9]{4}-[0-9]{2}-[0-9]{2})?$",
+                          "description": "YYYY-MM-DD, not in the future; empty: none"},
+        "publish_at": {"type": "string", "pattern": PUBLISH_AT,
+                       "description": "UTC, YYYY-MM-DDTHH:MM (seconds and a UTC offset of zero may follow), "
+                                      "year 1000 or later; empty to publish now"},
+        "access": {"enum": ACCESS},
+        "password": {"type": "string", "writeOnly": True, "description": "at least 6 characters (access password)"},
         "groups": {"type": "array", "items": {"type": "string"}},
-        "owners": {"type": "array", "items": {"type": "string"}, "description": "additional owners' usernames"},
+        "owners": {"type": "array", "items": NAME, "maxItems": 20, "description": "additional owners' usernames"},
         "allow_downloads": {"type": "boolean"},
         "channels": {"type": "array", "items": {"type": "string"},
                      "description": "slugs of channels the caller may add to (channels they cannot see stay)"},
-        "themes": {"type": "array", "items": {"type": "integer"}, "description": "theme ids; a theme brings its channel"}}},
+        "themes": {"type": "array", "items": {"type": "integer", "minimum": 1, "maximum": MAX_ID},
+                   "description": "theme ids; a theme brings its channel"}}),
     "TrackList": {"type": "object", "required": ["items"], "properties": {"items": {"type": "array", "items": {
         "type": "object", "required": ["kind", "language", "label", "url", "default"],
         "properties": {"kind": {"type": "string"}, "language": {"type": "string"}, "label": {"type": "string"},
@@ -223,7 +262,7 @@ PATHS = {
                 "security": [{"bearer": []}, {"session": []}, {}],
                 "responses": {"200": json_response("The channel", ref("Channel")), **errors(404)}},
         "patch": {"operationId": "updateChannel", "summary": "Change a channel (its managers, site admins)",
-                  "requestBody": body("ChannelInput"),
+                  "requestBody": body("ChannelPatch"),
                   "responses": {"200": json_response("The channel", ref("Channel")), **errors(400, 401, 403, 404)}},
         "delete": {"operationId": "deleteChannel", "summary": "Delete a channel and its themes; videos stay "
                                                               "(site admins)",
@@ -241,7 +280,7 @@ PATHS = {
         "get": {"operationId": "getTheme", "summary": "One theme", "security": [{"bearer": []}, {"session": []}, {}],
                 "responses": {"200": json_response("The theme", ref("Theme")), **errors(404)}},
         "patch": {"operationId": "updateTheme", "summary": "Change a theme (the channel's managers, site admins)",
-                  "requestBody": body("ThemeInput"),
+                  "requestBody": body("ThemePatch"),
                   "responses": {"200": json_response("The theme", ref("Theme")), **errors(400, 401, 403, 404)}},
         "delete": {"operationId": "deleteTheme", "summary": "Delete a theme and those under it; videos stay in the "
                                                           "channel",
@@ -271,7 +310,7 @@ PATHS = {
         "get": {"operationId": "getGroup", "summary": "One group and its members (site admins and the group's members)",
                 "responses": {"200": json_response("The group", ref("GroupDetail")), **errors(401, 403, 404)}},
         "patch": {"operationId": "updateGroup", "summary": "Rename a local group (site admins)",
-                  "requestBody": body("GroupInput"),
+                  "requestBody": body("GroupPatch"),
                   "responses": {"200": json_response("The group", ref("Group")), **errors(400, 401, 403, 404, 409)}},
         "delete": {"operationId": "deleteGroup", "summary": "Delete a local group (site admins)",
                    "responses": {"204": {"description": "Deleted"}, **errors(401, 403, 404, 409)}}},
@@ -284,6 +323,12 @@ PATHS = {
 }
 
 
+for _item in PATHS.values():  # the answers any operation may give, beside its own
+    for _method, _operation in _item.items():
+        if _method != "parameters":
+            _operation["responses"] = {**errors(*COMMON_ERRORS), **_operation["responses"]}
+
+
 def document(request) -> dict:
     return {
         "openapi": "3.1.0",
@@ -291,7 +336,10 @@ def document(request) -> dict:
                  "description": "The API of an Amphi site. Authenticate with a personal access token "
                                 "(Authorization: Bearer ..., created on the account page; a read token "
                                 "cannot change anything) or, from the browser, the session cookie with an "
-                                "X-CSRF-Token header on unsafe methods. Errors share one JSON shape. "
+                                "X-CSRF-Token header on unsafe methods; a call without either gets 401 with "
+                                "WWW-Authenticate. A query parameter or a body field this document does not "
+                                "declare is refused (400). Calls are limited per token, else per user, else "
+                                "per address (429 with Retry-After). Errors share one JSON shape. "
                                 f"Hook contract {core.HOOKS_VERSION}."},
         "servers": [{"url": request.route_url("v1.root").rstrip("/")}],
         "security": [{"bearer": []}, {"session": []}],

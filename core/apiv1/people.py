@@ -105,7 +105,7 @@ def group_fields(body: dict, group: Group | None) -> dict:
     name = body.get("name", group.name if group else "")
     title = body.get("title", group.title if group else "")
     errors = {}
-    if not isinstance(name, str) or not USERNAME.match(name):
+    if not isinstance(name, str) or not USERNAME.fullmatch(name):
         errors["name"] = _("A group name of letters, digits and . @ + - _ (at most 150).")
     if not isinstance(title, str) or len(title) > 200:
         errors["title"] = _("At most 200 characters.")

@@ -8,6 +8,7 @@ from pyramid.view import view_config
 from sqlalchemy import select
 
 from core.errors import ValidationError
+from core.inputs import whole_number
 from core.metadata import (
     CATALOGUE_LISTS,
     add_list_entry,
@@ -208,11 +209,12 @@ def change_catalogue(request):
     kind, action = request.POST.get("kind", ""), request.POST.get("action", "")
     if kind not in CATALOGUE_LISTS or action not in ("add", "rename", "delete"):
         raise HTTPBadRequest(request.translate("Unknown change."))
+    entry_id = whole_number(request.POST.get("id") or "0", "id") if action != "add" else 0
     try:
         if action == "add":
             add_list_entry(request.dbsession, request.site.id, kind, request.POST.get("title", ""))
         else:
-            entry = request.dbsession.get(CATALOGUE_LISTS[kind], int(request.POST.get("id", "0") or 0))
+            entry = request.dbsession.get(CATALOGUE_LISTS[kind], entry_id)
             if entry is None or entry.site_id != request.site.id:
                 raise HTTPNotFound()
             if action == "rename":

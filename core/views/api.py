@@ -6,6 +6,7 @@ from pyramid.view import view_config
 
 from core.catalog import list_visible
 from core.channels import shown_channels, shown_themes
+from core.inputs import int_param
 from core.security import video_permits
 from core.views.pages import require_video
 
@@ -60,11 +61,8 @@ def me(request):
 
 @view_config(route_name="api.videos", renderer="json", request_method="GET")
 def videos(request):
-    try:
-        limit = max(1, min(100, int(request.params.get("limit", 20))))
-        offset = max(0, int(request.params.get("offset", 0)))
-    except ValueError:
-        limit, offset = 20, 0
+    limit = int_param(request, "limit", 20, minimum=1, maximum=100)
+    offset = int_param(request, "offset", 0)
     items = list_visible(request, limit=limit, offset=offset)
     return {"items": [video_json(request, v) for v in items], "limit": limit, "offset": offset}
 

@@ -8,6 +8,8 @@ from pyramid.view import view_config
 from sqlalchemy import select
 
 from core.channels import add_to_channel, addable_channels, remove_from_channel
+from core.errors import ValidationError
+from core.inputs import whole_number
 from core.metadata import BULK_ACCESS, set_access
 from core.models import Video
 from core.security import video_permits
@@ -19,8 +21,8 @@ MAX_BULK = 500
 def chosen_videos(request) -> list[Video]:
     """The ticked videos of this site, in the order of the page."""
     try:
-        ids = [int(v) for v in request.POST.getall("video")][:MAX_BULK]
-    except ValueError:
+        ids = [whole_number(v, "video") for v in request.POST.getall("video")][:MAX_BULK]
+    except ValidationError:
         raise HTTPBadRequest(request.translate("Unknown video.")) from None
     if not ids:
         raise HTTPBadRequest(request.translate("Tick at least one video."))

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from core.catalog import permitted
+from core.inputs import int_param
 
 PER_PAGE = 24
+MAX_PAGE = 1_000_000
 
 
 def page_number(request) -> int:
-    try:
-        return max(1, int(request.params.get("page", 1)))
-    except ValueError:
-        return 1
+    """``?page=`` from 1 (a 400 page for anything else: an offset past the database's integers would fail)."""
+    return int_param(request, "page", 1, minimum=1, maximum=MAX_PAGE)
 
 
 def paged_videos(request, query, route: str, params: dict | None = None, **route_args) -> dict:

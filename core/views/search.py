@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pyramid.view import view_config
 
+from core.inputs import whole_number
 from core.media_urls import media_url
 from core.pagecache import cache_page
 from core.search import (
@@ -21,6 +22,7 @@ from core.search import (
 #: Query-string names that are not facet filters.
 RESERVED_PARAMS = {"q", "sort", "page", "_LOCALE_"}
 PER_PAGE = 20
+MAX_PAGE = 10_000
 
 
 def query_from_params(params) -> SearchQuery:
@@ -29,10 +31,7 @@ def query_from_params(params) -> SearchQuery:
     for name, value in params.items():
         if name not in RESERVED_PARAMS and FACET_NAME.match(name) and clean_text(value):
             filters.setdefault(name, []).append(value)
-    try:
-        page = min(10_000, max(1, int(params.get("page", 1))))
-    except ValueError:
-        page = 1
+    page = whole_number(params.get("page", "1"), "page", minimum=1, maximum=MAX_PAGE)
     return SearchQuery(text=params.get("q", ""), filters=filters, sort=params.get("sort", "relevance"),
                        page=page, per_page=PER_PAGE)
 

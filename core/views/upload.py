@@ -7,6 +7,7 @@ from pyramid.httpexceptions import HTTPBadRequest
 from pyramid.view import view_config
 from sqlalchemy import delete, select
 
+from core.inputs import json_body
 from core.models import Site, Upload, Video, utcnow
 from core.pipeline import fire_safely
 from core.storage import get_storage
@@ -26,9 +27,10 @@ def upload_page(request):
 def upload_details(request):
     """Keep the title and description with the upload; once it became a video, change the video."""
     upload = find_upload(request)
+    body = json_body(request)
     try:
-        details = {k: str(request.json_body.get(k, "")).strip()[:5000] for k in ("title", "description")}
-    except (ValueError, AttributeError):
+        details = {k: str(body.get(k, "")).strip()[:5000] for k in ("title", "description")}
+    except AttributeError:
         raise HTTPBadRequest("a JSON object with title and description is expected") from None
     details["title"] = details["title"][:250]
     if upload.video_id is None:

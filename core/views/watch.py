@@ -9,6 +9,7 @@ from sqlalchemy.orm import joinedload
 
 from core.catalog import related_videos
 from core.channels import addable_channels, shown_channels, shown_themes, visible_channels
+from core.inputs import finite_number, json_body
 from core.markup import render_markdown
 from core.media_urls import media_base, media_url
 from core.metadata import ACCESS_LABELS, BULK_ACCESS, LICENSE_LABELS, LICENSE_URLS, language_choices, type_title
@@ -208,9 +209,10 @@ def save_position(request):
     if request.content_type != "application/json":  # another site's form cannot send JSON
         raise HTTPBadRequest("a JSON body is expected")
     video = require_video(request)
+    body = json_body(request)
     try:
-        position = max(0.0, float(request.json_body["position"]))
-        watched = min(max(0.0, float(request.json_body.get("watched", 0))), MAX_REPORTED_WATCH,
+        position = max(0.0, finite_number(body["position"]))
+        watched = min(max(0.0, finite_number(body.get("watched", 0))), MAX_REPORTED_WATCH,
                       video.duration or MAX_REPORTED_WATCH)
     except (ValueError, KeyError, TypeError, AttributeError):
         raise HTTPBadRequest("position, watched: numbers of seconds are expected") from None

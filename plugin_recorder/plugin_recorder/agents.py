@@ -7,7 +7,6 @@ for itself. These routes are the plugin's, so they answer 404 on sites that did 
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 
 import defusedxml.ElementTree as SafeXML
@@ -15,6 +14,7 @@ from pyramid.response import Response
 from pyramid.view import exception_view_config, view_config
 from sqlalchemy import select
 
+from core.inputs import parse_json
 from core.models import utcnow
 from plugin_recorder.auth import RecorderUnauthorized, require_agent, unauthorized
 from plugin_recorder.calendar import agent_calendar
@@ -122,10 +122,9 @@ def parse_properties(raw: str) -> dict:
             raise ValueError(str(exc)) from None
         return {entry.get("key", ""): entry.text or "" for entry in root.iter("entry") if entry.get("key")}
     if raw.startswith("{"):
-        try:
-            data = json.loads(raw)
-        except json.JSONDecodeError as exc:
-            raise ValueError(str(exc)) from None
+        data = parse_json(raw)  # a ValueError for anything core.inputs refuses
+        if not isinstance(data, dict):
+            raise ValueError("a JSON object is expected")
         return {str(key): str(value) for key, value in data.items()}
     pairs = (line.split("=", 1) for line in raw.splitlines() if "=" in line and not line.lstrip().startswith("#"))
     return {key.strip(): value.strip() for key, value in pairs}

@@ -8,6 +8,7 @@ from pyramid.response import Response
 from pyramid.view import view_config
 
 from core.errors import ValidationError
+from core.inputs import json_body
 from core.timecodes import clock
 from core.views.pages import require_video
 from plugins.notes import exports
@@ -166,10 +167,7 @@ def api_list(request):
 @view_config(route_name="api.notes", request_method="POST", renderer="json")
 def api_add(request):
     video = signed_in_viewer(request)
-    try:
-        body = request.json_body
-    except ValueError:
-        raise ValidationError({"body": request.translate("A JSON object is expected.")}) from None
+    body = json_body(request)
     if not isinstance(body, dict):
         raise ValidationError({"body": request.translate("A JSON object is expected.")})
     note = add_note(request, video, {key: body.get(key) for key in ("text", "time", "kind", "parent")})

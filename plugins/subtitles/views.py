@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from pyramid.httpexceptions import HTTPBadRequest, HTTPFound
+from pyramid.httpexceptions import HTTPFound
 from pyramid.response import Response
 from pyramid.view import view_config
 
+from core.inputs import json_body
 from core.metadata import language_choices
 from core.views.pages import require_video
 from core.views.watch import player_context
@@ -114,10 +115,7 @@ def save_cues(request):
     """The editor's save: ``{"cues": [{start, end, text}]}``; a refused edit answers 400 with the cue at fault."""
     video = require_video(request, "edit")
     track = get_track(request, video, request.matchdict["track_id"])
-    try:
-        body = request.json_body
-    except ValueError:
-        raise HTTPBadRequest(request.translate("The request is not JSON.")) from None
+    body = json_body(request)
     try:
         cues = cues_from_edit(body.get("cues") if isinstance(body, dict) else None, video.duration)
     except CueError as exc:

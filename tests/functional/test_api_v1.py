@@ -1,5 +1,7 @@
 """/api/v1/: the OpenAPI document is valid and every documented endpoint answers as documented."""
 
+import json
+
 import pytest
 from jsonschema import Draft202012Validator
 from openapi_spec_validator import validate
@@ -134,7 +136,7 @@ def test_errors_share_one_shape_and_rights_are_checked(testapp, spec, people, ma
     anonymous = make_testapp("a.test")
     refused = anonymous.get("/api/v1/me", status=401)
     assert set(refused.json) == {"code", "errno", "error", "message", "info"}
-    anonymous.get("/api/v1/users", status=403)
+    assert anonymous.get("/api/v1/users", status=401).headers["WWW-Authenticate"].startswith("Bearer")
     testapp.get("/api/v1/users", headers=auth(people, "prof"), status=403)
     assert testapp.get("/api/v1/groups", headers=auth(people, "prof")).json["total"] == 1
     testapp.get("/api/v1/groups", headers=auth(people, "student"), status=403)
@@ -246,7 +248,10 @@ def test_changing_and_deleting_videos(testapp, people, lectures, site, make_user
     testapp.patch_json(url, {"title": "x"}, headers=auth(people, "student"), status=403)
     refused = testapp.patch_json(url, {"title": "", "type": "nonsense", "access": "everyone"},
                                  headers=auth(people, "prof"), status=400)
-    assert set(refused.json["info"]["fields"]) == {"type"}  # names are checked before the form
+    assert set(refused.json["info"]["fields"]) == {"title", "access"}  # the document's rules come first
+    refused = testapp.patch_json(url, {"title": "Fine", "type": "nonsense"}, headers=auth(people, "prof"),
+                                 status=400)
+    assert set(refused.json["info"]["fields"]) == {"type"}  # then names, before the form
     refused = testapp.patch_json(url, {"title": "", "access": "everyone", "tags": "not a list"},
                                  headers=auth(people, "prof"), status=400)
     assert "tags" in refused.json["info"]["fields"]
@@ -311,3 +316,103 @@ def test_search_where_no_search_plugin_is_enabled_is_503(make_site, make_testapp
     french = make_testapp("bare.test").get("/api/v1/videos?year=2025", headers={"Accept-Language": "fr"}, status=400)
     assert french.json["message"] == "year: seulement avec q (une recherche)"
     assert "503" in spec["paths"]["/videos"]["get"]["responses"]
+
+
+# --- the contract with clients: credentials, rate limits, what the document does not declare ------------------
+
+
+def protected_operations(spec):
+    """``(path, method, operation)`` of the operations that need credentials (no anonymous ``{}`` in security)."""
+    return [(path, method, op) for path, item in spec["paths"].items() for method, op in item.items()
+            if method != "parameters" and {} not in op.get("security", spec["security"])]
+
+
+def test_every_protected_operation_answers_401_without_credentials(make_testapp, spec, people, lectures, channels):
+    ids, bodies = plans(people, lectures, channels)
+    anonymous = make_testapp("a.test")  # no cookie, no token: an API client that forgot its token
+    operations = protected_operations(spec)
+    for path, method, operation in operations:
+        url = "/api/v1" + path.format(**ids)
+        response = anonymous.request(url, method=method.upper(), status="*", environ=dict(anonymous.extra_environ),
+                                     body=json.dumps(bodies.get(operation["operationId"], {})).encode(),
+                                     headers={"Content-Type": "application/json"})
+        assert response.status_int == 401, (method, url, response.status, response.text)
+        assert response.headers["WWW-Authenticate"].startswith("Bearer ")
+        assert set(response.json) == {"code", "errno", "error", "message", "info"}
+        assert "401" in operation["responses"]
+    assert len(operations) >= 18
+
+
+def test_tus_without_credentials_is_a_401_in_tus_terms(make_testapp, site):
+    anonymous = make_testapp("a.test")
+    created = anonymous.post("/api/uploads/", headers={"Tus-Resumable": "1.0.0", "Upload-Length": "10"}, status=401)
+    assert created.headers["WWW-Authenticate"].startswith("Bearer ") and created.headers["Tus-Resumable"] == "1.0.0"
+    assert created.content_type == "text/plain" and "access token" in created.text
+    for method in ("HEAD", "PATCH", "DELETE"):
+        answer = anonymous.request(f"/api/uploads/{'0' * 32}", method=method, status="*",
+                                   environ=dict(anonymous.extra_environ),
+                                   headers={"Tus-Resumable": "1.0.0", "Upload-Offset": "0",
+                                            "Content-Type": "application/offset+octet-stream"})
+        assert answer.status_int == 401, (method, answer.status)
+
+
+def test_csrf_still_guards_requests_that_carry_the_session_cookie(testapp, people):
+    testapp.get("/login")  # a browser: it has a session cookie now, even before signing in
+    assert "amphi_session" in testapp.cookies
+    refused = testapp.post("/api/uploads/", headers={"Tus-Resumable": "1.0.0", "Upload-Length": "10"}, status=400)
+    assert refused.json["errno"] == "csrf"
+    testapp.sign_in("boss", "boss password 1")
+    assert testapp.post_json("/api/v1/groups", {"name": "a-group"}, status=400).json["errno"] == "csrf"
+
+
+def test_the_rate_limit_cannot_be_dodged_with_the_host_or_an_invented_token(testapp, people, app, monkeypatch):
+    monkeypatch.setitem(app.registry.settings, "amphi.api.rate_limit", "3")
+    for host in ("a.test", "a.test:8080", "A.TEST:443"):  # one site, three Host values
+        testapp.get("/api/v1/videos", extra_environ={"HTTP_HOST": host})
+    testapp.get("/api/v1/videos", extra_environ={"HTTP_HOST": "a.test:1"}, status=429)
+    WINDOW.calls.clear()
+    for number in range(3):  # unknown tokens: each a 401, all counted against the address
+        testapp.get("/api/v1/videos", headers={"Authorization": f"Bearer invented-{number}"}, status=401)
+    testapp.get("/api/v1/videos", headers={"Authorization": "Bearer invented-again"}, status=429)
+    testapp.get("/api/v1/videos", headers={"Authorization": "Basic eDp5"}, status=429)
+    testapp.get("/api/v1/videos", headers=auth(people))  # a real token has its own count
+    other = testapp.get("/api/v1/videos", extra_environ={"REMOTE_ADDR": "192.0.2.99"})  # so has another address
+    assert other.status_int == 200
+
+
+def test_unknown_fields_and_parameters_are_refused(testapp, people, lectures, monkeypatch):
+    refused = testapp.post_json("/api/v1/groups", {"name": "g1", "colour": "red"}, headers=auth(people), status=400)
+    assert set(refused.json["info"]["fields"]) == {"colour"}
+    refused = testapp.patch_json(f"/api/v1/videos/{lectures['public'].id}", {"titel": "typo"},
+                                 headers=auth(people, "prof"), status=400)
+    assert set(refused.json["info"]["fields"]) == {"titel"} and lectures["public"].title == "Intégrales"
+    refused = testapp.get("/api/v1/videos?colour=red&page=1", headers=auth(people), status=400)
+    assert set(refused.json["info"]["fields"]) == {"colour"}
+    testapp.get("/api/v1/me?verbose=1", headers=auth(people), status=400)
+    from core.apiv1.openapi import PATHS
+
+    declared = [*PATHS["/videos"]["get"]["parameters"], {"name": "colour", "in": "query", "schema": {"type": "string"}}]
+    monkeypatch.setitem(PATHS["/videos"]["get"], "parameters", declared)  # declared later: accepted, no other change
+    testapp.get("/api/v1/videos?colour=red", headers=auth(people))
+
+
+def test_the_servers_rules_are_in_the_document(testapp, spec, people):
+    schemas = spec["components"]["schemas"]
+    assert schemas["GroupInput"]["required"] == ["name"] and "pattern" in schemas["GroupInput"]["properties"]["name"]
+    assert schemas["ChannelInput"]["required"] == ["title"] and schemas["ThemeInput"]["required"] == ["title"]
+    assert schemas["VideoPatch"]["properties"]["title"]["maxLength"] == 250
+    for body in ({"title": "No name"}, {"name": "two words"}, {"name": "x" * 151}, {"name": "ok", "title": "t" * 201}):
+        testapp.post_json("/api/v1/groups", body, headers=auth(people), status=400)
+    testapp.post_json("/api/v1/channels", {"description": "no title"}, headers=auth(people), status=400)
+    testapp.post_json("/api/v1/channels", {"title": "   "}, headers=auth(people), status=400)
+    for operation in (op for item in spec["paths"].values() for m, op in item.items() if m != "parameters"):
+        assert {"400", "401", "429"} <= set(operation["responses"]), operation["operationId"]
+
+
+def test_an_undeclared_method_is_a_405_with_allow(testapp, people):
+    refused = testapp.request("/api/v1/videos", method="TRACE", status=405, environ=dict(testapp.extra_environ))
+    assert refused.headers["Allow"] == "GET, HEAD" and refused.json["code"] == 405
+    refused = testapp.request("/api/v1/groups", method="PUT", status=405, environ=dict(testapp.extra_environ),
+                              headers=auth(people))
+    assert refused.headers["Allow"] == "GET, HEAD, POST"
+    assert testapp.request("/login", method="DELETE", status=405, environ=dict(testapp.extra_environ)).headers["Allow"]

@@ -235,7 +235,7 @@ def test_notes_follow_the_video_access(site, people, make_video, make_testapp, d
     alice.post(f"/videos/{draft.id}/notes", {"csrf_token": token, "text": "x", "time": "1"}, status=404)
     alice.post_json(f"/api/videos/{draft.id}/notes", {"text": "x", "time": 1}, headers={"X-CSRF-Token": token},
                     status=404)
-    anonymous.get(f"/api/videos/{members.id}/notes", status=403)
+    anonymous.get(f"/api/videos/{members.id}/notes", status=401)  # an API caller without credentials
     assert alice.get(f"/api/videos/{members.id}/notes").json["notes"][0]["text"] == "pour les inscrits"
     created = alice.post_json(f"/api/videos/{members.id}/notes", {"text": "via l'API", "time": 12.5, "kind": "note"},
                               headers={"X-CSRF-Token": token}, status=201).json

@@ -195,8 +195,9 @@ def test_reindex_rebuilds_the_site_index(site, people, publish, make_request, db
     assert found(make_request, site, text="Skłodowska") == ["Optique ondulatoire"]
 
 
+# A NUL character is refused before any view (400 on every route: test_malformed_requests).
 HOSTILE = ['"', "cours\"", "'; DROP TABLE videos; --", "a OR b NOT c", "NEAR(a b)", "*", "title:x", "-",
-           "(((", "🎓📚", "cours*", "\x00nul", "^caret", "a:b:c", "\\", "%_", "é" * 500, "AND", "{title}: x"]
+           "(((", "🎓📚", "cours*", "^caret", "a:b:c", "\\", "%_", "é" * 500, "AND", "{title}: x"]
 
 
 @pytest.mark.parametrize("text", HOSTILE)

@@ -145,7 +145,9 @@ def test_size_limit_and_quota(prof, app, monkeypatch):
 
 def test_only_staff_may_upload(testapp, site, make_user):
     anonymous_token = testapp.csrf_token("/")
-    testapp.post("/api/uploads/", headers={**TUS, "X-CSRF-Token": anonymous_token, "Upload-Length": "3"}, status=403)
+    refused = testapp.post("/api/uploads/", headers={**TUS, "X-CSRF-Token": anonymous_token, "Upload-Length": "3"},
+                           status=401)  # not signed in: told how to authenticate
+    assert refused.headers["WWW-Authenticate"].startswith("Bearer ")
     make_user(site, "student", password="student password 1")
     testapp.sign_in("student", "student password 1")
     token = testapp.csrf_token("/")
@@ -163,8 +165,9 @@ def test_an_upload_belongs_to_its_user_and_site(prof, site, make_user, make_site
     other = make_testapp("a.test")
     other.sign_in("other", "other password 1")
     other.head(location, headers=TUS, status=404)
-    make_site("b")
+    make_user(make_site("b"), "other", role="staff", password="other password 1")
     elsewhere = make_testapp("b.test")
+    elsewhere.sign_in("other", "other password 1")
     elsewhere.head(location.replace("a.test", "b.test"), headers=TUS, status=404)
 
 
@@ -242,7 +245,7 @@ def test_head_gives_back_the_metadata_and_every_answer_says_tus(prof, make_testa
     missing = prof.head(location[:-4] + "0000", headers=TUS, status=404)
     anonymous = make_testapp("a.test")
     refused = anonymous.post("/api/uploads/", headers={**TUS, "X-CSRF-Token": anonymous.csrf_token("/"),
-                                                         "Upload-Length": "3"}, status=403)
+                                                         "Upload-Length": "3"}, status=401)
     assert missing.headers["Tus-Resumable"] == refused.headers["Tus-Resumable"] == "1.0.0"
 
 
