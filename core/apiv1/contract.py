@@ -1,7 +1,8 @@
 """The OpenAPI document (:mod:`core.apiv1.openapi`) is the contract: what it does not allow, the server refuses.
 
 - A query parameter that the operation does not declare is a 400, never silently ignored (a
-  parameter declared in the document later is accepted without another change here).
+  parameter declared in the document later is accepted without another change here); a text
+  parameter is checked against its declared schema (length, pattern, values).
 - A JSON body is checked against the operation's request schema (types, lengths, patterns,
   required and unknown fields) before the view applies its own rules (:func:`check_body`).
 """
@@ -56,8 +57,19 @@ def declared_query(item: dict, operation: dict) -> set[str]:
     return {p["name"] for p in item.get("parameters", []) + operation.get("parameters", []) if p["in"] == "query"}
 
 
+def text_parameters(item: dict, operation: dict) -> dict[str, dict]:
+    """``{name: schema}`` of the query parameters whose values are text (numbers are read by the views)."""
+    return {p["name"]: p["schema"] for p in item.get("parameters", []) + operation.get("parameters", [])
+            if p["in"] == "query" and _is_text(p.get("schema", {}))}
+
+
+def _is_text(schema: dict) -> bool:
+    return schema.get("type") == "string" or all(isinstance(v, str) for v in schema.get("enum", [0]))
+
+
 def refuse_undeclared_parameters(event) -> None:
-    """ContextFound: a query parameter the document does not declare for this operation is a 400."""
+    """ContextFound: a query parameter the document does not declare for this operation, or a text
+    value its schema does not allow, is a 400."""
     request = event.request
     found = operation_of(request)
     if found is None:
@@ -65,6 +77,14 @@ def refuse_undeclared_parameters(event) -> None:
     unknown = sorted(set(request.GET) - declared_query(*found))
     if unknown:
         raise ValidationError({name: _("This parameter is not part of the API.") for name in unknown})
+    fields: dict = {}
+    for name, schema in text_parameters(*found).items():
+        for value in request.GET.getall(name):
+            error = next(iter(Draft202012Validator(schema).iter_errors(value)), None)
+            if error is not None:
+                fields.setdefault(name, _rule_message(error))
+    if fields:
+        raise ValidationError(fields)
 
 
 @functools.lru_cache(maxsize=64)

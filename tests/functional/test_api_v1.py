@@ -389,6 +389,9 @@ def test_unknown_fields_and_parameters_are_refused(testapp, people, lectures, mo
     refused = testapp.get("/api/v1/videos?colour=red&page=1", headers=auth(people), status=400)
     assert set(refused.json["info"]["fields"]) == {"colour"}
     testapp.get("/api/v1/me?verbose=1", headers=auth(people), status=400)
+    too_long = testapp.get("/api/v1/videos", {"q": "x" * 201}, headers=auth(people), status=400)  # maxLength 200
+    assert set(too_long.json["info"]["fields"]) == {"q"}
+    assert set(testapp.get("/api/v1/videos?q=a&sort=random", status=400).json["info"]["fields"]) == {"sort"}
     from core.apiv1.openapi import PATHS
 
     declared = [*PATHS["/videos"]["get"]["parameters"], {"name": "colour", "in": "query", "schema": {"type": "string"}}]
