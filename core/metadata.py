@@ -210,11 +210,15 @@ def _check_text(form: MetadataForm, errors: dict) -> list[str]:
     if len(tags) > MAX_TAGS or any(len(t) > MAX_TAG_LENGTH for t in tags):
         errors["tags"] = _("At most ${n} tags of at most ${length} characters each.",
                            mapping={"n": MAX_TAGS, "length": MAX_TAG_LENGTH})
-    if form.license not in LICENSES:
-        errors["license"] = _("Choose one of the proposed licences.")
-    if form.language and form.language not in dict(language_choices("en")):
-        errors["language"] = _("Choose one of the proposed languages.")
+    _check_license_language(form.license, form.language, errors)
     return tags
+
+
+def _check_license_language(license: str, language: str, errors: dict) -> None:
+    if license not in LICENSES:
+        errors["license"] = _("Choose one of the proposed licences.")
+    if language and language not in dict(language_choices("en")):
+        errors["language"] = _("Choose one of the proposed languages.")
 
 
 def _check_access(video: Video, form: MetadataForm, groups: list[Group], errors: dict) -> None:
@@ -300,3 +304,51 @@ def rename_list_entry(entry, title: str) -> None:
     if not title or len(title) > 150:
         raise ValidationError({"title": _("A name of 1 to 150 characters is needed.")})
     entry.title = title
+
+
+# --- what an upload may say of its video ---------------------------------------------
+
+#: Who may watch an upload once it is ready, as chosen on the upload page (groups and a password
+#: need more than one word: they are set on the edit page).
+UPLOAD_ACCESS = BULK_ACCESS
+#: The Upload-Metadata keys (tus) that become fields of the video, beside ``filename`` and ``filetype``.
+UPLOAD_KEYS = ("title", "description", "access", "language", "license", "channel")
+
+
+def check_upload_metadata(request, metadata: dict, lenient: bool = False) -> dict:
+    """The video fields an upload's metadata asks for, checked as the edit page checks them.
+
+    Keys left out keep the video's defaults (the site's access for new uploads, no language,
+    all rights reserved, no channel). ``channel`` is the slug of a channel the uploader may add
+    videos to. Returns ``create_video`` keywords; raises :class:`ValidationError` (nothing kept)
+    when a value is not one the upload page offers, unless ``lenient``: then such values are left
+    out (an upload that was accepted is never lost because a channel closed while it was sent).
+    """
+    values = {key: str(metadata.get(key) or "").strip() for key in UPLOAD_KEYS}
+    errors = {}
+    if len(values["title"]) > 250:
+        errors["title"] = _("A title has at most 250 characters.")
+    if len(values["description"]) > 20000:
+        errors["description"] = _("The description is longer than 20,000 characters.")
+    _check_license_language(values["license"] or "all-rights-reserved", values["language"], errors)
+    if values["access"] and values["access"] not in UPLOAD_ACCESS:
+        errors["access"] = _("Choose one of the proposed access levels.")
+    channel = _upload_channel(request, values["channel"], errors)
+    if errors and not lenient:
+        raise ValidationError(errors)
+    values.update({key: "" for key in errors})
+    fields = {key: values[key] for key in ("title", "description", "access", "language", "license") if values[key]}
+    if channel is not None:
+        fields["channels"] = [channel]
+    return fields
+
+
+def _upload_channel(request, slug: str, errors: dict):
+    if not slug:
+        return None
+    from core.channels import addable_channels
+
+    channel = next((c for c in addable_channels(request) if c.slug == slug), None)
+    if channel is None:
+        errors["channel"] = _("Choose one of the channels you may add videos to.")
+    return channel

@@ -21,7 +21,9 @@ from pyramid.response import Response
 from pyramid.view import view_config
 
 from core.i18n import _
-from core.ingest import QuotaExceeded, check_quota, ingest_stored_file
+from core.errors import ValidationError
+from core.ingest import QuotaExceeded, check_quota, ingest_stored_file, upload_video_fields
+from core.metadata import check_upload_metadata
 from core.models import Upload, utcnow
 from core.sites import upload_limits
 from core.storage import upload_key
@@ -104,6 +106,16 @@ def parse_metadata(header: str) -> dict:
     return metadata
 
 
+def checked_metadata(request, metadata: dict) -> dict:
+    """``metadata`` if the video fields it gives are ones the upload page offers; else a 400 naming them."""
+    try:
+        check_upload_metadata(request, metadata)
+    except ValidationError as exc:
+        reasons = "; ".join(f"{key}: {request.localizer.translate(message)}" for key, message in exc.errors.items())
+        raise TusError(400, request.translate("Upload-Metadata: ${reasons}", reasons=reasons)) from None
+    return metadata
+
+
 def format_metadata(metadata: dict) -> str:
     """The inverse of :func:`parse_metadata` (HEAD answers with the upload's metadata)."""
     return ",".join(f"{key} {base64.b64encode(str(value).encode()).decode()}".rstrip()
@@ -182,9 +194,8 @@ def append_verified(request, upload: Upload, stream, length: int, checksum: str)
 def complete_if_finished(request, upload: Upload, response_headers: dict) -> None:
     if not upload.finished or upload.video_id is not None:
         return
-    meta = upload.metadata_ or {}
-    video = ingest_stored_file(request, upload.user, upload.key, upload.filename, title=meta.get("title", ""),
-                               description=meta.get("description", ""))
+    fields = upload_video_fields(request, upload.metadata_)
+    video = ingest_stored_file(request, upload.user, upload.key, upload.filename, **fields)
     upload.video_id = video.id
     response_headers["Amphi-Video-Id"] = video.id
     response_headers["Amphi-Video-Url"] = request.route_url("video", video_id=video.id)
@@ -229,7 +240,7 @@ def create(request):
         raise TusError(400, _("Upload-Length or Upload-Defer-Length is needed."))
     if length is not None:
         check_size(request, length)
-    metadata = parse_metadata(request.headers.get("Upload-Metadata", ""))
+    metadata = checked_metadata(request, parse_metadata(request.headers.get("Upload-Metadata", "")))
     upload_id = uuid.uuid4().hex
     upload = Upload(id=upload_id, site_id=request.site.id, user_id=request.user.id, length=length, offset=0,
                     key=upload_key(request.site.id, upload_id), filename=metadata.get("filename", "")[:255],

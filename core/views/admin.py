@@ -9,7 +9,9 @@ from sqlalchemy import select
 
 from core.errors import ValidationError
 from core.metadata import (
+    ACCESS_LABELS,
     CATALOGUE_LISTS,
+    UPLOAD_ACCESS,
     add_list_entry,
     rename_list_entry,
     site_disciplines,
@@ -44,7 +46,9 @@ def site_page_values(request, errors=None, form=None, limits_form=None) -> dict:
         "errors": errors or {},
         "form": form or {"name": site.name, "theme_color": site.theme_color, "logo_url": site.logo_url},
         "limits_form": limits_form or {"upload_max_size": megabytes(site.upload_max_size),
-                                       "upload_user_quota": megabytes(site.upload_user_quota)},
+                                       "upload_user_quota": megabytes(site.upload_user_quota),
+                                       "upload_access": site.upload_access},
+        "upload_access_levels": [(key, ACCESS_LABELS[key]) for key in UPLOAD_ACCESS],
         "server_limits": {"max_size": int(settings.get("amphi.uploads.max_size") or 0) // MB,
                           "user_quota": int(settings.get("amphi.uploads.user_quota") or 0) // MB},
         "limits": [value // MB for value in upload_limits(settings, site)],
@@ -71,10 +75,10 @@ def save_identity(request):
 @view_config(route_name="admin.site.uploads", renderer="admin/site.html", permission="site-admin",
              request_method="POST")
 def save_upload_limits(request):
-    form = {key: request.POST.get(key, "") for key in ("upload_max_size", "upload_user_quota")}
+    form = {key: request.POST.get(key, "") for key in ("upload_max_size", "upload_user_quota", "upload_access")}
     try:
         update_upload_limits(request.registry.settings, request.site, form["upload_max_size"],
-                             form["upload_user_quota"])
+                             form["upload_user_quota"], form["upload_access"] or None)
     except ValidationError as exc:
         request.response.status = 400
         errors = {k: request.localizer.translate(v) for k, v in exc.errors.items()}

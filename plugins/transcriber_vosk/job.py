@@ -47,6 +47,11 @@ def auto_track(request, video: Video, language: str) -> Track | None:
                             Track.source == "auto").order_by(Track.id)).first()
 
 
+def queue_transcription(request, video: Video) -> Job:
+    """Queue a transcription of ``video`` in its language (kept with the job: see :func:`transcribed_in`)."""
+    return queue_job(request, video, KIND, params={"language": video.language})
+
+
 def queue_after_ready(request, video: Video) -> Job | None:
     """Queue a transcription of a video that just became ready, when the site wants it and can."""
     settings = request.plugin_settings(NAME)
@@ -54,7 +59,20 @@ def queue_after_ready(request, video: Video) -> Job | None:
         return None
     if busy(video) or has_captions(request, video):
         return None  # a re-encode does not transcribe the same sound again, nor over a person's captions
-    return queue_job(request, video, KIND)
+    return queue_transcription(request, video)
+
+
+def transcribed_in(video: Video, language: str) -> bool:
+    """Whether a transcription of ``video`` in ``language`` was ever queued, whatever came of it."""
+    return any(job.kind == KIND and (job.params or {}).get("language") == language for job in video.jobs)
+
+
+def queue_after_change(request, video: Video) -> Job | None:
+    """Queue a transcription when a ready video's main language was set (or changed) after its encode,
+    to one it was never transcribed in; other changes, and a language already tried, queue nothing."""
+    if video.status != "ready" or not video.language or transcribed_in(video, video.language):
+        return None
+    return queue_after_ready(request, video)
 
 
 def has_captions(request, video: Video) -> bool:
