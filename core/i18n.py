@@ -53,7 +53,17 @@ def translate(request, message, **mapping) -> str:
     return request.localizer.translate(_(message, mapping=mapping or None))
 
 
+def ngettext(request, singular: str, plural: str, n: int, /, **mapping) -> str:
+    """The singular or the plural message for ``n``, in the request's language (``request.ngettext``).
+
+    ``mapping`` fills ``${names}``; French says "1 vidéo", "0 vidéo", "2 vidéos" (the catalogue's
+    plural rule), so a count is never put into a message that is not chosen this way.
+    """
+    return request.localizer.pluralize(singular, plural, n, domain="amphi", mapping=mapping or None)
+
+
 def includeme(config):
     config.add_translation_dirs(LOCALE_DIR)
     config.set_locale_negotiator(negotiate_locale)
     config.add_request_method(translate, "translate")
+    config.add_request_method(ngettext, "ngettext")

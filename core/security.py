@@ -164,7 +164,8 @@ def safe_next(request, target: str | None, default: str = "/") -> str:
 def _identity(request) -> User | None:
     if uses_bearer(request):  # an API client: the token alone says who it is
         token = request.access_token
-        return token.user if token is not None else None
+        # A disabled account is nobody, whatever its token says (core.users.set_active).
+        return token.user if token is not None and token.user.is_active else None
     user_id = request.session.get(SESSION_USER)
     if user_id is not None:
         user = request.dbsession.get(User, user_id)

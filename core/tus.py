@@ -20,8 +20,8 @@ from email.utils import format_datetime
 from pyramid.response import Response
 from pyramid.view import view_config
 
-from core.i18n import _
 from core.errors import ValidationError
+from core.i18n import _
 from core.ingest import QuotaExceeded, check_quota, ingest_stored_file, upload_video_fields
 from core.metadata import check_upload_metadata
 from core.models import Upload, utcnow

@@ -8,9 +8,10 @@ from sqlalchemy import or_, select
 
 from core.apiv1.common import json_object, paginated
 from core.errors import ValidationError
+from core.groups import check_group_fields, create_group, rename_group
 from core.i18n import _
 from core.models import Group, User
-from core.users import ROLES, USERNAME, set_role
+from core.users import ROLES, set_role
 from core.views.admin import guard_role_change
 
 
@@ -101,26 +102,14 @@ def groups(request):
 
 
 def group_fields(body: dict, group: Group | None) -> dict:
-    name = body.get("name", group.name if group else "")
-    title = body.get("title", group.title if group else "")
-    errors = {}
-    if not isinstance(name, str) or not USERNAME.match(name):
-        errors["name"] = _("A group name of letters, digits and . @ + - _ (at most 150).")
-    if not isinstance(title, str) or len(title) > 200:
-        errors["title"] = _("At most 200 characters.")
-    if errors:
-        raise ValidationError(errors)
-    return {"name": name, "title": title or name}
+    return check_group_fields(body.get("name", group.name if group else ""),
+                              body.get("title", group.title if group else ""))
 
 
 @view_config(route_name="v1.groups", renderer="json", request_method="POST", permission="site-admin")
 def group_create(request):
     fields = group_fields(json_object(request), None)
-    if request.dbsession.scalar(select(Group).where(Group.site_id == request.site.id, Group.name == fields["name"])):
-        raise ValidationError({"name": _("This group exists already.")})
-    group = Group(site_id=request.site.id, source="local", **fields)
-    request.dbsession.add(group)
-    request.dbsession.flush()
+    group = create_group(request, fields["name"], fields["title"])
     request.response.status = 201
     request.response.location = request.route_url("v1.group", group_id=group.id)
     return group_json(request, group)
@@ -136,11 +125,7 @@ def group_detail(request):
 def group_update(request):
     group = local_group(request)
     fields = group_fields(json_object(request), group)
-    clash = request.dbsession.scalar(select(Group).where(Group.site_id == request.site.id,
-                                                         Group.name == fields["name"], Group.id != group.id))
-    if clash is not None:
-        raise ValidationError({"name": _("This group exists already.")})
-    group.name, group.title = fields["name"], fields["title"]
+    rename_group(request, group, fields["name"], fields["title"])
     return group_json(request, group)
 
 

@@ -1,11 +1,12 @@
-"""Site administration: plugins and their settings, users and their roles."""
+"""Site administration: plugins and their settings, upload limits, the catalogue lists; who may change roles.
+
+The users and groups pages are :mod:`core.views.users_admin` and :mod:`core.views.groups_admin`."""
 
 from __future__ import annotations
 
 from pyramid.httpexceptions import HTTPBadRequest, HTTPFound, HTTPNotFound
 from pyramid.renderers import render_to_response
 from pyramid.view import view_config
-from sqlalchemy import select
 
 from core.errors import ValidationError
 from core.metadata import (
@@ -18,8 +19,6 @@ from core.metadata import (
     site_video_types,
     type_title,
 )
-from core.models import User
-from core.security import end_sessions
 from core.sites import (
     MB,
     check_essential_plugins,
@@ -30,7 +29,6 @@ from core.sites import (
     update_upload_limits,
     upload_limits,
 )
-from core.users import ROLE_LABELS, ROLES, create_user, set_role
 
 
 def megabytes(value: int | None) -> str:
@@ -132,51 +130,6 @@ def plugin_page(request):
             errors = exc.errors
             values.update(submitted)
     return {"info": info, "values": values, "errors": errors, "saved": "saved" in request.params}
-
-
-@view_config(route_name="admin.users", renderer="admin/users.html", permission="site-admin")
-def users_page(request):
-    errors, form = {}, {}
-    if request.method == "POST":
-        form = {k: request.POST.get(k, "").strip() for k in ("username", "display_name", "email", "role", "password")}
-        try:
-            guard_role_change(request, None, form["role"] or "user")
-            user = create_user(request, form["username"], display_name=form["display_name"], email=form["email"],
-                               role=form["role"] or "user", password=form["password"] or None)
-            return HTTPFound(request.route_url("admin.users", _query={"created": user.username}))
-        except ValidationError as exc:
-            errors = exc.errors
-            request.response.status = 400
-    users = request.dbsession.scalars(select(User).where(User.site_id == request.site.id).order_by(User.username)).all()
-    return {"users": users, "roles": ROLES, "role_labels": ROLE_LABELS, "errors": errors, "form": form, "created": request.params.get("created"),
-            "signed_out": request.params.get("signed_out")}
-
-
-@view_config(route_name="admin.user", permission="site-admin", request_method="POST")
-def change_user(request):
-    user = site_user(request)
-    role = request.POST.get("role", "")
-    guard_role_change(request, user, role)
-    set_role(user, role)
-    if "active" in request.POST:
-        user.is_active = request.POST["active"] == "1"
-    return HTTPFound(request.route_url("admin.users"))
-
-
-def site_user(request) -> User:
-    user = request.dbsession.get(User, int(request.matchdict["user_id"]))
-    if user is None or user.site_id != request.site.id:
-        raise HTTPNotFound()
-    return user
-
-
-@view_config(route_name="admin.user.sessions", permission="site-admin", request_method="POST")
-def end_user_sessions(request):
-    """Sign a user out everywhere (a lost laptop, a shared account)."""
-    user = site_user(request)
-    guard_role_change(request, user, user.role)
-    end_sessions(request, user, keep_current=False)
-    return HTTPFound(request.route_url("admin.users", _query={"signed_out": user.username}))
 
 
 def guard_role_change(request, user, role: str, deactivate: bool | None = None) -> None:
