@@ -22,7 +22,7 @@ from core.channels import (
     videos_changed,
 )
 from core.errors import ValidationError
-from core.i18n import _
+from core.i18n import _, plural
 from core.ingest import slugify
 from core.metadata import site_groups
 from core.models import CHANNEL_VISIBILITIES, Channel, Group, Theme, User, Video
@@ -103,7 +103,7 @@ def _managers(request, text: str, errors: dict) -> list[User]:
     if unknown:
         errors["managers"] = _("No such user on this site: ${names}", mapping={"names": ", ".join(unknown)})
     elif len(names) > MAX_MANAGERS:
-        errors["managers"] = _("At most ${n} managers.", mapping={"n": MAX_MANAGERS})
+        errors["managers"] = plural("At most ${n} manager.", "At most ${n} managers.", MAX_MANAGERS, n=MAX_MANAGERS)
     return [found[n] for n in names if n in found]
 
 

@@ -16,7 +16,7 @@ from babel import Locale
 from sqlalchemy import select
 
 from core.errors import ValidationError
-from core.i18n import _
+from core.i18n import _, plural
 from core.models import ACCESS_LEVELS, LICENSES, Discipline, Group, Tag, User, Video, VideoType, utcnow
 from core.security import hash_password
 
@@ -46,6 +46,20 @@ ACCESS_LABELS = {
     "signed-in": _("Signed-in users of this site"),
     "groups": _("Members of chosen groups"),
     "password": _("Anyone with the password"),
+}
+#: What a video's processing status and its jobs' states read as (the values are stored in English).
+STATUS_LABELS = {
+    "uploaded": _("Uploaded, waiting"),
+    "processing": _("Being processed"),
+    "ready": _("Ready to play"),
+    "failed": _("Processing failed"),
+}
+JOB_STATE_LABELS = {
+    "queued": _("Waiting"),
+    "running": _("Running"),
+    "done": _("Done"),
+    "failed": _("Stopped by an error"),
+    "cancelled": _("Cancelled"),
 }
 #: Access levels the dashboard sets on many videos at once (the others need a password or groups).
 BULK_ACCESS = ("draft", "public", "signed-in")
@@ -197,7 +211,8 @@ def _parse_owners(request, video: Video, text: str, errors: dict) -> list[User]:
     if unknown:
         errors["owners"] = _("No such user on this site: ${names}", mapping={"names": ", ".join(unknown)})
     elif len(users) > MAX_OWNERS:
-        errors["owners"] = _("At most ${n} additional owners.", mapping={"n": MAX_OWNERS})
+        errors["owners"] = plural("At most ${n} additional owner.", "At most ${n} additional owners.", MAX_OWNERS,
+                                  n=MAX_OWNERS)
     return users
 
 
@@ -207,9 +222,11 @@ def _check_text(form: MetadataForm, errors: dict) -> list[str]:
     if len(form.description) > 20000:
         errors["description"] = _("The description is longer than 20,000 characters.")
     tags = parse_tags(form.tags)
-    if len(tags) > MAX_TAGS or any(len(t) > MAX_TAG_LENGTH for t in tags):
-        errors["tags"] = _("At most ${n} tags of at most ${length} characters each.",
-                           mapping={"n": MAX_TAGS, "length": MAX_TAG_LENGTH})
+    if len(tags) > MAX_TAGS:
+        errors["tags"] = plural("At most ${n} tag.", "At most ${n} tags.", MAX_TAGS, n=MAX_TAGS)
+    elif any(len(t) > MAX_TAG_LENGTH for t in tags):
+        errors["tags"] = plural("A tag has at most ${length} character.", "A tag has at most ${length} characters.",
+                                MAX_TAG_LENGTH, length=MAX_TAG_LENGTH)
     _check_license_language(form.license, form.language, errors)
     return tags
 
@@ -228,7 +245,9 @@ def _check_access(video: Video, form: MetadataForm, groups: list[Group], errors:
         errors["group_ids"] = _("Choose at least one group.")
     if form.access == "password":
         if form.password and len(form.password) < MIN_PASSWORD:
-            errors["password"] = _("A password of at least ${n} characters is needed.", mapping={"n": MIN_PASSWORD})
+            errors["password"] = plural("A password of at least ${n} character is needed.",
+                                        "A password of at least ${n} characters is needed.", MIN_PASSWORD,
+                                        n=MIN_PASSWORD)
         elif not form.password and not video.password_hash:
             errors["password"] = _("Choose a password for this video.")
 

@@ -27,7 +27,7 @@ USERNAME = re.compile(r"^[\w.@+-]{1,150}$")
 def set_role(user: User, role: str) -> None:
     """Roles: user < staff (may upload) < site-admin < superuser."""
     if role not in ROLES:
-        raise ValidationError({"role": f"one of {', '.join(ROLES)} is expected"})
+        raise ValidationError({"role": _("One of ${roles} is expected.", mapping={"roles": ", ".join(ROLES)})})
     user.can_upload = role != "user"
     user.is_site_admin = role in ("site-admin", "superuser")
     user.is_superuser = role == "superuser"
@@ -42,9 +42,9 @@ def create_user(request, username: str, *, display_name: str = "", email: str = 
     """Create a user of the request's site (or ``site``); store a password if given."""
     site = site or request.site
     if not USERNAME.match(username or ""):
-        raise ValidationError({"username": "letters, digits and . @ + - _ only, at most 150"})
+        raise ValidationError({"username": _("Letters, digits and . @ + - _ only, at most 150.")})
     if find_user(request.dbsession, site.id, username) is not None:
-        raise ValidationError({"username": f"{username} exists already on this site"})
+        raise ValidationError({"username": _("${name} exists already on this site.", mapping={"name": username})})
     user = User(site_id=site.id, username=username, display_name=display_name, email=email)
     set_role(user, role)
     request.dbsession.add(user)
@@ -52,7 +52,7 @@ def create_user(request, username: str, *, display_name: str = "", email: str = 
     if password:
         stored = request.hooks.amphi_set_password(request=request, user=user, password=password)
         if not stored:
-            raise ValidationError({"password": "no enabled sign-in method of this site stores passwords"})
+            raise ValidationError({"password": _("No sign-in method of this site stores passwords.")})
     return user
 
 

@@ -19,6 +19,7 @@ from core.metadata import (
     site_video_types,
     type_title,
 )
+from core.plugins import PLUGIN_STATUS_LABELS
 from core.sites import (
     MB,
     check_essential_plugins,
@@ -40,6 +41,7 @@ def site_page_values(request, errors=None, form=None, limits_form=None) -> dict:
     site, settings = request.site, request.registry.settings
     return {
         "infos": sorted(plugins.infos.values(), key=lambda i: i.name),
+        "plugin_status_labels": PLUGIN_STATUS_LABELS,
         "saved": "saved" in request.params,
         "errors": errors or {},
         "form": form or {"name": site.name, "theme_color": site.theme_color, "logo_url": site.logo_url},

@@ -6,6 +6,7 @@ from pyramid.httpexceptions import HTTPForbidden, HTTPFound, HTTPNotFound
 from pyramid.view import view_config
 
 from core.errors import TooManyAttempts, ValidationError
+from core.i18n import _
 from core.security import check_password, end_sessions, safe_next, sign_in
 from core.users import create_user
 from core.views.auth import login_methods
@@ -40,10 +41,10 @@ def login(request):
 
 #: Why a sign-in is refused, beyond a wrong password: the status and the message.
 REFUSALS = {
-    TooManyAttempts: (429, "Too many failed attempts. Wait a few minutes and try again."),
-    NoPasswordYet: (401, "This account has no password yet: sign in with your institution's account if "
-                         "you have one, or ask an administrator of the site to give you a password."),
-    AccountDisabled: (403, "This account is disabled; ask an administrator of the site."),
+    TooManyAttempts: (429, _("Too many failed attempts. Wait a few minutes and try again.")),
+    NoPasswordYet: (401, _("This account has no password yet: sign in with your institution's account if "
+                           "you have one, or ask an administrator of the site to give you a password.")),
+    AccountDisabled: (403, _("This account is disabled; ask an administrator of the site.")),
 }
 
 

@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import func, select
 
-from core.i18n import _
+from core.i18n import _, plural
 from core.models import Video
 from plugins.stats.models import VideoDay
 
@@ -57,7 +57,8 @@ def parse_period(params, today: date) -> Period:
     if start > end:
         raise PeriodError(_("The start date must not be after the end date."))
     if (end - start).days + 1 > MAX_DAYS:
-        raise PeriodError(_("Choose a period of at most ${days} days."), days=MAX_DAYS)
+        raise PeriodError(plural("Choose a period of at most ${days} day.", "Choose a period of at most ${days} days.",
+                                 MAX_DAYS), days=MAX_DAYS)
     return Period(start, end)
 
 

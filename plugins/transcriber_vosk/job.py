@@ -13,6 +13,7 @@ import shutil
 from sqlalchemy import select
 
 from core.encoding import local_source, scratch_dir
+from core.i18n import _
 from core.media import MediaError
 from core.models import Job, Track, Video
 from core.pipeline import fire_safely, queue_job
@@ -86,14 +87,14 @@ def transcribe_job(job_id: int, site_id: int, heartbeat) -> None:
     """Run a transcribe job end to end (a handler of :func:`core.pipeline.job_handlers`)."""
     with worker_request(site_id) as request:
         if NAME not in active_plugins(request):
-            raise MediaError("Transcription is not enabled on this site.")
+            raise MediaError(_("Transcription is not enabled on this site."))
         video = request.dbsession.get(Job, job_id).video
         language = (video.language or "").lower()
         if model_folder(request.plugin_settings(NAME), language) is None:
             raise MediaError(missing_model_reason(language))
         source = next((f for f in video.files if f.kind == "source"), None)
         if source is None:
-            raise MediaError("The original file is missing.")
+            raise MediaError(_("The original file is missing."))
         source_key, video_id = source.key, video.id
     scratch = scratch_dir(request.registry)
     try:
@@ -108,7 +109,7 @@ def transcribe_job(job_id: int, site_id: int, heartbeat) -> None:
         if transcript is None:
             raise MediaError(missing_model_reason(language))
         if not transcript.cues:
-            raise MediaError("No speech was recognised in this video.")
+            raise MediaError(_("No speech was recognised in this video."))
         publish(site_id, video_id, transcript)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)

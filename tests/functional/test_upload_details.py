@@ -169,7 +169,7 @@ def test_the_video_page_tells_its_editors_when_no_model_exists(ready_video, make
     assert ("No speech recognition model is installed on this site for German: no captions will be made "
             "automatically for this video.") in page.text
     french = browser.get(f"/videos/{ready_video.id}", headers={"Accept-Language": "fr"})
-    assert "allemand" in french.text and "data-no-speech-model" in french.text
+    assert "pour la langue Allemand" in french.text and "data-no-speech-model" in french.text
     assert "data-no-speech-model" not in make_testapp("a.test").get(f"/videos/{ready_video.id}").text
     ready_video.language = "ko"
     dbsession.flush()
