@@ -11,7 +11,7 @@ from core.errors import ValidationError
 from core.groups import check_group_fields, create_group, rename_group
 from core.i18n import _
 from core.models import Group, User
-from core.users import ROLES, set_role
+from core.users import ROLES, set_active, set_role
 from core.views.admin import guard_role_change
 
 
@@ -77,7 +77,7 @@ def user_update(request):
         raise ValidationError({"active": _("true or false")})
     guard_role_change(request, user, role, deactivate=not active)
     set_role(user, role)
-    user.is_active = active
+    set_active(request, user, active)
     return user_json(request, user)
 
 
