@@ -130,7 +130,7 @@ def delete_user(request, user: User, heir: User | None = None) -> list[int]:
         raise ValidationError({"heir": _("This user owns videos: choose who receives them.")})
     given = []
     for video in request.dbsession.scalars(select(Video).where(Video.id.in_(videos))):
-        video.owner_id = heir.id
+        video.owner = heir
         if heir in video.additional_owners:
             video.additional_owners.remove(heir)
         given.append(video.id)

@@ -139,7 +139,7 @@ def guard_other(request, user: User) -> None:
 
 
 @view_config(route_name="admin.user.password", permission="site-admin", request_method="POST")
-def new_password(request):
+def give_new_password(request):
     """Give the user a new random password, shown once on this page; their sessions end."""
     user = site_user(request)
     try:
