@@ -23,7 +23,7 @@ from core.channels import (
 )
 from core.db import lock_rows
 from core.errors import ValidationError
-from core.i18n import _
+from core.i18n import _, plural
 from core.ingest import slugify
 from core.metadata import site_groups
 from core.models import CHANNEL_VISIBILITIES, Channel, Group, Site, Theme, User, Video
@@ -104,7 +104,7 @@ def _managers(request, text: str, errors: dict) -> list[User]:
     if unknown:
         errors["managers"] = _("No such user on this site: ${names}", mapping={"names": ", ".join(unknown)})
     elif len(names) > MAX_MANAGERS:
-        errors["managers"] = _("At most ${n} managers.", mapping={"n": MAX_MANAGERS})
+        errors["managers"] = plural("At most ${n} manager.", "At most ${n} managers.", MAX_MANAGERS, n=MAX_MANAGERS)
     return [found[n] for n in names if n in found]
 
 

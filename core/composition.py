@@ -12,6 +12,7 @@ import shutil
 from contextlib import ExitStack, contextmanager
 
 from core.encoding import scratch_dir
+from core.i18n import _
 from core.ingest import DEFAULT_LAYOUT, ComposeSource
 from core.media import MediaError
 from core.models import Job, MediaFile, Video, utcnow
@@ -39,7 +40,7 @@ def compose_job(job_id: int, site_id: int, heartbeat) -> None:
         job = request.dbsession.get(Job, job_id)
         tracks = sorted((f for f in job.video.files if f.kind == "recording"), key=lambda f: f.key)
         if not tracks:
-            raise MediaError("The recorded tracks are missing.")
+            raise MediaError(_("The recorded tracks are missing."))
         inputs = [(f.key, f.rendition) for f in tracks]
         layout = job.params.get("layout") or DEFAULT_LAYOUT
         start, end = job.params.get("trims") or (None, None)
@@ -54,7 +55,7 @@ def compose_job(job_id: int, site_id: int, heartbeat) -> None:
             done = request.hooks.amphi_compose(request=request, sources=sources, layout=layout, out=out,
                                                progress=heartbeat.report)
         if done is None or not os.path.exists(out):
-            raise MediaError("No encoder enabled on this site can compose recordings.")
+            raise MediaError(_("No encoder enabled on this site can compose recordings."))
         publish_source(site_id, video_id, job_id, out)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)

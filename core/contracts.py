@@ -69,6 +69,18 @@ class StorageContract:
         storage.delete_prefix("sites/1/videos/3/outputs/7")
         assert not any(storage.exists(k) for k in keys)
 
+    def test_walk_lists_every_key_under_a_prefix_with_its_size(self, storage, tmp_path):
+        (tmp_path / "out" / "hls" / "360p").mkdir(parents=True)
+        (tmp_path / "out" / "hls" / "360p" / "seg_000.m4s").write_bytes(b"\0" * 10)
+        (tmp_path / "out" / "hls" / "360p" / "seg_001.m4s").write_bytes(b"\0" * 7)
+        storage.put_tree(str(tmp_path / "out"), "sites/5/videos/3/outputs/7")
+        storage.save("sites/5/videos/3/source", io.BytesIO(b"abc"))
+        storage.save("sites/50/videos/1/source", io.BytesIO(b"not this site's"))
+        assert sorted(storage.walk("sites/5")) == [("sites/5/videos/3/outputs/7/hls/360p/seg_000.m4s", 10),
+                                                   ("sites/5/videos/3/outputs/7/hls/360p/seg_001.m4s", 7),
+                                                   ("sites/5/videos/3/source", 3)]
+        assert list(storage.walk("sites/6")) == []
+
     @pytest.mark.parametrize("key", ["../etc/passwd", "sites/1/../../x", "/etc/passwd", "sites/1/<script>.mp4",
                                      "sites//1", "", "sites/1/videos/2/source/"])
     def test_keys_never_become_arbitrary_paths(self, storage, key):

@@ -14,6 +14,7 @@ import shutil
 import tempfile
 from contextlib import contextmanager
 
+from core.i18n import _
 from core.media import MediaError
 from core.models import Job, MediaFile, Video, utcnow
 from core.pipeline import fire_safely
@@ -88,7 +89,7 @@ def encode_job(job_id: int, site_id: int, heartbeat) -> None:
         video = job.video
         source = next((f for f in video.files if f.kind == "source"), None)
         if source is None:
-            raise MediaError("The original file is missing.")
+            raise MediaError(_("The original file is missing."))
         source_key, video_id = source.key, video.id
     scratch = scratch_dir(request.registry)
     try:
@@ -107,13 +108,13 @@ def encode_file(request, job, path: str, out: str, heartbeat):
     hooks = request.hooks
     info = hooks.amphi_probe(path=path)
     if info is None:
-        raise MediaError("No encoder is enabled on this site.")
+        raise MediaError(_("No encoder is enabled on this site."))
     ladder = hooks.amphi_encoding_ladder(request=request, info=info) or []
     os.makedirs(out)
     result = hooks.amphi_encode(request=request, job=job, source=path, info=info, ladder=ladder, out=out,
                                 progress=heartbeat.report)
     if result is None:
-        raise MediaError("No encoder is enabled on this site.")
+        raise MediaError(_("No encoder is enabled on this site."))
     return info, result
 
 

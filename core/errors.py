@@ -36,7 +36,13 @@ class ValidationError(AmphiError):
 
     def __init__(self, errors: dict[str, str], message: str = ""):
         self.errors = dict(errors)
-        super().__init__(message or "; ".join(f"{k}: {v}" for k, v in self.errors.items()), info={"fields": self.errors})
+        english = "; ".join(f"{k}: {in_english(v)}" for k, v in self.errors.items())
+        super().__init__(message or english, info={"fields": self.errors})
+
+
+def in_english(message) -> str:
+    """A message as the code wrote it, its ``${names}`` filled in (for logs and the command line)."""
+    return message.interpolate() if hasattr(message, "interpolate") else str(message)
 
 
 class TooManyAttempts(AmphiError):

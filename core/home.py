@@ -14,7 +14,7 @@ from sqlalchemy.orm import selectinload
 from core.catalog import list_visible, permitted, visible_videos
 from core.channels import can_see, channel_videos, visible_channels
 from core.errors import ValidationError
-from core.i18n import _
+from core.i18n import _, plural
 from core.models import Channel, Video
 from core.ui import contributions
 
@@ -50,7 +50,7 @@ def set_home_blocks(request, ids: list[str]) -> None:
     if any(i not in known for i in wanted):
         raise ValidationError({"blocks": _("Choose among the proposed values.")})
     if len(wanted) > MAX_BLOCKS:
-        raise ValidationError({"blocks": _("At most ${n} blocks.", mapping={"n": MAX_BLOCKS})})
+        raise ValidationError({"blocks": plural("At most ${n} block.", "At most ${n} blocks.", MAX_BLOCKS, n=MAX_BLOCKS)})
     request.site.home_blocks = wanted
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 
 from pyramid.httpexceptions import HTTPNotFound
-from pyramid.i18n import TranslationStringFactory
+from pyramid.i18n import ITranslationDirectories, Localizer, TranslationString, TranslationStringFactory, make_localizer
 
 _ = TranslationStringFactory("amphi")
 
@@ -49,11 +49,72 @@ def browser_locale(request) -> str:
 
 
 def translate(request, message, **mapping) -> str:
-    """Translate a message id in the request's language (``mapping`` fills ``${names}``)."""
+    """Translate a message id (or a :class:`Plural`) in the request's language (``mapping`` fills ``${names}``)."""
+    if isinstance(message, Plural):
+        return request.localizer.translate(message, mapping=mapping or None)
     return request.localizer.translate(_(message, mapping=mapping or None))
+
+
+class Plural(TranslationString):
+    """A message with a count, translated later (a ``ValidationError``'s text...): the localizer picks
+    its singular or plural form for ``n`` then, in the reader's language. Made by :func:`plural`."""
+
+    __slots__ = ("plural", "n")
+
+    def __new__(cls, singular: str, plural: str, n: int, mapping: dict | None = None):
+        self = TranslationString.__new__(cls, singular, domain="amphi", mapping=mapping)
+        self.plural, self.n = plural, n
+        return self
+
+    def __reduce__(self):  # copies and pickles keep the count
+        return Plural, (str(self), self.plural, self.n, self.mapping)
+
+    def interpolate(self, translated=None):
+        """Untranslated: the English singular or plural for ``n``."""
+        english = translated or (str(self) if self.n == 1 else self.plural)
+        return TranslationString(english, mapping=self.mapping).interpolate()
+
+
+def plural(singular: str, plural_text: str, n: int, /, **mapping) -> Plural:
+    """The lazy :func:`ngettext`, for messages made where no request is at hand (``${names}`` from ``mapping``).
+
+    The extraction knows it as ``plural`` (``-k plural:1,2`` in scripts/i18n.sh)."""
+    return Plural(singular, plural_text, n, mapping or None)
+
+
+class AmphiLocalizer(Localizer):
+    """Pyramid's localizer, which also translates :class:`Plural` messages."""
+
+    def translate(self, tstring, domain=None, mapping=None):
+        if isinstance(tstring, Plural):
+            return self.pluralize(str(tstring), tstring.plural, tstring.n, domain=tstring.domain,
+                                  mapping=mapping or tstring.mapping)
+        return super().translate(tstring, domain=domain, mapping=mapping)
+
+
+def request_localizer(request) -> AmphiLocalizer:
+    """``request.localizer``: one :class:`AmphiLocalizer` per language, made at its first use."""
+    localizers = request.registry.setdefault("amphi.localizers", {})
+    locale = request.locale_name
+    if locale not in localizers:
+        folders = request.registry.queryUtility(ITranslationDirectories, default=[])
+        made = make_localizer(locale, folders)
+        localizers[locale] = AmphiLocalizer(made.locale_name, made.translations)
+    return localizers[locale]
+
+
+def ngettext(request, singular: str, plural: str, n: int, /, **mapping) -> str:
+    """The singular or the plural message for ``n``, in the request's language (``request.ngettext``).
+
+    ``mapping`` fills ``${names}``; French says "1 vidéo", "0 vidéo", "2 vidéos" (the catalogue's
+    plural rule), so a count is never put into a message that is not chosen this way.
+    """
+    return request.localizer.pluralize(singular, plural, n, domain="amphi", mapping=mapping or None)
 
 
 def includeme(config):
     config.add_translation_dirs(LOCALE_DIR)
     config.set_locale_negotiator(negotiate_locale)
     config.add_request_method(translate, "translate")
+    config.add_request_method(ngettext, "ngettext")
+    config.add_request_method(request_localizer, "localizer", reify=True)

@@ -110,6 +110,16 @@ def ingest_stored_file(request, owner, stored_key: str, filename: str, title: st
 
 
 
+def upload_video_fields(request, metadata: dict) -> dict:
+    """What a finished upload's metadata gives its video (see :func:`core.metadata.check_upload_metadata`,
+    checked again now, leniently), with the site's access for new uploads when none was chosen."""
+    from core.metadata import check_upload_metadata
+
+    fields = check_upload_metadata(request, metadata or {}, lenient=True)
+    fields.setdefault("access", request.site.upload_access or "draft")
+    return fields
+
+
 # --- several files, a composition, an authenticated ingest client ------------------------------
 
 #: How two tracks become one picture: the camera in a corner of the screen, or side by side.

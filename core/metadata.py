@@ -16,7 +16,7 @@ from babel import Locale
 from sqlalchemy import select
 
 from core.errors import ValidationError
-from core.i18n import _
+from core.i18n import _, plural
 from core.models import ACCESS_LEVELS, LICENSES, Discipline, Group, Tag, User, Video, VideoType, utcnow
 from core.security import hash_password
 
@@ -46,6 +46,20 @@ ACCESS_LABELS = {
     "signed-in": _("Signed-in users of this site"),
     "groups": _("Members of chosen groups"),
     "password": _("Anyone with the password"),
+}
+#: What a video's processing status and its jobs' states read as (the values are stored in English).
+STATUS_LABELS = {
+    "uploaded": _("Uploaded, waiting"),
+    "processing": _("Being processed"),
+    "ready": _("Ready to play"),
+    "failed": _("Processing failed"),
+}
+JOB_STATE_LABELS = {
+    "queued": _("Waiting"),
+    "running": _("Running"),
+    "done": _("Done"),
+    "failed": _("Stopped by an error"),
+    "cancelled": _("Cancelled"),
 }
 #: Access levels the dashboard sets on many videos at once (the others need a password or groups).
 BULK_ACCESS = ("draft", "public", "signed-in")
@@ -200,7 +214,8 @@ def _parse_owners(request, video: Video, text: str, errors: dict) -> list[User]:
     if unknown:
         errors["owners"] = _("No such user on this site: ${names}", mapping={"names": ", ".join(unknown)})
     elif len(users) > MAX_OWNERS:
-        errors["owners"] = _("At most ${n} additional owners.", mapping={"n": MAX_OWNERS})
+        errors["owners"] = plural("At most ${n} additional owner.", "At most ${n} additional owners.", MAX_OWNERS,
+                                  n=MAX_OWNERS)
     return users
 
 
@@ -210,14 +225,20 @@ def _check_text(form: MetadataForm, errors: dict) -> list[str]:
     if len(form.description) > 20000:
         errors["description"] = _("The description is longer than 20,000 characters.")
     tags = parse_tags(form.tags)
-    if len(tags) > MAX_TAGS or any(len(t) > MAX_TAG_LENGTH for t in tags):
-        errors["tags"] = _("At most ${n} tags of at most ${length} characters each.",
-                           mapping={"n": MAX_TAGS, "length": MAX_TAG_LENGTH})
-    if form.license not in LICENSES:
-        errors["license"] = _("Choose one of the proposed licences.")
-    if form.language and form.language not in dict(language_choices("en")):
-        errors["language"] = _("Choose one of the proposed languages.")
+    if len(tags) > MAX_TAGS:
+        errors["tags"] = plural("At most ${n} tag.", "At most ${n} tags.", MAX_TAGS, n=MAX_TAGS)
+    elif any(len(t) > MAX_TAG_LENGTH for t in tags):
+        errors["tags"] = plural("A tag has at most ${length} character.", "A tag has at most ${length} characters.",
+                                MAX_TAG_LENGTH, length=MAX_TAG_LENGTH)
+    _check_license_language(form.license, form.language, errors)
     return tags
+
+
+def _check_license_language(license: str, language: str, errors: dict) -> None:
+    if license not in LICENSES:
+        errors["license"] = _("Choose one of the proposed licences.")
+    if language and language not in dict(language_choices("en")):
+        errors["language"] = _("Choose one of the proposed languages.")
 
 
 def _check_access(video: Video, form: MetadataForm, groups: list[Group], errors: dict) -> None:
@@ -227,7 +248,9 @@ def _check_access(video: Video, form: MetadataForm, groups: list[Group], errors:
         errors["group_ids"] = _("Choose at least one group.")
     if form.access == "password":
         if form.password and len(form.password) < MIN_PASSWORD:
-            errors["password"] = _("A password of at least ${n} characters is needed.", mapping={"n": MIN_PASSWORD})
+            errors["password"] = plural("A password of at least ${n} character is needed.",
+                                        "A password of at least ${n} characters is needed.", MIN_PASSWORD,
+                                        n=MIN_PASSWORD)
         elif not form.password and not video.password_hash:
             errors["password"] = _("Choose a password for this video.")
 
@@ -303,3 +326,51 @@ def rename_list_entry(entry, title: str) -> None:
     if not title or len(title) > 150:
         raise ValidationError({"title": _("A name of 1 to 150 characters is needed.")})
     entry.title = title
+
+
+# --- what an upload may say of its video ---------------------------------------------
+
+#: Who may watch an upload once it is ready, as chosen on the upload page (groups and a password
+#: need more than one word: they are set on the edit page).
+UPLOAD_ACCESS = BULK_ACCESS
+#: The Upload-Metadata keys (tus) that become fields of the video, beside ``filename`` and ``filetype``.
+UPLOAD_KEYS = ("title", "description", "access", "language", "license", "channel")
+
+
+def check_upload_metadata(request, metadata: dict, lenient: bool = False) -> dict:
+    """The video fields an upload's metadata asks for, checked as the edit page checks them.
+
+    Keys left out keep the video's defaults (the site's access for new uploads, no language,
+    all rights reserved, no channel). ``channel`` is the slug of a channel the uploader may add
+    videos to. Returns ``create_video`` keywords; raises :class:`ValidationError` (nothing kept)
+    when a value is not one the upload page offers, unless ``lenient``: then such values are left
+    out (an upload that was accepted is never lost because a channel closed while it was sent).
+    """
+    values = {key: str(metadata.get(key) or "").strip() for key in UPLOAD_KEYS}
+    errors = {}
+    if len(values["title"]) > 250:
+        errors["title"] = _("A title has at most 250 characters.")
+    if len(values["description"]) > 20000:
+        errors["description"] = _("The description is longer than 20,000 characters.")
+    _check_license_language(values["license"] or "all-rights-reserved", values["language"], errors)
+    if values["access"] and values["access"] not in UPLOAD_ACCESS:
+        errors["access"] = _("Choose one of the proposed access levels.")
+    channel = _upload_channel(request, values["channel"], errors)
+    if errors and not lenient:
+        raise ValidationError(errors)
+    values.update({key: "" for key in errors})
+    fields = {key: values[key] for key in ("title", "description", "access", "language", "license") if values[key]}
+    if channel is not None:
+        fields["channels"] = [channel]
+    return fields
+
+
+def _upload_channel(request, slug: str, errors: dict):
+    if not slug:
+        return None
+    from core.channels import addable_channels
+
+    channel = next((c for c in addable_channels(request) if c.slug == slug), None)
+    if channel is None:
+        errors["channel"] = _("Choose one of the channels you may add videos to.")
+    return channel

@@ -15,11 +15,21 @@ from packaging.version import Version
 
 from core import HOOKS_VERSION, hookspecs
 from core.errors import PluginError
+from core.i18n import _
 from core.settings import PluginSettings, Setting, aslist
 
 log = logging.getLogger(__name__)
 
 ENTRY_POINT_GROUP = "amphi.plugins"
+
+
+#: How the site admins read a plugin's status.
+PLUGIN_STATUS_LABELS = {
+    "loaded": _("Loaded"),
+    "failed": _("Failed to load"),
+    "incompatible": _("Incompatible with this version"),
+    "blocked": _("Blocked by the server's settings"),
+}
 
 
 @dataclass

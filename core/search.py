@@ -280,6 +280,8 @@ def facet_label(request, facet: str, value: str, label: str) -> str:
         return request.localizer.translate(DURATION_LABELS[value])
     if facet == "language":
         return language_name(value, request.locale_name)
+    if facet == "type" and label:  # the seeded types' titles are in the catalogue (core.metadata.type_title)
+        return request.localizer.translate(_(label))
     return label or value
 
 

@@ -167,9 +167,10 @@ def safe_next(request, target: str | None, default: str = "/") -> str:
 def _identity(request) -> User | None:
     if uses_bearer(request):  # an API client: the token alone says who it is
         token = request.access_token
-        return token.user if token is not None else None
+        # A disabled account is nobody, whatever its token says (core.users.set_active).
+        return token.user if token is not None and token.user.is_active else None
     if request.session.get(SESSION_USER) is not None:
-        user = session_user(request)
+        user = session_user(request)  # None for a disabled account too
         if user is not None:
             return user
         request.session.invalidate()  # signed out elsewhere, expired or disabled: the cookie is spent

@@ -188,9 +188,14 @@ def _megabytes(text: str, smallest: int) -> int | None:
     return int(text)
 
 
-def update_upload_limits(settings, site: Site, max_size_mb: str, user_quota_mb: str) -> None:
-    """Set a site's upload limits from megabytes typed by its admin; blank follows the server."""
+def update_upload_limits(settings, site: Site, max_size_mb: str, user_quota_mb: str, access: str | None = None) -> None:
+    """Set a site's upload limits from megabytes typed by its admin (blank follows the server), and
+    who may watch new uploads once ready (``access``, one of ``core.metadata.UPLOAD_ACCESS``)."""
+    from core.metadata import UPLOAD_ACCESS
+
     errors = {}
+    if access is not None and access not in UPLOAD_ACCESS:
+        errors["upload_access"] = _("Choose one of the proposed access levels.")
     server_max = int(settings.get("amphi.uploads.max_size") or 0)
     try:
         maximum = _megabytes(max_size_mb, 1)
@@ -206,3 +211,5 @@ def update_upload_limits(settings, site: Site, max_size_mb: str, user_quota_mb: 
         raise ValidationError(errors)
     site.upload_max_size = maximum * MB if maximum is not None else None
     site.upload_user_quota = quota * MB if quota is not None else None
+    if access is not None:
+        site.upload_access = access

@@ -8,6 +8,7 @@ own namespace (a folder, a bucket).
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from typing import BinaryIO, Protocol
 
 from core.errors import ConfigurationError
@@ -48,6 +49,9 @@ class Storage(Protocol):
 
     def put_tree(self, folder: str, prefix: str) -> list[str]:
         """Copy a local folder under ``prefix/`` (same relative paths); return the keys."""
+
+    def walk(self, prefix: str) -> Iterator[tuple[str, int]]:
+        """Every key stored under ``prefix/``, with its size in bytes (in any order)."""
 
     def local_path(self, key: str) -> str | None:
         """A path of ``key`` on this machine, or None when the backend is remote."""

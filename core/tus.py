@@ -24,8 +24,10 @@ from pyramid.response import Response
 from pyramid.view import view_config
 
 from core.db import commit_now
+from core.errors import ValidationError
 from core.i18n import _
-from core.ingest import QuotaExceeded, check_quota, ingest_stored_file
+from core.ingest import QuotaExceeded, check_quota, ingest_stored_file, upload_video_fields
+from core.metadata import check_upload_metadata
 from core.models import Upload, utcnow
 from core.server import CUT_BODY
 from core.sites import upload_limits
@@ -101,6 +103,16 @@ def parse_metadata(header: str) -> dict:
             metadata[key] = base64.b64decode(value, validate=True).decode("utf-8") if value else ""
         except (binascii.Error, UnicodeDecodeError):
             raise TusError(400, _("Upload-Metadata is not valid base64.")) from None
+    return metadata
+
+
+def checked_metadata(request, metadata: dict) -> dict:
+    """``metadata`` if the video fields it gives are ones the upload page offers; else a 400 naming them."""
+    try:
+        check_upload_metadata(request, metadata)
+    except ValidationError as exc:
+        reasons = "; ".join(f"{key}: {request.localizer.translate(message)}" for key, message in exc.errors.items())
+        raise TusError(400, request.translate("Upload-Metadata: ${reasons}", reasons=reasons)) from None
     return metadata
 
 
@@ -196,9 +208,8 @@ def complete_if_finished(request, ticket: Claim, headers: dict) -> None:
     if not request.storage.exists(upload.key):  # its video was made, then deleted
         ticket.release()
         raise TusError(410, _("The bytes of this upload are lost; start it again."))
-    meta = upload.metadata_ or {}
-    video = ingest_stored_file(request, upload.user, upload.key, upload.filename, title=meta.get("title", ""),
-                               description=meta.get("description", ""))
+    fields = upload_video_fields(request, upload.metadata_)
+    video = ingest_stored_file(request, upload.user, upload.key, upload.filename, **fields)
     upload.video_id = video.id
     headers["Amphi-Video-Id"] = video.id
     headers["Amphi-Video-Url"] = request.route_url("video", video_id=video.id)
@@ -248,7 +259,7 @@ def create(request):
         raise TusError(400, _("Upload-Length or Upload-Defer-Length is needed."))
     if length is not None:
         check_size(request, length)
-    metadata = parse_metadata(request.headers.get("Upload-Metadata", ""))
+    metadata = checked_metadata(request, parse_metadata(request.headers.get("Upload-Metadata", "")))
     upload_id = uuid.uuid4().hex
     upload = Upload(id=upload_id, site_id=request.site.id, user_id=request.user.id, length=length, offset=0,
                     key=upload_key(request.site.id, upload_id), filename=metadata.get("filename", "")[:255],

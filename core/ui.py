@@ -113,6 +113,12 @@ class HomeBlock:
     video_ids: Callable[[int], list[int]]
 
 
+def count_param(request, name: str) -> int | None:
+    """A count carried in the query string (``?deleted=3`` after a redirect), or None when absent or not one."""
+    value = request.params.get(name, "")
+    return int(value) if value.isdigit() and len(value) < 10 else None
+
+
 def take_flash(request, queue: str = "") -> list:
     """The flash messages of ``queue``, taken off it; an empty queue is only read, so an anonymous
     visitor's page starts no session and stays cacheable (:mod:`core.pagecache`)."""

@@ -1,14 +1,18 @@
-"""Creating users and setting their roles, for the CLI, the admin pages and plugins."""
+"""Users of a site: creating them, their roles, finding, disabling, new passwords, deleting.
+
+For the CLI, the admin pages, the API and plugins.
+"""
 
 from __future__ import annotations
 
 import re
+import secrets
 
-from sqlalchemy import select
+from sqlalchemy import func, or_, select
 
 from core.errors import ValidationError
 from core.i18n import _
-from core.models import User
+from core.models import User, Video
 
 ROLES = ("user", "staff", "site-admin", "superuser")
 ROLE_LABELS = {
@@ -23,7 +27,7 @@ USERNAME = re.compile(r"^[\w.@+-]{1,150}$")
 def set_role(user: User, role: str) -> None:
     """Roles: user < staff (may upload) < site-admin < superuser."""
     if role not in ROLES:
-        raise ValidationError({"role": f"one of {', '.join(ROLES)} is expected"})
+        raise ValidationError({"role": _("One of ${roles} is expected.", mapping={"roles": ", ".join(ROLES)})})
     user.can_upload = role != "user"
     user.is_site_admin = role in ("site-admin", "superuser")
     user.is_superuser = role == "superuser"
@@ -38,9 +42,9 @@ def create_user(request, username: str, *, display_name: str = "", email: str = 
     """Create a user of the request's site (or ``site``); store a password if given."""
     site = site or request.site
     if not USERNAME.match(username or ""):
-        raise ValidationError({"username": "letters, digits and . @ + - _ only, at most 150"})
+        raise ValidationError({"username": _("Letters, digits and . @ + - _ only, at most 150.")})
     if find_user(request.dbsession, site.id, username) is not None:
-        raise ValidationError({"username": f"{username} exists already on this site"})
+        raise ValidationError({"username": _("${name} exists already on this site.", mapping={"name": username})})
     user = User(site_id=site.id, username=username, display_name=display_name, email=email)
     set_role(user, role)
     request.dbsession.add(user)
@@ -48,5 +52,89 @@ def create_user(request, username: str, *, display_name: str = "", email: str = 
     if password:
         stored = request.hooks.amphi_set_password(request=request, user=user, password=password)
         if not stored:
-            raise ValidationError({"password": "no enabled sign-in method of this site stores passwords"})
+            raise ValidationError({"password": _("No sign-in method of this site stores passwords.")})
     return user
+
+
+# --- the site admins' user administration -------------------------------------------------
+
+#: ``status`` filters of the users page.
+USER_STATUSES = ("active", "disabled")
+
+
+def users_query(site_id: int, text: str = "", status: str = ""):
+    """The site's users by username, those whose username, name or email holds ``text``."""
+    query = select(User).where(User.site_id == site_id).order_by(User.username, User.id)
+    text = (text or "").strip()
+    if text:
+        like = "%" + re.sub(r"([\\%_])", r"\\\1", text.lower()) + "%"  # typed % and _ are plain characters
+        query = query.where(or_(*(func.lower(column).like(like, escape="\\")
+                                  for column in (User.username, User.display_name, User.email))))
+    if status in USER_STATUSES:
+        query = query.where(User.is_active.is_(status == "active"))
+    return query
+
+
+def set_active(request, user: User, active: bool) -> None:
+    """Enable or disable an account. A disabled user is nobody: no sign-in, and their sessions and
+    tokens are refused where every request's user is loaded (:func:`core.security._identity`);
+    their sessions are also ended, so enabling the account again does not revive them."""
+    from core.security import end_sessions
+
+    if not active and user.is_active:
+        end_sessions(request, user, keep_current=False)
+    user.is_active = active
+
+
+def new_password(length: int = 16) -> str:
+    """A random password to give by hand (letters and digits, easy to read out)."""
+    alphabet = "abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+    return "".join(secrets.choice(alphabet) for _ in range(length))
+
+
+def reset_password(request, user: User) -> str:
+    """Give ``user`` a new random password (a sign-in plugin stores it) and end their sessions.
+
+    Returns the password, to show once to the admin. Raises ValidationError when no enabled
+    sign-in method of the site stores passwords.
+    """
+    from core.security import end_sessions
+
+    password = new_password()
+    if not request.hooks.amphi_set_password(request=request, user=user, password=password):
+        raise ValidationError({"password": _("No sign-in method of this site stores passwords.")})
+    end_sessions(request, user, keep_current=False)
+    return password
+
+
+def owned_video_ids(dbsession, user: User) -> list[int]:
+    return list(dbsession.scalars(select(Video.id).where(Video.owner_id == user.id).order_by(Video.id)))
+
+
+def find_heir(request, user: User, username: str) -> User:
+    """The active user of the site who is to receive ``user``'s videos; raise ValidationError."""
+    heir = find_user(request.dbsession, user.site_id, (username or "").strip())
+    if heir is None or not heir.is_active or heir.id == user.id:
+        raise ValidationError({"heir": _("Choose another active user of this site to receive the videos.")})
+    return heir
+
+
+def delete_user(request, user: User, heir: User | None = None) -> list[int]:
+    """Delete ``user`` for good; the videos they own go to ``heir`` first (required if they own any).
+
+    Their co-ownerships, group memberships, tokens and what plugins keep of them (notes,
+    playlists...) go with them. Returns the ids of the videos given to ``heir``.
+    """
+    videos = owned_video_ids(request.dbsession, user)
+    if videos and heir is None:
+        raise ValidationError({"heir": _("This user owns videos: choose who receives them.")})
+    given = []
+    for video in request.dbsession.scalars(select(Video).where(Video.id.in_(videos))):
+        video.owner = heir
+        if heir in video.additional_owners:
+            video.additional_owners.remove(heir)
+        given.append(video.id)
+    request.dbsession.flush()
+    request.dbsession.delete(user)
+    request.dbsession.flush()
+    return given

@@ -8,10 +8,11 @@ from sqlalchemy import or_, select
 
 from core.apiv1.common import json_object, paginated
 from core.errors import ValidationError
+from core.groups import check_group_fields, create_group, rename_group
 from core.i18n import _
 from core.models import Group, User
 from core.security import may_list_members
-from core.users import ROLES, USERNAME, set_role
+from core.users import ROLES, set_active, set_role
 from core.views.admin import guard_role_change
 
 
@@ -77,7 +78,7 @@ def user_update(request):
         raise ValidationError({"active": _("true or false")})
     guard_role_change(request, user, role, deactivate=not active)
     set_role(user, role)
-    user.is_active = active
+    set_active(request, user, active)
     return user_json(request, user)
 
 
@@ -102,26 +103,14 @@ def groups(request):
 
 
 def group_fields(body: dict, group: Group | None) -> dict:
-    name = body.get("name", group.name if group else "")
-    title = body.get("title", group.title if group else "")
-    errors = {}
-    if not isinstance(name, str) or not USERNAME.fullmatch(name):
-        errors["name"] = _("A group name of letters, digits and . @ + - _ (at most 150).")
-    if not isinstance(title, str) or len(title) > 200:
-        errors["title"] = _("At most 200 characters.")
-    if errors:
-        raise ValidationError(errors)
-    return {"name": name, "title": title or name}
+    return check_group_fields(body.get("name", group.name if group else ""),
+                              body.get("title", group.title if group else ""))
 
 
 @view_config(route_name="v1.groups", renderer="json", request_method="POST", permission="site-admin")
 def group_create(request):
     fields = group_fields(json_object(request), None)
-    if request.dbsession.scalar(select(Group).where(Group.site_id == request.site.id, Group.name == fields["name"])):
-        raise ValidationError({"name": _("This group exists already.")})
-    group = Group(site_id=request.site.id, source="local", **fields)
-    request.dbsession.add(group)
-    request.dbsession.flush()
+    group = create_group(request, fields["name"], fields["title"])
     request.response.status = 201
     request.response.location = request.route_url("v1.group", group_id=group.id)
     return group_json(request, group)
@@ -139,11 +128,7 @@ def group_detail(request):
 def group_update(request):
     group = local_group(request)
     fields = group_fields(json_object(request), group)
-    clash = request.dbsession.scalar(select(Group).where(Group.site_id == request.site.id,
-                                                         Group.name == fields["name"], Group.id != group.id))
-    if clash is not None:
-        raise ValidationError({"name": _("This group exists already.")})
-    group.name, group.title = fields["name"], fields["title"]
+    rename_group(request, group, fields["name"], fields["title"])
     return group_json(request, group)
 
 

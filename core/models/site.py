@@ -24,6 +24,8 @@ class Site(Base):
     # Upload limits in bytes; None follows the server's amphi.uploads.* settings (see core.tus.upload_limits).
     upload_max_size: Mapped[int | None] = mapped_column(BigInteger)
     upload_user_quota: Mapped[int | None] = mapped_column(BigInteger)
+    #: Who may watch a new upload once it is ready, preselected on the upload page (core.metadata.UPLOAD_ACCESS).
+    upload_access: Mapped[str] = mapped_column(String(16), default="draft", server_default="draft")
     #: The home page's blocks in order (``recent``, ``channels``, ``channel:<id>``, a plugin's block id);
     #: None shows the default (see core.home).
     home_blocks: Mapped[list | None] = mapped_column(JSON)

@@ -11,7 +11,7 @@
       .then(function (status) {
         var progress = row.querySelector("progress"), cell = row.querySelector("[data-status]");
         if (progress && status.job) { progress.value = status.job.progress; progress.textContent = status.job.progress + " %"; }
-        var text = status.status + (status.reason ? ": " + status.reason : "");
+        var text = status.status_label + (status.reason ? ": " + status.reason : "");  // in the page's language
         if (cell.textContent !== text && (status.status === "ready" || status.status === "failed")) {
           cell.textContent = text;
           announce.textContent = row.querySelector("th").textContent + " — " + text;

@@ -69,17 +69,55 @@
     video.addEventListener("mouseleave", function () { preview.hidden = true; });
   }
 
+  // YouTube's keys. A focused <video controls> also answers Space itself (Chromium's controls
+  // toggle it before the event bubbles up to us): the player takes the keys it handles in the
+  // capture phase, so one press toggles once.
+  var SEEK_STEP = 5, VOLUME_STEP = 0.1;
+
+  function seekBy(video, seconds) {
+    video.currentTime = Math.max(0, Math.min(video.duration || 0, video.currentTime + seconds));
+  }
+
+  function changeVolume(video, step) {
+    video.volume = Math.round(Math.max(0, Math.min(1, video.volume + step)) * 10) / 10;
+    if (step > 0) { video.muted = false; }
+  }
+
+  var KEY_ACTIONS = {
+    "k": function (video) { return video.paused ? video.play() : video.pause(); },
+    " ": function (video) { return video.paused ? video.play() : video.pause(); },
+    "j": function (video) { seekBy(video, -10); },
+    "l": function (video) { seekBy(video, 10); },
+    "arrowleft": function (video) { seekBy(video, -SEEK_STEP); },
+    "arrowright": function (video) { seekBy(video, SEEK_STEP); },
+    "arrowup": function (video) { changeVolume(video, VOLUME_STEP); },
+    "arrowdown": function (video) { changeVolume(video, -VOLUME_STEP); },
+    "m": function (video) { video.muted = !video.muted; },
+    "f": function (video, player) { return document.fullscreenElement ? document.exitFullscreen() : player.requestFullscreen(); }
+  };
+
+  function handledKey(event, video) {
+    var tag = event.target.tagName;
+    if (tag === "SELECT" || tag === "INPUT" || tag === "TEXTAREA" || tag === "BUTTON" || tag === "A") { return null; }
+    if (event.altKey || event.ctrlKey || event.metaKey) { return null; }
+    var key = event.key.toLowerCase();
+    // Space and the arrows belong to the page (scrolling) unless the video itself has the focus.
+    if ((key === " " || key.indexOf("arrow") === 0) && event.target !== video) { return null; }
+    return KEY_ACTIONS[key] ? key : null;
+  }
+
   function setupKeyboard(player, video) {
     player.addEventListener("keydown", function (event) {
-      if (event.target.tagName === "SELECT" || event.target.tagName === "INPUT") { return; }
-      var key = event.key.toLowerCase();
-      if (key === "k" || (key === " " && event.target === video)) { video.paused ? video.play() : video.pause(); }
-      else if (key === "j") { video.currentTime = Math.max(0, video.currentTime - 10); }
-      else if (key === "l") { video.currentTime = Math.min(video.duration || 0, video.currentTime + 10); }
-      else if (key === "m") { video.muted = !video.muted; }
-      else if (key === "f") { document.fullscreenElement ? document.exitFullscreen() : player.requestFullscreen(); }
-      else { return; }
+      var key = handledKey(event, video);
+      if (!key) { return; }
       event.preventDefault();
+      event.stopPropagation();
+      if (!event.repeat || key !== " ") { KEY_ACTIONS[key](video, player); }
+    }, true);
+    ["keyup", "keypress"].forEach(function (type) {
+      player.addEventListener(type, function (event) {
+        if (handledKey(event, video)) { event.preventDefault(); event.stopPropagation(); }
+      }, true);
     });
   }
 

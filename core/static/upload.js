@@ -56,18 +56,29 @@
     });
   }
 
+  // What the fieldset above the drop zone says of the files added now (access, language, channel, licence).
+  function uploadMetadata(file, ui) {
+    var metadata = { filename: file.name, filetype: file.type, title: ui.title.value };
+    root.querySelectorAll("[data-meta]").forEach(function (control) {
+      if (control.value) { metadata[control.dataset.meta] = control.value; }
+    });
+    return metadata;
+  }
+
   function start(file) {
     var ui = buildItem(file), startedAt = 0, startBytes = null, lastAnnounced = -10, paused = false;
     if (file.size === 0) { ui.status.textContent = text.textEmpty; ui.pause.remove(); ui.cancel.remove(); return; }
     if (text.maxSize !== "0" && file.size > parseInt(text.maxSize, 10)) {
       ui.status.textContent = text.textTooBig; ui.pause.remove(); ui.cancel.remove(); return;
     }
+    ui.metadata = uploadMetadata(file, ui);
+    var done = ui.metadata.access === "draft" ? text.textDoneDraft : text.textDone;
     var upload = new tus.Upload(file, {
       endpoint: text.endpoint,
       chunkSize: 8 * 1024 * 1024,
       retryDelays: [0, 1000, 3000, 5000, 10000, 20000],
       headers: { "X-CSRF-Token": text.csrf },
-      metadata: { filename: file.name, filetype: file.type, title: ui.title.value },
+      metadata: ui.metadata,
       removeFingerprintOnSuccess: true,
       onProgress: function (sent, total) {
         // Speed counts only this session's bytes: a resumed upload starts at the server's offset.
@@ -85,11 +96,15 @@
       },
       onSuccess: function () {
         ui.progress.value = 100;
-        ui.status.textContent = text.textDone;
+        ui.status.textContent = done;
         sendDetails(upload, ui);
-        if (ui.videoUrl) { ui.item.appendChild(element("a", { href: ui.videoUrl }, text.textOpen)); }
+        if (ui.videoUrl) {  // several uploads on the page: each link names its file for screen readers
+          var open = element("a", { href: ui.videoUrl }, text.textOpen);
+          open.appendChild(element("span", { "class": "visually-hidden" }, " (" + file.name + ")"));
+          ui.item.appendChild(open);
+        }
         ui.pause.remove(); ui.cancel.remove();
-        announce(file.name + ": " + text.textDone);
+        announce(file.name + ": " + done);
       },
       onError: function (error) {
         var message = (error.originalResponse && error.originalResponse.getBody()) || error.message;

@@ -1,24 +1,26 @@
-"""Site administration: plugins and their settings, users and their roles."""
+"""Site administration: plugins and their settings, upload limits, the catalogue lists; who may change roles.
+
+The users and groups pages are :mod:`core.views.users_admin` and :mod:`core.views.groups_admin`."""
 
 from __future__ import annotations
 
 from pyramid.httpexceptions import HTTPBadRequest, HTTPFound, HTTPNotFound
 from pyramid.renderers import render_to_response
 from pyramid.view import view_config
-from sqlalchemy import select
 
 from core.errors import ValidationError
 from core.inputs import whole_number
 from core.metadata import (
+    ACCESS_LABELS,
     CATALOGUE_LISTS,
+    UPLOAD_ACCESS,
     add_list_entry,
     rename_list_entry,
     site_disciplines,
     site_video_types,
     type_title,
 )
-from core.models import User
-from core.security import end_sessions
+from core.plugins import PLUGIN_STATUS_LABELS
 from core.sites import (
     MB,
     check_essential_plugins,
@@ -29,7 +31,6 @@ from core.sites import (
     update_upload_limits,
     upload_limits,
 )
-from core.users import ROLE_LABELS, ROLES, create_user, set_role
 
 
 def megabytes(value: int | None) -> str:
@@ -41,11 +42,14 @@ def site_page_values(request, errors=None, form=None, limits_form=None) -> dict:
     site, settings = request.site, request.registry.settings
     return {
         "infos": sorted(plugins.infos.values(), key=lambda i: i.name),
+        "plugin_status_labels": PLUGIN_STATUS_LABELS,
         "saved": "saved" in request.params,
         "errors": errors or {},
         "form": form or {"name": site.name, "theme_color": site.theme_color, "logo_url": site.logo_url},
         "limits_form": limits_form or {"upload_max_size": megabytes(site.upload_max_size),
-                                       "upload_user_quota": megabytes(site.upload_user_quota)},
+                                       "upload_user_quota": megabytes(site.upload_user_quota),
+                                       "upload_access": site.upload_access},
+        "upload_access_levels": [(key, ACCESS_LABELS[key]) for key in UPLOAD_ACCESS],
         "server_limits": {"max_size": int(settings.get("amphi.uploads.max_size") or 0) // MB,
                           "user_quota": int(settings.get("amphi.uploads.user_quota") or 0) // MB},
         "limits": [value // MB for value in upload_limits(settings, site)],
@@ -72,10 +76,10 @@ def save_identity(request):
 @view_config(route_name="admin.site.uploads", renderer="admin/site.html", permission="site-admin",
              request_method="POST")
 def save_upload_limits(request):
-    form = {key: request.POST.get(key, "") for key in ("upload_max_size", "upload_user_quota")}
+    form = {key: request.POST.get(key, "") for key in ("upload_max_size", "upload_user_quota", "upload_access")}
     try:
         update_upload_limits(request.registry.settings, request.site, form["upload_max_size"],
-                             form["upload_user_quota"])
+                             form["upload_user_quota"], form["upload_access"] or None)
     except ValidationError as exc:
         request.response.status = 400
         errors = {k: request.localizer.translate(v) for k, v in exc.errors.items()}
@@ -129,51 +133,6 @@ def plugin_page(request):
             errors = exc.errors
             values.update(submitted)
     return {"info": info, "values": values, "errors": errors, "saved": "saved" in request.params}
-
-
-@view_config(route_name="admin.users", renderer="admin/users.html", permission="site-admin")
-def users_page(request):
-    errors, form = {}, {}
-    if request.method == "POST":
-        form = {k: request.POST.get(k, "").strip() for k in ("username", "display_name", "email", "role", "password")}
-        try:
-            guard_role_change(request, None, form["role"] or "user")
-            user = create_user(request, form["username"], display_name=form["display_name"], email=form["email"],
-                               role=form["role"] or "user", password=form["password"] or None)
-            return HTTPFound(request.route_url("admin.users", _query={"created": user.username}))
-        except ValidationError as exc:
-            errors = exc.errors
-            request.response.status = 400
-    users = request.dbsession.scalars(select(User).where(User.site_id == request.site.id).order_by(User.username)).all()
-    return {"users": users, "roles": ROLES, "role_labels": ROLE_LABELS, "errors": errors, "form": form, "created": request.params.get("created"),
-            "signed_out": request.params.get("signed_out")}
-
-
-@view_config(route_name="admin.user", permission="site-admin", request_method="POST")
-def change_user(request):
-    user = site_user(request)
-    role = request.POST.get("role", "")
-    guard_role_change(request, user, role)
-    set_role(user, role)
-    if "active" in request.POST:
-        user.is_active = request.POST["active"] == "1"
-    return HTTPFound(request.route_url("admin.users"))
-
-
-def site_user(request) -> User:
-    user = request.dbsession.get(User, int(request.matchdict["user_id"]))
-    if user is None or user.site_id != request.site.id:
-        raise HTTPNotFound()
-    return user
-
-
-@view_config(route_name="admin.user.sessions", permission="site-admin", request_method="POST")
-def end_user_sessions(request):
-    """Sign a user out everywhere (a lost laptop, a shared account)."""
-    user = site_user(request)
-    guard_role_change(request, user, user.role)
-    end_sessions(request, user, keep_current=False)
-    return HTTPFound(request.route_url("admin.users", _query={"signed_out": user.username}))
 
 
 def guard_role_change(request, user, role: str, deactivate: bool | None = None) -> None:

@@ -1,4 +1,4 @@
-"""The upload page, and the details (title, description) a user types while a file uploads."""
+"""The upload page, and the details (title, description, access...) a user types while a file uploads."""
 
 from __future__ import annotations
 
@@ -7,8 +7,18 @@ from pyramid.httpexceptions import HTTPBadRequest
 from pyramid.view import view_config
 from sqlalchemy import delete, select
 
+from core.channels import add_to_channel, addable_channels
 from core.inputs import json_body
-from core.models import Site, Upload, Video, utcnow
+from core.metadata import (
+    ACCESS_LABELS,
+    LICENSE_LABELS,
+    UPLOAD_ACCESS,
+    UPLOAD_KEYS,
+    check_upload_metadata,
+    language_choices,
+    set_access,
+)
+from core.models import LICENSES, Site, Upload, Video, utcnow
 from core.pipeline import fire_safely
 from core.storage import get_storage
 from core.tasks import huey, worker_request
@@ -17,34 +27,52 @@ from core.tus import find_upload, site_upload_limits
 
 @view_config(route_name="upload", renderer="upload.html", permission="upload")
 def upload_page(request):
+    locale = request.localizer.locale_name
     return {
         "endpoint": request.route_url("tus.collection"),
         "max_size": site_upload_limits(request)[0],
+        "access_levels": [(key, ACCESS_LABELS[key]) for key in UPLOAD_ACCESS],
+        "default_access": request.site.upload_access or "draft",
+        "language_options": language_choices(locale),
+        "default_language": locale,
+        "licenses": [(key, LICENSE_LABELS[key]) for key in LICENSES],
+        "channels": sorted(addable_channels(request), key=lambda c: (c.position, c.title.casefold(), c.id)),
     }
 
 
 @view_config(route_name="api.upload.details", renderer="json", request_method="POST", permission="upload")
 def upload_details(request):
-    """Keep the title and description with the upload; once it became a video, change the video."""
+    """Keep the details typed while the file uploads with the upload; once it became a video, change the video.
+
+    Takes the keys of :data:`core.metadata.UPLOAD_KEYS`, checked as at the upload's creation;
+    empty values change nothing.
+    """
     upload = find_upload(request)
     body = json_body(request)
     try:
-        details = {k: str(body.get(k, "")).strip()[:5000] for k in ("title", "description")}
+        given = {k: str(v).strip() for k, v in body.items() if k in UPLOAD_KEYS and str(v).strip()}
     except AttributeError:
-        raise HTTPBadRequest("a JSON object with title and description is expected") from None
-    details["title"] = details["title"][:250]
+        raise HTTPBadRequest(request.translate("A JSON object with the upload's details is expected.")) from None
+    fields = check_upload_metadata(request, given)
     if upload.video_id is None:
-        upload.metadata_ = {**(upload.metadata_ or {}), **{k: v for k, v in details.items() if v}}
+        upload.metadata_ = {**(upload.metadata_ or {}), **given}
         return {"upload": upload.id, "video": None}
     video = request.dbsession.get(Video, upload.video_id)
-    if details["title"]:
-        video.title = details["title"]
-    if details["description"]:
-        video.description = details["description"]
-    if details["title"] or details["description"]:
+    if fields:
+        apply_upload_fields(video, fields)
         request.dbsession.flush()
         fire_safely(request, "amphi_video_changed", video=video)
     return {"upload": upload.id, "video": video.id}
+
+
+def apply_upload_fields(video: Video, fields: dict) -> None:
+    """Change ``video`` as :func:`core.metadata.check_upload_metadata`'s answer says."""
+    for channel in fields.pop("channels", []):
+        add_to_channel(video, channel)
+    if "access" in fields:
+        set_access(video, fields.pop("access"))
+    for name, value in fields.items():
+        setattr(video, name, value)
 
 
 @huey.periodic_task(crontab(minute="*/30"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from babel.units import format_unit
 from pyramid.httpexceptions import HTTPBadRequest, HTTPFound
 from pyramid.view import view_config
 from sqlalchemy import or_, select
@@ -9,16 +10,26 @@ from sqlalchemy.orm import joinedload
 
 from core.catalog import related_videos
 from core.channels import addable_channels, shown_channels, shown_themes, visible_channels
+from core.i18n import _
 from core.inputs import finite_number, json_body
 from core.markup import render_markdown
 from core.media_urls import media_base, media_url
-from core.metadata import ACCESS_LABELS, BULK_ACCESS, LICENSE_LABELS, LICENSE_URLS, language_choices, type_title
+from core.metadata import (
+    ACCESS_LABELS,
+    BULK_ACCESS,
+    JOB_STATE_LABELS,
+    LICENSE_LABELS,
+    LICENSE_URLS,
+    STATUS_LABELS,
+    language_choices,
+    type_title,
+)
 from core.models import ACCESS_LEVELS, Channel, Job, Video, ViewProgress, utcnow, video_owners
 from core.pagecache import cache_page
 from core.pipeline import cancel_jobs, retry_video
 from core.security import check_visitor_post, video_permits
 from core.tracks import player_tracks
-from core.ui import contributions
+from core.ui import contributions, count_param
 from core.views.edit import locked_by_password, locked_page
 from core.views.pages import get_site_video, require_video
 
@@ -36,10 +47,24 @@ def player_context(request, video: Video) -> dict:
         "storyboard_url": media_url(request, video, files["storyboard-vtt"].key) if "storyboard-vtt" in files else "",
         "tracks": tracks,
         "downloads": sorted(downloads, key=lambda f: (f.kind, f.height or 0)),
+        "download_label": lambda f: download_label(request, f),
         "media_url": lambda key: media_url(request, video, key),
         "resume_at": resume_position(request, video),
         "start_at": start_time(request),
     }
+
+
+#: What each kind of download is, for the reader.
+DOWNLOAD_KINDS = {"mp4": _("Video (MP4)"), "audio": _("Sound only (M4A)"), "mp3": _("Sound only (MP3)")}
+
+
+def download_label(request, media) -> str:
+    """``360p — Video (MP4), 12.3 MB`` in the reader's language (``12,3 Mo`` in French)."""
+    kind = request.localizer.translate(DOWNLOAD_KINDS[media.kind]) if media.kind in DOWNLOAD_KINDS else media.kind
+    size = format_unit(media.size / 1_000_000, "digital-megabyte", length="short", format="#,##0.#",
+                       locale=request.locale_name)
+    quality = media.rendition if media.kind == "mp4" else ""  # the sound's rendition is named "audio"
+    return f"{quality} — {kind}, {size}" if quality else f"{kind}, {size}"
 
 
 def start_time(request) -> float:
@@ -144,13 +169,16 @@ def latest_job(video: Video) -> Job | None:
 
 
 def status_json(request, video: Video) -> dict:
+    """The processing status; ``status_label``, ``reason`` and the job's ``state_label`` are in the reader's language."""
     job = latest_job(video)
     return {
         "id": video.id,
         "status": video.status,
-        "reason": video.status_reason,
+        "status_label": request.localizer.translate(STATUS_LABELS.get(video.status, video.status)),
+        "reason": request.translate(video.status_reason) if video.status_reason else "",
         "job": None if job is None else {
             "id": job.id, "kind": job.kind, "state": job.state, "progress": job.progress,
+            "state_label": request.localizer.translate(JOB_STATE_LABELS.get(job.state, job.state)),
             "attempts": job.attempts, "error": job.error if job.state == "failed" else "",
         },
     }
@@ -171,7 +199,7 @@ def my_videos(request):
         "access_filters": ACCESS_FILTERS,
         "access_labels": ACCESS_LABELS,
         "bulk_access": BULK_ACCESS,
-        "done": {key: request.params.get(key) for key in ("changed", "deleted", "skipped", "added", "removed") if key in request.params},
+        "done": {key: count_param(request, key) for key in ("changed", "deleted", "skipped", "added", "removed")},
         "now": utcnow(),
     }
 

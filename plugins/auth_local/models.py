@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, String, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.models import NOT_ON_PAGES, Base, UTCDateTime, utcnow
@@ -15,3 +15,5 @@ class LocalCredential(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
     password_hash: Mapped[str] = mapped_column(String(200))
     changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    #: Set by someone else (an administrator): its owner chooses their own at the next sign-in.
+    must_change: Mapped[bool] = mapped_column(default=False, server_default=false())

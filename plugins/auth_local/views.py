@@ -6,11 +6,19 @@ from pyramid.httpexceptions import HTTPForbidden, HTTPFound, HTTPNotFound
 from pyramid.view import view_config
 
 from core.errors import TooManyAttempts, ValidationError
+from core.i18n import _
 from core.security import check_password, end_sessions, safe_next, sign_in
 from core.users import create_user
 from core.views.auth import login_methods
 from plugins.auth_local.models import LocalCredential
-from plugins.auth_local.passwords import NAME, authenticate, check_password_rules, set_password
+from plugins.auth_local.passwords import (
+    NAME,
+    AccountDisabled,
+    NoPasswordYet,
+    authenticate,
+    check_password_rules,
+    set_password,
+)
 
 
 @view_config(route_name="auth_local.login", request_method="POST", renderer="login.html")
@@ -19,16 +27,30 @@ def login(request):
     next_url = safe_next(request, request.POST.get("next"))
     try:
         user = authenticate(request, username, request.POST.get("password", ""))
-    except TooManyAttempts:
-        request.response.status = 429
-        error = request.translate("Too many failed attempts. Wait a few minutes and try again.")
-        return {"methods": login_methods(request), "next": next_url, "error": error, "username": username}
+    except (TooManyAttempts, NoPasswordYet, AccountDisabled) as exc:
+        status, message = REFUSALS[type(exc)]
+        return refused(request, status, request.translate(message), next_url, username)
     if user is None:
-        request.response.status = 401
-        error = request.translate("Wrong username or password.")
-        return {"methods": login_methods(request), "next": next_url, "error": error, "username": username}
+        return refused(request, 401, request.translate("Wrong username or password."), next_url, username)
     sign_in(request, user, NAME, {"username": user.username})
+    credential = request.dbsession.get(LocalCredential, user.id)
+    if credential.must_change:  # a password an administrator gave: the owner chooses their own now
+        return HTTPFound(request.route_url("auth_local.password", _query={"given": 1, "next": next_url}))
     return HTTPFound(next_url)
+
+
+#: Why a sign-in is refused, beyond a wrong password: the status and the message.
+REFUSALS = {
+    TooManyAttempts: (429, _("Too many failed attempts. Wait a few minutes and try again.")),
+    NoPasswordYet: (401, _("This account has no password yet: sign in with your institution's account if "
+                           "you have one, or ask an administrator of the site to give you a password.")),
+    AccountDisabled: (403, _("This account is disabled; ask an administrator of the site.")),
+}
+
+
+def refused(request, status: int, error: str, next_url: str, username: str) -> dict:
+    request.response.status = status
+    return {"methods": login_methods(request), "next": next_url, "error": error, "username": username}
 
 
 @view_config(route_name="auth_local.login", request_method="GET")
@@ -79,4 +101,5 @@ def change_password(request):
         except ValidationError as exc:
             errors = exc.errors
             request.response.status = 400
-    return {"errors": errors, "done": done}
+    next_url = safe_next(request, request.params.get("next"), "")
+    return {"errors": errors, "done": done, "given": "given" in request.params and not done, "next": next_url}

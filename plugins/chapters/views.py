@@ -7,6 +7,7 @@ from pyramid.response import Response
 from pyramid.view import view_config
 
 from core.timecodes import clock, precise_clock, to_millis
+from core.ui import count_param
 from core.views.pages import require_video
 from core.views.watch import player_context
 from plugins.chapters.editing import (
@@ -26,7 +27,7 @@ MAX_IMPORT = 1_000_000  # bytes: a chapters file is small
 def editor_values(request, video, **extra) -> dict:
     values = {"video": video, "chapters": video_chapters(request.dbsession, video), "clock": clock,
               "precise_clock": precise_clock, "form": {}, "errors": {}, "edited": None, "import_error": "",
-              "imported": request.params.get("imported", "") if request.method == "GET" else "",
+              "imported": count_param(request, "imported") if request.method == "GET" else None,
               **player_context(request, video)}
     values.update(extra)
     return values

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 
 import ffmpeg
 
+from core.i18n import _
 from core.media import EncodeCancelled, EncodeOutput, EncodeResult, MediaError, MediaInfo, ProgressCallback, Rung
 from plugins.encoder_ffmpeg.command import audio_command, mp4_path, storyboard_plan, video_command
 from plugins.encoder_ffmpeg.ladder import output_frame_rate
@@ -51,7 +52,7 @@ def encode(settings: Mapping, source: str, info: MediaInfo, ladder: list[Rung], 
            progress: ProgressCallback | None) -> EncodeResult:
     """Write every output under ``out`` and list them."""
     if not info.has_video and not info.has_audio:
-        raise MediaError("This is not a video or audio file.")
+        raise MediaError(_("This is not a video or audio file."))
     for folder in ["mp4", "thumbs", "hls", *(f"hls/{r.name}" for r in ladder), *(["hls/audio"] if info.has_audio else [])]:
         os.makedirs(os.path.join(out, folder), exist_ok=True)
     source = os.path.abspath(source)

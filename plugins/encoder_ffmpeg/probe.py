@@ -8,14 +8,15 @@ from fractions import Fraction
 
 import ffmpeg
 
+from core.i18n import _
 from core.media import MediaError, MediaInfo
 
-EMPTY = "The file is empty."
-NOT_MEDIA = "This is not a video or audio file."
-DAMAGED = "The file is truncated or damaged."
-NO_DURATION = "The file has no duration: it is truncated, damaged or holds a single picture."
-NO_STREAM = "The file holds neither video nor audio."
-PICTURE = "This is a picture, not a video or audio file."
+EMPTY = _("The file is empty.")
+NOT_MEDIA = _("This is not a video or audio file.")
+DAMAGED = _("The file is truncated or damaged.")
+NO_DURATION = _("The file has no duration: it is truncated, damaged or holds a single picture.")
+NO_STREAM = _("The file holds neither video nor audio.")
+PICTURE = _("This is a picture, not a video or audio file.")
 INTERLACED_ORDERS = {"tt", "bb", "tb", "bt"}
 
 #: ffprobe's words -> the reason shown to the owner (first match wins).
@@ -25,8 +26,8 @@ PROBE_REASONS = (
     ("invalid data found", NOT_MEDIA),
     ("end of file", DAMAGED),
     ("truncat", DAMAGED),
-    ("no such file", "The file is missing."),
-    ("permission denied", "The file cannot be read."),
+    ("no such file", _("The file is missing.")),
+    ("permission denied", _("The file cannot be read.")),
 )
 
 

@@ -9,6 +9,7 @@ import subprocess
 import sys
 import tempfile
 
+from core.i18n import _
 from core.media import EncodeCancelled, MediaError, ProgressCallback
 
 log = logging.getLogger(__name__)
@@ -16,13 +17,13 @@ STDERR_TAIL = 4000
 
 #: ffmpeg's words -> the reason shown to the owner (first match wins).
 FAILURE_REASONS = (
-    ("no space left", "The server ran out of disk space while encoding."),
-    ("invalid data found", "The file is truncated or damaged."),
-    ("moov atom not found", "The file is truncated or damaged."),
-    ("error while decoding", "The file is truncated or damaged."),
-    ("cannot allocate memory", "The server ran out of memory while encoding."),
-    ("unknown encoder", "The encoder is not installed on this server."),
-    ("cannot load", "The encoder cannot run on this server."),
+    ("no space left", _("The server ran out of disk space while encoding.")),
+    ("invalid data found", _("The file is truncated or damaged.")),
+    ("moov atom not found", _("The file is truncated or damaged.")),
+    ("error while decoding", _("The file is truncated or damaged.")),
+    ("cannot allocate memory", _("The server ran out of memory while encoding.")),
+    ("unknown encoder", _("The encoder is not installed on this server.")),
+    ("cannot load", _("The encoder cannot run on this server.")),
 )
 
 

@@ -22,6 +22,7 @@ AMPHI_HOOKS = ">=1.2,<2"
 def includeme(config):
     config.add_route("stats.site", "/stats")
     config.add_route("stats.site.csv", "/stats/{table:uploads|top|storage}.csv")
+    config.add_route("stats.storage.measure", "/stats/storage/measure")
     config.add_route("stats.video", "/videos/{video_id:\\d+}/stats")
     config.add_route("stats.video.csv", "/videos/{video_id:\\d+}/stats.csv")
     config.scan("plugins.stats.views")

@@ -8,8 +8,8 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import func, select
 
-from core.i18n import _
-from core.models import MediaFile, Upload, Video
+from core.i18n import _, plural
+from core.models import Video
 from plugins.stats.models import VideoDay
 
 DEFAULT_DAYS = 30
@@ -57,7 +57,8 @@ def parse_period(params, today: date) -> Period:
     if start > end:
         raise PeriodError(_("The start date must not be after the end date."))
     if (end - start).days + 1 > MAX_DAYS:
-        raise PeriodError(_("Choose a period of at most ${days} days."), days=MAX_DAYS)
+        raise PeriodError(plural("Choose a period of at most ${days} day.", "Choose a period of at most ${days} days.",
+                                 MAX_DAYS), days=MAX_DAYS)
     return Period(start, end)
 
 
@@ -113,34 +114,6 @@ def upload_days(dbsession, site_id: int, period: Period) -> list[UploadRow]:
         counts[day] += 1
         seconds[day] += duration or 0.0
     return [UploadRow(day, counts[day], seconds[day] / 3600) for day in period.days]
-
-
-@dataclass(frozen=True)
-class StorageUse:
-    sources: int
-    outputs: int
-    uploads_in_progress: int
-
-    @property
-    def total(self) -> int:
-        return self.sources + self.outputs + self.uploads_in_progress
-
-
-def storage_use(dbsession, site_id: int) -> StorageUse:
-    """Bytes the site stores now: original files, encoded outputs, unfinished uploads."""
-    by_kind = dbsession.execute(
-        select(MediaFile.kind, func.coalesce(func.sum(MediaFile.size), 0))
-        .join(Video, Video.id == MediaFile.video_id)
-        .where(Video.site_id == site_id)
-        .group_by(MediaFile.kind)
-    ).all()
-    sizes = Counter()
-    for kind, total in by_kind:
-        sizes[kind == "source"] += int(total)
-    pending = dbsession.scalar(
-        select(func.coalesce(func.sum(Upload.offset), 0))
-        .where(Upload.site_id == site_id, Upload.video_id.is_(None)))
-    return StorageUse(sizes.get(True, 0), sizes.get(False, 0), int(pending or 0))
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from pyramid.httpexceptions import HTTPBadRequest
+from pyramid.httpexceptions import HTTPBadRequest, HTTPFound
 from pyramid.view import view_config
 
 from plugins.stats import counting, formatting
@@ -16,12 +16,12 @@ from plugins.stats.queries import (
     Period,
     PeriodError,
     parse_period,
-    storage_use,
     top_videos,
     upload_days,
     video_days,
     video_totals,
 )
+from plugins.stats.storage_use import PARTS, latest_measure, measure_after_commit
 
 
 def requested_period(request) -> tuple[Period | None, str]:
@@ -100,7 +100,8 @@ def csv_period(request) -> Period:
 def site_stats(request):
     site_id, dbsession = request.site.id, request.dbsession
     period, error = requested_period(request)
-    values = {**period_form(request, period, error), "storage": storage_use(dbsession, site_id), "fmt": formatting}
+    values = {**period_form(request, period, error), "storage": latest_measure(dbsession, site_id), "fmt": formatting,
+              "measuring": "measuring" in request.params}
     if period is None:
         request.response.status = 400
         return values
@@ -119,10 +120,7 @@ def site_stats(request):
 def site_stats_csv(request):
     table, site_id, dbsession = request.matchdict["table"], request.site.id, request.dbsession
     if table == "storage":
-        use = storage_use(dbsession, site_id)
-        rows = [("sources", use.sources), ("outputs", use.outputs),
-                ("uploads_in_progress", use.uploads_in_progress), ("total", use.total)]
-        return csv_response(f"{request.site.slug}-storage-{counting.today()}.csv", ["part", "bytes"], rows)
+        return storage_csv(request)
     period = csv_period(request)
     name = f"{request.site.slug}-{table}-{period.start}-{period.end}.csv"
     if table == "uploads":
@@ -131,3 +129,20 @@ def site_stats_csv(request):
     rows = [(rank, row.video_id, row.title, request.route_url("video", video_id=row.video_id), row.views,
              round(row.watch_seconds)) for rank, row in enumerate(top_videos(dbsession, site_id, period), start=1)]
     return csv_response(name, ["rank", "video_id", "title", "url", "views", "watch_seconds"], rows)
+
+
+def storage_csv(request):
+    """The latest measure of the site's storage, one row per part (empty before the first measure)."""
+    measure = latest_measure(request.dbsession, request.site.id)
+    rows = []
+    if measure is not None:
+        at = measure.measured_at.isoformat(timespec="seconds")
+        rows = [(part, getattr(measure, part), at) for part in PARTS] + [("total", measure.total, at)]
+    return csv_response(f"{request.site.slug}-storage-{counting.today()}.csv", ["part", "bytes", "measured_at"], rows)
+
+
+@view_config(route_name="stats.storage.measure", request_method="POST", permission="site-admin")
+def measure_storage(request):
+    """Walk the site's storage again (in the worker, once this request commits)."""
+    measure_after_commit(request)
+    return HTTPFound(request.route_url("stats.site", _query={"measuring": 1}, _anchor="storage-title"))

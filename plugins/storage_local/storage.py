@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Iterator
 from typing import BinaryIO
 
 from core.storage import check_key
@@ -89,6 +90,17 @@ class LocalStorage:
                 shutil.copyfile(os.path.join(directory, name), target)
                 keys.append(key)
         return keys
+
+    def walk(self, prefix: str) -> Iterator[tuple[str, int]]:
+        top = self._path(prefix)
+        for directory, _dirs, files in os.walk(top):
+            for name in files:
+                path = os.path.join(directory, name)
+                try:
+                    size = os.lstat(path).st_size
+                except FileNotFoundError:  # deleted while we walk
+                    continue
+                yield os.path.relpath(path, self.root).replace(os.sep, "/"), size
 
     def local_path(self, key: str) -> str | None:
         return self._path(key)

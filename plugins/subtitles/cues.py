@@ -13,7 +13,7 @@ import html
 import re
 from dataclasses import dataclass
 
-from core.i18n import _
+from core.i18n import _, plural
 from core.timecodes import escape_cue_text, vtt_timestamp
 
 #: Cues a track may hold, and characters a cue's text may hold.
@@ -224,7 +224,8 @@ def _check_times(start: float, end: float, line: int) -> None:
 
 def _check_count(cues: list[Cue], line: int) -> None:
     if len(cues) > MAX_CUES:
-        raise CueError(_("a track holds at most ${count} cues."), line, count=MAX_CUES)
+        raise CueError(plural("a track holds at most ${count} cue.", "a track holds at most ${count} cues.", MAX_CUES),
+                       line, count=MAX_CUES)
 
 
 def _not_empty(cues: list[Cue]) -> list[Cue]:
@@ -241,7 +242,8 @@ def cues_from_edit(items, duration: float | None) -> list[Cue]:
     if not isinstance(items, list) or not items:
         raise CueError(_("a track needs at least one cue."))
     if len(items) > MAX_CUES:
-        raise CueError(_("a track holds at most ${count} cues."), count=MAX_CUES)
+        raise CueError(plural("a track holds at most ${count} cue.", "a track holds at most ${count} cues.", MAX_CUES),
+                       count=MAX_CUES)
     cues = []
     for number, item in enumerate(items, 1):
         cue = _edited_cue(number, item, duration)
@@ -281,7 +283,8 @@ def _edited_cue(number: int, item, duration: float | None) -> Cue:
     if not isinstance(text, str) or not text.strip():
         raise EditError(_("its text is empty."), number, "text")
     if len(text) > MAX_TEXT:
-        raise EditError(_("its text is longer than ${count} characters."), number, "text", count=MAX_TEXT)
+        raise EditError(plural("its text is longer than ${count} character.", "its text is longer than ${count} characters.",
+                               MAX_TEXT), number, "text", count=MAX_TEXT)
     if "-->" in text:
         raise EditError(_("its text cannot contain -->."), number, "text")
     settings = item.get("settings") or ""

@@ -8,6 +8,7 @@ from pyramid.view import view_config
 
 from core.inputs import json_body
 from core.metadata import language_choices
+from core.ui import count_param
 from core.views.pages import require_video
 from core.views.watch import player_context
 from plugins.subtitles.cues import CueError, EditError, cues_from_edit, parse_file, to_editable, write_srt, write_webvtt
@@ -27,7 +28,7 @@ def manage_context(request, video, errors=None, form=None) -> dict:
     return {"video": video, "tracks": text_tracks(request, video), "errors": errors or {},
             "form": form or {"language": video.language or request.locale_name, "kind": "subtitles", "label": ""},
             "language_options": languages, "language_names": dict(languages), "kinds": kind_labels(request),
-            "saved": request.GET.get("saved", "") if request.method == "GET" else "",
+            "saved": count_param(request, "saved") if request.method == "GET" else None,
             "deleted": request.GET.get("deleted") == "1"}
 
 
@@ -124,4 +125,4 @@ def save_cues(request):
         return {"error": exc.translate(request), **where}
     track = store_cues(request, video, cues, kind=track.kind, language=track.language, label=track.label, track=track)
     return {"saved": len(cues), "source": track.source, "label": track.label,
-            "message": request.translate("Saved: ${count} cues.", count=len(cues))}
+            "message": request.ngettext("Saved: ${count} cue.", "Saved: ${count} cues.", len(cues), count=len(cues))}

@@ -6,12 +6,22 @@ ffmpeg), recognises it with the Vosk model of the video's language, builds cues 
 (:func:`core.tracks.save_track`). The owner can run it again from the video page.
 """
 
+from pyramid.renderers import render
+
 from core import hookimpl
 from core.i18n import _
+from core.search import language_name
 from core.security import video_permits
 from core.settings import Setting
-from core.ui import NavItem
-from plugins.transcriber_vosk.job import KIND, NAME, auto_track, queue_after_ready, transcribe_job
+from core.ui import NavItem, Panel
+from plugins.transcriber_vosk.job import (
+    KIND,
+    NAME,
+    auto_track,
+    queue_after_change,
+    queue_after_ready,
+    transcribe_job,
+)
 from plugins.transcriber_vosk.recognize import transcribe
 from plugins.transcriber_vosk.speech_models import load_model, model_folder
 
@@ -51,6 +61,24 @@ def amphi_transcribe(request, audio, language, progress):
 @hookimpl
 def amphi_video_ready(request, video):
     queue_after_ready(request, video)
+
+
+@hookimpl
+def amphi_video_changed(request, video):
+    queue_after_change(request, video)
+
+
+@hookimpl
+def amphi_video_panels(request, video):
+    """Tell the video's editors why no automatic captions will come: no language, or no model for it."""
+    if not video_permits(request, video, "edit"):
+        return []
+    if video.language and model_folder(request.plugin_settings(NAME), video.language) is not None:
+        return []
+    html = render("plugins.transcriber_vosk:templates/panel.html", {
+        "video": video, "language": language_name(video.language, request.localizer.locale_name),
+    }, request=request)
+    return [Panel("automatic-captions", request.translate("Automatic captions"), html, order=950)]
 
 
 @hookimpl

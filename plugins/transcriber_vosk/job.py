@@ -13,6 +13,7 @@ import shutil
 from sqlalchemy import select
 
 from core.encoding import local_source, scratch_dir
+from core.i18n import _
 from core.media import MediaError
 from core.models import Job, Track, Video
 from core.pipeline import fire_safely, queue_job
@@ -47,6 +48,11 @@ def auto_track(request, video: Video, language: str) -> Track | None:
                             Track.source == "auto").order_by(Track.id)).first()
 
 
+def queue_transcription(request, video: Video) -> Job:
+    """Queue a transcription of ``video`` in its language (kept with the job: see :func:`transcribed_in`)."""
+    return queue_job(request, video, KIND, params={"language": video.language})
+
+
 def queue_after_ready(request, video: Video) -> Job | None:
     """Queue a transcription of a video that just became ready, when the site wants it and can."""
     settings = request.plugin_settings(NAME)
@@ -54,7 +60,20 @@ def queue_after_ready(request, video: Video) -> Job | None:
         return None
     if busy(video) or has_captions(request, video):
         return None  # a re-encode does not transcribe the same sound again, nor over a person's captions
-    return queue_job(request, video, KIND)
+    return queue_transcription(request, video)
+
+
+def transcribed_in(video: Video, language: str) -> bool:
+    """Whether a transcription of ``video`` in ``language`` was ever queued, whatever came of it."""
+    return any(job.kind == KIND and (job.params or {}).get("language") == language for job in video.jobs)
+
+
+def queue_after_change(request, video: Video) -> Job | None:
+    """Queue a transcription when a ready video's main language was set (or changed) after its encode,
+    to one it was never transcribed in; other changes, and a language already tried, queue nothing."""
+    if video.status != "ready" or not video.language or transcribed_in(video, video.language):
+        return None
+    return queue_after_ready(request, video)
 
 
 def has_captions(request, video: Video) -> bool:
@@ -68,14 +87,14 @@ def transcribe_job(job_id: int, site_id: int, heartbeat) -> None:
     """Run a transcribe job end to end (a handler of :func:`core.pipeline.job_handlers`)."""
     with worker_request(site_id) as request:
         if NAME not in active_plugins(request):
-            raise MediaError("Transcription is not enabled on this site.")
+            raise MediaError(_("Transcription is not enabled on this site."))
         video = request.dbsession.get(Job, job_id).video
         language = (video.language or "").lower()
         if model_folder(request.plugin_settings(NAME), language) is None:
             raise MediaError(missing_model_reason(language))
         source = next((f for f in video.files if f.kind == "source"), None)
         if source is None:
-            raise MediaError("The original file is missing.")
+            raise MediaError(_("The original file is missing."))
         source_key, video_id = source.key, video.id
     scratch = scratch_dir(request.registry)
     try:
@@ -90,7 +109,7 @@ def transcribe_job(job_id: int, site_id: int, heartbeat) -> None:
         if transcript is None:
             raise MediaError(missing_model_reason(language))
         if not transcript.cues:
-            raise MediaError("No speech was recognised in this video.")
+            raise MediaError(_("No speech was recognised in this video."))
         publish(site_id, video_id, transcript)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)

@@ -7,6 +7,7 @@ import wave
 
 import ffmpeg
 
+from core.i18n import _
 from core.media import EncodeCancelled, MediaError
 from core.speech import DEFAULT_RULES, SAMPLE_RATE, ReadingRules, Transcript, Word, build_cues
 
@@ -23,8 +24,8 @@ def extract_audio(source: str, out: str) -> None:
     except ffmpeg.Error as exc:
         detail = (exc.stderr or b"").decode("utf-8", "replace")
         if "does not contain any stream" in detail or "matches no streams" in detail:
-            raise MediaError("This video has no sound to transcribe.") from None
-        raise MediaError("The sound of this video could not be read.") from None
+            raise MediaError(_("This video has no sound to transcribe.")) from None
+        raise MediaError(_("The sound of this video could not be read.")) from None
 
 
 def words_of(result_json: str) -> list[Word]:
@@ -40,7 +41,7 @@ def recognize(model, path: str, progress) -> tuple[list[Word], float]:
 
     with wave.open(path, "rb") as audio:
         if (audio.getnchannels(), audio.getsampwidth(), audio.getframerate()) != (1, 2, SAMPLE_RATE):
-            raise MediaError("The audio to transcribe must be 16 kHz mono 16-bit PCM.")
+            raise MediaError(_("The audio to transcribe must be 16 kHz mono 16-bit PCM."))
         total = max(1, audio.getnframes())
         recognizer = KaldiRecognizer(model, SAMPLE_RATE)
         recognizer.SetWords(True)

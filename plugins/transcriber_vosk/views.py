@@ -5,9 +5,8 @@ from __future__ import annotations
 from pyramid.httpexceptions import HTTPFound
 from pyramid.view import view_config
 
-from core.pipeline import queue_job
 from core.views.pages import require_video
-from plugins.transcriber_vosk.job import KIND, NAME, auto_track, busy
+from plugins.transcriber_vosk.job import NAME, auto_track, busy, queue_transcription
 from plugins.transcriber_vosk.speech_models import model_folder
 
 TEMPLATE = "plugins.transcriber_vosk:templates/transcribe.html"
@@ -45,5 +44,5 @@ def transcribe(request):
     if error:
         request.response.status = 409 if busy(video) else 400
         return page(request, video, error)
-    queue_job(request, video, KIND)
+    queue_transcription(request, video)
     return HTTPFound(request.route_url("my.videos", _query={"status": "ready"}))

@@ -55,7 +55,7 @@ def test_editing_protecting_sharing_and_deleting_a_video(page, chromium, live_se
     page.get_by_role("button", name="Apply").click()
     page.wait_for_load_state()
     audit(page)
-    page.get_by_role("button", name="Delete 1 videos for good").click()
+    page.get_by_role("button", name="Delete 1 video for good").click()
     page.wait_for_load_state()
     audit(page)
-    assert page.get_by_role("status").text_content().strip() == "1 videos deleted."
+    assert page.get_by_role("status").text_content().strip() == "1 video deleted."

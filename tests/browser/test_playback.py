@@ -65,3 +65,48 @@ def test_an_encoded_video_plays(page, live_server, tmp_path):
             assert connection.scalar(select(VideoDay.watch_seconds).where(VideoDay.video_id == video_id)) >= 1
     finally:
         engine.dispose()
+
+
+def test_the_focused_player_answers_space_once_and_arrow_keys(page, live_server, tmp_path):
+    """Space toggles once (not pause then play again); left/right seek 5 s, up/down change the volume."""
+    video_id = import_and_wait(live_server, make_clip(tmp_path, "keys.mp4", seconds=12, size="320x240"),
+                               title="Keys")
+    sign_in(page, live_server, "admin", ADMIN_PASSWORD)
+    visit(page, f"{live_server}/videos/{video_id}")
+    page.wait_for_function("() => document.querySelector('[data-quality]').options.length > 1")
+    page.evaluate("""async () => {
+        const video = document.querySelector('video');
+        window.toggles = [];
+        video.addEventListener('play', () => window.toggles.push('play'));
+        video.addEventListener('pause', () => window.toggles.push('pause'));
+        video.muted = true;
+        await video.play();
+        window.toggles = [];
+    }""")
+    page.locator("video").focus()
+    page.keyboard.press("Space")
+    page.wait_for_timeout(500)
+    assert page.evaluate("() => [document.querySelector('video').paused, window.toggles]") == [True, ["pause"]]
+    page.keyboard.press("Space")
+    page.wait_for_timeout(500)
+    assert page.evaluate("() => [document.querySelector('video').paused, window.toggles]") == [False, ["pause", "play"]]
+    page.evaluate("""async () => {
+        const video = document.querySelector('video');
+        video.pause();
+        video.currentTime = 3;
+        await new Promise((resolve) => video.addEventListener('seeked', resolve, { once: true }));
+    }""")
+
+    def after(key):
+        page.keyboard.press(key)
+        page.wait_for_timeout(300)
+        return page.evaluate("() => [document.querySelector('video').currentTime, document.querySelector('video').volume]")
+
+    assert after("ArrowRight") == [8, 1]
+    assert after("ArrowLeft") == [3, 1]
+    assert after("ArrowLeft") == [0, 1]
+    time_now, volume = after("ArrowDown")
+    assert time_now == 0 and abs(volume - 0.9) < 1e-6
+    assert after("ArrowUp")[1] == 1
+    assert page.evaluate("() => document.querySelector('video').paused")  # no key played it again
+    assert "the left and right arrows go back and forward 5 s" in page.locator(".player-controls .help").text_content()

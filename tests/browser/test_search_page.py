@@ -18,7 +18,7 @@ def test_search_a_video_and_open_it(page, live_server, tmp_path):
     page.keyboard.press("Enter")
     page.wait_for_url("**/search?q=*")
     audit(page)
-    assert page.get_by_role("status").first.text_content().strip() == "Videos found: 1"
+    assert page.get_by_role("status").first.text_content().strip() == "1 video found."
     page.get_by_role("link", name="Thermodynamique des plasmas").click()
     page.wait_for_url(f"{live_server}/videos/{video_id}")
     audit(page)
@@ -28,4 +28,4 @@ def test_search_a_video_and_open_it(page, live_server, tmp_path):
 def test_a_search_without_matches_is_accessible(page, live_server):
     response = visit(page, live_server + "/search?q=%22%3Cscript%3E*%20OR%20%F0%9F%8E%93")
     assert response.status == 200
-    assert page.get_by_text("Videos found: 0").is_visible()
+    assert page.get_by_text("0 videos found.").is_visible()

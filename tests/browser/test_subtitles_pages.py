@@ -79,5 +79,5 @@ def test_upload_edit_and_follow_the_transcript(page, live_server, tmp_path):
     page.get_by_label("Search the transcript").fill("passage, <corr")
     assert page.locator(".transcript li:not([hidden])").count() == 1
     assert page.locator(".transcript mark").text_content() == "passage, <corr"
-    assert page.get_by_text("1 matching lines.").is_visible()
+    assert page.get_by_text("1 matching line.").is_visible()
     audit(page)

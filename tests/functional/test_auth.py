@@ -48,7 +48,10 @@ def test_wrong_password_is_refused_without_saying_which_part_is_wrong(testapp, a
 
 def test_a_disabled_account_cannot_sign_in(testapp, ana):
     ana.is_active = False
-    testapp.sign_in("ana", "correct horse battery", status=401)
+    assert "Wrong username or password." in testapp.sign_in("ana", "wrong", status=401).text  # nothing more to strangers
+    refused = testapp.sign_in("ana", "correct horse battery", status=403)  # the owner learns why
+    assert "This account is disabled; ask an administrator of the site." in refused.text
+    assert testapp.get("/api/me").json == {"authenticated": False}
 
 
 def test_failed_sign_ins_are_rate_limited(testapp, ana):

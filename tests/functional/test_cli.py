@@ -65,8 +65,8 @@ def test_users(ini):
 @pytest.mark.parametrize("args, message", [
     (["site", "enable-plugin", "nowhere", "auth_local"], "amphi: error: no site named 'nowhere' (see: amphi site list)"),
     (["site", "enable-plugin", "default", "not_installed"], "amphi: error: plugins: not installed: not_installed"),
-    (["user", "add", "default", "admin"], "amphi: error: username: admin exists already on this site"),
-    (["user", "add", "default", "../etc"], "amphi: error: username: letters, digits and . @ + - _ only, at most 150"),
+    (["user", "add", "default", "admin"], "amphi: error: username: admin exists already on this site."),
+    (["user", "add", "default", "../etc"], "amphi: error: username: Letters, digits and . @ + - _ only, at most 150."),
 ])
 def test_errors_are_one_clear_line(initialised, args, message):
     result = amphi(initialised, *args, ok=False)

@@ -77,7 +77,7 @@ def test_bulk_access_change_touches_only_what_the_user_may_edit(shelf, make_test
     browser = browser_of(make_testapp)
     chosen = [shelf["draft"], shelf["co-owned"], shelf["colleague's"]]
     page = bulk(browser, "access:public", chosen).follow()
-    assert "Access changed for 2 videos." in page.text and "1 videos were left" in page.text
+    assert "Access changed for 2 videos." in page.text and "1 video was left as it was" in page.text
     dbsession.expire_all()
     assert [v.access for v in chosen] == ["public", "public", "draft"]
 
@@ -102,7 +102,7 @@ def test_deletion_asks_first_then_deletes_and_tells_the_plugins(shelf, make_test
     assert "Pas à moi" not in confirm.text and "Partagée" not in confirm.text  # not theirs to delete
     assert dbsession.get(Video, shelf["public"].id) is not None and witness.deleted == []
     done = confirm.forms["bulk-confirm"].submit(status=302).follow()
-    assert "1 videos deleted." in done.text
+    assert "1 video deleted." in done.text
     dbsession.expire_all()
     assert dbsession.get(Video, shelf["public"].id) is None
     assert dbsession.get(Video, shelf["co-owned"].id) is not None

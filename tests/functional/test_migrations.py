@@ -23,7 +23,7 @@ def test_empty_to_head_creates_core_and_plugin_tables(empty_engine):
     host = make_plugin_host({})
     heads = set(ScriptDirectory.from_config(alembic_config(empty_engine, host)).get_heads())
     assert pending_heads(empty_engine, host) == heads
-    assert {"0001_auth_local", "0002_hello"} <= heads  # each plugin's branch head
+    assert {"0002_auth_local", "0002_hello"} <= heads  # each plugin's branch head
     upgrade(empty_engine, host)
     tables = set(inspect(empty_engine).get_table_names())
     assert {"sites", "site_domains", "users", "groups", "videos", "media_files", "tracks", "jobs"} <= tables

@@ -2,15 +2,22 @@
 
 import csv
 import io
+import os
 import re
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
 
-from core.models import MediaFile, Upload
+from core.models import Video
+from core.tasks import worker_request
+from core.tracks import save_track
+from core.users import create_user
 from plugins.stats import counting
-from plugins.stats.models import DailyViewer, VideoDay
+from plugins.stats.models import DailyViewer, StorageMeasure, VideoDay
+from plugins.stats.storage_use import PARTS, measure_site
+from tests.mediafiles import make_clip
+from tests.standin import upload
 
 TODAY = date(2026, 11, 20)
 PASSWORD = "a long password 1"
@@ -293,22 +300,73 @@ def test_top_videos_and_csv_escaping(site, people, make_video, make_testapp, dbs
     assert rows[1][3].startswith("http://a.test/videos/")
 
 
-def test_storage_use(site, people, video, make_testapp, dbsession, make_site, make_user, make_video):
-    dbsession.add_all([MediaFile(video_id=video.id, kind="source", key="k/source", size=3_000_000_000),
-                       MediaFile(video_id=video.id, kind="hls-master", key="k/master", size=1_500_000),
-                       Upload(id="f" * 32, site_id=site.id, user_id=people["owner"].id, key="k/upload",
-                              length=1000, offset=400, expires_at=datetime.now(UTC) + timedelta(days=1))])
-    other_site = make_site("d")
-    elsewhere = make_video(other_site, make_user(other_site, "x"), "Elsewhere")
-    dbsession.add(MediaFile(video_id=elsewhere.id, kind="source", key="d/source", size=777))
-    dbsession.flush()
+def committed_admin(site_id):
+    """A site admin of a committed site (deleted with it), signed in by the caller."""
+    with worker_request(site_id) as request:
+        create_user(request, "storage-admin", role="site-admin", password=PASSWORD)
+        return request.site.domains[0].domain
+
+
+def bytes_on_disk(app, site_id) -> dict:
+    """What ``du -b`` would say of the site's media folder, per top folder of each video."""
+    root = os.path.join(app.registry.settings["amphi.var_dir"], "media", "sites", str(site_id))
+    sizes = {"total": 0, "segments": 0}
+    for folder, _dirs, files in os.walk(root):
+        for name in files:
+            size = os.path.getsize(os.path.join(folder, name))
+            sizes["total"] += size
+            sizes["segments"] += size if name.endswith((".m4s", ".ts")) else 0
+    return sizes
+
+
+def shown_bytes(page) -> dict:
+    return {part: int(n) for n, part in re.findall(r'data-bytes="(\d+)" data-part="(\w+)"', page.text)}
+
+
+def test_the_storage_figure_counts_every_byte_on_disk(app, committed_site, fast_pipeline, make_testapp, tmp_path):
+    """A real encoded video: originals, every rendition and its segments, thumbnails, a track,
+    an upload in progress, a plugin's file; the figure equals the bytes in the site's folder."""
+    site_id, user_id = committed_site
+    clip = make_clip(tmp_path, "lecture.mp4", seconds=4, size="320x240")
+    video_id = upload(site_id, user_id, content=clip.read_bytes(), filename="lecture.mp4")
+    with worker_request(site_id) as request:
+        video = request.dbsession.get(Video, video_id)
+        assert video.status == "ready"
+        recorded_outputs = sum(f.size for f in video.files if f.kind != "source")
+        save_track(request, video, "WEBVTT\n\n00:00.000 --> 00:01.000\nBonjour\n", kind="captions",
+                   language="fr", plugin="subtitles")
+        request.storage.save(f"sites/{site_id}/uploads/{'e' * 32}", io.BytesIO(b"u" * 1234))
+        request.storage.save(f"sites/{site_id}/channels/1/banner-x", io.BytesIO(b"b" * 99))
+    measure_site(site_id)
+    admin = make_testapp(committed_admin(site_id))
+    admin.sign_in("storage-admin", PASSWORD)
+    shown, disk = shown_bytes(admin.get("/stats")), bytes_on_disk(app, site_id)
+    assert shown["total"] == disk["total"] == sum(shown[part] for part in PARTS)
+    assert shown["originals"] == len(clip.read_bytes())
+    assert shown["outputs"] > recorded_outputs + disk["segments"] // 2 and disk["segments"] > 0
+    assert shown["uploads"] == 1234 and shown["other"] == 99 and shown["tracks"] > 0
+    rows = list(csv.reader(io.StringIO(admin.get("/stats/storage.csv").body.decode("utf-8-sig"))))
+    assert rows[0] == ["part", "bytes", "measured_at"]
+    assert [(row[0], int(row[1])) for row in rows[1:]] == [(part, shown[part]) for part in (*PARTS, "total")]
+
+
+def test_the_storage_page_before_a_measure_and_the_measure_button(people, make_testapp, dbsession, site):
     admin = browser(make_testapp, user="admin")
     page = admin.get("/stats")
-    assert '<td data-bytes="3001500400">3 GB</td>' in page.text
+    assert "has not been measured yet" in page.text and "data-bytes" not in page.text
+    assert list(csv.reader(io.StringIO(admin.get("/stats/storage.csv").body.decode("utf-8-sig")))) == [
+        ["part", "bytes", "measured_at"]]
+    form = page.forms[[f.action for f in page.forms.values()].index("http://a.test/stats/storage/measure")]
+    done = form.submit().follow()
+    assert "The storage is being measured" in done.text
+    dbsession.add(StorageMeasure(site_id=site.id, originals=3_000_000_000, outputs=1_500_000, tracks=0, uploads=400,
+                                 other=0, files=3))
+    dbsession.flush()
+    page = admin.get("/stats")
+    assert 'data-bytes="3001500400" data-part="total">3 GB</td>' in page.text and "3 files in all." in page.text
     assert "3\u202fGo" in admin.get("/stats", {"_LOCALE_": "fr"}).text
-    rows = list(csv.reader(io.StringIO(admin.get("/stats/storage.csv").body.decode("utf-8-sig"))))
-    assert rows == [["part", "bytes"], ["sources", "3000000000"], ["outputs", "1500000"],
-                    ["uploads_in_progress", "400"], ["total", "3001500400"]]
+    owner = browser(make_testapp, user="owner")
+    owner.post("/stats/storage/measure", {"csrf_token": owner.csrf_token("/")}, status=403)
 
 
 @pytest.mark.parametrize("query, message", [

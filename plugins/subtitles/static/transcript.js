@@ -57,7 +57,9 @@
       matches += hit && words ? 1 : 0;
       mark(span, hit ? words : "");
     });
-    count.textContent = !words ? "" : matches ? count.dataset.some.replace("{count}", matches) : count.dataset.none;
+    // The page's language says which form a count takes (French: 1 ligne, 2 lignes; the page holds both).
+    var form = new Intl.PluralRules(document.documentElement.lang).select(matches) === "one" ? "one" : "other";
+    count.textContent = !words ? "" : matches ? count.dataset[form].replace("{count}", matches) : count.dataset.none;
   }
 
   root.querySelector("[data-transcript-searchbox]").hidden = false;
