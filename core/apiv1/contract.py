@@ -17,7 +17,7 @@ from referencing import Registry, Resource
 
 from core.apiv1.openapi import PATHS, SCHEMAS
 from core.errors import ValidationError
-from core.i18n import _
+from core.i18n import _, plural
 
 PREFIX = "/api/v1"
 _DOCUMENT_URI = "urn:amphi-api-v1"
@@ -131,13 +131,16 @@ def _rule_message(error):
     messages = {
         "type": lambda: _("A value of the documented type is expected."),
         "enum": lambda: _("One of: ${values}.", mapping={"values": ", ".join(map(str, schema["enum"]))}),
-        "maxLength": lambda: _("At most ${n} characters.", mapping={"n": schema["maxLength"]}),
-        "minLength": lambda: _("At least ${n} characters.", mapping={"n": schema["minLength"]}),
+        "maxLength": lambda: plural("At most ${n} character.", "At most ${n} characters.", schema["maxLength"],
+                                    n=schema["maxLength"]),
+        "minLength": lambda: plural("At least ${n} character.", "At least ${n} characters.", schema["minLength"],
+                                    n=schema["minLength"]),
         "pattern": lambda: _("This value does not have the documented form (${pattern}).",
                              mapping={"pattern": schema["pattern"]}),
-        "maxItems": lambda: _("At most ${n} items.", mapping={"n": schema["maxItems"]}),
-        "minimum": lambda: _("At least ${n}.", mapping={"n": schema["minimum"]}),
-        "maximum": lambda: _("At most ${n}.", mapping={"n": schema["maximum"]}),
+        "maxItems": lambda: plural("At most ${n} item.", "At most ${n} items.", schema["maxItems"],
+                                   n=schema["maxItems"]),
+        "minimum": lambda: _("At least ${value}.", mapping={"value": schema["minimum"]}),
+        "maximum": lambda: _("At most ${value}.", mapping={"value": schema["maximum"]}),
     }
     explain = messages.get(rule)
     return explain() if explain is not None else _("This value does not follow the API document.")

@@ -52,7 +52,7 @@ def search_query(request) -> SearchQuery:
         raise ValidationError({"sort": _("one of ${values}", mapping={"values": ", ".join(SORTS)})})
     page, per_page = page_params(request)
     if page > MAX_PAGE:
-        raise ValidationError({"page": _("at most ${n}", mapping={"n": MAX_PAGE})})
+        raise ValidationError({"page": _("at most ${value}", mapping={"value": MAX_PAGE})})
     filters = {facet: [v for v in request.GET.getall(facet) if v.strip()] for facet in SEARCH_FACETS}
     return SearchQuery(text=request.GET["q"], filters={f: v for f, v in filters.items() if v}, sort=sort,
                        page=page, per_page=per_page)
