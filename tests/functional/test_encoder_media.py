@@ -350,3 +350,12 @@ def test_only_offered_renditions_are_kept_as_downloads(media, worker, tmp_path):
     assert {"hls/360p/index.m3u8", "hls/480p/index.m3u8"} <= set(encoded.paths("hls-playlist"))
     fallback = run_encode(worker(download_rungs="1080p"), source, tmp_path / "fallback")
     assert fallback.paths("mp4") == ["mp4/360p.mp4"]  # none offered exists: the smallest stays
+
+
+def test_the_default_downloads_are_the_360p_and_720p_renditions(media, app, site, make_request, tmp_path):
+    from core.sites import set_plugin_overrides
+
+    set_plugin_overrides(app.registry, site, encoder.NAME, {"rungs": "360p 720p", "preset": "ultrafast"})
+    source = media(mediafiles.make_clip, name="hd.mp4", seconds=2, size="1280x720")
+    encoded = run_encode(make_request(site), source, tmp_path)  # download_rungs: its declared default
+    assert encoded.paths("mp4") == ["mp4/360p.mp4", "mp4/720p.mp4"]
