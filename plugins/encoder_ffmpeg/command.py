@@ -14,7 +14,7 @@ from fractions import Fraction
 import ffmpeg
 
 from core.media import MediaInfo, Rung
-from plugins.encoder_ffmpeg.ladder import even, gop_frames, output_frame_rate
+from plugins.encoder_ffmpeg.ladder import encoding_frame_rate, even, gop_frames
 
 GLOBAL_ARGS = ("-hide_banner", "-nostdin", "-loglevel", "error", "-progress", "pipe:1", "-nostats")
 AUDIO = {"c:a": "aac", "ac": 2, "ar": 48000}
@@ -127,7 +127,7 @@ def mp3_output(audio, settings: Mapping):
 def video_command(source_path: str, settings: Mapping, info: MediaInfo, ladder: list[Rung], encoder: str) -> list[str]:
     """argv of the one process that decodes once and writes MP4s, audio, thumbnails and the storyboard."""
     source = ffmpeg.input(source_path)
-    fps = output_frame_rate(info.fps)
+    fps = encoding_frame_rate(settings, info)
     board = storyboard_plan(settings, info)
     branches = decoded_video(source, info, fps).filter_multi_output("split", len(ladder) + 2)
     streams = [rung_stream(branches[i], rung) for i, rung in enumerate(ladder)]

@@ -12,8 +12,9 @@ from collections.abc import Mapping
 import ffmpeg
 
 from core.media import EncodeCancelled, EncodeOutput, EncodeResult, MediaError, MediaInfo, ProgressCallback, Rung
+from core.settings import aslist
 from plugins.encoder_ffmpeg.command import audio_command, mp4_path, storyboard_plan, video_command
-from plugins.encoder_ffmpeg.ladder import output_frame_rate
+from plugins.encoder_ffmpeg.ladder import encoding_frame_rate
 from plugins.encoder_ffmpeg.package import hls_command, storyboard_vtt, write_master
 from plugins.encoder_ffmpeg.run import Progress, run_ffmpeg
 
@@ -61,7 +62,7 @@ def encode(settings: Mapping, source: str, info: MediaInfo, ladder: list[Rung], 
         argv = audio_command(source, settings, info)
     run_ffmpeg(argv, out, Progress(progress, info.duration, 0.0, ENCODE_SHARE))
     run_ffmpeg(hls_command(settings, ladder, info.has_audio), out, Progress(progress, info.duration, ENCODE_SHARE, 0.99))
-    write_master(out, settings, ladder, float(output_frame_rate(info.fps)), info.has_audio)
+    write_master(out, settings, ladder, float(encoding_frame_rate(settings, info)), info.has_audio)
     if ladder:
         with open(os.path.join(out, "storyboard.vtt"), "w", encoding="utf-8") as vtt:
             vtt.write(storyboard_vtt(storyboard_plan(settings, info), info.duration))
@@ -79,7 +80,7 @@ def drop_unoffered_downloads(out: str, settings: Mapping, ladder: list[Rung]) ->
     Every stored rendition costs its bytes twice (MP4 and HLS), and storage is what a
     university pays for; the smallest rendition stays when none of the offered ones exists.
     """
-    offered = set(settings.get("download_rungs") or [])
+    offered = set(aslist(settings.get("download_rungs")))
     keep = {r.name for r in ladder if r.name in offered} or {ladder[0].name} if ladder else set()
     for rung in ladder:
         if rung.name not in keep:

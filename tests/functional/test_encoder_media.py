@@ -6,6 +6,7 @@ import logging
 import os
 import re
 import subprocess
+from fractions import Fraction
 
 import ffmpeg
 import pytest
@@ -138,9 +139,40 @@ def test_probe_reads_what_the_encode_needs(media, maker, fields):
     assert info.duration > 0
 
 
-def test_probe_reads_the_average_rate_of_a_variable_frame_rate_video(media):
-    info = encoder.amphi_probe(path=media(mediafiles.make_vfr_video))
-    assert 15 < info.fps < 20  # 17 of every 25 frames kept
+def test_probe_reads_the_real_rate_of_a_variable_frame_rate_video(media):
+    assert encoder.amphi_probe(path=media(mediafiles.make_vfr_video)).fps == 25.0  # its average is 17
+    assert encoder.amphi_probe(path=media(mediafiles.make_screen_recording)).fps == 60.0  # its average is 45
+
+
+def frames_per_second(path):
+    (video,) = [s for s in streams(path) if s["codec_type"] == "video"]
+    return int(video["nb_frames"]) / float(video["duration"]), video["r_frame_rate"], video["avg_frame_rate"]
+
+
+@pytest.mark.parametrize(("max_fps", "expected"), [(60, 60), (30, 30), (24, 24)])
+def test_a_variable_frame_rate_source_keeps_its_real_rate_up_to_the_setting(media, worker, tmp_path, max_fps,
+                                                                          expected):
+    encoded = run_encode(worker(max_fps=max_fps), media(mediafiles.make_screen_recording), tmp_path)
+    rate, real, average = frames_per_second(encoded.path("mp4/240p.mp4"))
+    assert abs(rate - expected) < 0.5 and real == average == f"{expected}/1"
+    assert f"FRAME-RATE={expected}.000" in encoded.text("hls/master.m3u8")
+
+
+def test_non_square_pixels_are_shown_at_their_display_aspect(media, worker, tmp_path):
+    source = media(mediafiles.make_anamorphic_video)
+    assert streams(source)[0]["sample_aspect_ratio"] == "64:45"
+    info = encoder.amphi_probe(path=source)
+    assert (info.width, info.height) == (1024, 576)  # 720x576 stored
+    encoded = run_encode(worker(), source, tmp_path)
+    for path, size in zip(encoded.paths("mp4"), [(640, 360), (854, 480)], strict=True):
+        video = streams(encoded.path(path))[0]
+        sar = Fraction(video.get("sample_aspect_ratio", "1:1").replace(":", "/"))
+        assert (video["width"], video["height"], sar) == (*size, 1)
+        assert abs(video["width"] * sar / video["height"] - Fraction(16, 9)) < 0.01
+    poster = streams(encoded.path("thumbs/poster_1.jpg"))[0]
+    assert abs(poster["width"] / poster["height"] - 16 / 9) < 0.01
+    sprite = streams(encoded.path("storyboard.jpg"))[0]
+    assert sprite["height"] == 90 and sprite["width"] % 160 == 0
 
 
 # --- encode: the whole output set ---------------------------------------------
