@@ -16,9 +16,12 @@ import ffmpeg
 from core.media import MediaInfo, Rung
 from plugins.encoder_ffmpeg.ladder import encoding_frame_rate, even, gop_frames
 
-GLOBAL_ARGS = ("-hide_banner", "-nostdin", "-loglevel", "error", "-progress", "pipe:1", "-nostats")
+PROGRESS_SECONDS = 0.5  # how often ffmpeg reports (its default, said explicitly)
 AUDIO = {"c:a": "aac", "ac": 2, "ar": 48000}
 THUMBNAIL_LINES = 720
+THUMBNAILS = "thumbs"
+STORYBOARD = "storyboard.jpg"
+STORYBOARD_FRAMES = "storyboard-frames"  # scratch: removed once tiled
 WAVEFORM_SIZE = "1280x360"
 
 
@@ -103,20 +106,39 @@ def rung_stream(branch, rung: Rung):
     return branch.filter("scale", rung.width, rung.height).filter("setsar", 1).filter("format", "yuv420p")
 
 
+# ffmpeg 5.1 sends no progress report at all until every output has written its first frame: an
+# output whose first frame comes late (a sprite tiled at the end, a poster picked mid-way) would hold
+# the progress at 0 % and a cancellation unheard until then. Every output of the encode starts at once.
+
+
 def thumbnails_output(branch, settings: Mapping, info: MediaInfo, ladder: list[Rung]):
-    """``thumbs/poster_N.jpg``: N frames spread over the duration (the middles of N equal parts)."""
+    """``thumbs/poster_N.jpg``: N frames spread over the duration (the middles of N equal parts).
+
+    The first frame is written too, as ``poster_0.jpg`` (removed afterwards), so the output starts at once.
+    """
     count = max(1, int(settings.get("thumbnails") or 4))
     step = info.duration / count
-    pick = f"isnan(prev_selected_t)*gte(t,{step / 2:.3f})+gte(t-prev_selected_t,{step:.3f})"
+    pick = f"gte(t,(selected_n-0.5)*{step:.3f})"  # frame 0, then the first frame past each middle
     width, height = thumbnail_size(ladder)
     picked = branch.filter("select", pick).filter("scale", width, height).filter("setsar", 1)
-    return picked.output("thumbs/poster_%d.jpg", **{"frames:v": count, "fps_mode": "vfr", "q:v": 3})
+    return picked.output(f"{THUMBNAILS}/poster_%d.jpg", **{"frames:v": count + 1, "start_number": 0,
+                                                           "fps_mode": "vfr", "q:v": 3})
 
 
-def storyboard_output(branch, board: Storyboard):
-    frames = branch.filter("fps", fps=f"1/{board.interval:.6f}").filter("scale", board.width, board.height)
+def storyboard_frames_output(branch, board: Storyboard):
+    """The storyboard's frames as small PNG files, from the first one on; :func:`tile_command` makes the sprite."""
+    # eof_action=pass: a source shorter than half an interval still gives its one frame
+    frames = branch.filter("fps", fps=f"1/{board.interval:.6f}", eof_action="pass")
+    frames = frames.filter("scale", board.width, board.height)
+    return frames.filter("setsar", 1).output(f"{STORYBOARD_FRAMES}/%04d.png",
+                                             **{"frames:v": board.count, "fps_mode": "passthrough"})
+
+
+def tile_command(board: Storyboard) -> list[str]:
+    """argv that tiles the storyboard's frames into ``storyboard.jpg`` (a hundred small pictures: instant)."""
+    frames = ffmpeg.input(f"{STORYBOARD_FRAMES}/%04d.png", framerate=1)
     sprite = frames.filter("tile", f"{board.columns}x{board.rows}")
-    return sprite.output("storyboard.jpg", **{"frames:v": 1, "update": 1, "q:v": 4})
+    return compile_outputs([sprite.output(STORYBOARD, **{"frames:v": 1, "update": 1, "q:v": 4})])
 
 
 def mp3_output(audio, settings: Mapping):
@@ -138,7 +160,7 @@ def video_command(source_path: str, settings: Mapping, info: MediaInfo, ladder: 
     main = ffmpeg.output(*streams, tee_target(ladder, info.has_audio), f="tee",
                          **video_options(settings, ladder, fps, encoder), **audio_options)
     outputs = [main, thumbnails_output(branches[len(ladder)], settings, info, ladder),
-               storyboard_output(branches[len(ladder) + 1], board)]
+               storyboard_frames_output(branches[len(ladder) + 1], board)]
     if info.has_audio:
         outputs.append(mp3_output(source["a:0"], settings))
     return compile_outputs(outputs)
@@ -158,5 +180,11 @@ def audio_command(source_path: str, settings: Mapping, info: MediaInfo) -> list[
     return compile_outputs([m4a, mp3_output(audio, settings), poster])
 
 
+def global_args() -> list[str]:
+    """Quiet, with progress reports on stdout (read by :mod:`plugins.encoder_ffmpeg.run`)."""
+    return ["-hide_banner", "-nostdin", "-loglevel", "error", "-progress", "pipe:1", "-nostats",
+            "-stats_period", str(PROGRESS_SECONDS)]
+
+
 def compile_outputs(outputs: list) -> list[str]:
-    return ffmpeg.merge_outputs(*outputs).global_args(*GLOBAL_ARGS).overwrite_output().compile()
+    return ffmpeg.merge_outputs(*outputs).global_args(*global_args()).overwrite_output().compile()

@@ -13,7 +13,8 @@ import pytest
 
 import plugins.encoder_ffmpeg as encoder
 from core.media import EncodeCancelled, MediaError
-from plugins.encoder_ffmpeg.encode import nvenc_usable
+from plugins.encoder_ffmpeg import command
+from plugins.encoder_ffmpeg.encode import ENCODE_SHARE, nvenc_usable
 from tests import mediafiles
 
 SHORT = {"segment_seconds": 2, "storyboard_interval": 1, "preset": "ultrafast",
@@ -252,6 +253,20 @@ def test_progress_is_monotonic_and_reaches_one(wide):
     assert any(0.9 <= p < 1.0 for p in wide.progress)  # packaging reported after the encode
 
 
+def test_progress_advances_steadily_through_the_encode(media, worker, tmp_path, monkeypatch):
+    monkeypatch.setattr(command, "PROGRESS_SECONDS", 0.05)  # enough reports however fast the machine
+    source = media(mediafiles.make_clip, name="ten.mp4", seconds=10, size="320x240")
+    # A storyboard frame every second: its sprite is complete only at the end of the source.
+    encoded = run_encode(worker(storyboard_interval=1), source, tmp_path)
+    during = sorted({p for p in encoded.progress if p < ENCODE_SHARE})  # while decoding and encoding
+    assert len(during) >= 5, encoded.progress
+    steps = [b - a for a, b in zip([0.0, *during], [*during, ENCODE_SHARE], strict=True)]
+    assert max(steps) < 0.3, encoded.progress  # no long silence, at the start or later
+    assert encoded.paths("storyboard") == ["storyboard.jpg"] and encoded.paths("thumbnail") == [
+        f"thumbs/poster_{n}.jpg" for n in range(1, 5)]
+    assert not os.path.exists(encoded.path("storyboard-frames"))
+
+
 def test_ts_segments_when_chosen(media, worker, tmp_path):
     source = media(mediafiles.make_clip, name="wide.mp4", seconds=5, size="854x480")
     encoded = run_encode(worker(segment_type="ts"), source, tmp_path)
@@ -391,3 +406,6 @@ def test_the_default_downloads_are_the_360p_and_720p_renditions(media, app, site
     source = media(mediafiles.make_clip, name="hd.mp4", seconds=2, size="1280x720")
     encoded = run_encode(make_request(site), source, tmp_path)  # download_rungs: its declared default
     assert encoded.paths("mp4") == ["mp4/360p.mp4", "mp4/720p.mp4"]
+    # Shorter than half the storyboard's interval (5 s), and still one frame in its sprite.
+    assert encoded.paths("storyboard") == ["storyboard.jpg"] and "storyboard.jpg#xywh=0,0,160,90" in encoded.text(
+        "storyboard.vtt")

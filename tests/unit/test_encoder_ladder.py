@@ -111,7 +111,8 @@ def test_one_process_splits_the_decoded_picture_for_every_rung_and_image():
     assert option(argv, "-force_key_frames") == "expr:gte(t,n_forced*6)"
     assert option(argv, "-f") == "tee" and option(argv, "-ar") == "48000" and option(argv, "-ac") == "2"
     assert "-progress" in argv and option(argv, "-progress") == "pipe:1"
-    assert {"thumbs/poster_%d.jpg", "storyboard.jpg", "audio.mp3"} <= set(argv)
+    assert {"thumbs/poster_%d.jpg", "storyboard-frames/%04d.png", "audio.mp3"} <= set(argv)
+    assert "tile" not in graph  # tiled afterwards: a sprite written at the end would hold back every report
 
 
 def test_interlaced_sources_are_deinterlaced_and_segments_follow_settings():
