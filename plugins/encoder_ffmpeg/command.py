@@ -20,6 +20,7 @@ PROGRESS_SECONDS = 0.5  # how often ffmpeg reports (its default, said explicitly
 AUDIO = {"c:a": "aac", "ac": 2, "ar": 48000}
 THUMBNAIL_LINES = 720
 THUMBNAILS = "thumbs"
+POSTER = f"{THUMBNAILS}/poster_1.jpg"
 STORYBOARD = "storyboard.jpg"
 STORYBOARD_FRAMES = "storyboard-frames"  # scratch: removed once tiled
 WAVEFORM_SIZE = "1280x360"
@@ -167,17 +168,25 @@ def video_command(source_path: str, settings: Mapping, info: MediaInfo, ladder: 
 
 
 def audio_command(source_path: str, settings: Mapping, info: MediaInfo) -> list[str]:
-    """argv for an audio-only source: AAC (m4a), MP3, and the cover art or a waveform as the poster."""
+    """argv for an audio-only source: AAC (m4a), MP3, and the cover art as the poster (else see
+    :func:`waveform_command`)."""
     source = ffmpeg.input(source_path)
     audio = source["a:0"]
     bitrate = int(settings.get("audio_bitrate") or 128) * 1000
     m4a = audio.output("audio.m4a", f="ipod", movflags="+faststart", vn=None, **AUDIO, **{"b:a": bitrate})
+    outputs = [m4a, mp3_output(audio, settings)]
     if info.has_cover_art:
         picture = source["v:0"].filter("scale", "min(iw,1280)", -2).filter("format", "yuvj420p")
-    else:
-        picture = audio.filter("showwavespic", s=WAVEFORM_SIZE, split_channels=0, colors="0x3a6ea5")
-    poster = picture.output("thumbs/poster_1.jpg", **{"frames:v": 1, "update": 1, "q:v": 3})
-    return compile_outputs([m4a, mp3_output(audio, settings), poster])
+        outputs.append(picture.output(POSTER, **{"frames:v": 1, "update": 1, "q:v": 3}))
+    return compile_outputs(outputs)
+
+
+def waveform_command() -> list[str]:
+    """argv drawing the waveform poster from ``audio.m4a``, afterwards: it is one picture of the whole
+    sound, ready only at its end (a second decoding of the AAC costs a few percent of the encode)."""
+    audio = ffmpeg.input("audio.m4a")["a:0"]
+    picture = audio.filter("showwavespic", s=WAVEFORM_SIZE, split_channels=0, colors="0x3a6ea5")
+    return compile_outputs([picture.output(POSTER, **{"frames:v": 1, "update": 1, "q:v": 3})])
 
 
 def global_args() -> list[str]:

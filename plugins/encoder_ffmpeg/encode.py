@@ -24,6 +24,7 @@ from plugins.encoder_ffmpeg.command import (
     storyboard_plan,
     tile_command,
     video_command,
+    waveform_command,
 )
 from plugins.encoder_ffmpeg.ladder import encoding_frame_rate
 from plugins.encoder_ffmpeg.package import hls_command, storyboard_vtt, write_master
@@ -76,6 +77,8 @@ def encode(settings: Mapping, source: str, info: MediaInfo, ladder: list[Rung], 
     run_ffmpeg(argv, out, Progress(progress, info.duration, 0.0, ENCODE_SHARE))
     if ladder:
         finish_pictures(out, storyboard_plan(settings, info), info.duration)
+    elif not info.has_cover_art:
+        run_ffmpeg(waveform_command(), out, Progress(progress, info.duration, ENCODE_SHARE, ENCODE_SHARE))
     run_ffmpeg(hls_command(settings, ladder, info.has_audio), out, Progress(progress, info.duration, ENCODE_SHARE, 0.99))
     write_master(out, settings, ladder, float(encoding_frame_rate(settings, info)), info.has_audio)
     duration = encoded_duration(out, ladder, info)

@@ -253,17 +253,20 @@ def test_progress_is_monotonic_and_reaches_one(wide):
     assert any(0.9 <= p < 1.0 for p in wide.progress)  # packaging reported after the encode
 
 
-def test_progress_advances_steadily_through_the_encode(media, worker, tmp_path, monkeypatch):
+@pytest.mark.parametrize(("maker", "pictures"), [
+    (mediafiles.make_clip, {"storyboard": ["storyboard.jpg"], "thumbnail": [f"thumbs/poster_{n}.jpg" for n in (1, 2, 3, 4)]}),
+    (mediafiles.make_mp3, {"waveform": ["thumbs/poster_1.jpg"]}),  # a waveform is drawn from the whole sound
+])
+def test_progress_advances_steadily_through_the_encode(media, worker, tmp_path, monkeypatch, maker, pictures):
     monkeypatch.setattr(command, "PROGRESS_SECONDS", 0.05)  # enough reports however fast the machine
-    source = media(mediafiles.make_clip, name="ten.mp4", seconds=10, size="320x240")
+    source = media(maker, seconds=10)
     # A storyboard frame every second: its sprite is complete only at the end of the source.
     encoded = run_encode(worker(storyboard_interval=1), source, tmp_path)
     during = sorted({p for p in encoded.progress if p < ENCODE_SHARE})  # while decoding and encoding
     assert len(during) >= 5, encoded.progress
     steps = [b - a for a, b in zip([0.0, *during], [*during, ENCODE_SHARE], strict=True)]
     assert max(steps) < 0.3, encoded.progress  # no long silence, at the start or later
-    assert encoded.paths("storyboard") == ["storyboard.jpg"] and encoded.paths("thumbnail") == [
-        f"thumbs/poster_{n}.jpg" for n in range(1, 5)]
+    assert {kind: encoded.paths(kind) for kind in pictures} == pictures
     assert not os.path.exists(encoded.path("storyboard-frames"))
 
 
