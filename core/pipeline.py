@@ -105,7 +105,7 @@ class Heartbeat:
 
     def __init__(self, job_id: int, interval: float):
         self.job_id, self.interval = job_id, interval
-        self.cancelled = False
+        self.cancelled = self.lost = False
         self.progress = 0.0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name=f"heartbeat-{job_id}", daemon=True)
@@ -141,7 +141,8 @@ class Heartbeat:
                 .values(heartbeat_at=utcnow(), progress=round(self.progress * 100, 1))
                 .returning(Job.cancel_requested)
             ).scalar_one_or_none()
-            self.cancelled = cancel_requested is None or bool(cancel_requested)
+            self.lost = cancel_requested is None  # no longer this worker's (or deleted)
+            self.cancelled = self.lost or bool(cancel_requested)
 
 
 @huey.task()
@@ -160,7 +161,10 @@ def run_job(job_id: int) -> None:
             handler(job_id, site_id, heartbeat)
             finish(job_id, "done")
         except EncodeCancelled:
-            finish(job_id, "cancelled", "Cancelled by the owner.")
+            if heartbeat.lost:  # requeued by a sweeper meanwhile: the job's outcome is its new run's
+                log.warning("job %s was taken from this worker; stopped", job_id)
+            else:
+                finish(job_id, "cancelled", "Cancelled by the owner.")
         except MediaError as exc:
             fail(job_id, exc.message, retry=False)
         except Exception as exc:
@@ -278,6 +282,8 @@ def requeue_lost(request, job_id: int, worker: str, now) -> bool:
     """
     db = request.dbsession
     job = db.get(Job, job_id)
+    if job is None:
+        return False  # deleted with its video meanwhile
     given_up = job.attempts >= pipeline_setting(request.registry, "max_attempts", 3)
     values = {"state": "failed", "finished_at": now} if given_up else {"state": "queued"}
     moved = db.execute(update(Job).where(Job.id == job_id, Job.state == "running", Job.worker == worker)

@@ -189,3 +189,33 @@ def test_a_lost_job_is_requeued_once_even_by_two_sweepers(encoder, committed_sit
         assert not requeue_lost(request, job_id, "gone-host:1:1:1", utcnow())
     _, _, _, _, jobs, _, _ = load(video_id)
     assert jobs[0][1] == "running"
+
+
+def test_a_worker_whose_job_was_requeued_leaves_it_to_the_new_run(encoder, committed_site, fast_pipeline):
+    import threading
+
+    encoder.behaviour = "slow"
+    site_id, user_id = committed_site
+    with worker_request(site_id) as request:
+        key = upload_key(site_id, "requeued")
+        request.storage.save(key, io.BytesIO(b"bytes"))
+        from core.ingest import create_video
+        from core.models import MediaFile
+
+        video = create_video(request, request.dbsession.get(User, user_id), "Slow", status="uploaded")
+        request.dbsession.add(MediaFile(video_id=video.id, kind="source", key=key))
+        job = Job(video_id=video.id, kind="encode")
+        request.dbsession.add(job)
+        request.dbsession.flush()
+        video_id, job_id = video.id, job.id
+    worker = threading.Thread(target=run_job.call_local, args=(job_id,))
+    worker.start()
+    time.sleep(0.5)
+    with worker_request() as request:  # its heartbeat went stale, a sweeper requeued it, another worker took it
+        job = request.dbsession.get(Job, job_id)
+        assert job.state == "running"
+        job.worker = "another-worker:1:1:1"
+    worker.join(timeout=10)
+    assert not worker.is_alive()
+    _, _, _, _, jobs, _, _ = load(video_id)
+    assert jobs[0][1] == "running"  # not marked cancelled under the new run's feet
