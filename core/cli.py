@@ -160,11 +160,14 @@ def serve_processes(app, options: dict, workers: int, worker=None) -> None:
     host, port = options.pop("host"), int(options.pop("port"))
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     listener = socket.create_server((host, port), family=family, backlog=int(options.get("backlog", 1024)))
-    children = []
+    from core.processes import die_with_parent
+
+    children, parent = [], os.getpid()
     for _ in range(workers):
         pid = os.fork()
-        if pid == 0:  # a child: fresh connections, default signals, serve until terminated
+        if pid == 0:  # a child: fresh connections, default signals, serve until terminated or orphaned
             signal.signal(signal.SIGTERM, signal.SIG_DFL)
+            die_with_parent(parent)
             app.registry["db_engine"].dispose(close=False)
             try:
                 serve(app, sockets=[listener], **options)

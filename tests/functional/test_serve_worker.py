@@ -125,23 +125,33 @@ def test_serve_restarts_its_killed_worker_which_finishes_the_interrupted_job(ins
         assert "starting it again in 1.0 s" in (tmp_path / "server.log").read_text()
 
 
-def test_a_killed_serve_takes_its_worker_along(installation, tmp_path):
+def web_processes_of(server_pid: int) -> list[int]:
+    return [pid for pid, (parent, state, command) in process_table().items()
+            if parent == server_pid and state != "Z" and " serve " in command]
+
+
+@pytest.mark.parametrize("processes", [1, 2])
+def test_a_killed_serve_takes_its_worker_along(installation, tmp_path, processes):
     ini, _engine = installation
     log = open(tmp_path / "serve.log", "w")
-    server = subprocess.Popen([sys.executable, "-m", "core.cli", "-c", str(ini), "serve", "--port", "0"],
-                              stdout=log, stderr=subprocess.STDOUT)
-    worker = None
+    server = subprocess.Popen([sys.executable, "-m", "core.cli", "-c", str(ini), "serve", "--port", "0",
+                               "--workers", str(processes)], stdout=log, stderr=subprocess.STDOUT)
+    children = []
     try:
         (worker,) = wait_for(lambda: workers_of(server.pid), 60, "the embedded worker")
+        web = web_processes_of(server.pid) if processes > 1 else []  # forked before the worker started
+        assert len(web) == (processes if processes > 1 else 0)
+        children = [worker, *web]
         queue = str(tmp_path / "var" / "huey.sqlite")
         wait_for(lambda: queue in open_files(worker), 120, "the worker to consume its queue")
         server.send_signal(signal.SIGKILL)
         server.wait()
-        wait_for(lambda: is_dead(worker), 5, "the orphaned worker to die")
+        wait_for(lambda: all(is_dead(pid) for pid in children), 5, "the orphaned children to die")
     finally:
         if server.poll() is None:
             server.kill()
             server.wait()
-        if worker is not None and not is_dead(worker):  # this test failed: leave no orphan behind
-            os.kill(worker, signal.SIGKILL)
+        for pid in children:  # when this test fails: leave no orphan behind
+            if not is_dead(pid):
+                os.kill(pid, signal.SIGKILL)
         log.close()
