@@ -34,7 +34,12 @@ from dataclasses import dataclass, field
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 import plugins.encoder_ffmpeg as encoder  # noqa: E402
-from plugins.encoder_ffmpeg.command import video_command  # noqa: E402
+from plugins.encoder_ffmpeg.command import (  # noqa: E402
+    STORYBOARD_FRAMES,
+    storyboard_plan,
+    tile_command,
+    video_command,
+)
 from plugins.encoder_ffmpeg.encode import video_encoder  # noqa: E402
 from plugins.encoder_ffmpeg.package import hls_command  # noqa: E402
 
@@ -146,10 +151,10 @@ def bare_case(source: str, out: str, overrides: dict) -> Case:
     settings = settings_with(overrides)
     info = encoder.amphi_probe(path=source)
     ladder = encoder.amphi_encoding_ladder(request=BenchRequest(settings), info=info)
-    for folder in ["mp4", "thumbs", *(f"hls/{r.name}" for r in ladder), "hls/audio"]:
+    for folder in ["mp4", "thumbs", STORYBOARD_FRAMES, *(f"hls/{r.name}" for r in ladder), "hls/audio"]:
         os.makedirs(os.path.join(out, folder), exist_ok=True)
     commands = [video_command(source, settings, info, ladder, video_encoder(settings)),
-                hls_command(settings, ladder, info.has_audio)]
+                tile_command(storyboard_plan(settings, info)), hls_command(settings, ladder, info.has_audio)]
     case = timed(Case("(b) Amphi's ffmpeg commands by hand"), lambda: [run(c, out) for c in commands])
     return finish(case, source, out, {})
 

@@ -6,7 +6,6 @@ import argparse
 import gc
 import os
 import signal
-import subprocess
 import sys
 from contextlib import contextmanager
 
@@ -15,6 +14,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from core.errors import AmphiError, ConfigurationError
 from core.private import write_private
+from core.settings import as_bool
 
 DEFAULT_CONFIG = "etc/amphi.ini"
 
@@ -115,9 +115,7 @@ def cmd_serve(args) -> None:
     settings = app.registry.settings
     options = server_options(path, args)
     workers = max(1, args.workers or 1)
-    worker = None
-    if settings.get("amphi.worker.embedded", "false").lower() in ("1", "true", "yes", "on"):
-        worker = subprocess.Popen([sys.executable, "-m", "core.cli", "-c", path, "worker"])
+    worker = embedded_worker(path) if as_bool(settings.get("amphi.worker.embedded", "false")) else None
     print(f"Amphi is running at http://{args.host}:{args.port}/" + (f" ({workers} processes)" if workers > 1 else ""),
           flush=True)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # so the worker below is stopped too
@@ -125,19 +123,30 @@ def cmd_serve(args) -> None:
         if workers == 1:
             from core.server import serve
 
+            if worker is not None:
+                worker.start()
             serve(app, **options)
         else:
-            serve_processes(app, options, workers)
+            serve_processes(app, options, workers, worker)
     finally:
         if worker is not None:
-            worker.terminate()
-            worker.wait()
+            worker.stop()
 
 
-def serve_processes(app, options: dict, workers: int) -> None:
+def embedded_worker(path: str):
+    """``amphi worker`` supervised by this process: restarted when it dies, killed when this process dies."""
+    from core.processes import Supervisor
+
+    argv = [sys.executable, "-m", "core.cli", "-c", path, "worker", "--parent-pid", str(os.getpid())]
+    return Supervisor(argv, "the embedded worker")
+
+
+def serve_processes(app, options: dict, workers: int, worker=None) -> None:
     """Serve from ``workers`` forked processes sharing one listening socket (Python runs one
     thread at a time per process: more processes use more cores). Each has its own database
-    connections; what a process keeps in memory (API rate counts, caches) is its own."""
+    connections; what a process keeps in memory (API rate counts, caches) is its own.
+
+    The embedded ``worker``'s supervisor starts once they are forked (a thread and fork do not mix)."""
     import socket
 
     from core.server import serve
@@ -145,17 +154,22 @@ def serve_processes(app, options: dict, workers: int) -> None:
     host, port = options.pop("host"), int(options.pop("port"))
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     listener = socket.create_server((host, port), family=family, backlog=int(options.get("backlog", 1024)))
-    children = []
+    from core.processes import die_with_parent
+
+    children, parent = [], os.getpid()
     for _ in range(workers):
         pid = os.fork()
-        if pid == 0:  # a child: fresh connections, default signals, serve until terminated
+        if pid == 0:  # a child: fresh connections, default signals, serve until terminated or orphaned
             signal.signal(signal.SIGTERM, signal.SIG_DFL)
+            die_with_parent(parent)
             app.registry["db_engine"].dispose(close=False)
             try:
                 serve(app, sockets=[listener], **options)
             finally:
                 os._exit(0)
         children.append(pid)
+    if worker is not None:
+        worker.start()
     try:
         for pid in children:
             os.waitpid(pid, 0)
@@ -195,6 +209,10 @@ def cmd_worker(args) -> None:
     from core.tasks import huey
 
     path = config_path(args)
+    if args.parent_pid:
+        from core.processes import die_with_parent
+
+        die_with_parent(args.parent_pid)  # before the slow start: a server killed meanwhile leaves no worker
     setup_logging(path)
     with bootstrap(path):  # imports every plugin, so all their tasks are registered
         if huey.immediate:
@@ -328,6 +346,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     worker = sub.add_parser("worker", help="run a task-queue consumer")
     worker.add_argument("-w", "--workers", type=int, default=2)
+    worker.add_argument("--parent-pid", type=int, help="stop when this process ends (amphi serve's embedded worker)")
     worker.set_defaults(func=cmd_worker)
 
     db = sub.add_parser("db", help="database migrations").add_subparsers(dest="db_command", required=True)

@@ -18,6 +18,7 @@ from core.i18n import _
 from core.media import MediaError
 from core.models import Job, MediaFile, Video, utcnow
 from core.pipeline import fire_safely
+from core.processes import process_start
 from core.storage import get_storage, job_prefix, outputs_prefix
 from core.tasks import worker_request
 
@@ -70,16 +71,6 @@ def remove_orphan_scratch(registry) -> int:
                 shutil.rmtree(os.path.join(scratch_root(registry), name), ignore_errors=True)
                 removed += 1
     return removed
-
-
-def process_start(pid: int) -> int:
-    """When process ``pid`` started (clock ticks since boot), or 0 when there is no such process."""
-    try:
-        with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
-            fields = stat.read().rsplit(")", 1)[1].split()  # after "(command name)", which may hold spaces
-        return int(fields[19])  # field 22 of proc(5): starttime
-    except (OSError, IndexError, ValueError):
-        return 0
 
 
 def encode_job(job_id: int, site_id: int, heartbeat) -> None:

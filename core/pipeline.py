@@ -10,8 +10,6 @@ under a prefix of their own and the database switch makes them visible.
 from __future__ import annotations
 
 import logging
-import os
-import socket
 import threading
 from datetime import timedelta
 
@@ -21,11 +19,12 @@ from sqlalchemy import func, select, update
 from core.errors import AmphiError
 from core.media import EncodeCancelled, MediaError
 from core.models import Job, Video, utcnow
+from core.processes import worker_identity, worker_is_gone
 from core.tasks import app_registry, enqueue_after_commit, huey, worker_request
 
 log = logging.getLogger(__name__)
 
-WORKER_ID = f"{socket.gethostname()}:{os.getpid()}"
+WORKER_ID = worker_identity()  # host:pid:start:namespace (core.processes)
 
 
 def pipeline_setting(registry, name: str, default: float) -> float:
@@ -106,7 +105,7 @@ class Heartbeat:
 
     def __init__(self, job_id: int, interval: float):
         self.job_id, self.interval = job_id, interval
-        self.cancelled = False
+        self.cancelled = self.lost = False
         self.progress = 0.0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name=f"heartbeat-{job_id}", daemon=True)
@@ -142,7 +141,8 @@ class Heartbeat:
                 .values(heartbeat_at=utcnow(), progress=round(self.progress * 100, 1))
                 .returning(Job.cancel_requested)
             ).scalar_one_or_none()
-            self.cancelled = cancel_requested is None or bool(cancel_requested)
+            self.lost = cancel_requested is None  # no longer this worker's (or deleted)
+            self.cancelled = self.lost or bool(cancel_requested)
 
 
 @huey.task()
@@ -161,7 +161,10 @@ def run_job(job_id: int) -> None:
             handler(job_id, site_id, heartbeat)
             finish(job_id, "done")
         except EncodeCancelled:
-            finish(job_id, "cancelled", "Cancelled by the owner.")
+            if heartbeat.lost:  # requeued by a sweeper meanwhile: the job's outcome is its new run's
+                log.warning("job %s was taken from this worker; stopped", job_id)
+            else:
+                finish(job_id, "cancelled", "Cancelled by the owner.")
         except MediaError as exc:
             fail(job_id, exc.message, retry=False)
         except Exception as exc:
@@ -249,30 +252,50 @@ def cancel_jobs(request, video: Video) -> int:
 
 
 def sweep() -> int:
-    """Requeue running jobs whose heartbeat stopped and queued jobs nobody woke; return how many."""
+    """Requeue running jobs whose worker is gone and queued jobs nobody woke; return how many.
+
+    A worker is gone when its heartbeat stopped (``amphi.jobs.stale_after``), or at once when it
+    ran on this machine and its process has ended (a restarted worker picks up the job it lost).
+    """
     with worker_request() as request:
+        db = request.dbsession
         stale = pipeline_setting(request.registry, "stale_after", 60)
         now = utcnow()
-        dead = request.dbsession.scalars(
-            select(Job).where(Job.state == "running", Job.heartbeat_at < now - timedelta(seconds=stale))
+        running = db.execute(select(Job.id, Job.worker, Job.heartbeat_at < now - timedelta(seconds=stale))
+                             .where(Job.state == "running")).all()
+        lost = [(job_id, worker) for job_id, worker, silent in running if silent or worker_is_gone(worker)]
+        requeued = [job_id for job_id, worker in lost if requeue_lost(request, job_id, worker, now)]
+        forgotten = db.scalars(
+            select(Job.id).where(Job.state == "queued", Job.created_at < now - timedelta(seconds=stale),
+                                 (Job.run_after.is_(None)) | (Job.run_after < now))
         ).all()
-        forgotten = request.dbsession.scalars(
-            select(Job).where(Job.state == "queued", Job.created_at < now - timedelta(seconds=stale),
-                              (Job.run_after.is_(None)) | (Job.run_after < now))
-        ).all()
-        max_attempts = pipeline_setting(request.registry, "max_attempts", 3)
-        for job in dead:
-            log.warning("job %s lost its worker %s; requeued", job.id, job.worker)
-            job.state, job.worker, job.error = "queued", "", "The worker stopped; the job was requeued."
-            if job.attempts >= max_attempts:  # a file that kills its workers is not tried forever
-                job.state, job.finished_at = "failed", now
-                if job.video.status != "ready":
-                    job.video.status = "failed"
-                    job.video.status_reason = "Processing stopped several times; this file cannot be processed."
-        ids = [job.id for job in dead + forgotten if job.state == "queued"]
-    for job_id in ids:
+    for job_id in requeued + list(forgotten):
         run_job(job_id)
-    return len(ids)
+    return len(requeued) + len(forgotten)
+
+
+def requeue_lost(request, job_id: int, worker: str, now) -> bool:
+    """Queue again a job whose worker is gone (or fail it after its last attempt); False when it moved meanwhile.
+
+    The update only applies while the job is still that worker's: two sweepers, or a sweeper and a
+    worker claiming the requeued job, never undo each other.
+    """
+    db = request.dbsession
+    job = db.get(Job, job_id)
+    if job is None:
+        return False  # deleted with its video meanwhile
+    given_up = job.attempts >= pipeline_setting(request.registry, "max_attempts", 3)
+    values = {"state": "failed", "finished_at": now} if given_up else {"state": "queued"}
+    moved = db.execute(update(Job).where(Job.id == job_id, Job.state == "running", Job.worker == worker)
+                       .values(worker="", error="The worker stopped; the job was requeued.", **values)
+                       .execution_options(synchronize_session=False)).rowcount == 0
+    if moved:
+        return False
+    log.warning("job %s lost its worker %s; %s", job_id, worker, "failed" if given_up else "requeued")
+    if given_up and job.video.status != "ready":  # a file that kills its workers is not tried forever
+        job.video.status = "failed"
+        job.video.status_reason = "Processing stopped several times; this file cannot be processed."
+    return not given_up
 
 
 @huey.periodic_task(crontab(minute="*"))

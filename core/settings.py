@@ -12,6 +12,8 @@ from core.errors import ConfigurationError, ValidationError
 TRUE_WORDS = {"1", "true", "yes", "on"}
 FALSE_WORDS = {"0", "false", "no", "off", ""}
 SETTING_TYPES = ("str", "text", "int", "bool", "choice", "list")
+#: A declaration without a default gets its type's empty value (a choice: its first choice).
+EMPTY_VALUES = {"str": "", "text": "", "int": 0, "bool": False, "list": ()}
 
 
 @dataclass(frozen=True)
@@ -37,11 +39,22 @@ class Setting:
             raise ConfigurationError(f"setting {self.key!r}: unknown type {self.type!r}")
         if self.type == "choice" and not self.choices:
             raise ConfigurationError(f"setting {self.key!r}: a choice needs choices")
+        # The default is stored typed, as an ini value is read: a list declared as "360p 720p"
+        # must not reach a plugin (or the admin form) as a string of characters.
+        default = self.default
+        if default is None:
+            default = self.choices[0] if self.type == "choice" else EMPTY_VALUES[self.type]
+        try:
+            typed = self._convert(default)
+        except ValidationError as exc:
+            raise ConfigurationError(f"setting {self.key!r}: default {default!r}: {exc.errors[self.key]}") from None
+        object.__setattr__(self, "default", tuple(typed) if self.type == "list" else typed)
 
     def coerce(self, value: Any) -> Any:
-        """Return ``value`` converted to this setting's type, or raise ValidationError."""
-        if value is None:
-            return self.default
+        """Return ``value`` converted to this setting's type (the default for None), or raise ValidationError."""
+        return self._convert(self.default if value is None else value)
+
+    def _convert(self, value: Any) -> Any:
         if self.type == "bool":
             return as_bool(value, self.key)
         if self.type == "int":

@@ -22,7 +22,7 @@ __all__ = [
     "make_m4a_with_cover", "make_video_without_audio", "make_vertical_video", "make_odd_size_video",
     "make_vp9_opus_mkv", "make_browser_webm", "make_hevc_10bit", "make_surround_video", "make_vfr_video",
     "make_interlaced_mpeg2", "make_half_second_clip", "make_4k_video", "make_picture", "run_ffmpeg",
-    "make_speech_clip",
+    "make_speech_clip", "make_anamorphic_video", "make_screen_recording",
 ]
 
 #: Korean sentences for speech clips (the test model is Korean; espeak-ng speaks them, not well).
@@ -198,6 +198,27 @@ def make_vfr_video(folder, name: str = "vfr.mp4", seconds: float = 3) -> Path:
     run_ffmpeg([*video_source("320x240", 25, seconds), *audio_source(seconds), "-vf", drop,
                 "-fps_mode", "vfr", "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p",
                 "-c:a", "aac", "-shortest", str(path)])
+    return path
+
+
+def make_screen_recording(folder, name: str = "screen.mp4", seconds: float = 4) -> Path:
+    """Variable frame rate as a screen recorder writes it: 60 fps, then 30 fps (every other frame), in turns
+    of half a second; ffprobe's average is 45 fps, the real rate 60."""
+    path = Path(folder) / name
+    keep = "select='lt(mod(t\\,1)\\,0.5)+not(mod(n\\,2))'"
+    run_ffmpeg([*video_source("320x240", 60, seconds), *audio_source(seconds), "-vf", keep,
+                "-fps_mode", "vfr", "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p",
+                "-c:a", "aac", "-shortest", str(path)])
+    return path
+
+
+def make_anamorphic_video(folder, name: str = "dv.mp4", seconds: float = 2, size: str = "720x576",
+                          sar: str = "64/45") -> Path:
+    """Non-square pixels, as DV and DVD store 16:9: 720x576 stored, 1024x576 shown (sample aspect 64:45)."""
+    path = Path(folder) / name
+    run_ffmpeg([*video_source(size, 25, seconds), *audio_source(seconds), "-vf", f"setsar={sar}",
+                "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-c:a", "aac", "-shortest",
+                str(path)])
     return path
 
 

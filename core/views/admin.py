@@ -124,7 +124,7 @@ def plugin_page(request):
                 continue
             if setting.type == "bool":
                 submitted[key] = key in request.POST
-            elif request.POST.get(key, "") != "" or setting.type in ("str", "text"):
+            elif request.POST.get(key, "") != "" or setting.type in ("str", "text", "list"):
                 submitted[key] = request.POST.get(key, "")
         try:
             set_plugin_overrides(request.registry, request.site, info.name, submitted)
@@ -132,7 +132,17 @@ def plugin_page(request):
         except ValidationError as exc:
             errors = exc.errors
             values.update(submitted)
-    return {"info": info, "values": values, "errors": errors, "saved": "saved" in request.params}
+    texts = {key: field_text(setting, values.get(key)) for key, setting in info.settings.declared.items()}
+    return {"info": info, "values": values, "texts": texts, "errors": errors, "saved": "saved" in request.params}
+
+
+def field_text(setting, value) -> str:
+    """What a setting's form field shows: a list as words (whether typed or as submitted), never a secret."""
+    if setting.secret or value is None:
+        return ""
+    if setting.type == "list" and isinstance(value, (list, tuple)):
+        return " ".join(str(item) for item in value)
+    return str(value)
 
 
 def guard_role_change(request, user, role: str, deactivate: bool | None = None) -> None:

@@ -5,7 +5,7 @@ from core.i18n import _
 from core.settings import Setting
 from plugins.encoder_ffmpeg.compose import compose
 from plugins.encoder_ffmpeg.encode import encode
-from plugins.encoder_ffmpeg.ladder import DEFAULT_RUNGS, KNOWN_RUNGS, encoding_ladder
+from plugins.encoder_ffmpeg.ladder import DEFAULT_RUNGS, KNOWN_RUNGS, MAX_FPS, encoding_ladder
 from plugins.encoder_ffmpeg.probe import probe
 
 NAME = "encoder_ffmpeg"
@@ -31,6 +31,8 @@ def amphi_settings():
                 help=_("Each one is stored beside its HLS copy; the smallest rendition is kept when none "
                        "of these applies.")),
         Setting("audio_bitrate", "int", 128, label=_("Audio bitrate (kbit/s)")),
+        Setting("max_fps", "int", MAX_FPS, label=_("Highest frame rate (frames per second)"),
+                help=_("A source above it is encoded at half its rate when that is close, else at this rate.")),
         Setting("crf", "int", DEFAULT_CRF, label=_("Quality target (x264 CRF, 0 for plain bitrates)"),
                 help=_("Lower is better and bigger; the rung's bitrate stays the ceiling.")),
         Setting("preset", "choice", DEFAULT_PRESET, choices=X264_PRESETS, label=_("x264 preset")),

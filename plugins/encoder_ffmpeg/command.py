@@ -14,11 +14,15 @@ from fractions import Fraction
 import ffmpeg
 
 from core.media import MediaInfo, Rung
-from plugins.encoder_ffmpeg.ladder import even, gop_frames, output_frame_rate
+from plugins.encoder_ffmpeg.ladder import encoding_frame_rate, even, gop_frames
 
-GLOBAL_ARGS = ("-hide_banner", "-nostdin", "-loglevel", "error", "-progress", "pipe:1", "-nostats")
+PROGRESS_SECONDS = 0.5  # how often ffmpeg reports (its default, said explicitly)
 AUDIO = {"c:a": "aac", "ac": 2, "ar": 48000}
 THUMBNAIL_LINES = 720
+THUMBNAILS = "thumbs"
+POSTER = f"{THUMBNAILS}/poster_1.jpg"
+STORYBOARD = "storyboard.jpg"
+STORYBOARD_FRAMES = "storyboard-frames"  # scratch: removed once tiled
 WAVEFORM_SIZE = "1280x360"
 
 
@@ -103,20 +107,39 @@ def rung_stream(branch, rung: Rung):
     return branch.filter("scale", rung.width, rung.height).filter("setsar", 1).filter("format", "yuv420p")
 
 
+# ffmpeg 5.1 sends no progress report at all until every output has written its first frame: an
+# output whose first frame comes late (a sprite tiled at the end, a poster picked mid-way) would hold
+# the progress at 0 % and a cancellation unheard until then. Every output of the encode starts at once.
+
+
 def thumbnails_output(branch, settings: Mapping, info: MediaInfo, ladder: list[Rung]):
-    """``thumbs/poster_N.jpg``: N frames spread over the duration (the middles of N equal parts)."""
+    """``thumbs/poster_N.jpg``: N frames spread over the duration (the middles of N equal parts).
+
+    The first frame is written too, as ``poster_0.jpg`` (removed afterwards), so the output starts at once.
+    """
     count = max(1, int(settings.get("thumbnails") or 4))
     step = info.duration / count
-    pick = f"isnan(prev_selected_t)*gte(t,{step / 2:.3f})+gte(t-prev_selected_t,{step:.3f})"
+    pick = f"gte(t,(selected_n-0.5)*{step:.3f})"  # frame 0, then the first frame past each middle
     width, height = thumbnail_size(ladder)
     picked = branch.filter("select", pick).filter("scale", width, height).filter("setsar", 1)
-    return picked.output("thumbs/poster_%d.jpg", **{"frames:v": count, "fps_mode": "vfr", "q:v": 3})
+    return picked.output(f"{THUMBNAILS}/poster_%d.jpg", **{"frames:v": count + 1, "start_number": 0,
+                                                           "fps_mode": "vfr", "q:v": 3})
 
 
-def storyboard_output(branch, board: Storyboard):
-    frames = branch.filter("fps", fps=f"1/{board.interval:.6f}").filter("scale", board.width, board.height)
+def storyboard_frames_output(branch, board: Storyboard):
+    """The storyboard's frames as small PNG files, from the first one on; :func:`tile_command` makes the sprite."""
+    # eof_action=pass: a source shorter than half an interval still gives its one frame
+    frames = branch.filter("fps", fps=f"1/{board.interval:.6f}", eof_action="pass")
+    frames = frames.filter("scale", board.width, board.height)
+    return frames.filter("setsar", 1).output(f"{STORYBOARD_FRAMES}/%04d.png",
+                                             **{"frames:v": board.count, "fps_mode": "passthrough"})
+
+
+def tile_command(board: Storyboard) -> list[str]:
+    """argv that tiles the storyboard's frames into ``storyboard.jpg`` (a hundred small pictures: instant)."""
+    frames = ffmpeg.input(f"{STORYBOARD_FRAMES}/%04d.png", framerate=1)
     sprite = frames.filter("tile", f"{board.columns}x{board.rows}")
-    return sprite.output("storyboard.jpg", **{"frames:v": 1, "update": 1, "q:v": 4})
+    return compile_outputs([sprite.output(STORYBOARD, **{"frames:v": 1, "update": 1, "q:v": 4})])
 
 
 def mp3_output(audio, settings: Mapping):
@@ -127,7 +150,7 @@ def mp3_output(audio, settings: Mapping):
 def video_command(source_path: str, settings: Mapping, info: MediaInfo, ladder: list[Rung], encoder: str) -> list[str]:
     """argv of the one process that decodes once and writes MP4s, audio, thumbnails and the storyboard."""
     source = ffmpeg.input(source_path)
-    fps = output_frame_rate(info.fps)
+    fps = encoding_frame_rate(settings, info)
     board = storyboard_plan(settings, info)
     branches = decoded_video(source, info, fps).filter_multi_output("split", len(ladder) + 2)
     streams = [rung_stream(branches[i], rung) for i, rung in enumerate(ladder)]
@@ -138,25 +161,39 @@ def video_command(source_path: str, settings: Mapping, info: MediaInfo, ladder: 
     main = ffmpeg.output(*streams, tee_target(ladder, info.has_audio), f="tee",
                          **video_options(settings, ladder, fps, encoder), **audio_options)
     outputs = [main, thumbnails_output(branches[len(ladder)], settings, info, ladder),
-               storyboard_output(branches[len(ladder) + 1], board)]
+               storyboard_frames_output(branches[len(ladder) + 1], board)]
     if info.has_audio:
         outputs.append(mp3_output(source["a:0"], settings))
     return compile_outputs(outputs)
 
 
 def audio_command(source_path: str, settings: Mapping, info: MediaInfo) -> list[str]:
-    """argv for an audio-only source: AAC (m4a), MP3, and the cover art or a waveform as the poster."""
+    """argv for an audio-only source: AAC (m4a), MP3, and the cover art as the poster (else see
+    :func:`waveform_command`)."""
     source = ffmpeg.input(source_path)
     audio = source["a:0"]
     bitrate = int(settings.get("audio_bitrate") or 128) * 1000
     m4a = audio.output("audio.m4a", f="ipod", movflags="+faststart", vn=None, **AUDIO, **{"b:a": bitrate})
+    outputs = [m4a, mp3_output(audio, settings)]
     if info.has_cover_art:
         picture = source["v:0"].filter("scale", "min(iw,1280)", -2).filter("format", "yuvj420p")
-    else:
-        picture = audio.filter("showwavespic", s=WAVEFORM_SIZE, split_channels=0, colors="0x3a6ea5")
-    poster = picture.output("thumbs/poster_1.jpg", **{"frames:v": 1, "update": 1, "q:v": 3})
-    return compile_outputs([m4a, mp3_output(audio, settings), poster])
+        outputs.append(picture.output(POSTER, **{"frames:v": 1, "update": 1, "q:v": 3}))
+    return compile_outputs(outputs)
+
+
+def waveform_command() -> list[str]:
+    """argv drawing the waveform poster from ``audio.m4a``, afterwards: it is one picture of the whole
+    sound, ready only at its end (a second decoding of the AAC costs a few percent of the encode)."""
+    audio = ffmpeg.input("audio.m4a")["a:0"]
+    picture = audio.filter("showwavespic", s=WAVEFORM_SIZE, split_channels=0, colors="0x3a6ea5")
+    return compile_outputs([picture.output(POSTER, **{"frames:v": 1, "update": 1, "q:v": 3})])
+
+
+def global_args() -> list[str]:
+    """Quiet, with progress reports on stdout (read by :mod:`plugins.encoder_ffmpeg.run`)."""
+    return ["-hide_banner", "-nostdin", "-loglevel", "error", "-progress", "pipe:1", "-nostats",
+            "-stats_period", str(PROGRESS_SECONDS)]
 
 
 def compile_outputs(outputs: list) -> list[str]:
-    return ffmpeg.merge_outputs(*outputs).global_args(*GLOBAL_ARGS).overwrite_output().compile()
+    return ffmpeg.merge_outputs(*outputs).global_args(*global_args()).overwrite_output().compile()

@@ -12,12 +12,11 @@ from dataclasses import dataclass
 
 from core.ingest import ComposeSource
 from core.media import MediaError, ProgressCallback
-from plugins.encoder_ffmpeg.command import GLOBAL_ARGS as FFMPEG_ARGS
+from plugins.encoder_ffmpeg.command import global_args
 from plugins.encoder_ffmpeg.ladder import even
 from plugins.encoder_ffmpeg.probe import frame_rate, is_picture, parse_rate, probe_data
 from plugins.encoder_ffmpeg.run import Progress, run_ffmpeg
 
-GLOBAL_ARGS = ["ffmpeg", *FFMPEG_ARGS, "-y"]
 MAX_HEIGHT = 1080
 
 
@@ -106,7 +105,7 @@ def sound_graph(tracks: list[Track]) -> list[str]:
 
 
 def compose_command(tracks: list[Track], layout: str, out: str, pip_percent: int, preset: str) -> list[str]:
-    argv = list(GLOBAL_ARGS)
+    argv = ["ffmpeg", *global_args(), "-y"]
     for track in tracks:
         argv += input_args(track)
     sound = sound_graph(tracks)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import logging
 import os
 import re
+import shutil
 import subprocess
 from collections.abc import Mapping
 
@@ -13,8 +15,19 @@ import ffmpeg
 
 from core.i18n import _
 from core.media import EncodeCancelled, EncodeOutput, EncodeResult, MediaError, MediaInfo, ProgressCallback, Rung
-from plugins.encoder_ffmpeg.command import audio_command, mp4_path, storyboard_plan, video_command
-from plugins.encoder_ffmpeg.ladder import output_frame_rate
+from core.settings import aslist
+from plugins.encoder_ffmpeg.command import (
+    STORYBOARD_FRAMES,
+    THUMBNAILS,
+    Storyboard,
+    audio_command,
+    mp4_path,
+    storyboard_plan,
+    tile_command,
+    video_command,
+    waveform_command,
+)
+from plugins.encoder_ffmpeg.ladder import encoding_frame_rate
 from plugins.encoder_ffmpeg.package import hls_command, storyboard_vtt, write_master
 from plugins.encoder_ffmpeg.run import Progress, run_ffmpeg
 
@@ -53,7 +66,9 @@ def encode(settings: Mapping, source: str, info: MediaInfo, ladder: list[Rung], 
     """Write every output under ``out`` and list them."""
     if not info.has_video and not info.has_audio:
         raise MediaError(_("This is not a video or audio file."))
-    for folder in ["mp4", "thumbs", "hls", *(f"hls/{r.name}" for r in ladder), *(["hls/audio"] if info.has_audio else [])]:
+    folders = ["mp4", THUMBNAILS, "hls", *(f"hls/{r.name}" for r in ladder), *(["hls/audio"] if info.has_audio else []),
+               *([STORYBOARD_FRAMES] if ladder else [])]
+    for folder in folders:
         os.makedirs(os.path.join(out, folder), exist_ok=True)
     source = os.path.abspath(source)
     if ladder:
@@ -61,11 +76,12 @@ def encode(settings: Mapping, source: str, info: MediaInfo, ladder: list[Rung], 
     else:
         argv = audio_command(source, settings, info)
     run_ffmpeg(argv, out, Progress(progress, info.duration, 0.0, ENCODE_SHARE))
-    run_ffmpeg(hls_command(settings, ladder, info.has_audio), out, Progress(progress, info.duration, ENCODE_SHARE, 0.99))
-    write_master(out, settings, ladder, float(output_frame_rate(info.fps)), info.has_audio)
     if ladder:
-        with open(os.path.join(out, "storyboard.vtt"), "w", encoding="utf-8") as vtt:
-            vtt.write(storyboard_vtt(storyboard_plan(settings, info), info.duration))
+        finish_pictures(out, storyboard_plan(settings, info), info.duration)
+    elif not info.has_cover_art:
+        run_ffmpeg(waveform_command(), out, Progress(progress, info.duration, ENCODE_SHARE, ENCODE_SHARE))
+    run_ffmpeg(hls_command(settings, ladder, info.has_audio), out, Progress(progress, info.duration, ENCODE_SHARE, 0.99))
+    write_master(out, settings, ladder, float(encoding_frame_rate(settings, info)), info.has_audio)
     duration = encoded_duration(out, ladder, info)
     drop_unoffered_downloads(out, settings, ladder)
     result = EncodeResult(outputs=list_outputs(out, ladder, info), duration=duration)
@@ -74,13 +90,25 @@ def encode(settings: Mapping, source: str, info: MediaInfo, ladder: list[Rung], 
     return result
 
 
+def finish_pictures(out: str, board: Storyboard, duration: float) -> None:
+    """Tile the storyboard's frames into its sprite and write its WebVTT; drop what only served to start early."""
+    frames = os.path.join(out, STORYBOARD_FRAMES)
+    if os.listdir(frames):
+        run_ffmpeg(tile_command(board), out, Progress(None, duration, ENCODE_SHARE, ENCODE_SHARE))
+        with open(os.path.join(out, "storyboard.vtt"), "w", encoding="utf-8") as vtt:
+            vtt.write(storyboard_vtt(board, duration))
+    shutil.rmtree(frames)
+    with contextlib.suppress(FileNotFoundError):
+        os.remove(os.path.join(out, THUMBNAILS, "poster_0.jpg"))
+
+
 def drop_unoffered_downloads(out: str, settings: Mapping, ladder: list[Rung]) -> None:
     """The MP4s feed the HLS remux; keep as downloads only the renditions the site offers.
 
     Every stored rendition costs its bytes twice (MP4 and HLS), and storage is what a
     university pays for; the smallest rendition stays when none of the offered ones exists.
     """
-    offered = set(settings.get("download_rungs") or [])
+    offered = set(aslist(settings.get("download_rungs")))
     keep = {r.name for r in ladder if r.name in offered} or {ladder[0].name} if ladder else set()
     for rung in ladder:
         if rung.name not in keep:

@@ -79,16 +79,26 @@ def even_floor(value: int) -> int:
     return max(2, value - value % 2)
 
 
-def output_frame_rate(fps: float) -> Fraction:
-    """A constant output rate for a source's average rate: a standard rate when close, at most 60."""
+def output_frame_rate(fps: float, most: int = MAX_FPS) -> Fraction:
+    """A constant output rate for a source's rate: a standard rate when close, at most ``most``.
+
+    Above ``most``, every other frame is dropped when that lands close enough under it (100 -> 50,
+    60 -> 30 under a cap of 30), so that motion stays even; otherwise the rate is ``most``.
+    """
+    most = max(1, most)
     if fps <= 0:
-        return Fraction(25)
+        return output_frame_rate(25, most)
+    if fps > most * 1.01:
+        return output_frame_rate(fps / 2, most) if fps / 2 >= most * 5 / 6 else Fraction(most)
     closest = min(STANDARD_RATES, key=lambda rate: abs(float(rate) - fps))
     if abs(float(closest) - fps) / float(closest) < 0.01:
         return closest
-    if fps > MAX_FPS:
-        return Fraction(MAX_FPS) if fps < 100 else output_frame_rate(fps / 2)
     return Fraction(max(1, round(fps)))
+
+
+def encoding_frame_rate(settings: Mapping, info: MediaInfo) -> Fraction:
+    """The constant rate every rung is encoded at: the source's real rate, capped by ``max_fps``."""
+    return output_frame_rate(info.fps, int(settings.get("max_fps") or MAX_FPS))
 
 
 def gop_frames(fps: Fraction, segment_seconds: int) -> int:

@@ -11,7 +11,7 @@ import ffmpeg
 
 from core.media import Rung
 from core.timecodes import vtt_timestamp
-from plugins.encoder_ffmpeg.command import GLOBAL_ARGS, Storyboard, mp4_path
+from plugins.encoder_ffmpeg.command import Storyboard, compile_outputs, mp4_path
 
 AUDIO_GROUP = "audio"
 AUDIO_FOLDER = "audio"
@@ -38,7 +38,7 @@ def hls_command(settings: Mapping, ladder: list[Rung], has_audio: bool) -> list[
     if has_audio:
         audio = ffmpeg.input("audio.m4a")["a:0"]
         outputs.append(audio.output(f"hls/{AUDIO_FOLDER}/index.m3u8", **hls_options(settings, AUDIO_FOLDER)))
-    return ffmpeg.merge_outputs(*outputs).global_args(*GLOBAL_ARGS).overwrite_output().compile()
+    return compile_outputs(outputs)
 
 
 @dataclass(frozen=True)

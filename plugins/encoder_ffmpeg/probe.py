@@ -18,6 +18,7 @@ NO_DURATION = _("The file has no duration: it is truncated, damaged or holds a s
 NO_STREAM = _("The file holds neither video nor audio.")
 PICTURE = _("This is a picture, not a video or audio file.")
 INTERLACED_ORDERS = {"tt", "bb", "tb", "bt"}
+MAX_REAL_RATE = 240  # above, an r_frame_rate is a time base rather than a camera's rate
 
 #: ffprobe's words -> the reason shown to the owner (first match wins).
 PROBE_REASONS = (
@@ -125,6 +126,7 @@ def video_fields(stream: dict) -> dict:
     width, height = as_int(stream.get("width")), as_int(stream.get("height"))
     if not width or not height:
         raise MediaError(DAMAGED)
+    width = max(1, round(width * sample_aspect_ratio(stream)))  # anamorphic DV/DVD: 720x576 shows 1024x576
     rotation = stream_rotation(stream)
     if rotation % 180 == 90:
         width, height = height, width
@@ -147,10 +149,27 @@ def stream_rotation(stream: dict) -> int:
     return int(round(as_float(angle) / 90.0)) * 90 % 360
 
 
+def sample_aspect_ratio(stream: dict) -> Fraction:
+    """The shape of a stored pixel (width / height); 1 when square, unknown or absurd."""
+    try:
+        ratio = Fraction(str(stream.get("sample_aspect_ratio") or "1").replace(":", "/"))
+    except (ValueError, ZeroDivisionError):
+        return Fraction(1)
+    return ratio if Fraction(1, 5) < ratio < 5 else Fraction(1)
+
+
 def frame_rate(stream: dict) -> float:
-    """The average frame rate (variable frame rate sources included); 0 when unknown."""
-    for key in ("avg_frame_rate", "r_frame_rate"):
-        rate = parse_rate(stream.get(key))
+    """The rate the picture moves at; 0 when unknown.
+
+    A variable frame rate source (a screen recording: 60 fps while something moves, a few
+    frames a second on a still slide) has an average far below its real rate; ffprobe's
+    ``r_frame_rate`` is that real rate, unless it is a time base (1000, 90000) guessed for
+    lack of better, when the average is all there is.
+    """
+    real, average = parse_rate(stream.get("r_frame_rate")), parse_rate(stream.get("avg_frame_rate"))
+    if 0 < real <= MAX_REAL_RATE and real >= average * 0.99:
+        return real
+    for rate in (average, real):
         if 0 < rate <= 1000:
             return rate
     return 0.0

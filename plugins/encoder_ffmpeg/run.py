@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import ctypes
 import logging
+import os
+import select
 import signal
 import subprocess
 import sys
@@ -14,6 +16,7 @@ from core.media import EncodeCancelled, MediaError, ProgressCallback
 
 log = logging.getLogger(__name__)
 STDERR_TAIL = 4000
+POLL_SECONDS = 1.0
 
 #: ffmpeg's words -> the reason shown to the owner (first match wins).
 FAILURE_REASONS = (
@@ -45,31 +48,29 @@ class Progress:
 
     def __init__(self, callback: ProgressCallback | None, duration: float, start: float, end: float):
         self.callback, self.duration, self.start, self.end = callback, max(duration, 1e-3), start, end
-        self.reported = -1.0
+        self.fraction, self.reported = 0.0, -1.0
 
-    def report(self, fraction: float) -> bool:
-        """Tell the callback; False when it asks to cancel."""
-        value = self.start + (self.end - self.start) * min(1.0, max(0.0, fraction))
-        if self.callback is None or value < self.reported + 0.005 and fraction < 1.0:
-            return True
-        self.reported = max(self.reported, value)
-        return self.callback(round(self.reported, 4)) is not False
-
-    def line(self, text: str) -> bool:
+    def line(self, text: str) -> None:
+        """Read one line of ``-progress`` output."""
         key, _, value = text.strip().partition("=")
         if key == "out_time_us" and value.lstrip("-").isdigit():
-            return self.report(int(value) / 1e6 / self.duration)
-        if key == "progress" and value == "end":
-            return self.report(1.0)
-        return True
+            self.fraction = max(self.fraction, min(1.0, int(value) / 1e6 / self.duration))
+        elif key == "progress" and value == "end":
+            self.fraction = 1.0
+
+    def tell(self) -> bool:
+        """Tell the callback where the job stands; False when it asks to cancel."""
+        if self.callback is None:
+            return True
+        self.reported = max(self.reported, self.start + (self.end - self.start) * self.fraction)
+        return self.callback(round(self.reported, 4)) is not False
 
 
 def run_ffmpeg(argv: list[str], cwd: str, progress: Progress) -> None:
     """Run ``argv`` in ``cwd``; raise :class:`EncodeCancelled` or :class:`MediaError`; never leave a zombie."""
     log.debug("ffmpeg: %s", " ".join(argv))
     with tempfile.TemporaryFile("w+", encoding="utf-8", errors="replace") as stderr:
-        process = subprocess.Popen(argv, cwd=cwd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                   stderr=stderr, text=True, errors="replace",
+        process = subprocess.Popen(argv, cwd=cwd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=stderr,
                                    preexec_fn=die_with_parent if _prctl is not None else None)
         try:
             cancelled = follow(process, progress)
@@ -87,12 +88,23 @@ def run_ffmpeg(argv: list[str], cwd: str, progress: Progress) -> None:
 
 
 def follow(process: subprocess.Popen, progress: Progress) -> bool:
-    """Read progress lines until the process ends; True when the callback cancelled."""
-    for text in process.stdout:
-        if not progress.line(text):
+    """Read progress until the process ends; True when the callback cancelled.
+
+    The callback is asked after each report and at least every :data:`POLL_SECONDS` even when
+    ffmpeg reports nothing, so a cancellation never waits for ffmpeg's next report.
+    """
+    descriptor, pending = process.stdout.fileno(), b""
+    while True:
+        if select.select([descriptor], [], [], POLL_SECONDS)[0]:
+            chunk = os.read(descriptor, 65536)
+            if not chunk:
+                return False
+            *lines, pending = (pending + chunk).split(b"\n")
+            for line in lines:
+                progress.line(line.decode("utf-8", "replace"))
+        if not progress.tell():
             process.kill()
             return True
-    return False
 
 
 def failure_reason(stderr: str) -> str:

@@ -6,13 +6,15 @@ import logging
 import os
 import re
 import subprocess
+from fractions import Fraction
 
 import ffmpeg
 import pytest
 
 import plugins.encoder_ffmpeg as encoder
 from core.media import EncodeCancelled, MediaError
-from plugins.encoder_ffmpeg.encode import nvenc_usable
+from plugins.encoder_ffmpeg import command
+from plugins.encoder_ffmpeg.encode import ENCODE_SHARE, nvenc_usable
 from tests import mediafiles
 
 SHORT = {"segment_seconds": 2, "storyboard_interval": 1, "preset": "ultrafast",
@@ -138,9 +140,40 @@ def test_probe_reads_what_the_encode_needs(media, maker, fields):
     assert info.duration > 0
 
 
-def test_probe_reads_the_average_rate_of_a_variable_frame_rate_video(media):
-    info = encoder.amphi_probe(path=media(mediafiles.make_vfr_video))
-    assert 15 < info.fps < 20  # 17 of every 25 frames kept
+def test_probe_reads_the_real_rate_of_a_variable_frame_rate_video(media):
+    assert encoder.amphi_probe(path=media(mediafiles.make_vfr_video)).fps == 25.0  # its average is 17
+    assert encoder.amphi_probe(path=media(mediafiles.make_screen_recording)).fps == 60.0  # its average is 45
+
+
+def frames_per_second(path):
+    (video,) = [s for s in streams(path) if s["codec_type"] == "video"]
+    return int(video["nb_frames"]) / float(video["duration"]), video["r_frame_rate"], video["avg_frame_rate"]
+
+
+@pytest.mark.parametrize(("max_fps", "expected"), [(60, 60), (30, 30), (24, 24)])
+def test_a_variable_frame_rate_source_keeps_its_real_rate_up_to_the_setting(media, worker, tmp_path, max_fps,
+                                                                          expected):
+    encoded = run_encode(worker(max_fps=max_fps), media(mediafiles.make_screen_recording), tmp_path)
+    rate, real, average = frames_per_second(encoded.path("mp4/240p.mp4"))
+    assert abs(rate - expected) < 0.5 and real == average == f"{expected}/1"
+    assert f"FRAME-RATE={expected}.000" in encoded.text("hls/master.m3u8")
+
+
+def test_non_square_pixels_are_shown_at_their_display_aspect(media, worker, tmp_path):
+    source = media(mediafiles.make_anamorphic_video)
+    assert streams(source)[0]["sample_aspect_ratio"] == "64:45"
+    info = encoder.amphi_probe(path=source)
+    assert (info.width, info.height) == (1024, 576)  # 720x576 stored
+    encoded = run_encode(worker(), source, tmp_path)
+    for path, size in zip(encoded.paths("mp4"), [(640, 360), (854, 480)], strict=True):
+        video = streams(encoded.path(path))[0]
+        sar = Fraction(video.get("sample_aspect_ratio", "1:1").replace(":", "/"))
+        assert (video["width"], video["height"], sar) == (*size, 1)
+        assert abs(video["width"] * sar / video["height"] - Fraction(16, 9)) < 0.01
+    poster = streams(encoded.path("thumbs/poster_1.jpg"))[0]
+    assert abs(poster["width"] / poster["height"] - 16 / 9) < 0.01
+    sprite = streams(encoded.path("storyboard.jpg"))[0]
+    assert sprite["height"] == 90 and sprite["width"] % 160 == 0
 
 
 # --- encode: the whole output set ---------------------------------------------
@@ -218,6 +251,23 @@ def test_progress_is_monotonic_and_reaches_one(wide):
     assert wide.progress == sorted(wide.progress)
     assert wide.progress[-1] == 1.0 and all(0 <= p <= 1 for p in wide.progress)
     assert any(0.9 <= p < 1.0 for p in wide.progress)  # packaging reported after the encode
+
+
+@pytest.mark.parametrize(("maker", "pictures"), [
+    (mediafiles.make_clip, {"storyboard": ["storyboard.jpg"], "thumbnail": [f"thumbs/poster_{n}.jpg" for n in (1, 2, 3, 4)]}),
+    (mediafiles.make_mp3, {"waveform": ["thumbs/poster_1.jpg"]}),  # a waveform is drawn from the whole sound
+])
+def test_progress_advances_steadily_through_the_encode(media, worker, tmp_path, monkeypatch, maker, pictures):
+    monkeypatch.setattr(command, "PROGRESS_SECONDS", 0.05)  # enough reports however fast the machine
+    source = media(maker, seconds=10)
+    # A storyboard frame every second: its sprite is complete only at the end of the source.
+    encoded = run_encode(worker(storyboard_interval=1), source, tmp_path)
+    during = sorted({p for p in encoded.progress if p < ENCODE_SHARE})  # while decoding and encoding
+    assert len(during) >= 5, encoded.progress
+    steps = [b - a for a, b in zip([0.0, *during], [*during, ENCODE_SHARE], strict=True)]
+    assert max(steps) < 0.3, encoded.progress  # no long silence, at the start or later
+    assert {kind: encoded.paths(kind) for kind in pictures} == pictures
+    assert not os.path.exists(encoded.path("storyboard-frames"))
 
 
 def test_ts_segments_when_chosen(media, worker, tmp_path):
@@ -350,3 +400,15 @@ def test_only_offered_renditions_are_kept_as_downloads(media, worker, tmp_path):
     assert {"hls/360p/index.m3u8", "hls/480p/index.m3u8"} <= set(encoded.paths("hls-playlist"))
     fallback = run_encode(worker(download_rungs="1080p"), source, tmp_path / "fallback")
     assert fallback.paths("mp4") == ["mp4/360p.mp4"]  # none offered exists: the smallest stays
+
+
+def test_the_default_downloads_are_the_360p_and_720p_renditions(media, app, site, make_request, tmp_path):
+    from core.sites import set_plugin_overrides
+
+    set_plugin_overrides(app.registry, site, encoder.NAME, {"rungs": "360p 720p", "preset": "ultrafast"})
+    source = media(mediafiles.make_clip, name="hd.mp4", seconds=2, size="1280x720")
+    encoded = run_encode(make_request(site), source, tmp_path)  # download_rungs: its declared default
+    assert encoded.paths("mp4") == ["mp4/360p.mp4", "mp4/720p.mp4"]
+    # Shorter than half the storyboard's interval (5 s), and still one frame in its sprite.
+    assert encoded.paths("storyboard") == ["storyboard.jpg"] and "storyboard.jpg#xywh=0,0,160,90" in encoded.text(
+        "storyboard.vtt")

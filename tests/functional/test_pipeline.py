@@ -134,3 +134,88 @@ def test_a_file_that_keeps_killing_workers_is_not_tried_forever(encoder, committ
     status, reason, _, _, jobs, _, _ = load(video_id)
     assert (status, jobs[0][1]) == ("failed", "failed")
     assert reason == "Processing stopped several times; this file cannot be processed."
+
+
+def pretend_running(video_id, worker):
+    """The job of ``video_id`` as a worker left it: running, claimed by ``worker``, a fresh heartbeat."""
+    with worker_request() as request:
+        job = request.dbsession.scalar(select(Job).where(Job.video_id == video_id))
+        job.state, job.worker, job.heartbeat_at, job.run_after, job.attempts = "running", worker, utcnow(), None, 1
+        job.video.status = "processing"
+        return job.id
+
+
+def test_the_sweeper_requeues_at_once_a_job_whose_worker_process_ended(encoder, committed_site, fast_pipeline):
+    import subprocess
+
+    from core.processes import worker_identity
+
+    encoder.behaviour = "crash"
+    video_id = upload(*committed_site)
+    encoder.behaviour = "ok"
+    killed = subprocess.Popen(["sleep", "30"])
+    pretend_running(video_id, worker_identity(killed.pid))
+    assert sweep() == 0  # its heartbeat is fresh and its process alive: it is working
+    killed.kill()
+    killed.wait()
+    assert sweep() == 1  # kill -9: no need to wait for the heartbeat to go stale
+    status, _, _, _, jobs, _, _ = load(video_id)
+    assert (status, jobs[0][1], jobs[0][2]) == ("ready", "done", 2)
+
+
+def test_the_sweeper_leaves_a_job_whose_worker_it_cannot_see(encoder, committed_site, fast_pipeline):
+    from core.processes import worker_identity
+
+    encoder.behaviour = "crash"
+    video_id = upload(*committed_site)
+    _host, pid, start, namespace = worker_identity().split(":")
+    pretend_running(video_id, f"another-host:{pid}:{start}:{namespace}")
+    assert sweep() == 0
+    assert load(video_id)[4][0][1] == "running"
+
+
+def test_a_lost_job_is_requeued_once_even_by_two_sweepers(encoder, committed_site, fast_pipeline):
+    from core.pipeline import requeue_lost
+
+    encoder.behaviour = "crash"
+    video_id = upload(*committed_site)
+    job_id = pretend_running(video_id, "gone-host:1:1:1")
+    with worker_request() as request:
+        assert requeue_lost(request, job_id, "gone-host:1:1:1", utcnow())
+    with worker_request() as request:  # meanwhile a worker claimed it again
+        job = request.dbsession.get(Job, job_id)
+        job.state, job.worker = "running", "new-worker:2:2:2"
+    with worker_request() as request:  # a second sweeper that saw the same lost job a moment ago
+        assert not requeue_lost(request, job_id, "gone-host:1:1:1", utcnow())
+    _, _, _, _, jobs, _, _ = load(video_id)
+    assert jobs[0][1] == "running"
+
+
+def test_a_worker_whose_job_was_requeued_leaves_it_to_the_new_run(encoder, committed_site, fast_pipeline):
+    import threading
+
+    encoder.behaviour = "slow"
+    site_id, user_id = committed_site
+    with worker_request(site_id) as request:
+        key = upload_key(site_id, "requeued")
+        request.storage.save(key, io.BytesIO(b"bytes"))
+        from core.ingest import create_video
+        from core.models import MediaFile
+
+        video = create_video(request, request.dbsession.get(User, user_id), "Slow", status="uploaded")
+        request.dbsession.add(MediaFile(video_id=video.id, kind="source", key=key))
+        job = Job(video_id=video.id, kind="encode")
+        request.dbsession.add(job)
+        request.dbsession.flush()
+        video_id, job_id = video.id, job.id
+    worker = threading.Thread(target=run_job.call_local, args=(job_id,))
+    worker.start()
+    time.sleep(0.5)
+    with worker_request() as request:  # its heartbeat went stale, a sweeper requeued it, another worker took it
+        job = request.dbsession.get(Job, job_id)
+        assert job.state == "running"
+        job.worker = "another-worker:1:1:1"
+    worker.join(timeout=10)
+    assert not worker.is_alive()
+    _, _, _, _, jobs, _, _ = load(video_id)
+    assert jobs[0][1] == "running"  # not marked cancelled under the new run's feet

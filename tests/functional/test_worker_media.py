@@ -7,7 +7,7 @@ import sys
 import time
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from core.db import make_engine
 from core.models import Job, Video
@@ -92,3 +92,33 @@ def test_a_worker_kill_9_loses_nothing(installation, tmp_path):
             worker.wait(timeout=60)
         log.close()
     assert os.path.exists(source)
+
+
+def test_cancel_stops_ffmpeg_within_seconds(tmp_path):
+    slow = {"amphi.jobs.heartbeat_seconds": "0.5", "amphi.encoder_ffmpeg.preset": "veryslow",
+            "amphi.encoder_ffmpeg.storyboard_interval": "1"}  # a sprite that could only be tiled at the end
+    source = make_clip(tmp_path, "lecture.mp4", seconds=10, size="640x360")
+    with temporary_database(tmp_path) as url:
+        ini = write_ini(tmp_path, url, **slow)
+        amphi(ini, "init", "--admin-password", "admin password 1")
+        engine = make_engine(url)
+        log = open(tmp_path / "worker.log", "w")
+        worker = start_worker(ini, log)
+        try:
+            video_id = int(amphi(ini, "video", "import", "default", "admin", str(source)).stdout.split()[1])
+            wait_for(engine, video_id, lambda s, j: j is not None and j.state == "running", 120)
+            time.sleep(1)  # under way
+            assert processes_working_in(tmp_path / "var" / "tmp", wait=0)  # ffmpeg is encoding
+            with engine.begin() as connection:  # what the owner's Cancel button does to a running job
+                connection.execute(update(Job).where(Job.video_id == video_id).values(cancel_requested=True))
+            asked = time.monotonic()
+            status, job = wait_for(engine, video_id, lambda s, j: j.state != "running", 120)
+            waited = time.monotonic() - asked
+            assert (status, job.state) == ("failed", "cancelled")
+            assert not processes_working_in(tmp_path / "var" / "tmp", wait=0)
+            assert waited < 4, f"cancelled after {waited:.1f} s"
+        finally:
+            worker.send_signal(signal.SIGTERM)
+            worker.wait(timeout=60)
+            log.close()
+            engine.dispose()

@@ -79,6 +79,14 @@ def test_output_frame_rate_is_constant_and_standard(fps, expected):
     assert output_frame_rate(fps) == expected
 
 
+@pytest.mark.parametrize(("fps", "most", "expected"), [
+    (60.0, 30, Fraction(30)), (50.0, 30, Fraction(25)), (59.94, 30, Fraction(30000, 1001)), (100.0, 60, Fraction(50)),
+    (90.0, 60, Fraction(60)), (45.0, 30, Fraction(30)), (29.97, 30, Fraction(30000, 1001)), (0.0, 20, Fraction(20)),
+])
+def test_output_frame_rate_is_capped_halving_when_close(fps, most, expected):
+    assert output_frame_rate(fps, most) == expected
+
+
 def test_gop_is_one_segment():
     assert gop_frames(Fraction(30000, 1001), 6) == 180
     assert gop_frames(Fraction(25), 2) == 50
@@ -103,7 +111,8 @@ def test_one_process_splits_the_decoded_picture_for_every_rung_and_image():
     assert option(argv, "-force_key_frames") == "expr:gte(t,n_forced*6)"
     assert option(argv, "-f") == "tee" and option(argv, "-ar") == "48000" and option(argv, "-ac") == "2"
     assert "-progress" in argv and option(argv, "-progress") == "pipe:1"
-    assert {"thumbs/poster_%d.jpg", "storyboard.jpg", "audio.mp3"} <= set(argv)
+    assert {"thumbs/poster_%d.jpg", "storyboard-frames/%04d.png", "audio.mp3"} <= set(argv)
+    assert "tile" not in graph  # tiled afterwards: a sprite written at the end would hold back every report
 
 
 def test_interlaced_sources_are_deinterlaced_and_segments_follow_settings():

@@ -65,3 +65,27 @@ def test_var_dir_is_substituted_and_bad_values_named():
     assert settings["amphi.database_url"] == "sqlite:////srv/amphi/amphi.sqlite"
     with pytest.raises(ConfigurationError, match="amphi.unknown_host"):
         load_settings({"amphi.unknown_host": "maybe"}, {})
+
+
+@pytest.mark.parametrize(("kind", "declared", "expected"), [
+    ("list", "360p 720p", ["360p", "720p"]), ("list", "", []), ("list", None, []), ("list", ["a"], ["a"]),
+    ("int", "128", 128), ("int", None, 0), ("bool", "yes", True), ("bool", None, False),
+    ("str", None, ""), ("text", None, ""), ("choice", None, "a"),
+])
+def test_a_declared_default_is_read_back_with_its_type(kind, declared, expected):
+    setting = Setting("x", kind, declared, choices=("a", "b") if kind == "choice" else ())
+    assert setting.coerce(None) == expected and type(setting.coerce(None)) is type(expected)
+    assert PluginSettings("demo", {"x": setting}).effective({}, None) == {"x": expected}
+
+
+def test_a_list_default_is_a_fresh_list_each_time():
+    setting = Setting("x", "list", ["a"])
+    setting.coerce(None).append("b")
+    assert setting.coerce(None) == ["a"]
+
+
+def test_a_default_of_the_wrong_type_is_refused_at_declaration():
+    with pytest.raises(ConfigurationError, match="'x': default 'many'"):
+        Setting("x", "int", "many")
+    with pytest.raises(ConfigurationError):
+        Setting("x", "choice", "c", choices=("a", "b"))
