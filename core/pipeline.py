@@ -17,6 +17,7 @@ from huey import crontab
 from sqlalchemy import func, select, update
 
 from core.errors import AmphiError
+from core.i18n import _
 from core.media import EncodeCancelled, MediaError
 from core.models import Job, Video, utcnow
 from core.processes import worker_identity, worker_is_gone
@@ -207,7 +208,7 @@ def fail(job_id: int, reason: str, retry: bool) -> None:
         job.state, job.error, job.finished_at = "failed", reason, utcnow()
         video = job.video
         if video.status != "ready":  # a failed re-encode keeps what was published
-            video.status, video.status_reason = "failed", reason if not retry else "Processing failed; try again later."
+            video.status, video.status_reason = "failed", reason if not retry else _("Processing failed; try again later.")
         if video.status == "failed":  # a later job of a ready video (re-encode, transcription) fails alone
             request.site = video.site
             fire_safely(request, "amphi_video_failed", video=video, reason=video.status_reason or reason)
@@ -287,14 +288,14 @@ def requeue_lost(request, job_id: int, worker: str, now) -> bool:
     given_up = job.attempts >= pipeline_setting(request.registry, "max_attempts", 3)
     values = {"state": "failed", "finished_at": now} if given_up else {"state": "queued"}
     moved = db.execute(update(Job).where(Job.id == job_id, Job.state == "running", Job.worker == worker)
-                       .values(worker="", error="The worker stopped; the job was requeued.", **values)
+                       .values(worker="", error=_("The worker stopped; the job was requeued."), **values)
                        .execution_options(synchronize_session=False)).rowcount == 0
     if moved:
         return False
     log.warning("job %s lost its worker %s; %s", job_id, worker, "failed" if given_up else "requeued")
     if given_up and job.video.status != "ready":  # a file that kills its workers is not tried forever
         job.video.status = "failed"
-        job.video.status_reason = "Processing stopped several times; this file cannot be processed."
+        job.video.status_reason = _("Processing stopped several times; this file cannot be processed.")
     return not given_up
 
 

@@ -76,7 +76,7 @@ class RateLimit:
 
 def client_network(request) -> str:
     """The client as a per-address key: its address, or its /64 for IPv6 (one subscriber holds a whole /64)."""
-    address = request.client_addr or ""
+    address = request.remote_addr or ""  # REMOTE_ADDR: set from a trusted proxy by the server, never X-Forwarded-For as sent
     try:
         parsed = ipaddress.ip_address(address)
     except ValueError:

@@ -39,7 +39,7 @@ def open_record(request, user: User, method: str) -> UserSession:
     request.session[SESSION_USER] = user.id
     request.session[SESSION_KEY] = key
     record = UserSession(site_id=request.site.id, user_id=user.id, key_hash=key_hash(key), method=method[:64],
-                         user_agent=(request.user_agent or "")[:300], address=(request.client_addr or "")[:64])
+                         user_agent=(request.user_agent or "")[:300], address=(request.remote_addr or "")[:64])
     request.dbsession.add(record)
     request.dbsession.flush()
     request.environ[_CURRENT] = record.id

@@ -179,7 +179,7 @@ def status_json(request, video: Video) -> dict:
         "job": None if job is None else {
             "id": job.id, "kind": job.kind, "state": job.state, "progress": job.progress,
             "state_label": request.localizer.translate(JOB_STATE_LABELS.get(job.state, job.state)),
-            "attempts": job.attempts, "error": job.error if job.state == "failed" else "",
+            "attempts": job.attempts, "error": request.translate(job.error) if job.state == "failed" and job.error else "",
         },
     }
 

@@ -2,6 +2,8 @@
 
 import pytest
 
+from tests.mediafiles import make_browser_webm
+
 
 @pytest.fixture
 def fast_pipeline(app, monkeypatch):
@@ -18,3 +20,15 @@ def studio_settings(app, monkeypatch):
             monkeypatch.setitem(app.registry.settings, f"amphi.opencast_studio.{key}", value)
 
     return configure
+
+
+@pytest.fixture
+def browser(make_testapp, rec_site):
+    """A browser on the site ``rec.test`` (each test file makes its ``rec_site``)."""
+    return make_testapp("rec.test")
+
+
+@pytest.fixture(scope="module")
+def camera(tmp_path_factory):
+    """A 2 s WebM as a browser records a camera."""
+    return make_browser_webm(tmp_path_factory.mktemp("cam"), "camera.webm", 2, "160x120").read_bytes()

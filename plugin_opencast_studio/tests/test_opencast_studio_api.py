@@ -14,7 +14,6 @@ from core.models import Channel, Video
 from core.tokens import create_token
 from core.users import find_user
 from tests.ingestclient import StudioClient
-from tests.mediafiles import make_browser_webm
 
 PASSWORD = "studio password 1"
 HOSTED = "https://studio.opencast.org"
@@ -51,16 +50,6 @@ def rec_site(make_site, make_user, dbsession):
     dbsession.add_all([maths, open_channel, closed])
     dbsession.flush()
     return site
-
-
-@pytest.fixture
-def browser(make_testapp, rec_site):
-    return make_testapp("rec.test")
-
-
-@pytest.fixture(scope="module")
-def camera(tmp_path_factory):
-    return make_browser_webm(tmp_path_factory.mktemp("cam"), "camera.webm", 2, "160x120").read_bytes()
 
 
 def channel_id(dbsession, slug: str) -> str:

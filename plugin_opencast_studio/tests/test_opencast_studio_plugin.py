@@ -11,7 +11,6 @@ from sqlalchemy import select
 from core.models import Video
 from core.tokens import create_token
 from tests.ingestclient import StudioClient
-from tests.mediafiles import make_browser_webm
 
 PASSWORD = "studio password 1"
 HOSTED = "https://studio.opencast.org"
@@ -27,16 +26,6 @@ def rec_site(make_site, make_user):
     make_user(site, "ana", role="staff", password=PASSWORD, display_name="Ana López")
     make_user(site, "leo", role="user", password=PASSWORD)
     return site
-
-
-@pytest.fixture
-def browser(make_testapp, rec_site):
-    return make_testapp("rec.test")
-
-
-@pytest.fixture(scope="module")
-def camera(tmp_path_factory):
-    return make_browser_webm(tmp_path_factory.mktemp("cam"), "camera.webm", 2, "160x120").read_bytes()
 
 
 def test_a_site_without_the_plugin_answers_404_on_every_endpoint(make_site, make_user, make_testapp):

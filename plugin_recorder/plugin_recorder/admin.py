@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 from pyramid.httpexceptions import HTTPFound, HTTPNotFound
 from pyramid.view import view_config
 from sqlalchemy import select
@@ -21,8 +23,8 @@ from plugin_recorder.forms import (
     save_recorder,
     site_channels,
 )
-from plugin_recorder.missing import grace_of, no_video_notice
-from plugin_recorder.models import RECORDER_ACCESS, RECORDER_TYPES, DropFile, Recorder, RecorderEvent
+from plugin_recorder.missing import grace_of, no_video_notice, notice_text
+from plugin_recorder.models import RECORDER_ACCESS, RECORDER_TYPES, DropFile, Recorder, RecorderEvent, state_label
 
 NAME = "recorder"
 TYPE_LABELS = {"opencast": _("Opencast capture agent (pyCA, Galicaster, Epiphan, Extron...)"),
@@ -65,7 +67,8 @@ def form_values(request, recorder, form, errors=None, token=None) -> dict:
 def recorders_page(request):
     recorders = sorted(request.dbsession.scalars(select(Recorder).where(Recorder.site_id == request.site.id)),
                        key=lambda r: r.name.casefold())
-    return {"recorders": recorders, "type_labels": TYPE_LABELS, "deleted": request.params.get("deleted")}
+    return {"recorders": recorders, "type_labels": TYPE_LABELS, "deleted": request.params.get("deleted"),
+            "state_label": functools.partial(state_label, request)}
 
 
 @view_config(route_name="recorder.new", renderer="plugin_recorder:templates/recorder_edit.html",
@@ -117,8 +120,7 @@ def delete_recorder(request):
 
 
 def missing_notice(request, event, now, grace) -> str:
-    notice = no_video_notice(event, now, grace)
-    return request.localizer.translate(notice) if notice is not None else ""
+    return notice_text(request.localizer, no_video_notice(event, now, grace))
 
 
 def schedule_values(request, recorder, form=None, errors=None) -> dict:
@@ -128,7 +130,7 @@ def schedule_values(request, recorder, form=None, errors=None) -> dict:
               for event in request.dbsession.scalars(select(RecorderEvent).where(
                   RecorderEvent.recorder_id == recorder.id).order_by(RecorderEvent.start))]
     return {"recorder": recorder, "events": events, "zone": zone, "form": form or {}, "errors": errors or {},
-            "saved": "saved" in request.params}
+            "saved": "saved" in request.params, "state_label": functools.partial(state_label, request)}
 
 
 @view_config(route_name="recorder.schedule", renderer="plugin_recorder:templates/schedule.html",

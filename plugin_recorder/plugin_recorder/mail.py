@@ -90,7 +90,7 @@ def missing_recipients(event: RecorderEvent) -> list:
 def missing_message(request, event: RecorderEvent, person, settings: dict) -> EmailMessage:
     """The message to ``person`` (in their language) that no video arrived from ``event``."""
     from plugin_recorder.forms import local_input
-    from plugin_recorder.missing import grace_of, no_video_notice
+    from plugin_recorder.missing import grace_of, no_video_notice, notice_text
 
     localizer = person_localizer(request, person)
     start = local_input(event.start, settings["timezone"]).replace("T", " ") + " " + settings["timezone"]
@@ -105,7 +105,7 @@ def missing_message(request, event: RecorderEvent, person, settings: dict) -> Em
     advice = localizer.translate(_("The recording may still be on the capture agent: check it, then have it send "
                                    "the recording again or upload the file by hand. The recorder's schedule:"))
     link = f"{site_base_url(settings, event.recorder.site)}/admin/recorders/{event.recorder_id}/schedule"
-    reason = localizer.translate(notice) if notice is not None else ""
+    reason = notice_text(localizer, notice)
     message.set_content(f"{body}\n{reason}\n\n{advice}\n{link}\n")
     return message
 

@@ -17,7 +17,7 @@ from core.i18n import _
 from core.models import Site, utcnow
 from core.sites import plugin_settings
 from core.tasks import enqueue_after_commit, huey, worker_request
-from plugin_recorder.models import RECORDING_ERROR_STATES, Recorder, RecorderEvent
+from plugin_recorder.models import RECORDING_ERROR_STATES, STATE_LABELS, Recorder, RecorderEvent
 
 NAME = "recorder"
 #: Recordings that ended longer ago than this are never mailed about (a new installation, or a worker
@@ -47,6 +47,16 @@ def no_video_notice(event: RecorderEvent, now: datetime, grace: timedelta):
         return _("No video arrived after the recording ended (last state reported: ${state}).",
                  mapping={"state": event.state})
     return _("No video arrived after the recording ended; the capture agent reported nothing.")
+
+
+def notice_text(localizer, notice) -> str:
+    """A notice of :func:`no_video_notice` in ``localizer``'s language, the state it names included."""
+    if notice is None:
+        return ""
+    state = (notice.mapping or {}).get("state")
+    if state in STATE_LABELS:
+        notice = notice % {"state": localizer.translate(STATE_LABELS[state])}
+    return localizer.translate(notice)
 
 
 def claim_report(request, event_id: int) -> bool:

@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy import JSON, BigInteger, Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from core.i18n import _
 from core.models import NOT_ON_PAGES, Base, UTCDateTime, utcnow
 
 #: How a recorder hands its recordings over.
@@ -20,6 +21,20 @@ RECORDING_STATES = ("capturing", "capture_finished", "capture_error", "manifest"
                     "upload_error", "unknown")
 #: The recording states in which an agent says it failed: no video will come from it.
 RECORDING_ERROR_STATES = ("capture_error", "manifest_error", "compressing_error", "upload_error")
+#: What the pages show for each state (an agent's own words are shown as they are).
+STATE_LABELS = {
+    "idle": _("idle"), "capturing": _("capturing"), "uploading": _("uploading"), "offline": _("offline"),
+    "unknown": _("unknown"), "shutting_down": _("shutting down"), "error": _("error"),
+    "capture_finished": _("capture finished"), "capture_error": _("capture failed"),
+    "manifest": _("writing its manifest"), "manifest_error": _("manifest failed"),
+    "manifest_finished": _("manifest written"), "compressing": _("compressing"),
+    "compressing_error": _("compression failed"), "upload_finished": _("uploaded"), "upload_error": _("upload failed"),
+}
+
+
+def state_label(request, state: str) -> str:
+    """``state`` (an agent's or a recording's) in the reader's language."""
+    return request.localizer.translate(STATE_LABELS[state]) if state in STATE_LABELS else state
 
 
 class Recorder(Base):
@@ -121,5 +136,5 @@ class PendingRecording(Base):
     event: Mapped[RecorderEvent | None] = relationship()
 
 
-__all__ = ["AGENT_STATES", "RECORDER_ACCESS", "RECORDER_TYPES", "RECORDING_ERROR_STATES", "RECORDING_STATES",
+__all__ = ["AGENT_STATES", "STATE_LABELS", "RECORDER_ACCESS", "RECORDER_TYPES", "RECORDING_ERROR_STATES", "RECORDING_STATES",
            "DropFile", "PendingRecording", "Recorder", "RecorderEvent"]

@@ -8,7 +8,7 @@ from pyramid.view import view_config
 from core.channels import add_to_channel, addable_channels
 from core.i18n import _
 from core.ingest import ORIGINAL_KINDS, QuotaExceeded, check_quota
-from core.metadata import ACCESS_LABELS
+from core.metadata import ACCESS_LABELS, STATUS_LABELS
 from core.users import find_user
 from core.videos import delete_video
 from plugin_recorder.models import RECORDER_ACCESS, PendingRecording
@@ -18,7 +18,7 @@ from plugin_recorder.recordings import claimable, pending_for
 @view_config(route_name="recorder.pending", renderer="plugin_recorder:templates/pending.html",
              permission="authenticated")
 def pending_page(request):
-    return {"pendings": pending_for(request), "done": request.params.get("done", "")}
+    return {"pendings": pending_for(request), "done": request.params.get("done", ""), "status_labels": STATUS_LABELS}
 
 
 def claimable_pending(request) -> PendingRecording:

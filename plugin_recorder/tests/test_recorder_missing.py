@@ -76,13 +76,13 @@ def test_an_agent_reporting_an_upload_error_shows_no_video_arrived_and_mails_the
     agent.call("POST", "/capture-admin/recordings/uid-Thermodynamique", {"state": "capture_finished"})
     assert "No video arrived" not in schedule(recorder_site) and smtp_sink.messages == []
     agent.call("POST", "/capture-admin/recordings/uid-Thermodynamique", {"state": "upload_error"})
-    assert "upload_error No video arrived: the capture agent reported upload_error." in schedule(recorder_site)
-    assert "Aucune vidéo n’est arrivée : l’agent de capture a signalé upload_error." in schedule(
+    assert "upload failed No video arrived: the capture agent reported upload failed." in schedule(recorder_site)
+    assert "Aucune vidéo n’est arrivée : l’agent de capture a signalé échec de l&#39;envoi." in schedule(
         recorder_site, language="fr")
     [message] = smtp_sink.messages
     assert message["To"] == "manager@example.org" and message["Subject"] == "No video arrived from amphi-c: Thermodynamique"
     body = message.get_content()
-    assert "No video arrived: the capture agent reported upload_error." in body
+    assert "No video arrived: the capture agent reported upload failed." in body
     assert f"/admin/recorders/{recorder_site['recorder_id']}/schedule" in body
     agent.call("POST", "/capture-admin/recordings/uid-Thermodynamique", {"state": "upload_error"})
     report_missing_videos()
@@ -106,11 +106,11 @@ def test_a_video_overdue_after_the_grace_period_is_reported_once(recorder_site, 
     report_missing_videos()
     report_missing_videos()
     assert [m["Subject"] for m in smtp_sink.messages] == ["No video arrived from amphi-c: Late"]
-    assert "last state reported: capture_finished" in smtp_sink.messages[0].get_content()
+    assert "last state reported: capture finished" in smtp_sink.messages[0].get_content()
     assert [reported(e) for e in (late, recent, arrived, deleted, old)] == [True, False, False, False, False]
     page = schedule(recorder_site)
     assert page.count("No video arrived") == 2  # Late, and Old (never mailed: it ended days ago)
-    assert "capture_finished No video arrived after the recording ended (last state reported: capture_finished)." in page
+    assert "capture finished No video arrived after the recording ended (last state reported: capture finished)." in page
     assert "No video arrived after the recording ended; the capture agent reported nothing." in page
     assert "No video arrived" not in schedule(recorder_site, folder_id)
     # A shorter grace period (a setting) reports the recent one too.
@@ -132,4 +132,14 @@ def test_the_scheduled_owner_is_told_too_in_their_language(recorder_site, smtp_s
     by_address = {m["To"]: m for m in smtp_sink.messages}
     assert sorted(by_address) == ["manager@example.org", "prof@example.org"]
     assert by_address["prof@example.org"]["Subject"] == "Aucune vidéo n’est arrivée de amphi-c : Optique"
-    assert "l’agent de capture a signalé capture_error" in by_address["prof@example.org"].get_content()
+    assert "l’agent de capture a signalé échec de l'enregistrement" in by_address["prof@example.org"].get_content()
+
+
+def test_states_are_shown_in_the_readers_language(recorder_site):
+    add_event(recorder_site["recorder_id"], "Cours 1", timedelta(minutes=5), state="upload_error")
+    add_event(recorder_site["recorder_id"], "Cours 2", timedelta(minutes=-30), state="capturing")
+    french = schedule(recorder_site, language="fr")
+    assert "échec de l&#39;envoi" in french and "enregistre" in french
+    assert "upload_error —" not in french and " capturing " not in french
+    english = schedule(recorder_site)
+    assert "upload failed" in english and "capturing" in english

@@ -170,4 +170,4 @@ def test_pyca_upload_refused_shows_no_video_arrived_and_tells_the_manager(amphi_
     [message] = smtp_sink.messages
     assert message["To"] == "prof@example.org"
     assert message["Subject"] == "No video arrived from amphi-pyca: Thermodynamique — séance 1"
-    assert "No video arrived: the capture agent reported upload_error." in message.get_content()
+    assert "No video arrived: the capture agent reported upload failed." in message.get_content()

@@ -42,7 +42,7 @@ def viewer_hash(request, video: Video, day: date) -> str:
     if request.user is not None:
         who = f"user:{request.user.id}"
     else:
-        who = "|".join(("anonymous", request.client_addr or "", request.user_agent or "",
+        who = "|".join(("anonymous", request.remote_addr or "", request.user_agent or "",
                         request.headers.get("Accept-Language", "")))
     message = f"{request.site.id}:{video.id}:{who}".encode()
     return hmac.new(day_key(request, day), message, hashlib.sha256).hexdigest()

@@ -32,9 +32,11 @@ EXTRACTED, RECOGNISED = 0.05, 0.95
 
 
 def missing_model_reason(language: str) -> str:
+    """Why a video in ``language`` cannot be transcribed: a message without values, so that it is stored
+    as it is and shown translated (the transcription page names the language)."""
     if not language:
-        return "Set the video's main language (Edit) before transcribing it."
-    return f"No speech recognition model is installed for this video's language ({language})."
+        return _("Set the video's main language (Edit) before transcribing it.")
+    return _("No speech recognition model is installed for this video's language.")
 
 
 def busy(video: Video) -> bool:

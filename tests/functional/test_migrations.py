@@ -72,18 +72,25 @@ def test_a_plugin_blocked_from_the_start_gets_no_tables(empty_engine):
     assert "hello_greetings" in inspect(empty_engine).get_table_names()
 
 
+def insert_an_old_site_and_user(connection) -> None:
+    """Site 1 and its user 1 (ana), written as the oldest schema has them."""
+    from sqlalchemy import text
+
+    connection.execute(text("INSERT INTO sites (id, slug, name, theme_color, logo_url, is_default, enabled_plugins, "
+                            "plugin_settings, created_at) VALUES (1, 'old', 'Old', '#1f4e8c', '', true, '[]', '{}', "
+                            "CURRENT_TIMESTAMP)"))
+    connection.execute(text("INSERT INTO users (id, site_id, username, display_name, email, affiliation, locale, "
+                            "is_active, can_upload, is_site_admin, is_superuser, created_at) VALUES (1, 1, 'ana', "
+                            "'', '', '', '', true, true, false, false, CURRENT_TIMESTAMP)"))
+
+
 def test_existing_sites_get_the_default_video_types(empty_engine):
     from sqlalchemy import text
 
     host = make_plugin_host({})
     upgrade(empty_engine, host, "0002_core")
     with empty_engine.begin() as connection:
-        connection.execute(text("INSERT INTO sites (id, slug, name, theme_color, logo_url, is_default, enabled_plugins, "
-                                "plugin_settings, created_at) VALUES (1, 'old', 'Old', '#1f4e8c', '', true, '[]', '{}', "
-                                "CURRENT_TIMESTAMP)"))
-        connection.execute(text("INSERT INTO users (id, site_id, username, display_name, email, affiliation, locale, "
-                                "is_active, can_upload, is_site_admin, is_superuser, created_at) VALUES (1, 1, 'ana', "
-                                "'', '', '', '', true, true, false, false, CURRENT_TIMESTAMP)"))
+        insert_an_old_site_and_user(connection)
         connection.execute(text("INSERT INTO videos (site_id, owner_id, title, slug, description, language, status, "
                                 "access, status_reason, poster_key, password_hash, allow_downloads, created_at, "
                                 "updated_at) VALUES (1, 1, 'Old', 'old', '', '', 'ready', 'public', '', '', '', false, "
@@ -124,12 +131,7 @@ def test_existing_share_links_keep_working_with_only_their_hash_stored(empty_eng
     host = make_plugin_host({})
     upgrade(empty_engine, host, "0011_core")
     with empty_engine.begin() as connection:
-        connection.execute(text("INSERT INTO sites (id, slug, name, theme_color, logo_url, is_default, enabled_plugins, "
-                                "plugin_settings, created_at) VALUES (1, 'old', 'Old', '#1f4e8c', '', true, '[]', '{}', "
-                                "CURRENT_TIMESTAMP)"))
-        connection.execute(text("INSERT INTO users (id, site_id, username, display_name, email, affiliation, locale, "
-                                "is_active, can_upload, is_site_admin, is_superuser, created_at) VALUES (1, 1, 'ana', "
-                                "'', '', '', '', true, true, false, false, CURRENT_TIMESTAMP)"))
+        insert_an_old_site_and_user(connection)
         connection.execute(text("INSERT INTO videos (id, site_id, owner_id, title, slug, description, language, status, "
                                 "access, status_reason, poster_key, password_hash, allow_downloads, created_at, "
                                 "updated_at, license) VALUES (1, 1, 1, 'Old', 'old', '', '', 'ready', 'draft', '', '', "

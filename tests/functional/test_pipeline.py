@@ -5,6 +5,7 @@ small plugin so that the pipeline's own rules are checked quickly and exactly.
 """
 
 import io
+import threading
 import time
 from datetime import timedelta
 
@@ -83,17 +84,14 @@ def test_a_failed_reencode_keeps_what_was_published(encoder, committed_site, fas
     assert status == "ready" and files == before[3] and all(exists.values())
 
 
-def test_cancelling_a_running_encode(encoder, committed_site, fast_pipeline):
-    import threading
+def encode_in_a_thread(site_id, user_id, name: str):
+    """Queue an encode of a few bytes without running it, then run it in a thread: ``(video id, job id, thread)``."""
+    from core.ingest import create_video
+    from core.models import MediaFile
 
-    encoder.behaviour = "slow"
-    site_id, user_id = committed_site
-    with worker_request(site_id) as request:  # queue without running, to run it in a thread
-        key = upload_key(site_id, "cancelme")
+    with worker_request(site_id) as request:
+        key = upload_key(site_id, name)
         request.storage.save(key, io.BytesIO(b"bytes"))
-        from core.ingest import create_video
-        from core.models import MediaFile
-
         video = create_video(request, request.dbsession.get(User, user_id), "Slow", status="uploaded")
         request.dbsession.add(MediaFile(video_id=video.id, kind="source", key=key))
         job = Job(video_id=video.id, kind="encode")
@@ -102,6 +100,13 @@ def test_cancelling_a_running_encode(encoder, committed_site, fast_pipeline):
         video_id, job_id = video.id, job.id
     worker = threading.Thread(target=run_job.call_local, args=(job_id,))
     worker.start()
+    return video_id, job_id, worker
+
+
+def test_cancelling_a_running_encode(encoder, committed_site, fast_pipeline):
+    encoder.behaviour = "slow"
+    site_id, user_id = committed_site
+    video_id, _job_id, worker = encode_in_a_thread(site_id, user_id, "cancelme")
     time.sleep(0.5)
     with worker_request(site_id) as request:
         assert cancel_jobs(request, request.dbsession.get(Video, video_id)) == 1
@@ -192,24 +197,9 @@ def test_a_lost_job_is_requeued_once_even_by_two_sweepers(encoder, committed_sit
 
 
 def test_a_worker_whose_job_was_requeued_leaves_it_to_the_new_run(encoder, committed_site, fast_pipeline):
-    import threading
-
     encoder.behaviour = "slow"
     site_id, user_id = committed_site
-    with worker_request(site_id) as request:
-        key = upload_key(site_id, "requeued")
-        request.storage.save(key, io.BytesIO(b"bytes"))
-        from core.ingest import create_video
-        from core.models import MediaFile
-
-        video = create_video(request, request.dbsession.get(User, user_id), "Slow", status="uploaded")
-        request.dbsession.add(MediaFile(video_id=video.id, kind="source", key=key))
-        job = Job(video_id=video.id, kind="encode")
-        request.dbsession.add(job)
-        request.dbsession.flush()
-        video_id, job_id = video.id, job.id
-    worker = threading.Thread(target=run_job.call_local, args=(job_id,))
-    worker.start()
+    video_id, job_id, worker = encode_in_a_thread(site_id, user_id, "requeued")
     time.sleep(0.5)
     with worker_request() as request:  # its heartbeat went stale, a sweeper requeued it, another worker took it
         job = request.dbsession.get(Job, job_id)

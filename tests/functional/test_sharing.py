@@ -123,13 +123,13 @@ def protect(video_id, password="sesame 123"):
         set_access(request.dbsession.get(Video, video_id), "password", password=password)
 
 
-def guess(browser, video_id, password, address, status):
+def guess(browser, video_id, password, address, status, headers=None):
     """Post ``password`` to the unlock form of ``video_id`` from ``address`` (the form's token is read once)."""
     if not getattr(browser, "unlock_token", None):
         page = browser.get(f"/videos/{video_id}", extra_environ={"REMOTE_ADDR": address}, expect_errors=True)
         browser.unlock_token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
     return browser.post(f"/videos/{video_id}/unlock", {"csrf_token": browser.unlock_token, "password": password},
-                        extra_environ={"REMOTE_ADDR": address}, status=status)
+                        extra_environ={"REMOTE_ADDR": address}, status=status, headers=headers)
 
 
 def test_guesses_spread_over_many_addresses_lock_nobody_else_out(published, make_testapp, committed_site):
@@ -164,6 +164,18 @@ def test_a_signed_in_guesser_is_counted_wherever_they_are(published, make_testap
     for attempt in range(10):
         guess(member, video_id, f"guess {attempt}", f"198.51.100.{attempt + 1}", status=403)
     guess(member, video_id, "sesame 123", "203.0.113.9", status=429)
+
+
+def test_a_forwarded_for_header_sent_by_the_client_gives_no_fresh_count(published, make_testapp):
+    """The address is the connection's (``REMOTE_ADDR``, which ``amphi serve`` takes from a trusted proxy
+    only), never an ``X-Forwarded-For`` the client wrote itself."""
+    host, video_id = published
+    protect(video_id)
+    attacker = make_testapp(host)
+    for n in range(10):
+        guess(attacker, video_id, f"guess {n}", "198.51.100.7", status=403,
+              headers={"X-Forwarded-For": f"203.0.113.{n + 1}"})
+    guess(attacker, video_id, "sesame 123", "198.51.100.7", status=429, headers={"X-Forwarded-For": "203.0.113.99"})
 
 
 def test_an_ipv6_network_counts_as_one_address(published, make_testapp):
