@@ -8,6 +8,7 @@ from pyramid.view import view_config
 from core.errors import TooManyAttempts, ValidationError
 from core.i18n import _
 from core.security import check_password, end_sessions, safe_next, sign_in
+from core.signin_attempts import attempt_succeeded, begin_attempt
 from core.users import create_user
 from core.views.auth import login_methods
 from plugins.auth_local.models import LocalCredential
@@ -17,6 +18,7 @@ from plugins.auth_local.passwords import (
     NoPasswordYet,
     authenticate,
     check_password_rules,
+    failures,
     set_password,
 )
 
@@ -90,8 +92,11 @@ def change_password(request):
         credential = request.dbsession.get(LocalCredential, user.id)
         new = request.POST.get("new_password", "")
         try:
+            # Guesses of the current password (from a session someone else holds) count as failed sign-ins.
+            attempt = begin_attempt(request, failures(request), user.username)
             if credential is None or not check_password(credential.password_hash, request.POST.get("current_password", "")):
                 raise ValidationError({"current_password": request.translate("This is not your current password.")})
+            attempt_succeeded(request, attempt, user.username)
             if new != request.POST.get("password_confirm", ""):
                 raise ValidationError({"password_confirm": request.translate("The two passwords differ.")})
             check_password_rules(request, new)
@@ -101,5 +106,8 @@ def change_password(request):
         except ValidationError as exc:
             errors = exc.errors
             request.response.status = 400
+        except TooManyAttempts:
+            errors = {"current_password": request.translate(REFUSALS[TooManyAttempts][1])}
+            request.response.status = 429
     next_url = safe_next(request, request.params.get("next"), "")
     return {"errors": errors, "done": done, "given": "given" in request.params and not done, "next": next_url}

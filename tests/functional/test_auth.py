@@ -225,6 +225,23 @@ def test_changing_ones_password(testapp, ana, make_testapp):
     testapp.sign_in("ana", "another long one")
 
 
+def test_guessing_the_current_password_from_a_session_is_limited(testapp, ana, make_testapp):
+    thief = make_testapp("a.test")  # someone holding a session of ana's tries passwords to take the account
+    thief.sign_in("ana", "correct horse battery")
+    token = thief.csrf_token("/auth/local/password")
+
+    def change(browser, current, status):
+        return browser.post("/auth/local/password", {"csrf_token": token, "current_password": current,
+                                                     "new_password": "stolen account 1", "password_confirm":
+                                                     "stolen account 1"}, status=status)
+
+    for n in range(5):
+        change(thief, f"guess {n}", 400)
+    refused = change(thief, "correct horse battery", 429)
+    assert "Too many failed attempts" in refused.text
+    testapp.sign_in("ana", "correct horse battery")  # her own browser is not locked out
+
+
 def test_sign_in_is_refused_where_auth_local_is_disabled(make_site, make_user, make_testapp):
     site = make_site("nolocal", plugins=[])
     make_user(site, "ana")
