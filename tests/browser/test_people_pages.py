@@ -80,6 +80,6 @@ def test_the_account_and_people_pages_fit_a_phone(page, live_server):
     """Nothing makes the page wider than a phone's screen (a wide table scrolls within itself)."""
     sign_in(page, live_server, "admin", ADMIN_PASSWORD)
     page.set_viewport_size({"width": 390, "height": 844})
-    for path in ("/upload", "/admin/users", "/admin/groups", "/account/sessions"):
+    for path in ("/upload", "/admin/users", "/admin/groups", "/account/sessions", "/admin/site"):
         visit(page, live_server + path)
         assert page.evaluate("document.documentElement.scrollWidth") <= 390, path
