@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from core.errors import ValidationError
 from core.i18n import _
 from core.models import Group, IdentityRule, User, group_members
-from core.users import USERNAME, find_user
+from core.users import USERNAME
 
 LOCAL = "local"
 
@@ -63,12 +63,13 @@ def add_members(request, group: Group, text: str) -> list[User]:
     names = list(dict.fromkeys(n for n in re.split(r"[\s,;]+", text or "") if n))
     if not names:
         raise ValidationError({"usernames": _("Type one or more usernames.")})
-    found = {name: find_user(request.dbsession, group.site_id, name) for name in names}
-    unknown = [name for name, user in found.items() if user is None or not user.is_active]
+    found = {user.username: user for user in request.dbsession.scalars(
+        select(User).where(User.site_id == group.site_id, User.username.in_(names)))}
+    unknown = [name for name in names if name not in found or not found[name].is_active]
     if unknown:
         raise ValidationError({"usernames": _("No such user on this site: ${names}",
                                               mapping={"names": ", ".join(unknown)})})
-    added = [user for user in found.values() if user not in group.members]
+    added = [found[name] for name in names if found[name] not in group.members]
     group.members.extend(added)
     return added
 

@@ -55,6 +55,11 @@ def translate(request, message, **mapping) -> str:
     return request.localizer.translate(_(message, mapping=mapping or None))
 
 
+def translate_errors(request, errors: dict) -> dict:
+    """A form's ``{field: message}`` in the request's language."""
+    return {field: request.localizer.translate(message) for field, message in (errors or {}).items()}
+
+
 class Plural(TranslationString):
     """A message with a count, translated later (a ``ValidationError``'s text...): the localizer picks
     its singular or plural form for ``n`` then, in the reader's language. Made by :func:`plural`."""

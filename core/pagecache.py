@@ -35,9 +35,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from core.generation import current_generation
 from core.i18n import browser_locale, requested_locale
-
-SESSION_COOKIE = "amphi_session"
-
+from core.tokens import SESSION_COOKIE
 
 # --- what views say --------------------------------------------------------------------
 

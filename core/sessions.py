@@ -10,23 +10,19 @@ indexed query, which loads the user too; ``last_seen_at`` is written at most eve
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from datetime import timedelta
 
 from sqlalchemy import delete, select
 
 from core.models import User, UserSession, utcnow
+from core.tokens import LAST_USED_RESOLUTION, token_hash
 
 SESSION_USER = "auth.user_id"
 SESSION_KEY = "auth.key"
-#: How stale ``last_seen_at`` may get before a request writes it (not a write per request).
-LAST_SEEN_RESOLUTION = timedelta(minutes=5)
+#: How stale ``last_seen_at`` may get before a request writes it (not a write per request), as for tokens.
+LAST_SEEN_RESOLUTION = LAST_USED_RESOLUTION
 _CURRENT = "amphi.session_record"  # environ: the id of the request's own record
-
-
-def key_hash(key: str) -> str:
-    return hashlib.sha256(key.encode("utf-8")).hexdigest()
 
 
 def max_age(settings) -> timedelta:
@@ -38,7 +34,7 @@ def open_record(request, user: User, method: str) -> UserSession:
     key = secrets.token_urlsafe(32)
     request.session[SESSION_USER] = user.id
     request.session[SESSION_KEY] = key
-    record = UserSession(site_id=request.site.id, user_id=user.id, key_hash=key_hash(key), method=method[:64],
+    record = UserSession(site_id=request.site.id, user_id=user.id, key_hash=token_hash(key), method=method[:64],
                          user_agent=(request.user_agent or "")[:300], address=(request.remote_addr or "")[:64])
     request.dbsession.add(record)
     request.dbsession.flush()
@@ -53,7 +49,7 @@ def session_user(request) -> User | None:
         return None
     found = request.dbsession.execute(
         select(User, UserSession).join(UserSession, UserSession.user_id == User.id)
-        .where(UserSession.key_hash == key_hash(key), User.id == user_id)
+        .where(UserSession.key_hash == token_hash(key), User.id == user_id)
     ).first()
     if found is None:
         return None

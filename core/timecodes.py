@@ -5,6 +5,7 @@ Public helpers for plugins that edit timed things (chapters, enrichments, notes.
 
 from __future__ import annotations
 
+import html
 import math
 import re
 
@@ -45,6 +46,15 @@ def vtt_timestamp(seconds: float) -> str:
     hours, rest = divmod(millis, 3_600_000)
     minutes, rest = divmod(rest, 60_000)
     return f"{hours:02d}:{minutes:02d}:{rest // 1000:02d}.{rest % 1000:03d}"
+
+
+#: Any tag of WebVTT cue text (``<b>``, ``<v Speaker>``, ``<00:01.000>``...).
+CUE_TAG = re.compile(r"<[^<>\n]*>")
+
+
+def plain_cue_text(cue_text: str) -> str:
+    """What a reader sees of cue text: tags removed, character references decoded, lines joined."""
+    return " ".join(html.unescape(CUE_TAG.sub("", cue_text)).split())
 
 
 def escape_cue_text(text: str) -> str:

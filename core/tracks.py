@@ -9,7 +9,6 @@ rules, like every media byte.
 
 from __future__ import annotations
 
-import html
 import io
 import logging
 import re
@@ -22,6 +21,7 @@ from core.media_urls import check_signature, serve_key, signed_expiry
 from core.models import Track, Video, utcnow
 from core.security import video_permits
 from core.storage import video_prefix
+from core.timecodes import plain_cue_text
 from core.ui import PlayerTrack
 
 log = logging.getLogger(__name__)
@@ -29,7 +29,6 @@ _TRACKS = "amphi.video_tracks"  # a request's tracks by video id (video_tracks)
 TRACK_KINDS = ("subtitles", "captions", "chapters", "descriptions", "metadata")
 #: Tracks whose words are searched: what is said and shown (chapters come from their plugin, metadata is for machines).
 SEARCHED_KINDS = ("subtitles", "captions", "descriptions")
-CUE_TAG = re.compile(r"<[^<>\n]*>")
 
 
 def track_key(video: Video, track: Track) -> str:
@@ -86,7 +85,7 @@ def cue_words(webvtt: str) -> str:
         lines = block.split("\n")
         timing = next((i for i, line in enumerate(lines) if "-->" in line), None)
         if timing is not None:
-            words += [html.unescape(CUE_TAG.sub("", line)).strip() for line in lines[timing + 1:]]
+            words += [plain_cue_text(line) for line in lines[timing + 1:]]
     return " ".join(word for word in words if word)
 
 

@@ -13,6 +13,7 @@ from sqlalchemy import func, or_, select
 from core.errors import ValidationError
 from core.i18n import _
 from core.models import User, Video
+from core.sessions import end_user_sessions
 
 ROLES = ("user", "staff", "site-admin", "superuser")
 ROLE_LABELS = {
@@ -79,10 +80,8 @@ def set_active(request, user: User, active: bool) -> None:
     """Enable or disable an account. A disabled user is nobody: no sign-in, and their sessions and
     tokens are refused where every request's user is loaded (:func:`core.security._identity`);
     their sessions are also ended, so enabling the account again does not revive them."""
-    from core.security import end_sessions
-
     if not active and user.is_active:
-        end_sessions(request, user, keep_current=False)
+        end_user_sessions(request.dbsession, user)
     user.is_active = active
 
 
@@ -98,17 +97,31 @@ def reset_password(request, user: User) -> str:
     Returns the password, to show once to the admin. Raises ValidationError when no enabled
     sign-in method of the site stores passwords.
     """
-    from core.security import end_sessions
-
     password = new_password()
     if not request.hooks.amphi_set_password(request=request, user=user, password=password):
         raise ValidationError({"password": _("No sign-in method of this site stores passwords.")})
-    end_sessions(request, user, keep_current=False)
+    end_user_sessions(request.dbsession, user)
     return password
 
 
-def owned_video_ids(dbsession, user: User) -> list[int]:
-    return list(dbsession.scalars(select(Video.id).where(Video.owner_id == user.id).order_by(Video.id)))
+def owned_video_count(dbsession, user: User) -> int:
+    return dbsession.scalar(select(func.count()).select_from(Video).where(Video.owner_id == user.id))
+
+
+def guard_role_change(request, user: User | None, role: str, deactivate: bool = False) -> None:
+    """Only a superuser grants or touches the superuser role; nobody demotes or disables themselves."""
+    me = request.user
+    if not me.is_superuser and (role == "superuser" or (user is not None and user.is_superuser)):
+        raise ValidationError({"role": request.translate("Only a superuser can make a superuser.")})
+    if user is not None and user.id == me.id and (role != me.role or deactivate):
+        raise ValidationError({"role": request.translate("You cannot change your own role.")})
+
+
+def guard_other(request, user: User) -> None:
+    """Password resets and deletions: never one's own account; a superuser's only by a superuser."""
+    if user.id == request.user.id:
+        raise ValidationError({"account": request.translate("Not on your own account.")})
+    guard_role_change(request, user, user.role)
 
 
 def find_heir(request, user: User, username: str) -> User:
@@ -125,11 +138,11 @@ def delete_user(request, user: User, heir: User | None = None) -> list[int]:
     Their co-ownerships, group memberships, tokens and what plugins keep of them (notes,
     playlists...) go with them. Returns the ids of the videos given to ``heir``.
     """
-    videos = owned_video_ids(request.dbsession, user)
+    videos = request.dbsession.scalars(select(Video).where(Video.owner_id == user.id).order_by(Video.id)).all()
     if videos and heir is None:
         raise ValidationError({"heir": _("This user owns videos: choose who receives them.")})
     given = []
-    for video in request.dbsession.scalars(select(Video).where(Video.id.in_(videos))):
+    for video in videos:
         video.owner = heir
         if heir in video.additional_owners:
             video.additional_owners.remove(heir)

@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-from pyramid.httpexceptions import HTTPConflict, HTTPForbidden, HTTPNoContent, HTTPNotFound, HTTPUnauthorized
+from pyramid.httpexceptions import HTTPForbidden, HTTPNoContent, HTTPUnauthorized
 from pyramid.view import view_config
 from sqlalchemy import or_, select
 
 from core.apiv1.common import json_object, paginated
 from core.errors import ValidationError
-from core.groups import check_group_fields, create_group, rename_group
+from core.groups import create_group, rename_group
 from core.i18n import _
 from core.models import Group, User
 from core.security import may_list_members
-from core.users import ROLES, set_active, set_role
-from core.views.admin import guard_role_change
+from core.users import ROLES, guard_role_change, set_active, set_role
+from core.views.pages import site_group, site_user
 
 
 def user_json(request, user: User) -> dict:
@@ -33,13 +33,6 @@ def me(request):
     if request.user is None:
         raise HTTPUnauthorized(_("Sign in, or send an access token."))
     return {**user_json(request, request.user), "site": request.site.slug}
-
-
-def site_user(request) -> User:
-    user = request.dbsession.get(User, int(request.matchdict["user_id"]))
-    if user is None or user.site_id != request.site.id:
-        raise HTTPNotFound()
-    return user
 
 
 @view_config(route_name="v1.users", renderer="json", request_method="GET", permission="site-admin")
@@ -82,35 +75,16 @@ def user_update(request):
     return user_json(request, user)
 
 
-def site_group(request) -> Group:
-    group = request.dbsession.get(Group, int(request.matchdict["group_id"]))
-    if group is None or group.site_id != request.site.id:
-        raise HTTPNotFound()
-    return group
-
-
-def local_group(request) -> Group:
-    group = site_group(request)
-    if group.source != "local":
-        raise HTTPConflict(_("This group is managed by ${source}; change it there.", mapping={"source": group.source}))
-    return group
-
-
 @view_config(route_name="v1.groups", renderer="json", request_method="GET", permission="upload")
 def groups(request):
     query = select(Group).where(Group.site_id == request.site.id).order_by(Group.name, Group.id)
     return paginated(request, query, group_json)
 
 
-def group_fields(body: dict, group: Group | None) -> dict:
-    return check_group_fields(body.get("name", group.name if group else ""),
-                              body.get("title", group.title if group else ""))
-
-
 @view_config(route_name="v1.groups", renderer="json", request_method="POST", permission="site-admin")
 def group_create(request):
-    fields = group_fields(json_object(request), None)
-    group = create_group(request, fields["name"], fields["title"])
+    body = json_object(request)
+    group = create_group(request, body.get("name", ""), body.get("title", ""))
     request.response.status = 201
     request.response.location = request.route_url("v1.group", group_id=group.id)
     return group_json(request, group)
@@ -126,21 +100,21 @@ def group_detail(request):
 
 @view_config(route_name="v1.group", renderer="json", request_method="PATCH", permission="site-admin")
 def group_update(request):
-    group = local_group(request)
-    fields = group_fields(json_object(request), group)
-    rename_group(request, group, fields["name"], fields["title"])
+    group = site_group(request, local=True)
+    body = json_object(request)
+    rename_group(request, group, body.get("name", group.name), body.get("title", group.title))
     return group_json(request, group)
 
 
 @view_config(route_name="v1.group", request_method="DELETE", permission="site-admin")
 def group_delete(request):
-    request.dbsession.delete(local_group(request))
+    request.dbsession.delete(site_group(request, local=True))
     return HTTPNoContent()
 
 
 @view_config(route_name="v1.group.member", request_method="PUT", permission="site-admin")
 def member_add(request):
-    group, user = local_group(request), site_user(request)
+    group, user = site_group(request, local=True), site_user(request)
     if user not in group.members:
         group.members.append(user)
     return HTTPNoContent()
@@ -148,7 +122,7 @@ def member_add(request):
 
 @view_config(route_name="v1.group.member", request_method="DELETE", permission="site-admin")
 def member_remove(request):
-    group, user = local_group(request), site_user(request)
+    group, user = site_group(request, local=True), site_user(request)
     if user in group.members:
         group.members.remove(user)
     return HTTPNoContent()

@@ -9,6 +9,7 @@ from pyramid.renderers import render_to_response
 from pyramid.view import view_config
 
 from core.errors import ValidationError
+from core.i18n import translate_errors
 from core.inputs import whole_number
 from core.metadata import (
     ACCESS_LABELS,
@@ -69,7 +70,7 @@ def save_identity(request):
         update_identity(request.site, **form)
     except ValidationError as exc:
         request.response.status = 400
-        return site_page_values(request, {k: request.localizer.translate(v) for k, v in exc.errors.items()}, form)
+        return site_page_values(request, translate_errors(request, exc.errors), form)
     return HTTPFound(request.route_url("admin.site", _query={"saved": 1}))
 
 
@@ -82,7 +83,7 @@ def save_upload_limits(request):
                              form["upload_user_quota"], form["upload_access"] or None)
     except ValidationError as exc:
         request.response.status = 400
-        errors = {k: request.localizer.translate(v) for k, v in exc.errors.items()}
+        errors = translate_errors(request, exc.errors)
         return site_page_values(request, errors, limits_form=form)
     return HTTPFound(request.route_url("admin.site", _query={"saved": 1}))
 
@@ -95,7 +96,7 @@ def save_plugins(request):
         set_enabled_plugins(request.registry, request.site, plugins)
     except ValidationError as exc:
         response = render_to_response("admin/site.html", site_page_values(
-            request, {k: request.localizer.translate(v) for k, v in exc.errors.items()}), request=request)
+            request, translate_errors(request, exc.errors)), request=request)
         response.status = 400
         return response
     return HTTPFound(request.route_url("admin.site", _query={"saved": 1}))
@@ -145,24 +146,13 @@ def field_text(setting, value) -> str:
     return str(value)
 
 
-def guard_role_change(request, user, role: str, deactivate: bool | None = None) -> None:
-    """Only a superuser grants or touches the superuser role; nobody demotes or disables themselves."""
-    me = request.user
-    if deactivate is None:
-        deactivate = request.POST.get("active") == "0"
-    if not me.is_superuser and (role == "superuser" or (user is not None and user.is_superuser)):
-        raise ValidationError({"role": request.translate("Only a superuser can make a superuser.")})
-    if user is not None and user.id == me.id and (role != me.role or deactivate):
-        raise ValidationError({"role": request.translate("You cannot change your own role.")})
-
-
 # --- video types and disciplines ---------------------------------------------------
 
 
 def catalogue_values(request, errors=None) -> dict:
     db, site_id = request.dbsession, request.site.id
     return {"types": site_video_types(db, site_id), "disciplines": site_disciplines(db, site_id),
-            "errors": {k: request.localizer.translate(v) for k, v in (errors or {}).items()},
+            "errors": translate_errors(request, errors),
             "saved": "saved" in request.params, "type_title": lambda t: type_title(request, t)}
 
 

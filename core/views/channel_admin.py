@@ -26,7 +26,7 @@ from core.channel_forms import (
 from core.channels import get_channel, get_theme, is_admin, theme_tree
 from core.errors import ValidationError
 from core.home import MAX_BLOCKS, available_blocks, chosen_blocks, set_home_blocks
-from core.i18n import _
+from core.i18n import _, translate_errors
 from core.metadata import site_groups
 from core.models import Channel, Theme
 from core.ordering import step
@@ -39,10 +39,6 @@ VISIBILITY_LABELS = {
 }
 #: The header reorder.js sends: the answer is the reordered list alone, not a whole page.
 FRAGMENT_HEADER = "X-Amphi-Fragment"
-
-
-def translated(request, errors: dict) -> dict:
-    return {k: request.localizer.translate(v) for k, v in errors.items()}
 
 
 # --- the site's channels (site admins) ----------------------------------------------------
@@ -79,7 +75,7 @@ def focus_key(to: str, index: int, count: int, row_id: int) -> str:
 def channels_values(request, form=None, errors=None) -> dict:
     rows = ordered_channels(request)
     return {"channels": rows, "form": form or ChannelForm(), "groups": site_groups(request.dbsession, request.site.id),
-            "errors": translated(request, errors or {}), "visibilities": VISIBILITY_LABELS,
+            "errors": translate_errors(request, errors), "visibilities": VISIBILITY_LABELS,
             "deleted": request.params.get("deleted"), "news": moved_news(request, rows)}
 
 
@@ -143,7 +139,7 @@ def theme_news(request, channel: Channel) -> dict:
 def edit_values(request, channel: Channel, form=None, errors=None, theme_form=None) -> dict:
     return {"channel": channel, "form": form or ChannelForm.from_channel(channel),
             "theme_form": theme_form or ThemeForm(), "tree": theme_tree(channel), "groups": site_groups(request.dbsession, request.site.id),
-            "errors": translated(request, errors or {}), "visibilities": VISIBILITY_LABELS,
+            "errors": translate_errors(request, errors), "visibilities": VISIBILITY_LABELS,
             "admin": is_admin(request), "saved": "saved" in request.params, "news": theme_news(request, channel)}
 
 
@@ -200,7 +196,7 @@ def remove_channel(request):
 
 def theme_values(request, channel, theme, form=None, errors=None) -> dict:
     return {"channel": channel, "theme": theme, "form": form or ThemeForm.from_theme(theme),
-            "parents": [t for t in channel.themes if t is not theme], "errors": translated(request, errors or {})}
+            "parents": [t for t in channel.themes if t is not theme], "errors": translate_errors(request, errors)}
 
 
 @view_config(route_name="channel.theme.edit", renderer="theme_edit.html", request_method="GET")
@@ -252,7 +248,7 @@ def home_values(request, chosen=None, errors=None) -> dict:
     choices = available_blocks(request)
     chosen = chosen if chosen is not None else chosen_blocks(request.site)
     slots = min(MAX_BLOCKS, len(choices))
-    return {"choices": choices, "chosen": (chosen + [""] * slots)[:slots], "errors": translated(request, errors or {}),
+    return {"choices": choices, "chosen": (chosen + [""] * slots)[:slots], "errors": translate_errors(request, errors),
             "saved": "saved" in request.params}
 
 

@@ -6,29 +6,20 @@ local groups are renamed, deleted or filled by hand (see :mod:`core.groups`).
 
 from __future__ import annotations
 
-from pyramid.httpexceptions import HTTPConflict, HTTPFound, HTTPNotFound
+from pyramid.httpexceptions import HTTPFound
 from pyramid.view import view_config
 from sqlalchemy import func, select
 
 from core.errors import ValidationError
 from core.groups import LOCAL, add_members, create_group, granting_rules, member_counts, rename_group
+from core.i18n import translate_errors
 from core.models import Channel, Group, User, Video, channel_groups, group_members, video_groups
 from core.ui import take_flash
-from core.views.paging import page_number
-from core.views.users_admin import translated
+from core.views.pages import site_group
+from core.views.paging import counted_page
 
 MEMBERS_PER_PAGE = 100
 FLASH = "admin.groups"
-
-
-def site_group(request, local: bool = False) -> Group:
-    group = request.dbsession.get(Group, int(request.matchdict["group_id"]))
-    if group is None or group.site_id != request.site.id:
-        raise HTTPNotFound()
-    if local and group.source != LOCAL:
-        raise HTTPConflict(request.translate("This group is managed by ${source}; change it there.",
-                                             source=group.source))
-    return group
 
 
 def group_url(request, group: Group, **query) -> str:
@@ -45,7 +36,7 @@ def groups_page(request):
             request.session.flash(request.translate("Group ${name} created.", name=group.name), FLASH)
             return HTTPFound(group_url(request, group))
         except ValidationError as exc:
-            errors = translated(request, exc.errors)
+            errors = translate_errors(request, exc.errors)
             request.response.status = 400
     groups = request.dbsession.scalars(select(Group).where(Group.site_id == request.site.id)
                                        .order_by(Group.name, Group.id)).all()
@@ -55,17 +46,11 @@ def groups_page(request):
 
 def members_page(request, group: Group) -> dict:
     """One page of the group's members, by username."""
-    total = request.dbsession.scalar(select(func.count()).select_from(group_members)
-                                     .where(group_members.c.group_id == group.id))
-    pages = max(1, -(-total // MEMBERS_PER_PAGE))
-    page = min(page_number(request), pages)
-    members = request.dbsession.scalars(
-        select(User).join(group_members, group_members.c.user_id == User.id)
-        .where(group_members.c.group_id == group.id).order_by(User.username, User.id)
-        .limit(MEMBERS_PER_PAGE).offset((page - 1) * MEMBERS_PER_PAGE)).all()
-    return {"members": members, "total": total, "page": page, "pages": pages,
-            "previous_url": group_url(request, group, page=page - 1) if page > 1 else None,
-            "next_url": group_url(request, group, page=page + 1) if page < pages else None}
+    query = (select(User).join(group_members, group_members.c.user_id == User.id)
+             .where(group_members.c.group_id == group.id).order_by(User.username, User.id))
+    listed = counted_page(request, query, MEMBERS_PER_PAGE, lambda number: group_url(request, group, page=number))
+    listed["members"] = listed.pop("rows")
+    return listed
 
 
 def group_values(request, group: Group, errors: dict | None = None, form: dict | None = None) -> dict:
@@ -87,7 +72,7 @@ def rename(request):
         rename_group(request, group, form["name"], form["title"])
     except ValidationError as exc:
         request.response.status = 400
-        return group_values(request, group, translated(request, exc.errors), {**form, "usernames": ""})
+        return group_values(request, group, translate_errors(request, exc.errors), {**form, "usernames": ""})
     request.session.flash(request.translate("Group ${name} saved.", name=group.name), FLASH)
     return HTTPFound(group_url(request, group))
 
@@ -102,7 +87,7 @@ def add(request):
     except ValidationError as exc:
         request.response.status = 400
         form = {"name": group.name, "title": group.title, "usernames": usernames}
-        return group_values(request, group, translated(request, exc.errors), form)
+        return group_values(request, group, translate_errors(request, exc.errors), form)
     request.session.flash(request.ngettext("${n} member added.", "${n} members added.", len(added), n=len(added)),
                           FLASH)
     return HTTPFound(group_url(request, group))

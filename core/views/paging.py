@@ -1,6 +1,9 @@
-"""Pages of videos for the lists (browse, channels, themes): no COUNT, one row more says if there is a next page."""
+"""Pages of lists: videos (browse, channels, themes: no COUNT, one row more says if there is a next page), and
+counted lists for administrators (users, a group's members: "page 2 of 7")."""
 
 from __future__ import annotations
+
+from sqlalchemy import func, select
 
 from core.catalog import permitted
 from core.inputs import int_param
@@ -28,3 +31,15 @@ def paged_videos(request, query, route: str, params: dict | None = None, **route
     return {"videos": permitted(request, rows[:PER_PAGE]), "page": page,
             "next_url": page_url(page + 1) if len(rows) > PER_PAGE else None,
             "previous_url": page_url(page - 1) if page > 1 else None}
+
+
+def counted_page(request, query, per_page: int, page_url) -> dict:
+    """One page of ``query``'s rows with their total, the number of pages and the links to the neighbours
+    (``page_url(number)``); a page past the last shows the last."""
+    total = request.dbsession.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    pages = max(1, -(-total // per_page))
+    page = min(page_number(request), pages)
+    rows = request.dbsession.scalars(query.limit(per_page).offset((page - 1) * per_page)).all()
+    return {"rows": rows, "total": total, "page": page, "pages": pages,
+            "previous_url": page_url(page - 1) if page > 1 else None,
+            "next_url": page_url(page + 1) if page < pages else None}

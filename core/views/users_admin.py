@@ -3,44 +3,35 @@ a new password, deletion), and new accounts."""
 
 from __future__ import annotations
 
-from pyramid.httpexceptions import HTTPFound, HTTPNotFound
+from pyramid.httpexceptions import HTTPFound
 from pyramid.renderers import render_to_response
 from pyramid.view import view_config
-from sqlalchemy import func, select
 
+from core.channels import videos_changed
 from core.errors import ValidationError
+from core.i18n import translate_errors
 from core.models import User
 from core.security import end_sessions
 from core.ui import take_flash
 from core.users import (
     ROLE_LABELS,
     ROLES,
-    USER_STATUSES,
     create_user,
     delete_user,
     find_heir,
-    owned_video_ids,
+    guard_other,
+    guard_role_change,
+    owned_video_count,
     reset_password,
     set_active,
     set_role,
     users_query,
 )
-from core.views.admin import guard_role_change
-from core.views.paging import page_number
+from core.views.pages import site_user
+from core.views.paging import counted_page
 
 USERS_PER_PAGE = 50
 FLASH = "admin.users"
-
-
-def translated(request, errors: dict) -> dict:
-    return {key: request.localizer.translate(message) for key, message in errors.items()}
-
-
-def site_user(request) -> User:
-    user = request.dbsession.get(User, int(request.matchdict["user_id"]))
-    if user is None or user.site_id != request.site.id:
-        raise HTTPNotFound()
-    return user
 
 
 def user_page_url(request, user: User) -> str:
@@ -50,18 +41,13 @@ def user_page_url(request, user: User) -> str:
 def users_list(request) -> dict:
     """One page of the site's users, as searched, with the links to its neighbours."""
     text, status = request.params.get("q", "").strip()[:150], request.params.get("status", "")
-    query = users_query(request.site.id, text, status)
-    total = request.dbsession.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
-    pages = max(1, -(-total // USERS_PER_PAGE))
-    page = min(page_number(request), pages)
-    users = request.dbsession.scalars(query.limit(USERS_PER_PAGE).offset((page - 1) * USERS_PER_PAGE)).all()
 
     def page_url(number: int) -> str:
         return request.route_url("admin.users", _query={"q": text, "status": status, "page": number})
 
-    return {"users": users, "q": text, "status": status, "statuses": USER_STATUSES, "total": total, "page": page,
-            "pages": pages, "previous_url": page_url(page - 1) if page > 1 else None,
-            "next_url": page_url(page + 1) if page < pages else None}
+    listed = counted_page(request, users_query(request.site.id, text, status), USERS_PER_PAGE, page_url)
+    listed["users"] = listed.pop("rows")
+    return {**listed, "q": text, "status": status}
 
 
 @view_config(route_name="admin.users", renderer="admin/users.html", permission="site-admin")
@@ -76,7 +62,7 @@ def users_page(request):
             return HTTPFound(request.route_url("admin.users", _query={"created": user.username,
                                                                       "password": int(bool(form["password"]))}))
         except ValidationError as exc:
-            errors = translated(request, exc.errors)
+            errors = translate_errors(request, exc.errors)
             request.response.status = 400
     return {**users_list(request), "roles": ROLES, "role_labels": ROLE_LABELS, "errors": errors, "form": form,
             "created": request.params.get("created"), "created_without_password": request.params.get("password") == "0",
@@ -85,7 +71,7 @@ def users_page(request):
 
 def user_values(request, user: User, errors: dict | None = None) -> dict:
     return {"account": user, "roles": ROLES, "role_labels": ROLE_LABELS, "errors": errors or {},
-            "owned_videos": len(owned_video_ids(request.dbsession, user)),
+            "owned_videos": owned_video_count(request.dbsession, user),
             "is_me": user.id == request.user.id, "notices": take_flash(request, FLASH)}
 
 
@@ -99,7 +85,7 @@ def change_user(request):
     """A new role (and, for older forms and scripts, ``active``)."""
     user = site_user(request)
     role = request.POST.get("role", "")
-    guard_role_change(request, user, role)
+    guard_role_change(request, user, role, deactivate=request.POST.get("active") == "0")
     set_role(user, role)
     if "active" in request.POST:
         set_active(request, user, request.POST["active"] == "1")
@@ -131,13 +117,6 @@ def end_user_sessions(request):
                      else request.route_url("admin.users"))
 
 
-def guard_other(request, user: User) -> None:
-    """Password resets and deletions: never one's own account; a superuser's only by a superuser."""
-    if user.id == request.user.id:
-        raise ValidationError({"account": request.translate("Not on your own account.")})
-    guard_role_change(request, user, user.role)
-
-
 @view_config(route_name="admin.user.password", permission="site-admin", request_method="POST")
 def give_new_password(request):
     """Give the user a new random password, shown once on this page; their sessions end."""
@@ -146,7 +125,7 @@ def give_new_password(request):
         guard_other(request, user)
         password = reset_password(request, user)
     except ValidationError as exc:
-        response = render_to_response("admin/user.html", user_values(request, user, translated(request, exc.errors)),
+        response = render_to_response("admin/user.html", user_values(request, user, translate_errors(request, exc.errors)),
                                       request=request)
         response.status = 400
         return response
@@ -160,13 +139,13 @@ def give_new_password(request):
 def delete_page(request):
     """Confirm a deletion; the videos the user owns go to another user chosen here."""
     user, errors, heir_name = site_user(request), {}, request.POST.get("heir", "").strip()
-    owned = len(owned_video_ids(request.dbsession, user))
+    owned = owned_video_count(request.dbsession, user)
     if request.method == "POST":
         try:
             guard_other(request, user)
             heir = find_heir(request, user, heir_name) if owned else None
             given = delete_user(request, user, heir)
-            fire_changed(request, given)
+            videos_changed(request, given)  # their owner's name is part of what search finds
             message = request.translate("The account ${name} was deleted.", name=user.username)
             if given:
                 message += " " + request.ngettext("Its video now belongs to ${heir}.",
@@ -175,12 +154,8 @@ def delete_page(request):
             request.session.flash(message, FLASH)
             return HTTPFound(request.route_url("admin.users"))
         except ValidationError as exc:
-            errors = translated(request, exc.errors)
+            errors = translate_errors(request, exc.errors)
             request.response.status = 400
     return {"account": user, "owned_videos": owned, "heir": heir_name, "errors": errors}
 
 
-def fire_changed(request, video_ids: list[int]) -> None:
-    from core.channels import videos_changed
-
-    videos_changed(request, video_ids)  # their owner's name is part of what search finds

@@ -9,7 +9,7 @@ from pyramid.view import view_config
 from sqlalchemy import select
 
 from core.errors import ValidationError
-from core.i18n import _
+from core.i18n import _, translate_errors
 from core.metadata import ACCESS_LABELS, language_choices
 from core.models import utcnow
 from plugin_recorder.auth import new_push_token
@@ -40,10 +40,6 @@ def site_recorder(request) -> Recorder:
     if recorder is None or recorder.site_id != request.site.id:
         raise HTTPNotFound()
     return recorder
-
-
-def translated(request, errors: dict) -> dict:
-    return {key: request.localizer.translate(message) for key, message in errors.items()}
 
 
 def recent_files(request, recorder) -> list[DropFile]:
@@ -81,7 +77,7 @@ def new_recorder(request):
         recorder = save_recorder(request, None, form, settings(request))
     except ValidationError as exc:
         request.response.status = 400
-        return form_values(request, None, form, translated(request, exc.errors))
+        return form_values(request, None, form, translate_errors(request, exc.errors))
     return HTTPFound(request.route_url("recorder.edit", recorder_id=recorder.id, _query={"saved": 1}))
 
 
@@ -96,7 +92,7 @@ def edit_recorder(request):
         save_recorder(request, recorder, form, settings(request))
     except ValidationError as exc:
         request.response.status = 400
-        return form_values(request, recorder, form, translated(request, exc.errors))
+        return form_values(request, recorder, form, translate_errors(request, exc.errors))
     return HTTPFound(request.route_url("recorder.edit", recorder_id=recorder.id, _query={"saved": 1}))
 
 
@@ -144,7 +140,7 @@ def schedule_page(request):
         save_event(request, recorder, form, settings(request)["timezone"])
     except ValidationError as exc:
         request.response.status = 400
-        return schedule_values(request, recorder, form, translated(request, exc.errors))
+        return schedule_values(request, recorder, form, translate_errors(request, exc.errors))
     return HTTPFound(request.route_url("recorder.schedule", recorder_id=recorder.id, _query={"saved": 1}))
 
 
@@ -169,7 +165,7 @@ def edit_event(request):
     except ValidationError as exc:
         request.response.status = 400
         return {"recorder": recorder, "event": event, "zone": zone, "form": form,
-                "errors": translated(request, exc.errors)}
+                "errors": translate_errors(request, exc.errors)}
     return HTTPFound(request.route_url("recorder.schedule", recorder_id=recorder.id, _query={"saved": 1}))
 
 

@@ -14,7 +14,6 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from datetime import datetime
 from email.utils import format_datetime
-from html.parser import HTMLParser
 
 from markupsafe import Markup
 
@@ -51,23 +50,6 @@ def plain_text(text: str) -> str:
     return TAG_OPENING.sub("\u2039", text or "")
 
 
-class _TextOf(HTMLParser):
-    def __init__(self):
-        super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-
-    def handle_data(self, data):
-        self.parts.append(data)
-
-
-def html_text(markup: str) -> str:
-    """The text of some HTML, spaces collapsed (for the iTunes summary, which is plain text)."""
-    reader = _TextOf()
-    reader.feed(str(markup))
-    reader.close()
-    return " ".join("".join(reader.parts).split())
-
-
 def duration_text(seconds: float) -> str:
     whole = int(round(seconds))
     return f"{whole // 3600:d}:{whole % 3600 // 60:02d}:{whole % 60:02d}"
@@ -94,7 +76,7 @@ def render(title: str, link: str, self_url: str, description: Markup, language: 
     sub(channel, "generator", "Amphi")
     sub(channel, f"{{{ITUNES}}}author", plain_text(author))
     sub(channel, f"{{{ITUNES}}}explicit", "false")
-    sub(channel, f"{{{ITUNES}}}summary", plain_text(html_text(description)))
+    sub(channel, f"{{{ITUNES}}}summary", plain_text(Markup(description).striptags()))
     if image:
         sub(channel, f"{{{ITUNES}}}image", href=image)
     for entry in items:

@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 
 from core.i18n import _, plural
-from core.timecodes import escape_cue_text, vtt_timestamp
+from core.timecodes import CUE_TAG, escape_cue_text, plain_cue_text, vtt_timestamp
 
 #: Cues a track may hold, and characters a cue's text may hold.
 MAX_CUES = 10_000
@@ -26,7 +26,6 @@ TIMING = re.compile(r"^(\S+)[ \t]+-->[ \t]+(\S+)(?:[ \t]+(.*))?$")
 SETTING = re.compile(r"^(vertical|line|position|size|align|region):\S+$")
 KNOWN_TAG = re.compile(r"</?(?:c|i|b|u|v|lang|ruby|rt)(?:\.[\w.-]*)?(?:[ \t][^<>\n]*)?>|<\d{2,}:\d{2}:\d{2}\.\d{3}>"
                        r"|<\d{2}:\d{2}\.\d{3}>")
-ANY_TAG = re.compile(r"<[^<>\n]*>")
 SRT_TAGS = {"<i>", "</i>", "<b>", "</b>", "<u>", "</u>"}
 SRT_FONT = re.compile(r"</?font[^<>]*>", re.IGNORECASE)
 
@@ -41,7 +40,7 @@ class Cue:
     settings: str = ""
 
     def plain(self) -> str:
-        return plain_text(self.text)
+        return plain_cue_text(self.text)
 
 
 class CueError(ValueError):
@@ -57,11 +56,6 @@ class CueError(ValueError):
 
 
 # --- text --------------------------------------------------------------------------
-
-
-def plain_text(cue_text: str) -> str:
-    """What a reader sees: tags removed, character references decoded, lines joined."""
-    return " ".join(html.unescape(ANY_TAG.sub("", cue_text)).split())
 
 
 def to_cue_text(editable: str) -> str:
@@ -308,6 +302,6 @@ def write_srt(cues: list[Cue]) -> str:
     """SRT keeps ``<i> <b> <u>``; other tags are dropped and characters written as they are."""
     parts = []
     for number, cue in enumerate(cues, 1):
-        text = ANY_TAG.sub(lambda tag: tag.group(0) if tag.group(0) in SRT_TAGS else "", cue.text)
+        text = CUE_TAG.sub(lambda tag: tag.group(0) if tag.group(0) in SRT_TAGS else "", cue.text)
         parts.append(f"{number}\n{srt_time(cue.start)} --> {srt_time(cue.end)}\n{html.unescape(text)}\n")
     return "\n".join(parts)

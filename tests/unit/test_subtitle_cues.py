@@ -2,13 +2,13 @@
 
 import pytest
 
+from core.timecodes import plain_cue_text as plain_text
 from plugins.subtitles.cues import (
     CueError,
     cues_from_edit,
     parse_file,
     parse_srt,
     parse_webvtt,
-    plain_text,
     to_cue_text,
     to_editable,
     write_srt,
