@@ -7,6 +7,7 @@ from sqlalchemy import create_engine, event, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from core.models import Base
 from core.private import private_file
 
 
@@ -53,10 +54,22 @@ def commit_now(request) -> None:
     if request.tm.isDoomed():
         request.dbsession.flush()
         return
-    from core.models import Base
+    _end_and_go_on(request, request.tm.commit)
 
-    kept = [value for value in vars(request).values() if isinstance(value, Base)]
-    request.tm.commit()
+
+def rollback_now(request) -> None:
+    """Undo what the request's transaction wrote so far, and go on in a new one.
+
+    After a step that failed half-way, before a later step commits (its half-made rows must not
+    go with it). In the test harness, where requests share one doomed transaction, nothing is undone.
+    """
+    if not request.tm.isDoomed():
+        _end_and_go_on(request, request.tm.abort)
+
+
+def _end_and_go_on(request, end) -> None:
+    kept = [value for value in vars(request).values() if isinstance(value, Base)]  # the site, the user...
+    end()
     request.tm.begin()
     for instance in kept:
         request.dbsession.add(instance)

@@ -104,20 +104,10 @@ def ingest_stored_file(request, owner, stored_key: str, filename: str, title: st
     from core.pipeline import queue_job
 
     video = create_video(request, owner, title or title_from_filename(filename), status="uploaded", **fields)
-    keep_file(request, video, IngestTrack(stored_key, filename=filename), source_key(video), "source")
     queue_job(request, video, "encode")
+    # The file moves last: a step that fails before leaves it where it was, for the client's retry.
+    keep_file(request, video, IngestTrack(stored_key, filename=filename), source_key(video), "source")
     return video
-
-
-
-def upload_video_fields(request, metadata: dict) -> dict:
-    """What a finished upload's metadata gives its video (see :func:`core.metadata.check_upload_metadata`,
-    checked again now, leniently), with the site's access for new uploads when none was chosen."""
-    from core.metadata import check_upload_metadata
-
-    fields = check_upload_metadata(request, metadata or {}, lenient=True)
-    fields.setdefault("access", request.site.upload_access or "draft")
-    return fields
 
 
 # --- several files, a composition, an authenticated ingest client ------------------------------

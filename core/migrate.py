@@ -15,7 +15,7 @@ from __future__ import annotations
 import importlib.util
 import os
 
-from alembic import command
+from alembic import command, op
 from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.migration import MigrationContext
@@ -105,8 +105,6 @@ def ids_never_reused(*tables: str) -> None:
     (``migrations/env.py``) turns SQLite's foreign keys off while migrating, so dropping the old
     table cascades to nothing.
     """
-    from alembic import op
-
     if op.get_bind().dialect.name != "sqlite":
         return
     for name in tables:

@@ -85,28 +85,24 @@ def authenticate(request) -> IngestPrincipal:
     return principal
 
 
-def package_of(request, principal: IngestPrincipal) -> IngestPackage:
+def package_of(request, principal: IngestPrincipal, lock: bool = False) -> IngestPackage:
     """The package the ``mediaPackage`` field names, if this client opened it and it is still open."""
-    package_id = mediapackage_id(request.POST.get("mediaPackage"))[:64]
-    package = request.dbsession.get(IngestPackage, package_id, populate_existing=True)
-    if (package is None or package.site_id != request.site.id or package.source != principal.source
-            or package.user_id != principal.user.id):
-        raise IngestError(404, f"There is no media package {package_id} in progress here.")
-    if package.video_id is not None or package.ingested_at is not None:
-        raise IngestError(409, f"The media package {package_id} was already ingested.")
-    return package
+    return fresh_package(request, mediapackage_id(request.POST.get("mediaPackage"))[:64], principal, lock)
 
 
-def locked_package(request, package_id: str) -> IngestPackage:
-    """The package read afresh and held until the transaction ends (on SQLite as on PostgreSQL), if still open.
+def fresh_package(request, package_id: str, principal: IngestPrincipal | None = None,
+                  lock: bool = False) -> IngestPackage:
+    """The package read afresh, if it is open on this site (and ``principal``'s, when given): 404 or 409 otherwise.
 
-    Two calls on one package (a client retrying, two tabs) then change it one after the other: no
-    element is lost, and one ingest only makes a video. Keep what follows short: on SQLite every
-    other writer waits.
+    ``lock`` holds it until the transaction ends, on SQLite as on PostgreSQL: two calls on one package
+    (a client retrying, two tabs) then change it one after the other, no element is lost and one
+    ingest only makes a video. Keep what follows short: on SQLite every other writer waits.
     """
-    lock_rows(request.dbsession, IngestPackage, IngestPackage.id == package_id)
+    if lock:
+        lock_rows(request.dbsession, IngestPackage, IngestPackage.id == package_id)
     package = request.dbsession.get(IngestPackage, package_id, populate_existing=True)
-    if package is None:
+    if (package is None or package.site_id != request.site.id or principal is not None
+            and (package.source != principal.source or package.user_id != principal.user.id)):
         raise IngestError(404, f"There is no media package {package_id} in progress here.")
     if package.video_id is not None or package.ingested_at is not None:
         raise IngestError(409, f"The media package {package_id} was already ingested.")
@@ -149,7 +145,7 @@ def add_element(request, package_id: str, kind: str, flavor: str, stream, filena
     try:
         if maximum and element["size"] > maximum:
             raise IngestError(413, f"The file is larger than this site accepts ({maximum // 1_000_000} MB).")
-        package = locked_package(request, package_id)
+        package = fresh_package(request, package_id, lock=True)
     except IngestError:
         request.storage.delete(element["key"])
         raise
@@ -260,7 +256,7 @@ def add_attachment(request):
 @view_config(route_name="ingest.ingest_workflow", request_method="POST", require_csrf=False)
 def ingest(request):
     principal = authenticate(request)
-    package = locked_package(request, package_of(request, principal).id)
+    package = package_of(request, principal, lock=True)
     tracks = [e for e in package.elements if e["kind"] == "track"]
     if not tracks:
         raise IngestError(400, "The media package has no track: add one with addTrack before ingesting.")

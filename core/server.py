@@ -4,8 +4,8 @@ waitress reads a whole request body before it calls the application, and drops i
 goes away first: a tus client that sends a file in one PATCH and loses the network at 90 % would
 start again from 0. Here the channel hands such a cut PATCH to the application all the same, with
 the body it received (``CONTENT_LENGTH`` says how much) and ``environ[CUT_BODY]`` set; the answer goes
-nowhere. :mod:`core.tus` keeps those bytes, unless the chunk announced a checksum (a torn chunk
-cannot match it). Only requests shaped as tus chunks are handed on.
+nowhere. :mod:`core.tus` keeps those bytes. Only requests shaped as tus chunks without a checksum are
+handed on: a torn chunk cannot match its checksum, so such a request is dropped as waitress always did.
 """
 
 from __future__ import annotations
@@ -24,11 +24,12 @@ log = logging.getLogger(__name__)
 
 
 def is_cut_tus_chunk(request) -> bool:
-    """Whether a request waitress was still reading is a tus PATCH that already brought some bytes."""
+    """Whether a request waitress was still reading is a tus PATCH (no checksum) that already brought some bytes."""
     body = request.body_rcv
     return (request.headers_finished and not request.completed and request.error is None
             and request.command == "PATCH" and "TUS_RESUMABLE" in request.headers
             and request.headers.get("CONTENT_TYPE", "").split(";")[0].strip() == TUS_CHUNK
+            and "UPLOAD_CHECKSUM" not in request.headers
             and isinstance(body, FixedStreamReceiver) and len(body) > 0)
 
 

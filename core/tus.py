@@ -23,22 +23,21 @@ from email.utils import format_datetime
 from pyramid.response import Response
 from pyramid.view import view_config
 
-from core.db import commit_now
+from core.db import commit_now, rollback_now
 from core.errors import ValidationError
 from core.i18n import _
-from core.ingest import QuotaExceeded, check_quota, ingest_stored_file, upload_video_fields
+from core.ingest import QuotaExceeded, check_quota, ingest_stored_file
 from core.metadata import check_upload_metadata
 from core.models import Upload, utcnow
-from core.server import CUT_BODY
+from core.server import TUS_CHUNK as OCTETS
 from core.sites import upload_limits
 from core.storage import upload_key
 from core.tokens import BEARER_CHALLENGE
 from core.tus_chunks import LOST, TusError, write_claimed
-from core.upload_claims import Claim, claim
+from core.upload_claims import Claim, claim, current, drop_if_gone
 
 TUS_VERSION = "1.0.0"
 EXTENSIONS = "creation,creation-with-upload,termination,expiration,checksum"
-OCTETS = "application/offset+octet-stream"
 log = logging.getLogger(__name__)
 
 
@@ -148,7 +147,7 @@ def checked_chunk(request, upload: Upload, offset: int, deferred: int | None):
         raise TusError(415, _("Chunks are sent as application/offset+octet-stream."))
     stream, length = body_stream(request)
     if upload.length is None and deferred is not None:
-        check_size(request, deferred)
+        check_size(request, deferred, pending_id=upload.id)
     total = upload.length if upload.length is not None else deferred
     if total is not None and offset + length > total:
         raise TusError(413, _("The chunk goes past the announced length."))
@@ -157,13 +156,12 @@ def checked_chunk(request, upload: Upload, offset: int, deferred: int | None):
     checksum = request.headers.get("Upload-Checksum")
     if checksum and checksum.partition(" ")[0] != "sha1":
         raise TusError(400, _("Only sha1 checksums are supported."))
-    if checksum and request.environ.get(CUT_BODY):  # a torn chunk cannot match: nothing to verify
-        raise TusError(460, _("The chunk does not match its checksum; send it again."))
     return stream, length, checksum
 
 
-def receive(request, upload: Upload, offset: int, headers: dict, deferred: int | None = None) -> None:
-    """Append the request body at ``offset`` under the upload's claim; make the video when it is complete."""
+def receive(request, upload: Upload, offset: int, headers: dict, deferred: int | None = None) -> Upload:
+    """Append the request body at ``offset`` under the upload's claim; make the video when it is complete.
+    Returns the upload as it now stands."""
     upload_id, key = upload.id, upload.key
     stream, length, checksum = checked_chunk(request, upload, offset, deferred)
     request.storage  # noqa: B018 — made from the site now: once claimed, nothing opens a transaction while bytes stream
@@ -173,8 +171,14 @@ def receive(request, upload: Upload, offset: int, headers: dict, deferred: int |
     written = write_claimed(request, ticket, key, stream, length, checksum)
     if not ticket.advance(offset + written):
         raise lost(request, upload_id, key)
-    complete_if_finished(request, ticket, headers)  # still claimed: no other request makes a video of it
+    try:
+        upload = complete_if_finished(request, ticket, headers)  # still claimed: no other request makes its video
+    except BaseException:
+        rollback_now(request)  # a video made half-way is not committed with the claim given back
+        ticket.release()
+        raise
     ticket.give_back()
+    return upload
 
 
 def conflict(request, upload_id: str) -> TusError:
@@ -188,31 +192,33 @@ def conflict(request, upload_id: str) -> TusError:
 
 def lost(request, upload_id: str, key: str) -> TusError:
     """The claim lapsed while this request wrote, or the upload was deleted (then its bytes go too)."""
-    upload = current(request, upload_id)
+    upload = drop_if_gone(request, upload_id, key)
     if upload is None:
-        request.storage.delete(key)
         return TusError(404, _("There is no such upload."))
     return TusError(409, LOST, {"Upload-Offset": upload.offset})
 
 
-def current(request, upload_id: str) -> Upload | None:
-    """The upload as the database has it now (not as this request last read it)."""
-    return request.dbsession.get(Upload, upload_id, populate_existing=True)
+def upload_video_fields(request, metadata: dict) -> dict:
+    """What a finished upload's metadata gives its video (see :func:`core.metadata.check_upload_metadata`,
+    checked again now, leniently), with the site's access for new uploads when none was chosen."""
+    fields = check_upload_metadata(request, metadata or {}, lenient=True)
+    fields.setdefault("access", request.site.upload_access or "draft")
+    return fields
 
 
-def complete_if_finished(request, ticket: Claim, headers: dict) -> None:
-    """Make the video of a complete upload (once: the caller holds its claim)."""
+def complete_if_finished(request, ticket: Claim, headers: dict) -> Upload:
+    """Make the video of a complete upload (once: the caller holds its claim); returns the upload."""
     upload = current(request, ticket.upload_id)
     if not upload.finished or upload.video_id is not None:
-        return
+        return upload
     if not request.storage.exists(upload.key):  # its video was made, then deleted
-        ticket.release()
         raise TusError(410, _("The bytes of this upload are lost; start it again."))
     fields = upload_video_fields(request, upload.metadata_)
     video = ingest_stored_file(request, upload.user, upload.key, upload.filename, **fields)
     upload.video_id = video.id
     headers["Amphi-Video-Id"] = video.id
     headers["Amphi-Video-Url"] = request.route_url("video", video_id=video.id)
+    return upload
 
 
 # --- views ----------------------------------------------------------------------
@@ -265,21 +271,21 @@ def create(request):
                     key=upload_key(request.site.id, upload_id), filename=metadata.get("filename", "")[:255],
                     metadata_=metadata, expires_at=utcnow() + timedelta(hours=expiry_hours(request)))
     request.dbsession.add(upload)  # no bytes are stored before the first one arrives
-    request.dbsession.flush()
     headers = {"Location": request.route_url("tus.upload", upload_id=upload_id)}
     if request.content_length:  # creation-with-upload: the row is committed first, no transaction waits on bytes
         commit_now(request)
         try:
-            receive(request, current(request, upload_id), 0, headers)
+            upload = receive(request, current(request, upload_id), 0, headers)
         except BaseException:
             forget(request, upload_id)
             raise
-    return tus_response(request, 201, {**upload_headers(current(request, upload_id)), **headers})
+    return tus_response(request, 201, {**upload_headers(upload), **headers})
 
 
 def forget(request, upload_id: str) -> None:
     """Delete an upload whose creation failed, bytes and all (the client never learnt its address)."""
     try:
+        rollback_now(request)  # nothing half-made by the failed step is committed below
         upload = current(request, upload_id)
         if upload is not None:
             request.storage.delete(upload.key)
@@ -307,15 +313,14 @@ def head(request):
 def patch(request):
     require_tus(request)
     upload = find_upload(request)
-    upload_id = upload.id
     offset = int_header(request, "Upload-Offset")
     if offset is None:
         raise TusError(400, _("Upload-Offset is needed."))
     if offset != upload.offset:
         raise TusError(409, _("The offset does not match what the server has."), {"Upload-Offset": upload.offset})
     headers = {}
-    receive(request, upload, offset, headers, deferred=int_header(request, "Upload-Length"))
-    return tus_response(request, 204, {**upload_headers(current(request, upload_id)), **headers})
+    upload = receive(request, upload, offset, headers, deferred=int_header(request, "Upload-Length"))
+    return tus_response(request, 204, {**upload_headers(upload), **headers})
 
 
 @view_config(route_name="tus.upload", request_method="DELETE")

@@ -14,8 +14,7 @@ import tempfile
 from contextlib import contextmanager
 
 from core.i18n import _
-from core.models import Upload
-from core.upload_claims import Claim
+from core.upload_claims import Claim, drop_if_gone
 
 CHUNK = 1024 * 1024
 #: Bytes appended between two renewals of the writer's claim (at disk speed, seconds).
@@ -109,7 +108,6 @@ def keep_what_arrived(request, ticket: Claim, key: str, length: int, keep: bool)
         if arrived and ticket.advance(ticket.offset + arrived):
             log.info("upload %s: kept %d bytes of a write that failed", ticket.upload_id, arrived)
         ticket.release()
-        if request.dbsession.get(Upload, ticket.upload_id, populate_existing=True) is None:
-            storage.delete(key)
+        drop_if_gone(request, ticket.upload_id, key)
     except Exception:  # noqa: BLE001 — the claim lapses by itself; the first error is the one to see
         log.exception("upload %s: could not give back its claim", ticket.upload_id)

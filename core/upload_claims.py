@@ -28,6 +28,19 @@ LEASE = timedelta(seconds=30)
 RENEW_AFTER = LEASE.total_seconds() / 3
 
 
+def current(request, upload_id: str) -> Upload | None:
+    """The upload as the database has it now (not as this request last read it)."""
+    return request.dbsession.get(Upload, upload_id, populate_existing=True)
+
+
+def drop_if_gone(request, upload_id: str, key: str) -> Upload | None:
+    """The upload as it is now; if it was deleted meanwhile (terminated, expired), its bytes are deleted
+    too (they belong to nobody) and None is returned."""
+    upload = current(request, upload_id)
+    if upload is None:
+        request.storage.delete(key)
+    return upload
+
 
 def unclaimed(now: datetime):
     """No request holds the upload: never claimed, given back, or its writer stopped renewing."""

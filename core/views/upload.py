@@ -5,7 +5,7 @@ from __future__ import annotations
 from huey import crontab
 from pyramid.httpexceptions import HTTPBadRequest
 from pyramid.view import view_config
-from sqlalchemy import delete, select
+from sqlalchemy import delete
 
 from core.channels import add_to_channel, addable_channels
 from core.inputs import json_body
@@ -86,19 +86,11 @@ def purge_expired_uploads() -> int:
     The rows go first, in one transaction; their bytes once it committed (a request still writing
     one of them finds its row gone and deletes what it adds, see :mod:`core.upload_claims`).
     """
-    gone = []
     with worker_request() as request:
-        now = utcnow()
-        expired = request.dbsession.execute(select(Upload.id, Upload.site_id, Upload.key).where(*unfinished(now)))
-        for upload in expired.all():  # each one again: it may have become a video since
-            if request.dbsession.execute(delete(Upload).where(Upload.id == upload.id, *unfinished(now))).rowcount:
-                storage = get_storage(request.registry, request.dbsession.get(Site, upload.site_id))
-                gone.append((storage, upload.key))
+        expired = request.dbsession.execute(  # one statement: an upload that became a video meanwhile stays
+            delete(Upload).where(Upload.video_id.is_(None), Upload.expires_at < utcnow())
+            .returning(Upload.site_id, Upload.key).execution_options(synchronize_session=False)).all()
+        gone = [(get_storage(request.registry, request.dbsession.get(Site, site_id)), key) for site_id, key in expired]
     for storage, key in gone:
         storage.delete(key)
     return len(gone)
-
-
-def unfinished(now):
-    """An upload that never became a video, past its expiry at ``now``."""
-    return Upload.video_id.is_(None), Upload.expires_at < now

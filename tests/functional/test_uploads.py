@@ -225,6 +225,15 @@ def test_a_deferred_length_respects_the_size_limit_and_quota(prof, app, monkeypa
     assert "larger than this site accepts" in patch(prof, location, 10, b"A", status=413).text
 
 
+def test_a_deferred_length_counts_the_bytes_already_received_once(prof, app, monkeypatch):
+    monkeypatch.setitem(app.registry.settings, "amphi.uploads.user_quota", "15")
+    headers = {**TUS, "X-CSRF-Token": prof.token, "Upload-Defer-Length": "1", "Upload-Metadata": metadata(filename="x")}
+    location = prof.post("/api/uploads/", headers=headers, status=201).headers["Location"]
+    patch(prof, location, 0, b"0123456789")
+    done = patch(prof, location, 10, b"ABCD", **{"Upload-Length": "14"})  # 14 bytes in all: within the 15 allowed
+    assert done.headers["Amphi-Video-Id"]
+
+
 def test_bytes_left_by_a_failed_request_are_cut_before_the_resend(prof, dbsession, app):
     location = create(prof, 10).headers["Location"]
     patch(prof, location, 0, b"01234")
@@ -294,6 +303,47 @@ def owner(app, committed_site):
     browser.token = browser.csrf_token("/")
     browser.uploads_folder = folder
     return browser
+
+
+def site_rows(site_id, model) -> int:
+    from sqlalchemy import func
+
+    from core.tasks import worker_request
+
+    with worker_request(site_id) as request:
+        return request.dbsession.scalar(select(func.count()).select_from(model).where(model.site_id == site_id))
+
+
+@pytest.fixture
+def failing_encode_queue(monkeypatch):
+    """The encode job of a new video cannot be queued: the video is made half-way, then the step fails."""
+    import core.pipeline
+
+    def broken(request, video, kind, params=None):
+        raise RuntimeError("the queue is down")
+
+    monkeypatch.setattr(core.pipeline, "queue_job", broken)
+    return lambda: monkeypatch.undo()
+
+
+def test_a_video_made_half_way_is_not_kept_and_the_last_chunk_may_be_sent_again(owner, committed_site,
+                                                                                failing_encode_queue):
+    location = create(owner, 10).headers["Location"]
+    patch(owner, location, 0, b"01234")
+    with pytest.raises(RuntimeError):
+        patch(owner, location, 5, b"56789")
+    assert site_rows(committed_site[0], Video) == 0
+    failing_encode_queue()  # the queue is back: the client asks again, the claim is not held
+    done = patch(owner, location, 10, b"")
+    assert done.headers["Amphi-Video-Id"] and site_rows(committed_site[0], Video) == 1
+
+
+def test_a_creation_that_fails_half_way_keeps_neither_video_nor_upload(owner, committed_site, failing_encode_queue):
+    headers = {**TUS, "X-CSRF-Token": owner.token, "Upload-Length": "4", "Upload-Metadata": metadata(filename="a")}
+    with pytest.raises(RuntimeError):
+        owner.post("/api/uploads/", params=b"abcd", headers=headers, content_type=OCTETS)
+    assert site_rows(committed_site[0], Video) == 0 and site_rows(committed_site[0], Upload) == 0
+    assert os.listdir(owner.uploads_folder) == []
 
 
 def finished_then_sent_again(browser):
