@@ -28,7 +28,7 @@ from core.ingest import slugify
 from core.metadata import site_groups
 from core.models import CHANNEL_VISIBILITIES, Channel, Group, Site, Theme, User, Video
 from core.ordering import move_to, renumber
-from core.storage import check_key
+from core.storage import check_key, site_prefix
 
 SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 MAX_MANAGERS = 50
@@ -302,7 +302,7 @@ def save_banner(request, channel: Channel, upload) -> None:
         raise ValidationError({"banner": _("A PNG, JPEG or GIF image is needed.")})
     import io
 
-    key = check_key(f"sites/{int(channel.site_id)}/channels/{int(channel.id)}/banner-{secrets.token_hex(8)}")
+    key = check_key(f"{site_prefix(channel.site_id)}/channels/{int(channel.id)}/banner-{secrets.token_hex(8)}")
     request.storage.save(key, io.BytesIO(data))
     remove_banner(request, channel)
     channel.banner_key, channel.banner_mime = key, mime

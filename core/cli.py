@@ -14,6 +14,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from core.errors import AmphiError, ConfigurationError
 from core.private import write_private
+from core.processes import Supervisor, die_with_parent
 from core.settings import as_bool
 
 DEFAULT_CONFIG = "etc/amphi.ini"
@@ -135,8 +136,6 @@ def cmd_serve(args) -> None:
 
 def embedded_worker(path: str):
     """``amphi worker`` supervised by this process: restarted when it dies, killed when this process dies."""
-    from core.processes import Supervisor
-
     argv = [sys.executable, "-m", "core.cli", "-c", path, "worker", "--parent-pid", str(os.getpid())]
     return Supervisor(argv, "the embedded worker")
 
@@ -154,8 +153,6 @@ def serve_processes(app, options: dict, workers: int, worker=None) -> None:
     host, port = options.pop("host"), int(options.pop("port"))
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     listener = socket.create_server((host, port), family=family, backlog=int(options.get("backlog", 1024)))
-    from core.processes import die_with_parent
-
     children, parent = [], os.getpid()
     for _ in range(workers):
         pid = os.fork()
@@ -210,8 +207,6 @@ def cmd_worker(args) -> None:
 
     path = config_path(args)
     if args.parent_pid:
-        from core.processes import die_with_parent
-
         die_with_parent(args.parent_pid)  # before the slow start: a server killed meanwhile leaves no worker
     setup_logging(path)
     with bootstrap(path):  # imports every plugin, so all their tasks are registered

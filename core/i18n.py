@@ -49,7 +49,11 @@ def browser_locale(request) -> str:
 
 
 def translate(request, message, **mapping) -> str:
-    """Translate a message id (or a :class:`Plural`) in the request's language (``mapping`` fills ``${names}``)."""
+    """Translate a message id (or a :class:`Plural`) in the request's language (``mapping`` fills ``${names}``).
+
+    An empty message stays empty (gettext would answer the catalogue's header)."""
+    if not message:
+        return ""
     if isinstance(message, Plural):
         return request.localizer.translate(message, mapping=mapping or None)
     return request.localizer.translate(_(message, mapping=mapping or None))
@@ -98,12 +102,15 @@ class AmphiLocalizer(Localizer):
 
 
 def request_localizer(request) -> AmphiLocalizer:
-    """``request.localizer``: one :class:`AmphiLocalizer` per language, made at its first use."""
-    localizers = request.registry.setdefault("amphi.localizers", {})
-    locale = request.locale_name
+    """``request.localizer``: the localizer of the request's language."""
+    return localizer_for(request.registry, request.locale_name)
+
+
+def localizer_for(registry, locale: str) -> AmphiLocalizer:
+    """One :class:`AmphiLocalizer` per language (an e-mail to a user in theirs...), made at its first use."""
+    localizers = registry.setdefault("amphi.localizers", {})
     if locale not in localizers:
-        folders = request.registry.queryUtility(ITranslationDirectories, default=[])
-        made = make_localizer(locale, folders)
+        made = make_localizer(locale, registry.queryUtility(ITranslationDirectories, default=[]))
         localizers[locale] = AmphiLocalizer(made.locale_name, made.translations)
     return localizers[locale]
 

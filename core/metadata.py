@@ -15,6 +15,7 @@ from datetime import UTC, date, datetime
 from babel import Locale
 from sqlalchemy import select
 
+from core.channels import addable_channels
 from core.errors import ValidationError
 from core.i18n import _, plural
 from core.models import ACCESS_LEVELS, LICENSES, Discipline, Group, Tag, User, Video, VideoType, utcnow
@@ -368,8 +369,6 @@ def check_upload_metadata(request, metadata: dict, lenient: bool = False) -> dic
 def _upload_channel(request, slug: str, errors: dict):
     if not slug:
         return None
-    from core.channels import addable_channels
-
     channel = next((c for c in addable_channels(request) if c.slug == slug), None)
     if channel is None:
         errors["channel"] = _("Choose one of the channels you may add videos to.")

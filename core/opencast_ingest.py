@@ -40,7 +40,7 @@ from core.mediapackage import (
 )
 from core.models import IngestPackage, Site, utcnow
 from core.sites import upload_limits
-from core.storage import check_key, get_storage
+from core.storage import check_key, get_storage, site_prefix
 from core.tasks import huey, worker_request
 
 XML = "text/xml"
@@ -130,7 +130,7 @@ def answer_package(request, package: IngestPackage) -> Response:
 
 
 def element_key(site_id: int, package_id: str, element_id: str) -> str:
-    return check_key(f"sites/{int(site_id)}/ingest/{package_id}/{element_id}")
+    return check_key(f"{site_prefix(site_id)}/ingest/{package_id}/{element_id}")
 
 
 def add_element(request, package_id: str, kind: str, flavor: str, stream, filename: str = "",
@@ -310,7 +310,7 @@ def purge_abandoned(request, older_than: timedelta) -> int:
         select(IngestPackage).where(IngestPackage.created_at < utcnow() - older_than)).all()
     for package in packages:
         site = request.dbsession.get(Site, package.site_id)
-        get_storage(request.registry, site).delete_prefix(f"sites/{int(package.site_id)}/ingest/{package.id}")
+        get_storage(request.registry, site).delete_prefix(f"{site_prefix(package.site_id)}/ingest/{package.id}")
         request.dbsession.delete(package)
     return len(packages)
 

@@ -165,7 +165,7 @@ def run_job(job_id: int) -> None:
             if heartbeat.lost:  # requeued by a sweeper meanwhile: the job's outcome is its new run's
                 log.warning("job %s was taken from this worker; stopped", job_id)
             else:
-                finish(job_id, "cancelled", "Cancelled by the owner.")
+                finish(job_id, "cancelled", _("Cancelled by the owner."))
         except MediaError as exc:
             fail(job_id, exc.message, retry=False)
         except Exception as exc:
@@ -241,7 +241,7 @@ def cancel_jobs(request, video: Video) -> int:
     count = 0
     for job in video.jobs:
         if job.state == "queued":
-            job.state, job.error, job.finished_at = "cancelled", "Cancelled by the owner.", utcnow()
+            job.state, job.error, job.finished_at = "cancelled", _("Cancelled by the owner."), utcnow()
             count += 1
         elif job.state == "running":
             job.cancel_requested = True

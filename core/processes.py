@@ -22,6 +22,8 @@ import time
 log = logging.getLogger(__name__)
 
 PR_SET_PDEATHSIG = 1  # linux/prctl.h
+# Resolved at import: a forked child (preexec_fn) only makes the call.
+_prctl = ctypes.CDLL(None, use_errno=True).prctl if sys.platform == "linux" else None
 
 
 def process_start(pid: int) -> int:
@@ -66,14 +68,27 @@ def worker_is_gone(identity: str) -> bool:
 # --- a child that dies with its parent ----------------------------------------------
 
 
+def arm_parent_death_signal() -> bool:
+    """Ask the kernel to kill this process when the thread that started it ends (Linux); False elsewhere.
+
+    Also a ``preexec_fn``: a worker's ffmpeg then dies with the worker instead of encoding for nobody.
+    """
+    if _prctl is None:
+        return False
+    _prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    return True
+
+
 def die_with_parent(parent_pid: int) -> None:
     """Be killed when process ``parent_pid`` ends, even by ``kill -9``.
 
-    The kernel's parent-death signal does it on Linux; a thread watching the parent's id
-    covers the parent dying before that signal was armed, and systems without it.
+    The kernel's parent-death signal does it on Linux (a parent that died before it was armed is
+    seen at once); elsewhere a thread watches the parent's id.
     """
-    if sys.platform == "linux":
-        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    if arm_parent_death_signal():
+        if os.getppid() != parent_pid:
+            os.kill(os.getpid(), signal.SIGKILL)
+        return
     threading.Thread(target=_watch_parent, args=(parent_pid,), name="parent-watch", daemon=True).start()
 
 

@@ -67,12 +67,17 @@ def check_key(key: str) -> str:
     return key
 
 
+def site_prefix(site_id: int) -> str:
+    """Where everything a site stores lives: ``sites/<id>``."""
+    return f"sites/{int(site_id)}"
+
+
 def upload_key(site_id: int, upload_id: str) -> str:
-    return check_key(f"sites/{int(site_id)}/uploads/{upload_id}")
+    return check_key(f"{site_prefix(site_id)}/uploads/{upload_id}")
 
 
 def video_prefix(video) -> str:
-    return check_key(f"sites/{int(video.site_id)}/videos/{int(video.id)}")
+    return check_key(f"{site_prefix(video.site_id)}/videos/{int(video.id)}")
 
 
 def source_key(video) -> str:

@@ -175,11 +175,11 @@ def status_json(request, video: Video) -> dict:
         "id": video.id,
         "status": video.status,
         "status_label": request.localizer.translate(STATUS_LABELS.get(video.status, video.status)),
-        "reason": request.translate(video.status_reason) if video.status_reason else "",
+        "reason": request.translate(video.status_reason),
         "job": None if job is None else {
             "id": job.id, "kind": job.kind, "state": job.state, "progress": job.progress,
             "state_label": request.localizer.translate(JOB_STATE_LABELS.get(job.state, job.state)),
-            "attempts": job.attempts, "error": request.translate(job.error) if job.state == "failed" and job.error else "",
+            "attempts": job.attempts, "error": request.translate(job.error) if job.state == "failed" else "",
         },
     }
 

@@ -120,7 +120,8 @@ def missing_notice(request, event, now, grace) -> str:
 
 
 def schedule_values(request, recorder, form=None, errors=None) -> dict:
-    zone, now, grace = settings(request)["timezone"], utcnow(), grace_of(settings(request))
+    site_settings = settings(request)
+    zone, now, grace = site_settings["timezone"], utcnow(), grace_of(site_settings)
     events = [(event, local_input(event.start, zone).replace("T", " "), local_input(event.end, zone)[11:],
                missing_notice(request, event, now, grace))
               for event in request.dbsession.scalars(select(RecorderEvent).where(

@@ -7,10 +7,12 @@ import logging
 import smtplib
 from email.message import EmailMessage
 
-from core.i18n import _
+from core.i18n import _, localizer_for
 from core.models import utcnow
 from core.sites import plugin_settings
 from core.tasks import huey, worker_request
+from plugin_recorder.forms import local_input
+from plugin_recorder.missing import grace_of, no_video_notice, notice_text
 from plugin_recorder.models import PendingRecording, RecorderEvent
 
 log = logging.getLogger(__name__)
@@ -43,14 +45,7 @@ def pending_message(request, pending: PendingRecording, settings: dict) -> Email
 
 def person_localizer(request, user):
     """The localizer of ``user``'s language (the request's when they chose none)."""
-    return request.localizer if not user.locale else _localizer(request, user.locale)
-
-
-def _localizer(request, locale: str):
-    from pyramid.i18n import make_localizer
-    from pyramid.interfaces import ITranslationDirectories
-
-    return make_localizer(locale, request.registry.queryUtility(ITranslationDirectories, default=[]))
+    return request.localizer if not user.locale else localizer_for(request.registry, user.locale)
 
 
 def send(settings: dict, message: EmailMessage) -> None:
@@ -89,9 +84,6 @@ def missing_recipients(event: RecorderEvent) -> list:
 
 def missing_message(request, event: RecorderEvent, person, settings: dict) -> EmailMessage:
     """The message to ``person`` (in their language) that no video arrived from ``event``."""
-    from plugin_recorder.forms import local_input
-    from plugin_recorder.missing import grace_of, no_video_notice, notice_text
-
     localizer = person_localizer(request, person)
     start = local_input(event.start, settings["timezone"]).replace("T", " ") + " " + settings["timezone"]
     mapping = {"recorder": event.recorder.name, "title": event.title, "start": start}

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
+from core.i18n import _
 from core.ingest import ComposeSource
 from core.media import MediaError, ProgressCallback
 from plugins.encoder_ffmpeg.command import global_args
@@ -66,7 +67,7 @@ def main_and_inset(tracks: list[Track]) -> tuple[int, int | None]:
     """Indexes of the main picture (the screen, ``presentation/*``) and of the inset (the camera)."""
     videos = [i for i, t in enumerate(tracks) if t.has_video]
     if not videos:
-        raise MediaError("None of the recorded tracks holds a picture.")
+        raise MediaError(_("None of the recorded tracks holds a picture."))
     main = next((i for i in videos if tracks[i].source.flavor.startswith("presentation")), videos[0])
     inset = next((i for i in videos if i != main), None)
     return main, inset

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import ctypes
 import logging
 import os
 import select
-import signal
 import subprocess
-import sys
 import tempfile
 
 from core.i18n import _
 from core.media import EncodeCancelled, MediaError, ProgressCallback
+from core.processes import arm_parent_death_signal
 
 log = logging.getLogger(__name__)
 STDERR_TAIL = 4000
@@ -28,19 +26,6 @@ FAILURE_REASONS = (
     ("unknown encoder", _("The encoder is not installed on this server.")),
     ("cannot load", _("The encoder cannot run on this server.")),
 )
-
-
-PR_SET_PDEATHSIG = 1
-_prctl = ctypes.CDLL(None, use_errno=True).prctl if sys.platform == "linux" else None
-
-
-def die_with_parent() -> None:
-    """In the child before exec: be killed when the worker dies, even by ``kill -9``.
-
-    Otherwise a killed worker's ffmpeg would keep encoding for nobody, beside the
-    retry. The function is resolved before forking, so the child only makes the call.
-    """
-    _prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
 class Progress:
@@ -71,7 +56,7 @@ def run_ffmpeg(argv: list[str], cwd: str, progress: Progress) -> None:
     log.debug("ffmpeg: %s", " ".join(argv))
     with tempfile.TemporaryFile("w+", encoding="utf-8", errors="replace") as stderr:
         process = subprocess.Popen(argv, cwd=cwd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=stderr,
-                                   preexec_fn=die_with_parent if _prctl is not None else None)
+                                   preexec_fn=arm_parent_death_signal)
         try:
             cancelled = follow(process, progress)
         finally:

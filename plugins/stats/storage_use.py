@@ -18,7 +18,7 @@ from huey import crontab
 from sqlalchemy import select
 
 from core.models import Site
-from core.storage import get_storage
+from core.storage import get_storage, site_prefix
 from core.tasks import enqueue_after_commit, huey, worker_request
 from plugins.stats.models import StorageMeasure
 
@@ -35,10 +35,6 @@ PART_OF_KEY = (
 )
 
 
-def site_prefix(site_id: int) -> str:
-    return f"sites/{int(site_id)}"
-
-
 def part_of(relative_key: str) -> str:
     """``videos/4/outputs/9/hls/360p/seg_001.m4s`` -> ``outputs``."""
     return next((part for pattern, part in PART_OF_KEY if pattern.match(relative_key)), "other")
@@ -46,10 +42,10 @@ def part_of(relative_key: str) -> str:
 
 def count_bytes(storage, site_id: int) -> tuple[Counter, int]:
     """Bytes per part of everything the site stores, and how many files (a walk of the storage)."""
-    prefix = site_prefix(site_id) + "/"
+    prefix = site_prefix(site_id)
     sizes, files = Counter(), 0
-    for key, size in storage.walk(site_prefix(site_id)):
-        sizes[part_of(key.removeprefix(prefix))] += size
+    for key, size in storage.walk(prefix):
+        sizes[part_of(key.removeprefix(prefix + "/"))] += size
         files += 1
     return sizes, files
 

@@ -71,6 +71,14 @@ def test_the_plurals_follow_the_language(make_request, site):
     assert ValidationError({"tags": too_many}).message == "tags: At most 30 tags."
 
 
+def test_reasons_stored_in_english_are_shown_in_the_readers_language(make_request, site):
+    request = make_request(site)
+    request.environ["HTTP_ACCEPT_LANGUAGE"] = "fr"
+    assert request.translate("Cancelled by the owner.") == "Annulé par son propriétaire."  # a job's or video's reason
+    assert request.translate("None of the recorded tracks holds a picture.").startswith("Aucune des pistes")
+    assert request.translate("") == ""  # no reason: not the catalogue's header
+
+
 # --- template text and values from code go through the translator ----------------------------------
 
 JINJA = re.compile(r"\{#.*?#\}|\{%.*?%\}|\{\{.*?\}\}", re.S)
