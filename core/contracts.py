@@ -17,8 +17,12 @@ from datetime import timedelta
 import pytest
 
 from core import hookimpl
+from core.catalog import visible_videos
 from core.metadata import get_tags
-from core.models import utcnow
+from core.models import Channel, Group, ShareLink, Video, utcnow
+from core.search import SearchQuery, plugins_may_deny, search, suggest
+from core.security import hash_password, open_share_link, unlock_video, video_permits
+from core.tokens import token_hash
 from core.tracks import save_track
 
 
@@ -130,9 +134,6 @@ class SearchContract:
     @pytest.fixture
     def catalogue(self, search_site, make_user, make_video, make_request, register_plugin, dbsession):
         """Ten ready videos of every access level, indexed, and the visitors who search them."""
-        from core.models import Channel, Group
-        from core.security import hash_password
-
         site, hidden = search_site, self.HIDDEN
         register_plugin(ContractTexts(), "contract-texts")
         site.enabled_plugins = sorted({*site.enabled_plugins, "contract-texts"})
@@ -165,10 +166,6 @@ class SearchContract:
 
     def viewers(self, site, catalogue, make_request, dbsession):
         """``{name: request}``: anonymous, each person, a session that gave a password, one holding share links."""
-        from core.models import ShareLink
-        from core.security import open_share_link, unlock_video
-        from core.tokens import token_hash
-
         people, videos = catalogue
         requests = {"anonymous": make_request(site)}
         requests.update({name: make_request(site, user) for name, user in people.items()})
@@ -185,10 +182,6 @@ class SearchContract:
     @staticmethod
     def expected(request, videos) -> tuple[set[str], set[str]]:
         """The titles the core lists to ``request``, and those of them it may watch."""
-        from core.catalog import visible_videos
-        from core.models import Video
-        from core.security import video_permits
-
         ids = {v.id for v in videos.values()}
         listed = request.dbsession.scalars(visible_videos(request).where(Video.id.in_(ids), Video.status == "ready"))
         listed = list(listed)
@@ -197,7 +190,6 @@ class SearchContract:
     @pytest.mark.parametrize("checked_one_by_one", [False, True])
     def test_locked_videos_are_found_by_their_title_only(self, search_site, catalogue, make_request, dbsession,
                                                          register_plugin, checked_one_by_one):
-        from core.search import SearchQuery, plugins_may_deny, search, suggest
 
         if checked_one_by_one:
             register_plugin(MayDeny(), "contract-may-deny")

@@ -45,6 +45,13 @@ def in_english(message) -> str:
     return message.interpolate() if hasattr(message, "interpolate") else str(message)
 
 
+class SearchUnavailable(AmphiError):
+    """Search is not available on this site (no search plugin enabled, or its server does not answer)."""
+
+    status = 503
+    code = "search-unavailable"
+
+
 class TooManyAttempts(AmphiError):
     """Too many attempts; try again later."""
 

@@ -16,6 +16,7 @@ import math
 import re
 from urllib.parse import unquote_to_bytes
 
+from pyramid.events import ContextFound
 from pyramid.httpexceptions import HTTPBadRequest, HTTPNotFound
 
 from core.errors import ValidationError
@@ -23,6 +24,8 @@ from core.i18n import _
 
 #: The largest id a row can have (a signed 64-bit integer on PostgreSQL and SQLite).
 MAX_ID = 2**63 - 1
+#: The last page of a list that may be asked for: an offset past the database's integers would fail.
+MAX_PAGE = 1_000_000
 MAX_JSON_DEPTH = 32
 _DIGITS = re.compile(r"[0-9]{1,19}")
 _ID_PLACEHOLDER = re.compile(r"\{(\w+):\\d\+\}")
@@ -172,7 +175,6 @@ def finite_number(value) -> float:
 
 
 def includeme(config):
-    from pyramid.events import ContextFound
 
     config.add_subscriber(refuse_impossible_ids, ContextFound)
     config.add_tween("core.inputs.text_tween_factory", under="pyramid_tm.tm_tween_factory",

@@ -10,17 +10,27 @@ from pyramid.httpexceptions import HTTPBadRequest
 from sqlalchemy import Select, func, select
 
 from core.apiv1.contract import check_body
-from core.apiv1.openapi import MAX_PAGE, MAX_PER_PAGE
+from core.apiv1.openapi import MAX_PER_PAGE
 from core.errors import TooManyAttempts
 from core.i18n import _
-from core.inputs import int_param, json_body
+from core.inputs import MAX_PAGE, int_param, json_body
 from core.tokens import uses_bearer
 
 
-def page_params(request) -> tuple[int, int]:
-    """``page`` (1 to :data:`MAX_PAGE`) and ``per_page`` (1 to 100) from the query string; a clear 400 otherwise."""
-    return (int_param(request, "page", 1, minimum=1, maximum=MAX_PAGE),
+def page_params(request, max_page: int = MAX_PAGE) -> tuple[int, int]:
+    """``page`` (1 to ``max_page``) and ``per_page`` (1 to 100) from the query string; a clear 400 otherwise."""
+    return (int_param(request, "page", 1, minimum=1, maximum=max_page),
             int_param(request, "per_page", 20, minimum=1, maximum=MAX_PER_PAGE))
+
+
+def page_links(request, page: int, per_page: int, has_next: bool) -> dict:
+    """``{next, previous}``: the URLs of the neighbouring pages, every other parameter kept (repeated ones too)."""
+    kept = [(k, v) for k, v in request.GET.items() if k not in ("page", "per_page")]
+
+    def link(number: int) -> str:
+        return request.current_route_url(_query=[*kept, ("page", number), ("per_page", per_page)])
+
+    return {"next": link(page + 1) if has_next else None, "previous": link(page - 1) if page > 1 else None}
 
 
 def paginated(request, query: Select, render) -> dict:
@@ -28,13 +38,8 @@ def paginated(request, query: Select, render) -> dict:
     page, per_page = page_params(request)
     total = request.dbsession.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
     rows = request.dbsession.scalars(query.limit(per_page).offset((page - 1) * per_page)).all()
-
-    def link(number: int) -> str:
-        return request.current_route_url(_query={**request.GET, "page": number, "per_page": per_page})
-
     return {"items": [render(request, row) for row in rows], "page": page, "per_page": per_page, "total": total,
-            "next": link(page + 1) if page * per_page < total else None,
-            "previous": link(page - 1) if page > 1 else None}
+            **page_links(request, page, per_page, page * per_page < total)}
 
 
 def json_object(request) -> dict:

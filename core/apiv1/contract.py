@@ -21,24 +21,13 @@ from core.i18n import _, plural
 
 PREFIX = "/api/v1"
 _DOCUMENT_URI = "urn:amphi-api-v1"
-_NAME = re.compile(r"\w+")
+#: A route's placeholder, whose regex may hold braces of its own (``{id:[0-9a-f]{32}}``).
+PLACEHOLDER = re.compile(r"\{(\w+)(?::(?:[^{}]|\{[^{}]*\})*)?\}")
 
 
 def document_path(pattern: str) -> str:
     """``/api/v1/videos/{video_id:\\d+}`` -> ``/videos/{video_id}``: the route as the document names it."""
-    parts, i = [], 0
-    while i < len(pattern):
-        if pattern[i] != "{":
-            parts.append(pattern[i])
-            i += 1
-            continue
-        depth, end = 1, i + 1
-        while depth:  # a placeholder's regex may hold braces of its own ({id:[0-9a-f]{32}})
-            depth += {"{": 1, "}": -1}.get(pattern[end], 0)
-            end += 1
-        parts.append("{" + _NAME.match(pattern, i + 1).group() + "}")
-        i = end
-    return "".join(parts).removeprefix(PREFIX)
+    return PLACEHOLDER.sub(r"{\1}", pattern).removeprefix(PREFIX)
 
 
 def operation_of(request) -> tuple[dict, dict] | None:

@@ -9,11 +9,14 @@ and fuzz the server from it (schemathesis), so this document cannot drift from t
 from __future__ import annotations
 
 import core
-from core.inputs import MAX_ID
+from core.channel_forms import MAX_MANAGERS
+from core.inputs import MAX_ID, MAX_PAGE
+from core.metadata import MAX_OWNERS, MAX_TAG_LENGTH, MAX_TAGS
+from core.models import ACCESS_LEVELS, LICENSES
+from core.search import DURATION_BUCKETS, SORTS
+from core.users import ROLES
 
-ROLES = ["user", "staff", "site-admin", "superuser"]
 MAX_PER_PAGE = 100
-MAX_PAGE = 1_000_000
 #: Every operation may answer these: a bad query parameter or body, a bad token, too many calls.
 COMMON_ERRORS = (400, 401, 429)
 
@@ -53,8 +56,7 @@ PAGING = [{"name": "page", "in": "query", "schema": {"type": "integer", "minimum
                                                           "default": 20}}]
 USER_ID = path_id("user_id")
 VIDEO_ID = path_id("video_id")
-ACCESS = ["draft", "public", "signed-in", "groups", "password"]
-LICENSES = ["all-rights-reserved", "cc-by", "cc-by-sa", "cc-by-nd", "cc-by-nc", "cc-by-nc-sa", "cc-by-nc-nd", "cc0"]
+ACCESS = list(ACCESS_LEVELS)
 NULLABLE_TEXT = {"type": ["string", "null"]}
 GROUP_ID = path_id("group_id")
 CHANNEL_ID = path_id("channel_id")
@@ -79,7 +81,7 @@ CHANNEL_FIELDS = {
     "featured": {"type": "boolean", "description": "site admins only"},
     "position": {**POSITION, "description": "its place in the site's order, from 0 (site admins only); "
                                             "the channels are renumbered 0..n-1"},
-    "managers": {"type": "array", "items": NAME, "maxItems": 50, "description": "usernames; site admins only"},
+    "managers": {"type": "array", "items": NAME, "maxItems": MAX_MANAGERS, "description": "usernames; site admins only"},
     "groups": {"type": "array", "items": {"type": "string"},
                "description": "names of site groups whose members see it; needed with visibility groups"}}
 PUBLISH_AT = "^([1-9][0-9]{3}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(:[0-9]{2}(\\.[0-9]+)?)?(Z|[+]00:00)?)?$"
@@ -101,12 +103,12 @@ SCHEMAS = {
                           "last_login"],
              "properties": {"id": {"type": "integer"}, "username": {"type": "string"},
                             "display_name": {"type": "string"}, "email": {"type": "string"},
-                            "affiliation": {"type": "string"}, "role": {"enum": ROLES}, "active": {"type": "boolean"},
+                            "affiliation": {"type": "string"}, "role": {"enum": list(ROLES)}, "active": {"type": "boolean"},
                             "groups": {"type": "array", "items": {"type": "string"}},
                             "last_login": {"type": ["string", "null"], "format": "date-time"}}},
     "Me": {"allOf": [ref("User"), {"type": "object", "required": ["site"],
                                    "properties": {"site": {"type": "string"}}}]},
-    "UserPatch": input_schema({"role": {"enum": ROLES}, "active": {"type": "boolean"}}),
+    "UserPatch": input_schema({"role": {"enum": list(ROLES)}, "active": {"type": "boolean"}}),
     "Group": {"type": "object", "required": ["id", "name", "title", "source", "members"],
               "properties": {"id": {"type": "integer"}, "name": {"type": "string"}, "title": {"type": "string"},
                              "source": {"type": "string", "description": "local, rules, or the managing plugin"},
@@ -127,7 +129,7 @@ SCHEMAS = {
                              "created_at": {"type": "string", "format": "date-time"},
                              "publish_at": NULLABLE_TEXT, "type": NULLABLE_TEXT,
                              "disciplines": {"type": "array", "items": {"type": "string"}},
-                             "tags": {"type": "array", "items": {"type": "string"}}, "license": {"enum": LICENSES},
+                             "tags": {"type": "array", "items": {"type": "string"}}, "license": {"enum": list(LICENSES)},
                              "date_recorded": NULLABLE_TEXT,
                              "channels": {"type": "array", "items": {"type": "string"},
                                           "description": "slugs of the channels the caller may see"},
@@ -164,8 +166,8 @@ SCHEMAS = {
     "VideoPatch": input_schema({
         "title": {**TITLE, "maxLength": 250}, "description": MARKDOWN, "type": NULLABLE_TEXT,
         "disciplines": {"type": "array", "items": {"type": "string"}},
-        "tags": {"type": "array", "items": {"type": "string", "maxLength": 64}, "maxItems": 30},
-        "license": {"enum": LICENSES},
+        "tags": {"type": "array", "items": {"type": "string", "maxLength": MAX_TAG_LENGTH}, "maxItems": MAX_TAGS},
+        "license": {"enum": list(LICENSES)},
         "language": {"type": "string", "pattern": "^([a-z]{2})?$", "description": "a two-letter code; empty: none"},
         "date_recorded": {"type": "string", "pattern": "^([0-9]{4}-[0-9]{2}-[0-9]{2})?$",
                           "description": "YYYY-MM-DD, not in the future; empty: none"},
@@ -175,7 +177,7 @@ SCHEMAS = {
         "access": {"enum": ACCESS},
         "password": {"type": "string", "writeOnly": True, "description": "at least 6 characters (access password)"},
         "groups": {"type": "array", "items": {"type": "string"}},
-        "owners": {"type": "array", "items": NAME, "maxItems": 20, "description": "additional owners' usernames"},
+        "owners": {"type": "array", "items": NAME, "maxItems": MAX_OWNERS, "description": "additional owners' usernames"},
         "allow_downloads": {"type": "boolean"},
         "channels": {"type": "array", "items": {"type": "string"},
                      "description": "slugs of channels the caller may add to (channels they cannot see stay)"},
@@ -222,10 +224,10 @@ VIDEO_SEARCH = [
      "description": "words to find (title, description, tags, owners, subtitles and captions, chapters...; of a "
                     "video the caller may list but not watch, the title only); all must match. Present, even "
                     "empty, the answer is a search with facets"},
-    {"name": "sort", "in": "query", "schema": {"enum": ["relevance", "date"], "default": "relevance"},
+    {"name": "sort", "in": "query", "schema": {"enum": list(SORTS), "default": "relevance"},
      "description": "with q only"},
     {"name": "year", "in": "query", "schema": {"type": "string"}, "description": "with q only: a year, e.g. 2025"},
-    {"name": "duration", "in": "query", "schema": {"enum": ["short", "medium", "long", "very-long"]},
+    {"name": "duration", "in": "query", "schema": {"enum": [name for name, *_bounds in DURATION_BUCKETS]},
      "description": "with q only: under 5 minutes, 5 to 20, 20 to 60, over an hour"}]
 
 PATHS = {
@@ -289,7 +291,7 @@ PATHS = {
                     "responses": {"200": json_response("The user", ref("Me")), **errors(401)}}},
     "/users": {"get": {"operationId": "listUsers", "summary": "The site's users (site admins)",
                        "parameters": [*PAGING, {"name": "q", "in": "query", "schema": {"type": "string"}},
-                                      {"name": "role", "in": "query", "schema": {"enum": ROLES}}],
+                                      {"name": "role", "in": "query", "schema": {"enum": list(ROLES)}}],
                        "responses": {"200": json_response("A page of users", ref("UserPage")),
                                      **errors(400, 401, 403)}}},
     "/users/{user_id}": {

@@ -7,27 +7,18 @@ finds, ranks, filters and counts exactly as ``/search`` does, under the same acc
 
 from __future__ import annotations
 
-from core.apiv1.common import page_params
-from core.errors import AmphiError, ValidationError
+from core.apiv1.common import page_links, page_params
+from core.errors import SearchUnavailable, ValidationError
 from core.i18n import _
-from core.search import FACET_TITLES, SORTS, SearchQuery, search
+from core.search import FACET_TITLES, SearchQuery, search
 from core.views.api import video_json
-from core.views.search import facet_groups
+from core.views.search import MAX_PAGE, facet_groups
 
 #: The facets a search may be filtered on (repeat one to accept any of its values).
 SEARCH_FACETS = tuple(FACET_TITLES)
 #: What orders or narrows a list but not a search, and what only a search takes.
 LIST_ONLY = ("owner", "status", "ordering")
 SEARCH_ONLY = ("sort", "year", "duration")
-#: The last page a search may be asked for (as the search page).
-MAX_PAGE = 10_000
-
-
-class SearchUnavailable(AmphiError):
-    """Search is not available on this site."""
-
-    status = 503
-    code = "search-unavailable"
 
 
 def is_search(request) -> bool:
@@ -47,12 +38,8 @@ def search_query(request) -> SearchQuery:
     if misplaced:
         raise ValidationError({name: _("not with q: a search is ordered by sort (relevance or date)")
                                for name in misplaced})
-    sort = request.GET.get("sort", "relevance")
-    if sort not in SORTS:
-        raise ValidationError({"sort": _("one of ${values}", mapping={"values": ", ".join(SORTS)})})
-    page, per_page = page_params(request)
-    if page > MAX_PAGE:
-        raise ValidationError({"page": _("at most ${value}", mapping={"value": MAX_PAGE})})
+    sort = request.GET.get("sort", "relevance")  # its values are checked against the document (core.apiv1.contract)
+    page, per_page = page_params(request, max_page=MAX_PAGE)  # as the search page
     filters = {facet: [v for v in request.GET.getall(facet) if v.strip()] for facet in SEARCH_FACETS}
     return SearchQuery(text=request.GET["q"], filters={f: v for f, v in filters.items() if v}, sort=sort,
                        page=page, per_page=per_page)
@@ -66,13 +53,7 @@ def searched(request) -> dict:
         raise SearchUnavailable(request.translate("Search is not available on this site."))
     if results.error:
         raise SearchUnavailable(results.error)
-
-    def link(number: int) -> str:
-        kept = [(k, v) for k, v in request.GET.items() if k not in ("page", "per_page")]
-        return request.current_route_url(_query=[*kept, ("page", number), ("per_page", query.per_page)])
-
     return {"items": [video_json(request, video) for video in results.videos], "page": query.page,
             "per_page": query.per_page, "total": results.total,
-            "next": link(query.page + 1) if query.page < results.pages else None,
-            "previous": link(query.page - 1) if query.page > 1 else None,
+            **page_links(request, query.page, query.per_page, query.page < results.pages),
             "facets": facet_groups(request, results, query)}

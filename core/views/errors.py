@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from http import HTTPStatus
+
 from pyramid.csrf import BadCSRFOrigin, BadCSRFToken
 from pyramid.exceptions import PredicateMismatch
 from pyramid.httpexceptions import HTTPException, HTTPFound
@@ -23,14 +25,11 @@ def wants_json(request) -> bool:
 
 def error_response(request, status: int, code: str, message: str, info: dict | None = None):
     """``{code, errno, error, message, info}`` for API clients, an error page otherwise."""
-    titles = {400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found",
-              405: "Method Not Allowed", 429: "Too Many Requests", 500: "Internal Server Error",
-              503: "Service Unavailable"}
     if wants_json(request):
         response = request.response
         response.status = status
         response.content_type = "application/json"
-        response.json_body = {"code": status, "errno": code, "error": titles.get(status, "Error"),
+        response.json_body = {"code": status, "errno": code, "error": HTTPStatus(status).phrase,
                               "message": message, "info": info or {}}
         return response
     response = render_to_response("error.html", {"status": status, "message": message}, request=request)

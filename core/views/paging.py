@@ -6,10 +6,9 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from core.catalog import permitted
-from core.inputs import int_param
+from core.inputs import MAX_PAGE, int_param
 
 PER_PAGE = 24
-MAX_PAGE = 1_000_000
 
 
 def page_number(request) -> int:

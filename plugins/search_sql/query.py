@@ -134,7 +134,8 @@ def fts_hits(words: list[str], scored: bool, name: str, column: str = ""):
 
 
 def search(request, query: SearchQuery) -> SearchResults:
-    statement = matches(request, query, scored=not query.by_date)
+    visible, locked = searchable_condition(request), locked_condition(request)  # once: each may read the session's
+    statement = matches(request, query, scored=not query.by_date, visible=visible, locked=locked)
     if statement is None:
         return SearchResults(videos=[], total=0, facets={}, query=query)
     order = [D.sort_date.desc(), D.video_id.desc()]
@@ -144,21 +145,22 @@ def search(request, query: SearchQuery) -> SearchResults:
         # A visitor who may watch a password video their class may not finds more of it than the class.
         if cache.usable(request.dbsession) and not opens_locked_videos(request):
             return cached_search(request, query, statement, order)
-        return search_in_sql(request, query, statement, order)
+        return search_in_sql(request, query, statement, order, visible, locked)
     # A plugin may deny any video: every match is checked before it is shown or counted.
     ids = list(request.dbsession.scalars(statement.order_by(*order)))
     denied = denied_ids(request, ids)
     ids = [i for i in ids if i not in denied]
     page = videos_in_order(request, ids[query.offset:query.offset + query.per_page])
-    return SearchResults(videos=page, total=len(ids), facets=counts_in_sql(request, query, denied=denied)[1],
-                         query=query)
+    facet_counts = counts_in_sql(request, query, visible, locked, denied=denied)[1]
+    return SearchResults(videos=page, total=len(ids), facets=facet_counts, query=query)
 
 
-def search_in_sql(request, query: SearchQuery, statement: Select, order: list) -> SearchResults:
+def search_in_sql(request, query: SearchQuery, statement: Select, order: list, visible=None,
+                  locked=None) -> SearchResults:
     """The SQL rule is the whole rule (no plugin answers ``amphi_permits``): the database pages,
     counts and counts the facets; only a page of videos is loaded."""
     ids = list(request.dbsession.scalars(statement.order_by(*order).limit(query.per_page).offset(query.offset)))
-    total, counts = counts_in_sql(request, query)
+    total, counts = counts_in_sql(request, query, visible, locked)
     return SearchResults(videos=videos_in_order(request, ids), total=total, facets=counts, query=query)
 
 
@@ -317,9 +319,7 @@ def suggest(request, prefix: str, limit: int) -> list[str]:
     statement = (select(D.video_id, D.title).join(Video, Video.id == D.video_id)
                  .where(D.site_id == request.site.id, searchable_condition(request)))
     if request.dbsession.bind.dialect.name == "sqlite":
-        hits = (select(FTS.c.rowid.label("video_id"), func.bm25(FTS_NAME).label("rank"))
-                .where(FTS_NAME.op("MATCH")(fts5_query(words, prefix_last=True, column="title")))
-                .cte("fts_title_hits").prefix_with("MATERIALIZED"))
+        hits = fts_hits(words, True, "fts_title_hits", column="title")
         statement = statement.join(hits, hits.c.video_id == D.video_id).order_by(hits.c.rank)
     else:
         vector = literal_column(f"search_sql_documents.{VECTOR_COLUMN}")

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from core.metadata import get_tags
-from core.models import MediaFile, Video
+from core.models import Channel, MediaFile, User, Video, utcnow
 from core.tasks import worker_request
 from tests.standin import set_video, upload
 
@@ -90,7 +90,6 @@ def test_feeds_are_per_site_and_follow_the_plugin(lectures, make_testapp, make_s
 def test_a_publication_date_to_come_keeps_a_video_out(lectures, make_testapp):
     from datetime import timedelta
 
-    from core.models import utcnow
 
     host, (first, _second), _owner = lectures
     set_video(first, access="public", allow_downloads=True, publish_at=utcnow() + timedelta(days=1))
@@ -141,8 +140,6 @@ def assert_nothing_runs(body: bytes) -> dict[str, MarkupSeen]:
 
 
 def test_hostile_titles_descriptions_and_names_reach_feed_readers_as_text(lectures, make_testapp):
-    from core.models import Channel, User
-
     host, (first, _second), owner = lectures
     set_video(first, access="public", allow_downloads=True, title=HOSTILE_TITLE, description=HOSTILE_DESCRIPTION)
     with worker_request() as request:
