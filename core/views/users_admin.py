@@ -9,7 +9,7 @@ from pyramid.view import view_config
 
 from core.channels import videos_changed
 from core.errors import ValidationError
-from core.i18n import translate_errors
+from core.i18n import _, translate_errors
 from core.models import User
 from core.security import end_sessions
 from core.ui import take_flash
@@ -90,8 +90,7 @@ def change_user(request):
     if "active" in request.POST:
         set_active(request, user, request.POST["active"] == "1")
     request.session.flash(request.translate("The role of ${name} was saved.", name=user.username), FLASH)
-    return HTTPFound(user_page_url(request, user) if "from_user_page" in request.POST
-                     else request.route_url("admin.users"))
+    return back_from(request, user)
 
 
 @view_config(route_name="admin.user.active", permission="site-admin", request_method="POST")
@@ -101,7 +100,7 @@ def change_active(request):
     active = request.POST.get("active") == "1"
     guard_role_change(request, user, user.role, deactivate=not active)
     set_active(request, user, active)
-    message = "${name} may sign in again." if active else "${name} is disabled: signed out, tokens refused."
+    message = _("${name} may sign in again.") if active else _("${name} is disabled: signed out, tokens refused.")
     request.session.flash(request.translate(message, name=user.username), FLASH)
     return HTTPFound(user_page_url(request, user))
 
@@ -113,6 +112,11 @@ def end_user_sessions(request):
     guard_role_change(request, user, user.role)
     end_sessions(request, user, keep_current=False)
     request.session.flash(request.translate("${name} was signed out everywhere.", name=user.username), FLASH)
+    return back_from(request, user)
+
+
+def back_from(request, user: User) -> HTTPFound:
+    """Back to the user's page or to the users page, whichever the form was on."""
     return HTTPFound(user_page_url(request, user) if "from_user_page" in request.POST
                      else request.route_url("admin.users"))
 

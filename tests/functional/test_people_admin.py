@@ -97,6 +97,15 @@ def test_disabling_and_enabling_from_the_users_page(boss, site, make_user, make_
     assert me(signed_in(make_testapp, "tina")).json["username"] == "tina"
 
 
+def test_the_notices_of_disabling_are_in_the_admins_language(boss, site, make_user):
+    tina = make_user(site, "tina", role="staff", password=PASSWORD)
+    for active, french in (("0", "tina est désactivé : sessions fermées, jetons refusés."),
+                           ("1", "tina peut de nouveau se connecter.")):
+        page = boss.post(f"/admin/users/{tina.id}/active", {"csrf_token": boss.csrf_token("/admin/users"),
+                                                           "active": active}, headers={"Accept-Language": "fr"})
+        assert french in page.follow(headers={"Accept-Language": "fr"}).text
+
+
 def test_nobody_disables_resets_or_deletes_themselves_nor_a_superuser_unless_superuser(boss, site, make_user, dbsession):
     me_ = find_user(dbsession, site.id, "boss")
     root = make_user(site, "root", role="superuser")
