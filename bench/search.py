@@ -34,15 +34,15 @@ QUERIES = {"one word": {"text": "thermodynamique"}, "two words": {"text": "cours
 def build(app_settings, videos: int) -> tuple[int, float]:
     from sqlalchemy import insert, text
 
-    from core.app import make_app
-    from core.db import make_engine
-    from core.migrate import upgrade
+    from core.access.users import create_user
     from core.models import Video
-    from core.plugins import make_plugin_host
-    from core.settings import load_settings
-    from core.sites import create_site
-    from core.tasks import worker_request
-    from core.users import create_user
+    from core.platform.app import make_app
+    from core.platform.db import make_engine
+    from core.platform.migrate import upgrade
+    from core.platform.plugins import make_plugin_host
+    from core.platform.settings import load_settings
+    from core.platform.sites import create_site
+    from core.platform.tasks import worker_request
 
     host = make_plugin_host(load_settings(app_settings))
     engine = make_engine(app_settings["amphi.database_url"])
@@ -72,8 +72,8 @@ def build(app_settings, videos: int) -> tuple[int, float]:
 
 
 def measure(site_id: int, repeat: int) -> None:
-    from core.search import SearchQuery, search, suggest
-    from core.tasks import worker_request
+    from core.catalogue.search import SearchQuery, search, suggest
+    from core.platform.tasks import worker_request
 
     for name, params in QUERIES.items():
         times, total = [], 0

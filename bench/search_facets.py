@@ -47,7 +47,7 @@ def prepare(folder: Path, db: str, videos: int) -> Path:
     """The ini of a seeded, indexed catalogue in ``folder`` (built once, reused afterwards)."""
     from sqlalchemy import text
 
-    from core.db import make_engine
+    from core.platform.db import make_engine
     from core.testing import DEFAULT_POSTGRES_URL, write_ini
 
     state = folder / "bench-state.json"

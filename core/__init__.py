@@ -1,4 +1,11 @@
-"""Amphi's minimal core: a Pyramid application that hosts plugins through pluggy hooks."""
+"""Amphi's minimal core: a Pyramid application that hosts plugins through pluggy hooks.
+
+The core is a few domain packages, from the bottom layer up: :mod:`core.models` (the tables),
+:mod:`core.platform`, :mod:`core.access`, :mod:`core.pipeline`, :mod:`core.catalogue`,
+:mod:`core.ingest`, :mod:`core.web` and :mod:`core.pagecache`; ``.importlinter`` keeps the layers.
+A plugin imports only :mod:`core.plugin_api`, :mod:`core.models`, :mod:`core.hookspecs` and this
+package's :data:`hookimpl` (and :mod:`core.testing` in its tests).
+"""
 
 import pluggy
 
@@ -9,9 +16,3 @@ HOOKS_VERSION = "1.4.0"
 #: Decorator for hook implementations in plugins: ``@hookimpl def amphi_...``.
 hookimpl = pluggy.HookimplMarker("amphi")
 
-
-def main(global_config, **settings):
-    """Return the Amphi WSGI application (the ``paste.app_factory`` entry point)."""
-    from core.app import make_app
-
-    return make_app(global_config, settings)

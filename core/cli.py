@@ -12,10 +12,10 @@ from contextlib import contextmanager
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
-from core.errors import AmphiError, ConfigurationError
-from core.private import write_private
-from core.processes import Supervisor, die_with_parent
-from core.settings import as_bool
+from core.platform.errors import AmphiError, ConfigurationError
+from core.platform.private import write_private
+from core.platform.processes import Supervisor, die_with_parent
+from core.platform.settings import as_bool
 
 DEFAULT_CONFIG = "etc/amphi.ini"
 
@@ -55,10 +55,10 @@ def find_site_or_fail(request, slug: str):
 
 def cmd_init(args) -> None:
     """Create var/, the database, the default site and a superuser (idempotent)."""
+    from core.access.security import random_password
+    from core.access.users import create_user, find_user
     from core.models import Site
-    from core.security import random_password
-    from core.sites import create_site
-    from core.users import create_user, find_user
+    from core.platform.sites import create_site
 
     cmd_db_upgrade(args)
     with app_env(args) as request:
@@ -79,10 +79,10 @@ def cmd_init(args) -> None:
 def cmd_db_upgrade(args) -> None:
     from pyramid.paster import get_appsettings
 
-    from core.db import make_engine
-    from core.migrate import upgrade
-    from core.plugins import make_plugin_host
-    from core.settings import load_settings
+    from core.platform.db import make_engine
+    from core.platform.migrate import upgrade
+    from core.platform.plugins import make_plugin_host
+    from core.platform.settings import load_settings
 
     settings = load_settings(get_appsettings(config_path(args)))
     engine = make_engine(settings["amphi.database_url"])
@@ -91,7 +91,7 @@ def cmd_db_upgrade(args) -> None:
 
 
 def cmd_db_check(args) -> None:
-    from core.migrate import model_differences, pending_heads
+    from core.platform.migrate import model_differences, pending_heads
 
     with app_env(args) as request:
         engine = request.registry["db_engine"]
@@ -122,7 +122,7 @@ def cmd_serve(args) -> None:
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # so the worker below is stopped too
     try:
         if workers == 1:
-            from core.server import serve
+            from core.platform.server import serve
 
             if worker is not None:
                 worker.start()
@@ -148,7 +148,7 @@ def serve_processes(app, options: dict, workers: int, worker=None) -> None:
     The embedded ``worker``'s supervisor starts once they are forked (a thread and fork do not mix)."""
     import socket
 
-    from core.server import serve
+    from core.platform.server import serve
 
     host, port = options.pop("host"), int(options.pop("port"))
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
@@ -183,7 +183,7 @@ def server_options(path: str, args) -> dict:
     """waitress options: the ini's [server:main] (trusted proxies...), then the command line."""
     from plaster import get_settings
 
-    from core.settings import load_settings
+    from core.platform.settings import load_settings
 
     options = {k: v for k, v in get_settings(path, "server:main").items() if k not in ("use", "listen")}
     # Large socket reads: uploads arrive in 64 MiB tus chunks (waitress reads 8 KiB by default).
@@ -203,7 +203,7 @@ def cmd_worker(args) -> None:
     from huey.consumer import Consumer
     from pyramid.paster import bootstrap, setup_logging
 
-    from core.tasks import huey
+    from core.platform.tasks import huey
 
     path = config_path(args)
     if args.parent_pid:
@@ -216,8 +216,8 @@ def cmd_worker(args) -> None:
 
 
 def cmd_site_add(args) -> None:
-    from core.settings import aslist
-    from core.sites import create_site
+    from core.platform.settings import aslist
+    from core.platform.sites import create_site
 
     with app_env(args) as request:
         plugins = aslist(args.plugins) if args.plugins is not None else None
@@ -237,7 +237,7 @@ def cmd_site_list(args) -> None:
 
 
 def _change_plugins(args, enable: bool) -> None:
-    from core.sites import set_enabled_plugins
+    from core.platform.sites import set_enabled_plugins
 
     with app_env(args) as request:
         site = find_site_or_fail(request, args.slug)
@@ -248,8 +248,8 @@ def _change_plugins(args, enable: bool) -> None:
 
 
 def cmd_user_add(args) -> None:
-    from core.security import random_password
-    from core.users import create_user
+    from core.access.security import random_password
+    from core.access.users import create_user
 
     with app_env(args) as request:
         find_site_or_fail(request, args.site)
@@ -263,9 +263,9 @@ def cmd_video_import(args) -> None:
     """Store a local file as a new video of a site's user and queue its encoding."""
     import uuid
 
+    from core.access.users import find_user
     from core.ingest import ingest_stored_file
-    from core.storage import upload_key
-    from core.users import find_user
+    from core.pipeline.storage import upload_key
 
     if not os.path.isfile(args.file):
         raise AmphiError(f"{args.file}: no such file")
@@ -285,7 +285,7 @@ def cmd_video_import(args) -> None:
 def cmd_search_reindex(args) -> None:
     """Rebuild the search index of one site (or of every site) with its enabled search plugins."""
     from core.models import Site
-    from core.tasks import worker_request
+    from core.platform.tasks import worker_request
 
     with app_env(args) as request:
         if args.site:

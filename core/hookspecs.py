@@ -6,7 +6,7 @@ marked *firstresult* stop at the first implementation that returns something
 other than ``None``; the others return the list of every non-``None`` answer.
 
 Per-site hooks are called through ``request.hooks`` (or
-:func:`core.plugins.site_hooks` outside a request), so a plugin disabled on the
+:func:`core.platform.plugins.site_hooks` outside a request), so a plugin disabled on the
 site is never called there. Assembly hooks are called once per application,
 for every installed plugin.
 
@@ -45,7 +45,7 @@ def amphi_settings():
     builds its form from these declarations and validates overrides against
     them.
 
-    :return: a list of :class:`core.settings.Setting`.
+    :return: a list of :class:`core.platform.settings.Setting`.
     """
 
 
@@ -55,9 +55,9 @@ def amphi_job_handlers():
 
     Called when a worker starts a job. A handler is
     ``handler(job_id, site_id, heartbeat)``; it opens its own short
-    transactions with :func:`core.tasks.worker_request`, reports progress with
+    transactions with :func:`core.platform.tasks.worker_request`, reports progress with
     ``heartbeat.report(fraction)`` (False means: cancelled, stop), raises
-    :class:`core.media.MediaError` for a failure the owner should read, and
+    :class:`core.pipeline.media.MediaError` for a failure the owner should read, and
     returns when the work is published. Jobs are queued with
     :func:`core.pipeline.queue_job`.
 
@@ -75,7 +75,7 @@ def amphi_login_methods(request):
     Called when the sign-in page renders.
 
     :param request: the current request.
-    :return: a list of :class:`core.security.LoginMethod`.
+    :return: a list of :class:`core.access.security.LoginMethod`.
     """
 
 
@@ -95,9 +95,9 @@ def amphi_identify(request):
 def amphi_user_attributes(request, user, attributes):
     """Add what this plugin knows of a user who is signing in (a directory lookup...).
 
-    Called by :func:`core.security.sign_in` for every sign-in method, before the
+    Called by :func:`core.access.security.sign_in` for every sign-in method, before the
     profile is refreshed and the site's identity rules grant roles and groups
-    (see :mod:`core.identity`). A plugin that cannot answer (its server is down)
+    (see :mod:`core.access.identity`). A plugin that cannot answer (its server is down)
     logs it and returns ``None``: the sign-in goes on with what is known.
 
     :param request: the current request.
@@ -111,7 +111,7 @@ def amphi_user_attributes(request, user, attributes):
 def amphi_user_signed_in(request, user, attributes):
     """React to a sign-in (populate the profile, map groups and roles...).
 
-    Called by :func:`core.security.sign_in` after the session is renewed, for
+    Called by :func:`core.access.security.sign_in` after the session is renewed, for
     whichever method signed the user in.
 
     :param request: the current request.
@@ -168,7 +168,7 @@ def amphi_permits(request, video, permission):
 
     A plugin that never answers ``False`` says so with a module attribute
     ``AMPHI_PERMITS_NEVER_DENIES = True``: searches then keep counting and
-    paging in the database (:func:`core.catalog.plugins_may_deny`).
+    paging in the database (:func:`core.catalogue.listing.plugins_may_deny`).
 
     Pages rendered for anonymous visitors are served again to the next ones
     (:mod:`core.pagecache`): an answer for an anonymous request that depends on
@@ -190,13 +190,13 @@ def amphi_storage(registry, site):
     """Return the storage backend of a site.
 
     Called whenever the core reads or writes media. Keys, never paths, are
-    stored in the database; see :class:`core.storage.Storage` for the methods
+    stored in the database; see :class:`core.pipeline.storage.Storage` for the methods
     a backend provides.
     Stops at first non-None result.
 
     :param registry: the application registry (``registry.settings``).
     :param site: the :class:`core.models.Site`.
-    :return: a :class:`core.storage.Storage`.
+    :return: a :class:`core.pipeline.storage.Storage`.
     """
 
 
@@ -211,7 +211,7 @@ def amphi_probe(path):
     Stops at first non-None result.
 
     :param path: the local path of the file.
-    :return: a :class:`core.media.MediaInfo`; raise :class:`core.media.MediaError`
+    :return: a :class:`core.pipeline.media.MediaInfo`; raise :class:`core.pipeline.media.MediaError`
         with a reason for the owner when the file is not usable media.
     """
 
@@ -226,8 +226,8 @@ def amphi_encoding_ladder(request, info):
     Stops at first non-None result.
 
     :param request: the worker's request of the video's site.
-    :param info: the source's :class:`core.media.MediaInfo`.
-    :return: a list of :class:`core.media.Rung` (empty for audio-only sources).
+    :param info: the source's :class:`core.pipeline.media.MediaInfo`.
+    :return: a list of :class:`core.pipeline.media.Rung` (empty for audio-only sources).
     """
 
 
@@ -242,12 +242,12 @@ def amphi_encode(request, job, source, info, ladder, out, progress):
     :param request: the worker's request of the video's site.
     :param job: the :class:`core.models.Job` (read its id; do not commit).
     :param source: the local path of the source file.
-    :param info: the source's :class:`core.media.MediaInfo`.
-    :param ladder: the list of :class:`core.media.Rung` to produce.
+    :param info: the source's :class:`core.pipeline.media.MediaInfo`.
+    :param ladder: the list of :class:`core.pipeline.media.Rung` to produce.
     :param out: an empty local folder to write into.
-    :param progress: :data:`core.media.ProgressCallback`; when it returns False,
-        stop (kill the process) and raise :class:`core.media.EncodeCancelled`.
-    :return: a :class:`core.media.EncodeResult`.
+    :param progress: :data:`core.pipeline.media.ProgressCallback`; when it returns False,
+        stop (kill the process) and raise :class:`core.pipeline.media.EncodeCancelled`.
+    :return: a :class:`core.pipeline.media.EncodeResult`.
     """
 
 
@@ -255,23 +255,23 @@ def amphi_encode(request, job, source, info, ladder, out, progress):
 def amphi_compose(request, sources, layout, out, progress):
     """Compose several recorded tracks (screen, camera) into one video file.
 
-    Called by the ``compose`` job (:mod:`core.composition`) in a worker, before the
+    Called by the ``compose`` job (:mod:`core.pipeline.composition`) in a worker, before the
     encode, for recordings ingested with several tracks or with trims
     (:func:`core.ingest.ingest_files`). The result is only an intermediate source: it is
     encoded afterwards like any upload, so favour quality and speed over size.
     Stops at first non-None result.
 
     :param request: the worker's request of the video's site.
-    :param sources: a list of :class:`core.ingest.ComposeSource` (local path, flavor such
+    :param sources: a list of :class:`core.pipeline.media.ComposeSource` (local path, flavor such
         as ``presentation/source`` for a screen or ``presenter/source`` for a camera, and
         the part to keep in seconds: ``start``/``end``, ``None`` for no cut).
-    :param layout: one of :data:`core.ingest.LAYOUTS`: ``pip-<corner>`` puts the camera in
+    :param layout: one of :data:`core.pipeline.media.LAYOUTS`: ``pip-<corner>`` puts the camera in
         that corner of the screen, ``side-by-side`` puts them next to each other. A single
         source is only cut.
     :param out: the local path of the file to write (Matroska: its name ends in ``.mkv``).
-    :param progress: :data:`core.media.ProgressCallback`; when it returns False, stop and
-        raise :class:`core.media.EncodeCancelled`.
-    :return: ``out`` once written; raise :class:`core.media.MediaError` with a reason for
+    :param progress: :data:`core.pipeline.media.ProgressCallback`; when it returns False, stop and
+        raise :class:`core.pipeline.media.EncodeCancelled`.
+    :return: ``out`` once written; raise :class:`core.pipeline.media.MediaError` with a reason for
         the owner when the tracks cannot be composed.
     """
 
@@ -337,13 +337,13 @@ def amphi_transcribe(request, audio, language, progress):
     :param request: the worker's request of the video's site
         (``request.plugin_settings(name)`` gives a plugin its settings).
     :param audio: the local path of a WAV file, 16 kHz, mono, signed 16-bit
-        PCM (:data:`core.speech.SAMPLE_RATE`).
+        PCM (:data:`core.pipeline.speech.SAMPLE_RATE`).
     :param language: the two-letter code of the spoken language (``ko``, ``fr``).
-    :param progress: :data:`core.media.ProgressCallback`; when it returns
-        False, stop and raise :class:`core.media.EncodeCancelled`.
-    :return: a :class:`core.speech.Transcript` (words in order, and cues built
-        with :func:`core.speech.build_cues`); raise
-        :class:`core.media.MediaError` with a reason for the owner when the
+    :param progress: :data:`core.pipeline.media.ProgressCallback`; when it returns
+        False, stop and raise :class:`core.pipeline.media.EncodeCancelled`.
+    :return: a :class:`core.pipeline.speech.Transcript` (words in order, and cues built
+        with :func:`core.pipeline.speech.build_cues`); raise
+        :class:`core.pipeline.media.MediaError` with a reason for the owner when the
         engine's model for the language cannot be used.
     """
 
@@ -407,7 +407,7 @@ def amphi_watch_progress(request, video, seconds_watched):
     Called by the core's position API (``POST /api/videos/{id}/position``,
     CSRF-checked like every POST) for signed-in and anonymous viewers alike,
     with the seconds of media played since the last report, already clamped
-    by the core to ``0 < seconds_watched <= core.views.watch.MAX_REPORTED_WATCH``
+    by the core to ``0 < seconds_watched <= core.web.views.watch.MAX_REPORTED_WATCH``
     and to the video's duration.
 
     :param request: the current request (``request.user`` may be ``None``).
@@ -424,20 +424,20 @@ def amphi_watch_progress(request, video, seconds_watched):
 def amphi_search(request, query):
     """Search the request's site: the site's enabled search plugin answers.
 
-    Matches are restricted to :func:`core.search.searchable_ids` (ready videos
+    Matches are restricted to :func:`core.catalogue.search.searchable_ids` (ready videos
     the request may find in lists) and cleared with
-    :func:`core.search.denied_ids` (``amphi_permits``); facet counts cover
+    :func:`core.catalogue.search.denied_ids` (``amphi_permits``); facet counts cover
     those visible matches only. A video the request may list but not watch
-    (:func:`core.search.locked_ids`, :func:`core.catalog.locked_condition`:
+    (:func:`core.catalogue.search.locked_ids`, :func:`core.catalogue.listing.locked_condition`:
     a password to give) matches on its title only, and none of its facets is
     counted, filtered on or suggested. When
-    :func:`core.catalog.plugins_may_deny` is false, the ``searchable_ids`` rule
+    :func:`core.catalogue.listing.plugins_may_deny` is false, the ``searchable_ids`` rule
     is the whole rule: the plugin may page and count in its own query.
     Stops at first non-None result.
 
     :param request: the current request.
-    :param query: a :class:`core.search.SearchQuery`.
-    :return: a :class:`core.search.SearchResults`, or ``None`` when this
+    :param query: a :class:`core.catalogue.search.SearchQuery`.
+    :return: a :class:`core.catalogue.search.SearchResults`, or ``None`` when this
         plugin does not search (no search plugin: the page says so).
     """
 
@@ -447,7 +447,7 @@ def amphi_search_suggest(request, prefix, limit):
     """Suggest completions (titles, tags...) for what a user is typing.
 
     Only what the request may find in lists is suggested, and of a video it
-    may not watch (:func:`core.search.locked_ids`) only the title.
+    may not watch (:func:`core.catalogue.search.locked_ids`) only the title.
     Stops at first non-None result.
 
     :param request: the current request.
@@ -462,7 +462,7 @@ def amphi_search_reindex(request):
     """Rebuild the search index of the request's site from the database.
 
     Called by ``amphi search reindex``; each search plugin enabled on the
-    site rebuilds its own index with :func:`core.search.search_document`.
+    site rebuilds its own index with :func:`core.catalogue.search.search_document`.
 
     :param request: a request of the site (``request.site``).
     :return: the number of videos indexed.
@@ -474,7 +474,7 @@ def amphi_search_text(request, video):
     """Contribute searchable text of a video (transcript, chapters, notes...).
 
     Called whenever a search plugin builds the video's document
-    (:func:`core.search.search_document`).
+    (:func:`core.catalogue.search.search_document`).
 
     :param request: the current request (or a worker's request).
     :param video: the :class:`core.models.Video`.
@@ -505,7 +505,7 @@ def amphi_nav_items(request):
     """Contribute entries to the main navigation.
 
     :param request: the current request.
-    :return: a list of :class:`core.ui.NavItem`.
+    :return: a list of :class:`core.platform.ui.NavItem`.
     """
 
 
@@ -513,7 +513,7 @@ def amphi_nav_items(request):
 def amphi_video_panels(request, video):
     """Contribute panels beside the player on the video page.
 
-    :return: a list of :class:`core.ui.Panel`.
+    :return: a list of :class:`core.platform.ui.Panel`.
     """
 
 
@@ -521,7 +521,7 @@ def amphi_video_panels(request, video):
 def amphi_player_tracks(request, video):
     """Contribute text tracks (subtitles, chapters...) to the player.
 
-    :return: a list of :class:`core.ui.PlayerTrack`.
+    :return: a list of :class:`core.platform.ui.PlayerTrack`.
     """
 
 
@@ -534,7 +534,7 @@ def amphi_video_badges(request, videos):
 
     :param request: the current request.
     :param videos: the :class:`core.models.Video` objects listed.
-    :return: a dict ``{video_id: [core.ui.Badge, ...]}`` (videos without a
+    :return: a dict ``{video_id: [core.platform.ui.Badge, ...]}`` (videos without a
         badge may be left out).
     """
 
@@ -543,7 +543,7 @@ def amphi_video_badges(request, videos):
 def amphi_video_actions(request, video):
     """Contribute actions (links or buttons) to the video page.
 
-    :return: a list of :class:`core.ui.NavItem`.
+    :return: a list of :class:`core.platform.ui.NavItem`.
     """
 
 
@@ -554,7 +554,7 @@ def amphi_feed_links(request, subject):
     :param request: the current request.
     :param subject: what the page is about: a :class:`core.models.Channel` or a
         :class:`core.models.Theme` (the request may see it).
-    :return: a list of :class:`core.ui.FeedLink`.
+    :return: a list of :class:`core.platform.ui.FeedLink`.
     """
 
 
@@ -567,5 +567,5 @@ def amphi_home_blocks(request):
     shows it, and keeps only those the request may see in lists.
 
     :param request: the current request.
-    :return: a list of :class:`core.ui.HomeBlock`.
+    :return: a list of :class:`core.platform.ui.HomeBlock`.
     """

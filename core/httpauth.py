@@ -25,8 +25,8 @@ from sqlalchemy import delete, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from core.keys import derived_key
 from core.models import DigestNonce, utcnow
+from core.platform.keys import derived_key
 
 NONCE_SECONDS = 300
 #: The realm every ingest client plugin uses: with one realm and one nonce secret, a client that

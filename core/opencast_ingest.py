@@ -25,7 +25,6 @@ from pyramid.response import Response
 from pyramid.view import view_config
 from sqlalchemy import select
 
-from core.db import commit_now, lock_rows
 from core.ingest import IngestPrincipal, IngestTrack, QuotaExceeded, Trims, ingest_files
 from core.mediapackage import (
     DocumentError,
@@ -39,9 +38,10 @@ from core.mediapackage import (
     workflow_xml,
 )
 from core.models import IngestPackage, Site, utcnow
-from core.sites import upload_limits
-from core.storage import check_key, get_storage, site_prefix
-from core.tasks import huey, worker_request
+from core.pipeline.storage import check_key, get_storage, site_prefix
+from core.platform.db import commit_now, lock_rows
+from core.platform.sites import upload_limits
+from core.platform.tasks import huey, worker_request
 
 XML = "text/xml"
 log = logging.getLogger(__name__)

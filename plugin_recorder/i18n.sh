@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Refresh this plugin's French catalogue: extract, merge, compile. Its messages join the core's
 # "amphi" domain (Pyramid merges the catalogues of every translation folder), so templates and
-# core.i18n._ translate them as they do the core's.
+# core.platform.i18n._ translate them as they do the core's.
 # Edit plugin_recorder/locale/fr/LC_MESSAGES/amphi.po, then run this again.
 set -euo pipefail
 cd "$(dirname "$0")"

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Refresh the message catalogues: extract, merge into each language, compile.
-# Plurals: ngettext() in templates, request.ngettext() and core.i18n.plural() in Python (keyword plural:1,2).
+# Plurals: ngettext() in templates, request.ngettext() and core.platform.i18n.plural() in Python (keyword plural:1,2).
 # Edit core/locale/<lang>/LC_MESSAGES/amphi.po, then run this again.
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -15,8 +15,8 @@ import re
 from urllib.parse import quote
 
 from core import hookimpl
+from core.access.users import find_user
 from core.ingest import IngestPrincipal
-from core.users import find_user
 
 DUBLIN_CORE = """<?xml version="1.0" encoding="UTF-8"?>
 <dublincore xmlns="http://www.opencastproject.org/xsd/1.0/dublincore/"

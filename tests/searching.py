@@ -2,7 +2,7 @@
 
 import pytest
 
-from core.search import SearchQuery, search
+from core.catalogue.search import SearchQuery, search
 
 
 @pytest.fixture

@@ -13,10 +13,10 @@ import pytest
 
 from core import hookimpl
 from core.ingest import ingest_stored_file
-from core.media import EncodeCancelled, EncodeOutput, EncodeResult, MediaError, MediaInfo, Rung
 from core.models import User, Video
-from core.storage import upload_key
-from core.tasks import worker_request
+from core.pipeline.media import EncodeCancelled, EncodeOutput, EncodeResult, MediaError, MediaInfo, Rung
+from core.pipeline.storage import upload_key
+from core.platform.tasks import worker_request
 
 OUTPUTS = {
     "hls/master.m3u8": ("hls-master", "application/vnd.apple.mpegurl"),

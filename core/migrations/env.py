@@ -1,4 +1,4 @@
-"""Alembic environment: the engine comes from :mod:`core.migrate`, never from a file."""
+"""Alembic environment: the engine comes from :mod:`core.platform.migrate`, never from a file."""
 
 from alembic import context
 

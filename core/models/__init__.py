@@ -28,7 +28,9 @@ from core.models.upload import Upload, ViewProgress
 from core.models.user import IDENTITY_RULE_KINDS, Group, IdentityRule, User, group_members
 from core.models.video import (
     ACCESS_LEVELS,
+    BULK_ACCESS,
     JOB_STATES,
+    ORIGINAL_KINDS,
     TRACK_KINDS,
     VIDEO_STATUSES,
     Job,
@@ -41,7 +43,7 @@ from core.models.video import (
 
 __all__ = [
     "NOT_ON_PAGES", "CacheGeneration",
-    "ACCESS_LEVELS", "AccessToken", "IDENTITY_RULE_KINDS", "TOKEN_SCOPES", "IdentityRule", "JOB_STATES", "TRACK_KINDS",
+    "ACCESS_LEVELS", "AccessToken", "IDENTITY_RULE_KINDS", "TOKEN_SCOPES", "IdentityRule", "JOB_STATES", "TRACK_KINDS", "ORIGINAL_KINDS", "BULK_ACCESS",
     "VIDEO_STATUSES", "LICENSES", "CHANNEL_VISIBILITIES", "Channel", "Theme", "channel_groups", "channel_managers", "video_channels",
     "video_themes", "Discipline", "ShareLink", "Tag", "VideoType", "video_disciplines", "video_tags",
     "Base", "DigestNonce", "Group", "IngestPackage", "Job", "MediaFile", "RateLimitHit", "Site", "SiteDomain", "Track", "UTCDateTime", "Upload", "User", "UserSession", "Video", "ViewProgress",

@@ -17,7 +17,7 @@ NAMING_CONVENTION = {
 
 
 #: ``__table_args__`` info of a table whose writes never change what an anonymous visitor sees
-#: (progress, counters, credentials): they leave the content generation alone (:mod:`core.generation`).
+#: (progress, counters, credentials): they leave the content generation alone (:mod:`core.pagecache.generation`).
 NOT_ON_PAGES = {"amphi_pages": False}
 
 
@@ -70,7 +70,7 @@ def declare_unmanaged(*names: str) -> None:
 
     A name is a table (``search_sql_fts``, an SQLite virtual table and its
     shadow tables), ``table.column`` or an index name; comparing models with
-    migrations (:func:`core.migrate.model_differences`, autogenerate) ignores them.
+    migrations (:func:`core.platform.migrate.model_differences`, autogenerate) ignores them.
     """
     Base.metadata.info.setdefault(UNMANAGED, set()).update(names)
 

@@ -1,4 +1,4 @@
-"""Hits counted by :mod:`core.ratelimit` (failed sign-ins, wrong video passwords...)."""
+"""Hits counted by :mod:`core.access.ratelimit` (failed sign-ins, wrong video passwords...)."""
 
 from datetime import datetime
 

@@ -1,4 +1,4 @@
-"""Signed-in sessions, one row each: the cookie only names its row (:mod:`core.sessions`)."""
+"""Signed-in sessions, one row each: the cookie only names its row (:mod:`core.access.sessions`)."""
 
 from datetime import datetime
 

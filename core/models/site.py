@@ -21,13 +21,13 @@ class Site(Base):
     is_default: Mapped[bool] = mapped_column(default=False)
     enabled_plugins: Mapped[list] = mapped_column(JSON, default=list)
     plugin_settings: Mapped[dict] = mapped_column(JSON, default=dict)
-    # Upload limits in bytes; None follows the server's amphi.uploads.* settings (see core.tus.upload_limits).
+    # Upload limits in bytes; None follows the server's amphi.uploads.* settings (see core.ingest.tus.upload_limits).
     upload_max_size: Mapped[int | None] = mapped_column(BigInteger)
     upload_user_quota: Mapped[int | None] = mapped_column(BigInteger)
-    #: Who may watch a new upload once it is ready, preselected on the upload page (core.metadata.UPLOAD_ACCESS).
+    #: Who may watch a new upload once it is ready, preselected on the upload page (core.catalogue.metadata.UPLOAD_ACCESS).
     upload_access: Mapped[str] = mapped_column(String(16), default="draft", server_default="draft")
     #: The home page's blocks in order (``recent``, ``channels``, ``channel:<id>``, a plugin's block id);
-    #: None shows the default (see core.home).
+    #: None shows the default (see core.catalogue.home).
     home_blocks: Mapped[list | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

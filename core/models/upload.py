@@ -25,7 +25,7 @@ class Upload(Base):
     video_id: Mapped[int | None] = mapped_column(ForeignKey("videos.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    # The request writing bytes now (core.upload_claims): a random token, and until when its claim holds.
+    # The request writing bytes now (core.ingest.upload_claims): a random token, and until when its claim holds.
     claimed_by: Mapped[str | None] = mapped_column(String(32))
     claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
 

@@ -29,7 +29,7 @@ class User(Base):
     affiliation: Mapped[str] = mapped_column(String(64), default="")
     locale: Mapped[str] = mapped_column(String(10), default="")
     is_active: Mapped[bool] = mapped_column(default=True)
-    # No longer read: sessions have records of their own (core.sessions). Dropped with the next rebuild of users.
+    # No longer read: sessions have records of their own (core.access.sessions). Dropped with the next rebuild of users.
     session_epoch: Mapped[int] = mapped_column(default=0, server_default="0")
     can_upload: Mapped[bool] = mapped_column(default=False)
     is_site_admin: Mapped[bool] = mapped_column(default=False)
@@ -88,7 +88,7 @@ class IdentityRule(Base):
     """A site's rule: when a sign-in's ``attribute`` has ``value`` (``*`` globs), grant a role or a group.
 
     ``target`` is a role name (kind ``role``) or a group name (kind ``group``, created on
-    first use with ``title``). See :mod:`core.identity`.
+    first use with ``title``). See :mod:`core.access.identity`.
     """
 
     __tablename__ = "identity_rules"

@@ -39,7 +39,13 @@ VIDEO_STATUSES = ("uploaded", "processing", "ready", "failed")
 #: whoever gives the password. Share links and the publication date apply on top of each.
 ACCESS_LEVELS = ("draft", "public", "signed-in", "groups", "password")
 JOB_STATES = ("queued", "running", "done", "failed", "cancelled")
-TRACK_KINDS = ("subtitles", "captions", "chapters", "descriptions")
+#: The kinds of WebVTT track a video may have (HTML's <track kind>).
+TRACK_KINDS = ("subtitles", "captions", "chapters", "descriptions", "metadata")
+#: A video's original files (kept through re-encodes); every other file is an output of an encode.
+ORIGINAL_KINDS = ("source", "recording")
+#: Access levels the dashboard sets on many videos at once, and new uploads may get (the others need a
+#: password or groups).
+BULK_ACCESS = ("draft", "public", "signed-in")
 
 video_owners = Table(
     "video_owners",
@@ -138,7 +144,7 @@ class Track(Base):
     """A timed text track: subtitles, captions, chapters (``source`` is auto or manual).
 
     ``plugin`` names the plugin that made it: the track is offered only while that plugin is
-    enabled on the site (see :mod:`core.tracks`).
+    enabled on the site (see :mod:`core.catalogue.tracks`).
     """
 
     __tablename__ = "tracks"

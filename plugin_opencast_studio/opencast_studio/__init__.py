@@ -11,8 +11,8 @@ language), and adds a "Record" entry to the navigation.
 
 from core import hookimpl
 from core.ingest import LAYOUTS
-from core.settings import Setting
-from core.ui import NavItem
+from core.platform.settings import Setting
+from core.platform.ui import NavItem
 from opencast_studio.auth import NAME, challenge, principal_for
 from opencast_studio.i18n import LOCALE_DIR, _, translate
 from opencast_studio.studio_api import file_recording

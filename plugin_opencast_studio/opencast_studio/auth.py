@@ -19,6 +19,8 @@ from urllib.parse import urlsplit
 
 from sqlalchemy import select
 
+from core.access.tokens import token_hash, uses_bearer
+from core.access.users import find_user
 from core.httpauth import (
     REALM,
     basic_credentials,
@@ -30,8 +32,6 @@ from core.httpauth import (
 )
 from core.ingest import IngestPrincipal
 from core.models import AccessToken, User, utcnow
-from core.tokens import token_hash, uses_bearer
-from core.users import find_user
 
 NAME = "opencast_studio"
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 
-from core.channels import add_to_channel, addable_channels
+from core.catalogue.channels import add_to_channel, addable_channels
 from core.models import Channel, User
 
 log = logging.getLogger(__name__)

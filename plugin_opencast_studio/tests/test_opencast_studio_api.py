@@ -10,9 +10,9 @@ from urllib.parse import quote
 import pytest
 from sqlalchemy import select
 
+from core.access.tokens import create_token
+from core.access.users import find_user
 from core.models import Channel, Video
-from core.tokens import create_token
-from core.users import find_user
 from tests.ingestclient import StudioClient
 
 PASSWORD = "studio password 1"

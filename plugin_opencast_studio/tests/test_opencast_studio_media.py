@@ -7,7 +7,7 @@ encode jobs run when the ingest request commits (the queue is immediate in tests
 from sqlalchemy import select
 
 from core.models import Site, Video
-from core.tasks import worker_request
+from core.platform.tasks import worker_request
 from core.testing import AmphiTestApp
 from tests.ingestclient import StudioClient, package_id
 from tests.mediafiles import make_browser_webm

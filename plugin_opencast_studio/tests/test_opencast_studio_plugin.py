@@ -8,8 +8,8 @@ import tomllib
 import pytest
 from sqlalchemy import select
 
+from core.access.tokens import create_token
 from core.models import Video
-from core.tokens import create_token
 from tests.ingestclient import StudioClient
 
 PASSWORD = "studio password 1"
@@ -77,7 +77,7 @@ def test_a_user_who_may_not_upload_is_refused(browser):
 
 
 def test_a_personal_write_token_signs_a_hosted_studio_in(browser, rec_site, make_request, dbsession):
-    from core.users import find_user
+    from core.access.users import find_user
 
     ana = find_user(dbsession, rec_site.id, "ana")
     request = make_request(rec_site, ana)

@@ -14,8 +14,8 @@ from pyramid.response import Response
 from pyramid.view import exception_view_config, view_config
 from sqlalchemy import select
 
-from core.inputs import parse_json
 from core.models import utcnow
+from core.web.inputs import parse_json
 from plugin_recorder.auth import RecorderUnauthorized, require_agent, unauthorized
 from plugin_recorder.calendar import agent_calendar
 from plugin_recorder.missing import agent_reported
@@ -122,7 +122,7 @@ def parse_properties(raw: str) -> dict:
             raise ValueError(str(exc)) from None
         return {entry.get("key", ""): entry.text or "" for entry in root.iter("entry") if entry.get("key")}
     if raw.startswith("{"):
-        data = parse_json(raw)  # a ValueError for anything core.inputs refuses
+        data = parse_json(raw)  # a ValueError for anything core.web.inputs refuses
         if not isinstance(data, dict):
             raise ValueError("a JSON object is expected")
         return {str(key): str(value) for key, value in data.items()}

@@ -10,11 +10,11 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from core.errors import ValidationError
-from core.i18n import _
-from core.metadata import language_choices
+from core.access.users import find_user
+from core.catalogue.metadata import language_choices
 from core.models import Channel
-from core.users import find_user
+from core.platform.errors import ValidationError
+from core.platform.i18n import _
 from plugin_recorder.auth import set_password
 from plugin_recorder.models import RECORDER_ACCESS, RECORDER_TYPES, Recorder, RecorderEvent
 

@@ -13,10 +13,10 @@ from datetime import datetime, timedelta
 from huey import crontab
 from sqlalchemy import select, update
 
-from core.i18n import _
 from core.models import Site, utcnow
-from core.sites import plugin_settings
-from core.tasks import enqueue_after_commit, huey, worker_request
+from core.platform.i18n import _
+from core.platform.sites import plugin_settings
+from core.platform.tasks import enqueue_after_commit, huey, worker_request
 from plugin_recorder.models import RECORDING_ERROR_STATES, STATE_LABELS, Recorder, RecorderEvent
 
 NAME = "recorder"

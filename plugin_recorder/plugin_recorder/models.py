@@ -7,8 +7,8 @@ from datetime import datetime
 from sqlalchemy import JSON, BigInteger, Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from core.i18n import _
 from core.models import NOT_ON_PAGES, Base, UTCDateTime, utcnow
+from core.platform.i18n import _
 
 #: How a recorder hands its recordings over.
 RECORDER_TYPES = ("opencast", "folder", "push")

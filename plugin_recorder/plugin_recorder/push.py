@@ -12,7 +12,7 @@ from pyramid.response import Response
 from pyramid.view import view_config
 
 from core.ingest import QuotaExceeded
-from core.sites import upload_limits
+from core.platform.sites import upload_limits
 from plugin_recorder.auth import push_recorder
 from plugin_recorder.recordings import ingest_stream
 

@@ -11,11 +11,11 @@ import os
 
 from sqlalchemy import select
 
-from core.channels import add_to_channel
+from core.catalogue.channels import add_to_channel
 from core.ingest import IngestTrack, QuotaExceeded, ingest_files, title_from_filename
 from core.models import User, Video
-from core.storage import upload_key
-from core.tasks import enqueue_after_commit
+from core.pipeline.storage import upload_key
+from core.platform.tasks import enqueue_after_commit
 from plugin_recorder.models import PendingRecording, Recorder, RecorderEvent
 
 

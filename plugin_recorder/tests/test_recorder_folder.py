@@ -7,7 +7,7 @@ import time
 import pytest
 
 from core.models import User, Video
-from core.tasks import worker_request
+from core.platform.tasks import worker_request
 from plugin_recorder import folder as folder_module
 from plugin_recorder.folder import scan_drop_folders, scan_recorder
 from plugin_recorder.models import DropFile, PendingRecording, Recorder

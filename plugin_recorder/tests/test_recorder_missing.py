@@ -10,11 +10,11 @@ from datetime import timedelta
 import pytest
 from recorder_helpers import AGENT_PASSWORD, PASSWORD, AgentClient
 
+from core.access.users import create_user
 from core.ingest import create_video
 from core.models import User, utcnow
-from core.tasks import worker_request
+from core.platform.tasks import worker_request
 from core.testing import AmphiTestApp
-from core.users import create_user
 from plugin_recorder.auth import set_password
 from plugin_recorder.missing import report_missing_videos
 from plugin_recorder.models import Recorder, RecorderEvent

@@ -5,7 +5,7 @@ import os
 import pytest
 
 from core.models import Channel, Video
-from core.storage import get_storage, upload_key
+from core.pipeline.storage import get_storage, upload_key
 from plugin_recorder.auth import new_push_token
 from plugin_recorder.models import PendingRecording
 

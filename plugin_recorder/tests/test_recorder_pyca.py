@@ -16,8 +16,8 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core.db import make_engine
 from core.models import Site, User, Video, utcnow
+from core.platform.db import make_engine
 from core.testing import run_amphi, serving, temporary_database, write_ini
 from plugin_recorder.auth import set_password
 from plugin_recorder.models import PendingRecording, Recorder, RecorderEvent

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from core.access.ratelimit import RateLimit
+from core.access.security import SESSION_METHOD
+from core.access.signin_attempts import attempt_succeeded, attempt_void, begin_attempt
 from core.models import User
-from core.ratelimit import RateLimit
-from core.security import SESSION_METHOD
-from core.signin_attempts import attempt_succeeded, attempt_void, begin_attempt
 from plugins.auth_ldap.directory import (
     DirectoryConfig,
     DirectoryUnavailable,

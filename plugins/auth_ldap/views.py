@@ -5,10 +5,9 @@ from __future__ import annotations
 from pyramid.httpexceptions import HTTPFound
 from pyramid.view import view_config
 
-from core.errors import TooManyAttempts, ValidationError
-from core.identity import provision_user
-from core.security import safe_next, sign_in
-from core.views.auth import login_methods
+from core.access.identity import login_methods, provision_user
+from core.access.security import safe_next, sign_in
+from core.platform.errors import TooManyAttempts, ValidationError
 from plugins.auth_ldap.directory import DirectoryUnavailable, service_check
 from plugins.auth_ldap.lookup import NAME, SignInRefused, authenticate, site_config
 from plugins.auth_ldap.status import record_failure, record_success, site_status

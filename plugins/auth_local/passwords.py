@@ -1,13 +1,13 @@
-"""Storing and checking local passwords; failures are rate limited (:mod:`core.signin_attempts`)."""
+"""Storing and checking local passwords; failures are rate limited (:mod:`core.access.signin_attempts`)."""
 
 from __future__ import annotations
 
-from core.errors import ValidationError
+from core.access.ratelimit import RateLimit
+from core.access.security import check_password, hash_password
+from core.access.signin_attempts import attempt_succeeded, begin_attempt
+from core.access.users import find_user
 from core.models import User
-from core.ratelimit import RateLimit
-from core.security import check_password, hash_password
-from core.signin_attempts import attempt_succeeded, begin_attempt
-from core.users import find_user
+from core.platform.errors import ValidationError
 from plugins.auth_local.models import LocalCredential
 
 NAME = "auth_local"

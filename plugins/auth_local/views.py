@@ -5,12 +5,12 @@ from __future__ import annotations
 from pyramid.httpexceptions import HTTPForbidden, HTTPFound, HTTPNotFound
 from pyramid.view import view_config
 
-from core.errors import TooManyAttempts, ValidationError
-from core.i18n import _
-from core.security import check_password, end_sessions, safe_next, sign_in
-from core.signin_attempts import attempt_succeeded, begin_attempt
-from core.users import create_user
-from core.views.auth import login_methods
+from core.access.identity import login_methods
+from core.access.security import check_password, end_sessions, safe_next, sign_in
+from core.access.signin_attempts import attempt_succeeded, begin_attempt
+from core.access.users import create_user
+from core.platform.errors import TooManyAttempts, ValidationError
+from core.platform.i18n import _
 from plugins.auth_local.models import LocalCredential
 from plugins.auth_local.passwords import (
     NAME,

@@ -3,10 +3,10 @@
 import logging
 
 from core import hookimpl
-from core.errors import ValidationError
-from core.i18n import _
-from core.security import LoginMethod
-from core.settings import Setting
+from core.access.security import LoginMethod
+from core.platform.errors import ValidationError
+from core.platform.i18n import _
+from core.platform.settings import Setting
 from plugins.auth_oidc.config import ProvidersSetting, SecretsSetting, site_providers
 
 NAME = "auth_oidc"

@@ -20,8 +20,8 @@ import re
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from core.errors import ValidationError
-from core.settings import Setting
+from core.platform.errors import ValidationError
+from core.platform.settings import Setting
 
 PROVIDER_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
 REQUIRED_KEYS = ("title", "issuer", "client_id")

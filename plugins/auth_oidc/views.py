@@ -8,10 +8,9 @@ from pyramid.httpexceptions import HTTPFound, HTTPNotFound
 from pyramid.i18n import TranslationString
 from pyramid.view import view_config
 
-from core.errors import ValidationError
-from core.identity import provision_user
-from core.security import safe_next, sign_in
-from core.views.auth import login_methods
+from core.access.identity import login_methods, provision_user
+from core.access.security import safe_next, sign_in
+from core.platform.errors import ValidationError
 from plugins.auth_oidc import NAME, SESSION_FLOW, SESSION_LOGOUT, providers
 from plugins.auth_oidc.claims import attributes_from_claims
 from plugins.auth_oidc.client import SignInFailed, authorization_url, complete

@@ -12,8 +12,8 @@ import re
 from collections.abc import Mapping
 from urllib.parse import urlencode
 
-from core.identity import parse_attribute_map
-from core.security import address_in
+from core.access.identity import parse_attribute_map
+from core.access.security import address_in
 
 log = logging.getLogger(__name__)
 

@@ -6,10 +6,10 @@ from pyramid.httpexceptions import HTTPFound, HTTPNotFound
 from pyramid.response import Response
 from pyramid.view import view_config
 
-from core.timecodes import clock, precise_clock, to_millis
-from core.ui import count_param
-from core.views.pages import require_video
-from core.views.watch import player_context
+from core.catalogue.lookup import require_video
+from core.platform.timecodes import clock, precise_clock, to_millis
+from core.platform.ui import count_param
+from core.web.player import player_context
 from plugins.chapters.editing import (
     add_chapter,
     chapters_changed,

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from core.i18n import _
-from core.timecodes import escape_cue_text, parse_vtt_timestamp, vtt_timestamp
+from core.platform.i18n import _
+from core.platform.timecodes import escape_cue_text, parse_vtt_timestamp, vtt_timestamp
 
 TIMING = re.compile(r"^(\S+)\s+-->\s+(\S+)(?:\s+.*)?$")
 MAX_TITLE = 200

@@ -1,8 +1,8 @@
 """Encoding with ffmpeg (ffmpeg-python): probe, ladder, one-decode encode, HLS, MP4, audio, images."""
 
 from core import hookimpl
-from core.i18n import _
-from core.settings import Setting
+from core.platform.i18n import _
+from core.platform.settings import Setting
 from plugins.encoder_ffmpeg.compose import compose
 from plugins.encoder_ffmpeg.encode import encode
 from plugins.encoder_ffmpeg.ladder import DEFAULT_RUNGS, KNOWN_RUNGS, MAX_FPS, encoding_ladder

@@ -10,9 +10,8 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
-from core.i18n import _
-from core.ingest import ComposeSource
-from core.media import MediaError, ProgressCallback
+from core.pipeline.media import ComposeSource, MediaError, ProgressCallback
+from core.platform.i18n import _
 from plugins.encoder_ffmpeg.command import global_args
 from plugins.encoder_ffmpeg.ladder import even
 from plugins.encoder_ffmpeg.probe import frame_rate, is_picture, parse_rate, probe_data

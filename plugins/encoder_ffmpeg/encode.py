@@ -13,9 +13,17 @@ from collections.abc import Mapping
 
 import ffmpeg
 
-from core.i18n import _
-from core.media import EncodeCancelled, EncodeOutput, EncodeResult, MediaError, MediaInfo, ProgressCallback, Rung
-from core.settings import aslist
+from core.pipeline.media import (
+    EncodeCancelled,
+    EncodeOutput,
+    EncodeResult,
+    MediaError,
+    MediaInfo,
+    ProgressCallback,
+    Rung,
+)
+from core.platform.i18n import _
+from core.platform.settings import aslist
 from plugins.encoder_ffmpeg.command import (
     STORYBOARD_FRAMES,
     THUMBNAILS,

@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from markupsafe import Markup
 from sqlalchemy import select
 
-from core.markup import render_markdown
+from core.access.security import video_permits
 from core.models import Video
-from core.security import video_permits
+from core.platform.markup import render_markdown
 from plugins.enrichment.models import Enrichment
 
 

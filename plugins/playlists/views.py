@@ -7,11 +7,11 @@ from pyramid.renderers import render, render_to_response
 from pyramid.response import Response
 from pyramid.view import view_config
 
-from core.errors import ValidationError
-from core.ordering import step
-from core.security import video_permits
-from core.ui import take_flash
-from core.views.pages import get_site_video
+from core.access.security import video_permits
+from core.catalogue.lookup import get_site_video
+from core.platform.errors import ValidationError
+from core.platform.ordering import step
+from core.platform.ui import take_flash
 from plugins.playlists import service
 from plugins.playlists.models import VISIBILITIES
 

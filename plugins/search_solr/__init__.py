@@ -7,8 +7,8 @@ With no core URL set the plugin answers nothing, so another search plugin may.
 """
 
 from core import hookimpl
-from core.i18n import _
-from core.settings import Setting
+from core.platform.i18n import _
+from core.platform.settings import Setting
 from plugins.search_solr import index as solr_index
 from plugins.search_solr import query as solr_query
 

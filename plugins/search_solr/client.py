@@ -56,7 +56,7 @@ def parse_facet_entry(entry: str) -> tuple[str, str] | None:
 
 
 def solr_document(document: dict) -> dict:
-    """A :func:`core.search.search_document` as the Solr document Amphi indexes."""
+    """A :func:`core.catalogue.search.search_document` as the Solr document Amphi indexes."""
     suffix = text_suffix(document["language"])
     body = "\n".join(value for value in document["text"].values() if value)
     solr_doc = {

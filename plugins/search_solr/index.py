@@ -12,9 +12,9 @@ import logging
 import pysolr
 from sqlalchemy import select
 
-from core.errors import AmphiError
+from core.catalogue.search import search_document
 from core.models import Video
-from core.search import search_document
+from core.platform.errors import AmphiError
 from plugins.search_solr.client import connection, solr_document, solr_settings
 
 log = logging.getLogger(__name__)

@@ -2,10 +2,10 @@
 
 Solr is asked for the ids, scores and stored facet values of every match on the
 site (up to ``max_matches``); Amphi intersects them with
-:func:`core.search.searchable_ids`, drops :func:`core.search.denied_ids`,
+:func:`core.catalogue.search.searchable_ids`, drops :func:`core.catalogue.search.denied_ids`,
 applies the facet filters and counts facets over what is left, so a video the
 request may not see is never shown nor counted, whatever Solr answers. A video
-the request may list but not watch (:func:`core.search.locked_ids`) must match
+the request may list but not watch (:func:`core.catalogue.search.locked_ids`) must match
 on its title alone (Solr is asked again, on the title fields, for those) and
 brings no facet. User
 words reach Solr only as quoted letters and digits: no query syntax is possible.
@@ -17,9 +17,7 @@ import logging
 
 import pysolr
 
-from core.i18n import _
-from core.models import Video
-from core.search import (
+from core.catalogue.search import (
     FacetCount,
     SearchQuery,
     SearchResults,
@@ -31,6 +29,8 @@ from core.search import (
     unique_ignoring_case,
     videos_in_order,
 )
+from core.models import Video
+from core.platform.i18n import _
 from plugins.search_solr.client import TEXT_SUFFIXES, TITLE_BOOST, connection, parse_facet_entry, solr_settings
 
 log = logging.getLogger(__name__)

@@ -3,7 +3,7 @@
 The index follows the video events; ``amphi search reindex`` rebuilds it.
 Results and suggestions obey the same access rules as lists. When no plugin may deny a
 video, a search's counts and first ranked matches are kept per class of visitors
-(:mod:`plugins.search_sql.cache`) until the content generation (:mod:`core.generation`) changes.
+(:mod:`plugins.search_sql.cache`) until the content generation (:mod:`core.pagecache.generation`) changes.
 """
 
 from core import hookimpl

@@ -1,8 +1,8 @@
 """The facet cache: a search's counts and first ranked matches, shared by a class of visitors.
 
 What an anonymous visitor, any signed-in user or a site admin of a site finds for a query
-(:func:`core.catalog.visibility_class`) is counted and ranked once, kept in this process and
-reused while the content generation (:mod:`core.generation`: a counter in the database that
+(:func:`core.catalogue.listing.visibility_class`) is counted and ranked once, kept in this process and
+reused while the content generation (:mod:`core.pagecache.generation`: a counter in the database that
 every committed write of page content bumps, the index's included) stays the same, no
 publication date falls due and :data:`SECONDS` have not passed. The user's own part (their
 drafts, their groups' videos) is found live and added (see :mod:`plugins.search_sql.query`).
@@ -22,9 +22,9 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core.generation import current_generation, has_pending_changes
+from core.catalogue.search import FacetCount
 from core.models import Video
-from core.search import FacetCount
+from core.pagecache.generation import current_generation, has_pending_changes
 
 #: False: every search counts and ranks again (benchmarks compare both).
 ENABLED = True

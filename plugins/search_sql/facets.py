@@ -13,7 +13,7 @@ from collections import Counter
 from collections.abc import Iterable
 from itertools import chain
 
-from core.search import FacetCount
+from core.catalogue.search import FacetCount
 
 TERM, FIELD = "\x1e", "\x1f"
 ESCAPES = {"\\": "\\\\", TERM: "\\x1e", FIELD: "\\x1f"}
@@ -32,7 +32,7 @@ def unescape(text: str) -> str:
 
 
 def encode(terms: Iterable[tuple[str, str, str]]) -> str:
-    """``[(facet, value, label)]`` -> the column's text (facet names are plain: core.search.FACET_NAME)."""
+    """``[(facet, value, label)]`` -> the column's text (facet names are plain: core.catalogue.search.FACET_NAME)."""
     return TERM.join(f"{facet}{FIELD}{escape(value)}{FIELD}{escape(label)}" for facet, value, label in terms)
 
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 from sqlalchemy import bindparam, delete, insert, select, text
 from sqlalchemy.orm import selectinload
 
+from core.catalogue.search import fold_accents, search_document
 from core.models import Theme, UTCDateTime, Video
-from core.search import fold_accents, search_document
 from plugins.search_sql import facets
 from plugins.search_sql.models import FTS_TABLE, VECTOR_COLUMN, SearchDocument, SearchTerm
 
@@ -18,7 +18,7 @@ from plugins.search_sql.models import FTS_TABLE, VECTOR_COLUMN, SearchDocument, 
 PG_CONFIGS = {"fr": "french", "en": "english"}
 #: Videos loaded, documented and written at once by a reindex.
 BATCH = 1000
-#: What :func:`core.search.search_document` reads of a video, loaded with the batch.
+#: What :func:`core.catalogue.search.search_document` reads of a video, loaded with the batch.
 DOCUMENT_LOADS = (selectinload(Video.owner), selectinload(Video.additional_owners), selectinload(Video.tags),
                   selectinload(Video.type), selectinload(Video.disciplines), selectinload(Video.channels),
                   selectinload(Video.themes).selectinload(Theme.channel))

@@ -15,9 +15,8 @@ from dataclasses import replace
 from sqlalchemy import Float, Select, case, column, func, literal, literal_column, null, or_, select, table
 from sqlalchemy.dialects.postgresql import TSQUERY
 
-from core.catalog import class_locked_condition, locked_condition, opens_locked_videos, visibility_class
-from core.models import Video, utcnow
-from core.search import (
+from core.catalogue.listing import class_locked_condition, locked_condition, opens_locked_videos, visibility_class
+from core.catalogue.search import (
     FacetCount,
     SearchQuery,
     SearchResults,
@@ -29,6 +28,7 @@ from core.search import (
     unique_ignoring_case,
     videos_in_order,
 )
+from core.models import Video, utcnow
 from plugins.search_sql import cache, facets
 from plugins.search_sql.models import FTS_TABLE, VECTOR_COLUMN, SearchDocument, SearchTerm
 
@@ -73,7 +73,7 @@ def matches(request, query: SearchQuery, skip_facet: str | None = None, scored: 
     Not ``scored``, the score is 0 (counting needs no ranking, and SQLite's bm25 is the dearest part).
     ``visible``: a condition on ``Video`` instead of what the request may list (a class of visitors'),
     with ``locked``, the condition of those found by their title only (None: none); without
-    ``visible``, the request's own (:func:`core.catalog.locked_condition`). A locked video never
+    ``visible``, the request's own (:func:`core.catalogue.listing.locked_condition`). A locked video never
     passes a facet filter or a range: its facets are not the visitor's to read.
     """
     words = search_words(query.text)

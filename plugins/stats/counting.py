@@ -10,8 +10,8 @@ from sqlalchemy import delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 from zope.sqlalchemy import mark_changed
 
-from core.keys import derived_key
 from core.models import Video, utcnow
+from core.platform.keys import derived_key
 from plugins.stats.models import DailyViewer, VideoDay
 
 _INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}

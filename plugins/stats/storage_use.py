@@ -18,8 +18,8 @@ from huey import crontab
 from sqlalchemy import select
 
 from core.models import Site
-from core.storage import get_storage, site_prefix
-from core.tasks import enqueue_after_commit, huey, worker_request
+from core.pipeline.storage import get_storage, site_prefix
+from core.platform.tasks import enqueue_after_commit, huey, worker_request
 from plugins.stats.models import StorageMeasure
 
 log = logging.getLogger(__name__)

@@ -1,15 +1,15 @@
 """Subtitles and captions: upload (WebVTT, SRT), download, edit in the browser, and the transcript panel.
 
-Tracks are stored by :mod:`core.tracks` and owned by this plugin (``plugin="subtitles"``). The
+Tracks are stored by :mod:`core.catalogue.tracks` and owned by this plugin (``plugin="subtitles"``). The
 editor also opens other plugins' subtitle and caption tracks (``transcriber_vosk``'s automatic
 captions); saving one makes it this plugin's, made by a person (see :mod:`plugins.subtitles.store`).
-The words of every track the player offers are searched (:func:`core.tracks.searched_text`), whichever
+The words of every track the player offers are searched (:func:`core.catalogue.tracks.searched_text`), whichever
 plugin made it; saving or deleting one here tells ``amphi_video_changed`` so the index follows.
 """
 
 from core import hookimpl
-from core.security import video_permits
-from core.ui import NavItem
+from core.access.security import video_permits
+from core.platform.ui import NavItem
 from plugins.subtitles.transcript import transcript_panel
 
 NAME = "subtitles"

@@ -1,4 +1,4 @@
-"""The tracks this plugin shows and edits, read and written through :mod:`core.tracks`.
+"""The tracks this plugin shows and edits, read and written through :mod:`core.catalogue.tracks`.
 
 It edits every subtitle and caption track of an enabled plugin. Saving a track made by another
 plugin (``transcriber_vosk``'s automatic captions) takes it over: it becomes this plugin's,
@@ -14,9 +14,9 @@ from dataclasses import replace
 
 from pyramid.httpexceptions import HTTPNotFound
 
+from core.catalogue.search import language_name
+from core.catalogue.tracks import delete_track, read_track, save_track, video_tracks
 from core.models import Track, Video
-from core.search import language_name
-from core.tracks import delete_track, read_track, save_track, video_tracks
 from plugins.subtitles.cues import Cue, CueError, parse_webvtt, write_webvtt
 
 log = logging.getLogger(__name__)

@@ -5,8 +5,8 @@ from __future__ import annotations
 from pyramid.renderers import render
 
 from core.models import Track, Video
-from core.timecodes import clock
-from core.ui import Panel
+from core.platform.timecodes import clock
+from core.platform.ui import Panel
 from plugins.subtitles.store import text_tracks, track_cues
 
 

@@ -2,18 +2,18 @@
 
 Once a video is ready (``amphi_video_ready``), a ``transcribe`` job extracts its sound (16 kHz mono,
 ffmpeg), recognises it with the Vosk model of the video's language, builds cues for reading
-(:func:`core.speech.build_cues`) and stores them as an automatic WebVTT caption track
-(:func:`core.tracks.save_track`). The owner can run it again from the video page.
+(:func:`core.pipeline.speech.build_cues`) and stores them as an automatic WebVTT caption track
+(:func:`core.catalogue.tracks.save_track`). The owner can run it again from the video page.
 """
 
 from pyramid.renderers import render
 
 from core import hookimpl
-from core.i18n import _
-from core.search import language_name
-from core.security import video_permits
-from core.settings import Setting
-from core.ui import NavItem, Panel
+from core.access.security import video_permits
+from core.catalogue.search import language_name
+from core.platform.i18n import _
+from core.platform.settings import Setting
+from core.platform.ui import NavItem, Panel
 from plugins.transcriber_vosk.job import (
     KIND,
     NAME,

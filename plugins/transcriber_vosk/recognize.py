@@ -7,9 +7,9 @@ import wave
 
 import ffmpeg
 
-from core.i18n import _
-from core.media import EncodeCancelled, MediaError
-from core.speech import DEFAULT_RULES, SAMPLE_RATE, ReadingRules, Transcript, Word, build_cues
+from core.pipeline.media import EncodeCancelled, MediaError
+from core.pipeline.speech import DEFAULT_RULES, SAMPLE_RATE, ReadingRules, Transcript, Word, build_cues
+from core.platform.i18n import _
 
 #: Audio fed to the recogniser at a time: half a second.
 CHUNK_FRAMES = SAMPLE_RATE // 2
@@ -57,6 +57,6 @@ def recognize(model, path: str, progress) -> tuple[list[Word], float]:
 
 
 def transcribe(model, path: str, language: str, progress, rules: ReadingRules = DEFAULT_RULES) -> Transcript:
-    """A :class:`core.speech.Transcript` of the WAV file at ``path``."""
+    """A :class:`core.pipeline.speech.Transcript` of the WAV file at ``path``."""
     words, duration = recognize(model, path, progress)
     return Transcript(language=language, words=words, cues=build_cues(words, rules, duration), duration=duration)

@@ -13,7 +13,7 @@ import logging
 import os
 import threading
 
-from core.media import MediaError
+from core.pipeline.media import MediaError
 
 log = logging.getLogger(__name__)
 

@@ -6,8 +6,8 @@ import time
 
 from sqlalchemy import select
 
-from core.db import make_engine
 from core.models import Video
+from core.platform.db import make_engine
 from plugins.stats.models import VideoDay
 from tests.browser.browsing import ADMIN_PASSWORD, audit, sign_in, visit
 from tests.mediafiles import make_clip

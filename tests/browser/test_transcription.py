@@ -4,8 +4,8 @@ import time
 
 from sqlalchemy import select, update
 
-from core.db import make_engine
 from core.models import Job, Video
+from core.platform.db import make_engine
 from tests.browser.browsing import ADMIN_PASSWORD, audit, sign_in, visit
 from tests.browser.test_playback import import_and_wait
 from tests.mediafiles import make_speech_clip

@@ -2,8 +2,8 @@
 
 from sqlalchemy import select
 
-from core.db import make_engine
 from core.models import Video
+from core.platform.db import make_engine
 from tests.browser.browsing import audit, sign_in, visit
 from tests.mediafiles import make_clip
 

@@ -2,8 +2,8 @@
 
 import pytest
 
-from core.catalog import list_visible
-from core.security import unlock_video, video_permits
+from core.access.security import unlock_video, video_permits
+from core.catalogue.listing import list_visible
 
 
 @pytest.fixture
@@ -128,9 +128,9 @@ def test_a_future_publication_date_hides_the_video_from_all_but_owners(people, s
 
 
 def test_a_share_link_opens_a_draft_until_it_is_revoked(people, site, make_video, make_request, dbsession):
+    from core.access.security import open_share_link
+    from core.access.tokens import token_hash
     from core.models import ShareLink
-    from core.security import open_share_link
-    from core.tokens import token_hash
 
     video = make_video(site, people["owner"], access="draft", status="ready")
     link = ShareLink(video_id=video.id, token_hash=token_hash("t" * 32))
@@ -152,9 +152,9 @@ def test_a_share_link_opens_a_draft_until_it_is_revoked(people, site, make_video
 def test_a_share_link_does_not_beat_the_publication_date(people, site, make_video, make_request, dbsession):
     from datetime import timedelta
 
+    from core.access.security import open_share_link
+    from core.access.tokens import token_hash
     from core.models import ShareLink, utcnow
-    from core.security import open_share_link
-    from core.tokens import token_hash
 
     video = make_video(site, people["owner"], access="public", status="ready", publish_at=utcnow() + timedelta(hours=1))
     link = ShareLink(video_id=video.id, token_hash=token_hash("u" * 32))
@@ -175,7 +175,7 @@ def test_only_the_main_owner_and_admins_delete(people, site, make_video, make_re
 
 
 def test_a_new_password_locks_every_session_again(people, site, make_video, make_request):
-    from core.metadata import set_access
+    from core.catalogue.metadata import set_access
 
     video = make_video(site, people["owner"], status="ready")
     set_access(video, "password", password="first secret")

@@ -18,14 +18,14 @@ from types import SimpleNamespace
 
 import pytest
 
-from core.media_urls import sign
-from core.metadata import set_access
+from core.access.tokens import token_hash
+from core.access.users import create_user
+from core.catalogue.media_urls import sign
+from core.catalogue.metadata import set_access
 from core.models import Channel, Group, MediaFile, ShareLink, Site, Theme, Track, Video, utcnow
-from core.sites import create_site
-from core.storage import outputs_prefix
-from core.tasks import worker_request
-from core.tokens import token_hash
-from core.users import create_user
+from core.pipeline.storage import outputs_prefix
+from core.platform.sites import create_site
+from core.platform.tasks import worker_request
 
 PASSWORD = "matrix password 1"
 VIDEO_PASSWORD = "sesame 1234"

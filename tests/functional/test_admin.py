@@ -55,7 +55,7 @@ def last_form(page):
 
 
 def test_creating_a_user_and_changing_roles(admin_browser, site, make_testapp, dbsession):
-    from core.users import find_user
+    from core.access.users import find_user
 
     form = last_form(admin_browser.get("/admin/users"))
     form["username"], form["display_name"], form["password"], form["role"] = "tina", "Tina T.", "tina password 1", "staff"
@@ -101,7 +101,7 @@ def test_the_site_name_colour_and_logo(admin_browser, site):
 
 
 def test_a_site_admin_cannot_create_or_touch_superusers_nor_demote_themselves(admin_browser, site, make_user, dbsession):
-    from core.users import find_user
+    from core.access.users import find_user
 
     root = make_user(site, "root", role="superuser")
     token = admin_browser.csrf_token("/admin/users")
@@ -124,7 +124,7 @@ def test_pages_cannot_be_framed_by_other_sites(testapp):
 
 def test_a_failing_plugin_does_not_break_the_page(testapp, site, register_plugin):
     from core import hookimpl
-    from core.ui import NavItem
+    from core.platform.ui import NavItem
 
     class Broken:
         @hookimpl
@@ -205,7 +205,7 @@ def test_signing_a_user_out_everywhere_ends_their_sessions(admin_browser, site, 
 
 
 def test_a_stored_secret_is_kept_when_its_field_is_left_empty(admin_browser, site, app):
-    from core.sites import set_plugin_overrides
+    from core.platform.sites import set_plugin_overrides
 
     set_plugin_overrides(app.registry, site, "auth_ldap", {"bind_password": "s3cret service password"})
     page = admin_browser.get("/admin/site/plugins/auth_ldap")

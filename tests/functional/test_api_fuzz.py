@@ -12,8 +12,8 @@ import schemathesis
 from schemathesis.config import SchemathesisConfig
 from schemathesis.engine import events, from_schema
 
-from core.apiv1.common import WINDOW
-from core.tokens import create_token
+from core.access.tokens import create_token
+from core.web.apiv1.common import WINDOW
 from tests.functional.test_api_v1 import channels, lectures, people  # noqa: F401  (fixtures)
 
 CONFIG = {

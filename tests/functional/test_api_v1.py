@@ -7,10 +7,10 @@ from jsonschema import Draft202012Validator
 from openapi_spec_validator import validate
 from referencing import Registry, Resource
 
-from core.apiv1.common import WINDOW
-from core.identity import add_rule, rule_group
+from core.access.identity import add_rule, rule_group
+from core.access.tokens import create_token
 from core.models import Group
-from core.tokens import create_token
+from core.web.apiv1.common import WINDOW
 
 
 @pytest.fixture
@@ -31,8 +31,8 @@ def people(site, make_user, make_request, dbsession):
 @pytest.fixture
 def lectures(people, site, make_video, dbsession):
     """Ready videos of prof: public (tagged, typed), draft, and password-protected."""
-    from core.metadata import get_tags, site_video_types
-    from core.security import hash_password
+    from core.access.security import hash_password
+    from core.catalogue.metadata import get_tags, site_video_types
 
     public = make_video(site, people["prof"], "Intégrales", status="ready", access="public", language="fr")
     public.tags = get_tags(dbsession, site.id, ["analyse"])
@@ -392,7 +392,7 @@ def test_unknown_fields_and_parameters_are_refused(testapp, people, lectures, mo
     too_long = testapp.get("/api/v1/videos", {"q": "x" * 201}, headers=auth(people), status=400)  # maxLength 200
     assert set(too_long.json["info"]["fields"]) == {"q"}
     assert set(testapp.get("/api/v1/videos?q=a&sort=random", status=400).json["info"]["fields"]) == {"sort"}
-    from core.apiv1.openapi import PATHS
+    from core.web.apiv1.openapi import PATHS
 
     declared = [*PATHS["/videos"]["get"]["parameters"], {"name": "colour", "in": "query", "schema": {"type": "string"}}]
     monkeypatch.setitem(PATHS["/videos"]["get"], "parameters", declared)  # declared later: accepted, no other change

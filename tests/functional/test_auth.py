@@ -63,7 +63,7 @@ def test_failed_sign_ins_are_rate_limited(testapp, ana):
 
 
 def test_the_rate_limit_follows_the_site_setting(testapp, ana, site, app):
-    from core.sites import set_plugin_overrides
+    from core.platform.sites import set_plugin_overrides
 
     set_plugin_overrides(app.registry, site, "auth_local", {"max_failures": 2})
     testapp.sign_in("ana", "guess", status=401)
@@ -190,7 +190,7 @@ def test_self_sign_up_is_off_by_default(testapp):
 
 
 def test_self_sign_up_when_the_site_allows_it(testapp, site, app):
-    from core.sites import set_plugin_overrides
+    from core.platform.sites import set_plugin_overrides
 
     set_plugin_overrides(app.registry, site, "auth_local", {"signup": True})
     form = testapp.get("/auth/local/signup")

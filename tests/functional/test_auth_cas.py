@@ -11,9 +11,9 @@ import pytest
 import requests
 from sqlalchemy import func, select
 
-from core.identity import add_rule
+from core.access.identity import add_rule
 from core.models import User
-from core.sites import set_plugin_overrides
+from core.platform.sites import set_plugin_overrides
 from core.testing import free_port
 from plugins.auth_cas.models import CasTicket
 from tests.casserver.fixture import browser_login, cas_server

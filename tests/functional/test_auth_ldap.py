@@ -5,9 +5,9 @@ import time
 
 import pytest
 
-from core.identity import add_rule
+from core.access.identity import add_rule
 from core.models import User
-from core.sites import set_enabled_plugins, set_plugin_overrides
+from core.platform.sites import set_enabled_plugins, set_plugin_overrides
 from plugins.auth_ldap.models import DirectoryStatus
 from tests.ldap_directory import ADMIN_DN, ADMIN_PASSWORD, BASE, L2_INFO, PASSWORDS, slapd, slapd_tls  # noqa: F401
 

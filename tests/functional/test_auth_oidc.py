@@ -8,10 +8,10 @@ import pytest
 import requests
 from sqlalchemy import select
 
-from core.errors import ValidationError
-from core.identity import add_rule
+from core.access.identity import add_rule
 from core.models import User
-from core.sites import set_plugin_overrides
+from core.platform.errors import ValidationError
+from core.platform.sites import set_plugin_overrides
 from tests.oidc_provider import LoopbackProvider, new_key
 
 NAME = "auth_oidc"

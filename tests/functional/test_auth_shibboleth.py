@@ -7,9 +7,9 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from sqlalchemy import func, select
 
-from core.identity import add_rule
+from core.access.identity import add_rule
 from core.models import User
-from core.sites import set_plugin_overrides
+from core.platform.sites import set_plugin_overrides
 from plugins.auth_shibboleth.headers import read_attribute, split_values
 
 PROXY = "10.1.2.3"

@@ -3,7 +3,7 @@
 import pytest
 
 from core.models import Video
-from core.tasks import worker_request
+from core.platform.tasks import worker_request
 from tests import mediafiles
 from tests.standin import upload
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from core.metadata import get_tags, site_video_types
+from core.catalogue.metadata import get_tags, site_video_types
 
 
 @pytest.fixture
@@ -60,7 +60,7 @@ def test_related_candidates_are_cached_but_access_is_checked_each_time(testapp, 
                                                                          make_video, dbsession):
     from sqlalchemy import update
 
-    from core import catalog
+    from core.catalogue import listing as catalog
     from core.models import Video
 
     def related(video):

@@ -111,8 +111,8 @@ def test_a_channel_and_a_theme_show_only_what_the_visitor_may_see(catalogue, mak
 def test_channel_pages_are_paginated(site, catalogue, people, make_video, make_testapp, dbsession, monkeypatch,
                                      walk):
     if walk:
-        monkeypatch.setattr("core.channels.WALK_FROM", 1)
-        monkeypatch.setattr("core.channels.WALK_RATIO", 0)
+        monkeypatch.setattr("core.catalogue.listing.WALK_FROM", 1)
+        monkeypatch.setattr("core.catalogue.listing.WALK_RATIO", 0)
     for n in range(26):
         make_video(site, people["prof"], f"Séance {n:02d}", status="ready", access="public",
                    channels=[catalogue["maths"]])
@@ -147,7 +147,7 @@ def l3_channel(site, people, catalogue, make_request, make_video, dbsession):
     import io
     from types import SimpleNamespace
 
-    from core.channel_forms import save_banner
+    from core.catalogue.channel_forms import save_banner
 
     l3 = Channel(site_id=site.id, slug="l3only", title="Réservée L3", visibility="groups", featured=True)
     l3.allowed_groups.append(people["group"])
@@ -169,7 +169,7 @@ def l3_channel(site, people, catalogue, make_request, make_video, dbsession):
 
 
 def token_of(make_request, site, user) -> dict:
-    from core.tokens import create_token
+    from core.access.tokens import create_token
 
     return {"Authorization": f"Bearer {create_token(make_request(site), user, 't', 'read', 0)[1]}"}
 
@@ -593,7 +593,7 @@ def test_home_page_blocks_are_chosen_and_ordered_by_the_site_admin(site, catalog
 def test_a_plugin_offers_a_home_block_and_the_core_filters_its_videos(site, catalogue, make_testapp, dbsession,
                                                                      register_plugin):
     from core import hookimpl
-    from core.ui import HomeBlock
+    from core.platform.ui import HomeBlock
 
     videos = catalogue["videos"]
 
@@ -645,7 +645,7 @@ def test_without_the_feeds_plugin_a_channel_page_has_no_feed_link(make_site, mak
 
 
 def token_for(make_request, site, user) -> dict:
-    from core.tokens import create_token
+    from core.access.tokens import create_token
 
     return {"Authorization": f"Bearer {create_token(make_request(site), user, 't', 'write', 0)[1]}"}
 

@@ -6,9 +6,9 @@ import re
 import pytest
 from webtest import Upload
 
-from core.search import search_document
-from core.sites import set_enabled_plugins
-from core.tracks import read_track, video_tracks
+from core.catalogue.search import search_document
+from core.catalogue.tracks import read_track, video_tracks
+from core.platform.sites import set_enabled_plugins
 from plugins.chapters.editing import chapters_track, video_chapters
 from plugins.chapters.webvtt import VttError, read_chapters
 from tests.searching import found

@@ -6,8 +6,8 @@ import pytest
 
 from core.ingest import IngestTrack, Trims, ingest_files
 from core.models import User, Video
-from core.storage import upload_key
-from core.tasks import worker_request
+from core.pipeline.storage import upload_key
+from core.platform.tasks import worker_request
 from tests.mediafiles import make_browser_webm
 
 

@@ -14,8 +14,8 @@ import pytest
 import requests
 from sqlalchemy import func, select
 
-from core.db import make_engine
 from core.models import Channel, IngestPackage, Site, Theme, Video
+from core.platform.db import make_engine
 from core.testing import LIVE_ADMIN_PASSWORD, http_sign_in
 from tests.functional.test_upload_integrity import race
 

@@ -8,10 +8,10 @@ from datetime import timedelta
 import pytest
 
 from core import hookimpl
+from core.catalogue.videos import delete_video
 from core.models import MediaFile, Video, utcnow
-from core.storage import video_prefix
-from core.tasks import worker_request
-from core.videos import delete_video
+from core.pipeline.storage import video_prefix
+from core.platform.tasks import worker_request
 from tests.standin import upload
 
 PASSWORD = "a good password 1"
@@ -139,7 +139,7 @@ def test_deleting_a_video_while_it_encodes_writes_nothing_back(encoder, committe
 
     from core.models import Job, User
     from core.pipeline import run_job
-    from core.storage import upload_key
+    from core.pipeline.storage import upload_key
 
     encoder.behaviour = "slow"
     site_id, user_id = committed_site

@@ -7,7 +7,7 @@ from sqlalchemy import delete
 
 from core.httpauth import REALM, digest_ha1, digest_valid, make_nonce, nonce_secret
 from core.models import DigestNonce
-from core.tasks import worker_request
+from core.platform.tasks import worker_request
 
 THREADS = 8
 

@@ -12,7 +12,7 @@ import ffmpeg
 import pytest
 
 import plugins.encoder_ffmpeg as encoder
-from core.media import EncodeCancelled, MediaError
+from core.pipeline.media import EncodeCancelled, MediaError
 from plugins.encoder_ffmpeg import command
 from plugins.encoder_ffmpeg.encode import ENCODE_SHARE, nvenc_usable
 from tests import mediafiles
@@ -38,7 +38,7 @@ def media(tmp_path_factory):
 @pytest.fixture
 def worker(app, site, make_request):
     """A request of site A with encoder settings overridden: ``worker(**overrides)``."""
-    from core.sites import set_plugin_overrides
+    from core.platform.sites import set_plugin_overrides
 
     def make(**overrides):
         set_plugin_overrides(app.registry, site, encoder.NAME, {**SHORT, **overrides})
@@ -403,7 +403,7 @@ def test_only_offered_renditions_are_kept_as_downloads(media, worker, tmp_path):
 
 
 def test_the_default_downloads_are_the_360p_and_720p_renditions(media, app, site, make_request, tmp_path):
-    from core.sites import set_plugin_overrides
+    from core.platform.sites import set_plugin_overrides
 
     set_plugin_overrides(app.registry, site, encoder.NAME, {"rungs": "360p 720p", "preset": "ultrafast"})
     source = media(mediafiles.make_clip, name="hd.mp4", seconds=2, size="1280x720")

@@ -7,8 +7,8 @@ import pytest
 from sqlalchemy import event
 from webtest import Upload
 
-from core.sites import set_enabled_plugins
-from core.ui import video_badges
+from core.platform.sites import set_enabled_plugins
+from core.platform.ui import video_badges
 from plugins.enrichment.editing import video_enrichments
 from tests.searching import found
 

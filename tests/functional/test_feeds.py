@@ -8,9 +8,9 @@ import feedparser
 import pytest
 from sqlalchemy import select
 
-from core.metadata import get_tags
+from core.catalogue.metadata import get_tags
 from core.models import Channel, MediaFile, User, Video, utcnow
-from core.tasks import worker_request
+from core.platform.tasks import worker_request
 from tests.standin import set_video, upload
 
 

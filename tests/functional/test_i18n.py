@@ -9,13 +9,13 @@ from babel.messages.frontend import CommandLineInterface
 from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
 
-from core.errors import ValidationError
-from core.i18n import LOCALE_DIR, plural
-from core.metadata import ACCESS_LABELS, JOB_STATE_LABELS, STATUS_LABELS
+from core.access.users import ROLE_LABELS, ROLES
+from core.catalogue.metadata import ACCESS_LABELS, JOB_STATE_LABELS, STATUS_LABELS
 from core.models import ACCESS_LEVELS, JOB_STATES, VIDEO_STATUSES, Channel, Group, IdentityRule, Job
-from core.plugins import PLUGIN_STATUS_LABELS
-from core.users import ROLE_LABELS, ROLES
-from core.views.watch import DOWNLOAD_KINDS
+from core.platform.errors import ValidationError
+from core.platform.i18n import LOCALE_DIR, plural
+from core.platform.plugins import PLUGIN_STATUS_LABELS
+from core.web.player import DOWNLOAD_KINDS
 
 ROOT = os.path.dirname(os.path.dirname(LOCALE_DIR))
 CATALOG = f"{LOCALE_DIR}/fr/LC_MESSAGES/amphi"
@@ -55,7 +55,7 @@ COUNT = re.compile(r"%\((n|num|count|days|total)\)s|\$\{(n|num|count|days|total)
 
 def test_every_count_is_shown_through_ngettext(tmp_path):
     """A message that holds a count is a plural message (ngettext in templates, request.ngettext or
-    core.i18n.plural in Python), so that French and English say "1 video", "2 videos"."""
+    core.platform.i18n.plural in Python), so that French and English say "1 video", "2 videos"."""
     singular_only = sorted(m.id for m in extracted(tmp_path)
                            if isinstance(m.id, str) and COUNT.search(m.id) and m.id not in RANKS)
     assert singular_only == []
@@ -266,7 +266,7 @@ def french_world(site, make_user, make_video, dbsession, publish):
 
 
 def site_video_types_of(dbsession, site):
-    from core.metadata import site_video_types
+    from core.catalogue.metadata import site_video_types
 
     return site_video_types(dbsession, site.id)
 

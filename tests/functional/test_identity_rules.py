@@ -1,11 +1,11 @@
-"""Sign-in attributes become profile fields, roles and groups through the site's rules (core.identity)."""
+"""Sign-in attributes become profile fields, roles and groups through the site's rules (core.access.identity)."""
 
 import pytest
 
 from core import hookimpl
-from core.errors import ValidationError
-from core.identity import add_rule, normalise_attributes, provision_user
-from core.security import sign_in
+from core.access.identity import add_rule, normalise_attributes, provision_user
+from core.access.security import sign_in
+from core.platform.errors import ValidationError
 
 
 class Directory:
@@ -75,7 +75,7 @@ def test_rule_groups_follow_the_attributes_and_local_groups_stay(site, make_user
 
 def test_plugins_add_attributes_before_the_rules_apply(site, make_user, make_request, signing_in, register_plugin):
     register_plugin(Directory({"prof": {"affiliation": ["faculty"], "email": ["prof@univ.fr"]}}), "directory")
-    from core.sites import set_enabled_plugins
+    from core.platform.sites import set_enabled_plugins
 
     set_enabled_plugins(make_request(site).registry, site, [*site.enabled_plugins, "directory"])
     add_rule(make_request(site), "affiliation", "faculty", "role", "staff")

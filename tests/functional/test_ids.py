@@ -12,11 +12,11 @@ import pytest
 from alembic.script import ScriptDirectory
 from sqlalchemy import inspect, text
 
-from core.db import make_engine
-from core.migrate import alembic_config, upgrade
 from core.models import Base, Channel, ShareLink
 from core.models.meta import has_own_integer_id
-from core.plugins import make_plugin_host
+from core.platform.db import make_engine
+from core.platform.migrate import alembic_config, upgrade
+from core.platform.plugins import make_plugin_host
 from core.testing import temporary_database
 
 #: Tables whose ids appear in addresses, named here so that the walk below cannot miss them.
@@ -47,9 +47,9 @@ def test_every_table_that_numbers_its_rows_never_reuses_an_id(app):
 
 def make_each(kind: str, request, site, owner):
     """A new row of ``kind`` (through the code that makes them, where there is such code)."""
+    from core.access.tokens import create_token
+    from core.access.users import create_user
     from core.ingest import create_video
-    from core.tokens import create_token
-    from core.users import create_user
     from plugins.playlists.models import Playlist
 
     if kind == "video":

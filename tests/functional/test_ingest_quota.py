@@ -6,7 +6,7 @@ import pytest
 
 from core.ingest import IngestTrack, QuotaExceeded, check_quota, ingest_files
 from core.models import MediaFile, Video
-from core.storage import upload_key
+from core.pipeline.storage import upload_key
 
 
 def stored(request, name: str, size: int) -> IngestTrack:

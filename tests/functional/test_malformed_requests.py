@@ -11,7 +11,7 @@ import pytest
 from pyramid.interfaces import IRoutesMapper
 from webob import Request
 
-from core.tokens import create_token
+from core.access.tokens import create_token
 
 TOO_LARGE = str(2**64 + 1)  # past a signed 64-bit integer, as in /api/v1/videos/849481033720343038001152
 PLACEHOLDER = re.compile(r"\{(\w+)(?::((?:[^{}]|\{[^{}]*\})*))?\}")

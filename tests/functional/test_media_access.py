@@ -7,7 +7,7 @@ import pytest
 import webtest
 
 from core.models import Group, User, Video
-from core.tasks import worker_request
+from core.platform.tasks import worker_request
 from tests.standin import media_urls, set_video
 
 
@@ -57,7 +57,7 @@ def test_a_url_signed_for_one_user_is_refused_to_another(published, make_testapp
     host, video_id = published
     set_video(video_id, access="signed-in")
     with worker_request(committed_site[0]) as request:
-        from core.users import create_user
+        from core.access.users import create_user
 
         create_user(request, "other", password="other password 1")
     owner = make_testapp(host)
@@ -75,7 +75,7 @@ def test_group_restricted_media_follows_membership(published, make_testapp, comm
     host, video_id = published
     site_id, _ = committed_site
     with worker_request(site_id) as request:
-        from core.users import create_user
+        from core.access.users import create_user
 
         member = create_user(request, "member", password="member password 1")
         group = Group(site_id=site_id, name="l3-info")
@@ -153,7 +153,7 @@ def resigned(master: str, app, secret: bytes, expires: int) -> str:
 
 
 def test_media_urls_are_signed_with_a_key_of_their_own(published, make_testapp, app):
-    from core.keys import derived_key
+    from core.platform.keys import derived_key
 
     host, video_id = published
     set_video(video_id, access="public")
@@ -166,7 +166,7 @@ def test_media_urls_are_signed_with_a_key_of_their_own(published, make_testapp, 
 
 
 def test_a_url_may_not_outlive_the_longest_lifetime(published, make_testapp, app, monkeypatch):
-    from core.keys import derived_key
+    from core.platform.keys import derived_key
 
     host, video_id = published
     set_video(video_id, access="public")
@@ -185,8 +185,8 @@ def test_a_url_may_not_outlive_the_longest_lifetime(published, make_testapp, app
 
 @pytest.mark.parametrize("value", ["0", "59", "86401", "864000", "six hours", "-5"])
 def test_a_lifetime_setting_out_of_bounds_stops_the_start(value):
-    from core.errors import ConfigurationError
-    from core.media_urls import MAX_URL_TTL, url_ttl
+    from core.catalogue.media_urls import MAX_URL_TTL, url_ttl
+    from core.platform.errors import ConfigurationError
 
     with pytest.raises(ConfigurationError, match="amphi.media.url_ttl"):
         url_ttl({"amphi.media.url_ttl": value})

@@ -5,9 +5,9 @@ import re
 import pytest
 from webtest.forms import Select
 
-from core.markup import render_markdown
-from core.metadata import normalise_tag, parse_tags
+from core.catalogue.metadata import normalise_tag, parse_tags
 from core.models import Discipline, Group, Tag, VideoType
+from core.platform.markup import render_markdown
 
 PASSWORD = "a good password 1"
 

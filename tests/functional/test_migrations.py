@@ -3,9 +3,9 @@
 import pytest
 from sqlalchemy import inspect
 
-from core.db import make_engine
-from core.migrate import alembic_config, model_differences, pending_heads, upgrade
-from core.plugins import make_plugin_host
+from core.platform.db import make_engine
+from core.platform.migrate import alembic_config, model_differences, pending_heads, upgrade
+from core.platform.plugins import make_plugin_host
 from core.testing import temporary_database
 
 
@@ -126,7 +126,7 @@ def test_existing_share_links_keep_working_with_only_their_hash_stored(empty_eng
 
     from sqlalchemy import text
 
-    from core.tokens import token_hash
+    from core.access.tokens import token_hash
 
     host = make_plugin_host({})
     upgrade(empty_engine, host, "0011_core")

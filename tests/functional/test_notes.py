@@ -6,7 +6,7 @@ import io
 import pytest
 from sqlalchemy import func, select
 
-from core.timecodes import clock, parse_clock
+from core.platform.timecodes import clock, parse_clock
 from plugins.notes.models import Note
 
 PASSWORD = "a long password 1"
@@ -270,7 +270,7 @@ def test_plugin_disabled_on_a_site_is_silent(make_site, make_user, make_video, m
 
 
 def test_additions_are_limited_per_hour(app, site, video, make_testapp):
-    from core.sites import set_plugin_overrides
+    from core.platform.sites import set_plugin_overrides
 
     set_plugin_overrides(app.registry, site, "notes", {"per_hour": 2})
     alice = browser(make_testapp, "alice")

@@ -15,8 +15,8 @@ import pytest
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
-from core.db import make_engine
 from core.models import CacheGeneration, Job, RateLimitHit, Site, User, Video, utcnow
+from core.platform.db import make_engine
 from core.testing import http_sign_in, run_amphi, serving, temporary_database, write_ini
 from plugins.stats.models import VideoDay
 

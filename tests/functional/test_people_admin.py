@@ -5,10 +5,10 @@ import re
 import pytest
 from sqlalchemy import select
 
-from core.errors import ValidationError
+from core.access.tokens import create_token
+from core.access.users import find_user, reset_password
 from core.models import AccessToken, Group, IdentityRule, User, Video
-from core.tokens import create_token
-from core.users import find_user, reset_password
+from core.platform.errors import ValidationError
 
 PASSWORD = "a long password 1"
 

@@ -13,8 +13,8 @@ from sqlalchemy import select
 
 from core.models import Job, User, Video, utcnow
 from core.pipeline import cancel_jobs, run_job, sweep
-from core.storage import upload_key
-from core.tasks import worker_request
+from core.pipeline.storage import upload_key
+from core.platform.tasks import worker_request
 from tests.standin import upload
 
 
@@ -153,7 +153,7 @@ def pretend_running(video_id, worker):
 def test_the_sweeper_requeues_at_once_a_job_whose_worker_process_ended(encoder, committed_site, fast_pipeline):
     import subprocess
 
-    from core.processes import worker_identity
+    from core.platform.processes import worker_identity
 
     encoder.behaviour = "crash"
     video_id = upload(*committed_site)
@@ -169,7 +169,7 @@ def test_the_sweeper_requeues_at_once_a_job_whose_worker_process_ended(encoder, 
 
 
 def test_the_sweeper_leaves_a_job_whose_worker_it_cannot_see(encoder, committed_site, fast_pipeline):
-    from core.processes import worker_identity
+    from core.platform.processes import worker_identity
 
     encoder.behaviour = "crash"
     video_id = upload(*committed_site)

@@ -2,7 +2,7 @@
 
 import pytest
 
-from core.sites import plugin_settings, set_plugin_overrides
+from core.platform.sites import plugin_settings, set_plugin_overrides
 
 PYTHON_TYPES = {"str": str, "text": str, "int": int, "bool": bool, "choice": str, "list": list}
 #: Values for settings whose plugin checks their content (a test fails until a new such setting has one).
@@ -86,7 +86,7 @@ def test_every_setting_of_every_plugin_round_trips_through_its_admin_form(admin_
 
 
 def test_saving_the_encoder_page_keeps_its_renditions(admin_browser, app, site, make_request):
-    from core.media import MediaInfo
+    from core.pipeline.media import MediaInfo
 
     page = admin_browser.get("/admin/site/plugins/encoder_ffmpeg")
     form = page.forms["plugin-settings-form"]

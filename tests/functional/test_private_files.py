@@ -6,8 +6,8 @@ from contextlib import contextmanager
 
 from sqlalchemy import text
 
-from core.app import session_secret_from_file
-from core.db import make_engine
+from core.platform.app import session_secret_from_file
+from core.platform.db import make_engine
 from core.testing import run_amphi, write_ini
 
 

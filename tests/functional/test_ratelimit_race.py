@@ -5,10 +5,10 @@ import threading
 import pytest
 from sqlalchemy import delete, func, select
 
-from core.errors import TooManyAttempts
+from core.access.ratelimit import RateLimit, take_each
 from core.models import RateLimitHit
-from core.ratelimit import RateLimit, take_each
-from core.tasks import worker_request
+from core.platform.errors import TooManyAttempts
+from core.platform.tasks import worker_request
 from plugins.auth_local.passwords import authenticate
 
 ATTEMPTS = 12

@@ -8,10 +8,10 @@ from datetime import date
 import pytest
 
 from core import hookimpl
-from core.contracts import SearchContract
+from core.catalogue.search import SearchQuery, search, suggest
 from core.models import Group
-from core.search import SearchQuery, search, suggest
 from core.testing import database_kind, temporary_database, write_ini
+from core.testing.contracts import SearchContract
 from plugins.search_sql.models import SearchDocument
 from tests.searching import found
 
@@ -273,7 +273,7 @@ def test_reindex_command(tmp_path):
 
 
 def test_the_catalogues_type_disciplines_and_tags_are_facets(site, people, publish, make_request, dbsession):
-    from core.metadata import add_list_entry, get_tags, site_video_types
+    from core.catalogue.metadata import add_list_entry, get_tags, site_video_types
 
     course = next(t for t in site_video_types(dbsession, site.id) if t.slug == "course")
     maths = add_list_entry(dbsession, site.id, "discipline", "Mathématiques")
@@ -318,7 +318,7 @@ def test_renaming_or_hiding_a_channel_reindexes_its_videos(site, people, publish
                                                            dbsession):
     from dataclasses import replace
 
-    from core.channel_forms import ChannelForm, ThemeForm, apply_channel, apply_theme
+    from core.catalogue.channel_forms import ChannelForm, ThemeForm, apply_channel, apply_theme
     from core.models import Channel, Theme
 
     maths = Channel(site_id=site.id, slug="maths", title="Mathématiques")
@@ -342,7 +342,7 @@ def test_the_database_pages_and_counts_unless_a_plugin_may_deny(site, people, pu
                                                                   monkeypatch):
     """No plugin answers amphi_permits: search_sql pages, counts and facets in SQL. With one that may
     deny, every match is checked in Python: both give the same answers, and a denial still counts."""
-    from core.search import plugins_may_deny
+    from core.catalogue.search import plugins_may_deny
     from plugins.search_sql import query as search_sql_query
 
     for n in range(9):
@@ -396,7 +396,7 @@ def test_the_database_pages_and_counts_unless_a_plugin_may_deny(site, people, pu
 
 def test_a_plugin_that_never_denies_keeps_searches_in_the_database(site, make_request, register_plugin):
     from core import hookimpl
-    from core.search import plugins_may_deny
+    from core.catalogue.search import plugins_may_deny
 
     class Grants:
         """Lets someone watch a video, never hides one (like plugin_recorder's pending recordings)."""

@@ -7,9 +7,9 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlalchemy import text
 
-from core.generation import forget_pending_changes, has_pending_changes
+from core.catalogue.search import SearchQuery, search
 from core.models import Group
-from core.search import SearchQuery, search
+from core.pagecache.generation import forget_pending_changes, has_pending_changes
 from plugins.search_sql import cache
 from plugins.search_sql import query as search_sql_query
 
@@ -134,8 +134,8 @@ def test_a_password_videos_hidden_words_and_facets_stay_out_of_the_shared_entrie
                                                                                     make_request, cached, dbsession):
     """The anonymous and signed-in entries find a password video by its title only and count none of its
     facets; its owner and a session that gave its password find it whole, outside those entries."""
-    from core.metadata import get_tags
-    from core.security import hash_password, unlock_video
+    from core.access.security import hash_password, unlock_video
+    from core.catalogue.metadata import get_tags
 
     prof, user = make_user(site, "prof", role="staff"), make_user(site, "user")
     closed = publish(site, prof, "Séminaire fermé", access="password", description="Le polonium",

@@ -22,9 +22,9 @@ from wsgiref.simple_server import WSGIRequestHandler, make_server
 import pytest
 
 from core import hookimpl
-from core.contracts import SearchContract
-from core.search import SearchQuery, fold_accents, search, search_document, suggest
+from core.catalogue.search import SearchQuery, fold_accents, search, search_document, suggest
 from core.testing import temporary_database, write_ini
+from core.testing.contracts import SearchContract
 from plugins.search_solr.client import READ_FIELDS, solr_document
 from plugins.search_solr.query import QUERY_FIELDS
 from tests.searching import found

@@ -13,8 +13,8 @@ import time
 import pytest
 from sqlalchemy import select
 
-from core.db import make_engine
 from core.models import Job, Video
+from core.platform.db import make_engine
 from core.testing import run_amphi, serving, temporary_database, write_ini
 from tests.mediafiles import make_clip
 

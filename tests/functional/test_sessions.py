@@ -141,7 +141,7 @@ def test_a_session_idle_longer_than_the_maximum_age_is_over(testapp, ana, dbsess
 
 
 def test_expired_records_are_purged(site, ana, dbsession, app):
-    from core.sessions import purge_expired_sessions
+    from core.access.sessions import purge_expired_sessions
 
     max_age = int(app.registry.settings["amphi.session_max_age"])
     now = utcnow()
@@ -173,7 +173,7 @@ def test_the_check_costs_one_query_per_signed_in_request(testapp, ana, app):
 
 
 def test_the_hourly_task_purges_expired_records(committed_site, app):
-    from core.tasks import purge_sessions, worker_request
+    from core.platform.tasks import purge_sessions, worker_request
 
     site_id, user_id = committed_site
     old = utcnow() - timedelta(seconds=int(app.registry.settings["amphi.session_max_age"]) + 3600)
@@ -193,7 +193,7 @@ def test_the_session_cookie_is_signed_with_a_key_of_its_own(make_testapp, site, 
     from pyramid.session import JSONSerializer
     from webob.cookies import SignedSerializer
 
-    from core.keys import derived_key
+    from core.platform.keys import derived_key
 
     def cookie(secret: str) -> str:
         now = time.time()

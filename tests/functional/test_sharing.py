@@ -4,7 +4,7 @@ import hashlib
 import re
 
 from core.models import ShareLink, Video
-from core.tasks import worker_request
+from core.platform.tasks import worker_request
 from tests.standin import media_urls, set_video, upload
 
 OWNER_PASSWORD = "owner password 1"
@@ -69,7 +69,7 @@ def test_a_share_link_of_one_video_opens_no_other(published, make_testapp, dbses
 
 
 def test_the_password_unlocks_the_video_for_this_session_only(published, make_testapp):
-    from core.metadata import set_access
+    from core.catalogue.metadata import set_access
 
     host, video_id = published
     with worker_request() as request:
@@ -92,7 +92,7 @@ def test_the_password_unlocks_the_video_for_this_session_only(published, make_te
 
 
 def test_guessing_the_password_is_rate_limited(published, make_testapp):
-    from core.metadata import set_access
+    from core.catalogue.metadata import set_access
 
     host, video_id = published
     with worker_request() as request:
@@ -107,7 +107,7 @@ def test_guessing_the_password_is_rate_limited(published, make_testapp):
 
 
 def test_the_embed_page_of_a_protected_video_sends_to_the_video_page(published, make_testapp):
-    from core.metadata import set_access
+    from core.catalogue.metadata import set_access
 
     host, video_id = published
     with worker_request() as request:
@@ -117,7 +117,7 @@ def test_the_embed_page_of_a_protected_video_sends_to_the_video_page(published, 
 
 
 def protect(video_id, password="sesame 123"):
-    from core.metadata import set_access
+    from core.catalogue.metadata import set_access
 
     with worker_request() as request:
         set_access(request.dbsession.get(Video, video_id), "password", password=password)
@@ -133,7 +133,7 @@ def guess(browser, video_id, password, address, status, headers=None):
 
 
 def test_guesses_spread_over_many_addresses_lock_nobody_else_out(published, make_testapp, committed_site):
-    from core.users import create_user
+    from core.access.users import create_user
 
     host, video_id = published
     protect(video_id)
@@ -153,7 +153,7 @@ def test_guesses_spread_over_many_addresses_lock_nobody_else_out(published, make
 
 
 def test_a_signed_in_guesser_is_counted_wherever_they_are(published, make_testapp, committed_site):
-    from core.users import create_user
+    from core.access.users import create_user
 
     host, video_id = published
     protect(video_id)

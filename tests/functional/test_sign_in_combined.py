@@ -2,9 +2,9 @@
 
 from sqlalchemy import select
 
-from core.identity import add_rule
+from core.access.identity import add_rule
 from core.models import User
-from core.sites import set_plugin_overrides
+from core.platform.sites import set_plugin_overrides
 from tests.functional.test_auth_cas import cas, cas_sign_in, signed_in  # noqa: F401  (the real CAS server)
 from tests.ldap_directory import ADMIN_DN, ADMIN_PASSWORD, BASE, slapd  # noqa: F401  (the real slapd)
 

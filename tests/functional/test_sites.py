@@ -3,7 +3,7 @@
 import pytest
 
 from amphi_hello import greeting_count
-from core.sites import find_site, host_name
+from core.platform.sites import find_site, host_name
 
 
 def test_host_names_are_normalised():
@@ -58,7 +58,7 @@ def test_a_plugin_event_hook_fires_only_where_enabled(two_sites, make_user, make
 
 
 def test_enabling_a_plugin_takes_effect_at_once(two_sites, make_testapp, app):
-    from core.sites import set_enabled_plugins
+    from core.platform.sites import set_enabled_plugins
 
     _, site_b = two_sites
     browser = make_testapp("b.test")
@@ -68,7 +68,7 @@ def test_enabling_a_plugin_takes_effect_at_once(two_sites, make_testapp, app):
 
 
 def test_plugin_settings_can_be_overridden_per_site(two_sites, make_user, make_video, make_testapp, app):
-    from core.sites import set_plugin_overrides
+    from core.platform.sites import set_plugin_overrides
 
     site_a, _ = two_sites
     set_plugin_overrides(app.registry, site_a, "hello", {"greeting": "Bienvenue"})

@@ -3,7 +3,7 @@
 import pytest
 
 from core.models import Site, User
-from core.sites import find_site
+from core.platform.sites import find_site
 
 
 @pytest.fixture

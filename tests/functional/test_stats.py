@@ -9,10 +9,10 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
+from core.access.users import create_user
+from core.catalogue.tracks import save_track
 from core.models import Video
-from core.tasks import worker_request
-from core.tracks import save_track
-from core.users import create_user
+from core.platform.tasks import worker_request
 from plugins.stats import counting
 from plugins.stats.models import DailyViewer, StorageMeasure, VideoDay
 from plugins.stats.storage_use import PARTS, measure_site

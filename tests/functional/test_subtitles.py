@@ -6,10 +6,10 @@ import types
 
 import pytest
 
+from core.catalogue.search import search_document
+from core.catalogue.tracks import read_track, save_track
 from core.models import Track
-from core.search import search_document
-from core.sites import set_enabled_plugins
-from core.tracks import read_track, save_track
+from core.platform.sites import set_enabled_plugins
 from tests.searching import found
 
 PASSWORD = "a long password 1"

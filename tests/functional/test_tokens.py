@@ -5,8 +5,8 @@ from datetime import timedelta
 
 import pytest
 
+from core.access.tokens import create_token
 from core.models import AccessToken, utcnow
-from core.tokens import create_token
 
 TUS = {"Tus-Resumable": "1.0.0", "Upload-Length": "10"}
 

@@ -4,10 +4,10 @@ import re
 
 import webtest
 
+from core.catalogue.tracks import read_track, save_track
 from core.models import Site, Video
-from core.sites import set_enabled_plugins
-from core.tasks import worker_request
-from core.tracks import read_track, save_track
+from core.platform.sites import set_enabled_plugins
+from core.platform.tasks import worker_request
 from tests.standin import set_video
 
 VTT = "WEBVTT\n\n00:00:01.000 --> 00:00:02.500\nBonjour <script>x</script>\n"

@@ -19,18 +19,18 @@ import webtest
 import webvtt
 from sqlalchemy import select
 
-from core.encoding import announce_ready
+from core.catalogue.search import SearchQuery, search
+from core.catalogue.tracks import read_track, save_track
 from core.ingest import create_video, ingest_stored_file
-from core.media import EncodeCancelled
 from core.models import Job, Track, User, Video
 from core.pipeline import queue_job
-from core.search import SearchQuery, search
-from core.sites import set_enabled_plugins, set_plugin_overrides
-from core.speech import Cue, Transcript
-from core.storage import upload_key
-from core.tasks import worker_request
+from core.pipeline.encoding import announce_ready
+from core.pipeline.media import EncodeCancelled
+from core.pipeline.speech import Cue, Transcript
+from core.pipeline.storage import upload_key
+from core.platform.sites import set_enabled_plugins, set_plugin_overrides
+from core.platform.tasks import worker_request
 from core.testing import AmphiTestApp
-from core.tracks import read_track, save_track
 from plugins.transcriber_vosk import speech_models
 from plugins.transcriber_vosk.recognize import extract_audio
 from tests.mediafiles import make_speech_clip

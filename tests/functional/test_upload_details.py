@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import select
 
 from core.models import Channel, Job, Upload, Video
-from core.storage import get_storage
+from core.pipeline.storage import get_storage
 
 TUS = {"Tus-Resumable": "1.0.0"}
 OCTETS = "application/offset+octet-stream"

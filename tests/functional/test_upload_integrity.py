@@ -20,8 +20,8 @@ from urllib.parse import urlsplit
 import pytest
 from sqlalchemy import select, update
 
-from core.db import make_engine
 from core.models import Upload, Video, utcnow
+from core.platform.db import make_engine
 from core.testing import http_sign_in
 
 OCTETS = "application/offset+octet-stream"

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from core.models import Site, Upload, Video, utcnow
-from core.storage import get_storage, upload_key
+from core.pipeline.storage import get_storage, upload_key
 
 TUS = {"Tus-Resumable": "1.0.0"}
 OCTETS = "application/offset+octet-stream"
@@ -180,8 +180,8 @@ def test_expired_uploads_are_gone(prof, dbsession):
 
 
 def test_the_purge_forgets_expired_unfinished_uploads_bytes_and_all(committed_site, app):
-    from core.tasks import worker_request
-    from core.views.upload import purge_expired_uploads
+    from core.platform.tasks import worker_request
+    from core.web.views.upload import purge_expired_uploads
 
     site_id, user_id = committed_site
     expired, fresh = uuid.uuid4().hex, uuid.uuid4().hex
@@ -278,7 +278,7 @@ def test_upload_bytes_are_not_copied_for_retries(app):
     """pyramid_retry would copy each chunk to a temporary file first; tus clients retry by themselves."""
     from pyramid.request import Request
 
-    from core.tus import retry_attempts
+    from core.ingest.tus import retry_attempts
 
     assert app.registry.settings["retry.activate_hook"] is retry_attempts
     chunk = Request.blank("/api/uploads/0", method="PATCH", content_type=OCTETS)
@@ -292,7 +292,7 @@ def test_upload_bytes_are_not_copied_for_retries(app):
 @pytest.fixture
 def owner(app, committed_site):
     """A browser signed in as the committed site's staff member; each of its requests commits."""
-    from core.tasks import worker_request
+    from core.platform.tasks import worker_request
     from core.testing import AmphiTestApp
 
     with worker_request(committed_site[0]) as request:
@@ -308,7 +308,7 @@ def owner(app, committed_site):
 def site_rows(site_id, model) -> int:
     from sqlalchemy import func
 
-    from core.tasks import worker_request
+    from core.platform.tasks import worker_request
 
     with worker_request(site_id) as request:
         return request.dbsession.scalar(select(func.count()).select_from(model).where(model.site_id == site_id))
@@ -376,8 +376,8 @@ def terminated_before_and_after_bytes(browser):
 def expired_before_and_after_bytes(browser):
     from sqlalchemy import update
 
-    from core.tasks import worker_request
-    from core.views.upload import purge_expired_uploads
+    from core.platform.tasks import worker_request
+    from core.web.views.upload import purge_expired_uploads
 
     for sent in (b"", b"012"):
         location = create(browser, 10).headers["Location"]
@@ -446,8 +446,8 @@ def test_a_body_that_fails_half_way_keeps_nothing_when_a_checksum_was_announced(
 
 
 def test_a_writer_whose_upload_was_deleted_meanwhile_deletes_the_bytes_it_added(prof, dbsession, make_request, site):
-    from core.tus import lost
-    from core.upload_claims import claim
+    from core.ingest.tus import lost
+    from core.ingest.upload_claims import claim
 
     location = create(prof, 10).headers["Location"]
     upload = dbsession.query(Upload).one()
@@ -465,7 +465,7 @@ def test_a_writer_whose_upload_was_deleted_meanwhile_deletes_the_bytes_it_added(
 def test_a_writer_renews_its_claim_while_it_writes_and_learns_when_it_lost_it(prof, dbsession, make_request, site):
     from sqlalchemy import update
 
-    from core.upload_claims import claim
+    from core.ingest.upload_claims import claim
 
     create(prof, 10)
     upload = dbsession.query(Upload).one()
@@ -480,8 +480,8 @@ def test_a_writer_renews_its_claim_while_it_writes_and_learns_when_it_lost_it(pr
 
 
 def test_a_writer_that_finds_its_upload_deleted_while_renewing_removes_its_bytes(prof, dbsession, make_request, site):
-    from core.tus_chunks import TusError, write_claimed
-    from core.upload_claims import claim
+    from core.ingest.tus_chunks import TusError, write_claimed
+    from core.ingest.upload_claims import claim
 
     location = create(prof, 10).headers["Location"]
     upload = dbsession.query(Upload).one()

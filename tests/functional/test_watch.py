@@ -5,7 +5,7 @@ import re
 import pytest
 
 from core.models import ViewProgress
-from core.tasks import worker_request
+from core.platform.tasks import worker_request
 from tests.standin import set_video, upload
 
 
@@ -100,7 +100,7 @@ def test_my_videos_shows_status_progress_and_reasons(encoder, committed_site, fa
 def test_others_cannot_see_status_or_retry(ready, make_testapp, committed_site):
     host, video_id = ready
     with worker_request(committed_site[0]) as request:
-        from core.users import create_user
+        from core.access.users import create_user
 
         create_user(request, "stranger", password="stranger password 1")
     browser = make_testapp(host)

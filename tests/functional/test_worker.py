@@ -7,15 +7,15 @@ from datetime import timedelta
 
 from sqlalchemy import insert, select
 
-from core.db import make_engine
 from core.models import RateLimitHit, Site, utcnow
+from core.platform.db import make_engine
 from core.testing import temporary_database, write_ini
 
 ENQUEUE = """
 import sys
 from pyramid.paster import bootstrap
 with bootstrap(sys.argv[1]):
-    from core.tasks import purge_rate_limits
+    from core.platform.tasks import purge_rate_limits
     purge_rate_limits()
 """
 

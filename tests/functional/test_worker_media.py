@@ -9,8 +9,8 @@ import time
 import pytest
 from sqlalchemy import select, update
 
-from core.db import make_engine
 from core.models import Job, Video
+from core.platform.db import make_engine
 from core.testing import temporary_database, write_ini
 from tests.mediafiles import make_clip
 

@@ -10,7 +10,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 LOAD = """
 import json, sys
 from pyramid.paster import get_app
-from core.tasks import huey
+from core.platform.tasks import huey
 app = get_app(sys.argv[1])
 s = app.registry.settings
 print(json.dumps({"db": app.registry["db_engine"].dialect.name, "queue": type(huey.storage).__name__,

@@ -4,7 +4,7 @@ from fractions import Fraction
 
 import pytest
 
-from core.media import MediaInfo
+from core.pipeline.media import MediaInfo
 from plugins.encoder_ffmpeg import amphi_settings
 from plugins.encoder_ffmpeg.command import storyboard_plan, tee_target, video_command
 from plugins.encoder_ffmpeg.ladder import encoding_ladder, gop_frames, output_frame_rate

@@ -6,7 +6,7 @@ from packaging.version import Version
 
 import core
 from core import hookspecs
-from core.plugins import make_plugin_manager
+from core.platform.plugins import make_plugin_manager
 
 
 def hook_functions():

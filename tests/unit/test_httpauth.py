@@ -22,8 +22,8 @@ from core.httpauth import (
     purge_nonces,
     request_challenge,
 )
-from core.keys import derived_key
 from core.models import DigestNonce, utcnow
+from core.platform.keys import derived_key
 
 SITE_SECRET, REALM = "site secret", "Amphi"
 SECRET = derived_key({"amphi.session_secret": SITE_SECRET}, "digest-nonce").hex()  # core.httpauth.nonce_secret's

@@ -1,11 +1,11 @@
-"""Keys derived from the one secret, one per purpose (core.keys)."""
+"""Keys derived from the one secret, one per purpose (core.platform.keys)."""
 
 import hashlib
 import hmac
 
 import pytest
 
-from core.keys import PURPOSES, derived_key
+from core.platform.keys import PURPOSES, derived_key
 
 SETTINGS = {"amphi.session_secret": "a long random secret"}
 

@@ -1,10 +1,10 @@
-"""core.ordering: one move renumbers a list densely, whatever its positions were."""
+"""core.platform.ordering: one move renumbers a list densely, whatever its positions were."""
 
 from types import SimpleNamespace
 
 import pytest
 
-from core.ordering import move_to, step
+from core.platform.ordering import move_to, step
 
 
 def rows(*positions):

@@ -10,9 +10,9 @@ from pyramid.request import Request
 from pyramid.response import Response
 from sqlalchemy import Column, Integer, MetaData, String, Table, text
 
-from core.db import make_engine
-from core.generation import current_generation, has_pending_changes, track_changes
 from core.pagecache import Entry, PageStore, cache_page, no_cache, page_cache_tween_factory
+from core.pagecache.generation import current_generation, has_pending_changes, track_changes
+from core.platform.db import make_engine
 
 
 def entry(body: bytes, generation: int = 1, ttl: float = 60) -> Entry:
@@ -46,6 +46,7 @@ def test_an_entry_of_another_generation_or_past_its_time_is_never_served():
 @pytest.fixture
 def engine(tmp_path):
     engine = make_engine(f"sqlite:///{tmp_path}/generation.sqlite")
+    track_changes(engine)  # what the page cache's includeme does to the application's engine
     with engine.begin() as db:
         db.exec_driver_sql("CREATE TABLE cache_generation (id INTEGER PRIMARY KEY, value INTEGER NOT NULL)")
         db.exec_driver_sql("INSERT INTO cache_generation VALUES (1, 0)")
@@ -90,7 +91,7 @@ def test_before_the_migration_writes_commit_and_nothing_is_cached(tmp_path):
 
 
 def test_tracking_twice_is_harmless(engine):
-    track_changes(engine)  # make_engine did it already: still one bump per transaction
+    track_changes(engine)  # the fixture did it already: still one bump per transaction
     metadata = MetaData()
     shown = Table("shown2", metadata, Column("id", Integer, primary_key=True))
     metadata.create_all(engine)
@@ -175,6 +176,7 @@ def test_a_snapshot_comes_back_into_a_session_without_a_query(tmp_path):
         settings = Column(JSON)
 
     engine = make_engine(f"sqlite:///{tmp_path}/snap.sqlite")
+    track_changes(engine)
     Base.metadata.create_all(engine)
     with Session(engine) as session:
         session.add(Row(id=1, name="a", settings={"k": [1]}))

@@ -9,13 +9,13 @@ from pyramid.interfaces import IRoutesMapper
 
 import core
 from core import hookimpl
-from core.errors import PluginError
-from core.plugins import PluginHost, PluginInfo, make_plugin_host, make_plugin_manager
+from core.platform.errors import PluginError
+from core.platform.plugins import PluginHost, PluginInfo, make_plugin_host, make_plugin_manager
 
 PLUGINS = {
     "fakeplug_ok": """
         from core import hookimpl
-        from core.ui import NavItem
+        from core.platform.ui import NavItem
         AMPHI_HOOKS = ">=1.0,<2"
 
         @hookimpl
@@ -151,15 +151,14 @@ def host_with_failing_plugin(required: str = "") -> PluginHost:
 def second_app():
     """Building another application points the task queue at its registry: give it back afterwards,
     or the workers of later tests (``worker_request``) would run in this test's application."""
-    from core import tasks
-
+    from core.platform import tasks
     saved = tasks._context["registry"]
     yield
     tasks._context["registry"] = saved
 
 
 def test_a_plugin_whose_configuration_fails_is_left_out(amphi_settings, caplog, second_app):
-    from core.app import make_app
+    from core.platform.app import make_app
 
     host = host_with_failing_plugin()
     wsgi = make_app(None, amphi_settings, plugin_host=host)
@@ -171,7 +170,7 @@ def test_a_plugin_whose_configuration_fails_is_left_out(amphi_settings, caplog, 
 
 
 def test_a_required_plugin_whose_configuration_fails_stops_start_up(amphi_settings, second_app):
-    from core.app import make_app
+    from core.platform.app import make_app
 
     with pytest.raises(PluginError, match="plugin 'half'.*amphi.plugins.required"):
         make_app(None, amphi_settings, plugin_host=host_with_failing_plugin(required="half"))

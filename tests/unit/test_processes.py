@@ -1,4 +1,4 @@
-"""core.processes with real processes: worker identities, dying with a parent, supervising with a back-off."""
+"""core.platform.processes with real processes: worker identities, dying with a parent, supervising with a back-off."""
 
 import os
 import signal
@@ -6,7 +6,7 @@ import subprocess
 import sys
 import time
 
-from core.processes import Supervisor, describe_exit, process_start, worker_identity, worker_is_gone
+from core.platform.processes import Supervisor, describe_exit, process_start, worker_identity, worker_is_gone
 
 
 def process_state(pid: int) -> str:
@@ -52,7 +52,7 @@ def test_what_cannot_be_told_is_never_called_gone():
 def test_a_child_armed_with_die_with_parent_dies_with_a_killed_parent():
     parent = subprocess.Popen([sys.executable, "-c", (
         "import os, subprocess, sys, time\n"
-        "child = subprocess.Popen([sys.executable, '-c', 'import sys, time; from core.processes import die_with_parent;"
+        "child = subprocess.Popen([sys.executable, '-c', 'import sys, time; from core.platform.processes import die_with_parent;"
         " die_with_parent(int(sys.argv[1])); time.sleep(60)', str(os.getpid())])\n"
         "print(child.pid, flush=True)\n"
         "time.sleep(60)\n")], stdout=subprocess.PIPE, text=True, cwd=os.getcwd())

@@ -4,7 +4,7 @@ import os
 import subprocess
 import sys
 
-from core.encoding import process_start, remove_orphan_scratch, scratch_dir
+from core.pipeline.encoding import process_start, remove_orphan_scratch, scratch_dir
 
 
 class Registry:

@@ -2,7 +2,7 @@
 
 from collections import Counter
 
-from core.search import FacetCount
+from core.catalogue.search import FacetCount
 from plugins.search_sql import facets
 
 

@@ -1,7 +1,7 @@
 import pytest
 
-from core.errors import ConfigurationError, ValidationError
-from core.settings import PluginSettings, Setting, env_name, key_from_env, load_settings
+from core.platform.errors import ConfigurationError, ValidationError
+from core.platform.settings import PluginSettings, Setting, env_name, key_from_env, load_settings
 
 
 def test_setting_coercion():

@@ -1,11 +1,11 @@
-"""The reading rules of automatic captions, on word lists (core.speech)."""
+"""The reading rules of automatic captions, on word lists (core.pipeline.speech)."""
 
 import io
 from itertools import pairwise
 
 import webvtt
 
-from core.speech import Cue, ReadingRules, Word, break_lines, build_cues, to_webvtt, vtt_timestamp
+from core.pipeline.speech import Cue, ReadingRules, Word, break_lines, build_cues, to_webvtt, vtt_timestamp
 
 
 def steady(texts, start=0.0, step=0.4, gap=0.05):

@@ -4,7 +4,7 @@ import io
 
 import pytest
 
-from core.contracts import StorageContract
+from core.testing.contracts import StorageContract
 from plugins.storage_local.storage import LocalStorage
 
 

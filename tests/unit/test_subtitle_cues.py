@@ -2,7 +2,7 @@
 
 import pytest
 
-from core.timecodes import plain_cue_text as plain_text
+from core.platform.timecodes import plain_cue_text as plain_text
 from plugins.subtitles.cues import (
     CueError,
     cues_from_edit,

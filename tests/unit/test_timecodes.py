@@ -2,7 +2,7 @@
 
 import pytest
 
-from core.timecodes import clock, parse_clock, parse_vtt_timestamp, precise_clock, to_millis, vtt_timestamp
+from core.platform.timecodes import clock, parse_clock, parse_vtt_timestamp, precise_clock, to_millis, vtt_timestamp
 
 
 @pytest.mark.parametrize("text, seconds", [("75", 75), ("75.5", 75.5), ("75,5", 75.5), ("1:15", 75),

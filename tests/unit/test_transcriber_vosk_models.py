@@ -4,7 +4,7 @@ import wave
 
 import pytest
 
-from core.media import MediaError
+from core.pipeline.media import MediaError
 from plugins.transcriber_vosk.recognize import extract_audio
 from plugins.transcriber_vosk.speech_models import configured_folders, forget_models, load_model, model_folder
 from tests.mediafiles import make_clip, make_text_file, make_video_without_audio

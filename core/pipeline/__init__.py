@@ -1,0 +1,321 @@
+"""What happens to a video, step by step. The Job row is the truth; huey only wakes a worker.
+
+A worker claims a queued job (state ``running``, a heartbeat), runs its
+handler, and records the outcome. A heartbeat thread keeps the job alive and
+notices cancellation; the sweeper requeues jobs whose heartbeat stopped, so a
+killed worker loses nothing. Handlers publish atomically: outputs are written
+under a prefix of their own and the database switch makes them visible.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from datetime import timedelta
+
+from huey import crontab
+from sqlalchemy import func, select, update
+
+from core.models import Job, Video, utcnow
+from core.pipeline.media import EncodeCancelled, MediaError
+from core.platform.errors import AmphiError
+from core.platform.i18n import _
+from core.platform.processes import worker_identity, worker_is_gone
+from core.platform.tasks import app_registry, enqueue_after_commit, huey, worker_request
+
+log = logging.getLogger(__name__)
+
+WORKER_ID = worker_identity()  # host:pid:start:namespace (core.platform.processes)
+
+
+def pipeline_setting(registry, name: str, default: float) -> float:
+    """``amphi.jobs.<name>``: per_site, heartbeat_seconds, stale_after, max_attempts, retry_delay."""
+    return float(registry.settings.get(f"amphi.jobs.{name}", default))
+
+
+def queue_job(request, video: Video, kind: str, params: dict | None = None) -> Job:
+    """Create a queued job for ``video``; a worker is woken once the transaction commits.
+
+    ``params`` (JSON) is what the handler needs beyond the video (a composition's layout...).
+    """
+    job = Job(kind=kind, state="queued", params=params or {})
+    video.jobs.append(job)
+    request.dbsession.flush()
+    enqueue_after_commit(request, run_job, job.id)
+    return job
+
+
+def job_handlers(registry) -> dict:
+    """``{kind: handler(job_id, site_id, heartbeat)}``: the core's, then the plugins'.
+
+    A handler opens its own short transactions (``core.platform.tasks.worker_request``):
+    none stays open during the long work, so the heartbeat can write meanwhile.
+    """
+    from core.pipeline.composition import compose_job
+    from core.pipeline.encoding import encode_job
+
+    handlers = {"encode": encode_job, "compose": compose_job}
+    for answer in registry.plugins.pm.hook.amphi_job_handlers():
+        handlers.update(answer or {})
+    return handlers
+
+
+# --- claiming ---------------------------------------------------------------
+
+
+def claim(job_id: int) -> tuple[int, str] | None:
+    """Mark a queued job running for this worker; return (site id, kind), or None when not ours."""
+    with worker_request() as request:
+        db = request.dbsession
+        job = db.get(Job, job_id)
+        if job is None or job.state != "queued":
+            return None
+        if job.run_after is not None and job.run_after > utcnow():
+            return None
+        site_id = job.video.site_id
+        if site_busy(request, site_id):
+            job.run_after = utcnow() + timedelta(seconds=10)
+            enqueue_after_commit(request, lambda: run_job.schedule(args=(job_id,), delay=10))
+            return None
+        if job.video.status != "ready":
+            job.video.status = "processing"
+        now = utcnow()
+        claimed = db.execute(
+            update(Job).where(Job.id == job_id, Job.state == "queued")
+            .values(state="running", worker=WORKER_ID, heartbeat_at=now, started_at=now,
+                    attempts=Job.attempts + 1, error="", progress=0.0)
+        ).rowcount
+        return (site_id, job.kind) if claimed else None
+
+
+def site_busy(request, site_id: int) -> bool:
+    """Whether the site already runs as many jobs as ``amphi.jobs.per_site`` allows."""
+    limit = pipeline_setting(request.registry, "per_site", 2)
+    running = request.dbsession.scalar(
+        select(func.count(Job.id)).join(Video, Video.id == Job.video_id)
+        .where(Video.site_id == site_id, Job.state == "running")
+    )
+    return running >= limit
+
+
+# --- running ----------------------------------------------------------------
+
+
+class Heartbeat:
+    """Beats every few seconds in its own transaction; tells whether cancellation was asked."""
+
+    def __init__(self, job_id: int, interval: float):
+        self.job_id, self.interval = job_id, interval
+        self.cancelled = self.lost = False
+        self.progress = 0.0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name=f"heartbeat-{job_id}", daemon=True)
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join()
+
+    def report(self, fraction: float) -> bool:
+        """The encoder's progress callback: record, and return False once cancelled."""
+        self.progress = max(self.progress, min(1.0, fraction))
+        return not self.cancelled
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval):
+            try:
+                self.beat()
+            except Exception:  # a missed beat is not fatal; the sweeper tolerates several
+                log.exception("heartbeat of job %s failed", self.job_id)
+
+    def beat(self) -> None:
+        # One conditional UPDATE, not read-then-write: a beat racing the job's end must not
+        # write its progress over the finished job's (PostgreSQL re-checks the WHERE after
+        # waiting for the finishing transaction's lock).
+        with worker_request() as request:
+            cancel_requested = request.dbsession.execute(
+                update(Job)
+                .where(Job.id == self.job_id, Job.state == "running", Job.worker == WORKER_ID)
+                .values(heartbeat_at=utcnow(), progress=round(self.progress * 100, 1))
+                .returning(Job.cancel_requested)
+            ).scalar_one_or_none()
+            self.lost = cancel_requested is None  # no longer this worker's (or deleted)
+            self.cancelled = self.lost or bool(cancel_requested)
+
+
+@huey.task()
+def run_job(job_id: int) -> None:
+    """Claim, run and record one job (the huey task every job goes through)."""
+    claimed = claim(job_id)
+    if claimed is None:
+        return
+    site_id, kind = claimed
+    interval = pipeline_setting(app_registry(), "heartbeat_seconds", 5)
+    with Heartbeat(job_id, interval) as heartbeat:
+        try:
+            handler = job_handlers(app_registry()).get(kind)
+            if handler is None:
+                raise MediaError(f"No worker knows how to run '{kind}' jobs.")
+            handler(job_id, site_id, heartbeat)
+            finish(job_id, "done")
+        except EncodeCancelled:
+            if heartbeat.lost:  # requeued by a sweeper meanwhile: the job's outcome is its new run's
+                log.warning("job %s was taken from this worker; stopped", job_id)
+            else:
+                finish(job_id, "cancelled", _("Cancelled by the owner."))
+        except MediaError as exc:
+            fail(job_id, exc.message, retry=False)
+        except Exception as exc:
+            log.exception("job %s failed", job_id)
+            fail(job_id, f"{type(exc).__name__}: {exc}", retry=True)
+
+
+# --- outcomes ---------------------------------------------------------------
+
+
+def finish(job_id: int, state: str, error: str = "") -> None:
+    with worker_request() as request:
+        job = request.dbsession.get(Job, job_id)
+        if job is None:
+            return  # deleted with its video meanwhile
+        job.state, job.error, job.finished_at = state, error, utcnow()
+        if state == "done":
+            job.progress = 100.0
+        elif state == "cancelled" and job.video.status == "processing":
+            job.video.status = "failed" if not has_outputs(request, job.video) else "ready"
+            job.video.status_reason = error if job.video.status == "failed" else ""
+
+
+def has_outputs(request, video: Video) -> bool:
+    return any(f.kind == "hls-master" for f in video.files)
+
+
+def fail(job_id: int, reason: str, retry: bool) -> None:
+    """Record a failure; retry with backoff while attempts remain, else fail the video."""
+    with worker_request() as request:
+        job = request.dbsession.get(Job, job_id)
+        if job is None:
+            return  # deleted with its video meanwhile
+        max_attempts = pipeline_setting(request.registry, "max_attempts", 3)
+        if retry and job.attempts < max_attempts:
+            delay = pipeline_setting(request.registry, "retry_delay", 30) * 2 ** (job.attempts - 1)
+            job.state, job.error, job.run_after = "queued", reason, utcnow() + timedelta(seconds=delay)
+            enqueue_after_commit(request, lambda: run_job.schedule(args=(job_id,), delay=delay))
+            return
+        job.state, job.error, job.finished_at = "failed", reason, utcnow()
+        video = job.video
+        if video.status != "ready":  # a failed re-encode keeps what was published
+            video.status, video.status_reason = "failed", reason if not retry else _("Processing failed; try again later.")
+        if video.status == "failed":  # a later job of a ready video (re-encode, transcription) fails alone
+            request.site = video.site
+            fire_safely(request, "amphi_video_failed", video=video, reason=video.status_reason or reason)
+
+
+def fire_safely(request, hook: str, **kwargs) -> None:
+    """Call a per-site event hook; a plugin's error is logged, never breaks the pipeline."""
+    try:
+        getattr(request.hooks, hook)(request=request, **kwargs)
+    except Exception:
+        log.exception("a plugin failed in %s", hook)
+
+
+def retry_video(request, video: Video) -> Job:
+    """The owner's retry button: a fresh encode job (the original is still there).
+
+    On a ready video whose latest job failed or was cancelled (a transcription...), that kind of job
+    runs again instead.
+    """
+    latest = max(video.jobs, key=lambda j: j.id or 0, default=None)
+    kind = "encode"
+    if video.status == "ready" and latest is not None and latest.state in ("failed", "cancelled"):
+        kind = latest.kind
+    video.status, video.status_reason = ("processing" if video.status != "ready" else "ready"), ""
+    return queue_job(request, video, kind)
+
+
+def cancel_jobs(request, video: Video) -> int:
+    """Ask the running or queued jobs of ``video`` to stop; return how many."""
+    count = 0
+    for job in video.jobs:
+        if job.state == "queued":
+            job.state, job.error, job.finished_at = "cancelled", _("Cancelled by the owner."), utcnow()
+            count += 1
+        elif job.state == "running":
+            job.cancel_requested = True
+            count += 1
+    return count
+
+
+# --- the sweeper ---------------------------------------------------------------
+
+
+def sweep() -> int:
+    """Requeue running jobs whose worker is gone and queued jobs nobody woke; return how many.
+
+    A worker is gone when its heartbeat stopped (``amphi.jobs.stale_after``), or at once when it
+    ran on this machine and its process has ended (a restarted worker picks up the job it lost).
+    """
+    with worker_request() as request:
+        db = request.dbsession
+        stale = pipeline_setting(request.registry, "stale_after", 60)
+        now = utcnow()
+        running = db.execute(select(Job.id, Job.worker, Job.heartbeat_at < now - timedelta(seconds=stale))
+                             .where(Job.state == "running")).all()
+        lost = [(job_id, worker) for job_id, worker, silent in running if silent or worker_is_gone(worker)]
+        requeued = [job_id for job_id, worker in lost if requeue_lost(request, job_id, worker, now)]
+        forgotten = db.scalars(
+            select(Job.id).where(Job.state == "queued", Job.created_at < now - timedelta(seconds=stale),
+                                 (Job.run_after.is_(None)) | (Job.run_after < now))
+        ).all()
+    for job_id in requeued + list(forgotten):
+        run_job(job_id)
+    return len(requeued) + len(forgotten)
+
+
+def requeue_lost(request, job_id: int, worker: str, now) -> bool:
+    """Queue again a job whose worker is gone (or fail it after its last attempt); False when it moved meanwhile.
+
+    The update only applies while the job is still that worker's: two sweepers, or a sweeper and a
+    worker claiming the requeued job, never undo each other.
+    """
+    db = request.dbsession
+    job = db.get(Job, job_id)
+    if job is None:
+        return False  # deleted with its video meanwhile
+    given_up = job.attempts >= pipeline_setting(request.registry, "max_attempts", 3)
+    values = {"state": "failed", "finished_at": now} if given_up else {"state": "queued"}
+    moved = db.execute(update(Job).where(Job.id == job_id, Job.state == "running", Job.worker == worker)
+                       .values(worker="", error=_("The worker stopped; the job was requeued."), **values)
+                       .execution_options(synchronize_session=False)).rowcount == 0
+    if moved:
+        return False
+    log.warning("job %s lost its worker %s; %s", job_id, worker, "failed" if given_up else "requeued")
+    if given_up and job.video.status != "ready":  # a file that kills its workers is not tried forever
+        job.video.status = "failed"
+        job.video.status_reason = _("Processing stopped several times; this file cannot be processed.")
+    return not given_up
+
+
+@huey.periodic_task(crontab(minute="*"))
+def sweep_jobs() -> None:
+    sweep()
+
+
+@huey.on_startup()
+def sweep_at_start() -> None:
+    """A restarted worker picks up what a killed one left at once, not a minute later."""
+    from core.pipeline.encoding import remove_orphan_scratch
+
+    try:
+        remove_orphan_scratch(app_registry())
+        sweep()
+    except AmphiError:
+        pass  # not configured in this process (e.g. an import without the app)
+
+
+def includeme(config):
+    """Importing this module registers the pipeline's tasks with huey."""
+    config.include("core.pipeline.storage")

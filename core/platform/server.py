@@ -1,0 +1,90 @@
+"""waitress as ``amphi serve`` runs it, keeping the bytes of a tus upload request cut by a network drop.
+
+waitress reads a whole request body before it calls the application, and drops it if the client
+goes away first: a tus client that sends a file in one PATCH and loses the network at 90 % would
+start again from 0. Here the channel hands such a cut PATCH to the application all the same, with
+the body it received (``CONTENT_LENGTH`` says how much) and ``environ[CUT_BODY]`` set; the answer goes
+nowhere. :mod:`core.ingest.tus` keeps those bytes. Only requests shaped as tus chunks without a checksum are
+handed on: a torn chunk cannot match its checksum, so such a request is dropped as waitress always did.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from waitress.channel import HTTPChannel
+from waitress.receiver import FixedStreamReceiver
+from waitress.server import BaseWSGIServer, MultiSocketServer, create_server
+from waitress.task import WSGITask
+
+#: Set in the environ of a request whose client went away before the end of its body.
+CUT_BODY = "amphi.cut_body"
+TUS_CHUNK = "application/offset+octet-stream"
+log = logging.getLogger(__name__)
+
+
+def is_cut_tus_chunk(request) -> bool:
+    """Whether a request waitress was still reading is a tus PATCH (no checksum) that already brought some bytes."""
+    body = request.body_rcv
+    return (request.headers_finished and not request.completed and request.error is None
+            and request.command == "PATCH" and "TUS_RESUMABLE" in request.headers
+            and request.headers.get("CONTENT_TYPE", "").split(";")[0].strip() == TUS_CHUNK
+            and "UPLOAD_CHECKSUM" not in request.headers
+            and isinstance(body, FixedStreamReceiver) and len(body) > 0)
+
+
+class CutChunkTask:
+    """Runs the application on a cut request in a server thread; nobody reads the answer."""
+
+    def __init__(self, channel, request):
+        self.channel, self.request = channel, request
+
+    def service(self) -> None:
+        try:
+            environ = WSGITask(self.channel, self.request).get_environment()
+            environ["CONTENT_LENGTH"] = str(len(self.request.body_rcv))
+            environ[CUT_BODY] = True
+            result = self.channel.server.application(environ, lambda status, headers, exc_info=None: None)
+            try:
+                for _data in result:
+                    pass
+            finally:
+                getattr(result, "close", lambda: None)()
+        except Exception:  # noqa: BLE001 — a server thread must survive whatever the application does
+            log.exception("a cut upload request to %s failed", self.request.path)
+        finally:
+            self.request.close()
+
+    def cancel(self) -> None:
+        self.request.close()
+
+
+class UploadChannel(HTTPChannel):
+    """waitress's channel, which hands a tus PATCH cut by the client to the application."""
+
+    def handle_close(self):
+        with self.requests_lock:
+            request, self.request = self.request, None
+        if request is not None and is_cut_tus_chunk(request):
+            self.server.add_task(CutChunkTask(self, request))
+        elif request is not None:
+            request.close()
+        super().handle_close()
+
+
+def make_server(app, **options):
+    """A waitress server (``waitress.create_server`` options) whose channels keep cut upload bytes."""
+    server = create_server(app, **options)
+    listeners = server.map.values() if isinstance(server, MultiSocketServer) else [server]
+    for listener in listeners:
+        if isinstance(listener, BaseWSGIServer):
+            listener.channel_class = UploadChannel
+    return server
+
+
+def serve(app, **options) -> None:
+    """Serve ``app`` until the process is stopped (what ``waitress.serve`` does, with :func:`make_server`)."""
+    logging.basicConfig()  # as waitress.serve: idempotent once logging is set up
+    server = make_server(app, **options)
+    server.print_listen("Serving on http://{}:{}")
+    server.run()

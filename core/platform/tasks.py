@@ -1,0 +1,96 @@
+"""The task queue: one huey instance, configured from ``amphi.queue_url`` at start-up.
+
+Tasks take ids, not objects, open their own transaction through
+:func:`worker_request`, and are enqueued after the commit (see
+:func:`enqueue_after_commit`). The database stays the truth; huey only wakes a
+worker.
+"""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from urllib.parse import urlsplit
+
+from huey import Huey, crontab
+from huey.storage import RedisStorage, SqliteStorage
+from pyramid.request import Request
+from pyramid.scripting import prepare
+
+from core.models import Site
+from core.platform.errors import ConfigurationError
+from core.platform.private import private_file
+
+# Immediate (in memory) until configure_queue() points it at SQLite or Redis.
+huey = Huey("amphi", immediate=True)
+_context: dict = {"registry": None}
+
+
+def configure_queue(queue_url: str) -> None:
+    """Point the shared huey instance at ``sqlite:///path``, ``redis://...`` or ``memory://``."""
+    scheme = urlsplit(queue_url).scheme
+    if scheme == "memory":
+        huey.immediate = True
+        return
+    if scheme == "sqlite":
+        path = queue_url.split("///", 1)[-1]
+        private_file(path)  # task arguments are nobody else's business
+        huey.storage_class, huey.storage_kwargs = SqliteStorage, {"filename": path}
+    elif scheme in ("redis", "rediss", "unix"):
+        huey.storage_class, huey.storage_kwargs = RedisStorage, {"url": queue_url}
+    else:
+        raise ConfigurationError(f"amphi.queue_url: unsupported queue {queue_url!r} (sqlite, redis or memory)")
+    huey.immediate = False
+    huey.storage = huey.create_storage()
+
+
+def app_registry():
+    """The registry of the application configured in this process."""
+    registry = _context["registry"]
+    if registry is None:
+        raise ConfigurationError("the application is not configured in this process")
+    return registry
+
+
+@contextmanager
+def worker_request(site_id: int | None = None):
+    """A request for work outside HTTP, inside its own transaction.
+
+    With ``site_id`` the request belongs to that site (``request.site``,
+    ``request.hooks``); the transaction commits when the block ends cleanly.
+    """
+    registry = app_registry()
+    request = Request.blank("/", base_url=registry.settings.get("amphi.base_url", "http://localhost"))
+    env = prepare(registry=registry, request=request)
+    try:
+        with request.tm:
+            if site_id is not None:
+                request.site = request.dbsession.get(Site, site_id)
+            yield request
+    finally:
+        env["closer"]()
+
+
+def enqueue_after_commit(request, task, *args) -> None:
+    """Send ``task(*args)`` once the request's transaction has committed."""
+
+    def send(committed: bool) -> None:
+        if committed:
+            task(*args)
+
+    request.tm.get().addAfterCommitHook(send)
+
+
+
+
+@huey.periodic_task(crontab(minute="*/10"))
+def purge_digest_nonces() -> None:
+    """Forget the Digest nonces that expired (their counts no longer matter: they are refused as stale)."""
+    from core.httpauth import purge_nonces
+
+    with worker_request() as request:
+        purge_nonces(request.dbsession)
+
+
+def includeme(config):
+    configure_queue(config.get_settings()["amphi.queue_url"])
+    _context["registry"] = config.registry

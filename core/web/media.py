@@ -1,0 +1,99 @@
+"""The views that serve every media byte behind a signed URL (:mod:`core.catalogue.media_urls`).
+
+Each request is checked against the URL's signature and the video's current access rules. In
+production nginx sends the bytes (X-Accel-Redirect); on the embedded default they are streamed
+with range requests.
+"""
+
+from __future__ import annotations
+
+import mimetypes
+
+from pyramid.httpexceptions import HTTPForbidden, HTTPNotFound
+from pyramid.response import FileIter, Response
+from pyramid.view import view_config
+
+from core.access.security import video_permits
+from core.catalogue.lookup import get_site_video
+from core.catalogue.media_urls import check_signature, url_ttl
+from core.catalogue.tracks import active_plugins
+from core.models import Track, Video
+from core.pipeline.storage import check_key, job_prefix
+
+MIME_TYPES = {
+    ".m3u8": "application/vnd.apple.mpegurl", ".m4s": "video/iso.segment", ".ts": "video/mp2t",
+    ".mp4": "video/mp4", ".m4a": "audio/mp4", ".mp3": "audio/mpeg", ".jpg": "image/jpeg",
+    ".png": "image/png", ".vtt": "text/vtt",
+}
+
+#: Paths only owners may fetch unless the owner allows downloads.
+DOWNLOAD_PREFIXES = ("mp4/", "audio.")
+
+
+def signed_video(request) -> Video:
+    """The video of a media URL, once its signature and the viewer's right to watch are checked (else 403/404)."""
+    md = request.matchdict
+    video = get_site_video(request, md["video_id"])
+    check_signature(request, video, int(md["expires"]), md["signature"])
+    if not video_permits(request, video, "view"):
+        raise HTTPForbidden()
+    return video
+
+
+def serve_key(request, key: str, public: bool) -> Response:
+    """Answer with the bytes of ``key``: X-Accel-Redirect for nginx, or streamed with ranges."""
+    storage = request.storage
+    if not storage.exists(key):
+        raise HTTPNotFound()
+    extension = "." + key.rsplit(".", 1)[-1] if "." in key.rsplit("/", 1)[-1] else ""
+    content_type = MIME_TYPES.get(extension) or mimetypes.guess_type(key)[0] or "application/octet-stream"
+    cache = "public, max-age=3600" if public else "private, max-age=3600"
+    accel = storage.accel_path(key)
+    if accel:
+        response = Response(content_type=content_type, headerlist=[("X-Accel-Redirect", accel)])
+    else:
+        handle = storage.open(key)
+        response = Response(content_type=content_type, app_iter=FileIter(handle), conditional_response=True,
+                            content_length=storage.size(key))
+        response.accept_ranges = "bytes"
+    response.cache_control = cache
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@view_config(route_name="media", request_method=("GET", "HEAD"))
+def media(request):
+    video = signed_video(request)
+    path = "/".join(request.matchdict["path"])
+    if path.startswith(DOWNLOAD_PREFIXES) and not (video.allow_downloads or video_permits(request, video, "edit")):
+        raise HTTPForbidden()
+    master = next((f for f in video.files if f.kind in ("hls-master",)), None)
+    if master is None:
+        raise HTTPNotFound()
+    try:
+        key = check_key(f"{job_prefix(master.key)}/{path}")
+    except ValueError:
+        raise HTTPNotFound() from None
+    return serve_key(request, key, public=shared_cache_may_keep(video))
+
+
+@view_config(route_name="media.track", request_method=("GET", "HEAD"))
+def serve_track(request):
+    video = signed_video(request)
+    track = request.dbsession.get(Track, int(request.matchdict["track_id"]))
+    if track is None or track.video_id != video.id or track.plugin not in active_plugins(request) or not track.key:
+        raise HTTPNotFound()
+    return serve_key(request, track.key, public=shared_cache_may_keep(video))
+
+
+def shared_cache_may_keep(video: Video) -> bool:
+    """Shared caches may keep only what anyone may fetch (not a video still waiting for its date)."""
+    return video.access == "public" and video.is_published()
+
+
+def includeme(config):
+    url_ttl(config.get_settings())  # a wrong value stops the start, naming the setting
+    prefix = "/media/{video_id:\\d+}/{expires:\\d+}/{signature:[0-9a-f]{32}}"
+    config.add_route("media.track", prefix + "/tracks/{track_id:\\d+}.vtt")  # before "media", which would take it
+    config.add_route("media", prefix + "/*path")
+    config.scan("core.web.media")

@@ -1,0 +1,62 @@
+"""What a player on a page needs: signed URLs of a video's media, its tracks, downloads, where to start.
+
+For the core's watch and embed pages and for plugins' pages that show a player (subtitles, chapters...).
+"""
+
+from __future__ import annotations
+
+from babel.units import format_unit
+
+from core.access.security import video_permits
+from core.catalogue.media_urls import media_base, media_url
+from core.catalogue.tracks import player_tracks
+from core.models import Video, ViewProgress
+from core.platform.i18n import _
+from core.platform.ui import contributions
+
+
+def player_context(request, video: Video) -> dict:
+    """What the player needs: signed URLs of the master playlist, poster, storyboard, tracks, downloads."""
+    files = {f.kind: f for f in video.files}
+    base = media_base(request, video) if "hls-master" in files else ""
+    tracks = player_tracks(request, video) + contributions(request, "amphi_player_tracks", video=video)
+    may_download = video.allow_downloads or video_permits(request, video, "edit")
+    downloads = [f for f in video.files if f.kind in ("mp4", "audio", "mp3")] if may_download else []
+    return {
+        "master_url": media_url(request, video, files["hls-master"].key) if base else "",
+        "poster_url": media_url(request, video, video.poster_key) if base and video.poster_key else "",
+        "storyboard_url": media_url(request, video, files["storyboard-vtt"].key) if "storyboard-vtt" in files else "",
+        "tracks": tracks,
+        "downloads": sorted(downloads, key=lambda f: (f.kind, f.height or 0)),
+        "download_label": lambda f: download_label(request, f),
+        "media_url": lambda key: media_url(request, video, key),
+        "resume_at": resume_position(request, video),
+        "start_at": start_time(request),
+    }
+
+
+#: What each kind of download is, for the reader.
+DOWNLOAD_KINDS = {"mp4": _("Video (MP4)"), "audio": _("Sound only (M4A)"), "mp3": _("Sound only (MP3)")}
+
+
+def download_label(request, media) -> str:
+    """``360p — Video (MP4), 12.3 MB`` in the reader's language (``12,3 Mo`` in French)."""
+    kind = request.localizer.translate(DOWNLOAD_KINDS[media.kind]) if media.kind in DOWNLOAD_KINDS else media.kind
+    size = format_unit(media.size / 1_000_000, "digital-megabyte", length="short", format="#,##0.#",
+                       locale=request.locale_name)
+    quality = media.rendition if media.kind == "mp4" else ""  # the sound's rendition is named "audio"
+    return f"{quality} — {kind}, {size}" if quality else f"{kind}, {size}"
+
+
+def start_time(request) -> float:
+    try:
+        return max(0.0, float(request.params.get("t", 0)))
+    except ValueError:
+        return 0.0
+
+
+def resume_position(request, video: Video) -> float:
+    if request.user is None:
+        return 0.0
+    progress = request.dbsession.get(ViewProgress, (request.user.id, video.id))
+    return progress.position if progress else 0.0

@@ -1,0 +1,48 @@
+"""What every template sees: the site, the user, the navigation, the CSRF token."""
+
+from __future__ import annotations
+
+from pyramid.csrf import get_csrf_token
+
+from core.platform.i18n import LANGUAGES
+from core.platform.sites import site_or_none
+from core.platform.ui import nav_items, video_badges
+
+
+class LazyCsrfToken:
+    """The session's CSRF token, made only when a template writes it.
+
+    Making one starts a session (a cookie), and a page that sets a cookie cannot be served
+    from the page cache: anonymous pages show no form that needs it.
+    """
+
+    def __init__(self, request):
+        self.request = request
+
+    def __str__(self) -> str:
+        return get_csrf_token(self.request)
+
+    __html__ = __str__
+
+
+def template_globals(request) -> dict:
+    """The same for every template of a request (a page and the panels it renders): made once."""
+    made = request.environ.get("amphi.template_globals")
+    if made is None:
+        made = request.environ["amphi.template_globals"] = _template_globals(request)
+    return made
+
+
+def _template_globals(request) -> dict:
+    site = site_or_none(request)
+    return {
+        "site": site,
+        "user": request.user if site is not None else None,
+        "nav_items": nav_items(request) if site is not None else [],
+        "csrf_token": LazyCsrfToken(request),
+        "languages": LANGUAGES,
+        "locale": request.locale_name,
+        # Listings call it once per page: ``{% set badges = video_badges(videos) %}``.
+        "video_badges": (lambda videos: video_badges(request, videos)) if site is not None else (lambda videos: {}),
+    }
+
