@@ -10,9 +10,7 @@ language), and adds a "Record" entry to the navigation.
 """
 
 from core import hookimpl
-from core.ingest import LAYOUTS
-from core.platform.settings import Setting
-from core.platform.ui import NavItem
+from core.plugin_api import LAYOUTS, NavItem, Setting
 from opencast_studio.auth import NAME, challenge, principal_for
 from opencast_studio.i18n import LOCALE_DIR, _, translate
 from opencast_studio.studio_api import file_recording

@@ -19,8 +19,6 @@ from urllib.parse import urlsplit
 
 from sqlalchemy import select
 
-from core.access.tokens import token_hash, uses_bearer
-from core.access.users import find_user
 from core.httpauth import (
     REALM,
     basic_credentials,
@@ -30,8 +28,8 @@ from core.httpauth import (
     nonce_secret,
     request_challenge,
 )
-from core.ingest import IngestPrincipal
 from core.models import AccessToken, User, utcnow
+from core.plugin_api import IngestPrincipal, find_user, token_hash, uses_bearer
 
 NAME = "opencast_studio"
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import logging
 
-from core.catalogue.channels import add_to_channel, addable_channels
 from core.models import Channel, User
+from core.plugin_api import add_to_channel, addable_channels
 
 log = logging.getLogger(__name__)
 

@@ -14,7 +14,7 @@ from pyramid.renderers import render_to_response
 from pyramid.response import FileResponse, Response
 from pyramid.view import view_config
 
-from core.platform.sites import site_or_none
+from core.plugin_api import site_or_none
 from opencast_studio.auth import NAME, challenge, principal_for, settings_of
 from opencast_studio.i18n import _, translate, translator
 from opencast_studio.studio_api import user_series

@@ -9,9 +9,7 @@ import os
 from sqlalchemy import func, or_, select
 
 from core import hookimpl
-from core.platform.i18n import _
-from core.platform.settings import Setting
-from core.platform.ui import NavItem
+from core.plugin_api import NavItem, Setting, _
 from plugin_recorder.models import PendingRecording, Recorder, RecorderEvent
 
 NAME = "recorder"

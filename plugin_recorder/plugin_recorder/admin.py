@@ -8,10 +8,8 @@ from pyramid.httpexceptions import HTTPFound, HTTPNotFound
 from pyramid.view import view_config
 from sqlalchemy import select
 
-from core.catalogue.metadata import ACCESS_LABELS, language_choices
 from core.models import utcnow
-from core.platform.errors import ValidationError
-from core.platform.i18n import _, translate_errors
+from core.plugin_api import ACCESS_LABELS, ValidationError, _, language_choices, translate_errors
 from plugin_recorder.auth import new_push_token
 from plugin_recorder.forms import (
     EVENT_FIELDS,

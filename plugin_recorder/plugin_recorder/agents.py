@@ -15,7 +15,7 @@ from pyramid.view import exception_view_config, view_config
 from sqlalchemy import select
 
 from core.models import utcnow
-from core.web.inputs import parse_json
+from core.plugin_api import parse_json
 from plugin_recorder.auth import RecorderUnauthorized, require_agent, unauthorized
 from plugin_recorder.calendar import agent_calendar
 from plugin_recorder.missing import agent_reported

@@ -13,9 +13,9 @@ import secrets
 from pyramid.httpexceptions import HTTPUnauthorized
 from sqlalchemy import select
 
-from core.access.tokens import token_hash
 from core.httpauth import REALM, basic_credentials, digest_ha1, digest_params, digest_valid, request_challenge
 from core.httpauth import nonce_secret as secret
+from core.plugin_api import token_hash
 from plugin_recorder.models import Recorder
 
 TOKEN_PREFIX = "amphirec_"

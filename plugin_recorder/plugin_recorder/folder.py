@@ -20,8 +20,7 @@ from huey import crontab
 from sqlalchemy import delete, select, update
 
 from core.models import Site, utcnow
-from core.platform.sites import plugin_settings
-from core.platform.tasks import huey, worker_request
+from core.plugin_api import huey, plugin_settings, worker_request
 from plugin_recorder.models import DropFile, Recorder
 from plugin_recorder.recordings import ingest_stream
 

@@ -10,11 +10,8 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from core.access.users import find_user
-from core.catalogue.metadata import language_choices
 from core.models import Channel
-from core.platform.errors import ValidationError
-from core.platform.i18n import _
+from core.plugin_api import ValidationError, _, find_user, language_choices
 from plugin_recorder.auth import set_password
 from plugin_recorder.models import RECORDER_ACCESS, RECORDER_TYPES, Recorder, RecorderEvent
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from core.ingest import IngestPrincipal, unique_slug
+from core.plugin_api import IngestPrincipal, unique_slug
 from plugin_recorder.auth import authenticated_recorder
 from plugin_recorder.models import Recorder, RecorderEvent
 from plugin_recorder.recordings import apply_policy, recording_owner

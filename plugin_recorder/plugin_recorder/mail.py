@@ -8,9 +8,7 @@ import smtplib
 from email.message import EmailMessage
 
 from core.models import utcnow
-from core.platform.i18n import _, localizer_for
-from core.platform.sites import plugin_settings
-from core.platform.tasks import huey, worker_request
+from core.plugin_api import _, huey, localizer_for, plugin_settings, worker_request
 from plugin_recorder.forms import local_input
 from plugin_recorder.missing import grace_of, no_video_notice, notice_text
 from plugin_recorder.models import PendingRecording, RecorderEvent

@@ -14,9 +14,7 @@ from huey import crontab
 from sqlalchemy import select, update
 
 from core.models import Site, utcnow
-from core.platform.i18n import _
-from core.platform.sites import plugin_settings
-from core.platform.tasks import enqueue_after_commit, huey, worker_request
+from core.plugin_api import _, enqueue_after_commit, huey, plugin_settings, worker_request
 from plugin_recorder.models import RECORDING_ERROR_STATES, STATE_LABELS, Recorder, RecorderEvent
 
 NAME = "recorder"

@@ -8,7 +8,7 @@ from sqlalchemy import JSON, BigInteger, Boolean, ForeignKey, Integer, String, T
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.models import NOT_ON_PAGES, Base, UTCDateTime, utcnow
-from core.platform.i18n import _
+from core.plugin_api import _
 
 #: How a recorder hands its recordings over.
 RECORDER_TYPES = ("opencast", "folder", "push")

@@ -5,12 +5,18 @@ from __future__ import annotations
 from pyramid.httpexceptions import HTTPFound, HTTPNotFound
 from pyramid.view import view_config
 
-from core.access.users import find_user
-from core.catalogue.channels import add_to_channel, addable_channels
-from core.catalogue.metadata import ACCESS_LABELS, STATUS_LABELS
-from core.catalogue.videos import delete_video
-from core.ingest import ORIGINAL_KINDS, QuotaExceeded, check_quota
-from core.platform.i18n import _
+from core.models import ORIGINAL_KINDS
+from core.plugin_api import (
+    ACCESS_LABELS,
+    STATUS_LABELS,
+    QuotaExceeded,
+    _,
+    add_to_channel,
+    addable_channels,
+    check_quota,
+    delete_video,
+    find_user,
+)
 from plugin_recorder.models import RECORDER_ACCESS, PendingRecording
 from plugin_recorder.recordings import claimable, pending_for
 

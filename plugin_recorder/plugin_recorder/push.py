@@ -11,8 +11,7 @@ from __future__ import annotations
 from pyramid.response import Response
 from pyramid.view import view_config
 
-from core.ingest import QuotaExceeded
-from core.platform.sites import upload_limits
+from core.plugin_api import QuotaExceeded, upload_limits
 from plugin_recorder.auth import push_recorder
 from plugin_recorder.recordings import ingest_stream
 

@@ -11,11 +11,16 @@ import os
 
 from sqlalchemy import select
 
-from core.catalogue.channels import add_to_channel
-from core.ingest import IngestTrack, QuotaExceeded, ingest_files, title_from_filename
 from core.models import User, Video
-from core.pipeline.storage import upload_key
-from core.platform.tasks import enqueue_after_commit
+from core.plugin_api import (
+    IngestTrack,
+    QuotaExceeded,
+    add_to_channel,
+    enqueue_after_commit,
+    ingest_files,
+    title_from_filename,
+    upload_key,
+)
 from plugin_recorder.models import PendingRecording, Recorder, RecorderEvent
 
 

@@ -1,9 +1,7 @@
 """CAS sign-in (protocol 2.0 and 3.0): login redirect, ticket validation, CAS 3 attributes, single logout."""
 
 from core import hookimpl
-from core.access.security import SESSION_METHOD, LoginMethod
-from core.platform.i18n import _
-from core.platform.settings import Setting
+from core.plugin_api import SESSION_METHOD, LoginMethod, Setting, _
 from plugins.auth_cas import models  # noqa: F401  (the ticket table belongs to the metadata)
 from plugins.auth_cas.protocol import logout_url
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from core.access.identity import parse_attribute_map
+from core.plugin_api import parse_attribute_map
 
 
 def map_attributes(map_text: str, released: Mapping[str, list[str]]) -> dict[str, list[str]]:

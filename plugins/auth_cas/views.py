@@ -10,11 +10,17 @@ from pyramid.response import Response
 from pyramid.view import view_config
 from sqlalchemy import delete, select
 
-from core.access.identity import login_methods, provision_user
-from core.access.security import address_in, end_sessions, safe_next, sign_in
 from core.models import User, utcnow
-from core.platform.errors import ValidationError
-from core.platform.i18n import _
+from core.plugin_api import (
+    ValidationError,
+    _,
+    address_in,
+    end_sessions,
+    login_methods,
+    provision_user,
+    safe_next,
+    sign_in,
+)
 from plugins.auth_cas import NAME, cas_settings
 from plugins.auth_cas.attributes import map_attributes
 from plugins.auth_cas.models import CasTicket

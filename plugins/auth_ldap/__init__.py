@@ -1,10 +1,7 @@
 """LDAP: look users up after any sign-in (profile, affiliation, groups), and optionally sign in by LDAP bind."""
 
 from core import hookimpl
-from core.access.security import LoginMethod
-from core.platform.i18n import _
-from core.platform.settings import Setting
-from core.platform.ui import NavItem
+from core.plugin_api import LoginMethod, NavItem, Setting, _
 from plugins.auth_ldap import models  # noqa: F401  (the status table, for migrations)
 from plugins.auth_ldap.directory import DEFAULT_MAPPING
 

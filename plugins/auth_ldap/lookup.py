@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from core.access.ratelimit import RateLimit
-from core.access.security import SESSION_METHOD
-from core.access.signin_attempts import attempt_succeeded, attempt_void, begin_attempt
 from core.models import User
+from core.plugin_api import SESSION_METHOD, RateLimit, attempt_succeeded, attempt_void, begin_attempt
 from plugins.auth_ldap.directory import (
     DirectoryConfig,
     DirectoryUnavailable,

@@ -5,9 +5,7 @@ from __future__ import annotations
 from pyramid.httpexceptions import HTTPFound
 from pyramid.view import view_config
 
-from core.access.identity import login_methods, provision_user
-from core.access.security import safe_next, sign_in
-from core.platform.errors import TooManyAttempts, ValidationError
+from core.plugin_api import TooManyAttempts, ValidationError, login_methods, provision_user, safe_next, sign_in
 from plugins.auth_ldap.directory import DirectoryUnavailable, service_check
 from plugins.auth_ldap.lookup import NAME, SignInRefused, authenticate, site_config
 from plugins.auth_ldap.status import record_failure, record_success, site_status

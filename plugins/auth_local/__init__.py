@@ -1,10 +1,7 @@
 """Local accounts: username and password, optional self sign-up, rate-limited failures."""
 
 from core import hookimpl
-from core.access.security import LoginMethod
-from core.platform.i18n import _
-from core.platform.settings import Setting
-from core.platform.ui import NavItem
+from core.plugin_api import LoginMethod, NavItem, Setting, _
 from plugins.auth_local.passwords import set_password
 
 NAME = "auth_local"

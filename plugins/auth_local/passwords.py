@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from core.access.ratelimit import RateLimit
-from core.access.security import check_password, hash_password
-from core.access.signin_attempts import attempt_succeeded, begin_attempt
-from core.access.users import find_user
 from core.models import User
-from core.platform.errors import ValidationError
+from core.plugin_api import (
+    RateLimit,
+    ValidationError,
+    attempt_succeeded,
+    begin_attempt,
+    check_password,
+    find_user,
+    hash_password,
+)
 from plugins.auth_local.models import LocalCredential
 
 NAME = "auth_local"

@@ -5,12 +5,19 @@ from __future__ import annotations
 from pyramid.httpexceptions import HTTPForbidden, HTTPFound, HTTPNotFound
 from pyramid.view import view_config
 
-from core.access.identity import login_methods
-from core.access.security import check_password, end_sessions, safe_next, sign_in
-from core.access.signin_attempts import attempt_succeeded, begin_attempt
-from core.access.users import create_user
-from core.platform.errors import TooManyAttempts, ValidationError
-from core.platform.i18n import _
+from core.plugin_api import (
+    TooManyAttempts,
+    ValidationError,
+    _,
+    attempt_succeeded,
+    begin_attempt,
+    check_password,
+    create_user,
+    end_sessions,
+    login_methods,
+    safe_next,
+    sign_in,
+)
 from plugins.auth_local.models import LocalCredential
 from plugins.auth_local.passwords import (
     NAME,

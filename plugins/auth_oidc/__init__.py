@@ -3,10 +3,7 @@
 import logging
 
 from core import hookimpl
-from core.access.security import LoginMethod
-from core.platform.errors import ValidationError
-from core.platform.i18n import _
-from core.platform.settings import Setting
+from core.plugin_api import LoginMethod, Setting, ValidationError, _
 from plugins.auth_oidc.config import ProvidersSetting, SecretsSetting, site_providers
 
 NAME = "auth_oidc"

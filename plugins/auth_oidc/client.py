@@ -15,7 +15,7 @@ from oic.oic.message import AuthorizationResponse, ProviderConfigurationResponse
 from oic.utils.authn.client import CLIENT_AUTHN_METHOD
 from oic.utils.settings import OicClientSettings
 
-from core.platform.i18n import _
+from core.plugin_api import _
 from plugins.auth_oidc.config import Provider
 
 DISCOVERY_TTL = 600  # seconds a provider's discovery document is reused

@@ -20,8 +20,7 @@ import re
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from core.platform.errors import ValidationError
-from core.platform.settings import Setting
+from core.plugin_api import Setting, ValidationError
 
 PROVIDER_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
 REQUIRED_KEYS = ("title", "issuer", "client_id")

@@ -8,9 +8,7 @@ from pyramid.httpexceptions import HTTPFound, HTTPNotFound
 from pyramid.i18n import TranslationString
 from pyramid.view import view_config
 
-from core.access.identity import login_methods, provision_user
-from core.access.security import safe_next, sign_in
-from core.platform.errors import ValidationError
+from core.plugin_api import ValidationError, login_methods, provision_user, safe_next, sign_in
 from plugins.auth_oidc import NAME, SESSION_FLOW, SESSION_LOGOUT, providers
 from plugins.auth_oidc.claims import attributes_from_claims
 from plugins.auth_oidc.client import SignInFailed, authorization_url, complete

@@ -1,9 +1,7 @@
 """Shibboleth sign-in behind Apache mod_shib (or an equivalent SP): attributes read from trusted headers."""
 
 from core import hookimpl
-from core.access.security import SESSION_METHOD, LoginMethod
-from core.platform.i18n import _
-from core.platform.settings import Setting
+from core.plugin_api import SESSION_METHOD, LoginMethod, Setting, _
 from plugins.auth_shibboleth.headers import with_param
 
 NAME = "auth_shibboleth"

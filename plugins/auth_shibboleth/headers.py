@@ -12,8 +12,7 @@ import re
 from collections.abc import Mapping
 from urllib.parse import urlencode
 
-from core.access.identity import parse_attribute_map
-from core.access.security import address_in
+from core.plugin_api import address_in, parse_attribute_map
 
 log = logging.getLogger(__name__)
 

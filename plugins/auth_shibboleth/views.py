@@ -7,10 +7,7 @@ import logging
 from pyramid.httpexceptions import HTTPFound, HTTPNotFound
 from pyramid.view import view_config
 
-from core.access.identity import login_methods, provision_user
-from core.access.security import safe_next, sign_in
-from core.platform.errors import ValidationError
-from core.platform.i18n import _
+from core.plugin_api import ValidationError, _, login_methods, provision_user, safe_next, sign_in
 from plugins.auth_shibboleth import NAME, shib_settings
 from plugins.auth_shibboleth.headers import mapped_attributes, trusted, with_param
 

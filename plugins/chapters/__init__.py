@@ -8,9 +8,7 @@ enabled. Chapter titles are searchable; each chapter has a stable link (``/video
 from pyramid.renderers import render
 
 from core import hookimpl
-from core.access.security import video_permits
-from core.platform.timecodes import clock
-from core.platform.ui import Panel
+from core.plugin_api import Panel, clock, video_permits
 from plugins.chapters import models  # noqa: F401  (the table belongs to the shared metadata)
 from plugins.chapters.editing import chapters_track, video_chapters, write_track
 

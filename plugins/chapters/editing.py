@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import delete, select
 
-from core.catalogue.tracks import delete_track, save_track
 from core.models import Track, Video
-from core.platform.timecodes import clock, parse_clock, to_millis
+from core.plugin_api import clock, delete_track, parse_clock, save_track, to_millis
 from plugins.chapters.models import Chapter
 from plugins.chapters.webvtt import MAX_TITLE, write_chapters
 

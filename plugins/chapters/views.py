@@ -6,10 +6,7 @@ from pyramid.httpexceptions import HTTPFound, HTTPNotFound
 from pyramid.response import Response
 from pyramid.view import view_config
 
-from core.catalogue.lookup import require_video
-from core.platform.timecodes import clock, precise_clock, to_millis
-from core.platform.ui import count_param
-from core.web.player import player_context
+from core.plugin_api import clock, count_param, player_context, precise_clock, require_video, to_millis
 from plugins.chapters.editing import (
     add_chapter,
     chapters_changed,

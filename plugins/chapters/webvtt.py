@@ -5,8 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from core.platform.i18n import _
-from core.platform.timecodes import escape_cue_text, parse_vtt_timestamp, vtt_timestamp
+from core.plugin_api import _, escape_cue_text, parse_vtt_timestamp, vtt_timestamp
 
 TIMING = re.compile(r"^(\S+)\s+-->\s+(\S+)(?:\s+.*)?$")
 MAX_TITLE = 200

@@ -1,8 +1,7 @@
 """Encoding with ffmpeg (ffmpeg-python): probe, ladder, one-decode encode, HLS, MP4, audio, images."""
 
 from core import hookimpl
-from core.platform.i18n import _
-from core.platform.settings import Setting
+from core.plugin_api import Setting, _
 from plugins.encoder_ffmpeg.compose import compose
 from plugins.encoder_ffmpeg.encode import encode
 from plugins.encoder_ffmpeg.ladder import DEFAULT_RUNGS, KNOWN_RUNGS, MAX_FPS, encoding_ladder

@@ -13,7 +13,7 @@ from fractions import Fraction
 
 import ffmpeg
 
-from core.pipeline.media import MediaInfo, Rung
+from core.plugin_api import MediaInfo, Rung
 from plugins.encoder_ffmpeg.ladder import encoding_frame_rate, even, gop_frames
 
 PROGRESS_SECONDS = 0.5  # how often ffmpeg reports (its default, said explicitly)

@@ -10,8 +10,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
-from core.pipeline.media import ComposeSource, MediaError, ProgressCallback
-from core.platform.i18n import _
+from core.plugin_api import ComposeSource, MediaError, ProgressCallback, _
 from plugins.encoder_ffmpeg.command import global_args
 from plugins.encoder_ffmpeg.ladder import even
 from plugins.encoder_ffmpeg.probe import frame_rate, is_picture, parse_rate, probe_data

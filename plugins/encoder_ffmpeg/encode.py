@@ -13,7 +13,7 @@ from collections.abc import Mapping
 
 import ffmpeg
 
-from core.pipeline.media import (
+from core.plugin_api import (
     EncodeCancelled,
     EncodeOutput,
     EncodeResult,
@@ -21,9 +21,9 @@ from core.pipeline.media import (
     MediaInfo,
     ProgressCallback,
     Rung,
+    _,
+    aslist,
 )
-from core.platform.i18n import _
-from core.platform.settings import aslist
 from plugins.encoder_ffmpeg.command import (
     STORYBOARD_FRAMES,
     THUMBNAILS,

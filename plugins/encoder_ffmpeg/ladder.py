@@ -5,8 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from fractions import Fraction
 
-from core.pipeline.media import MediaInfo, Rung
-from core.platform.settings import aslist
+from core.plugin_api import MediaInfo, Rung, aslist
 
 #: Every rung this plugin knows, by its number of lines (the short side), with a default video bitrate in kbit/s.
 KNOWN_RUNGS = {"360p": 800, "480p": 1400, "720p": 2800, "1080p": 5000, "1440p": 8000, "2160p": 14000}

@@ -9,8 +9,7 @@ from dataclasses import dataclass
 
 import ffmpeg
 
-from core.pipeline.media import Rung
-from core.platform.timecodes import vtt_timestamp
+from core.plugin_api import Rung, vtt_timestamp
 from plugins.encoder_ffmpeg.command import Storyboard, compile_outputs, mp4_path
 
 AUDIO_GROUP = "audio"

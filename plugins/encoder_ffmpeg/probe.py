@@ -8,8 +8,7 @@ from fractions import Fraction
 
 import ffmpeg
 
-from core.pipeline.media import MediaError, MediaInfo
-from core.platform.i18n import _
+from core.plugin_api import MediaError, MediaInfo, _
 
 EMPTY = _("The file is empty.")
 NOT_MEDIA = _("This is not a video or audio file.")

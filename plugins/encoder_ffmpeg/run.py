@@ -8,9 +8,7 @@ import select
 import subprocess
 import tempfile
 
-from core.pipeline.media import EncodeCancelled, MediaError, ProgressCallback
-from core.platform.i18n import _
-from core.platform.processes import arm_parent_death_signal
+from core.plugin_api import EncodeCancelled, MediaError, ProgressCallback, _, arm_parent_death_signal
 
 log = logging.getLogger(__name__)
 STDERR_TAIL = 4000

@@ -8,11 +8,7 @@ watch the video. Listings mark enriched videos with a badge (``amphi_video_badge
 from pyramid.renderers import render
 
 from core import hookimpl
-from core.access.security import video_permits
-from core.platform.i18n import _
-from core.platform.settings import Setting
-from core.platform.timecodes import clock
-from core.platform.ui import Badge, Panel
+from core.plugin_api import Badge, Panel, Setting, _, clock, video_permits
 from plugins.enrichment import models  # noqa: F401  (the table belongs to the shared metadata)
 from plugins.enrichment.editing import video_enrichments
 from plugins.enrichment.showing import enriched_ids, show

@@ -10,10 +10,8 @@ from urllib.parse import urlsplit
 
 from sqlalchemy import select
 
-from core.access.security import video_permits
 from core.models import Video
-from core.pipeline.storage import video_prefix
-from core.platform.timecodes import clock, parse_clock, to_millis
+from core.plugin_api import clock, parse_clock, to_millis, video_permits, video_prefix
 from plugins.enrichment.models import KINDS, Enrichment
 
 NAME = "enrichment"

@@ -7,9 +7,8 @@ from dataclasses import dataclass
 from markupsafe import Markup
 from sqlalchemy import select
 
-from core.access.security import video_permits
 from core.models import Video
-from core.platform.markup import render_markdown
+from core.plugin_api import render_markdown, video_permits
 from plugins.enrichment.models import Enrichment
 
 

@@ -5,10 +5,7 @@ from __future__ import annotations
 from pyramid.httpexceptions import HTTPFound, HTTPNotFound
 from pyramid.view import view_config
 
-from core.catalogue.lookup import require_video
-from core.platform.timecodes import clock, precise_clock
-from core.web.media import serve_key
-from core.web.player import player_context
+from core.plugin_api import clock, player_context, precise_clock, require_video, serve_key
 from plugins.enrichment.editing import check_form, delete, save, video_enrichments
 from plugins.enrichment.models import KINDS, Enrichment
 from plugins.enrichment.showing import show

@@ -10,7 +10,7 @@ from markupsafe import Markup, escape
 
 from core import hookimpl
 from core.models import Channel, Theme
-from core.platform.ui import FeedLink, Panel
+from core.plugin_api import FeedLink, Panel
 
 NAME = "feeds"
 AMPHI_HOOKS = ">=1.2,<2"

@@ -10,12 +10,8 @@ from pyramid.response import Response
 from pyramid.view import view_config
 from sqlalchemy import or_, select
 
-from core.access.security import video_permits
-from core.catalogue.channels import get_channel, get_theme
-from core.catalogue.lookup import get_site_video
-from core.catalogue.media_urls import media_url
 from core.models import Channel, Tag, Theme, User, Video, utcnow
-from core.platform.markup import render_markdown
+from core.plugin_api import get_channel, get_site_video, get_theme, media_url, render_markdown, video_permits
 from plugins.feeds.rss import Enclosure, Item, render
 
 MAX_ITEMS = 100

@@ -9,9 +9,7 @@ each viewer exports their own notes as text or CSV.
 from markupsafe import Markup
 
 from core import hookimpl
-from core.platform.i18n import _
-from core.platform.settings import Setting
-from core.platform.ui import NavItem, Panel
+from core.plugin_api import NavItem, Panel, Setting, _
 from plugins.notes import models  # noqa: F401  (the tables belong to the shared metadata)
 
 NAME = "notes"

@@ -7,7 +7,7 @@ import io
 
 from pyramid.response import Response
 
-from core.platform.timecodes import clock
+from core.plugin_api import clock
 
 # A spreadsheet runs a cell starting with these as a formula (OWASP "CSV injection").
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")

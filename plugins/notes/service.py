@@ -4,13 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import or_, select
 
-from core.access.ratelimit import RateLimit
-from core.access.security import video_permits
-from core.catalogue.listing import permitted, visible_videos
 from core.models import Video
-from core.platform.errors import ValidationError
-from core.platform.i18n import _
-from core.platform.timecodes import clock, parse_clock
+from core.plugin_api import RateLimit, ValidationError, _, clock, parse_clock, permitted, video_permits, visible_videos
 from plugins.notes.models import KINDS, CommentsOff, Note
 
 MAX_TEXT = 5000

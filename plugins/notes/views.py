@@ -7,10 +7,7 @@ from pyramid.renderers import render, render_to_response
 from pyramid.response import Response
 from pyramid.view import view_config
 
-from core.catalogue.lookup import require_video
-from core.platform.errors import ValidationError
-from core.platform.timecodes import clock
-from core.web.inputs import json_body
+from core.plugin_api import ValidationError, clock, json_body, require_video
 from plugins.notes import exports
 from plugins.notes.service import (
     HIGHLIGHT_SECONDS,

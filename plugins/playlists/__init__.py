@@ -8,7 +8,7 @@ follows the video's own access rules: a private video in a public list is hidden
 
 
 from core import hookimpl
-from core.platform.ui import NavItem
+from core.plugin_api import NavItem
 from plugins.playlists import models  # noqa: F401  (the tables belong to the shared metadata)
 
 NAME = "playlists"

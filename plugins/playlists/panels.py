@@ -5,7 +5,7 @@ from __future__ import annotations
 from pyramid.httpexceptions import HTTPNotFound
 from pyramid.renderers import render
 
-from core.platform.ui import Panel, take_flash
+from core.plugin_api import Panel, take_flash
 from plugins.playlists import service
 
 

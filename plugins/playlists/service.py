@@ -8,12 +8,8 @@ from pyramid.httpexceptions import HTTPNotFound
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from core.access.security import video_permits
-from core.catalogue.listing import permitted, visible_videos
 from core.models import Video
-from core.platform.errors import ValidationError
-from core.platform.i18n import _
-from core.platform.ordering import move_to, renumber
+from core.plugin_api import ValidationError, _, move_to, permitted, renumber, video_permits, visible_videos
 from plugins.playlists.models import VISIBILITIES, Playlist, PlaylistItem
 
 MAX_TITLE = 200

@@ -7,11 +7,7 @@ from pyramid.renderers import render, render_to_response
 from pyramid.response import Response
 from pyramid.view import view_config
 
-from core.access.security import video_permits
-from core.catalogue.lookup import get_site_video
-from core.platform.errors import ValidationError
-from core.platform.ordering import step
-from core.platform.ui import take_flash
+from core.plugin_api import ValidationError, get_site_video, step, take_flash, video_permits
 from plugins.playlists import service
 from plugins.playlists.models import VISIBILITIES
 

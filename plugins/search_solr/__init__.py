@@ -7,8 +7,7 @@ With no core URL set the plugin answers nothing, so another search plugin may.
 """
 
 from core import hookimpl
-from core.platform.i18n import _
-from core.platform.settings import Setting
+from core.plugin_api import Setting, _
 from plugins.search_solr import index as solr_index
 from plugins.search_solr import query as solr_query
 

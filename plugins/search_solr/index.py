@@ -12,9 +12,8 @@ import logging
 import pysolr
 from sqlalchemy import select
 
-from core.catalogue.search import search_document
 from core.models import Video
-from core.platform.errors import AmphiError
+from core.plugin_api import AmphiError, search_document
 from plugins.search_solr.client import connection, solr_document, solr_settings
 
 log = logging.getLogger(__name__)

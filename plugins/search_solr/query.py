@@ -17,10 +17,12 @@ import logging
 
 import pysolr
 
-from core.catalogue.search import (
+from core.models import Video
+from core.plugin_api import (
     FacetCount,
     SearchQuery,
     SearchResults,
+    _,
     denied_ids,
     fold_accents,
     locked_ids,
@@ -29,8 +31,6 @@ from core.catalogue.search import (
     unique_ignoring_case,
     videos_in_order,
 )
-from core.models import Video
-from core.platform.i18n import _
 from plugins.search_solr.client import TEXT_SUFFIXES, TITLE_BOOST, connection, parse_facet_entry, solr_settings
 
 log = logging.getLogger(__name__)

@@ -22,9 +22,8 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core.catalogue.search import FacetCount
 from core.models import Video
-from core.pagecache.generation import current_generation, has_pending_changes
+from core.plugin_api import FacetCount, current_generation, has_pending_changes
 
 #: False: every search counts and ranks again (benchmarks compare both).
 ENABLED = True

@@ -13,7 +13,7 @@ from collections import Counter
 from collections.abc import Iterable
 from itertools import chain
 
-from core.catalogue.search import FacetCount
+from core.plugin_api import FacetCount
 
 TERM, FIELD = "\x1e", "\x1f"
 ESCAPES = {"\\": "\\\\", TERM: "\\x1e", FIELD: "\\x1f"}

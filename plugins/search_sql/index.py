@@ -9,8 +9,8 @@ from __future__ import annotations
 from sqlalchemy import bindparam, delete, insert, select, text
 from sqlalchemy.orm import selectinload
 
-from core.catalogue.search import fold_accents, search_document
 from core.models import Theme, UTCDateTime, Video
+from core.plugin_api import fold_accents, search_document
 from plugins.search_sql import facets
 from plugins.search_sql.models import FTS_TABLE, VECTOR_COLUMN, SearchDocument, SearchTerm
 

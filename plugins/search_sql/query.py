@@ -15,20 +15,23 @@ from dataclasses import replace
 from sqlalchemy import Float, Select, case, column, func, literal, literal_column, null, or_, select, table
 from sqlalchemy.dialects.postgresql import TSQUERY
 
-from core.catalogue.listing import class_locked_condition, locked_condition, opens_locked_videos, visibility_class
-from core.catalogue.search import (
+from core.models import Video, utcnow
+from core.plugin_api import (
     FacetCount,
     SearchQuery,
     SearchResults,
+    class_locked_condition,
     denied_ids,
     fold_accents,
+    locked_condition,
+    opens_locked_videos,
     plugins_may_deny,
     search_words,
     searchable_condition,
     unique_ignoring_case,
     videos_in_order,
+    visibility_class,
 )
-from core.models import Video, utcnow
 from plugins.search_sql import cache, facets
 from plugins.search_sql.models import FTS_TABLE, VECTOR_COLUMN, SearchDocument, SearchTerm
 

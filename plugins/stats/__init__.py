@@ -9,7 +9,7 @@ from datetime import timedelta
 from pyramid.renderers import render
 
 from core import hookimpl
-from core.platform.ui import HomeBlock, NavItem, Panel
+from core.plugin_api import HomeBlock, NavItem, Panel
 from plugins.stats import formatting, models  # noqa: F401  (the tables belong to the shared metadata)
 from plugins.stats.access import may_see_video_stats
 from plugins.stats.counting import record_view, record_watch_time, today

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pyramid.httpexceptions import HTTPForbidden, HTTPNotFound
 
-from core.access.security import video_permits
 from core.models import Video
+from core.plugin_api import video_permits
 
 
 def may_see_video_stats(request, video: Video) -> bool:

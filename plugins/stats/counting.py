@@ -11,7 +11,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from zope.sqlalchemy import mark_changed
 
 from core.models import Video, utcnow
-from core.platform.keys import derived_key
+from core.plugin_api import derived_key
 from plugins.stats.models import DailyViewer, VideoDay
 
 _INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}

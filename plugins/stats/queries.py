@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from sqlalchemy import func, select
 
 from core.models import Video
-from core.platform.i18n import _, plural
+from core.plugin_api import _, plural
 from plugins.stats.models import VideoDay
 
 DEFAULT_DAYS = 30

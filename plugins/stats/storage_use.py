@@ -18,8 +18,7 @@ from huey import crontab
 from sqlalchemy import select
 
 from core.models import Site
-from core.pipeline.storage import get_storage, site_prefix
-from core.platform.tasks import enqueue_after_commit, huey, worker_request
+from core.plugin_api import enqueue_after_commit, get_storage, huey, site_prefix, worker_request
 from plugins.stats.models import StorageMeasure
 
 log = logging.getLogger(__name__)

@@ -1,9 +1,7 @@
 """Media on a local (or shared, mounted) filesystem under one root folder."""
 
 from core import hookimpl
-from core.platform.i18n import _
-from core.platform.settings import Setting
-from core.platform.sites import plugin_settings
+from core.plugin_api import Setting, _, plugin_settings
 from plugins.storage_local.storage import LocalStorage
 
 NAME = "storage_local"

@@ -7,7 +7,7 @@ import shutil
 from collections.abc import Iterator
 from typing import BinaryIO
 
-from core.pipeline.storage import check_key
+from core.plugin_api import check_key
 
 CHUNK = 1024 * 1024
 

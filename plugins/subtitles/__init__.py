@@ -8,8 +8,7 @@ plugin made it; saving or deleting one here tells ``amphi_video_changed`` so the
 """
 
 from core import hookimpl
-from core.access.security import video_permits
-from core.platform.ui import NavItem
+from core.plugin_api import NavItem, video_permits
 from plugins.subtitles.transcript import transcript_panel
 
 NAME = "subtitles"

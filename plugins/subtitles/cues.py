@@ -13,8 +13,7 @@ import html
 import re
 from dataclasses import dataclass
 
-from core.platform.i18n import _, plural
-from core.platform.timecodes import CUE_TAG, escape_cue_text, plain_cue_text, vtt_timestamp
+from core.plugin_api import CUE_TAG, _, escape_cue_text, plain_cue_text, plural, vtt_timestamp
 
 #: Cues a track may hold, and characters a cue's text may hold.
 MAX_CUES = 10_000

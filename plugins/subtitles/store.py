@@ -14,9 +14,8 @@ from dataclasses import replace
 
 from pyramid.httpexceptions import HTTPNotFound
 
-from core.catalogue.search import language_name
-from core.catalogue.tracks import delete_track, read_track, save_track, video_tracks
 from core.models import Track, Video
+from core.plugin_api import delete_track, language_name, read_track, save_track, video_tracks
 from plugins.subtitles.cues import Cue, CueError, parse_webvtt, write_webvtt
 
 log = logging.getLogger(__name__)

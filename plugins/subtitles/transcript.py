@@ -5,8 +5,7 @@ from __future__ import annotations
 from pyramid.renderers import render
 
 from core.models import Track, Video
-from core.platform.timecodes import clock
-from core.platform.ui import Panel
+from core.plugin_api import Panel, clock
 from plugins.subtitles.store import text_tracks, track_cues
 
 

@@ -6,11 +6,7 @@ from pyramid.httpexceptions import HTTPFound
 from pyramid.response import Response
 from pyramid.view import view_config
 
-from core.catalogue.lookup import require_video
-from core.catalogue.metadata import language_choices
-from core.platform.ui import count_param
-from core.web.inputs import json_body
-from core.web.player import player_context
+from core.plugin_api import count_param, json_body, language_choices, player_context, require_video
 from plugins.subtitles.cues import CueError, EditError, cues_from_edit, parse_file, to_editable, write_srt, write_webvtt
 from plugins.subtitles.store import KINDS, get_track, remove_track, same_track, store_cues, text_tracks, track_cues
 

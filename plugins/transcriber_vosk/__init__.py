@@ -9,11 +9,7 @@ ffmpeg), recognises it with the Vosk model of the video's language, builds cues 
 from pyramid.renderers import render
 
 from core import hookimpl
-from core.access.security import video_permits
-from core.catalogue.search import language_name
-from core.platform.i18n import _
-from core.platform.settings import Setting
-from core.platform.ui import NavItem, Panel
+from core.plugin_api import NavItem, Panel, Setting, _, language_name, video_permits
 from plugins.transcriber_vosk.job import (
     KIND,
     NAME,

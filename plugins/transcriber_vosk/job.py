@@ -12,16 +12,22 @@ import shutil
 
 from sqlalchemy import select
 
-from core.catalogue.search import language_name
-from core.catalogue.tracks import active_plugins, save_track
 from core.models import Job, Track, Video
-from core.pipeline import fire_safely, queue_job
-from core.pipeline.encoding import local_source, scratch_dir
-from core.pipeline.media import MediaError
-from core.pipeline.speech import Transcript, to_webvtt
-from core.pipeline.storage import get_storage
-from core.platform.i18n import _
-from core.platform.tasks import worker_request
+from core.plugin_api import (
+    MediaError,
+    Transcript,
+    _,
+    active_plugins,
+    fire_safely,
+    get_storage,
+    language_name,
+    local_source,
+    queue_job,
+    save_track,
+    scratch_dir,
+    to_webvtt,
+    worker_request,
+)
 from plugins.transcriber_vosk.recognize import extract_audio
 from plugins.transcriber_vosk.speech_models import model_folder
 

@@ -7,9 +7,17 @@ import wave
 
 import ffmpeg
 
-from core.pipeline.media import EncodeCancelled, MediaError
-from core.pipeline.speech import DEFAULT_RULES, SAMPLE_RATE, ReadingRules, Transcript, Word, build_cues
-from core.platform.i18n import _
+from core.plugin_api import (
+    DEFAULT_RULES,
+    SAMPLE_RATE,
+    EncodeCancelled,
+    MediaError,
+    ReadingRules,
+    Transcript,
+    Word,
+    _,
+    build_cues,
+)
 
 #: Audio fed to the recogniser at a time: half a second.
 CHUNK_FRAMES = SAMPLE_RATE // 2

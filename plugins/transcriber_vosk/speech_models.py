@@ -13,7 +13,7 @@ import logging
 import os
 import threading
 
-from core.pipeline.media import MediaError
+from core.plugin_api import MediaError
 
 log = logging.getLogger(__name__)
 

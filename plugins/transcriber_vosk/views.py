@@ -5,7 +5,7 @@ from __future__ import annotations
 from pyramid.httpexceptions import HTTPFound
 from pyramid.view import view_config
 
-from core.catalogue.lookup import require_video
+from core.plugin_api import require_video
 from plugins.transcriber_vosk.job import NAME, auto_track, busy, queue_transcription
 from plugins.transcriber_vosk.speech_models import model_folder
 

@@ -8,8 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from core import hookimpl
 from core.models import Base, UTCDateTime, utcnow
-from core.platform.settings import Setting
-from core.platform.ui import NavItem
+from core.plugin_api import NavItem, Setting
 
 AMPHI_HOOKS = ">=1.0,<2"  # the hook contract versions this plugin supports
 

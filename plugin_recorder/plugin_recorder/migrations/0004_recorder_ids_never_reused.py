@@ -5,7 +5,7 @@ Revises: 0003_recorder
 Create Date: 2026-12-07 00:30:00
 """
 
-from core.platform.migrate import ids_never_reused
+from core.plugin_api import ids_never_reused
 
 revision = "0004_recorder"
 down_revision = "0003_recorder"
