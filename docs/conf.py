@@ -29,6 +29,8 @@ if (DOCS / "_ext" / "amphi_settings.py").exists():
 source_suffix = {".rst": "restructuredtext", ".md": "markdown"}
 exclude_patterns = ["_build"]
 myst_heading_anchors = 3  # links such as [Search](search.md#solr-search-solr) reach a heading
+myst_enable_extensions = ["substitution"]
+myst_substitutions = {"hooks_version": core.HOOKS_VERSION}  # {{ hooks_version }} in a page
 
 autodoc_member_order = "bysource"
 autodoc_typehints = "description"
