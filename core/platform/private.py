@@ -4,7 +4,7 @@ The SQLite database (and its -wal/-shm files, which SQLite creates with the data
 the queue's SQLite file, the session secret and the administrator's credentials are created
 0600, in a ``var/`` folder created 0700. A file found readable by others is tightened (and
 logged). A folder that exists already is left as it is: in production nginx may need to reach
-the media folder inside it (see the README).
+the media folder inside it (see the docs, "Operating in production").
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """This plugin's own translations: the ``opencast_studio`` domain, its catalogue in ``locale/``.
 
 A separately installed plugin carries its catalogue and registers it with
-``config.add_translation_dirs`` (see the README, "Translating a plugin"); strings are
+``config.add_translation_dirs`` (see the docs, "Writing a plugin"); strings are
 made with :data:`_` and translated with ``request.localizer.translate`` (:func:`t`).
 """
 
