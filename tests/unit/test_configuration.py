@@ -2,6 +2,7 @@
 
 import json
 import os
+import re
 import subprocess
 import sys
 
@@ -59,3 +60,25 @@ def test_a_media_url_lifetime_beyond_a_day_stops_the_start(tmp_path):
 def test_ruff_finds_nothing():
     result = subprocess.run([sys.executable, "-m", "ruff", "check", "--no-cache", ROOT], capture_output=True, text=True)
     assert result.returncode == 0, result.stdout
+
+
+def test_the_code_is_formatted_by_ruff():
+    result = subprocess.run([sys.executable, "-m", "ruff", "format", "--check", "--no-cache", ROOT],
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout[-3000:]
+
+
+def test_mypy_finds_nothing_in_the_core():
+    """The configuration is pyproject.toml's [tool.mypy] (packages = core)."""
+    result = subprocess.run([sys.executable, "-m", "mypy"], cwd=ROOT, capture_output=True, text=True, timeout=900)
+    assert result.returncode == 0, result.stdout[-4000:]
+
+
+def test_the_pre_commit_configuration_is_valid_and_its_tools_are_installed():
+    config = os.path.join(ROOT, ".pre-commit-config.yaml")
+    result = subprocess.run([sys.executable, "-m", "pre_commit", "validate-config", config], capture_output=True,
+                            text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+    entries = re.findall(r"entry: (\S+)", open(config, encoding="utf-8").read())
+    tools = os.path.dirname(sys.executable)  # the hooks run .venv's tools, the ones these tests run with
+    assert entries and all(os.path.exists(os.path.join(tools, os.path.basename(entry))) for entry in entries), entries
