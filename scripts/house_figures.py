@@ -46,7 +46,8 @@ def main(verbose: bool) -> None:
             if node.level:
                 parts = module.split(".")[: None if path.endswith("__init__.py") else -1]
                 base = ".".join(parts[: len(parts) - node.level + 1] + ([base] if base else []))
-            names = [base] + [f"{base}.{alias.name}" for alias in node.names]
+            # "from package import module" depends on the module; "from module import name" on the module
+            names = [f"{base}.{alias.name}" if f"{base}.{alias.name}" in modules else base for alias in node.names]
         return [t for t in map(known, names) if t and t != module]
 
     graph, every, inside = defaultdict(set), defaultdict(set), []
