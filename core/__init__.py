@@ -2,9 +2,9 @@
 
 import pluggy
 
-#: The version of the hook contract (``core/hookspecs.py``), semantic: a new
-#: hook or argument is a minor bump, a removed or changed one a major bump.
-HOOKS_VERSION = "1.4.0"
+from core.hookspecs import HOOKS_VERSION
+
+__all__ = ["HOOKS_VERSION", "hookimpl", "main"]
 
 #: Decorator for hook implementations in plugins: ``@hookimpl def amphi_...``.
 hookimpl = pluggy.HookimplMarker("amphi")

@@ -7,7 +7,7 @@ from core.sites import plugin_settings
 from plugins.storage_local.storage import LocalStorage
 
 NAME = "storage_local"
-AMPHI_HOOKS = ">=1.0,<2"
+AMPHI_HOOKS = ">=1.0,<3"
 
 
 @hookimpl

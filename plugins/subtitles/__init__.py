@@ -13,7 +13,7 @@ from core.ui import NavItem
 from plugins.subtitles.transcript import transcript_panel
 
 NAME = "subtitles"
-AMPHI_HOOKS = ">=1.1,<2"
+AMPHI_HOOKS = ">=1.1,<3"
 
 
 def includeme(config):

@@ -16,7 +16,7 @@ PLUGINS = {
     "fakeplug_ok": """
         from core import hookimpl
         from core.ui import NavItem
-        AMPHI_HOOKS = ">=1.0,<2"
+        AMPHI_HOOKS = ">=1.0,<3"
 
         @hookimpl
         def amphi_nav_items(request):

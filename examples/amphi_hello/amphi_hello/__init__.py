@@ -11,7 +11,7 @@ from core.models import Base, UTCDateTime, utcnow
 from core.settings import Setting
 from core.ui import NavItem
 
-AMPHI_HOOKS = ">=1.0,<2"  # the hook contract versions this plugin supports
+AMPHI_HOOKS = ">=1.0,<3"  # the hook contract versions this plugin supports
 
 
 class Greeting(Base):
