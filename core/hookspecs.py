@@ -18,7 +18,7 @@ imported for type checkers, so that importing this module stays cheap.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 import pluggy
@@ -172,7 +172,7 @@ def amphi_user_signed_out(request: Request, user: User) -> str | None:
 
 
 @hookspec
-def amphi_user_groups(user: User) -> Sequence[str]:
+def amphi_user_groups(user: User) -> Iterable[str]:
     """Name the groups a user belongs to beyond the stored memberships.
 
     Called whenever the core checks a user's groups (access to a video
@@ -181,7 +181,7 @@ def amphi_user_groups(user: User) -> Sequence[str]:
     .. versionadded:: 1.0.0
 
     :param user: a :class:`core.models.User`.
-    :return: a list of group names of the user's site.
+    :return: names of groups of the user's site (a list or a set).
     """
 
 

@@ -132,6 +132,21 @@ def test_a_plugin_reinstalled_under_the_same_name_stays_off_where_disabled():
     assert calls == []
 
 
+class ConfiguresThroughAmphiConfig:
+    """Written for hook contract 1.x: ``amphi_config`` was removed in 2.0.0 (CHANGELOG.md)."""
+
+    @hookimpl
+    def amphi_config(self, config):
+        config.add_route("old.page", "/old")
+
+
+def test_a_plugin_implementing_a_removed_hook_is_refused_with_its_name():
+    host = PluginHost(make_plugin_manager())
+    with pytest.raises(PluginError, match="plugin 'old' does not fit the hook contract.*amphi_config"):
+        host.add(ConfiguresThroughAmphiConfig(), PluginInfo(name="old"))
+    assert host.pm.get_plugin("old") is None
+
+
 class PluginWhoseConfigurationFails:
     """Adds a route, then fails: the application must start without it and without its route."""
 
