@@ -2,9 +2,7 @@
 
 import pluggy
 
-from core.hookspecs import HOOKS_VERSION
-
-__all__ = ["HOOKS_VERSION", "hookimpl", "main"]
+from core.hookspecs import HOOKS_VERSION as HOOKS_VERSION  # declared with the hooks, read as core.HOOKS_VERSION
 
 #: Decorator for hook implementations in plugins: ``@hookimpl def amphi_...``.
 hookimpl = pluggy.HookimplMarker("amphi")
