@@ -110,7 +110,14 @@ def test_every_hook_says_which_contract_version_added_it():
 @pytest.fixture(scope="module")
 def first_party_host():
     host = make_plugin_host({})
-    return [info for info in host.loaded if info.module.split(".")[0] in FIRST_PARTY], host.pm
+    return [info for info in host.infos.values() if info.module.split(".")[0] in FIRST_PARTY], host.pm
+
+
+def test_every_built_in_plugin_fits_the_current_contract(first_party_host):
+    infos, _ = first_party_host
+    assert len(infos) >= 17
+    refused = {info.name: info.error for info in infos if not info.loaded}
+    assert not refused, f"AMPHI_HOOKS must admit {hookspecs.HOOKS_VERSION}: {refused}"
 
 
 def test_every_hook_is_implemented_by_a_built_in_plugin_or_serves_third_parties(first_party_host):
