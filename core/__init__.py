@@ -9,9 +9,7 @@ package's :data:`hookimpl` (and :mod:`core.testing` in its tests).
 
 import pluggy
 
-#: The version of the hook contract (``core/hookspecs.py``), semantic: a new
-#: hook or argument is a minor bump, a removed or changed one a major bump.
-HOOKS_VERSION = "1.4.0"
+from core.hookspecs import HOOKS_VERSION as HOOKS_VERSION  # declared with the hooks, read as core.HOOKS_VERSION
 
 #: Decorator for hook implementations in plugins: ``@hookimpl def amphi_...``.
 hookimpl = pluggy.HookimplMarker("amphi")

@@ -10,11 +10,43 @@ Per-site hooks are called through ``request.hooks`` (or
 site is never called there. Assembly hooks are called once per application,
 for every installed plugin.
 
-Changing this file changes ``core.HOOKS_VERSION`` (see the README's
-compatibility policy).
+Each hook says which :data:`HOOKS_VERSION` added it (``.. versionadded::``).
+Changing this file changes :data:`HOOKS_VERSION` (see ``CHANGELOG.md`` and the
+README's compatibility policy). The annotations name core types that are only
+imported for type checkers, so that importing this module stays cheap.
 """
 
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING
+
 import pluggy
+
+if TYPE_CHECKING:
+    from pyramid.registry import Registry
+    from pyramid.request import Request
+
+    from core.access.security import LoginMethod
+    from core.catalogue.search import SearchQuery, SearchResults
+    from core.models import Channel, Site, Theme, User, Video
+    from core.pipeline.storage import Storage
+    from core.platform.settings import Setting
+    from core.platform.ui import Badge, FeedLink, HomeBlock, NavItem, Panel, PlayerTrack
+
+#: The version of the hook contract, semantic: a new hook or a new optional
+#: argument is a minor bump; a removed or changed hook, argument or return value
+#: a major bump. Plugins declare the versions they support with ``AMPHI_HOOKS``.
+HOOKS_VERSION = "2.0.0"
+
+#: Hooks that the core calls but no built-in plugin implements: they serve
+#: third-party plugins (a ``REMOTE_USER`` sign-in, a sign-in audit, a group
+#: directory, a captioning service, facets of a plugin's own data, a failure
+#: notice...). The test suite calls each through a test plugin.
+THIRD_PARTY_HOOKS = frozenset({
+    "amphi_identify", "amphi_user_signed_in", "amphi_user_groups",
+    "amphi_player_tracks", "amphi_search_facets", "amphi_video_failed",
+})
 
 hookspec = pluggy.HookspecMarker("amphi")
 
@@ -23,27 +55,15 @@ hookspec = pluggy.HookspecMarker("amphi")
 
 
 @hookspec
-def amphi_config(config):
-    """Add routes, views, static assets, subscribers or tweens.
-
-    Called once at start-up for every installed plugin, after the core's own
-    configuration. Routes added here answer 404 on sites where the plugin is
-    disabled; a plugin module's ``includeme(config)``, if it has one, is
-    called the same way and need not implement this hook too.
-
-    :param config: the :class:`pyramid.config.Configurator`.
-    :return: ignored.
-    """
-
-
-@hookspec
-def amphi_settings():
+def amphi_settings() -> list[Setting]:
     """Declare the plugin's settings, with their types and defaults.
 
     Called once at start-up. Each setting lives in the ini file under
     ``amphi.<plugin>.<key>`` and a site may override it; the site-admin page
     builds its form from these declarations and validates overrides against
     them.
+
+    .. versionadded:: 1.0.0
 
     :return: a list of :class:`core.platform.settings.Setting`.
     """
@@ -69,10 +89,12 @@ def amphi_job_handlers():
 
 
 @hookspec
-def amphi_login_methods(request):
+def amphi_login_methods(request: Request) -> list[LoginMethod]:
     """List the ways to sign in that this plugin offers on the request's site.
 
     Called when the sign-in page renders.
+
+    .. versionadded:: 1.0.0
 
     :param request: the current request.
     :return: a list of :class:`core.access.security.LoginMethod`.
@@ -80,11 +102,17 @@ def amphi_login_methods(request):
 
 
 @hookspec(firstresult=True)
-def amphi_identify(request):
+def amphi_identify(request: Request) -> User | None:
     """Identify the request's user without a session (headers, tokens...).
 
-    Called only when the session holds no signed-in user.
+    Called only when the session holds no signed-in user and the request
+    carries no API token. A user of another site, or a disabled one, is
+    ignored: the request stays anonymous. While any installed plugin
+    implements this hook, the page cache (:mod:`core.pagecache`) asks it
+    before serving a stored page to a visitor without a session cookie.
     Stops at first non-None result.
+
+    .. versionadded:: 1.0.0
 
     :param request: the current request.
     :return: a :class:`core.models.User` of the request's site, or ``None``.
@@ -92,13 +120,15 @@ def amphi_identify(request):
 
 
 @hookspec
-def amphi_user_attributes(request, user, attributes):
+def amphi_user_attributes(request: Request, user: User, attributes: Mapping[str, list[str]]) -> dict[str, list[str]] | None:
     """Add what this plugin knows of a user who is signing in (a directory lookup...).
 
     Called by :func:`core.access.security.sign_in` for every sign-in method, before the
     profile is refreshed and the site's identity rules grant roles and groups
     (see :mod:`core.access.identity`). A plugin that cannot answer (its server is down)
     logs it and returns ``None``: the sign-in goes on with what is known.
+
+    .. versionadded:: 1.1.0
 
     :param request: the current request.
     :param user: the :class:`core.models.User` signing in.
@@ -108,22 +138,31 @@ def amphi_user_attributes(request, user, attributes):
 
 
 @hookspec
-def amphi_user_signed_in(request, user, attributes):
-    """React to a sign-in (populate the profile, map groups and roles...).
+def amphi_user_signed_in(request: Request, user: User, attributes: Mapping[str, list[str]]) -> None:
+    """React to a sign-in (record it, tell another system...).
 
-    Called by :func:`core.access.security.sign_in` after the session is renewed, for
-    whichever method signed the user in.
+    Called by :func:`core.access.security.sign_in` after the session is renewed, the
+    profile refreshed and the site's identity rules applied
+    (:mod:`core.access.identity`), for whichever method signed the user in. To add
+    attributes before the rules apply, implement ``amphi_user_attributes``.
+
+    .. versionadded:: 1.0.0
 
     :param request: the current request.
     :param user: the :class:`core.models.User` who signed in.
-    :param attributes: a dict of what the identity provider said of the user.
+    :param attributes: ``{name: [values]}``: what the identity provider said
+        of the user, completed by ``amphi_user_attributes`` (read-only).
     :return: ignored.
     """
 
 
 @hookspec
-def amphi_user_signed_out(request, user):
+def amphi_user_signed_out(request: Request, user: User) -> str | None:
     """React to a sign-out, before the session is cleared.
+
+    Called by :func:`core.access.security.sign_out`.
+
+    .. versionadded:: 1.0.0
 
     :param request: the current request.
     :param user: the :class:`core.models.User` signing out.
@@ -133,20 +172,27 @@ def amphi_user_signed_out(request, user):
 
 
 @hookspec
-def amphi_user_groups(user):
+def amphi_user_groups(user: User) -> Iterable[str]:
     """Name the groups a user belongs to beyond the stored memberships.
 
+    Called whenever the core checks a user's groups (access to a video
+    restricted to groups, a group's member list).
+
+    .. versionadded:: 1.0.0
+
     :param user: a :class:`core.models.User`.
-    :return: a list of group names of the user's site.
+    :return: names of groups of the user's site (a list or a set).
     """
 
 
 @hookspec(firstresult=True)
-def amphi_set_password(request, user, password):
+def amphi_set_password(request: Request, user: User, password: str) -> bool | None:
     """Store a password for a local sign-in method.
 
     Called by ``amphi init``, ``amphi user add`` and the user-admin page.
     Stops at first non-None result.
+
+    .. versionadded:: 1.0.0
 
     :param request: a request (possibly a bootstrap one) of the user's site.
     :param user: the :class:`core.models.User`.
@@ -159,7 +205,7 @@ def amphi_set_password(request, user, password):
 
 
 @hookspec
-def amphi_permits(request, video, permission):
+def amphi_permits(request: Request, video: Video, permission: str) -> bool | None:
     """Take part in deciding whether the request may act on a video.
 
     Called after the core's own rules (owner, site admin, access level). A
@@ -175,6 +221,8 @@ def amphi_permits(request, video, permission):
     more than the URL and the language (the client's address...) must call
     :func:`core.pagecache.no_cache`.
 
+    .. versionadded:: 1.0.0
+
     :param request: the current request.
     :param video: the :class:`core.models.Video`.
     :param permission: ``"view"``, ``"edit"`` or ``"delete"``.
@@ -186,13 +234,15 @@ def amphi_permits(request, video, permission):
 
 
 @hookspec(firstresult=True)
-def amphi_storage(registry, site):
+def amphi_storage(registry: Registry, site: Site) -> Storage | None:
     """Return the storage backend of a site.
 
     Called whenever the core reads or writes media. Keys, never paths, are
     stored in the database; see :class:`core.pipeline.storage.Storage` for the methods
     a backend provides.
     Stops at first non-None result.
+
+    .. versionadded:: 1.0.0
 
     :param registry: the application registry (``registry.settings``).
     :param site: the :class:`core.models.Site`.
@@ -352,47 +402,82 @@ def amphi_transcribe(request, audio, language, progress):
 
 
 @hookspec
-def amphi_video_created(request, video):
+def amphi_video_created(request: Request, video: Video) -> None:
     """A video was created on the request's site (after the row exists).
+
+    .. versionadded:: 1.0.0
 
     :param request: the current request (or a worker's bootstrap request).
     :param video: the :class:`core.models.Video`.
+    :return: ignored.
     """
 
 
 @hookspec
-def amphi_video_ready(request, video):
-    """A video finished processing and its outputs are published."""
+def amphi_video_ready(request: Request, video: Video) -> None:
+    """A video finished processing and its outputs are published.
+
+    Called by the worker in its own transaction, after the publication.
+
+    .. versionadded:: 1.0.0
+
+    :param request: the worker's request of the video's site.
+    :param video: the :class:`core.models.Video`, now ``ready``.
+    :return: ignored.
+    """
 
 
 @hookspec
-def amphi_video_failed(request, video, reason):
+def amphi_video_failed(request: Request, video: Video, reason: str) -> None:
     """Processing a video failed for good (retries exhausted or bad input).
 
     Not called when a later job of a ready video fails (a re-encode, a
     transcription): the video still plays; the job records the reason.
 
+    .. versionadded:: 1.0.0
+
+    :param request: the worker's request of the video's site.
+    :param video: the :class:`core.models.Video`, now ``failed``.
     :param reason: the reason shown to the owner.
+    :return: ignored.
     """
 
 
 @hookspec
-def amphi_video_changed(request, video):
-    """A video's metadata or access changed."""
+def amphi_video_changed(request: Request, video: Video) -> None:
+    """A video's metadata or access changed (or one of its text tracks).
+
+    .. versionadded:: 1.0.0
+
+    :param request: the current request.
+    :param video: the :class:`core.models.Video`, as changed.
+    :return: ignored.
+    """
 
 
 @hookspec
-def amphi_video_deleted(request, video):
-    """A video is being deleted (its row still exists)."""
+def amphi_video_deleted(request: Request, video: Video) -> None:
+    """A video is being deleted (its row still exists).
+
+    Called by :func:`core.catalogue.videos.delete_video` before the row and the media go.
+
+    .. versionadded:: 1.0.0
+
+    :param request: the current request.
+    :param video: the :class:`core.models.Video` about to be deleted.
+    :return: ignored.
+    """
 
 
 @hookspec
-def amphi_video_viewed(request, video):
+def amphi_video_viewed(request: Request, video: Video) -> None:
     """A viewer opened a video's page or its embed page.
 
     Called by the core after the access check, on every page load (a reload
     calls it again: counting once per viewer is the implementation's job). It
     must stay cheap and must not raise: it runs inside the page's request.
+
+    .. versionadded:: 1.1.0
 
     :param request: the current request (``request.user`` may be ``None``).
     :param video: the :class:`core.models.Video` being watched.
@@ -401,7 +486,7 @@ def amphi_video_viewed(request, video):
 
 
 @hookspec
-def amphi_watch_progress(request, video, seconds_watched):
+def amphi_watch_progress(request: Request, video: Video, seconds_watched: float) -> None:
     """The player reported time played since its previous report.
 
     Called by the core's position API (``POST /api/videos/{id}/position``,
@@ -409,6 +494,8 @@ def amphi_watch_progress(request, video, seconds_watched):
     with the seconds of media played since the last report, already clamped
     by the core to ``0 < seconds_watched <= core.web.views.watch.MAX_REPORTED_WATCH``
     and to the video's duration.
+
+    .. versionadded:: 1.1.0
 
     :param request: the current request (``request.user`` may be ``None``).
     :param video: the :class:`core.models.Video` being watched.
@@ -421,7 +508,7 @@ def amphi_watch_progress(request, video, seconds_watched):
 
 
 @hookspec(firstresult=True)
-def amphi_search(request, query):
+def amphi_search(request: Request, query: SearchQuery) -> SearchResults | None:
     """Search the request's site: the site's enabled search plugin answers.
 
     Matches are restricted to :func:`core.catalogue.search.searchable_ids` (ready videos
@@ -435,6 +522,8 @@ def amphi_search(request, query):
     is the whole rule: the plugin may page and count in its own query.
     Stops at first non-None result.
 
+    .. versionadded:: 1.1.0
+
     :param request: the current request.
     :param query: a :class:`core.catalogue.search.SearchQuery`.
     :return: a :class:`core.catalogue.search.SearchResults`, or ``None`` when this
@@ -443,12 +532,14 @@ def amphi_search(request, query):
 
 
 @hookspec(firstresult=True)
-def amphi_search_suggest(request, prefix, limit):
+def amphi_search_suggest(request: Request, prefix: str, limit: int) -> list[str] | None:
     """Suggest completions (titles, tags...) for what a user is typing.
 
     Only what the request may find in lists is suggested, and of a video it
     may not watch (:func:`core.catalogue.search.locked_ids`) only the title.
     Stops at first non-None result.
+
+    .. versionadded:: 1.1.0
 
     :param request: the current request.
     :param prefix: the text typed so far (any characters).
@@ -458,11 +549,13 @@ def amphi_search_suggest(request, prefix, limit):
 
 
 @hookspec
-def amphi_search_reindex(request):
+def amphi_search_reindex(request: Request) -> int:
     """Rebuild the search index of the request's site from the database.
 
     Called by ``amphi search reindex``; each search plugin enabled on the
     site rebuilds its own index with :func:`core.catalogue.search.search_document`.
+
+    .. versionadded:: 1.1.0
 
     :param request: a request of the site (``request.site``).
     :return: the number of videos indexed.
@@ -470,11 +563,13 @@ def amphi_search_reindex(request):
 
 
 @hookspec
-def amphi_search_text(request, video):
+def amphi_search_text(request: Request, video: Video) -> dict[str, str]:
     """Contribute searchable text of a video (transcript, chapters, notes...).
 
     Called whenever a search plugin builds the video's document
     (:func:`core.catalogue.search.search_document`).
+
+    .. versionadded:: 1.1.0
 
     :param request: the current request (or a worker's request).
     :param video: the :class:`core.models.Video`.
@@ -483,11 +578,13 @@ def amphi_search_text(request, video):
 
 
 @hookspec
-def amphi_search_facets(request, video):
+def amphi_search_facets(request: Request, video: Video) -> dict[str, list[tuple[str, str]]]:
     """Contribute facet values of a video (type, discipline, tag, channel...).
 
     Called whenever a search plugin builds the video's document; the search
     page offers each facet as filters with counts.
+
+    .. versionadded:: 1.1.0
 
     :param request: the current request (or a worker's request).
     :param video: the :class:`core.models.Video`.
@@ -501,8 +598,10 @@ def amphi_search_facets(request, video):
 
 
 @hookspec
-def amphi_nav_items(request):
+def amphi_nav_items(request: Request) -> list[NavItem]:
     """Contribute entries to the main navigation.
+
+    .. versionadded:: 1.0.0
 
     :param request: the current request.
     :return: a list of :class:`core.platform.ui.NavItem`.
@@ -510,27 +609,43 @@ def amphi_nav_items(request):
 
 
 @hookspec
-def amphi_video_panels(request, video):
+def amphi_video_panels(request: Request, video: Video) -> list[Panel]:
     """Contribute panels beside the player on the video page.
 
+    .. versionadded:: 1.0.0
+
+    :param request: the current request (it may view the video).
+    :param video: the :class:`core.models.Video` shown.
     :return: a list of :class:`core.platform.ui.Panel`.
     """
 
 
 @hookspec
-def amphi_player_tracks(request, video):
-    """Contribute text tracks (subtitles, chapters...) to the player.
+def amphi_player_tracks(request: Request, video: Video) -> list[PlayerTrack]:
+    """Contribute text tracks that the core does not store to the player.
 
-    :return: a list of :class:`core.platform.ui.PlayerTrack`.
+    Tracks saved with :func:`core.catalogue.tracks.save_track` are offered by the core
+    itself; this hook is for tracks kept elsewhere (a captioning service's
+    URLs...). The player and the API's track list
+    (``/api/v1/videos/{id}/tracks``) show them after the stored ones.
+
+    .. versionadded:: 1.0.0
+
+    :param request: the current request (it may view the video).
+    :param video: the :class:`core.models.Video` played.
+    :return: a list of :class:`core.platform.ui.PlayerTrack` (``url`` is where the
+        browser fetches the WebVTT file: it must stay reachable by the viewer).
     """
 
 
 @hookspec
-def amphi_video_badges(request, videos):
+def amphi_video_badges(request: Request, videos: Sequence[Video]) -> dict[int, list[Badge]]:
     """Mark videos in listings (home, all videos, search results...) with small badges.
 
     Called once per listing with the whole page of videos: answer with one
     query for the list, never one per video.
+
+    .. versionadded:: 1.2.0
 
     :param request: the current request.
     :param videos: the :class:`core.models.Video` objects listed.
@@ -540,16 +655,22 @@ def amphi_video_badges(request, videos):
 
 
 @hookspec
-def amphi_video_actions(request, video):
+def amphi_video_actions(request: Request, video: Video) -> list[NavItem]:
     """Contribute actions (links or buttons) to the video page.
 
+    .. versionadded:: 1.0.0
+
+    :param request: the current request (it may view the video).
+    :param video: the :class:`core.models.Video` shown.
     :return: a list of :class:`core.platform.ui.NavItem`.
     """
 
 
 @hookspec
-def amphi_feed_links(request, subject):
+def amphi_feed_links(request: Request, subject: Channel | Theme) -> list[FeedLink]:
     """Contribute feeds of what a page shows (discovery links in its head, subscribe links in it).
+
+    .. versionadded:: 1.2.0
 
     :param request: the current request.
     :param subject: what the page is about: a :class:`core.models.Channel` or a
@@ -559,12 +680,14 @@ def amphi_feed_links(request, subject):
 
 
 @hookspec
-def amphi_home_blocks(request):
+def amphi_home_blocks(request: Request) -> list[HomeBlock]:
     """Offer blocks of videos the site admin may show on the home page (most viewed...).
 
     The site admin chooses which blocks show, in which order (Site
     administration → Home page). The core loads a block's videos only when it
     shows it, and keeps only those the request may see in lists.
+
+    .. versionadded:: 1.2.0
 
     :param request: the current request.
     :return: a list of :class:`core.platform.ui.HomeBlock`.

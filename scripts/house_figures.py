@@ -60,7 +60,7 @@ def main(verbose: bool) -> None:
                         inside.append((module, node.lineno, ast.unparse(node)))
                         every[module].update(targets(module, path, node))
 
-        def top_level(body):
+        def top_level(body, module=module, path=path):
             for node in body:
                 if isinstance(node, ast.Import | ast.ImportFrom):
                     graph[module].update(targets(module, path, node))
@@ -69,9 +69,9 @@ def main(verbose: bool) -> None:
                     if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
                         continue  # not imported at run time
                     for block in (node.body, node.orelse, getattr(node, "finalbody", [])):
-                        top_level(block)
+                        top_level(block, module, path)
                     for handler in getattr(node, "handlers", []):
-                        top_level(handler.body)
+                        top_level(handler.body, module, path)
 
         top_level(tree.body)
 

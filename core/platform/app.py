@@ -62,9 +62,6 @@ def include_plugins(config: Configurator, host: PluginHost) -> None:
             configure = getattr(info.plugin, "includeme", None)
             if configure is not None:
                 config.include(configure)
-            hook = getattr(info.plugin, "amphi_config", None)
-            if hook is not None:
-                hook(config=config)
             config.commit()
         except Exception as exc:  # noqa: BLE001 — a plugin must not take the application down
             del config.action_state.actions[pending:]

@@ -201,7 +201,7 @@ def make_plugin_host(settings: dict) -> PluginHost:
 
 
 def check_compatible(name: str, plugin: Any) -> None:
-    """Refuse a plugin whose ``AMPHI_HOOKS`` range excludes :data:`core.HOOKS_VERSION`.
+    """Refuse a plugin whose ``AMPHI_HOOKS`` range excludes :data:`core.hookspecs.HOOKS_VERSION`.
 
     A plugin without ``AMPHI_HOOKS`` is assumed to follow the current major version.
     """

@@ -15,7 +15,7 @@ from opencast_studio.auth import NAME, challenge, principal_for
 from opencast_studio.i18n import LOCALE_DIR, _, translate
 from opencast_studio.studio_api import file_recording
 
-AMPHI_HOOKS = ">=1.4,<2"  # the ingest hooks came with 1.4
+AMPHI_HOOKS = ">=1.4,<3"  # the ingest hooks came with 1.4
 
 
 def includeme(config):

@@ -13,7 +13,7 @@ from core.plugin_api import NavItem, Setting, _
 from plugin_recorder.models import PendingRecording, Recorder, RecorderEvent
 
 NAME = "recorder"
-AMPHI_HOOKS = ">=1.4,<2"  # the ingest hooks came with 1.4
+AMPHI_HOOKS = ">=1.4,<3"  # the ingest hooks came with 1.4
 #: Its amphi_permits only lets a pending recording's claimants watch it: searches stay in SQL.
 AMPHI_PERMITS_NEVER_DENIES = True
 LOCALE_DIR = os.path.join(os.path.dirname(__file__), "locale")

@@ -6,7 +6,7 @@ from plugins.auth_cas import models  # noqa: F401  (the ticket table belongs to 
 from plugins.auth_cas.protocol import logout_url
 
 NAME = "auth_cas"
-AMPHI_HOOKS = ">=1.1,<2"
+AMPHI_HOOKS = ">=1.1,<3"
 
 DEFAULT_ATTRIBUTE_MAP = ("display_name = displayName cn\nemail = mail\n"
                          "affiliation = eduPersonPrimaryAffiliation eduPersonAffiliation\ngroups = memberOf")

@@ -6,7 +6,7 @@ from plugins.auth_ldap import models  # noqa: F401  (the status table, for migra
 from plugins.auth_ldap.directory import DEFAULT_MAPPING
 
 NAME = "auth_ldap"
-AMPHI_HOOKS = ">=1.1,<2"
+AMPHI_HOOKS = ">=1.1,<3"
 
 
 def includeme(config):

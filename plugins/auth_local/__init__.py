@@ -5,7 +5,7 @@ from core.plugin_api import LoginMethod, NavItem, Setting, _
 from plugins.auth_local.passwords import set_password
 
 NAME = "auth_local"
-AMPHI_HOOKS = ">=1.0,<2"
+AMPHI_HOOKS = ">=1.0,<3"
 
 
 def includeme(config):

@@ -7,7 +7,7 @@ from core.plugin_api import LoginMethod, Setting, ValidationError, _
 from plugins.auth_oidc.config import ProvidersSetting, SecretsSetting, site_providers
 
 NAME = "auth_oidc"
-AMPHI_HOOKS = ">=1.1,<2"
+AMPHI_HOOKS = ">=1.1,<3"
 log = logging.getLogger(__name__)
 SESSION_FLOW = "auth_oidc.flow"
 SESSION_LOGOUT = "auth_oidc.logout"

@@ -5,7 +5,7 @@ from core.plugin_api import SESSION_METHOD, LoginMethod, Setting, _
 from plugins.auth_shibboleth.headers import with_param
 
 NAME = "auth_shibboleth"
-AMPHI_HOOKS = ">=1.1,<2"
+AMPHI_HOOKS = ">=1.1,<3"
 
 DEFAULT_ATTRIBUTE_MAP = ("username = REMOTE_USER eppn\ndisplay_name = displayName cn\nemail = mail\n"
                          "affiliation = eduPersonPrimaryAffiliation unscoped-affiliation affiliation\n"

@@ -13,7 +13,7 @@ from plugins.chapters import models  # noqa: F401  (the table belongs to the sha
 from plugins.chapters.editing import chapters_track, video_chapters, write_track
 
 NAME = "chapters"
-AMPHI_HOOKS = ">=1.2,<2"
+AMPHI_HOOKS = ">=1.2,<3"
 
 
 def includeme(config):

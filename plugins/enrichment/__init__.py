@@ -14,7 +14,7 @@ from plugins.enrichment.editing import video_enrichments
 from plugins.enrichment.showing import enriched_ids, show
 
 NAME = "enrichment"
-AMPHI_HOOKS = ">=1.2,<2"
+AMPHI_HOOKS = ">=1.2,<3"
 
 
 def includeme(config):

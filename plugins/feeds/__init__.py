@@ -13,7 +13,7 @@ from core.models import Channel, Theme
 from core.plugin_api import FeedLink, Panel
 
 NAME = "feeds"
-AMPHI_HOOKS = ">=1.2,<2"
+AMPHI_HOOKS = ">=1.2,<3"
 
 
 def includeme(config):

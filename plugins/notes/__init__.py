@@ -13,7 +13,7 @@ from core.plugin_api import NavItem, Panel, Setting, _
 from plugins.notes import models  # noqa: F401  (the tables belong to the shared metadata)
 
 NAME = "notes"
-AMPHI_HOOKS = ">=1.1,<2"
+AMPHI_HOOKS = ">=1.1,<3"
 
 
 def includeme(config):

@@ -12,7 +12,7 @@ from core.plugin_api import NavItem
 from plugins.playlists import models  # noqa: F401  (the tables belong to the shared metadata)
 
 NAME = "playlists"
-AMPHI_HOOKS = ">=1.1,<2"
+AMPHI_HOOKS = ">=1.1,<3"
 
 
 def includeme(config):

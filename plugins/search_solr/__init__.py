@@ -12,7 +12,7 @@ from plugins.search_solr import index as solr_index
 from plugins.search_solr import query as solr_query
 
 NAME = "search_solr"
-AMPHI_HOOKS = ">=1.1,<2"
+AMPHI_HOOKS = ">=1.1,<3"
 
 
 @hookimpl

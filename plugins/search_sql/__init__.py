@@ -11,7 +11,7 @@ from plugins.search_sql import index as search_index
 from plugins.search_sql import query as search_query
 
 NAME = "search_sql"
-AMPHI_HOOKS = ">=1.1,<2"
+AMPHI_HOOKS = ">=1.1,<3"
 
 
 @hookimpl

@@ -16,7 +16,7 @@ from plugins.stats.counting import record_view, record_watch_time, today
 from plugins.stats.queries import Period, top_videos, video_totals
 
 NAME = "stats"
-AMPHI_HOOKS = ">=1.2,<2"
+AMPHI_HOOKS = ">=1.2,<3"
 
 
 def includeme(config):

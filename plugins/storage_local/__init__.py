@@ -5,7 +5,7 @@ from core.plugin_api import Setting, _, plugin_settings
 from plugins.storage_local.storage import LocalStorage
 
 NAME = "storage_local"
-AMPHI_HOOKS = ">=1.0,<2"
+AMPHI_HOOKS = ">=1.0,<3"
 
 
 @hookimpl

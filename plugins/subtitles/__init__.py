@@ -12,7 +12,7 @@ from core.plugin_api import NavItem, video_permits
 from plugins.subtitles.transcript import transcript_panel
 
 NAME = "subtitles"
-AMPHI_HOOKS = ">=1.1,<2"
+AMPHI_HOOKS = ">=1.1,<3"
 
 
 def includeme(config):

@@ -21,7 +21,7 @@ from plugins.transcriber_vosk.job import (
 from plugins.transcriber_vosk.recognize import transcribe
 from plugins.transcriber_vosk.speech_models import load_model, model_folder
 
-AMPHI_HOOKS = ">=1.3,<2"
+AMPHI_HOOKS = ">=1.3,<3"
 
 
 def includeme(config):

@@ -16,7 +16,7 @@ PLUGINS = {
     "fakeplug_ok": """
         from core import hookimpl
         from core.platform.ui import NavItem
-        AMPHI_HOOKS = ">=1.0,<2"
+        AMPHI_HOOKS = ">=1.0,<3"
 
         @hookimpl
         def amphi_nav_items(request):
@@ -130,6 +130,21 @@ def test_a_plugin_reinstalled_under_the_same_name_stays_off_where_disabled():
     host.add(make_recording_plugin("second", calls), PluginInfo(name="x"))
     host.for_plugins([]).amphi_nav_items(request=None)
     assert calls == []
+
+
+class ConfiguresThroughAmphiConfig:
+    """Written for hook contract 1.x: ``amphi_config`` was removed in 2.0.0 (CHANGELOG.md)."""
+
+    @hookimpl
+    def amphi_config(self, config):
+        config.add_route("old.page", "/old")
+
+
+def test_a_plugin_implementing_a_removed_hook_is_refused_with_its_name():
+    host = PluginHost(make_plugin_manager())
+    with pytest.raises(PluginError, match="plugin 'old' does not fit the hook contract.*amphi_config"):
+        host.add(ConfiguresThroughAmphiConfig(), PluginInfo(name="old"))
+    assert host.pm.get_plugin("old") is None
 
 
 class PluginWhoseConfigurationFails:

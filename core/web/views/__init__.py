@@ -1,4 +1,4 @@
-"""The core's pages and API. Plugins add theirs through ``includeme`` / ``amphi_config``."""
+"""The core's pages and API. Plugins add theirs through their ``includeme``."""
 
 
 from pyramid.events import BeforeRender

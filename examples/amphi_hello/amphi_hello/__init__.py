@@ -10,7 +10,7 @@ from core import hookimpl
 from core.models import Base, UTCDateTime, utcnow
 from core.plugin_api import NavItem, Setting
 
-AMPHI_HOOKS = ">=1.0,<2"  # the hook contract versions this plugin supports
+AMPHI_HOOKS = ">=1.0,<3"  # the hook contract versions this plugin supports
 
 
 class Greeting(Base):
