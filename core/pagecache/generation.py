@@ -7,9 +7,9 @@ the change. The bump happens in the writing transaction itself, just before it c
 counter and the data cannot disagree.
 
 Writes to a table whose ``info`` says ``{"amphi_pages": False}`` (:data:`core.models.NOT_ON_PAGES`:
-jobs' progress, statistics, rate-limit hits...) do not count. The application's engine is tracked
-once the page cache is included (:func:`core.pagecache.includeme`); so is every engine handed to
-:func:`track_changes`.
+jobs' progress, statistics, rate-limit hits...) do not count. Importing this module registers
+:func:`track_changes` with :func:`core.platform.db.on_every_engine`: every engine made afterwards in
+the process (the application's, a worker's, a command's, a test's) is tracked.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from core.models import Base
-from core.platform.db import make_engine
+from core.platform.db import make_engine, on_every_engine
 
 GENERATION_TABLE = "cache_generation"
 _CHANGED = "amphi_content_changed"
@@ -88,6 +88,9 @@ def track_changes(engine: Engine) -> None:
     event.listen(engine, "commit", commit)
     event.listen(engine, "rollback", rollback)
     event.listen(engine.pool, "checkin", checkin)
+
+
+on_every_engine(track_changes)
 
 
 def _shown_by_name(name: str) -> bool:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import zope.sqlalchemy
 from sqlalchemy import create_engine, event, update
 from sqlalchemy.engine import Engine
@@ -10,9 +12,18 @@ from sqlalchemy.orm import Session, sessionmaker
 from core.models import Base
 from core.platform.private import private_file
 
+#: What every engine gets once made (:func:`on_every_engine`): the page cache's change tracking.
+_engine_setups: list[Callable[[Engine], None]] = []
+
+
+def on_every_engine(setup: Callable[[Engine], None]) -> None:
+    """Apply ``setup`` to every engine :func:`make_engine` makes from now on (a part registers itself)."""
+    if setup not in _engine_setups:
+        _engine_setups.append(setup)
+
 
 def make_engine(url: str, **kwargs) -> Engine:
-    """Create an engine; SQLite gets foreign keys, WAL and a busy timeout."""
+    """Create an engine; SQLite gets foreign keys, WAL and a busy timeout; registered setups apply."""
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1].split("?", 1)[0]
         if path and path != ":memory:":
@@ -23,6 +34,8 @@ def make_engine(url: str, **kwargs) -> Engine:
     engine = create_engine(url, **kwargs)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
+    for setup in _engine_setups:
+        setup(engine)
     return engine
 
 

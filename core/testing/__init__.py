@@ -24,6 +24,7 @@ import webtest
 from pyramid.request import Request, apply_request_extensions
 from sqlalchemy import text
 
+import core.pagecache.generation  # noqa: F401  (engines the tests make track page content changes, as the app's do)
 from core.platform.db import get_tm_session, make_engine
 from core.platform.plugins import PluginInfo
 
