@@ -12,6 +12,7 @@ from pyramid.threadlocal import RequestContext
 from pyramid.traversal import DefaultRootFactory
 from sqlalchemy import select
 
+from core.home import DEFAULT_BLOCKS
 from core.models import Base, Channel, Job, Track
 from core.plugins import ENTRY_POINT_GROUP
 
@@ -26,7 +27,7 @@ UI_HOOKS = {
     "amphi_video_actions": lambda item: f'href="{item.url}"',
     "amphi_feed_links": lambda item: f'href="{item.url}"',
     "amphi_video_panels": lambda item: f'id="panel-{item.id}"',
-    "amphi_home_blocks": lambda item: f'id="block-{item.id}-title"',
+    "amphi_home_blocks": lambda item: 'id="block-{}-title"'.format(item.id.replace(".", "-")),
 }
 
 PASSWORD = "silent password 1"
@@ -98,6 +99,27 @@ def live_a_life(request, video, user) -> None:
     hooks.amphi_user_signed_out(request=request, user=user)
 
 
+def contribution_markers(request, info, site, channel, video) -> list[str]:
+    """The text that would give away each of the plugin's contributions to the site's pages; its home
+    blocks are added to the site's choice, as if chosen while it was enabled."""
+    markers = []
+    for hook, marker in UI_HOOKS.items():
+        arguments = {"video": video} if "video" in hook else {"subject": channel} if "feed" in hook else {}
+        markers += [marker(item) for item in own_items(request, info, hook, **arguments)]
+    blocks = [block.id for block in own_items(request, info, "amphi_home_blocks")]
+    site.home_blocks = [*(site.home_blocks or DEFAULT_BLOCKS), *blocks]
+    badges = own_items(request, info, "amphi_video_badges", videos=[video]) or {}
+    return markers + [f"badge-{badge.name}" for items in badges.values() for badge in items if badge.name]
+
+
+def site_pages(browser, site, channel, video) -> list[str]:
+    """The pages where contributions show, read by the video's owner when the site signs people in."""
+    if "auth_local" in site.enabled_plugins and "amphi_session" not in browser.cookies:
+        browser.sign_in("owner", PASSWORD)
+    return [browser.get(url).text for url in ("/", f"/videos/{video.id}", "/search?q=silent", "/my/videos",
+                                               f"/channels/{channel.slug}")]
+
+
 @pytest.fixture
 def quiet_site(app, make_site, make_user, make_video, dbsession):
     """``quiet_site(name)``: a site with every installed plugin but ``name``, an owner, a channel and a
@@ -140,18 +162,10 @@ def test_a_plugin_is_silent_where_it_is_not_enabled(name, app, quiet_site, make_
         probe = route_request(app, route, site.domains[0].domain, known)
         browser.request(probe.path_qs, method=probe.method, status=404)
 
-    # None of what it would contribute shows on the site's pages.
-    would_show = [show(item) for hook, show in UI_HOOKS.items()
-                  for item in own_items(request, info, hook, **({"video": video} if "video" in hook else {})
-                                        | ({"subject": channel} if hook == "amphi_feed_links" else {}))]
-    badges = own_items(request, info, "amphi_video_badges", videos=[video]) or {}
-    would_show += [f"badge-{badge.name}" for items in badges.values() for badge in items if badge.name]
-    if "auth_local" in site.enabled_plugins:
-        browser.sign_in("owner", PASSWORD)
-    pages = [browser.get(url).text for url in ("/", f"/videos/{video.id}", "/search?q=silent", "/my/videos",
-                                                  f"/channels/{channel.slug}")]
-    for text in would_show:
-        assert not any(text in page for page in pages), text
+    # None of what it would contribute shows on the site's pages, its home blocks chosen before it was disabled.
+    would_show = contribution_markers(request, info, site, channel, video)
+    pages = site_pages(browser, site, channel, video)
+    assert [text for text in would_show if any(text in page for page in pages)] == []
 
     # A video's whole life there leaves its tables, jobs and tracks as they were.
     if "auth_local" in site.enabled_plugins:
@@ -163,6 +177,26 @@ def test_a_plugin_is_silent_where_it_is_not_enabled(name, app, quiet_site, make_
     request = make_request(site, owner)
     request.hooks.amphi_video_deleted(request=request, video=video)
     assert plugin_state(dbsession, info, app.registry) == before
+
+
+def test_the_same_contributions_show_where_their_plugins_are_enabled(app, make_site, make_user, make_video,
+                                                                     make_request, make_testapp, dbsession):
+    """The check above looks for what does show when a plugin is on: every plugin's markers, on a site
+    with them all."""
+    site = make_site("lively")
+    owner = make_user(site, "owner", role="staff", password=PASSWORD)
+    channel = Channel(site_id=site.id, slug="quiet-channel", title="Lively")
+    dbsession.add(channel)
+    video = make_video(site, owner, "Silent lecture", access="public", status="ready", language="ko",
+                       channels=[channel])
+    request = make_request(site, owner)
+    request.hooks.amphi_video_viewed(request=request, video=video)  # a home block lists viewed videos
+    markers = {name: contribution_markers(request, info, site, channel, video)
+               for name, info in app.registry.plugins.infos.items() if info.loaded}
+    pages = site_pages(make_testapp(site.domains[0].domain), site, channel, video)
+    assert {name: [m for m in found if not any(m in page for page in pages)] for name, found in markers.items()
+            } == {name: [] for name in markers}
+    assert sum(map(len, markers.values())) >= 10
 
 
 @pytest.mark.parametrize("name", ["search_sql", "stats", "transcriber_vosk"])
