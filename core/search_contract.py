@@ -307,6 +307,15 @@ class SearchContract:
 
     # --- what visitors type -------------------------------------------------------------------
 
+    def test_suggestions_complete_the_prefix_within_the_limit(self, search_site, prof, publish, make_request):
+        for n in range(4):
+            publish(search_site, prof, f"Séminaire {n}")
+        publish(search_site, prof, "Colloque")
+        request = make_request(search_site)
+        answer = request.hooks.amphi_search_suggest(request=request, prefix="semin", limit=2)
+        assert len(answer) == 2 and all(text.startswith("Séminaire ") for text in answer)
+        assert sorted(suggest(make_request(search_site), "sémi")) == [f"Séminaire {n}" for n in range(4)]
+
     def test_hostile_queries_never_raise(self, search_site, prof, publish, make_testapp):
         publish(search_site, prof, "Cours \"spécial\" de SQL; DROP")
         browser = make_testapp(search_site.domains[0].domain)
