@@ -1,17 +1,10 @@
-"""storage_local passes the storage contract; plus what is particular to it."""
+"""What is particular to storage_local (its storage contract runs in plugins/storage_local/tests)."""
 
 import io
 
 import pytest
 
-from core.testing.contracts import StorageContract
 from plugins.storage_local.storage import LocalStorage
-
-
-class TestLocalStorage(StorageContract):
-    @pytest.fixture
-    def storage(self, tmp_path):
-        return LocalStorage(str(tmp_path / "media"))
 
 
 def test_files_stay_under_the_root(tmp_path):
