@@ -16,6 +16,8 @@ One set of rules, used by the pages, the dashboard, the feeds and the API:
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from pyramid.httpexceptions import HTTPForbidden, HTTPNotFound
 from sqlalchemy import Select, exists, or_, select
 from sqlalchemy.orm import selectinload
@@ -193,7 +195,7 @@ def videos_changed(request, video_ids: list[int]) -> None:
             request.hooks.amphi_video_changed(request=request, video=video)
 
 
-def add_to_channel(video: Video, channel: Channel, themes: list[Theme] = ()) -> None:
+def add_to_channel(video: Video, channel: Channel, themes: Iterable[Theme] = ()) -> None:
     """Put ``video`` in ``channel`` (and these of its themes)."""
     if channel not in video.channels:
         video.channels.append(channel)

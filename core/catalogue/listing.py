@@ -7,7 +7,7 @@ import threading
 import time
 from collections import OrderedDict
 
-from sqlalchemy import ColumnElement, Select, event, exists, false, func, or_, select, true, union_all
+from sqlalchemy import ColumnElement, CompoundSelect, Select, event, exists, false, func, or_, select, true, union_all
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from core.access.security import opened_video_ids, user_group_names
@@ -58,7 +58,7 @@ def visible_videos(request) -> Select:
     query = select(Video).where(Video.site_id == request.site.id)
     if user is not None and user.is_admin:
         return query
-    rules = [Video.access.in_(SHARED_ACCESS["anonymous" if user is None else "signed-in"])]
+    rules: list[ColumnElement[bool]] = [Video.access.in_(SHARED_ACCESS["anonymous" if user is None else "signed-in"])]
     if user is not None:
         groups = user_group_names(request, user)
         if groups:
@@ -120,7 +120,7 @@ def opens_locked_videos(request) -> bool:
     return False
 
 
-def visibility_class(request) -> tuple[str, ColumnElement, Select | None]:
+def visibility_class(request) -> tuple[str, ColumnElement, CompoundSelect | None]:
     """What the request's user sees in common with many others, for caches shared between them.
 
     ``(name, shared, extra)``: ``shared`` is a condition on ``Video`` that every user of the class
@@ -200,6 +200,7 @@ def channel_videos(request, channel: Channel, theme: Theme | None = None, depth:
     link, column, key = ((video_channels, video_channels.c.channel_id, channel.id) if theme is None
                          else (video_themes, video_themes.c.theme_id, theme.id))
     members = request.dbsession.scalar(select(func.count()).select_from(link).where(column == key))
+    member: ColumnElement[bool]
     if members >= WALK_FROM and depth * WALK_RATIO <= members:
         member = exists(select(link.c.video_id).where(link.c.video_id == Video.id, column == key))
     else:
@@ -257,7 +258,7 @@ def related_candidates(db, video: Video, pool: int) -> list[tuple[int, int, obje
     newest. Candidates come from the link tables' indexes (a GROUP BY per list), so the cost follows
     the number of videos sharing a tag, not the size of the catalogue.
     """
-    scores = {}
+    scores: dict[int, int] = {}
     for table, column, ids, weight in ((video_tags, video_tags.c.tag_id, [t.id for t in video.tags], 2),
                                        (video_disciplines, video_disciplines.c.discipline_id,
                                         [d.id for d in video.disciplines], 1)):

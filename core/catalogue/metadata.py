@@ -83,7 +83,7 @@ def site_disciplines(dbsession, site_id: int) -> list[Discipline]:
 def language_choices(locale: str) -> list[tuple[str, str]]:
     """Two-letter language codes with their names in ``locale``, by name (computed once per locale)."""
     names = Locale.parse(locale).languages
-    return sorted(((code, names[code]) for code in names if len(code) == 2), key=lambda c: c[1].casefold())
+    return sorted(((code, names[code]) for code in names if isinstance(code, str) and len(code) == 2), key=lambda c: c[1].casefold())
 
 
 def normalise_tag(text: str) -> str:
@@ -243,7 +243,8 @@ def _check_access(video: Video, form: MetadataForm, groups: list[Group], errors:
 
 def apply_metadata(request, video: Video, form: MetadataForm) -> None:
     """Check every field of ``form``, then change ``video``; on any error raise and change nothing."""
-    db, site_id, errors = request.dbsession, video.site_id, {}
+    db, site_id = request.dbsession, video.site_id
+    errors: dict[str, str] = {}
     tags = _check_text(form, errors)
     vtype, type_ok = _pick(site_video_types(db, site_id), [form.type_id] if form.type_id else [])
     disciplines, disciplines_ok = _pick(site_disciplines(db, site_id), form.discipline_ids)
@@ -259,7 +260,7 @@ def apply_metadata(request, video: Video, form: MetadataForm) -> None:
         errors["poster_key"] = _("Choose one of the proposed images.")
     _check_access(video, form, groups, errors)
     in_channels = pick_channels(request, video, form.channel_ids, form.theme_ids, errors)
-    if errors:
+    if errors or in_channels is None:  # None comes with its errors
         raise ValidationError(errors)
     video.title, video.description, video.license, video.language = (
         form.title, form.description, form.license, form.language)
@@ -282,7 +283,7 @@ def set_access(video: Video, access: str, groups: list[Group] | None = None, pas
 
 # --- the site admin's lists ------------------------------------------------------
 
-CATALOGUE_LISTS = {"type": VideoType, "discipline": Discipline}
+CATALOGUE_LISTS: dict[str, type[VideoType] | type[Discipline]] = {"type": VideoType, "discipline": Discipline}
 
 
 def add_list_entry(dbsession, site_id: int, kind: str, title: str):
@@ -341,7 +342,7 @@ def check_upload_metadata(request, metadata: dict, lenient: bool = False) -> dic
     if errors and not lenient:
         raise ValidationError(errors)
     values.update({key: "" for key in errors})
-    fields = {key: values[key] for key in ("title", "description", "access", "language", "license") if values[key]}
+    fields: dict[str, object] = {key: values[key] for key in ("title", "description", "access", "language", "license") if values[key]}
     if channel is not None:
         fields["channels"] = [channel]
     return fields

@@ -209,6 +209,8 @@ def upload_video_fields(request, metadata: dict) -> dict:
 def complete_if_finished(request, ticket: Claim, headers: dict) -> Upload:
     """Make the video of a complete upload (once: the caller holds its claim); returns the upload."""
     upload = current(request, ticket.upload_id)
+    if upload is None:  # terminated or expired since the claim advanced
+        raise TusError(404, _("There is no such upload."))
     if not upload.finished or upload.video_id is not None:
         return upload
     if not request.storage.exists(upload.key):  # its video was made, then deleted

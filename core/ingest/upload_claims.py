@@ -18,6 +18,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from pyramid.request import Request
 from sqlalchemy import func, or_
 
 from core.models import Upload, utcnow
@@ -51,7 +52,7 @@ def unclaimed(now: datetime):
 class Claim:
     """The right of one request to append to an upload at ``offset``."""
 
-    request: object
+    request: Request
     upload_id: str
     offset: int
     token: str = field(default_factory=lambda: secrets.token_hex(16))

@@ -134,6 +134,8 @@ def build_cues(words: list[Word], rules: ReadingRules = DEFAULT_RULES, duration:
             end = min(end, duration)
         end = max(end, group[-1].end)
         lines = break_lines([w.text for w in group], rules.max_line, rules.max_lines)
+        if lines is None:  # group_words makes only groups that fit
+            raise ValueError(f"words at {start:.3f}s do not fit in a cue")
         cues.append(Cue(start=round(start, 3), end=round(end, 3), lines=lines))
     return cues
 

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import cast
 
 import zope.sqlalchemy
 from sqlalchemy import create_engine, event, update
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import CursorResult, Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from core.models import Base
@@ -94,7 +95,8 @@ def lock_rows(dbsession: Session, model, *where) -> int:
     """
     kept = {column.name: column for column in model.__table__.columns  # onupdate columns would change
             if column.primary_key or column.onupdate is not None or column.server_onupdate is not None}
-    return dbsession.execute(orm_update(model, *where).values(kept)).rowcount
+    # Session.execute is typed as giving a Result; an UPDATE gives its CursorResult (which has rowcount)
+    return cast(CursorResult, dbsession.execute(orm_update(model, *where).values(kept))).rowcount
 
 
 def orm_update(model, *where):

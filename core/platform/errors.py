@@ -10,7 +10,7 @@ class AmphiError(Exception):
     code = "error"
 
     def __init__(self, message: str = "", info: dict | None = None):
-        super().__init__(message or self.__class__.__doc__.strip().splitlines()[0])
+        super().__init__(message or (self.__class__.__doc__ or self.__class__.__name__).strip().splitlines()[0])
         self.message = str(self.args[0])
         self.info = info or {}
 

@@ -81,7 +81,7 @@ def contributions(request, hook: str, **kwargs) -> list:
 
     A plugin that raises is logged and left out: an integration never breaks a page.
     """
-    items = []
+    items: list = []
     for impl in reversed(getattr(request.hooks, hook).get_hookimpls()):
         try:
             items.extend(impl.function(request=request, **kwargs) or [])

@@ -362,7 +362,10 @@ def http_sign_in(base: str, username: str, password: str) -> dict:
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
 
     def token(path: str) -> str:
-        return re.search(r'name="csrf_token" value="([^"]+)"', opener.open(base + path).read().decode()).group(1)
+        found = re.search(r'name="csrf_token" value="([^"]+)"', opener.open(base + path).read().decode())
+        if found is None:
+            raise LookupError(f"no CSRF token in the page {base + path}")
+        return found.group(1)
 
     form = urlencode({"username": username, "password": password, "csrf_token": token("/login")}).encode()
     opener.open(urllib.request.Request(base + "/auth/local/login", data=form))

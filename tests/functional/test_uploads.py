@@ -10,6 +10,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+import core.ingest
 from core.models import Site, Upload, Video, utcnow
 from core.pipeline.storage import get_storage, upload_key
 
@@ -317,12 +318,10 @@ def site_rows(site_id, model) -> int:
 @pytest.fixture
 def failing_encode_queue(monkeypatch):
     """The encode job of a new video cannot be queued: the video is made half-way, then the step fails."""
-    import core.pipeline
-
     def broken(request, video, kind, params=None):
         raise RuntimeError("the queue is down")
 
-    monkeypatch.setattr(core.pipeline, "queue_job", broken)
+    monkeypatch.setattr(core.ingest, "queue_job", broken)  # where ingest_files finds it
     return lambda: monkeypatch.undo()
 
 
@@ -493,3 +492,22 @@ def test_a_writer_that_finds_its_upload_deleted_while_renewing_removes_its_bytes
     with pytest.raises(TusError):
         write_claimed(request, ticket, key, io.BytesIO(b"0123456789"), 10, None)
     assert not request.storage.exists(key)
+
+
+def test_an_upload_terminated_once_its_last_bytes_are_recorded_is_gone_not_an_error(prof, dbsession, make_request,
+                                                                                    site):
+    from core.ingest.tus import complete_if_finished
+    from core.ingest.tus_chunks import TusError
+    from core.ingest.upload_claims import claim
+
+    location = create(prof, 5).headers["Location"]
+    upload = dbsession.query(Upload).one()
+    request = make_request(site, upload.user)
+    ticket = claim(request, upload.id, 0)
+    request.storage.append(upload.key, io.BytesIO(b"01234"))
+    assert ticket.advance(5)
+    prof.delete(location, headers={**TUS, "X-CSRF-Token": prof.token}, status=204)  # before its video is made
+    with pytest.raises(TusError) as gone:
+        complete_if_finished(request, ticket, {})
+    assert gone.value.status == 404
+    assert dbsession.scalar(select(Video.id).where(Video.site_id == site.id)) is None

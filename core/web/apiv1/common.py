@@ -54,7 +54,7 @@ def json_object(request) -> dict:
 class SlidingWindow:
     """At most ``limit`` calls per minute per key, in this process (each server process counts its own)."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.calls: dict[str, deque] = {}
         self.lock = threading.Lock()
 

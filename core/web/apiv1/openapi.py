@@ -8,6 +8,8 @@ and fuzz the server from it (schemathesis), so this document cannot drift from t
 
 from __future__ import annotations
 
+from typing import Any
+
 import core
 from core.access.users import ROLES
 from core.catalogue.channel_forms import MAX_MANAGERS
@@ -230,7 +232,7 @@ VIDEO_SEARCH = [
     {"name": "duration", "in": "query", "schema": {"enum": [name for name, *_bounds in DURATION_BUCKETS]},
      "description": "with q only: under 5 minutes, 5 to 20, 20 to 60, over an hour"}]
 
-PATHS = {
+PATHS: dict[str, dict[str, Any]] = {
     "/videos": {"get": {"operationId": "listVideos",
                         "summary": "The videos the caller may find, newest first; with q, a full-text search",
                         "security": [{"bearer": []}, {"session": []}, {}],

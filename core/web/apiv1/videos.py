@@ -10,6 +10,7 @@ validation (:func:`core.catalogue.metadata.apply_metadata`), deletion through
 from __future__ import annotations
 
 import dataclasses
+from typing import Any
 
 from pyramid.httpexceptions import HTTPNoContent
 from pyramid.view import view_config
@@ -60,7 +61,7 @@ def form_from_json(request, video: Video, body: dict) -> MetadataForm:
     """The edit page's form, as the video stands, with the JSON body's fields changed."""
     db, site_id = request.dbsession, video.site_id
     form = MetadataForm.from_video(video)
-    changes = {}
+    changes: dict[str, Any] = {}  # MetadataForm fields: text, flags, tuples of ids
     for field in TEXT_FIELDS:
         if field in body:
             value = body[field]

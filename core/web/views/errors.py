@@ -41,20 +41,23 @@ def route_methods(request, route_name: str) -> frozenset[str] | None:
     """The methods the views of a route answer (GET brings HEAD); None when one of them takes any method."""
     cache = request.registry.setdefault("amphi.route_methods", {})
     if route_name not in cache:
-        methods: set[str] = set()
-        for view in request.registry.introspector.get_category("views") or ():
-            intr = view["introspectable"]
-            if intr["route_name"] != route_name or intr["exception_only"]:
-                continue
-            if intr["request_methods"] is None:
-                methods = None
-                break
-            given = intr["request_methods"]
-            methods.update((given,) if isinstance(given, str) else given)
-        if methods is not None and "GET" in methods:
-            methods.add("HEAD")
-        cache[route_name] = frozenset(methods) if methods is not None else None
+        cache[route_name] = _view_methods(request, route_name)
     return cache[route_name]
+
+
+def _view_methods(request, route_name: str) -> frozenset[str] | None:
+    methods: set[str] = set()
+    for view in request.registry.introspector.get_category("views") or ():
+        intr = view["introspectable"]
+        if intr["route_name"] != route_name or intr["exception_only"]:
+            continue
+        if intr["request_methods"] is None:
+            return None
+        given = intr["request_methods"]
+        methods.update((given,) if isinstance(given, str) else given)
+    if "GET" in methods:
+        methods.add("HEAD")
+    return frozenset(methods)
 
 
 def method_not_allowed(request):
