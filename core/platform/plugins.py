@@ -63,7 +63,7 @@ class PluginHost:
     def __init__(self, pm: pluggy.PluginManager):
         self.pm = pm
         self.infos: dict[str, PluginInfo] = {}
-        self._relays: dict[tuple, SiteHooks] = {}
+        self._relays: dict[frozenset[str], SiteHooks] = {}
         self.required: set[str] = set()
 
     # --- discovery --------------------------------------------------------
@@ -159,11 +159,11 @@ class PluginHost:
 
     def for_plugins(self, enabled: Iterable[str]) -> SiteHooks:
         """The hook relay that calls only the given plugins (and non-plugin impls)."""
-        enabled = frozenset(enabled)
-        relay = self._relays.get(enabled)
+        names = frozenset(enabled)
+        relay = self._relays.get(names)
         if relay is None:  # cached per plugin set; add() and remove() clear the cache
-            removed = {info.plugin for info in self.loaded if info.name not in enabled}
-            relay = self._relays[enabled] = SiteHooks(self.pm, removed)
+            removed = {info.plugin for info in self.loaded if info.name not in names}
+            relay = self._relays[names] = SiteHooks(self.pm, removed)
         return relay
 
 

@@ -110,7 +110,9 @@ class SearchContract:
 
     def found(self, make_request, site, user=None, **query) -> list[str]:
         """Titles of what ``user`` finds on ``site`` for ``query``, in order."""
-        return [video.title for video in search(make_request(site, user), SearchQuery(**query)).videos]
+        results = search(make_request(site, user), SearchQuery(**query))
+        assert results is not None, "the backend under test is enabled on the site: it answers every search"
+        return [video.title for video in results.videos]
 
     # --- fixtures ---------------------------------------------------------------------------
 
