@@ -10,6 +10,22 @@ Per-site hooks are called through ``request.hooks`` (or
 site is never called there. Assembly hooks are called once per application,
 for every installed plugin.
 
+Two ways to call a per-site hook, so that one failing plugin never breaks a
+page: contributions (navigation, panels, badges, actions, feed links, home
+blocks, search text and facets, sign-in methods...) are gathered with
+:func:`core.plugins.collect`, events (``amphi_video_*``, ``amphi_watch_progress``,
+``amphi_user_signed_in``...) are sent with :func:`core.plugins.fire`; each
+skips and logs a plugin that raises. Decisions (``amphi_permits``) and
+backends (*firstresult* hooks) are called directly: their errors must show.
+
+Events fire inside the caller's transaction (the request's, or a worker's),
+which may still be rolled back: an implementation may write to the database,
+but one that talks to another system (a search server, an LRS, a BigBlueButton
+server, mail) queues a task with :func:`core.tasks.enqueue_after_commit`. The
+task takes ids, opens its own transaction (:func:`core.tasks.worker_request`)
+and reads what was committed, so a rolled-back change never leaves the
+platform and a slow or unreachable server never slows or breaks a page.
+
 Changing this file changes ``core.HOOKS_VERSION`` (see the README's
 compatibility policy).
 """

@@ -26,6 +26,7 @@ from sqlalchemy import select
 from core.errors import ValidationError
 from core.i18n import _
 from core.models import IDENTITY_RULE_KINDS, Group, IdentityRule, User
+from core.plugins import collect
 from core.users import ROLES, USERNAME, find_user, set_role
 
 RULE_GROUP_SOURCE = "rules"
@@ -78,7 +79,7 @@ def merge_attributes(base: dict[str, list[str]], extra: Mapping | None) -> dict[
 def complete_attributes(request, user: User, attributes: Mapping | None) -> dict[str, list[str]]:
     """The sign-in's attributes plus what plugins add (``amphi_user_attributes``)."""
     result = normalise_attributes(attributes)
-    for extra in request.hooks.amphi_user_attributes(request=request, user=user, attributes=result):
+    for extra in collect(request, "amphi_user_attributes", expect=Mapping, user=user, attributes=result):
         result = merge_attributes(result, extra)
     return result
 

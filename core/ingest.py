@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 
 from core.i18n import _
 from core.models import ACCESS_LEVELS, LICENSES, MediaFile, Upload, User, Video
+from core.plugins import fire
 from core.sites import upload_limits
 from core.storage import source_key, video_prefix
 
@@ -43,7 +44,7 @@ def create_video(request, owner, title: str, **fields) -> Video:
                   slug=unique_slug(request.dbsession, request.site.id, title), **fields)
     request.dbsession.add(video)
     request.dbsession.flush()
-    request.hooks.amphi_video_created(request=request, video=video)
+    fire(request, "amphi_video_created", video=video)
     return video
 
 

@@ -35,6 +35,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from core.generation import current_generation
 from core.i18n import browser_locale, requested_locale
+from core.plugins import fire
 from core.tokens import SESSION_COOKIE
 
 # --- what views say --------------------------------------------------------------------
@@ -178,7 +179,7 @@ def replay(request, entry: Entry):
     if entry.viewed is not None:
         site, video = (snapshot.attach(request.dbsession) for snapshot in entry.viewed)
         request.site = site
-        request.hooks.amphi_video_viewed(request=request, video=video)
+        fire(request, "amphi_video_viewed", video=video)
     response = Response(status=entry.status, headerlist=list(entry.headers), body=entry.body)
     response.headers["X-Amphi-Cache"] = "hit"
     return response

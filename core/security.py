@@ -28,6 +28,7 @@ from core.i18n import SESSION_LOCALE
 from core.identity import process_sign_in
 from core.keys import derived_key
 from core.models import Group, ShareLink, User, Video, utcnow
+from core.plugins import collect, fire
 from core.sessions import SESSION_USER, current_record_id, end_current, end_user_sessions, open_record, session_user
 from core.settings import as_bool
 from core.tokens import SESSION_COOKIE, check_csrf, enforce_token_rules, request_token, token_hash, uses_bearer
@@ -94,7 +95,7 @@ def sign_in(request, user: User, method: str, attributes: dict | None = None) ->
     user.last_login = utcnow()
     request.user = user
     attributes = process_sign_in(request, user, attributes)
-    request.hooks.amphi_user_signed_in(request=request, user=user, attributes=attributes)
+    fire(request, "amphi_user_signed_in", user=user, attributes=attributes)
 
 
 def sign_out(request) -> str | None:
@@ -102,7 +103,7 @@ def sign_out(request) -> str | None:
     user = request.user
     logout_url = None
     if user is not None:
-        urls = request.hooks.amphi_user_signed_out(request=request, user=user)
+        urls = collect(request, "amphi_user_signed_out", expect=str, user=user)
         logout_url = next((u for u in urls if u), None)
     end_current(request)  # copies of the cookie die with it
     fresh_session(request)

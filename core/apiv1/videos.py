@@ -22,6 +22,7 @@ from core.errors import ValidationError
 from core.i18n import _
 from core.metadata import MetadataForm, apply_metadata, site_disciplines, site_groups, site_video_types
 from core.models import Video
+from core.plugins import fire
 from core.tracks import player_tracks
 from core.ui import contributions
 from core.views.api import video_json
@@ -101,7 +102,7 @@ def form_from_json(request, video: Video, body: dict) -> MetadataForm:
 def video_update(request):
     video = require_video(request, "edit")
     apply_metadata(request, video, form_from_json(request, video, json_object(request)))
-    request.hooks.amphi_video_changed(request=request, video=video)
+    fire(request, "amphi_video_changed", video=video)
     return video_json(request, video)
 
 

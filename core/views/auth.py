@@ -7,10 +7,11 @@ from pyramid.view import view_config
 
 from core.i18n import LANGUAGES, SESSION_LOCALE
 from core.security import check_visitor_post, safe_next, sign_out
+from core.ui import contributions
 
 
 def login_methods(request) -> list:
-    methods = [m for answer in request.hooks.amphi_login_methods(request=request) for m in (answer or [])]
+    methods = contributions(request, "amphi_login_methods")
     return sorted(methods, key=lambda m: (m.order, m.title))
 
 

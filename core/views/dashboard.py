@@ -12,6 +12,7 @@ from core.errors import ValidationError
 from core.inputs import whole_number
 from core.metadata import BULK_ACCESS, set_access
 from core.models import Video
+from core.plugins import fire
 from core.security import video_permits
 from core.videos import delete_video
 
@@ -48,7 +49,7 @@ def bulk(request):
     editable = [v for v in videos if video_permits(request, v, "edit")]
     for video in editable:
         set_access(video, level)
-        request.hooks.amphi_video_changed(request=request, video=video)
+        fire(request, "amphi_video_changed", video=video)
     return back(request, changed=len(editable), skipped=len(videos) - len(editable))
 
 
@@ -61,7 +62,7 @@ def change_channel(request, videos: list[Video], action: str):
     editable = [v for v in videos if video_permits(request, v, "edit")]
     for video in editable:
         (add_to_channel if verb == "channel-add" else remove_from_channel)(video, channel)
-        request.hooks.amphi_video_changed(request=request, video=video)
+        fire(request, "amphi_video_changed", video=video)
     counts = {"added" if verb == "channel-add" else "removed": len(editable)}
     return back(request, **counts, skipped=len(videos) - len(editable))
 

@@ -23,6 +23,7 @@ from core.metadata import (
     type_title,
 )
 from core.models import LICENSES, ShareLink
+from core.plugins import fire
 from core.ratelimit import RateLimit, client_network
 from core.security import check_password, find_share_link, open_share_link, unlock_video, video_permits
 from core.tokens import token_hash
@@ -74,7 +75,7 @@ def save_edit(request):
         form.password = ""  # never sent back into the page
         return edit_values(request, video, form, exc.errors)
     request.dbsession.flush()
-    request.hooks.amphi_video_changed(request=request, video=video)
+    fire(request, "amphi_video_changed", video=video)
     return HTTPFound(request.route_url("video.edit", video_id=video.id, _query={"saved": 1}))
 
 
@@ -90,7 +91,7 @@ def create_share_link(request):
                      label=request.POST.get("label", "").strip()[:150])
     video.share_links.append(link)
     request.dbsession.flush()
-    request.hooks.amphi_video_changed(request=request, video=video)
+    fire(request, "amphi_video_changed", video=video)
     request.response.headers["Cache-Control"] = "no-store"
     values = edit_values(request, video, MetadataForm.from_video(video))
     values.update(new_link=str(link.id),
@@ -106,7 +107,7 @@ def revoke_share_link(request):
         raise HTTPNotFound()
     video.share_links.remove(link)
     request.dbsession.flush()
-    request.hooks.amphi_video_changed(request=request, video=video)
+    fire(request, "amphi_video_changed", video=video)
     return HTTPFound(request.route_url("video.edit", video_id=video.id, _anchor="share-links"))
 
 

@@ -19,7 +19,7 @@ from core.metadata import (
     set_access,
 )
 from core.models import LICENSES, Site, Upload, Video, utcnow
-from core.pipeline import fire_safely
+from core.plugins import fire
 from core.storage import get_storage
 from core.tasks import huey, worker_request
 from core.tus import find_upload, site_upload_limits
@@ -61,7 +61,7 @@ def upload_details(request):
     if fields:
         apply_upload_fields(video, fields)
         request.dbsession.flush()
-        fire_safely(request, "amphi_video_changed", video=video)
+        fire(request, "amphi_video_changed", video=video)
     return {"upload": upload.id, "video": video.id}
 
 

@@ -9,6 +9,7 @@ from core.channels import add_to_channel, addable_channels
 from core.i18n import _
 from core.ingest import ORIGINAL_KINDS, QuotaExceeded, check_quota
 from core.metadata import ACCESS_LABELS, STATUS_LABELS
+from core.plugins import fire
 from core.users import find_user
 from core.videos import delete_video
 from plugin_recorder.models import RECORDER_ACCESS, PendingRecording
@@ -84,5 +85,5 @@ def claim_page(request):
         add_to_channel(video, channel)
     request.dbsession.delete(pending)
     request.dbsession.flush()
-    request.hooks.amphi_video_changed(request=request, video=video)
+    fire(request, "amphi_video_changed", video=video)
     return HTTPFound(request.route_url("recorder.pending", _query={"done": "published"}))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import delete, select
 
 from core.models import Track, Video
+from core.plugins import fire
 from core.timecodes import clock, parse_clock, to_millis
 from core.tracks import delete_track, save_track
 from plugins.chapters.models import Chapter
@@ -71,7 +72,7 @@ def chapters_track(request, video: Video) -> Track | None:
 def chapters_changed(request, video: Video) -> None:
     """Write the chapters track again (or delete it when none is left) and let the search index know."""
     write_track(request, video)
-    request.hooks.amphi_video_changed(request=request, video=video)
+    fire(request, "amphi_video_changed", video=video)
 
 
 def write_track(request, video: Video) -> None:

@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 from sqlalchemy import select
 
 from core.models import Video
+from core.plugins import fire
 from core.security import video_permits
 from core.storage import video_prefix
 from core.timecodes import clock, parse_clock, to_millis
@@ -145,7 +146,7 @@ def save(request, video: Video, submitted: Submitted, enrichment: Enrichment | N
     if old_key and old_key != enrichment.file_key:
         after_commit(request, old_key)
     request.dbsession.flush()
-    request.hooks.amphi_video_changed(request=request, video=video)
+    fire(request, "amphi_video_changed", video=video)
     return enrichment
 
 
@@ -155,7 +156,7 @@ def delete(request, enrichment: Enrichment) -> None:
     video = request.dbsession.get(Video, enrichment.video_id)
     request.dbsession.delete(enrichment)
     request.dbsession.flush()
-    request.hooks.amphi_video_changed(request=request, video=video)
+    fire(request, "amphi_video_changed", video=video)
 
 
 def after_commit(request, key: str, keep_if_committed: bool = False) -> None:

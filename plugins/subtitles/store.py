@@ -15,6 +15,7 @@ from dataclasses import replace
 from pyramid.httpexceptions import HTTPNotFound
 
 from core.models import Track, Video
+from core.plugins import fire
 from core.search import language_name
 from core.tracks import delete_track, read_track, save_track, video_tracks
 from plugins.subtitles.cues import Cue, CueError, parse_webvtt, write_webvtt
@@ -80,13 +81,13 @@ def store_cues(request, video: Video, cues: list[Cue], *, kind: str, language: s
     label = label.strip() or default_label(language, kind)
     track = save_track(request, video, write_webvtt(cues), kind=kind, language=language, label=label,
                        source="manual", plugin=NAME, track=track)
-    request.hooks.amphi_video_changed(request=request, video=video)
+    fire(request, "amphi_video_changed", video=video)
     return track
 
 
 def remove_track(request, video: Video, track: Track) -> None:
     delete_track(request, track)
-    request.hooks.amphi_video_changed(request=request, video=video)
+    fire(request, "amphi_video_changed", video=video)
 
 
 def same_track(request, video: Video, kind: str, language: str) -> Track | None:
