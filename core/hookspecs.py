@@ -408,7 +408,8 @@ def amphi_video_viewed(request, video):
 
     Called by the core after the access check, on every page load (a reload
     calls it again: counting once per viewer is the implementation's job). It
-    must stay cheap and must not raise: it runs inside the page's request.
+    must stay cheap: it runs inside the page's request (an error is logged and
+    skipped by :func:`core.plugins.fire`, the page still shows).
 
     :param request: the current request (``request.user`` may be ``None``).
     :param video: the :class:`core.models.Video` being watched.
