@@ -1,10 +1,11 @@
 """A plugin that raises in every event and contribution hook never breaks a page.
 
 A site enables it beside every installed plugin; a signed-in owner (a site
-admin) and an anonymous visitor walk every page they can reach by following
-links, and do what fires the events (sign in, edit, report watching, upload,
-delete, sign out): every page answers as it does without the plugin, nothing
-answers 500, and the plugin was called on the way.
+admin), a signed-in member and an anonymous visitor walk every page they can
+reach by following links, and the owner does what fires the events (sign in,
+edit, report watching, upload, delete, sign out): every page answers as it
+does without the plugin, nothing answers 500, and the plugin was called on the
+way.
 """
 
 import re
@@ -28,7 +29,7 @@ EVENT_HOOKS = ("amphi_video_created", "amphi_video_ready", "amphi_video_failed",
 CONTRIBUTION_HOOKS = ("amphi_nav_items", "amphi_video_panels", "amphi_player_tracks", "amphi_video_badges",
                       "amphi_video_actions", "amphi_feed_links", "amphi_home_blocks", "amphi_search_text",
                       "amphi_search_facets", "amphi_login_methods", "amphi_user_attributes",
-                      "amphi_user_signed_out")
+                      "amphi_user_signed_out", "amphi_user_groups")
 #: Fired by the workers and the Opencast ingest, not by the pages walked here.
 NOT_FIRED_BY_PAGES = {"amphi_video_ready", "amphi_video_failed", "amphi_ingest_received"}
 PASSWORD = "owner password 1"
@@ -67,6 +68,8 @@ def world(site, make_user, make_video, dbsession):
                          channels=[maths])
     lecture.tags = get_tags(dbsession, site.id, ["physique"])
     make_video(site, owner, "Brouillon", access="draft", status="ready")
+    make_video(site, owner, "Séminaire du groupe", access="groups", status="ready")
+    make_user(site, "member", password=PASSWORD)
     dbsession.flush()
     return owner, lecture
 
@@ -137,8 +140,9 @@ def test_the_hooks_named_here_are_the_contracts_events_and_contributions(app):
 def test_every_page_answers_as_without_the_failing_plugin(app, tm, dbsession, world, failing):
     site, called = failing
     owner, lecture = world
-    clients = {"anonymous": browser(app, tm, dbsession, "a.test"), "owner": browser(app, tm, dbsession, "a.test")}
+    clients = {who: browser(app, tm, dbsession, "a.test") for who in ("anonymous", "owner", "member")}
     clients["owner"].sign_in("owner", PASSWORD)
+    clients["member"].sign_in("member", PASSWORD)
     enable(site, False)
     without = walk_both(clients, lecture)
     assert called == Counter()
@@ -150,7 +154,7 @@ def test_every_page_answers_as_without_the_failing_plugin(app, tm, dbsession, wo
     for who, statuses in with_it.items():
         assert not {url: status for url, status in statuses.items() if status >= 500}, who
     reached = {url for statuses in with_it.values() for url, status in statuses.items() if status == 200}
-    assert len(with_it["owner"]) > 60 and len(with_it["anonymous"]) > 20
+    assert len(with_it["owner"]) > 80 and len(with_it["anonymous"]) > 25 and len(with_it["member"]) > 25
     for page in ("/", "/channels", "/channels/maths", "/channels/maths/themes/analyse", "/my/videos", "/upload",
                  "/admin/site", "/admin/users", "/admin/channels", f"/videos/{lecture.id}",
                  f"/videos/{lecture.id}/edit", f"/videos/{lecture.id}/chapters", f"/videos/{lecture.id}/subtitles",
@@ -159,7 +163,7 @@ def test_every_page_answers_as_without_the_failing_plugin(app, tm, dbsession, wo
         assert page in reached, page
     assert {"amphi_video_viewed", "amphi_nav_items", "amphi_video_panels", "amphi_video_actions",
             "amphi_player_tracks", "amphi_video_badges", "amphi_feed_links", "amphi_home_blocks",
-            "amphi_login_methods"} <= set(called)
+            "amphi_login_methods", "amphi_user_groups"} <= set(called)
 
 
 def test_the_actions_that_fire_events_work_with_the_failing_plugin(app, tm, dbsession, world, failing):
