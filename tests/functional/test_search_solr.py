@@ -9,6 +9,7 @@ import fnmatch
 import json
 import os
 import re
+import socket
 import subprocess
 import sys
 import threading
@@ -27,13 +28,13 @@ from core.ingest import create_video
 from core.models import Site, User, Video
 from core.plugins import fire
 from core.search import SearchQuery, fold_accents, search, search_document, suggest
-from core.tasks import worker_request
+from core.tasks import huey, worker_request
 from core.testing import AmphiTestApp, temporary_database, write_ini
 from core.videos import delete_video
 from plugins.search_solr import index as solr_index
 from plugins.search_solr.client import READ_FIELDS, solr_document
 from plugins.search_solr.query import QUERY_FIELDS
-from plugins.search_solr.tasks import forget_video_task, index_video_task
+from plugins.search_solr.tasks import RETRIES, forget_video_task, index_video_task
 from tests.searching import found
 
 SCHEMA = Path(__file__).parents[2] / "etc" / "solr" / "schema.json"
@@ -360,8 +361,6 @@ def point_at(site_id: int, url: str) -> None:
 
 
 def a_closed_url() -> str:
-    import socket
-
     with socket.socket() as probe:  # a port nobody listens on
         probe.bind(("127.0.0.1", 0))
         return f"http://127.0.0.1:{probe.getsockname()[1]}/solr/amphi"
@@ -429,8 +428,11 @@ def test_a_down_solr_leaves_the_edit_page_working_and_the_task_catches_up(app, c
     with worker_request() as request:
         assert request.dbsession.get(Video, video_id).title == "Acoustique musicale"
     assert solr.updates == []
-    point_at(site_id, solr.url)  # Solr is back: the task's next try (huey retries it) writes what was committed
-    index_video_task.call_local(site_id, video_id)
+    retry = [task for task in huey.scheduled() if isinstance(task, index_video_task.task_class)]
+    assert [(task.args, task.retries) for task in retry] == [((site_id, video_id), RETRIES - 1)]
+    huey.storage.flush_schedule()
+    point_at(site_id, solr.url)  # Solr is back: the task's next try writes what was committed
+    index_video_task.call_local(*retry[0].args)
     assert solr.docs[str(video_id)]["title"] == "Acoustique musicale"
 
 
