@@ -38,7 +38,7 @@ from core.mediapackage import (
     workflow_xml,
 )
 from core.models import IngestPackage, Site, utcnow
-from core.plugins import fire
+from core.plugins import collect, fire
 from core.sites import upload_limits
 from core.storage import check_key, get_storage, site_prefix
 from core.tasks import huey, worker_request
@@ -78,7 +78,7 @@ def authenticate(request) -> IngestPrincipal:
         raise HTTPNotFound()
     principal = hook(request=request)
     if principal is None or principal.user.site_id != request.site.id or not principal.user.is_active:
-        challenges = [c for c in request.hooks.amphi_ingest_challenge(request=request) if c]
+        challenges = [c for c in collect(request, "amphi_ingest_challenge", expect=str) if c]
         raise IngestError(401, "Authentication is needed to ingest here.",
                           [("WWW-Authenticate", c) for c in challenges])
     return principal
