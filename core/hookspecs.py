@@ -10,9 +10,26 @@ Per-site hooks are called through ``request.hooks`` (or
 site is never called there. Assembly hooks are called once per application,
 for every installed plugin.
 
+Two ways to call a per-site hook, so that one failing plugin never breaks a
+page: contributions (navigation, panels, badges, actions, feed links, home
+blocks, search text and facets, sign-in methods...) are gathered with
+:func:`core.platform.plugins.collect`, events (``amphi_video_*``, ``amphi_watch_progress``,
+``amphi_user_signed_in``...) are sent with :func:`core.platform.plugins.fire`; each
+skips and logs a plugin that raises. Decisions (``amphi_permits``) and
+backends (*firstresult* hooks) are called directly: their errors must show.
+
+Events fire inside the caller's transaction (the request's, or a worker's),
+which may still be rolled back: an implementation may write to the database,
+but one that talks to another system (a search server, an LRS, a BigBlueButton
+server, mail) queues a task with :func:`core.platform.tasks.enqueue_after_commit`. The
+task takes ids, opens its own transaction (:func:`core.platform.tasks.worker_request`)
+and reads what was committed, so a rolled-back change never leaves the
+platform and a slow or unreachable server never slows or breaks a page.
+
+
 Each hook says which :data:`HOOKS_VERSION` added it (``.. versionadded::``).
 Changing this file changes :data:`HOOKS_VERSION` (see ``CHANGELOG.md`` and the
-README's compatibility policy). The annotations name core types that are only
+compatibility policy in the documentation's "Writing a plugin"). The annotations name core types that are only
 imported for type checkers, so that importing this module stays cheap.
 """
 
@@ -475,7 +492,8 @@ def amphi_video_viewed(request: Request, video: Video) -> None:
 
     Called by the core after the access check, on every page load (a reload
     calls it again: counting once per viewer is the implementation's job). It
-    must stay cheap and must not raise: it runs inside the page's request.
+    must stay cheap: it runs inside the page's request (an error is logged and
+    skipped by :func:`core.platform.plugins.fire`, the page still shows).
 
     .. versionadded:: 1.1.0
 

@@ -14,7 +14,6 @@ plugin implements ``amphi_ingest_authenticate``, and 401 when none recognises th
 from __future__ import annotations
 
 import io
-import logging
 import uuid
 from datetime import timedelta
 from urllib.parse import unquote
@@ -40,11 +39,11 @@ from core.mediapackage import (
 from core.models import IngestPackage, Site, utcnow
 from core.pipeline.storage import check_key, get_storage, site_prefix
 from core.platform.db import commit_now, lock_rows
+from core.platform.plugins import collect, fire
 from core.platform.sites import upload_limits
 from core.platform.tasks import huey, worker_request
 
 XML = "text/xml"
-log = logging.getLogger(__name__)
 
 
 class IngestError(Exception):
@@ -79,7 +78,7 @@ def authenticate(request) -> IngestPrincipal:
         raise HTTPNotFound()
     principal = hook(request=request)
     if principal is None or principal.user.site_id != request.site.id or not principal.user.is_active:
-        challenges = [c for c in request.hooks.amphi_ingest_challenge(request=request) if c]
+        challenges = [c for c in collect(request, "amphi_ingest_challenge", expect=str) if c]
         raise IngestError(401, "Authentication is needed to ingest here.",
                           [("WWW-Authenticate", c) for c in challenges])
     return principal
@@ -273,10 +272,8 @@ def ingest(request):
         raise IngestError(413, request.localizer.translate(exc.message)) from None
     package.video_id, package.ingested_at = video.id, utcnow()
     request.dbsession.flush()
-    try:  # the files are already moved to the video: a plugin's error must not undo the ingest
-        request.hooks.amphi_ingest_received(request=request, principal=principal, mediapackage=package, video=video)
-    except Exception:
-        log.exception("a plugin failed in amphi_ingest_received; video %s stays as created", video.id)
+    # The files are already moved to the video: a plugin's error must not undo the ingest.
+    fire(request, "amphi_ingest_received", principal=principal, mediapackage=package, video=video)
     definition = request.matchdict.get("workflow") or request.POST.get("workflowDefinitionId", "")
     body = workflow_xml(package, mediapackage_xml(package, element_url(request, package)), definition[:100], video.id)
     return Response(body=body.encode(), content_type=XML, charset="utf-8")

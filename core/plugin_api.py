@@ -86,6 +86,7 @@ from core.platform.keys import derived_key
 from core.platform.markup import render_markdown
 from core.platform.migrate import ids_never_reused
 from core.platform.ordering import move_to, renumber, step
+from core.platform.plugins import collect, fire
 from core.platform.processes import arm_parent_death_signal
 from core.platform.settings import Setting, aslist
 from core.platform.sites import plugin_settings, site_or_none, upload_limits
@@ -107,6 +108,8 @@ from core.web.media import serve_key
 from core.web.player import player_context
 
 __all__ = [
+    # Calling hooks: contributions gathered, events sent, a failing plugin logged and skipped
+    "collect", "fire",
     # Errors, French and English, settings, sites
     "AmphiError", "TooManyAttempts", "ValidationError",
     "_", "plural", "localizer_for", "translate_errors",

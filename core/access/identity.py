@@ -27,6 +27,8 @@ from core.access.users import ROLES, USERNAME, find_user, set_role
 from core.models import IDENTITY_RULE_KINDS, Group, IdentityRule, User
 from core.platform.errors import ValidationError
 from core.platform.i18n import _
+from core.platform.plugins import collect
+from core.platform.ui import contributions
 
 RULE_GROUP_SOURCE = "rules"
 #: Roles a rule may grant: never superuser, which only a superuser gives by hand.
@@ -78,7 +80,7 @@ def merge_attributes(base: dict[str, list[str]], extra: Mapping | None) -> dict[
 def complete_attributes(request, user: User, attributes: Mapping | None) -> dict[str, list[str]]:
     """The sign-in's attributes plus what plugins add (``amphi_user_attributes``)."""
     result = normalise_attributes(attributes)
-    for extra in request.hooks.amphi_user_attributes(request=request, user=user, attributes=result):
+    for extra in collect(request, "amphi_user_attributes", expect=Mapping, user=user, attributes=result):
         result = merge_attributes(result, extra)
     return result
 
@@ -184,5 +186,5 @@ def provision_user(request, username: str, *, create: bool, method: str) -> User
 
 def login_methods(request) -> list:
     """The sign-in methods the site's plugins offer, in their order (a plugin's page shows them too)."""
-    methods = [m for answer in request.hooks.amphi_login_methods(request=request) for m in (answer or [])]
+    methods = contributions(request, "amphi_login_methods")
     return sorted(methods, key=lambda m: (m.order, m.title))

@@ -37,6 +37,7 @@ from core.models import Group, ShareLink, User, Video, utcnow
 from core.platform.errors import ConfigurationError
 from core.platform.i18n import SESSION_LOCALE
 from core.platform.keys import derived_key
+from core.platform.plugins import collect, fire
 from core.platform.settings import as_bool
 
 log = logging.getLogger(__name__)
@@ -101,7 +102,7 @@ def sign_in(request, user: User, method: str, attributes: dict | None = None) ->
     user.last_login = utcnow()
     request.user = user
     attributes = process_sign_in(request, user, attributes)
-    request.hooks.amphi_user_signed_in(request=request, user=user, attributes=attributes)
+    fire(request, "amphi_user_signed_in", user=user, attributes=attributes)
 
 
 def sign_out(request) -> str | None:
@@ -109,7 +110,7 @@ def sign_out(request) -> str | None:
     user = request.user
     logout_url = None
     if user is not None:
-        urls = request.hooks.amphi_user_signed_out(request=request, user=user)
+        urls = collect(request, "amphi_user_signed_out", expect=str, user=user)
         logout_url = next((u for u in urls if u), None)
     end_current(request)  # copies of the cookie die with it
     fresh_session(request)
@@ -212,8 +213,9 @@ def user_group_names(request, user: User | None) -> set[str]:
     if user is None:
         return set()
     names = {group.name for group in user.groups}
-    for answer in request.hooks.amphi_user_groups(user=user):
-        names.update(answer or [])
+    # A plugin that fails is skipped: it can only take groups away, never grant access.
+    for answer in collect(request, "amphi_user_groups", expect=(list, tuple, set), user=user):
+        names.update(answer)
     return names
 
 

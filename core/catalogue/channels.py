@@ -34,6 +34,7 @@ from core.models import (
     video_channels,
     video_themes,
 )
+from core.platform.plugins import fire
 
 
 def site_member(request) -> User | None:
@@ -192,7 +193,7 @@ def videos_changed(request, video_ids: list[int]) -> None:
     """Tell the plugins (search...) that these videos' channels changed (a rename, a deletion)."""
     for start in range(0, len(video_ids), 200):
         for video in request.dbsession.scalars(select(Video).where(Video.id.in_(video_ids[start:start + 200]))):
-            request.hooks.amphi_video_changed(request=request, video=video)
+            fire(request, "amphi_video_changed", video=video)
 
 
 def add_to_channel(video: Video, channel: Channel, themes: Iterable[Theme] = ()) -> None:

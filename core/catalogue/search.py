@@ -12,7 +12,6 @@ video comes from :func:`search_document`, which other plugins feed through
 
 from __future__ import annotations
 
-import logging
 import math
 import re
 import unicodedata
@@ -27,8 +26,7 @@ from core.catalogue.listing import locked_condition, permitted, plugins_may_deny
 from core.catalogue.tracks import searched_text
 from core.models import Video
 from core.platform.i18n import _
-
-log = logging.getLogger(__name__)
+from core.platform.plugins import collect
 
 SORTS = ("relevance", "date")
 MAX_TEXT_LENGTH = 200
@@ -216,7 +214,7 @@ def search_document(request, video: Video) -> dict:
     captions = searched_text(request, video)
     if captions:
         text["captions"] = clean_text(captions, 1_000_000)
-    for contribution in _each_answer(request, "amphi_search_text", video):
+    for contribution in collect(request, "amphi_search_text", expect=dict, video=video):
         for name, value in contribution.items():
             if FACET_NAME.match(str(name)) and value:
                 text[name] = (text.get(name, "") + " " + clean_text(value, 1_000_000)).strip()
@@ -238,7 +236,7 @@ def search_document(request, video: Video) -> dict:
         facets["channel"] = {c.slug: c.title for c in channels}
         text["channels"] = " ".join([*(c.title for c in channels),
                                      *(t.title for t in video.themes if t.channel in channels)])
-    for contribution in _each_answer(request, "amphi_search_facets", video):
+    for contribution in collect(request, "amphi_search_facets", expect=dict, video=video):
         for facet, pairs in contribution.items():
             if FACET_NAME.match(str(facet)):
                 for value, label in pairs:
@@ -249,22 +247,6 @@ def search_document(request, video: Video) -> dict:
         "text": text,
         "facets": {facet: sorted(values.items()) for facet, values in facets.items() if values},
     }
-
-
-def _each_answer(request, hook: str, video) -> list[dict]:
-    """Each plugin's answer to a contribution hook; one that fails or answers nonsense is logged and skipped."""
-    answers = []
-    for impl in reversed(getattr(request.hooks, hook).get_hookimpls()):
-        try:
-            answer = impl.function(request=request, video=video)
-        except Exception:
-            log.exception("plugin %s failed in %s", impl.plugin_name, hook)
-            continue
-        if answer is not None and not isinstance(answer, dict):
-            log.error("plugin %s: %s must return a dict, not %r", impl.plugin_name, hook, type(answer))
-            continue
-        answers.append(answer or {})
-    return answers
 
 
 # --- what the page shows -----------------------------------------------------------

@@ -7,6 +7,7 @@ import logging
 from core.models import Video
 from core.pipeline import cancel_jobs
 from core.pipeline.storage import video_prefix
+from core.platform.plugins import fire
 
 log = logging.getLogger(__name__)
 
@@ -17,7 +18,7 @@ def delete_video(request, video: Video) -> None:
 
     The bytes go only after the commit, so an aborted deletion loses nothing.
     """
-    request.hooks.amphi_video_deleted(request=request, video=video)
+    fire(request, "amphi_video_deleted", video=video)
     cancel_jobs(request, video)
     storage, prefix = request.storage, video_prefix(video)
     request.dbsession.delete(video)

@@ -15,6 +15,7 @@ from core.pipeline.media import DEFAULT_LAYOUT, LAYOUTS
 from core.pipeline.storage import source_key, video_prefix
 from core.platform.i18n import _
 from core.platform.markup import slugify
+from core.platform.plugins import fire
 from core.platform.sites import upload_limits
 
 LEADING_TRAVERSAL = re.compile(r"^(?:\.{1,2}[/\\])+|^/+")
@@ -38,7 +39,7 @@ def create_video(request, owner, title: str, **fields) -> Video:
                   slug=unique_slug(request.dbsession, request.site.id, title), **fields)
     request.dbsession.add(video)
     request.dbsession.flush()
-    request.hooks.amphi_video_created(request=request, video=video)
+    fire(request, "amphi_video_created", video=video)
     return video
 
 

@@ -36,6 +36,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from core.access.tokens import SESSION_COOKIE
 from core.pagecache.generation import current_generation, track_changes
 from core.platform.i18n import browser_locale, requested_locale
+from core.platform.plugins import fire
 
 # --- what views say --------------------------------------------------------------------
 
@@ -178,7 +179,7 @@ def replay(request, entry: Entry):
     if entry.viewed is not None:
         site, video = (snapshot.attach(request.dbsession) for snapshot in entry.viewed)
         request.site = site
-        request.hooks.amphi_video_viewed(request=request, video=video)
+        fire(request, "amphi_video_viewed", video=video)
     response = Response(status=entry.status, headerlist=list(entry.headers), body=entry.body)
     response.headers["X-Amphi-Cache"] = "hit"
     return response

@@ -185,6 +185,64 @@ class SiteHooks:
         return caller
 
 
+# --- calling per-site hooks safely ---------------------------------------------
+
+
+def collect(request, hook: str, expect: type | tuple[type, ...] = object, **kwargs) -> list:
+    """Each answer the site's plugins give to the contribution hook ``hook``, in pluggy's call order.
+
+    Every plugin is called on its own with ``request`` and ``kwargs``; ``None`` answers are left out.
+    A plugin that raises, or answers something other than ``expect``, is logged and skipped: a
+    contribution never breaks a page.
+    """
+    answers = []
+    for impl in _call_order(request, hook):
+        try:
+            answer = impl.function(*_arguments(impl, request, kwargs))
+        except Exception:
+            log.exception("plugin %s failed in %s", impl.plugin_name, hook)
+            continue
+        if answer is None:
+            continue
+        if not isinstance(answer, expect):
+            log.error("plugin %s: %s must return %s, not %s", impl.plugin_name, hook, _type_names(expect),
+                      type(answer).__name__)
+            continue
+        answers.append(answer)
+    return answers
+
+
+def fire(request, hook: str, **kwargs) -> None:
+    """Tell the site's plugins of the event ``hook``: every implementation is called, one that raises
+    is logged and skipped, and the caller never sees the error.
+
+    Events run inside the caller's transaction; a plugin that talks to another system queues a
+    task after the commit (:func:`core.platform.tasks.enqueue_after_commit`).
+    """
+    for impl in _call_order(request, hook):
+        try:
+            impl.function(*_arguments(impl, request, kwargs))
+        except Exception:
+            log.exception("plugin %s failed in %s", impl.plugin_name, hook)
+
+
+def _call_order(request, hook: str) -> list:
+    """The plain implementations of ``hook`` enabled on the request's site, in the order pluggy calls them."""
+    impls = reversed(getattr(request.hooks, hook).get_hookimpls())
+    return [impl for impl in impls if not (impl.hookwrapper or impl.wrapper)]
+
+
+def _arguments(impl, request, kwargs: dict) -> list:
+    # As pluggy does: an implementation may take fewer arguments than its hook offers.
+    offered = {"request": request, **kwargs}
+    return [offered[name] for name in impl.argnames]
+
+
+def _type_names(expect) -> str:
+    types = expect if isinstance(expect, tuple) else (expect,)
+    return " or ".join(t.__name__ for t in types)
+
+
 def make_plugin_manager() -> pluggy.PluginManager:
     pm = pluggy.PluginManager("amphi")
     pm.add_hookspecs(hookspecs)

@@ -71,13 +71,17 @@ def worker_request(site_id: int | None = None):
 
 
 def enqueue_after_commit(request, task, *args) -> None:
-    """Send ``task(*args)`` once the request's transaction has committed."""
+    """Send ``task(*args)`` once the request's transaction has committed.
 
-    def send(committed: bool) -> None:
-        if committed:
-            task(*args)
+    The task and its arguments stay readable in the transaction's after-commit hooks
+    (``transaction.getAfterCommitHooks()``: ``(hook, (task, *args), {})``) until then.
+    """
+    request.tm.get().addAfterCommitHook(_send_if_committed, args=(task, *args))
 
-    request.tm.get().addAfterCommitHook(send)
+
+def _send_if_committed(committed: bool, task, *args) -> None:
+    if committed:
+        task(*args)
 
 
 

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
-log = logging.getLogger(__name__)
+from core.platform.plugins import collect
 
 
 @dataclass(frozen=True)
@@ -60,12 +59,7 @@ def video_badges(request, videos) -> dict[int, list[Badge]]:
     badges: dict[int, list[Badge]] = {}
     if not videos:
         return badges
-    for impl in reversed(request.hooks.amphi_video_badges.get_hookimpls()):
-        try:
-            answer = impl.function(request=request, videos=videos) or {}
-        except Exception:
-            log.exception("plugin %s failed in amphi_video_badges", impl.plugin_name)
-            continue
+    for answer in collect(request, "amphi_video_badges", expect=dict, videos=videos):
         for video_id, items in answer.items():
             badges.setdefault(video_id, []).extend(items)
     return badges
@@ -79,15 +73,10 @@ def nav_items(request) -> list[NavItem]:
 def contributions(request, hook: str, **kwargs) -> list:
     """Every item the site's plugins contribute through a UI hook, each plugin called on its own.
 
-    A plugin that raises is logged and left out: an integration never breaks a page.
+    A plugin that raises, or answers something else than a list, is logged and left out
+    (:func:`core.platform.plugins.collect`): an integration never breaks a page.
     """
-    items: list = []
-    for impl in reversed(getattr(request.hooks, hook).get_hookimpls()):
-        try:
-            items.extend(impl.function(request=request, **kwargs) or [])
-        except Exception:
-            log.exception("plugin %s failed in %s", impl.plugin_name, hook)
-    return items
+    return [item for answer in collect(request, hook, expect=(list, tuple), **kwargs) for item in answer]
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from core.plugin_api import (
     check_quota,
     delete_video,
     find_user,
+    fire,
 )
 from plugin_recorder.models import RECORDER_ACCESS, PendingRecording
 from plugin_recorder.recordings import claimable, pending_for
@@ -90,5 +91,5 @@ def claim_page(request):
         add_to_channel(video, channel)
     request.dbsession.delete(pending)
     request.dbsession.flush()
-    request.hooks.amphi_video_changed(request=request, video=video)
+    fire(request, "amphi_video_changed", video=video)
     return HTTPFound(request.route_url("recorder.pending", _query={"done": "published"}))

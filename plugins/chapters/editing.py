@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import delete, select
 
 from core.models import Track, Video
-from core.plugin_api import clock, delete_track, parse_clock, save_track, to_millis
+from core.plugin_api import clock, delete_track, fire, parse_clock, save_track, to_millis
 from plugins.chapters.models import Chapter
 from plugins.chapters.webvtt import MAX_TITLE, write_chapters
 
@@ -70,7 +70,7 @@ def chapters_track(request, video: Video) -> Track | None:
 def chapters_changed(request, video: Video) -> None:
     """Write the chapters track again (or delete it when none is left) and let the search index know."""
     write_track(request, video)
-    request.hooks.amphi_video_changed(request=request, video=video)
+    fire(request, "amphi_video_changed", video=video)
 
 
 def write_track(request, video: Video) -> None:

@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 from sqlalchemy import select
 
 from core.models import Video
-from core.plugin_api import clock, parse_clock, to_millis, video_permits, video_prefix
+from core.plugin_api import clock, fire, parse_clock, to_millis, video_permits, video_prefix
 from plugins.enrichment.models import KINDS, Enrichment
 
 NAME = "enrichment"
@@ -143,7 +143,7 @@ def save(request, video: Video, submitted: Submitted, enrichment: Enrichment | N
     if old_key and old_key != enrichment.file_key:
         after_commit(request, old_key)
     request.dbsession.flush()
-    request.hooks.amphi_video_changed(request=request, video=video)
+    fire(request, "amphi_video_changed", video=video)
     return enrichment
 
 
@@ -153,7 +153,7 @@ def delete(request, enrichment: Enrichment) -> None:
     video = request.dbsession.get(Video, enrichment.video_id)
     request.dbsession.delete(enrichment)
     request.dbsession.flush()
-    request.hooks.amphi_video_changed(request=request, video=video)
+    fire(request, "amphi_video_changed", video=video)
 
 
 def after_commit(request, key: str, keep_if_committed: bool = False) -> None:

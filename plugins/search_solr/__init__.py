@@ -4,12 +4,15 @@ A site may share one core with others: every document carries ``site_id`` and
 every query filters on it. Solr never decides access: it returns matching ids,
 Amphi keeps those the request may find and counts facets over them alone.
 With no core URL set the plugin answers nothing, so another search plugin may.
+The video events only queue tasks that write the index after the commit
+(:mod:`plugins.search_solr.tasks`).
 """
 
 from core import hookimpl
 from core.plugin_api import Setting, _
 from plugins.search_solr import index as solr_index
 from plugins.search_solr import query as solr_query
+from plugins.search_solr import tasks as solr_tasks
 
 NAME = "search_solr"
 AMPHI_HOOKS = ">=1.1,<3"
@@ -51,14 +54,14 @@ def amphi_search_reindex(request):
 
 @hookimpl
 def amphi_video_ready(request, video):
-    solr_index.index_video(request, video)
+    solr_tasks.queue_index(request, video)
 
 
 @hookimpl
 def amphi_video_changed(request, video):
-    solr_index.index_video(request, video)
+    solr_tasks.queue_index(request, video)
 
 
 @hookimpl
 def amphi_video_deleted(request, video):
-    solr_index.forget_video(request, video)
+    solr_tasks.queue_forget(request, video)

@@ -1,13 +1,12 @@
-"""Writing the index: one video at a time (video events) or a whole site (``amphi search reindex``).
+"""Writing the index: one video at a time (the tasks of :mod:`plugins.search_solr.tasks`, after the
+video events have committed) or a whole site (``amphi search reindex``).
 
-A failed update on a video event is logged and never breaks the event (the
-database is the truth; ``amphi search reindex`` catches up); a failed reindex
-raises :class:`SolrUnavailable` with Solr's message.
+Both raise :class:`SolrUnavailable` with Solr's message when Solr fails: the
+database is the truth, so a video task is tried again later and a reindex
+catches up whatever was missed.
 """
 
 from __future__ import annotations
-
-import logging
 
 import pysolr
 from sqlalchemy import select
@@ -16,7 +15,6 @@ from core.models import Video
 from core.plugin_api import AmphiError, search_document
 from plugins.search_solr.client import connection, solr_document, solr_settings
 
-log = logging.getLogger(__name__)
 BATCH = 500
 
 
@@ -27,31 +25,32 @@ class SolrUnavailable(AmphiError):
     code = "search-unavailable"
 
 
-def index_video(request, video: Video) -> bool:
+def index_video(request, video_id: int) -> bool:
     """Index a ready video of the request's site (else remove it); return whether it is indexed."""
     solr = connection(request)
-    if solr is None or video is None:
+    if solr is None:
         return False
+    video = request.dbsession.get(Video, video_id)
     try:
-        if video.status != "ready" or video.site_id != request.site.id:
-            _delete(request, solr, video.id)
+        if video is None or video.status != "ready" or video.site_id != request.site.id:
+            _delete(request, solr, video_id)
             return False
         solr.add([solr_document(search_document(request, video))],
                  commitWithin=solr_settings(request)["commit_within"])
     except pysolr.SolrError as exc:
-        log.error("search_solr: video %s not indexed on site %s: %s", video.id, request.site.slug, exc)
-        return False
+        site = request.site.slug
+        raise SolrUnavailable(f"search_solr: video {video_id} not indexed on site {site}: {exc}") from exc
     return True
 
 
-def forget_video(request, video: Video) -> None:
+def forget_video(request, video_id: int) -> None:
     solr = connection(request)
-    if solr is None or video is None:
+    if solr is None:
         return
     try:
-        _delete(request, solr, video.id)
+        _delete(request, solr, video_id)
     except pysolr.SolrError as exc:
-        log.error("search_solr: video %s not removed from the index: %s", video.id, exc)
+        raise SolrUnavailable(f"search_solr: video {video_id} not removed from the index: {exc}") from exc
 
 
 def _delete(request, solr, video_id: int) -> None:

@@ -15,7 +15,7 @@ from dataclasses import replace
 from pyramid.httpexceptions import HTTPNotFound
 
 from core.models import Track, Video
-from core.plugin_api import delete_track, language_name, read_track, save_track, video_tracks
+from core.plugin_api import delete_track, fire, language_name, read_track, save_track, video_tracks
 from plugins.subtitles.cues import Cue, CueError, parse_webvtt, write_webvtt
 
 log = logging.getLogger(__name__)
@@ -79,13 +79,13 @@ def store_cues(request, video: Video, cues: list[Cue], *, kind: str, language: s
     label = label.strip() or default_label(language, kind)
     track = save_track(request, video, write_webvtt(cues), kind=kind, language=language, label=label,
                        source="manual", plugin=NAME, track=track)
-    request.hooks.amphi_video_changed(request=request, video=video)
+    fire(request, "amphi_video_changed", video=video)
     return track
 
 
 def remove_track(request, video: Video, track: Track) -> None:
     delete_track(request, track)
-    request.hooks.amphi_video_changed(request=request, video=video)
+    fire(request, "amphi_video_changed", video=video)
 
 
 def same_track(request, video: Video, kind: str, language: str) -> Track | None:

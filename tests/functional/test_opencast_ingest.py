@@ -184,4 +184,4 @@ def test_a_plugin_failing_after_the_ingest_loses_nothing(studio, recordings, reg
     studio.upload("Malgré tout", [("presenter/source", "camera.webm", recordings[0])])
     video = dbsession.scalars(select(Video).where(Video.title == "Malgré tout")).one()
     assert (video.access, [j.kind for j in video.jobs]) == ("draft", ["encode"])
-    assert "a plugin failed in amphi_ingest_received" in caplog.text
+    assert "plugin broken_policy failed in amphi_ingest_received" in caplog.text

@@ -8,6 +8,7 @@ import fnmatch
 import json
 import os
 import re
+import socket
 import subprocess
 import sys
 from datetime import date
@@ -16,9 +17,16 @@ from pathlib import Path
 import pytest
 
 from core.catalogue.search import SearchQuery, search, search_document, suggest
-from core.testing import temporary_database, write_ini
+from core.catalogue.videos import delete_video
+from core.ingest import create_video
+from core.models import Site, User, Video
+from core.platform.plugins import fire
+from core.platform.tasks import huey, worker_request
+from core.testing import AmphiTestApp, temporary_database, write_ini
+from plugins.search_solr import index as solr_index
 from plugins.search_solr.client import READ_FIELDS, solr_document
 from plugins.search_solr.query import QUERY_FIELDS
+from plugins.search_solr.tasks import RETRIES, forget_video_task, index_video_task
 from tests.searching import found
 
 SCHEMA = Path(__file__).parents[2] / "etc" / "solr" / "schema.json"
@@ -27,6 +35,19 @@ SCHEMA = Path(__file__).parents[2] / "etc" / "solr" / "schema.json"
 @pytest.fixture
 def site(solr_site):
     return solr_site()
+
+
+@pytest.fixture
+def publish(publish, make_request):
+    """The shared ``publish``, then what the index task does after a commit, done in the test's transaction
+    (which never commits: the event alone would index nothing; the tests below the events commit for real)."""
+
+    def publish_and_index(site, owner, title, **fields):
+        video = publish(site, owner, title, **fields)
+        solr_index.index_video(make_request(site), video.id)
+        return video
+
+    return publish_and_index
 
 
 @pytest.fixture
@@ -112,16 +133,95 @@ def test_access_and_solr_mode_sends_the_visible_ids(site, prof, publish, make_re
     assert solr.selects[-1]["fq"] == [f"site_id:{site.id}", "{!terms f=video_id}" + str(public.id)]
 
 
-def test_video_events_send_adds_deletes_and_commits(site, prof, make_video, make_request, solr):
-    video = make_video(site, prof, "Mécanique quantique", access="public")
-    request = make_request(site)
-    request.hooks.amphi_video_changed(request=request, video=video)  # not ready: removed, never added
-    assert solr.docs == {} and solr.updates[0]["delete"] == [f"id:{video.id} AND site_id:{site.id}"]
-    video.status = "ready"
-    request.hooks.amphi_video_ready(request=request, video=video)
-    assert solr.docs[str(video.id)]["title"] == "Mécanique quantique"
-    request.hooks.amphi_video_deleted(request=request, video=video)
+@pytest.fixture
+def committed_solr_site(committed_site, solr):
+    """The committed site of ``committed_site`` searched with search_solr on the fake core: ``(site_id, user_id)``."""
+    site_id, user_id = committed_site
+    point_at(site_id, solr.url)
+    return site_id, user_id
+
+
+def point_at(site_id: int, url: str) -> None:
+    with worker_request() as request:
+        site = request.dbsession.get(Site, site_id)
+        site.enabled_plugins = sorted({*site.enabled_plugins, "search_solr"} - {"search_sql"})
+        site.plugin_settings = {"search_solr": {"url": url}}
+
+
+def a_closed_url() -> str:
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        return f"http://127.0.0.1:{probe.getsockname()[1]}/solr/amphi"
+
+
+def change(site_id: int, video_id: int, **fields) -> None:
+    """Change a video and fire its event, as the pages do, in a transaction that commits."""
+    with worker_request(site_id) as request:
+        video = request.dbsession.get(Video, video_id)
+        for name, value in fields.items():
+            setattr(video, name, value)
+        fire(request, "amphi_video_ready" if fields.get("status") == "ready" else "amphi_video_changed", video=video)
+
+
+def test_the_index_follows_the_committed_video_events(committed_solr_site, solr):
+    site_id, user_id = committed_solr_site
+    with worker_request(site_id) as request:
+        video_id = create_video(request, request.dbsession.get(User, user_id), "Mécanique quantique",
+                                access="public").id
+        fire(request, "amphi_video_changed", video=request.dbsession.get(Video, video_id))
+        assert solr.updates == []  # nothing leaves before the commit
+    assert solr.docs == {} and solr.updates[0]["delete"] == [f"id:{video_id} AND site_id:{site_id}"]  # not ready
+    change(site_id, video_id, status="ready")
+    assert solr.docs[str(video_id)]["title"] == "Mécanique quantique"
+    change(site_id, video_id, title="Mécanique des fluides")
+    assert solr.docs[str(video_id)]["title"] == "Mécanique des fluides"
+    with worker_request(site_id) as request:
+        delete_video(request, request.dbsession.get(Video, video_id))
+        assert str(video_id) in solr.docs
     assert solr.docs == {} and solr.updates[-1] == {"params": {"softCommit": "true"}, "commit": []}
+
+
+def test_a_rolled_back_edit_never_reaches_solr(committed_solr_site, solr):
+    site_id, user_id = committed_solr_site
+    with worker_request(site_id) as request:
+        video_id = create_video(request, request.dbsession.get(User, user_id), "Optique", access="public",
+                                status="ready").id
+    change(site_id, video_id, status="ready")
+    sent = len(solr.updates)
+    with pytest.raises(RuntimeError), worker_request(site_id) as request:
+        video = request.dbsession.get(Video, video_id)
+        video.title = "Optique ondulatoire"
+        fire(request, "amphi_video_changed", video=video)
+        raise RuntimeError("the edit fails after its event")
+    assert len(solr.updates) == sent and solr.docs[str(video_id)]["title"] == "Optique"
+    with pytest.raises(RuntimeError), worker_request(site_id) as request:
+        delete_video(request, request.dbsession.get(Video, video_id))
+        raise RuntimeError("the deletion fails after its event")
+    assert len(solr.updates) == sent and str(video_id) in solr.docs
+
+
+def test_a_down_solr_leaves_the_edit_page_working_and_the_task_catches_up(app, committed_solr_site, solr, caplog):
+    site_id, user_id = committed_solr_site
+    with worker_request(site_id) as request:
+        video_id = create_video(request, request.dbsession.get(User, user_id), "Acoustique", access="public",
+                                status="ready").id
+        domain = request.site.domains[0].domain
+    point_at(site_id, a_closed_url())
+    browser = AmphiTestApp(app, extra_environ={"HTTP_HOST": domain, "REMOTE_ADDR": "192.0.2.12"})
+    browser.sign_in("owner", "owner password 1")
+    form = browser.get(f"/videos/{video_id}/edit").forms["video-edit"]
+    form["title"] = "Acoustique musicale"
+    saved = form.submit(status=302).follow(status=200)  # committed: the task ran and failed after the commit
+    assert "Acoustique musicale" in saved.text and "not indexed" in caplog.text
+    with worker_request() as request:
+        assert request.dbsession.get(Video, video_id).title == "Acoustique musicale"
+    assert solr.updates == []
+    retry = [task for task in huey.scheduled() if isinstance(task, index_video_task.task_class)]
+    assert [(task.args, task.retries) for task in retry] == [((site_id, video_id), RETRIES - 1)]
+    huey.storage.flush_schedule()
+    point_at(site_id, solr.url)  # Solr is back: the task's next try writes what was committed
+    index_video_task.call_local(*retry[0].args)
+    assert solr.docs[str(video_id)]["title"] == "Acoustique musicale"
 
 
 def test_reindex_replaces_the_sites_documents_in_batches(site, prof, publish, make_request, solr, monkeypatch):
@@ -154,27 +254,31 @@ def test_solr_down_gives_a_clear_message_not_an_error(solr_site, make_testapp):
     assert make_testapp("down.test").get("/api/search/suggest", {"q": "cours"}).json == {"suggestions": []}
 
 
-def test_a_video_event_survives_solr_being_down(solr_site, make_user, make_video, make_request, caplog):
-    down = solr_site("down2", url="http://127.0.0.1:9/solr/amphi")
-    video = make_video(down, make_user(down, "prof", role="staff"), "Cours", access="public", status="ready")
-    request = make_request(down)
-    request.hooks.amphi_video_ready(request=request, video=video)
-    assert "not indexed" in caplog.text
+def queued(tm) -> list[tuple]:
+    """The index tasks the test's transaction would send if it committed: ``[(task, site id, video id)]``."""
+    return [args for _hook, args, _kws in tm.get().getAfterCommitHooks()
+            if args and args[0] in (index_video_task, forget_video_task)]
 
 
-def test_the_plugin_is_silent_without_a_url_or_where_disabled(make_site, solr, make_user, make_video,
-                                                              make_request, app):
+def test_the_plugin_is_silent_without_a_url_or_where_disabled(site, make_site, solr, make_user, make_video,
+                                                              make_request, app, tm):
+    indexed = make_video(site, make_user(site, "prof", role="staff"), "Cours indexé", access="public",
+                         status="ready")
+    fire(make_request(site), "amphi_video_ready", video=indexed)
+    assert queued(tm) == [(index_video_task, site.id, indexed.id)]  # the control: a site with a core
     both = make_site("both")  # every plugin, search_solr without a URL: search_sql answers
     video = make_video(both, make_user(both, "prof", role="staff"), "Cours partagé", access="public")
     video.status = "ready"
-    make_request(both).hooks.amphi_video_ready(request=make_request(both), video=video)
+    fire(make_request(both), "amphi_video_ready", video=video)
     assert found(make_request, both, text="partage") == ["Cours partagé"] and solr.updates == []
+    fire(make_request(both), "amphi_video_deleted", video=video)
     plugins = [name for name in app.registry.plugins.infos if name not in ("search_sql", "search_solr")]
     bare = make_site("bare", plugins=plugins)
     bare.plugin_settings = {"search_solr": {"url": solr.url}}
     other = make_video(bare, make_user(bare, "prof", role="staff"), "Cours caché", access="public")
     other.status = "ready"
-    make_request(bare).hooks.amphi_video_ready(request=make_request(bare), video=other)
+    fire(make_request(bare), "amphi_video_ready", video=other)
+    assert queued(tm) == [(index_video_task, site.id, indexed.id)]
     assert solr.updates == [] and search(make_request(bare), SearchQuery(text="cours")) is None
 
 

@@ -25,6 +25,7 @@ from core.catalogue.videos import delete_video
 from core.models import Video
 from core.platform.errors import ValidationError
 from core.platform.i18n import _
+from core.platform.plugins import fire
 from core.platform.ui import contributions
 from core.web.apiv1.common import json_object, paginated
 from core.web.apiv1.search import is_search, searched
@@ -104,7 +105,7 @@ def form_from_json(request, video: Video, body: dict) -> MetadataForm:
 def video_update(request):
     video = require_video(request, "edit")
     apply_metadata(request, video, form_from_json(request, video, json_object(request)))
-    request.hooks.amphi_video_changed(request=request, video=video)
+    fire(request, "amphi_video_changed", video=video)
     return video_json(request, video)
 
 

@@ -14,6 +14,7 @@ from core.catalogue.metadata import BULK_ACCESS, set_access
 from core.catalogue.videos import delete_video
 from core.models import Video
 from core.platform.errors import ValidationError
+from core.platform.plugins import fire
 from core.web.inputs import whole_number
 
 MAX_BULK = 500
@@ -49,7 +50,7 @@ def bulk(request):
     editable = [v for v in videos if video_permits(request, v, "edit")]
     for video in editable:
         set_access(video, level)
-        request.hooks.amphi_video_changed(request=request, video=video)
+        fire(request, "amphi_video_changed", video=video)
     return back(request, changed=len(editable), skipped=len(videos) - len(editable))
 
 
@@ -62,7 +63,7 @@ def change_channel(request, videos: list[Video], action: str):
     editable = [v for v in videos if video_permits(request, v, "edit")]
     for video in editable:
         (add_to_channel if verb == "channel-add" else remove_from_channel)(video, channel)
-        request.hooks.amphi_video_changed(request=request, video=video)
+        fire(request, "amphi_video_changed", video=video)
     counts = {"added" if verb == "channel-add" else "removed": len(editable)}
     return back(request, **counts, skipped=len(videos) - len(editable))
 

@@ -28,6 +28,7 @@ from core.catalogue.metadata import (
 )
 from core.models import LICENSES, ShareLink
 from core.platform.errors import ValidationError
+from core.platform.plugins import fire
 
 #: Wrong passwords of one video: per account when signed in, else per address (an IPv6 /64). Never per
 #: video alone: guesses from elsewhere, however many, must not lock out anyone who knows the password.
@@ -75,7 +76,7 @@ def save_edit(request):
         form.password = ""  # never sent back into the page
         return edit_values(request, video, form, exc.errors)
     request.dbsession.flush()
-    request.hooks.amphi_video_changed(request=request, video=video)
+    fire(request, "amphi_video_changed", video=video)
     return HTTPFound(request.route_url("video.edit", video_id=video.id, _query={"saved": 1}))
 
 
@@ -91,7 +92,7 @@ def create_share_link(request):
                      label=request.POST.get("label", "").strip()[:150])
     video.share_links.append(link)
     request.dbsession.flush()
-    request.hooks.amphi_video_changed(request=request, video=video)
+    fire(request, "amphi_video_changed", video=video)
     request.response.headers["Cache-Control"] = "no-store"
     values = edit_values(request, video, MetadataForm.from_video(video))
     values.update(new_link=str(link.id),
@@ -107,7 +108,7 @@ def revoke_share_link(request):
         raise HTTPNotFound()
     video.share_links.remove(link)
     request.dbsession.flush()
-    request.hooks.amphi_video_changed(request=request, video=video)
+    fire(request, "amphi_video_changed", video=video)
     return HTTPFound(request.route_url("video.edit", video_id=video.id, _anchor="share-links"))
 
 

@@ -19,8 +19,8 @@ from core.catalogue.metadata import (
 )
 from core.ingest.tus import find_upload, site_upload_limits
 from core.models import LICENSES, Site, Upload, Video, utcnow
-from core.pipeline import fire_safely
 from core.pipeline.storage import get_storage
+from core.platform.plugins import fire
 from core.platform.tasks import huey, worker_request
 from core.web.inputs import json_body
 
@@ -61,7 +61,7 @@ def upload_details(request):
     if fields:
         apply_upload_fields(video, fields)
         request.dbsession.flush()
-        fire_safely(request, "amphi_video_changed", video=video)
+        fire(request, "amphi_video_changed", video=video)
     return {"upload": upload.id, "video": video.id}
 
 

@@ -25,6 +25,7 @@ from core.models import ACCESS_LEVELS, Channel, Job, Video, ViewProgress, utcnow
 from core.pagecache import cache_page
 from core.pipeline import cancel_jobs, retry_video
 from core.platform.markup import render_markdown
+from core.platform.plugins import fire
 from core.platform.ui import contributions, count_param
 from core.web.inputs import finite_number, json_body
 from core.web.player import player_context
@@ -40,7 +41,7 @@ def video_page(request):
     if locked_by_password(request, video):
         return locked_page(request, video)
     video = require_video(request)
-    request.hooks.amphi_video_viewed(request=request, video=video)
+    fire(request, "amphi_video_viewed", video=video)
     cache_page(request, counts_view_of=video)
     panels = contributions(request, "amphi_video_panels", video=video)
     actions = contributions(request, "amphi_video_actions", video=video)
@@ -69,7 +70,7 @@ def embed_page(request):
     if locked_by_password(request, video):
         return locked_page(request, video, embed=True)
     video = require_video(request)
-    request.hooks.amphi_video_viewed(request=request, video=video)
+    fire(request, "amphi_video_viewed", video=video)
     cache_page(request, counts_view_of=video)
     # The page is made to be framed by other sites; everything else keeps the default.
     request.response.headers["Content-Security-Policy"] = "frame-ancestors *"
@@ -194,7 +195,7 @@ def save_position(request):
     except (ValueError, KeyError, TypeError, AttributeError):
         raise HTTPBadRequest("position, watched: numbers of seconds are expected") from None
     if watched > 0:
-        request.hooks.amphi_watch_progress(request=request, video=video, seconds_watched=watched)
+        fire(request, "amphi_watch_progress", video=video, seconds_watched=watched)
     if request.user is None:  # anonymous viewers only report watch time
         return {"position": position}
     progress = request.dbsession.get(ViewProgress, (request.user.id, video.id))
