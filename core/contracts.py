@@ -161,7 +161,7 @@ class SearchContract:
         dbsession.flush()
         for video in videos.values():
             request = make_request(site)
-            request.hooks.amphi_video_ready(request=request, video=video)
+            request.hooks.amphi_video_ready(request=request, video_id=video.id)
         return people, videos
 
     def viewers(self, site, catalogue, make_request, dbsession):

@@ -14,7 +14,19 @@ Changing this file changes ``core.HOOKS_VERSION`` (see the README's
 compatibility policy).
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 import pluggy
+
+if TYPE_CHECKING:  # the hooks' types, for readers and checkers; importing them here would make cycles
+    from collections.abc import Sequence
+
+    from core.ingest import ComposeSource
+    from core.jobs import JobContext, JobKind
+    from core.media import EncodeResult, MediaInfo, ProgressCallback, Rung
+    from core.speech import Transcript
 
 hookspec = pluggy.HookspecMarker("amphi")
 
@@ -50,18 +62,19 @@ def amphi_settings():
 
 
 @hookspec
-def amphi_job_handlers():
+def amphi_job_handlers() -> dict[str, JobKind]:
     """Name the kinds of pipeline jobs this plugin runs (``transcribe``...).
 
-    Called when a worker starts a job. A handler is
-    ``handler(job_id, site_id, heartbeat)``; it opens its own short
-    transactions with :func:`core.tasks.worker_request`, reports progress with
-    ``heartbeat.report(fraction)`` (False means: cancelled, stop), raises
-    :class:`core.media.MediaError` for a failure the owner should read, and
-    returns when the work is published. Jobs are queued with
+    Called when a worker starts a job. Every kind, the core's ``encode`` and
+    ``compose`` included, runs in the job skeleton (:mod:`core.jobs`): its
+    :class:`core.jobs.JobKind` reads plain values in a short transaction, works
+    with no transaction open in a private scratch folder (``progress(fraction)``
+    returning False means: cancelled, stop), and publishes in one transaction in
+    which the skeleton marks the job done. Raise :class:`core.media.MediaError`
+    for a failure the owner should read. Jobs are queued with
     :func:`core.pipeline.queue_job`.
 
-    :return: a dict ``{kind: handler}``.
+    :return: a dict ``{kind: JobKind}``.
     """
 
 
@@ -204,11 +217,11 @@ def amphi_storage(registry, site):
 
 
 @hookspec(firstresult=True)
-def amphi_probe(path):
+def amphi_probe(path: str) -> MediaInfo | None:
     """Describe a media file.
 
-    Called by the pipeline before encoding, on a local file.
-    Stops at first non-None result.
+    Called by the ``encode`` job before encoding, on a local file, with no
+    transaction open. Stops at first non-None result.
 
     :param path: the local path of the file.
     :return: a :class:`core.media.MediaInfo`; raise :class:`core.media.MediaError`
@@ -217,30 +230,31 @@ def amphi_probe(path):
 
 
 @hookspec(firstresult=True)
-def amphi_encoding_ladder(request, info):
+def amphi_encoding_ladder(job: JobContext, info: MediaInfo) -> list[Rung] | None:
     """Choose the renditions to produce for a source.
 
-    Called once per encode job, with a worker request of the video's site
-    (``request.plugin_settings(name)`` gives a plugin its settings there). A
-    plugin marked ``tryfirst`` overrides the encoder's default ladder.
+    Called once per encode job, with no transaction open. A plugin marked
+    ``tryfirst`` overrides the encoder's default ladder.
     Stops at first non-None result.
 
-    :param request: the worker's request of the video's site.
+    :param job: the :class:`core.jobs.JobContext` (plain values: ids, params;
+        ``job.plugin_settings(name)`` gives a plugin its settings on the video's site).
     :param info: the source's :class:`core.media.MediaInfo`.
     :return: a list of :class:`core.media.Rung` (empty for audio-only sources).
     """
 
 
 @hookspec(firstresult=True)
-def amphi_encode(request, job, source, info, ladder, out, progress):
+def amphi_encode(job: JobContext, source: str, info: MediaInfo, ladder: Sequence[Rung], out: str,
+                 progress: ProgressCallback) -> EncodeResult | None:
     """Encode a source into every output the platform serves.
 
     Writes HLS (master and variant playlists, segments), MP4 downloads, audio
     (m4a and MP3), thumbnails and a storyboard into the local folder ``out``.
-    Stops at first non-None result.
+    Called with no transaction open. Stops at first non-None result.
 
-    :param request: the worker's request of the video's site.
-    :param job: the :class:`core.models.Job` (read its id; do not commit).
+    :param job: the :class:`core.jobs.JobContext` (``job.id``, ``job.video_id``;
+        ``job.plugin_settings(name)`` gives a plugin its settings on the video's site).
     :param source: the local path of the source file.
     :param info: the source's :class:`core.media.MediaInfo`.
     :param ladder: the list of :class:`core.media.Rung` to produce.
@@ -252,16 +266,18 @@ def amphi_encode(request, job, source, info, ladder, out, progress):
 
 
 @hookspec(firstresult=True)
-def amphi_compose(request, sources, layout, out, progress):
+def amphi_compose(job: JobContext, sources: Sequence[ComposeSource], layout: str, out: str,
+                  progress: ProgressCallback) -> str | None:
     """Compose several recorded tracks (screen, camera) into one video file.
 
     Called by the ``compose`` job (:mod:`core.composition`) in a worker, before the
     encode, for recordings ingested with several tracks or with trims
-    (:func:`core.ingest.ingest_files`). The result is only an intermediate source: it is
-    encoded afterwards like any upload, so favour quality and speed over size.
-    Stops at first non-None result.
+    (:func:`core.ingest.ingest_files`), with no transaction open. The result is only an
+    intermediate source: it is encoded afterwards like any upload, so favour quality
+    and speed over size. Stops at first non-None result.
 
-    :param request: the worker's request of the video's site.
+    :param job: the :class:`core.jobs.JobContext` (plain values; ``job.plugin_settings(name)``
+        gives a plugin its settings on the video's site).
     :param sources: a list of :class:`core.ingest.ComposeSource` (local path, flavor such
         as ``presentation/source`` for a screen or ``presenter/source`` for a camera, and
         the part to keep in seconds: ``start``/``end``, ``None`` for no cut).
@@ -326,16 +342,15 @@ def amphi_ingest_received(request, principal, mediapackage, video):
 
 
 @hookspec(firstresult=True)
-def amphi_transcribe(request, audio, language, progress):
+def amphi_transcribe(job: JobContext, audio: str, language: str, progress: ProgressCallback) -> Transcript | None:
     """Recognise the speech of an audio file, with word timings.
 
-    Called by a transcription job, with a worker request of the video's site,
-    outside any write transaction. An engine without a model for ``language``
-    returns ``None`` so that another engine may answer.
+    Called by a transcription job, with no transaction open. An engine without
+    a model for ``language`` returns ``None`` so that another engine may answer.
     Stops at first non-None result.
 
-    :param request: the worker's request of the video's site
-        (``request.plugin_settings(name)`` gives a plugin its settings).
+    :param job: the :class:`core.jobs.JobContext` (plain values; ``job.plugin_settings(name)``
+        gives a plugin its settings on the video's site).
     :param audio: the local path of a WAV file, 16 kHz, mono, signed 16-bit
         PCM (:data:`core.speech.SAMPLE_RATE`).
     :param language: the two-letter code of the spoken language (``ko``, ``fr``).
@@ -361,17 +376,28 @@ def amphi_video_created(request, video):
 
 
 @hookspec
-def amphi_video_ready(request, video):
-    """A video finished processing and its outputs are published."""
+def amphi_video_ready(request, video_id: int) -> None:
+    """A video finished processing and its outputs are published.
+
+    Fired by the ``encode`` job after its publication committed, in a
+    transaction of its own.
+
+    :param request: a worker request of the video's site (``request.dbsession``
+        is open for this call).
+    :param video_id: the id of the :class:`core.models.Video`; load it there.
+    """
 
 
 @hookspec
-def amphi_video_failed(request, video, reason):
+def amphi_video_failed(request, video_id: int, reason: str) -> None:
     """Processing a video failed for good (retries exhausted or bad input).
 
     Not called when a later job of a ready video fails (a re-encode, a
     transcription): the video still plays; the job records the reason.
 
+    :param request: a worker request of the video's site (``request.dbsession``
+        is open for this call).
+    :param video_id: the id of the :class:`core.models.Video`; load it there.
     :param reason: the reason shown to the owner.
     """
 

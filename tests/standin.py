@@ -41,11 +41,11 @@ class StandInEncoder:
         return MediaInfo(container="mp4", duration=2.5, has_video=True, has_audio=True, width=320, height=240)
 
     @hookimpl(tryfirst=True)
-    def amphi_encoding_ladder(self, request, info):
+    def amphi_encoding_ladder(self, job, info):
         return [Rung("240p", 320, 240, 300_000, 400_000, 600_000)]
 
     @hookimpl(tryfirst=True)
-    def amphi_encode(self, request, job, source, info, ladder, out, progress):
+    def amphi_encode(self, job, source, info, ladder, out, progress):
         self.calls += 1
         if self.behaviour == "crash":
             raise RuntimeError("the disk is full")
@@ -64,12 +64,12 @@ class StandInEncoder:
                             duration=2.5)
 
     @hookimpl
-    def amphi_video_ready(self, request, video):
-        self.events.append(("ready", video.id, video.status))
+    def amphi_video_ready(self, request, video_id):
+        self.events.append(("ready", video_id, request.dbsession.get(Video, video_id).status))
 
     @hookimpl
-    def amphi_video_failed(self, request, video, reason):
-        self.events.append(("failed", video.id, reason))
+    def amphi_video_failed(self, request, video_id, reason):
+        self.events.append(("failed", video_id, reason))
 
 
 @pytest.fixture

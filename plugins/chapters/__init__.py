@@ -8,6 +8,7 @@ enabled. Chapter titles are searchable; each chapter has a stable link (``/video
 from pyramid.renderers import render
 
 from core import hookimpl
+from core.models import Video
 from core.security import video_permits
 from core.timecodes import clock
 from core.ui import Panel
@@ -46,7 +47,8 @@ def amphi_search_text(request, video):
 
 
 @hookimpl
-def amphi_video_ready(request, video):
+def amphi_video_ready(request, video_id):
     """A new encoding may change the duration, where the last chapter's cue ends."""
-    if chapters_track(request, video) is not None:
+    video = request.dbsession.get(Video, video_id)
+    if video is not None and chapters_track(request, video) is not None:
         write_track(request, video)

@@ -62,15 +62,15 @@ def amphi_probe(path):
 
 
 @hookimpl
-def amphi_encoding_ladder(request, info):
-    return encoding_ladder(request.plugin_settings(NAME), info)
+def amphi_encoding_ladder(job, info):
+    return encoding_ladder(job.plugin_settings(NAME), info)
 
 
 @hookimpl
-def amphi_encode(request, job, source, info, ladder, out, progress):
-    return encode(request.plugin_settings(NAME), source, info, list(ladder), out, progress)
+def amphi_encode(job, source, info, ladder, out, progress):
+    return encode(job.plugin_settings(NAME), source, info, list(ladder), out, progress)
 
 
 @hookimpl
-def amphi_compose(request, sources, layout, out, progress):
-    return compose(request.plugin_settings(NAME), list(sources), layout, out, progress)
+def amphi_compose(job, sources, layout, out, progress):
+    return compose(job.plugin_settings(NAME), list(sources), layout, out, progress)

@@ -8,6 +8,7 @@ With no core URL set the plugin answers nothing, so another search plugin may.
 
 from core import hookimpl
 from core.i18n import _
+from core.models import Video
 from core.settings import Setting
 from plugins.search_solr import index as solr_index
 from plugins.search_solr import query as solr_query
@@ -51,8 +52,10 @@ def amphi_search_reindex(request):
 
 
 @hookimpl
-def amphi_video_ready(request, video):
-    solr_index.index_video(request, video)
+def amphi_video_ready(request, video_id):
+    video = request.dbsession.get(Video, video_id)
+    if video is not None:
+        solr_index.index_video(request, video)
 
 
 @hookimpl

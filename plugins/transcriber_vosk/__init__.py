@@ -10,6 +10,7 @@ from pyramid.renderers import render
 
 from core import hookimpl
 from core.i18n import _
+from core.models import Video
 from core.search import language_name
 from core.security import video_permits
 from core.settings import Setting
@@ -17,10 +18,10 @@ from core.ui import NavItem, Panel
 from plugins.transcriber_vosk.job import (
     KIND,
     NAME,
+    TranscribeJob,
     auto_track,
     queue_after_change,
     queue_after_ready,
-    transcribe_job,
 )
 from plugins.transcriber_vosk.recognize import transcribe
 from plugins.transcriber_vosk.speech_models import load_model, model_folder
@@ -47,20 +48,22 @@ def amphi_settings():
 
 @hookimpl
 def amphi_job_handlers():
-    return {KIND: transcribe_job}
+    return {KIND: TranscribeJob()}
 
 
 @hookimpl
-def amphi_transcribe(request, audio, language, progress):
-    folder = model_folder(request.plugin_settings(NAME), language)
+def amphi_transcribe(job, audio, language, progress):
+    folder = model_folder(job.plugin_settings(NAME), language)
     if folder is None:
         return None
     return transcribe(load_model(folder), audio, language, progress)
 
 
 @hookimpl
-def amphi_video_ready(request, video):
-    queue_after_ready(request, video)
+def amphi_video_ready(request, video_id):
+    video = request.dbsession.get(Video, video_id)
+    if video is not None:
+        queue_after_ready(request, video)
 
 
 @hookimpl

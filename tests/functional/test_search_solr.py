@@ -330,7 +330,7 @@ def test_index_follows_the_video_events(site, prof, make_video, make_request, db
     request.hooks.amphi_video_changed(request=request, video=video)  # not ready: removed, never added
     assert solr.docs == {} and solr.updates[0]["delete"] == [f"id:{video.id} AND site_id:{site.id}"]
     video.status = "ready"
-    request.hooks.amphi_video_ready(request=request, video=video)
+    request.hooks.amphi_video_ready(request=request, video_id=video.id)
     assert found(make_request, site, text="quantique") == ["Mécanique quantique"]
     video.title = "Mécanique des fluides"
     request.hooks.amphi_video_changed(request=request, video=video)
@@ -373,7 +373,7 @@ def test_a_video_event_survives_solr_being_down(solr_site, make_user, make_video
     down = solr_site("down2", url="http://127.0.0.1:9/solr/amphi")
     video = make_video(down, make_user(down, "prof", role="staff"), "Cours", access="public", status="ready")
     request = make_request(down)
-    request.hooks.amphi_video_ready(request=request, video=video)
+    request.hooks.amphi_video_ready(request=request, video_id=video.id)
     assert "not indexed" in caplog.text
 
 
@@ -382,14 +382,14 @@ def test_the_plugin_is_silent_without_a_url_or_where_disabled(make_site, solr, m
     both = make_site("both")  # every plugin, search_solr without a URL: search_sql answers
     video = make_video(both, make_user(both, "prof", role="staff"), "Cours partagé", access="public")
     video.status = "ready"
-    make_request(both).hooks.amphi_video_ready(request=make_request(both), video=video)
+    make_request(both).hooks.amphi_video_ready(request=make_request(both), video_id=video.id)
     assert found(make_request, both, text="partage") == ["Cours partagé"] and solr.updates == []
     plugins = [name for name in app.registry.plugins.infos if name not in ("search_sql", "search_solr")]
     bare = make_site("bare", plugins=plugins)
     bare.plugin_settings = {"search_solr": {"url": solr.url}}
     other = make_video(bare, make_user(bare, "prof", role="staff"), "Cours caché", access="public")
     other.status = "ready"
-    make_request(bare).hooks.amphi_video_ready(request=make_request(bare), video=other)
+    make_request(bare).hooks.amphi_video_ready(request=make_request(bare), video_id=other.id)
     assert solr.updates == [] and search(make_request(bare), SearchQuery(text="cours")) is None
 
 

@@ -19,11 +19,11 @@ import webtest
 import webvtt
 from sqlalchemy import select
 
-from core.encoding import announce_ready
 from core.ingest import create_video, ingest_stored_file
+from core.jobs import JobContext
 from core.media import EncodeCancelled
 from core.models import Job, Track, User, Video
-from core.pipeline import queue_job
+from core.pipeline import fire_safely, queue_job
 from core.search import SearchQuery, search
 from core.sites import set_enabled_plugins, set_plugin_overrides
 from core.speech import Cue, Transcript
@@ -72,6 +72,12 @@ def upload(site_id, user_id, content, language="ko", filename="강의.mp4"):
         request.storage.save(key, io.BytesIO(content))
         return ingest_stored_file(request, request.dbsession.get(User, user_id), key, filename,
                                   language=language).id
+
+
+def announce_ready(site_id, video_id):
+    """Fire ``amphi_video_ready`` as the encode job does once it has published."""
+    with worker_request(site_id) as request:
+        fire_safely(request, "amphi_video_ready", video_id=video_id)
 
 
 def jobs_of(video_id, kind="transcribe"):
@@ -152,7 +158,7 @@ def test_words_have_increasing_times_inside_the_audio_and_confidences_in_range(
         duration = audio.getnframes() / 16000
     reports = []
     with worker_request(site_id) as request:
-        transcript = request.hooks.amphi_transcribe(request=request, audio=str(tmp_path / "audio.wav"),
+        transcript = request.hooks.amphi_transcribe(job=JobContext.of(request), audio=str(tmp_path / "audio.wav"),
                                                     language="ko", progress=lambda f: reports.append(f) or True)
     words = transcript.words
     assert len(words) >= 3 and transcript.language == "ko"
@@ -166,7 +172,7 @@ def test_words_have_increasing_times_inside_the_audio_and_confidences_in_range(
     assert " ".join(c.text for c in transcript.cues) == transcript.text
 
     with worker_request(site_id) as request, pytest.raises(EncodeCancelled):  # the owner cancelled
-        request.hooks.amphi_transcribe(request=request, audio=str(tmp_path / "audio.wav"), language="ko",
+        request.hooks.amphi_transcribe(job=JobContext.of(request), audio=str(tmp_path / "audio.wav"), language="ko",
                                        progress=lambda fraction: False)
 
 
