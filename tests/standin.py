@@ -7,6 +7,7 @@ quickly; the real encoder has its own tests.
 import io
 import os
 import re
+import threading
 import time
 
 import pytest
@@ -33,6 +34,7 @@ class StandInEncoder:
 
     def __init__(self):
         self.behaviour, self.calls, self.events = "ok", 0, []
+        self.working, self.release = threading.Event(), threading.Event()  # for behaviour "blocked"
 
     @hookimpl(tryfirst=True)
     def amphi_probe(self, path):
@@ -54,6 +56,10 @@ class StandInEncoder:
             if not progress(0.3):
                 raise EncodeCancelled()
             time.sleep(0.05)
+        if self.behaviour == "blocked":  # until the test releases it
+            self.working.set()
+            if not self.release.wait(10):
+                raise RuntimeError("the test never released the encode")
         for path in OUTPUTS:
             os.makedirs(os.path.dirname(os.path.join(out, path)), exist_ok=True)
             with open(os.path.join(out, path), "w") as handle:

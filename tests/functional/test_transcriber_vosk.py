@@ -269,10 +269,15 @@ def searched(site_id, text):
 
 
 def test_automatic_captions_are_searched_and_the_index_follows_the_track(committed_site):
-    """The transcribe job stores its captions through job.publish: their words are searched, a new
+    """The transcribe job stores its captions through its publish step: their words are searched, a new
     transcription replaces them in the index, and deleting the track removes them."""
     from plugins.subtitles.store import remove_track
     from plugins.transcriber_vosk import job
+
+    def publish(site_id, video_id, transcript):
+        with worker_request(site_id) as request:
+            job.TranscribeJob().publish(request, request.dbsession.get(Video, video_id), JobContext.of(request),
+                                        job.TranscribePlan("", transcript.language), transcript)
 
     site_id, user_id = committed_site
     with worker_request(site_id) as request:
@@ -280,9 +285,9 @@ def test_automatic_captions_are_searched_and_the_index_follows_the_track(committ
         video_id = create_video(request, owner, "Cours de biologie", status="ready", access="public",
                                 language="fr").id
     assert searched(site_id, "photosynthese") == []
-    job.publish(site_id, video_id, Transcript("fr", cues=[Cue(0.0, 2.0, ("Voici la photosynthèse",))]))
+    publish(site_id, video_id, Transcript("fr", cues=[Cue(0.0, 2.0, ("Voici la photosynthèse",))]))
     assert searched(site_id, "photosynthese") == ["Cours de biologie"]
-    job.publish(site_id, video_id, Transcript("fr", cues=[Cue(0.0, 2.0, ("puis la respiration",))]))
+    publish(site_id, video_id, Transcript("fr", cues=[Cue(0.0, 2.0, ("puis la respiration",))]))
     assert searched(site_id, "photosynthese") == [] and searched(site_id, "respiration") == ["Cours de biologie"]
     with worker_request(site_id) as request:
         video = request.dbsession.get(Video, video_id)
