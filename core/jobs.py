@@ -16,6 +16,7 @@ Failures and cancellation are recorded by :mod:`core.pipeline`, which claims, be
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 import tempfile
@@ -25,7 +26,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from core.media import ProgressCallback
 from core.models import Job, Video, utcnow
@@ -33,6 +34,8 @@ from core.processes import process_start
 from core.sites import plugin_settings
 from core.storage import Storage, get_storage
 from core.tasks import worker_request
+
+log = logging.getLogger(__name__)
 
 #: Scratch folder names start with this (``encode``: the folders of workers before the skeleton).
 SCRATCH_PREFIXES = ("job", "encode")
@@ -123,8 +126,7 @@ def run_kind(kind: JobKind, job_id: int, site_id: int, worker: str, progress: Pr
         result = kind.work(context, plan, scratch, progress)
         published = publish(kind, context, plan, result, worker)
     if published:
-        with worker_request(site_id) as request:
-            kind.announce(request, context, plan, result)
+        announce(kind, context, plan, result)
 
 
 def publish(kind: JobKind, job: JobContext, plan: Any, result: Any, worker: str) -> bool:
@@ -133,9 +135,30 @@ def publish(kind: JobKind, job: JobContext, plan: Any, result: Any, worker: str)
         video = request.dbsession.get(Video, job.video_id)
         if video is None:
             return False  # deleted while the job ran: nothing of it may be written back
-        mark_done(request, job.id, worker)  # first: it locks the job row, so no sweeper takes it meanwhile
+        check_still_ours(request, job.id, worker)
         kind.publish(request, video, job, plan, result)
+        mark_done(request, job.id, worker)  # last: SQLite's write lock is taken here, not during the copies
     return True
+
+
+def announce(kind: JobKind, job: JobContext, plan: Any, result: Any) -> None:
+    """Run the kind's announcement; the job is done whatever happens there."""
+    try:
+        with worker_request(job.site_id) as request:
+            kind.announce(request, job, plan, result)
+    except Exception:
+        log.exception("job %s was published, but announcing it failed", job.id)
+
+
+def check_still_ours(request, job_id: int, worker: str) -> None:
+    """Raise :class:`JobLost` before anything is published when the job is no longer this worker's.
+
+    On PostgreSQL the job row stays locked until the commit, so no sweeper requeues it meanwhile.
+    """
+    ours = request.dbsession.scalar(
+        select(Job.id).where(Job.id == job_id, Job.state == "running", Job.worker == worker).with_for_update())
+    if ours is None:
+        raise JobLost(f"job {job_id} is no longer run by {worker}")
 
 
 def mark_done(request, job_id: int, worker: str) -> None:

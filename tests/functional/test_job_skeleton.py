@@ -163,3 +163,17 @@ def test_a_cancelled_job_writes_its_outcome_once(blocking, committed_site, fast_
     assert len(job_outcomes) == 1
     with worker_request() as request:
         assert request.dbsession.get(Video, video_id).title == "Lecture"  # nothing was published
+
+
+def test_a_result_is_not_published_over_a_job_taken_by_another_worker(
+        app, blocking, committed_site, fast_pipeline, job_outcomes, monkeypatch):
+    monkeypatch.setitem(app.registry.settings, "amphi.jobs.heartbeat_seconds", "60")  # the beat would stop it sooner
+    video_id, job_id, worker = run_in_a_thread(*committed_site, "blocking")
+    assert blocking.working.wait(10)
+    with worker_request() as request:  # its heartbeat went stale, a sweeper requeued it, another worker took it
+        request.dbsession.get(Job, job_id).worker = "another-worker:1:1:1"
+    blocking.release.set()
+    worker.join(timeout=10)
+    assert job_state(job_id)[0] == "running" and job_outcomes == []
+    with worker_request() as request:
+        assert request.dbsession.get(Video, video_id).title == "Lecture"
