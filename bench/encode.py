@@ -128,7 +128,7 @@ def encoder_setting(key: str):
 
 
 class BenchRequest:
-    """Just enough of a worker request for the hooks: the encoder's settings."""
+    """Just enough of a job context (core.pipeline.jobs.JobContext) for the hooks: the encoder's settings."""
 
     def __init__(self, settings: dict):
         self.settings = settings
@@ -140,8 +140,8 @@ class BenchRequest:
 def amphi_case(label: str, source: str, out: str, overrides: dict) -> Case:
     request = BenchRequest(settings_with(overrides))
     info = encoder.amphi_probe(path=source)
-    ladder = encoder.amphi_encoding_ladder(request=request, info=info)
-    case = timed(Case(label), lambda: encoder.amphi_encode(request=request, job=None, source=source, info=info,
+    ladder = encoder.amphi_encoding_ladder(job=request, info=info)
+    case = timed(Case(label), lambda: encoder.amphi_encode(job=request, source=source, info=info,
                                                            ladder=ladder, out=out, progress=lambda f: True))
     # Every rung is measured on its HLS copy: only some rungs are also kept as MP4 downloads.
     return finish(case, source, out, {r.name: f"hls/{r.name}/index.m3u8" for r in ladder})
@@ -150,7 +150,7 @@ def amphi_case(label: str, source: str, out: str, overrides: dict) -> Case:
 def bare_case(source: str, out: str, overrides: dict) -> Case:
     settings = settings_with(overrides)
     info = encoder.amphi_probe(path=source)
-    ladder = encoder.amphi_encoding_ladder(request=BenchRequest(settings), info=info)
+    ladder = encoder.amphi_encoding_ladder(job=BenchRequest(settings), info=info)
     for folder in ["mp4", "thumbs", STORYBOARD_FRAMES, *(f"hls/{r.name}" for r in ladder), "hls/audio"]:
         os.makedirs(os.path.join(out, folder), exist_ok=True)
     commands = [video_command(source, settings, info, ladder, video_encoder(settings)),

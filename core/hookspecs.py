@@ -40,13 +40,18 @@ from typing import TYPE_CHECKING
 
 import pluggy
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the hooks' types, for readers and checkers
+    from collections.abc import Sequence
+
     from pyramid.registry import Registry
     from pyramid.request import Request
 
     from core.access.security import LoginMethod
     from core.catalogue.search import SearchQuery, SearchResults
     from core.models import Channel, Site, Theme, User, Video
+    from core.pipeline.jobs import JobContext, JobKind
+    from core.pipeline.media import ComposeSource, EncodeResult, MediaInfo, ProgressCallback, Rung
+    from core.pipeline.speech import Transcript
     from core.pipeline.storage import Storage
     from core.platform.settings import Setting
     from core.platform.ui import Badge, FeedLink, HomeBlock, NavItem, Panel, PlayerTrack
@@ -87,18 +92,23 @@ def amphi_settings() -> list[Setting]:
 
 
 @hookspec
-def amphi_job_handlers():
+def amphi_job_handlers() -> dict[str, JobKind]:
     """Name the kinds of pipeline jobs this plugin runs (``transcribe``...).
 
-    Called when a worker starts a job. A handler is
-    ``handler(job_id, site_id, heartbeat)``; it opens its own short
-    transactions with :func:`core.platform.tasks.worker_request`, reports progress with
-    ``heartbeat.report(fraction)`` (False means: cancelled, stop), raises
-    :class:`core.pipeline.media.MediaError` for a failure the owner should read, and
-    returns when the work is published. Jobs are queued with
+    Called when a worker starts a job. Every kind, the core's ``encode`` and
+    ``compose`` included, runs in the job skeleton (:mod:`core.pipeline.jobs`): its
+    :class:`core.pipeline.jobs.JobKind` reads plain values in a short transaction, works
+    with no transaction open in a private scratch folder (``progress(fraction)``
+    returning False means: cancelled, stop), and publishes in one transaction in
+    which the skeleton marks the job done. Raise :class:`core.pipeline.media.MediaError`
+    for a failure the owner should read. Jobs are queued with
     :func:`core.pipeline.queue_job`.
 
-    :return: a dict ``{kind: handler}``.
+    .. versionadded:: 1.0.0
+    .. versionchanged:: 2.0.0
+       Answers :class:`core.pipeline.jobs.JobKind` objects (read, work, publish) instead of functions.
+
+    :return: a dict ``{kind: JobKind}``.
     """
 
 
@@ -271,11 +281,13 @@ def amphi_storage(registry: Registry, site: Site) -> Storage | None:
 
 
 @hookspec(firstresult=True)
-def amphi_probe(path):
+def amphi_probe(path: str) -> MediaInfo | None:
     """Describe a media file.
 
-    Called by the pipeline before encoding, on a local file.
-    Stops at first non-None result.
+    Called by the ``encode`` job before encoding, on a local file, with no
+    transaction open. Stops at first non-None result.
+
+    .. versionadded:: 1.0.0
 
     :param path: the local path of the file.
     :return: a :class:`core.pipeline.media.MediaInfo`; raise :class:`core.pipeline.media.MediaError`
@@ -284,30 +296,40 @@ def amphi_probe(path):
 
 
 @hookspec(firstresult=True)
-def amphi_encoding_ladder(request, info):
+def amphi_encoding_ladder(job: JobContext, info: MediaInfo) -> list[Rung] | None:
     """Choose the renditions to produce for a source.
 
-    Called once per encode job, with a worker request of the video's site
-    (``request.plugin_settings(name)`` gives a plugin its settings there). A
-    plugin marked ``tryfirst`` overrides the encoder's default ladder.
+    Called once per encode job, with no transaction open. A plugin marked
+    ``tryfirst`` overrides the encoder's default ladder.
     Stops at first non-None result.
 
-    :param request: the worker's request of the video's site.
+    .. versionadded:: 1.0.0
+    .. versionchanged:: 2.0.0
+       Receives the job's plain values (:class:`core.pipeline.jobs.JobContext`) instead of a request and the video.
+
+    :return: a list of :class:`core.pipeline.media.Rung` (empty for audio-only sources).
+    :param job: the :class:`core.pipeline.jobs.JobContext` (plain values: ids, params;
+        ``job.plugin_settings(name)`` gives a plugin its settings on the video's site).
     :param info: the source's :class:`core.pipeline.media.MediaInfo`.
     :return: a list of :class:`core.pipeline.media.Rung` (empty for audio-only sources).
     """
 
 
 @hookspec(firstresult=True)
-def amphi_encode(request, job, source, info, ladder, out, progress):
+def amphi_encode(job: JobContext, source: str, info: MediaInfo, ladder: Sequence[Rung], out: str,
+                 progress: ProgressCallback) -> EncodeResult | None:
     """Encode a source into every output the platform serves.
 
     Writes HLS (master and variant playlists, segments), MP4 downloads, audio
     (m4a and MP3), thumbnails and a storyboard into the local folder ``out``.
-    Stops at first non-None result.
+    Called with no transaction open. Stops at first non-None result.
 
-    :param request: the worker's request of the video's site.
-    :param job: the :class:`core.models.Job` (read its id; do not commit).
+    .. versionadded:: 1.0.0
+    .. versionchanged:: 2.0.0
+       Receives the job's plain values (:class:`core.pipeline.jobs.JobContext`) instead of a request and the video.
+
+    :param job: the :class:`core.pipeline.jobs.JobContext` (``job.id``, ``job.video_id``;
+        ``job.plugin_settings(name)`` gives a plugin its settings on the video's site).
     :param source: the local path of the source file.
     :param info: the source's :class:`core.pipeline.media.MediaInfo`.
     :param ladder: the list of :class:`core.pipeline.media.Rung` to produce.
@@ -319,16 +341,22 @@ def amphi_encode(request, job, source, info, ladder, out, progress):
 
 
 @hookspec(firstresult=True)
-def amphi_compose(request, sources, layout, out, progress):
+def amphi_compose(job: JobContext, sources: Sequence[ComposeSource], layout: str, out: str,
+                  progress: ProgressCallback) -> str | None:
     """Compose several recorded tracks (screen, camera) into one video file.
 
     Called by the ``compose`` job (:mod:`core.pipeline.composition`) in a worker, before the
     encode, for recordings ingested with several tracks or with trims
-    (:func:`core.ingest.ingest_files`). The result is only an intermediate source: it is
-    encoded afterwards like any upload, so favour quality and speed over size.
-    Stops at first non-None result.
+    (:func:`core.ingest.ingest_files`), with no transaction open. The result is only an
+    intermediate source: it is encoded afterwards like any upload, so favour quality
+    and speed over size. Stops at first non-None result.
 
-    :param request: the worker's request of the video's site.
+    .. versionadded:: 1.4.0
+    .. versionchanged:: 2.0.0
+       Receives the job's plain values (:class:`core.pipeline.jobs.JobContext`) instead of a request and the video.
+
+    :param job: the :class:`core.pipeline.jobs.JobContext` (plain values; ``job.plugin_settings(name)``
+        gives a plugin its settings on the video's site).
     :param sources: a list of :class:`core.pipeline.media.ComposeSource` (local path, flavor such
         as ``presentation/source`` for a screen or ``presenter/source`` for a camera, and
         the part to keep in seconds: ``start``/``end``, ``None`` for no cut).
@@ -393,16 +421,19 @@ def amphi_ingest_received(request, principal, mediapackage, video):
 
 
 @hookspec(firstresult=True)
-def amphi_transcribe(request, audio, language, progress):
+def amphi_transcribe(job: JobContext, audio: str, language: str, progress: ProgressCallback) -> Transcript | None:
     """Recognise the speech of an audio file, with word timings.
 
-    Called by a transcription job, with a worker request of the video's site,
-    outside any write transaction. An engine without a model for ``language``
-    returns ``None`` so that another engine may answer.
+    Called by a transcription job, with no transaction open. An engine without
+    a model for ``language`` returns ``None`` so that another engine may answer.
     Stops at first non-None result.
 
-    :param request: the worker's request of the video's site
-        (``request.plugin_settings(name)`` gives a plugin its settings).
+    .. versionadded:: 1.3.0
+    .. versionchanged:: 2.0.0
+       Receives the job's plain values (:class:`core.pipeline.jobs.JobContext`) instead of a request and the video.
+
+    :param job: the :class:`core.pipeline.jobs.JobContext` (plain values; ``job.plugin_settings(name)``
+        gives a plugin its settings on the video's site).
     :param audio: the local path of a WAV file, 16 kHz, mono, signed 16-bit
         PCM (:data:`core.pipeline.speech.SAMPLE_RATE`).
     :param language: the two-letter code of the spoken language (``ko``, ``fr``).
@@ -431,30 +462,36 @@ def amphi_video_created(request: Request, video: Video) -> None:
 
 
 @hookspec
-def amphi_video_ready(request: Request, video: Video) -> None:
+def amphi_video_ready(request: Request, video_id: int) -> None:
     """A video finished processing and its outputs are published.
 
-    Called by the worker in its own transaction, after the publication.
+    Fired by the ``encode`` job after its publication committed, in a
+    transaction of its own.
 
     .. versionadded:: 1.0.0
+    .. versionchanged:: 2.0.0
+       Receives the video's id instead of the video.
 
-    :param request: the worker's request of the video's site.
-    :param video: the :class:`core.models.Video`, now ``ready``.
-    :return: ignored.
+    :param request: a worker request of the video's site (``request.dbsession``
+        is open for this call).
+    :param video_id: the id of the :class:`core.models.Video`; load it there.
     """
 
 
 @hookspec
-def amphi_video_failed(request: Request, video: Video, reason: str) -> None:
+def amphi_video_failed(request: Request, video_id: int, reason: str) -> None:
     """Processing a video failed for good (retries exhausted or bad input).
 
     Not called when a later job of a ready video fails (a re-encode, a
     transcription): the video still plays; the job records the reason.
 
     .. versionadded:: 1.0.0
+    .. versionchanged:: 2.0.0
+       Receives the video's id instead of the video.
 
-    :param request: the worker's request of the video's site.
-    :param video: the :class:`core.models.Video`, now ``failed``.
+    :param request: a worker request of the video's site (``request.dbsession``
+        is open for this call).
+    :param video_id: the id of the :class:`core.models.Video`; load it there.
     :param reason: the reason shown to the owner.
     :return: ignored.
     """

@@ -66,8 +66,8 @@ from core.ingest import (
     unique_slug,
 )
 from core.pagecache.generation import current_generation, has_pending_changes
-from core.pipeline import fire_safely, queue_job
-from core.pipeline.encoding import local_source, scratch_dir
+from core.pipeline import queue_job
+from core.pipeline.jobs import JobContext, JobKind, local_file, scratch_folder
 from core.pipeline.media import (
     ComposeSource,
     EncodeCancelled,
@@ -137,7 +137,7 @@ __all__ = [
     "language_name", "unique_ignoring_case", "current_generation", "has_pending_changes",
     # Media: storage, signed URLs, jobs, encoders, transcribers
     "get_storage", "check_key", "site_prefix", "video_prefix", "upload_key", "media_url",
-    "queue_job", "fire_safely", "scratch_dir", "local_source", "arm_parent_death_signal",
+    "queue_job", "JobKind", "JobContext", "local_file", "scratch_folder", "arm_parent_death_signal",
     "MediaInfo", "Rung", "EncodeOutput", "EncodeResult", "EncodeCancelled", "MediaError", "ProgressCallback",
     "ComposeSource", "Transcript", "Word", "ReadingRules", "DEFAULT_RULES", "SAMPLE_RATE", "build_cues", "to_webvtt",
     # Ingest: the one path every ingest takes

@@ -14,7 +14,7 @@ def publish(make_video, make_request):
         video = make_video(site, owner, title, **fields)
         video.status = "ready"
         request = make_request(site)
-        request.hooks.amphi_video_ready(request=request, video=video)
+        request.hooks.amphi_video_ready(request=request, video_id=video.id)
         return video
 
     return publish

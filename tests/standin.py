@@ -7,6 +7,7 @@ quickly; the real encoder has its own tests.
 import io
 import os
 import re
+import threading
 import time
 
 import pytest
@@ -33,6 +34,7 @@ class StandInEncoder:
 
     def __init__(self):
         self.behaviour, self.calls, self.events = "ok", 0, []
+        self.working, self.release = threading.Event(), threading.Event()  # for behaviour "blocked"
 
     @hookimpl(tryfirst=True)
     def amphi_probe(self, path):
@@ -41,11 +43,11 @@ class StandInEncoder:
         return MediaInfo(container="mp4", duration=2.5, has_video=True, has_audio=True, width=320, height=240)
 
     @hookimpl(tryfirst=True)
-    def amphi_encoding_ladder(self, request, info):
+    def amphi_encoding_ladder(self, job, info):
         return [Rung("240p", 320, 240, 300_000, 400_000, 600_000)]
 
     @hookimpl(tryfirst=True)
-    def amphi_encode(self, request, job, source, info, ladder, out, progress):
+    def amphi_encode(self, job, source, info, ladder, out, progress):
         self.calls += 1
         if self.behaviour == "crash":
             raise RuntimeError("the disk is full")
@@ -54,6 +56,10 @@ class StandInEncoder:
             if not progress(0.3):
                 raise EncodeCancelled()
             time.sleep(0.05)
+        if self.behaviour == "blocked":  # until the test releases it
+            self.working.set()
+            if not self.release.wait(10):
+                raise RuntimeError("the test never released the encode")
         for path in OUTPUTS:
             os.makedirs(os.path.dirname(os.path.join(out, path)), exist_ok=True)
             with open(os.path.join(out, path), "w") as handle:
@@ -64,12 +70,12 @@ class StandInEncoder:
                             duration=2.5)
 
     @hookimpl
-    def amphi_video_ready(self, request, video):
-        self.events.append(("ready", video.id, video.status))
+    def amphi_video_ready(self, request, video_id):
+        self.events.append(("ready", video_id, request.dbsession.get(Video, video_id).status))
 
     @hookimpl
-    def amphi_video_failed(self, request, video, reason):
-        self.events.append(("failed", video.id, reason))
+    def amphi_video_failed(self, request, video_id, reason):
+        self.events.append(("failed", video_id, reason))
 
 
 @pytest.fixture

@@ -1,10 +1,11 @@
 """What happens to a video, step by step. The Job row is the truth; huey only wakes a worker.
 
-A worker claims a queued job (state ``running``, a heartbeat), runs its
-handler, and records the outcome. A heartbeat thread keeps the job alive and
-notices cancellation; the sweeper requeues jobs whose heartbeat stopped, so a
-killed worker loses nothing. Handlers publish atomically: outputs are written
-under a prefix of their own and the database switch makes them visible.
+A worker claims a queued job (state ``running``, a heartbeat), runs its kind
+in the job skeleton (:mod:`core.pipeline.jobs`), and records a failure or a cancellation
+(the skeleton writes ``done`` with the publication). A heartbeat thread keeps
+the job alive and notices cancellation; the sweeper requeues jobs whose
+heartbeat stopped, so a killed worker loses nothing. Every kind, the core's
+``encode`` and ``compose`` included, comes from ``amphi_job_handlers``.
 """
 
 from __future__ import annotations
@@ -17,9 +18,11 @@ from huey import crontab
 from sqlalchemy import func, select, update
 
 from core.models import Job, Video, utcnow
+from core.pipeline.jobs import JobKind, JobLost, remove_orphan_scratch, run_kind
 from core.pipeline.media import EncodeCancelled, MediaError
 from core.platform.errors import AmphiError
 from core.platform.i18n import _
+from core.platform.plugins import fire
 from core.platform.processes import worker_identity, worker_is_gone
 from core.platform.tasks import app_registry, enqueue_after_commit, huey, worker_request
 
@@ -45,16 +48,9 @@ def queue_job(request, video: Video, kind: str, params: dict | None = None) -> J
     return job
 
 
-def job_handlers(registry) -> dict:
-    """``{kind: handler(job_id, site_id, heartbeat)}``: the core's, then the plugins'.
-
-    A handler opens its own short transactions (``core.platform.tasks.worker_request``):
-    none stays open during the long work, so the heartbeat can write meanwhile.
-    """
-    from core.pipeline.composition import compose_job
-    from core.pipeline.encoding import encode_job
-
-    handlers = {"encode": encode_job, "compose": compose_job}
+def job_handlers(registry) -> dict[str, JobKind]:
+    """``{kind: JobKind}`` of every ``amphi_job_handlers`` implementation (the core's own among them)."""
+    handlers: dict[str, JobKind] = {}
     for answer in registry.plugins.pm.hook.amphi_job_handlers():
         handlers.update(answer or {})
     return handlers
@@ -159,13 +155,14 @@ def run_job(job_id: int) -> None:
             handler = job_handlers(app_registry()).get(kind)
             if handler is None:
                 raise MediaError(f"No worker knows how to run '{kind}' jobs.")
-            handler(job_id, site_id, heartbeat)
-            finish(job_id, "done")
+            run_kind(handler, job_id, site_id, WORKER_ID, heartbeat.report)  # writes done with the result
+        except JobLost:  # requeued by a sweeper meanwhile: the job's outcome is its new run's
+            log.warning("job %s was taken from this worker; its result was dropped", job_id)
         except EncodeCancelled:
             if heartbeat.lost:  # requeued by a sweeper meanwhile: the job's outcome is its new run's
                 log.warning("job %s was taken from this worker; stopped", job_id)
             else:
-                finish(job_id, "cancelled", _("Cancelled by the owner."))
+                cancelled(job_id, _("Cancelled by the owner."))
         except MediaError as exc:
             fail(job_id, exc.message, retry=False)
         except Exception as exc:
@@ -176,15 +173,14 @@ def run_job(job_id: int) -> None:
 # --- outcomes ---------------------------------------------------------------
 
 
-def finish(job_id: int, state: str, error: str = "") -> None:
+def cancelled(job_id: int, error: str) -> None:
+    """Record a cancelled job; a video that was only processing fails, unless it has outputs to play."""
     with worker_request() as request:
         job = request.dbsession.get(Job, job_id)
         if job is None:
             return  # deleted with its video meanwhile
-        job.state, job.error, job.finished_at = state, error, utcnow()
-        if state == "done":
-            job.progress = 100.0
-        elif state == "cancelled" and job.video.status == "processing":
+        job.state, job.error, job.finished_at = "cancelled", error, utcnow()
+        if job.video.status == "processing":
             job.video.status = "failed" if not has_outputs(request, job.video) else "ready"
             job.video.status_reason = error if job.video.status == "failed" else ""
 
@@ -211,15 +207,7 @@ def fail(job_id: int, reason: str, retry: bool) -> None:
             video.status, video.status_reason = "failed", reason if not retry else _("Processing failed; try again later.")
         if video.status == "failed":  # a later job of a ready video (re-encode, transcription) fails alone
             request.site = video.site
-            fire_safely(request, "amphi_video_failed", video=video, reason=video.status_reason or reason)
-
-
-def fire_safely(request, hook: str, **kwargs) -> None:
-    """Call a per-site event hook; a plugin's error is logged, never breaks the pipeline."""
-    try:
-        getattr(request.hooks, hook)(request=request, **kwargs)
-    except Exception:
-        log.exception("a plugin failed in %s", hook)
+            fire(request, "amphi_video_failed", video_id=video.id, reason=video.status_reason or reason)
 
 
 def retry_video(request, video: Video) -> Job:
@@ -307,8 +295,6 @@ def sweep_jobs() -> None:
 @huey.on_startup()
 def sweep_at_start() -> None:
     """A restarted worker picks up what a killed one left at once, not a minute later."""
-    from core.pipeline.encoding import remove_orphan_scratch
-
     try:
         remove_orphan_scratch(app_registry())
         sweep()
@@ -319,3 +305,6 @@ def sweep_at_start() -> None:
 def includeme(config):
     """Importing this module registers the pipeline's tasks with huey."""
     config.include("core.pipeline.storage")
+    """Importing this module registers the pipeline's tasks with huey; the core's job kinds come along."""
+    config.include("core.pipeline.encoding")
+    config.include("core.pipeline.composition")

@@ -1,26 +1,27 @@
 """The ``encode`` job: probe, choose the ladder, encode, publish atomically.
 
 The core calls the media hooks and never ffmpeg itself. Outputs are written to
-a local temporary folder, copied under the job's own storage prefix, then one
+a local scratch folder, copied under the job's own storage prefix, then one
 transaction swaps the video's media rows: either everything is published or
-nothing is. The original upload is never touched.
+nothing is. The original upload is never touched. The kind runs in the job
+skeleton (:mod:`core.pipeline.jobs`) and is registered like a plugin's.
 """
 
 from __future__ import annotations
 
 import logging
 import os
-import shutil
-import tempfile
-from contextlib import contextmanager
+import sys
+from dataclasses import dataclass
 
-from core.models import ORIGINAL_KINDS, Job, MediaFile, Video, utcnow
-from core.pipeline import fire_safely
-from core.pipeline.media import MediaError
-from core.pipeline.storage import get_storage, job_prefix, outputs_prefix
+from core import hookimpl
+from core.models import ORIGINAL_KINDS, MediaFile, Video
+from core.pipeline.jobs import JobContext, JobKind, local_file, register_core_kinds
+from core.pipeline.media import EncodeResult, MediaError, MediaInfo, ProgressCallback
+from core.pipeline.storage import job_prefix, outputs_prefix
 from core.platform.i18n import _
-from core.platform.processes import process_start
-from core.platform.tasks import worker_request
+from core.platform.plugins import fire
+from core.platform.tasks import enqueue_after_commit
 
 log = logging.getLogger(__name__)
 
@@ -30,110 +31,66 @@ RECORDED_KINDS = {"hls-master", "hls-playlist", "mp4", "audio", "mp3", "thumbnai
 #: What was uploaded (the source; the recordings a composition was made of): never replaced.
 
 
-@contextmanager
-def local_source(storage, key: str, scratch: str):
-    """A local path of the stored source: the file itself, or a downloaded copy."""
-    path = storage.local_path(key)
-    if path is not None:
-        yield path
-        return
-    copy = os.path.join(scratch, "source")
-    with storage.open(key) as remote, open(copy, "wb") as local:
-        shutil.copyfileobj(remote, local, 1024 * 1024)
-    yield copy
+@dataclass(frozen=True)
+class EncodePlan:
+    """What an encode needs, read before it starts: the source's key and where outputs go."""
+
+    source_key: str
+    prefix: str
 
 
-def scratch_root(registry) -> str:
-    folder = os.path.join(registry.settings["amphi.var_dir"], "tmp")
-    os.makedirs(folder, exist_ok=True)
-    return folder
+@dataclass(frozen=True)
+class Encoded:
+    """What the encode produced: the probe, the encoder's result and the local folder holding it."""
+
+    info: MediaInfo
+    result: EncodeResult
+    out: str
 
 
-def scratch_dir(registry) -> str:
-    """A private folder for one encode, named after this process so leftovers can be found.
+class EncodeJob(JobKind):
+    """The ``encode`` kind."""
 
-    The name holds the process id and its start time: process ids are reused (32768 of
-    them on many systems), so a killed worker's folder must not look alive because
-    another process got its number.
-    """
-    pid = os.getpid()
-    return tempfile.mkdtemp(prefix=f"encode-{pid}-{process_start(pid)}-", dir=scratch_root(registry))
-
-
-def remove_orphan_scratch(registry) -> int:
-    """Delete scratch folders of processes that no longer exist (killed workers); return how many."""
-    removed = 0
-    for name in os.listdir(scratch_root(registry)):
-        parts = name.split("-")
-        if len(parts) >= 4 and parts[0] == "encode" and parts[1].isdigit() and parts[2].isdigit():
-            if process_start(int(parts[1])) != int(parts[2]):
-                shutil.rmtree(os.path.join(scratch_root(registry), name), ignore_errors=True)
-                removed += 1
-    return removed
-
-
-def encode_job(job_id: int, site_id: int, heartbeat) -> None:
-    """Run an encode job end to end (a handler of :func:`core.pipeline.job_handlers`)."""
-    with worker_request(site_id) as request:
-        job = request.dbsession.get(Job, job_id)
-        video = job.video
-        source = next((f for f in video.files if f.kind == "source"), None)
+    def read(self, request, job) -> EncodePlan:
+        source = next((f for f in job.video.files if f.kind == "source"), None)
         if source is None:
             raise MediaError(_("The original file is missing."))
-        source_key, video_id = source.key, video.id
-    scratch = scratch_dir(request.registry)
-    try:
-        with worker_request(site_id) as request:  # read-only; the encode happens outside a write
-            storage = get_storage(request.registry, request.site)
-            job = request.dbsession.get(Job, job_id)
-            with local_source(storage, source_key, scratch) as path:
-                info, result = encode_file(request, job, path, os.path.join(scratch, "out"), heartbeat)
-        publish(site_id, video_id, job_id, os.path.join(scratch, "out"), info, result)
-    finally:
-        shutil.rmtree(scratch, ignore_errors=True)
-    announce_ready(site_id, video_id)  # after the scratch is gone: listeners (indexing...) may take a while
+        return EncodePlan(source.key, outputs_prefix(job.video, job.id))
+
+    def work(self, job: JobContext, plan: EncodePlan, scratch: str, progress: ProgressCallback) -> Encoded:
+        with local_file(job.storage, plan.source_key, os.path.join(scratch, "source")) as path:
+            return encode_file(job, path, os.path.join(scratch, "out"), progress)
+
+    def publish(self, request, video: Video, job: JobContext, plan: EncodePlan, encoded: Encoded) -> None:
+        """Copy the outputs under the job's prefix, then switch the video's rows (this transaction)."""
+        storage = job.storage
+        storage.delete_prefix(plan.prefix)  # a previous attempt of this job may have left files
+        storage.put_tree(encoded.out, plan.prefix)
+        old_prefixes = replace_outputs(video, plan.prefix, encoded.out, encoded.result)
+        video.duration = encoded.result.duration or encoded.info.duration
+        video.status, video.status_reason = "ready", ""
+        for old in old_prefixes - {plan.prefix}:
+            enqueue_after_commit(request, storage.delete_prefix, old)
+
+    def announce(self, request, job: JobContext, plan: EncodePlan, encoded: Encoded) -> None:
+        """``amphi_video_ready`` once the scratch is gone: listeners (indexing...) may take a while."""
+        fire(request, "amphi_video_ready", video_id=job.video_id)
 
 
-def encode_file(request, job, path: str, out: str, heartbeat):
-    hooks = request.hooks
+def encode_file(job: JobContext, path: str, out: str, progress: ProgressCallback) -> Encoded:
+    hooks = job.hooks
     info = hooks.amphi_probe(path=path)
     if info is None:
         raise MediaError(_("No encoder is enabled on this site."))
-    ladder = hooks.amphi_encoding_ladder(request=request, info=info) or []
+    ladder = hooks.amphi_encoding_ladder(job=job, info=info) or []
     os.makedirs(out)
-    result = hooks.amphi_encode(request=request, job=job, source=path, info=info, ladder=ladder, out=out,
-                                progress=heartbeat.report)
+    result = hooks.amphi_encode(job=job, source=path, info=info, ladder=ladder, out=out, progress=progress)
     if result is None:
         raise MediaError(_("No encoder is enabled on this site."))
-    return info, result
+    return Encoded(info, result, out)
 
 
-def publish(site_id: int, video_id: int, job_id: int, out: str, info, result) -> None:
-    """Copy the outputs under the job's prefix, then switch the video's rows in one transaction."""
-    with worker_request(site_id) as request:
-        storage = get_storage(request.registry, request.site)
-        video = request.dbsession.get(Video, video_id)
-        if video is None:
-            return  # deleted while it was encoding: nothing of it may be written back
-        prefix = outputs_prefix(video, job_id)
-        storage.delete_prefix(prefix)  # a previous attempt of this job may have left files
-        storage.put_tree(out, prefix)
-        old_prefixes = replace_outputs(request, video, prefix, out, result)
-        video.duration = result.duration or info.duration
-        video.status, video.status_reason = "ready", ""
-        job = request.dbsession.get(Job, job_id)  # done in the same transaction as the publication
-        job.state, job.progress, job.finished_at, job.error = "done", 100.0, utcnow(), ""
-    for old in old_prefixes - {prefix}:
-        storage.delete_prefix(old)
-
-
-def announce_ready(site_id: int, video_id: int) -> None:
-    """Fire ``amphi_video_ready`` in its own transaction, once the outputs are published."""
-    with worker_request(site_id) as request:
-        fire_safely(request, "amphi_video_ready", video=request.dbsession.get(Video, video_id))
-
-
-def replace_outputs(request, video: Video, prefix: str, out: str, result) -> set[str]:
+def replace_outputs(video: Video, prefix: str, out: str, result: EncodeResult) -> set[str]:
     """Swap the video's output rows for this job's; return the prefixes of the rows replaced."""
     old_prefixes = {job_prefix(m.key) for m in video.files if m.kind not in ORIGINAL_KINDS}
     for media in [m for m in video.files if m.kind not in ORIGINAL_KINDS]:
@@ -149,3 +106,12 @@ def replace_outputs(request, video: Video, prefix: str, out: str, result) -> set
     video.poster_key = f"{prefix}/{posters[0].path}" if posters else ""
     return old_prefixes
 
+
+@hookimpl
+def amphi_job_handlers():
+    return {"encode": EncodeJob()}
+
+
+def includeme(config):
+    """Register the ``encode`` kind, like a plugin's, on the application's plugin manager."""
+    register_core_kinds(config, sys.modules[__name__])

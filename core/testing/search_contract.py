@@ -27,6 +27,7 @@ from core.catalogue.metadata import get_tags
 from core.catalogue.search import SearchQuery, plugins_may_deny, search, suggest
 from core.catalogue.tracks import save_track
 from core.models import Channel, Group, ShareLink, Theme, Video, utcnow
+from core.platform.plugins import fire
 
 
 class ContractTexts:
@@ -75,6 +76,11 @@ def counts(results) -> dict:
     return {facet: {c.value: c.count for c in values} for facet, values in results.facets.items()}
 
 
+def event_arguments(event: str, video) -> dict:
+    """A video event's arguments: the worker's events (``ready``, ``failed``) carry the video's id."""
+    return {"video_id": video.id} if event in ("ready", "failed") else {"video": video}
+
+
 class SearchContract:
     """What every search plugin must do: find, count and suggest what the visitor may read, nothing more.
 
@@ -99,7 +105,7 @@ class SearchContract:
     def announce(self, site, make_request, event: str, video) -> None:
         """Fire a video event (``ready``, ``changed``, ``deleted``) on ``site``, as the core does."""
         request = make_request(site)
-        getattr(request.hooks, f"amphi_video_{event}")(request=request, video=video)
+        fire(request, f"amphi_video_{event}", **event_arguments(event, video))
         self.settle(request)
 
     def reindex(self, site, make_request) -> list:

@@ -8,12 +8,13 @@ enabled. Chapter titles are searchable; each chapter has a stable link (``/video
 from pyramid.renderers import render
 
 from core import hookimpl
+from core.models import Video
 from core.plugin_api import Panel, clock, video_permits
 from plugins.chapters import models  # noqa: F401  (the table belongs to the shared metadata)
 from plugins.chapters.editing import chapters_track, video_chapters, write_track
 
 NAME = "chapters"
-AMPHI_HOOKS = ">=1.2,<3"
+AMPHI_HOOKS = ">=2.0,<3"  # the job hooks and amphi_video_ready take plain values since 2.0
 
 
 def includeme(config):
@@ -44,7 +45,8 @@ def amphi_search_text(request, video):
 
 
 @hookimpl
-def amphi_video_ready(request, video):
+def amphi_video_ready(request, video_id):
     """A new encoding may change the duration, where the last chapter's cue ends."""
-    if chapters_track(request, video) is not None:
+    video = request.dbsession.get(Video, video_id)
+    if video is not None and chapters_track(request, video) is not None:
         write_track(request, video)

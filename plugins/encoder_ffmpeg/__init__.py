@@ -8,7 +8,7 @@ from plugins.encoder_ffmpeg.ladder import DEFAULT_RUNGS, KNOWN_RUNGS, MAX_FPS, e
 from plugins.encoder_ffmpeg.probe import probe
 
 NAME = "encoder_ffmpeg"
-AMPHI_HOOKS = ">=1.0,<3"
+AMPHI_HOOKS = ">=2.0,<3"  # the job hooks and amphi_video_ready take plain values since 2.0
 X264_PRESETS = ("ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow", "slower", "veryslow")
 DEFAULT_PRESET = "veryfast"  # x4 faster than the reference at equal or better SSIM (bench/encode.py)
 DEFAULT_CRF = 18  # SSIM >= the reference (CRF 20, slow) on every rung; see bench/encode.py
@@ -61,15 +61,15 @@ def amphi_probe(path):
 
 
 @hookimpl
-def amphi_encoding_ladder(request, info):
-    return encoding_ladder(request.plugin_settings(NAME), info)
+def amphi_encoding_ladder(job, info):
+    return encoding_ladder(job.plugin_settings(NAME), info)
 
 
 @hookimpl
-def amphi_encode(request, job, source, info, ladder, out, progress):
-    return encode(request.plugin_settings(NAME), source, info, list(ladder), out, progress)
+def amphi_encode(job, source, info, ladder, out, progress):
+    return encode(job.plugin_settings(NAME), source, info, list(ladder), out, progress)
 
 
 @hookimpl
-def amphi_compose(request, sources, layout, out, progress):
-    return compose(request.plugin_settings(NAME), list(sources), layout, out, progress)
+def amphi_compose(job, sources, layout, out, progress):
+    return compose(job.plugin_settings(NAME), list(sources), layout, out, progress)

@@ -9,13 +9,14 @@ The video events only queue tasks that write the index after the commit
 """
 
 from core import hookimpl
+from core.models import Video
 from core.plugin_api import Setting, _
 from plugins.search_solr import index as solr_index
 from plugins.search_solr import query as solr_query
 from plugins.search_solr import tasks as solr_tasks
 
 NAME = "search_solr"
-AMPHI_HOOKS = ">=1.1,<3"
+AMPHI_HOOKS = ">=2.0,<3"  # the job hooks and amphi_video_ready take plain values since 2.0
 
 
 @hookimpl
@@ -53,8 +54,8 @@ def amphi_search_reindex(request):
 
 
 @hookimpl
-def amphi_video_ready(request, video):
-    solr_tasks.queue_index(request, video)
+def amphi_video_ready(request, video_id):
+    solr_tasks.queue_index(request, request.dbsession.get(Video, video_id))
 
 
 @hookimpl

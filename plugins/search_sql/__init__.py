@@ -7,11 +7,12 @@ video, a search's counts and first ranked matches are kept per class of visitors
 """
 
 from core import hookimpl
+from core.models import Video
 from plugins.search_sql import index as search_index
 from plugins.search_sql import query as search_query
 
 NAME = "search_sql"
-AMPHI_HOOKS = ">=1.1,<3"
+AMPHI_HOOKS = ">=2.0,<3"  # the job hooks and amphi_video_ready take plain values since 2.0
 
 
 @hookimpl
@@ -35,8 +36,10 @@ def amphi_video_created(request, video):
 
 
 @hookimpl
-def amphi_video_ready(request, video):
-    search_index.index_video(request, video)
+def amphi_video_ready(request, video_id):
+    video = request.dbsession.get(Video, video_id)
+    if video is not None:
+        search_index.index_video(request, video)
 
 
 @hookimpl

@@ -9,19 +9,20 @@ ffmpeg), recognises it with the Vosk model of the video's language, builds cues 
 from pyramid.renderers import render
 
 from core import hookimpl
+from core.models import Video
 from core.plugin_api import NavItem, Panel, Setting, _, language_name, video_permits
 from plugins.transcriber_vosk.job import (
     KIND,
     NAME,
+    TranscribeJob,
     auto_track,
     queue_after_change,
     queue_after_ready,
-    transcribe_job,
 )
 from plugins.transcriber_vosk.recognize import transcribe
 from plugins.transcriber_vosk.speech_models import load_model, model_folder
 
-AMPHI_HOOKS = ">=1.3,<3"
+AMPHI_HOOKS = ">=2.0,<3"  # the job hooks and amphi_video_ready take plain values since 2.0
 
 
 def includeme(config):
@@ -43,20 +44,22 @@ def amphi_settings():
 
 @hookimpl
 def amphi_job_handlers():
-    return {KIND: transcribe_job}
+    return {KIND: TranscribeJob()}
 
 
 @hookimpl
-def amphi_transcribe(request, audio, language, progress):
-    folder = model_folder(request.plugin_settings(NAME), language)
+def amphi_transcribe(job, audio, language, progress):
+    folder = model_folder(job.plugin_settings(NAME), language)
     if folder is None:
         return None
     return transcribe(load_model(folder), audio, language, progress)
 
 
 @hookimpl
-def amphi_video_ready(request, video):
-    queue_after_ready(request, video)
+def amphi_video_ready(request, video_id):
+    video = request.dbsession.get(Video, video_id)
+    if video is not None:
+        queue_after_ready(request, video)
 
 
 @hookimpl

@@ -1,32 +1,32 @@
 """The ``transcribe`` job: the video's sound to an automatic caption track in its language.
 
-Queued after ``amphi_video_ready`` (or by the owner); progress, cancellation and failures go
-through the pipeline like the encode job. Recognition runs outside any write transaction; the
-track is saved in one short transaction at the end.
+Queued after ``amphi_video_ready`` (or by the owner); it runs in the core's job skeleton
+(:mod:`core.pipeline.jobs`) like the encode job: what it needs is read in a short transaction, recognition
+runs with no transaction open, and the track is saved in one short transaction at the end.
 """
 
 from __future__ import annotations
 
 import os
-import shutil
+from dataclasses import dataclass
 
 from sqlalchemy import select
 
 from core.models import Job, Track, Video
 from core.plugin_api import (
+    JobContext,
+    JobKind,
     MediaError,
+    ProgressCallback,
     Transcript,
     _,
     active_plugins,
-    fire_safely,
-    get_storage,
+    fire,
     language_name,
-    local_source,
+    local_file,
     queue_job,
     save_track,
-    scratch_dir,
     to_webvtt,
-    worker_request,
 )
 from plugins.transcriber_vosk.recognize import extract_audio
 from plugins.transcriber_vosk.speech_models import model_folder
@@ -91,51 +91,51 @@ def has_captions(request, video: Video) -> bool:
                                Track.kind.in_(("subtitles", "captions"))).limit(1)) is not None
 
 
-def transcribe_job(job_id: int, site_id: int, heartbeat) -> None:
-    """Run a transcribe job end to end (a handler of :func:`core.pipeline.job_handlers`)."""
-    with worker_request(site_id) as request:
+@dataclass(frozen=True)
+class TranscribePlan:
+    """What a transcription needs, read before it starts: the source's key and the language."""
+
+    source_key: str
+    language: str
+
+
+class TranscribeJob(JobKind):
+    """The ``transcribe`` kind."""
+
+    def read(self, request, job: Job) -> TranscribePlan:
         if NAME not in active_plugins(request):
             raise MediaError(_("Transcription is not enabled on this site."))
-        video = request.dbsession.get(Job, job_id).video
-        language = (video.language or "").lower()
+        language = (job.video.language or "").lower()
         if model_folder(request.plugin_settings(NAME), language) is None:
             raise MediaError(missing_model_reason(language))
-        source = next((f for f in video.files if f.kind == "source"), None)
+        source = next((f for f in job.video.files if f.kind == "source"), None)
         if source is None:
             raise MediaError(_("The original file is missing."))
-        source_key, video_id = source.key, video.id
-    scratch = scratch_dir(request.registry)
-    try:
-        with worker_request(site_id) as request:  # read-only; recognition happens outside a write
-            wav = os.path.join(scratch, "audio.wav")
-            with local_source(get_storage(request.registry, request.site), source_key, scratch) as path:
-                extract_audio(path, wav)
-            heartbeat.report(EXTRACTED)
-            transcript = request.hooks.amphi_transcribe(
-                request=request, audio=wav, language=language,
-                progress=lambda f: heartbeat.report(EXTRACTED + (RECOGNISED - EXTRACTED) * f))
+        return TranscribePlan(source.key, language)
+
+    def work(self, job: JobContext, plan: TranscribePlan, scratch: str, progress: ProgressCallback) -> Transcript:
+        wav = os.path.join(scratch, "audio.wav")
+        with local_file(job.storage, plan.source_key, os.path.join(scratch, "source")) as path:
+            extract_audio(path, wav)
+        progress(EXTRACTED)
+        transcript = job.hooks.amphi_transcribe(
+            job=job, audio=wav, language=plan.language,
+            progress=lambda f: progress(EXTRACTED + (RECOGNISED - EXTRACTED) * f))
         if transcript is None:
-            raise MediaError(missing_model_reason(language))
+            raise MediaError(missing_model_reason(plan.language))
         if not transcript.cues:
             raise MediaError(_("No speech was recognised in this video."))
-        publish(site_id, video_id, transcript)
-    finally:
-        shutil.rmtree(scratch, ignore_errors=True)
+        return transcript
+
+    def publish(self, request, video: Video, job: JobContext, plan: TranscribePlan, transcript: Transcript) -> None:
+        """Store the cues as the video's automatic captions (replacing the previous automatic ones)."""
+        language = transcript.language
+        save_track(request, video, to_webvtt(transcript.cues), kind="captions", language=language,
+                   label=track_label(request, language), source="auto", plugin=NAME,
+                   track=auto_track(request, video, language))
+        fire(request, "amphi_video_changed", video=video)
 
 
 def track_label(request, language: str) -> str:
     """The language's own name (``한국어``), marked automatic."""
     return request.translate("${language} (automatic)", language=language_name(language, language))
-
-
-def publish(site_id: int, video_id: int, transcript: Transcript) -> None:
-    """Store the cues as the video's automatic captions (replacing the previous automatic ones)."""
-    with worker_request(site_id) as request:
-        video = request.dbsession.get(Video, video_id)
-        if video is None:
-            return  # deleted while it was being transcribed
-        language = transcript.language
-        save_track(request, video, to_webvtt(transcript.cues), kind="captions", language=language,
-                   label=track_label(request, language), source="auto", plugin=NAME,
-                   track=auto_track(request, video, language))
-        fire_safely(request, "amphi_video_changed", video=video)

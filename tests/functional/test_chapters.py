@@ -70,7 +70,7 @@ def test_owner_adds_edits_and_deletes_chapters_and_the_track_follows(video, make
     assert "00:02:30.250 --> 00:07:05.500\nFirst law" in read_track(make_request(site), chapters_track(make_request(site), video))
     video.duration = 480.0  # encoded again, shorter: the last cue follows
     request = make_request(site)
-    request.hooks.amphi_video_ready(request=request, video=video)
+    request.hooks.amphi_video_ready(request=request, video_id=video.id)
     assert "00:07:05.500 --> 00:08:00.000" in read_track(request, chapters_track(request, video))
     owner.post(f"/videos/{video.id}/chapters/{second.id}/delete", {"csrf_token": token}, status=302)
     assert [c.title for c in video_chapters(dbsession, video)] == ["Introduction", "Le <script>second</script> principe"]

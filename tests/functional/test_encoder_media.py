@@ -12,6 +12,7 @@ import ffmpeg
 import pytest
 
 import plugins.encoder_ffmpeg as encoder
+from core.pipeline.jobs import JobContext
 from core.pipeline.media import EncodeCancelled, MediaError
 from plugins.encoder_ffmpeg import command
 from plugins.encoder_ffmpeg.encode import ENCODE_SHARE, nvenc_usable
@@ -39,10 +40,11 @@ def media(tmp_path_factory):
 def worker(app, site, make_request):
     """A request of site A with encoder settings overridden: ``worker(**overrides)``."""
     from core.platform.sites import set_plugin_overrides
+    """A job context of site A with encoder settings overridden: ``worker(**overrides)``."""
 
     def make(**overrides):
         set_plugin_overrides(app.registry, site, encoder.NAME, {**SHORT, **overrides})
-        return make_request(site)
+        return JobContext.of(make_request(site))
 
     return make
 
@@ -64,9 +66,9 @@ class Encoded:
         return [o.path for o in self.result.of_kind(kind)]
 
 
-def run_encode(request, source, out, progress=None):
+def run_encode(job, source, out, progress=None):
     info = encoder.amphi_probe(path=source)
-    ladder = encoder.amphi_encoding_ladder(request=request, info=info)
+    ladder = encoder.amphi_encoding_ladder(job=job, info=info)
     os.makedirs(out, exist_ok=True)
     seen = []
 
@@ -74,8 +76,7 @@ def run_encode(request, source, out, progress=None):
         seen.append(fraction)
         return True if progress is None else progress(fraction)
 
-    result = encoder.amphi_encode(request=request, job=None, source=source, info=info, ladder=ladder, out=str(out),
-                                  progress=report)
+    result = encoder.amphi_encode(job=job, source=source, info=info, ladder=ladder, out=str(out), progress=report)
     return Encoded(str(out), info, ladder, result, seen)
 
 
@@ -117,9 +118,9 @@ def test_probe_describes_a_4k_source_and_the_ladder_stops_at_1080p(media, worker
     info = encoder.amphi_probe(path=media(mediafiles.make_4k_video))
     assert (info.width, info.height, info.fps, info.container) == (3840, 2160, 10.0, "mov")
     assert info.has_video and info.has_audio and info.video_codec == "h264" and 0.9 < info.duration < 1.2
-    ladder = encoder.amphi_encoding_ladder(request=worker(), info=info)
+    ladder = encoder.amphi_encoding_ladder(job=worker(), info=info)
     assert [r.name for r in ladder] == ["360p", "480p", "720p", "1080p"]
-    ladder = encoder.amphi_encoding_ladder(request=worker(rungs="720p 2160p"), info=info)
+    ladder = encoder.amphi_encoding_ladder(job=worker(rungs="720p 2160p"), info=info)
     assert [(r.name, r.width) for r in ladder] == [("720p", 1280), ("2160p", 3840)]
 
 
@@ -351,12 +352,12 @@ def test_cancelling_kills_ffmpeg_and_waits_for_it(media, worker, tmp_path, monke
 def test_an_ffmpeg_failure_is_a_media_error_with_the_stderr_kept(media, worker, tmp_path):
     source = str(tmp_path / "gone.mp4")
     os.link(media(mediafiles.make_clip), source)
-    request = worker()
+    job = worker()
     info = encoder.amphi_probe(path=source)
-    ladder = encoder.amphi_encoding_ladder(request=request, info=info)
+    ladder = encoder.amphi_encoding_ladder(job=job, info=info)
     os.unlink(source)  # vanished between probe and encode
     with pytest.raises(MediaError) as caught:
-        encoder.amphi_encode(request=request, job=None, source=source, info=info, ladder=ladder,
+        encoder.amphi_encode(job=job, source=source, info=info, ladder=ladder,
                              out=str(tmp_path / "out"), progress=lambda f: True)
     assert caught.value.message.startswith("The encoder failed (") and "gone.mp4" in caught.value.info["stderr"]
 
@@ -390,7 +391,7 @@ def test_silent_on_a_site_that_did_not_enable_it(make_site, make_request, media)
 def test_the_hooks_answer_on_a_site_that_enabled_it(site, make_request, media):
     request = make_request(site)
     info = request.hooks.amphi_probe(path=media(mediafiles.make_clip))
-    assert [r.name for r in request.hooks.amphi_encoding_ladder(request=request, info=info)] == ["240p"]
+    assert [r.name for r in request.hooks.amphi_encoding_ladder(job=JobContext.of(request), info=info)] == ["240p"]
 
 
 def test_only_offered_renditions_are_kept_as_downloads(media, worker, tmp_path):

@@ -2,6 +2,7 @@
 
 import pytest
 
+from core.pipeline.jobs import JobContext
 from core.platform.sites import plugin_settings, set_plugin_overrides
 
 PYTHON_TYPES = {"str": str, "text": str, "int": int, "bool": bool, "choice": str, "list": list}
@@ -98,7 +99,7 @@ def test_saving_the_encoder_page_keeps_its_renditions(admin_browser, app, site, 
         ["360p", "480p", "720p", "1080p"], ["360p", "720p"], 96)
     request = make_request(site)
     full_hd = MediaInfo(container="mov", duration=60, has_video=True, has_audio=True, width=1920, height=1080, fps=25)
-    ladder = request.hooks.amphi_encoding_ladder(request=request, info=full_hd)
+    ladder = request.hooks.amphi_encoding_ladder(job=JobContext.of(request), info=full_hd)
     assert [rung.name for rung in ladder] == ["360p", "480p", "720p", "1080p"]
 
 

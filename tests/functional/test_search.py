@@ -56,7 +56,7 @@ def test_details_typed_after_the_upload_reindex_the_video(testapp, site, make_us
     video = dbsession.get(Video, int(done.headers["Amphi-Video-Id"]))
     video.status, video.access = "ready", "public"
     request = make_request(site)
-    request.hooks.amphi_video_ready(request=request, video=video)
+    request.hooks.amphi_video_ready(request=request, video_id=video.id)
     assert found(make_request, site, text="raw") == ["raw"]
     testapp.post_json(location + "/details", {"title": "Électromagnétisme", "description": ""}, headers=tus)
     assert found(make_request, site, text="electromagnetisme") == ["Électromagnétisme"]
@@ -98,7 +98,7 @@ def test_a_site_without_the_plugin_says_so(make_site, make_user, make_testapp, m
     bare = make_site("bare", plugins=["auth_local"])
     video = make_video(bare, make_user(bare, "prof", role="staff"), "Cours caché", access="public", status="ready")
     request = make_request(bare)
-    request.hooks.amphi_video_ready(request=request, video=video)
+    request.hooks.amphi_video_ready(request=request, video_id=video.id)
     assert request.dbsession.get(SearchDocument, video.id) is None  # the plugin is silent there
     browser = make_testapp("bare.test")
     assert "Search is not available on this site." in browser.get("/search", {"q": "cours"}).text

@@ -160,7 +160,10 @@ def change(site_id: int, video_id: int, **fields) -> None:
         video = request.dbsession.get(Video, video_id)
         for name, value in fields.items():
             setattr(video, name, value)
-        fire(request, "amphi_video_ready" if fields.get("status") == "ready" else "amphi_video_changed", video=video)
+        if fields.get("status") == "ready":
+            fire(request, "amphi_video_ready", video_id=video_id)
+        else:
+            fire(request, "amphi_video_changed", video=video)
 
 
 def test_the_index_follows_the_committed_video_events(committed_solr_site, solr):
@@ -264,12 +267,13 @@ def test_the_plugin_is_silent_without_a_url_or_where_disabled(site, make_site, s
                                                               make_request, app, tm):
     indexed = make_video(site, make_user(site, "prof", role="staff"), "Cours indexé", access="public",
                          status="ready")
-    fire(make_request(site), "amphi_video_ready", video=indexed)
+    fire(make_request(site), "amphi_video_ready", video_id=indexed.id)
     assert queued(tm) == [(index_video_task, site.id, indexed.id)]  # the control: a site with a core
     both = make_site("both")  # every plugin, search_solr without a URL: search_sql answers
     video = make_video(both, make_user(both, "prof", role="staff"), "Cours partagé", access="public")
     video.status = "ready"
-    fire(make_request(both), "amphi_video_ready", video=video)
+    fire(make_request(both), "amphi_video_ready", video_id=video.id)
+    make_request(both).hooks.amphi_video_ready(request=make_request(both), video_id=video.id)
     assert found(make_request, both, text="partage") == ["Cours partagé"] and solr.updates == []
     fire(make_request(both), "amphi_video_deleted", video=video)
     plugins = [name for name in app.registry.plugins.infos if name not in ("search_sql", "search_solr")]
@@ -277,8 +281,9 @@ def test_the_plugin_is_silent_without_a_url_or_where_disabled(site, make_site, s
     bare.plugin_settings = {"search_solr": {"url": solr.url}}
     other = make_video(bare, make_user(bare, "prof", role="staff"), "Cours caché", access="public")
     other.status = "ready"
-    fire(make_request(bare), "amphi_video_ready", video=other)
+    fire(make_request(bare), "amphi_video_ready", video_id=other.id)
     assert queued(tm) == [(index_video_task, site.id, indexed.id)]
+    make_request(bare).hooks.amphi_video_ready(request=make_request(bare), video_id=other.id)
     assert solr.updates == [] and search(make_request(bare), SearchQuery(text="cours")) is None
 
 

@@ -90,11 +90,11 @@ def live_a_life(request, video, user) -> None:
     """Each event of a video's life but its deletion, through the site's relay, as the core fires them."""
     hooks = request.hooks
     hooks.amphi_video_created(request=request, video=video)
-    hooks.amphi_video_ready(request=request, video=video)
+    hooks.amphi_video_ready(request=request, video_id=video.id)
     hooks.amphi_video_changed(request=request, video=video)
     hooks.amphi_video_viewed(request=request, video=video)
     hooks.amphi_watch_progress(request=request, video=video, seconds_watched=30.0)
-    hooks.amphi_video_failed(request=request, video=video, reason="silent")
+    hooks.amphi_video_failed(request=request, video_id=video.id, reason="silent")
     hooks.amphi_search_reindex(request=request)
     hooks.amphi_user_signed_out(request=request, user=user)
 

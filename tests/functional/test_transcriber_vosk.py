@@ -24,10 +24,11 @@ from core.catalogue.tracks import read_track, save_track
 from core.ingest import create_video, ingest_stored_file
 from core.models import Job, Track, User, Video
 from core.pipeline import queue_job
-from core.pipeline.encoding import announce_ready
+from core.pipeline.jobs import JobContext
 from core.pipeline.media import EncodeCancelled
 from core.pipeline.speech import Cue, Transcript
 from core.pipeline.storage import upload_key
+from core.platform.plugins import fire
 from core.platform.sites import set_enabled_plugins, set_plugin_overrides
 from core.platform.tasks import worker_request
 from core.testing import AmphiTestApp
@@ -72,6 +73,12 @@ def upload(site_id, user_id, content, language="ko", filename="강의.mp4"):
         request.storage.save(key, io.BytesIO(content))
         return ingest_stored_file(request, request.dbsession.get(User, user_id), key, filename,
                                   language=language).id
+
+
+def announce_ready(site_id, video_id):
+    """Fire ``amphi_video_ready`` as the encode job does once it has published."""
+    with worker_request(site_id) as request:
+        fire(request, "amphi_video_ready", video_id=video_id)
 
 
 def jobs_of(video_id, kind="transcribe"):
@@ -152,7 +159,7 @@ def test_words_have_increasing_times_inside_the_audio_and_confidences_in_range(
         duration = audio.getnframes() / 16000
     reports = []
     with worker_request(site_id) as request:
-        transcript = request.hooks.amphi_transcribe(request=request, audio=str(tmp_path / "audio.wav"),
+        transcript = request.hooks.amphi_transcribe(job=JobContext.of(request), audio=str(tmp_path / "audio.wav"),
                                                     language="ko", progress=lambda f: reports.append(f) or True)
     words = transcript.words
     assert len(words) >= 3 and transcript.language == "ko"
@@ -166,7 +173,7 @@ def test_words_have_increasing_times_inside_the_audio_and_confidences_in_range(
     assert " ".join(c.text for c in transcript.cues) == transcript.text
 
     with worker_request(site_id) as request, pytest.raises(EncodeCancelled):  # the owner cancelled
-        request.hooks.amphi_transcribe(request=request, audio=str(tmp_path / "audio.wav"), language="ko",
+        request.hooks.amphi_transcribe(job=JobContext.of(request), audio=str(tmp_path / "audio.wav"), language="ko",
                                        progress=lambda fraction: False)
 
 
@@ -263,10 +270,15 @@ def searched(site_id, text):
 
 
 def test_automatic_captions_are_searched_and_the_index_follows_the_track(committed_site):
-    """The transcribe job stores its captions through job.publish: their words are searched, a new
+    """The transcribe job stores its captions through its publish step: their words are searched, a new
     transcription replaces them in the index, and deleting the track removes them."""
     from plugins.subtitles.store import remove_track
     from plugins.transcriber_vosk import job
+
+    def publish(site_id, video_id, transcript):
+        with worker_request(site_id) as request:
+            job.TranscribeJob().publish(request, request.dbsession.get(Video, video_id), JobContext.of(request),
+                                        job.TranscribePlan("", transcript.language), transcript)
 
     site_id, user_id = committed_site
     with worker_request(site_id) as request:
@@ -274,9 +286,9 @@ def test_automatic_captions_are_searched_and_the_index_follows_the_track(committ
         video_id = create_video(request, owner, "Cours de biologie", status="ready", access="public",
                                 language="fr").id
     assert searched(site_id, "photosynthese") == []
-    job.publish(site_id, video_id, Transcript("fr", cues=[Cue(0.0, 2.0, ("Voici la photosynthèse",))]))
+    publish(site_id, video_id, Transcript("fr", cues=[Cue(0.0, 2.0, ("Voici la photosynthèse",))]))
     assert searched(site_id, "photosynthese") == ["Cours de biologie"]
-    job.publish(site_id, video_id, Transcript("fr", cues=[Cue(0.0, 2.0, ("puis la respiration",))]))
+    publish(site_id, video_id, Transcript("fr", cues=[Cue(0.0, 2.0, ("puis la respiration",))]))
     assert searched(site_id, "photosynthese") == [] and searched(site_id, "respiration") == ["Cours de biologie"]
     with worker_request(site_id) as request:
         video = request.dbsession.get(Video, video_id)

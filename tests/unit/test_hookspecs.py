@@ -51,10 +51,7 @@ def test_hooks_version_is_semantic():
 #: Hooks being changed by other work of issue 14 right now (the job hooks take plain values, the
 #: ingest hooks move into the opencast_ingest plugin); each is typed and marked there. Remove a
 #: name here once its hook carries annotations, :param: entries and a ``versionadded``.
-IN_FLIGHT = {
-    "amphi_probe", "amphi_encoding_ladder", "amphi_encode", "amphi_compose", "amphi_transcribe",
-    "amphi_job_handlers", "amphi_ingest_authenticate", "amphi_ingest_challenge", "amphi_ingest_received",
-}
+IN_FLIGHT = {"amphi_ingest_authenticate", "amphi_ingest_challenge", "amphi_ingest_received"}
 #: The packages of the plugins that ship with Amphi (the example plugin is a third party's).
 FIRST_PARTY = ("plugins", "plugin_recorder", "opencast_studio")
 VERSION_ADDED = re.compile(r"^\.\. versionadded:: (\S+)$", re.MULTILINE)

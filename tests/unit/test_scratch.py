@@ -4,7 +4,8 @@ import os
 import subprocess
 import sys
 
-from core.pipeline.encoding import process_start, remove_orphan_scratch, scratch_dir
+from core.pipeline.jobs import remove_orphan_scratch, scratch_dir
+from core.platform.processes import process_start
 
 
 class Registry:
@@ -17,11 +18,12 @@ def test_only_folders_of_live_processes_stay(tmp_path):
     mine = scratch_dir(registry)
     child = subprocess.Popen([sys.executable, "-c", "pass"])
     child.wait()
-    dead = tmp_path / "tmp" / f"encode-{child.pid}-{12345}-abc"
-    reused = tmp_path / "tmp" / f"encode-{os.getpid()}-{process_start(os.getpid()) + 1}-abc"  # same id, other process
+    dead = tmp_path / "tmp" / f"job-{child.pid}-{12345}-abc"
+    reused = tmp_path / "tmp" / f"job-{os.getpid()}-{process_start(os.getpid()) + 1}-abc"  # same id, other process
+    before_upgrade = tmp_path / "tmp" / f"encode-{child.pid}-{12345}-abc"  # named before the job skeleton
     unrelated = tmp_path / "tmp" / "something-else"
-    for folder in (dead, reused, unrelated):
+    for folder in (dead, reused, before_upgrade, unrelated):
         folder.mkdir()
-    assert remove_orphan_scratch(registry) == 2
+    assert remove_orphan_scratch(registry) == 3
     assert sorted(p.name for p in (tmp_path / "tmp").iterdir()) == sorted([os.path.basename(mine), "something-else"])
     assert process_start(os.getpid()) > 0 and process_start(child.pid) == 0

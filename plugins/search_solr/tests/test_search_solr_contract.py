@@ -8,6 +8,7 @@ import pytest
 
 from core.plugin_api import fire
 from core.testing.contracts import SearchContract
+from core.testing.search_contract import event_arguments
 from plugins.search_solr.index import forget_video, index_video
 from plugins.search_solr.tasks import forget_video_task, index_video_task
 
@@ -21,7 +22,7 @@ class IndexTasksRunInTheTestTransaction:
 
     def announce(self, site, make_request, event: str, video) -> None:
         request = make_request(site)
-        fire(request, f"amphi_video_{event}", video=video)
+        fire(request, f"amphi_video_{event}", **event_arguments(event, video))
         transaction = request.tm.get()
         done = transaction.extension.setdefault("amphi.solr_tasks_done", 0)  # hooks already run
         hooks = list(transaction.getAfterCommitHooks())
