@@ -44,7 +44,6 @@ def make_app(global_config: dict | None, ini_settings: dict, plugin_host: Plugin
     config.include("core.tracks")  # before core.media_urls, whose route would take its URLs
     config.include("core.media_urls")
     config.include("core.tus")
-    config.include("core.opencast_ingest")
     config.include("core.apiv1")
     config.include("core.pagecache")
     config.add_subscriber(refuse_disabled_plugin_routes, ContextFound)

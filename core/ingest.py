@@ -5,13 +5,13 @@ from __future__ import annotations
 import os
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import func, select
 
 from core.i18n import _
-from core.models import ACCESS_LEVELS, LICENSES, MediaFile, Upload, User, Video
+from core.models import ACCESS_LEVELS, LICENSES, MediaFile, Upload, Video
 from core.sites import upload_limits
 from core.storage import source_key, video_prefix
 
@@ -110,28 +110,13 @@ def ingest_stored_file(request, owner, stored_key: str, filename: str, title: st
     return video
 
 
-# --- several files, a composition, an authenticated ingest client ------------------------------
+# --- several files, a composition ------------------------------
 
 #: How two tracks become one picture: the camera in a corner of the screen, or side by side.
 LAYOUTS = ("pip-bottom-right", "pip-bottom-left", "pip-top-right", "pip-top-left", "side-by-side")
 DEFAULT_LAYOUT = "pip-bottom-right"
 #: The metadata :func:`ingest_files` applies to the video; other keys are left to the plugins.
 VIDEO_FIELDS = ("title", "description", "language", "date_recorded", "access", "license", "allow_downloads")
-
-
-@dataclass(frozen=True)
-class IngestPrincipal:
-    """Who an ingest client is (``amphi_ingest_authenticate`` answers one).
-
-    ``user`` is the account the client acts as, ``source`` the name of the plugin that
-    authenticated it, ``data`` what that plugin wants to find again (a recorder's id...).
-    Videos belong to ``owner`` when given, else to ``user``.
-    """
-
-    user: User
-    source: str
-    data: dict = field(default_factory=dict)
-    owner: User | None = None
 
 
 @dataclass(frozen=True)

@@ -98,15 +98,6 @@ def purge_sessions() -> None:
         purge_expired_sessions(request.dbsession, int(request.registry.settings["amphi.session_max_age"]))
 
 
-@huey.periodic_task(crontab(minute="*/10"))
-def purge_digest_nonces() -> None:
-    """Forget the Digest nonces that expired (their counts no longer matter: they are refused as stale)."""
-    from core.httpauth import purge_nonces
-
-    with worker_request() as request:
-        purge_nonces(request.dbsession)
-
-
 def includeme(config):
     configure_queue(config.get_settings()["amphi.queue_url"])
     _context["registry"] = config.registry

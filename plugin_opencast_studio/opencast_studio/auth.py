@@ -19,8 +19,12 @@ from urllib.parse import urlsplit
 
 from sqlalchemy import select
 
-from core.httpauth import (
+from core.models import AccessToken, User, utcnow
+from core.tokens import token_hash, uses_bearer
+from core.users import find_user
+from plugins.opencast_ingest.api import (
     REALM,
+    IngestPrincipal,
     basic_credentials,
     digest_ha1,
     digest_params,
@@ -28,10 +32,6 @@ from core.httpauth import (
     nonce_secret,
     request_challenge,
 )
-from core.ingest import IngestPrincipal
-from core.models import AccessToken, User, utcnow
-from core.tokens import token_hash, uses_bearer
-from core.users import find_user
 
 NAME = "opencast_studio"
 
