@@ -9,7 +9,7 @@ from core import hookimpl
 from core.errors import ValidationError
 from core.models import Job, Video
 from plugins.opencast_ingest.models import IngestPackage
-from plugins.opencast_ingest.purge import purge_abandoned
+from plugins.opencast_ingest.purge import expire_hours, purge_abandoned
 from plugins.opencast_ingest.testing import IngestTestPlugin, StudioClient, package_id
 from tests.mediafiles import make_browser_webm
 
@@ -209,3 +209,11 @@ def test_a_plugin_failing_after_the_ingest_loses_nothing(studio, recordings, reg
     video = dbsession.scalars(select(Video).where(Video.title == "Malgré tout")).one()
     assert (video.access, [j.kind for j in video.jobs]) == ("draft", ["encode"])
     assert "a plugin failed in amphi_ingest_received" in caplog.text
+
+
+def test_packages_are_kept_as_long_as_the_setting_says(app, monkeypatch):
+    assert expire_hours(app.registry) == 48
+    monkeypatch.setitem(app.registry.settings, "amphi.ingest.expire_hours", "12")  # the name before the plugin
+    assert expire_hours(app.registry) == 12
+    monkeypatch.setitem(app.registry.settings, "amphi.opencast_ingest.expire_hours", "6")
+    assert expire_hours(app.registry) == 6
