@@ -110,7 +110,7 @@ def ingest_stored_file(request, owner, stored_key: str, filename: str, title: st
     return video
 
 
-# --- several files, a composition ------------------------------
+# --- several files, a composition -------------------------------------------------------------------
 
 #: How two tracks become one picture: the camera in a corner of the screen, or side by side.
 LAYOUTS = ("pip-bottom-right", "pip-bottom-left", "pip-top-right", "pip-top-left", "side-by-side")

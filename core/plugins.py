@@ -162,9 +162,7 @@ class PluginHost:
             names = set(self.names())
             unmet = [info for info in self.loaded if not set(info.requires) <= names]
             for info in unmet:
-                missing = ", ".join(sorted(set(info.requires) - names))
-                self._refuse(info, PluginError(f"plugin {info.name!r} requires {missing}, which is not loaded"),
-                             required)
+                self._refuse(info, unmet_requirement(info.name, set(info.requires) - names), required)
 
     def _declared_settings(self, name: str, plugin: Any) -> PluginSettings:
         declared = PluginSettings(plugin=name)
@@ -265,9 +263,13 @@ def check_compatible(name: str, plugin: Any) -> None:
 
 def check_requirements(name: str, plugin: Any, available: set[str]) -> None:
     """Refuse a plugin whose ``AMPHI_REQUIRES`` (names of other plugins) are not all ``available``."""
-    missing = sorted(set(getattr(plugin, "AMPHI_REQUIRES", ())) - available)
+    missing = set(getattr(plugin, "AMPHI_REQUIRES", ())) - available
     if missing:
-        raise PluginError(f"plugin {name!r} requires {', '.join(missing)}, which is not loaded")
+        raise unmet_requirement(name, missing)
+
+
+def unmet_requirement(name: str, missing: Iterable[str]) -> PluginError:
+    return PluginError(f"plugin {name!r} requires {', '.join(sorted(missing))}, which is not loaded")
 
 
 def _dist_name(ep: metadata.EntryPoint) -> str:

@@ -6,7 +6,8 @@ Create Date: 2026-12-07 02:00:00
 
 The core's revisions 0008 and 0011 made these tables before the protocol became this plugin:
 on such a database they are adopted as they are, with the packages and nonces in flight; a
-table is created only where it is absent.
+table is created only where it is absent. The core served the protocol on every site: every
+site there is gets the plugin enabled, so its Studio and capture agents keep uploading.
 """
 
 import sqlalchemy as sa
@@ -57,12 +58,22 @@ def create_digest_nonces() -> None:
         batch_op.create_index(batch_op.f("ix_digest_nonces_expires_at"), ["expires_at"], unique=False)
 
 
+def enable_on_every_site() -> None:
+    sites = sa.table("sites", sa.column("id", sa.Integer()), sa.column("enabled_plugins", sa.JSON()))
+    bind = op.get_bind()
+    for site_id, plugins in bind.execute(sa.select(sites.c.id, sites.c.enabled_plugins)).all():
+        if "opencast_ingest" not in (plugins or []):
+            bind.execute(sites.update().where(sites.c.id == site_id)
+                         .values(enabled_plugins=sorted({*(plugins or []), "opencast_ingest"})))
+
+
 def upgrade() -> None:
     existing = set(sa.inspect(op.get_bind()).get_table_names())
     if "ingest_packages" not in existing:
         create_ingest_packages()
     if "digest_nonces" not in existing:
         create_digest_nonces()
+    enable_on_every_site()
 
 
 def downgrade() -> None:

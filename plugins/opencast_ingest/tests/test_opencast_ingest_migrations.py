@@ -6,10 +6,11 @@ import os
 import pytest
 from alembic import command
 from alembic.script import ScriptDirectory
-from sqlalchemy import inspect, text
+from sqlalchemy import inspect, select, text
 
 from core.db import make_engine
 from core.migrate import alembic_config, model_differences, pending_heads, upgrade
+from core.models import Site
 from core.plugins import make_plugin_host
 from core.testing import temporary_database
 
@@ -39,7 +40,7 @@ def insert_work_in_flight(connection) -> None:
     """A site, its user, a package half sent and a nonce in use, as the core's tables held them."""
     connection.execute(text("INSERT INTO sites (id, slug, name, theme_color, logo_url, is_default, enabled_plugins, "
                             "plugin_settings, created_at, upload_access) VALUES (1, 'old', 'Old', '#1f4e8c', '', "
-                            "true, '[]', '{}', CURRENT_TIMESTAMP, 'draft')"))
+                            "true, '[\"recorder\", \"auth_local\"]', '{}', CURRENT_TIMESTAMP, 'draft')"))
     connection.execute(text("INSERT INTO users (id, site_id, username, display_name, email, affiliation, locale, "
                             "is_active, can_upload, is_site_admin, is_superuser, created_at) VALUES (1, 1, 'ana', "
                             "'', '', '', '', true, true, false, false, CURRENT_TIMESTAMP)"))
@@ -71,8 +72,10 @@ def test_a_database_of_the_previous_heads_keeps_what_was_in_flight(empty_engine)
     with empty_engine.connect() as connection:
         package = connection.execute(text("SELECT source, elements, metadata FROM ingest_packages")).one()
         nonce = connection.execute(text("SELECT nonce, count FROM digest_nonces")).one()
+        plugins = connection.execute(select(Site.enabled_plugins)).scalar_one()
     assert package[0] == "recorder" and "e1" in str(package[1]) and "Cours" in str(package[2])
     assert tuple(nonce) == ("1-abc-sig", 3)
+    assert plugins == ["auth_local", "opencast_ingest", "recorder"]  # the protocol stays on where it was
 
 
 def test_a_table_that_is_absent_is_created(empty_engine):
