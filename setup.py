@@ -3,7 +3,7 @@ from setuptools import find_packages, setup
 BUILTIN_PLUGINS = ["auth_local", "auth_ldap", "auth_cas", "auth_shibboleth", "auth_oidc", "storage_local",
                    "encoder_ffmpeg", "stats", "feeds", "search_sql",
                    "search_solr", "subtitles", "chapters", "enrichment", "notes", "playlists",
-                   "transcriber_vosk"]
+                   "transcriber_vosk", "opencast_ingest"]
 
 setup(
     name="amphi",

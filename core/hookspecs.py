@@ -371,52 +371,6 @@ def amphi_compose(job: JobContext, sources: Sequence[ComposeSource], layout: str
     """
 
 
-# --- ingest clients (per site) ---------------------------------------------
-
-
-@hookspec(firstresult=True)
-def amphi_ingest_authenticate(request):
-    """Say who is calling the ingest endpoints (``/ingest/...``, :mod:`core.opencast_ingest`).
-
-    Called on every ingest request. The endpoints answer 404 on a site where no
-    enabled plugin implements this hook; when every implementation answers ``None``
-    they answer 401 with the challenges of ``amphi_ingest_challenge``. A plugin that
-    accepts a session must check that the request comes from the site itself (the
-    endpoints take no CSRF token).
-    Stops at first non-None result.
-
-    :param request: the current request.
-    :return: a :class:`core.ingest.IngestPrincipal` whose user belongs to the site, or ``None``.
-    """
-
-
-@hookspec
-def amphi_ingest_challenge(request):
-    """Name how an ingest client should authenticate, after a 401.
-
-    :param request: the current request (refused).
-    :return: a ``WWW-Authenticate`` value (``Basic realm="..."``, a Digest challenge), or ``None``.
-    """
-
-
-@hookspec
-def amphi_ingest_received(request, principal, mediapackage, video):
-    """A media package was ingested and became a video (processing is queued).
-
-    The plugin that authenticated the client applies its policy here (publish with
-    the owner's defaults, hold as a pending recording...); check ``principal.source``
-    to act only on your own clients. Runs in the ingest request's transaction; an
-    exception is logged and the video stays as created (a draft).
-
-    :param request: the current request.
-    :param principal: the :class:`core.ingest.IngestPrincipal` of the client.
-    :param mediapackage: the :class:`core.models.IngestPackage` (``metadata_`` holds the
-        episode catalogue's terms: ``title``, ``creator``, ``isPartOf``...; ``elements`` its files).
-    :param video: the new :class:`core.models.Video`.
-    :return: ignored.
-    """
-
-
 # --- speech (per site) -----------------------------------------------------
 
 

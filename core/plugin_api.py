@@ -57,9 +57,9 @@ from core.catalogue.tracks import active_plugins, delete_track, read_track, save
 from core.catalogue.videos import delete_video
 from core.ingest import (
     LAYOUTS,
-    IngestPrincipal,
     IngestTrack,
     QuotaExceeded,
+    Trims,
     check_quota,
     ingest_files,
     title_from_filename,
@@ -80,6 +80,7 @@ from core.pipeline.media import (
 )
 from core.pipeline.speech import DEFAULT_RULES, SAMPLE_RATE, ReadingRules, Transcript, Word, build_cues, to_webvtt
 from core.pipeline.storage import check_key, get_storage, site_prefix, upload_key, video_prefix
+from core.platform.db import commit_now, lock_rows
 from core.platform.errors import AmphiError, TooManyAttempts, ValidationError
 from core.platform.i18n import _, localizer_for, plural, translate_errors
 from core.platform.keys import derived_key
@@ -141,9 +142,11 @@ __all__ = [
     "MediaInfo", "Rung", "EncodeOutput", "EncodeResult", "EncodeCancelled", "MediaError", "ProgressCallback",
     "ComposeSource", "Transcript", "Word", "ReadingRules", "DEFAULT_RULES", "SAMPLE_RATE", "build_cues", "to_webvtt",
     # Ingest: the one path every ingest takes
-    "ingest_files", "IngestPrincipal", "IngestTrack", "LAYOUTS", "QuotaExceeded", "check_quota",
-    "title_from_filename", "unique_slug",
+    "ingest_files", "IngestTrack", "LAYOUTS", "QuotaExceeded", "check_quota",
+    "title_from_filename", "unique_slug", "Trims",
     # Ordered rows, tasks, migrations
     "move_to", "renumber", "step", "huey", "enqueue_after_commit", "worker_request",
     "ids_never_reused",
+    # The request's transaction: commit a step others must see now, lock rows on both databases
+    "commit_now", "lock_rows",
 ]

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import func, select
 
-from core.models import ACCESS_LEVELS, LICENSES, ORIGINAL_KINDS, MediaFile, Upload, User, Video
+from core.models import ACCESS_LEVELS, LICENSES, ORIGINAL_KINDS, MediaFile, Upload, Video
 from core.pipeline import queue_job
 from core.pipeline.media import DEFAULT_LAYOUT, LAYOUTS
 from core.pipeline.storage import source_key, video_prefix
@@ -103,25 +103,10 @@ def ingest_stored_file(request, owner, stored_key: str, filename: str, title: st
     return video
 
 
-# --- several files, a composition, an authenticated ingest client ------------------------------
+# --- several files, a composition -------------------------------------------------------------------
 
 #: The metadata :func:`ingest_files` applies to the video; other keys are left to the plugins.
 VIDEO_FIELDS = ("title", "description", "language", "date_recorded", "access", "license", "allow_downloads")
-
-
-@dataclass(frozen=True)
-class IngestPrincipal:
-    """Who an ingest client is (``amphi_ingest_authenticate`` answers one).
-
-    ``user`` is the account the client acts as, ``source`` the name of the plugin that
-    authenticated it, ``data`` what that plugin wants to find again (a recorder's id...).
-    Videos belong to ``owner`` when given, else to ``user``.
-    """
-
-    user: User
-    source: str
-    data: dict = field(default_factory=dict)
-    owner: User | None = None
 
 
 @dataclass(frozen=True)

@@ -17,9 +17,7 @@ from core.models.catalog import (
     video_tags,
     video_themes,
 )
-from core.models.ingest import IngestPackage
 from core.models.meta import NOT_ON_PAGES, Base, UTCDateTime, utcnow
-from core.models.nonce import DigestNonce
 from core.models.ratelimit import RateLimitHit
 from core.models.session import UserSession
 from core.models.site import Site, SiteDomain
@@ -46,6 +44,6 @@ __all__ = [
     "ACCESS_LEVELS", "AccessToken", "IDENTITY_RULE_KINDS", "TOKEN_SCOPES", "IdentityRule", "JOB_STATES", "TRACK_KINDS", "ORIGINAL_KINDS", "BULK_ACCESS",
     "VIDEO_STATUSES", "LICENSES", "CHANNEL_VISIBILITIES", "Channel", "Theme", "channel_groups", "channel_managers", "video_channels",
     "video_themes", "Discipline", "ShareLink", "Tag", "VideoType", "video_disciplines", "video_tags",
-    "Base", "DigestNonce", "Group", "IngestPackage", "Job", "MediaFile", "RateLimitHit", "Site", "SiteDomain", "Track", "UTCDateTime", "Upload", "User", "UserSession", "Video", "ViewProgress",
+    "Base", "Group", "Job", "MediaFile", "RateLimitHit", "Site", "SiteDomain", "Track", "UTCDateTime", "Upload", "User", "UserSession", "Video", "ViewProgress",
     "group_members", "utcnow", "video_groups", "video_owners",
 ]

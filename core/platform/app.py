@@ -41,7 +41,6 @@ def make_app(global_config: dict | None, ini_settings: dict, plugin_host: Plugin
     config.add_jinja2_search_path("core:templates", name=".html")
     for part in CORE_PARTS:
         config.include(part)
-    config.include("core.opencast_ingest")
     config.add_subscriber(refuse_disabled_plugin_routes, ContextFound)
     config.add_subscriber(security_headers, NewResponse)
     config.commit()

@@ -14,7 +14,6 @@ import hmac
 PURPOSES = {
     "session-cookie": "signs the session cookie",
     "media-url": "signs media URLs (core.catalogue.media_urls)",
-    "digest-nonce": "signs HTTP Digest nonces (core.httpauth)",
     "device-cookie": "signs the cookie of a browser where an account signed in (core.access.signin_attempts)",
 }
 

@@ -45,6 +45,8 @@ class PluginInfo:
     plugin: Any = None
     settings: PluginSettings | None = None
     routes: set[str] = field(default_factory=set)
+    #: The plugins this one needs loaded and enabled beside it (its ``AMPHI_REQUIRES``).
+    requires: tuple[str, ...] = ()
 
     @property
     def loaded(self) -> bool:
@@ -65,13 +67,20 @@ class PluginHost:
         self.infos: dict[str, PluginInfo] = {}
         self._relays: dict[frozenset[str], SiteHooks] = {}
         self.required: set[str] = set()
+        self._hookspecs: set[int] = set()
 
     # --- discovery --------------------------------------------------------
 
     def load_entry_points(self, required: Iterable[str] = (), blocked: Iterable[str] = ()) -> None:
-        """Load every plugin of the ``amphi.plugins`` group; report and skip broken ones."""
+        """Load every plugin of the ``amphi.plugins`` group; report and skip broken ones.
+
+        Every plugin's own hookspecs (``AMPHI_HOOKSPECS``) are added before any plugin is
+        registered: a plugin may implement hooks that another one defines. A plugin whose
+        ``AMPHI_REQUIRES`` are not all loaded is refused.
+        """
         required, blocked = set(required), set(blocked)
         self.required |= required
+        imported = []
         for ep in sorted(metadata.entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name):
             if ep.name in self.infos:
                 continue
@@ -81,9 +90,26 @@ class PluginHost:
                 self.infos[ep.name] = info
                 continue
             try:
-                self.add(ep.load(), info)
+                plugin = ep.load()
+                self.add_hookspecs(plugin)
+                imported.append((plugin, info))
             except Exception as exc:  # a plugin must not take the application down
                 self._refuse(info, exc, required)
+        available = {info.name for _plugin, info in imported} | set(self.names())
+        for plugin, info in imported:
+            try:
+                check_requirements(info.name, plugin, available)
+                self.add(plugin, info)
+            except Exception as exc:  # a plugin must not take the application down
+                self._refuse(info, exc, required)
+        self._refuse_unmet_requirements(required)
+
+    def add_hookspecs(self, plugin: Any) -> None:
+        """Add the hooks a plugin defines (its ``AMPHI_HOOKSPECS``, a module or class) to the contract, once."""
+        specs = getattr(plugin, "AMPHI_HOOKSPECS", None)
+        if specs is not None and id(specs) not in self._hookspecs:
+            self.pm.add_hookspecs(specs)
+            self._hookspecs.add(id(specs))
 
     def add(self, plugin: Any, info: PluginInfo | None = None) -> PluginInfo:
         """Check a plugin against the contract and register it under ``info.name``."""
@@ -91,8 +117,10 @@ class PluginHost:
             name = getattr(plugin, "NAME", None) or getattr(plugin, "__name__", "").rsplit(".", 1)[-1]
             info = PluginInfo(name=name, module=getattr(plugin, "__name__", repr(plugin)))
         check_compatible(info.name, plugin)
+        self.add_hookspecs(plugin)
         info.plugin = plugin
         info.status, info.error = "loaded", ""
+        info.requires = tuple(getattr(plugin, "AMPHI_REQUIRES", ()))
         try:
             self.pm.register(plugin, name=info.name)
             self.pm.check_pending()
@@ -127,6 +155,15 @@ class PluginHost:
             raise PluginError(message + " — it is listed in amphi.plugins.required") from exc
         log.error(message)
 
+    def _refuse_unmet_requirements(self, required: set[str]) -> None:
+        """Take out the loaded plugins whose requirements were refused after them (until none is left)."""
+        unmet = True
+        while unmet:
+            names = set(self.names())
+            unmet = [info for info in self.loaded if not set(info.requires) <= names]
+            for info in unmet:
+                self._refuse(info, unmet_requirement(info.name, set(info.requires) - names), required)
+
     def _declared_settings(self, name: str, plugin: Any) -> PluginSettings:
         declared = PluginSettings(plugin=name)
         function = getattr(plugin, "amphi_settings", None)
@@ -144,6 +181,12 @@ class PluginHost:
 
     def names(self) -> list[str]:
         return sorted(info.name for info in self.loaded)
+
+    def unmet_requirements(self, enabled: Iterable[str]) -> dict[str, list[str]]:
+        """``{plugin: [required plugins left out]}`` for the plugins of ``enabled`` that need others."""
+        enabled = set(enabled)
+        return {info.name: sorted(set(info.requires) - enabled) for info in self.loaded
+                if info.name in enabled and not set(info.requires) <= enabled}
 
     def owner_of_route(self, route_name: str) -> str | None:
         for info in self.loaded:
@@ -274,6 +317,17 @@ def check_compatible(name: str, plugin: Any) -> None:
         raise PluginError(
             f"plugin {name!r} supports hook contract {wanted}, this Amphi provides {HOOKS_VERSION}"
         )
+
+
+def check_requirements(name: str, plugin: Any, available: set[str]) -> None:
+    """Refuse a plugin whose ``AMPHI_REQUIRES`` (names of other plugins) are not all ``available``."""
+    missing = set(getattr(plugin, "AMPHI_REQUIRES", ())) - available
+    if missing:
+        raise unmet_requirement(name, missing)
+
+
+def unmet_requirement(name: str, missing: Iterable[str]) -> PluginError:
+    return PluginError(f"plugin {name!r} requires {', '.join(sorted(missing))}, which is not loaded")
 
 
 def _dist_name(ep: metadata.EntryPoint) -> str:

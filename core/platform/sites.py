@@ -97,6 +97,11 @@ def set_enabled_plugins(registry, site: Site, plugins: list[str]) -> None:
     unknown = sorted(set(plugins) - set(registry.plugins.names()))
     if unknown:
         raise ValidationError({"plugins": f"not installed: {', '.join(unknown)}"})
+    unmet = registry.plugins.unmet_requirements(plugins)
+    if unmet:  # a plugin that needs another one would be half there without it
+        name, missing = min(unmet.items())
+        raise ValidationError({"plugins": _("${plugin} works only with ${required}: enable it too.",
+                                            mapping={"plugin": name, "required": ", ".join(missing)})})
     # A new list object, so SQLAlchemy sees the change and relays are keyed anew.
     site.enabled_plugins = sorted(set(plugins))
 

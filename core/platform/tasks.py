@@ -11,7 +11,7 @@ from __future__ import annotations
 from contextlib import contextmanager
 from urllib.parse import urlsplit
 
-from huey import Huey, crontab
+from huey import Huey
 from huey.storage import RedisStorage, SqliteStorage
 from pyramid.request import Request
 from pyramid.scripting import prepare
@@ -84,15 +84,6 @@ def _send_if_committed(committed: bool, task, *args) -> None:
         task(*args)
 
 
-
-
-@huey.periodic_task(crontab(minute="*/10"))
-def purge_digest_nonces() -> None:
-    """Forget the Digest nonces that expired (their counts no longer matter: they are refused as stale)."""
-    from core.httpauth import purge_nonces
-
-    with worker_request() as request:
-        purge_nonces(request.dbsession)
 
 
 def includeme(config):

@@ -1,7 +1,7 @@
 """Opencast Studio: record the screen and the camera in the browser; the recording becomes an Amphi video.
 
-Studio uploads through Opencast's ingest API, which the core speaks (``/ingest/*``,
-:mod:`core.opencast_ingest`); this plugin says who may call it (the user's session, a
+Studio uploads through Opencast's ingest API, which the ``opencast_ingest`` plugin speaks
+(``/ingest/*``, required beside this one); this plugin says who may call it (the user's session, a
 personal access token, or a configured account), answers what Studio asks besides
 (``/info/me.json``, the series ``/studio-api/series.json``, ``/lti``), serves a built Studio with
 a complete ``settings.toml`` (or says what to type in a Studio hosted elsewhere, and what to
@@ -16,6 +16,8 @@ from opencast_studio.i18n import LOCALE_DIR, _, translate
 from opencast_studio.studio_api import file_recording
 
 AMPHI_HOOKS = ">=1.4,<3"  # the ingest hooks came with 1.4
+#: Studio uploads through its ``/ingest/`` endpoints, and its hooks say who may.
+AMPHI_REQUIRES = ("opencast_ingest",)
 
 
 def includeme(config):

@@ -19,8 +19,11 @@ from urllib.parse import urlsplit
 
 from sqlalchemy import select
 
-from core.httpauth import (
+from core.models import AccessToken, User, utcnow
+from core.plugin_api import find_user, token_hash, uses_bearer
+from plugins.opencast_ingest.api import (
     REALM,
+    IngestPrincipal,
     basic_credentials,
     digest_ha1,
     digest_params,
@@ -28,8 +31,6 @@ from core.httpauth import (
     nonce_secret,
     request_challenge,
 )
-from core.models import AccessToken, User, utcnow
-from core.plugin_api import IngestPrincipal, find_user, token_hash, uses_bearer
 
 NAME = "opencast_studio"
 

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from core.access.tokens import create_token
 from core.access.users import find_user
 from core.models import Channel, Video
-from tests.ingestclient import StudioClient
+from plugins.opencast_ingest.testing import StudioClient
 
 PASSWORD = "studio password 1"
 HOSTED = "https://studio.opencast.org"
@@ -41,7 +41,7 @@ def basic(username: str, password: str) -> dict:
 
 @pytest.fixture
 def rec_site(make_site, make_user, dbsession):
-    site = make_site("rec", plugins=["storage_local", "auth_local", "opencast_studio"])
+    site = make_site("rec", plugins=["storage_local", "auth_local", "opencast_ingest", "opencast_studio"])
     ana = make_user(site, "ana", role="staff", password=PASSWORD, display_name="Ana López")
     make_user(site, "leo", role="staff", password=PASSWORD).locale = "fr"
     maths = Channel(site_id=site.id, slug="maths", title="Mathématiques", managers=[ana])

@@ -32,7 +32,7 @@ def test_the_compiled_catalogue_matches_the_source():
 
 
 def test_the_site_admin_reads_the_plugins_settings_in_french(make_site, make_user, make_testapp):
-    site = make_site("rec", plugins=["storage_local", "auth_local", "opencast_studio"])
+    site = make_site("rec", plugins=["storage_local", "auth_local", "opencast_ingest", "opencast_studio"])
     make_user(site, "admin", role="site-admin", password="admin password 1")
     app = make_testapp("rec.test")
     app.sign_in("admin", "admin password 1")

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from core.models import Site, Video
 from core.platform.tasks import worker_request
 from core.testing import AmphiTestApp
-from tests.ingestclient import StudioClient, package_id
+from plugins.opencast_ingest.testing import StudioClient, package_id
 from tests.mediafiles import make_browser_webm
 
 

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from core.access.tokens import create_token
 from core.models import Video
-from tests.ingestclient import StudioClient
+from plugins.opencast_ingest.testing import StudioClient
 
 PASSWORD = "studio password 1"
 HOSTED = "https://studio.opencast.org"
@@ -22,7 +22,7 @@ def basic(username: str, password: str) -> dict:
 
 @pytest.fixture
 def rec_site(make_site, make_user):
-    site = make_site("rec", plugins=["storage_local", "auth_local", "opencast_studio"])
+    site = make_site("rec", plugins=["storage_local", "auth_local", "opencast_ingest", "opencast_studio"])
     make_user(site, "ana", role="staff", password=PASSWORD, display_name="Ana López")
     make_user(site, "leo", role="user", password=PASSWORD)
     return site

@@ -1,6 +1,7 @@
 """Lecture-capture boxes: Opencast capture agents (pyCA, Galicaster...), watched drop folders and HTTP push.
 
-Site admins manage recorders and their schedules; recordings become videos through the core's
+Site admins manage recorders and their schedules; recordings become videos through the
+Opencast ingest protocol (the ``opencast_ingest`` plugin, which this one requires) or the core's
 ingest path, published at once or waiting as pending recordings for their manager.
 """
 
@@ -14,6 +15,8 @@ from plugin_recorder.models import PendingRecording, Recorder, RecorderEvent
 
 NAME = "recorder"
 AMPHI_HOOKS = ">=1.4,<3"  # the ingest hooks came with 1.4
+#: Capture agents upload through its ``/ingest/`` endpoints, and its hooks say who they are.
+AMPHI_REQUIRES = ("opencast_ingest",)
 #: Its amphi_permits only lets a pending recording's claimants watch it: searches stay in SQL.
 AMPHI_PERMITS_NEVER_DENIES = True
 LOCALE_DIR = os.path.join(os.path.dirname(__file__), "locale")
@@ -91,7 +94,7 @@ def amphi_nav_items(request):
     return items
 
 
-# --- Opencast ingest (the core serves /ingest/...; recorders authenticate there) -------------------
+# --- Opencast ingest (opencast_ingest serves /ingest/...; recorders authenticate there) -------------
 
 
 @hookimpl
@@ -103,7 +106,7 @@ def amphi_ingest_authenticate(request):
 
 @hookimpl
 def amphi_ingest_challenge(request):
-    from core.httpauth import REALM, digest_challenge, nonce_secret
+    from plugins.opencast_ingest.api import REALM, digest_challenge, nonce_secret
 
     return digest_challenge(nonce_secret(request), REALM)
 

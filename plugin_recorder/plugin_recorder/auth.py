@@ -1,8 +1,9 @@
 """Recorder credentials: HTTP digest (what Opencast capture agents send), basic, and push tokens.
 
 Only ``MD5(username:realm:password)`` is kept for digest (as Apache's htdigest does) and a
-SHA-256 of the push token. The protocol itself is the core's (:mod:`core.httpauth`): stateless
-nonces signed with the session secret, each count accepted once, in the realm ``Amphi``.
+SHA-256 of the push token. The protocol itself is the opencast_ingest plugin's
+(:mod:`plugins.opencast_ingest.api`): stateless nonces signed with the session secret, each count
+accepted once, in the realm ``Amphi``.
 """
 
 from __future__ import annotations
@@ -13,10 +14,17 @@ import secrets
 from pyramid.httpexceptions import HTTPUnauthorized
 from sqlalchemy import select
 
-from core.httpauth import REALM, basic_credentials, digest_ha1, digest_params, digest_valid, request_challenge
-from core.httpauth import nonce_secret as secret
 from core.plugin_api import token_hash
 from plugin_recorder.models import Recorder
+from plugins.opencast_ingest.api import (
+    REALM,
+    basic_credentials,
+    digest_ha1,
+    digest_params,
+    digest_valid,
+    request_challenge,
+)
+from plugins.opencast_ingest.api import nonce_secret as secret
 
 TOKEN_PREFIX = "amphirec_"
 

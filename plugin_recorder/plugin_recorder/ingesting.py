@@ -1,13 +1,14 @@
-"""Recorders on the core's Opencast ingest endpoints: who they are, and what their recordings become."""
+"""Recorders on the Opencast ingest endpoints (the opencast_ingest plugin): who they are, and what their recordings become."""
 
 from __future__ import annotations
 
 from sqlalchemy import select
 
-from core.plugin_api import IngestPrincipal, unique_slug
+from core.plugin_api import unique_slug
 from plugin_recorder.auth import authenticated_recorder
 from plugin_recorder.models import Recorder, RecorderEvent
 from plugin_recorder.recordings import apply_policy, recording_owner
+from plugins.opencast_ingest.api import IngestPrincipal
 
 NAME = "recorder"
 

@@ -111,6 +111,6 @@ def test_a_captured_digest_request_cannot_be_replayed(agent, testapp, monkeypatc
     second = digest_header(challenge, "GET", uri, recorder.username, AGENT_PASSWORD, count=2)
     testapp.get(uri, headers={"Authorization": second}, status=200)  # the same nonce, a higher count
     # Five minutes later the nonce is stale: the agent is told so, and retries without asking for a password.
-    monkeypatch.setattr("core.httpauth.time.time", lambda: utcnow().timestamp() + 301)
+    monkeypatch.setattr("plugins.opencast_ingest.httpauth.time.time", lambda: utcnow().timestamp() + 301)
     third = digest_header(challenge, "GET", uri, recorder.username, AGENT_PASSWORD, count=3)
     assert digest_challenge(testapp.get(uri, headers={"Authorization": third}, status=401)).endswith("stale=true")

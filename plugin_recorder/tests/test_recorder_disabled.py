@@ -53,7 +53,7 @@ def test_every_endpoint_is_not_found_where_the_plugin_is_off(app, make_site, mak
 
 
 def test_every_endpoint_answers_where_the_plugin_is_on(make_site, make_user, make_testapp):
-    make_site("c", plugins=["auth_local", "recorder"])
+    make_site("c", plugins=["auth_local", "opencast_ingest", "recorder"])
     browser = make_testapp("c.test")
     assert browser.get("/services/available.json", status=401).status_int == 401
     assert browser.post("/recorder/push", status=401).status_int == 401

@@ -5,11 +5,11 @@ from datetime import UTC, datetime
 import pytest
 from recorder_helpers import PASSWORD, csrf
 
-from core.httpauth import digest_ha1
 from core.models import Channel, MediaFile, Video
 from plugin_recorder.auth import REALM
 from plugin_recorder.models import DropFile, PendingRecording, Recorder, RecorderEvent
 from plugin_recorder.recordings import apply_policy
+from plugins.opencast_ingest.api import digest_ha1
 
 
 @pytest.fixture

@@ -4,8 +4,8 @@ import base64
 
 import pytest
 
+from plugins.opencast_ingest.testing import DUBLIN_CORE
 from tests.browser.browsing import audit, sign_in, visit
-from tests.ingestclient import DUBLIN_CORE
 from tests.mediafiles import make_browser_webm
 
 pytest.importorskip("opencast_studio")

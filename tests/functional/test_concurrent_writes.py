@@ -14,9 +14,10 @@ import pytest
 import requests
 from sqlalchemy import func, select
 
-from core.models import Channel, IngestPackage, Site, Theme, Video
+from core.models import Channel, Site, Theme, Video
 from core.platform.db import make_engine
 from core.testing import LIVE_ADMIN_PASSWORD, http_sign_in
+from plugins.opencast_ingest.models import IngestPackage
 from tests.functional.test_upload_integrity import race
 
 

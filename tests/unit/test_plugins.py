@@ -40,6 +40,35 @@ PLUGINS = {
         def amphi_nav_itemz(request):
             return []
     """,
+    # Implements a hook that a plugin loaded after it defines (names are loaded in order).
+    "fakeplug_client": """
+        from core import hookimpl
+        AMPHI_REQUIRES = ("zprotocol",)
+
+        @hookimpl
+        def amphi_fake_asked(request):
+            return "client"
+    """,
+    "fakeplug_zprotocol": """
+        import sys
+
+        import pluggy
+
+        hookspec = pluggy.HookspecMarker("amphi")
+        AMPHI_HOOKSPECS = sys.modules[__name__]  # its hooks are declared here
+
+        @hookspec
+        def amphi_fake_asked(request):
+            \"\"\"Asked by the protocol.\"\"\"
+    """,
+    "fakeplug_needy": """
+        from core import hookimpl
+        AMPHI_REQUIRES = ("absent",)
+
+        @hookimpl
+        def amphi_nav_items(request):
+            return []
+    """,
 }
 
 
@@ -76,6 +105,26 @@ def test_discovery_loads_good_plugins_and_reports_the_others(fake_distribution, 
     # The built-in plugins still load, and the failures are logged with the plugin's name.
     assert host.infos["auth_local"].loaded
     assert "plugin 'broken' (fakeplug_broken) was not loaded" in caplog.text
+
+
+def test_a_plugin_adds_hooks_that_another_implements_and_requirements_are_checked(fake_distribution, caplog):
+    host = make_plugin_host({})
+    assert host.infos["client"].loaded and host.infos["client"].requires == ("zprotocol",)
+    assert host.pm.hook.amphi_fake_asked(request=None) == ["client"]
+    assert "amphi_fake_asked" not in dir(make_plugin_manager().hook)  # the core's contract has no such hook
+    needy = host.infos["needy"]
+    assert needy.status == "incompatible" and needy.error == "plugin 'needy' requires absent, which is not loaded"
+    assert host.unmet_requirements(["client", "ok"]) == {"client": ["zprotocol"]}
+    assert host.unmet_requirements(["client", "zprotocol"]) == {}
+
+
+def test_a_plugin_whose_requirement_is_blocked_is_left_out(fake_distribution):
+    host = make_plugin_host({"amphi.plugins.blocked": "zprotocol"})
+    assert host.infos["client"].status == "incompatible"
+    assert "requires zprotocol, which is not loaded" in host.infos["client"].error
+    assert host.pm.get_plugin("client") is None
+    with pytest.raises(PluginError, match="plugin 'client'.*amphi.plugins.required"):
+        make_plugin_host({"amphi.plugins.blocked": "zprotocol", "amphi.plugins.required": "client"})
 
 
 def test_a_required_plugin_that_fails_stops_start_up(fake_distribution):

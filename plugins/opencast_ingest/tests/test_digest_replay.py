@@ -5,9 +5,9 @@ import threading
 
 from sqlalchemy import delete
 
-from core.httpauth import REALM, digest_ha1, digest_valid, make_nonce, nonce_secret
-from core.models import DigestNonce
 from core.platform.tasks import worker_request
+from plugins.opencast_ingest.httpauth import REALM, digest_ha1, digest_valid, make_nonce, nonce_secret
+from plugins.opencast_ingest.models import DigestNonce
 
 THREADS = 8
 

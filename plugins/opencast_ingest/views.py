@@ -4,10 +4,10 @@ A client opens a media package (``createMediaPackage``), adds its Dublin Core
 catalogue, its tracks (``presenter/source``, ``presentation/source``), catalogues
 (SMIL cutting marks) and attachments, then ingests it; each call sends the package
 XML back and answers it, grown by one element. Packages in progress live in
-:class:`core.models.IngestPackage`, their files in storage. Ingesting makes a video
+:class:`plugins.opencast_ingest.models.IngestPackage`, their files in storage. Ingesting makes a video
 through :func:`core.ingest.ingest_files` and tells the plugins (``amphi_ingest_received``).
 
-The core names no client: the endpoints answer 404 on a site where no enabled
+This plugin names no client: the endpoints answer 404 on a site where no enabled
 plugin implements ``amphi_ingest_authenticate``, and 401 when none recognises the caller.
 """
 
@@ -15,17 +15,28 @@ from __future__ import annotations
 
 import io
 import uuid
-from datetime import timedelta
 from urllib.parse import unquote
 
-from huey import crontab
 from pyramid.httpexceptions import HTTPNotFound
 from pyramid.response import Response
 from pyramid.view import view_config
-from sqlalchemy import select
 
-from core.ingest import IngestPrincipal, IngestTrack, QuotaExceeded, Trims, ingest_files
-from core.mediapackage import (
+from core.models import utcnow
+from core.plugin_api import (
+    IngestTrack,
+    QuotaExceeded,
+    Trims,
+    check_key,
+    collect,
+    commit_now,
+    fire,
+    ingest_files,
+    lock_rows,
+    site_prefix,
+    upload_limits,
+)
+from plugins.opencast_ingest.api import IngestPrincipal
+from plugins.opencast_ingest.mediapackage import (
     DocumentError,
     check_flavor,
     document,
@@ -36,12 +47,7 @@ from core.mediapackage import (
     video_metadata,
     workflow_xml,
 )
-from core.models import IngestPackage, Site, utcnow
-from core.pipeline.storage import check_key, get_storage, site_prefix
-from core.platform.db import commit_now, lock_rows
-from core.platform.plugins import collect, fire
-from core.platform.sites import upload_limits
-from core.platform.tasks import huey, worker_request
+from plugins.opencast_ingest.models import IngestPackage
 
 XML = "text/xml"
 
@@ -293,39 +299,3 @@ def element_file(request):
     response = Response(content_type="application/octet-stream", content_disposition="attachment")
     response.body_file = request.storage.open(element["key"])
     return response
-
-
-# --- packages nobody ingested -------------------------------------------------------------------------
-
-
-def purge_abandoned(request, older_than: timedelta) -> int:
-    """Forget packages older than ``older_than`` and delete what is left of their files; return how many.
-
-    An ingested package's tracks were moved to its video: only its catalogues remain.
-    """
-    packages = request.dbsession.scalars(
-        select(IngestPackage).where(IngestPackage.created_at < utcnow() - older_than)).all()
-    for package in packages:
-        site = request.dbsession.get(Site, package.site_id)
-        get_storage(request.registry, site).delete_prefix(f"{site_prefix(package.site_id)}/ingest/{package.id}")
-        request.dbsession.delete(package)
-    return len(packages)
-
-
-@huey.periodic_task(crontab(minute="23"))
-def purge_abandoned_packages() -> None:
-    with worker_request() as request:
-        hours = float(request.registry.settings.get("amphi.ingest.expire_hours", 48))
-        purge_abandoned(request, timedelta(hours=hours))
-
-
-def includeme(config):
-    config.add_route("ingest.create", "/ingest/createMediaPackage")
-    config.add_route("ingest.dc_catalog", "/ingest/addDCCatalog")
-    config.add_route("ingest.track", "/ingest/addTrack")
-    config.add_route("ingest.catalog", "/ingest/addCatalog")
-    config.add_route("ingest.attachment", "/ingest/addAttachment")
-    config.add_route("ingest.ingest", "/ingest/ingest")
-    config.add_route("ingest.ingest_workflow", "/ingest/ingest/{workflow}")
-    config.add_route("ingest.element", "/ingest/files/{package_id}/{element_id}")
-    config.scan("core.opencast_ingest")

@@ -1,7 +1,7 @@
 """Opencast's XML documents: media packages, Dublin Core catalogues, SMIL cutting lists.
 
 Everything a client sends is parsed with defusedxml and only read, never trusted: the
-server's own record of a package (:class:`core.models.IngestPackage`) is the truth, the
+server's own record of a package (:class:`plugins.opencast_ingest.models.IngestPackage`) is the truth, the
 client's copy only names the package by its ``id``.
 """
 
@@ -16,7 +16,7 @@ from xml.etree.ElementTree import Element, SubElement, tostring
 from defusedxml import ElementTree
 from defusedxml.common import DefusedXmlException
 
-from core.ingest import Trims
+from core.plugin_api import Trims
 
 MP_NS = "http://mediapackage.opencastproject.org"
 WF_NS = "http://workflow.opencastproject.org"

@@ -1,4 +1,4 @@
-"""Opencast ingest requests shaped as Opencast Studio sends them, and a test ingest plugin.
+"""Test support: Opencast ingest requests shaped as Opencast Studio sends them, and a test ingest plugin.
 
 The requests follow Opencast's ingest API documentation and Studio's upload code:
 multipart/form-data bodies, the mediapackage XML sent back on every call, the episode
@@ -15,8 +15,8 @@ import re
 from urllib.parse import quote
 
 from core import hookimpl
-from core.access.users import find_user
-from core.ingest import IngestPrincipal
+from core.plugin_api import find_user
+from plugins.opencast_ingest.api import IngestPrincipal
 
 DUBLIN_CORE = """<?xml version="1.0" encoding="UTF-8"?>
 <dublincore xmlns="http://www.opencastproject.org/xsd/1.0/dublincore/"
@@ -112,6 +112,8 @@ def package_id(xml: str) -> str:
 
 class IngestTestPlugin:
     """Authenticates ``X-Test-Client: <username>``; records what it receives."""
+
+    AMPHI_REQUIRES = ("opencast_ingest",)
 
     def __init__(self, layout: str = "pip-bottom-right"):
         self.layout, self.received = layout, []

@@ -1,12 +1,18 @@
-"""Opencast's documents read as clients send them (core.mediapackage), and the metadata a video takes (core.ingest)."""
+"""Opencast's documents read as clients send them (plugins.opencast_ingest.mediapackage)."""
 
-from datetime import date
 from urllib.parse import quote
 
 import pytest
 
-from core.ingest import Trims, video_fields
-from core.mediapackage import DocumentError, clock, dublin_core, mediapackage_id, smil_trims, video_metadata
+from core.ingest import Trims
+from plugins.opencast_ingest.mediapackage import (
+    DocumentError,
+    clock,
+    dublin_core,
+    mediapackage_id,
+    smil_trims,
+    video_metadata,
+)
 
 PYCA_DC = """<?xml version="1.0" encoding="UTF-8"?>
 <dublincore xmlns="http://www.opencastproject.org/xsd/1.0/dublincore/" xmlns:dcterms="http://purl.org/dc/terms/">
@@ -36,12 +42,3 @@ def test_mediapackage_ids_and_cutting_marks():
         == Trims(1.5, None)
     assert smil_trims('<smil><body><par><video clipBegin="0s" clipEnd="1.7976931348623157e+308s"/></par></body></smil>') is None
     assert (clock("1500ms"), clock("00:01:02.5"), clock("3")) == (1.5, 62.5, 3.0)
-
-
-def test_video_fields_keep_what_a_video_has():
-    fields = video_fields({"title": "T", "language": "fr-FR-x-long-tag", "date_recorded": "2026-11-30T08:00",
-                           "creator": "Ana", "channel": "maths", "access": "public", "description": ""})
-    assert fields == {"title": "T", "language": "fr-FR-x-lo", "date_recorded": date(2026, 11, 30), "access": "public"}
-    assert "date_recorded" not in video_fields({"date_recorded": "yesterday"})
-    with pytest.raises(ValueError):
-        video_fields({"access": "everyone"})

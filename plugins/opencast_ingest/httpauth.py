@@ -4,7 +4,7 @@ Ingest clients (Opencast Studio, capture agents) send an account's credentials o
 every request; capture agents use Digest (they ask for it with ``X-Requested-Auth:
 Digest``). A nonce is a timestamp and a random part signed with the site secret, valid
 for :data:`NONCE_SECONDS`; the database keeps the highest nonce count (``nc``) accepted with
-each nonce in use (:class:`core.models.DigestNonce`, shared by every process), so a captured
+each nonce in use (:class:`plugins.opencast_ingest.models.DigestNonce`, shared by every process), so a captured
 request cannot be replayed: RFC 7616 asks each request to bring a higher count. Plugins check
 the password they hold against these helpers.
 """
@@ -25,19 +25,23 @@ from sqlalchemy import delete, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from core.models import DigestNonce, utcnow
-from core.platform.keys import derived_key
+from core.models import utcnow
+from core.plugin_api import derived_key
+from plugins.opencast_ingest.models import DigestNonce
 
 NONCE_SECONDS = 300
 #: The realm every ingest client plugin uses: with one realm and one nonce secret, a client that
 #: answers any plugin's Digest challenge is accepted by every plugin of the site.
 REALM = "Amphi"
+#: The key purpose (:mod:`core.platform.keys`) nonces are signed with; named before this plugin existed and kept,
+#: so the nonces in flight when a server is upgraded stay valid.
+NONCE_KEY_PURPOSE = "digest-nonce"
 _PARAM = re.compile(r'(\w+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^\s,]+))')
 
 
 def nonce_secret(request) -> str:
     """What Digest nonces are signed with (a key derived from the site secret), shared by every plugin."""
-    return derived_key(request.registry.settings, "digest-nonce").hex()
+    return derived_key(request.registry.settings, NONCE_KEY_PURPOSE).hex()
 
 
 def basic_credentials(request) -> tuple[str, str] | None:

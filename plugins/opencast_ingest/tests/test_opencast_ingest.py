@@ -1,11 +1,16 @@
-"""The Opencast ingest protocol of the core: Studio-shaped requests, refusals, sites without a client plugin."""
+"""The Opencast ingest protocol (the opencast_ingest plugin): Studio-shaped requests, refusals, sites without a client plugin."""
+
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
 
 from core import hookimpl
-from core.models import IngestPackage, Job, Video
-from tests.ingestclient import IngestTestPlugin, StudioClient, package_id
+from core.models import Job, Video
+from core.platform.errors import ValidationError
+from plugins.opencast_ingest.models import IngestPackage
+from plugins.opencast_ingest.purge import expire_hours, purge_abandoned
+from plugins.opencast_ingest.testing import IngestTestPlugin, StudioClient, package_id
 from tests.mediafiles import make_browser_webm
 
 ENDPOINTS = [("GET", "/ingest/createMediaPackage"), ("POST", "/ingest/createMediaPackage"),
@@ -27,7 +32,7 @@ def client_plugin(register_plugin):
 
 @pytest.fixture
 def ingest_site(make_site, make_user, client_plugin):
-    site = make_site("rec", plugins=["storage_local", "ingest_test"])
+    site = make_site("rec", plugins=["storage_local", "opencast_ingest", "ingest_test"])
     make_user(site, "ana", role="staff")
     make_user(site, "bob", role="staff")
     return site
@@ -45,13 +50,36 @@ def recordings(tmp_path_factory):
             make_browser_webm(folder, "screen.webm", 2, "320x240", vcodec="libvpx-vp9", pattern="smptebars").read_bytes())
 
 
-def test_a_site_without_an_ingest_plugin_answers_404_everywhere(make_site, make_user, make_testapp, client_plugin):
-    site = make_site("plain", plugins=["storage_local"])
+@pytest.mark.parametrize("plugins", [["storage_local"], ["storage_local", "opencast_ingest"]],
+                         ids=["protocol-off", "no-client-plugin"])
+def test_a_site_without_an_ingest_plugin_answers_404_everywhere(make_site, make_user, make_testapp, client_plugin,
+                                                                 plugins):
+    site = make_site("plain", plugins=plugins)
     make_user(site, "ana", role="staff")
     app = make_testapp("plain.test")
     for method, path in ENDPOINTS:
         response = call(app, method, path, headers={"X-Test-Client": "ana"}, status=404)
         assert "No site answers" not in response.text
+
+
+def test_a_client_plugin_is_enabled_only_beside_the_protocol(make_site, client_plugin):
+    with pytest.raises(ValidationError) as refused:
+        make_site("alone", plugins=["storage_local", "ingest_test"])
+    assert refused.value.errors["plugins"].interpolate() == (
+        "ingest_test works only with opencast_ingest: enable it too.")
+
+
+def test_a_site_admin_cannot_turn_the_protocol_off_under_its_client(make_site, make_user, make_testapp, client_plugin):
+    site = make_site("adm", plugins=["auth_local", "storage_local", "opencast_ingest", "ingest_test"])
+    make_user(site, "boss", role="site-admin", password="boss password 1")
+    browser = make_testapp("adm.test")
+    browser.sign_in("boss", "boss password 1")
+    for language, message in [("en", "ingest_test works only with opencast_ingest: enable it too."),
+                              ("fr", "ingest_test ne fonctionne qu&#39;avec opencast_ingest : activez-le aussi.")]:
+        form = browser.get("/admin/site", headers={"Accept-Language": language}).forms["plugins-form"]
+        form["plugins"] = ["auth_local", "storage_local", "ingest_test"]
+        assert message in form.submit(status=400, headers={"Accept-Language": language}).text
+    assert "opencast_ingest" in site.enabled_plugins
 
 
 def test_unauthenticated_calls_are_refused_with_the_plugins_challenge(studio):
@@ -157,10 +185,6 @@ def test_the_client_may_read_back_its_elements(studio, recordings, dbsession):
 
 
 def test_abandoned_packages_are_purged_with_their_files(studio, recordings, make_request, ingest_site, dbsession):
-    from datetime import timedelta
-
-    from core.opencast_ingest import purge_abandoned
-
     studio.add_track(studio.create().text, "presenter/source", "a.webm", recordings[0])
     request = make_request(ingest_site)
     package = dbsession.scalars(select(IngestPackage)).one()
@@ -185,3 +209,12 @@ def test_a_plugin_failing_after_the_ingest_loses_nothing(studio, recordings, reg
     video = dbsession.scalars(select(Video).where(Video.title == "Malgré tout")).one()
     assert (video.access, [j.kind for j in video.jobs]) == ("draft", ["encode"])
     assert "plugin broken_policy failed in amphi_ingest_received" in caplog.text
+
+
+
+def test_packages_are_kept_as_long_as_the_setting_says(app, monkeypatch):
+    assert expire_hours(app.registry) == 48
+    monkeypatch.setitem(app.registry.settings, "amphi.ingest.expire_hours", "12")  # the name before the plugin
+    assert expire_hours(app.registry) == 12
+    monkeypatch.setitem(app.registry.settings, "amphi.opencast_ingest.expire_hours", "6")
+    assert expire_hours(app.registry) == 6

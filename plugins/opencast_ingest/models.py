@@ -1,13 +1,18 @@
-"""Media packages being assembled through an ingest protocol (Opencast's): the files wait in storage."""
+"""The plugin's tables: media packages being assembled, and the Digest nonces in use.
+
+Both tables were created by the core's migrations before this plugin existed; they keep
+their names (``ingest_packages``, ``digest_nonces``) so that the plugin's first migration
+adopts them with whatever they hold.
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, String
+from sqlalchemy import JSON, BigInteger, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from core.models.meta import NOT_ON_PAGES, Base, UTCDateTime, utcnow
+from core.models import NOT_ON_PAGES, Base, UTCDateTime, utcnow
 
 
 class IngestPackage(Base):
@@ -33,3 +38,16 @@ class IngestPackage(Base):
     ingested_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     user = relationship("User")
+
+
+class DigestNonce(Base):
+    """One nonce a client has answered with (:mod:`plugins.opencast_ingest.httpauth`), until it expires
+    (then purged): the highest nonce count seen, so no request is replayed."""
+
+    __tablename__ = "digest_nonces"
+    __table_args__ = {"info": NOT_ON_PAGES}
+
+    nonce: Mapped[str] = mapped_column(String(100), primary_key=True)
+    #: The highest ``nc`` accepted with this nonce; a request must bring a higher one.
+    count: Mapped[int] = mapped_column(BigInteger)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)

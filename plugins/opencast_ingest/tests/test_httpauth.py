@@ -1,4 +1,4 @@
-"""HTTP Basic and Digest checks for machine clients (core.httpauth), against what a client computes.
+"""HTTP Basic and Digest checks for machine clients (plugins.opencast_ingest.httpauth), against what a client computes.
 
 Accepting a Digest answer records its nonce count, so those checks get a database session.
 """
@@ -11,7 +11,9 @@ import pytest
 from pyramid.registry import Registry
 from pyramid.request import Request
 
-from core.httpauth import (
+from core.models import utcnow
+from core.platform.keys import derived_key
+from plugins.opencast_ingest.httpauth import (
     basic_credentials,
     digest_challenge,
     digest_ha1,
@@ -22,11 +24,10 @@ from core.httpauth import (
     purge_nonces,
     request_challenge,
 )
-from core.models import DigestNonce, utcnow
-from core.platform.keys import derived_key
+from plugins.opencast_ingest.models import DigestNonce
 
 SITE_SECRET, REALM = "site secret", "Amphi"
-SECRET = derived_key({"amphi.session_secret": SITE_SECRET}, "digest-nonce").hex()  # core.httpauth.nonce_secret's
+SECRET = derived_key({"amphi.session_secret": SITE_SECRET}, "digest-nonce").hex()  # httpauth.nonce_secret's
 
 
 def md5(text: str) -> str:
