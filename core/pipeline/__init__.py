@@ -303,8 +303,7 @@ def sweep_at_start() -> None:
 
 
 def includeme(config):
-    """Importing this module registers the pipeline's tasks with huey."""
-    config.include("core.pipeline.storage")
     """Importing this module registers the pipeline's tasks with huey; the core's job kinds come along."""
+    config.include("core.pipeline.storage")
     config.include("core.pipeline.encoding")
     config.include("core.pipeline.composition")

@@ -38,9 +38,8 @@ def media(tmp_path_factory):
 
 @pytest.fixture
 def worker(app, site, make_request):
-    """A request of site A with encoder settings overridden: ``worker(**overrides)``."""
-    from core.platform.sites import set_plugin_overrides
     """A job context of site A with encoder settings overridden: ``worker(**overrides)``."""
+    from core.platform.sites import set_plugin_overrides
 
     def make(**overrides):
         set_plugin_overrides(app.registry, site, encoder.NAME, {**SHORT, **overrides})

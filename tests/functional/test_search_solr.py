@@ -273,7 +273,6 @@ def test_the_plugin_is_silent_without_a_url_or_where_disabled(site, make_site, s
     video = make_video(both, make_user(both, "prof", role="staff"), "Cours partagé", access="public")
     video.status = "ready"
     fire(make_request(both), "amphi_video_ready", video_id=video.id)
-    make_request(both).hooks.amphi_video_ready(request=make_request(both), video_id=video.id)
     assert found(make_request, both, text="partage") == ["Cours partagé"] and solr.updates == []
     fire(make_request(both), "amphi_video_deleted", video=video)
     plugins = [name for name in app.registry.plugins.infos if name not in ("search_sql", "search_solr")]
@@ -283,7 +282,6 @@ def test_the_plugin_is_silent_without_a_url_or_where_disabled(site, make_site, s
     other.status = "ready"
     fire(make_request(bare), "amphi_video_ready", video_id=other.id)
     assert queued(tm) == [(index_video_task, site.id, indexed.id)]
-    make_request(bare).hooks.amphi_video_ready(request=make_request(bare), video_id=other.id)
     assert solr.updates == [] and search(make_request(bare), SearchQuery(text="cours")) is None
 
 
