@@ -173,7 +173,8 @@ def test_the_check_costs_one_query_per_signed_in_request(testapp, ana, app):
 
 
 def test_the_hourly_task_purges_expired_records(committed_site, app):
-    from core.platform.tasks import purge_sessions, worker_request
+    from core.access.sessions import purge_sessions
+    from core.platform.tasks import worker_request
 
     site_id, user_id = committed_site
     old = utcnow() - timedelta(seconds=int(app.registry.settings["amphi.session_max_age"]) + 3600)

@@ -48,17 +48,13 @@ def test_hooks_version_is_semantic():
 
 # --- the contract walk: types, parameters, versions, implementations -------
 
-#: Hooks being changed by other work of issue 14 right now (the job hooks take plain values, the
-#: ingest hooks move into the opencast_ingest plugin); each is typed and marked there. Remove a
-#: name here once its hook carries annotations, :param: entries and a ``versionadded``.
-IN_FLIGHT = {"amphi_ingest_authenticate", "amphi_ingest_challenge", "amphi_ingest_received"}
 #: The packages of the plugins that ship with Amphi (the example plugin is a third party's).
 FIRST_PARTY = ("plugins", "plugin_recorder", "opencast_studio")
 VERSION_ADDED = re.compile(r"^\.\. versionadded:: (\S+)$", re.MULTILINE)
 
 
 def walked_hooks():
-    return [f for f in hook_functions() if f.__name__ not in IN_FLIGHT]
+    return hook_functions()
 
 
 def type_checking_names() -> dict:
@@ -73,10 +69,6 @@ def type_checking_names() -> dict:
 def since(function) -> Version:
     (version,) = VERSION_ADDED.findall(inspect.getdoc(function))
     return Version(version)
-
-
-def test_the_walk_skips_only_hooks_that_exist():
-    assert IN_FLIGHT <= {f.__name__ for f in hook_functions()}
 
 
 def test_every_argument_and_return_is_annotated_with_types_that_exist():
