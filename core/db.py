@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from core.models import Base
 from core.private import private_file
+from core.settings import setting
 
 
 def make_engine(url: str, **kwargs) -> Engine:
@@ -102,7 +103,7 @@ def includeme(config):
     settings.setdefault("tm.annotate_user", "false")
     config.include("pyramid_tm")
     config.include("pyramid_retry")
-    engine = make_engine(settings["amphi.database_url"])
+    engine = make_engine(setting(settings, "amphi.database_url"))
     session_factory = sessionmaker(bind=engine)
     config.registry["dbsession_factory"] = session_factory
     config.registry["db_engine"] = engine

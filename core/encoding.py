@@ -19,6 +19,7 @@ from core.media import MediaError
 from core.models import Job, MediaFile, Video, utcnow
 from core.pipeline import fire_safely
 from core.processes import process_start
+from core.settings import setting
 from core.storage import get_storage, job_prefix, outputs_prefix
 from core.tasks import worker_request
 
@@ -45,7 +46,7 @@ def local_source(storage, key: str, scratch: str):
 
 
 def scratch_root(registry) -> str:
-    folder = os.path.join(registry.settings["amphi.var_dir"], "tmp")
+    folder = os.path.join(setting(registry.settings, "amphi.var_dir"), "tmp")
     os.makedirs(folder, exist_ok=True)
     return folder
 

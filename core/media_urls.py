@@ -25,6 +25,7 @@ from pyramid.view import view_config
 from core.errors import ConfigurationError
 from core.keys import derived_key
 from core.security import video_permits
+from core.settings import setting
 from core.storage import check_key, job_prefix
 
 MIME_TYPES = {
@@ -54,11 +55,11 @@ def sign(request, video_id: int, expires: int, viewer: int) -> str:
 
 def url_ttl(settings) -> int:
     """``amphi.media.url_ttl`` in seconds; a value outside one minute to :data:`MAX_URL_TTL` stops the start."""
-    value = str(settings.get("amphi.media.url_ttl", "21600")).strip()
-    if not value.isdigit() or not MIN_URL_TTL <= int(value) <= MAX_URL_TTL:
+    value = setting(settings, "amphi.media.url_ttl")
+    if not MIN_URL_TTL <= value <= MAX_URL_TTL:
         raise ConfigurationError(f"amphi.media.url_ttl must be a number of seconds from {MIN_URL_TTL} to "
                                  f"{MAX_URL_TTL}, not {value!r}")
-    return int(value)
+    return value
 
 
 def signed_expiry(request, video) -> tuple[int, str]:

@@ -39,6 +39,7 @@ from core.mediapackage import (
     workflow_xml,
 )
 from core.models import IngestPackage, Site, utcnow
+from core.settings import setting
 from core.sites import upload_limits
 from core.storage import check_key, get_storage, site_prefix
 from core.tasks import huey, worker_request
@@ -318,7 +319,7 @@ def purge_abandoned(request, older_than: timedelta) -> int:
 @huey.periodic_task(crontab(minute="23"))
 def purge_abandoned_packages() -> None:
     with worker_request() as request:
-        hours = float(request.registry.settings.get("amphi.ingest.expire_hours", 48))
+        hours = setting(request.registry.settings, "amphi.ingest.expire_hours")
         purge_abandoned(request, timedelta(hours=hours))
 
 

@@ -35,6 +35,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from core.generation import current_generation
 from core.i18n import browser_locale, requested_locale
+from core.settings import setting
 from core.tokens import SESSION_COOKIE
 
 # --- what views say --------------------------------------------------------------------
@@ -133,10 +134,10 @@ def anonymous_key(request) -> tuple | None:
 def page_cache_tween_factory(handler, registry):
     """Serve stored pages to anonymous visitors; store the pages views offer (:func:`cache_page`)."""
     settings = registry.settings
-    max_bytes = int(float(settings.get("amphi.page_cache.size_mb", 64)) * 1024 * 1024)
+    max_bytes = int(setting(settings, "amphi.page_cache.size_mb") * 1024 * 1024)
     if max_bytes <= 0:
         return handler
-    ttl = float(settings.get("amphi.page_cache.ttl", 60))
+    ttl = setting(settings, "amphi.page_cache.ttl")
     store = PageStore(max_bytes)
     registry["page_cache"] = store
     # A plugin may identify visitors without a session (from the web server's headers): ask it first.

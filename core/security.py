@@ -29,7 +29,7 @@ from core.identity import process_sign_in
 from core.keys import derived_key
 from core.models import Group, ShareLink, User, Video, utcnow
 from core.sessions import SESSION_USER, current_record_id, end_current, end_user_sessions, open_record, session_user
-from core.settings import as_bool
+from core.settings import setting
 from core.tokens import SESSION_COOKIE, check_csrf, enforce_token_rules, request_token, token_hash, uses_bearer
 
 log = logging.getLogger(__name__)
@@ -346,7 +346,7 @@ def find_group(dbsession, site_id: int, name: str) -> Group | None:
 
 def includeme(config):
     settings = config.get_settings()
-    secret = settings["amphi.session_secret"]
+    secret = setting(settings, "amphi.session_secret")
     if not secret:
         raise ConfigurationError("amphi.session_secret is empty: set a long random value (or amphi.session_secret_file)")
     config.set_session_factory(
@@ -355,8 +355,8 @@ def includeme(config):
             cookie_name=SESSION_COOKIE,
             httponly=True,
             samesite="Lax",
-            secure=as_bool(settings["amphi.session_secure"]),
-            timeout=int(settings["amphi.session_max_age"]),
+            secure=setting(settings, "amphi.session_secure"),
+            timeout=setting(settings, "amphi.session_max_age"),
             reissue_time=600,
         )
     )

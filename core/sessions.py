@@ -16,6 +16,7 @@ from datetime import timedelta
 from sqlalchemy import delete, select
 
 from core.models import User, UserSession, utcnow
+from core.settings import setting
 from core.tokens import LAST_USED_RESOLUTION, token_hash
 
 SESSION_USER = "auth.user_id"
@@ -26,7 +27,7 @@ _CURRENT = "amphi.session_record"  # environ: the id of the request's own record
 
 
 def max_age(settings) -> timedelta:
-    return timedelta(seconds=int(settings["amphi.session_max_age"]))
+    return timedelta(seconds=setting(settings, "amphi.session_max_age"))
 
 
 def open_record(request, user: User, method: str) -> UserSession:

@@ -21,6 +21,7 @@ from sqlalchemy import delete
 from core.errors import ConfigurationError
 from core.models import RateLimitHit, Site, utcnow
 from core.private import private_file
+from core.settings import setting
 
 # Immediate (in memory) until configure_queue() points it at SQLite or Redis.
 huey = Huey("amphi", immediate=True)
@@ -61,7 +62,7 @@ def worker_request(site_id: int | None = None):
     ``request.hooks``); the transaction commits when the block ends cleanly.
     """
     registry = app_registry()
-    request = Request.blank("/", base_url=registry.settings.get("amphi.base_url", "http://localhost"))
+    request = Request.blank("/", base_url=setting(registry.settings, "amphi.base_url"))
     env = prepare(registry=registry, request=request)
     try:
         with request.tm:
@@ -95,7 +96,7 @@ def purge_sessions() -> None:
     from core.sessions import purge_expired_sessions
 
     with worker_request() as request:
-        purge_expired_sessions(request.dbsession, int(request.registry.settings["amphi.session_max_age"]))
+        purge_expired_sessions(request.dbsession, setting(request.registry.settings, "amphi.session_max_age"))
 
 
 @huey.periodic_task(crontab(minute="*/10"))
@@ -108,5 +109,5 @@ def purge_digest_nonces() -> None:
 
 
 def includeme(config):
-    configure_queue(config.get_settings()["amphi.queue_url"])
+    configure_queue(setting(config.get_settings(), "amphi.queue_url"))
     _context["registry"] = config.registry

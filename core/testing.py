@@ -26,6 +26,7 @@ from sqlalchemy import text
 
 from core.db import get_tm_session, make_engine
 from core.plugins import PluginInfo
+from core.settings import setting
 
 DEFAULT_POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 
@@ -114,7 +115,7 @@ def app(amphi_settings):
     from core.settings import load_settings
 
     host = make_plugin_host(load_settings(amphi_settings))
-    engine = make_engine(amphi_settings["amphi.database_url"])
+    engine = make_engine(setting(amphi_settings, "amphi.database_url"))
     upgrade(engine, host)
     engine.dispose()
     wsgi = make_app(None, amphi_settings, plugin_host=host)

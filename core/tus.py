@@ -30,6 +30,7 @@ from core.ingest import QuotaExceeded, check_quota, ingest_stored_file
 from core.metadata import check_upload_metadata
 from core.models import Upload, utcnow
 from core.server import TUS_CHUNK as OCTETS
+from core.settings import setting
 from core.sites import upload_limits
 from core.storage import upload_key
 from core.tokens import BEARER_CHALLENGE
@@ -296,7 +297,7 @@ def forget(request, upload_id: str) -> None:
 
 
 def expiry_hours(request) -> int:
-    return int(request.registry.settings.get("amphi.uploads.expire_hours", 24))
+    return setting(request.registry.settings, "amphi.uploads.expire_hours")
 
 
 @view_config(route_name="tus.upload", request_method="HEAD")

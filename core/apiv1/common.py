@@ -14,6 +14,7 @@ from core.apiv1.openapi import MAX_PER_PAGE
 from core.errors import TooManyAttempts
 from core.i18n import _
 from core.inputs import MAX_PAGE, int_param, json_body
+from core.settings import setting
 from core.tokens import uses_bearer
 
 
@@ -96,7 +97,7 @@ def rate_limit(event) -> None:
     request = event.request
     if not request.path.startswith("/api/v1/"):
         return
-    limit = int(request.registry.settings.get("amphi.api.rate_limit") or 0)
+    limit = setting(request.registry.settings, "amphi.api.rate_limit")
     if not limit:
         return
     wait = WINDOW.allow(rate_limit_key(request), limit)

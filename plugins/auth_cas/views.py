@@ -15,6 +15,7 @@ from core.i18n import _
 from core.identity import provision_user
 from core.models import User, utcnow
 from core.security import address_in, end_sessions, safe_next, sign_in
+from core.settings import setting
 from core.views.auth import login_methods
 from plugins.auth_cas import NAME, cas_settings
 from plugins.auth_cas.attributes import map_attributes
@@ -95,7 +96,7 @@ def refuse(request, next_url: str, status: int, error) -> dict:
 def remember_ticket(request, ticket: str, user: User) -> None:
     """Keep ticket → user until the session it opened has expired, for single logout."""
     now = utcnow()
-    max_age = int(request.registry.settings.get("amphi.session_max_age", 86400))
+    max_age = setting(request.registry.settings, "amphi.session_max_age")
     request.dbsession.execute(delete(CasTicket).where(CasTicket.expires_at < now))
     request.dbsession.merge(CasTicket(site_id=request.site.id, ticket=ticket[:256], user_id=user.id,
                                       expires_at=now + timedelta(seconds=max_age)))

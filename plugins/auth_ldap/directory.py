@@ -65,7 +65,7 @@ class DirectoryConfig:
     @classmethod
     def from_settings(cls, settings: Mapping) -> DirectoryConfig | None:
         """The configuration, or None when no server is set (the plugin then stays idle)."""
-        uris = tuple(u for u in settings.get("server_uris") or [] if u)
+        uris = tuple(u for u in settings["server_uris"] if u)
         if not uris:
             return None
         bad = [u for u in uris if not u.lower().startswith(("ldap://", "ldaps://", "ldapi://"))]

@@ -2,7 +2,7 @@
 
 from core import hookimpl
 from core.i18n import _
-from core.settings import Setting
+from core.settings import Setting, setting
 from core.sites import plugin_settings
 from plugins.storage_local.storage import LocalStorage
 
@@ -23,5 +23,5 @@ def amphi_settings():
 @hookimpl
 def amphi_storage(registry, site):
     settings = plugin_settings(registry, site, NAME)
-    root = settings["root"] or f"{registry.settings['amphi.var_dir']}/media"
+    root = settings["root"] or f"{setting(registry.settings, 'amphi.var_dir')}/media"
     return LocalStorage(root, settings["accel_prefix"])
