@@ -313,6 +313,13 @@ def plain_text(message: Any) -> str:
     return str(interpolate() if interpolate else message or "")
 
 
+def one_doc(label: str, help: str) -> str:
+    """The label, then the help (a label is a phrase without a full stop: one is added)."""
+    if not help:
+        return label
+    return f"{label} {help}" if label.endswith((".", "!", "?", ":")) else f"{label}. {help}"
+
+
 def default_text(declared: Setting) -> str:
     if declared.default in ("", ()):
         return ""
@@ -342,7 +349,7 @@ def settings_reference(plugins: Mapping[str, PluginSettings]) -> Iterator[tuple[
         lines = []
         for key, declared in group.declared.items():
             name = group.full_key(key)
-            doc = " ".join(part for part in (plain_text(declared.label), plain_text(declared.help)) if part)
+            doc = one_doc(plain_text(declared.label), plain_text(declared.help))
             lines.append(SettingDoc(name, env_name(name), type_text(declared), default_text(declared),
                                     declared.site_editable, doc))
         yield group.plugin, lines
