@@ -10,7 +10,7 @@ overrides. Code reads a core setting with :func:`setting` and a plugin's with
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -68,7 +68,7 @@ def as_seconds(value: Any, name: str = "value") -> float:
 
 
 #: The converter of each setting type: (value, setting name) -> typed value.
-CONVERTERS = {
+CONVERTERS: dict[str, Callable[[Any, str], Any]] = {
     "str": lambda value, name: str(value),
     "text": lambda value, name: str(value),
     "int": as_int,
@@ -129,8 +129,8 @@ class Setting:
 class EffectiveSettings(dict):
     """A plugin's typed settings on a site (a dict); reading an undeclared key raises :class:`UndeclaredSetting`."""
 
-    def __init__(self, plugin: str, values: Mapping[str, Any] = ()):
-        super().__init__(values)
+    def __init__(self, plugin: str, values: Mapping[str, Any] | None = None):
+        super().__init__(values or {})
         self.plugin = plugin
 
     def __missing__(self, key: str):
