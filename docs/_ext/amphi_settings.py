@@ -36,9 +36,18 @@ def default_cell(default: str) -> nodes.Node:
 
 
 def setting_row(line: SettingDoc) -> nodes.row:
-    name = nodes.container("", paragraph(nodes.literal(text=line.name)), paragraph(nodes.literal(text=line.environment)))
-    return row([name, paragraph(nodes.Text(line.type)), default_cell(line.default),
-                paragraph(nodes.Text("yes" if line.per_site else "no")), paragraph(nodes.Text(line.doc))])
+    name = nodes.container(
+        "", paragraph(nodes.literal(text=line.name)), paragraph(nodes.literal(text=line.environment))
+    )
+    return row(
+        [
+            name,
+            paragraph(nodes.Text(line.type)),
+            default_cell(line.default),
+            paragraph(nodes.Text("yes" if line.per_site else "no")),
+            paragraph(nodes.Text(line.doc)),
+        ]
+    )
 
 
 def settings_table(lines: list[SettingDoc]) -> nodes.table:

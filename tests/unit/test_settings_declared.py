@@ -48,8 +48,12 @@ def setting_reads(path: Path):
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "setting":
             yield node.lineno, "accessor", literal(node.args[1]) if len(node.args) > 1 else None
-        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "get" \
-                and ends_with_settings(node.func.value):
+        elif (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr == "get"
+            and ends_with_settings(node.func.value)
+        ):
             name = literal(node.args[0]) if node.args else None
             yield node.lineno, "raw" if name and name.startswith("amphi.") else "get", name
         elif isinstance(node, ast.Subscript) and isinstance(node.ctx, ast.Load) and ends_with_settings(node.value):
@@ -91,20 +95,31 @@ def test_every_setting_read_in_the_code_is_declared():
 
 def test_the_scan_sees_what_it_must_refuse(tmp_path):
     sample = tmp_path / "sample.py"
-    sample.write_text('def f(request, settings):\n'
-                      '    a = request.registry.settings.get("amphi.var_dir", "var")\n'
-                      '    b = setting(settings, "amphi.no_such")\n'
-                      '    c = request.plugin_settings("x")["nope"]\n'
-                      '    d = settings.get("gpu") or False\n', encoding="utf-8")
+    sample.write_text(
+        "def f(request, settings):\n"
+        '    a = request.registry.settings.get("amphi.var_dir", "var")\n'
+        '    b = setting(settings, "amphi.no_such")\n'
+        '    c = request.plugin_settings("x")["nope"]\n'
+        '    d = settings.get("gpu") or False\n',
+        encoding="utf-8",
+    )
     found = undeclared_reads(sample, {"gpu"})
     assert [message.split(": ", 1)[1].split(" ")[0] for message in found] == [
-        "amphi.var_dir", "setting(...,", "'nope'", "settings.get():"]
+        "amphi.var_dir",
+        "setting(...,",
+        "'nope'",
+        "settings.get():",
+    ]
 
 
 def test_every_declaration_has_a_one_line_doc():
     groups = {"core": CORE_SETTINGS, **installed_settings()}
-    missing = [f"{name}.{key}" for name, group in groups.items() for key, declared in group.declared.items()
-               if not str(declared.label).strip() or "\n" in str(declared.label)]
+    missing = [
+        f"{name}.{key}"
+        for name, group in groups.items()
+        for key, declared in group.declared.items()
+        if not str(declared.label).strip() or "\n" in str(declared.label)
+    ]
     assert missing == []
 
 

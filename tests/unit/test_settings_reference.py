@@ -18,7 +18,11 @@ def test_the_reference_holds_the_core_then_every_plugin_with_type_default_scope_
     lines = {line.name: line for lines in reference.values() for line in lines}
     max_age = lines["amphi.session_max_age"]
     assert (max_age.environment, max_age.type, max_age.default, max_age.per_site) == (
-        "AMPHI_SESSION_MAX_AGE", "int", "43200", False)
+        "AMPHI_SESSION_MAX_AGE",
+        "int",
+        "43200",
+        False,
+    )
     assert "idle session" in max_age.doc
     assert lines["amphi.auth_cas.server_url"].doc.startswith("CAS server URL. The server's base address")
     rungs = lines["amphi.encoder_ffmpeg.rungs"]
@@ -32,14 +36,33 @@ def test_the_reference_holds_the_core_then_every_plugin_with_type_default_scope_
 def test_the_sphinx_directive_renders_the_reference(tmp_path):
     source, out = tmp_path / "source", tmp_path / "out"
     source.mkdir()
-    (source / "conf.py").write_text(f"import sys\nsys.path.insert(0, {str(ROOT / 'docs' / '_ext')!r})\n"
-                                    "extensions = ['amphi_settings']\nproject = 'Amphi'\n", encoding="utf-8")
+    (source / "conf.py").write_text(
+        f"import sys\nsys.path.insert(0, {str(ROOT / 'docs' / '_ext')!r})\n"
+        "extensions = ['amphi_settings']\nproject = 'Amphi'\n",
+        encoding="utf-8",
+    )
     (source / "index.rst").write_text("Settings\n========\n\n.. amphi-settings::\n", encoding="utf-8")
-    result = subprocess.run([sys.executable, "-m", "sphinx", "-W", "-q", "-b", "text", str(source), str(out)],
-                            capture_output=True, text=True, cwd=ROOT)
+    result = subprocess.run(
+        [sys.executable, "-m", "sphinx", "-W", "-q", "-b", "text", str(source), str(out)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
     assert result.returncode == 0, result.stderr
     text = (out / "index.txt").read_text(encoding="utf-8")
-    for expected in ("Core", "Plugin encoder_ffmpeg", "Plugin recorder", "Plugin opencast_studio", "Plugin hello",
-                     "amphi.session_max_age", "AMPHI_SESSION_MAX_AGE", "43200", "amphi.recorder.timezone",
-                     "Europe/Paris", "Time zone of the schedules", "memberOf", "*empty*"):
+    for expected in (
+        "Core",
+        "Plugin encoder_ffmpeg",
+        "Plugin recorder",
+        "Plugin opencast_studio",
+        "Plugin hello",
+        "amphi.session_max_age",
+        "AMPHI_SESSION_MAX_AGE",
+        "43200",
+        "amphi.recorder.timezone",
+        "Europe/Paris",
+        "Time zone of the schedules",
+        "memberOf",
+        "*empty*",
+    ):
         assert expected in text
