@@ -15,7 +15,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from core.platform.errors import AmphiError, ConfigurationError
 from core.platform.private import write_private
 from core.platform.processes import Supervisor, die_with_parent
-from core.platform.settings import as_bool
+from core.platform.settings import setting
 
 DEFAULT_CONFIG = "etc/amphi.ini"
 
@@ -68,7 +68,7 @@ def cmd_init(args) -> None:
             site = create_site(request.dbsession, request.registry, "default", args.name, domains, is_default=True)
             print(f"created site 'default' ({', '.join(d.domain for d in site.domains)})")
         request.site = site
-        credentials_file = os.path.join(request.registry.settings["amphi.var_dir"], "admin-credentials.txt")
+        credentials_file = os.path.join(setting(request.registry.settings, "amphi.var_dir"), "admin-credentials.txt")
         if find_user(request.dbsession, site.id, args.admin) is None:
             password = args.admin_password or random_password()
             create_user(request, args.admin, display_name="Administrator", role="superuser", password=password)
@@ -85,7 +85,7 @@ def cmd_db_upgrade(args) -> None:
     from core.platform.settings import load_settings
 
     settings = load_settings(get_appsettings(config_path(args)))
-    engine = make_engine(settings["amphi.database_url"])
+    engine = make_engine(setting(settings, "amphi.database_url"))
     upgrade(engine, make_plugin_host(settings))
     print("database is up to date")
 
@@ -116,7 +116,7 @@ def cmd_serve(args) -> None:
     settings = app.registry.settings
     options = server_options(path, args)
     workers = max(1, args.workers or 1)
-    worker = embedded_worker(path) if as_bool(settings.get("amphi.worker.embedded", "false")) else None
+    worker = embedded_worker(path) if setting(settings, "amphi.worker.embedded") else None
     print(f"Amphi is running at http://{args.host}:{args.port}/" + (f" ({workers} processes)" if workers > 1 else ""),
           flush=True)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # so the worker below is stopped too
@@ -190,7 +190,7 @@ def server_options(path: str, args) -> dict:
     options.setdefault("recv_bytes", str(1 << 20))
     options.setdefault("clear_untrusted_proxy_headers", "true")
     # waitress refuses bodies over 1 GiB by default; a tus client may send a whole file in one PATCH.
-    max_upload = int(load_settings(get_settings(path, "app:main"))["amphi.uploads.max_size"])
+    max_upload = setting(load_settings(get_settings(path, "app:main")), "amphi.uploads.max_size")
     options.setdefault("max_request_body_size", str(max_upload + (1 << 20)))
     options.update(host=args.host, port=args.port)
     if args.threads is not None:

@@ -78,12 +78,15 @@ hookspec = pluggy.HookspecMarker("amphi")
 
 @hookspec
 def amphi_settings() -> list[Setting]:
-    """Declare the plugin's settings, with their types and defaults.
+    """Declare the plugin's settings, once: type, default, one-line doc (``label``), per site or not.
 
     Called once at start-up. Each setting lives in the ini file under
-    ``amphi.<plugin>.<key>`` and a site may override it; the site-admin page
-    builds its form from these declarations and validates overrides against
-    them.
+    ``amphi.<plugin>.<key>`` and a site may override the ``site_editable`` ones;
+    the site-admin page builds its form from these declarations and validates
+    overrides against them, and the docs' settings reference is generated from
+    them. The plugin reads ``request.plugin_settings(NAME)[key]`` (typed, the
+    default applied); a key it does not declare raises
+    :class:`core.platform.settings.UndeclaredSetting`.
 
     .. versionadded:: 1.0.0
 

@@ -89,7 +89,7 @@ from core.platform.migrate import ids_never_reused
 from core.platform.ordering import move_to, renumber, step
 from core.platform.plugins import collect, fire
 from core.platform.processes import arm_parent_death_signal
-from core.platform.settings import Setting, aslist
+from core.platform.settings import Setting, UndeclaredSetting, aslist, setting
 from core.platform.sites import plugin_settings, site_or_none, upload_limits
 from core.platform.tasks import enqueue_after_commit, huey, worker_request
 from core.platform.timecodes import (
@@ -114,7 +114,7 @@ __all__ = [
     # Errors, French and English, settings, sites
     "AmphiError", "TooManyAttempts", "ValidationError",
     "_", "plural", "localizer_for", "translate_errors",
-    "Setting", "aslist", "plugin_settings", "site_or_none", "upload_limits",
+    "Setting", "setting", "UndeclaredSetting", "aslist", "plugin_settings", "site_or_none", "upload_limits",
     # What plugins contribute to pages (the UI hooks' answers) and page helpers
     "Badge", "FeedLink", "HomeBlock", "NavItem", "Panel", "count_param", "take_flash",
     "json_body", "parse_json", "player_context", "serve_key", "render_markdown",

@@ -38,7 +38,7 @@ from core.platform.errors import ConfigurationError
 from core.platform.i18n import SESSION_LOCALE
 from core.platform.keys import derived_key
 from core.platform.plugins import collect, fire
-from core.platform.settings import as_bool
+from core.platform.settings import setting
 
 log = logging.getLogger(__name__)
 
@@ -355,7 +355,7 @@ def find_group(dbsession, site_id: int, name: str) -> Group | None:
 
 def includeme(config):
     settings = config.get_settings()
-    secret = settings["amphi.session_secret"]
+    secret = setting(settings, "amphi.session_secret")
     if not secret:
         raise ConfigurationError("amphi.session_secret is empty: set a long random value (or amphi.session_secret_file)")
     config.set_session_factory(
@@ -364,8 +364,8 @@ def includeme(config):
             cookie_name=SESSION_COOKIE,
             httponly=True,
             samesite="Lax",
-            secure=as_bool(settings["amphi.session_secure"]),
-            timeout=int(settings["amphi.session_max_age"]),
+            secure=setting(settings, "amphi.session_secure"),
+            timeout=setting(settings, "amphi.session_max_age"),
             reissue_time=600,
         )
     )

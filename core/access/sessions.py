@@ -18,6 +18,7 @@ from sqlalchemy import delete, select
 
 from core.access.tokens import LAST_USED_RESOLUTION, token_hash
 from core.models import User, UserSession, utcnow
+from core.platform.settings import setting
 from core.platform.tasks import huey, worker_request
 
 SESSION_USER = "auth.user_id"
@@ -28,7 +29,7 @@ _CURRENT = "amphi.session_record"  # environ: the id of the request's own record
 
 
 def max_age(settings) -> timedelta:
-    return timedelta(seconds=int(settings["amphi.session_max_age"]))
+    return timedelta(seconds=setting(settings, "amphi.session_max_age"))
 
 
 def open_record(request, user: User, method: str) -> UserSession:
@@ -125,4 +126,4 @@ def describe_agent(user_agent: str) -> tuple[str, str]:
 def purge_sessions() -> None:
     """Forget the session records idle for longer than ``amphi.session_max_age`` (their cookies are dead)."""
     with worker_request() as request:
-        purge_expired_sessions(request.dbsession, int(request.registry.settings["amphi.session_max_age"]))
+        purge_expired_sessions(request.dbsession, setting(request.registry.settings, "amphi.session_max_age"))

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from core.access.ratelimit import RateLimit, client_network, take_each
 from core.models import RateLimitHit
 from core.platform.keys import derived_key
-from core.platform.settings import as_bool
+from core.platform.settings import setting
 
 DEVICE_COOKIE = "amphi_device"
 DEVICE_COOKIE_DAYS = 365
@@ -51,7 +51,7 @@ def remember_device(request, username: str) -> None:
     """Give the browser a device cookie of ``username`` (set on the response)."""
     device = known_device(request, username) or secrets.token_urlsafe(16)
     value = f"{device}.{_signature(request, username, device)}"
-    secure = as_bool(request.registry.settings.get("amphi.session_secure", "false"))
+    secure = setting(request.registry.settings, "amphi.session_secure")
 
     def set_cookie(request, response) -> None:
         response.set_cookie(DEVICE_COOKIE, value, max_age=DEVICE_COOKIE_DAYS * 86400, httponly=True,

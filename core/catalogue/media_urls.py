@@ -22,6 +22,7 @@ from pyramid.httpexceptions import HTTPForbidden
 from core.pipeline.storage import job_prefix
 from core.platform.errors import ConfigurationError
 from core.platform.keys import derived_key
+from core.platform.settings import setting
 
 #: The longest lifetime ``amphi.media.url_ttl`` may give a media URL (a day); the shortest is a minute.
 MAX_URL_TTL, MIN_URL_TTL = 24 * 3600, 60
@@ -43,11 +44,11 @@ def sign(request, video_id: int, expires: int, viewer: int) -> str:
 
 def url_ttl(settings) -> int:
     """``amphi.media.url_ttl`` in seconds; a value outside one minute to :data:`MAX_URL_TTL` stops the start."""
-    value = str(settings.get("amphi.media.url_ttl", "21600")).strip()
-    if not value.isdigit() or not MIN_URL_TTL <= int(value) <= MAX_URL_TTL:
+    value = setting(settings, "amphi.media.url_ttl")
+    if not MIN_URL_TTL <= value <= MAX_URL_TTL:
         raise ConfigurationError(f"amphi.media.url_ttl must be a number of seconds from {MIN_URL_TTL} to "
                                  f"{MAX_URL_TTL}, not {value!r}")
-    return int(value)
+    return value
 
 
 def signed_expiry(request, video) -> tuple[int, str]:

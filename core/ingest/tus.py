@@ -34,6 +34,7 @@ from core.platform.db import commit_now, rollback_now
 from core.platform.errors import ValidationError
 from core.platform.i18n import _
 from core.platform.server import TUS_CHUNK as OCTETS
+from core.platform.settings import setting
 from core.platform.sites import upload_limits
 
 TUS_VERSION = "1.0.0"
@@ -298,7 +299,7 @@ def forget(request, upload_id: str) -> None:
 
 
 def expiry_hours(request) -> int:
-    return int(request.registry.settings.get("amphi.uploads.expire_hours", 24))
+    return setting(request.registry.settings, "amphi.uploads.expire_hours")
 
 
 @view_config(route_name="tus.upload", request_method="HEAD")

@@ -37,6 +37,7 @@ from core.access.tokens import SESSION_COOKIE
 from core.pagecache.generation import current_generation, track_changes
 from core.platform.i18n import browser_locale, requested_locale
 from core.platform.plugins import fire
+from core.platform.settings import setting
 
 # --- what views say --------------------------------------------------------------------
 
@@ -134,10 +135,10 @@ def anonymous_key(request) -> tuple | None:
 def page_cache_tween_factory(handler, registry):
     """Serve stored pages to anonymous visitors; store the pages views offer (:func:`cache_page`)."""
     settings = registry.settings
-    max_bytes = int(float(settings.get("amphi.page_cache.size_mb", 64)) * 1024 * 1024)
+    max_bytes = int(setting(settings, "amphi.page_cache.size_mb") * 1024 * 1024)
     if max_bytes <= 0:
         return handler
-    ttl = float(settings.get("amphi.page_cache.ttl", 60))
+    ttl = setting(settings, "amphi.page_cache.ttl")
     store = PageStore(max_bytes)
     registry["page_cache"] = store
     # A plugin may identify visitors without a session (from the web server's headers): ask it first.

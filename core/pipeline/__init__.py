@@ -24,16 +24,12 @@ from core.platform.errors import AmphiError
 from core.platform.i18n import _
 from core.platform.plugins import fire
 from core.platform.processes import worker_identity, worker_is_gone
+from core.platform.settings import setting
 from core.platform.tasks import app_registry, enqueue_after_commit, huey, worker_request
 
 log = logging.getLogger(__name__)
 
 WORKER_ID = worker_identity()  # host:pid:start:namespace (core.platform.processes)
-
-
-def pipeline_setting(registry, name: str, default: float) -> float:
-    """``amphi.jobs.<name>``: per_site, heartbeat_seconds, stale_after, max_attempts, retry_delay."""
-    return float(registry.settings.get(f"amphi.jobs.{name}", default))
 
 
 def queue_job(request, video: Video, kind: str, params: dict | None = None) -> Job:
@@ -86,7 +82,7 @@ def claim(job_id: int) -> tuple[int, str] | None:
 
 def site_busy(request, site_id: int) -> bool:
     """Whether the site already runs as many jobs as ``amphi.jobs.per_site`` allows."""
-    limit = pipeline_setting(request.registry, "per_site", 2)
+    limit = setting(request.registry.settings, "amphi.jobs.per_site")
     running = request.dbsession.scalar(
         select(func.count(Job.id)).join(Video, Video.id == Job.video_id)
         .where(Video.site_id == site_id, Job.state == "running")
@@ -149,7 +145,7 @@ def run_job(job_id: int) -> None:
     if claimed is None:
         return
     site_id, kind = claimed
-    interval = pipeline_setting(app_registry(), "heartbeat_seconds", 5)
+    interval = setting(app_registry().settings, "amphi.jobs.heartbeat_seconds")
     with Heartbeat(job_id, interval) as heartbeat:
         try:
             handler = job_handlers(app_registry()).get(kind)
@@ -195,9 +191,9 @@ def fail(job_id: int, reason: str, retry: bool) -> None:
         job = request.dbsession.get(Job, job_id)
         if job is None:
             return  # deleted with its video meanwhile
-        max_attempts = pipeline_setting(request.registry, "max_attempts", 3)
+        max_attempts = setting(request.registry.settings, "amphi.jobs.max_attempts")
         if retry and job.attempts < max_attempts:
-            delay = pipeline_setting(request.registry, "retry_delay", 30) * 2 ** (job.attempts - 1)
+            delay = setting(request.registry.settings, "amphi.jobs.retry_delay") * 2 ** (job.attempts - 1)
             job.state, job.error, job.run_after = "queued", reason, utcnow() + timedelta(seconds=delay)
             enqueue_after_commit(request, lambda: run_job.schedule(args=(job_id,), delay=delay))
             return
@@ -248,7 +244,7 @@ def sweep() -> int:
     """
     with worker_request() as request:
         db = request.dbsession
-        stale = pipeline_setting(request.registry, "stale_after", 60)
+        stale = setting(request.registry.settings, "amphi.jobs.stale_after")
         now = utcnow()
         running = db.execute(select(Job.id, Job.worker, Job.heartbeat_at < now - timedelta(seconds=stale))
                              .where(Job.state == "running")).all()
@@ -273,7 +269,7 @@ def requeue_lost(request, job_id: int, worker: str, now) -> bool:
     job = db.get(Job, job_id)
     if job is None:
         return False  # deleted with its video meanwhile
-    given_up = job.attempts >= pipeline_setting(request.registry, "max_attempts", 3)
+    given_up = job.attempts >= setting(request.registry.settings, "amphi.jobs.max_attempts")
     values = {"state": "failed", "finished_at": now} if given_up else {"state": "queued"}
     moved = db.execute(update(Job).where(Job.id == job_id, Job.state == "running", Job.worker == worker)
                        .values(worker="", error=_("The worker stopped; the job was requeued."), **values)

@@ -32,6 +32,7 @@ from core.models import Job, Video, utcnow
 from core.pipeline.media import ProgressCallback
 from core.pipeline.storage import Storage, get_storage
 from core.platform.processes import process_start
+from core.platform.settings import setting
 from core.platform.sites import plugin_settings
 from core.platform.tasks import worker_request
 
@@ -188,7 +189,7 @@ def local_file(storage: Storage, key: str, path: str) -> Iterator[str]:
 
 
 def scratch_root(registry) -> str:
-    folder = os.path.join(registry.settings["amphi.var_dir"], "tmp")
+    folder = os.path.join(setting(registry.settings, "amphi.var_dir"), "tmp")
     os.makedirs(folder, exist_ok=True)
     return folder
 

@@ -12,7 +12,7 @@ from pyramid.httpexceptions import HTTPNotFound
 
 from core.platform.plugins import PluginHost, make_plugin_host
 from core.platform.private import tighten, write_private
-from core.platform.settings import load_settings
+from core.platform.settings import load_settings, setting
 
 log = logging.getLogger(__name__)
 #: The core's packages, from the bottom layer up (each configures itself; see ``.importlinter``).
@@ -28,8 +28,9 @@ def make_app(global_config: dict | None, ini_settings: dict, plugin_host: Plugin
     """Build the application; ``plugin_host`` lets tests bring their own plugins."""
     settings = load_settings(ini_settings)
     settings.setdefault("amphi.config_file", (global_config or {}).get("__file__", ""))
-    if not settings["amphi.session_secret"] and settings["amphi.session_secret_file"]:
-        settings["amphi.session_secret"] = session_secret_from_file(settings["amphi.session_secret_file"])
+    secret_file = setting(settings, "amphi.session_secret_file")
+    if not setting(settings, "amphi.session_secret") and secret_file:
+        settings["amphi.session_secret"] = session_secret_from_file(secret_file)
     host = plugin_host or make_plugin_host(settings)
 
     settings.setdefault("jinja2.newstyle", "true")

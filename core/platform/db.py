@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from core.models import Base
 from core.platform.private import private_file
+from core.platform.settings import setting
 
 #: What every engine gets once made (:func:`on_every_engine`): the page cache's change tracking.
 _engine_setups: list[Callable[[Engine], None]] = []
@@ -114,7 +115,7 @@ def includeme(config):
     settings.setdefault("tm.annotate_user", "false")
     config.include("pyramid_tm")
     config.include("pyramid_retry")
-    engine = make_engine(settings["amphi.database_url"])
+    engine = make_engine(setting(settings, "amphi.database_url"))
     session_factory = sessionmaker(bind=engine)
     config.registry["dbsession_factory"] = session_factory
     config.registry["db_engine"] = engine

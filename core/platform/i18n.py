@@ -7,6 +7,8 @@ import os
 from pyramid.httpexceptions import HTTPNotFound
 from pyramid.i18n import ITranslationDirectories, Localizer, TranslationString, TranslationStringFactory, make_localizer
 
+from core.platform.settings import setting
+
 _ = TranslationStringFactory("amphi")
 
 LOCALE_DIR = os.path.join(os.path.dirname(os.path.dirname(__file__)), "locale")  # core/locale
@@ -44,7 +46,7 @@ def requested_locale(request) -> str | None:
 
 def browser_locale(request) -> str:
     """The browser's preferred language among ours (Accept-Language), else ``amphi.default_locale``."""
-    default = request.registry.settings.get("amphi.default_locale", "en")
+    default = setting(request.registry.settings, "amphi.default_locale")
     return request.accept_language.lookup(list(LANGUAGES), default=default)
 
 

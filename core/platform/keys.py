@@ -11,6 +11,8 @@ from __future__ import annotations
 import hashlib
 import hmac
 
+from core.platform.settings import setting
+
 PURPOSES = {
     "session-cookie": "signs the session cookie",
     "media-url": "signs media URLs (core.catalogue.media_urls)",
@@ -20,7 +22,7 @@ PURPOSES = {
 
 def derived_key(settings, purpose: str) -> bytes:
     """The 32-byte key of ``purpose`` derived from ``settings["amphi.session_secret"]``."""
-    secret = settings["amphi.session_secret"]
+    secret = setting(settings, "amphi.session_secret")
     if not secret:
         raise ValueError("amphi.session_secret is empty")
     return hmac.new(secret.encode("utf-8"), b"amphi key: " + purpose.encode("utf-8"), hashlib.sha256).digest()

@@ -16,7 +16,7 @@ from packaging.version import Version
 from core import HOOKS_VERSION, hookspecs
 from core.platform.errors import PluginError
 from core.platform.i18n import _
-from core.platform.settings import PluginSettings, Setting, aslist
+from core.platform.settings import PluginSettings, Setting, setting
 
 log = logging.getLogger(__name__)
 
@@ -157,20 +157,21 @@ class PluginHost:
 
     def _refuse_unmet_requirements(self, required: set[str]) -> None:
         """Take out the loaded plugins whose requirements were refused after them (until none is left)."""
-        unmet = True
-        while unmet:
+        while True:
             names = set(self.names())
             unmet = [info for info in self.loaded if not set(info.requires) <= names]
+            if not unmet:
+                return
             for info in unmet:
                 self._refuse(info, unmet_requirement(info.name, set(info.requires) - names), required)
 
     def _declared_settings(self, name: str, plugin: Any) -> PluginSettings:
         declared = PluginSettings(plugin=name)
         function = getattr(plugin, "amphi_settings", None)
-        for setting in (function() if function else None) or []:
-            if not isinstance(setting, Setting):
+        for declaration in (function() if function else None) or []:
+            if not isinstance(declaration, Setting):
                 raise PluginError(f"plugin {name!r}: amphi_settings must return Setting objects")
-            declared.declared[setting.key] = setting
+            declared.declared[declaration.key] = declaration
         return declared
 
     # --- queries ----------------------------------------------------------
@@ -295,10 +296,16 @@ def make_plugin_manager() -> pluggy.PluginManager:
 def make_plugin_host(settings: dict) -> PluginHost:
     host = PluginHost(make_plugin_manager())
     host.load_entry_points(
-        required=aslist(settings.get("amphi.plugins.required")),
-        blocked=aslist(settings.get("amphi.plugins.blocked")),
+        required=setting(settings, "amphi.plugins.required"),
+        blocked=setting(settings, "amphi.plugins.blocked"),
     )
     return host
+
+
+def installed_settings(settings: dict | None = None) -> dict[str, PluginSettings]:
+    """What every installed plugin that loads declares, by plugin name (for the settings reference)."""
+    host = make_plugin_host(dict(settings or {}))
+    return {info.name: info.settings for info in host.loaded if info.settings is not None and info.settings.declared}
 
 
 def check_compatible(name: str, plugin: Any) -> None:

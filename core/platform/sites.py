@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from core.models import BULK_ACCESS, Site, SiteDomain, VideoType
 from core.platform.errors import ValidationError
 from core.platform.i18n import _
-from core.platform.settings import aslist
+from core.platform.settings import EffectiveSettings, setting
 
 
 def host_name(host: str) -> str:
@@ -31,7 +31,7 @@ def find_site(dbsession: Session, host: str, fallback_to_default: bool = True) -
 
 def request_site(request) -> Site:
     """The request's site (``request.site``); unknown hosts get the default site or 404."""
-    fallback = request.registry.settings["amphi.unknown_host"] == "default"
+    fallback = setting(request.registry.settings, "amphi.unknown_host") == "default"
     site = find_site(request.dbsession, request.host, fallback_to_default=fallback)
     if site is None:
         raise HTTPNotFound(_("No site answers to this host name."))
@@ -51,11 +51,14 @@ def site_hooks(registry, site: Site):
     return registry.plugins.for_plugins(site.enabled_plugins or [])
 
 
-def plugin_settings(registry, site: Site | None, plugin: str) -> dict:
-    """A plugin's effective settings on a site: declared defaults < ini < site overrides."""
+def plugin_settings(registry, site: Site | None, plugin: str) -> EffectiveSettings:
+    """A plugin's effective settings on a site: declared defaults < ini < site overrides.
+
+    Reading a key the plugin does not declare raises :class:`core.platform.settings.UndeclaredSetting`.
+    """
     info = registry.plugins.infos.get(plugin)
     if info is None or info.settings is None:
-        return {}
+        return EffectiveSettings(plugin)
     overrides = site.overrides_for(plugin) if site is not None else None
     return info.settings.effective(registry.settings, overrides)
 
@@ -86,11 +89,11 @@ def seed_video_types(dbsession, site) -> None:
 
 
 def default_plugins(registry) -> list[str]:
-    wanted = registry.settings.get("amphi.plugins.default_enabled", "*")
+    wanted = setting(registry.settings, "amphi.plugins.default_enabled")
     installed = registry.plugins.names()
-    if wanted.strip() == "*":
+    if wanted == ["*"]:
         return installed
-    return [name for name in aslist(wanted) if name in installed]
+    return [name for name in wanted if name in installed]
 
 
 def set_enabled_plugins(registry, site: Site, plugins: list[str]) -> None:
@@ -185,8 +188,8 @@ def upload_limits(settings, site: Site) -> tuple[int, int]:
     A site may lower the server's largest upload, never raise it (``amphi serve``
     refuses bigger request bodies), and may set its own quota.
     """
-    server_max = int(settings.get("amphi.uploads.max_size") or 0)
-    maximum, quota = server_max, int(settings.get("amphi.uploads.user_quota") or 0)
+    server_max = setting(settings, "amphi.uploads.max_size")
+    maximum, quota = server_max, setting(settings, "amphi.uploads.user_quota")
     if site.upload_max_size:
         maximum = min(site.upload_max_size, server_max) if server_max else site.upload_max_size
     if site.upload_user_quota is not None:
@@ -209,7 +212,7 @@ def update_upload_limits(settings, site: Site, max_size_mb: str, user_quota_mb: 
     errors = {}
     if access is not None and access not in BULK_ACCESS:
         errors["upload_access"] = _("Choose one of the proposed access levels.")
-    server_max = int(settings.get("amphi.uploads.max_size") or 0)
+    server_max = setting(settings, "amphi.uploads.max_size")
     try:
         maximum = _megabytes(max_size_mb, 1)
         if maximum is not None and server_max and maximum * MB > server_max:

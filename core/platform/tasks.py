@@ -19,6 +19,7 @@ from pyramid.scripting import prepare
 from core.models import Site
 from core.platform.errors import ConfigurationError
 from core.platform.private import private_file
+from core.platform.settings import setting
 
 # Immediate (in memory) until configure_queue() points it at SQLite or Redis.
 huey = Huey("amphi", immediate=True)
@@ -59,7 +60,7 @@ def worker_request(site_id: int | None = None):
     ``request.hooks``); the transaction commits when the block ends cleanly.
     """
     registry = app_registry()
-    request = Request.blank("/", base_url=registry.settings.get("amphi.base_url", "http://localhost"))
+    request = Request.blank("/", base_url=setting(registry.settings, "amphi.base_url"))
     env = prepare(registry=registry, request=request)
     try:
         with request.tm:
@@ -87,5 +88,5 @@ def _send_if_committed(committed: bool, task, *args) -> None:
 
 
 def includeme(config):
-    configure_queue(config.get_settings()["amphi.queue_url"])
+    configure_queue(setting(config.get_settings(), "amphi.queue_url"))
     _context["registry"] = config.registry

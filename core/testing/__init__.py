@@ -27,6 +27,7 @@ from sqlalchemy import text
 import core.pagecache.generation  # noqa: F401  (engines the tests make track page content changes, as the app's do)
 from core.platform.db import get_tm_session, make_engine
 from core.platform.plugins import PluginInfo
+from core.platform.settings import setting
 
 DEFAULT_POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 
@@ -115,7 +116,7 @@ def app(amphi_settings):
     from core.platform.settings import load_settings
 
     host = make_plugin_host(load_settings(amphi_settings))
-    engine = make_engine(amphi_settings["amphi.database_url"])
+    engine = make_engine(setting(amphi_settings, "amphi.database_url"))
     upgrade(engine, host)
     engine.dispose()
     wsgi = make_app(None, amphi_settings, plugin_host=host)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 
 from core.models import Channel, User
-from core.plugin_api import add_to_channel, addable_channels
+from core.plugin_api import add_to_channel, addable_channels, setting
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +41,7 @@ def series_channel(request, user: User, series_id) -> Channel | None:
 
 def recording_language(request, user: User, catalogue_language: str = "") -> str:
     """The language of a recording: its Dublin Core ``language``, else the user's, else the site's default."""
-    return catalogue_language or user.locale or request.registry.settings.get("amphi.default_locale", "en")
+    return catalogue_language or user.locale or setting(request.registry.settings, "amphi.default_locale")
 
 
 def file_recording(request, user: User, metadata: dict, video) -> None:

@@ -53,7 +53,7 @@ def form_values(request, recorder, form, errors=None, token=None) -> dict:
             "types": RECORDER_TYPES, "type_labels": TYPE_LABELS, "access_levels": RECORDER_ACCESS,
             "access_labels": ACCESS_LABELS,
             "language_options": language_choices(request.locale_name), "saved": "saved" in request.params,
-            "drop_root": settings(request).get("drop_root", "")}
+            "drop_root": settings(request)["drop_root"]}
 
 
 @view_config(route_name="recorder.admin", renderer="plugin_recorder:templates/recorders.html",

@@ -49,7 +49,7 @@ def folder_files(folder: str) -> list[tuple[str, int, int]]:
 
 def within_drop_root(request, recorder: Recorder) -> bool:
     """Only folders under ``amphi.recorder.drop_root`` are read (the setting may have changed since)."""
-    root = plugin_settings(request.registry, recorder.site, NAME).get("drop_root", "")
+    root = plugin_settings(request.registry, recorder.site, NAME)["drop_root"]
     if not root or not os.path.isdir(recorder.drop_folder):
         return False
     root, folder = os.path.realpath(root), os.path.realpath(recorder.drop_folder)

@@ -69,7 +69,7 @@ def site_channel(request, value: str, errors: dict, field: str = "channel") -> C
 
 
 def _check_drop_folder(settings: dict, folder: str, errors: dict) -> str:
-    root = settings.get("drop_root", "")
+    root = settings["drop_root"]
     if not root:
         errors["drop_folder"] = _("Drop folders are turned off on this server (amphi.recorder.drop_root is not set).")
         return folder

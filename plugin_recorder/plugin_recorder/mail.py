@@ -18,7 +18,7 @@ NAME = "recorder"
 
 
 def site_base_url(settings: dict, site) -> str:
-    if settings.get("site_url"):
+    if settings["site_url"]:
         return settings["site_url"].rstrip("/")
     return f"https://{site.domains[0].domain}" if site.domains else ""
 

@@ -24,7 +24,7 @@ REPORT_WINDOW = timedelta(days=2)
 
 
 def grace_of(settings: dict) -> timedelta:
-    return timedelta(minutes=max(0, int(settings.get("missing_after_minutes", 60))))
+    return timedelta(minutes=max(0, settings["missing_after_minutes"]))
 
 
 def waits_for_video(event: RecorderEvent) -> bool:

@@ -19,6 +19,7 @@ from core.plugin_api import (
     login_methods,
     provision_user,
     safe_next,
+    setting,
     sign_in,
 )
 from plugins.auth_cas import NAME, cas_settings
@@ -100,7 +101,7 @@ def refuse(request, next_url: str, status: int, error) -> dict:
 def remember_ticket(request, ticket: str, user: User) -> None:
     """Keep ticket → user until the session it opened has expired, for single logout."""
     now = utcnow()
-    max_age = int(request.registry.settings.get("amphi.session_max_age", 86400))
+    max_age = setting(request.registry.settings, "amphi.session_max_age")
     request.dbsession.execute(delete(CasTicket).where(CasTicket.expires_at < now))
     request.dbsession.merge(CasTicket(site_id=request.site.id, ticket=ticket[:256], user_id=user.id,
                                       expires_at=now + timedelta(seconds=max_age)))

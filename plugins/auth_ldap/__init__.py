@@ -3,7 +3,7 @@
 from core import hookimpl
 from core.plugin_api import LoginMethod, NavItem, Setting, _
 from plugins.auth_ldap import models  # noqa: F401  (the status table, for migrations)
-from plugins.auth_ldap.directory import DEFAULT_MAPPING
+from plugins.auth_ldap.directory import DEFAULT_GROUP_FILTER, DEFAULT_MAPPING
 
 NAME = "auth_ldap"
 AMPHI_HOOKS = ">=1.1,<3"
@@ -36,7 +36,7 @@ def amphi_settings():
                        "affiliation, groups, or any name the identity rules test).")),
         Setting("group_base", "str", "", label=_("Group search base"),
                 help=_("For directories without memberOf: groups found here are added to the user's groups.")),
-        Setting("group_filter", "str", "(member={dn})", label=_("Group search filter"),
+        Setting("group_filter", "str", DEFAULT_GROUP_FILTER, label=_("Group search filter"),
                 help=_("{dn} is replaced by the escaped DN of the user.")),
         Setting("connect_timeout", "int", 5, label=_("Connection timeout (seconds)")),
         Setting("operation_timeout", "int", 10, label=_("Operation timeout (seconds)")),

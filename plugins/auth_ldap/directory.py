@@ -18,6 +18,8 @@ from ldap.filter import escape_filter_chars
 log = logging.getLogger(__name__)
 
 #: Amphi names that ``amphi_user_attributes`` returns when the mapping names them.
+#: A group filter left empty on a site means this one (the declared default).
+DEFAULT_GROUP_FILTER = "(member={dn})"
 DEFAULT_MAPPING = "display_name = displayName\nemail = mail\naffiliation = eduPersonAffiliation\ngroups = memberOf"
 #: Idle service connections kept per configuration and process.
 POOL_SIZE = 4
@@ -58,14 +60,14 @@ class DirectoryConfig:
     user_filter: str = "(uid={username})"
     mapping: tuple[tuple[str, str], ...] = ()
     group_base: str = ""
-    group_filter: str = "(member={dn})"
+    group_filter: str = DEFAULT_GROUP_FILTER
     connect_timeout: int = 5
     operation_timeout: int = 10
 
     @classmethod
     def from_settings(cls, settings: Mapping) -> DirectoryConfig | None:
         """The configuration, or None when no server is set (the plugin then stays idle)."""
-        uris = tuple(u for u in settings.get("server_uris") or [] if u)
+        uris = tuple(u for u in settings["server_uris"] if u)
         if not uris:
             return None
         bad = [u for u in uris if not u.lower().startswith(("ldap://", "ldaps://", "ldapi://"))]
@@ -74,11 +76,11 @@ class DirectoryConfig:
         if "{username}" not in settings["user_filter"]:
             raise DirectoryMisconfigured("the user filter must contain {username}")
         return cls(
-            uris=uris, start_tls=settings["start_tls"], ca_file=settings["ca_file"] or "",
-            bind_dn=settings["bind_dn"] or "", bind_password=settings["bind_password"] or "",
-            user_base=settings["user_base"] or "", user_filter=settings["user_filter"],
+            uris=uris, start_tls=settings["start_tls"], ca_file=settings["ca_file"],
+            bind_dn=settings["bind_dn"], bind_password=settings["bind_password"],
+            user_base=settings["user_base"], user_filter=settings["user_filter"],
             mapping=tuple(parse_mapping(settings["attribute_mapping"]).items()),
-            group_base=settings["group_base"] or "", group_filter=settings["group_filter"] or "(member={dn})",
+            group_base=settings["group_base"], group_filter=settings["group_filter"] or DEFAULT_GROUP_FILTER,
             connect_timeout=max(1, settings["connect_timeout"]), operation_timeout=max(1, settings["operation_timeout"]),
         )
 

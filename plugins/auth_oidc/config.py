@@ -128,5 +128,5 @@ def site_providers(settings: dict) -> dict[str, Provider]:
         providers[name] = Provider(
             name=name, title=values["title"], issuer=values["issuer"].rstrip("/"), client_id=values["client_id"],
             client_secret=secrets.get(name, ""), scopes=tuple(values["scopes"].split()), claims=claims,
-            single_logout=values["single_logout"].lower() == "yes", ca_file=settings.get("ca_file", ""))
+            single_logout=values["single_logout"].lower() == "yes", ca_file=settings["ca_file"])
     return providers

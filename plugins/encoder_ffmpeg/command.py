@@ -42,15 +42,15 @@ class Storyboard:
 
 
 def storyboard_plan(settings: Mapping, info: MediaInfo) -> Storyboard:
-    most = max(1, int(settings.get("storyboard_max") or 100))
-    interval = max(float(settings.get("storyboard_interval") or 5), info.duration / most)
+    most = max(1, settings["storyboard_max"])
+    interval = max(1, settings["storyboard_interval"], info.duration / most)
     count = max(1, min(most, math.ceil(info.duration / interval - 1e-6)))
-    long_side = int(settings.get("storyboard_width") or 160)
+    long_side = settings["storyboard_width"]
     if info.width >= info.height:
         width, height = even(long_side), even(long_side * info.height / info.width)
     else:
         width, height = even(long_side * info.width / info.height), even(long_side)
-    return Storyboard(interval, count, min(count, int(settings.get("storyboard_columns") or 10)), width, height)
+    return Storyboard(interval, count, min(count, max(1, settings["storyboard_columns"])), width, height)
 
 
 def thumbnail_size(ladder: list[Rung]) -> tuple[int, int]:
@@ -74,19 +74,19 @@ def tee_target(ladder: list[Rung], has_audio: bool) -> str:
 
 def video_options(settings: Mapping, ladder: list[Rung], fps: Fraction, encoder: str) -> dict:
     """Encoder options: keyframes every segment, at the same instants in every rung."""
-    segment = int(settings.get("segment_seconds") or 6)
+    segment = max(1, settings["segment_seconds"])
     gop = gop_frames(fps, segment)
     options = {"c:v": encoder, "profile:v": "high", "g": gop, "keyint_min": gop,
                "force_key_frames": f"expr:gte(t,n_forced*{segment})", "max_muxing_queue_size": 4096}
-    crf = int(settings.get("crf") or 0)
+    crf = settings["crf"]
     if encoder == "h264_nvenc":
-        options.update({"preset": settings.get("gpu_preset") or "p5", "rc": "vbr", "forced-idr": 1,
+        options.update({"preset": settings["gpu_preset"], "rc": "vbr", "forced-idr": 1,
                         "no-scenecut": 1, **({"cq": crf} if crf else {})})
     else:
-        options.update({"preset": settings.get("preset") or "veryfast", "sc_threshold": 0,
+        options.update({"preset": settings["preset"], "sc_threshold": 0,
                         **({"crf": crf} if crf else {})})
-        if int(settings.get("threads") or 0):
-            options["threads"] = int(settings["threads"])
+        if settings["threads"]:
+            options["threads"] = settings["threads"]
     for i, rung in enumerate(ladder):
         if not crf or encoder == "h264_nvenc":
             options[f"b:v:{i}"] = rung.video_bitrate
@@ -117,7 +117,7 @@ def thumbnails_output(branch, settings: Mapping, info: MediaInfo, ladder: list[R
 
     The first frame is written too, as ``poster_0.jpg`` (removed afterwards), so the output starts at once.
     """
-    count = max(1, int(settings.get("thumbnails") or 4))
+    count = max(1, settings["thumbnails"])
     step = info.duration / count
     pick = f"gte(t,(selected_n-0.5)*{step:.3f})"  # frame 0, then the first frame past each middle
     width, height = thumbnail_size(ladder)
@@ -143,7 +143,7 @@ def tile_command(board: Storyboard) -> list[str]:
 
 
 def mp3_output(audio, settings: Mapping):
-    return audio.output("audio.mp3", **{"c:a": "libmp3lame", "q:a": int(settings.get("mp3_quality") or 5),
+    return audio.output("audio.mp3", **{"c:a": "libmp3lame", "q:a": settings["mp3_quality"],
                                         "ac": 2, "vn": None})
 
 
@@ -172,7 +172,7 @@ def audio_command(source_path: str, settings: Mapping, info: MediaInfo) -> list[
     :func:`waveform_command`)."""
     source = ffmpeg.input(source_path)
     audio = source["a:0"]
-    bitrate = int(settings.get("audio_bitrate") or 128) * 1000
+    bitrate = settings["audio_bitrate"] * 1000
     m4a = audio.output("audio.m4a", f="ipod", movflags="+faststart", vn=None, **AUDIO, **{"b:a": bitrate})
     outputs = [m4a, mp3_output(audio, settings)]
     if info.has_cover_art:

@@ -119,8 +119,8 @@ def compose(settings, sources: list[ComposeSource], layout: str, out: str,
             progress: ProgressCallback | None) -> str:
     """Write the composed recording to ``out``; return it."""
     tracks = [describe(source) for source in sources]
-    argv = compose_command(tracks, layout, os.path.abspath(out), max(5, min(50, int(settings.get("pip_size", 25)))),
-                           settings.get("compose_preset", "veryfast"))
+    argv = compose_command(tracks, layout, os.path.abspath(out), max(5, min(50, settings["pip_size"])),
+                           settings["compose_preset"])
     duration = max((t.kept for t in tracks), default=0.0)
     run_ffmpeg(argv, os.path.dirname(os.path.abspath(out)), Progress(progress, duration, 0.0, 1.0))
     return out

@@ -22,7 +22,6 @@ from core.plugin_api import (
     ProgressCallback,
     Rung,
     _,
-    aslist,
 )
 from plugins.encoder_ffmpeg.command import (
     STORYBOARD_FRAMES,
@@ -61,7 +60,7 @@ def nvenc_usable() -> bool:
 
 
 def video_encoder(settings: Mapping) -> str:
-    if not settings.get("gpu"):
+    if not settings["gpu"]:
         return "libx264"
     if nvenc_usable():
         return "h264_nvenc"
@@ -116,7 +115,7 @@ def drop_unoffered_downloads(out: str, settings: Mapping, ladder: list[Rung]) ->
     Every stored rendition costs its bytes twice (MP4 and HLS), and storage is what a
     university pays for; the smallest rendition stays when none of the offered ones exists.
     """
-    offered = set(aslist(settings.get("download_rungs")))
+    offered = set(settings["download_rungs"])
     keep = {r.name for r in ladder if r.name in offered} or {ladder[0].name} if ladder else set()
     for rung in ladder:
         if rung.name not in keep:

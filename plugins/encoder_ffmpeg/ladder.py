@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from fractions import Fraction
 
-from core.plugin_api import MediaInfo, Rung, aslist
+from core.plugin_api import MediaInfo, Rung
 
 #: Every rung this plugin knows, by its number of lines (the short side), with a default video bitrate in kbit/s.
 KNOWN_RUNGS = {"360p": 800, "480p": 1400, "720p": 2800, "1080p": 5000, "1440p": 8000, "2160p": 14000}
@@ -37,13 +37,13 @@ def rung_size(info: MediaInfo, lines: int) -> tuple[int, int]:
 
 def chosen_rungs(settings: Mapping) -> list[str]:
     """The enabled rung names, known ones only, from the smallest up."""
-    names = [n for n in aslist(settings.get("rungs") or DEFAULT_RUNGS) if n in KNOWN_RUNGS]
+    names = [n for n in settings["rungs"] if n in KNOWN_RUNGS]
     return sorted(set(names), key=rung_lines) or ["360p"]
 
 
 def rung_bitrate(settings: Mapping, name: str, width: int, height: int) -> int:
     """bits/s: the setting for ``name`` scaled by the frame's area against a 16:9 frame of that rung."""
-    kbits = settings.get(f"bitrate_{name}") or KNOWN_RUNGS[name]
+    kbits = settings[f"bitrate_{name}"]
     lines = rung_lines(name)
     reference_area = lines * lines * 16 / 9
     scale = min(2.0, max(0.25, width * height / reference_area))
@@ -54,7 +54,7 @@ def make_rung(settings: Mapping, name: str, width: int, height: int, label: str 
     bitrate = rung_bitrate(settings, name, width, height)
     return Rung(name=label or name, width=width, height=height, video_bitrate=bitrate,
                 maxrate=int(bitrate * MAXRATE_FACTOR), bufsize=int(bitrate * BUFSIZE_FACTOR),
-                audio_bitrate=int(settings.get("audio_bitrate") or 128) * 1000)
+                audio_bitrate=settings["audio_bitrate"] * 1000)
 
 
 def encoding_ladder(settings: Mapping, info: MediaInfo) -> list[Rung]:
@@ -97,7 +97,7 @@ def output_frame_rate(fps: float, most: int = MAX_FPS) -> Fraction:
 
 def encoding_frame_rate(settings: Mapping, info: MediaInfo) -> Fraction:
     """The constant rate every rung is encoded at: the source's real rate, capped by ``max_fps``."""
-    return output_frame_rate(info.fps, int(settings.get("max_fps") or MAX_FPS))
+    return output_frame_rate(info.fps, max(1, settings["max_fps"]))
 
 
 def gop_frames(fps: Fraction, segment_seconds: int) -> int:

@@ -17,9 +17,9 @@ AUDIO_FOLDER = "audio"
 
 
 def hls_options(settings: Mapping, folder: str) -> dict:
-    fmp4 = (settings.get("segment_type") or "fmp4") == "fmp4"
+    fmp4 = settings["segment_type"] == "fmp4"
     extension = "m4s" if fmp4 else "ts"
-    options = {"c": "copy", "f": "hls", "hls_time": int(settings.get("segment_seconds") or 6),
+    options = {"c": "copy", "f": "hls", "hls_time": max(1, settings["segment_seconds"]),
                "hls_playlist_type": "vod", "hls_flags": "independent_segments",
                "hls_segment_type": "fmp4" if fmp4 else "mpegts",
                "hls_segment_filename": f"hls/{folder}/seg_%04d.{extension}"}
@@ -105,7 +105,7 @@ def master_playlist(out: str, ladder: list[Rung], fps: float, has_audio: bool, v
 
 
 def write_master(out: str, settings: Mapping, ladder: list[Rung], fps: float, has_audio: bool) -> None:
-    version = 7 if (settings.get("segment_type") or "fmp4") == "fmp4" else 6
+    version = 7 if settings["segment_type"] == "fmp4" else 6
     with open(os.path.join(out, "hls", "master.m3u8"), "w", encoding="utf-8") as master:
         master.write(master_playlist(out, ladder, fps, has_audio, version))
 

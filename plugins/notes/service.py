@@ -140,7 +140,7 @@ def add_note(request, video: Video, fields) -> Note:
 
 def limit_additions(request) -> None:
     """At most ``amphi.notes.per_hour`` additions per user and hour (TooManyAttempts, a 429, beyond)."""
-    per_hour = request.plugin_settings("notes").get("per_hour") or 0
+    per_hour = request.plugin_settings("notes")["per_hour"]
     if per_hour > 0:
         limiter, key = RateLimit("notes.added", per_hour, 3600), f"user:{request.user.id}"
         limiter.take(request.dbsession, request.site.id, key)

@@ -26,7 +26,7 @@ def solr_settings(request) -> dict:
 def connection(request) -> pysolr.Solr | None:
     """The site's core, or None when no URL is set (the plugin is off there)."""
     settings = solr_settings(request)
-    url = (settings.get("url") or "").strip().rstrip("/")
+    url = settings["url"].strip().rstrip("/")
     if not url:
         return None
     return pysolr.Solr(url, timeout=settings["timeout"], always_commit=False)

@@ -47,4 +47,4 @@ def queue_forget(request, video: Video) -> None:
 
 
 def _has_core(request) -> bool:
-    return bool((solr_settings(request).get("url") or "").strip())
+    return bool(solr_settings(request)["url"].strip())

@@ -1,7 +1,7 @@
 """Media on a local (or shared, mounted) filesystem under one root folder."""
 
 from core import hookimpl
-from core.plugin_api import Setting, _, plugin_settings
+from core.plugin_api import Setting, _, plugin_settings, setting
 from plugins.storage_local.storage import LocalStorage
 
 NAME = "storage_local"
@@ -21,5 +21,5 @@ def amphi_settings():
 @hookimpl
 def amphi_storage(registry, site):
     settings = plugin_settings(registry, site, NAME)
-    root = settings["root"] or f"{registry.settings['amphi.var_dir']}/media"
+    root = settings["root"] or f"{setting(registry.settings, 'amphi.var_dir')}/media"
     return LocalStorage(root, settings["accel_prefix"])

@@ -51,7 +51,7 @@ def model_folder(settings: dict, language: str) -> str | None:
     language = (language or "").lower()
     if not language:
         return None
-    folder = configured_folders(settings.get("models") or []).get(language) or packaged_folder(language)
+    folder = configured_folders(settings["models"]).get(language) or packaged_folder(language)
     return folder if folder and os.path.isdir(folder) else None
 
 

@@ -182,7 +182,7 @@ def test_claims_become_attributes_by_the_providers_mapping():
     from plugins.auth_oidc.config import site_providers
 
     text = "[kc]\ntitle = K\nissuer = https://kc.example\nclient_id = a\ngroups_claim = realm_access.roles\n"
-    provider = site_providers({"providers": text, "client_secrets": "kc=s"})["kc"]
+    provider = site_providers({"providers": text, "client_secrets": "kc=s", "ca_file": ""})["kc"]
     assert provider.client_secret == "s" and provider.scopes == ("openid", "profile", "email")
     attributes = attributes_from_claims(provider, {
         "sub": "u-1", "preferred_username": "ana", "name": "Ana", "realm_access": {"roles": ["teacher", "l3"]},

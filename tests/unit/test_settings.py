@@ -11,6 +11,8 @@ def test_setting_coercion():
     assert Setting("x", "list", []).coerce("a, b c") == ["a", "b", "c"]
     assert Setting("x", "choice", "a", choices=("a", "b")).coerce("b") == "b"
     assert Setting("x", "int", 3).coerce(None) == 3
+    assert Setting("x", "float", 64).coerce("0.5") == 0.5
+    assert Setting("x", "seconds", 5).coerce("0.1") == 0.1
     with pytest.raises(ValidationError) as info:
         Setting("count", "int", 3).coerce("many")
     assert info.value.errors == {"count": "a whole number is expected"}
@@ -18,11 +20,13 @@ def test_setting_coercion():
         Setting("x", "choice", "a", choices=("a", "b")).coerce("c")
     with pytest.raises(ValidationError):
         Setting("x", "bool").coerce("perhaps")
+    with pytest.raises(ValidationError, match="seconds"):
+        Setting("x", "seconds", 5).coerce("-1")
 
 
 def test_a_setting_needs_a_known_type():
     with pytest.raises(ConfigurationError):
-        Setting("x", "float")
+        Setting("x", "complex")
     with pytest.raises(ConfigurationError):
         Setting("x", "choice")
 

@@ -12,6 +12,7 @@ from sqlalchemy import Select, func, select
 from core.access.tokens import uses_bearer
 from core.platform.errors import TooManyAttempts
 from core.platform.i18n import _
+from core.platform.settings import setting
 from core.web.apiv1.contract import check_body
 from core.web.apiv1.openapi import MAX_PER_PAGE
 from core.web.inputs import MAX_PAGE, int_param, json_body
@@ -96,7 +97,7 @@ def rate_limit(event) -> None:
     request = event.request
     if not request.path.startswith("/api/v1/"):
         return
-    limit = int(request.registry.settings.get("amphi.api.rate_limit") or 0)
+    limit = setting(request.registry.settings, "amphi.api.rate_limit")
     if not limit:
         return
     wait = WINDOW.allow(rate_limit_key(request), limit)

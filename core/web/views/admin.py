@@ -21,6 +21,7 @@ from core.catalogue.metadata import (
 from core.platform.errors import ValidationError
 from core.platform.i18n import translate_errors
 from core.platform.plugins import PLUGIN_STATUS_LABELS
+from core.platform.settings import setting
 from core.platform.sites import (
     MB,
     check_essential_plugins,
@@ -51,8 +52,8 @@ def site_page_values(request, errors=None, form=None, limits_form=None) -> dict:
                                        "upload_user_quota": megabytes(site.upload_user_quota),
                                        "upload_access": site.upload_access},
         "upload_access_levels": [(key, ACCESS_LABELS[key]) for key in UPLOAD_ACCESS],
-        "server_limits": {"max_size": int(settings.get("amphi.uploads.max_size") or 0) // MB,
-                          "user_quota": int(settings.get("amphi.uploads.user_quota") or 0) // MB},
+        "server_limits": {"max_size": setting(settings, "amphi.uploads.max_size") // MB,
+                          "user_quota": setting(settings, "amphi.uploads.user_quota") // MB},
         "limits": [value // MB for value in upload_limits(settings, site)],
     }
 
