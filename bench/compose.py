@@ -36,8 +36,9 @@ def timed(label: str, seconds: float, action) -> None:
     cpu, start = children_cpu(), time.monotonic()
     result = action()
     wall = time.monotonic() - start
-    print(f"{label:<28} wall {wall:6.1f} s  x{seconds / wall:5.2f} realtime  cpu {children_cpu() - cpu:6.1f} s  "
-          f"{result}")
+    print(
+        f"{label:<28} wall {wall:6.1f} s  x{seconds / wall:5.2f} realtime  cpu {children_cpu() - cpu:6.1f} s  {result}"
+    )
 
 
 def main() -> None:
@@ -48,18 +49,29 @@ def main() -> None:
     args = parser.parse_args()
     settings = dict(item.split("=", 1) for item in args.set)
     with tempfile.TemporaryDirectory() as folder:
-        screen = make_browser_webm(folder, "screen.webm", args.seconds, args.screen, vcodec="libvpx-vp9",
-                                   pattern="smptebars")
+        screen = make_browser_webm(
+            folder, "screen.webm", args.seconds, args.screen, vcodec="libvpx-vp9", pattern="smptebars"
+        )
         camera = make_browser_webm(folder, "camera.webm", args.seconds, "640x360")
         sources = [ComposeSource(str(camera), "presenter/source"), ComposeSource(str(screen), "presentation/source")]
         for layout in ("pip-bottom-right", "side-by-side"):
             out = os.path.join(folder, f"{layout}.mkv")
-            timed(f"compose {layout}", args.seconds,
-                  lambda out=out, layout=layout: f"{os.path.getsize(compose(settings, sources, layout, out, None)) / 1e6:.1f} MB")
+            timed(
+                f"compose {layout}",
+                args.seconds,
+                lambda out=out, layout=layout: (
+                    f"{os.path.getsize(compose(settings, sources, layout, out, None)) / 1e6:.1f} MB"
+                ),
+            )
         info = probe(os.path.join(folder, "pip-bottom-right.mkv"))
         ladder = encoding_ladder({}, info)
-        timed("encode the composed file", args.seconds,
-              lambda: f"{len(encode({}, os.path.join(folder, 'pip-bottom-right.mkv'), info, ladder, os.path.join(folder, 'out'), None).outputs)} outputs, rungs {[r.name for r in ladder]}")
+        timed(
+            "encode the composed file",
+            args.seconds,
+            lambda: (
+                f"{len(encode({}, os.path.join(folder, 'pip-bottom-right.mkv'), info, ladder, os.path.join(folder, 'out'), None).outputs)} outputs, rungs {[r.name for r in ladder]}"
+            ),
+        )
 
 
 if __name__ == "__main__":

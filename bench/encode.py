@@ -44,10 +44,20 @@ from plugins.encoder_ffmpeg.encode import video_encoder  # noqa: E402
 from plugins.encoder_ffmpeg.package import hls_command  # noqa: E402
 
 REFERENCE = {"crf": 20, "preset": "slow", "profile": "high", "level": "3", "hls_time": 2}
-REFERENCE_RUNGS = [(360, "1000k", "2000k", "96k", True), (720, "3000k", "6000k", "128k", True),
-                   (1080, "4500k", "9000k", "192k", False)]  # height, maxrate, bufsize, audio, also an MP4
-REFERENCE_AS_AMPHI = {"rungs": "360p 720p 1080p", "preset": "slow", "crf": 20, "segment_seconds": 1,
-                      "bitrate_360p": 935, "bitrate_720p": 2804, "bitrate_1080p": 4206}  # caps 1000k/3000k/4500k
+REFERENCE_RUNGS = [
+    (360, "1000k", "2000k", "96k", True),
+    (720, "3000k", "6000k", "128k", True),
+    (1080, "4500k", "9000k", "192k", False),
+]  # height, maxrate, bufsize, audio, also an MP4
+REFERENCE_AS_AMPHI = {
+    "rungs": "360p 720p 1080p",
+    "preset": "slow",
+    "crf": 20,
+    "segment_seconds": 1,
+    "bitrate_360p": 935,
+    "bitrate_720p": 2804,
+    "bitrate_1080p": 4206,
+}  # caps 1000k/3000k/4500k
 
 
 @dataclass
@@ -73,10 +83,34 @@ def ffmpeg(*args: str) -> list[str]:
 def make_source(folder: str, seconds: int) -> str:
     """1080p30 test pattern with light film grain (so it does not compress unrealistically well), stereo tone."""
     path = os.path.join(folder, "source.mp4")
-    run(ffmpeg("-f", "lavfi", "-i", f"testsrc2=size=1920x1080:rate=30:duration={seconds}",
-               "-f", "lavfi", "-i", f"aevalsrc=0.2*sin(440*2*PI*t)|0.2*sin(660*2*PI*t):sample_rate=48000:duration={seconds}",
-               "-vf", "noise=alls=6:allf=t", "-c:v", "libx264", "-preset", "veryfast", "-crf", "16",
-               "-pix_fmt", "yuv420p", "-c:a", "aac", "-b:a", "192k", path), folder)
+    run(
+        ffmpeg(
+            "-f",
+            "lavfi",
+            "-i",
+            f"testsrc2=size=1920x1080:rate=30:duration={seconds}",
+            "-f",
+            "lavfi",
+            "-i",
+            f"aevalsrc=0.2*sin(440*2*PI*t)|0.2*sin(660*2*PI*t):sample_rate=48000:duration={seconds}",
+            "-vf",
+            "noise=alls=6:allf=t",
+            "-c:v",
+            "libx264",
+            "-preset",
+            "veryfast",
+            "-crf",
+            "16",
+            "-pix_fmt",
+            "yuv420p",
+            "-c:a",
+            "aac",
+            "-b:a",
+            "192k",
+            path,
+        ),
+        folder,
+    )
     return path
 
 
@@ -92,22 +126,75 @@ def timed(case: Case, work) -> Case:
 
 def reference_commands(source: str, seconds: float) -> list[list[str]]:
     """Esup-Pod's commands (encoding_settings.py defaults), in the order it runs them."""
-    common = ["-c:v", "libx264", "-preset", REFERENCE["preset"], "-profile:v", REFERENCE["profile"], "-pix_fmt",
-              "yuv420p", "-level", REFERENCE["level"], "-crf", str(REFERENCE["crf"]), "-sc_threshold", "0",
-              "-force_key_frames", "expr:gte(t,n_forced*1)", "-max_muxing_queue_size", "4000"]
+    common = [
+        "-c:v",
+        "libx264",
+        "-preset",
+        REFERENCE["preset"],
+        "-profile:v",
+        REFERENCE["profile"],
+        "-pix_fmt",
+        "yuv420p",
+        "-level",
+        REFERENCE["level"],
+        "-crf",
+        str(REFERENCE["crf"]),
+        "-sc_threshold",
+        "0",
+        "-force_key_frames",
+        "expr:gte(t,n_forced*1)",
+        "-max_muxing_queue_size",
+        "4000",
+    ]
     mp4, hls = ffmpeg("-threads", "0", "-i", source), ffmpeg("-threads", "0", "-i", source)
     for height, maxrate, bufsize, audio, as_mp4 in REFERENCE_RUNGS:
         scale = ["-vf", f"scale=-2:{height}", "-maxrate", maxrate, "-bufsize", bufsize]
         if as_mp4:
-            mp4 += ["-map", "0:v:0", "-map", "0:a:0", *common, *scale, "-c:a", "aac", "-ar", "48000", "-b:a", audio,
-                    "-movflags", "faststart", "-vsync", "0", f"{height}p.mp4"]
-        hls += [*common, "-c:a", "aac", "-ar", "48000", *scale, "-b:a:0", audio, "-hls_playlist_type", "vod",
-                "-hls_time", str(REFERENCE["hls_time"]), "-hls_flags", "single_file",
-                "-master_pl_name", f"livestream{height}.m3u8", f"{height}p.m3u8"]
-    return [mp4, hls, ffmpeg("-i", source, "-vn", "-codec:a", "libmp3lame", "-qscale:a", "2", "audio.mp3"),
-            ffmpeg("-i", source, "-vf", f"fps=1/({seconds}/3)", "-vsync", "vfr", "thumbnail_%04d.png"),
-            ffmpeg("-i", source, "-vf", f"fps=1/({seconds}/100),scale=160:90,tile=100x1", "-frames:v", "1",
-                   "overview.png")]
+            mp4 += [
+                "-map",
+                "0:v:0",
+                "-map",
+                "0:a:0",
+                *common,
+                *scale,
+                "-c:a",
+                "aac",
+                "-ar",
+                "48000",
+                "-b:a",
+                audio,
+                "-movflags",
+                "faststart",
+                "-vsync",
+                "0",
+                f"{height}p.mp4",
+            ]
+        hls += [
+            *common,
+            "-c:a",
+            "aac",
+            "-ar",
+            "48000",
+            *scale,
+            "-b:a:0",
+            audio,
+            "-hls_playlist_type",
+            "vod",
+            "-hls_time",
+            str(REFERENCE["hls_time"]),
+            "-hls_flags",
+            "single_file",
+            "-master_pl_name",
+            f"livestream{height}.m3u8",
+            f"{height}p.m3u8",
+        ]
+    return [
+        mp4,
+        hls,
+        ffmpeg("-i", source, "-vn", "-codec:a", "libmp3lame", "-qscale:a", "2", "audio.mp3"),
+        ffmpeg("-i", source, "-vf", f"fps=1/({seconds}/3)", "-vsync", "vfr", "thumbnail_%04d.png"),
+        ffmpeg("-i", source, "-vf", f"fps=1/({seconds}/100),scale=160:90,tile=100x1", "-frames:v", "1", "overview.png"),
+    ]
 
 
 def reference_case(source: str, out: str, seconds: float) -> Case:
@@ -141,8 +228,12 @@ def amphi_case(label: str, source: str, out: str, overrides: dict) -> Case:
     request = BenchRequest(settings_with(overrides))
     info = encoder.amphi_probe(path=source)
     ladder = encoder.amphi_encoding_ladder(job=request, info=info)
-    case = timed(Case(label), lambda: encoder.amphi_encode(job=request, source=source, info=info,
-                                                           ladder=ladder, out=out, progress=lambda f: True))
+    case = timed(
+        Case(label),
+        lambda: encoder.amphi_encode(
+            job=request, source=source, info=info, ladder=ladder, out=out, progress=lambda f: True
+        ),
+    )
     # Every rung is measured on its HLS copy: only some rungs are also kept as MP4 downloads.
     return finish(case, source, out, {r.name: f"hls/{r.name}/index.m3u8" for r in ladder})
 
@@ -153,8 +244,11 @@ def bare_case(source: str, out: str, overrides: dict) -> Case:
     ladder = encoder.amphi_encoding_ladder(job=BenchRequest(settings), info=info)
     for folder in ["mp4", "thumbs", STORYBOARD_FRAMES, *(f"hls/{r.name}" for r in ladder), "hls/audio"]:
         os.makedirs(os.path.join(out, folder), exist_ok=True)
-    commands = [video_command(source, settings, info, ladder, video_encoder(settings)),
-                tile_command(storyboard_plan(settings, info)), hls_command(settings, ladder, info.has_audio)]
+    commands = [
+        video_command(source, settings, info, ladder, video_encoder(settings)),
+        tile_command(storyboard_plan(settings, info)),
+        hls_command(settings, ladder, info.has_audio),
+    ]
     case = timed(Case("(b) Amphi's ffmpeg commands by hand"), lambda: [run(c, out) for c in commands])
     return finish(case, source, out, {})
 
@@ -172,8 +266,11 @@ def finish(case: Case, source: str, out: str, rungs: dict[str, str]) -> Case:
 def ssim(rendition: str, source: str) -> float:
     """SSIM (All) of a rendition scaled back to the source's size, against the source."""
     graph = "[0:v]scale=1920:1080:flags=bicubic,format=yuv420p[r];[1:v]format=yuv420p[s];[r][s]ssim"
-    done = subprocess.run(["ffmpeg", "-hide_banner", "-nostdin", "-i", rendition, "-i", source,
-                           "-lavfi", graph, "-f", "null", "-"], capture_output=True, text=True)
+    done = subprocess.run(
+        ["ffmpeg", "-hide_banner", "-nostdin", "-i", rendition, "-i", source, "-lavfi", graph, "-f", "null", "-"],
+        capture_output=True,
+        text=True,
+    )
     match = re.search(r"All:([\d.]+)", done.stderr)
     return float(match.group(1)) if match else float("nan")
 
@@ -184,8 +281,10 @@ def report(cases: list[Case], seconds: float) -> None:
     base = next((c for c in cases if c.label.startswith("(a)")), None)
     for case in cases:
         ssims = " ".join(f"{k}={v:.4f}" for k, v in case.ssim.items())
-        print(f"{case.label:44s} {case.wall:8.1f} {seconds / case.wall:6.3f} {case.cpu:8.1f} "
-              f"{case.bytes / 1e6:8.2f}  {ssims}")
+        print(
+            f"{case.label:44s} {case.wall:8.1f} {seconds / case.wall:6.3f} {case.cpu:8.1f} "
+            f"{case.bytes / 1e6:8.2f}  {ssims}"
+        )
     if any(len(c.walls) > 1 for c in cases):
         print("\nwall times of the alternating runs (the table shows their medians):")
         for case in cases:
@@ -194,7 +293,9 @@ def report(cases: list[Case], seconds: float) -> None:
         print()
         for case in cases:
             if case is not base:
-                print(f"{case.label:44s} speed-up x{base.wall / case.wall:.2f}, bytes {100 * case.bytes / base.bytes:.0f} % of (a)")
+                print(
+                    f"{case.label:44s} speed-up x{base.wall / case.wall:.2f}, bytes {100 * case.bytes / base.bytes:.0f} % of (a)"
+                )
     bare, whole = (next((c for c in cases if c.label.startswith(p)), None) for p in ("(b)", "(c)"))
     if bare and whole:
         print(f"\n(c) against (b): {100 * (whole.wall / bare.wall - 1):+.1f} % wall time")
@@ -217,11 +318,20 @@ def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seconds", type=int, default=30, help="length of the generated source (default 30)")
     parser.add_argument("--cases", default="abcd", help="which cases to run (default abcd)")
-    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
-                        help="override one of Amphi's default settings for (b) and (c)")
+    parser.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override one of Amphi's default settings for (b) and (c)",
+    )
     parser.add_argument("--source", help="use this file instead of generating one (must be 1920x1080)")
-    parser.add_argument("--repeat", type=int, default=1,
-                        help="run the cases this many times, alternating, and compare medians (SSIM: last run)")
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        default=1,
+        help="run the cases this many times, alternating, and compare medians (SSIM: last run)",
+    )
     parser.add_argument("--keep", action="store_true", help="keep the work folder")
     return parser.parse_args(argv)
 
@@ -256,8 +366,9 @@ def run_case(letter: str, source: str, out: str, seconds: float, overrides: dict
     if letter == "b":
         return bare_case(source, out, overrides)
     if letter == "c":
-        return amphi_case("(c) Amphi amphi_encode, defaults" + (f" {overrides}" if overrides else ""), source, out,
-                          overrides)
+        return amphi_case(
+            "(c) Amphi amphi_encode, defaults" + (f" {overrides}" if overrides else ""), source, out, overrides
+        )
     return amphi_case("(d) Amphi layout, reference encoder settings", source, out, REFERENCE_AS_AMPHI)
 
 

@@ -50,10 +50,12 @@ from core.platform.db import make_engine  # noqa: E402
 from core.testing import free_port, http_sign_in, temporary_database, write_ini  # noqa: E402
 
 REFERENCE = {"home": (21, 88), "list": (10, 166), "video": (15, 93)}
-WORDS = ("analyse intégrale algèbre linéaire probabilités statistique mécanique quantique thermodynamique "
-         "chimie organique biologie cellulaire génétique droit constitutionnel économie histoire médiévale "
-         "philosophie morale littérature comparée informatique réseaux compilation électronique optique "
-         "géologie astronomie sociologie linguistique anatomie pharmacologie").split()
+WORDS = (
+    "analyse intégrale algèbre linéaire probabilités statistique mécanique quantique thermodynamique "
+    "chimie organique biologie cellulaire génétique droit constitutionnel économie histoire médiévale "
+    "philosophie morale littérature comparée informatique réseaux compilation électronique optique "
+    "géologie astronomie sociologie linguistique anatomie pharmacologie"
+).split()
 LUA = """
 done = function(summary, latency, requests)
   io.write(string.format("BENCH %d %d %.3f %.3f %.3f\\n", summary.requests, summary.duration,
@@ -71,10 +73,23 @@ def seed(url: str, count: int, rng: random.Random) -> int:
     with engine.begin() as db:
         site_id = db.scalar(select(Site.id).where(Site.is_default.is_(True)))
         course = db.scalar(select(VideoType.id).where(VideoType.site_id == site_id, VideoType.slug == "course"))
-        users = [{"site_id": site_id, "username": f"teacher{n}", "display_name": f"Teacher {n}", "email": "",
-                  "affiliation": "faculty", "locale": "", "is_active": True, "can_upload": True,
-                  "is_site_admin": False, "is_superuser": False, "session_epoch": 0, "created_at": now}
-                 for n in range(max(10, count // 500))]
+        users = [
+            {
+                "site_id": site_id,
+                "username": f"teacher{n}",
+                "display_name": f"Teacher {n}",
+                "email": "",
+                "affiliation": "faculty",
+                "locale": "",
+                "is_active": True,
+                "can_upload": True,
+                "is_site_admin": False,
+                "is_superuser": False,
+                "session_epoch": 0,
+                "created_at": now,
+            }
+            for n in range(max(10, count // 500))
+        ]
         db.execute(insert(User), users)
         user_ids = list(db.scalars(select(User.id).where(User.site_id == site_id, User.username.like("teacher%"))))
         db.execute(insert(Tag), [{"site_id": site_id, "name": word} for word in WORDS])
@@ -83,13 +98,27 @@ def seed(url: str, count: int, rng: random.Random) -> int:
         for n in range(count):
             words = rng.sample(WORDS, 3)
             created = now - timedelta(seconds=rng.randrange(3 * 365 * 86400))
-            batch.append({
-                "site_id": site_id, "owner_id": rng.choice(user_ids), "title": f"{' '.join(words).capitalize()} {n}",
-                "slug": f"video-{n}", "description": f"Cours de {words[0]} : {' '.join(rng.sample(WORDS, 12))}.",
-                "language": "fr", "duration": float(rng.randrange(300, 7200)), "status": "ready",
-                "access": rng.choices(["public", "signed-in", "draft"], [8, 1, 1])[0], "status_reason": "",
-                "poster_key": "", "password_hash": "", "allow_downloads": False, "license": "cc-by",
-                "type_id": course if n % 3 == 0 else None, "created_at": created, "updated_at": created})
+            batch.append(
+                {
+                    "site_id": site_id,
+                    "owner_id": rng.choice(user_ids),
+                    "title": f"{' '.join(words).capitalize()} {n}",
+                    "slug": f"video-{n}",
+                    "description": f"Cours de {words[0]} : {' '.join(rng.sample(WORDS, 12))}.",
+                    "language": "fr",
+                    "duration": float(rng.randrange(300, 7200)),
+                    "status": "ready",
+                    "access": rng.choices(["public", "signed-in", "draft"], [8, 1, 1])[0],
+                    "status_reason": "",
+                    "poster_key": "",
+                    "password_hash": "",
+                    "allow_downloads": False,
+                    "license": "cc-by",
+                    "type_id": course if n % 3 == 0 else None,
+                    "created_at": created,
+                    "updated_at": created,
+                }
+            )
             if len(batch) == 5000:
                 db.execute(insert(Video), batch)
                 batch = []
@@ -98,21 +127,50 @@ def seed(url: str, count: int, rng: random.Random) -> int:
         ids = list(db.scalars(select(Video.id).where(Video.site_id == site_id)))
         links = [{"video_id": vid, "tag_id": tag} for vid in ids for tag in rng.sample(tag_ids, 2)]
         for start in range(0, len(links), 20000):
-            db.execute(insert(video_tags), links[start:start + 20000])
+            db.execute(insert(video_tags), links[start : start + 20000])
         # Twenty public channels (five featured on the home page), each video in one of them.
-        db.execute(insert(Channel), [{"site_id": site_id, "slug": f"channel-{n}", "title": f"Channel {n}",
-                                      "description": "", "visibility": "public", "open_to_all": False,
-                                      "featured": n < 5, "position": n, "banner_key": "", "banner_mime": "",
-                                      "created_at": now} for n in range(20)])
+        db.execute(
+            insert(Channel),
+            [
+                {
+                    "site_id": site_id,
+                    "slug": f"channel-{n}",
+                    "title": f"Channel {n}",
+                    "description": "",
+                    "visibility": "public",
+                    "open_to_all": False,
+                    "featured": n < 5,
+                    "position": n,
+                    "banner_key": "",
+                    "banner_mime": "",
+                    "created_at": now,
+                }
+                for n in range(20)
+            ],
+        )
         channel_ids = list(db.scalars(select(Channel.id).where(Channel.site_id == site_id).order_by(Channel.id)))
         members = [{"video_id": vid, "channel_id": channel_ids[i % 20]} for i, vid in enumerate(ids)]
         for start in range(0, len(members), 20000):
-            db.execute(insert(video_channels), members[start:start + 20000])
+            db.execute(insert(video_channels), members[start : start + 20000])
         target = db.scalar(select(Video.id).where(Video.access == "public").order_by(Video.id.desc()).limit(1))
-        db.execute(insert(MediaFile), [{"video_id": target, "kind": kind, "rendition": "", "key": key, "size": 1,
-                                        "mime": mime, "created_at": now} for kind, key, mime in (
-            ("hls-master", f"videos/{target}/jobs/1/outputs/hls/master.m3u8", "application/vnd.apple.mpegurl"),
-            ("thumbnail", f"videos/{target}/jobs/1/outputs/thumbs/poster_1.jpg", "image/jpeg"))])
+        db.execute(
+            insert(MediaFile),
+            [
+                {
+                    "video_id": target,
+                    "kind": kind,
+                    "rendition": "",
+                    "key": key,
+                    "size": 1,
+                    "mime": mime,
+                    "created_at": now,
+                }
+                for kind, key, mime in (
+                    ("hls-master", f"videos/{target}/jobs/1/outputs/hls/master.m3u8", "application/vnd.apple.mpegurl"),
+                    ("thumbnail", f"videos/{target}/jobs/1/outputs/thumbs/poster_1.jpg", "image/jpeg"),
+                )
+            ],
+        )
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as db:
         db.exec_driver_sql("ANALYZE")  # as autovacuum (PostgreSQL) or `PRAGMA optimize` would: plans need statistics
     engine.dispose()
@@ -131,29 +189,68 @@ def wait_for(url: str) -> None:
 
 def wrk(url: str, connections: int, seconds: int, script: Path, headers: dict | None = None) -> dict:
     extra = [arg for name, value in (headers or {}).items() for arg in ("-H", f"{name}: {value}")]
-    done = subprocess.run(["wrk", "-t", str(min(connections, 2)), "-c", str(connections), "-d", f"{seconds}s",
-                           "--timeout", "10s", "-s", str(script), *extra, url], capture_output=True, text=True)
+    done = subprocess.run(
+        [
+            "wrk",
+            "-t",
+            str(min(connections, 2)),
+            "-c",
+            str(connections),
+            "-d",
+            f"{seconds}s",
+            "--timeout",
+            "10s",
+            "-s",
+            str(script),
+            *extra,
+            url,
+        ],
+        capture_output=True,
+        text=True,
+    )
     match = re.search(r"BENCH (\d+) (\d+) ([\d.]+) ([\d.]+) ([\d.]+)", done.stdout)
     errors = re.search(r"ERRORS (\d+) (\d+)", done.stdout)
     if not match:
         raise SystemExit(f"wrk failed: {done.stdout} {done.stderr}")
     requests, micros = int(match.group(1)), int(match.group(2))
-    return {"rps": requests / (micros / 1e6), "p50": float(match.group(3)), "p95": float(match.group(4)),
-            "p99": float(match.group(5)), "bad": int(errors.group(1)) + int(errors.group(2))}
+    return {
+        "rps": requests / (micros / 1e6),
+        "p50": float(match.group(3)),
+        "p95": float(match.group(4)),
+        "p99": float(match.group(5)),
+        "bad": int(errors.group(1)) + int(errors.group(2)),
+    }
 
 
-def measure(database: str, count: int, seconds: int, threads: int, folder: Path, reindex_up_to: int,
-            workers: int = 1, cache: bool = True) -> list[tuple]:
+def measure(
+    database: str,
+    count: int,
+    seconds: int,
+    threads: int,
+    folder: Path,
+    reindex_up_to: int,
+    workers: int = 1,
+    cache: bool = True,
+) -> list[tuple]:
     rows = []
     label = (database if workers == 1 else f"{database}/{workers}p") + ("" if cache else " nc")
     with temporary_database(folder, database) as url:
-        ini = write_ini(folder, url.replace("postgresql://", "postgresql+psycopg://"),
-                        **{"amphi.worker.embedded": "false", "amphi.api.rate_limit": "0",
-                           "amphi.page_cache.size_mb": "64" if cache else "0"})
+        ini = write_ini(
+            folder,
+            url.replace("postgresql://", "postgresql+psycopg://"),
+            **{
+                "amphi.worker.embedded": "false",
+                "amphi.api.rate_limit": "0",
+                "amphi.page_cache.size_mb": "64" if cache else "0",
+            },
+        )
         amphi = [sys.executable, "-m", "core.cli", "-c", str(ini)]
         subprocess.run(amphi + ["init", "--admin-password", "bench password 1"], check=True, capture_output=True)
-        subprocess.run(amphi + ["user", "add", "default", "student", "--password", "student password 1"], check=True,
-                       capture_output=True)
+        subprocess.run(
+            amphi + ["user", "add", "default", "student", "--password", "student password 1"],
+            check=True,
+            capture_output=True,
+        )
         started = time.perf_counter()
         target = seed(url.replace("postgresql://", "postgresql+psycopg://"), count, random.Random(count))
         seeded = time.perf_counter() - started
@@ -161,22 +258,40 @@ def measure(database: str, count: int, seconds: int, threads: int, folder: Path,
         if indexed:  # when a search plugin offers it (search_sql's bulk reindex: thousands of videos/s)
             subprocess.run(amphi + ["search", "reindex"], capture_output=True)
         port = free_port()
-        server = subprocess.Popen(amphi + ["serve", "--port", str(port), "--threads", str(threads),
-                                           "--workers", str(workers)],
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        server = subprocess.Popen(
+            amphi + ["serve", "--port", str(port), "--threads", str(threads), "--workers", str(workers)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         base = f"http://127.0.0.1:{port}"
         try:
             wait_for(base + "/login")
-            pages = {"home": "/", "video": f"/videos/{target}", "list": "/videos", "channel": "/channels/channel-3",
-                     "search": "/search?q=analyse+int%C3%A9grale", "video+u": f"/videos/{target}"}
+            pages = {
+                "home": "/",
+                "video": f"/videos/{target}",
+                "list": "/videos",
+                "channel": "/channels/channel-3",
+                "search": "/search?q=analyse+int%C3%A9grale",
+                "video+u": f"/videos/{target}",
+            }
             # "video+u": the video page of a signed-in student (never from the page cache).
             student = {"Cookie": http_sign_in(base, "student", "student password 1")["Cookie"]}
             script = folder / "report.lua"
             script.write_text(LUA)
             for name, path in pages.items():
                 if name == "search" and not indexed:
-                    rows.append((label, count, name, None, None, None, None,
-                                 f"skipped: not indexed (--reindex-up-to {reindex_up_to})"))
+                    rows.append(
+                        (
+                            label,
+                            count,
+                            name,
+                            None,
+                            None,
+                            None,
+                            None,
+                            f"skipped: not indexed (--reindex-up-to {reindex_up_to})",
+                        )
+                    )
                     continue
                 try:
                     status = urllib.request.urlopen(base + path).status
@@ -200,16 +315,20 @@ def measure(database: str, count: int, seconds: int, threads: int, folder: Path,
 
 def report(rows: list[tuple], seconds: int) -> None:
     print(f"\nwrk, 16 connections for {seconds} s per page (p50/p95 under that load); 'alone': one connection")
-    print(f"{'database':11s} {'videos':>7s} {'page':7s} {'req/s':>8s} {'p50 ms':>7s} {'p95 ms':>7s} {'alone':>7s}"
-          f"   reference (Esup-Pod, 1,000 videos)")
+    print(
+        f"{'database':11s} {'videos':>7s} {'page':7s} {'req/s':>8s} {'p50 ms':>7s} {'p95 ms':>7s} {'alone':>7s}"
+        f"   reference (Esup-Pod, 1,000 videos)"
+    )
     for database, count, name, rps, p50, p95, alone, note in rows:
         ref = REFERENCE.get(name)
         reference = f"{ref[0]} req/s, {ref[1]} ms alone; x{rps / ref[0]:.0f}" if ref and rps else ""
         if rps is None:
             print(f"{database:11s} {count:7d} {name:7s} {note}")
             continue
-        print(f"{database:11s} {count:7d} {name:7s} {rps:8.1f} {p50:7.1f} {p95:7.1f} {alone:7.1f}   {reference}"
-              + (f"  ({note})" if note else ""))
+        print(
+            f"{database:11s} {count:7d} {name:7s} {rps:8.1f} {p50:7.1f} {p95:7.1f} {alone:7.1f}   {reference}"
+            + (f"  ({note})" if note else "")
+        )
 
 
 def main() -> None:
@@ -217,13 +336,22 @@ def main() -> None:
     parser.add_argument("--videos", default="1000,100000", help="catalogue sizes (default 1000,100000)")
     parser.add_argument("--databases", default="sqlite,postgresql", help="default sqlite,postgresql")
     parser.add_argument("--seconds", type=int, default=10, help="seconds of load per page (default 10)")
-    parser.add_argument("--threads", type=int, default=2,
-                        help="amphi serve's threads per process (default 2: fewer threads wait less for the GIL)")
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=2,
+        help="amphi serve's threads per process (default 2: fewer threads wait less for the GIL)",
+    )
     parser.add_argument("--workers", default="1", help="amphi serve's processes; a list compares (default 1)")
-    parser.add_argument("--page-cache", default="on,off",
-                        help="anonymous page cache: on, off, or on,off to compare (default on,off)")
-    parser.add_argument("--reindex-up-to", type=int, default=200_000,
-                        help="build the search index only for catalogues up to this size (default 200000)")
+    parser.add_argument(
+        "--page-cache", default="on,off", help="anonymous page cache: on, off, or on,off to compare (default on,off)"
+    )
+    parser.add_argument(
+        "--reindex-up-to",
+        type=int,
+        default=200_000,
+        help="build the search index only for catalogues up to this size (default 200000)",
+    )
     args = parser.parse_args()
     rows = []
     for database in args.databases.split(","):
@@ -231,10 +359,20 @@ def main() -> None:
             for workers in (int(w) for w in args.workers.split(",")):
                 for cache in args.page_cache.split(","):
                     with tempfile.TemporaryDirectory(prefix="amphi-pages-bench-") as folder:
-                        rows += measure(database, count, args.seconds, args.threads, Path(folder),
-                                        args.reindex_up_to, workers, cache == "on")
-    print(f"\n{os.cpu_count()} CPUs; server and wrk share them; '/2p': amphi serve --workers 2; "
-          "'nc': page cache off; 'video+u': a signed-in student's video page (never cached)")
+                        rows += measure(
+                            database,
+                            count,
+                            args.seconds,
+                            args.threads,
+                            Path(folder),
+                            args.reindex_up_to,
+                            workers,
+                            cache == "on",
+                        )
+    print(
+        f"\n{os.cpu_count()} CPUs; server and wrk share them; '/2p': amphi serve --workers 2; "
+        "'nc': page cache off; 'video+u': a signed-in student's video page (never cached)"
+    )
     report(rows, args.seconds)
 
 

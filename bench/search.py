@@ -23,12 +23,18 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from core.testing import settings_for_tests, temporary_database  # noqa: E402
 
-WORDS = ("cours introduction thermodynamique mécanique quantique économie droit histoire moderne élève "
-         "chimie organique biologie cellulaire mitose séminaire conférence anglais statistique réseau "
-         "algorithme analyse géographie philosophie morale énergie climat littérature médiévale").split()
-QUERIES = {"one word": {"text": "thermodynamique"}, "two words": {"text": "cours chimie"},
-           "words + facet": {"text": "cours", "filters": {"language": ["fr"]}},
-           "browse by date": {"sort": "date"}, "no match": {"text": "zzzyyx"}}
+WORDS = (
+    "cours introduction thermodynamique mécanique quantique économie droit histoire moderne élève "
+    "chimie organique biologie cellulaire mitose séminaire conférence anglais statistique réseau "
+    "algorithme analyse géographie philosophie morale énergie climat littérature médiévale"
+).split()
+QUERIES = {
+    "one word": {"text": "thermodynamique"},
+    "two words": {"text": "cours chimie"},
+    "words + facet": {"text": "cours", "filters": {"language": ["fr"]}},
+    "browse by date": {"sort": "date"},
+    "no match": {"text": "zzzyyx"},
+}
 
 
 def build(app_settings, videos: int) -> tuple[int, float]:
@@ -53,16 +59,29 @@ def build(app_settings, videos: int) -> tuple[int, float]:
     with worker_request() as request:
         site = create_site(request.dbsession, request.registry, "bench", "Bench", ["bench.test"])
         request.site = site
-        owners = [create_user(request, f"prof{i}", display_name=f"Prof {w.title()}", role="staff").id
-                  for i, w in enumerate(WORDS[:10])]
+        owners = [
+            create_user(request, f"prof{i}", display_name=f"Prof {w.title()}", role="staff").id
+            for i, w in enumerate(WORDS[:10])
+        ]
         site_id = site.id
-    rows = [{"site_id": site_id, "owner_id": rng.choice(owners), "slug": f"v{n}", "title": " ".join(rng.sample(WORDS, 4)),
-             "description": " ".join(rng.choices(WORDS, k=60)), "language": rng.choice(("fr", "en")),
-             "duration": rng.uniform(60, 7200), "date_recorded": date(rng.randint(2015, 2026), 1, 1), "status": "ready",
-             "access": rng.choice(("public", "public", "signed-in", "draft"))} for n in range(videos)]
+    rows = [
+        {
+            "site_id": site_id,
+            "owner_id": rng.choice(owners),
+            "slug": f"v{n}",
+            "title": " ".join(rng.sample(WORDS, 4)),
+            "description": " ".join(rng.choices(WORDS, k=60)),
+            "language": rng.choice(("fr", "en")),
+            "duration": rng.uniform(60, 7200),
+            "date_recorded": date(rng.randint(2015, 2026), 1, 1),
+            "status": "ready",
+            "access": rng.choice(("public", "public", "signed-in", "draft")),
+        }
+        for n in range(videos)
+    ]
     with worker_request(site_id) as request:
         for start in range(0, videos, 5000):  # the catalogue, straight in; then the plugin's bulk reindex
-            request.dbsession.execute(insert(Video), rows[start:start + 5000])
+            request.dbsession.execute(insert(Video), rows[start : start + 5000])
         request.dbsession.execute(text("ANALYZE videos"))  # as autovacuum would after a bulk load
     started = time.perf_counter()
     with worker_request(site_id) as request:
@@ -83,8 +102,10 @@ def measure(site_id: int, repeat: int) -> None:
                 started = time.perf_counter()
                 total = search(request, SearchQuery(**params)).total
                 times.append(time.perf_counter() - started)
-        print(f"  {name:16} {statistics.median(times) * 1000:7.1f} ms median, {max(times) * 1000:7.1f} ms worst,"
-              f" {total} matches")
+        print(
+            f"  {name:16} {statistics.median(times) * 1000:7.1f} ms median, {max(times) * 1000:7.1f} ms worst,"
+            f" {total} matches"
+        )
     times = []
     for _ in range(repeat):
         with worker_request(site_id) as request:

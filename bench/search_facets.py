@@ -77,8 +77,11 @@ def prepare(folder: Path, db: str, videos: int) -> Path:
     engine = make_engine(url)
     with engine.begin() as connection:
         slug = connection.execute(text("SELECT slug FROM sites WHERE is_default")).scalar()
-    subprocess.run(amphi + ["user", "add", slug, "teacher", "--role", "staff", "--password", PASSWORD],
-                   check=True, capture_output=True)
+    subprocess.run(
+        amphi + ["user", "add", slug, "teacher", "--role", "staff", "--password", PASSWORD],
+        check=True,
+        capture_output=True,
+    )
     with engine.begin() as connection:  # the teacher owns 500 videos, 50 of them drafts
         teacher = connection.execute(text("SELECT id FROM users WHERE username = 'teacher'")).scalar()
         connection.execute(text("UPDATE videos SET owner_id = :t WHERE id % 200 = 7"), {"t": teacher})
@@ -136,20 +139,26 @@ def main() -> None:
         app = get_app(str(ini))
         print(f"{args.db}, {args.videos} videos; {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f}")
         print(f"median / p95 of {args.repeat} requests, ms: CPU of this process, then wall")
-        print(f"{'user':10s} {'query':18s} {'uncached cpu':>14s} {'wall':>13s} {'cold cpu':>13s} {'wall':>13s}"
-              f" {'warm cpu':>13s} {'wall':>13s}")
+        print(
+            f"{'user':10s} {'query':18s} {'uncached cpu':>14s} {'wall':>13s} {'cold cpu':>13s} {'wall':>13s}"
+            f" {'warm cpu':>13s} {'wall':>13s}"
+        )
         for user in args.users.split(","):
             client = browser(app, None if user == "anonymous" else user)
             for name in args.queries.split(","):
                 path = QUERIES[name]
                 client.get(path, status=200)  # templates, plans, connections
                 cells = []
-                for enabled, before in ((False, None), (True, cache and cache.clear), (True, None))[:3 if cache else 1]:
+                for enabled, before in ((False, None), (True, cache and cache.clear), (True, None))[
+                    : 3 if cache else 1
+                ]:
                     if cache:
                         cache.ENABLED = enabled
                     cpu, wall = timed(client, path, args.repeat, before)
-                    cells += [f"{statistics.median(cpu) * 1000:6.1f}/{p95(cpu) * 1000:6.1f}",
-                              f"{statistics.median(wall) * 1000:6.1f}/{p95(wall) * 1000:6.1f}"]
+                    cells += [
+                        f"{statistics.median(cpu) * 1000:6.1f}/{p95(cpu) * 1000:6.1f}",
+                        f"{statistics.median(wall) * 1000:6.1f}/{p95(wall) * 1000:6.1f}",
+                    ]
                 print(f"{user:10s} {name:18s} " + " ".join(f"{c:>13s}" for c in cells), flush=True)
         print(f"load average afterwards {os.getloadavg()[0]:.2f}")
 

@@ -28,8 +28,13 @@ from plugins.transcriber_vosk.recognize import extract_audio, transcribe  # noqa
 from plugins.transcriber_vosk.speech_models import load_model, packaged_folder  # noqa: E402
 from tests.mediafiles import KOREAN_LECTURE, make_speech_clip  # noqa: E402
 
-SENTENCES = [KOREAN_LECTURE, "먼저 자료 구조를 봅니다.", "배열과 연결 리스트를 비교하겠습니다.",
-             "질문이 있으면 언제든지 물어보세요.", "다음 시간에는 정렬 알고리즘을 공부합니다."]
+SENTENCES = [
+    KOREAN_LECTURE,
+    "먼저 자료 구조를 봅니다.",
+    "배열과 연결 리스트를 비교하겠습니다.",
+    "질문이 있으면 언제든지 물어보세요.",
+    "다음 시간에는 정렬 알고리즘을 공부합니다.",
+]
 
 
 def lecture(folder: str, seconds: float) -> str:
@@ -70,12 +75,16 @@ def main() -> None:
             transcript = transcribe(model, wav, args.language, lambda fraction: True)
             walls.append(time.perf_counter() - wall)
             cpus.append(cpu_seconds() - cpu)
-            print(f"run {run + 1}: {transcript.duration:.1f} s of audio in {walls[-1]:.2f} s "
-                  f"(x{transcript.duration / walls[-1]:.2f} realtime, CPU {cpus[-1]:.2f} s), "
-                  f"{len(transcript.words)} words, {len(transcript.cues)} cues")
+            print(
+                f"run {run + 1}: {transcript.duration:.1f} s of audio in {walls[-1]:.2f} s "
+                f"(x{transcript.duration / walls[-1]:.2f} realtime, CPU {cpus[-1]:.2f} s), "
+                f"{len(transcript.words)} words, {len(transcript.cues)} cues"
+            )
     wall, cpu = statistics.median(walls), statistics.median(cpus)
-    print(f"median: x{transcript.duration / wall:.2f} realtime (wall), x{transcript.duration / cpu:.2f} per CPU "
-          f"second; peak memory {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
+    print(
+        f"median: x{transcript.duration / wall:.2f} realtime (wall), x{transcript.duration / cpu:.2f} per CPU "
+        f"second; peak memory {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB"
+    )
     print(f"load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
 

@@ -133,8 +133,9 @@ def start_amphi(folder: Path) -> tuple[subprocess.Popen, str]:
     amphi = [sys.executable, "-m", "core.cli", "-c", str(ini)]
     subprocess.run(amphi + ["init", "--admin-password", "bench password 1"], check=True, capture_output=True)
     port = free_port()
-    server = subprocess.Popen(amphi + ["serve", "--port", str(port), "--threads", "4"],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server = subprocess.Popen(
+        amphi + ["serve", "--port", str(port), "--threads", "4"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     base = f"http://127.0.0.1:{port}"
     wait_for(base + "/login")
     return server, base
@@ -144,7 +145,8 @@ def tus_upload(base: str, headers: dict, path: Path, size: int, chunk: int) -> f
     from tusclient import client
 
     uploader = client.TusClient(base + "/api/uploads/", headers=headers).uploader(
-        str(path), chunk_size=chunk, metadata={"filename": "bench.bin"})
+        str(path), chunk_size=chunk, metadata={"filename": "bench.bin"}
+    )
     started = time.perf_counter()
     uploader.upload()
     elapsed = time.perf_counter() - started
@@ -164,9 +166,15 @@ def tus_sendfile_upload(base: str, headers: dict, path: Path, size: int, chunk: 
 
     import requests
 
-    created = requests.post(base + "/api/uploads/", headers={**headers, "Tus-Resumable": "1.0.0",
-                                                              "Upload-Length": str(size),
-                                                              "Upload-Metadata": "filename YmVuY2guYmlu"})
+    created = requests.post(
+        base + "/api/uploads/",
+        headers={
+            **headers,
+            "Tus-Resumable": "1.0.0",
+            "Upload-Length": str(size),
+            "Upload-Metadata": "filename YmVuY2guYmlu",
+        },
+    )
     created.raise_for_status()
     target = urlsplit(created.headers["Location"])
     connection = http.client.HTTPConnection(target.hostname, target.port)
@@ -176,9 +184,13 @@ def tus_sendfile_upload(base: str, headers: dict, path: Path, size: int, chunk: 
         while offset < size:
             count = min(chunk, size - offset)
             connection.putrequest("PATCH", target.path)
-            for name, value in {**headers, "Tus-Resumable": "1.0.0", "Upload-Offset": str(offset),
-                                "Content-Type": "application/offset+octet-stream",
-                                "Content-Length": str(count)}.items():
+            for name, value in {
+                **headers,
+                "Tus-Resumable": "1.0.0",
+                "Upload-Offset": str(offset),
+                "Content-Type": "application/offset+octet-stream",
+                "Content-Length": str(count),
+            }.items():
                 connection.putheader(name, value)
             connection.endheaders()
             connection.sock.sendfile(handle, offset, count)
@@ -206,7 +218,9 @@ def measure(folder: Path, source: Path, size: int, chunk: int, repeat: int) -> d
     server, base = start_amphi(folder)
     try:
         figures["rss_start"] = vm_hwm(server.pid)
-        headers = http_sign_in(base, "admin", "bench password 1")  # pages rendered once: templates compiled, caches warm
+        headers = http_sign_in(
+            base, "admin", "bench password 1"
+        )  # pages rendered once: templates compiled, caches warm
         warm = folder / "warm.bin"
         make_file(warm, 8 * 1024 * 1024)
         tus_upload(base, headers, warm, 8 * 1024 * 1024, chunk)
@@ -234,10 +248,12 @@ def measure(folder: Path, source: Path, size: int, chunk: int, repeat: int) -> d
 def report(figures: dict, size: int, chunk: int, repeat: int) -> None:
     mb = 1024 * 1024
     medians = {name: statistics.median(figures[name]) for name in ("raw", "sink", "tus", "tus_sendfile")}
-    labels = {"raw": "raw loopback copy (socket sendfile to a file)",
-              "sink": "HTTP PUTs to a tiny WSGI sink under waitress",
-              "tus": "tus upload to amphi serve (tuspy)",
-              "tus_sendfile": "tus upload to amphi serve (sendfile client)"}
+    labels = {
+        "raw": "raw loopback copy (socket sendfile to a file)",
+        "sink": "HTTP PUTs to a tiny WSGI sink under waitress",
+        "tus": "tus upload to amphi serve (tuspy)",
+        "tus_sendfile": "tus upload to amphi serve (sendfile client)",
+    }
     print(f"{size / mb:.0f} MiB over loopback, requests of {chunk / mb:.0f} MiB, medians of {repeat} alternating runs")
     for name, label in labels.items():
         runs = ", ".join(f"{value / mb:.0f}" for value in figures[name])

@@ -13,4 +13,3 @@ from core.hookspecs import HOOKS_VERSION as HOOKS_VERSION  # declared with the h
 
 #: Decorator for hook implementations in plugins: ``@hookimpl def amphi_...``.
 hookimpl = pluggy.HookimplMarker("amphi")
-

@@ -117,8 +117,10 @@ def cmd_serve(args) -> None:
     options = server_options(path, args)
     workers = max(1, args.workers or 1)
     worker = embedded_worker(path) if setting(settings, "amphi.worker.embedded") else None
-    print(f"Amphi is running at http://{args.host}:{args.port}/" + (f" ({workers} processes)" if workers > 1 else ""),
-          flush=True)
+    print(
+        f"Amphi is running at http://{args.host}:{args.port}/" + (f" ({workers} processes)" if workers > 1 else ""),
+        flush=True,
+    )
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # so the worker below is stopped too
     try:
         if workers == 1:
@@ -221,8 +223,15 @@ def cmd_site_add(args) -> None:
 
     with app_env(args) as request:
         plugins = aslist(args.plugins) if args.plugins is not None else None
-        site = create_site(request.dbsession, request.registry, args.slug, args.name or args.slug,
-                           args.domain, plugins=plugins, is_default=args.default)
+        site = create_site(
+            request.dbsession,
+            request.registry,
+            args.slug,
+            args.name or args.slug,
+            args.domain,
+            plugins=plugins,
+            is_default=args.default,
+        )
         print(f"created site {site.slug!r}: {', '.join(site.enabled_plugins) or 'no plugins'}")
 
 
@@ -232,8 +241,10 @@ def cmd_site_list(args) -> None:
     with app_env(args) as request:
         for site in request.dbsession.scalars(select(Site).order_by(Site.slug)):
             default = " (default)" if site.is_default else ""
-            print(f"{site.slug}{default}\t{site.name}\t{' '.join(d.domain for d in site.domains)}"
-                  f"\tplugins: {', '.join(site.enabled_plugins) or '-'}")
+            print(
+                f"{site.slug}{default}\t{site.name}\t{' '.join(d.domain for d in site.domains)}"
+                f"\tplugins: {', '.join(site.enabled_plugins) or '-'}"
+            )
 
 
 def _change_plugins(args, enable: bool) -> None:
@@ -254,9 +265,18 @@ def cmd_user_add(args) -> None:
     with app_env(args) as request:
         find_site_or_fail(request, args.site)
         password = args.password or random_password()
-        user = create_user(request, args.username, display_name=args.name or "", email=args.email or "",
-                           role=args.role, password=password)
-        print(f"created {user.role} {user.username!r} on {args.site}" + ("" if args.password else f"; password: {password}"))
+        user = create_user(
+            request,
+            args.username,
+            display_name=args.name or "",
+            email=args.email or "",
+            role=args.role,
+            password=password,
+        )
+        print(
+            f"created {user.role} {user.username!r} on {args.site}"
+            + ("" if args.password else f"; password: {password}")
+        )
 
 
 def cmd_video_import(args) -> None:

@@ -65,10 +65,16 @@ HOOKS_VERSION = "2.0.0"
 #: third-party plugins (a ``REMOTE_USER`` sign-in, a sign-in audit, a group
 #: directory, a captioning service, facets of a plugin's own data, a failure
 #: notice...). The test suite calls each through a test plugin.
-THIRD_PARTY_HOOKS = frozenset({
-    "amphi_identify", "amphi_user_signed_in", "amphi_user_groups",
-    "amphi_player_tracks", "amphi_search_facets", "amphi_video_failed",
-})
+THIRD_PARTY_HOOKS = frozenset(
+    {
+        "amphi_identify",
+        "amphi_user_signed_in",
+        "amphi_user_groups",
+        "amphi_player_tracks",
+        "amphi_search_facets",
+        "amphi_video_failed",
+    }
+)
 
 hookspec = pluggy.HookspecMarker("amphi")
 
@@ -150,7 +156,9 @@ def amphi_identify(request: Request) -> User | None:
 
 
 @hookspec
-def amphi_user_attributes(request: Request, user: User, attributes: Mapping[str, list[str]]) -> dict[str, list[str]] | None:
+def amphi_user_attributes(
+    request: Request, user: User, attributes: Mapping[str, list[str]]
+) -> dict[str, list[str]] | None:
     """Add what this plugin knows of a user who is signing in (a directory lookup...).
 
     Called by :func:`core.access.security.sign_in` for every sign-in method, before the
@@ -319,8 +327,9 @@ def amphi_encoding_ladder(job: JobContext, info: MediaInfo) -> list[Rung] | None
 
 
 @hookspec(firstresult=True)
-def amphi_encode(job: JobContext, source: str, info: MediaInfo, ladder: Sequence[Rung], out: str,
-                 progress: ProgressCallback) -> EncodeResult | None:
+def amphi_encode(
+    job: JobContext, source: str, info: MediaInfo, ladder: Sequence[Rung], out: str, progress: ProgressCallback
+) -> EncodeResult | None:
     """Encode a source into every output the platform serves.
 
     Writes HLS (master and variant playlists, segments), MP4 downloads, audio
@@ -344,8 +353,9 @@ def amphi_encode(job: JobContext, source: str, info: MediaInfo, ladder: Sequence
 
 
 @hookspec(firstresult=True)
-def amphi_compose(job: JobContext, sources: Sequence[ComposeSource], layout: str, out: str,
-                  progress: ProgressCallback) -> str | None:
+def amphi_compose(
+    job: JobContext, sources: Sequence[ComposeSource], layout: str, out: str, progress: ProgressCallback
+) -> str | None:
     """Compose several recorded tracks (screen, camera) into one video file.
 
     Called by the ``compose`` job (:mod:`core.pipeline.composition`) in a worker, before the

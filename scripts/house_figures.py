@@ -80,11 +80,15 @@ def main(verbose: bool) -> None:
     top = sorted(n for n in os.listdir(os.path.join(ROOT, "core")) if n.endswith(".py") and n != "__init__.py")
     of_core = [i for i in inside if i[0].split(".")[0] == "core"]
     print(f"modules at the top of core/ (besides __init__.py): {len(top)} ({', '.join(top)})")
-    print(f"imports inside functions: {len(inside)} ({len(of_core)} in core/, "
-          f"{sum(1 for i in of_core if i[0] == 'core.cli' or i[0].startswith('core.testing'))} of them in "
-          "core.cli and core.testing, lazy by design)")
-    print(f"largest import cycle: {max((len(c) for c in cycles), default=0)} modules at module level, "
-          f"{max((len(c) for c in hidden), default=0)} counting the imports inside functions")
+    print(
+        f"imports inside functions: {len(inside)} ({len(of_core)} in core/, "
+        f"{sum(1 for i in of_core if i[0] == 'core.cli' or i[0].startswith('core.testing'))} of them in "
+        "core.cli and core.testing, lazy by design)"
+    )
+    print(
+        f"largest import cycle: {max((len(c) for c in cycles), default=0)} modules at module level, "
+        f"{max((len(c) for c in hidden), default=0)} counting the imports inside functions"
+    )
     print(f"README.md: {sum(1 for _ in open(os.path.join(ROOT, 'README.md'), encoding='utf-8'))} lines")
     if verbose:
         for module, line, text in inside:

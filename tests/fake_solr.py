@@ -59,7 +59,7 @@ class FakeSolr:
         else:
             root = ElementTree.fromstring(body)
             record[root.tag] = [child.text for child in root]
-            for query in (root.findall("query") if root.tag == "delete" else []):
+            for query in root.findall("query") if root.tag == "delete" else []:
                 for key in [k for k, doc in self.docs.items() if self.matches_clauses(doc, query.text)]:
                     del self.docs[key]
         self.updates.append(record)
@@ -80,14 +80,22 @@ class FakeSolr:
         scored = [(doc, self.score(doc, one)) for doc in docs]
         scored = [(doc, score) for doc, score in scored if score]
         for key, direction in reversed([part.split() for part in one.get("sort", "score desc").split(",")]):
-            scored.sort(key=lambda pair, key=key: pair[1] if key == "score" else pair[0].get(key),
-                        reverse=direction == "desc")
+            scored.sort(
+                key=lambda pair, key=key: pair[1] if key == "score" else pair[0].get(key), reverse=direction == "desc"
+            )
         fields = one.get("fl", "*").split(",")
-        found = [{name: value for name, value in {**doc, "score": score}.items()
-                  if any(fnmatch.fnmatch(name, pattern) for pattern in fields)}
-                 for doc, score in scored[:int(one.get("rows", 10))]]
-        return {"responseHeader": {"status": 0, "QTime": 2, "params": {**one, "wt": "json"}},
-                "response": {"numFound": len(scored), "start": 0, "numFoundExact": True, "docs": found}}
+        found = [
+            {
+                name: value
+                for name, value in {**doc, "score": score}.items()
+                if any(fnmatch.fnmatch(name, pattern) for pattern in fields)
+            }
+            for doc, score in scored[: int(one.get("rows", 10))]
+        ]
+        return {
+            "responseHeader": {"status": 0, "QTime": 2, "params": {**one, "wt": "json"}},
+            "response": {"numFound": len(scored), "start": 0, "numFoundExact": True, "docs": found},
+        }
 
     @staticmethod
     def passes(doc, fq: str) -> bool:

@@ -55,9 +55,18 @@ def line(name, value):
 
 
 def person(uid, name, mail, affiliations, member_of=()):
-    lines = [f"dn: uid={uid},ou=people,{BASE}", "objectClass: inetOrgPerson", "objectClass: eduPerson",
-             "objectClass: amphiTestMember", f"uid: {uid}", line("cn", name), f"sn: {name.split()[-1]}",
-             line("displayName", name), f"mail: {mail}", f"userPassword: {PASSWORDS[uid]}"]
+    lines = [
+        f"dn: uid={uid},ou=people,{BASE}",
+        "objectClass: inetOrgPerson",
+        "objectClass: eduPerson",
+        "objectClass: amphiTestMember",
+        f"uid: {uid}",
+        line("cn", name),
+        f"sn: {name.split()[-1]}",
+        line("displayName", name),
+        f"mail: {mail}",
+        f"userPassword: {PASSWORDS[uid]}",
+    ]
     lines += [f"eduPersonAffiliation: {a}" for a in affiliations]
     lines += [f"memberOf: {g}" for g in member_of]
     return "\n".join(lines)
@@ -66,16 +75,21 @@ def person(uid, name, mail, affiliations, member_of=()):
 L3_INFO = f"cn=l3-info,ou=groups,{BASE}"
 L2_INFO = f"cn=l2-info,ou=groups,{BASE}"
 
-LDIF = "\n\n".join([
-    f"dn: {BASE}\nobjectClass: dcObject\nobjectClass: organization\ndc: univ\no: Univ",
-    f"dn: ou=people,{BASE}\nobjectClass: organizationalUnit\nou: people",
-    f"dn: ou=groups,{BASE}\nobjectClass: organizationalUnit\nou: groups",
-    person("prof", "Ada Lovelace", "ada@univ.test", ["faculty", "member"]),
-    person("lea", "Léa Martin", "lea@univ.test", ["student", "member"], [L3_INFO]),
-    person("bob", "Bob Durand", "bob@univ.test", ["student"]),
-    f"dn: {L3_INFO}\nobjectClass: groupOfNames\ncn: l3-info\nmember: uid=lea,ou=people,{BASE}",
-    f"dn: {L2_INFO}\nobjectClass: groupOfNames\ncn: l2-info\nmember: uid=bob,ou=people,{BASE}",
-]) + "\n"
+LDIF = (
+    "\n\n".join(
+        [
+            f"dn: {BASE}\nobjectClass: dcObject\nobjectClass: organization\ndc: univ\no: Univ",
+            f"dn: ou=people,{BASE}\nobjectClass: organizationalUnit\nou: people",
+            f"dn: ou=groups,{BASE}\nobjectClass: organizationalUnit\nou: groups",
+            person("prof", "Ada Lovelace", "ada@univ.test", ["faculty", "member"]),
+            person("lea", "Léa Martin", "lea@univ.test", ["student", "member"], [L3_INFO]),
+            person("bob", "Bob Durand", "bob@univ.test", ["student"]),
+            f"dn: {L3_INFO}\nobjectClass: groupOfNames\ncn: l3-info\nmember: uid=lea,ou=people,{BASE}",
+            f"dn: {L2_INFO}\nobjectClass: groupOfNames\ncn: l2-info\nmember: uid=bob,ou=people,{BASE}",
+        ]
+    )
+    + "\n"
+)
 
 
 class Slapd:
@@ -87,16 +101,38 @@ class Slapd:
         (folder / "test.schema").write_text(SCHEMA)
         tls_lines = ""
         if tls:  # a self-signed certificate for 127.0.0.1, which is also the CA file clients trust
-            subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
-                            "-keyout", str(folder / "server.key"), "-out", str(self.ca_file),
-                            "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"],
-                           check=True, capture_output=True)
+            subprocess.run(
+                [
+                    "openssl",
+                    "req",
+                    "-x509",
+                    "-newkey",
+                    "rsa:2048",
+                    "-nodes",
+                    "-days",
+                    "2",
+                    "-keyout",
+                    str(folder / "server.key"),
+                    "-out",
+                    str(self.ca_file),
+                    "-subj",
+                    "/CN=127.0.0.1",
+                    "-addext",
+                    "subjectAltName=IP:127.0.0.1",
+                ],
+                check=True,
+                capture_output=True,
+            )
             tls_lines = f"TLSCertificateFile {self.ca_file}\nTLSCertificateKeyFile {folder / 'server.key'}\n"
-        (folder / "slapd.conf").write_text(CONF.format(d=folder, base=BASE, admin=ADMIN_DN, password=ADMIN_PASSWORD,
-                                                       tls=tls_lines))
+        (folder / "slapd.conf").write_text(
+            CONF.format(d=folder, base=BASE, admin=ADMIN_DN, password=ADMIN_PASSWORD, tls=tls_lines)
+        )
         (folder / "data.ldif").write_text(LDIF, encoding="utf-8")
-        subprocess.run([SLAPADD, "-q", "-f", str(folder / "slapd.conf"), "-l", str(folder / "data.ldif")],
-                       check=True, capture_output=True)
+        subprocess.run(
+            [SLAPADD, "-q", "-f", str(folder / "slapd.conf"), "-l", str(folder / "data.ldif")],
+            check=True,
+            capture_output=True,
+        )
 
     @property
     def ca_file(self) -> Path:
@@ -107,8 +143,11 @@ class Slapd:
         return f"ldap://127.0.0.1:{self.port}"
 
     def start(self) -> None:
-        self.process = subprocess.Popen([SLAPD, "-f", str(self.folder / "slapd.conf"), "-h", self.uri + "/", "-d", "0"],
-                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.process = subprocess.Popen(
+            [SLAPD, "-f", str(self.folder / "slapd.conf"), "-h", self.uri + "/", "-d", "0"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
             try:

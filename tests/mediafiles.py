@@ -18,11 +18,29 @@ from pathlib import Path
 FFMPEG = "ffmpeg"
 
 __all__ = [
-    "make_clip", "make_video", "make_text_file", "make_empty_file", "make_truncated_mp4", "make_mp3",
-    "make_m4a_with_cover", "make_video_without_audio", "make_vertical_video", "make_odd_size_video",
-    "make_vp9_opus_mkv", "make_browser_webm", "make_hevc_10bit", "make_surround_video", "make_vfr_video",
-    "make_interlaced_mpeg2", "make_half_second_clip", "make_4k_video", "make_picture", "run_ffmpeg",
-    "make_speech_clip", "make_anamorphic_video", "make_screen_recording",
+    "make_clip",
+    "make_video",
+    "make_text_file",
+    "make_empty_file",
+    "make_truncated_mp4",
+    "make_mp3",
+    "make_m4a_with_cover",
+    "make_video_without_audio",
+    "make_vertical_video",
+    "make_odd_size_video",
+    "make_vp9_opus_mkv",
+    "make_browser_webm",
+    "make_hevc_10bit",
+    "make_surround_video",
+    "make_vfr_video",
+    "make_interlaced_mpeg2",
+    "make_half_second_clip",
+    "make_4k_video",
+    "make_picture",
+    "run_ffmpeg",
+    "make_speech_clip",
+    "make_anamorphic_video",
+    "make_screen_recording",
 ]
 
 #: Korean sentences for speech clips (the test model is Korean; espeak-ng speaks them, not well).
@@ -31,8 +49,9 @@ KOREAN_LECTURE = "안녕하세요. 오늘은 알고리즘 강의를 시작합니
 
 def run_ffmpeg(args: list[str]) -> None:
     """Run ``ffmpeg -y <args>`` quietly; raise with ffmpeg's message when it fails."""
-    done = subprocess.run([FFMPEG, "-hide_banner", "-nostdin", "-loglevel", "error", "-y", *args],
-                          capture_output=True, text=True)
+    done = subprocess.run(
+        [FFMPEG, "-hide_banner", "-nostdin", "-loglevel", "error", "-y", *args], capture_output=True, text=True
+    )
     if done.returncode:
         raise RuntimeError(f"ffmpeg failed: {done.stderr.strip()[-800:]}")
 
@@ -48,9 +67,18 @@ def audio_source(seconds: float, channels: int = 2, rate: int = 44100) -> list[s
     return ["-f", "lavfi", "-i", f"aevalsrc={tones}:sample_rate={rate}:channel_layout={layout}:duration={seconds}"]
 
 
-def make_clip(folder, name: str = "clip.mp4", seconds: float = 3, size: str = "320x240", fps: float = 25,
-              vcodec: str = "libx264", acodec: str | None = "aac", channels: int = 2,
-              extra: list[str] | None = None, pattern: str = "testsrc2") -> Path:
+def make_clip(
+    folder,
+    name: str = "clip.mp4",
+    seconds: float = 3,
+    size: str = "320x240",
+    fps: float = 25,
+    vcodec: str = "libx264",
+    acodec: str | None = "aac",
+    channels: int = 2,
+    extra: list[str] | None = None,
+    pattern: str = "testsrc2",
+) -> Path:
     """A clip with a moving test pattern and (unless ``acodec`` is None) a tone.
 
     ``extra`` are output options added before the file name (``["-pix_fmt", "yuv444p"]``...).
@@ -109,8 +137,24 @@ def make_m4a_with_cover(folder, name: str = "podcast.m4a", seconds: float = 3) -
     """AAC audio in an M4A with cover art (an ``attached_pic`` stream)."""
     cover = make_picture(folder, "cover-for-" + Path(name).stem + ".jpg")
     path = Path(folder) / name
-    run_ffmpeg([*audio_source(seconds), "-i", str(cover), "-map", "0:a", "-map", "1:v", "-c:a", "aac",
-                "-c:v", "copy", "-disposition:v:0", "attached_pic", str(path)])
+    run_ffmpeg(
+        [
+            *audio_source(seconds),
+            "-i",
+            str(cover),
+            "-map",
+            "0:a",
+            "-map",
+            "1:v",
+            "-c:a",
+            "aac",
+            "-c:v",
+            "copy",
+            "-disposition:v:0",
+            "attached_pic",
+            str(path),
+        ]
+    )
     return path
 
 
@@ -133,13 +177,16 @@ def set_rotation_matrix(path: Path, degrees: int) -> None:
     import struct
 
     one, minus_one, w = 0x00010000, 0xFFFF0000, 0x40000000
-    matrices = {90: (0, one, 0, minus_one, 0, 0, 0, 0, w), 180: (minus_one, 0, 0, 0, minus_one, 0, 0, 0, w),
-                270: (0, minus_one, 0, one, 0, 0, 0, 0, w)}
+    matrices = {
+        90: (0, one, 0, minus_one, 0, 0, 0, 0, w),
+        180: (minus_one, 0, 0, 0, minus_one, 0, 0, 0, w),
+        270: (0, minus_one, 0, one, 0, 0, 0, 0, w),
+    }
     data = bytearray(path.read_bytes())
     at = data.find(b"tkhd")  # the first track is the video track in files made by make_clip
     version = data[at + 4]
     matrix_at = at + 4 + 4 + (32 if version == 1 else 20) + 8 + 8
-    data[matrix_at:matrix_at + 36] = struct.pack(">9I", *matrices[degrees])
+    data[matrix_at : matrix_at + 36] = struct.pack(">9I", *matrices[degrees])
     path.write_bytes(bytes(data))
 
 
@@ -147,19 +194,48 @@ def make_odd_size_video(folder, name: str = "odd.mp4", seconds: float = 2, size:
     """Odd width and height (4:4:4 H.264 allows them)."""
     path = Path(folder) / name
     width, height = size.split("x")
-    run_ffmpeg([*video_source("320x240", 25, seconds), *audio_source(seconds), "-vf", f"scale={width}:{height}",
-                "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv444p", "-c:a", "aac", "-shortest", str(path)])
+    run_ffmpeg(
+        [
+            *video_source("320x240", 25, seconds),
+            *audio_source(seconds),
+            "-vf",
+            f"scale={width}:{height}",
+            "-c:v",
+            "libx264",
+            "-preset",
+            "ultrafast",
+            "-pix_fmt",
+            "yuv444p",
+            "-c:a",
+            "aac",
+            "-shortest",
+            str(path),
+        ]
+    )
     return path
 
 
 def make_vp9_opus_mkv(folder, name: str = "web.mkv", seconds: float = 2) -> Path:
-    return make_clip(folder, name, seconds=seconds, vcodec="libvpx-vp9", acodec="libopus",
-                     extra=["-deadline", "realtime", "-cpu-used", "8", "-b:v", "300k"])
+    return make_clip(
+        folder,
+        name,
+        seconds=seconds,
+        vcodec="libvpx-vp9",
+        acodec="libopus",
+        extra=["-deadline", "realtime", "-cpu-used", "8", "-b:v", "300k"],
+    )
 
 
-def make_browser_webm(folder, name: str = "recording.webm", seconds: float = 2, size: str = "320x240",
-                      vcodec: str = "libvpx", acodec: str | None = "libopus", pattern: str = "testsrc2",
-                      streamed: bool = True) -> Path:
+def make_browser_webm(
+    folder,
+    name: str = "recording.webm",
+    seconds: float = 2,
+    size: str = "320x240",
+    vcodec: str = "libvpx",
+    acodec: str | None = "libopus",
+    pattern: str = "testsrc2",
+    streamed: bool = True,
+) -> Path:
     """A WebM as a browser's MediaRecorder writes it (VP8 or VP9, Opus, 30 fps).
 
     ``streamed`` writes it through a pipe, as MediaRecorder does: no duration in the
@@ -172,8 +248,10 @@ def make_browser_webm(folder, name: str = "recording.webm", seconds: float = 2, 
     if not streamed:
         run_ffmpeg([*args, "-shortest", str(path)])
         return path
-    done = subprocess.run([FFMPEG, "-hide_banner", "-nostdin", "-loglevel", "error", *args, "-shortest", "-f", "webm",
-                           "pipe:1"], capture_output=True)
+    done = subprocess.run(
+        [FFMPEG, "-hide_banner", "-nostdin", "-loglevel", "error", *args, "-shortest", "-f", "webm", "pipe:1"],
+        capture_output=True,
+    )
     if done.returncode:
         raise RuntimeError(f"ffmpeg failed: {done.stderr.decode(errors='replace')[-800:]}")
     path.write_bytes(done.stdout)
@@ -181,9 +259,13 @@ def make_browser_webm(folder, name: str = "recording.webm", seconds: float = 2, 
 
 
 def make_hevc_10bit(folder, name: str = "hevc10.mp4", seconds: float = 2) -> Path:
-    return make_clip(folder, name, seconds=seconds, vcodec="libx265",
-                     extra=["-preset", "ultrafast", "-pix_fmt", "yuv420p10le", "-tag:v", "hvc1",
-                            "-x265-params", "log-level=error"])
+    return make_clip(
+        folder,
+        name,
+        seconds=seconds,
+        vcodec="libx265",
+        extra=["-preset", "ultrafast", "-pix_fmt", "yuv420p10le", "-tag:v", "hvc1", "-x265-params", "log-level=error"],
+    )
 
 
 def make_surround_video(folder, name: str = "surround.mp4", seconds: float = 2) -> Path:
@@ -195,9 +277,26 @@ def make_vfr_video(folder, name: str = "vfr.mp4", seconds: float = 3) -> Path:
     """Variable frame rate: a 25 fps pattern with frames dropped in bursts (gaps of 0.3 s)."""
     path = Path(folder) / name
     drop = "select='not(between(mod(n\\,25)\\,10\\,17))'"
-    run_ffmpeg([*video_source("320x240", 25, seconds), *audio_source(seconds), "-vf", drop,
-                "-fps_mode", "vfr", "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p",
-                "-c:a", "aac", "-shortest", str(path)])
+    run_ffmpeg(
+        [
+            *video_source("320x240", 25, seconds),
+            *audio_source(seconds),
+            "-vf",
+            drop,
+            "-fps_mode",
+            "vfr",
+            "-c:v",
+            "libx264",
+            "-preset",
+            "ultrafast",
+            "-pix_fmt",
+            "yuv420p",
+            "-c:a",
+            "aac",
+            "-shortest",
+            str(path),
+        ]
+    )
     return path
 
 
@@ -206,28 +305,78 @@ def make_screen_recording(folder, name: str = "screen.mp4", seconds: float = 4) 
     of half a second; ffprobe's average is 45 fps, the real rate 60."""
     path = Path(folder) / name
     keep = "select='lt(mod(t\\,1)\\,0.5)+not(mod(n\\,2))'"
-    run_ffmpeg([*video_source("320x240", 60, seconds), *audio_source(seconds), "-vf", keep,
-                "-fps_mode", "vfr", "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p",
-                "-c:a", "aac", "-shortest", str(path)])
+    run_ffmpeg(
+        [
+            *video_source("320x240", 60, seconds),
+            *audio_source(seconds),
+            "-vf",
+            keep,
+            "-fps_mode",
+            "vfr",
+            "-c:v",
+            "libx264",
+            "-preset",
+            "ultrafast",
+            "-pix_fmt",
+            "yuv420p",
+            "-c:a",
+            "aac",
+            "-shortest",
+            str(path),
+        ]
+    )
     return path
 
 
-def make_anamorphic_video(folder, name: str = "dv.mp4", seconds: float = 2, size: str = "720x576",
-                          sar: str = "64/45") -> Path:
+def make_anamorphic_video(
+    folder, name: str = "dv.mp4", seconds: float = 2, size: str = "720x576", sar: str = "64/45"
+) -> Path:
     """Non-square pixels, as DV and DVD store 16:9: 720x576 stored, 1024x576 shown (sample aspect 64:45)."""
     path = Path(folder) / name
-    run_ffmpeg([*video_source(size, 25, seconds), *audio_source(seconds), "-vf", f"setsar={sar}",
-                "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-c:a", "aac", "-shortest",
-                str(path)])
+    run_ffmpeg(
+        [
+            *video_source(size, 25, seconds),
+            *audio_source(seconds),
+            "-vf",
+            f"setsar={sar}",
+            "-c:v",
+            "libx264",
+            "-preset",
+            "ultrafast",
+            "-pix_fmt",
+            "yuv420p",
+            "-c:a",
+            "aac",
+            "-shortest",
+            str(path),
+        ]
+    )
     return path
 
 
 def make_interlaced_mpeg2(folder, name: str = "broadcast.mpg", seconds: float = 2) -> Path:
     """Interlaced MPEG-2 (top field first) with MP2 audio in an MPEG program stream."""
     path = Path(folder) / name
-    run_ffmpeg([*video_source("352x288", 50, seconds), *audio_source(seconds, rate=48000),
-                "-vf", "interlace=scan=tff", "-c:v", "mpeg2video", "-flags", "+ilme+ildct", "-top", "1",
-                "-b:v", "2M", "-c:a", "mp2", "-shortest", str(path)])
+    run_ffmpeg(
+        [
+            *video_source("352x288", 50, seconds),
+            *audio_source(seconds, rate=48000),
+            "-vf",
+            "interlace=scan=tff",
+            "-c:v",
+            "mpeg2video",
+            "-flags",
+            "+ilme+ildct",
+            "-top",
+            "1",
+            "-b:v",
+            "2M",
+            "-c:a",
+            "mp2",
+            "-shortest",
+            str(path),
+        ]
+    )
     return path
 
 
@@ -240,16 +389,36 @@ def make_4k_video(folder, name: str = "uhd.mp4", seconds: float = 1) -> Path:
     return make_clip(folder, name, seconds=seconds, size="3840x2160", fps=10)
 
 
-def make_speech_clip(folder, text: str = KOREAN_LECTURE, voice: str = "ko", name: str = "speech.mp4",
-                     size: str = "160x120") -> Path:
+def make_speech_clip(
+    folder, text: str = KOREAN_LECTURE, voice: str = "ko", name: str = "speech.mp4", size: str = "160x120"
+) -> Path:
     """A small video whose sound is ``text`` spoken by espeak-ng (Debian package ``espeak-ng``)."""
     speech = Path(folder) / (name + ".wav")
-    done = subprocess.run(["espeak-ng", "-v", voice, "-s", "150", "-w", str(speech), text],
-                          capture_output=True, text=True)
+    done = subprocess.run(
+        ["espeak-ng", "-v", voice, "-s", "150", "-w", str(speech), text], capture_output=True, text=True
+    )
     if done.returncode:
         raise RuntimeError(f"espeak-ng failed: {done.stderr.strip()}")
     path = Path(folder) / name
-    run_ffmpeg(["-f", "lavfi", "-i", f"testsrc2=size={size}:rate=10", "-i", str(speech), "-c:v", "libx264",
-                "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-c:a", "aac", "-shortest", str(path)])
+    run_ffmpeg(
+        [
+            "-f",
+            "lavfi",
+            "-i",
+            f"testsrc2=size={size}:rate=10",
+            "-i",
+            str(speech),
+            "-c:v",
+            "libx264",
+            "-preset",
+            "ultrafast",
+            "-pix_fmt",
+            "yuv420p",
+            "-c:a",
+            "aac",
+            "-shortest",
+            str(path),
+        ]
+    )
     speech.unlink()
     return path

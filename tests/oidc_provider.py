@@ -34,11 +34,23 @@ from pyop.userinfo import Userinfo
 from webob import Request, Response
 
 USERS = {
-    "alice": {"password": "alice password", "sub": "sub-alice-0001", "preferred_username": "alice",
-              "name": "Alice Martin", "email": "alice@univ.example", "groups": ["l3-info", "staff-it"],
-              "eduperson_affiliation": ["faculty", "member"]},
-    "bob": {"password": "bob password", "sub": "sub-bob-0002", "name": "Bob Durand", "email": "bob@univ.example",
-            "groups": ["l1-bio"], "eduperson_affiliation": ["student"]},
+    "alice": {
+        "password": "alice password",
+        "sub": "sub-alice-0001",
+        "preferred_username": "alice",
+        "name": "Alice Martin",
+        "email": "alice@univ.example",
+        "groups": ["l3-info", "staff-it"],
+        "eduperson_affiliation": ["faculty", "member"],
+    },
+    "bob": {
+        "password": "bob password",
+        "sub": "sub-bob-0002",
+        "name": "Bob Durand",
+        "email": "bob@univ.example",
+        "groups": ["l1-bio"],
+        "eduperson_affiliation": ["student"],
+    },
 }
 
 
@@ -49,8 +61,15 @@ def new_key(kid: str) -> RSAKey:
 class LoopbackProvider:
     """An OpenID Connect provider; ``start()`` serves it on a free loopback port."""
 
-    def __init__(self, folder, client_id: str = "amphi", client_secret: str = "amphi-secret", redirect_uris=(),
-                 post_logout_redirect_uris=(), end_session: bool = True):
+    def __init__(
+        self,
+        folder,
+        client_id: str = "amphi",
+        client_secret: str = "amphi-secret",
+        redirect_uris=(),
+        post_logout_redirect_uris=(),
+        end_session: bool = True,
+    ):
         self.client_id, self.client_secret = client_id, client_secret
         self.redirect_uris, self.post_logout_redirect_uris = list(redirect_uris), list(post_logout_redirect_uris)
         self.end_session = end_session
@@ -67,21 +86,38 @@ class LoopbackProvider:
     def make_provider(self) -> Provider:
         base = self.issuer
         configuration = {
-            "issuer": base, "authorization_endpoint": base + "/authorize", "token_endpoint": base + "/token",
-            "userinfo_endpoint": base + "/userinfo", "jwks_uri": base + "/jwks",
-            "response_types_supported": ["code"], "subject_types_supported": ["public"],
-            "id_token_signing_alg_values_supported": ["RS256"], "code_challenge_methods_supported": ["S256"],
-            "scopes_supported": ["openid", "profile", "email"], "token_endpoint_auth_methods_supported": ["client_secret_basic"],
+            "issuer": base,
+            "authorization_endpoint": base + "/authorize",
+            "token_endpoint": base + "/token",
+            "userinfo_endpoint": base + "/userinfo",
+            "jwks_uri": base + "/jwks",
+            "response_types_supported": ["code"],
+            "subject_types_supported": ["public"],
+            "id_token_signing_alg_values_supported": ["RS256"],
+            "code_challenge_methods_supported": ["S256"],
+            "scopes_supported": ["openid", "profile", "email"],
+            "token_endpoint_auth_methods_supported": ["client_secret_basic"],
         }
         if self.end_session:
             configuration["end_session_endpoint"] = base + "/logout"
-        clients = {self.client_id: {
-            "client_secret": self.client_secret, "redirect_uris": self.redirect_uris, "response_types": ["code"],
-            "token_endpoint_auth_method": "client_secret_basic",
-            "post_logout_redirect_uris": self.post_logout_redirect_uris}}
+        clients = {
+            self.client_id: {
+                "client_secret": self.client_secret,
+                "redirect_uris": self.redirect_uris,
+                "response_types": ["code"],
+                "token_endpoint_auth_method": "client_secret_basic",
+                "post_logout_redirect_uris": self.post_logout_redirect_uris,
+            }
+        }
         users = {name: {k: v for k, v in user.items() if k != "password"} for name, user in USERS.items()}
-        return Provider(self.key, configuration, AuthorizationState(HashBasedSubjectIdentifierFactory("test salt")),
-                        clients, Userinfo(users), extra_scopes={"groups": ["groups", "eduperson_affiliation"]})
+        return Provider(
+            self.key,
+            configuration,
+            AuthorizationState(HashBasedSubjectIdentifierFactory("test salt")),
+            clients,
+            Userinfo(users),
+            extra_scopes={"groups": ["groups", "eduperson_affiliation"]},
+        )
 
     def allow(self, redirect_uri: str, post_logout_redirect_uri: str | None = None) -> None:
         """Register one more redirect URI (an Amphi site's callback) for the client."""
@@ -103,9 +139,14 @@ class LoopbackProvider:
 
     def __call__(self, environ, start_response):
         request = Request(environ)
-        routes = {"/.well-known/openid-configuration": self.discovery, "/jwks": self.jwks,
-                  "/authorize": self.authorize, "/token": self.token, "/userinfo": self.userinfo,
-                  "/logout": self.logout}
+        routes = {
+            "/.well-known/openid-configuration": self.discovery,
+            "/jwks": self.jwks,
+            "/authorize": self.authorize,
+            "/token": self.token,
+            "/userinfo": self.userinfo,
+            "/logout": self.logout,
+        }
         handler = routes.get(request.path_info)
         response = handler(request) if handler else Response("not found", status=404)
         return response(environ, start_response)
@@ -149,7 +190,9 @@ class LoopbackProvider:
 
     def userinfo(self, request):
         try:
-            answer = self.provider.handle_userinfo_request(request.query_string or request.body.decode(), request.headers)
+            answer = self.provider.handle_userinfo_request(
+                request.query_string or request.body.decode(), request.headers
+            )
         except OAuthError as exc:
             return json_response({"error": "invalid_token", "error_description": str(exc)}, status=401)
         return json_response(answer.to_dict())
@@ -176,15 +219,22 @@ def tls_context(folder) -> ssl.SSLContext:
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, f"Amphi test provider {secrets.token_hex(8)}")])
     now = datetime.datetime.now(datetime.UTC)
-    certificate = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-                   .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(minutes=5))
-                   .not_valid_after(now + datetime.timedelta(days=1))
-                   .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), False)
-                   .add_extension(x509.BasicConstraints(ca=True, path_length=None), True)
-                   .sign(key, hashes.SHA256()))
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), True)
+        .sign(key, hashes.SHA256())
+    )
     (folder / "provider-cert.pem").write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
-    (folder / "provider-key.pem").write_bytes(key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
+    (folder / "provider-key.pem").write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(folder / "provider-cert.pem", folder / "provider-key.pem")
     return context
@@ -200,7 +250,7 @@ def redirect(location: str) -> Response:
 
 def login_page(query: str, error: str) -> Response:
     body = f"""<!doctype html><html lang="en"><head><title>Test provider</title></head><body><main>
-<h1>Test identity provider</h1>{f'<p role="alert">{html.escape(error)}</p>' if error else ''}
+<h1>Test identity provider</h1>{f'<p role="alert">{html.escape(error)}</p>' if error else ""}
 <form method="post" action="/authorize"><input type="hidden" name="request_query" value="{html.escape(query)}">
 <label for="u">Provider username</label> <input id="u" name="username">
 <label for="p">Provider password</label> <input id="p" name="password" type="password">

@@ -66,8 +66,9 @@ class StandInEncoder:
                 handle.write(f"{path} of job {job.id}")
             progress(0.5)
         progress(1.0)
-        return EncodeResult([EncodeOutput(kind, path, mime, rendition="240p") for path, (kind, mime) in OUTPUTS.items()],
-                            duration=2.5)
+        return EncodeResult(
+            [EncodeOutput(kind, path, mime, rendition="240p") for path, (kind, mime) in OUTPUTS.items()], duration=2.5
+        )
 
     @hookimpl
     def amphi_video_ready(self, request, video_id):

@@ -63,12 +63,17 @@ def add_members(request, group: Group, text: str) -> list[User]:
     names = list(dict.fromkeys(n for n in re.split(r"[\s,;]+", text or "") if n))
     if not names:
         raise ValidationError({"usernames": _("Type one or more usernames.")})
-    found = {user.username: user for user in request.dbsession.scalars(
-        select(User).where(User.site_id == group.site_id, User.username.in_(names)))}
+    found = {
+        user.username: user
+        for user in request.dbsession.scalars(
+            select(User).where(User.site_id == group.site_id, User.username.in_(names))
+        )
+    }
     unknown = [name for name in names if name not in found or not found[name].is_active]
     if unknown:
-        raise ValidationError({"usernames": _("No such user on this site: ${names}",
-                                              mapping={"names": ", ".join(unknown)})})
+        raise ValidationError(
+            {"usernames": _("No such user on this site: ${names}", mapping={"names": ", ".join(unknown)})}
+        )
     added = [found[name] for name in names if found[name] not in group.members]
     group.members.extend(added)
     return added
@@ -79,16 +84,25 @@ def member_counts(dbsession, groups: list[Group]) -> dict[int, int]:
     ids = [g.id for g in groups]
     if not ids:
         return {}
-    rows = dbsession.execute(select(group_members.c.group_id, func.count()).where(group_members.c.group_id.in_(ids))
-                             .group_by(group_members.c.group_id))
+    rows = dbsession.execute(
+        select(group_members.c.group_id, func.count())
+        .where(group_members.c.group_id.in_(ids))
+        .group_by(group_members.c.group_id)
+    )
     return dict(rows.all())
 
 
 def granting_rules(dbsession, group: Group) -> list[IdentityRule]:
     """The sign-in rules that put people in ``group``."""
-    return list(dbsession.scalars(select(IdentityRule).where(
-        IdentityRule.site_id == group.site_id, IdentityRule.kind == "group", IdentityRule.target == group.name)
-        .order_by(IdentityRule.id)))
+    return list(
+        dbsession.scalars(
+            select(IdentityRule)
+            .where(
+                IdentityRule.site_id == group.site_id, IdentityRule.kind == "group", IdentityRule.target == group.name
+            )
+            .order_by(IdentityRule.id)
+        )
+    )
 
 
 def site_groups(dbsession, site_id: int) -> list[Group]:

@@ -95,8 +95,11 @@ def apply_profile(user: User, attributes: Mapping[str, list[str]]) -> None:
 
 
 def site_rules(request) -> list[IdentityRule]:
-    return list(request.dbsession.scalars(
-        select(IdentityRule).where(IdentityRule.site_id == request.site.id).order_by(IdentityRule.id)))
+    return list(
+        request.dbsession.scalars(
+            select(IdentityRule).where(IdentityRule.site_id == request.site.id).order_by(IdentityRule.id)
+        )
+    )
 
 
 def rule_matches(rule: IdentityRule, attributes: Mapping[str, list[str]]) -> bool:
@@ -156,8 +159,9 @@ def add_rule(request, attribute: str, value: str, kind: str, target: str, title:
         errors["title"] = _("At most 200 characters.")
     if errors:
         raise ValidationError(errors)
-    rule = IdentityRule(site_id=request.site.id, attribute=attribute.lower(), value=value, kind=kind,
-                        target=target, title=title)
+    rule = IdentityRule(
+        site_id=request.site.id, attribute=attribute.lower(), value=value, kind=kind, target=target, title=title
+    )
     request.dbsession.add(rule)
     request.dbsession.flush()
     return rule

@@ -58,8 +58,9 @@ class RateLimit:
         """On PostgreSQL, wait for the other transactions counting this key (until they end)."""
         if dbsession.get_bind().dialect.name == "postgresql":
             digest = hashlib.blake2b(f"{site_id}|{self.scope}|{key}".encode(), digest_size=8).digest()
-            dbsession.execute(text("SELECT pg_advisory_xact_lock(:id)"),
-                              {"id": int.from_bytes(digest, "big", signed=True)})
+            dbsession.execute(
+                text("SELECT pg_advisory_xact_lock(:id)"), {"id": int.from_bytes(digest, "big", signed=True)}
+            )
 
     @staticmethod
     def forget(dbsession, hits: list[RateLimitHit]) -> None:
@@ -78,7 +79,9 @@ class RateLimit:
 
 def client_network(request) -> str:
     """The client as a per-address key: its address, or its /64 for IPv6 (one subscriber holds a whole /64)."""
-    address = request.remote_addr or ""  # REMOTE_ADDR: set from a trusted proxy by the server, never X-Forwarded-For as sent
+    address = (
+        request.remote_addr or ""
+    )  # REMOTE_ADDR: set from a trusted proxy by the server, never X-Forwarded-For as sent
     try:
         parsed = ipaddress.ip_address(address)
     except ValueError:

@@ -281,14 +281,15 @@ def unlock_video(request, video: Video) -> None:
 
 def find_share_link(request, video: Video, token: str) -> ShareLink | None:
     """The share link of ``video`` whose token this is (only the token's hash is stored)."""
-    return request.dbsession.scalar(select(ShareLink).where(ShareLink.token_hash == token_hash(token),
-                                                            ShareLink.video_id == video.id))
+    return request.dbsession.scalar(
+        select(ShareLink).where(ShareLink.token_hash == token_hash(token), ShareLink.video_id == video.id)
+    )
 
 
 def open_share_link(request, link: ShareLink) -> None:
     """Remember in the session that its holder opened this share link."""
     opened = [h for h in request.session.get(SHARE_LINKS, []) if h != link.token_hash]
-    request.session[SHARE_LINKS] = opened[-(MAX_SHARE_LINKS - 1):] + [link.token_hash]
+    request.session[SHARE_LINKS] = opened[-(MAX_SHARE_LINKS - 1) :] + [link.token_hash]
 
 
 def holds_share_link(request, video: Video) -> bool:
@@ -316,8 +317,11 @@ def opened_video_ids(request) -> set[int]:
     ids = {int(mark.split(":", 1)[0]) for mark in marks if mark.split(":", 1)[0].isdigit()}
     opened = shared_video_ids(request)
     if ids:
-        rows = request.dbsession.execute(select(Video.id, Video.password_hash).where(
-            Video.id.in_(ids), Video.site_id == request.site.id, Video.password_hash != ""))
+        rows = request.dbsession.execute(
+            select(Video.id, Video.password_hash).where(
+                Video.id.in_(ids), Video.site_id == request.site.id, Video.password_hash != ""
+            )
+        )
         opened |= {video_id for video_id, password_hash in rows if _mark(video_id, password_hash) in marks}
     return opened
 
@@ -357,7 +361,9 @@ def includeme(config):
     settings = config.get_settings()
     secret = setting(settings, "amphi.session_secret")
     if not secret:
-        raise ConfigurationError("amphi.session_secret is empty: set a long random value (or amphi.session_secret_file)")
+        raise ConfigurationError(
+            "amphi.session_secret is empty: set a long random value (or amphi.session_secret_file)"
+        )
     config.set_session_factory(
         SignedCookieSessionFactory(
             derived_key(settings, "session-cookie").hex(),
@@ -370,8 +376,7 @@ def includeme(config):
         )
     )
     config.set_security_policy(SecurityPolicy())
-    config.set_default_csrf_options(require_csrf=True, token="csrf_token", header="X-CSRF-Token",
-                                    callback=check_csrf)
+    config.set_default_csrf_options(require_csrf=True, token="csrf_token", header="X-CSRF-Token", callback=check_csrf)
     config.add_request_method(request_token, "access_token", reify=True)
     config.add_request_method(_identity, "user", reify=True)
     config.add_subscriber(enforce_token_rules, ContextFound)

@@ -37,8 +37,14 @@ def open_record(request, user: User, method: str) -> UserSession:
     key = secrets.token_urlsafe(32)
     request.session[SESSION_USER] = user.id
     request.session[SESSION_KEY] = key
-    record = UserSession(site_id=request.site.id, user_id=user.id, key_hash=token_hash(key), method=method[:64],
-                         user_agent=(request.user_agent or "")[:300], address=(request.remote_addr or "")[:64])
+    record = UserSession(
+        site_id=request.site.id,
+        user_id=user.id,
+        key_hash=token_hash(key),
+        method=method[:64],
+        user_agent=(request.user_agent or "")[:300],
+        address=(request.remote_addr or "")[:64],
+    )
     request.dbsession.add(record)
     request.dbsession.flush()
     request.environ[_CURRENT] = record.id
@@ -51,15 +57,20 @@ def session_user(request) -> User | None:
     if user_id is None or not isinstance(key, str):
         return None
     found = request.dbsession.execute(
-        select(User, UserSession).join(UserSession, UserSession.user_id == User.id)
+        select(User, UserSession)
+        .join(UserSession, UserSession.user_id == User.id)
         .where(UserSession.key_hash == token_hash(key), User.id == user_id)
     ).first()
     if found is None:
         return None
     user, record = found
     now = utcnow()
-    if (not user.is_active or record.site_id != request.site.id or user.site_id != request.site.id
-            or record.last_seen_at < now - max_age(request.registry.settings)):
+    if (
+        not user.is_active
+        or record.site_id != request.site.id
+        or user.site_id != request.site.id
+        or record.last_seen_at < now - max_age(request.registry.settings)
+    ):
         return None
     if now - record.last_seen_at > LAST_SEEN_RESOLUTION:
         record.last_seen_at = now
@@ -89,17 +100,28 @@ def end_user_sessions(dbsession, user: User, keep: int | None = None) -> int:
 
 def end_own_session(request, record_id: int) -> bool:
     """Delete one record of the signed-in user on this site; False when there is no such record."""
-    result = request.dbsession.execute(delete(UserSession).where(
-        UserSession.id == record_id, UserSession.user_id == request.user.id, UserSession.site_id == request.site.id))
+    result = request.dbsession.execute(
+        delete(UserSession).where(
+            UserSession.id == record_id, UserSession.user_id == request.user.id, UserSession.site_id == request.site.id
+        )
+    )
     return result.rowcount > 0
 
 
 def user_sessions(request, user: User) -> list[UserSession]:
     """The open sessions of ``user`` on the request's site, most recently seen first."""
     since = utcnow() - max_age(request.registry.settings)
-    return list(request.dbsession.scalars(select(UserSession).where(
-        UserSession.user_id == user.id, UserSession.site_id == request.site.id, UserSession.last_seen_at >= since,
-    ).order_by(UserSession.last_seen_at.desc(), UserSession.id.desc())))
+    return list(
+        request.dbsession.scalars(
+            select(UserSession)
+            .where(
+                UserSession.user_id == user.id,
+                UserSession.site_id == request.site.id,
+                UserSession.last_seen_at >= since,
+            )
+            .order_by(UserSession.last_seen_at.desc(), UserSession.id.desc())
+        )
+    )
 
 
 def purge_expired_sessions(dbsession, max_age_seconds: int) -> int:
@@ -109,10 +131,23 @@ def purge_expired_sessions(dbsession, max_age_seconds: int) -> int:
 
 
 #: (token in the User-Agent, name shown), first match wins: Edge and Opera also say Chrome, Chrome says Safari.
-_BROWSERS = (("Edg/", "Edge"), ("OPR/", "Opera"), ("Firefox/", "Firefox"), ("Chrome/", "Chrome"),
-             ("Chromium/", "Chromium"), ("Safari/", "Safari"))
-_SYSTEMS = (("Android", "Android"), ("iPhone", "iOS"), ("iPad", "iPadOS"), ("Windows", "Windows"),
-            ("Mac OS X", "macOS"), ("CrOS", "ChromeOS"), ("Linux", "Linux"))
+_BROWSERS = (
+    ("Edg/", "Edge"),
+    ("OPR/", "Opera"),
+    ("Firefox/", "Firefox"),
+    ("Chrome/", "Chrome"),
+    ("Chromium/", "Chromium"),
+    ("Safari/", "Safari"),
+)
+_SYSTEMS = (
+    ("Android", "Android"),
+    ("iPhone", "iOS"),
+    ("iPad", "iPadOS"),
+    ("Windows", "Windows"),
+    ("Mac OS X", "macOS"),
+    ("CrOS", "ChromeOS"),
+    ("Linux", "Linux"),
+)
 
 
 def describe_agent(user_agent: str) -> tuple[str, str]:

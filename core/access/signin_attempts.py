@@ -54,8 +54,15 @@ def remember_device(request, username: str) -> None:
     secure = setting(request.registry.settings, "amphi.session_secure")
 
     def set_cookie(request, response) -> None:
-        response.set_cookie(DEVICE_COOKIE, value, max_age=DEVICE_COOKIE_DAYS * 86400, httponly=True,
-                            samesite="Lax", secure=secure, path="/")
+        response.set_cookie(
+            DEVICE_COOKIE,
+            value,
+            max_age=DEVICE_COOKIE_DAYS * 86400,
+            httponly=True,
+            samesite="Lax",
+            secure=secure,
+            path="/",
+        )
 
     request.add_response_callback(set_cookie)
 

@@ -44,18 +44,32 @@ def create_token(request, user: User, name: str, scope: str, days: int) -> tuple
     if errors:
         raise ValidationError(errors)
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    token = AccessToken(site_id=request.site.id, user_id=user.id, name=name, scope=scope,
-                        prefix=secret[:len(TOKEN_PREFIX) + 6], token_hash=token_hash(secret),
-                        expires_at=utcnow() + timedelta(days=days) if days else None)
+    token = AccessToken(
+        site_id=request.site.id,
+        user_id=user.id,
+        name=name,
+        scope=scope,
+        prefix=secret[: len(TOKEN_PREFIX) + 6],
+        token_hash=token_hash(secret),
+        expires_at=utcnow() + timedelta(days=days) if days else None,
+    )
     request.dbsession.add(token)
     request.dbsession.flush()
     return token, secret
 
 
 def user_tokens(request, user: User) -> list[AccessToken]:
-    return list(request.dbsession.scalars(select(AccessToken).where(
-        AccessToken.user_id == user.id, AccessToken.site_id == request.site.id, AccessToken.revoked_at.is_(None),
-    ).order_by(AccessToken.created_at.desc(), AccessToken.id.desc())))
+    return list(
+        request.dbsession.scalars(
+            select(AccessToken)
+            .where(
+                AccessToken.user_id == user.id,
+                AccessToken.site_id == request.site.id,
+                AccessToken.revoked_at.is_(None),
+            )
+            .order_by(AccessToken.created_at.desc(), AccessToken.id.desc())
+        )
+    )
 
 
 def revoke_token(request, user: User, token_id: int) -> bool:
@@ -80,8 +94,13 @@ def request_token(request) -> AccessToken | None:
         return None
     now = utcnow()
     token = request.dbsession.scalar(select(AccessToken).where(AccessToken.token_hash == token_hash(secret)))
-    if (token is None or not token.usable(now) or token.site_id != request.site.id
-            or not token.user.is_active or token.user.site_id != request.site.id):
+    if (
+        token is None
+        or not token.usable(now)
+        or token.site_id != request.site.id
+        or not token.user.is_active
+        or token.user.site_id != request.site.id
+    ):
         request.environ["amphi.bad_token"] = True
         return None
     if token.last_used_at is None or now - token.last_used_at > LAST_USED_RESOLUTION:
@@ -114,7 +133,9 @@ def enforce_token_rules(event) -> None:
         return
     token = request.access_token
     if token is None:
-        raise HTTPUnauthorized(detail=_("This access token is unknown, revoked or expired."),
-                               headers={"WWW-Authenticate": 'Bearer error="invalid_token"'})
+        raise HTTPUnauthorized(
+            detail=_("This access token is unknown, revoked or expired."),
+            headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
+        )
     if token.scope != "write" and request.method not in SAFE_METHODS:
         raise HTTPForbidden(detail=_("This access token may only read."))

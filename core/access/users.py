@@ -38,8 +38,16 @@ def find_user(dbsession, site_id: int, username: str) -> User | None:
     return dbsession.scalar(select(User).where(User.site_id == site_id, User.username == username))
 
 
-def create_user(request, username: str, *, display_name: str = "", email: str = "", role: str = "user",
-                password: str | None = None, site=None) -> User:
+def create_user(
+    request,
+    username: str,
+    *,
+    display_name: str = "",
+    email: str = "",
+    role: str = "user",
+    password: str | None = None,
+    site=None,
+) -> User:
     """Create a user of the request's site (or ``site``); store a password if given."""
     site = site or request.site
     if not USERNAME.match(username or ""):
@@ -69,8 +77,14 @@ def users_query(site_id: int, text: str = "", status: str = ""):
     text = (text or "").strip()
     if text:
         like = "%" + re.sub(r"([\\%_])", r"\\\1", text.lower()) + "%"  # typed % and _ are plain characters
-        query = query.where(or_(*(func.lower(column).like(like, escape="\\")
-                                  for column in (User.username, User.display_name, User.email))))
+        query = query.where(
+            or_(
+                *(
+                    func.lower(column).like(like, escape="\\")
+                    for column in (User.username, User.display_name, User.email)
+                )
+            )
+        )
     if status in USER_STATUSES:
         query = query.where(User.is_active.is_(status == "active"))
     return query

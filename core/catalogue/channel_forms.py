@@ -35,8 +35,12 @@ SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 MAX_MANAGERS = 50
 MAX_BANNER = 2 * 1024 * 1024
 #: Banner formats, known by their first bytes (the browser is told the type we found, never the one sent).
-BANNER_TYPES = ((b"\x89PNG\r\n\x1a\n", "image/png"), (b"\xff\xd8\xff", "image/jpeg"), (b"GIF87a", "image/gif"),
-                (b"GIF89a", "image/gif"))
+BANNER_TYPES = (
+    (b"\x89PNG\r\n\x1a\n", "image/png"),
+    (b"\xff\xd8\xff", "image/jpeg"),
+    (b"GIF87a", "image/gif"),
+    (b"GIF89a", "image/gif"),
+)
 
 
 def _text(value) -> str:
@@ -83,23 +87,37 @@ class ChannelForm:
 
     @classmethod
     def from_post(cls, post) -> ChannelForm:
-        return cls(**{k: post.get(k, "").strip() for k in ("title", "slug", "description", "visibility", "position",
-                                                          "managers")},
-                   open_to_all="open_to_all" in post, featured="featured" in post,
-                   group_ids=tuple(post.getall("group_ids")))
+        return cls(
+            **{
+                k: post.get(k, "").strip()
+                for k in ("title", "slug", "description", "visibility", "position", "managers")
+            },
+            open_to_all="open_to_all" in post,
+            featured="featured" in post,
+            group_ids=tuple(post.getall("group_ids")),
+        )
 
     @classmethod
     def from_channel(cls, channel: Channel) -> ChannelForm:
-        return cls(title=channel.title, slug=channel.slug, description=channel.description,
-                   visibility=channel.visibility, open_to_all=channel.open_to_all, featured=channel.featured,
-                   managers=", ".join(m.username for m in channel.managers),
-                   group_ids=tuple(str(g.id) for g in channel.allowed_groups))
+        return cls(
+            title=channel.title,
+            slug=channel.slug,
+            description=channel.description,
+            visibility=channel.visibility,
+            open_to_all=channel.open_to_all,
+            featured=channel.featured,
+            managers=", ".join(m.username for m in channel.managers),
+            group_ids=tuple(str(g.id) for g in channel.allowed_groups),
+        )
 
 
 def _managers(request, text: str, errors: dict) -> list[User]:
     names = list(dict.fromkeys(n for n in re.split(r"[\s,;]+", text) if n))
-    users = request.dbsession.scalars(select(User).where(User.site_id == request.site.id,
-                                                         User.username.in_(names))).all() if names else []
+    users = (
+        request.dbsession.scalars(select(User).where(User.site_id == request.site.id, User.username.in_(names))).all()
+        if names
+        else []
+    )
     found = {u.username: u for u in users if u.is_active}
     unknown = [n for n in names if n not in found]
     if unknown:
@@ -127,8 +145,9 @@ def apply_channel(request, channel: Channel, form: ChannelForm, admin: bool) -> 
     """
     errors: dict = {}
     db = request.dbsession
-    taken = set(db.scalars(select(Channel.slug).where(Channel.site_id == request.site.id,
-                                                      Channel.id != (channel.id or 0))))
+    taken = set(
+        db.scalars(select(Channel.slug).where(Channel.site_id == request.site.id, Channel.id != (channel.id or 0)))
+    )
     slug = _check_title_slug(form.title, form.slug, taken, errors)
     if len(form.description) > 20000:
         errors["description"] = _("The description is longer than 20,000 characters.")
@@ -139,8 +158,9 @@ def apply_channel(request, channel: Channel, form: ChannelForm, admin: bool) -> 
     managers = _managers(request, form.managers, errors) if admin else None
     if errors:
         raise ValidationError(errors)
-    renamed = channel.id is not None and ((channel.title, channel.slug, channel.visibility)
-                                          != (form.title, slug, form.visibility))
+    renamed = channel.id is not None and (
+        (channel.title, channel.slug, channel.visibility) != (form.title, slug, form.visibility)
+    )
     channel.site_id, channel.title, channel.slug = request.site.id, form.title, slug
     channel.description, channel.visibility, channel.open_to_all = form.description, form.visibility, form.open_to_all
     channel.allowed_groups = groups if form.visibility == "groups" else []
@@ -170,8 +190,9 @@ def lock_channel_order(request) -> None:
 
 def ordered_channels(request, lock: bool = False) -> list[Channel]:
     """The site's channels in the site's order; ``lock`` takes :func:`lock_channel_order` and reads them afresh."""
-    query = (select(Channel).where(Channel.site_id == request.site.id)
-             .order_by(Channel.position, Channel.title, Channel.id))
+    query = (
+        select(Channel).where(Channel.site_id == request.site.id).order_by(Channel.position, Channel.title, Channel.id)
+    )
     if lock:
         lock_channel_order(request)
         query = query.execution_options(populate_existing=True)
@@ -199,8 +220,9 @@ def lock_themes(request, channel: Channel) -> None:
     and read their positions afresh."""
     if channel.id is not None:
         lock_rows(request.dbsession, Channel, Channel.id == channel.id)
-        request.dbsession.scalars(select(Theme).where(Theme.channel_id == channel.id)
-                                  .execution_options(populate_existing=True)).all()  # rows read: refreshed
+        request.dbsession.scalars(
+            select(Theme).where(Theme.channel_id == channel.id).execution_options(populate_existing=True)
+        ).all()  # rows read: refreshed
 
 
 def move_theme(request, channel: Channel, theme: Theme, index: int) -> tuple[int, int]:
@@ -231,8 +253,9 @@ class ThemeForm:
 
     @classmethod
     def from_theme(cls, theme: Theme) -> ThemeForm:
-        return cls(title=theme.title, slug=theme.slug, description=theme.description,
-                   parent_id=str(theme.parent_id or ""))
+        return cls(
+            title=theme.title, slug=theme.slug, description=theme.description, parent_id=str(theme.parent_id or "")
+        )
 
 
 def apply_theme(request, channel: Channel, theme: Theme, form: ThemeForm) -> Theme:

@@ -91,8 +91,9 @@ def can_add_videos(request, channel: Channel) -> bool:
 
 def visible_channels(request) -> Select:
     """The site's channels the request may see, in the site's order (a query)."""
-    query = select(Channel).where(Channel.site_id == request.site.id).order_by(Channel.position, Channel.title,
-                                                                              Channel.id)
+    query = (
+        select(Channel).where(Channel.site_id == request.site.id).order_by(Channel.position, Channel.title, Channel.id)
+    )
     user = site_member(request)
     if user is not None and user.is_admin:
         return query
@@ -101,12 +102,25 @@ def visible_channels(request) -> Select:
         shown.append(Channel.visibility == "signed-in")
         names = member_groups(request)
         if names:
-            shown.append((Channel.visibility == "groups") & exists(
-                select(channel_groups.c.channel_id).join(Group, Group.id == channel_groups.c.group_id)
-                .where(channel_groups.c.channel_id == Channel.id, Group.site_id == request.site.id,
-                       Group.name.in_(names))))
-        shown.append(exists(select(channel_managers.c.channel_id).where(
-            channel_managers.c.channel_id == Channel.id, channel_managers.c.user_id == user.id)))
+            shown.append(
+                (Channel.visibility == "groups")
+                & exists(
+                    select(channel_groups.c.channel_id)
+                    .join(Group, Group.id == channel_groups.c.group_id)
+                    .where(
+                        channel_groups.c.channel_id == Channel.id,
+                        Group.site_id == request.site.id,
+                        Group.name.in_(names),
+                    )
+                )
+            )
+        shown.append(
+            exists(
+                select(channel_managers.c.channel_id).where(
+                    channel_managers.c.channel_id == Channel.id, channel_managers.c.user_id == user.id
+                )
+            )
+        )
     return query.where(or_(*shown))
 
 
@@ -121,8 +135,7 @@ def addable_channels(request) -> list[Channel]:
 
 def get_channel(request, slug: str, manage: bool = False) -> Channel:
     """The site's channel of this slug, if the request may see it (404) and, with ``manage``, keep it (403)."""
-    channel = request.dbsession.scalar(select(Channel).where(Channel.site_id == request.site.id,
-                                                             Channel.slug == slug))
+    channel = request.dbsession.scalar(select(Channel).where(Channel.site_id == request.site.id, Channel.slug == slug))
     if channel is None or not can_see(request, channel):
         raise HTTPNotFound()
     if manage and not can_manage(request, channel):
@@ -185,14 +198,15 @@ def channel_video_ids(dbsession, channel: Channel) -> list[int]:
 def theme_video_ids(dbsession, theme_ids: set[int]) -> list[int]:
     if not theme_ids:
         return []
-    return list(dbsession.scalars(select(video_themes.c.video_id).where(video_themes.c.theme_id.in_(theme_ids))
-                                  .distinct()))
+    return list(
+        dbsession.scalars(select(video_themes.c.video_id).where(video_themes.c.theme_id.in_(theme_ids)).distinct())
+    )
 
 
 def videos_changed(request, video_ids: list[int]) -> None:
     """Tell the plugins (search...) that these videos' channels changed (a rename, a deletion)."""
     for start in range(0, len(video_ids), 200):
-        for video in request.dbsession.scalars(select(Video).where(Video.id.in_(video_ids[start:start + 200]))):
+        for video in request.dbsession.scalars(select(Video).where(Video.id.in_(video_ids[start : start + 200]))):
             fire(request, "amphi_video_changed", video=video)
 
 

@@ -35,10 +35,13 @@ def available_blocks(request) -> list[tuple[str, str]]:
     """``(id, label)`` of every block the site may show, for the admin's choice."""
     translate = request.localizer.translate
     choices = [("recent", translate(_("Recent videos"))), ("channels", translate(_("Featured channels")))]
-    channels = request.dbsession.scalars(select(Channel).where(Channel.site_id == request.site.id)
-                                         .order_by(Channel.position, Channel.title, Channel.id))
-    choices += [(f"channel:{c.id}", translate(_("Videos of the channel ${title}", mapping={"title": c.title})))
-                for c in channels]
+    channels = request.dbsession.scalars(
+        select(Channel).where(Channel.site_id == request.site.id).order_by(Channel.position, Channel.title, Channel.id)
+    )
+    choices += [
+        (f"channel:{c.id}", translate(_("Videos of the channel ${title}", mapping={"title": c.title})))
+        for c in channels
+    ]
     choices += [(block.id, block.title) for block in plugin_blocks(request).values()]
     return choices
 
@@ -50,7 +53,9 @@ def set_home_blocks(request, ids: list[str]) -> None:
     if any(i not in known for i in wanted):
         raise ValidationError({"blocks": _("Choose among the proposed values.")})
     if len(wanted) > MAX_BLOCKS:
-        raise ValidationError({"blocks": plural("At most ${n} block.", "At most ${n} blocks.", MAX_BLOCKS, n=MAX_BLOCKS)})
+        raise ValidationError(
+            {"blocks": plural("At most ${n} block.", "At most ${n} blocks.", MAX_BLOCKS, n=MAX_BLOCKS)}
+        )
     request.site.home_blocks = wanted
 
 
@@ -67,24 +72,50 @@ def home_blocks(request) -> list[dict]:
     translate, blocks, plugins = request.localizer.translate, [], None
     for block_id in chosen_blocks(request.site):
         if block_id == "recent":
-            blocks.append({"id": "recent", "title": translate(_("Recent videos")),
-                           "videos": list_visible(request, limit=24), "url": request.route_url("videos")})
+            blocks.append(
+                {
+                    "id": "recent",
+                    "title": translate(_("Recent videos")),
+                    "videos": list_visible(request, limit=24),
+                    "url": request.route_url("videos"),
+                }
+            )
         elif block_id == "channels":
             featured = visible_channels(request).where(Channel.featured.is_(True))
-            blocks.append({"id": "channels", "title": translate(_("Featured channels")),
-                           "channels": list(request.dbsession.scalars(featured)),
-                           "url": request.route_url("channels")})
+            blocks.append(
+                {
+                    "id": "channels",
+                    "title": translate(_("Featured channels")),
+                    "channels": list(request.dbsession.scalars(featured)),
+                    "url": request.route_url("channels"),
+                }
+            )
         elif block_id.startswith("channel:"):
             channel = request.dbsession.get(Channel, int(block_id.partition(":")[2] or 0))
             if channel is not None and can_see(request, channel):
-                query = channel_videos(request, channel, depth=BLOCK_VIDEOS).options(selectinload(Video.owner)).limit(BLOCK_VIDEOS)
-                blocks.append({"id": f"channel-{channel.id}", "title": channel.title,
-                               "videos": permitted(request, list(request.dbsession.scalars(query))),
-                               "url": request.route_url("channel", channel=channel.slug)})
+                query = (
+                    channel_videos(request, channel, depth=BLOCK_VIDEOS)
+                    .options(selectinload(Video.owner))
+                    .limit(BLOCK_VIDEOS)
+                )
+                blocks.append(
+                    {
+                        "id": f"channel-{channel.id}",
+                        "title": channel.title,
+                        "videos": permitted(request, list(request.dbsession.scalars(query))),
+                        "url": request.route_url("channel", channel=channel.slug),
+                    }
+                )
         else:
             plugins = plugin_blocks(request) if plugins is None else plugins
             block = plugins.get(block_id)
             if block is not None:
-                blocks.append({"id": block_id.replace(".", "-"), "title": block.title, "url": None,
-                               "videos": _videos_by_ids(request, block.video_ids(BLOCK_VIDEOS * 2))[:BLOCK_VIDEOS]})
+                blocks.append(
+                    {
+                        "id": block_id.replace(".", "-"),
+                        "title": block.title,
+                        "url": None,
+                        "videos": _videos_by_ids(request, block.video_ids(BLOCK_VIDEOS * 2))[:BLOCK_VIDEOS],
+                    }
+                )
     return blocks

@@ -62,19 +62,27 @@ def visible_videos(request) -> Select:
     if user is not None:
         groups = user_group_names(request, user)
         if groups:
-            rules.append((Video.access == "groups") & exists(
-                select(video_groups.c.video_id)
-                .join(Group, Group.id == video_groups.c.group_id)
-                .where(video_groups.c.video_id == Video.id, Group.name.in_(groups))
-            ))
+            rules.append(
+                (Video.access == "groups")
+                & exists(
+                    select(video_groups.c.video_id)
+                    .join(Group, Group.id == video_groups.c.group_id)
+                    .where(video_groups.c.video_id == Video.id, Group.name.in_(groups))
+                )
+            )
     mine = _owned_by(user) if user is not None else false()
     return query.where(or_(mine, _published() & or_(*rules)))
 
 
 def _owned_by(user) -> ColumnElement:
-    return or_(Video.owner_id == user.id, exists(
-        select(video_owners.c.video_id).where(video_owners.c.video_id == Video.id, video_owners.c.user_id == user.id)
-    ))
+    return or_(
+        Video.owner_id == user.id,
+        exists(
+            select(video_owners.c.video_id).where(
+                video_owners.c.video_id == Video.id, video_owners.c.user_id == user.id
+            )
+        ),
+    )
 
 
 def locked_condition(request) -> ColumnElement | None:
@@ -111,8 +119,10 @@ def opens_locked_videos(request) -> bool:
     # One indexed lookup per reason (an OR of them would scan the site's videos).
     reasons = [select(Video.id).where(Video.id.in_(opened))] if opened else []
     if user is not None:
-        reasons += [select(Video.id).where(Video.owner_id == user.id),
-                    select(video_owners.c.video_id).where(video_owners.c.user_id == user.id)]
+        reasons += [
+            select(Video.id).where(Video.owner_id == user.id),
+            select(video_owners.c.video_id).where(video_owners.c.user_id == user.id),
+        ]
     for ids in reasons:
         query = select(Video.id).where(Video.id.in_(ids), Video.site_id == request.site.id, Video.access == "password")
         if request.dbsession.scalar(query.limit(1)) is not None:
@@ -134,25 +144,39 @@ def visibility_class(request) -> tuple[str, ColumnElement, CompoundSelect | None
         return "anonymous", _published() & Video.access.in_(SHARED_ACCESS["anonymous"]), None
     if user.is_admin:
         return "admin", true(), None
-    candidates = [select(Video.id).where(Video.site_id == request.site.id, Video.owner_id == user.id),
-                  select(video_owners.c.video_id).where(video_owners.c.user_id == user.id)]
+    candidates = [
+        select(Video.id).where(Video.site_id == request.site.id, Video.owner_id == user.id),
+        select(video_owners.c.video_id).where(video_owners.c.user_id == user.id),
+    ]
     groups = user_group_names(request, user)
     if groups:
-        candidates.append(select(video_groups.c.video_id).join(Group, Group.id == video_groups.c.group_id)
-                          .where(Group.name.in_(groups)))
+        candidates.append(
+            select(video_groups.c.video_id)
+            .join(Group, Group.id == video_groups.c.group_id)
+            .where(Group.name.in_(groups))
+        )
     return "signed-in", _published() & Video.access.in_(SHARED_ACCESS["signed-in"]), union_all(*candidates)
 
 
 def list_visible(request, limit: int = 24, offset: int = 0) -> list[Video]:
     """Visible videos, newest first, without those a plugin denies."""
-    query = (visible_videos(request).options(selectinload(Video.owner))
-             .order_by(Video.created_at.desc(), Video.id.desc()).limit(limit).offset(offset))
+    query = (
+        visible_videos(request)
+        .options(selectinload(Video.owner))
+        .order_by(Video.created_at.desc(), Video.id.desc())
+        .limit(limit)
+        .offset(offset)
+    )
     return permitted(request, request.dbsession.scalars(query).all())
 
 
 #: Orders a list may be asked for, newest first by default.
-ORDERINGS = {"-created_at": (Video.created_at.desc(), Video.id.desc()), "created_at": (Video.created_at, Video.id),
-             "title": (Video.title, Video.id), "-title": (Video.title.desc(), Video.id.desc())}
+ORDERINGS = {
+    "-created_at": (Video.created_at.desc(), Video.id.desc()),
+    "created_at": (Video.created_at, Video.id),
+    "title": (Video.title, Video.id),
+    "-title": (Video.title.desc(), Video.id.desc()),
+}
 
 
 def filtered_videos(request, params) -> Select:
@@ -197,8 +221,11 @@ def channel_videos(request, channel: Channel, theme: Theme | None = None, depth:
     probes); a small channel, or a page deep in a big one, by taking its members and sorting them.
     SQLite does not weigh the two itself (measured at 100,000 videos, 20 channels: 88 ms -> 7 ms).
     """
-    link, column, key = ((video_channels, video_channels.c.channel_id, channel.id) if theme is None
-                         else (video_themes, video_themes.c.theme_id, theme.id))
+    link, column, key = (
+        (video_channels, video_channels.c.channel_id, channel.id)
+        if theme is None
+        else (video_themes, video_themes.c.theme_id, theme.id)
+    )
     members = request.dbsession.scalar(select(func.count()).select_from(link).where(column == key))
     member: ColumnElement[bool]
     if members >= WALK_FROM and depth * WALK_RATIO <= members:
@@ -222,8 +249,10 @@ def plugins_may_deny(request) -> bool:
     When none may, :func:`visible_videos` is the whole rule, so lists and searches may count,
     page and facet in SQL. A plugin that only grants declares ``AMPHI_PERMITS_NEVER_DENIES = True``.
     """
-    return any(not getattr(impl.plugin, "AMPHI_PERMITS_NEVER_DENIES", False)
-               for impl in request.hooks.amphi_permits.get_hookimpls())
+    return any(
+        not getattr(impl.plugin, "AMPHI_PERMITS_NEVER_DENIES", False)
+        for impl in request.hooks.amphi_permits.get_hookimpls()
+    )
 
 
 def permitted(request, videos: list[Video]) -> list[Video]:
@@ -259,14 +288,20 @@ def related_candidates(db, video: Video, pool: int) -> list[tuple[int, int, obje
     the number of videos sharing a tag, not the size of the catalogue.
     """
     scores: dict[int, int] = {}
-    for table, column, ids, weight in ((video_tags, video_tags.c.tag_id, [t.id for t in video.tags], 2),
-                                       (video_disciplines, video_disciplines.c.discipline_id,
-                                        [d.id for d in video.disciplines], 1)):
+    for table, column, ids, weight in (
+        (video_tags, video_tags.c.tag_id, [t.id for t in video.tags], 2),
+        (video_disciplines, video_disciplines.c.discipline_id, [d.id for d in video.disciplines], 1),
+    ):
         if not ids:
             continue
         shared = func.count().label("shared")
-        rows = db.execute(select(table.c.video_id, shared).where(column.in_(ids), table.c.video_id != video.id)
-                          .group_by(table.c.video_id).order_by(shared.desc(), table.c.video_id.desc()).limit(pool))
+        rows = db.execute(
+            select(table.c.video_id, shared)
+            .where(column.in_(ids), table.c.video_id != video.id)
+            .group_by(table.c.video_id)
+            .order_by(shared.desc(), table.c.video_id.desc())
+            .limit(pool)
+        )
         for video_id, count in rows:
             scores[video_id] = scores.get(video_id, 0) + weight * count
     for condition in ((Video.type_id == video.type_id) if video.type_id else None, Video.owner_id == video.owner_id):
@@ -275,7 +310,9 @@ def related_candidates(db, video: Video, pool: int) -> list[tuple[int, int, obje
             for video_id in db.scalars(same.order_by(Video.id.desc()).limit(pool)):
                 scores.setdefault(video_id, 0)
     candidates = sorted(scores, key=lambda i: (scores[i], i), reverse=True)[:pool]
-    created = dict(db.execute(select(Video.id, Video.created_at).where(Video.id.in_(candidates))).all()) if candidates else {}
+    created = (
+        dict(db.execute(select(Video.id, Video.created_at).where(Video.id.in_(candidates))).all()) if candidates else {}
+    )
     ranked = [(i, scores[i], created[i]) for i in candidates if i in created]
     return sorted(ranked, key=lambda c: (c[1], c[2], c[0]), reverse=True)
 

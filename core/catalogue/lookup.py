@@ -45,6 +45,7 @@ def site_group(request, local: bool = False) -> Group:
     if group is None or group.site_id != request.site.id:
         raise HTTPNotFound()
     if local and group.source != LOCAL:
-        raise HTTPConflict(request.translate("This group is managed by ${source}; change it there.",
-                                             source=group.source))
+        raise HTTPConflict(
+            request.translate("This group is managed by ${source}; change it there.", source=group.source)
+        )
     return group

@@ -46,8 +46,9 @@ def url_ttl(settings) -> int:
     """``amphi.media.url_ttl`` in seconds; a value outside one minute to :data:`MAX_URL_TTL` stops the start."""
     value = setting(settings, "amphi.media.url_ttl")
     if not MIN_URL_TTL <= value <= MAX_URL_TTL:
-        raise ConfigurationError(f"amphi.media.url_ttl must be a number of seconds from {MIN_URL_TTL} to "
-                                 f"{MAX_URL_TTL}, not {value!r}")
+        raise ConfigurationError(
+            f"amphi.media.url_ttl must be a number of seconds from {MIN_URL_TTL} to {MAX_URL_TTL}, not {value!r}"
+        )
     return value
 
 
@@ -61,8 +62,10 @@ def check_signature(request, video, expires: int, signature: str) -> None:
     """Raise 403 unless a media URL is ours, for this viewer, neither expired nor longer-lived than allowed."""
     now = time.time()
     longest = now + url_ttl(request.registry.settings) + ROUNDING
-    if (not hmac.compare_digest(sign(request, video.id, expires, viewer_id(request)), signature)
-            or not now <= expires <= longest):
+    if (
+        not hmac.compare_digest(sign(request, video.id, expires, viewer_id(request)), signature)
+        or not now <= expires <= longest
+    ):
         raise HTTPForbidden()
 
 
@@ -74,4 +77,4 @@ def media_base(request, video) -> str:
 
 def media_url(request, video, key: str) -> str:
     """The signed URL of one stored output of ``video`` (its key under the outputs prefix)."""
-    return media_base(request, video) + key[len(job_prefix(key)) + 1:]
+    return media_base(request, video) + key[len(job_prefix(key)) + 1 :]

@@ -70,20 +70,25 @@ def type_title(request, vtype) -> str:
 
 
 def site_video_types(dbsession, site_id: int) -> list[VideoType]:
-    return dbsession.scalars(select(VideoType).where(VideoType.site_id == site_id)
-                             .order_by(VideoType.position, VideoType.id)).all()
+    return dbsession.scalars(
+        select(VideoType).where(VideoType.site_id == site_id).order_by(VideoType.position, VideoType.id)
+    ).all()
 
 
 def site_disciplines(dbsession, site_id: int) -> list[Discipline]:
-    return dbsession.scalars(select(Discipline).where(Discipline.site_id == site_id)
-                             .order_by(Discipline.position, Discipline.id)).all()
+    return dbsession.scalars(
+        select(Discipline).where(Discipline.site_id == site_id).order_by(Discipline.position, Discipline.id)
+    ).all()
 
 
 @functools.lru_cache(maxsize=16)
 def language_choices(locale: str) -> list[tuple[str, str]]:
     """Two-letter language codes with their names in ``locale``, by name (computed once per locale)."""
     names = Locale.parse(locale).languages
-    return sorted(((code, names[code]) for code in names if isinstance(code, str) and len(code) == 2), key=lambda c: c[1].casefold())
+    return sorted(
+        ((code, names[code]) for code in names if isinstance(code, str) and len(code) == 2),
+        key=lambda c: c[1].casefold(),
+    )
 
 
 def normalise_tag(text: str) -> str:
@@ -137,25 +142,52 @@ class MetadataForm:
 
     @classmethod
     def from_post(cls, post) -> MetadataForm:
-        return cls(**{name: post.get(name, "").strip() for name in (
-            "title", "description", "type_id", "tags", "license", "language", "date_recorded", "owners",
-            "poster_key", "access", "publish_at")},
-            password=post.get("password", ""), allow_downloads="allow_downloads" in post,
-            discipline_ids=tuple(post.getall("discipline_ids")), group_ids=tuple(post.getall("group_ids")),
-            channel_ids=tuple(post.getall("channel_ids")), theme_ids=tuple(post.getall("theme_ids")))
+        return cls(
+            **{
+                name: post.get(name, "").strip()
+                for name in (
+                    "title",
+                    "description",
+                    "type_id",
+                    "tags",
+                    "license",
+                    "language",
+                    "date_recorded",
+                    "owners",
+                    "poster_key",
+                    "access",
+                    "publish_at",
+                )
+            },
+            password=post.get("password", ""),
+            allow_downloads="allow_downloads" in post,
+            discipline_ids=tuple(post.getall("discipline_ids")),
+            group_ids=tuple(post.getall("group_ids")),
+            channel_ids=tuple(post.getall("channel_ids")),
+            theme_ids=tuple(post.getall("theme_ids")),
+        )
 
     @classmethod
     def from_video(cls, video: Video) -> MetadataForm:
         publish_at = video.publish_at.astimezone(UTC).isoformat(timespec="minutes")[:16] if video.publish_at else ""
         return cls(
-            title=video.title, description=video.description, type_id=str(video.type_id or ""),
-            discipline_ids=tuple(str(d.id) for d in video.disciplines), tags=", ".join(t.name for t in video.tags),
-            license=video.license, language=video.language,
+            title=video.title,
+            description=video.description,
+            type_id=str(video.type_id or ""),
+            discipline_ids=tuple(str(d.id) for d in video.disciplines),
+            tags=", ".join(t.name for t in video.tags),
+            license=video.license,
+            language=video.language,
             date_recorded=video.date_recorded.isoformat() if video.date_recorded else "",
-            owners=", ".join(u.username for u in video.additional_owners), allow_downloads=video.allow_downloads,
-            poster_key=video.poster_key, access=video.access, group_ids=tuple(str(g.id) for g in video.allowed_groups),
-            publish_at=publish_at, channel_ids=tuple(str(c.id) for c in video.channels),
-            theme_ids=tuple(str(t.id) for t in video.themes))
+            owners=", ".join(u.username for u in video.additional_owners),
+            allow_downloads=video.allow_downloads,
+            poster_key=video.poster_key,
+            access=video.access,
+            group_ids=tuple(str(g.id) for g in video.allowed_groups),
+            publish_at=publish_at,
+            channel_ids=tuple(str(c.id) for c in video.channels),
+            theme_ids=tuple(str(t.id) for t in video.themes),
+        )
 
 
 def _pick(rows, wanted) -> tuple[list, bool]:
@@ -200,8 +232,9 @@ def _parse_owners(request, video: Video, text: str, errors: dict) -> list[User]:
     if unknown:
         errors["owners"] = _("No such user on this site: ${names}", mapping={"names": ", ".join(unknown)})
     elif len(users) > MAX_OWNERS:
-        errors["owners"] = plural("At most ${n} additional owner.", "At most ${n} additional owners.", MAX_OWNERS,
-                                  n=MAX_OWNERS)
+        errors["owners"] = plural(
+            "At most ${n} additional owner.", "At most ${n} additional owners.", MAX_OWNERS, n=MAX_OWNERS
+        )
     return users
 
 
@@ -214,8 +247,12 @@ def _check_text(form: MetadataForm, errors: dict) -> list[str]:
     if len(tags) > MAX_TAGS:
         errors["tags"] = plural("At most ${n} tag.", "At most ${n} tags.", MAX_TAGS, n=MAX_TAGS)
     elif any(len(t) > MAX_TAG_LENGTH for t in tags):
-        errors["tags"] = plural("A tag has at most ${length} character.", "A tag has at most ${length} characters.",
-                                MAX_TAG_LENGTH, length=MAX_TAG_LENGTH)
+        errors["tags"] = plural(
+            "A tag has at most ${length} character.",
+            "A tag has at most ${length} characters.",
+            MAX_TAG_LENGTH,
+            length=MAX_TAG_LENGTH,
+        )
     _check_license_language(form.license, form.language, errors)
     return tags
 
@@ -234,9 +271,12 @@ def _check_access(video: Video, form: MetadataForm, groups: list[Group], errors:
         errors["group_ids"] = _("Choose at least one group.")
     if form.access == "password":
         if form.password and len(form.password) < MIN_PASSWORD:
-            errors["password"] = plural("A password of at least ${n} character is needed.",
-                                        "A password of at least ${n} characters is needed.", MIN_PASSWORD,
-                                        n=MIN_PASSWORD)
+            errors["password"] = plural(
+                "A password of at least ${n} character is needed.",
+                "A password of at least ${n} characters is needed.",
+                MIN_PASSWORD,
+                n=MIN_PASSWORD,
+            )
         elif not form.password and not video.password_hash:
             errors["password"] = _("Choose a password for this video.")
 
@@ -263,7 +303,11 @@ def apply_metadata(request, video: Video, form: MetadataForm) -> None:
     if errors or in_channels is None:  # None comes with its errors
         raise ValidationError(errors)
     video.title, video.description, video.license, video.language = (
-        form.title, form.description, form.license, form.language)
+        form.title,
+        form.description,
+        form.license,
+        form.language,
+    )
     video.type, video.disciplines, video.tags = (vtype[0] if vtype else None), disciplines, get_tags(db, site_id, tags)
     video.date_recorded, video.publish_at, video.additional_owners = recorded, publish_at, owners
     video.allow_downloads, video.poster_key = form.allow_downloads, form.poster_key or video.poster_key
@@ -342,7 +386,9 @@ def check_upload_metadata(request, metadata: dict, lenient: bool = False) -> dic
     if errors and not lenient:
         raise ValidationError(errors)
     values.update({key: "" for key in errors})
-    fields: dict[str, object] = {key: values[key] for key in ("title", "description", "access", "language", "license") if values[key]}
+    fields: dict[str, object] = {
+        key: values[key] for key in ("title", "description", "access", "language", "license") if values[key]
+    }
     if channel is not None:
         fields["channels"] = [channel]
     return fields

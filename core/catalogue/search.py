@@ -89,7 +89,8 @@ class SearchQuery:
         self.text = clean_text(self.text)
         self.filters = {
             facet: [clean_text(v) for v in values][:MAX_FILTER_VALUES]
-            for facet, values in (self.filters or {}).items() if FACET_NAME.match(facet) and values
+            for facet, values in (self.filters or {}).items()
+            if FACET_NAME.match(facet) and values
         }
         if self.sort not in SORTS:
             self.sort = "relevance"
@@ -152,7 +153,7 @@ def locked_ids(request, ids: list[int]) -> set[int]:
         return set()
     found = set()
     for start in range(0, len(ids), 500):
-        found.update(request.dbsession.scalars(select(Video.id).where(Video.id.in_(ids[start:start + 500]), locked)))
+        found.update(request.dbsession.scalars(select(Video.id).where(Video.id.in_(ids[start : start + 500]), locked)))
     return found
 
 
@@ -162,7 +163,7 @@ def denied_ids(request, ids: list[int]) -> set[int]:
         return set()
     denied = set()
     for start in range(0, len(ids), 500):
-        videos = request.dbsession.scalars(select(Video).where(Video.id.in_(ids[start:start + 500]))).all()
+        videos = request.dbsession.scalars(select(Video).where(Video.id.in_(ids[start : start + 500]))).all()
         denied |= {v.id for v in videos} - {v.id for v in permitted(request, videos)}
     return denied
 
@@ -208,9 +209,11 @@ def search_document(request, video: Video) -> dict:
     """
     owners = [video.owner, *video.additional_owners]
     date = sort_date(video)
-    text = {"description": clean_text(video.description, 100_000),
-            "owners": " ".join(clean_text(o.name) for o in owners if o is not None),
-            "tags": " ".join(t.name for t in video.tags)}
+    text = {
+        "description": clean_text(video.description, 100_000),
+        "owners": " ".join(clean_text(o.name) for o in owners if o is not None),
+        "tags": " ".join(t.name for t in video.tags),
+    }
     captions = searched_text(request, video)
     if captions:
         text["captions"] = clean_text(captions, 1_000_000)
@@ -234,16 +237,22 @@ def search_document(request, video: Video) -> dict:
     channels = [c for c in video.channels if c.visibility == "public"]
     if channels:
         facets["channel"] = {c.slug: c.title for c in channels}
-        text["channels"] = " ".join([*(c.title for c in channels),
-                                     *(t.title for t in video.themes if t.channel in channels)])
+        text["channels"] = " ".join(
+            [*(c.title for c in channels), *(t.title for t in video.themes if t.channel in channels)]
+        )
     for contribution in collect(request, "amphi_search_facets", expect=dict, video=video):
         for facet, pairs in contribution.items():
             if FACET_NAME.match(str(facet)):
                 for value, label in pairs:
                     facets.setdefault(facet, {})[clean_text(value)] = clean_text(label) or clean_text(value)
     return {
-        "video_id": video.id, "site_id": video.site_id, "language": video.language or "",
-        "year": date.year, "duration": video.duration, "date": date, "title": clean_text(video.title, 250),
+        "video_id": video.id,
+        "site_id": video.site_id,
+        "language": video.language or "",
+        "year": date.year,
+        "duration": video.duration,
+        "date": date,
+        "title": clean_text(video.title, 250),
         "text": text,
         "facets": {facet: sorted(values.items()) for facet, values in facets.items() if values},
     }

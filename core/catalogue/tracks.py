@@ -37,8 +37,18 @@ def active_plugins(request) -> set[str]:
     return loaded & set(request.site.enabled_plugins or [])
 
 
-def save_track(request, video: Video, text: str, *, kind: str, language: str, label: str = "",
-               source: str = "manual", plugin: str, track: Track | None = None) -> Track:
+def save_track(
+    request,
+    video: Video,
+    text: str,
+    *,
+    kind: str,
+    language: str,
+    label: str = "",
+    source: str = "manual",
+    plugin: str,
+    track: Track | None = None,
+) -> Track:
     """Store WebVTT ``text`` as a track of ``video`` owned by ``plugin`` (a new one, or ``track`` replaced).
 
     The caller validates the WebVTT; this only refuses text that does not start as WebVTT must.
@@ -81,7 +91,7 @@ def cue_words(webvtt: str) -> str:
         lines = block.split("\n")
         timing = next((i for i, line in enumerate(lines) if "-->" in line), None)
         if timing is not None:
-            words += [plain_cue_text(line) for line in lines[timing + 1:]]
+            words += [plain_cue_text(line) for line in lines[timing + 1 :]]
     return " ".join(word for word in words if word)
 
 
@@ -106,7 +116,8 @@ def video_tracks(request, video: Video, kinds=TRACK_KINDS) -> list[Track]:
     if video.id not in known:
         plugins = active_plugins(request)
         rows = request.dbsession.scalars(
-            select(Track).where(Track.video_id == video.id).order_by(Track.kind, Track.language, Track.id))
+            select(Track).where(Track.video_id == video.id).order_by(Track.kind, Track.language, Track.id)
+        )
         known[video.id] = [t for t in rows if t.plugin in plugins]
     return [t for t in known[video.id] if t.kind in kinds]
 
@@ -115,8 +126,9 @@ def track_url(request, video: Video, track: Track) -> str:
     """A signed URL of the track's WebVTT, bound to the viewer; changes when the track changes."""
     expires, signature = signed_expiry(request, video)
     version = int(track.updated_at.timestamp()) if track.updated_at else 0
-    return request.route_url("media.track", video_id=video.id, expires=expires, signature=signature,
-                             track_id=track.id, _query={"v": version})
+    return request.route_url(
+        "media.track", video_id=video.id, expires=expires, signature=signature, track_id=track.id, _query={"v": version}
+    )
 
 
 def player_tracks(request, video: Video) -> list[PlayerTrack]:
@@ -124,10 +136,19 @@ def player_tracks(request, video: Video) -> list[PlayerTrack]:
     offered, default_taken = [], False
     locale = getattr(request, "locale_name", "") or ""
     for track in video_tracks(request, video):
-        default = (not default_taken and track.kind in ("subtitles", "captions")
-                   and track.language.split("-")[0] == locale.split("_")[0])
+        default = (
+            not default_taken
+            and track.kind in ("subtitles", "captions")
+            and track.language.split("-")[0] == locale.split("_")[0]
+        )
         default_taken = default_taken or default
-        offered.append(PlayerTrack(kind=track.kind, language=track.language,
-                                   label=track.label or track.language, url=track_url(request, video, track),
-                                   default=default))
+        offered.append(
+            PlayerTrack(
+                kind=track.kind,
+                language=track.language,
+                label=track.label or track.language,
+                url=track_url(request, video, track),
+                default=default,
+            )
+        )
     return offered

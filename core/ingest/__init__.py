@@ -23,9 +23,7 @@ LEADING_TRAVERSAL = re.compile(r"^(?:\.{1,2}[/\\])+|^/+")
 
 def unique_slug(dbsession, site_id: int, title: str) -> str:
     base = slugify(title)
-    taken = set(dbsession.scalars(
-        select(Video.slug).where(Video.site_id == site_id, Video.slug.startswith(base))
-    ))
+    taken = set(dbsession.scalars(select(Video.slug).where(Video.site_id == site_id, Video.slug.startswith(base))))
     slug, n = base, 2
     while slug in taken:
         slug, n = f"{base}-{n}", n + 1
@@ -35,8 +33,13 @@ def unique_slug(dbsession, site_id: int, title: str) -> str:
 def create_video(request, owner, title: str, **fields) -> Video:
     """Create a video of the request's site for ``owner`` and fire ``amphi_video_created``."""
     title = title.strip() or "Untitled"
-    video = Video(site_id=request.site.id, owner_id=owner.id, title=title[:250],
-                  slug=unique_slug(request.dbsession, request.site.id, title), **fields)
+    video = Video(
+        site_id=request.site.id,
+        owner_id=owner.id,
+        title=title[:250],
+        slug=unique_slug(request.dbsession, request.site.id, title),
+        **fields,
+    )
     request.dbsession.add(video)
     request.dbsession.flush()
     fire(request, "amphi_video_created", video=video)
@@ -53,18 +56,27 @@ class QuotaExceeded(Exception):
 
     def __init__(self, quota: int):
         self.quota = quota
-        self.message = _("This file would exceed your storage quota (${quota} MB).",
-                         mapping={"quota": quota // 1_000_000})
+        self.message = _(
+            "This file would exceed your storage quota (${quota} MB).", mapping={"quota": quota // 1_000_000}
+        )
         super().__init__(f"This file would exceed its owner's storage quota ({quota // 1_000_000} MB).")
 
 
 def used_bytes(dbsession, site_id: int, user_id: int, exclude_upload: str | None = None) -> int:
     """What a user stores on a site: the originals of the videos they own plus their uploads in progress."""
-    stored = dbsession.scalar(select(func.coalesce(func.sum(MediaFile.size), 0)).join(Video).where(
-        Video.site_id == site_id, Video.owner_id == user_id, MediaFile.kind.in_(ORIGINAL_KINDS)))
-    pending = dbsession.scalar(select(func.coalesce(func.sum(func.coalesce(Upload.length, Upload.offset)), 0)).where(
-        Upload.site_id == site_id, Upload.user_id == user_id, Upload.video_id.is_(None),
-        Upload.id != (exclude_upload or "")))
+    stored = dbsession.scalar(
+        select(func.coalesce(func.sum(MediaFile.size), 0))
+        .join(Video)
+        .where(Video.site_id == site_id, Video.owner_id == user_id, MediaFile.kind.in_(ORIGINAL_KINDS))
+    )
+    pending = dbsession.scalar(
+        select(func.coalesce(func.sum(func.coalesce(Upload.length, Upload.offset)), 0)).where(
+            Upload.site_id == site_id,
+            Upload.user_id == user_id,
+            Upload.video_id.is_(None),
+            Upload.id != (exclude_upload or ""),
+        )
+    )
     return int(stored) + int(pending)
 
 
@@ -152,8 +164,9 @@ def video_fields(metadata: dict) -> dict:
     return fields
 
 
-def ingest_files(request, owner, tracks: list[IngestTrack], metadata: dict, trims: Trims | None = None,
-                 layout: str | None = None) -> Video:
+def ingest_files(
+    request, owner, tracks: list[IngestTrack], metadata: dict, trims: Trims | None = None, layout: str | None = None
+) -> Video:
     """Make a video of the request's site for ``owner`` from stored files, then process it.
 
     One track without trims goes to the ``encode`` job as it is. Several tracks (or trims)
@@ -187,8 +200,14 @@ def keep_file(request, video: Video, track: IngestTrack, key: str, kind: str) ->
     storage = request.storage
     storage.move(track.key, key)
     rendition = track.flavor if kind == "recording" else os.path.splitext(track.filename)[1].lower()
-    media = MediaFile(video_id=video.id, kind=kind, key=key, size=storage.size(key),
-                      mime=(track.mime or "application/octet-stream")[:100], rendition=rendition[:32])
+    media = MediaFile(
+        video_id=video.id,
+        kind=kind,
+        key=key,
+        size=storage.size(key),
+        mime=(track.mime or "application/octet-stream")[:100],
+        rendition=rendition[:32],
+    )
     request.dbsession.add(media)
     return media
 

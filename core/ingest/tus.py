@@ -69,8 +69,9 @@ def check_size(request, length: int, pending_id: str | None = None) -> None:
         raise TusError(400, _("The file is empty."))
     maximum, _quota = site_upload_limits(request)
     if maximum and length > maximum:
-        raise TusError(413, _("The file is larger than this site accepts (${max} MB).",
-                              mapping={"max": maximum // 1_000_000}))
+        raise TusError(
+            413, _("The file is larger than this site accepts (${max} MB).", mapping={"max": maximum // 1_000_000})
+        )
     try:
         check_quota(request, request.user, length, exclude_upload=pending_id)
     except QuotaExceeded as exc:
@@ -118,8 +119,9 @@ def checked_metadata(request, metadata: dict) -> dict:
 
 def format_metadata(metadata: dict) -> str:
     """The inverse of :func:`parse_metadata` (HEAD answers with the upload's metadata)."""
-    return ",".join(f"{key} {base64.b64encode(str(value).encode()).decode()}".rstrip()
-                    for key, value in metadata.items())
+    return ",".join(
+        f"{key} {base64.b64encode(str(value).encode()).decode()}".rstrip() for key, value in metadata.items()
+    )
 
 
 def upload_headers(upload: Upload) -> dict:
@@ -187,8 +189,14 @@ def conflict(request, upload_id: str) -> TusError:
     upload = current(request, upload_id)
     if upload is None:
         return TusError(404, _("There is no such upload."))
-    return TusError(409, _("The offset does not match what the server has, or another request is writing "
-                           "this upload; ask its offset (HEAD) and resume."), {"Upload-Offset": upload.offset})
+    return TusError(
+        409,
+        _(
+            "The offset does not match what the server has, or another request is writing "
+            "this upload; ask its offset (HEAD) and resume."
+        ),
+        {"Upload-Offset": upload.offset},
+    )
 
 
 def lost(request, upload_id: str, key: str) -> TusError:
@@ -270,9 +278,17 @@ def create(request):
         check_size(request, length)
     metadata = checked_metadata(request, parse_metadata(request.headers.get("Upload-Metadata", "")))
     upload_id = uuid.uuid4().hex
-    upload = Upload(id=upload_id, site_id=request.site.id, user_id=request.user.id, length=length, offset=0,
-                    key=upload_key(request.site.id, upload_id), filename=metadata.get("filename", "")[:255],
-                    metadata_=metadata, expires_at=utcnow() + timedelta(hours=expiry_hours(request)))
+    upload = Upload(
+        id=upload_id,
+        site_id=request.site.id,
+        user_id=request.user.id,
+        length=length,
+        offset=0,
+        key=upload_key(request.site.id, upload_id),
+        filename=metadata.get("filename", "")[:255],
+        metadata_=metadata,
+        expires_at=utcnow() + timedelta(hours=expiry_hours(request)),
+    )
     request.dbsession.add(upload)  # no bytes are stored before the first one arrives
     headers = {"Location": request.route_url("tus.upload", upload_id=upload_id)}
     if request.content_length:  # creation-with-upload: the row is committed first, no transaction waits on bytes

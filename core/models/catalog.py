@@ -146,8 +146,9 @@ class Channel(Base):
     managers = relationship("User", secondary=channel_managers, order_by="User.username")
     #: Who sees it when its visibility is ``groups`` (empty otherwise).
     allowed_groups = relationship("Group", secondary=channel_groups, order_by="Group.name")
-    themes: Mapped[list[Theme]] = relationship("Theme", back_populates="channel", cascade="all, delete-orphan",
-                                               order_by="Theme.position, Theme.id")
+    themes: Mapped[list[Theme]] = relationship(
+        "Theme", back_populates="channel", cascade="all, delete-orphan", order_by="Theme.position, Theme.id"
+    )
 
     def __repr__(self) -> str:
         return f"<Channel {self.site_id}/{self.slug}>"

@@ -98,13 +98,16 @@ class Video(Base):
     allowed_groups = relationship("Group", secondary=video_groups)
     type: Mapped[VideoType | None] = relationship(VideoType)
     tags: Mapped[list[Tag]] = relationship(Tag, secondary=video_tags, order_by=Tag.name)
-    disciplines: Mapped[list[Discipline]] = relationship(Discipline, secondary=video_disciplines,
-                                                         order_by=Discipline.position)
-    channels: Mapped[list[Channel]] = relationship(Channel, secondary=video_channels,
-                                                   order_by=(Channel.position, Channel.id))
+    disciplines: Mapped[list[Discipline]] = relationship(
+        Discipline, secondary=video_disciplines, order_by=Discipline.position
+    )
+    channels: Mapped[list[Channel]] = relationship(
+        Channel, secondary=video_channels, order_by=(Channel.position, Channel.id)
+    )
     themes: Mapped[list[Theme]] = relationship(Theme, secondary=video_themes, order_by=(Theme.position, Theme.id))
-    share_links: Mapped[list[ShareLink]] = relationship(ShareLink, back_populates="video",
-                                                        cascade="all, delete-orphan", order_by=ShareLink.id)
+    share_links: Mapped[list[ShareLink]] = relationship(
+        ShareLink, back_populates="video", cascade="all, delete-orphan", order_by=ShareLink.id
+    )
     files: Mapped[list[MediaFile]] = relationship(back_populates="video", cascade="all, delete-orphan")
     tracks: Mapped[list[Track]] = relationship(back_populates="video", cascade="all, delete-orphan")
     jobs: Mapped[list[Job]] = relationship(back_populates="video", cascade="all, delete-orphan")

@@ -156,13 +156,27 @@ def page_cache_tween_factory(handler, registry):
             return replay(request, entry)
         response = handler(request)
         offer = request.environ.get("amphi.page_cache")
-        if (offer is not None and not request.environ.get("amphi.page_cache.refused")
-                and response.status_code == 200 and "Set-Cookie" not in response.headers
-                and request.user is None and not response.cache_control.no_store):
+        if (
+            offer is not None
+            and not request.environ.get("amphi.page_cache.refused")
+            and response.status_code == 200
+            and "Set-Cookie" not in response.headers
+            and request.user is None
+            and not response.cache_control.no_store
+        ):
             video = offer["video"]
             viewed = (Snapshot(request.site), Snapshot(video)) if video is not None else None
-            store.put(key, Entry(generation, time.monotonic() + ttl, response.status,
-                                 tuple(response.headerlist), response.body, viewed))
+            store.put(
+                key,
+                Entry(
+                    generation,
+                    time.monotonic() + ttl,
+                    response.status,
+                    tuple(response.headerlist),
+                    response.body,
+                    viewed,
+                ),
+            )
         return response
 
     return tween

@@ -35,8 +35,9 @@ _TABLE_EXISTS = {
     "sqlite": f"SELECT max(name) FROM sqlite_master WHERE type = 'table' AND name = '{GENERATION_TABLE}'",
     "postgresql": f"SELECT to_regclass('{GENERATION_TABLE}')",
 }
-_DML = re.compile(r"^\s*(?:INSERT\s+(?:OR\s+\w+\s+)?INTO|UPDATE|DELETE\s+FROM|REPLACE\s+INTO)\s+[\"`]?(\w+)",
-                  re.IGNORECASE)
+_DML = re.compile(
+    r"^\s*(?:INSERT\s+(?:OR\s+\w+\s+)?INTO|UPDATE|DELETE\s+FROM|REPLACE\s+INTO)\s+[\"`]?(\w+)", re.IGNORECASE
+)
 
 
 def shown_on_pages(table) -> bool:
@@ -128,8 +129,9 @@ os.register_at_fork(after_in_child=_forget_readers_after_fork)
 
 
 def _autocommit_engine(engine: Engine) -> Engine:
-    return make_engine(engine.url.render_as_string(hide_password=False), isolation_level="AUTOCOMMIT",
-                       pool_size=2, max_overflow=8)
+    return make_engine(
+        engine.url.render_as_string(hide_password=False), isolation_level="AUTOCOMMIT", pool_size=2, max_overflow=8
+    )
 
 
 def has_pending_changes(session: Session) -> bool:

@@ -73,9 +73,17 @@ def claim(job_id: int) -> tuple[int, str] | None:
             job.video.status = "processing"
         now = utcnow()
         claimed = db.execute(
-            update(Job).where(Job.id == job_id, Job.state == "queued")
-            .values(state="running", worker=WORKER_ID, heartbeat_at=now, started_at=now,
-                    attempts=Job.attempts + 1, error="", progress=0.0)
+            update(Job)
+            .where(Job.id == job_id, Job.state == "queued")
+            .values(
+                state="running",
+                worker=WORKER_ID,
+                heartbeat_at=now,
+                started_at=now,
+                attempts=Job.attempts + 1,
+                error="",
+                progress=0.0,
+            )
         ).rowcount
         return (site_id, job.kind) if claimed else None
 
@@ -84,7 +92,8 @@ def site_busy(request, site_id: int) -> bool:
     """Whether the site already runs as many jobs as ``amphi.jobs.per_site`` allows."""
     limit = setting(request.registry.settings, "amphi.jobs.per_site")
     running = request.dbsession.scalar(
-        select(func.count(Job.id)).join(Video, Video.id == Job.video_id)
+        select(func.count(Job.id))
+        .join(Video, Video.id == Job.video_id)
         .where(Video.site_id == site_id, Job.state == "running")
     )
     return running >= limit
@@ -200,7 +209,10 @@ def fail(job_id: int, reason: str, retry: bool) -> None:
         job.state, job.error, job.finished_at = "failed", reason, utcnow()
         video = job.video
         if video.status != "ready":  # a failed re-encode keeps what was published
-            video.status, video.status_reason = "failed", reason if not retry else _("Processing failed; try again later.")
+            video.status, video.status_reason = (
+                "failed",
+                reason if not retry else _("Processing failed; try again later."),
+            )
         if video.status == "failed":  # a later job of a ready video (re-encode, transcription) fails alone
             request.site = video.site
             fire(request, "amphi_video_failed", video_id=video.id, reason=video.status_reason or reason)
@@ -246,13 +258,17 @@ def sweep() -> int:
         db = request.dbsession
         stale = setting(request.registry.settings, "amphi.jobs.stale_after")
         now = utcnow()
-        running = db.execute(select(Job.id, Job.worker, Job.heartbeat_at < now - timedelta(seconds=stale))
-                             .where(Job.state == "running")).all()
+        running = db.execute(
+            select(Job.id, Job.worker, Job.heartbeat_at < now - timedelta(seconds=stale)).where(Job.state == "running")
+        ).all()
         lost = [(job_id, worker) for job_id, worker, silent in running if silent or worker_is_gone(worker)]
         requeued = [job_id for job_id, worker in lost if requeue_lost(request, job_id, worker, now)]
         forgotten = db.scalars(
-            select(Job.id).where(Job.state == "queued", Job.created_at < now - timedelta(seconds=stale),
-                                 (Job.run_after.is_(None)) | (Job.run_after < now))
+            select(Job.id).where(
+                Job.state == "queued",
+                Job.created_at < now - timedelta(seconds=stale),
+                (Job.run_after.is_(None)) | (Job.run_after < now),
+            )
         ).all()
     for job_id in requeued + list(forgotten):
         run_job(job_id)
@@ -271,9 +287,15 @@ def requeue_lost(request, job_id: int, worker: str, now) -> bool:
         return False  # deleted with its video meanwhile
     given_up = job.attempts >= setting(request.registry.settings, "amphi.jobs.max_attempts")
     values = {"state": "failed", "finished_at": now} if given_up else {"state": "queued"}
-    moved = db.execute(update(Job).where(Job.id == job_id, Job.state == "running", Job.worker == worker)
-                       .values(worker="", error=_("The worker stopped; the job was requeued."), **values)
-                       .execution_options(synchronize_session=False)).rowcount == 0
+    moved = (
+        db.execute(
+            update(Job)
+            .where(Job.id == job_id, Job.state == "running", Job.worker == worker)
+            .values(worker="", error=_("The worker stopped; the job was requeued."), **values)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        == 0
+    )
     if moved:
         return False
     log.warning("job %s lost its worker %s; %s", job_id, worker, "failed" if given_up else "requeued")

@@ -42,15 +42,23 @@ class ComposeJob(JobKind):
         if not tracks:
             raise MediaError(_("The recorded tracks are missing."))
         start, end = job.params.get("trims") or (None, None)
-        return ComposePlan(tuple((f.key, f.rendition) for f in tracks), job.params.get("layout") or DEFAULT_LAYOUT,
-                           start, end)
+        return ComposePlan(
+            tuple((f.key, f.rendition) for f in tracks), job.params.get("layout") or DEFAULT_LAYOUT, start, end
+        )
 
     def work(self, job: JobContext, plan: ComposePlan, scratch: str, progress: ProgressCallback) -> str:
         """Compose the tracks into one local file; return its path."""
         out = os.path.join(scratch, COMPOSED_NAME)
         with ExitStack() as stack:
-            sources = [ComposeSource(stack.enter_context(local_file(job.storage, key, os.path.join(scratch, f"track-{n}"))),
-                                     flavor, plan.start, plan.end) for n, (key, flavor) in enumerate(plan.tracks)]
+            sources = [
+                ComposeSource(
+                    stack.enter_context(local_file(job.storage, key, os.path.join(scratch, f"track-{n}"))),
+                    flavor,
+                    plan.start,
+                    plan.end,
+                )
+                for n, (key, flavor) in enumerate(plan.tracks)
+            ]
             done = job.hooks.amphi_compose(job=job, sources=sources, layout=plan.layout, out=out, progress=progress)
         if done is None or not os.path.exists(out):
             raise MediaError(_("No encoder enabled on this site can compose recordings."))

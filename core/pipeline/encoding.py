@@ -26,8 +26,17 @@ from core.platform.tasks import enqueue_after_commit
 log = logging.getLogger(__name__)
 
 #: Output kinds recorded as rows; segments are served by path under the master's folder.
-RECORDED_KINDS = {"hls-master", "hls-playlist", "mp4", "audio", "mp3", "thumbnail", "storyboard",
-                  "storyboard-vtt", "waveform"}
+RECORDED_KINDS = {
+    "hls-master",
+    "hls-playlist",
+    "mp4",
+    "audio",
+    "mp3",
+    "thumbnail",
+    "storyboard",
+    "storyboard-vtt",
+    "waveform",
+}
 #: What was uploaded (the source; the recordings a composition was made of): never replaced.
 
 
@@ -97,11 +106,18 @@ def replace_outputs(video: Video, prefix: str, out: str, result: EncodeResult) -
         video.files.remove(media)
     for output in result.outputs:
         if output.kind in RECORDED_KINDS:
-            video.files.append(MediaFile(
-                kind=output.kind, rendition=output.rendition, key=f"{prefix}/{output.path}", mime=output.mime,
-                size=os.path.getsize(os.path.join(out, output.path)),
-                width=output.width, height=output.height, bitrate=output.bitrate,
-            ))
+            video.files.append(
+                MediaFile(
+                    kind=output.kind,
+                    rendition=output.rendition,
+                    key=f"{prefix}/{output.path}",
+                    mime=output.mime,
+                    size=os.path.getsize(os.path.join(out, output.path)),
+                    width=output.width,
+                    height=output.height,
+                    bitrate=output.bitrate,
+                )
+            )
     posters = [o for o in result.outputs if o.kind in ("thumbnail", "waveform")]
     video.poster_key = f"{prefix}/{posters[0].path}" if posters else ""
     return old_prefixes

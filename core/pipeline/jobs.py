@@ -68,10 +68,15 @@ class JobContext:
         site, registry = request.site, request.registry
         plugins = frozenset(site.enabled_plugins or []) & set(registry.plugins.names())
         return cls(
-            id=job.id if job else 0, kind=job.kind if job else "", site_id=site.id,
-            video_id=(job.video_id or 0) if job else 0, params=dict((job.params or {}) if job else {}),
-            plugins=plugins, settings={name: plugin_settings(registry, site, name) for name in plugins},
-            storage=get_storage(registry, site), registry=registry,
+            id=job.id if job else 0,
+            kind=job.kind if job else "",
+            site_id=site.id,
+            video_id=(job.video_id or 0) if job else 0,
+            params=dict((job.params or {}) if job else {}),
+            plugins=plugins,
+            settings={name: plugin_settings(registry, site, name) for name in plugins},
+            storage=get_storage(registry, site),
+            registry=registry,
         )
 
     def plugin_settings(self, plugin: str) -> dict:
@@ -157,7 +162,8 @@ def check_still_ours(request, job_id: int, worker: str) -> None:
     On PostgreSQL the job row stays locked until the commit, so no sweeper requeues it meanwhile.
     """
     ours = request.dbsession.scalar(
-        select(Job.id).where(Job.id == job_id, Job.state == "running", Job.worker == worker).with_for_update())
+        select(Job.id).where(Job.id == job_id, Job.state == "running", Job.worker == worker).with_for_update()
+    )
     if ours is None:
         raise JobLost(f"job {job_id} is no longer run by {worker}")
 
@@ -165,7 +171,8 @@ def check_still_ours(request, job_id: int, worker: str) -> None:
 def mark_done(request, job_id: int, worker: str) -> None:
     """The job's one ``done`` write; :class:`JobLost` (rolling the publication back) when it is not ours."""
     done = request.dbsession.execute(
-        update(Job).where(Job.id == job_id, Job.state == "running", Job.worker == worker)
+        update(Job)
+        .where(Job.id == job_id, Job.state == "running", Job.worker == worker)
         .values(state="done", progress=100.0, finished_at=utcnow(), error="")
         .execution_options(synchronize_session=False)
     ).rowcount

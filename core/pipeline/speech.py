@@ -67,6 +67,7 @@ class ReadingRules:
 #: The rules used unless an engine chooses others.
 DEFAULT_RULES = ReadingRules()
 
+
 def break_lines(texts: list[str], max_line: int = 42, max_lines: int = 2) -> tuple[str, ...] | None:
     """Break words into at most ``max_lines`` lines of at most ``max_line`` characters, as even as possible.
 

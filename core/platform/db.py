@@ -94,8 +94,11 @@ def lock_rows(dbsession: Session, model, *where) -> int:
     PostgreSQL locks those rows, SQLite takes its single write lock (so keep such a transaction short:
     every other writer waits for it). Read the rows afterwards (``populate_existing``). Returns how many.
     """
-    kept = {column.name: column for column in model.__table__.columns  # onupdate columns would change
-            if column.primary_key or column.onupdate is not None or column.server_onupdate is not None}
+    kept = {
+        column.name: column
+        for column in model.__table__.columns  # onupdate columns would change
+        if column.primary_key or column.onupdate is not None or column.server_onupdate is not None
+    }
     # Session.execute is typed as giving a Result; an UPDATE gives its CursorResult (which has rowcount)
     return cast(CursorResult, dbsession.execute(orm_update(model, *where).values(kept))).rowcount
 

@@ -98,8 +98,9 @@ class AmphiLocalizer(Localizer):
 
     def translate(self, tstring, domain=None, mapping=None):
         if isinstance(tstring, Plural):
-            return self.pluralize(str(tstring), tstring.plural, tstring.n, domain=tstring.domain,
-                                  mapping=mapping or tstring.mapping)
+            return self.pluralize(
+                str(tstring), tstring.plural, tstring.n, domain=tstring.domain, mapping=mapping or tstring.mapping
+            )
         return super().translate(tstring, domain=domain, mapping=mapping)
 
 

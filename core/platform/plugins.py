@@ -186,8 +186,11 @@ class PluginHost:
     def unmet_requirements(self, enabled: Iterable[str]) -> dict[str, list[str]]:
         """``{plugin: [required plugins left out]}`` for the plugins of ``enabled`` that need others."""
         enabled = set(enabled)
-        return {info.name: sorted(set(info.requires) - enabled) for info in self.loaded
-                if info.name in enabled and not set(info.requires) <= enabled}
+        return {
+            info.name: sorted(set(info.requires) - enabled)
+            for info in self.loaded
+            if info.name in enabled and not set(info.requires) <= enabled
+        }
 
     def owner_of_route(self, route_name: str) -> str | None:
         for info in self.loaded:
@@ -249,8 +252,13 @@ def collect(request, hook: str, expect: type | tuple[type, ...] = object, **kwar
         if answer is None:
             continue
         if not isinstance(answer, expect):
-            log.error("plugin %s: %s must return %s, not %s", impl.plugin_name, hook, _type_names(expect),
-                      type(answer).__name__)
+            log.error(
+                "plugin %s: %s must return %s, not %s",
+                impl.plugin_name,
+                hook,
+                _type_names(expect),
+                type(answer).__name__,
+            )
             continue
         answers.append(answer)
     return answers
@@ -321,9 +329,7 @@ def check_compatible(name: str, plugin: Any) -> None:
     except InvalidSpecifier:
         raise PluginError(f"plugin {name!r} declares an invalid AMPHI_HOOKS range {wanted!r}") from None
     if Version(HOOKS_VERSION) not in spec:
-        raise PluginError(
-            f"plugin {name!r} supports hook contract {wanted}, this Amphi provides {HOOKS_VERSION}"
-        )
+        raise PluginError(f"plugin {name!r} supports hook contract {wanted}, this Amphi provides {HOOKS_VERSION}")
 
 
 def check_requirements(name: str, plugin: Any, available: set[str]) -> None:
@@ -349,4 +355,3 @@ def _short_traceback(exc: Exception) -> str:
     last = traceback.extract_tb(exc.__traceback__)[-1:] if exc.__traceback__ else []
     where = f" (at {last[0].filename}:{last[0].lineno})" if last else ""
     return f"{type(exc).__name__}: {exc}{where}"
-

@@ -109,8 +109,14 @@ class Supervisor:
     to ``longest_delay``; a child that ran ``healthy_after`` seconds starts the count again.
     """
 
-    def __init__(self, argv: list[str], name: str, first_delay: float = 1.0, longest_delay: float = 60.0,
-                 healthy_after: float = 60.0):
+    def __init__(
+        self,
+        argv: list[str],
+        name: str,
+        first_delay: float = 1.0,
+        longest_delay: float = 60.0,
+        healthy_after: float = 60.0,
+    ):
         self.argv, self.name = argv, name
         self.first_delay, self.longest_delay, self.healthy_after = first_delay, longest_delay, healthy_after
         self.process: subprocess.Popen | None = None
@@ -171,5 +177,7 @@ def describe_exit(code: int | None) -> str:
     if code is None:
         return "it could not start"
     if code < 0:
-        return f"killed by signal {signal.Signals(-code).name}" if -code in signal.valid_signals() else f"signal {-code}"
+        return (
+            f"killed by signal {signal.Signals(-code).name}" if -code in signal.valid_signals() else f"signal {-code}"
+        )
     return f"exit status {code}"

@@ -26,11 +26,17 @@ log = logging.getLogger(__name__)
 def is_cut_tus_chunk(request) -> bool:
     """Whether a request waitress was still reading is a tus PATCH (no checksum) that already brought some bytes."""
     body = request.body_rcv
-    return (request.headers_finished and not request.completed and request.error is None
-            and request.command == "PATCH" and "TUS_RESUMABLE" in request.headers
-            and request.headers.get("CONTENT_TYPE", "").split(";")[0].strip() == TUS_CHUNK
-            and "UPLOAD_CHECKSUM" not in request.headers
-            and isinstance(body, FixedStreamReceiver) and len(body) > 0)
+    return (
+        request.headers_finished
+        and not request.completed
+        and request.error is None
+        and request.command == "PATCH"
+        and "TUS_RESUMABLE" in request.headers
+        and request.headers.get("CONTENT_TYPE", "").split(";")[0].strip() == TUS_CHUNK
+        and "UPLOAD_CHECKSUM" not in request.headers
+        and isinstance(body, FixedStreamReceiver)
+        and len(body) > 0
+    )
 
 
 class CutChunkTask:

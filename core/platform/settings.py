@@ -188,57 +188,162 @@ class PluginSettings:
 
 CORE = "core"
 #: Every setting of the core, under ``amphi.<key>``; none may be overridden per site.
-CORE_SETTINGS = PluginSettings.of(CORE, [
-    Setting("var_dir", "str", "var", site_editable=False,
-            label="Folder of the embedded default's data; %(var_dir)s in another value is replaced by it."),
-    Setting("database_url", "str", "sqlite:///%(var_dir)s/amphi.sqlite", site_editable=False,
-            label="SQLAlchemy URL of the database; postgresql+psycopg://... in production."),
-    Setting("queue_url", "str", "sqlite:///%(var_dir)s/huey.sqlite", site_editable=False,
-            label="Task queue: sqlite:///path, redis://host:6379/0, or memory:// (run tasks inline)."),
-    Setting("base_url", "str", "http://localhost", site_editable=False,
-            label="Address of the application in work done outside a request (tasks, workers)."),
-    Setting("session_secret", "str", "", site_editable=False, secret=True,
+CORE_SETTINGS = PluginSettings.of(
+    CORE,
+    [
+        Setting(
+            "var_dir",
+            "str",
+            "var",
+            site_editable=False,
+            label="Folder of the embedded default's data; %(var_dir)s in another value is replaced by it.",
+        ),
+        Setting(
+            "database_url",
+            "str",
+            "sqlite:///%(var_dir)s/amphi.sqlite",
+            site_editable=False,
+            label="SQLAlchemy URL of the database; postgresql+psycopg://... in production.",
+        ),
+        Setting(
+            "queue_url",
+            "str",
+            "sqlite:///%(var_dir)s/huey.sqlite",
+            site_editable=False,
+            label="Task queue: sqlite:///path, redis://host:6379/0, or memory:// (run tasks inline).",
+        ),
+        Setting(
+            "base_url",
+            "str",
+            "http://localhost",
+            site_editable=False,
+            label="Address of the application in work done outside a request (tasks, workers).",
+        ),
+        Setting(
+            "session_secret",
+            "str",
+            "",
+            site_editable=False,
+            secret=True,
             label="The one secret: a key per purpose is derived from it (cookies, media URLs, nonces...).",
-            help="Required in production; Amphi refuses to start without it (or a secret file)."),
-    Setting("session_secret_file", "str", "", site_editable=False,
-            label="File holding the secret, created once (mode 0600) when no secret is set."),
-    Setting("session_secure", "bool", False, site_editable=False, label="Send the session cookie only over HTTPS."),
-    Setting("session_max_age", "int", 43200, site_editable=False,
-            label="Seconds after which an idle session is over (its record is purged within the hour)."),
-    Setting("unknown_host", "choice", "default", choices=("default", "404"), site_editable=False,
-            label="What a Host no site claims gets: the default site, or 404."),
-    Setting("default_locale", "str", "en", site_editable=False,
-            label="Language used when neither the user nor the browser says."),
-    Setting("plugins.required", "list", "", site_editable=False,
-            label="Plugins without which Amphi refuses to start."),
-    Setting("plugins.blocked", "list", "", site_editable=False, label="Plugins never loaded, even if installed."),
-    Setting("plugins.default_enabled", "list", "*", site_editable=False,
-            label="Plugins enabled on a new site (*: every installed plugin)."),
-    Setting("worker.embedded", "bool", False, site_editable=False,
-            label="amphi serve also runs a queue consumer and restarts it if it dies."),
-    Setting("uploads.max_size", "int", 20 * 1024**3, site_editable=False,
-            label="Largest upload accepted (bytes); a site admin may lower it for the site."),
-    Setting("uploads.user_quota", "int", 0, site_editable=False,
-            label="Bytes a user may store, originals and uploads in progress (0: no quota); a site may set its own."),
-    Setting("uploads.expire_hours", "int", 24, site_editable=False,
-            label="Hours after which an unfinished upload is forgotten."),
-    Setting("api.rate_limit", "int", 600, site_editable=False,
-            label="Calls a minute to /api/v1/ per token, user or address, in each process (0: no limit)."),
-    Setting("page_cache.size_mb", "float", 64, site_editable=False,
-            label="Memory per process for pages served again to anonymous visitors (0: no cache)."),
-    Setting("page_cache.ttl", "seconds", 60, site_editable=False,
-            label="Seconds a cached page lives at most."),
-    Setting("media.url_ttl", "int", 21600, site_editable=False,
-            label="Lifetime of signed media URLs in seconds (rounded up to the hour), from 60 to 86400."),
-    Setting("jobs.per_site", "int", 2, site_editable=False, label="Jobs of one site running at once."),
-    Setting("jobs.heartbeat_seconds", "seconds", 5, site_editable=False, label="How often a running job beats."),
-    Setting("jobs.stale_after", "seconds", 60, site_editable=False,
-            label="Seconds of silence after which a running job is requeued."),
-    Setting("jobs.max_attempts", "int", 3, site_editable=False,
-            label="Attempts on unexpected errors (bad media is not retried)."),
-    Setting("jobs.retry_delay", "seconds", 30, site_editable=False,
-            label="First retry delay in seconds, doubled at each attempt."),
-])
+            help="Required in production; Amphi refuses to start without it (or a secret file).",
+        ),
+        Setting(
+            "session_secret_file",
+            "str",
+            "",
+            site_editable=False,
+            label="File holding the secret, created once (mode 0600) when no secret is set.",
+        ),
+        Setting("session_secure", "bool", False, site_editable=False, label="Send the session cookie only over HTTPS."),
+        Setting(
+            "session_max_age",
+            "int",
+            43200,
+            site_editable=False,
+            label="Seconds after which an idle session is over (its record is purged within the hour).",
+        ),
+        Setting(
+            "unknown_host",
+            "choice",
+            "default",
+            choices=("default", "404"),
+            site_editable=False,
+            label="What a Host no site claims gets: the default site, or 404.",
+        ),
+        Setting(
+            "default_locale",
+            "str",
+            "en",
+            site_editable=False,
+            label="Language used when neither the user nor the browser says.",
+        ),
+        Setting(
+            "plugins.required", "list", "", site_editable=False, label="Plugins without which Amphi refuses to start."
+        ),
+        Setting("plugins.blocked", "list", "", site_editable=False, label="Plugins never loaded, even if installed."),
+        Setting(
+            "plugins.default_enabled",
+            "list",
+            "*",
+            site_editable=False,
+            label="Plugins enabled on a new site (*: every installed plugin).",
+        ),
+        Setting(
+            "worker.embedded",
+            "bool",
+            False,
+            site_editable=False,
+            label="amphi serve also runs a queue consumer and restarts it if it dies.",
+        ),
+        Setting(
+            "uploads.max_size",
+            "int",
+            20 * 1024**3,
+            site_editable=False,
+            label="Largest upload accepted (bytes); a site admin may lower it for the site.",
+        ),
+        Setting(
+            "uploads.user_quota",
+            "int",
+            0,
+            site_editable=False,
+            label="Bytes a user may store, originals and uploads in progress (0: no quota); a site may set its own.",
+        ),
+        Setting(
+            "uploads.expire_hours",
+            "int",
+            24,
+            site_editable=False,
+            label="Hours after which an unfinished upload is forgotten.",
+        ),
+        Setting(
+            "api.rate_limit",
+            "int",
+            600,
+            site_editable=False,
+            label="Calls a minute to /api/v1/ per token, user or address, in each process (0: no limit).",
+        ),
+        Setting(
+            "page_cache.size_mb",
+            "float",
+            64,
+            site_editable=False,
+            label="Memory per process for pages served again to anonymous visitors (0: no cache).",
+        ),
+        Setting("page_cache.ttl", "seconds", 60, site_editable=False, label="Seconds a cached page lives at most."),
+        Setting(
+            "media.url_ttl",
+            "int",
+            21600,
+            site_editable=False,
+            label="Lifetime of signed media URLs in seconds (rounded up to the hour), from 60 to 86400.",
+        ),
+        Setting("jobs.per_site", "int", 2, site_editable=False, label="Jobs of one site running at once."),
+        Setting("jobs.heartbeat_seconds", "seconds", 5, site_editable=False, label="How often a running job beats."),
+        Setting(
+            "jobs.stale_after",
+            "seconds",
+            60,
+            site_editable=False,
+            label="Seconds of silence after which a running job is requeued.",
+        ),
+        Setting(
+            "jobs.max_attempts",
+            "int",
+            3,
+            site_editable=False,
+            label="Attempts on unexpected errors (bad media is not retried).",
+        ),
+        Setting(
+            "jobs.retry_delay",
+            "seconds",
+            30,
+            site_editable=False,
+            label="First retry delay in seconds, doubled at each attempt.",
+        ),
+    ],
+)
 CORE_NAMES = {CORE_SETTINGS.full_key(key): declared for key, declared in CORE_SETTINGS.declared.items()}
 CORE_DEFAULTS = {name: declared.default for name, declared in CORE_NAMES.items()}
 
@@ -253,7 +358,9 @@ def setting(settings: Mapping[str, Any], name: str) -> Any:
     """
     declared = CORE_NAMES.get(name)
     if declared is None:
-        raise UndeclaredSetting(f"{name} is read but the core does not declare it (core.platform.settings.CORE_SETTINGS)")
+        raise UndeclaredSetting(
+            f"{name} is read but the core does not declare it (core.platform.settings.CORE_SETTINGS)"
+        )
     try:
         return declared.coerce(settings.get(name))
     except ValidationError as exc:
@@ -348,6 +455,9 @@ def settings_reference(plugins: Mapping[str, PluginSettings]) -> Iterator[tuple[
         for key, declared in group.declared.items():
             name = group.full_key(key)
             doc = one_doc(plain_text(declared.label), plain_text(declared.help))
-            lines.append(SettingDoc(name, env_name(name), type_text(declared), default_text(declared),
-                                    declared.site_editable, doc))
+            lines.append(
+                SettingDoc(
+                    name, env_name(name), type_text(declared), default_text(declared), declared.site_editable, doc
+                )
+            )
         yield group.plugin, lines

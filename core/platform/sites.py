@@ -63,8 +63,15 @@ def plugin_settings(registry, site: Site | None, plugin: str) -> EffectiveSettin
     return info.settings.effective(registry.settings, overrides)
 
 
-def create_site(dbsession: Session, registry, slug: str, name: str, domains: list[str],
-                plugins: list[str] | None = None, is_default: bool = False) -> Site:
+def create_site(
+    dbsession: Session,
+    registry,
+    slug: str,
+    name: str,
+    domains: list[str],
+    plugins: list[str] | None = None,
+    is_default: bool = False,
+) -> Site:
     """Create a site; ``plugins`` defaults to ``amphi.plugins.default_enabled``."""
     if dbsession.scalar(select(Site).where(Site.slug == slug)):
         raise ValidationError({"slug": f"a site named {slug!r} exists already"})
@@ -103,8 +110,14 @@ def set_enabled_plugins(registry, site: Site, plugins: list[str]) -> None:
     unmet = registry.plugins.unmet_requirements(plugins)
     if unmet:  # a plugin that needs another one would be half there without it
         name, missing = min(unmet.items())
-        raise ValidationError({"plugins": _("${plugin} works only with ${required}: enable it too.",
-                                            mapping={"plugin": name, "required": ", ".join(missing)})})
+        raise ValidationError(
+            {
+                "plugins": _(
+                    "${plugin} works only with ${required}: enable it too.",
+                    mapping={"plugin": name, "required": ", ".join(missing)},
+                )
+            }
+        )
     # A new list object, so SQLAlchemy sees the change and relays are keyed anew.
     site.enabled_plugins = sorted(set(plugins))
 
@@ -118,8 +131,11 @@ ESSENTIAL_HOOKS = {
 
 def check_essential_plugins(registry, plugins: list[str]) -> None:
     """Refuse a plugin set that leaves a site without storage or without a way to sign in."""
-    missing = [message for hook, message in ESSENTIAL_HOOKS.items()
-               if registry.plugins.implementers(hook) and not registry.plugins.implementers(hook) & set(plugins)]
+    missing = [
+        message
+        for hook, message in ESSENTIAL_HOOKS.items()
+        if registry.plugins.implementers(hook) and not registry.plugins.implementers(hook) & set(plugins)
+    ]
     if missing:
         raise ValidationError({"plugins": " ".join(missing)})
 
@@ -137,27 +153,32 @@ def set_plugin_overrides(registry, site: Site, plugin: str, overrides: dict) -> 
 def includeme(config):
     config.add_request_method(request_site, "site", reify=True)
     config.add_request_method(lambda r: site_hooks(r.registry, r.site), "hooks", reify=True)
-    config.add_request_method(
-        lambda r, plugin: plugin_settings(r.registry, r.site, plugin), "plugin_settings"
-    )
+    config.add_request_method(lambda r, plugin: plugin_settings(r.registry, r.site, plugin), "plugin_settings")
 
 
 #: Seeded on every new site; the site admin renames, reorders or removes them.
 DEFAULT_VIDEO_TYPES = [
-    ("course", _("Course")), ("conference", _("Conference")), ("tutorial", _("Tutorial")),
-    ("seminar", _("Seminar")), ("defence", _("Thesis defence")), ("interview", _("Interview")),
-    ("documentary", _("Documentary")), ("event", _("Event")), ("other", _("Other")),
+    ("course", _("Course")),
+    ("conference", _("Conference")),
+    ("tutorial", _("Tutorial")),
+    ("seminar", _("Seminar")),
+    ("defence", _("Thesis defence")),
+    ("interview", _("Interview")),
+    ("documentary", _("Documentary")),
+    ("event", _("Event")),
+    ("other", _("Other")),
 ]
 HEX_COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
 
 
 def contrast_with_white(colour: str) -> float:
     """WCAG 2.1 contrast ratio of ``#rrggbb`` against white text."""
+
     def channel(value: int) -> float:
         c = value / 255
         return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
 
-    r, g, b = (int(colour[i:i + 2], 16) for i in (1, 3, 5))
+    r, g, b = (int(colour[i : i + 2], 16) for i in (1, 3, 5))
     luminance = 0.2126 * channel(r) + 0.7152 * channel(g) + 0.0722 * channel(b)
     return 1.05 / (luminance + 0.05)
 

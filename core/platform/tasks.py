@@ -85,8 +85,6 @@ def _send_if_committed(committed: bool, task, *args) -> None:
         task(*args)
 
 
-
-
 def includeme(config):
     configure_queue(setting(config.get_settings(), "amphi.queue_url"))
     _context["registry"] = config.registry

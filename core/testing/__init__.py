@@ -153,8 +153,9 @@ class AmphiTestApp(webtest.TestApp):
 
     def sign_in(self, username: str, password: str, status: int | str = 302):
         token = self.csrf_token()
-        return self.post("/auth/local/login", {"username": username, "password": password, "csrf_token": token},
-                         status=status)
+        return self.post(
+            "/auth/local/login", {"username": username, "password": password, "csrf_token": token}, status=status
+        )
 
 
 @pytest.fixture
@@ -162,10 +163,16 @@ def make_testapp(app, tm, dbsession):
     """``make_testapp(host)``: a browser (cookie jar) talking to the site of ``host``."""
 
     def make(host: str = "a.test") -> AmphiTestApp:
-        return AmphiTestApp(app, extra_environ={
-            "HTTP_HOST": host, "tm.active": True, "tm.manager": tm, "app.dbsession": dbsession,
-            "REMOTE_ADDR": "192.0.2.10",
-        })
+        return AmphiTestApp(
+            app,
+            extra_environ={
+                "HTTP_HOST": host,
+                "tm.active": True,
+                "tm.manager": tm,
+                "app.dbsession": dbsession,
+                "REMOTE_ADDR": "192.0.2.10",
+            },
+        )
 
     return make
 
@@ -199,8 +206,15 @@ def make_site(app, dbsession):
     from core.platform.sites import create_site
 
     def make(slug: str, plugins: list[str] | None = None, **kw):
-        return create_site(dbsession, app.registry, slug, kw.pop("name", slug.upper()),
-                           kw.pop("domains", [f"{slug}.test"]), plugins=plugins, **kw)
+        return create_site(
+            dbsession,
+            app.registry,
+            slug,
+            kw.pop("name", slug.upper()),
+            kw.pop("domains", [f"{slug}.test"]),
+            plugins=plugins,
+            **kw,
+        )
 
     return make
 
@@ -301,8 +315,9 @@ def free_port() -> int:
 
 
 def run_amphi(ini, *args):
-    subprocess.run([sys.executable, "-m", "core.cli", "-c", str(ini), *args], check=True, capture_output=True,
-                   timeout=120)
+    subprocess.run(
+        [sys.executable, "-m", "core.cli", "-c", str(ini), *args], check=True, capture_output=True, timeout=120
+    )
 
 
 class LiveServer(str):
@@ -336,9 +351,11 @@ def serving(ini, folder, port: int | None = None, workers: int = 1):
     port = port or free_port()
     base = f"http://127.0.0.1:{port}"
     with open(folder / "server.log", "w") as log:
-        server = subprocess.Popen([sys.executable, "-m", "core.cli", "-c", str(ini), "serve", "--port", str(port),
-                                   "--workers", str(workers)],
-                                  stdout=log, stderr=subprocess.STDOUT)
+        server = subprocess.Popen(
+            [sys.executable, "-m", "core.cli", "-c", str(ini), "serve", "--port", str(port), "--workers", str(workers)],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
         try:
             deadline = time.monotonic() + 60
             while True:
@@ -378,8 +395,16 @@ def http_sign_in(base: str, username: str, password: str) -> dict:
 # first is alive, so every suite (the core's and the plugins') shares these fixtures.
 
 CHROMIUM = os.environ.get("AMPHI_TEST_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--no-first-run", "--disable-sync", "--disable-quic"]
+CHROMIUM_ARGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+    "--disable-quic",
+]
 REPOSITORY = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # core/testing/ -> .
 AXE = os.environ.get("AMPHI_TEST_AXE") or os.path.join(REPOSITORY, "node_modules", "axe-core", "axe.min.js")
 
@@ -411,8 +436,11 @@ def audit(page) -> None:
         page.add_script_tag(path=AXE)
     result = page.evaluate("""() => axe.run(document, {runOnly: {type: 'tag',
         values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']}})""")
-    bad = [f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']][:3]}"
-           for v in result["violations"] if v["impact"] in ("serious", "critical")]
+    bad = [
+        f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']][:3]}"
+        for v in result["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
     assert not bad, f"{page.url}:\n" + "\n".join(bad)
 
 

@@ -64,8 +64,10 @@ class StorageContract:
         (tmp_path / "out" / "hls" / "master.m3u8").write_text("#EXTM3U")
         (tmp_path / "out" / "hls" / "360p" / "seg_000.m4s").write_bytes(b"\0" * 10)
         keys = storage.put_tree(str(tmp_path / "out"), "sites/1/videos/3/outputs/7")
-        assert sorted(keys) == ["sites/1/videos/3/outputs/7/hls/360p/seg_000.m4s",
-                                "sites/1/videos/3/outputs/7/hls/master.m3u8"]
+        assert sorted(keys) == [
+            "sites/1/videos/3/outputs/7/hls/360p/seg_000.m4s",
+            "sites/1/videos/3/outputs/7/hls/master.m3u8",
+        ]
         assert storage.size("sites/1/videos/3/outputs/7/hls/360p/seg_000.m4s") == 10
         storage.delete_prefix("sites/1/videos/3/outputs/7")
         assert not any(storage.exists(k) for k in keys)
@@ -77,13 +79,25 @@ class StorageContract:
         storage.put_tree(str(tmp_path / "out"), "sites/5/videos/3/outputs/7")
         storage.save("sites/5/videos/3/source", io.BytesIO(b"abc"))
         storage.save("sites/50/videos/1/source", io.BytesIO(b"not this site's"))
-        assert sorted(storage.walk("sites/5")) == [("sites/5/videos/3/outputs/7/hls/360p/seg_000.m4s", 10),
-                                                   ("sites/5/videos/3/outputs/7/hls/360p/seg_001.m4s", 7),
-                                                   ("sites/5/videos/3/source", 3)]
+        assert sorted(storage.walk("sites/5")) == [
+            ("sites/5/videos/3/outputs/7/hls/360p/seg_000.m4s", 10),
+            ("sites/5/videos/3/outputs/7/hls/360p/seg_001.m4s", 7),
+            ("sites/5/videos/3/source", 3),
+        ]
         assert list(storage.walk("sites/6")) == []
 
-    @pytest.mark.parametrize("key", ["../etc/passwd", "sites/1/../../x", "/etc/passwd", "sites/1/<script>.mp4",
-                                     "sites//1", "", "sites/1/videos/2/source/"])
+    @pytest.mark.parametrize(
+        "key",
+        [
+            "../etc/passwd",
+            "sites/1/../../x",
+            "/etc/passwd",
+            "sites/1/<script>.mp4",
+            "sites//1",
+            "",
+            "sites/1/videos/2/source/",
+        ],
+    )
     def test_keys_never_become_arbitrary_paths(self, storage, key):
         with pytest.raises(ValueError):
             storage.save(key, io.BytesIO(b"x"))

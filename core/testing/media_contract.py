@@ -25,22 +25,28 @@ from core.pipeline.speech import SAMPLE_RATE, Transcript
 
 def ffprobe(path: str) -> dict:
     """ffprobe's JSON description of a file: ``format`` and ``streams``."""
-    done = subprocess.run(["ffprobe", "-v", "error", "-print_format", "json", "-show_format", "-show_streams", path],
-                          capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        ["ffprobe", "-v", "error", "-print_format", "json", "-show_format", "-show_streams", path],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout)
 
 
 def decodes_cleanly(path: str) -> bool:
     """Whether ffmpeg decodes every stream of ``path`` (an HLS playlist: with its segments) without an error."""
-    done = subprocess.run(["ffmpeg", "-v", "error", "-i", path, "-f", "null", "-"], capture_output=True, text=True,
-                          timeout=120)
+    done = subprocess.run(
+        ["ffmpeg", "-v", "error", "-i", path, "-f", "null", "-"], capture_output=True, text=True, timeout=120
+    )
     return done.returncode == 0 and not done.stderr.strip()
 
 
 def files_under(folder: str) -> set[str]:
-    return {os.path.relpath(os.path.join(root, name), folder) for root, _dirs, names in os.walk(folder)
-            for name in names}
+    return {
+        os.path.relpath(os.path.join(root, name), folder) for root, _dirs, names in os.walk(folder) for name in names
+    }
 
 
 class EncoderContract:
@@ -68,8 +74,15 @@ class EncoderContract:
             return hooks.amphi_probe(path=values["source"])
         if hook == "ladder":
             return hooks.amphi_encoding_ladder(request=request, info=values["info"])
-        return hooks.amphi_encode(request=request, job=None, source=values["source"], info=values["info"],
-                                  ladder=values["ladder"], out=values["out"], progress=values["progress"])
+        return hooks.amphi_encode(
+            request=request,
+            job=None,
+            source=values["source"],
+            info=values["info"],
+            ladder=values["ladder"],
+            out=values["out"],
+            progress=values["progress"],
+        )
 
     def encode(self, request, source: str, out: str, progress=lambda fraction: True):
         """Probe, choose the ladder, encode: ``(info, ladder, result, reported fractions)``."""
@@ -221,8 +234,9 @@ class TranscriberContract:
     @pytest.fixture
     def transcript(self, transcriber_request, speech, speech_language):
         reported = []
-        transcript = self.transcribe(transcriber_request, speech, speech_language,
-                                     progress=lambda fraction: reported.append(fraction) or True)
+        transcript = self.transcribe(
+            transcriber_request, speech, speech_language, progress=lambda fraction: reported.append(fraction) or True
+        )
         return transcript, reported
 
     def test_speech_gives_cues_in_order_inside_the_clip(self, transcript, speech, speech_language):

@@ -67,8 +67,27 @@ class Embargo:
 
 
 #: Queries that must never raise: the index's own syntax is plain words to Amphi.
-HOSTILE = ['"', "cours\"", "'; DROP TABLE videos; --", "a OR b NOT c", "NEAR(a b)", "*", "title:x", "-", "(((",
-           "🎓📚", "cours*", "^caret", "a:b:c", "\\", "%_", "é" * 500, "AND", "{title}: x", "{!terms f=id}1"]
+HOSTILE = [
+    '"',
+    'cours"',
+    "'; DROP TABLE videos; --",
+    "a OR b NOT c",
+    "NEAR(a b)",
+    "*",
+    "title:x",
+    "-",
+    "(((",
+    "🎓📚",
+    "cours*",
+    "^caret",
+    "a:b:c",
+    "\\",
+    "%_",
+    "é" * 500,
+    "AND",
+    "{title}: x",
+    "{!terms f=id}1",
+]
 
 
 def counts(results) -> dict:
@@ -158,8 +177,12 @@ class SearchContract:
     def test_finds_by_title_description_and_owner_name(self, search_site, prof, publish, make_user, make_request):
         site = search_site
         publish(site, prof, "Introduction à la radioactivité", description="Le polonium et le radium")
-        publish(site, make_user(site, "other", role="staff", display_name="Paul Langevin"), "Magnétisme",
-                description="Les aimants")
+        publish(
+            site,
+            make_user(site, "other", role="staff", display_name="Paul Langevin"),
+            "Magnétisme",
+            description="Les aimants",
+        )
         assert self.found(make_request, site, text="radioactivite") == ["Introduction à la radioactivité"]
         assert self.found(make_request, site, text="POLONIUM") == ["Introduction à la radioactivité"]
         assert self.found(make_request, site, text="Langevin") == ["Magnétisme"]
@@ -169,14 +192,17 @@ class SearchContract:
     def test_title_ranks_above_description(self, search_site, prof, publish, make_request):
         publish(search_site, prof, "Chimie organique", description="On parle un peu de thermodynamique ici")
         publish(search_site, prof, "Thermodynamique", description="Premier principe")
-        assert self.found(make_request, search_site, text="thermodynamique") == ["Thermodynamique",
-                                                                                 "Chimie organique"]
+        assert self.found(make_request, search_site, text="thermodynamique") == ["Thermodynamique", "Chimie organique"]
 
     def test_sorts_by_date_and_pages(self, search_site, prof, publish, make_request):
         for year in (2021, 2024, 2022, 2023):
             publish(search_site, prof, f"Séminaire {year}", date_recorded=date(year, 3, 1))
         assert self.found(make_request, search_site, text="séminaire", sort="date") == [
-            "Séminaire 2024", "Séminaire 2023", "Séminaire 2022", "Séminaire 2021"]
+            "Séminaire 2024",
+            "Séminaire 2023",
+            "Séminaire 2022",
+            "Séminaire 2021",
+        ]
         first = search(make_request(search_site), SearchQuery(text="seminaire", sort="date", per_page=3))
         second = search(make_request(search_site), SearchQuery(text="seminaire", sort="date", per_page=3, page=2))
         assert (first.total, first.pages, second.total, second.pages) == (4, 2, 4, 2)
@@ -190,23 +216,32 @@ class SearchContract:
         publish(site, prof, "Cours B", language="fr", duration=1500, date_recorded=date(2025, 1, 1))
         publish(site, prof, "Cours C", language="en", duration=4000, date_recorded=date(2025, 6, 1))
         assert counts(search(make_request(site), SearchQuery(text="cours"))) == {
-            "language": {"fr": 2, "en": 1}, "year": {"2024": 1, "2025": 2},
-            "duration": {"short": 1, "long": 1, "very-long": 1}}
-        assert sorted(self.found(make_request, site, text="cours", filters={"language": ["fr"]})) == ["Cours A",
-                                                                                                       "Cours B"]
-        filtered = search(make_request(site), SearchQuery(text="cours", filters={"language": ["fr"],
-                                                                                 "year": ["2025"]}))
+            "language": {"fr": 2, "en": 1},
+            "year": {"2024": 1, "2025": 2},
+            "duration": {"short": 1, "long": 1, "very-long": 1},
+        }
+        assert sorted(self.found(make_request, site, text="cours", filters={"language": ["fr"]})) == [
+            "Cours A",
+            "Cours B",
+        ]
+        filtered = search(make_request(site), SearchQuery(text="cours", filters={"language": ["fr"], "year": ["2025"]}))
         assert [v.title for v in filtered.videos] == ["Cours B"] and filtered.total == 1
         # A filtered facet keeps its other values on offer, counted under the other filters.
-        assert counts(filtered) == {"language": {"fr": 1, "en": 1}, "year": {"2024": 1, "2025": 1},
-                                    "duration": {"long": 1}}
+        assert counts(filtered) == {
+            "language": {"fr": 1, "en": 1},
+            "year": {"2024": 1, "2025": 1},
+            "duration": {"long": 1},
+        }
         assert self.found(make_request, site, filters={"duration": ["short", "very-long"]}, sort="date") == [
-            "Cours C", "Cours A"]
-        assert self.found(make_request, site, min_duration=100, max_duration=2000, sort="date") == ["Cours B",
-                                                                                                     "Cours A"]
+            "Cours C",
+            "Cours A",
+        ]
+        assert self.found(make_request, site, min_duration=100, max_duration=2000, sort="date") == [
+            "Cours B",
+            "Cours A",
+        ]
 
-    def test_public_channels_are_searched_words_and_a_facet(self, search_site, prof, publish, make_request,
-                                                            dbsession):
+    def test_public_channels_are_searched_words_and_a_facet(self, search_site, prof, publish, make_request, dbsession):
         site = search_site
         maths = Channel(site_id=site.id, slug="maths", title="Mathématiques appliquées")
         maths.themes.append(Theme(slug="proba", title="Probabilités"))
@@ -225,9 +260,12 @@ class SearchContract:
         assert self.found(make_request, site, text="tutorat") == []
         results = search(make_request(site), SearchQuery(text="séance"))
         assert [(c.value, c.label, c.count) for c in results.facets["channel"]] == [
-            ("maths", "Mathématiques appliquées", 2)]
+            ("maths", "Mathématiques appliquées", 2)
+        ]
         assert sorted(self.found(make_request, site, text="séance", filters={"channel": ["maths"]})) == [
-            "Séance 1", "Séance 2"]
+            "Séance 1",
+            "Séance 2",
+        ]
 
     def test_plugins_contribute_text_and_facets(self, search_site, prof, publish, make_request, with_plugin):
         with_plugin(Transcripts(), "contract-transcripts")
@@ -241,8 +279,9 @@ class SearchContract:
 
     # --- access and sites ---------------------------------------------------------------------
 
-    def test_access_rules_apply_to_results_counts_and_suggestions(self, search_site, prof, publish, make_request,
-                                                                  make_user, dbsession):
+    def test_access_rules_apply_to_results_counts_and_suggestions(
+        self, search_site, prof, publish, make_request, make_user, dbsession
+    ):
         site = search_site
         group = Group(site_id=site.id, name="l3", title="L3")
         member, user = make_user(site, "member"), make_user(site, "user")
@@ -262,13 +301,17 @@ class SearchContract:
 
         assert seen(None) == (["Atelier public"], 1, {"fr": 1})
         assert seen(user) == (["Atelier inscrits", "Atelier public"], 2, {"fr": 1, "es": 1})
-        assert seen(member) == (["Atelier du groupe", "Atelier inscrits", "Atelier public"], 3,
-                                {"fr": 1, "es": 1, "it": 1})
+        assert seen(member) == (
+            ["Atelier du groupe", "Atelier inscrits", "Atelier public"],
+            3,
+            {"fr": 1, "es": 1, "it": 1},
+        )
         assert "Atelier brouillon" in seen(prof)[0]  # the owner finds their own draft; nobody else does
         assert suggest(make_request(site), "atel") == ["Atelier public"]
 
-    def test_each_site_finds_only_its_own_videos(self, search_site, make_search_site, prof, publish, make_request,
-                                                 make_user):
+    def test_each_site_finds_only_its_own_videos(
+        self, search_site, make_search_site, prof, publish, make_request, make_user
+    ):
         other = make_search_site("b")
         publish(search_site, prof, "Atelier d'ici", language="fr")
         publish(other, make_user(other, "prof", role="staff"), "Atelier de l'autre site", language="en")
@@ -279,8 +322,9 @@ class SearchContract:
         assert self.reindex(search_site, make_request) == [1]
         assert self.found(make_request, other, text="atelier") == ["Atelier de l'autre site"]
 
-    def test_a_plugin_denial_hides_a_video_from_results_counts_and_suggestions(self, search_site, prof, publish,
-                                                                                make_request, with_plugin):
+    def test_a_plugin_denial_hides_a_video_from_results_counts_and_suggestions(
+        self, search_site, prof, publish, make_request, with_plugin
+    ):
         with_plugin(Embargo(), "contract-embargo")
         publish(search_site, prof, "Thèse sous embargo", language="fr")
         publish(search_site, prof, "Thèse publique", language="en")
@@ -325,7 +369,7 @@ class SearchContract:
         assert sorted(suggest(make_request(search_site), "sémi")) == [f"Séminaire {n}" for n in range(4)]
 
     def test_hostile_queries_never_raise(self, search_site, prof, publish, make_testapp):
-        publish(search_site, prof, "Cours \"spécial\" de SQL; DROP")
+        publish(search_site, prof, 'Cours "spécial" de SQL; DROP')
         browser = make_testapp(search_site.domains[0].domain)
         for text in HOSTILE:
             page = browser.get("/search", {"q": text}, status=200)
@@ -354,20 +398,52 @@ class SearchContract:
         group = Group(site_id=site.id, name="contract-group", title="Group")
         channel = Channel(site_id=site.id, slug="contract-sciences", title="Sciences")
         dbsession.add_all([group, channel])
-        people = {name: make_user(site, name, role=role, password="contract password 1")
-                  for name, role in (("prof", "staff"), ("colleague", "staff"), ("user", "user"),
-                                     ("member", "user"), ("admin", "site-admin"))}
+        people = {
+            name: make_user(site, name, role=role, password="contract password 1")
+            for name, role in (
+                ("prof", "staff"),
+                ("colleague", "staff"),
+                ("user", "user"),
+                ("member", "user"),
+                ("admin", "site-admin"),
+            )
+        }
         people["member"].groups.append(group)
         videos = {}
-        for key, access in (("public", "public"), ("signed", "signed-in"), ("grouped", "groups"), ("draft", "draft"),
-                            ("later", "public"), ("unlocked", "password"), ("linked", "password"),
-                            ("coowned", "password"), ("locked", "password"), ("drafted", "draft")):
-            video = make_video(site, people["prof"], f"Atelier {key}", access=access, status="ready", language="fr",
-                               duration=60.0, description=f"Sur la {hidden['description']}", channels=[channel],
-                               password_hash=hash_password("contract secret 1") if access == "password" else "")
+        for key, access in (
+            ("public", "public"),
+            ("signed", "signed-in"),
+            ("grouped", "groups"),
+            ("draft", "draft"),
+            ("later", "public"),
+            ("unlocked", "password"),
+            ("linked", "password"),
+            ("coowned", "password"),
+            ("locked", "password"),
+            ("drafted", "draft"),
+        ):
+            video = make_video(
+                site,
+                people["prof"],
+                f"Atelier {key}",
+                access=access,
+                status="ready",
+                language="fr",
+                duration=60.0,
+                description=f"Sur la {hidden['description']}",
+                channels=[channel],
+                password_hash=hash_password("contract secret 1") if access == "password" else "",
+            )
             video.tags = get_tags(dbsession, site.id, [hidden["tag"], f"{key}label"])
-            save_track(make_request(site), video, f"WEBVTT\n\n00:00:00.000 --> 00:00:02.000\n{hidden['captions']}\n",
-                       kind="captions", language="fr", source="auto", plugin="contract-texts")
+            save_track(
+                make_request(site),
+                video,
+                f"WEBVTT\n\n00:00:00.000 --> 00:00:02.000\n{hidden['captions']}\n",
+                kind="captions",
+                language="fr",
+                source="auto",
+                plugin="contract-texts",
+            )
             videos[key] = video
         videos["grouped"].allowed_groups.append(group)
         videos["later"].publish_at = utcnow() + timedelta(days=2)
@@ -401,8 +477,9 @@ class SearchContract:
         return {v.title for v in listed}, {v.title for v in listed if video_permits(request, v, "view")}
 
     @pytest.mark.parametrize("checked_one_by_one", [False, True])
-    def test_locked_videos_are_found_by_their_title_only(self, search_site, catalogue, make_request, dbsession,
-                                                         register_plugin, checked_one_by_one):
+    def test_locked_videos_are_found_by_their_title_only(
+        self, search_site, catalogue, make_request, dbsession, register_plugin, checked_one_by_one
+    ):
 
         if checked_one_by_one:
             register_plugin(MayDeny(), "contract-may-deny")
@@ -420,7 +497,8 @@ class SearchContract:
             results = search(request, SearchQuery(text="atelier", per_page=50))
             tags = {c.value: c.count for c in results.facets.get("tag", [])}
             assert tags == ({self.HIDDEN["tag"]: len(readable)} if readable else {}) | {
-                title.split()[1] + "label": 1 for title in readable}, name
+                title.split()[1] + "label": 1 for title in readable
+            }, name
             channels = {c.value: c.count for c in results.facets.get("channel", [])}
             assert channels == ({"contract-sciences": len(readable)} if readable else {}), name
             assert titles(request, text="atelier", filters={"tag": [self.HIDDEN["tag"]]}) == readable, name
@@ -429,20 +507,26 @@ class SearchContract:
             assert set(suggest(request, "biochi")) == ({self.HIDDEN["tag"]} if readable else set()), name
             assert set(suggest(request, "lockedl")) == ({"lockedlabel"} & {t.split()[1] + "label" for t in readable})
         assert titles(make_request(search_site), text=f"atelier {self.HIDDEN['description']}") == {"Atelier public"}
-        assert {"Atelier unlocked", "Atelier linked", "Atelier locked"} <= titles(make_request(search_site),
-                                                                                  text="atelier")
+        assert {"Atelier unlocked", "Atelier linked", "Atelier locked"} <= titles(
+            make_request(search_site), text="atelier"
+        )
 
     def test_the_api_searches_as_the_search_page(self, search_site, catalogue, make_testapp):
         browser = make_testapp(search_site.domains[0].domain)
         found = browser.get("/api/v1/videos", {"q": "atelier", "per_page": 50}).json
         assert {v["title"]: v["locked"] for v in found["items"]} == {
-            "Atelier public": False, "Atelier unlocked": True, "Atelier linked": True, "Atelier coowned": True,
-            "Atelier locked": True}
+            "Atelier public": False,
+            "Atelier unlocked": True,
+            "Atelier linked": True,
+            "Atelier coowned": True,
+            "Atelier locked": True,
+        }
         assert all("description" not in v for v in found["items"] if v["locked"])
         facets = {f["name"]: {c["value"]: c["count"] for c in f["values"]} for f in found["facets"]}
         assert facets["tag"] == {self.HIDDEN["tag"]: 1, "publiclabel": 1} and facets["language"] == {"fr": 1}
         assert [v["title"] for v in browser.get("/api/v1/videos", {"q": self.HIDDEN["captions"]}).json["items"]] == [
-            "Atelier public"]
+            "Atelier public"
+        ]
         browser.sign_in("prof", "contract password 1")
         mine = browser.get("/api/v1/videos", {"q": self.HIDDEN["captions"], "tag": "lockedlabel"}).json
         assert [v["title"] for v in mine["items"]] == ["Atelier locked"] and mine["total"] == 1

@@ -38,8 +38,9 @@ def whole_number(text, field: str, minimum: int = 0, maximum: int = MAX_ID) -> i
     """``text`` (ASCII digits) as an int between ``minimum`` and ``maximum``, else a :class:`ValidationError`."""
     if isinstance(text, str) and _DIGITS.fullmatch(text) and minimum <= int(text) <= maximum:
         return int(text)
-    raise ValidationError({field: _("A whole number from ${min} to ${max} is expected.",
-                                    mapping={"min": minimum, "max": maximum})})
+    raise ValidationError(
+        {field: _("A whole number from ${min} to ${max} is expected.", mapping={"min": minimum, "max": maximum})}
+    )
 
 
 def int_param(request, name: str, default: int, minimum: int = 0, maximum: int = MAX_ID) -> int:
@@ -162,8 +163,12 @@ def json_body(request):
         try:
             request.environ["amphi.json_body"] = parse_json(request.body)
         except ValueError:
-            raise HTTPBadRequest(_("The body is not valid JSON (UTF-8, finite numbers that fit 64 bits, "
-                                   "at most ${depth} levels).", mapping={"depth": MAX_JSON_DEPTH})) from None
+            raise HTTPBadRequest(
+                _(
+                    "The body is not valid JSON (UTF-8, finite numbers that fit 64 bits, at most ${depth} levels).",
+                    mapping={"depth": MAX_JSON_DEPTH},
+                )
+            ) from None
     return request.environ["amphi.json_body"]
 
 
@@ -177,5 +182,8 @@ def finite_number(value) -> float:
 def includeme(config):
 
     config.add_subscriber(refuse_impossible_ids, ContextFound)
-    config.add_tween("core.web.inputs.text_tween_factory", under="pyramid_tm.tm_tween_factory",
-                     over="core.pagecache.page_cache_tween_factory")
+    config.add_tween(
+        "core.web.inputs.text_tween_factory",
+        under="pyramid_tm.tm_tween_factory",
+        over="core.pagecache.page_cache_tween_factory",
+    )

@@ -21,9 +21,15 @@ from core.models import Track, Video
 from core.pipeline.storage import check_key, job_prefix
 
 MIME_TYPES = {
-    ".m3u8": "application/vnd.apple.mpegurl", ".m4s": "video/iso.segment", ".ts": "video/mp2t",
-    ".mp4": "video/mp4", ".m4a": "audio/mp4", ".mp3": "audio/mpeg", ".jpg": "image/jpeg",
-    ".png": "image/png", ".vtt": "text/vtt",
+    ".m3u8": "application/vnd.apple.mpegurl",
+    ".m4s": "video/iso.segment",
+    ".ts": "video/mp2t",
+    ".mp4": "video/mp4",
+    ".m4a": "audio/mp4",
+    ".mp3": "audio/mpeg",
+    ".jpg": "image/jpeg",
+    ".png": "image/png",
+    ".vtt": "text/vtt",
 }
 
 #: Paths only owners may fetch unless the owner allows downloads.
@@ -53,8 +59,12 @@ def serve_key(request, key: str, public: bool) -> Response:
         response = Response(content_type=content_type, headerlist=[("X-Accel-Redirect", accel)])
     else:
         handle = storage.open(key)
-        response = Response(content_type=content_type, app_iter=FileIter(handle), conditional_response=True,
-                            content_length=storage.size(key))
+        response = Response(
+            content_type=content_type,
+            app_iter=FileIter(handle),
+            conditional_response=True,
+            content_length=storage.size(key),
+        )
         response.accept_ranges = "bytes"
     response.cache_control = cache
     response.headers["X-Content-Type-Options"] = "nosniff"

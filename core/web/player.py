@@ -42,8 +42,9 @@ DOWNLOAD_KINDS = {"mp4": _("Video (MP4)"), "audio": _("Sound only (M4A)"), "mp3"
 def download_label(request, media) -> str:
     """``360p — Video (MP4), 12.3 MB`` in the reader's language (``12,3 Mo`` in French)."""
     kind = request.localizer.translate(DOWNLOAD_KINDS[media.kind]) if media.kind in DOWNLOAD_KINDS else media.kind
-    size = format_unit(media.size / 1_000_000, "digital-megabyte", length="short", format="#,##0.#",
-                       locale=request.locale_name)
+    size = format_unit(
+        media.size / 1_000_000, "digital-megabyte", length="short", format="#,##0.#", locale=request.locale_name
+    )
     quality = media.rendition if media.kind == "mp4" else ""  # the sound's rendition is named "audio"
     return f"{quality} — {kind}, {size}" if quality else f"{kind}, {size}"
 

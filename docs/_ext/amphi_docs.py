@@ -58,8 +58,10 @@ class AmphiChangelog(SphinxDirective):
         if not CHANGELOG.exists():
             section = nodes.section(ids=["changelog"], names=["changelog"])
             section += nodes.title(text="Changelog")
-            section += nodes.paragraph(text=f"Hook contract {core.HOOKS_VERSION}: the repository keeps no "
-                                            "CHANGELOG.md yet, so there is no history to show.")
+            section += nodes.paragraph(
+                text=f"Hook contract {core.HOOKS_VERSION}: the repository keeps no "
+                "CHANGELOG.md yet, so there is no history to show."
+            )
             return [section]
         self.env.note_dependency(str(CHANGELOG))
         here = Path(self.env.doc2path(self.env.docname)).parent
@@ -82,8 +84,9 @@ class AmphiSettingsReference(SphinxDirective):
             holder = nodes.container()
             self.state.nested_parse(self.content, self.content_offset, holder)
             return holder.children
-        return generator(self.GENERATOR, [], {}, StringList(), self.lineno, self.content_offset, "", self.state,
-                         self.state_machine).run()
+        return generator(
+            self.GENERATOR, [], {}, StringList(), self.lineno, self.content_offset, "", self.state, self.state_machine
+        ).run()
 
 
 def setup(app) -> dict:

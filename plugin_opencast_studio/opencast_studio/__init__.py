@@ -36,19 +36,47 @@ def includeme(config):
 @hookimpl
 def amphi_settings():
     return [
-        Setting("studio_folder", "str", "", label=_("Folder of a built Opencast Studio (served at /studio/)"),
-                help=_("Leave empty to explain how to use a hosted Studio instead."), site_editable=False),
-        Setting("hosted_studio_url", "str", "https://studio.opencast.org", label=_("Hosted Studio address"),
-                help=_("Offered when no Studio is served here, with what to type in it; that origin may call the "
-                       "site (CORS). Empty: none is offered.")),
-        Setting("layout", "choice", "pip-bottom-right", choices=LAYOUTS,
-                label=_("How a screen and a camera recording are put together")),
-        Setting("access", "choice", "draft", choices=("draft", "signed-in", "public"), label=_("Who may watch a new recording"),
-                help=_("The owner can change it afterwards, like for any video.")),
-        Setting("account_username", "str", "", label=_("Shared account: Amphi user name"),
-                help=_("Optional: an uploader account for HTTP Basic or Digest sign-in from a Studio elsewhere.")),
-        Setting("account_password", "str", "", label=_("Shared account: password"), site_editable=False,
-                secret=True),
+        Setting(
+            "studio_folder",
+            "str",
+            "",
+            label=_("Folder of a built Opencast Studio (served at /studio/)"),
+            help=_("Leave empty to explain how to use a hosted Studio instead."),
+            site_editable=False,
+        ),
+        Setting(
+            "hosted_studio_url",
+            "str",
+            "https://studio.opencast.org",
+            label=_("Hosted Studio address"),
+            help=_(
+                "Offered when no Studio is served here, with what to type in it; that origin may call the "
+                "site (CORS). Empty: none is offered."
+            ),
+        ),
+        Setting(
+            "layout",
+            "choice",
+            "pip-bottom-right",
+            choices=LAYOUTS,
+            label=_("How a screen and a camera recording are put together"),
+        ),
+        Setting(
+            "access",
+            "choice",
+            "draft",
+            choices=("draft", "signed-in", "public"),
+            label=_("Who may watch a new recording"),
+            help=_("The owner can change it afterwards, like for any video."),
+        ),
+        Setting(
+            "account_username",
+            "str",
+            "",
+            label=_("Shared account: Amphi user name"),
+            help=_("Optional: an uploader account for HTTP Basic or Digest sign-in from a Studio elsewhere."),
+        ),
+        Setting("account_password", "str", "", label=_("Shared account: password"), site_editable=False, secret=True),
     ]
 
 

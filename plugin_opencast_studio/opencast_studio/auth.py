@@ -95,8 +95,13 @@ def account_matches(settings: dict, username: str, password: str) -> bool:
 def token_user(request, username: str, secret: str) -> User | None:
     """The user whose personal write token ``secret`` is, when ``username`` is theirs."""
     token = request.dbsession.scalar(select(AccessToken).where(AccessToken.token_hash == token_hash(secret)))
-    if (token is None or not token.usable(utcnow()) or token.scope != "write" or token.site_id != request.site.id
-            or token.user.username != username):
+    if (
+        token is None
+        or not token.usable(utcnow())
+        or token.scope != "write"
+        or token.site_id != request.site.id
+        or token.user.username != username
+    ):
         return None
     return token.user
 

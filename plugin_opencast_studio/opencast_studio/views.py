@@ -19,8 +19,15 @@ from opencast_studio.auth import NAME, challenge, principal_for, settings_of
 from opencast_studio.i18n import _, translate, translator
 from opencast_studio.studio_api import user_series
 
-INGEST_ROUTES = ("ingest.create", "ingest.dc_catalog", "ingest.track", "ingest.catalog", "ingest.attachment",
-                 "ingest.ingest", "ingest.ingest_workflow")
+INGEST_ROUTES = (
+    "ingest.create",
+    "ingest.dc_catalog",
+    "ingest.track",
+    "ingest.catalog",
+    "ingest.attachment",
+    "ingest.ingest",
+    "ingest.ingest_workflow",
+)
 CORS_HEADERS = "Authorization, Content-Type, X-Requested-Auth"
 
 
@@ -42,14 +49,23 @@ def user_role(user) -> str:
 
 def organization(request) -> dict:
     site = request.site
-    return {"id": site.slug, "name": site.name, "adminRole": "ROLE_ADMIN", "anonymousRole": "ROLE_ANONYMOUS",
-            "properties": {}}
+    return {
+        "id": site.slug,
+        "name": site.name,
+        "adminRole": "ROLE_ADMIN",
+        "anonymousRole": "ROLE_ANONYMOUS",
+        "properties": {},
+    }
 
 
 def wrong_credentials(request) -> Response:
     """401 for credentials that name nobody who may upload here, with the challenge Studio expects."""
-    response = Response(status=401, body=translate(request, _("Wrong user name or password.")).encode(),
-                        content_type="text/plain", charset="utf-8")
+    response = Response(
+        status=401,
+        body=translate(request, _("Wrong user name or password.")).encode(),
+        content_type="text/plain",
+        charset="utf-8",
+    )
     value = challenge(request)
     if value:
         response.headers["WWW-Authenticate"] = value
@@ -63,12 +79,24 @@ def info_me(request):
     if principal is None and "Authorization" in request.headers:
         return wrong_credentials(request)
     if principal is None:
-        return {"org": organization(request), "roles": ["ROLE_ANONYMOUS"], "userRole": "ROLE_ANONYMOUS",
-                "user": {"username": "anonymous", "name": "Anonymous", "email": "", "provider": "amphi"}}
+        return {
+            "org": organization(request),
+            "roles": ["ROLE_ANONYMOUS"],
+            "userRole": "ROLE_ANONYMOUS",
+            "user": {"username": "anonymous", "name": "Anonymous", "email": "", "provider": "amphi"},
+        }
     user = principal.user
-    return {"org": organization(request), "roles": roles_of(request, user), "userRole": user_role(user),
-            "user": {"username": user.username, "name": user.display_name or user.username, "email": user.email,
-                     "provider": "amphi"}}
+    return {
+        "org": organization(request),
+        "roles": roles_of(request, user),
+        "userRole": user_role(user),
+        "user": {
+            "username": user.username,
+            "name": user.display_name or user.username,
+            "email": user.email,
+            "provider": "amphi",
+        },
+    }
 
 
 @view_config(route_name="opencast_studio.series", request_method="GET", renderer="json")
@@ -98,14 +126,26 @@ def site_server(request) -> str:
 def settings_toml(request) -> str:
     """The complete ``settings.toml`` a Studio served by this site reads: this site is its server, the
     session signs the user in (no name, no secret in the file), the presenter is the user's name."""
-    return "\n".join([
-        "# Written by Amphi: this site is the server Opencast Studio uploads to.",
-        "[opencast]", f"serverUrl = {json.dumps(site_server(request))}", "loginProvided = true", "",
-        "[upload]", "acl = false", 'titleField = "required"', 'presenterField = "optional"', 'seriesField = "optional"',
-        'autofillPresenter = ["opencast"]', "",
-        "[return]", f"target = {json.dumps(request.route_url('my.videos'))}", f"label = {json.dumps(request.site.name)}",
-        "",
-    ])
+    return "\n".join(
+        [
+            "# Written by Amphi: this site is the server Opencast Studio uploads to.",
+            "[opencast]",
+            f"serverUrl = {json.dumps(site_server(request))}",
+            "loginProvided = true",
+            "",
+            "[upload]",
+            "acl = false",
+            'titleField = "required"',
+            'presenterField = "optional"',
+            'seriesField = "optional"',
+            'autofillPresenter = ["opencast"]',
+            "",
+            "[return]",
+            f"target = {json.dumps(request.route_url('my.videos'))}",
+            f"label = {json.dumps(request.site.name)}",
+            "",
+        ]
+    )
 
 
 @view_config(route_name="opencast_studio.settings", request_method="GET")
@@ -134,11 +174,19 @@ def studio_page(request):
     hosted = hosted + "/" if hosted else ""
     # Studio ignores connection settings in its address (and falls back to its example server):
     # the link carries none, the page says what to type where and what to check.
-    return render_to_response("opencast_studio:templates/studio.html", {
-        "t": translator(request), "hosted": hosted, "hosted_host": urlsplit(hosted).netloc,
-        "server": site_server(request), "username": request.user.username if request.user is not None else "",
-        "may_upload": request.has_permission("upload"), "account": settings_of(request)["account_username"],
-    }, request=request)
+    return render_to_response(
+        "opencast_studio:templates/studio.html",
+        {
+            "t": translator(request),
+            "hosted": hosted,
+            "hosted_host": urlsplit(hosted).netloc,
+            "server": site_server(request),
+            "username": request.user.username if request.user is not None else "",
+            "may_upload": request.has_permission("upload"),
+            "account": settings_of(request)["account_username"],
+        },
+        request=request,
+    )
 
 
 @view_config(route_name="opencast_studio.asset", request_method="GET")
@@ -173,7 +221,10 @@ CORS_ORIGIN = "opencast_studio.cors_origin"
 def note_cors(event) -> None:
     """While the request's transaction is open: remember whether the caller is the hosted Studio."""
     request = event.request
-    if request.path.startswith(("/ingest/", "/studio-api/")) or request.path in ("/info/me.json", "/studio/series.json"):
+    if request.path.startswith(("/ingest/", "/studio-api/")) or request.path in (
+        "/info/me.json",
+        "/studio/series.json",
+    ):
         request.environ[CORS_ORIGIN] = allowed_origin(request)
 
 

@@ -63,7 +63,8 @@ def test_series_are_the_channels_the_user_may_add_videos_to(browser, dbsession):
     assert answer.content_type == "application/json"
     assert sorted(answer.json, key=lambda s: s["title"]) == [
         {"id": channel_id(dbsession, "campus"), "title": "Campus"},
-        {"id": channel_id(dbsession, "maths"), "title": "Mathématiques"}]
+        {"id": channel_id(dbsession, "maths"), "title": "Mathématiques"},
+    ]
     # Studio before 2023 asked studio/series.json: the same answer.
     assert browser.get("/studio/series.json", headers=FROM_STUDIO_PAGE).json == answer.json
 
@@ -71,9 +72,15 @@ def test_series_are_the_channels_the_user_may_add_videos_to(browser, dbsession):
 def test_a_hosted_studio_reads_the_series_with_a_token(browser, rec_site, make_request, dbsession):
     leo = find_user(dbsession, rec_site.id, "leo")
     _token, secret = create_token(make_request(rec_site, leo), leo, "studio", "write", 30)
-    preflight = browser.options("/studio-api/series.json", headers={
-        "Origin": HOSTED, "Access-Control-Request-Method": "GET", "Access-Control-Request-Headers": "authorization"},
-        status=204)
+    preflight = browser.options(
+        "/studio-api/series.json",
+        headers={
+            "Origin": HOSTED,
+            "Access-Control-Request-Method": "GET",
+            "Access-Control-Request-Headers": "authorization",
+        },
+        status=204,
+    )
     assert preflight.headers["Access-Control-Allow-Origin"] == HOSTED
     answer = browser.get("/studio-api/series.json", headers={"Origin": HOSTED, **basic("leo", secret)})
     assert answer.json == [{"id": channel_id(dbsession, "campus"), "title": "Campus"}]
@@ -99,10 +106,15 @@ def test_the_presenter_is_filled_in_from_the_user_s_name(browser):
 def studio_upload(browser, camera, title: str, series: str = "", language: str = ""):
     studio = StudioClient(browser, {"Origin": "http://rec.test"})
     mp = studio.create().text
-    dcc = DCC.format(title=title, series=f"<dcterms:isPartOf>{series}</dcterms:isPartOf>" if series else "",
-                     language=f"<dcterms:language>{language}</dcterms:language>" if language else "")
-    mp = studio.post("/ingest/addDCCatalog", [("mediaPackage", mp), ("dublinCore", quote(dcc, safe="-_.!~*'()")),
-                                              ("flavor", "dublincore/episode")]).text
+    dcc = DCC.format(
+        title=title,
+        series=f"<dcterms:isPartOf>{series}</dcterms:isPartOf>" if series else "",
+        language=f"<dcterms:language>{language}</dcterms:language>" if language else "",
+    )
+    mp = studio.post(
+        "/ingest/addDCCatalog",
+        [("mediaPackage", mp), ("dublinCore", quote(dcc, safe="-_.!~*'()")), ("flavor", "dublincore/episode")],
+    ).text
     mp = studio.add_acl(mp).text
     mp = studio.add_track(mp, "presenter/source", "presenter.webm", camera).text
     studio.ingest(mp)
@@ -122,12 +134,15 @@ def test_the_chosen_series_puts_the_recording_in_that_channel(browser, camera, d
     assert video_titled(dbsession, "Cours 2").channels == [] and video_titled(dbsession, "Cours 3").channels == []
 
 
-@pytest.mark.parametrize(("user", "catalogue", "expected"), [
-    ("ana", "fra", "fr"),      # the Dublin Core language Studio sent (an administrator's dcc template)
-    ("ana", "de", "de"),
-    ("leo", "", "fr"),         # none sent: the user's language
-    ("ana", "", "en"),         # the user has none: the site's default (amphi.default_locale)
-])
+@pytest.mark.parametrize(
+    ("user", "catalogue", "expected"),
+    [
+        ("ana", "fra", "fr"),  # the Dublin Core language Studio sent (an administrator's dcc template)
+        ("ana", "de", "de"),
+        ("leo", "", "fr"),  # none sent: the user's language
+        ("ana", "", "en"),  # the user has none: the site's default (amphi.default_locale)
+    ],
+)
 def test_a_recording_gets_a_language(browser, camera, dbsession, user, catalogue, expected):
     browser.sign_in(user, PASSWORD)
     studio_upload(browser, camera, f"Langue {user} {catalogue or '-'}", language=catalogue)

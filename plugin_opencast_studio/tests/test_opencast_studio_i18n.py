@@ -14,8 +14,23 @@ CATALOG = f"{LOCALE_DIR}/fr/LC_MESSAGES/{DOMAIN}"
 
 def test_every_message_of_the_plugin_has_a_french_translation(tmp_path):
     pot = tmp_path / "plugin.pot"
-    CommandLineInterface().run(["pybabel", "-q", "extract", "-F", os.path.join(ROOT, "babel.cfg"), "-k", "t", "-k", "_",
-                                "--no-location", "-o", str(pot), ROOT])
+    CommandLineInterface().run(
+        [
+            "pybabel",
+            "-q",
+            "extract",
+            "-F",
+            os.path.join(ROOT, "babel.cfg"),
+            "-k",
+            "t",
+            "-k",
+            "_",
+            "--no-location",
+            "-o",
+            str(pot),
+            ROOT,
+        ]
+    )
     with open(pot, "rb") as handle:
         wanted = {m.id for m in read_po(handle) if m.id}
     with open(CATALOG + ".po", "rb") as handle:

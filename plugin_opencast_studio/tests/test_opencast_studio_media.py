@@ -13,8 +13,9 @@ from plugins.opencast_ingest.testing import StudioClient, package_id
 from tests.mediafiles import make_browser_webm
 
 
-def test_a_screen_and_a_camera_recorded_in_studio_are_published(app, committed_site, fast_pipeline, studio_settings,
-                                                                 tmp_path):
+def test_a_screen_and_a_camera_recorded_in_studio_are_published(
+    app, committed_site, fast_pipeline, studio_settings, tmp_path
+):
     studio_settings(access="public", layout="pip-bottom-left")
     site_id, _user_id = committed_site
     with worker_request() as request:
@@ -25,13 +26,22 @@ def test_a_screen_and_a_camera_recorded_in_studio_are_published(app, committed_s
     camera = make_browser_webm(tmp_path, "camera.webm", 3, "160x120")
     screen = make_browser_webm(tmp_path, "screen.webm", 3, "320x240", vcodec="libvpx-vp9", pattern="smptebars")
     studio = StudioClient(browser, {"Origin": f"http://{host}"})
-    answer = studio.upload("Séance 3 : intégrales", [("presenter/source", "camera.webm", camera.read_bytes()),
-                                                     ("presentation/source", "screen.webm", screen.read_bytes())],
-                           cut=(1.0, 2.5))
+    answer = studio.upload(
+        "Séance 3 : intégrales",
+        [
+            ("presenter/source", "camera.webm", camera.read_bytes()),
+            ("presentation/source", "screen.webm", screen.read_bytes()),
+        ],
+        cut=(1.0, 2.5),
+    )
     with worker_request(site_id) as request:
         video = request.dbsession.scalars(select(Video).where(Video.site_id == site_id)).one()
         assert (video.title, video.status, video.status_reason, video.access) == (
-            "Séance 3 : intégrales", "ready", "", "public")
+            "Séance 3 : intégrales",
+            "ready",
+            "",
+            "public",
+        )
         assert sorted(f"{j.kind}:{j.state}" for j in video.jobs) == ["compose:done", "encode:done"]
         assert abs(video.duration - 1.5) < 0.25
         mp4 = next(f for f in video.files if f.kind == "mp4")

@@ -33,11 +33,27 @@ def test_a_site_without_the_plugin_answers_404_on_every_endpoint(make_site, make
     make_user(site, "ana", role="staff", password=PASSWORD)
     app = make_testapp("plain.test")
     app.sign_in("ana", PASSWORD)
-    for path in ("/info/me.json", "/studio", "/studio/", "/studio/settings.toml", "/studio/static/main.js",
-                 "/ingest/createMediaPackage", "/studio-api/series.json", "/studio/series.json", "/lti"):
+    for path in (
+        "/info/me.json",
+        "/studio",
+        "/studio/",
+        "/studio/settings.toml",
+        "/studio/static/main.js",
+        "/ingest/createMediaPackage",
+        "/studio-api/series.json",
+        "/studio/series.json",
+        "/lti",
+    ):
         assert "No site answers" not in app.get(path, status=404).text
-    for path in ("/ingest/addTrack", "/ingest/addDCCatalog", "/ingest/addCatalog", "/ingest/addAttachment",
-                 "/ingest/ingest", "/ingest/ingest/fast", "/ingest/createMediaPackage"):
+    for path in (
+        "/ingest/addTrack",
+        "/ingest/addDCCatalog",
+        "/ingest/addCatalog",
+        "/ingest/addAttachment",
+        "/ingest/ingest",
+        "/ingest/ingest/fast",
+        "/ingest/createMediaPackage",
+    ):
         app.post(path, {}, headers={"Origin": "http://plain.test"}, status=404)
         app.options(path, headers={"Origin": HOSTED}, status=404)
     app.options("/studio-api/series.json", headers={"Origin": HOSTED}, status=404)
@@ -98,8 +114,10 @@ def test_the_configured_account_signs_in_with_basic_or_digest(browser, studio_se
     md5 = lambda text: hashlib.md5(text.encode()).hexdigest()  # noqa: E731
     ha1, ha2 = md5("ana:Amphi:shared secret"), md5("GET:/ingest/createMediaPackage")
     answer = md5(f"{ha1}:{nonce}:00000001:abcdef:auth:{ha2}")
-    header = (f'Digest username="ana", realm="Amphi", nonce="{nonce}", uri="/ingest/createMediaPackage", '
-              f'response="{answer}", qop=auth, nc=00000001, cnonce="abcdef"')
+    header = (
+        f'Digest username="ana", realm="Amphi", nonce="{nonce}", uri="/ingest/createMediaPackage", '
+        f'response="{answer}", qop=auth, nc=00000001, cnonce="abcdef"'
+    )
     assert "<mediapackage" in browser.get("/ingest/createMediaPackage", headers={"Authorization": header}).text
     wrong = header.replace(answer, md5("nope"))
     browser.get("/ingest/createMediaPackage", headers={"Authorization": wrong}, status=401)
@@ -111,8 +129,10 @@ def test_the_record_page_explains_a_hosted_studio_and_the_nav_offers_it_to_uploa
     assert 'href="http://rec.test/studio/"' in browser.get("/").text
     assert browser.get("/studio", status=302).location == "http://rec.test/studio/"
     french = browser.get("/studio/", headers={"Accept-Language": "fr"})
-    assert "Enregistrer avec Opencast Studio" in french.text and "Enregistrer" in browser.get(
-        "/", headers={"Accept-Language": "fr"}).text
+    assert (
+        "Enregistrer avec Opencast Studio" in french.text
+        and "Enregistrer" in browser.get("/", headers={"Accept-Language": "fr"}).text
+    )
 
 
 def test_the_hosted_studio_steps_never_send_a_token_elsewhere(browser):
@@ -130,7 +150,9 @@ def test_the_hosted_studio_steps_never_send_a_token_elsewhere(browser):
     assert "do not type your token there" in steps and "Never type your password" in steps
     assert 'href="http://rec.test/account/tokens"' in page.text
     assert "npm run build:release" in steps
-    french = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", browser.get("/studio/", headers={"Accept-Language": "fr"}).text))
+    french = re.sub(
+        r"\s+", " ", re.sub(r"<[^>]+>", "", browser.get("/studio/", headers={"Accept-Language": "fr"}).text)
+    )
     assert "http://rec.test/ (au lieu de son exemple https://develop.opencast.org/)" in french
     assert "n’y tapez pas votre jeton" in french
 
@@ -163,14 +185,23 @@ def test_a_built_studio_is_served_with_settings_that_point_at_the_site(browser, 
 
 
 def test_a_hosted_studio_may_call_across_origins(browser, studio_settings):
-    preflight = browser.options("/ingest/addTrack", headers={
-        "Origin": HOSTED, "Access-Control-Request-Method": "POST",
-        "Access-Control-Request-Headers": "authorization"}, status=204)
+    preflight = browser.options(
+        "/ingest/addTrack",
+        headers={
+            "Origin": HOSTED,
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "authorization",
+        },
+        status=204,
+    )
     assert preflight.headers["Access-Control-Allow-Origin"] == HOSTED
     assert "Authorization" in preflight.headers["Access-Control-Allow-Headers"]
     assert browser.get("/info/me.json", headers={"Origin": HOSTED}).headers["Access-Control-Allow-Origin"] == HOSTED
     browser.options("/ingest/addTrack", headers={"Origin": "https://evil.example"}, status=404)
-    assert "Access-Control-Allow-Origin" not in browser.get("/info/me.json", headers={"Origin": "https://evil.example"}).headers
+    assert (
+        "Access-Control-Allow-Origin"
+        not in browser.get("/info/me.json", headers={"Origin": "https://evil.example"}).headers
+    )
 
 
 def test_a_recording_gets_the_access_the_settings_say(browser, studio_settings, camera, dbsession):

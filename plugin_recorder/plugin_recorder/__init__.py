@@ -52,15 +52,32 @@ def includeme(config):
 @hookimpl
 def amphi_settings():
     return [
-        Setting("drop_root", "str", "", site_editable=False, label=_("Drop folders root"),
-                help=_("Watched drop folders must lie inside this folder; empty turns drop folders off.")),
+        Setting(
+            "drop_root",
+            "str",
+            "",
+            site_editable=False,
+            label=_("Drop folders root"),
+            help=_("Watched drop folders must lie inside this folder; empty turns drop folders off."),
+        ),
         Setting("timezone", "str", "Europe/Paris", label=_("Time zone of the schedules")),
-        Setting("missing_after_minutes", "int", 60, label=_("Minutes after a scheduled recording ends before its "
-                                                             "missing video is reported"),
-                help=_("Its manager is then told by e-mail that no video arrived (at once when the capture "
-                       "agent reports an error).")),
-        Setting("site_url", "str", "", label=_("Address of the site in e-mails"),
-                help=_("For example https://video.example.edu; empty: https:// and the site's first domain.")),
+        Setting(
+            "missing_after_minutes",
+            "int",
+            60,
+            label=_("Minutes after a scheduled recording ends before its missing video is reported"),
+            help=_(
+                "Its manager is then told by e-mail that no video arrived (at once when the capture "
+                "agent reports an error)."
+            ),
+        ),
+        Setting(
+            "site_url",
+            "str",
+            "",
+            label=_("Address of the site in e-mails"),
+            help=_("For example https://video.example.edu; empty: https:// and the site's first domain."),
+        ),
         Setting("mail_from", "str", "amphi@localhost", label=_("Sender of the e-mails")),
         Setting("smtp_host", "str", "localhost", site_editable=False, label=_("SMTP server")),
         Setting("smtp_port", "int", 25, site_editable=False, label=_("SMTP port")),
@@ -72,9 +89,12 @@ def amphi_settings():
 
 def pending_count(request) -> int:
     """How many pending recordings the request's user may claim (for the navigation)."""
-    query = (select(func.count(PendingRecording.id)).join(Recorder, Recorder.id == PendingRecording.recorder_id)
-             .outerjoin(RecorderEvent, RecorderEvent.id == PendingRecording.event_id)
-             .where(PendingRecording.site_id == request.site.id))
+    query = (
+        select(func.count(PendingRecording.id))
+        .join(Recorder, Recorder.id == PendingRecording.recorder_id)
+        .outerjoin(RecorderEvent, RecorderEvent.id == PendingRecording.event_id)
+        .where(PendingRecording.site_id == request.site.id)
+    )
     if not request.user.is_admin:
         query = query.where(or_(Recorder.manager_id == request.user.id, RecorderEvent.owner_id == request.user.id))
     return request.dbsession.scalar(query)
@@ -87,8 +107,13 @@ def amphi_nav_items(request):
     items = []
     count = pending_count(request)
     if count:
-        items.append(NavItem(request.translate("Pending recordings (${count})", count=count),
-                             request.route_url("recorder.pending"), order=450))
+        items.append(
+            NavItem(
+                request.translate("Pending recordings (${count})", count=count),
+                request.route_url("recorder.pending"),
+                order=450,
+            )
+        )
     if request.user.is_admin:
         items.append(NavItem(request.translate("Recorders"), request.route_url("recorder.admin"), order=850))
     return items

@@ -25,8 +25,11 @@ from plugin_recorder.missing import grace_of, no_video_notice, notice_text
 from plugin_recorder.models import RECORDER_ACCESS, RECORDER_TYPES, DropFile, Recorder, RecorderEvent, state_label
 
 NAME = "recorder"
-TYPE_LABELS = {"opencast": _("Opencast capture agent (pyCA, Galicaster, Epiphan, Extron...)"),
-               "folder": _("Watched drop folder"), "push": _("HTTP push")}
+TYPE_LABELS = {
+    "opencast": _("Opencast capture agent (pyCA, Galicaster, Epiphan, Extron...)"),
+    "folder": _("Watched drop folder"),
+    "push": _("HTTP push"),
+}
 
 
 def settings(request) -> dict:
@@ -43,30 +46,53 @@ def site_recorder(request) -> Recorder:
 def recent_files(request, recorder) -> list[DropFile]:
     if recorder is None or recorder.type != "folder":
         return []
-    return list(request.dbsession.scalars(select(DropFile).where(DropFile.recorder_id == recorder.id)
-                                          .order_by(DropFile.id.desc()).limit(20)))
+    return list(
+        request.dbsession.scalars(
+            select(DropFile).where(DropFile.recorder_id == recorder.id).order_by(DropFile.id.desc()).limit(20)
+        )
+    )
 
 
 def form_values(request, recorder, form, errors=None, token=None) -> dict:
-    return {"recorder": recorder, "form": form, "errors": errors or {}, "token": token,
-            "files": recent_files(request, recorder), "channels": site_channels(request),
-            "types": RECORDER_TYPES, "type_labels": TYPE_LABELS, "access_levels": RECORDER_ACCESS,
-            "access_labels": ACCESS_LABELS,
-            "language_options": language_choices(request.locale_name), "saved": "saved" in request.params,
-            "drop_root": settings(request)["drop_root"]}
+    return {
+        "recorder": recorder,
+        "form": form,
+        "errors": errors or {},
+        "token": token,
+        "files": recent_files(request, recorder),
+        "channels": site_channels(request),
+        "types": RECORDER_TYPES,
+        "type_labels": TYPE_LABELS,
+        "access_levels": RECORDER_ACCESS,
+        "access_labels": ACCESS_LABELS,
+        "language_options": language_choices(request.locale_name),
+        "saved": "saved" in request.params,
+        "drop_root": settings(request)["drop_root"],
+    }
 
 
-@view_config(route_name="recorder.admin", renderer="plugin_recorder:templates/recorders.html",
-             permission="site-admin", request_method="GET")
+@view_config(
+    route_name="recorder.admin",
+    renderer="plugin_recorder:templates/recorders.html",
+    permission="site-admin",
+    request_method="GET",
+)
 def recorders_page(request):
-    recorders = sorted(request.dbsession.scalars(select(Recorder).where(Recorder.site_id == request.site.id)),
-                       key=lambda r: r.name.casefold())
-    return {"recorders": recorders, "type_labels": TYPE_LABELS, "deleted": request.params.get("deleted"),
-            "state_label": functools.partial(state_label, request)}
+    recorders = sorted(
+        request.dbsession.scalars(select(Recorder).where(Recorder.site_id == request.site.id)),
+        key=lambda r: r.name.casefold(),
+    )
+    return {
+        "recorders": recorders,
+        "type_labels": TYPE_LABELS,
+        "deleted": request.params.get("deleted"),
+        "state_label": functools.partial(state_label, request),
+    }
 
 
-@view_config(route_name="recorder.new", renderer="plugin_recorder:templates/recorder_edit.html",
-             permission="site-admin")
+@view_config(
+    route_name="recorder.new", renderer="plugin_recorder:templates/recorder_edit.html", permission="site-admin"
+)
 def new_recorder(request):
     if request.method != "POST":
         return form_values(request, None, recorder_form(None))
@@ -79,8 +105,9 @@ def new_recorder(request):
     return HTTPFound(request.route_url("recorder.edit", recorder_id=recorder.id, _query={"saved": 1}))
 
 
-@view_config(route_name="recorder.edit", renderer="plugin_recorder:templates/recorder_edit.html",
-             permission="site-admin")
+@view_config(
+    route_name="recorder.edit", renderer="plugin_recorder:templates/recorder_edit.html", permission="site-admin"
+)
 def edit_recorder(request):
     recorder = site_recorder(request)
     if request.method != "POST":
@@ -94,8 +121,12 @@ def edit_recorder(request):
     return HTTPFound(request.route_url("recorder.edit", recorder_id=recorder.id, _query={"saved": 1}))
 
 
-@view_config(route_name="recorder.token", renderer="plugin_recorder:templates/recorder_edit.html",
-             permission="site-admin", request_method="POST")
+@view_config(
+    route_name="recorder.token",
+    renderer="plugin_recorder:templates/recorder_edit.html",
+    permission="site-admin",
+    request_method="POST",
+)
 def make_push_token(request):
     """A new push token, shown once on the page that answers (only its hash is kept)."""
     recorder = site_recorder(request)
@@ -120,16 +151,31 @@ def missing_notice(request, event, now, grace) -> str:
 def schedule_values(request, recorder, form=None, errors=None) -> dict:
     site_settings = settings(request)
     zone, now, grace = site_settings["timezone"], utcnow(), grace_of(site_settings)
-    events = [(event, local_input(event.start, zone).replace("T", " "), local_input(event.end, zone)[11:],
-               missing_notice(request, event, now, grace))
-              for event in request.dbsession.scalars(select(RecorderEvent).where(
-                  RecorderEvent.recorder_id == recorder.id).order_by(RecorderEvent.start))]
-    return {"recorder": recorder, "events": events, "zone": zone, "form": form or {}, "errors": errors or {},
-            "saved": "saved" in request.params, "state_label": functools.partial(state_label, request)}
+    events = [
+        (
+            event,
+            local_input(event.start, zone).replace("T", " "),
+            local_input(event.end, zone)[11:],
+            missing_notice(request, event, now, grace),
+        )
+        for event in request.dbsession.scalars(
+            select(RecorderEvent).where(RecorderEvent.recorder_id == recorder.id).order_by(RecorderEvent.start)
+        )
+    ]
+    return {
+        "recorder": recorder,
+        "events": events,
+        "zone": zone,
+        "form": form or {},
+        "errors": errors or {},
+        "saved": "saved" in request.params,
+        "state_label": functools.partial(state_label, request),
+    }
 
 
-@view_config(route_name="recorder.schedule", renderer="plugin_recorder:templates/schedule.html",
-             permission="site-admin")
+@view_config(
+    route_name="recorder.schedule", renderer="plugin_recorder:templates/schedule.html", permission="site-admin"
+)
 def schedule_page(request):
     recorder = site_recorder(request)
     if request.method != "POST":
@@ -150,8 +196,7 @@ def recorder_event(request, recorder: Recorder) -> RecorderEvent:
     return event
 
 
-@view_config(route_name="recorder.event", renderer="plugin_recorder:templates/event_edit.html",
-             permission="site-admin")
+@view_config(route_name="recorder.event", renderer="plugin_recorder:templates/event_edit.html", permission="site-admin")
 def edit_event(request):
     recorder = site_recorder(request)
     event = recorder_event(request, recorder)
@@ -163,8 +208,13 @@ def edit_event(request):
         save_event(request, recorder, form, zone, event)
     except ValidationError as exc:
         request.response.status = 400
-        return {"recorder": recorder, "event": event, "zone": zone, "form": form,
-                "errors": translate_errors(request, exc.errors)}
+        return {
+            "recorder": recorder,
+            "event": event,
+            "zone": zone,
+            "form": form,
+            "errors": translate_errors(request, exc.errors),
+        }
     return HTTPFound(request.route_url("recorder.schedule", recorder_id=recorder.id, _query={"saved": 1}))
 
 

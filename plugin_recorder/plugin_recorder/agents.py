@@ -58,9 +58,20 @@ def available_services(request):
     require_agent(request)
     wanted = request.params.get("serviceType", "")
     host = request.application_url
-    services = [{"type": kind, "host": host, "path": path, "active": True, "online": True, "maintenance": False,
-                 "jobproducer": kind == "org.opencastproject.ingest", "service_state": "NORMAL"}
-                for kind, path in SERVICES.items() if not wanted or kind == wanted]
+    services = [
+        {
+            "type": kind,
+            "host": host,
+            "path": path,
+            "active": True,
+            "online": True,
+            "maintenance": False,
+            "jobproducer": kind == "org.opencastproject.ingest",
+            "service_state": "NORMAL",
+        }
+        for kind, path in SERVICES.items()
+        if not wanted or kind == wanted
+    ]
     return {"services": {"service": services[0] if len(services) == 1 else services}}
 
 
@@ -88,10 +99,14 @@ def set_agent_state(request):
 def agent_state(request):
     recorder = own_agent(request)
     seen = recorder.agent_seen_at
-    return {"agent-state-update": {
-        "name": recorder.name, "state": recorder.agent_state or "unknown", "url": recorder.agent_address,
-        "time-since-last-update": int((utcnow() - seen).total_seconds() * 1000) if seen else None,
-    }}
+    return {
+        "agent-state-update": {
+            "name": recorder.name,
+            "state": recorder.agent_state or "unknown",
+            "url": recorder.agent_address,
+            "time-since-last-update": int((utcnow() - seen).total_seconds() * 1000) if seen else None,
+        }
+    }
 
 
 @view_config(route_name="recorder.agent.configuration", request_method="GET", renderer="json")
@@ -131,8 +146,11 @@ def parse_properties(raw: str) -> dict:
 
 
 def agent_event(request, recorder: Recorder) -> RecorderEvent:
-    event = request.dbsession.scalar(select(RecorderEvent).where(
-        RecorderEvent.uid == request.matchdict["uid"], RecorderEvent.recorder_id == recorder.id))
+    event = request.dbsession.scalar(
+        select(RecorderEvent).where(
+            RecorderEvent.uid == request.matchdict["uid"], RecorderEvent.recorder_id == recorder.id
+        )
+    )
     if event is None:
         raise AgentError(404, "No such recording is scheduled for this agent.")
     return event
@@ -154,8 +172,13 @@ def set_recording_state(request):
 def recording_state(request):
     event = agent_event(request, require_agent(request))
     at = event.state_at
-    return {"recording": {"id": event.uid, "state": event.state or "unknown",
-                          "lastHeardFrom": int(at.timestamp() * 1000) if at else 0}}
+    return {
+        "recording": {
+            "id": event.uid,
+            "state": event.state or "unknown",
+            "lastHeardFrom": int(at.timestamp() * 1000) if at else 0,
+        }
+    }
 
 
 @view_config(route_name="recorder.calendar", request_method="GET")

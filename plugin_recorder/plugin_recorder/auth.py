@@ -45,8 +45,11 @@ def push_recorder(request, token: str) -> Recorder | None:
     if not token.startswith(TOKEN_PREFIX):
         return None
     digest = token_hash(token)
-    return request.dbsession.scalar(select(Recorder).where(
-        Recorder.site_id == request.site.id, Recorder.type == "push", Recorder.push_token_hash == digest))
+    return request.dbsession.scalar(
+        select(Recorder).where(
+            Recorder.site_id == request.site.id, Recorder.type == "push", Recorder.push_token_hash == digest
+        )
+    )
 
 
 # --- checking a request ----------------------------------------------------------
@@ -54,8 +57,7 @@ def push_recorder(request, token: str) -> Recorder | None:
 
 def challenge_headers(request) -> list[tuple[str, str]]:
     """The ``WWW-Authenticate`` headers of a 401: digest first (agents ask for it), then basic."""
-    return [("WWW-Authenticate", request_challenge(request, REALM)),
-            ("WWW-Authenticate", f'Basic realm="{REALM}"')]
+    return [("WWW-Authenticate", request_challenge(request, REALM)), ("WWW-Authenticate", f'Basic realm="{REALM}"')]
 
 
 class RecorderUnauthorized(HTTPUnauthorized):
@@ -64,15 +66,17 @@ class RecorderUnauthorized(HTTPUnauthorized):
 
 def unauthorized(request) -> HTTPUnauthorized:
     """The 401 with both challenges (a plain response: exception views would keep only one header)."""
-    response = HTTPUnauthorized(body="Recorder credentials are required.\n", content_type="text/plain",
-                                charset="utf-8")
+    response = HTTPUnauthorized(body="Recorder credentials are required.\n", content_type="text/plain", charset="utf-8")
     response.headerlist.extend(challenge_headers(request))
     return response
 
 
 def _recorder_named(request, username: str) -> Recorder | None:
-    return request.dbsession.scalar(select(Recorder).where(
-        Recorder.site_id == request.site.id, Recorder.username == username, Recorder.digest_ha1 != ""))
+    return request.dbsession.scalar(
+        select(Recorder).where(
+            Recorder.site_id == request.site.id, Recorder.username == username, Recorder.digest_ha1 != ""
+        )
+    )
 
 
 def authenticated_recorder(request) -> Recorder | None:

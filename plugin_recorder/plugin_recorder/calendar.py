@@ -77,8 +77,24 @@ def calendar_event(event: RecorderEvent) -> icalendar.Event:
     item.add("dtend", event.end)
     item.add("summary", event.title)
     item.add("location", event.room or event.recorder.name)
-    item.add("attach", episode_catalog(event), parameters={
-        "FMTTYPE": "application/xml", "VALUE": "BINARY", "ENCODING": "BASE64", "X-APPLE-FILENAME": "episode.xml"})
-    item.add("attach", agent_properties(event), parameters={
-        "FMTTYPE": "application/text", "VALUE": "BINARY", "ENCODING": "BASE64", "X-APPLE-FILENAME": PROPERTIES_NAME})
+    item.add(
+        "attach",
+        episode_catalog(event),
+        parameters={
+            "FMTTYPE": "application/xml",
+            "VALUE": "BINARY",
+            "ENCODING": "BASE64",
+            "X-APPLE-FILENAME": "episode.xml",
+        },
+    )
+    item.add(
+        "attach",
+        agent_properties(event),
+        parameters={
+            "FMTTYPE": "application/text",
+            "VALUE": "BINARY",
+            "ENCODING": "BASE64",
+            "X-APPLE-FILENAME": PROPERTIES_NAME,
+        },
+    )
     return item

@@ -61,22 +61,35 @@ def stable_files(request, recorder: Recorder) -> tuple[list[DropFile], list[Drop
     already handled (``done`` or ``failed``) that are still there, to be moved aside."""
     now, ready, handled = utcnow(), [], []
     for name, size, mtime_ns in folder_files(recorder.drop_folder):
-        seen = request.dbsession.scalar(select(DropFile).where(
-            DropFile.recorder_id == recorder.id, DropFile.name == name, DropFile.size == size,
-            DropFile.mtime_ns == mtime_ns))
+        seen = request.dbsession.scalar(
+            select(DropFile).where(
+                DropFile.recorder_id == recorder.id,
+                DropFile.name == name,
+                DropFile.size == size,
+                DropFile.mtime_ns == mtime_ns,
+            )
+        )
         if seen is None:  # new, or changed since the last scan: its stable time starts now
-            request.dbsession.execute(delete(DropFile).where(
-                DropFile.recorder_id == recorder.id, DropFile.name == name, DropFile.status == "waiting"))
-            request.dbsession.add(DropFile(recorder_id=recorder.id, name=name, size=size, mtime_ns=mtime_ns,
-                                           seen_at=now))
+            request.dbsession.execute(
+                delete(DropFile).where(
+                    DropFile.recorder_id == recorder.id, DropFile.name == name, DropFile.status == "waiting"
+                )
+            )
+            request.dbsession.add(
+                DropFile(recorder_id=recorder.id, name=name, size=size, mtime_ns=mtime_ns, seen_at=now)
+            )
         elif seen.status == "waiting" and now - seen.seen_at >= timedelta(seconds=recorder.stable_seconds):
             ready.append(seen)
         elif seen.status in ("done", "failed"):
             handled.append(seen)
         elif seen.status == "processing" and now - seen.seen_at >= STALE_CLAIM:
             # Its worker stopped before committing (nothing of it was kept): take it again.
-            log.warning("recorder %s: %s was claimed %s ago and never finished; taking it again",
-                        recorder.id, name, now - seen.seen_at)
+            log.warning(
+                "recorder %s: %s was claimed %s ago and never finished; taking it again",
+                recorder.id,
+                name,
+                now - seen.seen_at,
+            )
             seen.status = "waiting"
             ready.append(seen)
     return ready, handled
@@ -85,8 +98,11 @@ def stable_files(request, recorder: Recorder) -> tuple[list[DropFile], list[Drop
 def claim(request, drop: DropFile) -> bool:
     """Take a waiting file for this worker alone (``seen_at`` becomes the time of the claim)."""
     request.dbsession.flush()
-    result = request.dbsession.execute(update(DropFile).where(DropFile.id == drop.id, DropFile.status == "waiting")
-                                       .values(status="processing", seen_at=utcnow()))
+    result = request.dbsession.execute(
+        update(DropFile)
+        .where(DropFile.id == drop.id, DropFile.status == "waiting")
+        .values(status="processing", seen_at=utcnow())
+    )
     return result.rowcount == 1
 
 
@@ -154,8 +170,11 @@ def scan_folder(recorder_id: int) -> None:
 def scan_drop_folders() -> None:
     """Every minute, queue a scan of each folder recorder of the sites that enable the plugin."""
     with worker_request() as request:
-        rows = request.dbsession.execute(select(Recorder.id, Site.enabled_plugins).join(Site, Site.id == Recorder.site_id)
-                                         .where(Recorder.type == "folder", Recorder.drop_folder != ""))
+        rows = request.dbsession.execute(
+            select(Recorder.id, Site.enabled_plugins)
+            .join(Site, Site.id == Recorder.site_id)
+            .where(Recorder.type == "folder", Recorder.drop_folder != "")
+        )
         recorder_ids = [recorder_id for recorder_id, plugins in rows if NAME in (plugins or [])]
     for recorder_id in recorder_ids:
         scan_folder(recorder_id)

@@ -16,8 +16,20 @@ from plugin_recorder.auth import set_password
 from plugin_recorder.models import RECORDER_ACCESS, RECORDER_TYPES, Recorder, RecorderEvent
 
 AGENT_NAME = re.compile(r"^[\w.@-]{1,100}$")
-RECORDER_FIELDS = ("name", "type", "username", "password", "drop_folder", "stable_seconds", "manager",
-                   "default_owner", "channel", "access", "language", "auto_publish")
+RECORDER_FIELDS = (
+    "name",
+    "type",
+    "username",
+    "password",
+    "drop_folder",
+    "stable_seconds",
+    "manager",
+    "default_owner",
+    "channel",
+    "access",
+    "language",
+    "auto_publish",
+)
 EVENT_FIELDS = ("title", "room", "start", "end", "owner")
 MAX_EVENT = timedelta(hours=12)
 
@@ -26,12 +38,19 @@ def recorder_form(recorder: Recorder | None) -> dict:
     """The edit form's values for an existing recorder (or a new one's defaults)."""
     if recorder is None:
         return {"type": "opencast", "access": "draft", "stable_seconds": "60", "auto_publish": False}
-    return {"name": recorder.name, "type": recorder.type, "username": recorder.username,
-            "drop_folder": recorder.drop_folder, "stable_seconds": str(recorder.stable_seconds),
-            "manager": recorder.manager.username if recorder.manager else "",
-            "default_owner": recorder.default_owner.username if recorder.default_owner else "",
-            "channel": str(recorder.channel_id or ""),
-            "access": recorder.access, "language": recorder.language, "auto_publish": recorder.auto_publish}
+    return {
+        "name": recorder.name,
+        "type": recorder.type,
+        "username": recorder.username,
+        "drop_folder": recorder.drop_folder,
+        "stable_seconds": str(recorder.stable_seconds),
+        "manager": recorder.manager.username if recorder.manager else "",
+        "default_owner": recorder.default_owner.username if recorder.default_owner else "",
+        "channel": str(recorder.channel_id or ""),
+        "access": recorder.access,
+        "language": recorder.language,
+        "auto_publish": recorder.auto_publish,
+    }
 
 
 def read_recorder_form(post) -> dict:
@@ -53,8 +72,11 @@ def _site_user(request, username: str, field: str, errors: dict, required: bool)
 
 
 def site_channels(request) -> list[Channel]:
-    return list(request.dbsession.scalars(select(Channel).where(Channel.site_id == request.site.id)
-                                          .order_by(Channel.position, Channel.title)))
+    return list(
+        request.dbsession.scalars(
+            select(Channel).where(Channel.site_id == request.site.id).order_by(Channel.position, Channel.title)
+        )
+    )
 
 
 def site_channel(request, value: str, errors: dict, field: str = "channel") -> Channel | None:
@@ -104,8 +126,11 @@ def save_recorder(request, recorder: Recorder | None, form: dict, settings: dict
     """Create or update a recorder from the form, or raise ValidationError (nothing changed then)."""
     errors: dict = {}
     _check_identity(request, recorder, form, errors)
-    if form["type"] == "opencast" and not form["password"] and (recorder is None or not recorder.digest_ha1
-                                                                 or recorder.username != form["username"]):
+    if (
+        form["type"] == "opencast"
+        and not form["password"]
+        and (recorder is None or not recorder.digest_ha1 or recorder.username != form["username"])
+    ):
         errors["password"] = _("Choose the password the capture agent will send (at least 12 characters).")
     if form["password"] and len(form["password"]) < 12:
         errors["password"] = _("Choose the password the capture agent will send (at least 12 characters).")
@@ -152,12 +177,18 @@ def local_input(moment: datetime, zone: str) -> str:
 
 
 def event_form(event: RecorderEvent, zone: str) -> dict:
-    return {"title": event.title, "room": event.room, "start": local_input(event.start, zone),
-            "end": local_input(event.end, zone), "owner": event.owner.username if event.owner else ""}
+    return {
+        "title": event.title,
+        "room": event.room,
+        "start": local_input(event.start, zone),
+        "end": local_input(event.end, zone),
+        "owner": event.owner.username if event.owner else "",
+    }
 
 
-def save_event(request, recorder: Recorder, form: dict, zone: str = "UTC",
-               event: RecorderEvent | None = None) -> RecorderEvent:
+def save_event(
+    request, recorder: Recorder, form: dict, zone: str = "UTC", event: RecorderEvent | None = None
+) -> RecorderEvent:
     """Schedule a recording on ``recorder`` (or change ``event``), or raise ValidationError."""
     errors: dict = {}
     if not form["title"].strip():
@@ -185,7 +216,8 @@ def save_event(request, recorder: Recorder, form: dict, zone: str = "UTC",
 
 def _overlaps(request, recorder: Recorder, start: datetime, end: datetime, event: RecorderEvent | None) -> bool:
     query = select(RecorderEvent.id).where(
-        RecorderEvent.recorder_id == recorder.id, RecorderEvent.start < end, RecorderEvent.end > start)
+        RecorderEvent.recorder_id == recorder.id, RecorderEvent.start < end, RecorderEvent.end > start
+    )
     if event is not None:
         query = query.where(RecorderEvent.id != event.id)
     return request.dbsession.scalar(query.limit(1)) is not None

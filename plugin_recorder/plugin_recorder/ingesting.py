@@ -20,8 +20,9 @@ def scheduled_event(request, recorder: Recorder) -> RecorderEvent | None:
     uid = request.POST.get("workflowInstanceId") or request.POST.get("amphiEvent")
     if not uid:
         return None
-    return request.dbsession.scalar(select(RecorderEvent).where(
-        RecorderEvent.uid == str(uid)[:64], RecorderEvent.recorder_id == recorder.id))
+    return request.dbsession.scalar(
+        select(RecorderEvent).where(RecorderEvent.uid == str(uid)[:64], RecorderEvent.recorder_id == recorder.id)
+    )
 
 
 def recorder_principal(request) -> IngestPrincipal | None:
@@ -33,8 +34,12 @@ def recorder_principal(request) -> IngestPrincipal | None:
     if user is None:
         return None
     event = scheduled_event(request, recorder)
-    return IngestPrincipal(user, NAME, {"recorder_id": recorder.id, "event_id": event.id if event else None},
-                           owner=recording_owner(recorder, event))
+    return IngestPrincipal(
+        user,
+        NAME,
+        {"recorder_id": recorder.id, "event_id": event.id if event else None},
+        owner=recording_owner(recorder, event),
+    )
 
 
 def recording_received(request, principal: IngestPrincipal, mediapackage, video) -> None:

@@ -35,8 +35,13 @@ def pending_message(request, pending: PendingRecording, settings: dict) -> Email
     message["From"] = settings["mail_from"]
     message["To"] = manager.email
     link = f"{site_base_url(settings, pending.recorder.site)}/recorder/pending/{pending.id}"
-    body = localizer.translate(_("The recorder ${recorder} delivered “${title}”. It is not published: choose its "
-                                 "title and owner, then publish or delete it here:", mapping=mapping))
+    body = localizer.translate(
+        _(
+            "The recorder ${recorder} delivered “${title}”. It is not published: choose its "
+            "title and owner, then publish or delete it here:",
+            mapping=mapping,
+        )
+    )
     message.set_content(f"{body}\n{link}\n")
     return message
 
@@ -90,10 +95,15 @@ def missing_message(request, event: RecorderEvent, person, settings: dict) -> Em
     message["Subject"] = localizer.translate(_("No video arrived from ${recorder}: ${title}", mapping=mapping))
     message["From"] = settings["mail_from"]
     message["To"] = person.email
-    body = localizer.translate(_("The recording “${title}” scheduled on ${recorder} at ${start} gave no video.",
-                                 mapping=mapping))
-    advice = localizer.translate(_("The recording may still be on the capture agent: check it, then have it send "
-                                   "the recording again or upload the file by hand. The recorder's schedule:"))
+    body = localizer.translate(
+        _("The recording “${title}” scheduled on ${recorder} at ${start} gave no video.", mapping=mapping)
+    )
+    advice = localizer.translate(
+        _(
+            "The recording may still be on the capture agent: check it, then have it send "
+            "the recording again or upload the file by hand. The recorder's schedule:"
+        )
+    )
     link = f"{site_base_url(settings, event.recorder.site)}/admin/recorders/{event.recorder_id}/schedule"
     reason = notice_text(localizer, notice)
     message.set_content(f"{body}\n{reason}\n\n{advice}\n{link}\n")

@@ -29,8 +29,12 @@ def grace_of(settings: dict) -> timedelta:
 
 def waits_for_video(event: RecorderEvent) -> bool:
     """Whether a video should still come from ``event`` (none linked, the agent never said it arrived)."""
-    return (event.video_id is None and event.state != "upload_finished"
-            and event.recorder is not None and event.recorder.type == "opencast")
+    return (
+        event.video_id is None
+        and event.state != "upload_finished"
+        and event.recorder is not None
+        and event.recorder.type == "opencast"
+    )
 
 
 def no_video_notice(event: RecorderEvent, now: datetime, grace: timedelta):
@@ -42,8 +46,10 @@ def no_video_notice(event: RecorderEvent, now: datetime, grace: timedelta):
     if event.end + grace > now:
         return None
     if event.state:
-        return _("No video arrived after the recording ended (last state reported: ${state}).",
-                 mapping={"state": event.state})
+        return _(
+            "No video arrived after the recording ended (last state reported: ${state}).",
+            mapping={"state": event.state},
+        )
     return _("No video arrived after the recording ended; the capture agent reported nothing.")
 
 
@@ -61,8 +67,11 @@ def claim_report(request, event_id: int) -> bool:
     """Take the report of a missing video for this transaction alone (False: already reported)."""
     request.dbsession.flush()
     result = request.dbsession.execute(
-        update(RecorderEvent).where(RecorderEvent.id == event_id, RecorderEvent.missing_reported_at.is_(None))
-        .values(missing_reported_at=utcnow()).execution_options(synchronize_session=False))
+        update(RecorderEvent)
+        .where(RecorderEvent.id == event_id, RecorderEvent.missing_reported_at.is_(None))
+        .values(missing_reported_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
     return result.rowcount == 1
 
 
@@ -82,10 +91,18 @@ def agent_reported(request, event: RecorderEvent) -> None:
 
 def overdue_events(request, now: datetime) -> list[RecorderEvent]:
     """The events of sites enabling the plugin whose video is overdue and not yet reported."""
-    query = (select(RecorderEvent).join(Recorder, Recorder.id == RecorderEvent.recorder_id)
-             .where(Recorder.type == "opencast", RecorderEvent.video_id.is_(None),
-                    RecorderEvent.missing_reported_at.is_(None), RecorderEvent.state != "upload_finished",
-                    RecorderEvent.end <= now, RecorderEvent.end > now - REPORT_WINDOW))
+    query = (
+        select(RecorderEvent)
+        .join(Recorder, Recorder.id == RecorderEvent.recorder_id)
+        .where(
+            Recorder.type == "opencast",
+            RecorderEvent.video_id.is_(None),
+            RecorderEvent.missing_reported_at.is_(None),
+            RecorderEvent.state != "upload_finished",
+            RecorderEvent.end <= now,
+            RecorderEvent.end > now - REPORT_WINDOW,
+        )
+    )
     graces: dict[int, timedelta | None] = {}
     overdue = []
     for event in request.dbsession.scalars(query):

@@ -16,19 +16,40 @@ RECORDER_TYPES = ("opencast", "folder", "push")
 RECORDER_ACCESS = ("draft", "public", "signed-in")
 #: What an Opencast capture agent may say of itself and of a recording.
 AGENT_STATES = ("idle", "capturing", "uploading", "offline", "unknown", "shutting_down", "error")
-RECORDING_STATES = ("capturing", "capture_finished", "capture_error", "manifest", "manifest_error",
-                    "manifest_finished", "compressing", "compressing_error", "uploading", "upload_finished",
-                    "upload_error", "unknown")
+RECORDING_STATES = (
+    "capturing",
+    "capture_finished",
+    "capture_error",
+    "manifest",
+    "manifest_error",
+    "manifest_finished",
+    "compressing",
+    "compressing_error",
+    "uploading",
+    "upload_finished",
+    "upload_error",
+    "unknown",
+)
 #: The recording states in which an agent says it failed: no video will come from it.
 RECORDING_ERROR_STATES = ("capture_error", "manifest_error", "compressing_error", "upload_error")
 #: What the pages show for each state (an agent's own words are shown as they are).
 STATE_LABELS = {
-    "idle": _("idle"), "capturing": _("capturing"), "uploading": _("uploading"), "offline": _("offline"),
-    "unknown": _("unknown"), "shutting_down": _("shutting down"), "error": _("error"),
-    "capture_finished": _("capture finished"), "capture_error": _("capture failed"),
-    "manifest": _("writing its manifest"), "manifest_error": _("manifest failed"),
-    "manifest_finished": _("manifest written"), "compressing": _("compressing"),
-    "compressing_error": _("compression failed"), "upload_finished": _("uploaded"), "upload_error": _("upload failed"),
+    "idle": _("idle"),
+    "capturing": _("capturing"),
+    "uploading": _("uploading"),
+    "offline": _("offline"),
+    "unknown": _("unknown"),
+    "shutting_down": _("shutting down"),
+    "error": _("error"),
+    "capture_finished": _("capture finished"),
+    "capture_error": _("capture failed"),
+    "manifest": _("writing its manifest"),
+    "manifest_error": _("manifest failed"),
+    "manifest_finished": _("manifest written"),
+    "compressing": _("compressing"),
+    "compressing_error": _("compression failed"),
+    "upload_finished": _("uploaded"),
+    "upload_error": _("upload failed"),
 }
 
 
@@ -41,7 +62,11 @@ class Recorder(Base):
     """A capture box of a site and the rules its recordings follow."""
 
     __tablename__ = "recorder_recorders"
-    __table_args__ = (UniqueConstraint("site_id", "name"), UniqueConstraint("site_id", "username"), {"info": NOT_ON_PAGES})
+    __table_args__ = (
+        UniqueConstraint("site_id", "name"),
+        UniqueConstraint("site_id", "username"),
+        {"info": NOT_ON_PAGES},
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"), index=True)
@@ -70,8 +95,9 @@ class Recorder(Base):
     manager = relationship("User", foreign_keys=[manager_id])
     default_owner = relationship("User", foreign_keys=[default_owner_id])
     channel = relationship("Channel")
-    events: Mapped[list[RecorderEvent]] = relationship(back_populates="recorder", cascade="all, delete-orphan",
-                                                       order_by="RecorderEvent.start")
+    events: Mapped[list[RecorderEvent]] = relationship(
+        back_populates="recorder", cascade="all, delete-orphan", order_by="RecorderEvent.start"
+    )
 
 
 class RecorderEvent(Base):
@@ -136,5 +162,15 @@ class PendingRecording(Base):
     event: Mapped[RecorderEvent | None] = relationship()
 
 
-__all__ = ["AGENT_STATES", "STATE_LABELS", "RECORDER_ACCESS", "RECORDER_TYPES", "RECORDING_ERROR_STATES", "RECORDING_STATES",
-           "DropFile", "PendingRecording", "Recorder", "RecorderEvent"]
+__all__ = [
+    "AGENT_STATES",
+    "STATE_LABELS",
+    "RECORDER_ACCESS",
+    "RECORDER_TYPES",
+    "RECORDING_ERROR_STATES",
+    "RECORDING_STATES",
+    "DropFile",
+    "PendingRecording",
+    "Recorder",
+    "RecorderEvent",
+]

@@ -22,8 +22,9 @@ from plugin_recorder.models import RECORDER_ACCESS, PendingRecording
 from plugin_recorder.recordings import claimable, pending_for
 
 
-@view_config(route_name="recorder.pending", renderer="plugin_recorder:templates/pending.html",
-             permission="authenticated")
+@view_config(
+    route_name="recorder.pending", renderer="plugin_recorder:templates/pending.html", permission="authenticated"
+)
 def pending_page(request):
     return {"pendings": pending_for(request), "done": request.params.get("done", ""), "status_labels": STATUS_LABELS}
 
@@ -42,8 +43,14 @@ def offered_channels(request, pending) -> list:
 
 
 def claim_values(request, pending, form, errors=None) -> dict:
-    return {"pending": pending, "form": form, "errors": errors or {}, "access_levels": RECORDER_ACCESS,
-            "access_labels": ACCESS_LABELS, "channels": offered_channels(request, pending)}
+    return {
+        "pending": pending,
+        "form": form,
+        "errors": errors or {},
+        "access_levels": RECORDER_ACCESS,
+        "access_labels": ACCESS_LABELS,
+        "channels": offered_channels(request, pending),
+    }
 
 
 def fits_quota(request, video, owner) -> bool:
@@ -57,15 +64,24 @@ def fits_quota(request, video, owner) -> bool:
     return True
 
 
-@view_config(route_name="recorder.pending.claim", renderer="plugin_recorder:templates/claim.html",
-             permission="authenticated")
+@view_config(
+    route_name="recorder.pending.claim", renderer="plugin_recorder:templates/claim.html", permission="authenticated"
+)
 def claim_page(request):
     pending = claimable_pending(request)
     video = pending.video
     if request.method != "POST":
         access = pending.recorder.access if pending.recorder.access != "draft" else "public"
-        return claim_values(request, pending, {"title": video.title, "owner": video.owner.username, "access": access,
-                                               "channel": str(pending.recorder.channel_id or "")})
+        return claim_values(
+            request,
+            pending,
+            {
+                "title": video.title,
+                "owner": video.owner.username,
+                "access": access,
+                "channel": str(pending.recorder.channel_id or ""),
+            },
+        )
     if request.POST.get("action") == "delete":
         delete_video(request, video)
         return HTTPFound(request.route_url("recorder.pending", _query={"done": "deleted"}))

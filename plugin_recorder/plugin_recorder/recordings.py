@@ -43,8 +43,12 @@ def apply_policy(request, recorder: Recorder, video: Video, event: RecorderEvent
             add_to_channel(video, recorder.channel)
         return
     video.access = "draft"
-    pending = PendingRecording(site_id=video.site_id, recorder_id=recorder.id, video_id=video.id,
-                               event_id=event.id if event is not None else None)
+    pending = PendingRecording(
+        site_id=video.site_id,
+        recorder_id=recorder.id,
+        video_id=video.id,
+        event_id=event.id if event is not None else None,
+    )
     request.dbsession.add(pending)
     request.dbsession.flush()
     from plugin_recorder.mail import notify_pending
@@ -52,8 +56,9 @@ def apply_policy(request, recorder: Recorder, video: Video, event: RecorderEvent
     enqueue_after_commit(request, notify_pending, pending.id)
 
 
-def ingest_stream(request, recorder: Recorder, stream, filename: str, title: str = "",
-                  event: RecorderEvent | None = None) -> Video:
+def ingest_stream(
+    request, recorder: Recorder, stream, filename: str, title: str = "", event: RecorderEvent | None = None
+) -> Video:
     """Store a recording's bytes and turn them into a video of the recorder's site.
 
     Raises :class:`core.ingest.QuotaExceeded` (nothing kept in storage) when the recording would take
@@ -66,8 +71,12 @@ def ingest_stream(request, recorder: Recorder, stream, filename: str, title: str
     request.storage.save(key, stream)
     title = title or (event.title if event else "") or title_from_filename(filename)
     try:
-        video = ingest_files(request, owner, [IngestTrack(key, "presenter/source", filename)],
-                             {"title": title, "language": recorder.language})
+        video = ingest_files(
+            request,
+            owner,
+            [IngestTrack(key, "presenter/source", filename)],
+            {"title": title, "language": recorder.language},
+        )
     except QuotaExceeded:
         request.storage.delete(key)
         raise

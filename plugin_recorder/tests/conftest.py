@@ -26,8 +26,14 @@ def people(site, make_user):
 @pytest.fixture
 def make_recorder(dbsession, people):
     def make(site, name="amphi-a", type="opencast", **fields):
-        recorder = Recorder(site_id=site.id, name=name, type=type, username=fields.pop("username", name),
-                            manager_id=people["manager"].id, **fields)
+        recorder = Recorder(
+            site_id=site.id,
+            name=name,
+            type=type,
+            username=fields.pop("username", name),
+            manager_id=people["manager"].id,
+            **fields,
+        )
         set_password(recorder, AGENT_PASSWORD)
         dbsession.add(recorder)
         dbsession.flush()
@@ -72,7 +78,33 @@ def drop_root(app, tmp_path, monkeypatch):
 def tiny_clip(tmp_path_factory) -> bytes:
     """A real one-second MP4 (320x240, H.264 and AAC), as a box would record it."""
     path = tmp_path_factory.mktemp("clip") / "clip.mp4"
-    subprocess.run(["ffmpeg", "-nostdin", "-loglevel", "error", "-f", "lavfi", "-i", "testsrc=size=320x240:rate=10",
-                    "-f", "lavfi", "-i", "sine=frequency=440", "-t", "1", "-c:v", "libx264", "-preset", "ultrafast",
-                    "-pix_fmt", "yuv420p", "-c:a", "aac", str(path)], check=True, timeout=60)
+    subprocess.run(
+        [
+            "ffmpeg",
+            "-nostdin",
+            "-loglevel",
+            "error",
+            "-f",
+            "lavfi",
+            "-i",
+            "testsrc=size=320x240:rate=10",
+            "-f",
+            "lavfi",
+            "-i",
+            "sine=frequency=440",
+            "-t",
+            "1",
+            "-c:v",
+            "libx264",
+            "-preset",
+            "ultrafast",
+            "-pix_fmt",
+            "yuv420p",
+            "-c:a",
+            "aac",
+            str(path),
+        ],
+        check=True,
+        timeout=60,
+    )
     return path.read_bytes()

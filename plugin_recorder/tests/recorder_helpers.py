@@ -20,8 +20,10 @@ def digest_header(challenge: str, method: str, uri: str, username: str, password
     ha1 = md5(f"{username}:{params['realm']}:{password}")
     ha2 = md5(f"{method}:{uri}")
     response = md5(f"{ha1}:{params['nonce']}:{nc}:{cnonce}:auth:{ha2}")
-    return (f'Digest username="{username}", realm="{params["realm"]}", nonce="{params["nonce"]}", uri="{uri}", '
-            f'response="{response}", qop=auth, nc={nc}, cnonce="{cnonce}", algorithm=MD5')
+    return (
+        f'Digest username="{username}", realm="{params["realm"]}", nonce="{params["nonce"]}", uri="{uri}", '
+        f'response="{response}", qop=auth, nc={nc}, cnonce="{cnonce}", algorithm=MD5'
+    )
 
 
 def digest_challenge(response) -> str:
@@ -39,8 +41,9 @@ class AgentClient:
         first = send(uri, headers={"X-Requested-Auth": "Digest"}, status=401)
         header = digest_header(digest_challenge(first), method, uri, self.username, self.password)
         kwargs = {"upload_files": upload_files} if upload_files else {}
-        return send(uri, params or {}, headers={"Authorization": header, "X-Requested-Auth": "Digest"},
-                    status=status, **kwargs)
+        return send(
+            uri, params or {}, headers={"Authorization": header, "X-Requested-Auth": "Digest"}, status=status, **kwargs
+        )
 
 
 def csrf(page) -> str:

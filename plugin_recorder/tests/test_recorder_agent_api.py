@@ -43,7 +43,9 @@ def test_wrong_or_missing_credentials_get_a_digest_challenge(agent, testapp):
 
 def test_agent_state_and_configuration(agent, dbsession):
     recorder, client = agent
-    answer = client.call("POST", f"/capture-admin/agents/{recorder.name}", {"address": "http://box:8080", "state": "idle"})
+    answer = client.call(
+        "POST", f"/capture-admin/agents/{recorder.name}", {"address": "http://box:8080", "state": "idle"}
+    )
     assert answer.text == f"{recorder.name} set to idle"
     assert recorder.agent_state == "idle" and recorder.agent_address == "http://box:8080"
     state = client.call("GET", f"/capture-admin/agents/{recorder.name}").json["agent-state-update"]
@@ -52,20 +54,35 @@ def test_agent_state_and_configuration(agent, dbsession):
     client.call("POST", "/capture-admin/agents/somebody-else", {"state": "idle"}, status=403)
     bomb = '<?xml version="1.0"?><!DOCTYPE p [<!ENTITY a "aaaa">]><properties><entry key="x">&a;</entry></properties>'
     client.call("POST", f"/capture-admin/agents/{recorder.name}/configuration", {"configuration": bomb}, status=400)
-    xml = ('<?xml version="1.0"?><!DOCTYPE properties SYSTEM "http://java.sun.com/dtd/properties.dtd">'
-           '<properties><entry key="capture.device.names">presenter</entry></properties>')
+    xml = (
+        '<?xml version="1.0"?><!DOCTYPE properties SYSTEM "http://java.sun.com/dtd/properties.dtd">'
+        '<properties><entry key="capture.device.names">presenter</entry></properties>'
+    )
     client.call("POST", f"/capture-admin/agents/{recorder.name}/configuration", {"configuration": xml})
     assert client.call("GET", f"/capture-admin/agents/{recorder.name}/configuration").json == {
-        "capture.device.names": "presenter"}
+        "capture.device.names": "presenter"
+    }
 
 
 def test_the_calendar_lists_the_agents_upcoming_events_with_their_attachments(agent, dbsession, site, people):
     recorder, client = agent
     now = utcnow().replace(microsecond=0)
-    for title, start in (("Past", now - timedelta(hours=2)), ("Thermo <1>", now + timedelta(hours=1)),
-                         ("Far away", now + timedelta(days=30))):
-        dbsession.add(RecorderEvent(recorder_id=recorder.id, uid=f"uid-{title[:4]}", title=title, room="A1",
-                                    start=start, end=start + timedelta(hours=1), owner_id=people["prof"].id))
+    for title, start in (
+        ("Past", now - timedelta(hours=2)),
+        ("Thermo <1>", now + timedelta(hours=1)),
+        ("Far away", now + timedelta(days=30)),
+    ):
+        dbsession.add(
+            RecorderEvent(
+                recorder_id=recorder.id,
+                uid=f"uid-{title[:4]}",
+                title=title,
+                room="A1",
+                start=start,
+                end=start + timedelta(hours=1),
+                owner_id=people["prof"].id,
+            )
+        )
     dbsession.flush()
     cutoff = int((now + timedelta(days=14)).timestamp() * 1000)
     answer = client.call("GET", f"/recordings/calendars?agentid={recorder.name}&cutoff={cutoff}")
@@ -73,8 +90,10 @@ def test_the_calendar_lists_the_agents_upcoming_events_with_their_attachments(ag
     events = icalendar.Calendar.from_ical(answer.body).walk("VEVENT")
     assert [str(e["summary"]) for e in events] == ["Thermo <1>"]
     attachments = {a.params["X-APPLE-FILENAME"]: base64.b64decode(a.to_ical()).decode() for a in events[0]["attach"]}
-    assert "org.opencastproject.workflow.definition=amphi-recorder" in attachments[
-        "org.opencastproject.capture.agent.properties"]
+    assert (
+        "org.opencastproject.workflow.definition=amphi-recorder"
+        in attachments["org.opencastproject.capture.agent.properties"]
+    )
     assert "<dcterms:title>Thermo &lt;1&gt;</dcterms:title>" in attachments["episode.xml"]
     client.call("GET", "/recordings/calendars?agentid=another", status=403)
 
@@ -96,7 +115,9 @@ def test_another_sites_recorder_is_nobody_here(site, make_site, make_recorder, m
     recorder = make_recorder(other, name="box-b")
     client = AgentClient(make_testapp("a.test"), recorder.username, AGENT_PASSWORD)
     first = client.testapp.get("/services/available.json", status=401)
-    header = digest_header(digest_challenge(first), "GET", "/services/available.json", recorder.username, AGENT_PASSWORD)
+    header = digest_header(
+        digest_challenge(first), "GET", "/services/available.json", recorder.username, AGENT_PASSWORD
+    )
     client.testapp.get("/services/available.json", headers={"Authorization": header}, status=401)
 
 

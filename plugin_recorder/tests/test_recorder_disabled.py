@@ -38,13 +38,19 @@ def test_every_endpoint_is_not_found_where_the_plugin_is_off(app, make_site, mak
     recorder = make_recorder(site, name="box-b", type="push")
     token = new_push_token(recorder)
     mapper = app.registry.queryUtility(IRoutesMapper)
-    covered = {route.name for route in mapper.get_routes() for _, path in ENDPOINTS
-               if route.match(path.split("?")[0]) is not None}
+    covered = {
+        route.name
+        for route in mapper.get_routes()
+        for _, path in ENDPOINTS
+        if route.match(path.split("?")[0]) is not None
+    }
     assert app.registry.plugins.infos["recorder"].routes <= covered  # every route of the plugin is tried
     browser = make_testapp("b.test")
     browser.sign_in("badmin", PASSWORD)
-    auth = {"Authorization": "Basic " + base64.b64encode(f"box-b:{AGENT_PASSWORD}".encode()).decode(),
-            "X-Recorder-Token": token}
+    auth = {
+        "Authorization": "Basic " + base64.b64encode(f"box-b:{AGENT_PASSWORD}".encode()).decode(),
+        "X-Recorder-Token": token,
+    }
     for method, path in ENDPOINTS:
         send = browser.post if method == "POST" else browser.get
         answer = send(path, headers=auth, status="*")

@@ -20,8 +20,16 @@ def folder_recorder(committed_site, drop_root, smtp_sink):
     folder.mkdir()
     with worker_request() as request:
         request.dbsession.get(User, user_id).email = "owner@example.org"
-        recorder = Recorder(site_id=site_id, name="amphi-b12", type="folder", username="amphi-b12",
-                            drop_folder=str(folder), stable_seconds=1, manager_id=user_id, language="fr")
+        recorder = Recorder(
+            site_id=site_id,
+            name="amphi-b12",
+            type="folder",
+            username="amphi-b12",
+            drop_folder=str(folder),
+            stable_seconds=1,
+            manager_id=user_id,
+            language="fr",
+        )
         request.dbsession.add(recorder)
         request.dbsession.flush()
         recorder_id = recorder.id
@@ -31,8 +39,10 @@ def folder_recorder(committed_site, drop_root, smtp_sink):
 def videos_of(recorder_id):
     with worker_request() as request:
         site_id = request.dbsession.get(Recorder, recorder_id).site_id
-        return [(v.title, v.status, v.language, v.access)
-                for v in request.dbsession.query(Video).filter(Video.site_id == site_id).order_by(Video.id)]
+        return [
+            (v.title, v.status, v.language, v.access)
+            for v in request.dbsession.query(Video).filter(Video.site_id == site_id).order_by(Video.id)
+        ]
 
 
 def folder_recorder_host(recorder_id):
@@ -115,7 +125,10 @@ def test_a_file_that_cannot_be_ingested_is_moved_to_failed_with_its_reason(folde
     assert os.listdir(folder / "failed") == ["orphan.mp4"] and "orphan.mp4" not in os.listdir(folder)
     with worker_request() as request:
         drop = request.dbsession.query(DropFile).filter_by(recorder_id=recorder_id).one()
-        assert (drop.status, drop.error) == ("failed", "ValueError: the recorder has neither a manager nor a default owner")
+        assert (drop.status, drop.error) == (
+            "failed",
+            "ValueError: the recorder has neither a manager nor a default owner",
+        )
 
 
 def test_a_file_past_its_owners_quota_fails_with_the_reason_and_is_kept(folder_recorder, tiny_clip):
@@ -132,8 +145,9 @@ def test_a_file_past_its_owners_quota_fails_with_the_reason_and_is_kept(folder_r
         assert drop.status == "failed" and "storage quota (0 MB)" in drop.error
 
 
-def test_a_file_left_by_a_crash_after_the_commit_is_moved_aside_not_ingested_again(folder_recorder, tiny_clip,
-                                                                                    monkeypatch):
+def test_a_file_left_by_a_crash_after_the_commit_is_moved_aside_not_ingested_again(
+    folder_recorder, tiny_clip, monkeypatch
+):
     recorder_id, folder = folder_recorder
     (folder / "crash.mp4").write_bytes(tiny_clip)
     scan_recorder(recorder_id)
@@ -149,7 +163,9 @@ def test_a_file_left_by_a_crash_after_the_commit_is_moved_aside_not_ingested_aga
     monkeypatch.setattr(folder_module, "move_aside", move_aside)
     assert os.listdir(folder) == ["crash.mp4"] and len(videos_of(recorder_id)) == 1  # committed, not moved
     assert scan_recorder(recorder_id) == 0
-    assert sorted(os.listdir(folder)) == ["processed"] and (folder / "processed" / "crash.mp4").read_bytes() == tiny_clip
+    assert (
+        sorted(os.listdir(folder)) == ["processed"] and (folder / "processed" / "crash.mp4").read_bytes() == tiny_clip
+    )
     assert len(videos_of(recorder_id)) == 1
     with worker_request() as request:
         assert request.dbsession.query(DropFile).filter_by(recorder_id=recorder_id).one().status == "done"

@@ -15,8 +15,23 @@ CATALOG = os.path.join(plugin_recorder.LOCALE_DIR, "fr", "LC_MESSAGES", "amphi")
 
 def test_every_message_of_the_plugin_has_a_french_translation(tmp_path):
     pot = tmp_path / "recorder.pot"
-    CommandLineInterface().run(["pybabel", "-q", "extract", "-F", os.path.join(FOLDER, "babel.cfg"), "-k", "translate",
-                                "-k", "_", "--no-location", "-o", str(pot), FOLDER])
+    CommandLineInterface().run(
+        [
+            "pybabel",
+            "-q",
+            "extract",
+            "-F",
+            os.path.join(FOLDER, "babel.cfg"),
+            "-k",
+            "translate",
+            "-k",
+            "_",
+            "--no-location",
+            "-o",
+            str(pot),
+            FOLDER,
+        ]
+    )
     with open(pot, "rb") as handle:
         wanted = {m.id for m in read_po(handle) if m.id}
     with open(CATALOG + ".po", "rb") as handle:

@@ -31,8 +31,7 @@ def recorder_site(committed_site, smtp_sink, app):
     with worker_request(site_id) as request:
         request.dbsession.get(User, manager_id).email = "manager@example.org"
         create_user(request, "admin", role="site-admin", password=PASSWORD)
-        recorder = Recorder(site_id=site_id, name="amphi-c", type="opencast", username="amphi-c",
-                            manager_id=manager_id)
+        recorder = Recorder(site_id=site_id, name="amphi-c", type="opencast", username="amphi-c", manager_id=manager_id)
         set_password(recorder, AGENT_PASSWORD)
         request.dbsession.add(recorder)
         request.dbsession.flush()
@@ -45,8 +44,10 @@ def schedule(recorder_site, recorder_id=None, language="en") -> str:
     browser = recorder_site["browser"]
     if "amphi_session" not in browser.cookies:
         browser.sign_in("admin", PASSWORD)
-    page = browser.get(f"/admin/recorders/{recorder_id or recorder_site['recorder_id']}/schedule",
-                       headers={"Accept-Language": language})
+    page = browser.get(
+        f"/admin/recorders/{recorder_id or recorder_site['recorder_id']}/schedule",
+        headers={"Accept-Language": language},
+    )
     return text_of(page)
 
 
@@ -54,8 +55,14 @@ def add_event(recorder_id: int, title: str, ended_ago: timedelta, state: str = "
     with worker_request() as request:
         recorder = request.dbsession.get(Recorder, recorder_id)
         end = utcnow() - ended_ago
-        event = RecorderEvent(recorder_id=recorder_id, uid=f"uid-{title}", title=title, start=end - timedelta(hours=1),
-                              end=end, state=state)
+        event = RecorderEvent(
+            recorder_id=recorder_id,
+            uid=f"uid-{title}",
+            title=title,
+            start=end - timedelta(hours=1),
+            end=end,
+            state=state,
+        )
         if video:
             request.site = recorder.site
             event.video_id = create_video(request, recorder.manager, title, status="uploaded").id
@@ -69,8 +76,7 @@ def reported(event_id: int) -> bool:
         return request.dbsession.get(RecorderEvent, event_id).missing_reported_at is not None
 
 
-def test_an_agent_reporting_an_upload_error_shows_no_video_arrived_and_mails_the_manager_once(recorder_site,
-                                                                                               smtp_sink):
+def test_an_agent_reporting_an_upload_error_shows_no_video_arrived_and_mails_the_manager_once(recorder_site, smtp_sink):
     event_id = add_event(recorder_site["recorder_id"], "Thermodynamique", timedelta(minutes=1))
     agent = AgentClient(recorder_site["browser"], "amphi-c", AGENT_PASSWORD)
     agent.call("POST", "/capture-admin/recordings/uid-Thermodynamique", {"state": "capture_finished"})
@@ -78,9 +84,13 @@ def test_an_agent_reporting_an_upload_error_shows_no_video_arrived_and_mails_the
     agent.call("POST", "/capture-admin/recordings/uid-Thermodynamique", {"state": "upload_error"})
     assert "upload failed No video arrived: the capture agent reported upload failed." in schedule(recorder_site)
     assert "Aucune vidéo n’est arrivée : l’agent de capture a signalé échec de l&#39;envoi." in schedule(
-        recorder_site, language="fr")
+        recorder_site, language="fr"
+    )
     [message] = smtp_sink.messages
-    assert message["To"] == "manager@example.org" and message["Subject"] == "No video arrived from amphi-c: Thermodynamique"
+    assert (
+        message["To"] == "manager@example.org"
+        and message["Subject"] == "No video arrived from amphi-c: Thermodynamique"
+    )
     body = message.get_content()
     assert "No video arrived: the capture agent reported upload failed." in body
     assert f"/admin/recorders/{recorder_site['recorder_id']}/schedule" in body
@@ -97,8 +107,13 @@ def test_a_video_overdue_after_the_grace_period_is_reported_once(recorder_site, 
     deleted = add_event(recorder_id, "Deleted", timedelta(hours=4), state="upload_finished")  # its video was deleted
     old = add_event(recorder_id, "Old", timedelta(days=3))
     with worker_request() as request:
-        folder = Recorder(site_id=recorder_site["site_id"], name="drop", type="folder", username="drop",
-                          manager_id=recorder_site["manager_id"])
+        folder = Recorder(
+            site_id=recorder_site["site_id"],
+            name="drop",
+            type="folder",
+            username="drop",
+            manager_id=recorder_site["manager_id"],
+        )
         request.dbsession.add(folder)
         request.dbsession.flush()
         folder_id = folder.id
@@ -110,7 +125,9 @@ def test_a_video_overdue_after_the_grace_period_is_reported_once(recorder_site, 
     assert [reported(e) for e in (late, recent, arrived, deleted, old)] == [True, False, False, False, False]
     page = schedule(recorder_site)
     assert page.count("No video arrived") == 2  # Late, and Old (never mailed: it ended days ago)
-    assert "capture finished No video arrived after the recording ended (last state reported: capture finished)." in page
+    assert (
+        "capture finished No video arrived after the recording ended (last state reported: capture finished)." in page
+    )
     assert "No video arrived after the recording ended; the capture agent reported nothing." in page
     assert "No video arrived" not in schedule(recorder_site, folder_id)
     # A shorter grace period (a setting) reports the recent one too.

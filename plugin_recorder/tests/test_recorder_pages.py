@@ -19,9 +19,19 @@ def admin(testapp, people):
 
 
 def recorder_form(page, **fields):
-    values = {"csrf_token": csrf(page), "name": "amphi-c", "type": "opencast", "username": "", "password":
-              "a long agent password", "drop_folder": "", "stable_seconds": "60", "manager": "manager",
-              "default_owner": "", "access": "public", "language": "fr"}
+    values = {
+        "csrf_token": csrf(page),
+        "name": "amphi-c",
+        "type": "opencast",
+        "username": "",
+        "password": "a long agent password",
+        "drop_folder": "",
+        "stable_seconds": "60",
+        "manager": "manager",
+        "default_owner": "",
+        "access": "public",
+        "language": "fr",
+    }
     values.update(fields)
     return values
 
@@ -33,12 +43,19 @@ def test_a_site_admin_adds_and_edits_a_recorder(admin, dbsession, site):
     assert "at least 12 characters" in answer.text
     admin.post("/admin/recorders/new", recorder_form(page, auto_publish="1"), status=302)
     recorder = dbsession.query(Recorder).filter_by(site_id=site.id, name="amphi-c").one()
-    assert (recorder.username, recorder.access, recorder.language, recorder.auto_publish) == ("amphi-c", "public", "fr", True)
+    assert (recorder.username, recorder.access, recorder.language, recorder.auto_publish) == (
+        "amphi-c",
+        "public",
+        "fr",
+        True,
+    )
     assert recorder.digest_ha1 == digest_ha1("amphi-c", REALM, "a long agent password")
     page = admin.get(f"/admin/recorders/{recorder.id}")
     assert 'value="amphi-c"' in page.text and "a long agent password" not in page.text
     admin.post(f"/admin/recorders/{recorder.id}", recorder_form(page, password="", access="signed-in"), status=302)
-    assert recorder.access == "signed-in" and recorder.digest_ha1 == digest_ha1("amphi-c", REALM, "a long agent password")
+    assert recorder.access == "signed-in" and recorder.digest_ha1 == digest_ha1(
+        "amphi-c", REALM, "a long agent password"
+    )
     assert "amphi-c" in admin.get("/admin/recorders").text
     page = admin.get("/admin/recorders/new")
     answer = admin.post("/admin/recorders/new", recorder_form(page, type="folder"), status=400)
@@ -62,23 +79,35 @@ def test_only_site_admins_reach_the_recorder_admin(testapp, people):
 def test_the_schedule_is_edited_in_the_sites_time_zone(admin, make_recorder, site, dbsession, people):
     recorder = make_recorder(site)
     page = admin.get(f"/admin/recorders/{recorder.id}/schedule")
-    form = {"csrf_token": csrf(page), "title": "Thermodynamique <3>", "room": "Amphi B", "start": "2027-01-11T08:15",
-            "end": "2027-01-11T10:00", "owner": "prof"}
+    form = {
+        "csrf_token": csrf(page),
+        "title": "Thermodynamique <3>",
+        "room": "Amphi B",
+        "start": "2027-01-11T08:15",
+        "end": "2027-01-11T10:00",
+        "owner": "prof",
+    }
     admin.post(f"/admin/recorders/{recorder.id}/schedule", form, status=302)
     event = dbsession.query(RecorderEvent).filter_by(recorder_id=recorder.id).one()
     assert event.start == datetime(2027, 1, 11, 7, 15, tzinfo=UTC)  # Europe/Paris in winter
     assert event.owner_id == people["prof"].id
     page = admin.get(f"/admin/recorders/{recorder.id}/schedule")
     assert "Thermodynamique &lt;3&gt;" in page.text and "2027-01-11 08:15" in page.text
-    answer = admin.post(f"/admin/recorders/{recorder.id}/schedule", {**form, "start": "2027-01-11T09:00",
-                                                                     "end": "2027-01-11T11:00"}, status=400)
+    answer = admin.post(
+        f"/admin/recorders/{recorder.id}/schedule",
+        {**form, "start": "2027-01-11T09:00", "end": "2027-01-11T11:00"},
+        status=400,
+    )
     assert "Another recording of this recorder is scheduled at that time." in answer.text
     answer = admin.post(f"/admin/recorders/{recorder.id}/schedule", {**form, "end": "2027-01-11T07:00"}, status=400)
     assert "The end must come after the start" in answer.text
     page = admin.get(f"/admin/recorders/{recorder.id}/schedule/{event.id}")
     assert 'value="2027-01-11T08:15"' in page.text
-    admin.post(f"/admin/recorders/{recorder.id}/schedule/{event.id}", {**form, "start": "2027-01-11T09:00",
-                                                                       "end": "2027-01-11T11:00"}, status=302)
+    admin.post(
+        f"/admin/recorders/{recorder.id}/schedule/{event.id}",
+        {**form, "start": "2027-01-11T09:00", "end": "2027-01-11T11:00"},
+        status=302,
+    )
     assert event.start == datetime(2027, 1, 11, 8, 0, tzinfo=UTC)  # moving it does not collide with itself
     admin.post(f"/admin/recorders/{recorder.id}/schedule/{event.id}/delete", {"csrf_token": csrf(page)}, status=302)
     assert dbsession.query(RecorderEvent).filter_by(recorder_id=recorder.id).count() == 0
@@ -107,11 +136,17 @@ def test_the_manager_claims_a_pending_recording(pending, make_testapp, dbsession
     page = manager.get("/recorder/pending")
     assert "Recording of Amphi A" in page.text
     page = manager.get(f"/recorder/pending/{pending.id}")
-    answer = manager.post(f"/recorder/pending/{pending.id}", {"csrf_token": csrf(page), "title": "", "owner": "ghost",
-                                                             "access": "public", "action": "publish"}, status=400)
+    answer = manager.post(
+        f"/recorder/pending/{pending.id}",
+        {"csrf_token": csrf(page), "title": "", "owner": "ghost", "access": "public", "action": "publish"},
+        status=400,
+    )
     assert "Give a title." in answer.text
-    manager.post(f"/recorder/pending/{pending.id}", {"csrf_token": csrf(page), "title": "Thermo 1", "owner": "prof",
-                                                    "access": "public", "action": "publish"}, status=302)
+    manager.post(
+        f"/recorder/pending/{pending.id}",
+        {"csrf_token": csrf(page), "title": "Thermo 1", "owner": "prof", "access": "public", "action": "publish"},
+        status=302,
+    )
     video = dbsession.get(Video, pending.video_id)
     assert (video.title, video.owner_id, video.access) == ("Thermo 1", people["prof"].id, "public")
     assert dbsession.query(PendingRecording).count() == 0
@@ -134,8 +169,14 @@ def test_the_claim_charges_the_new_owners_quota(pending, make_testapp, make_vide
 
 
 def test_the_scheduled_owner_may_delete_it_and_nobody_else_sees_it(pending, make_testapp, dbsession, people):
-    event = RecorderEvent(recorder_id=pending.recorder_id, uid="u-1", title="T", owner_id=people["prof"].id,
-                          start=datetime(2027, 1, 1, tzinfo=UTC), end=datetime(2027, 1, 1, 1, tzinfo=UTC))
+    event = RecorderEvent(
+        recorder_id=pending.recorder_id,
+        uid="u-1",
+        title="T",
+        owner_id=people["prof"].id,
+        start=datetime(2027, 1, 1, tzinfo=UTC),
+        end=datetime(2027, 1, 1, 1, tzinfo=UTC),
+    )
     dbsession.add(event)
     dbsession.flush()
     pending.event_id = event.id
@@ -168,9 +209,19 @@ def test_the_manager_may_watch_a_pending_recording_of_another_owner(pending, mak
 
 def test_a_folder_recorders_page_lists_its_latest_files(admin, make_recorder, site, dbsession):
     recorder = make_recorder(site, name="folder-1", type="folder", drop_folder="/srv/drops/folder-1")
-    dbsession.add_all([DropFile(recorder_id=recorder.id, name="<b>cours</b>.mp4", size=5, mtime_ns=1, status="failed",
-                                error="ValueError: no owner"),
-                       DropFile(recorder_id=recorder.id, name="td.mp4", size=5, mtime_ns=1)])
+    dbsession.add_all(
+        [
+            DropFile(
+                recorder_id=recorder.id,
+                name="<b>cours</b>.mp4",
+                size=5,
+                mtime_ns=1,
+                status="failed",
+                error="ValueError: no owner",
+            ),
+            DropFile(recorder_id=recorder.id, name="td.mp4", size=5, mtime_ns=1),
+        ]
+    )
     dbsession.flush()
     page = admin.get(f"/admin/recorders/{recorder.id}")
     assert "&lt;b&gt;cours&lt;/b&gt;.mp4" in page.text and "failed: ValueError: no owner" in page.text
@@ -195,7 +246,10 @@ def test_a_recorder_publishes_into_a_channel_of_its_site(admin, dbsession, site,
 
 
 def test_the_claim_puts_the_recording_into_the_chosen_channel(pending, make_testapp, dbsession, site):
-    recorder_channel, open_channel = channel(dbsession, site, "amphi-a"), channel(dbsession, site, "open", open_to_all=True)
+    recorder_channel, open_channel = (
+        channel(dbsession, site, "amphi-a"),
+        channel(dbsession, site, "open", open_to_all=True),
+    )
     closed = channel(dbsession, site, "closed")
     pending.recorder.channel_id = recorder_channel.id
     dbsession.flush()

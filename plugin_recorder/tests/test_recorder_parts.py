@@ -12,17 +12,29 @@ from plugin_recorder.calendar import calendar_event
 from plugin_recorder.folder import is_candidate
 
 
-@pytest.mark.parametrize("name, taken", [
-    ("Cours 1.mp4", True), ("amphi-b.MOV", True), (".cours.mp4", False), ("cours.mp4.part", False),
-    ("cours.mp4.PARTIAL", False), ("cours.mp4.filepart", False), ("~cours.mp4", False), ("cours.mp4~", False),
-    ("cours.tmp", False), ("cours.mp4.crdownload", False),
-])
+@pytest.mark.parametrize(
+    "name, taken",
+    [
+        ("Cours 1.mp4", True),
+        ("amphi-b.MOV", True),
+        (".cours.mp4", False),
+        ("cours.mp4.part", False),
+        ("cours.mp4.PARTIAL", False),
+        ("cours.mp4.filepart", False),
+        ("~cours.mp4", False),
+        ("cours.mp4~", False),
+        ("cours.tmp", False),
+        ("cours.mp4.crdownload", False),
+    ],
+)
 def test_hidden_and_partial_files_are_not_candidates(name, taken):
     assert is_candidate(name) is taken
 
 
 def test_agent_properties_in_the_three_shapes_agents_send():
-    xml = '<properties><entry key="capture.device.names">presenter,presentation</entry><entry>nokey</entry></properties>'
+    xml = (
+        '<properties><entry key="capture.device.names">presenter,presentation</entry><entry>nokey</entry></properties>'
+    )
     assert parse_properties(xml) == {"capture.device.names": "presenter,presentation"}
     assert parse_properties('{"a": 1, "b": "x"}') == {"a": "1", "b": "x"}
     assert parse_properties("# comment\na = 1\nb=x=y\nnothing\n") == {"a": "1", "b": "x=y"}
@@ -35,8 +47,15 @@ def test_agent_properties_in_the_three_shapes_agents_send():
 def test_a_calendar_event_is_what_pyca_parses():
     start = utcnow().replace(microsecond=0) + timedelta(hours=1)
     recorder = SimpleNamespace(name="amphi-b")
-    event = SimpleNamespace(uid="u-1", title="Line\nbreak; and, commas " + "x" * 100, room="", start=start,
-                            end=start + timedelta(hours=1), owner=None, recorder=recorder)
+    event = SimpleNamespace(
+        uid="u-1",
+        title="Line\nbreak; and, commas " + "x" * 100,
+        room="",
+        start=start,
+        end=start + timedelta(hours=1),
+        owner=None,
+        recorder=recorder,
+    )
     text = calendar_event(event).to_ical().decode()
     assert "\r\n " in text  # long lines are folded, as RFC 5545 wants and pyCA unfolds
     unfolded = text.replace("\r\n ", "")

@@ -24,16 +24,20 @@ from plugin_recorder.models import PendingRecording, Recorder, RecorderEvent
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 AGENT, AGENT_PASSWORD = "amphi-pyca", "pyca digest password"
-CAPTURE = ("ffmpeg -nostats -loglevel error -re -f lavfi -i testsrc=size=320x240:rate=15 -f lavfi -i sine=frequency=440 "
-           "-t {{time}} -c:v libx264 -preset ultrafast -pix_fmt yuv420p -c:a aac {{dir}}/{{name}}.mp4")
+CAPTURE = (
+    "ffmpeg -nostats -loglevel error -re -f lavfi -i testsrc=size=320x240:rate=15 -f lavfi -i sine=frequency=440 "
+    "-t {{time}} -c:v libx264 -preset ultrafast -pix_fmt yuv420p -c:a aac {{dir}}/{{name}}.mp4"
+)
 
 
 def pyca_command() -> str:
     """pyCA's entry point: ``$AMPHI_PYCA``, else the ``.venv-pyca`` that scripts/bootstrap.sh makes."""
     path = os.environ.get("AMPHI_PYCA") or os.path.join(ROOT, ".venv-pyca", "bin", "pyca")
     if not os.access(path, os.X_OK):
-        pytest.fail(f"pyCA is not installed at {path}: ./run-tests installs it (python3 -m venv .venv-pyca && "
-                    ".venv-pyca/bin/pip install pyca)")
+        pytest.fail(
+            f"pyCA is not installed at {path}: ./run-tests installs it (python3 -m venv .venv-pyca && "
+            ".venv-pyca/bin/pip install pyca)"
+        )
     return path
 
 
@@ -74,15 +78,29 @@ def seed(database_url: str, upload_max_size: int | None = None) -> tuple[int, in
         site.upload_max_size = upload_max_size
         manager = session.scalar(select(User).where(User.site_id == site.id, User.username == "prof"))
         manager.email = "prof@example.org"
-        recorder = Recorder(site_id=site.id, name=AGENT, type="opencast", username=AGENT, manager_id=manager.id,
-                            language="fr", access="public", auto_publish=False)
+        recorder = Recorder(
+            site_id=site.id,
+            name=AGENT,
+            type="opencast",
+            username=AGENT,
+            manager_id=manager.id,
+            language="fr",
+            access="public",
+            auto_publish=False,
+        )
         set_password(recorder, AGENT_PASSWORD)
         session.add(recorder)
         session.flush()
         start = utcnow() + timedelta(seconds=8)
-        event = RecorderEvent(recorder_id=recorder.id, uid="c0ffee00-0000-4000-8000-000000000001",
-                              title="Thermodynamique — séance 1", room="Amphi B", start=start,
-                              end=start + timedelta(seconds=5), owner_id=manager.id)
+        event = RecorderEvent(
+            recorder_id=recorder.id,
+            uid="c0ffee00-0000-4000-8000-000000000001",
+            title="Thermodynamique — séance 1",
+            room="Amphi B",
+            start=start,
+            end=start + timedelta(seconds=5),
+            owner_id=manager.id,
+        )
         session.add(event)
         session.flush()
         ids = recorder.id, event.id
@@ -98,10 +116,18 @@ def wait_for(database_url: str, event_id: int, timeout: float, until) -> tuple:
             with Session(engine) as session:
                 event = session.get(RecorderEvent, event_id)
                 video = session.get(Video, event.video_id) if event.video_id else None
-                state = (event.state, video and video.status, video and video.title, video and video.language,
-                         video and video.access, video and video.owner.username,
-                         session.scalar(select(PendingRecording.id).where(PendingRecording.video_id == event.video_id)),
-                         event.recorder.agent_state, event.recorder.agent_address, event.missing_reported_at)
+                state = (
+                    event.state,
+                    video and video.status,
+                    video and video.title,
+                    video and video.language,
+                    video and video.access,
+                    video and video.owner.username,
+                    session.scalar(select(PendingRecording.id).where(PendingRecording.video_id == event.video_id)),
+                    event.recorder.agent_state,
+                    event.recorder.agent_address,
+                    event.missing_reported_at,
+                )
             if until(state) or time.monotonic() > deadline:
                 return state
             time.sleep(1)
@@ -112,8 +138,15 @@ def wait_for(database_url: str, event_id: int, timeout: float, until) -> tuple:
 @pytest.fixture
 def amphi_for_agents(tmp_path, smtp_sink):
     with temporary_database(tmp_path) as url:
-        ini = write_ini(tmp_path, url, **{"amphi.worker.embedded": "true", "amphi.recorder.smtp_host": "127.0.0.1",
-                                          "amphi.recorder.smtp_port": str(smtp_sink.port)})
+        ini = write_ini(
+            tmp_path,
+            url,
+            **{
+                "amphi.worker.embedded": "true",
+                "amphi.recorder.smtp_host": "127.0.0.1",
+                "amphi.recorder.smtp_port": str(smtp_sink.port),
+            },
+        )
         run_amphi(ini, "init", "--admin-password", "pyca test admin password")
         run_amphi(ini, "user", "add", "default", "prof", "--role", "staff", "--password", "prof password 1")
         with serving(ini, tmp_path) as base:
@@ -124,8 +157,12 @@ def run_pyca(tmp_path, base: str, database_url: str, event_id: int, until) -> tu
     """Run pyCA until ``until(state)`` holds for the event's state tuple (or 150 s); return it and pyCA's log."""
     folder = tmp_path / "pyca"
     folder.mkdir()
-    agent = subprocess.Popen([pyca_command(), "-c", pyca_config(folder, base), "run"], cwd=folder,
-                             stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+    agent = subprocess.Popen(
+        [pyca_command(), "-c", pyca_config(folder, base), "run"],
+        cwd=folder,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.STDOUT,
+    )
     try:
         state = wait_for(database_url, event_id, 150, until)
     finally:
@@ -147,7 +184,10 @@ def test_pyca_registers_reads_its_calendar_records_and_uploads(amphi_for_agents,
     state, log = run_pyca(tmp_path, base, database_url, event_id, lambda state: state[1] in ("ready", "failed"))
     server_log = (tmp_path / "server.log").read_text()
     assert state[:6] == ("upload_finished", "ready", "Thermodynamique — séance 1", "fr", "draft", "prof"), (
-        state, log[-4000:], server_log[-4000:])
+        state,
+        log[-4000:],
+        server_log[-4000:],
+    )
     assert state[6] is not None  # pending: the recorder does not publish by itself
     assert state[7] in ("idle", "uploading", "capturing", "offline") and state[8] == "http://127.0.0.1:5000"
     assert "Next scheduled recording" in log or "Start recording" in log
@@ -164,7 +204,10 @@ def test_pyca_upload_refused_shows_no_video_arrived_and_tells_the_manager(amphi_
     state, log = run_pyca(tmp_path, base, database_url, event_id, lambda state: state[9] is not None)
     server_log = (tmp_path / "server.log").read_text()
     assert state[0] == "upload_error" and state[1] is None and state[9] is not None, (
-        state, log[-4000:], server_log[-4000:])
+        state,
+        log[-4000:],
+        server_log[-4000:],
+    )
     assert "Something went wrong during the upload" in log
     wait_for_mail(smtp_sink)
     [message] = smtp_sink.messages

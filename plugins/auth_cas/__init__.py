@@ -8,8 +8,10 @@ from plugins.auth_cas.protocol import logout_url
 NAME = "auth_cas"
 AMPHI_HOOKS = ">=1.1,<3"
 
-DEFAULT_ATTRIBUTE_MAP = ("display_name = displayName cn\nemail = mail\n"
-                         "affiliation = eduPersonPrimaryAffiliation eduPersonAffiliation\ngroups = memberOf")
+DEFAULT_ATTRIBUTE_MAP = (
+    "display_name = displayName cn\nemail = mail\n"
+    "affiliation = eduPersonPrimaryAffiliation eduPersonAffiliation\ngroups = memberOf"
+)
 
 
 def includeme(config):
@@ -21,28 +23,77 @@ def includeme(config):
 @hookimpl
 def amphi_settings():
     return [
-        Setting("server_url", "str", "", label=_("CAS server URL"),
-                help=_("The server's base address, e.g. https://cas.example.edu/cas (empty: CAS is off).")),
-        Setting("version", "choice", "3", choices=("2", "3"), label=_("CAS protocol version"),
-                help=_("3 validates on /p3/serviceValidate and reads attributes; 2 uses /serviceValidate.")),
-        Setting("title", "str", "", label=_("Button title"),
-                help=_("What the sign-in page shows (empty: \"Institutional account (CAS)\").")),
-        Setting("attribute_map", "text", DEFAULT_ATTRIBUTE_MAP, label=_("Attribute mapping"),
-                help=_("One line per Amphi attribute: amphi_name = CAS attribute names, first found first.")),
-        Setting("create_users", "bool", True, label=_("Create users at their first sign-in"),
-                help=_("Off: only accounts that already exist on this site may sign in.")),
-        Setting("renew", "bool", False, label=_("Always ask for the password (renew)"),
-                help=_("The CAS server asks for credentials even if the user has a single sign-on session.")),
-        Setting("gateway", "bool", False, label=_("Allow silent sign-in (gateway)"),
-                help=_("/auth/cas/login?gateway=1 signs in users who have a CAS session and "
-                       "comes back without error for the others.")),
-        Setting("single_logout", "bool", True, label=_("Single logout"),
-                help=_("Signing out also signs out of CAS, and the CAS server's logout requests end "
-                       "the user's sessions here.")),
+        Setting(
+            "server_url",
+            "str",
+            "",
+            label=_("CAS server URL"),
+            help=_("The server's base address, e.g. https://cas.example.edu/cas (empty: CAS is off)."),
+        ),
+        Setting(
+            "version",
+            "choice",
+            "3",
+            choices=("2", "3"),
+            label=_("CAS protocol version"),
+            help=_("3 validates on /p3/serviceValidate and reads attributes; 2 uses /serviceValidate."),
+        ),
+        Setting(
+            "title",
+            "str",
+            "",
+            label=_("Button title"),
+            help=_('What the sign-in page shows (empty: "Institutional account (CAS)").'),
+        ),
+        Setting(
+            "attribute_map",
+            "text",
+            DEFAULT_ATTRIBUTE_MAP,
+            label=_("Attribute mapping"),
+            help=_("One line per Amphi attribute: amphi_name = CAS attribute names, first found first."),
+        ),
+        Setting(
+            "create_users",
+            "bool",
+            True,
+            label=_("Create users at their first sign-in"),
+            help=_("Off: only accounts that already exist on this site may sign in."),
+        ),
+        Setting(
+            "renew",
+            "bool",
+            False,
+            label=_("Always ask for the password (renew)"),
+            help=_("The CAS server asks for credentials even if the user has a single sign-on session."),
+        ),
+        Setting(
+            "gateway",
+            "bool",
+            False,
+            label=_("Allow silent sign-in (gateway)"),
+            help=_(
+                "/auth/cas/login?gateway=1 signs in users who have a CAS session and "
+                "comes back without error for the others."
+            ),
+        ),
+        Setting(
+            "single_logout",
+            "bool",
+            True,
+            label=_("Single logout"),
+            help=_(
+                "Signing out also signs out of CAS, and the CAS server's logout requests end the user's sessions here."
+            ),
+        ),
         Setting("timeout", "int", 10, label=_("Validation timeout (seconds)"), site_editable=False),
-        Setting("logout_request_addresses", "list", [], label=_("Addresses allowed to send logout requests"),
-                help=_("The CAS server's addresses or networks (CIDR); empty: any address, the ticket "
-                       "being the proof."), site_editable=False),
+        Setting(
+            "logout_request_addresses",
+            "list",
+            [],
+            label=_("Addresses allowed to send logout requests"),
+            help=_("The CAS server's addresses or networks (CIDR); empty: any address, the ticket being the proof."),
+            site_editable=False,
+        ),
     ]
 
 
@@ -55,12 +106,14 @@ def amphi_login_methods(request):
     settings = cas_settings(request)
     if not settings["server_url"]:
         return []
-    return [LoginMethod(
-        name=NAME,
-        title=settings["title"] or request.translate(_("Institutional account (CAS)")),
-        url=request.route_url("auth_cas.login"),
-        order=20,
-    )]
+    return [
+        LoginMethod(
+            name=NAME,
+            title=settings["title"] or request.translate(_("Institutional account (CAS)")),
+            url=request.route_url("auth_cas.login"),
+            order=20,
+        )
+    ]
 
 
 @hookimpl

@@ -55,8 +55,9 @@ def logout_url(server_url: str, version: str, return_to: str) -> str:
     return f"{server_base(server_url)}/logout?{urlencode({'service' if version == '3' else 'url': return_to})}"
 
 
-def validate_ticket(server_url: str, version: str, service: str, ticket: str, *,
-                    renew: bool = False, timeout: float = 10) -> CasIdentity:
+def validate_ticket(
+    server_url: str, version: str, service: str, ticket: str, *, renew: bool = False, timeout: float = 10
+) -> CasIdentity:
     """Ask the CAS server whether ``ticket`` was issued for ``service``; raise :class:`CasError` if not."""
     params = {"service": service, "ticket": ticket}
     if renew:
@@ -95,7 +96,7 @@ def parse_validation(body: bytes) -> CasIdentity:
 def read_attributes(element) -> dict[str, list[str]]:
     """``<cas:attributes>`` children as ``{local name: [values]}`` (a repeated element is a multi-valued one)."""
     attributes: dict[str, list[str]] = {}
-    for child in (element if element is not None else []):
+    for child in element if element is not None else []:
         name = child.tag.rsplit("}", 1)[-1]
         value = (child.text or "").strip()
         if value:

@@ -30,8 +30,9 @@ from plugins.auth_cas.protocol import CasError, login_url, logout_request_ticket
 log = logging.getLogger(__name__)
 
 ERRORS = {
-    "INVALID_TICKET": _("This CAS ticket is not valid: it was already used, it expired or it was forged. "
-                        "Sign in again."),
+    "INVALID_TICKET": _(
+        "This CAS ticket is not valid: it was already used, it expired or it was forged. Sign in again."
+    ),
     "INVALID_SERVICE": _("This CAS ticket was issued for another service. Sign in again."),
     "UNREACHABLE": _("The CAS server cannot be reached. Try again in a few minutes."),
     "BAD_ANSWER": _("The CAS server sent an answer that cannot be read. Try again later."),
@@ -73,13 +74,20 @@ def callback(request):
             return HTTPFound(next_url)
         return refuse(request, next_url, 400, _("The CAS server sent no ticket. Sign in again."))
     try:
-        identity = validate_ticket(settings["server_url"], settings["version"], service_url(request, next_url, gateway),
-                                   ticket, renew=settings["renew"], timeout=max(1, settings["timeout"]))
+        identity = validate_ticket(
+            settings["server_url"],
+            settings["version"],
+            service_url(request, next_url, gateway),
+            ticket,
+            renew=settings["renew"],
+            timeout=max(1, settings["timeout"]),
+        )
         user = provision_user(request, identity.user, create=settings["create_users"], method=NAME)
     except CasError as exc:
         log.warning("CAS ticket refused on site %s: %s", request.site.slug, exc)
-        message = ERRORS.get(exc.code) or _("The CAS server refused the sign-in (${code}).",
-                                            mapping={"code": exc.code[:64]})
+        message = ERRORS.get(exc.code) or _(
+            "The CAS server refused the sign-in (${code}).", mapping={"code": exc.code[:64]}
+        )
         return refuse(request, next_url, 502 if exc.code in ("UNREACHABLE", "BAD_ANSWER") else 401, message)
     except ValidationError as exc:
         return refuse(request, next_url, 403, " ".join(request.translate(m) for m in exc.errors.values()))
@@ -103,8 +111,11 @@ def remember_ticket(request, ticket: str, user: User) -> None:
     now = utcnow()
     max_age = setting(request.registry.settings, "amphi.session_max_age")
     request.dbsession.execute(delete(CasTicket).where(CasTicket.expires_at < now))
-    request.dbsession.merge(CasTicket(site_id=request.site.id, ticket=ticket[:256], user_id=user.id,
-                                      expires_at=now + timedelta(seconds=max_age)))
+    request.dbsession.merge(
+        CasTicket(
+            site_id=request.site.id, ticket=ticket[:256], user_id=user.id, expires_at=now + timedelta(seconds=max_age)
+        )
+    )
 
 
 @view_config(route_name="auth_cas.callback", request_method="POST", require_csrf=False)
@@ -119,8 +130,11 @@ def logout_request(request):
     ticket = logout_request_ticket(request.POST.get("logoutRequest", ""))
     if ticket is None:
         return Response("no logout request\n", status=400, content_type="text/plain")
-    known = request.dbsession.scalar(select(CasTicket).where(
-        CasTicket.site_id == request.site.id, CasTicket.ticket == ticket, CasTicket.expires_at >= utcnow()))
+    known = request.dbsession.scalar(
+        select(CasTicket).where(
+            CasTicket.site_id == request.site.id, CasTicket.ticket == ticket, CasTicket.expires_at >= utcnow()
+        )
+    )
     if known is not None:
         user = request.dbsession.get(User, known.user_id)
         if user is not None and user.site_id == request.site.id:

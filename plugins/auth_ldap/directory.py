@@ -76,12 +76,18 @@ class DirectoryConfig:
         if "{username}" not in settings["user_filter"]:
             raise DirectoryMisconfigured("the user filter must contain {username}")
         return cls(
-            uris=uris, start_tls=settings["start_tls"], ca_file=settings["ca_file"],
-            bind_dn=settings["bind_dn"], bind_password=settings["bind_password"],
-            user_base=settings["user_base"], user_filter=settings["user_filter"],
+            uris=uris,
+            start_tls=settings["start_tls"],
+            ca_file=settings["ca_file"],
+            bind_dn=settings["bind_dn"],
+            bind_password=settings["bind_password"],
+            user_base=settings["user_base"],
+            user_filter=settings["user_filter"],
             mapping=tuple(parse_mapping(settings["attribute_mapping"]).items()),
-            group_base=settings["group_base"], group_filter=settings["group_filter"] or DEFAULT_GROUP_FILTER,
-            connect_timeout=max(1, settings["connect_timeout"]), operation_timeout=max(1, settings["operation_timeout"]),
+            group_base=settings["group_base"],
+            group_filter=settings["group_filter"] or DEFAULT_GROUP_FILTER,
+            connect_timeout=max(1, settings["connect_timeout"]),
+            operation_timeout=max(1, settings["operation_timeout"]),
         )
 
     def user_search_filter(self, username: str) -> str:
@@ -121,7 +127,8 @@ def connect(config: DirectoryConfig):
         except ldap.LDAPError as exc:
             raise DirectoryUnavailable(
                 f"StartTLS with {' '.join(config.uris)} failed ({describe(exc)}): is the server's certificate "
-                "trusted (CA file) and issued for this host name?") from None
+                "trusted (CA file) and issued for this host name?"
+            ) from None
     return conn
 
 
@@ -171,7 +178,9 @@ class ServicePool:
             try:
                 conn = self._take(config)
             except ldap.INVALID_CREDENTIALS:
-                raise DirectoryMisconfigured("the directory refused the service account (bind DN or password)") from None
+                raise DirectoryMisconfigured(
+                    "the directory refused the service account (bind DN or password)"
+                ) from None
             except ldap.LDAPError as exc:
                 raise DirectoryUnavailable(f"cannot connect to {' '.join(config.uris)}: {describe(exc)}") from None
             try:
@@ -186,7 +195,8 @@ class ServicePool:
             except ldap.TIMEOUT:
                 close(conn)  # an answer may still come on it: never reuse it
                 raise DirectoryUnavailable(
-                    f"the directory did not answer within {config.operation_timeout} s") from None
+                    f"the directory did not answer within {config.operation_timeout} s"
+                ) from None
             except ldap.LDAPError as exc:
                 self._give_back(config, conn)
                 raise DirectoryUnavailable(f"the directory answered with an error: {describe(exc)}") from None
@@ -210,8 +220,14 @@ def find_user(config: DirectoryConfig, username: str) -> Entry | None:
 
     def search(conn):
         try:
-            return conn.search_ext_s(config.user_base, ldap.SCOPE_SUBTREE, config.user_search_filter(username),
-                                     wanted or ["1.1"], timeout=config.operation_timeout, sizelimit=2)
+            return conn.search_ext_s(
+                config.user_base,
+                ldap.SCOPE_SUBTREE,
+                config.user_search_filter(username),
+                wanted or ["1.1"],
+                timeout=config.operation_timeout,
+                sizelimit=2,
+            )
         except ldap.SIZELIMIT_EXCEEDED:
             return []  # more than two matches: ambiguous, nobody
 
@@ -227,8 +243,9 @@ def group_dns(config: DirectoryConfig, dn: str) -> list[str]:
     query = config.group_filter.replace("{dn}", escape_filter_chars(dn))
 
     def search(conn):
-        return conn.search_ext_s(config.group_base, ldap.SCOPE_SUBTREE, query, ["1.1"],
-                                 timeout=config.operation_timeout)
+        return conn.search_ext_s(
+            config.group_base, ldap.SCOPE_SUBTREE, query, ["1.1"], timeout=config.operation_timeout
+        )
 
     return [group for group, _attrs in POOL.run(config, search) if group]
 
@@ -273,8 +290,10 @@ def check_password(config: DirectoryConfig, dn: str, password: str) -> bool:
 
 def service_check(config: DirectoryConfig) -> None:
     """Bind with the service account and read the user search base; raises DirectoryUnavailable."""
+
     def probe(conn):
-        return conn.search_ext_s(config.user_base, ldap.SCOPE_BASE, "(objectClass=*)", ["1.1"],
-                                 timeout=config.operation_timeout)
+        return conn.search_ext_s(
+            config.user_base, ldap.SCOPE_BASE, "(objectClass=*)", ["1.1"], timeout=config.operation_timeout
+        )
 
     POOL.run(config, probe)

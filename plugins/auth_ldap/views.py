@@ -32,8 +32,12 @@ def login(request):
     except SignInRefused:
         return refuse(401, request.translate("Wrong username or password."))
     except DirectoryUnavailable:
-        return refuse(503, request.translate(
-            "The university directory cannot be reached. Try again later, or use another sign-in method."))
+        return refuse(
+            503,
+            request.translate(
+                "The university directory cannot be reached. Try again later, or use another sign-in method."
+            ),
+        )
     except ValidationError as exc:
         return refuse(403, request.translate(next(iter(exc.errors.values()))))
     if not user.is_active:
@@ -47,8 +51,7 @@ def login_get(request):
     return HTTPFound(request.route_url("login", _query={"next": safe_next(request, request.params.get("next"))}))
 
 
-@view_config(route_name="auth_ldap.status", renderer="plugins.auth_ldap:templates/status.html",
-             permission="site-admin")
+@view_config(route_name="auth_ldap.status", renderer="plugins.auth_ldap:templates/status.html", permission="site-admin")
 def status_page(request):
     """The last error and success with the directory; POST checks the connection now."""
     checked = None
@@ -64,5 +67,4 @@ def status_page(request):
         else:
             record_success(request)
             checked = True
-    return {"status": site_status(request), "checked": checked,
-            "servers": request.plugin_settings(NAME)["server_uris"]}
+    return {"status": site_status(request), "checked": checked, "servers": request.plugin_settings(NAME)["server_uris"]}

@@ -18,24 +18,36 @@ def includeme(config):
 @hookimpl
 def amphi_settings():
     return [
-        Setting("signup", "bool", False, label=_("Allow self sign-up"),
-                help=_("Anyone reaching the site may create an account (role: user).")),
+        Setting(
+            "signup",
+            "bool",
+            False,
+            label=_("Allow self sign-up"),
+            help=_("Anyone reaching the site may create an account (role: user)."),
+        ),
         Setting("min_password_length", "int", 10, label=_("Minimum password length")),
-        Setting("max_failures", "int", 5, label=_("Failed sign-ins allowed per account"),
-                help=_("After this many failures in the window, the account's sign-in is paused.")),
+        Setting(
+            "max_failures",
+            "int",
+            5,
+            label=_("Failed sign-ins allowed per account"),
+            help=_("After this many failures in the window, the account's sign-in is paused."),
+        ),
         Setting("failure_window", "int", 900, label=_("Failure window (seconds)")),
     ]
 
 
 @hookimpl
 def amphi_login_methods(request):
-    return [LoginMethod(
-        name=NAME,
-        title=request.translate("Local account"),
-        url=request.route_url("auth_local.login"),
-        form_template="plugins.auth_local:templates/login_form.html",
-        order=10,
-    )]
+    return [
+        LoginMethod(
+            name=NAME,
+            title=request.translate("Local account"),
+            url=request.route_url("auth_local.login"),
+            form_template="plugins.auth_local:templates/login_form.html",
+            order=10,
+        )
+    ]
 
 
 @hookimpl

@@ -22,7 +22,9 @@ _DUMMY_HASH = hash_password("not a real password")
 def check_password_rules(request, password: str) -> None:
     minimum = request.plugin_settings(NAME)["min_password_length"]
     if len(password) < minimum:
-        raise ValidationError({"password": request.ngettext("At least ${n} character.", "At least ${n} characters.", minimum, n=minimum)})
+        raise ValidationError(
+            {"password": request.ngettext("At least ${n} character.", "At least ${n} characters.", minimum, n=minimum)}
+        )
 
 
 def set_password(request, user: User, password: str) -> None:

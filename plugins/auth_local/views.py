@@ -51,8 +51,13 @@ def login(request):
 #: Why a sign-in is refused, beyond a wrong password: the status and the message.
 REFUSALS = {
     TooManyAttempts: (429, _("Too many failed attempts. Wait a few minutes and try again.")),
-    NoPasswordYet: (401, _("This account has no password yet: sign in with your institution's account if "
-                           "you have one, or ask an administrator of the site to give you a password.")),
+    NoPasswordYet: (
+        401,
+        _(
+            "This account has no password yet: sign in with your institution's account if "
+            "you have one, or ask an administrator of the site to give you a password."
+        ),
+    ),
     AccountDisabled: (403, _("This account is disabled; ask an administrator of the site.")),
 }
 
@@ -79,8 +84,14 @@ def signup(request):
             if password != request.POST.get("password_confirm", ""):
                 raise ValidationError({"password_confirm": request.translate("The two passwords differ.")})
             check_password_rules(request, password)
-            user = create_user(request, form["username"], display_name=form["display_name"],
-                               email=form["email"], role="user", password=password)
+            user = create_user(
+                request,
+                form["username"],
+                display_name=form["display_name"],
+                email=form["email"],
+                role="user",
+                password=password,
+            )
             sign_in(request, user, NAME, {"username": user.username, "signup": True})
             return HTTPFound(request.route_url("home"))
         except ValidationError as exc:
@@ -101,7 +112,9 @@ def change_password(request):
         try:
             # Guesses of the current password (from a session someone else holds) count as failed sign-ins.
             attempt = begin_attempt(request, failures(request), user.username)
-            if credential is None or not check_password(credential.password_hash, request.POST.get("current_password", "")):
+            if credential is None or not check_password(
+                credential.password_hash, request.POST.get("current_password", "")
+            ):
                 raise ValidationError({"current_password": request.translate("This is not your current password.")})
             attempt_succeeded(request, attempt, user.username)
             if new != request.POST.get("password_confirm", ""):

@@ -23,19 +23,45 @@ def includeme(config):
 def amphi_settings():
     return [
         ProvidersSetting(
-            "providers", "text", "", label=_("OpenID Connect providers"),
-            help=_("One block per provider: a [name] line, then title, issuer and client_id, and optionally "
-                   "scopes, username_claim, display_name_claim, email_claim, groups_claim, affiliation_claim "
-                   "and single_logout (yes or no), one key = value per line.")),
+            "providers",
+            "text",
+            "",
+            label=_("OpenID Connect providers"),
+            help=_(
+                "One block per provider: a [name] line, then title, issuer and client_id, and optionally "
+                "scopes, username_claim, display_name_claim, email_claim, groups_claim, affiliation_claim "
+                "and single_logout (yes or no), one key = value per line."
+            ),
+        ),
         SecretsSetting(
-            "client_secrets", "str", "", secret=True, label=_("Client secrets"),
-            help=_("name=secret for each provider, separated by spaces. Never shown; left empty, the "
-                   "stored secrets are kept.")),
-        Setting("ca_file", "str", "", site_editable=False, label=_("Certificate authorities file"),
-                help=_("A PEM file of the authorities that sign the providers' TLS certificates, "
-                       "when they are not in the system's store.")),
-        Setting("create_users", "bool", True, label=_("Create accounts at first sign-in"),
-                help=_("Otherwise only people who already have an account on this site may sign in.")),
+            "client_secrets",
+            "str",
+            "",
+            secret=True,
+            label=_("Client secrets"),
+            help=_(
+                "name=secret for each provider, separated by spaces. Never shown; left empty, the "
+                "stored secrets are kept."
+            ),
+        ),
+        Setting(
+            "ca_file",
+            "str",
+            "",
+            site_editable=False,
+            label=_("Certificate authorities file"),
+            help=_(
+                "A PEM file of the authorities that sign the providers' TLS certificates, "
+                "when they are not in the system's store."
+            ),
+        ),
+        Setting(
+            "create_users",
+            "bool",
+            True,
+            label=_("Create accounts at first sign-in"),
+            help=_("Otherwise only people who already have an account on this site may sign in."),
+        ),
     ]
 
 
@@ -50,9 +76,15 @@ def providers(request) -> dict:
 
 @hookimpl
 def amphi_login_methods(request):
-    return [LoginMethod(name=f"{NAME}-{provider.name}", title=provider.title,
-                        url=request.route_url("auth_oidc.login", provider=provider.name), order=20 + index)
-            for index, provider in enumerate(providers(request).values())]
+    return [
+        LoginMethod(
+            name=f"{NAME}-{provider.name}",
+            title=provider.title,
+            url=request.route_url("auth_oidc.login", provider=provider.name),
+            order=20 + index,
+        )
+        for index, provider in enumerate(providers(request).values())
+    ]
 
 
 @hookimpl

@@ -18,8 +18,11 @@ def claim_values(claims: dict, name: str) -> list[str]:
 
 def attributes_from_claims(provider: Provider, claims: dict) -> dict[str, list[str]]:
     """Amphi's attributes: the mapped ones, the username falling back to ``sub``, every other claim kept too."""
-    attributes = {name: claim_values(claims, name) for name in claims
-                  if name not in ("aud", "exp", "iat", "nonce", "at_hash", "c_hash", "auth_time", "azp")}
+    attributes = {
+        name: claim_values(claims, name)
+        for name in claims
+        if name not in ("aud", "exp", "iat", "nonce", "at_hash", "c_hash", "auth_time", "azp")
+    }
     for attribute, claim in provider.claims.items():
         attributes[attribute] = claim_values(claims, claim)
     if not attributes["username"]:

@@ -65,7 +65,9 @@ def discovery(provider: Provider) -> ProviderConfigurationResponse:
     try:
         pcr = client.provider_config(issuer, keys=False)
     except (PyoidcError, OSError) as exc:
-        raise SignInFailed(_("The identity provider could not be reached (${error}).", mapping={"error": type(exc).__name__})) from None
+        raise SignInFailed(
+            _("The identity provider could not be reached (${error}).", mapping={"error": type(exc).__name__})
+        ) from None
     with _lock:
         _discovered[issuer] = (time.monotonic() + DISCOVERY_TTL, pcr.to_dict())
     return pcr
@@ -75,8 +77,11 @@ def make_client(provider: Provider, redirect_uri: str) -> Client:
     """An oic client for ``provider``: its endpoints and keys, our registration."""
     client = Client(client_authn_method=CLIENT_AUTHN_METHOD, settings=client_settings(provider))
     client.handle_provider_config(discovery(provider), provider.issuer)
-    client.store_registration_info(RegistrationResponse(
-        client_id=provider.client_id, client_secret=provider.client_secret, redirect_uris=[redirect_uri]))
+    client.store_registration_info(
+        RegistrationResponse(
+            client_id=provider.client_id, client_secret=provider.client_secret, redirect_uris=[redirect_uri]
+        )
+    )
     client.redirect_uris = [redirect_uri]
     return client
 
@@ -86,8 +91,14 @@ def authorization_url(provider: Provider, redirect_uri: str) -> tuple[str, dict]
     client = make_client(provider, redirect_uri)
     flow = {"provider": provider.name, "state": rndstr(32), "nonce": rndstr(32), "started": int(time.time())}
     challenge, flow["verifier"] = client.add_code_challenge()
-    request_args = {"response_type": "code", "scope": " ".join(provider.scopes), "state": flow["state"],
-                    "nonce": flow["nonce"], "redirect_uri": redirect_uri, **challenge}
+    request_args = {
+        "response_type": "code",
+        "scope": " ".join(provider.scopes),
+        "state": flow["state"],
+        "nonce": flow["nonce"],
+        "redirect_uri": redirect_uri,
+        **challenge,
+    }
     request = client.construct_AuthorizationRequest(request_args=request_args)
     return request.request(client.authorization_endpoint), flow
 
@@ -98,7 +109,9 @@ def complete(provider: Provider, redirect_uri: str, query_string: str, flow: dic
     try:
         answer = client.parse_response(AuthorizationResponse, info=query_string, sformat="urlencoded")
     except PyoidcError as exc:
-        raise SignInFailed(_("The identity provider's answer is not valid (${error}).", mapping={"error": type(exc).__name__})) from None
+        raise SignInFailed(
+            _("The identity provider's answer is not valid (${error}).", mapping={"error": type(exc).__name__})
+        ) from None
     if isinstance(answer, ErrorResponse):
         detail = answer.get("error_description") or answer.get("error")
         raise SignInFailed(_("The identity provider refused the sign-in: ${detail}.", mapping={"detail": detail}))
@@ -106,10 +119,14 @@ def complete(provider: Provider, redirect_uri: str, query_string: str, flow: dic
         raise SignInFailed(_("This answer does not belong to the sign-in started here (state). Please start again."))
     try:
         tokens = client.do_access_token_request(
-            state=flow["state"], authn_method="client_secret_basic",
-            request_args={"code": answer["code"], "redirect_uri": redirect_uri, "code_verifier": flow["verifier"]})
+            state=flow["state"],
+            authn_method="client_secret_basic",
+            request_args={"code": answer["code"], "redirect_uri": redirect_uri, "code_verifier": flow["verifier"]},
+        )
     except (PyoidcError, JWKESTException, OSError, ValueError) as exc:
-        raise SignInFailed(_("The identity token was refused: ${reason}.", mapping={"reason": token_fault(exc)})) from None
+        raise SignInFailed(
+            _("The identity token was refused: ${reason}.", mapping={"reason": token_fault(exc)})
+        ) from None
     if isinstance(tokens, ErrorResponse) or "id_token" not in tokens:
         raise SignInFailed(_("The identity provider gave no identity token."))
     id_token = tokens["id_token"]
@@ -126,9 +143,13 @@ def check_id_token(client: Client, id_token, flow: dict) -> None:
     try:
         client.verify_id_token(id_token, {"nonce": flow["nonce"]})
     except PyoidcError as exc:
-        raise SignInFailed(_("The identity token was refused: ${reason}.", mapping={"reason": token_fault(exc)})) from None
+        raise SignInFailed(
+            _("The identity token was refused: ${reason}.", mapping={"reason": token_fault(exc)})
+        ) from None
     if id_token.get("nonce") != flow["nonce"]:
-        raise SignInFailed(_("The identity token was refused: ${reason}.", mapping={"reason": TOKEN_FAULTS["nonce mismatch"]}))
+        raise SignInFailed(
+            _("The identity token was refused: ${reason}.", mapping={"reason": TOKEN_FAULTS["nonce mismatch"]})
+        )
 
 
 def userinfo(client: Client, tokens, sub: str) -> dict:
@@ -138,8 +159,12 @@ def userinfo(client: Client, tokens, sub: str) -> dict:
     try:
         info = client.do_user_info_request(token=tokens["access_token"], method="GET")
     except (PyoidcError, JWKESTException, OSError, ValueError) as exc:
-        raise SignInFailed(_("The identity provider's user information could not be read (${error}).",
-                             mapping={"error": type(exc).__name__})) from None
+        raise SignInFailed(
+            _(
+                "The identity provider's user information could not be read (${error}).",
+                mapping={"error": type(exc).__name__},
+            )
+        ) from None
     if isinstance(info, ErrorResponse):
         raise SignInFailed(_("The identity provider refused its user information."))
     if info.get("sub") != sub:

@@ -57,7 +57,9 @@ def parse_providers(text: str) -> dict[str, dict[str, str]]:
     try:
         parser.read_string(text or "")
     except configparser.Error as exc:
-        raise ValidationError({"providers": f"Not readable as [name] blocks of key = value lines: {exc.message}"}) from None
+        raise ValidationError(
+            {"providers": f"Not readable as [name] blocks of key = value lines: {exc.message}"}
+        ) from None
     blocks = {}
     for name in parser.sections():
         block = {key: value.strip() for key, value in parser.items(name)}
@@ -93,8 +95,12 @@ def parse_secrets(text: str) -> dict[str, str]:
     for word in (text or "").split():
         name, sep, secret = word.partition("=")
         if not sep or not PROVIDER_NAME.match(name) or not secret:
-            raise ValidationError({"client_secrets": "Expected name=secret pairs separated by spaces "
-                                                     "(the name of a [provider] block, then its client secret)."})
+            raise ValidationError(
+                {
+                    "client_secrets": "Expected name=secret pairs separated by spaces "
+                    "(the name of a [provider] block, then its client secret)."
+                }
+            )
         secrets[name] = secret
     return secrets
 
@@ -123,10 +129,19 @@ def site_providers(settings: dict) -> dict[str, Provider]:
     providers = {}
     for name, block in parse_providers(settings["providers"]).items():
         values = {**OPTIONAL_KEYS, **block}
-        claims = {attribute: values[f"{attribute}_claim"]
-                  for attribute in ("username", "display_name", "email", "groups", "affiliation")}
+        claims = {
+            attribute: values[f"{attribute}_claim"]
+            for attribute in ("username", "display_name", "email", "groups", "affiliation")
+        }
         providers[name] = Provider(
-            name=name, title=values["title"], issuer=values["issuer"].rstrip("/"), client_id=values["client_id"],
-            client_secret=secrets.get(name, ""), scopes=tuple(values["scopes"].split()), claims=claims,
-            single_logout=values["single_logout"].lower() == "yes", ca_file=settings["ca_file"])
+            name=name,
+            title=values["title"],
+            issuer=values["issuer"].rstrip("/"),
+            client_id=values["client_id"],
+            client_secret=secrets.get(name, ""),
+            scopes=tuple(values["scopes"].split()),
+            claims=claims,
+            single_logout=values["single_logout"].lower() == "yes",
+            ca_file=settings["ca_file"],
+        )
     return providers

@@ -46,8 +46,11 @@ def callback(request):
     provider = route_provider(request)
     flow = request.session.pop(SESSION_FLOW, None)  # one answer per flow: no replay
     if not flow or flow.get("provider") != provider.name:
-        return failure(request, request.translate("This sign-in was not started here or has already been used. "
-                                                  "Please start again."), "/")
+        return failure(
+            request,
+            request.translate("This sign-in was not started here or has already been used. Please start again."),
+            "/",
+        )
     next_url = flow.get("next", "/")
     if time.time() - flow.get("started", 0) > FLOW_MAX_AGE:
         return failure(request, request.translate("This sign-in took too long. Please start again."), next_url)
@@ -63,17 +66,22 @@ def callback(request):
     if not user.is_active:
         return failure(request, request.translate("This account is disabled."), next_url, status=403)
     sign_in(request, user, NAME, attributes)
-    request.session[SESSION_LOGOUT] = {"provider": provider.name,
-                                       "id_token": id_token if len(id_token) <= MAX_KEPT_TOKEN else ""}
+    request.session[SESSION_LOGOUT] = {
+        "provider": provider.name,
+        "id_token": id_token if len(id_token) <= MAX_KEPT_TOKEN else "",
+    }
     return HTTPFound(next_url)
 
 
 def says(request, message: TranslationString) -> str:
     """``message`` in the request's language, the reasons inside it too."""
-    mapping = {key: request.translate(value) if isinstance(value, TranslationString) else value
-               for key, value in (message.mapping or {}).items()}
-    return request.translate(TranslationString(str(message), domain=message.domain, default=message.default,
-                                               mapping=mapping))
+    mapping = {
+        key: request.translate(value) if isinstance(value, TranslationString) else value
+        for key, value in (message.mapping or {}).items()
+    }
+    return request.translate(
+        TranslationString(str(message), domain=message.domain, default=message.default, mapping=mapping)
+    )
 
 
 def failure(request, message: str, next_url: str, status: int = 400):

@@ -45,8 +45,6 @@ def read_attribute(environ: Mapping[str, str], name: str) -> list[str]:
     return split_values(raw)
 
 
-
-
 def mapped_attributes(environ: Mapping[str, str], map_text: str) -> dict[str, list[str]]:
     """Amphi attributes from the SP's attributes: for each, the first source name that has values."""
     result = {}

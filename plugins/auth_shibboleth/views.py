@@ -24,8 +24,9 @@ def enabled_settings(request) -> dict:
 @view_config(route_name="auth_shibboleth.login", request_method="GET")
 def login(request):
     settings = enabled_settings(request)
-    target = request.route_url("auth_shibboleth.callback",
-                               _query={"next": safe_next(request, request.params.get("next"))})
+    target = request.route_url(
+        "auth_shibboleth.callback", _query={"next": safe_next(request, request.params.get("next"))}
+    )
     return HTTPFound(with_param(settings["session_initiator"], "target", target))
 
 
@@ -35,13 +36,18 @@ def callback(request):
     next_url = safe_next(request, request.params.get("next"))
     if not trusted(request.remote_addr, settings["trusted_proxies"]):
         log.warning("Shibboleth attributes from untrusted address %s ignored", request.remote_addr)
-        return refuse(request, next_url, 403, _("Shibboleth sign-in only works through the university's "
-                                                "web server; this request did not come from it."))
+        return refuse(
+            request,
+            next_url,
+            403,
+            _("Shibboleth sign-in only works through the university's web server; this request did not come from it."),
+        )
     attributes = mapped_attributes(request.environ, settings["attribute_map"])
     usernames = attributes.get("username") or []
     if not usernames:
-        return refuse(request, next_url, 401, _("The identity provider sent no username (no Shibboleth "
-                                                "session). Sign in again."))
+        return refuse(
+            request, next_url, 401, _("The identity provider sent no username (no Shibboleth session). Sign in again.")
+        )
     try:
         user = provision_user(request, usernames[0], create=settings["create_users"], method=NAME)
     except ValidationError as exc:

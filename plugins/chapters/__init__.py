@@ -33,8 +33,11 @@ def amphi_video_panels(request, video):
     can_edit = video_permits(request, video, "edit")
     if not chapters and not can_edit:
         return []
-    html = render("plugins.chapters:templates/panel.html",
-                  {"video": video, "chapters": chapters, "can_edit": can_edit, "clock": clock}, request=request)
+    html = render(
+        "plugins.chapters:templates/panel.html",
+        {"video": video, "chapters": chapters, "can_edit": can_edit, "clock": clock},
+        request=request,
+    )
     return [Panel("chapters", request.translate("Chapters"), html, order=100)]
 
 

@@ -38,10 +38,14 @@ def check_chapter(request, video: Video, title: str, start_text: str, chapter: C
 def check_start(request, video: Video, start_ms: int, chapter: Chapter | None = None) -> dict:
     _ = request.translate
     if video.duration and start_ms >= to_millis(video.duration):
-        return {"start": _("The video lasts ${duration}: a chapter must start before its end.",
-                           duration=clock(video.duration))}
-    taken = request.dbsession.scalar(select(Chapter.id).where(Chapter.video_id == video.id,
-                                                              Chapter.start_ms == start_ms))
+        return {
+            "start": _(
+                "The video lasts ${duration}: a chapter must start before its end.", duration=clock(video.duration)
+            )
+        }
+    taken = request.dbsession.scalar(
+        select(Chapter.id).where(Chapter.video_id == video.id, Chapter.start_ms == start_ms)
+    )
     if taken is not None and (chapter is None or taken != chapter.id):
         return {"start": _("Another chapter already starts at ${time}.", time=clock(start_ms / 1000))}
     return {}
@@ -63,8 +67,9 @@ def replace_chapters(request, video: Video, chapters: list[tuple[float, str]]) -
 
 
 def chapters_track(request, video: Video) -> Track | None:
-    return request.dbsession.scalar(select(Track).where(Track.video_id == video.id, Track.plugin == NAME,
-                                                        Track.kind == "chapters"))
+    return request.dbsession.scalar(
+        select(Track).where(Track.video_id == video.id, Track.plugin == NAME, Track.kind == "chapters")
+    )
 
 
 def chapters_changed(request, video: Video) -> None:
@@ -79,7 +84,15 @@ def write_track(request, video: Video) -> None:
     chapters = video_chapters(request.dbsession, video)
     track = chapters_track(request, video)
     if chapters:
-        save_track(request, video, write_chapters(chapters, video.duration), kind="chapters",
-                   language=video.language or "und", label=request.translate("Chapters"), plugin=NAME, track=track)
+        save_track(
+            request,
+            video,
+            write_chapters(chapters, video.duration),
+            kind="chapters",
+            language=video.language or "und",
+            label=request.translate("Chapters"),
+            plugin=NAME,
+            track=track,
+        )
     elif track is not None:
         delete_track(request, track)

@@ -22,10 +22,18 @@ MAX_IMPORT = 1_000_000  # bytes: a chapters file is small
 
 
 def editor_values(request, video, **extra) -> dict:
-    values = {"video": video, "chapters": video_chapters(request.dbsession, video), "clock": clock,
-              "precise_clock": precise_clock, "form": {}, "errors": {}, "edited": None, "import_error": "",
-              "imported": count_param(request, "imported") if request.method == "GET" else None,
-              **player_context(request, video)}
+    values = {
+        "video": video,
+        "chapters": video_chapters(request.dbsession, video),
+        "clock": clock,
+        "precise_clock": precise_clock,
+        "form": {},
+        "errors": {},
+        "edited": None,
+        "import_error": "",
+        "imported": count_param(request, "imported") if request.method == "GET" else None,
+        **player_context(request, video),
+    }
     values.update(extra)
     return values
 
@@ -86,8 +94,11 @@ def deep_link(request):
     """A chapter's stable address: the video page, playing from the chapter's start."""
     video = require_video(request)
     chapter = chapter_of(request, video)
-    return HTTPFound(request.route_url("video", video_id=video.id, _query={"t": f"{chapter.start:g}"},
-                                      _anchor=f"chapter-{chapter.id}"))
+    return HTTPFound(
+        request.route_url(
+            "video", video_id=video.id, _query={"t": f"{chapter.start:g}"}, _anchor=f"chapter-{chapter.id}"
+        )
+    )
 
 
 @view_config(route_name="chapters.export", request_method="GET")
@@ -110,8 +121,11 @@ def import_file(request):
         request.response.status = 400
         return editor_values(request, video, import_error=error)
     replace_chapters(request, video, chapters)
-    return HTTPFound(request.route_url("chapters.edit", video_id=video.id, _query={"imported": len(chapters)},
-                                       _anchor="chapters-list"))
+    return HTTPFound(
+        request.route_url(
+            "chapters.edit", video_id=video.id, _query={"imported": len(chapters)}, _anchor="chapters-list"
+        )
+    )
 
 
 def read_upload(request, video) -> tuple[str, list]:
@@ -132,8 +146,12 @@ def read_upload(request, video) -> tuple[str, list]:
     seen = set()
     for start, title in chapters:
         if video.duration and start >= video.duration:
-            return _("The chapter “${title}” starts at ${time}, after the end of the video (${duration}).",
-                     title=title, time=clock(start), duration=clock(video.duration)), []
+            return _(
+                "The chapter “${title}” starts at ${time}, after the end of the video (${duration}).",
+                title=title,
+                time=clock(start),
+                duration=clock(video.duration),
+            ), []
         if to_millis(start) in seen:
             return _("Two chapters start at ${time}.", time=clock(start)), []
         seen.add(to_millis(start))

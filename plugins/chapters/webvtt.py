@@ -61,8 +61,11 @@ def read_chapters(text: str) -> list[tuple[float, str]]:
 def read_cue(block: list[str], first_line: int) -> tuple[float, str]:
     offset = 0 if "-->" in block[0] else 1  # an optional cue identifier comes first
     if offset >= len(block) or "-->" not in block[offset]:
-        raise VttError(first_line, _("Line ${line}: a cue timing line (00:01:00.000 --> 00:02:00.000) is expected."),
-                       {"line": first_line})
+        raise VttError(
+            first_line,
+            _("Line ${line}: a cue timing line (00:01:00.000 --> 00:02:00.000) is expected."),
+            {"line": first_line},
+        )
     line = first_line + offset
     match = TIMING.match(block[offset].strip())
     try:
@@ -70,13 +73,16 @@ def read_cue(block: list[str], first_line: int) -> tuple[float, str]:
         if not match:
             raise ValueError
     except ValueError:
-        raise VttError(line, _("Line ${line}: the times are not WebVTT timestamps (00:01:00.000)."),
-                       {"line": line}) from None
+        raise VttError(
+            line, _("Line ${line}: the times are not WebVTT timestamps (00:01:00.000)."), {"line": line}
+        ) from None
     if end <= start:
         raise VttError(line, _("Line ${line}: a cue must end after it starts."), {"line": line})
-    title = " ".join(unescape(" ".join(block[offset + 1:])).split())
+    title = " ".join(unescape(" ".join(block[offset + 1 :])).split())
     if not title:
         raise VttError(line, _("Line ${line}: the chapter has no title."), {"line": line})
     if len(title) > MAX_TITLE:
-        raise VttError(line, _("Line ${line}: the title is longer than ${max} characters."), {"line": line, "max": MAX_TITLE})
+        raise VttError(
+            line, _("Line ${line}: the title is longer than ${max} characters."), {"line": line, "max": MAX_TITLE}
+        )
     return start, title

@@ -15,25 +15,53 @@ DEFAULT_CRF = 18  # SSIM >= the reference (CRF 20, slow) on every rung; see benc
 
 
 def bitrate_settings() -> list[Setting]:
-    return [Setting(f"bitrate_{name}", "int", kbits, label=_("Video bitrate of ${rung} (kbit/s)", mapping={"rung": name}),
-                    help=_("The cap with a quality target (CRF), the average without one."))
-            for name, kbits in KNOWN_RUNGS.items()]
+    return [
+        Setting(
+            f"bitrate_{name}",
+            "int",
+            kbits,
+            label=_("Video bitrate of ${rung} (kbit/s)", mapping={"rung": name}),
+            help=_("The cap with a quality target (CRF), the average without one."),
+        )
+        for name, kbits in KNOWN_RUNGS.items()
+    ]
 
 
 @hookimpl
 def amphi_settings():
     return [
-        Setting("rungs", "list", DEFAULT_RUNGS, label=_("Renditions"),
-                help=_("Among 360p 480p 720p 1080p 1440p 2160p; never above the source's size.")),
+        Setting(
+            "rungs",
+            "list",
+            DEFAULT_RUNGS,
+            label=_("Renditions"),
+            help=_("Among 360p 480p 720p 1080p 1440p 2160p; never above the source's size."),
+        ),
         *bitrate_settings(),
-        Setting("download_rungs", "list", "360p 720p", label=_("Renditions offered as MP4 downloads"),
-                help=_("Each one is stored beside its HLS copy; the smallest rendition is kept when none "
-                       "of these applies.")),
+        Setting(
+            "download_rungs",
+            "list",
+            "360p 720p",
+            label=_("Renditions offered as MP4 downloads"),
+            help=_(
+                "Each one is stored beside its HLS copy; the smallest rendition is kept when none of these applies."
+            ),
+        ),
         Setting("audio_bitrate", "int", 128, label=_("Audio bitrate (kbit/s)")),
-        Setting("max_fps", "int", MAX_FPS, label=_("Highest frame rate (frames per second)"),
-                help=_("A source above it is encoded at half its rate when that is close, else at this rate.")),
-        Setting("crf", "int", DEFAULT_CRF, label=_("Quality target (x264 CRF, 0 for plain bitrates)"),
-                help=_("Lower is better and bigger; the rung's bitrate stays the ceiling.")),
+        Setting(
+            "max_fps",
+            "int",
+            MAX_FPS,
+            label=_("Highest frame rate (frames per second)"),
+            help=_("A source above it is encoded at half its rate when that is close, else at this rate."),
+        ),
+        Setting(
+            "crf",
+            "int",
+            DEFAULT_CRF,
+            label=_("Quality target (x264 CRF, 0 for plain bitrates)"),
+            help=_("Lower is better and bigger; the rung's bitrate stays the ceiling."),
+        ),
         Setting("preset", "choice", DEFAULT_PRESET, choices=X264_PRESETS, label=_("x264 preset")),
         Setting("threads", "int", 0, label=_("Threads per encoder (0: ffmpeg decides)"), site_editable=False),
         Setting("segment_seconds", "int", 6, label=_("HLS segment length (seconds)")),
@@ -44,14 +72,37 @@ def amphi_settings():
         Setting("storyboard_width", "int", 160, label=_("Storyboard: frame size (long side, pixels)")),
         Setting("storyboard_columns", "int", 10, label=_("Storyboard: frames per row")),
         Setting("mp3_quality", "int", 5, label=_("MP3 quality (LAME VBR 0 best to 9)")),
-        Setting("gpu", "bool", False, label=_("Encode on the GPU (NVENC) when available"), site_editable=False,
-                help=_("Used only where ffmpeg lists h264_nvenc and it runs; otherwise the CPU encodes.")),
-        Setting("gpu_preset", "choice", "p5", choices=tuple(f"p{i}" for i in range(1, 8)),
-                label=_("NVENC preset"), site_editable=False),
-        Setting("pip_size", "int", 25, label=_("Recordings: camera inset width (percent of the screen width)"),
-                help=_("When a screen and a camera recording are composed picture-in-picture.")),
-        Setting("compose_preset", "choice", "veryfast", choices=X264_PRESETS,
-                label=_("Recordings: x264 preset of the composed intermediate"), site_editable=False),
+        Setting(
+            "gpu",
+            "bool",
+            False,
+            label=_("Encode on the GPU (NVENC) when available"),
+            site_editable=False,
+            help=_("Used only where ffmpeg lists h264_nvenc and it runs; otherwise the CPU encodes."),
+        ),
+        Setting(
+            "gpu_preset",
+            "choice",
+            "p5",
+            choices=tuple(f"p{i}" for i in range(1, 8)),
+            label=_("NVENC preset"),
+            site_editable=False,
+        ),
+        Setting(
+            "pip_size",
+            "int",
+            25,
+            label=_("Recordings: camera inset width (percent of the screen width)"),
+            help=_("When a screen and a camera recording are composed picture-in-picture."),
+        ),
+        Setting(
+            "compose_preset",
+            "choice",
+            "veryfast",
+            choices=X264_PRESETS,
+            label=_("Recordings: x264 preset of the composed intermediate"),
+            site_editable=False,
+        ),
     ]
 
 

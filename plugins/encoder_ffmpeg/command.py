@@ -76,15 +76,27 @@ def video_options(settings: Mapping, ladder: list[Rung], fps: Fraction, encoder:
     """Encoder options: keyframes every segment, at the same instants in every rung."""
     segment = max(1, settings["segment_seconds"])
     gop = gop_frames(fps, segment)
-    options = {"c:v": encoder, "profile:v": "high", "g": gop, "keyint_min": gop,
-               "force_key_frames": f"expr:gte(t,n_forced*{segment})", "max_muxing_queue_size": 4096}
+    options = {
+        "c:v": encoder,
+        "profile:v": "high",
+        "g": gop,
+        "keyint_min": gop,
+        "force_key_frames": f"expr:gte(t,n_forced*{segment})",
+        "max_muxing_queue_size": 4096,
+    }
     crf = settings["crf"]
     if encoder == "h264_nvenc":
-        options.update({"preset": settings["gpu_preset"], "rc": "vbr", "forced-idr": 1,
-                        "no-scenecut": 1, **({"cq": crf} if crf else {})})
+        options.update(
+            {
+                "preset": settings["gpu_preset"],
+                "rc": "vbr",
+                "forced-idr": 1,
+                "no-scenecut": 1,
+                **({"cq": crf} if crf else {}),
+            }
+        )
     else:
-        options.update({"preset": settings["preset"], "sc_threshold": 0,
-                        **({"crf": crf} if crf else {})})
+        options.update({"preset": settings["preset"], "sc_threshold": 0, **({"crf": crf} if crf else {})})
         if settings["threads"]:
             options["threads"] = settings["threads"]
     for i, rung in enumerate(ladder):
@@ -122,8 +134,9 @@ def thumbnails_output(branch, settings: Mapping, info: MediaInfo, ladder: list[R
     pick = f"gte(t,(selected_n-0.5)*{step:.3f})"  # frame 0, then the first frame past each middle
     width, height = thumbnail_size(ladder)
     picked = branch.filter("select", pick).filter("scale", width, height).filter("setsar", 1)
-    return picked.output(f"{THUMBNAILS}/poster_%d.jpg", **{"frames:v": count + 1, "start_number": 0,
-                                                           "fps_mode": "vfr", "q:v": 3})
+    return picked.output(
+        f"{THUMBNAILS}/poster_%d.jpg", **{"frames:v": count + 1, "start_number": 0, "fps_mode": "vfr", "q:v": 3}
+    )
 
 
 def storyboard_frames_output(branch, board: Storyboard):
@@ -131,8 +144,9 @@ def storyboard_frames_output(branch, board: Storyboard):
     # eof_action=pass: a source shorter than half an interval still gives its one frame
     frames = branch.filter("fps", fps=f"1/{board.interval:.6f}", eof_action="pass")
     frames = frames.filter("scale", board.width, board.height)
-    return frames.filter("setsar", 1).output(f"{STORYBOARD_FRAMES}/%04d.png",
-                                             **{"frames:v": board.count, "fps_mode": "passthrough"})
+    return frames.filter("setsar", 1).output(
+        f"{STORYBOARD_FRAMES}/%04d.png", **{"frames:v": board.count, "fps_mode": "passthrough"}
+    )
 
 
 def tile_command(board: Storyboard) -> list[str]:
@@ -143,8 +157,7 @@ def tile_command(board: Storyboard) -> list[str]:
 
 
 def mp3_output(audio, settings: Mapping):
-    return audio.output("audio.mp3", **{"c:a": "libmp3lame", "q:a": settings["mp3_quality"],
-                                        "ac": 2, "vn": None})
+    return audio.output("audio.mp3", **{"c:a": "libmp3lame", "q:a": settings["mp3_quality"], "ac": 2, "vn": None})
 
 
 def video_command(source_path: str, settings: Mapping, info: MediaInfo, ladder: list[Rung], encoder: str) -> list[str]:
@@ -158,10 +171,18 @@ def video_command(source_path: str, settings: Mapping, info: MediaInfo, ladder: 
     if info.has_audio:
         streams.append(source["a:0"])
         audio_options = {**AUDIO, "b:a": ladder[0].audio_bitrate}
-    main = ffmpeg.output(*streams, tee_target(ladder, info.has_audio), f="tee",
-                         **video_options(settings, ladder, fps, encoder), **audio_options)
-    outputs = [main, thumbnails_output(branches[len(ladder)], settings, info, ladder),
-               storyboard_frames_output(branches[len(ladder) + 1], board)]
+    main = ffmpeg.output(
+        *streams,
+        tee_target(ladder, info.has_audio),
+        f="tee",
+        **video_options(settings, ladder, fps, encoder),
+        **audio_options,
+    )
+    outputs = [
+        main,
+        thumbnails_output(branches[len(ladder)], settings, info, ladder),
+        storyboard_frames_output(branches[len(ladder) + 1], board),
+    ]
     if info.has_audio:
         outputs.append(mp3_output(source["a:0"], settings))
     return compile_outputs(outputs)
@@ -191,8 +212,17 @@ def waveform_command() -> list[str]:
 
 def global_args() -> list[str]:
     """Quiet, with progress reports on stdout (read by :mod:`plugins.encoder_ffmpeg.run`)."""
-    return ["-hide_banner", "-nostdin", "-loglevel", "error", "-progress", "pipe:1", "-nostats",
-            "-stats_period", str(PROGRESS_SECONDS)]
+    return [
+        "-hide_banner",
+        "-nostdin",
+        "-loglevel",
+        "error",
+        "-progress",
+        "pipe:1",
+        "-nostats",
+        "-stats_period",
+        str(PROGRESS_SECONDS),
+    ]
 
 
 def compile_outputs(outputs: list) -> list[str]:

@@ -45,11 +45,19 @@ def describe(source: ComposeSource) -> Track:
     data = probe_data(source.path)
     streams = data.get("streams") or []
     video = next((s for s in streams if s.get("codec_type") == "video" and not is_picture(s)), None)
-    durations = [parse_rate(x) for x in [(data.get("format") or {}).get("duration"),
-                                         *(s.get("duration") for s in streams)] if x not in (None, "N/A")]
-    return Track(source, int(video.get("width") or 0) if video else 0, int(video.get("height") or 0) if video else 0,
-                 frame_rate(video) if video else 0.0, any(s.get("codec_type") == "audio" for s in streams),
-                 max(durations, default=0.0))
+    durations = [
+        parse_rate(x)
+        for x in [(data.get("format") or {}).get("duration"), *(s.get("duration") for s in streams)]
+        if x not in (None, "N/A")
+    ]
+    return Track(
+        source,
+        int(video.get("width") or 0) if video else 0,
+        int(video.get("height") or 0) if video else 0,
+        frame_rate(video) if video else 0.0,
+        any(s.get("codec_type") == "audio" for s in streams),
+        max(durations, default=0.0),
+    )
 
 
 def input_args(track: Track) -> list[str]:
@@ -81,15 +89,21 @@ def picture_graph(tracks: list[Track], layout: str, pip_percent: int) -> list[st
         return [f"[{main}:v]scale=-2:{height},fps={fps},format=yuv420p[v]"]
     if layout == "side-by-side":
         height = even(min(top.height, tracks[inset].height, MAX_HEIGHT))
-        return [f"[{main}:v]scale=-2:{height},setsar=1[a]", f"[{inset}:v]scale=-2:{height},setsar=1[b]",
-                f"[a][b]hstack=inputs=2,fps={fps},format=yuv420p[v]"]
+        return [
+            f"[{main}:v]scale=-2:{height},setsar=1[a]",
+            f"[{inset}:v]scale=-2:{height},setsar=1[b]",
+            f"[a][b]hstack=inputs=2,fps={fps},format=yuv420p[v]",
+        ]
     width = even(top.width * height / max(top.height, 1))
     small, margin = even(width * pip_percent / 100), even(width * 0.02)
     corner = layout.removeprefix("pip-")
     x = f"{margin}" if corner.endswith("left") else f"W-w-{margin}"
     y = f"{margin}" if corner.startswith("top") else f"H-h-{margin}"
-    return [f"[{main}:v]scale={width}:{height},setsar=1[a]", f"[{inset}:v]scale={small}:-2,setsar=1[b]",
-            f"[a][b]overlay=x={x}:y={y}:eof_action=pass,fps={fps},format=yuv420p[v]"]
+    return [
+        f"[{main}:v]scale={width}:{height},setsar=1[a]",
+        f"[{inset}:v]scale={small}:-2,setsar=1[b]",
+        f"[a][b]overlay=x={x}:y={y}:eof_action=pass,fps={fps},format=yuv420p[v]",
+    ]
 
 
 def sound_graph(tracks: list[Track]) -> list[str]:
@@ -115,12 +129,12 @@ def compose_command(tracks: list[Track], layout: str, out: str, pip_percent: int
     return argv
 
 
-def compose(settings, sources: list[ComposeSource], layout: str, out: str,
-            progress: ProgressCallback | None) -> str:
+def compose(settings, sources: list[ComposeSource], layout: str, out: str, progress: ProgressCallback | None) -> str:
     """Write the composed recording to ``out``; return it."""
     tracks = [describe(source) for source in sources]
-    argv = compose_command(tracks, layout, os.path.abspath(out), max(5, min(50, settings["pip_size"])),
-                           settings["compose_preset"])
+    argv = compose_command(
+        tracks, layout, os.path.abspath(out), max(5, min(50, settings["pip_size"])), settings["compose_preset"]
+    )
     duration = max((t.kept for t in tracks), default=0.0)
     run_ffmpeg(argv, os.path.dirname(os.path.abspath(out)), Progress(progress, duration, 0.0, 1.0))
     return out

@@ -40,8 +40,16 @@ from plugins.encoder_ffmpeg.run import Progress, run_ffmpeg
 
 log = logging.getLogger(__name__)
 ENCODE_SHARE = 0.9  # the decode+encode process is ~90 % of the work; remuxing and playlists the rest
-MIMES = {".m3u8": "application/vnd.apple.mpegurl", ".m4s": "video/iso.segment", ".ts": "video/mp2t",
-         ".mp4": "video/mp4", ".m4a": "audio/mp4", ".mp3": "audio/mpeg", ".jpg": "image/jpeg", ".vtt": "text/vtt"}
+MIMES = {
+    ".m3u8": "application/vnd.apple.mpegurl",
+    ".m4s": "video/iso.segment",
+    ".ts": "video/mp2t",
+    ".mp4": "video/mp4",
+    ".m4a": "audio/mp4",
+    ".mp3": "audio/mpeg",
+    ".jpg": "image/jpeg",
+    ".vtt": "text/vtt",
+}
 
 
 @functools.lru_cache(maxsize=1)
@@ -51,9 +59,27 @@ def nvenc_usable() -> bool:
         listed = subprocess.run(["ffmpeg", "-hide_banner", "-encoders"], capture_output=True, text=True, timeout=30)
         if "h264_nvenc" not in listed.stdout:
             return False
-        trial = subprocess.run(["ffmpeg", "-hide_banner", "-nostdin", "-loglevel", "error", "-f", "lavfi", "-i",
-                                "color=size=256x144:rate=25:duration=0.2", "-c:v", "h264_nvenc", "-f", "null", "-"],
-                               capture_output=True, text=True, timeout=60)
+        trial = subprocess.run(
+            [
+                "ffmpeg",
+                "-hide_banner",
+                "-nostdin",
+                "-loglevel",
+                "error",
+                "-f",
+                "lavfi",
+                "-i",
+                "color=size=256x144:rate=25:duration=0.2",
+                "-c:v",
+                "h264_nvenc",
+                "-f",
+                "null",
+                "-",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
     except (OSError, subprocess.TimeoutExpired):
         return False
     return trial.returncode == 0
@@ -68,13 +94,20 @@ def video_encoder(settings: Mapping) -> str:
     return "libx264"
 
 
-def encode(settings: Mapping, source: str, info: MediaInfo, ladder: list[Rung], out: str,
-           progress: ProgressCallback | None) -> EncodeResult:
+def encode(
+    settings: Mapping, source: str, info: MediaInfo, ladder: list[Rung], out: str, progress: ProgressCallback | None
+) -> EncodeResult:
     """Write every output under ``out`` and list them."""
     if not info.has_video and not info.has_audio:
         raise MediaError(_("This is not a video or audio file."))
-    folders = ["mp4", THUMBNAILS, "hls", *(f"hls/{r.name}" for r in ladder), *(["hls/audio"] if info.has_audio else []),
-               *([STORYBOARD_FRAMES] if ladder else [])]
+    folders = [
+        "mp4",
+        THUMBNAILS,
+        "hls",
+        *(f"hls/{r.name}" for r in ladder),
+        *(["hls/audio"] if info.has_audio else []),
+        *([STORYBOARD_FRAMES] if ladder else []),
+    ]
     for folder in folders:
         os.makedirs(os.path.join(out, folder), exist_ok=True)
     source = os.path.abspath(source)
@@ -87,7 +120,9 @@ def encode(settings: Mapping, source: str, info: MediaInfo, ladder: list[Rung], 
         finish_pictures(out, storyboard_plan(settings, info), info.duration)
     elif not info.has_cover_art:
         run_ffmpeg(waveform_command(), out, Progress(progress, info.duration, ENCODE_SHARE, ENCODE_SHARE))
-    run_ffmpeg(hls_command(settings, ladder, info.has_audio), out, Progress(progress, info.duration, ENCODE_SHARE, 0.99))
+    run_ffmpeg(
+        hls_command(settings, ladder, info.has_audio), out, Progress(progress, info.duration, ENCODE_SHARE, 0.99)
+    )
     write_master(out, settings, ladder, float(encoding_frame_rate(settings, info)), info.has_audio)
     duration = encoded_duration(out, ladder, info)
     drop_unoffered_downloads(out, settings, ladder)
@@ -136,7 +171,12 @@ def output_kind(path: str, info: MediaInfo) -> str | None:
         return "hls-master"
     if path.startswith("hls/"):
         return "hls-playlist" if name.endswith(".m3u8") else "hls-segment"
-    kinds = {"audio.m4a": "audio", "audio.mp3": "mp3", "storyboard.jpg": "storyboard", "storyboard.vtt": "storyboard-vtt"}
+    kinds = {
+        "audio.m4a": "audio",
+        "audio.mp3": "mp3",
+        "storyboard.jpg": "storyboard",
+        "storyboard.vtt": "storyboard-vtt",
+    }
     if path in kinds:
         return kinds[path]
     if path.startswith("mp4/"):
@@ -167,9 +207,15 @@ def describe(out: str, path: str, kind: str, rungs: dict[str, Rung], info: Media
     bitrate = None
     if kind in ("mp4", "audio", "mp3") and info.duration > 0:
         bitrate = int(os.path.getsize(os.path.join(out, path)) * 8 / info.duration)
-    return EncodeOutput(kind=kind, path=path, mime=MIMES.get(os.path.splitext(path)[1], "application/octet-stream"),
-                        rendition=rendition, width=rung.width if rung else None, height=rung.height if rung else None,
-                        bitrate=bitrate)
+    return EncodeOutput(
+        kind=kind,
+        path=path,
+        mime=MIMES.get(os.path.splitext(path)[1], "application/octet-stream"),
+        rendition=rendition,
+        width=rung.width if rung else None,
+        height=rung.height if rung else None,
+        bitrate=bitrate,
+    )
 
 
 def natural_key(path: str) -> tuple:

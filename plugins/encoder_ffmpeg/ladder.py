@@ -12,8 +12,16 @@ KNOWN_RUNGS = {"360p": 800, "480p": 1400, "720p": 2800, "1080p": 5000, "1440p": 
 DEFAULT_RUNGS = "360p 480p 720p 1080p"
 MAXRATE_FACTOR = 1.07  # peak allowed over the average (Apple's authoring guide suggests ≤ 110 %)
 BUFSIZE_FACTOR = 1.5
-STANDARD_RATES = (Fraction(24000, 1001), Fraction(24), Fraction(25), Fraction(30000, 1001), Fraction(30),
-                  Fraction(50), Fraction(60000, 1001), Fraction(60))
+STANDARD_RATES = (
+    Fraction(24000, 1001),
+    Fraction(24),
+    Fraction(25),
+    Fraction(30000, 1001),
+    Fraction(30),
+    Fraction(50),
+    Fraction(60000, 1001),
+    Fraction(60),
+)
 MAX_FPS = 60
 
 
@@ -52,9 +60,15 @@ def rung_bitrate(settings: Mapping, name: str, width: int, height: int) -> int:
 
 def make_rung(settings: Mapping, name: str, width: int, height: int, label: str | None = None) -> Rung:
     bitrate = rung_bitrate(settings, name, width, height)
-    return Rung(name=label or name, width=width, height=height, video_bitrate=bitrate,
-                maxrate=int(bitrate * MAXRATE_FACTOR), bufsize=int(bitrate * BUFSIZE_FACTOR),
-                audio_bitrate=settings["audio_bitrate"] * 1000)
+    return Rung(
+        name=label or name,
+        width=width,
+        height=height,
+        video_bitrate=bitrate,
+        maxrate=int(bitrate * MAXRATE_FACTOR),
+        bufsize=int(bitrate * BUFSIZE_FACTOR),
+        audio_bitrate=settings["audio_bitrate"] * 1000,
+    )
 
 
 def encoding_ladder(settings: Mapping, info: MediaInfo) -> list[Rung]:

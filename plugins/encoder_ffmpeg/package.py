@@ -19,10 +19,15 @@ AUDIO_FOLDER = "audio"
 def hls_options(settings: Mapping, folder: str) -> dict:
     fmp4 = settings["segment_type"] == "fmp4"
     extension = "m4s" if fmp4 else "ts"
-    options = {"c": "copy", "f": "hls", "hls_time": max(1, settings["segment_seconds"]),
-               "hls_playlist_type": "vod", "hls_flags": "independent_segments",
-               "hls_segment_type": "fmp4" if fmp4 else "mpegts",
-               "hls_segment_filename": f"hls/{folder}/seg_%04d.{extension}"}
+    options = {
+        "c": "copy",
+        "f": "hls",
+        "hls_time": max(1, settings["segment_seconds"]),
+        "hls_playlist_type": "vod",
+        "hls_flags": "independent_segments",
+        "hls_segment_type": "fmp4" if fmp4 else "mpegts",
+        "hls_segment_filename": f"hls/{folder}/seg_%04d.{extension}",
+    }
     if fmp4:
         options["hls_fmp4_init_filename"] = "init.mp4"
     return options
@@ -88,16 +93,26 @@ def master_playlist(out: str, ladder: list[Rung], fps: float, has_audio: bool, v
     audio = playlist_stats(out, f"hls/{AUDIO_FOLDER}/index.m3u8") if has_audio else PlaylistStats(0, 0, 0)
     audio_codecs = [audio_codec(os.path.join(out, "audio.m4a"))] if has_audio else []
     if has_audio and ladder:
-        lines.append(f'#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="{AUDIO_GROUP}",NAME="Audio",DEFAULT=YES,'
-                     f'AUTOSELECT=YES,CHANNELS="2",URI="{AUDIO_FOLDER}/index.m3u8"')
+        lines.append(
+            f'#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="{AUDIO_GROUP}",NAME="Audio",DEFAULT=YES,'
+            f'AUTOSELECT=YES,CHANNELS="2",URI="{AUDIO_FOLDER}/index.m3u8"'
+        )
     if not ladder:
-        lines += [f'#EXT-X-STREAM-INF:BANDWIDTH={audio.peak},AVERAGE-BANDWIDTH={audio.average},'
-                  f'CODECS="{",".join(audio_codecs)}"', f"{AUDIO_FOLDER}/index.m3u8"]
+        lines += [
+            f"#EXT-X-STREAM-INF:BANDWIDTH={audio.peak},AVERAGE-BANDWIDTH={audio.average},"
+            f'CODECS="{",".join(audio_codecs)}"',
+            f"{AUDIO_FOLDER}/index.m3u8",
+        ]
     for rung in ladder:
         stats = playlist_stats(out, f"hls/{rung.name}/index.m3u8")
         codecs = ",".join(c for c in [avc_codec(os.path.join(out, mp4_path(rung))), *audio_codecs] if c)
-        attributes = [f"BANDWIDTH={stats.peak + audio.peak}", f"AVERAGE-BANDWIDTH={stats.average + audio.average}",
-                      f"RESOLUTION={rung.width}x{rung.height}", f'CODECS="{codecs}"', f"FRAME-RATE={fps:.3f}"]
+        attributes = [
+            f"BANDWIDTH={stats.peak + audio.peak}",
+            f"AVERAGE-BANDWIDTH={stats.average + audio.average}",
+            f"RESOLUTION={rung.width}x{rung.height}",
+            f'CODECS="{codecs}"',
+            f"FRAME-RATE={fps:.3f}",
+        ]
         if has_audio:
             attributes.append(f'AUDIO="{AUDIO_GROUP}"')
         lines += ["#EXT-X-STREAM-INF:" + ",".join(attributes), f"{rung.name}/index.m3u8"]
@@ -118,5 +133,9 @@ def storyboard_vtt(board: Storyboard, duration: float, sprite: str = "storyboard
         if end <= start:
             break
         x, y = (index % board.columns) * board.width, (index // board.columns) * board.height
-        cues += [f"{vtt_timestamp(start)} --> {vtt_timestamp(end)}", f"{sprite}#xywh={x},{y},{board.width},{board.height}", ""]
+        cues += [
+            f"{vtt_timestamp(start)} --> {vtt_timestamp(end)}",
+            f"{sprite}#xywh={x},{y},{board.width},{board.height}",
+            "",
+        ]
     return "\n".join(cues)

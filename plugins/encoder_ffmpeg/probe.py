@@ -52,8 +52,12 @@ def probe_data(path: str) -> dict:
 def scanned_duration(path: str) -> float:
     """The end of the last packet, read without decoding (for streamed WebM files); 0 when unknown."""
     try:
-        done = subprocess.run(["ffprobe", "-v", "error", "-show_entries", "packet=pts_time,duration_time",
-                               "-of", "csv=p=0", path], capture_output=True, text=True, timeout=600)
+        done = subprocess.run(
+            ["ffprobe", "-v", "error", "-show_entries", "packet=pts_time,duration_time", "-of", "csv=p=0", path],
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
     except (OSError, subprocess.TimeoutExpired):
         return 0.0
     end = 0.0
@@ -93,9 +97,14 @@ def media_info(data: dict) -> MediaInfo:
     duration = media_duration(fmt, videos + audios)
     if duration <= 0:
         raise MediaError(NO_DURATION)
-    info = dict(container=(fmt.get("format_name") or "").split(",")[0], duration=duration,
-                has_video=bool(videos), has_audio=bool(audios), has_cover_art=bool(covers),
-                bitrate=as_int(fmt.get("bit_rate")))
+    info = dict(
+        container=(fmt.get("format_name") or "").split(",")[0],
+        duration=duration,
+        has_video=bool(videos),
+        has_audio=bool(audios),
+        has_cover_art=bool(covers),
+        bitrate=as_int(fmt.get("bit_rate")),
+    )
     if videos:
         info.update(video_fields(videos[0]))
     if audios:
@@ -129,14 +138,23 @@ def video_fields(stream: dict) -> dict:
     rotation = stream_rotation(stream)
     if rotation % 180 == 90:
         width, height = height, width
-    return dict(width=width, height=height, rotation=rotation, fps=frame_rate(stream),
-                video_codec=stream.get("codec_name", ""), pix_fmt=stream.get("pix_fmt", ""),
-                interlaced=stream.get("field_order", "progressive") in INTERLACED_ORDERS)
+    return dict(
+        width=width,
+        height=height,
+        rotation=rotation,
+        fps=frame_rate(stream),
+        video_codec=stream.get("codec_name", ""),
+        pix_fmt=stream.get("pix_fmt", ""),
+        interlaced=stream.get("field_order", "progressive") in INTERLACED_ORDERS,
+    )
 
 
 def audio_fields(stream: dict) -> dict:
-    return dict(audio_codec=stream.get("codec_name", ""), audio_channels=as_int(stream.get("channels")),
-                audio_sample_rate=as_int(stream.get("sample_rate")))
+    return dict(
+        audio_codec=stream.get("codec_name", ""),
+        audio_channels=as_int(stream.get("channels")),
+        audio_sample_rate=as_int(stream.get("sample_rate")),
+    )
 
 
 def stream_rotation(stream: dict) -> int:

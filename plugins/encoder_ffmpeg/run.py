@@ -53,8 +53,14 @@ def run_ffmpeg(argv: list[str], cwd: str, progress: Progress) -> None:
     """Run ``argv`` in ``cwd``; raise :class:`EncodeCancelled` or :class:`MediaError`; never leave a zombie."""
     log.debug("ffmpeg: %s", " ".join(argv))
     with tempfile.TemporaryFile("w+", encoding="utf-8", errors="replace") as stderr:
-        process = subprocess.Popen(argv, cwd=cwd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=stderr,
-                                   preexec_fn=arm_parent_death_signal)
+        process = subprocess.Popen(
+            argv,
+            cwd=cwd,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=stderr,
+            preexec_fn=arm_parent_death_signal,
+        )
         try:
             cancelled = follow(process, progress)
         finally:

@@ -28,8 +28,15 @@ def includeme(config):
 
 @hookimpl
 def amphi_settings():
-    return [Setting("max_file_size", "int", 20_000_000, label=_("Largest document or image (bytes)"),
-                    help=_("A larger PDF or image is refused with a message."))]
+    return [
+        Setting(
+            "max_file_size",
+            "int",
+            20_000_000,
+            label=_("Largest document or image (bytes)"),
+            help=_("A larger PDF or image is refused with a message."),
+        )
+    ]
 
 
 @hookimpl
@@ -38,15 +45,20 @@ def amphi_video_panels(request, video):
     can_edit = video_permits(request, video, "edit")
     if not shown and not can_edit:
         return []
-    html = render("plugins.enrichment:templates/panel.html",
-                  {"video": video, "shown": shown, "can_edit": can_edit, "clock": clock}, request=request)
+    html = render(
+        "plugins.enrichment:templates/panel.html",
+        {"video": video, "shown": shown, "can_edit": can_edit, "clock": clock},
+        request=request,
+    )
     return [Panel("enrichments", request.translate("Enrichments"), html, order=150)]
 
 
 @hookimpl
 def amphi_video_badges(request, videos):
     label = request.translate("Enriched")
-    return {video_id: [Badge(label, "enriched")] for video_id in enriched_ids(request.dbsession, [v.id for v in videos])}
+    return {
+        video_id: [Badge(label, "enriched")] for video_id in enriched_ids(request.dbsession, [v.id for v in videos])
+    }
 
 
 @hookimpl

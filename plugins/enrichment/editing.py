@@ -34,8 +34,13 @@ class Submitted:
 
 
 def video_enrichments(dbsession, video: Video) -> list[Enrichment]:
-    return list(dbsession.scalars(select(Enrichment).where(Enrichment.video_id == video.id)
-                                  .order_by(Enrichment.start_ms, Enrichment.end_ms, Enrichment.id)))
+    return list(
+        dbsession.scalars(
+            select(Enrichment)
+            .where(Enrichment.video_id == video.id)
+            .order_by(Enrichment.start_ms, Enrichment.end_ms, Enrichment.id)
+        )
+    )
 
 
 def check_form(request, video: Video, form, existing: Enrichment | None = None) -> Submitted:
@@ -60,8 +65,13 @@ def check_form(request, video: Video, form, existing: Enrichment | None = None) 
     elif kind == "video":
         check_target(request, video, form.get("target", ""), result)
     elif kind in FILE_TYPES:
-        check_file(request, kind, form.get("file"), result,
-                   keep=existing is not None and existing.kind == kind and bool(existing.file_key))
+        check_file(
+            request,
+            kind,
+            form.get("file"),
+            result,
+            keep=existing is not None and existing.kind == kind and bool(existing.file_key),
+        )
     return result
 
 
@@ -78,8 +88,9 @@ def check_times(request, video: Video, form, result: Submitted) -> None:
     if times["end"] <= times["start"]:
         result.errors["end"] = _("The end must come after the start.")
     elif video.duration and times["end"] > to_millis(video.duration):
-        result.errors["end"] = _("The video lasts ${duration}: the enrichment must end by then.",
-                                 duration=clock(video.duration))
+        result.errors["end"] = _(
+            "The video lasts ${duration}: the enrichment must end by then.", duration=clock(video.duration)
+        )
     result.values.update(start_ms=times["start"], end_ms=times["end"])
 
 
@@ -97,7 +108,9 @@ def check_target(request, video: Video, text: str, result: Submitted) -> None:
     host = urlsplit(text).netloc if "://" in text else ""
     target = request.dbsession.get(Video, int(match.group(1))) if match and host in ("", request.host) else None
     if target is None or target.site_id != video.site_id or not video_permits(request, target, "view"):
-        result.errors["target"] = request.translate("Give the address or number of a video of this site that you may watch.")
+        result.errors["target"] = request.translate(
+            "Give the address or number of a video of this site that you may watch."
+        )
     elif target.id == video.id:
         result.errors["target"] = request.translate("Choose another video than this one.")
     else:
@@ -109,8 +122,9 @@ def check_file(request, kind: str, upload, result: Submitted, keep: bool) -> Non
     limit = int(request.plugin_settings(NAME)["max_file_size"])
     if upload is None or not hasattr(upload, "file"):
         if not keep:
-            result.errors["file"] = _("Choose a PDF file.") if kind == "document" else \
-                _("Choose an image (PNG, JPEG or GIF).")
+            result.errors["file"] = (
+                _("Choose a PDF file.") if kind == "document" else _("Choose an image (PNG, JPEG or GIF).")
+            )
         return
     data = upload.file.read(limit + 1)
     if len(data) > limit:
@@ -118,8 +132,11 @@ def check_file(request, kind: str, upload, result: Submitted, keep: bool) -> Non
         return
     extension = next((ext for magic, ext in FILE_TYPES[kind] if data.startswith(magic)), None)
     if extension is None:
-        result.errors["file"] = _("This file is not a PDF document.") if kind == "document" else \
-            _("This file is not a PNG, JPEG or GIF image.")
+        result.errors["file"] = (
+            _("This file is not a PDF document.")
+            if kind == "document"
+            else _("This file is not a PNG, JPEG or GIF image.")
+        )
         return
     result.data, result.extension = data, extension
     result.values["file_name"] = (upload.filename or "file" + extension).rsplit("/", 1)[-1].rsplit("\\", 1)[-1][:200]
@@ -135,7 +152,9 @@ def save(request, video: Video, submitted: Submitted, enrichment: Enrichment | N
         setattr(enrichment, name, value)
     if submitted.data is not None:
         request.dbsession.flush()
-        enrichment.file_key = f"{video_prefix(video)}/enrichments/{enrichment.id}-{secrets.token_hex(4)}{submitted.extension}"
+        enrichment.file_key = (
+            f"{video_prefix(video)}/enrichments/{enrichment.id}-{secrets.token_hex(4)}{submitted.extension}"
+        )
         request.storage.save(enrichment.file_key, io.BytesIO(submitted.data))
         after_commit(request, enrichment.file_key, keep_if_committed=True)
     elif enrichment.kind not in FILE_TYPES:

@@ -28,8 +28,12 @@ def file_url(request, item: Enrichment) -> str:
 
 def show(request, items: list[Enrichment]) -> list[Shown]:
     """The enrichments the viewer may see, ready to render; a video they may not watch is left out."""
-    targets = {v.id: v for v in request.dbsession.scalars(
-        select(Video).where(Video.id.in_({i.target_video_id for i in items if i.target_video_id})))}
+    targets = {
+        v.id: v
+        for v in request.dbsession.scalars(
+            select(Video).where(Video.id.in_({i.target_video_id for i in items if i.target_video_id}))
+        )
+    }
     shown = []
     for item in items:
         if item.kind == "link":

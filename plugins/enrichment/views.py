@@ -17,16 +17,30 @@ ITEM = "plugins.enrichment:templates/item_edit.html"
 
 def kind_labels(request) -> dict:
     _ = request.translate
-    return {"link": _("Link"), "document": _("Document (PDF)"), "image": _("Image"), "text": _("Text"),
-            "video": _("Another video")}
+    return {
+        "link": _("Link"),
+        "document": _("Document (PDF)"),
+        "image": _("Image"),
+        "text": _("Text"),
+        "video": _("Another video"),
+    }
 
 
 def editor_values(request, video, **extra) -> dict:
     items = video_enrichments(request.dbsession, video)
-    values = {"video": video, "items": items, "shown": {s.item.id: s for s in show(request, items)},
-              "timeline": timeline(items, video.duration),
-              "timeline_length": max([video.duration or 0] + [i.end for i in items]) or 1, "kinds": KINDS, "kind_labels": kind_labels(request),
-              "clock": clock, "precise_clock": precise_clock, "form": {"kind": "link"}, "errors": {}}
+    values = {
+        "video": video,
+        "items": items,
+        "shown": {s.item.id: s for s in show(request, items)},
+        "timeline": timeline(items, video.duration),
+        "timeline_length": max([video.duration or 0] + [i.end for i in items]) or 1,
+        "kinds": KINDS,
+        "kind_labels": kind_labels(request),
+        "clock": clock,
+        "precise_clock": precise_clock,
+        "form": {"kind": "link"},
+        "errors": {},
+    }
     values.update(extra)
     return values
 
@@ -54,16 +68,28 @@ def add(request):
     submitted = check_form(request, video, request.POST)
     if submitted.errors:
         request.response.status = 400
-        return {**editor_values(request, video, form=form_values(request), errors=submitted.errors),
-                **player_context(request, video)}
+        return {
+            **editor_values(request, video, form=form_values(request), errors=submitted.errors),
+            **player_context(request, video),
+        }
     item = save(request, video, submitted)
-    return HTTPFound(request.route_url("enrichment.edit", video_id=video.id, _query={"t": f"{item.start:g}"},
-                                       _anchor=f"enrichment-{item.id}"))
+    return HTTPFound(
+        request.route_url(
+            "enrichment.edit", video_id=video.id, _query={"t": f"{item.start:g}"}, _anchor=f"enrichment-{item.id}"
+        )
+    )
 
 
 def item_form(item: Enrichment, precise) -> dict:
-    return {"kind": item.kind, "title": item.title, "start": precise(item.start), "end": precise(item.end),
-            "url": item.url, "body": item.body, "target": str(item.target_video_id or "")}
+    return {
+        "kind": item.kind,
+        "title": item.title,
+        "start": precise(item.start),
+        "end": precise(item.end),
+        "url": item.url,
+        "body": item.body,
+        "target": str(item.target_video_id or ""),
+    }
 
 
 @view_config(route_name="enrichment.item", request_method="GET", renderer=ITEM)
@@ -82,8 +108,11 @@ def edit(request):
         request.response.status = 400
         return editor_values(request, video, item=item, form=form_values(request), errors=submitted.errors)
     save(request, video, submitted, item)
-    return HTTPFound(request.route_url("enrichment.edit", video_id=video.id, _query={"t": f"{item.start:g}"},
-                                       _anchor=f"enrichment-{item.id}"))
+    return HTTPFound(
+        request.route_url(
+            "enrichment.edit", video_id=video.id, _query={"t": f"{item.start:g}"}, _anchor=f"enrichment-{item.id}"
+        )
+    )
 
 
 @view_config(route_name="enrichment.delete", request_method="POST")

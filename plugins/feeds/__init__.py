@@ -31,26 +31,47 @@ def amphi_video_panels(request, video):
     """Subscribe links beside a public video: its owner's feed, its tags' and its public channels' feeds."""
     if video.access != "public":
         return []
-    links = [(request.route_url("feeds.user", username=video.owner.username),
-              request.translate("Videos of ${name}", name=video.owner.name))]
-    links += [(request.route_url("feeds.tag", tag=tag.name), request.translate("Tag ${tag}", tag=tag.name))
-              for tag in video.tags]
-    links += [(request.route_url("feeds.channel", channel=channel.slug),
-               request.translate("Podcast of ${title} (RSS)", title=channel.title))
-              for channel in video.channels if channel.visibility == "public"]
-    items = "".join(f'<li><a href="{escape(url)}" type="application/rss+xml">{escape(text)}</a></li>'
-                    for url, text in links)
-    return [Panel(id="feeds", title=request.translate("Podcast feeds (RSS)"), html=Markup(f"<ul>{items}</ul>"),
-                  order=300)]
+    links = [
+        (
+            request.route_url("feeds.user", username=video.owner.username),
+            request.translate("Videos of ${name}", name=video.owner.name),
+        )
+    ]
+    links += [
+        (request.route_url("feeds.tag", tag=tag.name), request.translate("Tag ${tag}", tag=tag.name))
+        for tag in video.tags
+    ]
+    links += [
+        (
+            request.route_url("feeds.channel", channel=channel.slug),
+            request.translate("Podcast of ${title} (RSS)", title=channel.title),
+        )
+        for channel in video.channels
+        if channel.visibility == "public"
+    ]
+    items = "".join(
+        f'<li><a href="{escape(url)}" type="application/rss+xml">{escape(text)}</a></li>' for url, text in links
+    )
+    return [
+        Panel(id="feeds", title=request.translate("Podcast feeds (RSS)"), html=Markup(f"<ul>{items}</ul>"), order=300)
+    ]
 
 
 @hookimpl
 def amphi_feed_links(request, subject):
     """The podcast feed of a channel or a theme page (audio; ``?media=video`` for the MP4s)."""
     if isinstance(subject, Channel):
-        return [FeedLink(request.translate("Podcast of ${title} (RSS)", title=subject.title),
-                         request.route_url("feeds.channel", channel=subject.slug))]
+        return [
+            FeedLink(
+                request.translate("Podcast of ${title} (RSS)", title=subject.title),
+                request.route_url("feeds.channel", channel=subject.slug),
+            )
+        ]
     if isinstance(subject, Theme):
-        return [FeedLink(request.translate("Podcast of ${title} (RSS)", title=subject.title),
-                         request.route_url("feeds.theme", channel=subject.channel.slug, theme=subject.slug))]
+        return [
+            FeedLink(
+                request.translate("Podcast of ${title} (RSS)", title=subject.title),
+                request.route_url("feeds.theme", channel=subject.channel.slug, theme=subject.slug),
+            )
+        ]
     return []

@@ -62,8 +62,16 @@ def sub(parent, tag: str, text: str | None = None, **attributes) -> ET.Element:
     return element
 
 
-def render(title: str, link: str, self_url: str, description: Markup, language: str, author: str,
-           image: str | None, items: list[Item]) -> bytes:
+def render(
+    title: str,
+    link: str,
+    self_url: str,
+    description: Markup,
+    language: str,
+    author: str,
+    image: str | None,
+    items: list[Item],
+) -> bytes:
     """The feed; ``description`` and each item's are sanitised HTML, every other text plain."""
     rss = ET.Element("rss", {"version": "2.0"})
     channel = sub(rss, "channel")
@@ -92,6 +100,11 @@ def render(title: str, link: str, self_url: str, description: Markup, language: 
         if entry.image:
             sub(item, f"{{{ITUNES}}}image", href=entry.image)
         if entry.enclosure is not None:
-            sub(item, "enclosure", url=entry.enclosure.url, length=str(entry.enclosure.length),
-                type=entry.enclosure.mime)
+            sub(
+                item,
+                "enclosure",
+                url=entry.enclosure.url,
+                length=str(entry.enclosure.length),
+                type=entry.enclosure.mime,
+            )
     return ET.tostring(rss, encoding="utf-8", xml_declaration=True)

@@ -32,8 +32,9 @@ def includeme(config):
 
 @hookimpl
 def amphi_settings():
-    return [Setting("per_hour", "int", 120, label=_("Notes and comments a user may add per hour"),
-                    help=_("0: no limit."))]
+    return [
+        Setting("per_hour", "int", 120, label=_("Notes and comments a user may add per hour"), help=_("0: no limit."))
+    ]
 
 
 @hookimpl
@@ -50,9 +51,12 @@ def amphi_video_panels(request, video):
 
     script = request.static_url("plugins.notes:static/notes.js")
     style = request.static_url("plugins.notes:static/notes.css")
-    html = (Markup('<link rel="stylesheet" href="{}">').format(style)
-            + Markup('<div class="notes" data-notes data-offline="{}"><p class="visually-hidden" role="status" data-notes-status></p>').format(
-        request.translate("The server could not be reached; what you wrote is still here."))
-            + Markup(panel_html(request, video))
-            + Markup('</div><script src="{}" defer></script>').format(script))
+    html = (
+        Markup('<link rel="stylesheet" href="{}">').format(style)
+        + Markup(
+            '<div class="notes" data-notes data-offline="{}"><p class="visually-hidden" role="status" data-notes-status></p>'
+        ).format(request.translate("The server could not be reached; what you wrote is still here."))
+        + Markup(panel_html(request, video))
+        + Markup('</div><script src="{}" defer></script>').format(script)
+    )
     return [Panel("notes", request.translate("Notes and comments"), html, order=150)]

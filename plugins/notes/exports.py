@@ -27,7 +27,11 @@ def _download(body: str, filename: str, content_type: str, bom: bool = False) ->
 
 
 def _text_lines(request, video, notes) -> list[str]:
-    lines = [request.translate("Notes on “${title}”", title=video.title), request.route_url("video", video_id=video.id), ""]
+    lines = [
+        request.translate("Notes on “${title}”", title=video.title),
+        request.route_url("video", video_id=video.id),
+        "",
+    ]
     return lines + [f"[{clock(note.time)}] ({_kind(request, note)}) {note.text}" for note in notes]
 
 
@@ -51,6 +55,18 @@ def csv_response(request, groups, filename: str) -> Response:
     for video, notes in groups:
         for note in notes:
             kind = "reply" if note.parent_id is not None else note.kind
-            writer.writerow([_safe(v) for v in (video.id, video.title, round(note.time, 3), clock(note.time),
-                                                 kind, note.text, note.created_at.isoformat())])
+            writer.writerow(
+                [
+                    _safe(v)
+                    for v in (
+                        video.id,
+                        video.title,
+                        round(note.time, 3),
+                        clock(note.time),
+                        kind,
+                        note.text,
+                        note.created_at.isoformat(),
+                    )
+                ]
+            )
     return _download(buffer.getvalue(), filename, "text/csv", bom=True)

@@ -11,6 +11,8 @@ from plugins.notes.models import KINDS, CommentsOff, Note
 MAX_TEXT = 5000
 #: Seconds during which a note stays highlighted once the player passed its time.
 HIGHLIGHT_SECONDS = 10
+
+
 def may_moderate(request, video: Video) -> bool:
     """Owners, additional owners and site admins (whoever may edit the video)."""
     return request.user is not None and video_permits(request, video, "edit")
@@ -51,9 +53,11 @@ def visible_notes(request, video: Video) -> list[Note]:
         rules.append(comments)
     if not rules:
         return []
-    query = (select(Note).where(Note.video_id == video.id, Note.site_id == request.site.id,
-                                Note.parent_id.is_(None), or_(*rules))
-             .order_by(Note.time, Note.id))
+    query = (
+        select(Note)
+        .where(Note.video_id == video.id, Note.site_id == request.site.id, Note.parent_id.is_(None), or_(*rules))
+        .order_by(Note.time, Note.id)
+    )
     return list(request.dbsession.scalars(query))
 
 
@@ -73,16 +77,22 @@ def visible_replies(request, video: Video, notes: list[Note]) -> dict[int, list[
 
 def own_notes(request, video: Video) -> list[Note]:
     """What the request's user wrote on the video (notes, comments, replies), by time: their export."""
-    query = (select(Note).where(Note.video_id == video.id, Note.site_id == request.site.id,
-                                Note.author_id == request.user.id).order_by(Note.time, Note.id))
+    query = (
+        select(Note)
+        .where(Note.video_id == video.id, Note.site_id == request.site.id, Note.author_id == request.user.id)
+        .order_by(Note.time, Note.id)
+    )
     return list(request.dbsession.scalars(query))
 
 
 def all_own_notes(request) -> list[tuple[Video, list[Note]]]:
     """The user's notes on every video they may still find, grouped by video (newest note's video first)."""
     videos_seen = visible_videos(request).with_only_columns(Video.id)
-    query = (select(Note).where(Note.site_id == request.site.id, Note.author_id == request.user.id,
-                                Note.video_id.in_(videos_seen)).order_by(Note.video_id, Note.time, Note.id))
+    query = (
+        select(Note)
+        .where(Note.site_id == request.site.id, Note.author_id == request.user.id, Note.video_id.in_(videos_seen))
+        .order_by(Note.video_id, Note.time, Note.id)
+    )
     groups: dict[int, list[Note]] = {}
     for note in request.dbsession.scalars(query):
         groups.setdefault(note.video_id, []).append(note)
@@ -131,8 +141,15 @@ def add_note(request, video: Video, fields) -> Note:
     if errors:
         raise ValidationError({k: request.localizer.translate(v) for k, v in errors.items()})
     limit_additions(request)
-    note = Note(site_id=video.site_id, video_id=video.id, author_id=request.user.id, parent_id=parent.id if parent else None,
-                kind=kind, time=time, text=text)
+    note = Note(
+        site_id=video.site_id,
+        video_id=video.id,
+        author_id=request.user.id,
+        parent_id=parent.id if parent else None,
+        kind=kind,
+        time=time,
+        text=text,
+    )
     request.dbsession.add(note)
     request.dbsession.flush()
     return note

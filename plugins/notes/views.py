@@ -31,14 +31,23 @@ def panel_html(request, video, form: dict | None = None, errors: dict | None = N
     """The notes panel's inner HTML (also what the script swaps in after each change)."""
     notes, moderator = visible_notes(request, video), may_moderate(request, video)
     replies = visible_replies(request, video, notes)
-    return render("plugins.notes:templates/panel.html", {
-        "video": video, "notes": notes, "replies": lambda n: replies.get(n.id, []),
-        "fmt": clock, "may_moderate": moderator,
-        "may_delete": lambda n: may_delete(request, video, n, moderator),
-        "comments_enabled": comments_enabled(request, video), "shows_comments": shows_comments(request, video),
-        "form": form or {"text": "", "time": "0:00", "kind": "note"}, "errors": errors or {},
-        "highlight": HIGHLIGHT_SECONDS,
-    }, request=request)
+    return render(
+        "plugins.notes:templates/panel.html",
+        {
+            "video": video,
+            "notes": notes,
+            "replies": lambda n: replies.get(n.id, []),
+            "fmt": clock,
+            "may_moderate": moderator,
+            "may_delete": lambda n: may_delete(request, video, n, moderator),
+            "comments_enabled": comments_enabled(request, video),
+            "shows_comments": shows_comments(request, video),
+            "form": form or {"text": "", "time": "0:00", "kind": "note"},
+            "errors": errors or {},
+            "highlight": HIGHLIGHT_SECONDS,
+        },
+        request=request,
+    )
 
 
 def signed_in_viewer(request):
@@ -74,9 +83,15 @@ def add(request):
 
 def render_form_page(request, video, form, errors):
     """The video's notes form again, with what was typed and why it was refused (no script)."""
-    return render_to_response("plugins.notes:templates/form_page.html", {
-        "video": video, "panel": panel_html(request, video, form, errors), "errors": errors,
-    }, request=request)
+    return render_to_response(
+        "plugins.notes:templates/form_page.html",
+        {
+            "video": video,
+            "panel": panel_html(request, video, form, errors),
+            "errors": errors,
+        },
+        request=request,
+    )
 
 
 def note_or_404(request, video):
@@ -147,10 +162,17 @@ def mine_export(request):
 
 
 def note_json(request, note, replies: dict | None = None) -> dict:
-    return {"id": note.id, "kind": note.kind, "time": note.time, "text": note.text, "author": note.author.name,
-            "mine": request.user is not None and note.author_id == request.user.id, "hidden": note.hidden,
-            "created_at": note.created_at.isoformat(),
-            "replies": [note_json(request, r) for r in (replies or {}).get(note.id, [])]}
+    return {
+        "id": note.id,
+        "kind": note.kind,
+        "time": note.time,
+        "text": note.text,
+        "author": note.author.name,
+        "mine": request.user is not None and note.author_id == request.user.id,
+        "hidden": note.hidden,
+        "created_at": note.created_at.isoformat(),
+        "replies": [note_json(request, r) for r in (replies or {}).get(note.id, [])],
+    }
 
 
 @view_config(route_name="api.notes", request_method="GET", renderer="json")
@@ -158,7 +180,10 @@ def api_list(request):
     video = require_video(request)
     notes = visible_notes(request, video)
     replies = visible_replies(request, video, notes)
-    return {"comments_enabled": comments_enabled(request, video), "notes": [note_json(request, n, replies) for n in notes]}
+    return {
+        "comments_enabled": comments_enabled(request, video),
+        "notes": [note_json(request, n, replies) for n in notes],
+    }
 
 
 @view_config(route_name="api.notes", request_method="POST", renderer="json")

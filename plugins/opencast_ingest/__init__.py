@@ -34,5 +34,12 @@ def includeme(config):
 
 @hookimpl
 def amphi_settings():
-    return [Setting("expire_hours", "int", 48, site_editable=False,
-                    label=_("Hours after which a media package nobody ingested is forgotten, with its files"))]
+    return [
+        Setting(
+            "expire_hours",
+            "int",
+            48,
+            site_editable=False,
+            label=_("Hours after which a media package nobody ingested is forgotten, with its files"),
+        )
+    ]

@@ -23,8 +23,15 @@ from plugins.opencast_ingest.httpauth import (
 )
 
 __all__ = [
-    "IngestPrincipal", "REALM", "basic_credentials", "digest_challenge", "digest_ha1", "digest_params",
-    "digest_valid", "nonce_secret", "request_challenge",
+    "IngestPrincipal",
+    "REALM",
+    "basic_credentials",
+    "digest_challenge",
+    "digest_ha1",
+    "digest_params",
+    "digest_valid",
+    "nonce_secret",
+    "request_challenge",
 ]
 
 

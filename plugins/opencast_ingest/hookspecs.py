@@ -48,8 +48,9 @@ def amphi_ingest_challenge(request: Request) -> str | None:
 
 
 @hookspec
-def amphi_ingest_received(request: Request, principal: IngestPrincipal, mediapackage: IngestPackage,
-                          video: Video) -> None:
+def amphi_ingest_received(
+    request: Request, principal: IngestPrincipal, mediapackage: IngestPackage, video: Video
+) -> None:
     """A media package was ingested and became a video (processing is queued).
 
     The plugin that authenticated the client applies its policy here (publish with

@@ -61,8 +61,10 @@ def digest_params(request) -> dict | None:
     scheme, _sep, value = request.headers.get("Authorization", "").partition(" ")
     if scheme.lower() != "digest":
         return None
-    params = {m.group(1).lower(): (m.group(2) if m.group(2) is not None else m.group(3)).replace('\\"', '"')
-              for m in _PARAM.finditer(value)}
+    params = {
+        m.group(1).lower(): (m.group(2) if m.group(2) is not None else m.group(3)).replace('\\"', '"')
+        for m in _PARAM.finditer(value)
+    }
     return params if {"username", "realm", "nonce", "uri", "response"} <= params.keys() else None
 
 
@@ -141,14 +143,21 @@ def fresh_count(request, params: dict) -> bool:
     if (nonce, count) in accepted:  # asked again within this request (several plugins): the same answer
         return True
     db = request.dbsession
-    raised = db.execute(update(DigestNonce).where(DigestNonce.nonce == nonce, DigestNonce.count < count)
-                        .values(count=count).returning(DigestNonce.nonce)).first()
+    raised = db.execute(
+        update(DigestNonce)
+        .where(DigestNonce.nonce == nonce, DigestNonce.count < count)
+        .values(count=count)
+        .returning(DigestNonce.nonce)
+    ).first()
     if raised is None:
         insert = postgresql_insert if db.get_bind().dialect.name == "postgresql" else sqlite_insert
         stamp = datetime.fromtimestamp(int(nonce.partition("-")[0]), UTC)
-        raised = db.execute(insert(DigestNonce).values(nonce=nonce, count=count,
-                                                       expires_at=stamp + timedelta(seconds=NONCE_SECONDS))
-                            .on_conflict_do_nothing(index_elements=["nonce"]).returning(DigestNonce.nonce)).first()
+        raised = db.execute(
+            insert(DigestNonce)
+            .values(nonce=nonce, count=count, expires_at=stamp + timedelta(seconds=NONCE_SECONDS))
+            .on_conflict_do_nothing(index_elements=["nonce"])
+            .returning(DigestNonce.nonce)
+        ).first()
     if raised is not None:
         accepted.add((nonce, count))
     return raised is not None
@@ -156,5 +165,8 @@ def fresh_count(request, params: dict) -> bool:
 
 def purge_nonces(dbsession) -> int:
     """Forget the nonces that expired (they are refused as stale anyway); returns how many."""
-    return len(dbsession.execute(delete(DigestNonce).where(DigestNonce.expires_at < utcnow())
-                                 .returning(DigestNonce.nonce)).all())
+    return len(
+        dbsession.execute(
+            delete(DigestNonce).where(DigestNonce.expires_at < utcnow()).returning(DigestNonce.nonce)
+        ).all()
+    )

@@ -22,8 +22,23 @@ MP_NS = "http://mediapackage.opencastproject.org"
 WF_NS = "http://workflow.opencastproject.org"
 DCTERMS_NS = "http://purl.org/dc/terms/"
 #: ISO 639-2 codes Opencast writes -> the two-letter codes Amphi stores.
-LANGUAGES = {"eng": "en", "fra": "fr", "fre": "fr", "deu": "de", "ger": "de", "spa": "es", "ita": "it",
-             "nld": "nl", "dut": "nl", "por": "pt", "cat": "ca", "eus": "eu", "baq": "eu", "bre": "br", "oci": "oc"}
+LANGUAGES = {
+    "eng": "en",
+    "fra": "fr",
+    "fre": "fr",
+    "deu": "de",
+    "ger": "de",
+    "spa": "es",
+    "ita": "it",
+    "nld": "nl",
+    "dut": "nl",
+    "por": "pt",
+    "cat": "ca",
+    "eus": "eu",
+    "baq": "eu",
+    "bre": "br",
+    "oci": "oc",
+}
 SECTIONS = {"track": "media", "catalog": "metadata", "attachment": "attachments"}
 FLAVOR = re.compile(r"^[\w+.-]+/[\w+.-]+$")
 
@@ -49,7 +64,7 @@ def mediapackage_id(text: str | None) -> str:
         raise DocumentError("The mediaPackage field is missing: send the XML createMediaPackage returned.")
     root = parse(text, "mediaPackage field")
     if local_name(root) != "mediapackage" or not root.get("id"):
-        raise DocumentError("The mediaPackage field is not a media package (a <mediapackage id=\"...\"> element).")
+        raise DocumentError('The mediaPackage field is not a media package (a <mediapackage id="..."> element).')
     return root.get("id")
 
 
@@ -67,8 +82,9 @@ def mediapackage_xml(package, url_for) -> Element:
     sections = {name: SubElement(root, name) for name in ("media", "metadata", "attachments")}
     SubElement(root, "publications")
     for element in package.elements:
-        node = SubElement(sections[SECTIONS[element["kind"]]], element["kind"],
-                          {"id": element["id"], "type": element["flavor"]})
+        node = SubElement(
+            sections[SECTIONS[element["kind"]]], element["kind"], {"id": element["id"], "type": element["flavor"]}
+        )
         SubElement(node, "mimetype").text = element.get("mime") or "application/octet-stream"
         tags = SubElement(node, "tags")
         for tag in element.get("tags", []):
@@ -127,8 +143,9 @@ def dublin_core(text: str) -> dict:
 
 def video_metadata(terms: dict) -> dict:
     """Dublin Core terms -> the metadata :func:`core.ingest.ingest_files` takes (and what plugins read)."""
-    metadata = {key: terms[key] for key in ("title", "description", "creator", "isPartOf", "subject", "spatial")
-                if key in terms}
+    metadata = {
+        key: terms[key] for key in ("title", "description", "creator", "isPartOf", "subject", "spatial") if key in terms
+    }
     if "title" in metadata:
         metadata["title"] = metadata["title"][:250]
     language = str(terms.get("language", "")).lower()

@@ -27,7 +27,8 @@ def purge_abandoned(request, older_than: timedelta) -> int:
     An ingested package's tracks were moved to its video: only its catalogues remain.
     """
     packages = request.dbsession.scalars(
-        select(IngestPackage).where(IngestPackage.created_at < utcnow() - older_than)).all()
+        select(IngestPackage).where(IngestPackage.created_at < utcnow() - older_than)
+    ).all()
     for package in packages:
         site = request.dbsession.get(Site, package.site_id)
         get_storage(request.registry, site).delete_prefix(f"{site_prefix(package.site_id)}/ingest/{package.id}")

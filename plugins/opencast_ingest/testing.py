@@ -67,28 +67,49 @@ class StudioClient:
         self.app, self.headers = testapp, headers or {}
 
     def post(self, path: str, fields: list, files: list | None = None, status: int | str = 200):
-        return self.app.post(path, params=fields, upload_files=files or None, headers=self.headers,
-                             content_type="multipart/form-data", status=status)
+        return self.app.post(
+            path,
+            params=fields,
+            upload_files=files or None,
+            headers=self.headers,
+            content_type="multipart/form-data",
+            status=status,
+        )
 
     def create(self, status: int | str = 200):
         return self.app.get("/ingest/createMediaPackage", headers=self.headers, status=status)
 
     def add_dc(self, mp: str, title: str, presenter: str = "Ana Lopez", status: int | str = 200):
         dcc = DUBLIN_CORE.format(title=xml_escape(title), presenter=xml_escape(presenter))
-        return self.post("/ingest/addDCCatalog", [("mediaPackage", mp), ("dublinCore", quote(dcc, safe="-_.!~*'()")),
-                                                  ("flavor", "dublincore/episode")], status=status)
+        return self.post(
+            "/ingest/addDCCatalog",
+            [("mediaPackage", mp), ("dublinCore", quote(dcc, safe="-_.!~*'()")), ("flavor", "dublincore/episode")],
+            status=status,
+        )
 
     def add_acl(self, mp: str, status: int | str = 200):
-        return self.post("/ingest/addAttachment", [("flavor", "security/xacml+episode"), ("mediaPackage", mp)],
-                         [("BODY", "acl.xml", ACL.encode())], status=status)
+        return self.post(
+            "/ingest/addAttachment",
+            [("flavor", "security/xacml+episode"), ("mediaPackage", mp)],
+            [("BODY", "acl.xml", ACL.encode())],
+            status=status,
+        )
 
     def add_track(self, mp: str, flavor: str, name: str, data: bytes, status: int | str = 200):
-        return self.post("/ingest/addTrack", [("mediaPackage", mp), ("flavor", flavor), ("tags", "")],
-                         [("BODY", name, data, "video/webm")], status=status)
+        return self.post(
+            "/ingest/addTrack",
+            [("mediaPackage", mp), ("flavor", flavor), ("tags", "")],
+            [("BODY", name, data, "video/webm")],
+            status=status,
+        )
 
     def add_cutting(self, mp: str, start: float, end: float, status: int | str = 200):
-        return self.post("/ingest/addCatalog", [("flavor", "smil/cutting"), ("mediaPackage", mp)],
-                         [("BODY", "cutting.smil", smil(start, end).encode())], status=status)
+        return self.post(
+            "/ingest/addCatalog",
+            [("flavor", "smil/cutting"), ("mediaPackage", mp)],
+            [("BODY", "cutting.smil", smil(start, end).encode())],
+            status=status,
+        )
 
     def ingest(self, mp: str, workflow: str | None = None, status: int | str = 200):
         fields = [("mediaPackage", mp)] + ([("workflowDefinitionId", workflow)] if workflow else [])

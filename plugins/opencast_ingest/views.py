@@ -85,8 +85,9 @@ def authenticate(request) -> IngestPrincipal:
     principal = hook(request=request)
     if principal is None or principal.user.site_id != request.site.id or not principal.user.is_active:
         challenges = [c for c in collect(request, "amphi_ingest_challenge", expect=str) if c]
-        raise IngestError(401, "Authentication is needed to ingest here.",
-                          [("WWW-Authenticate", c) for c in challenges])
+        raise IngestError(
+            401, "Authentication is needed to ingest here.", [("WWW-Authenticate", c) for c in challenges]
+        )
     return principal
 
 
@@ -95,8 +96,9 @@ def package_of(request, principal: IngestPrincipal, lock: bool = False) -> Inges
     return fresh_package(request, mediapackage_id(request.POST.get("mediaPackage"))[:64], principal, lock)
 
 
-def fresh_package(request, package_id: str, principal: IngestPrincipal | None = None,
-                  lock: bool = False) -> IngestPackage:
+def fresh_package(
+    request, package_id: str, principal: IngestPrincipal | None = None, lock: bool = False
+) -> IngestPackage:
     """The package read afresh, if it is open on this site (and ``principal``'s, when given): 404 or 409 otherwise.
 
     ``lock`` holds it until the transaction ends, on SQLite as on PostgreSQL: two calls on one package
@@ -106,8 +108,12 @@ def fresh_package(request, package_id: str, principal: IngestPrincipal | None = 
     if lock:
         lock_rows(request.dbsession, IngestPackage, IngestPackage.id == package_id)
     package = request.dbsession.get(IngestPackage, package_id, populate_existing=True)
-    if (package is None or package.site_id != request.site.id or principal is not None
-            and (package.source != principal.source or package.user_id != principal.user.id)):
+    if (
+        package is None
+        or package.site_id != request.site.id
+        or principal is not None
+        and (package.source != principal.source or package.user_id != principal.user.id)
+    ):
         raise IngestError(404, f"There is no media package {package_id} in progress here.")
     if package.video_id is not None or package.ingested_at is not None:
         raise IngestError(409, f"The media package {package_id} was already ingested.")
@@ -138,12 +144,26 @@ def element_key(site_id: int, package_id: str, element_id: str) -> str:
     return check_key(f"{site_prefix(site_id)}/ingest/{package_id}/{element_id}")
 
 
-def add_element(request, package_id: str, kind: str, flavor: str, stream, filename: str = "",
-                mime: str = "", tags: list[str] | None = None) -> IngestPackage:
+def add_element(
+    request,
+    package_id: str,
+    kind: str,
+    flavor: str,
+    stream,
+    filename: str = "",
+    mime: str = "",
+    tags: list[str] | None = None,
+) -> IngestPackage:
     """Store an element's bytes (no lock held meanwhile), then list it in the package; returns the
     package, held until the request ends."""
-    element = {"id": uuid.uuid4().hex, "kind": kind, "flavor": check_flavor(flavor), "filename": filename[:255],
-               "mime": (mime or "application/octet-stream")[:100], "tags": tags or []}
+    element = {
+        "id": uuid.uuid4().hex,
+        "kind": kind,
+        "flavor": check_flavor(flavor),
+        "filename": filename[:255],
+        "mime": (mime or "application/octet-stream")[:100],
+        "tags": tags or [],
+    }
     element["key"] = element_key(request.site.id, package_id, element["id"])
     element["size"] = request.storage.save(element["key"], stream)
     maximum, _quota = upload_limits(request.registry.settings, request.site)
@@ -162,8 +182,9 @@ def uploaded_file(request, name: str = "BODY"):
     """The multipart file field ``name`` (pyCA names it ``BODY1``); a clear 400 when the client sent none."""
     field = request.POST.get(name)
     if field is None:
-        field = next((value for key, value in request.POST.items() if key.startswith(name) and hasattr(value, "file")),
-                     None)
+        field = next(
+            (value for key, value in request.POST.items() if key.startswith(name) and hasattr(value, "file")), None
+        )
     if field is None or not hasattr(field, "file"):
         if request.POST.get("url"):
             raise IngestError(400, "Fetching elements from a URL is not supported here: send the file as BODY.")
@@ -188,9 +209,16 @@ def read_text(field, limit: int = 1_000_000) -> str:
 @view_config(route_name="ingest.create", request_method=("GET", "POST"), require_csrf=False)
 def create_mediapackage(request):
     principal = authenticate(request)
-    package = IngestPackage(id=str(uuid.uuid4()), site_id=request.site.id, user_id=principal.user.id,
-                            source=principal.source, principal_data=dict(principal.data), elements=[],
-                            metadata_={}, created_at=utcnow())
+    package = IngestPackage(
+        id=str(uuid.uuid4()),
+        site_id=request.site.id,
+        user_id=principal.user.id,
+        source=principal.source,
+        principal_data=dict(principal.data),
+        elements=[],
+        metadata_={},
+        created_at=utcnow(),
+    )
     request.dbsession.add(package)
     request.dbsession.flush()
     return answer_package(request, package)
@@ -204,8 +232,7 @@ def add_dc_catalog(request):
     if hasattr(text, "file"):
         text = read_text(text)
     terms = dublin_core(text)
-    package = add_element(request, package_id, "catalog", flavor, io.BytesIO(dublin_text(text)), "dublincore.xml",
-                          XML)
+    package = add_element(request, package_id, "catalog", flavor, io.BytesIO(dublin_text(text)), "dublincore.xml", XML)
     add_catalog_terms(package, flavor, terms)
     return answer_package(request, package)
 
@@ -226,8 +253,16 @@ def add_catalog_terms(package: IngestPackage, flavor: str, terms: dict) -> None:
 def add_track(request):
     package_id = open_package(request)
     field = uploaded_file(request)
-    package = add_element(request, package_id, "track", request.POST.get("flavor"), field.file,
-                          field.filename or "", field.type or "", tags_of(request))
+    package = add_element(
+        request,
+        package_id,
+        "track",
+        request.POST.get("flavor"),
+        field.file,
+        field.filename or "",
+        field.type or "",
+        tags_of(request),
+    )
     return answer_package(request, package)
 
 
@@ -239,8 +274,16 @@ def add_catalog(request):
     text = read_text(field)
     trims = smil_trims(text) if flavor.startswith("smil/") else None
     terms = dublin_core(text) if flavor.startswith("dublincore/") else None
-    package = add_element(request, package_id, "catalog", flavor, io.BytesIO(text.encode("utf-8")),
-                          field.filename or "", field.type or XML, tags_of(request))
+    package = add_element(
+        request,
+        package_id,
+        "catalog",
+        flavor,
+        io.BytesIO(text.encode("utf-8")),
+        field.filename or "",
+        field.type or XML,
+        tags_of(request),
+    )
     if flavor.startswith("smil/"):
         package.metadata_ = {**package.metadata_, "trims": [trims.start, trims.end] if trims else None}
     elif terms is not None:
@@ -252,8 +295,16 @@ def add_catalog(request):
 def add_attachment(request):
     package_id = open_package(request)
     field = uploaded_file(request)
-    package = add_element(request, package_id, "attachment", request.POST.get("flavor"), field.file,
-                          field.filename or "", field.type or "", tags_of(request))
+    package = add_element(
+        request,
+        package_id,
+        "attachment",
+        request.POST.get("flavor"),
+        field.file,
+        field.filename or "",
+        field.type or "",
+        tags_of(request),
+    )
     return answer_package(request, package)
 
 
@@ -270,10 +321,14 @@ def ingest(request):
     if owner.site_id != request.site.id:
         raise IngestError(403, "The owner of this recording does not belong to this site.")
     try:
-        video = ingest_files(request, owner,
-                             [IngestTrack(e["key"], e["flavor"], e["filename"], e["mime"]) for e in tracks],
-                             package.metadata_, trims=Trims(*cut) if cut else None,
-                             layout=principal.data.get("layout"))
+        video = ingest_files(
+            request,
+            owner,
+            [IngestTrack(e["key"], e["flavor"], e["filename"], e["mime"]) for e in tracks],
+            package.metadata_,
+            trims=Trims(*cut) if cut else None,
+            layout=principal.data.get("layout"),
+        )
     except QuotaExceeded as exc:  # the package stays open: its files are kept until it expires
         raise IngestError(413, request.localizer.translate(exc.message)) from None
     package.video_id, package.ingested_at = video.id, utcnow()

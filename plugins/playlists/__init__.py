@@ -6,7 +6,6 @@ video page shows the list beside the player and goes to the next video at the en
 follows the video's own access rules: a private video in a public list is hidden from others.
 """
 
-
 from core import hookimpl
 from core.plugin_api import NavItem
 from plugins.playlists import models  # noqa: F401  (the tables belong to the shared metadata)

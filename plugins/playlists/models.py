@@ -32,8 +32,9 @@ class Playlist(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     owner: Mapped[User] = relationship(User, lazy="joined")
-    items: Mapped[list["PlaylistItem"]] = relationship(back_populates="playlist", order_by="PlaylistItem.position",
-                                                       cascade="all, delete-orphan", passive_deletes=True)
+    items: Mapped[list["PlaylistItem"]] = relationship(
+        back_populates="playlist", order_by="PlaylistItem.position", cascade="all, delete-orphan", passive_deletes=True
+    )
 
 
 class PlaylistItem(Base):

@@ -24,14 +24,23 @@ def player_panel(request, video) -> Panel | None:
     index = ids.index(video.id)
     query = {"playlist": playlist.id, **service.key_query(request, playlist)}
     link = lambda v, **extra: request.route_url("video", video_id=v.id, _query={**query, **extra})  # noqa: E731
-    html = render("plugins.playlists:templates/player_panel.html", {
-        "playlist": playlist, "videos": videos, "index": index, "link": link,
-        "previous": videos[index - 1] if index > 0 else None,
-        "next": videos[index + 1] if index + 1 < len(videos) else None,
-        "title": service.title_of(request, playlist),
-        "page_url": request.route_url("playlists.show", playlist_id=playlist.id, _query=service.key_query(request, playlist)),
-        "autoplay": request.params.get("autoplay") == "1",
-    }, request=request)
+    html = render(
+        "plugins.playlists:templates/player_panel.html",
+        {
+            "playlist": playlist,
+            "videos": videos,
+            "index": index,
+            "link": link,
+            "previous": videos[index - 1] if index > 0 else None,
+            "next": videos[index + 1] if index + 1 < len(videos) else None,
+            "title": service.title_of(request, playlist),
+            "page_url": request.route_url(
+                "playlists.show", playlist_id=playlist.id, _query=service.key_query(request, playlist)
+            ),
+            "autoplay": request.params.get("autoplay") == "1",
+        },
+        request=request,
+    )
     title = request.translate("Playlist: ${title}", title=service.title_of(request, playlist))
     return Panel("playlist", title, html, order=10)
 
@@ -43,10 +52,16 @@ def save_panel(request, video) -> Panel | None:
     mine = service.own_playlists(request)
     containing = service.containing(request, mine, video)
     fav = next((p for p in mine if p.favourites), None)
-    html = render("plugins.playlists:templates/save_panel.html", {
-        "video": video, "lists": [p for p in mine if not p.favourites], "containing": containing,
-        "is_favourite": fav is not None and fav.id in containing,
-        "title_of": lambda p: service.title_of(request, p),
-        "messages": take_flash(request, "playlists"),
-    }, request=request)
+    html = render(
+        "plugins.playlists:templates/save_panel.html",
+        {
+            "video": video,
+            "lists": [p for p in mine if not p.favourites],
+            "containing": containing,
+            "is_favourite": fav is not None and fav.id in containing,
+            "title_of": lambda p: service.title_of(request, p),
+            "messages": take_flash(request, "playlists"),
+        },
+        request=request,
+    )
     return Panel("playlists", request.translate("Playlists"), html, order=160)

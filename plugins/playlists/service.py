@@ -70,8 +70,9 @@ def visible_items(request, playlist: Playlist) -> list[tuple[PlaylistItem, bool]
     ids = [item.video_id for item in playlist.items]
     if not ids:
         return []
-    videos = request.dbsession.scalars(visible_videos(request).where(Video.id.in_(ids))
-                                       .options(selectinload(Video.owner)))
+    videos = request.dbsession.scalars(
+        visible_videos(request).where(Video.id.in_(ids)).options(selectinload(Video.owner))
+    )
     allowed = {video.id for video in permitted(request, list(videos))}
     owner = is_owner(request, playlist)
     return [(item, item.video_id in allowed) for item in playlist.items if owner or item.video_id in allowed]
@@ -84,8 +85,11 @@ def playable(request, playlist: Playlist) -> list[Video]:
 
 def own_playlists(request) -> list[Playlist]:
     """The request user's playlists on this site: Favourites first, then by title."""
-    query = (select(Playlist).where(Playlist.site_id == request.site.id, Playlist.owner_id == request.user.id)
-             .order_by(Playlist.favourites.desc(), func.lower(Playlist.title), Playlist.id))
+    query = (
+        select(Playlist)
+        .where(Playlist.site_id == request.site.id, Playlist.owner_id == request.user.id)
+        .order_by(Playlist.favourites.desc(), func.lower(Playlist.title), Playlist.id)
+    )
     return list(request.dbsession.scalars(query))
 
 
@@ -94,8 +98,11 @@ def item_counts(request, playlists: list[Playlist]) -> dict[int, int]:
     ids = [p.id for p in playlists]
     if not ids:
         return {}
-    rows = request.dbsession.execute(select(PlaylistItem.playlist_id, func.count()).where(
-        PlaylistItem.playlist_id.in_(ids)).group_by(PlaylistItem.playlist_id))
+    rows = request.dbsession.execute(
+        select(PlaylistItem.playlist_id, func.count())
+        .where(PlaylistItem.playlist_id.in_(ids))
+        .group_by(PlaylistItem.playlist_id)
+    )
     return {playlist_id: count for playlist_id, count in rows}
 
 
@@ -104,24 +111,39 @@ def containing(request, playlists: list[Playlist], video: Video) -> set[int]:
     ids = [p.id for p in playlists]
     if not ids:
         return set()
-    return set(request.dbsession.scalars(select(PlaylistItem.playlist_id).where(
-        PlaylistItem.playlist_id.in_(ids), PlaylistItem.video_id == video.id)))
+    return set(
+        request.dbsession.scalars(
+            select(PlaylistItem.playlist_id).where(PlaylistItem.playlist_id.in_(ids), PlaylistItem.video_id == video.id)
+        )
+    )
 
 
 def public_playlists(request, limit: int = 50) -> list[Playlist]:
-    query = (select(Playlist).where(Playlist.site_id == request.site.id, Playlist.visibility == "public")
-             .order_by(Playlist.updated_at.desc(), Playlist.id.desc()).limit(limit))
+    query = (
+        select(Playlist)
+        .where(Playlist.site_id == request.site.id, Playlist.visibility == "public")
+        .order_by(Playlist.updated_at.desc(), Playlist.id.desc())
+        .limit(limit)
+    )
     return list(request.dbsession.scalars(query))
 
 
 def favourites(request, create: bool = False) -> Playlist | None:
     """The user's built-in Favourites list (made on first use)."""
-    query = select(Playlist).where(Playlist.site_id == request.site.id, Playlist.owner_id == request.user.id,
-                                   Playlist.favourites.is_(True))
+    query = select(Playlist).where(
+        Playlist.site_id == request.site.id, Playlist.owner_id == request.user.id, Playlist.favourites.is_(True)
+    )
     playlist = request.dbsession.scalar(query)
     if playlist is None and create:
-        playlist = Playlist(site_id=request.site.id, owner_id=request.user.id, title="Favourites", favourites=True,
-                            visibility="private", token=secrets.token_urlsafe(24), description="")
+        playlist = Playlist(
+            site_id=request.site.id,
+            owner_id=request.user.id,
+            title="Favourites",
+            favourites=True,
+            visibility="private",
+            token=secrets.token_urlsafe(24),
+            description="",
+        )
         request.dbsession.add(playlist)
         request.dbsession.flush()
     return playlist
@@ -149,8 +171,12 @@ def checked_fields(request, fields, favourites_list: bool = False) -> dict:
 
 
 def create_playlist(request, fields) -> Playlist:
-    playlist = Playlist(site_id=request.site.id, owner_id=request.user.id, token=secrets.token_urlsafe(24),
-                        **checked_fields(request, fields))
+    playlist = Playlist(
+        site_id=request.site.id,
+        owner_id=request.user.id,
+        token=secrets.token_urlsafe(24),
+        **checked_fields(request, fields),
+    )
     request.dbsession.add(playlist)
     request.dbsession.flush()
     return playlist

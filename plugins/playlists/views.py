@@ -16,16 +16,25 @@ FLASH = "playlists"
 
 
 def common(request) -> dict:
-    return {"title_of": lambda p: service.title_of(request, p), "visibilities": VISIBILITIES,
-            "key_query": lambda p: service.key_query(request, p)}
+    return {
+        "title_of": lambda p: service.title_of(request, p),
+        "visibilities": VISIBILITIES,
+        "key_query": lambda p: service.key_query(request, p),
+    }
 
 
 @view_config(route_name="playlists.index", renderer="plugins.playlists:templates/index.html")
 def index(request):
     mine = service.own_playlists(request) if request.user is not None else []
-    return {**common(request), "mine": mine, "counts": service.item_counts(request, mine),
-            "public": service.public_playlists(request), "form": {}, "errors": {},
-            "messages": take_flash(request, FLASH)}
+    return {
+        **common(request),
+        "mine": mine,
+        "counts": service.item_counts(request, mine),
+        "public": service.public_playlists(request),
+        "form": {},
+        "errors": {},
+        "messages": take_flash(request, FLASH),
+    }
 
 
 @view_config(route_name="playlists.index", request_method="POST", permission="authenticated")
@@ -37,10 +46,19 @@ def create(request):
     try:
         playlist = service.create_playlist(request, request.POST)
     except ValidationError as exc:
-        response = render_to_response("plugins.playlists:templates/index.html", {
-            **common(request), "mine": (mine := service.own_playlists(request)),
-            "counts": service.item_counts(request, mine), "public": service.public_playlists(request),
-            "form": request.POST, "errors": exc.errors, "messages": []}, request=request)
+        response = render_to_response(
+            "plugins.playlists:templates/index.html",
+            {
+                **common(request),
+                "mine": (mine := service.own_playlists(request)),
+                "counts": service.item_counts(request, mine),
+                "public": service.public_playlists(request),
+                "form": request.POST,
+                "errors": exc.errors,
+                "messages": [],
+            },
+            request=request,
+        )
         response.status = 400
         return response
     if video is not None:  # created from a video page: the video goes in at once
@@ -54,9 +72,14 @@ def create(request):
 def show(request):
     playlist = service.get_playlist(request, request.matchdict["playlist_id"])
     items = service.visible_items(request, playlist)
-    return {**common(request), "playlist": playlist, "items": items, "owner": service.is_owner(request, playlist),
-            "playable": any(available for _, available in items),
-            "play_query": {"playlist": playlist.id, **service.key_query(request, playlist)}}
+    return {
+        **common(request),
+        "playlist": playlist,
+        "items": items,
+        "owner": service.is_owner(request, playlist),
+        "playable": any(available for _, available in items),
+        "play_query": {"playlist": playlist.id, **service.key_query(request, playlist)},
+    }
 
 
 @view_config(route_name="playlists.play")
@@ -71,10 +94,15 @@ def play(request):
 
 
 def editor_values(request, playlist, form=None, errors=None) -> dict:
-    return {**common(request), "playlist": playlist, "items": service.visible_items(request, playlist),
-            "form": form or {"title": playlist.title, "description": playlist.description,
-                             "visibility": playlist.visibility},
-            "errors": errors or {}, "messages": take_flash(request, FLASH)}
+    return {
+        **common(request),
+        "playlist": playlist,
+        "items": service.visible_items(request, playlist),
+        "form": form
+        or {"title": playlist.title, "description": playlist.description, "visibility": playlist.visibility},
+        "errors": errors or {},
+        "messages": take_flash(request, FLASH),
+    }
 
 
 @view_config(route_name="playlists.edit", renderer="plugins.playlists:templates/edit.html")
@@ -89,8 +117,11 @@ def save(request):
     try:
         service.update_playlist(request, playlist, request.POST)
     except ValidationError as exc:
-        response = render_to_response("plugins.playlists:templates/edit.html",
-                                      editor_values(request, playlist, request.POST, exc.errors), request=request)
+        response = render_to_response(
+            "plugins.playlists:templates/edit.html",
+            editor_values(request, playlist, request.POST, exc.errors),
+            request=request,
+        )
         response.status = 400
         return response
     request.session.flash(request.translate("Saved."), FLASH)
@@ -110,9 +141,16 @@ def delete(request):
 def items_changed(request, playlist, message: str, anchor: str = "items"):
     """The script gets the refreshed list of items; a plain form goes back to the editor."""
     if request.headers.get(FRAGMENT_HEADER):
-        html = render("plugins.playlists:templates/items.html",
-                      {**common(request), "playlist": playlist, "items": service.visible_items(request, playlist),
-                       "message": message}, request=request)
+        html = render(
+            "plugins.playlists:templates/items.html",
+            {
+                **common(request),
+                "playlist": playlist,
+                "items": service.visible_items(request, playlist),
+                "message": message,
+            },
+            request=request,
+        )
         return Response(html, content_type="text/html", charset="utf-8")
     request.session.flash(message, FLASH)
     return HTTPSeeOther(request.route_url("playlists.edit", playlist_id=playlist.id, _anchor=anchor))
@@ -126,8 +164,9 @@ def move(request):
     if index is None:
         raise HTTPBadRequest(request.translate("Say where to move it: up, down or a position."))
     landed = service.move_item(playlist, item, index)
-    message = request.translate("Moved to position ${position} of ${count}.", position=landed + 1,
-                                count=len(playlist.items))
+    message = request.translate(
+        "Moved to position ${position} of ${count}.", position=landed + 1, count=len(playlist.items)
+    )
     return items_changed(request, playlist, message, f"item-{item.id}")
 
 
@@ -146,8 +185,11 @@ def add(request):
     playlist = service.get_playlist(request, request.POST.get("playlist_id"), owner_only=True)
     added = service.add_video(request, playlist, video)
     title = service.title_of(request, playlist)
-    message = (request.translate("Added to “${title}”.", title=title) if added
-               else request.translate("Already in “${title}”.", title=title))
+    message = (
+        request.translate("Added to “${title}”.", title=title)
+        if added
+        else request.translate("Already in “${title}”.", title=title)
+    )
     request.session.flash(message, FLASH)
     return HTTPSeeOther(request.route_url("video", video_id=video.id, _anchor="panel-playlists"))
 

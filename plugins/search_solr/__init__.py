@@ -22,19 +22,37 @@ AMPHI_HOOKS = ">=2.0,<3"  # the job hooks and amphi_video_ready take plain value
 @hookimpl
 def amphi_settings():
     return [
-        Setting("url", "str", "", label=_("Solr core URL"),
-                help=_("The core's address, e.g. http://127.0.0.1:8983/solr/amphi (empty: Solr search is off "
-                       "on this site). Several sites may share one core.")),
+        Setting(
+            "url",
+            "str",
+            "",
+            label=_("Solr core URL"),
+            help=_(
+                "The core's address, e.g. http://127.0.0.1:8983/solr/amphi (empty: Solr search is off "
+                "on this site). Several sites may share one core."
+            ),
+        ),
         Setting("timeout", "int", 10, label=_("Solr timeout (seconds)"), site_editable=False),
-        Setting("commit_within", "int", 1000, label=_("Commit within (milliseconds)"),
-                help=_("How soon Solr makes an indexed change searchable.")),
-        Setting("access_filter", "choice", "amphi", choices=("amphi", "amphi_and_solr"),
-                label=_("Access filtering"),
-                help=_("amphi: Solr filters on the site only and Amphi keeps the matches the visitor may see; "
-                       "amphi_and_solr: Solr is also sent the ids of the videos the visitor may see, so the "
-                       "match limit counts only those (Amphi still checks every match).")),
-        Setting("max_matches", "int", 10000, label=_("Most matches read from Solr per search"),
-                site_editable=False),
+        Setting(
+            "commit_within",
+            "int",
+            1000,
+            label=_("Commit within (milliseconds)"),
+            help=_("How soon Solr makes an indexed change searchable."),
+        ),
+        Setting(
+            "access_filter",
+            "choice",
+            "amphi",
+            choices=("amphi", "amphi_and_solr"),
+            label=_("Access filtering"),
+            help=_(
+                "amphi: Solr filters on the site only and Amphi keeps the matches the visitor may see; "
+                "amphi_and_solr: Solr is also sent the ids of the videos the visitor may see, so the "
+                "match limit counts only those (Amphi still checks every match)."
+            ),
+        ),
+        Setting("max_matches", "int", 10000, label=_("Most matches read from Solr per search"), site_editable=False),
     ]
 
 

@@ -13,9 +13,20 @@ LANGUAGES = ("fr", "en")
 TEXT_SUFFIXES = (*LANGUAGES, "general")
 TITLE_BOOST = 10
 #: Fields a query reads (besides ``facet_*``); etc/solr/schema.json declares each.
-READ_FIELDS = ("id", "site_id", "video_id", "title", "sort_date", "duration", "year", "language", "score",
-               "title_prefix", "tag_prefix", *(f"{kind}_{suffix}" for kind in ("title", "body")
-                                               for suffix in TEXT_SUFFIXES))
+READ_FIELDS = (
+    "id",
+    "site_id",
+    "video_id",
+    "title",
+    "sort_date",
+    "duration",
+    "year",
+    "language",
+    "score",
+    "title_prefix",
+    "tag_prefix",
+    *(f"{kind}_{suffix}" for kind in ("title", "body") for suffix in TEXT_SUFFIXES),
+)
 ESCAPED = re.compile(r"((?:[^|\\]|\\.)*)\|(.*)", re.S)
 
 
@@ -60,11 +71,17 @@ def solr_document(document: dict) -> dict:
     suffix = text_suffix(document["language"])
     body = "\n".join(value for value in document["text"].values() if value)
     solr_doc = {
-        "id": str(document["video_id"]), "video_id": document["video_id"], "site_id": document["site_id"],
-        "language": document["language"], "year": document["year"], "sort_date": solr_date(document["date"]),
-        "title": document["title"], "title_prefix": document["title"],
+        "id": str(document["video_id"]),
+        "video_id": document["video_id"],
+        "site_id": document["site_id"],
+        "language": document["language"],
+        "year": document["year"],
+        "sort_date": solr_date(document["date"]),
+        "title": document["title"],
+        "title_prefix": document["title"],
         # The words as they are, always: a language's stop words ("de") never make a query miss.
-        "title_general": document["title"], "body_general": body,
+        "title_general": document["title"],
+        "body_general": body,
     }
     if suffix != "general":
         solr_doc[f"title_{suffix}"], solr_doc[f"body_{suffix}"] = document["title"], body

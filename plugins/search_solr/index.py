@@ -35,8 +35,7 @@ def index_video(request, video_id: int) -> bool:
         if video is None or video.status != "ready" or video.site_id != request.site.id:
             _delete(request, solr, video_id)
             return False
-        solr.add([solr_document(search_document(request, video))],
-                 commitWithin=solr_settings(request)["commit_within"])
+        solr.add([solr_document(search_document(request, video))], commitWithin=solr_settings(request)["commit_within"])
     except pysolr.SolrError as exc:
         site = request.site.slug
         raise SolrUnavailable(f"search_solr: video {video_id} not indexed on site {site}: {exc}") from exc
@@ -66,12 +65,13 @@ def reindex_site(request) -> int | None:
         return None
     session = request.dbsession
     site_id = request.site.id
-    ids = session.scalars(select(Video.id).where(Video.site_id == site_id, Video.status == "ready")
-                          .order_by(Video.id)).all()
+    ids = session.scalars(
+        select(Video.id).where(Video.site_id == site_id, Video.status == "ready").order_by(Video.id)
+    ).all()
     try:
         solr.delete(q=f"site_id:{int(site_id)}")
         for start in range(0, len(ids), BATCH):
-            videos = session.scalars(select(Video).where(Video.id.in_(ids[start:start + BATCH]))).all()
+            videos = session.scalars(select(Video).where(Video.id.in_(ids[start : start + BATCH]))).all()
             solr.add([solr_document(search_document(request, video)) for video in videos])
         solr.commit()
     except pysolr.SolrError as exc:

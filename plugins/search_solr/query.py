@@ -78,8 +78,9 @@ def visible_in_order(request, docs: list[dict]) -> list[dict]:
             continue
     visible: set[int] = set()
     for start in range(0, len(ids), CHUNK):
-        visible.update(request.dbsession.scalars(
-            searchable_ids(request).where(Video.id.in_(ids[start:start + CHUNK]))))
+        visible.update(
+            request.dbsession.scalars(searchable_ids(request).where(Video.id.in_(ids[start : start + CHUNK])))
+        )
     kept = [i for i in ids if i in visible]
     denied = denied_ids(request, kept)
     allowed = [i for i in kept if i not in denied]
@@ -101,15 +102,24 @@ def title_matches_of_locked(request, solr, words: list[str], docs: list[dict], b
     locked = [doc["video_id"] for doc in docs if doc.get("locked")]
     if not locked:
         return docs
-    titled = solr.search(quoted(words), fq=[f"site_id:{int(request.site.id)}", "{!terms f=video_id}"
-                                            + ",".join(str(i) for i in locked)],
-                         fl="video_id,score", rows=len(locked), qf=TITLE_FIELDS, **WORD_PARAMS).docs
+    titled = solr.search(
+        quoted(words),
+        fq=[f"site_id:{int(request.site.id)}", "{!terms f=video_id}" + ",".join(str(i) for i in locked)],
+        fl="video_id,score",
+        rows=len(locked),
+        qf=TITLE_FIELDS,
+        **WORD_PARAMS,
+    ).docs
     scores = {_int(doc.get("video_id")): doc.get("score", 0.0) for doc in titled}
-    kept = [doc | {"score": scores[doc["video_id"]]} if doc.get("locked") else doc
-            for doc in docs if not doc.get("locked") or doc["video_id"] in scores]
+    kept = [
+        doc | {"score": scores[doc["video_id"]]} if doc.get("locked") else doc
+        for doc in docs
+        if not doc.get("locked") or doc["video_id"] in scores
+    ]
     if not by_date:
-        kept.sort(key=lambda d: (float(d.get("score") or 0.0), str(d.get("sort_date", "")), d["video_id"]),
-                  reverse=True)
+        kept.sort(
+            key=lambda d: (float(d.get("score") or 0.0), str(d.get("sort_date", "")), d["video_id"]), reverse=True
+        )
     return kept
 
 
@@ -146,8 +156,10 @@ def facet_counts(matches: list[dict[str, dict[str, str]]], filters: dict[str, li
                 continue
             for value, label in values.items():
                 counts.setdefault(facet, {}).setdefault(value, [label, 0])[1] += 1
-    return {facet: [FacetCount(value, label, count) for value, (label, count) in values.items()]
-            for facet, values in counts.items()}
+    return {
+        facet: [FacetCount(value, label, count) for value, (label, count) in values.items()]
+        for facet, values in counts.items()
+    }
 
 
 def search(request, query: SearchQuery) -> SearchResults | None:
@@ -157,8 +169,12 @@ def search(request, query: SearchQuery) -> SearchResults | None:
     words = search_words(query.text)
     if query.text and not words:
         return SearchResults(videos=[], total=0, facets={}, query=query)
-    params = {"fq": base_filters(request, query), "fl": "video_id,score,sort_date,facet_*",
-              "rows": solr_settings(request)["max_matches"], "sort": DATE_SORT if query.by_date else RELEVANCE_SORT}
+    params = {
+        "fq": base_filters(request, query),
+        "fl": "video_id,score,sort_date,facet_*",
+        "rows": solr_settings(request)["max_matches"],
+        "sort": DATE_SORT if query.by_date else RELEVANCE_SORT,
+    }
     if words:
         params.update({"qf": QUERY_FIELDS, **WORD_PARAMS})
     try:
@@ -168,14 +184,16 @@ def search(request, query: SearchQuery) -> SearchResults | None:
     except (pysolr.SolrError, ValueError) as exc:
         log.error("search_solr: search failed on site %s: %s", request.site.slug, exc)
         return SearchResults(videos=[], total=0, facets={}, query=query, error=request.localizer.translate(UNAVAILABLE))
-    ranged = any(bound is not None for bound in (query.min_duration, query.max_duration, query.year_from,
-                                                 query.year_to))
+    ranged = any(
+        bound is not None for bound in (query.min_duration, query.max_duration, query.year_from, query.year_to)
+    )
     # A locked video's duration and year are not the visitor's to filter on.
     matches = [(doc["video_id"], doc_facets(doc)) for doc in docs if not (ranged and doc.get("locked"))]
     ids = [video_id for video_id, facets in matches if passes(facets, query.filters)]
-    page = videos_in_order(request, ids[query.offset:query.offset + query.per_page])
-    return SearchResults(videos=page, total=len(ids), facets=facet_counts([f for _i, f in matches], query.filters),
-                         query=query)
+    page = videos_in_order(request, ids[query.offset : query.offset + query.per_page])
+    return SearchResults(
+        videos=page, total=len(ids), facets=facet_counts([f for _i, f in matches], query.filters), query=query
+    )
 
 
 def suggest(request, prefix: str, limit: int) -> list[str] | None:
@@ -188,9 +206,13 @@ def suggest(request, prefix: str, limit: int) -> list[str] | None:
         return []
     every = " ".join(f'+"{word}"' for word in words)
     try:
-        docs = solr.search(f"title_prefix:({every}) OR tag_prefix:({every})", fq=base_filters(request),
-                           fl="video_id,title,facet_tag,score", rows=max(50, limit * 10),
-                           sort=RELEVANCE_SORT).docs
+        docs = solr.search(
+            f"title_prefix:({every}) OR tag_prefix:({every})",
+            fq=base_filters(request),
+            fl="video_id,title,facet_tag,score",
+            rows=max(50, limit * 10),
+            sort=RELEVANCE_SORT,
+        ).docs
     except (pysolr.SolrError, ValueError) as exc:
         log.error("search_solr: suggestions failed on site %s: %s", request.site.slug, exc)
         return []

@@ -101,7 +101,11 @@ def generation(session: Session) -> int | None:
 def expiry(session: Session, site_id: int, now: datetime) -> float:
     """When an entry built now stops being valid: after :data:`SECONDS`, or when the site's next
     publication date comes (``now`` taken before the entry's queries)."""
-    due = session.scalar(select(Video.publish_at).where(Video.site_id == site_id, Video.publish_at > now)
-                         .order_by(Video.publish_at).limit(1))
+    due = session.scalar(
+        select(Video.publish_at)
+        .where(Video.site_id == site_id, Video.publish_at > now)
+        .order_by(Video.publish_at)
+        .limit(1)
+    )
     expires = time.time() + SECONDS
     return min(expires, due.timestamp()) if due is not None else expires

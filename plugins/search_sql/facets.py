@@ -51,5 +51,7 @@ def facet_counts(counter: Counter, only: str | None = None) -> dict[str, list[Fa
         value, label = unescape(value), unescape(label)
         known = merged.setdefault(facet, {}).get(value)
         merged[facet][value] = (count, label) if known is None else (known[0] + count, min(known[1], label))
-    return {facet: [FacetCount(value, label or value, count) for value, (count, label) in sorted(values.items())]
-            for facet, values in sorted(merged.items())}
+    return {
+        facet: [FacetCount(value, label or value, count) for value, (count, label) in sorted(values.items())]
+        for facet, values in sorted(merged.items())
+    }

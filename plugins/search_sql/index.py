@@ -19,9 +19,15 @@ PG_CONFIGS = {"fr": "french", "en": "english"}
 #: Videos loaded, documented and written at once by a reindex.
 BATCH = 1000
 #: What :func:`core.catalogue.search.search_document` reads of a video, loaded with the batch.
-DOCUMENT_LOADS = (selectinload(Video.owner), selectinload(Video.additional_owners), selectinload(Video.tags),
-                  selectinload(Video.type), selectinload(Video.disciplines), selectinload(Video.channels),
-                  selectinload(Video.themes).selectinload(Theme.channel))
+DOCUMENT_LOADS = (
+    selectinload(Video.owner),
+    selectinload(Video.additional_owners),
+    selectinload(Video.tags),
+    selectinload(Video.type),
+    selectinload(Video.disciplines),
+    selectinload(Video.channels),
+    selectinload(Video.themes).selectinload(Theme.channel),
+)
 # Accents folded on both sides: 'eleve' finds 'élève' without the unaccent extension. The words
 # are also kept as they are ('simple'): a language's stop words and stems never hide a title word.
 PG_INSERT = text(
@@ -56,21 +62,45 @@ def write_documents(request, documents: list[dict]) -> None:
     if not documents:
         return
     session = request.dbsession
-    terms = [[{"video_id": d["video_id"], "facet": facet, "value": value[:200], "label": label[:200]}
-              for facet, pairs in d["facets"].items() for value, label in pairs] for d in documents]
-    rows = [{"video_id": d["video_id"], "site_id": d["site_id"], "language": d["language"][:10], "year": d["year"],
-             "duration": d["duration"], "sort_date": d["date"], "title": d["title"],
-             "body": "\n".join(value for value in d["text"].values() if value),
-             "facet_terms": facets.encode((t["facet"], t["value"], t["label"]) for t in own)}
-            for d, own in zip(documents, terms, strict=True)]
+    terms = [
+        [
+            {"video_id": d["video_id"], "facet": facet, "value": value[:200], "label": label[:200]}
+            for facet, pairs in d["facets"].items()
+            for value, label in pairs
+        ]
+        for d in documents
+    ]
+    rows = [
+        {
+            "video_id": d["video_id"],
+            "site_id": d["site_id"],
+            "language": d["language"][:10],
+            "year": d["year"],
+            "duration": d["duration"],
+            "sort_date": d["date"],
+            "title": d["title"],
+            "body": "\n".join(value for value in d["text"].values() if value),
+            "facet_terms": facets.encode((t["facet"], t["value"], t["label"]) for t in own),
+        }
+        for d, own in zip(documents, terms, strict=True)
+    ]
     if session.bind.dialect.name == "sqlite":
         session.execute(insert(SearchDocument), rows)
-        session.execute(FTS_INSERT, [{"video_id": r["video_id"], "title": r["title"], "body": r["body"]}
-                                     for r in rows])
+        session.execute(FTS_INSERT, [{"video_id": r["video_id"], "title": r["title"], "body": r["body"]} for r in rows])
     else:
         session.flush()
-        session.execute(PG_INSERT, [{**r, "config": pg_config(r["language"]), "folded_title": fold_accents(r["title"]),
-                                     "folded_body": fold_accents(r["body"])} for r in rows])
+        session.execute(
+            PG_INSERT,
+            [
+                {
+                    **r,
+                    "config": pg_config(r["language"]),
+                    "folded_title": fold_accents(r["title"]),
+                    "folded_body": fold_accents(r["body"]),
+                }
+                for r in rows
+            ],
+        )
     if any(terms):
         session.execute(insert(SearchTerm), [term for own in terms for term in own])
 
@@ -94,9 +124,14 @@ def clear_site(request) -> None:
     site_id = request.site.id
     indexed = select(SearchDocument.video_id).where(SearchDocument.site_id == site_id)
     if session.bind.dialect.name == "sqlite":
-        session.execute(text(f"DELETE FROM {FTS_TABLE} WHERE rowid IN "
-                             "(SELECT video_id FROM search_sql_documents WHERE site_id = :site_id) "
-                             "OR rowid NOT IN (SELECT video_id FROM search_sql_documents)"), {"site_id": site_id})
+        session.execute(
+            text(
+                f"DELETE FROM {FTS_TABLE} WHERE rowid IN "
+                "(SELECT video_id FROM search_sql_documents WHERE site_id = :site_id) "
+                "OR rowid NOT IN (SELECT video_id FROM search_sql_documents)"
+            ),
+            {"site_id": site_id},
+        )
     session.execute(delete(SearchTerm).where(SearchTerm.video_id.in_(indexed)))
     session.execute(delete(SearchDocument).where(SearchDocument.site_id == site_id))
 
@@ -108,9 +143,13 @@ def reindex_site(request) -> int:
     clear_site(request)
     count, last = 0, 0
     while True:
-        videos = session.scalars(select(Video).where(Video.site_id == request.site.id, Video.status == "ready",
-                                                     Video.id > last)
-                                 .order_by(Video.id).limit(BATCH).options(*DOCUMENT_LOADS)).all()
+        videos = session.scalars(
+            select(Video)
+            .where(Video.site_id == request.site.id, Video.status == "ready", Video.id > last)
+            .order_by(Video.id)
+            .limit(BATCH)
+            .options(*DOCUMENT_LOADS)
+        ).all()
         if not videos:
             # Fresh statistics for the planner (autovacuum would gather them later): without them
             # PostgreSQL may scan the videos for a word that matches nothing.

@@ -69,8 +69,9 @@ def pg_tsquery(text: str):
     return combined
 
 
-def matches(request, query: SearchQuery, skip_facet: str | None = None, scored: bool = True,
-            visible=None, locked=None) -> Select | None:
+def matches(
+    request, query: SearchQuery, skip_facet: str | None = None, scored: bool = True, visible=None, locked=None
+) -> Select | None:
     """``(video_id, score, sort_date)`` of the visible matches; None when the text has no words.
 
     Not ``scored``, the score is 0 (counting needs no ranking, and SQLite's bm25 is the dearest part).
@@ -90,10 +91,15 @@ def matches(request, query: SearchQuery, skip_facet: str | None = None, scored: 
     if words:
         statement, score = word_matches(request, statement, query.text, scored, locked)
     statement = statement.add_columns(score.label("score"), D.sort_date)
-    narrowed = [D.video_id.in_(select(T.video_id).where(T.facet == facet, T.value.in_(values)))
-                for facet, values in query.filters.items() if facet != skip_facet]
-    for bounded, low, high in ((D.duration, query.min_duration, query.max_duration),
-                               (D.year, query.year_from, query.year_to)):
+    narrowed = [
+        D.video_id.in_(select(T.video_id).where(T.facet == facet, T.value.in_(values)))
+        for facet, values in query.filters.items()
+        if facet != skip_facet
+    ]
+    for bounded, low, high in (
+        (D.duration, query.min_duration, query.max_duration),
+        (D.year, query.year_from, query.year_to),
+    ):
         narrowed += [bounded >= low] if low is not None else []
         narrowed += [bounded <= high] if high is not None else []
     if narrowed and locked is not None:
@@ -131,9 +137,12 @@ def word_matches(request, statement: Select, text: str, scored: bool, locked) ->
 def fts_hits(words: list[str], scored: bool, name: str, column: str = ""):
     """The FTS5 rows matching ``words`` (in ``column`` only, if given), with their bm25 rank, as a CTE."""
     rank = func.bm25(FTS_NAME, TITLE_WEIGHT, BODY_WEIGHT) if scored else literal(0.0, Float)
-    return (select(FTS.c.rowid.label("video_id"), rank.label("rank"))
-            .where(FTS_NAME.op("MATCH")(fts5_query(words, prefix_last=True, column=column)))
-            .cte(name).prefix_with("MATERIALIZED"))
+    return (
+        select(FTS.c.rowid.label("video_id"), rank.label("rank"))
+        .where(FTS_NAME.op("MATCH")(fts5_query(words, prefix_last=True, column=column)))
+        .cte(name)
+        .prefix_with("MATERIALIZED")
+    )
 
 
 def search(request, query: SearchQuery) -> SearchResults:
@@ -153,13 +162,14 @@ def search(request, query: SearchQuery) -> SearchResults:
     ids = list(request.dbsession.scalars(statement.order_by(*order)))
     denied = denied_ids(request, ids)
     ids = [i for i in ids if i not in denied]
-    page = videos_in_order(request, ids[query.offset:query.offset + query.per_page])
+    page = videos_in_order(request, ids[query.offset : query.offset + query.per_page])
     facet_counts = counts_in_sql(request, query, visible, locked, denied=denied)[1]
     return SearchResults(videos=page, total=len(ids), facets=facet_counts, query=query)
 
 
-def search_in_sql(request, query: SearchQuery, statement: Select, order: list, visible=None,
-                  locked=None) -> SearchResults:
+def search_in_sql(
+    request, query: SearchQuery, statement: Select, order: list, visible=None, locked=None
+) -> SearchResults:
     """The SQL rule is the whole rule (no plugin answers ``amphi_permits``): the database pages,
     counts and counts the facets; only a page of videos is loaded."""
     ids = list(request.dbsession.scalars(statement.order_by(*order).limit(query.per_page).offset(query.offset)))
@@ -175,24 +185,43 @@ def cached_search(request, query: SearchQuery, statement: Select, order: list) -
     session, site_id = request.dbsession, request.site.id
     started = utcnow()  # before the conditions: a publication due after it ends the entry
     name, shared, candidates = visibility_class(request)
-    key = (site_id, name, query.text, tuple(sorted((f, tuple(sorted(set(v)))) for f, v in query.filters.items())),
-           query.min_duration, query.max_duration, query.year_from, query.year_to, query.by_date)
+    key = (
+        site_id,
+        name,
+        query.text,
+        tuple(sorted((f, tuple(sorted(set(v)))) for f, v in query.filters.items())),
+        query.min_duration,
+        query.max_duration,
+        query.year_from,
+        query.year_to,
+        query.by_date,
+    )
     generation = cache.generation(session)
     if generation is None:
         return search_in_sql(request, query, statement, order)
     entry = cache.get(key, generation)
     if entry is None:
-        entry = class_entry(request, query, order, (Video.site_id == site_id) & (Video.status == "ready") & shared,
-                            class_locked_condition(name), generation, cache.expiry(session, site_id, started))
+        entry = class_entry(
+            request,
+            query,
+            order,
+            (Video.site_id == site_id) & (Video.status == "ready") & shared,
+            class_locked_condition(name),
+            generation,
+            cache.expiry(session, site_id, started),
+        )
         cache.put(key, entry)
     end = query.offset + query.per_page
     kept = end <= len(entry.ids) or entry.complete
-    ranked = list(zip(entry.scores, (-date for date in entry.dates), (-i for i in entry.ids), strict=True)) if kept else []
+    ranked = (
+        list(zip(entry.scores, (-date for date in entry.dates), (-i for i in entry.ids), strict=True)) if kept else []
+    )
     total, counts = entry.total, {facet: list(values) for facet, values in entry.facets.items()}
     if candidates is not None:
         # The user's own part: which videos it holds is asked every time; what they match is kept with them.
-        own = sorted(session.scalars(select(Video.id).where(searchable_condition(request), ~shared,
-                                                            Video.id.in_(candidates))))
+        own = sorted(
+            session.scalars(select(Video.id).where(searchable_condition(request), ~shared, Video.id.in_(candidates)))
+        )
         if own:
             own_key = ("own", key, tuple(own))
             found = cache.get(own_key, generation)
@@ -203,25 +232,31 @@ def cached_search(request, query: SearchQuery, statement: Select, order: list) -
             total += found.total
             counts = added_counts(counts, found.facets)
     if kept:
-        ids = [-negated_id for _score, _date, negated_id in ranked[query.offset:end]]
+        ids = [-negated_id for _score, _date, negated_id in ranked[query.offset : end]]
     else:
         ids = list(session.scalars(statement.order_by(*order).limit(query.per_page).offset(query.offset)))
     return SearchResults(videos=videos_in_order(request, ids), total=total, facets=counts, query=query)
 
 
-def class_entry(request, query: SearchQuery, order: list, visible, locked, generation: int,
-                expires: float) -> cache.Entry:
+def class_entry(
+    request, query: SearchQuery, order: list, visible, locked, generation: int, expires: float
+) -> cache.Entry:
     """What a class of visitors (``visible``, of which ``locked`` by title only) finds: the first
     ranked matches, the total and the facets."""
     statement = matches(request, query, scored=not query.by_date, visible=visible, locked=locked)
     rows = request.dbsession.execute(statement.order_by(*order).limit(cache.RANKED + 1)).all()
     total, counts = counts_in_sql(request, query, visible=visible, locked=locked)
-    kept = rows[:cache.RANKED]
-    return cache.Entry(generation=generation, expires=expires, total=total,
-                       facets={facet: tuple(values) for facet, values in counts.items()},
-                       ids=array("q", [row.video_id for row in kept]),
-                       scores=array("d", [float(row.score) for row in kept]),
-                       dates=array("d", [row.sort_date.timestamp() for row in kept]), complete=len(rows) == len(kept))
+    kept = rows[: cache.RANKED]
+    return cache.Entry(
+        generation=generation,
+        expires=expires,
+        total=total,
+        facets={facet: tuple(values) for facet, values in counts.items()},
+        ids=array("q", [row.video_id for row in kept]),
+        scores=array("d", [float(row.score) for row in kept]),
+        dates=array("d", [row.sort_date.timestamp() for row in kept]),
+        complete=len(rows) == len(kept),
+    )
 
 
 def own_part(request, query: SearchQuery, own: list[int]) -> tuple[list[tuple], int, dict]:
@@ -238,12 +273,16 @@ def own_part(request, query: SearchQuery, own: list[int]) -> tuple[list[tuple], 
         return [], 0, {}
     terms: dict[int, dict[str, dict[str, str]]] = {row.video_id: {} for row in rows}
     for video_id, facet, value, label in session.execute(
-            select(T.video_id, T.facet, T.value, T.label).where(T.video_id.in_(list(terms)))):
+        select(T.video_id, T.facet, T.value, T.label).where(T.video_id.in_(list(terms)))
+    ):
         terms[video_id].setdefault(facet, {})[value] = label
 
     def passes(video_id: int, skip: str | None = None) -> bool:
-        return all(set(values) & terms[video_id].get(facet, {}).keys()
-                   for facet, values in query.filters.items() if facet != skip)
+        return all(
+            set(values) & terms[video_id].get(facet, {}).keys()
+            for facet, values in query.filters.items()
+            if facet != skip
+        )
 
     kept = [row for row in rows if passes(row.video_id)]
     counts: dict[str, dict[str, tuple[str, int]]] = {}
@@ -268,8 +307,9 @@ def added_counts(counts: dict[str, list[FacetCount]], extra: dict[str, dict[str,
     return counts
 
 
-def counts_in_sql(request, query: SearchQuery, visible=None, locked=None,
-                  denied: frozenset[int] | set[int] = frozenset()) -> tuple[int, dict[str, list[FacetCount]]]:
+def counts_in_sql(
+    request, query: SearchQuery, visible=None, locked=None, denied: frozenset[int] | set[int] = frozenset()
+) -> tuple[int, dict[str, list[FacetCount]]]:
     """The number of visible matches (less ``denied``) and their facets' counts; a filtered facet is
     counted without its own filter (so its other values stay offered: language=fr or language=en).
 
@@ -282,13 +322,11 @@ def counts_in_sql(request, query: SearchQuery, visible=None, locked=None,
     total, tally = tallied_terms(request, query, None, visible, locked, denied)
     counts = {facet: values for facet, values in facets.facet_counts(tally).items() if facet not in filtered}
     for facet in filtered:
-        counts.update(facets.facet_counts(tallied_terms(request, query, facet, visible, locked, denied)[1],
-                                          only=facet))
+        counts.update(facets.facet_counts(tallied_terms(request, query, facet, visible, locked, denied)[1], only=facet))
     return total, counts
 
 
-def tallied_terms(request, query: SearchQuery, skip_facet: str | None, visible, locked,
-                  denied) -> tuple[int, Counter]:
+def tallied_terms(request, query: SearchQuery, skip_facet: str | None, visible, locked, denied) -> tuple[int, Counter]:
     """How many matches, and how many of them hold each term (a locked one holds none). PostgreSQL
     splits and counts the terms itself; on SQLite they are read (through the connection: no ORM
     rows) and counted here."""
@@ -319,8 +357,11 @@ def suggest(request, prefix: str, limit: int) -> list[str]:
     words = search_words(prefix)
     if not words:
         return []
-    statement = (select(D.video_id, D.title).join(Video, Video.id == D.video_id)
-                 .where(D.site_id == request.site.id, searchable_condition(request)))
+    statement = (
+        select(D.video_id, D.title)
+        .join(Video, Video.id == D.video_id)
+        .where(D.site_id == request.site.id, searchable_condition(request))
+    )
     if request.dbsession.bind.dialect.name == "sqlite":
         hits = fts_hits(words, True, "fts_title_hits", column="title")
         statement = statement.join(hits, hits.c.video_id == D.video_id).order_by(hits.c.rank)
@@ -347,10 +388,20 @@ def title_prefix_tsquery(words: list[str]):
 
 def suggested_labels(request, prefix: str, limit: int, denied: set[int]) -> list[str]:
     pattern = prefix.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-    statement = (select(T.label).join(D, D.video_id == T.video_id).join(Video, Video.id == T.video_id)
-                 .where(T.facet.in_(SUGGESTED_FACETS), D.site_id == request.site.id, searchable_condition(request),
-                        func.lower(T.label).like(pattern, escape="\\"))
-                 .group_by(T.label).order_by(func.count().desc(), T.label).limit(limit))
+    statement = (
+        select(T.label)
+        .join(D, D.video_id == T.video_id)
+        .join(Video, Video.id == T.video_id)
+        .where(
+            T.facet.in_(SUGGESTED_FACETS),
+            D.site_id == request.site.id,
+            searchable_condition(request),
+            func.lower(T.label).like(pattern, escape="\\"),
+        )
+        .group_by(T.label)
+        .order_by(func.count().desc(), T.label)
+        .limit(limit)
+    )
     if denied:
         statement = statement.where(T.video_id.not_in(denied))
     locked = locked_condition(request)

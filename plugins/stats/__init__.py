@@ -50,9 +50,15 @@ def amphi_video_panels(request, video):
     if not may_see_video_stats(request, video):
         return []
     views, seconds = video_totals(request.dbsession, video)
-    html = render("plugins.stats:templates/panel.html", {
-        "video": video, "views": formatting.number(request, views), "hours": formatting.duration(request, seconds),
-    }, request=request)
+    html = render(
+        "plugins.stats:templates/panel.html",
+        {
+            "video": video,
+            "views": formatting.number(request, views),
+            "hours": formatting.duration(request, seconds),
+        },
+        request=request,
+    )
     return [Panel("stats", request.translate("Statistics"), html, order=900)]
 
 

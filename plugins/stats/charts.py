@@ -60,9 +60,15 @@ def nice_ceiling(value: float, whole: bool) -> float:
     return max(top, 2) if whole else top
 
 
-def bar_chart(chart_id: str, title: str, description: str, points: list[tuple[date, float]],
-              describe: Callable[[date, float], str], tick_label: Callable[[float], str],
-              whole: bool = True) -> BarChart:
+def bar_chart(
+    chart_id: str,
+    title: str,
+    description: str,
+    points: list[tuple[date, float]],
+    describe: Callable[[date, float], str],
+    tick_label: Callable[[float], str],
+    whole: bool = True,
+) -> BarChart:
     """Lay out one bar per day; ``describe(day, value)`` names a bar, ``tick_label`` writes axis values."""
     top_value = nice_ceiling(max((value for _, value in points), default=0), whole)
     plot_width, plot_height = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
@@ -71,8 +77,17 @@ def bar_chart(chart_id: str, title: str, description: str, points: list[tuple[da
     bars = []
     for index, (day, value) in enumerate(points):
         height = plot_height * value / top_value
-        bars.append(Bar(day, value, describe(day, value), x=round(LEFT + index * slot + gap / 2, 2),
-                        y=round(TOP + plot_height - height, 2), width=round(slot - gap, 2), height=round(height, 2)))
+        bars.append(
+            Bar(
+                day,
+                value,
+                describe(day, value),
+                x=round(LEFT + index * slot + gap / 2, 2),
+                y=round(TOP + plot_height - height, 2),
+                width=round(slot - gap, 2),
+                height=round(height, 2),
+            )
+        )
     ticks = [Tick(tick_label(top_value * share), round(TOP + plot_height * (1 - share), 2)) for share in (0, 0.5, 1)]
     return BarChart(chart_id, title, description, bars, ticks, day_labels(points, slot))
 

@@ -24,8 +24,9 @@ def today() -> date:
 
 def day_key(request, day: date) -> bytes:
     """The hashing key of ``day``: derived from the application's secret and the date, so it changes daily."""
-    return hmac.new(derived_key(request.registry.settings, "stats.viewer"), day.isoformat().encode(),
-                    hashlib.sha256).digest()
+    return hmac.new(
+        derived_key(request.registry.settings, "stats.viewer"), day.isoformat().encode(), hashlib.sha256
+    ).digest()
 
 
 def viewer_hash(request, video: Video, day: date) -> str:
@@ -42,8 +43,14 @@ def viewer_hash(request, video: Video, day: date) -> str:
     if request.user is not None:
         who = f"user:{request.user.id}"
     else:
-        who = "|".join(("anonymous", request.remote_addr or "", request.user_agent or "",
-                        request.headers.get("Accept-Language", "")))
+        who = "|".join(
+            (
+                "anonymous",
+                request.remote_addr or "",
+                request.user_agent or "",
+                request.headers.get("Accept-Language", ""),
+            )
+        )
     message = f"{request.site.id}:{video.id}:{who}".encode()
     return hmac.new(day_key(request, day), message, hashlib.sha256).hexdigest()
 
@@ -61,13 +68,25 @@ def record_view(request, video: Video) -> bool:
         return False
     day, insert = today(), _insert(request)
     viewers, viewer = DailyViewer.__table__, viewer_hash(request, video, day)
-    seen = select(viewers.c.id).where(viewers.c.site_id == video.site_id, viewers.c.video_id == video.id,
-                                      viewers.c.day == day, viewers.c.viewer_hash == viewer)
+    seen = select(viewers.c.id).where(
+        viewers.c.site_id == video.site_id,
+        viewers.c.video_id == video.id,
+        viewers.c.day == day,
+        viewers.c.viewer_hash == viewer,
+    )
     if request.dbsession.execute(seen).first() is not None:
         return False  # a reload: a read, not a write (writes serialise on SQLite)
-    statement = insert(viewers).values(
-        site_id=video.site_id, video_id=video.id, day=day, viewer_hash=viewer,
-    ).on_conflict_do_nothing(index_elements=["site_id", "video_id", "day", "viewer_hash"]).returning(viewers.c.id)
+    statement = (
+        insert(viewers)
+        .values(
+            site_id=video.site_id,
+            video_id=video.id,
+            day=day,
+            viewer_hash=viewer,
+        )
+        .on_conflict_do_nothing(index_elements=["site_id", "video_id", "day", "viewer_hash"])
+        .returning(viewers.c.id)
+    )
     counted = request.dbsession.execute(statement).first() is not None  # no row back: counted already
     if counted:
         add_to_day(request, video, day, views=1)
@@ -87,16 +106,18 @@ def add_to_day(request, video: Video, day: date, views: int = 0, seconds: float 
     """Add to a video's daily totals in one statement (an upsert: no lost update under concurrency)."""
     table = VideoDay.__table__
     statement = _insert(request)(table).values(
-        video_id=video.id, day=day, site_id=video.site_id, views=views, watch_seconds=seconds)
+        video_id=video.id, day=day, site_id=video.site_id, views=views, watch_seconds=seconds
+    )
     statement = statement.on_conflict_do_update(
         index_elements=["video_id", "day"],
-        set_={"views": table.c.views + statement.excluded.views,
-              "watch_seconds": table.c.watch_seconds + statement.excluded.watch_seconds},
+        set_={
+            "views": table.c.views + statement.excluded.views,
+            "watch_seconds": table.c.watch_seconds + statement.excluded.watch_seconds,
+        },
     )
     request.dbsession.execute(statement)
 
 
 def forget_past_viewers(request, day: date) -> None:
     """Delete the site's viewer hashes of days before ``day``: they served only to count that day once."""
-    request.dbsession.execute(
-        delete(DailyViewer).where(DailyViewer.site_id == request.site.id, DailyViewer.day < day))
+    request.dbsession.execute(delete(DailyViewer).where(DailyViewer.site_id == request.site.id, DailyViewer.day < day))

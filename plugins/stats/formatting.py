@@ -5,8 +5,12 @@ from __future__ import annotations
 from babel.numbers import format_decimal
 from babel.units import format_unit
 
-_SIZES = (("digital-terabyte", 10**12), ("digital-gigabyte", 10**9), ("digital-megabyte", 10**6),
-          ("digital-kilobyte", 10**3))
+_SIZES = (
+    ("digital-terabyte", 10**12),
+    ("digital-gigabyte", 10**9),
+    ("digital-megabyte", 10**6),
+    ("digital-kilobyte", 10**3),
+)
 
 
 def number(request, value: float, digits: int = 0) -> str:
@@ -24,8 +28,7 @@ def size(request, n_bytes: int) -> str:
 
 def hours(request, seconds: float) -> str:
     """``2,5 h`` / ``2.5 hr``, to the hundredth of an hour."""
-    return format_unit(seconds / 3600, "duration-hour", length="short", format="#,##0.##",
-                       locale=request.locale_name)
+    return format_unit(seconds / 3600, "duration-hour", length="short", format="#,##0.##", locale=request.locale_name)
 
 
 def duration(request, seconds: float) -> str:

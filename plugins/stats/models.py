@@ -49,8 +49,10 @@ class StorageMeasure(Base):
     """
 
     __tablename__ = "stats_storage_measures"
-    __table_args__ = (Index("ix_stats_storage_measures_site_measured", "site_id", "measured_at"),
-                      {"info": NOT_ON_PAGES})
+    __table_args__ = (
+        Index("ix_stats_storage_measures_site_measured", "site_id", "measured_at"),
+        {"info": NOT_ON_PAGES},
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"))

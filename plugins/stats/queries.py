@@ -38,8 +38,7 @@ class Period:
 
     def bounds(self) -> tuple[datetime, datetime]:
         """The period as UTC datetimes: ``start <= t < end``."""
-        return (datetime.combine(self.start, time(), UTC),
-                datetime.combine(self.end + timedelta(days=1), time(), UTC))
+        return (datetime.combine(self.start, time(), UTC), datetime.combine(self.end + timedelta(days=1), time(), UTC))
 
     def query(self) -> dict:
         return {"start": self.start.isoformat(), "end": self.end.isoformat()}
@@ -57,8 +56,10 @@ def parse_period(params, today: date) -> Period:
     if start > end:
         raise PeriodError(_("The start date must not be after the end date."))
     if (end - start).days + 1 > MAX_DAYS:
-        raise PeriodError(plural("Choose a period of at most ${days} day.", "Choose a period of at most ${days} days.",
-                                 MAX_DAYS), days=MAX_DAYS)
+        raise PeriodError(
+            plural("Choose a period of at most ${days} day.", "Choose a period of at most ${days} days.", MAX_DAYS),
+            days=MAX_DAYS,
+        )
     return Period(start, end)
 
 
@@ -72,20 +73,26 @@ class DayRow:
 def video_days(dbsession, video: Video, period: Period) -> list[DayRow]:
     """Views and watch time of ``video`` for every day of the period (zeros included)."""
     rows = dbsession.execute(
-        select(VideoDay.day, VideoDay.views, VideoDay.watch_seconds)
-        .where(VideoDay.site_id == video.site_id, VideoDay.video_id == video.id,
-               VideoDay.day >= period.start, VideoDay.day <= period.end)
+        select(VideoDay.day, VideoDay.views, VideoDay.watch_seconds).where(
+            VideoDay.site_id == video.site_id,
+            VideoDay.video_id == video.id,
+            VideoDay.day >= period.start,
+            VideoDay.day <= period.end,
+        )
     ).all()
     found = {row.day: row for row in rows}
-    return [DayRow(day, found[day].views if day in found else 0,
-                   found[day].watch_seconds if day in found else 0.0) for day in period.days]
+    return [
+        DayRow(day, found[day].views if day in found else 0, found[day].watch_seconds if day in found else 0.0)
+        for day in period.days
+    ]
 
 
 def video_totals(dbsession, video: Video) -> tuple[int, float]:
     """All-time views and seconds watched of ``video``."""
     views, seconds = dbsession.execute(
-        select(func.coalesce(func.sum(VideoDay.views), 0), func.coalesce(func.sum(VideoDay.watch_seconds), 0.0))
-        .where(VideoDay.site_id == video.site_id, VideoDay.video_id == video.id)
+        select(func.coalesce(func.sum(VideoDay.views), 0), func.coalesce(func.sum(VideoDay.watch_seconds), 0.0)).where(
+            VideoDay.site_id == video.site_id, VideoDay.video_id == video.id
+        )
     ).one()
     return int(views), float(seconds)
 
@@ -105,8 +112,9 @@ def upload_days(dbsession, site_id: int, period: Period) -> list[UploadRow]:
     """
     start, end = period.bounds()
     rows = dbsession.execute(
-        select(Video.created_at, Video.duration)
-        .where(Video.site_id == site_id, Video.created_at >= start, Video.created_at < end)
+        select(Video.created_at, Video.duration).where(
+            Video.site_id == site_id, Video.created_at >= start, Video.created_at < end
+        )
     ).all()
     counts, seconds = Counter(), Counter()
     for created_at, duration in rows:
@@ -132,8 +140,12 @@ def top_videos(dbsession, site_id: int, period: Period, limit: int = TOP_VIDEOS)
         select(Video.id, Video.title, views, seconds)
         .select_from(VideoDay)
         .join(Video, Video.id == VideoDay.video_id)
-        .where(VideoDay.site_id == site_id, Video.site_id == site_id,
-               VideoDay.day >= period.start, VideoDay.day <= period.end)
+        .where(
+            VideoDay.site_id == site_id,
+            Video.site_id == site_id,
+            VideoDay.day >= period.start,
+            VideoDay.day <= period.end,
+        )
         .group_by(Video.id, Video.title)
         .having(func.sum(VideoDay.views) > 0)
         .order_by(views.desc(), seconds.desc(), Video.id.desc())

@@ -65,8 +65,12 @@ def measure_site(site_id: int) -> StorageMeasure | None:
 
 
 def latest_measure(dbsession, site_id: int) -> StorageMeasure | None:
-    return dbsession.scalar(select(StorageMeasure).where(StorageMeasure.site_id == site_id)
-                            .order_by(StorageMeasure.measured_at.desc(), StorageMeasure.id.desc()).limit(1))
+    return dbsession.scalar(
+        select(StorageMeasure)
+        .where(StorageMeasure.site_id == site_id)
+        .order_by(StorageMeasure.measured_at.desc(), StorageMeasure.id.desc())
+        .limit(1)
+    )
 
 
 @huey.task()
@@ -83,8 +87,9 @@ def measure_after_commit(request) -> None:
 def measure_every_site() -> None:
     """Nightly: measure each site that enables the statistics."""
     with worker_request() as request:
-        site_ids = [site.id for site in request.dbsession.scalars(select(Site).order_by(Site.id))
-                    if site.has_plugin(NAME)]
+        site_ids = [
+            site.id for site in request.dbsession.scalars(select(Site).order_by(Site.id)) if site.has_plugin(NAME)
+        ]
     for site_id in site_ids:
         try:
             measure_site(site_id)

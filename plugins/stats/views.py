@@ -34,13 +34,23 @@ def requested_period(request) -> tuple[Period | None, str]:
 
 def period_form(request, period: Period | None, error: str) -> dict:
     values = period.query() if period else {key: request.params.get(key, "") for key in ("start", "end")}
-    return {"period": period, "form": values, "error": error, "max_days": MAX_DAYS, "today": counting.today().isoformat()}
+    return {
+        "period": period,
+        "form": values,
+        "error": error,
+        "max_days": MAX_DAYS,
+        "today": counting.today().isoformat(),
+    }
 
 
 def summary(request, total: str, period: Period, best: tuple[date, str] | None) -> str:
     """What a chart shows, in one sentence (its SVG ``<desc>``)."""
-    text = request.translate("From ${start} to ${end}: ${total} in all.", start=period.start.isoformat(),
-                             end=period.end.isoformat(), total=total)
+    text = request.translate(
+        "From ${start} to ${end}: ${total} in all.",
+        start=period.start.isoformat(),
+        end=period.end.isoformat(),
+        total=total,
+    )
     if best is not None:
         text += " " + request.translate("The highest: ${value} on ${day}.", value=best[1], day=best[0].isoformat())
     return text
@@ -52,9 +62,15 @@ def daily_chart(request, chart_id: str, title: str, period: Period, points: list
     peak = max(points, key=lambda p: p[1], default=None)
     best = (peak[0], unit(peak[1])) if peak and peak[1] > 0 else None
     description = summary(request, unit(sum(value for _, value in points)), period, best)
-    return bar_chart(chart_id, title, description, points,
-                     describe=lambda day, value: f"{day.isoformat()}: {unit(value)}",
-                     tick_label=unit, whole=all(float(value).is_integer() for _, value in points))
+    return bar_chart(
+        chart_id,
+        title,
+        description,
+        points,
+        describe=lambda day, value: f"{day.isoformat()}: {unit(value)}",
+        tick_label=unit,
+        whole=all(float(value).is_integer() for _, value in points),
+    )
 
 
 # --- one video ----------------------------------------------------------------
@@ -70,20 +86,32 @@ def video_stats(request):
         return values
     days = video_days(request.dbsession, video, period)
     views, seconds = video_totals(request.dbsession, video)
-    chart = daily_chart(request, "views-chart", request.translate("Views per day"), period,
-                        [(row.day, row.views) for row in days])
-    return {**values, "days": days, "chart": chart, "total_views": views, "total_seconds": seconds,
-            "period_views": sum(row.views for row in days),
-            "period_seconds": sum(row.watch_seconds for row in days), "fmt": formatting}
+    chart = daily_chart(
+        request, "views-chart", request.translate("Views per day"), period, [(row.day, row.views) for row in days]
+    )
+    return {
+        **values,
+        "days": days,
+        "chart": chart,
+        "total_views": views,
+        "total_seconds": seconds,
+        "period_views": sum(row.views for row in days),
+        "period_seconds": sum(row.watch_seconds for row in days),
+        "fmt": formatting,
+    }
 
 
 @view_config(route_name="stats.video.csv")
 def video_stats_csv(request):
     video = video_for_stats(request)
     period = csv_period(request)
-    rows = [(row.day.isoformat(), row.views, round(row.watch_seconds)) for row in video_days(request.dbsession, video, period)]
-    return csv_response(f"video-{video.id}-views-{period.start}-{period.end}.csv",
-                        ["date", "views", "watch_seconds"], rows)
+    rows = [
+        (row.day.isoformat(), row.views, round(row.watch_seconds))
+        for row in video_days(request.dbsession, video, period)
+    ]
+    return csv_response(
+        f"video-{video.id}-views-{period.start}-{period.end}.csv", ["date", "views", "watch_seconds"], rows
+    )
 
 
 def csv_period(request) -> Period:
@@ -100,18 +128,33 @@ def csv_period(request) -> Period:
 def site_stats(request):
     site_id, dbsession = request.site.id, request.dbsession
     period, error = requested_period(request)
-    values = {**period_form(request, period, error), "storage": latest_measure(dbsession, site_id), "fmt": formatting,
-              "measuring": "measuring" in request.params}
+    values = {
+        **period_form(request, period, error),
+        "storage": latest_measure(dbsession, site_id),
+        "fmt": formatting,
+        "measuring": "measuring" in request.params,
+    }
     if period is None:
         request.response.status = 400
         return values
     uploads = upload_days(dbsession, site_id, period)
     hours_unit = lambda value: formatting.hours(request, value * 3600)  # noqa: E731
     charts = [
-        daily_chart(request, "uploads-chart", request.translate("Videos uploaded per day"), period,
-                    [(row.day, row.videos) for row in uploads]),
-        daily_chart(request, "hours-chart", request.translate("Hours of video uploaded per day"), period,
-                    [(row.day, round(row.hours, 2)) for row in uploads], hours_unit),
+        daily_chart(
+            request,
+            "uploads-chart",
+            request.translate("Videos uploaded per day"),
+            period,
+            [(row.day, row.videos) for row in uploads],
+        ),
+        daily_chart(
+            request,
+            "hours-chart",
+            request.translate("Hours of video uploaded per day"),
+            period,
+            [(row.day, round(row.hours, 2)) for row in uploads],
+            hours_unit,
+        ),
     ]
     return {**values, "uploads": uploads, "charts": charts, "top": top_videos(dbsession, site_id, period)}
 
@@ -124,10 +167,21 @@ def site_stats_csv(request):
     period = csv_period(request)
     name = f"{request.site.slug}-{table}-{period.start}-{period.end}.csv"
     if table == "uploads":
-        rows = [(row.day.isoformat(), row.videos, round(row.hours, 3)) for row in upload_days(dbsession, site_id, period)]
+        rows = [
+            (row.day.isoformat(), row.videos, round(row.hours, 3)) for row in upload_days(dbsession, site_id, period)
+        ]
         return csv_response(name, ["date", "videos", "hours"], rows)
-    rows = [(rank, row.video_id, row.title, request.route_url("video", video_id=row.video_id), row.views,
-             round(row.watch_seconds)) for rank, row in enumerate(top_videos(dbsession, site_id, period), start=1)]
+    rows = [
+        (
+            rank,
+            row.video_id,
+            row.title,
+            request.route_url("video", video_id=row.video_id),
+            row.views,
+            round(row.watch_seconds),
+        )
+        for rank, row in enumerate(top_videos(dbsession, site_id, period), start=1)
+    ]
     return csv_response(name, ["rank", "video_id", "title", "url", "views", "watch_seconds"], rows)
 
 

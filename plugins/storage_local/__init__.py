@@ -11,10 +11,22 @@ AMPHI_HOOKS = ">=1.0,<3"
 @hookimpl
 def amphi_settings():
     return [
-        Setting("root", "str", "", label=_("Media folder"), site_editable=False,
-                help=_("Where media files are kept (default: var/media).")),
-        Setting("accel_prefix", "str", "", label=_("nginx internal prefix"), site_editable=False,
-                help=_("When set (e.g. /protected/), nginx sends media bytes through X-Accel-Redirect.")),
+        Setting(
+            "root",
+            "str",
+            "",
+            label=_("Media folder"),
+            site_editable=False,
+            help=_("Where media files are kept (default: var/media)."),
+        ),
+        Setting(
+            "accel_prefix",
+            "str",
+            "",
+            label=_("nginx internal prefix"),
+            site_editable=False,
+            help=_("When set (e.g. /protected/), nginx sends media bytes through X-Accel-Redirect."),
+        ),
     ]
 
 

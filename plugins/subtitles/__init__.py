@@ -35,4 +35,6 @@ def amphi_video_panels(request, video):
 def amphi_video_actions(request, video):
     if not video_permits(request, video, "edit"):
         return []
-    return [NavItem(request.translate("Subtitles"), request.route_url("subtitles.manage", video_id=video.id), order=300)]
+    return [
+        NavItem(request.translate("Subtitles"), request.route_url("subtitles.manage", video_id=video.id), order=300)
+    ]

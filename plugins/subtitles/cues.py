@@ -23,8 +23,10 @@ VTT_TIME = re.compile(r"^(?:(\d{2,}):)?([0-5]\d):([0-5]\d)\.(\d{3})$")
 SRT_TIME = re.compile(r"^(\d{1,3}):([0-5]?\d):([0-5]?\d)[,.](\d{1,3})$")
 TIMING = re.compile(r"^(\S+)[ \t]+-->[ \t]+(\S+)(?:[ \t]+(.*))?$")
 SETTING = re.compile(r"^(vertical|line|position|size|align|region):\S+$")
-KNOWN_TAG = re.compile(r"</?(?:c|i|b|u|v|lang|ruby|rt)(?:\.[\w.-]*)?(?:[ \t][^<>\n]*)?>|<\d{2,}:\d{2}:\d{2}\.\d{3}>"
-                       r"|<\d{2}:\d{2}\.\d{3}>")
+KNOWN_TAG = re.compile(
+    r"</?(?:c|i|b|u|v|lang|ruby|rt)(?:\.[\w.-]*)?(?:[ \t][^<>\n]*)?>|<\d{2,}:\d{2}:\d{2}\.\d{3}>"
+    r"|<\d{2}:\d{2}\.\d{3}>"
+)
 SRT_TAGS = {"<i>", "</i>", "<b>", "</b>", "<u>", "</u>"}
 SRT_FONT = re.compile(r"</?font[^<>]*>", re.IGNORECASE)
 
@@ -62,7 +64,7 @@ def to_cue_text(editable: str) -> str:
     out, position = [], 0
     editable = "\n".join(line.rstrip() for line in editable.replace("\r\n", "\n").replace("\r", "\n").split("\n"))
     for match in KNOWN_TAG.finditer(editable):
-        out.append(escape_cue_text(editable[position:match.start()]))
+        out.append(escape_cue_text(editable[position : match.start()]))
         out.append(match.group(0))
         position = match.end()
     out.append(escape_cue_text(editable[position:]))
@@ -99,7 +101,7 @@ def decode(data: bytes, srt: bool) -> str:
                 return data.decode("cp1252")
             except UnicodeDecodeError:
                 pass
-        line = data[:exc.start].count(b"\n") + 1
+        line = data[: exc.start].count(b"\n") + 1
         raise CueError(_("the file is not UTF-8 text."), line) from None
 
 
@@ -128,8 +130,10 @@ def parse_file(data: bytes, filename: str = "") -> list[Cue]:
     first = next((line.strip() for line in text.splitlines() if line.strip()), "")
     if srt_name or first.isdigit():
         return parse_srt(text)
-    raise CueError(_("this is neither a WebVTT file (its first line is WEBVTT) nor an SRT file "
-                     "(its first line is the number 1)."), 1)
+    raise CueError(
+        _("this is neither a WebVTT file (its first line is WEBVTT) nor an SRT file (its first line is the number 1)."),
+        1,
+    )
 
 
 def parse_webvtt(text: str) -> list[Cue]:
@@ -177,7 +181,7 @@ def _webvtt_cue(start: int, block: list[str]) -> Cue:
     for setting in settings:
         if not SETTING.match(setting):
             raise CueError(_("${setting} is not a WebVTT cue setting."), number, setting=setting)
-    payload = block[timing_at + 1:]
+    payload = block[timing_at + 1 :]
     for offset, line in enumerate(payload, number + 1):
         if "-->" in line:
             raise CueError(_("a blank line must end a cue before the next timing line."), offset)
@@ -217,8 +221,11 @@ def _check_times(start: float, end: float, line: int) -> None:
 
 def _check_count(cues: list[Cue], line: int) -> None:
     if len(cues) > MAX_CUES:
-        raise CueError(plural("a track holds at most ${count} cue.", "a track holds at most ${count} cues.", MAX_CUES),
-                       line, count=MAX_CUES)
+        raise CueError(
+            plural("a track holds at most ${count} cue.", "a track holds at most ${count} cues.", MAX_CUES),
+            line,
+            count=MAX_CUES,
+        )
 
 
 def _not_empty(cues: list[Cue]) -> list[Cue]:
@@ -235,8 +242,10 @@ def cues_from_edit(items, duration: float | None) -> list[Cue]:
     if not isinstance(items, list) or not items:
         raise CueError(_("a track needs at least one cue."))
     if len(items) > MAX_CUES:
-        raise CueError(plural("a track holds at most ${count} cue.", "a track holds at most ${count} cues.", MAX_CUES),
-                       count=MAX_CUES)
+        raise CueError(
+            plural("a track holds at most ${count} cue.", "a track holds at most ${count} cues.", MAX_CUES),
+            count=MAX_CUES,
+        )
     cues = []
     for number, item in enumerate(items, 1):
         cue = _edited_cue(number, item, duration)
@@ -270,14 +279,21 @@ def _edited_cue(number: int, item, duration: float | None) -> Cue:
     if not start < end < 360_000:
         raise EditError(_("it must end after it starts."), number, "end")
     if duration and end > duration + 1:
-        raise EditError(_("it ends after the end of the video (${duration})."), number, "end",
-                        duration=vtt_timestamp(duration))
+        raise EditError(
+            _("it ends after the end of the video (${duration})."), number, "end", duration=vtt_timestamp(duration)
+        )
     text = item.get("text")
     if not isinstance(text, str) or not text.strip():
         raise EditError(_("its text is empty."), number, "text")
     if len(text) > MAX_TEXT:
-        raise EditError(plural("its text is longer than ${count} character.", "its text is longer than ${count} characters.",
-                               MAX_TEXT), number, "text", count=MAX_TEXT)
+        raise EditError(
+            plural(
+                "its text is longer than ${count} character.", "its text is longer than ${count} characters.", MAX_TEXT
+            ),
+            number,
+            "text",
+            count=MAX_TEXT,
+        )
     if "-->" in text:
         raise EditError(_("its text cannot contain -->."), number, "text")
     settings = item.get("settings") or ""

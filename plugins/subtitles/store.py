@@ -71,14 +71,24 @@ def default_label(language: str, kind: str) -> str:
     return name if kind == "subtitles" else f"{name} (CC)"
 
 
-def store_cues(request, video: Video, cues: list[Cue], *, kind: str, language: str, label: str = "",
-               track: Track | None = None) -> Track:
+def store_cues(
+    request, video: Video, cues: list[Cue], *, kind: str, language: str, label: str = "", track: Track | None = None
+) -> Track:
     """Save ``cues`` as this plugin's manual track (a new one, or ``track`` taken over) and tell the events."""
     if track is not None and (track.plugin != NAME or track.source != "manual"):
         track.plugin, label = NAME, ""  # a person's edit: no longer automatic
     label = label.strip() or default_label(language, kind)
-    track = save_track(request, video, write_webvtt(cues), kind=kind, language=language, label=label,
-                       source="manual", plugin=NAME, track=track)
+    track = save_track(
+        request,
+        video,
+        write_webvtt(cues),
+        kind=kind,
+        language=language,
+        label=label,
+        source="manual",
+        plugin=NAME,
+        track=track,
+    )
     fire(request, "amphi_video_changed", video=video)
     return track
 
@@ -90,5 +100,6 @@ def remove_track(request, video: Video, track: Track) -> None:
 
 def same_track(request, video: Video, kind: str, language: str) -> Track | None:
     """This plugin's track of that kind and language, which an upload replaces."""
-    return next((t for t in text_tracks(request, video)
-                 if t.plugin == NAME and t.kind == kind and t.language == language), None)
+    return next(
+        (t for t in text_tracks(request, video) if t.plugin == NAME and t.kind == kind and t.language == language), None
+    )

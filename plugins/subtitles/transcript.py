@@ -25,8 +25,15 @@ def transcript_panel(request, video: Video) -> list[Panel]:
     if not tracks:
         return []
     chosen = preferred([track for track, _cues in tracks], request, video)
-    html = render("plugins.subtitles:templates/transcript.html", {
-        "video": video, "tracks": tracks, "chosen": chosen, "clock": clock,
-        "video_url": request.route_url("video", video_id=video.id),
-    }, request=request)
+    html = render(
+        "plugins.subtitles:templates/transcript.html",
+        {
+            "video": video,
+            "tracks": tracks,
+            "chosen": chosen,
+            "clock": clock,
+            "video_url": request.route_url("video", video_id=video.id),
+        },
+        request=request,
+    )
     return [Panel("transcript", request.translate("Transcript"), html, order=200)]

@@ -15,17 +15,25 @@ MAX_FILE_BYTES = 2 * 1024 * 1024
 
 
 def kind_labels(request) -> dict[str, str]:
-    return {"subtitles": request.translate("Subtitles"),
-            "captions": request.translate("Captions (for deaf and hard of hearing viewers)")}
+    return {
+        "subtitles": request.translate("Subtitles"),
+        "captions": request.translate("Captions (for deaf and hard of hearing viewers)"),
+    }
 
 
 def manage_context(request, video, errors=None, form=None) -> dict:
     languages = language_choices(request.localizer.locale_name)
-    return {"video": video, "tracks": text_tracks(request, video), "errors": errors or {},
-            "form": form or {"language": video.language or request.locale_name, "kind": "subtitles", "label": ""},
-            "language_options": languages, "language_names": dict(languages), "kinds": kind_labels(request),
-            "saved": count_param(request, "saved") if request.method == "GET" else None,
-            "deleted": request.GET.get("deleted") == "1"}
+    return {
+        "video": video,
+        "tracks": text_tracks(request, video),
+        "errors": errors or {},
+        "form": form or {"language": video.language or request.locale_name, "kind": "subtitles", "label": ""},
+        "language_options": languages,
+        "language_names": dict(languages),
+        "kinds": kind_labels(request),
+        "saved": count_param(request, "saved") if request.method == "GET" else None,
+        "deleted": request.GET.get("deleted") == "1",
+    }
 
 
 @view_config(route_name="subtitles.manage", request_method="GET", renderer="plugins.subtitles:templates/manage.html")
@@ -60,8 +68,15 @@ def upload(request):
     if errors:
         request.response.status = 400
         return manage_context(request, video, errors, form)
-    store_cues(request, video, cues, kind=form["kind"], language=form["language"], label=form["label"],
-               track=same_track(request, video, form["kind"], form["language"]))
+    store_cues(
+        request,
+        video,
+        cues,
+        kind=form["kind"],
+        language=form["language"],
+        label=form["label"],
+        track=same_track(request, video, form["kind"], form["language"]),
+    )
     return HTTPFound(request.route_url("subtitles.manage", video_id=video.id, _query={"saved": len(cues)}))
 
 
@@ -72,9 +87,12 @@ def download(request):
     cues, form = track_cues(request, track), request.matchdict["format"]
     body = write_webvtt(cues) if form == "vtt" else write_srt(cues)
     filename = f"video-{video.id}-{track.language or 'und'}-{track.kind}.{form}"
-    return Response(body=body.encode("utf-8"), charset="utf-8",
-                    content_type="text/vtt" if form == "vtt" else "application/x-subrip",
-                    content_disposition=f'attachment; filename="{filename}"')
+    return Response(
+        body=body.encode("utf-8"),
+        charset="utf-8",
+        content_type="text/vtt" if form == "vtt" else "application/x-subrip",
+        content_disposition=f'attachment; filename="{filename}"',
+    )
 
 
 @view_config(route_name="subtitles.delete", request_method="POST")
@@ -85,19 +103,28 @@ def delete(request):
 
 
 def cues_json(request, track) -> list[dict]:
-    return [{"start": cue.start, "end": cue.end, "text": to_editable(cue.text), "settings": cue.settings}
-            for cue in track_cues(request, track)]
+    return [
+        {"start": cue.start, "end": cue.end, "text": to_editable(cue.text), "settings": cue.settings}
+        for cue in track_cues(request, track)
+    ]
 
 
 @view_config(route_name="subtitles.edit", request_method="GET", renderer="plugins.subtitles:templates/editor.html")
 def editor(request):
     video = require_video(request, "edit")
     track = get_track(request, video, request.matchdict["track_id"])
-    return {"video": video, "track": track, "kinds": kind_labels(request),
-            "language_name": dict(language_choices(request.localizer.locale_name)).get(track.language, track.language),
-            "editor": {"cues": cues_json(request, track), "duration": video.duration,
-                       "saveUrl": request.route_url("subtitles.cues", video_id=video.id, track_id=track.id)},
-            **player_context(request, video)}
+    return {
+        "video": video,
+        "track": track,
+        "kinds": kind_labels(request),
+        "language_name": dict(language_choices(request.localizer.locale_name)).get(track.language, track.language),
+        "editor": {
+            "cues": cues_json(request, track),
+            "duration": video.duration,
+            "saveUrl": request.route_url("subtitles.cues", video_id=video.id, track_id=track.id),
+        },
+        **player_context(request, video),
+    }
 
 
 @view_config(route_name="subtitles.cues", request_method="GET", renderer="json")
@@ -120,5 +147,9 @@ def save_cues(request):
         where = {"cue": exc.line, "field": exc.field} if isinstance(exc, EditError) else {}
         return {"error": exc.translate(request), **where}
     track = store_cues(request, video, cues, kind=track.kind, language=track.language, label=track.label, track=track)
-    return {"saved": len(cues), "source": track.source, "label": track.label,
-            "message": request.ngettext("Saved: ${count} cue.", "Saved: ${count} cues.", len(cues), count=len(cues))}
+    return {
+        "saved": len(cues),
+        "source": track.source,
+        "label": track.label,
+        "message": request.ngettext("Saved: ${count} cue.", "Saved: ${count} cues.", len(cues), count=len(cues)),
+    }

@@ -33,12 +33,24 @@ def includeme(config):
 @hookimpl
 def amphi_settings():
     return [
-        Setting("models", "list", "", site_editable=False,
-                label=_("Speech models: language code and folder"),
-                help=_("For example ko:/srv/vosk/ko fr:/srv/vosk/fr (folders without spaces). An installed "
-                       "vosk_model_<code> package serves a language not listed.")),
-        Setting("automatic", "bool", True, label=_("Transcribe each video once it is ready"),
-                help=_("When a model exists for the video's language; owners may always ask for it.")),
+        Setting(
+            "models",
+            "list",
+            "",
+            site_editable=False,
+            label=_("Speech models: language code and folder"),
+            help=_(
+                "For example ko:/srv/vosk/ko fr:/srv/vosk/fr (folders without spaces). An installed "
+                "vosk_model_<code> package serves a language not listed."
+            ),
+        ),
+        Setting(
+            "automatic",
+            "bool",
+            True,
+            label=_("Transcribe each video once it is ready"),
+            help=_("When a model exists for the video's language; owners may always ask for it."),
+        ),
     ]
 
 
@@ -74,9 +86,14 @@ def amphi_video_panels(request, video):
         return []
     if video.language and model_folder(request.plugin_settings(NAME), video.language) is not None:
         return []
-    html = render("plugins.transcriber_vosk:templates/panel.html", {
-        "video": video, "language": language_name(video.language, request.localizer.locale_name),
-    }, request=request)
+    html = render(
+        "plugins.transcriber_vosk:templates/panel.html",
+        {
+            "video": video,
+            "language": language_name(video.language, request.localizer.locale_name),
+        },
+        request=request,
+    )
     return [Panel("automatic-captions", request.translate("Automatic captions"), html, order=950)]
 
 

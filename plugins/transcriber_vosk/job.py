@@ -52,8 +52,10 @@ def busy(video: Video) -> bool:
 def auto_track(request, video: Video, language: str) -> Track | None:
     """This plugin's automatic track of ``video`` in ``language``, if one is still untouched by people."""
     return request.dbsession.scalars(
-        select(Track).where(Track.video_id == video.id, Track.plugin == NAME, Track.language == language,
-                            Track.source == "auto").order_by(Track.id)).first()
+        select(Track)
+        .where(Track.video_id == video.id, Track.plugin == NAME, Track.language == language, Track.source == "auto")
+        .order_by(Track.id)
+    ).first()
 
 
 def queue_transcription(request, video: Video) -> Job:
@@ -86,9 +88,16 @@ def queue_after_change(request, video: Video) -> Job | None:
 
 def has_captions(request, video: Video) -> bool:
     """Whether the video has subtitles or captions in its language already (automatic or not, any plugin)."""
-    return request.dbsession.scalar(
-        select(Track.id).where(Track.video_id == video.id, Track.language == video.language,
-                               Track.kind.in_(("subtitles", "captions"))).limit(1)) is not None
+    return (
+        request.dbsession.scalar(
+            select(Track.id)
+            .where(
+                Track.video_id == video.id, Track.language == video.language, Track.kind.in_(("subtitles", "captions"))
+            )
+            .limit(1)
+        )
+        is not None
+    )
 
 
 @dataclass(frozen=True)
@@ -119,8 +128,11 @@ class TranscribeJob(JobKind):
             extract_audio(path, wav)
         progress(EXTRACTED)
         transcript = job.hooks.amphi_transcribe(
-            job=job, audio=wav, language=plan.language,
-            progress=lambda f: progress(EXTRACTED + (RECOGNISED - EXTRACTED) * f))
+            job=job,
+            audio=wav,
+            language=plan.language,
+            progress=lambda f: progress(EXTRACTED + (RECOGNISED - EXTRACTED) * f),
+        )
         if transcript is None:
             raise MediaError(missing_model_reason(plan.language))
         if not transcript.cues:
@@ -130,9 +142,17 @@ class TranscribeJob(JobKind):
     def publish(self, request, video: Video, job: JobContext, plan: TranscribePlan, transcript: Transcript) -> None:
         """Store the cues as the video's automatic captions (replacing the previous automatic ones)."""
         language = transcript.language
-        save_track(request, video, to_webvtt(transcript.cues), kind="captions", language=language,
-                   label=track_label(request, language), source="auto", plugin=NAME,
-                   track=auto_track(request, video, language))
+        save_track(
+            request,
+            video,
+            to_webvtt(transcript.cues),
+            kind="captions",
+            language=language,
+            label=track_label(request, language),
+            source="auto",
+            plugin=NAME,
+            track=auto_track(request, video, language),
+        )
         fire(request, "amphi_video_changed", video=video)
 
 

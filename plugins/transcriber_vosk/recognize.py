@@ -27,8 +27,7 @@ def extract_audio(source: str, out: str) -> None:
     """Write the first audio stream of ``source`` to ``out`` as WAV, 16 kHz, mono, s16."""
     stream = ffmpeg.input(source).output(out, vn=None, ac=1, ar=SAMPLE_RATE, acodec="pcm_s16le", f="wav")
     try:
-        stream.global_args("-nostdin", "-v", "error").overwrite_output().run(capture_stdout=True,
-                                                                             capture_stderr=True)
+        stream.global_args("-nostdin", "-v", "error").overwrite_output().run(capture_stdout=True, capture_stderr=True)
     except ffmpeg.Error as exc:
         detail = (exc.stderr or b"").decode("utf-8", "replace")
         if "does not contain any stream" in detail or "matches no streams" in detail:
@@ -38,9 +37,15 @@ def extract_audio(source: str, out: str) -> None:
 
 def words_of(result_json: str) -> list[Word]:
     """The words of one Vosk result (``{"result": [{"word", "start", "end", "conf"}...]}``)."""
-    return [Word(text=item["word"], start=float(item["start"]), end=float(item["end"]),
-                 confidence=min(1.0, max(0.0, float(item.get("conf", 1.0)))))
-            for item in json.loads(result_json).get("result", [])]
+    return [
+        Word(
+            text=item["word"],
+            start=float(item["start"]),
+            end=float(item["end"]),
+            confidence=min(1.0, max(0.0, float(item.get("conf", 1.0)))),
+        )
+        for item in json.loads(result_json).get("result", [])
+    ]
 
 
 def recognize(model, path: str, progress) -> tuple[list[Word], float]:

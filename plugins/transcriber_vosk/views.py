@@ -13,8 +13,12 @@ TEMPLATE = "plugins.transcriber_vosk:templates/transcribe.html"
 
 
 def page(request, video, error: str = "") -> dict:
-    return {"video": video, "error": error, "has_track": auto_track(request, video, video.language) is not None,
-            "has_model": model_folder(request.plugin_settings(NAME), video.language) is not None}
+    return {
+        "video": video,
+        "error": error,
+        "has_track": auto_track(request, video, video.language) is not None,
+        "has_model": model_folder(request.plugin_settings(NAME), video.language) is not None,
+    }
 
 
 def refusal(request, video) -> str:
@@ -24,8 +28,9 @@ def refusal(request, video) -> str:
     if not video.language:
         return request.translate("Set the video's main language (Edit) before transcribing it.")
     if model_folder(request.plugin_settings(NAME), video.language) is None:
-        return request.translate("No speech recognition model is installed for this video's language (${language}).",
-                                 language=video.language)
+        return request.translate(
+            "No speech recognition model is installed for this video's language (${language}).", language=video.language
+        )
     if busy(video):
         return request.translate("A transcription of this video is already under way.")
     return ""

@@ -18,13 +18,21 @@ def save_settings(page, base, **fields):
     assert page.get_by_role("status").text_content().strip() == "Saved."
 
 
-def test_the_ldap_form_and_the_directory_status_page(chromium, live_server, slapd):  # noqa: F811
+def test_the_ldap_form_and_the_directory_status_page(chromium, live_server, slapd):
     admin = chromium.new_context(locale="en-GB").new_page()
     visitor = chromium.new_context(locale="en-GB").new_page()
     sign_in(admin, live_server, "admin", ADMIN_PASSWORD)
     try:
-        save_settings(admin, live_server, server_uris=slapd.uri, bind_dn=ADMIN_DN, bind_password=DIRECTORY_PASSWORD,
-                      user_base=f"ou=people,{BASE}", password_form=True, create_users=True)
+        save_settings(
+            admin,
+            live_server,
+            server_uris=slapd.uri,
+            bind_dn=ADMIN_DN,
+            bind_password=DIRECTORY_PASSWORD,
+            user_base=f"ou=people,{BASE}",
+            password_form=True,
+            create_users=True,
+        )
         visit(visitor, live_server + "/login")
         form = visitor.get_by_role("region", name="University account (directory)")
         form.get_by_label("Username").fill("lea")

@@ -1,6 +1,5 @@
 """Signing in through an OpenID Connect provider in Chromium, back to the page that asked for it."""
 
-
 import pytest
 
 from core.testing import LIVE_ADMIN_PASSWORD, free_port, run_amphi, serving, temporary_database, write_ini
@@ -16,12 +15,26 @@ def oidc_site(tmp_path_factory):
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     provider.allow(base + "/auth/oidc/univ/callback", base + "/")
-    providers = "\n".join(["", "[univ]", "title = University account", f"issuer = {provider.issuer}",
-                           f"client_id = {provider.client_id}", "scopes = openid profile email groups"])
+    providers = "\n".join(
+        [
+            "",
+            "[univ]",
+            "title = University account",
+            f"issuer = {provider.issuer}",
+            f"client_id = {provider.client_id}",
+            "scopes = openid profile email groups",
+        ]
+    )
     with temporary_database(folder) as url:
-        ini = write_ini(folder, url, **{"amphi.auth_oidc.providers": providers.replace("\n", "\n    "),
-                                        "amphi.auth_oidc.client_secrets": f"univ={provider.client_secret}",
-                                        "amphi.auth_oidc.ca_file": provider.ca_file})
+        ini = write_ini(
+            folder,
+            url,
+            **{
+                "amphi.auth_oidc.providers": providers.replace("\n", "\n    "),
+                "amphi.auth_oidc.client_secrets": f"univ={provider.client_secret}",
+                "amphi.auth_oidc.ca_file": provider.ca_file,
+            },
+        )
         run_amphi(ini, "init", "--admin-password", LIVE_ADMIN_PASSWORD)
         with serving(ini, folder, port):
             yield base, provider

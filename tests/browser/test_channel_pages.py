@@ -94,28 +94,28 @@ def test_reordering_channels_and_themes_by_keyboard_drag_and_without_script(page
     visit(page, f"{live_server}/admin/channels")
     names = channel_order(page)
     start = names.index("Alpha")
-    assert names[start:start + 3] == ["Alpha", "Bêta", "Gamma"]  # each new channel goes last
+    assert names[start : start + 3] == ["Alpha", "Bêta", "Gamma"]  # each new channel goes last
     count = len(names)
 
     # Keyboard: Enter on "Move down: Alpha" twice; the focus stays on Alpha's button, the news is announced.
     page.get_by_role("button", name=re.compile(r"^Move down\W+Alpha$")).focus()
     page.keyboard.press("Enter")
     wait_status(page, f"“Alpha” moved to position {start + 2} of {count}.")
-    assert channel_order(page)[start:start + 3] == ["Bêta", "Alpha", "Gamma"]
+    assert channel_order(page)[start : start + 3] == ["Bêta", "Alpha", "Gamma"]
     assert page.evaluate("() => document.activeElement.textContent") == "Move down: Alpha"
     page.keyboard.press("Enter")
     wait_status(page, f"“Alpha” moved to position {start + 3} of {count}.")
-    assert channel_order(page)[start:start + 3] == ["Bêta", "Gamma", "Alpha"]
+    assert channel_order(page)[start : start + 3] == ["Bêta", "Gamma", "Alpha"]
     assert page.evaluate("() => document.activeElement.textContent") == "Move up: Alpha"  # last: no Move down
     audit(page)
 
     # Drag and drop: Alpha dropped on Bêta takes its place.
     page.locator("[data-reorder-item]", has_text="Alpha").drag_to(page.locator("[data-reorder-item]", has_text="Bêta"))
     wait_status(page, f"“Alpha” moved to position {start + 1} of {count}.")
-    assert channel_order(page)[start:start + 3] == ["Alpha", "Bêta", "Gamma"]
+    assert channel_order(page)[start : start + 3] == ["Alpha", "Bêta", "Gamma"]
     audit(page)
     visit(page, page.url)
-    assert channel_order(page)[start:start + 3] == ["Alpha", "Bêta", "Gamma"]  # kept on the server
+    assert channel_order(page)[start : start + 3] == ["Alpha", "Bêta", "Gamma"]  # kept on the server
 
     # Themes of a channel, with the keyboard.
     visit(page, f"{live_server}/channels/gamma/edit")
@@ -141,8 +141,11 @@ def test_reordering_channels_and_themes_by_keyboard_drag_and_without_script(page
         assert "moved=" in bare.url
         assert bare.locator("#reorder-status").text_content() == f"“Bêta” moved to position {start + 3} of {count}."
         assert bare.locator(":focus").text_content() == "Move up: Bêta"  # last now: the other button
-        assert bare.locator("[data-reorder-root] tbody th a").all_text_contents()[start:start + 3] == [
-            "Alpha", "Gamma", "Bêta"]
+        assert bare.locator("[data-reorder-root] tbody th a").all_text_contents()[start : start + 3] == [
+            "Alpha",
+            "Gamma",
+            "Bêta",
+        ]
     finally:
         plain.close()
     visit(page, f"{live_server}/admin/channels")  # the page after a move without script, audited

@@ -51,7 +51,9 @@ def test_a_chapter_added_at_the_current_time_shows_beside_the_playing_video(page
     assert "Début" in page.locator("[data-chapter-list] li.current").text_content()
     # A click on a chapter seeks there, and it becomes the current one.
     panel.get_by_role("link", name="Au milieu").click()
-    page.wait_for_function("() => document.querySelector('[data-chapter-list] li.current a').textContent.includes('Au milieu')")
+    page.wait_for_function(
+        "() => document.querySelector('[data-chapter-list] li.current a').textContent.includes('Au milieu')"
+    )
     assert page.evaluate("() => document.querySelector('video').currentTime") >= 2
     audit(page)
 

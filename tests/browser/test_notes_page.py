@@ -18,7 +18,9 @@ def test_a_note_added_while_playing_shows_in_the_panel(page, live_server, lectur
     video_id = lecture
     sign_in(page, live_server, "admin", ADMIN_PASSWORD)
     visit(page, f"{live_server}/videos/{video_id}")
-    page.wait_for_function("() => window.Amphi && window.Amphi.player && document.querySelector('video').readyState > 0")
+    page.wait_for_function(
+        "() => window.Amphi && window.Amphi.player && document.querySelector('video').readyState > 0"
+    )
     page.evaluate("() => { const v = document.querySelector('video'); v.muted = true; return v.play(); }")
     page.wait_for_function("() => document.querySelector('video').currentTime > 2", timeout=20000)
     assert page.get_by_role("button", name="Use the current time").is_visible()
@@ -65,8 +67,10 @@ def test_a_chapter_and_a_note_beside_the_playing_video(page, live_server, lectur
         page.keyboard.press("Enter")
     visit(page, f"{live_server}/videos/{lecture}")
     page.wait_for_function("() => document.querySelector('video').readyState >= 1", timeout=20000)
-    page.evaluate("() => { window.Amphi.player.seek(0); const v = document.querySelector('video'); v.muted = true;"
-                  " return v.play(); }")
+    page.evaluate(
+        "() => { window.Amphi.player.seek(0); const v = document.querySelector('video'); v.muted = true;"
+        " return v.play(); }"
+    )
     page.get_by_label("Your note").fill("Question pour le TD")
     page.get_by_label("At (minutes:seconds)").fill("0:02")
     page.get_by_role("button", name="Add the note").click()
@@ -74,6 +78,8 @@ def test_a_chapter_and_a_note_beside_the_playing_video(page, live_server, lectur
     page.wait_for_function("() => document.querySelector('video').currentTime > 2.5", timeout=20000)
     assert "Introduction" in page.locator("[data-chapter-list]").text_content()
     page.wait_for_function("() => document.querySelector('[data-chapter-list] li.current') !== null")
-    page.wait_for_function("() => [...document.querySelectorAll('[data-notes-list] > li.current')]"
-                           ".some(li => li.textContent.includes('Question pour le TD'))")
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('[data-notes-list] > li.current')]"
+        ".some(li => li.textContent.includes('Question pour le TD'))"
+    )
     audit(page)

@@ -5,8 +5,18 @@ import pytest
 from tests.browser.browsing import ADMIN_PASSWORD, audit, sign_in, visit
 
 ANONYMOUS_PAGES = ["/", "/login", "/videos", "/this-page-does-not-exist"]
-ADMIN_PAGES = ["/", "/admin/site", "/admin/site/plugins/auth_local", "/admin/users", "/admin/identity-rules",
-               "/auth/local/password", "/account/tokens", "/account/sessions", "/stats", "/admin/sites"]
+ADMIN_PAGES = [
+    "/",
+    "/admin/site",
+    "/admin/site/plugins/auth_local",
+    "/admin/users",
+    "/admin/identity-rules",
+    "/auth/local/password",
+    "/account/tokens",
+    "/account/sessions",
+    "/stats",
+    "/admin/sites",
+]
 
 
 @pytest.mark.parametrize("path", ANONYMOUS_PAGES)

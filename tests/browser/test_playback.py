@@ -14,8 +14,25 @@ from tests.mediafiles import make_clip
 
 
 def import_and_wait(live_server, path, seconds=120, title="Cours de test") -> int:
-    out = subprocess.run([sys.executable, "-m", "core.cli", "-c", live_server.ini, "video", "import", "default",
-                          "admin", str(path), "--title", title], check=True, capture_output=True, text=True)
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "core.cli",
+            "-c",
+            live_server.ini,
+            "video",
+            "import",
+            "default",
+            "admin",
+            str(path),
+            "--title",
+            title,
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
     video_id = int(out.stdout.split()[1])
     engine = make_engine(live_server.database_url)
     deadline = time.monotonic() + seconds
@@ -52,8 +69,9 @@ def test_an_encoded_video_plays(page, live_server, tmp_path):
     assert page.evaluate("() => document.querySelector('video').playbackRate") == 1.5
 
     # The player reports the time played (here on pause); the stats page counts the view and that time.
-    with page.expect_response(lambda r: r.url.endswith(f"/api/videos/{video_id}/position")
-                              and r.request.method == "POST") as reported:
+    with page.expect_response(
+        lambda r: r.url.endswith(f"/api/videos/{video_id}/position") and r.request.method == "POST"
+    ) as reported:
         page.evaluate("() => document.querySelector('video').pause()")
     assert reported.value.ok
     visit(page, f"{live_server}/videos/{video_id}/stats")
@@ -69,8 +87,7 @@ def test_an_encoded_video_plays(page, live_server, tmp_path):
 
 def test_the_focused_player_answers_space_once_and_arrow_keys(page, live_server, tmp_path):
     """Space toggles once (not pause then play again); left/right seek 5 s, up/down change the volume."""
-    video_id = import_and_wait(live_server, make_clip(tmp_path, "keys.mp4", seconds=12, size="320x240"),
-                               title="Keys")
+    video_id = import_and_wait(live_server, make_clip(tmp_path, "keys.mp4", seconds=12, size="320x240"), title="Keys")
     sign_in(page, live_server, "admin", ADMIN_PASSWORD)
     visit(page, f"{live_server}/videos/{video_id}")
     page.wait_for_function("() => document.querySelector('[data-quality]').options.length > 1")
@@ -100,7 +117,9 @@ def test_the_focused_player_answers_space_once_and_arrow_keys(page, live_server,
     def after(key):
         page.keyboard.press(key)
         page.wait_for_timeout(300)
-        return page.evaluate("() => [document.querySelector('video').currentTime, document.querySelector('video').volume]")
+        return page.evaluate(
+            "() => [document.querySelector('video').currentTime, document.querySelector('video').volume]"
+        )
 
     assert after("ArrowRight") == [8, 1]
     assert after("ArrowLeft") == [3, 1]

@@ -12,8 +12,10 @@ def order(page) -> list[str]:
 
 
 def test_reorder_a_playlist_with_the_keyboard(page, live_server, tmp_path):
-    ids = [import_and_wait(live_server, make_clip(tmp_path, f"p{n}.mp4", seconds=2, size="320x240"), title=f"Séance {n}")
-           for n in (1, 2, 3)]
+    ids = [
+        import_and_wait(live_server, make_clip(tmp_path, f"p{n}.mp4", seconds=2, size="320x240"), title=f"Séance {n}")
+        for n in (1, 2, 3)
+    ]
     sign_in(page, live_server, "admin", ADMIN_PASSWORD)
     visit(page, f"{live_server}/videos/{ids[0]}")
     page.get_by_text("New playlist with this video").click()
@@ -36,19 +38,26 @@ def test_reorder_a_playlist_with_the_keyboard(page, live_server, tmp_path):
     # Keyboard only: focus "Move down" of the first video, press Enter twice; the focus stays with it.
     page.get_by_role("button", name=re.compile(r"^Move down\W+Séance 1$")).focus()
     page.keyboard.press("Enter")
-    page.wait_for_function("() => document.querySelector('[data-playlist-status]').textContent.includes('position 2 of 3')")
+    page.wait_for_function(
+        "() => document.querySelector('[data-playlist-status]').textContent.includes('position 2 of 3')"
+    )
     assert order(page) == ["Séance 2", "Séance 1", "Séance 3"]
     assert page.evaluate("() => document.activeElement.textContent") == "Move down: Séance 1"
     page.keyboard.press("Enter")
-    page.wait_for_function("() => document.querySelector('[data-playlist-status]').textContent.includes('position 3 of 3')")
+    page.wait_for_function(
+        "() => document.querySelector('[data-playlist-status]').textContent.includes('position 3 of 3')"
+    )
     assert order(page) == ["Séance 2", "Séance 3", "Séance 1"]
     assert page.evaluate("() => document.activeElement.textContent") == "Move up: Séance 1"  # now last: no Move down
     audit(page)
 
     # Drag and drop does the same with the mouse: Séance 1 dropped on the first video goes first.
     page.locator("[data-playlist-items] > li", has_text="Séance 1").drag_to(
-        page.locator("[data-playlist-items] > li", has_text="Séance 2"))
-    page.wait_for_function("() => document.querySelector('[data-playlist-status]').textContent.includes('position 1 of 3')")
+        page.locator("[data-playlist-items] > li", has_text="Séance 2")
+    )
+    page.wait_for_function(
+        "() => document.querySelector('[data-playlist-status]').textContent.includes('position 1 of 3')"
+    )
     assert order(page) == ["Séance 1", "Séance 2", "Séance 3"]
 
     # Kept on the server, and played in that order.

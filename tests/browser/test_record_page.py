@@ -47,7 +47,8 @@ def test_the_record_page_and_a_studio_upload_signed_in_by_the_session(page, live
     assert page.get_by_role("heading", name="Record with Opencast Studio").is_visible()
     # A Studio hosted elsewhere ignores connection settings in its link: the page gives the steps instead.
     assert page.get_by_role("link", name="Open Opencast Studio at studio.opencast.org").get_attribute("href") == (
-        "https://studio.opencast.org/")
+        "https://studio.opencast.org/"
+    )
     assert page.get_by_text(live_server.rstrip("/") + "/", exact=True).first.is_visible()
     recording = base64.b64encode(make_browser_webm(tmp_path, "camera.webm", 2, "160x120").read_bytes()).decode()
     dcc = DUBLIN_CORE.format(title="Enregistré dans Studio", presenter="Prof")

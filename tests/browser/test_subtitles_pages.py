@@ -23,8 +23,9 @@ def current_cue(page) -> str:
 
 
 def test_upload_edit_and_follow_the_transcript(page, live_server, tmp_path):
-    video_id = import_and_wait(live_server, make_clip(tmp_path, "cours.mp4", seconds=6, size="320x240"),
-                               title="Cours sous-titré")
+    video_id = import_and_wait(
+        live_server, make_clip(tmp_path, "cours.mp4", seconds=6, size="320x240"), title="Cours sous-titré"
+    )
     sign_in(page, live_server, "admin", ADMIN_PASSWORD)
     visit(page, f"{live_server}/videos/{video_id}")
     page.get_by_role("link", name="Subtitles", exact=True).click()
@@ -66,11 +67,16 @@ def test_upload_edit_and_follow_the_transcript(page, live_server, tmp_path):
     assert "Deuxième passage, <corrigé>" in transcript.text_content()
     page.evaluate("""async () => { const v = document.querySelector('video'); v.muted = true; await v.play(); }""")
     page.wait_for_function("() => document.querySelector('video').currentTime > 0.3", timeout=20000)
-    page.wait_for_function("() => (document.querySelector('.transcript a[aria-current]') || {}).textContent"
-                           " && document.querySelector('.transcript a[aria-current]').textContent.includes('Deuxième')",
-                           timeout=20000)
-    page.wait_for_function("() => (document.querySelector('.transcript a[aria-current]') || {textContent: ''})"
-                           ".textContent.includes('Troisième')", timeout=20000)
+    page.wait_for_function(
+        "() => (document.querySelector('.transcript a[aria-current]') || {}).textContent"
+        " && document.querySelector('.transcript a[aria-current]').textContent.includes('Deuxième')",
+        timeout=20000,
+    )
+    page.wait_for_function(
+        "() => (document.querySelector('.transcript a[aria-current]') || {textContent: ''})"
+        ".textContent.includes('Troisième')",
+        timeout=20000,
+    )
     assert "0:04" in current_cue(page)
 
     page.evaluate("() => document.querySelector('video').pause()")

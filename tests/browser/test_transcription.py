@@ -17,8 +17,9 @@ def wait_for_transcription(database_url, video_id, seconds=180) -> tuple:
     try:
         while time.monotonic() < deadline:
             with engine.connect() as connection:
-                job = connection.execute(select(Job.state, Job.progress, Job.error).where(
-                    Job.video_id == video_id, Job.kind == "transcribe")).first()
+                job = connection.execute(
+                    select(Job.state, Job.progress, Job.error).where(Job.video_id == video_id, Job.kind == "transcribe")
+                ).first()
             if job and job.state in ("done", "failed"):
                 return tuple(job)
             time.sleep(0.5)

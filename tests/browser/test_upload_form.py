@@ -12,8 +12,9 @@ def stored(live_server, video_id):
     engine = make_engine(live_server.database_url)
     try:
         with engine.connect() as connection:
-            return connection.execute(select(Video.title, Video.access, Video.language, Video.license)
-                                      .where(Video.id == video_id)).one()
+            return connection.execute(
+                select(Video.title, Video.access, Video.language, Video.license).where(Video.id == video_id)
+            ).one()
     finally:
         engine.dispose()
 

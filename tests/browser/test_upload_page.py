@@ -57,8 +57,15 @@ def test_an_upload_resumes_after_the_page_is_reloaded(page, live_server, tmp_pat
     sign_in(page, live_server, "prof", "prof password 1")
     network = page.context.new_cdp_session(page)
     network.send("Network.enable")
-    network.send("Network.emulateNetworkConditions", {  # about 3 s per chunk, so the reload lands mid-way
-        "offline": False, "latency": 5, "downloadThroughput": -1, "uploadThroughput": 3 * 1024 * 1024})
+    network.send(
+        "Network.emulateNetworkConditions",
+        {  # about 3 s per chunk, so the reload lands mid-way
+            "offline": False,
+            "latency": 5,
+            "downloadThroughput": -1,
+            "uploadThroughput": 3 * 1024 * 1024,
+        },
+    )
     visit(page, live_server + "/upload")
     page.set_input_files("#upload-files", str(data))
     page.wait_for_function("() => document.querySelector('progress').value >= 45", timeout=60000)
@@ -66,8 +73,10 @@ def test_an_upload_resumes_after_the_page_is_reloaded(page, live_server, tmp_pat
     assert len(received) == 1 and 0 < received[0] < size  # the first chunk is stored, the rest is not
 
     page.reload()
-    network.send("Network.emulateNetworkConditions", {
-        "offline": False, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1})
+    network.send(
+        "Network.emulateNetworkConditions",
+        {"offline": False, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1},
+    )
     page.evaluate("""() => { window.announced = [];
         const live = document.querySelector('[data-announce]');
         new MutationObserver(() => window.announced.push(live.textContent)).observe(live, {childList: true}); }""")

@@ -3,11 +3,19 @@
 from cas_server.auth import AuthUser
 
 USERS = {
-    "prof": ("prof-secret-1", {"displayName": "Ada Prof", "mail": "ada.prof@univ.test",
-                               "eduPersonPrimaryAffiliation": "faculty",
-                               "memberOf": ["cn=l3-info,ou=groups,dc=univ", "cn=staff,ou=groups,dc=univ"]}),
-    "student": ("student-secret-1", {"displayName": "Sam Student", "mail": "sam@univ.test",
-                                     "eduPersonPrimaryAffiliation": "student"}),
+    "prof": (
+        "prof-secret-1",
+        {
+            "displayName": "Ada Prof",
+            "mail": "ada.prof@univ.test",
+            "eduPersonPrimaryAffiliation": "faculty",
+            "memberOf": ["cn=l3-info,ou=groups,dc=univ", "cn=staff,ou=groups,dc=univ"],
+        },
+    ),
+    "student": (
+        "student-secret-1",
+        {"displayName": "Sam Student", "mail": "sam@univ.test", "eduPersonPrimaryAffiliation": "student"},
+    ),
 }
 
 

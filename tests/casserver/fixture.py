@@ -49,16 +49,34 @@ def cas_server(folder):
     """Yield ``(base_url, recorder)`` of a migrated, configured django-cas-server."""
     recorder = LogoutRecorder()
     threading.Thread(target=recorder.serve_forever, daemon=True).start()
-    env = dict(os.environ, DJANGO_SETTINGS_MODULE="tests.casserver.settings", PYTHONPATH=ROOT,
-               CASSERVER_DB=str(folder / "cas.sqlite3"))
-    for command in (["-m", "django", "migrate", "--noinput"],
-                    [os.path.join(ROOT, "tests", "casserver", "setup_services.py"), recorder.url]):
+    env = dict(
+        os.environ,
+        DJANGO_SETTINGS_MODULE="tests.casserver.settings",
+        PYTHONPATH=ROOT,
+        CASSERVER_DB=str(folder / "cas.sqlite3"),
+    )
+    for command in (
+        ["-m", "django", "migrate", "--noinput"],
+        [os.path.join(ROOT, "tests", "casserver", "setup_services.py"), recorder.url],
+    ):
         subprocess.run([sys.executable, *command], env=env, cwd=ROOT, check=True, capture_output=True)
     port = free_port()
     log = open(folder / "cas.log", "wb")
-    server = subprocess.Popen([sys.executable, "-m", "waitress", f"--listen=127.0.0.1:{port}", "--threads=4",
-                               "--call", "django.core.wsgi:get_wsgi_application"],
-                              env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "waitress",
+            f"--listen=127.0.0.1:{port}",
+            "--threads=4",
+            "--call",
+            "django.core.wsgi:get_wsgi_application",
+        ],
+        env=env,
+        cwd=ROOT,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     base = f"http://127.0.0.1:{port}/cas"
     try:
         wait_until_up(base + "/login", server)

@@ -56,8 +56,11 @@ def test_view_matrix(access, people, site, make_video, make_request):
 def test_only_owners_and_admins_edit(people, site, make_video, make_request):
     video = make_video(site, people["owner"], access="public", status="ready")
     video.additional_owners.append(people["co-owner"])
-    editors = {who for who, user in people.items() if not who.startswith("_")
-               and video_permits(make_request(site, user), video, "edit")}
+    editors = {
+        who
+        for who, user in people.items()
+        if not who.startswith("_") and video_permits(make_request(site, user), video, "edit")
+    }
     assert editors == {"owner", "co-owner", "site admin"}
 
 
@@ -117,10 +120,16 @@ def test_a_future_publication_date_hides_the_video_from_all_but_owners(people, s
 
     video = make_video(site, people["owner"], access="public", status="ready", publish_at=utcnow() + timedelta(days=1))
     video.additional_owners.append(people["co-owner"])
-    see = {who for who, user in people.items() if not who.startswith("_")
-           and video_permits(make_request(site, user), video, "view")}
-    listed = {who for who, user in people.items() if not who.startswith("_")
-              and video in list_visible(make_request(site, user))}
+    see = {
+        who
+        for who, user in people.items()
+        if not who.startswith("_") and video_permits(make_request(site, user), video, "view")
+    }
+    listed = {
+        who
+        for who, user in people.items()
+        if not who.startswith("_") and video in list_visible(make_request(site, user))
+    }
     assert see == listed == {"owner", "co-owner", "site admin"}
     video.publish_at = utcnow() - timedelta(minutes=1)
     assert video_permits(make_request(site, None), video, "view")
@@ -169,8 +178,11 @@ def test_a_share_link_does_not_beat_the_publication_date(people, site, make_vide
 def test_only_the_main_owner_and_admins_delete(people, site, make_video, make_request):
     video = make_video(site, people["owner"], access="public", status="ready")
     video.additional_owners.append(people["co-owner"])
-    deleters = {who for who, user in people.items() if not who.startswith("_")
-                and video_permits(make_request(site, user), video, "delete")}
+    deleters = {
+        who
+        for who, user in people.items()
+        if not who.startswith("_") and video_permits(make_request(site, user), video, "delete")
+    }
     assert deleters == {"owner", "site admin"}
 
 

@@ -71,15 +71,22 @@ def content(setting: str, path: str) -> bytes:
 
 
 def add_video(request, site, owner, co_owner, group, setting: str) -> dict:
-    video = Video(site_id=site.id, owner_id=owner.id, title=f"Listed-{setting}", slug=f"v-{setting}",
-                  description=f"SECRET-{setting}", status="ready", allow_downloads=True, duration=2.5)
+    video = Video(
+        site_id=site.id,
+        owner_id=owner.id,
+        title=f"Listed-{setting}",
+        slug=f"v-{setting}",
+        description=f"SECRET-{setting}",
+        status="ready",
+        allow_downloads=True,
+        duration=2.5,
+    )
     request.dbsession.add(video)
     request.dbsession.flush()
     video.additional_owners.append(co_owner)
     level = setting.removeprefix("password-") if setting.startswith("password") else setting
     level = "public" if setting == "future" else level
-    set_access(video, "password" if level in ("locked", "unlocked") else level, groups=[group],
-               password=VIDEO_PASSWORD)
+    set_access(video, "password" if level in ("locked", "unlocked") else level, groups=[group], password=VIDEO_PASSWORD)
     if setting == "future":
         video.publish_at = utcnow() + timedelta(days=1)
     prefix, stored = outputs_prefix(video, 1), {}
@@ -106,9 +113,12 @@ def world(app):
         site = create_site(request.dbsession, app.registry, slug, slug, [f"{slug}.test"])
         other = create_site(request.dbsession, app.registry, slug + "-b", "B", [f"{slug}-b.test"])
         request.site = site
-        users = {who: create_user(request, name, password=PASSWORD,
-                                  role={"owner": "staff", "site admin": "site-admin"}.get(who, "user"))
-                 for who, name in USERNAMES.items()}
+        users = {
+            who: create_user(
+                request, name, password=PASSWORD, role={"owner": "staff", "site admin": "site-admin"}.get(who, "user")
+            )
+            for who, name in USERNAMES.items()
+        }
         outsider = create_user(request, "owner", password=PASSWORD, site=other)  # same name, other site
         group = Group(site_id=site.id, name="l3-info", title="L3")
         group.members.append(users["member"])
@@ -120,8 +130,14 @@ def world(app):
         request.dbsession.flush()
         for video in request.dbsession.query(Video).filter(Video.site_id == site.id):
             video.channels, video.themes = [channel], [channel.themes[0]]
-        ids = {"site": site.id, "other": other.id, "host": f"{slug}.test", "other_host": f"{slug}-b.test",
-               "users": {who: u.id for who, u in users.items()}, "outsider": outsider.id}
+        ids = {
+            "site": site.id,
+            "other": other.id,
+            "host": f"{slug}.test",
+            "other_host": f"{slug}-b.test",
+            "users": {who: u.id for who, u in users.items()},
+            "outsider": outsider.id,
+        }
     yield SimpleNamespace(**ids, videos=videos)
     with worker_request() as request:
         for site_id in (ids["site"], ids["other"]):
@@ -151,8 +167,7 @@ def viewer_browser(make_testapp, world, viewer: str, setting: str):
         form = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
         if form is not None or viewer != "share-link holder":  # the share link opened the video already
             token = form.group(1)
-            browser.post(f"/videos/{video_id}/unlock", {"csrf_token": token, "password": VIDEO_PASSWORD},
-                         status=302)
+            browser.post(f"/videos/{video_id}/unlock", {"csrf_token": token, "password": VIDEO_PASSWORD}, status=302)
     return browser, signed_for
 
 

@@ -42,8 +42,12 @@ def test_plugin_settings_form_is_built_from_declarations(admin_browser, site):
     form["min_password_length"] = "14"
     form["signup"] = True
     form.submit().follow()
-    assert site.plugin_settings["auth_local"] == {"signup": True, "min_password_length": 14, "max_failures": 5,
-                                                  "failure_window": 900}
+    assert site.plugin_settings["auth_local"] == {
+        "signup": True,
+        "min_password_length": 14,
+        "max_failures": 5,
+        "failure_window": 900,
+    }
 
 
 def test_unknown_plugin_settings_page_is_404(admin_browser):
@@ -58,7 +62,12 @@ def test_creating_a_user_and_changing_roles(admin_browser, site, make_testapp, d
     from core.access.users import find_user
 
     form = last_form(admin_browser.get("/admin/users"))
-    form["username"], form["display_name"], form["password"], form["role"] = "tina", "Tina T.", "tina password 1", "staff"
+    form["username"], form["display_name"], form["password"], form["role"] = (
+        "tina",
+        "Tina T.",
+        "tina password 1",
+        "staff",
+    )
     created = form.submit().follow()
     assert "User tina created." in created.text
     tina_browser = make_testapp("a.test")
@@ -100,13 +109,18 @@ def test_the_site_name_colour_and_logo(admin_browser, site):
     assert '<img src="/static/logo.svg" alt="" height="32">' in page.text
 
 
-def test_a_site_admin_cannot_create_or_touch_superusers_nor_demote_themselves(admin_browser, site, make_user, dbsession):
+def test_a_site_admin_cannot_create_or_touch_superusers_nor_demote_themselves(
+    admin_browser, site, make_user, dbsession
+):
     from core.access.users import find_user
 
     root = make_user(site, "root", role="superuser")
     token = admin_browser.csrf_token("/admin/users")
-    refused = admin_browser.post("/admin/users", {"csrf_token": token, "username": "sneaky", "role": "superuser",
-                                                  "password": "sneaky password 1"}, status=400)
+    refused = admin_browser.post(
+        "/admin/users",
+        {"csrf_token": token, "username": "sneaky", "role": "superuser", "password": "sneaky password 1"},
+        status=400,
+    )
     assert "Only a superuser can make a superuser." in refused.text and find_user(dbsession, site.id, "sneaky") is None
     admin_browser.post(f"/admin/users/{root.id}", {"role": "user", "csrf_token": token}, status=400)
     admin_browser.post(f"/admin/users/{root.id}", {"role": "superuser", "active": "0", "csrf_token": token}, status=400)
@@ -142,8 +156,9 @@ def test_a_failing_plugin_does_not_break_the_page(testapp, site, register_plugin
     assert "Still here" in testapp.get("/").text
 
 
-def test_a_site_sets_its_own_upload_limits_within_the_servers(admin_browser, site, app, monkeypatch, make_user,
-                                                                make_testapp, make_site):
+def test_a_site_sets_its_own_upload_limits_within_the_servers(
+    admin_browser, site, app, monkeypatch, make_user, make_testapp, make_site
+):
     monkeypatch.setitem(app.registry.settings, "amphi.uploads.max_size", str(2000 * 1_000_000))
     form = admin_browser.get("/admin/site").forms["uploads-form"]
     form["upload_max_size"], form["upload_user_quota"] = "3000", "-1"

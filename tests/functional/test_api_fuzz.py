@@ -34,8 +34,13 @@ CONFIG = {
 
 def fuzz(app, tm, dbsession, headers: dict, parameters: dict) -> list[str]:
     """Run schemathesis on the site ``a.test`` inside the test's transaction; the problems it found."""
-    environ = {"HTTP_HOST": "a.test", "tm.active": True, "tm.manager": tm, "app.dbsession": dbsession,
-               "REMOTE_ADDR": "192.0.2.10"}
+    environ = {
+        "HTTP_HOST": "a.test",
+        "tm.active": True,
+        "tm.manager": tm,
+        "app.dbsession": dbsession,
+        "REMOTE_ADDR": "192.0.2.10",
+    }
 
     def in_transaction(wsgi_environ, start_response):
         wsgi_environ.update(environ)
@@ -46,9 +51,13 @@ def fuzz(app, tm, dbsession, headers: dict, parameters: dict) -> list[str]:
     problems = []
     for event in from_schema(schema).execute():
         if isinstance(event, events.ScenarioFinished):
-            problems += [f"{event.recorder.label}: {check.failure_info.failure.title}: "
-                         f"{check.failure_info.failure.message[:400]}"
-                         for checks in event.recorder.checks.values() for check in checks if check.failure_info]
+            problems += [
+                f"{event.recorder.label}: {check.failure_info.failure.title}: "
+                f"{check.failure_info.failure.message[:400]}"
+                for checks in event.recorder.checks.values()
+                for check in checks
+                if check.failure_info
+            ]
         elif isinstance(event, events.NonFatalError):
             problems.append(f"{event.label}: {event.value!r}")
         elif isinstance(event, events.FatalError):
@@ -62,11 +71,24 @@ def no_rate_limit(app, monkeypatch):
     monkeypatch.setitem(app.registry.settings, "amphi.api.rate_limit", "0")
 
 
-def test_the_server_keeps_the_documented_contract(app, tm, dbsession, site, people, lectures, channels,  # noqa: F811
-                                                   make_request, no_rate_limit):
+def test_the_server_keeps_the_documented_contract(
+    app,
+    tm,
+    dbsession,
+    site,
+    people,
+    lectures,
+    channels,
+    make_request,
+    no_rate_limit,
+):
     _token, secret = create_token(make_request(site), people["admin"], "fuzzer", "write", 0)
-    ids = {"path.video_id": lectures["public"].id, "path.channel_id": channels["maths"].id,
-           "path.theme_id": channels["maths"].themes[0].id, "path.group_id": people["group"].id,
-           "path.user_id": people["student"].id}
+    ids = {
+        "path.video_id": lectures["public"].id,
+        "path.channel_id": channels["maths"].id,
+        "path.theme_id": channels["maths"].themes[0].id,
+        "path.group_id": people["group"].id,
+        "path.user_id": people["student"].id,
+    }
     problems = fuzz(app, tm, dbsession, {"Authorization": f"Bearer {secret}"}, ids)
     assert not problems, "\n".join(problems)

@@ -23,8 +23,10 @@ def people(site, make_user, make_request, dbsession):
     dbsession.add(group)
     dbsession.flush()
     request = make_request(site)
-    tokens = {name: create_token(request, user, name, "write", 0)[1] for name, user in
-              (("boss", admin), ("prof", prof), ("student", student))}
+    tokens = {
+        name: create_token(request, user, name, "write", 0)[1]
+        for name, user in (("boss", admin), ("prof", prof), ("student", student))
+    }
     return {"admin": admin, "prof": prof, "student": student, "group": group, "tokens": tokens}
 
 
@@ -38,8 +40,9 @@ def lectures(people, site, make_video, dbsession):
     public.tags = get_tags(dbsession, site.id, ["analyse"])
     public.type = next(t for t in site_video_types(dbsession, site.id) if t.slug == "course")
     draft = make_video(site, people["prof"], "Brouillon", status="ready", access="draft")
-    locked = make_video(site, people["prof"], "Secret", status="ready", access="password",
-                        password_hash=hash_password("open sesame 1"))
+    locked = make_video(
+        site, people["prof"], "Secret", status="ready", access="password", password_hash=hash_password("open sesame 1")
+    )
     dbsession.flush()
     return {"public": public, "draft": draft, "locked": locked}
 
@@ -61,8 +64,9 @@ def spec(testapp, site):
 def schema_validator(spec, schema):
     """A JSON Schema validator for ``schema``, its ``#/components/...`` references resolved in ``spec``."""
     registry = Registry().with_resource("urn:amphi-api", Resource.opaque(spec))
-    return Draft202012Validator({"$ref": "urn:amphi-api" + schema["$ref"]} if "$ref" in schema else schema,
-                                registry=registry)
+    return Draft202012Validator(
+        {"$ref": "urn:amphi-api" + schema["$ref"]} if "$ref" in schema else schema, registry=registry
+    )
 
 
 def test_the_document_is_valid_openapi(spec):
@@ -92,17 +96,33 @@ def channels(people, lectures, site, dbsession):
 
 def plans(people, lectures, channels):
     """How to call each documented operation: path parameters and a body."""
-    ids = {"user_id": people["student"].id, "group_id": people["group"].id, "video_id": lectures["public"].id,
-           "channel_id": channels["maths"].id, "theme_id": channels["physics"].themes[0].id}
-    bodies = {"updateUser": {"role": "staff"}, "createGroup": {"name": "walked", "title": "Walked"},
-              "updateGroup": {"title": "L3 Info"},
-              "updateVideo": {"title": "Intégrales doubles", "tags": ["Analyse", "L2"], "type": "course",
-                              "channels": ["maths", "physics"]},
-              "createChannel": {"title": "Walked channel", "visibility": "groups", "groups": [people["group"].name],
-                                "managers": ["prof"]},
-              "updateChannel": {"description": "**Analysis**", "featured": False, "position": 1},
-              "createTheme": {"title": "Algèbre", "parent_id": channels["maths"].themes[0].id},
-              "updateTheme": {"title": "Optique", "position": 2}}
+    ids = {
+        "user_id": people["student"].id,
+        "group_id": people["group"].id,
+        "video_id": lectures["public"].id,
+        "channel_id": channels["maths"].id,
+        "theme_id": channels["physics"].themes[0].id,
+    }
+    bodies = {
+        "updateUser": {"role": "staff"},
+        "createGroup": {"name": "walked", "title": "Walked"},
+        "updateGroup": {"title": "L3 Info"},
+        "updateVideo": {
+            "title": "Intégrales doubles",
+            "tags": ["Analyse", "L2"],
+            "type": "course",
+            "channels": ["maths", "physics"],
+        },
+        "createChannel": {
+            "title": "Walked channel",
+            "visibility": "groups",
+            "groups": [people["group"].name],
+            "managers": ["prof"],
+        },
+        "updateChannel": {"description": "**Analysis**", "featured": False, "position": 1},
+        "createTheme": {"title": "Algèbre", "parent_id": channels["maths"].themes[0].id},
+        "updateTheme": {"title": "Optique", "position": 2},
+    }
     return ids, bodies
 
 
@@ -110,8 +130,10 @@ def test_every_documented_endpoint_answers_as_documented(testapp, spec, people, 
     ids, bodies = plans(people, lectures, channels)
     walked = []
     order = {"get": 0, "post": 1, "put": 2, "patch": 3, "delete": 4}
-    operations = sorted(((path, method, op) for path, item in spec["paths"].items()
-                         for method, op in item.items() if method in order), key=lambda o: order[o[1]])
+    operations = sorted(
+        ((path, method, op) for path, item in spec["paths"].items() for method, op in item.items() if method in order),
+        key=lambda o: order[o[1]],
+    )
     for path, method, operation in operations:
         url = "/api/v1" + path.format(**ids)
         call = getattr(testapp, method if method != "delete" else "delete")
@@ -131,8 +153,9 @@ def test_every_documented_endpoint_answers_as_documented(testapp, spec, people, 
     assert len(walked) == sum(1 for item in spec["paths"].values() for m in item if m in order)
 
 
-def test_errors_share_one_shape_and_rights_are_checked(testapp, spec, people, make_testapp, make_site, make_user,
-                                                        make_request):
+def test_errors_share_one_shape_and_rights_are_checked(
+    testapp, spec, people, make_testapp, make_site, make_user, make_request
+):
     anonymous = make_testapp("a.test")
     refused = anonymous.get("/api/v1/me", status=401)
     assert set(refused.json) == {"code", "errno", "error", "message", "info"}
@@ -155,7 +178,8 @@ def test_pagination_and_filters(testapp, people, make_user, site):
     last = testapp.get("/api/v1/users?per_page=20&page=3", headers=auth(people)).json
     assert len(last["items"]) == 5 and last["next"] is None and "page=2" in last["previous"]
     assert [u["username"] for u in testapp.get("/api/v1/users?q=lise", headers=auth(people)).json["items"]] == [
-        "student"]
+        "student"
+    ]
     assert testapp.get("/api/v1/users?role=staff", headers=auth(people)).json["total"] == 1
     for bad in ("page=0", "per_page=1000", "page=x", "role=king"):
         assert testapp.get(f"/api/v1/users?{bad}", headers=auth(people), status=400).json["code"] == 400
@@ -163,16 +187,20 @@ def test_pagination_and_filters(testapp, people, make_user, site):
 
 def test_changing_users_keeps_the_role_rules(testapp, people):
     student, boss = people["student"], people["admin"]
-    assert testapp.patch_json(f"/api/v1/users/{student.id}", {"role": "staff"}, headers=auth(people)).json[
-        "role"] == "staff"
-    refused = testapp.patch_json(f"/api/v1/users/{student.id}", {"role": "superuser"}, headers=auth(people),
-                                 status=400)
+    assert (
+        testapp.patch_json(f"/api/v1/users/{student.id}", {"role": "staff"}, headers=auth(people)).json["role"]
+        == "staff"
+    )
+    refused = testapp.patch_json(f"/api/v1/users/{student.id}", {"role": "superuser"}, headers=auth(people), status=400)
     assert "superuser" in refused.json["message"]
     testapp.patch_json(f"/api/v1/users/{boss.id}", {"active": False}, headers=auth(people), status=400)
     testapp.patch_json(f"/api/v1/users/{student.id}", {"active": "no"}, headers=auth(people), status=400)
-    testapp.patch(f"/api/v1/users/{student.id}", "not json", headers={**auth(people),
-                                                                        "Content-Type": "application/json"},
-                  status=400)
+    testapp.patch(
+        f"/api/v1/users/{student.id}",
+        "not json",
+        headers={**auth(people), "Content-Type": "application/json"},
+        status=400,
+    )
 
 
 def test_only_site_admins_and_its_members_see_who_is_in_a_group(testapp, people, make_testapp, dbsession, site):
@@ -181,7 +209,9 @@ def test_only_site_admins_and_its_members_see_who_is_in_a_group(testapp, people,
     refused = testapp.get(f"/api/v1/groups/{group.id}", headers=auth(people, "prof"), status=403)  # an uploader
     assert "member" in refused.json["message"] and "student" not in refused.text
     for who in ("boss", "student"):  # a site admin, a member
-        assert testapp.get(f"/api/v1/groups/{group.id}", headers=auth(people, who)).json["member_usernames"] == ["student"]
+        assert testapp.get(f"/api/v1/groups/{group.id}", headers=auth(people, who)).json["member_usernames"] == [
+            "student"
+        ]
     other = Group(site_id=site.id, name="m2-bio", title="M2 Bio", members=[people["prof"]])
     dbsession.add(other)
     dbsession.flush()
@@ -190,8 +220,9 @@ def test_only_site_admins_and_its_members_see_who_is_in_a_group(testapp, people,
 
 
 def test_groups_and_members(testapp, people, make_request, site):
-    created = testapp.post_json("/api/v1/groups", {"name": "m1-maths", "title": "M1 Maths"}, headers=auth(people),
-                                status=201)
+    created = testapp.post_json(
+        "/api/v1/groups", {"name": "m1-maths", "title": "M1 Maths"}, headers=auth(people), status=201
+    )
     group_id = created.json["id"]
     assert created.headers["Location"].endswith(f"/api/v1/groups/{group_id}")
     duplicate = testapp.post_json("/api/v1/groups", {"name": "m1-maths"}, headers=auth(people), status=400)
@@ -232,8 +263,12 @@ def test_video_lists_obey_the_access_rules(testapp, people, lectures, make_testa
     assert by_title["Intégrales"]["tags"] == ["analyse"] and by_title["Intégrales"]["type"] == "course"
     mine = testapp.get("/api/v1/videos?owner=prof", headers=auth(people, "prof")).json
     assert {v["title"] for v in mine["items"]} == {"Intégrales", "Brouillon", "Secret"}
-    for query, titles in (("tag=ANALYSE", {"Intégrales"}), ("type=course", {"Intégrales"}),
-                          ("language=fr", {"Intégrales"}), ("owner=nobody", set())):
+    for query, titles in (
+        ("tag=ANALYSE", {"Intégrales"}),
+        ("type=course", {"Intégrales"}),
+        ("language=fr", {"Intégrales"}),
+        ("owner=nobody", set()),
+    ):
         found = testapp.get(f"/api/v1/videos?{query}", headers=auth(people, "prof")).json["items"]
         assert {v["title"] for v in found} == titles, query
     ordered = testapp.get("/api/v1/videos?ordering=title", headers=auth(people, "prof")).json["items"]
@@ -246,31 +281,37 @@ def test_changing_and_deleting_videos(testapp, people, lectures, site, make_user
     video = lectures["public"]
     url = f"/api/v1/videos/{video.id}"
     testapp.patch_json(url, {"title": "x"}, headers=auth(people, "student"), status=403)
-    refused = testapp.patch_json(url, {"title": "", "type": "nonsense", "access": "everyone"},
-                                 headers=auth(people, "prof"), status=400)
+    refused = testapp.patch_json(
+        url, {"title": "", "type": "nonsense", "access": "everyone"}, headers=auth(people, "prof"), status=400
+    )
     assert set(refused.json["info"]["fields"]) == {"title", "access"}  # the document's rules come first
-    refused = testapp.patch_json(url, {"title": "Fine", "type": "nonsense"}, headers=auth(people, "prof"),
-                                 status=400)
+    refused = testapp.patch_json(url, {"title": "Fine", "type": "nonsense"}, headers=auth(people, "prof"), status=400)
     assert set(refused.json["info"]["fields"]) == {"type"}  # then names, before the form
-    refused = testapp.patch_json(url, {"title": "", "access": "everyone", "tags": "not a list"},
-                                 headers=auth(people, "prof"), status=400)
+    refused = testapp.patch_json(
+        url, {"title": "", "access": "everyone", "tags": "not a list"}, headers=auth(people, "prof"), status=400
+    )
     assert "tags" in refused.json["info"]["fields"]
     refused = testapp.patch_json(url, {"title": "", "access": "everyone"}, headers=auth(people, "prof"), status=400)
     assert set(refused.json["info"]["fields"]) == {"title", "access"}
     assert video.title == "Intégrales"  # nothing changed
-    changed = testapp.patch_json(url, {"access": "groups", "groups": ["l3-info"], "disciplines": [],
-                                       "owners": ["student"]}, headers=auth(people, "prof")).json
+    changed = testapp.patch_json(
+        url,
+        {"access": "groups", "groups": ["l3-info"], "disciplines": [], "owners": ["student"]},
+        headers=auth(people, "prof"),
+    ).json
     assert changed["access"] == "groups" and [g.name for g in video.allowed_groups] == ["l3-info"]
     assert [u.username for u in video.additional_owners] == ["student"]
     testapp.delete(url, headers=auth(people, "student"), status=403)  # an additional owner edits, not deletes
     testapp.delete(url, headers=auth(people, "prof"), status=204)
     testapp.get(url, headers=auth(people, "prof"), status=404)
-    assert testapp.get(f"/api/v1/videos/{lectures['draft'].id}/tracks",
-                       headers=auth(people, "prof")).json == {"items": []}
+    assert testapp.get(f"/api/v1/videos/{lectures['draft'].id}/tracks", headers=auth(people, "prof")).json == {
+        "items": []
+    }
 
 
-def test_full_text_search_with_the_search_pages_facets_and_rules(testapp, spec, people, lectures, site,
-                                                                  make_request, make_testapp):
+def test_full_text_search_with_the_search_pages_facets_and_rules(
+    testapp, spec, people, lectures, site, make_request, make_testapp
+):
     lectures["public"].description = "Le théorème de Fubini"
     lectures["locked"].description = "Fubini encore"  # behind its password: not the visitor's to search
     lectures["draft"].description = "Fubini toujours"
@@ -287,7 +328,8 @@ def test_full_text_search_with_the_search_pages_facets_and_rules(testapp, spec, 
     french = anonymous.get("/api/v1/videos", {"q": "fubini"}, headers={"Accept-Language": "fr"}).json
     assert {f["name"]: f["title"] for f in french["facets"]}["language"] == "Langue"
     assert [(v["title"], v["locked"]) for v in anonymous.get("/api/v1/videos", {"q": "secret"}).json["items"]] == [
-        ("Secret", True)]  # found by its title, as lists show it
+        ("Secret", True)
+    ]  # found by its title, as lists show it
     mine = testapp.get("/api/v1/videos", {"q": "fubini", "per_page": 1, "sort": "date"}, headers=auth(people, "prof"))
     assert mine.json["total"] == 3 and mine.json["previous"] is None
     second = testapp.get(mine.json["next"], headers=auth(people, "prof")).json
@@ -295,13 +337,22 @@ def test_full_text_search_with_the_search_pages_facets_and_rules(testapp, spec, 
     filtered = anonymous.get("/api/v1/videos?q=&tag=analyse&tag=autre").json
     assert [v["title"] for v in filtered["items"]] == ["Intégrales"]
     assert {c["value"]: c["checked"] for f in filtered["facets"] if f["name"] == "tag" for c in f["values"]} == {
-        "analyse": True}
+        "analyse": True
+    }
 
 
-@pytest.mark.parametrize("query, field", [("q=a&ordering=title", "ordering"), ("q=a&owner=prof", "owner"),
-                                          ("q=a&status=ready", "status"), ("sort=date", "sort"),
-                                          ("year=2025", "year"), ("q=a&sort=random", "sort"),
-                                          ("q=a&page=10001", "page")])
+@pytest.mark.parametrize(
+    "query, field",
+    [
+        ("q=a&ordering=title", "ordering"),
+        ("q=a&owner=prof", "owner"),
+        ("q=a&status=ready", "status"),
+        ("sort=date", "sort"),
+        ("year=2025", "year"),
+        ("q=a&sort=random", "sort"),
+        ("q=a&page=10001", "page"),
+    ],
+)
 def test_a_search_refuses_what_it_cannot_do(testapp, query, field):
     refused = testapp.get(f"/api/v1/videos?{query}", status=400).json
     assert refused["errno"] == "invalid" and field in refused["info"]["fields"]
@@ -323,8 +374,12 @@ def test_search_where_no_search_plugin_is_enabled_is_503(make_site, make_testapp
 
 def protected_operations(spec):
     """``(path, method, operation)`` of the operations that need credentials (no anonymous ``{}`` in security)."""
-    return [(path, method, op) for path, item in spec["paths"].items() for method, op in item.items()
-            if method != "parameters" and {} not in op.get("security", spec["security"])]
+    return [
+        (path, method, op)
+        for path, item in spec["paths"].items()
+        for method, op in item.items()
+        if method != "parameters" and {} not in op.get("security", spec["security"])
+    ]
 
 
 def test_every_protected_operation_answers_401_without_credentials(make_testapp, spec, people, lectures, channels):
@@ -333,9 +388,14 @@ def test_every_protected_operation_answers_401_without_credentials(make_testapp,
     operations = protected_operations(spec)
     for path, method, operation in operations:
         url = "/api/v1" + path.format(**ids)
-        response = anonymous.request(url, method=method.upper(), status="*", environ=dict(anonymous.extra_environ),
-                                     body=json.dumps(bodies.get(operation["operationId"], {})).encode(),
-                                     headers={"Content-Type": "application/json"})
+        response = anonymous.request(
+            url,
+            method=method.upper(),
+            status="*",
+            environ=dict(anonymous.extra_environ),
+            body=json.dumps(bodies.get(operation["operationId"], {})).encode(),
+            headers={"Content-Type": "application/json"},
+        )
         assert response.status_int == 401, (method, url, response.status, response.text)
         assert response.headers["WWW-Authenticate"].startswith("Bearer ")
         assert set(response.json) == {"code", "errno", "error", "message", "info"}
@@ -349,10 +409,13 @@ def test_tus_without_credentials_is_a_401_in_tus_terms(make_testapp, site):
     assert created.headers["WWW-Authenticate"].startswith("Bearer ") and created.headers["Tus-Resumable"] == "1.0.0"
     assert created.content_type == "text/plain" and "access token" in created.text
     for method in ("HEAD", "PATCH", "DELETE"):
-        answer = anonymous.request(f"/api/uploads/{'0' * 32}", method=method, status="*",
-                                   environ=dict(anonymous.extra_environ),
-                                   headers={"Tus-Resumable": "1.0.0", "Upload-Offset": "0",
-                                            "Content-Type": "application/offset+octet-stream"})
+        answer = anonymous.request(
+            f"/api/uploads/{'0' * 32}",
+            method=method,
+            status="*",
+            environ=dict(anonymous.extra_environ),
+            headers={"Tus-Resumable": "1.0.0", "Upload-Offset": "0", "Content-Type": "application/offset+octet-stream"},
+        )
         assert answer.status_int == 401, (method, answer.status)
 
 
@@ -383,8 +446,9 @@ def test_the_rate_limit_cannot_be_dodged_with_the_host_or_an_invented_token(test
 def test_unknown_fields_and_parameters_are_refused(testapp, people, lectures, monkeypatch):
     refused = testapp.post_json("/api/v1/groups", {"name": "g1", "colour": "red"}, headers=auth(people), status=400)
     assert set(refused.json["info"]["fields"]) == {"colour"}
-    refused = testapp.patch_json(f"/api/v1/videos/{lectures['public'].id}", {"titel": "typo"},
-                                 headers=auth(people, "prof"), status=400)
+    refused = testapp.patch_json(
+        f"/api/v1/videos/{lectures['public'].id}", {"titel": "typo"}, headers=auth(people, "prof"), status=400
+    )
     assert set(refused.json["info"]["fields"]) == {"titel"} and lectures["public"].title == "Intégrales"
     refused = testapp.get("/api/v1/videos?colour=red&page=1", headers=auth(people), status=400)
     assert set(refused.json["info"]["fields"]) == {"colour"}
@@ -415,7 +479,8 @@ def test_the_servers_rules_are_in_the_document(testapp, spec, people):
 def test_an_undeclared_method_is_a_405_with_allow(testapp, people):
     refused = testapp.request("/api/v1/videos", method="TRACE", status=405, environ=dict(testapp.extra_environ))
     assert refused.headers["Allow"] == "GET, HEAD" and refused.json["code"] == 405
-    refused = testapp.request("/api/v1/groups", method="PUT", status=405, environ=dict(testapp.extra_environ),
-                              headers=auth(people))
+    refused = testapp.request(
+        "/api/v1/groups", method="PUT", status=405, environ=dict(testapp.extra_environ), headers=auth(people)
+    )
     assert refused.headers["Allow"] == "GET, HEAD, POST"
     assert testapp.request("/login", method="DELETE", status=405, environ=dict(testapp.extra_environ)).headers["Allow"]

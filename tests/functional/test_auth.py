@@ -48,7 +48,9 @@ def test_wrong_password_is_refused_without_saying_which_part_is_wrong(testapp, a
 
 def test_a_disabled_account_cannot_sign_in(testapp, ana):
     ana.is_active = False
-    assert "Wrong username or password." in testapp.sign_in("ana", "wrong", status=401).text  # nothing more to strangers
+    assert (
+        "Wrong username or password." in testapp.sign_in("ana", "wrong", status=401).text
+    )  # nothing more to strangers
     refused = testapp.sign_in("ana", "correct horse battery", status=403)  # the owner learns why
     assert "This account is disabled; ask an administrator of the site." in refused.text
     assert testapp.get("/api/me").json == {"authenticated": False}
@@ -76,8 +78,12 @@ def test_guesses_from_many_addresses_do_not_lock_the_owner_out_of_her_browser(te
     testapp.post("/logout", {"csrf_token": testapp.csrf_token("/")})
     for n in range(10):  # an attacker guesses from ten addresses until the account is spent
         attacker = make_testapp("a.test")
-        attacker.post("/auth/local/login", {"username": "ana", "password": f"guess {n}", "csrf_token": attacker.csrf_token()},
-                      extra_environ={"REMOTE_ADDR": f"198.51.100.{n + 1}"}, status=401 if n < 5 else 429)
+        attacker.post(
+            "/auth/local/login",
+            {"username": "ana", "password": f"guess {n}", "csrf_token": attacker.csrf_token()},
+            extra_environ={"REMOTE_ADDR": f"198.51.100.{n + 1}"},
+            status=401 if n < 5 else 429,
+        )
     make_testapp("a.test").sign_in("ana", "correct horse battery", status=429)  # a browser ana never used waits
     testapp.sign_in("ana", "correct horse battery")  # hers does not
     assert testapp.get("/api/me").json["username"] == "ana"
@@ -164,18 +170,24 @@ def test_the_session_is_renewed_at_sign_in(testapp, ana):
     testapp.post("/logout", {"csrf_token": before}, status=400)
 
 
-@pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example/x", "/\\evil.example", "javascript:alert(1)"])
+@pytest.mark.parametrize(
+    "target", ["https://evil.example/", "//evil.example/x", "/\\evil.example", "javascript:alert(1)"]
+)
 def test_no_open_redirect_after_sign_in(testapp, ana, target):
     token = testapp.csrf_token()
-    response = testapp.post("/auth/local/login", {"username": "ana", "password": "correct horse battery",
-                                                  "next": target, "csrf_token": token})
+    response = testapp.post(
+        "/auth/local/login",
+        {"username": "ana", "password": "correct horse battery", "next": target, "csrf_token": token},
+    )
     assert response.location == "http://a.test/"
 
 
 def test_next_inside_the_site_is_followed(testapp, ana):
     token = testapp.csrf_token()
-    response = testapp.post("/auth/local/login", {"username": "ana", "password": "correct horse battery",
-                                                  "next": "/admin/users?x=1", "csrf_token": token})
+    response = testapp.post(
+        "/auth/local/login",
+        {"username": "ana", "password": "correct horse battery", "next": "/admin/users?x=1", "csrf_token": token},
+    )
     assert response.location == "http://a.test/admin/users?x=1"
 
 
@@ -195,8 +207,14 @@ def test_self_sign_up_when_the_site_allows_it(testapp, site, app):
     set_plugin_overrides(app.registry, site, "auth_local", {"signup": True})
     form = testapp.get("/auth/local/signup")
     assert "Create an account" in testapp.get("/").text
-    data = {"csrf_token": testapp.csrf_token("/auth/local/signup"), "username": "new", "display_name": "New Student",
-            "email": "new@a.test", "password": "short", "password_confirm": "short"}
+    data = {
+        "csrf_token": testapp.csrf_token("/auth/local/signup"),
+        "username": "new",
+        "display_name": "New Student",
+        "email": "new@a.test",
+        "password": "short",
+        "password_confirm": "short",
+    }
     refused = testapp.post("/auth/local/signup", data, status=400)
     assert "At least 10 characters." in refused.text
     data.update(password="long enough password", password_confirm="long enough password")
@@ -211,12 +229,26 @@ def test_changing_ones_password(testapp, ana, make_testapp):
     other_device.sign_in("ana", "correct horse battery")
     testapp.sign_in("ana", "correct horse battery")
     token = testapp.csrf_token("/auth/local/password")
-    refused = testapp.post("/auth/local/password", {"csrf_token": token, "current_password": "wrong",
-                                                    "new_password": "another long one", "password_confirm": "another long one"},
-                           status=400)
+    refused = testapp.post(
+        "/auth/local/password",
+        {
+            "csrf_token": token,
+            "current_password": "wrong",
+            "new_password": "another long one",
+            "password_confirm": "another long one",
+        },
+        status=400,
+    )
     assert "This is not your current password." in refused.text
-    done = testapp.post("/auth/local/password", {"csrf_token": token, "current_password": "correct horse battery",
-                                                 "new_password": "another long one", "password_confirm": "another long one"})
+    done = testapp.post(
+        "/auth/local/password",
+        {
+            "csrf_token": token,
+            "current_password": "correct horse battery",
+            "new_password": "another long one",
+            "password_confirm": "another long one",
+        },
+    )
     assert "your other sessions were signed out" in done.text
     assert testapp.get("/api/me").json["username"] == "ana"  # this session stays open
     assert other_device.get("/api/me", status="*").json.get("username") is None  # the other one is over
@@ -231,9 +263,16 @@ def test_guessing_the_current_password_from_a_session_is_limited(testapp, ana, m
     token = thief.csrf_token("/auth/local/password")
 
     def change(browser, current, status):
-        return browser.post("/auth/local/password", {"csrf_token": token, "current_password": current,
-                                                     "new_password": "stolen account 1", "password_confirm":
-                                                     "stolen account 1"}, status=status)
+        return browser.post(
+            "/auth/local/password",
+            {
+                "csrf_token": token,
+                "current_password": current,
+                "new_password": "stolen account 1",
+                "password_confirm": "stolen account 1",
+            },
+            status=status,
+        )
 
     for n in range(5):
         change(thief, f"guess {n}", 400)

@@ -144,7 +144,9 @@ def test_open_redirects_are_refused(cas_site, testapp):
 def test_sign_out_offers_the_cas_logout(cas_site, testapp):
     cas_sign_in(testapp)
     answer = testapp.post("/logout", {"csrf_token": testapp.csrf_token("/")}, status=302)
-    assert answer.location == cas_site.plugin_settings["auth_cas"]["server_url"] + "/logout?service=http%3A%2F%2Fa.test%2F"
+    assert (
+        answer.location == cas_site.plugin_settings["auth_cas"]["server_url"] + "/logout?service=http%3A%2F%2Fa.test%2F"
+    )
     assert not signed_in(testapp)
 
 
@@ -168,12 +170,18 @@ def test_logout_requests_only_from_the_cas_server_address(app, cas_site, testapp
     app.registry.settings["amphi.auth_cas.logout_request_addresses"] = "198.51.100.0/24"
     try:
         _page, query = cas_sign_in(testapp)
-        forged = ('<samlp:LogoutRequest xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" ID="x" Version="2.0">'
-                  f'<samlp:SessionIndex>{query["ticket"][0]}</samlp:SessionIndex></samlp:LogoutRequest>')
+        forged = (
+            '<samlp:LogoutRequest xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" ID="x" Version="2.0">'
+            f"<samlp:SessionIndex>{query['ticket'][0]}</samlp:SessionIndex></samlp:LogoutRequest>"
+        )
         testapp.post("/auth/cas/callback", {"logoutRequest": forged}, status=403)  # from 192.0.2.10
         assert signed_in(testapp)
-        testapp.post("/auth/cas/callback", {"logoutRequest": "<not xml"}, status=400,
-                     extra_environ={"REMOTE_ADDR": "198.51.100.7"})
+        testapp.post(
+            "/auth/cas/callback",
+            {"logoutRequest": "<not xml"},
+            status=400,
+            extra_environ={"REMOTE_ADDR": "198.51.100.7"},
+        )
         testapp.post("/auth/cas/callback", {"logoutRequest": forged}, extra_environ={"REMOTE_ADDR": "198.51.100.7"})
         assert not signed_in(testapp)
     finally:
@@ -202,9 +210,11 @@ def test_renew_is_asked_for(app, cas_site, testapp):
 
 # --- a server that is down or talks nonsense ----------------------------------
 
+
 @pytest.fixture
 def bad_server():
     """A loopback server whose every answer is ``bad_server.body`` (settable)."""
+
     class Handler(WSGIRequestHandler):
         def log_message(self, *args):
             pass
@@ -221,18 +231,27 @@ def bad_server():
     server.shutdown()
 
 
-BILLION_LAUGHS = (b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
-                  b'<!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">]>'
-                  b'<cas:serviceResponse xmlns:cas="http://www.yale.edu/tp/cas"><cas:authenticationSuccess>'
-                  b'<cas:user>&lol2;</cas:user></cas:authenticationSuccess></cas:serviceResponse>')
+BILLION_LAUGHS = (
+    b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
+    b'<!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">]>'
+    b'<cas:serviceResponse xmlns:cas="http://www.yale.edu/tp/cas"><cas:authenticationSuccess>'
+    b"<cas:user>&lol2;</cas:user></cas:authenticationSuccess></cas:serviceResponse>"
+)
 
 
-@pytest.mark.parametrize("body, status, message", [
-    (b"<html>Maintenance</html>", 502, "cannot be read"),
-    (BILLION_LAUGHS, 502, "cannot be read"),
-    (b'<cas:serviceResponse xmlns:cas="http://www.yale.edu/tp/cas"><cas:authenticationFailure code="INTERNAL_ERROR">'
-     b'database down</cas:authenticationFailure></cas:serviceResponse>', 401, "refused the sign-in (INTERNAL_ERROR)"),
-])
+@pytest.mark.parametrize(
+    "body, status, message",
+    [
+        (b"<html>Maintenance</html>", 502, "cannot be read"),
+        (BILLION_LAUGHS, 502, "cannot be read"),
+        (
+            b'<cas:serviceResponse xmlns:cas="http://www.yale.edu/tp/cas"><cas:authenticationFailure code="INTERNAL_ERROR">'
+            b"database down</cas:authenticationFailure></cas:serviceResponse>",
+            401,
+            "refused the sign-in (INTERNAL_ERROR)",
+        ),
+    ],
+)
 def test_error_answers_are_refused_clearly(app, site, testapp, bad_server, dbsession, body, status, message):
     url, state = bad_server
     state["body"] = body
@@ -255,13 +274,17 @@ def test_no_ticket_is_an_error_unless_gateway(app, cas_site, testapp):
 
 # --- a real campus server, when one is given -----------------------------------
 
-@pytest.mark.skipif(not os.environ.get("AMPHI_TEST_CAS_URL"),
-                    reason="set AMPHI_TEST_CAS_URL, AMPHI_TEST_CAS_USER and AMPHI_TEST_CAS_PASSWORD")
+
+@pytest.mark.skipif(
+    not os.environ.get("AMPHI_TEST_CAS_URL"),
+    reason="set AMPHI_TEST_CAS_URL, AMPHI_TEST_CAS_USER and AMPHI_TEST_CAS_PASSWORD",
+)
 def test_live_cas_server(app, make_site, make_testapp, dbsession):
     host = os.environ.get("AMPHI_TEST_CAS_HOST", "a.test")  # a service the campus server knows
     live = make_site("live", domains=[host])
-    configure(app, live, server_url=os.environ["AMPHI_TEST_CAS_URL"],
-              version=os.environ.get("AMPHI_TEST_CAS_VERSION", "3"))
+    configure(
+        app, live, server_url=os.environ["AMPHI_TEST_CAS_URL"], version=os.environ.get("AMPHI_TEST_CAS_VERSION", "3")
+    )
     browser, username = make_testapp(host), os.environ["AMPHI_TEST_CAS_USER"]
     cas_sign_in(browser, username, os.environ["AMPHI_TEST_CAS_PASSWORD"])
     assert signed_in(browser)

@@ -15,8 +15,15 @@ LOCAL_PASSWORD = "local password 1"
 
 
 def configure(app, site, uri, **extra):
-    settings = {"server_uris": uri, "bind_dn": ADMIN_DN, "bind_password": ADMIN_PASSWORD,
-                "user_base": f"ou=people,{BASE}", "connect_timeout": "2", "operation_timeout": "2", **extra}
+    settings = {
+        "server_uris": uri,
+        "bind_dn": ADMIN_DN,
+        "bind_password": ADMIN_PASSWORD,
+        "user_base": f"ou=people,{BASE}",
+        "connect_timeout": "2",
+        "operation_timeout": "2",
+        **extra,
+    }
     set_plugin_overrides(app.registry, site, "auth_ldap", settings)
 
 
@@ -30,8 +37,9 @@ def rules(site, make_request):
 
 def ldap_sign_in(testapp, username, password, status=302):
     token = testapp.csrf_token()
-    return testapp.post("/auth/ldap/login", {"username": username, "password": password, "csrf_token": token},
-                        status=status)
+    return testapp.post(
+        "/auth/ldap/login", {"username": username, "password": password, "csrf_token": token}, status=status
+    )
 
 
 def status_of(dbsession, site):
@@ -40,20 +48,25 @@ def status_of(dbsession, site):
 
 
 def test_lookup_after_a_local_sign_in_fills_the_profile_and_the_rules_apply(
-        app, site, slapd, rules, make_user, make_testapp, dbsession):  # noqa: F811
+    app, site, slapd, rules, make_user, make_testapp, dbsession
+):
     configure(app, site, slapd.uri)
     prof = make_user(site, "prof", password=LOCAL_PASSWORD)
     lea = make_user(site, "lea", password=LOCAL_PASSWORD)
     make_testapp("a.test").sign_in("prof", LOCAL_PASSWORD)
     make_testapp("a.test").sign_in("lea", LOCAL_PASSWORD)
     assert (prof.display_name, prof.email, prof.affiliation, prof.role) == (
-        "Ada Lovelace", "ada@univ.test", "faculty", "staff")
+        "Ada Lovelace",
+        "ada@univ.test",
+        "faculty",
+        "staff",
+    )
     assert (lea.display_name, lea.affiliation, lea.role) == ("Léa Martin", "student", "user")
     assert {(g.name, g.title) for g in lea.groups} == {("l3-info", "L3 Informatique")}
     assert status_of(dbsession, site).last_success_at is not None
 
 
-def test_group_search_for_directories_without_memberof(app, site, slapd, make_user, make_testapp, make_request):  # noqa: F811
+def test_group_search_for_directories_without_memberof(app, site, slapd, make_user, make_testapp, make_request):
     configure(app, site, slapd.uri, group_base=f"ou=groups,{BASE}")
     add_rule(make_request(site), "groups", L2_INFO, "group", "l2-info", "L2 Informatique")
     bob = make_user(site, "bob", password=LOCAL_PASSWORD)
@@ -61,8 +74,7 @@ def test_group_search_for_directories_without_memberof(app, site, slapd, make_us
     assert [g.title for g in bob.groups] == ["L2 Informatique"]
 
 
-def test_the_password_form_signs_in_and_creates_the_user_when_allowed(
-        app, site, slapd, rules, make_testapp, dbsession):  # noqa: F811
+def test_the_password_form_signs_in_and_creates_the_user_when_allowed(app, site, slapd, rules, make_testapp, dbsession):
     configure(app, site, slapd.uri, password_form="true", create_users="true")
     browser = make_testapp("a.test")
     assert 'action="http://a.test/auth/ldap/login"' in browser.get("/login").text
@@ -72,7 +84,7 @@ def test_the_password_form_signs_in_and_creates_the_user_when_allowed(
     assert browser.get("/upload", status=200)  # staff may upload
 
 
-def test_the_password_form_refuses_wrong_empty_and_injected_credentials(app, site, slapd, make_testapp, dbsession):  # noqa: F811
+def test_the_password_form_refuses_wrong_empty_and_injected_credentials(app, site, slapd, make_testapp, dbsession):
     configure(app, site, slapd.uri, password_form="true", create_users="true", max_failures="50")
     browser = make_testapp("a.test")
     assert "Wrong username or password" in ldap_sign_in(browser, "prof", "not the password", status=401).text
@@ -84,14 +96,14 @@ def test_the_password_form_refuses_wrong_empty_and_injected_credentials(app, sit
     assert browser.get("/my/videos", status=(302, 403))  # still signed out
 
 
-def test_the_password_form_needs_an_account_unless_creation_is_allowed(app, site, slapd, make_testapp, dbsession):  # noqa: F811
+def test_the_password_form_needs_an_account_unless_creation_is_allowed(app, site, slapd, make_testapp, dbsession):
     configure(app, site, slapd.uri, password_form="true", create_users="false")
     page = ldap_sign_in(make_testapp("a.test"), "bob", PASSWORDS["bob"], status=403)
     assert "no account on this site" in page.text
     assert dbsession.query(User).filter_by(site_id=site.id).count() == 0
 
 
-def test_failures_are_rate_limited(app, site, slapd, make_user, make_testapp):  # noqa: F811
+def test_failures_are_rate_limited(app, site, slapd, make_user, make_testapp):
     configure(app, site, slapd.uri, password_form="true", max_failures="2")
     make_user(site, "lea")
     browser = make_testapp("a.test")
@@ -100,7 +112,7 @@ def test_failures_are_rate_limited(app, site, slapd, make_user, make_testapp):  
     ldap_sign_in(browser, "lea", PASSWORDS["lea"], status=429)
 
 
-def test_guesses_from_elsewhere_do_not_lock_the_owner_out_of_her_browser(app, site, slapd, make_user, make_testapp):  # noqa: F811
+def test_guesses_from_elsewhere_do_not_lock_the_owner_out_of_her_browser(app, site, slapd, make_user, make_testapp):
     configure(app, site, slapd.uri, password_form="true", max_failures="2")
     make_user(site, "lea")
     browser = make_testapp("a.test")
@@ -108,14 +120,17 @@ def test_guesses_from_elsewhere_do_not_lock_the_owner_out_of_her_browser(app, si
     browser.post("/logout", {"csrf_token": browser.csrf_token("/")})
     for n in range(3):
         attacker = make_testapp("a.test")
-        attacker.post("/auth/ldap/login", {"username": "lea", "password": f"wrong {n}", "csrf_token": attacker.csrf_token()},
-                      extra_environ={"REMOTE_ADDR": f"198.51.100.{n + 1}"}, status=401 if n < 2 else 429)
+        attacker.post(
+            "/auth/ldap/login",
+            {"username": "lea", "password": f"wrong {n}", "csrf_token": attacker.csrf_token()},
+            extra_environ={"REMOTE_ADDR": f"198.51.100.{n + 1}"},
+            status=401 if n < 2 else 429,
+        )
     ldap_sign_in(make_testapp("a.test"), "lea", PASSWORDS["lea"], status=429)
     ldap_sign_in(browser, "lea", PASSWORDS["lea"])
 
 
-def test_directory_down_sign_in_goes_on_and_the_admin_sees_it(
-        app, site, slapd, make_user, make_testapp, dbsession):  # noqa: F811
+def test_directory_down_sign_in_goes_on_and_the_admin_sees_it(app, site, slapd, make_user, make_testapp, dbsession):
     configure(app, site, slapd.uri, password_form="true")
     prof = make_user(site, "prof", password=LOCAL_PASSWORD, display_name="Known Name")
     make_user(site, "admin", role="site-admin", password=LOCAL_PASSWORD)
@@ -152,7 +167,7 @@ def test_a_directory_that_does_not_answer_times_out(app, site, make_user, make_t
     assert status_of(dbsession, site).last_error
 
 
-def test_a_dropped_connection_is_replaced(app, site, slapd, make_user, make_testapp):  # noqa: F811
+def test_a_dropped_connection_is_replaced(app, site, slapd, make_user, make_testapp):
     configure(app, site, slapd.uri)
     prof = make_user(site, "prof", password=LOCAL_PASSWORD)
     make_testapp("a.test").sign_in("prof", LOCAL_PASSWORD)
@@ -164,7 +179,8 @@ def test_a_dropped_connection_is_replaced(app, site, slapd, make_user, make_test
 
 
 def test_settings_are_per_site_and_a_disabled_plugin_does_nothing(
-        app, site, slapd, make_site, make_user, make_testapp, dbsession):  # noqa: F811
+    app, site, slapd, make_site, make_user, make_testapp, dbsession
+):
     configure(app, site, slapd.uri, password_form="true", create_users="true")
     b = make_site("b")  # plugin enabled, nothing set: idle
     c = make_site("c")
@@ -180,7 +196,8 @@ def test_settings_are_per_site_and_a_disabled_plugin_does_nothing(
 
 
 def test_start_tls_with_a_trusted_certificate_and_refused_without(
-        app, site, slapd_tls, make_user, make_testapp, dbsession, monkeypatch):  # noqa: F811
+    app, site, slapd_tls, make_user, make_testapp, dbsession, monkeypatch
+):
     configure(app, site, slapd_tls.uri, start_tls="true")
     prof = make_user(site, "prof", password=LOCAL_PASSWORD)
     make_testapp("a.test").sign_in("prof", LOCAL_PASSWORD)  # the system's CAs do not know this certificate
@@ -191,7 +208,7 @@ def test_start_tls_with_a_trusted_certificate_and_refused_without(
     assert prof.display_name == "Ada Lovelace"
 
 
-def test_the_directory_spelling_of_the_username_is_used_when_mapped(app, site, slapd, make_user, make_testapp):  # noqa: F811
+def test_the_directory_spelling_of_the_username_is_used_when_mapped(app, site, slapd, make_user, make_testapp):
     from plugins.auth_ldap.directory import DEFAULT_MAPPING
 
     configure(app, site, slapd.uri, password_form="true", attribute_mapping=DEFAULT_MAPPING + "\nusername = uid")
@@ -200,7 +217,7 @@ def test_the_directory_spelling_of_the_username_is_used_when_mapped(app, site, s
     assert (prof.last_login is not None, prof.display_name) == (True, "Ada Lovelace")
 
 
-def test_a_bad_mapping_is_shown_to_the_admin_and_sign_in_goes_on(app, site, slapd, make_user, make_testapp, dbsession):  # noqa: F811
+def test_a_bad_mapping_is_shown_to_the_admin_and_sign_in_goes_on(app, site, slapd, make_user, make_testapp, dbsession):
     configure(app, site, slapd.uri, attribute_mapping="display_name = displayName\nemail mail")
     prof = make_user(site, "prof", password=LOCAL_PASSWORD)
     make_testapp("a.test").sign_in("prof", LOCAL_PASSWORD)
@@ -208,7 +225,7 @@ def test_a_bad_mapping_is_shown_to_the_admin_and_sign_in_goes_on(app, site, slap
     assert "attribute mapping, line 2" in status_of(dbsession, site).last_error
 
 
-def test_a_wrong_service_password_is_reported_as_such(app, site, slapd, make_user, make_testapp, dbsession):  # noqa: F811
+def test_a_wrong_service_password_is_reported_as_such(app, site, slapd, make_user, make_testapp, dbsession):
     configure(app, site, slapd.uri, bind_password="not the service password")
     make_user(site, "prof", password=LOCAL_PASSWORD)
     make_testapp("a.test").sign_in("prof", LOCAL_PASSWORD)

@@ -20,8 +20,9 @@ NAME = "auth_oidc"
 @pytest.fixture(scope="module")
 def provider_pair(tmp_path_factory):
     first = LoopbackProvider(tmp_path_factory.mktemp("op1"), client_id="amphi", client_secret="amphi-secret").start()
-    second = LoopbackProvider(tmp_path_factory.mktemp("op2"), client_id="amphi-two", client_secret="second-secret",
-                          end_session=False).start()
+    second = LoopbackProvider(
+        tmp_path_factory.mktemp("op2"), client_id="amphi-two", client_secret="second-secret", end_session=False
+    ).start()
     yield first, second
     first.stop()
     second.stop()
@@ -38,8 +39,13 @@ def op(provider_pair, app, monkeypatch):
 
 
 def block(provider, name="univ", title="University account", **extra):
-    lines = [f"[{name}]", f"title = {title}", f"issuer = {provider.issuer}", f"client_id = {provider.client_id}",
-             "scopes = openid profile email groups"] + [f"{key} = {value}" for key, value in extra.items()]
+    lines = [
+        f"[{name}]",
+        f"title = {title}",
+        f"issuer = {provider.issuer}",
+        f"client_id = {provider.client_id}",
+        "scopes = openid profile email groups",
+    ] + [f"{key} = {value}" for key, value in extra.items()]
     return "\n".join(lines) + "\n"
 
 
@@ -61,8 +67,12 @@ def at_provider(provider, location, username="alice", password=None, cancel=Fals
     page = http.get(location, verify=provider.ca_file)
     assert page.status_code == 200 and "Test identity provider" in page.text
     query = re.search(r'name="request_query" value="([^"]+)"', page.text).group(1).replace("&amp;", "&")
-    form = {"request_query": query, "username": username,
-            "password": password or f"{username} password", "cancel" if cancel else "login": "1"}
+    form = {
+        "request_query": query,
+        "username": username,
+        "password": password or f"{username} password",
+        "cancel" if cancel else "login": "1",
+    }
     answer = http.post(provider.issuer + "/authorize", data=form, allow_redirects=False, verify=provider.ca_file)
     assert answer.status_code == 302, answer.text
     return answer.headers["Location"]
@@ -101,7 +111,11 @@ def test_sign_in_maps_claims_applies_rules_and_returns_to_the_page(univ, testapp
     assert univ.token_requests[-1]["code_verifier"]  # PKCE: the verifier went with the code
     alice = users(dbsession, site)["alice"]
     assert (alice.display_name, alice.email, alice.affiliation, alice.role) == (
-        "Alice Martin", "alice@univ.example", "faculty", "staff")
+        "Alice Martin",
+        "alice@univ.example",
+        "faculty",
+        "staff",
+    )
     assert [(g.name, g.title) for g in alice.groups] == [("l3-info", "L3 Informatique")]
     assert testapp.get("/upload", status=200)  # staff through the rule, signed in
 
@@ -118,12 +132,18 @@ def test_username_falls_back_to_sub_and_claim_names_are_settings(univ, app, test
 
 def test_two_providers_on_one_site(provider_pair, op, app, site, testapp, dbsession):
     first, second = provider_pair
-    configure(app, site, block(first) + block(second, name="partner", title="Partner school"),
-              f"univ={first.client_secret} partner={second.client_secret}")
+    configure(
+        app,
+        site,
+        block(first) + block(second, name="partner", title="Partner school"),
+        f"univ={first.client_secret} partner={second.client_secret}",
+    )
     first.allow("http://a.test/auth/oidc/univ/callback")
     second.allow("http://a.test/auth/oidc/partner/callback")
     login = testapp.get("/login", {"next": "/upload"})
-    assert login.html.find("a", string=re.compile("University account"))["href"].startswith("http://a.test/auth/oidc/univ/login")
+    assert login.html.find("a", string=re.compile("University account"))["href"].startswith(
+        "http://a.test/auth/oidc/univ/login"
+    )
     partner = login.html.find("a", string=re.compile("Partner school"))["href"]
     assert "/auth/oidc/partner/login" in partner and "next=/upload" in partner
     # the second provider's certificate is another one: trust both
@@ -133,7 +153,9 @@ def test_two_providers_on_one_site(provider_pair, op, app, site, testapp, dbsess
     landed = sign_in(testapp, second, name="partner", username="bob", next_url="/upload")
     assert landed.location == "http://a.test/upload"
     assert "sub-bob-0002" in users(dbsession, site)
-    assert testapp.post("/logout", {"csrf_token": testapp.csrf_token("/")}).location == "http://a.test/"  # no end_session
+    assert (
+        testapp.post("/logout", {"csrf_token": testapp.csrf_token("/")}).location == "http://a.test/"
+    )  # no end_session
 
 
 def test_a_forged_or_missing_state_is_refused_and_creates_nothing(univ, testapp, make_testapp, site, dbsession):
@@ -153,13 +175,27 @@ def test_a_callback_cannot_be_replayed(univ, testapp, make_testapp, site, dbsess
     assert "already been used" in back(testapp, callback, status=400).text
 
 
-@pytest.mark.parametrize("tamper, message", [
-    (lambda claims, key: ({**claims, "nonce": "another nonce"}, key), "refused: it answers another sign-in (nonce)."),
-    (lambda claims, key: (claims, new_key(key.kid)), "refused: it is not signed by a key the provider publishes."),  # same key id, another key
-    (lambda claims, key: ({**claims, "aud": ["someone-else"]}, key), "refused: it was issued for another application (audience)."),
-    (lambda claims, key: ({**claims, "iat": int(time.time()) - 7200, "exp": int(time.time()) - 3600}, key),
-     "refused: it has expired."),
-])
+@pytest.mark.parametrize(
+    "tamper, message",
+    [
+        (
+            lambda claims, key: ({**claims, "nonce": "another nonce"}, key),
+            "refused: it answers another sign-in (nonce).",
+        ),
+        (
+            lambda claims, key: (claims, new_key(key.kid)),
+            "refused: it is not signed by a key the provider publishes.",
+        ),  # same key id, another key
+        (
+            lambda claims, key: ({**claims, "aud": ["someone-else"]}, key),
+            "refused: it was issued for another application (audience).",
+        ),
+        (
+            lambda claims, key: ({**claims, "iat": int(time.time()) - 7200, "exp": int(time.time()) - 3600}, key),
+            "refused: it has expired.",
+        ),
+    ],
+)
 def test_a_bad_id_token_is_refused_and_creates_nothing(univ, testapp, site, dbsession, tamper, message):
     univ.tamper = tamper
     callback = at_provider(univ, start(testapp))
@@ -184,12 +220,31 @@ def test_claims_become_attributes_by_the_providers_mapping():
     text = "[kc]\ntitle = K\nissuer = https://kc.example\nclient_id = a\ngroups_claim = realm_access.roles\n"
     provider = site_providers({"providers": text, "client_secrets": "kc=s", "ca_file": ""})["kc"]
     assert provider.client_secret == "s" and provider.scopes == ("openid", "profile", "email")
-    attributes = attributes_from_claims(provider, {
-        "sub": "u-1", "preferred_username": "ana", "name": "Ana", "realm_access": {"roles": ["teacher", "l3"]},
-        "eduperson_affiliation": "faculty", "nonce": "n", "exp": 1, "department": "physics"})
-    assert attributes == {"sub": ["u-1"], "preferred_username": ["ana"], "name": ["Ana"], "username": ["ana"],
-                          "display_name": ["Ana"], "groups": ["teacher", "l3"], "eduperson_affiliation": ["faculty"],
-                          "affiliation": ["faculty"], "department": ["physics"], "oidc_provider": ["kc"]}
+    attributes = attributes_from_claims(
+        provider,
+        {
+            "sub": "u-1",
+            "preferred_username": "ana",
+            "name": "Ana",
+            "realm_access": {"roles": ["teacher", "l3"]},
+            "eduperson_affiliation": "faculty",
+            "nonce": "n",
+            "exp": 1,
+            "department": "physics",
+        },
+    )
+    assert attributes == {
+        "sub": ["u-1"],
+        "preferred_username": ["ana"],
+        "name": ["Ana"],
+        "username": ["ana"],
+        "display_name": ["Ana"],
+        "groups": ["teacher", "l3"],
+        "eduperson_affiliation": ["faculty"],
+        "affiliation": ["faculty"],
+        "department": ["physics"],
+        "oidc_provider": ["kc"],
+    }
 
 
 def test_the_providers_refusal_is_shown(univ, testapp, site, dbsession):
@@ -271,10 +326,14 @@ def test_settings_are_validated_with_clear_errors(app, site):
 
     assert "title, client_id missing" in refused("[univ]\nissuer = https://idp.example\n")
     assert "https://" in refused("[univ]\ntitle = U\nissuer = http://idp.example\nclient_id = x\n")
-    assert "unknown key(s) colour" in refused("[univ]\ntitle = U\nissuer = https://i.example\nclient_id = x\ncolour = red\n")
+    assert "unknown key(s) colour" in refused(
+        "[univ]\ntitle = U\nissuer = https://i.example\nclient_id = x\ncolour = red\n"
+    )
     assert "Not readable" in refused("title = U\n")
     assert "name must be" in refused("[Univ Paris]\ntitle = U\nissuer = https://i.example\nclient_id = x\n")
-    assert "must include openid" in refused("[u]\ntitle = U\nissuer = https://i.example\nclient_id = x\nscopes = email\n")
+    assert "must include openid" in refused(
+        "[u]\ntitle = U\nissuer = https://i.example\nclient_id = x\nscopes = email\n"
+    )
     assert "name=secret pairs" in refused("", "just-a-secret")
 
 

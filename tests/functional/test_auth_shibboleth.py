@@ -30,9 +30,14 @@ def mod_shib(remote_addr=PROXY, **attributes) -> dict:
     return environ
 
 
-PROF = dict(eppn="prof@univ.test", displayName="Ada Prof", mail="ada.prof@univ.test",
-            eduPersonPrimaryAffiliation="faculty", affiliation="faculty@univ.test;member@univ.test",
-            isMemberOf="cn=l3-info,ou=groups,dc=univ;cn=staff\\;old,ou=groups,dc=univ")
+PROF = dict(
+    eppn="prof@univ.test",
+    displayName="Ada Prof",
+    mail="ada.prof@univ.test",
+    eduPersonPrimaryAffiliation="faculty",
+    affiliation="faculty@univ.test;member@univ.test",
+    isMemberOf="cn=l3-info,ou=groups,dc=univ;cn=staff\\;old,ou=groups,dc=univ",
+)
 
 
 def user(dbsession, site, username):
@@ -51,8 +56,12 @@ def test_off_without_trusted_proxies(site, testapp):
 
 def test_login_goes_to_the_session_initiator_with_a_safe_target(shib, site, testapp):
     assert "Federated account (Shibboleth)" in testapp.get("/login").text
-    for asked, kept in (("/upload", "/upload"), ("https://evil.example/", "/"), ("//evil.example", "/"),
-                        ("/\\evil.example", "/")):
+    for asked, kept in (
+        ("/upload", "/upload"),
+        ("https://evil.example/", "/"),
+        ("//evil.example", "/"),
+        ("/\\evil.example", "/"),
+    ):
         location = testapp.get("/auth/shibboleth/login", {"next": asked}, status=302).location
         parts = urlsplit(location)
         assert parts.path == "/Shibboleth.sso/Login"
@@ -64,8 +73,7 @@ def test_sign_in_from_the_proxy_with_mapping_and_rules(shib, site, make_request,
     request = make_request(site)
     add_rule(request, "affiliation", "faculty", "role", "staff")
     add_rule(request, "groups", "cn=l3-info,*", "group", "l3-info", "L3 Informatique")
-    answer = testapp.get("/auth/shibboleth/callback", {"next": "/upload"}, extra_environ=mod_shib(**PROF),
-                         status=302)
+    answer = testapp.get("/auth/shibboleth/callback", {"next": "/upload"}, extra_environ=mod_shib(**PROF), status=302)
     assert answer.location == "http://a.test/upload"
     prof = user(dbsession, site, "prof@univ.test")
     assert (prof.display_name, prof.email, prof.affiliation) == ("Ada Prof", "ada.prof@univ.test", "faculty")
@@ -96,8 +104,12 @@ def test_no_username_means_no_session(shib, site, testapp, dbsession):
 
 def test_per_site_mapping_and_creation(shib, app, site, make_site, make_user, make_testapp, dbsession):
     site_b = make_site("b")
-    set_plugin_overrides(app.registry, site_b, "auth_shibboleth", {
-        "attribute_map": "username = uid\ndisplay_name = cn", "create_users": False})
+    set_plugin_overrides(
+        app.registry,
+        site_b,
+        "auth_shibboleth",
+        {"attribute_map": "username = uid\ndisplay_name = cn", "create_users": False},
+    )
     b = make_testapp("b.test")
     environ = mod_shib(uid="ada", cn="Ada on B", **PROF)
     page = b.get("/auth/shibboleth/callback", extra_environ=environ, status=403)

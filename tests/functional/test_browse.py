@@ -11,8 +11,14 @@ def catalogue(site, make_user, make_video, dbsession):
     course = next(t for t in site_video_types(dbsession, site.id) if t.slug == "course")
     videos = {}
     for n in range(30):
-        video = make_video(site, prof if n % 2 else other, f"Cours {n:02d}", status="ready", access="public",
-                           language="fr" if n < 10 else "en")
+        video = make_video(
+            site,
+            prof if n % 2 else other,
+            f"Cours {n:02d}",
+            status="ready",
+            access="public",
+            language="fr" if n < 10 else "en",
+        )
         video.tags = get_tags(dbsession, site.id, ["analyse" if n % 3 == 0 else "algèbre"])
         video.type = course if n < 5 else None
         videos[n] = video
@@ -56,8 +62,9 @@ def test_related_videos_share_tags_and_stay_visible(testapp, catalogue):
     assert 'href="http://a.test/videos?tag=analyse"' in page.text
 
 
-def test_related_candidates_are_cached_but_access_is_checked_each_time(testapp, catalogue, site, make_user,
-                                                                         make_video, dbsession):
+def test_related_candidates_are_cached_but_access_is_checked_each_time(
+    testapp, catalogue, site, make_user, make_video, dbsession
+):
     from sqlalchemy import update
 
     from core.catalogue import listing as catalog
@@ -75,8 +82,9 @@ def test_related_candidates_are_cached_but_access_is_checked_each_time(testapp, 
     cached = [c[0] for c in catalog._related_cache[(site.id, catalogue[0].id)][2]]
     assert shown.id in cached and shown.title not in related(catalogue[0])
     # A video written through the ORM (as every page and event does) refreshes the candidates.
-    newcomer = make_video(site, make_user(site, "third", role="staff"), "Nouveau cours", status="ready",
-                          access="public")
+    newcomer = make_video(
+        site, make_user(site, "third", role="staff"), "Nouveau cours", status="ready", access="public"
+    )
     newcomer.tags = list(catalogue[0].tags) + get_tags(dbsession, site.id, ["algèbre"])
     dbsession.flush()
     assert related(catalogue[0])[0] == "Nouveau cours"

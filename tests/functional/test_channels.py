@@ -20,18 +20,27 @@ def people(site, make_user, dbsession):
     member.groups.append(group)
     dbsession.add(group)
     dbsession.flush()
-    return {"admin": make_user(site, "boss", role="site-admin", password=PASSWORD),
-            "manager": make_user(site, "manager", role="staff", password=PASSWORD),
-            "prof": make_user(site, "prof", role="staff", password=PASSWORD),
-            "student": make_user(site, "student", password=PASSWORD), "member": member, "group": group}
+    return {
+        "admin": make_user(site, "boss", role="site-admin", password=PASSWORD),
+        "manager": make_user(site, "manager", role="staff", password=PASSWORD),
+        "prof": make_user(site, "prof", role="staff", password=PASSWORD),
+        "student": make_user(site, "student", password=PASSWORD),
+        "member": member,
+        "group": group,
+    }
 
 
 @pytest.fixture
 def catalogue(site, people, make_video, dbsession):
     """A public channel (kept by manager) with nested themes, a signed-in and a hidden channel; prof's videos:
     public, draft and group-restricted ones in the public channel and its theme."""
-    maths = Channel(site_id=site.id, slug="maths", title="Maths <b>vives</b>", featured=True,
-                    description="**Analyse** et <script>alert(1)</script>")
+    maths = Channel(
+        site_id=site.id,
+        slug="maths",
+        title="Maths <b>vives</b>",
+        featured=True,
+        description="**Analyse** et <script>alert(1)</script>",
+    )
     maths.managers.append(people["manager"])
     analyse = Theme(slug="analyse", title="Analyse")
     maths.themes.append(analyse)
@@ -43,12 +52,22 @@ def catalogue(site, people, make_video, dbsession):
     dbsession.flush()
     prof = people["prof"]
     videos = {
-        "public": make_video(site, prof, "Limites", status="ready", access="public", channels=[maths],
-                             themes=[analyse]),
-        "draft": make_video(site, prof, "Brouillon secret", status="ready", access="draft", channels=[maths],
-                            themes=[analyse]),
-        "groups": make_video(site, prof, "Réservé L3", status="ready", access="groups", channels=[maths],
-                             themes=[analyse], allowed_groups=[people["group"]]),
+        "public": make_video(
+            site, prof, "Limites", status="ready", access="public", channels=[maths], themes=[analyse]
+        ),
+        "draft": make_video(
+            site, prof, "Brouillon secret", status="ready", access="draft", channels=[maths], themes=[analyse]
+        ),
+        "groups": make_video(
+            site,
+            prof,
+            "Réservé L3",
+            status="ready",
+            access="groups",
+            channels=[maths],
+            themes=[analyse],
+            allowed_groups=[people["group"]],
+        ),
         "outside": make_video(site, prof, "Hors chaîne", status="ready", access="public"),
     }
     dbsession.flush()
@@ -71,8 +90,12 @@ def listed(page) -> set[str]:
 
 def test_visibility_of_channel_pages(catalogue, make_testapp, make_site):
     anonymous, student, manager, admin = (browser(make_testapp, who) for who in (None, "student", "manager", "boss"))
-    for app, seen in ((anonymous, {"maths"}), (student, {"maths", "campus"}),
-                      (manager, {"maths", "campus", "jury"}), (admin, {"maths", "campus", "jury"})):
+    for app, seen in (
+        (anonymous, {"maths"}),
+        (student, {"maths", "campus"}),
+        (manager, {"maths", "campus", "jury"}),
+        (admin, {"maths", "campus", "jury"}),
+    ):
         for slug in ("maths", "campus", "jury"):
             app.get(f"/channels/{slug}", status=200 if slug in seen else 404)
         names = set(re.findall(r'href="http://a\.test/channels/([a-z-]+)"', app.get("/channels").text))
@@ -97,8 +120,7 @@ def test_a_channel_and_a_theme_show_only_what_the_visitor_may_see(catalogue, mak
     assert 'href="http://a.test/channels/maths/themes/analyse"' in page.text  # the theme tree
     assert 'href="http://a.test/channels/maths/themes/integrales"' in page.text
     assert listed(browser(make_testapp, "member").get("/channels/maths")) == {"Limites", "Réservé L3"}
-    assert listed(browser(make_testapp, "prof").get("/channels/maths")) == {"Limites", "Brouillon secret",
-                                                                            "Réservé L3"}
+    assert listed(browser(make_testapp, "prof").get("/channels/maths")) == {"Limites", "Brouillon secret", "Réservé L3"}
     theme = anonymous.get("/channels/maths/themes/analyse")
     assert listed(theme) == {"Limites"} and "Intégrales" in theme.text and 'aria-current="page"' in theme.text
     sub = anonymous.get("/channels/maths/themes/integrales")
@@ -108,14 +130,14 @@ def test_a_channel_and_a_theme_show_only_what_the_visitor_may_see(catalogue, mak
 
 
 @pytest.mark.parametrize("walk", [True, False])  # a big channel walked newest first, a small one sorted
-def test_channel_pages_are_paginated(site, catalogue, people, make_video, make_testapp, dbsession, monkeypatch,
-                                     walk):
+def test_channel_pages_are_paginated(site, catalogue, people, make_video, make_testapp, dbsession, monkeypatch, walk):
     if walk:
         monkeypatch.setattr("core.catalogue.listing.WALK_FROM", 1)
         monkeypatch.setattr("core.catalogue.listing.WALK_RATIO", 0)
     for n in range(26):
-        make_video(site, people["prof"], f"Séance {n:02d}", status="ready", access="public",
-                   channels=[catalogue["maths"]])
+        make_video(
+            site, people["prof"], f"Séance {n:02d}", status="ready", access="public", channels=[catalogue["maths"]]
+        )
     dbsession.flush()
     anonymous = browser(make_testapp)
     first = anonymous.get("/channels/maths")
@@ -126,8 +148,9 @@ def test_channel_pages_are_paginated(site, catalogue, people, make_video, make_t
     assert "Séance 25" in listed(first) and "Limites" in listed(second)  # newest first
 
 
-def test_the_video_page_names_only_channels_the_visitor_may_see(site, catalogue, people, make_video,
-                                                                 make_testapp, dbsession):
+def test_the_video_page_names_only_channels_the_visitor_may_see(
+    site, catalogue, people, make_video, make_testapp, dbsession
+):
     video = catalogue["videos"]["public"]
     video.channels.append(catalogue["jury"])
     dbsession.flush()
@@ -160,10 +183,12 @@ def l3_channel(site, people, catalogue, make_request, make_video, dbsession):
     dbsession.flush()
     save_banner(make_request(site), l3, SimpleNamespace(file=io.BytesIO(PNG)))
     prof = people["prof"]
-    for title, access, groups in (("Ouvert L3", "public", []), ("Brouillon L3", "draft", []),
-                                  ("Pour M1", "groups", [m1])):
-        make_video(site, prof, title, status="ready", access=access, channels=[l3], themes=[td],
-                   allowed_groups=groups)
+    for title, access, groups in (
+        ("Ouvert L3", "public", []),
+        ("Brouillon L3", "draft", []),
+        ("Pour M1", "groups", [m1]),
+    ):
+        make_video(site, prof, title, status="ready", access=access, channels=[l3], themes=[td], allowed_groups=groups)
     dbsession.flush()
     return l3
 
@@ -175,18 +200,30 @@ def token_of(make_request, site, user) -> dict:
 
 
 #: Who sees the channel l3only, and which of its videos each one finds on its page.
-L3_SEEN = {None: None, "student": None, "prof": None, "member": {"Ouvert L3"}, "manager": {"Ouvert L3"},
-           "boss": {"Ouvert L3", "Brouillon L3", "Pour M1"}}
+L3_SEEN = {
+    None: None,
+    "student": None,
+    "prof": None,
+    "member": {"Ouvert L3"},
+    "manager": {"Ouvert L3"},
+    "boss": {"Ouvert L3", "Brouillon L3", "Pour M1"},
+}
 
 
 @pytest.mark.parametrize("who", list(L3_SEEN))
 def test_a_groups_channel_shows_to_its_groups_managers_and_admins_only(l3_channel, make_testapp, who):
     app, sees, slug = browser(make_testapp, who), L3_SEEN[who] is not None, "l3only"
     theme_id = l3_channel.themes[0].id
-    for path in (f"/channels/{slug}", f"/channels/{slug}/themes/td", f"/channels/{slug}/banner",
-                 f"/feeds/channels/{slug}.xml", f"/feeds/channels/{slug}/themes/td.xml",
-                 f"/api/v1/channels/{l3_channel.id}", f"/api/v1/channels/{l3_channel.id}/themes",
-                 f"/api/v1/themes/{theme_id}"):
+    for path in (
+        f"/channels/{slug}",
+        f"/channels/{slug}/themes/td",
+        f"/channels/{slug}/banner",
+        f"/feeds/channels/{slug}.xml",
+        f"/feeds/channels/{slug}/themes/td.xml",
+        f"/api/v1/channels/{l3_channel.id}",
+        f"/api/v1/channels/{l3_channel.id}/themes",
+        f"/api/v1/themes/{theme_id}",
+    ):
         assert app.get(path, status="*").status_int == (200 if sees else 404), (who, path)
     listing = set(re.findall(r'href="http://a\.test/channels/([a-z0-9-]+)"', app.get("/channels").text))
     assert (slug in listing) == sees
@@ -204,8 +241,9 @@ def test_a_groups_channel_shows_to_its_groups_managers_and_admins_only(l3_channe
         assert app.get(f"/api/v1/videos?channel={slug}").json["items"] == []
 
 
-def test_a_groups_channel_is_named_to_members_only_on_video_pages_and_dashboards(site, l3_channel, people,
-                                                                                 make_testapp, dbsession):
+def test_a_groups_channel_is_named_to_members_only_on_video_pages_and_dashboards(
+    site, l3_channel, people, make_testapp, dbsession
+):
     from core.models import Video
 
     ouvert = dbsession.scalar(select(Video).where(Video.site_id == site.id, Video.title == "Ouvert L3"))
@@ -224,9 +262,9 @@ def test_a_groups_channel_is_named_to_members_only_on_video_pages_and_dashboards
     assert "Ouvert L3" in prof.get("/my/videos?channel=l3only").text
 
 
-def test_a_groups_channel_to_users_of_another_site_and_groups_from_a_plugin(site, l3_channel, people, make_site,
-                                                                           make_user, make_testapp, make_request,
-                                                                           register_plugin, dbsession):
+def test_a_groups_channel_to_users_of_another_site_and_groups_from_a_plugin(
+    site, l3_channel, people, make_site, make_user, make_testapp, make_request, register_plugin, dbsession
+):
     from core import hookimpl
 
     # Another site with a group of the same name and a member of it: a stranger to this site's channel.
@@ -240,8 +278,10 @@ def test_a_groups_channel_to_users_of_another_site_and_groups_from_a_plugin(site
         elsewhere.get(path, status=404)
     assert "l3only" not in elsewhere.get("/channels").text
     foreign = token_of(make_request, other, stranger)  # b's token sent to a: refused, and never a member here
-    assert make_testapp("a.test").get(f"/api/v1/channels/{l3_channel.id}", headers=foreign,
-                                      status="*").status_int in (401, 404)
+    assert make_testapp("a.test").get(f"/api/v1/channels/{l3_channel.id}", headers=foreign, status="*").status_int in (
+        401,
+        404,
+    )
 
     class Directory:  # an identity plugin that says student belongs to l3 (amphi_user_groups)
         @hookimpl
@@ -259,13 +299,16 @@ def test_a_groups_channel_to_users_of_another_site_and_groups_from_a_plugin(site
 def test_groups_are_chosen_with_errors_beside_the_field(site, catalogue, people, make_testapp, dbsession):
     admin = browser(make_testapp, "boss")
     page = admin.get("/admin/channels")
-    assert '<legend>Groups whose members see this channel' in page.text
+    assert "<legend>Groups whose members see this channel" in page.text
     assert f'id="channel-group-{people["group"].id}" name="group_ids"' in page.text
     token = admin.csrf_token("/admin/channels")
     form = {"csrf_token": token, "title": "Tutorat", "visibility": "groups", "description": "Gardée"}
     bad = admin.post("/admin/channels", form, status=400)
-    assert re.search(r'<fieldset class="field" aria-invalid="true" aria-describedby="channel-group_ids-error">'
-                     r'<legend>Groups', bad.text)
+    assert re.search(
+        r'<fieldset class="field" aria-invalid="true" aria-describedby="channel-group_ids-error">'
+        r"<legend>Groups",
+        bad.text,
+    )
     assert 'id="channel-group_ids-error">Choose at least one group.<' in bad.text
     assert 'value="Gardée"' not in bad.text and ">Gardée</textarea>" in bad.text  # nothing lost
     admin.post("/admin/channels", {**form, "group_ids": "999999"}, status=400)
@@ -276,9 +319,17 @@ def test_groups_are_chosen_with_errors_beside_the_field(site, catalogue, people,
     edit = admin.get("/channels/tutorat/edit").text
     assert f'id="channel-group-{people["group"].id}" name="group_ids" value="{people["group"].id}" checked' in edit
     # Made public, the channel forgets its groups; the manager may choose them again.
-    admin.post("/channels/tutorat/edit", {"csrf_token": token, "action": "save", "title": "Tutorat",
-                                          "slug": "tutorat", "visibility": "public",
-                                          "group_ids": str(people["group"].id)})
+    admin.post(
+        "/channels/tutorat/edit",
+        {
+            "csrf_token": token,
+            "action": "save",
+            "title": "Tutorat",
+            "slug": "tutorat",
+            "visibility": "public",
+            "group_ids": str(people["group"].id),
+        },
+    )
     assert tutorat.allowed_groups == []
 
 
@@ -291,12 +342,14 @@ def test_the_api_reads_and_sets_a_channels_groups(site, l3_channel, people, make
     assert seen["visibility"] == "groups" and "groups" not in seen  # members see the channel, not who else does
     bad = api.post_json("/api/v1/channels", {"title": "Club", "visibility": "groups"}, headers=admin, status=400)
     assert set(bad.json["info"]["fields"]) == {"group_ids"}
-    unknown = api.post_json("/api/v1/channels", {"title": "Club", "visibility": "groups", "groups": ["nobody"]},
-                            headers=admin, status=400)
+    unknown = api.post_json(
+        "/api/v1/channels", {"title": "Club", "visibility": "groups", "groups": ["nobody"]}, headers=admin, status=400
+    )
     assert "nobody" in unknown.json["message"] or "nobody" in str(unknown.json["info"])
     api.post_json("/api/v1/channels", {"title": "Club", "groups": "l3"}, headers=admin, status=400)
-    club = api.post_json("/api/v1/channels", {"title": "Club", "visibility": "groups", "groups": ["l3"]},
-                         headers=admin, status=201).json
+    club = api.post_json(
+        "/api/v1/channels", {"title": "Club", "visibility": "groups", "groups": ["l3"]}, headers=admin, status=201
+    ).json
     assert club["groups"] == ["l3"]
     assert api.patch_json(url, {"groups": ["l3", "m1"]}, headers=manager).json["groups"] == ["l3", "m1"]
     assert api.patch_json(url, {"visibility": "signed-in"}, headers=manager).json["groups"] == []
@@ -308,15 +361,28 @@ def test_the_api_reads_and_sets_a_channels_groups(site, l3_channel, people, make
 def test_site_admins_create_channels_with_errors_beside_fields(catalogue, make_testapp):
     admin = browser(make_testapp, "boss")
     token = admin.csrf_token("/admin/channels")
-    bad = admin.post("/admin/channels", {"csrf_token": token, "title": "", "slug": "Bad Slug", "managers": "ghost",
-                                         "visibility": "public"}, status=400)
+    bad = admin.post(
+        "/admin/channels",
+        {"csrf_token": token, "title": "", "slug": "Bad Slug", "managers": "ghost", "visibility": "public"},
+        status=400,
+    )
     assert 'id="channel-title-error"' in bad.text and 'id="channel-slug-error"' in bad.text
     assert "ghost" in re.search(r'id="channel-managers-error">([^<]*)<', bad.text).group(1)
-    taken = admin.post("/admin/channels", {"csrf_token": token, "title": "Autre", "slug": "maths",
-                                           "visibility": "public"}, status=400)
+    taken = admin.post(
+        "/admin/channels", {"csrf_token": token, "title": "Autre", "slug": "maths", "visibility": "public"}, status=400
+    )
     assert "This address is taken already." in taken.text
-    created = admin.post("/admin/channels", {"csrf_token": token, "title": "Physique quantique", "managers": "prof",
-                                             "visibility": "signed-in", "featured": "on", "position": "3"})
+    created = admin.post(
+        "/admin/channels",
+        {
+            "csrf_token": token,
+            "title": "Physique quantique",
+            "managers": "prof",
+            "visibility": "signed-in",
+            "featured": "on",
+            "position": "3",
+        },
+    )
     assert created.location == "http://a.test/channels/physique-quantique/edit?saved=1"
     assert "Physique quantique" in admin.get("/admin/channels").text
     browser(make_testapp, "manager").get("/admin/channels", status=403)
@@ -328,22 +394,36 @@ def test_managers_keep_their_channel_and_its_themes(catalogue, make_testapp, dbs
     page = manager.get("/channels/maths/edit")
     assert 'name="managers"' not in page.text  # only site admins change the managers
     token = manager.csrf_token("/channels/maths/edit")
-    manager.post("/channels/maths/edit", {"csrf_token": token, "action": "save", "title": "Maths", "slug": "maths",
-                                          "description": "Nouvelle", "visibility": "public", "managers": "student"})
+    manager.post(
+        "/channels/maths/edit",
+        {
+            "csrf_token": token,
+            "action": "save",
+            "title": "Maths",
+            "slug": "maths",
+            "description": "Nouvelle",
+            "visibility": "public",
+            "managers": "student",
+        },
+    )
     maths = catalogue["maths"]
-    assert (maths.title, maths.description, [m.username for m in maths.managers]) == ("Maths", "Nouvelle",
-                                                                                      ["manager"])
-    added = manager.post("/channels/maths/edit", {"csrf_token": token, "action": "add-theme", "title": "Séries",
-                                                  "parent_id": str(catalogue["analyse"].id)})
+    assert (maths.title, maths.description, [m.username for m in maths.managers]) == ("Maths", "Nouvelle", ["manager"])
+    added = manager.post(
+        "/channels/maths/edit",
+        {"csrf_token": token, "action": "add-theme", "title": "Séries", "parent_id": str(catalogue["analyse"].id)},
+    )
     assert added.status_int == 302
     series = next(t for t in maths.themes if t.slug == "series")
     assert series.parent is catalogue["analyse"]
-    refused = manager.post("/channels/maths/edit", {"csrf_token": token, "action": "add-theme", "title": ""},
-                           status=400)
+    refused = manager.post(
+        "/channels/maths/edit", {"csrf_token": token, "action": "add-theme", "title": ""}, status=400
+    )
     assert 'id="theme-title-error"' in refused.text
-    loop = manager.post("/channels/maths/themes/analyse/edit", {"csrf_token": token, "title": "Analyse",
-                                                                 "slug": "analyse", "parent_id": str(series.id)},
-                        status=400)
+    loop = manager.post(
+        "/channels/maths/themes/analyse/edit",
+        {"csrf_token": token, "title": "Analyse", "slug": "analyse", "parent_id": str(series.id)},
+        status=400,
+    )
     assert 'id="theme-parent_id-error"' in loop.text  # a theme cannot go under its own sub-theme
     manager.post("/channels/maths/themes/analyse/delete", {"csrf_token": token})
     assert [t.slug for t in maths.themes] == []  # with the themes under it
@@ -368,11 +448,16 @@ def test_site_admins_delete_a_channel_its_videos_stay(catalogue, make_testapp, d
 def test_the_banner_is_checked_stored_and_served_to_those_who_may_see_the_channel(catalogue, make_testapp):
     manager = browser(make_testapp, "manager")
     token = manager.csrf_token("/channels/jury/edit")
-    bad = manager.post("/channels/jury/edit", {"csrf_token": token, "action": "banner"},
-                       upload_files=[("banner", "x.png", b"<svg onload=alert(1)>")], status=400)
+    bad = manager.post(
+        "/channels/jury/edit",
+        {"csrf_token": token, "action": "banner"},
+        upload_files=[("banner", "x.png", b"<svg onload=alert(1)>")],
+        status=400,
+    )
     assert "A PNG, JPEG or GIF image is needed." in bad.text
-    manager.post("/channels/jury/edit", {"csrf_token": token, "action": "banner"},
-                 upload_files=[("banner", "b.png", PNG)])
+    manager.post(
+        "/channels/jury/edit", {"csrf_token": token, "action": "banner"}, upload_files=[("banner", "b.png", PNG)]
+    )
     served = manager.get("/channels/jury/banner")
     assert served.body == PNG and served.content_type == "image/png"
     assert served.headers["X-Content-Type-Options"] == "nosniff"
@@ -389,12 +474,17 @@ def test_the_banner_is_checked_stored_and_served_to_those_who_may_see_the_channe
 
 
 def order_on_page(page) -> list[str]:
-    return re.findall(r'<tr id="channel-\d+" data-reorder-item="\d+"[^>]*>\s*<td>.*?</td>\s*<th scope="row"><a [^>]*>'
-                      r'([^<]*)</a>', page.text, re.S)
+    return re.findall(
+        r'<tr id="channel-\d+" data-reorder-item="\d+"[^>]*>\s*<td>.*?</td>\s*<th scope="row"><a [^>]*>'
+        r"([^<]*)</a>",
+        page.text,
+        re.S,
+    )
 
 
-def test_site_admins_reorder_channels_with_buttons_no_script_needed(site, catalogue, make_testapp, make_site,
-                                                                     make_user, dbsession):
+def test_site_admins_reorder_channels_with_buttons_no_script_needed(
+    site, catalogue, make_testapp, make_site, make_user, dbsession
+):
     maths, campus, jury = catalogue["maths"], catalogue["campus"], catalogue["jury"]
     admin = browser(make_testapp, "boss")
     page = admin.get("/admin/channels")
@@ -403,7 +493,10 @@ def test_site_admins_reorder_channels_with_buttons_no_script_needed(site, catalo
     moved = admin.post(f"/admin/channels/{maths.id}/move", {"csrf_token": token, "to": "up"}, status=303)
     assert moved.location == f"http://a.test/admin/channels?moved={maths.id}&to=up"
     assert [(c.slug, c.position) for c in sorted([maths, campus, jury], key=lambda c: c.position)] == [
-        ("campus", 0), ("maths", 1), ("jury", 2)]  # dense, in one go
+        ("campus", 0),
+        ("maths", 1),
+        ("jury", 2),
+    ]  # dense, in one go
     page = moved.follow()
     assert order_on_page(page) == ["Campus", "Maths &lt;b&gt;vives&lt;/b&gt;", "Jury"]
     status = page.html.select_one("#reorder-status")
@@ -421,8 +514,9 @@ def test_site_admins_reorder_channels_with_buttons_no_script_needed(site, catalo
     admin.post(f"/admin/channels/{maths.id}/move", {"csrf_token": token, "to": "sideways"}, status=400)
     admin.post(f"/admin/channels/{maths.id}/move", {"to": "down"}, status=400)  # no CSRF token
     # The script's request gets the table alone, its news in data-message.
-    fragment = admin.post(f"/admin/channels/{jury.id}/move", {"csrf_token": token, "to": "down"},
-                          headers={"X-Amphi-Fragment": "channels"})
+    fragment = admin.post(
+        f"/admin/channels/{jury.id}/move", {"csrf_token": token, "to": "down"}, headers={"X-Amphi-Fragment": "channels"}
+    )
     assert fragment.text.lstrip().startswith("<table data-reorder-root")
     assert fragment.html.select_one("[data-reorder-root]")["data-message"] == "“Jury” moved to position 3 of 3."
     # A new channel goes last; a deleted one leaves no gap; the public list follows the order.
@@ -432,11 +526,17 @@ def test_site_admins_reorder_channels_with_buttons_no_script_needed(site, catalo
     admin.post(f"/channels/{campus.slug}/delete", {"csrf_token": token})
     assert sorted(c.position for c in (maths, jury, zoo)) == [0, 1, 2]
     assert re.findall(r'<h2><a href="http://a\.test/channels/([a-z]+)"', admin.get("/channels").text) == [
-        "maths", "jury", "zoologie"]
+        "maths",
+        "jury",
+        "zoologie",
+    ]
     # Only the site's admins, and only the site's channels.
     manager = browser(make_testapp, "manager")
-    manager.post(f"/admin/channels/{maths.id}/move", {"csrf_token": manager.csrf_token("/channels/maths/edit"),
-                                                      "to": "down"}, status=403)
+    manager.post(
+        f"/admin/channels/{maths.id}/move",
+        {"csrf_token": manager.csrf_token("/channels/maths/edit"), "to": "down"},
+        status=403,
+    )
     other = make_site("b")
     foreign = Channel(site_id=other.id, slug="ailleurs", title="Ailleurs")
     dbsession.add(foreign)
@@ -444,17 +544,18 @@ def test_site_admins_reorder_channels_with_buttons_no_script_needed(site, catalo
     admin.post(f"/admin/channels/{foreign.id}/move", {"csrf_token": token, "to": "0"}, status=404)
 
 
-def test_the_api_moves_a_channel_and_a_theme_keeping_positions_dense(site, catalogue, people, make_testapp,
-                                                                     make_request):
+def test_the_api_moves_a_channel_and_a_theme_keeping_positions_dense(
+    site, catalogue, people, make_testapp, make_request
+):
     api = make_testapp("a.test")
     admin, manager = (token_for(make_request, site, people[n]) for n in ("admin", "manager"))
     maths, campus, jury = catalogue["maths"], catalogue["campus"], catalogue["jury"]
     assert api.patch_json(f"/api/v1/channels/{jury.id}", {"position": 0}, headers=admin).json["position"] == 0
-    assert [c["slug"] for c in api.get("/api/v1/channels", headers=admin).json["items"]] == ["jury", "campus",
-                                                                                             "maths"]
+    assert [c["slug"] for c in api.get("/api/v1/channels", headers=admin).json["items"]] == ["jury", "campus", "maths"]
     assert (jury.position, campus.position, maths.position) == (0, 1, 2)
-    theme = api.post_json(f"/api/v1/channels/{maths.id}/themes", {"title": "Géométrie"}, headers=manager,
-                          status=201).json
+    theme = api.post_json(
+        f"/api/v1/channels/{maths.id}/themes", {"title": "Géométrie"}, headers=manager, status=201
+    ).json
     assert theme["position"] == 1 and theme["parent_id"] is None  # last of the top themes
     assert api.patch_json(f"/api/v1/themes/{theme['id']}", {"position": 0}, headers=manager).json["position"] == 0
     assert {(t.slug, t.position) for t in maths.themes} == {("geometrie", 0), ("analyse", 1), ("integrales", 0)}
@@ -465,15 +566,21 @@ def test_managers_reorder_themes_among_those_beside_them(site, catalogue, people
     manager = browser(make_testapp, "manager")
     token = manager.csrf_token("/channels/maths/edit")
     for title, parent in (("Géométrie", ""), ("Algèbre", ""), ("Séries", str(analyse.id))):
-        manager.post("/channels/maths/edit", {"csrf_token": token, "action": "add-theme", "title": title,
-                                              "parent_id": parent})
+        manager.post(
+            "/channels/maths/edit", {"csrf_token": token, "action": "add-theme", "title": title, "parent_id": parent}
+        )
     by_slug = {t.slug: t for t in maths.themes}
 
     def places():
         return sorted((t.parent.slug if t.parent else "", t.position, t.slug) for t in maths.themes)
 
-    assert places() == [("", 0, "analyse"), ("", 1, "geometrie"), ("", 2, "algebre"),
-                        ("analyse", 0, "integrales"), ("analyse", 1, "series")]
+    assert places() == [
+        ("", 0, "analyse"),
+        ("", 1, "geometrie"),
+        ("", 2, "algebre"),
+        ("analyse", 0, "integrales"),
+        ("analyse", 1, "series"),
+    ]
     moved = manager.post("/channels/maths/themes/algebre/move", {"csrf_token": token, "to": "up"}, status=303)
     algebre = by_slug["algebre"]
     assert moved.location == f"http://a.test/channels/maths/edit?moved={algebre.id}&to=up"
@@ -481,34 +588,54 @@ def test_managers_reorder_themes_among_those_beside_them(site, catalogue, people
     assert page.html.select_one("#reorder-status").text == "“Algèbre” moved to position 2 of 3."
     assert [b["data-focus"] for b in page.html.select("[autofocus]")] == [f"up-{algebre.id}"]
     manager.post("/channels/maths/themes/series/move", {"csrf_token": token, "to": "0"})
-    assert places() == [("", 0, "analyse"), ("", 1, "algebre"), ("", 2, "geometrie"),
-                        ("analyse", 0, "series"), ("analyse", 1, "integrales")]
+    assert places() == [
+        ("", 0, "analyse"),
+        ("", 1, "algebre"),
+        ("", 2, "geometrie"),
+        ("analyse", 0, "series"),
+        ("analyse", 1, "integrales"),
+    ]
     # The channel's page shows the new order; a theme moved under another goes last there and leaves no gap.
     tree = browser(make_testapp).get("/channels/maths").text
     assert tree.index("Algèbre") < tree.index("Géométrie") and tree.index("Séries") < tree.index("Intégrales")
-    manager.post("/channels/maths/themes/analyse/edit", {"csrf_token": token, "title": "Analyse", "slug": "analyse",
-                                                          "parent_id": str(by_slug["geometrie"].id)})
-    assert places() == [("", 0, "algebre"), ("", 1, "geometrie"), ("analyse", 0, "series"),
-                        ("analyse", 1, "integrales"), ("geometrie", 0, "analyse")]
-    fragment = manager.post("/channels/maths/themes/geometrie/move", {"csrf_token": token, "to": "up"},
-                            headers={"X-Amphi-Fragment": "themes"})
+    manager.post(
+        "/channels/maths/themes/analyse/edit",
+        {"csrf_token": token, "title": "Analyse", "slug": "analyse", "parent_id": str(by_slug["geometrie"].id)},
+    )
+    assert places() == [
+        ("", 0, "algebre"),
+        ("", 1, "geometrie"),
+        ("analyse", 0, "series"),
+        ("analyse", 1, "integrales"),
+        ("geometrie", 0, "analyse"),
+    ]
+    fragment = manager.post(
+        "/channels/maths/themes/geometrie/move",
+        {"csrf_token": token, "to": "up"},
+        headers={"X-Amphi-Fragment": "themes"},
+    )
     assert fragment.html.select_one("[data-reorder-root]")["data-message"] == "“Géométrie” moved to position 1 of 2."
     manager.post("/channels/maths/themes/algebre/delete", {"csrf_token": token})
-    assert places() == [("", 0, "geometrie"), ("analyse", 0, "series"), ("analyse", 1, "integrales"),
-                        ("geometrie", 0, "analyse")]
+    assert places() == [
+        ("", 0, "geometrie"),
+        ("analyse", 0, "series"),
+        ("analyse", 1, "integrales"),
+        ("geometrie", 0, "analyse"),
+    ]
     manager.post("/channels/maths/themes/series/move", {"csrf_token": token, "to": "nowhere"}, status=400)
     student = browser(make_testapp, "student")
-    student.post("/channels/maths/themes/series/move", {"csrf_token": student.csrf_token("/channels"),
-                                                        "to": "down"}, status=403)
-    student.post("/channels/jury/themes/series/move", {"csrf_token": student.csrf_token("/channels"),
-                                                       "to": "down"}, status=404)
+    student.post(
+        "/channels/maths/themes/series/move", {"csrf_token": student.csrf_token("/channels"), "to": "down"}, status=403
+    )
+    student.post(
+        "/channels/jury/themes/series/move", {"csrf_token": student.csrf_token("/channels"), "to": "down"}, status=404
+    )
 
 
 # --- putting videos in channels -------------------------------------------------------------------
 
 
-def test_the_edit_page_offers_the_channels_one_may_add_to(site, catalogue, people, make_video, make_testapp,
-                                                           dbsession):
+def test_the_edit_page_offers_the_channels_one_may_add_to(site, catalogue, people, make_video, make_testapp, dbsession):
     open_channel = Channel(site_id=site.id, slug="ouverte", title="Ouverte", open_to_all=True)
     dbsession.add(open_channel)
     dbsession.flush()
@@ -535,13 +662,21 @@ def test_the_edit_page_offers_the_channels_one_may_add_to(site, catalogue, peopl
     dbsession.flush()
     manager = browser(make_testapp, "manager")
     token = manager.csrf_token(f"/videos/{video.id}/edit")
-    manager.post(f"/videos/{video.id}/edit", {**form, "csrf_token": token, "channel_ids": str(catalogue["jury"].id),
-                                              "theme_ids": str(catalogue["analyse"].id)})
+    manager.post(
+        f"/videos/{video.id}/edit",
+        {
+            **form,
+            "csrf_token": token,
+            "channel_ids": str(catalogue["jury"].id),
+            "theme_ids": str(catalogue["analyse"].id),
+        },
+    )
     assert set(video.channels) == {catalogue["jury"], catalogue["maths"]} and video.themes == [catalogue["analyse"]]
 
 
-def test_the_dashboard_filters_by_channel_and_adds_in_bulk(site, catalogue, people, make_video, make_testapp,
-                                                            dbsession):
+def test_the_dashboard_filters_by_channel_and_adds_in_bulk(
+    site, catalogue, people, make_video, make_testapp, dbsession
+):
     mine = make_video(site, people["manager"], "À moi", status="ready", access="public")
     other = make_video(site, people["manager"], "Aussi à moi", status="ready", access="draft")
     dbsession.flush()
@@ -550,19 +685,29 @@ def test_the_dashboard_filters_by_channel_and_adds_in_bulk(site, catalogue, peop
     assert f'value="channel-add:{catalogue["maths"].id}"' in page.text
     assert f'value="channel-add:{catalogue["campus"].id}"' not in page.text  # not one of theirs
     token = manager.csrf_token("/my/videos")
-    done = manager.post("/my/videos/bulk", {"csrf_token": token, "action": f"channel-add:{catalogue['maths'].id}",
-                                            "video": [str(mine.id), str(other.id),
-                                                      str(catalogue["videos"]["public"].id)]})
+    done = manager.post(
+        "/my/videos/bulk",
+        {
+            "csrf_token": token,
+            "action": f"channel-add:{catalogue['maths'].id}",
+            "video": [str(mine.id), str(other.id), str(catalogue["videos"]["public"].id)],
+        },
+    )
     assert "added=2" in done.location and "skipped=1" in done.location
     assert "2 videos added to the channel." in done.follow().text
     filtered = manager.get("/my/videos?channel=maths").text
     assert "À moi" in filtered and "Aussi à moi" in filtered
     assert "À moi" not in manager.get("/my/videos?channel=jury").text
-    manager.post("/my/videos/bulk", {"csrf_token": token, "action": f"channel-remove:{catalogue['maths'].id}",
-                                     "video": [str(mine.id)]})
+    manager.post(
+        "/my/videos/bulk",
+        {"csrf_token": token, "action": f"channel-remove:{catalogue['maths'].id}", "video": [str(mine.id)]},
+    )
     assert mine.channels == [] and other.channels == [catalogue["maths"]]
-    manager.post("/my/videos/bulk", {"csrf_token": token, "action": f"channel-add:{catalogue['campus'].id}",
-                                     "video": [str(mine.id)]}, status=400)
+    manager.post(
+        "/my/videos/bulk",
+        {"csrf_token": token, "action": f"channel-add:{catalogue['campus'].id}", "video": [str(mine.id)]},
+        status=400,
+    )
 
 
 # --- the home page ------------------------------------------------------------------------------------
@@ -577,8 +722,16 @@ def test_home_page_blocks_are_chosen_and_ordered_by_the_site_admin(site, catalog
     page = admin.get("/admin/site/home")
     assert f'value="channel:{catalogue["maths"].id}"' in page.text
     token = admin.csrf_token("/admin/site/home")
-    admin.post("/admin/site/home", {"csrf_token": token, "block-0": "recent", "block-1": f"channel:{catalogue['jury'].id}",
-                                    "block-2": f"channel:{catalogue['maths'].id}", "block-3": "recent"})
+    admin.post(
+        "/admin/site/home",
+        {
+            "csrf_token": token,
+            "block-0": "recent",
+            "block-1": f"channel:{catalogue['jury'].id}",
+            "block-2": f"channel:{catalogue['maths'].id}",
+            "block-3": "recent",
+        },
+    )
     assert site.home_blocks == ["recent", f"channel:{catalogue['jury'].id}", f"channel:{catalogue['maths'].id}"]
     home = anonymous.get("/").text
     assert "Featured channels" not in home and "Jury" not in home  # a hidden channel's block shows to its keepers
@@ -590,8 +743,9 @@ def test_home_page_blocks_are_chosen_and_ordered_by_the_site_admin(site, catalog
     browser(make_testapp, "manager").get("/admin/site/home", status=403)
 
 
-def test_a_plugin_offers_a_home_block_and_the_core_filters_its_videos(site, catalogue, make_testapp, dbsession,
-                                                                     register_plugin):
+def test_a_plugin_offers_a_home_block_and_the_core_filters_its_videos(
+    site, catalogue, make_testapp, dbsession, register_plugin
+):
     from core import hookimpl
     from core.platform.ui import HomeBlock
 
@@ -617,8 +771,9 @@ def test_channel_and_theme_feeds_list_public_videos_only(catalogue, make_testapp
     anonymous = browser(make_testapp)
     page = anonymous.get("/channels/maths")
     assert '<link rel="alternate" type="application/rss+xml"' in page.text
-    feed_url = re.search(r'<link rel="alternate" type="application/rss\+xml" title="[^"]*" href="([^"]+)"',
-                         page.text).group(1)
+    feed_url = re.search(
+        r'<link rel="alternate" type="application/rss\+xml" title="[^"]*" href="([^"]+)"', page.text
+    ).group(1)
     assert feed_url == "http://a.test/feeds/channels/maths.xml"
     for url in (feed_url, "/feeds/channels/maths/themes/analyse.xml"):
         response = anonymous.get(url)
@@ -650,23 +805,29 @@ def token_for(make_request, site, user) -> dict:
     return {"Authorization": f"Bearer {create_token(make_request(site), user, 't', 'write', 0)[1]}"}
 
 
-def test_the_api_lists_reads_and_changes_channels_by_the_same_rules(site, catalogue, people, make_testapp,
-                                                                     make_request):
+def test_the_api_lists_reads_and_changes_channels_by_the_same_rules(
+    site, catalogue, people, make_testapp, make_request
+):
     api = make_testapp("a.test")
     admin, manager, prof = (token_for(make_request, site, people[n]) for n in ("admin", "manager", "prof"))
     assert [c["slug"] for c in api.get("/api/v1/channels").json["items"]] == ["campus", "jury", "maths"][2:]
-    assert [c["slug"] for c in api.get("/api/v1/channels", headers=manager).json["items"]] == ["campus", "jury",
-                                                                                                "maths"]
+    assert [c["slug"] for c in api.get("/api/v1/channels", headers=manager).json["items"]] == [
+        "campus",
+        "jury",
+        "maths",
+    ]
     maths = api.get(f"/api/v1/channels/{catalogue['maths'].id}").json
     assert "managers" not in maths and [t["slug"] for t in maths["themes"]] == ["analyse", "integrales"]
     api.get(f"/api/v1/channels/{catalogue['jury'].id}", status=404)
     videos = api.get("/api/v1/videos?channel=maths").json["items"]
     assert [v["title"] for v in videos] == ["Limites"] and videos[0]["channels"] == ["maths"]
-    assert videos[0]["themes"] == [{"id": catalogue["analyse"].id, "channel": "maths", "slug": "analyse",
-                                    "title": "Analyse"}]
+    assert videos[0]["themes"] == [
+        {"id": catalogue["analyse"].id, "channel": "maths", "slug": "analyse", "title": "Analyse"}
+    ]
     assert api.get("/api/v1/videos?channel=jury").json["items"] == []
-    created = api.post_json("/api/v1/channels", {"title": "Chimie", "managers": ["prof"]}, headers=admin,
-                            status=201).json
+    created = api.post_json(
+        "/api/v1/channels", {"title": "Chimie", "managers": ["prof"]}, headers=admin, status=201
+    ).json
     assert created["slug"] == "chimie" and created["managers"] == ["prof"]
     api.post_json("/api/v1/channels", {"title": "Non"}, headers=manager, status=403)
     bad = api.post_json("/api/v1/channels", {"title": "", "visibility": "secret"}, headers=admin, status=400).json
@@ -676,11 +837,11 @@ def test_the_api_lists_reads_and_changes_channels_by_the_same_rules(site, catalo
     api.patch_json(url, {"managers": ["prof"]}, headers=manager, status=403)
     api.patch_json(url, {"title": "x"}, headers=prof, status=403)
     api.patch_json(url, {"position": "first"}, headers=admin, status=400)
-    theme = api.post_json(f"{url}/themes", {"title": "Séries", "parent_id": catalogue["analyse"].id},
-                          headers=manager, status=201).json
+    theme = api.post_json(
+        f"{url}/themes", {"title": "Séries", "parent_id": catalogue["analyse"].id}, headers=manager, status=201
+    ).json
     assert theme["parent_id"] == catalogue["analyse"].id and theme["channel"] == "maths"
-    api.patch_json(f"/api/v1/themes/{catalogue['analyse'].id}", {"parent_id": theme["id"]}, headers=manager,
-                   status=400)
+    api.patch_json(f"/api/v1/themes/{catalogue['analyse'].id}", {"parent_id": theme["id"]}, headers=manager, status=400)
     api.delete(f"/api/v1/themes/{theme['id']}", headers=prof, status=403)
     api.delete(f"/api/v1/themes/{theme['id']}", headers=manager, status=204)
     api.delete(url, headers=manager, status=403)
@@ -693,8 +854,9 @@ def test_the_api_puts_a_video_in_channels(site, catalogue, people, make_testapp,
     manager = token_for(make_request, site, people["manager"])
     video = catalogue["videos"]["outside"]
     video.additional_owners.append(people["manager"])
-    changed = api.patch_json(f"/api/v1/videos/{video.id}", {"channels": ["maths"],
-                                                            "themes": [catalogue["analyse"].id]}, headers=manager).json
+    changed = api.patch_json(
+        f"/api/v1/videos/{video.id}", {"channels": ["maths"], "themes": [catalogue["analyse"].id]}, headers=manager
+    ).json
     assert changed["channels"] == ["maths"] and [t["slug"] for t in changed["themes"]] == ["analyse"]
     refused = api.patch_json(f"/api/v1/videos/{video.id}", {"channels": ["campus"]}, headers=manager, status=400)
     assert "campus" in refused.json["message"]
@@ -710,8 +872,9 @@ def test_channel_pages_in_french(catalogue, make_testapp):
     assert "Thèmes" in page.text and "Chaînes" in page.text
 
 
-def test_the_stats_plugin_offers_the_most_viewed_videos(site, catalogue, make_testapp, make_request, make_site,
-                                                         make_user, dbsession):
+def test_the_stats_plugin_offers_the_most_viewed_videos(
+    site, catalogue, make_testapp, make_request, make_site, make_user, dbsession
+):
     from plugins.stats.counting import add_to_day, today
 
     videos = catalogue["videos"]
@@ -738,5 +901,8 @@ def test_the_browse_page_filters_by_channel(catalogue, make_testapp):
     assert '<option value="maths">' in page.text and '<option value="jury">' not in page.text
     assert listed(anonymous.get("/videos?channel=maths")) == {"Limites"}
     assert listed(anonymous.get("/videos?channel=jury")) == set()
-    assert listed(browser(make_testapp, "prof").get("/videos?channel=maths")) == {"Limites", "Brouillon secret",
-                                                                                  "Réservé L3"}
+    assert listed(browser(make_testapp, "prof").get("/videos?channel=maths")) == {
+        "Limites",
+        "Brouillon secret",
+        "Réservé L3",
+    }

@@ -18,14 +18,17 @@ PASSWORD = "a long password 1"
 
 @pytest.fixture
 def people(site, make_user):
-    return {name: make_user(site, name, role=role, password=PASSWORD)
-            for name, role in (("owner", "staff"), ("other", "staff"), ("admin", "site-admin"))}
+    return {
+        name: make_user(site, name, role=role, password=PASSWORD)
+        for name, role in (("owner", "staff"), ("other", "staff"), ("admin", "site-admin"))
+    }
 
 
 @pytest.fixture
 def video(site, people, make_video):
-    return make_video(site, people["owner"], "Thermodynamique", status="ready", access="public", duration=600.0,
-                      language="fr")
+    return make_video(
+        site, people["owner"], "Thermodynamique", status="ready", access="public", duration=600.0, language="fr"
+    )
 
 
 def signed_in(make_testapp, username):
@@ -36,20 +39,25 @@ def signed_in(make_testapp, username):
 
 def add(app, video, title, start, status=302):
     token = app.csrf_token(f"/videos/{video.id}/chapters")
-    return app.post(f"/videos/{video.id}/chapters", {"title": title, "start": start, "csrf_token": token},
-                    status=status)
+    return app.post(
+        f"/videos/{video.id}/chapters", {"title": title, "start": start, "csrf_token": token}, status=status
+    )
 
 
-def test_owner_adds_edits_and_deletes_chapters_and_the_track_follows(video, make_testapp, dbsession, make_request,
-                                                                      site):
+def test_owner_adds_edits_and_deletes_chapters_and_the_track_follows(
+    video, make_testapp, dbsession, make_request, site
+):
     owner = signed_in(make_testapp, "owner")
     editor = owner.get(f"/videos/{video.id}/chapters")
-    assert 'data-chapter-now' in editor.text and "data-player" not in editor.text  # no media: no player yet
+    assert "data-chapter-now" in editor.text and "data-player" not in editor.text  # no media: no player yet
     add(owner, video, "Introduction", "0")
     add(owner, video, "Premier principe", "2:30")
     add(owner, video, "Le <script>second</script> principe", "7:05.5")
     assert [(c.title, c.start_ms) for c in video_chapters(dbsession, video)] == [
-        ("Introduction", 0), ("Premier principe", 150_000), ("Le <script>second</script> principe", 425_500)]
+        ("Introduction", 0),
+        ("Premier principe", 150_000),
+        ("Le <script>second</script> principe", 425_500),
+    ]
 
     track = chapters_track(make_request(site), video)
     assert track.kind == "chapters" and track.plugin == "chapters" and track.language == "fr"
@@ -64,16 +72,24 @@ def test_owner_adds_edits_and_deletes_chapters_and_the_track_follows(video, make
     assert f'href="http://a.test/videos/{video.id}/chapters/{second.id}" data-seek="150.0"' in page.text
 
     token = owner.csrf_token(f"/videos/{video.id}/chapters")
-    owner.post(f"/videos/{video.id}/chapters/{second.id}", {"title": "First law", "start": "150.25",
-                                                             "csrf_token": token}, status=302)
+    owner.post(
+        f"/videos/{video.id}/chapters/{second.id}",
+        {"title": "First law", "start": "150.25", "csrf_token": token},
+        status=302,
+    )
     assert (second.title, second.start_ms) == ("First law", 150_250)
-    assert "00:02:30.250 --> 00:07:05.500\nFirst law" in read_track(make_request(site), chapters_track(make_request(site), video))
+    assert "00:02:30.250 --> 00:07:05.500\nFirst law" in read_track(
+        make_request(site), chapters_track(make_request(site), video)
+    )
     video.duration = 480.0  # encoded again, shorter: the last cue follows
     request = make_request(site)
     request.hooks.amphi_video_ready(request=request, video_id=video.id)
     assert "00:07:05.500 --> 00:08:00.000" in read_track(request, chapters_track(request, video))
     owner.post(f"/videos/{video.id}/chapters/{second.id}/delete", {"csrf_token": token}, status=302)
-    assert [c.title for c in video_chapters(dbsession, video)] == ["Introduction", "Le <script>second</script> principe"]
+    assert [c.title for c in video_chapters(dbsession, video)] == [
+        "Introduction",
+        "Le <script>second</script> principe",
+    ]
     assert "First law" not in read_track(make_request(site), chapters_track(make_request(site), video))
     for chapter in video_chapters(dbsession, video):
         owner.post(f"/videos/{video.id}/chapters/{chapter.id}/delete", {"csrf_token": token}, status=302)
@@ -92,10 +108,11 @@ def test_errors_are_shown_beside_their_field_and_nothing_is_lost(video, make_tes
     assert "Another chapter already starts at 1:00." in page.text and 'value="Encore"' in page.text
     page = add(owner, video, "Encore", "une minute", status=400)
     assert "Write the start time as seconds" in page.text
-    chapter, = video_chapters(dbsession, video)
+    (chapter,) = video_chapters(dbsession, video)
     token = owner.csrf_token(f"/videos/{video.id}/chapters")
-    page = owner.post(f"/videos/{video.id}/chapters/{chapter.id}", {"title": "", "start": "1:00", "csrf_token": token},
-                      status=400)
+    page = owner.post(
+        f"/videos/{video.id}/chapters/{chapter.id}", {"title": "", "start": "1:00", "csrf_token": token}, status=400
+    )
     assert f'id="chapter-{chapter.id}-title-error">Give the chapter a title.' in page.text
     assert chapter.title == "Introduction"
 
@@ -114,8 +131,9 @@ def test_deep_link_export_and_import(video, make_testapp, dbsession):
 
     token = owner.csrf_token(f"/videos/{video.id}/chapters")
     good = "WEBVTT\n\nNOTE made elsewhere\n\nintro\n00:00.000 --> 01:00.000\nOuverture\n\n00:01:00.000 --> 00:05:00.000\n<b>Corps</b>\n"
-    owner.post(f"/videos/{video.id}/chapters/import", {"csrf_token": token, "file": Upload("c.vtt", good.encode())},
-               status=302)
+    owner.post(
+        f"/videos/{video.id}/chapters/import", {"csrf_token": token, "file": Upload("c.vtt", good.encode())}, status=302
+    )
     assert [(c.title, c.start_ms) for c in video_chapters(dbsession, video)] == [("Ouverture", 0), ("Corps", 60_000)]
     assert "2 chapters imported." in owner.get(f"/videos/{video.id}/chapters?imported=2").text
 
@@ -128,12 +146,18 @@ def test_deep_link_export_and_import(video, make_testapp, dbsession):
         "WEBVTT\n": "The file holds no chapter.",
     }
     for text, message in bad_files.items():
-        page = owner.post(f"/videos/{video.id}/chapters/import",
-                          {"csrf_token": token, "file": Upload("c.vtt", text.encode())}, status=400)
+        page = owner.post(
+            f"/videos/{video.id}/chapters/import",
+            {"csrf_token": token, "file": Upload("c.vtt", text.encode())},
+            status=400,
+        )
         assert message in page.text.replace("&#34;", '"'), text
         assert 'id="chapters-import-error"' in page.text
-    page = owner.post(f"/videos/{video.id}/chapters/import",
-                      {"csrf_token": token, "file": Upload("c.vtt", b"WEBVTT\n\n\xff\xfe")}, status=400)
+    page = owner.post(
+        f"/videos/{video.id}/chapters/import",
+        {"csrf_token": token, "file": Upload("c.vtt", b"WEBVTT\n\n\xff\xfe")},
+        status=400,
+    )
     assert "not UTF-8" in page.text
     assert [c.title for c in video_chapters(dbsession, video)] == ["Ouverture", "Corps"]  # nothing lost
 
@@ -153,23 +177,30 @@ def test_chapter_titles_are_searchable(video, make_testapp, make_request, site):
 def test_nobody_else_edits_or_reads_a_restricted_videos_chapters(video, make_testapp, dbsession):
     owner = signed_in(make_testapp, "owner")
     add(owner, video, "Introduction", "0")
-    chapter, = video_chapters(dbsession, video)
+    (chapter,) = video_chapters(dbsession, video)
     other = signed_in(make_testapp, "other")
     token = other.csrf_token("/")
     other.get(f"/videos/{video.id}/chapters", status=403)
     other.post(f"/videos/{video.id}/chapters", {"title": "Vandal", "start": "5", "csrf_token": token}, status=403)
-    other.post(f"/videos/{video.id}/chapters/{chapter.id}", {"title": "Vandal", "start": "5", "csrf_token": token},
-               status=403)
+    other.post(
+        f"/videos/{video.id}/chapters/{chapter.id}", {"title": "Vandal", "start": "5", "csrf_token": token}, status=403
+    )
     other.post(f"/videos/{video.id}/chapters/{chapter.id}/delete", {"csrf_token": token}, status=403)
-    other.post(f"/videos/{video.id}/chapters/import",
-               {"csrf_token": token, "file": Upload("c.vtt", b"WEBVTT\n\n00:01.000 --> 00:02.000\nX\n")}, status=403)
+    other.post(
+        f"/videos/{video.id}/chapters/import",
+        {"csrf_token": token, "file": Upload("c.vtt", b"WEBVTT\n\n00:01.000 --> 00:02.000\nX\n")},
+        status=403,
+    )
     assert "Edit the chapters" not in other.get(f"/videos/{video.id}").text
     signed_in(make_testapp, "admin").get(f"/videos/{video.id}/chapters", status=200)
 
     video.access = "draft"
     dbsession.flush()
-    for url in (f"/videos/{video.id}/chapters.vtt", f"/videos/{video.id}/chapters/{chapter.id}",
-                f"/videos/{video.id}/chapters"):
+    for url in (
+        f"/videos/{video.id}/chapters.vtt",
+        f"/videos/{video.id}/chapters/{chapter.id}",
+        f"/videos/{video.id}/chapters",
+    ):
         other.get(url, status=404)
         make_testapp("a.test").get(url, status=404)
     assert [c.title for c in video_chapters(dbsession, video)] == ["Introduction"]
@@ -181,7 +212,7 @@ def test_nobody_else_edits_or_reads_a_restricted_videos_chapters(video, make_tes
 def test_a_disabled_plugin_is_silent(video, make_testapp, dbsession, app, site, make_request):
     owner = signed_in(make_testapp, "owner")
     add(owner, video, "Introduction", "0")
-    chapter, = video_chapters(dbsession, video)
+    (chapter,) = video_chapters(dbsession, video)
     assert 'id="panel-chapters"' in owner.get(f"/videos/{video.id}").text
     assert [t.kind for t in video_tracks(make_request(site), video)] == ["chapters"]
     set_enabled_plugins(app.registry, site, [p for p in site.enabled_plugins if p != "chapters"])
@@ -191,8 +222,12 @@ def test_a_disabled_plugin_is_silent(video, make_testapp, dbsession, app, site, 
     assert video_tracks(make_request(site), video) == []  # the player no longer offers the track
     assert "chapters" not in search_document(make_request(site), video)["text"]
     token = owner.csrf_token("/")
-    for url in (f"/videos/{video.id}/chapters", f"/videos/{video.id}/chapters.vtt",
-                f"/videos/{video.id}/chapters/{chapter.id}", "/plugin-static/chapters/chapters.js"):
+    for url in (
+        f"/videos/{video.id}/chapters",
+        f"/videos/{video.id}/chapters.vtt",
+        f"/videos/{video.id}/chapters/{chapter.id}",
+        "/plugin-static/chapters/chapters.js",
+    ):
         owner.get(url, status=404)
     owner.post(f"/videos/{video.id}/chapters", {"title": "X", "start": "1", "csrf_token": token}, status=404)
     assert [c.title for c in video_chapters(dbsession, video)] == ["Introduction"]  # disabled, not deleted

@@ -21,13 +21,25 @@ def ingest(committed_site, paths, layout, trims=None):
     site_id, user_id = committed_site
     with worker_request(site_id) as request:  # commits: the compose and encode jobs run (huey immediate)
         tracks = [IngestTrack(store(request, site_id, path), flavor, path.name, "video/webm") for flavor, path in paths]
-        video = ingest_files(request, request.dbsession.get(User, user_id), tracks,
-                             {"title": "Amphi A", "language": "fr", "creator": "Ana"}, trims=trims, layout=layout)
+        video = ingest_files(
+            request,
+            request.dbsession.get(User, user_id),
+            tracks,
+            {"title": "Amphi A", "language": "fr", "creator": "Ana"},
+            trims=trims,
+            layout=layout,
+        )
         video_id = video.id
     with worker_request(site_id) as request:
         video = request.dbsession.get(Video, video_id)
-        return (video.status, video.status_reason, video.duration, sorted(j.kind + ":" + j.state for j in video.jobs),
-                {f.kind: (f.width, f.height) for f in video.files}, video.language)
+        return (
+            video.status,
+            video.status_reason,
+            video.duration,
+            sorted(j.kind + ":" + j.state for j in video.jobs),
+            {f.kind: (f.width, f.height) for f in video.files},
+            video.language,
+        )
 
 
 @pytest.mark.parametrize("layout, size", [("pip-top-left", (320, 240)), ("side-by-side", (320, 120))])
@@ -35,7 +47,8 @@ def test_a_screen_and_a_camera_are_composed_cut_and_published(committed_site, fa
     camera = make_browser_webm(tmp_path, "camera.webm", 3, "160x120")
     screen = make_browser_webm(tmp_path, "screen.webm", 3, "320x240", vcodec="libvpx-vp9", pattern="smptebars")
     status, reason, duration, jobs, files, language = ingest(
-        committed_site, [("presenter/source", camera), ("presentation/source", screen)], layout, Trims(0.5, 2.5))
+        committed_site, [("presenter/source", camera), ("presentation/source", screen)], layout, Trims(0.5, 2.5)
+    )
     assert (status, reason) == ("ready", "")
     assert jobs == ["compose:done", "encode:done"]
     assert abs(duration - 2.0) < 0.25  # the trims are honoured
@@ -46,7 +59,8 @@ def test_a_screen_and_a_camera_are_composed_cut_and_published(committed_site, fa
 def test_one_cut_track_goes_through_the_composition_alone(committed_site, fast_pipeline, tmp_path):
     camera = make_browser_webm(tmp_path, "camera.webm", 3, "160x120")
     status, _reason, duration, jobs, _files, _language = ingest(
-        committed_site, [("presenter/source", camera)], None, Trims(1.0, None))
+        committed_site, [("presenter/source", camera)], None, Trims(1.0, None)
+    )
     assert (status, jobs) == ("ready", ["compose:done", "encode:done"])
     assert abs(duration - 2.0) < 0.25
 
@@ -56,7 +70,8 @@ def test_tracks_that_are_not_media_fail_the_video_clearly(committed_site, fast_p
     for path in junk:
         path.write_text("not a recording")
     status, reason, _duration, jobs, _files, _language = ingest(
-        committed_site, [("presenter/source", junk[0]), ("presentation/source", junk[1])], "pip-top-right")
+        committed_site, [("presenter/source", junk[0]), ("presentation/source", junk[1])], "pip-top-right"
+    )
     assert status == "failed" and jobs == ["compose:failed"]
     assert reason == "This is not a video or audio file."
 

@@ -41,8 +41,9 @@ def admin(live_server):
 
 def new_channel(admin, base: str, title: str) -> str:
     slug = f"{title.lower()}-{uuid.uuid4().hex[:8]}"
-    answer = admin.post(base + "/admin/channels", data={"title": title, "slug": slug, "visibility": "public"},
-                        allow_redirects=False)
+    answer = admin.post(
+        base + "/admin/channels", data={"title": title, "slug": slug, "visibility": "public"}, allow_redirects=False
+    )
     assert answer.status_code in (302, 303), answer.text[:500]
     return slug
 
@@ -60,14 +61,24 @@ def test_concurrent_channel_moves_keep_one_order(admin, live_server, database):
     for number in range(6):
         new_channel(admin, live_server, f"Order{number}")
     default_site = select(Site.id).where(Site.is_default.is_(True)).scalar_subquery()
-    site_channels = select(Channel.id, Channel.position).where(Channel.site_id == default_site).order_by(
-        Channel.position)
+    site_channels = (
+        select(Channel.id, Channel.position).where(Channel.site_id == default_site).order_by(Channel.position)
+    )
     for _round in range(4):
         rows = positions(database, site_channels)
         assert_dense(rows)
         movers = [channel_id for channel_id, _position in rows[-4:]]  # the last four, each to the top at once
-        answers = race([functools.partial(admin.post, f"{live_server}/admin/channels/{channel_id}/move",
-                                          data={"to": "0"}, allow_redirects=False) for channel_id in movers])
+        answers = race(
+            [
+                functools.partial(
+                    admin.post,
+                    f"{live_server}/admin/channels/{channel_id}/move",
+                    data={"to": "0"},
+                    allow_redirects=False,
+                )
+                for channel_id in movers
+            ]
+        )
         assert {answer.status_code for answer in answers} == {303}
         after = positions(database, site_channels)
         assert_dense(after)
@@ -77,8 +88,11 @@ def test_concurrent_channel_moves_keep_one_order(admin, live_server, database):
 def test_concurrent_theme_moves_keep_one_order(admin, live_server, database):
     slug = new_channel(admin, live_server, "Themes")
     for number in range(6):
-        answer = admin.post(f"{live_server}/channels/{slug}/edit", allow_redirects=False,
-                            data={"action": "add-theme", "title": f"Theme {number}", "slug": f"theme-{number}"})
+        answer = admin.post(
+            f"{live_server}/channels/{slug}/edit",
+            allow_redirects=False,
+            data={"action": "add-theme", "title": f"Theme {number}", "slug": f"theme-{number}"},
+        )
         assert answer.status_code == 302, answer.text[:500]
     of_channel = select(Channel.id).where(Channel.slug == slug).scalar_subquery()
     themes = select(Theme.id, Theme.position).where(Theme.channel_id == of_channel).order_by(Theme.position)
@@ -88,8 +102,17 @@ def test_concurrent_theme_moves_keep_one_order(admin, live_server, database):
         rows = positions(database, themes)
         assert_dense(rows)
         movers = [theme_id for theme_id, _position in rows[-4:]]
-        answers = race([functools.partial(admin.post, f"{live_server}/channels/{slug}/themes/{slugs[theme_id]}/move",
-                                          data={"to": "0"}, allow_redirects=False) for theme_id in movers])
+        answers = race(
+            [
+                functools.partial(
+                    admin.post,
+                    f"{live_server}/channels/{slug}/themes/{slugs[theme_id]}/move",
+                    data={"to": "0"},
+                    allow_redirects=False,
+                )
+                for theme_id in movers
+            ]
+        )
         assert {answer.status_code for answer in answers} == {303}
         after = positions(database, themes)
         assert_dense(after)
@@ -109,8 +132,11 @@ def package_id_of(xml: str) -> str:
 
 
 def add_track(studio, base: str, mediapackage: str, number: int) -> requests.Response:
-    return studio.post(base + "/ingest/addTrack", data={"mediaPackage": mediapackage, "flavor": "presenter/source"},
-                       files={"BODY": (f"part{number}.webm", bytes([number]) * 200_000, "video/webm")})
+    return studio.post(
+        base + "/ingest/addTrack",
+        data={"mediaPackage": mediapackage, "flavor": "presenter/source"},
+        files={"BODY": (f"part{number}.webm", bytes([number]) * 200_000, "video/webm")},
+    )
 
 
 def test_concurrent_calls_on_one_media_package_lose_no_element_and_make_one_video(studio, live_server, database):
@@ -123,8 +149,12 @@ def test_concurrent_calls_on_one_media_package_lose_no_element_and_make_one_vide
     with database.connect() as connection:
         elements = connection.execute(select(IngestPackage.elements).where(IngestPackage.id == package_id)).scalar()
     assert sorted(element["filename"] for element in elements) == [f"part{number}.webm" for number in range(4)]
-    answers = race([functools.partial(studio.post, live_server + "/ingest/ingest", data={"mediaPackage": mediapackage})
-                    for _ in range(3)])
+    answers = race(
+        [
+            functools.partial(studio.post, live_server + "/ingest/ingest", data={"mediaPackage": mediapackage})
+            for _ in range(3)
+        ]
+    )
     assert sorted(answer.status_code for answer in answers) == [200, 409, 409]
     with database.connect() as connection:
         video_id = connection.execute(select(IngestPackage.video_id).where(IngestPackage.id == package_id)).scalar()

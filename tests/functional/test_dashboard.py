@@ -34,8 +34,9 @@ def shelf(site, make_user, make_video, dbsession):
         "draft": make_video(site, owner, title="Brouillon", status="ready", access="draft"),
         "public": make_video(site, owner, title="Public <i>1</i>", status="ready", access="public"),
         "failed": make_video(site, owner, title="Cassée", status="failed", access="draft"),
-        "scheduled": make_video(site, owner, title="Plus tard", status="ready", access="public",
-                                publish_at=utcnow() + timedelta(days=2)),
+        "scheduled": make_video(
+            site, owner, title="Plus tard", status="ready", access="public", publish_at=utcnow() + timedelta(days=2)
+        ),
         "co-owned": make_video(site, colleague, title="Partagée", status="ready", access="draft"),
         "colleague's": make_video(site, colleague, title="Pas à moi", status="ready", access="draft"),
     }
@@ -56,13 +57,16 @@ def titles(page):
     return set(re.findall(r'<th scope="row"><a href="[^"]+">([^<]*)</a></th>', page.text))
 
 
-@pytest.mark.parametrize("query, expected", [
-    ("", {"Brouillon", "Public &lt;i&gt;1&lt;/i&gt;", "Cassée", "Plus tard", "Partagée"}),
-    ("?status=failed", {"Cassée"}),
-    ("?status=ready&access=draft", {"Brouillon", "Partagée"}),
-    ("?access=scheduled", {"Plus tard"}),
-    ("?access=public", {"Public &lt;i&gt;1&lt;/i&gt;", "Plus tard"}),
-])
+@pytest.mark.parametrize(
+    "query, expected",
+    [
+        ("", {"Brouillon", "Public &lt;i&gt;1&lt;/i&gt;", "Cassée", "Plus tard", "Partagée"}),
+        ("?status=failed", {"Cassée"}),
+        ("?status=ready&access=draft", {"Brouillon", "Partagée"}),
+        ("?access=scheduled", {"Plus tard"}),
+        ("?access=public", {"Public &lt;i&gt;1&lt;/i&gt;", "Plus tard"}),
+    ],
+)
 def test_filters(shelf, make_testapp, query, expected):
     assert titles(browser_of(make_testapp).get("/my/videos" + query)) == expected
 
@@ -86,8 +90,9 @@ def test_bulk_refuses_levels_that_need_more(shelf, make_testapp):
     browser = browser_of(make_testapp)
     token = browser.csrf_token("/my/videos")
     for action in ("access:password", "access:groups", "publish", ""):
-        browser.post("/my/videos/bulk", [("csrf_token", token), ("action", action), ("video", shelf["draft"].id)],
-                      status=400)
+        browser.post(
+            "/my/videos/bulk", [("csrf_token", token), ("action", action), ("video", shelf["draft"].id)], status=400
+        )
     browser.post("/my/videos/bulk", [("csrf_token", token), ("action", "delete")], status=400)
 
 

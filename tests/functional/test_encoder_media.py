@@ -18,8 +18,12 @@ from plugins.encoder_ffmpeg import command
 from plugins.encoder_ffmpeg.encode import ENCODE_SHARE, nvenc_usable
 from tests import mediafiles
 
-SHORT = {"segment_seconds": 2, "storyboard_interval": 1, "preset": "ultrafast",
-         "download_rungs": "240p 360p 480p 720p 1080p"}  # keep every MP4 to compare rungs
+SHORT = {
+    "segment_seconds": 2,
+    "storyboard_interval": 1,
+    "preset": "ultrafast",
+    "download_rungs": "240p 360p 480p 720p 1080p",
+}  # keep every MP4 to compare rungs
 
 
 @pytest.fixture(scope="module")
@@ -89,8 +93,9 @@ def decodes_cleanly(path):
 
 
 def keyframe_times(path):
-    frames = ffmpeg.probe(path, select_streams="v:0", skip_frame="nokey", show_frames=None,
-                          show_entries="frame=pts_time")["frames"]
+    frames = ffmpeg.probe(
+        path, select_streams="v:0", skip_frame="nokey", show_frames=None, show_entries="frame=pts_time"
+    )["frames"]
     return [round(float(f["pts_time"]), 2) for f in frames]
 
 
@@ -101,12 +106,15 @@ def extinf(playlist_text):
 # --- probe: bad input ---------------------------------------------------------
 
 
-@pytest.mark.parametrize(("maker", "reason"), [
-    (mediafiles.make_empty_file, "The file is empty."),
-    (mediafiles.make_text_file, "This is not a video or audio file."),
-    (mediafiles.make_truncated_mp4, "The file is truncated or damaged."),
-    (mediafiles.make_picture, "This is a picture, not a video or audio file."),
-])
+@pytest.mark.parametrize(
+    ("maker", "reason"),
+    [
+        (mediafiles.make_empty_file, "The file is empty."),
+        (mediafiles.make_text_file, "This is not a video or audio file."),
+        (mediafiles.make_truncated_mp4, "The file is truncated or damaged."),
+        (mediafiles.make_picture, "This is a picture, not a video or audio file."),
+    ],
+)
 def test_unusable_files_get_a_reason_the_owner_can_read(media, maker, reason):
     with pytest.raises(MediaError) as caught:
         encoder.amphi_probe(path=media(maker))
@@ -123,17 +131,20 @@ def test_probe_describes_a_4k_source_and_the_ladder_stops_at_1080p(media, worker
     assert [(r.name, r.width) for r in ladder] == [("720p", 1280), ("2160p", 3840)]
 
 
-@pytest.mark.parametrize(("maker", "fields"), [
-    (mediafiles.make_vertical_video, {"width": 180, "height": 320, "rotation": 90}),
-    (mediafiles.make_odd_size_video, {"width": 321, "height": 241, "pix_fmt": "yuv444p"}),
-    (mediafiles.make_vp9_opus_mkv, {"container": "matroska", "video_codec": "vp9", "audio_codec": "opus"}),
-    (mediafiles.make_hevc_10bit, {"video_codec": "hevc", "pix_fmt": "yuv420p10le"}),
-    (mediafiles.make_surround_video, {"audio_channels": 6}),
-    (mediafiles.make_interlaced_mpeg2, {"interlaced": True, "video_codec": "mpeg2video", "audio_codec": "mp2"}),
-    (mediafiles.make_video_without_audio, {"has_audio": False, "audio_channels": 0}),
-    (mediafiles.make_mp3, {"has_video": False, "has_audio": True, "container": "mp3"}),
-    (mediafiles.make_m4a_with_cover, {"has_video": False, "has_cover_art": True, "audio_codec": "aac"}),
-])
+@pytest.mark.parametrize(
+    ("maker", "fields"),
+    [
+        (mediafiles.make_vertical_video, {"width": 180, "height": 320, "rotation": 90}),
+        (mediafiles.make_odd_size_video, {"width": 321, "height": 241, "pix_fmt": "yuv444p"}),
+        (mediafiles.make_vp9_opus_mkv, {"container": "matroska", "video_codec": "vp9", "audio_codec": "opus"}),
+        (mediafiles.make_hevc_10bit, {"video_codec": "hevc", "pix_fmt": "yuv420p10le"}),
+        (mediafiles.make_surround_video, {"audio_channels": 6}),
+        (mediafiles.make_interlaced_mpeg2, {"interlaced": True, "video_codec": "mpeg2video", "audio_codec": "mp2"}),
+        (mediafiles.make_video_without_audio, {"has_audio": False, "audio_channels": 0}),
+        (mediafiles.make_mp3, {"has_video": False, "has_audio": True, "container": "mp3"}),
+        (mediafiles.make_m4a_with_cover, {"has_video": False, "has_cover_art": True, "audio_codec": "aac"}),
+    ],
+)
 def test_probe_reads_what_the_encode_needs(media, maker, fields):
     info = encoder.amphi_probe(path=media(maker))
     assert {key: getattr(info, key) for key in fields} == fields
@@ -151,8 +162,7 @@ def frames_per_second(path):
 
 
 @pytest.mark.parametrize(("max_fps", "expected"), [(60, 60), (30, 30), (24, 24)])
-def test_a_variable_frame_rate_source_keeps_its_real_rate_up_to_the_setting(media, worker, tmp_path, max_fps,
-                                                                          expected):
+def test_a_variable_frame_rate_source_keeps_its_real_rate_up_to_the_setting(media, worker, tmp_path, max_fps, expected):
     encoded = run_encode(worker(max_fps=max_fps), media(mediafiles.make_screen_recording), tmp_path)
     rate, real, average = frames_per_second(encoded.path("mp4/240p.mp4"))
     assert abs(rate - expected) < 0.5 and real == average == f"{expected}/1"
@@ -187,8 +197,11 @@ def wide(media, worker, tmp_path):
 
 def test_every_file_written_is_listed_with_its_kind(wide):
     listed = {o.path for o in wide.result.outputs}
-    on_disk = {os.path.relpath(os.path.join(root, name), wide.out)
-               for root, _dirs, files in os.walk(wide.out) for name in files}
+    on_disk = {
+        os.path.relpath(os.path.join(root, name), wide.out)
+        for root, _dirs, files in os.walk(wide.out)
+        for name in files
+    }
     assert listed == on_disk
     assert wide.paths("mp4") == ["mp4/360p.mp4", "mp4/480p.mp4"]
     assert wide.paths("audio") == ["audio.m4a"] and wide.paths("mp3") == ["audio.mp3"]
@@ -212,11 +225,13 @@ def test_the_master_playlist_describes_each_variant(wide):
         profile = {"Constrained Baseline": "42C0", "Main": "4D40", "High": "6400"}[video["profile"]]
         assert f'CODECS="avc1.{profile}{video["level"]:02X},mp4a.40.2"' in attributes
         assert f"RESOLUTION={size}" in attributes and "FRAME-RATE=25.000" in attributes
-        peak, average = (int(re.search(rf"{name}=(\d+)", attributes).group(1))
-                         for name in ("BANDWIDTH", "AVERAGE-BANDWIDTH"))
+        peak, average = (
+            int(re.search(rf"{name}=(\d+)", attributes).group(1)) for name in ("BANDWIDTH", "AVERAGE-BANDWIDTH")
+        )
         assert 100_000 < average <= peak
     assert int(re.search(r"BANDWIDTH=(\d+)", variants[0][0]).group(1)) < int(
-        re.search(r"BANDWIDTH=(\d+)", variants[1][0]).group(1))
+        re.search(r"BANDWIDTH=(\d+)", variants[1][0]).group(1)
+    )
 
 
 def test_segments_and_keyframes_are_aligned_across_rungs(wide):
@@ -253,10 +268,16 @@ def test_progress_is_monotonic_and_reaches_one(wide):
     assert any(0.9 <= p < 1.0 for p in wide.progress)  # packaging reported after the encode
 
 
-@pytest.mark.parametrize(("maker", "pictures"), [
-    (mediafiles.make_clip, {"storyboard": ["storyboard.jpg"], "thumbnail": [f"thumbs/poster_{n}.jpg" for n in (1, 2, 3, 4)]}),
-    (mediafiles.make_mp3, {"waveform": ["thumbs/poster_1.jpg"]}),  # a waveform is drawn from the whole sound
-])
+@pytest.mark.parametrize(
+    ("maker", "pictures"),
+    [
+        (
+            mediafiles.make_clip,
+            {"storyboard": ["storyboard.jpg"], "thumbnail": [f"thumbs/poster_{n}.jpg" for n in (1, 2, 3, 4)]},
+        ),
+        (mediafiles.make_mp3, {"waveform": ["thumbs/poster_1.jpg"]}),  # a waveform is drawn from the whole sound
+    ],
+)
 def test_progress_advances_steadily_through_the_encode(media, worker, tmp_path, monkeypatch, maker, pictures):
     monkeypatch.setattr(command, "PROGRESS_SECONDS", 0.05)  # enough reports however fast the machine
     source = media(maker, seconds=10)
@@ -282,23 +303,29 @@ def test_ts_segments_when_chosen(media, worker, tmp_path):
 # --- encode: awkward sources ----------------------------------------------------
 
 
-@pytest.mark.parametrize(("maker", "size"), [
-    (mediafiles.make_vertical_video, (180, 320)),
-    (mediafiles.make_odd_size_video, (320, 240)),
-    (mediafiles.make_vp9_opus_mkv, (320, 240)),
-    (mediafiles.make_hevc_10bit, (320, 240)),
-    (mediafiles.make_surround_video, (320, 240)),
-    (mediafiles.make_vfr_video, (320, 240)),
-    (mediafiles.make_interlaced_mpeg2, (352, 288)),
-    (mediafiles.make_half_second_clip, (320, 240)),
-])
+@pytest.mark.parametrize(
+    ("maker", "size"),
+    [
+        (mediafiles.make_vertical_video, (180, 320)),
+        (mediafiles.make_odd_size_video, (320, 240)),
+        (mediafiles.make_vp9_opus_mkv, (320, 240)),
+        (mediafiles.make_hevc_10bit, (320, 240)),
+        (mediafiles.make_surround_video, (320, 240)),
+        (mediafiles.make_vfr_video, (320, 240)),
+        (mediafiles.make_interlaced_mpeg2, (352, 288)),
+        (mediafiles.make_half_second_clip, (320, 240)),
+    ],
+)
 def test_awkward_videos_end_with_h264_aac_outputs(media, worker, tmp_path, maker, size):
     encoded = run_encode(worker(), media(maker), tmp_path)
     (mp4,) = encoded.paths("mp4")
     video, audio = streams(encoded.path(mp4))
     assert (video["width"], video["height"]) == size  # displayed size: rotation applied, never stored sideways
-    assert (video["codec_name"], video["pix_fmt"], video.get("field_order", "progressive")) == ("h264", "yuv420p",
-                                                                                                "progressive")
+    assert (video["codec_name"], video["pix_fmt"], video.get("field_order", "progressive")) == (
+        "h264",
+        "yuv420p",
+        "progressive",
+    )
     assert "side_data_list" not in video
     assert (audio["codec_name"], audio["channels"], audio["sample_rate"]) == ("aac", 2, "48000")
     assert encoded.paths("thumbnail") and encoded.paths("storyboard") and decodes_cleanly(encoded.path(mp4))
@@ -313,10 +340,12 @@ def test_a_video_without_audio_has_no_audio_outputs(media, worker, tmp_path):
     assert "AUDIO=" not in master and re.search(r'CODECS="avc1\.[0-9A-F]{6}"', master)
 
 
-@pytest.mark.parametrize(("maker", "poster_kind"), [
-    (mediafiles.make_mp3, "waveform"), (mediafiles.make_m4a_with_cover, "thumbnail")])
-def test_audio_only_sources_get_audio_outputs_a_poster_and_an_audio_playlist(media, worker, tmp_path, maker,
-                                                                            poster_kind):
+@pytest.mark.parametrize(
+    ("maker", "poster_kind"), [(mediafiles.make_mp3, "waveform"), (mediafiles.make_m4a_with_cover, "thumbnail")]
+)
+def test_audio_only_sources_get_audio_outputs_a_poster_and_an_audio_playlist(
+    media, worker, tmp_path, maker, poster_kind
+):
     encoded = run_encode(worker(), media(maker), tmp_path)
     assert encoded.ladder == [] and not encoded.paths("mp4") and not encoded.paths("storyboard")
     assert encoded.paths("audio") == ["audio.m4a"] and encoded.paths("mp3") == ["audio.mp3"]
@@ -356,8 +385,9 @@ def test_an_ffmpeg_failure_is_a_media_error_with_the_stderr_kept(media, worker, 
     ladder = encoder.amphi_encoding_ladder(job=job, info=info)
     os.unlink(source)  # vanished between probe and encode
     with pytest.raises(MediaError) as caught:
-        encoder.amphi_encode(job=job, source=source, info=info, ladder=ladder,
-                             out=str(tmp_path / "out"), progress=lambda f: True)
+        encoder.amphi_encode(
+            job=job, source=source, info=info, ladder=ladder, out=str(tmp_path / "out"), progress=lambda f: True
+        )
     assert caught.value.message.startswith("The encoder failed (") and "gone.mp4" in caught.value.info["stderr"]
 
 
@@ -411,4 +441,5 @@ def test_the_default_downloads_are_the_360p_and_720p_renditions(media, app, site
     assert encoded.paths("mp4") == ["mp4/360p.mp4", "mp4/720p.mp4"]
     # Shorter than half the storyboard's interval (5 s), and still one frame in its sprite.
     assert encoded.paths("storyboard") == ["storyboard.jpg"] and "storyboard.jpg#xywh=0,0,160,90" in encoded.text(
-        "storyboard.vtt")
+        "storyboard.vtt"
+    )

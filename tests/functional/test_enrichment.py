@@ -19,8 +19,10 @@ PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
 
 @pytest.fixture
 def people(site, make_user):
-    return {name: make_user(site, name, role=role, password=PASSWORD)
-            for name, role in (("owner", "staff"), ("other", "staff"), ("admin", "site-admin"))}
+    return {
+        name: make_user(site, name, role=role, password=PASSWORD)
+        for name, role in (("owner", "staff"), ("other", "staff"), ("admin", "site-admin"))
+    }
 
 
 @pytest.fixture
@@ -36,42 +38,76 @@ def signed_in(make_testapp, username):
 
 def add(app, video, status=302, **fields):
     token = app.csrf_token(f"/videos/{video.id}/enrichments")
-    fields = {"kind": "link", "title": "A title", "start": "0", "end": "10", "url": "https://example.org/",
-              "csrf_token": token, **fields}
+    fields = {
+        "kind": "link",
+        "title": "A title",
+        "start": "0",
+        "end": "10",
+        "url": "https://example.org/",
+        "csrf_token": token,
+        **fields,
+    }
     return app.post(f"/videos/{video.id}/enrichments", fields, status=status)
 
 
-def test_every_kind_is_added_and_shown_at_its_time(video, people, make_video, site, make_testapp, dbsession,
-                                                   make_request):
+def test_every_kind_is_added_and_shown_at_its_time(
+    video, people, make_video, site, make_testapp, dbsession, make_request
+):
     other_video = make_video(site, people["other"], "Réfraction", status="ready", access="public", duration=60.0)
     owner = signed_in(make_testapp, "owner")
     add(owner, video, title="Wikipédia", url="https://fr.wikipedia.org/wiki/Optique", start="1:00", end="2:00")
-    add(owner, video, kind="document", title="Polycopié", start="0:10", end="0:50",
-        file=Upload("poly łódź.pdf", PDF))
+    add(owner, video, kind="document", title="Polycopié", start="0:10", end="0:50", file=Upload("poly łódź.pdf", PDF))
     add(owner, video, kind="image", title="Prisme", start="30", end="40", file=Upload("prisme.png", PNG))
-    add(owner, video, kind="text", title="À retenir", start="2:00", end="2:30",
-        body="**Snell** <script>alert(1)</script> [lien](javascript:alert(1))")
-    add(owner, video, kind="video", title="Suite", start="4:00", end="5:00",
-        target=f"http://a.test/videos/{other_video.id}")
+    add(
+        owner,
+        video,
+        kind="text",
+        title="À retenir",
+        start="2:00",
+        end="2:30",
+        body="**Snell** <script>alert(1)</script> [lien](javascript:alert(1))",
+    )
+    add(
+        owner,
+        video,
+        kind="video",
+        title="Suite",
+        start="4:00",
+        end="5:00",
+        target=f"http://a.test/videos/{other_video.id}",
+    )
     items = video_enrichments(dbsession, video)
     assert [(i.kind, i.start_ms, i.end_ms) for i in items] == [
-        ("document", 10_000, 50_000), ("image", 30_000, 40_000), ("link", 60_000, 120_000),
-        ("text", 120_000, 150_000), ("video", 240_000, 300_000)]
+        ("document", 10_000, 50_000),
+        ("image", 30_000, 40_000),
+        ("link", 60_000, 120_000),
+        ("text", 120_000, 150_000),
+        ("video", 240_000, 300_000),
+    ]
 
     page = make_testapp("a.test").get(f"/videos/{video.id}")
-    panel = page.text[page.text.index('id="panel-enrichments"'):]
+    panel = page.text[page.text.index('id="panel-enrichments"') :]
     starts = re.findall(r'class="enrichment enrichment-(\w+)" data-start="([\d.]+)" data-end="([\d.]+)"', panel)
-    assert starts == [("document", "10.0", "50.0"), ("image", "30.0", "40.0"), ("link", "60.0", "120.0"),
-                      ("text", "120.0", "150.0"), ("video", "240.0", "300.0")]
+    assert starts == [
+        ("document", "10.0", "50.0"),
+        ("image", "30.0", "40.0"),
+        ("link", "60.0", "120.0"),
+        ("text", "120.0", "150.0"),
+        ("video", "240.0", "300.0"),
+    ]
     assert "0:10 to 0:50" in panel and "4:00 to 5:00" in panel  # without JS: a list with times
     assert '<a href="https://fr.wikipedia.org/wiki/Optique" rel="nofollow noopener">Wikipédia</a>' in panel
-    assert "<strong>Snell</strong> &lt;script&gt;" in panel and "href=\"javascript:" not in panel
+    assert "<strong>Snell</strong> &lt;script&gt;" in panel and 'href="javascript:' not in panel
     assert f'<a href="http://a.test/videos/{other_video.id}">Suite</a>' in panel
     assert found(make_request, site, text="Snell") == ["Optique"]  # texts are searchable
     document, image = items[0], items[1]
     pdf = make_testapp("a.test").get(f"/videos/{video.id}/enrichments/{document.id}/file")
-    assert pdf.body == PDF and pdf.content_type == "application/pdf" and 'filename="poly d.pdf"' in pdf.headers[
-        "Content-Disposition"] and pdf.headers["X-Content-Type-Options"] == "nosniff"
+    assert (
+        pdf.body == PDF
+        and pdf.content_type == "application/pdf"
+        and 'filename="poly d.pdf"' in pdf.headers["Content-Disposition"]
+        and pdf.headers["X-Content-Type-Options"] == "nosniff"
+    )
     assert make_testapp("a.test").get(f"/videos/{video.id}/enrichments/{image.id}/file").content_type == "image/png"
 
 
@@ -97,8 +133,11 @@ def test_the_editor_shows_a_timeline_and_checks_every_field(video, make_testapp,
         ({"kind": "text", "body": ""}, "body", "Write the text"),
         ({"kind": "video", "target": str(hidden.id)}, "target", "a video of this site that you may watch"),
         ({"kind": "video", "target": str(video.id)}, "target", "Choose another video than this one."),
-        ({"kind": "video", "target": f"https://elsewhere.example/videos/{video.id + 1}"}, "target",
-         "a video of this site that you may watch"),
+        (
+            {"kind": "video", "target": f"https://elsewhere.example/videos/{video.id + 1}"},
+            "target",
+            "a video of this site that you may watch",
+        ),
         ({"kind": "podcast"}, "kind", "Choose what the enrichment is."),
     ]
     for fields, name, message in checks:
@@ -114,7 +153,7 @@ def test_the_editor_shows_a_timeline_and_checks_every_field(video, make_testapp,
 def test_edit_replace_the_file_and_delete(video, make_testapp, dbsession, app, make_request, site):
     owner = signed_in(make_testapp, "owner")
     add(owner, video, kind="document", title="Poly", file=Upload("v1.pdf", PDF))
-    item, = video_enrichments(dbsession, video)
+    (item,) = video_enrichments(dbsession, video)
     url = f"/videos/{video.id}/enrichments/{item.id}"
     form = owner.get(url)
     assert 'value="Poly"' in form.text and "Now: v1.pdf." in form.text
@@ -122,12 +161,25 @@ def test_edit_replace_the_file_and_delete(video, make_testapp, dbsession, app, m
     owner.post(url, {"kind": "document", "title": "Poly 2", "start": "5", "end": "15", "csrf_token": token}, status=302)
     assert (item.title, item.start_ms, item.file_name) == ("Poly 2", 5000, "v1.pdf")  # the file stays
     first_key = item.file_key
-    owner.post(url, {"kind": "document", "title": "Poly 2", "start": "5", "end": "15", "csrf_token": token,
-                     "file": Upload("v2.pdf", PDF + b"%v2")}, status=302)
+    owner.post(
+        url,
+        {
+            "kind": "document",
+            "title": "Poly 2",
+            "start": "5",
+            "end": "15",
+            "csrf_token": token,
+            "file": Upload("v2.pdf", PDF + b"%v2"),
+        },
+        status=302,
+    )
     assert item.file_key != first_key and item.file_name == "v2.pdf"
     assert owner.get(f"{url}/file").body.endswith(b"%v2")
-    page = owner.post(url, {"kind": "link", "title": "", "start": "5", "end": "15", "url": "https://a.org/",
-                            "csrf_token": token}, status=400)
+    page = owner.post(
+        url,
+        {"kind": "link", "title": "", "start": "5", "end": "15", "url": "https://a.org/", "csrf_token": token},
+        status=400,
+    )
     assert f'id="enrichment-{item.id}-title-error"' in page.text and item.title == "Poly 2"
     owner.post(f"{url}/delete", {"csrf_token": token}, status=302)
     assert video_enrichments(dbsession, video) == []
@@ -135,14 +187,16 @@ def test_edit_replace_the_file_and_delete(video, make_testapp, dbsession, app, m
     owner.get(f"{url}/file", status=404)
 
 
-def test_listings_mark_enriched_videos_with_one_query(video, people, make_video, site, make_testapp, dbsession,
-                                                      make_request, app):
+def test_listings_mark_enriched_videos_with_one_query(
+    video, people, make_video, site, make_testapp, dbsession, make_request, app
+):
     plain = make_video(site, people["owner"], "Sans rien", status="ready", access="public", duration=60.0)
     owner = signed_in(make_testapp, "owner")
     add(owner, video, title="Lien", url="https://example.org/")
     listing = make_testapp("a.test").get("/videos")
-    marked = re.findall(r'>([^<]+)</a> <span class="badges"><span class="badge badge-enriched">Enriched</span>',
-                        listing.text)
+    marked = re.findall(
+        r'>([^<]+)</a> <span class="badges"><span class="badge badge-enriched">Enriched</span>', listing.text
+    )
     assert marked == ["Optique"] and "Sans rien" in listing.text
     assert "badge-enriched" in make_testapp("a.test").get("/").text
     french = make_testapp("a.test").get("/videos", headers={"Accept-Language": "fr"})
@@ -161,8 +215,9 @@ def test_listings_mark_enriched_videos_with_one_query(video, people, make_video,
     assert len([s for s in statements if "enrichments" in s]) == 1
 
 
-def test_nobody_else_edits_or_reads_a_restricted_videos_enrichments(video, people, make_video, site, make_testapp,
-                                                                     dbsession):
+def test_nobody_else_edits_or_reads_a_restricted_videos_enrichments(
+    video, people, make_video, site, make_testapp, dbsession
+):
     secret = make_video(site, people["owner"], "Secret", status="ready", access="draft")
     owner = signed_in(make_testapp, "owner")
     add(owner, video, kind="document", title="Poly", file=Upload("poly.pdf", PDF))
@@ -172,8 +227,11 @@ def test_nobody_else_edits_or_reads_a_restricted_videos_enrichments(video, peopl
     token = other.csrf_token("/")
     other.get(f"/videos/{video.id}/enrichments", status=403)
     other.get(f"/videos/{video.id}/enrichments/{item.id}", status=403)
-    other.post(f"/videos/{video.id}/enrichments", {"kind": "link", "title": "x", "start": "0", "end": "1",
-                                                   "url": "https://evil.example/", "csrf_token": token}, status=403)
+    other.post(
+        f"/videos/{video.id}/enrichments",
+        {"kind": "link", "title": "x", "start": "0", "end": "1", "url": "https://evil.example/", "csrf_token": token},
+        status=403,
+    )
     other.post(f"/videos/{video.id}/enrichments/{item.id}/delete", {"csrf_token": token}, status=403)
     page = other.get(f"/videos/{video.id}")
     assert "Poly" in page.text and "Voir aussi" not in page.text  # a video the viewer may not watch is left out
@@ -195,7 +253,7 @@ def test_nobody_else_edits_or_reads_a_restricted_videos_enrichments(video, peopl
 def test_a_disabled_plugin_is_silent(video, make_testapp, dbsession, app, site, make_request):
     owner = signed_in(make_testapp, "owner")
     add(owner, video, kind="document", title="Poly", file=Upload("poly.pdf", PDF))
-    item, = video_enrichments(dbsession, video)
+    (item,) = video_enrichments(dbsession, video)
     assert 'id="panel-enrichments"' in owner.get(f"/videos/{video.id}").text
     set_enabled_plugins(app.registry, site, [p for p in site.enabled_plugins if p != "enrichment"])
     dbsession.flush()
@@ -204,9 +262,16 @@ def test_a_disabled_plugin_is_silent(video, make_testapp, dbsession, app, site, 
     assert "badge-enriched" not in owner.get("/videos").text
     assert video_badges(make_request(site), [video]) == {}
     token = owner.csrf_token("/")
-    for url in (f"/videos/{video.id}/enrichments", f"/videos/{video.id}/enrichments/{item.id}",
-                f"/videos/{video.id}/enrichments/{item.id}/file", "/plugin-static/enrichment/enrichment.js"):
+    for url in (
+        f"/videos/{video.id}/enrichments",
+        f"/videos/{video.id}/enrichments/{item.id}",
+        f"/videos/{video.id}/enrichments/{item.id}/file",
+        "/plugin-static/enrichment/enrichment.js",
+    ):
         owner.get(url, status=404)
-    owner.post(f"/videos/{video.id}/enrichments", {"kind": "link", "title": "x", "start": "0", "end": "1",
-                                                   "url": "https://a.org/", "csrf_token": token}, status=404)
+    owner.post(
+        f"/videos/{video.id}/enrichments",
+        {"kind": "link", "title": "x", "start": "0", "end": "1", "url": "https://a.org/", "csrf_token": token},
+        status=404,
+    )
     assert len(video_enrichments(dbsession, video)) == 1  # disabled, not deleted

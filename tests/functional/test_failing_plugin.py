@@ -23,13 +23,32 @@ from core.models import Channel, Theme, Video
 from core.platform.plugins import collect, fire
 from core.testing import AmphiTestApp
 
-EVENT_HOOKS = ("amphi_video_created", "amphi_video_ready", "amphi_video_failed", "amphi_video_changed",
-               "amphi_video_deleted", "amphi_video_viewed", "amphi_watch_progress", "amphi_user_signed_in",
-               "amphi_ingest_received")
-CONTRIBUTION_HOOKS = ("amphi_nav_items", "amphi_video_panels", "amphi_player_tracks", "amphi_video_badges",
-                      "amphi_video_actions", "amphi_feed_links", "amphi_home_blocks", "amphi_search_text",
-                      "amphi_search_facets", "amphi_login_methods", "amphi_user_attributes",
-                      "amphi_user_signed_out", "amphi_user_groups")
+EVENT_HOOKS = (
+    "amphi_video_created",
+    "amphi_video_ready",
+    "amphi_video_failed",
+    "amphi_video_changed",
+    "amphi_video_deleted",
+    "amphi_video_viewed",
+    "amphi_watch_progress",
+    "amphi_user_signed_in",
+    "amphi_ingest_received",
+)
+CONTRIBUTION_HOOKS = (
+    "amphi_nav_items",
+    "amphi_video_panels",
+    "amphi_player_tracks",
+    "amphi_video_badges",
+    "amphi_video_actions",
+    "amphi_feed_links",
+    "amphi_home_blocks",
+    "amphi_search_text",
+    "amphi_search_facets",
+    "amphi_login_methods",
+    "amphi_user_attributes",
+    "amphi_user_signed_out",
+    "amphi_user_groups",
+)
 #: Fired by the workers and the Opencast ingest, not by the pages walked here.
 NOT_FIRED_BY_PAGES = {"amphi_video_ready", "amphi_video_failed", "amphi_ingest_received"}
 PASSWORD = "owner password 1"
@@ -64,8 +83,9 @@ def world(site, make_user, make_video, dbsession):
     maths = Channel(site_id=site.id, slug="maths", title="Maths")
     maths.themes.append(Theme(slug="analyse", title="Analyse"))
     dbsession.add(maths)
-    lecture = make_video(site, owner, "Radioactivité", access="public", status="ready", description="Le polonium",
-                         channels=[maths])
+    lecture = make_video(
+        site, owner, "Radioactivité", access="public", status="ready", description="Le polonium", channels=[maths]
+    )
     lecture.tags = get_tags(dbsession, site.id, ["physique"])
     make_video(site, owner, "Brouillon", access="draft", status="ready")
     make_video(site, owner, "Séminaire du groupe", access="groups", status="ready")
@@ -87,8 +107,16 @@ def enable(site, on: bool) -> None:
 
 
 def browser(app, tm, dbsession, host: str) -> AmphiTestApp:
-    return AmphiTestApp(app, extra_environ={"HTTP_HOST": host, "tm.active": True, "tm.manager": tm,
-                                           "app.dbsession": dbsession, "REMOTE_ADDR": "192.0.2.30"})
+    return AmphiTestApp(
+        app,
+        extra_environ={
+            "HTTP_HOST": host,
+            "tm.active": True,
+            "tm.manager": tm,
+            "app.dbsession": dbsession,
+            "REMOTE_ADDR": "192.0.2.30",
+        },
+    )
 
 
 def walk(client, host: str, seeds: list[str]) -> dict[str, int]:
@@ -117,13 +145,35 @@ def walk(client, host: str, seeds: list[str]) -> dict[str, int]:
 
 
 def seeds(lecture) -> list[str]:
-    return ["/", "/search?q=polonium", "/search?q=physique&sort=date", "/my/videos", "/upload", "/channels",
-            "/admin/site", "/admin/users", f"/videos/{lecture.id}", f"/videos/{lecture.id}/embed",
-            f"/videos/{lecture.id}/edit", "/api/v1/", "/api/v1/videos", f"/api/v1/videos/{lecture.id}",
-            f"/api/v1/videos/{lecture.id}/tracks", "/api/v1/channels", "/api/videos", f"/api/videos/{lecture.id}",
-            "/api/me", "/api/v1/me", "/api/search/suggest?q=rad", "/feeds/latest.xml", "/feeds/channels/maths.xml",
-            "/feeds/tags/physique.xml", "/feeds/users/owner.xml", "/oembed?url=http://a.test/videos/"
-            f"{lecture.id}", "/login"]
+    return [
+        "/",
+        "/search?q=polonium",
+        "/search?q=physique&sort=date",
+        "/my/videos",
+        "/upload",
+        "/channels",
+        "/admin/site",
+        "/admin/users",
+        f"/videos/{lecture.id}",
+        f"/videos/{lecture.id}/embed",
+        f"/videos/{lecture.id}/edit",
+        "/api/v1/",
+        "/api/v1/videos",
+        f"/api/v1/videos/{lecture.id}",
+        f"/api/v1/videos/{lecture.id}/tracks",
+        "/api/v1/channels",
+        "/api/videos",
+        f"/api/videos/{lecture.id}",
+        "/api/me",
+        "/api/v1/me",
+        "/api/search/suggest?q=rad",
+        "/feeds/latest.xml",
+        "/feeds/channels/maths.xml",
+        "/feeds/tags/physique.xml",
+        "/feeds/users/owner.xml",
+        f"/oembed?url=http://a.test/videos/{lecture.id}",
+        "/login",
+    ]
 
 
 def walk_both(clients: dict, lecture) -> dict[str, dict[str, int]]:
@@ -134,7 +184,10 @@ def test_the_hooks_named_here_are_the_contracts_events_and_contributions(app):
     specs = {name for name in dir(app.registry.plugins.pm.hook) if name.startswith("amphi_")}
     assert set(EVENT_HOOKS + CONTRIBUTION_HOOKS) <= specs
     assert {name for name in specs if name.startswith(("amphi_video_", "amphi_watch_"))} - {
-        "amphi_video_panels", "amphi_video_badges", "amphi_video_actions"} <= set(EVENT_HOOKS)
+        "amphi_video_panels",
+        "amphi_video_badges",
+        "amphi_video_actions",
+    } <= set(EVENT_HOOKS)
 
 
 def test_every_page_answers_as_without_the_failing_plugin(app, tm, dbsession, world, failing):
@@ -148,22 +201,51 @@ def test_every_page_answers_as_without_the_failing_plugin(app, tm, dbsession, wo
     assert called == Counter()
     enable(site, True)
     with_it = walk_both(clients, lecture)
-    changed = {(who, url): (without[who][url], status) for who, statuses in with_it.items()
-               for url, status in statuses.items() if url in without[who] and without[who][url] != status}
+    changed = {
+        (who, url): (without[who][url], status)
+        for who, statuses in with_it.items()
+        for url, status in statuses.items()
+        if url in without[who] and without[who][url] != status
+    }
     assert changed == {}
     for who, statuses in with_it.items():
         assert not {url: status for url, status in statuses.items() if status >= 500}, who
     reached = {url for statuses in with_it.values() for url, status in statuses.items() if status == 200}
     assert len(with_it["owner"]) > 80 and len(with_it["anonymous"]) > 25 and len(with_it["member"]) > 25
-    for page in ("/", "/channels", "/channels/maths", "/channels/maths/themes/analyse", "/my/videos", "/upload",
-                 "/admin/site", "/admin/users", "/admin/channels", f"/videos/{lecture.id}",
-                 f"/videos/{lecture.id}/edit", f"/videos/{lecture.id}/chapters", f"/videos/{lecture.id}/subtitles",
-                 "/search?q=polonium", "/api/v1/videos", f"/api/v1/videos/{lecture.id}", "/feeds/latest.xml",
-                 "/feeds/channels/maths.xml", "/login"):
+    for page in (
+        "/",
+        "/channels",
+        "/channels/maths",
+        "/channels/maths/themes/analyse",
+        "/my/videos",
+        "/upload",
+        "/admin/site",
+        "/admin/users",
+        "/admin/channels",
+        f"/videos/{lecture.id}",
+        f"/videos/{lecture.id}/edit",
+        f"/videos/{lecture.id}/chapters",
+        f"/videos/{lecture.id}/subtitles",
+        "/search?q=polonium",
+        "/api/v1/videos",
+        f"/api/v1/videos/{lecture.id}",
+        "/feeds/latest.xml",
+        "/feeds/channels/maths.xml",
+        "/login",
+    ):
         assert page in reached, page
-    assert {"amphi_video_viewed", "amphi_nav_items", "amphi_video_panels", "amphi_video_actions",
-            "amphi_player_tracks", "amphi_video_badges", "amphi_feed_links", "amphi_home_blocks",
-            "amphi_login_methods", "amphi_user_groups"} <= set(called)
+    assert {
+        "amphi_video_viewed",
+        "amphi_nav_items",
+        "amphi_video_panels",
+        "amphi_video_actions",
+        "amphi_player_tracks",
+        "amphi_video_badges",
+        "amphi_feed_links",
+        "amphi_home_blocks",
+        "amphi_login_methods",
+        "amphi_user_groups",
+    } <= set(called)
 
 
 def test_the_actions_that_fire_events_work_with_the_failing_plugin(app, tm, dbsession, world, failing):
@@ -176,16 +258,32 @@ def test_the_actions_that_fire_events_work_with_the_failing_plugin(app, tm, dbse
     form["title"] = "Radioactivité naturelle"
     assert "Radioactivité naturelle" in form.submit(status=302).follow(status=200).text
     token = client.csrf_token(f"/videos/{lecture.id}")
-    client.post_json(f"/api/videos/{lecture.id}/position", {"position": 12, "watched": 12},
-                     headers={"X-CSRF-Token": token}, status=200)
+    client.post_json(
+        f"/api/videos/{lecture.id}/position",
+        {"position": 12, "watched": 12},
+        headers={"X-CSRF-Token": token},
+        status=200,
+    )
     count = dbsession.scalar(select(func.count()).select_from(Video).where(Video.site_id == site.id))
-    created = client.post("/api/uploads/", b"abcd", status=201, content_type="application/offset+octet-stream",
-                          headers={"Tus-Resumable": "1.0.0", "X-CSRF-Token": token, "Upload-Length": "4",
-                                   "Upload-Metadata": "filename Y291cnMubXA0"})
+    created = client.post(
+        "/api/uploads/",
+        b"abcd",
+        status=201,
+        content_type="application/offset+octet-stream",
+        headers={
+            "Tus-Resumable": "1.0.0",
+            "X-CSRF-Token": token,
+            "Upload-Length": "4",
+            "Upload-Metadata": "filename Y291cnMubXA0",
+        },
+    )
     assert created.headers["Upload-Offset"] == "4"
     assert dbsession.scalar(select(func.count()).select_from(Video).where(Video.site_id == site.id)) == count + 1
-    client.post("/my/videos/bulk", {"csrf_token": token, "action": "delete", "video": str(lecture.id),
-                                    "confirm": "yes"}, status=302)
+    client.post(
+        "/my/videos/bulk",
+        {"csrf_token": token, "action": "delete", "video": str(lecture.id), "confirm": "yes"},
+        status=302,
+    )
     assert dbsession.get(Video, lecture.id) is None
     assert client.post("/logout", {"csrf_token": token}, status=302).location == "http://a.test/"
     assert "amphi_session" not in client.cookies or client.get("/api/me").json.get("user") is None

@@ -90,7 +90,6 @@ def test_feeds_are_per_site_and_follow_the_plugin(lectures, make_testapp, make_s
 def test_a_publication_date_to_come_keeps_a_video_out(lectures, make_testapp):
     from datetime import timedelta
 
-
     host, (first, _second), _owner = lectures
     set_video(first, access="public", allow_downloads=True, publish_at=utcnow() + timedelta(days=1))
     browser = make_testapp(host)
@@ -99,8 +98,10 @@ def test_a_publication_date_to_come_keeps_a_video_out(lectures, make_testapp):
 
 
 HOSTILE_TITLE = "<img src=x onerror=alert(1)>Intégrales <script>alert(2)</script> & 1 < 2"
-HOSTILE_DESCRIPTION = ('**Gras** <script>alert(3)</script> <img src=x onerror="alert(4)">\n\n'
-                       "[lien](javascript:alert(5)) [site](https://example.org) &lt;b onclick=alert(6)&gt;")
+HOSTILE_DESCRIPTION = (
+    '**Gras** <script>alert(3)</script> <img src=x onerror="alert(4)">\n\n'
+    "[lien](javascript:alert(5)) [site](https://example.org) &lt;b onclick=alert(6)&gt;"
+)
 HOSTILE_NAME = "<b onmouseover=alert(7)>Prof</b>"
 MARKDOWN_TAGS = {"p", "strong", "em", "a", "code", "pre", "ul", "ol", "li", "blockquote", "br"}
 
@@ -145,14 +146,21 @@ def test_hostile_titles_descriptions_and_names_reach_feed_readers_as_text(lectur
     with worker_request() as request:
         video = request.dbsession.get(Video, first)
         request.dbsession.scalar(select(User).where(User.id == video.owner_id)).display_name = HOSTILE_NAME
-        video.channels.append(Channel(site_id=video.site_id, slug="hostile", title=HOSTILE_TITLE,
-                                      description=HOSTILE_DESCRIPTION))
+        video.channels.append(
+            Channel(site_id=video.site_id, slug="hostile", title=HOSTILE_TITLE, description=HOSTILE_DESCRIPTION)
+        )
     browser = make_testapp(host)
-    for url in ("/feeds/latest.xml", f"/feeds/users/{owner}.xml", "/feeds/tags/analyse.xml",
-                "/feeds/channels/hostile.xml"):
+    for url in (
+        "/feeds/latest.xml",
+        f"/feeds/users/{owner}.xml",
+        "/feeds/tags/analyse.xml",
+        "/feeds/channels/hostile.xml",
+    ):
         body = browser.get(url).body
         seen = assert_nothing_runs(body)
-        assert seen["item/description"].tags == ["p", "strong", "p", "a"], url  # the Markdown, rendered (no javascript: link)
+        assert seen["item/description"].tags == ["p", "strong", "p", "a"], (
+            url
+        )  # the Markdown, rendered (no javascript: link)
         assert ("href", "https://example.org") in seen["item/description"].attributes
         entry = feedparser.parse(body, sanitize_html=False).entries[0]  # a reader that trusts the feed
         assert entry.title == "‹img src=x onerror=alert(1)>Intégrales ‹script>alert(2)‹/script> & 1 < 2"

@@ -24,8 +24,25 @@ CATALOG = f"{LOCALE_DIR}/fr/LC_MESSAGES/amphi"
 def extracted(tmp_path) -> list:
     """Every message of the code and templates, as scripts/i18n.sh extracts them."""
     pot = tmp_path / "amphi.pot"
-    CommandLineInterface().run(["pybabel", "-q", "extract", "-F", os.path.join(ROOT, "babel.cfg"), "-k", "translate",
-                                "-k", "_", "-k", "plural:1,2", "--no-location", "-o", str(pot), ROOT])
+    CommandLineInterface().run(
+        [
+            "pybabel",
+            "-q",
+            "extract",
+            "-F",
+            os.path.join(ROOT, "babel.cfg"),
+            "-k",
+            "translate",
+            "-k",
+            "_",
+            "-k",
+            "plural:1,2",
+            "--no-location",
+            "-o",
+            str(pot),
+            ROOT,
+        ]
+    )
     with open(pot, "rb") as handle:
         return [m for m in read_po(handle) if m.id]
 
@@ -48,24 +65,36 @@ def test_every_message_of_the_code_has_a_french_translation(tmp_path):
 
 #: Numbers that are a rank ("Page 3", "Cue 4", "position 2 of 5") or a quantity with its unit ("12 h"), not a
 #: count of things: no plural there.
-RANKS = {"From ${start} to ${end}: ${total} in all.", "Page %(n)s", "Candidate %(n)s", "Block %(n)s", "Cue %(n)s", "Video %(position)s of %(count)s",
-         "Moved to position ${position} of ${count}.", "“${title}” moved to position ${position} of ${count}."}
+RANKS = {
+    "From ${start} to ${end}: ${total} in all.",
+    "Page %(n)s",
+    "Candidate %(n)s",
+    "Block %(n)s",
+    "Cue %(n)s",
+    "Video %(position)s of %(count)s",
+    "Moved to position ${position} of ${count}.",
+    "“${title}” moved to position ${position} of ${count}.",
+}
 COUNT = re.compile(r"%\((n|num|count|days|total)\)s|\$\{(n|num|count|days|total)\}")
 
 
 def test_every_count_is_shown_through_ngettext(tmp_path):
     """A message that holds a count is a plural message (ngettext in templates, request.ngettext or
     core.platform.i18n.plural in Python), so that French and English say "1 video", "2 videos"."""
-    singular_only = sorted(m.id for m in extracted(tmp_path)
-                           if isinstance(m.id, str) and COUNT.search(m.id) and m.id not in RANKS)
+    singular_only = sorted(
+        m.id for m in extracted(tmp_path) if isinstance(m.id, str) and COUNT.search(m.id) and m.id not in RANKS
+    )
     assert singular_only == []
 
 
 def test_the_plurals_follow_the_language(make_request, site):
     request = make_request(site)
     request.environ["HTTP_ACCEPT_LANGUAGE"] = "fr"
-    assert [request.ngettext("%(num)s video found.", "%(num)s videos found.", n) % {"num": n}
-            for n in (0, 1, 2)] == ["0 vidéo trouvée.", "1 vidéo trouvée.", "2 vidéos trouvées."]
+    assert [request.ngettext("%(num)s video found.", "%(num)s videos found.", n) % {"num": n} for n in (0, 1, 2)] == [
+        "0 vidéo trouvée.",
+        "1 vidéo trouvée.",
+        "2 vidéos trouvées.",
+    ]
     too_many = plural("At most ${n} tag.", "At most ${n} tags.", 30, n=30)
     assert request.localizer.translate(too_many) == "Au plus 30 mots-clés."
     assert ValidationError({"tags": too_many}).message == "tags: At most 30 tags."
@@ -95,8 +124,12 @@ class TemplateText(HTMLParser):
 
     def handle_starttag(self, tag, attrs):
         self.hidden += tag in ("script", "style", "code", "textarea")
-        self.words += [w for name, value in attrs if name in VisibleText.LABELS and value
-                       for w in re.findall(r"[A-Za-zÀ-ÿ]{2,}", value)]
+        self.words += [
+            w
+            for name, value in attrs
+            if name in VisibleText.LABELS and value
+            for w in re.findall(r"[A-Za-zÀ-ÿ]{2,}", value)
+        ]
 
     def handle_endtag(self, tag):
         self.hidden -= tag in ("script", "style", "code", "textarea")
@@ -107,8 +140,13 @@ class TemplateText(HTMLParser):
 
 
 def test_no_template_writes_words_outside_the_translator():
-    templates = [os.path.join(folder, name) for pattern in ("core/templates", "plugins") for folder, _d, names in
-                 os.walk(os.path.join(ROOT, pattern)) for name in names if name.endswith(".html")]
+    templates = [
+        os.path.join(folder, name)
+        for pattern in ("core/templates", "plugins")
+        for folder, _d, names in os.walk(os.path.join(ROOT, pattern))
+        for name in names
+        if name.endswith(".html")
+    ]
     found = {}
     for path in templates:
         parser = TemplateText()
@@ -123,9 +161,13 @@ def test_values_shown_from_code_have_french_labels():
     """Statuses, job states, access levels, roles, plugin states and download kinds are stored as English
     words; each has a label in the catalogue, and the pages show the label."""
     french = french_catalogue()
-    for labels, values in ((STATUS_LABELS, VIDEO_STATUSES), (JOB_STATE_LABELS, JOB_STATES),
-                           (ACCESS_LABELS, ACCESS_LEVELS), (ROLE_LABELS, ROLES),
-                           (PLUGIN_STATUS_LABELS, ("loaded", "failed", "incompatible", "blocked"))):
+    for labels, values in (
+        (STATUS_LABELS, VIDEO_STATUSES),
+        (JOB_STATE_LABELS, JOB_STATES),
+        (ACCESS_LABELS, ACCESS_LEVELS),
+        (ROLE_LABELS, ROLES),
+        (PLUGIN_STATUS_LABELS, ("loaded", "failed", "incompatible", "blocked")),
+    ):
         assert set(labels) == set(values)
         assert all(french.get(str(label)) for label in labels.values()), labels
     assert all(french.get(str(label)) for label in DOWNLOAD_KINDS.values())
@@ -154,20 +196,24 @@ def test_the_language_switch_wins_over_the_browser(testapp):
     # An anonymous page carries no CSRF token (it would start a session and could not be cached):
     # the switch only refuses requests from another site.
     assert 'name="csrf_token"' not in testapp.get("/").text and "amphi_session" not in testapp.cookies
-    testapp.post("/language", {"locale": "fr", "next": "/login"}, headers={"Sec-Fetch-Site": "cross-site"},
-                 status=400)
-    testapp.post("/language", {"locale": "fr", "next": "/login"}, headers={"Sec-Fetch-Site": "same-origin"},
-                 status=302)
+    testapp.post("/language", {"locale": "fr", "next": "/login"}, headers={"Sec-Fetch-Site": "cross-site"}, status=400)
+    testapp.post("/language", {"locale": "fr", "next": "/login"}, headers={"Sec-Fetch-Site": "same-origin"}, status=302)
     page = testapp.get("/login", headers={"Accept-Language": "en"})
     assert "Compte local" in page.text and "Identifiant" in page.text
 
 
 def test_the_anonymous_language_switch_checks_the_origin_on_https(testapp, site):
     https = {"wsgi.url_scheme": "https"}
-    testapp.post("/language", {"locale": "fr"}, extra_environ=https, headers={"Origin": "https://evil.example"},
-                 status=400)
-    testapp.post("/language", {"locale": "fr"}, extra_environ=https,
-                 headers={"Origin": f"https://{site.domains[0].domain}"}, status=302)
+    testapp.post(
+        "/language", {"locale": "fr"}, extra_environ=https, headers={"Origin": "https://evil.example"}, status=400
+    )
+    testapp.post(
+        "/language",
+        {"locale": "fr"},
+        extra_environ=https,
+        headers={"Origin": f"https://{site.domains[0].domain}"},
+        status=302,
+    )
 
 
 def test_a_signed_in_users_preference_is_remembered(testapp, site, make_user):
@@ -181,8 +227,12 @@ def test_a_signed_in_users_preference_is_remembered(testapp, site, make_user):
 def test_messages_from_python_are_translated(testapp, site, make_user):
     make_user(site, "lea", password="mot de passe solide")
     token = testapp.csrf_token()
-    page = testapp.post("/auth/local/login", {"username": "lea", "password": "faux", "csrf_token": token},
-                        headers={"Accept-Language": "fr"}, status=401)
+    page = testapp.post(
+        "/auth/local/login",
+        {"username": "lea", "password": "faux", "csrf_token": token},
+        headers={"Accept-Language": "fr"},
+        status=401,
+    )
     assert "Identifiant ou mot de passe incorrect." in page.text
     assert "Cette page n&#39;existe pas." in testapp.get("/nowhere", headers={"Accept-Language": "fr"}, status=404).text
 
@@ -206,9 +256,15 @@ def catalogue_pairs() -> dict[str, str]:
     """English text -> its French translation, for every plain message that French says otherwise."""
     with open(CATALOG + ".po", "rb") as handle:
         french = {m.id: m.string for m in read_po(handle) if m.id}
-    return {" ".join(english.split()).casefold(): translated for english, translated in french.items()
-            if isinstance(english, str) and translated and translated != english
-            and "%(" not in english and "${" not in english}
+    return {
+        " ".join(english.split()).casefold(): translated
+        for english, translated in french.items()
+        if isinstance(english, str)
+        and translated
+        and translated != english
+        and "%(" not in english
+        and "${" not in english
+    }
 
 
 class VisibleText(HTMLParser):
@@ -252,11 +308,20 @@ def french_world(site, make_user, make_video, dbsession, publish):
     course = next(t for t in site_video_types_of(dbsession, site) if t.slug == "course")
     channel = Channel(site_id=site.id, slug="sciences", title="Sciences", open_to_all=True)
     group = Group(site_id=site.id, name="l3", title="Licence 3", source="rules")
-    dbsession.add_all([channel, group, IdentityRule(site_id=site.id, attribute="groups", value="l3*", kind="group",
-                                                    target="l3")])
+    dbsession.add_all(
+        [channel, group, IdentityRule(site_id=site.id, attribute="groups", value="l3*", kind="group", target="l3")]
+    )
     dbsession.flush()
-    ready = publish(site, owner, "Analyse réelle", type=course, language="fr", license="cc-by", channels=[channel],
-                    description="Cours d'analyse")
+    ready = publish(
+        site,
+        owner,
+        "Analyse réelle",
+        type=course,
+        language="fr",
+        license="cc-by",
+        channels=[channel],
+        description="Cours d'analyse",
+    )
     make_video(site, owner, "Téléversée", status="uploaded")
     running = make_video(site, owner, "En cours", status="processing")
     running.jobs.append(Job(kind="encode", state="running", progress=40.0))
@@ -273,10 +338,29 @@ def site_video_types_of(dbsession, site):
 
 def french_pages(world) -> list[str]:
     video, group = world["video"], world["group"]
-    return ["/", "/videos", "/channels", "/channels/sciences", f"/videos/{video.id}", f"/videos/{video.id}/edit",
-            "/search?q=analyse", "/my/videos", "/upload", "/account/tokens", "/admin/site", "/admin/users",
-            f"/admin/users/{world['owner'].id}", "/admin/groups", f"/admin/groups/{group.id}", "/admin/identity-rules",
-            "/admin/site/catalogue", "/admin/channels", "/admin/sites", "/stats", f"/videos/{video.id}/stats"]
+    return [
+        "/",
+        "/videos",
+        "/channels",
+        "/channels/sciences",
+        f"/videos/{video.id}",
+        f"/videos/{video.id}/edit",
+        "/search?q=analyse",
+        "/my/videos",
+        "/upload",
+        "/account/tokens",
+        "/admin/site",
+        "/admin/users",
+        f"/admin/users/{world['owner'].id}",
+        "/admin/groups",
+        f"/admin/groups/{group.id}",
+        "/admin/identity-rules",
+        "/admin/site/catalogue",
+        "/admin/channels",
+        "/admin/sites",
+        "/stats",
+        f"/videos/{video.id}/stats",
+    ]
 
 
 def test_french_pages_show_no_english_words(french_world, make_testapp):

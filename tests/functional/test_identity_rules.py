@@ -31,7 +31,9 @@ def signing_in(make_request, site):
 
 def test_attributes_are_normalised():
     assert normalise_attributes({"Mail": "a@b.fr", "groups": ["x", "x", " ", b"y"], "empty": [], "n": None}) == {
-        "mail": ["a@b.fr"], "groups": ["x", "y"]}
+        "mail": ["a@b.fr"],
+        "groups": ["x", "y"],
+    }
 
 
 def test_profile_fields_come_from_the_attributes(site, make_user, signing_in):
@@ -47,7 +49,11 @@ def test_rules_grant_roles_and_never_lower_them(site, make_user, make_request, s
     add_rule(request, "affiliation", "faculty", "role", "staff")
     add_rule(request, "affiliation", "staff", "role", "staff")
     add_rule(request, "groups", "cn=video-admins,*", "role", "site-admin")
-    prof, student, boss = make_user(site, "prof"), make_user(site, "student"), make_user(site, "boss", role="site-admin")
+    prof, student, boss = (
+        make_user(site, "prof"),
+        make_user(site, "student"),
+        make_user(site, "boss", role="site-admin"),
+    )
     signing_in(prof, {"affiliation": ["Faculty"]})  # case does not matter
     signing_in(student, {"affiliation": ["student"]})
     signing_in(boss, {"affiliation": ["faculty"]})
@@ -68,7 +74,10 @@ def test_rule_groups_follow_the_attributes_and_local_groups_stay(site, make_user
     ana.groups.append(local)
     signing_in(ana, {"groups": ["CN=L3-INFO,OU=groups,DC=univ,DC=fr"], "affiliation": ["student"]})
     assert {g.name: (g.title, g.source) for g in ana.groups} == {
-        "choir": ("Choir", "local"), "l3-info": ("L3 Informatique", "rules"), "students": ("students", "rules")}
+        "choir": ("Choir", "local"),
+        "l3-info": ("L3 Informatique", "rules"),
+        "students": ("students", "rules"),
+    }
     signing_in(ana, {"affiliation": ["student"]})  # left L3: the group goes, the others stay
     assert {g.name for g in ana.groups} == {"choir", "students"}
 

@@ -20,8 +20,21 @@ from core.platform.plugins import make_plugin_host
 from core.testing import temporary_database
 
 #: Tables whose ids appear in addresses, named here so that the walk below cannot miss them.
-ADDRESSED = {"videos", "users", "channels", "themes", "playlists_playlists", "access_tokens", "share_links", "sites",
-             "groups", "tracks", "chapters", "notes_notes", "recorder_recorders"}
+ADDRESSED = {
+    "videos",
+    "users",
+    "channels",
+    "themes",
+    "playlists_playlists",
+    "access_tokens",
+    "share_links",
+    "sites",
+    "groups",
+    "tracks",
+    "chapters",
+    "notes_notes",
+    "recorder_recorders",
+}
 
 
 def numbered_tables() -> set[str]:
@@ -32,8 +45,9 @@ def numbered_tables() -> set[str]:
 def never_reused(connection, table: str) -> bool:
     """What the migrated database says: AUTOINCREMENT on SQLite, a sequence behind the id on PostgreSQL."""
     if connection.dialect.name == "sqlite":
-        sql = connection.execute(text("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = :t"),
-                                 {"t": table}).scalar()
+        sql = connection.execute(
+            text("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = :t"), {"t": table}
+        ).scalar()
         return "AUTOINCREMENT" in sql
     return connection.execute(text("SELECT pg_get_serial_sequence(:t, 'id')"), {"t": table}).scalar() is not None
 
@@ -58,10 +72,13 @@ def make_each(kind: str, request, site, owner):
         return create_user(request, "u" + secrets.token_hex(4))
     if kind == "token":
         return create_token(request, owner, "laptop", "read", 30)[0]
-    row = {"channel": lambda: Channel(site_id=site.id, slug="c" + secrets.token_hex(4), title="C"),
-           "playlist": lambda: Playlist(site_id=site.id, owner_id=owner.id, title="P", token=secrets.token_hex(8)),
-           "share link": lambda: ShareLink(video_id=create_video(request, owner, "Shared").id,
-                                           token_hash=secrets.token_hex(32))}[kind]()
+    row = {
+        "channel": lambda: Channel(site_id=site.id, slug="c" + secrets.token_hex(4), title="C"),
+        "playlist": lambda: Playlist(site_id=site.id, owner_id=owner.id, title="P", token=secrets.token_hex(8)),
+        "share link": lambda: ShareLink(
+            video_id=create_video(request, owner, "Shared").id, token_hash=secrets.token_hex(32)
+        ),
+    }[kind]()
     request.dbsession.add(row)
     request.dbsession.flush()
     return row
@@ -106,9 +123,13 @@ def old_database(tmp_path):
 
 def new_video(number: int | None) -> str:
     """An INSERT of video ``number`` (None: the database numbers it)."""
-    columns = "site_id, owner_id, title, slug, description, language, status, access, password_hash, " \
-              "allow_downloads, created_at, updated_at"
-    values = f"1, 7, 'V{number}', 'v{number}', '', '', 'ready', 'public', '', false, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP"
+    columns = (
+        "site_id, owner_id, title, slug, description, language, status, access, password_hash, "
+        "allow_downloads, created_at, updated_at"
+    )
+    values = (
+        f"1, 7, 'V{number}', 'v{number}', '', '', 'ready', 'public', '', false, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP"
+    )
     if number is None:
         return f"INSERT INTO videos ({columns}) VALUES ({values})"
     return f"INSERT INTO videos (id, {columns}) VALUES ({number}, {values})"
@@ -127,9 +148,12 @@ OLD_ROWS = [
     "created_at, updated_at) VALUES (2, 1, 7, 'P', '', 'private', 'tok', false, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)",
     "INSERT INTO playlists_items (id, playlist_id, video_id, position, added_at) VALUES (6, 2, 5, 0, CURRENT_TIMESTAMP)",
 ]
-KEPT = {"videos": "SELECT id, title, owner_id FROM videos ORDER BY id",
-        "media_files": "SELECT id, video_id, key FROM media_files", "users": "SELECT id, username FROM users",
-        "playlists_items": "SELECT id, playlist_id, video_id FROM playlists_items"}
+KEPT = {
+    "videos": "SELECT id, title, owner_id FROM videos ORDER BY id",
+    "media_files": "SELECT id, video_id, key FROM media_files",
+    "users": "SELECT id, username FROM users",
+    "playlists_items": "SELECT id, playlist_id, video_id FROM playlists_items",
+}
 
 
 def test_the_migration_keeps_every_row_and_id_and_no_id_comes_back(old_database):

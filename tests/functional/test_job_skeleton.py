@@ -85,9 +85,15 @@ def idle_in_transaction(database_url: str) -> list[tuple[int, str]]:
     engine = make_engine(database_url, isolation_level="AUTOCOMMIT")
     try:
         with engine.connect() as connection:
-            return [tuple(row) for row in connection.execute(text(
-                "SELECT pid, query FROM pg_stat_activity"
-                " WHERE datname = current_database() AND state LIKE 'idle in transaction%'"))]
+            return [
+                tuple(row)
+                for row in connection.execute(
+                    text(
+                        "SELECT pid, query FROM pg_stat_activity"
+                        " WHERE datname = current_database() AND state LIKE 'idle in transaction%'"
+                    )
+                )
+            ]
     finally:
         engine.dispose()
 
@@ -101,10 +107,13 @@ def job_state(job_id: int) -> tuple[str, float]:
 @pytest.mark.skipif(database_kind() != "postgresql", reason="pg_stat_activity is PostgreSQL's")
 @pytest.mark.parametrize("kind", ["blocking", "encode"])
 def test_no_connection_of_the_worker_is_idle_in_transaction_while_a_job_works(
-        kind, app, blocking, encoder, committed_site, fast_pipeline, monkeypatch):
+    kind, app, blocking, encoder, committed_site, fast_pipeline, monkeypatch
+):
     monkeypatch.setitem(app.registry.settings, "amphi.jobs.heartbeat_seconds", "60")  # no beat during the look
     encoder.behaviour = "blocked"
-    working, release = (blocking.working, blocking.release) if kind == "blocking" else (encoder.working, encoder.release)
+    working, release = (
+        (blocking.working, blocking.release) if kind == "blocking" else (encoder.working, encoder.release)
+    )
     _, job_id, worker = run_in_a_thread(*committed_site, kind)
     try:
         assert working.wait(10), "the job never started its work"
@@ -142,7 +151,8 @@ def test_a_finished_encode_writes_its_outcome_once(encoder, committed_site, fast
 
 
 def test_a_plugins_job_kind_publishes_in_the_skeleton_and_writes_its_outcome_once(
-        blocking, committed_site, fast_pipeline, job_outcomes):
+    blocking, committed_site, fast_pipeline, job_outcomes
+):
     blocking.release.set()
     video_id, job_id, worker = run_in_a_thread(*committed_site, "blocking")
     worker.join(timeout=10)
@@ -166,7 +176,8 @@ def test_a_cancelled_job_writes_its_outcome_once(blocking, committed_site, fast_
 
 
 def test_a_result_is_not_published_over_a_job_taken_by_another_worker(
-        app, blocking, committed_site, fast_pipeline, job_outcomes, monkeypatch):
+    app, blocking, committed_site, fast_pipeline, job_outcomes, monkeypatch
+):
     monkeypatch.setitem(app.registry.settings, "amphi.jobs.heartbeat_seconds", "60")  # the beat would stop it sooner
     video_id, job_id, worker = run_in_a_thread(*committed_site, "blocking")
     assert blocking.working.wait(10)

@@ -48,14 +48,21 @@ def admin_client(testapp, site, make_user, make_request):
 def send(client, method: str, path: str, body: bytes | None):
     """``method`` on ``path`` with a JSON ``body`` (``TestApp.request`` does not add the client's environ)."""
     headers = {"Accept": "text/html"} if body is None else {"Content-Type": "application/json"}
-    return client.request(path, method=method, body=body or b"", headers=headers, status="*",
-                          environ=dict(client.extra_environ))
+    return client.request(
+        path, method=method, body=body or b"", headers=headers, status="*", environ=dict(client.extra_environ)
+    )
 
 
 def raw_get(app, client, path: bytes, query: str = ""):
     """GET exactly these bytes (WebTest's cookie jar cannot even print such a URL)."""
-    request = Request.blank("/", environ={**client.extra_environ, "HTTP_ACCEPT": "text/html",
-                                          "HTTP_AUTHORIZATION": client.extra_environ.get("HTTP_AUTHORIZATION", "")})
+    request = Request.blank(
+        "/",
+        environ={
+            **client.extra_environ,
+            "HTTP_ACCEPT": "text/html",
+            "HTTP_AUTHORIZATION": client.extra_environ.get("HTTP_AUTHORIZATION", ""),
+        },
+    )
     request.environ["PATH_INFO"] = path.decode("latin-1")
     request.environ["QUERY_STRING"] = query
     return request.get_response(app)
@@ -99,10 +106,18 @@ def test_every_route_refuses_what_is_not_text(app, admin_client, where):
         assert_error_shape(response, path)
 
 
-@pytest.mark.parametrize("url", ["/api/v1/videos?page=99999999999999999999999", "/api/v1/users?per_page=1e3",
-                                 "/api/videos?offset=99999999999999999999999", "/videos?page=99999999999999999999",
-                                 "/search?q=x&page=99999999999999999999", "/videos?page=%EF%BC%91",
-                                 "/api/v1/videos?page=1_0"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/api/v1/videos?page=99999999999999999999999",
+        "/api/v1/users?per_page=1e3",
+        "/api/videos?offset=99999999999999999999999",
+        "/videos?page=99999999999999999999",
+        "/search?q=x&page=99999999999999999999",
+        "/videos?page=%EF%BC%91",
+        "/api/v1/videos?page=1_0",
+    ],
+)
 def test_over_large_or_odd_page_numbers_are_a_400(admin_client, url):
     assert_error_shape(admin_client.get(url, status=400, headers={"Accept": "text/html"}), url.split("?")[0])
 
@@ -127,8 +142,9 @@ BAD_JSON = {
 
 
 @pytest.mark.parametrize("body", BAD_JSON.values(), ids=BAD_JSON.keys())
-@pytest.mark.parametrize("path", ["/api/videos/{id}/position", "/api/v1/videos/{id}", "/api/v1/groups",
-                                  "/api/videos/{id}/notes"])
+@pytest.mark.parametrize(
+    "path", ["/api/videos/{id}/position", "/api/v1/videos/{id}", "/api/v1/groups", "/api/videos/{id}/notes"]
+)
 def test_bad_json_bodies_are_a_400_in_the_json_shape(admin_client, lecture, path, body):
     url = path.format(id=lecture.id)
     method = "PATCH" if path == "/api/v1/videos/{id}" else "POST"
@@ -141,20 +157,26 @@ def test_a_form_that_is_not_text_is_a_400_page(make_testapp, site):
     browser = make_testapp("a.test")
     token = browser.csrf_token()
     for value in ("a%00b", "%ff"):
-        refused = browser.post("/auth/local/login", f"username={value}&password=x&csrf_token={token}",
-                               content_type="application/x-www-form-urlencoded", status=400)
+        refused = browser.post(
+            "/auth/local/login",
+            f"username={value}&password=x&csrf_token={token}",
+            content_type="application/x-www-form-urlencoded",
+            status=400,
+        )
         assert refused.content_type == "text/html"
 
 
 def test_the_position_answer_is_always_json(admin_client, lecture):
     for position in ("1e308", "-1e308", "0.5", "119"):
-        answer = admin_client.post(f"/api/videos/{lecture.id}/position", f'{{"position": {position}}}',
-                                   content_type="application/json")
+        answer = admin_client.post(
+            f"/api/videos/{lecture.id}/position", f'{{"position": {position}}}', content_type="application/json"
+        )
         assert "Infinity" not in answer.text and "NaN" not in answer.text
         assert 0 <= answer.json["position"] <= 120
     for bad in ('"NaN"', '"Infinity"', "true", '"12"', "null"):
-        admin_client.post(f"/api/videos/{lecture.id}/position", f'{{"position": {bad}}}',
-                          content_type="application/json", status=400)
+        admin_client.post(
+            f"/api/videos/{lecture.id}/position", f'{{"position": {bad}}}', content_type="application/json", status=400
+        )
 
 
 def test_a_publication_year_before_1000_is_refused_and_old_ones_stay_editable(admin_client, lecture, dbsession):
@@ -169,4 +191,3 @@ def test_a_publication_year_before_1000_is_refused_and_old_ones_stay_editable(ad
     assert 'value="0999-01-01T00:00"' in page.text
     changed = admin_client.patch_json(url, {"title": "Renamed", "publish_at": "2024-03-18T09:30"}).json
     assert changed["title"] == "Renamed" and changed["publish_at"].startswith("2024-03-18T09:30")
-

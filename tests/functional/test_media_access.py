@@ -160,7 +160,9 @@ def test_media_urls_are_signed_with_a_key_of_their_own(published, make_testapp, 
     browser = make_testapp(host)
     master = re.search(r'data-src="([^"]+)"', browser.get(f"/videos/{video_id}").text).group(1)
     expires = int(re.search(r"/media/\d+/(\d+)/", master).group(1))
-    assert browser.get(resigned(master, app, derived_key(app.registry.settings, "media-url"), expires)).status_int == 200
+    assert (
+        browser.get(resigned(master, app, derived_key(app.registry.settings, "media-url"), expires)).status_int == 200
+    )
     raw_secret = app.registry.settings["amphi.session_secret"].encode()
     browser.get(resigned(master, app, raw_secret, expires), status=403)  # the session secret itself signs nothing
 

@@ -53,14 +53,29 @@ def test_saving_every_field(world, make_testapp, dbsession, site):
     browser = signed_in(make_testapp, "coowner")
     course = dbsession.query(VideoType).filter_by(site_id=site.id, slug="course").one()
     maths = dbsession.query(Discipline).filter_by(site_id=site.id, slug="maths").one()
-    form = edit_form(browser, world.id, title="Analyse 1", description="**Limits** and <b>series</b>",
-                     type_id=str(course.id), tags=" Analysis ,  Real  NUMBERS, analysis,", license="cc-by-sa",
-                     language="fr", date_recorded="2024-03-18", owners="coowner admin", allow_downloads=True)
+    form = edit_form(
+        browser,
+        world.id,
+        title="Analyse 1",
+        description="**Limits** and <b>series</b>",
+        type_id=str(course.id),
+        tags=" Analysis ,  Real  NUMBERS, analysis,",
+        license="cc-by-sa",
+        language="fr",
+        date_recorded="2024-03-18",
+        owners="coowner admin",
+        allow_downloads=True,
+    )
     form.get("discipline_ids", index=0).checked = True
     form.submit(status=302)
     dbsession.refresh(world)
     assert (world.title, world.license, world.language, world.date_recorded.isoformat(), world.allow_downloads) == (
-        "Analyse 1", "cc-by-sa", "fr", "2024-03-18", True)
+        "Analyse 1",
+        "cc-by-sa",
+        "fr",
+        "2024-03-18",
+        True,
+    )
     assert world.type is course and world.disciplines == [maths]
     assert [t.name for t in world.tags] == ["analysis", "real numbers"]
     assert sorted(u.username for u in world.additional_owners) == ["admin", "coowner"]
@@ -72,10 +87,14 @@ def test_saving_every_field(world, make_testapp, dbsession, site):
 
 def test_errors_are_shown_beside_their_field_and_nothing_changes(world, make_testapp, dbsession):
     browser = signed_in(make_testapp, "owner")
-    page = edit_form(browser, world.id, title="", date_recorded="18/03/2024", owners="nobody <x>",
-                     license="mine", type_id="999999").submit(status=400)
+    page = edit_form(
+        browser, world.id, title="", date_recorded="18/03/2024", owners="nobody <x>", license="mine", type_id="999999"
+    ).submit(status=400)
     for field in ("title", "date_recorded", "owners", "license", "type_id"):
-        assert re.search(rf'id="edit-{field}"[^>]*aria-invalid="true"', page.text) or f'id="edit-{field}-error"' in page.text
+        assert (
+            re.search(rf'id="edit-{field}"[^>]*aria-invalid="true"', page.text)
+            or f'id="edit-{field}-error"' in page.text
+        )
         assert f'id="edit-{field}-error"' in page.text, field
     assert "nobody &lt;x&gt;" in page.text and "<x>" not in page.text  # escaped when shown back
     dbsession.refresh(world)
@@ -99,7 +118,11 @@ def test_choosing_the_poster_among_the_encoders_candidates(world, make_testapp, 
     from core.models import MediaFile
 
     for n in (1, 2):
-        dbsession.add(MediaFile(video_id=world.id, kind="thumbnail", key=f"sites/1/videos/{world.id}/outputs/1/thumbs/poster_{n}.jpg"))
+        dbsession.add(
+            MediaFile(
+                video_id=world.id, kind="thumbnail", key=f"sites/1/videos/{world.id}/outputs/1/thumbs/poster_{n}.jpg"
+            )
+        )
     dbsession.flush()
     browser = signed_in(make_testapp, "owner")
     candidate = f"sites/1/videos/{world.id}/outputs/1/thumbs/poster_2.jpg"
@@ -109,13 +132,26 @@ def test_choosing_the_poster_among_the_encoders_candidates(world, make_testapp, 
     dbsession.refresh(world)
     assert world.poster_key == candidate
     token = browser.csrf_token(f"/videos/{world.id}/edit")
-    browser.post(f"/videos/{world.id}/edit", {"csrf_token": token, "title": "x", "access": "public",
-                                              "license": "cc0", "poster_key": "sites/1/videos/9/source"}, status=400)
+    browser.post(
+        f"/videos/{world.id}/edit",
+        {
+            "csrf_token": token,
+            "title": "x",
+            "access": "public",
+            "license": "cc0",
+            "poster_key": "sites/1/videos/9/source",
+        },
+        status=400,
+    )
 
 
 def test_markdown_is_rendered_without_raw_html_or_dangerous_links():
-    html = str(render_markdown('<script>alert(1)</script> [a](javascript:alert(1)) [b](https://e.org) '
-                               '![i](https://tracker.example/p.png) <img src=x onerror=alert(1)>'))
+    html = str(
+        render_markdown(
+            "<script>alert(1)</script> [a](javascript:alert(1)) [b](https://e.org) "
+            "![i](https://tracker.example/p.png) <img src=x onerror=alert(1)>"
+        )
+    )
     assert "<script>" not in html and "<img" not in html and 'href="javascript' not in html
     assert '<a href="https://e.org" rel="nofollow noopener">b</a>' in html
 
@@ -142,22 +178,32 @@ def test_a_new_site_has_the_default_video_types(make_site, dbsession):
 def test_the_site_admin_edits_the_lists(world, make_testapp, dbsession, site):
     browser = signed_in(make_testapp, "admin")
     page = browser.get("/admin/site/catalogue")
-    add_discipline = next(f for f in page.forms.values() if "kind" in f.fields
-                          and (f["kind"].value, f["action"].value) == ("discipline", "add"))
+    add_discipline = next(
+        f
+        for f in page.forms.values()
+        if "kind" in f.fields and (f["kind"].value, f["action"].value) == ("discipline", "add")
+    )
     add_discipline["title"] = "  Ancient   history "
     add_discipline.submit(status=302)
     assert dbsession.query(Discipline).filter_by(site_id=site.id, title="Ancient history").count() == 1
     token = browser.csrf_token("/admin/site/catalogue")
-    browser.post("/admin/site/catalogue", {"csrf_token": token, "kind": "discipline", "action": "add",
-                                          "title": "ancient HISTORY"}, status=400)
+    browser.post(
+        "/admin/site/catalogue",
+        {"csrf_token": token, "kind": "discipline", "action": "add", "title": "ancient HISTORY"},
+        status=400,
+    )
     course = dbsession.query(VideoType).filter_by(site_id=site.id, slug="course").one()
     world.type = course
     dbsession.flush()
-    browser.post("/admin/site/catalogue", {"csrf_token": token, "kind": "type", "action": "rename",
-                                          "id": course.id, "title": "Lecture"}, status=302)
+    browser.post(
+        "/admin/site/catalogue",
+        {"csrf_token": token, "kind": "type", "action": "rename", "id": course.id, "title": "Lecture"},
+        status=302,
+    )
     assert course.title == "Lecture"
-    browser.post("/admin/site/catalogue", {"csrf_token": token, "kind": "type", "action": "delete",
-                                          "id": course.id}, status=302)
+    browser.post(
+        "/admin/site/catalogue", {"csrf_token": token, "kind": "type", "action": "delete", "id": course.id}, status=302
+    )
     dbsession.expire_all()
     assert world.type is None and world.title == "Cours 1"
     signed_in(make_testapp, "owner").get("/admin/site/catalogue", status=403)
@@ -168,8 +214,9 @@ def test_a_site_admin_cannot_touch_another_sites_lists(world, make_testapp, make
     foreign = dbsession.query(VideoType).filter_by(site_id=other.id).first()
     browser = signed_in(make_testapp, "admin")
     token = browser.csrf_token("/admin/site/catalogue")
-    browser.post("/admin/site/catalogue", {"csrf_token": token, "kind": "type", "action": "delete",
-                                          "id": foreign.id}, status=404)
+    browser.post(
+        "/admin/site/catalogue", {"csrf_token": token, "kind": "type", "action": "delete", "id": foreign.id}, status=404
+    )
 
 
 def test_groups_of_the_site_are_offered(world, make_testapp, dbsession, site):

@@ -76,12 +76,20 @@ def insert_an_old_site_and_user(connection) -> None:
     """Site 1 and its user 1 (ana), written as the oldest schema has them."""
     from sqlalchemy import text
 
-    connection.execute(text("INSERT INTO sites (id, slug, name, theme_color, logo_url, is_default, enabled_plugins, "
-                            "plugin_settings, created_at) VALUES (1, 'old', 'Old', '#1f4e8c', '', true, '[]', '{}', "
-                            "CURRENT_TIMESTAMP)"))
-    connection.execute(text("INSERT INTO users (id, site_id, username, display_name, email, affiliation, locale, "
-                            "is_active, can_upload, is_site_admin, is_superuser, created_at) VALUES (1, 1, 'ana', "
-                            "'', '', '', '', true, true, false, false, CURRENT_TIMESTAMP)"))
+    connection.execute(
+        text(
+            "INSERT INTO sites (id, slug, name, theme_color, logo_url, is_default, enabled_plugins, "
+            "plugin_settings, created_at) VALUES (1, 'old', 'Old', '#1f4e8c', '', true, '[]', '{}', "
+            "CURRENT_TIMESTAMP)"
+        )
+    )
+    connection.execute(
+        text(
+            "INSERT INTO users (id, site_id, username, display_name, email, affiliation, locale, "
+            "is_active, can_upload, is_site_admin, is_superuser, created_at) VALUES (1, 1, 'ana', "
+            "'', '', '', '', true, true, false, false, CURRENT_TIMESTAMP)"
+        )
+    )
 
 
 def test_existing_sites_get_the_default_video_types(empty_engine):
@@ -91,10 +99,14 @@ def test_existing_sites_get_the_default_video_types(empty_engine):
     upgrade(empty_engine, host, "0002_core")
     with empty_engine.begin() as connection:
         insert_an_old_site_and_user(connection)
-        connection.execute(text("INSERT INTO videos (site_id, owner_id, title, slug, description, language, status, "
-                                "access, status_reason, poster_key, password_hash, allow_downloads, created_at, "
-                                "updated_at) VALUES (1, 1, 'Old', 'old', '', '', 'ready', 'public', '', '', '', false, "
-                                "CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"))
+        connection.execute(
+            text(
+                "INSERT INTO videos (site_id, owner_id, title, slug, description, language, status, "
+                "access, status_reason, poster_key, password_hash, allow_downloads, created_at, "
+                "updated_at) VALUES (1, 1, 'Old', 'old', '', '', 'ready', 'public', '', '', '', false, "
+                "CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"
+            )
+        )
     upgrade(empty_engine, host)
     with empty_engine.connect() as connection:
         slugs = connection.execute(text("SELECT slug FROM video_types ORDER BY position")).scalars().all()
@@ -115,8 +127,7 @@ def test_objects_a_plugin_declares_unmanaged_are_left_out_of_the_comparison(empt
     upgrade(empty_engine, make_plugin_host({}))
     with empty_engine.connect() as connection:
         raw = compare_metadata(MigrationContext.configure(connection, opts={"compare_type": True}), Base.metadata)
-    named = {f"{change[2]}.{change[3].name}" if change[0] == "remove_column" else change[-1].name
-             for change in raw}
+    named = {f"{change[2]}.{change[3].name}" if change[0] == "remove_column" else change[-1].name for change in raw}
     assert raw and named <= Base.metadata.info[UNMANAGED]
     assert model_differences(empty_engine) == []
 
@@ -132,13 +143,22 @@ def test_existing_share_links_keep_working_with_only_their_hash_stored(empty_eng
     upgrade(empty_engine, host, "0011_core")
     with empty_engine.begin() as connection:
         insert_an_old_site_and_user(connection)
-        connection.execute(text("INSERT INTO videos (id, site_id, owner_id, title, slug, description, language, status, "
-                                "access, status_reason, poster_key, password_hash, allow_downloads, created_at, "
-                                "updated_at, license) VALUES (1, 1, 1, 'Old', 'old', '', '', 'ready', 'draft', '', '', "
-                                "'', false, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, 'all-rights-reserved')"))
+        connection.execute(
+            text(
+                "INSERT INTO videos (id, site_id, owner_id, title, slug, description, language, status, "
+                "access, status_reason, poster_key, password_hash, allow_downloads, created_at, "
+                "updated_at, license) VALUES (1, 1, 1, 'Old', 'old', '', '', 'ready', 'draft', '', '', "
+                "'', false, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, 'all-rights-reserved')"
+            )
+        )
         for number, token in enumerate(["first-old-token", "second-old-token"], start=1):
-            connection.execute(text("INSERT INTO share_links (id, video_id, token, label, created_at) VALUES "
-                                    "(:id, 1, :token, '', CURRENT_TIMESTAMP)"), {"id": number, "token": token})
+            connection.execute(
+                text(
+                    "INSERT INTO share_links (id, video_id, token, label, created_at) VALUES "
+                    "(:id, 1, :token, '', CURRENT_TIMESTAMP)"
+                ),
+                {"id": number, "token": token},
+            )
     upgrade(empty_engine, host)
     assert "token" not in {c["name"] for c in inspect(empty_engine).get_columns("share_links")}
     with empty_engine.connect() as connection:

@@ -109,8 +109,12 @@ def test_bad_input_is_refused_and_nothing_typed_is_lost(video, make_testapp, dbs
     post_note(alice, video, text="?", time="1", kind="poster", status=400)
     # Through the script the same errors come as JSON; the form stays as it was in the page.
     token = alice.csrf_token(f"/videos/{video.id}")
-    error = alice.post(f"/videos/{video.id}/notes", {"csrf_token": token, "text": "t", "time": "x"},
-                       headers={"X-Amphi-Fragment": "notes", "Accept": "application/json"}, status=400)
+    error = alice.post(
+        f"/videos/{video.id}/notes",
+        {"csrf_token": token, "text": "t", "time": "x"},
+        headers={"X-Amphi-Fragment": "notes", "Accept": "application/json"},
+        status=400,
+    )
     assert error.json["info"]["fields"]["time"].startswith("A time such as")
     assert dbsession.scalar(select(func.count()).select_from(Note)) == 0
     assert alice.post(f"/videos/{video.id}/notes", {"text": "no token", "time": "1"}, status=400)
@@ -119,10 +123,16 @@ def test_bad_input_is_refused_and_nothing_typed_is_lost(video, make_testapp, dbs
 def test_the_script_gets_the_refreshed_panel(video, make_testapp):
     alice = browser(make_testapp, "alice")
     token = alice.csrf_token(f"/videos/{video.id}")
-    fragment = alice.post(f"/videos/{video.id}/notes", {"csrf_token": token, "text": "Point clé", "time": "2:00"},
-                          headers={"X-Amphi-Fragment": "notes"}, status=200)
+    fragment = alice.post(
+        f"/videos/{video.id}/notes",
+        {"csrf_token": token, "text": "Point clé", "time": "2:00"},
+        headers={"X-Amphi-Fragment": "notes"},
+        status=200,
+    )
     assert fragment.content_type == "text/html" and "<html" not in fragment.text
-    assert fragment.html.select_one("[data-notes-body] li[data-time='120.0']").select_one(".note-text").text == "Point clé"
+    assert (
+        fragment.html.select_one("[data-notes-body] li[data-time='120.0']").select_one(".note-text").text == "Point clé"
+    )
 
 
 def test_owners_moderate_comments(video, make_testapp, dbsession):
@@ -139,13 +149,19 @@ def test_owners_moderate_comments(video, make_testapp, dbsession):
     assert "Spam spam" not in panel(bob, video).text and "Spam spam" not in panel(alice, video).text
     mod_view = panel(coowner, video)
     assert "Spam spam" in mod_view.text and "Hidden from viewers" in mod_view.text
-    bob.post(f"/videos/{video.id}/notes", {"csrf_token": bob.csrf_token(f"/videos/{video.id}"), "text": "re",
-                                          "parent": str(comment.id)}, status=400)  # a hidden comment takes no reply
+    bob.post(
+        f"/videos/{video.id}/notes",
+        {"csrf_token": bob.csrf_token(f"/videos/{video.id}"), "text": "re", "parent": str(comment.id)},
+        status=400,
+    )  # a hidden comment takes no reply
     coowner.post(f"/videos/{video.id}/notes/{comment.id}/hide", {"csrf_token": token, "hidden": "0"}, status=303)
     assert "Spam spam" in panel(bob, video).text
     owner = browser(make_testapp, "owner")
-    owner.post(f"/videos/{video.id}/notes/{comment.id}/delete",
-               {"csrf_token": owner.csrf_token(f"/videos/{video.id}")}, status=303)
+    owner.post(
+        f"/videos/{video.id}/notes/{comment.id}/delete",
+        {"csrf_token": owner.csrf_token(f"/videos/{video.id}")},
+        status=303,
+    )
     assert dbsession.get(Note, comment.id) is None
 
 
@@ -154,12 +170,21 @@ def test_authors_delete_their_own_and_no_one_else_touches_a_private_note(video, 
     post_note(alice, video, text="brouillon", time="3", kind="note")
     note = dbsession.scalar(select(Note).where(Note.text == "brouillon"))
     owner = browser(make_testapp, "owner")
-    owner.post(f"/videos/{video.id}/notes/{note.id}/delete",
-               {"csrf_token": owner.csrf_token(f"/videos/{video.id}")}, status=404)
-    owner.post(f"/videos/{video.id}/notes/{note.id}/hide",
-               {"csrf_token": owner.csrf_token(f"/videos/{video.id}"), "hidden": "1"}, status=404)
-    alice.post(f"/videos/{video.id}/notes/{note.id}/delete",
-               {"csrf_token": alice.csrf_token(f"/videos/{video.id}")}, status=303)
+    owner.post(
+        f"/videos/{video.id}/notes/{note.id}/delete",
+        {"csrf_token": owner.csrf_token(f"/videos/{video.id}")},
+        status=404,
+    )
+    owner.post(
+        f"/videos/{video.id}/notes/{note.id}/hide",
+        {"csrf_token": owner.csrf_token(f"/videos/{video.id}"), "hidden": "1"},
+        status=404,
+    )
+    alice.post(
+        f"/videos/{video.id}/notes/{note.id}/delete",
+        {"csrf_token": alice.csrf_token(f"/videos/{video.id}")},
+        status=303,
+    )
     assert dbsession.get(Note, note.id) is None
 
 
@@ -168,8 +193,11 @@ def test_comments_turned_off(video, make_testapp, dbsession):
     post_note(alice, video, text="Premier !", time="1", kind="comment")
     post_note(alice, video, text="ma note", time="2", kind="note")
     owner = browser(make_testapp, "owner")
-    owner.post(f"/videos/{video.id}/notes/comments",
-               {"csrf_token": owner.csrf_token(f"/videos/{video.id}"), "enabled": "0"}, status=303)
+    owner.post(
+        f"/videos/{video.id}/notes/comments",
+        {"csrf_token": owner.csrf_token(f"/videos/{video.id}"), "enabled": "0"},
+        status=303,
+    )
     view = panel(alice, video)
     assert "Premier !" not in view.text and "ma note" in view.text  # private notes go on
     assert view.select_one("input[value='comment']") is None
@@ -177,14 +205,17 @@ def test_comments_turned_off(video, make_testapp, dbsession):
     assert "Comments are turned off" in page.text
     assert "Premier !" in panel(owner, video).text  # the owners still see them
     assert make_testapp().get(f"/api/videos/{video.id}/notes").json == {"comments_enabled": False, "notes": []}
-    owner.post(f"/videos/{video.id}/notes/comments",
-               {"csrf_token": owner.csrf_token(f"/videos/{video.id}"), "enabled": "1"}, status=303)
+    owner.post(
+        f"/videos/{video.id}/notes/comments",
+        {"csrf_token": owner.csrf_token(f"/videos/{video.id}"), "enabled": "1"},
+        status=303,
+    )
     assert "Premier !" in panel(alice, video).text
 
 
 def test_export_ones_notes_as_text_and_csv(video, make_testapp):
     alice = browser(make_testapp, "alice")
-    post_note(alice, video, text="=HYPERLINK(\"x\")", time="1:05", kind="note")
+    post_note(alice, video, text='=HYPERLINK("x")', time="1:05", kind="note")
     post_note(alice, video, text="Un commentaire, avec virgule", time="0:10", kind="comment")
     post_note(browser(make_testapp, "bob"), video, text="pas à alice", time="0:20", kind="comment")
     text = alice.get(f"/videos/{video.id}/notes.txt")
@@ -194,8 +225,10 @@ def test_export_ones_notes_as_text_and_csv(video, make_testapp):
     assert lines[3:] == ["[0:10] (comment) Un commentaire, avec virgule", '[1:05] (private note) =HYPERLINK("x")']
     rows = list(csv.reader(io.StringIO(alice.get(f"/videos/{video.id}/notes.csv").body.decode("utf-8-sig"))))
     assert rows[0] == ["video_id", "video_title", "time_seconds", "time", "kind", "text", "created_at"]
-    assert [r[3:6] for r in rows[1:]] == [["0:10", "comment", "Un commentaire, avec virgule"],
-                                          ["1:05", "note", "'=HYPERLINK(\"x\")"]]
+    assert [r[3:6] for r in rows[1:]] == [
+        ["0:10", "comment", "Un commentaire, avec virgule"],
+        ["1:05", "note", '\'=HYPERLINK("x")'],
+    ]
     assert "/login?next=" in make_testapp().get(f"/videos/{video.id}/notes.csv", status=302).location
 
 
@@ -210,7 +243,9 @@ def test_all_my_notes_on_one_page_and_in_one_file(site, video, people, make_vide
     assert [h.text for h in page.html.select("main h2")] == ["Cours 2", "Cours 1"]  # latest written first
     assert "de bob" not in page.text
     link = page.html.select_one("ol.my-notes a")
-    assert link["href"].endswith(f"/videos/{other.id}?t=5#note-{dbsession.scalar(select(Note.id).where(Note.text == 'sur le cours 2'))}")
+    assert link["href"].endswith(
+        f"/videos/{other.id}?t=5#note-{dbsession.scalar(select(Note.id).where(Note.text == 'sur le cours 2'))}"
+    )
     rows = alice.get("/notes/my-notes.csv").body.decode("utf-8-sig").splitlines()
     assert len(rows) == 3 and "sur le cours 2" in rows[1] and "sur le cours 1" in rows[2]
     text = alice.get("/notes/my-notes.txt").text
@@ -233,12 +268,17 @@ def test_notes_follow_the_video_access(site, people, make_video, make_testapp, d
         anonymous.get(url, status=404)
     token = alice.csrf_token("/")
     alice.post(f"/videos/{draft.id}/notes", {"csrf_token": token, "text": "x", "time": "1"}, status=404)
-    alice.post_json(f"/api/videos/{draft.id}/notes", {"text": "x", "time": 1}, headers={"X-CSRF-Token": token},
-                    status=404)
+    alice.post_json(
+        f"/api/videos/{draft.id}/notes", {"text": "x", "time": 1}, headers={"X-CSRF-Token": token}, status=404
+    )
     anonymous.get(f"/api/videos/{members.id}/notes", status=401)  # an API caller without credentials
     assert alice.get(f"/api/videos/{members.id}/notes").json["notes"][0]["text"] == "pour les inscrits"
-    created = alice.post_json(f"/api/videos/{members.id}/notes", {"text": "via l'API", "time": 12.5, "kind": "note"},
-                              headers={"X-CSRF-Token": token}, status=201).json
+    created = alice.post_json(
+        f"/api/videos/{members.id}/notes",
+        {"text": "via l'API", "time": 12.5, "kind": "note"},
+        headers={"X-CSRF-Token": token},
+        status=201,
+    ).json
     assert created["time"] == 12.5 and created["mine"] is True
     alice.post_json(f"/api/videos/{members.id}/notes", {"text": "sans jeton"}, status=400)  # CSRF
     alice.post_json(f"/api/videos/{members.id}/notes", [1], headers={"X-CSRF-Token": token}, status=400)
@@ -263,8 +303,15 @@ def test_plugin_disabled_on_a_site_is_silent(make_site, make_user, make_video, m
     assert "My notes" not in page.text
     token = admin.csrf_token(f"/videos/{video.id}")
     admin.post(f"/videos/{video.id}/notes", {"csrf_token": token, "text": "x", "time": "1"}, status=404)
-    for url in (f"/videos/{video.id}/notes/panel", f"/videos/{video.id}/notes.txt", f"/videos/{video.id}/notes.csv",
-                f"/api/videos/{video.id}/notes", "/notes-static/notes.js", "/notes", "/notes/my-notes.csv"):
+    for url in (
+        f"/videos/{video.id}/notes/panel",
+        f"/videos/{video.id}/notes.txt",
+        f"/videos/{video.id}/notes.csv",
+        f"/api/videos/{video.id}/notes",
+        "/notes-static/notes.js",
+        "/notes",
+        "/notes/my-notes.csv",
+    ):
         admin.get(url, status=404)
     assert dbsession.scalar(select(func.count()).select_from(Note).where(Note.video_id == video.id)) == 0
 
@@ -290,8 +337,11 @@ def test_a_deleted_video_takes_its_notes_along(video, make_testapp, dbsession):
     alice = browser(make_testapp, "alice")
     post_note(alice, video, text="à effacer", time="1", kind="comment")
     owner = browser(make_testapp, "owner")
-    owner.post(f"/videos/{video.id}/notes/comments",
-               {"csrf_token": owner.csrf_token(f"/videos/{video.id}"), "enabled": "0"}, status=303)
+    owner.post(
+        f"/videos/{video.id}/notes/comments",
+        {"csrf_token": owner.csrf_token(f"/videos/{video.id}"), "enabled": "0"},
+        status=303,
+    )
     dbsession.delete(video)
     dbsession.flush()
     assert dbsession.scalar(select(func.count()).select_from(Note)) == 0

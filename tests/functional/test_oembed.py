@@ -49,8 +49,13 @@ def test_bad_oembed_requests(published, make_testapp, make_site):
     set_video(video_id, access="public")
     browser = make_testapp(host)
     oembed(browser, host, video_id, status=501, format="xml")
-    for url in ("", "javascript:alert(1)", f"http://elsewhere.test/videos/{video_id}", f"http://{host}/my/videos",
-                f"http://{host}/videos/999999"):
+    for url in (
+        "",
+        "javascript:alert(1)",
+        f"http://elsewhere.test/videos/{video_id}",
+        f"http://{host}/my/videos",
+        f"http://{host}/videos/999999",
+    ):
         browser.get("/oembed", {"url": url}, status=404)
     make_site("other")
     make_testapp("other.test").get("/oembed", {"url": f"http://other.test/videos/{video_id}"}, status=404)

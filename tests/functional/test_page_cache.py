@@ -42,8 +42,15 @@ def video(server):
     with Session(engine) as db:
         site_id = db.scalar(select(Site.id).where(Site.is_default.is_(True)))
         owner = db.scalar(select(User.id).where(User.username == "prof"))
-        video = Video(site_id=site_id, owner_id=owner, title="Thermodynamique", slug=uuid.uuid4().hex[:12], status="ready",
-                      access="public", duration=60.0)
+        video = Video(
+            site_id=site_id,
+            owner_id=owner,
+            title="Thermodynamique",
+            slug=uuid.uuid4().hex[:12],
+            status="ready",
+            access="public",
+            duration=60.0,
+        )
         db.add(video)
         db.commit()
         yield video.id

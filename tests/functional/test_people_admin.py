@@ -99,21 +99,32 @@ def test_disabling_and_enabling_from_the_users_page(boss, site, make_user, make_
 
 def test_the_notices_of_disabling_are_in_the_admins_language(boss, site, make_user):
     tina = make_user(site, "tina", role="staff", password=PASSWORD)
-    for active, french in (("0", "tina est désactivé : sessions fermées, jetons refusés."),
-                           ("1", "tina peut de nouveau se connecter.")):
-        page = boss.post(f"/admin/users/{tina.id}/active", {"csrf_token": boss.csrf_token("/admin/users"),
-                                                           "active": active}, headers={"Accept-Language": "fr"})
+    for active, french in (
+        ("0", "tina est désactivé : sessions fermées, jetons refusés."),
+        ("1", "tina peut de nouveau se connecter."),
+    ):
+        page = boss.post(
+            f"/admin/users/{tina.id}/active",
+            {"csrf_token": boss.csrf_token("/admin/users"), "active": active},
+            headers={"Accept-Language": "fr"},
+        )
         assert french in page.follow(headers={"Accept-Language": "fr"}).text
 
 
-def test_nobody_disables_resets_or_deletes_themselves_nor_a_superuser_unless_superuser(boss, site, make_user, dbsession):
+def test_nobody_disables_resets_or_deletes_themselves_nor_a_superuser_unless_superuser(
+    boss, site, make_user, dbsession
+):
     me_ = find_user(dbsession, site.id, "boss")
     root = make_user(site, "root", role="superuser")
     for url in (f"/admin/users/{me_.id}/active", f"/admin/users/{root.id}/active"):
         assert post(boss, url, active="0").status_int == 400
     assert me_.is_active and root.is_active
-    for url in (f"/admin/users/{me_.id}/password", f"/admin/users/{root.id}/password",
-                f"/admin/users/{me_.id}/delete", f"/admin/users/{root.id}/delete"):
+    for url in (
+        f"/admin/users/{me_.id}/password",
+        f"/admin/users/{root.id}/password",
+        f"/admin/users/{me_.id}/delete",
+        f"/admin/users/{root.id}/delete",
+    ):
         assert post(boss, url).status_int == 400
     assert find_user(dbsession, site.id, "root") is not None
 
@@ -148,7 +159,11 @@ def test_an_admin_gives_a_new_password_shown_once_and_to_be_changed(boss, site, 
     change = first.follow()
     assert "choose your own now" in change.text
     form = [f for f in change.forms.values() if "current_password" in f.fields][0]
-    form["current_password"], form["new_password"], form["password_confirm"] = given, "my own password 2", "my own password 2"
+    form["current_password"], form["new_password"], form["password_confirm"] = (
+        given,
+        "my own password 2",
+        "my own password 2",
+    )
     assert "Your password was changed" in form.submit().text
     again = make_testapp("a.test").sign_in("tina", "my own password 2")
     assert again.location == "http://a.test/"
@@ -181,8 +196,12 @@ def test_an_account_without_a_password_is_told_why_it_cannot_sign_in(boss, site,
     browser = make_testapp("a.test")
     page = browser.sign_in("nopass", "anything at all", status=401)
     assert "This account has no password yet: sign in with your institution&#39;s account" in page.text
-    french = browser.post("/auth/local/login", {"username": "nopass", "password": "x", "csrf_token": browser.csrf_token()},
-                          headers={"Accept-Language": "fr"}, status=401)
+    french = browser.post(
+        "/auth/local/login",
+        {"username": "nopass", "password": "x", "csrf_token": browser.csrf_token()},
+        headers={"Accept-Language": "fr"},
+        status=401,
+    )
     assert "Ce compte n’a pas encore de mot de passe" in french.text
     # Strangers learn nothing new: an unknown name, a wrong password and a disabled account read alike.
     make_user(site, "withpass", password=PASSWORD)
@@ -217,8 +236,12 @@ def test_a_users_videos_go_to_the_chosen_heir(boss, site, make_user, make_video,
     dbsession.flush()
     page = boss.get(f"/admin/users/{prof.id}/delete")
     assert "3 videos belong to this account" in page.text
-    for name, reason in (("", "Choose another active user"), ("prof", "Choose another active user"),
-                         ("off", "Choose another active user"), ("nobody", "Choose another active user")):
+    for name, reason in (
+        ("", "Choose another active user"),
+        ("prof", "Choose another active user"),
+        ("off", "Choose another active user"),
+        ("nobody", "Choose another active user"),
+    ):
         form = page.forms["delete-user"]
         form["heir"] = name
         refused = form.submit(status=400)
@@ -230,7 +253,8 @@ def test_a_users_videos_go_to_the_chosen_heir(boss, site, make_user, make_video,
     assert "The account prof was deleted. Its 3 videos now belong to heir." in done.text
     dbsession.expire_all()
     assert [v.owner.username for v in dbsession.scalars(select(Video).where(Video.id.in_([v.id for v in videos])))] == [
-        "heir"] * 3
+        "heir"
+    ] * 3
     assert dbsession.get(Video, videos[0].id).additional_owners == []  # the heir is the owner now, not a co-owner
     assert dbsession.get(Video, co_owned.id).additional_owners == []
     assert boss.get(f"/videos/{videos[1].id}").status_int == 200
@@ -240,7 +264,9 @@ def test_the_api_and_the_page_refuse_deleting_a_video_owner_without_heir(boss, s
     prof = make_user(site, "prof", role="staff")
     make_video(site, prof, "Cours")
     refused = post(boss, f"/admin/users/{prof.id}/delete")
-    assert refused.status_int == 400 and "Choose another active user of this site to receive the videos." in refused.text
+    assert (
+        refused.status_int == 400 and "Choose another active user of this site to receive the videos." in refused.text
+    )
 
 
 # --- groups -------------------------------------------------------------------------------------
@@ -312,8 +338,19 @@ def test_groups_from_sign_in_rules_are_shown_with_their_rules_and_not_edited_by_
     ana = make_user(site, "ana")
     group = Group(site_id=site.id, name="l3-info", title="L3 Informatique", source="rules")
     group.members.append(ana)
-    dbsession.add_all([group, IdentityRule(site_id=site.id, attribute="groups", value="cn=l3-info,*", kind="group",
-                                           target="l3-info", title="L3 Informatique")])
+    dbsession.add_all(
+        [
+            group,
+            IdentityRule(
+                site_id=site.id,
+                attribute="groups",
+                value="cn=l3-info,*",
+                kind="group",
+                target="l3-info",
+                title="L3 Informatique",
+            ),
+        ]
+    )
     dbsession.flush()
     listing = boss.get("/admin/groups")
     assert "The sign-in rules" in listing.text and "1 group on this site" in listing.text
@@ -321,9 +358,12 @@ def test_groups_from_sign_in_rules_are_shown_with_their_rules_and_not_edited_by_
     assert "The sign-in rules keep this group" in page.text and "groups = cn=l3-info,*" in page.text
     assert ">ana</a>" in page.text and "Add members" not in page.text and "Remove" not in page.text
     token = boss.csrf_token(f"/admin/groups/{group.id}")
-    for url, fields in ((f"/admin/groups/{group.id}", {"name": "x"}), (f"/admin/groups/{group.id}/members",
-                        {"usernames": "ana"}), (f"/admin/groups/{group.id}/delete", {}),
-                        (f"/admin/groups/{group.id}/members/{ana.id}/remove", {})):
+    for url, fields in (
+        (f"/admin/groups/{group.id}", {"name": "x"}),
+        (f"/admin/groups/{group.id}/members", {"usernames": "ana"}),
+        (f"/admin/groups/{group.id}/delete", {}),
+        (f"/admin/groups/{group.id}/members/{ana.id}/remove", {}),
+    ):
         boss.post(url, {"csrf_token": token, **fields}, status=409)
     assert group.name == "l3-info" and group.members == [ana]
 
@@ -334,6 +374,10 @@ def test_only_site_admins_reach_the_people_pages(testapp, site, make_user, dbses
     dbsession.add(group)
     dbsession.flush()
     testapp.sign_in("prof", PASSWORD)
-    for url in ("/admin/groups", f"/admin/groups/{group.id}", f"/admin/groups/{group.id}/delete",
-                f"/admin/users/{group.id}"):
+    for url in (
+        "/admin/groups",
+        f"/admin/groups/{group.id}",
+        f"/admin/groups/{group.id}/delete",
+        f"/admin/users/{group.id}",
+    ):
         testapp.get(url, status=403)

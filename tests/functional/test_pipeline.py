@@ -121,7 +121,12 @@ def test_the_sweeper_requeues_a_job_whose_worker_died(encoder, committed_site, f
     encoder.behaviour = "ok"
     with worker_request() as request:  # now pretend a worker took it and was killed (kill -9)
         job = request.dbsession.scalar(select(Job).where(Job.video_id == video_id))
-        job.state, job.worker, job.heartbeat_at, job.run_after = "running", "dead:1", utcnow() - timedelta(seconds=30), None
+        job.state, job.worker, job.heartbeat_at, job.run_after = (
+            "running",
+            "dead:1",
+            utcnow() - timedelta(seconds=30),
+            None,
+        )
         job.attempts = 1
     assert sweep() >= 1
     status, _, _, _, jobs, _, _ = load(video_id)

@@ -16,8 +16,10 @@ def people(site, make_user):
 
 @pytest.fixture
 def videos(site, people, make_video):
-    return [make_video(site, people["prof"], f"Cours {n}", status="ready", access="public", duration=60.0)
-            for n in range(1, 5)]
+    return [
+        make_video(site, people["prof"], f"Cours {n}", status="ready", access="public", duration=60.0)
+        for n in range(1, 5)
+    ]
 
 
 def browser(make_testapp, user=None, host="a.test"):
@@ -45,8 +47,12 @@ def titles(page):
 
 def item_order(dbsession, playlist):
     dbsession.flush()
-    return [i.video.title for i in dbsession.scalars(select(PlaylistItem).where(PlaylistItem.playlist_id == playlist.id)
-                                                     .order_by(PlaylistItem.position))]
+    return [
+        i.video.title
+        for i in dbsession.scalars(
+            select(PlaylistItem).where(PlaylistItem.playlist_id == playlist.id).order_by(PlaylistItem.position)
+        )
+    ]
 
 
 @pytest.fixture
@@ -80,8 +86,9 @@ def test_create_and_fill_a_playlist_from_video_pages(course, videos, dbsession):
 
 def test_a_new_playlist_from_the_video_page_gets_the_video(make_testapp, videos, dbsession):
     bob = browser(make_testapp, "bob")
-    page = form_post(bob, "/playlists", f"/videos/{videos[1].id}", title="Pour plus tard",
-                     video_id=str(videos[1].id)).follow()
+    page = form_post(
+        bob, "/playlists", f"/videos/{videos[1].id}", title="Pour plus tard", video_id=str(videos[1].id)
+    ).follow()
     assert "Added to “Pour plus tard”." in page.text
     playlist = dbsession.scalar(select(Playlist).where(Playlist.title == "Pour plus tard"))
     assert item_order(dbsession, playlist) == ["Cours 2"]
@@ -103,8 +110,12 @@ def test_reorder_with_move_buttons_and_positions(course, dbsession):
     form_post(alice, f"/playlists/{playlist.id}/items/{items['Cours 2'].id}/move", edit, to="sideways", status=400)
     # The script's request gets the new list: the first item has no "Move up", the last no "Move down".
     token = alice.csrf_token(edit)
-    fragment = alice.post(f"/playlists/{playlist.id}/items/{items['Cours 3'].id}/move", {"csrf_token": token, "to": "up"},
-                          headers={"X-Amphi-Fragment": "playlists"}, status=200)
+    fragment = alice.post(
+        f"/playlists/{playlist.id}/items/{items['Cours 3'].id}/move",
+        {"csrf_token": token, "to": "up"},
+        headers={"X-Amphi-Fragment": "playlists"},
+        status=200,
+    )
     rows = fragment.html.select("[data-playlist-items] > li")
     assert [r.select_one("a").text for r in rows] == ["Cours 4", "Cours 3", "Cours 1", "Cours 2"]
     assert rows[0].select_one("[data-focus^=up]") is None and rows[-1].select_one("[data-focus^=down]") is None
@@ -116,22 +127,38 @@ def test_reorder_with_move_buttons_and_positions(course, dbsession):
 
 def test_only_the_owner_changes_a_playlist(course, make_testapp, videos, dbsession):
     alice, playlist = course
-    form_post(alice, f"/playlists/{playlist.id}/edit", f"/playlists/{playlist.id}/edit", title="Publique",
-              visibility="public", description="Pour le partiel")
+    form_post(
+        alice,
+        f"/playlists/{playlist.id}/edit",
+        f"/playlists/{playlist.id}/edit",
+        title="Publique",
+        visibility="public",
+        description="Pour le partiel",
+    )
     bob = browser(make_testapp, "bob")
     item = playlist.items[0]
     assert bob.get(f"/playlists/{playlist.id}").status_int == 200
     token = bob.csrf_token("/playlists")
     bob.get(f"/playlists/{playlist.id}/edit", status=404)
-    for url in (f"/playlists/{playlist.id}/edit", f"/playlists/{playlist.id}/delete",
-                f"/playlists/{playlist.id}/items/{item.id}/move", f"/playlists/{playlist.id}/items/{item.id}/remove"):
+    for url in (
+        f"/playlists/{playlist.id}/edit",
+        f"/playlists/{playlist.id}/delete",
+        f"/playlists/{playlist.id}/items/{item.id}/move",
+        f"/playlists/{playlist.id}/items/{item.id}/remove",
+    ):
         bob.post(url, {"csrf_token": token, "to": "down", "title": "pris"}, status=404)
-    bob.post("/playlists/add", {"csrf_token": token, "video_id": str(videos[0].id), "playlist_id": str(playlist.id)},
-             status=404)
+    bob.post(
+        "/playlists/add",
+        {"csrf_token": token, "video_id": str(videos[0].id), "playlist_id": str(playlist.id)},
+        status=404,
+    )
     alice.post(f"/playlists/{playlist.id}/delete", {"to": "down"}, status=400)  # no CSRF token
     assert item_order(dbsession, playlist) == ["Cours 1", "Cours 2", "Cours 3", "Cours 4"]
     make_testapp().post("/playlists", {"title": "anonyme"}, status=403)  # signed-in users only
-    assert form_post(alice, f"/playlists/{playlist.id}/delete", f"/playlists/{playlist.id}/edit").follow().status_int == 200
+    assert (
+        form_post(alice, f"/playlists/{playlist.id}/delete", f"/playlists/{playlist.id}/edit").follow().status_int
+        == 200
+    )
     assert dbsession.scalar(select(func.count()).select_from(Playlist).where(Playlist.id == playlist.id)) == 0
 
 
@@ -155,8 +182,9 @@ def test_visibility_private_public_unlisted(course, make_testapp, dbsession):
     assert "Give the playlist a title." in page.text and "Choose private, public or unlisted." in page.text
 
 
-def test_a_private_video_in_a_public_playlist_is_hidden_from_others(course, videos, make_testapp, make_video,
-                                                                   people, site, dbsession):
+def test_a_private_video_in_a_public_playlist_is_hidden_from_others(
+    course, videos, make_testapp, make_video, people, site, dbsession
+):
     alice, playlist = course
     edit = f"/playlists/{playlist.id}/edit"
     form_post(alice, edit, edit, title="Révisions", visibility="public")
@@ -166,13 +194,18 @@ def test_a_private_video_in_a_public_playlist_is_hidden_from_others(course, vide
     assert titles(make_testapp().get(f"/playlists/{playlist.id}")) == ["Cours 1", "Cours 4"]
     assert titles(browser(make_testapp, "bob").get(f"/playlists/{playlist.id}")) == ["Cours 1", "Cours 3", "Cours 4"]
     assert titles(browser(make_testapp, "prof").get(f"/playlists/{playlist.id}")) == [
-        "Cours 1", "Cours 2", "Cours 3", "Cours 4"]  # its owner sees it
+        "Cours 1",
+        "Cours 2",
+        "Cours 3",
+        "Cours 4",
+    ]  # its owner sees it
     mine = alice.get(f"/playlists/{playlist.id}")
     assert "Cours 2" not in mine.text and "A video you can no longer see" in mine.text
     assert "Cours 2" not in alice.get(edit).text
     # One cannot add what one may not see.
-    form_post(alice, "/playlists/add", "/playlists", status=404, video_id=str(videos[1].id),
-              playlist_id=str(playlist.id))
+    form_post(
+        alice, "/playlists/add", "/playlists", status=404, video_id=str(videos[1].id), playlist_id=str(playlist.id)
+    )
 
 
 def test_the_playlist_player_goes_to_the_next_video(course, videos, make_testapp, dbsession):
@@ -194,7 +227,10 @@ def test_the_playlist_player_goes_to_the_next_video(course, videos, make_testapp
     assert panel.select_one("a[rel=prev]")["href"].endswith(f"/videos/{videos[2].id}?playlist={playlist.id}")
     # A playlist one may not see, or that lacks the video, adds no panel.
     form_post(alice, edit, edit, title="Révisions", visibility="private")
-    assert anonymous.get(f"/videos/{videos[0].id}?playlist={playlist.id}").html.select_one("[data-playlist-player]") is None
+    assert (
+        anonymous.get(f"/videos/{videos[0].id}?playlist={playlist.id}").html.select_one("[data-playlist-player]")
+        is None
+    )
     anonymous.get(f"/playlists/{playlist.id}/play", status=404)
 
 
@@ -222,8 +258,12 @@ def test_user_text_is_escaped(make_testapp, videos, dbsession):
     new_playlist(alice, "<script>alert(1)</script>", visibility="public", description="<img src=x onerror=alert(2)>")
     playlist = dbsession.scalar(select(Playlist).where(Playlist.owner.has(username="alice")))
     add(alice, playlist, videos[0])
-    for page in (alice.get("/playlists"), alice.get(f"/playlists/{playlist.id}"), alice.get(f"/videos/{videos[0].id}"),
-                 make_testapp().get(f"/videos/{videos[0].id}?playlist={playlist.id}")):
+    for page in (
+        alice.get("/playlists"),
+        alice.get(f"/playlists/{playlist.id}"),
+        alice.get(f"/videos/{videos[0].id}"),
+        make_testapp().get(f"/videos/{videos[0].id}?playlist={playlist.id}"),
+    ):
         assert "<script>alert(1)" not in page.text and "<img src=x" not in page.text
         assert "&lt;script&gt;alert(1)" in page.text
 
@@ -265,6 +305,8 @@ def test_a_deleted_video_leaves_the_playlists(course, videos, dbsession):
     alice, playlist = course
     dbsession.delete(videos[1])
     dbsession.flush()
-    assert dbsession.scalar(select(func.count()).select_from(PlaylistItem)
-                            .where(PlaylistItem.playlist_id == playlist.id)) == 3
+    assert (
+        dbsession.scalar(select(func.count()).select_from(PlaylistItem).where(PlaylistItem.playlist_id == playlist.id))
+        == 3
+    )
     assert titles(alice.get(f"/playlists/{playlist.id}")) == ["Cours 1", "Cours 3", "Cours 4"]

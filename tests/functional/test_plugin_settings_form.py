@@ -8,7 +8,10 @@ from core.platform.sites import plugin_settings, set_plugin_overrides
 PYTHON_TYPES = {"str": str, "text": str, "int": int, "bool": bool, "choice": str, "list": list}
 #: Values for settings whose plugin checks their content (a test fails until a new such setting has one).
 VALID_SAMPLES = {
-    ("auth_oidc", "providers"): "\n[campus]\ntitle = Campus & \"co\"\nissuer = https://id.example.org\nclient_id = amphi\n",
+    (
+        "auth_oidc",
+        "providers",
+    ): '\n[campus]\ntitle = Campus & "co"\nissuer = https://id.example.org\nclient_id = amphi\n',
     ("auth_oidc", "client_secrets"): "campus=s3cret",
 }
 
@@ -96,7 +99,10 @@ def test_saving_the_encoder_page_keeps_its_renditions(admin_browser, app, site, 
     form.submit(status=302).follow()
     settings = plugin_settings(app.registry, site, "encoder_ffmpeg")
     assert (settings["rungs"], settings["download_rungs"], settings["audio_bitrate"]) == (
-        ["360p", "480p", "720p", "1080p"], ["360p", "720p"], 96)
+        ["360p", "480p", "720p", "1080p"],
+        ["360p", "720p"],
+        96,
+    )
     request = make_request(site)
     full_hd = MediaInfo(container="mov", duration=60, has_video=True, has_audio=True, width=1920, height=1080, fps=25)
     ladder = request.hooks.amphi_encoding_ladder(job=JobContext.of(request), info=full_hd)

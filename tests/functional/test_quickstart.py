@@ -20,8 +20,16 @@ def free_port() -> int:
 
 
 def copy_of_the_repository(target) -> None:
-    files = subprocess.run(["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"], cwd=ROOT,
-                           capture_output=True, check=True).stdout.decode().split("\0")
+    files = (
+        subprocess.run(
+            ["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"],
+            cwd=ROOT,
+            capture_output=True,
+            check=True,
+        )
+        .stdout.decode()
+        .split("\0")
+    )
     for name in filter(None, files):
         source = os.path.join(ROOT, name)
         if os.path.isfile(source):
@@ -41,14 +49,22 @@ def wait_for(url: str, process, deadline: float) -> int:
 
 
 @pytest.mark.timeout(600)
-@pytest.mark.skipif(os.environ.get("AMPHI_TEST_DB") == "postgresql",
-                    reason="the quick start always runs on SQLite: checked once, in the SQLite run")
+@pytest.mark.skipif(
+    os.environ.get("AMPHI_TEST_DB") == "postgresql",
+    reason="the quick start always runs on SQLite: checked once, in the SQLite run",
+)
 def test_the_quick_start_command_serves_amphi(tmp_path):
     copy_of_the_repository(tmp_path)
     port = free_port()
     log = open(tmp_path / "quickstart.log", "w+")
-    process = subprocess.Popen(["./quickstart"], cwd=tmp_path, stdout=log, stderr=subprocess.STDOUT,
-                               env={**os.environ, "AMPHI_PORT": str(port)}, start_new_session=True)
+    process = subprocess.Popen(
+        ["./quickstart"],
+        cwd=tmp_path,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        env={**os.environ, "AMPHI_PORT": str(port)},
+        start_new_session=True,
+    )
     try:
         assert wait_for(f"http://127.0.0.1:{port}/", process, time.monotonic() + 540) == 200
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/login") as response:

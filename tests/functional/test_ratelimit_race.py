@@ -39,8 +39,9 @@ def test_concurrent_wrong_passwords_never_pass_the_limit(committed_site):
     outcomes = concurrently(site_id, lambda request: authenticate(request, "owner", "wrong password"))
     assert outcomes.count("refused") == ATTEMPTS - 5  # auth_local allows 5 failures per account
     with worker_request() as request:
-        counted = request.dbsession.scalar(select(func.count(RateLimitHit.id)).where(
-            RateLimitHit.site_id == site_id, RateLimitHit.key == "user:owner"))
+        counted = request.dbsession.scalar(
+            select(func.count(RateLimitHit.id)).where(RateLimitHit.site_id == site_id, RateLimitHit.key == "user:owner")
+        )
         request.dbsession.execute(delete(RateLimitHit).where(RateLimitHit.site_id == site_id))
     assert counted == 5
 

@@ -49,10 +49,18 @@ def test_details_typed_after_the_upload_reindex_the_video(testapp, site, make_us
     make_user(site, "prof", role="staff", password="prof password 1")
     testapp.sign_in("prof", "prof password 1")
     tus = {"Tus-Resumable": "1.0.0", "X-CSRF-Token": testapp.csrf_token("/")}
-    location = testapp.post("/api/uploads/", headers={**tus, "Upload-Length": "4", "Upload-Metadata":
-                            "filename " + b64encode(b"raw.mp4").decode()}, status=201).headers["Location"]
-    done = testapp.patch(location, params=b"abcd", content_type="application/offset+octet-stream",
-                         headers={**tus, "Upload-Offset": "0"}, status=204)
+    location = testapp.post(
+        "/api/uploads/",
+        headers={**tus, "Upload-Length": "4", "Upload-Metadata": "filename " + b64encode(b"raw.mp4").decode()},
+        status=201,
+    ).headers["Location"]
+    done = testapp.patch(
+        location,
+        params=b"abcd",
+        content_type="application/offset+octet-stream",
+        headers={**tus, "Upload-Offset": "0"},
+        status=204,
+    )
     video = dbsession.get(Video, int(done.headers["Amphi-Video-Id"]))
     video.status, video.access = "ready", "public"
     request = make_request(site)
@@ -111,8 +119,9 @@ def test_reindex_command(tmp_path):
         ini = write_ini(tmp_path, url)
 
         def amphi(*args):
-            result = subprocess.run([sys.executable, "-m", "core.cli", "-c", str(ini), *args],
-                                    capture_output=True, text=True, timeout=120)
+            result = subprocess.run(
+                [sys.executable, "-m", "core.cli", "-c", str(ini), *args], capture_output=True, text=True, timeout=120
+            )
             assert result.returncode == 0, result.stderr
             return result.stdout
 
@@ -121,8 +130,12 @@ def test_reindex_command(tmp_path):
         out = amphi("search", "reindex")
         assert "default: 0 videos indexed" in out and "bare: no search plugin enabled" in out
         assert amphi("search", "reindex", "default").strip() == "default: 0 videos indexed"
-        missing = subprocess.run([sys.executable, "-m", "core.cli", "-c", str(ini), "search", "reindex", "nope"],
-                                 capture_output=True, text=True, timeout=120)
+        missing = subprocess.run(
+            [sys.executable, "-m", "core.cli", "-c", str(ini), "search", "reindex", "nope"],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         assert missing.returncode == 1 and "no site named 'nope'" in missing.stderr
 
 
@@ -131,8 +144,14 @@ def test_the_catalogues_type_disciplines_and_tags_are_facets(site, people, publi
 
     course = next(t for t in site_video_types(dbsession, site.id) if t.slug == "course")
     maths = add_list_entry(dbsession, site.id, "discipline", "Mathématiques")
-    publish(site, people["prof"], "Séance d'intégration", type=course, disciplines=[maths],
-            tags=get_tags(dbsession, site.id, ["analyse", "l2"]))  # tags as the edit page normalises them
+    publish(
+        site,
+        people["prof"],
+        "Séance d'intégration",
+        type=course,
+        disciplines=[maths],
+        tags=get_tags(dbsession, site.id, ["analyse", "l2"]),
+    )  # tags as the edit page normalises them
     publish(site, people["prof"], "Séance de révision")
     results = search(make_request(site), SearchQuery(text="séance"))
     facets = {name: [(c.value, c.label, c.count) for c in counts] for name, counts in results.facets.items()}
@@ -143,8 +162,7 @@ def test_the_catalogues_type_disciplines_and_tags_are_facets(site, people, publi
     assert found(make_request, site, text="analyse") == ["Séance d'intégration"]  # tags are searched words too
 
 
-def test_renaming_or_hiding_a_channel_reindexes_its_videos(site, people, publish, make_request, make_user,
-                                                           dbsession):
+def test_renaming_or_hiding_a_channel_reindexes_its_videos(site, people, publish, make_request, make_user, dbsession):
     from dataclasses import replace
 
     from core.catalogue.channel_forms import ChannelForm, ThemeForm, apply_channel, apply_theme
@@ -167,35 +185,58 @@ def test_renaming_or_hiding_a_channel_reindexes_its_videos(site, people, publish
     assert found(make_request, site, text="geometrie") == []
 
 
-def test_the_database_pages_and_counts_unless_a_plugin_may_deny(site, people, publish, make_request, register_plugin,
-                                                                  monkeypatch):
+def test_the_database_pages_and_counts_unless_a_plugin_may_deny(
+    site, people, publish, make_request, register_plugin, monkeypatch
+):
     """No plugin answers amphi_permits: search_sql pages, counts and facets in SQL. With one that may
     deny, every match is checked in Python: both give the same answers, and a denial still counts."""
     from core.catalogue.search import plugins_may_deny
     from plugins.search_sql import query as search_sql_query
 
     for n in range(9):
-        publish(site, people["prof"], f"Colloque {n}", language="fr" if n % 2 else "en",
-                access=("public", "signed-in", "draft")[n % 3], date_recorded=date(2016 + n, 1, 1))
+        publish(
+            site,
+            people["prof"],
+            f"Colloque {n}",
+            language="fr" if n % 2 else "en",
+            access=("public", "signed-in", "draft")[n % 3],
+            date_recorded=date(2016 + n, 1, 1),
+        )
     paths = []
-    monkeypatch.setattr(search_sql_query, "search_in_sql", lambda *args, real=search_sql_query.search_in_sql:
-                        paths.append("sql") or real(*args))
+    monkeypatch.setattr(
+        search_sql_query,
+        "search_in_sql",
+        lambda *args, real=search_sql_query.search_in_sql: paths.append("sql") or real(*args),
+    )
 
     def answers(user):
         results = []
         for query in ({"page": 1}, {"page": 2}, {"page": 5}, {"filters": {"language": ["fr"]}}):
             found = search(make_request(site, user), SearchQuery(text="colloque", sort="date", per_page=2, **query))
-            results.append(([v.title for v in found.videos], found.total, found.pages, {
-                facet: sorted((c.value, c.count) for c in counts) for facet, counts in found.facets.items()
-                if facet in ("language", "year")}))
+            results.append(
+                (
+                    [v.title for v in found.videos],
+                    found.total,
+                    found.pages,
+                    {
+                        facet: sorted((c.value, c.count) for c in counts)
+                        for facet, counts in found.facets.items()
+                        if facet in ("language", "year")
+                    },
+                )
+            )
         return results
 
     viewers = (None, people["user"], people["prof"])
     in_sql = [answers(user) for user in viewers]
     assert not plugins_may_deny(make_request(site)) and len(paths) == 12
     first, second, beyond, french = in_sql[0]  # anonymous: the public ones, 0, 3 and 6
-    assert first == (["Colloque 6", "Colloque 3"], 3, 2, {"language": [("en", 2), ("fr", 1)],
-                                                          "year": [("2016", 1), ("2019", 1), ("2022", 1)]})
+    assert first == (
+        ["Colloque 6", "Colloque 3"],
+        3,
+        2,
+        {"language": [("en", 2), ("fr", 1)], "year": [("2016", 1), ("2019", 1), ("2022", 1)]},
+    )
     assert second[:3] == (["Colloque 0"], 3, 2) and beyond[:2] == ([], 3)
     assert french[:2] == (["Colloque 3"], 1) and french[3]["language"] == [("en", 2), ("fr", 1)]
     assert [total for _titles, total, _pages, _facets in (run[0] for run in in_sql)] == [3, 6, 9]
@@ -219,8 +260,7 @@ def test_the_database_pages_and_counts_unless_a_plugin_may_deny(site, people, pu
     register_plugin(Embargo(), "embargo")
     site.enabled_plugins = sorted([*site.enabled_plugins, "embargo"])
     first = answers(None)[0]
-    assert first == (["Colloque 6", "Colloque 0"], 2, 1, {"language": [("en", 2)],
-                                                          "year": [("2016", 1), ("2022", 1)]})
+    assert first == (["Colloque 6", "Colloque 0"], 2, 1, {"language": [("en", 2)], "year": [("2016", 1), ("2022", 1)]})
 
 
 def test_a_plugin_that_never_denies_keeps_searches_in_the_database(site, make_request, register_plugin):

@@ -23,8 +23,11 @@ def cached(monkeypatch, dbsession):
     cache.clear()
     built, generation = [], [0]
     monkeypatch.setattr(cache, "generation", lambda session: generation[0])
-    monkeypatch.setattr(search_sql_query, "class_entry",
-                        lambda *args, real=search_sql_query.class_entry: built.append(args[1]) or real(*args))
+    monkeypatch.setattr(
+        search_sql_query,
+        "class_entry",
+        lambda *args, real=search_sql_query.class_entry: built.append(args[1]) or real(*args),
+    )
 
     def committed():
         dbsession.flush()
@@ -44,13 +47,24 @@ def catalogue(site, make_user, publish, dbsession):
     member = make_user(site, "member")
     member.groups.append(group)
     dbsession.add(group)
-    people = {"prof": make_user(site, "prof", role="staff"), "other": make_user(site, "other", role="staff"),
-              "member": member, "user": make_user(site, "user"), "admin": make_user(site, "boss", role="site-admin")}
+    people = {
+        "prof": make_user(site, "prof", role="staff"),
+        "other": make_user(site, "other", role="staff"),
+        "member": member,
+        "user": make_user(site, "user"),
+        "admin": make_user(site, "boss", role="site-admin"),
+    }
     accesses = ("public", "signed-in", "draft", "groups", "password", "public")
     for n in range(12):
-        video = publish(site, people["prof" if n % 4 else "other"], f"Colloque {n}" + (" colloque" * (n % 3)),
-                        language=("fr", "en", "de")[n % 3], access=accesses[n % 6], duration=100.0 + 400 * n,
-                        date_recorded=date(2016 + n % 5, 1, 1))
+        video = publish(
+            site,
+            people["prof" if n % 4 else "other"],
+            f"Colloque {n}" + (" colloque" * (n % 3)),
+            language=("fr", "en", "de")[n % 3],
+            access=accesses[n % 6],
+            duration=100.0 + 400 * n,
+            date_recorded=date(2016 + n % 5, 1, 1),
+        )
         if video.access == "groups":
             video.allowed_groups.append(group)
         if n == 5:
@@ -61,23 +75,38 @@ def catalogue(site, make_user, publish, dbsession):
     return people
 
 
-QUERIES = ({}, {"page": 2}, {"page": 4}, {"sort": "date"}, {"sort": "date", "page": 3},
-           {"filters": {"language": ["fr", "de"]}}, {"filters": {"language": ["en"], "year": ["2017", "2019"]}},
-           {"min_duration": 500, "max_duration": 3000}, {"year_from": 2017, "sort": "date"})
+QUERIES = (
+    {},
+    {"page": 2},
+    {"page": 4},
+    {"sort": "date"},
+    {"sort": "date", "page": 3},
+    {"filters": {"language": ["fr", "de"]}},
+    {"filters": {"language": ["en"], "year": ["2017", "2019"]}},
+    {"min_duration": 500, "max_duration": 3000},
+    {"year_from": 2017, "sort": "date"},
+)
 
 
 def answers(make_request, site, user, **query):
     found = search(make_request(site, user), SearchQuery(text="colloque", per_page=3, **query))
-    return ([v.title for v in found.videos], found.total, found.pages,
-            {facet: sorted((c.value, c.label, c.count) for c in counts) for facet, counts in found.facets.items()})
+    return (
+        [v.title for v in found.videos],
+        found.total,
+        found.pages,
+        {facet: sorted((c.value, c.label, c.count) for c in counts) for facet, counts in found.facets.items()},
+    )
 
 
 def test_the_cache_answers_as_the_database_does(site, catalogue, make_request, cached, monkeypatch):
     monkeypatch.setattr(cache, "RANKED", 4)  # pages beyond the kept matches are searched again
     viewers = (None, *catalogue.values())
     monkeypatch.setattr(cache, "ENABLED", False)
-    expected = {(i, n): answers(make_request, site, user, **query)
-                for i, user in enumerate(viewers) for n, query in enumerate(QUERIES)}
+    expected = {
+        (i, n): answers(make_request, site, user, **query)
+        for i, user in enumerate(viewers)
+        for n, query in enumerate(QUERIES)
+    }
     monkeypatch.setattr(cache, "ENABLED", True)
     cached()
     for _round in ("cold", "warm"):
@@ -130,16 +159,24 @@ def test_a_publication_date_shows_its_video_when_due(site, catalogue, make_reque
     assert answers(make_request, site, catalogue["user"])[1] == 8 and len(cached.built) == 2
 
 
-def test_a_password_videos_hidden_words_and_facets_stay_out_of_the_shared_entries(site, make_user, publish,
-                                                                                    make_request, cached, dbsession):
+def test_a_password_videos_hidden_words_and_facets_stay_out_of_the_shared_entries(
+    site, make_user, publish, make_request, cached, dbsession
+):
     """The anonymous and signed-in entries find a password video by its title only and count none of its
     facets; its owner and a session that gave its password find it whole, outside those entries."""
     from core.access.security import hash_password, unlock_video
     from core.catalogue.metadata import get_tags
 
     prof, user = make_user(site, "prof", role="staff"), make_user(site, "user")
-    closed = publish(site, prof, "Séminaire fermé", access="password", description="Le polonium",
-                     password_hash=hash_password("seminar secret 1"), tags=get_tags(dbsession, site.id, ["secret"]))
+    closed = publish(
+        site,
+        prof,
+        "Séminaire fermé",
+        access="password",
+        description="Le polonium",
+        password_hash=hash_password("seminar secret 1"),
+        tags=get_tags(dbsession, site.id, ["secret"]),
+    )
     publish(site, prof, "Séminaire ouvert", description="Le radium")
     cached()
     unlocked = make_request(site)

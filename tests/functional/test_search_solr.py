@@ -60,8 +60,15 @@ def counts(results) -> dict:
 
 
 def test_indexes_the_search_document_and_sends_the_documented_parameters(site, prof, publish, make_request, solr):
-    video = publish(site, prof, "Introduction à la radioactivité", description="Le polonium", language="fr",
-                    duration=90, date_recorded=date(2024, 5, 2))
+    video = publish(
+        site,
+        prof,
+        "Introduction à la radioactivité",
+        description="Le polonium",
+        language="fr",
+        duration=90,
+        date_recorded=date(2024, 5, 2),
+    )
     [update] = solr.updates
     [doc] = update["add"]
     assert update["params"] == {"commitWithin": "1000"}
@@ -95,8 +102,9 @@ def test_public_channels_are_written_as_a_facet_and_body_words(site, prof, publi
     assert "Jury" not in doc["body_general"]
 
 
-def test_access_rules_apply_even_when_solr_returns_everything(site, prof, publish, make_request, make_site,
-                                                              make_user, solr, solr_site, dbsession):
+def test_access_rules_apply_even_when_solr_returns_everything(
+    site, prof, publish, make_request, make_site, make_user, solr, solr_site, dbsession
+):
     from core.models import Group
 
     group = Group(site_id=site.id, name="l3", title="L3")
@@ -118,8 +126,7 @@ def test_access_rules_apply_even_when_solr_returns_everything(site, prof, publis
         return sorted(v.title for v in results.videos), results.total, counts(results).get("language", {})
 
     assert seen(None) == (["Atelier public"], 1, {"fr": 1})
-    assert seen(member) == (["Atelier du groupe", "Atelier inscrits", "Atelier public"], 3,
-                            {"fr": 1, "es": 1, "it": 1})
+    assert seen(member) == (["Atelier du groupe", "Atelier inscrits", "Atelier public"], 3, {"fr": 1, "es": 1, "it": 1})
     assert "Atelier brouillon" in seen(prof)[0]
     assert suggest(make_request(site), "atel") == ["Atelier public"]
     assert {doc["site_id"] for doc in solr.docs.values()} == {site.id, other.id}
@@ -169,8 +176,9 @@ def change(site_id: int, video_id: int, **fields) -> None:
 def test_the_index_follows_the_committed_video_events(committed_solr_site, solr):
     site_id, user_id = committed_solr_site
     with worker_request(site_id) as request:
-        video_id = create_video(request, request.dbsession.get(User, user_id), "Mécanique quantique",
-                                access="public").id
+        video_id = create_video(
+            request, request.dbsession.get(User, user_id), "Mécanique quantique", access="public"
+        ).id
         fire(request, "amphi_video_changed", video=request.dbsession.get(Video, video_id))
         assert solr.updates == []  # nothing leaves before the commit
     assert solr.docs == {} and solr.updates[0]["delete"] == [f"id:{video_id} AND site_id:{site_id}"]  # not ready
@@ -187,8 +195,9 @@ def test_the_index_follows_the_committed_video_events(committed_solr_site, solr)
 def test_a_rolled_back_edit_never_reaches_solr(committed_solr_site, solr):
     site_id, user_id = committed_solr_site
     with worker_request(site_id) as request:
-        video_id = create_video(request, request.dbsession.get(User, user_id), "Optique", access="public",
-                                status="ready").id
+        video_id = create_video(
+            request, request.dbsession.get(User, user_id), "Optique", access="public", status="ready"
+        ).id
     change(site_id, video_id, status="ready")
     sent = len(solr.updates)
     with pytest.raises(RuntimeError), worker_request(site_id) as request:
@@ -206,8 +215,9 @@ def test_a_rolled_back_edit_never_reaches_solr(committed_solr_site, solr):
 def test_a_down_solr_leaves_the_edit_page_working_and_the_task_catches_up(app, committed_solr_site, solr, caplog):
     site_id, user_id = committed_solr_site
     with worker_request(site_id) as request:
-        video_id = create_video(request, request.dbsession.get(User, user_id), "Acoustique", access="public",
-                                status="ready").id
+        video_id = create_video(
+            request, request.dbsession.get(User, user_id), "Acoustique", access="public", status="ready"
+        ).id
         domain = request.site.domains[0].domain
     point_at(site_id, a_closed_url())
     browser = AmphiTestApp(app, extra_environ={"HTTP_HOST": domain, "REMOTE_ADDR": "192.0.2.12"})
@@ -259,14 +269,17 @@ def test_solr_down_gives_a_clear_message_not_an_error(solr_site, make_testapp):
 
 def queued(tm) -> list[tuple]:
     """The index tasks the test's transaction would send if it committed: ``[(task, site id, video id)]``."""
-    return [args for _hook, args, _kws in tm.get().getAfterCommitHooks()
-            if args and args[0] in (index_video_task, forget_video_task)]
+    return [
+        args
+        for _hook, args, _kws in tm.get().getAfterCommitHooks()
+        if args and args[0] in (index_video_task, forget_video_task)
+    ]
 
 
-def test_the_plugin_is_silent_without_a_url_or_where_disabled(site, make_site, solr, make_user, make_video,
-                                                              make_request, app, tm):
-    indexed = make_video(site, make_user(site, "prof", role="staff"), "Cours indexé", access="public",
-                         status="ready")
+def test_the_plugin_is_silent_without_a_url_or_where_disabled(
+    site, make_site, solr, make_user, make_video, make_request, app, tm
+):
+    indexed = make_video(site, make_user(site, "prof", role="staff"), "Cours indexé", access="public", status="ready")
     fire(make_request(site), "amphi_video_ready", video_id=indexed.id)
     assert queued(tm) == [(index_video_task, site.id, indexed.id)]  # the control: a site with a core
     both = make_site("both")  # every plugin, search_solr without a URL: search_sql answers
@@ -290,8 +303,12 @@ def test_hostile_queries_reach_solr_as_quoted_words(site, prof, publish, testapp
     for text in ['"', "title:x OR *:*", "{!terms f=id}1", "AND", "(((", "🎓", "cours\\"]:
         assert re.search(r"\d+ videos? found\.", testapp.get("/search", {"q": text}, status=200).text)
         assert testapp.get("/api/search/suggest", {"q": text}).json["suggestions"] is not None
-    assert {s["q"] for s in solr.selects if s.get("defType")} <= {'"title" "x" "OR"', '"terms" "f" "id" "1"',
-                                                                   '"AND"', '"cours"'}
+    assert {s["q"] for s in solr.selects if s.get("defType")} <= {
+        '"title" "x" "OR"',
+        '"terms" "f" "id" "1"',
+        '"AND"',
+        '"cours"',
+    }
 
 
 def test_the_schema_declares_every_field_the_plugin_writes_or_reads(site, prof, publish, make_request):
@@ -302,9 +319,10 @@ def test_the_schema_declares_every_field_the_plugin_writes_or_reads(site, prof, 
     assert {f["type"] for f in fields.values()} - types <= {"pint", "pfloat", "pdate", "string"}
     french = next(t for t in schema["add-field-type"] if t["name"] == "amphi_text_fr")["analyzer"]["filters"]
     assert {"solr.FrenchLightStemFilterFactory", "solr.ASCIIFoldingFilterFactory"} <= {f["class"] for f in french}
-    assert any(f["class"] == "solr.EdgeNGramFilterFactory"
-               for f in next(t for t in schema["add-field-type"] if t["name"] == "amphi_prefix")
-               ["indexAnalyzer"]["filters"])
+    assert any(
+        f["class"] == "solr.EdgeNGramFilterFactory"
+        for f in next(t for t in schema["add-field-type"] if t["name"] == "amphi_prefix")["indexAnalyzer"]["filters"]
+    )
 
     def declared(name):
         return name in fields or any(fnmatch.fnmatch(name, pattern) for pattern in dynamic)
@@ -326,8 +344,13 @@ def test_reindex_command(tmp_path, solr):
         env = {**os.environ, "AMPHI_SEARCH_SOLR__URL": solr.url}
 
         def amphi(*args):
-            result = subprocess.run([sys.executable, "-m", "core.cli", "-c", str(ini), *args],
-                                    capture_output=True, text=True, timeout=120, env=env)
+            result = subprocess.run(
+                [sys.executable, "-m", "core.cli", "-c", str(ini), *args],
+                capture_output=True,
+                text=True,
+                timeout=120,
+                env=env,
+            )
             assert result.returncode == 0, result.stderr
             return result.stdout
 
@@ -335,7 +358,12 @@ def test_reindex_command(tmp_path, solr):
         assert amphi("search", "reindex", "default").strip() == "default: 0 videos indexed"
         assert [next(iter(u.keys() - {"params"})) for u in solr.updates] == ["delete", "commit"]
         env["AMPHI_SEARCH_SOLR__URL"] = "http://127.0.0.1:9/solr/amphi"  # nobody listens there
-        down = subprocess.run([sys.executable, "-m", "core.cli", "-c", str(ini), "search", "reindex"],
-                              capture_output=True, text=True, timeout=120, env=env)
+        down = subprocess.run(
+            [sys.executable, "-m", "core.cli", "-c", str(ini), "search", "reindex"],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            env=env,
+        )
         last_line = down.stderr.strip().splitlines()[-1]  # pysolr logs its own traceback above
         assert down.returncode == 1 and last_line.startswith("amphi: error: search_solr: site default not reindexed")

@@ -38,8 +38,11 @@ def process_table() -> dict[int, tuple[int, str, str]]:
 
 def workers_of(server_pid: int) -> list[int]:
     """Living `amphi worker` children of ``server_pid``."""
-    return [pid for pid, (parent, state, command) in process_table().items()
-            if parent == server_pid and state != "Z" and " worker " in command]
+    return [
+        pid
+        for pid, (parent, state, command) in process_table().items()
+        if parent == server_pid and state != "Z" and " worker " in command
+    ]
 
 
 def open_files(pid: int) -> set[str]:
@@ -71,22 +74,37 @@ def is_dead(pid: int) -> bool:
 
 def server_pid(ini) -> int:
     """The `amphi serve` process of ``ini`` started by this test process."""
-    return wait_for(lambda: next((pid for pid, (parent, _, command) in process_table().items()
-                                  if parent == os.getpid() and str(ini) in command and " serve " in command), None),
-                    30, "amphi serve")
+    return wait_for(
+        lambda: next(
+            (
+                pid
+                for pid, (parent, _, command) in process_table().items()
+                if parent == os.getpid() and str(ini) in command and " serve " in command
+            ),
+            None,
+        ),
+        30,
+        "amphi serve",
+    )
 
 
 def import_video(ini, source) -> int:
-    done = subprocess.run([sys.executable, "-m", "core.cli", "-c", str(ini), "video", "import", "default", "admin",
-                           str(source)], check=True, capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-m", "core.cli", "-c", str(ini), "video", "import", "default", "admin", str(source)],
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     return int(done.stdout.split()[1])
 
 
 def job_of(engine, video_id):
     with engine.connect() as connection:
         status = connection.scalar(select(Video.status).where(Video.id == video_id))
-        job = connection.execute(select(Job.state, Job.attempts, Job.worker, Job.error)
-                                 .where(Job.video_id == video_id)).first()
+        job = connection.execute(
+            select(Job.state, Job.attempts, Job.worker, Job.error).where(Job.video_id == video_id)
+        ).first()
     return status, job
 
 
@@ -95,8 +113,15 @@ def installation(tmp_path):
     """An embedded-worker installation whose encodes take a few seconds; the heartbeat goes stale only
     after a minute, so a prompt requeue can only come from knowing the worker's process has ended."""
     with temporary_database(tmp_path) as url:
-        ini = write_ini(tmp_path, url, **{"amphi.worker.embedded": "true", "amphi.jobs.heartbeat_seconds": "1",
-                                          "amphi.encoder_ffmpeg.preset": "slow"})
+        ini = write_ini(
+            tmp_path,
+            url,
+            **{
+                "amphi.worker.embedded": "true",
+                "amphi.jobs.heartbeat_seconds": "1",
+                "amphi.encoder_ffmpeg.preset": "slow",
+            },
+        )
         run_amphi(ini, "init", "--admin-password", "admin password 1")
         engine = make_engine(url)
         yield ini, engine
@@ -110,8 +135,11 @@ def test_serve_restarts_its_killed_worker_which_finishes_the_interrupted_job(ins
         server = server_pid(ini)
         (first,) = wait_for(lambda: workers_of(server), 60, "the embedded worker")
         video_id = import_video(ini, lecture)
-        wait_for(lambda: job_of(engine, video_id)[1] and job_of(engine, video_id)[1].state == "running", 120,
-                 "the encode to start")
+        wait_for(
+            lambda: job_of(engine, video_id)[1] and job_of(engine, video_id)[1].state == "running",
+            120,
+            "the encode to start",
+        )
         os.kill(first, signal.SIGKILL)
         (second,) = wait_for(lambda: workers_of(server), 30, "a new worker")
         assert second != first
@@ -126,16 +154,22 @@ def test_serve_restarts_its_killed_worker_which_finishes_the_interrupted_job(ins
 
 
 def web_processes_of(server_pid: int) -> list[int]:
-    return [pid for pid, (parent, state, command) in process_table().items()
-            if parent == server_pid and state != "Z" and " serve " in command]
+    return [
+        pid
+        for pid, (parent, state, command) in process_table().items()
+        if parent == server_pid and state != "Z" and " serve " in command
+    ]
 
 
 @pytest.mark.parametrize("processes", [1, 2])
 def test_a_killed_serve_takes_its_worker_along(installation, tmp_path, processes):
     ini, _engine = installation
     log = open(tmp_path / "serve.log", "w")
-    server = subprocess.Popen([sys.executable, "-m", "core.cli", "-c", str(ini), "serve", "--port", "0",
-                               "--workers", str(processes)], stdout=log, stderr=subprocess.STDOUT)
+    server = subprocess.Popen(
+        [sys.executable, "-m", "core.cli", "-c", str(ini), "serve", "--port", "0", "--workers", str(processes)],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     children = []
     try:
         (worker,) = wait_for(lambda: workers_of(server.pid), 60, "the embedded worker")

@@ -58,7 +58,10 @@ def test_a_cookie_copied_before_sign_out_is_refused_after_it(testapp, make_testa
 
 
 def test_the_record_says_where_and_when(testapp, ana, dbsession):
-    testapp.sign_in("ana", PASSWORD, )
+    testapp.sign_in(
+        "ana",
+        PASSWORD,
+    )
     testapp.get("/", headers={"User-Agent": "Mozilla/5.0 (X11; Linux x86_64) Firefox/128.0"})
     (record,) = records(dbsession, ana)
     assert record.site_id == ana.site_id and record.address == "192.0.2.10" and record.method == "auth_local"
@@ -145,10 +148,17 @@ def test_expired_records_are_purged(site, ana, dbsession, app):
 
     max_age = int(app.registry.settings["amphi.session_max_age"])
     now = utcnow()
-    fresh = UserSession(site_id=site.id, user_id=ana.id, key_hash="a" * 64, method="test", created_at=now,
-                        last_seen_at=now)
-    stale = UserSession(site_id=site.id, user_id=ana.id, key_hash="b" * 64, method="test",
-                        created_at=now - timedelta(days=3), last_seen_at=now - timedelta(seconds=max_age + 3600))
+    fresh = UserSession(
+        site_id=site.id, user_id=ana.id, key_hash="a" * 64, method="test", created_at=now, last_seen_at=now
+    )
+    stale = UserSession(
+        site_id=site.id,
+        user_id=ana.id,
+        key_hash="b" * 64,
+        method="test",
+        created_at=now - timedelta(days=3),
+        last_seen_at=now - timedelta(seconds=max_age + 3600),
+    )
     dbsession.add_all([fresh, stale])
     dbsession.flush()
     assert purge_expired_sessions(dbsession, max_age) == 1
@@ -179,9 +189,12 @@ def test_the_hourly_task_purges_expired_records(committed_site, app):
     site_id, user_id = committed_site
     old = utcnow() - timedelta(seconds=int(app.registry.settings["amphi.session_max_age"]) + 3600)
     with worker_request() as request:
-        request.dbsession.add_all([
-            UserSession(site_id=site_id, user_id=user_id, key_hash="c" * 64, created_at=old, last_seen_at=old),
-            UserSession(site_id=site_id, user_id=user_id, key_hash="d" * 64)])
+        request.dbsession.add_all(
+            [
+                UserSession(site_id=site_id, user_id=user_id, key_hash="c" * 64, created_at=old, last_seen_at=old),
+                UserSession(site_id=site_id, user_id=user_id, key_hash="d" * 64),
+            ]
+        )
     purge_sessions.call_local()
     with worker_request() as request:
         left = request.dbsession.scalars(select(UserSession.key_hash).where(UserSession.user_id == user_id)).all()
@@ -225,8 +238,11 @@ def test_signing_in_again_in_the_same_browser_replaces_its_record(testapp, ana, 
     make_user(site, "bob", password="bob's long password")
     testapp.sign_in("ana", PASSWORD)
     first = testapp.cookies["amphi_session"]
-    testapp.post("/auth/local/login", {"username": "bob", "password": "bob's long password",
-                                       "csrf_token": testapp.csrf_token("/")}, status=302)
+    testapp.post(
+        "/auth/local/login",
+        {"username": "bob", "password": "bob's long password", "csrf_token": testapp.csrf_token("/")},
+        status=302,
+    )
     assert records(dbsession, ana) == [] and testapp.get("/api/v1/me").json["username"] == "bob"
     testapp.set_cookie("amphi_session", first)
     testapp.get("/api/v1/me", status=401)

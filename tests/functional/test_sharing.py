@@ -44,8 +44,9 @@ def test_a_share_link_opens_a_draft_and_its_media_until_revoked(published, make_
     assert "private" in guest.get(master).headers["Cache-Control"]
     make_testapp(host).get(master, status=403)  # the URL alone is not the link
 
-    revoke = next(f for f in owner.get(f"/videos/{video_id}/edit").forms.values()
-                  if f.action.endswith(f"/links/{link.id}/delete"))
+    revoke = next(
+        f for f in owner.get(f"/videos/{video_id}/edit").forms.values() if f.action.endswith(f"/links/{link.id}/delete")
+    )
     revoke.submit(status=302)
     for url in urls:
         guest.get(url, status=403)
@@ -128,8 +129,13 @@ def guess(browser, video_id, password, address, status, headers=None):
     if not getattr(browser, "unlock_token", None):
         page = browser.get(f"/videos/{video_id}", extra_environ={"REMOTE_ADDR": address}, expect_errors=True)
         browser.unlock_token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
-    return browser.post(f"/videos/{video_id}/unlock", {"csrf_token": browser.unlock_token, "password": password},
-                        extra_environ={"REMOTE_ADDR": address}, status=status, headers=headers)
+    return browser.post(
+        f"/videos/{video_id}/unlock",
+        {"csrf_token": browser.unlock_token, "password": password},
+        extra_environ={"REMOTE_ADDR": address},
+        status=status,
+        headers=headers,
+    )
 
 
 def test_guesses_spread_over_many_addresses_lock_nobody_else_out(published, make_testapp, committed_site):
@@ -147,8 +153,11 @@ def test_guesses_spread_over_many_addresses_lock_nobody_else_out(published, make
     visitor = make_testapp(host)  # ...but someone else, from a fresh address, who knows the password gets in
     guess(visitor, video_id, "sesame 123", "203.0.113.7", status=302)
     member = make_testapp(host)  # and a signed-in member is counted as themselves, even behind a spent address
-    member.post("/auth/local/login", {"username": "member", "password": "member password 1",
-                                      "csrf_token": member.csrf_token()}, extra_environ={"REMOTE_ADDR": "198.51.100.1"})
+    member.post(
+        "/auth/local/login",
+        {"username": "member", "password": "member password 1", "csrf_token": member.csrf_token()},
+        extra_environ={"REMOTE_ADDR": "198.51.100.1"},
+    )
     guess(member, video_id, "sesame 123", "198.51.100.1", status=302)
 
 
@@ -173,8 +182,14 @@ def test_a_forwarded_for_header_sent_by_the_client_gives_no_fresh_count(publishe
     protect(video_id)
     attacker = make_testapp(host)
     for n in range(10):
-        guess(attacker, video_id, f"guess {n}", "198.51.100.7", status=403,
-              headers={"X-Forwarded-For": f"203.0.113.{n + 1}"})
+        guess(
+            attacker,
+            video_id,
+            f"guess {n}",
+            "198.51.100.7",
+            status=403,
+            headers={"X-Forwarded-For": f"203.0.113.{n + 1}"},
+        )
     guess(attacker, video_id, "sesame 123", "198.51.100.7", status=429, headers={"X-Forwarded-For": "203.0.113.99"})
 
 

@@ -9,11 +9,21 @@ from tests.functional.test_auth_cas import cas, cas_sign_in, signed_in  # noqa: 
 from tests.ldap_directory import ADMIN_DN, ADMIN_PASSWORD, BASE, slapd  # noqa: F401  (the real slapd)
 
 
-def test_cas_sign_in_completed_by_the_directory(app, site, cas, slapd, make_request, testapp, dbsession):  # noqa: F811
+def test_cas_sign_in_completed_by_the_directory(app, site, cas, slapd, make_request, testapp, dbsession):
     set_plugin_overrides(app.registry, site, "auth_cas", {"server_url": cas[0]})
-    set_plugin_overrides(app.registry, site, "auth_ldap", {
-        "server_uris": slapd.uri, "bind_dn": ADMIN_DN, "bind_password": ADMIN_PASSWORD,
-        "user_base": f"ou=people,{BASE}", "connect_timeout": "2", "operation_timeout": "2"})
+    set_plugin_overrides(
+        app.registry,
+        site,
+        "auth_ldap",
+        {
+            "server_uris": slapd.uri,
+            "bind_dn": ADMIN_DN,
+            "bind_password": ADMIN_PASSWORD,
+            "user_base": f"ou=people,{BASE}",
+            "connect_timeout": "2",
+            "operation_timeout": "2",
+        },
+    )
     request = make_request(site)
     add_rule(request, "affiliation", "faculty", "role", "staff")  # CAS says faculty
     add_rule(request, "groups", "cn=l3-info,*", "group", "l3-info", "L3 Informatique")  # CAS's memberOf

@@ -61,17 +61,24 @@ def route_request(app, route, host: str, known: dict) -> Request:
 def plugin_state(dbsession, info) -> dict:
     """Every row of the plugin's tables, its jobs and the tracks it made, to compare before and after."""
     module = info.module
-    tables = sorted({mapper.local_table for mapper in Base.registry.mappers
-                     if mapper.class_.__module__ == module or mapper.class_.__module__.startswith(module + ".")},
-                    key=lambda table: table.name)
+    tables = sorted(
+        {
+            mapper.local_table
+            for mapper in Base.registry.mappers
+            if mapper.class_.__module__ == module or mapper.class_.__module__.startswith(module + ".")
+        },
+        key=lambda table: table.name,
+    )
     dbsession.flush()
     state = {table.name: sorted(map(repr, dbsession.execute(select(table)).all())) for table in tables}
     handlers = getattr(info.plugin, "amphi_job_handlers", None)
     kinds = list((handlers() if handlers else None) or {})
-    state["jobs"] = sorted(map(repr, dbsession.execute(select(Job.id, Job.kind, Job.state)
-                                                       .where(Job.kind.in_(kinds))).all()))
-    state["tracks"] = sorted(map(repr, dbsession.execute(select(Track.id, Track.video_id)
-                                                         .where(Track.plugin == info.name)).all()))
+    state["jobs"] = sorted(
+        map(repr, dbsession.execute(select(Job.id, Job.kind, Job.state).where(Job.kind.in_(kinds))).all())
+    )
+    state["tracks"] = sorted(
+        map(repr, dbsession.execute(select(Track.id, Track.video_id).where(Track.plugin == info.name)).all())
+    )
     return state
 
 
@@ -116,8 +123,10 @@ def site_pages(browser, site, channel, video) -> list[str]:
     """The pages where contributions show, read by the video's owner when the site signs people in."""
     if "auth_local" in site.enabled_plugins and "amphi_session" not in browser.cookies:
         browser.sign_in("owner", PASSWORD)
-    return [browser.get(url).text for url in ("/", f"/videos/{video.id}", "/search?q=lecture", "/my/videos",
-                                               f"/channels/{channel.slug}")]
+    return [
+        browser.get(url).text
+        for url in ("/", f"/videos/{video.id}", "/search?q=lecture", "/my/videos", f"/channels/{channel.slug}")
+    ]
 
 
 @pytest.fixture
@@ -130,8 +139,9 @@ def quiet_site(app, make_site, make_user, make_video, dbsession):
         owner = make_user(site, "owner", role="staff", password=PASSWORD if name != "auth_local" else None)
         channel = Channel(site_id=site.id, slug="quiet-channel", title="Quiet")
         dbsession.add(channel)
-        video = make_video(site, owner, "Silent lecture", access="public", status="ready", language="ko",
-                           channels=[channel])
+        video = make_video(
+            site, owner, "Silent lecture", access="public", status="ready", language="ko", channels=[channel]
+        )
         return site, owner, channel, video
 
     return make
@@ -179,29 +189,36 @@ def test_a_plugin_is_silent_where_it_is_not_enabled(name, app, quiet_site, make_
     assert plugin_state(dbsession, info) == before
 
 
-def test_the_same_contributions_show_where_their_plugins_are_enabled(app, make_site, make_user, make_video,
-                                                                     make_request, make_testapp, dbsession):
+def test_the_same_contributions_show_where_their_plugins_are_enabled(
+    app, make_site, make_user, make_video, make_request, make_testapp, dbsession
+):
     """The check above looks for what does show when a plugin is on: every plugin's markers, on a site
     with them all."""
     site = make_site("lively")
     owner = make_user(site, "owner", role="staff", password=PASSWORD)
     channel = Channel(site_id=site.id, slug="lively-channel", title="Lively")
     dbsession.add(channel)
-    video = make_video(site, owner, "Lively lecture", access="public", status="ready", language="ko",
-                       channels=[channel])
+    video = make_video(
+        site, owner, "Lively lecture", access="public", status="ready", language="ko", channels=[channel]
+    )
     request = make_request(site, owner)
     request.hooks.amphi_video_viewed(request=request, video=video)  # a home block lists viewed videos
-    markers = {name: contribution_markers(request, info, site, channel, video)
-               for name, info in app.registry.plugins.infos.items() if info.loaded}
+    markers = {
+        name: contribution_markers(request, info, site, channel, video)
+        for name, info in app.registry.plugins.infos.items()
+        if info.loaded
+    }
     pages = site_pages(make_testapp(site.domains[0].domain), site, channel, video)
-    assert {name: [m for m in found if not any(m in page for page in pages)] for name, found in markers.items()
-            } == {name: [] for name in markers}
+    assert {name: [m for m in found if not any(m in page for page in pages)] for name, found in markers.items()} == {
+        name: [] for name in markers
+    }
     assert sum(map(len, markers.values())) >= 10
 
 
 @pytest.mark.parametrize("name", ["search_sql", "stats", "transcriber_vosk"])
-def test_the_same_life_leaves_traces_where_the_plugin_is_enabled(name, app, site, make_user, make_video,
-                                                                  make_request, dbsession):
+def test_the_same_life_leaves_traces_where_the_plugin_is_enabled(
+    name, app, site, make_user, make_video, make_request, dbsession
+):
     """The check above sees an effect when there is one: these plugins write on a site that enabled them."""
     info = app.registry.plugins.infos[name]
     before = plugin_state(dbsession, info)

@@ -42,12 +42,15 @@ def test_a_superuser_creates_a_site_with_its_administrator(superuser_browser, db
     other.get("/admin/sites", status=403)
 
 
-@pytest.mark.parametrize("field, value, message", [
-    ("slug", "Bad Slug", "Lower-case letters"),
-    ("domains", "good.example bad_host!", "Not a host name: bad_host!"),
-    ("domains", "a.test", "already belongs to a site"),
-    ("name", "", "Give the site a name."),
-])
+@pytest.mark.parametrize(
+    "field, value, message",
+    [
+        ("slug", "Bad Slug", "Lower-case letters"),
+        ("domains", "good.example bad_host!", "Not a host name: bad_host!"),
+        ("domains", "a.test", "already belongs to a site"),
+        ("name", "", "Give the site a name."),
+    ],
+)
 def test_a_bad_site_form_says_what_is_wrong_and_creates_nothing(superuser_browser, dbsession, field, value, message):
     form = superuser_browser.get("/admin/sites").forms["site-form"]
     form["slug"], form["name"], form["domains"] = "lettres", "Lettres", "lettres.example"
@@ -68,13 +71,16 @@ def test_a_site_without_storage_or_sign_in_is_refused(superuser_browser, dbsessi
 
 def test_a_superuser_changes_the_host_names_of_a_site(superuser_browser, dbsession, site):
     assert f'id="domains-{site.id}" name="domains"' in superuser_browser.get("/admin/sites").text
-    response = superuser_browser.post(f"/admin/sites/{site.id}/domains",
-                                      {"csrf_token": superuser_browser.csrf_token("/admin/sites"),
-                                       "domains": "a.test b.example"})
+    response = superuser_browser.post(
+        f"/admin/sites/{site.id}/domains",
+        {"csrf_token": superuser_browser.csrf_token("/admin/sites"), "domains": "a.test b.example"},
+    )
     assert response.status_int == 302
     assert find_site(dbsession, "b.example", fallback_to_default=False).id == site.id
-    refused = superuser_browser.post(f"/admin/sites/{site.id}/domains",
-                                     {"csrf_token": superuser_browser.csrf_token("/admin/sites"), "domains": ""},
-                                     status=400)
+    refused = superuser_browser.post(
+        f"/admin/sites/{site.id}/domains",
+        {"csrf_token": superuser_browser.csrf_token("/admin/sites"), "domains": ""},
+        status=400,
+    )
     assert "Give at least one host name." in refused.text
     assert find_site(dbsession, "b.example", fallback_to_default=False).id == site.id

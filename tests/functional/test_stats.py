@@ -26,17 +26,25 @@ PASSWORD = "a long password 1"
 @pytest.fixture(autouse=True)
 def fixed_day(monkeypatch):
     """Pin the stats plugin's "today"; ``fixed_day(d)`` moves it."""
+
     def move(day):
         monkeypatch.setattr(counting, "today", lambda: day)
+
     move(TODAY)
     return move
 
 
 @pytest.fixture
 def people(site, make_user):
-    return {role: make_user(site, role, role={"owner": "staff", "coowner": "staff", "other": "user",
-                                              "admin": "site-admin"}[role], password=PASSWORD)
-            for role in ("owner", "coowner", "other", "admin")}
+    return {
+        role: make_user(
+            site,
+            role,
+            role={"owner": "staff", "coowner": "staff", "other": "user", "admin": "site-admin"}[role],
+            password=PASSWORD,
+        )
+        for role in ("owner", "coowner", "other", "admin")
+    }
 
 
 @pytest.fixture
@@ -55,8 +63,9 @@ def browser(make_testapp, host="a.test", address="192.0.2.10", user=None):
 
 
 def day_totals(dbsession, video, day=TODAY):
-    row = dbsession.execute(select(VideoDay.views, VideoDay.watch_seconds)
-                            .where(VideoDay.video_id == video.id, VideoDay.day == day)).first()
+    row = dbsession.execute(
+        select(VideoDay.views, VideoDay.watch_seconds).where(VideoDay.video_id == video.id, VideoDay.day == day)
+    ).first()
     return (row.views, row.watch_seconds) if row else (0, 0.0)
 
 
@@ -83,7 +92,8 @@ def test_a_viewer_counts_once_per_video_per_day(video, make_testapp, dbsession, 
     # Yesterday's viewer hashes are gone: only today's one is kept, and it holds no address.
     hashes = dbsession.scalars(select(DailyViewer.viewer_hash).where(DailyViewer.video_id == video.id)).all()
     assert dbsession.scalars(select(DailyViewer.day).where(DailyViewer.video_id == video.id)).all() == [
-        TODAY + timedelta(days=1)]
+        TODAY + timedelta(days=1)
+    ]
     assert len(hashes) == 1 and re.fullmatch(r"[0-9a-f]{64}", hashes[0]) and "192.0.2" not in hashes[0]
 
 
@@ -125,15 +135,21 @@ def test_watch_time_adds_up_for_anonymous_and_signed_in_viewers(video, make_test
     assert day_totals(dbsession, video)[1] == 330.0
     report(signed_in, video, position=31, watched="a while", status=400)
     signed_in.post_json(f"/api/videos/{video.id}/position", {"position": 1, "watched": 5}, status=400)  # no CSRF
-    anonymous.post_json(f"/api/videos/{video.id}/position", {"position": 1, "watched": 5}, status=400,
-                        headers={"Sec-Fetch-Site": "cross-site"})  # another site's page
-    anonymous.post(f"/api/videos/{video.id}/position", '{"position": 1, "watched": 5}', status=400,
-                   content_type="text/plain")  # what another site's form could send
+    anonymous.post_json(
+        f"/api/videos/{video.id}/position",
+        {"position": 1, "watched": 5},
+        status=400,
+        headers={"Sec-Fetch-Site": "cross-site"},
+    )  # another site's page
+    anonymous.post(
+        f"/api/videos/{video.id}/position", '{"position": 1, "watched": 5}', status=400, content_type="text/plain"
+    )  # what another site's form could send
     assert day_totals(dbsession, video)[1] == 330.0
 
 
-def test_a_short_video_cannot_collect_more_than_its_length_per_report(site, people, make_video, make_testapp,
-                                                                      dbsession):
+def test_a_short_video_cannot_collect_more_than_its_length_per_report(
+    site, people, make_video, make_testapp, dbsession
+):
     short = make_video(site, people["owner"], "Short", status="ready", access="public", duration=20.0)
     report(browser(make_testapp), short, position=5, watched=250)
     assert day_totals(dbsession, short)[1] == 20.0
@@ -242,13 +258,13 @@ def test_the_video_chart_draws_the_views_of_each_day(video, make_testapp, dbsess
     add_day(dbsession, video, TODAY, 1, 30.0)
     add_day(dbsession, video, TODAY - timedelta(days=40), 5)  # outside the period
     page = browser(make_testapp, user="owner").get(
-        f"/videos/{video.id}/stats", {"start": (TODAY - timedelta(days=3)).isoformat(), "end": TODAY.isoformat()})
+        f"/videos/{video.id}/stats", {"start": (TODAY - timedelta(days=3)).isoformat(), "end": TODAY.isoformat()}
+    )
     drawn = chart_bars(page.text.split('data-chart="views-chart"')[1].split("</svg>")[0])
-    assert [(d, v) for d, v, _ in drawn] == [("2026-11-17", 0), ("2026-11-18", 3), ("2026-11-19", 0),
-                                            ("2026-11-20", 1)]
+    assert [(d, v) for d, v, _ in drawn] == [("2026-11-17", 0), ("2026-11-18", 3), ("2026-11-19", 0), ("2026-11-20", 1)]
     heights = [h for _, _, h in drawn]
     assert heights[0] == 0 and heights[1] == pytest.approx(3 * heights[3])  # proportional to the values
-    assert "<title id=\"views-chart-title\">Views per day</title>" in page.text
+    assert '<title id="views-chart-title">Views per day</title>' in page.text
     assert "From 2026-11-17 to 2026-11-20: 4 in all. The highest: 3 on 2026-11-18." in page.text
     assert '<dd data-total="period-views">4</dd>' in page.text and '<dd data-total="all-views">9</dd>' in page.text
     assert '<th scope="row">2026-11-18</th><td>3</td>' in page.text  # the table alternative
@@ -257,17 +273,19 @@ def test_the_video_chart_draws_the_views_of_each_day(video, make_testapp, dbsess
 def test_the_video_csv(video, make_testapp, dbsession):
     add_day(dbsession, video, TODAY - timedelta(days=1), 2, 61.4)
     response = browser(make_testapp, user="coowner").get(
-        f"/videos/{video.id}/stats.csv", {"start": (TODAY - timedelta(days=1)).isoformat(), "end": TODAY.isoformat()})
+        f"/videos/{video.id}/stats.csv", {"start": (TODAY - timedelta(days=1)).isoformat(), "end": TODAY.isoformat()}
+    )
     assert response.content_type == "text/csv"
-    assert response.headers["Content-Disposition"] == \
-        f'attachment; filename="video-{video.id}-views-2026-11-19-2026-11-20.csv"'
+    assert (
+        response.headers["Content-Disposition"]
+        == f'attachment; filename="video-{video.id}-views-2026-11-19-2026-11-20.csv"'
+    )
     rows = list(csv.reader(io.StringIO(response.body.decode("utf-8-sig"))))
     assert rows == [["date", "views", "watch_seconds"], ["2026-11-19", "2", "61"], ["2026-11-20", "0", "0"]]
 
 
 def test_site_charts_count_uploads_and_hours_per_day(site, people, make_video, make_testapp):
-    for day, duration in ((TODAY - timedelta(days=1), 1800.0), (TODAY - timedelta(days=1), 5400.0),
-                          (TODAY, None)):
+    for day, duration in ((TODAY - timedelta(days=1), 1800.0), (TODAY - timedelta(days=1), 5400.0), (TODAY, None)):
         created = datetime.combine(day, datetime.min.time(), UTC) + timedelta(hours=23, minutes=59)
         make_video(site, people["owner"], f"Upload {day}", duration=duration, created_at=created)
     period = {"start": (TODAY - timedelta(days=2)).isoformat(), "end": TODAY.isoformat()}
@@ -278,15 +296,24 @@ def test_site_charts_count_uploads_and_hours_per_day(site, people, make_video, m
     hours = chart_bars(page.text.split('data-chart="hours-chart"')[1].split("</svg>")[0])
     assert [(d, v) for d, v, _ in hours] == [("2026-11-18", 0), ("2026-11-19", 2.0), ("2026-11-20", 0)]
     rows = list(csv.reader(io.StringIO(admin.get("/stats/uploads.csv", period).body.decode("utf-8-sig"))))
-    assert rows == [["date", "videos", "hours"], ["2026-11-18", "0", "0.0"], ["2026-11-19", "2", "2.0"],
-                    ["2026-11-20", "1", "0.0"]]
+    assert rows == [
+        ["date", "videos", "hours"],
+        ["2026-11-18", "0", "0.0"],
+        ["2026-11-19", "2", "2.0"],
+        ["2026-11-20", "1", "0.0"],
+    ]
 
 
 def test_top_videos_and_csv_escaping(site, people, make_video, make_testapp, dbsession):
-    titles = ['=HYPERLINK("http://evil.example","click")', "+1 lecture", "-2 lecture", "@SUM(A1)", "Plain, \"quoted\""]
+    titles = ['=HYPERLINK("http://evil.example","click")', "+1 lecture", "-2 lecture", "@SUM(A1)", 'Plain, "quoted"']
     for views, title in enumerate(titles, start=1):
-        add_day(dbsession, make_video(site, people["owner"], title, status="ready", access="public"),
-                TODAY, views, views * 60.0)
+        add_day(
+            dbsession,
+            make_video(site, people["owner"], title, status="ready", access="public"),
+            TODAY,
+            views,
+            views * 60.0,
+        )
     admin = browser(make_testapp, user="admin")
     page = admin.get("/stats")
     assert page.text.index("Plain, &#34;quoted&#34;") < page.text.index("@SUM(A1)")  # most viewed first
@@ -294,8 +321,13 @@ def test_top_videos_and_csv_escaping(site, people, make_video, make_testapp, dbs
     assert response.headers["Content-Disposition"].startswith('attachment; filename="a-top-')
     rows = list(csv.reader(io.StringIO(response.body.decode("utf-8-sig"))))
     assert rows[0] == ["rank", "video_id", "title", "url", "views", "watch_seconds"]
-    assert [row[2] for row in rows[1:]] == ['Plain, "quoted"', "'@SUM(A1)", "'-2 lecture", "'+1 lecture",
-                                            "'=HYPERLINK(\"http://evil.example\",\"click\")"]
+    assert [row[2] for row in rows[1:]] == [
+        'Plain, "quoted"',
+        "'@SUM(A1)",
+        "'-2 lecture",
+        "'+1 lecture",
+        '\'=HYPERLINK("http://evil.example","click")',
+    ]
     assert [row[4] for row in rows[1:]] == ["5", "4", "3", "2", "1"]
     assert rows[1][3].startswith("http://a.test/videos/")
 
@@ -333,8 +365,14 @@ def test_the_storage_figure_counts_every_byte_on_disk(app, committed_site, fast_
         video = request.dbsession.get(Video, video_id)
         assert video.status == "ready"
         recorded_outputs = sum(f.size for f in video.files if f.kind != "source")
-        save_track(request, video, "WEBVTT\n\n00:00.000 --> 00:01.000\nBonjour\n", kind="captions",
-                   language="fr", plugin="subtitles")
+        save_track(
+            request,
+            video,
+            "WEBVTT\n\n00:00.000 --> 00:01.000\nBonjour\n",
+            kind="captions",
+            language="fr",
+            plugin="subtitles",
+        )
         request.storage.save(f"sites/{site_id}/uploads/{'e' * 32}", io.BytesIO(b"u" * 1234))
         request.storage.save(f"sites/{site_id}/channels/1/banner-x", io.BytesIO(b"b" * 99))
     measure_site(site_id)
@@ -355,12 +393,16 @@ def test_the_storage_page_before_a_measure_and_the_measure_button(people, make_t
     page = admin.get("/stats")
     assert "has not been measured yet" in page.text and "data-bytes" not in page.text
     assert list(csv.reader(io.StringIO(admin.get("/stats/storage.csv").body.decode("utf-8-sig")))) == [
-        ["part", "bytes", "measured_at"]]
+        ["part", "bytes", "measured_at"]
+    ]
     form = page.forms[[f.action for f in page.forms.values()].index("http://a.test/stats/storage/measure")]
     done = form.submit().follow()
     assert "The storage is being measured" in done.text
-    dbsession.add(StorageMeasure(site_id=site.id, originals=3_000_000_000, outputs=1_500_000, tracks=0, uploads=400,
-                                 other=0, files=3))
+    dbsession.add(
+        StorageMeasure(
+            site_id=site.id, originals=3_000_000_000, outputs=1_500_000, tracks=0, uploads=400, other=0, files=3
+        )
+    )
     dbsession.flush()
     page = admin.get("/stats")
     assert 'data-bytes="3001500400" data-part="total">3 GB</td>' in page.text and "3 files in all." in page.text
@@ -369,12 +411,15 @@ def test_the_storage_page_before_a_measure_and_the_measure_button(people, make_t
     owner.post("/stats/storage/measure", {"csrf_token": owner.csrf_token("/")}, status=403)
 
 
-@pytest.mark.parametrize("query, message", [
-    ({"start": "yesterday"}, "Write dates as YYYY-MM-DD"),
-    ({"start": "2026-11-10", "end": "2026-11-01"}, "The start date must not be after the end date."),
-    ({"start": "2020-01-01", "end": "2026-11-01"}, "Choose a period of at most 731 days."),
-    ({"end": "2026-12-01"}, "The period cannot end after today (2026-11-20)."),
-])
+@pytest.mark.parametrize(
+    "query, message",
+    [
+        ({"start": "yesterday"}, "Write dates as YYYY-MM-DD"),
+        ({"start": "2026-11-10", "end": "2026-11-01"}, "The start date must not be after the end date."),
+        ({"start": "2020-01-01", "end": "2026-11-01"}, "Choose a period of at most 731 days."),
+        ({"end": "2026-12-01"}, "The period cannot end after today (2026-11-20)."),
+    ],
+)
 def test_a_bad_period_is_refused_with_a_reason(video, make_testapp, query, message):
     admin = browser(make_testapp, user="admin")
     for url in ("/stats", f"/videos/{video.id}/stats"):

@@ -45,14 +45,17 @@ def site(make_site, autocaptions):
 
 @pytest.fixture
 def people(site, make_user):
-    return {name: make_user(site, name, role=role, password=PASSWORD)
-            for name, role in (("owner", "staff"), ("coowner", "staff"), ("other", "staff"), ("admin", "site-admin"))}
+    return {
+        name: make_user(site, name, role=role, password=PASSWORD)
+        for name, role in (("owner", "staff"), ("coowner", "staff"), ("other", "staff"), ("admin", "site-admin"))
+    }
 
 
 @pytest.fixture
 def video(site, people, make_video):
-    video = make_video(site, people["owner"], "Amphi 1", status="ready", access="signed-in", duration=60.0,
-                       language="fr")
+    video = make_video(
+        site, people["owner"], "Amphi 1", status="ready", access="signed-in", duration=60.0, language="fr"
+    )
     video.additional_owners.append(people["coowner"])
     return video
 
@@ -76,8 +79,16 @@ def tracks(dbsession, video):
 
 def auto_track(make_request, site, video):
     request = make_request(site)
-    return save_track(request, video, VTT.decode(), kind="captions", language="fr", label="Français (automatique)",
-                      source="auto", plugin="autocaptions")
+    return save_track(
+        request,
+        video,
+        VTT.decode(),
+        kind="captions",
+        language="fr",
+        label="Français (automatique)",
+        source="auto",
+        plugin="autocaptions",
+    )
 
 
 def test_upload_webvtt_then_download_both_formats(video, make_testapp, dbsession, make_request, site):
@@ -86,7 +97,12 @@ def test_upload_webvtt_then_download_both_formats(video, make_testapp, dbsession
     assert "2 cues" in page.text
     (track,) = tracks(dbsession, video)
     assert (track.plugin, track.source, track.kind, track.language, track.label) == (
-        "subtitles", "manual", "subtitles", "fr", "Français")
+        "subtitles",
+        "manual",
+        "subtitles",
+        "fr",
+        "Français",
+    )
     stored = read_track(make_request(site), track)
     assert stored.startswith("WEBVTT") and "00:00:04.000 --> 00:00:06.000 align:start" in stored
     assert "La <i>thermodynamique</i> &amp; vous" in stored
@@ -103,8 +119,10 @@ def test_upload_srt_is_converted_and_a_script_shows_as_text(video, make_testapp,
     upload(app, video, SRT, "cours.srt", kind="captions", label="Sous-titres <b>SDH</b>")
     (track,) = tracks(dbsession, video)
     stored = read_track(make_request(site), track)
-    assert stored == ("WEBVTT\n\n00:00:01.000 --> 00:00:02.000\nPremière ligne\n\n"
-                      "00:00:02.500 --> 00:00:04.000\n&lt;script&gt;alert(1)&lt;/script&gt; &amp;\n")
+    assert stored == (
+        "WEBVTT\n\n00:00:01.000 --> 00:00:02.000\nPremière ligne\n\n"
+        "00:00:02.500 --> 00:00:04.000\n&lt;script&gt;alert(1)&lt;/script&gt; &amp;\n"
+    )
     page = app.get(f"/videos/{video.id}")
     panel = re.search(r'<section class="panel" aria-labelledby="panel-transcript">.*?</section>', page.text, re.S)
     assert panel and 'data-seek="2.5"' in panel.group(0)
@@ -113,20 +131,32 @@ def test_upload_srt_is_converted_and_a_script_shows_as_text(video, make_testapp,
     assert "Sous-titres &lt;b&gt;SDH&lt;/b&gt;" in app.get(f"/videos/{video.id}/subtitles").text
 
 
-@pytest.mark.parametrize("data, filename, reason", [
-    (b"WEBVTT\n\n00:00:01.000 --> 00:00:02.000\nok\n\n00:00:03.000 --> 00:00:4.000\nbad\n", "a.vtt",
-     "Line 6: 00:00:4.000 is not a WebVTT time"),
-    (b"WEBVTT\n\n00:00:05.000 --> 00:00:02.000\nbackwards\n", "a.vtt", "Line 3: the cue ends before it starts"),
-    (b"WEBVTT\n\n00:00:05.000 --> 00:00:06.000\nb\n\n00:00:01.000 --> 00:00:02.000\na\n", "a.vtt",
-     "Line 6: this cue starts before the previous one"),
-    (b"WEBVTT\n\nidentifier only\ntext\n", "a.vtt", "Line 4: expected a cue timing line"),
-    (b"1\n00:00:01,000 --> 00:00:02,000\nok\n\ntwo\n00:00:03,000 --> 00:00:04,000\nx\n", "a.srt",
-     "Line 5: expected the number of a subtitle"),
-    (b"1\n00:00:01 --> 00:00:02\nno milliseconds\n", "a.srt", "Line 2: expected a timing line"),
-    (b"<html>not subtitles</html>", "a.txt", "Line 1: this is neither a WebVTT file"),
-    (b"WEBVTT\n\nNOTE nothing but a comment\n", "a.vtt", "the file holds no cue with text"),
-    (b"WEBVTT\n\n00:00:01.000 --> 00:00:02.000\n\xff\xfe\n", "a.vtt", "Line 4: the file is not UTF-8 text"),
-])
+@pytest.mark.parametrize(
+    "data, filename, reason",
+    [
+        (
+            b"WEBVTT\n\n00:00:01.000 --> 00:00:02.000\nok\n\n00:00:03.000 --> 00:00:4.000\nbad\n",
+            "a.vtt",
+            "Line 6: 00:00:4.000 is not a WebVTT time",
+        ),
+        (b"WEBVTT\n\n00:00:05.000 --> 00:00:02.000\nbackwards\n", "a.vtt", "Line 3: the cue ends before it starts"),
+        (
+            b"WEBVTT\n\n00:00:05.000 --> 00:00:06.000\nb\n\n00:00:01.000 --> 00:00:02.000\na\n",
+            "a.vtt",
+            "Line 6: this cue starts before the previous one",
+        ),
+        (b"WEBVTT\n\nidentifier only\ntext\n", "a.vtt", "Line 4: expected a cue timing line"),
+        (
+            b"1\n00:00:01,000 --> 00:00:02,000\nok\n\ntwo\n00:00:03,000 --> 00:00:04,000\nx\n",
+            "a.srt",
+            "Line 5: expected the number of a subtitle",
+        ),
+        (b"1\n00:00:01 --> 00:00:02\nno milliseconds\n", "a.srt", "Line 2: expected a timing line"),
+        (b"<html>not subtitles</html>", "a.txt", "Line 1: this is neither a WebVTT file"),
+        (b"WEBVTT\n\nNOTE nothing but a comment\n", "a.vtt", "the file holds no cue with text"),
+        (b"WEBVTT\n\n00:00:01.000 --> 00:00:02.000\n\xff\xfe\n", "a.vtt", "Line 4: the file is not UTF-8 text"),
+    ],
+)
 def test_malformed_files_are_refused_with_line_and_reason(video, make_testapp, dbsession, data, filename, reason):
     app = browser(make_testapp, "owner")
     page = upload(app, video, data, filename, status=400)
@@ -152,8 +182,9 @@ def test_upload_replaces_the_track_of_same_language_and_kind(video, make_testapp
 
 def save_cues(app, video, track, cues, status=200):
     token = app.csrf_token(f"/videos/{video.id}/subtitles/{track.id}")
-    return app.post_json(f"/videos/{video.id}/subtitles/{track.id}/cues", {"cues": cues},
-                         headers={"X-CSRF-Token": token}, status=status)
+    return app.post_json(
+        f"/videos/{video.id}/subtitles/{track.id}/cues", {"cues": cues}, headers={"X-CSRF-Token": token}, status=status
+    )
 
 
 def test_editor_saves_cues_and_takes_over_an_automatic_track(video, site, make_testapp, make_request, dbsession):
@@ -171,16 +202,30 @@ def test_editor_saves_cues_and_takes_over_an_automatic_track(video, site, make_t
     assert read_track(make_request(site), track).endswith("00:00:07.000 --> 00:00:09.250\nTom &amp; &lt;Jerry&gt;\n")
 
 
-@pytest.mark.parametrize("cues, cue, field, reason", [
-    ([{"start": 1, "end": 2, "text": " "}], 1, "text", "Cue 1: its text is empty"),
-    ([{"start": 1, "end": 2, "text": "a"}, {"start": 3, "end": 2, "text": "b"}], 2, "end", "Cue 2: it must end after"),
-    ([{"start": 3, "end": 4, "text": "a"}, {"start": 1, "end": 2, "text": "b"}], 2, "start", "Cue 2: this cue starts before"),
-    ([{"start": 1, "end": 99, "text": "a"}], 1, "end", "Cue 1: it ends after the end of the video (00:01:00.000)"),
-    ([{"start": "x", "end": 2, "text": "a"}], 1, "start", "Cue 1: its times must be numbers"),
-    ([{"start": 1, "end": 2, "text": "a --> b"}], 1, "text", "Cue 1: its text cannot contain -->"),
-])
-def test_editor_refuses_bad_cues_and_keeps_the_track(video, make_testapp, dbsession, make_request, site,
-                                                    cues, cue, field, reason):
+@pytest.mark.parametrize(
+    "cues, cue, field, reason",
+    [
+        ([{"start": 1, "end": 2, "text": " "}], 1, "text", "Cue 1: its text is empty"),
+        (
+            [{"start": 1, "end": 2, "text": "a"}, {"start": 3, "end": 2, "text": "b"}],
+            2,
+            "end",
+            "Cue 2: it must end after",
+        ),
+        (
+            [{"start": 3, "end": 4, "text": "a"}, {"start": 1, "end": 2, "text": "b"}],
+            2,
+            "start",
+            "Cue 2: this cue starts before",
+        ),
+        ([{"start": 1, "end": 99, "text": "a"}], 1, "end", "Cue 1: it ends after the end of the video (00:01:00.000)"),
+        ([{"start": "x", "end": 2, "text": "a"}], 1, "start", "Cue 1: its times must be numbers"),
+        ([{"start": 1, "end": 2, "text": "a --> b"}], 1, "text", "Cue 1: its text cannot contain -->"),
+    ],
+)
+def test_editor_refuses_bad_cues_and_keeps_the_track(
+    video, make_testapp, dbsession, make_request, site, cues, cue, field, reason
+):
     app = browser(make_testapp, "owner")
     upload(app, video, VTT, "a.vtt")
     (track,) = tracks(dbsession, video)
@@ -190,8 +235,13 @@ def test_editor_refuses_bad_cues_and_keeps_the_track(video, make_testapp, dbsess
     assert read_track(make_request(site), track) == before
     save_cues(app, video, track, [], status=400)
     token = app.csrf_token(f"/videos/{video.id}/subtitles/{track.id}")
-    app.post(f"/videos/{video.id}/subtitles/{track.id}/cues", "not json", headers={"X-CSRF-Token": token},
-             content_type="application/json", status=400)
+    app.post(
+        f"/videos/{video.id}/subtitles/{track.id}/cues",
+        "not json",
+        headers={"X-CSRF-Token": token},
+        content_type="application/json",
+        status=400,
+    )
     app.post_json(f"/videos/{video.id}/subtitles/{track.id}/cues", {"cues": cues}, status=400)  # no CSRF token
 
 
@@ -207,7 +257,8 @@ def test_delete(video, make_testapp, dbsession):
 def refused(response) -> bool:
     """403 or 404, or, for a visitor not signed in, the way to the sign-in page."""
     return response.status_int in (403, 404) or (
-        response.status_int == 302 and "/login" in response.headers["Location"])
+        response.status_int == 302 and "/login" in response.headers["Location"]
+    )
 
 
 def test_others_cannot_upload_edit_or_download(video, make_testapp, dbsession, make_request, site):
@@ -220,13 +271,25 @@ def test_others_cannot_upload_edit_or_download(video, make_testapp, dbsession, m
         token = app.csrf_token("/")
         page = app.get(f"/videos/{video.id}", status="*")
         assert base not in page.text
-        for path in (base, f"{base}/{track.id}", f"{base}/{track.id}.vtt", f"{base}/{track.id}.srt",
-                     f"{base}/{track.id}/cues"):
+        for path in (
+            base,
+            f"{base}/{track.id}",
+            f"{base}/{track.id}.vtt",
+            f"{base}/{track.id}.srt",
+            f"{base}/{track.id}/cues",
+        ):
             assert refused(app.get(path, status="*"))
-        assert refused(app.post(base, {"csrf_token": token, "language": "fr", "kind": "subtitles"},
-                        upload_files=[("file", "a.vtt", VTT)], status="*"))
-        assert refused(app.post_json(f"{base}/{track.id}/cues", {"cues": []}, headers={"X-CSRF-Token": token},
-                                     status="*"))
+        assert refused(
+            app.post(
+                base,
+                {"csrf_token": token, "language": "fr", "kind": "subtitles"},
+                upload_files=[("file", "a.vtt", VTT)],
+                status="*",
+            )
+        )
+        assert refused(
+            app.post_json(f"{base}/{track.id}/cues", {"cues": []}, headers={"X-CSRF-Token": token}, status="*")
+        )
         assert refused(app.post(f"{base}/{track.id}/delete", {"csrf_token": token}, status="*"))
     assert len(tracks(dbsession, video)) == 1
     # Another video's track is not reachable through this video's URLs.
@@ -253,8 +316,9 @@ def test_a_disabled_plugin_hides_routes_panel_and_tracks(video, site, make_testa
     assert "captions" not in search_document(make_request(site), video)["text"]  # nor searched
 
 
-def test_transcript_shows_other_plugins_tracks_while_they_are_enabled(video, site, make_testapp, make_request,
-                                                                      dbsession, app):
+def test_transcript_shows_other_plugins_tracks_while_they_are_enabled(
+    video, site, make_testapp, make_request, dbsession, app
+):
     auto_track(make_request, site, video)
     owner = browser(make_testapp, "owner")
     page = owner.get(f"/videos/{video.id}")

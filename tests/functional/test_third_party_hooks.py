@@ -56,7 +56,8 @@ def test_amphi_identify_names_the_user_of_a_request_without_a_session(testapp, a
 
 
 def test_amphi_identify_cannot_name_a_user_of_another_site_or_a_disabled_one(
-        testapp, ana, site, make_site, make_user, register_plugin):
+    testapp, ana, site, make_site, make_user, register_plugin
+):
     enable(site, register_plugin, RemoteUser(), "remote_user")
     make_user(make_site("b"), "bob", password="correct horse battery")
     assert testapp.get("/api/me", headers={"X-Remote-User": "bob"}).json == {"authenticated": False}
@@ -73,7 +74,7 @@ def test_amphi_user_signed_in_hears_every_sign_in_once_the_session_is_open(testa
     witness = SignInWitness()
     enable(site, register_plugin, witness, "witness")
     testapp.sign_in("ana", "correct horse battery")
-    (username, request_user, attributes), = witness.calls
+    ((username, request_user, attributes),) = witness.calls
     assert username == "ana" and request_user is not None and request_user.username == "ana"
     assert attributes["username"] == ["ana"]
 
@@ -93,5 +94,4 @@ def test_amphi_player_tracks_reach_the_player_and_the_api(testapp, ana, site, ma
     enable(site, register_plugin, CaptionService(), "caption_service")
     assert f'src="{SERVICE_TRACK}"' in testapp.get(f"/videos/{video.id}").text
     listed = testapp.get(f"/api/v1/videos/{video.id}/tracks").json["items"]
-    assert {"kind": "captions", "language": "fr", "label": "Service", "url": SERVICE_TRACK,
-            "default": False} in listed
+    assert {"kind": "captions", "language": "fr", "label": "Service", "url": SERVICE_TRACK, "default": False} in listed

@@ -53,8 +53,9 @@ def test_a_write_token_writes_without_a_csrf_token(testapp, prof, make_testapp):
     assert client.post("/api/uploads/", headers={**TUS, **bearer(secret)}, status=201).headers["Location"]
 
 
-def test_bad_tokens_are_refused_not_taken_as_anonymous(testapp, prof, make_testapp, make_request, site, make_site,
-                                                       make_user, dbsession):
+def test_bad_tokens_are_refused_not_taken_as_anonymous(
+    testapp, prof, make_testapp, make_request, site, make_site, make_user, dbsession
+):
     request = make_request(site)
     revoked, revoked_secret = create_token(request, prof, "old", "write", 30)
     revoked.revoked_at = utcnow()

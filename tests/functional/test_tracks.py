@@ -17,8 +17,16 @@ def add_track(video_id, plugin="feeds", **fields):
     with worker_request() as request:
         video = request.dbsession.get(Video, video_id)
         request.site = video.site
-        track = save_track(request, video, VTT, kind=fields.get("kind", "captions"), language="fr",
-                           label="Français (automatique)", source="auto", plugin=plugin)
+        track = save_track(
+            request,
+            video,
+            VTT,
+            kind=fields.get("kind", "captions"),
+            language="fr",
+            label="Français (automatique)",
+            source="auto",
+            plugin=plugin,
+        )
         assert read_track(request, track) == VTT
         return track.id
 
@@ -34,7 +42,7 @@ def test_a_stored_track_is_offered_and_served_to_who_may_see_the_video(published
     set_video(video_id, access="public")
     add_track(video_id)
     page = make_testapp(host).get(f"/videos/{video_id}")
-    (kind, url), = track_urls(page.text)
+    ((kind, url),) = track_urls(page.text)
     assert kind == "captions" and "/tracks/" in url
     url = url.replace("&amp;", "&")
     response = make_testapp(host).get(url)
@@ -55,7 +63,7 @@ def test_a_track_vanishes_with_its_plugin(published, app):
     make_testapp = lambda host: webtest.TestApp(app, extra_environ={"HTTP_HOST": host})  # noqa: E731
     set_video(video_id, access="public")
     add_track(video_id)
-    (_, url), = track_urls(make_testapp(host).get(f"/videos/{video_id}").text)
+    ((_, url),) = track_urls(make_testapp(host).get(f"/videos/{video_id}").text)
     with worker_request() as request:
         site = request.dbsession.get(Video, video_id).site
         site_id = site.id

@@ -61,8 +61,12 @@ def model_loads(monkeypatch):
 
 def clip_seconds(content: bytes) -> float:
     """The duration of a media file's bytes, by ffprobe."""
-    done = subprocess.run(["ffprobe", "-v", "error", "-show_entries", "format=duration", "-of", "csv=p=0", "-"],
-                          input=content, capture_output=True, check=True)
+    done = subprocess.run(
+        ["ffprobe", "-v", "error", "-show_entries", "format=duration", "-of", "csv=p=0", "-"],
+        input=content,
+        capture_output=True,
+        check=True,
+    )
     return float(done.stdout)
 
 
@@ -71,8 +75,7 @@ def upload(site_id, user_id, content, language="ko", filename="강의.mp4"):
     with worker_request(site_id) as request:
         key = upload_key(site_id, os.urandom(8).hex())
         request.storage.save(key, io.BytesIO(content))
-        return ingest_stored_file(request, request.dbsession.get(User, user_id), key, filename,
-                                  language=language).id
+        return ingest_stored_file(request, request.dbsession.get(User, user_id), key, filename, language=language).id
 
 
 def announce_ready(site_id, video_id):
@@ -83,8 +86,12 @@ def announce_ready(site_id, video_id):
 
 def jobs_of(video_id, kind="transcribe"):
     with worker_request() as request:
-        return [(j.state, j.progress, j.error) for j in request.dbsession.scalars(
-            select(Job).where(Job.video_id == video_id, Job.kind == kind).order_by(Job.id))]
+        return [
+            (j.state, j.progress, j.error)
+            for j in request.dbsession.scalars(
+                select(Job).where(Job.video_id == video_id, Job.kind == kind).order_by(Job.id)
+            )
+        ]
 
 
 def tracks_of(video_id):
@@ -116,12 +123,13 @@ def assert_reading_rules(text, duration):
 
 
 def test_a_ready_korean_video_gets_automatic_captions_and_the_owner_can_run_it_again(
-        encoder, committed_site, fast_pipeline, speech_clip, model_loads, app):
+    encoder, committed_site, fast_pipeline, speech_clip, model_loads, app
+):
     site_id, user_id = committed_site
     video_id = upload(site_id, user_id, speech_clip)
 
     assert jobs_of(video_id) == [("done", 100.0, "")]
-    (kind, language, source, plugin, text), = tracks_of(video_id)
+    ((kind, language, source, plugin, text),) = tracks_of(video_id)
     assert (kind, language, source, plugin) == ("captions", "ko", "auto", NAME)
     assert_reading_rules(text, duration=clip_seconds(speech_clip))
 
@@ -148,8 +156,7 @@ def test_a_ready_korean_video_gets_automatic_captions_and_the_owner_can_run_it_a
     assert len(jobs_of(video_id)) == 2
 
 
-def test_words_have_increasing_times_inside_the_audio_and_confidences_in_range(
-        committed_site, speech_clip, tmp_path):
+def test_words_have_increasing_times_inside_the_audio_and_confidences_in_range(committed_site, speech_clip, tmp_path):
     site_id, _ = committed_site
     source = tmp_path / "speech.mp4"
     source.write_bytes(speech_clip)
@@ -159,8 +166,12 @@ def test_words_have_increasing_times_inside_the_audio_and_confidences_in_range(
         duration = audio.getnframes() / 16000
     reports = []
     with worker_request(site_id) as request:
-        transcript = request.hooks.amphi_transcribe(job=JobContext.of(request), audio=str(tmp_path / "audio.wav"),
-                                                    language="ko", progress=lambda f: reports.append(f) or True)
+        transcript = request.hooks.amphi_transcribe(
+            job=JobContext.of(request),
+            audio=str(tmp_path / "audio.wav"),
+            language="ko",
+            progress=lambda f: reports.append(f) or True,
+        )
     words = transcript.words
     assert len(words) >= 3 and transcript.language == "ko"
     assert abs(transcript.duration - duration) < 0.01
@@ -173,8 +184,12 @@ def test_words_have_increasing_times_inside_the_audio_and_confidences_in_range(
     assert " ".join(c.text for c in transcript.cues) == transcript.text
 
     with worker_request(site_id) as request, pytest.raises(EncodeCancelled):  # the owner cancelled
-        request.hooks.amphi_transcribe(job=JobContext.of(request), audio=str(tmp_path / "audio.wav"), language="ko",
-                                       progress=lambda fraction: False)
+        request.hooks.amphi_transcribe(
+            job=JobContext.of(request),
+            audio=str(tmp_path / "audio.wav"),
+            language="ko",
+            progress=lambda fraction: False,
+        )
 
 
 def test_a_language_without_a_model_is_told_clearly(encoder, committed_site, fast_pipeline, app):
@@ -193,14 +208,14 @@ def test_a_language_without_a_model_is_told_clearly(encoder, committed_site, fas
 
     with worker_request(site_id) as request:  # a job queued anyway fails with the reason, the video stays ready
         queue_job(request, request.dbsession.get(Video, video_id), "transcribe")
-    assert jobs_of(video_id) == [("failed", 0.0, "No speech recognition model is installed for this video's "
-                                                 "language.")]
+    assert jobs_of(video_id) == [("failed", 0.0, "No speech recognition model is installed for this video's language.")]
     with worker_request() as request:
         assert request.dbsession.get(Video, video_id).status == "ready"
 
 
 def test_a_sound_that_cannot_be_read_fails_the_job_and_the_owner_may_retry_it(
-        encoder, committed_site, fast_pipeline, app):
+    encoder, committed_site, fast_pipeline, app
+):
     site_id, user_id = committed_site
     video_id = upload(site_id, user_id, b"pretend video bytes")  # Korean, but not media at all
     assert jobs_of(video_id) == [("failed", 0.0, "The sound of this video could not be read.")]
@@ -225,8 +240,15 @@ def test_silent_where_the_site_disabled_it(encoder, committed_site, fast_pipelin
     with worker_request(site_id) as request:
         video = request.dbsession.get(Video, video_id)
         request.site = video.site
-        save_track(request, video, "WEBVTT\n\n00:00:00.000 --> 00:00:01.000\n안녕\n", kind="captions",
-                   language="ko", source="auto", plugin=NAME)
+        save_track(
+            request,
+            video,
+            "WEBVTT\n\n00:00:00.000 --> 00:00:01.000\n안녕\n",
+            kind="captions",
+            language="ko",
+            source="auto",
+            plugin=NAME,
+        )
         queue_job(request, video, "transcribe")
     assert jobs_of(video_id) == [("failed", 0.0, "Transcription is not enabled on this site.")]
     host = site_host(site_id)
@@ -257,8 +279,15 @@ def test_no_automatic_transcription_over_captions_a_person_made(encoder, committ
     with worker_request(site_id) as request:
         video = request.dbsession.get(Video, video_id)
         video.language = "ko"
-        save_track(request, video, "WEBVTT\n\n00:00:00.000 --> 00:00:01.000\n안녕\n", kind="subtitles",
-                   language="ko", source="manual", plugin="feeds")
+        save_track(
+            request,
+            video,
+            "WEBVTT\n\n00:00:00.000 --> 00:00:01.000\n안녕\n",
+            kind="subtitles",
+            language="ko",
+            source="manual",
+            plugin="feeds",
+        )
     announce_ready(site_id, video_id)  # as after a re-encode
     assert jobs_of(video_id) == []
 
@@ -277,14 +306,18 @@ def test_automatic_captions_are_searched_and_the_index_follows_the_track(committ
 
     def publish(site_id, video_id, transcript):
         with worker_request(site_id) as request:
-            job.TranscribeJob().publish(request, request.dbsession.get(Video, video_id), JobContext.of(request),
-                                        job.TranscribePlan("", transcript.language), transcript)
+            job.TranscribeJob().publish(
+                request,
+                request.dbsession.get(Video, video_id),
+                JobContext.of(request),
+                job.TranscribePlan("", transcript.language),
+                transcript,
+            )
 
     site_id, user_id = committed_site
     with worker_request(site_id) as request:
         owner = request.dbsession.get(User, user_id)
-        video_id = create_video(request, owner, "Cours de biologie", status="ready", access="public",
-                                language="fr").id
+        video_id = create_video(request, owner, "Cours de biologie", status="ready", access="public", language="fr").id
     assert searched(site_id, "photosynthese") == []
     publish(site_id, video_id, Transcript("fr", cues=[Cue(0.0, 2.0, ("Voici la photosynthèse",))]))
     assert searched(site_id, "photosynthese") == ["Cours de biologie"]

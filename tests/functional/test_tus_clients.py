@@ -12,7 +12,9 @@ from tests.mediafiles import make_clip
 
 @pytest.fixture
 def tus(live_server):
-    return tus_client.TusClient(live_server + "/api/uploads/", headers=http_sign_in(live_server, "prof", "prof password 1"))
+    return tus_client.TusClient(
+        live_server + "/api/uploads/", headers=http_sign_in(live_server, "prof", "prof password 1")
+    )
 
 
 def test_a_tuspy_upload_arrives_intact(tus, tmp_path):

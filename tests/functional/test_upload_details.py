@@ -20,9 +20,13 @@ def metadata(**pairs):
 @pytest.fixture
 def prof(testapp, site, make_user, dbsession):
     make_user(site, "prof", role="staff", password=PASSWORD)
-    dbsession.add_all([Channel(site_id=site.id, slug="ouverte", title="Ouverte", open_to_all=True),
-                       Channel(site_id=site.id, slug="fermee", title="Fermée"),
-                       Channel(site_id=site.id, slug="cachee", title="Cachée", visibility="hidden", open_to_all=True)])
+    dbsession.add_all(
+        [
+            Channel(site_id=site.id, slug="ouverte", title="Ouverte", open_to_all=True),
+            Channel(site_id=site.id, slug="fermee", title="Fermée"),
+            Channel(site_id=site.id, slug="cachee", title="Cachée", visibility="hidden", open_to_all=True),
+        ]
+    )
     dbsession.flush()
     testapp.sign_in("prof", PASSWORD)
     testapp.token = testapp.csrf_token("/")
@@ -31,8 +35,12 @@ def prof(testapp, site, make_user, dbsession):
 
 def upload(browser, data=b"abcd", status=201, **meta):
     """One request: creation with the whole file (``creation-with-upload``)."""
-    headers = {**TUS, "X-CSRF-Token": browser.token, "Upload-Length": str(len(data)),
-               "Upload-Metadata": metadata(filename="cours.mp4", **meta)}
+    headers = {
+        **TUS,
+        "X-CSRF-Token": browser.token,
+        "Upload-Length": str(len(data)),
+        "Upload-Metadata": metadata(filename="cours.mp4", **meta),
+    }
     return browser.post("/api/uploads/", params=data, headers=headers, content_type=OCTETS, status=status)
 
 
@@ -41,11 +49,23 @@ def made_video(dbsession, response) -> Video:
 
 
 def test_the_metadata_of_an_upload_reaches_its_video(prof, dbsession):
-    done = upload(prof, title="Analyse 1", description="Limites", access="public", language="fr",
-                  license="cc-by", channel="ouverte")
+    done = upload(
+        prof,
+        title="Analyse 1",
+        description="Limites",
+        access="public",
+        language="fr",
+        license="cc-by",
+        channel="ouverte",
+    )
     video = made_video(dbsession, done)
     assert (video.title, video.description, video.access, video.language, video.license) == (
-        "Analyse 1", "Limites", "public", "fr", "cc-by")
+        "Analyse 1",
+        "Limites",
+        "public",
+        "fr",
+        "cc-by",
+    )
     assert [c.slug for c in video.channels] == ["ouverte"] and video.status == "uploaded"
 
 
@@ -57,16 +77,19 @@ def test_without_an_access_an_upload_takes_the_sites_default(prof, dbsession, si
     assert (video.access, video.language, video.license, video.channels) == ("signed-in", "", "all-rights-reserved", [])
 
 
-@pytest.mark.parametrize("field, value, reason", [
-    ("access", "password", "access: Choose one of the proposed access levels."),
-    ("access", "everyone", "access: Choose one of the proposed access levels."),
-    ("language", "xx", "language: Choose one of the proposed languages."),
-    ("license", "gpl", "license: Choose one of the proposed licences."),
-    ("channel", "fermee", "channel: Choose one of the channels you may add videos to."),
-    ("channel", "cachee", "channel: Choose one of the channels you may add videos to."),
-    ("channel", "nowhere", "channel: Choose one of the channels you may add videos to."),
-    ("title", "x" * 251, "title: A title has at most 250 characters."),
-])
+@pytest.mark.parametrize(
+    "field, value, reason",
+    [
+        ("access", "password", "access: Choose one of the proposed access levels."),
+        ("access", "everyone", "access: Choose one of the proposed access levels."),
+        ("language", "xx", "language: Choose one of the proposed languages."),
+        ("license", "gpl", "license: Choose one of the proposed licences."),
+        ("channel", "fermee", "channel: Choose one of the channels you may add videos to."),
+        ("channel", "cachee", "channel: Choose one of the channels you may add videos to."),
+        ("channel", "nowhere", "channel: Choose one of the channels you may add videos to."),
+        ("title", "x" * 251, "title: A title has at most 250 characters."),
+    ],
+)
 def test_a_bad_value_is_refused_at_creation_and_nothing_is_kept(prof, dbsession, app, site, field, value, reason):
     storage = get_storage(app.registry, site)
     stored_before = sorted(storage.walk(f"sites/{site.id}"))  # (other tests' files may lie there)
@@ -77,8 +100,13 @@ def test_a_bad_value_is_refused_at_creation_and_nothing_is_kept(prof, dbsession,
 
 
 def test_the_refusal_speaks_the_uploaders_language(prof):
-    headers = {**TUS, "X-CSRF-Token": prof.token, "Upload-Length": "4", "Accept-Language": "fr",
-               "Upload-Metadata": metadata(filename="cours.mp4", license="gpl")}
+    headers = {
+        **TUS,
+        "X-CSRF-Token": prof.token,
+        "Upload-Length": "4",
+        "Accept-Language": "fr",
+        "Upload-Metadata": metadata(filename="cours.mp4", license="gpl"),
+    }
     page = prof.post("/api/uploads/", headers=headers, status=400)
     assert page.text == "Upload-Metadata : license: Choisissez l'une des licences proposées."
 
@@ -100,12 +128,14 @@ def test_details_sent_while_uploading_and_after(prof, dbsession):
     prof.post_json(location + "/details", {"title": "Titre", "language": "de", "channel": "ouverte"}, headers=details)
     bad = prof.post_json(location + "/details", {"access": "groups"}, headers=details, status=400).json
     assert bad["errno"] == "invalid" and "access" in bad["info"]["fields"]
-    done = prof.patch(location, params=b"abcd", content_type=OCTETS,
-                      headers={**TUS, "X-CSRF-Token": prof.token, "Upload-Offset": "0"})
+    done = prof.patch(
+        location, params=b"abcd", content_type=OCTETS, headers={**TUS, "X-CSRF-Token": prof.token, "Upload-Offset": "0"}
+    )
     video = made_video(dbsession, done)
     assert (video.title, video.language, [c.slug for c in video.channels]) == ("Titre", "de", ["ouverte"])
-    prof.post_json(location + "/details", {"access": "public", "license": "cc0", "description": "Plus tard"},
-                   headers=details)
+    prof.post_json(
+        location + "/details", {"access": "public", "license": "cc0", "description": "Plus tard"}, headers=details
+    )
     assert (video.access, video.license, video.description, video.title) == ("public", "cc0", "Plus tard", "Titre")
 
 
@@ -119,8 +149,12 @@ def ready_video(site, make_user, make_video):
 
 
 def transcriptions(dbsession, video):
-    return [(job.state, job.params) for job in dbsession.scalars(
-        select(Job).where(Job.video_id == video.id, Job.kind == "transcribe").order_by(Job.id))]
+    return [
+        (job.state, job.params)
+        for job in dbsession.scalars(
+            select(Job).where(Job.video_id == video.id, Job.kind == "transcribe").order_by(Job.id)
+        )
+    ]
 
 
 def owner_browser(make_testapp):
@@ -143,19 +177,22 @@ def test_setting_the_language_on_the_edit_page_queues_the_transcription(ready_vi
 
 def test_setting_the_language_through_the_api_queues_the_transcription(ready_video, make_testapp, dbsession):
     browser = owner_browser(make_testapp)
-    browser.patch_json(f"/api/v1/videos/{ready_video.id}", {"language": "ko"},
-                       headers={"X-CSRF-Token": browser.csrf_token("/")})
+    browser.patch_json(
+        f"/api/v1/videos/{ready_video.id}", {"language": "ko"}, headers={"X-CSRF-Token": browser.csrf_token("/")}
+    )
     assert transcriptions(dbsession, ready_video) == [("queued", {"language": "ko"})]
 
 
 def test_no_transcription_before_the_encode_nor_without_a_model(ready_video, make_testapp, dbsession):
     ready_video.status = "processing"
     browser = owner_browser(make_testapp)
-    browser.patch_json(f"/api/v1/videos/{ready_video.id}", {"language": "ko"},
-                       headers={"X-CSRF-Token": browser.csrf_token("/")})
+    browser.patch_json(
+        f"/api/v1/videos/{ready_video.id}", {"language": "ko"}, headers={"X-CSRF-Token": browser.csrf_token("/")}
+    )
     ready_video.status = "ready"
-    browser.patch_json(f"/api/v1/videos/{ready_video.id}", {"language": "de"},
-                       headers={"X-CSRF-Token": browser.csrf_token("/")})
+    browser.patch_json(
+        f"/api/v1/videos/{ready_video.id}", {"language": "de"}, headers={"X-CSRF-Token": browser.csrf_token("/")}
+    )
     assert transcriptions(dbsession, ready_video) == []
 
 
@@ -166,8 +203,10 @@ def test_the_video_page_tells_its_editors_when_no_model_exists(ready_video, make
     ready_video.language = "de"
     dbsession.flush()
     page = browser.get(f"/videos/{ready_video.id}")
-    assert ("No speech recognition model is installed on this site for German: no captions will be made "
-            "automatically for this video.") in page.text
+    assert (
+        "No speech recognition model is installed on this site for German: no captions will be made "
+        "automatically for this video."
+    ) in page.text
     french = browser.get(f"/videos/{ready_video.id}", headers={"Accept-Language": "fr"})
     assert "pour la langue Allemand" in french.text and "data-no-speech-model" in french.text
     assert "data-no-speech-model" not in make_testapp("a.test").get(f"/videos/{ready_video.id}").text

@@ -45,8 +45,9 @@ class TusHttp:
             connection.close()
 
     def create(self, length: int) -> str:
-        status, headers, body = self.request("POST", "/api/uploads/", **{"Upload-Length": str(length),
-                                                                          "Upload-Metadata": "filename eC5iaW4="})
+        status, headers, body = self.request(
+            "POST", "/api/uploads/", **{"Upload-Length": str(length), "Upload-Metadata": "filename eC5iaW4="}
+        )
         assert status == 201, body
         return urlsplit(headers["Location"]).path
 
@@ -60,8 +61,13 @@ class TusHttp:
 
     def cut_patch(self, path: str, announced: int, data: bytes, **headers) -> None:
         """Send the headers of a PATCH announcing ``announced`` bytes, then only ``data``, then hang up."""
-        lines = [f"PATCH {path} HTTP/1.1", f"Host: {self.host}:{self.port}", f"Content-Length: {announced}",
-                 f"Content-Type: {OCTETS}", "Upload-Offset: 0"]
+        lines = [
+            f"PATCH {path} HTTP/1.1",
+            f"Host: {self.host}:{self.port}",
+            f"Content-Length: {announced}",
+            f"Content-Type: {OCTETS}",
+            "Upload-Offset: 0",
+        ]
         lines += [f"{name}: {value}" for name, value in {**self.headers, **headers}.items()]
         with socket.create_connection((self.host, self.port), timeout=30) as sock:
             sock.sendall(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + data)
@@ -142,8 +148,9 @@ def test_a_claim_left_by_a_request_that_died_lapses(tus, database):
 
     def claimed(until) -> None:
         with database.begin() as connection:
-            connection.execute(update(Upload).where(Upload.id == upload_id).values(claimed_by="0" * 32,
-                                                                                    claimed_until=until))
+            connection.execute(
+                update(Upload).where(Upload.id == upload_id).values(claimed_by="0" * 32, claimed_until=until)
+            )
 
     claimed(utcnow() + timedelta(seconds=20))  # a writer in the middle of its chunk
     status, headers, _body = tus.patch(path, 0, b"0123456789")

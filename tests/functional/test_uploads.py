@@ -38,21 +38,35 @@ def uploads_folder(app, site) -> str:
 
 
 def create(browser, length=10, status=201, **meta):
-    headers = {**TUS, "X-CSRF-Token": browser.token, "Upload-Length": str(length),
-               "Upload-Metadata": metadata(**(meta or {"filename": "cours.mp4"}))}
+    headers = {
+        **TUS,
+        "X-CSRF-Token": browser.token,
+        "Upload-Length": str(length),
+        "Upload-Metadata": metadata(**(meta or {"filename": "cours.mp4"})),
+    }
     return browser.post("/api/uploads/", headers=headers, status=status)
 
 
 def patch(browser, location, offset, data, status=204, **headers):
-    return browser.patch(location, params=data, content_type=OCTETS, status=status,
-                         headers={**TUS, "X-CSRF-Token": browser.token, "Upload-Offset": str(offset), **headers})
+    return browser.patch(
+        location,
+        params=data,
+        content_type=OCTETS,
+        status=status,
+        headers={**TUS, "X-CSRF-Token": browser.token, "Upload-Offset": str(offset), **headers},
+    )
 
 
 def test_options_advertise_the_extensions(testapp, site):
     response = testapp.options("/api/uploads/", status=204)
     assert response.headers["Tus-Version"] == "1.0.0"
     assert set(response.headers["Tus-Extension"].split(",")) == {
-        "creation", "creation-with-upload", "termination", "expiration", "checksum"}
+        "creation",
+        "creation-with-upload",
+        "termination",
+        "expiration",
+        "checksum",
+    }
     assert response.headers["Tus-Checksum-Algorithm"] == "sha1"
 
 
@@ -126,8 +140,13 @@ def test_termination(prof, dbsession):
 def test_protocol_errors(prof):
     prof.post("/api/uploads/", headers={"X-CSRF-Token": prof.token, "Upload-Length": "3"}, status=412)
     location = create(prof, 10).headers["Location"]
-    prof.patch(location, params=b"x", content_type="text/plain", status=415,
-               headers={**TUS, "X-CSRF-Token": prof.token, "Upload-Offset": "0"})
+    prof.patch(
+        location,
+        params=b"x",
+        content_type="text/plain",
+        status=415,
+        headers={**TUS, "X-CSRF-Token": prof.token, "Upload-Offset": "0"},
+    )
     patch(prof, location, 0, b"0123456789AB", status=413)  # past the announced length
     create(prof, status=400, length=0)
 
@@ -146,8 +165,9 @@ def test_size_limit_and_quota(prof, app, monkeypatch):
 
 def test_only_staff_may_upload(testapp, site, make_user):
     anonymous_token = testapp.csrf_token("/")
-    refused = testapp.post("/api/uploads/", headers={**TUS, "X-CSRF-Token": anonymous_token, "Upload-Length": "3"},
-                           status=401)  # not signed in: told how to authenticate
+    refused = testapp.post(
+        "/api/uploads/", headers={**TUS, "X-CSRF-Token": anonymous_token, "Upload-Length": "3"}, status=401
+    )  # not signed in: told how to authenticate
     assert refused.headers["WWW-Authenticate"].startswith("Bearer ")
     make_user(site, "student", password="student password 1")
     testapp.sign_in("student", "student password 1")
@@ -190,9 +210,19 @@ def test_the_purge_forgets_expired_unfinished_uploads_bytes_and_all(committed_si
         storage = get_storage(app.registry, request.site)
         for upload_id, hours in ((expired, -1), (fresh, 1)):
             storage.append(upload_key(site_id, upload_id), io.BytesIO(b"partial"))
-            request.dbsession.add(Upload(id=upload_id, site_id=site_id, user_id=user_id, length=100, offset=7,
-                                         key=upload_key(site_id, upload_id), filename="x.mp4", metadata_={},
-                                         expires_at=utcnow() + timedelta(hours=hours)))
+            request.dbsession.add(
+                Upload(
+                    id=upload_id,
+                    site_id=site_id,
+                    user_id=user_id,
+                    length=100,
+                    offset=7,
+                    key=upload_key(site_id, upload_id),
+                    filename="x.mp4",
+                    metadata_={},
+                    expires_at=utcnow() + timedelta(hours=hours),
+                )
+            )
     assert purge_expired_uploads() >= 1
     with worker_request(site_id) as request:
         assert request.dbsession.scalars(select(Upload.id).where(Upload.site_id == site_id)).all() == [fresh]
@@ -254,15 +284,17 @@ def test_head_gives_back_the_metadata_and_every_answer_says_tus(prof, make_testa
     assert head.headers["Cache-Control"] == "no-store"
     missing = prof.head(location[:-4] + "0000", headers=TUS, status=404)
     anonymous = make_testapp("a.test")
-    refused = anonymous.post("/api/uploads/", headers={**TUS, "X-CSRF-Token": anonymous.csrf_token("/"),
-                                                         "Upload-Length": "3"}, status=401)
+    refused = anonymous.post(
+        "/api/uploads/", headers={**TUS, "X-CSRF-Token": anonymous.csrf_token("/"), "Upload-Length": "3"}, status=401
+    )
     assert missing.headers["Tus-Resumable"] == refused.headers["Tus-Resumable"] == "1.0.0"
 
 
 def test_a_patch_without_an_offset_is_refused(prof):
     location = create(prof, 10).headers["Location"]
-    response = prof.patch(location, params=b"0", content_type=OCTETS, status=400,
-                          headers={**TUS, "X-CSRF-Token": prof.token})
+    response = prof.patch(
+        location, params=b"0", content_type=OCTETS, status=400, headers={**TUS, "X-CSRF-Token": prof.token}
+    )
     assert "Upload-Offset" in response.text
 
 
@@ -318,6 +350,7 @@ def site_rows(site_id, model) -> int:
 @pytest.fixture
 def failing_encode_queue(monkeypatch):
     """The encode job of a new video cannot be queued: the video is made half-way, then the step fails."""
+
     def broken(request, video, kind, params=None):
         raise RuntimeError("the queue is down")
 
@@ -325,8 +358,9 @@ def failing_encode_queue(monkeypatch):
     return lambda: monkeypatch.undo()
 
 
-def test_a_video_made_half_way_is_not_kept_and_the_last_chunk_may_be_sent_again(owner, committed_site,
-                                                                                failing_encode_queue):
+def test_a_video_made_half_way_is_not_kept_and_the_last_chunk_may_be_sent_again(
+    owner, committed_site, failing_encode_queue
+):
     location = create(owner, 10).headers["Location"]
     patch(owner, location, 0, b"01234")
     with pytest.raises(RuntimeError):
@@ -383,13 +417,24 @@ def expired_before_and_after_bytes(browser):
         if sent:
             patch(browser, location, 0, sent)
         with worker_request() as request:
-            request.dbsession.execute(update(Upload).where(Upload.id == location.rsplit("/", 1)[1])
-                                      .values(expires_at=utcnow() - timedelta(minutes=1)))
+            request.dbsession.execute(
+                update(Upload)
+                .where(Upload.id == location.rsplit("/", 1)[1])
+                .values(expires_at=utcnow() - timedelta(minutes=1))
+            )
     assert purge_expired_uploads() >= 2
 
 
-@pytest.mark.parametrize("ending", [finished_then_sent_again, created_with_its_bytes, created_with_a_bad_chunk,
-                                    terminated_before_and_after_bytes, expired_before_and_after_bytes])
+@pytest.mark.parametrize(
+    "ending",
+    [
+        finished_then_sent_again,
+        created_with_its_bytes,
+        created_with_a_bad_chunk,
+        terminated_before_and_after_bytes,
+        expired_before_and_after_bytes,
+    ],
+)
 def test_every_way_an_upload_ends_leaves_the_uploads_folder_empty(owner, ending):
     def listing() -> set:
         return set(os.listdir(owner.uploads_folder)) if os.path.isdir(owner.uploads_folder) else set()
@@ -415,7 +460,7 @@ class DropsAfter(io.RawIOBase):
         if self.position >= self.arrived:
             raise ConnectionResetError("the client went away")
         end = min(self.arrived, self.position + (size if size >= 0 else self.arrived))
-        piece, self.position = self.data[self.position:end], end
+        piece, self.position = self.data[self.position : end], end
         return piece
 
 
@@ -494,8 +539,9 @@ def test_a_writer_that_finds_its_upload_deleted_while_renewing_removes_its_bytes
     assert not request.storage.exists(key)
 
 
-def test_an_upload_terminated_once_its_last_bytes_are_recorded_is_gone_not_an_error(prof, dbsession, make_request,
-                                                                                    site):
+def test_an_upload_terminated_once_its_last_bytes_are_recorded_is_gone_not_an_error(
+    prof, dbsession, make_request, site
+):
     from core.ingest.tus import complete_if_finished
     from core.ingest.tus_chunks import TusError
     from core.ingest.upload_claims import claim

@@ -50,8 +50,9 @@ def test_the_viewer_resumes_where_they_stopped(ready, make_testapp, dbsession):
     browser.post_json(f"/api/videos/{video_id}/position", {"position": 1.5}, headers={"X-CSRF-Token": token})
     assert dbsession.get(ViewProgress, (_owner_id(dbsession, host), video_id)).position == 1.5
     assert 'data-start="1.5"' in browser.get(f"/videos/{video_id}").text
-    browser.post_json(f"/api/videos/{video_id}/position", {"position": "later"}, headers={"X-CSRF-Token": token},
-                      status=400)
+    browser.post_json(
+        f"/api/videos/{video_id}/position", {"position": "later"}, headers={"X-CSRF-Token": token}, status=400
+    )
 
 
 def _owner_id(dbsession, host):

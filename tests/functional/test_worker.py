@@ -28,12 +28,18 @@ def test_the_worker_consumes_queued_tasks(tmp_path):
         with engine.begin() as connection:
             site_id = connection.scalar(select(Site.id))
             old, recent = utcnow() - timedelta(days=2), utcnow()
-            connection.execute(insert(RateLimitHit), [
-                {"site_id": site_id, "scope": "test", "key": "old", "at": old},
-                {"site_id": site_id, "scope": "test", "key": "recent", "at": recent},
-            ])
-        worker = subprocess.Popen([sys.executable, "-m", "core.cli", "-c", str(ini), "worker", "-w", "1"],
-                                  stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+            connection.execute(
+                insert(RateLimitHit),
+                [
+                    {"site_id": site_id, "scope": "test", "key": "old", "at": old},
+                    {"site_id": site_id, "scope": "test", "key": "recent", "at": recent},
+                ],
+            )
+        worker = subprocess.Popen(
+            [sys.executable, "-m", "core.cli", "-c", str(ini), "worker", "-w", "1"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+        )
         try:
             subprocess.run([sys.executable, "-c", ENQUEUE, str(ini)], check=True, capture_output=True)
             deadline = time.monotonic() + 60

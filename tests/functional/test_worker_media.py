@@ -16,13 +16,19 @@ from tests.mediafiles import make_clip
 
 
 def amphi(ini, *args):
-    return subprocess.run([sys.executable, "-m", "core.cli", "-c", str(ini), *args], check=True,
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "core.cli", "-c", str(ini), *args],
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def start_worker(ini, log):
-    return subprocess.Popen([sys.executable, "-m", "core.cli", "-c", str(ini), "worker", "-w", "1"],
-                            stdout=log, stderr=subprocess.STDOUT)
+    return subprocess.Popen(
+        [sys.executable, "-m", "core.cli", "-c", str(ini), "worker", "-w", "1"], stdout=log, stderr=subprocess.STDOUT
+    )
 
 
 def wait_for(engine, video_id, predicate, seconds):
@@ -30,8 +36,11 @@ def wait_for(engine, video_id, predicate, seconds):
     while time.monotonic() < deadline:
         with engine.connect() as connection:
             status = connection.scalar(select(Video.status).where(Video.id == video_id))
-            job = connection.execute(select(Job.state, Job.progress, Job.attempts, Job.error)
-                                     .where(Job.video_id == video_id).order_by(Job.id.desc())).first()
+            job = connection.execute(
+                select(Job.state, Job.progress, Job.attempts, Job.error)
+                .where(Job.video_id == video_id)
+                .order_by(Job.id.desc())
+            ).first()
             connection.rollback()
         if predicate(status, job):
             return status, job
@@ -95,8 +104,11 @@ def test_a_worker_kill_9_loses_nothing(installation, tmp_path):
 
 
 def test_cancel_stops_ffmpeg_within_seconds(tmp_path):
-    slow = {"amphi.jobs.heartbeat_seconds": "0.5", "amphi.encoder_ffmpeg.preset": "veryslow",
-            "amphi.encoder_ffmpeg.storyboard_interval": "1"}  # a sprite that could only be tiled at the end
+    slow = {
+        "amphi.jobs.heartbeat_seconds": "0.5",
+        "amphi.encoder_ffmpeg.preset": "veryslow",
+        "amphi.encoder_ffmpeg.storyboard_interval": "1",
+    }  # a sprite that could only be tiled at the end
     source = make_clip(tmp_path, "lecture.mp4", seconds=10, size="640x360")
     with temporary_database(tmp_path) as url:
         ini = write_ini(tmp_path, url, **slow)

@@ -26,8 +26,9 @@ def test_the_import_contracts_hold():
 
 def test_the_plugin_api_exports_exactly_what_it_imports():
     tree = ast.parse(open(core.plugin_api.__file__, encoding="utf-8").read())
-    imported = {alias.asname or alias.name for node in tree.body if isinstance(node, ast.ImportFrom)
-                for alias in node.names}
+    imported = {
+        alias.asname or alias.name for node in tree.body if isinstance(node, ast.ImportFrom) for alias in node.names
+    }
     assert set(core.plugin_api.__all__) == imported
     assert len(core.plugin_api.__all__) == len(set(core.plugin_api.__all__))
 
@@ -37,8 +38,11 @@ def core_modules():
         for name in files:
             path = os.path.join(folder, name)
             relative = os.path.relpath(path, ROOT)
-            if name.endswith(".py") and "migrations" not in relative.split(os.sep) \
-                    and not any(relative == lazy or relative.startswith(lazy + os.sep) for lazy in LAZY_BY_DESIGN):
+            if (
+                name.endswith(".py")
+                and "migrations" not in relative.split(os.sep)
+                and not any(relative == lazy or relative.startswith(lazy + os.sep) for lazy in LAZY_BY_DESIGN)
+            ):
                 yield relative, path
 
 
@@ -62,4 +66,6 @@ def test_the_top_of_the_core_holds_only_its_entry_points():
     for name in os.listdir(CORE):
         package = os.path.join(CORE, name, "__init__.py")
         if os.path.exists(package) and name != "migrations":
-            assert ast.get_docstring(ast.parse(open(package, encoding="utf-8").read())), f"core/{name} says what it owns"
+            assert ast.get_docstring(ast.parse(open(package, encoding="utf-8").read())), (
+                f"core/{name} says what it owns"
+            )

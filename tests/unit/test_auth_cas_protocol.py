@@ -46,14 +46,19 @@ def test_failure_carries_the_code():
     assert failure.value.code == "INVALID_TICKET" and "not recognized" in failure.value.detail
 
 
-@pytest.mark.parametrize("body", [
-    b"", b"<html/>", b"<cas:serviceResponse xmlns:cas='http://www.yale.edu/tp/cas'/>",
-    b"<cas:serviceResponse xmlns:cas='http://www.yale.edu/tp/cas'><cas:authenticationSuccess>"
-    b"<cas:user> </cas:user></cas:authenticationSuccess></cas:serviceResponse>",
-    b'<!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]><cas:serviceResponse '
-    b'xmlns:cas="http://www.yale.edu/tp/cas"><cas:authenticationSuccess><cas:user>&e;</cas:user>'
-    b"</cas:authenticationSuccess></cas:serviceResponse>",
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"",
+        b"<html/>",
+        b"<cas:serviceResponse xmlns:cas='http://www.yale.edu/tp/cas'/>",
+        b"<cas:serviceResponse xmlns:cas='http://www.yale.edu/tp/cas'><cas:authenticationSuccess>"
+        b"<cas:user> </cas:user></cas:authenticationSuccess></cas:serviceResponse>",
+        b'<!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]><cas:serviceResponse '
+        b'xmlns:cas="http://www.yale.edu/tp/cas"><cas:authenticationSuccess><cas:user>&e;</cas:user>'
+        b"</cas:authenticationSuccess></cas:serviceResponse>",
+    ],
+)
 def test_anything_else_is_a_bad_answer(body):
     with pytest.raises(CasError) as failure:
         parse_validation(body)
@@ -69,13 +74,19 @@ def test_logout_request_names_the_ticket():
 
 def test_urls():
     assert login_url("https://cas.test/cas/", "http://a.test/cb?next=%2F", renew=True, gateway=True) == (
-        "https://cas.test/cas/login?service=http%3A%2F%2Fa.test%2Fcb%3Fnext%3D%252F&renew=true")
+        "https://cas.test/cas/login?service=http%3A%2F%2Fa.test%2Fcb%3Fnext%3D%252F&renew=true"
+    )
     assert logout_url("https://cas.test/cas", "2", "http://a.test/").endswith("/logout?url=http%3A%2F%2Fa.test%2F")
 
 
 def test_mapping_first_source_wins_and_others_pass_through():
-    released = {"displayName": ["Ada"], "cn": ["A. L."], "Mail": ["ada@u.test"], "supannEtuEtape": ["L3"],
-                "username": ["spoof"]}
+    released = {
+        "displayName": ["Ada"],
+        "cn": ["A. L."],
+        "Mail": ["ada@u.test"],
+        "supannEtuEtape": ["L3"],
+        "username": ["spoof"],
+    }
     mapped = map_attributes("display_name = displayName cn\nemail = mail  # comment\n\nbroken line", released)
     assert mapped["display_name"] == ["Ada"] and mapped["email"] == ["ada@u.test"]
     assert mapped["supannetuetape"] == ["L3"] and "username" not in mapped

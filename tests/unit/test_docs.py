@@ -17,9 +17,25 @@ REPOSITORY = Path(__file__).resolve().parents[2]
 def site(tmp_path_factory) -> Path:
     """The HTML site, built once for this module's tests."""
     out = tmp_path_factory.mktemp("docs")
-    build = subprocess.run([sys.executable, "-m", "sphinx", "-W", "--keep-going", "-q", "-b", "html",
-                            "-d", str(out / "doctrees"), str(REPOSITORY / "docs"), str(out / "html")],
-                           capture_output=True, text=True, timeout=600)
+    build = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "sphinx",
+            "-W",
+            "--keep-going",
+            "-q",
+            "-b",
+            "html",
+            "-d",
+            str(out / "doctrees"),
+            str(REPOSITORY / "docs"),
+            str(out / "html"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert build.returncode == 0, build.stderr
     return out / "html"
 

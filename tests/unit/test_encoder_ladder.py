@@ -16,8 +16,16 @@ def defaults() -> dict:
 
 
 def video(width, height, **kw) -> MediaInfo:
-    return MediaInfo(container="mov", duration=kw.pop("duration", 60.0), has_video=True, has_audio=True,
-                     width=width, height=height, fps=kw.pop("fps", 25.0), **kw)
+    return MediaInfo(
+        container="mov",
+        duration=kw.pop("duration", 60.0),
+        has_video=True,
+        has_audio=True,
+        width=width,
+        height=height,
+        fps=kw.pop("fps", 25.0),
+        **kw,
+    )
 
 
 def sizes(ladder):
@@ -26,7 +34,11 @@ def sizes(ladder):
 
 def test_a_1080p_source_gets_the_four_default_rungs():
     assert sizes(encoding_ladder(defaults(), video(1920, 1080))) == [
-        ("360p", 640, 360), ("480p", 854, 480), ("720p", 1280, 720), ("1080p", 1920, 1080)]
+        ("360p", 640, 360),
+        ("480p", 854, 480),
+        ("720p", 1280, 720),
+        ("1080p", 1920, 1080),
+    ]
 
 
 def test_never_upscaled():
@@ -71,18 +83,35 @@ def test_bitrates_come_from_settings_and_scale_with_the_frame_area():
     assert tiny.video_bitrate < encoding_ladder(settings, video(640, 360))[0].video_bitrate
 
 
-@pytest.mark.parametrize(("fps", "expected"), [
-    (29.97, Fraction(30000, 1001)), (25.0, Fraction(25)), (23.976, Fraction(24000, 1001)), (17.0, Fraction(17)),
-    (120.0, Fraction(60)), (0.0, Fraction(25)), (59.94, Fraction(60000, 1001)),
-])
+@pytest.mark.parametrize(
+    ("fps", "expected"),
+    [
+        (29.97, Fraction(30000, 1001)),
+        (25.0, Fraction(25)),
+        (23.976, Fraction(24000, 1001)),
+        (17.0, Fraction(17)),
+        (120.0, Fraction(60)),
+        (0.0, Fraction(25)),
+        (59.94, Fraction(60000, 1001)),
+    ],
+)
 def test_output_frame_rate_is_constant_and_standard(fps, expected):
     assert output_frame_rate(fps) == expected
 
 
-@pytest.mark.parametrize(("fps", "most", "expected"), [
-    (60.0, 30, Fraction(30)), (50.0, 30, Fraction(25)), (59.94, 30, Fraction(30000, 1001)), (100.0, 60, Fraction(50)),
-    (90.0, 60, Fraction(60)), (45.0, 30, Fraction(30)), (29.97, 30, Fraction(30000, 1001)), (0.0, 20, Fraction(20)),
-])
+@pytest.mark.parametrize(
+    ("fps", "most", "expected"),
+    [
+        (60.0, 30, Fraction(30)),
+        (50.0, 30, Fraction(25)),
+        (59.94, 30, Fraction(30000, 1001)),
+        (100.0, 60, Fraction(50)),
+        (90.0, 60, Fraction(60)),
+        (45.0, 30, Fraction(30)),
+        (29.97, 30, Fraction(30000, 1001)),
+        (0.0, 20, Fraction(20)),
+    ],
+)
 def test_output_frame_rate_is_capped_halving_when_close(fps, most, expected):
     assert output_frame_rate(fps, most) == expected
 
@@ -133,7 +162,8 @@ def test_the_tee_writes_each_rung_with_the_shared_audio_and_the_m4a():
     assert tee_target(ladder, True).split("|") == [
         "[select='v\\:0,a':f=mp4:movflags=+faststart]mp4/360p.mp4",
         "[select='v\\:1,a':f=mp4:movflags=+faststart]mp4/480p.mp4",
-        "[select=a:f=ipod:movflags=+faststart]audio.m4a"]
+        "[select=a:f=ipod:movflags=+faststart]audio.m4a",
+    ]
     assert tee_target(ladder, False).split("|")[0] == "[select='v\\:0':f=mp4:movflags=+faststart]mp4/360p.mp4"
 
 
@@ -144,7 +174,9 @@ def test_the_storyboard_is_bounded_and_its_cues_cover_the_sprite():
     assert (board.count, board.interval, board.width, board.height) == (3, 5, 160, 90)
     cues = storyboard_vtt(board, 12).split("\n\n")
     assert cues[0] == "WEBVTT"
-    assert cues[1:] == ["00:00:00.000 --> 00:00:05.000\nstoryboard.jpg#xywh=0,0,160,90",
-                        "00:00:05.000 --> 00:00:10.000\nstoryboard.jpg#xywh=160,0,160,90",
-                        "00:00:10.000 --> 00:00:12.000\nstoryboard.jpg#xywh=320,0,160,90\n"]
+    assert cues[1:] == [
+        "00:00:00.000 --> 00:00:05.000\nstoryboard.jpg#xywh=0,0,160,90",
+        "00:00:05.000 --> 00:00:10.000\nstoryboard.jpg#xywh=160,0,160,90",
+        "00:00:10.000 --> 00:00:12.000\nstoryboard.jpg#xywh=320,0,160,90\n",
+    ]
     assert storyboard_plan(defaults(), video(1080, 1920)).height == 160

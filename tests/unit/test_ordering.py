@@ -28,5 +28,4 @@ def test_a_row_from_elsewhere_joins_the_list():
 
 
 def test_step_reads_the_move_forms():
-    assert (step("up", 3), step("down", 3), step("0", 3), step("sideways", 3), step(None, 3)) == (2, 4, 0, None,
-                                                                                                 None)
+    assert (step("up", 3), step("down", 3), step("0", 3), step("sideways", 3), step(None, 3)) == (2, 4, 0, None, None)

@@ -216,6 +216,7 @@ def second_app():
     """Building another application points the task queue at its registry: give it back afterwards,
     or the workers of later tests (``worker_request``) would run in this test's application."""
     from core.platform import tasks
+
     saved = tasks._context["registry"]
     yield
     tasks._context["registry"] = saved

@@ -50,12 +50,22 @@ def test_what_cannot_be_told_is_never_called_gone():
 
 
 def test_a_child_armed_with_die_with_parent_dies_with_a_killed_parent():
-    parent = subprocess.Popen([sys.executable, "-c", (
-        "import os, subprocess, sys, time\n"
-        "child = subprocess.Popen([sys.executable, '-c', 'import sys, time; from core.platform.processes import die_with_parent;"
-        " die_with_parent(int(sys.argv[1])); time.sleep(60)', str(os.getpid())])\n"
-        "print(child.pid, flush=True)\n"
-        "time.sleep(60)\n")], stdout=subprocess.PIPE, text=True, cwd=os.getcwd())
+    parent = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            (
+                "import os, subprocess, sys, time\n"
+                "child = subprocess.Popen([sys.executable, '-c', 'import sys, time; from core.platform.processes import die_with_parent;"
+                " die_with_parent(int(sys.argv[1])); time.sleep(60)', str(os.getpid())])\n"
+                "print(child.pid, flush=True)\n"
+                "time.sleep(60)\n"
+            ),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=os.getcwd(),
+    )
     child = int(parent.stdout.readline())
     assert wait_until(lambda: process_state(child) in ("S", "R"), 10)
     time.sleep(1)  # armed
@@ -92,7 +102,7 @@ def test_stopping_terminates_the_child_and_restarts_nothing():
     supervisor = Supervisor(["sleep", "30"], "a test child", first_delay=0.1)
     supervisor.start()
     assert wait_until(lambda: supervisor.history, 5)
-    (_, pid), = supervisor.history
+    ((_, pid),) = supervisor.history
     supervisor.stop()
     time.sleep(0.3)
     assert process_state(pid) == "" and len(supervisor.history) == 1

@@ -7,11 +7,16 @@ from plugins.search_sql import facets
 
 
 def test_terms_count_per_facet_and_value_with_the_smallest_label():
-    documents = [facets.encode([("tag", "droit", "Droit"), ("year", "2024", "2024")]),
-                 facets.encode([("tag", "droit", "droit"), ("tag", "latin", "Latin")]), ""]
+    documents = [
+        facets.encode([("tag", "droit", "Droit"), ("year", "2024", "2024")]),
+        facets.encode([("tag", "droit", "droit"), ("tag", "latin", "Latin")]),
+        "",
+    ]
     counted = facets.facet_counts(facets.tally(documents))
-    assert counted == {"tag": [FacetCount("droit", "Droit", 2), FacetCount("latin", "Latin", 1)],
-                       "year": [FacetCount("2024", "2024", 1)]}
+    assert counted == {
+        "tag": [FacetCount("droit", "Droit", 2), FacetCount("latin", "Latin", 1)],
+        "year": [FacetCount("2024", "2024", 1)],
+    }
     assert facets.facet_counts(facets.tally(documents), only="year") == {"year": [FacetCount("2024", "2024", 1)]}
 
 

@@ -32,20 +32,28 @@ def test_a_setting_needs_a_known_type():
 
 
 def test_effective_settings_layering():
-    declared = PluginSettings("demo", {
-        "size": Setting("size", "int", 10),
-        "secret": Setting("secret", "str", "", site_editable=False),
-        "on": Setting("on", "bool", False),
-    })
+    declared = PluginSettings(
+        "demo",
+        {
+            "size": Setting("size", "int", 10),
+            "secret": Setting("secret", "str", "", site_editable=False),
+            "on": Setting("on", "bool", False),
+        },
+    )
     ini = {"amphi.demo.size": "20", "amphi.demo.secret": "s3"}
     assert declared.effective(ini, None) == {"size": 20, "secret": "s3", "on": False}
     # A site's override wins, except for settings only the server may set.
-    assert declared.effective(ini, {"size": 30, "secret": "nope", "on": True}) == {"size": 30, "secret": "s3", "on": True}
+    assert declared.effective(ini, {"size": 30, "secret": "nope", "on": True}) == {
+        "size": 30,
+        "secret": "s3",
+        "on": True,
+    }
 
 
 def test_site_overrides_are_validated_against_declarations():
-    declared = PluginSettings("demo", {"size": Setting("size", "int", 10),
-                                       "secret": Setting("secret", "str", "", site_editable=False)})
+    declared = PluginSettings(
+        "demo", {"size": Setting("size", "int", 10), "secret": Setting("secret", "str", "", site_editable=False)}
+    )
     assert declared.validate_overrides({"size": "5"}) == {"size": 5}
     with pytest.raises(ValidationError) as info:
         declared.validate_overrides({"size": "x", "secret": "a", "unknown": 1})
@@ -56,9 +64,15 @@ def test_environment_variables_map_to_settings():
     assert env_name("amphi.database_url") == "AMPHI_DATABASE_URL"
     assert env_name("amphi.auth_local.signup") == "AMPHI_AUTH_LOCAL__SIGNUP"
     assert key_from_env("AMPHI_AUTH_LOCAL__SIGNUP") == "amphi.auth_local.signup"
-    settings = load_settings({"amphi.database_url": "sqlite:///ini.sqlite"},
-                             {"AMPHI_DATABASE_URL": "postgresql://db/amphi", "AMPHI_AUTH_LOCAL__SIGNUP": "true",
-                              "AMPHI_TEST_DB": "postgresql", "HOME": "/root"})
+    settings = load_settings(
+        {"amphi.database_url": "sqlite:///ini.sqlite"},
+        {
+            "AMPHI_DATABASE_URL": "postgresql://db/amphi",
+            "AMPHI_AUTH_LOCAL__SIGNUP": "true",
+            "AMPHI_TEST_DB": "postgresql",
+            "HOME": "/root",
+        },
+    )
     assert settings["amphi.database_url"] == "postgresql://db/amphi"
     assert settings["amphi.auth_local.signup"] == "true"
     assert "amphi.test_db" not in settings
@@ -71,11 +85,22 @@ def test_var_dir_is_substituted_and_bad_values_named():
         load_settings({"amphi.unknown_host": "maybe"}, {})
 
 
-@pytest.mark.parametrize(("kind", "declared", "expected"), [
-    ("list", "360p 720p", ["360p", "720p"]), ("list", "", []), ("list", None, []), ("list", ["a"], ["a"]),
-    ("int", "128", 128), ("int", None, 0), ("bool", "yes", True), ("bool", None, False),
-    ("str", None, ""), ("text", None, ""), ("choice", None, "a"),
-])
+@pytest.mark.parametrize(
+    ("kind", "declared", "expected"),
+    [
+        ("list", "360p 720p", ["360p", "720p"]),
+        ("list", "", []),
+        ("list", None, []),
+        ("list", ["a"], ["a"]),
+        ("int", "128", 128),
+        ("int", None, 0),
+        ("bool", "yes", True),
+        ("bool", None, False),
+        ("str", None, ""),
+        ("text", None, ""),
+        ("choice", None, "a"),
+    ],
+)
 def test_a_declared_default_is_read_back_with_its_type(kind, declared, expected):
     setting = Setting("x", kind, declared, choices=("a", "b") if kind == "choice" else ())
     assert setting.coerce(None) == expected and type(setting.coerce(None)) is type(expected)

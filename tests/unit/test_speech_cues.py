@@ -47,8 +47,10 @@ def test_a_pause_does_not_end_a_cue_that_would_flash_by():
 
 
 def test_cues_respect_lines_characters_and_duration():
-    texts = ("aujourd'hui nous allons parler des structures de données et des algorithmes qui les "
-             "manipulent en commençant par les tableaux les listes chaînées puis les arbres").split()
+    texts = (
+        "aujourd'hui nous allons parler des structures de données et des algorithmes qui les "
+        "manipulent en commençant par les tableaux les listes chaînées puis les arbres"
+    ).split()
     words = steady(texts * 3)
     cues = build_cues(words)
     assert len(cues) > 3

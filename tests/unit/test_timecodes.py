@@ -5,8 +5,9 @@ import pytest
 from core.platform.timecodes import clock, parse_clock, parse_vtt_timestamp, precise_clock, to_millis, vtt_timestamp
 
 
-@pytest.mark.parametrize("text, seconds", [("75", 75), ("75.5", 75.5), ("75,5", 75.5), ("1:15", 75),
-                                           ("01:02:03.250", 3723.25), (" 0 ", 0)])
+@pytest.mark.parametrize(
+    "text, seconds", [("75", 75), ("75.5", 75.5), ("75,5", 75.5), ("1:15", 75), ("01:02:03.250", 3723.25), (" 0 ", 0)]
+)
 def test_people_write_times_several_ways(text, seconds):
     assert parse_clock(text) == seconds
 

@@ -40,8 +40,10 @@ def test_the_sound_is_extracted_as_16_khz_mono_or_refused_with_a_reason(tmp_path
     with wave.open(str(tmp_path / "a.wav")) as audio:
         assert (audio.getnchannels(), audio.getframerate(), audio.getsampwidth()) == (1, 16000, 2)
         assert abs(audio.getnframes() / 16000 - 1.0) < 0.1
-    for path, reason in [(make_video_without_audio(tmp_path), "This video has no sound to transcribe."),
-                         (make_text_file(tmp_path), "The sound of this video could not be read.")]:
+    for path, reason in [
+        (make_video_without_audio(tmp_path), "This video has no sound to transcribe."),
+        (make_text_file(tmp_path), "The sound of this video could not be read."),
+    ]:
         with pytest.raises(MediaError) as raised:
             extract_audio(str(path), str(tmp_path / "b.wav"))
         assert raised.value.message == reason

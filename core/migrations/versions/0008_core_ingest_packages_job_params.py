@@ -27,12 +27,15 @@ def upgrade() -> None:
         sa.Column("video_id", sa.Integer(), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("ingested_at", sa.DateTime(timezone=True), nullable=True),
-        sa.ForeignKeyConstraint(["site_id"], ["sites.id"], name=op.f("fk_ingest_packages_site_id_sites"),
-                                ondelete="CASCADE"),
-        sa.ForeignKeyConstraint(["user_id"], ["users.id"], name=op.f("fk_ingest_packages_user_id_users"),
-                                ondelete="CASCADE"),
-        sa.ForeignKeyConstraint(["video_id"], ["videos.id"], name=op.f("fk_ingest_packages_video_id_videos"),
-                                ondelete="SET NULL"),
+        sa.ForeignKeyConstraint(
+            ["site_id"], ["sites.id"], name=op.f("fk_ingest_packages_site_id_sites"), ondelete="CASCADE"
+        ),
+        sa.ForeignKeyConstraint(
+            ["user_id"], ["users.id"], name=op.f("fk_ingest_packages_user_id_users"), ondelete="CASCADE"
+        ),
+        sa.ForeignKeyConstraint(
+            ["video_id"], ["videos.id"], name=op.f("fk_ingest_packages_video_id_videos"), ondelete="SET NULL"
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_ingest_packages")),
     )
     with op.batch_alter_table("ingest_packages", schema=None) as batch_op:

@@ -28,10 +28,12 @@ def upgrade() -> None:
         sa.Column("last_seen_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("user_agent", sa.String(length=300), nullable=False),
         sa.Column("address", sa.String(length=64), nullable=False),
-        sa.ForeignKeyConstraint(["site_id"], ["sites.id"], name=op.f("fk_user_sessions_site_id_sites"),
-                                ondelete="CASCADE"),
-        sa.ForeignKeyConstraint(["user_id"], ["users.id"], name=op.f("fk_user_sessions_user_id_users"),
-                                ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(
+            ["site_id"], ["sites.id"], name=op.f("fk_user_sessions_site_id_sites"), ondelete="CASCADE"
+        ),
+        sa.ForeignKeyConstraint(
+            ["user_id"], ["users.id"], name=op.f("fk_user_sessions_user_id_users"), ondelete="CASCADE"
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_user_sessions")),
         sa.UniqueConstraint("key_hash", name=op.f("uq_user_sessions_key_hash")),
         sqlite_autoincrement=True,
@@ -47,8 +49,9 @@ def hash_share_link_tokens() -> None:
     """Replace each share link's token by its SHA-256: existing links keep working, the database holds no token."""
     with op.batch_alter_table("share_links", schema=None) as batch_op:
         batch_op.add_column(sa.Column("token_hash", sa.String(length=64), nullable=True))
-    links = sa.table("share_links", sa.column("id", sa.Integer), sa.column("token", sa.String),
-                     sa.column("token_hash", sa.String))
+    links = sa.table(
+        "share_links", sa.column("id", sa.Integer), sa.column("token", sa.String), sa.column("token_hash", sa.String)
+    )
     connection = op.get_bind()
     for link_id, token in connection.execute(sa.select(links.c.id, links.c.token)).all():
         digest = hashlib.sha256(token.encode("utf-8")).hexdigest()

@@ -12,9 +12,26 @@ down_revision = "0013_core"
 branch_labels = None
 depends_on = None
 
-TABLES = ("access_tokens", "cache_generation", "channels", "disciplines", "groups", "identity_rules", "jobs", "media_files",
-          "rate_limit_hits", "share_links", "site_domains", "sites", "tags", "themes", "tracks", "users", "video_types",
-          "videos")
+TABLES = (
+    "access_tokens",
+    "cache_generation",
+    "channels",
+    "disciplines",
+    "groups",
+    "identity_rules",
+    "jobs",
+    "media_files",
+    "rate_limit_hits",
+    "share_links",
+    "site_domains",
+    "sites",
+    "tags",
+    "themes",
+    "tracks",
+    "users",
+    "video_types",
+    "videos",
+)
 
 
 def upgrade() -> None:

@@ -25,18 +25,33 @@ from core.web.apiv1.common import json_object, paginated
 
 
 def theme_json(request, theme: Theme) -> dict:
-    return {"id": theme.id, "channel": theme.channel.slug, "channel_id": theme.channel_id, "slug": theme.slug,
-            "title": theme.title, "description": theme.description, "parent_id": theme.parent_id,
-            "position": theme.position,
-            "url": request.route_url("channel.theme", channel=theme.channel.slug, theme=theme.slug)}
+    return {
+        "id": theme.id,
+        "channel": theme.channel.slug,
+        "channel_id": theme.channel_id,
+        "slug": theme.slug,
+        "title": theme.title,
+        "description": theme.description,
+        "parent_id": theme.parent_id,
+        "position": theme.position,
+        "url": request.route_url("channel.theme", channel=theme.channel.slug, theme=theme.slug),
+    }
 
 
 def channel_json(request, channel: Channel) -> dict:
-    answer = {"id": channel.id, "slug": channel.slug, "title": channel.title, "description": channel.description,
-              "visibility": channel.visibility, "open_to_all": channel.open_to_all, "featured": channel.featured,
-              "position": channel.position, "url": request.route_url("channel", channel=channel.slug),
-              "banner": request.route_url("channel.banner", channel=channel.slug) if channel.banner_key else None,
-              "themes": [theme_json(request, t) for t in channel.themes]}
+    answer = {
+        "id": channel.id,
+        "slug": channel.slug,
+        "title": channel.title,
+        "description": channel.description,
+        "visibility": channel.visibility,
+        "open_to_all": channel.open_to_all,
+        "featured": channel.featured,
+        "position": channel.position,
+        "url": request.route_url("channel", channel=channel.slug),
+        "banner": request.route_url("channel.banner", channel=channel.slug) if channel.banner_key else None,
+        "themes": [theme_json(request, t) for t in channel.themes],
+    }
     if can_manage(request, channel):
         answer["managers"] = [m.username for m in channel.managers]
         answer["groups"] = [g.name for g in channel.allowed_groups]
@@ -72,8 +87,17 @@ def fields(body: dict, names: dict) -> dict:
     return found
 
 
-CHANNEL_FIELDS = {"title": str, "slug": str, "description": str, "visibility": str, "open_to_all": bool,
-                  "featured": bool, "position": int, "managers": list, "groups": list}
+CHANNEL_FIELDS = {
+    "title": str,
+    "slug": str,
+    "description": str,
+    "visibility": str,
+    "open_to_all": bool,
+    "featured": bool,
+    "position": int,
+    "managers": list,
+    "groups": list,
+}
 THEME_FIELDS = {"title": str, "slug": str, "description": str, "parent_id": (int, type(None)), "position": int}
 
 

@@ -20,8 +20,10 @@ from core.web.inputs import MAX_PAGE, int_param, json_body
 
 def page_params(request, max_page: int = MAX_PAGE) -> tuple[int, int]:
     """``page`` (1 to ``max_page``) and ``per_page`` (1 to 100) from the query string; a clear 400 otherwise."""
-    return (int_param(request, "page", 1, minimum=1, maximum=max_page),
-            int_param(request, "per_page", 20, minimum=1, maximum=MAX_PER_PAGE))
+    return (
+        int_param(request, "page", 1, minimum=1, maximum=max_page),
+        int_param(request, "per_page", 20, minimum=1, maximum=MAX_PER_PAGE),
+    )
 
 
 def page_links(request, page: int, per_page: int, has_next: bool) -> dict:
@@ -39,8 +41,13 @@ def paginated(request, query: Select, render) -> dict:
     page, per_page = page_params(request)
     total = request.dbsession.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
     rows = request.dbsession.scalars(query.limit(per_page).offset((page - 1) * per_page)).all()
-    return {"items": [render(request, row) for row in rows], "page": page, "per_page": per_page, "total": total,
-            **page_links(request, page, per_page, page * per_page < total)}
+    return {
+        "items": [render(request, row) for row in rows],
+        "page": page,
+        "per_page": per_page,
+        "total": total,
+        **page_links(request, page, per_page, page * per_page < total),
+    }
 
 
 def json_object(request) -> dict:
@@ -103,6 +110,7 @@ def rate_limit(event) -> None:
     wait = WINDOW.allow(rate_limit_key(request), limit)
     if wait:
         seconds = max(1, int(wait + 0.999))
-        raise TooManyAttempts(request.localizer.translate(_("Too many requests; try again in ${s} seconds.",
-                                                            mapping={"s": seconds})),
-                              info={"retry_after": seconds})
+        raise TooManyAttempts(
+            request.localizer.translate(_("Too many requests; try again in ${s} seconds.", mapping={"s": seconds})),
+            info={"retry_after": seconds},
+        )

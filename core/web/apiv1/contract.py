@@ -48,8 +48,11 @@ def declared_query(item: dict, operation: dict) -> set[str]:
 
 def text_parameters(item: dict, operation: dict) -> dict[str, dict]:
     """``{name: schema}`` of the query parameters whose values are text (numbers are read by the views)."""
-    return {p["name"]: p["schema"] for p in item.get("parameters", []) + operation.get("parameters", [])
-            if p["in"] == "query" and _is_text(p.get("schema", {}))}
+    return {
+        p["name"]: p["schema"]
+        for p in item.get("parameters", []) + operation.get("parameters", [])
+        if p["in"] == "query" and _is_text(p.get("schema", {}))
+    }
 
 
 def _is_text(schema: dict) -> bool:
@@ -79,8 +82,7 @@ def refuse_undeclared_parameters(event) -> None:
 @functools.lru_cache(maxsize=64)
 def _validator(schema_name: str) -> Draft202012Validator:
     registry = Registry().with_resource(_DOCUMENT_URI, Resource.opaque({"components": {"schemas": SCHEMAS}}))
-    return Draft202012Validator({"$ref": f"{_DOCUMENT_URI}#/components/schemas/{schema_name}"},
-                                registry=registry)
+    return Draft202012Validator({"$ref": f"{_DOCUMENT_URI}#/components/schemas/{schema_name}"}, registry=registry)
 
 
 def body_schema_name(operation: dict) -> str | None:
@@ -106,12 +108,18 @@ def _explain(error) -> list[tuple[str, object]]:
     """``(field, message)`` for one schema error; the field is the path in the body (``tags/2``)."""
     where = "/".join(str(p) for p in error.absolute_path)
     if error.validator == "required":
-        return [(f"{where}/{p}".lstrip("/"), _("This field is needed."))
-                for p in error.validator_value if p not in error.instance]
+        return [
+            (f"{where}/{p}".lstrip("/"), _("This field is needed."))
+            for p in error.validator_value
+            if p not in error.instance
+        ]
     if error.validator == "additionalProperties":
         known = error.schema.get("properties", {})
-        return [(f"{where}/{p}".lstrip("/"), _("This field is not part of the API.")) for p in error.instance
-                if p not in known]
+        return [
+            (f"{where}/{p}".lstrip("/"), _("This field is not part of the API."))
+            for p in error.instance
+            if p not in known
+        ]
     return [(where or "body", _rule_message(error))]
 
 
@@ -120,14 +128,18 @@ def _rule_message(error):
     messages = {
         "type": lambda: _("A value of the documented type is expected."),
         "enum": lambda: _("One of: ${values}.", mapping={"values": ", ".join(map(str, schema["enum"]))}),
-        "maxLength": lambda: plural("At most ${n} character.", "At most ${n} characters.", schema["maxLength"],
-                                    n=schema["maxLength"]),
-        "minLength": lambda: plural("At least ${n} character.", "At least ${n} characters.", schema["minLength"],
-                                    n=schema["minLength"]),
-        "pattern": lambda: _("This value does not have the documented form (${pattern}).",
-                             mapping={"pattern": schema["pattern"]}),
-        "maxItems": lambda: plural("At most ${n} item.", "At most ${n} items.", schema["maxItems"],
-                                   n=schema["maxItems"]),
+        "maxLength": lambda: plural(
+            "At most ${n} character.", "At most ${n} characters.", schema["maxLength"], n=schema["maxLength"]
+        ),
+        "minLength": lambda: plural(
+            "At least ${n} character.", "At least ${n} characters.", schema["minLength"], n=schema["minLength"]
+        ),
+        "pattern": lambda: _(
+            "This value does not have the documented form (${pattern}).", mapping={"pattern": schema["pattern"]}
+        ),
+        "maxItems": lambda: plural(
+            "At most ${n} item.", "At most ${n} items.", schema["maxItems"], n=schema["maxItems"]
+        ),
         "minimum": lambda: _("At least ${value}.", mapping={"value": schema["minimum"]}),
         "maximum": lambda: _("At most ${value}.", mapping={"value": schema["maximum"]}),
     }

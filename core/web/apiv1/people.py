@@ -17,15 +17,27 @@ from core.web.apiv1.common import json_object, paginated
 
 
 def user_json(request, user: User) -> dict:
-    return {"id": user.id, "username": user.username, "display_name": user.display_name, "email": user.email,
-            "affiliation": user.affiliation, "role": user.role, "active": user.is_active,
-            "groups": sorted(g.name for g in user.groups),
-            "last_login": user.last_login.isoformat() if user.last_login else None}
+    return {
+        "id": user.id,
+        "username": user.username,
+        "display_name": user.display_name,
+        "email": user.email,
+        "affiliation": user.affiliation,
+        "role": user.role,
+        "active": user.is_active,
+        "groups": sorted(g.name for g in user.groups),
+        "last_login": user.last_login.isoformat() if user.last_login else None,
+    }
 
 
 def group_json(request, group: Group) -> dict:
-    return {"id": group.id, "name": group.name, "title": group.title, "source": group.source,
-            "members": len(group.members)}
+    return {
+        "id": group.id,
+        "name": group.name,
+        "title": group.title,
+        "source": group.source,
+        "members": len(group.members),
+    }
 
 
 @view_config(route_name="v1.me", renderer="json", request_method="GET")
@@ -51,10 +63,12 @@ def users(request):
 
 
 def role_clause(role: str) -> list:
-    return {"superuser": [User.is_superuser.is_(True)],
-            "site-admin": [User.is_site_admin.is_(True), User.is_superuser.is_(False)],
-            "staff": [User.can_upload.is_(True), User.is_site_admin.is_(False)],
-            "user": [User.can_upload.is_(False)]}[role]
+    return {
+        "superuser": [User.is_superuser.is_(True)],
+        "site-admin": [User.is_site_admin.is_(True), User.is_superuser.is_(False)],
+        "staff": [User.can_upload.is_(True), User.is_site_admin.is_(False)],
+        "user": [User.can_upload.is_(False)],
+    }[role]
 
 
 @view_config(route_name="v1.user", renderer="json", request_method="GET", permission="site-admin")

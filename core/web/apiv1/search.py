@@ -36,13 +36,15 @@ def search_query(request) -> SearchQuery:
     """The :class:`SearchQuery` of the query string, or a clear 400."""
     misplaced = [name for name in LIST_ONLY if name in request.GET]
     if misplaced:
-        raise ValidationError({name: _("not with q: a search is ordered by sort (relevance or date)")
-                               for name in misplaced})
+        raise ValidationError(
+            {name: _("not with q: a search is ordered by sort (relevance or date)") for name in misplaced}
+        )
     sort = request.GET.get("sort", "relevance")  # its values are checked against the document (core.web.apiv1.contract)
     page, per_page = page_params(request, max_page=MAX_PAGE)  # as the search page
     filters = {facet: [v for v in request.GET.getall(facet) if v.strip()] for facet in SEARCH_FACETS}
-    return SearchQuery(text=request.GET["q"], filters={f: v for f, v in filters.items() if v}, sort=sort,
-                       page=page, per_page=per_page)
+    return SearchQuery(
+        text=request.GET["q"], filters={f: v for f, v in filters.items() if v}, sort=sort, page=page, per_page=per_page
+    )
 
 
 def searched(request) -> dict:
@@ -53,7 +55,11 @@ def searched(request) -> dict:
         raise SearchUnavailable(request.translate("Search is not available on this site."))
     if results.error:
         raise SearchUnavailable(results.error)
-    return {"items": [video_json(request, video) for video in results.videos], "page": query.page,
-            "per_page": query.per_page, "total": results.total,
-            **page_links(request, query.page, query.per_page, query.page < results.pages),
-            "facets": facet_groups(request, results, query)}
+    return {
+        "items": [video_json(request, video) for video in results.videos],
+        "page": query.page,
+        "per_page": query.per_page,
+        "total": results.total,
+        **page_links(request, query.page, query.per_page, query.page < results.pages),
+        "facets": facet_groups(request, results, query),
+    }

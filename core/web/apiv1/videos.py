@@ -76,8 +76,7 @@ def form_from_json(request, video: Video, body: dict) -> MetadataForm:
             raise ValidationError({"allow_downloads": _("true or false")})
         changes["allow_downloads"] = body["allow_downloads"]
     if "type" in body:
-        changes["type_id"] = by_slug(site_video_types(db, site_id), [body["type"]] if body["type"] else [],
-                                     "type")[:1]
+        changes["type_id"] = by_slug(site_video_types(db, site_id), [body["type"]] if body["type"] else [], "type")[:1]
         changes["type_id"] = changes["type_id"][0] if changes["type_id"] else ""
     if "disciplines" in body:
         changes["discipline_ids"] = by_slug(site_disciplines(db, site_id), body["disciplines"], "disciplines")
@@ -120,5 +119,9 @@ def tracks(request):
     """The WebVTT tracks the player offers (from the plugins that make them), with signed URLs."""
     video = require_video(request)
     offered = player_tracks(request, video) + contributions(request, "amphi_player_tracks", video=video)
-    return {"items": [{"kind": t.kind, "language": t.language, "label": t.label, "url": t.url, "default": t.default}
-                      for t in offered]}
+    return {
+        "items": [
+            {"kind": t.kind, "language": t.language, "label": t.label, "url": t.url, "default": t.default}
+            for t in offered
+        ]
+    }

@@ -1,6 +1,5 @@
 """The core's pages and API. Plugins add theirs through their ``includeme``."""
 
-
 from pyramid.events import BeforeRender
 
 from core.web.views.layout import template_globals

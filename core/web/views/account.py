@@ -12,9 +12,14 @@ from core.platform.errors import ValidationError
 
 
 def tokens_values(request, errors=None, form=None, secret=None) -> dict:
-    return {"tokens": user_tokens(request, request.user), "errors": errors or {}, "secret": secret,
-            "form": form or {"name": "", "scope": "read", "days": "90"}, "expiry_days": EXPIRY_DAYS,
-            "revoked": "revoked" in request.params}
+    return {
+        "tokens": user_tokens(request, request.user),
+        "errors": errors or {},
+        "secret": secret,
+        "form": form or {"name": "", "scope": "read", "days": "90"},
+        "expiry_days": EXPIRY_DAYS,
+        "revoked": "revoked" in request.params,
+    }
 
 
 @view_config(route_name="account.tokens", renderer="account_tokens.html", permission="authenticated")
@@ -43,11 +48,16 @@ def revoke(request):
 # --- where the user is signed in ---------------------------------------------------------
 
 
-@view_config(route_name="account.sessions", renderer="account_sessions.html", permission="authenticated",
-             request_method="GET")
+@view_config(
+    route_name="account.sessions", renderer="account_sessions.html", permission="authenticated", request_method="GET"
+)
 def sessions_page(request):
-    return {"sessions": user_sessions(request, request.user), "current": current_record_id(request),
-            "describe": describe_agent, "ended": request.params.get("ended")}
+    return {
+        "sessions": user_sessions(request, request.user),
+        "current": current_record_id(request),
+        "describe": describe_agent,
+        "ended": request.params.get("ended"),
+    }
 
 
 @view_config(route_name="account.session.end", permission="authenticated", request_method="POST")

@@ -48,12 +48,17 @@ def site_page_values(request, errors=None, form=None, limits_form=None) -> dict:
         "saved": "saved" in request.params,
         "errors": errors or {},
         "form": form or {"name": site.name, "theme_color": site.theme_color, "logo_url": site.logo_url},
-        "limits_form": limits_form or {"upload_max_size": megabytes(site.upload_max_size),
-                                       "upload_user_quota": megabytes(site.upload_user_quota),
-                                       "upload_access": site.upload_access},
+        "limits_form": limits_form
+        or {
+            "upload_max_size": megabytes(site.upload_max_size),
+            "upload_user_quota": megabytes(site.upload_user_quota),
+            "upload_access": site.upload_access,
+        },
         "upload_access_levels": [(key, ACCESS_LABELS[key]) for key in UPLOAD_ACCESS],
-        "server_limits": {"max_size": setting(settings, "amphi.uploads.max_size") // MB,
-                          "user_quota": setting(settings, "amphi.uploads.user_quota") // MB},
+        "server_limits": {
+            "max_size": setting(settings, "amphi.uploads.max_size") // MB,
+            "user_quota": setting(settings, "amphi.uploads.user_quota") // MB,
+        },
         "limits": [value // MB for value in upload_limits(settings, site)],
     }
 
@@ -63,8 +68,9 @@ def site_page(request):
     return site_page_values(request)
 
 
-@view_config(route_name="admin.site.identity", renderer="admin/site.html", permission="site-admin",
-             request_method="POST")
+@view_config(
+    route_name="admin.site.identity", renderer="admin/site.html", permission="site-admin", request_method="POST"
+)
 def save_identity(request):
     form = {key: request.POST.get(key, "") for key in ("name", "theme_color", "logo_url")}
     try:
@@ -75,13 +81,19 @@ def save_identity(request):
     return HTTPFound(request.route_url("admin.site", _query={"saved": 1}))
 
 
-@view_config(route_name="admin.site.uploads", renderer="admin/site.html", permission="site-admin",
-             request_method="POST")
+@view_config(
+    route_name="admin.site.uploads", renderer="admin/site.html", permission="site-admin", request_method="POST"
+)
 def save_upload_limits(request):
     form = {key: request.POST.get(key, "") for key in ("upload_max_size", "upload_user_quota", "upload_access")}
     try:
-        update_upload_limits(request.registry.settings, request.site, form["upload_max_size"],
-                             form["upload_user_quota"], form["upload_access"] or None)
+        update_upload_limits(
+            request.registry.settings,
+            request.site,
+            form["upload_max_size"],
+            form["upload_user_quota"],
+            form["upload_access"] or None,
+        )
     except ValidationError as exc:
         request.response.status = 400
         errors = translate_errors(request, exc.errors)
@@ -96,8 +108,9 @@ def save_plugins(request):
         check_essential_plugins(request.registry, plugins)
         set_enabled_plugins(request.registry, request.site, plugins)
     except ValidationError as exc:
-        response = render_to_response("admin/site.html", site_page_values(
-            request, translate_errors(request, exc.errors)), request=request)
+        response = render_to_response(
+            "admin/site.html", site_page_values(request, translate_errors(request, exc.errors)), request=request
+        )
         response.status = 400
         return response
     return HTTPFound(request.route_url("admin.site", _query={"saved": 1}))
@@ -152,19 +165,25 @@ def field_text(setting, value) -> str:
 
 def catalogue_values(request, errors=None) -> dict:
     db, site_id = request.dbsession, request.site.id
-    return {"types": site_video_types(db, site_id), "disciplines": site_disciplines(db, site_id),
-            "errors": translate_errors(request, errors),
-            "saved": "saved" in request.params, "type_title": lambda t: type_title(request, t)}
+    return {
+        "types": site_video_types(db, site_id),
+        "disciplines": site_disciplines(db, site_id),
+        "errors": translate_errors(request, errors),
+        "saved": "saved" in request.params,
+        "type_title": lambda t: type_title(request, t),
+    }
 
 
-@view_config(route_name="admin.catalogue", renderer="admin/catalogue.html", permission="site-admin",
-             request_method="GET")
+@view_config(
+    route_name="admin.catalogue", renderer="admin/catalogue.html", permission="site-admin", request_method="GET"
+)
 def catalogue_page(request):
     return catalogue_values(request)
 
 
-@view_config(route_name="admin.catalogue", renderer="admin/catalogue.html", permission="site-admin",
-             request_method="POST")
+@view_config(
+    route_name="admin.catalogue", renderer="admin/catalogue.html", permission="site-admin", request_method="POST"
+)
 def change_catalogue(request):
     kind, action = request.POST.get("kind", ""), request.POST.get("action", "")
     if kind not in CATALOGUE_LISTS or action not in ("add", "rename", "delete"):

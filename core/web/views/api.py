@@ -39,8 +39,10 @@ def video_json(request, video) -> dict:
         "license": video.license,
         "date_recorded": video.date_recorded.isoformat() if video.date_recorded else None,
         "channels": [c.slug for c in shown_channels(request, video)],
-        "themes": [{"id": t.id, "channel": t.channel.slug, "slug": t.slug, "title": t.title}
-                   for t in shown_themes(request, video)],
+        "themes": [
+            {"id": t.id, "channel": t.channel.slug, "slug": t.slug, "title": t.title}
+            for t in shown_themes(request, video)
+        ],
     }
 
 

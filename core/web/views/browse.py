@@ -30,9 +30,13 @@ def browse(request):
     active = {k: v for k, v in chosen.items() if v}
     db, site_id = request.dbsession, request.site.id
     return {
-        **paged_videos(request, query, "videos", params=active), "chosen": chosen,
-        "types": site_video_types(db, site_id), "disciplines": site_disciplines(db, site_id),
+        **paged_videos(request, query, "videos", params=active),
+        "chosen": chosen,
+        "types": site_video_types(db, site_id),
+        "disciplines": site_disciplines(db, site_id),
         "channels": list(db.scalars(visible_channels(request))),
-        "language_options": language_choices(request.localizer.locale_name), "orderings": list(ORDERINGS),
-        "type_title": lambda vtype: type_title(request, vtype), "filtered": bool(set(active) - {"ordering"}),
+        "language_options": language_choices(request.localizer.locale_name),
+        "orderings": list(ORDERINGS),
+        "type_title": lambda vtype: type_title(request, vtype),
+        "filtered": bool(set(active) - {"ordering"}),
     }

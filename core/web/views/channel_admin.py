@@ -51,13 +51,19 @@ def moved_news(request, rows: list) -> dict:
     index = next((n for n, row in enumerate(rows) if str(row.id) == moved), None)
     if index is None:
         return {"message": "", "focus": ""}
-    return {"message": moved_message(request, rows[index].title, index, len(rows)),
-            "focus": focus_key(to, index, len(rows), rows[index].id)}
+    return {
+        "message": moved_message(request, rows[index].title, index, len(rows)),
+        "focus": focus_key(to, index, len(rows), rows[index].id),
+    }
 
 
 def moved_message(request, title: str, index: int, count: int) -> str:
-    return request.localizer.translate(_("“${title}” moved to position ${position} of ${count}.",
-                                         mapping={"title": title, "position": index + 1, "count": count}))
+    return request.localizer.translate(
+        _(
+            "“${title}” moved to position ${position} of ${count}.",
+            mapping={"title": title, "position": index + 1, "count": count},
+        )
+    )
 
 
 def focus_key(to: str, index: int, count: int, row_id: int) -> str:
@@ -74,19 +80,25 @@ def focus_key(to: str, index: int, count: int, row_id: int) -> str:
 
 def channels_values(request, form=None, errors=None) -> dict:
     rows = ordered_channels(request)
-    return {"channels": rows, "form": form or ChannelForm(), "groups": site_groups(request.dbsession, request.site.id),
-            "errors": translate_errors(request, errors), "visibilities": VISIBILITY_LABELS,
-            "deleted": request.params.get("deleted"), "news": moved_news(request, rows)}
+    return {
+        "channels": rows,
+        "form": form or ChannelForm(),
+        "groups": site_groups(request.dbsession, request.site.id),
+        "errors": translate_errors(request, errors),
+        "visibilities": VISIBILITY_LABELS,
+        "deleted": request.params.get("deleted"),
+        "news": moved_news(request, rows),
+    }
 
 
-@view_config(route_name="admin.channels", renderer="admin/channels.html", permission="site-admin",
-             request_method="GET")
+@view_config(route_name="admin.channels", renderer="admin/channels.html", permission="site-admin", request_method="GET")
 def channels_page(request):
     return channels_values(request)
 
 
-@view_config(route_name="admin.channels", renderer="admin/channels.html", permission="site-admin",
-             request_method="POST")
+@view_config(
+    route_name="admin.channels", renderer="admin/channels.html", permission="site-admin", request_method="POST"
+)
 def create_channel(request):
     form = ChannelForm.from_post(request.POST)
     try:
@@ -121,9 +133,14 @@ def move_channel_view(request):
     to = request.POST.get("to", "")
     landed, count = move_channel(request, channel, target_index(request, rows.index(channel)))
     if request.headers.get(FRAGMENT_HEADER):
-        return reordered(request, "_channel_order.html", {"channels": ordered_channels(request),
-                                                          "visibilities": VISIBILITY_LABELS},
-                         channel.title, landed, count)
+        return reordered(
+            request,
+            "_channel_order.html",
+            {"channels": ordered_channels(request), "visibilities": VISIBILITY_LABELS},
+            channel.title,
+            landed,
+            count,
+        )
     # No #fragment: a page with a target element ignores autofocus, and the moved row's button is focused.
     return HTTPSeeOther(request.route_url("admin.channels", _query={"moved": channel.id, "to": to}))
 
@@ -137,10 +154,18 @@ def theme_news(request, channel: Channel) -> dict:
 
 
 def edit_values(request, channel: Channel, form=None, errors=None, theme_form=None) -> dict:
-    return {"channel": channel, "form": form or ChannelForm.from_channel(channel),
-            "theme_form": theme_form or ThemeForm(), "tree": theme_tree(channel), "groups": site_groups(request.dbsession, request.site.id),
-            "errors": translate_errors(request, errors), "visibilities": VISIBILITY_LABELS,
-            "admin": is_admin(request), "saved": "saved" in request.params, "news": theme_news(request, channel)}
+    return {
+        "channel": channel,
+        "form": form or ChannelForm.from_channel(channel),
+        "theme_form": theme_form or ThemeForm(),
+        "tree": theme_tree(channel),
+        "groups": site_groups(request.dbsession, request.site.id),
+        "errors": translate_errors(request, errors),
+        "visibilities": VISIBILITY_LABELS,
+        "admin": is_admin(request),
+        "saved": "saved" in request.params,
+        "news": theme_news(request, channel),
+    }
 
 
 @view_config(route_name="channel.edit", renderer="channel_edit.html", request_method="GET")
@@ -195,8 +220,13 @@ def remove_channel(request):
 
 
 def theme_values(request, channel, theme, form=None, errors=None) -> dict:
-    return {"channel": channel, "theme": theme, "form": form or ThemeForm.from_theme(theme),
-            "parents": [t for t in channel.themes if t is not theme], "errors": translate_errors(request, errors)}
+    return {
+        "channel": channel,
+        "theme": theme,
+        "form": form or ThemeForm.from_theme(theme),
+        "parents": [t for t in channel.themes if t is not theme],
+        "errors": translate_errors(request, errors),
+    }
 
 
 @view_config(route_name="channel.theme.edit", renderer="theme_edit.html", request_method="GET")
@@ -233,11 +263,13 @@ def move_theme_view(request):
     theme = get_theme(channel, request.matchdict["theme"])
     to = request.POST.get("to", "")
     lock_themes(request, channel)  # "up" and "down" count from the order as it stands now
-    landed, count = move_theme(request, channel, theme,
-                               target_index(request, sibling_themes(channel, theme.parent).index(theme)))
+    landed, count = move_theme(
+        request, channel, theme, target_index(request, sibling_themes(channel, theme.parent).index(theme))
+    )
     if request.headers.get(FRAGMENT_HEADER):
-        return reordered(request, "_theme_order.html", {"channel": channel, "tree": theme_tree(channel)},
-                         theme.title, landed, count)
+        return reordered(
+            request, "_theme_order.html", {"channel": channel, "tree": theme_tree(channel)}, theme.title, landed, count
+        )
     return HTTPSeeOther(request.route_url("channel.edit", channel=channel.slug, _query={"moved": theme.id, "to": to}))
 
 
@@ -248,8 +280,12 @@ def home_values(request, chosen=None, errors=None) -> dict:
     choices = available_blocks(request)
     chosen = chosen if chosen is not None else chosen_blocks(request.site)
     slots = min(MAX_BLOCKS, len(choices))
-    return {"choices": choices, "chosen": (chosen + [""] * slots)[:slots], "errors": translate_errors(request, errors),
-            "saved": "saved" in request.params}
+    return {
+        "choices": choices,
+        "chosen": (chosen + [""] * slots)[:slots],
+        "errors": translate_errors(request, errors),
+        "saved": "saved" in request.params,
+    }
 
 
 @view_config(route_name="admin.home", renderer="admin/home.html", permission="site-admin", request_method="GET")

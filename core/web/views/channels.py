@@ -38,8 +38,7 @@ def video_page(request, query, route: str, **route_args) -> dict:
 @view_config(route_name="channels", renderer="channels.html")
 def channel_list(request):
     cache_page(request)
-    return {"channels": list(request.dbsession.scalars(visible_channels(request))),
-            "describe": render_markdown}
+    return {"channels": list(request.dbsession.scalars(visible_channels(request))), "describe": render_markdown}
 
 
 @view_config(route_name="channel", renderer="channel.html")
@@ -47,11 +46,17 @@ def channel_page(request):
     channel = get_channel(request, request.matchdict["channel"])
     cache_page(request)
     return {
-        "channel": channel, "description_html": render_markdown(channel.description),
-        "tree": theme_tree(channel), "can_manage": can_manage(request, channel),
+        "channel": channel,
+        "description_html": render_markdown(channel.description),
+        "tree": theme_tree(channel),
+        "can_manage": can_manage(request, channel),
         "feeds": contributions(request, "amphi_feed_links", subject=channel),
-        **video_page(request, channel_videos(request, channel, depth=page_number(request) * PER_PAGE + 1), "channel",
-                     channel=channel.slug),
+        **video_page(
+            request,
+            channel_videos(request, channel, depth=page_number(request) * PER_PAGE + 1),
+            "channel",
+            channel=channel.slug,
+        ),
     }
 
 
@@ -61,13 +66,20 @@ def theme_page(request):
     theme = get_theme(channel, request.matchdict["theme"])
     cache_page(request)
     return {
-        "channel": channel, "theme": theme, "ancestors": ancestors(theme),
-        "description_html": render_markdown(theme.description), "subthemes": children(channel, theme),
+        "channel": channel,
+        "theme": theme,
+        "ancestors": ancestors(theme),
+        "description_html": render_markdown(theme.description),
+        "subthemes": children(channel, theme),
         "can_manage": can_manage(request, channel),
         "feeds": contributions(request, "amphi_feed_links", subject=theme),
-        **video_page(request, channel_videos(request, channel, theme, depth=page_number(request) * PER_PAGE + 1),
-                     "channel.theme", channel=channel.slug,
-                     theme=theme.slug),
+        **video_page(
+            request,
+            channel_videos(request, channel, theme, depth=page_number(request) * PER_PAGE + 1),
+            "channel.theme",
+            channel=channel.slug,
+            theme=theme.slug,
+        ),
     }
 
 

@@ -71,8 +71,9 @@ def change_channel(request, videos: list[Video], action: str):
 def confirm_or_delete(request, videos: list[Video]):
     deletable = [v for v in videos if video_permits(request, v, "delete")]
     if request.POST.get("confirm") != "yes":
-        return render_to_response("my_videos_delete.html", {
-            "videos": deletable, "skipped": len(videos) - len(deletable)}, request=request)
+        return render_to_response(
+            "my_videos_delete.html", {"videos": deletable, "skipped": len(videos) - len(deletable)}, request=request
+        )
     for video in deletable:
         delete_video(request, video)
     return back(request, deleted=len(deletable), skipped=len(videos) - len(deletable))

@@ -88,15 +88,18 @@ def create_share_link(request):
     """Make a link and show it in this response only: the database keeps only a hash of its token."""
     video = require_video(request, "edit")
     token = secrets.token_urlsafe(24)
-    link = ShareLink(video_id=video.id, token_hash=token_hash(token), created_by_id=request.user.id,
-                     label=request.POST.get("label", "").strip()[:150])
+    link = ShareLink(
+        video_id=video.id,
+        token_hash=token_hash(token),
+        created_by_id=request.user.id,
+        label=request.POST.get("label", "").strip()[:150],
+    )
     video.share_links.append(link)
     request.dbsession.flush()
     fire(request, "amphi_video_changed", video=video)
     request.response.headers["Cache-Control"] = "no-store"
     values = edit_values(request, video, MetadataForm.from_video(video))
-    values.update(new_link=str(link.id),
-                  new_link_url=request.route_url("video.shared", video_id=video.id, token=token))
+    values.update(new_link=str(link.id), new_link_url=request.route_url("video.shared", video_id=video.id, token=token))
     return values
 
 
@@ -128,13 +131,18 @@ def open_shared(request):
 
 def locked_by_password(request, video) -> bool:
     """Whether the password form should be shown: the video is there, the password would open it."""
-    return (video.access == "password" and video.status == "ready" and video.is_published()
-            and not video_permits(request, video, "view"))
+    return (
+        video.access == "password"
+        and video.status == "ready"
+        and video.is_published()
+        and not video_permits(request, video, "view")
+    )
 
 
 def locked_page(request, video, error: str = "", embed: bool = False):
-    response = render_to_response("video_locked.html", {"video": video, "error": error, "embed": embed},
-                                  request=request)
+    response = render_to_response(
+        "video_locked.html", {"video": video, "error": error, "embed": embed}, request=request
+    )
     response.status = 403
     return response
 

@@ -29,8 +29,13 @@ def error_response(request, status: int, code: str, message: str, info: dict | N
         response = request.response
         response.status = status
         response.content_type = "application/json"
-        response.json_body = {"code": status, "errno": code, "error": HTTPStatus(status).phrase,
-                              "message": message, "info": info or {}}
+        response.json_body = {
+            "code": status,
+            "errno": code,
+            "error": HTTPStatus(status).phrase,
+            "message": message,
+            "info": info or {},
+        }
         return response
     response = render_to_response("error.html", {"status": status, "message": message}, request=request)
     response.status = status
@@ -108,8 +113,9 @@ def bad_csrf(exc, request):
 def amphi_error(exc, request):
     message, info = exc.message, exc.info
     if isinstance(exc, ValidationError):  # each field's message in the caller's language, ${values} filled in
-        fields = {k: request.localizer.translate(v) if isinstance(v, TranslationString) else v
-                  for k, v in exc.errors.items()}
+        fields = {
+            k: request.localizer.translate(v) if isinstance(v, TranslationString) else v for k, v in exc.errors.items()
+        }
         message, info = "; ".join(f"{k}: {v}" for k, v in fields.items()), {**exc.info, "fields": fields}
     response = error_response(request, exc.status, exc.code, message, info)
     if exc.status == 429 and "retry_after" in exc.info:

@@ -38,25 +38,41 @@ def groups_page(request):
         except ValidationError as exc:
             errors = translate_errors(request, exc.errors)
             request.response.status = 400
-    groups = request.dbsession.scalars(select(Group).where(Group.site_id == request.site.id)
-                                       .order_by(Group.name, Group.id)).all()
-    return {"groups": groups, "counts": member_counts(request.dbsession, groups), "errors": errors, "form": form,
-            "notices": take_flash(request, FLASH)}
+    groups = request.dbsession.scalars(
+        select(Group).where(Group.site_id == request.site.id).order_by(Group.name, Group.id)
+    ).all()
+    return {
+        "groups": groups,
+        "counts": member_counts(request.dbsession, groups),
+        "errors": errors,
+        "form": form,
+        "notices": take_flash(request, FLASH),
+    }
 
 
 def members_page(request, group: Group) -> dict:
     """One page of the group's members, by username."""
-    query = (select(User).join(group_members, group_members.c.user_id == User.id)
-             .where(group_members.c.group_id == group.id).order_by(User.username, User.id))
+    query = (
+        select(User)
+        .join(group_members, group_members.c.user_id == User.id)
+        .where(group_members.c.group_id == group.id)
+        .order_by(User.username, User.id)
+    )
     listed = counted_page(request, query, MEMBERS_PER_PAGE, lambda number: group_url(request, group, page=number))
     listed["members"] = listed.pop("rows")
     return listed
 
 
 def group_values(request, group: Group, errors: dict | None = None, form: dict | None = None) -> dict:
-    return {"group": group, "local": group.source == LOCAL, "rules": granting_rules(request.dbsession, group),
-            "errors": errors or {}, "form": form or {"name": group.name, "title": group.title, "usernames": ""},
-            "notices": take_flash(request, FLASH), **members_page(request, group)}
+    return {
+        "group": group,
+        "local": group.source == LOCAL,
+        "rules": granting_rules(request.dbsession, group),
+        "errors": errors or {},
+        "form": form or {"name": group.name, "title": group.title, "usernames": ""},
+        "notices": take_flash(request, FLASH),
+        **members_page(request, group),
+    }
 
 
 @view_config(route_name="admin.group", renderer="admin/group.html", permission="site-admin", request_method="GET")
@@ -77,8 +93,9 @@ def rename(request):
     return HTTPFound(group_url(request, group))
 
 
-@view_config(route_name="admin.group.members", renderer="admin/group.html", permission="site-admin",
-             request_method="POST")
+@view_config(
+    route_name="admin.group.members", renderer="admin/group.html", permission="site-admin", request_method="POST"
+)
 def add(request):
     group = site_group(request, local=True)
     usernames = request.POST.get("usernames", "")
@@ -88,8 +105,9 @@ def add(request):
         request.response.status = 400
         form = {"name": group.name, "title": group.title, "usernames": usernames}
         return group_values(request, group, translate_errors(request, exc.errors), form)
-    request.session.flash(request.ngettext("${n} member added.", "${n} members added.", len(added), n=len(added)),
-                          FLASH)
+    request.session.flash(
+        request.ngettext("${n} member added.", "${n} members added.", len(added), n=len(added)), FLASH
+    )
     return HTTPFound(group_url(request, group))
 
 
@@ -106,10 +124,14 @@ def remove(request):
 def users_of(request, group: Group) -> dict:
     """What lets this group in: videos and channels that name it."""
     db = request.dbsession
-    return {"videos": db.scalar(select(func.count()).select_from(video_groups).join(Video)
-                                .where(video_groups.c.group_id == group.id)),
-            "channels": db.scalar(select(func.count()).select_from(channel_groups).join(Channel)
-                                  .where(channel_groups.c.group_id == group.id))}
+    return {
+        "videos": db.scalar(
+            select(func.count()).select_from(video_groups).join(Video).where(video_groups.c.group_id == group.id)
+        ),
+        "channels": db.scalar(
+            select(func.count()).select_from(channel_groups).join(Channel).where(channel_groups.c.group_id == group.id)
+        ),
+    }
 
 
 @view_config(route_name="admin.group.delete", renderer="admin/group_delete.html", permission="site-admin")

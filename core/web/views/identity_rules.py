@@ -24,8 +24,14 @@ def identity_rules_page(request):
         except ValidationError as exc:
             errors = {k: request.localizer.translate(v) for k, v in exc.errors.items()}
             request.response.status = 400
-    return {"rules": site_rules(request), "errors": errors, "form": form, "saved": "saved" in request.params,
-            "rule_roles": RULE_ROLES, "role_labels": ROLE_LABELS}
+    return {
+        "rules": site_rules(request),
+        "errors": errors,
+        "form": form,
+        "saved": "saved" in request.params,
+        "rule_roles": RULE_ROLES,
+        "role_labels": ROLE_LABELS,
+    }
 
 
 @view_config(route_name="admin.identity.delete", permission="site-admin", request_method="POST")

@@ -45,4 +45,3 @@ def _template_globals(request) -> dict:
         # Listings call it once per page: ``{% set badges = video_badges(videos) %}``.
         "video_badges": (lambda videos: video_badges(request, videos)) if site is not None else (lambda videos: {}),
     }
-

@@ -63,15 +63,31 @@ def oembed(request):
         height = max(MIN_WIDTH * 9 // 16, int(request.params["maxheight"]))
         width = round(height * 16 / 9)
     embed = request.route_url("video.embed", video_id=video.id)
-    html = (f'<iframe src="{escape(embed)}" width="{width}" height="{height}" title="{escape(video.title)}" '
-            'frameborder="0" allow="autoplay; fullscreen; picture-in-picture" allowfullscreen></iframe>')
-    answer = {"version": "1.0", "type": "video", "title": video.title, "html": html, "width": width,
-              "height": height, "provider_name": request.site.name, "provider_url": request.route_url("home"),
-              "author_name": video.owner.name, "cache_age": 3600}
+    html = (
+        f'<iframe src="{escape(embed)}" width="{width}" height="{height}" title="{escape(video.title)}" '
+        'frameborder="0" allow="autoplay; fullscreen; picture-in-picture" allowfullscreen></iframe>'
+    )
+    answer = {
+        "version": "1.0",
+        "type": "video",
+        "title": video.title,
+        "html": html,
+        "width": width,
+        "height": height,
+        "provider_name": request.site.name,
+        "provider_url": request.route_url("home"),
+        "author_name": video.owner.name,
+        "cache_age": 3600,
+    }
     poster = poster_file(video)
     if poster is not None:
-        answer.update({"thumbnail_url": request.route_url("video.thumbnail", video_id=video.id),
-                       "thumbnail_width": poster.width or 1280, "thumbnail_height": poster.height or 720})
+        answer.update(
+            {
+                "thumbnail_url": request.route_url("video.thumbnail", video_id=video.id),
+                "thumbnail_width": poster.width or 1280,
+                "thumbnail_height": poster.height or 720,
+            }
+        )
     request.response.headers["Access-Control-Allow-Origin"] = "*"
     return answer
 

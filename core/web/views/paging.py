@@ -27,9 +27,12 @@ def paged_videos(request, query, route: str, params: dict | None = None, **route
     def page_url(number: int) -> str:
         return request.route_url(route, **route_args, _query={**(params or {}), "page": number})
 
-    return {"videos": permitted(request, rows[:PER_PAGE]), "page": page,
-            "next_url": page_url(page + 1) if len(rows) > PER_PAGE else None,
-            "previous_url": page_url(page - 1) if page > 1 else None}
+    return {
+        "videos": permitted(request, rows[:PER_PAGE]),
+        "page": page,
+        "next_url": page_url(page + 1) if len(rows) > PER_PAGE else None,
+        "previous_url": page_url(page - 1) if page > 1 else None,
+    }
 
 
 def counted_page(request, query, per_page: int, page_url) -> dict:
@@ -39,6 +42,11 @@ def counted_page(request, query, per_page: int, page_url) -> dict:
     pages = max(1, -(-total // per_page))
     page = min(page_number(request), pages)
     rows = request.dbsession.scalars(query.limit(per_page).offset((page - 1) * per_page)).all()
-    return {"rows": rows, "total": total, "page": page, "pages": pages,
-            "previous_url": page_url(page - 1) if page > 1 else None,
-            "next_url": page_url(page + 1) if page < pages else None}
+    return {
+        "rows": rows,
+        "total": total,
+        "page": page,
+        "pages": pages,
+        "previous_url": page_url(page - 1) if page > 1 else None,
+        "next_url": page_url(page + 1) if page < pages else None,
+    }

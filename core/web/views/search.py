@@ -32,8 +32,9 @@ def query_from_params(params) -> SearchQuery:
         if name not in RESERVED_PARAMS and FACET_NAME.match(name) and clean_text(value):
             filters.setdefault(name, []).append(value)
     page = whole_number(params.get("page", "1"), "page", minimum=1, maximum=MAX_PAGE)
-    return SearchQuery(text=params.get("q", ""), filters=filters, sort=params.get("sort", "relevance"),
-                       page=page, per_page=PER_PAGE)
+    return SearchQuery(
+        text=params.get("q", ""), filters=filters, sort=params.get("sort", "relevance"), page=page, per_page=PER_PAGE
+    )
 
 
 def page_url(request, query: SearchQuery, **changes) -> str:
@@ -50,8 +51,15 @@ def facet_groups(request, results, query: SearchQuery) -> list[dict]:
     groups = []
     for facet in ordered_facet_names(results.facets):
         chosen = set(query.filters.get(facet, []))
-        values = [{"value": c.value, "label": facet_label(request, facet, c.value, c.label), "count": c.count,
-                   "checked": c.value in chosen} for c in facet_order(facet, results.facets[facet])]
+        values = [
+            {
+                "value": c.value,
+                "label": facet_label(request, facet, c.value, c.label),
+                "count": c.count,
+                "checked": c.value in chosen,
+            }
+            for c in facet_order(facet, results.facets[facet])
+        ]
         groups.append({"name": facet, "title": facet_title(request, facet), "values": values})
     return groups
 

@@ -35,7 +35,9 @@ def sites_values(request, errors=None, form=None) -> dict:
     users = dict(db.execute(select(User.site_id, func.count(User.id)).group_by(User.site_id)).all())
     sites = db.scalars(select(Site).order_by(Site.slug)).all()
     return {
-        "sites": sites, "videos": counts, "users": users,
+        "sites": sites,
+        "videos": counts,
+        "users": users,
         "plugins": sorted(request.registry.plugins.names()),
         "errors": errors or {},
         "form": form or {"plugins": default_plugins(request.registry)},
@@ -72,11 +74,19 @@ def create_site_view(request):
         errors["admin_password"] = _("At least 12 characters.")
     if not errors:
         try:
-            site = create_site(request.dbsession, request.registry, form["slug"], form["name"], domains,
-                               plugins=form["plugins"])
+            site = create_site(
+                request.dbsession, request.registry, form["slug"], form["name"], domains, plugins=form["plugins"]
+            )
             if form["admin_username"]:
-                create_user(request, form["admin_username"], site=site, email=form["admin_email"],
-                            display_name=form["admin_username"], role="site-admin", password=password)
+                create_user(
+                    request,
+                    form["admin_username"],
+                    site=site,
+                    email=form["admin_email"],
+                    display_name=form["admin_username"],
+                    role="site-admin",
+                    password=password,
+                )
         except ValidationError as exc:
             errors.update(exc.errors)
     if errors:
@@ -85,8 +95,9 @@ def create_site_view(request):
     return HTTPFound(request.route_url("admin.sites", _query={"created": site.slug}))
 
 
-@view_config(route_name="admin.site.domains", renderer="admin/sites.html", permission="superuser",
-             request_method="POST")
+@view_config(
+    route_name="admin.site.domains", renderer="admin/sites.html", permission="superuser", request_method="POST"
+)
 def save_domains(request):
     site = request.dbsession.get(Site, int(request.matchdict["site_id"]))
     if site is None:
@@ -94,10 +105,13 @@ def save_domains(request):
     text = request.POST.get("domains", "")
     try:
         domains = parse_domains(text)
-        taken = request.dbsession.scalars(select(SiteDomain.domain).where(
-            SiteDomain.domain.in_(domains), SiteDomain.site_id != site.id)).all()
+        taken = request.dbsession.scalars(
+            select(SiteDomain.domain).where(SiteDomain.domain.in_(domains), SiteDomain.site_id != site.id)
+        ).all()
         if taken:
-            raise ValidationError({"domains": _("Already used by another site: ${names}", mapping={"names": ", ".join(taken)})})
+            raise ValidationError(
+                {"domains": _("Already used by another site: ${names}", mapping={"names": ", ".join(taken)})}
+            )
     except ValidationError as exc:
         request.response.status = 400
         values = sites_values(request)
@@ -107,4 +121,3 @@ def save_domains(request):
     kept = {d.domain: d for d in site.domains}
     site.domains = [kept.get(d) or SiteDomain(domain=d) for d in domains]
     return HTTPFound(request.route_url("admin.sites", _query={"saved": site.slug}, _anchor=f"site-{site.slug}"))
-

@@ -88,8 +88,11 @@ def purge_expired_uploads() -> int:
     """
     with worker_request() as request:
         expired = request.dbsession.execute(  # one statement: an upload that became a video meanwhile stays
-            delete(Upload).where(Upload.video_id.is_(None), Upload.expires_at < utcnow())
-            .returning(Upload.site_id, Upload.key).execution_options(synchronize_session=False)).all()
+            delete(Upload)
+            .where(Upload.video_id.is_(None), Upload.expires_at < utcnow())
+            .returning(Upload.site_id, Upload.key)
+            .execution_options(synchronize_session=False)
+        ).all()
         gone = [(get_storage(request.registry, request.dbsession.get(Site, site_id)), key) for site_id, key in expired]
     for storage, key in gone:
         storage.delete(key)

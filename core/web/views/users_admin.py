@@ -57,22 +57,44 @@ def users_page(request):
         form = {k: request.POST.get(k, "").strip() for k in ("username", "display_name", "email", "role", "password")}
         try:
             guard_role_change(request, None, form["role"] or "user")
-            user = create_user(request, form["username"], display_name=form["display_name"], email=form["email"],
-                               role=form["role"] or "user", password=form["password"] or None)
-            return HTTPFound(request.route_url("admin.users", _query={"created": user.username,
-                                                                      "password": int(bool(form["password"]))}))
+            user = create_user(
+                request,
+                form["username"],
+                display_name=form["display_name"],
+                email=form["email"],
+                role=form["role"] or "user",
+                password=form["password"] or None,
+            )
+            return HTTPFound(
+                request.route_url(
+                    "admin.users", _query={"created": user.username, "password": int(bool(form["password"]))}
+                )
+            )
         except ValidationError as exc:
             errors = translate_errors(request, exc.errors)
             request.response.status = 400
-    return {**users_list(request), "roles": ROLES, "role_labels": ROLE_LABELS, "errors": errors, "form": form,
-            "created": request.params.get("created"), "created_without_password": request.params.get("password") == "0",
-            "notices": take_flash(request, FLASH)}
+    return {
+        **users_list(request),
+        "roles": ROLES,
+        "role_labels": ROLE_LABELS,
+        "errors": errors,
+        "form": form,
+        "created": request.params.get("created"),
+        "created_without_password": request.params.get("password") == "0",
+        "notices": take_flash(request, FLASH),
+    }
 
 
 def user_values(request, user: User, errors: dict | None = None) -> dict:
-    return {"account": user, "roles": ROLES, "role_labels": ROLE_LABELS, "errors": errors or {},
-            "owned_videos": owned_video_count(request.dbsession, user),
-            "is_me": user.id == request.user.id, "notices": take_flash(request, FLASH)}
+    return {
+        "account": user,
+        "roles": ROLES,
+        "role_labels": ROLE_LABELS,
+        "errors": errors or {},
+        "owned_videos": owned_video_count(request.dbsession, user),
+        "is_me": user.id == request.user.id,
+        "notices": take_flash(request, FLASH),
+    }
 
 
 @view_config(route_name="admin.user", renderer="admin/user.html", permission="site-admin", request_method="GET")
@@ -117,8 +139,9 @@ def end_user_sessions(request):
 
 def back_from(request, user: User) -> HTTPFound:
     """Back to the user's page or to the users page, whichever the form was on."""
-    return HTTPFound(user_page_url(request, user) if "from_user_page" in request.POST
-                     else request.route_url("admin.users"))
+    return HTTPFound(
+        user_page_url(request, user) if "from_user_page" in request.POST else request.route_url("admin.users")
+    )
 
 
 @view_config(route_name="admin.user.password", permission="site-admin", request_method="POST")
@@ -129,12 +152,12 @@ def give_new_password(request):
         guard_other(request, user)
         password = reset_password(request, user)
     except ValidationError as exc:
-        response = render_to_response("admin/user.html", user_values(request, user, translate_errors(request, exc.errors)),
-                                      request=request)
+        response = render_to_response(
+            "admin/user.html", user_values(request, user, translate_errors(request, exc.errors)), request=request
+        )
         response.status = 400
         return response
-    response = render_to_response("admin/user_password.html", {"account": user, "password": password},
-                                  request=request)
+    response = render_to_response("admin/user_password.html", {"account": user, "password": password}, request=request)
     response.cache_control = "no-store"
     return response
 
@@ -152,14 +175,16 @@ def delete_page(request):
             videos_changed(request, given)  # their owner's name is part of what search finds
             message = request.translate("The account ${name} was deleted.", name=user.username)
             if given:
-                message += " " + request.ngettext("Its video now belongs to ${heir}.",
-                                                   "Its ${n} videos now belong to ${heir}.", len(given),
-                                                   n=len(given), heir=heir.username)
+                message += " " + request.ngettext(
+                    "Its video now belongs to ${heir}.",
+                    "Its ${n} videos now belong to ${heir}.",
+                    len(given),
+                    n=len(given),
+                    heir=heir.username,
+                )
             request.session.flash(message, FLASH)
             return HTTPFound(request.route_url("admin.users"))
         except ValidationError as exc:
             errors = translate_errors(request, exc.errors)
             request.response.status = 400
     return {"account": user, "owned_videos": owned, "heir": heir_name, "errors": errors}
-
-

@@ -59,7 +59,8 @@ def video_page(request):
         "language_name": dict(language_choices(request.localizer.locale_name)).get(video.language, video.language),
         "type_title": lambda vtype: type_title(request, vtype),
         "related": related_videos(request, video),
-        "channels": shown_channels(request, video), "themes": shown_themes(request, video),
+        "channels": shown_channels(request, video),
+        "themes": shown_themes(request, video),
         **player_context(request, video),
     }
 
@@ -99,9 +100,12 @@ def own_videos(request, status: str = "", access: str = "", channel: str = "") -
     """The request user's videos (owned or co-owned) on this site, newest first, filtered (``channel``: a slug)."""
     user = request.user
     co_owned = select(video_owners.c.video_id).where(video_owners.c.user_id == user.id)
-    query = (select(Video).where(Video.site_id == request.site.id)
-             .where(or_(Video.owner_id == user.id, Video.id.in_(co_owned)))
-             .order_by(Video.created_at.desc(), Video.id.desc()))
+    query = (
+        select(Video)
+        .where(Video.site_id == request.site.id)
+        .where(or_(Video.owner_id == user.id, Video.id.in_(co_owned)))
+        .order_by(Video.created_at.desc(), Video.id.desc())
+    )
     if status in STATUS_FILTERS:
         query = query.where(Video.status.in_(STATUS_FILTERS[status]))
     if access == "scheduled":
@@ -126,10 +130,16 @@ def status_json(request, video: Video) -> dict:
         "status": video.status,
         "status_label": request.localizer.translate(STATUS_LABELS.get(video.status, video.status)),
         "reason": request.translate(video.status_reason),
-        "job": None if job is None else {
-            "id": job.id, "kind": job.kind, "state": job.state, "progress": job.progress,
+        "job": None
+        if job is None
+        else {
+            "id": job.id,
+            "kind": job.kind,
+            "state": job.state,
+            "progress": job.progress,
             "state_label": request.localizer.translate(JOB_STATE_LABELS.get(job.state, job.state)),
-            "attempts": job.attempts, "error": request.translate(job.error) if job.state == "failed" else "",
+            "attempts": job.attempts,
+            "error": request.translate(job.error) if job.state == "failed" else "",
         },
     }
 
@@ -190,8 +200,9 @@ def save_position(request):
     body = json_body(request)
     try:
         position = max(0.0, finite_number(body["position"]))
-        watched = min(max(0.0, finite_number(body.get("watched", 0))), MAX_REPORTED_WATCH,
-                      video.duration or MAX_REPORTED_WATCH)
+        watched = min(
+            max(0.0, finite_number(body.get("watched", 0))), MAX_REPORTED_WATCH, video.duration or MAX_REPORTED_WATCH
+        )
     except (ValueError, KeyError, TypeError, AttributeError):
         raise HTTPBadRequest("position, watched: numbers of seconds are expected") from None
     if watched > 0:

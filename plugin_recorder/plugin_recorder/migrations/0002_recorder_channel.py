@@ -18,8 +18,13 @@ def upgrade() -> None:
     with op.batch_alter_table("recorder_recorders", schema=None) as batch_op:
         batch_op.add_column(sa.Column("channel_id", sa.Integer(), nullable=True))
         batch_op.create_index(batch_op.f("ix_recorder_recorders_channel_id"), ["channel_id"], unique=False)
-        batch_op.create_foreign_key(batch_op.f("fk_recorder_recorders_channel_id_channels"), "channels",
-                                    ["channel_id"], ["id"], ondelete="SET NULL")
+        batch_op.create_foreign_key(
+            batch_op.f("fk_recorder_recorders_channel_id_channels"),
+            "channels",
+            ["channel_id"],
+            ["id"],
+            ondelete="SET NULL",
+        )
 
 
 def downgrade() -> None:

@@ -6,8 +6,12 @@ from core.platform.sites import set_plugin_overrides
 from core.testing.contracts import EncoderContract
 from tests import mediafiles
 
-QUICK = {"segment_seconds": 2, "storyboard_interval": 1, "preset": "ultrafast",
-         "download_rungs": "240p 360p 480p 720p 1080p"}  # every rung also an MP4, to check each one
+QUICK = {
+    "segment_seconds": 2,
+    "storyboard_interval": 1,
+    "preset": "ultrafast",
+    "download_rungs": "240p 360p 480p 720p 1080p",
+}  # every rung also an MP4, to check each one
 
 MAKERS = {
     "video": lambda folder: mediafiles.make_clip(folder, name="wide.mp4", seconds=3, size="854x480"),

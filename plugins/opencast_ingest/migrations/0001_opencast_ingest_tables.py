@@ -32,12 +32,15 @@ def create_ingest_packages() -> None:
         sa.Column("video_id", sa.Integer(), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("ingested_at", sa.DateTime(timezone=True), nullable=True),
-        sa.ForeignKeyConstraint(["site_id"], ["sites.id"], name=op.f("fk_ingest_packages_site_id_sites"),
-                                ondelete="CASCADE"),
-        sa.ForeignKeyConstraint(["user_id"], ["users.id"], name=op.f("fk_ingest_packages_user_id_users"),
-                                ondelete="CASCADE"),
-        sa.ForeignKeyConstraint(["video_id"], ["videos.id"], name=op.f("fk_ingest_packages_video_id_videos"),
-                                ondelete="SET NULL"),
+        sa.ForeignKeyConstraint(
+            ["site_id"], ["sites.id"], name=op.f("fk_ingest_packages_site_id_sites"), ondelete="CASCADE"
+        ),
+        sa.ForeignKeyConstraint(
+            ["user_id"], ["users.id"], name=op.f("fk_ingest_packages_user_id_users"), ondelete="CASCADE"
+        ),
+        sa.ForeignKeyConstraint(
+            ["video_id"], ["videos.id"], name=op.f("fk_ingest_packages_video_id_videos"), ondelete="SET NULL"
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_ingest_packages")),
     )
     with op.batch_alter_table("ingest_packages", schema=None) as batch_op:
@@ -63,8 +66,11 @@ def enable_on_every_site() -> None:
     bind = op.get_bind()
     for site_id, plugins in bind.execute(sa.select(sites.c.id, sites.c.enabled_plugins)).all():
         if "opencast_ingest" not in (plugins or []):
-            bind.execute(sites.update().where(sites.c.id == site_id)
-                         .values(enabled_plugins=sorted({*(plugins or []), "opencast_ingest"})))
+            bind.execute(
+                sites.update()
+                .where(sites.c.id == site_id)
+                .values(enabled_plugins=sorted({*(plugins or []), "opencast_ingest"}))
+            )
 
 
 def upgrade() -> None:

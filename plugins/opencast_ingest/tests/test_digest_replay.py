@@ -20,8 +20,16 @@ def test_the_same_answer_sent_to_several_workers_at_once_is_accepted_once(app):
     nonce = make_nonce(nonce_secret(app), REALM)
     ha1 = digest_ha1("agent", REALM, "right")
     response = md5(f"{ha1}:{nonce}:00000001:c0ffee:auth:{md5('GET:/')}")
-    params = {"username": "agent", "realm": REALM, "nonce": nonce, "uri": "/", "response": response,
-              "qop": "auth", "nc": "00000001", "cnonce": "c0ffee"}
+    params = {
+        "username": "agent",
+        "realm": REALM,
+        "nonce": nonce,
+        "uri": "/",
+        "response": response,
+        "qop": "auth",
+        "nc": "00000001",
+        "cnonce": "c0ffee",
+    }
     barrier, outcomes = threading.Barrier(THREADS), []
 
     def worker():

@@ -41,13 +41,16 @@ def db(dbsession, monkeypatch):
     return dbsession
 
 
-def digest_request(password: str, nonce: str, path: str = "/ingest/addTrack", method: str = "POST",
-                   nc: int = 1) -> Request:
+def digest_request(
+    password: str, nonce: str, path: str = "/ingest/addTrack", method: str = "POST", nc: int = 1
+) -> Request:
     """What curl sends with --digest (qop=auth)."""
     ha1, ha2 = md5(f"agent:{REALM}:{password}"), md5(f"{method}:{path}")
     response = md5(f"{ha1}:{nonce}:{nc:08x}:0a4f113b:auth:{ha2}")
-    header = (f'Digest username="agent", realm="{REALM}", nonce="{nonce}", uri="{path}", algorithm=MD5, '
-              f'response="{response}", qop=auth, nc={nc:08x}, cnonce="0a4f113b"')
+    header = (
+        f'Digest username="agent", realm="{REALM}", nonce="{nonce}", uri="{path}", algorithm=MD5, '
+        f'response="{response}", qop=auth, nc={nc:08x}, cnonce="0a4f113b"'
+    )
     request = Request.blank(path, method=method, headers={"Authorization": header})
     request.registry = Registry()
     request.registry.settings = {"amphi.session_secret": SITE_SECRET}

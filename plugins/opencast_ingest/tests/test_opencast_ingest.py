@@ -13,10 +13,17 @@ from plugins.opencast_ingest.purge import expire_hours, purge_abandoned
 from plugins.opencast_ingest.testing import IngestTestPlugin, StudioClient, package_id
 from tests.mediafiles import make_browser_webm
 
-ENDPOINTS = [("GET", "/ingest/createMediaPackage"), ("POST", "/ingest/createMediaPackage"),
-             ("POST", "/ingest/addDCCatalog"), ("POST", "/ingest/addTrack"), ("POST", "/ingest/addCatalog"),
-             ("POST", "/ingest/addAttachment"), ("POST", "/ingest/ingest"), ("POST", "/ingest/ingest/fast"),
-             ("GET", "/ingest/files/abc/def")]
+ENDPOINTS = [
+    ("GET", "/ingest/createMediaPackage"),
+    ("POST", "/ingest/createMediaPackage"),
+    ("POST", "/ingest/addDCCatalog"),
+    ("POST", "/ingest/addTrack"),
+    ("POST", "/ingest/addCatalog"),
+    ("POST", "/ingest/addAttachment"),
+    ("POST", "/ingest/ingest"),
+    ("POST", "/ingest/ingest/fast"),
+    ("GET", "/ingest/files/abc/def"),
+]
 
 
 def call(app, method: str, path: str, **kwargs):
@@ -46,14 +53,18 @@ def studio(make_testapp, ingest_site):
 @pytest.fixture(scope="module")
 def recordings(tmp_path_factory):
     folder = tmp_path_factory.mktemp("rec")
-    return (make_browser_webm(folder, "camera.webm", 2, "160x120").read_bytes(),
-            make_browser_webm(folder, "screen.webm", 2, "320x240", vcodec="libvpx-vp9", pattern="smptebars").read_bytes())
+    return (
+        make_browser_webm(folder, "camera.webm", 2, "160x120").read_bytes(),
+        make_browser_webm(folder, "screen.webm", 2, "320x240", vcodec="libvpx-vp9", pattern="smptebars").read_bytes(),
+    )
 
 
-@pytest.mark.parametrize("plugins", [["storage_local"], ["storage_local", "opencast_ingest"]],
-                         ids=["protocol-off", "no-client-plugin"])
-def test_a_site_without_an_ingest_plugin_answers_404_everywhere(make_site, make_user, make_testapp, client_plugin,
-                                                                 plugins):
+@pytest.mark.parametrize(
+    "plugins", [["storage_local"], ["storage_local", "opencast_ingest"]], ids=["protocol-off", "no-client-plugin"]
+)
+def test_a_site_without_an_ingest_plugin_answers_404_everywhere(
+    make_site, make_user, make_testapp, client_plugin, plugins
+):
     site = make_site("plain", plugins=plugins)
     make_user(site, "ana", role="staff")
     app = make_testapp("plain.test")
@@ -66,7 +77,8 @@ def test_a_client_plugin_is_enabled_only_beside_the_protocol(make_site, client_p
     with pytest.raises(ValidationError) as refused:
         make_site("alone", plugins=["storage_local", "ingest_test"])
     assert refused.value.errors["plugins"].interpolate() == (
-        "ingest_test works only with opencast_ingest: enable it too.")
+        "ingest_test works only with opencast_ingest: enable it too."
+    )
 
 
 def test_a_site_admin_cannot_turn_the_protocol_off_under_its_client(make_site, make_user, make_testapp, client_plugin):
@@ -74,8 +86,10 @@ def test_a_site_admin_cannot_turn_the_protocol_off_under_its_client(make_site, m
     make_user(site, "boss", role="site-admin", password="boss password 1")
     browser = make_testapp("adm.test")
     browser.sign_in("boss", "boss password 1")
-    for language, message in [("en", "ingest_test works only with opencast_ingest: enable it too."),
-                              ("fr", "ingest_test ne fonctionne qu&#39;avec opencast_ingest : activez-le aussi.")]:
+    for language, message in [
+        ("en", "ingest_test works only with opencast_ingest: enable it too."),
+        ("fr", "ingest_test ne fonctionne qu&#39;avec opencast_ingest : activez-le aussi."),
+    ]:
         form = browser.get("/admin/site", headers={"Accept-Language": language}).forms["plugins-form"]
         form["plugins"] = ["auth_local", "storage_local", "ingest_test"]
         assert message in form.submit(status=400, headers={"Accept-Language": language}).text
@@ -96,7 +110,11 @@ def test_a_studio_upload_becomes_a_video_composed_then_encoded(studio, recording
     assert '<mediapackage xmlns="http://mediapackage.opencastproject.org"' in mp
     assert studio.create().headers["Content-Type"].startswith("text/xml")
     mp = studio.add_dc(mp, "Cours <b>1</b> & TD", presenter="Ana López").text
-    assert '<catalog id="' in mp and 'type="dublincore/episode"' in mp and "<title>Cours &lt;b&gt;1&lt;/b&gt; &amp; TD" in mp
+    assert (
+        '<catalog id="' in mp
+        and 'type="dublincore/episode"' in mp
+        and "<title>Cours &lt;b&gt;1&lt;/b&gt; &amp; TD" in mp
+    )
     mp = studio.add_acl(mp).text
     assert 'type="security/xacml+episode"' in mp
     mp = studio.add_track(mp, "presenter/source", "camera.webm", camera).text
@@ -110,7 +128,8 @@ def test_a_studio_upload_becomes_a_video_composed_then_encoded(studio, recording
     assert video.title == "Cours <b>1</b> & TD" and video.owner.username == "ana"
     assert video.date_recorded.isoformat() == "2026-11-29"
     assert sorted((f.kind, f.rendition, f.size) for f in video.files) == sorted(
-        [("recording", "presenter/source", len(camera)), ("recording", "presentation/source", len(screen))])
+        [("recording", "presenter/source", len(camera)), ("recording", "presentation/source", len(screen))]
+    )
     job = dbsession.scalars(select(Job).where(Job.video_id == video.id)).one()
     assert (job.kind, job.state, job.params) == ("compose", "queued", {"layout": "side-by-side", "trims": [0.5, None]})
     source, mp_id, video_id, metadata = client_plugin.received[0]
@@ -135,8 +154,9 @@ def test_missing_or_malformed_mediapackages_are_refused_clearly(studio, recordin
     missing = studio.post("/ingest/addTrack", [("flavor", "presenter/source")], [("BODY", "a.webm", b"x")], status=400)
     assert "The mediaPackage field is missing" in missing.text
     assert missing.headers["Content-Type"].startswith("text/plain")
-    broken = studio.post("/ingest/addDCCatalog", [("mediaPackage", "<mediapackage id='x'"), ("dublinCore", "")],
-                         status=400)
+    broken = studio.post(
+        "/ingest/addDCCatalog", [("mediaPackage", "<mediapackage id='x'"), ("dublinCore", "")], status=400
+    )
     assert "not well-formed XML" in broken.text
     other = studio.post("/ingest/ingest", [("mediaPackage", "<episode id='1'/>")], status=400)
     assert "is not a media package" in other.text
@@ -149,12 +169,24 @@ def test_missing_or_malformed_mediapackages_are_refused_clearly(studio, recordin
 def test_elements_and_catalogues_are_checked(studio):
     mp = studio.create().text
     assert "no track" in studio.ingest(mp, status=400).text
-    assert "send it as the multipart field BODY" in studio.post("/ingest/addTrack", [
-        ("mediaPackage", mp), ("flavor", "presenter/source")], status=400).text
-    assert "flavor field is missing or malformed" in studio.post("/ingest/addTrack", [
-        ("mediaPackage", mp), ("flavor", "../../etc")], [("BODY", "a.webm", b"x")], status=400).text
-    assert "not well-formed XML" in studio.post("/ingest/addDCCatalog", [
-        ("mediaPackage", mp), ("dublinCore", "%3Cdublincore"), ("flavor", "dublincore/episode")], status=400).text
+    assert (
+        "send it as the multipart field BODY"
+        in studio.post("/ingest/addTrack", [("mediaPackage", mp), ("flavor", "presenter/source")], status=400).text
+    )
+    assert (
+        "flavor field is missing or malformed"
+        in studio.post(
+            "/ingest/addTrack", [("mediaPackage", mp), ("flavor", "../../etc")], [("BODY", "a.webm", b"x")], status=400
+        ).text
+    )
+    assert (
+        "not well-formed XML"
+        in studio.post(
+            "/ingest/addDCCatalog",
+            [("mediaPackage", mp), ("dublinCore", "%3Cdublincore"), ("flavor", "dublincore/episode")],
+            status=400,
+        ).text
+    )
     assert "out of order" in studio.add_cutting(mp, 5, 2, status=400).text
 
 
@@ -201,15 +233,15 @@ class BrokenPolicy:
         raise RuntimeError("the policy crashed")
 
 
-def test_a_plugin_failing_after_the_ingest_loses_nothing(studio, recordings, register_plugin, ingest_site, dbsession,
-                                                         caplog):
+def test_a_plugin_failing_after_the_ingest_loses_nothing(
+    studio, recordings, register_plugin, ingest_site, dbsession, caplog
+):
     register_plugin(BrokenPolicy(), "broken_policy")
     ingest_site.enabled_plugins = [*ingest_site.enabled_plugins, "broken_policy"]
     studio.upload("Malgré tout", [("presenter/source", "camera.webm", recordings[0])])
     video = dbsession.scalars(select(Video).where(Video.title == "Malgré tout")).one()
     assert (video.access, [j.kind for j in video.jobs]) == ("draft", ["encode"])
     assert "plugin broken_policy failed in amphi_ingest_received" in caplog.text
-
 
 
 def test_packages_are_kept_as_long_as_the_setting_says(app, monkeypatch):

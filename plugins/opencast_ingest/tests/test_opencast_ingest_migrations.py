@@ -38,17 +38,30 @@ def upgrade_to_the_previous_heads(engine, host) -> None:
 
 def insert_work_in_flight(connection) -> None:
     """A site, its user, a package half sent and a nonce in use, as the core's tables held them."""
-    connection.execute(text("INSERT INTO sites (id, slug, name, theme_color, logo_url, is_default, enabled_plugins, "
-                            "plugin_settings, created_at, upload_access) VALUES (1, 'old', 'Old', '#1f4e8c', '', "
-                            "true, '[\"recorder\", \"auth_local\"]', '{}', CURRENT_TIMESTAMP, 'draft')"))
-    connection.execute(text("INSERT INTO users (id, site_id, username, display_name, email, affiliation, locale, "
-                            "is_active, can_upload, is_site_admin, is_superuser, created_at) VALUES (1, 1, 'ana', "
-                            "'', '', '', '', true, true, false, false, CURRENT_TIMESTAMP)"))
-    connection.execute(text("INSERT INTO ingest_packages (id, site_id, user_id, source, principal_data, elements, "
-                            "metadata, created_at) VALUES ('pkg-1', 1, 1, 'recorder', '{}', "
-                            "'[{\"id\": \"e1\", \"kind\": \"track\"}]', '{\"title\": \"Cours\"}', CURRENT_TIMESTAMP)"))
-    connection.execute(text("INSERT INTO digest_nonces (nonce, count, expires_at) VALUES "
-                            "('1-abc-sig', 3, CURRENT_TIMESTAMP)"))
+    connection.execute(
+        text(
+            "INSERT INTO sites (id, slug, name, theme_color, logo_url, is_default, enabled_plugins, "
+            "plugin_settings, created_at, upload_access) VALUES (1, 'old', 'Old', '#1f4e8c', '', "
+            "true, '[\"recorder\", \"auth_local\"]', '{}', CURRENT_TIMESTAMP, 'draft')"
+        )
+    )
+    connection.execute(
+        text(
+            "INSERT INTO users (id, site_id, username, display_name, email, affiliation, locale, "
+            "is_active, can_upload, is_site_admin, is_superuser, created_at) VALUES (1, 1, 'ana', "
+            "'', '', '', '', true, true, false, false, CURRENT_TIMESTAMP)"
+        )
+    )
+    connection.execute(
+        text(
+            "INSERT INTO ingest_packages (id, site_id, user_id, source, principal_data, elements, "
+            "metadata, created_at) VALUES ('pkg-1', 1, 1, 'recorder', '{}', "
+            '\'[{"id": "e1", "kind": "track"}]\', \'{"title": "Cours"}\', CURRENT_TIMESTAMP)'
+        )
+    )
+    connection.execute(
+        text("INSERT INTO digest_nonces (nonce, count, expires_at) VALUES ('1-abc-sig', 3, CURRENT_TIMESTAMP)")
+    )
 
 
 def test_a_fresh_database_gets_the_tables_and_agrees_with_the_models(empty_engine):

@@ -23,8 +23,12 @@ def test_the_purges_are_the_plugins_periodic_tasks():
 
 def test_the_nonce_purge_forgets_expired_nonces_only(app):
     with worker_request() as request:
-        request.dbsession.add_all([DigestNonce(nonce="1-purge-old", count=1, expires_at=utcnow() - timedelta(seconds=1)),
-                                   DigestNonce(nonce="2-purge-new", count=1, expires_at=utcnow() + timedelta(seconds=60))])
+        request.dbsession.add_all(
+            [
+                DigestNonce(nonce="1-purge-old", count=1, expires_at=utcnow() - timedelta(seconds=1)),
+                DigestNonce(nonce="2-purge-new", count=1, expires_at=utcnow() + timedelta(seconds=60)),
+            ]
+        )
     purge_digest_nonces.call_local()
     with worker_request() as request:
         left = set(request.dbsession.scalars(select(DigestNonce.nonce).where(DigestNonce.nonce.like("%-purge-%"))))

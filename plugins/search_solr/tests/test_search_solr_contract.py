@@ -31,6 +31,7 @@ class IndexTasksRunInTheTestTransaction:
         transaction.extension["amphi.solr_tasks_done"] = len(hooks)
         self.settle(request)
 
+
 LIVE_SOLR = os.environ.get("AMPHI_TEST_SOLR_URL", "")
 
 

@@ -23,8 +23,9 @@ def upgrade() -> None:
         sa.Column("site_id", sa.Integer(), nullable=False),
         sa.Column("measured_at", sa.DateTime(timezone=True), nullable=False),
         *(sa.Column(part, sa.BigInteger(), nullable=False) for part in PARTS),
-        sa.ForeignKeyConstraint(["site_id"], ["sites.id"], name=op.f("fk_stats_storage_measures_site_id_sites"),
-                                ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(
+            ["site_id"], ["sites.id"], name=op.f("fk_stats_storage_measures_site_id_sites"), ondelete="CASCADE"
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_stats_storage_measures")),
         sqlite_autoincrement=True,  # ids never reused (0002_stats)
     )

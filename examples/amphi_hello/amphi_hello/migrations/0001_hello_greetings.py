@@ -22,8 +22,12 @@ def upgrade() -> None:
         sa.Column("video_id", sa.Integer(), nullable=False),
         sa.Column("text", sa.String(length=300), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(["site_id"], ["sites.id"], name=op.f("fk_hello_greetings_site_id_sites"), ondelete="CASCADE"),
-        sa.ForeignKeyConstraint(["video_id"], ["videos.id"], name=op.f("fk_hello_greetings_video_id_videos"), ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(
+            ["site_id"], ["sites.id"], name=op.f("fk_hello_greetings_site_id_sites"), ondelete="CASCADE"
+        ),
+        sa.ForeignKeyConstraint(
+            ["video_id"], ["videos.id"], name=op.f("fk_hello_greetings_video_id_videos"), ondelete="CASCADE"
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_hello_greetings")),
     )
     op.create_index(op.f("ix_hello_greetings_site_id"), "hello_greetings", ["site_id"], unique=False)
