@@ -19,6 +19,7 @@ from itertools import pairwise
 
 import pytest
 
+from core.pipeline.jobs import JobContext
 from core.pipeline.media import EncodeCancelled, MediaError, MediaInfo, Rung
 from core.pipeline.speech import SAMPLE_RATE, Transcript
 
@@ -68,15 +69,15 @@ class EncoderContract:
         raise NotImplementedError
 
     def call_hook(self, request, hook: str, **values):
-        """The one place that calls the media hooks (through the site's relay), from plain values."""
-        hooks = request.hooks
+        """The one place that calls the media hooks, as a job does: the site's plugins, the job's plain values."""
+        job = JobContext.of(request)
+        hooks = job.hooks
         if hook == "probe":
             return hooks.amphi_probe(path=values["source"])
         if hook == "ladder":
-            return hooks.amphi_encoding_ladder(request=request, info=values["info"])
+            return hooks.amphi_encoding_ladder(job=job, info=values["info"])
         return hooks.amphi_encode(
-            request=request,
-            job=None,
+            job=job,
             source=values["source"],
             info=values["info"],
             ladder=values["ladder"],
@@ -228,8 +229,9 @@ class TranscriberContract:
         raise NotImplementedError
 
     def transcribe(self, request, audio: str, language: str, progress=lambda fraction: True):
-        """The one place that calls ``amphi_transcribe`` (through the site's relay), from plain values."""
-        return request.hooks.amphi_transcribe(request=request, audio=audio, language=language, progress=progress)
+        """The one place that calls ``amphi_transcribe``, as a job does: the site's plugins, the job's plain values."""
+        job = JobContext.of(request)
+        return job.hooks.amphi_transcribe(job=job, audio=audio, language=language, progress=progress)
 
     @pytest.fixture
     def transcript(self, transcriber_request, speech, speech_language):

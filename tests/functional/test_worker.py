@@ -15,7 +15,7 @@ ENQUEUE = """
 import sys
 from pyramid.paster import bootstrap
 with bootstrap(sys.argv[1]):
-    from core.platform.tasks import purge_rate_limits
+    from core.access.ratelimit import purge_rate_limits
     purge_rate_limits()
 """
 
