@@ -69,6 +69,7 @@ from core.pagecache.generation import current_generation, has_pending_changes
 from core.pipeline import queue_job
 from core.pipeline.jobs import JobContext, JobKind, local_file, scratch_folder
 from core.pipeline.media import (
+    MEDIA_TYPES,
     ComposeSource,
     EncodeCancelled,
     EncodeOutput,
@@ -225,6 +226,7 @@ __all__ = [
     "scratch_folder",
     "arm_parent_death_signal",
     "MediaInfo",
+    "MEDIA_TYPES",
     "Rung",
     "EncodeOutput",
     "EncodeResult",

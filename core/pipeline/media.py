@@ -26,6 +26,19 @@ class EncodeCancelled(AmphiError):
     code = "cancelled"
 
 
+#: The content type of each kind of file an encode writes (by extension), for storage and for viewers.
+MEDIA_TYPES = {
+    ".m3u8": "application/vnd.apple.mpegurl",
+    ".m4s": "video/iso.segment",
+    ".ts": "video/mp2t",
+    ".mp4": "video/mp4",
+    ".m4a": "audio/mp4",
+    ".mp3": "audio/mpeg",
+    ".jpg": "image/jpeg",
+    ".png": "image/png",
+    ".vtt": "text/vtt",
+}
+
 #: How two tracks become one picture: the camera in a corner of the screen, or side by side.
 LAYOUTS = ("pip-bottom-right", "pip-bottom-left", "pip-top-right", "pip-top-left", "side-by-side")
 DEFAULT_LAYOUT = "pip-bottom-right"

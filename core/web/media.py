@@ -18,19 +18,8 @@ from core.catalogue.lookup import get_site_video
 from core.catalogue.media_urls import check_signature, url_ttl
 from core.catalogue.tracks import active_plugins
 from core.models import Track, Video
+from core.pipeline.media import MEDIA_TYPES
 from core.pipeline.storage import check_key, job_prefix
-
-MIME_TYPES = {
-    ".m3u8": "application/vnd.apple.mpegurl",
-    ".m4s": "video/iso.segment",
-    ".ts": "video/mp2t",
-    ".mp4": "video/mp4",
-    ".m4a": "audio/mp4",
-    ".mp3": "audio/mpeg",
-    ".jpg": "image/jpeg",
-    ".png": "image/png",
-    ".vtt": "text/vtt",
-}
 
 #: Paths only owners may fetch unless the owner allows downloads.
 DOWNLOAD_PREFIXES = ("mp4/", "audio.")
@@ -52,7 +41,7 @@ def serve_key(request, key: str, public: bool) -> Response:
     if not storage.exists(key):
         raise HTTPNotFound()
     extension = "." + key.rsplit(".", 1)[-1] if "." in key.rsplit("/", 1)[-1] else ""
-    content_type = MIME_TYPES.get(extension) or mimetypes.guess_type(key)[0] or "application/octet-stream"
+    content_type = MEDIA_TYPES.get(extension) or mimetypes.guess_type(key)[0] or "application/octet-stream"
     cache = "public, max-age=3600" if public else "private, max-age=3600"
     accel = storage.accel_path(key)
     if accel:

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 import ffmpeg
 
 from core.plugin_api import (
+    MEDIA_TYPES,
     EncodeCancelled,
     EncodeOutput,
     EncodeResult,
@@ -40,16 +41,6 @@ from plugins.encoder_ffmpeg.run import Progress, run_ffmpeg
 
 log = logging.getLogger(__name__)
 ENCODE_SHARE = 0.9  # the decode+encode process is ~90 % of the work; remuxing and playlists the rest
-MIMES = {
-    ".m3u8": "application/vnd.apple.mpegurl",
-    ".m4s": "video/iso.segment",
-    ".ts": "video/mp2t",
-    ".mp4": "video/mp4",
-    ".m4a": "audio/mp4",
-    ".mp3": "audio/mpeg",
-    ".jpg": "image/jpeg",
-    ".vtt": "text/vtt",
-}
 
 
 @functools.lru_cache(maxsize=1)
@@ -210,7 +201,7 @@ def describe(out: str, path: str, kind: str, rungs: dict[str, Rung], info: Media
     return EncodeOutput(
         kind=kind,
         path=path,
-        mime=MIMES.get(os.path.splitext(path)[1], "application/octet-stream"),
+        mime=MEDIA_TYPES.get(os.path.splitext(path)[1], "application/octet-stream"),
         rendition=rendition,
         width=rung.width if rung else None,
         height=rung.height if rung else None,

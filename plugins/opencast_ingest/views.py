@@ -251,19 +251,7 @@ def add_catalog_terms(package: IngestPackage, flavor: str, terms: dict) -> None:
 
 @view_config(route_name="ingest.track", request_method="POST", require_csrf=False)
 def add_track(request):
-    package_id = open_package(request)
-    field = uploaded_file(request)
-    package = add_element(
-        request,
-        package_id,
-        "track",
-        request.POST.get("flavor"),
-        field.file,
-        field.filename or "",
-        field.type or "",
-        tags_of(request),
-    )
-    return answer_package(request, package)
+    return add_uploaded_element(request, "track")
 
 
 @view_config(route_name="ingest.catalog", request_method="POST", require_csrf=False)
@@ -293,12 +281,17 @@ def add_catalog(request):
 
 @view_config(route_name="ingest.attachment", request_method="POST", require_csrf=False)
 def add_attachment(request):
+    return add_uploaded_element(request, "attachment")
+
+
+def add_uploaded_element(request, kind: str):
+    """Add the uploaded file of the request to its package as a ``kind`` (track or attachment), as sent."""
     package_id = open_package(request)
     field = uploaded_file(request)
     package = add_element(
         request,
         package_id,
-        "attachment",
+        kind,
         request.POST.get("flavor"),
         field.file,
         field.filename or "",
