@@ -19,7 +19,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from core.ingest import ComposeSource  # noqa: E402
+from core.plugin_api import ComposeSource  # noqa: E402
 from plugins.encoder_ffmpeg.compose import compose  # noqa: E402
 from plugins.encoder_ffmpeg.encode import encode  # noqa: E402
 from plugins.encoder_ffmpeg.ladder import encoding_ladder  # noqa: E402

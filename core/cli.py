@@ -79,6 +79,7 @@ def cmd_init(args) -> None:
 def cmd_db_upgrade(args) -> None:
     from pyramid.paster import get_appsettings
 
+    import core.pagecache.generation  # noqa: F401  (a migration's writes bump the content generation: pages cached elsewhere go stale)
     from core.platform.db import make_engine
     from core.platform.migrate import upgrade
     from core.platform.plugins import make_plugin_host

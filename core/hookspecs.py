@@ -6,7 +6,7 @@ marked *firstresult* stop at the first implementation that returns something
 other than ``None``; the others return the list of every non-``None`` answer.
 
 Per-site hooks are called through ``request.hooks`` (or
-:func:`core.platform.plugins.site_hooks` outside a request), so a plugin disabled on the
+:func:`core.platform.sites.site_hooks` outside a request), so a plugin disabled on the
 site is never called there. Assembly hooks are called once per application,
 for every installed plugin.
 
@@ -318,7 +318,6 @@ def amphi_encoding_ladder(job: JobContext, info: MediaInfo) -> list[Rung] | None
     .. versionchanged:: 2.0.0
        Receives the job's plain values (:class:`core.pipeline.jobs.JobContext`) instead of a request and the video.
 
-    :return: a list of :class:`core.pipeline.media.Rung` (empty for audio-only sources).
     :param job: the :class:`core.pipeline.jobs.JobContext` (plain values: ids, params;
         ``job.plugin_settings(name)`` gives a plugin its settings on the video's site).
     :param info: the source's :class:`core.pipeline.media.MediaInfo`.

@@ -65,6 +65,7 @@ from core.ingest import (
     title_from_filename,
     unique_slug,
 )
+from core.pagecache import cache_page, no_cache
 from core.pagecache.generation import current_generation, has_pending_changes
 from core.pipeline import queue_job
 from core.pipeline.jobs import JobContext, JobKind, local_file, scratch_folder
@@ -106,8 +107,8 @@ from core.platform.timecodes import (
 )
 from core.platform.ui import Badge, FeedLink, HomeBlock, NavItem, Panel, count_param, take_flash
 from core.web.inputs import json_body, parse_json
-from core.web.media import serve_key
 from core.web.player import player_context
+from core.web.responses import serve_key, shared_cache_may_keep
 
 __all__ = [
     # Calling hooks: contributions gathered, events sent, a failing plugin logged and skipped
@@ -140,6 +141,7 @@ __all__ = [
     "parse_json",
     "player_context",
     "serve_key",
+    "shared_cache_may_keep",
     "render_markdown",
     # Identity, sign-in, sessions, users, tokens, rate limits
     "LoginMethod",
@@ -211,6 +213,8 @@ __all__ = [
     "language_name",
     "unique_ignoring_case",
     "current_generation",
+    "cache_page",
+    "no_cache",
     "has_pending_changes",
     # Media: storage, signed URLs, jobs, encoders, transcribers
     "get_storage",

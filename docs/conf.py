@@ -23,8 +23,7 @@ extensions = [
     "amphi_docs",
 ]
 # The settings reference is generated from the declarations by this local extension, once it exists.
-if (DOCS / "_ext" / "amphi_settings.py").exists():
-    extensions.append("amphi_settings")
+extensions.append("amphi_settings")
 
 source_suffix = {".rst": "restructuredtext", ".md": "markdown"}
 exclude_patterns = ["_build"]

@@ -18,14 +18,23 @@ SKIP = {"migrations", "node_modules", "__pycache__", ".venv"}
 
 
 def project_modules() -> dict[str, str]:
-    tops = ["core", "plugins"] + sorted(d for d in os.listdir(ROOT) if d.startswith("plugin_"))
+    # (folder, what import names are relative to): the core and built-in plugins from the root, a
+    # separately installed distribution (plugin_*/) from its own folder, as Python imports them
+    tops = [("core", ROOT), ("plugins", ROOT)]
+    for distribution in sorted(d for d in os.listdir(ROOT) if d.startswith("plugin_")):
+        base = os.path.join(ROOT, distribution)
+        tops += [
+            (os.path.join(distribution, d), base)
+            for d in os.listdir(base)
+            if os.path.exists(os.path.join(base, d, "__init__.py"))
+        ]
     modules = {}
-    for top in tops:
+    for top, base in tops:
         for folder, dirs, files in os.walk(os.path.join(ROOT, top)):
             dirs[:] = [d for d in dirs if d not in SKIP]
             for name in files:
                 if name.endswith(".py"):
-                    dotted = os.path.relpath(os.path.join(folder, name), ROOT)[:-3].replace(os.sep, ".")
+                    dotted = os.path.relpath(os.path.join(folder, name), base)[:-3].replace(os.sep, ".")
                     modules[dotted.removesuffix(".__init__")] = os.path.join(folder, name)
     return modules
 

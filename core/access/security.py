@@ -11,6 +11,7 @@ import hashlib
 import ipaddress
 import logging
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -214,7 +215,7 @@ def user_group_names(request, user: User | None) -> set[str]:
         return set()
     names = {group.name for group in user.groups}
     # A plugin that fails is skipped: it can only take groups away, never grant access.
-    for answer in collect(request, "amphi_user_groups", expect=(list, tuple, set), user=user):
+    for answer in collect(request, "amphi_user_groups", expect=Iterable, user=user):
         names.update(answer)
     return names
 

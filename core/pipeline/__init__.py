@@ -45,10 +45,25 @@ def queue_job(request, video: Video, kind: str, params: dict | None = None) -> J
 
 
 def job_handlers(registry) -> dict[str, JobKind]:
-    """``{kind: JobKind}`` of every ``amphi_job_handlers`` implementation (the core's own among them)."""
+    """``{kind: JobKind}`` of every ``amphi_job_handlers`` implementation.
+
+    The core's kinds (``encode``, ``compose``) come first, so a plugin may replace one; a kind that two
+    plugins answer is logged, and the one registered last wins.
+    """
     handlers: dict[str, JobKind] = {}
-    for answer in registry.plugins.pm.hook.amphi_job_handlers():
-        handlers.update(answer or {})
+    owners: dict[str, str] = {}
+    impls = registry.plugins.pm.hook.amphi_job_handlers.get_hookimpls()  # in registration order
+    for impl in sorted(impls, key=lambda impl: not impl.plugin_name.startswith("core.")):
+        for kind, handler in (impl.function() or {}).items():
+            if kind in owners and not owners[kind].startswith("core."):
+                log.warning(
+                    "job kind %r is answered by %s and %s: %s runs it",
+                    kind,
+                    owners[kind],
+                    impl.plugin_name,
+                    impl.plugin_name,
+                )
+            handlers[kind], owners[kind] = handler, impl.plugin_name
     return handlers
 
 
@@ -183,7 +198,7 @@ def cancelled(job_id: int, error: str) -> None:
     with worker_request() as request:
         job = request.dbsession.get(Job, job_id)
         if job is None:
-            return  # deleted with its video meanwhile
+            return None  # deleted with its video meanwhile
         job.state, job.error, job.finished_at = "cancelled", error, utcnow()
         if job.video.status == "processing":
             job.video.status = "failed" if not has_outputs(request, job.video) else "ready"
@@ -195,17 +210,29 @@ def has_outputs(request, video: Video) -> bool:
 
 
 def fail(job_id: int, reason: str, retry: bool) -> None:
-    """Record a failure; retry with backoff while attempts remain, else fail the video."""
+    """Record a failure; retry with backoff while attempts remain, else fail the video.
+
+    ``amphi_video_failed`` is fired once the failure is committed, in a transaction of its own.
+    """
+    failed = record_failure(job_id, reason, retry)
+    if failed is not None:
+        site_id, video_id, shown_reason = failed
+        with worker_request(site_id) as request:
+            fire(request, "amphi_video_failed", video_id=video_id, reason=shown_reason)
+
+
+def record_failure(job_id: int, reason: str, retry: bool) -> tuple[int, int, str] | None:
+    """Write the failure; ``(site id, video id, reason)`` when the video itself failed for good."""
     with worker_request() as request:
         job = request.dbsession.get(Job, job_id)
         if job is None:
-            return  # deleted with its video meanwhile
+            return None  # deleted with its video meanwhile
         max_attempts = setting(request.registry.settings, "amphi.jobs.max_attempts")
         if retry and job.attempts < max_attempts:
             delay = setting(request.registry.settings, "amphi.jobs.retry_delay") * 2 ** (job.attempts - 1)
             job.state, job.error, job.run_after = "queued", reason, utcnow() + timedelta(seconds=delay)
             enqueue_after_commit(request, lambda: run_job.schedule(args=(job_id,), delay=delay))
-            return
+            return None
         job.state, job.error, job.finished_at = "failed", reason, utcnow()
         video = job.video
         if video.status != "ready":  # a failed re-encode keeps what was published
@@ -214,8 +241,8 @@ def fail(job_id: int, reason: str, retry: bool) -> None:
                 reason if not retry else _("Processing failed; try again later."),
             )
         if video.status == "failed":  # a later job of a ready video (re-encode, transcription) fails alone
-            request.site = video.site
-            fire(request, "amphi_video_failed", video_id=video.id, reason=video.status_reason or reason)
+            return video.site_id, video.id, video.status_reason or reason
+    return None
 
 
 def retry_video(request, video: Video) -> Job:

@@ -32,6 +32,8 @@ class ComposePlan:
     layout: str
     start: float | None
     end: float | None
+    #: Where the composed file is stored: the video's source key.
+    source_key: str
 
 
 class ComposeJob(JobKind):
@@ -43,11 +45,15 @@ class ComposeJob(JobKind):
             raise MediaError(_("The recorded tracks are missing."))
         start, end = job.params.get("trims") or (None, None)
         return ComposePlan(
-            tuple((f.key, f.rendition) for f in tracks), job.params.get("layout") or DEFAULT_LAYOUT, start, end
+            tuple((f.key, f.rendition) for f in tracks),
+            job.params.get("layout") or DEFAULT_LAYOUT,
+            start,
+            end,
+            source_key(job.video),
         )
 
-    def work(self, job: JobContext, plan: ComposePlan, scratch: str, progress: ProgressCallback) -> str:
-        """Compose the tracks into one local file; return its path."""
+    def work(self, job: JobContext, plan: ComposePlan, scratch: str, progress: ProgressCallback) -> int:
+        """Compose the tracks into one file, stored as the video's source (no transaction open); return its size."""
         out = os.path.join(scratch, COMPOSED_NAME)
         with ExitStack() as stack:
             sources = [
@@ -62,13 +68,12 @@ class ComposeJob(JobKind):
             done = job.hooks.amphi_compose(job=job, sources=sources, layout=plan.layout, out=out, progress=progress)
         if done is None or not os.path.exists(out):
             raise MediaError(_("No encoder enabled on this site can compose recordings."))
-        return out
+        with open(out, "rb") as file:
+            return job.storage.save(plan.source_key, file)
 
-    def publish(self, request, video: Video, job: JobContext, plan: ComposePlan, composed: str) -> None:
-        """Store the composed file as the video's source and queue its encode."""
-        key = source_key(video)
-        with open(composed, "rb") as file:
-            size = job.storage.save(key, file)
+    def publish(self, request, video: Video, job: JobContext, plan: ComposePlan, size: int) -> None:
+        """Make the stored composition the video's source and queue its encode."""
+        key = plan.source_key
         for old in [f for f in video.files if f.kind == "source"]:
             video.files.remove(old)  # a previous attempt's
         video.files.append(MediaFile(kind="source", key=key, size=size, mime="video/x-matroska", rendition=".mkv"))

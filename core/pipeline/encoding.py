@@ -37,7 +37,6 @@ RECORDED_KINDS = {
     "storyboard-vtt",
     "waveform",
 }
-#: What was uploaded (the source; the recordings a composition was made of): never replaced.
 
 
 @dataclass(frozen=True)
@@ -67,14 +66,16 @@ class EncodeJob(JobKind):
         return EncodePlan(source.key, outputs_prefix(job.video, job.id))
 
     def work(self, job: JobContext, plan: EncodePlan, scratch: str, progress: ProgressCallback) -> Encoded:
+        """Encode, then copy the outputs under the job's own prefix (nobody reads it before the rows switch)."""
         with local_file(job.storage, plan.source_key, os.path.join(scratch, "source")) as path:
-            return encode_file(job, path, os.path.join(scratch, "out"), progress)
+            encoded = encode_file(job, path, os.path.join(scratch, "out"), progress)
+        job.storage.delete_prefix(plan.prefix)  # a previous attempt of this job may have left files
+        job.storage.put_tree(encoded.out, plan.prefix)
+        return encoded
 
     def publish(self, request, video: Video, job: JobContext, plan: EncodePlan, encoded: Encoded) -> None:
-        """Copy the outputs under the job's prefix, then switch the video's rows (this transaction)."""
+        """Switch the video's rows to the stored outputs (this short transaction); old outputs go after the commit."""
         storage = job.storage
-        storage.delete_prefix(plan.prefix)  # a previous attempt of this job may have left files
-        storage.put_tree(encoded.out, plan.prefix)
         old_prefixes = replace_outputs(video, plan.prefix, encoded.out, encoded.result)
         video.duration = encoded.result.duration or encoded.info.duration
         video.status, video.status_reason = "ready", ""

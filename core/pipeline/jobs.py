@@ -31,8 +31,9 @@ from sqlalchemy import select, update
 from core.models import Job, Video, utcnow
 from core.pipeline.media import ProgressCallback
 from core.pipeline.storage import Storage, get_storage
+from core.platform.errors import ValidationError
 from core.platform.processes import process_start
-from core.platform.settings import setting
+from core.platform.settings import EffectiveSettings, setting
 from core.platform.sites import plugin_settings
 from core.platform.tasks import worker_request
 
@@ -74,19 +75,31 @@ class JobContext:
             video_id=(job.video_id or 0) if job else 0,
             params=dict((job.params or {}) if job else {}),
             plugins=plugins,
-            settings={name: plugin_settings(registry, site, name) for name in plugins},
+            settings=settings_of(registry, site, plugins),
             storage=get_storage(registry, site),
             registry=registry,
         )
 
-    def plugin_settings(self, plugin: str) -> dict:
+    def plugin_settings(self, plugin: str) -> EffectiveSettings:
         """``plugin``'s effective settings on the job's site (empty when it is not enabled there)."""
-        return dict(self.settings.get(plugin, {}))
+        return EffectiveSettings(plugin, self.settings.get(plugin, {}))
 
     @property
     def hooks(self):
         """The hook relay of the job's site: only its enabled plugins are called."""
         return self.registry.plugins.for_plugins(self.plugins)
+
+
+def settings_of(registry, site, plugins) -> dict[str, EffectiveSettings]:
+    """Each enabled plugin's effective settings on ``site``; a plugin whose values are invalid is logged and
+    left out, so one bad setting never stops every job of the site."""
+    settings = {}
+    for name in plugins:
+        try:
+            settings[name] = plugin_settings(registry, site, name)
+        except ValidationError as error:
+            log.error("the settings of %s on site %s are invalid: %s", name, site.id, error)
+    return settings
 
 
 class JobKind(ABC):

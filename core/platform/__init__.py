@@ -4,7 +4,7 @@ It owns the application's assembly (:mod:`~core.platform.app`), the database wir
 settings, the plugin host (``plugins``) and what plugins contribute to pages (``ui``), sites, French and
 English (``i18n``), the error family (``errors``), the task queue (``tasks``), derived keys, private files,
 processes and the server. It imports no other part of the core: the layers above it are listed in
-``.importlinter``.
+``[tool.importlinter]`` in ``pyproject.toml``.
 """
 
 

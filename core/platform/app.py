@@ -15,7 +15,8 @@ from core.platform.private import tighten, write_private
 from core.platform.settings import load_settings, setting
 
 log = logging.getLogger(__name__)
-#: The core's packages, from the bottom layer up (each configures itself; see ``.importlinter``).
+#: The core's packages that configure themselves, in the order their routes and tweens are added
+#: (the layers of their imports are ``[tool.importlinter]`` in ``pyproject.toml``).
 CORE_PARTS = ("core.platform", "core.access", "core.pipeline", "core.ingest", "core.web", "core.pagecache")
 
 

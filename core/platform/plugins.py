@@ -240,18 +240,22 @@ def collect(request, hook: str, expect: type | tuple[type, ...] = object, **kwar
 
     Every plugin is called on its own with ``request`` and ``kwargs``; ``None`` answers are left out.
     A plugin that raises, or answers something other than ``expect``, is logged and skipped: a
-    contribution never breaks a page.
+    contribution never breaks a page. An answer expected as a collection (``Iterable``) is read at
+    once, so a generator's error is the plugin's too; a text is not a collection of its letters.
     """
     answers = []
+    collection = expect is Iterable
     for impl in _call_order(request, hook):
         try:
             answer = impl.function(*_arguments(impl, request, kwargs))
+            if collection and isinstance(answer, Iterable) and not isinstance(answer, str | bytes):
+                answer = list(answer)
         except Exception:
             log.exception("plugin %s failed in %s", impl.plugin_name, hook)
             continue
         if answer is None:
             continue
-        if not isinstance(answer, expect):
+        if not isinstance(answer, expect) or (collection and isinstance(answer, str | bytes)):
             log.error(
                 "plugin %s: %s must return %s, not %s",
                 impl.plugin_name,
@@ -269,13 +273,30 @@ def fire(request, hook: str, **kwargs) -> None:
     is logged and skipped, and the caller never sees the error.
 
     Events run inside the caller's transaction; a plugin that talks to another system queues a
-    task after the commit (:func:`core.platform.tasks.enqueue_after_commit`).
+    task after the commit (:func:`core.platform.tasks.enqueue_after_commit`). On PostgreSQL each
+    implementation runs in a savepoint: a plugin's failed statement is rolled back alone instead of
+    aborting the caller's transaction (SQLite's failed statement does not abort it).
     """
+    session = _postgresql_session(request)
     for impl in _call_order(request, hook):
+        # Opened before the call: it flushes the caller's own changes, whose errors are the caller's.
+        savepoint = session.begin_nested() if session is not None else None
         try:
             impl.function(*_arguments(impl, request, kwargs))
         except Exception:
             log.exception("plugin %s failed in %s", impl.plugin_name, hook)
+            if savepoint is not None:
+                savepoint.rollback()
+            continue
+        if savepoint is not None:
+            savepoint.commit()
+
+
+def _postgresql_session(request):
+    session = getattr(request, "dbsession", None)
+    if session is None or session.get_bind().dialect.name != "postgresql":
+        return None
+    return session
 
 
 def _call_order(request, hook: str) -> list:

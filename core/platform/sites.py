@@ -96,11 +96,14 @@ def seed_video_types(dbsession, site) -> None:
 
 
 def default_plugins(registry) -> list[str]:
+    """The plugins a new site starts with (``amphi.plugins.default_enabled``), with what they require."""
     wanted = setting(registry.settings, "amphi.plugins.default_enabled")
     installed = registry.plugins.names()
     if wanted == ["*"]:
         return installed
-    return [name for name in wanted if name in installed]
+    chosen = [name for name in wanted if name in installed]
+    needed = {need for name in chosen for need in registry.plugins.infos[name].requires if need in installed}
+    return chosen + sorted(needed - set(chosen))
 
 
 def set_enabled_plugins(registry, site: Site, plugins: list[str]) -> None:

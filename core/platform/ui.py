@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from core.platform.plugins import collect
@@ -76,7 +76,7 @@ def contributions(request, hook: str, **kwargs) -> list:
     A plugin that raises, or answers something else than a list, is logged and left out
     (:func:`core.platform.plugins.collect`): an integration never breaks a page.
     """
-    return [item for answer in collect(request, hook, expect=(list, tuple), **kwargs) for item in answer]
+    return [item for answer in collect(request, hook, expect=Iterable, **kwargs) for item in answer]
 
 
 @dataclass(frozen=True)

@@ -7,10 +7,7 @@ with range requests.
 
 from __future__ import annotations
 
-import mimetypes
-
 from pyramid.httpexceptions import HTTPForbidden, HTTPNotFound
-from pyramid.response import FileIter, Response
 from pyramid.view import view_config
 
 from core.access.security import video_permits
@@ -18,8 +15,8 @@ from core.catalogue.lookup import get_site_video
 from core.catalogue.media_urls import check_signature, url_ttl
 from core.catalogue.tracks import active_plugins
 from core.models import Track, Video
-from core.pipeline.media import MEDIA_TYPES
 from core.pipeline.storage import check_key, job_prefix
+from core.web.responses import serve_key, shared_cache_may_keep
 
 #: Paths only owners may fetch unless the owner allows downloads.
 DOWNLOAD_PREFIXES = ("mp4/", "audio.")
@@ -33,31 +30,6 @@ def signed_video(request) -> Video:
     if not video_permits(request, video, "view"):
         raise HTTPForbidden()
     return video
-
-
-def serve_key(request, key: str, public: bool) -> Response:
-    """Answer with the bytes of ``key``: X-Accel-Redirect for nginx, or streamed with ranges."""
-    storage = request.storage
-    if not storage.exists(key):
-        raise HTTPNotFound()
-    extension = "." + key.rsplit(".", 1)[-1] if "." in key.rsplit("/", 1)[-1] else ""
-    content_type = MEDIA_TYPES.get(extension) or mimetypes.guess_type(key)[0] or "application/octet-stream"
-    cache = "public, max-age=3600" if public else "private, max-age=3600"
-    accel = storage.accel_path(key)
-    if accel:
-        response = Response(content_type=content_type, headerlist=[("X-Accel-Redirect", accel)])
-    else:
-        handle = storage.open(key)
-        response = Response(
-            content_type=content_type,
-            app_iter=FileIter(handle),
-            conditional_response=True,
-            content_length=storage.size(key),
-        )
-        response.accept_ranges = "bytes"
-    response.cache_control = cache
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    return response
 
 
 @view_config(route_name="media", request_method=("GET", "HEAD"))
@@ -83,11 +55,6 @@ def serve_track(request):
     if track is None or track.video_id != video.id or track.plugin not in active_plugins(request) or not track.key:
         raise HTTPNotFound()
     return serve_key(request, track.key, public=shared_cache_may_keep(video))
-
-
-def shared_cache_may_keep(video: Video) -> bool:
-    """Shared caches may keep only what anyone may fetch (not a video still waiting for its date)."""
-    return video.access == "public" and video.is_published()
 
 
 def includeme(config):

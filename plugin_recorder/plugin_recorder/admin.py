@@ -21,8 +21,8 @@ from plugin_recorder.forms import (
     save_recorder,
     site_channels,
 )
-from plugin_recorder.missing import grace_of, no_video_notice, notice_text
 from plugin_recorder.models import RECORDER_ACCESS, RECORDER_TYPES, DropFile, Recorder, RecorderEvent, state_label
+from plugin_recorder.notices import grace_of, no_video_notice, notice_text
 
 NAME = "recorder"
 TYPE_LABELS = {

@@ -10,8 +10,8 @@ from email.message import EmailMessage
 from core.models import utcnow
 from core.plugin_api import _, huey, localizer_for, plugin_settings, worker_request
 from plugin_recorder.forms import local_input
-from plugin_recorder.missing import grace_of, no_video_notice, notice_text
 from plugin_recorder.models import PendingRecording, RecorderEvent
+from plugin_recorder.notices import grace_of, no_video_notice, notice_text
 
 log = logging.getLogger(__name__)
 NAME = "recorder"

@@ -14,53 +14,15 @@ from huey import crontab
 from sqlalchemy import select, update
 
 from core.models import Site, utcnow
-from core.plugin_api import _, enqueue_after_commit, huey, plugin_settings, worker_request
-from plugin_recorder.models import RECORDING_ERROR_STATES, STATE_LABELS, Recorder, RecorderEvent
+from core.plugin_api import enqueue_after_commit, huey, plugin_settings, worker_request
+from plugin_recorder.mail import notify_missing
+from plugin_recorder.models import RECORDING_ERROR_STATES, Recorder, RecorderEvent
+from plugin_recorder.notices import grace_of, no_video_notice, waits_for_video
 
 NAME = "recorder"
 #: Recordings that ended longer ago than this are never mailed about (a new installation, or a worker
 #: stopped for days, must not mail the whole history); the schedule still shows them.
 REPORT_WINDOW = timedelta(days=2)
-
-
-def grace_of(settings: dict) -> timedelta:
-    return timedelta(minutes=max(0, settings["missing_after_minutes"]))
-
-
-def waits_for_video(event: RecorderEvent) -> bool:
-    """Whether a video should still come from ``event`` (none linked, the agent never said it arrived)."""
-    return (
-        event.video_id is None
-        and event.state != "upload_finished"
-        and event.recorder is not None
-        and event.recorder.type == "opencast"
-    )
-
-
-def no_video_notice(event: RecorderEvent, now: datetime, grace: timedelta):
-    """What the schedule says of an event from which no video arrived (a translation string), or None."""
-    if not waits_for_video(event):
-        return None
-    if event.state in RECORDING_ERROR_STATES:
-        return _("No video arrived: the capture agent reported ${state}.", mapping={"state": event.state})
-    if event.end + grace > now:
-        return None
-    if event.state:
-        return _(
-            "No video arrived after the recording ended (last state reported: ${state}).",
-            mapping={"state": event.state},
-        )
-    return _("No video arrived after the recording ended; the capture agent reported nothing.")
-
-
-def notice_text(localizer, notice) -> str:
-    """A notice of :func:`no_video_notice` in ``localizer``'s language, the state it names included."""
-    if notice is None:
-        return ""
-    state = (notice.mapping or {}).get("state")
-    if state in STATE_LABELS:
-        notice = notice % {"state": localizer.translate(STATE_LABELS[state])}
-    return localizer.translate(notice)
 
 
 def claim_report(request, event_id: int) -> bool:
@@ -78,8 +40,6 @@ def claim_report(request, event_id: int) -> bool:
 def report(request, event: RecorderEvent) -> None:
     """Tell the manager, after the commit, that no video arrived from ``event`` (once per event)."""
     if claim_report(request, event.id):
-        from plugin_recorder.mail import notify_missing
-
         enqueue_after_commit(request, notify_missing, event.id)
 
 

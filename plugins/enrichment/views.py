@@ -5,7 +5,7 @@ from __future__ import annotations
 from pyramid.httpexceptions import HTTPFound, HTTPNotFound
 from pyramid.view import view_config
 
-from core.plugin_api import clock, player_context, precise_clock, require_video, serve_key
+from core.plugin_api import clock, player_context, precise_clock, require_video, serve_key, shared_cache_may_keep
 from plugins.enrichment.editing import check_form, delete, save, video_enrichments
 from plugins.enrichment.models import KINDS, Enrichment
 from plugins.enrichment.showing import show
@@ -129,7 +129,7 @@ def serve_file(request):
     item = item_of(request, video)
     if not item.file_key:
         raise HTTPNotFound()
-    response = serve_key(request, item.file_key, public=video.access == "public" and video.is_published())
+    response = serve_key(request, item.file_key, public=shared_cache_may_keep(video))
     safe_name = "".join(c for c in item.file_name if c.isascii() and (c.isalnum() or c in "._- ")) or "file"
     response.content_disposition = f'inline; filename="{safe_name}"'
     return response

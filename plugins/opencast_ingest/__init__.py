@@ -37,7 +37,7 @@ def amphi_settings():
     return [
         Setting(
             "expire_hours",
-            "int",
+            "float",
             48,
             site_editable=False,
             label=_("Hours after which a media package nobody ingested is forgotten, with its files"),

@@ -32,6 +32,10 @@ def amphi_ingest_authenticate(request: Request) -> IngestPrincipal | None:
     endpoints take no CSRF token).
     Stops at first non-None result.
 
+    .. versionadded:: 1.4.0
+    .. versionchanged:: 2.0.0
+       Declared by the built-in plugin ``opencast_ingest`` (``AMPHI_HOOKSPECS``), no longer by the core.
+
     :param request: the current request.
     :return: a :class:`plugins.opencast_ingest.api.IngestPrincipal` whose user belongs to the
         site, or ``None``.
@@ -41,6 +45,10 @@ def amphi_ingest_authenticate(request: Request) -> IngestPrincipal | None:
 @hookspec
 def amphi_ingest_challenge(request: Request) -> str | None:
     """Name how an ingest client should authenticate, after a 401.
+
+    .. versionadded:: 1.4.0
+    .. versionchanged:: 2.0.0
+       Declared by the built-in plugin ``opencast_ingest`` (``AMPHI_HOOKSPECS``), no longer by the core.
 
     :param request: the current request (refused).
     :return: a ``WWW-Authenticate`` value (``Basic realm="..."``, a Digest challenge), or ``None``.
@@ -57,6 +65,10 @@ def amphi_ingest_received(
     the owner's defaults, hold as a pending recording...); check ``principal.source``
     to act only on your own clients. Runs in the ingest request's transaction; an
     exception is logged and the video stays as created (a draft).
+
+    .. versionadded:: 1.4.0
+    .. versionchanged:: 2.0.0
+       Declared by the built-in plugin ``opencast_ingest`` (``AMPHI_HOOKSPECS``), no longer by the core.
 
     :param request: the current request.
     :param principal: the :class:`plugins.opencast_ingest.api.IngestPrincipal` of the client.

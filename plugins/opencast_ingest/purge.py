@@ -36,11 +36,16 @@ def purge_abandoned(request, older_than: timedelta) -> int:
     return len(packages)
 
 
+def declared_expiry(registry):
+    """The declaration of ``expire_hours``: the former name's value is checked by the same rules."""
+    return registry.plugins.infos[NAME].settings.declared["expire_hours"]
+
+
 def expire_hours(registry) -> float:
     """How long an open package is kept (``amphi.opencast_ingest.expire_hours``)."""
     settings = registry.settings
     if f"amphi.{NAME}.expire_hours" not in settings and FORMER_EXPIRE_SETTING in settings:
-        return float(settings[FORMER_EXPIRE_SETTING])
+        return float(declared_expiry(registry).coerce(settings[FORMER_EXPIRE_SETTING]))
     return float(plugin_settings(registry, None, NAME)["expire_hours"])
 
 

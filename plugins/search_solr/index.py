@@ -8,6 +8,8 @@ catches up whatever was missed.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pysolr
 from sqlalchemy import select
 
@@ -27,35 +29,62 @@ class SolrUnavailable(AmphiError):
 
 def index_video(request, video_id: int) -> bool:
     """Index a ready video of the request's site (else remove it); return whether it is indexed."""
-    solr = connection(request)
-    if solr is None:
-        return False
-    video = request.dbsession.get(Video, video_id)
-    try:
-        if video is None or video.status != "ready" or video.site_id != request.site.id:
-            _delete(request, solr, video_id)
-            return False
-        solr.add([solr_document(search_document(request, video))], commitWithin=solr_settings(request)["commit_within"])
-    except pysolr.SolrError as exc:
-        site = request.site.slug
-        raise SolrUnavailable(f"search_solr: video {video_id} not indexed on site {site}: {exc}") from exc
-    return True
+    send = index_change(request, video_id)
+    return send() if send is not None else False
 
 
 def forget_video(request, video_id: int) -> None:
+    send = forget_change(request, video_id)
+    if send is not None:
+        send()
+
+
+def index_change(request, video_id: int) -> Callable[[], bool] | None:
+    """What indexing ``video_id`` sends to Solr, read now (the request's transaction) and sent when
+    called, so a task can send it after its transaction is closed; None when the site has no core."""
     solr = connection(request)
     if solr is None:
-        return
-    try:
-        _delete(request, solr, video_id)
-    except pysolr.SolrError as exc:
-        raise SolrUnavailable(f"search_solr: video {video_id} not removed from the index: {exc}") from exc
+        return None
+    video = request.dbsession.get(Video, video_id)
+    if video is None or video.status != "ready" or video.site_id != request.site.id:
+        remove = forget_change(request, video_id)
+
+        def send_removal() -> bool:
+            if remove is not None:
+                remove()
+            return False  # not indexed
+
+        return send_removal
+    document = solr_document(search_document(request, video))
+    within, site = solr_settings(request)["commit_within"], request.site.slug
+
+    def send() -> bool:
+        try:
+            solr.add([document], commitWithin=within)
+        except pysolr.SolrError as exc:
+            raise SolrUnavailable(f"search_solr: video {video_id} not indexed on site {site}: {exc}") from exc
+        return True
+
+    return send
 
 
-def _delete(request, solr, video_id: int) -> None:
+def forget_change(request, video_id: int) -> Callable[[], bool] | None:
+    """Removing ``video_id`` from the site's core, sent when called; None when the site has no core."""
+    solr = connection(request)
+    if solr is None:
+        return None
     # Delete by query on the site too: a core shared by sites never loses another site's document.
-    solr.delete(q=f"id:{int(video_id)} AND site_id:{int(request.site.id)}")
-    solr.commit(softCommit=True)  # pysolr sends no commitWithin with a delete: made visible now
+    query = f"id:{int(video_id)} AND site_id:{int(request.site.id)}"
+
+    def send() -> bool:
+        try:
+            solr.delete(q=query)
+            solr.commit(softCommit=True)  # pysolr sends no commitWithin with a delete: made visible now
+        except pysolr.SolrError as exc:
+            raise SolrUnavailable(f"search_solr: video {video_id} not removed from the index: {exc}") from exc
+        return True
+
+    return send
 
 
 def reindex_site(request) -> int | None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from core.models import Video
 from core.plugin_api import enqueue_after_commit, huey, worker_request
 from plugins.search_solr.client import solr_settings
-from plugins.search_solr.index import forget_video, index_video
+from plugins.search_solr.index import forget_change, index_change
 
 RETRIES = 5
 RETRY_DELAY = 60  # seconds: a Solr restart, not a network blip
@@ -22,16 +22,18 @@ RETRY_DELAY = 60  # seconds: a Solr restart, not a network blip
 def index_video_task(site_id: int, video_id: int) -> None:
     """Write the video's committed state into its site's core (or remove it when it is not ready or gone)."""
     with worker_request(site_id) as request:
-        if request.site is not None:
-            index_video(request, video_id)
+        send = index_change(request, video_id) if request.site is not None else None
+    if send is not None:
+        send()  # Solr is called with no transaction open
 
 
 @huey.task(retries=RETRIES, retry_delay=RETRY_DELAY)
 def forget_video_task(site_id: int, video_id: int) -> None:
     """Remove a deleted video from its site's core."""
     with worker_request(site_id) as request:
-        if request.site is not None:
-            forget_video(request, video_id)
+        send = forget_change(request, video_id) if request.site is not None else None
+    if send is not None:
+        send()  # Solr is called with no transaction open
 
 
 def queue_index(request, video: Video) -> None:

@@ -153,7 +153,12 @@ class TranscribeJob(JobKind):
             plugin=NAME,
             track=auto_track(request, video, language),
         )
-        fire(request, "amphi_video_changed", video=video)
+
+    def announce(self, request, job: JobContext, plan: TranscribePlan, transcript: Transcript) -> None:
+        """The captions are committed: listeners (the search index...) may read them."""
+        video = request.dbsession.get(Video, job.video_id)
+        if video is not None:
+            fire(request, "amphi_video_changed", video=video)
 
 
 def track_label(request, language: str) -> str:

@@ -15,7 +15,7 @@ from html import unescape
 from urllib.parse import urlsplit
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from core import hookimpl
 from core.catalogue.metadata import get_tags
@@ -318,3 +318,23 @@ def test_the_helpers_call_each_plugin_on_its_own(make_request, make_site, regist
     assert collect(request, "amphi_search_facets", expect=dict, video="v") == []
     assert "plugin failing failed in amphi_video_changed" in caplog.text
     assert "plugin kind: amphi_search_facets must return dict, not list" in caplog.text
+
+
+def test_a_plugin_whose_sql_fails_in_an_event_leaves_the_callers_transaction_usable(
+    site, make_user, make_video, make_request, register_plugin, dbsession, caplog
+):
+    """On PostgreSQL a failed statement aborts the whole transaction: the event's savepoint keeps it to the plugin."""
+
+    class BadSql:
+        @hookimpl
+        def amphi_video_changed(self, request, video):
+            request.dbsession.execute(text("INSERT INTO no_such_table VALUES (1)"))
+
+    register_plugin(BadSql(), "bad_sql")
+    site.enabled_plugins = sorted([*site.enabled_plugins, "bad_sql"])
+    video = make_video(site, make_user(site, "prof", role="staff"), "Avant")
+    video.title = "Après"
+    fire(make_request(site), "amphi_video_changed", video=video)
+    dbsession.flush()
+    assert dbsession.scalar(select(Video.title).where(Video.id == video.id)) == "Après"
+    assert "plugin bad_sql failed in amphi_video_changed" in caplog.text

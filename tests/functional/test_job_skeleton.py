@@ -21,6 +21,7 @@ from core.pipeline.storage import upload_key
 from core.platform.db import make_engine
 from core.platform.tasks import worker_request
 from core.testing import database_kind
+from plugins.storage_local.storage import LocalStorage
 from tests.standin import upload
 
 
@@ -117,6 +118,35 @@ def test_no_connection_of_the_worker_is_idle_in_transaction_while_a_job_works(
     _, job_id, worker = run_in_a_thread(*committed_site, kind)
     try:
         assert working.wait(10), "the job never started its work"
+        seen = []
+        for _ in range(5):
+            seen += idle_in_transaction(app.registry.settings["amphi.database_url"])
+            time.sleep(0.05)
+    finally:
+        release.set()
+        worker.join(timeout=10)
+    assert seen == []
+    assert job_state(job_id) == ("done", 100.0)
+
+
+@pytest.mark.skipif(database_kind() != "postgresql", reason="pg_stat_activity is PostgreSQL's")
+def test_no_connection_is_idle_in_transaction_while_an_encode_stores_its_outputs(
+    app, encoder, committed_site, fast_pipeline, monkeypatch
+):
+    """The outputs are copied to storage (minutes to S3 for a long lecture) before the publishing transaction."""
+    monkeypatch.setitem(app.registry.settings, "amphi.jobs.heartbeat_seconds", "60")
+    storing, release = threading.Event(), threading.Event()
+    original = LocalStorage.put_tree
+
+    def slow_put_tree(self, folder, prefix):
+        storing.set()
+        release.wait(10)
+        return original(self, folder, prefix)
+
+    monkeypatch.setattr(LocalStorage, "put_tree", slow_put_tree)
+    _, job_id, worker = run_in_a_thread(*committed_site, "encode")
+    try:
+        assert storing.wait(10), "the encode never stored its outputs"
         seen = []
         for _ in range(5):
             seen += idle_in_transaction(app.registry.settings["amphi.database_url"])

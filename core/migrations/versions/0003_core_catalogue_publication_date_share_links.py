@@ -8,7 +8,7 @@ Create Date: 2026-11-29 01:55:58.781478
 import sqlalchemy as sa
 from alembic import op
 
-# The defaults every existing site starts with (core.catalogue.listing.DEFAULT_VIDEO_TYPES at the time).
+# The defaults every existing site starts with (core.catalog.DEFAULT_VIDEO_TYPES at the time).
 DEFAULT_VIDEO_TYPES = [
     ("course", "Course"),
     ("conference", "Conference"),

@@ -2,6 +2,8 @@
 and the models agree with the database, fresh or upgraded (SQLite and PostgreSQL, ``AMPHI_TEST_DB``)."""
 
 import os
+import subprocess
+import sys
 
 import pytest
 from alembic import command
@@ -99,3 +101,28 @@ def test_a_table_that_is_absent_is_created(empty_engine):
     upgrade(empty_engine, host)
     assert TABLES <= set(inspect(empty_engine).get_table_names())
     assert model_differences(empty_engine) == []
+
+
+BLOCKED_CHECK = """
+import sys
+from core.platform.db import make_engine
+from core.platform.migrate import model_differences, upgrade
+from core.platform.plugins import make_plugin_host
+host = make_plugin_host({"amphi.plugins.blocked": "opencast_ingest opencast_studio recorder"})
+assert "opencast_ingest" not in host.names()
+engine = make_engine(sys.argv[1])
+upgrade(engine, host)
+print(model_differences(engine))
+"""
+
+
+def test_where_the_plugin_is_blocked_its_tables_are_left_alone_and_the_models_agree(tmp_path):
+    """In a process that never imports the plugin (its models undeclared), the tables the core's history made
+    stay, and ``amphi db check`` finds no difference."""
+    with temporary_database(tmp_path) as url:
+        check = subprocess.run([sys.executable, "-c", BLOCKED_CHECK, url], capture_output=True, text=True, timeout=300)
+        assert check.returncode == 0, check.stderr[-2000:]
+        assert check.stdout.strip() == "[]"
+        engine = make_engine(url)
+        assert TABLES <= set(inspect(engine).get_table_names())
+        engine.dispose()
