@@ -5,7 +5,7 @@ import pytest
 from core.pipeline.jobs import JobContext
 from core.platform.sites import plugin_settings, set_plugin_overrides
 
-PYTHON_TYPES = {"str": str, "text": str, "int": int, "bool": bool, "choice": str, "list": list}
+PYTHON_TYPES = {"str": str, "text": str, "int": int, "float": float, "bool": bool, "choice": str, "list": list}
 #: Values for settings whose plugin checks their content (a test fails until a new such setting has one).
 VALID_SAMPLES = {
     (
@@ -35,7 +35,7 @@ def other_value(plugin, setting):
         return VALID_SAMPLES[plugin, setting.key]
     if setting.type == "bool":
         return not setting.default
-    if setting.type == "int":
+    if setting.type in ("int", "float"):
         return setting.default + 7
     if setting.type == "choice":
         return next((c for c in reversed(setting.choices) if c != setting.default), setting.default)

@@ -6,6 +6,7 @@ the job's progress. The stand-in encoder publishes the video quickly; the sound 
 real uploaded file.
 """
 
+import dataclasses
 import io
 import os
 import re
@@ -305,14 +306,13 @@ def test_automatic_captions_are_searched_and_the_index_follows_the_track(committ
     from plugins.transcriber_vosk import job
 
     def publish(site_id, video_id, transcript):
+        """The job's last two steps: publish in one transaction, announce (the index follows) in the next."""
+        kind, plan = job.TranscribeJob(), job.TranscribePlan("", transcript.language)
         with worker_request(site_id) as request:
-            job.TranscribeJob().publish(
-                request,
-                request.dbsession.get(Video, video_id),
-                JobContext.of(request),
-                job.TranscribePlan("", transcript.language),
-                transcript,
-            )
+            context = dataclasses.replace(JobContext.of(request), video_id=video_id)
+            kind.publish(request, request.dbsession.get(Video, video_id), context, plan, transcript)
+        with worker_request(site_id) as request:
+            kind.announce(request, context, plan, transcript)
 
     site_id, user_id = committed_site
     with worker_request(site_id) as request:
