@@ -99,6 +99,20 @@ def idle_in_transaction(database_url: str) -> list[tuple[int, str]]:
         engine.dispose()
 
 
+def idle_while(app, started: threading.Event, release: threading.Event, worker: threading.Thread, never: str):
+    """What ``idle_in_transaction`` sees a few times once ``started`` is set, before the job is released."""
+    try:
+        assert started.wait(10), never
+        seen = []
+        for _ in range(5):
+            seen += idle_in_transaction(app.registry.settings["amphi.database_url"])
+            time.sleep(0.05)
+    finally:
+        release.set()
+        worker.join(timeout=10)
+    return seen
+
+
 def job_state(job_id: int) -> tuple[str, float]:
     with worker_request() as request:
         job = request.dbsession.get(Job, job_id)
@@ -116,16 +130,7 @@ def test_no_connection_of_the_worker_is_idle_in_transaction_while_a_job_works(
         (blocking.working, blocking.release) if kind == "blocking" else (encoder.working, encoder.release)
     )
     _, job_id, worker = run_in_a_thread(*committed_site, kind)
-    try:
-        assert working.wait(10), "the job never started its work"
-        seen = []
-        for _ in range(5):
-            seen += idle_in_transaction(app.registry.settings["amphi.database_url"])
-            time.sleep(0.05)
-    finally:
-        release.set()
-        worker.join(timeout=10)
-    assert seen == []
+    assert idle_while(app, working, release, worker, "the job never started its work") == []
     assert job_state(job_id) == ("done", 100.0)
 
 
@@ -145,16 +150,7 @@ def test_no_connection_is_idle_in_transaction_while_an_encode_stores_its_outputs
 
     monkeypatch.setattr(LocalStorage, "put_tree", slow_put_tree)
     _, job_id, worker = run_in_a_thread(*committed_site, "encode")
-    try:
-        assert storing.wait(10), "the encode never stored its outputs"
-        seen = []
-        for _ in range(5):
-            seen += idle_in_transaction(app.registry.settings["amphi.database_url"])
-            time.sleep(0.05)
-    finally:
-        release.set()
-        worker.join(timeout=10)
-    assert seen == []
+    assert idle_while(app, storing, release, worker, "the encode never stored its outputs") == []
     assert job_state(job_id) == ("done", 100.0)
 
 
