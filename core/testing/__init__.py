@@ -431,16 +431,20 @@ def page(chromium):
 
 
 def audit(page) -> None:
-    """Run axe-core (WCAG 2.1 A/AA rules) on the page; fail on serious or critical violations."""
+    """Run axe-core (WCAG 2.1 A/AA rules) on the page in the light and the dark colour scheme; fail on
+    serious or critical violations in either."""
     if not page.evaluate("() => typeof window.axe !== 'undefined'"):
         page.add_script_tag(path=AXE)
-    result = page.evaluate("""() => axe.run(document, {runOnly: {type: 'tag',
-        values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']}})""")
-    bad = [
-        f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']][:3]}"
-        for v in result["violations"]
-        if v["impact"] in ("serious", "critical")
-    ]
+    bad = []
+    for scheme in ("dark", "light"):  # light last: the page is left as the tests expect it
+        page.emulate_media(color_scheme=scheme)
+        result = page.evaluate("""() => axe.run(document, {runOnly: {type: 'tag',
+            values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']}})""")
+        bad += [
+            f"[{scheme}] {v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']][:3]}"
+            for v in result["violations"]
+            if v["impact"] in ("serious", "critical")
+        ]
     assert not bad, f"{page.url}:\n" + "\n".join(bad)
 
 

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from pyramid.csrf import get_csrf_token
+from pyramid.renderers import render
 
 from core.platform.i18n import LANGUAGES
 from core.platform.sites import site_or_none
 from core.platform.ui import nav_items, video_badges
+from core.web.personal import personal_fragment, render_personal
 
 
 class LazyCsrfToken:
@@ -43,5 +45,13 @@ def _template_globals(request) -> dict:
         "languages": LANGUAGES,
         "locale": request.locale_name,
         # Listings call it once per page: ``{% set badges = video_badges(videos) %}``.
+        # ``{{ personal("account") }}``: a region only this visitor sees (core.web.personal).
+        "personal": lambda name, **kwargs: render_personal(request, name, **kwargs),
         "video_badges": (lambda videos: video_badges(request, videos)) if site is not None else (lambda videos: {}),
     }
+
+
+@personal_fragment("account")
+def account_menu(request) -> str:
+    """The header's account menu and language switch."""
+    return render("_account.html", {}, request=request)
