@@ -143,8 +143,9 @@ def amphi_for_agents(tmp_path, smtp_sink):
             url,
             **{
                 "amphi.worker.embedded": "true",
-                "amphi.recorder.smtp_host": "127.0.0.1",
-                "amphi.recorder.smtp_port": str(smtp_sink.port),
+                "amphi.mail.backend": "smtp",
+                "amphi.mail.smtp_host": "127.0.0.1",
+                "amphi.mail.smtp_port": str(smtp_sink.port),
             },
         )
         run_amphi(ini, "init", "--admin-password", "pyca test admin password")
