@@ -39,7 +39,9 @@ def browser(make_testapp, user=None, host="a.test"):
 
 def queued_mails(tm) -> list[int]:
     """Ids of the notifications whose e-mail waits for the commit."""
-    return [args[1] for _hook, args, _kw in tm.get().getAfterCommitHooks() if args and args[0] is send_notification_mail]
+    return [
+        args[1] for _hook, args, _kw in tm.get().getAfterCommitHooks() if args and args[0] is send_notification_mail
+    ]
 
 
 def of(dbsession, user, kind=None) -> list[Notification]:
@@ -59,7 +61,9 @@ def test_a_ready_video_tells_each_owner_once_with_a_link(video, people, make_req
         assert told.title == "Your video “Cours 1” is ready" and told.link == f"/videos/{video.id}"
         assert told.in_app and told.mail_state == "queued" and told.data == {"video_id": video.id}
     assert of(dbsession, people["alice"]) == []
-    assert sorted(queued_mails(tm)) == sorted(n.id for n in of(dbsession, people["owner"]) + of(dbsession, people["coowner"]))
+    assert sorted(queued_mails(tm)) == sorted(
+        n.id for n in of(dbsession, people["owner"]) + of(dbsession, people["coowner"])
+    )
 
 
 def test_a_failed_video_tells_its_owners_without_the_reason_in_the_mail(video, people, make_request, site, dbsession):
@@ -71,7 +75,9 @@ def test_a_failed_video_tells_its_owners_without_the_reason_in_the_mail(video, p
 def test_a_reply_tells_the_comments_author_but_not_when_answering_oneself(video, people, make_testapp, dbsession):
     alice, bob = browser(make_testapp, "alice"), browser(make_testapp, "bob")
     token = alice.csrf_token(f"/videos/{video.id}")
-    alice.post(f"/videos/{video.id}/notes", {"csrf_token": token, "text": "Pourquoi ?", "time": "10", "kind": "comment"})
+    alice.post(
+        f"/videos/{video.id}/notes", {"csrf_token": token, "text": "Pourquoi ?", "time": "10", "kind": "comment"}
+    )
     comment = dbsession.scalar(select(Note).where(Note.author_id == people["alice"].id))
     alice.post(f"/videos/{video.id}/notes", {"csrf_token": token, "text": "Précision", "parent": str(comment.id)})
     assert of(dbsession, people["alice"]) == []
@@ -201,7 +207,7 @@ def test_the_api_lists_with_the_unread_count_and_marks_read(people, make_request
     assert marked["id"] == first.id and marked["read_at"]
     assert bob.get("/api/v1/notifications").json["unread"] == 1
     assert bob.post("/api/v1/notifications/read", headers=token).json == {"marked": 1, "unread": 0}
-    assert make_testapp("a.test").get("/api/v1/notifications", status=401).json["error"] == "unauthorized"
+    assert make_testapp("a.test").get("/api/v1/notifications", status=401).json["errno"] == "unauthorized"
 
 
 # --- access ----------------------------------------------------------------------------------------
