@@ -2,6 +2,7 @@
 default) or through a real SMTP server (aiosmtpd), in the recipient's language; SMTP failures are
 retried later and, attempts spent, the message is kept in the folder's failed/."""
 
+from datetime import timedelta
 from email import message_from_bytes
 from email.policy import default
 
@@ -9,8 +10,9 @@ import pytest
 from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
-from core.models import Notification, User
+from core.models import Notification, User, utcnow
 from core.notify.service import notify
+from core.notify.tasks import sweep_mails
 from core.platform.i18n import _
 from core.platform.tasks import worker_request
 from core.testing import free_port
@@ -126,3 +128,25 @@ def test_the_notification_and_its_mail_are_in_the_recipients_language(committed_
     message = message_from_bytes(path.read_bytes(), policy=default)
     assert message["Subject"] == "Votre vidéo « Cours 1 » est prête"
     assert "Vous recevez ce courriel selon vos préférences de notification" in message.get_content()
+
+
+def test_the_sweeper_sends_a_queued_mail_whose_task_was_lost(committed_site, mail_folder):
+    site_id, user_id = committed_site
+    with worker_request(site_id) as request:
+        request.dbsession.get(User, user_id).email = "owner@example.org"
+        lost = Notification(
+            site_id=site_id,
+            user_id=user_id,
+            kind="video.ready",
+            title="Lost in the queue",
+            base_url="http://a.test",
+            mail_state="queued",
+            created_at=utcnow() - timedelta(hours=1),
+        )
+        request.dbsession.add(lost)
+        request.dbsession.flush()
+        lost_id = lost.id
+    sweep_mails.call_local()
+    assert state(lost_id) == ("sent", 1)
+    [path] = emls(mail_folder)
+    assert message_from_bytes(path.read_bytes(), policy=default)["Subject"] == "Lost in the queue"

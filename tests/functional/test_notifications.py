@@ -235,3 +235,19 @@ def test_a_notification_stays_on_its_site(people, make_site, make_user, make_req
     assert b_bob.get("/").html.select_one(".account .badge") is None
     token = b_bob.csrf_token("/notifications")
     b_bob.post(f"/notifications/{mine.id}/read", {"csrf_token": token}, status=404)
+
+
+def test_the_pages_speak_french(people, make_request, make_testapp, site):
+    told(make_request(site, people["bob"]), people["bob"], 2)
+    bob = make_testapp("a.test")
+    bob.extra_environ["HTTP_ACCEPT_LANGUAGE"] = "fr-FR,fr"
+    bob.sign_in("bob", PASSWORD)
+    page = bob.get("/notifications")
+    assert "2 notifications non lues." in page.text and "Tout marquer comme lu" in page.text
+    assert "(2 non lues)" in page.html.select_one(".account a[href$='/notifications'] .visually-hidden").text
+    prefs = bob.get("/notifications/preferences").text
+    assert (
+        "Une de mes vidéos est prête" in prefs
+        and "Par courriel" in prefs
+        and "Quelqu’un répond à mon commentaire" in prefs
+    )
