@@ -49,6 +49,7 @@ if TYPE_CHECKING:  # the hooks' types, for readers and checkers
     from core.access.security import LoginMethod
     from core.catalogue.search import SearchQuery, SearchResults
     from core.models import Channel, Site, Theme, User, Video
+    from core.notify.kinds import NotificationKind
     from core.pipeline.jobs import JobContext, JobKind
     from core.pipeline.media import ComposeSource, EncodeResult, MediaInfo, ProgressCallback, Rung
     from core.pipeline.speech import Transcript
@@ -59,7 +60,7 @@ if TYPE_CHECKING:  # the hooks' types, for readers and checkers
 #: The version of the hook contract, semantic: a new hook or a new optional
 #: argument is a minor bump; a removed or changed hook, argument or return value
 #: a major bump. Plugins declare the versions they support with ``AMPHI_HOOKS``.
-HOOKS_VERSION = "2.0.0"
+HOOKS_VERSION = "2.1.0"
 
 #: Hooks that the core calls but no built-in plugin implements: they serve
 #: third-party plugins (a ``REMOTE_USER`` sign-in, a sign-in audit, a group
@@ -522,6 +523,25 @@ def amphi_watch_progress(request: Request, video: Video, seconds_watched: float)
     :param video: the :class:`core.models.Video` being watched.
     :param seconds_watched: a positive float.
     :return: ignored.
+    """
+
+
+# --- notifications (per site) ----------------------------------------------
+
+
+@hookspec
+def amphi_notification_kinds(request: Request) -> list[NotificationKind]:
+    """Declare the kinds of notifications this plugin sends (a reply to my comment...).
+
+    Each kind is listed on the user's notification preferences, with the channels it is sent
+    through unless the user chose otherwise (in the site, by e-mail: both by default). The plugin
+    then tells a user with :func:`core.plugin_api.notify` ``(request, user, kind, title, link, text)``;
+    a kind no enabled plugin declares is refused (logged).
+
+    .. versionadded:: 2.1.0
+
+    :param request: the current request (the kinds of the request's site).
+    :return: a list of :class:`core.notify.kinds.NotificationKind`.
     """
 
 

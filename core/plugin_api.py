@@ -65,6 +65,8 @@ from core.ingest import (
     title_from_filename,
     unique_slug,
 )
+from core.notify.kinds import NotificationKind
+from core.notify.service import notify
 from core.pagecache import cache_page, no_cache
 from core.pagecache.generation import current_generation, has_pending_changes
 from core.pipeline import queue_job
@@ -114,6 +116,9 @@ __all__ = [
     # Calling hooks: contributions gathered, events sent, a failing plugin logged and skipped
     "collect",
     "fire",
+    # Notifications: the kinds a plugin declares (amphi_notification_kinds), telling a user
+    "NotificationKind",
+    "notify",
     # Errors, French and English, settings, sites
     "AmphiError",
     "TooManyAttempts",

@@ -20,6 +20,7 @@ from core.access.security import hash_password
 from core.catalogue.channel_forms import pick_channels
 from core.catalogue.channels import addable_channels
 from core.models import ACCESS_LEVELS, BULK_ACCESS, LICENSES, Discipline, Group, Tag, User, Video, VideoType, utcnow
+from core.notify.events import video_shared
 from core.platform.errors import ValidationError
 from core.platform.i18n import _, plural
 from core.platform.markup import slugify
@@ -309,10 +310,12 @@ def apply_metadata(request, video: Video, form: MetadataForm) -> None:
         form.language,
     )
     video.type, video.disciplines, video.tags = (vtype[0] if vtype else None), disciplines, get_tags(db, site_id, tags)
+    added = [user for user in owners if user not in video.additional_owners]
     video.date_recorded, video.publish_at, video.additional_owners = recorded, publish_at, owners
     video.allow_downloads, video.poster_key = form.allow_downloads, form.poster_key or video.poster_key
     set_access(video, form.access, groups=groups, password=form.password)
     video.channels, video.themes = in_channels
+    video_shared(request, video, added)
 
 
 def set_access(video: Video, access: str, groups: list[Group] | None = None, password: str = "") -> None:

@@ -18,6 +18,7 @@ from core.models.catalog import (
     video_themes,
 )
 from core.models.meta import NOT_ON_PAGES, Base, UTCDateTime, utcnow
+from core.models.notification import MAIL_STATES, Notification, NotificationPreference
 from core.models.ratelimit import RateLimitHit
 from core.models.session import UserSession
 from core.models.site import Site, SiteDomain
@@ -70,6 +71,9 @@ __all__ = [
     "Group",
     "Job",
     "MediaFile",
+    "MAIL_STATES",
+    "Notification",
+    "NotificationPreference",
     "RateLimitHit",
     "Site",
     "SiteDomain",

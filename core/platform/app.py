@@ -17,7 +17,15 @@ from core.platform.settings import load_settings, setting
 log = logging.getLogger(__name__)
 #: The core's packages that configure themselves, in the order their routes and tweens are added
 #: (the layers of their imports are ``[tool.importlinter]`` in ``pyproject.toml``).
-CORE_PARTS = ("core.platform", "core.access", "core.pipeline", "core.ingest", "core.web", "core.pagecache")
+CORE_PARTS = (
+    "core.platform",
+    "core.access",
+    "core.pipeline",
+    "core.notify",
+    "core.ingest",
+    "core.web",
+    "core.pagecache",
+)
 
 
 def main(global_config, **settings):

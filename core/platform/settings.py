@@ -342,6 +342,40 @@ CORE_SETTINGS = PluginSettings.of(
             site_editable=False,
             label="First retry delay in seconds, doubled at each attempt.",
         ),
+        Setting(
+            "mail.backend",
+            "choice",
+            "folder",
+            choices=("folder", "smtp"),
+            site_editable=False,
+            label="How e-mails leave: written as .eml files to amphi.mail.folder, or sent to an SMTP server.",
+        ),
+        Setting(
+            "mail.folder",
+            "str",
+            "%(var_dir)s/mail",
+            site_editable=False,
+            label="Folder of the e-mails (the folder backend's, and those SMTP refused for good).",
+        ),
+        Setting("mail.from", "str", "amphi@localhost", site_editable=False, label="Sender of the e-mails."),
+        Setting("mail.smtp_host", "str", "localhost", site_editable=False, label="SMTP server."),
+        Setting("mail.smtp_port", "int", 25, site_editable=False, label="SMTP port (587 with STARTTLS, 465 with SSL)."),
+        Setting("mail.smtp_user", "str", "", site_editable=False, label="SMTP user (empty: no login)."),
+        Setting("mail.smtp_password", "str", "", site_editable=False, secret=True, label="SMTP password."),
+        Setting(
+            "mail.smtp_starttls", "bool", False, site_editable=False, label="Upgrade the SMTP connection with STARTTLS."
+        ),
+        Setting(
+            "mail.smtp_ssl", "bool", False, site_editable=False, label="Connect to the SMTP server over TLS (SMTPS)."
+        ),
+        Setting("mail.smtp_timeout", "seconds", 30, site_editable=False, label="Seconds to wait for the SMTP server."),
+        Setting(
+            "mail.attempts",
+            "int",
+            6,
+            site_editable=False,
+            label="Attempts to send an e-mail before it is kept in the mail folder's failed/ (first retry after a minute, doubled each time).",
+        ),
     ],
 )
 CORE_NAMES = {CORE_SETTINGS.full_key(key): declared for key, declared in CORE_SETTINGS.declared.items()}

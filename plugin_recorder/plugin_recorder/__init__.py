@@ -14,7 +14,7 @@ from core.plugin_api import NavItem, Setting, _
 from plugin_recorder.models import PendingRecording, Recorder, RecorderEvent
 
 NAME = "recorder"
-AMPHI_HOOKS = ">=1.4,<3"  # the ingest hooks came with 1.4
+AMPHI_HOOKS = ">=2.1,<3"  # notification kinds came with 2.1 (the ingest hooks with 1.4)
 #: Capture agents upload through its ``/ingest/`` endpoints, and its hooks say who they are.
 AMPHI_REQUIRES = ("opencast_ingest",)
 #: Its amphi_permits only lets a pending recording's claimants watch it: searches stay in SQL.
@@ -78,12 +78,6 @@ def amphi_settings():
             label=_("Address of the site in e-mails"),
             help=_("For example https://video.example.edu; empty: https:// and the site's first domain."),
         ),
-        Setting("mail_from", "str", "amphi@localhost", label=_("Sender of the e-mails")),
-        Setting("smtp_host", "str", "localhost", site_editable=False, label=_("SMTP server")),
-        Setting("smtp_port", "int", 25, site_editable=False, label=_("SMTP port")),
-        Setting("smtp_starttls", "bool", False, site_editable=False, label=_("SMTP with STARTTLS")),
-        Setting("smtp_user", "str", "", site_editable=False, label=_("SMTP user")),
-        Setting("smtp_password", "str", "", site_editable=False, secret=True, label=_("SMTP password")),
     ]
 
 
@@ -98,6 +92,13 @@ def pending_count(request) -> int:
     if not request.user.is_admin:
         query = query.where(or_(Recorder.manager_id == request.user.id, RecorderEvent.owner_id == request.user.id))
     return request.dbsession.scalar(query)
+
+
+@hookimpl
+def amphi_notification_kinds(request):
+    from plugin_recorder.mail import KINDS
+
+    return KINDS
 
 
 @hookimpl

@@ -55,13 +55,14 @@ class MailSink:
 
 @pytest.fixture
 def smtp_sink(app, monkeypatch):
-    """A local SMTP server (aiosmtpd) the plugin's e-mails go to; yields its handler (``.messages``, ``.port``)."""
+    """A local SMTP server (aiosmtpd) the core's mail service sends to; yields its handler (``.messages``, ``.port``)."""
     handler = MailSink()
     controller = Controller(handler, hostname="127.0.0.1", port=free_port())
     controller.start()
     handler.port = controller.port
-    monkeypatch.setitem(app.registry.settings, "amphi.recorder.smtp_host", "127.0.0.1")
-    monkeypatch.setitem(app.registry.settings, "amphi.recorder.smtp_port", str(controller.port))
+    monkeypatch.setitem(app.registry.settings, "amphi.mail.backend", "smtp")
+    monkeypatch.setitem(app.registry.settings, "amphi.mail.smtp_host", "127.0.0.1")
+    monkeypatch.setitem(app.registry.settings, "amphi.mail.smtp_port", str(controller.port))
     yield handler
     controller.stop()
 

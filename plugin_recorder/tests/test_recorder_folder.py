@@ -79,7 +79,9 @@ def test_a_file_is_taken_once_its_size_is_stable_and_only_once(folder_recorder, 
         assert pending.video.title == "Cours 12"
         pending_id = pending.id
         assert request.dbsession.query(DropFile).filter_by(recorder_id=recorder_id, status="done").count() == 1
-    [message] = smtp_sink.messages
+    # The owner is told the video is ready too (the core's notification): the recorder's own is the one that waits.
+    [message] = [m for m in smtp_sink.messages if "waits" in m["Subject"]]
+    assert sorted(m["Subject"] for m in smtp_sink.messages if m is not message) == ["Your video “Cours 12” is ready"]
     assert message["To"] == "owner@example.org" and "Cours 12" in message["Subject"]
     assert f"https://{folder_recorder_host(recorder_id)}/recorder/pending/{pending_id}" in message.get_content()
 

@@ -143,8 +143,9 @@ def amphi_for_agents(tmp_path, smtp_sink):
             url,
             **{
                 "amphi.worker.embedded": "true",
-                "amphi.recorder.smtp_host": "127.0.0.1",
-                "amphi.recorder.smtp_port": str(smtp_sink.port),
+                "amphi.mail.backend": "smtp",
+                "amphi.mail.smtp_host": "127.0.0.1",
+                "amphi.mail.smtp_port": str(smtp_sink.port),
             },
         )
         run_amphi(ini, "init", "--admin-password", "pyca test admin password")
@@ -192,8 +193,8 @@ def test_pyca_registers_reads_its_calendar_records_and_uploads(amphi_for_agents,
     assert state[7] in ("idle", "uploading", "capturing", "offline") and state[8] == "http://127.0.0.1:5000"
     assert "Next scheduled recording" in log or "Start recording" in log
     assert state[9] is None  # the video arrived: nothing reported missing
-    wait_for_mail(smtp_sink)
-    [message] = smtp_sink.messages
+    wait_for_mail(smtp_sink, 2)  # the recording waits (the recorder's), the video is ready (the core's)
+    [message] = [m for m in smtp_sink.messages if "waits" in m["Subject"]]
     assert message["To"] == "prof@example.org" and "Thermodynamique" in message["Subject"]
 
 

@@ -9,11 +9,11 @@ each viewer exports their own notes as text or CSV.
 from markupsafe import Markup
 
 from core import hookimpl
-from core.plugin_api import NavItem, Panel, Setting, _
+from core.plugin_api import NavItem, NotificationKind, Panel, Setting, _
 from plugins.notes import models  # noqa: F401  (the tables belong to the shared metadata)
 
 NAME = "notes"
-AMPHI_HOOKS = ">=1.1,<3"
+AMPHI_HOOKS = ">=2.1,<3"  # amphi_notification_kinds came with 2.1
 
 
 def includeme(config):
@@ -34,6 +34,17 @@ def includeme(config):
 def amphi_settings():
     return [
         Setting("per_hour", "int", 120, label=_("Notes and comments a user may add per hour"), help=_("0: no limit."))
+    ]
+
+
+@hookimpl
+def amphi_notification_kinds(request):
+    return [
+        NotificationKind(
+            "notes.reply",
+            _("Someone answers my comment"),
+            _("An answer to a comment I wrote on a video."),
+        )
     ]
 
 

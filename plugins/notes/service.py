@@ -5,7 +5,17 @@ from __future__ import annotations
 from sqlalchemy import or_, select
 
 from core.models import Video
-from core.plugin_api import RateLimit, ValidationError, _, clock, parse_clock, permitted, video_permits, visible_videos
+from core.plugin_api import (
+    RateLimit,
+    ValidationError,
+    _,
+    clock,
+    notify,
+    parse_clock,
+    permitted,
+    video_permits,
+    visible_videos,
+)
 from plugins.notes.models import KINDS, CommentsOff, Note
 
 MAX_TEXT = 5000
@@ -152,7 +162,30 @@ def add_note(request, video: Video, fields) -> Note:
     )
     request.dbsession.add(note)
     request.dbsession.flush()
+    if parent is not None:
+        tell_author_of_reply(request, video, parent)
     return note
+
+
+#: The kind of notification a comment's author gets when someone answers it.
+REPLY_KIND = "notes.reply"
+
+
+def tell_author_of_reply(request, video: Video, parent: Note) -> None:
+    """Notify the answered comment's author (not when they answered themselves); the answer's text stays out."""
+    if parent.author_id == request.user.id:
+        return
+    mapping = {"name": request.user.name, "title": video.title}
+    notify(
+        request,
+        parent.author,
+        REPLY_KIND,
+        _("${name} answered your comment on “${title}”", mapping=mapping),
+        request.route_path("video", video_id=video.id, _anchor=f"note-{parent.id}"),
+        _("Read the answer on the video's page:"),
+        video_id=video.id,
+        note_id=parent.id,
+    )
 
 
 def limit_additions(request) -> None:

@@ -6,10 +6,11 @@ import pytest
 from jsonschema import Draft202012Validator
 from openapi_spec_validator import validate
 from referencing import Registry, Resource
+from sqlalchemy.orm import object_session
 
 from core.access.identity import add_rule, rule_group
 from core.access.tokens import create_token
-from core.models import Group
+from core.models import Group, Notification
 from core.web.apiv1.common import WINDOW
 
 
@@ -94,6 +95,15 @@ def channels(people, lectures, site, dbsession):
     return {"maths": maths, "physics": physics}
 
 
+def notification_of(user) -> Notification:
+    """A notification of ``user`` (the token's owner marks it read)."""
+    made = Notification(site_id=user.site_id, user_id=user.id, kind="video.ready", title="Ready", link="/videos/1")
+    session = object_session(user)
+    session.add(made)
+    session.flush()
+    return made
+
+
 def plans(people, lectures, channels):
     """How to call each documented operation: path parameters and a body."""
     ids = {
@@ -102,6 +112,7 @@ def plans(people, lectures, channels):
         "video_id": lectures["public"].id,
         "channel_id": channels["maths"].id,
         "theme_id": channels["physics"].themes[0].id,
+        "notification_id": notification_of(people["admin"]).id,
     }
     bodies = {
         "updateUser": {"role": "staff"},

@@ -29,7 +29,8 @@ def test_the_reference_holds_the_core_then_every_plugin_with_type_default_scope_
     assert (rungs.type, rungs.default, rungs.per_site) == ("list", "360p 480p 720p 1080p", True)
     assert lines["amphi.encoder_ffmpeg.bitrate_720p"].doc.startswith("Video bitrate of 720p")  # ${rung} filled
     assert lines["amphi.encoder_ffmpeg.preset"].type.startswith("choice: ultrafast, superfast")
-    assert lines["amphi.recorder.smtp_password"].per_site is False
+    assert lines["amphi.mail.smtp_password"].per_site is False  # the SMTP settings moved to the core (issue 15)
+    assert lines["amphi.mail.backend"].type == "choice: folder, smtp"
     assert all(line.doc for line in lines.values())
 
 

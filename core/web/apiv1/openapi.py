@@ -83,6 +83,7 @@ NULLABLE_TEXT = {"type": ["string", "null"]}
 GROUP_ID = path_id("group_id")
 CHANNEL_ID = path_id("channel_id")
 THEME_ID = path_id("theme_id")
+NOTIFICATION_ID = path_id("notification_id")
 VISIBILITY = ["public", "signed-in", "groups", "hidden"]
 #: What the server checks, said in the document (core.access.users.USERNAME, core.catalogue.channel_forms, core.catalogue.metadata).
 NAME = {"type": "string", "pattern": r"^[\w.@+-]+$", "maxLength": 150, "description": "letters, digits and . @ + - _"}
@@ -408,6 +409,34 @@ SCHEMAS = {
             },
         },
     },
+    "Notification": {
+        "type": "object",
+        "required": ["id", "kind", "title", "text", "link", "created_at", "read_at"],
+        "properties": {
+            "id": {"type": "integer"},
+            "kind": {"type": "string", "description": "video.ready, notes.reply... (the site's kinds)"},
+            "title": {"type": "string", "description": "in the recipient's language"},
+            "text": {"type": "string"},
+            "link": {"type": "string", "description": "where it leads (absolute), or empty"},
+            "created_at": {"type": "string", "format": "date-time"},
+            "read_at": {"type": ["string", "null"], "format": "date-time"},
+        },
+    },
+    "NotificationPage": {
+        "allOf": [
+            page_of("Notification"),
+            {
+                "type": "object",
+                "required": ["unread"],
+                "properties": {"unread": {"type": "integer", "minimum": 0, "description": "unread, of every page"}},
+            },
+        ]
+    },
+    "NotificationsRead": {
+        "type": "object",
+        "required": ["marked", "unread"],
+        "properties": {"marked": {"type": "integer", "minimum": 0}, "unread": {"type": "integer", "minimum": 0}},
+    },
     "UserPage": page_of("User"),
     "GroupPage": page_of("Group"),
     "ChannelPage": page_of("Channel"),
@@ -578,6 +607,29 @@ PATHS: dict[str, dict[str, Any]] = {
             "summary": "The signed-in user (or the token's owner)",
             "responses": {"200": json_response("The user", ref("Me")), **errors(401)},
         }
+    },
+    "/notifications": {
+        "get": {
+            "operationId": "listNotifications",
+            "summary": "The caller's notifications on this site, newest first, and how many are unread",
+            "parameters": PAGING,
+            "responses": {"200": json_response("A page of notifications", ref("NotificationPage")), **errors(400, 401)},
+        }
+    },
+    "/notifications/read": {
+        "post": {
+            "operationId": "markAllNotificationsRead",
+            "summary": "Mark every notification of the caller read",
+            "responses": {"200": json_response("How many were marked", ref("NotificationsRead")), **errors(401)},
+        }
+    },
+    "/notifications/{notification_id}/read": {
+        "parameters": [NOTIFICATION_ID],
+        "post": {
+            "operationId": "markNotificationRead",
+            "summary": "Mark one of the caller's notifications read",
+            "responses": {"200": json_response("The notification", ref("Notification")), **errors(401, 404)},
+        },
     },
     "/users": {
         "get": {

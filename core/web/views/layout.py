@@ -5,6 +5,7 @@ from __future__ import annotations
 from pyramid.csrf import get_csrf_token
 from pyramid.renderers import render
 
+from core.notify.service import unread_count
 from core.platform.i18n import LANGUAGES
 from core.platform.sites import site_or_none
 from core.platform.ui import nav_items, video_badges
@@ -53,5 +54,7 @@ def _template_globals(request) -> dict:
 
 @personal_fragment("account")
 def account_menu(request) -> str:
-    """The header's account menu and language switch."""
-    return render("_account.html", {}, request=request)
+    """The header's account menu (with the unread notifications' count) and language switch."""
+    signed_in = site_or_none(request) is not None and request.user is not None
+    unread = unread_count(request, request.user) if signed_in else 0
+    return render("_account.html", {"unread_notifications": unread}, request=request)
