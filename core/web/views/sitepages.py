@@ -21,7 +21,8 @@ from core.platform.markup import render_markdown
 
 
 def page_title(request, slug: str) -> str:
-    return request.localizer.translate(STATEMENT_TITLE if slug == "accessibility" else PAGE_TITLES[slug])
+    title = STATEMENT_TITLE if slug == "accessibility" else PAGE_TITLES[slug]
+    return request.localizer.translate(title)
 
 
 @view_config(route_name="site.page", renderer="page.html", request_method="GET")
