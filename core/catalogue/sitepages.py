@@ -13,10 +13,10 @@ from string import Template
 
 from sqlalchemy import select
 
+from core.catalogue.sitepage_defaults import DEFAULTS
 from core.models import CONFORMANCE_STATES, SITE_PAGE_SLUGS, Site, SitePage
 from core.platform.errors import ValidationError
 from core.platform.i18n import LANGUAGES, _
-from core.catalogue.sitepage_defaults import DEFAULTS
 
 MAX_BODY = 50_000
 
@@ -44,7 +44,9 @@ class FooterLink:
 def footer_links(request) -> list[FooterLink]:
     """The footer's links to the site's pages (every site has them all: no query)."""
     translate = request.localizer.translate
-    return [FooterLink(translate(PAGE_TITLES[slug]), request.route_url("site.page", page=slug)) for slug in SITE_PAGE_SLUGS]
+    return [
+        FooterLink(translate(PAGE_TITLES[slug]), request.route_url("site.page", page=slug)) for slug in SITE_PAGE_SLUGS
+    ]
 
 
 def find_site_page(db, site: Site, slug: str) -> SitePage | None:

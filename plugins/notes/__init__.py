@@ -13,6 +13,8 @@ from core.plugin_api import NavItem, Panel, Setting, _
 from plugins.notes import models  # noqa: F401  (the tables belong to the shared metadata)
 
 NAME = "notes"
+AMPHI_TITLE = _("Notes and comments")
+AMPHI_DESCRIPTION = _("Private timestamped notes and public comments beside the player.")
 AMPHI_HOOKS = ">=1.1,<3"
 
 

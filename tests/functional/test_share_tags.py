@@ -19,7 +19,12 @@ def tags(page) -> dict:
 
 def test_a_public_video_has_link_preview_tags(published, make_testapp):
     host, video_id = published
-    set_video(video_id, access="public", title="Cours <1>", description="**Thermo** dynamique\n\nen [deux](http://x.test) parties")
+    set_video(
+        video_id,
+        access="public",
+        title="Cours <1>",
+        description="**Thermo** dynamique\n\nen [deux](http://x.test) parties",
+    )
     browser = make_testapp(host)
     found = tags(browser.get(f"/videos/{video_id}"))
     assert found["og:type"] == "video.other" and found["og:title"] == "Cours <1>"
@@ -47,7 +52,9 @@ def test_a_restricted_video_has_none(published, make_testapp, access):
 @pytest.mark.parametrize(("visibility", "shared"), [("public", True), ("signed-in", False), ("hidden", False)])
 def test_channels_have_tags_only_when_public(site, make_user, make_testapp, dbsession, visibility, shared):
     make_user(site, "boss", role="site-admin", password=PASSWORD)
-    dbsession.add(Channel(site_id=site.id, slug="physique", title="Physique", visibility=visibility, description="La *matière*"))
+    dbsession.add(
+        Channel(site_id=site.id, slug="physique", title="Physique", visibility=visibility, description="La *matière*")
+    )
     dbsession.flush()
     browser = make_testapp("a.test")
     browser.sign_in("boss", PASSWORD)

@@ -25,7 +25,9 @@ def upgrade() -> None:
         sa.Column("audit_date", sa.Date(), nullable=True),
         sa.Column("compliance_rate", sa.Integer(), nullable=True),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(["site_id"], ["sites.id"], name=op.f("fk_site_pages_site_id_sites"), ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(
+            ["site_id"], ["sites.id"], name=op.f("fk_site_pages_site_id_sites"), ondelete="CASCADE"
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_site_pages")),
         sa.UniqueConstraint("site_id", "slug", name=op.f("uq_site_pages_site_id")),
         sqlite_autoincrement=True,
