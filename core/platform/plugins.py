@@ -383,7 +383,7 @@ def describe_plugin(plugin: Any, info: PluginInfo) -> tuple[str, str]:
     head, sep, rest = doc.partition(": ")
     if not description and info.distribution and info.distribution != AMPHI_DISTRIBUTION:
         with contextlib.suppress(metadata.PackageNotFoundError):
-            description = metadata.metadata(info.distribution).get("Summary") or ""
+            description = metadata.metadata(info.distribution)["Summary"] or ""
     if not description:
         description = rest[:1].upper() + rest[1:] if sep and len(head) <= 40 else doc
     if not title:

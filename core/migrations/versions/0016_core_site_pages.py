@@ -29,7 +29,7 @@ def upgrade() -> None:
             ["site_id"], ["sites.id"], name=op.f("fk_site_pages_site_id_sites"), ondelete="CASCADE"
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_site_pages")),
-        sa.UniqueConstraint("site_id", "slug", name=op.f("uq_site_pages_site_id")),
+        sa.UniqueConstraint("site_id", "slug", name=op.f("uq_site_pages_site_id_slug")),
         sqlite_autoincrement=True,
     )
     with op.batch_alter_table("site_pages", schema=None) as batch_op:
