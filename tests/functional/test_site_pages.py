@@ -2,6 +2,7 @@
 
 import json
 import re
+from pathlib import Path
 
 import pytest
 
@@ -9,6 +10,7 @@ from core.web.views.layout import template_globals
 
 PASSWORD = "a long password 1"
 PAGES = ("accessibility", "legal", "privacy", "contact")
+STATIC = Path(__file__).parents[2] / "core" / "static"
 
 
 @pytest.fixture
@@ -131,3 +133,19 @@ def test_favicon_and_manifest(testapp, site):
     manifest = json.loads(answer.text)
     assert manifest["name"] == site.name and manifest["theme_color"] == site.theme_color
     assert manifest["start_url"] == "http://a.test/" and manifest["icons"][0]["src"] == icon["href"]
+
+
+def test_the_api_documentation_page(testapp):
+    page = testapp.get("/api/docs")
+    root = page.html.find(id="api-docs")
+    assert root["data-openapi-url"] == "http://a.test/api/v1/openapi.json"
+    assert testapp.get(root["data-openapi-url"]).json["openapi"].startswith("3.")
+    scripts = [script["src"].split("/static/")[1] for script in page.html.find_all("script", src=True)]
+    assert "vendor/swagger-ui-bundle.js" in scripts and "api-docs.js" in scripts
+    for name in (
+        "vendor/swagger-ui-bundle.js",
+        "vendor/swagger-ui.css",
+        "vendor/swagger-ui-dist.LICENSE",
+        "api-docs.js",
+    ):
+        assert (STATIC / name).is_file()  # vendored (scripts/vendor-assets.sh), served without npm
