@@ -42,11 +42,15 @@ class FooterLink:
 
 
 def footer_links(request) -> list[FooterLink]:
-    """The footer's links to the site's pages (every site has them all: no query)."""
+    """The footer's links to the site's pages (every site has them all: no query).
+
+    The accessibility link says the conformance state ("Accessibility: partially compliant"), as
+    French law asks of every page of a public website.
+    """
     translate = request.localizer.translate
-    return [
-        FooterLink(translate(PAGE_TITLES[slug]), request.route_url("site.page", page=slug)) for slug in SITE_PAGE_SLUGS
-    ]
+    state = translate(CONFORMANCE_LABELS.get(request.site.accessibility_conformance, CONFORMANCE_LABELS["none"]))
+    titles = dict(PAGE_TITLES, accessibility=_("Accessibility: ${state}", mapping={"state": state}))
+    return [FooterLink(translate(titles[slug]), request.route_url("site.page", page=slug)) for slug in SITE_PAGE_SLUGS]
 
 
 def find_site_page(db, site: Site, slug: str) -> SitePage | None:
@@ -83,7 +87,8 @@ def save_site_page(db, site: Site, slug: str, form: dict) -> SitePage:
         page = SitePage(site_id=site.id, slug=slug)
         db.add(page)
     page.bodies = {code: body for code, body in bodies.items() if body}
-    page.conformance, page.audit_date, page.compliance_rate = facts
+    if slug == "accessibility":
+        site.accessibility_conformance, page.audit_date, page.compliance_rate = facts
     return page
 
 

@@ -11,7 +11,7 @@ from core.models.meta import Base, UTCDateTime, utcnow
 
 #: The pages every site has (their address is ``/<slug>``).
 SITE_PAGE_SLUGS = ("accessibility", "legal", "privacy", "contact")
-#: The RGAA conformance states of an accessibility statement.
+#: The RGAA conformance states of an accessibility statement (``Site.accessibility_conformance``).
 CONFORMANCE_STATES = ("none", "partial", "full")
 
 
@@ -26,8 +26,8 @@ class SitePage(Base):
     slug: Mapped[str] = mapped_column(String(32))
     #: Markdown per language code (``{"fr": "...", "en": "..."}``); a missing language shows another one.
     bodies: Mapped[dict] = mapped_column(JSON, default=dict)
-    #: The accessibility statement's RGAA facts (other pages leave them empty).
-    conformance: Mapped[str | None] = mapped_column(String(8))
+    #: The accessibility statement's RGAA audit (other pages leave them empty); its conformance
+    #: state is the site's (``Site.accessibility_conformance``), shown on every page.
     audit_date: Mapped[date | None] = mapped_column(Date)
     compliance_rate: Mapped[int | None] = mapped_column()
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

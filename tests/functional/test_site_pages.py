@@ -109,11 +109,14 @@ def test_the_admin_pages_list_links_every_page(admin_browser):
         assert f'href="http://a.test/{slug}"' in listing.text
 
 
-def test_footer_links_name_every_page(make_request, site):
-    request = make_request(site)
-    links = template_globals(request)["footer_links"]
+def test_footer_links_name_every_page_and_the_conformance_state(make_request, site, admin_browser):
+    links = template_globals(make_request(site))["footer_links"]
     assert [link.url for link in links] == [f"http://a.test/{slug}" for slug in PAGES]
-    assert [link.title for link in links] == ["Accessibility", "Legal notice", "Privacy", "Contact"]
+    assert [link.title for link in links] == ["Accessibility: not compliant", "Legal notice", "Privacy", "Contact"]
+    form = admin_browser.get("/admin/site/pages/accessibility").forms["site-page-form"]
+    form["conformance"] = "full"
+    form.submit().follow()
+    assert template_globals(make_request(site))["footer_links"][0].title == "Accessibility: fully compliant"
 
 
 @pytest.mark.parametrize("path", [f"/{slug}" for slug in PAGES] + ["/favicon.svg", "/manifest.webmanifest"])

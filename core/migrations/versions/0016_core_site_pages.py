@@ -1,4 +1,5 @@
-"""site pages: the accessibility statement, legal notice, privacy and contact pages each site edits
+"""site pages: the accessibility statement, legal notice, privacy and contact pages each site edits;
+a site's RGAA conformance state
 
 Revision ID: 0016_core
 Revises: 0015_core
@@ -21,7 +22,6 @@ def upgrade() -> None:
         sa.Column("site_id", sa.Integer(), nullable=False),
         sa.Column("slug", sa.String(length=32), nullable=False),
         sa.Column("bodies", sa.JSON(), nullable=False),
-        sa.Column("conformance", sa.String(length=8), nullable=True),
         sa.Column("audit_date", sa.Date(), nullable=True),
         sa.Column("compliance_rate", sa.Integer(), nullable=True),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
@@ -34,7 +34,13 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("site_pages", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_site_pages_site_id"), ["site_id"], unique=False)
+    with op.batch_alter_table("sites", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column("accessibility_conformance", sa.String(length=8), server_default="none", nullable=False)
+        )
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("sites", schema=None) as batch_op:
+        batch_op.drop_column("accessibility_conformance")
     op.drop_table("site_pages")

@@ -34,7 +34,7 @@ def site_page(request):
         "slug": slug,
         "title": page_title(request, slug),
         "page": page,
-        "conformance": CONFORMANCE_LABELS[(page.conformance if page else None) or "none"],
+        "conformance": CONFORMANCE_LABELS.get(request.site.accessibility_conformance, CONFORMANCE_LABELS["none"]),
         "body_html": render_markdown(page_body(request.site, slug, page, request.locale_name)),
     }
 
@@ -51,7 +51,7 @@ def edit_values(request, slug: str, form: dict | None = None, errors: dict | Non
     if form is None:
         form = {f"body_{code}": page_body(request.site, slug, page, code) for code in LANGUAGES}
         form.update(
-            conformance=(page.conformance if page else None) or "none",
+            conformance=request.site.accessibility_conformance,
             audit_date=page.audit_date.isoformat() if page and page.audit_date else "",
             compliance_rate="" if page is None or page.compliance_rate is None else str(page.compliance_rate),
         )
