@@ -72,9 +72,17 @@ def user_tokens(request, user: User) -> list[AccessToken]:
     )
 
 
-def revoke_token(request, user: User, token_id: int) -> bool:
+def own_token(request, user: User, token_id: int) -> AccessToken | None:
+    """The user's token of this id on this site, if it is not revoked yet."""
     token = request.dbsession.get(AccessToken, token_id)
     if token is None or token.user_id != user.id or token.site_id != request.site.id or token.revoked_at:
+        return None
+    return token
+
+
+def revoke_token(request, user: User, token_id: int) -> bool:
+    token = own_token(request, user, token_id)
+    if token is None:
         return False
     token.revoked_at = utcnow()
     return True

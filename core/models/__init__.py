@@ -22,6 +22,7 @@ from core.models.notification import MAIL_STATES, Notification, NotificationPref
 from core.models.ratelimit import RateLimitHit
 from core.models.session import UserSession
 from core.models.site import Site, SiteDomain
+from core.models.sitepage import CONFORMANCE_STATES, SITE_PAGE_SLUGS, SitePage
 from core.models.token import TOKEN_SCOPES, AccessToken
 from core.models.upload import Upload, ViewProgress
 from core.models.user import IDENTITY_RULE_KINDS, Group, IdentityRule, User, group_members
@@ -76,6 +77,9 @@ __all__ = [
     "NotificationPreference",
     "RateLimitHit",
     "Site",
+    "SitePage",
+    "SITE_PAGE_SLUGS",
+    "CONFORMANCE_STATES",
     "SiteDomain",
     "Track",
     "UTCDateTime",

@@ -29,6 +29,9 @@ class Site(Base):
     #: The home page's blocks in order (``recent``, ``channels``, ``channel:<id>``, a plugin's block id);
     #: None shows the default (see core.catalogue.home).
     home_blocks: Mapped[list | None] = mapped_column(JSON)
+    #: The RGAA conformance state of its accessibility statement (``none``, ``partial``, ``full``), which
+    #: French law wants on every page: the footer says it (core.catalogue.sitepages.footer_links).
+    accessibility_conformance: Mapped[str] = mapped_column(String(8), default="none", server_default="none")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     domains: Mapped[list[SiteDomain]] = relationship(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import traceback
 from collections.abc import Iterable
@@ -20,6 +21,7 @@ from core.platform.settings import PluginSettings, Setting, setting
 
 log = logging.getLogger(__name__)
 
+AMPHI_DISTRIBUTION = "amphi"
 ENTRY_POINT_GROUP = "amphi.plugins"
 
 
@@ -47,6 +49,9 @@ class PluginInfo:
     routes: set[str] = field(default_factory=set)
     #: The plugins this one needs loaded and enabled beside it (its ``AMPHI_REQUIRES``).
     requires: tuple[str, ...] = ()
+    #: What the site administration shows: a human name and one sentence (:func:`describe_plugin`).
+    title: str = ""
+    description: str = ""
 
     @property
     def loaded(self) -> bool:
@@ -121,6 +126,7 @@ class PluginHost:
         info.plugin = plugin
         info.status, info.error = "loaded", ""
         info.requires = tuple(getattr(plugin, "AMPHI_REQUIRES", ()))
+        info.title, info.description = describe_plugin(plugin, info)
         try:
             self.pm.register(plugin, name=info.name)
             self.pm.check_pending()
@@ -362,6 +368,27 @@ def check_requirements(name: str, plugin: Any, available: set[str]) -> None:
 
 def unmet_requirement(name: str, missing: Iterable[str]) -> PluginError:
     return PluginError(f"plugin {name!r} requires {', '.join(sorted(missing))}, which is not loaded")
+
+
+def describe_plugin(plugin: Any, info: PluginInfo) -> tuple[str, str]:
+    """A plugin's human name and description, for people.
+
+    A plugin declares them as ``AMPHI_TITLE`` and ``AMPHI_DESCRIPTION`` (translation strings, so the
+    page shows them in the reader's language). Otherwise they come from its distribution's
+    metadata (``Name``, ``Summary``) when it is installed on its own, else from its module
+    docstring's first paragraph (``"Title: description."``), else from its entry-point name.
+    """
+    title, description = getattr(plugin, "AMPHI_TITLE", ""), getattr(plugin, "AMPHI_DESCRIPTION", "")
+    doc = " ".join((getattr(plugin, "__doc__", None) or "").strip().split("\n\n")[0].split())
+    head, sep, rest = doc.partition(": ")
+    if not description and info.distribution and info.distribution != AMPHI_DISTRIBUTION:
+        with contextlib.suppress(metadata.PackageNotFoundError):
+            description = metadata.metadata(info.distribution)["Summary"] or ""
+    if not description:
+        description = rest[:1].upper() + rest[1:] if sep and len(head) <= 40 else doc
+    if not title:
+        title = head if sep and len(head) <= 40 else info.name.replace("_", " ").capitalize()
+    return title, description
 
 
 def _dist_name(ep: metadata.EntryPoint) -> str:

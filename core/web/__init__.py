@@ -11,3 +11,4 @@ def includeme(config):
     config.include("core.web.views")
     config.include("core.web.media")
     config.include("core.web.apiv1")
+    config.include("core.web.sharing")

@@ -6,6 +6,8 @@ from plugins.auth_cas import models  # noqa: F401  (the ticket table belongs to 
 from plugins.auth_cas.protocol import logout_url
 
 NAME = "auth_cas"
+AMPHI_TITLE = _("CAS sign-in")
+AMPHI_DESCRIPTION = _("Sign in with the institution's CAS server (CAS 2.0 and 3.0), with single logout.")
 AMPHI_HOOKS = ">=1.1,<3"
 
 DEFAULT_ATTRIBUTE_MAP = (

@@ -6,6 +6,10 @@ from plugins.auth_ldap import models  # noqa: F401  (the status table, for migra
 from plugins.auth_ldap.directory import DEFAULT_GROUP_FILTER, DEFAULT_MAPPING
 
 NAME = "auth_ldap"
+AMPHI_TITLE = _("LDAP directory")
+AMPHI_DESCRIPTION = _(
+    "Looks users up in the directory after any sign-in (profile, affiliation, groups); may also sign in with the LDAP password."
+)
 AMPHI_HOOKS = ">=1.1,<3"
 
 

@@ -5,6 +5,8 @@ from core.plugin_api import LoginMethod, NavItem, Setting, _
 from plugins.auth_local.passwords import set_password
 
 NAME = "auth_local"
+AMPHI_TITLE = _("Local accounts")
+AMPHI_DESCRIPTION = _("Usernames and passwords kept by Amphi, with optional self sign-up.")
 AMPHI_HOOKS = ">=1.0,<3"
 
 

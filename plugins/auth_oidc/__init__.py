@@ -7,6 +7,8 @@ from core.plugin_api import LoginMethod, Setting, ValidationError, _
 from plugins.auth_oidc.config import ProvidersSetting, SecretsSetting, site_providers
 
 NAME = "auth_oidc"
+AMPHI_TITLE = _("OpenID Connect sign-in")
+AMPHI_DESCRIPTION = _("One sign-in button per identity provider the site trusts.")
 AMPHI_HOOKS = ">=1.1,<3"
 log = logging.getLogger(__name__)
 SESSION_FLOW = "auth_oidc.flow"

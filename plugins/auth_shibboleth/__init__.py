@@ -5,6 +5,10 @@ from core.plugin_api import SESSION_METHOD, LoginMethod, Setting, _
 from plugins.auth_shibboleth.headers import with_param
 
 NAME = "auth_shibboleth"
+AMPHI_TITLE = _("Shibboleth sign-in")
+AMPHI_DESCRIPTION = _(
+    "Sign in through a Shibboleth service provider (Apache mod_shib) and the federation's identity providers."
+)
 AMPHI_HOOKS = ">=1.1,<3"
 
 DEFAULT_ATTRIBUTE_MAP = (

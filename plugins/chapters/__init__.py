@@ -9,11 +9,13 @@ from pyramid.renderers import render
 
 from core import hookimpl
 from core.models import Video
-from core.plugin_api import Panel, clock, video_permits
+from core.plugin_api import Panel, _, clock, video_permits
 from plugins.chapters import models  # noqa: F401  (the table belongs to the shared metadata)
 from plugins.chapters.editing import chapters_track, video_chapters, write_track
 
 NAME = "chapters"
+AMPHI_TITLE = _("Chapters")
+AMPHI_DESCRIPTION = _("Chapters written by a video's owners, shown beside the player.")
 AMPHI_HOOKS = ">=2.0,<3"  # the job hooks and amphi_video_ready take plain values since 2.0
 
 

@@ -8,6 +8,8 @@ from plugins.encoder_ffmpeg.ladder import DEFAULT_RUNGS, KNOWN_RUNGS, MAX_FPS, e
 from plugins.encoder_ffmpeg.probe import probe
 
 NAME = "encoder_ffmpeg"
+AMPHI_TITLE = _("Encoding with ffmpeg")
+AMPHI_DESCRIPTION = _("Encodes uploads for adaptive streaming (HLS), MP4 downloads, audio and images.")
 AMPHI_HOOKS = ">=2.0,<3"  # the job hooks and amphi_video_ready take plain values since 2.0
 X264_PRESETS = ("ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow", "slower", "veryslow")
 DEFAULT_PRESET = "veryfast"  # x4 faster than the reference at equal or better SSIM (bench/encode.py)

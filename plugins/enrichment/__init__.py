@@ -14,6 +14,8 @@ from plugins.enrichment.editing import video_enrichments
 from plugins.enrichment.showing import enriched_ids, show
 
 NAME = "enrichment"
+AMPHI_TITLE = _("Enrichments")
+AMPHI_DESCRIPTION = _("Links, documents, images and texts shown beside the player at chosen times.")
 AMPHI_HOOKS = ">=1.2,<3"
 
 

@@ -10,9 +10,11 @@ from markupsafe import Markup, escape
 
 from core import hookimpl
 from core.models import Channel, Theme
-from core.plugin_api import FeedLink, Panel
+from core.plugin_api import FeedLink, Panel, _
 
 NAME = "feeds"
+AMPHI_TITLE = _("RSS feeds and podcasts")
+AMPHI_DESCRIPTION = _("RSS feeds, ready for podcast apps, of the latest videos, a channel, a theme, a user or a tag.")
 AMPHI_HOOKS = ">=1.2,<3"
 
 

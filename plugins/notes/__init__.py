@@ -14,6 +14,8 @@ from plugins.notes import models  # noqa: F401  (the tables belong to the shared
 
 NAME = "notes"
 AMPHI_HOOKS = ">=2.1,<3"  # amphi_notification_kinds came with 2.1
+AMPHI_TITLE = _("Notes and comments")
+AMPHI_DESCRIPTION = _("Private timestamped notes and public comments beside the player.")
 
 
 def includeme(config):

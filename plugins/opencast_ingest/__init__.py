@@ -15,6 +15,8 @@ from core.plugin_api import Setting, _
 from plugins.opencast_ingest import hookspecs, purge  # noqa: F401  (purge's periodic tasks register on import)
 
 NAME = "opencast_ingest"
+AMPHI_TITLE = _("Opencast ingest")
+AMPHI_DESCRIPTION = _("Receives recordings from Opencast Studio and capture agents (Opencast's ingest protocol).")
 AMPHI_HOOKS = ">=2.0,<3"  # declares its hooks itself (AMPHI_HOOKSPECS) since 2.0
 #: Added to the hook contract when the plugin is loaded (see :class:`core.platform.plugins.PluginHost`).
 AMPHI_HOOKSPECS = hookspecs

@@ -7,10 +7,14 @@ follows the video's own access rules: a private video in a public list is hidden
 """
 
 from core import hookimpl
-from core.plugin_api import NavItem
+from core.plugin_api import NavItem, _
 from plugins.playlists import models  # noqa: F401  (the tables belong to the shared metadata)
 
 NAME = "playlists"
+AMPHI_TITLE = _("Playlists")
+AMPHI_DESCRIPTION = _(
+    "Ordered lists of videos (private, public or unlisted), Favourites, and a player that goes on to the next video."
+)
 AMPHI_HOOKS = ">=1.1,<3"
 
 

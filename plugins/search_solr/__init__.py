@@ -16,6 +16,8 @@ from plugins.search_solr import query as solr_query
 from plugins.search_solr import tasks as solr_tasks
 
 NAME = "search_solr"
+AMPHI_TITLE = _("Search with Solr")
+AMPHI_DESCRIPTION = _("Full-text search in an Apache Solr index, for large catalogues.")
 AMPHI_HOOKS = ">=2.0,<3"  # the job hooks and amphi_video_ready take plain values since 2.0
 
 

@@ -8,10 +8,13 @@ video, a search's counts and first ranked matches are kept per class of visitors
 
 from core import hookimpl
 from core.models import Video
+from core.plugin_api import _
 from plugins.search_sql import index as search_index
 from plugins.search_sql import query as search_query
 
 NAME = "search_sql"
+AMPHI_TITLE = _("Search in the database")
+AMPHI_DESCRIPTION = _("Full-text search in the site's own database (SQLite or PostgreSQL).")
 AMPHI_HOOKS = ">=2.0,<3"  # the job hooks and amphi_video_ready take plain values since 2.0
 
 

@@ -9,13 +9,15 @@ from datetime import timedelta
 from pyramid.renderers import render
 
 from core import hookimpl
-from core.plugin_api import HomeBlock, NavItem, Panel
+from core.plugin_api import HomeBlock, NavItem, Panel, _
 from plugins.stats import formatting, models  # noqa: F401  (the tables belong to the shared metadata)
 from plugins.stats.access import may_see_video_stats
 from plugins.stats.counting import record_view, record_watch_time, today
 from plugins.stats.queries import Period, top_videos, video_totals
 
 NAME = "stats"
+AMPHI_TITLE = _("Statistics")
+AMPHI_DESCRIPTION = _("Views, watch time and the site's figures.")
 AMPHI_HOOKS = ">=1.2,<3"
 
 

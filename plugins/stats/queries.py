@@ -132,6 +132,16 @@ class TopRow:
     watch_seconds: float
 
 
+def site_totals(dbsession, site_id: int, period: Period) -> tuple[int, float]:
+    """``(views, watch seconds)`` of all the site's videos over the period."""
+    row = dbsession.execute(
+        select(func.coalesce(func.sum(VideoDay.views), 0), func.coalesce(func.sum(VideoDay.watch_seconds), 0.0)).where(
+            VideoDay.site_id == site_id, VideoDay.day >= period.start, VideoDay.day <= period.end
+        )
+    ).one()
+    return int(row[0]), float(row[1])
+
+
 def top_videos(dbsession, site_id: int, period: Period, limit: int = TOP_VIDEOS) -> list[TopRow]:
     """The site's most viewed videos over the period (ties: more watch time, then newer id first)."""
     views = func.sum(VideoDay.views).label("views")

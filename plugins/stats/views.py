@@ -16,6 +16,7 @@ from plugins.stats.queries import (
     Period,
     PeriodError,
     parse_period,
+    site_totals,
     top_videos,
     upload_days,
     video_days,
@@ -156,7 +157,23 @@ def site_stats(request):
             hours_unit,
         ),
     ]
-    return {**values, "uploads": uploads, "charts": charts, "top": top_videos(dbsession, site_id, period)}
+    views, watch_seconds = site_totals(dbsession, site_id, period)
+    figures = [
+        (request.translate("Videos uploaded"), formatting.number(request, sum(row.videos for row in uploads))),
+        (
+            request.translate("Hours of video uploaded"),
+            formatting.hours(request, sum(row.hours for row in uploads) * 3600),
+        ),
+        (request.translate("Views"), formatting.number(request, views)),
+        (request.translate("Watch time"), formatting.duration(request, watch_seconds)),
+    ]
+    return {
+        **values,
+        "uploads": uploads,
+        "charts": charts,
+        "figures": figures,
+        "top": top_videos(dbsession, site_id, period),
+    }
 
 
 @view_config(route_name="stats.site.csv", permission="site-admin")

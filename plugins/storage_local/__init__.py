@@ -5,6 +5,8 @@ from core.plugin_api import Setting, _, plugin_settings, setting
 from plugins.storage_local.storage import LocalStorage
 
 NAME = "storage_local"
+AMPHI_TITLE = _("Local storage")
+AMPHI_DESCRIPTION = _("Media files on a local or mounted file system.")
 AMPHI_HOOKS = ">=1.0,<3"
 
 

@@ -8,10 +8,12 @@ plugin made it; saving or deleting one here tells ``amphi_video_changed`` so the
 """
 
 from core import hookimpl
-from core.plugin_api import NavItem, video_permits
+from core.plugin_api import NavItem, _, video_permits
 from plugins.subtitles.transcript import transcript_panel
 
 NAME = "subtitles"
+AMPHI_TITLE = _("Subtitles and captions")
+AMPHI_DESCRIPTION = _("Upload, edit and download subtitles (WebVTT, SRT); the transcript beside the player.")
 AMPHI_HOOKS = ">=1.1,<3"
 
 

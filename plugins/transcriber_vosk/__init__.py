@@ -23,6 +23,8 @@ from plugins.transcriber_vosk.recognize import transcribe
 from plugins.transcriber_vosk.speech_models import load_model, model_folder
 
 AMPHI_HOOKS = ">=2.0,<3"  # the job hooks and amphi_video_ready take plain values since 2.0
+AMPHI_TITLE = _("Automatic captions (Vosk)")
+AMPHI_DESCRIPTION = _("Captions recognised from a video's speech, on this server.")
 
 
 def includeme(config):

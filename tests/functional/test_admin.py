@@ -233,3 +233,24 @@ def test_a_stored_secret_is_kept_when_its_field_is_left_empty(admin_browser, sit
     form["bind_password"] = "a new one"
     form.submit().follow()
     assert site.plugin_settings["auth_ldap"]["bind_password"] == "a new one"
+
+
+def test_plugins_are_shown_with_their_name_description_and_version(admin_browser):
+    from core.platform.plugins import PluginInfo, describe_plugin
+
+    page = admin_browser.get("/admin/site")
+    row = page.html.find("input", id="plugin-auth_local").find_parent("tr")
+    assert row.find("label").text == "Local accounts"
+    assert "Usernames and passwords kept by Amphi" in row.text and "auth_local" in row.text
+    assert row.find_all("td")[1].text.strip()  # the version
+    assert "Comptes locaux" in admin_browser.get("/admin/site?_LOCALE_=fr").text
+    settings = admin_browser.get("/admin/site/plugins/auth_local")
+    assert settings.html.h1.text == "Settings of Local accounts"
+
+    class Undeclared:
+        """Lecture capture: recordings from the boxes of the lecture halls."""
+
+    title, description = describe_plugin(Undeclared, PluginInfo(name="capture"))
+    assert (title, description) == ("Lecture capture", "Recordings from the boxes of the lecture halls.")
+    Undeclared.__doc__ = "Media on a shared disk."
+    assert describe_plugin(Undeclared, PluginInfo(name="disk_store")) == ("Disk store", "Media on a shared disk.")

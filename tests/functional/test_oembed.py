@@ -1,5 +1,7 @@
 """oEmbed for video pages (JSON, type video, iframe, thumbnail) and the stable thumbnail address."""
 
+from xml.etree import ElementTree
+
 import pytest
 
 from tests.standin import set_video
@@ -35,12 +37,30 @@ def test_a_public_video_has_oembed_and_discovery(published, make_testapp):
     assert browser.get("/oembed", {"url": f"http://{host}/videos/{video_id}/embed"}).json["title"] == 'Cours <"1">'
 
 
+def test_oembed_xml_is_valid_and_discovered(published, make_testapp):
+    host, video_id = published
+    set_video(video_id, access="public")
+    browser = make_testapp(host)
+    page = browser.get(f"/videos/{video_id}")
+    assert 'rel="alternate" type="text/xml+oembed"' in page.text
+    link = page.html.find("link", type="text/xml+oembed")["href"]
+    answer = browser.get(link)
+    assert answer.content_type == "text/xml" and answer.headers["Access-Control-Allow-Origin"] == "*"
+    root = ElementTree.fromstring(answer.body)
+    assert root.tag == "oembed"
+    fields = {child.tag: child.text for child in root}
+    assert (fields["version"], fields["type"], fields["width"], fields["height"]) == ("1.0", "video", "640", "360")
+    assert fields["title"] == 'Cours <"1">' and f'src="http://{host}/videos/{video_id}/embed"' in fields["html"]
+    assert fields["thumbnail_url"] == f"http://{host}/videos/{video_id}/thumbnail"
+
+
 @pytest.mark.parametrize("access", ["draft", "signed-in", "groups", "password"])
 def test_hidden_videos_have_no_oembed_nor_thumbnail(published, make_testapp, access):
     host, video_id = published
     set_video(video_id, access=access)
     browser = make_testapp(host)
     assert oembed(browser, host, video_id, status=404).json["message"] == "No video to embed at this address."
+    oembed(browser, host, video_id, status=404, format="xml")
     browser.get(f"/videos/{video_id}/thumbnail", status=404)
 
 
@@ -48,7 +68,7 @@ def test_bad_oembed_requests(published, make_testapp, make_site):
     host, video_id = published
     set_video(video_id, access="public")
     browser = make_testapp(host)
-    oembed(browser, host, video_id, status=501, format="xml")
+    oembed(browser, host, video_id, status=501, format="yaml")
     for url in (
         "",
         "javascript:alert(1)",

@@ -295,6 +295,9 @@ def test_site_charts_count_uploads_and_hours_per_day(site, people, make_video, m
     assert [(d, v) for d, v, _ in uploads] == [("2026-11-18", 0), ("2026-11-19", 2), ("2026-11-20", 1)]
     hours = chart_bars(page.text.split('data-chart="hours-chart"')[1].split("</svg>")[0])
     assert [(d, v) for d, v, _ in hours] == [("2026-11-18", 0), ("2026-11-19", 2.0), ("2026-11-20", 0)]
+    figures = {d.dt.text: d.dd.text for d in page.html.select("dl.figures > div")}  # at a glance, with units
+    assert figures["Videos uploaded"] == "3" and figures["Hours of video uploaded"] == "2 hr"
+    assert figures["Views"] == "0" and figures["Watch time"] == "0 sec"
     rows = list(csv.reader(io.StringIO(admin.get("/stats/uploads.csv", period).body.decode("utf-8-sig"))))
     assert rows == [
         ["date", "videos", "hours"],
@@ -383,6 +386,10 @@ def test_the_storage_figure_counts_every_byte_on_disk(app, committed_site, fast_
     assert shown["originals"] == len(clip.read_bytes())
     assert shown["outputs"] > recorded_outputs + disk["segments"] // 2 and disk["segments"] > 0
     assert shown["uploads"] == 1234 and shown["other"] == 99 and shown["tracks"] > 0
+    page = admin.get("/stats")
+    shares = [row.find_all("td")[1].text.strip() for row in page.html.select("table.storage-use tbody tr")[:-1]]
+    assert all(share.endswith(" %") for share in shares) and page.html.select(".share-bar")
+    assert "Storage used" in page.html.select_one("dl.figures").text
     rows = list(csv.reader(io.StringIO(admin.get("/stats/storage.csv").body.decode("utf-8-sig"))))
     assert rows[0] == ["part", "bytes", "measured_at"]
     assert [(row[0], int(row[1])) for row in rows[1:]] == [(part, shown[part]) for part in (*PARTS, "total")]

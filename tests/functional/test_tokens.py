@@ -82,10 +82,19 @@ def test_revoking_a_token(testapp, prof, make_testapp, site, make_user, make_req
     someone = make_user(site, "someone", password="someone password 1")
     _theirs, _secret = create_token(make_request(site), someone, "theirs", "read", 0)
     theirs = dbsession.query(AccessToken).filter_by(name="theirs").one()
+    listing = testapp.get("/account/tokens")
+    assert listing.html.find("a", href="http://a.test/api/docs")  # the API documentation is one click away
     token_value = testapp.csrf_token("/account/tokens")
-    testapp.post(f"/account/tokens/{theirs.id}/revoke", {"csrf_token": token_value}, status=404)
-    page = testapp.post(f"/account/tokens/{token.id}/revoke", {"csrf_token": token_value}).follow()
+    testapp.get(f"/account/tokens/{theirs.id}/revoke", status=404)
+    testapp.post(f"/account/tokens/{theirs.id}/revoke", {"csrf_token": token_value, "confirm": "yes"}, status=404)
+    # Without the confirmation, a POST asks for it and revokes nothing.
+    asked = testapp.post(f"/account/tokens/{token.id}/revoke", {"csrf_token": token_value}, status=303)
+    assert asked.location == f"http://a.test/account/tokens/{token.id}/revoke" and token.revoked_at is None
+    confirmation = listing.click(href=f"/account/tokens/{token.id}/revoke")
+    assert "Revoke the token" in confirmation.html.h1.text
+    page = confirmation.forms["revoke-confirm"].submit().follow()
     assert "The token was revoked." in page.text and "No tokens." in page.text
+    testapp.get(f"/account/tokens/{token.id}/revoke", status=404)  # already revoked
     make_testapp("a.test").get("/api/me", headers=bearer(secret), status=401)
     assert theirs.revoked_at is None
 

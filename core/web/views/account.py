@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from pyramid.httpexceptions import HTTPFound, HTTPNotFound
+from pyramid.httpexceptions import HTTPFound, HTTPNotFound, HTTPSeeOther
 from pyramid.view import view_config
 
 from core.access.security import end_sessions
 from core.access.sessions import current_record_id, describe_agent, end_own_session, user_sessions
-from core.access.tokens import EXPIRY_DAYS, create_token, revoke_token, user_tokens
+from core.access.tokens import EXPIRY_DAYS, create_token, own_token, revoke_token, user_tokens
 from core.platform.errors import ValidationError
 
 
@@ -38,9 +38,26 @@ def tokens_page(request):
     return tokens_values(request, secret=secret)
 
 
+@view_config(
+    route_name="account.token.revoke",
+    renderer="account_token_revoke.html",
+    permission="authenticated",
+    request_method="GET",
+)
+def confirm_revoke(request):
+    """Revoking stops every program that uses the token: the user confirms it first."""
+    token = own_token(request, request.user, int(request.matchdict["token_id"]))
+    if token is None:
+        raise HTTPNotFound()
+    return {"token": token}
+
+
 @view_config(route_name="account.token.revoke", permission="authenticated", request_method="POST")
 def revoke(request):
-    if not revoke_token(request, request.user, int(request.matchdict["token_id"])):
+    token_id = int(request.matchdict["token_id"])
+    if request.POST.get("confirm") != "yes":  # a form without the confirmation: ask for it
+        return HTTPSeeOther(request.route_url("account.token.revoke", token_id=token_id))
+    if not revoke_token(request, request.user, token_id):
         raise HTTPNotFound()
     return HTTPFound(request.route_url("account.tokens", _query={"revoked": 1}))
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pyramid.csrf import get_csrf_token
 from pyramid.renderers import render
 
+from core.catalogue.sitepages import footer_links
 from core.notify.service import unread_count
 from core.platform.i18n import LANGUAGES
 from core.platform.sites import site_or_none
@@ -48,6 +49,7 @@ def _template_globals(request) -> dict:
         # Listings call it once per page: ``{% set badges = video_badges(videos) %}``.
         # ``{{ personal("account") }}``: a region only this visitor sees (core.web.personal).
         "personal": lambda name, **kwargs: render_personal(request, name, **kwargs),
+        "footer_links": footer_links(request) if site is not None else [],
         "video_badges": (lambda videos: video_badges(request, videos)) if site is not None else (lambda videos: {}),
     }
 

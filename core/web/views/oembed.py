@@ -1,4 +1,4 @@
-"""oEmbed (https://oembed.com/) for video pages, and a stable thumbnail address for other sites.
+"""oEmbed (https://oembed.com/, JSON or ``format=xml``) for video pages, and a stable thumbnail address for other sites.
 
 Consumers (a CMS, Moodle, a chat) fetch ``/oembed?url=<video page>`` anonymously: only a
 video the request may view answers; anything else is a 404, so nothing leaks whether a
@@ -8,10 +8,12 @@ hidden video exists. The thumbnail address redirects to a fresh signed media URL
 from __future__ import annotations
 
 from urllib.parse import urlsplit
+from xml.etree import ElementTree
 
 from markupsafe import escape
 from pyramid.httpexceptions import HTTPFound, HTTPNotFound, HTTPNotImplemented
 from pyramid.interfaces import IRoutesMapper
+from pyramid.response import Response
 from pyramid.view import view_config
 
 from core.access.security import video_permits
@@ -50,10 +52,19 @@ def bounded(request, name: str, default: int) -> int:
     return max(MIN_WIDTH, min(default, int(value))) if value.isdigit() else default
 
 
+def oembed_xml(answer: dict) -> bytes:
+    """The oEmbed answer as XML (section 2.3.4 of the specification): one element per field."""
+    root = ElementTree.Element("oembed")
+    for key, value in answer.items():
+        ElementTree.SubElement(root, key).text = str(value)
+    return ElementTree.tostring(root, encoding="utf-8", xml_declaration=True)
+
+
 @view_config(route_name="oembed", renderer="json", request_method="GET")
 def oembed(request):
-    if request.params.get("format", "json") != "json":
-        raise HTTPNotImplemented(_("Only the JSON format is offered."))
+    answer_format = request.params.get("format", "json")
+    if answer_format not in ("json", "xml"):
+        raise HTTPNotImplemented(_("The formats offered are JSON and XML."))
     video = video_from_url(request, request.params.get("url", ""))
     if video is None or video.status != "ready" or not video_permits(request, video, "view"):
         raise HTTPNotFound(_("No video to embed at this address."))
@@ -88,6 +99,10 @@ def oembed(request):
                 "thumbnail_height": poster.height or 720,
             }
         )
+    if answer_format == "xml":
+        response = Response(oembed_xml(answer), content_type="text/xml", charset="utf-8")
+        response.headers["Access-Control-Allow-Origin"] = "*"
+        return response
     request.response.headers["Access-Control-Allow-Origin"] = "*"
     return answer
 
