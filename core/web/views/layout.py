@@ -5,6 +5,9 @@ from __future__ import annotations
 from pyramid.csrf import get_csrf_token
 from pyramid.renderers import render
 
+from markupsafe import Markup
+
+from core.platform.colours import palette_css
 from core.platform.i18n import LANGUAGES
 from core.platform.sites import site_or_none
 from core.platform.ui import nav_items, video_badges
@@ -47,6 +50,8 @@ def _template_globals(request) -> dict:
         # Listings call it once per page: ``{% set badges = video_badges(videos) %}``.
         # ``{{ personal("account") }}``: a region only this visitor sees (core.web.personal).
         "personal": lambda name, **kwargs: render_personal(request, name, **kwargs),
+        # The site's colour over the theme tokens, readable in both themes (core.platform.colours).
+        "site_palette_css": Markup(palette_css(site.theme_color)) if site is not None else "",
         "video_badges": (lambda videos: video_badges(request, videos)) if site is not None else (lambda videos: {}),
     }
 
