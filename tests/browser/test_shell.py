@@ -78,7 +78,9 @@ def test_the_phone_menu_holds_the_account_menu(chromium, live_server):
         assert page.get_by_role("link", name="API tokens").is_visible()
         assert page.get_by_role("link", name="Upload").is_visible()
         for control in ("link", "button"):
-            for box in (e.bounding_box() for e in page.locator(f".site-menu {'a' if control == 'link' else 'button'}").all()):
+            for box in (
+                e.bounding_box() for e in page.locator(f".site-menu {'a' if control == 'link' else 'button'}").all()
+            ):
                 if box:
                     assert box["height"] >= 44, control
         audit(page)
@@ -198,7 +200,9 @@ SIGNED_IN_PAGES = [
 def sample(live_server, tmp_path_factory):
     """A published video and a channel, for their pages."""
     folder = tmp_path_factory.mktemp("shell")
-    video_id = import_and_wait(live_server, make_clip(folder, "shell.mp4", seconds=2, size="320x180"), title="Cours shell")
+    video_id = import_and_wait(
+        live_server, make_clip(folder, "shell.mp4", seconds=2, size="320x180"), title="Cours shell"
+    )
     return {"video": f"/videos/{video_id}", "edit": f"/videos/{video_id}/edit"}
 
 

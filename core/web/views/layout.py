@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
+from markupsafe import Markup
 from pyramid.csrf import get_csrf_token
 from pyramid.renderers import render
-
-from markupsafe import Markup
 
 from core.platform.colours import palette_css
 from core.platform.i18n import LANGUAGES
