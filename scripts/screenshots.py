@@ -42,7 +42,7 @@ THEMES = ("light", "dark")
 SAMPLES = [
     ("Introduction à la thermodynamique", "testsrc2", 8),
     ("Optique : les lentilles minces", "smptebars", 5),
-    ("Research seminar: protein folding", "mandelbrot", 6),
+    ("Research seminar: protein folding", "testsrc", 6),
     ("Amphi 3 — cours du 12 mars", "rgbtestsrc", 4),
 ]
 
