@@ -231,3 +231,17 @@ def test_no_page_scrolls_sideways_on_a_phone(chromium, live_server, sample, size
             if not no_horizontal_scroll(page):
                 wide.append(path)
         assert not wide, f"wider than {size[0]} px: {wide}"
+
+
+def test_without_javascript_the_menus_are_unfolded(chromium, live_server):
+    context = chromium.new_context(locale="en-GB", viewport={"width": 390, "height": 844}, java_script_enabled=False)
+    try:
+        page = context.new_page()
+        page.goto(live_server + "/")  # not audited: axe-core needs JavaScript
+        assert not page.get_by_role("button", name="Menu").is_visible()
+        assert page.get_by_role("navigation", name="Main navigation").get_by_role("link", name="Channels").is_visible()
+        assert page.get_by_role("link", name="Sign in").is_visible() and page.get_by_label("Language").is_visible()
+        assert not page.get_by_role("button", name="Display").is_visible()  # the display options need JavaScript
+        assert no_horizontal_scroll(page)
+    finally:
+        context.close()
