@@ -463,3 +463,14 @@ def sign_in(page, base: str, username: str, password: str) -> None:
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_load_state()
     audit(page)
+
+
+def open_account_menu(page) -> None:
+    """Unfold the header's account menu (sign out, API tokens, language): behind the menu button on a
+    phone, behind the button with the visitor's name on a wider screen."""
+    menu = page.locator(".site-header .menu-button")
+    if menu.is_visible() and menu.get_attribute("aria-expanded") != "true":
+        menu.click()
+    account = page.locator(".account-button")
+    if account.is_visible() and account.get_attribute("aria-expanded") != "true":
+        account.click()

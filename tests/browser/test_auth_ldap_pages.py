@@ -1,6 +1,6 @@
 """auth_ldap's pages in a browser: its settings, the sign-in form beside the local one, Directory status."""
 
-from tests.browser.browsing import ADMIN_PASSWORD, audit, sign_in, visit
+from tests.browser.browsing import ADMIN_PASSWORD, audit, open_account_menu, sign_in, visit
 from tests.ldap_directory import ADMIN_DN, BASE, PASSWORDS, slapd  # noqa: F401
 from tests.ldap_directory import ADMIN_PASSWORD as DIRECTORY_PASSWORD
 
@@ -40,6 +40,7 @@ def test_the_ldap_form_and_the_directory_status_page(chromium, live_server, slap
         form.get_by_role("button", name="Sign in").click()
         visitor.wait_for_url(live_server + "/")
         audit(visitor)
+        open_account_menu(visitor)
         assert visitor.get_by_role("button", name="Sign out").is_visible()
 
         admin.get_by_role("link", name="Directory status").click()

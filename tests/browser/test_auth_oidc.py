@@ -3,7 +3,7 @@
 import pytest
 
 from core.testing import LIVE_ADMIN_PASSWORD, free_port, run_amphi, serving, temporary_database, write_ini
-from tests.browser.browsing import audit, visit
+from tests.browser.browsing import audit, open_account_menu, visit
 from tests.oidc_provider import LoopbackProvider
 
 
@@ -55,7 +55,8 @@ def test_sign_in_through_the_provider_lands_on_the_page_started_from(chromium, o
         page.get_by_role("button", name="Log in at the provider").click()
         page.wait_for_url(base + "/my/videos")
         audit(page)
-        assert page.locator(".account span").inner_text() == "Alice Martin"  # the provider's name claim
+        assert page.locator(".account-button").inner_text() == "Alice Martin"  # the provider's name claim
+        open_account_menu(page)
         page.get_by_role("button", name="Sign out").click()
         page.wait_for_url(base + "/**")  # through the provider's end-session endpoint and back
         audit(page)

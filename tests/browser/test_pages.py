@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.browser.browsing import ADMIN_PASSWORD, audit, sign_in, visit
+from tests.browser.browsing import ADMIN_PASSWORD, audit, open_account_menu, sign_in, visit
 
 ANONYMOUS_PAGES = ["/", "/login", "/videos", "/this-page-does-not-exist"]
 ADMIN_PAGES = [
@@ -65,6 +65,7 @@ def test_signing_in_with_the_keyboard_only(page, live_server):
     page.keyboard.press("Enter")
     page.wait_for_url(live_server + "/")
     audit(page)
+    open_account_menu(page)
     assert page.get_by_role("button", name="Sign out").is_visible()
 
 

@@ -98,9 +98,9 @@ def test_invalid_new_user_shows_errors_beside_fields(admin_browser):
 
 def test_the_site_name_colour_and_logo(admin_browser, site):
     form = admin_browser.get("/admin/site").forms["identity-form"]
-    form["name"], form["theme_color"], form["logo_url"] = "Université Exemple", "#ffff00", "javascript:alert(1)"
+    form["name"], form["theme_color"], form["logo_url"] = "Université Exemple", "yellow", "javascript:alert(1)"
     refused = form.submit(status=400)
-    assert "contrast below 4.5:1" in refused.text and "https:// or /" in refused.text
+    assert "A colour such as #1f4e8c is expected." in refused.text and "https:// or /" in refused.text
     assert site.theme_color == "#1f4e8c"
     form = refused.forms["identity-form"]
     form["theme_color"], form["logo_url"] = "#7A1F3D", "/static/logo.svg"

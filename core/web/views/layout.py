@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from markupsafe import Markup
 from pyramid.csrf import get_csrf_token
 from pyramid.renderers import render
 
 from core.catalogue.sitepages import footer_links
 from core.notify.service import unread_count
+from core.platform.colours import palette_css
 from core.platform.i18n import LANGUAGES
 from core.platform.sites import site_or_none
 from core.platform.ui import nav_items, video_badges
@@ -50,6 +52,8 @@ def _template_globals(request) -> dict:
         # ``{{ personal("account") }}``: a region only this visitor sees (core.web.personal).
         "personal": lambda name, **kwargs: render_personal(request, name, **kwargs),
         "footer_links": footer_links(request) if site is not None else [],
+        # The site's colour over the theme tokens, readable in both themes (core.platform.colours).
+        "site_palette_css": Markup(palette_css(site.theme_color)) if site is not None else "",
         "video_badges": (lambda videos: video_badges(request, videos)) if site is not None else (lambda videos: {}),
     }
 
