@@ -12,6 +12,7 @@ from functools import lru_cache
 WHITE, BLACK = "#ffffff", "#000000"
 #: The backgrounds of the two themes (``--bg`` in amphi.css).
 LIGHT_BG, DARK_BG = "#ffffff", "#121417"
+LIGHT_SURFACE, DARK_SURFACE = "#f4f5f7", "#1c1f24"  # --surface in amphi.css
 #: WCAG AA for normal text.
 AA = 4.5
 
@@ -75,12 +76,14 @@ def site_palette(theme_color: str) -> dict[str, dict[str, str]]:
     """The theme tokens a site's colour sets: ``{"light": {...}, "dark": {...}}``.
 
     The header has the site's colour in both themes with black or white text; ``--brand`` (links,
-    button fills) is the colour made readable on each theme's background, ``--brand-text`` the text on it.
+    button fills) is the colour made readable on each theme's background and surface, ``--brand-text``
+    the text on it.
     """
     header = {"--header-bg": theme_color, "--header-text": text_on(theme_color)}
     palette = {}
-    for name, background in (("light", LIGHT_BG), ("dark", DARK_BG)):
-        brand = readable_on(theme_color, background)
+    for name, background, surface in (("light", LIGHT_BG, LIGHT_SURFACE), ("dark", DARK_BG, DARK_SURFACE)):
+        # Links sit on the page and on panels and cards (--surface): readable on both.
+        brand = readable_on(readable_on(theme_color, background), surface)
         palette[name] = {**header, "--brand": brand, "--brand-text": text_on(brand)}
     return palette
 
