@@ -303,6 +303,7 @@
       ui.mute.setAttribute("aria-label", muted ? p.labels.unmute : p.labels.mute);
       p.player.classList.toggle("muted", muted);
       ui.volume.value = String(video.muted ? 0 : video.volume);
+      ui.volume.style.setProperty("--played", (video.muted ? 0 : video.volume * 100) + "%");
       store("volume", String(video.volume));
     }
     video.addEventListener("timeupdate", time);

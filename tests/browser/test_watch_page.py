@@ -37,7 +37,9 @@ def lecture(live_server, tmp_path_factory, chromium):
     engine = make_engine(live_server.database_url)
     try:
         with engine.begin() as connection:
-            connection.execute(update(Video).where(Video.id == video_id).values(description=DESCRIPTION, access="public"))
+            connection.execute(
+                update(Video).where(Video.id == video_id).values(description=DESCRIPTION, access="public")
+            )
     finally:
         engine.dispose()
     context = chromium.new_context(locale="en-GB")
@@ -107,9 +109,10 @@ def test_the_panels_are_tabs_the_keyboard_walks(page, live_server, lecture):
     assert aside["height"] <= 768
     tabs.nth(0).focus()
     page.keyboard.press("ArrowRight")
-    assert tabs.nth(1).get_attribute("aria-selected") == "true" and page.evaluate(
-        "() => document.activeElement.getAttribute('role')"
-    ) == "tab"
+    assert (
+        tabs.nth(1).get_attribute("aria-selected") == "true"
+        and page.evaluate("() => document.activeElement.getAttribute('role')") == "tab"
+    )
     assert chapters.is_hidden() and page.get_by_role("tabpanel", name=names[1]).is_visible()
     page.keyboard.press("End")
     assert tabs.nth(len(names) - 1).get_attribute("aria-selected") == "true"
@@ -137,9 +140,11 @@ def test_the_player_controls_chapters_captions_and_keys(page, live_server, lectu
     assert abs(float(mark.rstrip("%")) - 5 / 12 * 100) < 3
     chapter = page.locator("[data-chapter-title]")
     assert chapter.text_content() == "Ouverture"
-    page.evaluate("() => { window.toggles = []; const v = document.querySelector('video'); v.muted = true;"
-                  " v.addEventListener('play', () => toggles.push('play'));"
-                  " v.addEventListener('pause', () => toggles.push('pause')); }")
+    page.evaluate(
+        "() => { window.toggles = []; const v = document.querySelector('video'); v.muted = true;"
+        " v.addEventListener('play', () => toggles.push('play'));"
+        " v.addEventListener('pause', () => toggles.push('pause')); }"
+    )
     page.locator("video").focus()
     page.keyboard.press("Space")
     page.wait_for_timeout(400)
@@ -196,7 +201,10 @@ def test_the_embed_shows_every_control_inside_its_frame(page, live_server, lectu
     assert len(boxes) >= 5, names
     for box in boxes:
         assert 0 <= box["left"] and box["right"] <= width and 0 <= box["top"] and box["bottom"] <= height, (box, size)
-    assert page.get_by_role("button", name="Play").is_visible() and page.get_by_role("button", name="Full screen").is_visible()
+    assert (
+        page.get_by_role("button", name="Play").is_visible()
+        and page.get_by_role("button", name="Full screen").is_visible()
+    )
     page.get_by_role("button", name="Settings").click()
     settings = page.locator("[data-settings-panel]").bounding_box()
     assert settings["y"] >= 0 and settings["y"] + settings["height"] <= height
