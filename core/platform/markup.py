@@ -22,6 +22,7 @@ LINK_REL = "nofollow noopener"
 def _parser() -> MarkdownIt:
     md = MarkdownIt("commonmark", {"html": False, "linkify": True, "typographer": False})
     md.enable(["table", "strikethrough", "linkify"]).disable("image")
+    assert md.linkify is not None  # linkify-it-py is installed (setup.py)
     md.linkify.set({"fuzzy_email": False})
 
     def link_open(renderer, tokens, idx, options, env):

@@ -401,10 +401,10 @@
       p.player.classList.toggle("docked", docked);
     }
     new IntersectionObserver(function (entries) {
-      visible = entries[0].isIntersecting;
+      visible = entries[0].intersectionRatio >= 0.25;  // docks once three quarters are out of view
       if (visible) { dismissed = false; }
       dock();
-    }, { threshold: 0.25 }).observe(holder);
+    }, { threshold: [0, 0.25, 0.5] }).observe(holder);
     p.video.addEventListener("play", dock);
     wide.addEventListener("change", dock);
     ui.undock.addEventListener("click", function () { dismissed = true; p.video.pause(); dock(); });

@@ -51,7 +51,11 @@
       var link = event.target.closest && event.target.closest("a[href^='#']");
       if (link && follow(link.getAttribute("href"))) { event.preventDefault(); }
     });
+    // The panel the address names opens first; else one with news for the viewer (a form's answer).
     var start = panels.findIndex(function (panel) { return "#" + panel.id === location.hash; });
+    if (start < 0) {
+      start = panels.findIndex(function (panel) { return panel.querySelector(".notice[role=status], .error[role=alert]"); });
+    }
     select(start >= 0 ? start : 0, false);
   }
 

@@ -209,3 +209,29 @@ def test_the_embed_shows_every_control_inside_its_frame(page, live_server, lectu
     settings = page.locator("[data-settings-panel]").bounding_box()
     assert settings["y"] >= 0 and settings["y"] + settings["height"] <= height
     assert page.get_by_label("Quality").is_visible() or page.get_by_label("Quality").count() == 1
+
+
+def test_a_small_player_docks_while_reading_below(page, live_server, lecture):
+    page.set_viewport_size({"width": 1024, "height": 480})
+    visit(page, f"{live_server}/videos/{lecture}")
+    ready(page)
+    page.evaluate(
+        "async () => { const v = document.querySelector('video'); v.muted = true; v.loop = true; await v.play(); }"
+    )
+    page.evaluate("() => window.scrollTo(0, document.documentElement.scrollHeight)")
+    page.wait_for_function("() => document.querySelector('.player').classList.contains('docked')")
+    box = page.locator(".player").bounding_box()
+    assert 300 <= box["width"] <= 340 and box["x"] + box["width"] > 1024 - 40 and box["y"] + box["height"] > 480 - 40
+    audit(page)
+    page.get_by_role("button", name="Close the small player").click()
+    assert page.evaluate(
+        "() => [document.querySelector('.player').classList.contains('docked'), document.querySelector('video').paused]"
+    ) == [False, True]
+    # Not on a phone: there the player simply scrolls away.
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.evaluate("() => { window.scrollTo(0, 0); }")
+    page.evaluate(
+        "async () => { await document.querySelector('video').play(); window.scrollTo(0, document.documentElement.scrollHeight); }"
+    )
+    page.wait_for_timeout(500)
+    assert not page.evaluate("() => document.querySelector('.player').classList.contains('docked')")

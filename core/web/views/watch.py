@@ -15,6 +15,7 @@ from core.access.security import check_visitor_post, video_permits
 from core.catalogue.channels import addable_channels, shown_channels, shown_themes, visible_channels
 from core.catalogue.listing import related_videos
 from core.catalogue.lookup import get_site_video, require_video
+from core.catalogue.media_urls import media_url
 from core.catalogue.metadata import (
     ACCESS_LABELS,
     BULK_ACCESS,
@@ -33,7 +34,7 @@ from core.platform.plugins import fire
 from core.platform.ui import contributions, count_param
 from core.web.inputs import finite_number, json_body
 from core.web.personal import personal_fragment
-from core.web.player import DOWNLOAD_KINDS, player_context, resume_position
+from core.web.player import DOWNLOAD_KINDS, download_label, player_context, resume_position
 from core.web.views.edit import locked_by_password, locked_page
 
 #: What the video page shows of a video, loaded with it (one query instead of three).
@@ -79,11 +80,14 @@ def clock(seconds: float | None) -> str:
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
 
 
+def editor_downloads(video: Video) -> list:
+    """The video's downloadable files (MP4 renditions, sound), in the order the page lists them."""
+    return sorted((f for f in video.files if f.kind in DOWNLOAD_KINDS), key=lambda f: (f.kind, f.height or 0))
+
+
 def public_downloads(request, video: Video) -> list:
     """The downloads every viewer gets (the editors' own are in the personal ``watch.actions``)."""
-    if not video.allow_downloads:
-        return []
-    return sorted((f for f in video.files if f.kind in DOWNLOAD_KINDS), key=lambda f: (f.kind, f.height or 0))
+    return editor_downloads(video) if video.allow_downloads else []
 
 
 def user_page_url(request, user) -> str | None:
@@ -106,7 +110,10 @@ def owner_actions(request, video_id: int) -> str:
         "actions": sorted(actions, key=lambda a: a.order),
         "can_edit": can_edit,
         "thumbnails": [f for f in video.files if f.kind == "thumbnail"] if can_edit else [],
-        **player_context(request, video),
+        # The editors' downloads when the video's are not public (those are in the page itself).
+        "downloads": editor_downloads(video) if can_edit and not video.allow_downloads else [],
+        "download_label": lambda f: download_label(request, f),
+        "media_url": lambda key: media_url(request, video, key),
     }
     return render("_watch_actions.html", values, request=request)
 
