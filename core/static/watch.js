@@ -52,9 +52,14 @@
       if (link && follow(link.getAttribute("href"))) { event.preventDefault(); }
     });
     // The panel the address names opens first; else one with news for the viewer (a form's answer).
-    var start = panels.findIndex(function (panel) { return "#" + panel.id === location.hash; });
+    var named = location.hash.replace(/^#panel-/, "#tabpanel-");
+    var start = panels.findIndex(function (panel) { return "#" + panel.id === named; });
     if (start < 0) {
-      start = panels.findIndex(function (panel) { return panel.querySelector(".notice[role=status], .error[role=alert]"); });
+      start = panels.findIndex(function (panel) {
+        return Array.prototype.some.call(panel.querySelectorAll(".notice[role=status], .error[role=alert]"), function (news) {
+          return news.textContent.trim() !== "";
+        });
+      });
     }
     select(start >= 0 ? start : 0, false);
   }

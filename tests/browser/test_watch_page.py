@@ -128,6 +128,10 @@ def test_the_panels_are_tabs_the_keyboard_walks(page, live_server, lecture):
     page.keyboard.press("Escape")
     assert page.get_by_label("Link", exact=True).is_hidden()
     assert page.locator(".watch-actions").get_by_role("link", name="Edit", exact=True).is_visible()
+    # "Save" in the row opens the Playlists tab (favourite, add to a playlist).
+    page.locator(".watch-actions").get_by_role("link", name="Save", exact=True).click()
+    assert page.get_by_role("tab", name="Playlists").get_attribute("aria-selected") == "true"
+    assert page.get_by_role("button", name="Favourite").is_visible()
 
 
 def test_the_player_controls_chapters_captions_and_keys(page, live_server, lecture):
@@ -156,6 +160,10 @@ def test_the_player_controls_chapters_captions_and_keys(page, live_server, lectu
     page.wait_for_function("() => document.querySelector('[data-chapter-title]').textContent === 'Deuxième partie'")
     seek = page.get_by_role("slider", name="Seek")
     assert seek.get_attribute("aria-valuetext") == "0:07 of 0:12"
+    # Hovering the seek bar previews that moment (the storyboard's picture and the time).
+    seek.hover()
+    page.locator(".storyboard-preview").wait_for(state="visible")
+    assert page.locator(".storyboard-preview span").text_content() in ("0:05", "0:06")  # the middle
     # Captions: c shows them, c again hides them; the button says which.
     modes = "() => Array.from(document.querySelector('video').textTracks).filter((t) => t.kind === 'captions').map((t) => t.mode)"
     assert page.evaluate(modes) == ["disabled"]
