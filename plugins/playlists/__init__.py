@@ -37,7 +37,7 @@ def amphi_nav_items(request):
 
 @hookimpl
 def amphi_video_actions(request, video):
-    """"Save" in the video page's action row: it opens the Playlists panel (favourite, add to a playlist)."""
+    """ "Save" in the video page's action row: it opens the Playlists panel (favourite, add to a playlist)."""
     if request.user is None:
         return []
     return [NavItem(request.translate("Save"), "#tabpanel-playlists", order=50)]
