@@ -226,6 +226,11 @@ def test_a_small_player_docks_while_reading_below(page, live_server, lecture):
     page.evaluate(
         "async () => { const v = document.querySelector('video'); v.muted = true; v.loop = true; await v.play(); }"
     )
+    # The controls hide after 3 s without the pointer during playback, and come back when it moves.
+    page.mouse.move(500, 300)
+    page.wait_for_function("() => document.querySelector('.player').classList.contains('idle')", timeout=6000)
+    page.mouse.move(520, 320)
+    assert not page.evaluate("() => document.querySelector('.player').classList.contains('idle')")
     page.evaluate("() => window.scrollTo(0, document.documentElement.scrollHeight)")
     page.wait_for_function("() => document.querySelector('.player').classList.contains('docked')")
     box = page.locator(".player").bounding_box()
