@@ -92,6 +92,14 @@ def test_on_a_phone_the_player_comes_first_and_the_description_collapses(page, l
     ):
         assert box["width"] >= 44 and box["height"] >= 44 and box["right"] <= 390
     audit(page)
+    # At 320 px: no horizontal scroll, every control still inside the player.
+    page.set_viewport_size({"width": 320, "height": 640})
+    page.wait_for_timeout(200)
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= 320
+    rights = page.locator(".player-bar button:visible").evaluate_all(
+        "(buttons) => buttons.map((b) => b.getBoundingClientRect().right)"
+    )
+    assert len(rights) >= 4 and max(rights) <= 320
 
 
 def test_the_panels_are_tabs_the_keyboard_walks(page, live_server, lecture):
