@@ -64,6 +64,7 @@ setup(
         "packaging",
         "ffmpeg-python>=0.2",
         "markdown-it-py>=3.0",
+        "linkify-it-py>=2.0",  # plain URLs in descriptions become links (markdown-it linkify)
         "python-ldap>=3.4",
         "requests>=2.31",
         "defusedxml>=0.7",

@@ -653,6 +653,10 @@ def amphi_nav_items(request: Request) -> list[NavItem]:
 def amphi_video_panels(request: Request, video: Video) -> list[Panel]:
     """Contribute panels beside the player on the video page.
 
+    The page shows them as tabs, in ``order`` (all of them in turn without JavaScript); a link
+    to ``#tabpanel-<id>`` (or ``#panel-<id>``) opens the panel's tab, and a panel holding a
+    non-empty ``.notice[role=status]`` (a form's answer) opens first.
+
     .. versionadded:: 1.0.0
 
     :param request: the current request (it may view the video).

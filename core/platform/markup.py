@@ -1,7 +1,8 @@
 """Text written by users: Markdown rendered safely, and titles made into slugs.
 
 markdown-it-py with raw HTML off: whatever a description holds, the output is
-escaped text plus the tags Markdown itself produces. Links carry
+escaped text plus the tags Markdown itself produces. Plain URLs (``https://…``,
+``www.…``) become links (linkify-it-py); fuzzy e-mail addresses are left as text. Links carry
 ``rel="nofollow noopener"`` and dangerous schemes (``javascript:``, ``data:``)
 are refused by markdown-it's link validation. Images are not rendered (no
 third-party requests from a video page): their syntax becomes a plain link.
@@ -19,8 +20,10 @@ LINK_REL = "nofollow noopener"
 
 
 def _parser() -> MarkdownIt:
-    md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
-    md.enable(["table", "strikethrough"]).disable("image")
+    md = MarkdownIt("commonmark", {"html": False, "linkify": True, "typographer": False})
+    md.enable(["table", "strikethrough", "linkify"]).disable("image")
+    assert md.linkify is not None  # linkify-it-py is installed (setup.py)
+    md.linkify.set({"fuzzy_email": False})
 
     def link_open(renderer, tokens, idx, options, env):
         tokens[idx].attrSet("rel", LINK_REL)

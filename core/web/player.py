@@ -1,5 +1,8 @@
 """What a player on a page needs: signed URLs of a video's media, its tracks, downloads, where to start.
 
+Nothing here depends on the viewer beyond their access: the resume position and the token that
+reports it are fetched by the player from ``api.video.position`` (GET), so pages may be shared.
+
 For the core's watch and embed pages and for plugins' pages that show a player (subtitles, chapters...).
 """
 
@@ -30,7 +33,6 @@ def player_context(request, video: Video) -> dict:
         "downloads": sorted(downloads, key=lambda f: (f.kind, f.height or 0)),
         "download_label": lambda f: download_label(request, f),
         "media_url": lambda key: media_url(request, video, key),
-        "resume_at": resume_position(request, video),
         "start_at": start_time(request),
     }
 

@@ -40,6 +40,14 @@ def amphi_nav_items(request):
 
 
 @hookimpl
+def amphi_video_actions(request, video):
+    """ "Save" in the video page's action row: it opens the Playlists panel (favourite, add to a playlist)."""
+    if request.user is None:
+        return []
+    return [NavItem(request.translate("Save"), "#tabpanel-playlists", order=50)]
+
+
+@hookimpl
 def amphi_video_panels(request, video):
     """The playlist being played (``?playlist=``), and the signed-in user's Favourites and playlists."""
     from plugins.playlists.panels import player_panel, save_panel

@@ -78,6 +78,7 @@ def test_an_enrichment_appears_at_its_time(page, live_server, lecture):
     page.wait_for_function("() => document.querySelector('video').readyState >= 1", timeout=20000)
     page.evaluate("() => window.Amphi.player.seek(0)")
     page.wait_for_function("() => document.querySelector('[data-enrichments] li').hidden")
+    page.get_by_role("tab", name="Enrichments").click()  # the panels are tabs
     assert item.is_hidden() and page.get_by_text("No enrichment at this moment of the video.").is_visible()
     play(page, 3.2)
     page.wait_for_function("() => !document.querySelector('[data-enrichments] li').hidden")

@@ -23,6 +23,7 @@ def test_a_note_added_while_playing_shows_in_the_panel(page, live_server, lectur
     )
     page.evaluate("() => { const v = document.querySelector('video'); v.muted = true; return v.play(); }")
     page.wait_for_function("() => document.querySelector('video').currentTime > 2", timeout=20000)
+    page.get_by_role("tab", name="Notes and comments").click()  # the panels are tabs
     assert page.get_by_role("button", name="Use the current time").is_visible()
 
     # Writing starts at the current moment; the note joins the panel without leaving the page.
@@ -71,6 +72,7 @@ def test_a_chapter_and_a_note_beside_the_playing_video(page, live_server, lectur
         "() => { window.Amphi.player.seek(0); const v = document.querySelector('video'); v.muted = true;"
         " return v.play(); }"
     )
+    page.get_by_role("tab", name="Notes and comments").click()
     page.get_by_label("Your note").fill("Question pour le TD")
     page.get_by_label("At (minutes:seconds)").fill("0:02")
     page.get_by_role("button", name="Add the note").click()

@@ -65,6 +65,7 @@ def test_an_encoded_video_plays(page, live_server, tmp_path):
     page.wait_for_function("(t) => document.querySelector('video').currentTime > t + 2", arg=started, timeout=20000)
     assert page.evaluate("() => document.querySelector('video').videoHeight") == 360
     audit(page)
+    page.get_by_role("button", name="Settings").click()  # quality and speed are in the player's settings
     page.get_by_label("Speed").select_option("1.5")
     assert page.evaluate("() => document.querySelector('video').playbackRate") == 1.5
 

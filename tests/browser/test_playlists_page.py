@@ -18,12 +18,14 @@ def test_reorder_a_playlist_with_the_keyboard(page, live_server, tmp_path):
     ]
     sign_in(page, live_server, "admin", ADMIN_PASSWORD)
     visit(page, f"{live_server}/videos/{ids[0]}")
+    page.get_by_role("tab", name="Playlists").click()  # the panels are tabs
     page.get_by_text("New playlist with this video").click()
     page.get_by_label("Title", exact=True).fill("Partiel")
     page.get_by_role("button", name="Create", exact=True).click()
     page.wait_for_load_state()
     for video_id in ids[1:]:
         visit(page, f"{live_server}/videos/{video_id}")
+        page.get_by_role("tab", name="Playlists").click()
         page.get_by_label("Add to the playlist").select_option(label="Partiel")
         page.get_by_role("button", name="Add", exact=True).click()
         page.wait_for_load_state()

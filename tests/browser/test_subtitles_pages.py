@@ -80,6 +80,7 @@ def test_upload_edit_and_follow_the_transcript(page, live_server, tmp_path):
     assert "0:04" in current_cue(page)
 
     page.evaluate("() => document.querySelector('video').pause()")
+    page.get_by_role("tab", name="Transcript").click()  # the panels are tabs
     page.get_by_role("link", name="0:00 Premier passage").click()
     page.wait_for_function("() => document.querySelector('video').currentTime < 1")
     page.get_by_label("Search the transcript").fill("passage, <corr")

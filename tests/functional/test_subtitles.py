@@ -124,7 +124,7 @@ def test_upload_srt_is_converted_and_a_script_shows_as_text(video, make_testapp,
         "00:00:02.500 --> 00:00:04.000\n&lt;script&gt;alert(1)&lt;/script&gt; &amp;\n"
     )
     page = app.get(f"/videos/{video.id}")
-    panel = re.search(r'<section class="panel" aria-labelledby="panel-transcript">.*?</section>', page.text, re.S)
+    panel = re.search(r'<section class="panel" id="tabpanel-transcript"[^>]*>.*?</section>', page.text, re.S)
     assert panel and 'data-seek="2.5"' in panel.group(0)
     assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp;" in panel.group(0)
     assert "<script>alert" not in page.text

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from babel.dates import format_date
+from pyramid.csrf import get_csrf_token
 from pyramid.httpexceptions import HTTPBadRequest, HTTPFound
+from pyramid.interfaces import IRoutesMapper
+from pyramid.renderers import render
 from pyramid.view import view_config
 from sqlalchemy import or_, select
 from sqlalchemy.orm import joinedload
@@ -11,6 +15,7 @@ from core.access.security import check_visitor_post, video_permits
 from core.catalogue.channels import addable_channels, shown_channels, shown_themes, visible_channels
 from core.catalogue.listing import related_videos
 from core.catalogue.lookup import get_site_video, require_video
+from core.catalogue.media_urls import media_url
 from core.catalogue.metadata import (
     ACCESS_LABELS,
     BULK_ACCESS,
@@ -28,7 +33,8 @@ from core.platform.markup import render_markdown
 from core.platform.plugins import fire
 from core.platform.ui import contributions, count_param
 from core.web.inputs import finite_number, json_body
-from core.web.player import player_context
+from core.web.personal import personal_fragment
+from core.web.player import DOWNLOAD_KINDS, download_label, player_context, resume_position
 from core.web.views.edit import locked_by_password, locked_page
 
 #: What the video page shows of a video, loaded with it (one query instead of three).
@@ -44,15 +50,16 @@ def video_page(request):
     fire(request, "amphi_video_viewed", video=video)
     cache_page(request, counts_view_of=video)
     panels = contributions(request, "amphi_video_panels", video=video)
-    actions = contributions(request, "amphi_video_actions", video=video)
     return {
         "video": video,
         "panels": sorted(panels, key=lambda p: p.order),
-        "actions": sorted(actions, key=lambda a: a.order),
-        "can_edit": video_permits(request, video, "edit"),
+        "owner_url": user_page_url(request, video.owner),
+        "published_at": video.publish_at or video.created_at,
+        "format_date": lambda day: format_date(day, format="long", locale=request.locale_name),
+        "duration_label": clock(video.duration),
+        "view_count": None,  # filled by the integrator from the views counter (helper "cards")
         "share_url": request.route_url("video", video_id=video.id),
         "embed_url": request.route_url("video.embed", video_id=video.id),
-        "thumbnails": [f for f in video.files if f.kind == "thumbnail"],
         "description_html": render_markdown(video.description),
         "license_label": LICENSE_LABELS.get(video.license, video.license),
         "license_url": LICENSE_URLS.get(video.license, ""),
@@ -61,8 +68,54 @@ def video_page(request):
         "related": related_videos(request, video),
         "channels": shown_channels(request, video),
         "themes": shown_themes(request, video),
+        "public_downloads": public_downloads(request, video),
         **player_context(request, video),
     }
+
+
+def clock(seconds: float | None) -> str:
+    """``83`` -> ``1:23``, ``3725`` -> ``1:02:05`` (the player's way of writing times)."""
+    total = int(seconds or 0)
+    hours, minutes, secs = total // 3600, total % 3600 // 60, total % 60
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+def editor_downloads(video: Video) -> list:
+    """The video's downloadable files (MP4 renditions, sound), in the order the page lists them."""
+    return sorted((f for f in video.files if f.kind in DOWNLOAD_KINDS), key=lambda f: (f.kind, f.height or 0))
+
+
+def public_downloads(request, video: Video) -> list:
+    """The downloads every viewer gets (the editors' own are in the personal ``watch.actions``)."""
+    return editor_downloads(video) if video.allow_downloads else []
+
+
+def user_page_url(request, user) -> str | None:
+    """The public page of ``user`` when the site has one (the ``user`` route), else None."""
+    if user is None or request.registry.getUtility(IRoutesMapper).get_route("user") is None:
+        return None
+    return request.route_url("user", username=user.username)
+
+
+@personal_fragment("watch.actions")
+def owner_actions(request, video_id: int) -> str:
+    """The video page's actions that depend on who looks: plugins' actions, edit, the poster chooser."""
+    video = get_site_video(request, video_id)
+    if not video_permits(request, video, "view"):
+        return ""
+    actions = contributions(request, "amphi_video_actions", video=video)
+    can_edit = video_permits(request, video, "edit")
+    values = {
+        "video": video,
+        "actions": sorted(actions, key=lambda a: a.order),
+        "can_edit": can_edit,
+        "thumbnails": [f for f in video.files if f.kind == "thumbnail"] if can_edit else [],
+        # The editors' downloads when the video's are not public (those are in the page itself).
+        "downloads": editor_downloads(video) if can_edit and not video.allow_downloads else [],
+        "download_label": lambda f: download_label(request, f),
+        "media_url": lambda key: media_url(request, video, key),
+    }
+    return render("_watch_actions.html", values, request=request)
 
 
 @view_config(route_name="video.embed", renderer="embed.html")
@@ -188,6 +241,17 @@ def cancel(request):
 
 #: The most seconds of play one report may claim (a throttled background tab reports late).
 MAX_REPORTED_WATCH = 300.0
+
+
+@view_config(route_name="api.video.position", renderer="json", request_method="GET")
+def read_position(request):
+    """Where a signed-in viewer stopped (0 for others): the page itself is the same for everyone."""
+    video = require_video(request)
+    request.response.cache_control = "private, no-store"
+    if request.user is None:
+        return {"position": 0.0}
+    # The page carries no token (it is shared between viewers): the player takes its own here.
+    return {"position": resume_position(request, video), "csrf_token": get_csrf_token(request)}
 
 
 @view_config(route_name="api.video.position", renderer="json", request_method="POST", require_csrf=False)
