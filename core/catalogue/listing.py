@@ -178,9 +178,17 @@ ORDERINGS = {
     "-title": (Video.title.desc(), Video.id.desc()),
 }
 
+#: ``duration=`` filters: short (under 5 minutes), medium (5 to 20), long (over 20), as bounds in seconds.
+DURATIONS: dict[str, tuple[int | None, int | None]] = {
+    "short": (None, 300),
+    "medium": (300, 1200),
+    "long": (1200, None),
+}
+
 
 def filtered_videos(request, params) -> Select:
-    """The visible videos matching ``params`` (owner, type, discipline, tag, language, status, channel), ordered.
+    """The visible videos matching ``params`` (owner, type, discipline, tag, language, status, channel,
+    duration: one of :data:`DURATIONS`), ordered.
 
     The one filter the browse page and the API share; unknown orderings are a ValidationError.
     """
@@ -205,7 +213,17 @@ def filtered_videos(request, params) -> Select:
         query = query.where(Video.status == params["status"])
     if params.get("channel"):
         query = query.where(Video.id.in_(_channel_members(request, params["channel"])))
+    if params.get("duration"):
+        query = query.where(*_duration_bounds(params["duration"]))
     return query.order_by(*ORDERINGS[ordering])
+
+
+def _duration_bounds(name: str) -> list[ColumnElement[bool]]:
+    if name not in DURATIONS:
+        raise ValidationError({"duration": _("one of ${values}", mapping={"values": ", ".join(DURATIONS)})})
+    shortest, longest = DURATIONS[name]
+    bounds = [] if shortest is None else [Video.duration >= shortest]
+    return bounds + ([] if longest is None else [Video.duration < longest])
 
 
 #: A channel (or theme) with at least WALK_FROM videos, read less than 1/WALK_RATIO deep, is walked newest
@@ -233,6 +251,21 @@ def channel_videos(request, channel: Channel, theme: Theme | None = None, depth:
     else:
         member = Video.id.in_(select(link.c.video_id).where(column == key))
     return visible_videos(request).where(member).order_by(Video.created_at.desc(), Video.id.desc())
+
+
+def channel_video_counts(request, channels) -> dict[int, int]:
+    """How many videos of each channel the request may see (one grouped query): ``{channel_id: count}``."""
+    ids = [c.id for c in channels]
+    if not ids:
+        return {}
+    visible = visible_videos(request).with_only_columns(Video.id).subquery()
+    query = (
+        select(video_channels.c.channel_id, func.count())
+        .join(visible, visible.c.id == video_channels.c.video_id)
+        .where(video_channels.c.channel_id.in_(ids))
+        .group_by(video_channels.c.channel_id)
+    )
+    return {channel_id: count for channel_id, count in request.dbsession.execute(query)}
 
 
 def _channel_members(request, slug: str) -> Select:

@@ -58,12 +58,17 @@ def signed_expiry(request, video) -> tuple[int, str]:
     return expires, sign(request, video.id, expires, viewer_id(request))
 
 
-def check_signature(request, video, expires: int, signature: str) -> None:
-    """Raise 403 unless a media URL is ours, for this viewer, neither expired nor longer-lived than allowed."""
+def check_signature(request, video, expires: int, signature: str, viewer: int | None = None) -> None:
+    """Raise 403 unless a media URL is ours, for this viewer, neither expired nor longer-lived than allowed.
+
+    ``viewer``: the viewer the URL was signed for when it is not the request's (0 for a URL signed for
+    everyone, such as a card image's: the access rules are checked on every fetch all the same).
+    """
     now = time.time()
     longest = now + url_ttl(request.registry.settings) + ROUNDING
+    signed_for = viewer_id(request) if viewer is None else viewer
     if (
-        not hmac.compare_digest(sign(request, video.id, expires, viewer_id(request)), signature)
+        not hmac.compare_digest(sign(request, video.id, expires, signed_for), signature)
         or not now <= expires <= longest
     ):
         raise HTTPForbidden()

@@ -1,9 +1,10 @@
-"""Encoding with ffmpeg (ffmpeg-python): probe, ladder, one-decode encode, HLS, MP4, audio, images."""
+"""Encoding with ffmpeg (ffmpeg-python): probe, ladder, one-decode encode, HLS, MP4, audio, images, card images."""
 
 from core import hookimpl
 from core.plugin_api import Setting, _
 from plugins.encoder_ffmpeg.compose import compose
 from plugins.encoder_ffmpeg.encode import encode
+from plugins.encoder_ffmpeg.images import card_image
 from plugins.encoder_ffmpeg.ladder import DEFAULT_RUNGS, KNOWN_RUNGS, MAX_FPS, encoding_ladder
 from plugins.encoder_ffmpeg.probe import probe
 
@@ -124,3 +125,8 @@ def amphi_encode(job, source, info, ladder, out, progress):
 @hookimpl
 def amphi_compose(job, sources, layout, out, progress):
     return compose(job.plugin_settings(NAME), list(sources), layout, out, progress)
+
+
+@hookimpl
+def amphi_card_image(source, out, width, height):
+    return card_image(source, out, width, height)

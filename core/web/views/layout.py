@@ -8,6 +8,7 @@ from pyramid.renderers import render
 from core.platform.i18n import LANGUAGES
 from core.platform.sites import site_or_none
 from core.platform.ui import nav_items, video_badges
+from core.web.cards import card_globals
 from core.web.personal import personal_fragment, render_personal
 
 
@@ -48,6 +49,7 @@ def _template_globals(request) -> dict:
         # ``{{ personal("account") }}``: a region only this visitor sees (core.web.personal).
         "personal": lambda name, **kwargs: render_personal(request, name, **kwargs),
         "video_badges": (lambda videos: video_badges(request, videos)) if site is not None else (lambda videos: {}),
+        **card_globals(request),  # what _cards.html calls: card images, dates, views
     }
 
 

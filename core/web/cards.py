@@ -1,0 +1,165 @@
+"""What a video card shows (``_cards.html``): its small image, its duration, date, views and owner link.
+
+A card's image is a copy of the poster at card size (:data:`CARD_WIDTH` x :data:`CARD_HEIGHT`, JPEG),
+stored beside the poster under ``cards/`` and served through the signed media URLs with the same
+access rules (:mod:`core.web.media`). It is made on demand, the first time someone fetches it, by
+the site's image hook (``amphi_card_image``): a page never waits for it. Its URL is signed for
+everyone (viewer 0) rather than for the viewer, so a list stays the same for everyone with the same
+access and may be shared from a cache; each fetch is still checked against the video's access rules.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import threading
+import time
+from datetime import datetime
+
+from babel.dates import format_date
+from babel.numbers import format_decimal
+from sqlalchemy import select
+
+from core.catalogue.media_urls import ROUNDING, sign, url_ttl
+from core.catalogue.tracks import active_plugins
+from core.models import Track, Video, utcnow
+from core.pipeline.jobs import local_file, scratch_root
+from core.pipeline.storage import job_prefix
+from core.platform.i18n import _
+from core.platform.plugins import collect
+from core.platform.timecodes import clock
+from core.platform.ui import Badge, video_badges
+
+#: The size of a card's image, in pixels (16:9; a card is at most about 300 CSS pixels wide).
+CARD_WIDTH, CARD_HEIGHT = 320, 180
+#: Card images live under this folder of the encode's outputs, beside the poster they are made from.
+CARD_FOLDER = "cards"
+
+
+def duration_clock(seconds: float | None) -> str:
+    """The ``clock`` template filter: ``0:20``, ``4:05``, ``1:02:03`` (whole seconds, rounded down; '' for none)."""
+    return "" if seconds is None else clock(seconds)
+
+
+def card_path(poster_key: str) -> str:
+    """The path of a poster's card image under its encode's prefix: ``thumbs/poster_1.jpg`` -> ``cards/thumbs_poster_1.jpg``."""
+    relative = poster_key[len(job_prefix(poster_key)) + 1 :]
+    stem = relative.rsplit(".", 1)[0].replace("/", "_")
+    return f"{CARD_FOLDER}/{stem}.jpg"
+
+
+def card_key(video: Video) -> str:
+    """The storage key of the card image of ``video``'s current poster ('' without a poster)."""
+    if not video.poster_key:
+        return ""
+    return f"{job_prefix(video.poster_key)}/{card_path(video.poster_key)}"
+
+
+def shared_expiry(request, video: Video) -> tuple[int, str]:
+    """``(expires, signature)`` of a media URL signed for everyone (viewer 0): a card image's."""
+    expires = (int(time.time()) // ROUNDING + 1) * ROUNDING + url_ttl(request.registry.settings)
+    return expires, sign(request, video.id, expires, 0)
+
+
+def card_image_url(request, video: Video) -> str:
+    """The signed URL of ``video``'s card image ('' when it shows none: no poster, or a password to give)."""
+    if not video.poster_key or video.access == "password":
+        return ""
+    expires, signature = shared_expiry(request, video)
+    path = card_path(video.poster_key).split("/")
+    return request.route_url("media", video_id=video.id, expires=expires, signature=signature, path=path)
+
+
+def published_on(request, video: Video) -> tuple[str, str]:
+    """``(iso date, date in the reader's language)`` of a video's publication (its creation if undated)."""
+    moment: datetime = video.publish_at or video.created_at
+    return moment.date().isoformat(), format_date(moment, format="medium", locale=request.locale_name)
+
+
+def video_views(request, videos) -> dict[int, int]:
+    """The view counts plugins know of a list of videos (``amphi_video_views``); none without such a plugin."""
+    videos = list(videos)
+    counts: dict[int, int] = {}
+    if not videos:
+        return counts
+    for answer in collect(request, "amphi_video_views", expect=dict, videos=videos):
+        for video_id, count in answer.items():
+            counts[video_id] = counts.get(video_id, 0) + int(count)
+    return counts
+
+
+def core_badges(request, videos: list[Video]) -> dict[int, list[Badge]]:
+    """The core's own badges: captions (a subtitles or captions track of an enabled plugin), password, draft.
+
+    "Draft" and "scheduled" only show to those who list such a video (its owners, the site's administrators).
+    """
+    badges: dict[int, list[Badge]] = {}
+    translate = request.localizer.translate
+    ids = [v.id for v in videos]
+    captioned = set(
+        request.dbsession.scalars(
+            select(Track.video_id)
+            .where(
+                Track.video_id.in_(ids),
+                Track.kind.in_(("subtitles", "captions")),
+                Track.plugin.in_(active_plugins(request)),
+            )
+            .distinct()
+        )
+    )
+    now = utcnow()
+    for video in videos:
+        found = []
+        if video.id in captioned:
+            found.append(Badge(translate(_("Captions")), "captions"))
+        if video.access == "password":
+            found.append(Badge(translate(_("Password")), "password"))
+        elif video.access == "draft":
+            found.append(Badge(translate(_("Draft")), "draft"))
+        if video.publish_at is not None and video.publish_at > now:
+            found.append(Badge(translate(_("Scheduled")), "scheduled"))
+        if found:
+            badges[video.id] = found
+    return badges
+
+
+def card_badges(request, videos) -> dict[int, list[Badge]]:
+    """The core's badges then the plugins' (``amphi_video_badges``) of a list of videos."""
+    videos = list(videos)
+    if not videos:
+        return {}
+    badges = core_badges(request, videos)
+    for video_id, items in video_badges(request, videos).items():
+        badges.setdefault(video_id, []).extend(items)
+    return badges
+
+
+def card_globals(request) -> dict:
+    """The helpers ``_cards.html`` calls (added to every template's globals)."""
+    return {
+        "card_image": lambda video: card_image_url(request, video),
+        "published_on": lambda video: published_on(request, video),
+        "video_views": lambda videos: video_views(request, videos),
+        "card_badges": lambda videos: card_badges(request, videos),
+        "number": lambda value: format_decimal(value, locale=request.locale_name),
+    }
+
+
+_making = threading.Lock()  # one card made at a time per process: two first fetches must not write one file twice
+
+
+def make_card_image(request, video: Video, key: str) -> bool:
+    """Make and store the card image of ``video``'s poster under ``key``; False when no plugin could."""
+    storage = request.storage
+    with _making:
+        if storage.exists(key):
+            return True
+        with tempfile.TemporaryDirectory(dir=scratch_root(request.registry)) as scratch:
+            with local_file(storage, video.poster_key, os.path.join(scratch, "poster")) as poster:
+                out = os.path.join(scratch, "card.jpg")
+                made = request.hooks.amphi_card_image(source=poster, out=out, width=CARD_WIDTH, height=CARD_HEIGHT)
+                if not made or not os.path.exists(out):
+                    return False
+            with open(out, "rb") as image:
+                storage.save(key, image)
+    return True
