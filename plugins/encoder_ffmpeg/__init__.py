@@ -9,7 +9,7 @@ from plugins.encoder_ffmpeg.ladder import DEFAULT_RUNGS, KNOWN_RUNGS, MAX_FPS, e
 from plugins.encoder_ffmpeg.probe import probe
 
 NAME = "encoder_ffmpeg"
-AMPHI_HOOKS = ">=2.0,<3"  # the job hooks and amphi_video_ready take plain values since 2.0
+AMPHI_HOOKS = ">=2.1,<3"  # the job hooks take plain values since 2.0; amphi_card_image came with 2.1
 X264_PRESETS = ("ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow", "slower", "veryslow")
 DEFAULT_PRESET = "veryfast"  # x4 faster than the reference at equal or better SSIM (bench/encode.py)
 DEFAULT_CRF = 18  # SSIM >= the reference (CRF 20, slow) on every rung; see bench/encode.py

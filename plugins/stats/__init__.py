@@ -16,7 +16,7 @@ from plugins.stats.counting import record_view, record_watch_time, today
 from plugins.stats.queries import Period, top_videos, video_totals, views_of
 
 NAME = "stats"
-AMPHI_HOOKS = ">=1.2,<3"
+AMPHI_HOOKS = ">=2.1,<3"  # amphi_video_views came with 2.1
 
 
 def includeme(config):
