@@ -84,7 +84,7 @@ def test_a_card_shows_duration_date_owner_views_and_badges(testapp, site, people
     assert "0 views" in first.select_one(".card-meta").text  # the stats plugin answers amphi_video_views
     assert first.select_one(".card-placeholder") is not None  # no poster yet
     assert [b.text for b in second.select(".badge")] == ["Password"]
-    assert len(first.select('a[href$="/videos/%d"]' % video.id)) == 1  # one link to the video per card
+    assert len(first.select(f'a[href$="/videos/{video.id}"]')) == 1  # one link to the video per card
 
 
 def test_a_card_shows_a_small_copy_of_the_poster_made_once(testapp, site, people, make_video, with_poster, tmp_path):

@@ -115,4 +115,3 @@ def user_page(request):
         raise HTTPNotFound()
     query = filtered_videos(request, {"owner": username}).options(selectinload(Video.owner))
     return {"person": person, **paged_videos(request, query, "user", username=username)}
-

@@ -41,7 +41,11 @@ def video_page(request, query, route: str, **route_args) -> dict:
 def channel_list(request):
     cache_page(request)
     channels = list(request.dbsession.scalars(visible_channels(request)))
-    return {"channels": channels, "channel_counts": channel_video_counts(request, channels), "describe": render_markdown}
+    return {
+        "channels": channels,
+        "channel_counts": channel_video_counts(request, channels),
+        "describe": render_markdown,
+    }
 
 
 @view_config(route_name="channel", renderer="channel.html")
