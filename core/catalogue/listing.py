@@ -178,17 +178,14 @@ ORDERINGS = {
     "-title": (Video.title.desc(), Video.id.desc()),
 }
 
-#: ``duration=`` filters: short (under 5 minutes), medium (5 to 20), long (over 20), as bounds in seconds.
-DURATIONS: dict[str, tuple[int | None, int | None]] = {
-    "short": (None, 300),
-    "medium": (300, 1200),
-    "long": (1200, None),
-}
+#: Duration buckets (the browse page's ``duration=`` filter, the search's ``duration`` facet):
+#: (value, lowest seconds, highest seconds or None).
+DURATION_BUCKETS = (("short", 0, 300), ("medium", 300, 1200), ("long", 1200, 3600), ("very-long", 3600, None))
 
 
 def filtered_videos(request, params) -> Select:
     """The visible videos matching ``params`` (owner, type, discipline, tag, language, status, channel,
-    duration: one of :data:`DURATIONS`), ordered.
+    duration: a value of :data:`DURATION_BUCKETS`), ordered.
 
     The one filter the browse page and the API share; unknown orderings are a ValidationError.
     """
@@ -219,11 +216,12 @@ def filtered_videos(request, params) -> Select:
 
 
 def _duration_bounds(name: str) -> list[ColumnElement[bool]]:
-    if name not in DURATIONS:
-        raise ValidationError({"duration": _("one of ${values}", mapping={"values": ", ".join(DURATIONS)})})
-    shortest, longest = DURATIONS[name]
-    bounds = [] if shortest is None else [Video.duration >= shortest]
-    return bounds + ([] if longest is None else [Video.duration < longest])
+    bucket = next((b for b in DURATION_BUCKETS if b[0] == name), None)
+    if bucket is None:
+        values = ", ".join(b[0] for b in DURATION_BUCKETS)
+        raise ValidationError({"duration": _("one of ${values}", mapping={"values": values})})
+    _name, shortest, longest = bucket
+    return [Video.duration >= shortest] + ([] if longest is None else [Video.duration < longest])
 
 
 #: A channel (or theme) with at least WALK_FROM videos, read less than 1/WALK_RATIO deep, is walked newest

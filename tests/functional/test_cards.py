@@ -131,7 +131,8 @@ def test_duration_filter_and_removable_chips(testapp, site, people, make_video, 
     dbsession.flush()
     assert titles(testapp.get("/videos?duration=short")) == ["Court"]
     assert titles(testapp.get("/videos?duration=medium")) == ["Moyen"]
-    assert titles(testapp.get("/videos?duration=long")) == ["Long"]
+    assert titles(testapp.get("/videos?duration=very-long")) == ["Long"]
+    assert titles(testapp.get("/videos?duration=long")) == []
     assert len(titles(testapp.get("/videos?duration=forever"))) == 3  # an unknown choice is ignored
 
     page = testapp.get("/videos?type=course&duration=medium&ordering=title")

@@ -11,8 +11,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from core.catalogue.channels import visible_channels
-from core.catalogue.listing import DURATIONS, filtered_videos
+from core.catalogue.listing import DURATION_BUCKETS, filtered_videos
 from core.catalogue.metadata import language_choices, site_disciplines, site_video_types, type_title
+from core.catalogue.search import DURATION_LABELS
 from core.models import User, Video
 from core.pagecache import cache_page
 from core.platform.errors import ValidationError
@@ -21,12 +22,6 @@ from core.web.views.paging import paged_videos
 
 FILTERS = ("type", "discipline", "channel", "tag", "owner", "language", "duration", "ordering")
 
-#: The labels of the duration filter's choices (:data:`core.catalogue.listing.DURATIONS`).
-DURATION_LABELS = {
-    "short": _("Under 5 minutes"),
-    "medium": _("5 to 20 minutes"),
-    "long": _("Over 20 minutes"),
-}
 ORDERING_LABELS = {
     "-created_at": _("Newest first"),
     "created_at": _("Oldest first"),
@@ -58,7 +53,7 @@ def browse(request):
     """One page of the visible videos, filtered (:func:`core.web.views.paging.paged_videos`)."""
     cache_page(request)
     chosen = {name: request.params.get(name, "").strip() for name in FILTERS}
-    if chosen["duration"] not in DURATIONS:
+    if chosen["duration"] not in DURATION_LABELS:
         chosen["duration"] = ""
     try:
         query = filtered_videos(request, chosen)
@@ -74,7 +69,9 @@ def browse(request):
         "disciplines": site_disciplines(db, site_id),
         "channels": list(db.scalars(visible_channels(request))),
         "language_options": language_choices(request.localizer.locale_name),
-        "durations": [(name, request.localizer.translate(label)) for name, label in DURATION_LABELS.items()],
+        "durations": [
+            (name, request.localizer.translate(DURATION_LABELS[name])) for name, *_bounds in DURATION_BUCKETS
+        ],
         "orderings": [(name, request.localizer.translate(label)) for name, label in ORDERING_LABELS.items()],
         "type_title": lambda vtype: type_title(request, vtype),
         "filtered": bool(set(active) - {"ordering"}),
