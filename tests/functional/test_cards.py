@@ -13,7 +13,7 @@ import pytest
 from core.catalogue.metadata import set_access, site_video_types
 from core.models import Channel
 from core.pipeline.storage import outputs_prefix
-from core.web.cards import card_key
+from core.web.cards import CardImages, card_image_url, card_key
 
 PASSWORD = "a good password 1"
 
@@ -87,7 +87,9 @@ def test_a_card_shows_duration_date_owner_views_and_badges(testapp, site, people
     assert len(first.select(f'a[href$="/videos/{video.id}"]')) == 1  # one link to the video per card
 
 
-def test_a_card_shows_a_small_copy_of_the_poster_made_once(testapp, site, people, make_video, with_poster, tmp_path):
+def test_a_card_shows_a_small_copy_of_the_poster_made_once(
+    testapp, site, people, make_video, with_poster, tmp_path, make_request
+):
     video = with_poster(make_video(site, people["prof"], "Avec image", status="ready", access="public", duration=75))
     page = testapp.get("/videos")
     image = cards(page)[0].select_one("img")
@@ -101,6 +103,8 @@ def test_a_card_shows_a_small_copy_of_the_poster_made_once(testapp, site, people
     assert len(fetched.body) < len(poster_jpeg(tmp_path))
     assert testapp.get(path).body == fetched.body  # stored beside the poster: later fetches only read it
     assert card_key(video).endswith("/outputs/1/cards/thumbs_poster_1.jpg")
+    request = make_request(site)
+    assert CardImages(request).url(video) == card_image_url(request, video)  # the fast way, the same URL
 
 
 def test_card_images_follow_the_access_rules(make_testapp, site, people, make_video, with_poster, dbsession):
