@@ -1,9 +1,7 @@
 """What a video card shows (``_cards.html``): its small image, its duration, date, views and owner link.
 
-A card's image is a copy of the poster at card size (:data:`CARD_WIDTH` x :data:`CARD_HEIGHT`, JPEG),
-stored beside the poster under ``cards/`` and served through the signed media URLs with the same
-access rules (:mod:`core.web.media`). It is made on demand, the first time someone fetches it, by
-the site's image hook (``amphi_card_image``): a page never waits for it. Its URL is signed for
+A card's image is a small copy of the poster (:mod:`core.pipeline.card_images`), served through the
+signed media URLs with the same access rules (:mod:`core.web.media`). Its URL is signed for
 everyone (viewer 0) rather than for the viewer, so a list stays the same for everyone with the same
 access and may be shared from a cache; each fetch is still checked against the video's access rules.
 """
@@ -11,9 +9,6 @@ access and may be shared from a cache; each fetch is still checked against the v
 from __future__ import annotations
 
 import functools
-import os
-import tempfile
-import threading
 import time
 from datetime import date, datetime
 
@@ -24,36 +19,16 @@ from sqlalchemy import select
 from core.catalogue.media_urls import ROUNDING, media_secret, sign, signature, url_ttl
 from core.catalogue.tracks import active_plugins
 from core.models import Track, Video, utcnow
-from core.pipeline.jobs import local_file, scratch_root
-from core.pipeline.storage import job_prefix
+from core.pipeline.card_images import card_path
 from core.platform.i18n import _
 from core.platform.plugins import collect
 from core.platform.timecodes import clock
 from core.platform.ui import Badge, video_badges
 
-#: The size of a card's image, in pixels (16:9; a card is at most about 300 CSS pixels wide).
-CARD_WIDTH, CARD_HEIGHT = 320, 180
-#: Card images live under this folder of the encode's outputs, beside the poster they are made from.
-CARD_FOLDER = "cards"
-
 
 def duration_clock(seconds: float | None) -> str:
     """The ``clock`` template filter: ``0:20``, ``4:05``, ``1:02:03`` (whole seconds, rounded down; '' for none)."""
     return "" if seconds is None else clock(seconds)
-
-
-def card_path(poster_key: str) -> str:
-    """The path of a poster's card image under its encode's prefix: ``thumbs/poster_1.jpg`` -> ``cards/thumbs_poster_1.jpg``."""
-    relative = poster_key[len(job_prefix(poster_key)) + 1 :]
-    stem = relative.rsplit(".", 1)[0].replace("/", "_")
-    return f"{CARD_FOLDER}/{stem}.jpg"
-
-
-def card_key(video: Video) -> str:
-    """The storage key of the card image of ``video``'s current poster ('' without a poster)."""
-    if not video.poster_key:
-        return ""
-    return f"{job_prefix(video.poster_key)}/{card_path(video.poster_key)}"
 
 
 def shared_expiry(request, video: Video) -> tuple[int, str]:
@@ -179,23 +154,3 @@ def card_globals(request) -> dict:
         "card_badges": lambda videos: card_badges(request, videos),
         "number": lambda value: _local_number(value, request.locale_name),
     }
-
-
-_making = threading.Lock()  # one card made at a time per process: two first fetches must not write one file twice
-
-
-def make_card_image(request, video: Video, key: str) -> bool:
-    """Make and store the card image of ``video``'s poster under ``key``; False when no plugin could."""
-    storage = request.storage
-    with _making:
-        if storage.exists(key):
-            return True
-        with tempfile.TemporaryDirectory(dir=scratch_root(request.registry)) as scratch:
-            with local_file(storage, video.poster_key, os.path.join(scratch, "poster")) as poster:
-                out = os.path.join(scratch, "card.jpg")
-                made = request.hooks.amphi_card_image(source=poster, out=out, width=CARD_WIDTH, height=CARD_HEIGHT)
-                if not made or not os.path.exists(out):
-                    return False
-            with open(out, "rb") as image:
-                storage.save(key, image)
-    return True

@@ -15,8 +15,8 @@ from core.catalogue.lookup import get_site_video
 from core.catalogue.media_urls import check_signature, url_ttl
 from core.catalogue.tracks import active_plugins
 from core.models import Track, Video
+from core.pipeline.card_images import CARD_FOLDER, card_key, card_path, make_card_image
 from core.pipeline.storage import check_key, job_prefix
-from core.web.cards import CARD_FOLDER, card_key, card_path, make_card_image
 from core.web.responses import serve_key, shared_cache_may_keep
 
 #: Paths only owners may fetch unless the owner allows downloads.
@@ -55,7 +55,7 @@ def media(request):
 
 
 def card_image(request, path: str):
-    """A video card's image (:mod:`core.web.cards`): signed for everyone, checked against the access rules,
+    """A video card's image (:mod:`core.pipeline.card_images`): signed for everyone, checked against the access rules,
     made from the current poster the first time it is fetched."""
     video = signed_video(request, viewer=0)
     if video.access == "password":  # its images stay locked, as its page does, whoever asks

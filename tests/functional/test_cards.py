@@ -12,8 +12,9 @@ import pytest
 
 from core.catalogue.metadata import set_access, site_video_types
 from core.models import Channel
+from core.pipeline.card_images import card_key
 from core.pipeline.storage import outputs_prefix
-from core.web.cards import CardImages, card_image_url, card_key
+from core.web.cards import CardImages, card_image_url
 
 PASSWORD = "a good password 1"
 
@@ -54,7 +55,9 @@ def with_poster(make_request, site, tmp_path, dbsession):
 
     def add(video):
         key = f"{outputs_prefix(video, 1)}/thumbs/poster_1.jpg"
-        make_request(site).storage.save(key, io.BytesIO(poster_jpeg(tmp_path)))
+        storage = make_request(site).storage
+        storage.delete_prefix(outputs_prefix(video, 1))  # the media folder outlives a test's rolled-back rows
+        storage.save(key, io.BytesIO(poster_jpeg(tmp_path)))
         video.poster_key = key
         dbsession.flush()
         return video
@@ -179,3 +182,26 @@ def test_a_persons_page_lists_what_the_visitor_may_see(make_testapp, site, peopl
     assert sorted(titles(student.get("/users/prof"))) == ["Publique", "Réservée"]
     anonymous.get("/users/nobody", status=404)
     assert titles(anonymous.get("/users/student")) == ["D'un autre"]
+
+
+def test_the_encode_makes_the_card_image_once_announced(site, people, make_video, with_poster, make_request):
+    from types import SimpleNamespace
+
+    from core.pipeline.encoding import EncodeJob
+
+    video = with_poster(make_video(site, people["prof"], "Encodée", status="ready", access="public"))
+    request = make_request(site)
+    assert not request.storage.exists(card_key(video))
+    EncodeJob().announce(request, SimpleNamespace(video_id=video.id), None, None)
+    assert request.storage.exists(card_key(video))
+
+
+def test_a_wide_poster_keeps_its_aspect_and_is_never_enlarged(tmp_path):
+    from plugins.encoder_ffmpeg.images import card_image
+
+    for (width, height), expected in (((1280, 360), (320, 90)), ((200, 100), (200, 100))):
+        source, out = tmp_path / f"{width}.jpg", tmp_path / f"{width}-card.jpg"
+        source.write_bytes(poster_jpeg(tmp_path, width, height))
+        assert card_image(str(source), str(out), 320, 180) is True
+        assert image_size(tmp_path, out.read_bytes()) == expected
+    assert card_image(str(tmp_path / "missing.jpg"), str(tmp_path / "x.jpg"), 320, 180) is None

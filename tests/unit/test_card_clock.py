@@ -2,7 +2,8 @@
 
 import pytest
 
-from core.web.cards import card_path, duration_clock
+from core.pipeline.card_images import card_path
+from core.web.cards import duration_clock
 
 
 @pytest.mark.parametrize(
