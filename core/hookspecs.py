@@ -384,6 +384,25 @@ def amphi_compose(
     """
 
 
+@hookspec(firstresult=True)
+def amphi_card_image(source: str, out: str, width: int, height: int) -> bool | None:
+    """Make the small image a video card shows from a poster (a resized JPEG copy).
+
+    Called by the media view (:mod:`core.web.media`) the first time someone fetches a card
+    image, on local files, with the request's transaction open but nothing written: be quick
+    (one picture). Stops at first non-None result. Without an answer the card shows its
+    placeholder.
+
+    .. versionadded:: 2.1.0
+
+    :param source: the local path of the poster (JPEG or PNG).
+    :param out: the local path of the JPEG to write.
+    :param width: the largest width of the image, in pixels.
+    :param height: the largest height of the image, in pixels (the poster's aspect is kept).
+    :return: True once ``out`` is written.
+    """
+
+
 # --- speech (per site) -----------------------------------------------------
 
 
@@ -696,6 +715,22 @@ def amphi_video_badges(request: Request, videos: Sequence[Video]) -> dict[int, l
     :param videos: the :class:`core.models.Video` objects listed.
     :return: a dict ``{video_id: [core.platform.ui.Badge, ...]}`` (videos without a
         badge may be left out).
+    """
+
+
+@hookspec
+def amphi_video_views(request: Request, videos: Sequence[Video]) -> dict[int, int]:
+    """Tell how many times listed videos were watched (cards show it).
+
+    Called once per listing with the whole page of videos: answer with one query
+    for the list, never one per video. Counts from several plugins are added up.
+    The figure may lag (listings are cached): a daily or hourly total is fine.
+
+    .. versionadded:: 2.1.0
+
+    :param request: the current request.
+    :param videos: the :class:`core.models.Video` objects listed.
+    :return: a dict ``{video_id: views}`` (videos never watched may be left out).
     """
 
 

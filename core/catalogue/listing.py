@@ -178,9 +178,14 @@ ORDERINGS = {
     "-title": (Video.title.desc(), Video.id.desc()),
 }
 
+#: Duration buckets (the browse page's ``duration=`` filter, the search's ``duration`` facet):
+#: (value, lowest seconds, highest seconds or None).
+DURATION_BUCKETS = (("short", 0, 300), ("medium", 300, 1200), ("long", 1200, 3600), ("very-long", 3600, None))
+
 
 def filtered_videos(request, params) -> Select:
-    """The visible videos matching ``params`` (owner, type, discipline, tag, language, status, channel), ordered.
+    """The visible videos matching ``params`` (owner, type, discipline, tag, language, status, channel,
+    duration: a value of :data:`DURATION_BUCKETS`), ordered.
 
     The one filter the browse page and the API share; unknown orderings are a ValidationError.
     """
@@ -205,7 +210,18 @@ def filtered_videos(request, params) -> Select:
         query = query.where(Video.status == params["status"])
     if params.get("channel"):
         query = query.where(Video.id.in_(_channel_members(request, params["channel"])))
+    if params.get("duration"):
+        query = query.where(*_duration_bounds(params["duration"]))
     return query.order_by(*ORDERINGS[ordering])
+
+
+def _duration_bounds(name: str) -> list[ColumnElement[bool]]:
+    bucket = next((b for b in DURATION_BUCKETS if b[0] == name), None)
+    if bucket is None:
+        values = ", ".join(b[0] for b in DURATION_BUCKETS)
+        raise ValidationError({"duration": _("one of ${values}", mapping={"values": values})})
+    _name, shortest, longest = bucket
+    return [Video.duration >= shortest] + ([] if longest is None else [Video.duration < longest])
 
 
 #: A channel (or theme) with at least WALK_FROM videos, read less than 1/WALK_RATIO deep, is walked newest
@@ -233,6 +249,21 @@ def channel_videos(request, channel: Channel, theme: Theme | None = None, depth:
     else:
         member = Video.id.in_(select(link.c.video_id).where(column == key))
     return visible_videos(request).where(member).order_by(Video.created_at.desc(), Video.id.desc())
+
+
+def channel_video_counts(request, channels) -> dict[int, int]:
+    """How many videos of each channel the request may see (one grouped query): ``{channel_id: count}``."""
+    ids = [c.id for c in channels]
+    if not ids:
+        return {}
+    visible = visible_videos(request).with_only_columns(Video.id).subquery()
+    query = (
+        select(video_channels.c.channel_id, func.count())
+        .join(visible, visible.c.id == video_channels.c.video_id)
+        .where(video_channels.c.channel_id.in_(ids))
+        .group_by(video_channels.c.channel_id)
+    )
+    return {channel_id: count for channel_id, count in request.dbsession.execute(query)}
 
 
 def _channel_members(request, slug: str) -> Select:

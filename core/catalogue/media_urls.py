@@ -29,7 +29,8 @@ MAX_URL_TTL, MIN_URL_TTL = 24 * 3600, 60
 ROUNDING = 3600  # expiries are rounded up to the hour, so URLs (and the browser's cache) stay stable a while
 
 
-def _secret(request) -> bytes:
+def media_secret(request) -> bytes:
+    """The key that signs media URLs (see :func:`sign`)."""
     return derived_key(request.registry.settings, "media-url")
 
 
@@ -38,8 +39,13 @@ def viewer_id(request) -> int:
 
 
 def sign(request, video_id: int, expires: int, viewer: int) -> str:
+    return signature(media_secret(request), video_id, expires, viewer)
+
+
+def signature(secret: bytes, video_id: int, expires: int, viewer: int) -> str:
+    """:func:`sign` with the key at hand (:func:`media_secret`): for many URLs of one request."""
     message = f"{video_id}:{expires}:{viewer}".encode()
-    return hmac.new(_secret(request), message, hashlib.sha256).hexdigest()[:32]
+    return hmac.new(secret, message, hashlib.sha256).hexdigest()[:32]
 
 
 def url_ttl(settings) -> int:
@@ -58,12 +64,17 @@ def signed_expiry(request, video) -> tuple[int, str]:
     return expires, sign(request, video.id, expires, viewer_id(request))
 
 
-def check_signature(request, video, expires: int, signature: str) -> None:
-    """Raise 403 unless a media URL is ours, for this viewer, neither expired nor longer-lived than allowed."""
+def check_signature(request, video, expires: int, signature: str, viewer: int | None = None) -> None:
+    """Raise 403 unless a media URL is ours, for this viewer, neither expired nor longer-lived than allowed.
+
+    ``viewer``: the viewer the URL was signed for when it is not the request's (0 for a URL signed for
+    everyone, such as a card image's: the access rules are checked on every fetch all the same).
+    """
     now = time.time()
     longest = now + url_ttl(request.registry.settings) + ROUNDING
+    signed_for = viewer_id(request) if viewer is None else viewer
     if (
-        not hmac.compare_digest(sign(request, video.id, expires, viewer_id(request)), signature)
+        not hmac.compare_digest(sign(request, video.id, expires, signed_for), signature)
         or not now <= expires <= longest
     ):
         raise HTTPForbidden()

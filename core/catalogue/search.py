@@ -22,7 +22,7 @@ from babel import Locale, UnknownLocaleError
 from sqlalchemy import Select, select
 from sqlalchemy.orm import selectinload
 
-from core.catalogue.listing import locked_condition, permitted, plugins_may_deny, visible_videos
+from core.catalogue.listing import DURATION_BUCKETS, locked_condition, permitted, plugins_may_deny, visible_videos
 from core.catalogue.tracks import searched_text
 from core.models import Video
 from core.platform.i18n import _
@@ -35,8 +35,7 @@ MAX_FILTER_VALUES = 20
 FACET_NAME = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
-#: Duration buckets of the ``duration`` facet: (value, lowest seconds, highest seconds or None).
-DURATION_BUCKETS = (("short", 0, 300), ("medium", 300, 1200), ("long", 1200, 3600), ("very-long", 3600, None))
+#: Duration buckets of the ``duration`` facet: :data:`core.catalogue.listing.DURATION_BUCKETS` (the browse page's too).
 DURATION_LABELS = {
     "short": _("Under 5 minutes"),
     "medium": _("5 to 20 minutes"),

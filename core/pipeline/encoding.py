@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from core import hookimpl
 from core.models import ORIGINAL_KINDS, MediaFile, Video
+from core.pipeline.card_images import card_key, make_card_image
 from core.pipeline.jobs import JobContext, JobKind, local_file, register_core_kinds
 from core.pipeline.media import EncodeResult, MediaError, MediaInfo, ProgressCallback
 from core.pipeline.storage import job_prefix, outputs_prefix
@@ -83,8 +84,17 @@ class EncodeJob(JobKind):
             enqueue_after_commit(request, storage.delete_prefix, old)
 
     def announce(self, request, job: JobContext, plan: EncodePlan, encoded: Encoded) -> None:
-        """``amphi_video_ready`` once the scratch is gone: listeners (indexing...) may take a while."""
+        """``amphi_video_ready`` once the scratch is gone: listeners (indexing...) may take a while.
+
+        The card image is made here too, so that the first visitor of a list does not wait for it.
+        """
         fire(request, "amphi_video_ready", video_id=job.video_id)
+        video = request.dbsession.get(Video, job.video_id)
+        if video is not None and video.poster_key:
+            try:
+                make_card_image(request, video, card_key(video))
+            except Exception:  # noqa: BLE001 — the media view makes it on the first fetch instead
+                log.warning("the card image of video %s was not made", video.id, exc_info=True)
 
 
 def encode_file(job: JobContext, path: str, out: str, progress: ProgressCallback) -> Encoded:

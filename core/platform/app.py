@@ -44,6 +44,7 @@ def make_app(global_config: dict | None, ini_settings: dict, plugin_host: Plugin
 
     settings.setdefault("jinja2.newstyle", "true")
     settings.setdefault("jinja2.i18n.domain", "amphi")
+    settings.setdefault("jinja2.filters", "clock = core.web.cards:duration_clock")  # {{ video.duration | clock }}: 0:20
     config = Configurator(settings=settings)
     config.registry.plugins = host
     config.include("pyramid_jinja2")

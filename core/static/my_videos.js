@@ -1,8 +1,8 @@
 /* The owner's videos: live processing progress, retry and cancel. */
 (function () {
   "use strict";
-  var table = document.querySelector("[data-my-videos]");
-  if (!table) { return; }
+  var list = document.querySelector("[data-my-videos]");
+  if (!list) { return; }
   var announce = document.querySelector("[data-announce]");
 
   function refresh(row) {
@@ -14,7 +14,7 @@
         var text = status.status_label + (status.reason ? ": " + status.reason : "");  // in the page's language
         if (cell.textContent !== text && (status.status === "ready" || status.status === "failed")) {
           cell.textContent = text;
-          announce.textContent = row.querySelector("th").textContent + " — " + text;
+          announce.textContent = row.querySelector(".card-title").textContent + " — " + text;
           if (progress) { progress.remove(); }
         }
       });
@@ -22,14 +22,14 @@
 
   function active(row) { return row.querySelector("progress") !== null; }
 
-  setInterval(function () { table.querySelectorAll("tr[data-video]").forEach(function (row) { if (active(row)) { refresh(row); } }); }, 2000);
+  setInterval(function () { list.querySelectorAll("[data-video]").forEach(function (row) { if (active(row)) { refresh(row); } }); }, 2000);
 
-  table.addEventListener("click", function (event) {
+  list.addEventListener("click", function (event) {
     var button = event.target.closest("button[data-action]");
     if (!button) { return; }
     button.disabled = true;
     fetch(button.dataset.action, { method: "POST", credentials: "same-origin",
-                                    headers: { "X-CSRF-Token": table.dataset.csrf, Accept: "application/json" } })
+                                    headers: { "X-CSRF-Token": list.dataset.csrf, Accept: "application/json" } })
       .then(function () { window.location.reload(); });
   });
 })();

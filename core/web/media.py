@@ -15,6 +15,7 @@ from core.catalogue.lookup import get_site_video
 from core.catalogue.media_urls import check_signature, url_ttl
 from core.catalogue.tracks import active_plugins
 from core.models import Track, Video
+from core.pipeline.card_images import CARD_FOLDER, card_key, card_path, make_card_image
 from core.pipeline.storage import check_key, job_prefix
 from core.web.responses import serve_key, shared_cache_may_keep
 
@@ -22,11 +23,14 @@ from core.web.responses import serve_key, shared_cache_may_keep
 DOWNLOAD_PREFIXES = ("mp4/", "audio.")
 
 
-def signed_video(request) -> Video:
-    """The video of a media URL, once its signature and the viewer's right to watch are checked (else 403/404)."""
+def signed_video(request, viewer: int | None = None) -> Video:
+    """The video of a media URL, once its signature and the viewer's right to watch are checked (else 403/404).
+
+    ``viewer``: who the URL was signed for, when not the request's viewer (0: everyone).
+    """
     md = request.matchdict
     video = get_site_video(request, md["video_id"])
-    check_signature(request, video, int(md["expires"]), md["signature"])
+    check_signature(request, video, int(md["expires"]), md["signature"], viewer)
     if not video_permits(request, video, "view"):
         raise HTTPForbidden()
     return video
@@ -34,8 +38,10 @@ def signed_video(request) -> Video:
 
 @view_config(route_name="media", request_method=("GET", "HEAD"))
 def media(request):
-    video = signed_video(request)
     path = "/".join(request.matchdict["path"])
+    if path.startswith(CARD_FOLDER + "/"):
+        return card_image(request, path)
+    video = signed_video(request)
     if path.startswith(DOWNLOAD_PREFIXES) and not (video.allow_downloads or video_permits(request, video, "edit")):
         raise HTTPForbidden()
     master = next((f for f in video.files if f.kind in ("hls-master",)), None)
@@ -45,6 +51,20 @@ def media(request):
         key = check_key(f"{job_prefix(master.key)}/{path}")
     except ValueError:
         raise HTTPNotFound() from None
+    return serve_key(request, key, public=shared_cache_may_keep(video))
+
+
+def card_image(request, path: str):
+    """A video card's image (:mod:`core.pipeline.card_images`): signed for everyone, checked against the access rules,
+    made from the current poster the first time it is fetched."""
+    video = signed_video(request, viewer=0)
+    if video.access == "password":  # its images stay locked, as its page does, whoever asks
+        raise HTTPForbidden()
+    if not video.poster_key or path != card_path(video.poster_key):
+        raise HTTPNotFound()
+    key = card_key(video)
+    if not request.storage.exists(key) and not make_card_image(request, video, key):
+        raise HTTPNotFound()
     return serve_key(request, key, public=shared_cache_may_keep(video))
 
 

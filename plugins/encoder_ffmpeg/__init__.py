@@ -1,16 +1,17 @@
-"""Encoding with ffmpeg (ffmpeg-python): probe, ladder, one-decode encode, HLS, MP4, audio, images."""
+"""Encoding with ffmpeg (ffmpeg-python): probe, ladder, one-decode encode, HLS, MP4, audio, images, card images."""
 
 from core import hookimpl
 from core.plugin_api import Setting, _
 from plugins.encoder_ffmpeg.compose import compose
 from plugins.encoder_ffmpeg.encode import encode
+from plugins.encoder_ffmpeg.images import card_image
 from plugins.encoder_ffmpeg.ladder import DEFAULT_RUNGS, KNOWN_RUNGS, MAX_FPS, encoding_ladder
 from plugins.encoder_ffmpeg.probe import probe
 
 NAME = "encoder_ffmpeg"
 AMPHI_TITLE = _("Encoding with ffmpeg")
 AMPHI_DESCRIPTION = _("Encodes uploads for adaptive streaming (HLS), MP4 downloads, audio and images.")
-AMPHI_HOOKS = ">=2.0,<3"  # the job hooks and amphi_video_ready take plain values since 2.0
+AMPHI_HOOKS = ">=2.1,<3"  # the job hooks take plain values since 2.0; amphi_card_image came with 2.1
 X264_PRESETS = ("ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow", "slower", "veryslow")
 DEFAULT_PRESET = "veryfast"  # x4 faster than the reference at equal or better SSIM (bench/encode.py)
 DEFAULT_CRF = 18  # SSIM >= the reference (CRF 20, slow) on every rung; see bench/encode.py
@@ -126,3 +127,8 @@ def amphi_encode(job, source, info, ladder, out, progress):
 @hookimpl
 def amphi_compose(job, sources, layout, out, progress):
     return compose(job.plugin_settings(NAME), list(sources), layout, out, progress)
+
+
+@hookimpl
+def amphi_card_image(source, out, width, height):
+    return card_image(source, out, width, height)

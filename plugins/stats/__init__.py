@@ -13,12 +13,12 @@ from core.plugin_api import HomeBlock, NavItem, Panel, _
 from plugins.stats import formatting, models  # noqa: F401  (the tables belong to the shared metadata)
 from plugins.stats.access import may_see_video_stats
 from plugins.stats.counting import record_view, record_watch_time, today
-from plugins.stats.queries import Period, top_videos, video_totals
+from plugins.stats.queries import Period, top_videos, video_totals, views_of
 
 NAME = "stats"
 AMPHI_TITLE = _("Statistics")
 AMPHI_DESCRIPTION = _("Views, watch time and the site's figures.")
-AMPHI_HOOKS = ">=1.2,<3"
+AMPHI_HOOKS = ">=2.1,<3"  # amphi_video_views came with 2.1
 
 
 def includeme(config):
@@ -38,6 +38,13 @@ def amphi_video_viewed(request, video):
 @hookimpl
 def amphi_watch_progress(request, video, seconds_watched):
     record_watch_time(request, video, seconds_watched)
+
+
+@hookimpl
+def amphi_video_views(request, videos):
+    """The cards' view counts: every video of the list, watched or not (0), so each card says it."""
+    counts = views_of(request.dbsession, request.site.id, [v.id for v in videos])
+    return {v.id: counts.get(v.id, 0) for v in videos}
 
 
 @hookimpl

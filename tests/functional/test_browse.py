@@ -29,7 +29,7 @@ def catalogue(site, make_user, make_video, dbsession):
 
 
 def titles(page):
-    return [a.text for a in page.html.select(".video-list li > a")]
+    return [a.text for a in page.html.select(".video-card .card-link")]
 
 
 def test_filters_and_order(testapp, catalogue):

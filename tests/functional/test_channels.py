@@ -82,7 +82,7 @@ def browser(make_testapp, username=None):
 
 
 def listed(page) -> set[str]:
-    return set(re.findall(r'<li><a href="http://a\.test/videos/\d+">([^<]*)</a>', page.text))
+    return set(re.findall(r'<a class="card-link" href="http://a\.test/videos/\d+">([^<]*)</a>', page.text))
 
 
 # --- seeing channels ------------------------------------------------------------------------------
@@ -525,7 +525,7 @@ def test_site_admins_reorder_channels_with_buttons_no_script_needed(
     assert created.status_int == 302 and zoo.position == 3
     admin.post(f"/channels/{campus.slug}/delete", {"csrf_token": token})
     assert sorted(c.position for c in (maths, jury, zoo)) == [0, 1, 2]
-    assert re.findall(r'<h2><a href="http://a\.test/channels/([a-z]+)"', admin.get("/channels").text) == [
+    assert re.findall(r'<a class="card-link" href="http://a\.test/channels/([a-z]+)"', admin.get("/channels").text) == [
         "maths",
         "jury",
         "zoologie",

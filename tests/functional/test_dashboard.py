@@ -54,7 +54,7 @@ def browser_of(make_testapp, username="owner"):
 def titles(page):
     import re
 
-    return set(re.findall(r'<th scope="row"><a href="[^"]+">([^<]*)</a></th>', page.text))
+    return set(re.findall(r'<a class="card-link" href="[^"]+">([^<]*)</a>', page.text))
 
 
 @pytest.mark.parametrize(

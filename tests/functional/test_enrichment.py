@@ -194,13 +194,15 @@ def test_listings_mark_enriched_videos_with_one_query(
     owner = signed_in(make_testapp, "owner")
     add(owner, video, title="Lien", url="https://example.org/")
     listing = make_testapp("a.test").get("/videos")
-    marked = re.findall(
-        r'>([^<]+)</a> <span class="badges"><span class="badge badge-enriched">Enriched</span>', listing.text
-    )
+    marked = [
+        card.select_one(".card-link").text
+        for card in listing.html.select(".video-card")
+        if [b.text for b in card.select(".badge-enriched")] == ["Enriched"]
+    ]
     assert marked == ["Optique"] and "Sans rien" in listing.text
     assert "badge-enriched" in make_testapp("a.test").get("/").text
     french = make_testapp("a.test").get("/videos", headers={"Accept-Language": "fr"})
-    assert ">Enrichie</span>" in french.text
+    assert ">Enrichie</li>" in french.text
 
     statements = []
     engine = app.registry["db_engine"]

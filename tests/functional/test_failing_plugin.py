@@ -39,6 +39,7 @@ CONTRIBUTION_HOOKS = (
     "amphi_video_panels",
     "amphi_player_tracks",
     "amphi_video_badges",
+    "amphi_video_views",
     "amphi_video_actions",
     "amphi_feed_links",
     "amphi_home_blocks",
@@ -186,6 +187,7 @@ def test_the_hooks_named_here_are_the_contracts_events_and_contributions(app):
     assert {name for name in specs if name.startswith(("amphi_video_", "amphi_watch_"))} - {
         "amphi_video_panels",
         "amphi_video_badges",
+        "amphi_video_views",
         "amphi_video_actions",
     } <= set(EVENT_HOOKS)
 

@@ -42,7 +42,7 @@ def add(app, playlist, video):
 
 
 def titles(page):
-    return [a.text for a in page.html.select("ol.playlist-videos li a")]
+    return [a.text for a in page.html.select("ol.playlist-videos .card-link")]
 
 
 def item_order(dbsession, playlist):

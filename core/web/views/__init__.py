@@ -20,6 +20,7 @@ def includeme(config):
     config.add_route("logout", "/logout")
     config.add_route("language", "/language")
     config.add_route("videos", "/videos")
+    config.add_route("user", "/users/{username}")  # a person's videos (core.web.views.browse)
     config.add_route("video", "/videos/{video_id:\\d+}")
     config.add_route("video.embed", "/videos/{video_id:\\d+}/embed")
     config.add_route("video.poster", "/videos/{video_id:\\d+}/poster")

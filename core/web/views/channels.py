@@ -17,7 +17,7 @@ from core.catalogue.channels import (
     visible_channels,
 )
 from core.catalogue.home import home_blocks
-from core.catalogue.listing import channel_videos
+from core.catalogue.listing import channel_video_counts, channel_videos
 from core.models import Video
 from core.pagecache import cache_page
 from core.platform.markup import render_markdown
@@ -28,7 +28,9 @@ from core.web.views.paging import PER_PAGE, page_number, paged_videos
 @view_config(route_name="home", renderer="home.html")
 def home(request):
     cache_page(request)
-    return {"blocks": home_blocks(request)}
+    blocks = home_blocks(request)
+    featured = [c for block in blocks for c in block.get("channels", [])]
+    return {"blocks": blocks, "channel_counts": channel_video_counts(request, featured)}
 
 
 def video_page(request, query, route: str, **route_args) -> dict:
@@ -38,7 +40,12 @@ def video_page(request, query, route: str, **route_args) -> dict:
 @view_config(route_name="channels", renderer="channels.html")
 def channel_list(request):
     cache_page(request)
-    return {"channels": list(request.dbsession.scalars(visible_channels(request))), "describe": render_markdown}
+    channels = list(request.dbsession.scalars(visible_channels(request)))
+    return {
+        "channels": channels,
+        "channel_counts": channel_video_counts(request, channels),
+        "describe": render_markdown,
+    }
 
 
 @view_config(route_name="channel", renderer="channel.html")

@@ -12,6 +12,7 @@ from core.platform.colours import palette_css
 from core.platform.i18n import LANGUAGES
 from core.platform.sites import site_or_none
 from core.platform.ui import nav_items, video_badges
+from core.web.cards import card_globals
 from core.web.personal import personal_fragment, render_personal
 
 
@@ -55,6 +56,7 @@ def _template_globals(request) -> dict:
         # The site's colour over the theme tokens, readable in both themes (core.platform.colours).
         "site_palette_css": Markup(palette_css(site.theme_color)) if site is not None else "",
         "video_badges": (lambda videos: video_badges(request, videos)) if site is not None else (lambda videos: {}),
+        **card_globals(request),  # what _cards.html calls: card images, dates, views
     }
 
 

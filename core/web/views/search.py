@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from pyramid.view import view_config
 
-from core.catalogue.media_urls import media_url
 from core.catalogue.search import (
     FACET_NAME,
     SearchQuery,
@@ -64,17 +63,12 @@ def facet_groups(request, results, query: SearchQuery) -> list[dict]:
     return groups
 
 
-def poster_url(request, video) -> str:
-    # A password-protected video keeps its images locked until the password is given.
-    return media_url(request, video, video.poster_key) if video.poster_key and video.access != "password" else ""
-
-
 @view_config(route_name="search", renderer="search.html")
 def search_page(request):
     cache_page(request)  # an anonymous visitor's results depend on the URL, the language and the data only
     query = query_from_params(request.GET)
     results = search(request, query)
-    context = {"query": query, "results": results, "facets": [], "poster_url": lambda v: poster_url(request, v)}
+    context = {"query": query, "results": results, "facets": []}
     if results is not None:
         context["facets"] = facet_groups(request, results, query)
         context["previous_url"] = page_url(request, query, page=query.page - 1) if query.page > 1 else ""
