@@ -5,7 +5,6 @@ from __future__ import annotations
 from babel.dates import format_date
 from pyramid.csrf import get_csrf_token
 from pyramid.httpexceptions import HTTPBadRequest, HTTPFound
-from pyramid.interfaces import IRoutesMapper
 from pyramid.renderers import render
 from pyramid.view import view_config
 from sqlalchemy import or_, select
@@ -32,6 +31,7 @@ from core.pipeline import cancel_jobs, retry_video
 from core.platform.markup import render_markdown
 from core.platform.plugins import fire
 from core.platform.ui import contributions, count_param
+from core.web.cards import video_views
 from core.web.inputs import finite_number, json_body
 from core.web.personal import personal_fragment
 from core.web.player import DOWNLOAD_KINDS, download_label, player_context, resume_position
@@ -57,7 +57,7 @@ def video_page(request):
         "published_at": video.publish_at or video.created_at,
         "format_date": lambda day: format_date(day, format="long", locale=request.locale_name),
         "duration_label": clock(video.duration),
-        "view_count": None,  # filled by the integrator from the views counter (helper "cards")
+        "view_count": video_views(request, [video]).get(video.id),  # None without a plugin counting views
         "share_url": request.route_url("video", video_id=video.id),
         "embed_url": request.route_url("video.embed", video_id=video.id),
         "description_html": render_markdown(video.description),
@@ -91,10 +91,8 @@ def public_downloads(request, video: Video) -> list:
 
 
 def user_page_url(request, user) -> str | None:
-    """The public page of ``user`` when the site has one (the ``user`` route), else None."""
-    if user is None or request.registry.getUtility(IRoutesMapper).get_route("user") is None:
-        return None
-    return request.route_url("user", username=user.username)
+    """The public page of ``user`` (their videos)."""
+    return request.route_url("user", username=user.username) if user is not None else None
 
 
 @personal_fragment("watch.actions")
