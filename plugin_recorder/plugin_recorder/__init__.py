@@ -14,7 +14,7 @@ from core.plugin_api import NavItem, Setting, _
 from plugin_recorder.models import PendingRecording, Recorder, RecorderEvent
 
 NAME = "recorder"
-AMPHI_HOOKS = ">=1.4,<3"  # the ingest hooks came with 1.4
+AMPHI_HOOKS = ">=2.1,<3"  # amphi_page_profile came with 2.1 (the ingest hooks with 1.4)
 #: Capture agents upload through its ``/ingest/`` endpoints, and its hooks say who they are.
 AMPHI_REQUIRES = ("opencast_ingest",)
 #: Its amphi_permits only lets a pending recording's claimants watch it: searches stay in SQL.
@@ -142,6 +142,17 @@ def amphi_ingest_received(request, principal, mediapackage, video):
 
     if principal.source == NAME:
         recording_received(request, principal, mediapackage, video)
+
+
+@hookimpl
+def amphi_page_profile(request):
+    """The navigation counts the recordings this user may claim: pages are theirs while there are some."""
+    if request.user is None:
+        return None
+    count = pending_count(request)
+    if not count:
+        return None
+    return ("recorder", count) if request.user.is_admin else ("recorder", request.user.id, count)
 
 
 @hookimpl

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pyramid.csrf import get_csrf_token
 from pyramid.renderers import render
 
+from core.pagecache.regions import csrf_marker, sharing
 from core.platform.i18n import LANGUAGES
 from core.platform.sites import site_or_none
 from core.platform.ui import nav_items, video_badges
@@ -15,13 +16,17 @@ class LazyCsrfToken:
     """The session's CSRF token, made only when a template writes it.
 
     Making one starts a session (a cookie), and a page that sets a cookie cannot be served
-    from the page cache: anonymous pages show no form that needs it.
+    from the page cache: anonymous pages show no form that needs it. In a page rendered to be
+    shared between signed-in visitors it is a marker, replaced by each visitor's own token
+    (:mod:`core.pagecache.regions`).
     """
 
     def __init__(self, request):
         self.request = request
 
     def __str__(self) -> str:
+        if sharing(self.request):
+            return str(csrf_marker(self.request))
         return get_csrf_token(self.request)
 
     __html__ = __str__

@@ -1,0 +1,102 @@
+"""Personal regions of a shared page: markers in the stored page, filled for each visitor who gets it.
+
+A page rendered for a signed-in visitor may be served again to every visitor with the same access
+(:mod:`core.pagecache`). What in it belongs to the visitor (their name in the account menu, their
+notes, their resume position) is a *region*: while such a page is rendered, ``personal(name,
+**kwargs)`` writes a marker instead of the region, and the CSRF token is a marker too; the page is
+stored with its markers, and every time it is sent (the first time included) each marker is
+replaced by the region rendered for that visitor (:func:`fill`).
+
+A marker carries a secret of the process (:data:`NONCE`), which no page ever shows (every marker is
+replaced before a page leaves), so text written by a user cannot pass for a marker. It is made of
+characters that HTML, attribute and JSON escaping leave alone (``amphi~<nonce>~<base64>~``), so it
+may stand in a text, an attribute or a URL (a signed media URL is a region: it names its viewer).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+import secrets
+from collections.abc import Callable
+
+from markupsafe import Markup, escape
+
+Renderer = Callable[..., str]
+
+#: name -> renderer, filled at import time by :func:`personal_fragment`.
+FRAGMENTS: dict[str, Renderer] = {}
+
+#: Secret of this process's markers.
+NONCE = secrets.token_hex(12)
+_MARKER = re.compile(rb"amphi~" + NONCE.encode() + rb"~(csrf|[A-Za-z0-9_=-]+)~")
+#: environ: the page is being rendered to be shared (regions and the CSRF token are written as markers).
+SHARING = "amphi.personal.sharing"
+#: environ: a marker was written in this response.
+MARKED = "amphi.personal.marked"
+
+
+def personal_fragment(name: str) -> Callable[[Renderer], Renderer]:
+    """Register ``renderer(request, **kwargs) -> markup`` as the personal region ``name``."""
+
+    def register(renderer: Renderer) -> Renderer:
+        FRAGMENTS[name] = renderer
+        return renderer
+
+    return register
+
+
+def sharing(request) -> bool:
+    """Whether this request's page is rendered to be shared with other visitors (markers, not regions)."""
+    return bool(request.environ.get(SHARING))
+
+
+def render_personal(request, name: str, **kwargs) -> Markup:
+    """The region ``name`` for this request's visitor, or its marker while a page to share is rendered.
+
+    ``kwargs`` are plain JSON values (ids, not objects).
+    """
+    if name not in FRAGMENTS:
+        raise KeyError(f"no personal region named {name!r}")
+    if not sharing(request):
+        return Markup(FRAGMENTS[name](request, **kwargs))
+    request.environ[MARKED] = True
+    payload = base64.urlsafe_b64encode(json.dumps([name, kwargs], separators=(",", ":")).encode()).decode()
+    return Markup(f"amphi~{NONCE}~{payload}~")
+
+
+def csrf_marker(request) -> Markup:
+    """The CSRF token's marker (the session's own token is put in its place for each visitor)."""
+    request.environ[MARKED] = True
+    return Markup(f"amphi~{NONCE}~csrf~")
+
+
+def has_markers(request) -> bool:
+    return bool(request.environ.get(MARKED))
+
+
+def fill(request, body: bytes, csrf_token: Callable[[], str]) -> bytes:
+    """``body`` with each marker replaced by its region rendered for ``request``'s visitor.
+
+    Regions may only come from this process's markers: anything else in the page is left as it is.
+    """
+    if NONCE.encode() not in body:
+        return body
+    token: list[bytes] = []
+    shared = request.environ.pop(SHARING, None)  # the regions themselves are this visitor's: no markers in them
+
+    def replace(match: re.Match) -> bytes:
+        what = match.group(1)
+        if what == b"csrf":
+            if not token:
+                token.append(str(escape(csrf_token())).encode())
+            return token[0]
+        name, kwargs = json.loads(base64.urlsafe_b64decode(what))
+        return str(Markup(FRAGMENTS[name](request, **kwargs))).encode()
+
+    try:
+        return _MARKER.sub(replace, body)
+    finally:
+        if shared is not None:
+            request.environ[SHARING] = shared
