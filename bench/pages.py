@@ -235,6 +235,7 @@ def measure(
     reindex_up_to: int,
     workers: int = 1,
     cache: bool = True,
+    only: tuple[str, ...] = (),
 ) -> list[tuple]:
     rows = []
     label = (database if workers == 1 else f"{database}/{workers}p") + ("" if cache else " nc")
@@ -287,6 +288,8 @@ def measure(
             script = folder / "report.lua"
             script.write_text(LUA)
             for name, path in pages.items():
+                if only and name not in only:
+                    continue
                 if name == "search" and not indexed:
                     rows.append(
                         (
@@ -366,6 +369,7 @@ def main() -> None:
         default=200_000,
         help="build the search index only for catalogues up to this size (default 200000)",
     )
+    parser.add_argument("--pages", default="", help="only these pages, e.g. home,video+u (default: all)")
     args = parser.parse_args()
     rows = []
     for database in args.databases.split(","):
@@ -382,6 +386,7 @@ def main() -> None:
                             args.reindex_up_to,
                             workers,
                             cache == "on",
+                            tuple(p for p in args.pages.split(",") if p),
                         )
     print(
         f"\n{os.cpu_count()} CPUs; server and wrk share them; '/2p': amphi serve --workers 2; "
