@@ -56,6 +56,7 @@ from core.platform.plugins import fire
 from core.platform.settings import setting
 
 log = logging.getLogger(__name__)
+_SHAREABLE = "amphi.page_cache.shareable"  # environ: a signed-in visitor's page that may be shared, if offered
 
 # --- what views say --------------------------------------------------------------------
 
@@ -67,6 +68,8 @@ def cache_page(request, counts_view_of=None) -> None:
     (``amphi_video_viewed`` is called for them).
     """
     request.environ["amphi.page_cache"] = {"video": counts_view_of}
+    if request.environ.get(_SHAREABLE):  # a signed-in visitor's page: personal parts become regions from now on
+        request.environ[SHARING] = True
 
 
 def no_cache(request) -> None:
@@ -244,7 +247,7 @@ def page_cache_tween_factory(handler, registry):
         entry = store.get(key, generation)
         if entry is not None:
             return replay(request, entry)
-        request.environ[SHARING] = True
+        request.environ[_SHAREABLE] = True
         response = handler(request)
         marked = has_markers(request)
         if _offered(request, response) and access_profile(request) == profile:  # still the same visitor

@@ -20,10 +20,13 @@ import json
 import re
 import secrets
 from collections.abc import Callable
+from typing import TypeVar
 
 from markupsafe import Markup, escape
 
-Renderer = Callable[..., str]
+#: A region's renderer: ``renderer(request, **kwargs)`` gives markup (or a value written as text).
+Renderer = Callable[..., object]
+R = TypeVar("R", bound=Renderer)
 
 #: name -> renderer, filled at import time by :func:`personal_fragment`.
 FRAGMENTS: dict[str, Renderer] = {}
@@ -37,10 +40,10 @@ SHARING = "amphi.personal.sharing"
 MARKED = "amphi.personal.marked"
 
 
-def personal_fragment(name: str) -> Callable[[Renderer], Renderer]:
+def personal_fragment(name: str) -> Callable[[R], R]:
     """Register ``renderer(request, **kwargs) -> markup`` as the personal region ``name``."""
 
-    def register(renderer: Renderer) -> Renderer:
+    def register(renderer: R) -> R:
         FRAGMENTS[name] = renderer
         return renderer
 
@@ -52,7 +55,7 @@ def sharing(request) -> bool:
     return bool(request.environ.get(SHARING))
 
 
-def render_personal(request, name: str, **kwargs) -> Markup:
+def render_personal(request, name: str, /, **kwargs) -> Markup:
     """The region ``name`` for this request's visitor, or its marker while a page to share is rendered.
 
     ``kwargs`` are plain JSON values (ids, not objects).

@@ -116,7 +116,8 @@ class QueueDepthSummary(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         if not str(record.msg).startswith("Task queue depth is"):
             return True
-        depth = int(record.args[0]) if isinstance(record.args, tuple) and record.args else 0
+        args = record.args if isinstance(record.args, tuple) else ()
+        depth = args[0] if args and isinstance(args[0], int) else 0
         with self.lock:
             self.deepest, self.waited = max(self.deepest, depth), self.waited + 1
             now = self.clock()

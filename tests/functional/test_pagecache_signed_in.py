@@ -184,7 +184,7 @@ def test_notes_and_playlists_stay_with_their_owner(server, videos):
     assert "Secret d&#39;Alice" in alice and "Révisions d&#39;Alice" in alice
     _, headers, bruno = get(base, f"/videos/{video_id}", sessions["bruno"])
     assert headers.get("X-Amphi-Cache") == "hit"  # alice's page, with bruno's notes and playlists
-    assert "Alice" not in bruno and 'data-notes' in bruno
+    assert "Alice" not in bruno and "data-notes" in bruno
 
 
 def test_csrf_is_still_enforced_with_shared_pages(server, videos):

@@ -51,7 +51,7 @@ def _template_globals(request) -> dict:
         "locale": request.locale_name,
         # Listings call it once per page: ``{% set badges = video_badges(videos) %}``.
         # ``{{ personal("account") }}``: a region only this visitor sees (core.web.personal).
-        "personal": lambda name, **kwargs: render_personal(request, name, **kwargs),
+        "personal": lambda name, /, **kwargs: render_personal(request, name, **kwargs),
         "video_badges": (lambda videos: video_badges(request, videos)) if site is not None else (lambda videos: {}),
     }
 
