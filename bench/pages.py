@@ -182,7 +182,7 @@ def seed(url: str, count: int, rng: random.Random) -> int:
 
 
 def wait_for(url: str) -> None:
-    for _ in range(150):
+    for _ in range(900):  # up to 3 minutes: a loaded machine starts slowly
         try:
             urllib.request.urlopen(url).close()
             return

@@ -158,27 +158,32 @@ def serve_processes(app, options: dict, workers: int, worker=None) -> None:
 
     host, port = options.pop("host"), int(options.pop("port"))
     listeners = listening_sockets(host, port, workers, int(options.get("backlog", 1024)))
-    children, parent = [], os.getpid()
-    for number in range(workers):
-        pid = os.fork()
-        if pid == 0:  # a child: fresh connections, default signals, serve until terminated or orphaned
-            signal.signal(signal.SIGTERM, signal.SIG_DFL)
-            die_with_parent(parent)
-            app.registry["db_engine"].dispose(close=False)
-            mine = listeners[number % len(listeners)]
-            for other in listeners:  # a socket nobody accepts on would keep the connections the kernel gives it
-                if other is not mine:
-                    other.close()
-            try:
-                serve(app, sockets=[mine], **options)
-            finally:
-                os._exit(0)
-        children.append(pid)
-    for listener in listeners:
-        listener.close()
-    if worker is not None:
-        worker.start()
+    children: list[int] = []
+    parent = os.getpid()
+    # A SIGTERM while forking (a slow start) waits until every child is known, then stops them all.
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM})
     try:
+        for number in range(workers):
+            pid = os.fork()
+            if pid == 0:  # a child: fresh connections, default signals, serve until terminated or orphaned
+                signal.signal(signal.SIGTERM, signal.SIG_DFL)
+                signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM})
+                die_with_parent(parent)
+                app.registry["db_engine"].dispose(close=False)
+                mine = listeners[number % len(listeners)]
+                for other in listeners:  # a socket nobody accepts on would keep the connections the kernel gives
+                    if other is not mine:
+                        other.close()
+                try:
+                    serve(app, sockets=[mine], **options)
+                finally:
+                    os._exit(0)
+            children.append(pid)
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM})
+        for listener in listeners:
+            listener.close()
+        if worker is not None:
+            worker.start()
         for pid in children:
             os.waitpid(pid, 0)
     finally:
