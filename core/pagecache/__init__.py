@@ -49,7 +49,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from core.access.security import SESSION_METHOD, SHARE_LINKS, UNLOCKED_VIDEOS, user_group_names
 from core.access.tokens import SESSION_COOKIE
 from core.models import Video, channel_managers, video_owners
-from core.pagecache.generation import current_generation, track_changes
+from core.pagecache.generation import current_generation, has_pending_changes, track_changes
 from core.pagecache.regions import SHARING, fill, has_markers
 from core.platform.i18n import browser_locale, requested_locale
 from core.platform.plugins import fire
@@ -57,6 +57,8 @@ from core.platform.settings import setting
 
 log = logging.getLogger(__name__)
 _SHAREABLE = "amphi.page_cache.shareable"  # environ: a signed-in visitor's page that may be shared, if offered
+#: environ: the content generation a signed-in visitor's page is served or rendered at.
+GENERATION = "amphi.page_cache.generation"
 
 # --- what views say --------------------------------------------------------------------
 
@@ -156,7 +158,40 @@ def anonymous_key(request) -> tuple | None:
     return request.url, requested_locale(request) or browser_locale(request)
 
 
-def access_profile(request) -> tuple | None:
+#: (site, user, generation) -> (the user's groups, whether they own or manage something): what the
+#: profile reads from tables whose writes bump the generation, so it holds while the generation does.
+_USER_FACTS: OrderedDict[tuple, tuple[tuple[str, ...], bool]] = OrderedDict()
+_USER_FACTS_SIZE = 10_000
+_user_facts_lock = threading.Lock()
+
+
+def _user_facts(request, user, generation: int | None) -> tuple[tuple[str, ...], bool]:
+    """The user's groups (sorted) and whether they own or co-own a video or manage a channel of the site."""
+    # Groups a plugin adds may follow something else than the database: asked at every request.
+    plugin_groups = bool(request.hooks.amphi_user_groups.get_hookimpls())
+    key = (request.site.id, user.id, generation)
+    if generation is not None and not plugin_groups:
+        with _user_facts_lock:
+            known = _USER_FACTS.get(key)
+        if known is not None:
+            return known
+    keeps = select(
+        or_(
+            exists(select(Video.id).where(Video.owner_id == user.id, Video.site_id == user.site_id)),
+            exists(select(video_owners.c.video_id).where(video_owners.c.user_id == user.id)),
+            exists(select(channel_managers.c.channel_id).where(channel_managers.c.user_id == user.id)),
+        ).label("keeps")
+    )
+    facts = (tuple(sorted(user_group_names(request, user))), bool(request.dbsession.scalar(keeps)))
+    if generation is not None and not plugin_groups and not has_pending_changes(request.dbsession):
+        with _user_facts_lock:
+            _USER_FACTS[key] = facts
+            while len(_USER_FACTS) > _USER_FACTS_SIZE:
+                _USER_FACTS.popitem(last=False)
+    return facts
+
+
+def access_profile(request, generation: int | None = None) -> tuple | None:
     """What a signed-in visitor's pages depend on besides the URL and the language; ``None`` when
     this request's page is never shared (not a GET with a session, or a session that opened videos).
 
@@ -164,7 +199,9 @@ def access_profile(request) -> tuple | None:
     :mod:`core.catalogue.channels`): the roles and the groups (the core's and ``amphi_user_groups``');
     how the session signed in (a sign-in plugin's navigation may say); the user's own id when
     they own or co-own a video or manage a channel of the site (their lists and pages are theirs);
-    and what plugins add (``amphi_page_profile``).
+    and what plugins add (``amphi_page_profile``, asked at every request). The roles come with the
+    session's user, read at every request; the groups and what the user keeps are remembered for the
+    content ``generation`` they were read at (any write to them bumps it).
     """
     if request.method != "GET" or SESSION_COOKIE not in request.cookies or "Authorization" in request.headers:
         return None
@@ -174,14 +211,7 @@ def access_profile(request) -> tuple | None:
     user = request.user
     if user is None or user.site_id != request.site.id:
         return None
-    keeps = select(
-        or_(
-            exists(select(Video.id).where(Video.owner_id == user.id, Video.site_id == user.site_id)),
-            exists(select(video_owners.c.video_id).where(video_owners.c.user_id == user.id)),
-            exists(select(channel_managers.c.channel_id).where(channel_managers.c.user_id == user.id)),
-        ).label("keeps")
-    )
-    own = bool(request.dbsession.scalar(keeps))
+    groups, own = _user_facts(request, user, generation)
     try:
         answers = request.hooks.amphi_page_profile(request=request)
     except Exception:  # noqa: BLE001 — a plugin that cannot say what its pages depend on: no sharing
@@ -194,7 +224,7 @@ def access_profile(request) -> tuple | None:
         user.is_site_admin,
         user.is_superuser,
         user.can_upload,
-        tuple(sorted(user_group_names(request, user))),
+        groups,
         session.get(SESSION_METHOD),
         user.id if own else None,
         added,
@@ -234,15 +264,16 @@ def page_cache_tween_factory(handler, registry):
         return response
 
     def signed_in_tween(request):
+        generation = current_generation(registry["db_engine"])
+        if generation is None:
+            return handler(request)
         try:
-            profile = access_profile(request)
+            profile = access_profile(request, generation)
         except HTTPNotFound:  # no site answers this host: the view says so
             profile = None
         if profile is None:
             return handler(request)
-        generation = current_generation(registry["db_engine"])
-        if generation is None:
-            return handler(request)
+        request.environ[GENERATION] = generation
         key = (request.url, request.locale_name, profile)
         entry = store.get(key, generation)
         if entry is not None:
@@ -250,7 +281,7 @@ def page_cache_tween_factory(handler, registry):
         request.environ[_SHAREABLE] = True
         response = handler(request)
         marked = has_markers(request)
-        if _offered(request, response) and access_profile(request) == profile:  # still the same visitor
+        if _offered(request, response) and access_profile(request, generation) == profile:  # still the same visitor
             # The session's cookie (renewed, or a CSRF token made) is this visitor's, not the page's.
             headers = [(name, value) for name, value in response.headerlist if name.lower() != "set-cookie"]
             store.put(key, _entry(request, response, generation, ttl, headers, marked))
@@ -295,7 +326,13 @@ def replay(request, entry: Entry):
         site, video = (snapshot.attach(request.dbsession) for snapshot in entry.viewed)
         request.site = site
         fire(request, "amphi_video_viewed", video=video)
-    body = fill(request, entry.body, lambda: get_csrf_token(request)) if entry.marked else entry.body
+    if entry.marked:
+        if not hasattr(request, "context"):  # no route was matched: a region asking for a permission asks the root
+            request.context = None
+        request.environ[SHARING] = True  # the regions are rendered as for the page (and may be remembered)
+        body = fill(request, entry.body, lambda: get_csrf_token(request))
+    else:
+        body = entry.body
     response = Response(status=entry.status, headerlist=list(entry.headers), body=body)
     response.headers["X-Amphi-Cache"] = "hit"
     return response

@@ -82,12 +82,14 @@ def has_markers(request) -> bool:
 def fill(request, body: bytes, csrf_token: Callable[[], str]) -> bytes:
     """``body`` with each marker replaced by its region rendered for ``request``'s visitor.
 
+    A region is rendered as the page was (while a page to share is rendered, its own CSRF token and
+    regions are markers too, so that a region may be remembered): its markers are filled in turn.
     Regions may only come from this process's markers: anything else in the page is left as it is.
     """
-    if NONCE.encode() not in body:
+    nonce = NONCE.encode()
+    if nonce not in body:
         return body
     token: list[bytes] = []
-    shared = request.environ.pop(SHARING, None)  # the regions themselves are this visitor's: no markers in them
 
     def replace(match: re.Match) -> bytes:
         what = match.group(1)
@@ -96,10 +98,7 @@ def fill(request, body: bytes, csrf_token: Callable[[], str]) -> bytes:
                 token.append(str(escape(csrf_token())).encode())
             return token[0]
         name, kwargs = json.loads(base64.urlsafe_b64decode(what))
-        return str(Markup(FRAGMENTS[name](request, **kwargs))).encode()
+        made = str(Markup(FRAGMENTS[name](request, **kwargs))).encode()
+        return _MARKER.sub(replace, made) if nonce in made else made
 
-    try:
-        return _MARKER.sub(replace, body)
-    finally:
-        if shared is not None:
-            request.environ[SHARING] = shared
+    return _MARKER.sub(replace, body)

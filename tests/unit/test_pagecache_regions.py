@@ -37,9 +37,9 @@ def test_a_shared_page_holds_markers_filled_for_each_visitor():
     for name, token_value in (("alice", "t-alice"), ("chloé", "t-chloé")):
         reader = visitor(name, sharing=True)
         filled = fill(reader, page.encode(), lambda value=token_value: value).decode()
-        # The region is this visitor's, rendered without markers (the sharing flag is off while it renders).
-        assert filled == f'<p><b>{name} greets Bob</b> direct</p><input value="{token_value}">'
-        assert reader.environ[SHARING] is True  # and back on afterwards
+        # The region is this visitor's, rendered as the page was (markers in it are filled in turn).
+        assert filled == f'<p><b>{name} greets Bob</b> {token_value}</p><input value="{token_value}">'
+        assert reader.environ[SHARING] is True
 
 
 def test_the_token_is_escaped_and_made_once():

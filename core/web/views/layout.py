@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
+
 from pyramid.csrf import get_csrf_token
 from pyramid.renderers import render
 
+from core.pagecache import GENERATION
 from core.pagecache.regions import csrf_marker, sharing
 from core.platform.i18n import LANGUAGES
 from core.platform.sites import site_or_none
@@ -32,6 +36,31 @@ class LazyCsrfToken:
     __html__ = __str__
 
 
+class LazyNavItems:
+    """The navigation's entries, asked of the plugins only when a template lists them: a personal
+    region filled into a page from the cache (the account menu) does not, and costs no hook call."""
+
+    def __init__(self, request):
+        self.request, self.items = request, None
+
+    def _made(self) -> list:
+        if self.items is None:
+            self.items = nav_items(self.request)
+        return self.items
+
+    def __iter__(self):
+        return iter(self._made())
+
+    def __len__(self) -> int:
+        return len(self._made())
+
+    def __bool__(self) -> bool:
+        return bool(self._made())
+
+    def __getitem__(self, index):
+        return self._made()[index]
+
+
 def template_globals(request) -> dict:
     """The same for every template of a request (a page and the panels it renders): made once."""
     made = request.environ.get("amphi.template_globals")
@@ -45,7 +74,7 @@ def _template_globals(request) -> dict:
     return {
         "site": site,
         "user": request.user if site is not None else None,
-        "nav_items": nav_items(request) if site is not None else [],
+        "nav_items": LazyNavItems(request) if site is not None else [],
         "csrf_token": LazyCsrfToken(request),
         "languages": LANGUAGES,
         "locale": request.locale_name,
@@ -56,7 +85,31 @@ def _template_globals(request) -> dict:
     }
 
 
+#: (site, user, language, path and query, content generation) -> the account menu, with its CSRF token's marker.
+_MENUS: OrderedDict[tuple, str] = OrderedDict()
+_MENUS_SIZE = 10_000
+_menus_lock = threading.Lock()
+
+
 @personal_fragment("account")
 def account_menu(request) -> str:
-    """The header's account menu and language switch."""
-    return render("_account.html", {}, request=request)
+    """The header's account menu and language switch.
+
+    Filled into a shared page (:mod:`core.pagecache.regions`) it is remembered per user, language,
+    address and content generation (the user's name is content: changing it bumps the generation),
+    with a marker in place of the CSRF token, which is each session's own.
+    """
+    generation = request.environ.get(GENERATION)
+    if generation is None or not sharing(request):
+        return render("_account.html", {}, request=request)
+    user = request.user
+    key = (request.site.id, user.id if user is not None else None, request.locale_name, request.path_qs, generation)
+    with _menus_lock:
+        menu = _MENUS.get(key)
+    if menu is None:
+        menu = render("_account.html", {}, request=request)
+        with _menus_lock:
+            _MENUS[key] = menu
+            while len(_MENUS) > _MENUS_SIZE:
+                _MENUS.popitem(last=False)
+    return menu
