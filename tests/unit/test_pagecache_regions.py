@@ -57,3 +57,23 @@ def test_markers_survive_escaping_and_cannot_be_forged():
     forged = b"amphi~0123456789abcdef01234567~csrf~ <!--amphi-x:y-->"  # another nonce: left alone
     assert fill(visitor("eve", sharing=True), forged, lambda: "token") == forged
     assert fill(visitor("eve"), b"no marker here", lambda: "token") == b"no marker here"
+
+
+def test_sessions_that_opened_videos_or_send_credentials_are_never_shared():
+    from core.access.security import SHARE_LINKS, UNLOCKED_VIDEOS
+    from core.access.tokens import SESSION_COOKIE
+    from core.pagecache import access_profile
+
+    def request(method="GET", session=None, cookies=None, headers=None):
+        return SimpleNamespace(
+            method=method,
+            session=session or {},
+            cookies={SESSION_COOKIE: "x"} if cookies is None else cookies,
+            headers=headers or {},
+        )
+
+    assert access_profile(request(session={UNLOCKED_VIDEOS: ["3:abc"]})) is None  # a password given
+    assert access_profile(request(session={SHARE_LINKS: ["hash"]})) is None  # a share link opened
+    assert access_profile(request(method="POST")) is None
+    assert access_profile(request(cookies={})) is None
+    assert access_profile(request(headers={"Authorization": "Bearer x"})) is None
