@@ -50,15 +50,13 @@ from core.access.security import SESSION_METHOD, SHARE_LINKS, UNLOCKED_VIDEOS, u
 from core.access.tokens import SESSION_COOKIE
 from core.models import Video, channel_managers, video_owners
 from core.pagecache.generation import current_generation, has_pending_changes, track_changes
-from core.pagecache.regions import SHARING, fill, has_markers
+from core.pagecache.regions import GENERATION, SHARING, fill, has_markers
 from core.platform.i18n import browser_locale, requested_locale
 from core.platform.plugins import fire
 from core.platform.settings import setting
 
 log = logging.getLogger(__name__)
 _SHAREABLE = "amphi.page_cache.shareable"  # environ: a signed-in visitor's page that may be shared, if offered
-#: environ: the content generation a signed-in visitor's page is served or rendered at.
-GENERATION = "amphi.page_cache.generation"
 
 # --- what views say --------------------------------------------------------------------
 

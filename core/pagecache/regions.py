@@ -19,6 +19,8 @@ import base64
 import json
 import re
 import secrets
+import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from typing import TypeVar
 
@@ -30,6 +32,13 @@ R = TypeVar("R", bound=Renderer)
 
 #: name -> renderer, filled at import time by :func:`personal_fragment`.
 FRAGMENTS: dict[str, Renderer] = {}
+#: Names of the regions that may be remembered (:func:`personal_fragment`'s ``remember``).
+REMEMBERED: set[str] = set()
+_memo: OrderedDict[tuple, bytes] = OrderedDict()
+_MEMO_SIZE = 20_000
+_memo_lock = threading.Lock()
+#: environ: the content generation of a page served or rendered to be shared (set by :mod:`core.pagecache`).
+GENERATION = "amphi.page_cache.generation"
 
 #: Secret of this process's markers.
 NONCE = secrets.token_hex(12)
@@ -40,11 +49,19 @@ SHARING = "amphi.personal.sharing"
 MARKED = "amphi.personal.marked"
 
 
-def personal_fragment(name: str) -> Callable[[R], R]:
-    """Register ``renderer(request, **kwargs) -> markup`` as the personal region ``name``."""
+def personal_fragment(name: str, remember: bool = False) -> Callable[[R], R]:
+    """Register ``renderer(request, **kwargs) -> markup`` as the personal region ``name``.
+
+    ``remember=True``: the region shows only what the database holds (tables whose writes bump the
+    content generation) for this user, language, page address and arguments, so that, filled into a
+    shared page, it is rendered once per user and generation (its CSRF token stays each session's own).
+    A region that shows a session's flash messages, a position or anything else must not say so.
+    """
 
     def register(renderer: R) -> R:
         FRAGMENTS[name] = renderer
+        if remember:
+            REMEMBERED.add(name)
         return renderer
 
     return register
@@ -98,7 +115,20 @@ def fill(request, body: bytes, csrf_token: Callable[[], str]) -> bytes:
                 token.append(str(escape(csrf_token())).encode())
             return token[0]
         name, kwargs = json.loads(base64.urlsafe_b64decode(what))
-        made = str(Markup(FRAGMENTS[name](request, **kwargs))).encode()
+        generation = request.environ.get(GENERATION)
+        key = None
+        if name in REMEMBERED and generation is not None:
+            user = request.user
+            key = (what, request.host, request.path_qs, user.id if user else None, request.locale_name, generation)
+            with _memo_lock:
+                made = _memo.get(key)
+        if key is None or made is None:
+            made = str(Markup(FRAGMENTS[name](request, **kwargs))).encode()
+            if key is not None:
+                with _memo_lock:
+                    _memo[key] = made
+                    while len(_memo) > _MEMO_SIZE:
+                        _memo.popitem(last=False)
         return _MARKER.sub(replace, made) if nonce in made else made
 
     return _MARKER.sub(replace, body)

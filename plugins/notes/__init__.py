@@ -44,9 +44,12 @@ def amphi_nav_items(request):
     return [NavItem(request.translate("My notes"), request.route_url("notes.mine"), order=310)]
 
 
-@personal_fragment("notes.panel")
+@personal_fragment("notes.panel", remember=True)
 def notes_region(request, video_id: int) -> str:
-    """The notes panel's inner HTML for the visitor who gets the page (their notes are theirs)."""
+    """The notes panel's inner HTML for the visitor who gets the page (their notes are theirs).
+
+    It shows only notes, comments and settings (page content), so it is remembered per user and content generation.
+    """
     from core.models import Video
     from plugins.notes.views import panel_html
 

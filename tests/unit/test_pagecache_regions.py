@@ -77,3 +77,29 @@ def test_sessions_that_opened_videos_or_send_credentials_are_never_shared():
     assert access_profile(request(method="POST")) is None
     assert access_profile(request(cookies={})) is None
     assert access_profile(request(headers={"Authorization": "Bearer x"})) is None
+
+
+def test_a_remembered_region_is_rendered_once_per_user_and_generation():
+    calls = []
+
+    @regions.personal_fragment("test.remembered", remember=True)
+    def remembered(request, video_id: int) -> str:
+        calls.append(request.user.id)
+        return f"notes of {request.user.id} on {video_id} {csrf_marker(request)}"
+
+    def reader(user_id: int, generation: int, token: str):
+        request = SimpleNamespace(
+            user=SimpleNamespace(id=user_id),
+            host="example.org",
+            path_qs="/videos/7",
+            locale_name="fr",
+            environ={SHARING: True, regions.GENERATION: generation},
+        )
+        return fill(request, page.encode(), lambda: token).decode()
+
+    page = str(render_personal(visitor("alice", sharing=True), "test.remembered", video_id=7))
+    assert reader(1, 5, "a") == "notes of 1 on 7 a"
+    assert reader(1, 5, "b") == "notes of 1 on 7 b"  # remembered, with each session's own token
+    assert reader(2, 5, "c") == "notes of 2 on 7 c"  # another user: rendered for them
+    assert reader(1, 6, "d") == "notes of 1 on 7 d"  # a new generation: rendered again
+    assert calls == [1, 2, 1]
