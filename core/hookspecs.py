@@ -35,7 +35,7 @@ imported for type checkers, so that importing this module stays cheap.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 import pluggy
@@ -665,6 +665,24 @@ def amphi_nav_items(request: Request) -> list[NavItem]:
 
     :param request: the current request.
     :return: a list of :class:`core.platform.ui.NavItem`.
+    """
+
+
+@hookspec
+def amphi_page_profile(request: Request) -> Hashable | None:
+    """Say what this plugin's contributions to a signed-in visitor's pages depend on.
+
+    A signed-in visitor may be served a page rendered for another visitor of the same access
+    profile (the site, roles, groups, sign-in method; see :mod:`core.pagecache`). A plugin whose
+    contributions outside a personal region (``core.plugin_api.personal``) depend on more (a
+    count of the visitor's own items in the navigation, say) answers a value that differs between
+    visitors whose pages differ, e.g. the user's id while they have pending items, else ``None``.
+    A plugin that raises keeps the page from being shared.
+
+    .. versionadded:: 2.1.0
+
+    :param request: the current request (a GET of a signed-in visitor).
+    :return: a hashable value whose ``repr`` joins the cache key, or ``None``.
     """
 
 

@@ -69,6 +69,8 @@ from core.notify.kinds import NotificationKind
 from core.notify.service import notify
 from core.pagecache import cache_page, no_cache
 from core.pagecache.generation import current_generation, has_pending_changes
+from core.pagecache.regions import personal_fragment
+from core.pagecache.regions import render_personal as personal
 from core.pipeline import queue_job
 from core.pipeline.jobs import JobContext, JobKind, local_file, scratch_folder
 from core.pipeline.media import (
@@ -220,6 +222,8 @@ __all__ = [
     "current_generation",
     "cache_page",
     "no_cache",
+    "personal_fragment",
+    "personal",
     "has_pending_changes",
     # Media: storage, signed URLs, jobs, encoders, transcribers
     "get_storage",

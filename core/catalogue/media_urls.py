@@ -19,6 +19,7 @@ import time
 
 from pyramid.httpexceptions import HTTPForbidden
 
+from core.pagecache.regions import personal_fragment, render_personal, sharing
 from core.pipeline.storage import job_prefix
 from core.platform.errors import ConfigurationError
 from core.platform.keys import derived_key
@@ -81,9 +82,20 @@ def check_signature(request, video, expires: int, signature: str, viewer: int | 
 
 
 def media_base(request, video) -> str:
-    """The signed base URL of a video's media; append a relative path to it."""
-    expires, signature = signed_expiry(request, video)
-    return request.route_url("media", video_id=video.id, expires=expires, signature=signature, path="")
+    """The signed base URL of a video's media; append a relative path to it.
+
+    In a page shared between signed-in visitors it is a personal region (the signature names the viewer).
+    """
+    if sharing(request):
+        return str(render_personal(request, "media.base", video_id=video.id))
+    return _signed_base(request, video.id)
+
+
+@personal_fragment("media.base")
+def _signed_base(request, video_id: int) -> str:
+    expires = (int(time.time()) // ROUNDING + 1) * ROUNDING + url_ttl(request.registry.settings)
+    signature = sign(request, video_id, expires, viewer_id(request))
+    return request.route_url("media", video_id=video_id, expires=expires, signature=signature, path="")
 
 
 def media_url(request, video, key: str) -> str:

@@ -11,6 +11,9 @@ handed on: a torn chunk cannot match its checksum, so such a request is dropped 
 from __future__ import annotations
 
 import logging
+import os
+import threading
+import time
 
 from waitress.channel import HTTPChannel
 from waitress.receiver import FixedStreamReceiver
@@ -78,6 +81,60 @@ class UploadChannel(HTTPChannel):
         super().handle_close()
 
 
+#: The response header naming the server process that answered (``amphi serve --workers N`` spreads
+#: connections between processes; a test or an operator can see how). A process id tells nothing else.
+PROCESS_HEADER = "X-Amphi-Process"
+
+
+def with_process_header(app):
+    """``app``, whose responses say which server process answered (:data:`PROCESS_HEADER`)."""
+
+    def named(environ, start_response):
+        def start(status, headers, exc_info=None):
+            return start_response(status, [*headers, (PROCESS_HEADER, str(os.getpid()))], exc_info)
+
+        return app(environ, start)
+
+    return named
+
+
+class QueueDepthSummary(logging.Filter):
+    """Turns waitress's "Task queue depth is N" warning, logged for every request that waits for a
+    thread, into at most one line every ``interval`` seconds: the deepest queue seen since the last
+    line and how many requests waited. (Under load waitress logged it 93,562 times in 13 minutes.)
+
+    The summary is written when a request queues once ``interval`` has passed since the last one.
+    """
+
+    def __init__(self, interval: float = 60.0, clock=time.monotonic):
+        super().__init__()
+        self.interval, self.clock = interval, clock
+        self.lock = threading.Lock()
+        self.deepest = self.waited = 0
+        self.last: float | None = None  # when the last line was written
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not str(record.msg).startswith("Task queue depth is"):
+            return True
+        args = record.args if isinstance(record.args, tuple) else ()
+        depth = args[0] if args and isinstance(args[0], int) else 0
+        with self.lock:
+            self.deepest, self.waited = max(self.deepest, depth), self.waited + 1
+            now = self.clock()
+            if self.last is not None and now - self.last < self.interval:
+                return False
+            since = "" if self.last is None else f" in the last {now - self.last:.0f} s"
+            record.msg = "requests waited for a server thread%s: %d (queue depth up to %d)"
+            record.args = (since, self.waited, self.deepest)
+            self.last, self.deepest, self.waited = now, 0, 0
+            return True
+
+
+#: waitress's logger of queued requests, and the filter ``amphi serve`` puts on it.
+QUEUE_LOGGER = "waitress.queue"
+queue_summary = QueueDepthSummary()
+
+
 def make_server(app, **options):
     """A waitress server (``waitress.create_server`` options) whose channels keep cut upload bytes."""
     server = create_server(app, **options)
@@ -91,6 +148,9 @@ def make_server(app, **options):
 def serve(app, **options) -> None:
     """Serve ``app`` until the process is stopped (what ``waitress.serve`` does, with :func:`make_server`)."""
     logging.basicConfig()  # as waitress.serve: idempotent once logging is set up
-    server = make_server(app, **options)
+    queue_logger = logging.getLogger(QUEUE_LOGGER)
+    if queue_summary not in queue_logger.filters:
+        queue_logger.addFilter(queue_summary)
+    server = make_server(with_process_header(app), **options)
     server.print_listen("Serving on http://{}:{}")
     server.run()

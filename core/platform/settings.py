@@ -313,6 +313,13 @@ CORE_SETTINGS = PluginSettings.of(
         ),
         Setting("page_cache.ttl", "seconds", 60, site_editable=False, label="Seconds a cached page lives at most."),
         Setting(
+            "page_cache.signed_in",
+            "bool",
+            True,
+            site_editable=False,
+            label="Share cached pages between signed-in visitors with the same access (roles, groups).",
+        ),
+        Setting(
             "media.url_ttl",
             "int",
             21600,

@@ -111,4 +111,8 @@ def count_param(request, name: str) -> int | None:
 def take_flash(request, queue: str = "") -> list:
     """The flash messages of ``queue``, taken off it; an empty queue is only read, so an anonymous
     visitor's page starts no session and stays cacheable (:mod:`core.pagecache`)."""
-    return request.session.pop_flash(queue) if request.session.peek_flash(queue) else []
+    if not request.session.peek_flash(queue):
+        return []
+    # Messages for this visitor alone: the page is not shared (core.pagecache.no_cache, which this layer cannot name).
+    request.environ["amphi.page_cache.refused"] = True
+    return request.session.pop_flash(queue)

@@ -14,6 +14,7 @@ from core.access.security import video_permits
 from core.catalogue.media_urls import media_base, media_url
 from core.catalogue.tracks import player_tracks
 from core.models import Video, ViewProgress
+from core.pagecache.regions import personal_fragment
 from core.platform.i18n import _
 from core.platform.ui import contributions
 
@@ -59,7 +60,13 @@ def start_time(request) -> float:
 
 
 def resume_position(request, video: Video) -> float:
+    return _resume_at(request, video.id)
+
+
+@personal_fragment("player.resume")
+def _resume_at(request, video_id: int) -> float:
+    """Where the visitor left the video (0: from the start), a personal region of the page."""
     if request.user is None:
         return 0.0
-    progress = request.dbsession.get(ViewProgress, (request.user.id, video.id))
+    progress = request.dbsession.get(ViewProgress, (request.user.id, video_id))
     return progress.position if progress else 0.0

@@ -146,6 +146,17 @@ def amphi_ingest_received(request, principal, mediapackage, video):
 
 
 @hookimpl
+def amphi_page_profile(request):
+    """The navigation counts the recordings this user may claim: pages are theirs while there are some."""
+    if request.user is None:
+        return None
+    count = pending_count(request)
+    if not count:
+        return None
+    return ("recorder", count) if request.user.is_admin else ("recorder", request.user.id, count)
+
+
+@hookimpl
 def amphi_permits(request, video, permission):
     """Whoever may claim a pending recording may watch it first (it is still a draft)."""
     if permission != "view" or request.user is None or video.status != "ready" or video.access != "draft":

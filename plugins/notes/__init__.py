@@ -9,7 +9,7 @@ each viewer exports their own notes as text or CSV.
 from markupsafe import Markup
 
 from core import hookimpl
-from core.plugin_api import NavItem, NotificationKind, Panel, Setting, _
+from core.plugin_api import NavItem, NotificationKind, Panel, Setting, _, personal, personal_fragment
 from plugins.notes import models  # noqa: F401  (the tables belong to the shared metadata)
 
 NAME = "notes"
@@ -57,11 +57,22 @@ def amphi_nav_items(request):
     return [NavItem(request.translate("My notes"), request.route_url("notes.mine"), order=310)]
 
 
+@personal_fragment("notes.panel", remember=True)
+def notes_region(request, video_id: int) -> str:
+    """The notes panel's inner HTML for the visitor who gets the page (their notes are theirs).
+
+    It shows only notes, comments and settings (page content), so it is remembered per user and content generation.
+    """
+    from core.models import Video
+    from plugins.notes.views import panel_html
+
+    video = request.dbsession.get(Video, video_id)
+    return panel_html(request, video) if video is not None else ""
+
+
 @hookimpl
 def amphi_video_panels(request, video):
     """The notes panel: the viewer's notes and the comments, synchronised with playback."""
-    from plugins.notes.views import panel_html
-
     script = request.static_url("plugins.notes:static/notes.js")
     style = request.static_url("plugins.notes:static/notes.css")
     html = (
@@ -69,7 +80,7 @@ def amphi_video_panels(request, video):
         + Markup(
             '<div class="notes" data-notes data-offline="{}"><p class="visually-hidden" role="status" data-notes-status></p>'
         ).format(request.translate("The server could not be reached; what you wrote is still here."))
-        + Markup(panel_html(request, video))
+        + personal(request, "notes.panel", video_id=video.id)  # the viewer's own notes: rendered for each viewer
         + Markup('</div><script src="{}" defer></script>').format(script)
     )
     return [Panel("notes", request.translate("Notes and comments"), html, order=150)]

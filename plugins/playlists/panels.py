@@ -5,7 +5,8 @@ from __future__ import annotations
 from pyramid.httpexceptions import HTTPNotFound
 from pyramid.renderers import render
 
-from core.plugin_api import Panel, take_flash
+from core.models import Video
+from core.plugin_api import Panel, no_cache, personal, personal_fragment, take_flash
 from plugins.playlists import service
 
 
@@ -13,6 +14,8 @@ def player_panel(request, video) -> Panel | None:
     """With ``?playlist=<id>``: the list, where the viewer is in it, and the next video (played at the end)."""
     if not request.params.get("playlist"):
         return None
+    if request.user is not None:
+        no_cache(request)  # the viewer's own playlist may be private: the page is theirs
     try:
         playlist = service.get_playlist(request, request.params["playlist"])
     except HTTPNotFound:
@@ -46,13 +49,23 @@ def player_panel(request, video) -> Panel | None:
 
 
 def save_panel(request, video) -> Panel | None:
-    """Favourite toggle and "add to a playlist" for signed-in viewers."""
+    """Favourite toggle and "add to a playlist" for signed-in viewers (a personal region: their playlists)."""
     if request.user is None:
         return None
+    html = personal(request, "playlists.save", video_id=video.id)
+    return Panel("playlists", request.translate("Playlists"), html, order=160)
+
+
+@personal_fragment("playlists.save")
+def save_region(request, video_id: int) -> str:
+    """The save panel's HTML for the visitor who gets the page."""
+    video = request.dbsession.get(Video, video_id)
+    if request.user is None or video is None:
+        return ""
     mine = service.own_playlists(request)
     containing = service.containing(request, mine, video)
     fav = next((p for p in mine if p.favourites), None)
-    html = render(
+    return render(
         "plugins.playlists:templates/save_panel.html",
         {
             "video": video,
@@ -64,4 +77,3 @@ def save_panel(request, video) -> Panel | None:
         },
         request=request,
     )
-    return Panel("playlists", request.translate("Playlists"), html, order=160)

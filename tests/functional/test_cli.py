@@ -132,4 +132,4 @@ def test_serve_with_several_processes(initialised, tmp_path):
         server.terminate()
         server.wait(timeout=30)
     assert not any(Path(f"/proc/{pid}").exists() for pid in servers)  # reaped, not left running
-    assert "(2 processes)" in (tmp_path / "server.log").read_text()
+    assert "(2 processes, " in (tmp_path / "server.log").read_text()

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
+
 from markupsafe import Markup
 from pyramid.csrf import get_csrf_token
 from pyramid.renderers import render
 
 from core.catalogue.sitepages import footer_links
 from core.notify.service import unread_count
+from core.pagecache import GENERATION
+from core.pagecache.regions import csrf_marker, sharing
 from core.platform.colours import palette_css
 from core.platform.i18n import LANGUAGES
 from core.platform.sites import site_or_none
@@ -20,16 +25,45 @@ class LazyCsrfToken:
     """The session's CSRF token, made only when a template writes it.
 
     Making one starts a session (a cookie), and a page that sets a cookie cannot be served
-    from the page cache: anonymous pages show no form that needs it.
+    from the page cache: anonymous pages show no form that needs it. In a page rendered to be
+    shared between signed-in visitors it is a marker, replaced by each visitor's own token
+    (:mod:`core.pagecache.regions`).
     """
 
     def __init__(self, request):
         self.request = request
 
     def __str__(self) -> str:
+        if sharing(self.request):
+            return str(csrf_marker(self.request))
         return get_csrf_token(self.request)
 
     __html__ = __str__
+
+
+class LazyNavItems:
+    """The navigation's entries, asked of the plugins only when a template lists them: a personal
+    region filled into a page from the cache (the account menu) does not, and costs no hook call."""
+
+    def __init__(self, request):
+        self.request, self.items = request, None
+
+    def _made(self) -> list:
+        if self.items is None:
+            self.items = nav_items(self.request)
+        return self.items
+
+    def __iter__(self):
+        return iter(self._made())
+
+    def __len__(self) -> int:
+        return len(self._made())
+
+    def __bool__(self) -> bool:
+        return bool(self._made())
+
+    def __getitem__(self, index):
+        return self._made()[index]
 
 
 def template_globals(request) -> dict:
@@ -45,13 +79,13 @@ def _template_globals(request) -> dict:
     return {
         "site": site,
         "user": request.user if site is not None else None,
-        "nav_items": nav_items(request) if site is not None else [],
+        "nav_items": LazyNavItems(request) if site is not None else [],
         "csrf_token": LazyCsrfToken(request),
         "languages": LANGUAGES,
         "locale": request.locale_name,
         # Listings call it once per page: ``{% set badges = video_badges(videos) %}``.
         # ``{{ personal("account") }}``: a region only this visitor sees (core.web.personal).
-        "personal": lambda name, **kwargs: render_personal(request, name, **kwargs),
+        "personal": lambda name, /, **kwargs: render_personal(request, name, **kwargs),
         "footer_links": footer_links(request) if site is not None else [],
         # The site's colour over the theme tokens, readable in both themes (core.platform.colours).
         "site_palette_css": Markup(palette_css(site.theme_color)) if site is not None else "",
@@ -60,9 +94,39 @@ def _template_globals(request) -> dict:
     }
 
 
+#: (site, user, language, path and query, content generation) -> the account menu, with its CSRF token's marker.
+_MENUS: OrderedDict[tuple, str] = OrderedDict()
+_MENUS_SIZE = 10_000
+_menus_lock = threading.Lock()
+
+
 @personal_fragment("account")
 def account_menu(request) -> str:
-    """The header's account menu (with the unread notifications' count) and language switch."""
-    signed_in = site_or_none(request) is not None and request.user is not None
-    unread = unread_count(request, request.user) if signed_in else 0
-    return render("_account.html", {"unread_notifications": unread}, request=request)
+    """The header's account menu and language switch.
+
+    Filled into a shared page (:mod:`core.pagecache.regions`) it is remembered per user, language,
+    address and content generation (the user's name is content: changing it bumps the generation),
+    with a marker in place of the CSRF token, which is each session's own.
+    """
+    generation = request.environ.get(GENERATION)
+    if generation is None or not sharing(request):
+        return render("_account.html", {}, request=request)
+    user = request.user
+    key = (request.site.id, user.id if user is not None else None, request.locale_name, request.path_qs, generation)
+    with _menus_lock:
+        menu = _MENUS.get(key)
+    if menu is None:
+        menu = render("_account.html", {}, request=request)
+        with _menus_lock:
+            _MENUS[key] = menu
+            while len(_MENUS) > _MENUS_SIZE:
+                _MENUS.popitem(last=False)
+    return menu
+
+
+@personal_fragment("notifications.unread")
+def unread_notifications(request) -> str:
+    """The unread notifications' count beside "Notifications" in the account menu (never remembered)."""
+    user = request.user if site_or_none(request) is not None else None
+    count = unread_count(request, user) if user is not None else 0
+    return render("_unread_notifications.html", {"unread_notifications": count}, request=request)

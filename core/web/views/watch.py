@@ -10,7 +10,7 @@ from pyramid.view import view_config
 from sqlalchemy import or_, select
 from sqlalchemy.orm import joinedload
 
-from core.access.security import check_visitor_post, video_permits
+from core.access.security import check_visitor_post, core_video_rule, video_permits
 from core.catalogue.channels import addable_channels, shown_channels, shown_themes, visible_channels
 from core.catalogue.listing import related_videos
 from core.catalogue.lookup import get_site_video, require_video
@@ -26,7 +26,7 @@ from core.catalogue.metadata import (
     type_title,
 )
 from core.models import ACCESS_LEVELS, Channel, Job, Video, ViewProgress, utcnow, video_owners
-from core.pagecache import cache_page
+from core.pagecache import cache_page, no_cache
 from core.pipeline import cancel_jobs, retry_video
 from core.platform.markup import render_markdown
 from core.platform.plugins import fire
@@ -49,6 +49,12 @@ def video_page(request):
     video = require_video(request)
     fire(request, "amphi_video_viewed", video=video)
     cache_page(request, counts_view_of=video)
+    can_edit = video_permits(request, video, "edit")
+    user = request.user
+    if user is not None and (
+        not core_video_rule(request, video, "view") or (can_edit and not (user.is_admin or video.is_owned_by(user)))
+    ):
+        no_cache(request)  # a plugin opened this video to this visitor, or lets them edit it: the page is theirs
     panels = contributions(request, "amphi_video_panels", video=video)
     return {
         "video": video,
