@@ -12,7 +12,9 @@ from functools import lru_cache
 WHITE, BLACK = "#ffffff", "#000000"
 #: The backgrounds of the two themes (``--bg`` in amphi.css).
 LIGHT_BG, DARK_BG = "#ffffff", "#121417"
-LIGHT_SURFACE, DARK_SURFACE = "#f4f5f7", "#1c1f24"  # --surface in amphi.css
+#: The fills text and links sit on in each theme: ``--bg``, ``--surface`` and ``--surface-2`` in amphi.css.
+LIGHT_FILLS = (LIGHT_BG, "#f4f5f7", "#e6e8ec")
+DARK_FILLS = (DARK_BG, "#1c1f24", "#272b31")
 #: WCAG AA for normal text.
 AA = 4.5
 
@@ -76,14 +78,15 @@ def site_palette(theme_color: str) -> dict[str, dict[str, str]]:
     """The theme tokens a site's colour sets: ``{"light": {...}, "dark": {...}}``.
 
     The header has the site's colour in both themes with black or white text; ``--brand`` (links,
-    button fills) is the colour made readable on each theme's background and surface, ``--brand-text``
+    button fills) is the colour made readable on each theme's background and surfaces, ``--brand-text``
     the text on it.
     """
     header = {"--header-bg": theme_color, "--header-text": text_on(theme_color)}
     palette = {}
-    for name, background, surface in (("light", LIGHT_BG, LIGHT_SURFACE), ("dark", DARK_BG, DARK_SURFACE)):
-        # Links sit on the page and on panels and cards (--surface): readable on both.
-        brand = readable_on(readable_on(theme_color, background), surface)
+    for name, fills in (("light", LIGHT_FILLS), ("dark", DARK_FILLS)):
+        brand = theme_color
+        for fill in fills:  # links sit on the page, on panels and cards, on open disclosures: readable on each
+            brand = readable_on(brand, fill, AA + 0.1)  # a margin over the rounding of browsers and axe
         palette[name] = {**header, "--brand": brand, "--brand-text": text_on(brand)}
     return palette
 
