@@ -78,8 +78,16 @@ DATABASE_FIXTURES = frozenset({"amphi_settings", "live_server"})
 
 
 def touches_database(item) -> bool:
-    """Whether ``item`` uses a database: through a fixture that makes one, or by making its own."""
-    if DATABASE_FIXTURES & set(getattr(item, "fixturenames", ())):
+    """Whether ``item`` uses a database: through a fixture that makes one, or by making its own.
+
+    A browser test (the ``chromium`` fixture, which ``page`` uses) checks what a person sees and does, which the database does not
+    change: it runs once, on SQLite, unless marked ``pytest.mark.both_databases``. What differs between the
+    databases is proven by the functional tests, which run on both.
+    """
+    fixtures = set(getattr(item, "fixturenames", ()))
+    if "chromium" in fixtures and item.get_closest_marker("both_databases") is None:
+        return False
+    if DATABASE_FIXTURES & fixtures:
         return True
     module = getattr(item, "module", None)
     return module is not None and hasattr(module, "temporary_database")

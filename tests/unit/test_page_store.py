@@ -104,7 +104,10 @@ def test_tracking_twice_is_harmless(engine):
 class Registry(dict):
     """What the tween reads of Pyramid's registry: settings, plugins, the engine."""
 
-    settings = {"amphi.page_cache.size_mb": "1"}
+    settings = {
+        "amphi.page_cache.size_mb": "1",
+        "amphi.page_cache.signed_in": "false",
+    }  # signed-in pages: functional tests
     plugins = SimpleNamespace(implementers=lambda hook: set())
 
 
