@@ -482,3 +482,34 @@ def open_account_menu(page) -> None:
     account = page.locator(".account-button")
     if account.is_visible() and account.get_attribute("aria-expanded") != "true":
         account.click()
+
+
+class MailSink:
+    """An aiosmtpd handler that keeps every message it receives (``.messages``; ``.port`` once started)."""
+
+    def __init__(self):
+        self.messages: list = []
+        self.port = 0
+
+    async def handle_DATA(self, server, session, envelope):
+        from email import message_from_bytes
+        from email.policy import default
+
+        self.messages.append(message_from_bytes(envelope.content, policy=default))
+        return "250 OK"
+
+
+@pytest.fixture
+def smtp_sink(app, monkeypatch):
+    """A local SMTP server (aiosmtpd) the core's mail service sends to; yields its :class:`MailSink`."""
+    from aiosmtpd.controller import Controller
+
+    handler = MailSink()
+    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    handler.port = controller.port
+    monkeypatch.setitem(app.registry.settings, "amphi.mail.backend", "smtp")
+    monkeypatch.setitem(app.registry.settings, "amphi.mail.smtp_host", "127.0.0.1")
+    monkeypatch.setitem(app.registry.settings, "amphi.mail.smtp_port", str(controller.port))
+    yield handler
+    controller.stop()

@@ -1,14 +1,10 @@
 """Fixtures of the recorder plugin's tests (the core's come from core.testing, a pytest plugin)."""
 
 import subprocess
-from email import message_from_bytes
-from email.policy import default
 
 import pytest
-from aiosmtpd.controller import Controller
 from recorder_helpers import AGENT_PASSWORD, PASSWORD
 
-from core.testing import free_port
 from plugin_recorder.auth import set_password
 from plugin_recorder.models import Recorder
 
@@ -40,31 +36,6 @@ def make_recorder(dbsession, people):
         return recorder
 
     return make
-
-
-class MailSink:
-    """An aiosmtpd handler that keeps every message it receives."""
-
-    def __init__(self):
-        self.messages = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.messages.append(message_from_bytes(envelope.content, policy=default))
-        return "250 OK"
-
-
-@pytest.fixture
-def smtp_sink(app, monkeypatch):
-    """A local SMTP server (aiosmtpd) the core's mail service sends to; yields its handler (``.messages``, ``.port``)."""
-    handler = MailSink()
-    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    handler.port = controller.port
-    monkeypatch.setitem(app.registry.settings, "amphi.mail.backend", "smtp")
-    monkeypatch.setitem(app.registry.settings, "amphi.mail.smtp_host", "127.0.0.1")
-    monkeypatch.setitem(app.registry.settings, "amphi.mail.smtp_port", str(controller.port))
-    yield handler
-    controller.stop()
 
 
 @pytest.fixture

@@ -7,7 +7,6 @@ from email import message_from_bytes
 from email.policy import default
 
 import pytest
-from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
 from core.models import Notification, User, utcnow
@@ -25,25 +24,10 @@ def mail_folder(app, tmp_path, monkeypatch):
     return folder
 
 
-class MailSink:
-    def __init__(self):
-        self.messages = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.messages.append(message_from_bytes(envelope.content, policy=default))
-        return "250 OK"
-
-
 @pytest.fixture
-def smtp_server(app, monkeypatch, mail_folder):
-    handler = MailSink()
-    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    monkeypatch.setitem(app.registry.settings, "amphi.mail.backend", "smtp")
-    monkeypatch.setitem(app.registry.settings, "amphi.mail.smtp_host", "127.0.0.1")
-    monkeypatch.setitem(app.registry.settings, "amphi.mail.smtp_port", str(controller.port))
-    yield handler
-    controller.stop()
+def smtp_server(smtp_sink, mail_folder):
+    """The shared SMTP sink, with the mail folder (where a message that cannot be sent is kept) set."""
+    return smtp_sink
 
 
 def tell(committed_site, title="Your video is ready", locale="", fail=False) -> int:
