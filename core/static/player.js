@@ -162,7 +162,7 @@
     var target = event.target, tag = target.tagName;
     if (event.altKey || event.ctrlKey || event.metaKey) { return null; }
     if (tag === "SELECT" || tag === "TEXTAREA" || (tag === "INPUT" && target !== p.ui.seek)) { return null; }
-    var key = event.key.length === 1 ? event.key.toLowerCase() : event.key.toLowerCase();
+    var key = event.key.toLowerCase();
     if (/^[0-9]$/.test(key)) { return key; }
     if (!KEY_ACTIONS[key]) { return null; }
     var pressable = tag === "BUTTON" || tag === "A";

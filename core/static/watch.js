@@ -80,7 +80,7 @@
   }
 
   function setupDisclosures() {
-    var all = Array.prototype.slice.call(document.querySelectorAll("[data-disclosure]"));
+    var all = Array.prototype.slice.call(document.querySelectorAll("details[data-disclosure]"));
     all.forEach(function (details) {
       details.addEventListener("toggle", function () {
         if (details.open) { all.forEach(function (other) { if (other !== details) { other.open = false; } }); }

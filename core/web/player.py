@@ -14,7 +14,6 @@ from core.access.security import video_permits
 from core.catalogue.media_urls import media_base, media_url
 from core.catalogue.tracks import player_tracks
 from core.models import Video, ViewProgress
-from core.pagecache.regions import personal_fragment
 from core.platform.i18n import _
 from core.platform.ui import contributions
 
@@ -25,13 +24,12 @@ def player_context(request, video: Video) -> dict:
     base = media_base(request, video) if "hls-master" in files else ""
     tracks = player_tracks(request, video) + contributions(request, "amphi_player_tracks", video=video)
     may_download = video.allow_downloads or video_permits(request, video, "edit")
-    downloads = [f for f in video.files if f.kind in ("mp4", "audio", "mp3")] if may_download else []
     return {
         "master_url": media_url(request, video, files["hls-master"].key) if base else "",
         "poster_url": media_url(request, video, video.poster_key) if base and video.poster_key else "",
         "storyboard_url": media_url(request, video, files["storyboard-vtt"].key) if "storyboard-vtt" in files else "",
         "tracks": tracks,
-        "downloads": sorted(downloads, key=lambda f: (f.kind, f.height or 0)),
+        "downloads": editor_downloads(video) if may_download else [],
         "download_label": lambda f: download_label(request, f),
         "media_url": lambda key: media_url(request, video, key),
         "start_at": start_time(request),
@@ -40,6 +38,11 @@ def player_context(request, video: Video) -> dict:
 
 #: What each kind of download is, for the reader.
 DOWNLOAD_KINDS = {"mp4": _("Video (MP4)"), "audio": _("Sound only (M4A)"), "mp3": _("Sound only (MP3)")}
+
+
+def editor_downloads(video: Video) -> list:
+    """The video's downloadable files (MP4 renditions, sound), in the order the page lists them."""
+    return sorted((f for f in video.files if f.kind in DOWNLOAD_KINDS), key=lambda f: (f.kind, f.height or 0))
 
 
 def download_label(request, media) -> str:
@@ -60,13 +63,8 @@ def start_time(request) -> float:
 
 
 def resume_position(request, video: Video) -> float:
-    return _resume_at(request, video.id)
-
-
-@personal_fragment("player.resume")
-def _resume_at(request, video_id: int) -> float:
-    """Where the visitor left the video (0: from the start), a personal region of the page."""
+    """Where the visitor left the video (0: from the start); the player asks for it (``api.video.position``)."""
     if request.user is None:
         return 0.0
-    progress = request.dbsession.get(ViewProgress, (request.user.id, video_id))
+    progress = request.dbsession.get(ViewProgress, (request.user.id, video.id))
     return progress.position if progress else 0.0

@@ -7,17 +7,17 @@ from pyramid.view import view_config
 
 from core.models import Notification
 from core.notify.service import listed, mark_all_read, mark_read, unread_count
+from core.notify.tasks import absolute
 from core.web.apiv1.common import paginated
 
 
 def notification_json(request, notification: Notification) -> dict:
-    link = notification.link
     return {
         "id": notification.id,
         "kind": notification.kind,
         "title": notification.title,
         "text": notification.text,
-        "link": request.host_url + link if link.startswith("/") else link,
+        "link": absolute(request.host_url, notification.link),
         "created_at": notification.created_at.isoformat(),
         "read_at": notification.read_at.isoformat() if notification.read_at else None,
     }

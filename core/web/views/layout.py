@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
-
 from markupsafe import Markup
 from pyramid.csrf import get_csrf_token
 from pyramid.renderers import render
 
 from core.catalogue.sitepages import footer_links
 from core.notify.service import unread_count
-from core.pagecache import GENERATION
 from core.pagecache.regions import csrf_marker, sharing
 from core.platform.colours import palette_css
 from core.platform.i18n import LANGUAGES
@@ -94,34 +90,15 @@ def _template_globals(request) -> dict:
     }
 
 
-#: (site, user, language, path and query, content generation) -> the account menu, with its CSRF token's marker.
-_MENUS: OrderedDict[tuple, str] = OrderedDict()
-_MENUS_SIZE = 10_000
-_menus_lock = threading.Lock()
-
-
-@personal_fragment("account")
+@personal_fragment("account", remember=True)
 def account_menu(request) -> str:
     """The header's account menu and language switch.
 
-    Filled into a shared page (:mod:`core.pagecache.regions`) it is remembered per user, language,
-    address and content generation (the user's name is content: changing it bumps the generation),
-    with a marker in place of the CSRF token, which is each session's own.
+    Filled into a shared page it is remembered per user, language, address and content generation
+    (:mod:`core.pagecache.regions`; the user's name is content: changing it bumps the generation), with a
+    marker in place of the CSRF token, which is each session's own; the unread count is a region of its own.
     """
-    generation = request.environ.get(GENERATION)
-    if generation is None or not sharing(request):
-        return render("_account.html", {}, request=request)
-    user = request.user
-    key = (request.site.id, user.id if user is not None else None, request.locale_name, request.path_qs, generation)
-    with _menus_lock:
-        menu = _MENUS.get(key)
-    if menu is None:
-        menu = render("_account.html", {}, request=request)
-        with _menus_lock:
-            _MENUS[key] = menu
-            while len(_MENUS) > _MENUS_SIZE:
-                _MENUS.popitem(last=False)
-    return menu
+    return render("_account.html", {}, request=request)
 
 
 @personal_fragment("notifications.unread")

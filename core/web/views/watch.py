@@ -30,11 +30,12 @@ from core.pagecache import cache_page, no_cache
 from core.pipeline import cancel_jobs, retry_video
 from core.platform.markup import render_markdown
 from core.platform.plugins import fire
+from core.platform.timecodes import clock
 from core.platform.ui import contributions, count_param
 from core.web.cards import video_views
 from core.web.inputs import finite_number, json_body
 from core.web.personal import personal_fragment
-from core.web.player import DOWNLOAD_KINDS, download_label, player_context, resume_position
+from core.web.player import download_label, editor_downloads, player_context, resume_position
 from core.web.views.edit import locked_by_password, locked_page
 
 #: What the video page shows of a video, loaded with it (one query instead of three).
@@ -62,7 +63,7 @@ def video_page(request):
         "owner_url": user_page_url(request, video.owner),
         "published_at": video.publish_at or video.created_at,
         "format_date": lambda day: format_date(day, format="long", locale=request.locale_name),
-        "duration_label": clock(video.duration),
+        "duration_label": clock(video.duration or 0),
         "view_count": video_views(request, [video]).get(video.id),  # None without a plugin counting views
         "share_url": request.route_url("video", video_id=video.id),
         "embed_url": request.route_url("video.embed", video_id=video.id),
@@ -77,18 +78,6 @@ def video_page(request):
         "public_downloads": public_downloads(request, video),
         **player_context(request, video),
     }
-
-
-def clock(seconds: float | None) -> str:
-    """``83`` -> ``1:23``, ``3725`` -> ``1:02:05`` (the player's way of writing times)."""
-    total = int(seconds or 0)
-    hours, minutes, secs = total // 3600, total % 3600 // 60, total % 60
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
-
-
-def editor_downloads(video: Video) -> list:
-    """The video's downloadable files (MP4 renditions, sound), in the order the page lists them."""
-    return sorted((f for f in video.files if f.kind in DOWNLOAD_KINDS), key=lambda f: (f.kind, f.height or 0))
 
 
 def public_downloads(request, video: Video) -> list:
