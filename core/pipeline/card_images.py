@@ -8,11 +8,10 @@ the first fetch of a video that has none (one encoded before cards, a poster cho
 from __future__ import annotations
 
 import os
-import tempfile
 import threading
 
 from core.models import Video
-from core.pipeline.jobs import local_file, scratch_root
+from core.pipeline.jobs import local_file, scratch_folder
 from core.pipeline.storage import job_prefix
 
 #: The size of a card's image, in pixels (16:9; a card is at most about 300 CSS pixels wide).
@@ -44,7 +43,8 @@ def make_card_image(request, video: Video, key: str) -> bool:
     with _making:
         if storage.exists(key):
             return True
-        with tempfile.TemporaryDirectory(dir=scratch_root(request.registry)) as scratch:
+        # named after this process like a job's, so a process killed mid-card leaves nothing the sweep misses
+        with scratch_folder(request.registry) as scratch:
             with local_file(storage, video.poster_key, os.path.join(scratch, "poster")) as poster:
                 out = os.path.join(scratch, "card.jpg")
                 made = request.hooks.amphi_card_image(source=poster, out=out, width=CARD_WIDTH, height=CARD_HEIGHT)
