@@ -72,6 +72,7 @@ from core.pagecache.generation import current_generation, has_pending_changes
 from core.pagecache.regions import personal_fragment
 from core.pagecache.regions import render_personal as personal
 from core.pipeline import queue_job
+from core.pipeline.hls import AUDIO_GROUP, HlsAudio, HlsVariant, hls_master_playlist
 from core.pipeline.jobs import JobContext, JobKind, local_file, scratch_folder
 from core.pipeline.media import (
     MEDIA_TYPES,
@@ -237,6 +238,10 @@ __all__ = [
     "JobContext",
     "local_file",
     "scratch_folder",
+    "AUDIO_GROUP",
+    "HlsAudio",
+    "HlsVariant",
+    "hls_master_playlist",
     "arm_parent_death_signal",
     "MediaInfo",
     "MEDIA_TYPES",

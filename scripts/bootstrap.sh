@@ -8,7 +8,9 @@ say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 
 # "command:package" pairs: the Debian package to install when the command (or /absolute/file) is missing.
 RUN_NEEDS=(ffmpeg:ffmpeg ffprobe:ffmpeg)
-TEST_NEEDS=(chromium:chromium npm:npm /usr/sbin/slapd:slapd ldapsearch:ldap-utils espeak-ng:espeak-ng)
+TEST_NEEDS=(chromium:chromium npm:npm /usr/sbin/slapd:slapd ldapsearch:ldap-utils espeak-ng:espeak-ng
+    /usr/sbin/nginx:nginx-light /usr/lib/nginx/modules/ngx_rtmp_module.so:libnginx-mod-rtmp
+    /usr/lib/nginx/modules/ngx_nchan_module.so:libnginx-mod-nchan)
 # python-ldap has no wheels: it compiles against these. A pair may name a file instead of a command.
 BUILD_NEEDS=(gcc:gcc /usr/include/ldap.h:libldap2-dev /usr/include/sasl/sasl.h:libsasl2-dev)
 
@@ -38,6 +40,9 @@ install_system_packages() {
     fi
     say "installing Debian packages: $missing"
     export DEBIAN_FRONTEND=noninteractive
+    # RUNLEVEL=1: invoke-rc.d starts no service on install (nginx would listen on every interface's port 80);
+    # the tests start their own nginx on 127.0.0.1.
+    export RUNLEVEL=1
     apt-get update -qq >/dev/null
     # shellcheck disable=SC2086
     apt-get install -y -qq --no-install-recommends $missing >/dev/null

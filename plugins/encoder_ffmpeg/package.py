@@ -9,10 +9,9 @@ from dataclasses import dataclass
 
 import ffmpeg
 
-from core.plugin_api import Rung, vtt_timestamp
+from core.plugin_api import AUDIO_GROUP, HlsAudio, HlsVariant, Rung, hls_master_playlist, vtt_timestamp
 from plugins.encoder_ffmpeg.command import Storyboard, compile_outputs, mp4_path
 
-AUDIO_GROUP = "audio"
 AUDIO_FOLDER = "audio"
 
 
@@ -89,34 +88,19 @@ def audio_codec(path: str) -> str:
 
 def master_playlist(out: str, ladder: list[Rung], fps: float, has_audio: bool, version: int) -> str:
     """The master playlist text: one audio rendition shared by every video variant."""
-    lines = ["#EXTM3U", f"#EXT-X-VERSION:{version}", "#EXT-X-INDEPENDENT-SEGMENTS"]
-    audio = playlist_stats(out, f"hls/{AUDIO_FOLDER}/index.m3u8") if has_audio else PlaylistStats(0, 0, 0)
-    audio_codecs = [audio_codec(os.path.join(out, "audio.m4a"))] if has_audio else []
-    if has_audio and ladder:
-        lines.append(
-            f'#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="{AUDIO_GROUP}",NAME="Audio",DEFAULT=YES,'
-            f'AUTOSELECT=YES,CHANNELS="2",URI="{AUDIO_FOLDER}/index.m3u8"'
-        )
-    if not ladder:
-        lines += [
-            f"#EXT-X-STREAM-INF:BANDWIDTH={audio.peak},AVERAGE-BANDWIDTH={audio.average},"
-            f'CODECS="{",".join(audio_codecs)}"',
-            f"{AUDIO_FOLDER}/index.m3u8",
-        ]
+    audio = []
+    if has_audio:
+        stats = playlist_stats(out, f"hls/{AUDIO_FOLDER}/index.m3u8")
+        codec = audio_codec(os.path.join(out, "audio.m4a"))
+        audio.append(HlsAudio(f"{AUDIO_FOLDER}/index.m3u8", "", "Audio", True, codec, 2, stats.peak, stats.average))
+    variants = []
     for rung in ladder:
         stats = playlist_stats(out, f"hls/{rung.name}/index.m3u8")
-        codecs = ",".join(c for c in [avc_codec(os.path.join(out, mp4_path(rung))), *audio_codecs] if c)
-        attributes = [
-            f"BANDWIDTH={stats.peak + audio.peak}",
-            f"AVERAGE-BANDWIDTH={stats.average + audio.average}",
-            f"RESOLUTION={rung.width}x{rung.height}",
-            f'CODECS="{codecs}"',
-            f"FRAME-RATE={fps:.3f}",
-        ]
-        if has_audio:
-            attributes.append(f'AUDIO="{AUDIO_GROUP}"')
-        lines += ["#EXT-X-STREAM-INF:" + ",".join(attributes), f"{rung.name}/index.m3u8"]
-    return "\n".join(lines) + "\n"
+        codec = avc_codec(os.path.join(out, mp4_path(rung)))
+        variants.append(
+            HlsVariant(f"{rung.name}/index.m3u8", rung.width, rung.height, stats.peak, stats.average, codec, fps)
+        )
+    return hls_master_playlist(variants, audio, version=version, group=AUDIO_GROUP)
 
 
 def write_master(out: str, settings: Mapping, ladder: list[Rung], fps: float, has_audio: bool) -> None:
