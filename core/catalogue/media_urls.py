@@ -59,9 +59,14 @@ def url_ttl(settings) -> int:
     return value
 
 
+def next_expiry(request) -> int:
+    """The expiry of a media URL signed now: the next full hour plus ``amphi.media.url_ttl``."""
+    return (int(time.time()) // ROUNDING + 1) * ROUNDING + url_ttl(request.registry.settings)
+
+
 def signed_expiry(request, video) -> tuple[int, str]:
     """``(expires, signature)`` of a new media URL of ``video`` for the request's viewer."""
-    expires = (int(time.time()) // ROUNDING + 1) * ROUNDING + url_ttl(request.registry.settings)
+    expires = next_expiry(request)
     return expires, sign(request, video.id, expires, viewer_id(request))
 
 
@@ -93,7 +98,7 @@ def media_base(request, video) -> str:
 
 @personal_fragment("media.base")
 def _signed_base(request, video_id: int) -> str:
-    expires = (int(time.time()) // ROUNDING + 1) * ROUNDING + url_ttl(request.registry.settings)
+    expires = next_expiry(request)
     signature = sign(request, video_id, expires, viewer_id(request))
     return request.route_url("media", video_id=video_id, expires=expires, signature=signature, path="")
 

@@ -9,14 +9,13 @@ access and may be shared from a cache; each fetch is still checked against the v
 from __future__ import annotations
 
 import functools
-import time
 from datetime import date, datetime
 
 from babel.dates import format_date
 from babel.numbers import format_decimal
 from sqlalchemy import select
 
-from core.catalogue.media_urls import ROUNDING, media_secret, sign, signature, url_ttl
+from core.catalogue.media_urls import media_secret, next_expiry, sign, signature
 from core.catalogue.tracks import active_plugins
 from core.models import Track, Video, utcnow
 from core.pipeline.card_images import card_path
@@ -33,7 +32,7 @@ def duration_clock(seconds: float | None) -> str:
 
 def shared_expiry(request, video: Video) -> tuple[int, str]:
     """``(expires, signature)`` of a media URL signed for everyone (viewer 0): a card image's."""
-    expires = (int(time.time()) // ROUNDING + 1) * ROUNDING + url_ttl(request.registry.settings)
+    expires = next_expiry(request)
     return expires, sign(request, video.id, expires, 0)
 
 
@@ -72,7 +71,7 @@ class CardImages:
     def _prepared(self) -> tuple[int, bytes, str]:
         if self._base is None:
             request = self.request
-            expires = (int(time.time()) // ROUNDING + 1) * ROUNDING + url_ttl(request.registry.settings)
+            expires = next_expiry(request)
             # The route's URL for a stand-in video, cut before the video's id (core.web.media's pattern).
             sample = request.route_url("media", video_id=0, expires=expires, signature="0" * 32, path="")
             self._base = (expires, media_secret(request), sample[: -len(f"0/{expires}/{'0' * 32}/")])
