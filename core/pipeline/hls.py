@@ -7,6 +7,7 @@ Several audio languages share one ``GROUP-ID``: one ``#EXT-X-MEDIA:TYPE=AUDIO`` 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -101,3 +102,62 @@ def hls_master_playlist(
             attributes.append(f"AUDIO={_quoted(group)}")
         lines += ["#EXT-X-STREAM-INF:" + ",".join(attributes), variant.uri]
     return "\n".join(lines) + "\n"
+
+
+ATTRIBUTE = re.compile(r'([A-Z0-9-]+)=("[^"]*"|[^",]*)')
+
+
+def playlist_attributes(line: str) -> dict[str, str]:
+    """A tag's attribute list (``#EXT-X-MEDIA:TYPE=AUDIO,NAME="x"``) as a dict, quotes removed."""
+    _tag, _sep, rest = line.partition(":")
+    return {key: value.strip('"') for key, value in ATTRIBUTE.findall(rest)}
+
+
+def master_audio(text: str) -> list[HlsAudio]:
+    """The audio renditions a master playlist lists (bitrates unknown: 0)."""
+    audio = []
+    for line in text.splitlines():
+        if line.startswith("#EXT-X-MEDIA:"):
+            attributes = playlist_attributes(line)
+            if attributes.get("TYPE") == "AUDIO" and attributes.get("URI"):
+                audio.append(
+                    HlsAudio(
+                        uri=attributes["URI"],
+                        language=attributes.get("LANGUAGE", ""),
+                        name=attributes.get("NAME", "Audio"),
+                        default=attributes.get("DEFAULT") == "YES",
+                        channels=int(attributes.get("CHANNELS", "2").split("/")[0] or 2),
+                    )
+                )
+    return audio
+
+
+def with_audio(text: str, audio: Sequence[HlsAudio], *, group: str = AUDIO_GROUP) -> str:
+    """``text`` (a master playlist with video variants) with ``audio`` as its audio renditions.
+
+    The video variants stay as they were; each names ``group`` (and the audio codec, when it named none).
+    """
+    media = hls_master_playlist([HlsVariant("x", 2, 2, 0)], audio, group=group).splitlines()
+    renditions = [line for line in media if line.startswith("#EXT-X-MEDIA:")]
+    codec = next((a.codec for a in audio), "")
+    lines, placed = [], False
+    for line in text.splitlines():
+        if line.startswith("#EXT-X-MEDIA:") and playlist_attributes(line).get("TYPE") == "AUDIO":
+            continue
+        if line.startswith("#EXT-X-STREAM-INF:"):
+            if not placed:
+                lines += renditions
+                placed = True
+            line = variant_with_audio(line, group, codec) if audio else line
+        lines.append(line)
+    return "\n".join(lines) + "\n"
+
+
+def variant_with_audio(line: str, group: str, codec: str) -> str:
+    attributes = playlist_attributes(line)
+    if "AUDIO" not in attributes:
+        line += f",AUDIO={_quoted(group)}"
+    codecs = attributes.get("CODECS")
+    if codecs is not None and "mp4a" not in codecs and codec:
+        line = line.replace(f'CODECS="{codecs}"', f'CODECS="{codecs},{codec}"')
+    return line
