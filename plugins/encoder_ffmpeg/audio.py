@@ -61,3 +61,14 @@ def continuous(stream, duration: float):
     """
     stream = stream.filter("aresample", **{"async": 1, "first_pts": 0})
     return stream.filter("apad", whole_dur=f"{max(duration, 0.0):.3f}")
+
+
+def aligned(stream, duration: float, offset: float):
+    """An added track on the video's clock: ``offset`` seconds late (or that much of its start dropped),
+    then silence up to ``duration``, and nothing after it."""
+    if offset < 0:
+        stream = stream.filter("atrim", start=f"{-offset:.3f}").filter("asetpts", "PTS-STARTPTS")
+    stream = stream.filter("aresample", **{"async": 1, "first_pts": 0})
+    if offset > 0:
+        stream = stream.filter("adelay", delays=f"{int(round(offset * 1000))}", all=1)
+    return continuous(stream, duration).filter("atrim", end=f"{duration:.3f}")

@@ -15,6 +15,7 @@ from core.catalogue.channel_forms import channel_choices
 from core.catalogue.channels import ancestors
 from core.catalogue.lookup import get_site_video, require_video
 from core.catalogue.media_urls import media_url
+from core.catalogue.search import language_name
 from core.catalogue.metadata import (
     ACCESS_LABELS,
     LICENSE_LABELS,
@@ -27,6 +28,8 @@ from core.catalogue.metadata import (
     type_title,
 )
 from core.models import LICENSES, ShareLink
+from core.pipeline.audio_tracks import KIND as AUDIO_TRACK_KIND
+from core.pipeline.audio_tracks import audio_files, is_added
 from core.platform.errors import ValidationError
 from core.platform.plugins import fire
 
@@ -37,7 +40,7 @@ PASSWORD_FAILURES = RateLimit("video.password", 10, 15 * 60)
 
 def edit_values(request, video, form: MetadataForm, errors: dict | None = None) -> dict:
     db, site_id = request.dbsession, video.site_id
-    return {
+    return audio_values(request, video) | {
         "video": video,
         "form": form,
         "errors": {k: request.localizer.translate(v) for k, v in (errors or {}).items()},
@@ -57,6 +60,21 @@ def edit_values(request, video, form: MetadataForm, errors: dict | None = None) 
         "type_title": lambda vtype: type_title(request, vtype),
         "media_url": lambda key: media_url(request, video, key),
     }
+
+
+def audio_values(request, video, errors: dict | None = None, form: dict | None = None) -> dict:
+    """What the edit page's audio section shows: the renditions, the tracks being added or refused."""
+    jobs = sorted((j for j in video.jobs if j.kind == AUDIO_TRACK_KIND), key=lambda j: j.id or 0)
+    return {
+        "audio_tracks": audio_files(video),
+        "audio_added": is_added,
+        "audio_pending": [j for j in jobs if j.state in ("queued", "running")],
+        "audio_failed": [j for j in jobs[-3:] if j.state == "failed"],
+        "audio_errors": {k: request.localizer.translate(v) for k, v in (errors or {}).items()},
+        "audio_form": form or {"language": "", "name": "", "offset": ""},
+        "audio_language_name": lambda code: language_name(code, request.localizer.locale_name) if code else "",
+    }
+
 
 
 @view_config(route_name="video.edit", renderer="video_edit.html", request_method="GET")
