@@ -12,6 +12,7 @@ Clips are tiny (a few seconds, small sizes) so a test suite stays quick::
 
 from __future__ import annotations
 
+import itertools
 import subprocess
 from pathlib import Path
 
@@ -460,5 +461,5 @@ def dominant_frequency(path: str, stream: str = "a:0", seconds: float = 1.0) -> 
         check=True,
     )
     samples = [int.from_bytes(done.stdout[i : i + 2], "little", signed=True) for i in range(0, len(done.stdout), 2)]
-    crossings = sum(1 for a, b in zip(samples, samples[1:]) if (a < 0) != (b < 0))
+    crossings = sum(1 for a, b in itertools.pairwise(samples) if (a < 0) != (b < 0))
     return crossings / 2 / (len(samples) / 48000)

@@ -108,9 +108,7 @@ class AudioTrackJob(JobKind):
         enqueue_after_commit(request, job.storage.delete, plan.upload)
 
 
-def rewrite_master(
-    request, video: Video, storage: Storage, change: Callable[[list[HlsAudio]], list[HlsAudio]]
-) -> None:
+def rewrite_master(request, video: Video, storage: Storage, change: Callable[[list[HlsAudio]], list[HlsAudio]]) -> None:
     """Write the master playlist with ``change(renditions)`` as its audio under a new name, point the video
     at it, and delete the old one after the commit. The video's row is locked meanwhile, so two changes
     never start from the same playlist."""

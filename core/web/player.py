@@ -13,8 +13,8 @@ from babel.units import format_unit
 from core.access.security import video_permits
 from core.catalogue.media_urls import media_base, media_url
 from core.catalogue.tracks import player_tracks
-from core.pipeline.audio_tracks import audio_files
 from core.models import Video, ViewProgress
+from core.pipeline.audio_tracks import audio_files
 from core.platform.i18n import _
 from core.platform.ui import contributions
 

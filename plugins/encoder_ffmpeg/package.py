@@ -109,9 +109,7 @@ def playlist_version(settings: Mapping) -> int:
     return 7 if settings["segment_type"] == "fmp4" else 6
 
 
-def write_master(
-    out: str, settings: Mapping, ladder: list[Rung], fps: float, renditions: list[AudioRendition]
-) -> None:
+def write_master(out: str, settings: Mapping, ladder: list[Rung], fps: float, renditions: list[AudioRendition]) -> None:
     with open(os.path.join(out, "hls", "master.m3u8"), "w", encoding="utf-8") as master:
         master.write(master_playlist(out, ladder, fps, renditions, playlist_version(settings)))
 

@@ -12,8 +12,8 @@ import pytest
 import webtest
 
 from core.models import Job, Video
-from core.platform.tasks import worker_request
 from core.pipeline.hls import master_audio
+from core.platform.tasks import worker_request
 from core.testing import AmphiTestApp
 from plugins.encoder_ffmpeg import amphi_settings
 from plugins.encoder_ffmpeg.encode import encode

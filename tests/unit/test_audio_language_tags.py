@@ -3,7 +3,15 @@
 import pytest
 
 from core.pipeline.hls import master_audio, with_audio
-from core.plugin_api import AudioStream, HlsAudio, HlsVariant, MediaInfo, audio_language, audio_name, hls_master_playlist
+from core.plugin_api import (
+    AudioStream,
+    HlsAudio,
+    HlsVariant,
+    MediaInfo,
+    audio_language,
+    audio_name,
+    hls_master_playlist,
+)
 from plugins.encoder_ffmpeg.audio import audio_renditions
 
 

@@ -15,7 +15,6 @@ from core.catalogue.channel_forms import channel_choices
 from core.catalogue.channels import ancestors
 from core.catalogue.lookup import get_site_video, require_video
 from core.catalogue.media_urls import media_url
-from core.catalogue.search import language_name
 from core.catalogue.metadata import (
     ACCESS_LABELS,
     LICENSE_LABELS,
@@ -27,6 +26,7 @@ from core.catalogue.metadata import (
     site_video_types,
     type_title,
 )
+from core.catalogue.search import language_name
 from core.models import LICENSES, ShareLink
 from core.pipeline.audio_tracks import KIND as AUDIO_TRACK_KIND
 from core.pipeline.audio_tracks import audio_files, is_added
@@ -74,7 +74,6 @@ def audio_values(request, video, errors: dict | None = None, form: dict | None =
         "audio_form": form or {"language": "", "name": "", "offset": ""},
         "audio_language_name": lambda code: language_name(code, request.localizer.locale_name) if code else "",
     }
-
 
 
 @view_config(route_name="video.edit", renderer="video_edit.html", request_method="GET")
