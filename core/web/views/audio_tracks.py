@@ -72,7 +72,7 @@ def add_track(request):
 def check_fields(request, video, form: dict) -> dict:
     errors = {}
     if video.status != "ready" or not video.duration:
-        errors["file"] = _("The video is not ready: add a track once it is.")
+        errors["file"] = _("The video is not ready: add the track once it is.")
     codes = {code for code, _name in language_choices(request.localizer.locale_name)}
     if form["language"] and form["language"] not in codes:
         errors["language"] = _("Choose a language from the list.")
