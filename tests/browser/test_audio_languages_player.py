@@ -36,6 +36,11 @@ def test_the_audio_menu_switches_remembers_and_follows_the_browsers_language(chr
     english = chromium.new_context(locale="en-GB")
     page = english.new_page()
     sign_in(page, live_server, "admin", ADMIN_PASSWORD)
+    visit(page, f"{url}/edit")  # the owner's audio languages section passes axe too
+    table = page.get_by_role("table", name="Audio languages of this video")
+    assert table.locator("tbody th").all_inner_texts() == ["Français", "English"]
+    assert page.get_by_label("Default language").input_value() == "audio"
+    assert page.get_by_label("Audio or video file (its sound is the track)").is_visible()
     signed_in = english.storage_state()
     english.close()
     french = fresh_context(chromium, signed_in, "fr-FR")
