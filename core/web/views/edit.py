@@ -69,11 +69,16 @@ def audio_values(request, video, errors: dict | None = None, form: dict | None =
         "audio_tracks": audio_files(video),
         "audio_added": is_added,
         "audio_pending": [j for j in jobs if j.state in ("queued", "running")],
-        "audio_failed": [j for j in jobs[-3:] if j.state == "failed"],
+        "audio_failed": [j for j in jobs[last_done(jobs) + 1 :] if j.state == "failed"],
         "audio_errors": {k: request.localizer.translate(v) for k, v in (errors or {}).items()},
         "audio_form": form or {"language": "", "name": "", "offset": ""},
         "audio_language_name": lambda code: language_name(code, request.localizer.locale_name) if code else "",
     }
+
+
+def last_done(jobs) -> int:
+    """The place of the last track added in ``jobs`` (-1: none): the failures before it are old news."""
+    return max((i for i, j in enumerate(jobs) if j.state == "done"), default=-1)
 
 
 @view_config(route_name="video.edit", renderer="video_edit.html", request_method="GET")
