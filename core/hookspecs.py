@@ -414,6 +414,26 @@ def amphi_encode_audio_track(
 
 
 @hookspec(firstresult=True)
+def amphi_replace_audio(job: JobContext, source: str, audio: str, out: str, progress: ProgressCallback) -> str | None:
+    """Give a download of a video another sound: its default audio language changed.
+
+    Called by the ``audio-downloads`` job (:mod:`core.pipeline.audio_tracks`) with no transaction open,
+    once per download. Stops at first non-None result.
+
+    .. versionadded:: 2.2.0
+
+    :param job: the :class:`core.pipeline.jobs.JobContext` (``job.plugin_settings(name)``).
+    :param source: the local path of the download as it is (an MP4 video, an M4A or MP3 sound).
+    :param audio: the local path of the new sound: an HLS media playlist of the video's audio rendition.
+    :param out: the local path to write, of the same kind as ``source`` (its extension says which): an
+        MP4 with ``source``'s picture and the new sound, or the new sound alone.
+    :param progress: :data:`core.pipeline.media.ProgressCallback`; when it returns False, stop and
+        raise :class:`core.pipeline.media.EncodeCancelled`.
+    :return: ``out`` once written.
+    """
+
+
+@hookspec(firstresult=True)
 def amphi_card_image(source: str, out: str, width: int, height: int) -> bool | None:
     """Make the small image a video card shows from a poster (a resized JPEG copy).
 

@@ -452,10 +452,11 @@ def make_tone(folder, name: str = "interpreter.wav", seconds: float = 2, frequen
     return path
 
 
-def dominant_frequency(path: str, stream: str = "a:0", seconds: float = 1.0) -> float:
-    """The pitch of a pure tone, from its zero crossings (mono 16-bit PCM of its first ``seconds``)."""
+def dominant_frequency(path: str, stream: str = "a:0", seconds: float = 1.0, start: float = 0.0) -> float:
+    """The pitch of a pure tone, from its zero crossings (mono 16-bit PCM of ``seconds`` from ``start``)."""
+    trim = f"atrim=start={start}:duration={seconds}"
     done = subprocess.run(
-        [FFMPEG, "-v", "error", "-i", str(path), "-map", f"0:{stream}", "-t", str(seconds), "-ac", "1", "-ar", "48000"]
+        [FFMPEG, "-v", "error", "-i", str(path), "-map", f"0:{stream}", "-af", trim, "-ac", "1", "-ar", "48000"]
         + ["-f", "s16le", "-"],
         capture_output=True,
         check=True,

@@ -18,6 +18,7 @@ from dataclasses import dataclass, replace
 
 from core import hookimpl
 from core.models import MediaFile, Video
+from core.pipeline import queue_job
 from core.pipeline.hls import AUDIO_GROUP, HlsAudio, master_audio, with_audio
 from core.pipeline.jobs import JobContext, JobKind, local_file, register_core_kinds
 from core.pipeline.media import MEDIA_TYPES, MediaError, ProgressCallback
@@ -27,6 +28,8 @@ from core.platform.i18n import _
 from core.platform.tasks import enqueue_after_commit
 
 KIND = "audio-track"
+DOWNLOADS_KIND = "audio-downloads"
+DOWNLOAD_KINDS = ("mp4", "audio", "mp3")
 ADDED = "added-"  # the rendition (folder) name of a track an owner added
 CHANGED = _("The video changed meanwhile (it was encoded again): add the track again.")
 
@@ -137,22 +140,99 @@ def hls_uri(media: MediaFile) -> str:
 
 
 def remove_track(request, video: Video, storage: Storage, media: MediaFile) -> None:
-    """Remove an added track: from the master playlist, then its row; its files go after the commit."""
-    uri = hls_uri(media)
+    """Remove an added track: from the master playlist, then its row; its files go after the commit.
+
+    When it was the default language, the downloads get the new default's sound.
+    """
+    uri, was_default = hls_uri(media), media.is_default
     rewrite_master(request, video, storage, lambda renditions: [r for r in renditions if r.uri != uri])
     video.files.remove(media)
     enqueue_after_commit(request, storage.delete_prefix, media.key.rsplit("/", 1)[0])
+    if was_default:
+        queue_downloads(request, video)
 
 
 def choose_default(request, video: Video, storage: Storage, media: MediaFile) -> None:
-    """Make ``media`` the rendition players start on (the MP4 downloads keep the encode's default)."""
+    """Make ``media`` the rendition players start on, and the downloads' sound (by a job)."""
+    if media.is_default:
+        return
     uri = hls_uri(media)
     rewrite_master(request, video, storage, lambda renditions: [replace(r, default=r.uri == uri) for r in renditions])
+    queue_downloads(request, video)
+
+
+@dataclass(frozen=True)
+class DownloadsPlan:
+    """The downloads to give the sound of the audio rendition whose playlist is ``playlist``."""
+
+    prefix: str
+    playlist: str
+    downloads: tuple[str, ...]  # their keys
+
+
+class AudioDownloadsJob(JobKind):
+    """The ``audio-downloads`` kind: the MP4, M4A and MP3 downloads get the default language's sound
+    (params ``rendition``); each is written under a new name, and the rows switch in one transaction."""
+
+    def read(self, request, job) -> DownloadsPlan:
+        video = job.video
+        master = master_file(video)
+        chosen = next((f for f in audio_files(video) if f.rendition == (job.params or {}).get("rendition")), None)
+        if video.status != "ready" or master is None or chosen is None:
+            raise MediaError(CHANGED)
+        downloads = tuple(f.key for f in video.files if f.kind in DOWNLOAD_KINDS)
+        return DownloadsPlan(job_prefix(master.key), chosen.key, downloads)
+
+    def work(self, job: JobContext, plan: DownloadsPlan, scratch: str, progress: ProgressCallback) -> dict:
+        """Fetch the rendition's playlist and segments, remux each download; store them; ``{old key: (new key, size)}``."""
+        folder = plan.playlist.rsplit("/", 1)[0]
+        local = os.path.join(scratch, "audio")
+        os.makedirs(local)
+        for key, _size in job.storage.walk(folder):
+            with job.storage.open(key) as stored, open(os.path.join(local, key[len(folder) + 1 :]), "wb") as copy:
+                copy.write(stored.read())
+        playlist = os.path.join(local, plan.playlist.rsplit("/", 1)[1])
+        replaced = {}
+        for number, key in enumerate(plan.downloads):
+            new_key = renamed(key, job.id)
+            out = os.path.join(scratch, f"{number}-{os.path.basename(new_key)}")
+            with local_file(job.storage, key, os.path.join(scratch, f"{number}-source")) as source:
+                done = job.hooks.amphi_replace_audio(job=job, source=source, audio=playlist, out=out, progress=progress)
+            if done is None:
+                raise MediaError(_("No encoder is enabled on this site."))
+            with open(out, "rb") as written:
+                replaced[key] = (new_key, job.storage.save(new_key, written))
+        return replaced
+
+    def publish(self, request, video: Video, job: JobContext, plan: DownloadsPlan, replaced: dict) -> None:
+        master = master_file(video)
+        if master is None or job_prefix(master.key) != plan.prefix:
+            raise MediaError(CHANGED)
+        for media in video.files:
+            if media.key in replaced:
+                old = media.key
+                media.key, media.size = replaced[old]
+                enqueue_after_commit(request, job.storage.delete, old)
+
+
+def renamed(key: str, job_id: int) -> str:
+    """``…/mp4/360p.mp4`` (or ``…/mp4/360p.12.mp4``) -> ``…/mp4/360p.<job id>.mp4``: a new name, nothing
+    served is overwritten (and ``audio.…`` stays a download for the media view)."""
+    folder, name = key.rsplit("/", 1)
+    stem, extension = os.path.splitext(name)
+    return f"{folder}/{stem.split('.')[0]}.{int(job_id)}{extension}"
+
+
+def queue_downloads(request, video: Video) -> None:
+    """Give the downloads the current default language's sound (a job: remuxing takes a while)."""
+    default = next((f for f in audio_files(video) if f.is_default), None)
+    if default is not None and any(f.kind in DOWNLOAD_KINDS for f in video.files):
+        queue_job(request, video, DOWNLOADS_KIND, params={"rendition": default.rendition})
 
 
 @hookimpl
 def amphi_job_handlers():
-    return {KIND: AudioTrackJob()}
+    return {KIND: AudioTrackJob(), DOWNLOADS_KIND: AudioDownloadsJob()}
 
 
 def includeme(config):

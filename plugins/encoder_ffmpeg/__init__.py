@@ -7,7 +7,7 @@ from plugins.encoder_ffmpeg.encode import encode
 from plugins.encoder_ffmpeg.images import card_image
 from plugins.encoder_ffmpeg.ladder import DEFAULT_RUNGS, KNOWN_RUNGS, MAX_FPS, encoding_ladder
 from plugins.encoder_ffmpeg.probe import probe
-from plugins.encoder_ffmpeg.track import encode_audio_track
+from plugins.encoder_ffmpeg.track import encode_audio_track, replace_audio
 
 NAME = "encoder_ffmpeg"
 AMPHI_TITLE = _("Encoding with ffmpeg")
@@ -128,6 +128,11 @@ def amphi_encode(job, source, info, ladder, out, progress):
 @hookimpl
 def amphi_encode_audio_track(job, source, duration, offset, out, progress):
     return encode_audio_track(job.plugin_settings(NAME), source, duration, offset, out, progress)
+
+
+@hookimpl
+def amphi_replace_audio(job, source, audio, out, progress):
+    return replace_audio(job.plugin_settings(NAME), source, audio, out, progress)
 
 
 @hookimpl

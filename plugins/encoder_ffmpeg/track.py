@@ -40,3 +40,19 @@ def encode_audio_track(
 
 def segment_pattern(settings: Mapping) -> str:
     return "seg_%04d.m4s" if settings["segment_type"] == "fmp4" else "seg_%04d.ts"
+
+
+def replace_audio(settings: Mapping, source: str, audio: str, out: str, progress: ProgressCallback | None) -> str:
+    """``out``: ``source`` (an MP4, M4A or MP3 download) with the sound of ``audio`` (an HLS playlist)."""
+    sound = ffmpeg.input(os.path.abspath(audio))["a:0"]
+    extension = os.path.splitext(out)[1]
+    if extension == ".mp3":
+        output = sound.output(out, **{"c:a": "libmp3lame", "q:a": settings["mp3_quality"], "ac": 2})
+    elif extension == ".m4a":
+        output = sound.output(out, f="ipod", movflags="+faststart", c="copy")
+    else:
+        picture = ffmpeg.input(os.path.abspath(source))["v:0"]
+        output = ffmpeg.output(picture, sound, out, f="mp4", movflags="+faststart", c="copy")
+    duration = float(ffmpeg.probe(source)["format"].get("duration") or 0)
+    run_ffmpeg(compile_outputs([output]), os.path.dirname(os.path.abspath(out)), Progress(progress, duration, 0, 1))
+    return out

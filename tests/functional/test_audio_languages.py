@@ -213,14 +213,26 @@ def test_an_owner_adds_chooses_and_removes_languages_and_bad_files_change_nothin
     _url, master = master_of(owner, video_id)
     assert [a.default for a in master_audio(master)] == [False, False, True]
     assert video_state(video_id)[1][0][3] is True
+    assert video_state(video_id)[3][-1] == ("audio-downloads", "done", "")
+    assert download_pitches(video_id) == {"mp4": 660, "audio": 660, "mp3": 660}  # the downloads follow
     edit = owner.get(f"/videos/{video_id}/edit")
     remove = next(f for f in edit.forms.values() if f.action.endswith(f"/audio/{audio[0][0]}/delete"))
     remove.submit(status=302)
     _url, master = master_of(owner, video_id)
     assert [(a.language, a.default) for a in master_audio(master)] == [("fr", True), ("en", False)]
+    assert download_pitches(video_id) == {"mp4": 440, "audio": 440, "mp3": 440}  # back to the new default
     owner.get(playlist_url, status=404)  # its files are gone
     token = owner.csrf_token(f"/videos/{video_id}/edit")
     owner.post(f"/videos/{video_id}/audio/audio_2/delete", {"csrf_token": token}, status=404)  # the encode's stay
+
+
+def download_pitches(video_id) -> dict[str, int]:
+    """The pitch of each download's sound (from 1 s: an added track may start late), to the nearest 220 Hz."""
+    with worker_request() as request:
+        video = request.dbsession.get(Video, video_id)
+        request.site = video.site
+        paths = {f.kind: request.storage.local_path(f.key) for f in video.files if f.kind in ("mp4", "audio", "mp3")}
+    return {kind: round(mediafiles.dominant_frequency(path, start=1.2) / 220) * 220 for kind, path in paths.items()}
 
 
 def job_id(video_id) -> int:
