@@ -16,6 +16,8 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
+from sqlalchemy import select
+
 from core import hookimpl
 from core.models import MediaFile, Video
 from core.pipeline import queue_job
@@ -92,30 +94,40 @@ class AudioTrackJob(JobKind):
         return replace(audio, uri=f"{plan.folder}/{audio.uri}", language=plan.language, name=plan.name)
 
     def publish(self, request, video: Video, job: JobContext, plan: TrackPlan, audio: HlsAudio) -> None:
+        lock_video(request, video)
         master = master_file(video)
         if master is None or job_prefix(master.key) != plan.prefix:
             raise MediaError(CHANGED)
-        rewrite_master(request, video, job.storage, lambda renditions: [*renditions, audio])
-        video.files.append(
-            MediaFile(
-                kind="hls-audio",
-                rendition=plan.folder,
-                key=f"{plan.prefix}/hls/{audio.uri}",
-                mime=MEDIA_TYPES[".m3u8"],
-                size=0,
-                language=plan.language,
-                label=plan.name,
-                is_default=False,
-            )
+        media = MediaFile(
+            kind="hls-audio",
+            rendition=plan.folder,
+            key=f"{plan.prefix}/hls/{audio.uri}",
+            mime=MEDIA_TYPES[".m3u8"],
+            size=0,
+            language=plan.language,
+            label=plan.name,
+            is_default=False,
         )
+        video.files.append(media)
+        rewrite_master(request, video, job.storage, lambda renditions: [*renditions, audio])
         enqueue_after_commit(request, job.storage.delete, plan.upload)
+        if media.is_default:  # the first sound of a silent video: its downloads get it
+            queue_downloads(request, video)
+
+
+def lock_video(request, video: Video) -> None:
+    """Hold the video's row until the commit and read its files again: two changes of its audio never
+    start from the same master playlist."""
+    lock_rows(request.dbsession, Video, Video.id == video.id)
+    request.dbsession.execute(
+        select(MediaFile).where(MediaFile.video_id == video.id).execution_options(populate_existing=True)
+    ).all()
+    request.dbsession.refresh(video, ["files"])
 
 
 def rewrite_master(request, video: Video, storage: Storage, change: Callable[[list[HlsAudio]], list[HlsAudio]]) -> None:
     """Write the master playlist with ``change(renditions)`` as its audio under a new name, point the video
-    at it, and delete the old one after the commit. The video's row is locked meanwhile, so two changes
-    never start from the same playlist."""
-    lock_rows(request.dbsession, Video, Video.id == video.id)
+    at it, and delete the old one after the commit (the video locked by :func:`lock_video`)."""
     master = master_file(video)
     if master is None:
         raise MediaError(_("The video has no stream to change."))
@@ -144,6 +156,7 @@ def remove_track(request, video: Video, storage: Storage, media: MediaFile) -> N
 
     When it was the default language, the downloads get the new default's sound.
     """
+    lock_video(request, video)
     uri, was_default = hls_uri(media), media.is_default
     rewrite_master(request, video, storage, lambda renditions: [r for r in renditions if r.uri != uri])
     video.files.remove(media)
@@ -154,6 +167,7 @@ def remove_track(request, video: Video, storage: Storage, media: MediaFile) -> N
 
 def choose_default(request, video: Video, storage: Storage, media: MediaFile) -> None:
     """Make ``media`` the rendition players start on, and the downloads' sound (by a job)."""
+    lock_video(request, video)
     if media.is_default:
         return
     uri = hls_uri(media)

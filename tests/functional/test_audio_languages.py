@@ -260,3 +260,18 @@ def test_a_stranger_cannot_add_a_track(app, committed_site, fast_pipeline, tmp_p
     assert response.status_int in (403, 404)
     with worker_request() as request:
         assert not request.dbsession.query(Job).filter_by(video_id=video_id, kind="audio-track").count()
+
+
+def test_a_silent_video_given_a_track_plays_it_and_its_mp4_gets_it(app, committed_site, fast_pipeline, tmp_path):
+    site_id, user_id = committed_site
+    silent = mediafiles.make_video_without_audio(tmp_path, seconds=2).read_bytes()
+    video_id = upload(site_id, user_id, silent, "silent.mp4")
+    owner, _host = owner_browser(app, site_id)
+    add_track(owner, video_id, "voice.wav", mediafiles.make_tone(tmp_path, seconds=3).read_bytes(), language="en")
+    status, audio, _master, jobs = video_state(video_id)
+    assert [kind for kind, state, _error in jobs if state == "done"] == ["encode", "audio-track", "audio-downloads"]
+    assert audio == [(f"added-{job_id(video_id)}", "en", "English", True)]  # named after its language
+    _url, master = master_of(owner, video_id)
+    assert 'LANGUAGE="en",NAME="English",DEFAULT=YES' in master and ',mp4a.40.2",' in master
+    assert all(line.endswith('AUDIO="audio"') for line in master.splitlines() if line.startswith("#EXT-X-STREAM"))
+    assert download_pitches(video_id) == {"mp4": 660}  # cut to the video's 2 s
