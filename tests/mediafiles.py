@@ -429,14 +429,22 @@ def make_speech_clip(
 
 
 def make_bilingual_video(
-    folder, name: str = "bilingual.mkv", seconds: float = 3, size: str = "320x240", default: int = 0
+    folder,
+    name: str = "bilingual.mkv",
+    seconds: float = 3,
+    size: str = "320x240",
+    default: int = 0,
+    english: tuple[float, float] | None = None,
 ) -> Path:
     """A picture with two audio streams: French at 440 Hz, English (titled "English") at 880 Hz; ``default`` is the
-    audio stream marked default. Matroska keeps a stream's title (MP4 drops it)."""
+    audio stream marked default; ``english`` = (start, length) in seconds when the English stream does not span
+    the video (an interpreter who joins late). Matroska keeps a stream's title (MP4 drops it)."""
     path = Path(folder) / name
     args = video_source(size, 25, seconds)
-    for frequency in (440, 880):
-        args += ["-f", "lavfi", "-i", f"sine=frequency={frequency}:sample_rate=48000:duration={seconds}"]
+    start, length = english or (0.0, seconds)
+    for frequency, offset, span in ((440, 0.0, seconds), (880, start, length)):
+        args += ["-itsoffset", str(offset)] if offset else []
+        args += ["-f", "lavfi", "-i", f"sine=frequency={frequency}:sample_rate=48000:duration={span}"]
     args += ["-map", "0:v", "-map", "1:a", "-map", "2:a", "-c:v", "libx264", "-preset", "ultrafast"]
     args += ["-pix_fmt", "yuv420p", "-c:a", "aac", "-metadata:s:a:0", "language=fre"]
     args += ["-metadata:s:a:1", "language=eng", "-metadata:s:a:1", "title=English"]

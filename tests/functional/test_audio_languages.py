@@ -92,6 +92,20 @@ def test_the_stream_marked_default_is_the_default_language_and_the_downloads_one
     assert abs(mediafiles.dominant_frequency(os.path.join(out, "audio.m4a")) - 880) < 132
 
 
+def test_a_stream_that_starts_late_and_ends_early_stays_in_sync_and_spans_the_video(tmp_path):
+    """A live event's replay: the interpreter joined 1 s in and left at 2.5 s."""
+    source = str(mediafiles.make_bilingual_video(tmp_path, "replay.mkv", english=(1.0, 1.5)))
+    out = str(tmp_path / "out")
+    os.makedirs(out)
+    info = probe(source)
+    encode(SETTINGS, source, info, encoding_ladder(SETTINGS, info), out, None)
+    english = os.path.join(out, "hls/audio_2/index.m3u8")
+    assert abs(duration(english) - duration(os.path.join(out, "hls/240p/index.m3u8"))) < 0.1
+    assert audio_level(english, 0.1, 0.7) < -60 and audio_level(english, 2.7, 0.3) < -60
+    assert audio_level(english, 1.2, 1.0) > -40
+    assert abs(mediafiles.dominant_frequency(english, start=1.2) - 880) < 132
+
+
 def test_an_added_track_is_aligned_to_the_video(tmp_path):
     tone = str(mediafiles.make_tone(tmp_path, seconds=1.5))
     for offset in (0.8, -0.5):
