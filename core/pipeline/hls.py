@@ -58,11 +58,23 @@ def hls_master_playlist(
 
     With several ``audio`` renditions (or one and some video), each becomes an ``EXT-X-MEDIA`` of ``group``
     and every variant names the group; the first marked ``default`` (else the first) is ``DEFAULT=YES``.
-    Without video, the audio renditions become the variants themselves (an audio-only master).
+    Without video, one audio rendition becomes the variant itself (an audio-only master); several make
+    the group, with the default's playlist as the one variant.
     """
     lines = ["#EXTM3U", f"#EXT-X-VERSION:{version}", "#EXT-X-INDEPENDENT-SEGMENTS"]
     audio = list(audio)
     default = next((a for a in audio if a.default), audio[0] if audio else None)
+    if not variants and default is not None and len(audio) > 1:
+        # Sound only, in several languages: hls.js then offers them as audio tracks, not as bitrates to
+        # switch between (verified in Chromium).
+        peak, average = max(a.peak for a in audio), max(a.average for a in audio)
+        lines += media_lines(audio, default, group)
+        lines += [
+            f"#EXT-X-STREAM-INF:BANDWIDTH={peak},AVERAGE-BANDWIDTH={average},CODECS={_quoted(default.codec)},"
+            f"AUDIO={_quoted(group)}",
+            default.uri,
+        ]
+        return "\n".join(lines) + "\n"
     if not variants:
         for rendition in sorted(audio, key=lambda a: a is not default):
             lines += [
@@ -71,19 +83,7 @@ def hls_master_playlist(
                 rendition.uri,
             ]
         return "\n".join(lines) + "\n"
-    for rendition in audio:
-        attributes = [f"TYPE=AUDIO,GROUP-ID={_quoted(group)}"]
-        if rendition.language:
-            attributes.append(f"LANGUAGE={_quoted(rendition.language)}")
-        chosen = rendition is default
-        attributes += [
-            f"NAME={_quoted(rendition.name)}",
-            f"DEFAULT={'YES' if chosen else 'NO'}",
-            "AUTOSELECT=YES",
-            f'CHANNELS="{rendition.channels}"',
-            f"URI={_quoted(rendition.uri)}",
-        ]
-        lines.append("#EXT-X-MEDIA:" + ",".join(attributes))
+    lines += media_lines(audio, default, group)
     # A variant's bandwidth counts the largest audio it may be played with.
     audio_peak = max((a.peak for a in audio), default=0)
     audio_average = max((a.average for a in audio), default=0)
@@ -102,6 +102,24 @@ def hls_master_playlist(
             attributes.append(f"AUDIO={_quoted(group)}")
         lines += ["#EXT-X-STREAM-INF:" + ",".join(attributes), variant.uri]
     return "\n".join(lines) + "\n"
+
+
+def media_lines(audio: Sequence[HlsAudio], default: HlsAudio | None, group: str) -> list[str]:
+    """One ``#EXT-X-MEDIA:TYPE=AUDIO`` line per rendition of ``group``, ``default`` the one with DEFAULT=YES."""
+    lines = []
+    for rendition in audio:
+        attributes = [f"TYPE=AUDIO,GROUP-ID={_quoted(group)}"]
+        if rendition.language:
+            attributes.append(f"LANGUAGE={_quoted(rendition.language)}")
+        attributes += [
+            f"NAME={_quoted(rendition.name)}",
+            f"DEFAULT={'YES' if rendition is default else 'NO'}",
+            "AUTOSELECT=YES",
+            f'CHANNELS="{rendition.channels}"',
+            f"URI={_quoted(rendition.uri)}",
+        ]
+        lines.append("#EXT-X-MEDIA:" + ",".join(attributes))
+    return lines
 
 
 ATTRIBUTE = re.compile(r'([A-Z0-9-]+)=("[^"]*"|[^",]*)')

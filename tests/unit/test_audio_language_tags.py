@@ -85,3 +85,21 @@ def test_a_silent_videos_variants_get_the_audio_group_and_codec_when_a_track_is_
     (variant,) = [line for line in text.splitlines() if line.startswith("#EXT-X-STREAM-INF")]
     assert 'CODECS="avc1.64000D,mp4a.40.2"' in variant and variant.endswith('AUDIO="audio"')
     assert text.index("#EXT-X-MEDIA") < text.index("#EXT-X-STREAM-INF")
+
+
+def test_a_sound_in_two_languages_is_one_variant_with_an_audio_group():
+    """Not two variants: hls.js would take the languages for bitrates and switch between them."""
+    text = hls_master_playlist(
+        [],
+        [
+            HlsAudio("audio_1/index.m3u8", "fr", "Français", peak=140_000, average=128_000),
+            HlsAudio("audio/index.m3u8", "en", "English", True, peak=130_000, average=127_000),
+        ],
+    )
+    assert [(a.uri, a.default) for a in master_audio(text)] == [
+        ("audio_1/index.m3u8", False),
+        ("audio/index.m3u8", True),
+    ]
+    variants = [line for line in text.splitlines() if line.startswith("#EXT-X-STREAM-INF")]
+    assert variants == ['#EXT-X-STREAM-INF:BANDWIDTH=140000,AVERAGE-BANDWIDTH=128000,CODECS="mp4a.40.2",AUDIO="audio"']
+    assert text.endswith("\naudio/index.m3u8\n")  # the default language's playlist
