@@ -155,7 +155,8 @@ def video_state(video_id):
         video = request.dbsession.get(Video, video_id)
         audio = sorted((f.rendition, f.language, f.label, f.is_default) for f in video.files if f.kind == "hls-audio")
         master = next(f.key for f in video.files if f.kind == "hls-master")
-        return video.status, audio, master, [(j.kind, j.state, j.error) for j in video.jobs]
+        jobs = sorted(video.jobs, key=lambda j: j.id)
+        return video.status, audio, master, [(j.kind, j.state, j.error) for j in jobs]
 
 
 def add_track(browser, video_id, filename, content, status=302, **fields):
