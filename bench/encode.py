@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 import plugins.encoder_ffmpeg as encoder  # noqa: E402
+from plugins.encoder_ffmpeg.audio import audio_renditions  # noqa: E402
 from plugins.encoder_ffmpeg.command import (  # noqa: E402
     STORYBOARD_FRAMES,
     storyboard_plan,
@@ -247,7 +248,7 @@ def bare_case(source: str, out: str, overrides: dict) -> Case:
     commands = [
         video_command(source, settings, info, ladder, video_encoder(settings)),
         tile_command(storyboard_plan(settings, info)),
-        hls_command(settings, ladder, info.has_audio),
+        hls_command(settings, ladder, audio_renditions(info)),
     ]
     case = timed(Case("(b) Amphi's ffmpeg commands by hand"), lambda: [run(c, out) for c in commands])
     return finish(case, source, out, {})

@@ -50,6 +50,7 @@ if TYPE_CHECKING:  # the hooks' types, for readers and checkers
     from core.catalogue.search import SearchQuery, SearchResults
     from core.models import Channel, Site, Theme, User, Video
     from core.notify.kinds import NotificationKind
+    from core.pipeline.hls import HlsAudio
     from core.pipeline.jobs import JobContext, JobKind
     from core.pipeline.media import ComposeSource, EncodeResult, MediaInfo, ProgressCallback, Rung
     from core.pipeline.speech import Transcript
@@ -60,7 +61,7 @@ if TYPE_CHECKING:  # the hooks' types, for readers and checkers
 #: The version of the hook contract, semantic: a new hook or a new optional
 #: argument is a minor bump; a removed or changed hook, argument or return value
 #: a major bump. Plugins declare the versions they support with ``AMPHI_HOOKS``.
-HOOKS_VERSION = "2.1.0"
+HOOKS_VERSION = "2.2.0"
 
 #: Hooks that the core calls but no built-in plugin implements: they serve
 #: third-party plugins (a ``REMOTE_USER`` sign-in, a sign-in audit, a group
@@ -381,6 +382,54 @@ def amphi_compose(
         raise :class:`core.pipeline.media.EncodeCancelled`.
     :return: ``out`` once written; raise :class:`core.pipeline.media.MediaError` with a reason for
         the owner when the tracks cannot be composed.
+    """
+
+
+@hookspec(firstresult=True)
+def amphi_encode_audio_track(
+    job: JobContext, source: str, duration: float, offset: float, out: str, progress: ProgressCallback
+) -> HlsAudio | None:
+    """Encode an audio track added to a ready video (an interpreter's voice, an audio description) as an
+    HLS audio rendition of it.
+
+    Called by the ``audio-track`` job (:mod:`core.pipeline.audio_tracks`) with no transaction open.
+    The sound must be encoded like the video's own audio renditions (same codec, same segment length),
+    start at the video's start (``offset`` applied) and last exactly ``duration`` (padded with silence
+    or cut). Stops at first non-None result.
+
+    .. versionadded:: 2.2.0
+
+    :param job: the :class:`core.pipeline.jobs.JobContext` (``job.plugin_settings(name)``).
+    :param source: the local path of the file whose first audio stream is the track.
+    :param duration: the video's duration in seconds.
+    :param offset: seconds into the video at which the file's sound starts (negative: that much of
+        the file's start is dropped).
+    :param out: an empty local folder: write ``index.m3u8`` (a VOD media playlist) and its segments there.
+    :param progress: :data:`core.pipeline.media.ProgressCallback`; when it returns False, stop and
+        raise :class:`core.pipeline.media.EncodeCancelled`.
+    :return: a :class:`core.pipeline.hls.HlsAudio` whose ``uri`` is ``index.m3u8``, with its codec,
+        channels and bitrates (the core sets its language and name); raise
+        :class:`core.pipeline.media.MediaError` with a reason for the owner when the file has no sound.
+    """
+
+
+@hookspec(firstresult=True)
+def amphi_replace_audio(job: JobContext, source: str, audio: str, out: str, progress: ProgressCallback) -> str | None:
+    """Give a download of a video another sound: its default audio language changed.
+
+    Called by the ``audio-downloads`` job (:mod:`core.pipeline.audio_tracks`) with no transaction open,
+    once per download. Stops at first non-None result.
+
+    .. versionadded:: 2.2.0
+
+    :param job: the :class:`core.pipeline.jobs.JobContext` (``job.plugin_settings(name)``).
+    :param source: the local path of the download as it is (an MP4 video, an M4A or MP3 sound).
+    :param audio: the local path of the new sound: an HLS media playlist of the video's audio rendition.
+    :param out: the local path to write, of the same kind as ``source`` (its extension says which): an
+        MP4 with ``source``'s picture and the new sound, or the new sound alone.
+    :param progress: :data:`core.pipeline.media.ProgressCallback`; when it returns False, stop and
+        raise :class:`core.pipeline.media.EncodeCancelled`.
+    :return: ``out`` once written.
     """
 
 

@@ -72,10 +72,12 @@ from core.pagecache.generation import current_generation, has_pending_changes
 from core.pagecache.regions import personal_fragment
 from core.pagecache.regions import render_personal as personal
 from core.pipeline import queue_job
+from core.pipeline.audio_languages import audio_language, audio_name, native_name
 from core.pipeline.hls import AUDIO_GROUP, HlsAudio, HlsVariant, hls_master_playlist
 from core.pipeline.jobs import JobContext, JobKind, local_file, scratch_folder
 from core.pipeline.media import (
     MEDIA_TYPES,
+    AudioStream,
     ComposeSource,
     EncodeCancelled,
     EncodeOutput,
@@ -239,6 +241,10 @@ __all__ = [
     "local_file",
     "scratch_folder",
     "AUDIO_GROUP",
+    "AudioStream",
+    "audio_language",
+    "audio_name",
+    "native_name",
     "HlsAudio",
     "HlsVariant",
     "hls_master_playlist",

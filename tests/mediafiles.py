@@ -12,6 +12,7 @@ Clips are tiny (a few seconds, small sizes) so a test suite stays quick::
 
 from __future__ import annotations
 
+import itertools
 import subprocess
 from pathlib import Path
 
@@ -41,6 +42,9 @@ __all__ = [
     "make_speech_clip",
     "make_anamorphic_video",
     "make_screen_recording",
+    "make_bilingual_video",
+    "make_tone",
+    "dominant_frequency",
 ]
 
 #: Korean sentences for speech clips (the test model is Korean; espeak-ng speaks them, not well).
@@ -422,3 +426,49 @@ def make_speech_clip(
     )
     speech.unlink()
     return path
+
+
+def make_bilingual_video(
+    folder,
+    name: str = "bilingual.mkv",
+    seconds: float = 3,
+    size: str = "320x240",
+    default: int = 0,
+    english: tuple[float, float] | None = None,
+) -> Path:
+    """A picture with two audio streams: French at 440 Hz, English (titled "English") at 880 Hz; ``default`` is the
+    audio stream marked default; ``english`` = (start, length) in seconds when the English stream does not span
+    the video (an interpreter who joins late). Matroska keeps a stream's title (MP4 drops it)."""
+    path = Path(folder) / name
+    args = video_source(size, 25, seconds)
+    start, length = english or (0.0, seconds)
+    for frequency, offset, span in ((440, 0.0, seconds), (880, start, length)):
+        args += ["-itsoffset", str(offset)] if offset else []
+        args += ["-f", "lavfi", "-i", f"sine=frequency={frequency}:sample_rate=48000:duration={span}"]
+    args += ["-map", "0:v", "-map", "1:a", "-map", "2:a", "-c:v", "libx264", "-preset", "ultrafast"]
+    args += ["-pix_fmt", "yuv420p", "-c:a", "aac", "-metadata:s:a:0", "language=fre"]
+    args += ["-metadata:s:a:1", "language=eng", "-metadata:s:a:1", "title=English"]
+    args += [f"-disposition:a:{default}", "default", f"-disposition:a:{1 - default}", "0"]
+    run_ffmpeg([*args, str(path)])
+    return path
+
+
+def make_tone(folder, name: str = "interpreter.wav", seconds: float = 2, frequency: int = 660) -> Path:
+    """A sound alone (an interpreter's recording, say): a sine of ``frequency`` Hz."""
+    path = Path(folder) / name
+    run_ffmpeg(["-f", "lavfi", "-i", f"sine=frequency={frequency}:sample_rate=48000:duration={seconds}", str(path)])
+    return path
+
+
+def dominant_frequency(path: str, stream: str = "a:0", seconds: float = 1.0, start: float = 0.0) -> float:
+    """The pitch of a pure tone, from its zero crossings (mono 16-bit PCM of ``seconds`` from ``start``)."""
+    trim = f"atrim=start={start}:duration={seconds}"
+    done = subprocess.run(
+        [FFMPEG, "-v", "error", "-i", str(path), "-map", f"0:{stream}", "-af", trim, "-ac", "1", "-ar", "48000"]
+        + ["-f", "s16le", "-"],
+        capture_output=True,
+        check=True,
+    )
+    samples = [int.from_bytes(done.stdout[i : i + 2], "little", signed=True) for i in range(0, len(done.stdout), 2)]
+    crossings = sum(1 for a, b in itertools.pairwise(samples) if (a < 0) != (b < 0))
+    return crossings / 2 / (len(samples) / 48000)

@@ -17,6 +17,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -124,7 +125,11 @@ class Video(Base):
 
 
 class MediaFile(Base):
-    """A stored file of a video: the original (``kind='source'``) or an output."""
+    """A stored file of a video: the original (``kind='source'``) or an output.
+
+    Each audio language of the HLS master is a row of kind ``hls-audio`` (its playlist); one added by
+    an owner after the encode has a rendition named ``added-<job id>``.
+    """
 
     __tablename__ = "media_files"
 
@@ -138,6 +143,11 @@ class MediaFile(Base):
     width: Mapped[int | None] = mapped_column(Integer)
     height: Mapped[int | None] = mapped_column(Integer)
     bitrate: Mapped[int | None] = mapped_column(Integer)
+    #: An audio rendition's (``hls-audio``) language (BCP 47, empty when unknown), name, and whether
+    #: players start on it.
+    language: Mapped[str] = mapped_column(String(16), default="", server_default="")
+    label: Mapped[str] = mapped_column(String(100), default="", server_default="")
+    is_default: Mapped[bool] = mapped_column(default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     video: Mapped[Video] = relationship(back_populates="files")

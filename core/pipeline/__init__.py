@@ -352,3 +352,4 @@ def includeme(config):
     config.include("core.pipeline.storage")
     config.include("core.pipeline.encoding")
     config.include("core.pipeline.composition")
+    config.include("core.pipeline.audio_tracks")

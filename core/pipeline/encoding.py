@@ -30,6 +30,7 @@ log = logging.getLogger(__name__)
 RECORDED_KINDS = {
     "hls-master",
     "hls-playlist",
+    "hls-audio",
     "mp4",
     "audio",
     "mp3",
@@ -127,6 +128,9 @@ def replace_outputs(video: Video, prefix: str, out: str, result: EncodeResult) -
                     width=output.width,
                     height=output.height,
                     bitrate=output.bitrate,
+                    language=output.language,
+                    label=output.label,
+                    is_default=output.default,
                 )
             )
     posters = [o for o in result.outputs if o.kind in ("thumbnail", "waveform")]

@@ -7,6 +7,7 @@ Several audio languages share one ``GROUP-ID``: one ``#EXT-X-MEDIA:TYPE=AUDIO`` 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -57,11 +58,23 @@ def hls_master_playlist(
 
     With several ``audio`` renditions (or one and some video), each becomes an ``EXT-X-MEDIA`` of ``group``
     and every variant names the group; the first marked ``default`` (else the first) is ``DEFAULT=YES``.
-    Without video, the audio renditions become the variants themselves (an audio-only master).
+    Without video, one audio rendition becomes the variant itself (an audio-only master); several make
+    the group, with the default's playlist as the one variant.
     """
     lines = ["#EXTM3U", f"#EXT-X-VERSION:{version}", "#EXT-X-INDEPENDENT-SEGMENTS"]
     audio = list(audio)
     default = next((a for a in audio if a.default), audio[0] if audio else None)
+    if not variants and default is not None and len(audio) > 1:
+        # Sound only, in several languages: hls.js then offers them as audio tracks, not as bitrates to
+        # switch between (verified in Chromium).
+        peak, average = max(a.peak for a in audio), max(a.average for a in audio)
+        lines += media_lines(audio, default, group)
+        lines += [
+            f"#EXT-X-STREAM-INF:BANDWIDTH={peak},AVERAGE-BANDWIDTH={average},CODECS={_quoted(default.codec)},"
+            f"AUDIO={_quoted(group)}",
+            default.uri,
+        ]
+        return "\n".join(lines) + "\n"
     if not variants:
         for rendition in sorted(audio, key=lambda a: a is not default):
             lines += [
@@ -70,19 +83,7 @@ def hls_master_playlist(
                 rendition.uri,
             ]
         return "\n".join(lines) + "\n"
-    for rendition in audio:
-        attributes = [f"TYPE=AUDIO,GROUP-ID={_quoted(group)}"]
-        if rendition.language:
-            attributes.append(f"LANGUAGE={_quoted(rendition.language)}")
-        chosen = rendition is default
-        attributes += [
-            f"NAME={_quoted(rendition.name)}",
-            f"DEFAULT={'YES' if chosen else 'NO'}",
-            "AUTOSELECT=YES",
-            f'CHANNELS="{rendition.channels}"',
-            f"URI={_quoted(rendition.uri)}",
-        ]
-        lines.append("#EXT-X-MEDIA:" + ",".join(attributes))
+    lines += media_lines(audio, default, group)
     # A variant's bandwidth counts the largest audio it may be played with.
     audio_peak = max((a.peak for a in audio), default=0)
     audio_average = max((a.average for a in audio), default=0)
@@ -101,3 +102,80 @@ def hls_master_playlist(
             attributes.append(f"AUDIO={_quoted(group)}")
         lines += ["#EXT-X-STREAM-INF:" + ",".join(attributes), variant.uri]
     return "\n".join(lines) + "\n"
+
+
+def media_lines(audio: Sequence[HlsAudio], default: HlsAudio | None, group: str) -> list[str]:
+    """One ``#EXT-X-MEDIA:TYPE=AUDIO`` line per rendition of ``group``, ``default`` the one with DEFAULT=YES."""
+    lines = []
+    for rendition in audio:
+        attributes = [f"TYPE=AUDIO,GROUP-ID={_quoted(group)}"]
+        if rendition.language:
+            attributes.append(f"LANGUAGE={_quoted(rendition.language)}")
+        attributes += [
+            f"NAME={_quoted(rendition.name)}",
+            f"DEFAULT={'YES' if rendition is default else 'NO'}",
+            "AUTOSELECT=YES",
+            f'CHANNELS="{rendition.channels}"',
+            f"URI={_quoted(rendition.uri)}",
+        ]
+        lines.append("#EXT-X-MEDIA:" + ",".join(attributes))
+    return lines
+
+
+ATTRIBUTE = re.compile(r'([A-Z0-9-]+)=("[^"]*"|[^",]*)')
+
+
+def playlist_attributes(line: str) -> dict[str, str]:
+    """A tag's attribute list (``#EXT-X-MEDIA:TYPE=AUDIO,NAME="x"``) as a dict, quotes removed."""
+    _tag, _sep, rest = line.partition(":")
+    return {key: value.strip('"') for key, value in ATTRIBUTE.findall(rest)}
+
+
+def master_audio(text: str) -> list[HlsAudio]:
+    """The audio renditions a master playlist lists (bitrates unknown: 0)."""
+    audio = []
+    for line in text.splitlines():
+        if line.startswith("#EXT-X-MEDIA:"):
+            attributes = playlist_attributes(line)
+            if attributes.get("TYPE") == "AUDIO" and attributes.get("URI"):
+                audio.append(
+                    HlsAudio(
+                        uri=attributes["URI"],
+                        language=attributes.get("LANGUAGE", ""),
+                        name=attributes.get("NAME", "Audio"),
+                        default=attributes.get("DEFAULT") == "YES",
+                        channels=int(attributes.get("CHANNELS", "2").split("/")[0] or 2),
+                    )
+                )
+    return audio
+
+
+def with_audio(text: str, audio: Sequence[HlsAudio], *, group: str = AUDIO_GROUP) -> str:
+    """``text`` (a master playlist with video variants) with ``audio`` as its audio renditions.
+
+    The video variants stay as they were; each names ``group`` (and the audio codec, when it named none).
+    """
+    media = hls_master_playlist([HlsVariant("x", 2, 2, 0)], audio, group=group).splitlines()
+    renditions = [line for line in media if line.startswith("#EXT-X-MEDIA:")]
+    codec = next((a.codec for a in audio), "")
+    lines, placed = [], False
+    for line in text.splitlines():
+        if line.startswith("#EXT-X-MEDIA:") and playlist_attributes(line).get("TYPE") == "AUDIO":
+            continue
+        if line.startswith("#EXT-X-STREAM-INF:"):
+            if not placed:
+                lines += renditions
+                placed = True
+            line = variant_with_audio(line, group, codec) if audio else line
+        lines.append(line)
+    return "\n".join(lines) + "\n"
+
+
+def variant_with_audio(line: str, group: str, codec: str) -> str:
+    attributes = playlist_attributes(line)
+    if "AUDIO" not in attributes:
+        line += f",AUDIO={_quoted(group)}"
+    codecs = attributes.get("CODECS")
+    if codecs is not None and "mp4a" not in codecs and codec:
+        line = line.replace(f'CODECS="{codecs}"', f'CODECS="{codecs},{codec}"')
+    return line

@@ -55,6 +55,18 @@ class ComposeSource:
 
 
 @dataclass(frozen=True)
+class AudioStream:
+    """One audio stream of a source: its position among the audio streams, language (BCP 47, empty when
+    unknown), title (the stream's own, else empty), whether it is marked default, its channels."""
+
+    index: int
+    language: str = ""
+    title: str = ""
+    default: bool = False
+    channels: int = 0
+
+
+@dataclass(frozen=True)
 class MediaInfo:
     """What a probe learned of a source file.
 
@@ -78,6 +90,8 @@ class MediaInfo:
     audio_sample_rate: int = 0
     has_cover_art: bool = False
     bitrate: int = 0
+    #: Every audio stream, in the source's order (the fields ``audio_*`` above describe the first).
+    audio_streams: tuple[AudioStream, ...] = ()
 
     @property
     def is_audio_only(self) -> bool:
@@ -103,9 +117,9 @@ class Rung:
 class EncodeOutput:
     """One file the encoder wrote, relative to its output folder.
 
-    ``kind`` is one of ``hls-master``, ``hls-playlist``, ``hls-segment``, ``mp4``,
-    ``audio`` (m4a), ``mp3``, ``thumbnail``, ``storyboard``, ``storyboard-vtt``,
-    ``waveform``.
+    ``kind`` is one of ``hls-master``, ``hls-playlist``, ``hls-audio`` (an audio rendition's playlist:
+    ``language``, ``label`` and ``default`` say which), ``hls-segment``, ``mp4``, ``audio`` (m4a), ``mp3``,
+    ``thumbnail``, ``storyboard``, ``storyboard-vtt``, ``waveform``.
     """
 
     kind: str
@@ -115,6 +129,9 @@ class EncodeOutput:
     width: int | None = None
     height: int | None = None
     bitrate: int | None = None
+    language: str = ""
+    label: str = ""
+    default: bool = False
 
 
 @dataclass

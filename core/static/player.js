@@ -4,10 +4,10 @@
    resume where the viewer stopped, watch time reports, share link at the current time.
 
    Without JavaScript the browser's own controls show. The viewer's choices (caption style, theatre
-   mode, volume) are kept in localStorage: the page itself is the same for every viewer.
+   mode, volume, audio language) are kept in localStorage: the page itself is the same for every viewer.
 
    The public API for plugin panels (notes, chapters, transcript...):
-   - window.Amphi.player.seek(seconds), .currentTime(), .video (the <video> element, or null);
+   - window.Amphi.player.seek(seconds), .currentTime(), .video (the <video> element, or null), .hls (hls.js);
    - any element with data-seek="<seconds>" seeks the player when activated (click or Enter);
    - the document receives an "amphi:time" CustomEvent ({detail: {time}}) on every timeupdate,
      and "amphi:ready" once the player is set up. */
@@ -47,6 +47,7 @@
       });
       ui.quality.addEventListener("change", function () { hls.currentLevel = parseInt(ui.quality.value, 10); });
       hls.on(Hls.Events.AUDIO_TRACKS_UPDATED, function (_event, data) { audioTracks(ui, hls, data.audioTracks); });
+      hls.on(Hls.Events.AUDIO_TRACK_SWITCHED, function (_event, data) { ui.audio.value = String(data.id); });
       return hls;
     }
     video.src = src; // Safari and iOS play HLS natively
@@ -54,18 +55,53 @@
     return null;
   }
 
-  // Several audio languages (hls.js): a menu; one: none.
+  // Several audio languages (hls.js): a menu, by name; one: none. The player starts on the language the
+  // viewer chose last time (any video), else on the first of the browser's languages that the video
+  // has, else on the video's default; a choice is remembered.
+  function primary(tag) { return String(tag || "").toLowerCase().split(/[-_]/)[0]; }
+
+  function preferredTrack(tracks) {
+    var language = stored("audio.language", null), name = stored("audio.name", null), found = -1;
+    if (language !== null || name !== null) {
+      tracks.forEach(function (track, index) {
+        if (found < 0 && track.name === name && primary(track.lang) === primary(language)) { found = index; }
+      });
+      tracks.forEach(function (track, index) {
+        if (found < 0 && language && primary(track.lang) === primary(language)) { found = index; }
+      });
+      if (found >= 0) { return found; }
+    }
+    (navigator.languages || [navigator.language]).some(function (wanted) {
+      tracks.forEach(function (track, index) {
+        if (found < 0 && track.lang && primary(track.lang) === primary(wanted)) { found = index; }
+      });
+      return found >= 0;
+    });
+    return found;
+  }
+
   function audioTracks(ui, hls, tracks) {
+    var first = !ui.audio.dataset.chosen;
+    ui.audio.dataset.chosen = "1";
+    if (first && tracks.length > 1) {
+      var preferred = preferredTrack(tracks);
+      if (preferred >= 0 && preferred !== hls.audioTrack) { hls.audioTrack = preferred; }
+    }
     ui.audio.textContent = "";
     tracks.forEach(function (track, index) {
       var option = document.createElement("option");
       option.value = index;
       option.textContent = track.name || track.lang || String(index + 1);
+      if (track.lang) { option.lang = track.lang; }
       option.selected = index === hls.audioTrack;
       ui.audio.appendChild(option);
     });
     ui.audioField.hidden = tracks.length < 2;
-    ui.audio.onchange = function () { hls.audioTrack = parseInt(ui.audio.value, 10); };
+    ui.audio.onchange = function () {
+      var index = parseInt(ui.audio.value, 10), track = tracks[index];
+      hls.audioTrack = index;
+      if (track) { store("audio.language", track.lang || ""); store("audio.name", track.name || ""); }
+    };
   }
 
   function parseStoryboard(text, base) {
@@ -468,10 +504,11 @@
     video.addEventListener("seeked", update);
   }
 
-  function setupApi(video) {
+  function setupApi(video, hls) {
     window.Amphi = window.Amphi || {};
     window.Amphi.player = {
       video: video,
+      hls: hls,  // the hls.js instance (null where the browser plays HLS itself)
       currentTime: function () { return video.currentTime; },
       seek: function (seconds) {
         video.currentTime = Math.max(0, parseFloat(seconds) || 0);
@@ -511,10 +548,10 @@
     video.tabIndex = 0;
     p.ui.chrome.hidden = false;
     player.classList.add("enhanced");
-    setupApi(video);
+    var hls = setupSource(p.ui, video, player.dataset.src);
+    setupApi(video, hls);
     setupIdle(p);
     setupBar(p);
-    setupSource(p.ui, video, player.dataset.src);
     setupTracks(p);
     setupMenus(p);
     setupStoryboard(player, p.ui, video, player.dataset.storyboard);

@@ -14,6 +14,7 @@ from core.access.security import video_permits
 from core.catalogue.media_urls import media_base, media_url
 from core.catalogue.tracks import player_tracks
 from core.models import Video, ViewProgress
+from core.pipeline.audio_tracks import audio_files
 from core.platform.i18n import _
 from core.platform.ui import contributions
 
@@ -33,6 +34,7 @@ def player_context(request, video: Video) -> dict:
         "download_label": lambda f: download_label(request, f),
         "media_url": lambda key: media_url(request, video, key),
         "start_at": start_time(request),
+        "audio_languages": audio_files(video) if base else [],
     }
 
 

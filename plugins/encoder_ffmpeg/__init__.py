@@ -7,11 +7,12 @@ from plugins.encoder_ffmpeg.encode import encode
 from plugins.encoder_ffmpeg.images import card_image
 from plugins.encoder_ffmpeg.ladder import DEFAULT_RUNGS, KNOWN_RUNGS, MAX_FPS, encoding_ladder
 from plugins.encoder_ffmpeg.probe import probe
+from plugins.encoder_ffmpeg.track import encode_audio_track, replace_audio
 
 NAME = "encoder_ffmpeg"
 AMPHI_TITLE = _("Encoding with ffmpeg")
 AMPHI_DESCRIPTION = _("Encodes uploads for adaptive streaming (HLS), MP4 downloads, audio and images.")
-AMPHI_HOOKS = ">=2.1,<3"  # the job hooks take plain values since 2.0; amphi_card_image came with 2.1
+AMPHI_HOOKS = ">=2.2,<3"  # amphi_card_image came with 2.1, amphi_encode_audio_track with 2.2
 X264_PRESETS = ("ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow", "slower", "veryslow")
 DEFAULT_PRESET = "veryfast"  # x4 faster than the reference at equal or better SSIM (bench/encode.py)
 DEFAULT_CRF = 18  # SSIM >= the reference (CRF 20, slow) on every rung; see bench/encode.py
@@ -122,6 +123,16 @@ def amphi_encoding_ladder(job, info):
 @hookimpl
 def amphi_encode(job, source, info, ladder, out, progress):
     return encode(job.plugin_settings(NAME), source, info, list(ladder), out, progress)
+
+
+@hookimpl
+def amphi_encode_audio_track(job, source, duration, offset, out, progress):
+    return encode_audio_track(job.plugin_settings(NAME), source, duration, offset, out, progress)
+
+
+@hookimpl
+def amphi_replace_audio(job, source, audio, out, progress):
+    return replace_audio(job.plugin_settings(NAME), source, audio, out, progress)
 
 
 @hookimpl

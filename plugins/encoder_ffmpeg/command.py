@@ -14,6 +14,7 @@ from fractions import Fraction
 import ffmpeg
 
 from core.plugin_api import MediaInfo, Rung
+from plugins.encoder_ffmpeg.audio import AudioRendition, audio_renditions, continuous
 from plugins.encoder_ffmpeg.ladder import encoding_frame_rate, even, gop_frames
 
 PROGRESS_SECONDS = 0.5  # how often ffmpeg reports (its default, said explicitly)
@@ -63,13 +64,26 @@ def mp4_path(rung: Rung) -> str:
     return f"mp4/{rung.name}.mp4"
 
 
-def tee_target(ladder: list[Rung], has_audio: bool) -> str:
-    """One encode of each stream, written to every MP4 (and the AAC to ``audio.m4a``) by the tee muxer."""
-    audio = ",a" if has_audio else ""
+def tee_target(ladder: list[Rung], renditions: list[AudioRendition]) -> str:
+    """One encode of each stream, written by the tee muxer: every MP4 with the default language, each
+    language's AAC to its own file (the default one to ``audio.m4a``)."""
+    main = next((i for i, r in enumerate(renditions) if r.default), None)
+    audio = f",a\\:{main}" if main is not None else ""
     slaves = [f"[select='v\\:{i}{audio}':f=mp4:movflags=+faststart]{mp4_path(r)}" for i, r in enumerate(ladder)]
-    if has_audio:
-        slaves.append("[select=a:f=ipod:movflags=+faststart]audio.m4a")
+    slaves += [f"[select='a\\:{i}':f=ipod:movflags=+faststart]{r.file}" for i, r in enumerate(renditions)]
     return "|".join(slaves)
+
+
+def audio_sources(source, info: MediaInfo, renditions: list[AudioRendition]) -> tuple[list, object]:
+    """Each language's stream on the video's clock, and a second copy of the default one (for the MP3)."""
+    streams, mp3 = [], None
+    for rendition in renditions:
+        stream = continuous(source[f"a:{rendition.stream}"], info.duration)
+        if rendition.default:
+            split = stream.filter_multi_output("asplit", 2)
+            stream, mp3 = split[0], split[1]
+        streams.append(stream)
+    return streams, mp3
 
 
 def video_options(settings: Mapping, ladder: list[Rung], fps: Fraction, encoder: str) -> dict:
@@ -167,13 +181,13 @@ def video_command(source_path: str, settings: Mapping, info: MediaInfo, ladder: 
     board = storyboard_plan(settings, info)
     branches = decoded_video(source, info, fps).filter_multi_output("split", len(ladder) + 2)
     streams = [rung_stream(branches[i], rung) for i, rung in enumerate(ladder)]
-    audio_options = {}
-    if info.has_audio:
-        streams.append(source["a:0"])
-        audio_options = {**AUDIO, "b:a": ladder[0].audio_bitrate}
+    renditions = audio_renditions(info)
+    sounds, mp3 = audio_sources(source, info, renditions)
+    audio_options = {**AUDIO, "b:a": ladder[0].audio_bitrate} if renditions else {}
     main = ffmpeg.output(
         *streams,
-        tee_target(ladder, info.has_audio),
+        *sounds,
+        tee_target(ladder, renditions),
         f="tee",
         **video_options(settings, ladder, fps, encoder),
         **audio_options,
@@ -183,19 +197,23 @@ def video_command(source_path: str, settings: Mapping, info: MediaInfo, ladder: 
         thumbnails_output(branches[len(ladder)], settings, info, ladder),
         storyboard_frames_output(branches[len(ladder) + 1], board),
     ]
-    if info.has_audio:
-        outputs.append(mp3_output(source["a:0"], settings))
+    if mp3 is not None:
+        outputs.append(mp3_output(mp3, settings))
     return compile_outputs(outputs)
 
 
 def audio_command(source_path: str, settings: Mapping, info: MediaInfo) -> list[str]:
-    """argv for an audio-only source: AAC (m4a), MP3, and the cover art as the poster (else see
-    :func:`waveform_command`)."""
+    """argv for an audio-only source: AAC (m4a) of each language, MP3 of the default one, and the cover
+    art as the poster (else see :func:`waveform_command`)."""
     source = ffmpeg.input(source_path)
-    audio = source["a:0"]
+    renditions = audio_renditions(info)
+    sounds, mp3 = audio_sources(source, info, renditions)
     bitrate = settings["audio_bitrate"] * 1000
-    m4a = audio.output("audio.m4a", f="ipod", movflags="+faststart", vn=None, **AUDIO, **{"b:a": bitrate})
-    outputs = [m4a, mp3_output(audio, settings)]
+    outputs = [
+        sound.output(rendition.file, f="ipod", movflags="+faststart", vn=None, **AUDIO, **{"b:a": bitrate})
+        for sound, rendition in zip(sounds, renditions, strict=True)
+    ]
+    outputs.append(mp3_output(mp3, settings))
     if info.has_cover_art:
         picture = source["v:0"].filter("scale", "min(iw,1280)", -2).filter("format", "yuvj420p")
         outputs.append(picture.output(POSTER, **{"frames:v": 1, "update": 1, "q:v": 3}))

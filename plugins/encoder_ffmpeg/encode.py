@@ -24,6 +24,7 @@ from core.plugin_api import (
     Rung,
     _,
 )
+from plugins.encoder_ffmpeg.audio import EXTRA_FOLDER, AudioRendition, audio_renditions
 from plugins.encoder_ffmpeg.command import (
     STORYBOARD_FRAMES,
     THUMBNAILS,
@@ -91,12 +92,14 @@ def encode(
     """Write every output under ``out`` and list them."""
     if not info.has_video and not info.has_audio:
         raise MediaError(_("This is not a video or audio file."))
+    renditions = audio_renditions(info)
     folders = [
         "mp4",
         THUMBNAILS,
         "hls",
         *(f"hls/{r.name}" for r in ladder),
-        *(["hls/audio"] if info.has_audio else []),
+        *(f"hls/{r.folder}" for r in renditions),
+        *([EXTRA_FOLDER] if len(renditions) > 1 else []),
         *([STORYBOARD_FRAMES] if ladder else []),
     ]
     for folder in folders:
@@ -111,13 +114,12 @@ def encode(
         finish_pictures(out, storyboard_plan(settings, info), info.duration)
     elif not info.has_cover_art:
         run_ffmpeg(waveform_command(), out, Progress(progress, info.duration, ENCODE_SHARE, ENCODE_SHARE))
-    run_ffmpeg(
-        hls_command(settings, ladder, info.has_audio), out, Progress(progress, info.duration, ENCODE_SHARE, 0.99)
-    )
-    write_master(out, settings, ladder, float(encoding_frame_rate(settings, info)), info.has_audio)
+    run_ffmpeg(hls_command(settings, ladder, renditions), out, Progress(progress, info.duration, ENCODE_SHARE, 0.99))
+    write_master(out, settings, ladder, float(encoding_frame_rate(settings, info)), renditions)
     duration = encoded_duration(out, ladder, info)
     drop_unoffered_downloads(out, settings, ladder)
-    result = EncodeResult(outputs=list_outputs(out, ladder, info), duration=duration)
+    shutil.rmtree(os.path.join(out, EXTRA_FOLDER), ignore_errors=True)
+    result = EncodeResult(outputs=list_outputs(out, ladder, info, renditions), duration=duration)
     if progress is not None and progress(1.0) is False:
         raise EncodeCancelled("The encoding was cancelled.")
     return result
@@ -156,12 +158,14 @@ def encoded_duration(out: str, ladder: list[Rung], info: MediaInfo) -> float:
         return info.duration
 
 
-def output_kind(path: str, info: MediaInfo) -> str | None:
+def output_kind(path: str, info: MediaInfo, audio_folders: set[str] = frozenset()) -> str | None:
     name = os.path.basename(path)
     if path == "hls/master.m3u8":
         return "hls-master"
     if path.startswith("hls/"):
-        return "hls-playlist" if name.endswith(".m3u8") else "hls-segment"
+        if not name.endswith(".m3u8"):
+            return "hls-segment"
+        return "hls-audio" if path.split("/")[1] in audio_folders else "hls-playlist"
     kinds = {
         "audio.m4a": "audio",
         "audio.mp3": "mp3",
@@ -177,24 +181,30 @@ def output_kind(path: str, info: MediaInfo) -> str | None:
     return None
 
 
-def list_outputs(out: str, ladder: list[Rung], info: MediaInfo) -> list[EncodeOutput]:
-    """Every file written, described (kind, mime, rendition, size and bitrate where they apply)."""
+def list_outputs(
+    out: str, ladder: list[Rung], info: MediaInfo, renditions: list[AudioRendition] | None = None
+) -> list[EncodeOutput]:
+    """Every file written, described (kind, mime, rendition, size and bitrate, language where they apply)."""
     rungs = {r.name: r for r in ladder}
+    languages = {r.folder: r for r in (audio_renditions(info) if renditions is None else renditions)}
     outputs = []
     for root, _dirs, files in os.walk(out):
         for name in sorted(files):
             path = os.path.relpath(os.path.join(root, name), out).replace(os.sep, "/")
-            kind = output_kind(path, info)
+            kind = output_kind(path, info, set(languages))
             if kind is not None:
-                outputs.append(describe(out, path, kind, rungs, info))
+                outputs.append(describe(out, path, kind, rungs, info, languages))
     return sorted(outputs, key=lambda o: (o.kind, natural_key(o.path)))
 
 
-def describe(out: str, path: str, kind: str, rungs: dict[str, Rung], info: MediaInfo) -> EncodeOutput:
+def describe(
+    out: str, path: str, kind: str, rungs: dict[str, Rung], info: MediaInfo, languages: dict[str, AudioRendition]
+) -> EncodeOutput:
     parts = path.split("/")
     name = parts[1] if parts[0] == "hls" and len(parts) > 2 else os.path.splitext(parts[-1])[0]
     rung = rungs.get(name) if kind in ("mp4", "hls-playlist", "hls-segment") else None
-    rendition = rung.name if rung else ("audio" if kind in ("audio", "mp3") or name == "audio" else "")
+    language = languages.get(name) if kind in ("hls-audio", "hls-segment") else None
+    rendition = rung.name if rung else (language.folder if language else ("audio" if kind in ("audio", "mp3") else ""))
     bitrate = None
     if kind in ("mp4", "audio", "mp3") and info.duration > 0:
         bitrate = int(os.path.getsize(os.path.join(out, path)) * 8 / info.duration)
@@ -206,6 +216,9 @@ def describe(out: str, path: str, kind: str, rungs: dict[str, Rung], info: Media
         width=rung.width if rung else None,
         height=rung.height if rung else None,
         bitrate=bitrate,
+        language=language.language if language and kind == "hls-audio" else "",
+        label=language.name if language and kind == "hls-audio" else "",
+        default=bool(language and kind == "hls-audio" and language.default),
     )
 
 

@@ -10,9 +10,8 @@ from dataclasses import dataclass
 import ffmpeg
 
 from core.plugin_api import AUDIO_GROUP, HlsAudio, HlsVariant, Rung, hls_master_playlist, vtt_timestamp
+from plugins.encoder_ffmpeg.audio import AudioRendition
 from plugins.encoder_ffmpeg.command import Storyboard, compile_outputs, mp4_path
-
-AUDIO_FOLDER = "audio"
 
 
 def hls_options(settings: Mapping, folder: str) -> dict:
@@ -32,15 +31,15 @@ def hls_options(settings: Mapping, folder: str) -> dict:
     return options
 
 
-def hls_command(settings: Mapping, ladder: list[Rung], has_audio: bool) -> list[str]:
-    """argv of one process that remuxes every rung (video) and the audio into HLS variant playlists."""
+def hls_command(settings: Mapping, ladder: list[Rung], renditions: list[AudioRendition]) -> list[str]:
+    """argv of one process that remuxes every rung (video) and every language into HLS playlists."""
     outputs = []
     for rung in ladder:
         video = ffmpeg.input(mp4_path(rung))["v:0"]
         outputs.append(video.output(f"hls/{rung.name}/index.m3u8", **hls_options(settings, rung.name)))
-    if has_audio:
-        audio = ffmpeg.input("audio.m4a")["a:0"]
-        outputs.append(audio.output(f"hls/{AUDIO_FOLDER}/index.m3u8", **hls_options(settings, AUDIO_FOLDER)))
+    for rendition in renditions:
+        audio = ffmpeg.input(rendition.file)["a:0"]
+        outputs.append(audio.output(f"hls/{rendition.folder}/index.m3u8", **hls_options(settings, rendition.folder)))
     return compile_outputs(outputs)
 
 
@@ -86,13 +85,16 @@ def audio_codec(path: str) -> str:
     return "mp4a.40.5" if "HE" in (streams[0].get("profile") or "") else "mp4a.40.2"
 
 
-def master_playlist(out: str, ladder: list[Rung], fps: float, has_audio: bool, version: int) -> str:
-    """The master playlist text: one audio rendition shared by every video variant."""
-    audio = []
-    if has_audio:
-        stats = playlist_stats(out, f"hls/{AUDIO_FOLDER}/index.m3u8")
-        codec = audio_codec(os.path.join(out, "audio.m4a"))
-        audio.append(HlsAudio(f"{AUDIO_FOLDER}/index.m3u8", "", "Audio", True, codec, 2, stats.peak, stats.average))
+def hls_audio(out: str, folder: str, encoded: str, language: str, name: str, default: bool) -> HlsAudio:
+    """The master playlist's entry of the audio playlist ``hls/<folder>/index.m3u8`` (``encoded``: its AAC file)."""
+    stats = playlist_stats(out, f"hls/{folder}/index.m3u8")
+    codec = audio_codec(os.path.join(out, encoded))
+    return HlsAudio(f"{folder}/index.m3u8", language, name, default, codec, 2, stats.peak, stats.average)
+
+
+def master_playlist(out: str, ladder: list[Rung], fps: float, renditions: list[AudioRendition], version: int) -> str:
+    """The master playlist text: every language an audio rendition shared by every video variant."""
+    audio = [hls_audio(out, r.folder, r.file, r.language, r.name, r.default) for r in renditions]
     variants = []
     for rung in ladder:
         stats = playlist_stats(out, f"hls/{rung.name}/index.m3u8")
@@ -103,10 +105,13 @@ def master_playlist(out: str, ladder: list[Rung], fps: float, has_audio: bool, v
     return hls_master_playlist(variants, audio, version=version, group=AUDIO_GROUP)
 
 
-def write_master(out: str, settings: Mapping, ladder: list[Rung], fps: float, has_audio: bool) -> None:
-    version = 7 if settings["segment_type"] == "fmp4" else 6
+def playlist_version(settings: Mapping) -> int:
+    return 7 if settings["segment_type"] == "fmp4" else 6
+
+
+def write_master(out: str, settings: Mapping, ladder: list[Rung], fps: float, renditions: list[AudioRendition]) -> None:
     with open(os.path.join(out, "hls", "master.m3u8"), "w", encoding="utf-8") as master:
-        master.write(master_playlist(out, ladder, fps, has_audio, version))
+        master.write(master_playlist(out, ladder, fps, renditions, playlist_version(settings)))
 
 
 def storyboard_vtt(board: Storyboard, duration: float, sprite: str = "storyboard.jpg") -> str:

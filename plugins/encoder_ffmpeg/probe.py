@@ -8,7 +8,7 @@ from fractions import Fraction
 
 import ffmpeg
 
-from core.plugin_api import MediaError, MediaInfo, _
+from core.plugin_api import AudioStream, MediaError, MediaInfo, _, audio_language
 
 EMPTY = _("The file is empty.")
 NOT_MEDIA = _("This is not a video or audio file.")
@@ -109,6 +109,7 @@ def media_info(data: dict) -> MediaInfo:
         info.update(video_fields(videos[0]))
     if audios:
         info.update(audio_fields(audios[0]))
+        info["audio_streams"] = audio_streams(audios)
     return MediaInfo(**info)
 
 
@@ -155,6 +156,23 @@ def audio_fields(stream: dict) -> dict:
         audio_channels=as_int(stream.get("channels")),
         audio_sample_rate=as_int(stream.get("sample_rate")),
     )
+
+
+def audio_streams(audios: list[dict]) -> tuple[AudioStream, ...]:
+    """Each audio stream's language (BCP 47) and title from its tags, and its ``default`` disposition."""
+    streams = []
+    for index, stream in enumerate(audios):
+        tags = {key.lower(): value for key, value in (stream.get("tags") or {}).items()}
+        streams.append(
+            AudioStream(
+                index=index,
+                language=audio_language(tags.get("language")),
+                title=" ".join(str(tags.get("title") or "").split()),
+                default=bool((stream.get("disposition") or {}).get("default")),
+                channels=as_int(stream.get("channels")),
+            )
+        )
+    return tuple(streams)
 
 
 def stream_rotation(stream: dict) -> int:

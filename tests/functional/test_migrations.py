@@ -165,3 +165,38 @@ def test_existing_share_links_keep_working_with_only_their_hash_stored(empty_eng
         stored = connection.execute(text("SELECT id, token_hash FROM share_links ORDER BY id")).all()
     assert stored == [(1, token_hash("first-old-token")), (2, token_hash("second-old-token"))]
     assert token_hash("first-old-token") == hashlib.sha256(b"first-old-token").hexdigest()
+
+
+def test_an_old_videos_one_audio_playlist_becomes_its_default_audio_rendition(empty_engine):
+    from sqlalchemy import text
+
+    host = make_plugin_host({})
+    upgrade(empty_engine, host, "0017_core")
+    with empty_engine.begin() as connection:
+        insert_an_old_site_and_user(connection)
+        connection.execute(
+            text(
+                "INSERT INTO videos (id, site_id, owner_id, title, slug, description, language, status, "
+                "access, status_reason, poster_key, password_hash, allow_downloads, created_at, "
+                "updated_at, license) VALUES (1, 1, 1, 'Old', 'old', '', '', 'ready', 'draft', '', '', "
+                "'', false, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, 'all-rights-reserved')"
+            )
+        )
+        for kind, rendition in (("hls-playlist", "360p"), ("hls-playlist", "audio"), ("audio", "audio")):
+            connection.execute(
+                text(
+                    "INSERT INTO media_files (video_id, kind, rendition, key, size, mime, created_at) VALUES "
+                    "(1, :kind, :rendition, :key, 0, '', CURRENT_TIMESTAMP)"
+                ),
+                {"kind": kind, "rendition": rendition, "key": f"{kind}/{rendition}"},
+            )
+    upgrade(empty_engine, host)
+    with empty_engine.connect() as connection:
+        rows = connection.execute(
+            text("SELECT kind, rendition, language, label, is_default FROM media_files ORDER BY id")
+        ).all()
+    assert [tuple(row) for row in rows] == [
+        ("hls-playlist", "360p", "", "", False),
+        ("hls-audio", "audio", "", "Audio", True),
+        ("audio", "audio", "", "", False),  # the m4a download stays a download
+    ]

@@ -4,8 +4,9 @@ from fractions import Fraction
 
 import pytest
 
-from core.pipeline.media import MediaInfo
+from core.pipeline.media import AudioStream, MediaInfo
 from plugins.encoder_ffmpeg import amphi_settings
+from plugins.encoder_ffmpeg.audio import audio_renditions
 from plugins.encoder_ffmpeg.command import storyboard_plan, tee_target, video_command
 from plugins.encoder_ffmpeg.ladder import encoding_ladder, gop_frames, output_frame_rate
 from plugins.encoder_ffmpeg.package import storyboard_vtt
@@ -157,14 +158,17 @@ def test_crf_zero_means_plain_bitrates():
     assert "-crf" not in plain and option(plain, "-b:v:0") == "800000"
 
 
-def test_the_tee_writes_each_rung_with_the_shared_audio_and_the_m4a():
+def test_the_tee_writes_each_rung_with_the_default_language_and_each_language_to_its_file():
     ladder = encoding_ladder(defaults(), video(854, 480))
-    assert tee_target(ladder, True).split("|") == [
-        "[select='v\\:0,a':f=mp4:movflags=+faststart]mp4/360p.mp4",
-        "[select='v\\:1,a':f=mp4:movflags=+faststart]mp4/480p.mp4",
-        "[select=a:f=ipod:movflags=+faststart]audio.m4a",
+    streams = (AudioStream(0, "fr"), AudioStream(1, "en", default=True))
+    renditions = audio_renditions(MediaInfo("mkv", 3.0, True, True, 854, 480, audio_streams=streams))
+    assert tee_target(ladder, renditions).split("|") == [
+        "[select='v\\:0,a\\:1':f=mp4:movflags=+faststart]mp4/360p.mp4",
+        "[select='v\\:1,a\\:1':f=mp4:movflags=+faststart]mp4/480p.mp4",
+        "[select='a\\:0':f=ipod:movflags=+faststart]audio-extra/audio_1.m4a",
+        "[select='a\\:1':f=ipod:movflags=+faststart]audio.m4a",
     ]
-    assert tee_target(ladder, False).split("|")[0] == "[select='v\\:0':f=mp4:movflags=+faststart]mp4/360p.mp4"
+    assert tee_target(ladder, []).split("|")[0] == "[select='v\\:0':f=mp4:movflags=+faststart]mp4/360p.mp4"
 
 
 def test_the_storyboard_is_bounded_and_its_cues_cover_the_sprite():

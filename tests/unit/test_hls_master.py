@@ -36,10 +36,18 @@ def test_the_first_rendition_is_the_default_when_none_is_marked():
     assert [("DEFAULT=YES" in line) for line in tags(text, "#EXT-X-MEDIA:")] == [True, False]
 
 
-def test_audio_only_lists_the_default_language_first_as_variants():
+def test_audio_only_in_two_languages_is_the_default_as_variant_with_the_group():
+    # As two variants, hls.js took the languages for bitrates and switched between them (Chromium).
     text = hls_master_playlist([], [HlsAudio("fr.m3u8", "fr"), HlsAudio("en.m3u8", "en", default=True, peak=5)])
+    assert len(tags(text, "#EXT-X-MEDIA:")) == 2
+    assert [line for line in text.splitlines() if not line.startswith("#")] == ["en.m3u8"]
+    assert tags(text, "#EXT-X-STREAM-INF:")[0].endswith('AUDIO="audio"')
+
+
+def test_audio_only_in_one_language_is_the_variant_itself():
+    text = hls_master_playlist([], [HlsAudio("fr.m3u8", "fr", peak=5)])
     assert not tags(text, "#EXT-X-MEDIA:")
-    assert [line for line in text.splitlines() if not line.startswith("#")] == ["en.m3u8", "fr.m3u8"]
+    assert [line for line in text.splitlines() if not line.startswith("#")] == ["fr.m3u8"]
 
 
 def test_a_name_cannot_break_out_of_its_quotes():

@@ -26,7 +26,10 @@ from core.catalogue.metadata import (
     site_video_types,
     type_title,
 )
+from core.catalogue.search import language_name
 from core.models import LICENSES, ShareLink
+from core.pipeline.audio_tracks import KIND as AUDIO_TRACK_KIND
+from core.pipeline.audio_tracks import audio_files, is_added
 from core.platform.errors import ValidationError
 from core.platform.plugins import fire
 
@@ -37,7 +40,7 @@ PASSWORD_FAILURES = RateLimit("video.password", 10, 15 * 60)
 
 def edit_values(request, video, form: MetadataForm, errors: dict | None = None) -> dict:
     db, site_id = request.dbsession, video.site_id
-    return {
+    return audio_values(request, video) | {
         "video": video,
         "form": form,
         "errors": {k: request.localizer.translate(v) for k, v in (errors or {}).items()},
@@ -57,6 +60,25 @@ def edit_values(request, video, form: MetadataForm, errors: dict | None = None) 
         "type_title": lambda vtype: type_title(request, vtype),
         "media_url": lambda key: media_url(request, video, key),
     }
+
+
+def audio_values(request, video, errors: dict | None = None, form: dict | None = None) -> dict:
+    """What the edit page's audio section shows: the renditions, the tracks being added or refused."""
+    jobs = sorted((j for j in video.jobs if j.kind == AUDIO_TRACK_KIND), key=lambda j: j.id or 0)
+    return {
+        "audio_tracks": audio_files(video),
+        "audio_added": is_added,
+        "audio_pending": [j for j in jobs if j.state in ("queued", "running")],
+        "audio_failed": [j for j in jobs[last_done(jobs) + 1 :] if j.state == "failed"],
+        "audio_errors": {k: request.localizer.translate(v) for k, v in (errors or {}).items()},
+        "audio_form": form or {"language": "", "name": "", "offset": ""},
+        "audio_language_name": lambda code: language_name(code, request.localizer.locale_name) if code else "",
+    }
+
+
+def last_done(jobs) -> int:
+    """The place of the last track added in ``jobs`` (-1: none): the failures before it are old news."""
+    return max((i for i, j in enumerate(jobs) if j.state == "done"), default=-1)
 
 
 @view_config(route_name="video.edit", renderer="video_edit.html", request_method="GET")
