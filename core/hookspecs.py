@@ -36,7 +36,7 @@ imported for type checkers, so that importing this module stays cheap.
 from __future__ import annotations
 
 from collections.abc import Hashable, Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pluggy
 
@@ -60,7 +60,7 @@ if TYPE_CHECKING:  # the hooks' types, for readers and checkers
 #: The version of the hook contract, semantic: a new hook or a new optional
 #: argument is a minor bump; a removed or changed hook, argument or return value
 #: a major bump. Plugins declare the versions they support with ``AMPHI_HOOKS``.
-HOOKS_VERSION = "2.1.0"
+HOOKS_VERSION = "2.2.0"
 
 #: Hooks that the core calls but no built-in plugin implements: they serve
 #: third-party plugins (a ``REMOTE_USER`` sign-in, a sign-in audit, a group
@@ -119,6 +119,24 @@ def amphi_job_handlers() -> dict[str, JobKind]:
        Answers :class:`core.pipeline.jobs.JobKind` objects (read, work, publish) instead of functions.
 
     :return: a dict ``{kind: JobKind}``.
+    """
+
+
+@hookspec
+def amphi_serve_processes(settings: Mapping[str, Any], config_path: str) -> list[tuple[str, list[str]]]:
+    """Name the long-running processes ``amphi serve`` supervises beside its web processes.
+
+    Called once when ``amphi serve`` starts (not in tests' WSGI apps nor in ``amphi worker``). Each
+    process is started once (however many web processes serve), restarted with a back-off when it
+    dies, stopped with ``amphi serve`` and killed if it is killed: for work that must not hold a
+    web thread, such as the chat's hub of long-lived subscriptions. Pass ``--parent-pid`` or similar
+    to a process that should also die with its parent (:func:`core.plugin_api.arm_parent_death_signal`).
+
+    .. versionadded:: 2.2.0
+
+    :param settings: the application's settings (the ini file's, typed by each declaration on reading).
+    :param config_path: the ini file ``amphi serve`` was started with.
+    :return: a list of ``(name, argv)``: a name for the logs and the command to run.
     """
 
 
