@@ -216,14 +216,18 @@ MAKE_ROOM = """
 import sys
 from pyramid.paster import bootstrap
 from sqlalchemy import select
+from core.access.users import create_user
 from core.ingest import create_video
-from core.models import Site, User
+from core.models import Site
 from plugins.chat.models import ChatRoom
 with bootstrap(sys.argv[1]) as env:
     request = env["request"]
     with request.tm:
         request.site = request.dbsession.scalar(select(Site).where(Site.is_default.is_(True)))
-        owner = request.dbsession.scalar(select(User).where(User.username == "prof"))
+        request.user = None
+        owner = create_user(request, "prof", role="staff", password=sys.argv[2])
+        for name in ("alice", "bob"):
+            create_user(request, name, role="user", password=sys.argv[2])
         video = create_video(request, owner, "Cours en direct", status="ready", access="public")
         request.dbsession.flush()
         request.dbsession.add(ChatRoom(site_id=request.site.id, room=f"video-{video.id}", enabled=True, open=True,
@@ -261,9 +265,7 @@ def chat_installation(folder: Path):
         made = Installation(folder, url)
         ini = made.ini()
         run_amphi(ini, "init", "--admin-password", "chat admin password")
-        for name, role in (("prof", "staff"), ("alice", "user"), ("bob", "user")):
-            run_amphi(ini, "user", "add", "default", name, "--role", role, "--password", PASSWORD)
-        out = subprocess.run([sys.executable, "-c", MAKE_ROOM, str(ini)], check=True, capture_output=True, text=True, timeout=120)
+        out = subprocess.run([sys.executable, "-c", MAKE_ROOM, str(ini), PASSWORD], check=True, capture_output=True, text=True, timeout=120)
         made.site_id, made.video_id = (int(n) for n in out.stdout.split()[-2:])
         yield made
 
