@@ -144,7 +144,7 @@ def cmd_serve(args) -> None:
 def plugin_processes(registry, path: str) -> list[Supervisor]:
     """The processes plugins ask ``amphi serve`` to supervise (``amphi_serve_processes``)."""
     hook = registry.plugins.pm.hook.amphi_serve_processes
-    named = [item for answer in hook(settings=registry.settings, config_path=path) for item in answer or ()]
+    named = [item for answer in hook(registry=registry, config_path=path) for item in answer or ()]
     return [Supervisor(list(argv), name) for name, argv in named]
 
 

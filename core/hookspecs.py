@@ -36,7 +36,7 @@ imported for type checkers, so that importing this module stays cheap.
 from __future__ import annotations
 
 from collections.abc import Hashable, Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import pluggy
 
@@ -123,7 +123,7 @@ def amphi_job_handlers() -> dict[str, JobKind]:
 
 
 @hookspec
-def amphi_serve_processes(settings: Mapping[str, Any], config_path: str) -> list[tuple[str, list[str]]]:
+def amphi_serve_processes(registry: Registry, config_path: str) -> list[tuple[str, list[str]]]:
     """Name the long-running processes ``amphi serve`` supervises beside its web processes.
 
     Called once when ``amphi serve`` starts (not in tests' WSGI apps nor in ``amphi worker``). Each
@@ -134,7 +134,7 @@ def amphi_serve_processes(settings: Mapping[str, Any], config_path: str) -> list
 
     .. versionadded:: 2.2.0
 
-    :param settings: the application's settings (the ini file's, typed by each declaration on reading).
+    :param registry: the application's registry (its settings: ``core.plugin_api.plugin_settings(registry, None, NAME)``).
     :param config_path: the ini file ``amphi serve`` was started with.
     :return: a list of ``(name, argv)``: a name for the logs and the command to run.
     """

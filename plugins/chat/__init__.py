@@ -26,7 +26,7 @@ AMPHI_TITLE = _("Chat")
 AMPHI_DESCRIPTION = _("Messages and questions beside a live player or a video, delivered in real time.")
 #: Added to the hook contract when the plugin is loaded (see :class:`core.platform.plugins.PluginHost`).
 AMPHI_HOOKSPECS = hookspecs
-ROOM = "{room:[a-z]{1,16}-[0-9]{1,18}}"
+ROOM = "{room}"  # checked by rooms.valid_key: a room that is not <kind>-<id> is a 404
 
 
 def includeme(config):
@@ -51,7 +51,13 @@ def includeme(config):
 @hookimpl
 def amphi_settings():
     return [
-        Setting("per_minute", "int", 10, label=_("Messages and questions a user may post per minute"), help=_("0: no limit.")),
+        Setting(
+            "per_minute",
+            "int",
+            10,
+            label=_("Messages and questions a user may post per minute"),
+            help=_("0: no limit."),
+        ),
         Setting("history", "int", 50, label=_("Messages a viewer gets on joining a chat")),
         Setting(
             "hub",
@@ -96,11 +102,13 @@ def amphi_settings():
 
 
 @hookimpl
-def amphi_serve_processes(settings, config_path):
+def amphi_serve_processes(registry, config_path):
     """The embedded hub, unless nginx with Nchan delivers."""
     import sys
 
-    if settings.get("amphi.chat.hub", "embedded") != "embedded":
+    from core.plugin_api import plugin_settings
+
+    if plugin_settings(registry, None, NAME)["hub"] != "embedded":
         return []
     argv = [sys.executable, "-m", "plugins.chat.hub", "-c", config_path, "--die-with-parent"]
     return [("the chat hub", argv)]
@@ -150,7 +158,9 @@ def amphi_video_panels(request, video):
         panels.append(Panel("chat-replay", request.translate(_("Chat of the broadcast")), replay, order=170))
     enabled = video_chat_enabled(request, video)
     if enabled:
-        panels.append(Panel("chat", request.translate(_("Chat")), widget(request, f"video-{video.id}", video.title), order=160))
+        panels.append(
+            Panel("chat", request.translate(_("Chat")), widget(request, f"video-{video.id}", video.title), order=160)
+        )
     owner_form = toggle_form(request, video, enabled)
     if owner_form is not None:
         panels.append(Panel("chat-settings", request.translate(_("Chat beside this video")), owner_form, order=161))

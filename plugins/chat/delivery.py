@@ -108,4 +108,4 @@ def subscription(request, room: str) -> dict:
         base = f"{request.scheme}://{request.host.rpartition(':')[0] or request.host}:{port}"
         if request.host.startswith("["):  # an IPv6 literal keeps its brackets
             base = f"{request.scheme}://{request.host.rsplit(']', 1)[0]}]:{port}"
-    return {"url": f"{base}/chat/sub/{chan}?t={token}", "channel": chan, "expires": int(token.partition('.')[0])}
+    return {"url": f"{base}/chat/sub/{chan}?t={token}", "channel": chan, "expires": int(token.partition(".")[0])}

@@ -30,7 +30,9 @@ def rows(request, room: ChatRoom) -> tuple[list[dict], list[dict]]:
             names[user_id] = user.username if user else ""
         return names[user_id]
 
-    messages = request.dbsession.scalars(select(ChatMessage).where(ChatMessage.room_id == room.id).order_by(ChatMessage.id))
+    messages = request.dbsession.scalars(
+        select(ChatMessage).where(ChatMessage.room_id == room.id).order_by(ChatMessage.id)
+    )
     questions = request.dbsession.scalars(
         select(ChatQuestion).where(ChatQuestion.room_id == room.id).order_by(ChatQuestion.id)
     )
@@ -66,8 +68,11 @@ def export(request, access: Access, room: ChatRoom, kind: str) -> Response:
     messages, questions = rows(request, room)
     filename = f"chat-{access.room}.{kind}"
     if kind == "json":
-        body = json.dumps({"room": access.room, "title": access.title, "messages": messages, "questions": questions},
-                          ensure_ascii=False, indent=1)
+        body = json.dumps(
+            {"room": access.room, "title": access.title, "messages": messages, "questions": questions},
+            ensure_ascii=False,
+            indent=1,
+        )
         response = Response(body, content_type="application/json", charset="utf-8")
     else:
         response = Response(to_csv(messages, questions), content_type="text/csv", charset="utf-8")
@@ -86,9 +91,31 @@ def to_csv(messages: list[dict], questions: list[dict]) -> str:
     writer = csv.writer(out)
     writer.writerow(["kind", "id", "at", "author", "text", "votes", "answered", "deleted_by", "author_hidden"])
     for m in messages:
-        writer.writerow(["message", m["id"], m["at"], safe_cell(m["author"]), safe_cell(m["text"]), "", "",
-                         safe_cell(m["deleted_by"]), int(m["author_hidden"])])
+        writer.writerow(
+            [
+                "message",
+                m["id"],
+                m["at"],
+                safe_cell(m["author"]),
+                safe_cell(m["text"]),
+                "",
+                "",
+                safe_cell(m["deleted_by"]),
+                int(m["author_hidden"]),
+            ]
+        )
     for q in questions:
-        writer.writerow(["question", q["id"], q["at"], safe_cell(q["author"]), safe_cell(q["text"]), q["votes"],
-                         int(q["answered"]), safe_cell(q["deleted_by"]), ""])
+        writer.writerow(
+            [
+                "question",
+                q["id"],
+                q["at"],
+                safe_cell(q["author"]),
+                safe_cell(q["text"]),
+                q["votes"],
+                int(q["answered"]),
+                safe_cell(q["deleted_by"]),
+                "",
+            ]
+        )
     return "\ufeff" + out.getvalue()  # the BOM: spreadsheets then read the accents right

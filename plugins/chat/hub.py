@@ -46,8 +46,16 @@ MAX_HEADERS = 16 * 1024
 #: A subscriber that leaves this much unsent (it stopped reading) is dropped; its browser reconnects.
 MAX_BACKLOG = 256 * 1024
 KEEPALIVE = 25.0
-REASONS = {200: "OK", 201: "Created", 202: "Accepted", 400: "Bad Request", 403: "Forbidden", 404: "Not Found",
-           405: "Method Not Allowed", 413: "Payload Too Large"}
+REASONS = {
+    200: "OK",
+    201: "Created",
+    202: "Accepted",
+    400: "Bad Request",
+    403: "Forbidden",
+    404: "Not Found",
+    405: "Method Not Allowed",
+    413: "Payload Too Large",
+}
 
 
 class Channel:

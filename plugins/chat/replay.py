@@ -27,11 +27,15 @@ def attach(request, event: dict, video_id: int) -> None:
     room = room_row(request, event["room"])
     started = as_datetime(event.get("started_at"))
     if started is None:  # no start known: the first message is the video's beginning
-        first = request.dbsession.scalar(select(ChatMessage.created_at).where(ChatMessage.room_id == room.id).order_by(ChatMessage.id))
+        first = request.dbsession.scalar(
+            select(ChatMessage.created_at).where(ChatMessage.room_id == room.id).order_by(ChatMessage.id)
+        )
         started = first or room.created_at
     replay = request.dbsession.get(ChatReplay, video_id)
     if replay is None:
-        request.dbsession.add(ChatReplay(video_id=video_id, site_id=request.site.id, room_id=room.id, started_at=started))
+        request.dbsession.add(
+            ChatReplay(video_id=video_id, site_id=request.site.id, room_id=room.id, started_at=started)
+        )
     else:
         replay.room_id, replay.started_at = room.id, started
     request.dbsession.flush()
@@ -41,7 +45,11 @@ def replay_messages(request, replay: ChatReplay, duration: float | None) -> list
     hidden = select(ChatHiddenUser.user_id).where(ChatHiddenUser.room_id == replay.room_id)
     query = (
         select(ChatMessage)
-        .where(ChatMessage.room_id == replay.room_id, ChatMessage.deleted_at.is_(None), ChatMessage.author_id.not_in(hidden))
+        .where(
+            ChatMessage.room_id == replay.room_id,
+            ChatMessage.deleted_at.is_(None),
+            ChatMessage.author_id.not_in(hidden),
+        )
         .order_by(ChatMessage.id)
     )
     items = []
@@ -65,6 +73,4 @@ def replay_panel(request, video) -> Markup | None:
     if replay is None or replay.site_id != request.site.id:
         return None
     items = replay_messages(request, replay, video.duration)
-    return Markup(
-        render("plugins.chat:templates/chat/replay.html", {"video": video, "items": items}, request=request)
-    )
+    return Markup(render("plugins.chat:templates/chat/replay.html", {"video": video, "items": items}, request=request))

@@ -57,7 +57,9 @@ def room_row(request, room: str) -> ChatRoom:
     """The room's row, made on first use (a room starts open, not slowed, readable by anonymous viewers)."""
     row = find_room(request, room)
     if row is None:
-        row = ChatRoom(site_id=request.site.id, room=room, enabled=False, open=True, slow_seconds=0, anonymous_read=True)
+        row = ChatRoom(
+            site_id=request.site.id, room=room, enabled=False, open=True, slow_seconds=0, anonymous_read=True
+        )
         request.dbsession.add(row)
         request.dbsession.flush()
     return row

@@ -49,7 +49,11 @@ def clean_text(value, field: str = "text") -> str:
         raise ValidationError({field: _("Write something first.")})
     if len(text) > MAX_TEXT:
         raise ValidationError(
-            {field: _("At most ${max} characters (this one has ${count}).", mapping={"max": MAX_TEXT, "count": len(text)})}
+            {
+                field: _(
+                    "At most ${max} characters (this one has ${count}).", mapping={"max": MAX_TEXT, "count": len(text)}
+                )
+            }
         )
     return text
 
@@ -259,7 +263,9 @@ def vote(request, access: Access, question_id: int, up: bool) -> ChatQuestion:
         return question
     request.dbsession.flush()
     # Counted in the database, not in Python: concurrent votes are never lost.
-    request.dbsession.execute(update(ChatQuestion).where(ChatQuestion.id == question.id).values(votes=ChatQuestion.votes + step))
+    request.dbsession.execute(
+        update(ChatQuestion).where(ChatQuestion.id == question.id).values(votes=ChatQuestion.votes + step)
+    )
     request.dbsession.refresh(question)
     publish_question(request, access, question)
     return question

@@ -56,7 +56,9 @@ def room_state(request):
     state = {
         "access": access.as_json(),
         "messages": service.last_messages(request, row, access, history) if row else [],
-        "questions": [service.question_json(q) for q in service.questions(request, row)] if row and access.questions else [],
+        "questions": [service.question_json(q) for q in service.questions(request, row)]
+        if row and access.questions
+        else [],
         "my_votes": service.my_votes(request, row) if row else [],
         "me": {"id": request.user.id} if request.user else None,
         "max_length": service.MAX_TEXT,

@@ -6,8 +6,9 @@ import time
 import pytest
 
 from core.testing import serving
-from plugins.chat.testing import PASSWORD, chat_installation, wait_for_hub
+from plugins.chat.testing import wait_for_hub
 from tests.browser.browsing import audit, sign_in, visit
+from tests.chatting import PASSWORD, chat_installation
 
 
 @pytest.fixture(scope="module")
@@ -43,7 +44,9 @@ def test_what_one_viewer_writes_the_other_sees_within_a_second(page, chromium, c
         assert time.monotonic() - began < 1.0
         assert seen.locator("a").get_attribute("rel") == "nofollow noopener ugc"
         assert page.get_by_label("Your message").input_value() == ""
-        other.wait_for_function("() => document.querySelector('[data-chat-announce]').textContent.includes('1')", timeout=15000)
+        other.wait_for_function(
+            "() => document.querySelector('[data-chat-announce]').textContent.includes('1')", timeout=15000
+        )
         audit(page)
         audit(other)
         page.get_by_role("tab", name="Questions").click()

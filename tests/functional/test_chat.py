@@ -3,8 +3,6 @@ the subscription authorisation, the live plugin's hooks (through a stand-in) and
 
 import csv
 import io
-import json
-import time
 from datetime import timedelta
 
 import pluggy
@@ -96,7 +94,9 @@ def say(app, text, room="event-1", status=201):
 
 
 def test_a_message_is_stored_and_read_by_everyone_escaped_with_safe_links(browsers, dbsession):
-    text = '<script>alert(1)</script><b>gras</b> voir https://exemple.org/a?b=1&c=2. et javascript:alert(2) <a href="x">'
+    text = (
+        '<script>alert(1)</script><b>gras</b> voir https://exemple.org/a?b=1&c=2. et javascript:alert(2) <a href="x">'
+    )
     posted = say(browsers["alice"], text).json["message"]
     assert posted["text"] == text  # stored as typed
     html = posted["html"]
@@ -112,16 +112,28 @@ def test_a_message_is_stored_and_read_by_everyone_escaped_with_safe_links(browse
 def test_bad_messages_get_a_clear_error_and_change_nothing(browsers, dbsession):
     alice = browsers["alice"]
     token = state(alice).json["csrf_token"]
-    huge = alice.post_json("/chat/rooms/event-1/messages", {"text": "x" * 100_000}, headers={"X-CSRF-Token": token}, status=413)
+    huge = alice.post_json(
+        "/chat/rooms/event-1/messages", {"text": "x" * 100_000}, headers={"X-CSRF-Token": token}, status=413
+    )
     assert "at most 500 characters" in huge.json["message"]
     too_long = say(alice, "é" * 501, status=400).json
     assert "At most 500 characters (this one has 501)" in too_long["info"]["fields"]["text"]
     assert say(alice, "  \u202e\u200b\t ", status=400).json["info"]["fields"]["text"] == "Write something first."
     say(alice, "é" * 500)
-    form = alice.post("/chat/rooms/event-1/messages", {"text": "sans script", "csrf_token": token}, headers={"Accept": "text/html"}, status=303)
+    form = alice.post(
+        "/chat/rooms/event-1/messages",
+        {"text": "sans script", "csrf_token": token},
+        headers={"Accept": "text/html"},
+        status=303,
+    )
     assert form.location == "http://a.test/events/event-1"  # a form sent without the script goes back to the page
     anonymous = browsers[None]
-    refused = anonymous.post_json("/chat/rooms/event-1/messages", {"text": "anonyme"}, headers={"X-CSRF-Token": anonymous.csrf_token()}, status=403)
+    refused = anonymous.post_json(
+        "/chat/rooms/event-1/messages",
+        {"text": "anonyme"},
+        headers={"X-CSRF-Token": anonymous.csrf_token()},
+        status=403,
+    )
     assert refused.json["message"] == "Sign in to write in this chat."
     alice.post_json("/chat/rooms/event-1/messages", {"text": "no token"}, status=400)  # CSRF
     assert dbsession.scalar(select(func.count(ChatMessage.id))) == 2
@@ -139,7 +151,11 @@ def test_a_flood_from_one_user_stops_at_the_limit_per_minute(browsers, app, monk
 
 def test_slow_mode_spaces_a_persons_messages_but_not_the_moderators(browsers):
     owner, alice = browsers["owner"], browsers["alice"]
-    assert send(owner, "/settings", {"slow_seconds": 30}).json == {"open": True, "slow_seconds": 30, "anonymous_read": True}
+    assert send(owner, "/settings", {"slow_seconds": 30}).json == {
+        "open": True,
+        "slow_seconds": 30,
+        "anonymous_read": True,
+    }
     say(alice, "first")
     assert "one message every 30 seconds" in say(alice, "second", status=429).json["message"]
     say(owner, "the speaker")
@@ -179,7 +195,9 @@ def test_questions_are_asked_voted_once_and_answered(browsers, dbsession):
     first = send(alice, "/questions", {"text": "Pourquoi ?"}, status=201).json["question"]
     second = send(bob, "/questions", {"text": "Comment ?"}, status=201).json["question"]
     for voter in (alice, carol):
-        assert send(voter, f"/questions/{second['id']}/vote", {"up": True}).json["question"]["votes"] == 1 + (voter is carol)
+        assert send(voter, f"/questions/{second['id']}/vote", {"up": True}).json["question"]["votes"] == 1 + (
+            voter is carol
+        )
     assert send(carol, f"/questions/{second['id']}/vote", {"up": True}).json["question"]["votes"] == 2  # once per user
     assert send(carol, f"/questions/{first['id']}/vote", {"up": True}).json["question"]["votes"] == 1
     assert send(carol, f"/questions/{first['id']}/vote", {"up": False}).json["question"]["votes"] == 0
@@ -190,7 +208,9 @@ def test_questions_are_asked_voted_once_and_answered(browsers, dbsession):
     send(alice, f"/questions/{second['id']}/answered", {"answered": True}, status=403)
     send(owner, f"/questions/{second['id']}/answered", {"answered": True})
     assert [q["text"] for q in state(bob).json["questions"]] == ["Pourquoi ?", "Comment ?"]  # answered ones last
-    browsers[None].post_json(f"/chat/rooms/event-1/questions/{first['id']}/vote", {"up": True}, status=400)  # no session, no CSRF token
+    browsers[None].post_json(
+        f"/chat/rooms/event-1/questions/{first['id']}/vote", {"up": True}, status=400
+    )  # no session, no CSRF token
     send(owner, f"/questions/{first['id']}/delete")
     assert [q["text"] for q in state(bob).json["questions"]] == ["Comment ?"]
     assert dbsession.scalar(select(ChatQuestion.votes).where(ChatQuestion.id == second["id"])) == 2
@@ -198,23 +218,28 @@ def test_questions_are_asked_voted_once_and_answered(browsers, dbsession):
 
 def test_moderators_export_messages_and_questions(browsers, people):
     owner, alice = browsers["owner"], browsers["alice"]
-    say(alice, "=HYPERLINK(\"http://evil\")")
+    say(alice, '=HYPERLINK("http://evil")')
     deleted = say(alice, "oups").json["message"]
     send(owner, f"/messages/{deleted['id']}/delete")
     send(alice, "/questions", {"text": "Une question ?"}, status=201)
     data = owner.get("/chat/rooms/event-1/export.json").json
-    assert [(m["text"], m["deleted_by"]) for m in data["messages"]] == [("=HYPERLINK(\"http://evil\")", ""), ("oups", "owner")]
+    assert [(m["text"], m["deleted_by"]) for m in data["messages"]] == [
+        ('=HYPERLINK("http://evil")', ""),
+        ("oups", "owner"),
+    ]
     assert data["questions"][0]["text"] == "Une question ?" and data["title"] == "Soutenance"
     table = owner.get("/chat/rooms/event-1/export.csv")
     assert table.headers["Content-Disposition"] == 'attachment; filename="chat-event-1.csv"'
     rows = list(csv.DictReader(io.StringIO(table.text.lstrip("\ufeff"))))
-    assert rows[0]["text"] == "'=HYPERLINK(\"http://evil\")"  # a spreadsheet does not run it
+    assert rows[0]["text"] == '\'=HYPERLINK("http://evil")'  # a spreadsheet does not run it
     assert [r["kind"] for r in rows] == ["message", "message", "question"] and rows[1]["deleted_by"] == "owner"
     alice.get("/chat/rooms/event-1/export.csv", status=403)
     browsers[None].get("/chat/rooms/event-1/export.json", headers={"Accept": "application/json"}, status=403)
 
 
-def test_access_is_asked_for_each_room_and_never_crosses_sites(browsers, make_site, make_user, make_video, make_testapp, people):
+def test_access_is_asked_for_each_room_and_never_crosses_sites(
+    browsers, make_site, make_user, make_video, make_testapp, people
+):
     state(browsers[None], "event-2", status=404)  # signed-in readers only
     assert state(browsers["bob"], "event-2").json["access"]["write"] is True
     state(browsers["alice"], "event-99", status=404)
@@ -225,7 +250,11 @@ def test_access_is_asked_for_each_room_and_never_crosses_sites(browsers, make_si
     visitor = make_testapp("b.test")
     visitor.sign_in("owner", PASSWORD)
     state(visitor, "event-1", status=404)  # site A's event
-    visitor.post(f"/videos/{other.id}/chat", {"enabled": "1", "csrf_token": visitor.csrf_token(f"/videos/{other.id}")}, status=303)
+    visitor.post(
+        f"/videos/{other.id}/chat",
+        {"enabled": "1", "csrf_token": visitor.csrf_token(f"/videos/{other.id}")},
+        status=303,
+    )
     state(visitor, f"video-{other.id}")
     state(browsers["owner"], f"video-{other.id}", status=404)  # site B's video, asked from site A
     send(browsers["owner"], "/settings", {"anonymous_read": False})
@@ -238,8 +267,16 @@ def test_a_chat_beside_a_video_is_the_owners_choice(browsers, people, site, make
     state(browsers["alice"], f"video-{video.id}", status=404)
     page = browsers["owner"].get(f"/videos/{video.id}")
     assert "Turn the chat on" in page.text and "data-chat" not in page.text
-    browsers["owner"].post(f"/videos/{video.id}/chat", {"enabled": "1", "csrf_token": browsers["owner"].csrf_token(f"/videos/{video.id}")}, status=303)
-    browsers["alice"].post(f"/videos/{video.id}/chat", {"enabled": "0", "csrf_token": browsers["alice"].csrf_token(f"/videos/{video.id}")}, status=403)
+    browsers["owner"].post(
+        f"/videos/{video.id}/chat",
+        {"enabled": "1", "csrf_token": browsers["owner"].csrf_token(f"/videos/{video.id}")},
+        status=303,
+    )
+    browsers["alice"].post(
+        f"/videos/{video.id}/chat",
+        {"enabled": "0", "csrf_token": browsers["alice"].csrf_token(f"/videos/{video.id}")},
+        status=403,
+    )
     widget = browsers[None].get(f"/videos/{video.id}").html.select_one("[data-chat]")
     assert widget["data-room"] == f"video-{video.id}" and widget.select_one("label").text
     anonymous = state(browsers[None], f"video-{video.id}").json["access"]
@@ -254,8 +291,10 @@ def test_a_chat_beside_a_video_is_the_owners_choice(browsers, people, site, make
 def test_nginx_asks_before_each_subscription(browsers, app, site):
     chan = channel(site.id, "event-1")
     good = state(browsers[None]).json["subscribe"]["url"].split("/chat/sub/")[1]
+
     def auth(uri, status):
         return browsers[None].get("/chat/auth", headers={"X-Original-URI": uri}, status=status)
+
     auth(f"/chat/sub/{good}", 204)
     auth(f"/chat/sub/{chan}", 403)  # no token
     auth(f"/chat/sub/{chan}?t=9999999999.forged", 403)
@@ -277,7 +316,14 @@ def test_the_chat_sits_beside_the_live_player_and_follows_into_the_replay(
     browsers, live, make_request, site, people, make_video, dbsession
 ):
     request = make_request(site, people["alice"])
-    event = {"id": 1, "room": "event-1", "state": "live", "title": "Soutenance", "is_owner": False, "started_at": utcnow() - timedelta(minutes=5)}
+    event = {
+        "id": 1,
+        "room": "event-1",
+        "state": "live",
+        "title": "Soutenance",
+        "is_owner": False,
+        "started_at": utcnow() - timedelta(minutes=5),
+    }
     with RequestContext(request):
         asides = [m for answer in request.hooks.amphi_live_aside(request=request, event=event) for m in answer]
     assert len(asides) == 1 and 'data-room="event-1"' in asides[0] and 'aria-live="polite"' in asides[0]
@@ -291,5 +337,7 @@ def test_the_chat_sits_beside_the_live_player_and_follows_into_the_replay(
     request.hooks.amphi_live_replay(request=request, event=event, video_id=video.id)
     panel = browsers[None].get(f"/videos/{video.id}").html.select_one(".chat-replay")
     link = panel.select_one("a[data-chat-seek]")
-    assert link["data-chat-seek"] == "75.0" and link.text == "1:15" and link["href"].endswith(f"/videos/{video.id}?t=75")
+    assert (
+        link["data-chat-seek"] == "75.0" and link.text == "1:15" and link["href"].endswith(f"/videos/{video.id}?t=75")
+    )
     assert 'rel="nofollow noopener ugc"' in str(panel) and hidden["text"] not in panel.text

@@ -1,7 +1,6 @@
 """Real-time delivery through real hubs: the embedded hub that ``amphi serve`` supervises, and two nginx
 nodes with Nchan on one Redis. The application stores, commits, then publishes; subscribers get it."""
 
-import json
 import time
 import urllib.request
 
@@ -9,7 +8,8 @@ import pytest
 
 from core.testing import free_port, serving, temporary_database  # noqa: F401  (temporary_database: runs on both databases)
 from plugins.chat.delivery import PUBLISH_SECRET_HEADER, channel, make_token
-from plugins.chat.testing import EventStream, chat_installation, http_session, nchan_nodes, wait_for_hub
+from plugins.chat.testing import EventStream, nchan_nodes, wait_for_hub
+from tests.chatting import chat_installation, http_session
 
 
 @pytest.fixture(scope="module")
@@ -20,13 +20,17 @@ def installation(tmp_path_factory):
 
 def post_message(session, base, room, text):
     state = session.get(f"{base}/chat/rooms/{room}").json()
-    answer = session.post(f"{base}/chat/rooms/{room}/messages", json={"text": text}, headers={"X-CSRF-Token": state["csrf_token"]})
+    answer = session.post(
+        f"{base}/chat/rooms/{room}/messages", json={"text": text}, headers={"X-CSRF-Token": state["csrf_token"]}
+    )
     assert answer.status_code == 201, answer.text
     return answer.json()["message"], state
 
 
 def publish(url, chan, secret, body=b"{}"):
-    request = urllib.request.Request(f"{url}/chat/pub/{chan}", data=body, method="POST", headers={PUBLISH_SECRET_HEADER: secret})
+    request = urllib.request.Request(
+        f"{url}/chat/pub/{chan}", data=body, method="POST", headers={PUBLISH_SECRET_HEADER: secret}
+    )
     try:
         return urllib.request.urlopen(request, timeout=5).status
     except urllib.error.HTTPError as exc:
@@ -40,7 +44,9 @@ def test_the_embedded_hub_that_amphi_serve_supervises_delivers_each_committed_me
         alice, bob = http_session(base, "alice"), http_session(base, "bob")
         room = installation.room
         subscribe = bob.get(f"{base}/chat/rooms/{room}").json()["subscribe"]["url"]
-        assert subscribe.startswith(f"http://127.0.0.1:{installation.hub_port}/chat/sub/s{installation.site_id}-{room}?t=")
+        assert subscribe.startswith(
+            f"http://127.0.0.1:{installation.hub_port}/chat/sub/s{installation.site_id}-{room}?t="
+        )
         stream = EventStream(subscribe)
         assert stream.status == 200
         began = time.monotonic()
@@ -48,7 +54,9 @@ def test_the_embedded_hub_that_amphi_serve_supervises_delivers_each_committed_me
         event = stream.events(1)[0]
         assert time.monotonic() - began < 1.0
         assert event["type"] == "message" and event["id"] == message["id"] and "&lt;b&gt;" in event["html"]
-        alice.post(f"{base}/chat/rooms/{room}/messages/{message['id']}/delete", headers={"X-CSRF-Token": state["csrf_token"]})
+        alice.post(
+            f"{base}/chat/rooms/{room}/messages/{message['id']}/delete", headers={"X-CSRF-Token": state["csrf_token"]}
+        )
         deleted = stream.events(1)[0]
         assert deleted["type"] == "delete" and deleted["id"] == message["id"]
         late = EventStream(subscribe)  # a late joiner gets the last events
@@ -69,11 +77,13 @@ def test_the_embedded_hub_that_amphi_serve_supervises_delivers_each_committed_me
 def test_two_nginx_nodes_with_nchan_on_redis_share_the_channels(installation):
     app_port = free_port()
     with nchan_nodes(installation.folder, app_port, count=2) as (first, second):
-        ini = installation.ini(**{
-            "amphi.chat.hub": "nchan",
-            "amphi.chat.publish_url": f"http://127.0.0.1:{first}",
-            "amphi.chat.subscribe_url": f"http://127.0.0.1:{second}",
-        })
+        ini = installation.ini(
+            **{
+                "amphi.chat.hub": "nchan",
+                "amphi.chat.publish_url": f"http://127.0.0.1:{first}",
+                "amphi.chat.subscribe_url": f"http://127.0.0.1:{second}",
+            }
+        )
         with serving(ini, installation.folder, port=app_port) as base:
             alice, bob = http_session(base, "alice"), http_session(base, "bob")
             room = installation.room

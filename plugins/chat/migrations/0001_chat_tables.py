@@ -15,7 +15,9 @@ depends_on = "0001_core"
 
 
 def fk(column: str, table: str, target: str, ondelete: str = "CASCADE"):
-    return sa.ForeignKeyConstraint([column], [f"{target}.id"], name=op.f(f"fk_{table}_{column}_{target}"), ondelete=ondelete)
+    return sa.ForeignKeyConstraint(
+        [column], [f"{target}.id"], name=op.f(f"fk_{table}_{column}_{target}"), ondelete=ondelete
+    )
 
 
 def when(name: str, nullable: bool = False):
