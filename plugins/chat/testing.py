@@ -66,7 +66,7 @@ http {{
   uwsgi_temp_path {prefix}/uwsgi; scgi_temp_path {prefix}/scgi;
   nchan_redis_url "{redis}";
   nchan_redis_namespace "{namespace}";
-  upstream amphi {{ server 127.0.0.1:{app_port}; }}
+  upstream amphi {{ server 127.0.0.1:{app_port}; keepalive 32; }}
   server {{
     listen 127.0.0.1:{port} backlog=4096;
     location ~ ^/chat/sub/([A-Za-z0-9_-]+)$ {{
@@ -83,6 +83,8 @@ http {{
       proxy_set_header Content-Length "";
       proxy_set_header Host $host;
       proxy_set_header X-Original-URI $request_uri;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
     }}
     location ~ ^/chat/pub/([A-Za-z0-9_-]+)$ {{
       allow 127.0.0.1;

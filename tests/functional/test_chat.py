@@ -3,6 +3,7 @@ the subscription authorisation, the live plugin's hooks (through a stand-in) and
 
 import csv
 import io
+import json
 from datetime import timedelta
 
 import pluggy
@@ -278,7 +279,10 @@ def test_a_chat_beside_a_video_is_the_owners_choice(browsers, people, site, make
         status=403,
     )
     widget = browsers[None].get(f"/videos/{video.id}").html.select_one("[data-chat]")
-    assert widget["data-room"] == f"video-{video.id}" and widget.select_one("label").text
+    assert widget["data-room"] == f"video-{video.id}" and widget.select_one("label").text == "Your message"
+    assert widget.select_one("[aria-live=polite]") is not None and json.loads(widget["data-i18n"])["vote"] == "Vote"
+    french = browsers[None].get(f"/videos/{video.id}", headers={"Accept-Language": "fr"}).html.select_one("[data-chat]")
+    assert french.select_one("label").text == "Votre message" and json.loads(french["data-i18n"])["vote"] == "Voter"
     anonymous = state(browsers[None], f"video-{video.id}").json["access"]
     assert anonymous["read"] and not anonymous["write"] and not anonymous["moderate"]
     say(browsers["alice"], "Bonjour", room=f"video-{video.id}")
