@@ -22,7 +22,6 @@ import asyncio
 import os
 import re
 import resource
-import statistics
 import subprocess
 import sys
 import tempfile
