@@ -12,6 +12,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.parse
 import urllib.request
 import uuid
 from contextlib import contextmanager
@@ -163,7 +164,7 @@ class EventStream:
     """A minimal EventSource client over a raw socket (what a browser does), for tests."""
 
     def __init__(self, url: str, last_event_id: str = "", timeout: float = 10):
-        parts = urllib.request.urlparse(url)
+        parts = urllib.parse.urlsplit(url)
         self.sock = socket.create_connection((parts.hostname, parts.port), timeout=timeout)
         path = parts.path + ("?" + parts.query if parts.query else "")
         extra = f"Last-Event-ID: {last_event_id}\r\n" if last_event_id else ""

@@ -345,3 +345,12 @@ def test_the_chat_sits_beside_the_live_player_and_follows_into_the_replay(
         link["data-chat-seek"] == "75.0" and link.text == "1:15" and link["href"].endswith(f"/videos/{video.id}?t=75")
     )
     assert 'rel="nofollow noopener ugc"' in str(panel) and hidden["text"] not in panel.text
+
+
+def test_amphi_serve_runs_the_embedded_hub_unless_nginx_delivers(app, monkeypatch):
+    from plugins.chat import amphi_serve_processes
+
+    [(name, argv)] = amphi_serve_processes(registry=app.registry, config_path="/etc/amphi.ini")
+    assert name == "the chat hub" and argv[1:5] == ["-m", "plugins.chat.hub", "-c", "/etc/amphi.ini"]
+    monkeypatch.setitem(app.registry.settings, "amphi.chat.hub", "nchan")
+    assert amphi_serve_processes(registry=app.registry, config_path="/etc/amphi.ini") == []
