@@ -33,7 +33,7 @@ def test_what_one_viewer_writes_the_other_sees_within_a_second(page, chromium, c
     other = chromium.new_context(locale="en-GB").new_page()
     try:
         open_chat(page, base, made, "alice")
-        open_chat(other, base, made, "bob")
+        open_chat(other, base, made, "prof")  # the video's owner: a moderator
         page.wait_for_function("() => document.querySelector('[data-chat]').chat.source.readyState === 1")
         other.wait_for_function("() => document.querySelector('[data-chat]').chat.source.readyState === 1")
         page.get_by_label("Your message").fill("Bonjour <b>à tous</b> https://exemple.org")
@@ -53,7 +53,16 @@ def test_what_one_viewer_writes_the_other_sees_within_a_second(page, chromium, c
         page.get_by_label("Your question").fill("Une question ?")
         page.get_by_role("button", name="Ask").click()
         other.get_by_role("tab", name="Questions").click()
-        other.locator("[data-chat-questions] li").filter(has_text="Une question ?").wait_for(timeout=5000)
+        question = other.locator("[data-chat-questions] li").filter(has_text="Une question ?")
+        question.wait_for(timeout=5000)
+        assert "Among the five most wanted" in question.text_content()  # what the speaker looks at
+        other.get_by_role("button", name="Mark answered").click()
+        page.locator("[data-chat-questions] li.chat-answered").wait_for(timeout=5000)
+        other.locator("[data-chat-moderation] summary").click()
         audit(other)
+        other.get_by_role("tab", name="Messages").click()
+        seen.get_by_role("button", name="Delete").click()  # the moderator deletes: gone from alice's page too
+        page.get_by_role("tab", name="Messages").click()
+        page.locator("[data-chat-log] li").filter(has_text="Bonjour").wait_for(state="detached", timeout=5000)
     finally:
         other.context.close()

@@ -179,6 +179,9 @@
       var text = document.createElement("span"); text.className = "chat-text"; text.innerHTML = q.html; // escaped by the server
       var who = document.createElement("span"); who.className = "chat-author"; who.textContent = q.author;
       li.appendChild(count); li.appendChild(text); li.appendChild(who);
+      if (!q.answered && index < 5 && self.access.moderate) { // the speaker's five
+        var top = document.createElement("span"); top.className = "chat-note"; top.textContent = self.t.top; li.appendChild(top);
+      }
       if (q.answered) { var done = document.createElement("span"); done.className = "chat-note"; done.textContent = self.t.answered; li.appendChild(done); }
       if (self.me !== null) {
         var mine = !!self.votes[q.id], vote = self.button(mine ? self.t.unvote : self.t.vote, q.text, function () {
