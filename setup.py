@@ -19,6 +19,7 @@ BUILTIN_PLUGINS = [
     "playlists",
     "transcriber_vosk",
     "opencast_ingest",
+    "chat",
 ]
 
 setup(
@@ -42,7 +43,7 @@ setup(
             "migrations/*.mako",
             "migrations/versions/*.py",
         ],
-        "plugins": ["*/templates/*.html", "*/migrations/*.py", "*/static/*"],
+        "plugins": ["*/templates/*.html", "*/templates/*/*.html", "*/migrations/*.py", "*/static/*"],
     },
     install_requires=[
         "pyramid>=2.0",

@@ -118,6 +118,7 @@ def cmd_serve(args) -> None:
     options = server_options(path, args)
     workers = max(1, args.workers or os.cpu_count() or 1)
     worker = embedded_worker(path) if setting(settings, "amphi.worker.embedded") else None
+    extra = plugin_processes(app.registry, path)
     threads = int(options["threads"])
     print(
         f"Amphi is running at http://{args.host}:{args.port}/"
@@ -125,18 +126,26 @@ def cmd_serve(args) -> None:
         flush=True,
     )
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # so the worker below is stopped too
+    supervised = [*([worker] if worker is not None else []), *extra]
     try:
         if workers == 1:
             from core.platform.server import serve
 
-            if worker is not None:
-                worker.start()
+            for process in supervised:
+                process.start()
             serve(app, **options)
         else:
-            serve_processes(app, options, workers, worker)
+            serve_processes(app, options, workers, supervised)
     finally:
-        if worker is not None:
-            worker.stop()
+        for process in supervised:
+            process.stop()
+
+
+def plugin_processes(registry, path: str) -> list[Supervisor]:
+    """The processes plugins ask ``amphi serve`` to supervise (``amphi_serve_processes``)."""
+    hook = registry.plugins.pm.hook.amphi_serve_processes
+    named = [item for answer in hook(registry=registry, config_path=path) for item in answer or ()]
+    return [Supervisor(list(argv), name) for name, argv in named]
 
 
 def embedded_worker(path: str):
@@ -145,7 +154,7 @@ def embedded_worker(path: str):
     return Supervisor(argv, "the embedded worker")
 
 
-def serve_processes(app, options: dict, workers: int, worker=None) -> None:
+def serve_processes(app, options: dict, workers: int, supervised: list[Supervisor] | None = None) -> None:
     """Serve from ``workers`` forked processes (Python runs one thread at a time per process: more
     processes use more cores). Each has its own database connections; what a process keeps in
     memory (API rate counts, caches) is its own.
@@ -153,7 +162,8 @@ def serve_processes(app, options: dict, workers: int, worker=None) -> None:
     Each process listens on a socket of its own bound with ``SO_REUSEPORT`` (:func:`listening_sockets`),
     so the kernel spreads new connections evenly between them; on a shared socket one busy process
     could accept every keep-alive connection while the others idled. The embedded ``worker``'s
-    supervisor starts once they are forked (a thread and fork do not mix)."""
+    supervisor and the plugins' processes (``supervised``) start once they are forked (a thread and fork
+    do not mix)."""
     from core.platform.server import serve
 
     host, port = options.pop("host"), int(options.pop("port"))
@@ -182,8 +192,8 @@ def serve_processes(app, options: dict, workers: int, worker=None) -> None:
         signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM})
         for listener in listeners:
             listener.close()
-        if worker is not None:
-            worker.start()
+        for process in supervised or ():
+            process.start()
         for pid in children:
             os.waitpid(pid, 0)
     finally:

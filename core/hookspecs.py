@@ -123,6 +123,24 @@ def amphi_job_handlers() -> dict[str, JobKind]:
     """
 
 
+@hookspec
+def amphi_serve_processes(registry: Registry, config_path: str) -> list[tuple[str, list[str]]]:
+    """Name the long-running processes ``amphi serve`` supervises beside its web processes.
+
+    Called once when ``amphi serve`` starts (not in tests' WSGI apps nor in ``amphi worker``). Each
+    process is started once (however many web processes serve), restarted with a back-off when it
+    dies, stopped with ``amphi serve`` and killed if it is killed: for work that must not hold a
+    web thread, such as the chat's hub of long-lived subscriptions. Pass ``--parent-pid`` or similar
+    to a process that should also die with its parent (:func:`core.plugin_api.arm_parent_death_signal`).
+
+    .. versionadded:: 2.2.0
+
+    :param registry: the application's registry (its settings: ``core.plugin_api.plugin_settings(registry, None, NAME)``).
+    :param config_path: the ini file ``amphi serve`` was started with.
+    :return: a list of ``(name, argv)``: a name for the logs and the command to run.
+    """
+
+
 # --- identity --------------------------------------------------------------
 
 
