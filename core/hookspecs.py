@@ -54,13 +54,14 @@ if TYPE_CHECKING:  # the hooks' types, for readers and checkers
     from core.pipeline.media import ComposeSource, EncodeResult, MediaInfo, ProgressCallback, Rung
     from core.pipeline.speech import Transcript
     from core.pipeline.storage import Storage
+    from core.platform.commands import CliCommand
     from core.platform.settings import Setting
     from core.platform.ui import Badge, FeedLink, HomeBlock, NavItem, Panel, PlayerTrack
 
 #: The version of the hook contract, semantic: a new hook or a new optional
 #: argument is a minor bump; a removed or changed hook, argument or return value
 #: a major bump. Plugins declare the versions they support with ``AMPHI_HOOKS``.
-HOOKS_VERSION = "2.1.0"
+HOOKS_VERSION = "2.2.0"
 
 #: Hooks that the core calls but no built-in plugin implements: they serve
 #: third-party plugins (a ``REMOTE_USER`` sign-in, a sign-in audit, a group
@@ -119,6 +120,21 @@ def amphi_job_handlers() -> dict[str, JobKind]:
        Answers :class:`core.pipeline.jobs.JobKind` objects (read, work, publish) instead of functions.
 
     :return: a dict ``{kind: JobKind}``.
+    """
+
+
+@hookspec
+def amphi_cli_commands() -> list[CliCommand]:
+    """Add commands to the ``amphi`` command line: ``amphi <plugin> <name> ...`` (``amphi live nginx-config``).
+
+    Called when the command line is built, for every installed plugin, before any configuration is
+    read (so it must be cheap and read no settings). Each :class:`core.platform.commands.CliCommand`
+    runs in the application configured by ``-c`` (the plugin must be loaded there), inside a
+    transaction.
+
+    .. versionadded:: 2.2.0
+
+    :return: a list of :class:`core.platform.commands.CliCommand`.
     """
 
 

@@ -48,9 +48,7 @@ MEDIA_SETTINGS: list[Setting] = [
     Setting(
         "hls_base_url",
         default="",
-        label=_(
-            "Address of the server that serves the live HLS files (nginx); empty: the application's own address."
-        ),
+        label=_("Address of the server that serves the live HLS files (nginx); empty: the application's own address."),
         site_editable=False,
     ),
     Setting(

@@ -112,8 +112,8 @@ def http_locations(options: NginxOptions) -> str:
         f'    if ($live_file ~ "\\.m3u8$") {{ set $live_cache "{PLAYLIST_CACHE}"; }}\n'
         "    secure_link $live_token,$live_expires;\n"
         f'    secure_link_md5 "{secure}";\n'
-        "    if ($secure_link = \"\") { return 403; }\n"
-        "    if ($secure_link = \"0\") { return 410; }\n"
+        '    if ($secure_link = "") { return 403; }\n'
+        '    if ($secure_link = "0") { return 410; }\n'
         f'    alias "{_quote(root)[1:-1]}/$live_event/$live_file";\n'
         "    types { application/vnd.apple.mpegurl m3u8; video/mp2t ts; }\n"
         "    default_type application/octet-stream;\n"
@@ -151,12 +151,9 @@ def standalone_config(
     head = "\n".join(lines) + "\n"
     temp = ""
     if prefix:
-        temp = (
-            f"  access_log {prefix}/logs/access.log;\n"
-            + "".join(
-                f"  {kind}_temp_path {prefix}/tmp/{kind};\n"
-                for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
-            )
+        temp = f"  access_log {prefix}/logs/access.log;\n" + "".join(
+            f"  {kind}_temp_path {prefix}/tmp/{kind};\n"
+            for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
         )
     http = (
         "http {\n"

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import fcntl
+import json
 import os
+import subprocess
+import sys
 
-from core.plugin_api import plugin_settings, setting
+from huey import crontab
 
-#: The master playlist of an event's live HLS (written by Amphi), in :func:`live_folder`.
-MASTER = "master.m3u8"
+from core.plugin_api import huey, plugin_settings, setting, worker_request
+from plugins.live.packager import MASTER, close_playlists, read_state, write_atomically
+
+__all__ = ["MASTER", "live_folder", "recordings_folder", "start", "stop"]
 
 
 def _folder(registry, key: str, default: str) -> str:
@@ -28,3 +34,91 @@ def live_folder(registry, event_id: int) -> str:
 def recordings_folder(registry) -> str:
     """Where nginx-rtmp records the streams (``amphi.live.recordings_folder``)."""
     return _folder(registry, "recordings_folder", "recordings")
+
+
+def packagers_folder(registry) -> str:
+    """The packagers' state files (not served: the HLS folder is)."""
+    return os.path.join(setting(registry.settings, "amphi.var_dir"), "live", "packagers")
+
+
+def state_path(registry, event_id: int) -> str:
+    return os.path.join(packagers_folder(registry), f"e{int(event_id)}.json")
+
+
+def start(registry, event_id: int, stream: str, audio: list[tuple[str, str, str]]) -> None:
+    """Package ``stream`` (``e<id>``) with these audio streams ``(stream, language, name)`` while it is on air.
+
+    Called after the commit that admitted a publish; called again with the full list when an
+    interpreter joins (the packager then restarts ffmpeg with the new inputs). Returns at once: the
+    packager is spawned by the worker (:func:`ensure_packager`).
+    """
+    settings = plugin_settings(registry, None, "live")
+    segment = min(6, max(1, int(settings["segment_seconds"])))
+    state = {
+        "event_id": int(event_id),
+        "stream": stream,
+        "audio": [list(entry) for entry in audio],
+        "pull": settings["rtmp_pull"],
+        "folder": live_folder(registry, event_id),
+        "ladder": [int(h) for h in settings["ladder"]],
+        "segment_seconds": segment,
+        "list_size": max(3, int(settings["dvr_seconds"]) // segment),
+        "preset": settings["x264_preset"],
+        "on_air": True,
+    }
+    os.makedirs(state["folder"], exist_ok=True)
+    path = state_path(registry, event_id)
+    _write_state(path, state)
+    ensure_packager(path)
+
+
+def stop(registry, event_id: int) -> None:
+    """The main stream ended: the packager finishes and closes the playlists (``#EXT-X-ENDLIST``)."""
+    path = state_path(registry, event_id)
+    state = read_state(path)
+    if not state.get("on_air"):
+        return
+    state["on_air"] = False
+    _write_state(path, state)
+    if not packager_running(path):  # nobody to close them: do it here
+        close_playlists(state["folder"])
+
+
+def _write_state(path: str, state: dict) -> None:
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    write_atomically(path, json.dumps(state))
+
+
+def packager_running(path: str) -> bool:
+    """Whether a packager holds this state file's lock."""
+    try:
+        with open(path + ".lock", "a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    except OSError:
+        return False
+    return False
+
+
+@huey.task()
+def ensure_packager(path: str) -> None:
+    """Spawn the event's packager (worker-side) unless one runs; it outlives this task and the worker."""
+    if not read_state(path).get("on_air") or packager_running(path):
+        return
+    with open(os.path.splitext(path)[0] + ".log", "ab") as log:
+        # setsid -f: the packager is nobody's child here (no zombie, no death with the worker).
+        subprocess.run(
+            ["setsid", "-f", sys.executable, "-m", "plugins.live.packager_process", path],
+            stdin=subprocess.DEVNULL, stdout=log, stderr=log, check=False, timeout=30,
+        )  # fmt: skip
+
+
+@huey.periodic_task(crontab(minute="*"))
+def watch_packagers() -> None:
+    """Every minute: a packager killed while its event is still on air is started again."""
+    with worker_request() as request:
+        folder = packagers_folder(request.registry)
+    for name in sorted(os.listdir(folder)) if os.path.isdir(folder) else []:
+        if name.endswith(".json"):
+            ensure_packager.call_local(os.path.join(folder, name))
