@@ -19,6 +19,7 @@ BUILTIN_PLUGINS = [
     "playlists",
     "transcriber_vosk",
     "opencast_ingest",
+    "live",
 ]
 
 setup(
