@@ -152,11 +152,8 @@ def packager_command(
         output[f"b:v:{index}"] = rung.bitrate
         output[f"maxrate:v:{index}"] = rung.maxrate
         output[f"bufsize:v:{index}"] = rung.bufsize
-    return (
-        ffmpeg.output(*streams, f"{folder}/%v/index.m3u8", **output)
-        .global_args("-hide_banner", "-loglevel", "warning", "-nostdin")
-        .compile()
-    )
+    argv = ffmpeg.output(*streams, f"{folder}/%v/index.m3u8", **output).compile()
+    return [argv[0], "-hide_banner", "-loglevel", "warning", "-nostdin", *argv[1:]]
 
 
 def master_playlist(rungs: Sequence[Rung], audio: Sequence[Audio], frame_rate: float) -> str:
