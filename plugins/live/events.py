@@ -14,7 +14,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import or_, select
 
 from core.models import Group, User, utcnow
-from core.plugin_api import ValidationError, _, collect, plugin_settings
+from core.plugin_api import _, collect, plugin_settings
 from plugins.live.models import LiveEvent, LiveSeries
 
 NAME = "live"
@@ -126,9 +126,7 @@ def weekly_starts(first: datetime, until: date) -> list[datetime]:
     while start.date() <= until:
         starts.append(start)
         if len(starts) > MAX_OCCURRENCES:
-            raise ValidationError(
-                {"until": _("A series holds at most ${count} weeks.", mapping={"count": MAX_OCCURRENCES})}
-            )
+            raise ValueError("too many occurrences (the form checks the end date first)")
         start += timedelta(weeks=1)
     return starts
 

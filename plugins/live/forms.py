@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from core.models import ACCESS_LEVELS, Group, User
 from core.plugin_api import _, addable_channels, hash_password
+from plugins.live.events import MAX_OCCURRENCES
 from plugins.live.models import LiveEvent
 
 MAX_LENGTH = timedelta(hours=12)
@@ -132,6 +133,8 @@ def _until(text: str, starts: datetime | None, errors: dict) -> date | None:
         return None
     if starts is not None and until < starts.date():
         errors["until"] = _("The series must end after its first event.")
+    elif starts is not None and (until - starts.date()).days // 7 >= MAX_OCCURRENCES:
+        errors["until"] = _("A series holds at most ${count} weeks.", mapping={"count": MAX_OCCURRENCES})
     return until
 
 

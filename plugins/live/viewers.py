@@ -82,24 +82,30 @@ class RedisStore:
 
 _stores: dict[str, ViewerStore] = {}
 _stores_lock = threading.Lock()
-#: event id -> (peak written, when): whether a beacon must write a new peak.
-_peaks: dict[int, tuple[int, float]] = {}
 
 
 def store(url: str) -> ViewerStore:
+    """The store of ``amphi.live.viewer_store`` (one per process and URL)."""
     with _stores_lock:
         if url not in _stores:
             _stores[url] = RedisStore(url) if url else MemoryStore()
         return _stores[url]
 
 
-def peak_to_write(event_id: int, known_peak: int, current: int, now: float) -> bool:
-    """Whether ``current`` is a new peak worth a write now (rises are written at most every 10 s)."""
-    written, at = _peaks.get(event_id, (known_peak, 0.0))
-    if current <= max(written, known_peak) or now - at < PEAK_WRITE_SECONDS:
-        return False
-    _peaks[event_id] = (current, now)
-    return True
+#: event id -> (peak written, when, highest count seen): whether a beacon must write a new peak.
+_peaks: dict[int, tuple[int, float, int]] = {}
+
+
+def peak_to_write(event_id: int, known_peak: int, current: int, now: float) -> int | None:
+    """The peak to write now, if any: the highest count seen, at most every 10 s (the next beacons,
+    every 20 s from each viewer, write what a throttled one could not)."""
+    written, at, highest = _peaks.get(event_id, (known_peak, 0.0, known_peak))
+    highest = max(highest, current)
+    if highest <= max(written, known_peak) or now - at < PEAK_WRITE_SECONDS:
+        _peaks[event_id] = (written, at, highest)
+        return None
+    _peaks[event_id] = (highest, now, highest)
+    return highest
 
 
 def now() -> float:

@@ -246,6 +246,7 @@ def beacon(request):
     if known is None:
         raise HTTPNotFound()
     current = store.seen(event_id, viewer, now)
-    if viewers.peak_to_write(event_id, known, current, now):
-        viewers.write_peak(request, event_id, current)
+    peak = viewers.peak_to_write(event_id, known, current, now)
+    if peak is not None:
+        viewers.write_peak(request, event_id, peak)
     return Response(status=204)
