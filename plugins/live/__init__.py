@@ -92,3 +92,14 @@ def amphi_settings():
 def amphi_nav_items(request):
     return [NavItem(request.translate("Live"), request.route_url("live.events"), order=150)]
 
+
+@hookimpl(optionalhook=True)
+def amphi_chat_room_access(request, room):
+    """The chat of room ``event-<id>`` (an event of the request's site) follows the event's access.
+
+    Whoever may watch reads (anonymous viewers when the event allows it); signed-in viewers write while
+    the event waits or is on air; the owners (and the site's admins) moderate.
+    """
+    from plugins.live.events import chat_access
+
+    return chat_access(request, room)

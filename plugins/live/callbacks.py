@@ -75,7 +75,9 @@ def locked_event(request, event_id: int) -> LiveEvent | None:
     """The event, its row held until the commit (two callbacks never interleave on one event)."""
     if not lock_rows(request.dbsession, LiveEvent, LiveEvent.id == event_id):
         return None
-    return request.dbsession.scalar(select(LiveEvent).where(LiveEvent.id == event_id).execution_options(populate_existing=True))
+    return request.dbsession.scalar(
+        select(LiveEvent).where(LiveEvent.id == event_id).execution_options(populate_existing=True)
+    )
 
 
 def resumable(request, event: LiveEvent, now: datetime) -> bool:
@@ -117,8 +119,10 @@ def admit_main(request, event: LiveEvent, now: datetime) -> str | None:
 def admit_audio(request, event: LiveEvent, audio: LiveAudio, now: datetime) -> str | None:
     if audio.publishing:
         return "an interpreter already publishes in this language"
-    if event.state != "on_air" and not resumable(request, event, now) and not (
-        event.state == "scheduled" and in_window(request.registry, event, now)
+    if (
+        event.state != "on_air"
+        and not resumable(request, event, now)
+        and not (event.state == "scheduled" and in_window(request.registry, event, now))
     ):
         return "out of the event's window"
     audio.publishing = True
@@ -213,6 +217,8 @@ def on_record_done(request):
         waiting[0].path = path[:1000]
     else:  # a recording without an admitted publish we know of: kept, never lost
         event.recordings.append(
-            LiveRecording(language=language, stream=keys.stream_name(event.id, language), path=path[:1000], ended_at=utcnow())
+            LiveRecording(
+                language=language, stream=keys.stream_name(event.id, language), path=path[:1000], ended_at=utcnow()
+            )
         )
     return Response("ok", content_type="text/plain")

@@ -131,7 +131,9 @@ def weekly_starts(first: datetime, until: date) -> list[datetime]:
     return starts
 
 
-def create_events(request, fields: dict, owners: list[User], groups: list[Group], until: date | None) -> list[LiveEvent]:
+def create_events(
+    request, fields: dict, owners: list[User], groups: list[Group], until: date | None
+) -> list[LiveEvent]:
     """Create the event, or one per week until ``until``: same title, time, owners and access."""
     starts = weekly_starts(fields["starts_at"], until) if until else [fields["starts_at"]]
     length = fields["ends_at"] - fields["starts_at"]
@@ -141,7 +143,9 @@ def create_events(request, fields: dict, owners: list[User], groups: list[Group]
         request.dbsession.add(series)
     created = []
     for start in starts:
-        event = LiveEvent(site_id=request.site.id, series=series, **{**fields, "starts_at": start, "ends_at": start + length})
+        event = LiveEvent(
+            site_id=request.site.id, series=series, **{**fields, "starts_at": start, "ends_at": start + length}
+        )
         event.owners = list(owners)
         event.allowed_groups = list(groups)
         request.dbsession.add(event)
@@ -194,3 +198,28 @@ def on_air_count(request) -> int:
             if event_permits(request, e, "view")
         ]
     )
+
+
+# --- chat ---------------------------------------------------------------------
+
+
+def chat_access(request, room: str) -> dict | None:
+    """``amphi_chat_room_access``'s answer for ``event-<id>`` rooms of the request's site (else None)."""
+    if not room.startswith("event-"):
+        return None
+    event = get_event(request, room[len("event-") :])
+    if event is None:
+        return None
+    moderate = event_permits(request, event, "edit")
+    viewer = event_permits(request, event, "view")
+    signed_in = request.user is not None and request.user.site_id == request.site.id
+    is_open = current_state(request.registry, event) in ("waiting", "on_air")
+    return {
+        "read": moderate or (viewer and (signed_in or event.chat_anonymous_read)),
+        "write": moderate or (viewer and signed_in and is_open),
+        "moderate": moderate,
+        "title": event.title,
+        "url": request.route_url("live.event", event_id=event.id),
+        "open": is_open,
+        "questions": True,
+    }

@@ -26,6 +26,7 @@ from core.plugin_api import (
     IngestTrack,
     QuotaExceeded,
     add_to_channel,
+    enqueue_after_commit,
     fire,
     huey,
     ingest_files,
@@ -33,7 +34,6 @@ from core.plugin_api import (
     scratch_folder,
     upload_key,
     worker_request,
-    enqueue_after_commit,
 )
 from plugins.live.events import NAME, live_settings
 from plugins.live.models import LiveEvent, LiveRecording
@@ -122,7 +122,12 @@ def assemble_command(plan: ReplayPlan, folder: str, output: str) -> list[str]:
         command += ["-map", f"{number}:a"]
     command += ["-c", "copy"]
     for index, audio in enumerate(plan.audios, start=main_audio):
-        command += [f"-metadata:s:a:{index}", f"language={audio.language}", f"-metadata:s:a:{index}", f"title={audio.name}"]
+        command += [
+            f"-metadata:s:a:{index}",
+            f"language={audio.language}",
+            f"-metadata:s:a:{index}",
+            f"title={audio.name}",
+        ]
     return [*command, output]
 
 
@@ -165,22 +170,31 @@ def claim(event_id: int) -> tuple[ReplayPlan, object] | None:
 
 
 def publish(plan: ReplayPlan, path: str) -> int | None:
-    """Store the file and ingest it as a draft of the owners; the event's replay is ready. The video id."""
+    """Store the file and ingest it as a draft of the owners, in one transaction; the video's id."""
     with worker_request(plan.site_id) as request:
         event = request.dbsession.get(LiveEvent, plan.event_id)
-        if event is None or event.replay_state != "running" or not event.owners:
+        if event is None or event.replay_state != "running":
             return None
-        key = upload_key(plan.site_id, f"live-replay-{event.id}-{os.urandom(6).hex()}")
-        with open(path, "rb") as handle:
-            request.storage.save(key, handle)
-        try:
-            video = ingest(request, event, key)
-        except QuotaExceeded:
-            request.storage.delete(key)
-            event.replay_state, event.replay_error = "failed", "The owner's storage quota is full."
-            return None
-        event.replay_video_id, event.replay_state, event.state = video.id, "done", "replay_ready"
-        return video.id
+        video = store_replay(request, event, path)
+        return video.id if video is not None else None
+
+
+def store_replay(request, event: LiveEvent, path: str):
+    """The replay file becomes a draft video of the owners; the event's replay is ready (None: it failed)."""
+    if not event.owners:
+        event.replay_state, event.replay_error = "failed", "The event has no owner left."
+        return None
+    key = upload_key(event.site_id, f"live-replay-{event.id}-{os.urandom(6).hex()}")
+    with open(path, "rb") as handle:
+        request.storage.save(key, handle)
+    try:
+        video = ingest(request, event, key)
+    except QuotaExceeded:
+        request.storage.delete(key)
+        event.replay_state, event.replay_error = "failed", "The owner's storage quota is full."
+        return None
+    event.replay_video_id, event.replay_state, event.state = video.id, "done", "replay_ready"
+    return video
 
 
 def ingest(request, event: LiveEvent, key: str):

@@ -55,7 +55,13 @@ def mine(request):
 def form_page(request, form: dict, errors: dict, event: LiveEvent | None, status: int = 200):
     response = render_to_response(
         FORM,
-        {**common(request), "form": form, "errors": translate_errors(request, errors), "event": event, "channels": addable_channels(request)},
+        {
+            **common(request),
+            "form": form,
+            "errors": translate_errors(request, errors),
+            "event": event,
+            "channels": addable_channels(request),
+        },
         request=request,
     )
     response.status = status
