@@ -9,7 +9,15 @@ from pyramid.response import Response
 from pyramid.view import view_config
 
 from core.models import utcnow
-from core.plugin_api import addable_channels, check_password, collect, take_flash, translate_errors, video_permits
+from core.plugin_api import (
+    addable_channels,
+    check_password,
+    collect,
+    plural,
+    take_flash,
+    translate_errors,
+    video_permits,
+)
 from plugins.live import callbacks, events, forms, keys, viewers
 from plugins.live.events import STATE_LABELS, current_state, event_permits, live_settings
 from plugins.live.models import LiveAudio, LiveEvent
@@ -87,12 +95,8 @@ def create(request):
         return form_page(request, dict(request.POST), errors, None, status=400)
     owners, groups, until = fields.pop("owners"), fields.pop("groups"), fields.pop("until")
     created = events.create_events(request, fields, owners, groups, until)
-    request.session.flash(
-        request.localizer.pluralize(
-            "The event is scheduled.", "${count} events are scheduled.", len(created), mapping={"count": len(created)}
-        ),
-        FLASH,
-    )
+    scheduled = plural("The event is scheduled.", "${count} events are scheduled.", len(created), count=len(created))
+    request.session.flash(request.localizer.translate(scheduled), FLASH)
     return HTTPSeeOther(request.route_url("live.event", event_id=created[0].id))
 
 
