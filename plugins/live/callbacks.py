@@ -19,19 +19,33 @@ import logging
 import re
 from datetime import datetime, timedelta
 
-from pyramid.httpexceptions import HTTPForbidden, HTTPFound
+from pyramid.httpexceptions import HTTPForbidden
 from pyramid.response import Response
 from pyramid.view import view_config
 from sqlalchemy import select
 
 from core.models import utcnow
 from core.plugin_api import address_in, derived_key, lock_rows
-from plugins.live import keys
+from plugins.live import keys, replay
 from plugins.live.events import NAME, in_window, live_settings
 from plugins.live.models import LiveAudio, LiveEvent, LiveRecording
 
 log = logging.getLogger(__name__)
 STREAM_NAME = re.compile(r"^e(\d{1,12})(?:_([a-z]{2,3}(?:-[A-Za-z0-9]{1,8})?))?$")
+
+
+class Rename(Response):
+    """``302 Location: <new stream name>``: nginx-rtmp renames the admitted stream to that bare name.
+
+    WebOb makes every relative ``Location`` an absolute URL when it answers, which nginx-rtmp would take
+    as the name itself (``http://host/live/rtmp/e1``): this response keeps its headers as they are.
+    """
+
+    def __init__(self, name: str):
+        super().__init__(status=302, headerlist=[("Location", name), ("Content-Type", "text/plain")])
+
+    def _abs_headerlist(self, environ):
+        return list(self._headerlist)
 
 
 def callback_secret(registry) -> str:
@@ -155,7 +169,7 @@ def on_publish(request):
     if event.state == "on_air":
         after_commit(request, start_packaging, request.registry, event.id, audio_streams(event))
     log.info("live: event %s admits %s from %s", event.id, stream, request.POST.get("addr", ""))
-    return HTTPFound(location=stream)
+    return Rename(stream)
 
 
 def named_stream(request) -> tuple[LiveEvent, str] | None:
@@ -199,6 +213,7 @@ def on_publish_done(request):
     elif event.state == "on_air":
         event.state, event.ended_at = "ended", now
         after_commit(request, stop_packaging, request.registry, event.id)
+        replay.check_soon(request, event)
     return Response("ok", content_type="text/plain")
 
 
@@ -215,6 +230,8 @@ def on_record_done(request):
     waiting = [r for r in event.recordings if r.language == language and not r.path]
     if waiting:
         waiting[0].path = path[:1000]
+        if event.state == "ended" and not language:
+            replay.check_soon(request, event)
     else:  # a recording without an admitted publish we know of: kept, never lost
         event.recordings.append(
             LiveRecording(

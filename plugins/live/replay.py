@@ -287,6 +287,31 @@ def replay_due(request, event: LiveEvent, now: datetime) -> bool:
     return not waiting or now >= event.ended_at + grace + RECORD_WAIT
 
 
+def check_soon(request, event: LiveEvent) -> None:
+    """After the commit, look again once the grace period is over (the sweep is the safety net)."""
+    grace = live_settings(request.registry, event.site)["resume_grace_seconds"]
+    enqueue_after_commit(request, schedule_check, event.id, grace + 1)
+
+
+def schedule_check(event_id: int, delay: int) -> None:
+    check_replay.schedule((event_id,), delay=delay)
+
+
+@huey.task()
+def check_replay(event_id: int) -> None:
+    """Queue the event's replay if it is due (its stream did not come back, its parts are recorded)."""
+    with worker_request() as request:
+        lock_rows(request.dbsession, LiveEvent, LiveEvent.id == event_id)
+        event = request.dbsession.get(LiveEvent, event_id)
+        if (
+            event is not None
+            and event.state == "ended"
+            and event.replay_state == ""
+            and replay_due(request, event, utcnow())
+        ):
+            queue_replay(request, event)
+
+
 @huey.periodic_task(crontab(minute="*"))
 def sweep_events() -> None:
     """Every minute: slots that passed without a stream, replays that are due."""

@@ -163,6 +163,7 @@ def show(request):
         "state": state,
         "is_owner": is_owner,
         "playlist_url": segments.playlist_url(request, event.id) if state == "on_air" else "",
+        "playable": state == "on_air" and segments.is_live(request.registry, event.id),
         "replay": replay,
         "asides": collect(request, "amphi_live_aside", event=public_event(request, event, state, is_owner)),
         "panel": owner_panel(request, event) if is_owner else None,
@@ -236,7 +237,10 @@ def status(request):
     event = require_event(request)
     if events.locked_by_password(request, event):
         raise HTTPForbidden()
-    answer: dict = {"state": current_state(request.registry, event)}
+    from plugins.live import segments
+
+    state = current_state(request.registry, event)
+    answer: dict = {"state": state, "playable": state == "on_air" and segments.is_live(request.registry, event.id)}
     if event_permits(request, event, "edit"):
         store = viewers.store(live_settings(request.registry, request.site)["viewer_store"])
         answer.update(viewers=store.count(event.id, viewers.now()), peak=event.peak_viewers)

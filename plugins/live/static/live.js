@@ -35,60 +35,80 @@
 
   // The live player.
   var player = page.querySelector("[data-live-player]");
-  if (player) startPlayer(player);
+  if (player) {
+    player.querySelector("[data-player-status]").textContent = player.querySelector("[data-player-status]").getAttribute("data-starting");
+    if (player.getAttribute("data-playable") === "yes") {
+      startPlayer(player);
+    } else {  // on air, but the packager has not written the first playlist yet
+      var started = false;
+      pollState(2, function (answer) {
+        if (answer.playable && !started) { started = true; startPlayer(player); }
+        else if (answer.state !== "on_air") window.location.reload();
+      });
+    }
+    startBeacon(player);
+  }
+
+  var liveHls = null;  // the hls.js instance playing now (a fatal network error makes a new one)
 
   function startPlayer(box) {
     var video = box.querySelector("video");
     var src = box.getAttribute("data-src");
     var status = box.querySelector("[data-player-status]");
-    var goLive = box.querySelector("[data-go-live]");
     var audioField = box.querySelector("[data-audio-field]");
     var audioSelect = box.querySelector("[data-audio]");
-    status.textContent = status.getAttribute("data-starting");
-    var hls = null;
-    if (window.Hls && window.Hls.isSupported()) {
-      hls = new window.Hls({
-        liveSyncDurationCount: 3,
-        liveMaxLatencyDurationCount: 10,
-        liveDurationInfinity: true,
-        manifestLoadingMaxRetry: 30,
-        manifestLoadingRetryDelay: 2000,
-        levelLoadingMaxRetry: 10,
-        backBufferLength: box.getAttribute("data-dvr") === "on" ? Infinity : 30,
-        audioPreference: { lang: (navigator.language || "").slice(0, 2) }
-      });
-      hls.loadSource(src);
-      hls.attachMedia(video);
-      hls.on(window.Hls.Events.MANIFEST_PARSED, function () {
-        status.textContent = "";
-        video.play().catch(function () {});
-      });
-      hls.on(window.Hls.Events.AUDIO_TRACKS_UPDATED, function () {
-        audioSelect.textContent = "";
-        hls.audioTracks.forEach(function (track, index) {
-          var option = document.createElement("option");
-          option.value = index;
-          option.textContent = track.name || track.lang || String(index + 1);
-          audioSelect.appendChild(option);
-        });
-        audioSelect.value = hls.audioTrack;
-        audioField.hidden = hls.audioTracks.length < 2;
-      });
-      audioSelect.addEventListener("change", function () { hls.audioTrack = Number(audioSelect.value); });
-    } else if (video.canPlayType("application/vnd.apple.mpegurl")) {
-      video.src = src;
+    if (!(window.Hls && window.Hls.isSupported())) {
+      if (video.canPlayType("application/vnd.apple.mpegurl")) { video.src = src; status.textContent = ""; }
+      return;
     }
-    if (box.getAttribute("data-dvr") === "on" && goLive) {
+    var hls = liveHls = new window.Hls({
+      liveSyncDurationCount: 3,
+      liveMaxLatencyDurationCount: 10,
+      liveDurationInfinity: true,
+      backBufferLength: box.getAttribute("data-dvr") === "on" ? Infinity : 30,
+      audioPreference: { lang: (navigator.language || "").slice(0, 2) }
+    });
+    hls.on(window.Hls.Events.ERROR, function (_event, data) {
+      if (!data.fatal) return;
+      if (data.type === window.Hls.ErrorTypes.MEDIA_ERROR) { hls.recoverMediaError(); return; }
+      hls.destroy();  // a network error that outlived hls.js's own retries: start again shortly
+      window.setTimeout(function () { startPlayer(box); }, 3000);
+    });
+    hls.on(window.Hls.Events.MANIFEST_PARSED, function () {
+      status.textContent = "";
+      video.play().catch(function () {});
+    });
+    hls.on(window.Hls.Events.AUDIO_TRACKS_UPDATED, function () {
+      audioSelect.textContent = "";
+      hls.audioTracks.forEach(function (track, index) {
+        var option = document.createElement("option");
+        option.value = index;
+        option.textContent = track.name || track.lang || String(index + 1);
+        audioSelect.appendChild(option);
+      });
+      audioSelect.value = hls.audioTrack;
+      audioField.hidden = hls.audioTracks.length < 2;
+    });
+    hls.loadSource(src);
+    hls.attachMedia(video);
+  }
+
+  if (player) {
+    var video = player.querySelector("video");
+    var goLive = player.querySelector("[data-go-live]");
+    player.querySelector("[data-audio]").addEventListener("change", function (event) {
+      if (liveHls) liveHls.audioTrack = Number(event.target.value);
+    });
+    if (player.getAttribute("data-dvr") === "on") {
       video.addEventListener("timeupdate", function () {
-        var edge = hls && hls.liveSyncPosition;
+        var edge = liveHls && liveHls.liveSyncPosition;
         goLive.hidden = !(edge && edge - video.currentTime > 10);
       });
       goLive.addEventListener("click", function () {
-        if (hls && hls.liveSyncPosition) video.currentTime = hls.liveSyncPosition;
+        if (liveHls && liveHls.liveSyncPosition) video.currentTime = liveHls.liveSyncPosition;
         video.play().catch(function () {});
       });
     }
-    startBeacon(box);
   }
 
   // One small request every ~20 s while the video plays: the owners' viewer count.
