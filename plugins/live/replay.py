@@ -214,6 +214,8 @@ def announce(event_id: int, site_id: int, video_id: int) -> None:
 
     with worker_request(site_id) as request:
         event = request.dbsession.get(LiveEvent, event_id)
+        if event is None:
+            return
         fire(request, "amphi_live_replay", event=public_event(request, event, event.state, False), video_id=video_id)
 
 

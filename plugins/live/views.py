@@ -3,6 +3,8 @@ the owners' controls (keys, interpreters, stop) and the viewers' beacon."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from pyramid.httpexceptions import HTTPBadRequest, HTTPForbidden, HTTPNotFound, HTTPSeeOther
 from pyramid.renderers import render_to_response
 from pyramid.response import Response
@@ -145,6 +147,12 @@ def owner_panel(request, event: LiveEvent) -> dict:
     }
 
 
+def asides(request, event: dict) -> list:
+    """The fragments the site's plugins show beside the player (``amphi_live_aside``), in order."""
+    answers = collect(request, "amphi_live_aside", expect=Iterable, event=event)
+    return [fragment for answer in answers for fragment in answer]
+
+
 @view_config(route_name="live.event", renderer="plugins.live:templates/live/event.html")
 def show(request):
     event = require_event(request)
@@ -165,7 +173,7 @@ def show(request):
         "playlist_url": segments.playlist_url(request, event.id) if state == "on_air" else "",
         "playable": state == "on_air" and segments.is_live(request.registry, event.id),
         "replay": replay,
-        "asides": collect(request, "amphi_live_aside", event=public_event(request, event, state, is_owner)),
+        "asides": asides(request, public_event(request, event, state, is_owner)),
         "panel": owner_panel(request, event) if is_owner else None,
         "beacon_seconds": viewers.BEACON_SECONDS,
         "now": utcnow(),

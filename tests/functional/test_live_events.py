@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from core import hookimpl
 from core.models import Group, utcnow
 from plugins.live import callbacks, keys, viewers
 from plugins.live.events import current_state, event_permits
@@ -484,3 +485,47 @@ def test_chat_room_access_follows_the_event(app, make_event, make_request, site,
     ended = make_event(start_in=timedelta(hours=-3), access="public")
     after = chat_access(make_request(site, people["alice"]), f"event-{ended.id}")
     assert after["read"] and not after["write"] and not after["open"]
+
+
+# --- hooks of the plugin ---------------------------------------------------------
+
+
+class Beside:
+    """A plugin beside the player (what the chat plugin does)."""
+
+    def __init__(self):
+        self.replays = []
+
+    @hookimpl
+    def amphi_live_aside(self, request, event):
+        from markupsafe import Markup, escape
+
+        return [Markup("<section class='aside-test'>{}</section>").format(escape(event["room"]))]
+
+    @hookimpl
+    def amphi_live_replay(self, request, event, video_id):
+        self.replays.append((event["id"], video_id))
+
+
+def test_asides_render_beside_the_player(app, rtmp, make_event, make_testapp, register_plugin, site, dbsession):
+    register_plugin(Beside(), "beside")
+    site.enabled_plugins = [*site.enabled_plugins, "beside"]
+    dbsession.flush()
+    event = make_event()
+    rtmp("publish", name=key_of(app, event), status=302)
+    page = browser(make_testapp).get(f"/live/events/{event.id}")
+    assert page.html.select_one(".live-aside .aside-test").text == f"event-{event.id}"
+
+
+def test_a_site_without_live_gets_no_page_and_its_keys_are_refused(app, make_site, make_user, dbsession, testapp):
+    other = make_site("c", plugins=["auth_local"])
+    owner = make_user(other, "dora", role="staff", password=PASSWORD)
+    start = utcnow()
+    event = LiveEvent(site_id=other.id, title="Off", starts_at=start, ends_at=start + timedelta(hours=1))
+    event.owners = [owner]
+    dbsession.add(event)
+    dbsession.flush()
+    secret = callbacks.callback_secret(app.registry)
+    testapp.post(  # the callback comes to a site enabling live; the event's own site does not
+        f"/live/rtmp/publish?secret={secret}", {"name": key_of(app, event)}, extra_environ=LOOPBACK, status=403
+    )
