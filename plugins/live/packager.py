@@ -162,6 +162,12 @@ class Packager:
                 time.sleep(POLL_SECONDS)
                 continue
             if self.ffmpeg is not None:
+                if self.ffmpeg.poll() is not None:
+                    log.warning(
+                        "%s: ffmpeg ended (exit %s) while on air: restarting", state["stream"], self.ffmpeg.poll()
+                    )
+                else:
+                    log.info("%s: the audio streams changed: restarting ffmpeg", state["stream"])
                 stop_ffmpeg(self.ffmpeg)
                 self.ffmpeg = None
             if not self.start(state):
@@ -180,6 +186,7 @@ class Packager:
         if found is None:
             return False
         audio = renditions(state, found.has_audio)
+        log.info("%s: %s, audio %s", state["stream"], found, [a.stream for a in audio])
         rungs = choose_ladder(found.width, found.height, state["ladder"])
         names = [r.name for r in rungs] + [f"a{i}" for i in range(len(audio))]
         for name in names:
