@@ -20,7 +20,7 @@ AMPHI_DESCRIPTION = _(
     "Scheduled live broadcasts with a stream key per event, a player with a time-shift window, "
     "viewer counts and a replay that becomes a video."
 )
-AMPHI_HOOKS = ">=2.1,<3"
+AMPHI_HOOKS = ">=2.2,<3"  # its own hooks (AMPHI_HOOKSPECS) came with 2.2
 #: Added to the hook contract when the plugin is loaded (see :class:`core.platform.plugins.PluginHost`).
 AMPHI_HOOKSPECS = hookspecs
 

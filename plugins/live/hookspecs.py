@@ -24,7 +24,7 @@ def amphi_live_aside(request: Request, event: dict) -> list[Markup]:
     Called when the event page renders, for a viewer who may watch the event. The fragments are
     inserted as they are: escape what they hold.
 
-    .. versionadded:: 2.1.0
+    .. versionadded:: 2.2.0
 
     :param request: the current request.
     :param event: ``{"id", "room": "event-<id>", "state", "title", "is_owner", "started_at"}``
@@ -41,7 +41,7 @@ def amphi_live_replay(request: Request, event: dict, video_id: int) -> None:
     Called in a transaction of its own, after the video was created (the chat attaches the room's
     messages to it).
 
-    .. versionadded:: 2.1.0
+    .. versionadded:: 2.2.0
 
     :param request: a request of the event's site.
     :param event: as for :func:`amphi_live_aside` (``is_owner`` False).

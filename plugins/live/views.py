@@ -15,6 +15,7 @@ from core.plugin_api import (
     addable_channels,
     check_password,
     collect,
+    player_context,
     plural,
     take_flash,
     translate_errors,
@@ -166,6 +167,7 @@ def show(request):
 
     replay = event.replay_video if event.replay_video and video_permits(request, event.replay_video, "view") else None
     return {
+        **(dict(player_context(request, replay), video=replay) if replay is not None else {}),
         **common(request),
         "event": event,
         "state": state,

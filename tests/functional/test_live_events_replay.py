@@ -123,3 +123,22 @@ def test_the_event_page_offers_the_replay_to_its_owners(
     assert f"/videos/{video.id}" in page.text
     stranger = make_testapp("a.test")
     assert f"/videos/{video.id}" not in stranger.get(f"/live/events/{recorded.id}", status="*").text
+
+
+def test_a_broadcast_without_recording_says_so(app, recorded, make_request, site, dbsession):
+    recorded.recordings = []
+    recorded.replay_state = "queued"
+    dbsession.flush()
+    with pytest.raises(ReplayError, match="No recording"):
+        plan_of(recorded, packaging.recordings_folder(app.registry))
+
+
+def test_the_sweep_requeues_an_assembly_whose_worker_died(app, recorded, make_request, site, dbsession):
+    from plugins.live.replay import sweep
+
+    recorded.replay_state = "running"
+    dbsession.flush()
+    sweep(make_request(site))
+    assert recorded.replay_state == "running"  # still fresh
+    sweep(make_request(site), now=utcnow() + timedelta(hours=4))
+    assert recorded.replay_state == "queued"
