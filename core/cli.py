@@ -8,6 +8,7 @@ import os
 import signal
 import sys
 from contextlib import contextmanager
+from typing import cast
 
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
@@ -459,7 +460,8 @@ def add_plugin_commands(sub) -> None:
         name = impl.plugin_name
         if name in sub.choices and name not in groups:
             continue  # a plugin may not take a core command's name
-        for command in impl.function() or []:
+        commands = cast(list, impl.function() or [])
+        for command in commands:
             if name not in groups:
                 group = sub.add_parser(name, help=f"commands of the {name} plugin")
                 groups[name] = group.add_subparsers(dest=f"{name}_command", required=True)

@@ -40,7 +40,7 @@ MEDIA_SETTINGS: list[Setting] = [
     ),
     Setting(
         "link_lifetime",
-        type="seconds",
+        type="int",
         default=21600,
         label=_("How long a viewer's signed live playlist link stays valid, in seconds (6 hours by default)."),
         site_editable=False,

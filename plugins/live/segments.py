@@ -20,7 +20,7 @@ import re
 import time
 
 from pyramid.httpexceptions import HTTPForbidden, HTTPGone, HTTPNotFound
-from pyramid.response import FileResponse
+from pyramid.response import FileResponse, Response
 
 from core.plugin_api import derived_key, plugin_settings
 from plugins.live.nginx import HLS_PATH_PATTERN, HLS_PREFIX, PLAYLIST_CACHE, SEGMENT_CACHE
@@ -78,7 +78,11 @@ def verify(secret: str, path: str, now: float | None = None) -> tuple[str, str]:
 
 def serve_hls(request):
     """The embedded default: one live HLS file, after the signature check (nginx does it in production)."""
-    event, file = verify(link_secret(request.registry.settings), request.path)
+    try:
+        event, file = verify(link_secret(request.registry.settings), request.path)
+    except (HTTPForbidden, HTTPGone) as refused:
+        # A plain answer, as nginx gives: not the sign-in page a 403 view would send a browser to.
+        return Response(status=refused.code, body=b"", headerlist=[("Cache-Control", "no-store")])
     folder = os.path.realpath(live_folder(request.registry, int(event[1:])))
     path = os.path.realpath(os.path.join(folder, file))
     # The pattern allows no dot-dot or absolute part; this is the second lock on the door.
