@@ -75,7 +75,7 @@ def read_form(request, post, zone: str, event: LiveEvent | None = None) -> tuple
     }
     fields["channel"] = _channel(request, post.get("channel", ""), errors)
     fields["groups"] = _groups(request, post.get("groups", ""), access, errors)
-    fields["owners"] = _owners(request, post.get("owners", ""), errors)
+    fields["owners"] = _owners(request, post.get("owners", ""), errors, creating=event is None)
     _password(post.get("password", ""), access, event, fields, errors)
     fields["until"] = _until(post.get("until", ""), starts, errors) if event is None else None
     return fields, errors
@@ -103,7 +103,7 @@ def _groups(request, text: str, access: str, errors: dict) -> list[Group]:
     return groups
 
 
-def _owners(request, text: str, errors: dict) -> list[User]:
+def _owners(request, text: str, errors: dict, creating: bool) -> list[User]:
     names = _names(text)
     owners = list(
         request.dbsession.scalars(select(User).where(User.site_id == request.site.id, User.username.in_(names)))
@@ -111,8 +111,10 @@ def _owners(request, text: str, errors: dict) -> list[User]:
     missing = set(names) - {u.username for u in owners}
     if missing:
         errors["owners"] = _("Unknown users: ${names}", mapping={"names": ", ".join(sorted(missing))})
-    if request.user is not None and all(u.id != request.user.id for u in owners):
-        owners.insert(0, request.user)
+    if creating and request.user is not None and all(u.id != request.user.id for u in owners):
+        owners.insert(0, request.user)  # whoever schedules an event owns it (an admin editing one does not)
+    if not owners and "owners" not in errors:
+        errors["owners"] = _("An event needs at least one owner.")
     return owners
 
 

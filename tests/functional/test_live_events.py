@@ -541,3 +541,24 @@ def test_a_site_without_live_gets_no_page_and_its_keys_are_refused(app, make_sit
     testapp.post(  # the callback comes to a site enabling live; the event's own site does not
         f"/live/rtmp/publish?secret={secret}", {"name": key_of(app, event)}, extra_environ=LOOPBACK, status=403
     )
+
+
+def edit_fields(client, url: str) -> dict:
+    page = client.get(url)
+    fields = {f.attrs["name"]: f.attrs.get("value", "") for f in page.html.select("form.live-form input[name]")}
+    fields.update(access="public", dvr="on")
+    fields.pop("password", None)
+    return fields
+
+
+def test_editing_keeps_the_owners_named_and_needs_one(make_testapp, make_event, people, dbsession):
+    event = make_event(owners=[people["prof"], people["alice"]])
+    url = f"/live/events/{event.id}/edit"
+    prof = browser(make_testapp, "prof")
+    prof.post(url, {**edit_fields(prof, url), "title": "Soutenance (salle B)", "owners": "alice"}, status=303)
+    dbsession.flush()
+    dbsession.refresh(event)
+    assert event.title == "Soutenance (salle B)" and [u.username for u in event.owners] == ["alice"]
+    alice = browser(make_testapp, "alice")
+    page = alice.post(url, {**edit_fields(alice, url), "owners": ""}, status=400)
+    assert page.html.select_one("#event-owners-error") is not None
