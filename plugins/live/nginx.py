@@ -72,6 +72,9 @@ def rtmp_block(options: NginxOptions) -> str:
     deny_publish = "      deny publish all;\n" if options.publish_from else ""
     allow_play = "".join(f"      allow play {a};\n" for a in options.play_from)
     return (
+        # With several nginx workers, a publish on one worker is pushed to the others, so a player
+        # (the packager) finds the stream whichever worker accepts it.
+        "rtmp_auto_push on;\n"
         "rtmp {\n"
         "  server {\n"
         f"    listen {options.rtmp_listen};\n"
@@ -146,7 +149,6 @@ def standalone_config(
         lines += ["daemon off;", "master_process off;"]
     else:
         lines.append(f"worker_processes {workers};")
-        lines.append("rtmp_auto_push on;")  # with several workers, a publish is seen by every worker
     if prefix:
         lines += [f"pid {prefix}/nginx.pid;", f"error_log {prefix}/logs/error.log info;"]
     lines.append("events { worker_connections 4096; }")
@@ -178,3 +180,29 @@ def standalone_config(
         "}\n"
     )
     return head + rtmp_block(options) + http
+
+
+#: The example in ``etc/nginx/live.conf``: placeholders where ``amphi live nginx-config`` writes this
+#: installation's secrets and folders.
+EXAMPLE = NginxOptions(
+    app_url="http://127.0.0.1:6543",
+    callback_secret="CALLBACK-SECRET",
+    link_secret="LINK-SECRET",
+    hls_folder="/var/lib/amphi/live/hls",
+    recordings_folder="/var/lib/amphi/live/recordings",
+)
+
+
+def example_file() -> str:
+    """The text of ``etc/nginx/live.conf``."""
+    return (
+        "# Live ingest (RTMP) and signed live HLS: the two parts of nginx's configuration that the live plugin\n"
+        "# needs. Do not copy this file: `amphi -c /etc/amphi/production.ini live nginx-config --part rtmp`\n"
+        "# and `... --part http` print them with this installation's secrets (CALLBACK-SECRET, LINK-SECRET\n"
+        "# below) and folders. See docs/live-delivery.md.\n"
+        "#\n"
+        "# 1. nginx's main context, e.g. /etc/nginx/modules-enabled/60-amphi-live.conf (after 50-mod-rtmp.conf):\n"
+        + rtmp_block(EXAMPLE)
+        + "\n# 2. inside Amphi's server {} (etc/nginx/amphi.conf), before `location /`:\n"
+        + http_locations(EXAMPLE)
+    )

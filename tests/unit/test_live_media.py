@@ -177,3 +177,11 @@ def test_closing_a_playlist_adds_one_endlist_and_reopening_takes_it_off(tmp_path
     assert playlist.read_text().count("#EXT-X-ENDLIST") == 1
     reopen_playlists(str(tmp_path))
     assert "#EXT-X-ENDLIST" not in playlist.read_text()
+
+
+def test_the_example_in_etc_is_what_the_generator_writes():
+    from pathlib import Path
+
+    from plugins.live.nginx import example_file
+
+    assert (Path(__file__).parents[2] / "etc" / "nginx" / "live.conf").read_text() == example_file()
