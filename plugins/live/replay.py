@@ -1,5 +1,5 @@
 """The replay: once the main stream has ended (and its grace period passed), its recorded parts are
-joined (ffmpeg's concat, no re-encode), the interpreters' audio is added as extra audio streams tagged
+joined (ffmpeg's concat, the picture copied, the sound encoded again), the interpreters' audio is added as extra audio streams tagged
 with their ``language`` and ``title``, aligned by their publish times, and the file becomes a draft video
 of the owners through :func:`core.plugin_api.ingest_files`.
 
@@ -120,7 +120,9 @@ def assemble_command(plan: ReplayPlan, folder: str, output: str) -> list[str]:
     main_audio = audio_streams(plan.main[0])
     for number, _audio in enumerate(plan.audios, start=1):
         command += ["-map", f"{number}:a"]
-    command += ["-c", "copy"]
+    # The picture is copied; the sound is encoded again (cheap): nginx-rtmp's recorded AAC makes ffmpeg 5.1's
+    # Matroska muxer write a broken track header when copied.
+    command += ["-c:v", "copy", "-c:a", "aac", "-b:a", "128k"]
     for index, audio in enumerate(plan.audios, start=main_audio):
         command += [
             f"-metadata:s:a:{index}",

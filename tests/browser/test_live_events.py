@@ -1,9 +1,11 @@
 """Live, end to end: an owner schedules an event in Chromium, an encoder (ffmpeg) publishes with the key
-through real nginx-rtmp, an anonymous viewer watches it live (the video's time advances), the stream
-stops, and the recording becomes a draft video offered on the event page."""
+through real nginx-rtmp with an interpreter in English, an anonymous viewer watches it live (the video's time
+advances) and switches to English, the stream stops, and the recording becomes a draft video offered on the
+event page."""
 
 from __future__ import annotations
 
+import os
 import re
 import secrets
 import subprocess
@@ -71,13 +73,23 @@ def live_site(tmp_path):
             yield base, nginx
 
 
+def publish(url: str, seconds: int, video: bool) -> subprocess.Popen:
+    """An encoder (video and sound) or an interpreter (sound only) publishing for ``seconds``."""
+    inputs = ["-re", "-f", "lavfi", "-i", "testsrc2=size=320x240:rate=25"] if video else []
+    inputs += ["-re", "-f", "lavfi", "-i", f"sine=frequency={440 if video else 880}:sample_rate=48000"]
+    codecs = ["-c:v", "libx264", "-preset", "ultrafast", "-g", "25"] if video else []
+    return subprocess.Popen(
+        ["ffmpeg", "-loglevel", "error", *inputs, "-t", str(seconds), *codecs, "-c:a", "aac", "-f", "flv", url]
+    )
+
+
 def local_input(moment) -> str:
     from zoneinfo import ZoneInfo
 
     return moment.astimezone(ZoneInfo("Europe/Paris")).strftime("%Y-%m-%dT%H:%M")
 
 
-def test_schedule_publish_watch_stop_replay(live_site, chromium, page):
+def test_schedule_publish_watch_stop_replay(live_site, chromium, page, tmp_path):
     base, nginx = live_site
     sign_in(page, base, "prof", PROF_PASSWORD)
     visit(page, base + "/live/new")
@@ -92,26 +104,33 @@ def test_schedule_publish_watch_stop_replay(live_site, chromium, page):
     visit(page, audit_url)
     assert page.locator("[data-countdown]").is_visible()
     key = page.locator("#stream-key").input_value()
+    page.get_by_label("Language code (en, es, pt-BR…)").fill("en")
+    page.get_by_label("Name shown to viewers (English, Español…)").fill("English")
+    page.get_by_role("button", name="Add an interpreter").click()
+    page.wait_for_load_state()
+    interpreter_key = page.locator("input[id^=audio-key-]").input_value()
+    event_id = audit_url.rsplit("/", 1)[1]
+    master = os.path.join(nginx.hls_folder, f"e{event_id}", "master.m3u8")
 
-    encoder = subprocess.Popen(
-        ["ffmpeg", "-loglevel", "error", "-re", "-f", "lavfi", "-i", "testsrc2=size=320x240:rate=25",
-         "-re", "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000", "-t", "14",
-         "-c:v", "libx264", "-preset", "ultrafast", "-g", "25", "-c:a", "aac", "-f", "flv", nginx.publish_url(key)]
-    )  # fmt: skip
+    encoder = publish(nginx.publish_url(key), 20, video=True)
+    time.sleep(1)
+    interpreter = publish(nginx.publish_url(interpreter_key), 18, video=False)
     try:
-        viewer = chromium.new_context(locale="en-GB").new_page()
-        deadline = time.monotonic() + 20
-        while True:  # the page shows the player once nginx-rtmp's on_publish was admitted
-            viewer.goto(audit_url)
-            if viewer.locator("[data-live-player]").count():
-                break
-            assert time.monotonic() < deadline, "the event never went on air"
+        deadline = time.monotonic() + 30
+        while not (os.path.exists(master) and 'LANGUAGE="en"' in open(master).read()):  # the interpreter joined
+            assert time.monotonic() < deadline, "the interpreter's language never reached the master playlist"
             time.sleep(0.5)
+        viewer = chromium.new_context(locale="en-GB").new_page()
         visit(viewer, audit_url)
         viewer.wait_for_function("() => document.querySelector('video').currentTime > 2", timeout=25_000)
+        audio = viewer.locator("[data-audio]")
+        assert audio.is_visible() and audio.locator("option").count() == 2
+        audio.select_option(label="English")
+        start = viewer.evaluate("() => document.querySelector('video').currentTime")
+        viewer.wait_for_function(f"() => document.querySelector('video').currentTime > {start} + 1", timeout=15_000)
         viewer.context.close()
     finally:
-        assert encoder.wait(timeout=40) == 0, nginx.log()
+        assert encoder.wait(timeout=40) == 0 and interpreter.wait(timeout=40) == 0, nginx.log()
 
     deadline = time.monotonic() + 90
     while True:
@@ -122,5 +141,11 @@ def test_schedule_publish_watch_stop_replay(live_site, chromium, page):
         time.sleep(1)
     visit(page, audit_url)
     assert "The replay is a draft" in page.locator("main").inner_text()
+    (source,) = tmp_path.glob("var/media/sites/*/videos/*/source")
+    streams = subprocess.run(
+        ["ffprobe", "-v", "error", "-show_entries", "stream=codec_type:stream_tags=language,title", "-of", "csv=p=0",
+         str(source)], capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    assert streams.stdout.split() == ["video", "audio", "audio,en,English"] and not streams.stderr
     visit(page, base + "/live")
     assert "Soutenance en direct" in page.locator("main").inner_text()
