@@ -14,7 +14,7 @@ MEDIA_SETTINGS: list[Setting] = [
     Setting(
         "segment_seconds",
         type="int",
-        default=2,
+        default=1,
         label=_("Length of a live HLS segment in seconds (1 or 2: shorter is closer to real time)."),
         site_editable=False,
     ),
