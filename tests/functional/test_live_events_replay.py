@@ -9,11 +9,14 @@ import subprocess
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import func, select
 
-from core.models import Channel, Job, utcnow
+from core import hookimpl
+from core.models import Channel, Job, Site, User, Video, utcnow
+from core.plugin_api import worker_request
 from plugins.live import packaging
 from plugins.live.models import LiveAudio, LiveEvent, LiveRecording
-from plugins.live.replay import ReplayError, assemble, plan_of, store_replay
+from plugins.live.replay import ReplayError, assemble, make_replay, plan_of, store_replay
 
 PASSWORD = "a long password 1"
 
@@ -142,3 +145,46 @@ def test_the_sweep_requeues_an_assembly_whose_worker_died(app, recorded, make_re
     assert recorded.replay_state == "running"  # still fresh
     sweep(make_request(site), now=utcnow() + timedelta(hours=4))
     assert recorded.replay_state == "queued"
+
+
+class ReplayWitness:
+    """A plugin told of replays (what the chat plugin does with ``amphi_live_replay``)."""
+
+    def __init__(self):
+        self.replays = []
+
+    @hookimpl
+    def amphi_live_replay(self, request, event, video_id):
+        self.replays.append((event["id"], event["room"], video_id))
+
+
+def test_the_replay_task_claims_assembles_ingests_and_tells_the_plugins(app, committed_site, register_plugin):
+    site_id, user_id = committed_site
+    witness = ReplayWitness()
+    register_plugin(witness, "replay_witness")
+    root = packaging.recordings_folder(app.registry)
+    os.makedirs(root, exist_ok=True)
+    part = flv(os.path.join(root, f"e-task-{os.getpid()}.flv"), 2)
+    with worker_request(site_id) as request:
+        site = request.dbsession.get(Site, site_id)
+        site.enabled_plugins = [*site.enabled_plugins, "replay_witness"]
+        start = utcnow() - timedelta(minutes=20)
+        event = LiveEvent(site_id=site_id, title="Conférence", starts_at=start, ends_at=start + timedelta(hours=1))
+        event.owners = [request.dbsession.get(User, user_id)]
+        event.state, event.ended_at, event.replay_state = "ended", utcnow() - timedelta(minutes=5), "queued"
+        event.recordings = [LiveRecording(stream="e0", started_at=start, path=part)]
+        request.dbsession.add(event)
+        request.dbsession.flush()
+        event_id = event.id
+    make_replay.call_local(event_id)
+    with worker_request(site_id) as request:
+        event = request.dbsession.get(LiveEvent, event_id)
+        assert (event.state, event.replay_state, event.replay_error) == ("replay_ready", "done", "")
+        video = event.replay_video
+        assert video.title == "Conférence" and video.owner_id == user_id and video.access == "draft"
+        video_id = video.id
+    assert witness.replays == [(event_id, f"event-{event_id}", video_id)]
+    assert not os.path.exists(part)  # kept in the video's storage, the recording is removed
+    make_replay.call_local(event_id)  # a second run (a duplicate message) does nothing
+    with worker_request(site_id) as request:
+        assert request.dbsession.scalar(select(func.count()).select_from(Video).where(Video.site_id == site_id)) == 1
