@@ -562,3 +562,11 @@ def test_editing_keeps_the_owners_named_and_needs_one(make_testapp, make_event, 
     alice = browser(make_testapp, "alice")
     page = alice.post(url, {**edit_fields(alice, url), "owners": ""}, status=400)
     assert page.html.select_one("#event-owners-error") is not None
+
+
+def test_my_events_lists_only_mine(make_testapp, make_event, people):
+    mine, theirs = make_event(), make_event(owners=[people["bob"]])
+    mine.title, theirs.title = "Le mien", "Le sien"
+    page = browser(make_testapp, "prof").get("/live/mine")
+    assert "Le mien" in page.text and "Le sien" not in page.text
+    browser(make_testapp).get("/live/mine", status=(302, 303, 401, 403))
