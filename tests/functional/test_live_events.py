@@ -570,3 +570,19 @@ def test_my_events_lists_only_mine(make_testapp, make_event, people):
     page = browser(make_testapp, "prof").get("/live/mine")
     assert "Le mien" in page.text and "Le sien" not in page.text
     browser(make_testapp).get("/live/mine", status=(302, 303, 401, 403))
+
+
+def test_an_interpreters_key_rotates_alone(app, rtmp, make_testapp, make_event, dbsession):
+    event = make_event()
+    event.audios.append(LiveAudio(language="es", name="Español"))
+    dbsession.flush()
+    audio = event.audios[0]
+    old_audio, main = key_of(app, event, audio), key_of(app, event)
+    owner = browser(make_testapp, "prof")
+    page = f"/live/events/{event.id}"
+    owner.post(f"{page}/rotate", {"csrf_token": owner.csrf_token(page), "audio": str(audio.id)}, status=303)
+    dbsession.flush()
+    dbsession.refresh(audio)
+    rtmp("publish", name=main, status=302)  # the main key is unchanged
+    rtmp("publish", name=old_audio, status=403)
+    rtmp("publish", name=key_of(app, event, audio), status=302)
