@@ -97,7 +97,8 @@ def locked_event(request, event_id: int) -> LiveEvent | None:
 def resumable(request, event: LiveEvent, now: datetime) -> bool:
     """An ended broadcast whose stream came back within the grace period goes on as the same event."""
     grace = live_settings(request.registry, event.site)["resume_grace_seconds"]
-    return event.state == "ended" and event.ended_at is not None and now - event.ended_at <= timedelta(seconds=grace)
+    within = event.ended_at is not None and now - event.ended_at <= timedelta(seconds=grace)
+    return event.state == "ended" and not event.closed and within
 
 
 def audio_streams(event: LiveEvent) -> list[tuple[str, str, str]]:

@@ -67,6 +67,8 @@ class LiveEvent(Base):
     #: The first admitted publish, and the last end of the main stream (a resume clears nothing).
     on_air_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: The owners ended the broadcast: an encoder that comes back is refused, not resumed.
+    closed: Mapped[bool] = mapped_column(Boolean, default=False)
     #: Bumped by a rotation: a key made with an older generation is refused.
     key_generation: Mapped[int] = mapped_column(Integer, default=1)
     dvr: Mapped[bool] = mapped_column(Boolean, default=True)

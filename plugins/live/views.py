@@ -233,7 +233,7 @@ def stop(request):
     """The owners end the broadcast (a publisher nginx never reported gone no longer holds the event)."""
     event = callbacks.locked_event(request, require_event(request, "edit").id)
     if event is not None and event.state == "on_air":
-        event.state, event.ended_at = "ended", utcnow()
+        event.state, event.ended_at, event.closed = "ended", utcnow(), True
         for audio in event.audios:
             audio.publishing = False
         callbacks.after_commit(request, callbacks.stop_packaging, request.registry, event.id)

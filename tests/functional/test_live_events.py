@@ -230,6 +230,7 @@ def test_owner_stops_a_stuck_broadcast(app, rtmp, make_testapp, make_event, dbse
     dbsession.flush()
     dbsession.refresh(event)
     assert event.state == "ended"
+    rtmp("publish", name=key_of(app, event), status=403)  # ended by its owners: no resume
 
 
 # --- pages and access -------------------------------------------------------

@@ -49,6 +49,7 @@ def upgrade() -> None:
         sa.Column("state", sa.String(length=16), nullable=False),
         sa.Column("on_air_at", WHEN, nullable=True),
         sa.Column("ended_at", WHEN, nullable=True),
+        sa.Column("closed", sa.Boolean(), nullable=False),
         sa.Column("key_generation", sa.Integer(), nullable=False),
         sa.Column("dvr", sa.Boolean(), nullable=False),
         sa.Column("chat_anonymous_read", sa.Boolean(), nullable=False),
