@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import json
 import os
+import shutil
 import subprocess
 import sys
+import time
 
 from huey import crontab
 
@@ -114,11 +117,33 @@ def ensure_packager(path: str) -> None:
         )  # fmt: skip
 
 
+#: How long an ended event's live HLS stays on disk (viewers still on the page reach the end of it).
+LINGER_SECONDS = 3600
+
+
 @huey.periodic_task(crontab(minute="*"))
 def watch_packagers() -> None:
-    """Every minute: a packager killed while its event is still on air is started again."""
+    """Every minute: a packager killed while its event is on air is started again, and the live HLS of
+    an event that ended over an hour ago is removed (the replay is made from the recordings)."""
     with worker_request() as request:
-        folder = packagers_folder(request.registry)
+        registry = request.registry
+    folder, root = packagers_folder(registry), hls_root(registry)
     for name in sorted(os.listdir(folder)) if os.path.isdir(folder) else []:
-        if name.endswith(".json"):
-            ensure_packager.call_local(os.path.join(folder, name))
+        if not name.endswith(".json"):
+            continue
+        path = os.path.join(folder, name)
+        state = read_state(path)
+        if state.get("on_air"):
+            ensure_packager.call_local(path)
+        elif time.time() - os.path.getmtime(path) > LINGER_SECONDS and not packager_running(path):
+            remove_event_files(path, state, root)
+
+
+def remove_event_files(path: str, state: dict, root: str) -> None:
+    live = os.path.abspath(state.get("folder") or "")
+    if os.path.dirname(live) == root:  # never a folder outside the HLS folder, whatever the file says
+        shutil.rmtree(live, ignore_errors=True)
+    base = os.path.splitext(path)[0]
+    for leftover in (path, path + ".lock", base + ".log", base + ".ffmpeg.log"):
+        with contextlib.suppress(FileNotFoundError):
+            os.remove(leftover)

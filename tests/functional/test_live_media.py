@@ -2,6 +2,8 @@
 secure_link serves it only to signed, unexpired paths. No database: these run once."""
 
 import json
+import os
+import signal
 import subprocess
 import sys
 import threading
@@ -177,3 +179,22 @@ def test_an_odd_sized_input_without_sound_is_packaged(nginx, tmp_path):
     stop(process, state_path, state)
     assert probe(folder / "340p" / "seg_00001.ts") == [{"codec_name": "h264", "width": 600, "height": 340}]
     assert not (folder / "a0").exists()
+
+
+def test_a_killed_ffmpeg_is_restarted_and_the_playlists_go_on(nginx, tmp_path):
+    main = publish(nginx, "KEY", 16)
+    process, state_path, state = package(nginx, tmp_path, [["e7", "fr", "Français"]], [240])
+    playlist = Path(nginx.hls_folder) / "e7" / "240p" / "index.m3u8"
+    wait_for(Path(nginx.hls_folder) / "e7" / "master.m3u8")
+    children = Path(f"/proc/{process.pid}/task/{process.pid}/children").read_text().split()
+    assert len(children) == 1
+    os.kill(int(children[0]), signal.SIGKILL)  # ffmpeg dies mid-broadcast
+    before = playlist.read_text().count(".ts")
+    deadline = time.monotonic() + 20
+    while playlist.read_text().count("#EXT-X-DISCONTINUITY") < 2 or playlist.read_text().count(".ts") <= before:
+        assert time.monotonic() < deadline, playlist.read_text()
+        time.sleep(0.2)
+    assert main.wait(timeout=30) == 0
+    stop(process, state_path, state)
+    numbers = [int(line[4:9]) for line in playlist.read_text().splitlines() if line.endswith(".ts")]
+    assert numbers == list(range(numbers[0], numbers[0] + len(numbers)))  # numbering went on

@@ -3,12 +3,12 @@ the worker task, and ``amphi live nginx-config``."""
 
 import os
 import subprocess
+import sys
 import time
 from pathlib import Path
 
 import pytest
 
-from core.cli import main
 from core.testing import free_port, write_ini
 from plugins.live import packaging, segments
 from plugins.live.packaging import live_folder, state_path
@@ -67,12 +67,24 @@ def test_start_spawns_one_packager_and_stop_ends_it_closing_the_playlists(app):
     packaging.stop(registry, 11)  # twice: nothing more
 
 
-def test_amphi_live_nginx_config_prints_a_configuration_nginx_accepts(amphi_settings, tmp_path, capsys):
+def amphi(ini, *args: str) -> str:
+    """The real command line, in its own process (bootstrapping an app here would replace the tests' one)."""
+    done = subprocess.run(
+        [sys.executable, "-m", "core.cli", "-c", str(ini), *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def test_amphi_live_nginx_config_prints_a_configuration_nginx_accepts(amphi_settings, tmp_path):
     ini = write_ini(tmp_path, amphi_settings["amphi.database_url"], **{"amphi.live.hls_folder": str(tmp_path / "hls")})
     os.makedirs(tmp_path / "var", exist_ok=True)
     listen = ["--rtmp-listen", f"127.0.0.1:{free_port()}", "--http-listen", f"127.0.0.1:{free_port()}"]
-    assert main(["-c", str(ini), "live", "nginx-config", *listen]) == 0
-    text = capsys.readouterr().out
+    text = amphi(ini, "live", "nginx-config", *listen)
     assert "on_publish http://127.0.0.1:6543/live/rtmp/publish?secret=" in text
     assert f'alias "{tmp_path}/hls/$live_event/$live_file";' in text
     (tmp_path / "nginx.conf").write_text(text.replace("worker_processes auto;", f"pid {tmp_path}/nginx.pid;"))
@@ -82,5 +94,20 @@ def test_amphi_live_nginx_config_prints_a_configuration_nginx_accepts(amphi_sett
         capture_output=True, text=True, check=False,
     )  # fmt: skip
     assert checked.returncode == 0, checked.stderr
-    assert main(["-c", str(ini), "live", "nginx-config", "--part", "http"]) == 0
-    assert capsys.readouterr().out.startswith('location ~ "^/live/hls/')
+    assert amphi(ini, "live", "nginx-config", "--part", "http").startswith('location ~ "^/live/hls/')
+
+
+def test_the_minute_watch_removes_the_live_files_of_an_event_ended_long_ago(app):
+    registry = app.registry
+    for event_id in (21, 22):
+        (Path(live_folder(registry, event_id)) / "360p").mkdir(parents=True, exist_ok=True)
+        packaging._write_state(
+            state_path(registry, event_id), {"on_air": False, "folder": live_folder(registry, event_id)}
+        )
+    old = time.time() - packaging.LINGER_SECONDS - 60
+    os.utime(state_path(registry, 21), (old, old))
+    packaging.watch_packagers.call_local()
+    assert not os.path.exists(live_folder(registry, 21)) and not os.path.exists(state_path(registry, 21))
+    assert os.path.isdir(live_folder(registry, 22)) and os.path.exists(state_path(registry, 22))  # ended just now
+    packaging.remove_event_files(state_path(registry, 22), {"folder": "/"}, packaging.hls_root(registry))
+    assert os.path.isdir(live_folder(registry, 22))  # a folder outside the HLS folder is never removed
