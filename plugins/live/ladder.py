@@ -25,6 +25,12 @@ REFERENCE_PIXELS = 1280 * 720
 AUDIO_BITRATE = 128_000
 #: A rung at the input's own size is added when the input is this much taller than the top rung kept.
 OWN_SIZE_ABOVE = 1.2
+#: Microseconds of input ffmpeg may read to find the streams: sound arrives at once, the picture from
+#: the encoder's next keyframe (nginx's wait_key), so this must exceed the encoder's keyframe interval.
+#: (An FLV with sound and picture stops reading as soon as both are known; a stream with only one waits
+#: this long, hence a short one for the interpreters' audio-only streams.)
+ANALYZE_US = 5_000_000
+ANALYZE_AUDIO_US = 1_000_000
 #: Microseconds an RTMP read may block before ffmpeg gives up (a stream gone silent ends the packager).
 RW_TIMEOUT_US = 10_000_000
 
@@ -106,8 +112,12 @@ def packager_command(
     ``stream`` is ``video_stream``) and the interpreters' (``e5_en``...), each pulled as its own input.
     Renditions are written to ``<folder>/<rung name>/`` and ``<folder>/a<n>/``.
     """
-    options = {"rw_timeout": RW_TIMEOUT_US, "fflags": "nobuffer", "analyzeduration": 1_000_000}
-    main = ffmpeg.input(f"rtmp://{pull}/{video_stream}", **options)
+    options = {"rw_timeout": RW_TIMEOUT_US, "fflags": "nobuffer", "analyzeduration": ANALYZE_US}
+    # Without sound, the picture comes first: nothing to wait for once it is there.
+    main = ffmpeg.input(
+        f"rtmp://{pull}/{video_stream}",
+        **{**options, "analyzeduration": ANALYZE_US if main_has_audio else ANALYZE_AUDIO_US},
+    )
     pictures = main.video.filter_multi_output("split", len(rungs)) if len(rungs) > 1 else None
     streams = []
     for index, rung in enumerate(rungs):
@@ -118,7 +128,8 @@ def packager_command(
             if main_has_audio:
                 streams.append(main.audio)
         else:
-            streams.append(ffmpeg.input(f"rtmp://{pull}/{rendition.stream}", **options).audio)
+            audio_options = {**options, "analyzeduration": ANALYZE_AUDIO_US}
+            streams.append(ffmpeg.input(f"rtmp://{pull}/{rendition.stream}", **audio_options).audio)
     gop = gop_frames(segment_seconds, frame_rate)
     output = {
         "c:v": "libx264",

@@ -81,7 +81,8 @@ def rtmp_block(options: NginxOptions) -> str:
         "    chunk_size 4096;\n"
         f"    application {APPLICATION} {{\n"
         "      live on;\n"
-        # A player (the packager) starts on a keyframe, so it learns the picture's size at once.
+        # A player (the packager) starts on a keyframe. (Not wait_video: an interpreter's stream has
+        # no picture, its sound would never be sent.)
         "      wait_key on;\n"
         # A publisher that stops sending is dropped, and players of a stream that ended are
         # disconnected: the packager's input then ends and it closes the playlists.

@@ -31,7 +31,7 @@ import time
 from dataclasses import dataclass
 
 from core.plugin_api import arm_parent_death_signal
-from plugins.live.ladder import Audio, choose_ladder, master_playlist, packager_command
+from plugins.live.ladder import ANALYZE_US, Audio, choose_ladder, master_playlist, packager_command
 
 log = logging.getLogger("plugins.live.packager")
 
@@ -62,7 +62,7 @@ def probe(url: str) -> Probe | None:
     """The input's picture size, frame rate and whether it has audio; None when it is not on air (yet)."""
     try:
         result = subprocess.run(
-            ["ffprobe", "-v", "error", "-analyzeduration", "1000000", "-rw_timeout", str(PROBE_SECONDS * 1_000_000), "-show_entries",
+            ["ffprobe", "-v", "error", "-analyzeduration", str(ANALYZE_US), "-rw_timeout", str(PROBE_SECONDS * 1_000_000), "-show_entries",
              "stream=codec_type,width,height,avg_frame_rate,r_frame_rate", "-of", "json", url],
             capture_output=True, text=True, timeout=PROBE_SECONDS + 5, check=False,
         )  # fmt: skip
@@ -222,7 +222,7 @@ class Packager:
 
 def main(argv: list[str]) -> int:
     """``python -m plugins.live.packager_process <state file>``: package one event while it is on air."""
-    logging.basicConfig(level=logging.INFO)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     state_path = os.path.abspath(argv[0])
     with open(state_path + ".lock", "w") as lock:
         try:
