@@ -93,7 +93,9 @@ def renditions(state: dict, has_audio: bool) -> list[Audio]:
     """The audio renditions in order: the main stream's own first (when it has sound), then the interpreters'."""
     main = state["stream"]
     listed = [Audio(*entry) for entry in state.get("audio", [])]
-    own = next((a for a in listed if a.stream == main), Audio(main, state.get("language", ""), "Original"))
+    own = next(
+        (a for a in listed if a.stream == main), Audio(main, state.get("language", ""), state.get("name") or "Original")
+    )
     others = [a for a in listed if a.stream != main]
     return ([own] if has_audio else []) + others
 

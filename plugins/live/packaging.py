@@ -48,11 +48,20 @@ def state_path(registry, event_id: int) -> str:
     return os.path.join(packagers_folder(registry), f"e{int(event_id)}.json")
 
 
-def start(registry, event_id: int, stream: str, audio: list[tuple[str, str, str]]) -> None:
+def start(
+    registry,
+    event_id: int,
+    stream: str,
+    audio: list[tuple[str, str, str]],
+    *,
+    main_language: str = "",
+    main_name: str = "Original",
+) -> None:
     """Package ``stream`` (``e<id>``) with these audio streams ``(stream, language, name)`` while it is on air.
 
     Called after the commit that admitted a publish; called again with the full list when an
-    interpreter joins (the packager then restarts ffmpeg with the new inputs). Returns at once: the
+    interpreter joins (the packager then restarts ffmpeg with the new inputs). The main stream's own sound
+    is the first, default rendition: ``main_language`` and ``main_name`` label it when ``audio`` does not. Returns at once: the
     packager is spawned by the worker (:func:`ensure_packager`).
     """
     settings = plugin_settings(registry, None, "live")
@@ -61,6 +70,8 @@ def start(registry, event_id: int, stream: str, audio: list[tuple[str, str, str]
         "event_id": int(event_id),
         "stream": stream,
         "audio": [list(entry) for entry in audio],
+        "language": main_language,
+        "name": main_name,
         "pull": settings["rtmp_pull"],
         "folder": live_folder(registry, event_id),
         "ladder": [int(h) for h in settings["ladder"]],

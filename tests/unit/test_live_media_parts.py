@@ -88,6 +88,7 @@ def test_renditions_put_the_main_sound_first_and_drop_it_when_silent():
     assert renditions(state, True) == [Audio("e5", "fr", "Français"), Audio("e5_en", "en", "English")]
     assert renditions(state, False) == [Audio("e5_en", "en", "English")]
     assert renditions({"stream": "e5"}, True) == [Audio("e5", "", "Original")]
+    assert renditions({"stream": "e5", "language": "fr", "name": "Français"}, True) == [Audio("e5", "fr", "Français")]
 
 
 def test_the_master_playlist_has_one_audio_group_with_a_rendition_per_language():
