@@ -20,6 +20,7 @@ BUILTIN_PLUGINS = [
     "transcriber_vosk",
     "opencast_ingest",
     "chat",
+    "live",
 ]
 
 setup(

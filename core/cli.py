@@ -8,6 +8,7 @@ import os
 import signal
 import sys
 from contextlib import contextmanager
+from typing import cast
 
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
@@ -387,7 +388,7 @@ def cmd_plugins(args) -> None:
 # --- parser ------------------------------------------------------------------
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(with_plugins: bool = True) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="amphi", description="Amphi, the campus video platform.")
     parser.add_argument("-c", "--config", help=f"ini file (default: $AMPHI_CONFIG or {DEFAULT_CONFIG})")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -454,11 +455,52 @@ def build_parser() -> argparse.ArgumentParser:
     reindex.set_defaults(func=cmd_search_reindex)
 
     sub.add_parser("plugins", help="installed plugins, their hooks and sites").set_defaults(func=cmd_plugins)
+    if with_plugins:
+        add_plugin_commands(sub)
     return parser
 
 
+def add_plugin_commands(sub) -> None:
+    """``amphi <plugin> <command>`` for the commands installed plugins declare (``amphi_cli_commands``)."""
+    from core.platform.plugins import make_plugin_host
+
+    host = make_plugin_host({})
+    groups: dict[str, argparse._SubParsersAction] = {}
+    for impl in host.pm.hook.amphi_cli_commands.get_hookimpls():
+        name = impl.plugin_name
+        if name in sub.choices and name not in groups:
+            continue  # a plugin may not take a core command's name
+        commands = cast(list, impl.function() or [])
+        for command in commands:
+            if name not in groups:
+                group = sub.add_parser(name, help=f"commands of the {name} plugin")
+                groups[name] = group.add_subparsers(dest=f"{name}_command", required=True)
+            parser = groups[name].add_parser(command.name, help=command.help)
+            if command.arguments is not None:
+                command.arguments(parser)
+            parser.set_defaults(
+                func=lambda args, plugin=name, command=command: run_plugin_command(plugin, command, args)
+            )
+
+
+def run_plugin_command(plugin: str, command, args) -> None:
+    with app_env(args) as request:
+        info = request.registry.plugins.infos.get(plugin)
+        if info is None or not info.loaded:
+            raise AmphiError(f"the {plugin} plugin is not loaded in this configuration (see: amphi plugins)")
+        command.run(request, args)
+
+
+#: The core's commands: any other first word is looked for among the plugins' commands.
+CORE_COMMANDS = frozenset({"init", "serve", "worker", "db", "site", "user", "video", "search", "plugins"})
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    given = list(sys.argv[1:] if argv is None else argv)
+    words = [w for i, w in enumerate(given) if not w.startswith("-") and given[i - 1 : i] not in (["-c"], ["--config"])]
+    # Loading every plugin costs time: only for a command that is not the core's (or for help).
+    with_plugins = not words or words[0] not in CORE_COMMANDS
+    args = build_parser(with_plugins=with_plugins).parse_args(argv)
     try:
         args.func(args)
     except AmphiError as exc:

@@ -55,6 +55,7 @@ if TYPE_CHECKING:  # the hooks' types, for readers and checkers
     from core.pipeline.media import ComposeSource, EncodeResult, MediaInfo, ProgressCallback, Rung
     from core.pipeline.speech import Transcript
     from core.pipeline.storage import Storage
+    from core.platform.commands import CliCommand
     from core.platform.settings import Setting
     from core.platform.ui import Badge, FeedLink, HomeBlock, NavItem, Panel, PlayerTrack
 
@@ -138,6 +139,21 @@ def amphi_serve_processes(registry: Registry, config_path: str) -> list[tuple[st
     :param registry: the application's registry (its settings: ``core.plugin_api.plugin_settings(registry, None, NAME)``).
     :param config_path: the ini file ``amphi serve`` was started with.
     :return: a list of ``(name, argv)``: a name for the logs and the command to run.
+    """
+
+
+@hookspec
+def amphi_cli_commands() -> list[CliCommand]:
+    """Add commands to the ``amphi`` command line: ``amphi <plugin> <name> ...`` (``amphi live nginx-config``).
+
+    Called when the command line is built, for every installed plugin, before any configuration is
+    read (so it must be cheap and read no settings). Each :class:`core.platform.commands.CliCommand`
+    runs in the application configured by ``-c`` (the plugin must be loaded there), inside a
+    transaction.
+
+    .. versionadded:: 2.2.0
+
+    :return: a list of :class:`core.platform.commands.CliCommand`.
     """
 
 

@@ -89,6 +89,7 @@ from core.pipeline.media import (
 )
 from core.pipeline.speech import DEFAULT_RULES, SAMPLE_RATE, ReadingRules, Transcript, Word, build_cues, to_webvtt
 from core.pipeline.storage import check_key, get_storage, site_prefix, upload_key, video_prefix
+from core.platform.commands import CliCommand
 from core.platform.db import commit_now, lock_rows
 from core.platform.errors import AmphiError, TooManyAttempts, ValidationError
 from core.platform.i18n import _, localizer_for, plural, translate_errors
@@ -145,6 +146,8 @@ __all__ = [
     "HomeBlock",
     "NavItem",
     "Panel",
+    # The command line: a plugin's commands (amphi_cli_commands)
+    "CliCommand",
     "count_param",
     "take_flash",
     "json_body",
