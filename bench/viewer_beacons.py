@@ -16,6 +16,7 @@ import argparse
 import http.client
 import os
 import random
+import re
 import statistics
 import sys
 import tempfile
@@ -82,16 +83,25 @@ def server_pid(port: int) -> int:
     raise LookupError("no server process")
 
 
+def beacon_pass(port: int, event_id: int) -> str:
+    """The pass the event page gives its viewers (a beacon without it is refused)."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    connection.request("GET", f"/live/events/{event_id}")
+    page = connection.getresponse().read().decode()
+    return re.search(r'data-beacon-pass="([^"]+)"', page).group(1)
+
+
 def beacons(port: int, event_id: int, until: float, rate: float | None, latencies: list, errors: list) -> None:
     """Post beacons on one keep-alive connection until ``until`` (``rate`` per second, or flat out)."""
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
     rng = random.Random()
+    pass_ = beacon_pass(port, event_id)
     next_at = time.monotonic()
     while time.monotonic() < until:
         if rate:
             next_at += 1 / rate
             time.sleep(max(0.0, next_at - time.monotonic()))
-        body = f"viewer=viewer-{rng.randrange(VIEWERS):06d}"
+        body = f"viewer=viewer-{rng.randrange(VIEWERS):06d}&pass={pass_}"
         started = time.perf_counter()
         try:
             connection.request("POST", f"/live/events/{event_id}/beacon", body,

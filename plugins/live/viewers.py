@@ -8,6 +8,8 @@ when it rises, at most every :data:`PEAK_WRITE_SECONDS`, and at the end of the b
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import re
 import threading
 import time
@@ -15,6 +17,7 @@ from typing import Protocol
 
 from sqlalchemy import select, update
 
+from core.plugin_api import derived_key
 from plugins.live.models import LiveEvent
 
 BEACON_SECONDS = 20
@@ -23,6 +26,31 @@ PEAK_WRITE_SECONDS = 10
 VIEWER_ID = re.compile(r"^[A-Za-z0-9_-]{8,40}$")
 #: A bound on the viewers one process remembers per event (a flood of made-up ids cannot grow it further).
 MAX_VIEWERS = 100_000
+
+
+#: How long after an event's scheduled end a page's beacon pass still counts (a broadcast may overrun).
+PASS_MARGIN_SECONDS = 6 * 3600
+
+
+def beacon_pass(settings, event: LiveEvent) -> str:
+    """The pass the event page gives the player, only to a viewer who may watch: ``<expires>.<signature>``.
+
+    Beacons then prove access without a query: a beacon without a valid pass is not counted.
+    """
+    expires = int(event.ends_at.timestamp()) + PASS_MARGIN_SECONDS
+    return f"{expires}.{_pass_signature(settings, event.id, expires)}"
+
+
+def pass_is_valid(settings, event_id: int, value: str, moment: float) -> bool:
+    expires, _, signature = value.partition(".")
+    if not expires.isdigit() or int(expires) < moment:
+        return False
+    return hmac.compare_digest(_pass_signature(settings, event_id, int(expires)), signature)
+
+
+def _pass_signature(settings, event_id: int, expires: int) -> str:
+    key = derived_key(settings, "live.beacon")
+    return hmac.new(key, f"{event_id}:{expires}".encode(), hashlib.sha256).hexdigest()[:32]
 
 
 class ViewerStore(Protocol):

@@ -178,6 +178,7 @@ def show(request):
         "asides": asides(request, public_event(request, event, state, is_owner)),
         "panel": owner_panel(request, event) if is_owner else None,
         "beacon_seconds": viewers.BEACON_SECONDS,
+        "beacon_pass": viewers.beacon_pass(request.registry.settings, event) if state == "on_air" else "",
         "now": utcnow(),
     }
 
@@ -259,13 +260,19 @@ def status(request):
 
 @view_config(route_name="live.beacon", request_method="POST", require_csrf=False)
 def beacon(request):
-    """One viewer is watching: counted, no page; the event's row is written only when the peak rises."""
+    """One viewer is watching: counted, no page; the event's row is written only when the peak rises.
+
+    The beacon carries the pass its event page gave (:func:`viewers.beacon_pass`): only a viewer who may
+    watch is counted.
+    """
     viewer = request.POST.get("viewer", "")
     if not viewers.VIEWER_ID.match(viewer):
         raise HTTPBadRequest()
     event_id = int(request.matchdict["event_id"])
-    store = viewers.store(live_settings(request.registry, request.site)["viewer_store"])
     now = viewers.now()
+    if not viewers.pass_is_valid(request.registry.settings, event_id, request.POST.get("pass", ""), now):
+        raise HTTPForbidden()
+    store = viewers.store(live_settings(request.registry, request.site)["viewer_store"])
     known = viewers.known_event(request, event_id)
     if known is None:
         raise HTTPNotFound()

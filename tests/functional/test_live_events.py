@@ -437,22 +437,29 @@ def test_beacons_count_viewers_and_raise_the_peak(app, rtmp, make_testapp, make_
     event = make_event()
     rtmp("publish", name=key_of(app, event), status=302)
     client = browser(make_testapp)
+    # the page gives the player its pass: only a viewer who may watch is counted
+    player = client.get(f"/live/events/{event.id}").html.select_one("[data-live-player]")
+    pass_ = player["data-beacon-pass"]
     clock = [1_000_000.0]
     monkeypatch.setattr(viewers, "now", lambda: clock[0])
     for n in range(3):
-        client.post(f"/live/events/{event.id}/beacon", {"viewer": f"viewer-{n:04d}"}, status=204)
-    client.post(f"/live/events/{event.id}/beacon", {"viewer": "viewer-0000"}, status=204)
+        client.post(f"/live/events/{event.id}/beacon", {"viewer": f"viewer-{n:04d}", "pass": pass_}, status=204)
+    client.post(f"/live/events/{event.id}/beacon", {"viewer": "viewer-0000", "pass": pass_}, status=204)
+    for forged in ("", "1.abc", f"{pass_[:-1]}0" if not pass_.endswith("0") else f"{pass_[:-1]}1"):
+        client.post(f"/live/events/{event.id}/beacon", {"viewer": "viewer-9999", "pass": forged}, status=403)
+    other = make_event()  # another event's pass does not count here
+    client.post(f"/live/events/{other.id}/beacon", {"viewer": "viewer-9999", "pass": pass_}, status=403)
     store = viewers.store("")
     assert store.count(event.id, clock[0]) == 3
     dbsession.refresh(event)
     assert event.peak_viewers == 1  # written at once, then at most every 10 s
     clock[0] += 11
-    client.post(f"/live/events/{event.id}/beacon", {"viewer": "viewer-0001"}, status=204)
+    client.post(f"/live/events/{event.id}/beacon", {"viewer": "viewer-0001", "pass": pass_}, status=204)
     dbsession.refresh(event)
     assert event.peak_viewers == 3
     clock[0] += 60  # nobody for a minute
     assert store.count(event.id, clock[0]) == 0
-    client.post(f"/live/events/{event.id}/beacon", {"viewer": "bad id!"}, status=400)
+    client.post(f"/live/events/{event.id}/beacon", {"viewer": "bad id!", "pass": pass_}, status=400)
     owner = browser(make_testapp, "prof")
     assert owner.get(f"/live/events/{event.id}/status").json == {
         "state": "on_air",
@@ -462,9 +469,10 @@ def test_beacons_count_viewers_and_raise_the_peak(app, rtmp, make_testapp, make_
     }
 
 
-def test_beacons_for_an_event_not_on_air_are_refused(make_testapp, make_event):
+def test_beacons_for_an_event_not_on_air_are_refused(app, make_testapp, make_event):
     event = make_event()
-    browser(make_testapp).post(f"/live/events/{event.id}/beacon", {"viewer": "viewer-0001"}, status=404)
+    pass_ = viewers.beacon_pass(app.registry.settings, event)
+    browser(make_testapp).post(f"/live/events/{event.id}/beacon", {"viewer": "viewer-0001", "pass": pass_}, status=404)
 
 
 def test_the_redis_store_counts_the_same():

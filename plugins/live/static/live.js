@@ -126,7 +126,7 @@
     }
     function send() {
       if (video.paused && video.readyState === 0 && document.hidden) return;
-      var body = new URLSearchParams({ viewer: id });
+      var body = new URLSearchParams({ viewer: id, pass: box.getAttribute("data-beacon-pass") || "" });
       fetch(url, { method: "POST", body: body, credentials: "omit", keepalive: true }).catch(function () {});
     }
     send();
