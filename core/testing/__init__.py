@@ -463,6 +463,14 @@ def visit(page, url: str):
     return response
 
 
+def shoot(page, name: str) -> None:
+    """With ``AMPHI_SCREENSHOTS=folder``, keep a screenshot of the page's first screen there (to look at it)."""
+    folder = os.environ.get("AMPHI_SCREENSHOTS")
+    if folder:
+        os.makedirs(folder, exist_ok=True)
+        page.screenshot(path=os.path.join(folder, f"{name}.png"), full_page=False)
+
+
 def sign_in(page, base: str, username: str, password: str) -> None:
     """Sign in through the login form, auditing the pages on the way."""
     visit(page, base + "/login")

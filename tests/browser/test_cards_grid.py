@@ -4,8 +4,8 @@ scroll, the filters folded away with removable chips; audited by axe-core in bot
 ``AMPHI_SCREENSHOTS=folder`` keeps a screenshot of each page and size there (to look at them).
 """
 
-import os
 
+from core.testing import shoot
 from tests.browser.browsing import ADMIN_PASSWORD, audit, sign_in, visit
 from tests.browser.test_playback import import_and_wait
 from tests.mediafiles import make_clip
@@ -21,13 +21,6 @@ def columns(page, selector: str = ".video-grid") -> int:
 
 def no_sideways_scroll(page) -> bool:
     return page.evaluate("() => document.documentElement.scrollWidth <= document.documentElement.clientWidth")
-
-
-def shoot(page, name: str) -> None:
-    folder = os.environ.get("AMPHI_SCREENSHOTS")
-    if folder:
-        os.makedirs(folder, exist_ok=True)
-        page.screenshot(path=os.path.join(folder, f"{name}.png"), full_page=False)
 
 
 def test_cards_grid_on_a_phone_and_a_laptop(page, live_server, tmp_path):

@@ -15,7 +15,7 @@ from datetime import timedelta
 import pytest
 
 from core.models import utcnow
-from core.testing import free_port, run_amphi, serving, sign_in, temporary_database, visit, write_ini
+from core.testing import free_port, run_amphi, serving, shoot, sign_in, temporary_database, visit, write_ini
 from plugins.live.callbacks import callback_secret
 from plugins.live.segments import link_secret
 from plugins.live.testing import running_nginx
@@ -103,6 +103,7 @@ def test_schedule_publish_watch_stop_replay(live_site, chromium, page, tmp_path)
     assert re.search(r"/live/events/\d+$", audit_url)
     visit(page, audit_url)
     assert page.locator("[data-countdown]").is_visible()
+    shoot(page, "live-waiting-owner-desktop")
     key = page.locator("#stream-key").input_value()
     page.get_by_label("Language code (en, es, pt-BR…)").fill("en")
     page.get_by_label("Name shown to viewers (English, Español…)").fill("English")
@@ -128,6 +129,9 @@ def test_schedule_publish_watch_stop_replay(live_site, chromium, page, tmp_path)
         audio.select_option(label="English")
         start = viewer.evaluate("() => document.querySelector('video').currentTime")
         viewer.wait_for_function(f"() => document.querySelector('video').currentTime > {start} + 1", timeout=15_000)
+        shoot(viewer, "live-on-air-desktop")
+        viewer.set_viewport_size({"width": 390, "height": 844})
+        shoot(viewer, "live-on-air-phone")
         viewer.context.close()
     finally:
         assert encoder.wait(timeout=40) == 0 and interpreter.wait(timeout=40) == 0, nginx.log()
