@@ -82,7 +82,17 @@ def amphi_settings():
 
 
 def pending_count(request) -> int:
-    """How many pending recordings the request's user may claim (for the navigation)."""
+    """How many pending recordings the request's user may claim (for the navigation; counted once a request:
+    the page's access profile and its navigation both ask)."""
+    counted = request.environ.get("amphi.recorder.pending")
+    if counted is not None and counted[0] == request.user.id:
+        return counted[1]
+    count = _count_pending(request)
+    request.environ["amphi.recorder.pending"] = (request.user.id, count)
+    return count
+
+
+def _count_pending(request) -> int:
     query = (
         select(func.count(PendingRecording.id))
         .join(Recorder, Recorder.id == PendingRecording.recorder_id)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from markupsafe import escape
 from pyramid.httpexceptions import HTTPNotFound
 from pyramid.renderers import render
 
@@ -52,13 +53,21 @@ def save_panel(request, video) -> Panel | None:
     """Favourite toggle and "add to a playlist" for signed-in viewers (a personal region: their playlists)."""
     if request.user is None:
         return None
-    html = personal(request, "playlists.save", video_id=video.id)
+    html = personal(request, "playlists.messages") + personal(request, "playlists.save", video_id=video.id)
     return Panel("playlists", request.translate("Playlists"), html, order=160)
 
 
-@personal_fragment("playlists.save")
+@personal_fragment("playlists.messages")
+def messages_region(request) -> str:
+    """What the last playlist action said (this session's flash messages; a region of its own, never remembered)."""
+    messages = take_flash(request, "playlists")
+    return "".join(f'<p class="notice" role="status">{escape(m)}</p>' for m in messages)
+
+
+@personal_fragment("playlists.save", remember=True)
 def save_region(request, video_id: int) -> str:
-    """The save panel's HTML for the visitor who gets the page."""
+    """The save panel's HTML for the visitor who gets the page: only what the database holds (remembered per
+    user and content generation; the flash messages are :func:`messages_region`)."""
     video = request.dbsession.get(Video, video_id)
     if request.user is None or video is None:
         return ""
@@ -73,7 +82,6 @@ def save_region(request, video_id: int) -> str:
             "containing": containing,
             "is_favourite": fav is not None and fav.id in containing,
             "title_of": lambda p: service.title_of(request, p),
-            "messages": take_flash(request, "playlists"),
         },
         request=request,
     )
