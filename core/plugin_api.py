@@ -20,6 +20,7 @@ from core.access.security import (
     hash_password,
     safe_next,
     sign_in,
+    user_group_names,
     video_permits,
 )
 from core.access.signin_attempts import attempt_succeeded, attempt_void, begin_attempt
@@ -180,6 +181,7 @@ __all__ = [
     # Videos: lookup with access check, listing, channels, metadata labels, deleting
     "get_site_video",
     "require_video",
+    "user_group_names",
     "video_permits",
     "visible_videos",
     "permitted",

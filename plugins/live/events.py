@@ -8,13 +8,12 @@ has come), so a page never writes on a GET.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import or_, select
 
 from core.models import Group, User, utcnow
-from core.plugin_api import _, collect, plugin_settings
+from core.plugin_api import _, plugin_settings, user_group_names
 from plugins.live.models import LiveEvent, LiveSeries
 
 NAME = "live"
@@ -70,15 +69,6 @@ def unlock(request, event: LiveEvent) -> None:
     request.session[UNLOCKED] = marks[-49:] + [_fingerprint(event)]
 
 
-def group_names(request, user: User | None) -> set[str]:
-    if user is None:
-        return set()
-    names = {group.name for group in user.groups}
-    for answer in collect(request, "amphi_user_groups", expect=Iterable, user=user):
-        names.update(answer)
-    return names
-
-
 def event_permits(request, event: LiveEvent, permission: str) -> bool:
     """The rule of a video (``core_video_rule``), for an event: ``view`` or ``edit``.
 
@@ -97,7 +87,7 @@ def event_permits(request, event: LiveEvent, permission: str) -> bool:
     return {
         "public": lambda: True,
         "signed-in": lambda: user is not None,
-        "groups": lambda: bool({g.name for g in event.allowed_groups} & group_names(request, user)),
+        "groups": lambda: bool({g.name for g in event.allowed_groups} & user_group_names(request, user)),
         "password": lambda: _fingerprint(event) in request.session.get(UNLOCKED, []),
     }.get(event.access, lambda: False)()
 
