@@ -64,8 +64,11 @@ def people(site, make_user):
 
 
 @pytest.fixture
-def live(register_plugin, site, people):
+def live(app, register_plugin, site, people):
     standin = LiveStandIn()
+    declared = getattr(app.registry.plugins.pm.hook, "amphi_live_aside", None)
+    if declared is not None and declared.spec is not None:
+        standin.AMPHI_HOOKSPECS = None  # the live plugin is installed: its hooks are declared already
     standin.events = {"event-1": {"site_id": site.id}, "event-2": {"site_id": site.id, "public": False}}
     register_plugin(standin, "live_standin")
     site.enabled_plugins = site.enabled_plugins + ["live_standin"]
