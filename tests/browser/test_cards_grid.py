@@ -4,7 +4,6 @@ scroll, the filters folded away with removable chips; audited by axe-core in bot
 ``AMPHI_SCREENSHOTS=folder`` keeps a screenshot of each page and size there (to look at them).
 """
 
-
 from core.testing import shoot
 from tests.browser.browsing import ADMIN_PASSWORD, audit, sign_in, visit
 from tests.browser.test_playback import import_and_wait

@@ -15,7 +15,7 @@ from core.access.tokens import create_token
 
 TOO_LARGE = str(2**64 + 1)  # past a signed 64-bit integer, as in /api/v1/videos/849481033720343038001152
 PLACEHOLDER = re.compile(r"\{(\w+)(?::((?:[^{}]|\{[^{}]*\})*))?\}")
-SAMPLES = ("x", "txt", "audio", "vtt", "uploads", "a" * 32, "0" * 32, "a" * 16, "1", "legal")
+SAMPLES = ("x", "txt", "audio", "vtt", "uploads", "a" * 32, "0" * 32, "a" * 16, "1", "legal", "json", "added-1")
 
 
 def sample_path(pattern: str, number: str) -> str:

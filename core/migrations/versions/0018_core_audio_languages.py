@@ -15,7 +15,8 @@ depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("media_files", schema=None) as batch_op:
+    # SQLite rebuilds the table (a Boolean brings a CHECK): it must keep AUTOINCREMENT (ids never reused).
+    with op.batch_alter_table("media_files", schema=None, table_kwargs={"sqlite_autoincrement": True}) as batch_op:
         batch_op.add_column(sa.Column("language", sa.String(length=16), server_default="", nullable=False))
         batch_op.add_column(sa.Column("label", sa.String(length=100), server_default="", nullable=False))
         batch_op.add_column(sa.Column("is_default", sa.Boolean(), server_default=sa.false(), nullable=False))
@@ -40,7 +41,8 @@ def downgrade() -> None:
         media.update().where(media.c.kind == "hls-audio", media.c.rendition == "audio").values(kind="hls-playlist")
     )
     op.execute(media.delete().where(media.c.kind == "hls-audio"))  # renditions the old code cannot list
-    with op.batch_alter_table("media_files", schema=None) as batch_op:
+    # SQLite rebuilds the table (a Boolean brings a CHECK): it must keep AUTOINCREMENT (ids never reused).
+    with op.batch_alter_table("media_files", schema=None, table_kwargs={"sqlite_autoincrement": True}) as batch_op:
         batch_op.drop_column("is_default")
         batch_op.drop_column("label")
         batch_op.drop_column("language")
