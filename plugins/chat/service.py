@@ -48,13 +48,7 @@ def clean_text(value, field: str = "text") -> str:
     if not text:
         raise ValidationError({field: _("Write something first.")})
     if len(text) > MAX_TEXT:
-        raise ValidationError(
-            {
-                field: _(
-                    "At most ${max} characters (this one has ${count}).", mapping={"max": MAX_TEXT, "count": len(text)}
-                )
-            }
-        )
+        raise ValidationError({field: _("At most ${max} characters.", mapping={"max": MAX_TEXT})})
     return text
 
 

@@ -136,7 +136,7 @@ def _until(text: str, starts: datetime | None, errors: dict) -> date | None:
     if starts is not None and until < starts.date():
         errors["until"] = _("The series must end after its first event.")
     elif starts is not None and (until - starts.date()).days // 7 >= MAX_OCCURRENCES:
-        errors["until"] = _("A series holds at most ${count} weeks.", mapping={"count": MAX_OCCURRENCES})
+        errors["until"] = _("A series holds at most 60 weeks.")  # MAX_OCCURRENCES (always plural: no ngettext)
     return until
 
 
