@@ -132,6 +132,8 @@ def test_schedule_publish_watch_stop_replay(live_site, chromium, page, tmp_path)
         shoot(viewer, "live-on-air-desktop")
         viewer.set_viewport_size({"width": 390, "height": 844})
         shoot(viewer, "live-on-air-phone")
+        viewer.emulate_media(color_scheme="dark")
+        shoot(viewer, "live-on-air-phone-dark")
         viewer.context.close()
     finally:
         assert encoder.wait(timeout=40) == 0 and interpreter.wait(timeout=40) == 0, nginx.log()
