@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")"
 PYBABEL="${PYBABEL:-../.venv/bin/pybabel}"
 LOCALE=plugin_bbb/locale
-"$PYBABEL" extract -F babel.cfg -k translate -k _ --no-location --omit-header -o "$LOCALE/amphi.pot" .
+"$PYBABEL" extract -F babel.cfg -k translate -k _ -k plural:1,2 --no-location --omit-header -o "$LOCALE/amphi.pot" .
 [ -f "$LOCALE/fr/LC_MESSAGES/amphi.po" ] || "$PYBABEL" init -D amphi -i "$LOCALE/amphi.pot" -d "$LOCALE" -l fr
 "$PYBABEL" update -D amphi -i "$LOCALE/amphi.pot" -d "$LOCALE" --no-fuzzy-matching
 "$PYBABEL" compile -D amphi -d "$LOCALE" --statistics

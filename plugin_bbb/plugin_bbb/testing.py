@@ -213,7 +213,7 @@ class FakeBbb:
             internal_meeting_id=internal,
             name=name or (known.name if known else meeting_id),
             formats=tuple(formats),
-            duration=duration,
+            duration=float(duration),
             metadata=dict(known.metadata) if known else {},
             published=published,
             state="published" if published else "unpublished",
