@@ -2,8 +2,9 @@
 
 Amphi registers one hook per server (``hooks/create``) whose callback URL carries the server's
 ``webhook_token``. bbb-webhooks POSTs form fields ``domain``, ``event`` (a JSON array of events) and
-``timestamp``, and appends ``checksum=hexdigest(callbackURL + body + secret)`` to the URL (or sends the
-secret as a bearer token when configured so). An event is ``{"data": {"id": "meeting-created",
+``timestamp``, and appends ``checksum=hexdigest(callbackURL + body + secret)`` to the URL. (Its other
+mode, the secret as a bearer token, is not accepted: Amphi reads bearer tokens as its own API tokens.)
+An event is ``{"data": {"id": "meeting-created",
 "attributes": {"meeting": {"external-meeting-id": ...}, ...}, "event": {"ts": ...}}}``.
 
 What each event does is in :data:`EVENT_HANDLERS`; other parts of the plugin add theirs with
@@ -84,11 +85,9 @@ def register_hook(request, server: BbbServer, client: BbbClient) -> tuple[str, b
 # --- receiving ----------------------------------------------------------------------------------
 
 
-def signed_by_server(server: BbbServer, registered_url: str, body: bytes, checksum: str, bearer: str) -> bool:
+def signed_by_server(server: BbbServer, registered_url: str, body: bytes, checksum: str) -> bool:
     """The POST comes from ``server``: its checksum over ``registered_url + body + secret`` (any of BBB's
-    algorithms, told by the digest's length), or the secret as a bearer token."""
-    if bearer:
-        return hmac.compare_digest(bearer.encode(), server.secret.encode())
+    algorithms, told by the digest's length)."""
     algorithm = DIGESTS.get(len(checksum))
     if algorithm is None:
         return False

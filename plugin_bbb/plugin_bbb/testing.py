@@ -42,6 +42,7 @@ import subprocess
 import tempfile
 import threading
 import time
+import warnings
 from collections.abc import Callable, Iterable
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -165,7 +166,7 @@ def _failed(key: str, message: str) -> str:
 class FakeBbb:
     """The fake server's state and WSGI application (see the module's documentation)."""
 
-    def __init__(self, secret: str = "fake-bbb-shared-secret", algorithms: Iterable[str] = ("sha256",)):
+    def __init__(self, secret: str = "fake-bbb-shared-secret-0123456789abcdef", algorithms: Iterable[str] = ("sha256",)):
         self.secret = secret
         self.algorithms = set(algorithms)
         self.hooks_algorithm = "sha1"  # what bbb-webhooks signs its POSTs with
@@ -249,7 +250,9 @@ class FakeBbb:
         """The recording-ready POST (form field ``signed_parameters``: an HS256 JWT of
         ``{"meeting_id", "record_id"}`` signed with the shared secret, or ``secret`` to forge one)."""
         payload = {"meeting_id": meeting_id, "record_id": record_id, **(claims or {})}
-        token = jwt.encode(payload, secret if secret is not None else self.secret, algorithm="HS256")
+        with warnings.catch_warnings():  # a forged token's guessed secret may be short
+            warnings.simplefilter("ignore", jwt.warnings.InsecureKeyLengthWarning)
+            token = jwt.encode(payload, secret if secret is not None else self.secret, algorithm="HS256")
         body = urlencode({"signed_parameters": token}).encode()
         return Delivery("recording-ready", url, body, {"Content-Type": "application/x-www-form-urlencoded"})
 
