@@ -166,7 +166,9 @@ def _failed(key: str, message: str) -> str:
 class FakeBbb:
     """The fake server's state and WSGI application (see the module's documentation)."""
 
-    def __init__(self, secret: str = "fake-bbb-shared-secret-0123456789abcdef", algorithms: Iterable[str] = ("sha256",)):
+    def __init__(
+        self, secret: str = "fake-bbb-shared-secret-0123456789abcdef", algorithms: Iterable[str] = ("sha256",)
+    ):
         self.secret = secret
         self.algorithms = set(algorithms)
         self.hooks_algorithm = "sha1"  # what bbb-webhooks signs its POSTs with
