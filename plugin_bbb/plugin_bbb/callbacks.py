@@ -18,8 +18,8 @@ from pyramid.response import Response
 from pyramid.view import view_config
 from sqlalchemy import select
 
-from plugin_bbb.hooks import callback_url, handle_events, parse_events, signed_by_server
-from plugin_bbb.models import BbbMeeting, BbbServer, BbbWebhook
+from plugin_bbb.hooks import callback_url, handle_events, parse_events, registered_url, signed_by_server
+from plugin_bbb.models import BbbMeeting, BbbServer
 from plugin_bbb.recordings import find_recording, recordings_ready
 
 log = logging.getLogger(__name__)
@@ -42,9 +42,8 @@ def webhook(request):
     server = site_server(request)
     if not hmac.compare_digest(request.matchdict["token"].encode(), server.webhook_token.encode()):
         raise HTTPForbidden()
-    registered = request.dbsession.scalar(select(BbbWebhook.callback_url).where(BbbWebhook.server_id == server.id))
     checksum = request.GET.get("checksum", "")
-    urls = {registered or callback_url(request, server), callback_url(request, server)}
+    urls = {registered_url(request, server), callback_url(request, server), callback_url(request, server, False)}
     if not any(signed_by_server(server, url, request.body, checksum) for url in urls):
         log.warning("bbb: webhook POST for server %s with a wrong checksum", server.id)
         raise HTTPForbidden()

@@ -55,9 +55,12 @@ def callback_url(request, server: BbbServer, from_request: bool = True) -> str:
 # --- registering --------------------------------------------------------------------------------
 
 
-def ensure_hook(client: BbbClient, url: str, known_hook_id: str = "") -> tuple[str, bool]:
-    """Make sure the server has a hook for ``url``: ``(hook id, created)``. Talks to the server only."""
+def ensure_hook(client: BbbClient, url: str, previous_url: str = "") -> tuple[str, bool]:
+    """Make sure the server has a hook for ``url``: ``(hook id, created)``; a hook Amphi registered
+    before at ``previous_url`` (the site's address changed) is removed. Talks to the server only."""
     hooks = client.list_hooks()
+    for stale in (h for h in hooks if previous_url and previous_url != url and h.callback_url == previous_url):
+        client.destroy_hook(stale.hook_id)
     found = next((h for h in hooks if h.callback_url == url), None)
     if found is not None:
         return found.hook_id, False
@@ -74,10 +77,18 @@ def save_hook(request, server: BbbServer, hook_id: str, url: str) -> BbbWebhook:
     return row
 
 
+def registered_url(request, server: BbbServer) -> str:
+    """The callback URL of the hook Amphi last registered on ``server`` ("" if none)."""
+    return request.dbsession.scalar(select(BbbWebhook.callback_url).where(BbbWebhook.server_id == server.id)) or ""
+
+
 def register_hook(request, server: BbbServer, client: BbbClient) -> tuple[str, bool]:
-    """Register (or find) Amphi's hook on ``server`` and remember it; raises :class:`BbbError`."""
-    url = callback_url(request, server)
-    hook_id, created = ensure_hook(client, url)
+    """Register (or find) Amphi's hook on ``server`` and remember it; raises :class:`BbbError`.
+
+    The URL is the one the reconciliation uses (``amphi.bbb.site_url``, else the site's first domain),
+    so both keep one hook."""
+    url = callback_url(request, server, from_request=False)
+    hook_id, created = ensure_hook(client, url, registered_url(request, server))
     save_hook(request, server, hook_id, url)
     return hook_id, created
 
@@ -168,6 +179,7 @@ __all__ = [
     "on_event",
     "parse_events",
     "register_hook",
+    "registered_url",
     "save_hook",
     "signed_by_server",
 ]

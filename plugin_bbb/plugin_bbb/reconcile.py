@@ -19,7 +19,7 @@ from sqlalchemy import or_, select
 from core.models import Site
 from core.plugin_api import huey, worker_request
 from plugin_bbb.client import BbbClient, BbbError, Recording
-from plugin_bbb.hooks import callback_url, ensure_hook, save_hook
+from plugin_bbb.hooks import callback_url, ensure_hook, registered_url, save_hook
 from plugin_bbb.meetings import NAME, bbb_settings
 from plugin_bbb.models import BbbMeeting, BbbServer
 from plugin_bbb.recordings import find_recording, recordings_ready
@@ -42,6 +42,8 @@ class ServerPlan:
     hooks: bool
     callback_url: str
     meeting_ids: list[str]
+    #: The hook's URL Amphi registered before, when the site's address changed since.
+    previous_url: str = ""
 
 
 @dataclass
@@ -84,6 +86,7 @@ def plan(request, now: datetime | None = None, server_ids: list[int] | None = No
                     hooks=server.kind == "bbb",  # Scalelite has no webhooks API
                     callback_url=callback_url(request, server, from_request=False),
                     meeting_ids=list(meetings),
+                    previous_url=registered_url(request, server),
                 )
             )
     request.site = own_site
@@ -96,7 +99,7 @@ def fetch(server: ServerPlan) -> Findings:
     found = Findings(server)
     try:
         if server.hooks:
-            found.hook_id, found.hook_created = ensure_hook(client, server.callback_url)
+            found.hook_id, found.hook_created = ensure_hook(client, server.callback_url, server.previous_url)
         for start in range(0, len(server.meeting_ids), BATCH):
             found.recordings += client.get_recordings(server.meeting_ids[start : start + BATCH])
     except BbbError as exc:

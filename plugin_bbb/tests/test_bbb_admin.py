@@ -101,16 +101,23 @@ def test_test_connection_says_what_went_wrong(admin, app, server, fake_bbb, monk
     assert server.secret not in answer.text
 
 
-def test_the_webhook_is_registered_from_the_page(admin, dbsession, server, fake_bbb):
+def test_the_webhook_is_registered_from_the_page(admin, app, dbsession, server, fake_bbb, monkeypatch):
     page = admin.get(f"/admin/bbb/{server.id}")
     answer = admin.post(f"/admin/bbb/{server.id}/hooks", {"csrf_token": csrf(page)})
     assert "Webhook registered (hook 1)." in answer.text
     (hook,) = fake_bbb.hooks.values()
-    assert hook.callback_url == f"http://a.test/bbb/hooks/{server.id}/{server.webhook_token}"
+    assert hook.callback_url == f"https://a.test/bbb/hooks/{server.id}/{server.webhook_token}"
     row = dbsession.query(BbbWebhook).filter_by(server_id=server.id).one()
     assert (row.hook_id, row.callback_url) == ("1", hook.callback_url)
     answer = admin.post(f"/admin/bbb/{server.id}/hooks", {"csrf_token": csrf(page)})
     assert "already registered (hook 1)" in answer.text and len(fake_bbb.hooks) == 1
+    monkeypatch.setitem(app.registry.settings, "amphi.bbb.site_url", "https://video.example.edu/")
+    answer = admin.post(f"/admin/bbb/{server.id}/hooks", {"csrf_token": csrf(page)})
+    assert "Webhook registered (hook 2)." in answer.text  # the site moved: the old hook is removed
+    assert [h.callback_url for h in fake_bbb.hooks.values()] == [
+        f"https://video.example.edu/bbb/hooks/{server.id}/{server.webhook_token}"
+    ]
+    assert row.callback_url == fake_bbb.hooks["2"].callback_url
 
 
 def test_a_server_with_meetings_is_not_deleted(admin, dbsession, site, server, make_meeting):
