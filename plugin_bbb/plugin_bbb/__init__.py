@@ -1,0 +1,99 @@
+"""BigBlueButton: meetings created and joined from Amphi, their recordings, and the servers' webhooks.
+
+Site admins configure the site's BigBlueButton servers (or Scalelite load balancers); owners create
+meetings (who moderates, who attends, when, recorded or not); Amphi creates the meeting on the server
+when the first person joins and sends each person in with the role they have. The servers' webhooks
+and recording-ready callbacks tell Amphi when meetings start and end and when recordings are ready; a
+periodic reconciliation catches what a missed callback would lose.
+
+Public surface for the rest of the plugin: :mod:`plugin_bbb.client` (``BbbClient``, ``client_for``),
+:mod:`plugin_bbb.models`, :func:`plugin_bbb.recordings.recordings_ready`, :mod:`plugin_bbb.testing`.
+"""
+
+import os
+
+from core import hookimpl
+from core.plugin_api import NavItem, Setting, _
+from plugin_bbb import models  # noqa: F401  (tables in the shared metadata)
+
+NAME = "bbb"
+AMPHI_TITLE = _("BigBlueButton")
+AMPHI_DESCRIPTION = _(
+    "Web conferencing meetings on the site's BigBlueButton servers, joined with the right role, "
+    "with their recordings listed as they become ready."
+)
+AMPHI_HOOKS = ">=2.2,<3"
+LOCALE_DIR = os.path.join(os.path.dirname(__file__), "locale")
+
+
+def includeme(config):
+    # Site administration: the servers.
+    config.add_route("bbb.servers", "/admin/bbb")
+    config.add_route("bbb.server.new", "/admin/bbb/new")
+    config.add_route("bbb.server", "/admin/bbb/{server_id:\\d+}")
+    config.add_route("bbb.server.test", "/admin/bbb/{server_id:\\d+}/test")
+    config.add_route("bbb.server.hooks", "/admin/bbb/{server_id:\\d+}/hooks")
+    config.add_route("bbb.server.delete", "/admin/bbb/{server_id:\\d+}/delete")
+    # Meetings.
+    config.add_route("bbb.mine", "/bbb")
+    config.add_route("bbb.new", "/bbb/new")
+    config.add_route("bbb.meeting", "/bbb/meetings/{meeting_id:\\d+}")
+    config.add_route("bbb.edit", "/bbb/meetings/{meeting_id:\\d+}/edit")
+    config.add_route("bbb.delete", "/bbb/meetings/{meeting_id:\\d+}/delete")
+    config.add_route("bbb.join", "/bbb/meetings/{meeting_id:\\d+}/join")
+    config.add_route("bbb.end", "/bbb/meetings/{meeting_id:\\d+}/end")
+    config.add_route("bbb.ics", "/bbb/meetings/{meeting_id:\\d+}/meeting.ics")
+    config.add_route("bbb.invite", "/bbb/invite/{meeting_id:\\d+}/{token}")
+    # What the servers send.
+    config.add_route("bbb.hook", "/bbb/hooks/{server_id:\\d+}/{token}")
+    config.add_route("bbb.recording_ready", "/bbb/recording-ready/{server_id:\\d+}")
+    config.add_translation_dirs(LOCALE_DIR)
+    config.scan("plugin_bbb.admin")
+    config.scan("plugin_bbb.views")
+    config.scan("plugin_bbb.callbacks")
+    from plugin_bbb import reconcile  # noqa: F401  (its periodic task is registered on import)
+
+
+@hookimpl
+def amphi_settings():
+    return [
+        Setting("timezone", "str", "Europe/Paris", label=_("Time zone in which meeting times are entered and shown")),
+        Setting(
+            "join_early_minutes",
+            "int",
+            15,
+            label=_("Minutes before a meeting's start from which its attendees may join"),
+        ),
+        Setting(
+            "site_url",
+            "str",
+            "",
+            label=_("Address of the site for the BigBlueButton servers' callbacks"),
+            help=_("For example https://video.example.edu; empty: https:// and the site's first domain."),
+        ),
+        Setting(
+            "timeout_seconds",
+            "int",
+            10,
+            site_editable=False,
+            label=_("Seconds to wait for a BigBlueButton server's answer"),
+        ),
+        Setting(
+            "reconcile_days",
+            "int",
+            14,
+            label=_("Days during which the recordings of a meeting are looked for again"),
+            help=_("The periodic reconciliation lists the recordings of the meetings that ran this recently."),
+        ),
+    ]
+
+
+@hookimpl
+def amphi_nav_items(request):
+    """ "Meetings" for everyone signed in; "BigBlueButton servers" for the site's admins."""
+    if request.user is None:
+        return []
+    items = [NavItem(request.translate("Meetings"), request.route_url("bbb.mine"), order=160)]
+    if request.user.is_admin:
+        items.append(NavItem(request.translate("BigBlueButton servers"), request.route_url("bbb.servers"), order=860))
+    return items

@@ -1,0 +1,30 @@
+"""A meeting's ``.ics`` file (made with icalendar): one event, repeating weekly when the meeting does."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, time
+
+import icalendar
+
+from plugin_bbb.models import BbbMeeting
+
+
+def meeting_calendar(meeting: BbbMeeting, link: str, domain: str) -> bytes:
+    """The calendar of ``meeting``; ``link`` is where one joins it (its page or invitation link)."""
+    calendar = icalendar.Calendar()
+    calendar.add("prodid", "-//Amphi//BigBlueButton meetings//EN")
+    calendar.add("version", "2.0")
+    event = icalendar.Event()
+    event.add("uid", f"bbb-meeting-{meeting.id}@{domain}")
+    event.add("dtstamp", datetime.now(UTC))
+    event.add("dtstart", meeting.starts_at)
+    event.add("dtend", meeting.ends_at)
+    event.add("summary", meeting.name)
+    event.add("description", "\n\n".join(part for part in (meeting.description, link) if part))
+    event.add("url", link)
+    event.add("location", link)
+    if meeting.repeat == "weekly" and meeting.repeat_until:
+        until = datetime.combine(meeting.repeat_until, time(23, 59, 59), tzinfo=UTC)
+        event.add("rrule", {"freq": "weekly", "until": until})
+    calendar.add_component(event)
+    return calendar.to_ical()

@@ -1,0 +1,106 @@
+"""What the fake server serves besides its API: the client's landing page after a join, and the
+recordings' playback (a presentation page with moving picture and sound, a real MP4, an Ogg file)."""
+
+from __future__ import annotations
+
+import html
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+import threading
+
+from plugin_bbb.testing.state import FakeAttendee, FakeRecording
+
+
+def joined_page(person: FakeAttendee) -> str:
+    return (
+        '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Fake BigBlueButton</title></head><body>'
+        f'<main><h1>In the meeting</h1><p id="who">{html.escape(person.full_name)} ({person.role})</p>'
+        f'<p id="guest">{"guest" if person.guest else "member"}</p></main></body></html>'
+    )
+
+
+def presentation_page(recording: FakeRecording) -> str:
+    """A playback page with a moving picture and a sound for ``recording.duration`` seconds."""
+    return PRESENTATION_PAGE.replace("__DURATION__", json.dumps(recording.duration)).replace(
+        "__NAME__", html.escape(recording.name)
+    )
+
+
+PRESENTATION_PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>__NAME__</title>
+<style>html,body{margin:0;background:#102030;color:#fff;font:20px sans-serif;overflow:hidden}
+canvas{display:block;width:100vw;height:100vh}</style></head>
+<body data-state="loading"><canvas id="screen" width="640" height="360" aria-label="Playback"></canvas>
+<script>
+const duration = __DURATION__;
+window.amphiPlayback = {duration: duration, state: "loading", elapsed: 0};
+const ctx = document.getElementById("screen").getContext("2d");
+let start = null;
+function sound() {
+  try {
+    const audio = new (window.AudioContext || window.webkitAudioContext)();
+    const tone = audio.createOscillator(), gain = audio.createGain();
+    gain.gain.value = 0.2;
+    tone.frequency.setValueAtTime(440, audio.currentTime);
+    tone.frequency.linearRampToValueAtTime(880, audio.currentTime + duration);
+    tone.connect(gain).connect(audio.destination);
+    tone.start(); tone.stop(audio.currentTime + duration);
+    audio.resume();
+  } catch (error) { console.log("no sound: " + error); }
+}
+function frame(now) {
+  if (start === null) start = now;
+  const elapsed = Math.min((now - start) / 1000, duration);
+  window.amphiPlayback.elapsed = elapsed;
+  ctx.fillStyle = "#102030"; ctx.fillRect(0, 0, 640, 360);
+  ctx.fillStyle = "hsl(" + Math.round(elapsed * 90) % 360 + ",80%,55%)";
+  ctx.fillRect(20 + (elapsed / duration) * 520, 130, 100, 100);
+  ctx.fillStyle = "#fff"; ctx.fillText(elapsed.toFixed(1) + " s", 20, 40);
+  if (elapsed < duration) { requestAnimationFrame(frame); return; }
+  window.amphiPlayback.state = "ended"; document.title = "ended"; document.body.dataset.state = "ended";
+}
+window.addEventListener("load", function () {
+  ctx.font = "28px sans-serif";
+  window.amphiPlayback.state = "playing"; document.body.dataset.state = "playing";
+  sound(); requestAnimationFrame(frame);
+});
+</script></body></html>
+"""
+
+_MEDIA: dict[tuple[str, float], bytes] = {}
+_MEDIA_LOCK = threading.Lock()
+
+
+def media_bytes(kind: str, duration: float) -> bytes:
+    """A real ``video`` (MP4, 320x240, H.264 and AAC) or ``podcast`` (Ogg Vorbis) of ``duration`` seconds,
+    made once per process with ffmpeg."""
+    key = (kind, round(duration, 2))
+    with _MEDIA_LOCK:
+        if key not in _MEDIA:
+            _MEDIA[key] = _make_media(kind, duration)
+        return _MEDIA[key]
+
+
+def _make_media(kind: str, duration: float) -> bytes:
+    folder = tempfile.mkdtemp(prefix="fake-bbb-")
+    try:
+        if kind == "video":
+            path = os.path.join(folder, "video.mp4")
+            inputs = ["-f", "lavfi", "-i", "testsrc2=size=320x240:rate=15", "-f", "lavfi", "-i", "sine=frequency=440"]
+            codecs = ["-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-c:a", "aac"]
+            codecs += ["-movflags", "+faststart"]
+        else:
+            path = os.path.join(folder, "audio.ogg")
+            inputs, codecs = ["-f", "lavfi", "-i", "sine=frequency=330"], ["-c:a", "libvorbis"]
+        subprocess.run(
+            ["ffmpeg", "-nostdin", "-loglevel", "error", *inputs, "-t", str(duration), *codecs, path],
+            check=True,
+            timeout=60,
+        )
+        with open(path, "rb") as file:
+            return file.read()
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
