@@ -2,9 +2,11 @@
 
 Every five minutes, for each enabled server of the sites that enabled the plugin: register Amphi's hook
 again if the server lost it (a restarted bbb-webhooks forgets hooks), and list the recordings of the
-meetings that ran recently (``getRecordings``), listing those Amphi did not hear of. It works in three
-steps so that no database transaction stays open while a server is asked: :func:`plan` reads plain
-values, :func:`fetch` talks to the server, :func:`apply` writes what it found.
+meetings that ran recently (``getRecordings``), listing those Amphi did not hear of (their import is
+queued). It works in three steps so that no database transaction stays open while a server is asked:
+:func:`plan` reads plain values, :func:`fetch` talks to the server, :func:`apply` writes what it found.
+Then it takes back the imports whose worker stopped, and retries the failed ones that are due
+(:func:`plugin_bbb.importing.requeue_imports`).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from core.models import Site
 from core.plugin_api import huey, worker_request
 from plugin_bbb.client import BbbClient, BbbError, Recording
 from plugin_bbb.hooks import callback_url, ensure_hook, registered_url, save_hook
+from plugin_bbb.importing import requeue_imports
 from plugin_bbb.meetings import NAME, bbb_settings
 from plugin_bbb.models import BbbMeeting, BbbServer
 from plugin_bbb.recordings import find_recording, recordings_ready
@@ -144,10 +147,13 @@ def reconcile_server(request, server: BbbServer) -> Findings | None:
 
 @huey.periodic_task(crontab(minute="*/5"))
 def reconcile_servers() -> None:
-    """Every five minutes: hooks registered again where lost, recordings no callback reported."""
+    """Every five minutes: hooks registered again where lost, recordings no callback reported, imports
+    taken back or retried."""
     with worker_request() as request:
         plans = plan(request)
     for server_plan in plans:
         found = fetch(server_plan)
         with worker_request(server_plan.site_id) as request:
             apply(request, found)
+    with worker_request() as request:
+        requeue_imports(request)
