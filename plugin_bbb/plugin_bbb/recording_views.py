@@ -113,6 +113,8 @@ def publish(request, meeting: BbbMeeting, recording: Recording, published: bool)
     row = meeting_row(request, meeting, recording.record_id)
     if row is not None:
         row.published = published
+        if published and row.state == "listed" and row.deleted_at is None:
+            queue_import(request, row)  # listed while unpublished: nothing was queued
     flash(
         request,
         request.translate("The recording is published on the server.")
