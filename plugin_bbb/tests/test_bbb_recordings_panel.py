@@ -162,6 +162,9 @@ def test_import_now_and_retry_queue_the_import(dbsession, fake_bbb, meeting, pro
     assert failed.state == "listed" and queued_imports(tm) == [listed.id, failed.id]
     act(prof, meeting, "retry", "r-1")  # not failed: nothing to retry
     assert queued_imports(tm) == [listed.id, failed.id]
+    waiting = row(dbsession, meeting, "r-2", state="listed", published=False)  # listed while unpublished
+    act(prof, meeting, "publish", "r-2")
+    assert waiting.published is True and queued_imports(tm) == [listed.id, failed.id, waiting.id]
     act(prof, meeting, "import", "no-such-recording", status=404)
 
 
