@@ -148,6 +148,8 @@ def claim(recording_id: int, worker: str) -> ImportPlan | None:
 
 def unimportable(row: BbbRecording) -> ImportFailure | None:
     """Why ``row`` cannot become a video whatever is tried (no meeting, nobody to own it), if so."""
+    if not row.site.has_plugin(NAME):
+        return ImportFailure(_("BigBlueButton is turned off on this site."), retry=False)
     if row.meeting is None:
         return ImportFailure(_("The recording belongs to no meeting of this site."), retry=False)
     if not row.meeting.owners:

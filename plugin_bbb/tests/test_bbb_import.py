@@ -376,3 +376,21 @@ def test_a_recording_of_nobody_or_unpublished_is_not_imported(recorded, fake_bbb
     assert row["state"] == "failed" and row["retry_at"] is None
     assert row["error"] == "The recording is unpublished on the server: publish it, then import it again."
     assert videos(recorded.site_id) == []
+
+
+def test_a_site_that_turned_the_plugin_off_imports_nothing(recorded, fake_bbb):
+    seeded = fake_bbb.add_recording(recorded.external_id, formats=("video",), duration=2)
+    row_id = listed_row(recorded, seeded.record_id)
+    with worker_request(recorded.site_id) as request:
+        request.site.enabled_plugins = [name for name in request.site.enabled_plugins if name != "bbb"]
+    with worker_request() as request:
+        assert requeue_imports(request, now=utcnow() + timedelta(days=1)) == {
+            "reclaimed": 0,
+            "given_up": 0,
+            "retried": 0,
+            "requeued": 0,
+        }
+    import_recording.call_local(row_id)  # a message sent before it was turned off
+    row = row_of(row_id)
+    assert (row["state"], row["error"]) == ("failed", "BigBlueButton is turned off on this site.")
+    assert videos(recorded.site_id) == [] and fake_bbb.calls_of("getRecordings") == []
