@@ -14,7 +14,7 @@
 
 A failure marks the row ``failed`` with a reason the owners read and, when trying again may help, a time
 at which the reconciliation retries it (a bounded number of times). A worker killed midway stops beating:
-the reconciliation (:func:`requeue_imports`) takes its row back.
+the reconciliation (:func:`plugin_bbb.reconcile.requeue_imports`) takes its row back.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ from zoneinfo import ZoneInfo
 from babel.dates import format_date, format_time
 from sqlalchemy import select, update
 
-from core.models import MediaFile, Site, utcnow
+from core.models import MediaFile, utcnow
 from core.plugin_api import (
     IngestTrack,
     QuotaExceeded,
@@ -347,55 +347,3 @@ def import_recording(recording_id: int) -> None:
     except Exception as exc:
         fail(plan, ImportFailure(_("The import failed unexpectedly."), retry=True, detail=repr(exc)[:500]))
         raise
-
-
-# --- the reconciliation's part ---------------------------------------------------------------------------
-
-
-def requeue_imports(request, now: datetime | None = None) -> dict[str, int]:
-    """Take back imports whose worker stopped beating, retry the failed ones that are due, queue again the
-    recordings left listed; for the sites that enabled the plugin. Returns how many of each."""
-    now = now or utcnow()
-    sites = [site.id for site in request.dbsession.scalars(select(Site)) if site.has_plugin(NAME)]
-    counts = {"reclaimed": 0, "given_up": 0, "retried": 0, "requeued": 0}
-    rows = request.dbsession.scalars(
-        select(BbbRecording).where(
-            BbbRecording.site_id.in_(sites),
-            BbbRecording.deleted_at.is_(None),
-            (
-                (BbbRecording.state == "importing")
-                & (BbbRecording.heartbeat_at.is_(None) | (BbbRecording.heartbeat_at < now - STALE_AFTER))
-            )
-            | ((BbbRecording.state == "failed") & (BbbRecording.retry_at <= now))
-            | (
-                (BbbRecording.state == "listed")
-                & BbbRecording.meeting_id.is_not(None)
-                & BbbRecording.published.is_(True)
-                & (BbbRecording.queued_at.is_(None) | (BbbRecording.queued_at < now - REQUEUE_LISTED_AFTER))
-            ),
-        )
-    ).all()
-    for row in rows:
-        counts[requeue(request, row, now)] += 1
-    return counts
-
-
-def requeue(request, row: BbbRecording, now: datetime) -> str:
-    """Queue ``row``'s import again (or give up a lost one after its last attempt); what was done."""
-    if row.state == "importing":
-        attempts = bbb_settings(request.registry, row.site)["import_attempts"]
-        stale = (BbbRecording.state == "importing", BbbRecording.worker == row.worker)
-        reason = str(_("The import stopped midway (its worker was lost)."))
-        if row.attempts >= attempts:
-            move_row(request, row.id, *stale, state="failed", worker="", error=reason, retry_at=None)
-            return "given_up"
-        if move_row(request, row.id, *stale, state="listed", worker="", error=reason, queued_at=now):
-            enqueue_after_commit(request, import_recording, row.id)
-        return "reclaimed"
-    if row.state == "failed":
-        if move_row(request, row.id, BbbRecording.state == "failed", state="listed", retry_at=None, queued_at=now):
-            enqueue_after_commit(request, import_recording, row.id)
-        return "retried"
-    if move_row(request, row.id, BbbRecording.state == "listed", queued_at=now):
-        enqueue_after_commit(request, import_recording, row.id)
-    return "requeued"

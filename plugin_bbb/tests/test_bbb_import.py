@@ -19,8 +19,9 @@ from sqlalchemy import select
 
 from core.models import Channel, Notification, Site, User, Video, utcnow
 from core.plugin_api import create_user, get_storage, upload_key, worker_request
-from plugin_bbb.importing import Heartbeat, claim, fail, import_recording, publish, requeue_imports
+from plugin_bbb.importing import Heartbeat, claim, fail, import_recording, publish
 from plugin_bbb.models import BbbMeeting, BbbRecording, BbbServer
+from plugin_bbb.reconcile import requeue_imports
 from plugin_bbb.recordings import recordings_ready
 from plugin_bbb.sources import ImportFailure, Media
 
