@@ -4,7 +4,9 @@ Site admins configure the site's BigBlueButton servers (or Scalelite load balanc
 meetings (who moderates, who attends, when, recorded or not); Amphi creates the meeting on the server
 when the first person joins and sends each person in with the role they have. The servers' webhooks
 and recording-ready callbacks tell Amphi when meetings start and end and when recordings are ready; a
-periodic reconciliation catches what a missed callback would lose.
+periodic reconciliation catches what a missed callback would lose. Each recording is imported as a
+draft video of the meeting's owners (its ``video`` file, its ``presentation`` filmed by the capture
+worker, or its ``podcast`` as audio), and the owners publish, unpublish or delete it on the server.
 
 Public surface for the rest of the plugin: :mod:`plugin_bbb.client` (``BbbClient``, ``client_for``),
 :mod:`plugin_bbb.models`, :func:`plugin_bbb.recordings.recordings_ready`, :mod:`plugin_bbb.testing`.
@@ -13,14 +15,14 @@ Public surface for the rest of the plugin: :mod:`plugin_bbb.client` (``BbbClient
 import os
 
 from core import hookimpl
-from core.plugin_api import NavItem, Setting, _
+from core.plugin_api import NavItem, NotificationKind, Setting, _
 from plugin_bbb import models  # noqa: F401  (tables in the shared metadata)
 
 NAME = "bbb"
 AMPHI_TITLE = _("BigBlueButton")
 AMPHI_DESCRIPTION = _(
     "Web conferencing meetings on the site's BigBlueButton servers, joined with the right role, "
-    "with their recordings listed as they become ready."
+    "with their recordings imported as videos as they become ready."
 )
 AMPHI_HOOKS = ">=2.2,<3"
 LOCALE_DIR = os.path.join(os.path.dirname(__file__), "locale")
@@ -44,14 +46,16 @@ def includeme(config):
     config.add_route("bbb.end", "/bbb/meetings/{meeting_id:\\d+}/end")
     config.add_route("bbb.ics", "/bbb/meetings/{meeting_id:\\d+}/meeting.ics")
     config.add_route("bbb.invite", "/bbb/invite/{meeting_id:\\d+}/{token}")
+    config.add_route("bbb.recording_action", "/bbb/meetings/{meeting_id:\\d+}/recordings/{action:[a-z]+}")
     # What the servers send.
     config.add_route("bbb.hook", "/bbb/hooks/{server_id:\\d+}/{token}")
     config.add_route("bbb.recording_ready", "/bbb/recording-ready/{server_id:\\d+}")
     config.add_translation_dirs(LOCALE_DIR)
     config.scan("plugin_bbb.admin")
     config.scan("plugin_bbb.views")
+    config.scan("plugin_bbb.recording_views")
     config.scan("plugin_bbb.callbacks")
-    from plugin_bbb import reconcile  # noqa: F401  (its periodic task is registered on import)
+    from plugin_bbb import importing, reconcile  # noqa: F401  (their tasks are registered on import)
 
 
 @hookimpl
@@ -85,6 +89,41 @@ def amphi_settings():
             label=_("Days during which the recordings of a meeting are looked for again"),
             help=_("The periodic reconciliation lists the recordings of the meetings that ran this recently."),
         ),
+        Setting(
+            "capture_size",
+            "str",
+            "1280x720",
+            label=_("Size of the videos filmed from presentation playbacks"),
+            help=_("Width x height, e.g. 1280x720 or 1920x1080: a larger film costs the capture host more."),
+        ),
+        Setting(
+            "import_attempts",
+            "int",
+            3,
+            label=_("Attempts at importing a recording before giving up"),
+            help=_("A failed import (files missing, a capture that crashed) is tried again up to this many times."),
+        ),
+        Setting(
+            "import_retry_minutes",
+            "int",
+            15,
+            label=_("Minutes before a failed import is tried again"),
+            help=_("Doubled after each failed attempt."),
+        ),
+    ]
+
+
+@hookimpl
+def amphi_notification_kinds(request):
+    """The owners are told when a recording of their meeting became a video."""
+    from plugin_bbb.importing import IMPORTED_KIND
+
+    return [
+        NotificationKind(
+            IMPORTED_KIND,
+            _("A recording of my meeting became a video"),
+            _("A BigBlueButton recording of a meeting I own was imported as a draft video."),
+        )
     ]
 
 

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from core.models import Group, User
-from core.plugin_api import _
+from core.plugin_api import _, addable_channels
 from plugin_bbb.client import ALGORITHMS
 from plugin_bbb.meetings import MAX_WEEKS, weeks_between
 from plugin_bbb.models import ATTENDEE_MODES, GUEST_POLICIES, SERVER_KINDS, STREAMING_MODES, BbbMeeting, BbbServer
@@ -122,6 +122,7 @@ def meeting_form(meeting: BbbMeeting, zone: str) -> dict:
         "moderator_groups": " ".join(g.name for g in meeting.moderator_groups),
         "attendees": " ".join(u.username for u in meeting.attendees),
         "attendee_groups": " ".join(g.name for g in meeting.attendee_groups),
+        "channel": str(meeting.channel_id or ""),
     }
 
 
@@ -156,7 +157,25 @@ def read_meeting_form(request, post, zone: str, servers: list[BbbServer], meetin
     fields["attendees"] = _users(request, post.get("attendees", ""), "attendees", errors)
     fields["moderator_groups"] = _groups(request, post.get("moderator_groups", ""), "moderator_groups", errors)
     fields["attendee_groups"] = _groups(request, post.get("attendee_groups", ""), "attendee_groups", errors)
+    fields["channel"] = _channel(request, post.get("channel", ""), meeting, errors)
     return fields, errors
+
+
+def meeting_channels(request, meeting: BbbMeeting | None) -> list:
+    """The channels a meeting's recordings may go to: those the visitor may add videos to, and its own."""
+    channels = addable_channels(request)
+    if meeting is not None and meeting.channel is not None and meeting.channel not in channels:
+        channels.append(meeting.channel)
+    return channels
+
+
+def _channel(request, value: str, meeting: BbbMeeting | None, errors: dict):
+    if not (value or "").strip():
+        return None
+    channel = next((c for c in meeting_channels(request, meeting) if str(c.id) == value.strip()), None)
+    if channel is None:
+        errors["channel"] = _("Choose one of the channels offered.")
+    return channel
 
 
 def _max_participants(text: str, errors: dict) -> int:
@@ -227,6 +246,7 @@ def _groups(request, text: str, field: str, errors: dict) -> list[Group]:
 def apply_meeting(meeting: BbbMeeting, fields: dict) -> None:
     """Write a checked form's fields on ``meeting``."""
     meeting.server = fields["server"]
+    meeting.channel = fields["channel"]
     for name in (
         "name",
         "description",

@@ -12,7 +12,7 @@ from datetime import date, datetime
 from sqlalchemy import JSON, Boolean, Column, Date, ForeignKey, Integer, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from core.models import NOT_ON_PAGES, Base, Group, User, UTCDateTime, Video, utcnow
+from core.models import NOT_ON_PAGES, Base, Channel, Group, User, UTCDateTime, Video, utcnow
 
 SERVER_KINDS = ("bbb", "scalelite")
 #: How a meeting is streamed live: our own capture worker, or a gateway's HTTP API (SIPMediaGW).
@@ -117,11 +117,14 @@ class BbbMeeting(Base):
     last_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    #: The channel its recordings' videos are put in when imported.
+    channel_id: Mapped[int | None] = mapped_column(ForeignKey("channels.id", ondelete="SET NULL"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     site = relationship("Site")
     server: Mapped[BbbServer | None] = relationship(BbbServer)
+    channel: Mapped[Channel | None] = relationship(Channel)
     owners: Mapped[list[User]] = relationship(User, secondary=bbb_meeting_owners, order_by=User.id)
     moderators: Mapped[list[User]] = relationship(User, secondary=bbb_meeting_moderators, order_by=User.id)
     moderator_groups: Mapped[list[Group]] = relationship(Group, secondary=bbb_meeting_moderator_groups)
@@ -142,7 +145,9 @@ class BbbRecording(Base):
     """A recording a server made of a meeting, and what became of it here.
 
     ``(server_id, record_id)`` is unique: a recording is listed once and imported at most once, however
-    many callbacks, webhooks and reconciliations report it.
+    many callbacks, webhooks and reconciliations report it. An import takes the row from ``listed`` to
+    ``importing`` with one conditional ``UPDATE`` (the claim); its ``worker`` then writes ``heartbeat_at``
+    until it publishes the video, and the reconciliation takes back a row whose heartbeat stopped.
     """
 
     __tablename__ = "bbb_recordings"
@@ -163,13 +168,25 @@ class BbbRecording(Base):
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     video_id: Mapped[int | None] = mapped_column(ForeignKey("videos.id", ondelete="SET NULL"))
     attempts: Mapped[int] = mapped_column(Integer, default=0)
+    #: Why the last import failed: a message of the catalogue (translated when shown), and its detail.
     error: Mapped[str] = mapped_column(Text, default="")
+    error_detail: Mapped[str] = mapped_column(Text, default="")
     #: How Amphi first heard of it: ``callback``, ``webhook`` or ``reconcile``.
     source: Mapped[str] = mapped_column(String(16), default="")
     listed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     imported_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: When an import was last queued (the reconciliation queues again a row left ``listed`` too long).
+    queued_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: Who imports it now (host, process, a random part) and when it last said it was alive.
+    worker: Mapped[str] = mapped_column(String(100), default="")
+    heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: A failed import is tried again by the reconciliation from then (None: not by itself).
+    retry_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: When an owner deleted it on the server from Amphi.
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
+    site = relationship("Site")
     server: Mapped[BbbServer] = relationship(BbbServer)
     meeting: Mapped[BbbMeeting | None] = relationship(back_populates="recordings")
     video: Mapped[Video | None] = relationship(Video)

@@ -2,9 +2,11 @@
 
 Every five minutes, for each enabled server of the sites that enabled the plugin: register Amphi's hook
 again if the server lost it (a restarted bbb-webhooks forgets hooks), and list the recordings of the
-meetings that ran recently (``getRecordings``), listing those Amphi did not hear of. It works in three
-steps so that no database transaction stays open while a server is asked: :func:`plan` reads plain
-values, :func:`fetch` talks to the server, :func:`apply` writes what it found.
+meetings that ran recently (``getRecordings``), listing those Amphi did not hear of (their import is
+queued). It works in three steps so that no database transaction stays open while a server is asked:
+:func:`plan` reads plain values, :func:`fetch` talks to the server, :func:`apply` writes what it found.
+Then it takes back the imports whose worker stopped, and retries the failed ones that are due
+(:func:`requeue_imports`).
 """
 
 from __future__ import annotations
@@ -16,12 +18,13 @@ from datetime import UTC, datetime, timedelta
 from huey import crontab
 from sqlalchemy import or_, select
 
-from core.models import Site
-from core.plugin_api import huey, worker_request
+from core.models import Site, utcnow
+from core.plugin_api import _, enqueue_after_commit, huey, worker_request
 from plugin_bbb.client import BbbClient, BbbError, Recording
 from plugin_bbb.hooks import callback_url, ensure_hook, registered_url, save_hook
+from plugin_bbb.importing import REQUEUE_LISTED_AFTER, STALE_AFTER, import_recording, move_row
 from plugin_bbb.meetings import NAME, bbb_settings
-from plugin_bbb.models import BbbMeeting, BbbServer
+from plugin_bbb.models import BbbMeeting, BbbRecording, BbbServer
 from plugin_bbb.recordings import find_recording, recordings_ready
 
 log = logging.getLogger(__name__)
@@ -142,12 +145,67 @@ def reconcile_server(request, server: BbbServer) -> Findings | None:
     return found
 
 
+# --- imports: taken back, retried, queued again --------------------------------------------------------
+
+
+def requeue_imports(request, now: datetime | None = None) -> dict[str, int]:
+    """Take back imports whose worker stopped beating, retry the failed ones that are due, queue again the
+    recordings left listed; for the sites that enabled the plugin. Returns how many of each."""
+    now = now or utcnow()
+    sites = [site.id for site in request.dbsession.scalars(select(Site)) if site.has_plugin(NAME)]
+    counts = {"reclaimed": 0, "given_up": 0, "retried": 0, "requeued": 0}
+    rows = request.dbsession.scalars(
+        select(BbbRecording).where(
+            BbbRecording.site_id.in_(sites),
+            BbbRecording.deleted_at.is_(None),
+            (
+                (BbbRecording.state == "importing")
+                & (BbbRecording.heartbeat_at.is_(None) | (BbbRecording.heartbeat_at < now - STALE_AFTER))
+            )
+            | ((BbbRecording.state == "failed") & (BbbRecording.retry_at <= now))
+            | (
+                (BbbRecording.state == "listed")
+                & BbbRecording.meeting_id.is_not(None)
+                & BbbRecording.published.is_(True)
+                & (BbbRecording.queued_at.is_(None) | (BbbRecording.queued_at < now - REQUEUE_LISTED_AFTER))
+            ),
+        )
+    ).all()
+    for row in rows:
+        counts[requeue(request, row, now)] += 1
+    return counts
+
+
+def requeue(request, row: BbbRecording, now: datetime) -> str:
+    """Queue ``row``'s import again (or give up a lost one after its last attempt); what was done."""
+    if row.state == "importing":
+        attempts = bbb_settings(request.registry, row.site)["import_attempts"]
+        stale = (BbbRecording.state == "importing", BbbRecording.worker == row.worker)
+        reason = str(_("The import stopped midway (its worker was lost)."))
+        if row.attempts >= attempts:
+            move_row(request, row.id, *stale, state="failed", worker="", error=reason, retry_at=None)
+            return "given_up"
+        if move_row(request, row.id, *stale, state="listed", worker="", error=reason, queued_at=now):
+            enqueue_after_commit(request, import_recording, row.id)
+        return "reclaimed"
+    if row.state == "failed":
+        if move_row(request, row.id, BbbRecording.state == "failed", state="listed", retry_at=None, queued_at=now):
+            enqueue_after_commit(request, import_recording, row.id)
+        return "retried"
+    if move_row(request, row.id, BbbRecording.state == "listed", queued_at=now):
+        enqueue_after_commit(request, import_recording, row.id)
+    return "requeued"
+
+
 @huey.periodic_task(crontab(minute="*/5"))
 def reconcile_servers() -> None:
-    """Every five minutes: hooks registered again where lost, recordings no callback reported."""
+    """Every five minutes: hooks registered again where lost, recordings no callback reported, imports
+    taken back or retried."""
     with worker_request() as request:
         plans = plan(request)
     for server_plan in plans:
         found = fetch(server_plan)
         with worker_request(server_plan.site_id) as request:
             apply(request, found)
+    with worker_request() as request:
+        requeue_imports(request)

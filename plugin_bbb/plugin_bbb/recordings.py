@@ -1,9 +1,8 @@
 """Recordings the servers report: one row per ``(server, record_id)``, however often it is reported.
 
 The recording-ready callback, the ``rap-publish-ended`` webhook event and the periodic reconciliation
-all end in :func:`recordings_ready`, which lists the recording (state ``listed``). Importing it as a
-video is the next step's work (the row's ``state``, ``attempts``, ``error`` and ``video_id`` are there
-for it).
+all end in :func:`recordings_ready`, which lists the recording (state ``listed``) and queues its import
+as a video (:mod:`plugin_bbb.importing`) once the transaction commits.
 """
 
 from __future__ import annotations
@@ -14,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from plugin_bbb.client import Recording
+from plugin_bbb.importing import queue_import
 from plugin_bbb.models import BbbMeeting, BbbRecording, BbbServer
 
 
@@ -46,9 +46,10 @@ def recordings_ready(
 ) -> tuple[BbbRecording, bool]:
     """A recording of ``meeting`` is ready on ``server``: its row and whether it is new.
 
-    Called by the recording-ready callback, the webhooks and the reconciliation; a recording already
-    known is returned as it is (``recording``, when given, refreshes its formats): a second report
-    never makes a second row, nor a second video. Works in the request's transaction.
+    Called by the recording-ready callback, the webhooks, the reconciliation and an owner's "Import
+    now"; a recording already known is returned as it is (``recording``, when given, refreshes its
+    formats): a second report never makes a second row, nor a second video. A new recording of a
+    meeting, published, has its import queued after the commit. Works in the request's transaction.
     """
     row = find_recording(request.dbsession, server.id, record_id)
     if row is None:
@@ -76,6 +77,8 @@ def recordings_ready(
         created = False
     if recording is not None:
         describe(row, recording)
+    if created and meeting is not None and row.published:
+        queue_import(request, row)
     return row, created
 
 

@@ -17,10 +17,10 @@ from core.plugin_api import take_flash, user_group_names
 from plugin_bbb import meetings
 from plugin_bbb.calendar import meeting_calendar
 from plugin_bbb.client import BbbError, BbbMeetingNotFound, client_for
-from plugin_bbb.forms import apply_meeting, meeting_form, read_meeting_form
+from plugin_bbb.forms import apply_meeting, meeting_channels, meeting_form, read_meeting_form
 from plugin_bbb.meetings import bbb_settings, get_meeting, place_of
 from plugin_bbb.models import BbbMeeting, BbbServer
-from plugin_bbb.recordings import meeting_recordings
+from plugin_bbb.recording_panel import length_text, recording_lines
 
 FLASH = "bbb"
 FORM = "plugin_bbb:templates/meeting_form.html"
@@ -104,6 +104,7 @@ def form_page(request, form: dict, errors: dict, meeting: BbbMeeting | None, sta
         "errors": {k: request.localizer.translate(v) for k, v in errors.items()},
         "meeting": meeting,
         "servers": site_servers(request),
+        "channels": meeting_channels(request, meeting),
     }
     response = render_to_response(FORM, values, request=request)
     response.status = status
@@ -195,7 +196,8 @@ def page_values(request, meeting: BbbMeeting, place: str, **extra) -> dict:
         "invitation": request.route_url("bbb.invite", meeting_id=meeting.id, token=meeting.link_token)
         if meeting.attendees_mode == "link"
         else request.route_url("bbb.meeting", meeting_id=meeting.id),
-        "recordings": meeting_recordings(request, meeting) if place == "owner" else [],
+        "recordings": recording_lines(request, meeting, timeout(request)) if place == "owner" else ([], ""),
+        "length": length_text,
         "guest_name": "",
         "error": "",
         **extra,

@@ -20,6 +20,8 @@ ENDPOINTS = [
     ("POST", "/bbb/meetings/{meeting}/join"),
     ("POST", "/bbb/meetings/{meeting}/end"),
     ("GET", "/bbb/meetings/{meeting}/meeting.ics"),
+    ("POST", "/bbb/meetings/{meeting}/recordings/publish"),
+    ("POST", "/bbb/meetings/{meeting}/recordings/delete"),
     ("GET", "/bbb/invite/{meeting}/{link}"),
     ("POST", "/bbb/hooks/{server}/{hook}"),
     ("POST", "/bbb/recording-ready/{server}"),

@@ -18,11 +18,14 @@ for example). Events are queued on create (``meeting-created``), join (``user-jo
 :meth:`FakeBbb.recording_ready` (``rap-publish-ended`` and the ``meta_bbb-recording-ready-url`` JWT).
 
 Recordings are seeded with :meth:`FakeBbb.add_recording`; their playback URLs are served by the fake:
-``video`` a real MP4 (H.264/AAC), ``podcast`` an Ogg Vorbis file, ``presentation`` an HTML page that
-plays a moving picture with sound for the recording's duration. That page starts by itself on load (a
-browser needs ``--autoplay-policy=no-user-gesture-required`` for the sound), shows the elapsed seconds,
-and when the duration has passed sets ``window.amphiPlayback.state = "ended"``, ``document.title =
-"ended"`` and ``data-state="ended"`` on ``<body>``: what a capture worker waits for.
+``video`` a real MP4 (H.264/AAC; its URL is the file, or with ``video_layout = "page"`` BigBlueButton's
+own playback page with ``video-0.m4v`` next to it), ``podcast`` an Ogg Vorbis file, ``presentation`` an
+HTML page that plays a moving picture with sound for the recording's duration. That page waits, as
+BigBlueButton's playback does, for its play button (``.vjs-big-play-button``, or
+``window.amphiPlayback.play()``), shows the elapsed seconds, and when the duration has passed sets
+``window.amphiPlayback.state = "ended"``, ``document.title = "ended"`` and ``data-state="ended"`` on
+``<body>``: what a capture worker waits for. Only a published recording's files are served (BBB moves an
+unpublished one's away), and none of a recording with ``files_missing`` set (404).
 
 ``behaviour`` makes it misbehave: ``"timeout"`` (answers after ``delay`` seconds), ``"garbage"`` (an
 HTML page), ``"other-xml"`` (XML that is not a BBB answer), ``"http-error"`` (502).
@@ -40,7 +43,7 @@ from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 import pytest
 
 from plugin_bbb.testing.fake import FakeBbb
-from plugin_bbb.testing.media import media_bytes, presentation_page
+from plugin_bbb.testing.media import media_bytes, presentation_page, video_page
 from plugin_bbb.testing.state import Call, Delivery, FakeAttendee, FakeHook, FakeMeeting, FakeRecording
 
 
@@ -95,4 +98,5 @@ __all__ = [
     "media_bytes",
     "presentation_page",
     "serving",
+    "video_page",
 ]

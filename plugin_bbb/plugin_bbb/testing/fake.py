@@ -15,7 +15,7 @@ import jwt
 import requests
 
 from plugin_bbb.testing.calls import CALLS, PUBLIC_CHAT, failed, ok, tag
-from plugin_bbb.testing.media import joined_page, media_bytes, presentation_page
+from plugin_bbb.testing.media import joined_page, media_bytes, presentation_page, video_page
 from plugin_bbb.testing.state import Call, Delivery, FakeAttendee, FakeHook, FakeMeeting, FakeRecording, now_ms
 
 ALGORITHMS_BY_LENGTH = {40: "sha1", 64: "sha256", 96: "sha384", 128: "sha512"}
@@ -35,6 +35,9 @@ class FakeBbb:
         self.accepts_role = True
         self.supports_chat = True
         self.domain = "bbb.test"
+        #: What the ``video`` format's URL is: the file itself (``"file"``), or BigBlueButton's own layout
+        #: (``"page"``): a playback page ``/playback/video/<id>/`` with ``video-0.m4v`` next to it.
+        self.video_layout = "file"
         self.url = ""  # http://127.0.0.1:<port>/bigbluebutton/ once served
         self.meetings: dict[str, FakeMeeting] = {}
         self.ended: list[FakeMeeting] = []
@@ -217,19 +220,29 @@ class FakeBbb:
 
     # --- playback files and the client's landing page
 
+    def _served(self, record_id: str, kind: str) -> FakeRecording | None:
+        """The recording whose ``kind`` playback is on the web server: published, files in place (BBB
+        moves an unpublished recording's files out of the web server's reach)."""
+        recording = self.recordings.get(record_id)
+        if recording is None or kind not in recording.formats or recording.files_missing:
+            return None
+        return recording if recording.state == "published" else None
+
     def _files(self, path: str, environ):
         parts = path.strip("/").split("/")
         if parts[:3] == ["playback", "presentation", "2.3"] and len(parts) == 4:
-            recording = self.recordings.get(parts[3])
-            if recording and "presentation" in recording.formats:
+            recording = self._served(parts[3], "presentation")
+            if recording:
                 return "200 OK", "text/html; charset=utf-8", presentation_page(recording).encode(), []
-        if parts[:2] == ["playback", "video"] and len(parts) == 4 and parts[3] == "video-0.m4v":
-            recording = self.recordings.get(parts[2])
-            if recording and "video" in recording.formats:
+        if parts[:2] == ["playback", "video"] and len(parts) in (3, 4):
+            recording = self._served(parts[2], "video")
+            if recording and parts[3:] == ["video-0.m4v"]:
                 return "200 OK", "video/mp4", media_bytes("video", recording.duration), []
+            if recording and len(parts) == 3:
+                return "200 OK", "text/html; charset=utf-8", video_page(recording).encode(), []
         if parts[:1] == ["podcast"] and len(parts) == 3 and parts[2] == "audio.ogg":
-            recording = self.recordings.get(parts[1])
-            if recording and "podcast" in recording.formats:
+            recording = self._served(parts[1], "podcast")
+            if recording:
                 return "200 OK", "audio/ogg", media_bytes("podcast", recording.duration), []
         if path == "/html5client/join":
             token = dict(parse_qsl(environ.get("QUERY_STRING", ""))).get("sessionToken", "")
@@ -242,6 +255,7 @@ class FakeBbb:
         root = self.url.rsplit("/bigbluebutton/", 1)[0]
         return {
             "presentation": f"{root}/playback/presentation/2.3/{recording.record_id}",
-            "video": f"{root}/playback/video/{recording.record_id}/video-0.m4v",
+            "video": f"{root}/playback/video/{recording.record_id}/"
+            + ("video-0.m4v" if self.video_layout == "file" else ""),
             "podcast": f"{root}/podcast/{recording.record_id}/audio.ogg",
         }.get(kind, f"{root}/playback/{kind}/{recording.record_id}/")

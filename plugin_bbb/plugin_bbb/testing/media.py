@@ -22,8 +22,17 @@ def joined_page(person: FakeAttendee) -> str:
     )
 
 
+def video_page(recording: FakeRecording) -> str:
+    """The ``video`` format's playback page, as BigBlueButton lays it out: ``video-0.m4v`` next to it."""
+    return (
+        f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{html.escape(recording.name)}</title>'
+        '</head><body><video controls><source src="video-0.m4v" type="video/mp4"></video></body></html>'
+    )
+
+
 def presentation_page(recording: FakeRecording) -> str:
-    """A playback page with a moving picture and a sound for ``recording.duration`` seconds."""
+    """A playback page with a moving picture and a sound for ``recording.duration`` seconds, from the press
+    of its play button (as BigBlueButton's playback, which does not start by itself)."""
     return PRESENTATION_PAGE.replace("__DURATION__", json.dumps(recording.duration)).replace(
         "__NAME__", html.escape(recording.name)
     )
@@ -34,6 +43,7 @@ PRESENTATION_PAGE = """<!doctype html>
 <style>html,body{margin:0;background:#102030;color:#fff;font:20px sans-serif;overflow:hidden}
 canvas{display:block;width:100vw;height:100vh}</style></head>
 <body data-state="loading"><canvas id="screen" width="640" height="360" aria-label="Playback"></canvas>
+<button class="vjs-big-play-button" type="button" style="position:fixed;left:45%;top:45%">Play</button>
 <script>
 const duration = __DURATION__;
 window.amphiPlayback = {duration: duration, state: "loading", elapsed: 0};
@@ -62,10 +72,18 @@ function frame(now) {
   if (elapsed < duration) { requestAnimationFrame(frame); return; }
   window.amphiPlayback.state = "ended"; document.title = "ended"; document.body.dataset.state = "ended";
 }
-window.addEventListener("load", function () {
-  ctx.font = "28px sans-serif";
+function play() {
+  if (window.amphiPlayback.state !== "ready") return;
+  document.querySelector(".vjs-big-play-button").remove();
   window.amphiPlayback.state = "playing"; document.body.dataset.state = "playing";
   sound(); requestAnimationFrame(frame);
+}
+window.amphiPlayback.play = play;
+document.querySelector(".vjs-big-play-button").addEventListener("click", play);
+window.addEventListener("load", function () {
+  ctx.font = "28px sans-serif";
+  ctx.fillStyle = "#102030"; ctx.fillRect(0, 0, 640, 360);
+  window.amphiPlayback.state = "ready"; document.body.dataset.state = "ready";
 });
 </script></body></html>
 """

@@ -59,6 +59,8 @@ class FakeRecording:
     published: bool = True
     state: str = "published"
     start_time: int = field(default_factory=lambda: int(time.time() * 1000) - 60000)
+    #: Its playback files are gone from the server's disk: every one of them answers 404.
+    files_missing: bool = False
 
 
 @dataclass
