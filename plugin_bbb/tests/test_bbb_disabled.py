@@ -21,6 +21,10 @@ ENDPOINTS = [
     ("POST", "/bbb/meetings/{meeting}/end"),
     ("GET", "/bbb/meetings/{meeting}/meeting.ics"),
     ("GET", "/bbb/invite/{meeting}/{link}"),
+    ("GET", "/bbb/meetings/{meeting}/broadcast"),
+    ("POST", "/bbb/meetings/{meeting}/broadcast/start"),
+    ("POST", "/bbb/meetings/{meeting}/broadcast/stop"),
+    ("POST", "/bbb/meetings/{meeting}/broadcast/chat"),
     ("POST", "/bbb/hooks/{server}/{hook}"),
     ("POST", "/bbb/recording-ready/{server}"),
 ]
