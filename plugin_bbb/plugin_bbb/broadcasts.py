@@ -37,11 +37,11 @@ STALE_START = timedelta(minutes=10)
 #: Who may watch a new event: the choices of the broadcast form.
 EVENT_ACCESS = ("public", "signed-in", "draft")
 STATE_LABELS = {
-    "starting": _("Starting"),
-    "on_air": _("On air"),
-    "stopping": _("Stopping"),
-    "ended": _("Ended"),
-    "failed": _("Failed"),
+    "starting": _("Broadcast: starting."),
+    "on_air": _("Broadcast: on air."),
+    "stopping": _("Broadcast: stopping."),
+    "ended": _("Broadcast: ended."),
+    "failed": _("Broadcast: failed."),
 }
 
 

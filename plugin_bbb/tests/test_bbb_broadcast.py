@@ -79,7 +79,7 @@ def test_an_owner_starts_a_broadcast_into_a_new_event_and_no_secret_reaches_the_
     assert "Start the meeting to broadcast it live" in page.text and "Start the broadcast" not in page.text
     running(meeting, server, fake_bbb)
     page = prof.get(f"/bbb/meetings/{meeting.id}")
-    assert "Start the broadcast" in page.text and "This meeting is not broadcast." in page.text
+    assert "Start the broadcast" in page.text and "This meeting is not being broadcast." in page.text
     answer = start(prof, meeting, access="public", show_chat="on").follow()
     (broadcast,) = broadcasts_of(dbsession, meeting)
     assert (broadcast.mode, broadcast.state, broadcast.show_meeting_chat) == ("capture", "starting", True)
@@ -87,14 +87,20 @@ def test_an_owner_starts_a_broadcast_into_a_new_event_and_no_secret_reaches_the_
     assert (event.title, event.access, event.state) == ("Optics <live>", "public", "scheduled")
     assert [o.username for o in event.owners] == ["prof"] and event.starts_at <= utcnow() < event.ends_at
     assert (broadcasts.launch, (broadcast.id, "capture")) in queued(tm)  # the streamer starts after the commit
-    assert "The broadcast is starting" in answer.text and "Broadcast: Starting." in answer.text
+    assert "The broadcast is starting" in answer.text and "Broadcast: starting." in answer.text
     assert f"/live/events/{event.id}" in answer.text and "Stop the broadcast" in answer.text
     assert "Optics &lt;live&gt;" in answer.text
     state = prof.get(f"/bbb/meetings/{meeting.id}/broadcast").json
-    assert state == {"state": "starting", "label": "Starting", "event_url": f"http://a.test/live/events/{event.id}"}
+    assert state == {
+        "state": "starting",
+        "label": "Broadcast: starting.",
+        "event_url": f"http://a.test/live/events/{event.id}",
+    }
     key = keys.stream_key(app.registry.settings, event)
     for text in (answer.text, str(state)):
         assert server.secret not in text and key not in text and "checksum" not in text
+    french = prof.get(f"/bbb/meetings/{meeting.id}", headers={"Accept-Language": "fr"}).text
+    assert "Diffusion : démarrage." in french and "Arrêter la diffusion" in french
     start(prof, meeting)  # a second start while it runs is refused
     assert len(broadcasts_of(dbsession, meeting)) == 1
     assert "The meeting is being broadcast already." in prof.get(f"/bbb/meetings/{meeting.id}").text
@@ -165,7 +171,7 @@ def test_a_stop_ends_a_broadcast_nobody_holds_and_asks_a_worker_that_holds_one(
     assert "The broadcast is stopping; its live event ends." in answer.text
     assert (broadcast.state, broadcast.stop_reason, broadcast.lease_owner) == ("ended", "owner", "")
     assert (event.state, event.closed) == ("ended", True) and event.ended_at is not None  # the replay follows
-    assert "Broadcast: Ended." in answer.text and "Start the broadcast" not in answer.text  # not running
+    assert "Broadcast: ended." in answer.text and "Start the broadcast" not in answer.text  # not running
     held, _ = on_air_broadcast(
         dbsession, site, meeting, people, lease_owner="w:1:a", lease_expires_at=utcnow() + broadcasts.LEASE
     )

@@ -110,7 +110,7 @@ def test_a_meeting_is_captured_into_a_live_event_that_goes_on_air_and_ends_with_
     wait_for(lambda: rows(live)[0].lease_expires_at > lease, 10, "the lease to be renewed")
     time.sleep(3)  # a few seconds on air
     page = requests.get(meeting, headers=owner, timeout=30).text
-    assert "Broadcast: On air." in page and nginx.publish_url("") not in page
+    assert "Broadcast: on air." in page and nginx.publish_url("") not in page
     stopped = requests.post(f"{meeting}/broadcast/stop", headers=owner, timeout=30)
     assert "The broadcast is stopping" in stopped.text
     broadcast = wait_for(lambda: (b := rows(live)[0]).state == "ended" and b, 60, "the broadcast to end")
@@ -124,4 +124,4 @@ def test_a_meeting_is_captured_into_a_live_event_that_goes_on_air_and_ends_with_
     found = probe(recording.path)
     assert (found["video"]["width"], found["video"]["height"]) == (640, 360)
     assert found["audio"]["codec_name"] == "aac" and found["duration"] >= 3
-    assert "Broadcast: Ended." in requests.get(meeting, headers=owner, timeout=30).text
+    assert "Broadcast: ended." in requests.get(meeting, headers=owner, timeout=30).text

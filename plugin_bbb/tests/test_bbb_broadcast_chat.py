@@ -152,7 +152,7 @@ def test_gateway_mode_starts_streams_carries_the_chat_and_stops(live_bbb, fake_g
     assert started.params["rtmpDst"] == f"rtmp://localhost:1935/live/{key}"
     assert toggled.params == {"room": live.meeting_id, "toggle": "true"}  # the chat shown in the picture too
     page = requests.get(f"{live.base}/bbb/meetings/{live.meeting_row}", headers=owner, timeout=30).text
-    assert "Broadcast: On air." in page and fake_gateway.token not in page and key not in page
+    assert "Broadcast: on air." in page and fake_gateway.token not in page and key not in page
     assert write(live, live.sign_in("student"), event_id, "A question").status_code == 201
     assert fake_gateway.messages == [(live.meeting_id, "Sam <Student>: A question")]
     live.fake.say(live.meeting_id, "Ada", "An answer")
@@ -178,7 +178,7 @@ def test_a_gateway_that_refuses_fails_the_broadcast_in_words(live_bbb, fake_gate
     owner = live.sign_in("owner")
     start = f"{live.base}/bbb/meetings/{live.meeting_row}/broadcast/start"
     page = requests.post(start, data={"event": "new", "access": "signed-in"}, headers=owner, timeout=30).text
-    assert "Broadcast: Failed." in page and "the gateway refused: Unauthorized" in page
+    assert "Broadcast: failed." in page and "the gateway refused: Unauthorized" in page
     fake_gateway.behaviour = "error"
     page = requests.post(start, data={"event": "new", "access": "signed-in"}, headers=owner, timeout=30).text
     assert "the gateway answered HTTP 500, not JSON" in page and "a wrong token" not in page
