@@ -24,7 +24,7 @@ from urllib.parse import urlsplit
 import requests
 
 from core.models import utcnow
-from core.plugin_api import huey, worker_request
+from core.plugin_api import huey, lock_rows, worker_request
 from plugin_bbb.broadcast_models import BbbBroadcast
 from plugin_bbb.broadcasts import finish, live_api, live_enabled
 from plugin_bbb.meetings import bbb_settings
@@ -150,17 +150,20 @@ def read(broadcast_id: int, state: str, with_target: bool) -> GatewayPlan | None
         return plan
 
 
-def write(broadcast_id: int, expected: str, state: str, error: str = "") -> None:
-    """Move the broadcast from ``expected`` to ``state`` (``on_air``, ``ended`` or ``failed``)."""
+def write(broadcast_id: int, expected: str, state: str, error: str = "") -> bool:
+    """Move the broadcast from ``expected`` to ``state`` (``on_air``, ``ended`` or ``failed``); False when
+    it is no longer in ``expected`` (a stop came meanwhile)."""
     with worker_request() as request:
+        lock_rows(request.dbsession, BbbBroadcast, BbbBroadcast.id == broadcast_id)
         broadcast = request.dbsession.get(BbbBroadcast, broadcast_id)
         if broadcast is None or broadcast.state != expected:
-            return
+            return False
         request.site = broadcast.meeting.site
         if state == "on_air":
             broadcast.state, broadcast.on_air_at, broadcast.error = "on_air", utcnow(), ""
         else:
             finish(request, broadcast, state, error)
+        return True
 
 
 @huey.task()
@@ -176,7 +179,12 @@ def start_gateway(broadcast_id: int) -> None:
         log.warning("bbb: broadcast %s: the gateway did not start: %s", broadcast_id, exc)
         write(broadcast_id, "starting", "failed", str(exc).replace(plan.key, "…"))
         return
-    write(broadcast_id, "starting", "on_air")
+    if not write(broadcast_id, "starting", "on_air"):  # stopped while the gateway started: stop it again
+        try:
+            client.stop(plan.room)
+        except GatewayError as exc:
+            log.warning("bbb: broadcast %s: the gateway did not stop: %s", broadcast_id, exc)
+        return
     if plan.show_chat:
         toggle_chat(plan)
 

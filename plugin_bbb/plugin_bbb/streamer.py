@@ -20,6 +20,7 @@ import socket
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import timedelta
 
 from core.models import utcnow
 from core.plugin_api import huey, lock_rows, worker_request
@@ -42,6 +43,9 @@ from plugin_bbb.meetings import bbb_settings
 log = logging.getLogger(__name__)
 #: Seconds between two looks at the broadcast's row (a stop is seen within this long).
 POLL_SECONDS = 2.0
+#: Seconds the capture may take to start (Chromium, the meeting's page); the first lease covers them.
+START_SECONDS = 90
+START_LEASE = timedelta(seconds=START_SECONDS) + LEASE
 #: BigBlueButton's join parameters for the streamer: listen only, straight in, no panel over the picture.
 STREAMER_OPTIONS = {
     "userdata-bbb_auto_join_audio": "true",
@@ -82,7 +86,7 @@ class CapturePlan:
             video_kbps=self.video_kbps,
             start_js=START_JS,
             end_condition_js=ENDED_JS,
-            start_timeout=90,
+            start_timeout=START_SECONDS,
             max_duration=12 * 3600,
         )
 
@@ -152,7 +156,7 @@ def claim(broadcast_id: int, owner: str) -> CapturePlan | None:
             finish(request, broadcast, "failed", str(exc))
             return None
         broadcast.attempts += 1
-        broadcast.lease_owner, broadcast.lease_expires_at = owner, utcnow() + LEASE
+        broadcast.lease_owner, broadcast.lease_expires_at = owner, utcnow() + START_LEASE
         return plan
 
 
