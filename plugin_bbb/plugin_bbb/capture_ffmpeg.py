@@ -2,7 +2,7 @@
 then check what was written.
 
 :class:`Encoder` runs one ffmpeg (``x11grab`` + ``pulse`` in, H.264 + AAC out: MP4 for a file, FLV for
-RTMP), follows its ``-progress`` report (frames and time written) and stops it cleanly with ``q``.
+RTMP), follows its ``-progress`` report (to know when it records) and stops it cleanly with ``q``.
 :func:`probe` reads a finished file back with ffprobe.
 """
 
@@ -82,9 +82,8 @@ class Encoder:
     """One running ffmpeg of a capture."""
 
     def __init__(self, children: Children, display: int, pulse_server: str, output: str, settings: EncoderSettings):
-        self.frames = 0
+        #: How many progress reports ffmpeg wrote: one arrives when it has opened its devices.
         self.reports = 0
-        self.written_seconds = 0.0
         epoch = time.time()
         #: When the recording begins, on :func:`time.monotonic`'s clock.
         self.begins = time.monotonic() + LEAD
@@ -101,16 +100,8 @@ class Encoder:
 
     def _read_progress(self) -> None:
         for raw in self.child.process.stdout:
-            key, _, value = raw.decode(errors="replace").strip().partition("=")
-            try:
-                if key == "progress":
-                    self.reports += 1
-                elif key == "frame":
-                    self.frames = int(value)
-                elif key == "out_time_us":
-                    self.written_seconds = max(0.0, int(value) / 1e6)
-            except ValueError:
-                pass
+            if raw.startswith(b"progress="):
+                self.reports += 1
 
     def wait_until_recording(self, timeout: float) -> None:
         """Block until ffmpeg records: its devices are open and the lead has passed."""

@@ -32,9 +32,9 @@ SAMPLE_RATE = 48000
 
 
 #: Lines of standard error that say nothing about a failure: Chromium's complaints that there is no
-#: D-Bus (none is needed), its DevTools address, a test in Debian's wrapper script that trips on some
-#: /dev/shm mounts; PulseAudio's about running as root or without a cookie.
-_NOISE = re.compile(r"dbus|DevTools listening|unexpected operator|not intended to be run as root|cookie", re.I)
+#: D-Bus (none is needed) and a test in Debian's wrapper script that trips on some /dev/shm mounts;
+#: PulseAudio's about running as root or without a cookie.
+_NOISE = re.compile(r"dbus|unexpected operator|not intended to be run as root|cookie", re.I)
 
 
 class ChildError(Exception):
