@@ -101,7 +101,8 @@ def choose_event(request, meeting: BbbMeeting, user: User, event_id: int | None,
     api = live_api()
     if event_id is not None:
         found = next((e for e in api.broadcast_events(request, user) if e.id == event_id), None)
-        if found is None:
+        taken = select(BbbBroadcast.id).where(BbbBroadcast.event_id == event_id, BbbBroadcast.state.in_(ACTIVE_STATES))
+        if found is None or request.dbsession.scalar(taken.where(BbbBroadcast.site_id == request.site.id)):
             raise BroadcastRefused(_("Choose one of your live events whose broadcast may start now."))
         return found
     if access not in EVENT_ACCESS:

@@ -112,7 +112,7 @@ def test_only_owners_start_and_stop_and_only_a_running_meeting(
     meeting.moderators, meeting.attendees_mode, meeting.attendees = [people["colleague"]], "listed", [people["student"]]
     student, colleague = browser_for(make_testapp, site, "student"), browser_for(make_testapp, site, "colleague")
     page = student.get(f"/bbb/meetings/{meeting.id}")
-    assert "Live broadcast" in page.text and "Start the broadcast" not in page.text
+    assert "Live broadcast" not in page.text  # shown to the others once there is one
     prof = browser_for(make_testapp, site, "prof")
     answer = start(prof, meeting).follow()  # not running yet
     assert "only a meeting in progress is broadcast" in answer.text and broadcasts_of(dbsession, meeting) == []
@@ -125,7 +125,8 @@ def test_only_owners_start_and_stop_and_only_a_running_meeting(
         stop(browser, meeting, status=403)
         token = csrf(browser.get(f"/bbb/meetings/{meeting.id}"))
         browser.post(f"/bbb/meetings/{meeting.id}/broadcast/chat", {"csrf_token": token}, status=403)
-    assert "Stop the broadcast" not in student.get(f"/bbb/meetings/{meeting.id}").text
+    page = student.get(f"/bbb/meetings/{meeting.id}").text
+    assert "Broadcast: starting." in page and "Stop the broadcast" not in page and "Watch the live event" in page
     assert student.get(f"/bbb/meetings/{meeting.id}/broadcast").json["state"] == "starting"
     browser_for(make_testapp, site, "outsider").get(f"/bbb/meetings/{meeting.id}/broadcast", status=403)
     stop(prof, meeting)
@@ -133,7 +134,7 @@ def test_only_owners_start_and_stop_and_only_a_running_meeting(
 
 
 def test_an_owner_may_broadcast_into_one_of_their_events_whose_window_is_open(
-    make_testapp, dbsession, site, people, server, meeting, fake_bbb
+    make_testapp, dbsession, site, people, server, meeting, fake_bbb, make_meeting
 ):
     now = utcnow()
     mine = LiveEvent(
@@ -156,6 +157,10 @@ def test_an_owner_may_broadcast_into_one_of_their_events_whose_window_is_open(
     assert broadcasts_of(dbsession, meeting) == []
     start(prof, meeting, event=str(mine.id))
     (broadcast,) = broadcasts_of(dbsession, meeting)
+    other = make_meeting(name="Another meeting")
+    running(other, server, fake_bbb)
+    answer = start(prof, other, event=str(mine.id)).follow()  # one broadcast per event
+    assert "Choose one of your live events" in answer.text and broadcasts_of(dbsession, other) == []
     assert (
         broadcast.event_id == mine.id
         and dbsession.scalar(select(LiveEvent).where(LiveEvent.title == meeting.name)) is None
