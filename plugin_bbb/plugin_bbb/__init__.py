@@ -8,6 +8,10 @@ periodic reconciliation catches what a missed callback would lose. Each recordin
 draft video of the meeting's owners (its ``video`` file, its ``presentation`` filmed by the capture
 worker, or its ``podcast`` as audio), and the owners publish, unpublish or delete it on the server.
 
+On sites that enable the ``live`` plugin (and ``chat``, both optional: this plugin uses them through
+their ``api`` modules only, and works without them), an owner broadcasts a running meeting into a live
+event (:mod:`plugin_bbb.broadcasts`), with the chat carried both ways (:mod:`plugin_bbb.bridge`).
+
 Public surface for the rest of the plugin: :mod:`plugin_bbb.client` (``BbbClient``, ``client_for``),
 :mod:`plugin_bbb.models`, :func:`plugin_bbb.recordings.recordings_ready`, :mod:`plugin_bbb.testing`.
 """
@@ -16,7 +20,7 @@ import os
 
 from core import hookimpl
 from core.plugin_api import NavItem, NotificationKind, Setting, _
-from plugin_bbb import models  # noqa: F401  (tables in the shared metadata)
+from plugin_bbb import broadcast_models, models  # noqa: F401  (tables in the shared metadata)
 
 NAME = "bbb"
 AMPHI_TITLE = _("BigBlueButton")
@@ -47,6 +51,11 @@ def includeme(config):
     config.add_route("bbb.ics", "/bbb/meetings/{meeting_id:\\d+}/meeting.ics")
     config.add_route("bbb.invite", "/bbb/invite/{meeting_id:\\d+}/{token}")
     config.add_route("bbb.recording_action", "/bbb/meetings/{meeting_id:\\d+}/recordings/{action:[a-z]+}")
+    # Broadcasting a meeting into a live event (where the site enables live).
+    config.add_route("bbb.broadcast", "/bbb/meetings/{meeting_id:\\d+}/broadcast")
+    config.add_route("bbb.broadcast.start", "/bbb/meetings/{meeting_id:\\d+}/broadcast/start")
+    config.add_route("bbb.broadcast.stop", "/bbb/meetings/{meeting_id:\\d+}/broadcast/stop")
+    config.add_route("bbb.broadcast.chat", "/bbb/meetings/{meeting_id:\\d+}/broadcast/chat")
     # What the servers send.
     config.add_route("bbb.hook", "/bbb/hooks/{server_id:\\d+}/{token}")
     config.add_route("bbb.recording_ready", "/bbb/recording-ready/{server_id:\\d+}")
@@ -55,7 +64,9 @@ def includeme(config):
     config.scan("plugin_bbb.views")
     config.scan("plugin_bbb.recording_views")
     config.scan("plugin_bbb.callbacks")
-    from plugin_bbb import importing, reconcile  # noqa: F401  (their tasks are registered on import)
+    config.scan("plugin_bbb.broadcast_views")
+    # Their periodic tasks, tasks and webhook handlers are registered on import.
+    from plugin_bbb import bridge, broadcasts, gateway, importing, reconcile, streamer  # noqa: F401
 
 
 @hookimpl
@@ -81,6 +92,42 @@ def amphi_settings():
             10,
             site_editable=False,
             label=_("Seconds to wait for a BigBlueButton server's answer"),
+        ),
+        Setting(
+            "streamer_name",
+            "str",
+            "Amphi live",
+            label=_("Name of the viewer that streams a meeting (and writes the audience's messages into it)"),
+        ),
+        Setting(
+            "broadcast_hours",
+            "int",
+            4,
+            label=_("Hours a new live event lasts when its meeting has no scheduled end"),
+        ),
+        Setting(
+            "alone_minutes",
+            "int",
+            2,
+            label=_("Minutes after which a broadcast stops when only the streamer is left in the meeting"),
+        ),
+        Setting(
+            "rtmp_url",
+            "str",
+            "",
+            site_editable=False,
+            label=_("RTMP address the capture worker and the gateways publish to"),
+            help=_("Empty: the live plugin's address (amphi.live.ingest_url)."),
+        ),
+        Setting("capture_width", "int", 1280, site_editable=False, label=_("Width of a streamed meeting's picture")),
+        Setting("capture_height", "int", 720, site_editable=False, label=_("Height of a streamed meeting's picture")),
+        Setting("capture_fps", "int", 25, site_editable=False, label=_("Frames per second of a streamed meeting")),
+        Setting(
+            "capture_video_kbps",
+            "int",
+            2500,
+            site_editable=False,
+            label=_("Video bit rate of a streamed meeting, in kbit/s"),
         ),
         Setting(
             "reconcile_days",
@@ -136,3 +183,11 @@ def amphi_nav_items(request):
     if request.user.is_admin:
         items.append(NavItem(request.translate("BigBlueButton servers"), request.route_url("bbb.servers"), order=860))
     return items
+
+
+@hookimpl(optionalhook=True)
+def amphi_chat_message_posted(request, room, message):
+    """A message in a live event's chat: into the meeting broadcast to it, if any (:mod:`plugin_bbb.bridge`)."""
+    from plugin_bbb.bridge import message_posted
+
+    message_posted(request, room, message)

@@ -184,12 +184,16 @@ def live_status(request, meeting: BbbMeeting) -> dict:
 
 
 def page_values(request, meeting: BbbMeeting, place: str, **extra) -> dict:
+    from plugin_bbb.broadcast_views import broadcast_panel
+
     now = datetime.now(UTC)
+    status = live_status(request, meeting)
     return {
         **common(request),
         "meeting": meeting,
         "place": place,
-        "status": live_status(request, meeting),
+        "status": status,
+        "broadcast": broadcast_panel(request, meeting, place, status),
         "open_now": meetings.may_join_now(request.registry, meeting, place, now),
         "next_slot": meetings.next_slot(meeting, now),
         "over": meetings.is_over(meeting, now),

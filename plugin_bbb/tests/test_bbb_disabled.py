@@ -23,6 +23,10 @@ ENDPOINTS = [
     ("POST", "/bbb/meetings/{meeting}/recordings/publish"),
     ("POST", "/bbb/meetings/{meeting}/recordings/delete"),
     ("GET", "/bbb/invite/{meeting}/{link}"),
+    ("GET", "/bbb/meetings/{meeting}/broadcast"),
+    ("POST", "/bbb/meetings/{meeting}/broadcast/start"),
+    ("POST", "/bbb/meetings/{meeting}/broadcast/stop"),
+    ("POST", "/bbb/meetings/{meeting}/broadcast/chat"),
     ("POST", "/bbb/hooks/{server}/{hook}"),
     ("POST", "/bbb/recording-ready/{server}"),
 ]

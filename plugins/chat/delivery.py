@@ -19,7 +19,7 @@ import logging
 import time
 import urllib.request
 
-from core.plugin_api import derived_key, plugin_settings
+from core.plugin_api import derived_key, fire, plugin_settings, worker_request
 
 log = logging.getLogger(__name__)
 PUBLISH_SECRET_HEADER = "X-Amphi-Chat-Secret"
@@ -95,6 +95,25 @@ def publish_after_commit(request, room: str, event: dict) -> None:
             publish_now(settings, url, chan, event)
 
     request.tm.get().addAfterCommitHook(send)
+
+
+def tell_after_commit(request, room: str, message: dict) -> None:
+    """Once the transaction has committed, call ``amphi_chat_message_posted`` for the site's plugins that
+    listen, with a request of the site in a transaction of its own (the poster's is over by then)."""
+    if not request.hooks.amphi_chat_message_posted.get_hookimpls():
+        return
+    site_id = request.site.id
+
+    def tell(committed: bool) -> None:
+        if not committed:
+            return
+        try:
+            with worker_request(site_id) as fresh:
+                fire(fresh, "amphi_chat_message_posted", room=room, message=message)
+        except Exception:  # the message is stored and delivered: a listener's trouble is only logged
+            log.exception("the chat could not tell the plugins of message %s in %s", message.get("id"), room)
+
+    request.tm.get().addAfterCommitHook(tell)
 
 
 def subscription(request, room: str) -> dict:

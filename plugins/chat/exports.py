@@ -41,8 +41,8 @@ def rows(request, room: ChatRoom) -> tuple[list[dict], list[dict]]:
             {
                 "id": m.id,
                 "at": m.created_at.isoformat(),
-                "author": name(m.author_id),
-                "author_name": m.author.display_name,
+                "author": name(m.author_id) or m.speaker,
+                "author_name": m.author_name,
                 "text": m.text,
                 "deleted_by": name(m.deleted_by_id),
                 "author_hidden": m.author_id in hidden,

@@ -28,7 +28,12 @@ class ChatRoom(Base):
 
 
 class ChatMessage(Base):
-    """A message as its author typed it (plain text, escaped wherever it is shown)."""
+    """A message as its author typed it (plain text, escaped wherever it is shown).
+
+    A person's message has an ``author``; a message another plugin posts for someone outside Amphi (a
+    participant of a web conference, through :func:`plugins.chat.api.post_as_speaker`) has none: its
+    ``speaker`` is the name shown and ``source`` the plugin's own mark (``bbb``...).
+    """
 
     __tablename__ = "chat_messages"
     __table_args__ = (
@@ -40,13 +45,24 @@ class ChatMessage(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"), index=True)
     room_id: Mapped[int] = mapped_column(ForeignKey("chat_rooms.id", ondelete="CASCADE"))
-    author_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    #: The name shown for a message without author (an outside speaker); empty for a person's.
+    speaker: Mapped[str] = mapped_column(String(100), default="")
+    #: Which plugin posted it for an outside speaker (empty: a person wrote it here).
+    source: Mapped[str] = mapped_column(String(32), default="")
     text: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     deleted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
-    author: Mapped[User] = relationship(User, foreign_keys=[author_id], lazy="joined")
+    author: Mapped[User | None] = relationship(User, foreign_keys=[author_id], lazy="joined")
+
+    @property
+    def author_name(self) -> str:
+        """Who wrote it, as the chat shows it: the person's display name, or the outside speaker's."""
+        if self.author is None:
+            return self.speaker
+        return self.author.display_name or self.author.username
 
 
 class ChatHiddenUser(Base):

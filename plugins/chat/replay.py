@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 from markupsafe import Markup
 from pyramid.renderers import render
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from core.plugin_api import clock
 from plugins.chat.models import ChatHiddenUser, ChatMessage, ChatReplay
@@ -48,7 +48,7 @@ def replay_messages(request, replay: ChatReplay, duration: float | None) -> list
         .where(
             ChatMessage.room_id == replay.room_id,
             ChatMessage.deleted_at.is_(None),
-            ChatMessage.author_id.not_in(hidden),
+            or_(ChatMessage.author_id.is_(None), ChatMessage.author_id.not_in(hidden)),
         )
         .order_by(ChatMessage.id)
     )
@@ -61,7 +61,7 @@ def replay_messages(request, replay: ChatReplay, duration: float | None) -> list
             {
                 "offset": offset,
                 "clock": clock(offset),
-                "author": message.author.display_name or message.author.username,
+                "author": message.author_name,
                 "html": render_text(message.text),
             }
         )

@@ -5,11 +5,11 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, or_, select, update
 
 from core.models import User, utcnow
 from core.plugin_api import AmphiError, RateLimit, TooManyAttempts, ValidationError, _
-from plugins.chat.delivery import publish_after_commit
+from plugins.chat.delivery import publish_after_commit, tell_after_commit
 from plugins.chat.models import ChatHiddenUser, ChatMessage, ChatQuestion, ChatRoom, ChatVote
 from plugins.chat.rooms import Access, room_row
 from plugins.chat.text import render_text
@@ -58,10 +58,12 @@ def hidden_ids(request, room: ChatRoom) -> set[int]:
 
 
 def message_json(message: ChatMessage, hidden: bool = False) -> dict:
+    """A message as the widget and the hooks get it (``author_id`` None and ``source`` set: an outside speaker)."""
     return {
         "id": message.id,
-        "author": message.author.display_name or message.author.username,
+        "author": message.author_name,
         "author_id": message.author_id,
+        "source": message.source,
         "text": message.text,
         "html": str(render_text(message.text)),
         "at": message.created_at.isoformat(),
@@ -69,12 +71,17 @@ def message_json(message: ChatMessage, hidden: bool = False) -> dict:
     }
 
 
+def not_hidden(hidden: set[int]):
+    """The messages whose author is not hidden (outside speakers have no author to hide)."""
+    return or_(ChatMessage.author_id.is_(None), ChatMessage.author_id.not_in(hidden))
+
+
 def last_messages(request, room: ChatRoom, access: Access, count: int) -> list[dict]:
     """The room's last ``count`` messages, oldest first; hidden users' only for moderators."""
     hidden = hidden_ids(request, room)
     query = select(ChatMessage).where(ChatMessage.room_id == room.id, ChatMessage.deleted_at.is_(None))
     if hidden and not access.moderate:
-        query = query.where(ChatMessage.author_id.not_in(hidden))
+        query = query.where(not_hidden(hidden))
     rows = request.dbsession.scalars(query.order_by(ChatMessage.id.desc()).limit(count)).all()
     return [message_json(m, m.author_id in hidden) for m in reversed(rows)]
 
@@ -115,8 +122,34 @@ def post_message(request, access: Access, value) -> ChatMessage:
     message = ChatMessage(site_id=request.site.id, room_id=room.id, author_id=request.user.id, text=text)
     request.dbsession.add(message)
     request.dbsession.flush()
-    publish_after_commit(request, access.room, {"type": "message", **message_json(message)})
+    deliver(request, access.room, message)
     return message
+
+
+def post_as_speaker(request, access: Access, speaker: str, value, source: str) -> ChatMessage | None:
+    """Post for someone outside Amphi (see :func:`plugins.chat.api.post_as_speaker`); None when the room is
+    closed. Longer texts are cut (with an ellipsis) rather than refused: the speaker cannot be asked again."""
+    text = CONTROL.sub("", str(value if value is not None else "")).strip()
+    if len(text) > MAX_TEXT:
+        text = text[: MAX_TEXT - 1].rstrip() + "…"
+    name = " ".join(CONTROL.sub("", speaker or "").split())[:100]
+    if not text or not name or not access.open:
+        return None
+    room = room_row(request, access.room)
+    message = ChatMessage(
+        site_id=request.site.id, room_id=room.id, author_id=None, speaker=name, source=source[:32], text=text
+    )
+    request.dbsession.add(message)
+    request.dbsession.flush()
+    deliver(request, access.room, message)
+    return message
+
+
+def deliver(request, room: str, message: ChatMessage) -> None:
+    """After the commit: the message to the room's subscribers, and to the plugins listening for it."""
+    data = message_json(message)
+    publish_after_commit(request, room, {"type": "message", **data})
+    tell_after_commit(request, room, data)
 
 
 def delete_message(request, access: Access, message_id: int) -> None:

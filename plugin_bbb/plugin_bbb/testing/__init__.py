@@ -27,6 +27,10 @@ BigBlueButton's playback does, for its play button (``.vjs-big-play-button``, or
 ``<body>``: what a capture worker waits for. Only a published recording's files are served (BBB moves an
 unpublished one's away), and none of a recording with ``files_missing`` set (404).
 
+A ``join`` sends the browser to the fake's "client" (``/html5client/join``): a page saying who joined, with
+the meeting as a moving picture and a tone from its load on, which a streamer films in place of the
+HTML5 client. :class:`FakeGateway` (the ``fake_gateway`` fixture) fakes a SIPMediaGW gateway.
+
 ``behaviour`` makes it misbehave: ``"timeout"`` (answers after ``delay`` seconds), ``"garbage"`` (an
 HTML page), ``"other-xml"`` (XML that is not a BBB answer), ``"http-error"`` (502).
 ``accepts_role=False`` makes it an older server (before 2.4) that picks the role by password only.
@@ -43,6 +47,7 @@ from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 import pytest
 
 from plugin_bbb.testing.fake import FakeBbb
+from plugin_bbb.testing.gateway import FakeGateway, GatewayCall
 from plugin_bbb.testing.media import media_bytes, presentation_page, video_page
 from plugin_bbb.testing.state import Call, Delivery, FakeAttendee, FakeHook, FakeMeeting, FakeRecording
 
@@ -64,19 +69,46 @@ def _free_port() -> int:
 
 
 @contextmanager
-def serving(fake: FakeBbb | None = None):
-    """Serve ``fake`` (a new :class:`FakeBbb` by default) on a free loopback port until the block ends."""
-    fake = fake or FakeBbb()
-    server = make_server("127.0.0.1", _free_port(), fake, server_class=_ThreadingServer, handler_class=_QuietHandler)
-    fake.url = f"http://127.0.0.1:{server.server_port}/bigbluebutton/"
+def serving_wsgi(app):
+    """Serve the WSGI ``app`` on a free loopback port until the block ends; yields its base URL."""
+    server = make_server("127.0.0.1", _free_port(), app, server_class=_ThreadingServer, handler_class=_QuietHandler)
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
     try:
-        yield fake
+        yield f"http://127.0.0.1:{server.server_port}"
     finally:
         server.shutdown()
         server.server_close()
         thread.join(timeout=5)
+
+
+@contextmanager
+def serving(fake: FakeBbb | None = None):
+    """Serve ``fake`` (a new :class:`FakeBbb` by default) on a free loopback port until the block ends."""
+    fake = fake or FakeBbb()
+    with serving_wsgi(fake) as base:
+        fake.url = f"{base}/bigbluebutton/"
+        yield fake
+
+
+@contextmanager
+def serving_gateway(fake: FakeGateway | None = None):
+    """Serve ``fake`` (a new :class:`FakeGateway` by default) on a free loopback port until the block ends."""
+    fake = fake or FakeGateway()
+    with serving_wsgi(fake) as base:
+        fake.url = base
+        try:
+            yield fake
+        finally:
+            fake.close()
+
+
+@pytest.fixture
+def fake_gateway(fake_bbb):
+    """A :class:`FakeGateway` served on a free loopback port for one test, saying its chat messages in
+    ``fake_bbb`` (``fake_gateway.url``, ``.token``)."""
+    with serving_gateway(FakeGateway(bbb=fake_bbb)) as fake:
+        yield fake
 
 
 @pytest.fixture
@@ -91,12 +123,17 @@ __all__ = [
     "Delivery",
     "FakeAttendee",
     "FakeBbb",
+    "FakeGateway",
     "FakeHook",
     "FakeMeeting",
     "FakeRecording",
+    "GatewayCall",
     "fake_bbb",
+    "fake_gateway",
     "media_bytes",
     "presentation_page",
     "serving",
     "video_page",
+    "serving_gateway",
+    "serving_wsgi",
 ]

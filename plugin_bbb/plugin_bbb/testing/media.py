@@ -15,10 +15,13 @@ from plugin_bbb.testing.state import FakeAttendee, FakeRecording
 
 
 def joined_page(person: FakeAttendee) -> str:
+    """The "client" a join lands on: who joined, and the meeting itself as a moving picture with a tone
+    (what a streamer films in place of BigBlueButton's HTML5 client). It plays from its load on: a
+    browser needs ``--autoplay-policy=no-user-gesture-required`` for the sound, as the capture's has."""
     return (
-        '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Fake BigBlueButton</title></head><body>'
-        f'<main><h1>In the meeting</h1><p id="who">{html.escape(person.full_name)} ({person.role})</p>'
-        f'<p id="guest">{"guest" if person.guest else "member"}</p></main></body></html>'
+        MEETING_PAGE.replace("__NAME__", html.escape(person.full_name))
+        .replace("__ROLE__", html.escape(person.role))
+        .replace("__GUEST__", "guest" if person.guest else "member")
     )
 
 
@@ -28,6 +31,34 @@ def video_page(recording: FakeRecording) -> str:
         f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{html.escape(recording.name)}</title>'
         '</head><body><video controls><source src="video-0.m4v" type="video/mp4"></video></body></html>'
     )
+
+
+MEETING_PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Fake BigBlueButton</title>
+<style>html,body{margin:0;height:100%;overflow:hidden;background:#0b2239;color:#fff;font:20px sans-serif}
+main{position:absolute;top:0;left:0;padding:.5rem 1rem;background:rgba(0,0,0,.6)}h1{font-size:1.2rem;margin:0}
+p{margin:.2rem 0}canvas{display:block;width:100vw;height:100vh}</style></head>
+<body><canvas id="meeting" width="640" height="360" aria-label="The meeting"></canvas>
+<main><h1>In the meeting</h1><p id="who">__NAME__ (__ROLE__)</p><p id="guest">__GUEST__</p></main>
+<script>
+const ctx = document.getElementById("meeting").getContext("2d");
+function frame(now) {
+  ctx.fillStyle = "#0b2239"; ctx.fillRect(0, 0, 640, 360);
+  ctx.fillStyle = "hsl(" + Math.round(now / 20) % 360 + ",80%,55%)";
+  ctx.fillRect(270 + 220 * Math.sin(now / 500), 140, 100, 100);
+  requestAnimationFrame(frame);
+}
+function tone() {
+  try {
+    const audio = new (window.AudioContext || window.webkitAudioContext)();
+    const beep = audio.createOscillator(), gain = audio.createGain();
+    beep.frequency.value = 523; gain.gain.value = 0.2;
+    beep.connect(gain).connect(audio.destination); beep.start(); audio.resume();
+  } catch (error) { console.log("no sound: " + error); }
+}
+window.addEventListener("load", function () { tone(); requestAnimationFrame(frame); });
+</script></body></html>
+"""
 
 
 def presentation_page(recording: FakeRecording) -> str:

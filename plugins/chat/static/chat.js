@@ -100,7 +100,8 @@
     if (m.hidden && !this.access.moderate) { return; }
     this.seen[m.id] = true;
     var li = document.createElement("li"), self = this;
-    li.id = "chat-" + this.room + "-m" + m.id; li.dataset.author = m.author_id;
+    li.id = "chat-" + this.room + "-m" + m.id; li.dataset.author = m.author_id === null ? "" : m.author_id;
+    if (m.source) { li.classList.add("chat-outside"); }
     if (m.hidden) { li.classList.add("chat-hidden"); }
     var who = document.createElement("span"); who.className = "chat-author"; who.textContent = m.author;
     var text = document.createElement("span"); text.className = "chat-text"; text.innerHTML = m.html; // escaped by the server
@@ -111,7 +112,7 @@
         post(self.base + "/messages/" + m.id + "/delete", self.token).then(function () { self.removeMessage(m.id); }).catch(function (e) { self.say(e.message); });
       }));
     }
-    if (this.access.moderate && m.author_id !== this.me) {
+    if (this.access.moderate && m.author_id !== null && m.author_id !== this.me) {
       li.appendChild(this.button(this.t.hide, m.author, function () {
         post(self.base + "/users/" + m.author_id + "/hide", self.token, {hidden: true}).catch(function (e) { self.say(e.message); });
       }));
