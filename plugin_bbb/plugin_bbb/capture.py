@@ -44,7 +44,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from .capture_cdp import DevToolsError, DevToolsPipe, PageSession
+from .capture_cdp import DevToolsError, DevToolsPipe, PageSession, without_query
 from .capture_ffmpeg import Encoder, EncoderSettings, is_stream_url, probe, stream_key
 from .capture_processes import ChildError, Children, start_chromium, start_pulseaudio, start_xvfb
 
@@ -196,7 +196,7 @@ class _Session:
         )
         if spec.start_js:
             self.page.evaluate(spec.start_js, timeout=30)
-        log.info("capture %s: filming %s into %s", self.folder.name, spec.url, _redact(str(spec.output)))
+        log.info("capture %s: filming %s into %s", self.folder.name, without_query(spec.url), _redact(str(spec.output)))
 
     def should_stop(self) -> bool:
         """Whether the capture is over (duration reached, end condition true); raises when a program

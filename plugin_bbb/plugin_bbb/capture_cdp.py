@@ -16,9 +16,17 @@ import json
 import os
 import select
 import time
+from urllib.parse import urlsplit
 
 #: The file descriptors Chromium expects for ``--remote-debugging-pipe``.
 CHROMIUM_READS, CHROMIUM_WRITES = 3, 4
+
+
+def without_query(url: str) -> str:
+    """A page's URL without its query, for logs and errors (a BBB join URL's query holds a password and a
+    checksum)."""
+    parts = urlsplit(url)
+    return parts._replace(query="…" if parts.query else "", fragment="").geturl()
 
 
 class DevToolsError(Exception):
@@ -112,7 +120,7 @@ class PageSession:
         """Open ``url``; a network failure (refused, unknown host, TLS) raises :class:`DevToolsError`."""
         result = self.call("Page.navigate", {"url": url}, timeout=timeout)
         if result.get("errorText"):
-            raise DevToolsError(f"{url} could not be loaded ({result['errorText']})")
+            raise DevToolsError(f"{without_query(url)} could not be loaded ({result['errorText']})")
 
     def evaluate(self, expression: str, timeout: float = 10):
         """The value of a JavaScript expression in the page (a promise is awaited); an exception in the
