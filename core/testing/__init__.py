@@ -85,7 +85,7 @@ def touches_database(item) -> bool:
     databases is proven by the functional tests, which run on both.
     """
     fixtures = set(getattr(item, "fixturenames", ()))
-    if "chromium" in fixtures and item.get_closest_marker("both_databases") is None:
+    if uses_a_browser(item) and item.get_closest_marker("both_databases") is None:
         return False
     if DATABASE_FIXTURES & fixtures:
         return True
@@ -93,17 +93,31 @@ def touches_database(item) -> bool:
     return module is not None and hasattr(module, "temporary_database")
 
 
-def pytest_collection_modifyitems(config, items):
-    """``AMPHI_TEST_DATABASE_ONLY=1`` keeps only the tests that touch a database.
+def uses_a_browser(item) -> bool:
+    """Whether ``item`` drives Chromium (the ``chromium`` fixture, which ``page`` uses)."""
+    return "chromium" in set(getattr(item, "fixturenames", ()))
 
-    ``./run-tests`` runs everything on SQLite, then only these on PostgreSQL:
-    a test that never opens a database would only run twice for nothing.
+
+def pytest_collection_modifyitems(config, items):
+    """Choose the tests of one part of ``./run-tests``.
+
+    ``AMPHI_TEST_DATABASE_ONLY=1`` keeps only the tests that touch a database: ``./run-tests`` runs
+    everything on SQLite and only these on PostgreSQL (a test that never opens a database would only
+    run twice for nothing). ``AMPHI_TEST_PART=browser`` keeps only the tests that drive Chromium,
+    ``AMPHI_TEST_PART=other`` only the others: the SQLite run is split in two parts that run side by side.
     """
-    if os.environ.get("AMPHI_TEST_DATABASE_ONLY") != "1":
+    part = os.environ.get("AMPHI_TEST_PART", "")
+    if part not in ("", "browser", "other"):
+        raise RuntimeError(f"AMPHI_TEST_PART must be browser or other, not {part!r}")
+    database_only = os.environ.get("AMPHI_TEST_DATABASE_ONLY") == "1"
+    if not database_only and not part:
         return
     kept, dropped = [], []
     for item in items:
-        (kept if touches_database(item) else dropped).append(item)
+        wanted = (not database_only or touches_database(item)) and (
+            not part or uses_a_browser(item) == (part == "browser")
+        )
+        (kept if wanted else dropped).append(item)
     if dropped:
         config.hook.pytest_deselected(items=dropped)
         items[:] = kept
