@@ -33,7 +33,9 @@
     pollState(10, function (answer) { if (answer.state !== page.getAttribute("data-state")) window.location.reload(); });
   }
 
-  // The live player.
+  // The live player. (liveHls is declared before startPlayer runs: a `var x = null` further down would
+  // reset it after the first start, and the audio menu would then do nothing.)
+  var liveHls = null;  // the hls.js instance playing now (a fatal network error makes a new one)
   var player = page.querySelector("[data-live-player]");
   if (player) {
     player.querySelector("[data-player-status]").textContent = player.querySelector("[data-player-status]").getAttribute("data-starting");
@@ -48,8 +50,6 @@
     }
     startBeacon(player);
   }
-
-  var liveHls = null;  // the hls.js instance playing now (a fatal network error makes a new one)
 
   function startPlayer(box) {
     var video = box.querySelector("video");
@@ -86,8 +86,11 @@
         option.textContent = track.name || track.lang || String(index + 1);
         audioSelect.appendChild(option);
       });
-      audioSelect.value = hls.audioTrack;
+      if (hls.audioTrack >= 0) audioSelect.value = hls.audioTrack;
       audioField.hidden = hls.audioTracks.length < 2;
+    });
+    hls.on(window.Hls.Events.AUDIO_TRACK_SWITCHED, function (_event, data) {
+      audioSelect.value = data.id;  // the menu shows the language playing (hls.js picks one after the list)
     });
     hls.loadSource(src);
     hls.attachMedia(video);
