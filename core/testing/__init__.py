@@ -477,12 +477,13 @@ def visit(page, url: str):
     return response
 
 
-def shoot(page, name: str) -> None:
-    """With ``AMPHI_SCREENSHOTS=folder``, keep a screenshot of the page's first screen there (to look at it)."""
+def shoot(page, name: str, full_page: bool = False) -> None:
+    """With ``AMPHI_SCREENSHOTS=folder``, keep a screenshot of the page's first screen (or the whole page)
+    there, to look at it."""
     folder = os.environ.get("AMPHI_SCREENSHOTS")
     if folder:
         os.makedirs(folder, exist_ok=True)
-        page.screenshot(path=os.path.join(folder, f"{name}.png"), full_page=False)
+        page.screenshot(path=os.path.join(folder, f"{name}.png"), full_page=full_page)
 
 
 def sign_in(page, base: str, username: str, password: str) -> None:

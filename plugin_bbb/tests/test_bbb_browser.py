@@ -67,6 +67,13 @@ def test_a_site_admin_sets_up_a_server_a_guest_joins_a_meeting_and_it_is_broadca
         page.get_by_role("link", name="Browser <meeting>").click()
         audit(page)
         shoot(page, "bbb-broadcast-start")
+        page.set_viewport_size({"width": 390, "height": 844})  # a phone, in the dark theme
+        page.evaluate("() => { document.documentElement.dataset.theme = 'dark'; }")  # as Display → Dark sets it
+        page.locator("summary", has_text="Delete the meeting…").click()
+        audit(page)
+        shoot(page, "bbb-meeting-phone-dark", full_page=True)
+        assert page.evaluate("() => document.documentElement.scrollWidth") <= 390
+        page.set_viewport_size({"width": 1280, "height": 800})
         page.get_by_label("Who may watch a new event").select_option(label="Everyone")
         page.get_by_label("Show the meeting's public chat to the audience").check()
         page.get_by_role("button", name="Start the broadcast").click()
