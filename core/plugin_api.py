@@ -116,6 +116,7 @@ from core.platform.timecodes import (
 )
 from core.platform.ui import Badge, FeedLink, HomeBlock, NavItem, Panel, count_param, take_flash
 from core.web.inputs import json_body, parse_json
+from core.web.name_fields import groups_named, names_in, users_named
 from core.web.player import player_context
 from core.web.responses import serve_key, shared_cache_may_keep
 
@@ -153,6 +154,10 @@ __all__ = [
     "take_flash",
     "json_body",
     "parse_json",
+    # Form fields naming the site's people or groups ("ada, bob"): unknown names are errors on the field
+    "names_in",
+    "users_named",
+    "groups_named",
     "player_context",
     "serve_key",
     "shared_cache_may_keep",

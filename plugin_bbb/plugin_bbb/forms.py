@@ -8,8 +8,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from core.models import Group, User
-from core.plugin_api import _, addable_channels
+from core.plugin_api import _, addable_channels, groups_named, users_named
 from plugin_bbb.client import ALGORITHMS
 from plugin_bbb.meetings import MAX_WEEKS, weeks_between
 from plugin_bbb.models import ATTENDEE_MODES, GUEST_POLICIES, SERVER_KINDS, STREAMING_MODES, BbbMeeting, BbbServer
@@ -25,10 +24,6 @@ SERVER_FIELDS = (
     "gateway_url",
     "gateway_token",
 )
-
-
-def _names(text: str) -> list[str]:
-    return [n for n in re.split(r"[\s,;]+", text or "") if n]
 
 
 def _http_url(text: str) -> bool:
@@ -148,15 +143,15 @@ def read_meeting_form(request, post, zone: str, servers: list[BbbServer], meetin
         errors["attendees_mode"] = _("Choose who attends.")
     fields["max_participants"] = _max_participants(post.get("max_participants", ""), errors)
     fields.update(_schedule(post, zone, errors))
-    fields["owners"] = _users(request, post.get("owners", ""), "owners", errors)
+    fields["owners"] = users_named(request, post.get("owners", ""), "owners", errors)
     if meeting is None and request.user is not None and all(u.id != request.user.id for u in fields["owners"]):
         fields["owners"].insert(0, request.user)  # whoever creates a meeting owns it (an admin editing one does not)
     if not fields["owners"] and "owners" not in errors:
         errors["owners"] = _("A meeting needs at least one owner.")
-    fields["moderators"] = _users(request, post.get("moderators", ""), "moderators", errors)
-    fields["attendees"] = _users(request, post.get("attendees", ""), "attendees", errors)
-    fields["moderator_groups"] = _groups(request, post.get("moderator_groups", ""), "moderator_groups", errors)
-    fields["attendee_groups"] = _groups(request, post.get("attendee_groups", ""), "attendee_groups", errors)
+    fields["moderators"] = users_named(request, post.get("moderators", ""), "moderators", errors)
+    fields["attendees"] = users_named(request, post.get("attendees", ""), "attendees", errors)
+    fields["moderator_groups"] = groups_named(request, post.get("moderator_groups", ""), "moderator_groups", errors)
+    fields["attendee_groups"] = groups_named(request, post.get("attendee_groups", ""), "attendee_groups", errors)
     fields["channel"] = _channel(request, post.get("channel", ""), meeting, errors)
     return fields, errors
 
@@ -219,28 +214,6 @@ def _until(text: str, starts: datetime | None, errors: dict) -> date | None:
     elif starts is not None and weeks_between(starts.date(), until) >= MAX_WEEKS:
         errors["repeat_until"] = _("A weekly meeting lasts at most 60 weeks.")
     return until
-
-
-def _users(request, text: str, field: str, errors: dict) -> list[User]:
-    names = _names(text)
-    users = list(
-        request.dbsession.scalars(select(User).where(User.site_id == request.site.id, User.username.in_(names)))
-    )
-    missing = set(names) - {u.username for u in users}
-    if missing:
-        errors[field] = _("Unknown users: ${names}", mapping={"names": ", ".join(sorted(missing))})
-    return users
-
-
-def _groups(request, text: str, field: str, errors: dict) -> list[Group]:
-    names = _names(text)
-    groups = list(
-        request.dbsession.scalars(select(Group).where(Group.site_id == request.site.id, Group.name.in_(names)))
-    )
-    missing = set(names) - {g.name for g in groups}
-    if missing:
-        errors[field] = _("Unknown groups: ${names}", mapping={"names": ", ".join(sorted(missing))})
-    return groups
 
 
 def apply_meeting(meeting: BbbMeeting, fields: dict) -> None:

@@ -6,10 +6,8 @@ import re
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
-
 from core.models import ACCESS_LEVELS, Group, User
-from core.plugin_api import _, addable_channels, hash_password
+from core.plugin_api import _, addable_channels, groups_named, hash_password, users_named
 from plugins.live.events import MAX_OCCURRENCES
 from plugins.live.models import LiveEvent
 
@@ -44,10 +42,6 @@ def event_form(event: LiveEvent, zone: str) -> dict:
         "dvr": event.dvr,
         "chat_anonymous_read": event.chat_anonymous_read,
     }
-
-
-def _names(text: str) -> list[str]:
-    return [n for n in re.split(r"[\s,;]+", text or "") if n]
 
 
 def read_form(request, post, zone: str, event: LiveEvent | None = None) -> tuple[dict, dict]:
@@ -91,26 +85,14 @@ def _channel(request, value: str, errors: dict):
 
 
 def _groups(request, text: str, access: str, errors: dict) -> list[Group]:
-    names = _names(text)
-    groups = list(
-        request.dbsession.scalars(select(Group).where(Group.site_id == request.site.id, Group.name.in_(names)))
-    )
-    missing = set(names) - {g.name for g in groups}
-    if missing:
-        errors["groups"] = _("Unknown groups: ${names}", mapping={"names": ", ".join(sorted(missing))})
-    elif access == "groups" and not groups:
+    groups = groups_named(request, text, "groups", errors)
+    if access == "groups" and not groups and "groups" not in errors:
         errors["groups"] = _("Name at least one group.")
     return groups
 
 
 def _owners(request, text: str, errors: dict, creating: bool) -> list[User]:
-    names = _names(text)
-    owners = list(
-        request.dbsession.scalars(select(User).where(User.site_id == request.site.id, User.username.in_(names)))
-    )
-    missing = set(names) - {u.username for u in owners}
-    if missing:
-        errors["owners"] = _("Unknown users: ${names}", mapping={"names": ", ".join(sorted(missing))})
+    owners = users_named(request, text, "owners", errors)
     if creating and request.user is not None and all(u.id != request.user.id for u in owners):
         owners.insert(0, request.user)  # whoever schedules an event owns it (an admin editing one does not)
     if not owners and "owners" not in errors:
