@@ -215,8 +215,10 @@ def make_channel(page, live_server) -> str:
     return page.get_by_role("link", name="Chaîne du cadre").first.get_attribute("href")
 
 
-@pytest.mark.parametrize("size", [SMALL_PHONE, PHONE])
-def test_no_page_scrolls_sideways_on_a_phone(chromium, live_server, sample, size):
+def test_no_page_scrolls_sideways_on_a_phone(chromium, live_server, sample):
+    """On the narrowest phone (320 px): the style sheets have no breakpoint below 40rem, so a page that
+    fits there fits every phone up to it (a 390 px pass found nothing the 320 px one did not)."""
+    size = SMALL_PHONE
     with browser_page(chromium, size) as page:
         wide = []
         for path in ANONYMOUS_PAGES + [sample["video"]]:
@@ -224,7 +226,7 @@ def test_no_page_scrolls_sideways_on_a_phone(chromium, live_server, sample, size
             if not no_horizontal_scroll(page):
                 wide.append(path)
         sign_in(page, live_server, "admin", ADMIN_PASSWORD)
-        channel = make_channel(page, live_server) if size == SMALL_PHONE else "/channels"
+        channel = make_channel(page, live_server)
         for path in SIGNED_IN_PAGES + [sample["video"], sample["edit"], re.sub(r"^https?://[^/]+", "", channel)]:
             visit(page, live_server + path)
             assert header_height(page) <= 64, path
