@@ -111,13 +111,14 @@ def cmd_serve(args) -> None:
 
     path = config_path(args)
     setup_logging(path)
+    workers = max(1, args.workers or os.cpu_count() or 1)
+    prepare_metrics(path, workers)
     app = get_app(path)
     # What the application loaded stays for good: the collector need not walk it again and again
     # (its full passes paused requests for tens of milliseconds), and forked workers share it.
     gc.freeze()
     settings = app.registry.settings
     options = server_options(path, args)
-    workers = max(1, args.workers or os.cpu_count() or 1)
     worker = embedded_worker(path) if setting(settings, "amphi.worker.embedded") else None
     extra = plugin_processes(app.registry, path)
     threads = int(options["threads"])
@@ -140,6 +141,46 @@ def cmd_serve(args) -> None:
     finally:
         for process in supervised:
             process.stop()
+
+
+def prepare_metrics(path: str, workers: int) -> None:
+    """Several processes count requests in files they share (before prometheus_client is imported)."""
+    from pyramid.paster import get_appsettings
+
+    from core.ops.metrics_dir import prepare_processes
+    from core.platform.settings import load_settings
+
+    prepare_processes(load_settings(get_appsettings(path)), workers)
+
+
+def cmd_doctor(args) -> None:
+    """Check the configuration; one line per check; exit status 1 when a problem was found."""
+    from pyramid.paster import get_app, get_appsettings
+
+    from core.ops.checks import Outcome, run_check
+    from core.ops.doctor import application_checks, report, settings_checks
+    from core.platform.settings import load_settings
+
+    path = config_path(args)
+    try:
+        settings = load_settings(get_appsettings(path))
+    except ConfigurationError as exc:
+        outcomes = [Outcome("settings", exc.message)]
+    else:
+        outcomes = [run_check(check) for check in settings_checks(settings)]
+        try:
+            app = get_app(path)
+        except Exception as exc:  # noqa: BLE001 — what stops the start is the finding
+            message = exc.message if isinstance(exc, AmphiError) else f"{type(exc).__name__}: {exc}"
+            outcomes.append(Outcome("application", f"the application does not start: {message}"))
+        else:
+            outcomes += application_checks(app.registry, args.nginx_config)
+            app.registry["db_engine"].dispose()
+    print(report(outcomes), flush=True)
+    problems = sum(not outcome.ok for outcome in outcomes)
+    if problems:
+        raise AmphiError(f"{problems} problem{'s' if problems > 1 else ''} found")
+    print("no problem found")
 
 
 def plugin_processes(registry, path: str) -> list[Supervisor]:
@@ -455,6 +496,10 @@ def build_parser(with_plugins: bool = True) -> argparse.ArgumentParser:
     reindex.set_defaults(func=cmd_search_reindex)
 
     sub.add_parser("plugins", help="installed plugins, their hooks and sites").set_defaults(func=cmd_plugins)
+
+    doctor = sub.add_parser("doctor", help="check the configuration and say what is wrong")
+    doctor.add_argument("--nginx-config", help="nginx's configuration file, to check its internal media location")
+    doctor.set_defaults(func=cmd_doctor)
     if with_plugins:
         add_plugin_commands(sub)
     return parser
@@ -492,7 +537,7 @@ def run_plugin_command(plugin: str, command, args) -> None:
 
 
 #: The core's commands: any other first word is looked for among the plugins' commands.
-CORE_COMMANDS = frozenset({"init", "serve", "worker", "db", "site", "user", "video", "search", "plugins"})
+CORE_COMMANDS = frozenset({"init", "serve", "worker", "db", "site", "user", "video", "search", "plugins", "doctor"})
 
 
 def main(argv: list[str] | None = None) -> int:
