@@ -336,6 +336,50 @@ def cmd_site_list(args) -> None:
             )
 
 
+def cmd_site_export(args) -> None:
+    """Write a site's rows (and with --media its files) to a tar archive."""
+    from core.ops.siteexport import export_site
+    from core.pipeline.storage import get_storage
+
+    with app_env(args) as request:
+        site = find_site_or_fail(request, args.slug)
+        storage = get_storage(request.registry, site) if args.media else None
+        engine = request.registry["db_engine"]
+    # A snapshot of its own: rows written meanwhile are all in the archive or all out of it.
+    level = {"isolation_level": "REPEATABLE READ"} if engine.dialect.name == "postgresql" else {}
+    partial = f"{args.archive}.part"
+    with engine.connect().execution_options(**level) as connection, connection.begin():
+        counts = export_site(connection, args.slug, partial, storage)
+    os.replace(partial, args.archive)
+    media = counts.pop("media files")
+    print(f"{args.slug}: {sum(counts.values())} rows in {len(counts)} tables, {media} media files -> {args.archive}")
+
+
+def cmd_site_import(args) -> None:
+    """Create a site from an archive of ``amphi site export`` (new ids; media copied with --media)."""
+    from core.models import Site
+    from core.ops.siteexport import import_site
+    from core.pipeline.storage import get_storage
+
+    if not os.path.isfile(args.archive):
+        raise AmphiError(f"{args.archive}: no such file")
+    with app_env(args) as request:
+        registry = request.registry
+
+    def storage_of(site_id: int):
+        session = registry["dbsession_factory"]()
+        try:
+            return get_storage(registry, session.get(Site, site_id))
+        finally:
+            session.close()
+
+    site_id, counts = import_site(
+        registry["db_engine"], args.archive, storage_of if args.media else None, args.slug, args.domain
+    )
+    media = counts.pop("media files")
+    print(f"site {site_id} created: {sum(counts.values())} rows in {len(counts)} tables, {media} media files")
+
+
 def _change_plugins(args, enable: bool) -> None:
     from core.platform.sites import set_enabled_plugins
 
@@ -466,6 +510,17 @@ def build_parser(with_plugins: bool = True) -> argparse.ArgumentParser:
     add.add_argument("--default", action="store_true", help="answer unknown host names")
     add.set_defaults(func=cmd_site_add)
     site.add_parser("list", help="list sites").set_defaults(func=cmd_site_list)
+    export = site.add_parser("export", help="write a site (its rows, optionally its media) to an archive")
+    export.add_argument("slug")
+    export.add_argument("archive", help="the tar file to write")
+    export.add_argument("--media", action="store_true", help="include the site's stored files")
+    export.set_defaults(func=cmd_site_export)
+    imp = site.add_parser("import", help="create a site from an archive of amphi site export")
+    imp.add_argument("archive")
+    imp.add_argument("--slug", help="the new site's slug (default: the archive's)")
+    imp.add_argument("--domain", action="append", help="the new site's host names, instead of the archive's")
+    imp.add_argument("--media", action="store_true", help="copy the archive's files to the new site's storage")
+    imp.set_defaults(func=cmd_site_import)
     for name, enable in (("enable-plugin", True), ("disable-plugin", False)):
         change = site.add_parser(name, help=f"{name.split('-')[0]} a plugin on a site")
         change.add_argument("slug")

@@ -7,6 +7,7 @@ import logging
 import re
 import subprocess
 import sys
+import tarfile
 import threading
 import urllib.request
 from datetime import timedelta
@@ -266,3 +267,17 @@ def test_doctor_command(production_like, tmp_path):
     for passed in ("ffmpeg", "ffprobe", "session secret", "database", "migrations", "storage: default"):
         assert f"ok       {passed}" in result.stdout, result.stdout
     assert "2 problems found" in result.stderr
+
+
+def test_site_export_and_import_commands(production_like, tmp_path):
+    """The commands' wiring (the round trip itself: test_site_export.py): an export, then an import
+    refused because the site's host names are taken here, leaving nothing behind."""
+    _base, ini, _folder = production_like
+    archive = tmp_path / "default.tar"
+    run_amphi(ini, "site", "export", "default", str(archive), "--media")
+    with tarfile.open(archive) as tar:
+        assert json.load(tar.extractfile("manifest.json"))["tables"]["users"] == 1
+    argv = [sys.executable, "-m", "core.cli", "-c", str(ini), "site", "import", str(archive), "--slug", "copy"]
+    again = subprocess.run(argv, capture_output=True, text=True, timeout=120)
+    assert again.returncode == 1, again.stderr
+    assert "the domain localhost belongs to another site here: import with --domain NEW" in again.stderr
