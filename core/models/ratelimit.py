@@ -10,7 +10,10 @@ from core.models.meta import NOT_EXPORTED, NOT_ON_PAGES, Base, UTCDateTime, utcn
 
 class RateLimitHit(Base):
     __tablename__ = "rate_limit_hits"
-    __table_args__ = (Index("ix_rate_limit_hits_lookup", "site_id", "scope", "key", "at"), {"info": {**NOT_ON_PAGES, **NOT_EXPORTED}})
+    __table_args__ = (
+        Index("ix_rate_limit_hits_lookup", "site_id", "scope", "key", "at"),
+        {"info": {**NOT_ON_PAGES, **NOT_EXPORTED}},
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"))

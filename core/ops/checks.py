@@ -7,19 +7,9 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import partial
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class Check:
-    """One check: ``run()`` returns None when all is well, else a sentence saying what is wrong.
-
-    An exception raised by ``run`` counts as a failure, its message the reason.
-    """
-
-    name: str
-    run: Callable[[], str | None]
 
 
 @dataclass(frozen=True)
@@ -35,6 +25,18 @@ class Outcome:
         return self.problem is None
 
 
+@dataclass(frozen=True)
+class Check:
+    """One check: ``run()`` returns None when all is well, else a sentence saying what is wrong (the
+    core's own checks may return an :class:`Outcome`, which also says what was seen when all is well).
+
+    An exception raised by ``run`` counts as a failure, its message the reason.
+    """
+
+    name: str
+    run: Callable[[], str | Outcome | None]
+
+
 def run_check(check: Check) -> Outcome:
     try:
         problem = check.run()
@@ -42,7 +44,7 @@ def run_check(check: Check) -> Outcome:
         problem = f"{type(exc).__name__}: {exc}"
     if isinstance(problem, Outcome):
         return problem
-    return Outcome(check.name, problem or None)
+    return Outcome(check.name, str(problem) if problem else None)
 
 
 def plugin_checks(registry, hook: str) -> list[Check]:
@@ -55,7 +57,7 @@ def plugin_checks(registry, hook: str) -> list[Check]:
         except Exception as exc:  # noqa: BLE001 — reported as a failing check, never a crash
             log.exception("plugin %s failed in %s", impl.plugin_name, hook)
             message = f"{hook} failed: {type(exc).__name__}: {exc}"
-            checks.append(Check(impl.plugin_name, lambda message=message: message))
+            checks.append(Check(impl.plugin_name, partial(str, message)))
             continue
         for answer in answers:
             if isinstance(answer, Check):

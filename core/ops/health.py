@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import os
 from concurrent.futures import ThreadPoolExecutor, wait
+from functools import partial
 
 from pyramid.response import Response
 from sqlalchemy import select, text
@@ -61,7 +62,7 @@ def readiness_checks(registry) -> list[Check]:
         sites = site_list(registry)
     except Exception:  # noqa: BLE001 — the database check says why
         sites = []
-    checks += [Check(f"storage: {slug}", lambda site=site: storage_problem(registry, site)) for site, slug in sites]
+    checks += [Check(f"storage: {slug}", partial(storage_problem, registry, site)) for site, slug in sites]
     return checks + plugin_checks(registry, "amphi_readiness_checks")
 
 
