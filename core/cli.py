@@ -300,10 +300,40 @@ def cmd_worker(args) -> None:
     if args.parent_pid:
         die_with_parent(args.parent_pid)  # before the slow start: a server killed meanwhile leaves no worker
     setup_logging(path)
-    with bootstrap(path):  # imports every plugin, so all their tasks are registered
+    with bootstrap(path) as env:  # imports every plugin, so all their tasks are registered
         if huey.immediate:
             raise ConfigurationError("amphi.queue_url is memory://: there is no queue to consume")
-        Consumer(huey, workers=args.workers, worker_type="thread", periodic=True).run()
+        kinds, other_tasks = served_kinds(env["registry"], args.kinds)
+        huey.storage.serve(kinds, main=other_tasks)
+        print(
+            f"amphi worker: {', '.join(kinds) or 'no'} jobs{' and the other tasks' if other_tasks else ''},"
+            f" {args.workers} at a time",
+            flush=True,
+        )
+        # periodic tasks (the job sweeper...) are queued by the workers that run the other tasks
+        Consumer(huey, workers=args.workers, worker_type="thread", periodic=other_tasks, max_delay=1.0).run()
+
+
+#: The word of ``amphi worker --kinds`` for the tasks that are no job (mail, indexing, periodic sweeps).
+OTHER_TASKS = "tasks"
+
+
+def served_kinds(registry, given: str | None) -> tuple[list[str], bool]:
+    """The job kinds a worker serves and whether it runs the other tasks: every kind and the other
+    tasks by default; with ``--kinds``, the kinds named (``tasks``: the other tasks)."""
+    from core.pipeline import job_handlers
+
+    known = sorted(job_handlers(registry))
+    if not given:
+        return known, True
+    named = [word.strip() for word in given.split(",") if word.strip()]
+    unknown = [word for word in named if word not in known and word != OTHER_TASKS]
+    if unknown or not named:
+        raise ConfigurationError(
+            f"--kinds: no plugin loaded here runs {', '.join(repr(w) for w in unknown) or 'no'} jobs"
+            f" (known: {', '.join(known)}; {OTHER_TASKS}: the tasks that are no job)"
+        )
+    return [word for word in named if word != OTHER_TASKS], OTHER_TASKS in named
 
 
 def cmd_site_add(args) -> None:
@@ -493,7 +523,14 @@ def build_parser(with_plugins: bool = True) -> argparse.ArgumentParser:
     serve.set_defaults(func=cmd_serve)
 
     worker = sub.add_parser("worker", help="run a task-queue consumer")
-    worker.add_argument("-w", "--workers", type=int, default=2)
+    worker.add_argument(
+        "-w", "--workers", "--concurrency", dest="workers", type=int, default=2, help="jobs run at once (threads)"
+    )
+    worker.add_argument(
+        "--kinds",
+        help=f"comma-separated job kinds to serve (encode,transcribe...; {OTHER_TASKS}: mail, indexing, sweeps);"
+        " default: every kind and the other tasks",
+    )
     worker.add_argument("--parent-pid", type=int, help="stop when this process ends (amphi serve's embedded worker)")
     worker.set_defaults(func=cmd_worker)
 

@@ -9,6 +9,7 @@ import subprocess
 import sys
 import tarfile
 import threading
+import time
 import urllib.request
 from datetime import timedelta
 
@@ -281,3 +282,67 @@ def test_site_export_and_import_commands(production_like, tmp_path):
     again = subprocess.run(argv, capture_output=True, text=True, timeout=120)
     assert again.returncode == 1, again.stderr
     assert "the domain localhost belongs to another site here: import with --domain NEW" in again.stderr
+
+
+def routed_storages(folder, name: str):
+    """The main queue and the per-kind queues of huey's SQLite storage at ``folder`` (as configure_queue makes them)."""
+    from huey.storage import SqliteStorage
+
+    from core.platform.tasks import RoutedStorage
+
+    path = str(folder / "huey.sqlite")
+    return RoutedStorage(
+        SqliteStorage(name, filename=path), lambda kind: SqliteStorage(f"{name}.{kind}", filename=path), huey.serializer
+    )
+
+
+def test_each_job_kind_has_its_queue(app, tmp_path):
+    from core.cli import served_kinds
+    from core.pipeline import run_job
+    from core.platform.errors import ConfigurationError
+    from core.platform.tasks import routing
+
+    web = routed_storages(tmp_path, "amphi")
+    for task in (run_job.s(1, **routing("encode")), run_job.s(2, **routing("transcribe")), probe_task.s(3)):
+        web.enqueue(huey.serialize_task(task))
+    gpu, small = routed_storages(tmp_path, "amphi"), routed_storages(tmp_path, "amphi")
+    gpu.serve(["encode"], main=False)
+    small.serve(["transcribe"], main=True)
+    assert gpu.queue_size() == 1 and small.queue_size() == 2
+    assert huey.deserialize_task(gpu.dequeue()).args == (1,) and gpu.dequeue() is None
+    taken = sorted(huey.deserialize_task(small.dequeue()).args for _ in range(2))
+    assert taken == [(2,), (3,)] and small.dequeue() is None
+
+    assert served_kinds(app.registry, None) == (sorted(served_kinds(app.registry, None)[0]), True)
+    assert {"encode", "compose", "transcribe"} <= set(served_kinds(app.registry, None)[0])
+    assert served_kinds(app.registry, "transcribe, tasks") == (["transcribe"], True)
+    with pytest.raises(ConfigurationError, match="--kinds: no plugin loaded here runs 'ocr' jobs"):
+        served_kinds(app.registry, "encode,ocr")
+
+
+def test_a_worker_takes_only_its_kinds(production_like):
+    """``amphi worker --kinds transcribe`` empties the transcribe queue and leaves the encode queue alone."""
+    from core.pipeline import run_job
+    from core.platform.tasks import routing
+
+    _base, ini, folder = production_like
+    queues = routed_storages(folder / "var", "amphi")
+    for job_id, kind in ((900001, "encode"), (900002, "transcribe"), (900003, "transcribe")):
+        queues.enqueue(huey.serialize_task(run_job.s(job_id, **routing(kind))))  # no such jobs: claimed by nobody
+    with open(folder / "worker.log", "w") as log:
+        worker = subprocess.Popen(
+            [sys.executable, "-m", "core.cli", "-c", str(ini), "worker", "--kinds", "transcribe", "--concurrency", "1"],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            deadline = time.monotonic() + 90
+            while queues.queue("transcribe").queue_size() and time.monotonic() < deadline:
+                assert worker.poll() is None, (folder / "worker.log").read_text()
+                time.sleep(0.2)
+            assert queues.queue("transcribe").queue_size() == 0, (folder / "worker.log").read_text()
+            assert queues.queue("encode").queue_size() == 1
+        finally:
+            worker.terminate()
+            worker.wait(timeout=30)
+    assert "amphi worker: transcribe jobs, 1 at a time" in (folder / "worker.log").read_text()
