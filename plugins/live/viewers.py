@@ -170,23 +170,27 @@ def write_peak(request, event_id: int, current: int) -> None:
     )
 
 
-def viewer_gauges(registry) -> list[GaugeReading]:
+def viewer_gauges(registry, session=None) -> list[GaugeReading]:
     """``amphi_live_viewers`` per site and ``amphi_live_events_on_air``, for ``/metrics``.
 
     Counted in the viewer store, which several web processes share only when it is Redis
     (``amphi.live.viewer_store``): with the memory store, the answering process counts its own viewers.
+    ``session``: a database session to read the events with (default: a short one of its own).
     """
     from core.models import Site
 
-    session = registry["dbsession_factory"]()
+    own = session is None
+    session = registry["dbsession_factory"]() if own else session
+    rows = []
     try:
         rows = session.execute(
             select(LiveEvent.id, Site).join(Site, Site.id == LiveEvent.site_id).where(LiveEvent.state == "on_air")
         ).all()
-        for _event_id, site in rows:
-            session.expunge(site)
     finally:
-        session.close()
+        if own:
+            for _event_id, site in rows:
+                session.expunge(site)
+            session.close()
     per_site: dict[str, list[int]] = {}
     moment = now()
     for event_id, site in rows:

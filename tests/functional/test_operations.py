@@ -346,3 +346,22 @@ def test_a_worker_takes_only_its_kinds(production_like):
             worker.terminate()
             worker.wait(timeout=30)
     assert "amphi worker: transcribe jobs, 1 at a time" in (folder / "worker.log").read_text()
+
+
+def test_live_viewers_are_a_gauge(app, site, make_user, dbsession):
+    from plugins.live import viewers
+    from plugins.live.models import LiveEvent
+
+    start = utcnow()
+    on_air = LiveEvent(
+        site_id=site.id, title="Thesis", starts_at=start, ends_at=start + timedelta(hours=1), state="on_air"
+    )
+    later = LiveEvent(site_id=site.id, title="Later", starts_at=start, ends_at=start + timedelta(hours=1))
+    dbsession.add_all([on_air, later])
+    dbsession.flush()
+    store = viewers.store("")  # this process's memory (the test settings' viewer store)
+    for viewer in ("viewer-aaaa1", "viewer-bbbb2"):
+        store.seen(on_air.id, viewer, viewers.now())
+    readings = {(r.name, r.labels["site"]): r.value for r in viewers.viewer_gauges(app.registry, dbsession)}
+    assert readings[("amphi_live_viewers", site.slug)] == 2
+    assert readings[("amphi_live_events_on_air", site.slug)] == 1
