@@ -74,6 +74,7 @@ setup(
         "pysolr>=3.9",
         "vosk>=0.3.45",
         "jsonschema>=4.18",  # core.web.apiv1.contract holds requests to the OpenAPI document's schemas
+        "prometheus_client>=0.20",  # /metrics (core.ops.metrics), multiprocess mode under amphi serve --workers
     ],
     extras_require={
         "test": [

@@ -111,13 +111,14 @@ def cmd_serve(args) -> None:
 
     path = config_path(args)
     setup_logging(path)
+    workers = max(1, args.workers or os.cpu_count() or 1)
+    prepare_metrics(path, workers)
     app = get_app(path)
     # What the application loaded stays for good: the collector need not walk it again and again
     # (its full passes paused requests for tens of milliseconds), and forked workers share it.
     gc.freeze()
     settings = app.registry.settings
     options = server_options(path, args)
-    workers = max(1, args.workers or os.cpu_count() or 1)
     worker = embedded_worker(path) if setting(settings, "amphi.worker.embedded") else None
     extra = plugin_processes(app.registry, path)
     threads = int(options["threads"])
@@ -140,6 +141,46 @@ def cmd_serve(args) -> None:
     finally:
         for process in supervised:
             process.stop()
+
+
+def prepare_metrics(path: str, workers: int) -> None:
+    """Several processes count requests in files they share (before prometheus_client is imported)."""
+    from pyramid.paster import get_appsettings
+
+    from core.ops.metrics_dir import prepare_processes
+    from core.platform.settings import load_settings
+
+    prepare_processes(load_settings(get_appsettings(path)), workers)
+
+
+def cmd_doctor(args) -> None:
+    """Check the configuration; one line per check; exit status 1 when a problem was found."""
+    from pyramid.paster import get_app, get_appsettings
+
+    from core.ops.checks import Outcome, run_check
+    from core.ops.doctor import application_checks, report, settings_checks
+    from core.platform.settings import load_settings
+
+    path = config_path(args)
+    try:
+        settings = load_settings(get_appsettings(path))
+    except ConfigurationError as exc:
+        outcomes = [Outcome("settings", exc.message)]
+    else:
+        outcomes = [run_check(check) for check in settings_checks(settings)]
+        try:
+            app = get_app(path)
+        except Exception as exc:  # noqa: BLE001 — what stops the start is the finding
+            message = exc.message if isinstance(exc, AmphiError) else f"{type(exc).__name__}: {exc}"
+            outcomes.append(Outcome("application", f"the application does not start: {message}"))
+        else:
+            outcomes += application_checks(app.registry, args.nginx_config)
+            app.registry["db_engine"].dispose()
+    print(report(outcomes), flush=True)
+    problems = sum(not outcome.ok for outcome in outcomes)
+    if problems:
+        raise AmphiError(f"{problems} problem{'s' if problems > 1 else ''} found")
+    print("no problem found")
 
 
 def plugin_processes(registry, path: str) -> list[Supervisor]:
@@ -259,10 +300,40 @@ def cmd_worker(args) -> None:
     if args.parent_pid:
         die_with_parent(args.parent_pid)  # before the slow start: a server killed meanwhile leaves no worker
     setup_logging(path)
-    with bootstrap(path):  # imports every plugin, so all their tasks are registered
+    with bootstrap(path) as env:  # imports every plugin, so all their tasks are registered
         if huey.immediate:
             raise ConfigurationError("amphi.queue_url is memory://: there is no queue to consume")
-        Consumer(huey, workers=args.workers, worker_type="thread", periodic=True).run()
+        kinds, other_tasks = served_kinds(env["registry"], args.kinds)
+        huey.storage.serve(kinds, main=other_tasks)
+        print(
+            f"amphi worker: {', '.join(kinds) or 'no'} jobs{' and the other tasks' if other_tasks else ''},"
+            f" {args.workers} at a time",
+            flush=True,
+        )
+        # periodic tasks (the job sweeper...) are queued by the workers that run the other tasks
+        Consumer(huey, workers=args.workers, worker_type="thread", periodic=other_tasks, max_delay=1.0).run()
+
+
+#: The word of ``amphi worker --kinds`` for the tasks that are no job (mail, indexing, periodic sweeps).
+OTHER_TASKS = "tasks"
+
+
+def served_kinds(registry, given: str | None) -> tuple[list[str], bool]:
+    """The job kinds a worker serves and whether it runs the other tasks: every kind and the other
+    tasks by default; with ``--kinds``, the kinds named (``tasks``: the other tasks)."""
+    from core.pipeline import job_handlers
+
+    known = sorted(job_handlers(registry))
+    if not given:
+        return known, True
+    named = [word.strip() for word in given.split(",") if word.strip()]
+    unknown = [word for word in named if word not in known and word != OTHER_TASKS]
+    if unknown or not named:
+        raise ConfigurationError(
+            f"--kinds: no plugin loaded here runs {', '.join(repr(w) for w in unknown) or 'no'} jobs"
+            f" (known: {', '.join(known)}; {OTHER_TASKS}: the tasks that are no job)"
+        )
+    return [word for word in named if word != OTHER_TASKS], OTHER_TASKS in named
 
 
 def cmd_site_add(args) -> None:
@@ -293,6 +364,50 @@ def cmd_site_list(args) -> None:
                 f"{site.slug}{default}\t{site.name}\t{' '.join(d.domain for d in site.domains)}"
                 f"\tplugins: {', '.join(site.enabled_plugins) or '-'}"
             )
+
+
+def cmd_site_export(args) -> None:
+    """Write a site's rows (and with --media its files) to a tar archive."""
+    from core.ops.siteexport import export_site
+    from core.pipeline.storage import get_storage
+
+    with app_env(args) as request:
+        site = find_site_or_fail(request, args.slug)
+        storage = get_storage(request.registry, site) if args.media else None
+        engine = request.registry["db_engine"]
+    # A snapshot of its own: rows written meanwhile are all in the archive or all out of it.
+    level = {"isolation_level": "REPEATABLE READ"} if engine.dialect.name == "postgresql" else {}
+    partial = f"{args.archive}.part"
+    with engine.connect().execution_options(**level) as connection, connection.begin():
+        counts = export_site(connection, args.slug, partial, storage)
+    os.replace(partial, args.archive)
+    media = counts.pop("media files")
+    print(f"{args.slug}: {sum(counts.values())} rows in {len(counts)} tables, {media} media files -> {args.archive}")
+
+
+def cmd_site_import(args) -> None:
+    """Create a site from an archive of ``amphi site export`` (new ids; media copied with --media)."""
+    from core.models import Site
+    from core.ops.siteexport import import_site
+    from core.pipeline.storage import get_storage
+
+    if not os.path.isfile(args.archive):
+        raise AmphiError(f"{args.archive}: no such file")
+    with app_env(args) as request:
+        registry = request.registry
+
+    def storage_of(site_id: int):
+        session = registry["dbsession_factory"]()
+        try:
+            return get_storage(registry, session.get(Site, site_id))
+        finally:
+            session.close()
+
+    site_id, counts = import_site(
+        registry["db_engine"], args.archive, storage_of if args.media else None, args.slug, args.domain
+    )
+    media = counts.pop("media files")
+    print(f"site {site_id} created: {sum(counts.values())} rows in {len(counts)} tables, {media} media files")
 
 
 def _change_plugins(args, enable: bool) -> None:
@@ -408,7 +523,14 @@ def build_parser(with_plugins: bool = True) -> argparse.ArgumentParser:
     serve.set_defaults(func=cmd_serve)
 
     worker = sub.add_parser("worker", help="run a task-queue consumer")
-    worker.add_argument("-w", "--workers", type=int, default=2)
+    worker.add_argument(
+        "-w", "--workers", "--concurrency", dest="workers", type=int, default=2, help="jobs run at once (threads)"
+    )
+    worker.add_argument(
+        "--kinds",
+        help=f"comma-separated job kinds to serve (encode,transcribe...; {OTHER_TASKS}: mail, indexing, sweeps);"
+        " default: every kind and the other tasks",
+    )
     worker.add_argument("--parent-pid", type=int, help="stop when this process ends (amphi serve's embedded worker)")
     worker.set_defaults(func=cmd_worker)
 
@@ -425,6 +547,17 @@ def build_parser(with_plugins: bool = True) -> argparse.ArgumentParser:
     add.add_argument("--default", action="store_true", help="answer unknown host names")
     add.set_defaults(func=cmd_site_add)
     site.add_parser("list", help="list sites").set_defaults(func=cmd_site_list)
+    export = site.add_parser("export", help="write a site (its rows, optionally its media) to an archive")
+    export.add_argument("slug")
+    export.add_argument("archive", help="the tar file to write")
+    export.add_argument("--media", action="store_true", help="include the site's stored files")
+    export.set_defaults(func=cmd_site_export)
+    imp = site.add_parser("import", help="create a site from an archive of amphi site export")
+    imp.add_argument("archive")
+    imp.add_argument("--slug", help="the new site's slug (default: the archive's)")
+    imp.add_argument("--domain", action="append", help="the new site's host names, instead of the archive's")
+    imp.add_argument("--media", action="store_true", help="copy the archive's files to the new site's storage")
+    imp.set_defaults(func=cmd_site_import)
     for name, enable in (("enable-plugin", True), ("disable-plugin", False)):
         change = site.add_parser(name, help=f"{name.split('-')[0]} a plugin on a site")
         change.add_argument("slug")
@@ -455,6 +588,10 @@ def build_parser(with_plugins: bool = True) -> argparse.ArgumentParser:
     reindex.set_defaults(func=cmd_search_reindex)
 
     sub.add_parser("plugins", help="installed plugins, their hooks and sites").set_defaults(func=cmd_plugins)
+
+    doctor = sub.add_parser("doctor", help="check the configuration and say what is wrong")
+    doctor.add_argument("--nginx-config", help="nginx's configuration file, to check its internal media location")
+    doctor.set_defaults(func=cmd_doctor)
     if with_plugins:
         add_plugin_commands(sub)
     return parser
@@ -492,7 +629,7 @@ def run_plugin_command(plugin: str, command, args) -> None:
 
 
 #: The core's commands: any other first word is looked for among the plugins' commands.
-CORE_COMMANDS = frozenset({"init", "serve", "worker", "db", "site", "user", "video", "search", "plugins"})
+CORE_COMMANDS = frozenset({"init", "serve", "worker", "db", "site", "user", "video", "search", "plugins", "doctor"})
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -50,6 +50,7 @@ if TYPE_CHECKING:  # the hooks' types, for readers and checkers
     from core.catalogue.search import SearchQuery, SearchResults
     from core.models import Channel, Site, Theme, User, Video
     from core.notify.kinds import NotificationKind
+    from core.ops.checks import Check, GaugeReading
     from core.pipeline.hls import HlsAudio
     from core.pipeline.jobs import JobContext, JobKind
     from core.pipeline.media import ComposeSource, EncodeResult, MediaInfo, ProgressCallback, Rung
@@ -62,7 +63,7 @@ if TYPE_CHECKING:  # the hooks' types, for readers and checkers
 #: The version of the hook contract, semantic: a new hook or a new optional
 #: argument is a minor bump; a removed or changed hook, argument or return value
 #: a major bump. Plugins declare the versions they support with ``AMPHI_HOOKS``.
-HOOKS_VERSION = "2.3.0"
+HOOKS_VERSION = "2.4.0"
 
 #: Hooks that the core calls but no built-in plugin implements: they serve
 #: third-party plugins (a ``REMOTE_USER`` sign-in, a sign-in audit, a group
@@ -76,6 +77,8 @@ THIRD_PARTY_HOOKS = frozenset(
         "amphi_player_tracks",
         "amphi_search_facets",
         "amphi_video_failed",
+        "amphi_readiness_checks",
+        "amphi_doctor_checks",
     }
 )
 
@@ -154,6 +157,59 @@ def amphi_cli_commands() -> list[CliCommand]:
     .. versionadded:: 2.2.0
 
     :return: a list of :class:`core.platform.commands.CliCommand`.
+    """
+
+
+# --- operations (application level, every installed plugin) ----------------
+
+
+@hookspec
+def amphi_readiness_checks(registry: Registry) -> list[Check]:
+    """Add checks to ``/readyz``: what this plugin needs to serve (a server it talks to on every request).
+
+    Called at every ``/readyz`` request, beside the core's checks (database, task queue, each site's
+    storage). Each :class:`core.plugin_api.Check` runs in a thread of its own and fails when its
+    ``run()`` returns a sentence (what is wrong), raises, or takes more than 5 seconds; one failing
+    check makes ``/readyz`` answer 503, naming it ``<plugin>: <name>``. Keep checks cheap (a ping):
+    load balancers call ``/readyz`` every few seconds. A server only some pages need is not a
+    readiness check (a page should degrade without it): make it an ``amphi_doctor_checks`` check.
+
+    .. versionadded:: 2.4.0
+
+    :param registry: the application's registry (its settings, ``registry["dbsession_factory"]``).
+    :return: a list of :class:`core.plugin_api.Check`.
+    """
+
+
+@hookspec
+def amphi_doctor_checks(registry: Registry) -> list[Check]:
+    """Add checks to ``amphi doctor``: what in this plugin's configuration could be wrong.
+
+    Called once by ``amphi doctor``, after the core's checks. Each :class:`core.plugin_api.Check`'s
+    ``run()`` returns None when all is well, or a sentence an administrator can act on ("the Solr core
+    at http://... does not answer: connection refused; is Solr running?"); an exception counts as a
+    problem, its message the reason. A problem makes ``amphi doctor`` exit with status 1.
+
+    .. versionadded:: 2.4.0
+
+    :param registry: the application's registry (its settings, ``registry["dbsession_factory"]``).
+    :return: a list of :class:`core.plugin_api.Check`.
+    """
+
+
+@hookspec
+def amphi_metrics(registry: Registry) -> list[GaugeReading]:
+    """Report gauges at ``/metrics`` (live viewers...), read when Prometheus scrapes.
+
+    Called at each scrape of ``/metrics`` (when ``amphi.metrics.enabled``), in the web process that
+    answers: report figures every process shares (the database, Redis), not one process's memory.
+    Name them ``amphi_<plugin>_<what>``; readings of one name form one gauge and must have the same
+    label names. A plugin that raises is logged and left out of that scrape.
+
+    .. versionadded:: 2.4.0
+
+    :param registry: the application's registry.
+    :return: a list of :class:`core.plugin_api.GaugeReading`.
     """
 
 

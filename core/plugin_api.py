@@ -68,6 +68,7 @@ from core.ingest import (
 )
 from core.notify.kinds import NotificationKind
 from core.notify.service import notify
+from core.ops.checks import Check, GaugeReading
 from core.pagecache import cache_page, no_cache
 from core.pagecache.generation import current_generation, has_pending_changes
 from core.pagecache.regions import personal_fragment
@@ -295,4 +296,7 @@ __all__ = [
     # The request's transaction: commit a step others must see now, lock rows on both databases
     "commit_now",
     "lock_rows",
+    # Operations: readiness and doctor checks, gauges at /metrics
+    "Check",
+    "GaugeReading",
 ]

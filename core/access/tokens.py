@@ -134,10 +134,20 @@ def check_csrf(request) -> bool:
     return True
 
 
+#: Set in a request's environ by the context factory of a route that reads its own ``Authorization``
+#: header (``/metrics``: Prometheus sends its scrape token as a Bearer): API token rules do not apply.
+OWN_AUTHORIZATION = "amphi.own_authorization"
+
+
+def own_authorization(request) -> None:
+    """A route's context factory (``factory=own_authorization``): its ``Authorization`` header is its own."""
+    request.environ[OWN_AUTHORIZATION] = True
+
+
 def enforce_token_rules(event) -> None:
     """A bad token is a 401 (not an anonymous request); a read token cannot change anything."""
     request = event.request
-    if not uses_bearer(request):
+    if not uses_bearer(request) or request.environ.get(OWN_AUTHORIZATION):
         return
     token = request.access_token
     if token is None:

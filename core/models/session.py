@@ -5,7 +5,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from core.models.meta import NOT_ON_PAGES, Base, UTCDateTime, utcnow
+from core.models.meta import NOT_EXPORTED, NOT_ON_PAGES, Base, UTCDateTime, utcnow
 
 
 class UserSession(Base):
@@ -16,7 +16,10 @@ class UserSession(Base):
     """
 
     __tablename__ = "user_sessions"
-    __table_args__ = {"info": NOT_ON_PAGES, "sqlite_autoincrement": True}  # ids appear in URLs: never reused
+    __table_args__ = {
+        "info": {**NOT_ON_PAGES, **NOT_EXPORTED},
+        "sqlite_autoincrement": True,
+    }  # ids appear in URLs: never reused
 
     id: Mapped[int] = mapped_column(primary_key=True)
     key_hash: Mapped[str] = mapped_column(String(64), unique=True)

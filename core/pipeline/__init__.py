@@ -25,7 +25,7 @@ from core.platform.i18n import _
 from core.platform.plugins import fire
 from core.platform.processes import worker_identity, worker_is_gone
 from core.platform.settings import setting
-from core.platform.tasks import app_registry, enqueue_after_commit, huey, worker_request
+from core.platform.tasks import app_registry, enqueue_after_commit, huey, routing, worker_request
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +40,7 @@ def queue_job(request, video: Video, kind: str, params: dict | None = None) -> J
     job = Job(kind=kind, state="queued", params=params or {})
     video.jobs.append(job)
     request.dbsession.flush()
-    enqueue_after_commit(request, run_job, job.id)
+    enqueue_after_commit(request, run_job, job.id, queue=kind)
     return job
 
 
@@ -82,7 +82,8 @@ def claim(job_id: int) -> tuple[int, str] | None:
         site_id = job.video.site_id
         if site_busy(request, site_id):
             job.run_after = utcnow() + timedelta(seconds=10)
-            enqueue_after_commit(request, lambda: run_job.schedule(args=(job_id,), delay=10))
+            routed = routing(job.kind)
+            enqueue_after_commit(request, lambda: run_job.schedule(args=(job_id,), kwargs=routed, delay=10))
             return None
         if job.video.status != "ready":
             job.video.status = "processing"
@@ -231,7 +232,8 @@ def record_failure(job_id: int, reason: str, retry: bool) -> tuple[int, int, str
         if retry and job.attempts < max_attempts:
             delay = setting(request.registry.settings, "amphi.jobs.retry_delay") * 2 ** (job.attempts - 1)
             job.state, job.error, job.run_after = "queued", reason, utcnow() + timedelta(seconds=delay)
-            enqueue_after_commit(request, lambda: run_job.schedule(args=(job_id,), delay=delay))
+            routed = routing(job.kind)
+            enqueue_after_commit(request, lambda: run_job.schedule(args=(job_id,), kwargs=routed, delay=delay))
             return None
         job.state, job.error, job.finished_at = "failed", reason, utcnow()
         video = job.video
@@ -297,9 +299,11 @@ def sweep() -> int:
                 (Job.run_after.is_(None)) | (Job.run_after < now),
             )
         ).all()
-    for job_id in requeued + list(forgotten):
-        run_job(job_id)
-    return len(requeued) + len(forgotten)
+        woken = requeued + list(forgotten)
+        kinds = dict(db.execute(select(Job.id, Job.kind).where(Job.id.in_(woken))).all()) if woken else {}
+    for job_id in woken:
+        run_job(job_id, **routing(kinds.get(job_id, "")))  # to the queue of its kind's workers
+    return len(woken)
 
 
 def requeue_lost(request, job_id: int, worker: str, now) -> bool:

@@ -25,6 +25,7 @@ CORE_PARTS = (
     "core.ingest",
     "core.web",
     "core.pagecache",
+    "core.ops",
 )
 
 

@@ -20,7 +20,7 @@ AMPHI_DESCRIPTION = _(
     "Scheduled live broadcasts with a stream key per event, a player with a time-shift window, "
     "viewer counts and a replay that becomes a video."
 )
-AMPHI_HOOKS = ">=2.2,<3"  # its own hooks (AMPHI_HOOKSPECS) came with 2.2
+AMPHI_HOOKS = ">=2.4,<3"  # its own hooks (AMPHI_HOOKSPECS) came with 2.2; amphi_metrics with 2.4
 #: Added to the hook contract when the plugin is loaded (see :class:`core.platform.plugins.PluginHost`).
 AMPHI_HOOKSPECS = hookspecs
 
@@ -44,6 +44,14 @@ def includeme(config):
     config.add_route("live.rtmp.record_done", "/live/rtmp/record_done")
     config.scan("plugins.live.views")
     config.scan("plugins.live.callbacks")
+
+
+@hookimpl
+def amphi_metrics(registry):
+    """Live viewers and events on air, per site, at ``/metrics``."""
+    from plugins.live.viewers import viewer_gauges
+
+    return viewer_gauges(registry)
 
 
 @hookimpl

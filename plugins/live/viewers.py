@@ -17,7 +17,7 @@ from typing import Protocol
 
 from sqlalchemy import select, update
 
-from core.plugin_api import derived_key
+from core.plugin_api import GaugeReading, derived_key, plugin_settings
 from plugins.live.models import LiveEvent
 
 BEACON_SECONDS = 20
@@ -168,3 +168,42 @@ def write_peak(request, event_id: int, current: int) -> None:
         .values(peak_viewers=current)
         .execution_options(synchronize_session=False)
     )
+
+
+def viewer_gauges(registry, session=None) -> list[GaugeReading]:
+    """``amphi_live_viewers`` per site and ``amphi_live_events_on_air``, for ``/metrics``.
+
+    Counted in the viewer store, which several web processes share only when it is Redis
+    (``amphi.live.viewer_store``): with the memory store, the answering process counts its own viewers.
+    ``session``: a database session to read the events with (default: a short one of its own).
+    """
+    from core.models import Site
+
+    own = session is None
+    session = registry["dbsession_factory"]() if own else session
+    rows = []
+    try:
+        rows = session.execute(
+            select(LiveEvent.id, Site).join(Site, Site.id == LiveEvent.site_id).where(LiveEvent.state == "on_air")
+        ).all()
+    finally:
+        if own:
+            for _event_id, site in rows:
+                session.expunge(site)
+            session.close()
+    per_site: dict[str, list[int]] = {}
+    moment = now()
+    for event_id, site in rows:
+        if not site.has_plugin("live"):
+            continue
+        counted = per_site.setdefault(site.slug, [0, 0])
+        counted[0] += store(plugin_settings(registry, site, "live")["viewer_store"]).count(event_id, moment)
+        counted[1] += 1
+    readings = []
+    for slug, (viewers, events) in sorted(per_site.items()):
+        labels = {"site": slug}
+        readings.append(
+            GaugeReading("amphi_live_viewers", "Viewers of the live events on air, by site.", viewers, labels)
+        )
+        readings.append(GaugeReading("amphi_live_events_on_air", "Live events on air, by site.", events, labels))
+    return readings

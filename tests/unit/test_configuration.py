@@ -14,7 +14,7 @@ from pyramid.paster import get_app
 from core.platform.tasks import huey
 app = get_app(sys.argv[1])
 s = app.registry.settings
-print(json.dumps({"db": app.registry["db_engine"].dialect.name, "queue": type(huey.storage).__name__,
+print(json.dumps({"db": app.registry["db_engine"].dialect.name, "queue": type(huey.storage.main).__name__,
                   "secure": s["amphi.session_secure"], "unknown_host": s["amphi.unknown_host"],
                   "plugins": sorted(app.registry.plugins.names())}))
 """
