@@ -82,11 +82,14 @@ def touches_database(item) -> bool:
 
     A browser test (the ``chromium`` fixture, which ``page`` uses) checks what a person sees and does, which the database does not
     change: it runs once, on SQLite, unless marked ``pytest.mark.both_databases``. What differs between the
-    databases is proven by the functional tests, which run on both.
+    databases is proven by the functional tests, which run on both, except those marked
+    ``pytest.mark.one_database`` (their subject, such as the files ffmpeg writes, does not depend on it).
     """
     fixtures = set(getattr(item, "fixturenames", ()))
     if uses_a_browser(item) and item.get_closest_marker("both_databases") is None:
         return False
+    if item.get_closest_marker("one_database") is not None:
+        return False  # e.g. what ffmpeg writes: the app that queued it is tested on both elsewhere
     if DATABASE_FIXTURES & fixtures:
         return True
     module = getattr(item, "module", None)

@@ -10,6 +10,9 @@ from core.pipeline.storage import upload_key
 from core.platform.tasks import worker_request
 from tests.mediafiles import make_browser_webm
 
+# What ffmpeg makes does not depend on the database: these run once, on SQLite.
+pytestmark = pytest.mark.one_database
+
 
 def store(request, site_id: int, path) -> str:
     key = upload_key(site_id, path.stem)

@@ -18,6 +18,9 @@ from plugins.encoder_ffmpeg import command
 from plugins.encoder_ffmpeg.encode import ENCODE_SHARE, nvenc_usable
 from tests import mediafiles
 
+# What ffmpeg makes does not depend on the database: these run once, on SQLite.
+pytestmark = pytest.mark.one_database
+
 SHORT = {
     "segment_seconds": 2,
     "storyboard_interval": 1,
