@@ -101,6 +101,18 @@ def uses_a_browser(item) -> bool:
     return "chromium" in set(getattr(item, "fixturenames", ()))
 
 
+def pytest_configure(config):
+    """Accounts made by the tests get cheap password hashes (argon2id at its minimum): the suite makes
+    thousands, and the production profile (19 MiB, 2 passes) took a fifth of a functional test's time.
+    A hash names its own parameters, so signing in checks either kind; servers the tests start as
+    processes keep the production profile."""
+    from argon2 import PasswordHasher
+
+    from core.access import security
+
+    security._hasher = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+
+
 def pytest_collection_modifyitems(config, items):
     """Choose the tests of one part of ``./run-tests``.
 
