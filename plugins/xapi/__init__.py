@@ -61,7 +61,7 @@ def amphi_settings():
             label=_("Completion threshold"),
             help=_("The share of a video (0 to 1) a viewer must really play, seeks excluded, for it to be completed."),
         ),
-        Setting("timeout", "seconds", 10, site_editable=False, label=_("Timeout of a request to the LRS (seconds).")),
+        Setting("timeout", "int", 10, site_editable=False, label=_("Timeout of a request to the LRS (seconds).")),
     ]
 
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import threading
 import uuid
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, insert, select, update
 
 from core.models import Channel, MediaFile, utcnow
 from core.platform.sites import set_plugin_overrides
@@ -205,3 +206,52 @@ def test_statements_wait_while_the_lrs_is_down_and_go_later(app, committed_site,
     with worker_request(site_id) as request:
         assert request.dbsession.scalar(select(func.count()).select_from(Outbox).where(Outbox.site_id == site_id)) == 0
         request.dbsession.execute(delete(Viewing).where(Viewing.site_id == site_id))
+
+
+def test_the_site_admin_tests_the_connection_and_reads_what_is_wrong(app, site, make_user, make_testapp, ralph):
+    make_user(site, "admin", role="site-admin", password=PASSWORD)
+    admin = make_testapp("a.test")
+    admin.sign_in("admin", PASSWORD)
+
+    def check(**values) -> str:
+        configure(app, site, ralph, **values)
+        page = admin.get("/admin/xapi")
+        form = page.forms["xapi-check"]
+        return form.submit().text
+
+    assert "The LRS accepted the credentials." in check()
+    assert "The LRS refused the key and secret" in check(secret="wrong")
+    assert "no statements resource at this address" in check(endpoint=ralph.endpoint.replace("/xAPI/", "/nowhere/"))
+    assert "The LRS cannot be reached" in check(endpoint=f"http://127.0.0.1:{free_port()}/xAPI/")
+    assert "No LRS endpoint is set." in check(endpoint="")
+    make_user(site, "someone", password=PASSWORD)
+    someone = make_testapp("a.test")
+    someone.sign_in("someone", PASSWORD)
+    someone.get("/admin/xapi", status=403)
+
+
+def test_concurrent_workers_never_claim_the_same_statement(committed_site):
+    site_id, _user_id = committed_site
+    with worker_request(site_id) as request:
+        request.dbsession.execute(
+            insert(Outbox),
+            [{"site_id": site_id, "statement_id": str(uuid.uuid4()), "statement": "{}"} for _ in range(30)],
+        )
+    workers, barrier, claimed = 6, threading.Barrier(6), []
+
+    def work():
+        barrier.wait()
+        with worker_request(site_id) as request:
+            claimed.append(
+                [row_id for row_id, _statement in claim_batch(request.dbsession, site_id, utcnow(), limit=10)]
+            )
+
+    threads = [threading.Thread(target=work) for _ in range(workers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    taken = [row_id for batch in claimed for row_id in batch]
+    assert len(claimed) == workers and taken and len(taken) == len(set(taken))  # no statement sent twice at once
+    with worker_request(site_id) as request:
+        request.dbsession.execute(delete(Outbox).where(Outbox.site_id == site_id))
