@@ -6,7 +6,7 @@ import requests
 from pyramid.view import view_config
 
 from core.plugin_api import _
-from plugins.xapi.delivery import LrsConfig, describe, refusal
+from plugins.xapi.delivery import LrsConfig, describe
 from plugins.xapi.models import DeliveryStatus
 from plugins.xapi.recording import NAME, pending_count
 
@@ -17,7 +17,7 @@ def check_connection(config: LrsConfig) -> tuple[bool, str]:
         about = config.request("GET", "about")
         statements = config.request("GET", "statements", params={"limit": 1})
     except requests.exceptions.Timeout:
-        return False, _("The LRS did not answer within ${timeout} s.", mapping={"timeout": f"{config.timeout:g}"})
+        return False, _("The LRS did not answer within ${timeout} s.", mapping={"timeout": format(config.timeout, "g")})
     except requests.exceptions.SSLError as exc:
         return False, _("The LRS's certificate is not trusted: ${error}", mapping={"error": str(exc)[:300]})
     except requests.RequestException as exc:
@@ -32,7 +32,7 @@ def check_connection(config: LrsConfig) -> tuple[bool, str]:
             mapping={"answer": describe(statements)},
         )
     if not statements.ok:
-        return False, _("The LRS failed: ${answer}", mapping={"answer": refusal(statements)})
+        return False, _("The LRS failed: ${answer}", mapping={"answer": describe(statements)})
     if versions:
         return True, _("The LRS accepted the credentials (xAPI ${versions}).", mapping={"versions": versions})
     return True, _("The LRS accepted the credentials.")
