@@ -509,14 +509,17 @@
 
   function playedParts(video) {
     var parts = { list: [] }, current = null, last = null;
-    video.addEventListener("seeking", function () { current = null; last = null; });
-    video.addEventListener("timeupdate", function () {
+    function advance() {  // from the last time seen to now, if the media played in between (not a seek)
       var now = video.currentTime;
-      if (last !== null && !video.paused && now > last && now - last <= 1 + video.playbackRate) {
+      if (last !== null && now > last && now - last <= 1 + video.playbackRate) {
         if (current) { current[1] = now; } else { current = [last, now]; parts.list.push(current); }
-      } else { current = null; }
+      } else if (now !== last) { current = null; }
       last = now;
-    });
+    }
+    video.addEventListener("seeking", function () { current = null; last = null; });
+    video.addEventListener("play", function () { current = null; last = video.currentTime; });
+    video.addEventListener("timeupdate", function () { if (!video.paused) { advance(); } });
+    video.addEventListener("pause", function () { advance(); current = null; });  // also at the end
     parts.merged = function () {
       var merged = [];
       parts.list.slice().sort(function (a, b) { return a[0] - b[0]; }).forEach(function (part) {

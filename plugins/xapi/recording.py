@@ -16,6 +16,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import func, insert, select, update
+from sqlalchemy.exc import IntegrityError
 
 from core.models import utcnow
 from core.plugin_api import collect, derived_key
@@ -114,10 +115,13 @@ def follow_viewing(request, video, session: str, viewer: str) -> bool:
     db = request.dbsession
     row = db.get(Viewing, session)
     if row is None:
-        db.add(Viewing(id=session, site_id=request.site.id, video_id=video.id, viewer=viewer))
-        db.flush()
-        return True
-    return (row.site_id, row.video_id, row.viewer) == (request.site.id, video.id, viewer)
+        try:
+            with db.begin_nested():  # the page's last report (sendBeacon) may race its first one
+                db.add(Viewing(id=session, site_id=request.site.id, video_id=video.id, viewer=viewer))
+            return True
+        except IntegrityError:
+            row = db.get(Viewing, session)
+    return row is not None and (row.site_id, row.video_id, row.viewer) == (request.site.id, video.id, viewer)
 
 
 def claim_completion(request, session: str) -> bool:
