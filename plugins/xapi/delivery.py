@@ -71,6 +71,20 @@ class LrsError(Exception):
     """The LRS could not be used (connection, credentials, server error); the message says why, in words."""
 
 
+def unreachable(exc: requests.RequestException) -> str:
+    """Why the LRS could not be reached, in a few words (not the HTTP library's whole story)."""
+    text = str(exc)
+    if isinstance(exc, requests.exceptions.Timeout):
+        return "it did not answer in time"
+    if isinstance(exc, requests.exceptions.SSLError):
+        return "its certificate is not trusted"
+    if "refused" in text.lower():
+        return "the connection was refused (nothing answers at this address and port)"
+    if "resolve" in text.lower() or "name or service not known" in text.lower():
+        return "its host name is unknown"
+    return text[-200:]
+
+
 def describe(response: requests.Response) -> str:
     """The LRS's answer in words (its message, shortened)."""
     try:
@@ -98,7 +112,7 @@ def send(config: LrsConfig, rows: list[tuple[int, str]]) -> Outcome:
             "POST", "statements", data=body.encode(), headers={"Content-Type": "application/json"}
         )
     except requests.RequestException as exc:
-        return Outcome(retry=[i for i, _ in rows], error=f"The LRS cannot be reached: {exc}")
+        return Outcome(retry=[i for i, _ in rows], error=f"The LRS cannot be reached: {unreachable(exc)}.")
     if response.status_code in (200, 204):
         return Outcome(stored=[i for i, _ in rows])
     if response.status_code in (400, 409, 422):  # one of them is refused, or stored differently: one at a time
@@ -120,7 +134,7 @@ def send_each(config: LrsConfig, rows: list[tuple[int, str]]) -> Outcome:
             )
         except requests.RequestException as exc:
             outcome.retry.append(row_id)
-            outcome.error = f"The LRS cannot be reached: {exc}"
+            outcome.error = f"The LRS cannot be reached: {unreachable(exc)}."
             continue
         if response.status_code in (200, 204):
             outcome.stored.append(row_id)

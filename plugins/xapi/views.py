@@ -6,7 +6,7 @@ import requests
 from pyramid.view import view_config
 
 from core.plugin_api import _
-from plugins.xapi.delivery import LrsConfig, describe
+from plugins.xapi.delivery import LrsConfig, describe, unreachable
 from plugins.xapi.models import DeliveryStatus
 from plugins.xapi.recording import NAME, pending_count
 
@@ -18,10 +18,18 @@ def check_connection(config: LrsConfig) -> tuple[bool, str]:
         statements = config.request("GET", "statements", params={"limit": 1})
     except requests.exceptions.Timeout:
         return False, _("The LRS did not answer within ${timeout} s.", mapping={"timeout": format(config.timeout, "g")})
-    except requests.exceptions.SSLError as exc:
-        return False, _("The LRS's certificate is not trusted: ${error}", mapping={"error": str(exc)[:300]})
+    except requests.exceptions.SSLError:
+        return False, _("The LRS's certificate is not trusted (check the address, or the server's authorities).")
+    except requests.exceptions.ConnectionError as exc:
+        if "refused" in str(exc).lower():
+            return False, _(
+                "The LRS cannot be reached: the connection was refused (nothing answers at this address and port)."
+            )
+        if "resolve" in str(exc).lower() or "name or service not known" in str(exc).lower():
+            return False, _("The LRS cannot be reached: its host name is unknown.")
+        return False, _("The LRS cannot be reached: ${error}", mapping={"error": unreachable(exc)})
     except requests.RequestException as exc:
-        return False, _("The LRS cannot be reached: ${error}", mapping={"error": str(exc)[:300]})
+        return False, _("The LRS cannot be reached: ${error}", mapping={"error": unreachable(exc)})
     versions = about_versions(about)
     if statements.status_code in (401, 403):
         return False, _("The LRS refused the key and secret (${answer}).", mapping={"answer": describe(statements)})

@@ -10,7 +10,7 @@ from sqlalchemy import delete, select, update
 
 from core.models import Site, Video
 from core.platform.db import make_engine
-from core.testing import free_port
+from core.testing import free_port, shoot
 from plugins.stats.models import VideoDay
 from plugins.xapi.models import Outbox
 from plugins.xapi.statements import VERBS
@@ -61,6 +61,12 @@ def test_an_encoded_video_plays(page, live_server, tmp_path):
         # The player reported the viewing to the xapi plugin (batched, the rest with sendBeacon on pagehide,
         # when the stats page opened): its statements wait in the outbox (the LRS here does not answer).
         kept = xapi_statements(until="terminated")
+        visit(page, f"{live_server}/admin/xapi")  # the site admin's page: waiting statements, connection test
+        assert page.locator("#xapi-waiting").text_content() == str(len(kept))
+        page.get_by_role("button", name="Test the connection").click()
+        assert "The LRS cannot be reached" in page.get_by_role("alert").text_content()
+        audit(page)
+        shoot(page, "xapi-admin")
     assert kept[0] in ("initialized", "interacted") and kept[-1] == "terminated", kept
     assert set(kept) == {"initialized", "interacted", "played", "paused", "completed", "terminated"}, kept
     assert kept.index("paused") < kept.index("completed") and kept.count("completed") == 1, kept

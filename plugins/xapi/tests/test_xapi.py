@@ -222,7 +222,7 @@ def test_the_site_admin_tests_the_connection_and_reads_what_is_wrong(app, site, 
     assert "The LRS accepted the credentials." in check()
     assert "The LRS refused the key and secret" in check(secret="wrong")
     assert "no statements resource at this address" in check(endpoint=ralph.endpoint.replace("/xAPI/", "/nowhere/"))
-    assert "The LRS cannot be reached" in check(endpoint=f"http://127.0.0.1:{free_port()}/xAPI/")
+    assert "The LRS cannot be reached: the connection was refused" in check(endpoint=f"http://127.0.0.1:{free_port()}/xAPI/")
     assert "No LRS endpoint is set." in check(endpoint="")
     make_user(site, "someone", password=PASSWORD)
     someone = make_testapp("a.test")
