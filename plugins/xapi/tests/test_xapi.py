@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 import uuid
 from datetime import timedelta
@@ -9,7 +10,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import delete, func, insert, select, update
 
-from core.models import Channel, MediaFile, utcnow
+from core.ingest import create_video
+from core.models import Channel, MediaFile, User, utcnow
 from core.platform.sites import set_plugin_overrides
 from core.platform.tasks import worker_request
 from core.testing import free_port
@@ -135,7 +137,7 @@ def test_a_viewing_is_recorded_only_where_the_site_wants_it(
     first, second = str(uuid.uuid4()), str(uuid.uuid4())
     assert report(anonymous, lecture, first, events).json == {"wanted": True}
     report(anonymous, lecture, second, events[:1])
-    actors = {json_of(row)["actor"]["account"]["name"] for row in dbsession.scalars(select(Outbox.statement))}
+    actors = {json.loads(row)["actor"]["account"]["name"] for row in dbsession.scalars(select(Outbox.statement))}
     assert len(actors) == 2 and all(len(name) == 64 for name in actors)  # a pseudonym per viewing
     # A viewing belongs to its viewer: a signed-in visitor cannot add to an anonymous viewing.
     learner = make_testapp("a.test")
@@ -168,20 +170,11 @@ def test_a_viewing_is_recorded_only_where_the_site_wants_it(
     assert count() == before
 
 
-def json_of(text: str) -> dict:
-    import json
-
-    return json.loads(text)
-
-
 def test_statements_wait_while_the_lrs_is_down_and_go_later(app, committed_site, ralph):
     site_id, user_id = committed_site
     closed = f"http://127.0.0.1:{free_port()}/xAPI/"
     session = str(uuid.uuid4())
     with worker_request(site_id) as request:
-        from core.ingest import create_video
-        from core.models import User
-
         request.user = request.dbsession.get(User, user_id)
         video = create_video(request, request.user, "Optics", status="ready", access="public", duration=30.0)
         configure(app, request.site, ralph, endpoint=closed)
@@ -199,10 +192,11 @@ def test_statements_wait_while_the_lrs_is_down_and_go_later(app, committed_site,
     with worker_request(site_id) as request:
         request.dbsession.execute(update(Outbox).where(Outbox.site_id == site_id).values(next_attempt_at=utcnow()))
     assert deliver_site(site_id) == 2
-    assert sorted(s["verb"]["id"] for s in ralph.statements(registration=session)) == [
-        VERB["initialized"],
-        VERB["played"],
-    ]
+    delivered = ralph.statements(registration=session)
+    assert sorted(s["verb"]["id"] for s in delivered) == [VERB["initialized"], VERB["played"]]
+    # The site's default identity: the same pseudonym for the person, never the username.
+    assert len({s["actor"]["account"]["name"] for s in delivered}) == 1
+    assert len(delivered[0]["actor"]["account"]["name"]) == 64 and "owner" not in str(delivered[0]["actor"])
     with worker_request(site_id) as request:
         assert request.dbsession.scalar(select(func.count()).select_from(Outbox).where(Outbox.site_id == site_id)) == 0
         request.dbsession.execute(delete(Viewing).where(Viewing.site_id == site_id))
@@ -222,7 +216,9 @@ def test_the_site_admin_tests_the_connection_and_reads_what_is_wrong(app, site, 
     assert "The LRS accepted the credentials." in check()
     assert "The LRS refused the key and secret" in check(secret="wrong")
     assert "no statements resource at this address" in check(endpoint=ralph.endpoint.replace("/xAPI/", "/nowhere/"))
-    assert "The LRS cannot be reached: the connection was refused" in check(endpoint=f"http://127.0.0.1:{free_port()}/xAPI/")
+    assert "The LRS cannot be reached: the connection was refused" in check(
+        endpoint=f"http://127.0.0.1:{free_port()}/xAPI/"
+    )
     assert "No LRS endpoint is set." in check(endpoint="")
     make_user(site, "someone", password=PASSWORD)
     someone = make_testapp("a.test")
