@@ -29,9 +29,9 @@ EVENT_TYPES = frozenset(
 )
 MAX_EVENTS = 100  # one batch: a few seconds of a viewer's clicks
 MAX_SEGMENTS = 1000
-#: How far back a reported event may be dated (a batch kept by a sleeping laptop is dated when received).
+#: How far back a reported event may be dated (older ones, a batch kept by a sleeping laptop, are dated an hour ago).
 MAX_AGE = timedelta(hours=1)
-SESSION = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
+SESSION = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}")
 
 
 class BadReport(ValueError):
@@ -69,7 +69,7 @@ def parse_report(body, duration: float, now: datetime) -> tuple[str, list[dict],
     if not isinstance(body, dict):
         raise BadReport("an object is expected")
     session = body.get("session")
-    if not isinstance(session, str) or not SESSION.match(session):
+    if not isinstance(session, str) or not SESSION.fullmatch(session):
         raise BadReport("session: a random (version 4) UUID in lower case is expected")
     events, played = body.get("events", []), body.get("played", [])
     if not isinstance(events, list) or len(events) > MAX_EVENTS:
