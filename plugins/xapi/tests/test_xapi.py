@@ -10,6 +10,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import delete, func, insert, select, update
 
+from core import hookimpl
 from core.ingest import create_video
 from core.models import Channel, MediaFile, User, utcnow
 from core.platform.sites import set_plugin_overrides
@@ -23,6 +24,18 @@ from plugins.xapi.recording import record_events
 VERB = {name: iri for name, (iri, _display) in vocabulary.VERBS.items()}
 EXT = vocabulary.EXT
 PASSWORD = "learner password 1"
+
+
+COURSE = "https://moodle.univ.example/course/view.php?id=42"
+
+
+class CourseLaunch:
+    """What an LTI plugin answers: the course the viewer was launched from (``amphi_xapi_context``)."""
+
+    @hookimpl
+    def amphi_xapi_context(self, request, video):
+        course = {"id": COURSE, "definition": {"type": "http://adlnet.gov/expapi/activities/course"}}
+        return {"parent": [course], "extensions": {"https://moodle.univ.example/xapi/resource-link": "rl-7"}}
 
 
 def configure(app, site, ralph, **values):
@@ -63,8 +76,12 @@ def drain(dbsession, site, ralph) -> list[tuple[int, str]]:
     return rows
 
 
-def test_a_viewing_becomes_statements_that_the_lrs_stores_once(app, site, testapp, lecture, dbsession, ralph):
+def test_a_viewing_becomes_statements_that_the_lrs_stores_once(
+    app, site, testapp, lecture, dbsession, ralph, register_plugin
+):
     configure(app, site, ralph, actor="account")
+    register_plugin(CourseLaunch(), "course_launch")
+    site.enabled_plugins = [*site.enabled_plugins, "course_launch"]
     testapp.sign_in("learner", PASSWORD)
     page = testapp.get(f"/videos/{lecture.id}")
     assert f'data-events-url="http://a.test/api/videos/{lecture.id}/events"' in page.text
@@ -111,6 +128,8 @@ def test_a_viewing_becomes_statements_that_the_lrs_stores_once(app, site, testap
         "http://a.test/channels/physics",
     ]
     assert context["contextActivities"]["category"][0]["id"] == "https://w3id.org/xapi/video"
+    assert [a["id"] for a in context["contextActivities"]["parent"]] == [COURSE]  # amphi_xapi_context
+    assert context["extensions"]["https://moodle.univ.example/xapi/resource-link"] == "rl-7"
     # Ralph filters by verb as the specification says (the launcher fixes its file backend for that).
     assert [s["id"] for s in ralph.statements(verb=VERB["completed"], registration=session)] == [completed["id"]]
 
