@@ -21,6 +21,7 @@ BUILTIN_PLUGINS = [
     "opencast_ingest",
     "chat",
     "live",
+    "xapi",
 ]
 
 setup(

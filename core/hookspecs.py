@@ -36,7 +36,7 @@ imported for type checkers, so that importing this module stays cheap.
 from __future__ import annotations
 
 from collections.abc import Hashable, Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pluggy
 
@@ -681,6 +681,47 @@ def amphi_watch_progress(request: Request, video: Video, seconds_watched: float)
     :param video: the :class:`core.models.Video` being watched.
     :param seconds_watched: a positive float.
     :return: ignored.
+    """
+
+
+@hookspec
+def amphi_player_events(
+    request: Request,
+    video: Video,
+    session: str,
+    events: Sequence[Mapping[str, Any]],
+    played: Sequence[tuple[float, float]],
+) -> bool | None:
+    """The player reported what a viewer did: a batch of events of one viewing (a page load).
+
+    Called by the core's ``POST /api/videos/{id}/events`` (CSRF-checked like the position reports,
+    after the viewer's access to the video is checked) for signed-in and anonymous viewers alike. The
+    player reports only on the sites where an enabled plugin implements this hook, at most once every
+    few seconds, and the rest when the page goes (``pagehide``). It runs inside the request: record
+    what you need and send it elsewhere from a task (an LRS, a gradebook).
+
+    Every value was checked and clamped by the core: times are seconds of media within the video's
+    duration, ``at`` a UTC :class:`datetime.datetime` no later than now (and no earlier than an hour ago).
+    Each event is a dict with ``type``, ``time`` (where the playhead was) and ``at``, and, by type:
+
+    - ``ready``: the player is set up and knows the video's length (once per viewing);
+    - ``play``, ``pause``, ``ended``: the playback started, paused, reached the end;
+    - ``seeked``: ``from`` → ``time``;
+    - ``ratechange``: ``rate``; ``volumechange``: ``volume`` (0 to 1), ``muted``;
+      ``fullscreen``: ``on``; ``captions``: ``language`` (a language tag; empty: off);
+    - ``leave``: the viewer left the page (the last event of a viewing, when the browser sends it).
+
+    .. versionadded:: 2.4.0
+
+    :param request: the current request (``request.user`` may be ``None``).
+    :param video: the :class:`core.models.Video` watched.
+    :param session: the viewing's identifier, a random UUID made by the player at each page load
+        (chosen by the browser: tie it to the viewer before trusting it).
+    :param events: the events of the batch, oldest first (possibly none).
+    :param played: the parts of the video played in this viewing so far, ``(start, end)`` seconds,
+        sorted and merged (seeks excluded: what was really played).
+    :return: ``True`` while this plugin wants this viewing's further events; the player stops
+        reporting once no plugin does (``False`` or ``None`` from all).
     """
 
 

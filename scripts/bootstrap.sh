@@ -82,6 +82,12 @@ bootstrap() {
         python3 -m venv .venv-pyca
         .venv-pyca/bin/pip install -q pyca
     fi
+    if [ "$1" = test ] && [ ! -x .venv-ralph/bin/python -o ! -f .venv-ralph/.ralph-5.1.0 ]; then
+        # A real LRS (Ralph) for the xapi plugin's tests, apart: it pins fastapi and pydantic 2 releases of its own.
+        say "installing Ralph (xAPI Learning Record Store) into .venv-ralph"
+        python3 -m venv .venv-ralph
+        .venv-ralph/bin/pip install -q "ralph-malph[lrs,cli]==5.1.0" requests && touch .venv-ralph/.ralph-5.1.0
+    fi
     if [ "$1" = test ] && [ ! -f node_modules/.package-lock.json -o package.json -nt node_modules/.package-lock.json ]; then
         say "installing the browser-side test packages (npm)"
         npm install --no-audit --no-fund --silent

@@ -17,11 +17,12 @@ from urllib.parse import urlsplit
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from pyramid.csrf import check_csrf_origin, check_csrf_token, new_csrf_token
+from pyramid.csrf import check_csrf_origin, check_csrf_token, get_csrf_token, new_csrf_token
 from pyramid.events import ContextFound
-from pyramid.exceptions import BadCSRFOrigin
+from pyramid.exceptions import BadCSRFOrigin, BadCSRFToken
 from pyramid.security import Allowed, Denied
 from pyramid.session import SignedCookieSessionFactory
+from pyramid.util import strings_differ
 from sqlalchemy import select
 
 from core.access.identity import process_sign_in
@@ -147,15 +148,20 @@ def address_in(address: str | None, networks: list[str], setting: str) -> bool:
     return False
 
 
-def check_visitor_post(request) -> None:
+def check_visitor_post(request, body_token: str | None = None) -> None:
     """CSRF for a change that visitors without a session may make (views with ``require_csrf=False``).
 
-    A signed-in browser sends its session's token, as everywhere else. An anonymous visitor
+    A signed-in browser sends its session's token, as everywhere else (or, with ``body_token``, in a
+    JSON body: ``navigator.sendBeacon`` cannot send a header). An anonymous visitor
     has no session, hence no token, so that the pages they read stay cacheable
     (:mod:`core.pagecache`): their request must then come from this site (``Sec-Fetch-Site``,
     and ``Origin``/``Referer`` on HTTPS). Raises a 400 otherwise.
     """
     if request.user is not None and not uses_bearer(request):
+        if body_token is not None and "X-CSRF-Token" not in request.headers:
+            if strings_differ(body_token.encode(), get_csrf_token(request).encode()):
+                raise BadCSRFToken("check_csrf_token(): Invalid token")
+            return
         check_csrf_token(request)
         return
     if request.headers.get("Sec-Fetch-Site", "same-origin") not in ("same-origin", "none"):

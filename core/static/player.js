@@ -1,7 +1,8 @@
 /* Amphi player: hls.js (or native HLS), controls over the picture (seek bar with chapter marks and
    storyboard previews, volume, captions and their style, quality, speed, audio track, picture in
    picture, full screen, theatre mode and a small docked player on the video page), the keyboard,
-   resume where the viewer stopped, watch time reports, share link at the current time.
+   resume where the viewer stopped, watch time reports, what the viewer does (play, pause, seek...) for the
+   plugins that want it, share link at the current time.
 
    Without JavaScript the browser's own controls show. The viewer's choices (caption style, theatre
    mode, volume, audio language) are kept in localStorage: the page itself is the same for every viewer.
@@ -462,7 +463,7 @@
 
   // ?t= (start_at) wins; otherwise a signed-in viewer resumes where they stopped (asked of the API, as
   // the page is the same for everyone). The same answer gives the token the reports need.
-  function setupResume(player, video) {
+  function setupResume(player, video, auth) {
     var start = parseFloat(player.dataset.start || "0"), url = player.dataset.positionUrl, saved = -1, token = "";
     function startAt(seconds) {
       if (!(seconds > 0)) { return; }
@@ -473,7 +474,7 @@
     fetch(url, { credentials: "same-origin", headers: { "Accept": "application/json" } })
       .then(function (r) { return r.ok ? r.json() : {}; })
       .then(function (body) {
-        token = body.csrf_token || "";
+        token = auth.token = body.csrf_token || "";
         startAt(start > 0 ? start : body.position);
       }, function () { startAt(start); });
     var played = watchCounter(video);
@@ -491,6 +492,109 @@
     video.addEventListener("pause", save);
     video.addEventListener("ended", save);
     document.addEventListener("visibilitychange", function () { if (document.hidden) { save(); } });
+  }
+
+  // What the viewer does (play, pause, seek, speed, volume...), reported where an enabled plugin wants it
+  // (data-events-url): in batches, at most one request every EVENTS_MS, the rest when the page goes
+  // (pagehide: sendBeacon). Each batch carries the parts of the video really played in this viewing.
+  var EVENTS_MS = 5000;
+
+  function randomUuid() {
+    var b = window.crypto.getRandomValues(new Uint8Array(16));
+    b[6] = b[6] & 15 | 64;
+    b[8] = b[8] & 63 | 128;
+    var h = Array.prototype.map.call(b, function (x) { return (x + 256).toString(16).slice(1); }).join("");
+    return h.slice(0, 8) + "-" + h.slice(8, 12) + "-" + h.slice(12, 16) + "-" + h.slice(16, 20) + "-" + h.slice(20);
+  }
+
+  function playedParts(video) {
+    var parts = { list: [] }, current = null, last = null;
+    function advance() {  // from the last time seen to now, if the media played in between (not a seek)
+      var now = video.currentTime;
+      if (last !== null && now > last && now - last <= 1 + video.playbackRate) {
+        if (current) { current[1] = now; } else { current = [last, now]; parts.list.push(current); }
+      } else if (now !== last) { current = null; }
+      last = now;
+    }
+    video.addEventListener("seeking", function () { current = null; last = null; });
+    video.addEventListener("play", function () { current = null; last = video.currentTime; });
+    video.addEventListener("timeupdate", function () { if (!video.paused) { advance(); } });
+    video.addEventListener("pause", function () { advance(); current = null; });  // also at the end
+    parts.merged = function () {
+      var merged = [];
+      parts.list.slice().sort(function (a, b) { return a[0] - b[0]; }).forEach(function (part) {
+        var top = merged[merged.length - 1];
+        if (top && part[0] <= top[1]) { top[1] = Math.max(top[1], part[1]); } else { merged.push(part.slice()); }
+      });
+      parts.list = merged;
+      current = null;
+      return merged.map(function (part) { return [Math.round(part[0] * 10) / 10, Math.round(part[1] * 10) / 10]; });
+    };
+    return parts;
+  }
+
+  function setupEvents(player, video, auth) {
+    var url = player.dataset.eventsUrl;
+    if (!url || !window.crypto || !window.JSON) { return; }
+    var session = randomUuid(), queue = [], timer = null, wanted = true, seekFrom = null, shown = null, last = 0;
+    var played = playedParts(video);
+    function batch() {
+      var body = { session: session, events: queue, played: played.merged() };
+      if (auth.token) { body.csrf_token = auth.token; }
+      queue = [];
+      return JSON.stringify(body);
+    }
+    function send() {
+      timer = null;
+      if (!wanted || !queue.length) { return; }
+      var headers = { "Content-Type": "application/json" };
+      if (auth.token) { headers["X-CSRF-Token"] = auth.token; }
+      fetch(url, { method: "POST", credentials: "same-origin", headers: headers, body: batch() })
+        .then(function (r) { return r.ok ? r.json() : {}; })
+        .then(function (answer) { if (answer.wanted === false) { wanted = false; } }, function () {});
+    }
+    function note(type, values) {
+      if (!wanted) { return; }
+      var event = { type: type, time: video.currentTime, at: Date.now() }, previous = queue[queue.length - 1];
+      Object.keys(values || {}).forEach(function (key) { event[key] = values[key]; });
+      // A dragged volume slider says one thing, not fifty.
+      if (previous && previous.type === type && type === "volumechange") { queue.pop(); }
+      queue.push(event);
+      if (!timer) { timer = setTimeout(send, EVENTS_MS); }
+    }
+    function ready() { note("ready"); }
+    if (video.readyState >= 1) { ready(); } else { video.addEventListener("loadedmetadata", ready, { once: true }); }
+    video.addEventListener("timeupdate", function () { if (!video.seeking) { last = video.currentTime; } });
+    video.addEventListener("play", function () { note("play"); });
+    video.addEventListener("pause", function () { if (!video.ended) { note("pause"); } });
+    video.addEventListener("ended", function () { note("ended"); });
+    video.addEventListener("seeking", function () { if (seekFrom === null) { seekFrom = last; } });
+    video.addEventListener("seeked", function () {
+      note("seeked", { from: seekFrom === null ? last : seekFrom });
+      seekFrom = null;
+      last = video.currentTime;
+    });
+    video.addEventListener("ratechange", function () { note("ratechange", { rate: video.playbackRate }); });
+    video.addEventListener("volumechange", function () { note("volumechange", { volume: video.volume, muted: video.muted }); });
+    document.addEventListener("fullscreenchange", function () { note("fullscreen", { on: document.fullscreenElement === player }); });
+    video.textTracks.addEventListener("change", function () {
+      var showing = Array.prototype.filter.call(video.textTracks, function (t) { return t.mode === "showing"; })[0];
+      var language = showing ? showing.language : "";
+      if (language !== shown) { if (shown !== null || language) { note("captions", { language: language }); } shown = language; }
+    });
+    window.addEventListener("pagehide", function () {
+      if (!wanted) { return; }
+      clearTimeout(timer);
+      timer = null;
+      note("leave");
+      clearTimeout(timer);
+      var body = batch(), sent = false;
+      try { sent = navigator.sendBeacon(url, new Blob([body], { type: "application/json" })); } catch (e) { sent = false; }
+      if (!sent) {
+        fetch(url, { method: "POST", credentials: "same-origin", keepalive: true, body: body,
+                     headers: { "Content-Type": "application/json" } });
+      }
+    });
   }
 
   function setupShare(video) {
@@ -556,7 +660,9 @@
     setupMenus(p);
     setupStoryboard(player, p.ui, video, player.dataset.storyboard);
     setupKeyboard(p);
-    setupResume(player, video);
+    var auth = { token: "" };  // the session's CSRF token, once the position API gave it
+    setupResume(player, video, auth);
+    setupEvents(player, video, auth);
     setupShare(video);
     setupPage(p);
   });

@@ -38,6 +38,17 @@ def player_context(request, video: Video) -> dict:
     }
 
 
+def player_events_wanted(request) -> bool:
+    """Whether an enabled plugin of the request's site implements ``amphi_player_events``."""
+    return bool(request.hooks.amphi_player_events.get_hookimpls())
+
+
+def events_url(request, video: Video) -> str:
+    """Where the watch and embed pages' player reports what the viewer does (play, pause, seek...);
+    empty where no enabled plugin wants it. Editors' players report nothing: their users are not watching."""
+    return request.route_url("api.video.events", video_id=video.id) if player_events_wanted(request) else ""
+
+
 #: What each kind of download is, for the reader.
 DOWNLOAD_KINDS = {"mp4": _("Video (MP4)"), "audio": _("Sound only (M4A)"), "mp3": _("Sound only (MP3)")}
 

@@ -1,14 +1,19 @@
 """A video imported on a running server is encoded by its worker and plays in Chromium through hls.js."""
 
+import json
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
 
-from sqlalchemy import select
+from sqlalchemy import delete, select, update
 
-from core.models import Video
+from core.models import Site, Video
 from core.platform.db import make_engine
+from core.testing import free_port, shoot
 from plugins.stats.models import VideoDay
+from plugins.xapi.models import Outbox
+from plugins.xapi.statements import VERBS
 from tests.browser.browsing import ADMIN_PASSWORD, audit, sign_in, visit
 from tests.mediafiles import make_clip
 
@@ -51,6 +56,52 @@ def import_and_wait(live_server, path, seconds=120, title="Cours de test") -> in
 
 def test_an_encoded_video_plays(page, live_server, tmp_path):
     video_id = import_and_wait(live_server, make_clip(tmp_path, "lecture.mp4", seconds=6, size="640x360"))
+    with xapi_on(live_server) as xapi_statements:
+        played_and_reported(page, live_server, video_id)
+        # The player reported the viewing to the xapi plugin (batched, the rest with sendBeacon on pagehide,
+        # when the stats page opened): its statements wait in the outbox (the LRS here does not answer).
+        kept = xapi_statements(until="terminated")
+        visit(page, f"{live_server}/admin/xapi")  # the site admin's page: waiting statements, connection test
+        assert page.locator("#xapi-waiting").text_content() == str(len(kept))
+        page.get_by_role("button", name="Test the connection").click()
+        assert "The LRS cannot be reached" in page.get_by_role("alert").text_content()
+        audit(page)
+        shoot(page, "xapi-admin")
+    assert kept[0] in ("initialized", "interacted") and kept[-1] == "terminated", kept
+    assert set(kept) == {"initialized", "interacted", "played", "paused", "completed", "terminated"}, kept
+    assert kept.index("paused") < kept.index("completed") and kept.count("completed") == 1, kept
+
+
+@contextmanager
+def xapi_on(live_server):
+    """The default site sends xAPI statements (to an LRS that does not answer) until the block ends; yields a
+    function that waits until the verb ``until`` is kept, then lists the verbs kept, in order."""
+    engine = make_engine(live_server.database_url)
+    verbs = {iri: name for name, (iri, _display) in VERBS.items()}
+
+    def kept(until: str) -> list[str]:
+        deadline, names = time.monotonic() + 15, []
+        while until not in names and time.monotonic() < deadline:
+            time.sleep(0.2)
+            with engine.connect() as connection:
+                rows = connection.scalars(select(Outbox.statement).where(Outbox.site_id == site_id).order_by(Outbox.id))
+                names = [verbs[json.loads(row)["verb"]["id"]] for row in rows]
+        return names
+
+    with engine.begin() as connection:
+        site_id, settings = connection.execute(select(Site.id, Site.plugin_settings).where(Site.is_default)).one()
+        lrs = {"send": True, "endpoint": f"http://127.0.0.1:{free_port()}/xAPI/"}
+        connection.execute(update(Site).where(Site.id == site_id).values(plugin_settings={**settings, "xapi": lrs}))
+    try:
+        yield kept
+    finally:
+        with engine.begin() as connection:
+            connection.execute(delete(Outbox).where(Outbox.site_id == site_id))
+            connection.execute(update(Site).where(Site.id == site_id).values(plugin_settings=settings))
+        engine.dispose()
+
+
+def played_and_reported(page, live_server, video_id):
     sign_in(page, live_server, "admin", ADMIN_PASSWORD)
     visit(page, f"{live_server}/my/videos")
     assert page.get_by_role("link", name="Cours de test", exact=True).is_visible()
@@ -75,6 +126,11 @@ def test_an_encoded_video_plays(page, live_server, tmp_path):
     page.get_by_role("button", name="Settings").click()  # quality and speed are in the player's settings
     page.get_by_label("Speed").select_option("1.5")
     assert page.evaluate("() => document.querySelector('video').playbackRate") == 1.5
+    page.evaluate("""async () => {
+        const video = document.querySelector('video');
+        await video.play();
+        await new Promise((resolve) => video.addEventListener('ended', resolve, { once: true }));
+    }""")
     visit(page, f"{live_server}/videos/{video_id}/stats")
     assert page.locator('[data-total="all-views"]').text_content() == "1"
     assert page.get_by_role("img", name="Views per day").is_visible()

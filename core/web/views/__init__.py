@@ -44,6 +44,7 @@ def includeme(config):
     config.add_route("api.video.retry", "/api/videos/{video_id:\\d+}/retry")
     config.add_route("api.video.cancel", "/api/videos/{video_id:\\d+}/cancel")
     config.add_route("api.video.position", "/api/videos/{video_id:\\d+}/position")
+    config.add_route("api.video.events", "/api/videos/{video_id:\\d+}/events")
     config.add_route("admin.site", "/admin/site")
     config.add_route("admin.site.identity", "/admin/site/identity")
     config.add_route("admin.site.uploads", "/admin/site/uploads")

@@ -35,7 +35,7 @@ from core.platform.ui import contributions, count_param
 from core.web.cards import video_views
 from core.web.inputs import finite_number, json_body
 from core.web.personal import personal_fragment
-from core.web.player import download_label, editor_downloads, player_context, resume_position
+from core.web.player import download_label, editor_downloads, events_url, player_context, resume_position
 from core.web.views.edit import locked_by_password, locked_page
 
 #: What the video page shows of a video, loaded with it (one query instead of three).
@@ -76,6 +76,7 @@ def video_page(request):
         "channels": shown_channels(request, video),
         "themes": shown_themes(request, video),
         "public_downloads": public_downloads(request, video),
+        "events_url": events_url(request, video),
         **player_context(request, video),
     }
 
@@ -121,7 +122,7 @@ def embed_page(request):
     cache_page(request, counts_view_of=video)
     # The page is made to be framed by other sites; everything else keeps the default.
     request.response.headers["Content-Security-Policy"] = "frame-ancestors *"
-    return {"video": video, **player_context(request, video)}
+    return {"video": video, "events_url": events_url(request, video), **player_context(request, video)}
 
 
 @view_config(route_name="video.poster", request_method="POST")
