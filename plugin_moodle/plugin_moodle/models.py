@@ -1,0 +1,92 @@
+"""The LTI tool's tables: the platforms registered on each site, the tool's signing keys, the people
+known by a platform's ``sub``, single-use launch values (state, nonce) and dynamic registration links."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from core.models import NOT_ON_PAGES, Base, UTCDateTime, utcnow
+
+
+class LtiPlatform(Base):
+    """An LMS registered on a site (one issuer and client id; its deployments listed).
+
+    The URLs are the platform's: where the tool sends the browser to authenticate (``auth_url``), where it
+    asks for service access tokens (``token_url``) and where it reads the platform's public keys
+    (``keyset_url``).
+    """
+
+    __tablename__ = "moodle_platforms"
+    __table_args__ = (UniqueConstraint("site_id", "issuer", "client_id"), {"info": NOT_ON_PAGES})
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    issuer: Mapped[str] = mapped_column(String(500))
+    client_id: Mapped[str] = mapped_column(String(200))
+    deployment_ids: Mapped[list] = mapped_column(JSON, default=list)
+    auth_url: Mapped[str] = mapped_column(String(500))
+    token_url: Mapped[str] = mapped_column(String(500))
+    keyset_url: Mapped[str] = mapped_column(String(500))
+    #: ``manual`` or ``dynamic`` (registered through LTI Dynamic Registration).
+    registered_by: Mapped[str] = mapped_column(String(16), default="manual")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class LtiKey(Base):
+    """One of a site's tool keys (RSA). The newest active key signs; every key not retired stays in the
+    keyset, so platforms that cached an older one keep verifying until the admin retires it."""
+
+    __tablename__ = "moodle_keys"
+    __table_args__ = ({"info": NOT_ON_PAGES},)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"), index=True)
+    kid: Mapped[str] = mapped_column(String(64), unique=True)
+    private_pem: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class LtiAccount(Base):
+    """A person as a platform knows them (its issuer and their ``sub``), and their Amphi account."""
+
+    __tablename__ = "moodle_accounts"
+    __table_args__ = (UniqueConstraint("site_id", "issuer", "sub"), {"info": NOT_ON_PAGES})
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"), index=True)
+    issuer: Mapped[str] = mapped_column(String(500))
+    sub: Mapped[str] = mapped_column(String(255))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class LtiValue(Base):
+    """A launch value the tool keeps server-side until it expires or is used once: the OIDC state and
+    nonce (a frame without third-party cookies cannot keep them in a cookie)."""
+
+    __tablename__ = "moodle_values"
+    __table_args__ = ({"info": NOT_ON_PAGES},)
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    value: Mapped[dict | list | str | bool | None] = mapped_column(JSON, nullable=True)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
+class LtiRegistrationLink(Base):
+    """A dynamic registration URL a site admin made for a platform's administrator: usable once, until it
+    expires. Only the token's hash is kept."""
+
+    __tablename__ = "moodle_registration_links"
+    __table_args__ = ({"info": NOT_ON_PAGES},)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    platform_id: Mapped[int | None] = mapped_column(ForeignKey("moodle_platforms.id", ondelete="SET NULL"))
