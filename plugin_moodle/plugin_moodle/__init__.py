@@ -44,6 +44,7 @@ def includeme(config):
     config.scan("plugin_moodle.launch")
     config.scan("plugin_moodle.admin")
     config.scan("plugin_moodle.registration")
+    config.scan("plugin_moodle.deep_linking")
     config.add_subscriber(framed_by_platforms, NewResponse)
     from plugin_moodle import tasks  # noqa: F401  (periodic tasks registered on import)
 

@@ -108,10 +108,11 @@ class TestPlatform:
         self.registrations: list[dict] = []  # what dynamic registrations asked for
         self.registration_token = "registration-" + secrets.token_hex(8)
         self.framed_url = ""
+        self.tool_keyset: dict | None = None  # the tool's keyset, when the tool is not served over HTTP
 
     def registration(self, tool: str | None = None) -> KeyedRegistration:
         tool = tool or self.tool
-        return (
+        registration = (
             KeyedRegistration()
             .set_iss(self.issuer)
             .set_client_id(self.client_id)
@@ -121,7 +122,15 @@ class TestPlatform:
             .set_deeplink_launch_url(tool + "/lti/launch")
             .set_platform_public_key(self.public_pem)
             .set_platform_private_key(self.private_pem)
+            .set_tool_key_set_url(tool + "/lti/jwks.json")
         )
+        if self.tool_keyset:
+            registration.set_tool_key_set(self.tool_keyset)
+        return registration
+
+    def accept_deep_link(self, token: str) -> list[dict]:
+        """The content items of a tool's deep-linking answer, once its signature is checked (lti1p3platform)."""
+        return PlatformConf(registration=self.registration()).validate_deeplinking_resp({"JWT": token})
 
     def platform_fields(self) -> dict:
         """What a site admin enters to register this platform by hand."""
@@ -272,9 +281,10 @@ class ThreadingServer(WSGIServer):
             self.shutdown_request(request)
 
 
-def serve_platform(port: int, host: str = "127.0.0.1"):
-    """Start the platform on ``host:port`` in a thread; return (platform, server)."""
-    platform = TestPlatform(f"http://{host}:{port}")
-    server = make_server(host, port, platform, server_class=ThreadingServer, handler_class=QuietHandler)
+def serve_platform(port: int, public_host: str = "127.0.0.1"):
+    """Start the platform on 127.0.0.1:``port`` in a thread, known as ``public_host`` (its issuer, its
+    URLs); return (platform, server)."""
+    platform = TestPlatform(f"http://{public_host}:{port}")
+    server = make_server("127.0.0.1", port, platform, server_class=ThreadingServer, handler_class=QuietHandler)
     threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
     return platform, server  # listening since make_server returned

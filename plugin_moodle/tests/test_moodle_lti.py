@@ -182,3 +182,47 @@ def test_bad_launches_are_refused_with_a_page_and_create_nothing(
     forged = jwt.encode({"iss": "https://unknown.example", "aud": "x"}, stranger_key, algorithm="RS256")
     frame.post("/lti/launch", {"id_token": forged, "state": "state-x"}, status=403)
     assert count(dbsession, LtiAccount) == 0
+
+
+def test_a_teacher_picks_videos_by_deep_linking(
+    make_testapp, site, registered, admin, make_video, dbsession, lti_platform
+):
+    frame = make_testapp("a.test")
+    # The teacher's first launch makes their account; they own two videos, a colleague one.
+    launch(frame, lti_platform, user="t-9", roles=[INSTRUCTOR])
+    teacher = dbsession.scalars(select(User).join(LtiAccount, LtiAccount.user_id == User.id)).one()
+    optics = make_video(site, teacher, "Optics, lecture 1", status="ready", access="public")
+    waves = make_video(site, teacher, "Waves", status="ready", access="signed-in")
+    others = make_video(site, admin, "Optics by someone else", status="ready")
+    dl_launch = {"user": "t-9", "roles": [INSTRUCTOR], "deep_link_return": lti_platform.base + "/deep-link-return"}
+    chooser, _ = launch(frame, lti_platform, status=200, **dl_launch)
+    assert "Optics, lecture 1" in chooser.text and "Waves" in chooser.text and others.title not in chooser.text
+    found = chooser.forms[0]
+    found["q"] = "optics"
+    found = found.submit()
+    assert "Optics, lecture 1" in found.text and "Waves" not in found.text
+    form = found.forms["lti-choose"]
+    form["video"] = str(optics.id)
+    form["graded"] = True
+    answer = form.submit()
+    assert f'action="{lti_platform.base}/deep-link-return"' in answer.text
+    lti_platform.tool_keyset = frame.get("/lti/jwks.json").json
+    items = lti_platform.accept_deep_link(re.search(r'name="JWT" value="([^"]+)"', answer.text).group(1))
+    assert items == [
+        {
+            "type": "ltiResourceLink",
+            "title": "Optics, lecture 1",
+            "url": "http://a.test/lti/launch",
+            "custom": {"video": str(optics.id)},
+            "lineItem": {"scoreMaximum": 100, "label": "Optics, lecture 1", "resourceId": str(optics.id)},
+        }
+    ]
+    # Someone else's video, a forged token, a learner, a platform deleted since: refused.
+    chooser, _ = launch(frame, lti_platform, status=200, **dl_launch)
+    token = chooser.forms["lti-choose"]["dl"].value
+    frame.post("/lti/deep-link", {"dl": token, "video": str(others.id)}, status=400)
+    frame.post("/lti/deep-link", {"dl": token[:-2] + "00", "video": str(waves.id)}, status=400)
+    launch(frame, lti_platform, status=403, **{**dl_launch, "user": "s-1", "roles": [LEARNER]})
+    dbsession.delete(registered)
+    dbsession.flush()
+    frame.post("/lti/deep-link", {"dl": token, "video": str(waves.id)}, status=403)
