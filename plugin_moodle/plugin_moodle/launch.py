@@ -115,7 +115,7 @@ def launch_platform(request, claims: dict) -> LtiPlatform:
 def platform_keyset(request, platform: LtiPlatform, kid: str | None) -> dict:
     """The platform's keys, read outside the transaction; fetched again once if ``kid`` is new to us."""
     url = platform.keyset_url
-    commit_now(request)  # what was read is plain: no transaction waits on the platform's server
+    commit_now(request)  # nothing is held while the platform's server answers
     try:
         keyset = fetch_keyset(url)
         if kid and kid not in {k.get("kid") for k in keyset["keys"]}:
@@ -135,7 +135,9 @@ def validated_launch(request) -> tuple[PyramidMessageLaunch, LtiPlatform]:
     claims = unverified_claims(request, id_token)
     platform = launch_platform(request, claims)
     kid = jwt.get_unverified_header(id_token).get("kid")
+    platform_id = platform.id
     keyset = platform_keyset(request, platform, kid)
+    platform = request.dbsession.get(LtiPlatform, platform_id)  # read again in the new transaction
     launch = PyramidMessageLaunch(request, SiteToolConf(request, {platform.id: keyset}))
     # The audience was checked above (launch_platform); the signature check also demands an expiry.
     launch.set_jwt_verify_options({"verify_aud": False, "require": ["exp", "iat"]})

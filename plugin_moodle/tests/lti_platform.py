@@ -225,7 +225,11 @@ class TestPlatform:
             )
         if path == "/course":  # a course page of another origin that frames the tool
             frame = html.escape(self.framed_url, quote=True)
-            page = f'<!doctype html><title>Course</title><iframe id="tool" src="{frame}" width="800" height="450" allow="autoplay; fullscreen"></iframe>'
+            page = (
+                '<!doctype html><html lang="en"><title>Course</title><main><h1>Optics 101</h1>'
+                f'<iframe id="tool" title="Amphi video" src="{frame}" width="800" height="450" allow="autoplay; fullscreen">'
+                "</iframe></main></html>"
+            )
             return "200 OK", "text/html; charset=utf-8", page.encode()
         return "404 Not Found", "text/plain", b"not found"
 
