@@ -87,6 +87,14 @@ def amphi_url_grant(request, token):
 
 
 @hookimpl
+def amphi_watch_progress(request, video, seconds_watched):
+    """Time a viewer played: the share watched of a graded resource link grows (sent after the commit)."""
+    from plugin_moodle.services import watched
+
+    watched(request, video, seconds_watched)
+
+
+@hookimpl
 def amphi_nav_items(request):
     """ "LTI platforms" for the site's admins."""
     if request.user is None or not request.user.is_admin:

@@ -31,6 +31,7 @@ from plugin_moodle.adapter import (
 )
 from plugin_moodle.grants import make_grant
 from plugin_moodle.models import LtiAccount, LtiPlatform
+from plugin_moodle.services import remember_course, remember_grade
 
 log = logging.getLogger(__name__)
 
@@ -217,7 +218,8 @@ def course_group(request, platform: LtiPlatform, data: dict) -> Group | None:
     if group is None:
         group = Group(site_id=request.site.id, name=name, source=NAME)
         request.dbsession.add(group)
-    group.title = str(context.get("title") or context.get("label") or context_id)[:200]
+    # Its title says which course of which platform: teachers pick it as a video's access.
+    group.title = f"{context.get('title') or context.get('label') or context_id} ({platform.name})"[:200]
     return group
 
 
@@ -236,6 +238,10 @@ def launch(request):
     if group is not None and user not in group.members:
         group.members.append(user)
     request.dbsession.flush()
+    if group is not None:
+        remember_course(request, platform, str(data[CLAIM + "context"]["id"]), group, data)
+    if video is not None:
+        remember_grade(request, platform, user, str(data["sub"]), video.id, data)
     log.info("LTI launch: user %s from %s, video %s", user.id, platform.issuer, video.id if video else None)
     if video is None:
         return HTTPFound(request.route_url("home"))

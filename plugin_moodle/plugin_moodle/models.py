@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Float, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.models import NOT_ON_PAGES, Base, UTCDateTime, utcnow
@@ -90,3 +90,40 @@ class LtiRegistrationLink(Base):
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     platform_id: Mapped[int | None] = mapped_column(ForeignKey("moodle_platforms.id", ondelete="SET NULL"))
+
+
+class LtiCourse(Base):
+    """A platform's course (LTI context) and its Amphi group; its roster address (Names and Roles) when the
+    platform offers one, read at each launch and periodically."""
+
+    __tablename__ = "moodle_courses"
+    __table_args__ = (UniqueConstraint("platform_id", "context_id"), {"info": NOT_ON_PAGES})
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"), index=True)
+    platform_id: Mapped[int] = mapped_column(ForeignKey("moodle_platforms.id", ondelete="CASCADE"), index=True)
+    context_id: Mapped[str] = mapped_column(String(255))
+    group_id: Mapped[int] = mapped_column(ForeignKey("groups.id", ondelete="CASCADE"), index=True)
+    memberships_url: Mapped[str] = mapped_column(String(500), default="")
+    synced_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class LtiGrade(Base):
+    """A learner's grade for a graded resource link (Assignment and Grade Services): the share of the video
+    they watched, in percent. ``score_wanted`` only grows; ``score_sent`` is what the platform has."""
+
+    __tablename__ = "moodle_grades"
+    __table_args__ = (UniqueConstraint("platform_id", "lineitem_url", "user_id"), {"info": NOT_ON_PAGES})
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"), index=True)
+    platform_id: Mapped[int] = mapped_column(ForeignKey("moodle_platforms.id", ondelete="CASCADE"), index=True)
+    lineitem_url: Mapped[str] = mapped_column(String(500))
+    scope: Mapped[str] = mapped_column(String(1000), default="")
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    sub: Mapped[str] = mapped_column(String(255))
+    video_id: Mapped[int] = mapped_column(ForeignKey("videos.id", ondelete="CASCADE"), index=True)
+    seconds_watched: Mapped[float] = mapped_column(Float, default=0.0)
+    score_wanted: Mapped[float] = mapped_column(Float, default=0.0)
+    score_sent: Mapped[float] = mapped_column(Float, default=0.0)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

@@ -1,4 +1,5 @@
-"""The plugin's periodic work: expired launch values (states, nonces, launch data) are deleted."""
+"""The plugin's periodic work: expired launch values (states, nonces, launch data) are deleted, and the
+courses' rosters are read again from their platforms."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from huey import crontab
 
 from core.plugin_api import huey, worker_request
 from plugin_moodle.adapter import sweep_values
+from plugin_moodle.services import queue_roster_syncs
 
 log = logging.getLogger(__name__)
 
@@ -18,3 +20,10 @@ def sweep_launch_values() -> None:
         swept = sweep_values(request.dbsession)
     if swept:
         log.info("LTI: %d expired launch values deleted", swept)
+
+
+@huey.periodic_task(crontab(minute="20", hour="*/6"))
+def sync_rosters() -> None:
+    queued = queue_roster_syncs()
+    if queued:
+        log.info("LTI: %d course rosters to read again", queued)

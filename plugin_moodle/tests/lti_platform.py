@@ -90,6 +90,8 @@ class PreparedLaunch:
     deep_link_return: str = ""
     overrides: dict = field(default_factory=dict)  # claims replaced in the signed message
     key: tuple[str, str] | None = None  # (private PEM, kid) to sign with instead of the platform's
+    roster: bool = False  # offer Names and Roles for the course
+    lineitem: str = ""  # a graded link: the line item's id (Assignment and Grade Services)
 
 
 class TestPlatform:
@@ -109,6 +111,9 @@ class TestPlatform:
         self.registration_token = "registration-" + secrets.token_hex(8)
         self.framed_url = ""
         self.tool_keyset: dict | None = None  # the tool's keyset, when the tool is not served over HTTP
+        self.rosters: dict[str, list[dict]] = {}  # context id -> members (NRPS membership container)
+        self.results: dict[str, dict[str, float]] = {}  # line item id -> user id -> score held
+        self.scores: list[dict] = []  # every Score posted, as posted
 
     def registration(self, tool: str | None = None) -> KeyedRegistration:
         tool = tool or self.tool
@@ -168,6 +173,10 @@ class TestPlatform:
             launch.set_launch_context_claim(wanted.context[0], context_title=wanted.context[1])
         if wanted.custom:
             launch.set_custom_parameters_claim(wanted.custom)
+        if wanted.roster and wanted.context:
+            launch.set_nrps(f"{self.base}/nrps/{wanted.context[0]}")
+        if wanted.lineitem:
+            launch.set_ags(f"{self.base}/lineitems", f"{self.base}/lineitems/{wanted.lineitem}")
         if wanted.deep_link_return:
             launch.set_dl(wanted.deep_link_return, accept_types={"ltiResourceLink"})
         answer = launch.lti_launch()
@@ -223,6 +232,8 @@ class TestPlatform:
                     },
                 }
             )
+        if path.startswith(("/nrps/", "/lineitems/")):
+            return self.service(method, path, query, body, environ)
         if path == "/course":  # a course page of another origin that frames the tool
             frame = html.escape(self.framed_url, quote=True)
             page = (
@@ -232,6 +243,47 @@ class TestPlatform:
             )
             return "200 OK", "text/html; charset=utf-8", page.encode()
         return "404 Not Found", "text/plain", b"not found"
+
+    def service(self, method, path, query, body, environ):
+        """Names and Roles (membership container) and Assignment and Grade Services (scores, results), as
+        the IMS specifications define them, behind the platform's access tokens."""
+        parts = path.strip("/").split("/")
+        scope = {
+            "nrps": "https://purl.imsglobal.org/spec/lti-nrps/scope/contextmembership.readonly",
+            "scores": "https://purl.imsglobal.org/spec/lti-ags/scope/score",
+            "results": "https://purl.imsglobal.org/spec/lti-ags/scope/result.readonly",
+        }[parts[0] if parts[0] == "nrps" else parts[-1]]
+        token = environ.get("HTTP_AUTHORIZATION", "").removeprefix("Bearer ")
+        try:
+            allowed = PlatformConf(registration=self.registration()).validate_token(token, allowed_scopes=[scope])
+        except Exception:
+            allowed = False
+        if not allowed:
+            return "401 Unauthorized", "application/json", b'{"error": "invalid_token"}'
+        if parts[0] == "nrps":
+            container = {"id": self.base + path, "context": {"id": parts[1]}, "members": self.rosters.get(parts[1], [])}
+            return "200 OK", "application/vnd.ims.lti-nrps.v2.membershipcontainer+json", json.dumps(container).encode()
+        lineitem = parts[1]
+        if parts[-1] == "scores" and method == "POST":
+            if environ.get("CONTENT_TYPE") != "application/vnd.ims.lis.v1.score+json":
+                return "415 Unsupported Media Type", "text/plain", b"a score is expected"
+            score = json.loads(body)
+            self.scores.append({"lineitem": lineitem, **score})
+            self.results.setdefault(lineitem, {})[score["userId"]] = score["scoreGiven"]
+            return "204 No Content", "text/plain", b""
+        held = self.results.get(lineitem, {})
+        wanted = [u for u in held if u == query.get("user_id")] if "user_id" in query else list(held)
+        results = [
+            {
+                "id": f"{self.base}/lineitems/{lineitem}/results/{u}",
+                "scoreOf": f"{self.base}/lineitems/{lineitem}",
+                "userId": u,
+                "resultScore": held[u],
+                "resultMaximum": 100,
+            }
+            for u in wanted
+        ]
+        return "200 OK", "application/vnd.ims.lis.v2.resultcontainer+json", json.dumps(results).encode()
 
     def openid_configuration(self) -> dict:
         return {

@@ -100,7 +100,7 @@ def test_a_launch_finds_or_makes_the_person_and_grants_the_video_alone(
         False,
     )
     group = dbsession.scalar(select(Group).where(Group.source == "moodle"))
-    assert group.title == "Optics 101" and student in group.members
+    assert group.title == "Optics 101 (Test Moodle)" and student in group.members
 
     frame.reset()
     page = frame.get(f"{target.path}?{target.query}")

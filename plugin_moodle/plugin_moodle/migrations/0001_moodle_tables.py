@@ -1,5 +1,5 @@
 """moodle tables: LTI platforms per site, the tool's keys, accounts by (issuer, sub), launch values,
-dynamic registration links (the plugin's own branch)
+dynamic registration links, courses and their rosters, grades (the plugin's own branch)
 
 Revision ID: 0001_moodle
 Revises:
@@ -24,6 +24,21 @@ def _site(table: str) -> sa.ForeignKeyConstraint:
 def _site_index(table: str) -> None:
     with op.batch_alter_table(table, schema=None) as batch_op:
         batch_op.create_index(batch_op.f(f"ix_{table}_site_id"), ["site_id"], unique=False)
+
+
+def _platform(table: str) -> sa.ForeignKeyConstraint:
+    return sa.ForeignKeyConstraint(
+        ["platform_id"],
+        ["moodle_platforms.id"],
+        name=op.f(f"fk_{table}_platform_id_moodle_platforms"),
+        ondelete="CASCADE",
+    )
+
+
+def _indexes(table: str, *columns: str) -> None:
+    with op.batch_alter_table(table, schema=None) as batch_op:
+        for column in columns:
+            batch_op.create_index(batch_op.f(f"ix_{table}_{column}"), [column], unique=False)
 
 
 def upgrade() -> None:
@@ -110,8 +125,64 @@ def upgrade() -> None:
         sqlite_autoincrement=True,
     )
     _site_index("moodle_registration_links")
+    op.create_table(
+        "moodle_courses",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("site_id", sa.Integer(), nullable=False),
+        sa.Column("platform_id", sa.Integer(), nullable=False),
+        sa.Column("context_id", sa.String(length=255), nullable=False),
+        sa.Column("group_id", sa.Integer(), nullable=False),
+        sa.Column("memberships_url", sa.String(length=500), nullable=False),
+        sa.Column("synced_at", sa.DateTime(timezone=True), nullable=True),
+        _site("moodle_courses"),
+        _platform("moodle_courses"),
+        sa.ForeignKeyConstraint(
+            ["group_id"], ["groups.id"], name=op.f("fk_moodle_courses_group_id_groups"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_moodle_courses")),
+        sa.UniqueConstraint("platform_id", "context_id", name=op.f("uq_moodle_courses_platform_id_context_id")),
+        sqlite_autoincrement=True,
+    )
+    _indexes("moodle_courses", "site_id", "platform_id", "group_id")
+    op.create_table(
+        "moodle_grades",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("site_id", sa.Integer(), nullable=False),
+        sa.Column("platform_id", sa.Integer(), nullable=False),
+        sa.Column("lineitem_url", sa.String(length=500), nullable=False),
+        sa.Column("scope", sa.String(length=1000), nullable=False),
+        sa.Column("user_id", sa.Integer(), nullable=False),
+        sa.Column("sub", sa.String(length=255), nullable=False),
+        sa.Column("video_id", sa.Integer(), nullable=False),
+        sa.Column("seconds_watched", sa.Float(), nullable=False),
+        sa.Column("score_wanted", sa.Float(), nullable=False),
+        sa.Column("score_sent", sa.Float(), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        _site("moodle_grades"),
+        _platform("moodle_grades"),
+        sa.ForeignKeyConstraint(
+            ["user_id"], ["users.id"], name=op.f("fk_moodle_grades_user_id_users"), ondelete="CASCADE"
+        ),
+        sa.ForeignKeyConstraint(
+            ["video_id"], ["videos.id"], name=op.f("fk_moodle_grades_video_id_videos"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_moodle_grades")),
+        sa.UniqueConstraint(
+            "platform_id", "lineitem_url", "user_id", name=op.f("uq_moodle_grades_platform_id_lineitem_url_user_id")
+        ),
+        sqlite_autoincrement=True,
+    )
+    _indexes("moodle_grades", "site_id", "platform_id", "user_id", "video_id")
 
 
 def downgrade() -> None:
-    for table in ("moodle_registration_links", "moodle_values", "moodle_accounts", "moodle_keys", "moodle_platforms"):
+    for table in (
+        "moodle_grades",
+        "moodle_courses",
+        "moodle_registration_links",
+        "moodle_values",
+        "moodle_accounts",
+        "moodle_keys",
+        "moodle_platforms",
+    ):
         op.drop_table(table)
