@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import re
 import secrets
+import threading
+from datetime import timedelta
 from urllib.parse import parse_qs, urlsplit
 
 import jwt
@@ -12,8 +14,10 @@ from conftest import PASSWORD, launch
 from lti_platform import INSTRUCTOR, LEARNER, rsa_pem
 from sqlalchemy import func, select
 
-from core.models import Group, User
-from plugin_moodle.models import LtiAccount, LtiKey, LtiPlatform, LtiRegistrationLink
+from core.models import Group, User, utcnow
+from core.platform.tasks import worker_request
+from plugin_moodle.adapter import DatabaseValues, sweep_values
+from plugin_moodle.models import LtiAccount, LtiKey, LtiPlatform, LtiRegistrationLink, LtiValue
 
 
 def count(dbsession, model) -> int:
@@ -226,3 +230,31 @@ def test_a_teacher_picks_videos_by_deep_linking(
     dbsession.delete(registered)
     dbsession.flush()
     frame.post("/lti/deep-link", {"dl": token, "video": str(waves.id)}, status=403)
+
+
+def test_a_launch_value_is_used_once_by_concurrent_clients(app, committed_site):
+    """Two requests claim the same nonce at once (their own connections, committed data): one wins, on
+    either database; an expired value is no value."""
+    site_id, _owner = committed_site
+    with worker_request() as request:
+        DatabaseValues(request.dbsession, site_id).set_value("nonce-race", True, exp=60)
+    barrier, won = threading.Barrier(2), []
+
+    def claim():
+        with worker_request() as request:
+            values = DatabaseValues(request.dbsession, site_id)
+            barrier.wait(timeout=10)
+            won.append(values.claim("nonce-race"))
+
+    threads = [threading.Thread(target=claim) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert sorted(won) == [False, True]
+    with worker_request() as request:
+        values = DatabaseValues(request.dbsession, site_id)
+        values.set_value("nonce-old", True, exp=60)
+        request.dbsession.get(LtiValue, f"lti1p3-{site_id}-nonce-old").expires_at = utcnow() - timedelta(seconds=1)
+        assert values.get_value("nonce-old") is None and not values.claim("nonce-old")
+        assert sweep_values(request.dbsession) >= 1
