@@ -203,14 +203,13 @@ def amphi_url_grant(request: Request, token: str) -> UrlGrant | None:
     the request has no signed-in session and no API token. The grant opens nothing else: a request
     it identifies is refused (403) on any other route than the embed page, the media and the position
     of the video it names (:data:`core.access.security.GRANT_ROUTES`), and on another video. A viewer
-    of another site, or a disabled one, is ignored.
+    of another site, or a disabled one, is ignored. Stops at first non-None result.
 
     .. versionadded:: 2.4.0
 
     :param request: the current request (not routed yet: read nothing but the token).
     :param token: the grant as it came in the URL (untrusted: check its signature and expiry).
     :return: a :class:`core.access.security.UrlGrant` (the viewer and the video), or ``None``.
-    Stops at first non-None result.
     """
 
 

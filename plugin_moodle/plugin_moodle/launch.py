@@ -17,6 +17,7 @@ import jwt
 import requests
 from pylti1p3.exception import LtiException, OIDCException
 from pyramid.httpexceptions import HTTPFound
+from pyramid.renderers import render_to_response
 from pyramid.view import view_config
 from sqlalchemy import func, select
 
@@ -243,7 +244,13 @@ def launch(request):
     if video is not None:
         remember_grade(request, platform, user, str(data["sub"]), video.id, data)
     log.info("LTI launch: user %s from %s, video %s", user.id, platform.issuer, video.id if video else None)
-    if video is None:
-        return HTTPFound(request.route_url("home"))
+    if video is None:  # a link to the tool itself (no video chosen yet): say so, in the frame
+        values = {
+            "title": request.localizer.translate(_("Amphi videos")),
+            "message": request.localizer.translate(
+                _("This activity shows no video yet: its teacher chooses one by editing it (“Select content”).")
+            ),
+        }
+        return render_to_response("plugin_moodle:templates/notice.html", values, request=request)
     grant = make_grant(request, user, video.id, 60 * moodle_settings(request)["grant_minutes"])
     return HTTPFound(request.route_url("video.embed", video_id=video.id, _query={"grant": grant}))

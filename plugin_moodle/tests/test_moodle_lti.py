@@ -193,7 +193,8 @@ def test_a_teacher_picks_videos_by_deep_linking(
 ):
     frame = make_testapp("a.test")
     # The teacher's first launch makes their account; they own two videos, a colleague one.
-    launch(frame, lti_platform, user="t-9", roles=[INSTRUCTOR])
+    first, _ = launch(frame, lti_platform, status=200, user="t-9", roles=[INSTRUCTOR])
+    assert "its teacher chooses one" in first.text  # a launch naming no video says so, in the frame
     teacher = dbsession.scalars(select(User).join(LtiAccount, LtiAccount.user_id == User.id)).one()
     optics = make_video(site, teacher, "Optics, lecture 1", status="ready", access="public")
     waves = make_video(site, teacher, "Waves", status="ready", access="signed-in")
