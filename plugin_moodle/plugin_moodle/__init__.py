@@ -24,6 +24,8 @@ AMPHI_DESCRIPTION = _(
     "played there, signed-in-only videos included, even where the browser blocks third-party cookies."
 )
 AMPHI_HOOKS = ">=2.4,<3"
+#: amphi_permits only ever grants (a course's teachers edit its videos).
+AMPHI_PERMITS_NEVER_DENIES = True
 LOCALE_DIR = os.path.join(os.path.dirname(__file__), "locale")
 
 
@@ -84,6 +86,16 @@ def amphi_url_grant(request, token):
     from plugin_moodle.grants import read_grant
 
     return read_grant(request, token)
+
+
+@hookimpl
+def amphi_permits(request, video, permission):
+    """A course's teachers (launched with a teaching role) edit the videos limited to the course's group."""
+    if permission != "edit" or request.user is None or video.access != "groups":
+        return None
+    from plugin_moodle.launch import teaches_video
+
+    return True if teaches_video(request, video) else None
 
 
 @hookimpl

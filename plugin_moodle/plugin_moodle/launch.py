@@ -31,7 +31,7 @@ from plugin_moodle.adapter import (
     forget_keyset,
 )
 from plugin_moodle.grants import make_grant
-from plugin_moodle.models import LtiAccount, LtiPlatform
+from plugin_moodle.models import LtiAccount, LtiCourse, LtiPlatform, LtiTeacher
 from plugin_moodle.services import remember_course, remember_grade
 
 log = logging.getLogger(__name__)
@@ -167,6 +167,11 @@ def launch_video(request, data: dict) -> Video | None:
     return video
 
 
+def teaches(data: dict) -> bool:
+    """Whether the launch's roles make a teacher of the course."""
+    return any(TEACHING_ROLES.search(str(role)) for role in data.get(CLAIM + "roles") or [])
+
+
 def username_for(issuer: str, sub: str) -> str:
     """A stable username no local account would choose: ``lti-`` and a digest of the issuer and ``sub``."""
     return "lti-" + hashlib.sha256(f"{issuer}\n{sub}".encode()).hexdigest()[:20]
@@ -202,8 +207,7 @@ def launch_user(request, platform: LtiPlatform, data: dict) -> User:
         request.dbsession.add(LtiAccount(site_id=request.site.id, issuer=platform.issuer, sub=sub, user_id=user.id))
     if not user.is_active:
         refuse(request, _("Your account on this site is disabled."), f"user {user.id} disabled")
-    roles = data.get(CLAIM + "roles") or []
-    if any(TEACHING_ROLES.search(str(role)) for role in roles):
+    if teaches(data):
         user.can_upload = True  # an Instructor uploads and manages the course's videos
     return user
 
@@ -240,7 +244,9 @@ def launch(request):
         group.members.append(user)
     request.dbsession.flush()
     if group is not None:
-        remember_course(request, platform, str(data[CLAIM + "context"]["id"]), group, data)
+        course = remember_course(request, platform, str(data[CLAIM + "context"]["id"]), group, data)
+        if teaches(data) and request.dbsession.get(LtiTeacher, (course.id, user.id)) is None:
+            request.dbsession.add(LtiTeacher(course_id=course.id, user_id=user.id))
     if video is not None:
         remember_grade(request, platform, user, str(data["sub"]), video.id, data)
     log.info("LTI launch: user %s from %s, video %s", user.id, platform.issuer, video.id if video else None)
@@ -254,3 +260,19 @@ def launch(request):
         return render_to_response("plugin_moodle:templates/notice.html", values, request=request)
     grant = make_grant(request, user, video.id, 60 * moodle_settings(request)["grant_minutes"])
     return HTTPFound(request.route_url("video.embed", video_id=video.id, _query={"grant": grant}))
+
+
+def teaches_video(request, video: Video) -> bool:
+    """Whether the request's user teaches a course whose group the video is limited to."""
+    groups = [g.id for g in video.allowed_groups]
+    if not groups:
+        return False
+    found = request.dbsession.scalar(
+        select(LtiTeacher.user_id)
+        .join(LtiCourse, LtiCourse.id == LtiTeacher.course_id)
+        .where(
+            LtiTeacher.user_id == request.user.id, LtiCourse.group_id.in_(groups), LtiCourse.site_id == video.site_id
+        )
+        .limit(1)
+    )
+    return found is not None

@@ -108,6 +108,16 @@ class LtiCourse(Base):
     synced_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
+class LtiTeacher(Base):
+    """Someone who launched a course with a teaching role: they manage the videos limited to its group."""
+
+    __tablename__ = "moodle_teachers"
+    __table_args__ = ({"info": NOT_ON_PAGES},)
+
+    course_id: Mapped[int] = mapped_column(ForeignKey("moodle_courses.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True)
+
+
 class LtiGrade(Base):
     """A learner's grade for a graded resource link (Assignment and Grade Services): the share of the video
     they watched, in percent. ``score_wanted`` only grows; ``score_sent`` is what the platform has."""

@@ -10,7 +10,7 @@ what came back is written in a transaction of its own.
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import requests
 from pylti1p3.assignments_grades import AssignmentsGradesService
@@ -19,13 +19,13 @@ from pylti1p3.grade import Grade
 from pylti1p3.lineitem import LineItem
 from pylti1p3.names_roles import NamesRolesProvisioningService
 from pylti1p3.service_connector import ServiceConnector
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 
 from core.models import Group, User, utcnow
 from core.plugin_api import create_user, enqueue_after_commit, huey, plugin_settings, worker_request
 from plugin_moodle.adapter import ToolRegistration
 from plugin_moodle.keys import signing_key
-from plugin_moodle.models import LtiAccount, LtiCourse, LtiGrade, LtiPlatform
+from plugin_moodle.models import LtiAccount, LtiCourse, LtiGrade, LtiPlatform, LtiTeacher
 
 log = logging.getLogger(__name__)
 
@@ -108,9 +108,11 @@ def fetch_roster(values: dict) -> list[dict]:
 
 
 def apply_roster(request, course_id: int, members: list[dict]) -> tuple[int, int]:
-    """Make the course's group its active members (accounts made for those who never launched); return
-    (members, removed)."""
-    from plugin_moodle.launch import username_for  # (the launch's naming of accounts)
+    """Make the course's group its active members (accounts made for those who never launched) and its
+    teachers those the roster gives a teaching role; return (members, removed)."""
+    from plugin_moodle.launch import CLAIM, teaches, username_for  # (the launch's naming and roles)
+
+    CLAIM_ROLES = CLAIM + "roles"
 
     course = request.dbsession.get(LtiCourse, course_id)
     platform = request.dbsession.get(LtiPlatform, course.platform_id)
@@ -134,7 +136,9 @@ def apply_roster(request, course_id: int, members: list[dict]) -> tuple[int, int
             )
             account = LtiAccount(site_id=course.site_id, issuer=platform.issuer, sub=sub, user_id=user.id)
             request.dbsession.add(account)
+            accounts[sub] = account
         wanted.add(account.user_id)
+    accounts_by_sub = accounts
     users = {u.id: u for u in request.dbsession.scalars(select(User).where(User.id.in_(wanted)))} if wanted else {}
     removed = [u for u in group.members if u.id not in wanted]
     for user in removed:
@@ -142,6 +146,9 @@ def apply_roster(request, course_id: int, members: list[dict]) -> tuple[int, int
     for user in users.values():
         if user not in group.members:
             group.members.append(user)
+    teaching = {accounts_by_sub[sub].user_id for sub, m in active.items() if teaches({CLAIM_ROLES: m.get("roles")})}
+    request.dbsession.execute(delete(LtiTeacher).where(LtiTeacher.course_id == course.id))
+    request.dbsession.add_all(LtiTeacher(course_id=course.id, user_id=user_id) for user_id in teaching)
     course.synced_at = utcnow()
     return len(wanted), len(removed)
 
@@ -281,3 +288,19 @@ def send_score(site_id: int, grade_id: int) -> None:
         raise
     with worker_request(site_id) as request:
         record_sent(request, grade_id, held)
+
+
+def queue_unsent_scores(older_than_seconds: int = 300) -> int:
+    """Scores still to send whose task gave up (a platform down for a while): sent again (periodically)."""
+    since = utcnow() - timedelta(seconds=older_than_seconds)
+    with worker_request() as request:
+        grades = list(
+            request.dbsession.execute(
+                select(LtiGrade.site_id, LtiGrade.id).where(
+                    LtiGrade.score_wanted > LtiGrade.score_sent, LtiGrade.updated_at < since
+                )
+            )
+        )
+    for site_id, grade_id in grades:
+        send_score(site_id, grade_id)
+    return len(grades)

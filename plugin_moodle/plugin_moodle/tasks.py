@@ -1,5 +1,5 @@
 """The plugin's periodic work: expired launch values (states, nonces, launch data) are deleted, and the
-courses' rosters are read again from their platforms."""
+courses' rosters are read again from their platforms, and scores whose sending gave up are sent again."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from huey import crontab
 
 from core.plugin_api import huey, worker_request
 from plugin_moodle.adapter import sweep_values
-from plugin_moodle.services import queue_roster_syncs
+from plugin_moodle.services import queue_roster_syncs, queue_unsent_scores
 
 log = logging.getLogger(__name__)
 
@@ -20,6 +20,9 @@ def sweep_launch_values() -> None:
         swept = sweep_values(request.dbsession)
     if swept:
         log.info("LTI: %d expired launch values deleted", swept)
+    resent = queue_unsent_scores()
+    if resent:
+        log.info("LTI: %d scores to send again", resent)
 
 
 @huey.periodic_task(crontab(minute="20", hour="*/6"))

@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from core.catalogue.metadata import set_access
 from core.models import Group, User
+from core.plugin_api import video_permits
 from plugin_moodle.models import LtiAccount, LtiCourse, LtiGrade
 from plugin_moodle.services import (
     apply_roster,
@@ -26,6 +27,12 @@ from plugin_moodle.services import (
 def queued(tm, task) -> list[tuple]:
     """The tasks the transaction will send once committed (core.platform.tasks.enqueue_after_commit)."""
     return [args[1:] for _hook, args, _kw in tm.get().getAfterCommitHooks() if args[0] is task]
+
+
+def account_user(dbsession, sub: str) -> User:
+    return dbsession.scalars(
+        select(User).join(LtiAccount, LtiAccount.user_id == User.id).where(LtiAccount.sub == sub)
+    ).one()
 
 
 def member(sub: str, name: str, role: str = LEARNER, status: str = "Active") -> dict:
@@ -51,6 +58,13 @@ def test_the_course_roster_becomes_a_group_a_video_may_be_limited_to(
         for a in dbsession.scalars(select(LtiAccount).where(LtiAccount.user_id.in_([u.id for u in group.members])))
     }
     assert subs == {"r-1", "r-2", "r-t"}  # accounts made for those who never launched
+    # The course's teacher manages the videos limited to the course's group; its learners watch them.
+    set_access(course_video, "groups", groups=[group])
+    dbsession.flush()
+    tess, ann = (account_user(dbsession, sub) for sub in ("r-t", "r-1"))
+    assert video_permits(make_request(site, tess), course_video, "edit")
+    assert not video_permits(make_request(site, ann), course_video, "edit")
+    assert video_permits(make_request(site, ann), course_video, "view")
     # Bob leaves the course; a member listed inactive is no member either.
     lti_platform.rosters["course-1"] = [member("r-1", "Ann"), member("r-2", "Bob", status="Inactive")]
     assert apply_roster(request, course.id, fetch_roster(roster_values(request, course.id))) == (1, 2)

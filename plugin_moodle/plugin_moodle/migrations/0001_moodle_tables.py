@@ -145,6 +145,22 @@ def upgrade() -> None:
     )
     _indexes("moodle_courses", "site_id", "platform_id", "group_id")
     op.create_table(
+        "moodle_teachers",
+        sa.Column("course_id", sa.Integer(), nullable=False),
+        sa.Column("user_id", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["course_id"],
+            ["moodle_courses.id"],
+            name=op.f("fk_moodle_teachers_course_id_moodle_courses"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["user_id"], ["users.id"], name=op.f("fk_moodle_teachers_user_id_users"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("course_id", "user_id", name=op.f("pk_moodle_teachers")),
+    )
+    _indexes("moodle_teachers", "user_id")
+    op.create_table(
         "moodle_grades",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("site_id", sa.Integer(), nullable=False),
