@@ -4,23 +4,61 @@ site administration first (axe-core on its pages)."""
 
 from __future__ import annotations
 
-from lti_platform import LEARNER, serve_platform
-from sqlalchemy import text
+import os
+import shutil
 
+from lti_platform import LEARNER, serve_platform
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from core.models import MediaFile, Site, User, Video
+from core.pipeline.storage import outputs_prefix
 from core.platform.db import make_engine
 from core.testing import CHROMIUM, CHROMIUM_ARGS, LIVE_ADMIN_PASSWORD, audit, free_port, sign_in, visit
-from tests.browser.test_playback import import_and_wait
-from tests.mediafiles import make_clip
+from tests.mediafiles import audio_source, run_ffmpeg, video_source
+
+
+def publish_hls_video(live_server, folder) -> int:
+    """A ready video for signed-in viewers on the running server, its HLS made by ffmpeg in a second
+    (the encoder's own path is proven by the core's playback test; here the frame is the point)."""
+    hls = folder / "hls"
+    hls.mkdir()
+    encode = ["-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-g", "25", "-c:a", "aac"]
+    package = ["-f", "hls", "-hls_time", "1", "-hls_playlist_type", "vod", "-hls_segment_type", "fmp4"]
+    run_ffmpeg(
+        [
+            *video_source("160x120", 25, 3),
+            *audio_source(3),
+            *encode,
+            *package,
+            "-master_pl_name",
+            "master.m3u8",
+            "-shortest",
+            str(hls / "index.m3u8"),
+        ]
+    )
+    engine = make_engine(live_server.database_url)
+    try:
+        with Session(engine) as db, db.begin():
+            site = db.scalar(select(Site).where(Site.slug == "default"))
+            owner = db.scalar(select(User).where(User.site_id == site.id, User.username == "admin"))
+            video = Video(
+                site_id=site.id, owner_id=owner.id, title="Optics", slug="optics-lti", status="ready", duration=3.0
+            )
+            video.access = "signed-in"
+            db.add(video)
+            db.flush()
+            stored = os.path.join(os.path.dirname(live_server.ini), "var", "media", outputs_prefix(video, 1), "hls")
+            shutil.copytree(hls, stored)
+            key = f"{outputs_prefix(video, 1)}/hls/master.m3u8"
+            db.add(MediaFile(video_id=video.id, kind="hls-master", key=key, size=(hls / "master.m3u8").stat().st_size))
+            return video.id
+    finally:
+        engine.dispose()
 
 
 def test_a_launched_video_plays_in_a_course_frame_without_third_party_cookies(chromium, page, live_server, tmp_path):
-    video_id = import_and_wait(
-        live_server, make_clip(tmp_path, "optics.mp4", seconds=3, size="320x240"), title="Optics"
-    )
-    engine = make_engine(live_server.database_url)
-    with engine.begin() as connection:
-        connection.execute(text("UPDATE videos SET access = 'signed-in' WHERE id = :id"), {"id": video_id})
-    engine.dispose()
+    video_id = publish_hls_video(live_server, tmp_path)
     # The platform's pages are on another site ("localhost") than the tool's ("127.0.0.1").
     platform, server = serve_platform(free_port(), public_host="localhost")
     try:
