@@ -37,6 +37,8 @@ log = logging.getLogger(__name__)
 
 #: How long a login's state and nonce wait for their launch.
 LOGIN_LIFETIME = 10 * 60
+#: How long a nonce waits for its launch, and a validated launch stays readable (a teacher choosing videos).
+LAUNCH_DATA_LIFETIME = 3600
 KEYSET_CACHE_SECONDS = 300
 _keysets: dict[str, tuple[float, dict]] = {}
 
@@ -197,6 +199,7 @@ def session_service(request) -> tuple[SessionService, DatabaseValues]:
     values = DatabaseValues(request.dbsession, request.site.id)
     service = SessionService(PyramidRequest(request))
     service.set_data_storage(values)
+    service.set_launch_data_lifetime(LAUNCH_DATA_LIFETIME)  # nonces and a launch's data (deep linking's chooser)
     values.set_request(PyramidRequest(request))
     return service, values
 
