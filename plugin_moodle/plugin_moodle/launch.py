@@ -140,6 +140,8 @@ def validated_launch(request) -> tuple[PyramidMessageLaunch, LtiPlatform]:
     platform_id = platform.id
     keyset = platform_keyset(request, platform, kid)
     platform = request.dbsession.get(LtiPlatform, platform_id)  # read again in the new transaction
+    if platform is None:  # deleted meanwhile
+        refuse(request, _("This learning platform is not registered on this site."), f"platform {platform_id} gone")
     launch = PyramidMessageLaunch(request, SiteToolConf(request, {platform.id: keyset}))
     # The audience was checked above (launch_platform); the signature check also demands an expiry.
     launch.set_jwt_verify_options({"verify_aud": False, "require": ["exp", "iat"]})
