@@ -4,18 +4,16 @@ platform served over HTTP for the whole session, registered on site A, and a rea
 from __future__ import annotations
 
 import io
-import re
-import urllib.request
 
 import pytest
 from lti_platform import serve_platform
+from moodle_helpers import PASSWORD
 
 from core.models import MediaFile, Track
 from core.pipeline.storage import outputs_prefix
 from core.testing import free_port
 from plugin_moodle.models import LtiPlatform
 
-PASSWORD = "lti admin password"
 FILES = {"hls/master.m3u8": "hls-master", "hls/360p/seg_0000.m4s": "hls-segment", "thumbs/poster_1.jpg": "thumbnail"}
 
 
@@ -58,18 +56,3 @@ def course_video(site, admin, make_video, make_request):
     video.poster_key = f"{prefix}/thumbs/poster_1.jpg"
     request.dbsession.flush()
     return video
-
-
-def platform_answer(url: str) -> tuple[str, dict]:
-    """The platform's authentication answer: where its form posts, and the id_token and state."""
-    page = urllib.request.urlopen(url, timeout=10).read().decode()
-    fields = dict(re.findall(r'name="(id_token|state)" value="([^"]*)"', page))
-    return re.search(r'action="([^"]+)"', page).group(1), fields
-
-
-def launch(testapp, platform, status=302, **prepared):
-    """A whole launch through the tool's login initiation and the platform; the tool's last answer and
-    what was posted to it."""
-    login = testapp.get(platform.prepare(**prepared).removeprefix("http://a.test"), status=302)
-    action, fields = platform_answer(login.location)
-    return testapp.post(action.removeprefix("http://a.test"), fields, status=status), fields

@@ -5,7 +5,7 @@ import os
 from babel.messages.frontend import CommandLineInterface
 from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
-from conftest import PASSWORD
+from moodle_helpers import PASSWORD
 
 import plugin_moodle
 

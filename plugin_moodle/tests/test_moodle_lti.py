@@ -10,8 +10,8 @@ from datetime import timedelta
 from urllib.parse import parse_qs, urlsplit
 
 import jwt
-from conftest import PASSWORD, launch
 from lti_platform import INSTRUCTOR, LEARNER, rsa_pem
+from moodle_helpers import PASSWORD, launch
 from sqlalchemy import func, select
 
 from core.models import Group, User, utcnow

@@ -4,8 +4,8 @@ access; the share of a video a learner watched is posted as a Score, never lower
 
 from __future__ import annotations
 
-from conftest import launch
 from lti_platform import INSTRUCTOR, LEARNER
+from moodle_helpers import launch
 from sqlalchemy import select
 
 from core.catalogue.metadata import set_access
