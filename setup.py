@@ -98,6 +98,8 @@ setup(
             "webvtt-py>=0.5",
             "aiosmtpd>=1.4",
             "schemathesis>=4.30",
+            # plugin_moodle's test LTI platform (a real LTI 1.3 platform library)
+            "lti1p3platform==0.1.8",
             # the documentation site (docs/, built by tests/unit/test_docs.py)
             "sphinx>=8",
             "furo",

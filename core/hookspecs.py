@@ -46,7 +46,7 @@ if TYPE_CHECKING:  # the hooks' types, for readers and checkers
     from pyramid.registry import Registry
     from pyramid.request import Request
 
-    from core.access.security import LoginMethod
+    from core.access.security import LoginMethod, UrlGrant
     from core.catalogue.search import SearchQuery, SearchResults
     from core.models import Channel, Site, Theme, User, Video
     from core.notify.kinds import NotificationKind
@@ -244,6 +244,28 @@ def amphi_identify(request: Request) -> User | None:
 
     :param request: the current request.
     :return: a :class:`core.models.User` of the request's site, or ``None``.
+    """
+
+
+@hookspec(firstresult=True)
+def amphi_url_grant(request: Request, token: str) -> UrlGrant | None:
+    """Identify a viewer from a grant carried in the URL, for a frame that has no cookie.
+
+    A page framed by another site (an LMS) gets no session cookie where the browser blocks
+    third-party cookies. A plugin that opened such a frame (an LTI launch) sends it to the video's
+    embed page with ``?grant=<token>``; the core asks this hook for the token's viewer and video,
+    then carries the same token in every URL that page links for that viewer (its media, subtitles,
+    thumbnails, ``/media/g/<token>/...``, and the position reports, ``?grant=``). Called only when
+    the request has no signed-in session and no API token. The grant opens nothing else: a request
+    it identifies is refused (403) on any other route than the embed page, the media and the position
+    of the video it names (:data:`core.access.security.GRANT_ROUTES`), and on another video. A viewer
+    of another site, or a disabled one, is ignored. Stops at first non-None result.
+
+    .. versionadded:: 2.4.0
+
+    :param request: the current request (not routed yet: read nothing but the token).
+    :param token: the grant as it came in the URL (untrusted: check its signature and expiry).
+    :return: a :class:`core.access.security.UrlGrant` (the viewer and the video), or ``None``.
     """
 
 

@@ -14,6 +14,7 @@ from core.access.ratelimit import RateLimit
 from core.access.security import (
     SESSION_METHOD,
     LoginMethod,
+    UrlGrant,
     address_in,
     check_password,
     end_sessions,
@@ -165,6 +166,7 @@ __all__ = [
     "render_markdown",
     # Identity, sign-in, sessions, users, tokens, rate limits
     "LoginMethod",
+    "UrlGrant",
     "SESSION_METHOD",
     "login_methods",
     "sign_in",

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import ipaddress
 import logging
+import re
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -20,6 +21,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from pyramid.csrf import check_csrf_origin, check_csrf_token, get_csrf_token, new_csrf_token
 from pyramid.events import ContextFound
 from pyramid.exceptions import BadCSRFOrigin, BadCSRFToken
+from pyramid.httpexceptions import HTTPForbidden
 from pyramid.security import Allowed, Denied
 from pyramid.session import SignedCookieSessionFactory
 from pyramid.util import strings_differ
@@ -80,6 +82,60 @@ class LoginMethod:
     url: str
     form_template: str = ""
     order: int = 100
+
+
+@dataclass(frozen=True)
+class UrlGrant:
+    """What a grant carried in a URL opens (``amphi_url_grant``): one video, for one viewer."""
+
+    user: User
+    video_id: int
+
+
+#: The routes a URL grant opens, all of them of the video it names (``video_id`` in the route).
+GRANT_ROUTES = frozenset(
+    {
+        "video.embed",
+        "media",
+        "media.track",
+        "media.granted",
+        "media.granted.track",
+        "api.video.position",
+        "api.video.events",
+    }
+)
+GRANT_PARAM = "grant"
+GRANT_ENVIRON = "amphi.url_grant"
+_GRANTED_MEDIA = re.compile(r"^/media/g/([A-Za-z0-9_.-]{1,500})/")
+
+
+def url_grant_token(request) -> str | None:
+    """The grant token the request's URL carries (``?grant=`` or ``/media/g/<token>/``), unchecked."""
+    found = _GRANTED_MEDIA.match(request.path_info)
+    if found:
+        return found.group(1)
+    token = request.GET.get(GRANT_PARAM)
+    return token if token and len(token) <= 500 else None
+
+
+def granted(request) -> str | None:
+    """The grant that identified the request's viewer (their URLs carry it on), or ``None``."""
+    request.user  # noqa: B018  (identifying the viewer is what records the grant)
+    grant = request.environ.get(GRANT_ENVIRON)
+    return grant[0] if grant else None
+
+
+def enforce_grant_scope(event) -> None:
+    """A viewer identified by a URL grant reaches only the routes of the video it names."""
+    request = event.request
+    if url_grant_token(request) is None or granted(request) is None:
+        return
+    grant = request.environ[GRANT_ENVIRON]
+    route = request.matched_route
+    video_id = (request.matchdict or {}).get("video_id")
+    if route is None or route.name not in GRANT_ROUTES or str(video_id) != str(grant[1]):
+        log.info("URL grant refused on %s (route %s)", request.path, route.name if route else None)
+        raise HTTPForbidden()
 
 
 # --- sessions --------------------------------------------------------------
@@ -157,12 +213,14 @@ def check_visitor_post(request, body_token: str | None = None) -> None:
     (:mod:`core.pagecache`): their request must then come from this site (``Sec-Fetch-Site``,
     and ``Origin``/``Referer`` on HTTPS). Raises a 400 otherwise.
     """
-    if request.user is not None and not uses_bearer(request):
+    if request.user is not None and not uses_bearer(request) and granted(request) is None:
         if body_token is not None and "X-CSRF-Token" not in request.headers:
             if strings_differ(body_token.encode(), get_csrf_token(request).encode()):
                 raise BadCSRFToken("check_csrf_token(): Invalid token")
             return
         check_csrf_token(request)
+        return
+    if granted(request) is not None:  # the grant is in the URL, which another site cannot know: not ambient
         return
     if request.headers.get("Sec-Fetch-Site", "same-origin") not in ("same-origin", "none"):
         raise BadCSRFOrigin("Origin checking failed - a request from another site")
@@ -189,6 +247,12 @@ def _identity(request) -> User | None:
         if user is not None:
             return user
         request.session.invalidate()  # signed out elsewhere, expired or disabled: the cookie is spent
+    token = url_grant_token(request)
+    if token is not None:
+        grant = request.hooks.amphi_url_grant(request=request, token=token)
+        if grant is not None and grant.user.site_id == request.site.id and grant.user.is_active:
+            request.environ[GRANT_ENVIRON] = (token, grant.video_id)
+            return grant.user
     user = request.hooks.amphi_identify(request=request)
     if user is not None and (user.site_id != request.site.id or not user.is_active):
         return None
@@ -387,6 +451,7 @@ def includeme(config):
     config.add_request_method(request_token, "access_token", reify=True)
     config.add_request_method(_identity, "user", reify=True)
     config.add_subscriber(enforce_token_rules, ContextFound)
+    config.add_subscriber(enforce_grant_scope, ContextFound)
 
 
 def random_password(length: int = 16) -> str:

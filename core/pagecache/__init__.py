@@ -240,7 +240,9 @@ def page_cache_tween_factory(handler, registry):
     store = PageStore(max_bytes)
     registry["page_cache"] = store
     # A plugin may identify visitors without a session (from the web server's headers): ask it first.
-    identified_without_session = bool(registry.plugins.implementers("amphi_identify"))
+    identified_without_session = bool(
+        registry.plugins.implementers("amphi_identify") or registry.plugins.implementers("amphi_url_grant")
+    )
 
     def tween(request):
         key = anonymous_key(request)

@@ -37,6 +37,7 @@ def signed_video(request, viewer: int | None = None) -> Video:
 
 
 @view_config(route_name="media", request_method=("GET", "HEAD"))
+@view_config(route_name="media.granted", request_method=("GET", "HEAD"))
 def media(request):
     path = "/".join(request.matchdict["path"])
     if path.startswith(CARD_FOLDER + "/"):
@@ -69,6 +70,7 @@ def card_image(request, path: str):
 
 
 @view_config(route_name="media.track", request_method=("GET", "HEAD"))
+@view_config(route_name="media.granted.track", request_method=("GET", "HEAD"))
 def serve_track(request):
     video = signed_video(request)
     track = request.dbsession.get(Track, int(request.matchdict["track_id"]))
@@ -82,4 +84,8 @@ def includeme(config):
     prefix = "/media/{video_id:\\d+}/{expires:\\d+}/{signature:[0-9a-f]{32}}"
     config.add_route("media.track", prefix + "/tracks/{track_id:\\d+}.vtt")  # before "media", which would take it
     config.add_route("media", prefix + "/*path")
+    # The same, carrying a URL grant (core.access.security.url_grant_token): for a frame without cookies.
+    granted = "/media/g/{grant:[A-Za-z0-9_.-]+}/{video_id:\\d+}/{expires:\\d+}/{signature:[0-9a-f]{32}}"
+    config.add_route("media.granted.track", granted + "/tracks/{track_id:\\d+}.vtt")
+    config.add_route("media.granted", granted + "/*path")
     config.scan("core.web.media")

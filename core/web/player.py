@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from babel.units import format_unit
 
-from core.access.security import video_permits
+from core.access.security import GRANT_PARAM, granted, video_permits
 from core.catalogue.media_urls import media_base, media_url
 from core.catalogue.tracks import player_tracks
 from core.models import Video, ViewProgress
@@ -35,6 +35,7 @@ def player_context(request, video: Video) -> dict:
         "media_url": lambda key: media_url(request, video, key),
         "start_at": start_time(request),
         "audio_languages": audio_files(video) if base else [],
+        "position_url": position_url(request, video),
     }
 
 
@@ -46,7 +47,16 @@ def player_events_wanted(request) -> bool:
 def events_url(request, video: Video) -> str:
     """Where the watch and embed pages' player reports what the viewer does (play, pause, seek...);
     empty where no enabled plugin wants it. Editors' players report nothing: their users are not watching."""
-    return request.route_url("api.video.events", video_id=video.id) if player_events_wanted(request) else ""
+    if not player_events_wanted(request):
+        return ""
+    grant = granted(request)  # a viewer a URL grant identifies reports with it, as for the position
+    return request.route_url("api.video.events", video_id=video.id, _query={GRANT_PARAM: grant} if grant else {})
+
+
+def position_url(request, video: Video) -> str:
+    """Where the player reports the position and the watch time (carrying a URL grant, if one identified the viewer)."""
+    grant = granted(request)
+    return request.route_url("api.video.position", video_id=video.id, _query={GRANT_PARAM: grant} if grant else {})
 
 
 #: What each kind of download is, for the reader.

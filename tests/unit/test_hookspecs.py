@@ -49,7 +49,7 @@ def test_hooks_version_is_semantic():
 # --- the contract walk: types, parameters, versions, implementations -------
 
 #: The packages of the plugins that ship with Amphi (the example plugin is a third party's).
-FIRST_PARTY = ("plugins", "plugin_recorder", "plugin_bbb", "opencast_studio")
+FIRST_PARTY = ("plugins", "plugin_recorder", "plugin_bbb", "plugin_moodle", "opencast_studio")
 VERSION_ADDED = re.compile(r"^\.\. versionadded:: (\S+)$", re.MULTILINE)
 
 
