@@ -59,6 +59,14 @@ class Storage(Protocol):
     def accel_path(self, key: str) -> str | None:
         """The internal URL nginx serves ``key`` from (X-Accel-Redirect), or None."""
 
+    def redirect_url(self, key: str) -> str | None:
+        """A short-lived URL viewers may fetch ``key`` from themselves (a presigned URL), or None.
+
+        Optional: a backend without this method is treated as answering None.
+
+        .. versionadded:: 2.4.0
+        """
+
 
 def check_key(key: str) -> str:
     """Return ``key`` if it is a well-formed storage key, else raise ValueError."""
