@@ -10,14 +10,15 @@ Credentials come from the settings, else from boto3's usual places (``AWS_ACCESS
 from __future__ import annotations
 
 import threading
-
-import boto3
-from boto3.s3.transfer import TransferConfig
-from botocore.config import Config
+from typing import TYPE_CHECKING
 
 from core import hookimpl
 from core.plugin_api import ConfigurationError, Setting, _, plugin_settings
-from plugins.storage_s3.storage import MIB, S3Storage
+
+if TYPE_CHECKING:
+    from plugins.storage_s3.storage import S3Storage
+
+MIB = 1024 * 1024
 
 NAME = "storage_s3"
 AMPHI_TITLE = _("S3 object storage")
@@ -69,6 +70,9 @@ def amphi_storage(registry, site):
 
 def make_storage(settings, site=None) -> S3Storage:
     """The storage for these effective settings (``site`` fills ``{site}`` and ``{site_id}``)."""
+    from boto3.s3.transfer import TransferConfig  # boto3 weighs ~25 MB: loaded only where a bucket is set
+
+    from plugins.storage_s3.storage import S3Storage
     names = {"site": site.slug if site is not None else "", "site_id": site.id if site is not None else ""}
     try:
         bucket, prefix = settings["bucket"].format(**names), settings["prefix"].format(**names)
@@ -109,11 +113,17 @@ def s3_client(settings, endpoint_url: str):
     with _clients_lock:
         client = _clients.get(identity)
         if client is None:
+            import boto3
+            from botocore.config import Config
+
             config = Config(
                 signature_version="s3v4",
                 s3={"addressing_style": settings["addressing_style"]},
                 max_pool_connections=max(10, settings["concurrency"] * 2),
                 retries={"max_attempts": 5, "mode": "standard"},
+                # No CRC of every byte on top of the signature's SHA-256 (not every store supports them yet).
+                request_checksum_calculation="when_required",
+                response_checksum_validation="when_required",
             )
             credentials = {}
             if settings["access_key"]:
