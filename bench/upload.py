@@ -20,7 +20,6 @@ through nginx against the raw loopback copy, every byte on to the store (pieces 
 into one object in the store when the upload completes: inside the timing), and the Amphi server's peak RSS.
 """
 
-
 from __future__ import annotations
 
 import argparse
@@ -330,7 +329,9 @@ def main() -> None:
     parser.add_argument("--size", default="2G", help="bytes to send (K, M, G suffixes); default 2G")
     parser.add_argument("--chunk", default="64M", help="tus chunk size; default 64M")
     parser.add_argument("--repeat", type=int, default=3, help="runs of each; medians are compared; default 3")
-    parser.add_argument("--through", choices=("direct", "nginx"), default="direct", help="nginx: etc/nginx/amphi.conf in front")
+    parser.add_argument(
+        "--through", choices=("direct", "nginx"), default="direct", help="nginx: etc/nginx/amphi.conf in front"
+    )
     parser.add_argument("--storage", choices=("local", "s3"), default="local", help="s3: storage_s3 on SeaweedFS")
     args = parser.parse_args()
     if (args.through == "nginx") != (args.storage == "s3"):

@@ -62,7 +62,7 @@ if TYPE_CHECKING:  # the hooks' types, for readers and checkers
 #: The version of the hook contract, semantic: a new hook or a new optional
 #: argument is a minor bump; a removed or changed hook, argument or return value
 #: a major bump. Plugins declare the versions they support with ``AMPHI_HOOKS``.
-HOOKS_VERSION = "2.3.0"
+HOOKS_VERSION = "2.4.0"
 
 #: Hooks that the core calls but no built-in plugin implements: they serve
 #: third-party plugins (a ``REMOTE_USER`` sign-in, a sign-in audit, a group

@@ -42,7 +42,9 @@ def render(conf: str, *, app: str, port: int, media: str) -> str:
 
 
 def main_config(folder: Path, site: str) -> str:
-    temp = " ".join(f"{kind}_temp_path {folder}/tmp/{kind};" for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
+    temp = " ".join(
+        f"{kind}_temp_path {folder}/tmp/{kind};" for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
+    )
     return f"""daemon off;
 master_process off;
 pid {folder}/nginx.pid;

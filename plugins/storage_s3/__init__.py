@@ -37,19 +37,30 @@ def _server(key: str, type_: str, default, label, help_="", **kw) -> Setting:
 @hookimpl
 def amphi_settings():
     return [
-        _server("bucket", "str", "", _("Bucket"), _("Empty: this plugin stores nothing. May hold {site} or {site_id}.")),
+        _server(
+            "bucket", "str", "", _("Bucket"), _("Empty: this plugin stores nothing. May hold {site} or {site_id}.")
+        ),
         _server("prefix", "str", "", _("Key prefix"), _("Put before every key (e.g. amphi/{site}/).")),
         _server("endpoint_url", "str", "", _("Endpoint URL"), _("The store's address; empty for AWS S3.")),
-        _server("public_endpoint_url", "str", "", _("Public endpoint URL"), _("The address browsers reach (redirect).")),
+        _server(
+            "public_endpoint_url", "str", "", _("Public endpoint URL"), _("The address browsers reach (redirect).")
+        ),
         _server("region", "str", "us-east-1", _("Region")),
         _server("access_key", "str", "", _("Access key"), _("Empty: boto3's environment or files."), secret=True),
         _server("secret_key", "str", "", _("Secret key"), secret=True),
         _server(
-            "addressing_style", "choice", "path", _("Addressing style"), _("path for most stores; virtual for AWS."),
+            "addressing_style",
+            "choice",
+            "path",
+            _("Addressing style"),
+            _("path for most stores; virtual for AWS."),
             choices=("path", "virtual", "auto"),
         ),  # fmt: skip
         _server(
-            "delivery", "choice", "accel", _("Delivery"),
+            "delivery",
+            "choice",
+            "accel",
+            _("Delivery"),
             _("accel: nginx fetches a presigned URL (X-Accel-Redirect); redirect: viewers are sent to it; app."),
             choices=DELIVERIES,
         ),  # fmt: skip
@@ -73,6 +84,7 @@ def make_storage(settings, site=None) -> S3Storage:
     from boto3.s3.transfer import TransferConfig  # boto3 weighs ~25 MB: loaded only where a bucket is set
 
     from plugins.storage_s3.storage import S3Storage
+
     names = {"site": site.slug if site is not None else "", "site_id": site.id if site is not None else ""}
     try:
         bucket, prefix = settings["bucket"].format(**names), settings["prefix"].format(**names)
@@ -127,7 +139,10 @@ def s3_client(settings, endpoint_url: str):
             )
             credentials = {}
             if settings["access_key"]:
-                credentials = {"aws_access_key_id": settings["access_key"], "aws_secret_access_key": settings["secret_key"]}
+                credentials = {
+                    "aws_access_key_id": settings["access_key"],
+                    "aws_secret_access_key": settings["secret_key"],
+                }
             client = boto3.session.Session().client(
                 "s3", endpoint_url=endpoint_url or None, region_name=settings["region"], config=config, **credentials
             )

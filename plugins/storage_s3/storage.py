@@ -236,7 +236,9 @@ class S3Storage:
             self._compose(target, [Segment(source, 0, size)], mime or "application/octet-stream")
             return
         extra = {"ContentType": mime, "MetadataDirective": "REPLACE"} if mime else {}
-        self.client.copy_object(Bucket=self.bucket, Key=target, CopySource={"Bucket": self.bucket, "Key": source}, **extra)
+        self.client.copy_object(
+            Bucket=self.bucket, Key=target, CopySource={"Bucket": self.bucket, "Key": source}, **extra
+        )
 
     def _compose(self, target: str, ranges: list[Segment], mime: str) -> None:
         """Write ``target`` as the bytes ``[start, start + size)`` of each object of ``ranges``, in order."""
@@ -289,7 +291,7 @@ class Parts:
                 body = self.storage.client.get_object(
                     Bucket=self.storage.bucket, Key=segment.name, Range=f"bytes={start}-{start + length - 1}"
                 )["Body"]
-                for chunk in iter(lambda: body.read(READ_CHUNK), b""):
+                while chunk := body.read(READ_CHUNK):
                     self.buffer += chunk
                 if len(self.buffer) >= self.storage.part_size:
                     self.flush()

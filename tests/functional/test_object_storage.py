@@ -98,11 +98,15 @@ def test_upload_encode_and_play_through_nginx_from_the_object_store(layout, s3_s
     playlist = prof.get(front + master)
     assert playlist.status_code == 200 and playlist.text.startswith("#EXTM3U")
     assert playlist.headers["Content-Type"] == "application/vnd.apple.mpegurl"
-    variant = master.rsplit("/", 1)[0] + "/" + next(line for line in playlist.text.splitlines() if line.endswith(".m3u8"))
+    variant = (
+        master.rsplit("/", 1)[0] + "/" + next(line for line in playlist.text.splitlines() if line.endswith(".m3u8"))
+    )
     media = prof.get(front + variant).text
-    segment = variant.rsplit("/", 1)[0] + "/" + re.search(r'(?m)^([^#\s]+\.m4s)$', media).group(1)
+    segment = variant.rsplit("/", 1)[0] + "/" + re.search(r"(?m)^([^#\s]+\.m4s)$", media).group(1)
     whole = prof.get(front + segment)
-    assert whole.status_code == 200 and whole.headers["Content-Type"] == "video/iso.segment" and len(whole.content) > 100
+    assert (
+        whole.status_code == 200 and whole.headers["Content-Type"] == "video/iso.segment" and len(whole.content) > 100
+    )
     part = prof.get(front + segment, headers={"Range": "bytes=10-99"})
     assert part.status_code == 206 and part.content == whole.content[10:100]
     assert part.headers["Content-Range"] == f"bytes 10-99/{len(whole.content)}"
