@@ -67,7 +67,7 @@ def amphi_settings():
         _server("accel_prefix", "str", "/_s3/", _("nginx internal prefix"), _("The internal location proxying to S3.")),
         _server("url_ttl", "int", 300, _("Presigned URL lifetime (seconds)")),
         _server("part_size_mb", "int", 8, _("Multipart part size (MB)")),
-        _server("concurrency", "int", 4, _("Parallel transfers per operation")),
+        _server("concurrency", "int", 2, _("Parallel transfers per operation")),
     ]
 
 
@@ -81,9 +81,7 @@ def amphi_storage(registry, site):
 
 def make_storage(settings, site=None) -> S3Storage:
     """The storage for these effective settings (``site`` fills ``{site}`` and ``{site_id}``)."""
-    from boto3.s3.transfer import TransferConfig  # boto3 weighs ~25 MB: loaded only where a bucket is set
-
-    from plugins.storage_s3.storage import S3Storage
+    from plugins.storage_s3.storage import S3Storage  # boto3 weighs ~25 MB: loaded only where a bucket is set
 
     names = {"site": site.slug if site is not None else "", "site_id": site.id if site is not None else ""}
     try:
@@ -93,16 +91,12 @@ def make_storage(settings, site=None) -> S3Storage:
     if settings["url_ttl"] < 10 or settings["part_size_mb"] < 5 or settings["concurrency"] < 1:
         raise ConfigurationError("amphi.storage_s3: url_ttl >= 10, part_size_mb >= 5 and concurrency >= 1")
     part = settings["part_size_mb"] * MIB
-    transfer = TransferConfig(
-        multipart_threshold=part, multipart_chunksize=part, max_concurrency=settings["concurrency"], use_threads=True
-    )
     client = s3_client(settings, settings["endpoint_url"])
     public = settings["public_endpoint_url"]
     return S3Storage(
         client,
         bucket,
         prefix,
-        transfer=transfer,
         public_client=s3_client(settings, public) if public else client,
         delivery=settings["delivery"],
         accel_prefix=settings["accel_prefix"],

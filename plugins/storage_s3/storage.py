@@ -14,6 +14,7 @@ import io
 import logging
 import mimetypes
 import os
+import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -59,7 +60,6 @@ class S3Storage:
         bucket: str,
         prefix: str = "",
         *,
-        transfer=None,
         public_client=None,
         delivery: str = "accel",
         accel_prefix: str = "/_s3/",
@@ -68,7 +68,6 @@ class S3Storage:
         concurrency: int = 4,
     ):
         self.client, self.bucket, self.prefix = client, bucket, prefix
-        self.transfer = transfer
         self.public_client = public_client or client
         self.delivery, self.accel_prefix, self.url_ttl = delivery, accel_prefix, url_ttl
         self.part_size, self.concurrency = max(part_size, MIN_PART), max(1, concurrency)
@@ -113,11 +112,7 @@ class S3Storage:
     # --- the contract -----------------------------------------------------
 
     def save(self, key: str, stream: BinaryIO) -> int:
-        counted = Counted(stream)
-        self.client.upload_fileobj(
-            counted, self.bucket, self._name(key), ExtraArgs={"ContentType": content_type(key)}, Config=self.transfer
-        )
-        return counted.count
+        return self._upload(self._name(key), stream, None, content_type(key), empty=True)
 
     def append(self, key: str, stream: BinaryIO, limit: int | None = None) -> int:
         name = self._name(key)
@@ -129,14 +124,7 @@ class S3Storage:
                 self.client.delete_object(Bucket=self.bucket, Key=name)
                 pieces = [Segment(_piece_name(name, 0), 0, head["ContentLength"])]
         offset = pieces[-1].start + pieces[-1].size if pieces else 0
-        source = Counted(stream, limit)
-        if not source.peek():
-            return 0
-        self.client.upload_fileobj(
-            source, self.bucket, _piece_name(name, offset), ExtraArgs={"ContentType": "application/octet-stream"},
-            Config=self.transfer,
-        )  # fmt: skip
-        return source.count
+        return self._upload(_piece_name(name, offset), stream, limit, "application/octet-stream", empty=False)
 
     def open(self, key: str) -> BinaryIO:
         return io.BufferedReader(SegmentsReader(self.client, self.bucket, self._segments(key)), READ_CHUNK)
@@ -190,8 +178,8 @@ class S3Storage:
 
         def put(item: tuple[str, str]) -> str:
             path, key = item
-            extra = {"ContentType": content_type(key)}
-            self.client.upload_file(path, self.bucket, self._name(key), ExtraArgs=extra, Config=self.transfer)
+            with open(path, "rb") as handle:
+                self._upload(self._name(key), handle, None, content_type(key), empty=True)
             return key
 
         with ThreadPoolExecutor(self.concurrency) as pool:  # an encode writes hundreds of small segments
@@ -223,6 +211,52 @@ class S3Storage:
         if self.delivery != "redirect":
             return None
         return self._presign(self.public_client, key)
+
+    # --- writing -------------------------------------------------------------
+
+    def _upload(self, name: str, stream: BinaryIO, limit: int | None, mime: str, empty: bool) -> int:
+        """Write at most ``limit`` bytes of ``stream`` to ``name``: one PUT when they fit in a part, else a
+        multipart upload, one part read at a time (the memory of one part, whatever the size). Returns the
+        bytes written; with nothing to write, an empty object is made only if ``empty``."""
+        first = _read_full(stream, self._want(limit, 0))
+        if len(first) < self.part_size or (limit is not None and len(first) >= limit):
+            if first or empty:
+                self.client.put_object(Bucket=self.bucket, Key=name, Body=first, ContentType=mime)
+            return len(first)
+        upload = self.client.create_multipart_upload(Bucket=self.bucket, Key=name, ContentType=mime)["UploadId"]
+        try:
+            written, tags = self._parts(name, upload, first, stream, limit)
+            parts = [{"PartNumber": number, "ETag": tag} for number, tag in enumerate(tags, 1)]
+            self.client.complete_multipart_upload(
+                Bucket=self.bucket, Key=name, UploadId=upload, MultipartUpload={"Parts": parts}
+            )
+        except BaseException:
+            self.client.abort_multipart_upload(Bucket=self.bucket, Key=name, UploadId=upload)
+            raise
+        return written
+
+    def _parts(self, name: str, upload: str, body: bytes, stream: BinaryIO, limit: int | None) -> tuple[int, list]:
+        """Send ``body`` then the rest of ``stream`` as parts, ``concurrency`` at a time (as many in memory)."""
+        slots = threading.BoundedSemaphore(self.concurrency)
+        futures, written = [], 0
+
+        def send(number: int, data: bytes) -> str:
+            try:
+                part = {"Bucket": self.bucket, "Key": name, "UploadId": upload, "PartNumber": number}
+                return self.client.upload_part(Body=data, **part)["ETag"]
+            finally:
+                slots.release()
+
+        with ThreadPoolExecutor(self.concurrency) as pool:
+            while body and not any(f.done() and f.exception() for f in futures):
+                slots.acquire()
+                futures.append(pool.submit(send, len(futures) + 1, body))
+                written += len(body)
+                body = _read_full(stream, self._want(limit, written))
+        return written, [future.result() for future in futures]
+
+    def _want(self, limit: int | None, written: int) -> int:
+        return self.part_size if limit is None else min(self.part_size, limit - written)
 
     # --- the store's own copies -------------------------------------------
 
@@ -363,47 +397,21 @@ class SegmentsReader(io.RawIOBase):
         super().close()
 
 
-class Counted(io.RawIOBase):
-    """``stream`` read through, at most ``limit`` bytes, counting them (boto3 reads it in parts)."""
-
-    def __init__(self, stream: BinaryIO, limit: int | None = None):
-        self.stream, self.limit, self.count = stream, limit, 0
-        self.first = b""
-
-    def readable(self) -> bool:
-        return True
-
-    def peek(self) -> bool:
-        """Read ahead one chunk; False when the stream gives nothing."""
-        self.first = self._read(READ_CHUNK)
-        return bool(self.first)
-
-    def _read(self, size: int) -> bytes:
-        if self.limit is not None:
-            size = min(size, self.limit - self.count)
-        if size <= 0:
-            return b""
-        data = self.stream.read(size)
-        self.count += len(data)
-        return data
-
-    def read(self, size: int = -1) -> bytes:
-        if size is None or size < 0:
-            size = 1 << 62
-        if self.first:
-            data, self.first = self.first[:size], self.first[size:]
-            return data
-        return self._read(size)
-
-    def readinto(self, buffer) -> int:
-        data = self.read(len(buffer))
-        buffer[: len(data)] = data
-        return len(data)
-
-
 def content_type(key: str) -> str:
     extension = os.path.splitext(key)[1]
     return MEDIA_TYPES.get(extension) or mimetypes.guess_type(key)[0] or "application/octet-stream"
+
+
+def _read_full(stream: BinaryIO, size: int) -> bytes:
+    """Up to ``size`` bytes of ``stream``: fewer only at its end (a socket may give less per read)."""
+    chunks, missing = [], size
+    while missing > 0:
+        chunk = stream.read(missing)
+        if not chunk:
+            break
+        chunks.append(chunk)
+        missing -= len(chunk)
+    return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
 
 def _piece_name(name: str, offset: int) -> str:

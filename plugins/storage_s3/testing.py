@@ -11,6 +11,8 @@ credentials, a boto3 client); ``s3_server`` is the same as a session fixture::
 
 from __future__ import annotations
 
+import contextlib
+import glob
 import json
 import os
 import random
@@ -118,10 +120,16 @@ def running_seaweedfs(folder):
     finally:
         process.terminate()
         try:
-            process.wait(timeout=5)
-        except subprocess.TimeoutExpired:  # it may take long to flush: its data is thrown away anyway
+            process.wait(timeout=0.5)
+        except subprocess.TimeoutExpired:  # it takes seconds to flush what is thrown away next: no need
             process.kill()
             process.wait()
+        for port in (master, volume, filer, s3, admin):  # the gRPC sockets it leaves in /tmp, named by port
+            for leftover in glob.glob(f"/tmp/seaweedfs-*-{port}.sock") + glob.glob(
+                f"/tmp/seaweedfs-*-{port + 10000}.sock"
+            ):
+                with contextlib.suppress(OSError):
+                    os.unlink(leftover)
 
 
 def _wait_for_s3(endpoint: str, process: subprocess.Popen, folder: Path) -> None:

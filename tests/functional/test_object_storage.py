@@ -107,6 +107,10 @@ def test_upload_encode_and_play_through_nginx_from_the_object_store(layout, s3_s
     assert (
         whole.status_code == 200 and whole.headers["Content-Type"] == "video/iso.segment" and len(whole.content) > 100
     )
+    assert whole.headers["Cache-Control"] == "private, max-age=3600"  # the app's, kept by nginx
+    assert "Seaweed-X-Amz-Owner" not in whole.headers and whole.headers["X-Content-Type-Options"] == "nosniff"
+    head = prof.head(front + segment)  # the URL is signed for GET: nginx asks with GET, answers the headers
+    assert head.status_code == 200 and head.headers["Content-Length"] == str(len(whole.content))
     part = prof.get(front + segment, headers={"Range": "bytes=10-99"})
     assert part.status_code == 206 and part.content == whole.content[10:100]
     assert part.headers["Content-Range"] == f"bytes 10-99/{len(whole.content)}"
