@@ -11,9 +11,11 @@ of one part. No method holds a whole file in memory.
 from __future__ import annotations
 
 import io
+import itertools
 import logging
 import mimetypes
 import os
+import stat
 import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -216,16 +218,20 @@ class S3Storage:
 
     def _upload(self, name: str, stream: BinaryIO, limit: int | None, mime: str, empty: bool) -> int:
         """Write at most ``limit`` bytes of ``stream`` to ``name``: one PUT when they fit in a part, else a
-        multipart upload, one part read at a time (the memory of one part, whatever the size). Returns the
-        bytes written; with nothing to write, an empty object is made only if ``empty``."""
-        first = _read_full(stream, self._want(limit, 0))
-        if len(first) < self.part_size or (limit is not None and len(first) >= limit):
-            if first or empty:
-                self.client.put_object(Bucket=self.bucket, Key=name, Body=first, ContentType=mime)
-            return len(first)
+        multipart upload of ``concurrency`` parts at a time. A file (a request body spooled by the server, an
+        encode's output) is sent from the disk, part by part (no copy in memory); any other stream is read
+        one part at a time. Returns the bytes written; with nothing to write, an empty object is made only if
+        ``empty``."""
+        bodies = part_bodies(stream, limit, self.part_size)
+        first = next(bodies, None)
+        second = next(bodies, None) if first is not None else None
+        if second is None:
+            if first is not None or empty:
+                self.client.put_object(Bucket=self.bucket, Key=name, Body=first or b"", ContentType=mime)
+            return len(first) if first is not None else 0
         upload = self.client.create_multipart_upload(Bucket=self.bucket, Key=name, ContentType=mime)["UploadId"]
         try:
-            written, tags = self._parts(name, upload, first, stream, limit)
+            written, tags = self._parts(name, upload, itertools.chain((first, second), bodies))
             parts = [{"PartNumber": number, "ETag": tag} for number, tag in enumerate(tags, 1)]
             self.client.complete_multipart_upload(
                 Bucket=self.bucket, Key=name, UploadId=upload, MultipartUpload={"Parts": parts}
@@ -235,28 +241,27 @@ class S3Storage:
             raise
         return written
 
-    def _parts(self, name: str, upload: str, body: bytes, stream: BinaryIO, limit: int | None) -> tuple[int, list]:
-        """Send ``body`` then the rest of ``stream`` as parts, ``concurrency`` at a time (as many in memory)."""
+    def _parts(self, name: str, upload: str, bodies: Iterator) -> tuple[int, list]:
+        """Send ``bodies`` as the parts of ``upload``, ``concurrency`` at a time."""
         slots = threading.BoundedSemaphore(self.concurrency)
         futures, written = [], 0
 
-        def send(number: int, data: bytes) -> str:
+        def send(number: int, body) -> str:
             try:
                 part = {"Bucket": self.bucket, "Key": name, "UploadId": upload, "PartNumber": number}
-                return self.client.upload_part(Body=data, **part)["ETag"]
+                return self.client.upload_part(Body=body, **part)["ETag"]
             finally:
                 slots.release()
 
         with ThreadPoolExecutor(self.concurrency) as pool:
-            while body and not any(f.done() and f.exception() for f in futures):
-                slots.acquire()
+            for body in bodies:
+                slots.acquire()  # a part read only when one may be sent: no more than ``concurrency`` waiting
+                if any(future.done() and future.exception() for future in futures):
+                    slots.release()
+                    break
                 futures.append(pool.submit(send, len(futures) + 1, body))
                 written += len(body)
-                body = _read_full(stream, self._want(limit, written))
         return written, [future.result() for future in futures]
-
-    def _want(self, limit: int | None, written: int) -> int:
-        return self.part_size if limit is None else min(self.part_size, limit - written)
 
     # --- the store's own copies -------------------------------------------
 
@@ -400,6 +405,74 @@ class SegmentsReader(io.RawIOBase):
 def content_type(key: str) -> str:
     extension = os.path.splitext(key)[1]
     return MEDIA_TYPES.get(extension) or mimetypes.guess_type(key)[0] or "application/octet-stream"
+
+
+def part_bodies(stream: BinaryIO, limit: int | None, part_size: int) -> Iterator:
+    """At most ``limit`` bytes of ``stream`` as bodies of ``part_size`` bytes (the last one shorter): ranges of
+    the file itself when ``stream`` is a file on disk (then moved past them at the end), else bytes read."""
+    spooled = _file_from(stream)
+    if spooled is not None:
+        descriptor, start, available = spooled
+        total = available if limit is None else min(limit, available)
+        for offset in range(0, total, part_size):
+            yield FileRange(descriptor, start + offset, min(part_size, total - offset))
+        stream.seek(start + total)
+        return
+    written = 0
+    while limit is None or written < limit:
+        wanted = part_size if limit is None else min(part_size, limit - written)
+        body = _read_full(stream, wanted)
+        if not body:
+            return
+        written += len(body)
+        yield body
+        if len(body) < wanted:
+            return
+
+
+def _file_from(stream) -> tuple[int, int, int] | None:
+    """``(descriptor, position, bytes after it)`` when ``stream`` is a regular file, else None."""
+    try:
+        descriptor, position = stream.fileno(), stream.tell()
+        status = os.fstat(descriptor)
+    except (AttributeError, OSError, ValueError, io.UnsupportedOperation):
+        return None
+    return (descriptor, position, max(0, status.st_size - position)) if stat.S_ISREG(status.st_mode) else None
+
+
+class FileRange(io.RawIOBase):
+    """``length`` bytes of a file from ``start``, read with pread (parts sent at once share no file position)."""
+
+    def __init__(self, descriptor: int, start: int, length: int):
+        self.descriptor, self.start, self.length, self.position = descriptor, start, length, 0
+
+    def __len__(self) -> int:
+        return self.length
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def tell(self) -> int:
+        return self.position
+
+    def seek(self, offset: int, whence: int = os.SEEK_SET) -> int:
+        base = {os.SEEK_SET: 0, os.SEEK_CUR: self.position, os.SEEK_END: self.length}[whence]
+        self.position = min(max(0, base + offset), self.length)
+        return self.position
+
+    def read(self, size: int = -1) -> bytes:
+        wanted = self.length - self.position if size is None or size < 0 else min(size, self.length - self.position)
+        data = os.pread(self.descriptor, wanted, self.start + self.position) if wanted > 0 else b""
+        self.position += len(data)
+        return data
+
+    def readinto(self, buffer) -> int:
+        data = self.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
 
 
 def _read_full(stream: BinaryIO, size: int) -> bytes:

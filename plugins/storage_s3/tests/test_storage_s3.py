@@ -61,6 +61,18 @@ def test_tus_pieces_are_assembled_in_the_store_without_a_whole_file_in_memory(s3
         assert handle.read() == data
 
 
+def test_a_file_on_disk_is_sent_from_the_disk_in_parts(s3_server, tmp_path):  # noqa: F811
+    storage = storage_on(s3_server)
+    data = os.urandom(12 * MIB + 3)
+    (tmp_path / "body").write_bytes(b"header" + data + b"next request")
+    with open(tmp_path / "body", "rb") as body:  # as the server spools a request body
+        body.seek(6)
+        assert storage.append("sites/1/uploads/f", body, limit=len(data)) == len(data)  # three parts (5 MiB)
+        assert body.read() == b"next request"  # the stream moved past what was sent
+    with storage.open("sites/1/uploads/f") as handle:
+        assert handle.read() == data
+
+
 def test_media_are_delivered_through_presigned_urls(s3_server, tmp_path):  # noqa: F811
     storage = storage_on(s3_server, delivery="redirect", url_ttl=60)
     (tmp_path / "hls").mkdir()
