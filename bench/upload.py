@@ -283,8 +283,8 @@ def measure_front(folder: Path, source: Path, size: int, chunk: int, repeat: int
         tus_sendfile_upload(front, headers, warm, 8 * 1024 * 1024, chunk)
         figures["rss_before"] = vm_hwm(server.pid)
         client = store.client()
-        part = 8 * 1024 * 1024  # storage_s3's defaults: 8 MiB parts, 2 at a time
-        transfer = TransferConfig(multipart_threshold=part, multipart_chunksize=part, max_concurrency=2)
+        part = 16 * 1024 * 1024  # storage_s3's defaults: 16 MiB parts, 4 at a time
+        transfer = TransferConfig(multipart_threshold=part, multipart_chunksize=part, max_concurrency=4)
         for _ in range(repeat):
             os.sync()
             figures["raw"].append(raw_copy(source, size))

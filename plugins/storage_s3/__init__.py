@@ -66,8 +66,8 @@ def amphi_settings():
         ),  # fmt: skip
         _server("accel_prefix", "str", "/_s3/", _("nginx internal prefix"), _("The internal location proxying to S3.")),
         _server("url_ttl", "int", 300, _("Presigned URL lifetime (seconds)")),
-        _server("part_size_mb", "int", 8, _("Multipart part size (MB)")),
-        _server("concurrency", "int", 2, _("Parallel transfers per operation")),
+        _server("part_size_mb", "int", 16, _("Multipart part size (MB)")),
+        _server("concurrency", "int", 4, _("Parallel transfers per operation")),
     ]
 
 

@@ -66,7 +66,7 @@ class S3Storage:
         delivery: str = "accel",
         accel_prefix: str = "/_s3/",
         url_ttl: int = 300,
-        part_size: int = 8 * MIB,
+        part_size: int = 16 * MIB,
         concurrency: int = 4,
     ):
         self.client, self.bucket, self.prefix = client, bucket, prefix
@@ -218,9 +218,8 @@ class S3Storage:
 
     def _upload(self, name: str, stream: BinaryIO, limit: int | None, mime: str, empty: bool) -> int:
         """Write at most ``limit`` bytes of ``stream`` to ``name``: one PUT when they fit in a part, else a
-        multipart upload of ``concurrency`` parts at a time. A file (a request body spooled by the server, an
-        encode's output) is sent from the disk, part by part (no copy in memory); any other stream is read
-        one part at a time. Returns the bytes written; with nothing to write, an empty object is made only if
+        multipart upload. A file (a request body spooled by the server, an encode's output) is sent from the
+        disk, ``concurrency`` parts at a time (no copy in memory); any other stream is read one part at a time. Returns the bytes written; with nothing to write, an empty object is made only if
         ``empty``."""
         bodies = part_bodies(stream, limit, self.part_size)
         first = next(bodies, None)
@@ -231,7 +230,9 @@ class S3Storage:
             return len(first) if first is not None else 0
         upload = self.client.create_multipart_upload(Bucket=self.bucket, Key=name, ContentType=mime)["UploadId"]
         try:
-            written, tags = self._parts(name, upload, itertools.chain((first, second), bodies))
+            # Ranges of a file cost no memory: several go at once; parts read into memory go one by one.
+            parallel = self.concurrency if isinstance(first, FileRange) else 1
+            written, tags = self._parts(name, upload, itertools.chain((first, second), bodies), parallel)
             parts = [{"PartNumber": number, "ETag": tag} for number, tag in enumerate(tags, 1)]
             self.client.complete_multipart_upload(
                 Bucket=self.bucket, Key=name, UploadId=upload, MultipartUpload={"Parts": parts}
@@ -241,9 +242,9 @@ class S3Storage:
             raise
         return written
 
-    def _parts(self, name: str, upload: str, bodies: Iterator) -> tuple[int, list]:
-        """Send ``bodies`` as the parts of ``upload``, ``concurrency`` at a time."""
-        slots = threading.BoundedSemaphore(self.concurrency)
+    def _parts(self, name: str, upload: str, bodies: Iterator, parallel: int) -> tuple[int, list]:
+        """Send ``bodies`` as the parts of ``upload``, ``parallel`` at a time."""
+        slots = threading.BoundedSemaphore(parallel)
         futures, written = [], 0
 
         def send(number: int, body) -> str:
@@ -253,9 +254,9 @@ class S3Storage:
             finally:
                 slots.release()
 
-        with ThreadPoolExecutor(self.concurrency) as pool:
+        with ThreadPoolExecutor(parallel) as pool:
             for body in bodies:
-                slots.acquire()  # a part read only when one may be sent: no more than ``concurrency`` waiting
+                slots.acquire()  # a part read only when one may be sent: no more than ``parallel`` waiting
                 if any(future.done() and future.exception() for future in futures):
                     slots.release()
                     break
