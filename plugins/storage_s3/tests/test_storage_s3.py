@@ -9,7 +9,6 @@ import requests
 from core.testing.contracts import StorageContract
 from plugins.storage_s3 import make_storage
 from plugins.storage_s3.storage import MIB
-from plugins.storage_s3.testing import s3_server  # noqa: F401  (the fixture)
 
 SETTINGS = {
     "prefix": "amphi/{site_id}/",
@@ -36,11 +35,11 @@ def storage_on(server, **more):
 
 class TestS3Storage(StorageContract):
     @pytest.fixture
-    def storage(self, s3_server):  # noqa: F811
+    def storage(self, s3_server):
         return storage_on(s3_server)  # a bucket of its own (made in a few milliseconds)
 
 
-def test_tus_pieces_are_assembled_in_the_store_without_a_whole_file_in_memory(s3_server):  # noqa: F811
+def test_tus_pieces_are_assembled_in_the_store_without_a_whole_file_in_memory(s3_server):
     storage = storage_on(s3_server)
     key = "sites/1/uploads/big"
     data = os.urandom(13 * MIB + 5)
@@ -61,7 +60,7 @@ def test_tus_pieces_are_assembled_in_the_store_without_a_whole_file_in_memory(s3
         assert handle.read() == data
 
 
-def test_a_file_on_disk_is_sent_from_the_disk_in_parts(s3_server, tmp_path):  # noqa: F811
+def test_a_file_on_disk_is_sent_from_the_disk_in_parts(s3_server, tmp_path):
     storage = storage_on(s3_server)
     data = os.urandom(12 * MIB + 3)
     (tmp_path / "body").write_bytes(b"header" + data + b"next request")
@@ -73,7 +72,7 @@ def test_a_file_on_disk_is_sent_from_the_disk_in_parts(s3_server, tmp_path):  # 
         assert handle.read() == data
 
 
-def test_media_are_delivered_through_presigned_urls(s3_server, tmp_path):  # noqa: F811
+def test_media_are_delivered_through_presigned_urls(s3_server, tmp_path):
     storage = storage_on(s3_server, delivery="redirect", url_ttl=60)
     (tmp_path / "hls").mkdir()
     (tmp_path / "hls" / "seg_000.m4s").write_bytes(bytes(range(256)) * 4)
