@@ -154,6 +154,14 @@ class S3Storage:
                 kept = Segment(segment.name, 0, size - segment.start)
                 self._compose(segment.name, [kept], "application/octet-stream")
 
+    def seal(self, key: str, renew=lambda: None) -> None:
+        """Join an appended key's pieces into one object in the store (``move`` then copies one object)."""
+        name = self._name(key)
+        pieces = self._pieces(name)
+        if pieces:
+            self._compose(name, [Segment(p.name, 0, p.size) for p in pieces], "application/octet-stream", renew)
+            self._delete_names([piece.name for piece in pieces])
+
     def move(self, source: str, target: str) -> None:
         segments, name = self._segments(source), self._name(target)
         if len(segments) == 1 and segments[0].start == 0:
@@ -280,14 +288,15 @@ class S3Storage:
             Bucket=self.bucket, Key=target, CopySource={"Bucket": self.bucket, "Key": source}, **extra
         )
 
-    def _compose(self, target: str, ranges: list[Segment], mime: str) -> None:
-        """Write ``target`` as the bytes ``[start, start + size)`` of each object of ``ranges``, in order."""
+    def _compose(self, target: str, ranges: list[Segment], mime: str, renew=lambda: None) -> None:
+        """Write ``target`` as the bytes ``[start, start + size)`` of each object of ``ranges``, in order
+        (``renew()`` called after each part)."""
         if sum(r.size for r in ranges) == 0:
             self.client.put_object(Bucket=self.bucket, Key=target, Body=b"", ContentType=mime)
             return
         upload = self.client.create_multipart_upload(Bucket=self.bucket, Key=target, ContentType=mime)["UploadId"]
         try:
-            parts = Parts(self, target, upload)
+            parts = Parts(self, target, upload, renew)
             for segment in ranges:
                 parts.add(segment)
             parts.flush()
@@ -307,8 +316,8 @@ class S3Storage:
 class Parts:
     """The parts of one multipart upload: large ranges copied by the store, small ones through one buffer."""
 
-    def __init__(self, storage: S3Storage, target: str, upload: str):
-        self.storage, self.target, self.upload = storage, target, upload
+    def __init__(self, storage: S3Storage, target: str, upload: str, renew=lambda: None):
+        self.storage, self.target, self.upload, self.renew = storage, target, upload, renew
         self.buffer = bytearray()
         self.done: list[dict] = []
 
@@ -326,6 +335,7 @@ class Parts:
                 source = {"Bucket": self.storage.bucket, "Key": segment.name}
                 answer = self._call("upload_part_copy", CopySource=source, CopySourceRange=bytes_range)
                 self.done.append({"PartNumber": len(self.done) + 1, "ETag": answer["CopyPartResult"]["ETag"]})
+                self.renew()
             else:
                 length = min(remaining, self.storage.part_size - len(self.buffer))
                 body = self.storage.client.get_object(
@@ -342,6 +352,7 @@ class Parts:
             answer = self._call("upload_part", Body=bytes(self.buffer))
             self.done.append({"PartNumber": len(self.done) + 1, "ETag": answer["ETag"]})
             self.buffer = bytearray()
+            self.renew()
 
 
 class SegmentsReader(io.RawIOBase):

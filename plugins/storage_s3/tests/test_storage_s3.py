@@ -52,6 +52,10 @@ def test_tus_pieces_are_assembled_in_the_store_without_a_whole_file_in_memory(s3
     with storage.open(key) as handle:
         handle.seek(6 * MIB - 2)
         assert handle.read(10) == data[6 * MIB - 2 : 6 * MIB + 8]
+    renewals = []
+    storage.seal(key, lambda: renewals.append(1))  # the last byte arrived: one object, the pieces gone
+    names = [o["Key"] for o in storage.client.list_objects_v2(Bucket=storage.bucket)["Contents"]]
+    assert names == ["amphi/7/sites/1/uploads/big"] and renewals and storage.size(key) == len(data)
     storage.move(key, "sites/1/videos/3/source")
     assert not storage.exists(key) and storage.size("sites/1/videos/3/source") == len(data)
     objects = storage.client.list_objects_v2(Bucket=storage.bucket)["Contents"]
