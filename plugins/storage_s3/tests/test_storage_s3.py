@@ -91,3 +91,12 @@ def test_media_are_delivered_through_presigned_urls(s3_server, tmp_path):
     assert requests.get(url.replace("seg_000", "seg_001"), timeout=10).status_code == 403  # the signature binds the key
     accel = storage_on(s3_server).accel_path(key)
     assert accel.startswith(f"/_s3/http/{s3_server.endpoint.removeprefix('http://')}/") and "X-Amz-Signature=" in accel
+
+
+@pytest.mark.parametrize("wrong", [{"url_ttl": 5}, {"part_size_mb": 4}, {"bucket": "amphi-{tenant}"}])
+def test_wrong_settings_stop_with_the_setting_named(wrong):
+    from core.plugin_api import ConfigurationError
+
+    settings = {**SETTINGS, "bucket": "amphi", "endpoint_url": "http://127.0.0.1:1", "access_key": "", "secret_key": ""}
+    with pytest.raises(ConfigurationError, match="amphi.storage_s3"):
+        make_storage({**settings, **wrong}, Site())
