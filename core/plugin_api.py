@@ -94,7 +94,7 @@ from core.pipeline.speech import DEFAULT_RULES, SAMPLE_RATE, ReadingRules, Trans
 from core.pipeline.storage import check_key, get_storage, site_prefix, upload_key, video_prefix
 from core.platform.commands import CliCommand
 from core.platform.db import commit_now, lock_rows
-from core.platform.errors import AmphiError, TooManyAttempts, ValidationError
+from core.platform.errors import AmphiError, ConfigurationError, TooManyAttempts, ValidationError
 from core.platform.i18n import _, localizer_for, plural, translate_errors
 from core.platform.keys import derived_key
 from core.platform.markup import render_markdown
@@ -131,6 +131,7 @@ __all__ = [
     "notify",
     # Errors, French and English, settings, sites
     "AmphiError",
+    "ConfigurationError",
     "TooManyAttempts",
     "ValidationError",
     "_",

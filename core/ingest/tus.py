@@ -26,7 +26,7 @@ from pyramid.view import view_config
 from core.access.tokens import BEARER_CHALLENGE
 from core.catalogue.metadata import check_upload_metadata
 from core.ingest import QuotaExceeded, check_quota, ingest_stored_file
-from core.ingest.tus_chunks import LOST, TusError, write_claimed
+from core.ingest.tus_chunks import LOST, TusError, seal_claimed, write_claimed
 from core.ingest.upload_claims import Claim, claim, current, drop_if_gone
 from core.models import Upload, utcnow
 from core.pipeline.storage import upload_key
@@ -166,12 +166,15 @@ def receive(request, upload: Upload, offset: int, headers: dict, deferred: int |
     """Append the request body at ``offset`` under the upload's claim; make the video when it is complete.
     Returns the upload as it now stands."""
     upload_id, key = upload.id, upload.key
+    total = upload.length if upload.length is not None else deferred  # read now: the claim's commit expires it
     stream, length, checksum = checked_chunk(request, upload, offset, deferred)
     request.storage  # noqa: B018 — made from the site now: once claimed, nothing opens a transaction while bytes stream
     ticket = claim(request, upload_id, offset, deferred)
     if ticket is None:
         raise conflict(request, upload_id)
     written = write_claimed(request, ticket, key, stream, length, checksum)
+    if written and offset + written == total:
+        seal_claimed(request, ticket, key)
     if not ticket.advance(offset + written):
         raise lost(request, upload_id, key)
     try:

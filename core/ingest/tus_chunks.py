@@ -49,6 +49,32 @@ def write_claimed(request, ticket: Claim, key: str, stream, length: int, checksu
         raise
 
 
+def seal_claimed(request, ticket: Claim, key: str) -> None:
+    """The last byte arrived: a storage that keeps appended bytes in pieces (an object store) joins them now,
+    under the claim (renewed as it goes) and outside any transaction, before the upload becomes a video.
+
+    On failure the claim is given back and the offset stays where it was: the client sends its last chunk
+    again (:func:`prepare_append` cuts what is past the offset).
+    """
+    seal = getattr(request.storage, "seal", None)
+    if seal is None:
+        return
+
+    def renew() -> None:
+        if not ticket.renew_if_due():
+            raise TusError(409, LOST)
+
+    try:
+        seal(key, renew)
+    except BaseException:
+        log.warning("upload %s: its pieces could not be joined", ticket.upload_id, exc_info=True)
+        try:
+            ticket.release()
+        except Exception:  # noqa: BLE001 — the claim lapses by itself; the first error is the one to see
+            log.exception("upload %s: could not give back its claim", ticket.upload_id)
+        raise
+
+
 def prepare_append(storage, key: str, offset: int) -> None:
     """Make the stored bytes end exactly at the recorded offset before appending.
 

@@ -8,7 +8,7 @@ own namespace (a folder, a bucket).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import BinaryIO, Protocol
 
 from core.platform.errors import ConfigurationError
@@ -58,6 +58,22 @@ class Storage(Protocol):
 
     def accel_path(self, key: str) -> str | None:
         """The internal URL nginx serves ``key`` from (X-Accel-Redirect), or None."""
+
+    def seal(self, key: str, renew: Callable[[], None]) -> None:
+        """``key`` was written by ``append`` and is complete: make it final (an object store joins the pieces
+        it kept apart). Optional; called outside any transaction, ``renew()`` between long steps (it raises
+        when the caller lost the right to go on).
+
+        .. versionadded:: 2.4.0
+        """
+
+    def redirect_url(self, key: str) -> str | None:
+        """A short-lived URL viewers may fetch ``key`` from themselves (a presigned URL), or None.
+
+        Optional: a backend without this method is treated as answering None.
+
+        .. versionadded:: 2.4.0
+        """
 
 
 def check_key(key: str) -> str:

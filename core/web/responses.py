@@ -1,14 +1,15 @@
 """Answers made of stored bytes, for the core's media views and plugins' (an enrichment's file...).
 
-In production nginx sends the bytes (X-Accel-Redirect); on the embedded default they are streamed
-with range requests.
+In production nginx sends the bytes (X-Accel-Redirect), or the viewer is redirected to a short-lived URL
+of the store (a presigned URL: ``redirect_url``), once the access check passed; on the embedded default
+they are streamed with range requests.
 """
 
 from __future__ import annotations
 
 import mimetypes
 
-from pyramid.httpexceptions import HTTPNotFound
+from pyramid.httpexceptions import HTTPFound, HTTPNotFound
 from pyramid.response import FileIter, Response
 
 from core.models import Video
@@ -24,7 +25,12 @@ def serve_key(request, key: str, public: bool) -> Response:
     content_type = MEDIA_TYPES.get(extension) or mimetypes.guess_type(key)[0] or "application/octet-stream"
     cache = "public, max-age=3600" if public else "private, max-age=3600"
     accel = storage.accel_path(key)
-    if accel:
+    redirect = getattr(storage, "redirect_url", None)
+    target = None if accel else redirect(key) if redirect else None
+    if target:  # the URL lives a few minutes: neither the redirect nor its target may be kept longer
+        response = HTTPFound(location=target)
+        cache = "private, no-store"
+    elif accel:
         response = Response(content_type=content_type, headerlist=[("X-Accel-Redirect", accel)])
     else:
         handle = storage.open(key)

@@ -105,6 +105,9 @@ class LocalStorage:
     def local_path(self, key: str) -> str | None:
         return self._path(key)
 
+    def redirect_url(self, key: str) -> str | None:
+        return None  # viewers never reach the folder: the app or nginx sends its bytes
+
     def accel_path(self, key: str) -> str | None:
         if not self.accel_prefix:
             return None

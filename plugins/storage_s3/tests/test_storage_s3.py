@@ -1,0 +1,102 @@
+"""storage_s3 on a real S3 server (SeaweedFS): the storage contract, and what only an object store needs."""
+
+import io
+import os
+
+import pytest
+import requests
+
+from core.testing.contracts import StorageContract
+from plugins.storage_s3 import make_storage
+from plugins.storage_s3.storage import MIB
+
+SETTINGS = {
+    "prefix": "amphi/{site_id}/",
+    "public_endpoint_url": "",
+    "region": "us-east-1",
+    "addressing_style": "path",
+    "delivery": "accel",
+    "accel_prefix": "/_s3/",
+    "url_ttl": 300,
+    "part_size_mb": 5,
+    "concurrency": 2,
+}
+
+
+class Site:
+    id, slug = 7, "physics"
+
+
+def storage_on(server, **more):
+    settings = {**SETTINGS, "bucket": server.new_bucket(), "endpoint_url": server.endpoint}
+    settings |= {"access_key": server.access_key, "secret_key": server.secret_key, **more}
+    return make_storage(settings, Site())
+
+
+class TestS3Storage(StorageContract):
+    @pytest.fixture
+    def storage(self, s3_server):
+        return storage_on(s3_server)  # a bucket of its own (made in a few milliseconds)
+
+
+def test_tus_pieces_are_assembled_in_the_store_without_a_whole_file_in_memory(s3_server):
+    storage = storage_on(s3_server)
+    key = "sites/1/uploads/big"
+    data = os.urandom(13 * MIB + 5)
+    # Pieces as tus chunks bring them: small ones (through a buffer), large ones (copied by the store).
+    for start, end in [(0, 100), (100, 6 * MIB), (6 * MIB, 6 * MIB + 7), (6 * MIB + 7, 13 * MIB + 5)]:
+        assert storage.append(key, io.BytesIO(data[start:end] + b"past the limit"), limit=end - start) == end - start
+    assert storage.size(key) == len(data) and list(storage.walk("sites/1")) == [(key, len(data))]
+    storage.truncate(key, 6 * MIB + 3)  # a failed request's bytes cut off, inside a piece
+    assert storage.append(key, io.BytesIO(data[6 * MIB + 3 :])) == len(data) - 6 * MIB - 3
+    with storage.open(key) as handle:
+        handle.seek(6 * MIB - 2)
+        assert handle.read(10) == data[6 * MIB - 2 : 6 * MIB + 8]
+    renewals = []
+    storage.seal(key, lambda: renewals.append(1))  # the last byte arrived: one object, the pieces gone
+    names = [o["Key"] for o in storage.client.list_objects_v2(Bucket=storage.bucket)["Contents"]]
+    assert names == ["amphi/7/sites/1/uploads/big"] and renewals and storage.size(key) == len(data)
+    storage.move(key, "sites/1/videos/3/source")
+    assert not storage.exists(key) and storage.size("sites/1/videos/3/source") == len(data)
+    objects = storage.client.list_objects_v2(Bucket=storage.bucket)["Contents"]
+    assert [o["Key"] for o in objects] == ["amphi/7/sites/1/videos/3/source"]  # one object, the pieces gone
+    with storage.open("sites/1/videos/3/source") as handle:
+        assert handle.read() == data
+
+
+def test_a_file_on_disk_is_sent_from_the_disk_in_parts(s3_server, tmp_path):
+    storage = storage_on(s3_server)
+    data = os.urandom(12 * MIB + 3)
+    (tmp_path / "body").write_bytes(b"header" + data + b"next request")
+    with open(tmp_path / "body", "rb") as body:  # as the server spools a request body
+        body.seek(6)
+        assert storage.append("sites/1/uploads/f", body, limit=len(data)) == len(data)  # three parts (5 MiB)
+        assert body.read() == b"next request"  # the stream moved past what was sent
+    with storage.open("sites/1/uploads/f") as handle:
+        assert handle.read() == data
+
+
+def test_media_are_delivered_through_presigned_urls(s3_server, tmp_path):
+    storage = storage_on(s3_server, delivery="redirect", url_ttl=60)
+    (tmp_path / "hls").mkdir()
+    (tmp_path / "hls" / "seg_000.m4s").write_bytes(bytes(range(256)) * 4)
+    storage.put_tree(str(tmp_path), "sites/1/videos/3/outputs/4")
+    key = "sites/1/videos/3/outputs/4/hls/seg_000.m4s"
+    assert storage.accel_path(key) is None
+    url = storage.redirect_url(key)
+    whole = requests.get(url, timeout=10)
+    assert whole.status_code == 200 and whole.headers["Content-Type"] == "video/iso.segment"
+    part = requests.get(url, headers={"Range": "bytes=4-9"}, timeout=10)
+    assert part.status_code == 206 and part.content == bytes(range(4, 10))
+    assert requests.get(url.replace("seg_000", "seg_001"), timeout=10).status_code == 403  # the signature binds the key
+    accel = storage_on(s3_server).accel_path(key)
+    assert accel.startswith(f"/_s3/http/{s3_server.endpoint.removeprefix('http://')}/") and "X-Amz-Signature=" in accel
+
+
+@pytest.mark.parametrize("wrong", [{"url_ttl": 5}, {"part_size_mb": 4}, {"bucket": "amphi-{tenant}"}])
+def test_wrong_settings_stop_with_the_setting_named(wrong):
+    from core.plugin_api import ConfigurationError
+
+    settings = {**SETTINGS, "bucket": "amphi", "endpoint_url": "http://127.0.0.1:1", "access_key": "", "secret_key": ""}
+    with pytest.raises(ConfigurationError, match="amphi.storage_s3"):
+        make_storage({**settings, **wrong}, Site())
