@@ -106,6 +106,14 @@ def amphi_watch_progress(request, video, seconds_watched):
     watched(request, video, seconds_watched)
 
 
+@hookimpl(optionalhook=True)
+def amphi_xapi_context(request, video):
+    """The course the viewer came from (the ``xapi`` plugin's hook; absent where it is not installed)."""
+    from plugin_moodle.learning_records import xapi_context
+
+    return xapi_context(request, video)
+
+
 @hookimpl
 def amphi_nav_items(request):
     """ "LTI platforms" for the site's admins."""

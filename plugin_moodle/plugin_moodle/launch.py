@@ -245,6 +245,7 @@ def launch(request):
     if group is not None and user not in group.members:
         group.members.append(user)
     request.dbsession.flush()
+    course = None
     if group is not None:
         course = remember_course(request, platform, str(data[CLAIM + "context"]["id"]), group, data)
         if teaches(data) and request.dbsession.get(LtiTeacher, (course.id, user.id)) is None:
@@ -260,7 +261,9 @@ def launch(request):
             ),
         }
         return render_to_response("plugin_moodle:templates/notice.html", values, request=request)
-    grant = make_grant(request, user, video.id, 60 * moodle_settings(request)["grant_minutes"])
+    grant = make_grant(
+        request, user, video.id, 60 * moodle_settings(request)["grant_minutes"], course.id if course else None
+    )
     return HTTPFound(request.route_url("video.embed", video_id=video.id, _query={"grant": grant}))
 
 

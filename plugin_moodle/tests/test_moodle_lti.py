@@ -3,9 +3,11 @@ LTI Dynamic Registration, key rotation, launches and their grants, and every bad
 
 from __future__ import annotations
 
+import json
 import re
 import secrets
 import threading
+import uuid
 from datetime import timedelta
 from urllib.parse import parse_qs, urlsplit
 
@@ -15,9 +17,11 @@ from moodle_helpers import PASSWORD, launch
 from sqlalchemy import func, select
 
 from core.models import Group, User, utcnow
+from core.platform.sites import set_plugin_overrides
 from core.platform.tasks import worker_request
 from plugin_moodle.adapter import DatabaseValues, sweep_values
 from plugin_moodle.models import LtiAccount, LtiKey, LtiPlatform, LtiRegistrationLink, LtiValue
+from plugins.xapi.models import Outbox
 
 
 def count(dbsession, model) -> int:
@@ -87,7 +91,7 @@ def test_lti_dynamic_registration_registers_the_platform_once(testapp, admin, db
 
 
 def test_a_launch_finds_or_makes_the_person_and_grants_the_video_alone(
-    make_testapp, site, registered, course_video, make_video, admin, dbsession, lti_platform
+    app, make_testapp, site, registered, course_video, make_video, admin, dbsession, lti_platform
 ):
     frame = make_testapp("a.test")  # a frame without cookies: nothing is kept between requests
     answer, posted = launch(
@@ -117,6 +121,24 @@ def test_a_launch_finds_or_makes_the_person_and_grants_the_video_alone(
     segment = media[0].removeprefix("http://a.test").replace("master.m3u8", "360p/seg_0000.m4s")
     assert frame.get(segment).body == b"bytes of hls/360p/seg_0000.m4s"
     frame.post_json(f"/api/videos/{course_video.id}/position?grant={grant}", {"position": 2, "watched": 2})
+    # Its player's events become learning records filed under the course and its platform (xapi).
+    events = f"/api/videos/{course_video.id}/events?grant={grant}"
+    assert events in page.text.replace("&amp;", "&")
+    set_plugin_overrides(app.registry, site, "xapi", {"send": True, "endpoint": "https://lrs.example/xAPI/"})
+    played = {"session": str(uuid.uuid4()), "events": [{"type": "ready", "time": 0}, {"type": "play", "time": 0}]}
+    assert frame.post_json(events, {**played, "played": []}).json == {"wanted": True}
+    made = [json.loads(row) for row in dbsession.scalars(select(Outbox.statement))]
+    assert len(made) == 2 and all(s["actor"]["account"]["homePage"] == "http://a.test/" for s in made)
+    activities = made[0]["context"]["contextActivities"]
+    assert activities["parent"] == [
+        {
+            "objectType": "Activity",
+            "id": lti_platform.issuer + "/lti/context/course-1",
+            "definition": {"type": "http://adlnet.gov/expapi/activities/course", "name": {"und": "Optics 101"}},
+        }
+    ]
+    assert activities["grouping"][-1]["id"] == lti_platform.issuer
+    assert activities["grouping"][-1]["definition"]["name"] == {"und": "Test Moodle"}
     # The grant opens this video's embed page and media, nothing else.
     other = make_video(site, admin, "Other", status="ready", access="signed-in")
     frame.get(f"/videos/{other.id}/embed?grant={grant}", status=403)
