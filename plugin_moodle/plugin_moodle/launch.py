@@ -169,6 +169,36 @@ def launch_video(request, data: dict) -> Video | None:
     return video
 
 
+def launch_elsewhere(request, data: dict) -> str | None:
+    """The address of the playlist or live event a resource link names (``custom.playlist``, ``custom.live``),
+    of this site, where the site enables their plugin; None: the link names neither."""
+    from plugin_moodle.deep_linking import uses
+
+    custom = data.get(CLAIM + "custom") or {}
+    for name, plugin in (("playlist", "playlists"), ("live", "live")):
+        wanted = str(custom.get(name, "")).strip()
+        if not wanted:
+            continue
+        found = None
+        if wanted.isdigit() and uses(request, plugin):
+            if plugin == "playlists":
+                from plugins.playlists import api as playlists_api
+
+                found = playlists_api.playlist_summary(request, int(wanted))
+            else:
+                from plugins.live import api as live_api
+
+                found = live_api.event_summary(request, int(wanted))
+        if found is None:
+            refuse(
+                request,
+                _("This activity names a playlist or a live event that is not on this site."),
+                f"{name} {wanted!r} not of this site",
+            )
+        return found.url
+    return None
+
+
 def teaches(data: dict) -> bool:
     """Whether the launch's roles make a teacher of the course."""
     return any(TEACHING_ROLES.search(str(role)) for role in data.get(CLAIM + "roles") or [])
@@ -240,6 +270,7 @@ def launch(request):
         user = launch_user(request, platform, data)
         return start_deep_linking(request, platform, message, user)
     video = launch_video(request, data)
+    elsewhere = launch_elsewhere(request, data) if video is None else None
     user = launch_user(request, platform, data)
     group = course_group(request, platform, data)
     if group is not None and user not in group.members:
@@ -253,6 +284,8 @@ def launch(request):
     if video is not None:
         remember_grade(request, platform, user, str(data["sub"]), video.id, data)
     log.info("LTI launch: user %s from %s, video %s", user.id, platform.issuer, video.id if video else None)
+    if elsewhere is not None:  # a playlist or a live event: its own page (its access rules apply)
+        return HTTPFound(elsewhere)
     if video is None:  # a link to the tool itself (no video chosen yet): say so, in the frame
         values = {
             "title": request.localizer.translate(_("Amphi videos")),

@@ -21,6 +21,8 @@ from core.platform.sites import set_plugin_overrides
 from core.platform.tasks import worker_request
 from plugin_moodle.adapter import DatabaseValues, sweep_values
 from plugin_moodle.models import LtiAccount, LtiKey, LtiPlatform, LtiRegistrationLink, LtiValue
+from plugins.live import api as live_api
+from plugins.playlists.models import Playlist
 from plugins.xapi.models import Outbox
 
 
@@ -211,7 +213,7 @@ def test_bad_launches_are_refused_with_a_page_and_create_nothing(
 
 
 def test_a_teacher_picks_videos_by_deep_linking(
-    make_testapp, site, registered, admin, make_video, dbsession, lti_platform
+    make_testapp, make_request, site, registered, admin, make_video, dbsession, lti_platform
 ):
     frame = make_testapp("a.test")
     # The teacher's first launch makes their account; they own two videos, a colleague one.
@@ -244,15 +246,54 @@ def test_a_teacher_picks_videos_by_deep_linking(
             "lineItem": {"scoreMaximum": 100, "label": "Optics, lecture 1", "resourceId": str(optics.id)},
         }
     ]
-    # Someone else's video, a forged token, a learner, a platform deleted since: refused.
+    # The teacher's shared playlists and coming live events are offered too; their links open them.
+    request = make_request(site, teacher)
+    mix = Playlist(site_id=site.id, owner_id=teacher.id, title="Optics mix", visibility="unlisted", token="k" * 20)
+    hidden = Playlist(site_id=site.id, owner_id=teacher.id, title="Drafts", visibility="private", token="d" * 20)
+    dbsession.add_all([mix, hidden])
+    dbsession.flush()
+    event = live_api.create_event(request, [teacher], "Optics Q&A", ends_at=utcnow() + timedelta(hours=1))
+    chooser, _ = launch(frame, lti_platform, status=200, **dl_launch)
+    assert "Optics mix" in chooser.text and "Drafts" not in chooser.text and "Optics Q&amp;A" in chooser.text
+    assert 'name="as"' not in chooser.text  # the activity chooser takes no HTML
+    form = chooser.forms["lti-choose"]
+    form["playlist"] = str(mix.id)
+    form["live"] = str(event.id)
+    items = returned(frame, lti_platform, form.submit())
+    assert [(i["title"], i["custom"]) for i in items] == [
+        ("Optics mix", {"playlist": str(mix.id)}),
+        ("Optics Q&A", {"live": str(event.id)}),
+    ]
+    opened, _ = launch(frame, lti_platform, user="s-5", custom={"playlist": str(mix.id)})
+    assert opened.location == f"http://a.test/playlists/{mix.id}/play?key={'k' * 20}"
+    opened, _ = launch(frame, lti_platform, user="s-5", custom={"live": str(event.id)})
+    assert opened.location == f"http://a.test/live/events/{event.id}"
+    launch(frame, lti_platform, status=403, user="s-5", custom={"playlist": str(hidden.id)})
+    # Moodle's editor accepts HTML: the video is framed in the text, its embed page.
+    editor = {**dl_launch, "accept_types": ("ltiResourceLink", "html", "link")}
+    form = launch(frame, lti_platform, status=200, **editor)[0].forms["lti-choose"]
+    form["video"] = [str(optics.id)]
+    form["as"] = "html"
+    (item,) = returned(frame, lti_platform, form.submit())
+    assert item["type"] == "html" and item["title"] == "Optics, lecture 1"
+    assert item["html"].startswith(f'<iframe src="http://a.test/videos/{optics.id}/embed" title="Optics, lecture 1"')
+
+    # Someone else's video, a private playlist, a forged token, a learner, a platform deleted since: refused.
     chooser, _ = launch(frame, lti_platform, status=200, **dl_launch)
     token = chooser.forms["lti-choose"]["dl"].value
     frame.post("/lti/deep-link", {"dl": token, "video": str(others.id)}, status=400)
+    frame.post("/lti/deep-link", {"dl": token, "playlist": str(hidden.id)}, status=400)
     frame.post("/lti/deep-link", {"dl": token[:-2] + "00", "video": str(waves.id)}, status=400)
     launch(frame, lti_platform, status=403, **{**dl_launch, "user": "s-1", "roles": [LEARNER]})
     dbsession.delete(registered)
     dbsession.flush()
     frame.post("/lti/deep-link", {"dl": token, "video": str(waves.id)}, status=403)
+
+
+def returned(frame, lti_platform, answer) -> list[dict]:
+    """The content items of the tool's deep-linking answer, as the platform reads them."""
+    lti_platform.tool_keyset = frame.get("/lti/jwks.json").json
+    return lti_platform.accept_deep_link(re.search(r'name="JWT" value="([^"]+)"', answer.text).group(1))
 
 
 def test_a_launch_value_is_used_once_by_concurrent_clients(app, committed_site):
