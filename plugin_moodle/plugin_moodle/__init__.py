@@ -72,6 +72,19 @@ def amphi_settings():
             help=_("Only when the platform's e-mail addresses are verified: else a new account is made per person."),
         ),
         Setting(
+            "link_by_claim",
+            "str",
+            "",
+            label=_("Link a launch to the institutional account named by this launch claim"),
+            help=_(
+                "Empty: never. Else the claim whose value is the username your institution's sign-in "
+                "(CAS, Shibboleth, OpenID Connect) gives, e.g. "
+                "https://purl.imsglobal.org/spec/lti/claim/lis#person_sourcedid or "
+                "https://purl.imsglobal.org/spec/lti/claim/custom#username (a claim, # and its field). "
+                "Only for platforms that take it from the same directory."
+            ),
+        ),
+        Setting(
             "grant_minutes",
             "int",
             240,

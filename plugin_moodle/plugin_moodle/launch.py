@@ -22,7 +22,7 @@ from pyramid.view import view_config
 from sqlalchemy import func, select
 
 from core.models import Group, User, Video
-from core.plugin_api import AmphiError, _, commit_now, create_user, plugin_settings
+from core.plugin_api import AmphiError, _, commit_now, create_user, find_user, plugin_settings
 from plugin_moodle.adapter import (
     PyramidMessageLaunch,
     PyramidOIDCLogin,
@@ -209,8 +209,32 @@ def username_for(issuer: str, sub: str) -> str:
     return "lti-" + hashlib.sha256(f"{issuer}\n{sub}".encode()).hexdigest()[:20]
 
 
+def claimed_identifier(data: dict, claim: str) -> str:
+    """The launch's value of ``claim`` (a claim's name, or ``<claim>#<field>`` for a field of an object claim)."""
+    name, _hash, field = claim.strip().partition("#")
+    value = data.get(name)
+    if field:
+        value = value.get(field) if isinstance(value, dict) else None
+    return value.strip() if isinstance(value, str) else ""
+
+
+def institutional_user(request, data: dict) -> User | None:
+    """The account the institution's sign-in made (its username) that the claim the site names identifies;
+    never an account made by a launch, nor a superuser."""
+    claim = str(moodle_settings(request)["link_by_claim"] or "")
+    identifier = claimed_identifier(data, claim) if claim.strip() else ""
+    if not identifier or identifier.startswith("lti-"):
+        return None
+    user = find_user(request.dbsession, request.site.id, identifier)
+    if user is None or user.is_superuser:
+        return None
+    log.info("LTI launch linked to account %s by %s", user.id, claim)
+    return user
+
+
 def launch_user(request, platform: LtiPlatform, data: dict) -> User:
-    """The person: known by (issuer, sub), linked by e-mail when the site allows, else a new account."""
+    """The person: known by (issuer, sub), linked by an institutional identifier or by e-mail when the site
+    allows, else a new account."""
     sub = str(data.get("sub") or "")
     if not sub:
         refuse(request, _("The learning platform did not say who you are."), "no sub", LtiBadRequest)
@@ -220,6 +244,8 @@ def launch_user(request, platform: LtiPlatform, data: dict) -> User:
         )
     )
     user = request.dbsession.get(User, account.user_id) if account else None
+    if user is None:
+        user = institutional_user(request, data)
     email = str(data.get("email") or "").strip()
     if user is None and email and moodle_settings(request)["link_by_email"]:
         matches = list(

@@ -174,6 +174,27 @@ def test_linking_by_email_only_when_the_site_allows_it(
     assert dbsession.scalar(select(LtiAccount.user_id).where(LtiAccount.sub == "p-1")) == prof.id
 
 
+def test_linking_by_institutional_identifier_only_when_the_site_allows_it(
+    make_testapp, site, make_user, registered, course_video, dbsession, lti_platform
+):
+    """The platform sends the person's institutional username (LIS person_sourcedid): with the site's setting
+    naming that claim the launch finds the account their CAS sign-in made; without it, a new account."""
+    jane = make_user(site, "jdoe", email="")
+    make_user(site, "root", role="superuser")
+    frame = make_testapp("a.test")
+    lis = "https://purl.imsglobal.org/spec/lti/claim/lis"
+    video = {"video": str(course_video.id)}
+    launch(frame, lti_platform, user="j-1", overrides={lis: {"person_sourcedid": "jdoe"}}, custom=video)
+    assert dbsession.scalar(select(LtiAccount.user_id).where(LtiAccount.sub == "j-1")) != jane.id
+    site.plugin_settings = {**(site.plugin_settings or {}), "moodle": {"link_by_claim": lis + "#person_sourcedid"}}
+    dbsession.flush()
+    launch(frame, lti_platform, user="j-2", overrides={lis: {"person_sourcedid": "jdoe"}}, custom=video)
+    assert dbsession.scalar(select(LtiAccount.user_id).where(LtiAccount.sub == "j-2")) == jane.id
+    launch(frame, lti_platform, user="j-3", overrides={lis: {"person_sourcedid": "root"}}, custom=video)
+    root = dbsession.scalar(select(User.id).where(User.username == "root"))
+    assert dbsession.scalar(select(LtiAccount.user_id).where(LtiAccount.sub == "j-3")) != root
+
+
 def test_bad_launches_are_refused_with_a_page_and_create_nothing(
     make_testapp, make_site, registered, course_video, make_user, make_video, dbsession, lti_platform, caplog
 ):
