@@ -88,8 +88,8 @@ def teacher_events(request, user: User) -> list:
     return api.owned_events(request, user)
 
 
-def accepted_types(settings: dict) -> set[str]:
-    return {str(t) for t in settings.get("accept_types") or ["ltiResourceLink"]}
+def accepted_types(linking: dict) -> set[str]:
+    return {str(t) for t in linking.get("accept_types") or ["ltiResourceLink"]}
 
 
 def _sign(request, payload: str) -> str:
@@ -138,9 +138,9 @@ def chooser_videos(request, user: User, words: str) -> list[Video]:
     return list(request.dbsession.scalars(query.order_by(Video.created_at.desc(), Video.id.desc()).limit(MAX_SHOWN)))
 
 
-def render_chooser(request, user: User, token: str, settings: dict, status: int = 200):
+def render_chooser(request, user: User, token: str, linking: dict, status: int = 200):
     words = request.params.get("q", "").strip()[:100]
-    accepted = accepted_types(settings)
+    accepted = accepted_types(linking)
     links = "ltiResourceLink" in accepted
     values = {
         "videos": chooser_videos(request, user, words),
@@ -150,8 +150,8 @@ def render_chooser(request, user: User, token: str, settings: dict, status: int 
         "links": links,
         "words": words,
         "token": token,
-        "multiple": str(settings.get("accept_multiple", True)).lower() != "false",
-        "title": settings.get("title") or "",
+        "multiple": str(linking.get("accept_multiple", True)).lower() != "false",
+        "title": linking.get("title") or "",
     }
     response = render_to_response("plugin_moodle:templates/deep_link.html", values, request=request)
     response.status = status
@@ -162,8 +162,8 @@ def start_deep_linking(request, platform: LtiPlatform, launch: PyramidMessageLau
     """The chooser, right after a deep-linking launch (Instructors only)."""
     if not user.can_upload:
         refuse(request, _("Only the course's teachers choose videos."), f"deep linking by learner {user.id}")
-    settings = launch.get_launch_data().get(DL_SETTINGS) or {}
-    return render_chooser(request, user, chooser_token(request, user, platform, launch.get_launch_id()), settings)
+    linking = launch.get_launch_data().get(DL_SETTINGS) or {}
+    return render_chooser(request, user, chooser_token(request, user, platform, launch.get_launch_id()), linking)
 
 
 def restored_launch(request, data: dict) -> PyramidMessageLaunch:
@@ -200,8 +200,8 @@ def search(request):
     if user is None or not user.is_active:
         raise LtiRefused(request.localizer.translate(_("Your account on this site is disabled.")))
     launch = restored_launch(request, data)
-    settings = launch.get_launch_data().get(DL_SETTINGS) or {}
-    return render_chooser(request, user, request.params["dl"], settings)
+    linking = launch.get_launch_data().get(DL_SETTINGS) or {}
+    return render_chooser(request, user, request.params["dl"], linking)
 
 
 @view_config(route_name="moodle.deep_link", request_method="POST", require_csrf=False)
@@ -210,8 +210,8 @@ def choose(request):
     data = read_chooser_token(request)
     user = request.dbsession.get(User, data["u"])
     launch = restored_launch(request, data)
-    settings = launch.get_launch_data()[DL_SETTINGS]
-    accepted = accepted_types(settings)
+    linking = launch.get_launch_data()[DL_SETTINGS]
+    accepted = accepted_types(linking)
     items = chosen_items(request, user, accepted) if user is not None else []
     if not items:
         refuse(
@@ -224,7 +224,7 @@ def choose(request):
     log.info("LTI deep linking: user %s returns %d items to %s", user.id, len(items), launch.get_iss())
     return render_to_response(
         "plugin_moodle:templates/deep_link_return.html",
-        {"return_url": settings["deep_link_return_url"], "jwt": token, "count": len(items)},
+        {"return_url": linking["deep_link_return_url"], "jwt": token, "count": len(items)},
         request=request,
     )
 
