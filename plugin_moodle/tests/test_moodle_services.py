@@ -17,6 +17,7 @@ from core.models import Group, User, utcnow
 from core.platform.tasks import worker_request
 from core.plugin_api import video_permits
 from plugin_moodle.keys import keyset, signing_key
+from plugin_moodle.learning_records import xapi_context
 from plugin_moodle.models import LtiAccount, LtiCourse, LtiGrade, LtiPlatform
 from plugin_moodle.services import (
     apply_roster,
@@ -46,7 +47,7 @@ def member(sub: str, name: str, role: str = LEARNER, status: str = "Active") -> 
 
 
 def test_the_course_roster_becomes_a_group_a_video_may_be_limited_to(
-    make_testapp, make_request, site, registered, course_video, dbsession, tm, lti_platform
+    make_testapp, make_request, make_user, site, registered, course_video, dbsession, tm, lti_platform
 ):
     frame = make_testapp("a.test")
     lti_platform.tool_keyset = frame.get("/lti/jwks.json").json
@@ -71,6 +72,13 @@ def test_the_course_roster_becomes_a_group_a_video_may_be_limited_to(
     assert video_permits(make_request(site, tess), course_video, "edit")
     assert not video_permits(make_request(site, ann), course_video, "edit")
     assert video_permits(make_request(site, ann), course_video, "view")
+    # Signed in to Amphi (no grant), a member's learning records still name the course (xapi's hook).
+    parent = xapi_context(make_request(site, ann), course_video)["parent"][0]
+    assert (parent["id"], parent["definition"]["name"]) == (
+        lti_platform.base + "/lti/context/course-1",
+        {"und": "Optics 101"},
+    )
+    assert xapi_context(make_request(site, make_user(site, "visitor")), course_video) is None
     # Bob leaves the course; a member listed inactive is no member either.
     lti_platform.rosters["course-1"] = [member("r-1", "Ann"), member("r-2", "Bob", status="Inactive")]
     assert apply_roster(request, course.id, fetch_roster(roster_values(request, course.id))) == (1, 2)
