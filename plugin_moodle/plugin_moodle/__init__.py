@@ -72,6 +72,19 @@ def amphi_settings():
             help=_("Only when the platform's e-mail addresses are verified: else a new account is made per person."),
         ),
         Setting(
+            "link_by_claim",
+            "str",
+            "",
+            label=_("Link a launch to the institutional account named by this launch claim"),
+            help=_(
+                "Empty: never. Else the claim whose value is the username your institution's sign-in "
+                "(CAS, Shibboleth, OpenID Connect) gives, e.g. "
+                "https://purl.imsglobal.org/spec/lti/claim/lis#person_sourcedid or "
+                "https://purl.imsglobal.org/spec/lti/claim/custom#username (a claim, # and its field). "
+                "Only for platforms that take it from the same directory."
+            ),
+        ),
+        Setting(
             "grant_minutes",
             "int",
             240,
@@ -104,6 +117,14 @@ def amphi_watch_progress(request, video, seconds_watched):
     from plugin_moodle.services import watched
 
     watched(request, video, seconds_watched)
+
+
+@hookimpl(optionalhook=True)
+def amphi_xapi_context(request, video):
+    """The course the viewer came from (the ``xapi`` plugin's hook; absent where it is not installed)."""
+    from plugin_moodle.learning_records import xapi_context
+
+    return xapi_context(request, video)
 
 
 @hookimpl

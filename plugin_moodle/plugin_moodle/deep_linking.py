@@ -1,7 +1,9 @@
 """Deep Linking: from the platform's activity chooser, a teacher picks their videos (a search box narrows
-them) and Amphi returns ``ltiResourceLink`` items (title, thumbnail for public videos, a line item when the
-teacher asks for a grade), signed with the site's tool key as the spec requires, to the platform's return
-address taken from the signed launch.
+them), their shared playlists and their coming live events (where the site enables those plugins), and
+Amphi returns ``ltiResourceLink`` items (title, thumbnail for public videos, a line item when the teacher
+asks for a grade; the launch opens the video, playlist or event), or — where the platform accepts ``html``
+(Moodle's editor) and the teacher asks for it — ``html`` items framing the videos' embed pages, signed with
+the site's tool key as the spec requires, to the platform's return address taken from the signed launch.
 
 The chooser runs in the platform's frame, without cookies: its pages carry a signed token (``dl``) naming
 the site, the teacher, the platform and the stored launch, valid an hour.
@@ -15,6 +17,7 @@ import hmac
 import json
 import logging
 import time
+from html import escape
 
 from pylti1p3.deep_link_resource import DeepLinkResource
 from pylti1p3.exception import LtiException
@@ -45,6 +48,48 @@ class ResourceLink(DeepLinkResource):
         if self.thumbnail:
             item["thumbnail"] = {"url": self.thumbnail}
         return item
+
+
+class HtmlItem(DeepLinkResource):
+    """An ``html`` content item (the spec's HTML fragment): the platform puts it in its text (Moodle's editor)."""
+
+    def __init__(self, title: str, html: str):
+        super().__init__()
+        self.set_type("html").set_title(title)
+        self.html = html
+
+    def to_dict(self):
+        return {"type": "html", "title": self._title, "html": self.html}
+
+
+#: The chooser's fields that say what was chosen (and how).
+CHOICES = ("video", "playlist", "live", "as", "graded")
+DL_SETTINGS = "https://purl.imsglobal.org/spec/lti-dl/claim/deep_linking_settings"
+
+
+def uses(request, plugin: str) -> bool:
+    """Whether the request's site enables ``plugin`` and it is loaded (playlists and live are optional)."""
+    return request.site.has_plugin(plugin) and plugin in request.registry.plugins.names()
+
+
+def teacher_playlists(request, user: User) -> list:
+    if not uses(request, "playlists"):
+        return []
+    from plugins.playlists import api
+
+    return api.shared_playlists(request, user)
+
+
+def teacher_events(request, user: User) -> list:
+    if not uses(request, "live"):
+        return []
+    from plugins.live import api
+
+    return api.owned_events(request, user)
+
+
+def accepted_types(linking: dict) -> set[str]:
+    return {str(t) for t in linking.get("accept_types") or ["ltiResourceLink"]}
 
 
 def _sign(request, payload: str) -> str:
@@ -93,14 +138,20 @@ def chooser_videos(request, user: User, words: str) -> list[Video]:
     return list(request.dbsession.scalars(query.order_by(Video.created_at.desc(), Video.id.desc()).limit(MAX_SHOWN)))
 
 
-def render_chooser(request, user: User, token: str, settings: dict, status: int = 200):
+def render_chooser(request, user: User, token: str, linking: dict, status: int = 200):
     words = request.params.get("q", "").strip()[:100]
+    accepted = accepted_types(linking)
+    links = "ltiResourceLink" in accepted
     values = {
         "videos": chooser_videos(request, user, words),
+        "playlists": teacher_playlists(request, user) if links else [],
+        "events": teacher_events(request, user) if links else [],
+        "html": "html" in accepted,
+        "links": links,
         "words": words,
         "token": token,
-        "multiple": str(settings.get("accept_multiple", True)).lower() != "false",
-        "title": settings.get("title") or "",
+        "multiple": str(linking.get("accept_multiple", True)).lower() != "false",
+        "title": linking.get("title") or "",
     }
     response = render_to_response("plugin_moodle:templates/deep_link.html", values, request=request)
     response.status = status
@@ -111,8 +162,8 @@ def start_deep_linking(request, platform: LtiPlatform, launch: PyramidMessageLau
     """The chooser, right after a deep-linking launch (Instructors only)."""
     if not user.can_upload:
         refuse(request, _("Only the course's teachers choose videos."), f"deep linking by learner {user.id}")
-    settings = launch.get_launch_data().get("https://purl.imsglobal.org/spec/lti-dl/claim/deep_linking_settings") or {}
-    return render_chooser(request, user, chooser_token(request, user, platform, launch.get_launch_id()), settings)
+    linking = launch.get_launch_data().get(DL_SETTINGS) or {}
+    return render_chooser(request, user, chooser_token(request, user, platform, launch.get_launch_id()), linking)
 
 
 def restored_launch(request, data: dict) -> PyramidMessageLaunch:
@@ -149,8 +200,8 @@ def search(request):
     if user is None or not user.is_active:
         raise LtiRefused(request.localizer.translate(_("Your account on this site is disabled.")))
     launch = restored_launch(request, data)
-    settings = launch.get_launch_data().get("https://purl.imsglobal.org/spec/lti-dl/claim/deep_linking_settings") or {}
-    return render_chooser(request, user, request.params["dl"], settings)
+    linking = launch.get_launch_data().get(DL_SETTINGS) or {}
+    return render_chooser(request, user, request.params["dl"], linking)
 
 
 @view_config(route_name="moodle.deep_link", request_method="POST", require_csrf=False)
@@ -159,23 +210,64 @@ def choose(request):
     data = read_chooser_token(request)
     user = request.dbsession.get(User, data["u"])
     launch = restored_launch(request, data)
-    wanted = {int(v) for v in request.POST.getall("video") if v.isdigit()}
-    videos = [v for v in chooser_videos(request, user, "") if v.id in wanted] if user is not None else []
-    if not videos or len(videos) != len(wanted):
+    linking = launch.get_launch_data()[DL_SETTINGS]
+    accepted = accepted_types(linking)
+    items = chosen_items(request, user, accepted) if user is not None else []
+    if not items:
         refuse(
-            request, _("Choose at least one of your videos."), f"deep linking choice {sorted(wanted)}", LtiBadRequest
+            request,
+            _("Choose at least one of your videos."),
+            f"deep linking choice {[(k, v) for k, v in request.POST.items() if k in CHOICES]}",
+            LtiBadRequest,
         )
-    graded = request.POST.get("graded") == "1"
-    items = [resource_link(request, video, graded) for video in videos]
-    deep_link = launch.get_deep_link()
-    token = deep_link.get_response_jwt(items)
-    settings = launch.get_launch_data()["https://purl.imsglobal.org/spec/lti-dl/claim/deep_linking_settings"]
-    log.info("LTI deep linking: user %s returns videos %s to %s", user.id, [v.id for v in videos], launch.get_iss())
+    token = launch.get_deep_link().get_response_jwt(items)
+    log.info("LTI deep linking: user %s returns %d items to %s", user.id, len(items), launch.get_iss())
     return render_to_response(
         "plugin_moodle:templates/deep_link_return.html",
-        {"return_url": settings["deep_link_return_url"], "jwt": token, "count": len(items)},
+        {"return_url": linking["deep_link_return_url"], "jwt": token, "count": len(items)},
         request=request,
     )
+
+
+def chosen_ids(request, name: str) -> set[int]:
+    return {int(v) for v in request.POST.getall(name) if v.isdigit()}
+
+
+def chosen_items(request, user: User, accepted: set[str]) -> list[DeepLinkResource]:
+    """The items for what the teacher ticked; empty when any of it is not theirs (or none was ticked)."""
+    wanted = {name: chosen_ids(request, name) for name in ("video", "playlist", "live")}
+    videos = [v for v in chooser_videos(request, user, "") if v.id in wanted["video"]] if wanted["video"] else []
+    playlists = [p for p in teacher_playlists(request, user) if p.id in wanted["playlist"]]
+    events = [e for e in teacher_events(request, user) if e.id in wanted["live"]]
+    if (len(videos), len(playlists), len(events)) != tuple(len(w) for w in wanted.values()) or not any(wanted.values()):
+        return []
+    embed = "html" in accepted and (request.POST.get("as") == "html" or "ltiResourceLink" not in accepted)
+    if "ltiResourceLink" not in accepted and (playlists or events or not embed):
+        return []
+    graded = request.POST.get("graded") == "1" and not embed
+    items: list[DeepLinkResource] = [
+        html_item(request, video) if embed else resource_link(request, video, graded) for video in videos
+    ]
+    items += [other_link(request, p.title, {"playlist": str(p.id)}) for p in playlists]
+    items += [other_link(request, e.title, {"live": str(e.id)}) for e in events]
+    return items
+
+
+def other_link(request, title: str, custom: dict) -> ResourceLink:
+    """A playlist's or a live event's link: its launch opens the playlist or the event's page."""
+    item = ResourceLink().set_type("ltiResourceLink").set_title(title).set_url(request.route_url("moodle.launch"))
+    return item.set_custom_params(custom)
+
+
+def html_item(request, video: Video) -> HtmlItem:
+    """The video's embed page in a frame, for the platform's text (its access rules apply to whoever reads)."""
+    src = escape(request.route_url("video.embed", video_id=video.id))
+    title = escape(video.title)
+    frame = (
+        f'<iframe src="{src}" title="{title}" width="640" height="360" style="border:0;max-width:100%" '
+        'allow="autoplay; fullscreen; picture-in-picture" allowfullscreen></iframe>'
+    )
+    return HtmlItem(video.title, frame)
 
 
 def resource_link(request, video: Video, graded: bool) -> ResourceLink:

@@ -22,7 +22,7 @@ from pyramid.view import view_config
 from sqlalchemy import func, select
 
 from core.models import Group, User, Video
-from core.plugin_api import AmphiError, _, commit_now, create_user, plugin_settings
+from core.plugin_api import AmphiError, _, commit_now, create_user, find_user, plugin_settings
 from plugin_moodle.adapter import (
     PyramidMessageLaunch,
     PyramidOIDCLogin,
@@ -169,6 +169,36 @@ def launch_video(request, data: dict) -> Video | None:
     return video
 
 
+def launch_elsewhere(request, data: dict) -> str | None:
+    """The address of the playlist or live event a resource link names (``custom.playlist``, ``custom.live``),
+    of this site, where the site enables their plugin; None: the link names neither."""
+    from plugin_moodle.deep_linking import uses
+
+    custom = data.get(CLAIM + "custom") or {}
+    for name, plugin in (("playlist", "playlists"), ("live", "live")):
+        wanted = str(custom.get(name, "")).strip()
+        if not wanted:
+            continue
+        found = None
+        if wanted.isdigit() and uses(request, plugin):
+            if plugin == "playlists":
+                from plugins.playlists import api as playlists_api
+
+                found = playlists_api.playlist_summary(request, int(wanted))
+            else:
+                from plugins.live import api as live_api
+
+                found = live_api.event_summary(request, int(wanted))
+        if found is None:
+            refuse(
+                request,
+                _("This activity names a playlist or a live event that is not on this site."),
+                f"{name} {wanted!r} not of this site",
+            )
+        return found.url
+    return None
+
+
 def teaches(data: dict) -> bool:
     """Whether the launch's roles make a teacher of the course."""
     return any(TEACHING_ROLES.search(str(role)) for role in data.get(CLAIM + "roles") or [])
@@ -179,8 +209,32 @@ def username_for(issuer: str, sub: str) -> str:
     return "lti-" + hashlib.sha256(f"{issuer}\n{sub}".encode()).hexdigest()[:20]
 
 
+def claimed_identifier(data: dict, claim: str) -> str:
+    """The launch's value of ``claim`` (a claim's name, or ``<claim>#<field>`` for a field of an object claim)."""
+    name, _hash, field = claim.strip().partition("#")
+    value = data.get(name)
+    if field:
+        value = value.get(field) if isinstance(value, dict) else None
+    return value.strip() if isinstance(value, str) else ""
+
+
+def institutional_user(request, data: dict) -> User | None:
+    """The account the institution's sign-in made (its username) that the claim the site names identifies;
+    never an account made by a launch, nor a superuser."""
+    claim = str(moodle_settings(request)["link_by_claim"] or "")
+    identifier = claimed_identifier(data, claim) if claim.strip() else ""
+    if not identifier or identifier.startswith("lti-"):
+        return None
+    user = find_user(request.dbsession, request.site.id, identifier)
+    if user is None or user.is_superuser:
+        return None
+    log.info("LTI launch linked to account %s by %s", user.id, claim)
+    return user
+
+
 def launch_user(request, platform: LtiPlatform, data: dict) -> User:
-    """The person: known by (issuer, sub), linked by e-mail when the site allows, else a new account."""
+    """The person: known by (issuer, sub), linked by an institutional identifier or by e-mail when the site
+    allows, else a new account."""
     sub = str(data.get("sub") or "")
     if not sub:
         refuse(request, _("The learning platform did not say who you are."), "no sub", LtiBadRequest)
@@ -190,6 +244,8 @@ def launch_user(request, platform: LtiPlatform, data: dict) -> User:
         )
     )
     user = request.dbsession.get(User, account.user_id) if account else None
+    if user is None:
+        user = institutional_user(request, data)
     email = str(data.get("email") or "").strip()
     if user is None and email and moodle_settings(request)["link_by_email"]:
         matches = list(
@@ -240,11 +296,13 @@ def launch(request):
         user = launch_user(request, platform, data)
         return start_deep_linking(request, platform, message, user)
     video = launch_video(request, data)
+    elsewhere = launch_elsewhere(request, data) if video is None else None
     user = launch_user(request, platform, data)
     group = course_group(request, platform, data)
     if group is not None and user not in group.members:
         group.members.append(user)
     request.dbsession.flush()
+    course = None
     if group is not None:
         course = remember_course(request, platform, str(data[CLAIM + "context"]["id"]), group, data)
         if teaches(data) and request.dbsession.get(LtiTeacher, (course.id, user.id)) is None:
@@ -252,6 +310,8 @@ def launch(request):
     if video is not None:
         remember_grade(request, platform, user, str(data["sub"]), video.id, data)
     log.info("LTI launch: user %s from %s, video %s", user.id, platform.issuer, video.id if video else None)
+    if elsewhere is not None:  # a playlist or a live event: its own page (its access rules apply)
+        return HTTPFound(elsewhere)
     if video is None:  # a link to the tool itself (no video chosen yet): say so, in the frame
         values = {
             "title": request.localizer.translate(_("Amphi videos")),
@@ -260,7 +320,9 @@ def launch(request):
             ),
         }
         return render_to_response("plugin_moodle:templates/notice.html", values, request=request)
-    grant = make_grant(request, user, video.id, 60 * moodle_settings(request)["grant_minutes"])
+    grant = make_grant(
+        request, user, video.id, 60 * moodle_settings(request)["grant_minutes"], course.id if course else None
+    )
     return HTTPFound(request.route_url("video.embed", video_id=video.id, _query={"grant": grant}))
 
 

@@ -103,6 +103,8 @@ class LtiCourse(Base):
     site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"), index=True)
     platform_id: Mapped[int] = mapped_column(ForeignKey("moodle_platforms.id", ondelete="CASCADE"), index=True)
     context_id: Mapped[str] = mapped_column(String(255))
+    #: The course's title (or label) as the platform's last launch named it.
+    title: Mapped[str] = mapped_column(String(200), default="", server_default="")
     group_id: Mapped[int] = mapped_column(ForeignKey("groups.id", ondelete="CASCADE"), index=True)
     memberships_url: Mapped[str] = mapped_column(String(500), default="")
     synced_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

@@ -85,6 +85,8 @@ def remember_course(request, platform: LtiPlatform, context_id: str, group: Grou
     if course is None:
         course = LtiCourse(site_id=request.site.id, platform_id=platform.id, context_id=context_id, group_id=group.id)
         request.dbsession.add(course)
+    context = data.get("https://purl.imsglobal.org/spec/lti/claim/context") or {}
+    course.title = str(context.get("title") or context.get("label") or context_id)[:200]
     nrps = data.get("https://purl.imsglobal.org/spec/lti-nrps/claim/namesroleservice") or {}
     course.memberships_url = str(nrps.get("context_memberships_url") or "")[:500]
     request.dbsession.flush()

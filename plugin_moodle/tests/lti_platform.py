@@ -88,6 +88,7 @@ class PreparedLaunch:
     name: str = ""
     email: str = ""
     deep_link_return: str = ""
+    accept_types: tuple[str, ...] = ("ltiResourceLink",)  # of a deep-linking launch ("html": Moodle's editor)
     overrides: dict = field(default_factory=dict)  # claims replaced in the signed message
     key: tuple[str, str] | None = None  # (private PEM, kid) to sign with instead of the platform's
     roster: bool = False  # offer Names and Roles for the course
@@ -178,7 +179,7 @@ class TestPlatform:
         if wanted.lineitem:
             launch.set_ags(f"{self.base}/lineitems", f"{self.base}/lineitems/{wanted.lineitem}")
         if wanted.deep_link_return:
-            launch.set_dl(wanted.deep_link_return, accept_types={"ltiResourceLink"})
+            launch.set_dl(wanted.deep_link_return, accept_types=set(wanted.accept_types))
         answer = launch.lti_launch()
         if wanted.overrides or wanted.key:
             answer["id_token"] = self.resign(answer["id_token"], wanted)

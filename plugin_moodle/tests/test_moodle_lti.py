@@ -3,9 +3,11 @@ LTI Dynamic Registration, key rotation, launches and their grants, and every bad
 
 from __future__ import annotations
 
+import json
 import re
 import secrets
 import threading
+import uuid
 from datetime import timedelta
 from urllib.parse import parse_qs, urlsplit
 
@@ -15,9 +17,13 @@ from moodle_helpers import PASSWORD, launch
 from sqlalchemy import func, select
 
 from core.models import Group, User, utcnow
+from core.platform.sites import set_plugin_overrides
 from core.platform.tasks import worker_request
 from plugin_moodle.adapter import DatabaseValues, sweep_values
 from plugin_moodle.models import LtiAccount, LtiKey, LtiPlatform, LtiRegistrationLink, LtiValue
+from plugins.live import api as live_api
+from plugins.playlists.models import Playlist
+from plugins.xapi.models import Outbox
 
 
 def count(dbsession, model) -> int:
@@ -87,7 +93,7 @@ def test_lti_dynamic_registration_registers_the_platform_once(testapp, admin, db
 
 
 def test_a_launch_finds_or_makes_the_person_and_grants_the_video_alone(
-    make_testapp, site, registered, course_video, make_video, admin, dbsession, lti_platform
+    app, make_testapp, site, registered, course_video, make_video, admin, dbsession, lti_platform
 ):
     frame = make_testapp("a.test")  # a frame without cookies: nothing is kept between requests
     answer, posted = launch(
@@ -117,6 +123,24 @@ def test_a_launch_finds_or_makes_the_person_and_grants_the_video_alone(
     segment = media[0].removeprefix("http://a.test").replace("master.m3u8", "360p/seg_0000.m4s")
     assert frame.get(segment).body == b"bytes of hls/360p/seg_0000.m4s"
     frame.post_json(f"/api/videos/{course_video.id}/position?grant={grant}", {"position": 2, "watched": 2})
+    # Its player's events become learning records filed under the course and its platform (xapi).
+    events = f"/api/videos/{course_video.id}/events?grant={grant}"
+    assert events in page.text.replace("&amp;", "&")
+    set_plugin_overrides(app.registry, site, "xapi", {"send": True, "endpoint": "https://lrs.example/xAPI/"})
+    played = {"session": str(uuid.uuid4()), "events": [{"type": "ready", "time": 0}, {"type": "play", "time": 0}]}
+    assert frame.post_json(events, {**played, "played": []}).json == {"wanted": True}
+    made = [json.loads(row) for row in dbsession.scalars(select(Outbox.statement))]
+    assert len(made) == 2 and all(s["actor"]["account"]["homePage"] == "http://a.test/" for s in made)
+    activities = made[0]["context"]["contextActivities"]
+    assert activities["parent"] == [
+        {
+            "objectType": "Activity",
+            "id": lti_platform.issuer + "/lti/context/course-1",
+            "definition": {"type": "http://adlnet.gov/expapi/activities/course", "name": {"und": "Optics 101"}},
+        }
+    ]
+    assert activities["grouping"][-1]["id"] == lti_platform.issuer
+    assert activities["grouping"][-1]["definition"]["name"] == {"und": "Test Moodle"}
     # The grant opens this video's embed page and media, nothing else.
     other = make_video(site, admin, "Other", status="ready", access="signed-in")
     frame.get(f"/videos/{other.id}/embed?grant={grant}", status=403)
@@ -148,6 +172,27 @@ def test_linking_by_email_only_when_the_site_allows_it(
     dbsession.flush()
     launch(frame, lti_platform, user="p-1", email="PROF@example.edu", custom={"video": str(course_video.id)})
     assert dbsession.scalar(select(LtiAccount.user_id).where(LtiAccount.sub == "p-1")) == prof.id
+
+
+def test_linking_by_institutional_identifier_only_when_the_site_allows_it(
+    make_testapp, site, make_user, registered, course_video, dbsession, lti_platform
+):
+    """The platform sends the person's institutional username (LIS person_sourcedid): with the site's setting
+    naming that claim the launch finds the account their CAS sign-in made; without it, a new account."""
+    jane = make_user(site, "jdoe", email="")
+    make_user(site, "root", role="superuser")
+    frame = make_testapp("a.test")
+    lis = "https://purl.imsglobal.org/spec/lti/claim/lis"
+    video = {"video": str(course_video.id)}
+    launch(frame, lti_platform, user="j-1", overrides={lis: {"person_sourcedid": "jdoe"}}, custom=video)
+    assert dbsession.scalar(select(LtiAccount.user_id).where(LtiAccount.sub == "j-1")) != jane.id
+    site.plugin_settings = {**(site.plugin_settings or {}), "moodle": {"link_by_claim": lis + "#person_sourcedid"}}
+    dbsession.flush()
+    launch(frame, lti_platform, user="j-2", overrides={lis: {"person_sourcedid": "jdoe"}}, custom=video)
+    assert dbsession.scalar(select(LtiAccount.user_id).where(LtiAccount.sub == "j-2")) == jane.id
+    launch(frame, lti_platform, user="j-3", overrides={lis: {"person_sourcedid": "root"}}, custom=video)
+    root = dbsession.scalar(select(User.id).where(User.username == "root"))
+    assert dbsession.scalar(select(LtiAccount.user_id).where(LtiAccount.sub == "j-3")) != root
 
 
 def test_bad_launches_are_refused_with_a_page_and_create_nothing(
@@ -189,7 +234,7 @@ def test_bad_launches_are_refused_with_a_page_and_create_nothing(
 
 
 def test_a_teacher_picks_videos_by_deep_linking(
-    make_testapp, site, registered, admin, make_video, dbsession, lti_platform
+    make_testapp, make_request, site, registered, admin, make_video, dbsession, lti_platform
 ):
     frame = make_testapp("a.test")
     # The teacher's first launch makes their account; they own two videos, a colleague one.
@@ -222,15 +267,54 @@ def test_a_teacher_picks_videos_by_deep_linking(
             "lineItem": {"scoreMaximum": 100, "label": "Optics, lecture 1", "resourceId": str(optics.id)},
         }
     ]
-    # Someone else's video, a forged token, a learner, a platform deleted since: refused.
+    # The teacher's shared playlists and coming live events are offered too; their links open them.
+    request = make_request(site, teacher)
+    mix = Playlist(site_id=site.id, owner_id=teacher.id, title="Optics mix", visibility="unlisted", token="k" * 20)
+    hidden = Playlist(site_id=site.id, owner_id=teacher.id, title="Drafts", visibility="private", token="d" * 20)
+    dbsession.add_all([mix, hidden])
+    dbsession.flush()
+    event = live_api.create_event(request, [teacher], "Optics Q&A", ends_at=utcnow() + timedelta(hours=1))
+    chooser, _ = launch(frame, lti_platform, status=200, **dl_launch)
+    assert "Optics mix" in chooser.text and "Drafts" not in chooser.text and "Optics Q&amp;A" in chooser.text
+    assert 'name="as"' not in chooser.text  # the activity chooser takes no HTML
+    form = chooser.forms["lti-choose"]
+    form["playlist"] = str(mix.id)
+    form["live"] = str(event.id)
+    items = returned(frame, lti_platform, form.submit())
+    assert [(i["title"], i["custom"]) for i in items] == [
+        ("Optics mix", {"playlist": str(mix.id)}),
+        ("Optics Q&A", {"live": str(event.id)}),
+    ]
+    opened, _ = launch(frame, lti_platform, user="s-5", custom={"playlist": str(mix.id)})
+    assert opened.location == f"http://a.test/playlists/{mix.id}/play?key={'k' * 20}"
+    opened, _ = launch(frame, lti_platform, user="s-5", custom={"live": str(event.id)})
+    assert opened.location == f"http://a.test/live/events/{event.id}"
+    launch(frame, lti_platform, status=403, user="s-5", custom={"playlist": str(hidden.id)})
+    # Moodle's editor accepts HTML: the video is framed in the text, its embed page.
+    editor = {**dl_launch, "accept_types": ("ltiResourceLink", "html", "link")}
+    form = launch(frame, lti_platform, status=200, **editor)[0].forms["lti-choose"]
+    form["video"] = [str(optics.id)]
+    form["as"] = "html"
+    (item,) = returned(frame, lti_platform, form.submit())
+    assert item["type"] == "html" and item["title"] == "Optics, lecture 1"
+    assert item["html"].startswith(f'<iframe src="http://a.test/videos/{optics.id}/embed" title="Optics, lecture 1"')
+
+    # Someone else's video, a private playlist, a forged token, a learner, a platform deleted since: refused.
     chooser, _ = launch(frame, lti_platform, status=200, **dl_launch)
     token = chooser.forms["lti-choose"]["dl"].value
     frame.post("/lti/deep-link", {"dl": token, "video": str(others.id)}, status=400)
+    frame.post("/lti/deep-link", {"dl": token, "playlist": str(hidden.id)}, status=400)
     frame.post("/lti/deep-link", {"dl": token[:-2] + "00", "video": str(waves.id)}, status=400)
     launch(frame, lti_platform, status=403, **{**dl_launch, "user": "s-1", "roles": [LEARNER]})
     dbsession.delete(registered)
     dbsession.flush()
     frame.post("/lti/deep-link", {"dl": token, "video": str(waves.id)}, status=403)
+
+
+def returned(frame, lti_platform, answer) -> list[dict]:
+    """The content items of the tool's deep-linking answer, as the platform reads them."""
+    lti_platform.tool_keyset = frame.get("/lti/jwks.json").json
+    return lti_platform.accept_deep_link(re.search(r'name="JWT" value="([^"]+)"', answer.text).group(1))
 
 
 def test_a_launch_value_is_used_once_by_concurrent_clients(app, committed_site):

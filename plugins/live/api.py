@@ -34,6 +34,7 @@ __all__ = [
     "create_event",
     "end_event",
     "event_summary",
+    "owned_events",
     "owns_event",
     "publish_target",
     "room_of",
@@ -113,6 +114,23 @@ def owns_event(request, user: User | None, event_id: int) -> bool:
     if event is None or user is None or user.site_id != event.site_id:
         return False
     return user.is_admin or event.is_owned_by(user)
+
+
+def owned_events(request, user: User, limit: int = 50) -> list[EventSummary]:
+    """The events of the request's site that ``user`` owns and that are not over, soonest first."""
+    now = utcnow()
+    query = (
+        select(LiveEvent)
+        .where(
+            LiveEvent.site_id == request.site.id,
+            LiveEvent.ends_at > now,
+            LiveEvent.owners.any(User.id == user.id),
+        )
+        .order_by(LiveEvent.starts_at, LiveEvent.id)
+        .limit(limit)
+    )
+    events = [summary(request, e, now) for e in request.dbsession.scalars(query)]
+    return [e for e in events if not e.closed and e.state not in OVER]
 
 
 def broadcast_events(request, user: User) -> list[EventSummary]:
