@@ -7,14 +7,14 @@ from __future__ import annotations
 import os
 import shutil
 
-from lti_platform import LEARNER, serve_platform
+from lti_platform import INSTRUCTOR, LEARNER, serve_platform
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.models import MediaFile, Site, User, Video
 from core.pipeline.storage import outputs_prefix
 from core.platform.db import make_engine
-from core.testing import CHROMIUM, CHROMIUM_ARGS, LIVE_ADMIN_PASSWORD, audit, free_port, sign_in, visit
+from core.testing import CHROMIUM, CHROMIUM_ARGS, LIVE_ADMIN_PASSWORD, audit, free_port, shoot, sign_in, visit
 from tests.mediafiles import audio_source, run_ffmpeg, video_source
 
 
@@ -117,6 +117,25 @@ def test_a_launched_video_plays_in_a_course_frame_without_third_party_cookies(ch
             assert context.cookies(live_server) == []  # nothing rode on a cookie of the tool's
         finally:
             blocking.close()
+
+        # A teacher's deep-linking launch (Moodle's "Select content", from its editor: HTML accepted)
+        # opens the chooser: their videos, a search box, how to show the choice.
+        page.goto(
+            platform.prepare(
+                user="teacher-1",
+                roles=[INSTRUCTOR],
+                tool=live_server,
+                deep_link_return=platform.base + "/deep-link-return",
+                accept_types=("ltiResourceLink", "html"),
+            )
+        )
+        page.locator("#lti-choose").wait_for()
+        audit(page)
+        shoot(page, "lti-deep-link-chooser", full_page=True)
+        page.set_viewport_size({"width": 390, "height": 844})
+        audit(page)
+        shoot(page, "lti-deep-link-chooser-phone", full_page=True)
+        assert page.evaluate("() => document.documentElement.scrollWidth") <= 390
     finally:
         server.shutdown()
         server.server_close()
