@@ -294,6 +294,7 @@ def cmd_worker(args) -> None:
     from huey.consumer import Consumer
     from pyramid.paster import bootstrap, setup_logging
 
+    from core.pipeline import start_sweeper
     from core.platform.tasks import huey
 
     path = config_path(args)
@@ -310,8 +311,13 @@ def cmd_worker(args) -> None:
             f" {args.workers} at a time",
             flush=True,
         )
-        # periodic tasks (the job sweeper...) are queued by the workers that run the other tasks
-        Consumer(huey, workers=args.workers, worker_type="thread", periodic=other_tasks, max_delay=1.0).run()
+        # periodic tasks and the job sweeper run in the workers that run the other tasks
+        stop = start_sweeper(env["registry"]) if other_tasks else None
+        try:
+            Consumer(huey, workers=args.workers, worker_type="thread", periodic=other_tasks, max_delay=1.0).run()
+        finally:
+            if stop is not None:
+                stop.set()
 
 
 #: The word of ``amphi worker --kinds`` for the tasks that are no job (mail, indexing, periodic sweeps).

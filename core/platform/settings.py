@@ -336,6 +336,13 @@ CORE_SETTINGS = PluginSettings.of(
             label="Seconds of silence after which a running job is requeued.",
         ),
         Setting(
+            "jobs.sweep_seconds",
+            "seconds",
+            30,
+            site_editable=False,
+            label="How often the workers that run the other tasks look for jobs whose worker stopped.",
+        ),
+        Setting(
             "jobs.max_attempts",
             "int",
             3,
