@@ -338,11 +338,18 @@ def requeue_lost(request, job_id: int, worker: str, now) -> bool:
 def sweep_every(seconds: float, stop: threading.Event) -> None:
     """Sweep every ``seconds`` until ``stop`` is set (``amphi worker``'s sweeper thread, in the workers that
     run the other tasks; ``amphi.jobs.sweep_seconds``). A failed sweep (database away) is logged and tried again."""
+    failing = False
     while not stop.wait(seconds):
         try:
             sweep()
         except Exception:
-            log.exception("the job sweep failed; trying again in %s s", seconds)
+            if not failing:  # once per outage, not at every try
+                log.exception("the job sweep failed; trying again every %s s", seconds)
+            failing = True
+        else:
+            if failing:
+                log.warning("the job sweep works again")
+            failing = False
 
 
 def start_sweeper(registry) -> threading.Event:
