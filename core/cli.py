@@ -306,9 +306,12 @@ def cmd_worker(args) -> None:
             raise ConfigurationError("amphi.queue_url is memory://: there is no queue to consume")
         kinds, other_tasks = served_kinds(env["registry"], args.kinds)
         huey.storage.serve(kinds, main=other_tasks)
+        if args.encoder:  # this worker's encoder, whatever the ini says (a GPU host: --encoder nvenc)
+            env["registry"].settings["amphi.worker.encoder"] = args.encoder
+        encoder = setting(env["registry"].settings, "amphi.worker.encoder")
         print(
             f"amphi worker: {', '.join(kinds) or 'no'} jobs{' and the other tasks' if other_tasks else ''},"
-            f" {args.workers} at a time",
+            f" {args.workers} at a time, encoder {encoder}",
             flush=True,
         )
         # periodic tasks and the job sweeper run in the workers that run the other tasks
@@ -536,6 +539,12 @@ def build_parser(with_plugins: bool = True) -> argparse.ArgumentParser:
         "--kinds",
         help=f"comma-separated job kinds to serve (encode,transcribe...; {OTHER_TASKS}: mail, indexing, sweeps);"
         " default: every kind and the other tasks",
+    )
+    worker.add_argument(
+        "--encoder",
+        choices=("auto", "cpu", "nvenc"),
+        help="video encoder of this worker: cpu, nvenc (NVIDIA's hardware encoder; the CPU where it does not run),"
+        " auto (default: amphi.worker.encoder, else the encoder plugin's settings)",
     )
     worker.add_argument("--parent-pid", type=int, help="stop when this process ends (amphi serve's embedded worker)")
     worker.set_defaults(func=cmd_worker)

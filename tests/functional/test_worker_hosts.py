@@ -139,12 +139,12 @@ def host_ini(folder, database_url, queue_url, settings):
 class Host:
     """A worker host: its folder, ini, log and ``amphi worker --kinds KINDS --concurrency N`` process."""
 
-    def __init__(self, ini, kinds, concurrency):
+    def __init__(self, ini, kinds, concurrency, *more):
         self.ini, self.kinds = ini, set(kinds.split(",")) - {"tasks"}
         self.log = ini.parent / "worker.log"
         self.process = subprocess.Popen(
             [sys.executable, "-m", "core.cli", "-c", str(ini), "worker", "--kinds", kinds]
-            + ["--concurrency", str(concurrency)],
+            + ["--concurrency", str(concurrency), *more],
             stdout=open(self.log, "a"),
             stderr=subprocess.STDOUT,
         )
@@ -231,7 +231,7 @@ def layout(s3_server, tmp_path_factory):
         ini_a = host_ini(root / "a", url, queue_url, settings)
         ini_b = host_ini(root / "b", url, queue_url, settings)
         run_amphi(ini_a, "init", "--admin-password", "admin password 1")
-        hosts = [Host(ini_a, "encode,tasks", 2), Host(ini_b, "encode,audio-downloads,tasks", 1)]
+        hosts = [Host(ini_a, "encode,tasks", 2), Host(ini_b, "encode,audio-downloads,tasks", 1, "--encoder", "cpu")]
         layout = Layout(root, url, hosts, start_redis, stop_redis)
         layout.s3, layout.bucket = s3_server.client(), bucket
         try:
@@ -257,6 +257,7 @@ def test_two_hosts_drain_a_mixed_queue_each_job_once(layout, tmp_path):
         sorted((r.kind, r.state, r.attempts) for r in rows)
         == [("audio-downloads", "done", 1)] * 2 + [("encode", "done", 1)] * 3
     )
+    assert "audio-downloads jobs and the other tasks, 1 at a time, encoder cpu" in layout.hosts[1].log.read_text()
     for row in rows:  # each job was run by a host that serves its kind
         assert row.kind in layout.host_of(row.worker).kinds, row
     # no job done twice: one published encode per video in the bucket, each download written once
