@@ -16,6 +16,7 @@ import time
 from contextlib import contextmanager
 
 import pytest
+import redis
 from sqlalchemy import select
 
 from core.models import Job, Video
@@ -214,6 +215,15 @@ def output_folders(layout, video_id) -> set[str]:
     }
 
 
+def waiting_in_redis(port: int) -> int:
+    """The tasks waiting in huey's queues of the Redis on ``port``."""
+    client = redis.Redis(port=port)
+    try:
+        return sum(client.llen(key) for key in client.keys("huey.redis.*") if client.type(key) == b"list")
+    finally:
+        client.close()
+
+
 def finished(rows):
     return rows and all(row.state in ("done", "failed", "cancelled") for row in rows)
 
@@ -233,7 +243,7 @@ def layout(s3_server, tmp_path_factory):
         run_amphi(ini_a, "init", "--admin-password", "admin password 1")
         hosts = [Host(ini_a, "encode,tasks", 2), Host(ini_b, "encode,audio-downloads,tasks", 1, "--encoder", "cpu")]
         layout = Layout(root, url, hosts, start_redis, stop_redis)
-        layout.s3, layout.bucket = s3_server.client(), bucket
+        layout.s3, layout.bucket, layout.redis_port = s3_server.client(), bucket, port
         try:
             yield layout
         finally:
@@ -292,12 +302,18 @@ def test_redis_gone_for_a_while_then_the_queue_is_drained(layout, tmp_path):
     videos = layout.queue(*(f"import={clip}" for clip in clips))
     layout.wait(videos, lambda rows: any(r.state == "running" for r in rows))
     layout.stop_redis()  # standing for a minute's outage
-    assert any(r.state == "queued" for r in layout.jobs(videos))  # at least one waits in Redis
+    queued = sum(r.state == "queued" for r in layout.jobs(videos))
+    assert queued >= 1  # at least one waits in Redis
     deadline = time.monotonic() + 10
     while "the task queue is unreachable" not in host.log.read_text() or time.monotonic() < deadline:
         time.sleep(0.2)
     assert host.process.poll() is None  # the worker kept running without Redis
-    layout.start_redis()
+    host.process.send_signal(signal.SIGSTOP)  # so that what Redis holds at its start can be counted
+    try:
+        layout.start_redis()
+        assert waiting_in_redis(layout.redis_port) >= queued  # kept by its append-only file
+    finally:
+        host.process.send_signal(signal.SIGCONT)
     rows = layout.wait(videos, finished, seconds=60)
     assert [(r.state, r.attempts, r.status) for r in rows] == [("done", 1, "ready")] * 3
     assert host.process.poll() is None
