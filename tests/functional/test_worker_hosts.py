@@ -113,9 +113,13 @@ def redis_server(folder, port):
             stderr=subprocess.STDOUT,
         )
         deadline = time.monotonic() + 10
-        while subprocess.run(["redis-cli", "-p", str(port), "ping"], capture_output=True).stdout.strip() != b"PONG":
-            assert time.monotonic() < deadline, (folder / "redis.log").read_text()
-            time.sleep(0.05)
+        while True:
+            try:
+                redis.Redis(port=port, socket_connect_timeout=1).ping()
+                break
+            except redis.exceptions.ConnectionError:
+                assert time.monotonic() < deadline, (folder / "redis.log").read_text()
+                time.sleep(0.05)
 
     def stop():
         state["process"].terminate()  # a clean stop: the append-only file is flushed
