@@ -294,6 +294,7 @@ def cmd_worker(args) -> None:
     from huey.consumer import Consumer
     from pyramid.paster import bootstrap, setup_logging
 
+    from core.pipeline import start_sweeper
     from core.platform.tasks import huey
 
     path = config_path(args)
@@ -305,13 +306,21 @@ def cmd_worker(args) -> None:
             raise ConfigurationError("amphi.queue_url is memory://: there is no queue to consume")
         kinds, other_tasks = served_kinds(env["registry"], args.kinds)
         huey.storage.serve(kinds, main=other_tasks)
+        if args.encoder:  # this worker's encoder, whatever the ini says (a GPU host: --encoder nvenc)
+            env["registry"].settings["amphi.worker.encoder"] = args.encoder
+        encoder = setting(env["registry"].settings, "amphi.worker.encoder")
         print(
             f"amphi worker: {', '.join(kinds) or 'no'} jobs{' and the other tasks' if other_tasks else ''},"
-            f" {args.workers} at a time",
+            f" {args.workers} at a time, encoder {encoder}",
             flush=True,
         )
-        # periodic tasks (the job sweeper...) are queued by the workers that run the other tasks
-        Consumer(huey, workers=args.workers, worker_type="thread", periodic=other_tasks, max_delay=1.0).run()
+        # periodic tasks and the job sweeper run in the workers that run the other tasks
+        stop = start_sweeper(env["registry"]) if other_tasks else None
+        try:
+            Consumer(huey, workers=args.workers, worker_type="thread", periodic=other_tasks, max_delay=1.0).run()
+        finally:
+            if stop is not None:
+                stop.set()
 
 
 #: The word of ``amphi worker --kinds`` for the tasks that are no job (mail, indexing, periodic sweeps).
@@ -530,6 +539,12 @@ def build_parser(with_plugins: bool = True) -> argparse.ArgumentParser:
         "--kinds",
         help=f"comma-separated job kinds to serve (encode,transcribe...; {OTHER_TASKS}: mail, indexing, sweeps);"
         " default: every kind and the other tasks",
+    )
+    worker.add_argument(
+        "--encoder",
+        choices=("auto", "cpu", "nvenc"),
+        help="video encoder of this worker: cpu, nvenc (NVIDIA's hardware encoder; the CPU where it does not run),"
+        " auto (default: amphi.worker.encoder, else the encoder plugin's settings)",
     )
     worker.add_argument("--parent-pid", type=int, help="stop when this process ends (amphi serve's embedded worker)")
     worker.set_defaults(func=cmd_worker)

@@ -102,7 +102,7 @@ from core.platform.migrate import ids_never_reused
 from core.platform.ordering import move_to, renumber, step
 from core.platform.plugins import collect, fire
 from core.platform.processes import arm_parent_death_signal
-from core.platform.settings import Setting, UndeclaredSetting, aslist, setting
+from core.platform.settings import EffectiveSettings, Setting, UndeclaredSetting, aslist, setting
 from core.platform.sites import plugin_settings, site_or_none, upload_limits
 from core.platform.tasks import enqueue_after_commit, huey, worker_request
 from core.platform.timecodes import (
@@ -138,6 +138,7 @@ __all__ = [
     "plural",
     "localizer_for",
     "translate_errors",
+    "EffectiveSettings",
     "Setting",
     "setting",
     "UndeclaredSetting",

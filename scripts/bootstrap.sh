@@ -11,7 +11,7 @@ RUN_NEEDS=(ffmpeg:ffmpeg ffprobe:ffmpeg)
 TEST_NEEDS=(chromium:chromium npm:npm /usr/sbin/slapd:slapd ldapsearch:ldap-utils espeak-ng:espeak-ng
     /usr/sbin/nginx:nginx-light /usr/lib/nginx/modules/ngx_rtmp_module.so:libnginx-mod-rtmp
     /usr/lib/nginx/modules/ngx_nchan_module.so:libnginx-mod-nchan
-    Xvfb:xvfb pulseaudio:pulseaudio systemd-analyze:systemd)
+    Xvfb:xvfb pulseaudio:pulseaudio systemd-analyze:systemd redis-server:redis-server)
 # python-ldap has no wheels: it compiles against these. A pair may name a file instead of a command.
 BUILD_NEEDS=(gcc:gcc /usr/include/ldap.h:libldap2-dev /usr/include/sasl/sasl.h:libsasl2-dev)
 

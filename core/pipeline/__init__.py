@@ -14,7 +14,6 @@ import logging
 import threading
 from datetime import timedelta
 
-from huey import crontab
 from sqlalchemy import func, select, update
 
 from core.models import Job, Video, utcnow
@@ -336,9 +335,29 @@ def requeue_lost(request, job_id: int, worker: str, now) -> bool:
     return not given_up
 
 
-@huey.periodic_task(crontab(minute="*"))
-def sweep_jobs() -> None:
-    sweep()
+def sweep_every(seconds: float, stop: threading.Event) -> None:
+    """Sweep every ``seconds`` until ``stop`` is set (``amphi worker``'s sweeper thread, in the workers that
+    run the other tasks; ``amphi.jobs.sweep_seconds``). A failed sweep (database away) is logged and tried again."""
+    failing = False
+    while not stop.wait(seconds):
+        try:
+            sweep()
+        except Exception:
+            if not failing:  # once per outage, not at every try
+                log.exception("the job sweep failed; trying again every %s s", seconds)
+            failing = True
+        else:
+            if failing:
+                log.warning("the job sweep works again")
+            failing = False
+
+
+def start_sweeper(registry) -> threading.Event:
+    """Start the sweeper thread; set the returned event to stop it."""
+    stop = threading.Event()
+    seconds = setting(registry.settings, "amphi.jobs.sweep_seconds")
+    threading.Thread(target=sweep_every, args=(seconds, stop), name="job-sweeper", daemon=True).start()
+    return stop
 
 
 @huey.on_startup()

@@ -277,6 +277,14 @@ CORE_SETTINGS = PluginSettings.of(
             label="amphi serve also runs a queue consumer and restarts it if it dies.",
         ),
         Setting(
+            "worker.encoder",
+            "choice",
+            "auto",
+            choices=("auto", "cpu", "nvenc"),
+            site_editable=False,
+            label="Video encoder of this worker: auto (the encoder plugin's settings), cpu, or nvenc (the CPU where NVENC does not run).",
+        ),
+        Setting(
             "uploads.max_size",
             "int",
             20 * 1024**3,
@@ -334,6 +342,13 @@ CORE_SETTINGS = PluginSettings.of(
             60,
             site_editable=False,
             label="Seconds of silence after which a running job is requeued.",
+        ),
+        Setting(
+            "jobs.sweep_seconds",
+            "seconds",
+            60,
+            site_editable=False,
+            label="How often the workers that run the other tasks look for jobs whose worker stopped.",
         ),
         Setting(
             "jobs.max_attempts",

@@ -8,6 +8,8 @@ worker.
 
 from __future__ import annotations
 
+import logging
+import time
 from contextlib import contextmanager
 from urllib.parse import urlsplit
 
@@ -16,6 +18,8 @@ from huey.api import TaskWrapper
 from huey.storage import RedisStorage, SqliteStorage
 from pyramid.request import Request
 from pyramid.scripting import prepare
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from core.models import Site
 from core.platform.context import request_id
@@ -23,9 +27,13 @@ from core.platform.errors import ConfigurationError
 from core.platform.private import private_file
 from core.platform.settings import setting
 
+log = logging.getLogger(__name__)
+
 # Immediate (in memory) until configure_queue() points it at SQLite or Redis.
 huey = Huey("amphi", immediate=True)
 _context: dict = {"registry": None}
+#: Errors of a queue server that went away for a while (they pass; anything else is a bug).
+UNREACHABLE = (RedisConnectionError, RedisTimeoutError, ConnectionError, TimeoutError)
 #: The keyword argument a task carries the request id of the request that queued it in; taken out
 #: before the task runs (:func:`_adopt_request_id`), so task functions never see it.
 REQUEST_ID_ARGUMENT = "amphi_request_id"
@@ -51,6 +59,7 @@ class RoutedStorage:
         self.served: list[str] | None = None  # None: the main queue only (until serve() is called)
         self.serves_main = True
         self._turn = -1
+        self.unreachable_since: float | None = None  # when the queue server stopped answering
 
     def __getattr__(self, name):
         return getattr(self.main, name)  # the schedule, results, locks...
@@ -75,13 +84,27 @@ class RoutedStorage:
         (self.queue(kind) if kind else self.main).enqueue(data, priority)
 
     def dequeue(self):
+        """The next task of the queues served, or None. While the queue server is unreachable (Redis
+        restarting, the network down), None: huey's consumer then waits with its back-off and asks again;
+        the outage is logged once when it starts and once when it ends, not at every try."""
         reading = list(self._reading())
         self._turn = (self._turn + 1) % max(1, len(reading))
-        for storage in reading[self._turn :] + reading[: self._turn]:  # each queue first in turn: none starves
-            data = storage.dequeue()
-            if data is not None:
-                return data
-        return None
+        try:
+            for storage in reading[self._turn :] + reading[: self._turn]:  # each queue first in turn: none starves
+                data = storage.dequeue()
+                if data is not None:
+                    break
+            else:
+                data = None
+        except UNREACHABLE as error:
+            if self.unreachable_since is None:
+                self.unreachable_since = time.monotonic()
+                log.error("the task queue is unreachable (%s); retrying until it answers", error)
+            return None
+        if self.unreachable_since is not None:
+            log.warning("the task queue answers again after %.0f s", time.monotonic() - self.unreachable_since)
+            self.unreachable_since = None
+        return data
 
     def queue_size(self) -> int:
         return sum(storage.queue_size() for storage in self._reading())

@@ -1,7 +1,7 @@
 """Encoding with ffmpeg (ffmpeg-python): probe, ladder, one-decode encode, HLS, MP4, audio, images, card images."""
 
 from core import hookimpl
-from core.plugin_api import Setting, _
+from core.plugin_api import EffectiveSettings, Setting, _, setting
 from plugins.encoder_ffmpeg.compose import compose
 from plugins.encoder_ffmpeg.encode import encode
 from plugins.encoder_ffmpeg.images import card_image
@@ -110,6 +110,16 @@ def amphi_settings():
     ]
 
 
+def worker_settings(job) -> EffectiveSettings:
+    """The site's settings with this worker's encoder (``amphi worker --encoder``, ``amphi.worker.encoder``):
+    ``cpu`` or ``nvenc`` decide ``gpu`` for this worker, ``auto`` leaves the site's setting."""
+    values = job.plugin_settings(NAME)
+    chosen = setting(job.registry.settings, "amphi.worker.encoder")
+    if chosen == "auto":
+        return values
+    return EffectiveSettings(NAME, {**values, "gpu": chosen == "nvenc"})
+
+
 @hookimpl
 def amphi_probe(path):
     return probe(path)
@@ -122,7 +132,7 @@ def amphi_encoding_ladder(job, info):
 
 @hookimpl
 def amphi_encode(job, source, info, ladder, out, progress):
-    return encode(job.plugin_settings(NAME), source, info, list(ladder), out, progress)
+    return encode(worker_settings(job), source, info, list(ladder), out, progress)
 
 
 @hookimpl
@@ -137,7 +147,7 @@ def amphi_replace_audio(job, source, audio, out, progress):
 
 @hookimpl
 def amphi_compose(job, sources, layout, out, progress):
-    return compose(job.plugin_settings(NAME), list(sources), layout, out, progress)
+    return compose(worker_settings(job), list(sources), layout, out, progress)
 
 
 @hookimpl
