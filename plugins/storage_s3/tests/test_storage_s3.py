@@ -131,3 +131,20 @@ def test_wrong_settings_stop_with_the_setting_named(wrong):
     settings = {**SETTINGS, "bucket": "amphi", "endpoint_url": "http://127.0.0.1:1", "access_key": "", "secret_key": ""}
     with pytest.raises(ConfigurationError, match="amphi.storage_s3"):
         make_storage({**settings, **wrong}, Site())
+
+
+def test_doctor_says_why_a_bucket_cannot_be_used(s3_server):
+    from plugins.storage_s3.doctor import bucket_problem
+
+    def problem(**more):
+        settings = {**SETTINGS, "bucket": bucket, "endpoint_url": s3_server.endpoint}
+        settings |= {"access_key": s3_server.access_key, "secret_key": s3_server.secret_key, **more}
+        return bucket_problem(settings, make_storage(settings, Site()))
+
+    bucket = s3_server.new_bucket()
+    assert problem() is None  # listed, written and deleted: nothing left behind
+    assert not s3_server.client().list_objects_v2(Bucket=bucket).get("Contents")
+    assert "knows no access key nobody" in problem(access_key="nobody")
+    assert "secret key does not match" in problem(secret_key="wrong-secret-key")
+    assert "there is no bucket 'missing'" in problem(bucket="missing")
+    assert "does not answer" in problem(endpoint_url="http://127.0.0.1:9")
