@@ -137,19 +137,61 @@ def append(storage: S3Storage, name: str, stream: BinaryIO, limit: int | None) -
     """Send at most ``limit`` bytes of ``stream`` as the next parts of ``name``; a last body under
     :data:`MIN_PART` becomes the tail. Returns the bytes of ``stream`` written."""
     state = prepared(storage, name)
-    parallel = storage.concurrency if _file_from(stream) is not None else 1
+    bodies_of = part_bodies if _file_from(stream) is not None else spooled_bodies
     with tempfile.TemporaryFile(prefix="amphi-s3-tail-") as scratch:
-        taken, bodies = 0, part_bodies(stream, limit, storage.part_size)
+        taken, bodies = 0, bodies_of(stream, limit, storage.part_size)
         if state.tail:
             taken = fill_scratch(storage, name, state.tail, scratch, stream, limit)
             rest = None if limit is None else limit - taken
             head = FileRange(scratch.fileno(), 0, state.tail + taken)
             more = len(head) == storage.part_size and rest != 0
-            bodies = itertools.chain([head], part_bodies(stream, rest, storage.part_size) if more else ())
-        sent, tail_written = send(storage, name, state, bodies, parallel)
+            bodies = itertools.chain([head], bodies_of(stream, rest, storage.part_size) if more else ())
+        sent, tail_written = send(storage, name, state, bodies, storage.concurrency)
     if state.tail and not tail_written and sent:
         storage.client.delete_object(Bucket=storage.bucket, Key=name + TAIL)  # it went with the first part
     return sent - state.tail
+
+
+def spooled_bodies(stream: BinaryIO, limit: int | None, part_size: int):
+    """At most ``limit`` bytes of a stream that is not a file (a request body read from its socket) as parts
+    of ``part_size`` bytes (the last one shorter), each spooled to a temporary file on local disk: parts are
+    sent several at a time with no part held in memory. A part's file goes when its body is dropped."""
+    written = 0
+    while limit is None or written < limit:
+        wanted = part_size if limit is None else min(part_size, limit - written)
+        spool = tempfile.TemporaryFile(prefix="amphi-s3-part-")
+        length = copy_into(spool, stream, wanted)
+        if not length:
+            spool.close()
+            return
+        written += length
+        yield SpooledPart(spool, length)
+        if length < wanted:
+            return
+
+
+class SpooledPart(FileRange):
+    """A part's bytes in a temporary file of its own, closed (and so removed) with the body."""
+
+    def __init__(self, spool, length: int):
+        super().__init__(spool.fileno(), 0, length)
+        self.spool = spool
+
+    def __del__(self):
+        self.spool.close()
+
+
+def copy_into(target, stream: BinaryIO, wanted: int) -> int:
+    """Copy up to ``wanted`` bytes of ``stream`` to the file ``target`` (1 MiB at a time); the bytes copied."""
+    taken = 0
+    while taken < wanted:
+        chunk = stream.read(min(READ_CHUNK, wanted - taken))
+        if not chunk:
+            break
+        target.write(chunk)
+        taken += len(chunk)
+    target.flush()
+    return taken
 
 
 def fill_scratch(storage: S3Storage, name: str, tail: int, scratch, stream: BinaryIO, limit: int | None) -> int:
@@ -157,15 +199,7 @@ def fill_scratch(storage: S3Storage, name: str, tail: int, scratch, stream: Bina
     storage.client.download_fileobj(storage.bucket, name + TAIL, scratch)
     scratch.seek(tail)
     wanted = storage.part_size - tail if limit is None else min(storage.part_size - tail, limit)
-    taken = 0
-    while taken < wanted:
-        chunk = stream.read(min(READ_CHUNK, wanted - taken))
-        if not chunk:
-            break
-        scratch.write(chunk)
-        taken += len(chunk)
-    scratch.flush()
-    return taken
+    return copy_into(scratch, stream, wanted)
 
 
 def send(storage: S3Storage, name: str, state: Pending, bodies, parallel: int) -> tuple[int, bool]:
