@@ -16,8 +16,9 @@ the raw copy's client; then the Amphi server's peak resident memory
 
 The production layout instead: nginx running etc/nginx/amphi.conf in front of ``amphi serve``, whose storage
 is ``storage_s3`` on a SeaweedFS server (``weed mini``, as in the tests); the tus upload (sendfile client)
-through nginx against the raw loopback copy, every byte on to the store (pieces as they arrive, assembled
-into one object in the store when the upload completes: inside the timing), and the Amphi server's peak RSS.
+through nginx against the raw loopback copy, every byte on to the store (the parts of one multipart upload
+as they arrive, completed with the last byte, then copied by the store to the video's key: inside the timing),
+and the Amphi server's peak RSS.
 """
 
 from __future__ import annotations

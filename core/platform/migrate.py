@@ -14,15 +14,16 @@ from __future__ import annotations
 
 import importlib.util
 import os
-
-from alembic import command, op
-from alembic.autogenerate import compare_metadata
-from alembic.config import Config
-from alembic.migration import MigrationContext
-from alembic.script import ScriptDirectory
+from typing import TYPE_CHECKING
 
 from core.models import Base
 from core.models.meta import is_managed
+
+if TYPE_CHECKING:
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+# alembic (~11 MB with mako) is imported where it is used: a serving process never migrates.
 
 CORE_MIGRATIONS = os.path.join(os.path.dirname(os.path.dirname(__file__)), "migrations")  # core/migrations
 
@@ -58,6 +59,8 @@ def active_heads(script: ScriptDirectory, plugin_host) -> set[str]:
 
 
 def alembic_config(engine, plugin_host) -> Config:
+    from alembic.config import Config
+
     cfg = Config()
     cfg.set_main_option("script_location", CORE_MIGRATIONS)
     locations = [os.path.join(CORE_MIGRATIONS, "versions")] + plugin_migration_dirs(plugin_host, loaded_only=False)
@@ -69,6 +72,9 @@ def alembic_config(engine, plugin_host) -> Config:
 
 def upgrade(engine, plugin_host, target: str = "heads") -> None:
     """Apply migrations: by default every active head (see :func:`active_heads`)."""
+    from alembic import command
+    from alembic.script import ScriptDirectory
+
     cfg = alembic_config(engine, plugin_host)
     targets = sorted(active_heads(ScriptDirectory.from_config(cfg), plugin_host)) if target == "heads" else [target]
     for head in targets:
@@ -77,6 +83,9 @@ def upgrade(engine, plugin_host, target: str = "heads") -> None:
 
 def pending_heads(engine, plugin_host) -> set[str]:
     """The heads (core or plugin branches) not yet applied: empty when up to date."""
+    from alembic.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
     script = ScriptDirectory.from_config(alembic_config(engine, plugin_host))
     with engine.connect() as connection:
         applied = MigrationContext.configure(connection).get_current_heads()
@@ -97,6 +106,9 @@ HANDED_OVER_TABLES = frozenset({"ingest_packages", "digest_nonces"})
 
 def model_differences(engine) -> list:
     """What differs between the models and the migrated database (empty when they agree)."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
     declared = set(Base.metadata.tables)
 
     def include(name, type_, parent_names) -> bool:
@@ -119,6 +131,8 @@ def ids_never_reused(*tables: str) -> None:
     (``migrations/env.py``) turns SQLite's foreign keys off while migrating, so dropping the old
     table cascades to nothing.
     """
+    from alembic import op
+
     if op.get_bind().dialect.name != "sqlite":
         return
     for name in tables:

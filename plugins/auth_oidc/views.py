@@ -11,7 +11,6 @@ from pyramid.view import view_config
 from core.plugin_api import ValidationError, login_methods, provision_user, safe_next, sign_in
 from plugins.auth_oidc import NAME, SESSION_FLOW, SESSION_LOGOUT, providers
 from plugins.auth_oidc.claims import attributes_from_claims
-from plugins.auth_oidc.client import SignInFailed, authorization_url, complete
 
 FLOW_MAX_AGE = 600  # seconds between leaving for the provider and coming back
 MAX_KEPT_TOKEN = 2048  # a larger id_token would push the session cookie past browsers' 4 KiB: logout without a hint
@@ -30,6 +29,8 @@ def callback_url(request, provider) -> str:
 
 @view_config(route_name="auth_oidc.login", request_method="GET", renderer="login.html")
 def start(request):
+    from plugins.auth_oidc.client import SignInFailed, authorization_url  # oic weighs ~25 MB: loaded when used
+
     provider = route_provider(request)
     next_url = safe_next(request, request.params.get("next"))
     try:
@@ -43,6 +44,8 @@ def start(request):
 
 @view_config(route_name="auth_oidc.callback", request_method="GET", renderer="login.html")
 def callback(request):
+    from plugins.auth_oidc.client import SignInFailed, complete
+
     provider = route_provider(request)
     flow = request.session.pop(SESSION_FLOW, None)  # one answer per flow: no replay
     if not flow or flow.get("provider") != provider.name:

@@ -106,9 +106,18 @@ def make_storage(settings, site=None) -> S3Storage:
     )
 
 
-def s3_client(settings, endpoint_url: str):
-    """One boto3 client per configuration and process (clients are thread-safe and costly to make)."""
+@hookimpl
+def amphi_doctor_checks(registry):
+    from plugins.storage_s3.doctor import doctor_checks
+
+    return doctor_checks(registry)
+
+
+def s3_client(settings, endpoint_url: str, attempts: int = 5):
+    """One boto3 client per configuration and process (clients are thread-safe and costly to make);
+    ``attempts``: how many times a request is tried (the doctor wants an answer at once)."""
     identity = (
+        attempts,
         endpoint_url,
         settings["region"],
         settings["access_key"],
@@ -126,7 +135,8 @@ def s3_client(settings, endpoint_url: str):
                 signature_version="s3v4",
                 s3={"addressing_style": settings["addressing_style"]},
                 max_pool_connections=max(10, settings["concurrency"] * 2),
-                retries={"max_attempts": 5, "mode": "standard"},
+                retries={"max_attempts": attempts, "mode": "standard"},
+                connect_timeout=60 if attempts > 1 else 5,  # 60: botocore's default
                 # No CRC of every byte on top of the signature's SHA-256 (not every store supports them yet).
                 request_checksum_calculation="when_required",
                 response_checksum_validation="when_required",

@@ -1,11 +1,10 @@
 """An S3 bucket (any S3-compatible store) as storage: keys live under ``<prefix><key>`` in one bucket.
 
-S3 objects cannot grow, so :meth:`S3Storage.append` (what tus uploads use) stores each appended piece as an
-object of its own, ``<key>@<offset>``, sent to the store as it arrives; ``@`` never appears in a storage key,
-so pieces never collide with keys. A pieced key reads (``open``, ``size``, ``walk``) as the concatenation of its
-pieces, and ``move`` (an upload becoming a video's source) assembles them into one object by multipart upload:
-pieces of 5 MiB or more are copied by the store itself (UploadPartCopy), smaller ones pass through a buffer
-of one part. No method holds a whole file in memory.
+S3 objects cannot grow: :meth:`S3Storage.append` (what tus uploads use) sends each appended chunk as the next
+parts of one multipart upload open on the key, and :meth:`S3Storage.seal` completes it when the last byte
+arrived (no copy of the bytes; see :mod:`plugins.storage_s3.multipart`). Keys appended before that scheme
+(each piece an object ``<key>@<offset>``) still read as the concatenation of their pieces and are joined by
+the store (UploadPartCopy) when sealed or appended to. No method holds a whole file in memory.
 """
 
 from __future__ import annotations
@@ -98,7 +97,20 @@ class S3Storage:
         return [
             Segment(item["Key"], int(item["Key"].rsplit(PIECE, 1)[1]), item["Size"])
             for item in sorted(self._list(name + PIECE), key=lambda item: item["Key"])
+            if item["Key"].rsplit(PIECE, 1)[1].isdigit()  # not the tail of a multipart upload
         ]
+
+    def _settled(self, name: str, upto: int | None = None, renew=lambda: None) -> None:
+        """An appended key as one plain object: legacy pieces joined, an open multipart upload completed."""
+        from plugins.storage_s3 import multipart
+
+        pieces = self._pieces(name)
+        if pieces:
+            self._compose(name, [Segment(p.name, 0, p.size) for p in pieces], "application/octet-stream", renew)
+            self._delete_names([piece.name for piece in pieces])
+        state = multipart.pending(self, name)
+        if state is not None:
+            multipart.settle(self, name, state, upto, renew)
 
     def _segments(self, key: str) -> list[Segment]:
         """The objects holding ``key``'s bytes in order (one for a plain object); FileNotFoundError if none."""
@@ -111,39 +123,48 @@ class S3Storage:
             raise FileNotFoundError(key)
         return pieces
 
+    def _size(self, key: str) -> int | None:
+        """The bytes of ``key`` (plain, pieced or an open multipart upload), None if it does not exist."""
+        from plugins.storage_s3 import multipart
+
+        try:
+            return sum(segment.size for segment in self._segments(key))
+        except FileNotFoundError:
+            state = multipart.pending(self, self._name(key))
+            return None if state is None else state.size
+
     # --- the contract -----------------------------------------------------
 
     def save(self, key: str, stream: BinaryIO) -> int:
         return self._upload(self._name(key), stream, None, content_type(key), empty=True)
 
     def append(self, key: str, stream: BinaryIO, limit: int | None = None) -> int:
+        from plugins.storage_s3 import multipart
+
         name = self._name(key)
-        pieces = self._pieces(name)
-        if not pieces:
-            head = self._head(name)
-            if head is not None:  # a plain object becomes the first piece
-                self._copy(name, _piece_name(name, 0), head["ContentLength"])
-                self.client.delete_object(Bucket=self.bucket, Key=name)
-                pieces = [Segment(_piece_name(name, 0), 0, head["ContentLength"])]
-        offset = pieces[-1].start + pieces[-1].size if pieces else 0
-        return self._upload(_piece_name(name, offset), stream, limit, "application/octet-stream", empty=False)
+        if self._pieces(name):
+            self._settled(name)  # a key appended before multipart appends: one object, then parts again
+        return multipart.append(self, name, stream, limit)
 
     def open(self, key: str) -> BinaryIO:
+        if self._head(self._name(key)) is None:
+            self._settled(self._name(key))  # an unfinished upload read: completed first
         return io.BufferedReader(SegmentsReader(self.client, self.bucket, self._segments(key)), READ_CHUNK)
 
     def size(self, key: str) -> int:
-        return sum(segment.size for segment in self._segments(key))
+        size = self._size(key)
+        if size is None:
+            raise FileNotFoundError(key)
+        return size
 
     def exists(self, key: str) -> bool:
-        try:
-            self._segments(key)
-        except FileNotFoundError:
-            return False
-        return True
+        return self._size(key) is not None
 
     def truncate(self, key: str, size: int) -> None:
-        segments = self._segments(key)
         name = self._name(key)
+        if self._head(name) is None:
+            self._settled(name, upto=size)  # an open multipart upload: the parts up to ``size`` completed
+        segments = self._segments(key)
         if len(segments) == 1 and segments[0].name == name:
             self._compose(name, [Segment(name, 0, min(size, segments[0].size))], content_type(key))
             return
@@ -155,14 +176,12 @@ class S3Storage:
                 self._compose(segment.name, [kept], "application/octet-stream")
 
     def seal(self, key: str, renew=lambda: None) -> None:
-        """Join an appended key's pieces into one object in the store (``move`` then copies one object)."""
-        name = self._name(key)
-        pieces = self._pieces(name)
-        if pieces:
-            self._compose(name, [Segment(p.name, 0, p.size) for p in pieces], "application/octet-stream", renew)
-            self._delete_names([piece.name for piece in pieces])
+        """The last byte arrived: complete the key's multipart upload, one object (``move`` then copies it)."""
+        self._settled(self._name(key), renew=renew)
 
     def move(self, source: str, target: str) -> None:
+        if self._head(self._name(source)) is None:
+            self._settled(self._name(source))
         segments, name = self._segments(source), self._name(target)
         if len(segments) == 1 and segments[0].start == 0:
             self._copy(segments[0].name, name, segments[0].size, content_type(target))
@@ -171,7 +190,10 @@ class S3Storage:
         self.delete(source)
 
     def delete(self, key: str) -> None:
+        from plugins.storage_s3 import multipart
+
         name = self._name(key)
+        multipart.abort_all(self, name)  # an upload terminated or expired: its parts go with it
         self._delete_names([name] + [piece.name for piece in self._pieces(name)])
 
     def delete_prefix(self, prefix: str) -> None:
@@ -196,15 +218,28 @@ class S3Storage:
             return list(pool.map(put, files))
 
     def walk(self, prefix: str) -> Iterator[tuple[str, int]]:
+        from plugins.storage_s3 import multipart
+
         pieced: dict[str, int] = {}
+        for name in self._open_uploads(self._name(prefix) + "/"):
+            state = multipart.pending(self, name)
+            if state is not None and self._head(name) is None:
+                pieced[self._key(name)] = state.size
         for item in self._list(self._name(prefix) + "/"):
             name = item["Key"]
+            if name.endswith(multipart.TAIL):
+                continue  # counted with its multipart upload
             if PIECE in name:
                 whole = self._key(name.rsplit(PIECE, 1)[0])
                 pieced[whole] = pieced.get(whole, 0) + item["Size"]
             else:
                 yield self._key(name), item["Size"]
         yield from pieced.items()
+
+    def _open_uploads(self, name_prefix: str) -> set[str]:
+        paginator = self.client.get_paginator("list_multipart_uploads")
+        pages = paginator.paginate(Bucket=self.bucket, Prefix=name_prefix)
+        return {upload["Key"] for page in pages for upload in page.get("Uploads", ())}
 
     def local_path(self, key: str) -> str | None:
         return None
@@ -250,8 +285,8 @@ class S3Storage:
             raise
         return written
 
-    def _parts(self, name: str, upload: str, bodies: Iterator, parallel: int) -> tuple[int, list]:
-        """Send ``bodies`` as the parts of ``upload``, ``parallel`` at a time."""
+    def _parts(self, name: str, upload: str, bodies: Iterator, parallel: int, first: int = 1) -> tuple[int, list]:
+        """Send ``bodies`` as the parts of ``upload`` numbered from ``first``, ``parallel`` at a time."""
         slots = threading.BoundedSemaphore(parallel)
         futures, written = [], 0
 
@@ -268,7 +303,7 @@ class S3Storage:
                 if any(future.done() and future.exception() for future in futures):
                     slots.release()
                     break
-                futures.append(pool.submit(send, len(futures) + 1, body))
+                futures.append(pool.submit(send, len(futures) + first, body))
                 written += len(body)
         return written, [future.result() for future in futures]
 

@@ -11,13 +11,16 @@ from __future__ import annotations
 
 import functools
 import re
-
-from jsonschema import Draft202012Validator
-from referencing import Registry, Resource
+from typing import TYPE_CHECKING
 
 from core.platform.errors import ValidationError
 from core.platform.i18n import _, plural
 from core.web.apiv1.openapi import PATHS, SCHEMAS
+
+if TYPE_CHECKING:
+    from jsonschema import Draft202012Validator
+
+# jsonschema (~3 MB) is imported with the first API request that has something to check.
 
 PREFIX = "/api/v1"
 _DOCUMENT_URI = "urn:amphi-api-v1"
@@ -69,6 +72,8 @@ def refuse_undeclared_parameters(event) -> None:
     unknown = sorted(set(request.GET) - declared_query(*found))
     if unknown:
         raise ValidationError({name: _("This parameter is not part of the API.") for name in unknown})
+    from jsonschema import Draft202012Validator
+
     fields: dict = {}
     for name, schema in text_parameters(*found).items():
         for value in request.GET.getall(name):
@@ -81,6 +86,9 @@ def refuse_undeclared_parameters(event) -> None:
 
 @functools.lru_cache(maxsize=64)
 def _validator(schema_name: str) -> Draft202012Validator:
+    from jsonschema import Draft202012Validator
+    from referencing import Registry, Resource
+
     registry = Registry().with_resource(_DOCUMENT_URI, Resource.opaque({"components": {"schemas": SCHEMAS}}))
     return Draft202012Validator({"$ref": f"{_DOCUMENT_URI}#/components/schemas/{schema_name}"}, registry=registry)
 

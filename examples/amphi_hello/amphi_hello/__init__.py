@@ -25,7 +25,7 @@ class Greeting(Base):
 
 def includeme(config):
     config.add_route("hello.greetings", "/hello")  # answers 404 where the plugin is off
-    config.scan("amphi_hello")
+    config.scan("amphi_hello", ignore=".migrations")  # scanning a migration would import alembic
 
 
 @view_config(route_name="hello.greetings", renderer="amphi_hello:templates/greetings.html")

@@ -39,29 +39,60 @@ class TestS3Storage(StorageContract):
         return storage_on(s3_server)  # a bucket of its own (made in a few milliseconds)
 
 
-def test_tus_pieces_are_assembled_in_the_store_without_a_whole_file_in_memory(s3_server):
-    storage = storage_on(s3_server)
-    key = "sites/1/uploads/big"
-    data = os.urandom(13 * MIB + 5)
-    # Pieces as tus chunks bring them: small ones (through a buffer), large ones (copied by the store).
+class CutStream(io.RawIOBase):
+    """A request body that breaks after ``cut`` bytes (the client went away)."""
+
+    def __init__(self, data: bytes, cut: int):
+        self.data, self.cut, self.at = data, cut, 0
+
+    def readable(self):
+        return True
+
+    def readinto(self, buffer):
+        if self.at >= self.cut:
+            raise OSError("connection reset")
+        count = min(len(buffer), self.cut - self.at)
+        buffer[:count] = self.data[self.at : self.at + count]
+        self.at += count
+        return count
+
+
+def objects(storage) -> list[str]:
+    return [o["Key"] for o in storage.client.list_objects_v2(Bucket=storage.bucket).get("Contents", ())]
+
+
+def open_uploads(storage) -> list[str]:
+    return [u["Key"] for u in storage.client.list_multipart_uploads(Bucket=storage.bucket).get("Uploads", ())]
+
+
+def test_tus_chunks_become_the_parts_of_one_multipart_upload(s3_server):
+    storage = storage_on(s3_server)  # parts of 5 MiB
+    key, name = "sites/1/uploads/big", "amphi/7/sites/1/uploads/big"
+    data = os.urandom(18 * MIB + 5)
+    # Chunks as tus brings them: under a part (kept as the tail), over one (parts, the rest the tail).
     for start, end in [(0, 100), (100, 6 * MIB), (6 * MIB, 6 * MIB + 7), (6 * MIB + 7, 13 * MIB + 5)]:
         assert storage.append(key, io.BytesIO(data[start:end] + b"past the limit"), limit=end - start) == end - start
-    assert storage.size(key) == len(data) and list(storage.walk("sites/1")) == [(key, len(data))]
-    storage.truncate(key, 6 * MIB + 3)  # a failed request's bytes cut off, inside a piece
-    assert storage.append(key, io.BytesIO(data[6 * MIB + 3 :])) == len(data) - 6 * MIB - 3
-    with storage.open(key) as handle:
-        handle.seek(6 * MIB - 2)
-        assert handle.read(10) == data[6 * MIB - 2 : 6 * MIB + 8]
+    assert storage.size(key) == 13 * MIB + 5 and list(storage.walk("sites/1")) == [(key, 13 * MIB + 5)]
+    assert objects(storage) == [name + "@tail"] and open_uploads(storage) == [name]  # two parts and a tail
+    with pytest.raises(OSError):  # a request cut after one more part: that part is kept, the rest is not
+        storage.append(key, CutStream(data[13 * MIB + 5 :], 3 * MIB), limit=5 * MIB)
+    assert storage.size(key) == 15 * MIB
+    assert storage.append(key, io.BytesIO(data[15 * MIB :])) == 3 * MIB + 5  # resumed at the size the store gives
     renewals = []
-    storage.seal(key, lambda: renewals.append(1))  # the last byte arrived: one object, the pieces gone
-    names = [o["Key"] for o in storage.client.list_objects_v2(Bucket=storage.bucket)["Contents"]]
-    assert names == ["amphi/7/sites/1/uploads/big"] and renewals and storage.size(key) == len(data)
-    storage.move(key, "sites/1/videos/3/source")
-    assert not storage.exists(key) and storage.size("sites/1/videos/3/source") == len(data)
-    objects = storage.client.list_objects_v2(Bucket=storage.bucket)["Contents"]
-    assert [o["Key"] for o in objects] == ["amphi/7/sites/1/videos/3/source"]  # one object, the pieces gone
-    with storage.open("sites/1/videos/3/source") as handle:
+    storage.seal(key, lambda: renewals.append(1))  # the last byte arrived: completed, no copy of the bytes
+    assert objects(storage) == [name] and not open_uploads(storage) and renewals
+    with storage.open(key) as handle:
         assert handle.read() == data
+    storage.truncate(key, 6 * MIB + 3)  # a failed request's bytes cut off; appending again goes on from there
+    assert storage.append(key, io.BytesIO(data[6 * MIB + 3 : 7 * MIB])) == MIB - 3
+    with storage.open(key) as handle:  # reading an unfinished key completes it first
+        handle.seek(6 * MIB - 2)
+        assert handle.read() == data[6 * MIB - 2 : 7 * MIB]
+    storage.move(key, "sites/1/videos/3/source")
+    assert objects(storage) == ["amphi/7/sites/1/videos/3/source"] and not open_uploads(storage)
+    storage.append("sites/1/uploads/gone", io.BytesIO(data[: 6 * MIB]))  # abandoned: the expiry sweep deletes it
+    storage.delete("sites/1/uploads/gone")
+    assert objects(storage) == ["amphi/7/sites/1/videos/3/source"] and not open_uploads(storage)
 
 
 def test_a_file_on_disk_is_sent_from_the_disk_in_parts(s3_server, tmp_path):
@@ -100,3 +131,20 @@ def test_wrong_settings_stop_with_the_setting_named(wrong):
     settings = {**SETTINGS, "bucket": "amphi", "endpoint_url": "http://127.0.0.1:1", "access_key": "", "secret_key": ""}
     with pytest.raises(ConfigurationError, match="amphi.storage_s3"):
         make_storage({**settings, **wrong}, Site())
+
+
+def test_doctor_says_why_a_bucket_cannot_be_used(s3_server):
+    from plugins.storage_s3.doctor import bucket_problem
+
+    def problem(**more):
+        settings = {**SETTINGS, "bucket": bucket, "endpoint_url": s3_server.endpoint}
+        settings |= {"access_key": s3_server.access_key, "secret_key": s3_server.secret_key, **more}
+        return bucket_problem(settings, make_storage(settings, Site()))
+
+    bucket = s3_server.new_bucket()
+    assert problem() is None  # listed, written and deleted: nothing left behind
+    assert not s3_server.client().list_objects_v2(Bucket=bucket).get("Contents")
+    assert "knows no access key nobody" in problem(access_key="nobody")
+    assert "secret key does not match" in problem(secret_key="wrong-secret-key")
+    assert "there is no bucket 'missing'" in problem(bucket="missing")
+    assert "does not answer" in problem(endpoint_url="http://127.0.0.1:9")
