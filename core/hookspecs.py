@@ -78,7 +78,6 @@ THIRD_PARTY_HOOKS = frozenset(
         "amphi_search_facets",
         "amphi_video_failed",
         "amphi_readiness_checks",
-        "amphi_doctor_checks",
     }
 )
 

@@ -23,7 +23,7 @@ MIB = 1024 * 1024
 NAME = "storage_s3"
 AMPHI_TITLE = _("S3 object storage")
 AMPHI_DESCRIPTION = _("Media files in an S3-compatible object store (Ceph, MinIO, Garage, SeaweedFS, AWS).")
-AMPHI_HOOKS = ">=1.0,<3"
+AMPHI_HOOKS = ">=2.4,<3"  # amphi_doctor_checks
 
 DELIVERIES = ("accel", "redirect", "app")
 _clients: dict[tuple, object] = {}
