@@ -23,6 +23,7 @@ from sqlalchemy import select, text
 from core.models import Site
 from core.ops.checks import Check, Outcome, plugin_checks, run_check
 from core.pipeline.storage import get_storage, site_prefix
+from core.platform.migrate import alembic_config, pending_heads
 from core.platform.settings import setting
 
 #: Values of the session secret seen in examples and how-tos: never a secret.
@@ -99,9 +100,7 @@ def database_problem(engine) -> str | None:
 
 
 def migrations_problem(engine, plugin_host) -> str | None:
-    from alembic.script import ScriptDirectory
-
-    from core.platform.migrate import alembic_config, pending_heads
+    from alembic.script import ScriptDirectory  # alembic loads only where migrations are looked at
 
     pending = pending_heads(engine, plugin_host)
     if not pending:

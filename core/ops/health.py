@@ -34,7 +34,7 @@ def healthz(request) -> Response:
 
 
 def readyz(request) -> Response:
-    from core.ops.metrics import metrics_allowed
+    from core.ops.metrics import metrics_allowed  # deferred: prometheus_client reads PROMETHEUS_MULTIPROC_DIR on import
 
     outcomes = run_checks(readiness_checks(request.registry), CHECK_TIMEOUT)
     failed = [outcome.name for outcome in outcomes if not outcome.ok]

@@ -80,7 +80,7 @@ def use_json_logs() -> None:
 
 
 def request_tween_factory(handler, registry):
-    from core.ops.metrics import observe_request
+    from core.ops.metrics import observe_request  # deferred: prometheus_client reads PROMETHEUS_MULTIPROC_DIR on import
 
     log_access = setting(registry.settings, "amphi.logs.access")
 

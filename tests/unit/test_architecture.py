@@ -47,15 +47,20 @@ def core_modules():
 
 
 def test_no_core_module_hides_an_import_of_the_core_in_a_function():
-    """An import inside a function is how an import cycle hides; the layers make none necessary."""
+    """An import inside a function is how an import cycle hides; the layers make none necessary. The one
+    kind allowed says why on its line (``# deferred: ...``): a module whose library reads the environment
+    when imported (prometheus_client and its multiprocess folder)."""
     hidden = []
     for relative, path in core_modules():
-        tree = ast.parse(open(path, encoding="utf-8").read())
+        source = open(path, encoding="utf-8").read()
+        lines = source.splitlines()
+        tree = ast.parse(source)
         for function in ast.walk(tree):
             if isinstance(function, ast.FunctionDef | ast.AsyncFunctionDef):
                 for node in ast.walk(function):
                     if isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] in ("core", "plugins"):
-                        hidden.append(f"{relative}:{node.lineno} {ast.unparse(node)}")
+                        if "# deferred: " not in lines[node.lineno - 1]:
+                            hidden.append(f"{relative}:{node.lineno} {ast.unparse(node)}")
     assert hidden == []
 
 
