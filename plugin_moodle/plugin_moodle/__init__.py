@@ -6,7 +6,8 @@ Registration, :mod:`plugin_moodle.registration`) and the site publishes its keys
 :mod:`plugin_moodle.adapter`) finds or creates the person by the platform's issuer and ``sub``, puts them
 in their course's group, and sends the frame to the video's embed page with a grant in the URL
 (:mod:`plugin_moodle.grants`), so the video plays in browsers that block third-party cookies. A teacher's
-deep-linking launch picks videos (:mod:`plugin_moodle.deep_linking`).
+deep-linking launch picks videos (:mod:`plugin_moodle.deep_linking`) or uploads a new one there
+(:mod:`plugin_moodle.chooser_upload`).
 """
 
 import os
@@ -35,6 +36,7 @@ def includeme(config):
     config.add_route("moodle.launch", "/lti/launch")
     config.add_route("moodle.register", "/lti/register/{token}")
     config.add_route("moodle.deep_link", "/lti/deep-link")
+    config.add_route("moodle.deep_link.upload", "/lti/deep-link/upload")
     config.add_route("moodle.platforms", "/admin/lti")
     config.add_route("moodle.platform.new", "/admin/lti/new")
     config.add_route("moodle.platform", "/admin/lti/{platform_id:\\d+}")
@@ -47,12 +49,15 @@ def includeme(config):
     config.scan("plugin_moodle.admin")
     config.scan("plugin_moodle.registration")
     config.scan("plugin_moodle.deep_linking")
+    config.scan("plugin_moodle.chooser_upload")
     config.add_subscriber(framed_by_platforms, NewResponse)
     from plugin_moodle import tasks  # noqa: F401  (periodic tasks registered on import)
 
 
 #: Pages a platform shows in its frame (their errors too): any site may frame them.
-FRAMED_ROUTES = frozenset({"moodle.login", "moodle.launch", "moodle.register", "moodle.deep_link"})
+FRAMED_ROUTES = frozenset(
+    {"moodle.login", "moodle.launch", "moodle.register", "moodle.deep_link", "moodle.deep_link.upload"}
+)
 
 
 def framed_by_platforms(event) -> None:

@@ -1,5 +1,6 @@
 """Deep Linking: from the platform's activity chooser, a teacher picks their videos (a search box narrows
-them), their shared playlists and their coming live events (where the site enables those plugins), and
+them; videos still being prepared are offered too, their state said, as activities only), uploads a new one
+(:mod:`plugin_moodle.chooser_upload`), picks their shared playlists and their coming live events (where the site enables those plugins), and
 Amphi returns ``ltiResourceLink`` items (title, thumbnail for public videos, a line item when the teacher
 asks for a grade; the launch opens the video, playlist or event), or — where the platform accepts ``html``
 (Moodle's editor) and the teacher asks for it — ``html`` items framing the videos' embed pages, signed with
@@ -27,7 +28,7 @@ from pyramid.view import view_config
 from sqlalchemy import or_, select
 
 from core.models import User, Video, video_owners
-from core.plugin_api import _, derived_key
+from core.plugin_api import STATUS_LABELS, _, derived_key
 from plugin_moodle.adapter import PyramidMessageLaunch, SiteToolConf
 from plugin_moodle.launch import LtiBadRequest, LtiRefused, refuse
 from plugin_moodle.models import LtiPlatform
@@ -110,8 +111,11 @@ def chooser_token(request, user: User, platform: LtiPlatform, launch_id: str) ->
     return f"{payload}.{_sign(request, payload)}"
 
 
-def read_chooser_token(request) -> dict:
-    payload, _dot, signature = request.params.get("dl", "").partition(".")
+def read_chooser_token(request, token: str | None = None) -> dict:
+    """The chooser token's values (``token``, else the request's ``dl``), refused when forged, expired or of
+    another site."""
+    token = request.params.get("dl", "") if token is None else token
+    payload, _dot, signature = token.partition(".")
     if not payload or not hmac.compare_digest(_sign(request, payload), signature):
         refuse(
             request,
@@ -125,12 +129,17 @@ def read_chooser_token(request) -> dict:
     return data
 
 
+#: The videos a teacher may add: ready ones, and those still being prepared (their launch says so meanwhile).
+CHOOSABLE = ("ready", "uploaded", "processing")
+
+
 def chooser_videos(request, user: User, words: str) -> list[Video]:
-    """The teacher's ready videos (owned or co-owned) on this site, matching ``words``, newest first."""
+    """The teacher's videos (owned or co-owned) on this site, ready or being prepared, matching ``words``,
+    newest first."""
     co_owned = select(video_owners.c.video_id).where(video_owners.c.user_id == user.id)
     query = select(Video).where(
         Video.site_id == request.site.id,
-        Video.status == "ready",
+        Video.status.in_(CHOOSABLE),
         or_(Video.owner_id == user.id, Video.id.in_(co_owned)),
     )
     for word in words.split()[:5]:
@@ -138,12 +147,21 @@ def chooser_videos(request, user: User, words: str) -> list[Video]:
     return list(request.dbsession.scalars(query.order_by(Video.created_at.desc(), Video.id.desc()).limit(MAX_SHOWN)))
 
 
-def render_chooser(request, user: User, token: str, linking: dict, status: int = 200):
-    words = request.params.get("q", "").strip()[:100]
+def render_chooser(request, user: User, token: str, data: dict, status: int = 200, words: str | None = None, **upload):
+    """The chooser page for the deep-linking launch ``data``; ``upload`` is the upload form's state
+    (``added``: the new video's id, listed first and preselected; ``error``, ``title``, ``access``)."""
+    from plugin_moodle.chooser_upload import upload_form
+
+    linking = data.get(DL_SETTINGS) or {}
+    words = (request.params.get("q", "") if words is None else words).strip()[:100]
     accepted = accepted_types(linking)
     links = "ltiResourceLink" in accepted
+    videos = chooser_videos(request, user, words)
     values = {
-        "videos": chooser_videos(request, user, words),
+        "videos": videos,
+        "added": next((v for v in videos if v.id == upload.get("added")), None),
+        "status_labels": STATUS_LABELS,
+        "upload": upload_form(request, token, data, upload),
         "playlists": teacher_playlists(request, user) if links else [],
         "events": teacher_events(request, user) if links else [],
         "html": "html" in accepted,
@@ -162,8 +180,8 @@ def start_deep_linking(request, platform: LtiPlatform, launch: PyramidMessageLau
     """The chooser, right after a deep-linking launch (Instructors only)."""
     if not user.can_upload:
         refuse(request, _("Only the course's teachers choose videos."), f"deep linking by learner {user.id}")
-    linking = launch.get_launch_data().get(DL_SETTINGS) or {}
-    return render_chooser(request, user, chooser_token(request, user, platform, launch.get_launch_id()), linking)
+    token = chooser_token(request, user, platform, launch.get_launch_id())
+    return render_chooser(request, user, token, launch.get_launch_data())
 
 
 def restored_launch(request, data: dict) -> PyramidMessageLaunch:
@@ -200,8 +218,9 @@ def search(request):
     if user is None or not user.is_active:
         raise LtiRefused(request.localizer.translate(_("Your account on this site is disabled.")))
     launch = restored_launch(request, data)
-    linking = launch.get_launch_data().get(DL_SETTINGS) or {}
-    return render_chooser(request, user, request.params["dl"], linking)
+    added = request.GET.get("added", "")
+    data = launch.get_launch_data()
+    return render_chooser(request, user, request.params["dl"], data, added=int(added) if added.isdigit() else None)
 
 
 @view_config(route_name="moodle.deep_link", request_method="POST", require_csrf=False)
@@ -244,6 +263,13 @@ def chosen_items(request, user: User, accepted: set[str]) -> list[DeepLinkResour
     embed = "html" in accepted and (request.POST.get("as") == "html" or "ltiResourceLink" not in accepted)
     if "ltiResourceLink" not in accepted and (playlists or events or not embed):
         return []
+    if embed and any(video.status != "ready" for video in videos):  # its frame would show readers nothing yet
+        refuse(
+            request,
+            _("A video still being prepared cannot be shown in the text yet: add it as an activity, or later."),
+            f"html item of a video not ready {[v.id for v in videos if v.status != 'ready']}",
+            LtiBadRequest,
+        )
     graded = request.POST.get("graded") == "1" and not embed
     items: list[DeepLinkResource] = [
         html_item(request, video) if embed else resource_link(request, video, graded) for video in videos

@@ -320,10 +320,23 @@ def launch(request):
             ),
         }
         return render_to_response("plugin_moodle:templates/notice.html", values, request=request)
+    if video.status != "ready":  # added from the chooser while it encodes: say so, in the frame
+        return not_ready(request, video)
     grant = make_grant(
         request, user, video.id, 60 * moodle_settings(request)["grant_minutes"], course.id if course else None
     )
     return HTTPFound(request.route_url("video.embed", video_id=video.id, _query={"grant": grant}))
+
+
+def not_ready(request, video: Video):
+    """The launch of a video still being prepared (or whose processing failed): a notice, not the player."""
+    if video.status == "failed":
+        message = _("This video could not be prepared: tell the course's teacher.")
+    else:
+        message = _("This video is being prepared: come back in a few minutes, it will play here.")
+    log.info("LTI launch of video %s, not ready (%s)", video.id, video.status)
+    values = {"title": video.title, "message": request.localizer.translate(message)}
+    return render_to_response("plugin_moodle:templates/notice.html", values, request=request)
 
 
 def teaches_video(request, video: Video) -> bool:

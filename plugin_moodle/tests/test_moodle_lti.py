@@ -3,6 +3,7 @@ LTI Dynamic Registration, key rotation, launches and their grants, and every bad
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 import secrets
@@ -15,15 +16,18 @@ import jwt
 from lti_platform import INSTRUCTOR, LEARNER, rsa_pem
 from moodle_helpers import PASSWORD, launch
 from sqlalchemy import func, select
+from webtest import Upload
 
-from core.models import Group, User, utcnow
+from core.models import Group, Job, MediaFile, User, Video, utcnow
 from core.platform.sites import set_plugin_overrides
 from core.platform.tasks import worker_request
+from plugin_moodle import deep_linking
 from plugin_moodle.adapter import DatabaseValues, sweep_values
 from plugin_moodle.models import LtiAccount, LtiKey, LtiPlatform, LtiRegistrationLink, LtiValue
 from plugins.live import api as live_api
 from plugins.playlists.models import Playlist
 from plugins.xapi.models import Outbox
+from tests.mediafiles import make_clip, make_text_file
 
 
 def count(dbsession, model) -> int:
@@ -343,3 +347,83 @@ def test_a_launch_value_is_used_once_by_concurrent_clients(app, committed_site):
         request.dbsession.get(LtiValue, f"lti1p3-{site_id}-nonce-old").expires_at = utcnow() - timedelta(seconds=1)
         assert values.get_value("nonce-old") is None and not values.claim("nonce-old")
         assert sweep_values(request.dbsession) >= 1
+
+
+def test_a_teacher_uploads_a_video_from_the_chooser_and_adds_it_at_once(
+    make_testapp, make_request, site, registered, dbsession, lti_platform, tmp_path, monkeypatch, caplog
+):
+    """The chooser's upload form (no cookie: its token in the form's address) makes a draft of the teacher,
+    its encode queued, listed and preselected; a learner's launch of it says it is being prepared. Bad
+    uploads and bad tokens are refused with a clear message, and nothing is made."""
+    frame = make_testapp("a.test")
+    dl_launch = {"user": "t-7", "roles": [INSTRUCTOR], "deep_link_return": lti_platform.base + "/deep-link-return"}
+    chooser, _ = launch(frame, lti_platform, status=200, **dl_launch)
+    assert '<label for="lti-file">Video or audio file</label>' in chooser.text
+    assert '<label for="lti-title">Title</label>' in chooser.text and 'enctype="multipart/form-data"' in chooser.text
+    clip = make_clip(tmp_path, "clip.mp4", seconds=1, size="160x120").read_bytes()
+    form = chooser.forms["lti-upload"]
+    form["file"] = Upload("C:\\Users\\ana\\../Optique, cours 2.mp4", clip, "video/mp4")
+    answer = form.submit(status=303)
+    video = dbsession.scalar(select(Video).where(Video.title == "Optique, cours 2"))
+    teacher = dbsession.get(User, video.owner_id)
+    assert (video.status, video.access, [g.source for g in video.allowed_groups]) == ("uploaded", "groups", ["moodle"])
+    assert teacher.can_upload and dbsession.scalar(select(Job.kind).where(Job.video_id == video.id)) == "encode"
+    source = dbsession.scalar(select(MediaFile).where(MediaFile.video_id == video.id))
+    assert (source.kind, source.rendition, source.size) == ("source", ".mp4", len(clip))
+    shown = answer.follow()
+    assert f'name="video" value="{video.id}" checked> Optique, cours 2 (Uploaded, waiting' in shown.text
+    assert "is uploaded and preselected below" in shown.text
+    (item,) = returned(frame, lti_platform, shown.forms["lti-choose"].submit())
+    assert item["custom"] == {"video": str(video.id)}
+    opened, _ = launch(frame, lti_platform, status=200, user="s-3", roles=[LEARNER], custom=item["custom"])
+    assert "This video is being prepared" in opened.text and "Optique, cours 2" in opened.text
+
+    # Shown in the text (the editor), its frame would show readers nothing yet: refused, said so.
+    editor = {**dl_launch, "accept_types": ("ltiResourceLink", "html")}
+    form = launch(frame, lti_platform, status=200, **editor)[0].forms["lti-choose"]
+    form["video"] = [str(video.id)]
+    form["as"] = "html"
+    assert "cannot be shown in the text yet" in form.submit(status=400).text
+
+    # A title typed is kept (escaped); who may watch it is the teacher's choice.
+    form = shown.forms["lti-upload"]
+    form["file"] = Upload("clip.mp4", clip, "video/mp4")
+    form["title"] = "<script>alert(1)</script> TD"
+    form["access"] = "signed-in"
+    shown = form.submit(status=303).follow()
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; TD" in shown.text and "<script>alert" not in shown.text
+    assert dbsession.scalar(select(Video.access).where(Video.title.startswith("<script>"))) == "signed-in"
+
+    # Refused: an empty file, a file that is not media, a file past the site's limit, no file; a forged,
+    # missing or expired token, a learner's token. Each says why; nothing is made.
+    videos = count(dbsession, Video)
+    token = shown.forms["lti-choose"]["dl"].value
+    action = f"/lti/deep-link/upload?dl={token}"
+    text = make_text_file(tmp_path).read_bytes()
+    for name, body, status, said in [
+        ("empty.mp4", b"", 400, "The file is empty."),
+        ("notes.mp4", text, 400, "This file is not a video or an audio file that Amphi can read."),
+        ("", b"", 400, "Choose a video or audio file."),
+    ]:
+        refused = frame.post(action, {"access": "public"}, upload_files=[("file", name, body)], status=status)
+        assert said in refused.text and 'role="alert"' in refused.text, name
+    site.upload_max_size = 2000
+    dbsession.flush()
+    refused = frame.post(action, {"access": "public"}, upload_files=[("file", "big.mp4", clip)], status=413)
+    assert "bigger than this site accepts" in refused.text
+    frame.post(action.replace("?dl=", "?dl=x"), upload_files=[("file", "a.mp4", clip)], status=400)
+    frame.post("/lti/deep-link/upload", upload_files=[("file", "a.mp4", clip)], status=400)
+    payload = json.loads(base64.urlsafe_b64decode(token.partition(".")[0]))
+    request = make_request(site)
+    platform = dbsession.get(LtiPlatform, payload["p"])
+    monkeypatch.setattr(deep_linking, "CHOOSER_SECONDS", -1)
+    expired = deep_linking.chooser_token(request, teacher, platform, payload["l"])
+    assert "expired" in frame.post(f"/lti/deep-link/upload?dl={expired}", status=403).text
+    monkeypatch.setattr(deep_linking, "CHOOSER_SECONDS", 3600)
+    learner = dbsession.scalar(
+        select(User).join(LtiAccount, LtiAccount.user_id == User.id).where(LtiAccount.sub == "s-3")
+    )
+    learners = deep_linking.chooser_token(request, learner, platform, payload["l"])
+    frame.post(f"/lti/deep-link/upload?dl={learners}", upload_files=[("file", "a.mp4", clip)], status=403)
+    assert count(dbsession, Video) == videos
+    assert len([r for r in caplog.records if "LTI chooser upload refused" in r.getMessage()]) == 4
