@@ -104,7 +104,7 @@ def upload(request):
         log.warning("LTI chooser upload refused for user %s: %s", user.id, error)
         return render_chooser(request, user, token, launch_data, status, words="", error=error, **form)
 
-    if maximum and (request.content_length or 0) > maximum + 64 * 1024:  # the form's fields beside the file
+    if maximum and (request.content_length or 0) > maximum + 16 * 1024:  # the form's other fields, the parts' heads
         return again(
             _("The file is bigger than this site accepts (${mb} MB).", mapping={"mb": maximum // 1_000_000}), 413
         )

@@ -411,6 +411,8 @@ def test_a_teacher_uploads_a_video_from_the_chooser_and_adds_it_at_once(
     dbsession.flush()
     refused = frame.post(action, {"access": "public"}, upload_files=[("file", "big.mp4", clip)], status=413)
     assert "bigger than this site accepts" in refused.text
+    refused = frame.post(action, {"access": "public"}, upload_files=[("file", "big.mp4", bytes(20_000))], status=413)
+    assert "bigger than this site accepts" in refused.text  # said before the body is read
     frame.post(action.replace("?dl=", "?dl=x"), upload_files=[("file", "a.mp4", clip)], status=400)
     frame.post("/lti/deep-link/upload", upload_files=[("file", "a.mp4", clip)], status=400)
     payload = json.loads(base64.urlsafe_b64decode(token.partition(".")[0]))
@@ -426,4 +428,4 @@ def test_a_teacher_uploads_a_video_from_the_chooser_and_adds_it_at_once(
     learners = deep_linking.chooser_token(request, learner, platform, payload["l"])
     frame.post(f"/lti/deep-link/upload?dl={learners}", upload_files=[("file", "a.mp4", clip)], status=403)
     assert count(dbsession, Video) == videos
-    assert len([r for r in caplog.records if "LTI chooser upload refused" in r.getMessage()]) == 4
+    assert len([r for r in caplog.records if "LTI chooser upload refused" in r.getMessage()]) == 5
