@@ -48,6 +48,15 @@ ACCESS_CHOICES = {
 MAX_TITLE = 250
 
 
+def megabytes(size: int) -> int:
+    """``size`` bytes in whole megabytes, for people (at least 1)."""
+    return max(1, round(size / 1_000_000))
+
+
+def too_big(maximum: int):
+    return _("The file is bigger than this site accepts (${mb} MB).", mapping={"mb": megabytes(maximum)})
+
+
 def has_course(data: dict) -> bool:
     return bool((data.get(CLAIM + "context") or {}).get("id"))
 
@@ -59,7 +68,7 @@ def upload_form(request, token: str, data: dict, state: dict) -> dict:
     choices = [(key, label) for key, label in ACCESS_CHOICES.items() if key != "course" or has_course(data)]
     return {
         "action": request.route_url("moodle.deep_link.upload", _query={"dl": token}),
-        "max_mb": maximum // 1_000_000 if maximum else 0,
+        "max_mb": megabytes(maximum) if maximum else 0,
         "choices": choices,
         "access": state.get("access") or choices[0][0],
         "title": state.get("title", ""),
@@ -78,7 +87,7 @@ def check_file(request, path: str, maximum: int) -> str | None:
     if size == 0:
         return _("The file is empty.")
     if maximum and size > maximum:
-        return _("The file is bigger than this site accepts (${mb} MB).", mapping={"mb": maximum // 1_000_000})
+        return too_big(maximum)
     try:
         info = request.hooks.amphi_probe(path=path)
     except MediaError as error:
@@ -105,9 +114,7 @@ def upload(request):
         return render_chooser(request, user, token, launch_data, status, words="", error=error, **form)
 
     if maximum and (request.content_length or 0) > maximum + 16 * 1024:  # the form's other fields, the parts' heads
-        return again(
-            _("The file is bigger than this site accepts (${mb} MB).", mapping={"mb": maximum // 1_000_000}), 413
-        )
+        return again(too_big(maximum), 413)
     form = {
         "title": str(request.POST.get("title", "")).strip()[:MAX_TITLE],
         "access": str(request.POST.get("access", "")),
