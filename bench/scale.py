@@ -159,6 +159,7 @@ def host_ini(folder: Path, database_url: str, queue_url: str, secret_file: Path,
 class Layout:
     def __init__(self, args, folder: Path, database_url: str, store, bucket: str, queue_url: str):
         self.args, self.folder, self.database_url, self.queue_url = args, folder, database_url, queue_url
+        self.store, self.bucket = store, bucket
         self.settings = {
             "amphi.worker.embedded": "false",
             "amphi.api.rate_limit": "0",
@@ -379,9 +380,21 @@ def pg_backends(engine, database: str) -> list[int]:
     return list(pids)
 
 
-def prepare(layout: Layout, front: str, clip: Path) -> tuple[dict, Path, float]:
-    """Users, the catalogue, ``--media-videos`` encoded clips; returns prof's headers, the pages' script and the
-    mean size of the segments."""
+def stored_bytes(layout: Layout) -> dict[str, int]:
+    """Bytes in the bucket: the originals (``source``) and the encodes' outputs."""
+    totals = {"source": 0, "outputs": 0}
+    for page in layout.store.client().get_paginator("list_objects_v2").paginate(Bucket=layout.bucket):
+        for item in page.get("Contents", ()):
+            if "/outputs/" in item["Key"]:
+                totals["outputs"] += item["Size"]
+            elif item["Key"].endswith("/source"):
+                totals["source"] += item["Size"]
+    return totals
+
+
+def prepare(layout: Layout, front: str, clip: Path) -> tuple[dict, Path, float, dict]:
+    """Users, the catalogue, ``--media-videos`` encoded clips; returns prof's headers, the pages' script, the
+    mean size of the segments and the bytes stored."""
     args = layout.args
     layout.amphi(layout.web_ini, "init", "--admin-password", PASSWORD)
     layout.amphi(layout.web_ini, "user", "add", "default", "prof", "--role", "staff", "--password", PASSWORD)
@@ -405,10 +418,11 @@ def prepare(layout: Layout, front: str, clip: Path) -> tuple[dict, Path, float]:
         layout.stop()
     anonymous = ["/", "/videos", f"/videos/{target}", "/channels/channel-3"]
     pages = [(path, False) for path in anonymous] + [("/", True), (f"/videos/{target}", True)]
-    return prof, rotate_script(layout.folder, "pages", pages, student["Cookie"]), statistics.mean(segments)
+    script = rotate_script(layout.folder, "pages", pages, student["Cookie"])
+    return prof, script, statistics.mean(segments), stored_bytes(layout)
 
 
-def report(rows: list[dict], args, clip: Path, segment_bytes: float) -> None:
+def report(rows: list[dict], args, clip: Path, segment_bytes: float, stored: dict) -> None:
     mb = 1024 * 1024
     print(
         f"\n{os.cpu_count()} CPUs shared by everything (and by other users); {args.seconds} s per combination; "
@@ -422,7 +436,12 @@ def report(rows: list[dict], args, clip: Path, segment_bytes: float) -> None:
     )
     print(
         f"encodes: {args.clip_seconds} s clips {args.clip_size} {args.clip_fps} fps H.264+AAC "
-        f"({clip.stat().st_size / mb:.1f} MiB) -> 360p/480p/720p HLS + MP4 downloads, production settings\n"
+        f"({clip.stat().st_size / mb:.1f} MiB) -> 360p/480p/720p HLS + MP4 downloads, production settings"
+    )
+    seconds = args.media_videos * args.clip_seconds
+    print(
+        f"stored per minute of video: originals {stored['source'] / seconds * 60 / mb:.1f} MiB, "
+        f"outputs {stored['outputs'] / seconds * 60 / mb:.1f} MiB (the {args.media_videos} encoded videos)\n"
     )
     print(
         f"{'web':>3s} {'wkr':>3s} | {'pages/s':>7s} {'p95 ms':>7s} | {'media/s':>7s} {'p95 ms':>7s} {'MiB/s':>6s} | "
@@ -506,7 +525,7 @@ def main() -> None:
         layout.weed_pid = find_pid(f"-dir={folder / 'seaweedfs' / 'data'}")
         clip = make_clip(folder, "clip.mp4", seconds=args.clip_seconds, size=args.clip_size, fps=args.clip_fps)
         started = time.monotonic()
-        prof, pages, segment_bytes = prepare(layout, front, clip)
+        prof, pages, segment_bytes, stored = prepare(layout, front, clip)
         print(
             f"prepared (users, {args.videos} videos, {args.media_videos} encoded) in {time.monotonic() - started:.0f} s",
             flush=True,
@@ -516,7 +535,7 @@ def main() -> None:
         ):
             rows.append(measure(layout, front, web, workers, prof, pages, clip))
             print(f"  web {web}, workers {workers}: done", flush=True)
-        report(rows, args, clip, segment_bytes)
+        report(rows, args, clip, segment_bytes, stored)
 
 
 def find_pid(argument: str) -> int:
