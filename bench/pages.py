@@ -24,6 +24,7 @@ import argparse
 import os
 import random
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -192,6 +193,8 @@ def wait_for(url: str) -> None:
 
 
 def wrk(url: str, connections: int, seconds: int, script: Path, headers: dict | None = None) -> dict:
+    if shutil.which("wrk") is None:
+        raise SystemExit("the benchmarks load the server with wrk: apt-get install wrk")
     extra = [arg for name, value in (headers or {}).items() for arg in ("-H", f"{name}: {value}")]
     done = subprocess.run(
         [
