@@ -46,7 +46,7 @@ from sqlalchemy import exists, inspect, or_, select
 from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
-from core.access.security import SESSION_METHOD, SHARE_LINKS, UNLOCKED_VIDEOS, user_group_names
+from core.access.security import SESSION_METHOD, SHARE_LINKS, UNLOCKED_VIDEOS, url_grant_token, user_group_names
 from core.access.tokens import SESSION_COOKIE
 from core.models import Video, channel_managers, video_owners
 from core.pagecache.generation import current_generation, has_pending_changes, track_changes
@@ -240,9 +240,7 @@ def page_cache_tween_factory(handler, registry):
     store = PageStore(max_bytes)
     registry["page_cache"] = store
     # A plugin may identify visitors without a session (from the web server's headers): ask it first.
-    identified_without_session = bool(
-        registry.plugins.implementers("amphi_identify") or registry.plugins.implementers("amphi_url_grant")
-    )
+    identified_without_session = bool(registry.plugins.implementers("amphi_identify"))
 
     def tween(request):
         key = anonymous_key(request)
@@ -251,6 +249,8 @@ def page_cache_tween_factory(handler, registry):
                 return signed_in_tween(request)
             return handler(request)
         if identified_without_session and _signed_in(request):
+            return handler(request)
+        if url_grant_token(request) is not None:  # a URL grant names its viewer: never a page for everyone
             return handler(request)
         generation = current_generation(registry["db_engine"])
         if generation is None:
