@@ -42,8 +42,10 @@ ACCESS_LEVELS = ("draft", "public", "signed-in", "groups", "password")
 JOB_STATES = ("queued", "running", "done", "failed", "cancelled")
 #: The kinds of WebVTT track a video may have (HTML's <track kind>).
 TRACK_KINDS = ("subtitles", "captions", "chapters", "descriptions", "metadata")
-#: A video's original files (kept through re-encodes); every other file is an output of an encode.
-ORIGINAL_KINDS = ("source", "recording")
+#: A video's original files (kept through re-encodes, counted in the owner's quota); every other file is an
+#: output of an encode. ``audio-source`` is the file of an audio track an owner added (encoded again after a
+#: re-encode).
+ORIGINAL_KINDS = ("source", "recording", "audio-source")
 #: Access levels the dashboard sets on many videos at once, and new uploads may get (the others need a
 #: password or groups).
 BULK_ACCESS = ("draft", "public", "signed-in")
@@ -148,6 +150,8 @@ class MediaFile(Base):
     language: Mapped[str] = mapped_column(String(16), default="", server_default="")
     label: Mapped[str] = mapped_column(String(100), default="", server_default="")
     is_default: Mapped[bool] = mapped_column(default=False, server_default=false())
+    #: An added track's file (``audio-source``): where it starts against the video, in seconds.
+    start_offset: Mapped[float | None] = mapped_column(Float)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     video: Mapped[Video] = relationship(back_populates="files")

@@ -5,6 +5,10 @@ An added track is encoded by the ``audio-track`` job (the encoder's ``amphi_enco
 folder of its own beside the encode's outputs (``hls/added-<job id>/``). Nothing a viewer reads changes
 until the master playlist's row switches: each change writes a new master playlist under a new name, and
 one short transaction points the video at it; the replaced file goes after the commit.
+
+The owner's file is kept as an original (kind ``audio-source``, counted in the quota, with its language,
+name, offset and whether it is the default): a re-encode replaces every output, then
+:func:`encode_kept_tracks` queues each kept file's encoding again, so no language an owner added is lost.
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ KIND = "audio-track"
 DOWNLOADS_KIND = "audio-downloads"
 DOWNLOAD_KINDS = ("mp4", "audio", "mp3")
 ADDED = "added-"  # the rendition (folder) name of a track an owner added
+SOURCE = "audio-source"  # the kind of an added track's kept file
 CHANGED = _("The video changed meanwhile (it was encoded again): add the track again.")
 
 
@@ -109,10 +114,39 @@ class AudioTrackJob(JobKind):
             is_default=False,
         )
         video.files.append(media)
-        rewrite_master(request, video, job.storage, lambda renditions: [*renditions, audio])
-        enqueue_after_commit(request, job.storage.delete, plan.upload)
-        if media.is_default:  # the first sound of a silent video: its downloads get it
+        kept = keep_source(video, job.storage, plan)
+        if kept.is_default:  # the owner's default before a re-encode stays the default
+            audio = replace(audio, default=True)
+            renditions = lambda current: [*(replace(r, default=False) for r in current), audio]  # noqa: E731
+        else:
+            renditions = lambda current: [*current, audio]  # noqa: E731
+        rewrite_master(request, video, job.storage, renditions)
+        if media.is_default:  # the first sound of a silent video, or the owner's choice: its downloads get it
             queue_downloads(request, video)
+
+
+def keep_source(video: Video, storage: Storage, plan: TrackPlan) -> MediaFile:
+    """The added track's file as an original of the video (found again when a re-encode queued it)."""
+    kept = next((f for f in sources(video) if f.key == plan.upload), None)
+    if kept is None:
+        kept = MediaFile(kind=SOURCE, key=plan.upload, size=storage.size(plan.upload), mime="")
+        kept.language, kept.label, kept.start_offset, kept.is_default = plan.language, plan.name, plan.offset, False
+        video.files.append(kept)
+    kept.rendition = plan.folder
+    return kept
+
+
+def sources(video: Video) -> list[MediaFile]:
+    """The files of the tracks owners added, in the order they were added."""
+    return sorted((f for f in video.files if f.kind == SOURCE), key=lambda f: f.id or 0)
+
+
+def encode_kept_tracks(request, video: Video) -> None:
+    """After a re-encode replaced every output: encode each track an owner added again (same file, language,
+    name, offset; the default stays the default)."""
+    for kept in sources(video):
+        params = {"upload": kept.key, "language": kept.language, "name": kept.label, "offset": kept.start_offset or 0.0}
+        queue_job(request, video, KIND, params=params)
 
 
 def lock_video(request, video: Video) -> None:
@@ -144,6 +178,9 @@ def rewrite_master(request, video: Video, storage: Storage, change: Callable[[li
     defaults = {r.uri for r in renditions if r.default}
     for media in audio_files(video):
         media.is_default = hls_uri(media) in defaults
+    chosen = {media.rendition for media in audio_files(video) if media.is_default}
+    for kept in sources(video):
+        kept.is_default = kept.rendition in chosen
 
 
 def hls_uri(media: MediaFile) -> str:
@@ -152,7 +189,8 @@ def hls_uri(media: MediaFile) -> str:
 
 
 def remove_track(request, video: Video, storage: Storage, media: MediaFile) -> None:
-    """Remove an added track: from the master playlist, then its row; its files go after the commit.
+    """Remove an added track: from the master playlist, then its rows (and its kept file); its files go after
+    the commit.
 
     When it was the default language, the downloads get the new default's sound.
     """
@@ -161,6 +199,9 @@ def remove_track(request, video: Video, storage: Storage, media: MediaFile) -> N
     rewrite_master(request, video, storage, lambda renditions: [r for r in renditions if r.uri != uri])
     video.files.remove(media)
     enqueue_after_commit(request, storage.delete_prefix, media.key.rsplit("/", 1)[0])
+    for kept in [f for f in sources(video) if f.rendition == media.rendition]:
+        video.files.remove(kept)
+        enqueue_after_commit(request, storage.delete, kept.key)
     if was_default:
         queue_downloads(request, video)
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from core import hookimpl
 from core.models import ORIGINAL_KINDS, MediaFile, Video
+from core.pipeline.audio_tracks import encode_kept_tracks
 from core.pipeline.card_images import card_key, make_card_image
 from core.pipeline.jobs import JobContext, JobKind, local_file, register_core_kinds
 from core.pipeline.media import EncodeResult, MediaError, MediaInfo, ProgressCallback
@@ -83,6 +84,7 @@ class EncodeJob(JobKind):
         video.status, video.status_reason = "ready", ""
         for old in old_prefixes - {plan.prefix}:
             enqueue_after_commit(request, storage.delete_prefix, old)
+        encode_kept_tracks(request, video)  # the languages owners added, on the new outputs
 
     def announce(self, request, job: JobContext, plan: EncodePlan, encoded: Encoded) -> None:
         """``amphi_video_ready`` once the scratch is gone: listeners (indexing...) may take a while.

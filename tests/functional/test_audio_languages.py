@@ -290,3 +290,58 @@ def test_a_silent_video_given_a_track_plays_it_and_its_mp4_gets_it(app, committe
     assert 'LANGUAGE="en",NAME="English",DEFAULT=YES' in master and ',mp4a.40.2",' in master
     assert all(line.endswith('AUDIO="audio"') for line in master.splitlines() if line.startswith("#EXT-X-STREAM"))
     assert download_pitches(video_id) == {"mp4": 660}  # cut to the video's 2 s
+
+
+def test_a_re_encode_keeps_the_tracks_owners_added_and_their_default(app, committed_site, fast_pipeline, tmp_path):
+    site_id, user_id = committed_site
+    video_id = upload(site_id, user_id, mediafiles.make_clip(tmp_path, seconds=3).read_bytes(), "clip.mp4")
+    owner, _host = owner_browser(app, site_id)
+    tone = mediafiles.make_tone(tmp_path, seconds=2).read_bytes()
+    add_track(owner, video_id, "dolmetscher.wav", tone, language="de", name="Deutsch", offset="0.5")
+    added = f"added-{job_id(video_id)}"
+    edit = owner.get(f"/videos/{video_id}/edit")
+    form = next(f for f in edit.forms.values() if f.action.endswith("/audio/default"))
+    form["rendition"] = added
+    form.submit(status=302)
+    with worker_request(site_id) as request:
+        (kept,) = [f for f in request.dbsession.get(Video, video_id).files if f.kind == "audio-source"]
+        assert (kept.language, kept.label, kept.start_offset, kept.is_default) == ("de", "Deutsch", 0.5, True)
+        assert kept.size == len(tone)  # an original: it counts in the owner's quota
+        kept_key = kept.key
+
+    with worker_request(site_id) as request:  # the site's administrators encode the video again
+        from core.pipeline import queue_job
+
+        queue_job(request, request.dbsession.get(Video, video_id), "encode")
+    status, audio, _master, jobs = video_state(video_id)
+    assert status == "ready" and jobs[-3:] == [
+        ("encode", "done", ""),
+        ("audio-track", "done", ""),
+        ("audio-downloads", "done", ""),
+    ]
+    again = f"added-{job_id(video_id)}"
+    assert again != added and (again, "de", "Deutsch", True) in audio  # encoded again, still the default
+    _url, master = master_of(owner, video_id)
+    assert [(a.language, a.default) for a in master_audio(master)][-1] == ("de", True)
+    assert sum(a.default for a in master_audio(master)) == 1
+    assert download_pitches(video_id)["mp4"] == 660  # the downloads still carry the German
+
+    edit = owner.get(f"/videos/{video_id}/edit")  # removing the track removes its kept file too
+    next(f for f in edit.forms.values() if f.action.endswith(f"/audio/{again}/delete")).submit(status=302)
+    with worker_request(site_id) as request:
+        assert not [f for f in request.dbsession.get(Video, video_id).files if f.kind == "audio-source"]
+        assert not request.storage.exists(kept_key)
+
+
+def test_an_added_track_counts_in_the_quota(app, committed_site, fast_pipeline, tmp_path):
+    site_id, user_id = committed_site
+    clip = mediafiles.make_clip(tmp_path, seconds=1).read_bytes()
+    video_id = upload(site_id, user_id, clip, "clip.mp4")
+    tone = mediafiles.make_tone(tmp_path, seconds=2).read_bytes()
+    with worker_request(site_id) as request:  # room for the video, not for the track beside it
+        request.site.upload_user_quota = len(clip) + len(tone) // 2
+    owner, _host = owner_browser(app, site_id)
+    before = video_state(video_id)
+    refused = add_track(owner, video_id, "tone.wav", tone, status=400, language="de")
+    assert "exceed your storage quota" in refused.text
+    assert video_state(video_id) == before

@@ -15,6 +15,7 @@ from pyramid.view import view_config
 
 from core.catalogue.lookup import require_video
 from core.catalogue.metadata import MetadataForm, language_choices
+from core.ingest import QuotaExceeded, check_quota
 from core.pipeline import queue_job
 from core.pipeline.audio_languages import audio_name
 from core.pipeline.audio_tracks import KIND, audio_files, choose_default, is_added, remove_track
@@ -59,6 +60,10 @@ def add_track(request):
         problem = check_file(request, path)
         if problem:
             return refuse(request, video, {"file": problem}, form)
+        try:  # the file is kept (a re-encode encodes it again): it counts in the owner's quota
+            check_quota(request, video.owner, os.path.getsize(path))
+        except QuotaExceeded as error:
+            return refuse(request, video, {"file": error.message}, form)
         key = check_key(f"{video_prefix(video)}/audio-uploads/{secrets.token_hex(16)}")
         with open(path, "rb") as stored:
             request.storage.save(key, stored)
