@@ -39,6 +39,7 @@ def test_a_site_admin_sets_up_a_server_a_guest_joins_a_meeting_and_it_is_broadca
         page.get_by_label("Server").select_option(label="Browser BBB")
         page.get_by_label("Always open (no schedule)").check()
         page.get_by_label("Anyone with the invitation link (also without an account, as a guest)").check()
+        shoot(page, "bbb-meeting-form-desktop", full_page=True)
         page.get_by_role("button", name="Create").click()
         assert page.get_by_role("heading", level=1).inner_text() == "Browser <meeting>"
         assert "The meeting is not in progress." in page.locator("#bbb-status").inner_text()

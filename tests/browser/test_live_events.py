@@ -97,6 +97,7 @@ def test_schedule_publish_watch_stop_replay(live_site, chromium, page, tmp_path)
     page.get_by_label("Start").fill(local_input(utcnow() + timedelta(minutes=2)))
     page.get_by_label("End").fill(local_input(utcnow() + timedelta(minutes=62)))
     page.get_by_label("Everyone").check()
+    shoot(page, "live-event-form-desktop", full_page=True)
     page.get_by_role("button", name="Schedule").click()
     page.wait_for_load_state()
     audit_url = page.url
