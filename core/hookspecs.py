@@ -63,7 +63,7 @@ if TYPE_CHECKING:  # the hooks' types, for readers and checkers
 #: The version of the hook contract, semantic: a new hook or a new optional
 #: argument is a minor bump; a removed or changed hook, argument or return value
 #: a major bump. Plugins declare the versions they support with ``AMPHI_HOOKS``.
-HOOKS_VERSION = "2.4.0"
+HOOKS_VERSION = "2.5.0"
 
 #: Hooks that the core calls but no built-in plugin implements: they serve
 #: third-party plugins (a ``REMOTE_USER`` sign-in, a sign-in audit, a group
@@ -980,13 +980,17 @@ def amphi_feed_links(request: Request, subject: Channel | Theme) -> list[FeedLin
 
 @hookspec
 def amphi_home_blocks(request: Request) -> list[HomeBlock]:
-    """Offer blocks of videos the site admin may show on the home page (most viewed...).
+    """Offer blocks the site admin may show on the home page (most viewed videos, events on air...).
 
     The site admin chooses which blocks show, in which order (Site
     administration → Home page). The core loads a block's videos only when it
-    shows it, and keeps only those the request may see in lists.
+    shows it, and keeps only those the request may see in lists. A block of
+    something else gives its own markup (only what the request may see; ``""``
+    leaves it out); a block ``shown_by_default`` shows first on the home page of
+    a site whose admins never chose.
 
     .. versionadded:: 1.2.0
+    .. versionchanged:: 2.5.0 ``HomeBlock.markup``, ``url`` and ``shown_by_default``.
 
     :param request: the current request.
     :return: a list of :class:`core.platform.ui.HomeBlock`.

@@ -8,6 +8,7 @@ shows passes :func:`core.catalogue.listing.visible_videos` and ``amphi_permits``
 
 from __future__ import annotations
 
+from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -23,12 +24,25 @@ MAX_BLOCKS = 8
 BLOCK_VIDEOS = 12
 
 
-def chosen_blocks(site) -> list[str]:
-    return list(site.home_blocks if site.home_blocks is not None else DEFAULT_BLOCKS)
+def chosen_blocks(request) -> list[str]:
+    """The site's blocks in order: its admins' choice, else the plugins' blocks shown by default and then
+    :data:`DEFAULT_BLOCKS`."""
+    if request.site.home_blocks is not None:
+        return list(request.site.home_blocks)
+    return [b.id for b in plugin_blocks(request).values() if b.shown_by_default] + list(DEFAULT_BLOCKS)
 
 
 def plugin_blocks(request) -> dict:
     return {block.id: block for block in contributions(request, "amphi_home_blocks")}
+
+
+def plugin_block(request, block) -> dict | None:
+    """What a plugin's block shows (None: nothing, the block is left out)."""
+    shown = {"id": block.id.replace(".", "-"), "title": block.title, "url": block.url}
+    if block.markup is not None:
+        markup = block.markup(BLOCK_VIDEOS)
+        return {**shown, "markup": Markup(markup)} if markup else None
+    return {**shown, "videos": _videos_by_ids(request, block.video_ids(BLOCK_VIDEOS * 2))[:BLOCK_VIDEOS]}
 
 
 def available_blocks(request) -> list[tuple[str, str]]:
@@ -68,9 +82,9 @@ def _videos_by_ids(request, ids: list[int]) -> list[Video]:
 
 
 def home_blocks(request) -> list[dict]:
-    """What the home page shows: ``{"id", "title", "videos" or "channels", "url"}`` per block, in order."""
+    """What the home page shows: ``{"id", "title", "videos", "channels" or "markup", "url"}`` per block, in order."""
     translate, blocks, plugins = request.localizer.translate, [], None
-    for block_id in chosen_blocks(request.site):
+    for block_id in chosen_blocks(request):
         if block_id == "recent":
             blocks.append(
                 {
@@ -108,14 +122,7 @@ def home_blocks(request) -> list[dict]:
                 )
         else:
             plugins = plugin_blocks(request) if plugins is None else plugins
-            block = plugins.get(block_id)
-            if block is not None:
-                blocks.append(
-                    {
-                        "id": block_id.replace(".", "-"),
-                        "title": block.title,
-                        "url": None,
-                        "videos": _videos_by_ids(request, block.video_ids(BLOCK_VIDEOS * 2))[:BLOCK_VIDEOS],
-                    }
-                )
+            shown = plugin_block(request, plugins[block_id]) if block_id in plugins else None
+            if shown is not None:
+                blocks.append(shown)
     return blocks

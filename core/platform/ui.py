@@ -94,12 +94,18 @@ class HomeBlock:
 
     ``id`` is stable (stored in the site's choice, e.g. ``stats.most_viewed``); ``title`` is already
     translated; ``video_ids(limit)`` returns up to ``limit`` ids of the site's videos, best first
-    (the core drops those the request may not see).
+    (the core drops those the request may not see). A block of something else than videos gives
+    ``markup(limit)`` instead: the block's content (escaped by the plugin; only what the request may
+    see), or ``""`` to leave the block out of the page. ``url`` links to more; a block
+    ``shown_by_default`` shows first on the home page of a site whose admins never chose blocks.
     """
 
     id: str
     title: str
-    video_ids: Callable[[int], list[int]]
+    video_ids: Callable[[int], list[int]] | None = None
+    markup: Callable[[int], str] | None = None
+    url: str | None = None
+    shown_by_default: bool = False
 
 
 def count_param(request, name: str) -> int | None:

@@ -9,7 +9,7 @@ into a draft video. The chat plugin implements this plugin's hooks (:mod:`plugin
 """
 
 from core import hookimpl
-from core.plugin_api import NavItem, Setting, _
+from core.plugin_api import HomeBlock, NavItem, Setting, _
 from plugins.live import hookspecs, models, replay  # noqa: F401  (tables in the shared metadata; the sweep's periodic task)
 from plugins.live.media_hooks import *  # noqa: F403  (live-media's hookimpls, seen by pluggy here)
 from plugins.live.media_settings import MEDIA_SETTINGS
@@ -20,7 +20,7 @@ AMPHI_DESCRIPTION = _(
     "Scheduled live broadcasts with a stream key per event, a player with a time-shift window, "
     "viewer counts and a replay that becomes a video."
 )
-AMPHI_HOOKS = ">=2.4,<3"  # its own hooks (AMPHI_HOOKSPECS) came with 2.2; amphi_metrics with 2.4
+AMPHI_HOOKS = ">=2.5,<3"  # its own hooks (AMPHI_HOOKSPECS) came with 2.2; amphi_metrics with 2.4; HomeBlock.markup with 2.5
 #: Added to the hook contract when the plugin is loaded (see :class:`core.platform.plugins.PluginHost`).
 AMPHI_HOOKSPECS = hookspecs
 
@@ -99,6 +99,24 @@ def amphi_settings():
 @hookimpl
 def amphi_nav_items(request):
     return [NavItem(request.translate("Live"), request.route_url("live.events"), order=150)]
+
+
+@hookimpl
+def amphi_home_blocks(request):
+    """"Live now": the events on air the visitor may watch, first on the home page unless the site's admins
+    chose its blocks (left out while nothing is on air)."""
+    from pyramid.renderers import render
+
+    from plugins.live import events
+
+    def on_air(limit: int) -> str:
+        shown = events.on_air(request, limit)
+        if not shown:
+            return ""
+        return render("plugins.live:templates/live/home_block.html", {"events": shown}, request=request)
+
+    title = request.translate(_("Live now"))
+    return [HomeBlock("live.on_air", title, markup=on_air, url=request.route_url("live.events"), shown_by_default=True)]
 
 
 @hookimpl(optionalhook=True)

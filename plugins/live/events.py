@@ -172,6 +172,15 @@ def listing(request, now: datetime | None = None) -> dict[str, list[LiveEvent]]:
     return groups
 
 
+def on_air(request, limit: int) -> list[LiveEvent]:
+    """Up to ``limit`` events of the site on air now that the request may see (password ones listed too:
+    their page asks), earliest start first."""
+    rows = request.dbsession.scalars(
+        site_events(request).where(LiveEvent.state == "on_air").order_by(LiveEvent.starts_at).limit(limit * 4)
+    )
+    return [e for e in rows if event_permits(request, e, "view") or e.access == "password"][:limit]
+
+
 def own_events(request) -> list[LiveEvent]:
     """The events the signed-in user owns on this site, latest start first."""
     if request.user is None:

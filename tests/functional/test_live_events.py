@@ -376,6 +376,26 @@ def test_listing_groups_events(app, rtmp, make_testapp, make_event):
     assert "Direct" in sections["On air now"] and "Demain" in sections["Upcoming"] and "Hier" in sections["Past events"]
 
 
+def test_the_home_page_shows_what_is_on_air_to_who_may_watch_it(app, rtmp, make_testapp, make_event, site, dbsession):
+    anonymous = browser(make_testapp)
+    assert 'id="block-live-on_air-title"' not in anonymous.get("/").text  # nothing on air: no block
+    public, signed_in, draft = make_event(), make_event(access="signed-in"), make_event(access="draft")
+    public.title, signed_in.title, draft.title = "Conférence <b>ouverte</b>", "Cours du M1", "Répétition"
+    for event in (public, signed_in, draft):
+        rtmp("publish", name=key_of(app, event), status=302)
+    home = anonymous.get("/")
+    (block,) = home.html.select('section[aria-labelledby="block-live-on_air-title"]')
+    assert block.find("h2").text == "Live now" and block.select_one(f'a[href$="/live/events/{public.id}"]')
+    assert "Conférence <b>ouverte</b>" in block.text and "Cours du M1" not in block.text  # escaped; access kept
+    assert "Répétition" not in home.text
+    assert "Cours du M1" in browser(make_testapp, "alice").get("/").text
+    french = anonymous.get("/", headers={"Accept-Language": "fr"}).html
+    assert french.select_one("#block-live-on_air-title").text == "En direct maintenant"
+    site.home_blocks = ["recent"]  # the admins chose the blocks: theirs only
+    dbsession.flush()
+    assert 'id="block-live-on_air-title"' not in anonymous.get("/").text
+
+
 def test_creating_a_weekly_series(make_testapp, dbsession, site):
     owner = browser(make_testapp, "prof")
     form = {

@@ -112,7 +112,10 @@ def contribution_markers(request, info, site, channel, video) -> list[str]:
     markers = []
     for hook, marker in UI_HOOKS.items():
         arguments = {"video": video} if "video" in hook else {"subject": channel} if "feed" in hook else {}
-        markers += [marker(item) for item in own_items(request, info, hook, **arguments)]
+        items = own_items(request, info, hook, **arguments)
+        if hook == "amphi_home_blocks":  # a block of markup with nothing to show leaves the page (Live now)
+            items = [block for block in items if block.markup is None or block.markup(1)]
+        markers += [marker(item) for item in items]
     blocks = [block.id for block in own_items(request, info, "amphi_home_blocks")]
     site.home_blocks = [*(site.home_blocks or DEFAULT_BLOCKS), *blocks]
     badges = own_items(request, info, "amphi_video_badges", videos=[video]) or {}

@@ -278,7 +278,7 @@ def move_theme_view(request):
 
 def home_values(request, chosen=None, errors=None) -> dict:
     choices = available_blocks(request)
-    chosen = chosen if chosen is not None else chosen_blocks(request.site)
+    chosen = chosen if chosen is not None else chosen_blocks(request)
     slots = min(MAX_BLOCKS, len(choices))
     return {
         "choices": choices,
