@@ -8,7 +8,8 @@ has come), so a page never writes on a GET.
 from __future__ import annotations
 
 import hashlib
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import or_, select
 
@@ -109,23 +110,28 @@ def get_event(request, event_id) -> LiveEvent | None:
 # --- series ---------------------------------------------------------------
 
 
-def weekly_starts(first: datetime, until: date) -> list[datetime]:
-    """The starts of a weekly series: ``first`` and the same time each week up to ``until`` (included)."""
+def weekly_starts(first: datetime, until: date, zone: str) -> list[datetime]:
+    """The starts of a weekly series: ``first`` and the same time of day in ``zone`` each week up to ``until``
+    (included), in UTC: a lecture at 08:15 stays at 08:15 when the clocks change in October or March."""
+    local = first.astimezone(ZoneInfo(zone)).replace(tzinfo=None)
     starts = []
-    start = first
-    while start.date() <= until:
-        starts.append(start)
+    while (local + timedelta(weeks=len(starts))).date() <= until:
+        starts.append(same_local_time(local + timedelta(weeks=len(starts)), zone))
         if len(starts) > MAX_OCCURRENCES:
             raise ValueError("too many occurrences (the form checks the end date first)")
-        start += timedelta(weeks=1)
     return starts
 
 
+def same_local_time(local: datetime, zone: str) -> datetime:
+    """The UTC moment of a wall-clock time (naive) in ``zone``."""
+    return local.replace(tzinfo=ZoneInfo(zone)).astimezone(UTC)
+
+
 def create_events(
-    request, fields: dict, owners: list[User], groups: list[Group], until: date | None
+    request, fields: dict, owners: list[User], groups: list[Group], until: date | None, zone: str
 ) -> list[LiveEvent]:
-    """Create the event, or one per week until ``until``: same title, time, owners and access."""
-    starts = weekly_starts(fields["starts_at"], until) if until else [fields["starts_at"]]
+    """Create the event, or one per week until ``until``: same title, time of day, owners and access."""
+    starts = weekly_starts(fields["starts_at"], until, zone) if until else [fields["starts_at"]]
     length = fields["ends_at"] - fields["starts_at"]
     series = None
     if until:
@@ -142,6 +148,39 @@ def create_events(
         created.append(event)
     request.dbsession.flush()
     return created
+
+
+def following_weeks(request, event: LiveEvent) -> list[LiveEvent]:
+    """The later events of ``event``'s series that have not started (what "apply to the following weeks"
+    changes)."""
+    if event.series_id is None:
+        return []
+    rows = request.dbsession.scalars(
+        site_events(request)
+        .where(LiveEvent.series_id == event.series_id, LiveEvent.starts_at > event.starts_at)
+        .order_by(LiveEvent.starts_at)
+    )
+    return [e for e in rows if current_state(request.registry, e) == "scheduled"]
+
+
+def apply_to_following(request, event: LiveEvent, before: datetime, fields: dict, zone: str) -> int:
+    """Give the following weeks of the series what was just saved on ``event`` (its start was ``before``):
+    the same fields, owners and groups, and the same move of time of day and length, each week on its own
+    date (in ``zone``). Returns how many changed."""
+    moved = event.starts_at.astimezone(ZoneInfo(zone)).replace(tzinfo=None) - before.astimezone(
+        ZoneInfo(zone)
+    ).replace(tzinfo=None)
+    length = event.ends_at - event.starts_at
+    following = following_weeks(request, event)
+    for later in following:
+        for name, value in fields.items():
+            if name not in ("starts_at", "ends_at"):
+                setattr(later, name, value)
+        later.owners, later.allowed_groups = list(event.owners), list(event.allowed_groups)
+        local = later.starts_at.astimezone(ZoneInfo(zone)).replace(tzinfo=None)
+        later.starts_at = same_local_time(local + moved, zone)
+        later.ends_at = later.starts_at + length
+    return len(following)
 
 
 # --- listings -------------------------------------------------------------

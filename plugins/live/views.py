@@ -71,6 +71,7 @@ def form_page(request, form: dict, errors: dict, event: LiveEvent | None, status
             "form": form,
             "errors": translate_errors(request, errors),
             "event": event,
+            "following": len(events.following_weeks(request, event)) if event is not None else 0,
             "channels": addable_channels(request),
         },
         request=request,
@@ -97,7 +98,7 @@ def create(request):
     if errors:
         return form_page(request, dict(request.POST), errors, None, status=400)
     owners, groups, until = fields.pop("owners"), fields.pop("groups"), fields.pop("until")
-    created = events.create_events(request, fields, owners, groups, until)
+    created = events.create_events(request, fields, owners, groups, until, zone(request))
     scheduled = plural("The event is scheduled.", "${count} events are scheduled.", len(created), count=len(created))
     request.session.flash(request.localizer.translate(scheduled), FLASH)
     return HTTPSeeOther(request.route_url("live.event", event_id=created[0].id))
@@ -119,9 +120,16 @@ def update(request):
         fields["starts_at"], fields["ends_at"] = event.starts_at, event.ends_at  # a broadcast's past stays
     event.owners, event.allowed_groups = fields.pop("owners"), fields.pop("groups")
     fields.pop("until")
+    before = event.starts_at
     for name, value in fields.items():
         setattr(event, name, value)
-    request.session.flash(request.translate("Saved."), FLASH)
+    saved = request.translate("Saved.")
+    if request.POST.get("following") == "on":
+        count = events.apply_to_following(request, event, before, fields, zone(request))
+        saved = request.localizer.translate(
+            plural("Saved, and on the following week.", "Saved, and on the ${count} following weeks.", count, count=count)
+        ) if count else saved
+    request.session.flash(saved, FLASH)
     return HTTPSeeOther(request.route_url("live.event", event_id=event.id))
 
 

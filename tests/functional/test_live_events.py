@@ -4,6 +4,7 @@ to the event page and its playlist per access level and across sites, weekly ser
 from __future__ import annotations
 
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
@@ -418,6 +419,71 @@ def test_creating_a_weekly_series(make_testapp, dbsession, site):
     assert all(e.ends_at - e.starts_at == timedelta(hours=2) for e in events)
     assert events[0].starts_at.hour == 9  # 10:00 in Paris, in winter
     assert len({key for key in (keys.stream_key({"amphi.session_secret": "x"}, e) for e in events)}) == 5
+
+
+def series_of(dbsession, title):
+    return list(dbsession.scalars(select(LiveEvent).where(LiveEvent.title == title).order_by(LiveEvent.starts_at)))
+
+
+def paris(moment) -> str:
+    return moment.astimezone(ZoneInfo("Europe/Paris")).strftime("%a %H:%M")
+
+
+def test_a_series_keeps_its_time_of_day_when_the_clocks_change(make_testapp, dbsession):
+    owner = browser(make_testapp, "prof")
+    form = {
+        "csrf_token": owner.csrf_token("/live/new"),
+        "title": "Amphi du lundi",
+        "starts_at": "2027-10-18T08:15",
+        "ends_at": "2027-10-18T10:15",
+        "until": "2027-11-08",
+        "access": "public",
+    }
+    owner.post("/live/new", form, status=303)
+    weeks = series_of(dbsession, "Amphi du lundi")
+    assert [paris(e.starts_at) for e in weeks] == ["Mon 08:15"] * 4  # summer time ends on 31 October
+    assert [e.starts_at.hour for e in weeks] == [6, 6, 7, 7] and all(e.ends_at - e.starts_at == timedelta(hours=2) for e in weeks)
+
+
+def test_an_edit_applies_to_the_following_weeks_when_asked(app, rtmp, make_testapp, dbsession, people):
+    owner = browser(make_testapp, "prof")
+    start = (utcnow() + timedelta(days=1)).astimezone(ZoneInfo("Europe/Paris")).replace(hour=10, minute=0)
+    form = {
+        "csrf_token": owner.csrf_token("/live/new"),
+        "title": "Génétique",
+        "starts_at": start.strftime("%Y-%m-%dT%H:%M"),
+        "ends_at": start.replace(hour=12).strftime("%Y-%m-%dT%H:%M"),
+        "until": (start + timedelta(weeks=3)).date().isoformat(),
+        "access": "public",
+    }
+    owner.post("/live/new", form, status=303)
+    first, second, third, fourth = series_of(dbsession, "Génétique")
+    fourth.state = "ended"  # one already broadcast (moved on purpose): it keeps what it was
+    keys_before = [key_of(app, e) for e in (first, second, third)]
+    dbsession.flush()
+
+    page = owner.get(f"/live/events/{second.id}/edit")
+    assert "Also apply to the following week of the series" in page.text  # the third; the fourth has aired
+    fields = edit_fields(owner, f"/live/events/{second.id}/edit")
+    fields.update(title="Génétique (amphi B)", starts_at=fields["starts_at"][:11] + "14:00")
+    fields.update(ends_at=fields["ends_at"][:11] + "15:30", access="signed-in", owners="prof alice", following="on")
+    answer = owner.post(f"/live/events/{second.id}/edit", fields, status=303).follow()
+    assert "Saved, and on the following week." in answer.text
+    dbsession.flush()
+    assert first.title == "Génétique" and paris(first.starts_at)[-5:] == "10:00" and first.access == "public"
+    for week in (second, third):
+        assert (week.title, paris(week.starts_at)[-5:], week.access) == ("Génétique (amphi B)", "14:00", "signed-in")
+        assert week.ends_at - week.starts_at == timedelta(minutes=90)
+        assert {u.username for u in week.owners} == {"prof", "alice"}
+    assert (third.starts_at - second.starts_at).days == 7
+    assert fourth.title == "Génétique"
+    assert [key_of(app, e) for e in (first, second, third)] == keys_before  # the encoders' keys stay
+
+    fields = edit_fields(owner, f"/live/events/{first.id}/edit")  # not asked: this week only
+    fields["title"] = "Génétique — introduction"
+    owner.post(f"/live/events/{first.id}/edit", fields, status=303)
+    dbsession.flush()  # the requests share the test's session
+    assert first.title == "Génétique — introduction" and second.title == "Génétique (amphi B)"
 
 
 def test_the_form_says_what_is_wrong(make_testapp):
