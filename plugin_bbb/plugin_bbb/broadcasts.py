@@ -90,10 +90,11 @@ def lease_alive(broadcast: BbbBroadcast, now: datetime | None = None) -> bool:
 
 def event_end(request, meeting: BbbMeeting, now: datetime) -> datetime:
     """When a new event ends: the meeting's current slot's end, else ``broadcast_hours`` from now."""
-    slot = current_slot(meeting, now, timedelta(0))
+    settings = bbb_settings(request.registry, request.site)
+    slot = current_slot(meeting, now, timedelta(0), settings["timezone"])
     if slot is not None and slot[1] > now + timedelta(minutes=15):
         return slot[1]
-    return now + timedelta(hours=bbb_settings(request.registry, request.site)["broadcast_hours"])
+    return now + timedelta(hours=settings["broadcast_hours"])
 
 
 def choose_event(request, meeting: BbbMeeting, user: User, event_id: int | None, access: str, now: datetime):

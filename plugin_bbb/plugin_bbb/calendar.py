@@ -3,22 +3,27 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, time
+from zoneinfo import ZoneInfo
 
 import icalendar
 
 from plugin_bbb.models import BbbMeeting
 
 
-def meeting_calendar(meeting: BbbMeeting, link: str, domain: str) -> bytes:
-    """The calendar of ``meeting``; ``link`` is where one joins it (its page or invitation link)."""
+def meeting_calendar(meeting: BbbMeeting, link: str, domain: str, zone: str) -> bytes:
+    """The calendar of ``meeting``; ``link`` is where one joins it (its page or invitation link).
+
+    Times are written in the site's time ``zone`` (with its VTIMEZONE), so that a weekly meeting repeats at
+    the same time of day across a change of clocks, in calendars as in :func:`~plugin_bbb.meetings.occurrences`.
+    """
     calendar = icalendar.Calendar()
     calendar.add("prodid", "-//Amphi//BigBlueButton meetings//EN")
     calendar.add("version", "2.0")
     event = icalendar.Event()
     event.add("uid", f"bbb-meeting-{meeting.id}@{domain}")
     event.add("dtstamp", datetime.now(UTC))
-    event.add("dtstart", meeting.starts_at)
-    event.add("dtend", meeting.ends_at)
+    event.add("dtstart", meeting.starts_at.astimezone(ZoneInfo(zone)))
+    event.add("dtend", meeting.ends_at.astimezone(ZoneInfo(zone)))
     event.add("summary", meeting.name)
     event.add("description", "\n\n".join(part for part in (meeting.description, link) if part))
     event.add("url", link)
@@ -27,4 +32,5 @@ def meeting_calendar(meeting: BbbMeeting, link: str, domain: str) -> bytes:
         until = datetime.combine(meeting.repeat_until, time(23, 59, 59), tzinfo=UTC)
         event.add("rrule", {"freq": "weekly", "until": until})
     calendar.add_component(event)
+    calendar.add_missing_timezones()
     return calendar.to_ical()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import secrets
 from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from core.plugin_api import plugin_settings, user_group_names
 from plugin_bbb.models import BbbMeeting
@@ -85,34 +86,37 @@ def bbb_role(place: str) -> str:
 # --- when a meeting is open -----------------------------------------------------------------------
 
 
-def occurrences(meeting: BbbMeeting) -> list[tuple[datetime, datetime]]:
-    """The meeting's slots: one, or the same time each week until ``repeat_until`` (none if always open)."""
+def occurrences(meeting: BbbMeeting, zone: str) -> list[tuple[datetime, datetime]]:
+    """The meeting's slots: one, or the same time of day in ``zone`` each week until ``repeat_until`` (none if
+    always open): a Monday 08:15 meeting stays at 08:15 when the clocks change."""
     if meeting.always_open or meeting.starts_at is None or meeting.ends_at is None:
         return []
     length = meeting.ends_at - meeting.starts_at
-    start, slots = meeting.starts_at, []
-    last = meeting.repeat_until if meeting.repeat == "weekly" and meeting.repeat_until else start.date()
-    while start.date() <= last and len(slots) <= MAX_WEEKS:
+    first = meeting.starts_at.astimezone(ZoneInfo(zone)).replace(tzinfo=None)
+    last = meeting.repeat_until if meeting.repeat == "weekly" and meeting.repeat_until else first.date()
+    slots: list[tuple[datetime, datetime]] = []
+    while (local := first + timedelta(weeks=len(slots))).date() <= last and len(slots) <= MAX_WEEKS:
+        start = local.replace(tzinfo=ZoneInfo(zone)).astimezone(UTC)
         slots.append((start, start + length))
-        start += timedelta(weeks=1)
     return slots
 
 
-def current_slot(meeting: BbbMeeting, now: datetime, early: timedelta) -> tuple[datetime, datetime] | None:
+def current_slot(meeting: BbbMeeting, now: datetime, early: timedelta, zone: str) -> tuple[datetime, datetime] | None:
     """The slot whose joining window (``early`` before its start until its end) holds ``now``."""
-    return next(((s, e) for s, e in occurrences(meeting) if s - early <= now < e), None)
+    return next(((s, e) for s, e in occurrences(meeting, zone) if s - early <= now < e), None)
 
 
-def next_slot(meeting: BbbMeeting, now: datetime) -> tuple[datetime, datetime] | None:
-    return next(((s, e) for s, e in occurrences(meeting) if e > now), None)
+def next_slot(meeting: BbbMeeting, now: datetime, zone: str) -> tuple[datetime, datetime] | None:
+    return next(((s, e) for s, e in occurrences(meeting, zone) if e > now), None)
 
 
 def is_open(registry, meeting: BbbMeeting, now: datetime | None = None) -> bool:
     """Attendees and guests may join now: always open, or within a slot's joining window."""
     if meeting.always_open:
         return True
-    early = timedelta(minutes=bbb_settings(registry, meeting.site)["join_early_minutes"])
-    return current_slot(meeting, now or datetime.now(UTC), early) is not None
+    settings = bbb_settings(registry, meeting.site)
+    early = timedelta(minutes=settings["join_early_minutes"])
+    return current_slot(meeting, now or datetime.now(UTC), early, settings["timezone"]) is not None
 
 
 def may_join_now(registry, meeting: BbbMeeting, place: str, now: datetime | None = None) -> bool:
@@ -120,8 +124,8 @@ def may_join_now(registry, meeting: BbbMeeting, place: str, now: datetime | None
     return place in ("owner", "moderator") or is_open(registry, meeting, now)
 
 
-def is_over(meeting: BbbMeeting, now: datetime) -> bool:
-    slots = occurrences(meeting)
+def is_over(meeting: BbbMeeting, now: datetime, zone: str) -> bool:
+    slots = occurrences(meeting, zone)
     return bool(slots) and slots[-1][1] <= now
 
 

@@ -195,8 +195,8 @@ def page_values(request, meeting: BbbMeeting, place: str, **extra) -> dict:
         "status": status,
         "broadcast": broadcast_panel(request, meeting, place, status),
         "open_now": meetings.may_join_now(request.registry, meeting, place, now),
-        "next_slot": meetings.next_slot(meeting, now),
-        "over": meetings.is_over(meeting, now),
+        "next_slot": meetings.next_slot(meeting, now, zone(request)),
+        "over": meetings.is_over(meeting, now, zone(request)),
         "invitation": request.route_url("bbb.invite", meeting_id=meeting.id, token=meeting.link_token)
         if meeting.attendees_mode == "link"
         else request.route_url("bbb.meeting", meeting_id=meeting.id),
@@ -292,7 +292,9 @@ def ics(request):
     link = request.route_url("bbb.meeting", meeting_id=meeting.id)
     if place == "owner" and meeting.attendees_mode == "link":
         link = request.route_url("bbb.invite", meeting_id=meeting.id, token=meeting.link_token)
-    body = meeting_calendar(meeting, link, request.site.domains[0].domain if request.site.domains else "amphi")
+    body = meeting_calendar(
+        meeting, link, request.site.domains[0].domain if request.site.domains else "amphi", zone(request)
+    )
     response = Response(body=body, content_type="text/calendar", charset="utf-8")
     response.content_disposition = f'attachment; filename="meeting-{meeting.id}.ics"'
     return response

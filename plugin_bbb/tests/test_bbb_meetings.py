@@ -3,6 +3,7 @@ joining (create idempotently, then join with the right role and name), ending, t
 
 from datetime import UTC, date, datetime, timedelta
 from urllib.parse import parse_qs, urlsplit
+from zoneinfo import ZoneInfo
 
 import icalendar
 import pytest
@@ -10,6 +11,7 @@ import requests
 from bbb_helpers import browser_for, csrf
 
 from core.models import Group
+from plugin_bbb.meetings import occurrences
 from plugin_bbb.models import BbbMeeting
 
 
@@ -256,6 +258,11 @@ def test_the_calendar_file(make_testapp, site, people, make_meeting):
     (event,) = icalendar.Calendar.from_ical(answer.body).walk("VEVENT")
     assert str(event["summary"]) == "Optics <live>" and event.decoded("dtstart") == start
     assert event["rrule"]["FREQ"] == ["WEEKLY"]
+    # in the site's time zone, with its rules: the calendar keeps 10:00 after the clocks change on 30 March
+    assert event["dtstart"].params["TZID"] == "Europe/Paris" and b"BEGIN:VTIMEZONE" in answer.body
+    slots = occurrences(meeting, "Europe/Paris")
+    assert len(slots) == 9 and {s.astimezone(ZoneInfo("Europe/Paris")).hour for s, _e in slots} == {10}
+    assert [s.hour for s, _e in slots[3:6]] == [9, 8, 8]  # UTC: winter time, then summer time
     assert meeting.link_token in str(event["url"])  # the owners' file carries the invitation
     browser_for(make_testapp, site, "outsider").get(f"/bbb/meetings/{meeting.id}/meeting.ics", status=403)
 
