@@ -140,6 +140,10 @@ def test_schedule_publish_watch_stop_replay(live_site, chromium, page, tmp_path)
         shoot(viewer, "live-on-air-phone")
         viewer.emulate_media(color_scheme="dark")
         shoot(viewer, "live-on-air-phone-dark")
+        visit(viewer, base + "/")  # the home page opens with what is on air
+        assert viewer.get_by_role("heading", name="Live now").is_visible()
+        assert viewer.get_by_role("link", name="Soutenance en direct").get_attribute("href").endswith(f"/live/events/{event_id}")
+        shoot(viewer, "home-live-now-phone")
         viewer.context.close()
     finally:
         assert encoder.wait(timeout=40) == 0 and interpreter.wait(timeout=40) == 0, nginx.log()
