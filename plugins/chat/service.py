@@ -8,9 +8,9 @@ from datetime import timedelta
 from sqlalchemy import delete, func, or_, select, update
 
 from core.models import User, utcnow
-from core.plugin_api import AmphiError, RateLimit, TooManyAttempts, ValidationError, _
+from core.plugin_api import AmphiError, RateLimit, TooManyAttempts, ValidationError, _, lock_rows
 from plugins.chat.delivery import publish_after_commit, tell_after_commit
-from plugins.chat.models import ChatHiddenUser, ChatMessage, ChatQuestion, ChatRoom, ChatVote
+from plugins.chat.models import ChatHiddenUser, ChatMessage, ChatQuestion, ChatReplay, ChatRoom, ChatVote
 from plugins.chat.rooms import Access, room_row
 from plugins.chat.text import render_text
 
@@ -161,7 +161,15 @@ def delete_message(request, access: Access, message_id: int) -> None:
     if not access.moderate and (request.user is None or message.author_id != request.user.id):
         raise Forbidden(request.translate(_("Only the chat's moderators may do this.")))
     message.deleted_at, message.deleted_by_id = utcnow(), request.user.id
+    replays_changed(request, room)
     publish_after_commit(request, access.room, {"type": "delete", "id": message.id})
+
+
+def replays_changed(request, room: ChatRoom) -> None:
+    """The room's messages show on the page of the video that replays it: a moderation changes that page.
+    Writing the replay's row (a no-op) ages every cached page; a room without replay ages none."""
+    if request.dbsession.scalar(select(ChatReplay.video_id).where(ChatReplay.room_id == room.id).limit(1)):
+        lock_rows(request.dbsession, ChatReplay, ChatReplay.room_id == room.id)
 
 
 def hide_user(request, access: Access, user_id: int, hidden: bool) -> None:
@@ -178,6 +186,7 @@ def hide_user(request, access: Access, user_id: int, hidden: bool) -> None:
     elif not hidden and row is not None:
         request.dbsession.delete(row)
     request.dbsession.flush()
+    replays_changed(request, room)
     publish_after_commit(request, access.room, {"type": "hide" if hidden else "unhide", "user_id": user_id})
 
 

@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 
 from core import hookimpl
 from core.models import utcnow
+from core.pagecache.generation import forget_pending_changes, has_pending_changes
 from plugins.chat.delivery import channel, make_token
 from plugins.chat.models import ChatMessage, ChatQuestion, ChatRoom
 
@@ -348,6 +349,14 @@ def test_the_chat_sits_beside_the_live_player_and_follows_into_the_replay(
         link["data-chat-seek"] == "75.0" and link.text == "1:15" and link["href"].endswith(f"/videos/{video.id}?t=75")
     )
     assert 'rel="nofollow noopener ugc"' in str(panel) and hidden["text"] not in panel.text
+
+    # a moderation afterwards changes the replay's page: cached copies age (and only then)
+    forget_pending_changes(dbsession)
+    say(browsers["alice"], "un autre message")
+    assert not has_pending_changes(dbsession)  # messages never age cached pages
+    send(browsers["owner"], f"/messages/{message.id}/delete", {})
+    assert has_pending_changes(dbsession)
+    assert "exemple.org" not in browsers[None].get(f"/videos/{video.id}").html.select_one(".chat-replay").text
 
 
 def test_amphi_serve_runs_the_embedded_hub_unless_nginx_delivers(app, monkeypatch):
