@@ -20,7 +20,9 @@ AMPHI_DESCRIPTION = _(
     "Scheduled live broadcasts with a stream key per event, a player with a time-shift window, "
     "viewer counts and a replay that becomes a video."
 )
-AMPHI_HOOKS = ">=2.5,<3"  # its own hooks (AMPHI_HOOKSPECS) came with 2.2; amphi_metrics with 2.4; HomeBlock.markup with 2.5
+AMPHI_HOOKS = (
+    ">=2.5,<3"  # its own hooks (AMPHI_HOOKSPECS) came with 2.2; amphi_metrics with 2.4; HomeBlock.markup with 2.5
+)
 #: Added to the hook contract when the plugin is loaded (see :class:`core.platform.plugins.PluginHost`).
 AMPHI_HOOKSPECS = hookspecs
 
@@ -103,7 +105,7 @@ def amphi_nav_items(request):
 
 @hookimpl
 def amphi_home_blocks(request):
-    """"Live now": the events on air the visitor may watch, first on the home page unless the site's admins
+    """ "Live now": the events on air the visitor may watch, first on the home page unless the site's admins
     chose its blocks (left out while nothing is on air)."""
     from pyramid.renderers import render
 

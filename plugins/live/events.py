@@ -167,9 +167,9 @@ def apply_to_following(request, event: LiveEvent, before: datetime, fields: dict
     """Give the following weeks of the series what was just saved on ``event`` (its start was ``before``):
     the same fields, owners and groups, and the same move of time of day and length, each week on its own
     date (in ``zone``). Returns how many changed."""
-    moved = event.starts_at.astimezone(ZoneInfo(zone)).replace(tzinfo=None) - before.astimezone(
-        ZoneInfo(zone)
-    ).replace(tzinfo=None)
+    moved = event.starts_at.astimezone(ZoneInfo(zone)).replace(tzinfo=None) - before.astimezone(ZoneInfo(zone)).replace(
+        tzinfo=None
+    )
     length = event.ends_at - event.starts_at
     following = following_weeks(request, event)
     for later in following:

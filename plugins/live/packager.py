@@ -15,12 +15,14 @@ an ffmpeg that dies while the event is on air is restarted, and ``on_air: false`
 (:func:`plugins.live.packaging.stop`) ends ffmpeg and closes every media playlist with
 ``#EXT-X-ENDLIST``. ffmpeg appends to the playlists (``append_list``): segment numbers go on and a
 ``#EXT-X-DISCONTINUITY`` marks a restart, so a viewer's player keeps its place; it sees a stall of
-a few seconds while the new ffmpeg starts. A new language appears in the master playlist at once, and
-in a viewer's audio menu when the page is reloaded (players read the master playlist once).
+a few seconds while the new ffmpeg starts. A new language starts with the first language's past
+(:func:`seed_new_languages`) and appears in the master playlist once its playlist exists; the event page's
+player reads the master again every 15 s and starts again with the new list.
 """
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import json
 import logging
@@ -130,6 +132,27 @@ def reopen_playlists(folder: str) -> None:
                 write_atomically(path, text.replace("#EXT-X-ENDLIST\n", ""))
 
 
+def seed_new_languages(folder: str, names: list[str]) -> None:
+    """A language that joins after the start begins with the first one's past: that playlist is copied and its
+    segments linked (no bytes copied). Every rendition then counts the same ``#EXT-X-DISCONTINUITY`` tags,
+    which players align renditions by: a new rendition starting alone had one fewer, and hls.js then looked
+    for its sound in the wrong period and never played it."""
+    first = os.path.join(folder, "a0", "index.m3u8")
+    if not os.path.isfile(first):
+        return
+    with open(first, encoding="utf-8") as handle:
+        history = handle.read()
+    for name in names:
+        playlist = os.path.join(folder, name, "index.m3u8")
+        if name == "a0" or not name.startswith("a") or os.path.exists(playlist):
+            continue
+        for line in history.splitlines():
+            if line and not line.startswith("#"):
+                with contextlib.suppress(FileExistsError, FileNotFoundError):  # one just aged out: a 404 at worst
+                    os.link(os.path.join(folder, "a0", line), os.path.join(folder, name, line))
+        write_atomically(playlist, history)
+
+
 def stop_ffmpeg(process: subprocess.Popen) -> None:
     """Ask ffmpeg to finish its segments (SIGINT), then insist."""
     if process.poll() is None:
@@ -193,6 +216,7 @@ class Packager:
         names = [r.name for r in rungs] + [f"a{i}" for i in range(len(audio))]
         for name in names:
             os.makedirs(os.path.join(folder, name), exist_ok=True)
+        seed_new_languages(folder, names)
         reopen_playlists(folder)
         argv = packager_command(
             pull=pull,

@@ -126,9 +126,18 @@ def update(request):
     saved = request.translate("Saved.")
     if request.POST.get("following") == "on":
         count = events.apply_to_following(request, event, before, fields, zone(request))
-        saved = request.localizer.translate(
-            plural("Saved, and on the following week.", "Saved, and on the ${count} following weeks.", count, count=count)
-        ) if count else saved
+        saved = (
+            request.localizer.translate(
+                plural(
+                    "Saved, and on the following week.",
+                    "Saved, and on the ${count} following weeks.",
+                    count,
+                    count=count,
+                )
+            )
+            if count
+            else saved
+        )
     request.session.flash(saved, FLASH)
     return HTTPSeeOther(request.route_url("live.event", event_id=event.id))
 

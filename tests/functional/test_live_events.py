@@ -442,7 +442,9 @@ def test_a_series_keeps_its_time_of_day_when_the_clocks_change(make_testapp, dbs
     owner.post("/live/new", form, status=303)
     weeks = series_of(dbsession, "Amphi du lundi")
     assert [paris(e.starts_at) for e in weeks] == ["Mon 08:15"] * 4  # summer time ends on 31 October
-    assert [e.starts_at.hour for e in weeks] == [6, 6, 7, 7] and all(e.ends_at - e.starts_at == timedelta(hours=2) for e in weeks)
+    assert [e.starts_at.hour for e in weeks] == [6, 6, 7, 7] and all(
+        e.ends_at - e.starts_at == timedelta(hours=2) for e in weeks
+    )
 
 
 def test_an_edit_applies_to_the_following_weeks_when_asked(app, rtmp, make_testapp, dbsession, people):

@@ -186,3 +186,21 @@ def test_the_example_in_etc_is_what_the_generator_writes():
     from plugins.live.nginx import example_file
 
     assert (Path(__file__).parents[2] / "etc" / "nginx" / "live.conf").read_text() == example_file()
+
+
+def test_a_language_that_joins_late_starts_with_the_first_ones_past(tmp_path):
+    from plugins.live.packager import seed_new_languages
+
+    history = "#EXTM3U\n#EXT-X-MEDIA-SEQUENCE:3\n#EXT-X-DISCONTINUITY\n#EXTINF:1.0,\nseg_00003.ts\n#EXTINF:1.0,\nseg_00004.ts\n"
+    for name in ("a0", "a1", "a2", "240p"):
+        (tmp_path / name).mkdir()
+    (tmp_path / "a0" / "index.m3u8").write_text(history)
+    (tmp_path / "a0" / "seg_00003.ts").write_bytes(b"old sound")  # seg_00004 aged out meanwhile
+    (tmp_path / "a2" / "index.m3u8").write_text("#EXTM3U\n")  # a language that was there already
+    seed_new_languages(str(tmp_path), ["240p", "a0", "a1", "a2"])
+    assert (tmp_path / "a1" / "index.m3u8").read_text() == history  # same discontinuities, same numbering
+    assert (tmp_path / "a1" / "seg_00003.ts").stat().st_ino == (tmp_path / "a0" / "seg_00003.ts").stat().st_ino
+    assert not (tmp_path / "a1" / "seg_00004.ts").exists()
+    assert (tmp_path / "a2" / "index.m3u8").read_text() == "#EXTM3U\n" and not (
+        tmp_path / "240p" / "index.m3u8"
+    ).exists()

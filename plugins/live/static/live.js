@@ -36,6 +36,7 @@
   // The live player. (liveHls is declared before startPlayer runs: a `var x = null` further down would
   // reset it after the first start, and the audio menu would then do nothing.)
   var liveHls = null;  // the hls.js instance playing now (a fatal network error makes a new one)
+  var chosenLanguage = "";  // the language the viewer chose in the menu (kept when the player starts again)
   var player = page.querySelector("[data-live-player]");
   if (player) {
     player.querySelector("[data-player-status]").textContent = player.querySelector("[data-player-status]").getAttribute("data-starting");
@@ -86,6 +87,8 @@
         option.textContent = track.name || track.lang || String(index + 1);
         audioSelect.appendChild(option);
       });
+      var chosen = hls.audioTracks.findIndex(function (track) { return chosenLanguage && track.lang === chosenLanguage; });
+      if (chosen >= 0 && chosen !== hls.audioTrack) hls.audioTrack = chosen;
       if (hls.audioTrack >= 0) audioSelect.value = hls.audioTrack;
       audioField.hidden = hls.audioTracks.length < 2;
     });
@@ -100,8 +103,11 @@
     var video = player.querySelector("video");
     var goLive = player.querySelector("[data-go-live]");
     player.querySelector("[data-audio]").addEventListener("change", function (event) {
-      if (liveHls) liveHls.audioTrack = Number(event.target.value);
+      if (!liveHls) return;
+      liveHls.audioTrack = Number(event.target.value);
+      chosenLanguage = (liveHls.audioTracks[liveHls.audioTrack] || {}).lang || "";
     });
+    watchLanguages(player);
     if (player.getAttribute("data-dvr") === "on") {
       video.addEventListener("timeupdate", function () {
         var edge = liveHls && liveHls.liveSyncPosition;
@@ -112,6 +118,27 @@
         video.play().catch(function () {});
       });
     }
+  }
+
+  // An interpreter who joins (or leaves) after the viewer came changes the master playlist's languages:
+  // the player starts again with them. The master is a static file (nginx in production) read every 15 s; the
+  // application is not asked.
+  function watchLanguages(box) {
+    var src = box.getAttribute("data-src");
+    window.setInterval(function () {
+      if (!liveHls || document.hidden) return;
+      fetch(src, { credentials: "same-origin", cache: "no-store" })
+        .then(function (r) { return r.ok ? r.text() : ""; })
+        .then(function (text) {
+          var languages = (text.match(/^#EXT-X-MEDIA:TYPE=AUDIO/gm) || []).length;
+          if (liveHls && text.indexOf("#EXTM3U") === 0 && languages !== liveHls.audioTracks.length) {
+            liveHls.destroy();
+            liveHls = null;
+            startPlayer(box);
+          }
+        })
+        .catch(function () {});
+    }, 15000);
   }
 
   // One small request every ~20 s while the video plays: the owners' viewer count.
