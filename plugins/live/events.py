@@ -113,13 +113,18 @@ def get_event(request, event_id) -> LiveEvent | None:
 def weekly_starts(first: datetime, until: date, zone: str) -> list[datetime]:
     """The starts of a weekly series: ``first`` and the same time of day in ``zone`` each week up to ``until``
     (included), in UTC: a lecture at 08:15 stays at 08:15 when the clocks change in October or March."""
-    local = first.astimezone(ZoneInfo(zone)).replace(tzinfo=None)
+    local = wall_clock(first, zone)
     starts = []
     while (local + timedelta(weeks=len(starts))).date() <= until:
         starts.append(same_local_time(local + timedelta(weeks=len(starts)), zone))
         if len(starts) > MAX_OCCURRENCES:
             raise ValueError("too many occurrences (the form checks the end date first)")
     return starts
+
+
+def wall_clock(moment: datetime, zone: str) -> datetime:
+    """What the clocks of ``zone`` show at ``moment`` (naive)."""
+    return moment.astimezone(ZoneInfo(zone)).replace(tzinfo=None)
 
 
 def same_local_time(local: datetime, zone: str) -> datetime:
@@ -150,14 +155,18 @@ def create_events(
     return created
 
 
-def following_weeks(request, event: LiveEvent) -> list[LiveEvent]:
-    """The later events of ``event``'s series that have not started (what "apply to the following weeks"
-    changes)."""
+def following_weeks(request, event: LiveEvent, after: datetime | None = None) -> list[LiveEvent]:
+    """The events of ``event``'s series after it (after ``after``, its start before an edit) that have not
+    started: what "apply to the following weeks" changes."""
     if event.series_id is None:
         return []
     rows = request.dbsession.scalars(
         site_events(request)
-        .where(LiveEvent.series_id == event.series_id, LiveEvent.starts_at > event.starts_at)
+        .where(
+            LiveEvent.series_id == event.series_id,
+            LiveEvent.id != event.id,
+            LiveEvent.starts_at > (after or event.starts_at),
+        )
         .order_by(LiveEvent.starts_at)
     )
     return [e for e in rows if current_state(request.registry, e) == "scheduled"]
@@ -167,18 +176,15 @@ def apply_to_following(request, event: LiveEvent, before: datetime, fields: dict
     """Give the following weeks of the series what was just saved on ``event`` (its start was ``before``):
     the same fields, owners and groups, and the same move of time of day and length, each week on its own
     date (in ``zone``). Returns how many changed."""
-    moved = event.starts_at.astimezone(ZoneInfo(zone)).replace(tzinfo=None) - before.astimezone(ZoneInfo(zone)).replace(
-        tzinfo=None
-    )
+    moved = wall_clock(event.starts_at, zone) - wall_clock(before, zone)
     length = event.ends_at - event.starts_at
-    following = following_weeks(request, event)
+    following = following_weeks(request, event, after=before)
     for later in following:
         for name, value in fields.items():
             if name not in ("starts_at", "ends_at"):
                 setattr(later, name, value)
         later.owners, later.allowed_groups = list(event.owners), list(event.allowed_groups)
-        local = later.starts_at.astimezone(ZoneInfo(zone)).replace(tzinfo=None)
-        later.starts_at = same_local_time(local + moved, zone)
+        later.starts_at = same_local_time(wall_clock(later.starts_at, zone) + moved, zone)
         later.ends_at = later.starts_at + length
     return len(following)
 
