@@ -1,16 +1,16 @@
 """kept audio tracks: an added track's file stays (kind audio-source) with where it starts, so that a re-encode
 encodes it again instead of dropping it
 
-Revision ID: 0019_core
-Revises: 0018_core
+Revision ID: 0020_core
+Revises: 0019_core
 Create Date: 2026-12-07 22:20:00
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0019_core"
-down_revision = "0018_core"
+revision = "0020_core"
+down_revision = "0019_core"
 branch_labels = None
 depends_on = None
 
