@@ -121,7 +121,9 @@ def waiting_arguments(task: TaskWrapper, kinds) -> set:
     """The arguments of every message of ``task`` waiting in the main queue, the queues of ``kinds`` or the
     schedule (delayed): what proves a message is not lost. Reads the messages without taking them."""
     storage = huey.storage
-    queues = [storage.main, *(storage.queue(kind) for kind in kinds)] if isinstance(storage, RoutedStorage) else [storage]
+    queues = (
+        [storage.main, *(storage.queue(kind) for kind in kinds)] if isinstance(storage, RoutedStorage) else [storage]
+    )
     name = huey._registry.task_to_string(task.task_class)
     items = [item for queue in queues for item in queue.enqueued_items()] + list(storage.scheduled_items())
     messages = (huey.serializer.deserialize(item) for item in items)
