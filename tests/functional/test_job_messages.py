@@ -14,8 +14,7 @@ from sqlalchemy import select, update
 
 from core.models import Job, utcnow
 from core.pipeline import sweep
-from core.platform.tasks import RoutedStorage, huey
-from core.platform.tasks import worker_request
+from core.platform.tasks import RoutedStorage, huey, worker_request
 from tests.standin import upload
 
 
