@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, time
 
-import icalendar
-
 from plugin_bbb.models import BbbMeeting
 
 
 def meeting_calendar(meeting: BbbMeeting, link: str, domain: str) -> bytes:
     """The calendar of ``meeting``; ``link`` is where one joins it (its page or invitation link)."""
+    import icalendar  # ~3 MB, for the few who download a calendar: not in every serving process
+
     calendar = icalendar.Calendar()
     calendar.add("prodid", "-//Amphi//BigBlueButton meetings//EN")
     calendar.add("version", "2.0")
