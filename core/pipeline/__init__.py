@@ -318,8 +318,9 @@ def lost_messages(request, sent_before, now) -> list[int]:
     waiting nowhere (a worker killed between taking the message and claiming the job, a queue flushed...).
 
     The queues are read after the database: a message sent before ``sent_before`` and taken since has
-    its job claimed (no longer queued) when the update below runs. Each update applies only to the
-    ``enqueued_at`` it read, so two sweepers send a lost message once.
+    its job claimed (no longer queued) when the update below runs, unless the worker is claiming it at
+    that very moment; then the job gets a second message, which its claim ignores (never a second run).
+    Each update applies only to the ``enqueued_at`` it read, so two sweepers send a lost message once.
     """
     db = request.dbsession
     old = db.execute(
