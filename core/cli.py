@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import linecache
 import os
 import signal
 import sys
@@ -109,11 +110,16 @@ def cmd_db_check(args) -> None:
 def cmd_serve(args) -> None:
     from pyramid.paster import get_app, setup_logging
 
+    from core.platform.server import few_malloc_arenas
+
     path = config_path(args)
     setup_logging(path)
+    few_malloc_arenas()
     workers = max(1, args.workers or os.cpu_count() or 1)
     prepare_metrics(path, workers)
     app = get_app(path)
+    # The source lines Pyramid's configuration read to say where each directive was made (a MiB or two).
+    linecache.clearcache()
     # What the application loaded stays for good: the collector need not walk it again and again
     # (its full passes paused requests for tens of milliseconds), and forked workers share it.
     gc.freeze()

@@ -196,6 +196,8 @@ class Job(Base):
     worker: Mapped[str] = mapped_column(String(200), default="")
     heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     run_after: Mapped[datetime | None] = mapped_column(UTCDateTime)  # retry backoff
+    #: When its queue message was last sent: the sweeper looks for the message of an older queued job only.
+    enqueued_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=utcnow)
     cancel_requested: Mapped[bool] = mapped_column(default=False)
     #: What the handler needs beyond the video (a composition's layout and trims...).
     params: Mapped[dict] = mapped_column(JSON, default=dict)

@@ -24,7 +24,7 @@ from core.platform.i18n import _
 from core.platform.plugins import fire
 from core.platform.processes import worker_identity, worker_is_gone
 from core.platform.settings import setting
-from core.platform.tasks import app_registry, enqueue_after_commit, huey, routing, worker_request
+from core.platform.tasks import app_registry, enqueue_after_commit, huey, routing, waiting_arguments, worker_request
 
 log = logging.getLogger(__name__)
 
@@ -39,8 +39,22 @@ def queue_job(request, video: Video, kind: str, params: dict | None = None) -> J
     job = Job(kind=kind, state="queued", params=params or {})
     video.jobs.append(job)
     request.dbsession.flush()
-    enqueue_after_commit(request, run_job, job.id, queue=kind)
+    send_after_commit(request, job)
     return job
+
+
+def send_after_commit(request, job: Job, delay: float = 0) -> None:
+    """Wake a worker for ``job`` once the transaction commits (``delay`` seconds later), to its kind's queue.
+
+    The message's time is recorded (``enqueued_at``): the sweeper looks for the message of a job queued
+    longer than ``amphi.jobs.stale_after`` only, and sends it again only when it is in no queue.
+    """
+    job.enqueued_at = utcnow()
+    job_id, routed = job.id, routing(job.kind)
+    if delay:
+        enqueue_after_commit(request, lambda: run_job.schedule(args=(job_id,), kwargs=routed, delay=delay))
+    else:
+        enqueue_after_commit(request, run_job, job_id, queue=job.kind)
 
 
 def job_handlers(registry) -> dict[str, JobKind]:
@@ -81,8 +95,7 @@ def claim(job_id: int) -> tuple[int, str] | None:
         site_id = job.video.site_id
         if site_busy(request, site_id):
             job.run_after = utcnow() + timedelta(seconds=10)
-            routed = routing(job.kind)
-            enqueue_after_commit(request, lambda: run_job.schedule(args=(job_id,), kwargs=routed, delay=10))
+            send_after_commit(request, job, delay=10)
             return None
         if job.video.status != "ready":
             job.video.status = "processing"
@@ -231,8 +244,7 @@ def record_failure(job_id: int, reason: str, retry: bool) -> tuple[int, int, str
         if retry and job.attempts < max_attempts:
             delay = setting(request.registry.settings, "amphi.jobs.retry_delay") * 2 ** (job.attempts - 1)
             job.state, job.error, job.run_after = "queued", reason, utcnow() + timedelta(seconds=delay)
-            routed = routing(job.kind)
-            enqueue_after_commit(request, lambda: run_job.schedule(args=(job_id,), kwargs=routed, delay=delay))
+            send_after_commit(request, job, delay=delay)
             return None
         job.state, job.error, job.finished_at = "failed", reason, utcnow()
         video = job.video
@@ -277,10 +289,12 @@ def cancel_jobs(request, video: Video) -> int:
 
 
 def sweep() -> int:
-    """Requeue running jobs whose worker is gone and queued jobs nobody woke; return how many.
+    """Requeue running jobs whose worker is gone and queued jobs whose message was lost; return how many.
 
     A worker is gone when its heartbeat stopped (``amphi.jobs.stale_after``), or at once when it
     ran on this machine and its process has ended (a restarted worker picks up the job it lost).
+    A queued job's message is lost when it was sent longer than ``stale_after`` ago and is in no queue
+    nor in the schedule (:func:`lost_messages`): a long backlog is left alone.
     """
     with worker_request() as request:
         db = request.dbsession
@@ -291,18 +305,48 @@ def sweep() -> int:
         ).all()
         lost = [(job_id, worker) for job_id, worker, silent in running if silent or worker_is_gone(worker)]
         requeued = [job_id for job_id, worker in lost if requeue_lost(request, job_id, worker, now)]
-        forgotten = db.scalars(
-            select(Job.id).where(
-                Job.state == "queued",
-                Job.created_at < now - timedelta(seconds=stale),
-                (Job.run_after.is_(None)) | (Job.run_after < now),
-            )
-        ).all()
-        woken = requeued + list(forgotten)
+        forgotten = lost_messages(request, now - timedelta(seconds=stale), now)
+        woken = requeued + forgotten
         kinds = dict(db.execute(select(Job.id, Job.kind).where(Job.id.in_(woken))).all()) if woken else {}
     for job_id in woken:
         run_job(job_id, **routing(kinds.get(job_id, "")))  # to the queue of its kind's workers
     return len(woken)
+
+
+def lost_messages(request, sent_before, now) -> list[int]:
+    """Mark sent again, and return, the queued jobs whose message was sent before ``sent_before`` and is
+    waiting nowhere (a worker killed between taking the message and claiming the job, a queue flushed...).
+
+    The queues are read after the database: a message sent before ``sent_before`` and taken since has
+    its job claimed (no longer queued) when the update below runs, unless the worker is claiming it at
+    that very moment; then the job gets a second message, which its claim ignores (never a second run).
+    Each update applies only to the ``enqueued_at`` it read, so two sweepers send a lost message once.
+    """
+    db = request.dbsession
+    old = db.execute(
+        select(Job.id, Job.kind, Job.enqueued_at).where(
+            Job.state == "queued",
+            Job.enqueued_at < sent_before,
+            (Job.run_after.is_(None)) | (Job.run_after < now),
+        )
+    ).all()
+    if not old:
+        return []  # the queues are read only when a message may be lost
+    waiting = waiting_arguments(run_job, {kind for _, kind, _ in old})
+    lost = []
+    for job_id, _kind, sent in old:
+        if (job_id,) in waiting:
+            continue
+        resent = db.execute(
+            update(Job)
+            .where(Job.id == job_id, Job.state == "queued", Job.enqueued_at == sent)
+            .values(enqueued_at=now)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        if resent:
+            log.warning("the message of job %s was lost; sent again", job_id)
+            lost.append(job_id)
+    return lost
 
 
 def requeue_lost(request, job_id: int, worker: str, now) -> bool:
@@ -316,7 +360,7 @@ def requeue_lost(request, job_id: int, worker: str, now) -> bool:
     if job is None:
         return False  # deleted with its video meanwhile
     given_up = job.attempts >= setting(request.registry.settings, "amphi.jobs.max_attempts")
-    values = {"state": "failed", "finished_at": now} if given_up else {"state": "queued"}
+    values = {"state": "failed", "finished_at": now} if given_up else {"state": "queued", "enqueued_at": now}
     moved = (
         db.execute(
             update(Job)

@@ -117,6 +117,19 @@ class RoutedStorage:
             storage.flush_queue()
 
 
+def waiting_arguments(task: TaskWrapper, kinds) -> set:
+    """The arguments of every message of ``task`` waiting in the main queue, the queues of ``kinds`` or the
+    schedule (delayed): what proves a message is not lost. Reads the messages without taking them."""
+    storage = huey.storage
+    queues = (
+        [storage.main, *(storage.queue(kind) for kind in kinds)] if isinstance(storage, RoutedStorage) else [storage]
+    )
+    name = huey._registry.task_to_string(task.task_class)
+    items = [item for queue in queues for item in queue.enqueued_items()] + list(storage.scheduled_items())
+    messages = (huey.serializer.deserialize(item) for item in items)
+    return {message.args for message in messages if message.name == name}
+
+
 def configure_queue(queue_url: str) -> None:
     """Point the shared huey instance at ``sqlite:///path``, ``redis://...`` or ``memory://``."""
     scheme = urlsplit(queue_url).scheme

@@ -5,8 +5,6 @@ from __future__ import annotations
 from datetime import UTC, datetime, time
 from zoneinfo import ZoneInfo
 
-import icalendar
-
 from plugin_bbb.models import BbbMeeting
 
 
@@ -16,6 +14,8 @@ def meeting_calendar(meeting: BbbMeeting, link: str, domain: str, zone: str) -> 
     Times are written in the site's time ``zone`` (with its VTIMEZONE), so that a weekly meeting repeats at
     the same time of day across a change of clocks, in calendars as in :func:`~plugin_bbb.meetings.occurrences`.
     """
+    import icalendar  # ~3 MB, for the few who download a calendar: not in every serving process
+
     calendar = icalendar.Calendar()
     calendar.add("prodid", "-//Amphi//BigBlueButton meetings//EN")
     calendar.add("version", "2.0")

@@ -8,13 +8,16 @@ definition from it and refuses an event without it).
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 from xml.sax.saxutils import escape
 
-import icalendar
 from sqlalchemy import select
 
 from core.models import utcnow
 from plugin_recorder.models import Recorder, RecorderEvent
+
+if TYPE_CHECKING:  # icalendar (~3 MB) is imported when an agent asks its calendar, not by every serving process
+    import icalendar
 
 WORKFLOW = "amphi-recorder"
 PROPERTIES_NAME = "org.opencastproject.capture.agent.properties"
@@ -60,6 +63,8 @@ def upcoming_events(dbsession, recorder: Recorder, cutoff: datetime | None = Non
 
 def agent_calendar(dbsession, recorder: Recorder, cutoff: datetime | None = None) -> bytes:
     """The iCalendar (CRLF lines, folded) of the recorder's upcoming events."""
+    import icalendar
+
     calendar = icalendar.Calendar()
     calendar.add("prodid", "-//Amphi//Recorder schedule//EN")
     calendar.add("version", "2.0")
@@ -70,6 +75,8 @@ def agent_calendar(dbsession, recorder: Recorder, cutoff: datetime | None = None
 
 
 def calendar_event(event: RecorderEvent) -> icalendar.Event:
+    import icalendar
+
     item = icalendar.Event()
     item.add("uid", event.uid)
     item.add("dtstamp", utcnow())

@@ -11,9 +11,10 @@ import logging
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import ldap
-from ldap.filter import escape_filter_chars
+if TYPE_CHECKING:  # python-ldap (~6 MB) is imported by the functions that talk to a directory
+    import ldap
 
 log = logging.getLogger(__name__)
 
@@ -91,6 +92,8 @@ class DirectoryConfig:
         )
 
     def user_search_filter(self, username: str) -> str:
+        from ldap.filter import escape_filter_chars
+
         return self.user_filter.replace("{username}", escape_filter_chars(username))
 
 
@@ -110,6 +113,8 @@ def connect(config: DirectoryConfig):
 
     Raises DirectoryUnavailable when StartTLS fails, ldap.LDAPError otherwise.
     """
+    import ldap
+
     conn = ldap.initialize(" ".join(config.uris))
     conn.set_option(ldap.OPT_PROTOCOL_VERSION, 3)
     conn.set_option(ldap.OPT_REFERRALS, 0)
@@ -133,6 +138,8 @@ def connect(config: DirectoryConfig):
 
 
 def close(conn) -> None:
+    import ldap
+
     try:
         conn.unbind_s()
     except ldap.LDAPError:
@@ -174,6 +181,8 @@ class ServicePool:
 
     def run(self, config: DirectoryConfig, operation):
         """``operation(conn)`` on a service connection; a dropped connection is replaced once."""
+        import ldap
+
         for attempt in (1, 2):
             try:
                 conn = self._take(config)
@@ -216,6 +225,8 @@ class Entry:
 
 def find_user(config: DirectoryConfig, username: str) -> Entry | None:
     """The directory entry of ``username`` (exactly one match), or None."""
+    import ldap
+
     wanted = sorted({attribute for _name, attribute in config.mapping})
 
     def search(conn):
@@ -238,6 +249,9 @@ def find_user(config: DirectoryConfig, username: str) -> Entry | None:
 
 def group_dns(config: DirectoryConfig, dn: str) -> list[str]:
     """DNs of the groups listing ``dn`` as a member (for directories without memberOf)."""
+    import ldap
+    from ldap.filter import escape_filter_chars
+
     if not config.group_base:
         return []
     query = config.group_filter.replace("{dn}", escape_filter_chars(dn))
@@ -269,6 +283,8 @@ def check_password(config: DirectoryConfig, dn: str, password: str) -> bool:
 
     An empty password is refused here: LDAP treats it as an anonymous bind, which "succeeds".
     """
+    import ldap
+
     if not password:
         return False
     try:
@@ -290,6 +306,7 @@ def check_password(config: DirectoryConfig, dn: str, password: str) -> bool:
 
 def service_check(config: DirectoryConfig) -> None:
     """Bind with the service account and read the user search base; raises DirectoryUnavailable."""
+    import ldap
 
     def probe(conn):
         return conn.search_ext_s(

@@ -200,3 +200,31 @@ def test_an_old_videos_one_audio_playlist_becomes_its_default_audio_rendition(em
         ("hls-audio", "audio", "", "Audio", True),
         ("audio", "audio", "", "", False),  # the m4a download stays a download
     ]
+
+
+def test_a_queued_jobs_message_counts_as_sent_when_the_job_was_created(empty_engine):
+    from sqlalchemy import text
+
+    host = make_plugin_host({})
+    upgrade(empty_engine, host, "0018_core")
+    with empty_engine.begin() as connection:
+        insert_an_old_site_and_user(connection)
+        connection.execute(
+            text(
+                "INSERT INTO videos (id, site_id, owner_id, title, slug, description, language, status, "
+                "access, status_reason, poster_key, password_hash, allow_downloads, created_at, "
+                "updated_at, license) VALUES (1, 1, 1, 'Old', 'old', '', '', 'processing', 'draft', '', '', "
+                "'', false, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, 'all-rights-reserved')"
+            )
+        )
+        connection.execute(
+            text(
+                "INSERT INTO jobs (video_id, kind, state, attempts, progress, error, worker, cancel_requested, "
+                "params, created_at) VALUES (1, 'encode', 'queued', 0, 0, '', '', false, '{}', :created)"
+            ),
+            {"created": "2026-01-02 03:04:05"},
+        )
+    upgrade(empty_engine, host)
+    with empty_engine.connect() as connection:
+        created, enqueued = connection.execute(text("SELECT created_at, enqueued_at FROM jobs")).one()
+    assert enqueued == created and enqueued is not None
