@@ -119,7 +119,11 @@ class Snapshot:
         for key in self.empty:
             set_committed_value(obj, key, [])
         make_transient_to_detached(obj)
-        return session.merge(obj, load=False)
+        known = session.identity_map.get(inspect(obj).key)
+        if known is not None:  # already in this session: the same row, as the generation holds
+            return known
+        session.add(obj)  # cheaper than a merge: nothing to copy, nothing to cascade
+        return obj
 
 
 class PageStore:
