@@ -23,7 +23,10 @@ from the cache. What in such a page belongs to the visitor is a personal region
 (:mod:`core.pagecache.regions`): the page is stored with markers, filled for each visitor, the
 CSRF token included. A view that shows the visitor something personal outside a region calls
 :func:`no_cache`. The profile is read at every request, so a change of roles or groups takes effect
-at once; any write of page content bumps the generation as for anonymous pages.
+at once; any write of page content bumps the generation as for anonymous pages. A hit costs two
+queries: the generations (content and personal, :mod:`core.pagecache.generation`) and the session's
+user; the site comes from a snapshot taken at the same content generation, the user's groups too, and
+remembered regions and values are stamped with both generations.
 
 Settings: ``amphi.page_cache.size_mb`` (per process, default 64; 0 turns the cache off),
 ``amphi.page_cache.ttl`` (seconds, default 60), ``amphi.page_cache.signed_in`` (default true: share
