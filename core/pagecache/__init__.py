@@ -52,7 +52,13 @@ from sqlalchemy.orm.attributes import set_committed_value
 from core.access.security import SESSION_METHOD, SHARE_LINKS, UNLOCKED_VIDEOS, url_grant_token, user_group_names
 from core.access.tokens import SESSION_COOKIE
 from core.models import Video, channel_managers, video_owners
-from core.pagecache.generation import current_generation, current_generations, has_pending_changes, track_changes
+from core.pagecache.generation import (
+    current_generation,
+    current_generations,
+    has_pending_changes,
+    shown_on_pages,
+    track_changes,
+)
 from core.pagecache.regions import GENERATION, PERSONAL_GENERATION, SHARING, fill, has_markers
 from core.platform.i18n import browser_locale, requested_locale
 from core.platform.plugins import fire
@@ -108,11 +114,16 @@ class Snapshot:
         state = inspect(obj)
         mapper = self.mapper = state.mapper
         self.values = {attr.key: getattr(obj, attr.key) for attr in mapper.column_attrs}
-        # Collections loaded empty (no co-owner, no group...): known without a query where they are asked again.
+        # Collections loaded empty (no co-owner, no group...): known without a query where they are asked again,
+        # when their rows are page content (a write would have bumped the generation).
         self.empty = tuple(
             rel.key
             for rel in mapper.relationships
-            if rel.uselist and rel.key in state.dict and not state.dict[rel.key] and rel.key not in state.unloaded
+            if rel.uselist
+            and rel.key in state.dict
+            and not state.dict[rel.key]
+            and shown_on_pages(rel.mapper.local_table)
+            and (rel.secondary is None or shown_on_pages(rel.secondary))
         )
 
     def attach(self, session: Session):
