@@ -71,8 +71,8 @@ from core.notify.kinds import NotificationKind
 from core.notify.service import notify
 from core.ops.checks import Check, GaugeReading
 from core.pagecache import cache_page, no_cache
-from core.pagecache.generation import current_generation, has_pending_changes
-from core.pagecache.regions import personal_fragment
+from core.pagecache.generation import current_generation, has_pending_changes, personal_changed
+from core.pagecache.regions import personal_fragment, remember_for_user
 from core.pagecache.regions import render_personal as personal
 from core.pipeline import queue_job
 from core.pipeline.audio_languages import audio_language, audio_name, native_name
@@ -243,6 +243,8 @@ __all__ = [
     "personal_fragment",
     "personal",
     "has_pending_changes",
+    "personal_changed",
+    "remember_for_user",
     # Media: storage, signed URLs, jobs, encoders, transcribers
     "get_storage",
     "check_key",

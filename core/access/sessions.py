@@ -14,7 +14,7 @@ import secrets
 from datetime import timedelta
 
 from huey import crontab
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 
 from core.access.tokens import LAST_USED_RESOLUTION, token_hash
 from core.models import User, UserSession, utcnow
@@ -51,16 +51,20 @@ def open_record(request, user: User, method: str) -> UserSession:
     return record
 
 
+#: Built once (every signed-in request asks it): the user and the record the cookie names.
+_SESSION_QUERY = (
+    select(User, UserSession)
+    .join(UserSession, UserSession.user_id == User.id)
+    .where(UserSession.key_hash == bindparam("key_hash"), User.id == bindparam("user_id"))
+)
+
+
 def session_user(request) -> User | None:
     """The user whose session the cookie names, while its record holds; else None."""
     user_id, key = request.session.get(SESSION_USER), request.session.get(SESSION_KEY)
     if user_id is None or not isinstance(key, str):
         return None
-    found = request.dbsession.execute(
-        select(User, UserSession)
-        .join(UserSession, UserSession.user_id == User.id)
-        .where(UserSession.key_hash == token_hash(key), User.id == user_id)
-    ).first()
+    found = request.dbsession.execute(_SESSION_QUERY, {"key_hash": token_hash(key), "user_id": user_id}).first()
     if found is None:
         return None
     user, record = found

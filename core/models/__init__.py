@@ -17,7 +17,7 @@ from core.models.catalog import (
     video_tags,
     video_themes,
 )
-from core.models.meta import NOT_ON_PAGES, Base, UTCDateTime, utcnow
+from core.models.meta import NOT_ON_PAGES, PERSONAL, Base, UTCDateTime, utcnow
 from core.models.notification import MAIL_STATES, Notification, NotificationPreference
 from core.models.ratelimit import RateLimitHit
 from core.models.session import UserSession
@@ -43,6 +43,7 @@ from core.models.video import (
 
 __all__ = [
     "NOT_ON_PAGES",
+    "PERSONAL",
     "CacheGeneration",
     "ACCESS_LEVELS",
     "AccessToken",

@@ -19,6 +19,9 @@ NAMING_CONVENTION = {
 #: ``__table_args__`` info of a table whose writes never change what an anonymous visitor sees
 #: (progress, counters, credentials): they leave the content generation alone (:mod:`core.pagecache.generation`).
 NOT_ON_PAGES = {"amphi_pages": False}
+#: ``__table_args__`` info of a table that only its users' personal regions show (notifications): its writes
+#: bump the personal generation, not the content one, so what is remembered per user follows them.
+PERSONAL = {"amphi_pages": False, "amphi_personal": True}
 #: ``__table_args__`` info of a table whose rows a site's export leaves out (:mod:`core.ops.siteexport`):
 #: what only means something on the installation that made it (sessions, rate-limit counts).
 NOT_EXPORTED = {"amphi_export": False}

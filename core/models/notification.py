@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import JSON, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from core.models.meta import NOT_ON_PAGES, Base, UTCDateTime, utcnow
+from core.models.meta import NOT_ON_PAGES, PERSONAL, Base, UTCDateTime, utcnow
 
 #: Where a notification's e-mail stands: none to send, waiting for the queue, sent, given up (kept in a folder).
 MAIL_STATES = ("none", "queued", "sent", "failed")
@@ -23,7 +23,7 @@ class Notification(Base):
     __tablename__ = "notifications"
     __table_args__ = (
         Index("ix_notifications_user_id_read_at", "user_id", "read_at"),
-        {"info": NOT_ON_PAGES},
+        {"info": PERSONAL},
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -23,7 +23,10 @@ from the cache. What in such a page belongs to the visitor is a personal region
 (:mod:`core.pagecache.regions`): the page is stored with markers, filled for each visitor, the
 CSRF token included. A view that shows the visitor something personal outside a region calls
 :func:`no_cache`. The profile is read at every request, so a change of roles or groups takes effect
-at once; any write of page content bumps the generation as for anonymous pages.
+at once; any write of page content bumps the generation as for anonymous pages. A hit costs two
+queries: the generations (content and personal, :mod:`core.pagecache.generation`) and the session's
+user; the site comes from a snapshot taken at the same content generation, the user's groups too, and
+remembered regions and values are stamped with both generations.
 
 Settings: ``amphi.page_cache.size_mb`` (per process, default 64; 0 turns the cache off),
 ``amphi.page_cache.ttl`` (seconds, default 60), ``amphi.page_cache.signed_in`` (default true: share
@@ -49,8 +52,14 @@ from sqlalchemy.orm.attributes import set_committed_value
 from core.access.security import SESSION_METHOD, SHARE_LINKS, UNLOCKED_VIDEOS, url_grant_token, user_group_names
 from core.access.tokens import SESSION_COOKIE
 from core.models import Video, channel_managers, video_owners
-from core.pagecache.generation import current_generation, has_pending_changes, track_changes
-from core.pagecache.regions import GENERATION, SHARING, fill, has_markers
+from core.pagecache.generation import (
+    current_generation,
+    current_generations,
+    has_pending_changes,
+    shown_on_pages,
+    track_changes,
+)
+from core.pagecache.regions import GENERATION, PERSONAL_GENERATION, SHARING, fill, has_markers
 from core.platform.i18n import browser_locale, requested_locale
 from core.platform.plugins import fire
 from core.platform.settings import setting
@@ -102,16 +111,33 @@ class Snapshot:
     """
 
     def __init__(self, obj):
-        mapper = inspect(obj).mapper
-        self.mapper = mapper
+        state = inspect(obj)
+        mapper = self.mapper = state.mapper
         self.values = {attr.key: getattr(obj, attr.key) for attr in mapper.column_attrs}
+        # Collections loaded empty (no co-owner, no group...): known without a query where they are asked again,
+        # when their rows are page content (a write would have bumped the generation).
+        self.empty = tuple(
+            rel.key
+            for rel in mapper.relationships
+            if rel.uselist
+            and rel.key in state.dict
+            and not state.dict[rel.key]
+            and shown_on_pages(rel.mapper.local_table)
+            and (rel.secondary is None or shown_on_pages(rel.secondary))
+        )
 
     def attach(self, session: Session):
         obj = self.mapper.class_manager.new_instance()  # no __init__: nothing is set but the columns
-        for key, value in copy.deepcopy(self.values).items():  # JSON values are mutable
-            set_committed_value(obj, key, value)
+        for key, value in self.values.items():
+            set_committed_value(obj, key, copy.deepcopy(value) if isinstance(value, dict | list) else value)  # JSON
+        for key in self.empty:
+            set_committed_value(obj, key, [])
         make_transient_to_detached(obj)
-        return session.merge(obj, load=False)
+        known = session.identity_map.get(inspect(obj).key)
+        if known is not None:  # already in this session: the same row, as the generation holds
+            return known
+        session.add(obj)  # cheaper than a merge: nothing to copy, nothing to cascade
+        return obj
 
 
 class PageStore:
@@ -189,6 +215,28 @@ def _user_facts(request, user, generation: int | None) -> tuple[tuple[str, ...],
     return facts
 
 
+#: (host, generation) -> the :class:`Snapshot` of the site that answers it: sites are page content.
+_SITES: OrderedDict[tuple, Snapshot] = OrderedDict()
+_SITES_SIZE = 1_000
+
+
+def _site_at(request, generation: int):
+    """``request.site``, from a snapshot taken at ``generation`` when there is one (no query)."""
+    key = (request.host, generation)
+    with _user_facts_lock:
+        known = _SITES.get(key)
+    if known is not None:
+        request.site = known.attach(request.dbsession)
+        return request.site
+    site = request.site  # found by its query (no site for this host: HTTPNotFound)
+    if not has_pending_changes(request.dbsession):
+        with _user_facts_lock:
+            _SITES[key] = Snapshot(site)
+            while len(_SITES) > _SITES_SIZE:
+                _SITES.popitem(last=False)
+    return site
+
+
 def access_profile(request, generation: int | None = None) -> tuple | None:
     """What a signed-in visitor's pages depend on besides the URL and the language; ``None`` when
     this request's page is never shared (not a GET with a session, or a session that opened videos).
@@ -264,16 +312,20 @@ def page_cache_tween_factory(handler, registry):
         return response
 
     def signed_in_tween(request):
-        generation = current_generation(registry["db_engine"])
-        if generation is None:
+        generations = current_generations(registry["db_engine"])
+        if generations is None:
             return handler(request)
+        generation = generations[0]
+        # Set first: what the profile asks of plugins may be remembered for these generations.
+        request.environ[GENERATION], request.environ[PERSONAL_GENERATION] = generations
         try:
+            _site_at(request, generation)
             profile = access_profile(request, generation)
         except HTTPNotFound:  # no site answers this host: the view says so
             profile = None
         if profile is None:
+            del request.environ[GENERATION], request.environ[PERSONAL_GENERATION]
             return handler(request)
-        request.environ[GENERATION] = generation
         key = (request.url, request.locale_name, profile)
         entry = store.get(key, generation)
         if entry is not None:
@@ -323,8 +375,11 @@ def _signed_in(request) -> bool:
 def replay(request, entry: Entry):
     """The stored response, after what must still happen for this visitor (a view is counted, regions filled)."""
     if entry.viewed is not None:
-        site, video = (snapshot.attach(request.dbsession) for snapshot in entry.viewed)
-        request.site = site
+        site, video = entry.viewed
+        known = request.__dict__.get("site")  # already found (or attached) for this request
+        if known is None or known.id != site.values["id"]:
+            request.site = site.attach(request.dbsession)
+        video = video.attach(request.dbsession)
         fire(request, "amphi_video_viewed", video=video)
     if entry.marked:
         if not hasattr(request, "context"):  # no route was matched: a region asking for a permission asks the root

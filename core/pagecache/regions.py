@@ -26,6 +26,8 @@ from typing import TypeVar
 
 from markupsafe import Markup, escape
 
+from core.pagecache.generation import has_pending_changes
+
 #: A region's renderer: ``renderer(request, **kwargs)`` gives markup (or a value written as text).
 Renderer = Callable[..., object]
 R = TypeVar("R", bound=Renderer)
@@ -39,6 +41,8 @@ _MEMO_SIZE = 20_000
 _memo_lock = threading.Lock()
 #: environ: the content generation of a page served or rendered to be shared (set by :mod:`core.pagecache`).
 GENERATION = "amphi.page_cache.generation"
+#: environ: the personal generation read with it (:mod:`core.pagecache.generation`).
+PERSONAL_GENERATION = "amphi.page_cache.personal_generation"
 
 #: Secret of this process's markers.
 NONCE = secrets.token_hex(12)
@@ -53,8 +57,9 @@ def personal_fragment(name: str, remember: bool = False) -> Callable[[R], R]:
     """Register ``renderer(request, **kwargs) -> markup`` as the personal region ``name``.
 
     ``remember=True``: the region shows only what the database holds (tables whose writes bump the
-    content generation) for this user, language, page address and arguments, so that, filled into a
-    shared page, it is rendered once per user and generation (its CSRF token stays each session's own).
+    content or the personal generation) for this user, language, page address and arguments, so that,
+    filled into a shared page, it is rendered once per user and generations (its CSRF token stays each
+    session's own).
     A region that shows a session's flash messages, a position or anything else must not say so.
     """
 
@@ -65,6 +70,44 @@ def personal_fragment(name: str, remember: bool = False) -> Callable[[R], R]:
         return renderer
 
     return register
+
+
+def _generations(request) -> tuple | None:
+    """The generations this request's remembered values are stamped with; ``None``: nothing is remembered
+    (not a shared page, or its transaction wrote what a cache would not show yet)."""
+    environ = request.environ
+    generation = environ.get(GENERATION)
+    if generation is None:
+        return None
+    session = getattr(request, "dbsession", None)  # a request made by hand (tests) may have none
+    if session is not None and session.in_transaction() and has_pending_changes(session, personal=True):
+        return None
+    return generation, environ.get(PERSONAL_GENERATION)
+
+
+def remember_for_user(request, what: tuple, compute: Callable[[], object]):
+    """``compute()``, remembered per user, site and generations while this request's page is shared or served
+    from the cache (else computed every time). ``compute`` reads only tables whose writes bump the content or
+    the personal generation (:data:`core.models.PERSONAL`), for the request's user."""
+    generations = _generations(request)
+    if generations is None:
+        return compute()
+    user = request.user
+    key = ("value", what, request.site.id, user.id if user else None, generations)
+    with _memo_lock:
+        if key in _memo:
+            _memo.move_to_end(key)
+            return _memo[key]
+    value = compute()
+    _keep(key, value)
+    return value
+
+
+def _keep(key: tuple, value) -> None:
+    with _memo_lock:
+        _memo[key] = value
+        while len(_memo) > _MEMO_SIZE:
+            _memo.popitem(last=False)
 
 
 def sharing(request) -> bool:
@@ -115,20 +158,18 @@ def fill(request, body: bytes, csrf_token: Callable[[], str]) -> bytes:
                 token.append(str(escape(csrf_token())).encode())
             return token[0]
         name, kwargs = json.loads(base64.urlsafe_b64decode(what))
-        generation = request.environ.get(GENERATION)
         key = None
-        if name in REMEMBERED and generation is not None:
-            user = request.user
-            key = (what, request.host, request.path_qs, user.id if user else None, request.locale_name, generation)
-            with _memo_lock:
-                made = _memo.get(key)
+        if name in REMEMBERED:
+            generations = _generations(request)
+            if generations is not None:
+                user = request.user
+                key = (what, request.host, request.path_qs, user.id if user else None, request.locale_name, generations)
+                with _memo_lock:
+                    made = _memo.get(key)
         if key is None or made is None:
             made = str(Markup(FRAGMENTS[name](request, **kwargs))).encode()
             if key is not None:
-                with _memo_lock:
-                    _memo[key] = made
-                    while len(_memo) > _MEMO_SIZE:
-                        _memo.popitem(last=False)
+                _keep(key, made)
         return _MARKER.sub(replace, made) if nonce in made else made
 
     return _MARKER.sub(replace, body)

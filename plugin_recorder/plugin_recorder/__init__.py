@@ -10,7 +10,7 @@ import os
 from sqlalchemy import func, or_, select
 
 from core import hookimpl
-from core.plugin_api import NavItem, Setting, _
+from core.plugin_api import NavItem, Setting, _, remember_for_user
 from plugin_recorder.models import PendingRecording, Recorder, RecorderEvent
 
 NAME = "recorder"
@@ -83,11 +83,12 @@ def amphi_settings():
 
 def pending_count(request) -> int:
     """How many pending recordings the request's user may claim (for the navigation; counted once a request:
-    the page's access profile and its navigation both ask)."""
+    the page's access profile and its navigation both ask; remembered per user and generations while pages
+    are shared: pending recordings and events bump the personal generation, a recorder's save or deletion too)."""
     counted = request.environ.get("amphi.recorder.pending")
     if counted is not None and counted[0] == request.user.id:
         return counted[1]
-    count = _count_pending(request)
+    count = remember_for_user(request, ("recorder.pending", request.user.is_admin), lambda: _count_pending(request))
     request.environ["amphi.recorder.pending"] = (request.user.id, count)
     return count
 

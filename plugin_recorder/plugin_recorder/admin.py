@@ -9,7 +9,7 @@ from pyramid.view import view_config
 from sqlalchemy import select
 
 from core.models import utcnow
-from core.plugin_api import ACCESS_LABELS, ValidationError, _, language_choices, translate_errors
+from core.plugin_api import ACCESS_LABELS, ValidationError, _, language_choices, personal_changed, translate_errors
 from plugin_recorder.auth import new_push_token
 from plugin_recorder.forms import (
     EVENT_FIELDS,
@@ -138,6 +138,7 @@ def make_push_token(request):
 def delete_recorder(request):
     recorder = site_recorder(request)
     request.dbsession.delete(recorder)
+    personal_changed(request.dbsession)  # its manager's pending recordings go with it
     return HTTPFound(request.route_url("recorder.admin", _query={"deleted": recorder.name}))
 
 

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from core.models import Channel
-from core.plugin_api import ValidationError, _, find_user, language_choices
+from core.plugin_api import ValidationError, _, find_user, language_choices, personal_changed
 from plugin_recorder.auth import set_password
 from plugin_recorder.models import RECORDER_ACCESS, RECORDER_TYPES, Recorder, RecorderEvent
 
@@ -157,6 +157,7 @@ def save_recorder(request, recorder: Recorder | None, form: dict, settings: dict
     recorder.name, recorder.type, recorder.username = form["name"], form["type"], form["username"]
     recorder.drop_folder, recorder.stable_seconds = folder, stable
     recorder.manager_id, recorder.default_owner_id = manager.id, owner.id if owner else None
+    personal_changed(request.dbsession)  # whose navigation counts its pending recordings may change
     recorder.channel_id = channel.id if channel else None
     recorder.access, recorder.language, recorder.auto_publish = form["access"], form["language"], form["auto_publish"]
     if form["password"]:

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import JSON, BigInteger, Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from core.models import NOT_ON_PAGES, Base, UTCDateTime, utcnow
+from core.models import NOT_ON_PAGES, PERSONAL, Base, UTCDateTime, utcnow
 from core.plugin_api import _
 
 #: How a recorder hands its recordings over.
@@ -104,7 +104,7 @@ class RecorderEvent(Base):
     """A scheduled recording: what the agent's calendar shows, and what became of it."""
 
     __tablename__ = "recorder_events"
-    __table_args__ = {"info": NOT_ON_PAGES}
+    __table_args__ = {"info": PERSONAL}  # its owner's navigation counts their pending recordings
 
     id: Mapped[int] = mapped_column(primary_key=True)
     recorder_id: Mapped[int] = mapped_column(ForeignKey("recorder_recorders.id", ondelete="CASCADE"), index=True)
@@ -148,7 +148,7 @@ class PendingRecording(Base):
     """A recording that waits for its manager (or scheduled owner) to claim it."""
 
     __tablename__ = "recorder_pending"
-    __table_args__ = {"info": NOT_ON_PAGES}
+    __table_args__ = {"info": PERSONAL}  # the navigation counts them
 
     id: Mapped[int] = mapped_column(primary_key=True)
     site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"), index=True)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import threading
+from collections import OrderedDict
 from datetime import date
 
 from sqlalchemy import delete
@@ -15,6 +17,10 @@ from core.plugin_api import derived_key
 from plugins.stats.models import DailyViewer, VideoDay
 
 _INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
+#: (site, video, day, viewer hash) found counted already (a committed row): this process writes them no more.
+_COUNTED: OrderedDict[tuple, None] = OrderedDict()
+_COUNTED_SIZE = 100_000
+_counted_lock = threading.Lock()
 
 
 def today() -> date:
@@ -63,13 +69,19 @@ def record_view(request, video: Video) -> bool:
     """Count this viewer for ``video`` today, unless already counted; True when counted.
 
     One statement, no read first: the insert ignores a viewer already counted today (the unique
-    constraint), which also makes two simultaneous first views of the same viewer count once. A page
-    served from the page cache thus costs one write, not a read and a write.
+    constraint), which also makes two simultaneous first views of the same viewer count once. A viewer
+    counted is remembered by the process once the transaction commits: their next views that day cost no
+    statement at all.
     """
     if request.method != "GET" or video.status != "ready" or video.site_id != request.site.id:
         return False
     day, insert = today(), _insert(request)
     viewers, viewer = DailyViewer.__table__, viewer_hash(request, video, day)
+    key = (video.site_id, video.id, day, viewer)
+    with _counted_lock:
+        if key in _COUNTED:
+            _COUNTED.move_to_end(key)
+            return False
     statement = (
         insert(viewers)
         .values(
@@ -85,8 +97,22 @@ def record_view(request, video: Video) -> bool:
     if counted:
         add_to_day(request, video, day, views=1)
         forget_past_viewers(request, day)
+    _remember_after_commit(request, key)
     mark_changed(request.dbsession)
     return counted
+
+
+def _remember_after_commit(request, key: tuple) -> None:
+    def remember(committed: bool) -> None:
+        if committed:
+            with _counted_lock:
+                _COUNTED[key] = None
+                while len(_COUNTED) > _COUNTED_SIZE:
+                    _COUNTED.popitem(last=False)
+
+    manager = getattr(request, "tm", None)
+    if manager is not None:
+        manager.get().addAfterCommitHook(remember)
 
 
 def record_watch_time(request, video: Video, seconds: float) -> None:

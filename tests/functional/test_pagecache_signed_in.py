@@ -16,14 +16,16 @@ import uuid
 from urllib.parse import urlencode
 
 import pytest
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
-from core.models import Group, Site, User, Video, group_members, video_groups
+from core.models import Group, Notification, Site, User, Video, group_members, video_groups
 from core.platform.db import make_engine
 from core.testing import http_sign_in, run_amphi, serving, temporary_database, write_ini
+from plugin_recorder.models import PendingRecording, Recorder
 from plugins.notes.models import Note
 from plugins.playlists.models import Playlist
+from plugins.stats.models import VideoDay
 
 PASSWORD = "signed in cache password"
 STUDENTS = ("alice", "bruno", "chloe")
@@ -208,3 +210,61 @@ def test_anonymous_visitors_never_get_a_signed_in_page(server, videos):
                 page = answer.read().decode()
                 assert "Set-Cookie" not in answer.headers
             assert "alice" not in page and "Sign in" in page and "csrf_token" not in page
+
+
+def test_a_new_or_read_notification_shows_at_once_in_the_unread_count(server, videos):
+    base, engine, sessions = server
+    users, site = ids(engine), site_id(engine)
+    get(base, "/", sessions["alice"])
+    _, headers, page = get(base, "/", sessions["bruno"])
+    assert headers.get("X-Amphi-Cache") == "hit" and "unread" not in page
+    with Session(engine) as db:  # as a worker would: another process, one commit
+        db.add(Notification(site_id=site, user_id=users["bruno"], kind="test", title="Encodage terminé"))
+        db.commit()
+    try:
+        _, headers, page = get(base, "/", sessions["bruno"])
+        assert headers.get("X-Amphi-Cache") == "hit" and "(1 unread)" in page  # the shared page, his count
+        assert "unread" not in get(base, "/", sessions["alice"])[2]
+        with Session(engine) as db:
+            db.execute(update(Notification).where(Notification.user_id == users["bruno"]).values(read_at=func.now()))
+            db.commit()
+        assert "unread" not in get(base, "/", sessions["bruno"])[2]
+    finally:
+        with Session(engine) as db:
+            db.execute(delete(Notification).where(Notification.user_id == users["bruno"]))
+            db.commit()
+
+
+def test_views_served_from_the_cache_count_once_per_viewer(server, videos):
+    base, engine, sessions = server
+    video_id = videos["public"][0]
+    for name in ("alice", "alice", "alice", "bruno", "alice", "bruno"):
+        assert get(base, f"/videos/{video_id}", sessions[name])[0] == 200
+    with Session(engine) as db:
+        assert db.scalar(select(func.sum(VideoDay.views)).where(VideoDay.video_id == video_id)) == 2
+
+
+def test_a_pending_recording_shows_at_once_in_its_managers_navigation(server, videos):
+    base, engine, sessions = server
+    users, site, name = ids(engine), site_id(engine), f"room-{uuid.uuid4().hex[:6]}"
+    get(base, "/", sessions["alice"])
+    _, headers, page = get(base, "/", sessions["bruno"])
+    assert headers.get("X-Amphi-Cache") == "hit" and "Pending recordings" not in page
+    with Session(engine) as db:  # as the recorder's ingest would, in another process
+        recorder = Recorder(site_id=site, name=name, username=name, manager_id=users["bruno"])
+        db.add(recorder)
+        db.flush()
+        db.add(PendingRecording(site_id=site, recorder_id=recorder.id, video_id=videos["draft"][0]))
+        db.commit()
+    try:
+        assert "Pending recordings (1)" in get(base, "/", sessions["bruno"])[2]
+        assert "Pending recordings" not in get(base, "/", sessions["alice"])[2]
+        with Session(engine) as db:
+            db.execute(delete(PendingRecording).where(PendingRecording.video_id == videos["draft"][0]))
+            db.commit()
+        assert "Pending recordings" not in get(base, "/", sessions["bruno"])[2]
+    finally:
+        with Session(engine) as db:
+            db.execute(delete(PendingRecording).where(PendingRecording.video_id == videos["draft"][0]))
+            db.execute(delete(Recorder).where(Recorder.name == name))
+            db.commit()

@@ -9,9 +9,17 @@ import pytest
 from pyramid.request import Request
 from pyramid.response import Response
 from sqlalchemy import Column, Integer, MetaData, String, Table, text
+from sqlalchemy.orm import Session
 
+from core.models import PERSONAL
 from core.pagecache import Entry, PageStore, cache_page, no_cache, page_cache_tween_factory
-from core.pagecache.generation import current_generation, has_pending_changes, track_changes
+from core.pagecache.generation import (
+    current_generation,
+    current_generations,
+    has_pending_changes,
+    personal_changed,
+    track_changes,
+)
 from core.platform.db import make_engine
 
 
@@ -77,6 +85,32 @@ def test_committed_writes_bump_the_generation_once_per_transaction(engine):
     with engine.begin() as db:
         db.execute(text("SELECT * FROM shown"))
     assert current_generation(engine) == start + 2
+
+
+def test_writes_only_personal_regions_show_bump_the_personal_generation_alone(engine):
+    metadata = MetaData()
+    shown = Table("shown4", metadata, Column("id", Integer, primary_key=True))
+    personal = Table("personal", metadata, Column("id", Integer, primary_key=True), info=PERSONAL)
+    metadata.create_all(engine)
+    content, mine = current_generations(engine)
+    assert mine == 0  # no row until the first bump
+    with engine.begin() as db:
+        db.execute(personal.insert())
+        db.execute(personal.insert())
+    assert current_generations(engine) == (content, 1)
+    with engine.begin() as db:
+        db.execute(personal.insert())
+        db.execute(shown.insert())
+    assert current_generations(engine) == (content + 1, 2)
+    with Session(engine) as session, session.begin():  # a write its table does not announce
+        assert not has_pending_changes(session, personal=True)
+        personal_changed(session)
+        assert has_pending_changes(session, personal=True) and not has_pending_changes(session)
+    assert current_generations(engine) == (content + 1, 3)
+    with engine.connect() as db:
+        db.execute(personal.delete())
+        db.rollback()
+    assert current_generations(engine) == (content + 1, 3)
 
 
 def test_before_the_migration_writes_commit_and_nothing_is_cached(tmp_path):

@@ -101,9 +101,10 @@ def account_menu(request) -> str:
     return render("_account.html", {}, request=request)
 
 
-@personal_fragment("notifications.unread")
+@personal_fragment("notifications.unread", remember=True)
 def unread_notifications(request) -> str:
-    """The unread notifications' count beside "Notifications" in the account menu (never remembered)."""
+    """The unread notifications' count beside "Notifications" in the account menu (remembered: notifications
+    bump the personal generation, :data:`core.models.PERSONAL`)."""
     user = request.user if site_or_none(request) is not None else None
     count = unread_count(request, user) if user is not None else 0
     return render("_unread_notifications.html", {"unread_notifications": count}, request=request)
