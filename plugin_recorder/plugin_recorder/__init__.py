@@ -14,7 +14,7 @@ from core.plugin_api import NavItem, Setting, _, remember_for_user
 from plugin_recorder.models import PendingRecording, Recorder, RecorderEvent
 
 NAME = "recorder"
-AMPHI_HOOKS = ">=2.1,<3"  # notification kinds came with 2.1 (the ingest hooks with 1.4)
+AMPHI_HOOKS = ">=2.5,<3"  # remember_for_user, personal_changed came with 2.5; notification kinds with 2.1
 #: Capture agents upload through its ``/ingest/`` endpoints, and its hooks say who they are.
 AMPHI_REQUIRES = ("opencast_ingest",)
 #: Its amphi_permits only lets a pending recording's claimants watch it: searches stay in SQL.
