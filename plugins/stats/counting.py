@@ -138,6 +138,25 @@ def add_to_day(request, video: Video, day: date, views: int = 0, seconds: float 
     request.dbsession.execute(statement)
 
 
+#: site id: the day whose earlier viewer hashes this process has deleted (committed).
+_FORGOTTEN: dict[int, date] = {}
+
+
 def forget_past_viewers(request, day: date) -> None:
-    """Delete the site's viewer hashes of days before ``day``: they served only to count that day once."""
-    request.dbsession.execute(delete(DailyViewer).where(DailyViewer.site_id == request.site.id, DailyViewer.day < day))
+    """Delete the site's viewer hashes of days before ``day``: they served only to count that day once.
+
+    Once a day per site and process (after its commit): the delete reads the day's whole index range, so at
+    every first view it grew with the day's audience.
+    """
+    site_id = request.site.id
+    if _FORGOTTEN.get(site_id) == day:
+        return
+    request.dbsession.execute(delete(DailyViewer).where(DailyViewer.site_id == site_id, DailyViewer.day < day))
+
+    def remember(committed: bool) -> None:
+        if committed:
+            _FORGOTTEN[site_id] = day
+
+    manager = getattr(request, "tm", None)
+    if manager is not None:
+        manager.get().addAfterCommitHook(remember)

@@ -447,3 +447,35 @@ def test_the_pages_speak_french(video, make_testapp):
     assert "Vues par jour" in admin.get(f"/videos/{video.id}/stats", {"_LOCALE_": "fr"}).text
     page = admin.get("/stats", {"_LOCALE_": "fr"})
     assert "Vidéos mises en ligne par jour" in page.text and "Statistiques" in page.text
+
+
+def test_past_viewers_are_forgotten_once_a_day_per_process(committed_site, monkeypatch):
+    from sqlalchemy import event
+
+    site_id, _user_id = committed_site
+    monkeypatch.setattr(counting, "_FORGOTTEN", {})
+    deletes = []
+
+    def forget(day, fail=False):
+        with worker_request(site_id) as request:
+            engine = request.dbsession.get_bind()
+
+            def seen(conn, cursor, statement, *args):
+                deletes.extend([day] if statement.startswith("DELETE FROM stats_daily_viewers") else [])
+
+            event.listen(engine, "before_cursor_execute", seen)
+            try:
+                counting.forget_past_viewers(request, day)
+                if fail:
+                    raise RuntimeError("the request failed: nothing committed")
+            finally:
+                event.remove(engine, "before_cursor_execute", seen)
+
+    today = date(2027, 3, 1)
+    with pytest.raises(RuntimeError):
+        forget(today, fail=True)
+    forget(today)  # the failed one was not remembered: deleted again
+    forget(today)
+    forget(today + timedelta(days=1))
+    forget(today + timedelta(days=1))
+    assert deletes == [today, today, today + timedelta(days=1)]
