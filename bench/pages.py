@@ -182,6 +182,18 @@ def seed(url: str, count: int, rng: random.Random) -> int:
     return target
 
 
+def init_with_a_student(ini: Path) -> list[str]:
+    """Create the database, the default site and a student ``student``; give the command that runs amphi."""
+    amphi = [sys.executable, "-m", "core.cli", "-c", str(ini)]
+    subprocess.run(amphi + ["init", "--admin-password", "bench password 1"], check=True, capture_output=True)
+    subprocess.run(
+        amphi + ["user", "add", "default", "student", "--password", "student password 1"],
+        check=True,
+        capture_output=True,
+    )
+    return amphi
+
+
 def wait_for(url: str) -> None:
     for _ in range(900):  # up to 3 minutes: a loaded machine starts slowly
         try:
@@ -252,13 +264,7 @@ def measure(
                 "amphi.page_cache.size_mb": "64" if cache else "0",
             },
         )
-        amphi = [sys.executable, "-m", "core.cli", "-c", str(ini)]
-        subprocess.run(amphi + ["init", "--admin-password", "bench password 1"], check=True, capture_output=True)
-        subprocess.run(
-            amphi + ["user", "add", "default", "student", "--password", "student password 1"],
-            check=True,
-            capture_output=True,
-        )
+        amphi = init_with_a_student(ini)
         started = time.perf_counter()
         target = seed(url.replace("postgresql://", "postgresql+psycopg://"), count, random.Random(count))
         seeded = time.perf_counter() - started

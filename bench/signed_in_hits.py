@@ -18,7 +18,6 @@ import io
 import pstats
 import random
 import re
-import subprocess
 import sys
 import tempfile
 import time
@@ -29,7 +28,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 import webtest  # noqa: E402
-from pages import seed  # noqa: E402
+from pages import init_with_a_student, seed  # noqa: E402
 from pyramid.paster import get_app  # noqa: E402
 from sqlalchemy import event  # noqa: E402
 from sqlalchemy.engine import Engine  # noqa: E402
@@ -53,13 +52,7 @@ def measure(database: str, hits: int, profile: bool) -> None:
     ):
         url = url.replace("postgresql://", "postgresql+psycopg://")
         ini = write_ini(Path(folder), url, **{"amphi.worker.embedded": "false", "amphi.api.rate_limit": "0"})
-        amphi = [sys.executable, "-m", "core.cli", "-c", str(ini)]
-        subprocess.run(amphi + ["init", "--admin-password", "bench password 1"], check=True, capture_output=True)
-        subprocess.run(
-            amphi + ["user", "add", "default", "student", "--password", "student password 1"],
-            check=True,
-            capture_output=True,
-        )
+        init_with_a_student(ini)
         target = seed(url, 1000, random.Random(1000))
         app = webtest.TestApp(get_app(str(ini)), extra_environ={"HTTP_HOST": "localhost"})
         token = re.search(r'name="csrf_token" value="([^"]+)"', app.get("/login").text).group(1)

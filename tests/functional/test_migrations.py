@@ -92,6 +92,21 @@ def insert_an_old_site_and_user(connection) -> None:
     )
 
 
+def insert_an_old_video(connection, status: str) -> None:
+    """Video 1 of user 1 on site 1 (a draft), written as the schema has it from 0011_core on."""
+    from sqlalchemy import text
+
+    connection.execute(
+        text(
+            "INSERT INTO videos (id, site_id, owner_id, title, slug, description, language, status, "
+            "access, status_reason, poster_key, password_hash, allow_downloads, created_at, "
+            "updated_at, license) VALUES (1, 1, 1, 'Old', 'old', '', '', :status, 'draft', '', '', "
+            "'', false, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, 'all-rights-reserved')"
+        ),
+        {"status": status},
+    )
+
+
 def test_existing_sites_get_the_default_video_types(empty_engine):
     from sqlalchemy import text
 
@@ -143,14 +158,7 @@ def test_existing_share_links_keep_working_with_only_their_hash_stored(empty_eng
     upgrade(empty_engine, host, "0011_core")
     with empty_engine.begin() as connection:
         insert_an_old_site_and_user(connection)
-        connection.execute(
-            text(
-                "INSERT INTO videos (id, site_id, owner_id, title, slug, description, language, status, "
-                "access, status_reason, poster_key, password_hash, allow_downloads, created_at, "
-                "updated_at, license) VALUES (1, 1, 1, 'Old', 'old', '', '', 'ready', 'draft', '', '', "
-                "'', false, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, 'all-rights-reserved')"
-            )
-        )
+        insert_an_old_video(connection, "ready")
         for number, token in enumerate(["first-old-token", "second-old-token"], start=1):
             connection.execute(
                 text(
@@ -174,14 +182,7 @@ def test_an_old_videos_one_audio_playlist_becomes_its_default_audio_rendition(em
     upgrade(empty_engine, host, "0017_core")
     with empty_engine.begin() as connection:
         insert_an_old_site_and_user(connection)
-        connection.execute(
-            text(
-                "INSERT INTO videos (id, site_id, owner_id, title, slug, description, language, status, "
-                "access, status_reason, poster_key, password_hash, allow_downloads, created_at, "
-                "updated_at, license) VALUES (1, 1, 1, 'Old', 'old', '', '', 'ready', 'draft', '', '', "
-                "'', false, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, 'all-rights-reserved')"
-            )
-        )
+        insert_an_old_video(connection, "ready")
         for kind, rendition in (("hls-playlist", "360p"), ("hls-playlist", "audio"), ("audio", "audio")):
             connection.execute(
                 text(
@@ -209,14 +210,7 @@ def test_a_queued_jobs_message_counts_as_sent_when_the_job_was_created(empty_eng
     upgrade(empty_engine, host, "0018_core")
     with empty_engine.begin() as connection:
         insert_an_old_site_and_user(connection)
-        connection.execute(
-            text(
-                "INSERT INTO videos (id, site_id, owner_id, title, slug, description, language, status, "
-                "access, status_reason, poster_key, password_hash, allow_downloads, created_at, "
-                "updated_at, license) VALUES (1, 1, 1, 'Old', 'old', '', '', 'processing', 'draft', '', '', "
-                "'', false, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, 'all-rights-reserved')"
-            )
-        )
+        insert_an_old_video(connection, "processing")
         connection.execute(
             text(
                 "INSERT INTO jobs (video_id, kind, state, attempts, progress, error, worker, cancel_requested, "
